@@ -1,0 +1,266 @@
+/**
+ * The client-side error hierarchy (every error has a stable string `code`) and the table of OSS service
+ * errors the embedded server answers with. Parsing a service error response lives in service-error.ts.
+ */
+
+/** Options shared by every ossup error. */
+export interface OssupErrorOptions {
+  /** The underlying error, kept so nothing is stringified away. */
+  cause?: unknown;
+}
+
+/** Base class of every error ossup throws. */
+export class OssupError extends Error {
+  /** Stable machine-readable code; for ServiceError it is the OSS error code. */
+  code: string;
+
+  constructor(code: string, message: string, options?: OssupErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** What OSS (or the embedded server) said when it refused a request. */
+export interface ServiceErrorInit {
+  /** HTTP status of the response. */
+  status: number;
+  /** OSS error code, e.g. NoSuchKey. */
+  code: string;
+  /** OSS error message. */
+  message: string;
+  /** x-oss-request-id (or <RequestId>); '' when absent. */
+  requestId?: string;
+  /** <HostId>; '' when absent. */
+  hostId?: string;
+  /** OSS detailed error code (<EC> / x-oss-ec), e.g. 0026-00000001; '' when absent. */
+  ec?: string;
+  /** The operation that failed, e.g. UploadPart. */
+  operation?: string;
+  /** Further elements of the error document (Key, UploadId, StringToSign, ArgumentName, ...). */
+  extra?: Record<string, string>;
+  /** The raw response body, when there was one. */
+  raw?: string;
+  /** Underlying error (e.g. an XML parse failure of the body). */
+  cause?: unknown;
+}
+
+/** An error response from the service. `code` is the OSS code. */
+export class ServiceError extends OssupError {
+  /** HTTP status. */
+  readonly status: number;
+  /** x-oss-request-id; quote it when asking for support. */
+  readonly requestId: string;
+  /** <HostId> of the error document. */
+  readonly hostId: string;
+  /** OSS detailed error code (EC). */
+  readonly ec: string;
+  /** The operation that failed. */
+  readonly operation: string;
+  /** Further elements of the error document, by element name (e.g. StringToSign). */
+  readonly extra: Record<string, string>;
+  /** The raw response body, if any. */
+  readonly raw?: string;
+
+  constructor(init: ServiceErrorInit) {
+    super(init.code, init.message, { cause: init.cause });
+    this.status = init.status;
+    this.requestId = init.requestId ?? '';
+    this.hostId = init.hostId ?? '';
+    this.ec = init.ec ?? '';
+    this.operation = init.operation ?? '';
+    this.extra = init.extra ?? {};
+    if (init.raw !== undefined) this.raw = init.raw;
+  }
+
+  /** The StringToSign the server computed, sent back with SignatureDoesNotMatch. */
+  get stringToSign(): string | undefined {
+    return this.extra.StringToSign;
+  }
+}
+
+/** The request did not get a complete response (connection reset, timeout, DNS, ...). Retryable. */
+export class NetworkError extends OssupError {
+  constructor(message: string, options?: OssupErrorOptions) {
+    super('NetworkError', message, options);
+  }
+}
+
+/** A caller-supplied argument is invalid; `field` names it. */
+export class ArgumentError extends OssupError {
+  /** The offending option or parameter. */
+  readonly field: string;
+
+  constructor(field: string, message: string, options?: OssupErrorOptions) {
+    super('InvalidArgument', message, options);
+    this.field = field;
+  }
+}
+
+/** Which check failed in an IntegrityError. */
+export type IntegrityCheck = 'crc64' | 'md5' | 'size' | 'etag';
+
+/** Data did not match its checksum (CRC-64, MD5, size). */
+export class IntegrityError extends OssupError {
+  /** Which check failed. */
+  readonly check: IntegrityCheck;
+  /** The value we expected (e.g. the server's CRC-64, decimal). */
+  readonly expected: string;
+  /** The value we computed. */
+  readonly actual: string;
+
+  constructor(check: IntegrityCheck, expected: string, actual: string, message?: string, options?: OssupErrorOptions) {
+    super('IntegrityMismatch', message ?? `${check} mismatch: expected ${expected}, got ${actual}`, options);
+    this.check = check;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** The local file changed (size or mtime) while or since it was being transferred. */
+export class FileChangedError extends OssupError {
+  /** The file concerned. */
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: OssupErrorOptions) {
+    super('FileChanged', message, options);
+    this.path = path;
+  }
+}
+
+/** Another process holds the checkpoint's lock. */
+export class CheckpointLockedError extends OssupError {
+  /** The checkpoint (or lock) path. */
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: OssupErrorOptions) {
+    super('CheckpointLocked', message, options);
+    this.path = path;
+  }
+}
+
+/** The checkpoint cannot be used (unreadable directory, corrupt journal, ...). */
+export class CheckpointError extends OssupError {
+  /** The checkpoint path. */
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: OssupErrorOptions) {
+    super('CheckpointUnusable', message, options);
+    this.path = path;
+  }
+}
+
+/** The operation was cancelled through its AbortSignal. Never retried. */
+export class AbortedError extends OssupError {
+  constructor(message = 'The operation was aborted', options?: OssupErrorOptions) {
+    super('Aborted', message, options);
+  }
+}
+
+/** An XML document could not be parsed or lacks a required element. The server answers MalformedXML. */
+export class XmlError extends OssupError {
+  constructor(message: string, options?: OssupErrorOptions) {
+    super('MalformedXML', message, options);
+  }
+}
+
+/** One row of the service error table. */
+export interface ServiceErrorSpec {
+  /** HTTP status OSS answers with. */
+  status: number;
+  /** Default message (OSS's own wording where known). */
+  message: string;
+  /** OSS detailed error code; '' where no EC is documented (the server then omits <EC> and x-oss-ec). */
+  ec: string;
+}
+
+/*
+ * ECs and messages come from OSS's documentation (help.aliyun.com/…/user-guide/<EC>) and the Go v2 SDK's
+ * captured responses. Where we found no documented EC we leave it empty rather than invent one.
+ */
+/** Every OSS error code the embedded server uses (OSS-PROTOCOL.md §4). */
+export const SERVICE_ERRORS = {
+  NoSuchBucket: { status: 404, message: 'The specified bucket does not exist.', ec: '0015-00000101' },
+  NoSuchKey: { status: 404, message: 'The specified key does not exist.', ec: '0026-00000001' },
+  NoSuchUpload: {
+    status: 404,
+    message:
+      'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+    ec: '0042-00000002',
+  },
+  InvalidAccessKeyId: { status: 403, message: 'The OSS Access Key Id you provided does not exist in our records.', ec: '0002-00000902' },
+  SignatureDoesNotMatch: {
+    status: 403,
+    message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    ec: '0002-00000040',
+  },
+  AccessDenied: { status: 403, message: 'You have no right to access this object.', ec: '' },
+  RequestTimeTooSkewed: {
+    status: 403,
+    message: 'The difference between the request time and the current time is too large.',
+    ec: '0002-00000504',
+  },
+  InvalidArgument: { status: 400, message: 'Invalid argument.', ec: '' },
+  MalformedXML: {
+    status: 400,
+    message: 'The XML you provided was not well-formed or did not validate against our published schema.',
+    ec: '0015-00000231',
+  },
+  InvalidPart: {
+    status: 400,
+    message:
+      "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.",
+    ec: '',
+  },
+  InvalidPartOrder: {
+    status: 400,
+    message: 'The list of parts was not in ascending order. Parts list must specified in order by part number.',
+    ec: '0042-00000209',
+  },
+  EntityTooSmall: {
+    status: 400,
+    message: 'Your proposed upload is smaller than the minimum allowed size.',
+    ec: '0042-00000213',
+  },
+  EntityTooLarge: { status: 400, message: 'Your proposed upload exceeds the maximum allowed size.', ec: '' },
+  InvalidDigest: { status: 400, message: 'The Content-MD5 you specified was invalid.', ec: '0017-00000503' },
+  InvalidBucketName: { status: 400, message: 'The specified bucket is not valid.', ec: '' },
+  InvalidObjectName: { status: 400, message: 'The specified object is not valid.', ec: '' },
+  MissingContentLength: { status: 411, message: 'You must provide the Content-Length HTTP header.', ec: '' },
+  BucketAlreadyExists: {
+    status: 409,
+    message:
+      'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
+    ec: '0015-00000104',
+  },
+  BucketNotEmpty: { status: 409, message: 'The bucket has objects. Please delete them first.', ec: '0015-00000301' },
+  FileAlreadyExists: { status: 409, message: 'The object you specified already exists and can not be overwritten.', ec: '0026-00000002' },
+  PreconditionFailed: { status: 412, message: 'At least one of the pre-conditions you specified did not hold.', ec: '' },
+  InvalidRange: { status: 416, message: 'The requested range cannot be satisfied.', ec: '' },
+  NotImplemented: { status: 501, message: 'A header you provided implies functionality that is not implemented.', ec: '' },
+  InternalError: { status: 500, message: 'We encountered an internal error. Please try again.', ec: '' },
+  CallbackFailed: { status: 203, message: 'The callback failed.', ec: '0007-00000203' },
+} as const satisfies Record<string, ServiceErrorSpec>;
+
+/** An OSS error code the embedded server knows. */
+export type ServiceErrorCode = keyof typeof SERVICE_ERRORS;
+
+/** True when `code` is in SERVICE_ERRORS. */
+export function isServiceErrorCode(code: string): code is ServiceErrorCode {
+  return Object.prototype.hasOwnProperty.call(SERVICE_ERRORS, code);
+}
+
+/**
+ * The EC for `code` as raised by `operation`. OSS distinguishes some codes by operation: NoSuchUpload is
+ * 0042-00000104 from UploadPart but 0042-00000002 from AbortMultipartUpload and ListParts; a malformed
+ * Content-MD5 is 0017-00000502 rather than the mismatch EC.
+ */
+export function serviceErrorEc(code: ServiceErrorCode, operation?: string): string {
+  if (code === 'NoSuchUpload' && operation === 'UploadPart') return '0042-00000104';
+  return SERVICE_ERRORS[code].ec;
+}
+
+/** EC of an InvalidDigest whose Content-MD5 could not even be decoded (as opposed to one that mismatched). */
+export const EC_MALFORMED_CONTENT_MD5 = '0017-00000502';
+/** EC of InvalidArgument for a partNumber outside 1..10000. */
+export const EC_INVALID_PART_NUMBER = '0017-00000220';
