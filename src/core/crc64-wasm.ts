@@ -119,9 +119,15 @@ function moduleBytes(): Uint8Array {
   ]);
 }
 
+/** The slice of the WebAssembly JS API we use; the project's lib settings (no DOM) do not declare it. */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+
 interface Kernel {
   update(reg: bigint, ptr: number, len: number): bigint;
-  mem: WebAssembly.Memory;
+  mem: { buffer: ArrayBuffer };
 }
 
 /** Fills the eight slicing tables for the reflected polynomial into `mem` as little-endian u64. */
@@ -157,7 +163,8 @@ function writeTables(words: Int32Array, polyHi: number, polyLo: number): void {
 
 /** Compiles the kernel (synchronously; the module is tiny) and loads the tables for `poly`. */
 export function createCrc64Kernel(polyHi: number, polyLo: number): (reg: bigint, data: Uint8Array) => bigint {
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()));
+  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const instance = new wasm.Instance(new wasm.Module(moduleBytes()));
   const { update, mem } = instance.exports as unknown as Kernel;
   writeTables(new Int32Array(mem.buffer, 0, TABLE_BYTES / 4), polyHi, polyLo);
   const stage = new Uint8Array(mem.buffer, TABLE_BYTES, STAGE_BYTES);
