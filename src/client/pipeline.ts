@@ -1,0 +1,90 @@
+// The request pipeline: retry -> sign -> send -> check. Signing sits inside the retry loop so each attempt gets a
+// fresh date; a RequestTimeTooSkewed answer corrects the clock offset from the server's Date and retries at once.
+import type { Dispatcher } from 'undici';
+import { AbortedError, ServiceError } from '../core/errors.js';
+import type { BodySource } from './body.js';
+import { checkResponse, readAll } from './check.js';
+import type { CredentialsProvider } from './credentials.js';
+import { requestUrl, type Endpoint } from './endpoint.js';
+import { abortError, backoffDelay, isRetryable, parseRetryAfter, type RetryPolicy } from './retry.js';
+import { signHeaders, type SignatureVersion } from './sign.js';
+import { send, type SendResponse } from './transport.js';
+
+export interface OssRequest {
+  /** OSS operation name, carried by errors (e.g. 'UploadPart'). */
+  operation: string;
+  method: string;
+  bucket?: string;
+  key?: string;
+  /** Decoded pairs in order; ['uploads', ''] is a bare `?uploads`. */
+  query?: Array<[string, string]>;
+  /** Lower-case names. */
+  headers?: Record<string, string>;
+  body?: BodySource;
+  signal?: AbortSignal;
+  /** Bytes of the body sent in the current attempt (restarts from 0 on each retry). */
+  onBodyProgress?: (sent: number) => void;
+  /** Return the body as a stream instead of reading it (GetObject). */
+  stream?: boolean;
+}
+
+export interface OssResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The whole body, unless the request asked for a stream. */
+  body: Buffer;
+  /** The body stream (only when `stream` was asked). */
+  stream?: SendResponse['body'];
+  requestId: string;
+}
+
+export interface PipelineContext {
+  endpoint: Endpoint;
+  region: string;
+  signatureVersion: SignatureVersion;
+  credentials: CredentialsProvider;
+  retry: RetryPolicy;
+  dispatcher: Dispatcher;
+  /** Local clock (ms). */
+  now: () => number;
+  /** Server time minus local time, learnt from RequestTimeTooSkewed. */
+  clockOffsetMs: number;
+}
+
+export async function execute(ctx: PipelineContext, req: OssRequest): Promise<OssResponse> {
+  const query = req.query ?? [];
+  const url = requestUrl(ctx.endpoint, req.bucket, req.key, query);
+  let skewCorrected = false;
+  for (let attempt = 1; ; attempt++) {
+    if (req.signal?.aborted) throw abortError(req.signal);
+    let retryAfterMs: number | undefined;
+    let serverDate: string | undefined;
+    try {
+      const creds = await ctx.credentials.getCredentials();
+      const headers = signHeaders(
+        { method: req.method, bucket: req.bucket, key: req.key, query, headers: req.headers ?? {} },
+        creds, ctx.signatureVersion, ctx.region, new Date(ctx.now() + ctx.clockOffsetMs));
+      if (req.body) headers['content-length'] = String(req.body.size);
+      const res = await send(ctx.dispatcher, { method: req.method, url, headers, body: req.body, signal: req.signal, onBodyProgress: req.onBodyProgress });
+      retryAfterMs = parseRetryAfter(res.headers['retry-after'], ctx.now());
+      serverDate = res.headers['date'];
+      return await checkResponse(res, req.operation, req.method, !!req.stream, req.signal);
+    } catch (err) {
+      if (err instanceof AbortedError) throw err;
+      if (req.signal?.aborted) throw abortError(req.signal);
+      if (err instanceof ServiceError && err.code === 'RequestTimeTooSkewed' && !skewCorrected) {
+        const serverNow = serverDate ? Date.parse(serverDate) : NaN;
+        if (!Number.isNaN(serverNow)) {
+          ctx.clockOffsetMs = serverNow - ctx.now();
+          skewCorrected = true;
+          attempt--; // a clock correction is not a failed attempt
+          continue;
+        }
+      }
+      if (attempt >= ctx.retry.maxAttempts || !isRetryable(err, ctx.retry)) throw err;
+      await ctx.retry.sleep(backoffDelay(attempt, ctx.retry, retryAfterMs), req.signal);
+    }
+  }
+}
+
+export { readAll };

@@ -1,0 +1,93 @@
+// Public types of the transfer engines.
+
+export interface UploadResult {
+  bucket: string;
+  key: string;
+  /** Absolute path of the uploaded file. */
+  file: string;
+  /** Object ETag, unquoted upper-case hex (multipart: `<hex>-<parts>`). */
+  etag: string;
+  /** Whole-object CRC-64 (crc64ecma) as an unsigned decimal string, verified against the server's. */
+  crc64: string;
+  /** Object size in bytes. */
+  size: number;
+  /** Parts in the object (1 for a single PutObject). */
+  parts: number;
+  /** Bytes found already uploaded (and re-verified) from an earlier run. */
+  resumedBytes: number;
+  /** Bytes sent by this run (parts completed by this run; retries not counted twice). */
+  transferredBytes: number;
+  /** Multipart upload ID (absent for a single PutObject). */
+  uploadId?: string;
+  /** The callback server's response body, when a callback was asked for and succeeded. */
+  callbackBody?: string;
+}
+
+/** The download engine's result (issue: download engine); declared here so TransferEvent has one definition. */
+export interface DownloadResult {
+  bucket: string;
+  key: string;
+  file: string;
+  etag: string;
+  crc64: string;
+  size: number;
+  parts: number;
+  resumedBytes: number;
+  transferredBytes: number;
+}
+
+export type TransferEvent =
+  | { type: 'start'; totalBytes: number; resumedBytes: number; totalParts: number; partsDone: number }
+  | { type: 'progress'; bytesDone: number; totalBytes: number }
+  | { type: 'part'; partNumber: number; partsDone: number; totalParts: number }
+  | { type: 'completing' }
+  | { type: 'complete'; result: UploadResult | DownloadResult };
+
+/** Upload callback (OSS-PROTOCOL.md §6): OSS POSTs `body` to `url` after storing the object. */
+export interface UploadCallback {
+  /** Callback URL (up to 5, joined by ';'). */
+  url: string;
+  /** Body template; may use ${bucket} ${object} ${etag} ${size} ${mimeType} ${crc64} and ${x:var}. */
+  body: string;
+  /** 'application/x-www-form-urlencoded' (default) or 'application/json'. */
+  bodyType?: string;
+  /** Host header for the callback request. */
+  host?: string;
+}
+
+export interface UploadFileOptions {
+  /** Target bucket. */
+  bucket: string;
+  /** Target object key. */
+  key: string;
+  /** Local file to upload. */
+  file: string;
+  /** Part size in bytes, 100 KiB..5 GiB (default 100 KiB); raised automatically to stay within 10,000 parts. */
+  partSize?: number;
+  /** Parts uploaded at once (default 1). */
+  concurrency?: number;
+  /** Off by default; true -> `<file>.ucp`; a path -> that file; an existing directory -> a named file inside it. */
+  checkpoint?: boolean | string;
+  /** User metadata, sent as x-oss-meta-<name>. */
+  meta?: Record<string, string>;
+  /** Content-Type; guessed from the file name when absent. */
+  contentType?: string;
+  /** Object ACL (x-oss-object-acl): private, public-read, public-read-write or default. */
+  acl?: string;
+  /** Storage class (x-oss-storage-class): Standard, IA, Archive, ColdArchive, ... */
+  storageClass?: string;
+  /** Object tags, as a map or an already-encoded `A=1&B=2` string. */
+  tagging?: Record<string, string> | string;
+  /** Fail with FileAlreadyExists instead of overwriting an existing object. */
+  forbidOverwrite?: boolean;
+  /** Bandwidth cap in bits per second (x-oss-traffic-limit, 819200..838860800). */
+  trafficLimit?: number;
+  /** Upload callback. */
+  callback?: UploadCallback;
+  /** Custom callback variables, names with or without the `x:` prefix. */
+  callbackVars?: Record<string, string>;
+  /** Progress listener. */
+  onProgress?: (event: TransferEvent) => void;
+  /** Aborting pauses: in-flight requests end, the checkpoint and upload ID are kept, AbortedError is thrown. */
+  signal?: AbortSignal;
+}
