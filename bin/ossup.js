@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Launcher: the CLI is TypeScript compiled to dist/ (npm ci and npm run build do that).
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('ossup: not built yet; run `npm ci` (or `npm run build`) in the ossup directory first\n');
+  process.exit(1);
+}
+const { run } = await import(entry.href);
+await run(process.argv.slice(2));

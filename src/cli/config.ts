@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError } from './usage-error.js';
+
+/** Where the endpoint came from; `embedded` means nothing was configured and the CLI runs its own server. */
+export type EndpointSource = 'flag' | 'env' | 'ossutilconfig' | 'embedded';
+
+export interface RemoteTarget {
+  kind: 'remote';
+  endpoint: string;
+  region?: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+  source: EndpointSource;
+}
+export interface EmbeddedTarget { kind: 'embedded'; region?: string; home: string }
+export type Target = RemoteTarget | EmbeddedTarget;
+
+/** What the command line said about the connection (every field optional). */
+export interface ConnectionFlags { endpoint?: string; region?: string }
+
+/** The fields ossutil keeps in `~/.ossutilconfig`, section `[Credentials]`. */
+export interface OssutilConfig {
+  endpoint?: string;
+  accessKeyId?: string;
+  accessKeySecret?: string;
+  stsToken?: string;
+  region?: string;
+}
+
+/** `$OSSUP_HOME`, default `~/.ossup`: checkpoints, the embedded server's data and its key pair live here. */
+export function ossupHome(env: NodeJS.ProcessEnv): string {
+  return env.OSSUP_HOME && env.OSSUP_HOME !== '' ? env.OSSUP_HOME : join(homedir(), '.ossup');
+}
+
+/**
+ * Reads ossutil's INI file. Section `[Credentials]` is ossutil 1.x's; `[default]` (ossutil 2.x) is read when the
+ * former is absent. Key names are compared case-insensitively because ossutil itself writes `accessKeyID`.
+ */
+export function parseOssutilConfig(text: string): OssutilConfig {
+  const sections = new Map<string, Map<string, string>>();
+  let current: Map<string, string> | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const section = /^\[(.+)\]$/.exec(line);
+    if (section) {
+      current = new Map();
+      sections.set(section[1]!.trim().toLowerCase(), current);
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq < 0 || !current) continue;
+    current.set(line.slice(0, eq).trim().toLowerCase(), line.slice(eq + 1).trim());
+  }
+  const s = sections.get('credentials') ?? sections.get('default');
+  if (!s) return {};
+  const get = (k: string) => (s.get(k) ? s.get(k) : undefined);
+  return {
+    endpoint: get('endpoint'),
+    accessKeyId: get('accesskeyid'),
+    accessKeySecret: get('accesskeysecret'),
+    stsToken: get('ststoken'),
+    region: get('region'),
+  };
+}
+
+function readOssutilConfig(): OssutilConfig {
+  try {
+    return parseOssutilConfig(readFileSync(join(homedir(), '.ossutilconfig'), 'utf8'));
+  } catch {
+    return {}; // no file is the common case, and an unreadable one must not stop the embedded default
+  }
+}
+
+/** `oss-cn-hangzhou.aliyuncs.com` -> `https://oss-cn-hangzhou.aliyuncs.com`; refuses anything not http(s). */
+export function normalizeEndpoint(text: string, from: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new UsageError(`endpoint "${text}" (from ${from}) is not a URL`, 'write it as https://oss-cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`endpoint "${text}" (from ${from}) must use http or https`);
+  }
+  return withScheme.replace(/\/+$/, '');
+}
+
+/**
+ * Resolves endpoint, region and credentials field by field: flags, then OSS_* environment variables, then
+ * ~/.ossutilconfig. With no endpoint anywhere the answer is the embedded default.
+ */
+export function resolveTarget(flags: ConnectionFlags, env: NodeJS.ProcessEnv, config: OssutilConfig = readOssutilConfig()): Target {
+  const pick = <T>(...candidates: Array<[T | undefined, EndpointSource]>): [T, EndpointSource] | undefined =>
+    candidates.find(([v]) => v !== undefined && v !== '') as [T, EndpointSource] | undefined;
+  const region = pick<string>([flags.region, 'flag'], [env.OSS_REGION, 'env'], [config.region, 'ossutilconfig'])?.[0];
+  const endpoint = pick<string>([flags.endpoint, 'flag'], [env.OSS_ENDPOINT, 'env'], [config.endpoint, 'ossutilconfig']);
+  if (!endpoint) return { kind: 'embedded', region, home: ossupHome(env) };
+
+  const names: Record<EndpointSource, string> = {
+    flag: '--endpoint', env: 'OSS_ENDPOINT', ossutilconfig: '~/.ossutilconfig', embedded: 'embedded',
+  };
+  const fromEnv = env.OSS_ACCESS_KEY_ID && env.OSS_ACCESS_KEY_SECRET;
+  const accessKeyId = fromEnv ? env.OSS_ACCESS_KEY_ID : config.accessKeyId;
+  const accessKeySecret = fromEnv ? env.OSS_ACCESS_KEY_SECRET : config.accessKeySecret;
+  // A session token only makes sense with the key pair it was issued with, so it comes from the same place.
+  const securityToken = fromEnv ? env.OSS_SESSION_TOKEN || undefined : config.stsToken;
+  if (!accessKeyId || !accessKeySecret) {
+    throw new UsageError(
+      `no credentials for ${endpoint[0]} (endpoint from ${names[endpoint[1]]})`,
+      'set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or accessKeyID/accessKeySecret in ~/.ossutilconfig [Credentials]',
+    );
+  }
+  return {
+    kind: 'remote',
+    endpoint: normalizeEndpoint(endpoint[0], names[endpoint[1]]),
+    region,
+    accessKeyId,
+    accessKeySecret,
+    securityToken: securityToken || undefined,
+    source: endpoint[1],
+  };
+}

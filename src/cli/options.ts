@@ -1,0 +1,154 @@
+import { Option, type Command } from 'commander';
+import { parseSize, ParseError } from './size.js';
+import { MAX_PARALLEL, MAX_PART_SIZE, MIN_PART_SIZE } from './plan.js';
+import { UsageError } from './usage-error.js';
+
+/** Flags every command that talks to OSS understands. */
+export interface CommonOptions {
+  endpoint?: string;
+  region?: string;
+  signature?: 'v1' | 'v4';
+  json?: boolean;
+  quiet?: boolean;
+  debug?: boolean;
+}
+
+export function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('--endpoint <url>', 'OSS endpoint, e.g. https://oss-cn-hangzhou.aliyuncs.com (default: $OSS_ENDPOINT, ~/.ossutilconfig, else the embedded server)')
+    .option('--region <region>', 'region for V4 signing, e.g. cn-hangzhou (default: $OSS_REGION, else from the endpoint)')
+    .addOption(new Option('--signature <version>', 'request signing').choices(['v1', 'v4']))
+    .option('--json', 'print the result as JSON on stdout')
+    .option('-q, --quiet', 'print nothing but errors (and --json output)')
+    .option('--debug', 'print stack traces with errors');
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export const ACLS = ['private', 'public-read', 'public-read-write', 'default'] as const;
+export const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'] as const;
+
+/** The flags of `ossup cp`, as commander hands them over (all strings until checked by `checkCpOptions`). */
+export interface CpFlags extends CommonOptions {
+  recursive?: boolean;
+  partSize?: string;
+  parallel?: string;
+  checkpointDir?: string;
+  checkpoint?: string | false;
+  meta?: string[];
+  contentType?: string;
+  acl?: (typeof ACLS)[number];
+  storageClass?: (typeof STORAGE_CLASSES)[number];
+  tagging?: string;
+  forbidOverwrite?: boolean;
+  callbackUrl?: string;
+  callbackBody?: string;
+  callbackBodyType?: string;
+  callbackHost?: string;
+  callbackVar?: string[];
+  trafficLimit?: string;
+  progress: boolean;
+}
+
+export function addCpOptions(cmd: Command): Command {
+  return addCommonOptions(
+    cmd
+      .option('-r, --recursive', 'upload every file under a directory (keys keep the relative paths)')
+      .option('--part-size <size>', 'part size: bytes or 100KiB..5GiB (default: from the file size, at most ~1000 parts)')
+      .option('--parallel <n>', `parts in flight, 1..${MAX_PARALLEL} (default: 4)`)
+      .option('--checkpoint-dir <dir>', 'directory for checkpoint files (default: $OSSUP_HOME/checkpoints)')
+      .option('--checkpoint <file>', 'checkpoint file for this transfer')
+      .option('--no-checkpoint', 'do not keep a checkpoint: an interrupted upload starts over')
+      .option('--meta <k=v>', 'user metadata x-oss-meta-k (repeatable)', collect)
+      .option('--content-type <type>', 'Content-Type (default: guessed from the file name)')
+      .addOption(new Option('--acl <acl>', 'object ACL').choices(ACLS))
+      .addOption(new Option('--storage-class <class>', 'storage class').choices(STORAGE_CLASSES))
+      .option('--tagging <k=v&...>', 'object tags, URL-query form, e.g. "team=a&env=prod"')
+      .option('--forbid-overwrite', 'fail instead of replacing an existing object')
+      .option('--callback-url <url>', 'upload callback URL (OSS POSTs to it after the upload)')
+      .option('--callback-body <body>', 'callback body template, e.g. "bucket=${bucket}&object=${object}"')
+      .option('--callback-body-type <type>', 'application/x-www-form-urlencoded (default) or application/json')
+      .option('--callback-host <host>', 'Host header of the callback request')
+      .option('--callback-var <x:k=v>', 'custom callback variable ${x:k} (repeatable)', collect)
+      .option('--traffic-limit <rate>', 'bandwidth cap per request in bytes/s with units, 100KiB..100MiB (x-oss-traffic-limit)')
+      .option('--no-progress', 'no live progress bar'),
+  );
+}
+
+/** Checked `cp` parameters, in the units the engine takes. */
+export interface CpSettings {
+  partSize?: number;
+  parallel?: number;
+  meta: Record<string, string>;
+  trafficLimitBitsPerSecond?: number;
+  callbackVars: Record<string, string>;
+}
+
+function pairs(list: string[] | undefined, flag: string, keyPattern: RegExp, what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list ?? []) {
+    const eq = item.indexOf('=');
+    const k = eq > 0 ? item.slice(0, eq) : '';
+    if (!keyPattern.test(k)) throw new UsageError(`${flag} "${item}" is not ${what}`);
+    out[k] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Validates what commander cannot: sizes, ranges, k=v pairs. Every failure is a usage error (exit 2). */
+export function checkCpOptions(flags: CpFlags): CpSettings {
+  const settings: CpSettings = { meta: {}, callbackVars: {} };
+  if (flags.partSize !== undefined) {
+    const size = sizeFlag('--part-size', flags.partSize);
+    if (size < MIN_PART_SIZE || size > MAX_PART_SIZE) {
+      throw new UsageError(`--part-size ${flags.partSize} is out of range: OSS parts are 100KiB to 5GiB`);
+    }
+    settings.partSize = size;
+  }
+  if (flags.parallel !== undefined) {
+    const n = Number(flags.parallel);
+    if (!/^\d+$/.test(flags.parallel.trim()) || n < 1 || n > MAX_PARALLEL) {
+      throw new UsageError(`--parallel "${flags.parallel}" must be a whole number from 1 to ${MAX_PARALLEL}`);
+    }
+    settings.parallel = n;
+  }
+  if (flags.checkpoint && flags.checkpointDir) {
+    throw new UsageError('--checkpoint and --checkpoint-dir both name the checkpoint; give one of them');
+  }
+  settings.meta = pairs(flags.meta, '--meta', /^[A-Za-z0-9_.-]+$/, 'k=v with a key of letters, digits, "-", "_" or "."');
+  settings.callbackVars = pairs(flags.callbackVar, '--callback-var', /^x:[a-z0-9_-]+$/, 'x:k=v (lower-case key after "x:")');
+  if (flags.trafficLimit !== undefined) {
+    const rate = sizeFlag('--traffic-limit', flags.trafficLimit);
+    // OSS takes bits per second, 819200..838860800: that is 100 KiB/s to 100 MiB/s in bytes.
+    if (rate < 100 * 1024 || rate > 100 * 1024 ** 2) {
+      throw new UsageError(`--traffic-limit ${flags.trafficLimit} is out of range: 100KiB to 100MiB (bytes per second)`);
+    }
+    settings.trafficLimitBitsPerSecond = rate * 8;
+  }
+  if (flags.tagging !== undefined && !/^[^=&]+=[^&]*(&[^=&]+=[^&]*)*$/.test(flags.tagging)) {
+    throw new UsageError(`--tagging "${flags.tagging}" is not k=v&k2=v2`);
+  }
+  const callbackGiven = flags.callbackBody !== undefined || flags.callbackBodyType !== undefined ||
+    flags.callbackHost !== undefined || Object.keys(settings.callbackVars).length > 0;
+  if (callbackGiven && !flags.callbackUrl) {
+    throw new UsageError('callback options need --callback-url');
+  }
+  if (flags.callbackUrl && flags.callbackBody === undefined) {
+    throw new UsageError('--callback-url needs --callback-body (e.g. "bucket=${bucket}&object=${object}")');
+  }
+  if (flags.callbackBodyType && !['application/x-www-form-urlencoded', 'application/json'].includes(flags.callbackBodyType)) {
+    throw new UsageError('--callback-body-type must be application/x-www-form-urlencoded or application/json');
+  }
+  return settings;
+}
+
+function sizeFlag(flag: string, text: string): number {
+  try {
+    return parseSize(text);
+  } catch (err) {
+    if (err instanceof ParseError) throw new UsageError(`${flag}: ${err.message}`);
+    throw err;
+  }
+}
