@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import { serve } from '../../server/serve.js';
+import { ossupHome } from '../config.js';
+import { EXIT_OK } from '../exit.js';
+import type { Io } from '../session.js';
+import { UsageError } from '../usage-error.js';
+
+export interface ServeFlags {
+  root?: string;
+  host: string;
+  port: string;
+  accessKeyId?: string;
+  accessKeySecret?: string;
+  debug?: boolean;
+}
+
+/** `ossup serve`: the embedded server as a long-running process (src/server/serve.ts does the work). */
+export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
+  const port = Number(flags.port);
+  if (!/^\d+$/.test(flags.port) || port > 65535) throw new UsageError(`--port "${flags.port}" is not a port number (0-65535)`);
+  const accessKeyId = flags.accessKeyId ?? (io.env.OSS_ACCESS_KEY_ID || undefined);
+  const accessKeySecret = flags.accessKeySecret ?? (io.env.OSS_ACCESS_KEY_SECRET || undefined);
+  if ((accessKeyId === undefined) !== (accessKeySecret === undefined)) {
+    throw new UsageError('give both the access key id and its secret (flags or OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET), or neither');
+  }
+  const root = flags.root ?? join(ossupHome(io.env), 'data');
+  await serve({ root, host: flags.host, port, accessKeyId, accessKeySecret }, { stdout: io.stdout, stderr: io.stderr });
+  return EXIT_OK;
+}

@@ -1,0 +1,49 @@
+import { doing, EXIT_OK } from '../exit.js';
+import { jsonLine } from '../json.js';
+import type { CommonOptions } from '../options.js';
+import { formatOssUrl, parseOssUrl } from '../oss-url.js';
+import { withSession, type Io } from '../session.js';
+import { formatBytes } from '../size.js';
+import { UsageError } from '../usage-error.js';
+import { checkName } from './names.js';
+import { formatDate } from './ls.js';
+
+/** `ossup stat oss://bucket/key`: what HeadObject says, CRC-64 as a decimal string (it does not fit a JSON number). */
+export async function statCommand(url: string, flags: CommonOptions, io: Io): Promise<number> {
+  const target = parseOssUrl(url);
+  if (target.key === '') throw new UsageError(`"${url}" names a bucket; stat needs oss://bucket/key`);
+  checkName(target.bucket, target.key);
+  return withSession(flags, io, (s) =>
+    doing(`stat of ${formatOssUrl(target)}`, target.bucket, async () => {
+      const h = await s.client.headObject(target.bucket, target.key);
+      const info = {
+        bucket: target.bucket,
+        key: target.key,
+        size: h.size,
+        etag: h.etag,
+        crc64: h.crc64 === undefined ? null : h.crc64.toString(),
+        lastModified: h.lastModified ? h.lastModified.toISOString() : null,
+        contentType: h.contentType ?? null,
+        objectType: h.objectType ?? null,
+        storageClass: h.storageClass ?? null,
+        meta: h.meta,
+      };
+      if (flags.json) {
+        io.stdout.write(jsonLine(info));
+        return EXIT_OK;
+      }
+      const rows: Array<[string, string]> = [
+        ['Object', formatOssUrl(target)],
+        ['Size', `${h.size} (${formatBytes(h.size)})`],
+        ['Last-Modified', formatDate(h.lastModified)],
+        ['ETag', h.etag],
+        ['CRC-64', info.crc64 ?? '-'],
+        ['Content-Type', info.contentType ?? '-'],
+        ['Object-Type', info.objectType ?? '-'],
+        ['Storage-Class', info.storageClass ?? '-'],
+        ...Object.entries(h.meta).map(([k, v]): [string, string] => [`x-oss-meta-${k}`, v]),
+      ];
+      for (const [k, v] of rows) io.stdout.write(`${`${k}:`.padEnd(15)}${v}\n`);
+      return EXIT_OK;
+    }));
+}

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
+import type { Credentials } from '../core/canonical.js';
+import { startServer } from '../server/index.js';
+
+/**
+ * The endpoint the CLI's client uses for the embedded default. Checkpoints record the endpoint and are discarded
+ * for another one, and the server listens on a new ephemeral port each run: were the port part of the endpoint,
+ * no embedded upload could ever resume. So the client always says `http://localhost` (path-style, as for any
+ * loopback host) and `dispatcher` connects it to wherever the server listens this time. The data directory,
+ * not the port, is the server's identity.
+ */
+export const EMBEDDED_ENDPOINT = 'http://localhost';
+
+/** The embedded default: an in-process server over `$OSSUP_HOME/data`, running for one command. */
+export interface EmbeddedServer {
+  /** Always EMBEDDED_ENDPOINT; reach it through `dispatcher`. */
+  endpoint: string;
+  /** Routes every connection to the server's actual loopback port. */
+  dispatcher: Dispatcher;
+  credentials: Credentials;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded server's key pair, generated on first use and kept (mode 0600) so that the same data directory is
+ * always served with the same key: `ossup serve --root $OSSUP_HOME/data` with these keys reaches the same objects.
+ * Two first runs at once both write a candidate and `link` one into place atomically; the loser reads the winner's.
+ */
+export async function embeddedCredentials(home: string): Promise<Credentials> {
+  const file = join(home, 'embedded-credentials.json');
+  const existing = await readKeyFile(file);
+  if (existing) return existing;
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const creds = {
+    accessKeyId: `OSSUP${randomBytes(8).toString('hex').toUpperCase()}`,
+    accessKeySecret: randomBytes(24).toString('base64url'),
+  };
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+  await chmod(tmp, 0o600); // the umask may have taken bits away, never added; be explicit all the same
+  try {
+    await link(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+  const stored = await readKeyFile(file);
+  if (!stored) throw new Error(`${file} is not a valid key file; delete it and a new pair is generated`);
+  return stored;
+}
+
+async function readKeyFile(file: string): Promise<Credentials | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<Credentials>;
+    if (typeof parsed.accessKeyId === 'string' && typeof parsed.accessKeySecret === 'string') {
+      return { accessKeyId: parsed.accessKeyId, accessKeySecret: parsed.accessKeySecret };
+    }
+  } catch {
+    // fall through: reported by the caller
+  }
+  return undefined;
+}
+
+/** Starts the embedded server on an ephemeral loopback port; the command closes it when it ends. */
+export async function startEmbedded(home: string, region?: string): Promise<EmbeddedServer> {
+  const credentials = await embeddedCredentials(home);
+  const dataDir = join(home, 'data');
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const server = await startServer({ root: dataDir, host: '127.0.0.1', port: 0, credentials: [credentials], region });
+  const connect = buildConnector({});
+  const dispatcher = new Agent({
+    connect: (opts, callback) => connect({ ...opts, hostname: server.host, host: server.host, port: String(server.port) }, callback),
+  });
+  return {
+    endpoint: EMBEDDED_ENDPOINT,
+    dispatcher,
+    credentials,
+    dataDir,
+    async close() {
+      await dispatcher.close().catch(() => {});
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { UploadResult } from '../transfer/index.js';
+
+/**
+ * The `--json` result of `ossup cp`: the last line on stdout. These names are a contract for scripts (README,
+ * "JSON output"); add fields only with care, never rename or drop one.
+ */
+export interface TransferJson {
+  op: 'upload' | 'download';
+  bucket: string;
+  key: string;
+  file: string;
+  size: number;
+  etag: string;
+  /** Decimal string: a CRC-64 does not fit in a JSON number without losing bits. */
+  crc64: string;
+  parts: number;
+  resumedBytes: number;
+  transferredBytes: number;
+  seconds: number;
+}
+
+export const TRANSFER_JSON_FIELDS = [
+  'op', 'bucket', 'key', 'file', 'size', 'etag', 'crc64', 'parts', 'resumedBytes', 'transferredBytes', 'seconds',
+] as const;
+
+export function uploadJson(r: UploadResult, file: string, seconds: number): TransferJson {
+  return {
+    op: 'upload',
+    bucket: r.bucket,
+    key: r.key,
+    file,
+    size: r.size,
+    etag: r.etag,
+    crc64: String(r.crc64),
+    parts: r.parts,
+    resumedBytes: r.resumedBytes,
+    transferredBytes: r.transferredBytes,
+    seconds: Math.round(seconds * 1000) / 1000,
+  };
+}
+
+/** One JSON document per line: nothing a line-oriented reader could split. */
+export function jsonLine(value: unknown): string {
+  return `${JSON.stringify(value)}\n`;
+}

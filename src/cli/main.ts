@@ -1,0 +1,43 @@
+import { CommanderError } from 'commander';
+import { ActionFailed, EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor, renderError } from './exit.js';
+import { buildProgram } from './program.js';
+import type { Io } from './session.js';
+
+/**
+ * Runs one `ossup` command line and returns its exit code; never throws and never exits the process itself
+ * (except a second Ctrl-C, see signals.ts), so it can be driven from a test as well as from bin/ossup.js.
+ */
+export async function main(args: string[], io: Io): Promise<number> {
+  const debug = args.includes('--debug');
+  let exitCode = EXIT_OK;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and --version "fail" with exit code 0; every other commander error was a bad command line and
+      // commander has already printed its one-line message.
+      if (err.exitCode === 0) return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    const inner = err instanceof ActionFailed ? err.error : err;
+    const action = err instanceof ActionFailed ? err.action : undefined;
+    const bucket = err instanceof ActionFailed ? err.bucket : undefined;
+    io.stderr.write(renderError(inner, { action, bucket, debug }));
+    return exitCodeFor(inner) ?? EXIT_FAILED;
+  }
+}
+
+/** Entry point for bin/ossup.js: run, flush, exit (the exit also drops idle keep-alive sockets). */
+export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const code = await main(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+  await Promise.all([flush(process.stdout), flush(process.stderr)]);
+  process.exit(code);
+}
+
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}

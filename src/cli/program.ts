@@ -1,0 +1,103 @@
+import { Command } from 'commander';
+import { abortCommand, type AbortFlags } from './commands/abort.js';
+import { cpCommand } from './commands/cp.js';
+import { lsCommand, type LsFlags } from './commands/ls.js';
+import { mbCommand, rbCommand, rmCommand } from './commands/mutate.js';
+import { serveCommand, type ServeFlags } from './commands/serve.js';
+import { statCommand } from './commands/stat.js';
+import { uploadsCommand } from './commands/uploads.js';
+import { addCommonOptions, addCpOptions, type CommonOptions, type CpFlags } from './options.js';
+import type { Io } from './session.js';
+import { packageVersion } from './version.js';
+
+/**
+ * The command tree. Commander prints its own one-line errors (unknown flag, missing argument, bad choice) through
+ * `configureOutput`; main.ts turns them into exit code 2. Each action reports its exit code through `setExit`.
+ */
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('ossup');
+  // Settings first: subcommands copy them when they are created.
+  program
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(`ossup: ${s.replace(/^error: /, '')}`),
+    })
+    .showHelpAfterError('(ossup help <command> shows its flags)')
+    .showSuggestionAfterError(true)
+    .description('Resumable, verified uploads to Alibaba Cloud OSS (or to the embedded OSS-compatible server).')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpCommand('help [command]', 'show help for a command')
+    .addHelpText(
+      'after',
+      '\nWith no endpoint configured (--endpoint, OSS_ENDPOINT, ~/.ossutilconfig) commands use an embedded server over\n' +
+        '$OSSUP_HOME/data (default ~/.ossup/data). Exit codes: 0 ok, 1 failed, 2 bad usage or input, 130 interrupted.',
+    );
+
+  const act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      setExit(await fn(...args));
+    };
+
+  addCpOptions(
+    program
+      .command('cp')
+      .description('upload a local file to oss://bucket/key, resumably (a key ending in "/" keeps the file name)')
+      .argument('<src>', 'local file (or directory with -r)')
+      .argument('<dst>', 'oss://bucket/key'),
+  ).action(act((src: string, dst: string, flags: CpFlags) => cpCommand(src, dst, flags, io)));
+
+  addCommonOptions(
+    program
+      .command('ls')
+      .description('list buckets, or the objects in oss://bucket[/prefix]')
+      .argument('[url]', 'oss://bucket[/prefix]')
+      .option('-r, --recursive', 'list every object under the prefix, not just one level'),
+  ).action(act((url: string | undefined, flags: LsFlags) => lsCommand(url, flags, io)));
+
+  addCommonOptions(
+    program.command('stat').description('show an object\'s size, ETag, CRC-64 and metadata').argument('<url>', 'oss://bucket/key'),
+  ).action(act((url: string, flags: CommonOptions) => statCommand(url, flags, io)));
+
+  addCommonOptions(program.command('rm').description('delete an object').argument('<url>', 'oss://bucket/key')).action(
+    act((url: string, flags: CommonOptions) => rmCommand(url, flags, io)),
+  );
+
+  addCommonOptions(program.command('mb').description('make a bucket').argument('<url>', 'oss://bucket')).action(
+    act((url: string, flags: CommonOptions) => mbCommand(url, flags, io)),
+  );
+
+  addCommonOptions(program.command('rb').description('remove an empty bucket').argument('<url>', 'oss://bucket')).action(
+    act((url: string, flags: CommonOptions) => rbCommand(url, flags, io)),
+  );
+
+  addCommonOptions(
+    program
+      .command('uploads')
+      .description('list incomplete multipart uploads (with age, parts and bytes), so orphans can be seen')
+      .argument('<url>', 'oss://bucket[/prefix]'),
+  ).action(act((url: string, flags: CommonOptions) => uploadsCommand(url, flags, io)));
+
+  addCommonOptions(
+    program
+      .command('abort')
+      .description('abort an incomplete multipart upload (--upload-id), or all older than an age (--all-older-than)')
+      .argument('<url>', 'oss://bucket/key with --upload-id; oss://bucket[/prefix] with --all-older-than')
+      .option('--upload-id <id>', 'the upload to abort (see ossup uploads)')
+      .option('--all-older-than <age>', 'abort every upload under the prefix initiated longer ago than this, e.g. 7d, 12h'),
+  ).action(act((url: string, flags: AbortFlags) => abortCommand(url, flags, io)));
+
+  program
+    .command('serve')
+    .description('run the embedded OSS-compatible server until Ctrl-C')
+    .option('--root <dir>', 'storage directory (default: $OSSUP_HOME/data)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 = any free port)', '9000')
+    .option('--access-key-id <id>', 'accepted AccessKeyId (default: $OSS_ACCESS_KEY_ID, else generated and printed)')
+    .option('--access-key-secret <secret>', 'its secret (default: $OSS_ACCESS_KEY_SECRET)')
+    .option('--debug', 'print stack traces with errors')
+    .action(act((flags: ServeFlags) => serveCommand(flags, io)));
+
+  return program;
+}

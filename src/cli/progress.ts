@@ -1,0 +1,144 @@
+import cliProgress from 'cli-progress';
+import type { TransferEvent } from '../transfer/index.js';
+import { formatBytes, formatSeconds } from './size.js';
+
+/**
+ * What the command knows about a running transfer, fed by the engine's events whether or not a bar is drawn:
+ * the interrupt message and the final summary read it too.
+ */
+export class TransferTracker {
+  totalBytes = 0;
+  bytesDone = 0;
+  resumedBytes = 0;
+  totalParts = 0;
+  partsDone = 0;
+  completing = false;
+  readonly startedAt: number;
+  // Samples of (time, bytes sent in this run) for a rate over the last few seconds, not since the start:
+  // a link that slowed down should show it.
+  private samples: Array<[number, number]> = [];
+
+  constructor(private readonly now: () => number = Date.now) {
+    this.startedAt = now();
+  }
+
+  onEvent(e: TransferEvent): void {
+    switch (e.type) {
+      case 'start':
+        this.totalBytes = e.totalBytes;
+        this.resumedBytes = e.resumedBytes;
+        this.bytesDone = Math.max(this.bytesDone, e.resumedBytes);
+        this.totalParts = e.totalParts;
+        this.partsDone = e.partsDone;
+        this.samples = [[this.now(), 0]];
+        break;
+      case 'progress':
+        this.totalBytes = e.totalBytes;
+        this.bytesDone = Math.max(this.bytesDone, e.bytesDone);
+        this.sample();
+        break;
+      case 'part':
+        this.partsDone = Math.max(this.partsDone, e.partsDone);
+        this.totalParts = e.totalParts;
+        break;
+      case 'completing':
+        this.completing = true;
+        break;
+      case 'complete':
+        this.bytesDone = this.totalBytes;
+        break;
+    }
+  }
+
+  private sample(): void {
+    const t = this.now();
+    this.samples.push([t, this.bytesDone - this.resumedBytes]);
+    while (this.samples.length > 2 && t - this.samples[0]![0] > 5000) this.samples.shift();
+  }
+
+  /** Bytes per second over the last few seconds of this run (resumed bytes are not counted as speed). */
+  rate(): number {
+    if (this.samples.length < 2) return 0;
+    const [t0, b0] = this.samples[0]!;
+    const [t1, b1] = this.samples[this.samples.length - 1]!;
+    return t1 > t0 ? ((b1 - b0) * 1000) / (t1 - t0) : 0;
+  }
+
+  /** Seconds left at the current rate; Infinity while unknown. */
+  eta(): number {
+    const r = this.rate();
+    return r > 0 ? (this.totalBytes - this.bytesDone) / r : Infinity;
+  }
+
+  percent(): number {
+    return this.totalBytes > 0 ? (this.bytesDone / this.totalBytes) * 100 : 0;
+  }
+}
+
+/** Draws the live bar; only ever constructed for a TTY (the caller decides). */
+export class ProgressBar {
+  private bar: cliProgress.SingleBar;
+  private started = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly tracker: TransferTracker, private readonly label: string, stream: NodeJS.WriteStream) {
+    this.bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: `${label} {bar} {pct} | {done}/{total} | {rate} | ETA {eta} | parts {parts}{resumed}`,
+        barsize: 24,
+        hideCursor: true,
+        // One redraw loop of our own (below) keeps rate and ETA moving when no bytes arrive.
+        noTTYOutput: false,
+        etaBuffer: 1,
+        autopadding: false,
+        linewrap: false,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+  }
+
+  onEvent(e: TransferEvent): void {
+    if (e.type === 'start' && !this.started) {
+      this.started = true;
+      this.bar.start(Math.max(1, this.tracker.totalBytes), this.tracker.bytesDone, this.payload());
+      this.timer = setInterval(() => this.redraw(), 250);
+      this.timer.unref();
+    }
+    if (this.started) this.redraw();
+  }
+
+  private redraw(): void {
+    this.bar.setTotal(Math.max(1, this.tracker.totalBytes));
+    this.bar.update(this.tracker.bytesDone, this.payload());
+  }
+
+  private payload(): Record<string, string> {
+    const t = this.tracker;
+    // 100% is shown only once the object is complete: the engine's bytes can all be sent while Complete is pending.
+    const pct = t.completing && t.bytesDone >= t.totalBytes ? 'completing' : `${Math.min(99.9, t.percent()).toFixed(1)}%`;
+    return {
+      pct: pct.padStart(6),
+      done: formatBytes(t.bytesDone),
+      total: formatBytes(t.totalBytes),
+      rate: `${formatBytes(Math.round(t.rate()))}/s`,
+      eta: formatSeconds(t.eta()),
+      parts: `${t.partsDone}/${t.totalParts}`,
+      resumed: t.resumedBytes > 0 ? ` | resumed ${formatBytes(t.resumedBytes)}` : '',
+    };
+  }
+
+  /** Erases nothing: leaves the last state on screen and moves to a fresh line for whatever comes next. */
+  stop(final?: 'complete'): void {
+    if (this.timer) clearInterval(this.timer);
+    if (!this.started) return;
+    if (final === 'complete') this.bar.update(this.tracker.totalBytes, { ...this.payload(), pct: '100.0%' });
+    this.bar.stop();
+    this.started = false;
+  }
+}
+
+/** Whether to draw a live bar: a TTY on stderr, not a dumb terminal, and not turned off. */
+export function wantsBar(stream: NodeJS.WriteStream, opts: { progress: boolean; quiet: boolean }, env: NodeJS.ProcessEnv): boolean {
+  return opts.progress && !opts.quiet && stream.isTTY === true && env.TERM !== 'dumb';
+}

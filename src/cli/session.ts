@@ -1,0 +1,74 @@
+import { OssClient } from '../client/index.js';
+import { resolveTarget, type Target } from './config.js';
+import { startEmbedded, type EmbeddedServer } from './embedded.js';
+import type { CommonOptions } from './options.js';
+
+/** The streams and environment a command runs with (process.* in production). */
+export interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/** A client bound to the resolved endpoint, plus the embedded server when the command had to start one. */
+export interface Session {
+  client: OssClient;
+  target: Target;
+  /** Stable name of the endpoint for checkpoint names: the embedded server's port changes from run to run. */
+  endpointId: string;
+  embedded?: EmbeddedServer;
+  close(): Promise<void>;
+}
+
+/**
+ * Resolves flags -> env -> ~/.ossutilconfig -> embedded default and opens a client. With the embedded default the
+ * server runs in this process for the length of the command, and one note on stderr says where the data lives.
+ */
+export async function openSession(opts: CommonOptions, io: Io): Promise<Session> {
+  const target = resolveTarget({ endpoint: opts.endpoint, region: opts.region }, io.env);
+  const signatureVersion = opts.signature;
+  if (target.kind === 'remote') {
+    const client = new OssClient({
+      endpoint: target.endpoint,
+      region: target.region,
+      signatureVersion,
+      credentials: {
+        accessKeyId: target.accessKeyId,
+        accessKeySecret: target.accessKeySecret,
+        ...(target.securityToken ? { securityToken: target.securityToken } : {}),
+      },
+    });
+    return { client, target, endpointId: target.endpoint, close: async () => {} };
+  }
+  const embedded = await startEmbedded(target.home, target.region);
+  if (!opts.quiet) {
+    io.stderr.write(
+      `ossup: no endpoint configured; using the embedded server with data in ${embedded.dataDir} ` +
+        '(set OSS_ENDPOINT or --endpoint to use OSS)\n',
+    );
+  }
+  const client = new OssClient({
+    endpoint: embedded.endpoint,
+    region: target.region,
+    signatureVersion,
+    credentials: embedded.credentials,
+    dispatcher: embedded.dispatcher,
+  });
+  return {
+    client,
+    target,
+    endpointId: `embedded:${embedded.dataDir}`,
+    embedded,
+    close: () => embedded.close(),
+  };
+}
+
+/** Runs `fn` with an open session and always closes it (the embedded server must not outlive the command). */
+export async function withSession<T>(opts: CommonOptions, io: Io, fn: (s: Session) => Promise<T>): Promise<T> {
+  const session = await openSession(opts, io);
+  try {
+    return await fn(session);
+  } finally {
+    await session.close().catch(() => {});
+  }
+}

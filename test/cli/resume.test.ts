@@ -1,0 +1,111 @@
+// Interrupt a real upload (SIGKILL, then SIGINT) and rerun the same command: it resumes, and the object is
+// byte-identical. A slow link (the fault proxy) keeps the upload running long enough to interrupt it mid-way.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, test } from 'node:test';
+import { OssClient } from '../../src/client/index.js';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { controlChars, finished, lastJson, runCli, sandbox, spawnCli, STACK, type Sandbox } from './run-cli.js';
+
+const SIZE = 24 * 1024 * 1024;
+const SLOW = { rate: 1, kinds: ['slow' as const], bytesPerSecond: 2 * 1024 * 1024 };
+
+let server: TestServer;
+let proxy: FaultProxy;
+let box: Sandbox;
+let client: OssClient;
+let file: string;
+let data: Buffer;
+
+before(async () => {
+  server = await startTestServer();
+  proxy = await startFaultProxy({ host: server.server.host, port: server.server.port }, SLOW);
+  box = await sandbox();
+  box.env.OSS_ACCESS_KEY_ID = server.credentials.accessKeyId;
+  box.env.OSS_ACCESS_KEY_SECRET = server.credentials.accessKeySecret;
+  client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
+  await client.putBucket('resume-test');
+  data = randomBytes(SIZE);
+  file = join(box.dir, 'big.bin');
+  await writeFile(file, data);
+});
+after(async () => {
+  await client.close();
+  await proxy.close();
+  await server.close();
+  await box.cleanup();
+});
+
+const args = (key: string) =>
+  ['cp', file, `oss://resume-test/${key}`, '--endpoint', proxy.endpoint, '--part-size', '256KiB', '--parallel', '2', '--json'];
+
+/** Waits until the checkpoint journal has grown several times: parts are confirmed and recorded. */
+async function waitForRecordedParts(dir: string, growths: number): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  const seen = new Set<number>();
+  while (Date.now() < deadline) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const cp = names.find((n) => !n.endsWith('.lock'));
+    if (cp) {
+      const size = (await stat(join(dir, cp)).catch(() => undefined))?.size;
+      if (size !== undefined) seen.add(size);
+      if (seen.size > growths) return join(dir, cp);
+    }
+    await sleep(20);
+  }
+  throw new Error('the checkpoint never recorded parts');
+}
+
+async function storedSha(key: string): Promise<string> {
+  const res = await client.getObject('resume-test', key);
+  const hash = createHash('sha256');
+  for await (const c of res.body) hash.update(c as Buffer);
+  return hash.digest('hex');
+}
+
+test('SIGKILL mid-upload, then the same command resumes (resumedBytes > 0) and the object is byte-identical', async () => {
+  proxy.setPlan(SLOW);
+  const child = spawnCli(args('killed.bin'), box.env);
+  const done = finished(child);
+  await waitForRecordedParts(join(box.ossupHome, 'checkpoints'), 4);
+  child.kill('SIGKILL');
+  const killed = await done;
+  assert.equal(killed.signal, 'SIGKILL');
+
+  proxy.setPlan({ rate: 0, kinds: [] });
+  const r = await runCli(args('killed.bin'), box.env);
+  assert.equal(r.code, 0, r.stderr);
+  const json = lastJson(r.stdout);
+  assert.ok(Number(json.resumedBytes) > 0, `resumedBytes ${json.resumedBytes}`);
+  assert.equal(Number(json.resumedBytes) + Number(json.transferredBytes), SIZE);
+  assert.equal(json.size, SIZE);
+  assert.equal(await storedSha('killed.bin'), createHash('sha256').update(data).digest('hex'));
+});
+
+test('SIGINT: exit 130, one line saying how much is done, checkpoint kept; rerun completes', async () => {
+  proxy.setPlan(SLOW);
+  const child = spawnCli(args('interrupted.bin'), box.env);
+  const done = finished(child);
+  const checkpoint = await waitForRecordedParts(join(box.ossupHome, 'checkpoints'), 4);
+  child.kill('SIGINT');
+  const r1 = await done;
+  assert.equal(r1.code, 130, r1.stderr);
+  assert.match(r1.stderr, /ossup: interrupted: [\d.]+ [KM]iB of 24\.0 MiB uploaded \([\d.]+%, \d+\/96 parts\); rerun the same command to resume/);
+  assert.doesNotMatch(r1.stderr, STACK);
+  assert.deepEqual(controlChars(r1.stderr), []);
+  assert.equal(r1.stdout, '');
+  assert.ok((await stat(checkpoint)).size > 0, 'checkpoint kept');
+
+  proxy.setPlan({ rate: 0, kinds: [] });
+  const r2 = await runCli(args('interrupted.bin'), box.env);
+  assert.equal(r2.code, 0, r2.stderr);
+  const json = lastJson(r2.stdout);
+  assert.ok(Number(json.resumedBytes) > 0, `resumedBytes ${json.resumedBytes}`);
+  assert.equal(json.parts, 96);
+  assert.equal(await storedSha('interrupted.bin'), createHash('sha256').update(data).digest('hex'));
+  assert.deepEqual((await readdir(join(box.ossupHome, 'checkpoints'))).filter((n) => !n.endsWith('.lock')), []);
+});

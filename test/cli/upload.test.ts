@@ -1,0 +1,97 @@
+// `ossup cp` with nothing configured: the embedded default, as a new user meets it.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { OssClient } from '../../src/client/index.js';
+import { startTestServer } from '../helpers/server.js';
+import { controlChars, lastJson, runCli, sandbox, type Sandbox } from './run-cli.js';
+
+let box: Sandbox;
+
+before(async () => {
+  box = await sandbox();
+});
+after(() => box.cleanup());
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Reads objects back from the embedded default's data directory through a server of its own (the CLI has exited). */
+async function storedObjects(keys: Array<[string, string]>): Promise<Buffer[]> {
+  const server = await startTestServer({ root: join(box.ossupHome, 'data') });
+  const client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
+  try {
+    const out: Buffer[] = [];
+    for (const [bucket, key] of keys) {
+      const res = await client.getObject(bucket, key);
+      const chunks: Buffer[] = [];
+      for await (const c of res.body) chunks.push(c as Buffer);
+      out.push(Buffer.concat(chunks));
+    }
+    return out;
+  } finally {
+    await client.close();
+    await server.close();
+  }
+}
+
+test('with no endpoint configured, cp uploads to the embedded server (checkpoint on), --json has the contract fields', async () => {
+  const data = randomBytes(3 * 1024 * 1024 + 12345);
+  const file = join(box.dir, 'first.bin');
+  await writeFile(file, data);
+  const r = await runCli(['cp', file, 'oss://embedded-demo/first.bin', '--json'], box.env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`embedded server with data in ${join(box.ossupHome, 'data').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  assert.equal(r.stderr.trim().split('\n').length, 1, `one note only: ${r.stderr}`);
+  assert.deepEqual(controlChars(r.stdout + r.stderr), [], 'no control characters when not a TTY');
+  assert.equal(r.stdout.trim().split('\n').length, 1, 'only the JSON line on stdout');
+
+  const json = lastJson(r.stdout);
+  assert.deepEqual(Object.keys(json).sort(),
+    ['bucket', 'crc64', 'etag', 'file', 'key', 'op', 'parts', 'resumedBytes', 'seconds', 'size', 'transferredBytes'].sort());
+  assert.equal(json.op, 'upload');
+  assert.equal(json.bucket, 'embedded-demo');
+  assert.equal(json.key, 'first.bin');
+  assert.equal(json.file, file);
+  assert.equal(json.size, data.length);
+  assert.equal(json.parts, 31, '100 KiB parts for a 3 MiB file');
+  assert.equal(json.resumedBytes, 0);
+  assert.equal(json.transferredBytes, data.length);
+  assert.match(String(json.crc64), /^\d+$/);
+  assert.match(String(json.etag), /^[0-9A-F]{32}-31$/);
+  assert.equal(typeof json.seconds, 'number');
+
+  // The checkpoint is kept while the upload runs and removed once it is complete.
+  assert.deepEqual(await readdir(join(box.ossupHome, 'checkpoints')), []);
+  // The key pair is private to the user.
+  assert.equal((await stat(join(box.ossupHome, 'embedded-credentials.json'))).mode & 0o777, 0o600);
+  const [stored] = await storedObjects([['embedded-demo', 'first.bin']]);
+  assert.equal(sha(stored!), sha(data));
+});
+
+test('--no-checkpoint uploads too, and the plain summary has no control characters', async () => {
+  const data = randomBytes(700 * 1024);
+  const file = join(box.dir, 'second.bin');
+  await writeFile(file, data);
+  const r = await runCli(['cp', file, 'oss://embedded-demo/sub/', '--no-checkpoint', '--part-size', '256KiB', '--parallel', '2'], box.env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^uploaded .*second\.bin to oss:\/\/embedded-demo\/sub\/second\.bin: 700\.0 KiB in .*, 3 parts; ETag [0-9A-F]{32}-3, CRC-64 \d+\n$/);
+  assert.deepEqual(controlChars(r.stdout + r.stderr), []);
+  const [stored] = await storedObjects([['embedded-demo', 'sub/second.bin']]);
+  assert.equal(sha(stored!), sha(data));
+});
+
+test('cp -r uploads a directory tree under the prefix', async () => {
+  const dir = join(box.dir, 'tree');
+  await mkdir(join(dir, 'inner'), { recursive: true });
+  await writeFile(join(dir, 'a.txt'), 'alpha');
+  await writeFile(join(dir, 'inner', 'b.txt'), 'beta');
+  const r = await runCli(['cp', '-r', dir, 'oss://embedded-demo/tree', '--json', '-q'], box.env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '', '--quiet drops the embedded note');
+  assert.deepEqual(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { key: string }).key), ['tree/a.txt', 'tree/inner/b.txt']);
+  const stored = await storedObjects([['embedded-demo', 'tree/a.txt'], ['embedded-demo', 'tree/inner/b.txt']]);
+  assert.deepEqual(stored.map(String), ['alpha', 'beta']);
+  assert.ok((await readFile(join(box.ossupHome, 'embedded-credentials.json'), 'utf8')).includes('accessKeySecret'));
+});
