@@ -1,5 +1,6 @@
 // Endpoint parsing and request addressing: which origin and path a (bucket, key) goes to.
 import net from 'node:net';
+import { buildQueryString, encodeKeyPath } from '../core/encode.js';
 
 export interface Endpoint {
   /** 'http:' or 'https:'. */
@@ -53,15 +54,9 @@ export function parseEndpoint(endpoint: string, opts: EndpointOptions = {}): End
   };
 }
 
-/** Percent-encode an object key for a URL path: every byte but unreserved characters and '/'. */
-export function encodeKeyPath(key: string): string {
-  return encodeURIComponent(key).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%2F/g, '/');
-}
-
 /** Query string from decoded pairs in order; an empty value is a bare name (`?uploads`). */
 export function buildQuery(query: Array<[string, string]>): string {
-  if (query.length === 0) return '';
-  return '?' + query.map(([k, v]) => (v === '' ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)).join('&');
+  return query.length === 0 ? '' : `?${buildQueryString(query)}`;
 }
 
 /** The absolute URL for a request. */

@@ -1,7 +1,7 @@
 // The "send" stage: one HTTP exchange over undici with keep-alive. It knows nothing of OSS; it turns a body source
 // into an attempt's stream, counts bytes handed to the socket, and maps transport failures to typed errors.
 import { Agent, request, type Dispatcher } from 'undici';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { AbortedError, FileChangedError, NetworkError } from '../core/errors.js';
 import type { BodySource } from './body.js';
 import { RETRYABLE_NETWORK_CODES } from './retry.js';
@@ -65,7 +65,8 @@ export async function send(dispatcher: Dispatcher, req: SendRequest): Promise<Se
   if (req.body) {
     opened = req.body.open();
     const src = opened instanceof Uint8Array ? opened : (opened as AsyncIterable<Uint8Array>);
-    body = req.onBodyProgress ? countBytes(src, req.onBodyProgress) : (src as Dispatcher.DispatchOptions['body']);
+    body = req.onBodyProgress ? Readable.from(countBytes(src, req.onBodyProgress), { objectMode: false })
+      : (src as Dispatcher.DispatchOptions['body']);
   }
   try {
     const res = await request(req.url, {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeKeyPath, parseEndpoint, regionFromHost, requestUrl } from '../../src/client/endpoint.js';
+import { parseEndpoint, regionFromHost, requestUrl } from '../../src/client/endpoint.js';
 import { EnvCredentialsProvider, toProvider } from '../../src/client/credentials.js';
 import { ArgumentError } from '../../src/core/errors.js';
 
@@ -30,7 +30,8 @@ test('virtual-hosted by default, path-style for IPs/localhost or on request, CNA
 });
 
 test('keys are percent-encoded except unreserved characters and slashes', () => {
-  assert.equal(encodeKeyPath("a+b/c d/ü!'()*~._-"), "a%2Bb/c%20d/%C3%BC%21%27%28%29%2A~._-");
+  const ep = parseEndpoint('http://127.0.0.1:1');
+  assert.equal(requestUrl(ep, 'b', "a+b/c d/ü!'()*~._-", []), "http://127.0.0.1:1/b/a%2Bb/c%20d/%C3%BC%21%27%28%29%2A~._-");
 });
 
 test('credentials come from options or the environment (with STS token)', async () => {

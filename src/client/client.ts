@@ -1,0 +1,254 @@
+// OssClient: configuration plus one method per OSS operation. Each method only shapes a request and reads its
+// result; transport, signing, retries and error decoding all happen in the pipeline.
+import type { Dispatcher } from 'undici';
+import type { Credentials } from '../core/canonical.js';
+import { ArgumentError } from '../core/errors.js';
+import { bufferBody, isBodySource, type BodySource } from './body.js';
+import { toProvider, type CredentialsProvider } from './credentials.js';
+import { parseEndpoint, requestUrl, type Endpoint } from './endpoint.js';
+import { aclHeaders, callbackHeaders, metaHeaders, trafficLimitHeader, type CallbackOptions, type ObjectWriteOptions } from './headers.js';
+import * as ops from './operations.js';
+import { execute, type OssRequest, type OssResponse, type PipelineContext } from './pipeline.js';
+import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
+import { presignQuery, type SignatureVersion } from './sign.js';
+import { createDispatcher } from './transport.js';
+import type {
+  CallOptions, CompleteMultipartUploadResult, GetObjectResult, HeadObjectResult, InitiateMultipartUploadResult,
+  ListBucketsResult, ListMultipartUploadsResult, ListObjectsResult, ListPartsResult, ObjectSummary, OssResult,
+  PutObjectResult, UploadPartResult, UploadSummary,
+} from './types.js';
+
+export interface OssClientOptions {
+  /** http(s)://host[:port]; a bare host means https. Virtual-hosted unless an IP/localhost or pathStyle. */
+  endpoint: string;
+  /** Region for V4 signing; derived from `oss-<region>` hosts, else 'cn-hangzhou'. */
+  region?: string;
+  /** 'v4' (default) or 'v1'. */
+  signatureVersion?: SignatureVersion;
+  /** Put the bucket in the path instead of the host name. */
+  pathStyle?: boolean;
+  /** The endpoint is a custom domain bound to the bucket. */
+  cname?: boolean;
+  /** Keys or a provider; default: OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET / OSS_SESSION_TOKEN. */
+  credentials?: Credentials | CredentialsProvider;
+  /** Overrides of the retry policy (attempts, delays, injectable random and sleep). */
+  retry?: Partial<RetryPolicy>;
+  /** Idle timeout per request: no header or body byte for this long fails the attempt (default 300 s). */
+  requestTimeoutMs?: number;
+  /** Local clock in ms (injectable for clock-skew tests). */
+  now?: () => number;
+  /** An undici dispatcher to use instead of the client's own keep-alive agent. */
+  dispatcher?: Dispatcher;
+}
+
+export interface PutObjectOptions extends ObjectWriteOptions, CallOptions {
+  /** Base64 MD5 of the body; the server rejects the upload (InvalidDigest) if the bytes differ. */
+  contentMd5?: string;
+  /** Bandwidth cap in bits/s (x-oss-traffic-limit). */
+  trafficLimit?: number;
+  callback?: CallbackOptions;
+  /** Custom callback variables (`x:` prefix added when missing). */
+  callbackVars?: Record<string, string>;
+  /** Bytes sent so far in the current attempt. */
+  onProgress?: (sent: number) => void;
+}
+
+export interface UploadPartOptions extends CallOptions {
+  /** Base64 MD5 of the part. */
+  contentMd5?: string;
+  /** Bandwidth cap in bits/s. */
+  trafficLimit?: number;
+  /** Bytes sent so far in the current attempt. */
+  onProgress?: (sent: number) => void;
+}
+
+export interface CompleteOptions extends CallOptions {
+  /** Object ACL to set on completion. */
+  acl?: string;
+  /** Refuse to overwrite an existing object. */
+  forbidOverwrite?: boolean;
+  callback?: CallbackOptions;
+  callbackVars?: Record<string, string>;
+}
+
+export interface GetObjectOptions extends CallOptions {
+  /** Byte range: [start, end] inclusive, end omitted = to the end. */
+  range?: { start: number; end?: number };
+  /** Only if the ETag (unquoted) still matches. */
+  ifMatch?: string;
+  /** Extra request headers (lower-case). */
+  headers?: Record<string, string>;
+}
+
+export interface ListObjectsOptions extends CallOptions {
+  prefix?: string;
+  delimiter?: string;
+  /** Page size, up to 1000. */
+  maxKeys?: number;
+  /** V1 marker: list keys after it. */
+  marker?: string;
+  /** Use ListObjectsV2. */
+  v2?: boolean;
+  continuationToken?: string;
+  startAfter?: string;
+}
+
+export interface ListUploadsOptions extends CallOptions {
+  prefix?: string;
+  delimiter?: string;
+  maxUploads?: number;
+  keyMarker?: string;
+  uploadIdMarker?: string;
+}
+
+export interface PresignOptions {
+  /** Validity in seconds (default 3600; V4 allows up to 604800). */
+  expiresSeconds?: number;
+  /** Extra query pairs to sign (e.g. response-content-type). */
+  query?: Array<[string, string]>;
+  /** Headers the user of the URL will send and that must be signed (e.g. content-type for PUT). */
+  headers?: Record<string, string>;
+}
+
+export class OssClient {
+  /** Parsed endpoint (recorded in checkpoints as `endpoint.url`). */
+  readonly endpoint: Endpoint;
+  private readonly ctx: PipelineContext;
+  private readonly ownDispatcher: boolean;
+
+  constructor(opts: OssClientOptions) {
+    if (!opts?.endpoint) throw new ArgumentError('endpoint', 'endpoint is required');
+    this.endpoint = parseEndpoint(opts.endpoint, { pathStyle: opts.pathStyle, cname: opts.cname });
+    const sv = opts.signatureVersion ?? 'v4';
+    if (sv !== 'v1' && sv !== 'v4') throw new ArgumentError('signatureVersion', `signatureVersion must be 'v1' or 'v4', got ${String(sv)}`);
+    this.ownDispatcher = !opts.dispatcher;
+    this.ctx = {
+      endpoint: this.endpoint,
+      region: opts.region ?? this.endpoint.region ?? 'cn-hangzhou',
+      signatureVersion: sv,
+      credentials: toProvider(opts.credentials),
+      retry: resolveRetryPolicy(opts.retry),
+      dispatcher: opts.dispatcher ?? createDispatcher({ timeoutMs: opts.requestTimeoutMs }),
+      now: opts.now ?? Date.now,
+      clockOffsetMs: 0,
+    };
+  }
+
+  /** Send a raw request through the full pipeline (for operations without a dedicated method). */
+  request(req: OssRequest): Promise<OssResponse> {
+    return execute(this.ctx, req);
+  }
+
+  /** Close idle keep-alive sockets (only the client's own dispatcher). */
+  async close(): Promise<void> {
+    if (this.ownDispatcher) await this.ctx.dispatcher.close();
+  }
+
+  listBuckets(opts: CallOptions & { prefix?: string; marker?: string; maxKeys?: number } = {}): Promise<ListBucketsResult> {
+    return ops.listBuckets(this, opts);
+  }
+
+  async putBucket(bucket: string, opts: CallOptions & { acl?: string; storageClass?: string } = {}): Promise<OssResult> {
+    return ops.putBucket(this, bucket, opts);
+  }
+
+  deleteBucket(bucket: string, opts: CallOptions = {}): Promise<OssResult> {
+    return ops.simple(this, 'DeleteBucket', 'DELETE', bucket, undefined, opts);
+  }
+
+  listObjects(bucket: string, opts: ListObjectsOptions = {}): Promise<ListObjectsResult> {
+    return ops.listObjects(this, bucket, opts);
+  }
+
+  /** Every object under the options' prefix, page after page. */
+  async *listObjectsAll(bucket: string, opts: ListObjectsOptions = {}): AsyncGenerator<ObjectSummary> {
+    let page: ListObjectsOptions = { ...opts };
+    for (;;) {
+      const res = await this.listObjects(bucket, page);
+      yield* res.objects;
+      if (!res.isTruncated) return;
+      page = opts.v2 ? { ...page, continuationToken: res.nextContinuationToken } : { ...page, marker: res.nextMarker };
+    }
+  }
+
+  putObject(bucket: string, key: string, body: BodySource | Uint8Array | string, opts: PutObjectOptions = {}): Promise<PutObjectResult> {
+    const source = isBodySource(body) ? body : bufferBody(body);
+    const headers = {
+      ...metaHeaders(opts), ...aclHeaders(opts), ...callbackHeaders(opts.callback, opts.callbackVars), ...trafficLimitHeader(opts.trafficLimit),
+      ...(opts.contentMd5 ? { 'content-md5': opts.contentMd5 } : {}),
+    };
+    return ops.putObject(this, bucket, key, source, headers, opts);
+  }
+
+  getObject(bucket: string, key: string, opts: GetObjectOptions = {}): Promise<GetObjectResult> {
+    return ops.getObject(this, bucket, key, opts);
+  }
+
+  headObject(bucket: string, key: string, opts: CallOptions = {}): Promise<HeadObjectResult> {
+    return ops.headObject(this, bucket, key, opts);
+  }
+
+  deleteObject(bucket: string, key: string, opts: CallOptions = {}): Promise<OssResult> {
+    return ops.simple(this, 'DeleteObject', 'DELETE', bucket, key, opts);
+  }
+
+  /** Server-side copy of `sourceBucket/sourceKey` to `bucket/key`. */
+  copyObject(sourceBucket: string, sourceKey: string, bucket: string, key: string, opts: ObjectWriteOptions & CallOptions = {}): Promise<PutObjectResult> {
+    return ops.copyObject(this, sourceBucket, sourceKey, bucket, key, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
+  }
+
+  initiateMultipartUpload(bucket: string, key: string, opts: ObjectWriteOptions & CallOptions = {}): Promise<InitiateMultipartUploadResult> {
+    return ops.initiateMultipartUpload(this, bucket, key, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
+  }
+
+  uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: BodySource | Uint8Array, opts: UploadPartOptions = {}): Promise<UploadPartResult> {
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) {
+      throw new ArgumentError('partNumber', `partNumber must be an integer in 1..10000, got ${partNumber}`);
+    }
+    const headers = { ...trafficLimitHeader(opts.trafficLimit), ...(opts.contentMd5 ? { 'content-md5': opts.contentMd5 } : {}) };
+    return ops.uploadPart(this, bucket, key, uploadId, partNumber, isBodySource(body) ? body : bufferBody(body), headers, opts);
+  }
+
+  /** Complete with the listed parts, or with every uploaded part ('all', x-oss-complete-all). */
+  completeMultipartUpload(bucket: string, key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }> | 'all', opts: CompleteOptions = {}): Promise<CompleteMultipartUploadResult> {
+    const headers = { ...aclHeaders(opts), ...callbackHeaders(opts.callback, opts.callbackVars) };
+    return ops.completeMultipartUpload(this, bucket, key, uploadId, parts, headers, opts);
+  }
+
+  abortMultipartUpload(bucket: string, key: string, uploadId: string, opts: CallOptions = {}): Promise<OssResult> {
+    return ops.simple(this, 'AbortMultipartUpload', 'DELETE', bucket, key, opts, [['uploadId', uploadId]]);
+  }
+
+  /** All parts of an upload (every page). */
+  listParts(bucket: string, key: string, uploadId: string, opts: CallOptions = {}): Promise<ListPartsResult> {
+    return ops.listParts(this, bucket, key, uploadId, opts);
+  }
+
+  listMultipartUploads(bucket: string, opts: ListUploadsOptions = {}): Promise<ListMultipartUploadsResult> {
+    return ops.listMultipartUploads(this, bucket, opts);
+  }
+
+  async *listMultipartUploadsAll(bucket: string, opts: ListUploadsOptions = {}): AsyncGenerator<UploadSummary> {
+    let page = { ...opts };
+    for (;;) {
+      const res = await this.listMultipartUploads(bucket, page);
+      yield* res.uploads;
+      if (!res.isTruncated) return;
+      page = { ...page, keyMarker: res.nextKeyMarker, uploadIdMarker: res.nextUploadIdMarker };
+    }
+  }
+
+  /** A URL that performs `method` on the object without credentials until it expires. */
+  async presignUrl(method: string, bucket: string, key: string, opts: PresignOptions = {}): Promise<string> {
+    const expires = opts.expiresSeconds ?? 3600;
+    if (!Number.isInteger(expires) || expires < 1 || (this.ctx.signatureVersion === 'v4' && expires > 604_800)) {
+      throw new ArgumentError('expiresSeconds', `expiresSeconds must be an integer in 1..604800, got ${expires}`);
+    }
+    const creds = await this.ctx.credentials.getCredentials();
+    const query = opts.query ?? [];
+    const headers = Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    const signed = presignQuery({ method: method.toUpperCase(), bucket, key, query, headers }, creds,
+      this.ctx.signatureVersion, this.ctx.region, new Date(this.ctx.now() + this.ctx.clockOffsetMs), expires);
+    return requestUrl(this.endpoint, bucket, key, [...query, ...signed]);
+  }
+}

@@ -1,0 +1,77 @@
+// Request headers for object writes (PutObject, InitiateMultipartUpload, CompleteMultipartUpload), built from typed
+// options in one place so the single-put and multipart paths cannot drift apart.
+import { ArgumentError } from '../core/errors.js';
+
+/** Upload callback (OSS-PROTOCOL.md §6). */
+export interface CallbackOptions {
+  /** Callback URL(s), up to 5 joined by ';'. */
+  url: string;
+  /** Body template with ${bucket} ${object} ${etag} ${size} ${mimeType} ${crc64} ${x:var} ... */
+  body: string;
+  /** 'application/x-www-form-urlencoded' (default) or 'application/json'. */
+  bodyType?: string;
+  /** Host header OSS uses when calling back. */
+  host?: string;
+}
+
+export interface ObjectWriteOptions {
+  /** Content-Type of the object. */
+  contentType?: string;
+  /** User metadata; each entry becomes x-oss-meta-<name>. */
+  meta?: Record<string, string>;
+  /** Object ACL: private, public-read, public-read-write, default. */
+  acl?: string;
+  /** Storage class: Standard, IA, Archive, ColdArchive, DeepColdArchive. */
+  storageClass?: string;
+  /** Tags as a map or an encoded `A=1&B=2` string. */
+  tagging?: Record<string, string> | string;
+  /** Refuse to overwrite an existing object (409 FileAlreadyExists). */
+  forbidOverwrite?: boolean;
+  /** Cache-Control, Content-Disposition, Content-Encoding, Expires and any other raw header (lower-case names). */
+  headers?: Record<string, string>;
+}
+
+export function metaHeaders(o: ObjectWriteOptions): Record<string, string> {
+  const h: Record<string, string> = {};
+  if (o.contentType) h['content-type'] = o.contentType;
+  for (const [name, value] of Object.entries(o.meta ?? {})) {
+    if (!/^[A-Za-z0-9-_.]+$/.test(name)) throw new ArgumentError('meta', `metadata name ${JSON.stringify(name)} must be [A-Za-z0-9-_.]`);
+    h[`x-oss-meta-${name.toLowerCase()}`] = value;
+  }
+  if (o.storageClass) h['x-oss-storage-class'] = o.storageClass;
+  if (o.tagging !== undefined) {
+    h['x-oss-tagging'] = typeof o.tagging === 'string' ? o.tagging : new URLSearchParams(o.tagging).toString().replace(/\+/g, '%20');
+  }
+  for (const [name, value] of Object.entries(o.headers ?? {})) h[name.toLowerCase()] = value;
+  return h;
+}
+
+export function aclHeaders(o: ObjectWriteOptions): Record<string, string> {
+  const h: Record<string, string> = {};
+  if (o.acl) h['x-oss-object-acl'] = o.acl;
+  if (o.forbidOverwrite) h['x-oss-forbid-overwrite'] = 'true';
+  return h;
+}
+
+export function callbackHeaders(cb: CallbackOptions | undefined, vars: Record<string, string> | undefined): Record<string, string> {
+  if (!cb) return {};
+  if (!cb.url || !cb.body) throw new ArgumentError('callback', 'callback needs url and body');
+  const doc: Record<string, string> = { callbackUrl: cb.url, callbackBody: cb.body };
+  if (cb.bodyType) doc.callbackBodyType = cb.bodyType;
+  if (cb.host) doc.callbackHost = cb.host;
+  const h: Record<string, string> = { 'x-oss-callback': Buffer.from(JSON.stringify(doc)).toString('base64') };
+  if (vars && Object.keys(vars).length > 0) {
+    const named: Record<string, string> = {};
+    for (const [k, v] of Object.entries(vars)) named[k.startsWith('x:') ? k : `x:${k}`] = v;
+    h['x-oss-callback-var'] = Buffer.from(JSON.stringify(named)).toString('base64');
+  }
+  return h;
+}
+
+export function trafficLimitHeader(bitsPerSecond: number | undefined): Record<string, string> {
+  if (bitsPerSecond === undefined) return {};
+  if (!Number.isInteger(bitsPerSecond) || bitsPerSecond <= 0) {
+    throw new ArgumentError('trafficLimit', `trafficLimit must be a positive integer (bits/s), got ${bitsPerSecond}`);
+  }
+  return { 'x-oss-traffic-limit': String(bitsPerSecond) };
+}

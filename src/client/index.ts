@@ -1,0 +1,8 @@
+export { OssClient, type OssClientOptions, type PutObjectOptions, type UploadPartOptions, type CompleteOptions, type GetObjectOptions, type ListObjectsOptions, type ListUploadsOptions, type PresignOptions } from './client.js';
+export { fileRange, bufferBody, type BodySource } from './body.js';
+export { EnvCredentialsProvider, StaticCredentialsProvider, type CredentialsProvider } from './credentials.js';
+export { parseEndpoint, regionFromHost, type Endpoint } from './endpoint.js';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+export type { CallbackOptions, ObjectWriteOptions } from './headers.js';
+export type { SignatureVersion } from './sign.js';
+export type * from './types.js';

@@ -1,0 +1,169 @@
+// One function per OSS operation: shape the request, read the result. Kept apart from the OssClient class so the
+// class stays a readable table of the public API.
+import { parseCrc64 } from '../core/crc64.js';
+import { encodeKeyPath } from '../core/encode.js';
+import { unquoteEtag } from '../core/etag.js';
+import type { BodySource } from './body.js';
+import { bufferBody } from './body.js';
+import type { OssClient, GetObjectOptions, ListObjectsOptions, ListUploadsOptions } from './client.js';
+import * as docs from './docs.js';
+import type { OssResponse } from './pipeline.js';
+import type {
+  CallOptions, CompleteMultipartUploadResult, GetObjectResult, HeadObjectResult, InitiateMultipartUploadResult,
+  ListBucketsResult, ListMultipartUploadsResult, ListObjectsResult, ListPartsResult, OssResult, PartInfo,
+  PutObjectResult, UploadPartResult,
+} from './types.js';
+
+/** "5EB6..." from `"5EB6..."`: ETags travel quoted; results carry them bare and upper case. */
+export function normalizeEtag(etag: string | undefined): string {
+  return unquoteEtag(etag ?? '').toUpperCase();
+}
+
+function base(res: OssResponse): OssResult {
+  return { requestId: res.requestId, status: res.status, headers: res.headers };
+}
+
+function crcHeader(res: OssResponse): bigint | undefined {
+  const v = res.headers['x-oss-hash-crc64ecma'];
+  return v ? parseCrc64(v) : undefined;
+}
+
+/** A callback answer is the callback server's body; without a callback the body is empty. */
+function callbackBody(res: OssResponse, asked: boolean): string | undefined {
+  return asked ? res.body.toString('utf8') : undefined;
+}
+
+export async function simple(c: OssClient, operation: string, method: string, bucket: string, key: string | undefined, opts: CallOptions, query: Array<[string, string]> = []): Promise<OssResult> {
+  return base(await c.request({ operation, method, bucket, key, query, signal: opts.signal }));
+}
+
+export async function listBuckets(c: OssClient, opts: CallOptions & { prefix?: string; marker?: string; maxKeys?: number }): Promise<ListBucketsResult> {
+  const query: Array<[string, string]> = [];
+  if (opts.prefix) query.push(['prefix', opts.prefix]);
+  if (opts.marker) query.push(['marker', opts.marker]);
+  if (opts.maxKeys) query.push(['max-keys', String(opts.maxKeys)]);
+  const res = await c.request({ operation: 'ListBuckets', method: 'GET', query, signal: opts.signal });
+  return { ...base(res), buckets: docs.parseListBuckets(res.body.toString('utf8')) };
+}
+
+export async function putBucket(c: OssClient, bucket: string, opts: CallOptions & { acl?: string; storageClass?: string }): Promise<OssResult> {
+  const headers: Record<string, string> = {};
+  if (opts.acl) headers['x-oss-acl'] = opts.acl;
+  const body = opts.storageClass ? bufferBody(docs.buildCreateBucket(opts.storageClass)) : undefined;
+  return base(await c.request({ operation: 'PutBucket', method: 'PUT', bucket, headers, body, signal: opts.signal }));
+}
+
+export async function listObjects(c: OssClient, bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult> {
+  const query: Array<[string, string]> = [];
+  if (opts.v2) query.push(['list-type', '2']);
+  if (opts.prefix) query.push(['prefix', opts.prefix]);
+  if (opts.delimiter) query.push(['delimiter', opts.delimiter]);
+  if (opts.maxKeys) query.push(['max-keys', String(opts.maxKeys)]);
+  if (!opts.v2 && opts.marker) query.push(['marker', opts.marker]);
+  if (opts.v2 && opts.continuationToken) query.push(['continuation-token', opts.continuationToken]);
+  if (opts.v2 && opts.startAfter) query.push(['start-after', opts.startAfter]);
+  query.push(['encoding-type', 'url']);
+  const res = await c.request({ operation: opts.v2 ? 'ListObjectsV2' : 'ListObjects', method: 'GET', bucket, query, signal: opts.signal });
+  return { ...base(res), ...docs.parseListObjects(res.body.toString('utf8')) };
+}
+
+export async function putObject(c: OssClient, bucket: string, key: string, body: BodySource, headers: Record<string, string>, opts: CallOptions & { onProgress?: (n: number) => void }): Promise<PutObjectResult> {
+  const res = await c.request({ operation: 'PutObject', method: 'PUT', bucket, key, headers, body, signal: opts.signal, onBodyProgress: opts.onProgress });
+  return { ...base(res), etag: normalizeEtag(res.headers.etag), crc64: crcHeader(res), callbackBody: callbackBody(res, 'x-oss-callback' in headers) };
+}
+
+function headResult(res: OssResponse): HeadObjectResult {
+  const meta: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers)) if (name.startsWith('x-oss-meta-')) meta[name.slice(11)] = value;
+  const lm = res.headers['last-modified'];
+  return {
+    ...base(res),
+    etag: normalizeEtag(res.headers.etag),
+    crc64: crcHeader(res),
+    size: Number(res.headers['content-length'] ?? 0),
+    contentType: res.headers['content-type'],
+    lastModified: lm ? new Date(lm) : undefined,
+    meta,
+    objectType: res.headers['x-oss-object-type'],
+    storageClass: res.headers['x-oss-storage-class'],
+  };
+}
+
+export async function headObject(c: OssClient, bucket: string, key: string, opts: CallOptions): Promise<HeadObjectResult> {
+  return headResult(await c.request({ operation: 'HeadObject', method: 'HEAD', bucket, key, signal: opts.signal }));
+}
+
+export async function getObject(c: OssClient, bucket: string, key: string, opts: GetObjectOptions): Promise<GetObjectResult> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.range) headers.range = `bytes=${opts.range.start}-${opts.range.end ?? ''}`;
+  if (opts.ifMatch) headers['if-match'] = `"${opts.ifMatch}"`;
+  const res = await c.request({ operation: 'GetObject', method: 'GET', bucket, key, headers, signal: opts.signal, stream: true });
+  return { ...headResult(res), body: res.stream!, contentRange: res.headers['content-range'] };
+}
+
+export async function copyObject(c: OssClient, srcBucket: string, srcKey: string, bucket: string, key: string, headers: Record<string, string>, opts: CallOptions): Promise<PutObjectResult> {
+  const copyHeaders: Record<string, string> = { ...headers, 'x-oss-copy-source': `/${srcBucket}/${encodeKeyPath(srcKey)}` };
+  if (Object.keys(headers).some((h) => h.startsWith('x-oss-meta-') || h === 'content-type')) copyHeaders['x-oss-metadata-directive'] = 'REPLACE';
+  const res = await c.request({ operation: 'CopyObject', method: 'PUT', bucket, key, headers: copyHeaders, signal: opts.signal });
+  return { ...base(res), etag: normalizeEtag(docs.parseCopyResult(res.body.toString('utf8')) ?? res.headers.etag), crc64: crcHeader(res) };
+}
+
+export async function initiateMultipartUpload(c: OssClient, bucket: string, key: string, headers: Record<string, string>, opts: CallOptions): Promise<InitiateMultipartUploadResult> {
+  const res = await c.request({ operation: 'InitiateMultipartUpload', method: 'POST', bucket, key, query: [['uploads', '']], headers, signal: opts.signal });
+  return { ...base(res), uploadId: docs.parseInitiate(res.body.toString('utf8')) };
+}
+
+export async function uploadPart(c: OssClient, bucket: string, key: string, uploadId: string, partNumber: number, body: BodySource, headers: Record<string, string>, opts: CallOptions & { onProgress?: (n: number) => void }): Promise<UploadPartResult> {
+  const res = await c.request({
+    operation: 'UploadPart', method: 'PUT', bucket, key, query: [['partNumber', String(partNumber)], ['uploadId', uploadId]],
+    headers, body, signal: opts.signal, onBodyProgress: opts.onProgress,
+  });
+  return { ...base(res), etag: normalizeEtag(res.headers.etag), crc64: crcHeader(res) };
+}
+
+export async function completeMultipartUpload(c: OssClient, bucket: string, key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }> | 'all', headers: Record<string, string>, opts: CallOptions): Promise<CompleteMultipartUploadResult> {
+  const all = parts === 'all';
+  const body = all ? undefined : bufferBody(docs.buildComplete(parts));
+  const res = await c.request({
+    operation: 'CompleteMultipartUpload', method: 'POST', bucket, key, query: [['uploadId', uploadId]],
+    headers: { ...headers, ...(all ? { 'x-oss-complete-all': 'yes' } : { 'content-type': 'application/xml' }) }, body, signal: opts.signal,
+  });
+  const asked = 'x-oss-callback' in headers;
+  const text = res.body.toString('utf8');
+  const parsed = asked ? {} : docs.parseComplete(text);
+  return {
+    ...base(res),
+    etag: normalizeEtag(res.headers.etag ?? parsed.etag),
+    crc64: crcHeader(res),
+    location: parsed.location,
+    callbackBody: callbackBody(res, asked),
+  };
+}
+
+export async function listParts(c: OssClient, bucket: string, key: string, uploadId: string, opts: CallOptions): Promise<ListPartsResult> {
+  const parts: PartInfo[] = [];
+  let marker = '';
+  let last: OssResponse | undefined;
+  for (;;) {
+    const query: Array<[string, string]> = [['uploadId', uploadId], ['max-parts', '1000']];
+    if (marker) query.push(['part-number-marker', marker]);
+    last = await c.request({ operation: 'ListParts', method: 'GET', bucket, key, query, signal: opts.signal });
+    const page = docs.parseListParts(last.body.toString('utf8'));
+    parts.push(...page.parts);
+    if (!page.isTruncated || !page.nextMarker || page.nextMarker === marker) break;
+    marker = page.nextMarker;
+  }
+  return { ...base(last), parts };
+}
+
+export async function listMultipartUploads(c: OssClient, bucket: string, opts: ListUploadsOptions): Promise<ListMultipartUploadsResult> {
+  const query: Array<[string, string]> = [['uploads', '']];
+  if (opts.prefix) query.push(['prefix', opts.prefix]);
+  if (opts.delimiter) query.push(['delimiter', opts.delimiter]);
+  if (opts.maxUploads) query.push(['max-uploads', String(opts.maxUploads)]);
+  if (opts.keyMarker) query.push(['key-marker', opts.keyMarker]);
+  if (opts.uploadIdMarker) query.push(['upload-id-marker', opts.uploadIdMarker]);
+  query.push(['encoding-type', 'url']);
+  const res = await c.request({ operation: 'ListMultipartUploads', method: 'GET', bucket, query, signal: opts.signal });
+  return { ...base(res), ...docs.parseListUploads(res.body.toString('utf8')) };
+}
