@@ -1,0 +1,183 @@
+// Authentication: V1 and V4 signatures in header and presigned (query) form, STS tokens, clock skew and
+// expiry. The server recomputes the signature with core's signers from the request as received, so client
+// and server can never disagree about canonicalisation without a test failing on one side.
+import { constantTimeEqual, type Credentials, type SignableRequest } from '../core/canonical.js';
+import { parseAuthorizationV1, presignedStringToSignV1, stringToSignV1, signatureV1 } from '../core/sign-v1.js';
+import {
+  canonicalRequestV4,
+  normalizeAdditionalHeaders,
+  parseAuthorizationV4,
+  signatureV4,
+  stringToSignV4,
+  V4_ALGORITHM,
+} from '../core/sign-v4.js';
+import { OssError } from './errors.js';
+import type { OssRequest } from './request.js';
+
+export const MAX_SKEW_MS = 15 * 60 * 1000;
+
+/** Who is asking: an accepted key, or null for an anonymous request (ACLs decide). */
+export type Principal = Credentials | null;
+
+export class Authenticator {
+  private keys = new Map<string, Credentials>();
+
+  constructor(credentials: Credentials[], private readonly now: () => number) {
+    for (const c of credentials) this.keys.set(c.accessKeyId, c);
+  }
+
+  authenticate(req: OssRequest): Principal {
+    const auth = req.headers.authorization;
+    if (auth !== undefined) {
+      if (auth.startsWith('OSS ')) return this.headerV1(req, auth);
+      if (auth.startsWith(`${V4_ALGORITHM} `)) return this.headerV4(req, auth);
+      throw new OssError('InvalidArgument', {}, { message: 'Authorization header is invalid.' });
+    }
+    const names = new Set(req.query.map(([k]) => k));
+    if (names.has('OSSAccessKeyId') && names.has('Signature')) return this.presignedV1(req);
+    if (names.has('x-oss-signature-version') || names.has('x-oss-signature')) return this.presignedV4(req);
+    return null;
+  }
+
+  private lookup(accessKeyId: string, token: string | undefined): Credentials {
+    const creds = this.keys.get(accessKeyId);
+    if (!creds) throw new OssError('InvalidAccessKeyId', { OSSAccessKeyId: accessKeyId });
+    if (creds.securityToken !== undefined && token !== creds.securityToken) {
+      throw new OssError('AccessDenied', { OSSAccessKeyId: accessKeyId }, { message: 'The security token you provided is invalid.' });
+    }
+    return creds;
+  }
+
+  private checkSkew(requestMs: number): void {
+    if (Number.isNaN(requestMs)) throw new OssError('AccessDenied', {}, { message: 'Invalid date format of the request.' });
+    const now = this.now();
+    if (Math.abs(now - requestMs) > MAX_SKEW_MS) {
+      throw new OssError('RequestTimeTooSkewed', {
+        RequestTime: new Date(requestMs).toISOString(),
+        ServerTime: new Date(now).toISOString(),
+        MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
+      });
+    }
+  }
+
+  private headerV1(req: OssRequest, auth: string): Credentials {
+    const parsed = parseAuthorizationV1(auth);
+    if (!parsed) throw new OssError('InvalidArgument', {}, { message: 'Authorization header is invalid.' });
+    const creds = this.lookup(parsed.accessKeyId, req.headers['x-oss-security-token']);
+    const date = req.headers['x-oss-date'] ?? req.headers.date;
+    if (date === undefined) throw new OssError('AccessDenied', {}, { message: 'Missing Date Header.' });
+    this.checkSkew(Date.parse(date));
+    const s = signable(req, req.query, req.headers);
+    verifyV1(stringToSignV1(s), creds, parsed.signature);
+    return creds;
+  }
+
+  private presignedV1(req: OssRequest): Credentials {
+    const get = (n: string) => req.query.find(([k]) => k === n)?.[1] ?? '';
+    const creds = this.lookup(get('OSSAccessKeyId'), get('security-token') || undefined);
+    const expires = Number(get('Expires'));
+    if (!Number.isFinite(expires)) throw new OssError('AccessDenied', {}, { message: 'Invalid Expires.' });
+    if (this.now() > expires * 1000) {
+      throw new OssError('AccessDenied', { Expires: new Date(expires * 1000).toISOString(), ServerTime: new Date(this.now()).toISOString() }, { message: 'Request has expired.' });
+    }
+    // Expires takes the Date slot; OSSAccessKeyId, Expires and Signature are not sub-resources, so unsigned.
+    verifyV1(presignedStringToSignV1(signable(req, req.query, req.headers), get('Expires')), creds, get('Signature'));
+    return creds;
+  }
+
+  private headerV4(req: OssRequest, auth: string): Credentials {
+    const parsed = parseAuthorizationV4(auth);
+    if (!parsed) throw new OssError('InvalidArgument', {}, { message: 'Authorization header is invalid.' });
+    const creds = this.lookup(parsed.accessKeyId, req.headers['x-oss-security-token']);
+    const date = req.headers['x-oss-date'];
+    if (date === undefined) throw new OssError('AccessDenied', {}, { message: 'Missing x-oss-date header.' });
+    const when = parseV4Date(date);
+    this.checkSkew(when.getTime());
+    const scope = { accessKeyId: parsed.accessKeyId, day: parsed.date, region: parsed.region };
+    verifyV4(signable(req, req.query, req.headers), creds, parsed.additionalHeaders, when, scope, parsed.signature);
+    return creds;
+  }
+
+  private presignedV4(req: OssRequest): Credentials {
+    const get = (n: string) => req.query.find(([k]) => k === n)?.[1];
+    if (get('x-oss-signature-version') !== V4_ALGORITHM) {
+      throw new OssError('InvalidArgument', {}, { message: 'Unsupported x-oss-signature-version.' });
+    }
+    const scope = parseScope(get('x-oss-credential') ?? '');
+    const creds = this.lookup(scope.accessKeyId, get('x-oss-security-token'));
+    const when = parseV4Date(get('x-oss-date') ?? '');
+    const expires = Number(get('x-oss-expires'));
+    if (Number.isNaN(when.getTime()) || !Number.isInteger(expires) || expires < 1 || expires > 604800) {
+      throw new OssError('AccessDenied', {}, { message: 'Invalid x-oss-date or x-oss-expires.' });
+    }
+    if (this.now() > when.getTime() + expires * 1000) {
+      throw new OssError('AccessDenied', { ServerTime: new Date(this.now()).toISOString() }, { message: 'Request has expired.' });
+    }
+    const query = req.query.filter(([k]) => k !== 'x-oss-signature');
+    const additional = splitHeaders(get('x-oss-additional-headers'));
+    verifyV4(signable(req, query, req.headers), creds, additional, when, scope, get('x-oss-signature') ?? '');
+    return creds;
+  }
+}
+
+function signable(req: OssRequest, query: Array<[string, string]>, headers: Record<string, string>): SignableRequest {
+  const s: SignableRequest = { method: req.method, query, headers };
+  if (req.bucket !== undefined) s.bucket = req.bucket;
+  if (req.key !== undefined) s.key = req.key;
+  return s;
+}
+
+function verifyV1(sts: string, creds: Credentials, provided: string): void {
+  if (!constantTimeEqual(signatureV1(creds.accessKeySecret, sts), provided)) {
+    throw new OssError('SignatureDoesNotMatch', {
+      StringToSign: sts,
+      StringToSignBytes: [...Buffer.from(sts)].map((b) => b.toString(16).padStart(2, '0')).join(' '),
+      SignatureProvided: provided,
+      OSSAccessKeyId: creds.accessKeyId,
+    });
+  }
+}
+
+interface Scope {
+  accessKeyId: string;
+  day: string;
+  region: string;
+}
+
+function verifyV4(s: SignableRequest, creds: Credentials, additional: string[], when: Date, scope: Scope, provided: string): void {
+  const canonical = canonicalRequestV4(s, normalizeAdditionalHeaders(additional, s.headers));
+  // The client's scope names the region it signed for; any region is accepted, as one server plays them all.
+  // A scope day other than x-oss-date's day yields a different key, hence SignatureDoesNotMatch.
+  const sts = stringToSignV4(canonical, when, scope.region);
+  const expected = scope.day === date8(when) ? signatureV4(creds.accessKeySecret, sts, when, scope.region) : '';
+  if (!constantTimeEqual(expected, provided)) {
+    throw new OssError('SignatureDoesNotMatch', {
+      StringToSign: sts,
+      CanonicalRequest: canonical,
+      SignatureProvided: provided,
+      OSSAccessKeyId: creds.accessKeyId,
+    });
+  }
+}
+
+function date8(d: Date): string {
+  return d.toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+function parseScope(credential: string): Scope {
+  const parts = credential.split('/');
+  if (parts.length !== 5 || parts[3] !== 'oss' || parts[4] !== 'aliyun_v4_request' || !/^\d{8}$/.test(parts[1]!)) {
+    throw new OssError('InvalidArgument', {}, { message: `Invalid credential scope: ${credential}` });
+  }
+  return { accessKeyId: parts[0]!, day: parts[1]!, region: parts[2]! };
+}
+
+function parseV4Date(s: string): Date {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
+  if (!m) return new Date(NaN);
+  return new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
+}
+
+function splitHeaders(list: string | undefined): string[] {
+  return list ? list.split(';').map((h) => h.trim().toLowerCase()).filter(Boolean) : [];
+}

@@ -1,0 +1,108 @@
+// The request pipeline: parse/address -> authenticate -> route -> bucket/key checks -> handler, with every
+// failure turned into an OSS error document. Handlers never write error responses themselves.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isValidBucketName, validateObjectKey } from './names-check.js';
+import { Authenticator } from './auth.js';
+import { PUBLIC_KEY_PATH, type CallbackSigner } from './callback.js';
+import { OssError } from './errors.js';
+import { newRequestId, parseRequest, type OssRequest } from './request.js';
+import { baseHeaders, sendError } from './respond.js';
+import { route, type Operation } from './router.js';
+import type { MultipartStore } from './store/multipart.js';
+import type { ObjectStore } from './store/objects.js';
+import type { ServerConfig, Ctx } from './handlers/context.js';
+import * as bucket from './handlers/bucket.js';
+import * as object from './handlers/object.js';
+import * as mpu from './handlers/multipart.js';
+
+const HANDLERS: Record<Operation, (ctx: Ctx) => Promise<void>> = {
+  ListBuckets: bucket.listBuckets,
+  PutBucket: bucket.putBucket,
+  DeleteBucket: bucket.deleteBucket,
+  GetBucketAcl: bucket.getBucketAcl,
+  PutBucketAcl: bucket.putBucketAcl,
+  GetBucketLocation: bucket.getBucketLocation,
+  ListObjects: (ctx) => bucket.listObjects(ctx, false),
+  ListObjectsV2: (ctx) => bucket.listObjects(ctx, true),
+  ListMultipartUploads: bucket.listUploads,
+  PutObject: object.putObject,
+  CopyObject: object.copyObject,
+  GetObject: object.getObject,
+  HeadObject: object.getObject,
+  GetObjectMeta: object.getObjectMeta,
+  DeleteObject: object.deleteObject,
+  GetObjectAcl: object.getObjectAcl,
+  PutObjectAcl: object.putObjectAcl,
+  InitiateMultipartUpload: mpu.initiate,
+  UploadPart: mpu.uploadPart,
+  UploadPartCopy: mpu.uploadPartCopy,
+  CompleteMultipartUpload: mpu.complete,
+  AbortMultipartUpload: mpu.abort,
+  ListParts: mpu.listParts,
+};
+
+export interface Deps {
+  store: ObjectStore;
+  multipart: MultipartStore;
+  auth: Authenticator;
+  callbacks: CallbackSigner;
+  config: ServerConfig;
+  /** Host names that mean path-style addressing (the configured host). */
+  ownHosts: Set<string>;
+  log?: (line: string) => void;
+}
+
+export function createDispatcher(deps: Deps): (raw: IncomingMessage, res: ServerResponse) => void {
+  return (raw, res) => {
+    const id = newRequestId();
+    baseHeaders(res, id, deps.config.now());
+    let req: OssRequest | undefined;
+    handle(deps, raw, res, id, (r) => (req = r)).catch((err: unknown) => {
+      const fallback = { id, host: raw.headers.host ?? '', method: raw.method ?? 'GET' };
+      if (err instanceof OssError) {
+        sendError(res, err, req ?? fallback);
+        return;
+      }
+      deps.log?.(`ossup serve: internal error on ${raw.method} ${raw.url}: ${(err as Error)?.stack ?? String(err)}`);
+      sendError(res, new OssError('InternalError'), req ?? fallback);
+    });
+  };
+}
+
+async function handle(deps: Deps, raw: IncomingMessage, res: ServerResponse, id: string, seen: (r: OssRequest) => void): Promise<void> {
+  const req = parseRequest(raw, id, deps.ownHosts);
+  seen(req);
+  if (req.bucket === undefined || req.rawPath === PUBLIC_KEY_PATH) {
+    // The callback public key is public: callback servers fetch it without credentials.
+    if (req.rawPath === PUBLIC_KEY_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      const pem = await deps.callbacks.publicKeyPem();
+      res.writeHead(200, { 'Content-Type': 'application/x-pem-file', 'Content-Length': Buffer.byteLength(pem) });
+      res.end(req.method === 'HEAD' ? undefined : pem);
+      return;
+    }
+  }
+  const principal = deps.auth.authenticate(req);
+  const op = route(req);
+  if (op === undefined) throw new OssError('NotImplemented', { Method: req.method, ResourceType: req.key === undefined ? 'Bucket' : 'Object' });
+  const ctx: Ctx = {
+    req,
+    res,
+    principal,
+    store: deps.store,
+    multipart: deps.multipart,
+    config: deps.config,
+    callbacks: deps.callbacks,
+    bucket: undefined as unknown as Ctx['bucket'],
+    key: req.key ?? '',
+  };
+  if (req.bucket !== undefined) {
+    if (!isValidBucketName(req.bucket)) throw new OssError('InvalidBucketName', { BucketName: req.bucket });
+    if (req.key !== undefined) validateObjectKey(req.key);
+    if (op !== 'PutBucket') {
+      const rec = await deps.store.getBucket(req.bucket);
+      if (!rec) throw new OssError('NoSuchBucket', { BucketName: req.bucket });
+      ctx.bucket = rec;
+    }
+  }
+  await HANDLERS[op](ctx);
+}

@@ -1,0 +1,23 @@
+// What a handler throws to answer with an OSS error document. The code must be one of core's SERVICE_ERRORS,
+// so status, message and EC come from one table shared with the client.
+import { SERVICE_ERRORS, serviceErrorEc, type ServiceErrorCode } from '../core/errors.js';
+
+export class OssError extends Error {
+  readonly status: number;
+  readonly ec: string;
+
+  constructor(
+    readonly code: ServiceErrorCode,
+    /** Extra elements of the error document, in order (Key, UploadId, ArgumentName, StringToSign ...). */
+    readonly extra: Record<string, string> = {},
+    opts: { message?: string; ec?: string; operation?: string } = {},
+  ) {
+    super(opts.message ?? SERVICE_ERRORS[code].message);
+    this.status = SERVICE_ERRORS[code].status;
+    this.ec = opts.ec ?? serviceErrorEc(code, opts.operation);
+  }
+}
+
+export function invalidArgument(name: string, value: string, message: string): OssError {
+  return new OssError('InvalidArgument', { ArgumentName: name, ArgumentValue: value }, { message });
+}

@@ -1,0 +1,189 @@
+// Service and bucket operations: ListBuckets, PutBucket, DeleteBucket, bucket ACL and location, ListObjects
+// (V1 and V2) and ListMultipartUploads.
+import { OssError } from '../errors.js';
+import { q } from '../request.js';
+import { sendEmpty, sendXml, sendXmlText } from '../respond.js';
+import { compareUtf8 } from '../store/key-index.js';
+import { isoDate, OWNER, parseBucketAcl, quoted, type Ctx } from './context.js';
+import { encodingType } from './multipart.js';
+import {
+  buildListAllMyBucketsResult,
+  buildListBucketResult,
+  buildListMultipartUploadsResult,
+  type ListBucketResult,
+} from '../../core/xml.js';
+
+const OWNER_DOC = { id: OWNER.ID, displayName: OWNER.DisplayName };
+
+function location(ctx: Ctx): string {
+  return `oss-${ctx.config.region}`;
+}
+
+export async function listBuckets(ctx: Ctx): Promise<void> {
+  if (!ctx.principal) throw new OssError('AccessDenied');
+  const prefix = q(ctx.req, 'prefix') ?? '';
+  const buckets = (await ctx.store.listBuckets()).filter((b) => b.name.startsWith(prefix));
+  const host = new URL(ctx.config.endpoint).host;
+  sendXmlText(ctx.res, 200, buildListAllMyBucketsResult({
+    owner: OWNER_DOC,
+    buckets: buckets.map((b) => ({
+      name: b.name,
+      creationDate: isoDate(b.created),
+      location: location(ctx),
+      extranetEndpoint: host,
+      intranetEndpoint: host,
+      region: ctx.config.region,
+      storageClass: b.storageClass,
+    })),
+  }));
+}
+
+export async function putBucket(ctx: Ctx): Promise<void> {
+  if (!ctx.principal) throw new OssError('AccessDenied');
+  const acl = parseBucketAcl(ctx.req.headers['x-oss-acl'], 'private');
+  // The optional CreateBucketConfiguration body only chooses a storage class; drain it either way.
+  let body = '';
+  for await (const c of ctx.req.raw) if (body.length < 65536) body += (c as Buffer).toString('utf8');
+  const sc = /<StorageClass>\s*([A-Za-z]+)\s*<\/StorageClass>/.exec(body)?.[1] ?? 'Standard';
+  const name = ctx.req.bucket!;
+  const created = await ctx.store.createBucket(name, acl, sc);
+  if (!created && ctx.req.headers['x-oss-acl'] !== undefined) await ctx.store.setBucketAcl(name, acl);
+  sendEmpty(ctx.res, 200, { Location: `/${name}` });
+}
+
+export async function deleteBucket(ctx: Ctx): Promise<void> {
+  if (!ctx.principal) throw new OssError('AccessDenied');
+  const hasUploads = await ctx.multipart.hasUploads(ctx.bucket.name);
+  if ((await ctx.store.deleteBucket(ctx.bucket.name, hasUploads)) === 'notEmpty') {
+    throw new OssError('BucketNotEmpty', { BucketName: ctx.bucket.name });
+  }
+  sendEmpty(ctx.res, 204);
+}
+
+export async function getBucketAcl(ctx: Ctx): Promise<void> {
+  if (!ctx.principal) throw new OssError('AccessDenied');
+  sendXml(ctx.res, 200, 'AccessControlPolicy', { Owner: OWNER, AccessControlList: { Grant: ctx.bucket.acl } });
+}
+
+export async function putBucketAcl(ctx: Ctx): Promise<void> {
+  if (!ctx.principal) throw new OssError('AccessDenied');
+  await ctx.store.setBucketAcl(ctx.bucket.name, parseBucketAcl(ctx.req.headers['x-oss-acl'], ctx.bucket.acl));
+  sendEmpty(ctx.res, 200);
+}
+
+export async function getBucketLocation(ctx: Ctx): Promise<void> {
+  if (!ctx.principal) throw new OssError('AccessDenied');
+  sendXmlText(ctx.res, 200, `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint>${location(ctx)}</LocationConstraint>`);
+}
+
+function maxKeysOf(ctx: Ctx, name: string, dflt = 100): number {
+  const raw = q(ctx.req, name);
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 1000) {
+    throw new OssError('InvalidArgument', { ArgumentName: name, ArgumentValue: raw }, { message: `Argument ${name} must be an integer between 1 and 1000.` });
+  }
+  return n;
+}
+
+/** V2 continuation tokens are opaque to clients: base64url of the last key or prefix returned. */
+function decodeToken(token: string): string {
+  return Buffer.from(token, 'base64url').toString('utf8');
+}
+
+export async function listObjects(ctx: Ctx, v2: boolean): Promise<void> {
+  const readable = ctx.principal || ctx.bucket.acl !== 'private';
+  if (!readable) throw new OssError('AccessDenied');
+  const prefix = q(ctx.req, 'prefix') ?? '';
+  const delimiter = q(ctx.req, 'delimiter') ?? '';
+  const maxKeys = maxKeysOf(ctx, 'max-keys');
+  const token = q(ctx.req, 'continuation-token');
+  const startAfter = q(ctx.req, 'start-after') ?? '';
+  const marker = q(ctx.req, 'marker') ?? '';
+  const after = v2 ? (token !== undefined ? decodeToken(token) : startAfter) : marker;
+  const page = await ctx.store.list(ctx.bucket.name, { prefix, delimiter, maxKeys, after });
+  const fetchOwner = !v2 || q(ctx.req, 'fetch-owner') === 'true';
+  const result: ListBucketResult = {
+    listType: v2 ? 2 : 1,
+    name: ctx.bucket.name,
+    prefix,
+    maxKeys,
+    delimiter,
+    isTruncated: page.isTruncated,
+    ...encodingType(ctx),
+    contents: page.contents.map((e) => ({
+      key: e.key,
+      lastModified: isoDate(e.lastModified),
+      etag: e.etag,
+      type: e.type,
+      size: e.size,
+      storageClass: e.storageClass,
+      ...(fetchOwner ? { owner: OWNER_DOC } : {}),
+    })),
+    commonPrefixes: page.commonPrefixes,
+  };
+  if (v2) {
+    if (token !== undefined) result.continuationToken = token;
+    if (startAfter) result.startAfter = startAfter;
+    if (page.isTruncated) result.nextContinuationToken = Buffer.from(page.nextMarker).toString('base64url');
+  } else {
+    result.marker = marker;
+    if (page.isTruncated) result.nextMarker = page.nextMarker;
+  }
+  sendXmlText(ctx.res, 200, buildListBucketResult(result));
+}
+
+export async function listUploads(ctx: Ctx): Promise<void> {
+  if (!ctx.principal) throw new OssError('AccessDenied');
+  const prefix = q(ctx.req, 'prefix') ?? '';
+  const delimiter = q(ctx.req, 'delimiter') ?? '';
+  const keyMarker = q(ctx.req, 'key-marker') ?? '';
+  const idMarker = q(ctx.req, 'upload-id-marker') ?? '';
+  const max = maxKeysOf(ctx, 'max-uploads', 1000);
+  const all = (await ctx.multipart.listUploads(ctx.bucket.name)).filter((u) => u.key.startsWith(prefix));
+  // Resume strictly after (key-marker, upload-id-marker); without an id marker, after every upload of key-marker.
+  let start = 0;
+  if (keyMarker !== '') {
+    const at = idMarker !== '' ? all.findIndex((u) => u.key === keyMarker && u.uploadId === idMarker) : -1;
+    start = at >= 0 ? at + 1 : all.findIndex((u) => compareUtf8(u.key, keyMarker) > 0);
+    if (start < 0) start = all.length;
+  }
+  const uploads: Array<{ key: string; uploadId: string; initiated: number }> = [];
+  const prefixes: string[] = [];
+  let truncated = false;
+  let nextKey = '';
+  let nextId = '';
+  for (let i = start; i < all.length; i++) {
+    const u = all[i]!;
+    if (uploads.length + prefixes.length >= max) {
+      truncated = true;
+      break;
+    }
+    const cut = delimiter ? u.key.indexOf(delimiter, prefix.length) : -1;
+    if (cut >= 0) {
+      const cp = u.key.slice(0, cut + delimiter.length);
+      if (prefixes[prefixes.length - 1] !== cp && compareUtf8(cp, keyMarker) > 0) prefixes.push(cp);
+      nextKey = cp;
+      nextId = '';
+      while (i + 1 < all.length && all[i + 1]!.key.startsWith(cp)) i++;
+      continue;
+    }
+    uploads.push(u);
+    nextKey = u.key;
+    nextId = u.uploadId;
+  }
+  sendXmlText(ctx.res, 200, buildListMultipartUploadsResult({
+    bucket: ctx.bucket.name,
+    keyMarker,
+    uploadIdMarker: idMarker,
+    nextKeyMarker: truncated ? nextKey : '',
+    nextUploadIdMarker: truncated ? nextId : '',
+    delimiter,
+    prefix,
+    maxUploads: max,
+    isTruncated: truncated,
+    ...encodingType(ctx),
+    uploads: uploads.map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: isoDate(u.initiated) })),
+    commonPrefixes: prefixes,
+  }));
+}

@@ -1,0 +1,115 @@
+// What every handler receives, and the request-reading helpers several handlers share.
+import type { ServerResponse } from 'node:http';
+import type { Principal } from '../auth.js';
+import type { CallbackSigner } from '../callback.js';
+import { OssError, invalidArgument } from '../errors.js';
+import type { OssRequest } from '../request.js';
+import { BodyIncompleteError, BodyTooLargeError, writeTempBlob, type WrittenBlob } from '../store/blob.js';
+import type { MultipartStore } from '../store/multipart.js';
+import type { ObjectStore } from '../store/objects.js';
+import { unlinkQuiet } from '../store/fsutil.js';
+import type { BucketAcl, BucketRecord, ObjectAcl, ObjectAttributes, StoredHeaders } from '../store/types.js';
+
+export interface ServerConfig {
+  endpoint: string;
+  region: string;
+  now: () => number;
+}
+
+export interface Ctx {
+  req: OssRequest;
+  res: ServerResponse;
+  principal: Principal;
+  store: ObjectStore;
+  multipart: MultipartStore;
+  config: ServerConfig;
+  callbacks: CallbackSigner;
+  /** The addressed bucket, checked to exist (absent for service requests and PutBucket). */
+  bucket: BucketRecord;
+  key: string;
+}
+
+export const MAX_OBJECT_SIZE = 5 * 1024 ** 3;
+export const OWNER = { ID: '1000000000000000', DisplayName: '1000000000000000' };
+
+export function isoDate(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export function quoted(etag: string): string {
+  return `"${etag}"`;
+}
+
+export function unquote(etag: string): string {
+  return etag.trim().replace(/^"|"$/g, '').toUpperCase();
+}
+
+export function parseBucketAcl(v: string | undefined, fallback: BucketAcl): BucketAcl {
+  if (v === undefined || v === '') return fallback;
+  if (v === 'private' || v === 'public-read' || v === 'public-read-write') return v;
+  throw invalidArgument('x-oss-acl', v, 'no such bucket access control exists');
+}
+
+export function parseObjectAcl(v: string | undefined, fallback: ObjectAcl): ObjectAcl {
+  if (v === undefined || v === '') return fallback;
+  if (v === 'default') return v;
+  return parseBucketAcl(v, 'private');
+}
+
+/** Metadata headers of Put/Initiate/Copy(REPLACE) as stored with the object. */
+export function attributesFrom(req: OssRequest): ObjectAttributes {
+  const h = req.headers;
+  const headers: StoredHeaders = { contentType: h['content-type'] || 'application/octet-stream' };
+  if (h['content-disposition'] !== undefined) headers.contentDisposition = h['content-disposition'];
+  if (h['cache-control'] !== undefined) headers.cacheControl = h['cache-control'];
+  if (h['content-encoding'] !== undefined) headers.contentEncoding = h['content-encoding'];
+  if (h.expires !== undefined) headers.expires = h.expires;
+  const userMeta: Record<string, string> = {};
+  for (const [name, value] of Object.entries(h)) {
+    if (name.startsWith('x-oss-meta-')) userMeta[name.slice('x-oss-meta-'.length)] = value;
+  }
+  const attrs: ObjectAttributes = {
+    storageClass: h['x-oss-storage-class'] || 'Standard',
+    acl: parseObjectAcl(h['x-oss-object-acl'], 'default'),
+    headers,
+    userMeta,
+  };
+  if (h['x-oss-tagging'] !== undefined) attrs.tagging = h['x-oss-tagging'];
+  return attrs;
+}
+
+export function forbidOverwrite(req: OssRequest): boolean {
+  return (req.headers['x-oss-forbid-overwrite'] ?? '').toLowerCase() === 'true';
+}
+
+/** Decodes Content-MD5 up front, so a malformed value fails before any byte is read. */
+export function expectedMd5(req: OssRequest): Buffer | undefined {
+  const v = req.headers['content-md5'];
+  if (v === undefined) return undefined;
+  const b = Buffer.from(v, 'base64');
+  if (b.length !== 16 || b.toString('base64') !== v.trim()) {
+    throw new OssError('InvalidDigest', { 'Content-MD5': v }, { ec: '0017-00000502' });
+  }
+  return b;
+}
+
+/** Streams the request body into a temp blob, enforcing Content-Length, the size cap and Content-MD5. */
+export async function receiveBody(ctx: Ctx, maxLength = MAX_OBJECT_SIZE): Promise<WrittenBlob> {
+  const md5 = expectedMd5(ctx.req);
+  const cl = ctx.req.headers['content-length'];
+  const expectedLength = cl === undefined ? undefined : Number(cl);
+  if (expectedLength !== undefined && expectedLength > maxLength) throw new OssError('EntityTooLarge');
+  let written: WrittenBlob;
+  try {
+    written = await writeTempBlob(ctx.req.raw, ctx.store.layout.tmp, { expectedLength, maxLength });
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new OssError('EntityTooLarge');
+    if (err instanceof BodyIncompleteError) throw new OssError('InvalidArgument', {}, { message: err.message });
+    throw err;
+  }
+  if (md5 && !md5.equals(written.md5)) {
+    await unlinkQuiet(written.tmpPath);
+    throw new OssError('InvalidDigest', { 'Content-MD5': ctx.req.headers['content-md5']! });
+  }
+  return written;
+}

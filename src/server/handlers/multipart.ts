@@ -1,0 +1,207 @@
+// InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts.
+import { createReadStream } from 'node:fs';
+import { parseCrc64 } from '../../core/crc64.js';
+import { encodeKeyPath } from '../../core/encode.js';
+import { EC_INVALID_PART_NUMBER } from '../../core/errors.js';
+import {
+  buildCompleteMultipartUploadResult,
+  buildInitiateMultipartUploadResult,
+  buildListPartsResult,
+  parseCompleteMultipartUpload,
+} from '../../core/xml.js';
+import { OssError } from '../errors.js';
+import { q } from '../request.js';
+import { sendEmpty, sendXml, sendXmlText } from '../respond.js';
+import { writeTempBlob } from '../store/blob.js';
+import { CompleteError } from '../store/multipart.js';
+import { ObjectExistsError } from '../store/objects.js';
+import type { UploadRecord } from '../store/types.js';
+import { parseCallback, runCallback } from './callback-flow.js';
+import { attributesFrom, forbidOverwrite, isoDate, MAX_OBJECT_SIZE, parseObjectAcl, quoted, receiveBody, unquote, type Ctx } from './context.js';
+import { canWrite, loadCopySource } from './object.js';
+
+const MAX_COMPLETE_BODY = 4 << 20;
+
+function denyAnonymousWrite(ctx: Ctx): void {
+  if (!canWrite(ctx)) throw new OssError('AccessDenied');
+}
+
+/** `encoding-type=url` makes key-like fields percent-encoded in the response (core's builders do the encoding). */
+export function encodingType(ctx: Ctx): { encodingType?: string } {
+  return q(ctx.req, 'encoding-type') === 'url' ? { encodingType: 'url' } : {};
+}
+
+async function loadUpload(ctx: Ctx, operation: string): Promise<UploadRecord> {
+  const id = q(ctx.req, 'uploadId') ?? '';
+  const up = await ctx.multipart.get(ctx.bucket.name, id, ctx.key);
+  if (!up) throw new OssError('NoSuchUpload', { UploadId: id }, { operation });
+  return up;
+}
+
+export async function initiate(ctx: Ctx): Promise<void> {
+  denyAnonymousWrite(ctx);
+  if (forbidOverwrite(ctx.req) && (await ctx.store.getObject(ctx.bucket.name, ctx.key))) {
+    throw new OssError('FileAlreadyExists', { Key: ctx.key });
+  }
+  const up = await ctx.multipart.initiate(ctx.bucket.name, ctx.key, attributesFrom(ctx.req));
+  sendXmlText(ctx.res, 200, buildInitiateMultipartUploadResult({ bucket: ctx.bucket.name, key: ctx.key, uploadId: up.uploadId, ...encodingType(ctx) }));
+}
+
+function partNumberOf(ctx: Ctx): number {
+  const raw = q(ctx.req, 'partNumber') ?? '';
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 10000) {
+    throw new OssError(
+      'InvalidArgument',
+      { ArgumentName: 'PartNumber', ArgumentValue: raw },
+      { message: 'Part number must be an integer between 1 and 10000, inclusive.', ec: EC_INVALID_PART_NUMBER },
+    );
+  }
+  return n;
+}
+
+export async function uploadPart(ctx: Ctx): Promise<void> {
+  denyAnonymousWrite(ctx);
+  const partNumber = partNumberOf(ctx);
+  const up = await loadUpload(ctx, 'UploadPart');
+  const written = await receiveBody(ctx, MAX_OBJECT_SIZE);
+  const part = await ctx.multipart.putPart(ctx.bucket.name, up.uploadId, partNumber, written);
+  if (!part) throw new OssError('NoSuchUpload', { UploadId: up.uploadId }, { operation: 'UploadPart' });
+  sendEmpty(ctx.res, 200, { ETag: quoted(part.etag), 'Content-MD5': written.md5.toString('base64'), 'x-oss-hash-crc64ecma': part.crc64 });
+}
+
+export async function uploadPartCopy(ctx: Ctx): Promise<void> {
+  denyAnonymousWrite(ctx);
+  const partNumber = partNumberOf(ctx);
+  const up = await loadUpload(ctx, 'UploadPartCopy');
+  const { bucket, rec } = await loadCopySource(ctx);
+  let start = 0;
+  let end = rec.size - 1;
+  const range = ctx.req.headers['x-oss-copy-source-range'];
+  if (range !== undefined) {
+    const m = /^bytes=(\d+)-(\d*)$/.exec(range.trim());
+    if (!m || Number(m[1]) >= rec.size || (m[2] !== '' && Number(m[2]) < Number(m[1]))) {
+      throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-copy-source-range', ArgumentValue: range }, { message: 'Invalid copy source range.' });
+    }
+    start = Number(m[1]);
+    end = m[2] === '' ? rec.size - 1 : Math.min(Number(m[2]), rec.size - 1);
+  }
+  const source: AsyncIterable<Uint8Array> =
+    rec.size === 0 ? (async function* () {})() : createReadStream(ctx.store.blobPath(bucket, rec), { start, end });
+  const written = await writeTempBlob(source, ctx.store.layout.tmp, { expectedLength: rec.size === 0 ? 0 : end - start + 1 });
+  const part = await ctx.multipart.putPart(ctx.bucket.name, up.uploadId, partNumber, written);
+  if (!part) throw new OssError('NoSuchUpload', { UploadId: up.uploadId });
+  sendXml(ctx.res, 200, 'CopyPartResult', { LastModified: isoDate(part.lastModified), ETag: quoted(part.etag) }, {
+    ETag: quoted(part.etag),
+    'x-oss-hash-crc64ecma': part.crc64,
+  });
+}
+
+async function readSmallBody(ctx: Ctx): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of ctx.req.raw) {
+    size += (c as Buffer).length;
+    if (size > MAX_COMPLETE_BODY) throw new OssError('MalformedXML', {}, { message: 'The XML you provided was too large.' });
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseCompleteBody(text: string): Array<{ partNumber: number; etag: string }> {
+  let parts;
+  try {
+    parts = parseCompleteMultipartUpload(text);
+  } catch {
+    throw new OssError('MalformedXML');
+  }
+  if (parts.length === 0) throw new OssError('MalformedXML');
+  return parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag.toUpperCase() }));
+}
+
+export async function complete(ctx: Ctx): Promise<void> {
+  denyAnonymousWrite(ctx);
+  const up = await loadUpload(ctx, 'CompleteMultipartUpload');
+  const callback = parseCallback(ctx.req);
+  const all = (ctx.req.headers['x-oss-complete-all'] ?? '').toLowerCase() === 'yes';
+  const body = await readSmallBody(ctx);
+  if (all && body.trim() !== '') {
+    throw new OssError(
+      'InvalidArgument',
+      { ArgumentName: 'x-oss-complete-all', ArgumentValue: 'yes' },
+      { message: 'Should not speficy both complete all header and http body.' },
+    );
+  }
+  const wanted = all ? 'all' : parseCompleteBody(body);
+  const forbid = forbidOverwrite(ctx.req);
+  const aclHeader = ctx.req.headers['x-oss-object-acl'];
+  let rec;
+  try {
+    rec = await ctx.multipart.complete(ctx.bucket.name, up, wanted, {
+      forbidOverwrite: forbid,
+      ...(aclHeader !== undefined ? { acl: parseObjectAcl(aclHeader, 'default') } : {}),
+    });
+  } catch (err) {
+    if (err instanceof ObjectExistsError) throw new OssError('FileAlreadyExists', { Key: ctx.key });
+    if (err instanceof CompleteError) {
+      const extra: Record<string, string> = err.code === 'NoSuchUpload' ? { UploadId: up.uploadId } : {};
+      if (err.partNumber !== undefined) extra.PartNumber = String(err.partNumber);
+      throw new OssError(err.code, extra);
+    }
+    throw err;
+  }
+  const headers = { ETag: quoted(rec.etag), 'x-oss-hash-crc64ecma': rec.crc64 };
+  if (callback) return runCallback(ctx, callback, rec, headers);
+  const doc = buildCompleteMultipartUploadResult({
+    location: `${ctx.config.endpoint}/${ctx.bucket.name}/${encodeKeyPath(rec.key)}`,
+    bucket: ctx.bucket.name,
+    key: rec.key,
+    etag: rec.etag,
+    ...encodingType(ctx),
+  });
+  sendXmlText(ctx.res, 200, doc, headers);
+}
+
+export async function abort(ctx: Ctx): Promise<void> {
+  denyAnonymousWrite(ctx);
+  const up = await loadUpload(ctx, 'AbortMultipartUpload');
+  if (!(await ctx.multipart.abort(ctx.bucket.name, up.uploadId))) {
+    throw new OssError('NoSuchUpload', { UploadId: up.uploadId });
+  }
+  sendEmpty(ctx.res, 204);
+}
+
+function boundedInt(ctx: Ctx, name: string, dflt: number, max: number): number {
+  const raw = q(ctx.req, name);
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw)) throw new OssError('InvalidArgument', { ArgumentName: name, ArgumentValue: raw }, { message: `${name} must be a non-negative integer.` });
+  return Math.min(n, max);
+}
+
+export async function listParts(ctx: Ctx): Promise<void> {
+  if (!ctx.principal) throw new OssError('AccessDenied');
+  const up = await loadUpload(ctx, 'ListParts');
+  const max = boundedInt(ctx, 'max-parts', 1000, 1000);
+  const marker = boundedInt(ctx, 'part-number-marker', 0, Number.MAX_SAFE_INTEGER);
+  const all = (await ctx.multipart.listParts(ctx.bucket.name, up.uploadId)).filter((p) => p.partNumber > marker);
+  const page = all.slice(0, max);
+  const doc = buildListPartsResult({
+    bucket: ctx.bucket.name,
+    key: up.key,
+    uploadId: up.uploadId,
+    partNumberMarker: marker,
+    nextPartNumberMarker: page.length ? page[page.length - 1]!.partNumber : marker,
+    maxParts: max,
+    isTruncated: all.length > page.length,
+    ...encodingType(ctx),
+    parts: page.map((p) => ({
+      partNumber: p.partNumber,
+      lastModified: isoDate(p.lastModified),
+      etag: p.etag,
+      size: p.size,
+      hashCrc64ecma: parseCrc64(p.crc64),
+    })),
+  });
+  sendXmlText(ctx.res, 200, doc);
+}

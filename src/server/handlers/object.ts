@@ -1,0 +1,242 @@
+// PutObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, CopyObject and the object ACL.
+import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { crc64ToDecimal } from '../../core/crc64.js';
+import { percentDecode } from '../../core/encode.js';
+import { OssError } from '../errors.js';
+import { checkConditions, parseRange } from '../preconditions.js';
+import { q } from '../request.js';
+import { sendEmpty, sendXml } from '../respond.js';
+import { ObjectExistsError } from '../store/objects.js';
+import type { ObjectRecord } from '../store/types.js';
+import { runCallback, parseCallback } from './callback-flow.js';
+import {
+  attributesFrom,
+  forbidOverwrite,
+  isoDate,
+  OWNER,
+  parseObjectAcl,
+  quoted,
+  receiveBody,
+  unquote,
+  type Ctx,
+} from './context.js';
+
+export function canRead(ctx: Ctx, rec: ObjectRecord): boolean {
+  if (ctx.principal) return true;
+  const acl = rec.acl === 'default' ? ctx.bucket.acl : rec.acl;
+  return acl === 'public-read' || acl === 'public-read-write';
+}
+
+export function canWrite(ctx: Ctx): boolean {
+  return ctx.principal !== null || ctx.bucket.acl === 'public-read-write';
+}
+
+function denied(): OssError {
+  return new OssError('AccessDenied');
+}
+
+export function noSuchKey(ctx: Ctx): OssError {
+  return new OssError('NoSuchKey', { Key: ctx.key });
+}
+
+export async function putObject(ctx: Ctx): Promise<void> {
+  if (!canWrite(ctx)) throw denied();
+  const { req, store, bucket, key } = ctx;
+  const callback = parseCallback(req);
+  const forbid = forbidOverwrite(req);
+  if (forbid && (await store.getObject(bucket.name, key))) throw new OssError('FileAlreadyExists', { Key: key });
+  const attributes = attributesFrom(req);
+  const written = await receiveBody(ctx);
+  const blob = await store.adoptBlob(bucket.name, written);
+  const rec: ObjectRecord = {
+    ...attributes,
+    key,
+    blob,
+    size: written.size,
+    etag: written.md5.toString('hex').toUpperCase(),
+    crc64: crc64ToDecimal(written.crc64),
+    contentMd5: written.md5.toString('base64'),
+    lastModified: ctx.config.now(),
+    type: 'Normal',
+  };
+  await commit(ctx, rec, forbid);
+  const headers = { ETag: quoted(rec.etag), 'Content-MD5': rec.contentMd5!, 'x-oss-hash-crc64ecma': rec.crc64 };
+  if (callback) return runCallback(ctx, callback, rec, headers);
+  sendEmpty(ctx.res, 200, headers);
+}
+
+/** Commits, mapping a lost forbid-overwrite race to FileAlreadyExists. */
+export async function commit(ctx: Ctx, rec: ObjectRecord, forbid: boolean): Promise<void> {
+  try {
+    await ctx.store.commitObject(ctx.bucket.name, rec, { forbidOverwrite: forbid });
+  } catch (err) {
+    if (err instanceof ObjectExistsError) throw new OssError('FileAlreadyExists', { Key: rec.key });
+    throw err;
+  }
+}
+
+function objectHeaders(rec: ObjectRecord): Record<string, string | number> {
+  const h: Record<string, string | number> = {
+    'Content-Type': rec.headers.contentType,
+    ETag: quoted(rec.etag),
+    'Last-Modified': new Date(rec.lastModified).toUTCString(),
+    'Accept-Ranges': 'bytes',
+    'x-oss-object-type': rec.type,
+    'x-oss-storage-class': rec.storageClass,
+    'x-oss-hash-crc64ecma': rec.crc64,
+  };
+  if (rec.contentMd5) h['Content-MD5'] = rec.contentMd5;
+  if (rec.headers.contentDisposition !== undefined) h['Content-Disposition'] = rec.headers.contentDisposition;
+  if (rec.headers.cacheControl !== undefined) h['Cache-Control'] = rec.headers.cacheControl;
+  if (rec.headers.contentEncoding !== undefined) h['Content-Encoding'] = rec.headers.contentEncoding;
+  if (rec.headers.expires !== undefined) h.Expires = rec.headers.expires;
+  if (rec.tagging) h['x-oss-tagging-count'] = rec.tagging.split('&').filter(Boolean).length;
+  for (const [k, v] of Object.entries(rec.userMeta)) h[`x-oss-meta-${k}`] = v;
+  return h;
+}
+
+const RESPONSE_OVERRIDES: Array<[string, string]> = [
+  ['response-content-type', 'Content-Type'],
+  ['response-content-language', 'Content-Language'],
+  ['response-expires', 'Expires'],
+  ['response-cache-control', 'Cache-Control'],
+  ['response-content-disposition', 'Content-Disposition'],
+  ['response-content-encoding', 'Content-Encoding'],
+];
+
+/** GetObject and HeadObject: one path, so their headers can never drift apart. */
+export async function getObject(ctx: Ctx): Promise<void> {
+  const { req, res, store, bucket, key } = ctx;
+  const head = req.method === 'HEAD';
+  const opened = head ? undefined : await store.openObject(bucket.name, key);
+  const rec = head ? await store.getObject(bucket.name, key) : opened?.rec;
+  if (!rec) throw noSuchKey(ctx);
+  let handedOff = false;
+  try {
+    if (!canRead(ctx, rec)) throw denied();
+    const headers = objectHeaders(rec);
+    const cond = checkConditions(req.headers, rec);
+    if (cond === 412) throw new OssError('PreconditionFailed', { Condition: 'If-Match' });
+    if (cond === 304) {
+      sendEmpty(res, 304, { ETag: headers.ETag!, 'Last-Modified': headers['Last-Modified']! });
+      return;
+    }
+    for (const [param, header] of RESPONSE_OVERRIDES) {
+      const v = q(req, param);
+      if (v !== undefined) headers[header] = v;
+    }
+    const standard = (req.headers['x-oss-range-behavior'] ?? '').toLowerCase() === 'standard';
+    const range = parseRange(req.headers.range, rec.size, standard);
+    let status = 200;
+    let start = 0;
+    let length = rec.size;
+    if (range !== 'whole') {
+      status = 206;
+      start = range.start;
+      length = range.end - range.start + 1;
+      headers['Content-Range'] = `bytes ${range.start}-${range.end}/${rec.size}`;
+    }
+    headers['Content-Length'] = length;
+    res.writeHead(status, headers);
+    if (head || !opened) {
+      res.end();
+      return;
+    }
+    if (length === 0) {
+      res.end();
+      return;
+    }
+    handedOff = true;
+    const stream = createReadStream('', { fd: opened.fh, start, end: start + length - 1, autoClose: true });
+    await pipeline(stream, res as ServerResponse).catch(() => undefined);
+  } finally {
+    if (!handedOff) await opened?.fh.close().catch(() => undefined);
+  }
+}
+
+export async function getObjectMeta(ctx: Ctx): Promise<void> {
+  const rec = await ctx.store.getObject(ctx.bucket.name, ctx.key);
+  if (!rec) throw noSuchKey(ctx);
+  if (!canRead(ctx, rec)) throw denied();
+  sendEmpty(ctx.res, 200, {
+    ETag: quoted(rec.etag),
+    'x-oss-object-content-length': rec.size,
+    'Last-Modified': new Date(rec.lastModified).toUTCString(),
+    'x-oss-hash-crc64ecma': rec.crc64,
+  });
+}
+
+export async function deleteObject(ctx: Ctx): Promise<void> {
+  if (!canWrite(ctx)) throw denied();
+  await ctx.store.deleteObject(ctx.bucket.name, ctx.key);
+  sendEmpty(ctx.res, 204);
+}
+
+/** Parses x-oss-copy-source: `/bucket/key`, percent-encoded, optionally with ?versionId. */
+export function copySource(ctx: Ctx): { bucket: string; key: string } {
+  const raw = ctx.req.headers['x-oss-copy-source']!;
+  const path = raw.split('?')[0]!.replace(/^\//, '');
+  const slash = path.indexOf('/');
+  if (slash <= 0 || slash === path.length - 1) throw new OssError('InvalidArgument', { 'x-oss-copy-source': raw }, { message: 'Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.' });
+  try {
+    return { bucket: percentDecode(path.slice(0, slash), false), key: percentDecode(path.slice(slash + 1), false) };
+  } catch {
+    throw new OssError('InvalidArgument', { 'x-oss-copy-source': raw }, { message: 'Malformed x-oss-copy-source.' });
+  }
+}
+
+/** The readable source record of a copy, after its x-oss-copy-source-if-* conditions. */
+export async function loadCopySource(ctx: Ctx): Promise<{ bucket: string; rec: ObjectRecord }> {
+  const src = copySource(ctx);
+  const srcBucket = await ctx.store.getBucket(src.bucket);
+  if (!srcBucket) throw new OssError('NoSuchBucket', { BucketName: src.bucket });
+  const rec = await ctx.store.getObject(src.bucket, src.key);
+  if (!rec) throw new OssError('NoSuchKey', { Key: src.key });
+  if (!ctx.principal) throw denied();
+  const cond = checkConditions(ctx.req.headers, rec, {
+    match: 'x-oss-copy-source-if-match',
+    noneMatch: 'x-oss-copy-source-if-none-match',
+    modifiedSince: 'x-oss-copy-source-if-modified-since',
+    unmodifiedSince: 'x-oss-copy-source-if-unmodified-since',
+  });
+  if (cond !== undefined) throw new OssError('PreconditionFailed', { Condition: 'x-oss-copy-source-if-*' });
+  return { bucket: src.bucket, rec };
+}
+
+export async function copyObject(ctx: Ctx): Promise<void> {
+  if (!canWrite(ctx)) throw denied();
+  const { req, store, bucket, key } = ctx;
+  const { bucket: srcBucket, rec: src } = await loadCopySource(ctx);
+  const forbid = forbidOverwrite(req);
+  if (forbid && (await store.getObject(bucket.name, key))) throw new OssError('FileAlreadyExists', { Key: key });
+  const replace = (req.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
+  const attrs = replace ? attributesFrom(req) : { storageClass: src.storageClass, acl: src.acl, headers: src.headers, userMeta: src.userMeta, ...(src.tagging ? { tagging: src.tagging } : {}) };
+  attrs.acl = parseObjectAcl(req.headers['x-oss-object-acl'], replace ? attrs.acl : 'default');
+  const blob = await store.cloneObjectBlob(srcBucket, src, bucket.name);
+  const rec: ObjectRecord = { ...src, ...attrs, key, blob, lastModified: ctx.config.now() };
+  await commit(ctx, rec, forbid);
+  sendXml(ctx.res, 200, 'CopyObjectResult', { ETag: quoted(rec.etag), LastModified: isoDate(rec.lastModified) }, {
+    ETag: quoted(rec.etag),
+    'x-oss-hash-crc64ecma': rec.crc64,
+  });
+}
+
+export async function getObjectAcl(ctx: Ctx): Promise<void> {
+  const rec = await ctx.store.getObject(ctx.bucket.name, ctx.key);
+  if (!rec) throw noSuchKey(ctx);
+  if (!ctx.principal) throw denied();
+  sendXml(ctx.res, 200, 'AccessControlPolicy', { Owner: OWNER, AccessControlList: { Grant: rec.acl } });
+}
+
+export async function putObjectAcl(ctx: Ctx): Promise<void> {
+  if (!ctx.principal) throw denied();
+  const acl = parseObjectAcl(ctx.req.headers['x-oss-object-acl'], 'default');
+  const rec = await ctx.store.getObject(ctx.bucket.name, ctx.key);
+  if (!rec) throw noSuchKey(ctx);
+  await ctx.store.commitObject(ctx.bucket.name, { ...rec, acl });
+  sendEmpty(ctx.res, 200);
+}
+
+export { unquote };

@@ -1,0 +1,101 @@
+// The embedded OSS-compatible server, started in-process: `startServer({ root, port: 0 })`. `ossup serve`
+// (serve.ts) and the test helper both go through here.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Credentials } from '../core/canonical.js';
+import { Authenticator } from './auth.js';
+import { CallbackSigner, PUBLIC_KEY_PATH } from './callback.js';
+import { createDispatcher } from './dispatch.js';
+import { MultipartStore } from './store/multipart.js';
+import { ObjectStore } from './store/objects.js';
+
+export type { Credentials };
+
+export interface ServerOptions {
+  /** Storage root; created if missing. One server process per root. */
+  root: string;
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
+  /** 0 = ephemeral; default 0. */
+  port?: number;
+  /** Accepted keys. An entry with a securityToken is an STS key: its requests must carry that token. */
+  credentials?: Credentials[];
+  /** Region of V4 scopes and bucket locations; default 'cn-hangzhou'. */
+  region?: string;
+  /** Injectable clock (ms since epoch) for skew and expiry tests. */
+  now?: () => number;
+  /** Where internal errors are reported; default none. */
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:9000 (path-style addressing applies to it). */
+  endpoint: string;
+  host: string;
+  port: number;
+  credentials: Credentials[];
+  /** URL of the PEM public key that verifies upload callbacks. */
+  callbackPublicKeyUrl: string;
+  /** Stops accepting, drops idle keep-alive connections, and resolves once the listener is closed. */
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const now = opts.now ?? Date.now;
+  const credentials = opts.credentials ?? [];
+  const store = new ObjectStore(opts.root);
+  await store.init();
+  const multipart = new MultipartStore(store);
+  const callbacks = new CallbackSigner(store.layout.serverDir, store.layout.tmp);
+  const config = { endpoint: '', region: opts.region ?? 'cn-hangzhou', now };
+  const dispatch = createDispatcher({
+    store,
+    multipart,
+    auth: new Authenticator(credentials, now),
+    callbacks,
+    config,
+    ownHosts: new Set([host.toLowerCase()]),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+  const server: Server = createServer({ keepAlive: true, requestTimeout: 0 }, dispatch);
+  // Part uploads of gigabytes can take long; idle keep-alive sockets are still reaped.
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 10_000;
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  const endpoint = `http://${urlHost}:${port}`;
+  config.endpoint = endpoint;
+  callbacks.publicKeyUrl = `${endpoint}${PUBLIC_KEY_PATH}`;
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint,
+    host,
+    port,
+    credentials,
+    callbackPublicKeyUrl: callbacks.publicKeyUrl,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Requests still in flight get a moment to finish, then their sockets are cut.
+        setTimeout(() => {
+          for (const s of sockets) s.destroy();
+        }, 2000).unref();
+      });
+      return closing;
+    },
+  };
+}

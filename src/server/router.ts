@@ -1,0 +1,79 @@
+// Which operation a request names: its level (service, bucket, object), its method, and the operation-selecting
+// sub-resources in its query. Anything not in the table is NotImplemented, loudly, rather than half-served.
+import { isV1SubResource } from '../core/canonical.js';
+import { hasQ, q, type OssRequest } from './request.js';
+
+export type Operation =
+  | 'ListBuckets'
+  | 'PutBucket'
+  | 'DeleteBucket'
+  | 'GetBucketAcl'
+  | 'PutBucketAcl'
+  | 'GetBucketLocation'
+  | 'ListObjects'
+  | 'ListObjectsV2'
+  | 'ListMultipartUploads'
+  | 'PutObject'
+  | 'CopyObject'
+  | 'GetObject'
+  | 'HeadObject'
+  | 'GetObjectMeta'
+  | 'DeleteObject'
+  | 'GetObjectAcl'
+  | 'PutObjectAcl'
+  | 'InitiateMultipartUpload'
+  | 'UploadPart'
+  | 'UploadPartCopy'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload'
+  | 'ListParts';
+
+/** Query names that modify an operation rather than select one (auth, response overrides, listing params). */
+function isModifier(name: string): boolean {
+  return (
+    name.startsWith('response-') ||
+    name === 'security-token' ||
+    name === 'continuation-token' ||
+    name === 'x-oss-traffic-limit' ||
+    name === 'x-oss-request-payer' ||
+    name.startsWith('x-oss-signature') ||
+    ['x-oss-credential', 'x-oss-date', 'x-oss-expires', 'x-oss-additional-headers', 'x-oss-security-token'].includes(name)
+  );
+}
+
+const TABLE: Record<string, Operation | ((r: OssRequest) => Operation)> = {
+  'service GET ': 'ListBuckets',
+  'bucket PUT ': 'PutBucket',
+  'bucket PUT acl': 'PutBucketAcl',
+  'bucket GET ': (r) => (q(r, 'list-type') === '2' ? 'ListObjectsV2' : 'ListObjects'),
+  'bucket GET acl': 'GetBucketAcl',
+  'bucket GET location': 'GetBucketLocation',
+  'bucket GET uploads': 'ListMultipartUploads',
+  'bucket DELETE ': 'DeleteBucket',
+  'object PUT ': (r) => (r.headers['x-oss-copy-source'] !== undefined ? 'CopyObject' : 'PutObject'),
+  'object PUT partNumber&uploadId': (r) => (r.headers['x-oss-copy-source'] !== undefined ? 'UploadPartCopy' : 'UploadPart'),
+  'object PUT acl': 'PutObjectAcl',
+  'object GET ': 'GetObject',
+  'object GET acl': 'GetObjectAcl',
+  'object GET uploadId': 'ListParts',
+  'object GET objectMeta': 'GetObjectMeta',
+  'object HEAD ': 'HeadObject',
+  'object HEAD objectMeta': 'GetObjectMeta',
+  'object DELETE ': 'DeleteObject',
+  'object DELETE uploadId': 'AbortMultipartUpload',
+  'object POST uploads': 'InitiateMultipartUpload',
+  'object POST uploadId': 'CompleteMultipartUpload',
+};
+
+/** The operation, or undefined for NotImplemented. */
+export function route(req: OssRequest): Operation | undefined {
+  const level = req.bucket === undefined ? 'service' : req.key === undefined ? 'bucket' : 'object';
+  const selectors = [...new Set(req.query.map(([k]) => k).filter((k) => isV1SubResource(k) && !isModifier(k)))].sort();
+  // ali-oss sends versionId only when asked; the unversioned "null" version is the object itself.
+  const sel = selectors.filter((k) => !(k === 'versionId' && q(req, 'versionId') === 'null'));
+  const entry = TABLE[`${level} ${req.method} ${sel.join('&')}`];
+  if (entry === undefined) return undefined;
+  return typeof entry === 'function' ? entry(req) : entry;
+}
+
+export { hasQ };

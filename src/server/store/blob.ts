@@ -1,0 +1,76 @@
+// Writing object and part bytes: streamed to a temp file while MD5 and CRC-64 are computed in the same pass,
+// fsynced, then renamed to an immutable blob name. Nothing here ever holds a whole body in memory.
+import { open, rename, link, copyFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { Crc64 } from '../../core/crc64.js';
+import { fsyncDir, randomName, unlinkQuiet } from './fsutil.js';
+
+export interface WrittenBlob {
+  tmpPath: string;
+  size: number;
+  md5: Buffer;
+  crc64: bigint;
+}
+
+export class BodyTooLargeError extends Error {}
+export class BodyIncompleteError extends Error {}
+
+/**
+ * Drains `source` into a new temp file. Throws (and removes the temp file) if the source fails, carries more
+ * than `maxLength` bytes, or ends short of `expectedLength` (a client that went away mid-body).
+ */
+export async function writeTempBlob(
+  source: AsyncIterable<Uint8Array>,
+  tmpDir: string,
+  opts: { expectedLength?: number; maxLength?: number } = {},
+): Promise<WrittenBlob> {
+  const tmpPath = join(tmpDir, `${randomName()}.part`);
+  const fh = await open(tmpPath, 'w');
+  const md5 = createHash('md5');
+  const crc = new Crc64();
+  let size = 0;
+  let ok = false;
+  try {
+    for await (const chunk of source) {
+      size += chunk.length;
+      if (opts.maxLength !== undefined && size > opts.maxLength) throw new BodyTooLargeError('body too large');
+      md5.update(chunk);
+      crc.update(chunk);
+      let off = 0;
+      while (off < chunk.length) {
+        const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
+        off += bytesWritten;
+      }
+    }
+    if (opts.expectedLength !== undefined && size !== opts.expectedLength) {
+      throw new BodyIncompleteError(`body ended after ${size} of ${opts.expectedLength} bytes`);
+    }
+    await fh.sync();
+    ok = true;
+  } finally {
+    await fh.close();
+    if (!ok) await unlinkQuiet(tmpPath);
+  }
+  return { tmpPath, size, md5: md5.digest(), crc64: crc.digest() };
+}
+
+/** Moves a finished temp file to its final (never reused) blob name and makes the new name durable. */
+export async function commitBlob(tmpPath: string, blobPath: string, blobDir: string): Promise<void> {
+  await rename(tmpPath, blobPath);
+  await fsyncDir(blobDir);
+}
+
+/** A second name for an immutable blob (CopyObject); falls back to a byte copy where hard links are refused. */
+export async function cloneBlob(srcPath: string, tmpDir: string, blobPath: string, blobDir: string): Promise<void> {
+  try {
+    await link(srcPath, blobPath);
+  } catch {
+    const tmp = join(tmpDir, `${randomName()}.copy`);
+    await copyFile(srcPath, tmp);
+    const fh = await open(tmp, 'r+');
+    await fh.sync().finally(() => fh.close());
+    await rename(tmp, blobPath);
+  }
+  await fsyncDir(blobDir);
+}

@@ -1,0 +1,86 @@
+// The durability primitives every store write goes through. Rule: bytes and metadata reach the disk (fsync)
+// before the rename that makes them visible, and the directory holding the new name is fsynced after it.
+import { open, rename, mkdir, unlink, readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+export function randomName(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  // Some filesystems refuse fsync on a directory handle; durability there is best effort.
+  let fh;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch {
+    /* best effort */
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+}
+
+/** Writes `data` to `file` so that a crash leaves either the old content or the new, never a mix. */
+export async function writeFileAtomic(tmpDir: string, file: string, data: string | Uint8Array, dir: string): Promise<void> {
+  const tmp = join(tmpDir, `${randomName()}.tmp`);
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await fsyncDir(dir);
+}
+
+export async function readJson<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export async function ensureDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+}
+
+export async function unlinkQuiet(file: string): Promise<void> {
+  await unlink(file).catch(() => undefined);
+}
+
+export function isNotFound(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/**
+ * Serialises critical sections per name (object key, upload part). Commits are short, so a promise chain is
+ * enough; it keeps "read old record, rename new one, drop old blob" from interleaving between two writers.
+ */
+export class KeyedMutex {
+  private tails = new Map<string, Promise<void>>();
+
+  async run<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(name) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const tail = prev.then(() => mine);
+    this.tails.set(name, tail);
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.tails.get(name) === tail) this.tails.delete(name);
+    }
+  }
+}

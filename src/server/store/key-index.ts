@@ -1,0 +1,78 @@
+// Per-bucket sorted key index so a listing page (max 1000 keys) is a binary search and a slice, whatever the
+// bucket size. Order is UTF-8 byte order, as OSS lists, which differs from JS string order for astral chars.
+
+/** The fields a listing needs, kept in memory so a page never touches the disk. */
+export interface IndexEntry {
+  key: string;
+  size: number;
+  etag: string;
+  lastModified: number;
+  type: string;
+  storageClass: string;
+}
+
+/** Compares two strings by their UTF-8 encodings without encoding them. */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // A surrogate (astral char, 4 UTF-8 bytes starting 0xF0) sorts after every BMP char in UTF-8.
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys && (xs ? y >= 0xe000 : x >= 0xe000)) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+export class KeyIndex {
+  private keys: string[] = [];
+  private entries = new Map<string, IndexEntry>();
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** Index of the first key >= `key` (or > `key` when `exclusive`). */
+  lowerBound(key: string, exclusive = false): number {
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareUtf8(this.keys[mid]!, key);
+      if (c < 0 || (exclusive && c === 0)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Bulk load (initial scan): one sort instead of n inserts. */
+  load(entries: IndexEntry[]): void {
+    for (const e of entries) this.entries.set(e.key, e);
+    this.keys = [...this.entries.keys()].sort(compareUtf8);
+  }
+
+  set(entry: IndexEntry): void {
+    if (!this.entries.has(entry.key)) {
+      const at = this.lowerBound(entry.key);
+      this.keys.splice(at, 0, entry.key);
+    }
+    this.entries.set(entry.key, entry);
+  }
+
+  delete(key: string): void {
+    if (!this.entries.delete(key)) return;
+    const at = this.lowerBound(key);
+    if (this.keys[at] === key) this.keys.splice(at, 1);
+  }
+
+  keyAt(i: number): string | undefined {
+    return this.keys[i];
+  }
+
+  get(key: string): IndexEntry | undefined {
+    return this.entries.get(key);
+  }
+}

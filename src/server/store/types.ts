@@ -1,0 +1,55 @@
+// Records the store persists as JSON. Field names are the on-disk format: change them only with a migration.
+
+export type BucketAcl = 'private' | 'public-read' | 'public-read-write';
+export type ObjectAcl = 'default' | BucketAcl;
+
+export interface BucketRecord {
+  name: string;
+  created: number; // ms since epoch
+  acl: BucketAcl;
+  storageClass: string;
+}
+
+/** Headers stored with an object and replayed on Get/Head. */
+export interface StoredHeaders {
+  contentType: string;
+  contentDisposition?: string;
+  cacheControl?: string;
+  contentEncoding?: string;
+  expires?: string;
+}
+
+export interface ObjectRecord {
+  key: string;
+  blob: string; // file name under blobs/<hh>/
+  size: number;
+  etag: string; // upper hex, no quotes; multipart: "<hex>-<n>"
+  crc64: string; // unsigned decimal
+  contentMd5?: string; // base64, Normal objects only
+  lastModified: number;
+  type: 'Normal' | 'Multipart';
+  storageClass: string;
+  acl: ObjectAcl;
+  headers: StoredHeaders;
+  userMeta: Record<string, string>; // lower-case names without the x-oss-meta- prefix
+  tagging?: string; // raw "A=1&B=2"
+}
+
+/** Object attributes fixed at Put or Initiate time (everything but the bytes and their digests). */
+export type ObjectAttributes = Pick<ObjectRecord, 'storageClass' | 'acl' | 'headers' | 'userMeta' | 'tagging'>;
+
+export interface UploadRecord {
+  uploadId: string;
+  key: string;
+  initiated: number;
+  attributes: ObjectAttributes;
+}
+
+export interface PartRecord {
+  partNumber: number;
+  blob: string;
+  size: number;
+  etag: string; // upper hex, no quotes
+  crc64: string;
+  lastModified: number;
+}
