@@ -1,0 +1,61 @@
+// `ossup serve`: the embedded server as a foreground process.
+//
+// Output contract (stdout), stable for scripts and tests:
+//   [only when no keys were given]  ossup serve: generated credentials OSS_ACCESS_KEY_ID=<id> OSS_ACCESS_KEY_SECRET=<secret>
+//   exactly once, when ready:       ossup serve: listening on <endpoint> (root <dir>)
+//   on SIGINT/SIGTERM:              ossup serve: stopped
+// Match the ready line with /^ossup serve: listening on (\S+) /m; <endpoint> is an http:// URL.
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { startServer } from './index.js';
+
+export interface ServeOptions {
+  root: string;
+  host?: string;
+  port?: number;
+  accessKeyId?: string;
+  accessKeySecret?: string;
+  region?: string;
+}
+
+export interface ServeIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Resolve early without a signal (tests, embedding); default never. */
+  stopSignal?: AbortSignal;
+}
+
+/** Runs until SIGINT or SIGTERM (or `io.stopSignal`), then closes the server and resolves. */
+export async function serve(opts: ServeOptions, io: ServeIo): Promise<void> {
+  let accessKeyId = opts.accessKeyId ?? process.env.OSS_ACCESS_KEY_ID;
+  let accessKeySecret = opts.accessKeySecret ?? process.env.OSS_ACCESS_KEY_SECRET;
+  if (!accessKeyId || !accessKeySecret) {
+    accessKeyId = `LTAI${randomBytes(10).toString('hex')}`;
+    accessKeySecret = randomBytes(20).toString('base64url');
+    io.stdout.write(`ossup serve: generated credentials OSS_ACCESS_KEY_ID=${accessKeyId} OSS_ACCESS_KEY_SECRET=${accessKeySecret}\n`);
+  }
+  const root = resolve(opts.root);
+  const server = await startServer({
+    root,
+    host: opts.host ?? '127.0.0.1',
+    port: opts.port ?? 9000,
+    credentials: [{ accessKeyId, accessKeySecret }],
+    ...(opts.region ? { region: opts.region } : {}),
+    log: (line) => io.stderr.write(`${line}\n`),
+  });
+  io.stdout.write(`ossup serve: listening on ${server.endpoint} (root ${root})\n`);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      io.stopSignal?.removeEventListener('abort', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    if (io.stopSignal?.aborted) stop();
+    else io.stopSignal?.addEventListener('abort', stop);
+  });
+  await server.close();
+  io.stdout.write('ossup serve: stopped\n');
+}
