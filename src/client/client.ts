@@ -201,7 +201,7 @@ export class OssClient {
     return ops.initiateMultipartUpload(this, bucket, key, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
   }
 
-  uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: BodySource | Uint8Array, opts: UploadPartOptions = {}): Promise<UploadPartResult> {
+  async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: BodySource | Uint8Array, opts: UploadPartOptions = {}): Promise<UploadPartResult> {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) {
       throw new ArgumentError('partNumber', `partNumber must be an integer in 1..10000, got ${partNumber}`);
     }

@@ -39,7 +39,7 @@ export function createDispatcher(opts: TransportOptions = {}): Dispatcher {
   });
 }
 
-const CHUNK = 1024 * 1024;
+const CHUNK = 256 * 1024;
 
 async function* countBytes(source: AsyncIterable<Uint8Array> | Uint8Array, onProgress: (n: number) => void): AsyncGenerator<Uint8Array> {
   let sent = 0;
