@@ -1,0 +1,151 @@
+/**
+ * XML engine shared by every OSS document: parsing on fast-xml-parser with the settings OSS needs, a small
+ * deterministic builder, and typed accessors. The typed documents live in xml-*.ts and are re-exported by
+ * xml.ts, which is what other modules import.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XmlError } from './errors.js';
+
+/** A parsed element: text, a child map, or (for repeatable elements) a list. */
+export type XmlNode = string | XmlObject | XmlNode[];
+/** A parsed element with children. */
+export interface XmlObject {
+  [name: string]: XmlNode;
+}
+
+/** A value buildXml accepts: arrays repeat the element, null/undefined omit it. */
+export type XmlValue = string | number | bigint | boolean | null | undefined | XmlValue[] | { [name: string]: XmlValue };
+
+/** Element paths that may repeat: they always parse as arrays, even with one member. */
+const REPEATABLE = new Set([
+  'CompleteMultipartUpload.Part',
+  'ListPartsResult.Part',
+  'ListMultipartUploadsResult.Upload',
+  'ListMultipartUploadsResult.CommonPrefixes',
+  'ListBucketResult.Contents',
+  'ListBucketResult.CommonPrefixes',
+  'ListAllMyBucketsResult.Buckets.Bucket',
+  'Delete.Object',
+  'DeleteResult.Deleted',
+  'Tagging.TagSet.Tag',
+]);
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  // Keys such as "0123", ETags and sizes must stay exactly as sent: no number/boolean conversion.
+  parseTagValue: false,
+  // A key may begin or end with spaces; trimming would silently change it.
+  trimValues: false,
+  processEntities: true,
+  // Numeric character references (&#34; from Go's encoder) are decoded by the HTML entity table.
+  htmlEntities: true,
+  isArray: (_name, jpath) => REPEATABLE.has(String(jpath)),
+});
+
+/**
+ * Parses an OSS XML document. Throws XmlError when it is not well-formed or declares a DOCTYPE (OSS
+ * documents never do, and refusing them removes entity-expansion attacks on the server).
+ */
+export function parseXml(text: string): XmlObject {
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlError('XML with a DOCTYPE or ENTITY declaration is not accepted');
+  const verdict = XMLValidator.validate(text);
+  if (verdict !== true) {
+    throw new XmlError(`malformed XML: ${verdict.err.msg} (line ${verdict.err.line}, col ${verdict.err.col})`);
+  }
+  const doc = parser.parse(text) as unknown;
+  if (doc === null || typeof doc !== 'object' || Object.keys(doc).length === 0) throw new XmlError('empty XML document');
+  return doc as XmlObject;
+}
+
+/** The root element's children, checking its name. */
+export function rootOf(doc: XmlObject, rootName: string): XmlObject {
+  const root = doc[rootName];
+  if (root === undefined) throw new XmlError(`expected a <${rootName}> document, got <${Object.keys(doc).join(', ')}>`);
+  return typeof root === 'object' && !Array.isArray(root) ? root : {};
+}
+
+/**
+ * Escapes text for element content: & < > " ' always, and CR as &#13; so it survives (a parser normalises a
+ * raw CR away). Other C0 controls are written as numeric references to keep the output well-formed, but
+ * XML 1.0 cannot really carry them and parsers drop them: keys with such characters need encoding-type=url.
+ */
+export function escapeXml(s: string): string {
+  return s.replace(/[&<>"'\r\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (c) => {
+    switch (c) {
+      case '&': return '&amp;';
+      case '<': return '&lt;';
+      case '>': return '&gt;';
+      case '"': return '&quot;';
+      case "'": return '&apos;';
+      default: return `&#${c.charCodeAt(0)};`;
+    }
+  });
+}
+
+function buildElement(name: string, value: XmlValue): string {
+  if (value === null || value === undefined) return '';
+  if (Array.isArray(value)) return value.map((v) => buildElement(name, v)).join('');
+  if (typeof value === 'object') {
+    const inner = Object.entries(value).map(([k, v]) => buildElement(k, v)).join('');
+    return `<${name}>${inner}</${name}>`;
+  }
+  return `<${name}>${escapeXml(String(value))}</${name}>`;
+}
+
+/** Builds `<?xml ...?>` + `<rootName>…</rootName>`, children in the object's key order. */
+export function buildXml(rootName: string, object: { [name: string]: XmlValue }): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${buildElement(rootName, object)}`;
+}
+
+/** Text of child `name`, or undefined when absent. An element with children is not text: XmlError. */
+export function textOf(obj: XmlObject, name: string): string | undefined {
+  const v = obj[name];
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) throw new XmlError(`<${name}> appears more than once`);
+  // Only whitespace between tags: treat as empty text.
+  const keys = Object.keys(v);
+  if (keys.length === 0 || (keys.length === 1 && keys[0] === '#text')) return typeof v['#text'] === 'string' ? v['#text'] : '';
+  throw new XmlError(`<${name}> has child elements where text was expected`);
+}
+
+/** Text of a required child. */
+export function requireText(obj: XmlObject, name: string, context: string): string {
+  const v = textOf(obj, name);
+  if (v === undefined) throw new XmlError(`<${context}> lacks <${name}>`);
+  return v;
+}
+
+/** A non-negative decimal integer child; undefined when absent. */
+export function intOf(obj: XmlObject, name: string): number | undefined {
+  const v = textOf(obj, name);
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  if (!/^[0-9]{1,16}$/.test(t)) throw new XmlError(`<${name}> is not a non-negative integer: ${JSON.stringify(v)}`);
+  return Number(t);
+}
+
+/** A boolean child ('true' / 'false'); undefined when absent. */
+export function boolOf(obj: XmlObject, name: string): boolean | undefined {
+  const v = textOf(obj, name);
+  if (v === undefined) return undefined;
+  const t = v.trim().toLowerCase();
+  if (t !== 'true' && t !== 'false') throw new XmlError(`<${name}> is not a boolean: ${JSON.stringify(v)}`);
+  return t === 'true';
+}
+
+/** Child elements as a list of objects (absent -> []). */
+export function listOf(obj: XmlObject, name: string): XmlObject[] {
+  const v = obj[name];
+  if (v === undefined) return [];
+  const items = Array.isArray(v) ? v : [v];
+  return items.map((item) => (typeof item === 'object' && !Array.isArray(item) ? item : {}));
+}
+
+/** A child element with children (absent or text-only -> undefined). */
+export function objectOf(obj: XmlObject, name: string): XmlObject | undefined {
+  const v = obj[name];
+  return typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+}
