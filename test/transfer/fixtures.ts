@@ -1,0 +1,60 @@
+// Shared setup for the upload tests: a server on port 0, a client, a bucket, a temp dir and random files.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { OssClient, type OssClientOptions } from '../../src/client/index.js';
+import { seededRandom } from '../helpers/fault-proxy.js';
+
+export const KiB = 1024;
+export const PART = 100 * KiB;
+
+export interface Env {
+  server: TestServer;
+  client: OssClient;
+  bucket: string;
+  dir: string;
+  clientFor(endpoint: string, extra?: Partial<OssClientOptions>): OssClient;
+}
+
+export async function setup(t: { after: (fn: () => Promise<void>) => void }, extra: Partial<OssClientOptions> = {}): Promise<Env> {
+  const server = await startTestServer();
+  const dir = await mkdtemp(path.join(tmpdir(), 'ossup-upload-'));
+  const clients: OssClient[] = [];
+  const clientFor = (endpoint: string, more: Partial<OssClientOptions> = {}) => {
+    const c = new OssClient({ endpoint, credentials: server.credentials, retry: { baseDelayMs: 5, maxDelayMs: 50 }, ...extra, ...more });
+    clients.push(c);
+    return c;
+  };
+  const client = clientFor(server.endpoint);
+  const bucket = 'uploads';
+  await client.putBucket(bucket);
+  t.after(async () => {
+    for (const c of clients) await c.close();
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { server, client, bucket, dir, clientFor };
+}
+
+/** Deterministic pseudo-random bytes (different seeds -> different content). */
+export function bytes(size: number, seed = 1): Buffer {
+  const rnd = seededRandom(seed);
+  const b = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i += 4) b.writeUInt32LE(Math.floor(rnd() * 0x100000000), Math.min(i, size - 4) >= 0 ? Math.min(i, size - 4) : 0);
+  return b;
+}
+
+export async function makeFile(dir: string, name: string, size: number, seed = 1): Promise<{ file: string; data: Buffer }> {
+  const file = path.join(dir, name);
+  const data = size >= 4 ? bytes(size, seed) : Buffer.alloc(size, seed);
+  await writeFile(file, data);
+  return { file, data };
+}
+
+export async function objectBytes(client: OssClient, bucket: string, key: string): Promise<Buffer> {
+  const res = await client.getObject(bucket, key);
+  const chunks: Buffer[] = [];
+  for await (const c of res.body) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
