@@ -3,6 +3,7 @@
  * the outgoing one, plus the V1 sub-resource list and a timing-safe comparison for signatures.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { ArgumentError } from './errors.js';
 
 /** An access key pair, with an STS token when the keys are temporary. */
 export interface Credentials {
@@ -53,4 +54,14 @@ export function constantTimeEqual(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a, 'utf8').digest();
   const hb = createHash('sha256').update(b, 'utf8').digest();
   return timingSafeEqual(ha, hb) && a === b;
+}
+
+/** With STS credentials the token must travel in the signed x-oss-security-token header. */
+export function requireTokenHeader(req: SignableRequest, creds: Credentials): void {
+  if (creds.securityToken !== undefined && req.headers['x-oss-security-token'] !== creds.securityToken) {
+    throw new ArgumentError(
+      'x-oss-security-token',
+      'STS credentials need the x-oss-security-token header set to the token before signing',
+    );
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Credentials, SignableRequest } from './canonical.js';
-import { isV1SubResource } from './canonical.js';
+import { isV1SubResource, requireTokenHeader } from './canonical.js';
 import { ArgumentError } from './errors.js';
 
 /** Every x-oss-* header, lower-cased, value trimmed, sorted, each `name:value\n`. */
@@ -93,16 +93,6 @@ export function presignV1(req: SignableRequest, creds: Credentials, expiresUnixS
 export function parseAuthorizationV1(value: string): { accessKeyId: string; signature: string } | null {
   const m = /^OSS ([^:\s]+):(\S+)$/.exec(value.trim());
   return m ? { accessKeyId: m[1], signature: m[2] } : null;
-}
-
-/** With STS credentials the token must travel in the signed x-oss-security-token header. */
-export function requireTokenHeader(req: SignableRequest, creds: Credentials): void {
-  if (creds.securityToken !== undefined && req.headers['x-oss-security-token'] !== creds.securityToken) {
-    throw new ArgumentError(
-      'x-oss-security-token',
-      'STS credentials need the x-oss-security-token header set to the token before signing',
-    );
-  }
 }
 
 /** Byte-order (UTF-16 code unit) comparison, as the SDKs' sort.Strings / Array.sort do. */

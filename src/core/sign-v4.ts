@@ -4,9 +4,9 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { Credentials, SignableRequest } from './canonical.js';
+import { requireTokenHeader } from './canonical.js';
 import { percentEncode } from './encode.js';
 import { ArgumentError } from './errors.js';
-import { requireTokenHeader } from './sign-v1.js';
 
 /** The V4 algorithm name, in Authorization and x-oss-signature-version. */
 export const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
