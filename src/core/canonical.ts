@@ -58,7 +58,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 /** With STS credentials the token must travel in the signed x-oss-security-token header. */
 export function requireTokenHeader(req: SignableRequest, creds: Credentials): void {
-  if (creds.securityToken !== undefined && req.headers['x-oss-security-token'] !== creds.securityToken) {
+  if (creds.securityToken && req.headers['x-oss-security-token'] !== creds.securityToken) {
     throw new ArgumentError(
       'x-oss-security-token',
       'STS credentials need the x-oss-security-token header set to the token before signing',

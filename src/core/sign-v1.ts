@@ -74,7 +74,7 @@ export function presignV1(req: SignableRequest, creds: Credentials, expiresUnixS
   if (!Number.isSafeInteger(expiresUnixSeconds) || expiresUnixSeconds <= 0) {
     throw new ArgumentError('expires', `Expires must be a positive integer (unix seconds), got ${expiresUnixSeconds}`);
   }
-  const token = creds.securityToken;
+  const token = creds.securityToken || undefined;
   const signed: SignableRequest =
     token === undefined || req.query.some(([k]) => k === 'security-token')
       ? req

@@ -146,7 +146,7 @@ export function presignV4(
     ['x-oss-expires', String(expiresSeconds)],
   ];
   if (extra.length > 0) pairs.push(['x-oss-additional-headers', extra.join(';')]);
-  if (creds.securityToken !== undefined) pairs.push(['x-oss-security-token', creds.securityToken]);
+  if (creds.securityToken) pairs.push(['x-oss-security-token', creds.securityToken]);
   const signedReq: SignableRequest = { ...req, query: [...req.query, ...pairs] };
   const sts = stringToSignV4(canonicalRequestV4(signedReq, extra), scope.date, scope.region);
   pairs.push(['x-oss-signature', signatureV4(creds.accessKeySecret, sts, scope.date, scope.region)]);
