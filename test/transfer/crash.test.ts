@@ -1,0 +1,98 @@
+// Crash safety with real processes: an uploading child is SIGKILLed at several points and a rerun completes the
+// object byte-identical; a second process on the same checkpoint fails at once with CheckpointLocked.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { uploadFile } from '../../src/transfer/index.js';
+import { PART, makeFile, objectBytes, setup, type Env } from './fixtures.js';
+
+const CHILD = fileURLToPath(new URL('./child-upload.ts', import.meta.url));
+
+interface Child { proc: ChildProcess; lines: AsyncIterableIterator<string>; exited: Promise<number | null> }
+
+function startChild(env: Env, file: string, key: string, extra: Record<string, unknown> = {}): Child {
+  const args = { endpoint: env.server.endpoint, credentials: env.server.credentials, bucket: env.bucket, key, file, checkpoint: true, ...extra };
+  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+  return { proc, lines, exited };
+}
+
+/** Read events until `until` matches one; returns it (or undefined if the child ended first). */
+async function waitFor(child: Child, until: (e: Record<string, unknown>) => boolean): Promise<Record<string, unknown> | undefined> {
+  for (;;) {
+    const { value, done } = await child.lines.next();
+    if (done) return undefined;
+    const e = JSON.parse(value) as Record<string, unknown>;
+    if (until(e)) return e;
+  }
+}
+
+const killPoints: Array<[string, (e: Record<string, unknown>) => boolean]> = [
+  ['right after start', (e) => e.type === 'start'],
+  ['after the first part', (e) => e.type === 'part' && e.partsDone === 1],
+  ['half way', (e) => e.type === 'part' && e.partsDone === 10],
+  ['while completing', (e) => e.type === 'completing'],
+];
+
+test('SIGKILL at several points, then a rerun: the object is byte-identical', async (t) => {
+  const env = await setup(t);
+  const size = 20 * PART + 777;
+  for (const [i, [name, point]] of killPoints.entries()) {
+    const key = `crash-${i}`;
+    const { file, data } = await makeFile(env.dir, `crash-${i}.bin`, size, 40 + i);
+    const child = startChild(env, file, key);
+    const seen = await waitFor(child, point);
+    child.proc.kill('SIGKILL');
+    await child.exited;
+    assert.ok(seen, `${name}: the child reached the kill point`);
+    // The killed process left its lock behind; its pid is dead, so the rerun takes the lock over at once.
+    const res = await uploadFile(env.client, { bucket: env.bucket, key, file, checkpoint: true });
+    assert.deepEqual(await objectBytes(env.client, env.bucket, key), data, name);
+    assert.equal(res.size, size);
+    await assert.rejects(stat(`${file}.ucp`), { code: 'ENOENT' });
+    await assert.rejects(stat(`${file}.ucp.lock`), { code: 'ENOENT' });
+  }
+  assert.equal((await env.client.listMultipartUploads(env.bucket)).uploads.length, 0, 'no upload left behind');
+});
+
+test('a rerun in a child process after SIGKILL resumes (resumed bytes reported) and completes', async (t) => {
+  const env = await setup(t);
+  const { file, data } = await makeFile(env.dir, 'again.bin', 20 * PART, 50);
+  const first = startChild(env, file, 'again');
+  await waitFor(first, (e) => e.type === 'part' && e.partsDone === 5);
+  first.proc.kill('SIGKILL');
+  await first.exited;
+  const second = startChild(env, file, 'again');
+  const start = await waitFor(second, (e) => e.type === 'start');
+  assert.ok((start!.resumedBytes as number) >= 5 * PART);
+  const done = await waitFor(second, (e) => e.type === 'done' || e.type === 'error');
+  assert.equal(done?.type, 'done', JSON.stringify(done));
+  assert.equal(await second.exited, 0);
+  assert.deepEqual(await objectBytes(env.client, env.bucket, 'again'), data);
+});
+
+test('two processes on one checkpoint: the second fails at once with CheckpointLocked', async (t) => {
+  const env = await setup(t);
+  const { file, data } = await makeFile(env.dir, 'two.bin', 6 * PART, 51);
+  const release = path.join(env.dir, 'release');
+  const first = startChild(env, file, 'two', { holdUntil: release });
+  t.after(() => { first.proc.kill('SIGKILL'); });
+  await waitFor(first, (e) => e.type === 'part');
+  const started = Date.now();
+  const second = startChild(env, file, 'two');
+  const outcome = await waitFor(second, (e) => e.type === 'error' || e.type === 'done' || e.type === 'start');
+  assert.equal(outcome?.type, 'error', JSON.stringify(outcome));
+  assert.equal(outcome?.code, 'CheckpointLocked');
+  assert.match(String(outcome?.message), /\.ucp\.lock/);
+  assert.equal(await second.exited, 3);
+  assert.ok(Date.now() - started < 20_000);
+  await writeFile(release, '');
+  const done = await waitFor(first, (e) => e.type === 'done' || e.type === 'error');
+  assert.equal(done?.type, 'done', JSON.stringify(done));
+  assert.deepEqual(await objectBytes(env.client, env.bucket, 'two'), data);
+});
