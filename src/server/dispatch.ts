@@ -59,6 +59,11 @@ export function createDispatcher(deps: Deps): (raw: IncomingMessage, res: Server
     let req: OssRequest | undefined;
     handle(deps, raw, res, id, (r) => (req = r)).catch((err: unknown) => {
       const fallback = { id, host: raw.headers.host ?? '', method: raw.method ?? 'GET' };
+      // A client that went away mid-body is not a server fault: nothing was committed, nobody to answer.
+      if (raw.destroyed && !(err instanceof OssError)) {
+        res.destroy();
+        return;
+      }
       if (err instanceof OssError) {
         sendError(res, err, req ?? fallback);
         return;

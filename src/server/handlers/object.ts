@@ -233,9 +233,7 @@ export async function getObjectAcl(ctx: Ctx): Promise<void> {
 export async function putObjectAcl(ctx: Ctx): Promise<void> {
   if (!ctx.principal) throw denied();
   const acl = parseObjectAcl(ctx.req.headers['x-oss-object-acl'], 'default');
-  const rec = await ctx.store.getObject(ctx.bucket.name, ctx.key);
-  if (!rec) throw noSuchKey(ctx);
-  await ctx.store.commitObject(ctx.bucket.name, { ...rec, acl });
+  if (!(await ctx.store.updateObject(ctx.bucket.name, ctx.key, (rec) => ({ ...rec, acl })))) throw noSuchKey(ctx);
   sendEmpty(ctx.res, 200);
 }
 

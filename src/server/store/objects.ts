@@ -1,6 +1,7 @@
 // Buckets and objects. The object's metadata file is its commit point: it is renamed into place only after the
 // blob it names is complete and durable, so a reader (or a restart after SIGKILL) never sees a partial object.
 import { readdir, rm, rename, stat, open, type FileHandle } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Layout } from './layout.js';
 import { KeyIndex, compareUtf8, type IndexEntry } from './key-index.js';
@@ -170,6 +171,20 @@ export class ObjectStore {
     }
   }
 
+  /** Rewrites an object's metadata (not its bytes) under the key's lock; false if the key does not exist. */
+  async updateObject(bucket: string, key: string, change: (rec: ObjectRecord) => ObjectRecord): Promise<boolean> {
+    const index = await this.index(bucket);
+    return this.locks.run(`object\n${bucket}\n${key}`, async () => {
+      const old = await this.getObject(bucket, key);
+      if (!old) return false;
+      const rec = { ...change(old), key, blob: old.blob };
+      const dir = this.layout.metaDir(bucket, key);
+      await writeFileAtomic(this.layout.tmp, this.layout.metaFile(bucket, key), JSON.stringify(rec), dir);
+      index.set(toEntry(rec));
+      return true;
+    });
+  }
+
   async deleteObject(bucket: string, key: string): Promise<void> {
     const index = await this.index(bucket);
     await this.locks.run(`object\n${bucket}\n${key}`, async () => {
@@ -228,24 +243,30 @@ export class ObjectStore {
     const shards = await readdir(metaRoot).catch(() => [] as string[]);
     const entries: IndexEntry[] = [];
     const referenced = new Set<string>();
-    const files: string[] = [];
+    // Synchronous reads, one shard (~1/256 of the bucket) per event-loop turn: for 100k small files this is
+    // several times faster than queueing them on libuv's 4-thread pool, and never blocks for long.
     for (const s of shards) {
-      for (const f of await readdir(join(metaRoot, s)).catch(() => [] as string[])) {
-        if (f.endsWith('.json')) files.push(join(metaRoot, s, f));
+      const dir = join(metaRoot, s);
+      let files: string[];
+      try {
+        files = readdirSync(dir);
+      } catch {
+        continue;
       }
-    }
-    // Bounded parallelism: fast on 100k files without exhausting file descriptors.
-    let next = 0;
-    const worker = async () => {
-      while (next < files.length) {
-        const rec = await readJson<ObjectRecord>(files[next++]!);
-        if (rec) {
-          entries.push(toEntry(rec));
-          referenced.add(rec.blob);
+      for (const f of files) {
+        if (!f.endsWith('.json')) continue;
+        let rec: ObjectRecord;
+        try {
+          rec = JSON.parse(readFileSync(join(dir, f), 'utf8')) as ObjectRecord;
+        } catch (err) {
+          if (isNotFound(err)) continue; // deleted while we scanned
+          throw err;
         }
+        entries.push(toEntry(rec));
+        referenced.add(rec.blob);
       }
-    };
-    await Promise.all(Array.from({ length: 32 }, worker));
+      await new Promise((r) => setImmediate(r));
+    }
     const index = new KeyIndex();
     index.load(entries);
     await this.collectOrphanBlobs(bucket, referenced);
