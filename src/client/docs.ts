@@ -1,12 +1,12 @@
-// Adapter from core's XML documents to the client's result shapes (ETags upper case, CRCs as bigint).
+// Adapter from core's XML documents (core/xml.ts) to the client's result shapes (ETags upper case, CRCs bigint).
 import {
-  buildCompleteMultipartUpload, parseCompleteMultipartUploadResult, parseInitiateMultipartUploadResult,
-  parseListMultipartUploadsResult, parseListPartsResult,
-} from '../core/xml-multipart.js';
-import { buildXml, boolOf, intOf, listOf, objectOf, parseXml, rootOf, textOf } from '../core/xml-core.js';
-import { decodeUrlField } from '../core/encode.js';
+  buildCompleteMultipartUpload, buildXml, parseCompleteMultipartUploadResult, parseInitiateMultipartUploadResult,
+  parseListAllMyBucketsResult, parseListBucketResult, parseListMultipartUploadsResult, parseListPartsResult, parseXml,
+} from '../core/xml.js';
 import { unquoteEtag } from '../core/etag.js';
 import type { BucketSummary, ObjectSummary, PartInfo, UploadSummary } from './types.js';
+
+const upper = (etag: string) => unquoteEtag(etag).toUpperCase();
 
 export function parseInitiate(text: string): string {
   return parseInitiateMultipartUploadResult(text).uploadId;
@@ -25,9 +25,7 @@ export function parseComplete(text: string): { etag?: string; location?: string 
 export function parseListParts(text: string): { parts: PartInfo[]; isTruncated: boolean; nextMarker: string } {
   const r = parseListPartsResult(text);
   return {
-    parts: r.parts.map((p) => ({
-      partNumber: p.partNumber, etag: unquoteEtag(p.etag).toUpperCase(), size: p.size, crc64: p.hashCrc64ecma, lastModified: p.lastModified,
-    })),
+    parts: r.parts.map((p) => ({ partNumber: p.partNumber, etag: upper(p.etag), size: p.size, crc64: p.hashCrc64ecma, lastModified: p.lastModified })),
     isTruncated: r.isTruncated,
     nextMarker: String(r.nextPartNumberMarker ?? ''),
   };
@@ -45,42 +43,30 @@ export function parseListUploads(text: string): { uploads: UploadSummary[]; pref
 }
 
 export function parseListObjects(text: string): { objects: ObjectSummary[]; prefixes: string[]; isTruncated: boolean; nextMarker?: string; nextContinuationToken?: string } {
-  const root = rootOf(parseXml(text), 'ListBucketResult');
-  const url = textOf(root, 'EncodingType') === 'url';
-  const dec = (v: string | undefined) => (v === undefined ? undefined : url ? decodeUrlField(v) : v);
+  const r = parseListBucketResult(text);
   return {
-    objects: listOf(root, 'Contents').map((c) => ({
-      key: dec(textOf(c, 'Key')) ?? '',
-      size: intOf(c, 'Size') ?? 0,
-      etag: unquoteEtag(textOf(c, 'ETag') ?? '').toUpperCase(),
-      lastModified: textOf(c, 'LastModified'),
-      storageClass: textOf(c, 'StorageClass'),
-      type: textOf(c, 'Type'),
-    })),
-    prefixes: listOf(root, 'CommonPrefixes').map((p) => dec(textOf(p, 'Prefix')) ?? ''),
-    isTruncated: boolOf(root, 'IsTruncated') ?? false,
-    nextMarker: dec(textOf(root, 'NextMarker')) || undefined,
-    nextContinuationToken: dec(textOf(root, 'NextContinuationToken')) || undefined,
+    objects: r.contents.map((o) => ({ key: o.key, size: o.size, etag: upper(o.etag), lastModified: o.lastModified, storageClass: o.storageClass, type: o.type })),
+    prefixes: r.commonPrefixes,
+    isTruncated: r.isTruncated,
+    nextMarker: r.nextMarker || undefined,
+    nextContinuationToken: r.nextContinuationToken || undefined,
   };
 }
 
 export function parseListBuckets(text: string): BucketSummary[] {
-  const root = rootOf(parseXml(text), 'ListAllMyBucketsResult');
-  const buckets = objectOf(root, 'Buckets');
-  return (buckets ? listOf(buckets, 'Bucket') : []).map((b) => ({
-    name: textOf(b, 'Name') ?? '', location: textOf(b, 'Location'), creationDate: textOf(b, 'CreationDate'), region: textOf(b, 'Region'),
-  }));
+  return parseListAllMyBucketsResult(text).buckets.map((b) => ({ name: b.name, location: b.location, creationDate: b.creationDate, region: b.region }));
 }
 
 export function buildCreateBucket(storageClass: string): string {
   return buildXml('CreateBucketConfiguration', { StorageClass: storageClass });
 }
 
-/** The ETag of a CopyObjectResult document, if the body is one. */
+/** The ETag of a CopyObjectResult body, if the body is one. */
 export function parseCopyResult(text: string): string | undefined {
   if (!text.trim()) return undefined;
   try {
-    return textOf(rootOf(parseXml(text), 'CopyObjectResult'), 'ETag');
+    const root = parseXml(text).CopyObjectResult as Record<string, unknown> | undefined;
+    return typeof root?.ETag === 'string' ? root.ETag : undefined;
   } catch {
     return undefined;
   }

@@ -23,17 +23,31 @@ export interface UploadResult {
   callbackBody?: string;
 }
 
-/** The download engine's result (issue: download engine); declared here so TransferEvent has one definition. */
+/** The download engine's result; declared here so TransferEvent has one definition. */
 export interface DownloadResult {
   bucket: string;
   key: string;
+  /** Absolute path of the written file. */
   file: string;
+  /** Object ETag, unquoted upper-case hex. */
   etag: string;
+  /** CRC-64 of the bytes written (the whole object unless `range`), unsigned decimal string. */
   crc64: string;
+  /** Bytes in the written file (the range's length for a range download). */
   size: number;
+  /** Ranged GETs the download was split into. */
   parts: number;
+  /** Bytes found already downloaded (and re-verified) from an earlier run. */
   resumedBytes: number;
+  /** Bytes fetched by this run (retried bytes not counted twice). */
   transferredBytes: number;
+  /**
+   * 'crc64': the file's CRC-64 equals the server's x-oss-hash-crc64ecma for the whole object. 'length-only': only the
+   * byte counts were checked, because a range was asked for or the server sent no CRC-64.
+   */
+  verified: 'crc64' | 'length-only';
+  /** The inclusive byte range downloaded, when one was asked for. */
+  range?: { start: number; end: number };
 }
 
 export type TransferEvent =

@@ -96,7 +96,7 @@ test('attempts are bounded: the last error surfaces with its request id', async 
   t.after(() => c.close());
   const err = await c.putObject('b', 'k', 'x').catch((e: unknown) => e);
   assert.ok(err instanceof ServiceError);
-  assert.equal(err.requestId, 'BBBBBBBBBBBBBBBBBBBBBBBB');
+  assert.equal(err.requestId, 'AAAAAAAAAAAAAAAAAAAAAAAA');
   assert.equal(seen.length, 4);
   assert.deepEqual(sleeps, [99, 199, 249]);
 });

@@ -1,0 +1,182 @@
+// Fetching ranges: a small worker pool over the ranges still to do. Each range is one GET with `Range` and
+// `If-Match`, streamed chunk by chunk into the temporary file at its offset while its CRC-64 is computed, so memory
+// stays bounded whatever the range size. A response cut short is continued from the byte it stopped at (the CRC
+// carries on over the prefix already written); each range has its own failure counter, reset when it makes progress.
+import type { promises as fsp } from 'node:fs';
+import { Crc64 } from '../core/crc64.js';
+import { AbortedError, IntegrityError, NetworkError, ServiceError } from '../core/errors.js';
+import type { OssClient } from '../client/client.js';
+import { abortError, abortableSleep } from '../client/retry.js';
+import { mapTransportError } from '../client/transport.js';
+import type { GetObjectResult } from '../client/types.js';
+import { mapWriteError } from './download-target.js';
+import { ObjectChangedError, type DoneRange, type ObjectVersion } from './download-types.js';
+import type { PlannedPart } from './plan.js';
+import type { ProgressTracker } from './progress.js';
+
+/** Body failures in a row (no new byte in between) before a range gives up. Header-phase retries are the client's. */
+const BODY_ATTEMPTS = 5;
+
+export interface FetchInput {
+  client: OssClient;
+  bucket: string;
+  key: string;
+  object: ObjectVersion;
+  /** Object offset of the temporary file's byte 0 (the range start). */
+  base: number;
+  /** Open temporary file. */
+  handle: fsp.FileHandle;
+  temp: string;
+  parts: PlannedPart[];
+  concurrency: number;
+  trafficLimit?: number;
+  progress: ProgressTracker;
+  /** Called once per finished range, in completion order; awaited before the range counts as done. */
+  onRangeDone: (range: DoneRange) => Promise<void>;
+  signal?: AbortSignal;
+}
+
+export async function fetchRanges(input: FetchInput): Promise<void> {
+  if (input.signal?.aborted) throw abortError(input.signal);
+  const inner = new AbortController();
+  const onOuterAbort = () => inner.abort(input.signal?.reason);
+  input.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let next = 0;
+  let firstError: unknown;
+  const worker = async () => {
+    while (!inner.signal.aborted && next < input.parts.length) {
+      const part = input.parts[next++];
+      try {
+        const done = await fetchOneRange(input, part, inner.signal);
+        await input.onRangeDone(done);
+      } catch (err) {
+        // Keep the root cause: later workers fail with AbortedError only because we aborted them.
+        if (firstError === undefined) firstError = err;
+        inner.abort(err);
+      }
+    }
+  };
+  try {
+    const workers = Array.from({ length: Math.max(1, Math.min(input.concurrency, input.parts.length)) }, worker);
+    await Promise.all(workers);
+  } finally {
+    input.signal?.removeEventListener('abort', onOuterAbort);
+  }
+  if (input.signal?.aborted) throw abortError(input.signal);
+  if (firstError !== undefined) throw firstError;
+}
+
+/** A response that ended before its last byte without an error (a clean FIN mid-body): retried like a reset. */
+class ShortBody extends NetworkError {}
+
+async function fetchOneRange(input: FetchInput, part: PlannedPart, signal: AbortSignal): Promise<DoneRange> {
+  const state: RangeState = { part, written: 0, crc: new Crc64() };
+  let failures = 0;
+  while (state.written < part.size) {
+    const from = input.base + part.start + state.written;
+    const to = input.base + part.start + part.size - 1;
+    const before = state.written;
+    try {
+      const res = await get(input, from, to, signal);
+      await drain(input, res, state, signal);
+      if (state.written < part.size) throw new ShortBody(`the response for bytes ${from}-${to} ended after ${state.written - before} bytes`);
+    } catch (err) {
+      const mapped = classify(err, signal, input.temp);
+      if (!(mapped instanceof NetworkError)) throw mapped;
+      failures = state.written > before ? 1 : failures + 1;
+      if (failures >= BODY_ATTEMPTS) throw mapped;
+      await abortableSleep(Math.floor(Math.random() * Math.min(2000, 50 * 2 ** failures)), signal);
+    }
+  }
+  input.progress.partDone(part.number, part.size);
+  return { partNumber: part.number, offset: part.start, size: part.size, crc64: state.crc.digest() };
+}
+
+/** One ranged GET, checked to be exactly the bytes asked for, of the object version we started with. */
+async function get(input: FetchInput, from: number, to: number, signal: AbortSignal): Promise<GetObjectResult> {
+  let res: GetObjectResult;
+  try {
+    res = await input.client.getObject(input.bucket, input.key, {
+      range: { start: from, end: to }, ifMatch: input.object.etag, signal,
+      headers: {
+        // Without it OSS answers an unsatisfiable range with the whole object (200); we want the error.
+        'x-oss-range-behavior': 'standard',
+        ...(input.trafficLimit !== undefined ? { 'x-oss-traffic-limit': String(input.trafficLimit) } : {}),
+      },
+    });
+  } catch (err) {
+    if (err instanceof ServiceError && (err.code === 'PreconditionFailed' || err.status === 412)) {
+      throw new ObjectChangedError(input.bucket, input.key,
+        `oss://${input.bucket}/${input.key} changed during the download (its ETag is no longer ${input.object.etag})`, { cause: err });
+    }
+    throw err;
+  }
+  if (res.etag && res.etag !== input.object.etag) {
+    res.body.destroy();
+    throw new ObjectChangedError(input.bucket, input.key,
+      `oss://${input.bucket}/${input.key} changed during the download (ETag ${input.object.etag} -> ${res.etag})`);
+  }
+  const expected = `bytes ${from}-${to}/${input.object.size}`;
+  const whole = res.status === 200 && from === 0 && to === input.object.size - 1 && res.size === input.object.size;
+  if (!whole && (res.status !== 206 || normalizeRange(res.contentRange) !== expected)) {
+    res.body.destroy();
+    const got = `${res.status} ${res.contentRange ?? '(no Content-Range)'}`;
+    throw new IntegrityError('size', expected, got, `asked oss://${input.bucket}/${input.key} for ${expected} but the server answered ${got}`);
+  }
+  return res;
+}
+
+function normalizeRange(v: string | undefined): string | undefined {
+  return v?.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+interface RangeState {
+  part: PlannedPart;
+  /** Bytes of the range already in the temporary file (a prefix), covered by `crc`. */
+  written: number;
+  crc: Crc64;
+}
+
+/** Write the body at its offsets, advancing `state` chunk by chunk so a failure midway keeps what arrived. */
+async function drain(input: FetchInput, res: GetObjectResult, state: RangeState, signal: AbortSignal): Promise<void> {
+  const { part } = state;
+  try {
+    for await (const raw of res.body) {
+      if (signal.aborted) throw abortError(signal);
+      const chunk = raw as Buffer;
+      if (state.written + chunk.length > part.size) {
+        throw new IntegrityError('size', String(part.size), String(state.written + chunk.length),
+          `range ${part.number} of oss://${input.bucket}/${input.key}: the server sent more than the ${part.size} bytes asked for`);
+      }
+      await writeFully(input.handle, chunk, part.start + state.written, input.temp);
+      state.crc.update(chunk);
+      state.written += chunk.length;
+      input.progress.partBytes(part.number, state.written);
+    }
+  } finally {
+    if (!res.body.destroyed) res.body.destroy();
+  }
+}
+
+async function writeFully(handle: fsp.FileHandle, chunk: Buffer, position: number, temp: string): Promise<void> {
+  let off = 0;
+  try {
+    while (off < chunk.length) {
+      const { bytesWritten } = await handle.write(chunk, off, chunk.length - off, position + off);
+      off += bytesWritten;
+    }
+  } catch (err) {
+    throw mapWriteError(err, temp);
+  }
+}
+
+/** Retryable body failures become NetworkError; aborts AbortedError; anything else is passed on. */
+function classify(err: unknown, signal: AbortSignal, temp: string): unknown {
+  if (signal.aborted) return err instanceof AbortedError ? err : new AbortedError('the download was aborted', { cause: err });
+  if (err instanceof NetworkError || err instanceof AbortedError) return err;
+  // undici's name for a body that ended before its Content-Length: the connection failed, not the request.
+  if ((err as { code?: string } | undefined)?.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+    return new NetworkError(`network error: ${(err as Error).message}`, { cause: err });
+  }
+  return mapTransportError(err, signal, temp);
+}
