@@ -1,6 +1,7 @@
 // The embedded OSS-compatible server, started in-process: `startServer({ root, port: 0 })`. `ossup serve`
 // (serve.ts) and the test helper both go through here.
 import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Credentials } from '../core/canonical.js';
 import { Authenticator } from './auth.js';
@@ -24,6 +25,12 @@ export interface ServerOptions {
   region?: string;
   /** Injectable clock (ms since epoch) for skew and expiry tests. */
   now?: () => number;
+  /**
+   * Extra host names that address the server itself (path-style), e.g. the LAN name clients use when it
+   * listens on 0.0.0.0. The listen host, localhost, IPs and dotless names are always path-style; any other
+   * Host is virtual-hosted (its first label is the bucket).
+   */
+  pathStyleHosts?: string[];
   /** Where internal errors are reported; default none. */
   log?: (line: string) => void;
 }
@@ -55,7 +62,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     auth: new Authenticator(credentials, now),
     callbacks,
     config,
-    ownHosts: new Set([host.toLowerCase()]),
+    ownHosts: new Set([host, hostname(), ...(opts.pathStyleHosts ?? [])].map((h) => h.toLowerCase())),
     ...(opts.log ? { log: opts.log } : {}),
   });
   const server: Server = createServer({ keepAlive: true, requestTimeout: 0 }, dispatch);

@@ -8,10 +8,10 @@ import { request } from 'node:http';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { nodeArgsFor } from '../helpers/child.js';
 import { signHeaders, call, pathOf, mkBucket, put, xmlField, xmlFields, errorCode, type Target } from './lib.js';
 
-const CHILD = fileURLToPath(new URL('./fixtures/server-child.ts', import.meta.url));
+const CHILD = nodeArgsFor(import.meta.url, './fixtures/server-child');
 const CREDS = { accessKeyId: 'crash-ak', accessKeySecret: 'crash-secret' };
 let root: string;
 
@@ -21,7 +21,7 @@ before(async () => {
 after(() => rm(root, { recursive: true, force: true }));
 
 async function startChild(): Promise<{ child: ChildProcess; target: Target }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, root, CREDS.accessKeyId, CREDS.accessKeySecret], {
+  const child = spawn(process.execPath, [...CHILD, root, CREDS.accessKeyId, CREDS.accessKeySecret], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const endpoint = await new Promise<string>((resolve, reject) => {
