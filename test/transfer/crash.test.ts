@@ -6,17 +6,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { nodeArgsFor } from '../helpers/child.js';
 import { uploadFile } from '../../src/transfer/index.js';
 import { PART, makeFile, objectBytes, setup, type Env } from './fixtures.js';
 
-const CHILD = fileURLToPath(new URL('./child-upload.ts', import.meta.url));
+const CHILD = nodeArgsFor(import.meta.url, './child-upload');
 
 interface Child { proc: ChildProcess; lines: AsyncIterableIterator<string>; exited: Promise<number | null> }
 
 function startChild(env: Env, file: string, key: string, extra: Record<string, unknown> = {}): Child {
   const args = { endpoint: env.server.endpoint, credentials: env.server.credentials, bucket: env.bucket, key, file, checkpoint: true, ...extra };
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...CHILD, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
   return { proc, lines, exited };

@@ -1,0 +1,53 @@
+// Shared setup for the download tests: the upload tests' server/client/bucket fixture, plus objects to download and
+// helpers to look at what a download left on disk.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { TransferEvent } from '../../../src/transfer/index.js';
+import { bytes, setup, type Env } from '../fixtures.js';
+
+export { KiB, PART, bytes, setup, type Env } from '../fixtures.js';
+
+/** Store `data` as `key` (one PutObject) and return it. */
+export async function putBytes(env: Env, key: string, data: Buffer): Promise<Buffer> {
+  await env.client.putObject(env.bucket, key, data);
+  return data;
+}
+
+/** A fresh environment with one object of `size` pseudo-random bytes under `key`. */
+export async function withObject(t: Parameters<typeof setup>[0], key: string, size: number, seed = 1): Promise<{ env: Env; data: Buffer }> {
+  const env = await setup(t);
+  const data = await putBytes(env, key, bytes(size, seed));
+  return { env, data };
+}
+
+/** Names in `dir` other than the ones given. */
+export async function leftovers(dir: string, ...expected: string[]): Promise<string[]> {
+  return (await readdir(dir)).filter((n) => !expected.includes(n)).sort();
+}
+
+/** The temporary files a download left beside `dest`. */
+export async function tempsOf(dest: string): Promise<string[]> {
+  const base = path.basename(dest);
+  return (await readdir(path.dirname(dest))).filter((n) => n.startsWith(`${base}.ossup-`) && n.endsWith('.tmp'))
+    .map((n) => path.join(path.dirname(dest), n));
+}
+
+export async function readBytes(file: string): Promise<Buffer> {
+  return readFile(file);
+}
+
+/** Pause (abort) once `parts` ranges are recorded. */
+export function pauseAfter(parts: number) {
+  const ac = new AbortController();
+  return { signal: ac.signal, onProgress: (e: TransferEvent) => { if (e.type === 'part' && e.partsDone >= parts) ac.abort(); } };
+}
+
+/** Collects events; `progress` is the list of bytesDone values. */
+export function recorder() {
+  const events: TransferEvent[] = [];
+  return {
+    events,
+    onProgress: (e: TransferEvent) => { events.push(e); },
+    progress: () => events.filter((e) => e.type === 'progress').map((e) => (e as { bytesDone: number }).bytesDone),
+  };
+}
