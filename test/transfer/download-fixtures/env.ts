@@ -1,6 +1,6 @@
 // Shared setup for the download tests: the upload tests' server/client/bucket fixture, plus objects to download and
 // helpers to look at what a download left on disk.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { TransferEvent } from '../../../src/transfer/index.js';
 import { bytes, setup, type Env } from '../fixtures.js';
@@ -32,9 +32,6 @@ export async function tempsOf(dest: string): Promise<string[]> {
     .map((n) => path.join(path.dirname(dest), n));
 }
 
-export async function readBytes(file: string): Promise<Buffer> {
-  return readFile(file);
-}
 
 /** Pause (abort) once `parts` ranges are recorded. */
 export function pauseAfter(parts: number) {
