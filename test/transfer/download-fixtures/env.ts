@@ -34,13 +34,13 @@ export async function tempsOf(dest: string): Promise<string[]> {
 
 
 /** Pause (abort) once `parts` ranges are recorded. */
-export function pauseAfter(parts: number) {
+export function pauseAfter(parts: number): { signal: AbortSignal; onProgress: (e: TransferEvent) => void } {
   const ac = new AbortController();
   return { signal: ac.signal, onProgress: (e: TransferEvent) => { if (e.type === 'part' && e.partsDone >= parts) ac.abort(); } };
 }
 
 /** Collects events; `progress` is the list of bytesDone values. */
-export function recorder() {
+export function recorder(): { events: TransferEvent[]; onProgress: (e: TransferEvent) => void; progress: () => number[] } {
   const events: TransferEvent[] = [];
   return {
     events,
