@@ -3,7 +3,6 @@ import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
 import type { Credentials } from '../core/canonical.js';
-import { startServer } from '../server/index.js';
 
 /**
  * The endpoint the CLI's client uses for the embedded default. Checkpoints record the endpoint and are discarded
@@ -78,6 +77,8 @@ export async function startEmbedded(home: string, region?: string): Promise<Embe
   const credentials = await embeddedCredentials(home);
   const dataDir = join(home, 'data');
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // Loaded on demand: a command against real OSS never needs the server's modules.
+  const { startServer } = await import('../server/index.js');
   const server = await startServer({ root: dataDir, host: '127.0.0.1', port: 0, credentials: [credentials], region });
   const connect = buildConnector({});
   const dispatcher = new Agent({

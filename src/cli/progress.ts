@@ -13,14 +13,15 @@ export class TransferTracker {
   totalParts = 0;
   partsDone = 0;
   completing = false;
-  readonly startedAt: number;
+  /** Bytes of parts the server has confirmed (resumed ones included): what an interruption keeps. */
+  confirmedBytes = 0;
+  private readonly partsSeen = new Set<number>();
   // Samples of (time, bytes sent in this run) for a rate over the last few seconds, not since the start:
   // a link that slowed down should show it.
   private samples: Array<[number, number]> = [];
 
-  constructor(private readonly now: () => number = Date.now) {
-    this.startedAt = now();
-  }
+  /** `partSize` is the engine's effective part size, to know each confirmed part's length from its number. */
+  constructor(private readonly partSize: number, private readonly now: () => number = Date.now) {}
 
   onEvent(e: TransferEvent): void {
     switch (e.type) {
@@ -30,6 +31,7 @@ export class TransferTracker {
         this.bytesDone = Math.max(this.bytesDone, e.resumedBytes);
         this.totalParts = e.totalParts;
         this.partsDone = e.partsDone;
+        this.confirmedBytes = e.resumedBytes;
         this.samples = [[this.now(), 0]];
         break;
       case 'progress':
@@ -40,12 +42,18 @@ export class TransferTracker {
       case 'part':
         this.partsDone = Math.max(this.partsDone, e.partsDone);
         this.totalParts = e.totalParts;
+        if (!this.partsSeen.has(e.partNumber)) {
+          this.partsSeen.add(e.partNumber);
+          const start = (e.partNumber - 1) * this.partSize;
+          this.confirmedBytes += Math.max(0, Math.min(this.partSize, this.totalBytes - start));
+        }
         break;
       case 'completing':
         this.completing = true;
         break;
       case 'complete':
         this.bytesDone = this.totalBytes;
+        this.confirmedBytes = this.totalBytes;
         break;
     }
   }
@@ -85,7 +93,8 @@ export class ProgressBar {
     this.bar = new cliProgress.SingleBar(
       {
         stream,
-        format: `${label} {bar} {pct} | {done}/{total} | {rate} | ETA {eta} | parts {parts}{resumed}`,
+        // Token names avoid cli-progress's own ({total}, {eta}, {percentage}...), which it would substitute first.
+        format: `${label} {bar} {pct} | {done}/{size} | {speed} | ETA {left} | parts {parts}{resumed}`,
         barsize: 24,
         hideCursor: true,
         // One redraw loop of our own (below) keeps rate and ETA moving when no bytes arrive.
@@ -115,14 +124,14 @@ export class ProgressBar {
 
   private payload(): Record<string, string> {
     const t = this.tracker;
-    // 100% is shown only once the object is complete: the engine's bytes can all be sent while Complete is pending.
-    const pct = t.completing && t.bytesDone >= t.totalBytes ? 'completing' : `${Math.min(99.9, t.percent()).toFixed(1)}%`;
+    // 100% is shown only once the object is complete: every byte can be sent while Complete is still pending.
+    const pct = t.completing ? 'completing' : `${Math.min(99.9, t.percent()).toFixed(1)}%`;
     return {
       pct: pct.padStart(6),
       done: formatBytes(t.bytesDone),
-      total: formatBytes(t.totalBytes),
-      rate: `${formatBytes(Math.round(t.rate()))}/s`,
-      eta: formatSeconds(t.eta()),
+      size: formatBytes(t.totalBytes),
+      speed: `${formatBytes(Math.round(t.rate()))}/s`,
+      left: formatSeconds(t.eta()),
       parts: `${t.partsDone}/${t.totalParts}`,
       resumed: t.resumedBytes > 0 ? ` | resumed ${formatBytes(t.resumedBytes)}` : '',
     };

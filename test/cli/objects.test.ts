@@ -95,7 +95,7 @@ test('uploads lists incomplete multipart uploads; abort removes them by id or by
 
   let r = await ossup('uploads', 'oss://uploads-test');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`2 parts\\s+196\\.3 KiB\\s+${first.uploadId}\\s+oss://uploads-test/a/one\\.bin`));
+  assert.match(r.stdout, new RegExp(`2 parts\\s+201\\.0 KiB\\s+${first.uploadId}\\s+oss://uploads-test/a/one\\.bin`));
   assert.match(r.stdout, new RegExp(`${second.uploadId}\\s+oss://uploads-test/b/two\\.bin`));
   assert.match(r.stdout, /2 incomplete uploads/);
 

@@ -3,7 +3,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AbortedError } from '../../core/errors.js';
 import { checkpointFileName } from '../../transfer/checkpoint.js';
-import { uploadFile, type TransferEvent, type UploadResult } from '../../transfer/index.js';
+import { planParts, uploadFile, type TransferEvent, type UploadResult } from '../../transfer/index.js';
 import { ossupHome } from '../config.js';
 import { ActionFailed, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, uploadJson } from '../json.js';
@@ -104,7 +104,8 @@ async function uploadOne(job: UploadJob, settings: CpSettings, flags: CpFlags, i
   const partSize = settings.partSize ?? defaultPartSize(job.size);
   const parallel = settings.parallel ?? defaultParallel(job.size, partSize);
   const checkpoint = await checkpointFor(job, flags, io, session);
-  const tracker = new TransferTracker();
+  // The engine may raise a part size to stay within 10,000 parts; the tracker needs the size it really uses.
+  const tracker = new TransferTracker(planParts(job.size, partSize).partSize);
   const bar = wantsBar(io.stderr, { progress: flags.progress, quiet: flags.quiet === true }, io.env)
     ? new ProgressBar(tracker, basename(job.file), io.stderr)
     : undefined;
@@ -169,8 +170,10 @@ function summaryLine(r: UploadResult, job: UploadJob, seconds: number): string {
   );
 }
 
+/** Counts only what the server confirmed: bytes of parts cut off in flight are not kept, so they are not claimed. */
 function interruptedLine(t: TransferTracker, checkpoint: string | false): string {
-  const done = `${formatBytes(t.bytesDone)} of ${formatBytes(t.totalBytes)} uploaded (${t.percent().toFixed(1)}%, ` +
+  const pct = t.totalBytes > 0 ? (t.confirmedBytes / t.totalBytes) * 100 : 0;
+  const done = `${formatBytes(t.confirmedBytes)} of ${formatBytes(t.totalBytes)} uploaded (${pct.toFixed(1)}%, ` +
     `${t.partsDone}/${t.totalParts} parts)`;
   const next = checkpoint === false
     ? 'there is no checkpoint (--no-checkpoint): rerunning starts over'

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { serve } from '../../server/serve.js';
 import { ossupHome } from '../config.js';
 import { EXIT_OK } from '../exit.js';
 import type { Io } from '../session.js';
@@ -24,6 +23,8 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     throw new UsageError('give both the access key id and its secret (flags or OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET), or neither');
   }
   const root = flags.root ?? join(ossupHome(io.env), 'data');
+  // Loaded on demand: the server's modules are not needed by any other command.
+  const { serve } = await import('../../server/serve.js');
   await serve({ root, host: flags.host, port, accessKeyId, accessKeySecret }, { stdout: io.stdout, stderr: io.stderr });
   return EXIT_OK;
 }
