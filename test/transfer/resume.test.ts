@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { copyFile, open, readFile, stat, truncate, utimes, writeFile } from 'node:fs/promises';
-import { uploadFile, type TransferEvent } from '../../src/transfer/index.js';
+import { uploadFile, FileCheckpointStore, type TransferEvent } from '../../src/transfer/index.js';
+import { JournalWriter } from '../../src/transfer/journal.js';
 import { AbortedError, FileChangedError, ServiceError } from '../../src/core/errors.js';
 import { PART, bytes, makeFile, objectBytes, setup } from './fixtures.js';
 
@@ -111,4 +112,30 @@ test('a file that shrinks during the upload fails with FileChangedError', async 
   assert.ok(err instanceof FileChangedError, String(err));
   await assert.rejects(env.client.headObject(env.bucket, 'shrink'), (e: unknown) => e instanceof ServiceError && e.status === 404);
   assert.equal((await env.client.listMultipartUploads(env.bucket)).uploads.length, 0);
+});
+
+test('a checkpoint of another version, bucket, key or part size is discarded and its upload aborted on the server', async (t) => {
+  const env = await setup(t);
+  const { file, data } = await makeFile(env.dir, 'x.bin', 6 * PART, 17);
+  const cp = `${file}.ucp`;
+  const rewrite = async (change: (h: Record<string, unknown>) => void) => {
+    const loaded = await new FileCheckpointStore<Record<string, unknown>, unknown>(cp).load();
+    change(loaded!.header);
+    const w = await JournalWriter.create(cp, loaded!.header);
+    for (const r of loaded!.records) await w.append(r);
+    await w.close();
+  };
+  const cases: Array<[string, (h: Record<string, unknown>) => void, Record<string, unknown>]> = [
+    ['another version', (h) => { h.version = 99; }, {}],
+    ['another key', () => undefined, { key: 'y' }],
+    ['another part size', () => undefined, { partSize: 2 * PART }],
+  ];
+  for (const [name, change, rerun] of cases) {
+    await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 'x', file, checkpoint: true, ...pauseAfter(2) }), AbortedError);
+    await rewrite(change);
+    const res = await uploadFile(env.client, { bucket: env.bucket, key: 'x', file, checkpoint: true, ...rerun });
+    assert.equal(res.resumedBytes, 0, name);
+    assert.deepEqual(await objectBytes(env.client, env.bucket, res.key), data, name);
+    assert.equal((await env.client.listMultipartUploads(env.bucket)).uploads.length, 0, `${name}: the old upload was aborted`);
+  }
 });
