@@ -54,3 +54,22 @@ test('when retries run out the run fails with NetworkError; the next run resumes
   assert.ok(res.resumedBytes >= 4 * PART && res.resumedBytes < size, `resumed ${res.resumedBytes}`);
   assert.deepEqual(await objectBytes(env.client, env.bucket, 'r'), data);
 });
+
+test('a lost CompleteMultipartUpload response: the retry finds the upload gone and accepts the verified object', async (t) => {
+  const env = await setup(t);
+  const url = new URL(env.server.endpoint);
+  const proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) }, { rate: 0, kinds: [] });
+  t.after(() => proxy.close());
+  const dispatcher = oneRequestPerConnection();
+  t.after(() => dispatcher.close());
+  const client = env.clientFor(proxy.endpoint, { dispatcher, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+  const { file, data } = await makeFile(env.dir, 'lost.bin', 4 * PART + 9, 33);
+  const res = await uploadFile(client, {
+    bucket: env.bucket, key: 'lost', file, checkpoint: true,
+    // The server completes the object, then the connection dies before the first response byte reaches us.
+    onProgress: (e) => { if (e.type === 'completing') proxy.setPlan({ rate: 1, kinds: ['reset-response'], maxOffset: 1, maxFaults: 1 }); },
+  });
+  assert.equal(proxy.stats().byKind['reset-response'], 1);
+  assert.match(res.etag, /-5$/);
+  assert.deepEqual(await objectBytes(env.client, env.bucket, 'lost'), data);
+});
