@@ -96,6 +96,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--port <port>', 'port to listen on (0 = any free port)', '9000')
     .option('--access-key-id <id>', 'accepted AccessKeyId (default: $OSS_ACCESS_KEY_ID, else generated and printed)')
     .option('--access-key-secret <secret>', 'its secret (default: $OSS_ACCESS_KEY_SECRET)')
+    .option('--region <region>', 'region that V4 signatures are scoped to (default: cn-hangzhou)')
     .option('--debug', 'print stack traces with errors')
     .action(act((flags: ServeFlags) => serveCommand(flags, io)));
 

@@ -10,6 +10,7 @@ export interface ServeFlags {
   port: string;
   accessKeyId?: string;
   accessKeySecret?: string;
+  region?: string;
   debug?: boolean;
 }
 
@@ -25,6 +26,6 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const root = flags.root ?? join(ossupHome(io.env), 'data');
   // Loaded on demand: the server's modules are not needed by any other command.
   const { serve } = await import('../../server/serve.js');
-  await serve({ root, host: flags.host, port, accessKeyId, accessKeySecret }, { stdout: io.stdout, stderr: io.stderr });
+  await serve({ root, host: flags.host, port, accessKeyId, accessKeySecret, region: flags.region }, { stdout: io.stdout, stderr: io.stderr });
   return EXIT_OK;
 }
