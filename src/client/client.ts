@@ -219,8 +219,8 @@ export class OssClient {
     return ops.simple(this, 'AbortMultipartUpload', 'DELETE', bucket, key, opts, [['uploadId', uploadId]]);
   }
 
-  /** All parts of an upload (every page). */
-  listParts(bucket: string, key: string, uploadId: string, opts: CallOptions = {}): Promise<ListPartsResult> {
+  /** All parts of an upload (every page; `pageSize` = max-parts per request, default 1000). */
+  listParts(bucket: string, key: string, uploadId: string, opts: CallOptions & { pageSize?: number } = {}): Promise<ListPartsResult> {
     return ops.listParts(this, bucket, key, uploadId, opts);
   }
 

@@ -140,12 +140,12 @@ export async function completeMultipartUpload(c: OssClient, bucket: string, key:
   };
 }
 
-export async function listParts(c: OssClient, bucket: string, key: string, uploadId: string, opts: CallOptions): Promise<ListPartsResult> {
+export async function listParts(c: OssClient, bucket: string, key: string, uploadId: string, opts: CallOptions & { pageSize?: number }): Promise<ListPartsResult> {
   const parts: PartInfo[] = [];
   let marker = '';
   let last: OssResponse | undefined;
   for (;;) {
-    const query: Array<[string, string]> = [['uploadId', uploadId], ['max-parts', '1000']];
+    const query: Array<[string, string]> = [['uploadId', uploadId], ['max-parts', String(opts.pageSize ?? 1000)]];
     if (marker) query.push(['part-number-marker', marker]);
     last = await c.request({ operation: 'ListParts', method: 'GET', bucket, key, query, signal: opts.signal });
     const page = docs.parseListParts(last.body.toString('utf8'));

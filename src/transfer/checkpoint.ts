@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { CheckpointError } from '../core/errors.js';
 import { JournalWriter, readJournal } from './journal.js';
 
 export interface LoadedCheckpoint<H, R> {
@@ -33,7 +34,7 @@ export class FileCheckpointStore<H, R> implements CheckpointStore<H, R> {
   constructor(readonly location: string) {}
 
   async load(): Promise<LoadedCheckpoint<H, R> | undefined> {
-    const journal = await readJournal<H | R>(this.location);
+    const journal = await this.io('read', () => readJournal<H | R>(this.location));
     if (!journal) return undefined;
     this.validBytes = journal.validBytes;
     const [header, ...records] = journal.records;
@@ -42,18 +43,30 @@ export class FileCheckpointStore<H, R> implements CheckpointStore<H, R> {
 
   async start(header: H): Promise<void> {
     await this.close();
-    this.writer = await JournalWriter.create(this.location, header);
+    this.writer = await this.io('create', () => JournalWriter.create(this.location, header));
   }
 
   async append(record: R): Promise<void> {
-    // Opened lazily so a loaded-but-never-extended checkpoint is not touched (its torn tail is cut only on append).
-    this.writer ??= await JournalWriter.open(this.location, this.validBytes);
-    await this.writer.append(record);
+    await this.io('append to', async () => {
+      // Opened lazily so a loaded-but-never-extended checkpoint is not touched (its torn tail is cut only on append).
+      this.writer ??= await JournalWriter.open(this.location, this.validBytes);
+      await this.writer.append(record);
+    });
   }
 
   async remove(): Promise<void> {
     await this.close();
-    await fsp.rm(this.location, { force: true });
+    await this.io('remove', () => fsp.rm(this.location, { force: true }));
+  }
+
+  /** File-system failures (missing directory, permissions, full disk) become CheckpointError naming the file. */
+  private async io<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new CheckpointError(this.location, `cannot ${what} checkpoint ${this.location}: ${code}`, { cause: err });
+    }
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import os from 'node:os';
-import { CheckpointLockedError } from '../core/errors.js';
+import { CheckpointError, CheckpointLockedError } from '../core/errors.js';
 
 export interface LockInfo {
   pid: number;
@@ -46,7 +46,11 @@ function parseLock(text: string): LockInfo | undefined {
 export async function acquireLock(file: string): Promise<HeldLock> {
   const info: LockInfo = { pid: process.pid, hostname: os.hostname(), startedAt: Date.now(), token: randomBytes(8).toString('hex') };
   const tmp = `${file}.${process.pid}.${info.token}.tmp`;
-  await fsp.writeFile(tmp, JSON.stringify(info), { mode: 0o600, flag: fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY });
+  try {
+    await fsp.writeFile(tmp, JSON.stringify(info), { mode: 0o600, flag: fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY });
+  } catch (err) {
+    throw new CheckpointError(file, `cannot create the checkpoint lock ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, { cause: err });
+  }
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import mime from 'mime';
 import { crc64Combine, crc64ToDecimal } from '../core/crc64.js';
 import { ArgumentError, FileChangedError, IntegrityError, ServiceError } from '../core/errors.js';
+import { validateBucketName, validateObjectKey } from '../core/names.js';
 import { bufferBody, fileRange } from '../client/body.js';
 import type { OssClient } from '../client/client.js';
 import type { ObjectWriteOptions } from '../client/headers.js';
@@ -23,6 +24,10 @@ function validate(opts: UploadFileOptions): void {
   for (const field of ['bucket', 'key', 'file'] as const) {
     if (typeof opts[field] !== 'string' || opts[field] === '') throw new ArgumentError(field, `${field} is required`);
   }
+  const badBucket = validateBucketName(opts.bucket);
+  if (badBucket) throw new ArgumentError('bucket', `invalid bucket name ${JSON.stringify(opts.bucket)}: ${badBucket}`);
+  const badKey = validateObjectKey(opts.key);
+  if (badKey) throw new ArgumentError('key', `invalid object key ${JSON.stringify(opts.key)}: ${badKey}`);
   const c = opts.concurrency ?? 1;
   if (!Number.isInteger(c) || c < 1 || c > 1000) throw new ArgumentError('concurrency', `concurrency must be an integer in 1..1000, got ${c}`);
 }

@@ -144,3 +144,17 @@ test('STS credentials from the environment provider are sent as x-oss-security-t
   await c.putBucket('sts');
   assert.equal((await c.putObject('sts', 'k', 'v')).status, 200);
 });
+
+test('listParts follows every page', async (t) => {
+  const c = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
+  t.after(() => c.close());
+  await c.putBucket('pages');
+  const { uploadId } = await c.initiateMultipartUpload('pages', 'many');
+  const numbers = [1, 2, 3, 5, 8, 13, 21];
+  await Promise.all(numbers.map((n) => c.uploadPart('pages', 'many', uploadId, n, Buffer.from(String(n)))));
+  for (const pageSize of [1, 3, 7, 1000]) {
+    const listed = await c.listParts('pages', 'many', uploadId, { pageSize });
+    assert.deepEqual(listed.parts.map((p) => p.partNumber), numbers, `page size ${pageSize}`);
+  }
+  await c.abortMultipartUpload('pages', 'many', uploadId);
+});

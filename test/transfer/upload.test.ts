@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { uploadFile, abandonUpload, type TransferEvent } from '../../src/transfer/index.js';
-import { AbortedError, CheckpointLockedError, ServiceError, ArgumentError } from '../../src/core/errors.js';
+import { AbortedError, CheckpointError, CheckpointLockedError, ServiceError, ArgumentError } from '../../src/core/errors.js';
 import { PART, makeFile, objectBytes, setup } from './fixtures.js';
 
 function recorder() {
@@ -195,4 +195,14 @@ test('object options: content type, ACL, storage class, tagging, forbid-overwrit
     (e: unknown) => e instanceof ArgumentError && e.field === 'partSize');
   await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 'k', file: path.join(env.dir, 'm.bin'), concurrency: 0 }),
     (e: unknown) => e instanceof ArgumentError && e.field === 'concurrency');
+});
+
+test('an unusable checkpoint location is a CheckpointError naming the path; bad names are argument errors', async (t) => {
+  const env = await setup(t);
+  const { file } = await makeFile(env.dir, 'u.bin', 3 * PART, 23);
+  const cp = path.join(env.dir, 'no-such-dir', 'x.ucp');
+  await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 'u', file, checkpoint: cp }),
+    (e: unknown) => e instanceof CheckpointError && e.code === 'CheckpointUnusable' && e.message.includes('no-such-dir'));
+  await assert.rejects(uploadFile(env.client, { bucket: 'Bad_Bucket', key: 'u', file }), (e: unknown) => e instanceof ArgumentError && e.field === 'bucket');
+  await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: '/abs', file }), (e: unknown) => e instanceof ArgumentError && e.field === 'key');
 });
