@@ -4,8 +4,7 @@
 import type { Readable } from 'node:stream';
 import { serviceErrorFromResponse } from '../core/service-error.js';
 import type { OssResponse } from './pipeline.js';
-import { abortError } from './retry.js';
-import type { SendResponse } from './transport.js';
+import { mapTransportError, type SendResponse } from './transport.js';
 
 /** Error documents are small; a longer body is cut rather than buffered without bound. */
 const MAX_ERROR_BODY = 64 * 1024;
@@ -34,8 +33,8 @@ export async function checkResponse(res: SendResponse, operation: string, method
   try {
     body = await readAll(res.body, ok ? Infinity : MAX_ERROR_BODY);
   } catch (err) {
-    if (signal?.aborted) throw abortError(signal);
-    throw err;
+    // The connection died while the body was arriving: as retryable as a failure before the headers.
+    throw mapTransportError(err, signal);
   }
   if (ok) return { status: res.status, headers: res.headers, body, requestId };
   // HEAD errors carry no body; core decodes x-oss-err (base64 of the error document) instead.

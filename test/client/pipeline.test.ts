@@ -146,3 +146,23 @@ test('RequestTimeTooSkewed: the offset is taken from the server Date and the req
   const second = String(seen[1].headers['x-oss-date']); // YYYYMMDDTHHMMSSZ
   assert.match(second, /^20260101T0500/);
 });
+
+test('a response body cut off mid-way is a retryable NetworkError', async (t) => {
+  const initiated = '<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>U1</UploadId></InitiateMultipartUploadResult>';
+  const truncated: Script = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/xml', 'content-length': String(initiated.length) });
+    res.write(initiated.slice(0, 40), () => res.socket?.destroy());
+  };
+  const full: Script = (_req, res) => { res.writeHead(200, { 'content-type': 'application/xml' }); res.end(initiated); };
+  const { endpoint, seen } = await scripted(t, [truncated, full]);
+  const sleeps: number[] = [];
+  const c = client(endpoint, sleeps);
+  t.after(() => c.close());
+  assert.equal((await c.initiateMultipartUpload('b', 'k')).uploadId, 'U1');
+  assert.equal(seen.length, 2);
+
+  const { endpoint: e2 } = await scripted(t, [truncated]);
+  const c2 = client(e2, [], { retry: { maxAttempts: 2, sleep: async () => undefined } });
+  t.after(() => c2.close());
+  await assert.rejects(c2.initiateMultipartUpload('b', 'k'), NetworkError);
+});
