@@ -1,0 +1,44 @@
+// The official SDK in its own process: `node ali-child.js '<json job>'`, endpoint and keys from OSS_* env.
+// Upload is ali-oss multipartUpload (same part size and parallelism as ossup); when a checkpoint file is given it
+// is rewritten from the progress callback after every part, the way ali-oss documents resumable uploads. ali-oss
+// has no ranged parallel downloader: download is one `get(name, file)` streamed to the file.
+import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+
+export interface AliJob {
+  op: 'upload' | 'download';
+  bucket: string;
+  key: string;
+  file: string;
+  partSize?: number;
+  parallel?: number;
+  checkpoint?: string;
+}
+
+// ali-oss ships no type declarations; load it untyped rather than declare the module project-wide.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const OSS = createRequire(import.meta.url)('ali-oss') as new (opts: Record<string, unknown>) => any;
+
+const job = JSON.parse(process.argv[2]!) as AliJob;
+const client = new OSS({
+  endpoint: process.env.OSS_ENDPOINT,
+  accessKeyId: process.env.OSS_ACCESS_KEY_ID,
+  accessKeySecret: process.env.OSS_ACCESS_KEY_SECRET,
+  region: 'oss-cn-hangzhou',
+  bucket: job.bucket,
+  timeout: 600_000,
+});
+
+const started = performance.now();
+if (job.op === 'upload') {
+  const cp = job.checkpoint;
+  await client.multipartUpload(job.key, job.file, {
+    partSize: job.partSize,
+    parallel: job.parallel,
+    ...(cp ? { progress: async (_p: number, checkpoint: unknown) => { if (checkpoint) await writeFile(cp, JSON.stringify(checkpoint)); } } : {}),
+  });
+} else {
+  await client.get(job.key, job.file);
+}
+const seconds = (performance.now() - started) / 1000;
+process.stdout.write(`${JSON.stringify({ seconds })}\n`);

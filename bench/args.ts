@@ -1,0 +1,116 @@
+// Flags of `npm run bench -- ...`. Sizes take binary units (64M = 64 MiB); lists are comma-separated.
+
+export const EXTRAS = ['crc', 'checkpoint', 'kill', 'memory', 'profile'] as const;
+export type Extra = (typeof EXTRAS)[number];
+
+export interface BenchArgs {
+  sizes: number[];
+  parts: number[];
+  parallel: number[];
+  reps: number;
+  ops: Array<'upload' | 'download'>;
+  extras: Extra[];
+  /** Parts of the checkpoint extra (10,000 in the issue; fewer with --quick). */
+  checkpointParts: number;
+  /** Where the server root, files and downloads live (default: a new directory under /dev/shm, else os.tmpdir()). */
+  dir?: string;
+  /** Where checkpoints live: on disk by default, so their fsyncs cost what they cost users. */
+  checkpointDir?: string;
+  keep: boolean;
+  /** Write every raw measurement here as JSON. */
+  jsonOut?: string;
+}
+
+const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?$/i.exec(text.trim());
+  if (!m) throw new Error(`"${text}" is not a size (e.g. 64M, 1G, 8MiB, 1048576)`);
+  return Math.round(Number(m[1]) * UNITS[m[2]!.toUpperCase()]!);
+}
+
+export function formatSize(bytes: number): string {
+  for (const [unit, mul] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (bytes >= mul && bytes % mul === 0) return `${bytes / mul} ${unit}`;
+  }
+  return bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)} MiB` : `${bytes} B`;
+}
+
+const USAGE = `npm run bench -- [flags]
+  --sizes 64M,1G        file sizes (default 64M,1G)
+  --parts 1M,8M         part sizes (default 1M,8M)
+  --parallel 1,4,8      parts in flight (default 1,4,8)
+  --reps 3              runs of each tool per scenario, order rotated (default 3)
+  --only upload|download
+  --extras crc,checkpoint,kill,memory,profile   (default all; --no-extras for none)
+  --checkpoint-parts N  parts of the checkpoint extra (default 10000)
+  --quick               64M, 8M parts, parallel 4, 1 rep, 1000-part checkpoint
+  --dir DIR             work directory (default /dev/shm/ossup-bench-*, else the OS temp dir)
+  --checkpoint-dir DIR  checkpoint directory (default: on disk, under the OS temp dir)
+  --keep                keep the work directory
+  --json FILE           write raw measurements as JSON`;
+
+export function parseArgs(argv: string[]): BenchArgs {
+  const a: BenchArgs = {
+    sizes: [64 * 1024 ** 2, 1024 ** 3],
+    parts: [1024 ** 2, 8 * 1024 ** 2],
+    parallel: [1, 4, 8],
+    reps: 3,
+    ops: ['upload', 'download'],
+    extras: [...EXTRAS],
+    checkpointParts: 10_000,
+    keep: false,
+  };
+  const list = (v: string, f: (s: string) => number) => v.split(',').filter(Boolean).map(f);
+  const int = (s: string) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`"${s}" is not a positive integer`);
+    return n;
+  };
+  const explicit = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      explicit.add(flag);
+      return v;
+    };
+    switch (flag) {
+      case '--sizes': a.sizes = list(value(), parseSize); break;
+      case '--parts': a.parts = list(value(), parseSize); break;
+      case '--parallel': a.parallel = list(value(), int); break;
+      case '--reps': a.reps = int(value()); break;
+      case '--only': {
+        const v = value();
+        if (v !== 'upload' && v !== 'download') throw new Error('--only takes upload or download');
+        a.ops = [v];
+        break;
+      }
+      case '--extras': {
+        const names = value().split(',').filter(Boolean);
+        for (const n of names) if (!(EXTRAS as readonly string[]).includes(n)) throw new Error(`unknown extra "${n}" (${EXTRAS.join(', ')})`);
+        a.extras = names as Extra[];
+        break;
+      }
+      case '--no-extras': a.extras = []; explicit.add(flag); break;
+      case '--checkpoint-parts': a.checkpointParts = int(value()); break;
+      case '--quick': explicit.add(flag); break;
+      case '--dir': a.dir = value(); break;
+      case '--checkpoint-dir': a.checkpointDir = value(); break;
+      case '--keep': a.keep = true; break;
+      case '--json': a.jsonOut = value(); break;
+      case '-h': case '--help': process.stdout.write(`${USAGE}\n`); process.exit(0); break;
+      default: throw new Error(`unknown flag ${flag}\n${USAGE}`);
+    }
+  }
+  if (explicit.has('--quick')) {
+    // Explicit flags win over what --quick implies.
+    if (!explicit.has('--sizes')) a.sizes = [64 * 1024 ** 2];
+    if (!explicit.has('--parts')) a.parts = [8 * 1024 ** 2];
+    if (!explicit.has('--parallel')) a.parallel = [4];
+    if (!explicit.has('--reps')) a.reps = 1;
+    if (!explicit.has('--checkpoint-parts')) a.checkpointParts = 1000;
+  }
+  return a;
+}

@@ -1,0 +1,224 @@
+// The figures beside the side-by-side table: CRC-64 throughput, checkpoint cost at 10,000 parts, bytes resent
+// after a SIGKILL, peak RSS with 64 MiB parts, and CPU profiles of the server and the client.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc64 } from '../src/core/crc64.js';
+import { decodeJournal } from '../src/transfer/journal.js';
+import { formatSize } from './args.js';
+import { BUCKET, childEnv, fileFor, makeFile, measured, verifyObject, type BenchContext } from './context.js';
+import { crc64Js } from './crc64-js.js';
+import { ALI_CHILD, OSSUP_CHILD, runOnce, type DownloadMode } from './matrix.js';
+import type { OssupJob } from './ossup-child.js';
+import { lastJson, OSSUP_BIN, procWchar, runMeasured, startServerProcess } from './proc.js';
+import { formatProfile, summarizeProfile } from './profile.js';
+import type { Measurement } from './report.js';
+
+const MiB = 1024 ** 2;
+
+// ---- CRC-64 ----------------------------------------------------------------------------------------------------
+
+export interface CrcFigures { mib: number; wasmMBps: number; jsMBps: number; md5MBps: number; runs: number }
+
+function throughput(buf: Buffer, runs: number, fn: (b: Buffer) => unknown): number {
+  fn(buf.subarray(0, MiB)); // warm up (compile, tables)
+  const rates: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    fn(buf);
+    rates.push(buf.length / (Number(process.hrtime.bigint() - t) / 1e9) / 1e6);
+  }
+  rates.sort((a, b) => a - b);
+  return rates[rates.length >> 1]!; // median: best-of would flatter a shared machine
+}
+
+export function crcExtra(mib = 256, runs = 5): CrcFigures {
+  const buf = randomBytes(mib * MiB);
+  if (crc64Js(buf.subarray(0, 4099)) !== crc64(buf.subarray(0, 4099))) throw new Error('the JS reference CRC-64 disagrees with src/core');
+  return {
+    mib,
+    runs,
+    wasmMBps: throughput(buf, runs, (b) => crc64(b)),
+    jsMBps: throughput(buf, Math.min(runs, 3), (b) => crc64Js(b)),
+    md5MBps: throughput(buf, runs, (b) => createHash('md5').update(b).digest()),
+  };
+}
+
+// ---- checkpoint at N parts -------------------------------------------------------------------------------------
+
+export interface CheckpointFigures {
+  parts: number;
+  partSize: number;
+  parallel: number;
+  uploadSeconds: number;
+  /** Journal size when Complete was reached: every byte ever appended (the journal is append-only). */
+  journalBytes: number;
+  /** Bytes the uploading process caused to be written to storage (/proc/self/io write_bytes; page granularity). */
+  storageWriteBytes: number;
+  loadMs: number;
+  readMs: number;
+  resumeMsToComplete: number;
+  resumeListPartsMs: number;
+  resumedBytes: number;
+  checkpointOnTmpfs: boolean;
+}
+
+export async function checkpointExtra(ctx: BenchContext, parts: number, parallel: number): Promise<CheckpointFigures> {
+  const partSize = 100 * 1024;
+  const f = makeFile(join(ctx.dir, `cp${parts}`), parts * partSize);
+  const cp = join(ctx.checkpointDir, `bench-${parts}-parts.ucp`);
+  rmSync(cp, { force: true });
+  const job: OssupJob = { op: 'cp-capture', bucket: BUCKET, key: 'checkpoint/big', file: f.path, partSize, parallel, checkpoint: cp };
+  const cap = await measured(ctx, OSSUP_CHILD, [JSON.stringify(job)]);
+  const captured = lastJson<{ seconds: number; journalBytes: number; parts: number }>(cap, 'checkpoint capture');
+  ctx.log(`  ${parts}-part upload stopped at Complete after ${captured.seconds.toFixed(1)} s; journal ${captured.journalBytes} bytes`);
+  const load = lastJson<{ ms: number; readMs: number; records: number }>(
+    await measured(ctx, OSSUP_CHILD, [JSON.stringify({ ...job, op: 'cp-load' })]), 'checkpoint load');
+  if (load.records !== parts) throw new Error(`checkpoint holds ${load.records} part records, expected ${parts}`);
+  const resume = lastJson<{ msToComplete: number; listPartsMs: number; resumedBytes: number }>(
+    await measured(ctx, OSSUP_CHILD, [JSON.stringify({ ...job, op: 'cp-resume' })]), 'checkpoint resume');
+  await verifyObject(ctx, 'checkpoint/big', f, 'checkpoint resume');
+  await ctx.client.deleteObject(BUCKET, 'checkpoint/big');
+  rmSync(f.path, { force: true });
+  return {
+    parts, partSize, parallel, uploadSeconds: captured.seconds, journalBytes: captured.journalBytes,
+    storageWriteBytes: cap.usage?.io?.writeBytes ?? NaN, loadMs: load.ms, readMs: load.readMs,
+    resumeMsToComplete: resume.msToComplete, resumeListPartsMs: resume.listPartsMs, resumedBytes: resume.resumedBytes,
+    checkpointOnTmpfs: ctx.checkpointDir.startsWith('/dev/shm'),
+  };
+}
+
+// ---- SIGKILL mid-upload ----------------------------------------------------------------------------------------
+
+export interface KillFigures {
+  size: number;
+  partSize: number;
+  parallel: number;
+  partsRecordedAtKill: number;
+  /** Everything the killed process wrote (socket bodies and headers, journal, lock) before the kill. */
+  wcharAtKill: number;
+  journalBytesAtKill: number;
+  resumedBytes: number;
+  transferredBytes: number;
+  /** Upper bound: bytes written to the network by the killed run that the second run did not reuse. */
+  resentBytes: number;
+  bound: number;
+}
+
+function journalRecords(dir: string): { records: number; bytes: number } {
+  const name = readdirSync(dir).find((n) => n.endsWith('.ucp'));
+  if (!name) return { records: 0, bytes: 0 };
+  try {
+    const data = readFileSync(join(dir, name));
+    return { records: Math.max(0, (decodeJournal(data)?.records.length ?? 1) - 1), bytes: data.length };
+  } catch {
+    return { records: 0, bytes: 0 };
+  }
+}
+
+export async function killExtra(ctx: BenchContext, size: number, partSize: number, parallel: number): Promise<KillFigures> {
+  const f = fileFor(ctx, size);
+  const cpDir = join(ctx.checkpointDir, 'kill');
+  rmSync(cpDir, { recursive: true, force: true });
+  mkdirSync(cpDir, { recursive: true });
+  const totalParts = Math.ceil(size / partSize);
+  const args = ['cp', f.path, `oss://${BUCKET}/kill/obj`, '--part-size', String(partSize), '--parallel', String(parallel),
+    '--checkpoint-dir', cpDir, '--json', '--no-progress', '-q'];
+  let wcharAtKill = NaN;
+  let atKill = { records: 0, bytes: 0 };
+  const first = await measured(ctx, OSSUP_BIN, args, {
+    onSpawn: (child) => {
+      const timer = setInterval(() => {
+        const j = journalRecords(cpDir);
+        if (j.records >= totalParts / 2) {
+          wcharAtKill = procWchar(child.pid!);
+          child.kill('SIGKILL');
+          atKill = journalRecords(cpDir);
+          clearInterval(timer);
+        }
+      }, 5);
+      child.once('exit', () => clearInterval(timer));
+    },
+  });
+  if (first.signal !== 'SIGKILL') throw new Error(`the upload was meant to be killed, but it ended (${first.code}): ${first.stderr}`);
+  const second = await measured(ctx, OSSUP_BIN, args);
+  const out = lastJson<{ resumedBytes: number; transferredBytes: number }>(second, 'resume after kill');
+  await verifyObject(ctx, 'kill/obj', f, 'resume after kill');
+  await ctx.client.deleteObject(BUCKET, 'kill/obj');
+  return {
+    size, partSize, parallel, partsRecordedAtKill: atKill.records, wcharAtKill, journalBytesAtKill: atKill.bytes,
+    resumedBytes: out.resumedBytes, transferredBytes: out.transferredBytes,
+    resentBytes: wcharAtKill - atKill.bytes - out.resumedBytes, bound: parallel * partSize,
+  };
+}
+
+// ---- memory with large parts -----------------------------------------------------------------------------------
+
+export async function memoryExtra(ctx: BenchContext, sizes: number[], partSize: number, parallel: number, dl: DownloadMode): Promise<Measurement[]> {
+  const out: Measurement[] = [];
+  for (const size of sizes) {
+    for (const tool of ['ossup', 'ali-oss'] as const) {
+      const s = { op: 'upload' as const, size, partSize, parallel };
+      out.push(await runOnce(ctx, tool, s, 0, dl));
+      if (tool === 'ossup' && dl.kind !== 'none') out.push(await runOnce(ctx, tool, { ...s, op: 'download' }, 0, dl));
+    }
+  }
+  return out;
+}
+
+// ---- profiles --------------------------------------------------------------------------------------------------
+
+export interface ProfileFigures { text: string; seconds: Record<string, number> }
+
+/**
+ * A second server, started under --cpu-prof, receives one ossup upload (the client profiled too) and one ali-oss
+ * upload of the same file; the server profile is split by each run's time window.
+ */
+export async function profileExtra(ctx: BenchContext, size: number, partSize: number, parallel: number): Promise<ProfileFigures> {
+  const dir = join(ctx.dir, 'profiles');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const root = join(ctx.dir, 'profile-root');
+  const server = await startServerProcess(root, ctx.creds, ['--cpu-prof', '--cpu-prof-dir', join(dir, 'server')]);
+  const env = childEnv(ctx.dir, server.endpoint, ctx.creds);
+  const f = fileFor(ctx, size);
+  const usageFile = join(ctx.dir, 'usage-profile.json');
+  const windows: Record<string, { fromUs: number; toUs: number }> = {};
+  const seconds: Record<string, number> = {};
+  // Server profile timestamps are CLOCK_MONOTONIC microseconds, as is process.hrtime in this process.
+  const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+  const { OssClient } = await import('../src/client/index.js');
+  const admin = new OssClient({ endpoint: server.endpoint, credentials: { accessKeyId: ctx.creds.id, accessKeySecret: ctx.creds.secret } });
+  await admin.putBucket(BUCKET);
+  try {
+    const runs: Array<[string, string, string[], string[]]> = [
+      ['ossup', OSSUP_BIN, ['cp', f.path, `oss://${BUCKET}/prof/ossup`, '--part-size', String(partSize), '--parallel', String(parallel),
+        '--checkpoint-dir', ctx.checkpointDir, '--json', '--no-progress', '-q'], ['--cpu-prof', '--cpu-prof-dir', join(dir, 'client')]],
+      ['ali-oss', ALI_CHILD, [JSON.stringify({ op: 'upload', bucket: BUCKET, key: 'prof/ali', file: f.path, partSize, parallel })], []],
+    ];
+    for (const [name, script, args, nodeFlags] of runs) {
+      const from = nowUs();
+      const r = await runMeasured(script, args, { env, serverPid: server.pid, usageFile, nodeFlags });
+      windows[name] = { fromUs: from, toUs: nowUs() };
+      seconds[name] = lastJson<{ seconds: number }>(r, `profiled ${name} upload`).seconds;
+    }
+  } finally {
+    await admin.close();
+    await server.stop();
+  }
+  const prof = (sub: string) => {
+    const d = join(dir, sub);
+    const name = existsSync(d) ? readdirSync(d).find((n) => n.endsWith('.cpuprofile')) : undefined;
+    if (!name) throw new Error(`no CPU profile was written in ${d}`);
+    return join(d, name);
+  };
+  const what = `${formatSize(size)} upload, ${formatSize(partSize)} parts x${parallel}`;
+  const text = [
+    formatProfile(`server during the ossup ${what} (${seconds.ossup!.toFixed(2)} s)`, summarizeProfile(prof('server'), 15, windows.ossup)),
+    formatProfile(`server during the ali-oss ${what} (${seconds['ali-oss']!.toFixed(2)} s)`, summarizeProfile(prof('server'), 10, windows['ali-oss'])),
+    formatProfile(`ossup client (the cp process) during the ${what}`, summarizeProfile(prof('client'), 15)),
+  ].join('\n\n');
+  rmSync(root, { recursive: true, force: true });
+  return { text, seconds };
+}
+

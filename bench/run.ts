@@ -1,0 +1,138 @@
+// `npm run bench`: ossup against the official SDK (ali-oss) and a single-request ceiling, on the embedded server
+// running in its own process; then CRC-64, checkpoint, kill/resume, memory and profile figures. See BENCHMARKS.md.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { OssClient } from '../src/client/index.js';
+import { formatSize, parseArgs } from './args.js';
+import { BUCKET, childEnv, fileFor, type BenchContext } from './context.js';
+import { checkpointExtra, crcExtra, killExtra, memoryExtra, profileExtra } from './extras.js';
+import { detectDownload, runMatrix, scenarios, seedDownloads, type DownloadMode } from './matrix.js';
+import { startServerProcess } from './proc.js';
+import { markdownTable, rowsFor, type Measurement, type Row } from './report.js';
+
+const args = parseArgs(process.argv.slice(2));
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
+
+function machine(): string {
+  const model = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? '?';
+  return `${cpus().length} CPUs (${model}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, node ${process.version}, ${process.platform} ${process.arch}`;
+}
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+
+const shm = existsSync('/dev/shm') ? '/dev/shm' : undefined;
+const dir = args.dir ?? mkdtempSync(join(shm ?? tmpdir(), 'ossup-bench-'));
+mkdirSync(dir, { recursive: true });
+// Checkpoints on a real disk by default: their fsyncs are part of what the product costs.
+const checkpointDir = args.checkpointDir ?? mkdtempSync(join(tmpdir(), 'ossup-bench-cp-'));
+mkdirSync(checkpointDir, { recursive: true });
+const creds = { id: `LTAIbench${randomBytes(6).toString('hex')}`, secret: randomBytes(20).toString('base64url') };
+
+log(`# ossup bench, ${new Date().toISOString()}`);
+log(`machine: ${machine()}`);
+log(`files and server root: ${dir}${dir.startsWith('/dev/shm') ? ' (tmpfs)' : ''}; checkpoints: ${checkpointDir}${checkpointDir.startsWith('/dev/shm') ? ' (tmpfs)' : ' (disk)'}`);
+log(`load average at start: ${load()}`);
+log(`matrix: sizes ${args.sizes.map(formatSize).join(', ')}; parts ${args.parts.map(formatSize).join(', ')}; parallel ${args.parallel.join(', ')}; ` +
+  `${args.reps} rep(s); ${args.ops.join(' + ')}; extras: ${args.extras.join(', ') || 'none'}`);
+
+const results: Record<string, unknown> = { args, machine: machine(), startedAt: new Date(started).toISOString(), loadStart: loadavg() };
+const server = await startServerProcess(join(dir, 'root'), creds);
+const client = new OssClient({ endpoint: server.endpoint, credentials: { accessKeyId: creds.id, accessKeySecret: creds.secret } });
+const ctx: BenchContext = { dir, checkpointDir, server, creds, client, files: new Map(), env: childEnv(dir, server.endpoint, creds), log };
+let failed = false;
+try {
+  await client.putBucket(BUCKET);
+  log(`server: pid ${server.pid} at ${server.endpoint}`);
+
+  if (args.extras.includes('crc')) {
+    const c = crcExtra();
+    results.crc = c;
+    log(`\n## CRC-64 (median of ${c.runs} runs over ${c.mib} MiB, in the bench process)`);
+    log(`src/core/crc64 (WebAssembly slicing-by-16): ${c.wasmMBps.toFixed(0)} MB/s`);
+    log(`plain-JS slicing-by-8 (bench reference):     ${c.jsMBps.toFixed(0)} MB/s`);
+    log(`MD5 (node:crypto, for scale):                ${c.md5MBps.toFixed(0)} MB/s`);
+  }
+
+  for (const size of args.sizes) fileFor(ctx, size);
+  let dl: DownloadMode = { kind: 'none', why: 'downloads not benchmarked (--only upload)' };
+  if (args.ops.includes('download') || args.extras.includes('memory')) {
+    await seedDownloads(ctx, args.sizes);
+    dl = await detectDownload(ctx);
+    log(`ossup download: ${dl.kind === 'none' ? `n/a (${dl.why})` : `via the ${dl.kind}`}`);
+  }
+  results.download = dl;
+
+  log(`\n## side by side (${scenarios(args).length} scenarios x ${args.reps} reps) [${elapsed()}]`);
+  const ms: Measurement[] = await runMatrix(ctx, args, dl);
+  results.measurements = ms;
+  const rows: Row[] = [];
+  for (const s of scenarios(args)) {
+    rows.push(...rowsFor(ms, s.op, s.size, s.partSize, s.parallel, s.op === 'download' && dl.kind === 'none' ? { ossup: dl.why } : {}));
+  }
+  log(`\nMiB/s = file size / transfer time timed inside each child (start-up excluded; "start-up s" is the rest of ` +
+    `the child's wall time). Peak RSS = max over reps of the client's getrusage maxrss; CPU = median user+sys of ` +
+    `the client; server CPU = median CPU the server process used during the run.\n`);
+  log(markdownTable(rows));
+  results.rows = rows;
+  log(`\nload average after the matrix: ${load()} [${elapsed()}]`);
+
+  if (args.extras.includes('memory')) {
+    const big = Math.max(...args.sizes);
+    const sizes = [big / 2, big].filter((s) => s >= 128 * 1024 ** 2);
+    log(`\n## peak RSS with 64 MiB parts x8`);
+    const mem = await memoryExtra(ctx, sizes, 64 * 1024 ** 2, 8, dl);
+    results.memory = mem;
+    for (const m of mem) {
+      log(`${m.tool.padEnd(7)} ${m.op.padEnd(8)} ${formatSize(m.size).padStart(8)}: peak RSS ${(m.maxRssBytes / 1e6).toFixed(0)} MB, ` +
+        `${(m.size / 1024 ** 2 / m.seconds).toFixed(0)} MiB/s, CPU ${m.cpuSeconds.toFixed(2)} s`);
+    }
+  }
+
+  if (args.extras.includes('checkpoint')) {
+    log(`\n## checkpoint with ${args.checkpointParts} parts [${elapsed()}]`);
+    const c = await checkpointExtra(ctx, args.checkpointParts, 8);
+    results.checkpoint = c;
+    log(`upload of ${c.parts} x ${formatSize(c.partSize)} parts (x${c.parallel}, checkpoint on ${c.checkpointOnTmpfs ? 'tmpfs' : 'disk'}): ${c.uploadSeconds.toFixed(1)} s to Complete`);
+    log(`journal bytes written (= its size at Complete; append-only): ${c.journalBytes} (${(c.journalBytes / c.parts).toFixed(0)} B/part)`);
+    log(`storage writes by the uploading process (/proc/self/io write_bytes, page granularity): ${c.storageWriteBytes}`);
+    log(`load and validate (fresh process; read+checksum ${c.readMs.toFixed(1)} ms): ${c.loadMs.toFixed(1)} ms`);
+    log(`full resume to Complete (ListParts ${c.resumeListPartsMs.toFixed(0)} ms + re-hash of the file): ${c.resumeMsToComplete.toFixed(0)} ms, ${c.resumedBytes} bytes resumed`);
+  }
+
+  if (args.extras.includes('kill')) {
+    const size = Math.max(...args.sizes);
+    const part = 8 * 1024 ** 2;
+    const par = 4;
+    log(`\n## SIGKILL mid-upload (${formatSize(size)}, ${formatSize(part)} parts x${par}) [${elapsed()}]`);
+    const k = await killExtra(ctx, size, part, par);
+    results.kill = k;
+    log(`killed with ${k.partsRecordedAtKill} part records in the journal; the process had written ${k.wcharAtKill} bytes (bodies, headers, journal)`);
+    log(`rerun: ${k.resumedBytes} bytes resumed, ${k.transferredBytes} sent; resent (upper bound: written before the kill - journal - resumed): ` +
+      `${k.resentBytes} bytes = ${(k.resentBytes / 1024 ** 2).toFixed(1)} MiB; bound parallel x part size = ${(k.bound / 1024 ** 2).toFixed(0)} MiB`);
+  }
+
+  if (args.extras.includes('profile')) {
+    const size = Math.max(...args.sizes);
+    log(`\n## CPU profiles (${formatSize(size)} upload, 8 MiB parts x4; a separate server under --cpu-prof) [${elapsed()}]`);
+    const p = await profileExtra(ctx, size, 8 * 1024 ** 2, 4);
+    results.profile = p;
+    log(p.text);
+  }
+  log(`\nload average at the end: ${load()}; total ${elapsed()}`);
+  results.loadEnd = loadavg();
+} catch (err) {
+  failed = true;
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+} finally {
+  await client.close();
+  await server.stop();
+  if (args.jsonOut) writeFileSync(args.jsonOut, JSON.stringify(results, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v), 2));
+  if (!args.keep) {
+    rmSync(dir, { recursive: true, force: true });
+    if (!args.checkpointDir) rmSync(checkpointDir, { recursive: true, force: true });
+  } else log(`kept ${dir} and ${checkpointDir}`);
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,40 @@
+// Preloaded into every measured child (`node --import <this> ...`): at exit, writes the process's own resource
+// usage to $BENCH_USAGE_FILE. The child reporting on itself is exact (getrusage), where sampling /proc from the
+// parent could miss a short peak.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+export interface ChildUsage {
+  /** Peak resident set size in bytes (getrusage ru_maxrss). */
+  maxRssBytes: number;
+  /** User + system CPU seconds. */
+  cpuSeconds: number;
+  /** Milliseconds from process start to exit, as the child saw them. */
+  lifetimeMs: number;
+  /** /proc/self/io counters (Linux), bytes: wchar counts every write() incl. sockets; writeBytes only storage. */
+  io?: { rchar: number; wchar: number; readBytes: number; writeBytes: number };
+}
+
+function procIo(): ChildUsage['io'] {
+  try {
+    const text = readFileSync('/proc/self/io', 'utf8');
+    const get = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    return { rchar: get('rchar'), wchar: get('wchar'), readBytes: get('read_bytes'), writeBytes: get('write_bytes') };
+  } catch {
+    return undefined;
+  }
+}
+
+const target = process.env.BENCH_USAGE_FILE;
+if (target) {
+  process.on('exit', () => {
+    const u = process.resourceUsage();
+    const usage: ChildUsage = {
+      maxRssBytes: u.maxRSS * 1024,
+      cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6,
+      lifetimeMs: performance.now(),
+      io: procIo(),
+    };
+    writeFileSync(target, JSON.stringify(usage));
+  });
+}
