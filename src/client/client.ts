@@ -46,6 +46,7 @@ export interface PutObjectOptions extends ObjectWriteOptions, CallOptions {
   contentMd5?: string;
   /** Bandwidth cap in bits/s (x-oss-traffic-limit). */
   trafficLimit?: number;
+  /** Upload callback; its answer comes back as `callbackBody`. */
   callback?: CallbackOptions;
   /** Custom callback variables (`x:` prefix added when missing). */
   callbackVars?: Record<string, string>;
@@ -67,7 +68,9 @@ export interface CompleteOptions extends CallOptions {
   acl?: string;
   /** Refuse to overwrite an existing object. */
   forbidOverwrite?: boolean;
+  /** Upload callback; its answer comes back as `callbackBody`. */
   callback?: CallbackOptions;
+  /** Custom callback variables (`x:` prefix added when missing). */
   callbackVars?: Record<string, string>;
 }
 
@@ -81,7 +84,9 @@ export interface GetObjectOptions extends CallOptions {
 }
 
 export interface ListObjectsOptions extends CallOptions {
+  /** Only keys starting with this. */
   prefix?: string;
+  /** Group keys sharing a prefix up to this character into `prefixes`. */
   delimiter?: string;
   /** Page size, up to 1000. */
   maxKeys?: number;
@@ -89,15 +94,22 @@ export interface ListObjectsOptions extends CallOptions {
   marker?: string;
   /** Use ListObjectsV2. */
   v2?: boolean;
+  /** V2: token from the previous page. */
   continuationToken?: string;
+  /** V2: list keys after this one. */
   startAfter?: string;
 }
 
 export interface ListUploadsOptions extends CallOptions {
+  /** Only uploads for keys starting with this. */
   prefix?: string;
+  /** Group keys up to this character into `prefixes`. */
   delimiter?: string;
+  /** Page size, up to 1000. */
   maxUploads?: number;
+  /** Continue after this key (from the previous page). */
   keyMarker?: string;
+  /** Continue after this upload ID of keyMarker. */
   uploadIdMarker?: string;
 }
 

@@ -3,7 +3,7 @@
 import type { Dispatcher } from 'undici';
 import { AbortedError, ServiceError } from '../core/errors.js';
 import type { BodySource } from './body.js';
-import { checkResponse, readAll } from './check.js';
+import { checkResponse } from './check.js';
 import type { CredentialsProvider } from './credentials.js';
 import { requestUrl, type Endpoint } from './endpoint.js';
 import { abortError, backoffDelay, isRetryable, parseRetryAfter, type RetryPolicy } from './retry.js';
@@ -13,14 +13,19 @@ import { send, type SendResponse } from './transport.js';
 export interface OssRequest {
   /** OSS operation name, carried by errors (e.g. 'UploadPart'). */
   operation: string;
+  /** HTTP method, upper case. */
   method: string;
+  /** Target bucket; absent for service-level requests (ListBuckets). */
   bucket?: string;
+  /** Decoded object key; absent for bucket-level requests. */
   key?: string;
   /** Decoded pairs in order; ['uploads', ''] is a bare `?uploads`. */
   query?: Array<[string, string]>;
   /** Lower-case names. */
   headers?: Record<string, string>;
+  /** Replayable body: reopened for every attempt. */
   body?: BodySource;
+  /** Cancels the request and any backoff wait. */
   signal?: AbortSignal;
   /** Bytes of the body sent in the current attempt (restarts from 0 on each retry). */
   onBodyProgress?: (sent: number) => void;
@@ -29,21 +34,28 @@ export interface OssRequest {
 }
 
 export interface OssResponse {
+  /** HTTP status. */
   status: number;
+  /** Lower-case names. */
   headers: Record<string, string>;
   /** The whole body, unless the request asked for a stream. */
   body: Buffer;
   /** The body stream (only when `stream` was asked). */
   stream?: SendResponse['body'];
+  /** x-oss-request-id ('' when absent). */
   requestId: string;
 }
 
 export interface PipelineContext {
+  /** Where requests go. */
   endpoint: Endpoint;
+  /** V4 signing region. */
   region: string;
   signatureVersion: SignatureVersion;
+  /** Asked on every attempt, so refreshed (STS) credentials are picked up. */
   credentials: CredentialsProvider;
   retry: RetryPolicy;
+  /** undici dispatcher (keep-alive pool). */
   dispatcher: Dispatcher;
   /** Local clock (ms). */
   now: () => number;
@@ -87,4 +99,3 @@ export async function execute(ctx: PipelineContext, req: OssRequest): Promise<Os
   }
 }
 
-export { readAll };
