@@ -1,4 +1,4 @@
-import type { UploadResult } from '../transfer/index.js';
+import type { DownloadResult, UploadResult } from '../transfer/index.js';
 
 /**
  * The `--json` result of `ossup cp`: the last line on stdout. These names are a contract for scripts (README,
@@ -23,12 +23,13 @@ export const TRANSFER_JSON_FIELDS = [
   'op', 'bucket', 'key', 'file', 'size', 'etag', 'crc64', 'parts', 'resumedBytes', 'transferredBytes', 'seconds',
 ] as const;
 
-export function uploadJson(r: UploadResult, file: string, seconds: number): TransferJson {
+/** Exactly the contract's fields, whatever else the engine's result carries. */
+export function transferJson(op: 'upload' | 'download', r: UploadResult | DownloadResult, seconds: number): TransferJson {
   return {
-    op: 'upload',
+    op,
     bucket: r.bucket,
     key: r.key,
-    file,
+    file: r.file,
     size: r.size,
     etag: r.etag,
     crc64: String(r.crc64),

@@ -2,7 +2,7 @@
 // byte-identical. A slow link (the fault proxy) keeps the upload running long enough to interrupt it mid-way.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
@@ -108,4 +108,30 @@ test('SIGINT: exit 130, one line saying how much is done, checkpoint kept; rerun
   assert.equal(json.parts, 96);
   assert.equal(await storedSha('interrupted.bin'), createHash('sha256').update(data).digest('hex'));
   assert.deepEqual((await readdir(join(box.ossupHome, 'checkpoints'))).filter((n) => !n.endsWith('.lock')), []);
+});
+
+test('download: SIGINT exits 130 keeping the checkpoint; the same command resumes and the file is byte-identical', async () => {
+  proxy.setPlan({ rate: 0, kinds: [] });
+  const up = await runCli(args('to-download.bin'), box.env);
+  assert.equal(up.code, 0, up.stderr);
+
+  proxy.setPlan(SLOW);
+  const dest = join(box.dir, 'downloaded.bin');
+  const down = ['cp', 'oss://resume-test/to-download.bin', dest, '--endpoint', proxy.endpoint, '--part-size', '256KiB', '--parallel', '2', '--json'];
+  const child = spawnCli(down, box.env);
+  const done = finished(child);
+  await waitForRecordedParts(join(box.ossupHome, 'checkpoints'), 4);
+  child.kill('SIGINT');
+  const r1 = await done;
+  assert.equal(r1.code, 130, r1.stderr);
+  assert.match(r1.stderr, /ossup: interrupted: .* of 24\.0 MiB downloaded .*; rerun the same command to resume/);
+
+  proxy.setPlan({ rate: 0, kinds: [] });
+  const r2 = await runCli(down, box.env);
+  assert.equal(r2.code, 0, r2.stderr);
+  const json = lastJson(r2.stdout);
+  assert.equal(json.op, 'download');
+  assert.ok(Number(json.resumedBytes) > 0, `resumedBytes ${json.resumedBytes}`);
+  const got = createHash('sha256').update(await readFile(dest)).digest('hex');
+  assert.equal(got, createHash('sha256').update(data).digest('hex'));
 });

@@ -95,3 +95,31 @@ test('cp -r uploads a directory tree under the prefix', async () => {
   assert.deepEqual(stored.map(String), ['alpha', 'beta']);
   assert.ok((await readFile(join(box.ossupHome, 'embedded-credentials.json'), 'utf8')).includes('accessKeySecret'));
 });
+
+test('cp oss://... local downloads it back, verified, and --json reports op "download"', async () => {
+  const data = randomBytes(1024 * 1024 + 7);
+  const file = join(box.dir, 'roundtrip.bin');
+  await writeFile(file, data);
+  assert.equal((await runCli(['cp', file, 'oss://embedded-demo/roundtrip.bin', '-q'], box.env)).code, 0);
+
+  const outDir = join(box.dir, 'downloads');
+  await mkdir(outDir);
+  const r = await runCli(['cp', 'oss://embedded-demo/roundtrip.bin', `${outDir}/`, '--json'], box.env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(controlChars(r.stdout + r.stderr), []);
+  const json = lastJson(r.stdout);
+  assert.deepEqual(Object.keys(json).sort(),
+    ['bucket', 'crc64', 'etag', 'file', 'key', 'op', 'parts', 'resumedBytes', 'seconds', 'size', 'transferredBytes'].sort());
+  assert.equal(json.op, 'download');
+  assert.equal(json.file, join(outDir, 'roundtrip.bin'));
+  assert.equal(json.size, data.length);
+  assert.equal(sha(await readFile(join(outDir, 'roundtrip.bin'))), sha(data));
+
+  const missing = await runCli(['cp', 'oss://embedded-demo/nope.bin', join(box.dir, 'nope.bin')], box.env);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /download of oss:\/\/embedded-demo\/nope\.bin failed: .*NoSuchKey, HTTP 404/);
+
+  const noDir = await runCli(['cp', 'oss://embedded-demo/roundtrip.bin', join(box.dir, 'no', 'such', 'dir', 'x.bin')], box.env);
+  assert.equal(noDir.code, 2, noDir.stderr);
+  assert.match(noDir.stderr, /does not exist/);
+});

@@ -1,21 +1,16 @@
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { AbortedError } from '../../core/errors.js';
-import { checkpointFileName } from '../../transfer/checkpoint.js';
-import { planParts, uploadFile, type TransferEvent, type UploadResult } from '../../transfer/index.js';
-import { ossupHome } from '../config.js';
-import { ActionFailed, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
-import { jsonLine, uploadJson } from '../json.js';
+import { uploadFile, type UploadResult } from '../../transfer/index.js';
+import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
+import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
 import { defaultParallel, defaultPartSize } from '../plan.js';
-import { ProgressBar, TransferTracker, wantsBar } from '../progress.js';
-import { interruptOnSignals } from '../signals.js';
-import { formatBytes, formatSeconds } from '../size.js';
-import { UsageError } from '../usage-error.js';
 import { withSession, type Io, type Session } from '../session.js';
+import { UsageError } from '../usage-error.js';
+import { downloadCommand } from './download.js';
 import { checkName } from './names.js';
+import { checkpointPath, runTransfer, summary } from './transfer-run.js';
 
 /** One local file and the object it becomes. */
 interface UploadJob { file: string; size: number; dst: OssUrl }
@@ -23,14 +18,8 @@ interface UploadJob { file: string; size: number; dst: OssUrl }
 /** `ossup cp <src> <dst>`: everything is checked before the first byte is sent, so bad input is exit 2. */
 export async function cpCommand(src: string, dst: string, flags: CpFlags, io: Io): Promise<number> {
   const settings = checkCpOptions(flags);
-  if (isOssUrl(src) && !isOssUrl(dst)) {
-    parseOssUrl(src);
-    throw new UsageError(
-      'download (oss:// to a local file) is not available in this version of ossup yet',
-      'only uploads work for now: ossup cp <local file> oss://bucket/key',
-    );
-  }
-  if (isOssUrl(src)) throw new UsageError('copying from oss:// to oss:// is not supported; cp uploads a local file');
+  if (isOssUrl(src) && isOssUrl(dst)) throw new UsageError('copying from oss:// to oss:// is not supported; cp uploads or downloads');
+  if (isOssUrl(src)) return downloadCommand(parseOssUrl(src), dst, flags, settings, io);
   if (!isOssUrl(dst)) {
     throw new UsageError(`"${dst}" is not an OSS URL`, 'write the destination as oss://bucket/key (or oss://bucket/prefix/)');
   }
@@ -42,7 +31,7 @@ export async function cpCommand(src: string, dst: string, flags: CpFlags, io: Io
   return withSession(flags, io, async (session) => {
     if (session.embedded) {
       // Buckets are created on first use with the embedded default: there is no console to create them in.
-      await session.client.putBucket(target.bucket);
+      await doing(`creating bucket oss://${target.bucket}`, target.bucket, () => session.client.putBucket(target.bucket));
     }
     for (const job of jobs) {
       const code = await uploadOne(job, settings, flags, io, session);
@@ -89,32 +78,19 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
-/** The checkpoint option for the engine: a file path, a directory, or false. */
-async function checkpointFor(job: UploadJob, flags: CpFlags, io: Io, session: Session): Promise<string | false> {
-  if (flags.checkpoint === false) return false;
-  if (typeof flags.checkpoint === 'string') return flags.checkpoint;
-  const dir = flags.checkpointDir ?? join(ossupHome(io.env), 'checkpoints');
-  await mkdir(dir, { recursive: true });
-  // Name the file here rather than let the engine name it from the endpoint: the embedded server listens on a new
-  // port each run, and a name that changed with it would make every rerun start over.
-  return join(dir, checkpointFileName({ file: job.file, endpoint: session.endpointId, bucket: job.dst.bucket, key: job.dst.key }));
-}
-
 async function uploadOne(job: UploadJob, settings: CpSettings, flags: CpFlags, io: Io, session: Session): Promise<number> {
   const partSize = settings.partSize ?? defaultPartSize(job.size);
   const parallel = settings.parallel ?? defaultParallel(job.size, partSize);
-  const checkpoint = await checkpointFor(job, flags, io, session);
-  // The engine may raise a part size to stay within 10,000 parts; the tracker needs the size it really uses.
-  const tracker = new TransferTracker(planParts(job.size, partSize).partSize);
-  const bar = wantsBar(io.stderr, { progress: flags.progress, quiet: flags.quiet === true }, io.env)
-    ? new ProgressBar(tracker, basename(job.file), io.stderr)
-    : undefined;
-  const controller = new AbortController();
-  const uninstall = interruptOnSignals(controller, io.stderr, () => bar?.stop());
-  const started = performance.now();
-  let result: UploadResult;
-  try {
-    result = await uploadFile(session.client, {
+  const checkpoint = await checkpointPath(flags, io, session, { file: resolve(job.file), bucket: job.dst.bucket, key: job.dst.key }, '.ucp');
+  const outcome = await runTransfer<UploadResult>({
+    direction: 'upload',
+    label: job.file,
+    action: `upload of ${job.file} to ${formatOssUrl(job.dst)}`,
+    bucket: job.dst.bucket,
+    size: job.size,
+    partSize,
+    checkpoint,
+    start: (onProgress, signal) => uploadFile(session.client, {
       bucket: job.dst.bucket,
       key: job.dst.key,
       file: job.file,
@@ -129,54 +105,19 @@ async function uploadOne(job: UploadJob, settings: CpSettings, flags: CpFlags, i
       forbidOverwrite: flags.forbidOverwrite,
       trafficLimit: settings.trafficLimitBitsPerSecond,
       callback: flags.callbackUrl
-        ? {
-            url: flags.callbackUrl,
-            body: flags.callbackBody ?? '',
-            bodyType: flags.callbackBodyType,
-            host: flags.callbackHost,
-          }
+        ? { url: flags.callbackUrl, body: flags.callbackBody ?? '', bodyType: flags.callbackBodyType, host: flags.callbackHost }
         : undefined,
       callbackVars: flags.callbackUrl ? settings.callbackVars : undefined,
-      onProgress: (e: TransferEvent) => {
-        tracker.onEvent(e);
-        bar?.onEvent(e);
-      },
-      signal: controller.signal,
-    });
-  } catch (err) {
-    bar?.stop();
-    if (controller.signal.aborted && (err instanceof AbortedError || (err as { code?: string }).code === 'Aborted')) {
-      io.stderr.write(interruptedLine(tracker, checkpoint));
-      return EXIT_INTERRUPTED;
-    }
-    throw new ActionFailed(`upload of ${job.file} to ${formatOssUrl(job.dst)}`, err, job.dst.bucket);
-  } finally {
-    uninstall();
+      onProgress,
+      signal,
+    }),
+  }, flags, io);
+  if ('interrupted' in outcome) return EXIT_INTERRUPTED;
+  const r = outcome.result;
+  if (flags.json) io.stdout.write(jsonLine(transferJson('upload', r, outcome.seconds)));
+  else if (!flags.quiet) {
+    io.stdout.write(`uploaded ${job.file} to ${formatOssUrl(job.dst)}: ${summary(r, outcome.seconds)}\n`);
+    if (r.callbackBody !== undefined) io.stdout.write(`callback answered: ${r.callbackBody}\n`);
   }
-  bar?.stop('complete');
-  const seconds = (performance.now() - started) / 1000;
-  const file = resolve(job.file);
-  if (flags.json) io.stdout.write(jsonLine(uploadJson(result, file, seconds)));
-  else if (!flags.quiet) io.stdout.write(summaryLine(result, job, seconds));
   return EXIT_OK;
-}
-
-function summaryLine(r: UploadResult, job: UploadJob, seconds: number): string {
-  const rate = seconds > 0 ? ` (${formatBytes(Math.round(r.transferredBytes / seconds))}/s)` : '';
-  const resumed = r.resumedBytes > 0 ? `, ${formatBytes(r.resumedBytes)} resumed from an earlier run` : '';
-  return (
-    `uploaded ${job.file} to ${formatOssUrl(job.dst)}: ${formatBytes(r.size)} in ${formatSeconds(seconds)}${rate}, ` +
-    `${r.parts} part${r.parts === 1 ? '' : 's'}${resumed}; ETag ${r.etag}, CRC-64 ${r.crc64}\n`
-  );
-}
-
-/** Counts only what the server confirmed: bytes of parts cut off in flight are not kept, so they are not claimed. */
-function interruptedLine(t: TransferTracker, checkpoint: string | false): string {
-  const pct = t.totalBytes > 0 ? (t.confirmedBytes / t.totalBytes) * 100 : 0;
-  const done = `${formatBytes(t.confirmedBytes)} of ${formatBytes(t.totalBytes)} uploaded (${pct.toFixed(1)}%, ` +
-    `${t.partsDone}/${t.totalParts} parts)`;
-  const next = checkpoint === false
-    ? 'there is no checkpoint (--no-checkpoint): rerunning starts over'
-    : 'rerun the same command to resume';
-  return `\nossup: interrupted: ${done}; ${next}\n`;
 }

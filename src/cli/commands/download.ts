@@ -1,0 +1,66 @@
+import { downloadFile, resolveDownloadTarget } from '../../transfer/download.js';
+import type { DownloadResult } from '../../transfer/index.js';
+import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
+import { jsonLine, transferJson } from '../json.js';
+import type { CpFlags, CpSettings } from '../options.js';
+import { formatOssUrl, type OssUrl } from '../oss-url.js';
+import { defaultParallel, defaultPartSize } from '../plan.js';
+import { withSession, type Io } from '../session.js';
+import { UsageError } from '../usage-error.js';
+import { checkName } from './names.js';
+import { checkpointPath, runTransfer, summary } from './transfer-run.js';
+
+/** Flags that describe the object written by an upload; given to a download they would silently do nothing. */
+const UPLOAD_ONLY: Array<[keyof CpFlags, string]> = [
+  ['meta', '--meta'], ['contentType', '--content-type'], ['acl', '--acl'], ['storageClass', '--storage-class'],
+  ['tagging', '--tagging'], ['forbidOverwrite', '--forbid-overwrite'], ['callbackUrl', '--callback-url'],
+  ['callbackBody', '--callback-body'], ['callbackBodyType', '--callback-body-type'], ['callbackHost', '--callback-host'],
+  ['callbackVar', '--callback-var'],
+];
+
+/** `ossup cp oss://bucket/key <file|dir/>`: a resumable, CRC-64-verified download. */
+export async function downloadCommand(src: OssUrl, dst: string, flags: CpFlags, settings: CpSettings, io: Io): Promise<number> {
+  for (const [field, flag] of UPLOAD_ONLY) {
+    if (flags[field] !== undefined) throw new UsageError(`${flag} applies to uploads; this is a download`);
+  }
+  if (flags.recursive) throw new UsageError('-r with a download (a whole prefix) is not supported; download one object at a time');
+  if (src.key === '' || src.key.endsWith('/')) throw new UsageError(`"${formatOssUrl(src)}" names no object; write oss://bucket/key`);
+  checkName(src.bucket, src.key);
+  const file = await doing(`download of ${formatOssUrl(src)}`, src.bucket, () => resolveDownloadTarget(dst, src.key));
+
+  return withSession(flags, io, async (session) => {
+    // The part size follows the object's size, as for uploads: ask the server for it first.
+    const head = settings.partSize === undefined
+      ? await doing(`download of ${formatOssUrl(src)}`, src.bucket, () => session.client.headObject(src.bucket, src.key))
+      : undefined;
+    const size = head?.size ?? 0;
+    const partSize = settings.partSize ?? defaultPartSize(size);
+    const parallel = settings.parallel ?? defaultParallel(size, partSize);
+    const checkpoint = await checkpointPath(flags, io, session, { file, bucket: src.bucket, key: src.key }, '.dcp');
+    const outcome = await runTransfer<DownloadResult>({
+      direction: 'download',
+      label: file,
+      action: `download of ${formatOssUrl(src)} to ${file}`,
+      bucket: src.bucket,
+      size,
+      partSize,
+      checkpoint,
+      start: (onProgress, signal) => downloadFile(session.client, {
+        bucket: src.bucket,
+        key: src.key,
+        file,
+        partSize,
+        concurrency: parallel,
+        checkpoint,
+        trafficLimit: settings.trafficLimitBitsPerSecond,
+        onProgress,
+        signal,
+      }),
+    }, flags, io);
+    if ('interrupted' in outcome) return EXIT_INTERRUPTED;
+    const r = outcome.result;
+    if (flags.json) io.stdout.write(jsonLine(transferJson('download', r, outcome.seconds)));
+    else if (!flags.quiet) io.stdout.write(`downloaded ${formatOssUrl(src)} to ${r.file}: ${summary(r, outcome.seconds)}\n`);
+    return EXIT_OK;
+  });
+}

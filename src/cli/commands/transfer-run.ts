@@ -1,0 +1,96 @@
+import { mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { AbortedError } from '../../core/errors.js';
+import { checkpointFileName, planParts, type TransferEvent } from '../../transfer/index.js';
+import { ossupHome } from '../config.js';
+import { ActionFailed } from '../exit.js';
+import type { CpFlags } from '../options.js';
+import { ProgressBar, TransferTracker, wantsBar } from '../progress.js';
+import type { Io, Session } from '../session.js';
+import { formatBytes, formatSeconds } from '../size.js';
+import { interruptOnSignals } from '../signals.js';
+
+/** One transfer as the command drives it; `start` calls the engine with the listener and the signal. */
+export interface TransferSpec<R> {
+  direction: 'upload' | 'download';
+  /** Name on the progress bar. */
+  label: string;
+  /** For the error line: "upload of a to oss://b/k". */
+  action: string;
+  bucket: string;
+  /** Object size in bytes (file size for uploads). */
+  size: number;
+  /** Part size asked of the engine. */
+  partSize: number;
+  checkpoint: string | false;
+  start(onProgress: (e: TransferEvent) => void, signal: AbortSignal): Promise<R>;
+}
+
+export type TransferOutcome<R> = { result: R; seconds: number } | { interrupted: true };
+
+/**
+ * The checkpoint option for the engine: a file path, or false. The CLI names the file itself (the engine's naming
+ * scheme, with the session's stable endpoint id): the embedded server's port changes between runs.
+ */
+export async function checkpointPath(
+  flags: CpFlags, io: Io, session: Session, id: { file: string; bucket: string; key: string }, suffix: '.ucp' | '.dcp',
+): Promise<string | false> {
+  if (flags.checkpoint === false) return false;
+  if (typeof flags.checkpoint === 'string') return flags.checkpoint;
+  const dir = flags.checkpointDir ?? join(ossupHome(io.env), 'checkpoints');
+  await mkdir(dir, { recursive: true });
+  return join(dir, checkpointFileName({ ...id, endpoint: session.endpointId }, suffix));
+}
+
+/**
+ * Runs one transfer with the live bar (TTY only), Ctrl-C semantics (first signal pauses and keeps the checkpoint,
+ * second exits at once) and the one-line interrupt report.
+ */
+export async function runTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io: Io): Promise<TransferOutcome<R>> {
+  // The engine may raise a part size to stay within 10,000 parts; the tracker needs the size it really uses.
+  const tracker = new TransferTracker(planParts(spec.size, spec.partSize).partSize);
+  const bar = wantsBar(io.stderr, { progress: flags.progress, quiet: flags.quiet === true }, io.env)
+    ? new ProgressBar(tracker, basename(spec.label), io.stderr)
+    : undefined;
+  const controller = new AbortController();
+  const uninstall = interruptOnSignals(controller, io.stderr, () => bar?.stop());
+  const started = performance.now();
+  try {
+    const result = await spec.start((e) => {
+      tracker.onEvent(e);
+      bar?.onEvent(e);
+    }, controller.signal);
+    bar?.stop('complete');
+    return { result, seconds: (performance.now() - started) / 1000 };
+  } catch (err) {
+    bar?.stop();
+    if (controller.signal.aborted && err instanceof AbortedError) {
+      io.stderr.write(interruptedLine(tracker, spec));
+      return { interrupted: true };
+    }
+    throw new ActionFailed(spec.action, err, spec.bucket);
+  } finally {
+    uninstall();
+  }
+}
+
+/** Counts only what is confirmed: bytes of parts cut off in flight are not kept, so they are not claimed. */
+function interruptedLine(t: TransferTracker, spec: TransferSpec<unknown>): string {
+  const total = t.totalBytes || spec.size;
+  const pct = total > 0 ? (t.confirmedBytes / total) * 100 : 0;
+  const verb = spec.direction === 'upload' ? 'uploaded' : 'downloaded';
+  const done = `${formatBytes(t.confirmedBytes)} of ${formatBytes(total)} ${verb} (${pct.toFixed(1)}%, ${t.partsDone}/${t.totalParts} parts)`;
+  const next = spec.checkpoint === false
+    ? 'there is no checkpoint (--no-checkpoint): rerunning starts over'
+    : 'rerun the same command to resume';
+  return `\nossup: interrupted: ${done}; ${next}\n`;
+}
+
+/** The end of the summary line, shared by both directions. */
+export function summary(r: { size: number; parts: number; resumedBytes: number; transferredBytes: number; etag: string; crc64: string }, seconds: number): string {
+  const rate = seconds > 0 ? ` (${formatBytes(Math.round(r.transferredBytes / seconds))}/s)` : '';
+  const resumed = r.resumedBytes > 0 ? `, ${formatBytes(r.resumedBytes)} resumed from an earlier run` : '';
+  return `${formatBytes(r.size)} in ${formatSeconds(seconds)}${rate}, ${r.parts} part${r.parts === 1 ? '' : 's'}${resumed}; ` +
+    `ETag ${r.etag}, CRC-64 ${r.crc64}`;
+}
