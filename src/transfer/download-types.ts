@@ -97,7 +97,9 @@ export interface DoneRange {
  * restarts once from scratch on its own; this error reaches the caller when the object changed again.
  */
 export class ObjectChangedError extends OssupError {
+  /** Bucket of the object that changed. */
   readonly bucket: string;
+  /** Key of the object that changed. */
   readonly key: string;
 
   constructor(bucket: string, key: string, message: string, options?: OssupErrorOptions) {

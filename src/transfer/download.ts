@@ -5,14 +5,14 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { crc64Combine, crc64ToDecimal } from '../core/crc64.js';
-import { ArgumentError, IntegrityError } from '../core/errors.js';
+import { ArgumentError, CheckpointError, CheckpointLockedError, IntegrityError } from '../core/errors.js';
 import type { OssClient } from '../client/client.js';
 import { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath } from './checkpoint.js';
 import { fetchRanges } from './download-parts.js';
 import { openDownloadSession } from './download-session.js';
 import { checkDestination, checkFreeSpace, commitTemp, resolveDownloadTarget, tempPathFor } from './download-target.js';
 import { ObjectChangedError, type DoneRange, type DownloadFileOptions, type DownloadStore, type ObjectVersion } from './download-types.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, type HeldLock } from './lock.js';
 import { planParts } from './plan.js';
 import { ProgressTracker } from './progress.js';
 import type { DownloadResult, TransferEvent } from './types.js';
@@ -54,7 +54,7 @@ export async function downloadFile(client: OssClient, opts: DownloadFileOptions)
   await checkDestination(dest);
   const cpPath = await resolveCheckpointPath(opts.checkpoint, { file: dest, endpoint: client.endpoint.url, bucket: opts.bucket, key: opts.key }, '.dcp');
   const temp = tempPathFor(dest, cpPath);
-  const lock = cpPath ? await acquireLock(`${cpPath}.lock`) : undefined;
+  const lock = cpPath ? await lockCheckpoint(cpPath) : undefined;
   const store: DownloadStore = cpPath ? new FileCheckpointStore(cpPath) : new MemoryCheckpointStore();
   try {
     for (let restart = 0; ; restart++) {
@@ -76,6 +76,16 @@ export async function downloadFile(client: OssClient, opts: DownloadFileOptions)
   } finally {
     await store.close();
     await lock?.release();
+  }
+}
+
+/** Take the checkpoint's lock; a location that cannot hold one is CheckpointUnusable, not a raw file-system error. */
+async function lockCheckpoint(cpPath: string): Promise<HeldLock> {
+  try {
+    return await acquireLock(`${cpPath}.lock`);
+  } catch (err) {
+    if (err instanceof CheckpointLockedError) throw err;
+    throw new CheckpointError(cpPath, `cannot use the checkpoint ${cpPath}: ${(err as Error).message}`, { cause: err });
   }
 }
 

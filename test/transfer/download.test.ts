@@ -7,7 +7,7 @@ import path from 'node:path';
 import { downloadFile, keyBaseName, resolveDownloadTarget } from '../../src/transfer/download.js';
 import { checkFreeSpace } from '../../src/transfer/download-target.js';
 import { uploadFile } from '../../src/transfer/index.js';
-import { AbortedError, ArgumentError, OssupError, ServiceError } from '../../src/core/errors.js';
+import { AbortedError, ArgumentError, CheckpointError, OssupError, ServiceError } from '../../src/core/errors.js';
 import { crc64, crc64ToDecimal } from '../../src/core/crc64.js';
 import { PART, bytes, leftovers, pauseAfter, recorder, setup, tempsOf, withObject } from './download-fixtures/env.js';
 
@@ -172,6 +172,8 @@ test('bad input fails with clear typed errors before anything is written', async
   await assert.rejects(downloadFile(env.client, { ...base, file: '' }), isArg('file'));
   await assert.rejects(downloadFile(env.client, { ...base, range: { start: -1 } }), isArg('range'));
   await assert.rejects(downloadFile(env.client, { ...base, range: { start: 10, end: 5 } }), isArg('range'));
+  await assert.rejects(downloadFile(env.client, { ...base, checkpoint: path.join(env.dir, 'no-dir', 'x.dcp') }),
+    (err: unknown) => err instanceof CheckpointError && err.code === 'CheckpointUnusable' && /no-dir/.test(err.message));
   const sub = path.join(env.dir, 'sub');
   await mkdir(path.join(sub, 'k'), { recursive: true });
   await assert.rejects(downloadFile(env.client, { ...base, file: sub }), isArg('file', /is a directory/), 'sub/k is a directory');
