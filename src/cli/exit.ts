@@ -58,6 +58,10 @@ function hintFor(code: string, ctx: { bucket?: string }): string | undefined {
       return 'another ossup is uploading the same file to the same object; wait for it or stop it';
     case 'CheckpointUnusable':
       return 'check that the checkpoint directory is writable, or pass --checkpoint-dir / --no-checkpoint';
+    case 'ObjectChanged':
+      return 'the object was replaced while it was being downloaded; rerun to download the new version';
+    case 'InsufficientDiskSpace':
+      return 'free some space on the destination\'s file system, then rerun the same command to resume';
     case 'CallbackFailed':
       return 'the object was stored, but the callback server did not answer 200 with JSON';
     default:

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { ActionFailed, EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor, renderError } from './exit.js';
+import { ActionFailed, EXIT_OK, EXIT_USAGE, exitCodeFor, renderError } from './exit.js';
 import { buildProgram } from './program.js';
 import type { Io } from './session.js';
 
@@ -27,7 +27,7 @@ export async function main(args: string[], io: Io): Promise<number> {
     const action = err instanceof ActionFailed ? err.action : undefined;
     const bucket = err instanceof ActionFailed ? err.bucket : undefined;
     io.stderr.write(renderError(inner, { action, bucket, debug }));
-    return exitCodeFor(inner) ?? EXIT_FAILED;
+    return exitCodeFor(inner);
   }
 }
 

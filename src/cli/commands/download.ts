@@ -1,5 +1,4 @@
-import { downloadFile, resolveDownloadTarget } from '../../transfer/download.js';
-import type { DownloadResult } from '../../transfer/index.js';
+import { downloadFile, resolveDownloadTarget, type DownloadResult } from '../../transfer/index.js';
 import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import type { CpFlags, CpSettings } from '../options.js';
