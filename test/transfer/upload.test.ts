@@ -206,3 +206,11 @@ test('an unusable checkpoint location is a CheckpointError naming the path; bad 
   await assert.rejects(uploadFile(env.client, { bucket: 'Bad_Bucket', key: 'u', file }), (e: unknown) => e instanceof ArgumentError && e.field === 'bucket');
   await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: '/abs', file }), (e: unknown) => e instanceof ArgumentError && e.field === 'key');
 });
+
+test('without a checkpoint nothing could resume, so a cancelled or failed upload is aborted on the server', async (t) => {
+  const env = await setup(t);
+  const { file } = await makeFile(env.dir, 'nc.bin', 6 * PART, 24);
+  await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 'nc', file, ...pauseAfter(2) }), AbortedError);
+  assert.equal((await env.client.listMultipartUploads(env.bucket)).uploads.length, 0);
+  await assert.rejects(stat(`${file}.ucp`), { code: 'ENOENT' });
+});
