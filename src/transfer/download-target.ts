@@ -37,11 +37,31 @@ export async function checkDestination(dest: string): Promise<void> {
     throw new ArgumentError('file', `cannot use the destination directory ${dir}: ${err.message}`, { cause: err });
   });
   if (!dst.isDirectory()) throw new ArgumentError('file', `${dir} is not a directory`);
+  const nameBytes = Buffer.byteLength(path.basename(dest));
+  if (nameBytes > NAME_MAX) {
+    throw new ArgumentError('file', `the file name ${path.basename(dest).slice(0, 40)}... is ${nameBytes} bytes; most file systems allow ${NAME_MAX}. Give a shorter name`);
+  }
   const existing = await fsp.stat(dest).catch(() => undefined);
   if (existing?.isDirectory()) throw new ArgumentError('file', `${dest} is a directory; give a file name`);
 }
 
 const TEMP_RE = /\.ossup-[0-9a-f]{12}\.tmp$/;
+/** Longest file name (bytes) on common file systems. */
+const NAME_MAX = 255;
+/** Bytes the temporary file adds to the destination's name: `.ossup-<12 hex>.tmp`. */
+const TEMP_SUFFIX_BYTES = 23;
+
+/** The destination path, its name shortened (whole characters) when the temporary suffix would not fit. */
+function tempPrefix(dest: string): string {
+  const base = path.basename(dest);
+  if (Buffer.byteLength(base) + TEMP_SUFFIX_BYTES <= NAME_MAX) return dest;
+  let short = '';
+  for (const ch of base) {
+    if (Buffer.byteLength(short + ch) + TEMP_SUFFIX_BYTES > NAME_MAX) break;
+    short += ch;
+  }
+  return path.join(path.dirname(dest), short);
+}
 
 /**
  * The temporary file beside `dest`. With a checkpoint the name derives from the checkpoint's path, so even a
@@ -52,13 +72,13 @@ export function tempPathFor(dest: string, checkpointPath: string | undefined): s
   const tag = checkpointPath
     ? createHash('sha256').update(path.resolve(checkpointPath)).digest('hex').slice(0, 12)
     : randomBytes(6).toString('hex');
-  return `${dest}.ossup-${tag}.tmp`;
+  return `${tempPrefix(dest)}.ossup-${tag}.tmp`;
 }
 
 /** Whether `temp` is a temporary file this engine would have made for `dest` (so it may be deleted). */
 export function isTempFor(dest: string, temp: unknown): temp is string {
   return typeof temp === 'string' && path.dirname(temp) === path.dirname(dest) &&
-    temp.startsWith(`${dest}.ossup-`) && TEMP_RE.test(temp);
+    temp.startsWith(`${tempPrefix(dest)}.ossup-`) && TEMP_RE.test(temp);
 }
 
 /** Create a fresh temporary file of `size` bytes (sparse), mode 0600, replacing any earlier one. */

@@ -115,6 +115,27 @@ test('a directory destination gets the key\'s base name; an existing file is rep
   await assert.rejects(resolveDownloadTarget(into, 'folder/'), (err: unknown) => err instanceof ArgumentError && err.field === 'file');
 });
 
+test('a key with a 255-byte base name downloads (the temporary name is shortened to fit); a longer name is refused', async (t) => {
+  const name = `${'é'.repeat(100)}${'n'.repeat(55)}`; // 255 bytes in UTF-8
+  const key = `long/${name}`;
+  const { env, data } = await withObject(t, key, 3 * PART, 9);
+  const into = path.join(env.dir, 'into');
+  const cps = path.join(env.dir, 'cps');
+  await mkdir(into);
+  await mkdir(cps);
+  // `<name>.dcp` cannot exist beside such a name: a clear CheckpointUnusable; a checkpoint directory works.
+  await assert.rejects(downloadFile(env.client, { bucket: env.bucket, key, file: into, checkpoint: true }),
+    (err: unknown) => err instanceof CheckpointError && err.code === 'CheckpointUnusable');
+  await assert.rejects(downloadFile(env.client, { bucket: env.bucket, key, file: into, checkpoint: cps, ...pauseAfter(1) }), AbortedError);
+  const res = await downloadFile(env.client, { bucket: env.bucket, key, file: into, checkpoint: cps });
+  assert.equal(path.basename(res.file), name);
+  assert.ok(res.resumedBytes >= PART, 'the shortened temporary file was found again');
+  assert.deepEqual(await readFile(res.file), data);
+  assert.deepEqual(await leftovers(into), [name]);
+  await assert.rejects(downloadFile(env.client, { bucket: env.bucket, key, file: path.join(into, `${name}x`) }),
+    (err: unknown) => err instanceof ArgumentError && err.field === 'file' && /256 bytes/.test(err.message));
+});
+
 test('pause keeps the checkpoint and temporary file (never the destination); the rerun resumes byte-identical', async (t) => {
   const size = 10 * PART + 1;
   const { env, data } = await withObject(t, 'p', size, 5);
