@@ -84,7 +84,7 @@ async function lockCheckpoint(cpPath: string): Promise<HeldLock> {
   try {
     return await acquireLock(`${cpPath}.lock`);
   } catch (err) {
-    if (err instanceof CheckpointLockedError) throw err;
+    if (err instanceof CheckpointLockedError || err instanceof CheckpointError) throw err;
     throw new CheckpointError(cpPath, `cannot use the checkpoint ${cpPath}: ${(err as Error).message}`, { cause: err });
   }
 }
