@@ -166,3 +166,17 @@ test('a response body cut off mid-way is a retryable NetworkError', async (t) =>
   t.after(() => c2.close());
   await assert.rejects(c2.initiateMultipartUpload('b', 'k'), NetworkError);
 });
+
+test('a server that never answers trips requestTimeoutMs and is retried as a NetworkError', async (t) => {
+  const silent: Script = () => { /* never answer */ };
+  const { endpoint, seen } = await scripted(t, [silent]);
+  const c = new OssClient({
+    endpoint, credentials: { accessKeyId: 'ak', accessKeySecret: 'sk' }, requestTimeoutMs: 200,
+    retry: { maxAttempts: 2, sleep: async () => undefined },
+  });
+  t.after(() => c.close());
+  const started = Date.now();
+  await assert.rejects(c.putObject('b', 'k', 'x'), NetworkError);
+  assert.equal(seen.length, 2);
+  assert.ok(Date.now() - started < 10_000);
+});
