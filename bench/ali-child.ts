@@ -29,16 +29,21 @@ const client = new OSS({
   timeout: 600_000,
 });
 
+let checkpointWrites = 0;
+let checkpointBytes = 0;
 const started = performance.now();
 if (job.op === 'upload') {
   const cp = job.checkpoint;
-  await client.multipartUpload(job.key, job.file, {
-    partSize: job.partSize,
-    parallel: job.parallel,
-    ...(cp ? { progress: async (_p: number, checkpoint: unknown) => { if (checkpoint) await writeFile(cp, JSON.stringify(checkpoint)); } } : {}),
-  });
+  const save = async (_p: number, checkpoint: unknown) => {
+    if (!checkpoint || !cp) return;
+    const text = JSON.stringify(checkpoint);
+    await writeFile(cp, text);
+    checkpointWrites++;
+    checkpointBytes += Buffer.byteLength(text);
+  };
+  await client.multipartUpload(job.key, job.file, { partSize: job.partSize, parallel: job.parallel, ...(cp ? { progress: save } : {}) });
 } else {
   await client.get(job.key, job.file);
 }
 const seconds = (performance.now() - started) / 1000;
-process.stdout.write(`${JSON.stringify({ seconds })}\n`);
+process.stdout.write(`${JSON.stringify({ seconds, checkpointWrites, checkpointBytes })}\n`);

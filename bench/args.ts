@@ -17,6 +17,8 @@ export interface BenchArgs {
   /** Where checkpoints live: on disk by default, so their fsyncs cost what they cost users. */
   checkpointDir?: string;
   keep: boolean;
+  /** Skip the side-by-side matrix (to run extras alone). */
+  noMatrix: boolean;
   /** Write every raw measurement here as JSON. */
   jsonOut?: string;
 }
@@ -47,6 +49,7 @@ const USAGE = `npm run bench -- [flags]
   --quick               64M, 8M parts, parallel 4, 1 rep, 1000-part checkpoint
   --dir DIR             work directory (default /dev/shm/ossup-bench-*, else the OS temp dir)
   --checkpoint-dir DIR  checkpoint directory (default: on disk, under the OS temp dir)
+  --no-matrix           skip the side-by-side runs (extras only)
   --keep                keep the work directory
   --json FILE           write raw measurements as JSON`;
 
@@ -60,6 +63,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     extras: [...EXTRAS],
     checkpointParts: 10_000,
     keep: false,
+    noMatrix: false,
   };
   const list = (v: string, f: (s: string) => number) => v.split(',').filter(Boolean).map(f);
   const int = (s: string) => {
@@ -99,6 +103,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--dir': a.dir = value(); break;
       case '--checkpoint-dir': a.checkpointDir = value(); break;
       case '--keep': a.keep = true; break;
+      case '--no-matrix': a.noMatrix = true; break;
       case '--json': a.jsonOut = value(); break;
       case '-h': case '--help': process.stdout.write(`${USAGE}\n`); process.exit(0); break;
       default: throw new Error(`unknown flag ${flag}\n${USAGE}`);

@@ -23,6 +23,8 @@ export interface BenchContext {
   creds: { id: string; secret: string };
   client: OssClient;
   files: Map<number, TestFile>;
+  /** Sizes whose download source object is in place. */
+  seeded: Set<number>;
   /** Child env: endpoint and keys, and an OSSUP_HOME inside the work directory. */
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;

@@ -8,7 +8,7 @@ import { decodeJournal } from '../src/transfer/journal.js';
 import { formatSize } from './args.js';
 import { BUCKET, childEnv, fileFor, makeFile, measured, verifyObject, type BenchContext } from './context.js';
 import { crc64Js } from './crc64-js.js';
-import { ALI_CHILD, OSSUP_CHILD, runOnce, type DownloadMode } from './matrix.js';
+import { ALI_CHILD, OSSUP_CHILD, runOnce, seedDownloads, type DownloadMode } from './matrix.js';
 import type { OssupJob } from './ossup-child.js';
 import { lastJson, OSSUP_BIN, procWchar, runMeasured, startServerProcess } from './proc.js';
 import { formatProfile, summarizeProfile } from './profile.js';
@@ -60,10 +60,14 @@ export interface CheckpointFigures {
   resumeMsToComplete: number;
   resumeListPartsMs: number;
   resumedBytes: number;
+  /** CompleteMultipartUpload of all the parts, as the resuming client timed it. */
+  completeMs: number;
   checkpointOnTmpfs: boolean;
+  /** ali-oss on the same file, its checkpoint object rewritten from progress() after every part. */
+  ali?: { seconds: number; writes: number; bytes: number; storageWriteBytes: number };
 }
 
-export async function checkpointExtra(ctx: BenchContext, parts: number, parallel: number): Promise<CheckpointFigures> {
+export async function checkpointExtra(ctx: BenchContext, parts: number, parallel: number, withAli: boolean): Promise<CheckpointFigures> {
   const partSize = 100 * 1024;
   const f = makeFile(join(ctx.dir, `cp${parts}`), parts * partSize);
   const cp = join(ctx.checkpointDir, `bench-${parts}-parts.ucp`);
@@ -75,16 +79,26 @@ export async function checkpointExtra(ctx: BenchContext, parts: number, parallel
   const load = lastJson<{ ms: number; readMs: number; records: number }>(
     await measured(ctx, OSSUP_CHILD, [JSON.stringify({ ...job, op: 'cp-load' })]), 'checkpoint load');
   if (load.records !== parts) throw new Error(`checkpoint holds ${load.records} part records, expected ${parts}`);
-  const resume = lastJson<{ msToComplete: number; listPartsMs: number; resumedBytes: number }>(
+  const resume = lastJson<{ msToComplete: number; listPartsMs: number; completeMs: number; resumedBytes: number }>(
     await measured(ctx, OSSUP_CHILD, [JSON.stringify({ ...job, op: 'cp-resume' })]), 'checkpoint resume');
   await verifyObject(ctx, 'checkpoint/big', f, 'checkpoint resume');
   await ctx.client.deleteObject(BUCKET, 'checkpoint/big');
+  let ali: CheckpointFigures['ali'];
+  if (withAli) {
+    const aliCp = join(ctx.checkpointDir, `ali-${parts}-parts.json`);
+    const r = await measured(ctx, ALI_CHILD, [JSON.stringify({ op: 'upload', bucket: BUCKET, key: 'checkpoint/ali', file: f.path, partSize, parallel, checkpoint: aliCp })]);
+    const o = lastJson<{ seconds: number; checkpointWrites: number; checkpointBytes: number }>(r, 'ali-oss checkpoint upload');
+    ali = { seconds: o.seconds, writes: o.checkpointWrites, bytes: o.checkpointBytes, storageWriteBytes: r.usage?.io?.writeBytes ?? NaN };
+    await verifyObject(ctx, 'checkpoint/ali', f, 'ali-oss checkpoint upload');
+    await ctx.client.deleteObject(BUCKET, 'checkpoint/ali');
+    rmSync(aliCp, { force: true });
+  }
   rmSync(f.path, { force: true });
   return {
     parts, partSize, parallel, uploadSeconds: captured.seconds, journalBytes: captured.journalBytes,
     storageWriteBytes: cap.usage?.io?.writeBytes ?? NaN, loadMs: load.ms, readMs: load.readMs,
     resumeMsToComplete: resume.msToComplete, resumeListPartsMs: resume.listPartsMs, resumedBytes: resume.resumedBytes,
-    checkpointOnTmpfs: ctx.checkpointDir.startsWith('/dev/shm'),
+    completeMs: resume.completeMs, checkpointOnTmpfs: ctx.checkpointDir.startsWith('/dev/shm'), ...(ali ? { ali } : {}),
   };
 }
 
@@ -156,6 +170,7 @@ export async function killExtra(ctx: BenchContext, size: number, partSize: numbe
 
 export async function memoryExtra(ctx: BenchContext, sizes: number[], partSize: number, parallel: number, dl: DownloadMode): Promise<Measurement[]> {
   const out: Measurement[] = [];
+  if (dl.kind !== 'none') await seedDownloads(ctx, sizes);
   for (const size of sizes) {
     for (const tool of ['ossup', 'ali-oss'] as const) {
       const s = { op: 'upload' as const, size, partSize, parallel };

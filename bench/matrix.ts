@@ -47,9 +47,11 @@ function dlKey(size: number): string {
 export async function seedDownloads(ctx: BenchContext, sizes: number[]): Promise<void> {
   const { fileRange } = await import('../src/client/index.js');
   for (const size of sizes) {
+    if (ctx.seeded.has(size)) continue;
     const f = fileFor(ctx, size);
     await ctx.client.putObject(BUCKET, dlKey(size), fileRange(f.path, 0, f.size));
     await verifyObject(ctx, dlKey(size), f, 'seed');
+    ctx.seeded.add(size);
   }
 }
 

@@ -30,12 +30,18 @@ class StopBeforeComplete extends Error {}
 class InstrumentedClient extends OssClient {
   stopAtComplete = false;
   listPartsMs = 0;
+  completeMs = 0;
   onComplete?: () => Promise<void>;
 
   override async completeMultipartUpload(bucket: string, key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }> | 'all', opts?: CompleteOptions): Promise<CompleteMultipartUploadResult> {
     await this.onComplete?.();
     if (this.stopAtComplete) throw new StopBeforeComplete('stopped before Complete (bench)');
-    return super.completeMultipartUpload(bucket, key, uploadId, parts, opts);
+    const t = performance.now();
+    try {
+      return await super.completeMultipartUpload(bucket, key, uploadId, parts, opts);
+    } finally {
+      this.completeMs += performance.now() - t;
+    }
   }
 
   override async listParts(bucket: string, key: string, uploadId: string, opts?: { signal?: AbortSignal }): Promise<ListPartsResult> {
@@ -55,8 +61,15 @@ let out: Record<string, unknown>;
 
 switch (job.op) {
   case 'download': {
-    const mod = (await import('../src/transfer/index.js')) as unknown as Record<string, unknown>;
-    const downloadFile = mod.downloadFile as ((c: OssClient, o: Record<string, unknown>) => Promise<unknown>) | undefined;
+    // Looked up at run time: the engine may not be exported (or written) yet in the tree being measured.
+    let downloadFile: ((c: OssClient, o: Record<string, unknown>) => Promise<unknown>) | undefined;
+    for (const spec of ['../src/transfer/index.js', '../src/transfer/download.js']) {
+      const mod = (await import(spec).catch(() => ({}))) as Record<string, unknown>;
+      if (typeof mod.downloadFile === 'function') {
+        downloadFile = mod.downloadFile as typeof downloadFile;
+        break;
+      }
+    }
     if (typeof downloadFile !== 'function') {
       out = { unavailable: 'src/transfer exports no downloadFile yet' };
       break;
@@ -115,7 +128,7 @@ switch (job.op) {
       toComplete = performance.now() - started;
     };
     const r = await uploadFile(client, { bucket: job.bucket, key: job.key, file, partSize: job.partSize, concurrency: job.parallel, checkpoint: job.checkpoint });
-    out = { msToComplete: toComplete, listPartsMs: client.listPartsMs, resumedBytes: r.resumedBytes, transferredBytes: r.transferredBytes, size: r.size };
+    out = { msToComplete: toComplete, listPartsMs: client.listPartsMs, completeMs: client.completeMs, resumedBytes: r.resumedBytes, transferredBytes: r.transferredBytes, size: r.size };
     break;
   }
 }

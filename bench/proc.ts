@@ -128,3 +128,15 @@ export function lastJson<T>(r: RunResult, what: string): T {
   }
   return JSON.parse(line) as T;
 }
+
+/** Machine-wide CPU seconds (all cores) spent busy and in total so far, from /proc/stat. */
+export function machineCpuSeconds(): { busy: number; total: number } {
+  try {
+    const f = /^cpu\s+(.+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]!.trim().split(/\s+/).map(Number);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    const idle = f[3]! + f[4]!;
+    return { busy: (total - idle) / CLK_TCK, total: total / CLK_TCK };
+  } catch {
+    return { busy: NaN, total: NaN };
+  }
+}

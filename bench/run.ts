@@ -9,7 +9,7 @@ import { formatSize, parseArgs } from './args.js';
 import { BUCKET, childEnv, fileFor, type BenchContext } from './context.js';
 import { checkpointExtra, crcExtra, killExtra, memoryExtra, profileExtra } from './extras.js';
 import { detectDownload, runMatrix, scenarios, seedDownloads, type DownloadMode } from './matrix.js';
-import { startServerProcess } from './proc.js';
+import { machineCpuSeconds, procCpuSeconds, startServerProcess } from './proc.js';
 import { markdownTable, rowsFor, type Measurement, type Row } from './report.js';
 
 const args = parseArgs(process.argv.slice(2));
@@ -41,7 +41,7 @@ log(`matrix: sizes ${args.sizes.map(formatSize).join(', ')}; parts ${args.parts.
 const results: Record<string, unknown> = { args, machine: machine(), startedAt: new Date(started).toISOString(), loadStart: loadavg() };
 const server = await startServerProcess(join(dir, 'root'), creds);
 const client = new OssClient({ endpoint: server.endpoint, credentials: { accessKeyId: creds.id, accessKeySecret: creds.secret } });
-const ctx: BenchContext = { dir, checkpointDir, server, creds, client, files: new Map(), env: childEnv(dir, server.endpoint, creds), log };
+const ctx: BenchContext = { dir, checkpointDir, server, creds, client, files: new Map(), seeded: new Set(), env: childEnv(dir, server.endpoint, creds), log };
 let failed = false;
 try {
   await client.putBucket(BUCKET);
@@ -65,19 +65,7 @@ try {
   }
   results.download = dl;
 
-  log(`\n## side by side (${scenarios(args).length} scenarios x ${args.reps} reps) [${elapsed()}]`);
-  const ms: Measurement[] = await runMatrix(ctx, args, dl);
-  results.measurements = ms;
-  const rows: Row[] = [];
-  for (const s of scenarios(args)) {
-    rows.push(...rowsFor(ms, s.op, s.size, s.partSize, s.parallel, s.op === 'download' && dl.kind === 'none' ? { ossup: dl.why } : {}));
-  }
-  log(`\nMiB/s = file size / transfer time timed inside each child (start-up excluded; "start-up s" is the rest of ` +
-    `the child's wall time). Peak RSS = max over reps of the client's getrusage maxrss; CPU = median user+sys of ` +
-    `the client; server CPU = median CPU the server process used during the run.\n`);
-  log(markdownTable(rows));
-  results.rows = rows;
-  log(`\nload average after the matrix: ${load()} [${elapsed()}]`);
+  if (!args.noMatrix) await matrixPhase(dl);
 
   if (args.extras.includes('memory')) {
     const big = Math.max(...args.sizes);
@@ -93,13 +81,18 @@ try {
 
   if (args.extras.includes('checkpoint')) {
     log(`\n## checkpoint with ${args.checkpointParts} parts [${elapsed()}]`);
-    const c = await checkpointExtra(ctx, args.checkpointParts, 8);
+    const c = await checkpointExtra(ctx, args.checkpointParts, 8, true);
     results.checkpoint = c;
     log(`upload of ${c.parts} x ${formatSize(c.partSize)} parts (x${c.parallel}, checkpoint on ${c.checkpointOnTmpfs ? 'tmpfs' : 'disk'}): ${c.uploadSeconds.toFixed(1)} s to Complete`);
     log(`journal bytes written (= its size at Complete; append-only): ${c.journalBytes} (${(c.journalBytes / c.parts).toFixed(0)} B/part)`);
     log(`storage writes by the uploading process (/proc/self/io write_bytes, page granularity): ${c.storageWriteBytes}`);
     log(`load and validate (fresh process; read+checksum ${c.readMs.toFixed(1)} ms): ${c.loadMs.toFixed(1)} ms`);
     log(`full resume to Complete (ListParts ${c.resumeListPartsMs.toFixed(0)} ms + re-hash of the file): ${c.resumeMsToComplete.toFixed(0)} ms, ${c.resumedBytes} bytes resumed`);
+    log(`CompleteMultipartUpload of the ${c.parts} parts (server concatenates them): ${c.completeMs.toFixed(0)} ms`);
+    if (c.ali) {
+      log(`ali-oss, same file, checkpoint rewritten from progress() per part: ${c.ali.seconds.toFixed(1)} s, ${c.ali.writes} writes, ` +
+        `${c.ali.bytes} bytes written (${(c.ali.bytes / 1e6).toFixed(1)} MB); storage write_bytes ${c.ali.storageWriteBytes}`);
+    }
   }
 
   if (args.extras.includes('kill')) {
@@ -136,3 +129,33 @@ try {
   } else log(`kept ${dir} and ${checkpointDir}`);
 }
 process.exitCode = failed ? 1 : 0;
+
+/** The side-by-side table, with what else the machine was doing meanwhile. */
+async function matrixPhase(dl: DownloadMode): Promise<void> {
+  log(`\n## side by side (${scenarios(args).length} scenarios x ${args.reps} reps) [${elapsed()}]`);
+  const m0 = machineCpuSeconds();
+  const server0 = procCpuSeconds(server.pid);
+  const self0 = process.cpuUsage();
+  const ms: Measurement[] = await runMatrix(ctx, args, dl);
+  const m1 = machineCpuSeconds();
+  const selfUsage = process.cpuUsage(self0);
+  const ours = ms.reduce((a, m) => a + m.cpuSeconds, 0) + (procCpuSeconds(server.pid) - server0) + (selfUsage.user + selfUsage.system) / 1e6;
+  const busy = m1.busy - m0.busy;
+  const wall = (m1.total - m0.total) / cpus().length;
+  const machineUse = { wallSeconds: wall, busyShare: busy / (m1.total - m0.total), benchCpuSeconds: ours, otherCpuSeconds: busy - ours };
+  results.machineDuringMatrix = machineUse;
+  results.measurements = ms;
+  const rows: Row[] = [];
+  for (const s of scenarios(args)) {
+    rows.push(...rowsFor(ms, s.op, s.size, s.partSize, s.parallel, s.op === 'download' && dl.kind === 'none' ? { ossup: dl.why } : {}));
+  }
+  results.rows = rows;
+  log(`\nMiB/s = file size / transfer time timed inside each child (start-up excluded; "start-up s" is the rest of ` +
+    `the child's wall time). Peak RSS = max over reps of the client's getrusage maxrss; CPU = median user+sys of ` +
+    `the client; server CPU = median CPU the server process used during the run.\n`);
+  log(markdownTable(rows));
+  log(`\nduring the matrix (${wall.toFixed(0)} s): the ${cpus().length} CPUs were ${(machineUse.busyShare * 100).toFixed(0)}% busy; ` +
+    `bench processes (clients, server, this runner) used ${ours.toFixed(0)} CPU s, other processes ${machineUse.otherCpuSeconds.toFixed(0)} CPU s ` +
+    `(= ${(machineUse.otherCpuSeconds / wall).toFixed(2)} cores on average)`);
+  log(`load average after the matrix: ${load()} [${elapsed()}]`);
+}
