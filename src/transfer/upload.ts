@@ -45,11 +45,19 @@ export async function uploadFile(client: OssClient, opts: UploadFileOptions): Pr
   const file = path.resolve(opts.file);
   const snap = await snapshotFile(file);
   const plan = planParts(snap.size, opts.partSize);
-  if (plan.single) return uploadSingle(client, opts, snap, emit);
-
   const cpPath = await resolveCheckpointPath(opts.checkpoint, { file, endpoint: client.endpoint.url, bucket: opts.bucket, key: opts.key });
   const lock: HeldLock | undefined = cpPath ? await acquireLock(`${cpPath}.lock`) : undefined;
   const store: UploadStore = cpPath ? new FileCheckpointStore(cpPath) : new MemoryCheckpointStore();
+  if (plan.single) {
+    try {
+      // A checkpoint left by an earlier, larger version of the file would otherwise pin its upload forever.
+      await discardCheckpoint(client, store);
+      return await uploadSingle(client, opts, snap, emit);
+    } finally {
+      await store.close();
+      await lock?.release();
+    }
+  }
   let uploadId: string | undefined;
   let completed = false;
   try {
@@ -108,6 +116,16 @@ export async function uploadFile(client: OssClient, opts: UploadFileOptions): Pr
     await store.close();
     await lock?.release();
   }
+}
+
+async function discardCheckpoint(client: OssClient, store: UploadStore): Promise<void> {
+  const loaded = await store.load();
+  if (!loaded) return;
+  const h = loaded.header;
+  if (h?.kind === 'ossup-upload' && h.endpoint === client.endpoint.url && typeof h.uploadId === 'string') {
+    await abortQuietly(client, h.bucket, h.key, h.uploadId);
+  }
+  await store.remove();
 }
 
 function combineCrc(parts: DonePart[]): bigint {

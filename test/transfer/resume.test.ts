@@ -139,3 +139,16 @@ test('a checkpoint of another version, bucket, key or part size is discarded and
     assert.equal((await env.client.listMultipartUploads(env.bucket)).uploads.length, 0, `${name}: the old upload was aborted`);
   }
 });
+
+test('a file that shrank below one part goes up in one PutObject and the old checkpoint and upload are cleared', async (t) => {
+  const env = await setup(t);
+  const { file } = await makeFile(env.dir, 'shrunk.bin', 6 * PART, 18);
+  await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 'shrunk', file, checkpoint: true, ...pauseAfter(2) }), AbortedError);
+  const small = bytes(5000, 19);
+  await writeFile(file, small);
+  const res = await uploadFile(env.client, { bucket: env.bucket, key: 'shrunk', file, checkpoint: true });
+  assert.equal(res.parts, 1);
+  assert.deepEqual(await objectBytes(env.client, env.bucket, 'shrunk'), small);
+  await assert.rejects(stat(`${file}.ucp`), { code: 'ENOENT' });
+  assert.equal((await env.client.listMultipartUploads(env.bucket)).uploads.length, 0);
+});
