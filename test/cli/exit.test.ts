@@ -1,0 +1,41 @@
+// Error rendering and exit codes: one or two plain lines, the service's code and request id, a hint, no stack.
+import assert from 'node:assert/strict';
+import { CommanderError } from 'commander';
+import { test } from 'node:test';
+import { exitCodeFor, renderError } from '../../src/cli/exit.js';
+import { ParseError } from '../../src/cli/size.js';
+import { UsageError } from '../../src/cli/usage-error.js';
+import { AbortedError, ArgumentError, IntegrityError, NetworkError, ServiceError } from '../../src/core/errors.js';
+
+const noSuchBucket = new ServiceError({
+  status: 404, code: 'NoSuchBucket', message: 'The specified bucket does not exist.', requestId: '6556E3AED11E553933CCDEDF', operation: 'PutObject',
+});
+
+test('exit codes: 2 for bad input, 130 for an interrupt, 1 for everything that failed', () => {
+  assert.equal(exitCodeFor(new UsageError('x')), 2);
+  assert.equal(exitCodeFor(new ParseError('x')), 2);
+  assert.equal(exitCodeFor(new CommanderError(1, 'commander.unknownOption', 'x')), 2);
+  assert.equal(exitCodeFor(new ArgumentError('partSize', 'x')), 2);
+  assert.equal(exitCodeFor(new AbortedError()), 130);
+  assert.equal(exitCodeFor(noSuchBucket), 1);
+  assert.equal(exitCodeFor(new ServiceError({ status: 400, code: 'InvalidArgument', message: 'bad part' })), 1, 'the service said so: it was sent');
+  assert.equal(exitCodeFor(new NetworkError('reset')), 1);
+  assert.equal(exitCodeFor(new IntegrityError('crc64', '1', '2')), 1);
+  assert.equal(exitCodeFor(new Error('bug')), 1);
+});
+
+test('a service error: what failed, code, status, request id, then what to do', () => {
+  const text = renderError(noSuchBucket, { action: 'upload of a.bin to oss://nope/a.bin', bucket: 'nope' });
+  assert.equal(text,
+    'ossup: upload of a.bin to oss://nope/a.bin failed: The specified bucket does not exist. (NoSuchBucket, HTTP 404, request id 6556E3AED11E553933CCDEDF)\n' +
+    'hint: create it with: ossup mb oss://nope\n');
+});
+
+test('client-side errors keep their cause; stacks only with debug', () => {
+  const err = new NetworkError('request failed', { cause: new Error('socket hang up') });
+  const text = renderError(err, { action: 'upload of a to oss://b/a' });
+  assert.match(text, /^ossup: upload of a to oss:\/\/b\/a failed: request failed: socket hang up \(NetworkError\)\nhint: .*resumes/);
+  assert.doesNotMatch(text, /\n\s+at /);
+  assert.match(renderError(err, { debug: true }), /\n\s+at /);
+  assert.equal(renderError(new UsageError('bad', 'do this'), {}), 'ossup: bad\nhint: do this\n');
+});
