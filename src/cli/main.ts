@@ -33,6 +33,10 @@ export async function main(args: string[], io: Io): Promise<number> {
 
 /** Entry point for bin/ossup.js: run, flush, exit (the exit also drops idle keep-alive sockets). */
 export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
+  // `ossup ls | head -1` closes the pipe early: that is the reader being done, not an error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
   const code = await main(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env });
   await Promise.all([flush(process.stdout), flush(process.stderr)]);
   process.exit(code);

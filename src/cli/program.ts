@@ -43,9 +43,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   addCpOptions(
     program
       .command('cp')
-      .description('upload a local file to oss://bucket/key, resumably (a key ending in "/" keeps the file name)')
-      .argument('<src>', 'local file (or directory with -r)')
-      .argument('<dst>', 'oss://bucket/key'),
+      .description('upload a file to oss://bucket/key, or download oss://bucket/key to a file; resumable and verified')
+      .argument('<src>', 'local file (a directory with -r), or oss://bucket/key to download')
+      .argument('<dst>', 'oss://bucket/key (ending in "/" keeps the file name), or a local file or directory/'),
   ).action(act((src: string, dst: string, flags: CpFlags) => cpCommand(src, dst, flags, io)));
 
   addCommonOptions(
