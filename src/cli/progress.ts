@@ -26,9 +26,12 @@ export class TransferTracker {
   onEvent(e: TransferEvent): void {
     switch (e.type) {
       case 'start':
+        // A second 'start' means the engine began again (a download whose object changed): count from its numbers.
         this.totalBytes = e.totalBytes;
         this.resumedBytes = e.resumedBytes;
-        this.bytesDone = Math.max(this.bytesDone, e.resumedBytes);
+        this.bytesDone = e.resumedBytes;
+        this.partsSeen.clear();
+        this.completing = false;
         this.totalParts = e.totalParts;
         this.partsDone = e.partsDone;
         this.confirmedBytes = e.resumedBytes;

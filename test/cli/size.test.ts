@@ -52,3 +52,18 @@ test('default part size keeps an upload within a few hundred to a thousand parts
   assert.equal(defaultParallel(64 * 1024 ** 2, MIN_PART_SIZE), 4);
   assert.equal(defaultParallel(1000, MIN_PART_SIZE), 1);
 });
+
+test('the tracker counts confirmed bytes by part, and starts over when the engine does', async () => {
+  const { TransferTracker } = await import('../../src/cli/progress.js');
+  let now = 0;
+  const t = new TransferTracker(100, () => now);
+  t.onEvent({ type: 'start', totalBytes: 250, resumedBytes: 100, totalParts: 3, partsDone: 1 });
+  now = 1000;
+  t.onEvent({ type: 'progress', bytesDone: 180, totalBytes: 250 });
+  t.onEvent({ type: 'part', partNumber: 3, partsDone: 2, totalParts: 3 });
+  assert.equal(t.confirmedBytes, 150, 'resumed 100 + the 50-byte last part; part 2 is only in flight');
+  assert.equal(t.bytesDone, 180);
+  assert.equal(t.rate(), 80);
+  t.onEvent({ type: 'start', totalBytes: 250, resumedBytes: 0, totalParts: 3, partsDone: 0 });
+  assert.deepEqual([t.bytesDone, t.confirmedBytes, t.partsDone], [0, 0, 0]);
+});
