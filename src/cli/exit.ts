@@ -101,7 +101,8 @@ export function renderError(err: unknown, ctx: ErrorContext): string {
   } else if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
     lines.push(`${prefix}${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`);
-    if (!ctx.debug) lines.push('hint: this looks like a bug in ossup; rerun with --debug and report the stack trace');
+    if (typeof code === 'string' && code.startsWith('E')) lines.push('hint: a local file operation failed; check the path, its permissions and free space');
+    else if (!ctx.debug) lines.push('hint: this looks like a bug in ossup; rerun with --debug and report the stack trace');
   } else {
     lines.push(`${prefix}${String(err)}`);
   }

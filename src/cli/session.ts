@@ -1,6 +1,7 @@
 import { OssClient } from '../client/index.js';
 import { resolveTarget, type Target } from './config.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
+import { doing } from './exit.js';
 import type { CommonOptions } from './options.js';
 
 /** The streams and environment a command runs with (process.* in production). */
@@ -14,7 +15,7 @@ export interface Io {
 export interface Session {
   client: OssClient;
   target: Target;
-  /** Stable name of the endpoint for checkpoint names: the embedded server's port changes from run to run. */
+  /** The endpoint for checkpoint names: the URL, or `embedded:<data dir>` for the embedded default. */
   endpointId: string;
   embedded?: EmbeddedServer;
   close(): Promise<void>;
@@ -40,7 +41,7 @@ export async function openSession(opts: CommonOptions, io: Io): Promise<Session>
     });
     return { client, target, endpointId: target.endpoint, close: async () => {} };
   }
-  const embedded = await startEmbedded(target.home, target.region);
+  const embedded = await doing(`starting the embedded server in ${target.home}`, undefined, () => startEmbedded(target.home, target.region));
   if (!opts.quiet) {
     io.stderr.write(
       `ossup: no endpoint configured; using the embedded server with data in ${embedded.dataDir} ` +

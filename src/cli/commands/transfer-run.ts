@@ -30,8 +30,9 @@ export interface TransferSpec<R> {
 export type TransferOutcome<R> = { result: R; seconds: number } | { interrupted: true };
 
 /**
- * The checkpoint option for the engine: a file path, or false. The CLI names the file itself (the engine's naming
- * scheme, with the session's stable endpoint id): the embedded server's port changes between runs.
+ * The checkpoint option for the engine: a file path, or false. The CLI names the file itself, with the engine's
+ * naming scheme but the session's endpoint id: for the embedded default that names its data directory, so two
+ * OSSUP_HOMEs (both reached as http://localhost) never share a checkpoint.
  */
 export async function checkpointPath(
   flags: CpFlags, io: Io, session: Session, id: { file: string; bucket: string; key: string }, suffix: '.ucp' | '.dcp',
