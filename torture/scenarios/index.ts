@@ -1,0 +1,11 @@
+import { badInput } from './bad-input.js';
+import { crashDownload } from './crash-download.js';
+import { crashServer } from './crash-server.js';
+import { crashUpload } from './crash-upload.js';
+import { damagedState } from './damaged-state.js';
+import { downloadFaults, uploadFaults } from './faults.js';
+import { security } from './security.js';
+import type { Scenario } from '../lib/types.js';
+
+/** Every scenario, in the order the table lists them. */
+export const SCENARIOS: Scenario[] = [uploadFaults, downloadFaults, crashUpload, crashDownload, crashServer, damagedState, badInput, security];
