@@ -43,19 +43,22 @@ export async function serve(opts: ServeOptions, io: ServeIo): Promise<void> {
     ...(opts.region ? { region: opts.region } : {}),
     log: (line) => io.stderr.write(`${line}\n`),
   });
-  io.stdout.write(`ossup serve: listening on ${server.endpoint} (root ${root})\n`);
-  await new Promise<void>((done) => {
-    const stop = () => {
+  // Handlers go in before the ready line: a supervisor may signal the moment it reads that line.
+  let stop!: () => void;
+  const stopped = new Promise<void>((done) => {
+    stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       io.stopSignal?.removeEventListener('abort', stop);
       done();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    if (io.stopSignal?.aborted) stop();
-    else io.stopSignal?.addEventListener('abort', stop);
   });
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  if (io.stopSignal?.aborted) stop();
+  else io.stopSignal?.addEventListener('abort', stop);
+  io.stdout.write(`ossup serve: listening on ${server.endpoint} (root ${root})\n`);
+  await stopped;
   await server.close();
   io.stdout.write('ossup serve: stopped\n');
 }

@@ -109,10 +109,10 @@ test('SIGTERM shuts the server down cleanly', async () => {
   const { child } = await startChild();
   const out: string[] = [];
   child.stdout!.on('data', (c: Buffer) => out.push(c.toString()));
-  const code = await new Promise<number | null>((resolve) => {
-    child.once('exit', (c) => resolve(c));
+  const code = await new Promise<string>((resolve) => {
+    child.once('exit', (c, sig) => resolve(`${c}/${sig}`));
     child.kill('SIGTERM');
   });
-  assert.equal(code, 0);
+  assert.equal(code, '0/null', out.join(''));
   assert.match(out.join(''), /ossup serve: stopped/);
 });
