@@ -2,16 +2,16 @@
 // the previous version of an overwritten object survives, and an in-progress multipart upload completes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeArgsFor } from '../helpers/child.js';
+import { startServerChild, killChild } from './child.js';
 import { signHeaders, call, pathOf, mkBucket, put, xmlField, xmlFields, errorCode, type Target } from './lib.js';
 
-const CHILD = nodeArgsFor(import.meta.url, './fixtures/server-child');
 const CREDS = { accessKeyId: 'crash-ak', accessKeySecret: 'crash-secret' };
 let root: string;
 
@@ -21,31 +21,11 @@ before(async () => {
 after(() => rm(root, { recursive: true, force: true }));
 
 async function startChild(): Promise<{ child: ChildProcess; target: Target }> {
-  const child = spawn(process.execPath, [...CHILD, root, CREDS.accessKeyId, CREDS.accessKeySecret], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server child did not start: ${out}`)), 20000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /^ossup serve: listening on (\S+) /m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server child exited ${code}: ${out}`)));
-  });
+  const { child, endpoint } = await startServerChild(root, CREDS);
   return { child, target: { endpoint, credentials: CREDS } };
 }
 
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+const kill = (child: ChildProcess) => killChild(child).then(() => undefined);
 
 /** Starts a signed upload of `total` bytes but sends only `sent` of them, then leaves it hanging. */
 async function partialUpload(t: Target, o: { key: string; query?: Array<[string, string]>; total: number; sent: number }): Promise<void> {
@@ -109,10 +89,6 @@ test('SIGTERM shuts the server down cleanly', async () => {
   const { child } = await startChild();
   const out: string[] = [];
   child.stdout!.on('data', (c: Buffer) => out.push(c.toString()));
-  const code = await new Promise<string>((resolve) => {
-    child.once('exit', (c, sig) => resolve(`${c}/${sig}`));
-    child.kill('SIGTERM');
-  });
-  assert.equal(code, '0/null', out.join(''));
+  assert.equal(await killChild(child, 'SIGTERM'), '0/null', out.join(''));
   assert.match(out.join(''), /ossup serve: stopped/);
 });

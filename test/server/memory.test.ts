@@ -2,16 +2,14 @@
 // server process's peak RSS (VmHWM) flat. Runs the server as a child so its memory is its own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startServerChild, killChild } from './child.js';
 import { mkBucket, pathOf, signHeaders } from './lib.js';
 
-const CHILD = fileURLToPath(new URL('./fixtures/server-child.ts', import.meta.url));
 const CREDS = { accessKeyId: 'mem-ak', accessKeySecret: 'mem-secret' };
 const SIZE = 256 * 1024 * 1024;
 
@@ -26,17 +24,8 @@ for (let i = 0; i < CHUNK.length; i++) CHUNK[i] = (i * 31 + 7) & 0xff;
 
 test('a 256 MiB PUT and GET stream through the server with flat memory', { skip: process.platform !== 'linux' }, async () => {
   const root = await mkdtemp(join(tmpdir(), 'ossup-mem-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, root, CREDS.accessKeyId, CREDS.accessKeySecret], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { child, endpoint } = await startServerChild(root, CREDS);
   try {
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        const m = /^ossup serve: listening on (\S+) /m.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`child exited ${code}`)));
-    });
     const target = { endpoint, credentials: CREDS };
     await mkBucket(target, 'mem');
     const baseline = await peakRss(child.pid!);
@@ -86,7 +75,7 @@ test('a 256 MiB PUT and GET stream through the server with flat memory', { skip:
     // The body is 256 MiB; the server may grow by buffers, never by the body.
     assert.ok(peak - baseline < 64 * 1024 * 1024, `server peak RSS grew by ${((peak - baseline) / 2 ** 20).toFixed(1)} MiB`);
   } finally {
-    child.kill('SIGKILL');
+    await killChild(child);
     await rm(root, { recursive: true, force: true });
   }
 });
