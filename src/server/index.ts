@@ -2,6 +2,7 @@
 // (serve.ts) and the test helper both go through here.
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
+import { rm } from 'node:fs/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Credentials } from '../core/canonical.js';
 import { Authenticator } from './auth.js';
@@ -95,7 +96,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     callbackPublicKeyUrl: callbacks.publicKeyUrl,
     close() {
       closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          void rm(store.layout.tmp, { recursive: true, force: true }).finally(resolve);
+        });
         server.closeIdleConnections();
         // Requests still in flight get a moment to finish, then their sockets are cut.
         setTimeout(() => {

@@ -1,7 +1,8 @@
 // Where things live under the storage root. Object keys are never used as path components: a key maps to the
 // sha256 of its UTF-8 bytes, so no key ('..', '//', NUL, 1023 bytes of anything) can name a file outside root.
 //
-//   <root>/tmp/                                   temp files (same filesystem, so renames are atomic); wiped at start
+//   <root>/tmp/<pid>-<random>/                    this process's temp files (same filesystem, so renames are
+//                                                 atomic); dirs of dead processes are swept at start
 //   <root>/server/callback-key.pem                RSA key that signs upload callbacks
 //   <root>/buckets/<bucket>/bucket.json           bucket record (bucket names are [a-z0-9-] only)
 //   <root>/buckets/<bucket>/meta/<hh>/<sha256>.json   object metadata; renaming it into place is the commit point
@@ -9,13 +10,18 @@
 //   <root>/buckets/<bucket>/uploads/<uploadId>/upload.json        multipart manifest
 //   <root>/buckets/<bucket>/uploads/<uploadId>/parts/<n>.json     part record (commit point of a part)
 //   <root>/buckets/<bucket>/uploads/<uploadId>/blobs/<random>     part bytes
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 export class Layout {
-  constructor(readonly root: string) {}
+  /** This process's temp dir: two processes on one root (the CLI's embedded server) never sweep each other's. */
+  readonly tmp: string;
 
-  get tmp(): string {
+  constructor(readonly root: string) {
+    this.tmp = join(this.tmpRoot, `${process.pid}-${randomBytes(4).toString('hex')}`);
+  }
+
+  get tmpRoot(): string {
     return join(this.root, 'tmp');
   }
   get serverDir(): string {

@@ -37,8 +37,11 @@ export class ObjectStore {
   }
 
   async init(): Promise<void> {
-    // Anything left in tmp belongs to a request that died with a previous process: never visible, safe to drop.
-    await rm(this.layout.tmp, { recursive: true, force: true });
+    // Temp files of a process that is gone belong to requests that died with it: never visible, safe to drop.
+    for (const name of await readdir(this.layout.tmpRoot).catch(() => [] as string[])) {
+      const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+      if (!pid || !isAlive(pid)) await rm(join(this.layout.tmpRoot, name), { recursive: true, force: true });
+    }
     await ensureDir(this.layout.tmp);
     await ensureDir(this.layout.buckets);
     await ensureDir(this.layout.serverDir);
@@ -287,6 +290,15 @@ export class ObjectStore {
         if (st && st.mtimeMs < this.startedAt - 1000) await unlinkQuiet(p);
       }
     }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
