@@ -74,20 +74,26 @@ export async function uploadPartCopy(ctx: Ctx): Promise<void> {
   denyAnonymousWrite(ctx);
   const partNumber = partNumberOf(ctx);
   const up = await loadUpload(ctx, 'UploadPartCopy');
-  const { bucket, rec } = await loadCopySource(ctx);
+  const { bucket, rec: checked } = await loadCopySource(ctx);
+  // Hold the bytes open: an overwrite of the source meanwhile must not pull them from under the copy.
+  const opened = await ctx.store.openObject(bucket, checked.key);
+  if (!opened) throw new OssError('NoSuchKey', { Key: checked.key });
+  const rec = opened.rec;
   let start = 0;
   let end = rec.size - 1;
   const range = ctx.req.headers['x-oss-copy-source-range'];
   if (range !== undefined) {
     const m = /^bytes=(\d+)-(\d*)$/.exec(range.trim());
     if (!m || Number(m[1]) >= rec.size || (m[2] !== '' && Number(m[2]) < Number(m[1]))) {
+      await opened.fh.close();
       throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-copy-source-range', ArgumentValue: range }, { message: 'Invalid copy source range.' });
     }
     start = Number(m[1]);
     end = m[2] === '' ? rec.size - 1 : Math.min(Number(m[2]), rec.size - 1);
   }
   const source: AsyncIterable<Uint8Array> =
-    rec.size === 0 ? (async function* () {})() : createReadStream(ctx.store.blobPath(bucket, rec), { start, end });
+    rec.size === 0 ? (async function* () {})() : createReadStream('', { fd: opened.fh, start, end, autoClose: true });
+  if (rec.size === 0) await opened.fh.close();
   const written = await writeTempBlob(source, ctx.store.layout.tmp, { expectedLength: rec.size === 0 ? 0 : end - start + 1 });
   const part = await ctx.multipart.putPart(ctx.bucket.name, up.uploadId, partNumber, written);
   if (!part) throw new OssError('NoSuchUpload', { UploadId: up.uploadId });
