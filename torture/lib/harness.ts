@@ -1,5 +1,6 @@
 // Runs one iteration of a scenario in its own temp directory, bounded in time, turning any exception into a failed
 // result (an exception is a harness or product bug, reported with the seed, never a pass).
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,8 @@ export async function runIteration(s: Scenario, o: IterationOptions): Promise<It
 
 /** rm -rf that first restores permissions a damaged-state case may have taken away. */
 async function removeTree(dir: string): Promise<void> {
+  // chattr +i (damaged-state as root) would make the tree undeletable; scenarios undo it, this is the safety net.
+  try { execFileSync('chattr', ['-R', '-i', dir], { stdio: 'ignore' }); } catch { /* not ext*, or nothing to undo */ }
   const restore = async (p: string): Promise<void> => {
     const st = await stat(p).catch(() => undefined);
     if (!st) return;

@@ -3,6 +3,7 @@
 // the result byte-identical to the file as it is now / to the object) or fail with one clear line (exit 1 or 2),
 // and never leave a wrong object or a wrong file.
 import { copyFile, chmod, mkdir, open, readFile, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../test/helpers/server.js';
 import { mkBucket, put } from '../../test/server/lib.js';
@@ -31,6 +32,8 @@ interface State {
   env: NodeJS.ProcessEnv;
   /** SHA-256 values a visible result may have (the file now, the object; plus a documented snapshot). */
   allowed: Set<string>;
+  /** Paths given the immutable attribute, to clear afterwards. */
+  immutable: string[];
 }
 
 interface Case {
@@ -69,6 +72,19 @@ async function rewriteInPlace(file: string, offset: number, n: number, restoreMt
   if (restoreMtime) await utimes(file, before.atime, before.mtime);
 }
 
+/**
+ * Root ignores mode bits, but not the immutable attribute: `chattr +i` is the honest stand-in for an unwritable
+ * file or a read-only directory. Undone in the run's finally block (and by the harness before removing the tree).
+ */
+async function immutable(s: State, p: string): Promise<string | void> {
+  try {
+    execFileSync('chattr', ['+i', p], { stdio: 'ignore' });
+  } catch {
+    return 'running as root and chattr +i is not available here, so nothing can make the checkpoint unwritable';
+  }
+  s.immutable.push(p);
+}
+
 async function tempOf(checkpoint: string): Promise<string | undefined> {
   const j = decodeJournal<{ temp?: string }>(await readFile(checkpoint));
   return j?.records[0]?.temp;
@@ -91,15 +107,22 @@ const CASES: Case[] = [
   {
     name: 'upload checkpoint: unreadable (chmod 000)', direction: 'upload',
     async damage(s) {
-      if (IS_ROOT) return 'running as root, which reads a file whatever its mode bits';
+      if (IS_ROOT) return 'running as root, which reads a file whatever its mode bits (the unwritable case runs as chattr +i)';
       await chmod(s.checkpoint, 0);
     },
   },
   {
-    name: 'upload checkpoint: directory read-only', direction: 'upload',
+    name: 'upload checkpoint: unwritable (chmod 444, or chattr +i as root)', direction: 'upload',
     async damage(s) {
-      if (IS_ROOT) return 'running as root, which writes a directory whatever its mode bits';
-      await chmod(join(s.ctx.dir, 'cp'), 0o500);
+      if (!IS_ROOT) return void (await chmod(s.checkpoint, 0o444));
+      return immutable(s, s.checkpoint);
+    },
+  },
+  {
+    name: 'upload checkpoint: directory read-only (chmod 555, or chattr +i as root)', direction: 'upload',
+    async damage(s) {
+      if (!IS_ROOT) return void (await chmod(join(s.ctx.dir, 'cp'), 0o555));
+      return immutable(s, join(s.ctx.dir, 'cp'));
     },
   },
   {
@@ -194,6 +217,7 @@ async function damagedRun(ctx: RunContext): Promise<RunResult> {
     dest: join(ctx.dir, 'out', 'copy.bin'),
     env: cleanEnv({ HOME: home, OSSUP_HOME: home, OSS_ENDPOINT: server.endpoint, OSS_ACCESS_KEY_ID: server.credentials.accessKeyId, OSS_ACCESS_KEY_SECRET: server.credentials.accessKeySecret }),
     allowed: new Set(),
+    immutable: [],
   };
   try {
     const target = { endpoint: server.endpoint, credentials: server.credentials };
@@ -234,6 +258,7 @@ async function damagedRun(ctx: RunContext): Promise<RunResult> {
     if (problems.length > 0) return { passed: false, wrong: false, bytesVerified: 0, bytesResent: 0, label, detail: `${problems.join('; ')}\n${run.stderr}` };
     return { passed: true, wrong: false, bytesVerified: got ? size : 0, bytesResent: 0, label };
   } finally {
+    for (const p of s.immutable) execFileSync('chattr', ['-i', p], { stdio: 'ignore' });
     await client.close();
     await server.close();
   }
