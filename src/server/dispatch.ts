@@ -77,14 +77,12 @@ export function createDispatcher(deps: Deps): (raw: IncomingMessage, res: Server
 async function handle(deps: Deps, raw: IncomingMessage, res: ServerResponse, id: string, seen: (r: OssRequest) => void): Promise<void> {
   const req = parseRequest(raw, id, deps.ownHosts);
   seen(req);
-  if (req.bucket === undefined || req.rawPath === PUBLIC_KEY_PATH) {
-    // The callback public key is public: callback servers fetch it without credentials.
-    if (req.rawPath === PUBLIC_KEY_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
-      const pem = await deps.callbacks.publicKeyPem();
-      res.writeHead(200, { 'Content-Type': 'application/x-pem-file', 'Content-Length': Buffer.byteLength(pem) });
-      res.end(req.method === 'HEAD' ? undefined : pem);
-      return;
-    }
+  // The callback public key is public: callback servers fetch it without credentials.
+  if (req.rawPath === PUBLIC_KEY_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+    const pem = await deps.callbacks.publicKeyPem();
+    res.writeHead(200, { 'Content-Type': 'application/x-pem-file', 'Content-Length': Buffer.byteLength(pem) });
+    res.end(req.method === 'HEAD' ? undefined : pem);
+    return;
   }
   const principal = deps.auth.authenticate(req);
   const op = route(req);

@@ -1,11 +1,8 @@
 // Runs the server as a separate process (src/server/main.ts), for tests that kill it or measure its memory.
 // Works both from sources (tsx) and from the compiled dist/ tree.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Credentials } from '../../src/core/canonical.js';
-
-const fromSources = import.meta.url.endsWith('.ts');
-const MAIN = fileURLToPath(new URL(`../../src/server/main.${fromSources ? 'ts' : 'js'}`, import.meta.url));
+import { nodeArgsFor } from '../helpers/child.js';
 
 export interface ServerChild {
   child: ChildProcess;
@@ -13,7 +10,7 @@ export interface ServerChild {
 }
 
 export async function startServerChild(root: string, creds: Credentials): Promise<ServerChild> {
-  const args = [...(fromSources ? ['--import', 'tsx'] : []), MAIN, '--root', root, '--port', '0'];
+  const args = [...nodeArgsFor(import.meta.url, '../../src/server/main'), '--root', root, '--port', '0'];
   const env: NodeJS.ProcessEnv = { ...process.env, OSS_ACCESS_KEY_ID: creds.accessKeyId, OSS_ACCESS_KEY_SECRET: creds.accessKeySecret };
   delete env.NODE_TEST_CONTEXT; // the child is a server, not a test file reporting to our runner
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });

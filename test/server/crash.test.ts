@@ -8,7 +8,6 @@ import { request } from 'node:http';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeArgsFor } from '../helpers/child.js';
 import { startServerChild, killChild } from './child.js';
 import { signHeaders, call, pathOf, mkBucket, put, xmlField, xmlFields, errorCode, type Target } from './lib.js';
 

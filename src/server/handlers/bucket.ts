@@ -4,7 +4,7 @@ import { OssError } from '../errors.js';
 import { q } from '../request.js';
 import { sendEmpty, sendXml, sendXmlText } from '../respond.js';
 import { compareUtf8 } from '../store/key-index.js';
-import { isoDate, OWNER, parseBucketAcl, quoted, type Ctx } from './context.js';
+import { isoDate, OWNER, parseBucketAcl, type Ctx } from './context.js';
 import { encodingType } from './multipart.js';
 import {
   buildListAllMyBucketsResult,

@@ -51,9 +51,9 @@ export function parseCallback(req: OssRequest): CallbackSpec | undefined {
 /** Substitutes ${name} variables, escaped for the body type (URL-encoded for forms, JSON-escaped for JSON). */
 export function renderCallbackBody(spec: CallbackSpec, values: Record<string, string>): string {
   const json = spec.bodyType.toLowerCase().includes('json');
-  return spec.body.replace(/\$\{([^}]+)\}/g, (whole, name: string) => {
+  return spec.body.replace(/\$\{([^}]+)\}/g, (_match, name: string) => {
     const v = name.startsWith('x:') ? spec.vars[name] : values[name];
-    if (v === undefined) return json ? '' : '';
+    if (v === undefined) return ''; // unknown variables render empty, as OSS does
     return json ? JSON.stringify(v).slice(1, -1) : encodeURIComponent(v);
   });
 }

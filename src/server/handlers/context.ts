@@ -40,10 +40,6 @@ export function quoted(etag: string): string {
   return `"${etag}"`;
 }
 
-export function unquote(etag: string): string {
-  return etag.trim().replace(/^"|"$/g, '').toUpperCase();
-}
-
 export function parseBucketAcl(v: string | undefined, fallback: BucketAcl): BucketAcl {
   if (v === undefined || v === '') return fallback;
   if (v === 'private' || v === 'public-read' || v === 'public-read-write') return v;

@@ -17,7 +17,7 @@ import { CompleteError } from '../store/multipart.js';
 import { ObjectExistsError } from '../store/objects.js';
 import type { UploadRecord } from '../store/types.js';
 import { parseCallback, runCallback } from './callback-flow.js';
-import { attributesFrom, forbidOverwrite, isoDate, MAX_OBJECT_SIZE, parseObjectAcl, quoted, receiveBody, unquote, type Ctx } from './context.js';
+import { attributesFrom, forbidOverwrite, isoDate, MAX_OBJECT_SIZE, parseObjectAcl, quoted, receiveBody, type Ctx } from './context.js';
 import { canWrite, loadCopySource } from './object.js';
 
 const MAX_COMPLETE_BODY = 4 << 20;

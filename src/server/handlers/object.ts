@@ -19,7 +19,6 @@ import {
   parseObjectAcl,
   quoted,
   receiveBody,
-  unquote,
   type Ctx,
 } from './context.js';
 
@@ -237,4 +236,3 @@ export async function putObjectAcl(ctx: Ctx): Promise<void> {
   sendEmpty(ctx.res, 200);
 }
 
-export { unquote };

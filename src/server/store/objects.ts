@@ -128,10 +128,6 @@ export class ObjectStore {
     return undefined;
   }
 
-  blobPath(bucket: string, rec: ObjectRecord): string {
-    return this.layout.blobFile(bucket, rec.blob);
-  }
-
   /** Moves a written temp file into the bucket as a new blob and returns its name (not yet referenced). */
   async adoptBlob(bucket: string, written: WrittenBlob): Promise<string> {
     const blob = randomName();
