@@ -8,7 +8,8 @@ import { decodeJournal } from '../src/transfer/journal.js';
 import { formatSize } from './args.js';
 import { BUCKET, childEnv, fileFor, makeFile, measured, verifyObject, type BenchContext } from './context.js';
 import { crc64Js } from './crc64-js.js';
-import { ALI_CHILD, OSSUP_CHILD, runOnce, seedDownloads, type DownloadMode } from './matrix.js';
+import { ALI_CHILD, OSSUP_CHILD, PLAIN_CHILD, runOnce, seedDownloads, type DownloadMode } from './matrix.js';
+import type { PlainJob } from './plain-child.js';
 import type { OssupJob } from './ossup-child.js';
 import { lastJson, OSSUP_BIN, procWchar, runMeasured, startServerProcess } from './proc.js';
 import { formatProfile, summarizeProfile } from './profile.js';
@@ -164,6 +165,34 @@ export async function killExtra(ctx: BenchContext, size: number, partSize: numbe
     resumedBytes: out.resumedBytes, transferredBytes: out.transferredBytes,
     resentBytes: wcharAtKill - atKill.bytes - out.resumedBytes, bound: parallel * partSize,
   };
+}
+
+// ---- client transport ------------------------------------------------------------------------------------------
+
+export interface TransportFigures { op: 'upload' | 'download'; via: 'http' | 'client'; mibps: number[]; cpuSeconds: number[] }
+
+/** One plain request through node:http (the ceiling) against the same request through OssClient (undici). */
+export async function transportExtra(ctx: BenchContext, size: number, reps: number): Promise<TransportFigures[]> {
+  const f = fileFor(ctx, size);
+  await seedDownloads(ctx, [size]);
+  const out: TransportFigures[] = [];
+  for (const op of ['upload', 'download'] as const) {
+    const figs = { http: { op, via: 'http' as const, mibps: [] as number[], cpuSeconds: [] as number[] }, client: { op, via: 'client' as const, mibps: [] as number[], cpuSeconds: [] as number[] } };
+    for (let rep = 0; rep < reps; rep++) {
+      for (const via of rep % 2 ? (['client', 'http'] as const) : (['http', 'client'] as const)) {
+        const dest = join(ctx.dir, 'transport.bin');
+        const job: PlainJob = op === 'upload' ? { op, bucket: BUCKET, key: 'transport/obj', file: f.path, via } : { op, bucket: BUCKET, key: `dl/${size}`, file: dest, via };
+        const r = await measured(ctx, PLAIN_CHILD, [JSON.stringify(job)]);
+        const { seconds } = lastJson<{ seconds: number }>(r, `transport ${op} via ${via}`);
+        if (op === 'upload') await verifyObject(ctx, 'transport/obj', f, 'transport upload');
+        rmSync(dest, { force: true });
+        figs[via].mibps.push(size / MiB / seconds);
+        figs[via].cpuSeconds.push(r.usage?.cpuSeconds ?? NaN);
+      }
+    }
+    out.push(figs.http, figs.client);
+  }
+  return out;
 }
 
 // ---- memory with large parts -----------------------------------------------------------------------------------

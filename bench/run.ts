@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { OssClient } from '../src/client/index.js';
 import { formatSize, parseArgs } from './args.js';
 import { BUCKET, childEnv, fileFor, type BenchContext } from './context.js';
-import { checkpointExtra, crcExtra, killExtra, memoryExtra, profileExtra } from './extras.js';
+import { checkpointExtra, crcExtra, killExtra, memoryExtra, profileExtra, transportExtra } from './extras.js';
 import { detectDownload, runMatrix, scenarios, seedDownloads, type DownloadMode } from './matrix.js';
 import { machineCpuSeconds, procCpuSeconds, startServerProcess } from './proc.js';
-import { markdownTable, rowsFor, type Measurement, type Row } from './report.js';
+import { markdownTable, median, rowsFor, type Measurement, type Row } from './report.js';
 
 const args = parseArgs(process.argv.slice(2));
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -66,6 +66,17 @@ try {
   results.download = dl;
 
   if (!args.noMatrix) await matrixPhase(dl);
+
+  if (args.extras.includes('transport')) {
+    const size = Math.max(...args.sizes);
+    log(`\n## one plain request: node:http (the ceiling) vs OssClient/undici, ${formatSize(size)}, ${args.reps} reps [${elapsed()}]`);
+    const t = await transportExtra(ctx, size, args.reps);
+    results.transport = t;
+    for (const x of t) {
+      log(`${x.op.padEnd(8)} via ${x.via.padEnd(6)}: ${median(x.mibps).toFixed(0)} MiB/s (${Math.min(...x.mibps).toFixed(0)}-${Math.max(...x.mibps).toFixed(0)}), ` +
+        `client CPU ${median(x.cpuSeconds).toFixed(2)} s`);
+    }
+  }
 
   if (args.extras.includes('memory')) {
     const big = Math.max(...args.sizes);
