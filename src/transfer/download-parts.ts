@@ -1,4 +1,4 @@
-// Fetching ranges: a small worker pool over the ranges still to do. Each range is one GET with `Range` and
+// Fetching ranges over the shared worker pool (pool.ts). Each range is one GET with `Range` and
 // `If-Match`, streamed chunk by chunk into the temporary file at its offset while its CRC-64 is computed, so memory
 // stays bounded whatever the range size. A response cut short is continued from the byte it stopped at (the CRC
 // carries on over the prefix already written); each range has its own failure counter, reset when it makes progress.
@@ -12,6 +12,7 @@ import type { GetObjectResult } from '../client/types.js';
 import { mapWriteError } from './download-target.js';
 import { ObjectChangedError, type DoneRange, type ObjectVersion } from './download-types.js';
 import type { PlannedPart } from './plan.js';
+import { runPool } from './pool.js';
 import type { ProgressTracker } from './progress.js';
 
 /** Body failures in a row (no new byte in between) before a range gives up. Header-phase retries are the client's. */
@@ -37,33 +38,7 @@ export interface FetchInput {
 }
 
 export async function fetchRanges(input: FetchInput): Promise<void> {
-  if (input.signal?.aborted) throw abortError(input.signal);
-  const inner = new AbortController();
-  const onOuterAbort = () => inner.abort(input.signal?.reason);
-  input.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  let next = 0;
-  let firstError: unknown;
-  const worker = async () => {
-    while (!inner.signal.aborted && next < input.parts.length) {
-      const part = input.parts[next++];
-      try {
-        const done = await fetchOneRange(input, part, inner.signal);
-        await input.onRangeDone(done);
-      } catch (err) {
-        // Keep the root cause: later workers fail with AbortedError only because we aborted them.
-        if (firstError === undefined) firstError = err;
-        inner.abort(err);
-      }
-    }
-  };
-  try {
-    const workers = Array.from({ length: Math.max(1, Math.min(input.concurrency, input.parts.length)) }, worker);
-    await Promise.all(workers);
-  } finally {
-    input.signal?.removeEventListener('abort', onOuterAbort);
-  }
-  if (input.signal?.aborted) throw abortError(input.signal);
-  if (firstError !== undefined) throw firstError;
+  await runPool(input.parts, input.concurrency, input.signal, (part, signal) => fetchOneRange(input, part, signal), input.onRangeDone);
 }
 
 /** A response that ended before its last byte without an error (a clean FIN mid-body): retried like a reset. */

@@ -1,4 +1,4 @@
-// Sending parts: a small worker pool over the parts still to do. Each part is hashed first (MD5 for Content-MD5,
+// Sending parts over the shared worker pool (pool.ts). Each part is hashed first (MD5 for Content-MD5,
 // CRC-64 to check the server's), then sent from memory (small parts) or re-streamed from the file (large ones).
 // The first failure stops scheduling and ends in-flight requests; per-upload state only, so nothing here can
 // touch another upload on the same client.
@@ -6,9 +6,9 @@ import { crc64ToDecimal } from '../core/crc64.js';
 import { AbortedError, FileChangedError, IntegrityError, ServiceError } from '../core/errors.js';
 import { bufferBody, fileRange } from '../client/body.js';
 import type { OssClient } from '../client/client.js';
-import { abortError } from '../client/retry.js';
 import { hashFileRange } from './hash.js';
 import type { PlannedPart } from './plan.js';
+import { runPool } from './pool.js';
 import type { ProgressTracker } from './progress.js';
 import type { DonePart } from './upload-session.js';
 
@@ -31,33 +31,7 @@ export interface PartsInput {
 }
 
 export async function uploadParts(input: PartsInput): Promise<void> {
-  const inner = new AbortController();
-  const onOuterAbort = () => inner.abort(input.signal?.reason);
-  if (input.signal?.aborted) throw abortError(input.signal);
-  input.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  let next = 0;
-  let firstError: unknown;
-  const worker = async () => {
-    while (!inner.signal.aborted && next < input.parts.length) {
-      const part = input.parts[next++];
-      try {
-        const done = await uploadOnePart(input, part, inner.signal);
-        await input.onPartDone(done);
-      } catch (err) {
-        // Keep the root cause: later workers fail with AbortedError only because we aborted them.
-        if (firstError === undefined) firstError = err;
-        inner.abort(err);
-      }
-    }
-  };
-  try {
-    const workers = Array.from({ length: Math.max(1, Math.min(input.concurrency, input.parts.length)) }, worker);
-    await Promise.all(workers);
-  } finally {
-    input.signal?.removeEventListener('abort', onOuterAbort);
-  }
-  if (input.signal?.aborted) throw abortError(input.signal);
-  if (firstError !== undefined) throw firstError;
+  await runPool(input.parts, input.concurrency, input.signal, (part, signal) => uploadOnePart(input, part, signal), input.onPartDone);
 }
 
 async function uploadOnePart(input: PartsInput, part: PlannedPart, signal: AbortSignal): Promise<DonePart> {
