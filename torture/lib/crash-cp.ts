@@ -18,6 +18,8 @@ import type { RunContext, RunResult } from './types.js';
 import { readFile } from 'node:fs/promises';
 
 const PART = 100 * 1024;
+/** RELIABILITY.md finding 2. */
+export const FINDING_RESEND_AFTER_COMPLETE = 'finding 2: killed after the transfer completed (object committed, or file renamed into place) but before its checkpoint was removed, the rerun transfers everything again';
 const BUCKET = 'torture';
 
 export async function crashCp(direction: 'upload' | 'download', ctx: RunContext): Promise<RunResult> {
@@ -52,6 +54,8 @@ export async function crashCp(direction: 'upload' | 'download', ctx: RunContext)
     const bound = parallel * PART;
     let keptBefore = 0;
     let finished = false;
+    /** The last kill found the result complete while the checkpoint was still there (between Complete and cleanup). */
+    let killedAfterComplete = false;
     let resentTotal = 0;
     const resentPerKill: number[] = [];
     proxy.take();
@@ -112,6 +116,7 @@ export async function crashCp(direction: 'upload' | 'download', ctx: RunContext)
       resentPerKill.push(resent);
       resentTotal += Math.max(0, resent);
       keptBefore = kept;
+      killedAfterComplete = complete;
     }
     label = `P=${parallel} kills ${moments.join(', ')}`;
     let finalJson: Record<string, unknown> | undefined;
@@ -143,7 +148,10 @@ export async function crashCp(direction: 'upload' | 'download', ctx: RunContext)
     }
     const over = resentPerKill.filter((b) => b > bound);
     if (over.length > 0) {
-      return fail(label, `resent ${over.join(', ')} bytes after a kill, over parallel x part size = ${bound}`, { bytesVerified: ctx.size, bytesResent: resentTotal });
+      const finding = killedAfterComplete && over.length === 1 && over[0] === resentPerKill[resentPerKill.length - 1]
+        ? FINDING_RESEND_AFTER_COMPLETE : undefined;
+      return fail(label, `resent ${over.join(', ')} bytes after a kill, over parallel x part size = ${bound}${finding ? ` (${finding})` : ''}`,
+        { bytesVerified: ctx.size, bytesResent: resentTotal, finding });
     }
     return { passed: true, wrong: false, bytesVerified: ctx.size, bytesResent: resentTotal, label };
   } finally {
