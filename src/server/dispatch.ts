@@ -25,6 +25,7 @@ const HANDLERS: Record<Operation, (ctx: Ctx) => Promise<void>> = {
   ListObjects: (ctx) => bucket.listObjects(ctx, false),
   ListObjectsV2: (ctx) => bucket.listObjects(ctx, true),
   ListMultipartUploads: bucket.listUploads,
+  DeleteMultipleObjects: bucket.deleteMultiple,
   PutObject: object.putObject,
   CopyObject: object.copyObject,
   GetObject: object.getObject,

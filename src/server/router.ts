@@ -13,6 +13,7 @@ export type Operation =
   | 'ListObjects'
   | 'ListObjectsV2'
   | 'ListMultipartUploads'
+  | 'DeleteMultipleObjects'
   | 'PutObject'
   | 'CopyObject'
   | 'GetObject'
@@ -50,6 +51,7 @@ const TABLE: Record<string, Operation | ((r: OssRequest) => Operation)> = {
   'bucket GET location': 'GetBucketLocation',
   'bucket GET uploads': 'ListMultipartUploads',
   'bucket DELETE ': 'DeleteBucket',
+  'bucket POST delete': 'DeleteMultipleObjects',
   'object PUT ': (r) => (r.headers['x-oss-copy-source'] !== undefined ? 'CopyObject' : 'PutObject'),
   'object PUT partNumber&uploadId': (r) => (r.headers['x-oss-copy-source'] !== undefined ? 'UploadPartCopy' : 'UploadPart'),
   'object PUT acl': 'PutObjectAcl',

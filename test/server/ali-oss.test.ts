@@ -96,6 +96,11 @@ MODES.forEach((mode, i) => {
       assert.ok(Buffer.from((await c.get('copied.bin')).content).equals(data));
       await c.delete('copied.bin');
       assert.equal((await codeOf(c.get('copied.bin'))).code, 'NoSuchKey');
+      await c.put('multi/1', Buffer.from('1'));
+      await c.put('multi/2', Buffer.from('2'));
+      const dm = await c.deleteMulti(['multi/1', 'multi/2', 'multi/none']);
+      assert.deepEqual([...dm.deleted.map((d: { Key: string }) => d.Key)].sort(), ['multi/1', 'multi/2', 'multi/none']);
+      assert.equal(((await c.list({ prefix: 'multi/' }, {})).objects ?? []).length, 0);
     });
 
     test('list (V1) and listV2 with prefix, delimiter and paging', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { crc64, crc64ToDecimal } from '../../src/core/crc64.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { call, errorCode, mkBucket, put, xmlField } from './lib.js';
+import { call, errorCode, mkBucket, put, xmlField, xmlFields } from './lib.js';
 
 let srv: TestServer;
 const B = 'objects';
@@ -165,7 +165,7 @@ test('unsupported operations answer 501 NotImplemented', async () => {
     ['PUT', undefined, [['lifecycle', '']]],
     ['POST', 'k', [['append', ''], ['position', '0']]],
     ['GET', 'k', [['tagging', '']]],
-    ['POST', undefined, [['delete', '']]],
+    ['PUT', 'k', [['symlink', '']]],
   ] as const) {
     const r = await call(srv, { method, bucket: B, ...(key ? { key } : {}), query: query.map(([a, b]) => [a, b] as [string, string]) });
     assert.equal(r.status, 501, `${method} ${query[0]![0]}`);
@@ -197,4 +197,19 @@ test('buckets: idempotent create, NoSuchBucket, BucketNotEmpty, delete, list', a
   assert.equal(errorCode(nb), 'NoSuchBucket');
   const bad = await call(srv, { method: 'PUT', bucket: 'Bad_Name' });
   assert.equal(errorCode(bad), 'InvalidBucketName');
+});
+
+test('DeleteMultipleObjects deletes the named keys and reports them (quiet reports none)', async () => {
+  for (const k of ['m/1', 'm/2', 'm/3 & <4>']) await put(srv, B, k, k);
+  const body = `<Delete><Quiet>false</Quiet>${['m/1', 'm/3 &amp; &lt;4&gt;', 'm/missing'].map((k) => `<Object><Key>${k}</Key></Object>`).join('')}</Delete>`;
+  const r = await call(srv, { method: 'POST', bucket: B, query: [['delete', '']], body, headers: { 'content-md5': createHash('md5').update(body).digest('base64') } });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(xmlFields(r.text, 'Key'), ['m/1', 'm/3 & <4>', 'm/missing']);
+  assert.equal((await call(srv, { bucket: B, key: 'm/1' })).status, 404);
+  assert.equal((await call(srv, { bucket: B, key: 'm/2' })).status, 200);
+  const quiet = await call(srv, { method: 'POST', bucket: B, query: [['delete', '']], body: '<Delete><Quiet>true</Quiet><Object><Key>m/2</Key></Object></Delete>' });
+  assert.deepEqual(xmlFields(quiet.text, 'Key'), []);
+  assert.equal((await call(srv, { bucket: B, key: 'm/2' })).status, 404);
+  const bad = await call(srv, { method: 'POST', bucket: B, query: [['delete', '']], body: '<Delete>' });
+  assert.equal(errorCode(bad), 'MalformedXML');
 });

@@ -4,7 +4,12 @@ import { OssError } from '../errors.js';
 import { q } from '../request.js';
 import { sendEmpty, sendXml, sendXmlText } from '../respond.js';
 import { compareUtf8 } from '../store/key-index.js';
-import { isoDate, OWNER, parseBucketAcl, type Ctx } from './context.js';
+import { createHash } from 'node:crypto';
+import { encodeUrlField } from '../../core/encode.js';
+import { boolOf, listOf, parseXml, requireText, rootOf } from '../../core/xml-core.js';
+import { validateObjectKey } from '../names-check.js';
+import { expectedMd5, isoDate, OWNER, parseBucketAcl, readSmallBody, type Ctx } from './context.js';
+import { canWrite } from './object.js';
 import { encodingType } from './multipart.js';
 import {
   buildListAllMyBucketsResult,
@@ -186,4 +191,30 @@ export async function listUploads(ctx: Ctx): Promise<void> {
     uploads: uploads.map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: isoDate(u.initiated) })),
     commonPrefixes: prefixes,
   }));
+}
+
+/** DeleteMultipleObjects: `POST /?delete` with <Delete><Quiet/><Object><Key/></Object>*</Delete>, at most 1000. */
+export async function deleteMultiple(ctx: Ctx): Promise<void> {
+  if (!canWrite(ctx)) throw new OssError('AccessDenied');
+  const md5 = expectedMd5(ctx.req);
+  const body = await readSmallBody(ctx);
+  if (md5 && !md5.equals(createHash('md5').update(body).digest())) throw new OssError('InvalidDigest');
+  let keys: string[];
+  let quiet: boolean;
+  try {
+    const root = rootOf(parseXml(body), 'Delete');
+    quiet = boolOf(root, 'Quiet') ?? false;
+    keys = listOf(root, 'Object').map((o) => requireText(o, 'Key', 'Object'));
+  } catch {
+    throw new OssError('MalformedXML');
+  }
+  if (keys.length === 0 || keys.length > 1000) throw new OssError('MalformedXML', {}, { message: 'Delete must name 1 to 1000 objects.' });
+  for (const key of keys) validateObjectKey(key);
+  for (const key of keys) await ctx.store.deleteObject(ctx.bucket.name, key);
+  const enc = q(ctx.req, 'encoding-type') === 'url' ? encodeUrlField : (k: string) => k;
+  // Deleting a missing key succeeds, so quiet mode (report failures only) has nothing to report.
+  sendXml(ctx.res, 200, 'DeleteResult', {
+    ...(q(ctx.req, 'encoding-type') === 'url' ? { EncodingType: 'url' } : {}),
+    Deleted: quiet ? [] : keys.map((k) => ({ Key: enc(k) })),
+  });
 }

@@ -109,3 +109,17 @@ export async function receiveBody(ctx: Ctx, maxLength = MAX_OBJECT_SIZE): Promis
   }
   return written;
 }
+
+/** Request documents (Complete, Delete) are small: 10,000 parts fit well under this. */
+const MAX_XML_BODY = 4 << 20;
+
+export async function readSmallBody(ctx: Ctx): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of ctx.req.raw) {
+    size += (c as Buffer).length;
+    if (size > MAX_XML_BODY) throw new OssError('MalformedXML', {}, { message: 'The XML you provided was too large.' });
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -17,10 +17,8 @@ import { CompleteError } from '../store/multipart.js';
 import { ObjectExistsError } from '../store/objects.js';
 import type { UploadRecord } from '../store/types.js';
 import { parseCallback, runCallback } from './callback-flow.js';
-import { attributesFrom, forbidOverwrite, isoDate, MAX_OBJECT_SIZE, parseObjectAcl, quoted, receiveBody, type Ctx } from './context.js';
+import { attributesFrom, forbidOverwrite, isoDate, MAX_OBJECT_SIZE, parseObjectAcl, quoted, readSmallBody, receiveBody, type Ctx } from './context.js';
 import { canWrite, loadCopySource } from './object.js';
-
-const MAX_COMPLETE_BODY = 4 << 20;
 
 function denyAnonymousWrite(ctx: Ctx): void {
   if (!canWrite(ctx)) throw new OssError('AccessDenied');
@@ -103,16 +101,6 @@ export async function uploadPartCopy(ctx: Ctx): Promise<void> {
   });
 }
 
-async function readSmallBody(ctx: Ctx): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of ctx.req.raw) {
-    size += (c as Buffer).length;
-    if (size > MAX_COMPLETE_BODY) throw new OssError('MalformedXML', {}, { message: 'The XML you provided was too large.' });
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function parseCompleteBody(text: string): Array<{ partNumber: number; etag: string }> {
   let parts;
