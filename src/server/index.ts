@@ -97,7 +97,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => {
-          void rm(store.layout.tmp, { recursive: true, force: true }).finally(resolve);
+          void store
+            .saveIndexes()
+            .then(() => rm(store.layout.tmp, { recursive: true, force: true }))
+            .finally(resolve);
         });
         server.closeIdleConnections();
         // Requests still in flight get a moment to finish, then their sockets are cut.

@@ -29,7 +29,7 @@ export function compareUtf8(a: string, b: string): number {
 
 export class KeyIndex {
   private keys: string[] = [];
-  private entries = new Map<string, IndexEntry>();
+  private entries_ = new Map<string, IndexEntry>();
 
   get size(): number {
     return this.keys.length;
@@ -50,20 +50,20 @@ export class KeyIndex {
 
   /** Bulk load (initial scan): one sort instead of n inserts. */
   load(entries: IndexEntry[]): void {
-    for (const e of entries) this.entries.set(e.key, e);
-    this.keys = [...this.entries.keys()].sort(compareUtf8);
+    for (const e of entries) this.entries_.set(e.key, e);
+    this.keys = [...this.entries_.keys()].sort(compareUtf8);
   }
 
   set(entry: IndexEntry): void {
-    if (!this.entries.has(entry.key)) {
+    if (!this.entries_.has(entry.key)) {
       const at = this.lowerBound(entry.key);
       this.keys.splice(at, 0, entry.key);
     }
-    this.entries.set(entry.key, entry);
+    this.entries_.set(entry.key, entry);
   }
 
   delete(key: string): void {
-    if (!this.entries.delete(key)) return;
+    if (!this.entries_.delete(key)) return;
     const at = this.lowerBound(key);
     if (this.keys[at] === key) this.keys.splice(at, 1);
   }
@@ -72,7 +72,11 @@ export class KeyIndex {
     return this.keys[i];
   }
 
+  entries(): IterableIterator<IndexEntry> {
+    return this.entries_.values();
+  }
+
   get(key: string): IndexEntry | undefined {
-    return this.entries.get(key);
+    return this.entries_.get(key);
   }
 }

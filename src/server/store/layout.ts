@@ -5,6 +5,7 @@
 //                                                 atomic); dirs of dead processes are swept at start
 //   <root>/server/callback-key.pem                RSA key that signs upload callbacks
 //   <root>/buckets/<bucket>/bucket.json           bucket record (bucket names are [a-z0-9-] only)
+//   <root>/buckets/<bucket>/index-snapshot.json   listing index saved at close (see index-snapshot.ts)
 //   <root>/buckets/<bucket>/meta/<hh>/<sha256>.json   object metadata; renaming it into place is the commit point
 //   <root>/buckets/<bucket>/blobs/<hh>/<random>       immutable object bytes
 //   <root>/buckets/<bucket>/uploads/<uploadId>/upload.json        multipart manifest
@@ -35,6 +36,9 @@ export class Layout {
   }
   bucketFile(bucket: string): string {
     return join(this.bucket(bucket), 'bucket.json');
+  }
+  indexSnapshot(bucket: string): string {
+    return join(this.bucket(bucket), 'index-snapshot.json');
   }
   metaRoot(bucket: string): string {
     return join(this.bucket(bucket), 'meta');

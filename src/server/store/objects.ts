@@ -1,10 +1,10 @@
 // Buckets and objects. The object's metadata file is its commit point: it is renamed into place only after the
 // blob it names is complete and durable, so a reader (or a restart after SIGKILL) never sees a partial object.
 import { readdir, rm, rename, stat, open, type FileHandle } from 'node:fs/promises';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Layout } from './layout.js';
 import { KeyIndex, compareUtf8, type IndexEntry } from './key-index.js';
+import { loadIndex, saveIndex, type ShardStates } from './index-snapshot.js';
 import { commitBlob, cloneBlob, type WrittenBlob } from './blob.js';
 import { ensureDir, fsyncDir, isNotFound, KeyedMutex, randomName, readJson, unlinkQuiet, writeFileAtomic } from './fsutil.js';
 import type { BucketAcl, BucketRecord, ObjectRecord } from './types.js';
@@ -30,6 +30,7 @@ export class ObjectStore {
   private readonly startedAt = Date.now();
   private bucketCache = new Map<string, BucketRecord | null>();
   private indexes = new Map<string, Promise<KeyIndex>>();
+  private shardStates = new Map<string, ShardStates>();
   readonly locks = new KeyedMutex();
 
   constructor(root: string) {
@@ -238,38 +239,22 @@ export class ObjectStore {
   }
 
   private async buildIndex(bucket: string): Promise<KeyIndex> {
-    const metaRoot = this.layout.metaRoot(bucket);
-    const shards = await readdir(metaRoot).catch(() => [] as string[]);
-    const entries: IndexEntry[] = [];
-    const referenced = new Set<string>();
-    // Synchronous reads, one shard (~1/256 of the bucket) per event-loop turn: for 100k small files this is
-    // several times faster than queueing them on libuv's 4-thread pool, and never blocks for long.
-    for (const s of shards) {
-      const dir = join(metaRoot, s);
-      let files: string[];
-      try {
-        files = readdirSync(dir);
-      } catch {
-        continue;
-      }
-      for (const f of files) {
-        if (!f.endsWith('.json')) continue;
-        let rec: ObjectRecord;
-        try {
-          rec = JSON.parse(readFileSync(join(dir, f), 'utf8')) as ObjectRecord;
-        } catch (err) {
-          if (isNotFound(err)) continue; // deleted while we scanned
-          throw err;
-        }
-        entries.push(toEntry(rec));
-        referenced.add(rec.blob);
-      }
-      await new Promise((r) => setImmediate(r));
-    }
+    const loaded = await loadIndex(this.layout.metaRoot(bucket), this.layout.indexSnapshot(bucket));
     const index = new KeyIndex();
-    index.load(entries);
-    await this.collectOrphanBlobs(bucket, referenced);
+    index.load(loaded.entries);
+    this.shardStates.set(bucket, loaded.states);
+    if (loaded.fullScan) await this.collectOrphanBlobs(bucket, loaded.referenced);
     return index;
+  }
+
+  /** Saves every loaded index so the next start lists without a full scan. */
+  async saveIndexes(): Promise<void> {
+    for (const [bucket, p] of this.indexes) {
+      const index = await p.catch(() => undefined);
+      const states = this.shardStates.get(bucket);
+      if (!index || !states || !(await this.getBucket(bucket))) continue;
+      await saveIndex(index, states, this.layout.tmp, this.layout.indexSnapshot(bucket), this.layout.bucket(bucket)).catch(() => undefined);
+    }
   }
 
   /**
