@@ -1,8 +1,9 @@
 // Deciding where an upload starts: resume what a checkpoint and the server agree on, or start over. The server is
 // the truth (ListParts), and the local file is re-read for every part before it is trusted, so a file rewritten
 // with the same size and mtime never contributes stale parts to the object.
-import { crc64ToDecimal, parseCrc64 } from '../core/crc64.js';
+import { crc64Combine, crc64ToDecimal, parseCrc64 } from '../core/crc64.js';
 import { ServiceError } from '../core/errors.js';
+import { multipartEtag } from '../core/etag.js';
 import type { OssClient } from '../client/client.js';
 import type { ObjectWriteOptions } from '../client/headers.js';
 import type { PartInfo } from '../client/types.js';
@@ -55,6 +56,11 @@ export interface UploadSession {
   resumedBytes: number;
   /** Why an old checkpoint was not used (for diagnostics), if there was one. */
   discarded?: string;
+  /**
+   * Set when an earlier run's CompleteMultipartUpload succeeded but that run died before deleting its checkpoint:
+   * the object on the server is proven to be this file, so there is nothing left to send.
+   */
+  completed?: { etag: string; crc64: bigint };
 }
 
 export interface SessionInput {
@@ -106,6 +112,8 @@ export async function openSession(input: SessionInput): Promise<UploadSession> {
     if (!why) {
       const resumed = await reconcile(input, loaded.header.uploadId, loaded.records);
       if (resumed) return resumed;
+      const finished = await alreadyCompleted(input, loaded.header.uploadId, loaded.records);
+      if (finished) return finished;
       discarded = 'the upload ID no longer exists on the server';
     } else {
       discarded = why;
@@ -162,4 +170,40 @@ function safeParse(decimal: unknown): bigint | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The upload ID is gone. If the journal holds every planned part, the likeliest reason is that the last run's
+ * Complete succeeded and the process died before deleting the checkpoint. The object is accepted as this file only
+ * when all of these hold: its ETag is the multipart ETag of exactly the journaled parts (MD5 of their MD5s, so the
+ * same parts in the same order), its size and CRC-64 are the combination of the journaled parts', and every part
+ * re-read from the local file still has its journaled CRC-64 and MD5. Anything less and the upload starts over.
+ */
+async function alreadyCompleted(input: SessionInput, uploadId: string, records: PartRecord[]): Promise<UploadSession | undefined> {
+  const journal = new Map<number, PartRecord>();
+  for (const r of records) if (r?.kind === 'part') journal.set(r.partNumber, r);
+  const parts = input.plan.parts.map((p) => journal.get(p.number));
+  if (parts.some((r, i) => !r || r.size !== input.plan.parts[i].size || safeParse(r.crc64) === undefined)) return undefined;
+  const recorded = parts as PartRecord[];
+  let crc = 0n;
+  for (const r of recorded) crc = crc64Combine(crc, safeParse(r.crc64)!, r.size);
+  let etag: string;
+  try {
+    etag = multipartEtag(recorded.map((r) => r.etag));
+  } catch {
+    return undefined;
+  }
+  const head = await input.client.headObject(input.bucket, input.key, { signal: input.signal }).catch((err: unknown) => {
+    if (err instanceof ServiceError && err.status === 404) return undefined;
+    throw err;
+  });
+  if (!head || head.etag !== etag || head.size !== input.file.size || head.crc64 !== crc) return undefined;
+  const done = new Map<number, DonePart>();
+  for (const [i, planned] of input.plan.parts.entries()) {
+    const local = await hashFileRange(input.file.path, planned.start, planned.size, { keep: false, signal: input.signal });
+    const r = recorded[i];
+    if (local.crc64 !== safeParse(r.crc64) || local.md5.toString('hex').toUpperCase() !== r.etag) return undefined;
+    done.set(planned.number, { partNumber: planned.number, etag: r.etag, crc64: local.crc64, size: planned.size });
+  }
+  return { uploadId, done, resumedBytes: input.file.size, completed: { etag: head.etag, crc64: crc } };
 }

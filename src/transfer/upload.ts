@@ -70,36 +70,45 @@ export async function uploadFile(client: OssClient, opts: UploadFileOptions): Pr
     const totalParts = plan.parts.length;
     emit({ type: 'start', totalBytes: snap.size, resumedBytes: session.resumedBytes, totalParts, partsDone: done.size });
 
-    // Journal appends are chained: records stay whole even with several workers finishing at once.
-    let journal = Promise.resolve();
-    await uploadParts({
-      client, bucket: opts.bucket, key: opts.key, uploadId, file, concurrency: opts.concurrency ?? 1, trafficLimit: opts.trafficLimit,
-      parts: plan.parts.filter((p) => !done.has(p.number)), progress, signal: opts.signal,
-      onPartDone: async (part) => {
-        journal = journal.then(() => store.append({ kind: 'part', partNumber: part.partNumber, etag: part.etag, crc64: crc64ToDecimal(part.crc64), size: part.size }));
-        await journal;
-        done.set(part.partNumber, part);
-        emit({ type: 'part', partNumber: part.partNumber, partsDone: done.size, totalParts });
-      },
-    });
+    let finished = session.completed;
+    let callbackBody: string | undefined;
+    if (finished) {
+      // An earlier run's Complete succeeded (proven in openSession); only its checkpoint was left behind.
+      completed = true;
+    } else {
+      // Journal appends are chained: records stay whole even with several workers finishing at once.
+      let journal = Promise.resolve();
+      await uploadParts({
+        client, bucket: opts.bucket, key: opts.key, uploadId, file, concurrency: opts.concurrency ?? 1, trafficLimit: opts.trafficLimit,
+        parts: plan.parts.filter((p) => !done.has(p.number)), progress, signal: opts.signal,
+        onPartDone: async (part) => {
+          journal = journal.then(() => store.append({ kind: 'part', partNumber: part.partNumber, etag: part.etag, crc64: crc64ToDecimal(part.crc64), size: part.size }));
+          await journal;
+          done.set(part.partNumber, part);
+          emit({ type: 'part', partNumber: part.partNumber, partsDone: done.size, totalParts });
+        },
+      });
 
-    // Everything was read from the file; if it changed meanwhile, the parts may mix two versions: never complete.
-    await assertUnchanged(snap);
-    const ordered = plan.parts.map((p) => done.get(p.number)!);
-    const expectedCrc = combineCrc(ordered);
-    emit({ type: 'completing' });
-    const res = await complete(client, opts, uploadId, ordered, expectedCrc, snap.size);
-    completed = true;
-    if (res.crc64 !== undefined && res.crc64 !== expectedCrc) {
-      throw new IntegrityError('crc64', crc64ToDecimal(res.crc64), crc64ToDecimal(expectedCrc),
-        `the completed object's CRC-64 ${crc64ToDecimal(res.crc64)} differs from the parts' combined ${crc64ToDecimal(expectedCrc)} (request ${res.requestId})`);
+      // Everything was read from the file; if it changed meanwhile, the parts may mix two versions: never complete.
+      await assertUnchanged(snap);
+      const ordered = plan.parts.map((p) => done.get(p.number)!);
+      const expectedCrc = combineCrc(ordered);
+      emit({ type: 'completing' });
+      const res = await complete(client, opts, uploadId, ordered, expectedCrc, snap.size);
+      completed = true;
+      if (res.crc64 !== undefined && res.crc64 !== expectedCrc) {
+        throw new IntegrityError('crc64', crc64ToDecimal(res.crc64), crc64ToDecimal(expectedCrc),
+          `the completed object's CRC-64 ${crc64ToDecimal(res.crc64)} differs from the parts' combined ${crc64ToDecimal(expectedCrc)} (request ${res.requestId})`);
+      }
+      finished = { etag: res.etag, crc64: expectedCrc };
+      callbackBody = res.callbackBody;
     }
     await store.remove();
     progress.finish();
     const result: UploadResult = {
-      bucket: opts.bucket, key: opts.key, file, etag: res.etag, crc64: crc64ToDecimal(expectedCrc), size: snap.size, parts: totalParts,
+      bucket: opts.bucket, key: opts.key, file, etag: finished.etag, crc64: crc64ToDecimal(finished.crc64), size: snap.size, parts: totalParts,
       resumedBytes: session.resumedBytes, transferredBytes: snap.size - session.resumedBytes, uploadId,
-      ...(opts.callback ? { callbackBody: res.callbackBody } : {}),
+      ...(opts.callback ? { callbackBody } : {}),
     };
     emit({ type: 'complete', result });
     return result;
