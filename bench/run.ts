@@ -1,5 +1,6 @@
 // `npm run bench`: ossup against the official SDK (ali-oss) and a single-request ceiling, on the embedded server
 // running in its own process; then CRC-64, checkpoint, kill/resume, memory and profile figures. See BENCHMARKS.md.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -9,7 +10,7 @@ import { formatSize, parseArgs } from './args.js';
 import { BUCKET, childEnv, fileFor, type BenchContext } from './context.js';
 import { checkpointExtra, crcExtra, killExtra, memoryExtra, profileExtra, transportExtra } from './extras.js';
 import { detectDownload, runMatrix, scenarios, seedDownloads, type DownloadMode } from './matrix.js';
-import { machineCpuSeconds, procCpuSeconds, startServerProcess } from './proc.js';
+import { machineCpuSeconds, procCpuSeconds, REPO, startServerProcess } from './proc.js';
 import { markdownTable, median, rowsFor, type Measurement, type Row } from './report.js';
 
 const args = parseArgs(process.argv.slice(2));
@@ -20,6 +21,13 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 function machine(): string {
   const model = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? '?';
   return `${cpus().length} CPUs (${model}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, node ${process.version}, ${process.platform} ${process.arch}`;
+}
+function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return process.env.BENCH_COMMIT ?? 'unknown (no git; set BENCH_COMMIT)';
+  }
 }
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
@@ -33,12 +41,13 @@ const creds = { id: `LTAIbench${randomBytes(6).toString('hex')}`, secret: random
 
 log(`# ossup bench, ${new Date().toISOString()}`);
 log(`machine: ${machine()}`);
+log(`code: ${REPO} at commit ${commit()}`);
 log(`files and server root: ${dir}${dir.startsWith('/dev/shm') ? ' (tmpfs)' : ''}; checkpoints: ${checkpointDir}${checkpointDir.startsWith('/dev/shm') ? ' (tmpfs)' : ' (disk)'}`);
 log(`load average at start: ${load()}`);
 log(`matrix: sizes ${args.sizes.map(formatSize).join(', ')}; parts ${args.parts.map(formatSize).join(', ')}; parallel ${args.parallel.join(', ')}; ` +
   `${args.reps} rep(s); ${args.ops.join(' + ')}; extras: ${args.extras.join(', ') || 'none'}`);
 
-const results: Record<string, unknown> = { args, machine: machine(), startedAt: new Date(started).toISOString(), loadStart: loadavg() };
+const results: Record<string, unknown> = { args, machine: machine(), commit: commit(), startedAt: new Date(started).toISOString(), loadStart: loadavg() };
 const server = await startServerProcess(join(dir, 'root'), creds);
 const client = new OssClient({ endpoint: server.endpoint, credentials: { accessKeyId: creds.id, accessKeySecret: creds.secret } });
 const ctx: BenchContext = { dir, checkpointDir, server, creds, client, files: new Map(), seeded: new Set(), env: childEnv(dir, server.endpoint, creds), log };
