@@ -129,8 +129,9 @@ try {
 
   if (args.extras.includes('profile')) {
     const size = Math.max(...args.sizes);
-    log(`\n## CPU profiles (${formatSize(size)} upload, 8 MiB parts x4; a separate server under --cpu-prof) [${elapsed()}]`);
-    const p = await profileExtra(ctx, size, 8 * 1024 ** 2, 4);
+    const part = Math.max(...args.parts);
+    log(`\n## CPU profiles (${formatSize(size)} upload, ${formatSize(part)} parts x4; a separate server under --cpu-prof) [${elapsed()}]`);
+    const p = await profileExtra(ctx, size, part, 4);
     results.profile = p;
     log(p.text);
   }
