@@ -173,7 +173,7 @@ export async function killExtra(ctx: BenchContext, size: number, partSize: numbe
 
 export interface TransportFigures { op: 'upload' | 'download'; via: 'http' | 'client'; mibps: number[]; cpuSeconds: number[] }
 
-/** One plain request through node:http (the ceiling) against the same request through OssClient (undici). */
+/** One plain request through raw node:http (the ceiling) against the same request through OssClient (also node:http). */
 export async function transportExtra(ctx: BenchContext, size: number, reps: number): Promise<TransportFigures[]> {
   const f = fileFor(ctx, size);
   await seedDownloads(ctx, [size]);

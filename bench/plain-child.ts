@@ -2,7 +2,8 @@
 // `node plain-child.js '<json job>'`; endpoint and keys from OSS_* env.
 //   via 'http' (the ceiling): node:http with a V1 signature from src/core, the file piped into the request or the
 //                             response piped into the file; nothing between the socket and the file
-//   via 'client':             the same single request through OssClient (undici), to price the client transport
+//   via 'client':             the same single request through OssClient (node:http too, plus signing, retry and
+//                             response checks), to price the client's own layers
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Agent, request, type IncomingMessage } from 'node:http';

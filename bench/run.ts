@@ -79,7 +79,7 @@ try {
 
   if (args.extras.includes('transport')) {
     const size = Math.max(...args.sizes);
-    log(`\n## one plain request: node:http (the ceiling) vs OssClient/undici, ${formatSize(size)}, ${args.reps} reps [${elapsed()}]`);
+    log(`\n## one plain request: raw node:http (the ceiling) vs OssClient, ${formatSize(size)}, ${args.reps} reps [${elapsed()}]`);
     const t = await transportExtra(ctx, size, args.reps);
     results.transport = t;
     for (const x of t) {
