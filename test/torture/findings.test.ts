@@ -37,8 +37,7 @@ test('finding 1: a download through a server that answers "Connection: close" an
     assert.equal(await sha256File(dest), sha256(data));
   });
 
-test('finding 2: a rerun after the server completed the upload (client killed before removing the checkpoint) resends nothing',
-  { todo: 'bug: the rerun meets NoSuchUpload and uploads the whole file again, though the checkpoint proves the object is this file' },
+test('finding 2 (fixed in 5b5eadc): a rerun after the server completed the upload (client killed before removing the checkpoint) resends nothing',
   async (t) => {
     const server = await startTestServer();
     const dir = await mkdtemp(join(tmpdir(), 'ossup-torture-finding2-'));
