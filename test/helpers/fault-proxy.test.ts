@@ -80,6 +80,21 @@ test('resets the connection mid-response and truncates cleanly when asked', asyn
   }
 });
 
+test('a stall holds the connection for stallMs, then passes the exchange through', async () => {
+  const proxy = await startFaultProxy({ host: '127.0.0.1', port: upstreamPort }, { rate: 1, kinds: ['stall'], stallMs: 300 });
+  try {
+    const started = Date.now();
+    const res = await request(proxy, Buffer.alloc(50_000, 1));
+    const waited = Date.now() - started;
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, PAYLOAD);
+    assert.ok(waited >= 250, `held for ${waited} ms`);
+    assert.ok(waited < 10_000, `released after ${waited} ms, not at a server timeout`);
+  } finally {
+    await proxy.close();
+  }
+});
+
 test('stops injecting after maxFaults', async () => {
   const proxy = await startFaultProxy({ host: '127.0.0.1', port: upstreamPort }, { rate: 1, kinds: ['status-500'], maxFaults: 2 });
   try {

@@ -103,8 +103,9 @@ export async function startFaultProxy(target: { host: string; port: number }, in
             : fault === 'slow' ? { bytesPerSecond: plan.bytesPerSecond ?? 256 * 1024 } : {});
     };
     if (fault === 'stall') {
+      // An explicitly paused stream stays paused when a 'data' listener is added: resume it once piping is set up.
       client.pause();
-      setTimeout(start, plan.stallMs ?? 2000).unref();
+      setTimeout(() => { start(); client.resume(); }, plan.stallMs ?? 2000).unref();
     } else {
       start();
     }
