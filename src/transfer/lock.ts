@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { CheckpointError, CheckpointLockedError } from '../core/errors.js';
 
 export interface LockInfo {
@@ -55,6 +56,7 @@ export async function acquireLock(file: string): Promise<HeldLock> {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         await fsp.link(tmp, file);
+        await sweepDebris([file, file.replace(/\.lock$/, '')]).catch(() => undefined);
         return { file, release: () => releaseLock(file, info.token) };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -89,4 +91,35 @@ export async function acquireLock(file: string): Promise<HeldLock> {
 async function releaseLock(file: string, token: string): Promise<void> {
   const holder = parseLock(await fsp.readFile(file, 'utf8').catch(() => ''));
   if (holder?.token === token) await fsp.rm(file, { force: true });
+}
+
+// Litter from killed processes: the lock and the journal each write a `<target>.<pid>.<hex>.tmp` file and then link
+// or rename it into place, and a lock take-over moves a stale lock aside as `<lock>.<hex>.stale`. A SIGKILL between
+// those steps leaves the temporary file behind, and no later run would ever look at another pid's names. Whoever
+// holds the lock sweeps them: a temp file only when its pid is dead, a stale file only once it is old enough that no
+// take-over can still be using it.
+
+/** A take-over moves a lock aside and removes it within milliseconds; a minute-old one is debris. */
+const STALE_AGE_MS = 60_000;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Remove debris of dead processes next to `targets` (paths of a checkpoint and its lock). Best effort. */
+export async function sweepDebris(targets: readonly string[], now = Date.now()): Promise<void> {
+  const dir = path.dirname(targets[0]);
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  const temp = targets.map((t) => new RegExp(`^${escapeRegExp(path.basename(t))}\\.(\\d+)\\.[0-9a-f]+\\.tmp$`));
+  const stale = targets.map((t) => new RegExp(`^${escapeRegExp(path.basename(t))}\\.[0-9a-f]+\\.stale$`));
+  for (const name of names) {
+    const full = path.join(dir, name);
+    const pid = temp.map((re) => re.exec(name)?.[1]).find((p) => p !== undefined);
+    if (pid !== undefined) {
+      if (Number(pid) !== process.pid && !isProcessAlive(Number(pid))) await fsp.rm(full, { force: true });
+    } else if (stale.some((re) => re.test(name))) {
+      const info = await fsp.stat(full).catch(() => undefined);
+      if (info && now - info.mtimeMs > STALE_AGE_MS) await fsp.rm(full, { force: true });
+    }
+  }
 }

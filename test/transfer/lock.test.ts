@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { CheckpointLockedError } from '../../src/core/errors.js';
@@ -57,4 +57,29 @@ test('release does not remove a lock that is no longer ours', async (t) => {
   await writeFile(file, foreign);
   await lock.release();
   assert.equal(await readFile(file, 'utf8'), foreign);
+});
+
+test('taking a lock sweeps the temp files of dead processes and old stale files, and nothing live', async (t) => {
+  const dir = await tempDir(t);
+  const checkpoint = path.join(dir, 'f.ucp');
+  const dead = deadPid();
+  const debris = [
+    `${checkpoint}.lock.${dead}.0123456789abcdef.tmp`, // acquireLock's temp file
+    `${checkpoint}.${dead}.deadbeef.tmp`,              // JournalWriter.create's temp file
+    `${checkpoint}.lock.00aa11bb22cc33dd.stale`,          // a take-over's aside file, an hour old
+  ];
+  const live = [
+    `${checkpoint}.lock.${process.pid}.fedcba9876543210.tmp`, // a live process's temp file
+    `${checkpoint}.lock.44ee55ff66aa77bb.stale`,              // a take-over in progress right now
+    path.join(dir, `other.ucp.${dead}.deadbeef.tmp`),      // another checkpoint's debris is not ours to judge
+  ];
+  for (const f of [...debris, ...live]) await writeFile(f, 'x');
+  const hourAgo = new Date(Date.now() - 3600_000);
+  await utimes(debris[2], hourAgo, hourAgo);
+
+  const lock = await acquireLock(`${checkpoint}.lock`);
+  await lock.release();
+  const left = new Set(await readdir(dir));
+  for (const f of debris) assert.ok(!left.has(path.basename(f)), `${path.basename(f)} is swept`);
+  for (const f of live) assert.ok(left.has(path.basename(f)), `${path.basename(f)} is kept`);
 });
