@@ -69,6 +69,18 @@ function hintFor(code: string, ctx: { bucket?: string }): string | undefined {
   }
 }
 
+/**
+ * The message, then the cause's when it adds something. Messages that end in the errno code (`...: EPERM`) would
+ * read `EPERM: EPERM: operation not permitted` next to the cause's own text, so the code is said once.
+ */
+function withCause(err: OssupError): string {
+  if (!(err.cause instanceof Error) || err.message.includes(err.cause.message)) return err.message;
+  const errno = (err.cause as NodeJS.ErrnoException).code;
+  const message = errno && err.message.endsWith(`: ${errno}`) && err.cause.message.startsWith(errno)
+    ? err.message.slice(0, -(errno.length + 2)) : err.message;
+  return `${message}: ${err.cause.message}`;
+}
+
 export interface ErrorContext {
   /** What was being done, for the first line: "upload of demo.bin to oss://b/k". */
   action?: string;
@@ -94,8 +106,7 @@ export function renderError(err: unknown, ctx: ErrorContext): string {
     const hint = hintFor(err.code, ctx);
     if (hint) lines.push(`hint: ${hint}`);
   } else if (err instanceof OssupError) {
-    const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? `: ${err.cause.message}` : '';
-    lines.push(`${prefix}${err.message}${cause} (${err.code})`);
+    lines.push(`${prefix}${withCause(err)} (${err.code})`);
     const hint = hintFor(err.code, ctx);
     if (hint) lines.push(`hint: ${hint}`);
   } else if (err instanceof Error) {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { exitCodeFor, renderError } from '../../src/cli/exit.js';
 import { ParseError } from '../../src/cli/size.js';
 import { UsageError } from '../../src/cli/usage-error.js';
-import { AbortedError, ArgumentError, IntegrityError, NetworkError, ServiceError } from '../../src/core/errors.js';
+import { AbortedError, ArgumentError, CheckpointError, IntegrityError, NetworkError, ServiceError } from '../../src/core/errors.js';
 
 const noSuchBucket = new ServiceError({
   status: 404, code: 'NoSuchBucket', message: 'The specified bucket does not exist.', requestId: '6556E3AED11E553933CCDEDF', operation: 'PutObject',
@@ -38,4 +38,11 @@ test('client-side errors keep their cause; stacks only with debug', () => {
   assert.doesNotMatch(text, /\n\s+at /);
   assert.match(renderError(err, { debug: true }), /\n\s+at /);
   assert.equal(renderError(new UsageError('bad', 'do this'), {}), 'ossup: bad\nhint: do this\n');
+});
+
+test('an errno code is said once when the message ends in it and the cause starts with it', () => {
+  const cause = Object.assign(new Error('EPERM: operation not permitted, write'), { code: 'EPERM' });
+  const err = new CheckpointError('/c/state.ucp', 'cannot append to checkpoint /c/state.ucp: EPERM', { cause });
+  const first = renderError(err, {}).split('\n')[0];
+  assert.equal(first, 'ossup: cannot append to checkpoint /c/state.ucp: EPERM: operation not permitted, write (CheckpointUnusable)');
 });
