@@ -52,6 +52,16 @@ export async function openUploads(root: string, bucket: string): Promise<number>
   return (await readdir(join(root, 'buckets', bucket, 'uploads')).catch(() => [] as string[])).length;
 }
 
+/** Part count of each open multipart upload of `bucket`, from the server's files. */
+export async function openUploadParts(root: string, bucket: string): Promise<number[]> {
+  const dir = join(root, 'buckets', bucket, 'uploads');
+  const out: number[] = [];
+  for (const id of await readdir(dir).catch(() => [] as string[])) {
+    out.push((await readdir(join(dir, id, 'parts')).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).length);
+  }
+  return out;
+}
+
 /** Problems with a checkpoint file's privacy: mode other than 0600, or any of `secrets` in its bytes. */
 export async function privacyProblems(file: string, secrets: string[]): Promise<string[]> {
   const problems: string[] = [];

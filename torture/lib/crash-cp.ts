@@ -9,7 +9,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mkBucket, put } from '../../test/server/lib.js';
-import { checkpointFiles, journalProgress, openUploads, serverPartBytes } from './checkpoints.js';
+import { checkpointFiles, journalProgress, openUploadParts, openUploads, serverPartBytes } from './checkpoints.js';
 import { startCountingProxy } from './counting-proxy.js';
 import { exists, sha256File, storedSha, writeRandomFile } from './data.js';
 import { cliEnv, errorReportProblems, firstLine, resultJson, SERVE_CREDENTIALS, sleep, spawnCli, startServe } from './procs.js';
@@ -18,6 +18,8 @@ import type { RunContext, RunResult } from './types.js';
 import { readFile } from 'node:fs/promises';
 
 const PART = 100 * 1024;
+/** RELIABILITY.md finding 5. */
+export const FINDING_ORPHAN = 'finding 5: a kill between InitiateMultipartUpload and writing the checkpoint leaves an empty upload open for good';
 /** RELIABILITY.md finding 4. */
 export const FINDING_DEBRIS = 'finding 4: a process killed while taking the lock (or writing a new journal) leaves its temp file, and no later run removes it';
 /** RELIABILITY.md finding 2. */
@@ -152,7 +154,9 @@ export async function crashCp(direction: 'upload' | 'download', ctx: RunContext)
         { bytesVerified: ctx.size, finding: debris ? FINDING_DEBRIS : undefined });
     }
     if (direction === 'upload' && (await openUploads(root, BUCKET)) > 0) {
-      return fail(label, 'multipart uploads left open on the server', { bytesVerified: ctx.size });
+      const empty = (await openUploadParts(root, BUCKET)).every((n) => n === 0);
+      return fail(label, `multipart uploads left open on the server${empty ? ` (${FINDING_ORPHAN})` : ''}`,
+        { bytesVerified: ctx.size, finding: empty ? FINDING_ORPHAN : undefined });
     }
     const over = resentPerKill.filter((b) => b > bound);
     if (over.length > 0) {
