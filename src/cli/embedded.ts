@@ -1,24 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { Agent, type ClientRequestArgs } from 'node:http';
+import net from 'node:net';
 import { join } from 'node:path';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { agentOptions } from '../client/transport.js';
 import type { Credentials } from '../core/canonical.js';
 
 /**
  * The endpoint the CLI's client uses for the embedded default. Checkpoints record the endpoint and are discarded
  * for another one, and the server listens on a new ephemeral port each run: were the port part of the endpoint,
  * no embedded upload could ever resume. So the client always says `http://localhost` (path-style, as for any
- * loopback host) and `dispatcher` connects it to wherever the server listens this time. The data directory,
+ * loopback host) and `agent` connects it to wherever the server listens this time. The data directory,
  * not the port, is the server's identity.
  */
 export const EMBEDDED_ENDPOINT = 'http://localhost';
 
 /** The embedded default: an in-process server over `$OSSUP_HOME/data`, running for one command. */
 export interface EmbeddedServer {
-  /** Always EMBEDDED_ENDPOINT; reach it through `dispatcher`. */
+  /** Always EMBEDDED_ENDPOINT; reach it through `agent`. */
   endpoint: string;
   /** Routes every connection to the server's actual loopback port. */
-  dispatcher: Dispatcher;
+  agent: Agent;
   credentials: Credentials;
   dataDir: string;
   close(): Promise<void>;
@@ -80,18 +82,27 @@ export async function startEmbedded(home: string, region?: string): Promise<Embe
   // Loaded on demand: a command against real OSS never needs the server's modules.
   const { startServer } = await import('../server/index.js');
   const server = await startServer({ root: dataDir, host: '127.0.0.1', port: 0, credentials: [credentials], region });
-  const connect = buildConnector({});
-  const dispatcher = new Agent({
-    connect: (opts, callback) => connect({ ...opts, hostname: server.host, host: server.host, port: String(server.port) }, callback),
-  });
+  const agent = new LoopbackAgent(server.host, server.port);
   return {
     endpoint: EMBEDDED_ENDPOINT,
-    dispatcher,
+    agent,
     credentials,
     dataDir,
     async close() {
-      await dispatcher.close().catch(() => {});
+      agent.destroy();
       await server.close();
     },
   };
+}
+
+/** The client's usual keep-alive agent, except that every connection goes to host:port whatever the URL says. */
+class LoopbackAgent extends Agent {
+  constructor(private readonly host: string, private readonly port: number) {
+    super(agentOptions());
+  }
+
+  // The agent takes the returned socket at once; connect errors reach the request through the socket's 'error'.
+  override createConnection(options: ClientRequestArgs): net.Socket {
+    return net.createConnection({ ...options, host: this.host, port: this.port } as net.NetConnectOpts);
+  }
 }

@@ -53,7 +53,7 @@ export async function openSession(opts: CommonOptions, io: Io): Promise<Session>
     region: target.region,
     signatureVersion,
     credentials: embedded.credentials,
-    dispatcher: embedded.dispatcher,
+    agent: embedded.agent,
   });
   return {
     client,

@@ -1,6 +1,6 @@
 // OssClient: configuration plus one method per OSS operation. Each method only shapes a request and reads its
 // result; transport, signing, retries and error decoding all happen in the pipeline.
-import type { Dispatcher } from 'undici';
+import type { Agent } from 'node:http';
 import type { Credentials } from '../core/canonical.js';
 import { ArgumentError } from '../core/errors.js';
 import { bufferBody, isBodySource, type BodySource } from './body.js';
@@ -11,7 +11,7 @@ import * as ops from './operations.js';
 import { execute, type OssRequest, type OssResponse, type PipelineContext } from './pipeline.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import { presignQuery, type SignatureVersion } from './sign.js';
-import { createDispatcher } from './transport.js';
+import { createAgent } from './transport.js';
 import type {
   CallOptions, CompleteMultipartUploadResult, GetObjectResult, HeadObjectResult, InitiateMultipartUploadResult,
   ListBucketsResult, ListMultipartUploadsResult, ListObjectsResult, ListPartsResult, ObjectSummary, OssResult,
@@ -37,8 +37,8 @@ export interface OssClientOptions {
   requestTimeoutMs?: number;
   /** Local clock in ms (injectable for clock-skew tests). */
   now?: () => number;
-  /** An undici dispatcher to use instead of the client's own keep-alive agent. */
-  dispatcher?: Dispatcher;
+  /** A node:http agent (https.Agent for https endpoints) to use instead of the client's own keep-alive agent. */
+  agent?: Agent;
 }
 
 export interface PutObjectOptions extends ObjectWriteOptions, CallOptions {
@@ -126,21 +126,22 @@ export class OssClient {
   /** Parsed endpoint (recorded in checkpoints as `endpoint.url`). */
   readonly endpoint: Endpoint;
   private readonly ctx: PipelineContext;
-  private readonly ownDispatcher: boolean;
+  private readonly ownAgent: boolean;
 
   constructor(opts: OssClientOptions) {
     if (!opts?.endpoint) throw new ArgumentError('endpoint', 'endpoint is required');
     this.endpoint = parseEndpoint(opts.endpoint, { pathStyle: opts.pathStyle, cname: opts.cname });
     const sv = opts.signatureVersion ?? 'v4';
     if (sv !== 'v1' && sv !== 'v4') throw new ArgumentError('signatureVersion', `signatureVersion must be 'v1' or 'v4', got ${String(sv)}`);
-    this.ownDispatcher = !opts.dispatcher;
+    this.ownAgent = !opts.agent;
     this.ctx = {
       endpoint: this.endpoint,
       region: opts.region ?? this.endpoint.region ?? 'cn-hangzhou',
       signatureVersion: sv,
       credentials: toProvider(opts.credentials),
       retry: resolveRetryPolicy(opts.retry),
-      dispatcher: opts.dispatcher ?? createDispatcher({ timeoutMs: opts.requestTimeoutMs }),
+      agent: opts.agent ?? createAgent(this.endpoint.protocol, { timeoutMs: opts.requestTimeoutMs }),
+      timeoutMs: opts.requestTimeoutMs,
       now: opts.now ?? Date.now,
       clockOffsetMs: 0,
     };
@@ -151,9 +152,9 @@ export class OssClient {
     return execute(this.ctx, req);
   }
 
-  /** Close idle keep-alive sockets (only the client's own dispatcher). */
+  /** Close the keep-alive sockets (only the client's own agent); requests still in flight fail. */
   async close(): Promise<void> {
-    if (this.ownDispatcher) await this.ctx.dispatcher.close();
+    if (this.ownAgent) this.ctx.agent.destroy();
   }
 
   listBuckets(opts: CallOptions & { prefix?: string; marker?: string; maxKeys?: number } = {}): Promise<ListBucketsResult> {

@@ -1,6 +1,6 @@
 // The request pipeline: retry -> sign -> send -> check. Signing sits inside the retry loop so each attempt gets a
 // fresh date; a RequestTimeTooSkewed answer corrects the clock offset from the server's Date and retries at once.
-import type { Dispatcher } from 'undici';
+import type { Agent } from 'node:http';
 import { AbortedError, ServiceError } from '../core/errors.js';
 import type { BodySource } from './body.js';
 import { checkResponse } from './check.js';
@@ -55,8 +55,10 @@ export interface PipelineContext {
   /** Asked on every attempt, so refreshed (STS) credentials are picked up. */
   credentials: CredentialsProvider;
   retry: RetryPolicy;
-  /** undici dispatcher (keep-alive pool). */
-  dispatcher: Dispatcher;
+  /** node:http agent (keep-alive pool); an https.Agent for https endpoints. */
+  agent: Agent;
+  /** Idle timeout per attempt (ms). */
+  timeoutMs?: number;
   /** Local clock (ms). */
   now: () => number;
   /** Server time minus local time, learnt from RequestTimeTooSkewed. */
@@ -77,7 +79,9 @@ export async function execute(ctx: PipelineContext, req: OssRequest): Promise<Os
         { method: req.method, bucket: req.bucket, key: req.key, query, headers: req.headers ?? {} },
         creds, ctx.signatureVersion, ctx.region, new Date(ctx.now() + ctx.clockOffsetMs));
       if (req.body) headers['content-length'] = String(req.body.size);
-      const res = await send(ctx.dispatcher, { method: req.method, url, headers, body: req.body, signal: req.signal, onBodyProgress: req.onBodyProgress });
+      const res = await send(ctx.agent, {
+        method: req.method, url, headers, body: req.body, signal: req.signal, timeoutMs: ctx.timeoutMs, onBodyProgress: req.onBodyProgress,
+      });
       retryAfterMs = parseRetryAfter(res.headers['retry-after'], ctx.now());
       serverDate = res.headers['date'];
       return await checkResponse(res, req.operation, req.method, !!req.stream, req.signal);

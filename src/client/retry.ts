@@ -19,11 +19,14 @@ export interface RetryPolicy {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-/** Node/undici error codes that mean the connection failed, not that the request was wrong. */
+/**
+ * Node error codes that mean the connection failed, not that the request was wrong. node:http reports a connection
+ * closed before the response as ECONNRESET ('socket hang up') and a body cut short of its Content-Length as
+ * ECONNRESET ('aborted'), or ERR_STREAM_PREMATURE_CLOSE to a reader that meets the close first.
+ */
 export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
-  'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CLOSED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE',
 ]);
 
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

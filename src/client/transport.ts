@@ -1,18 +1,24 @@
-// The "send" stage: one HTTP exchange over undici with keep-alive. It knows nothing of OSS; it turns a body source
-// into an attempt's stream, counts bytes handed to the socket, and maps transport failures to typed errors.
-import { Agent, request, type Dispatcher } from 'undici';
-import { Readable } from 'node:stream';
+// The "send" stage: one HTTP exchange over node:http with a keep-alive agent. It knows nothing of OSS; it streams a
+// body source into the request, counts bytes handed to the socket, and maps transport failures to typed errors.
+// node:http rather than undici: undici 7 crashes the process (an uncatchable assertion) when a server closes the
+// connection after a body we hold paused for backpressure (nodejs/undici#5360), and its fix needs Node 22.
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
 import { AbortedError, FileChangedError, NetworkError } from '../core/errors.js';
 import type { BodySource } from './body.js';
-import { RETRYABLE_NETWORK_CODES } from './retry.js';
+import { abortError, RETRYABLE_NETWORK_CODES } from './retry.js';
 
 export interface SendRequest {
   method: string;
   url: string;
+  /** Lower-case names; content-length is set from `body.size`. */
   headers: Record<string, string>;
   body?: BodySource;
   signal?: AbortSignal;
-  /** Bytes of the body handed to undici in this attempt. */
+  /** Idle timeout: fail when no byte is sent or received for this long (default 300 s). */
+  timeoutMs?: number;
+  /** Bytes of the body handed to the socket in this attempt. */
   onBodyProgress?: (sent: number) => void;
 }
 
@@ -23,80 +29,131 @@ export interface SendResponse {
   body: Readable;
 }
 
-export interface TransportOptions {
-  /** Idle timeout: fail when no response header or body byte arrives for this long. */
-  timeoutMs?: number;
+export interface AgentOptions {
   /** Sockets kept per origin. */
   connections?: number;
+  /** The request idle timeout; the connect timeout is never longer. */
+  timeoutMs?: number;
 }
 
-export function createDispatcher(opts: TransportOptions = {}): Dispatcher {
-  return new Agent({
-    keepAliveTimeout: 10_000,
-    connections: opts.connections ?? 64,
-    headersTimeout: opts.timeoutMs ?? 300_000,
-    bodyTimeout: opts.timeoutMs ?? 300_000,
-  });
+export const DEFAULT_TIMEOUT_MS = 300_000;
+
+/**
+ * Options of the client's own agent. `timeout` applies to sockets before they connect (a connect timeout) and to
+ * idle keep-alive sockets (closed before a server's own idle timeout is likely to race a new request); once a
+ * request has its socket, the request's idle timeout replaces it. LIFO reuse keeps the warmest sockets busy.
+ */
+export function agentOptions(opts: AgentOptions = {}): http.AgentOptions {
+  const timeout = Math.min(10_000, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  return { keepAlive: true, maxSockets: opts.connections ?? 64, scheduling: 'lifo', timeout };
+}
+
+/** A keep-alive agent for the endpoint's protocol. */
+export function createAgent(protocol: string, opts: AgentOptions = {}): http.Agent {
+  return protocol === 'https:' ? new https.Agent(agentOptions(opts)) : new http.Agent(agentOptions(opts));
 }
 
 const CHUNK = 256 * 1024;
 
-async function* countBytes(source: AsyncIterable<Uint8Array> | Uint8Array, onProgress: (n: number) => void): AsyncGenerator<Uint8Array> {
-  let sent = 0;
-  if (source instanceof Uint8Array) {
-    for (let i = 0; i < source.length; i += CHUNK) {
-      const chunk = source.subarray(i, i + CHUNK);
-      yield chunk;
-      sent += chunk.length;
-      onProgress(sent);
-    }
-    return;
-  }
-  for await (const chunk of source) {
-    yield chunk;
-    sent += chunk.length;
-    onProgress(sent);
-  }
-}
-
-export async function send(dispatcher: Dispatcher, req: SendRequest): Promise<SendResponse> {
-  let opened: NodeJS.ReadableStream | Uint8Array | undefined;
-  let body: Dispatcher.DispatchOptions['body'];
-  if (req.body) {
-    opened = req.body.open();
-    const src = opened instanceof Uint8Array ? opened : (opened as AsyncIterable<Uint8Array>);
-    body = req.onBodyProgress ? Readable.from(countBytes(src, req.onBodyProgress), { objectMode: false })
-      : (src as Dispatcher.DispatchOptions['body']);
-  }
-  try {
-    const res = await request(req.url, {
-      dispatcher,
-      method: req.method as Dispatcher.HttpMethod,
-      headers: req.headers,
-      body,
-      signal: req.signal,
+export function send(agent: http.Agent, r: SendRequest): Promise<SendResponse> {
+  const { signal } = r;
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  const url = new URL(r.url);
+  const headers = { ...r.headers };
+  if (r.body) headers['content-length'] = String(r.body.size);
+  return new Promise((resolve, reject) => {
+    let res: http.IncomingMessage | undefined;
+    let settled = false;
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      reject(mapTransportError(err, signal));
+    };
+    const onAbort = () => {
+      const err = abortError(signal!);
+      res?.destroy(err);
+      req.destroy(err);
+    };
+    const req = (url.protocol === 'https:' ? https : http).request(url, { method: r.method, headers, agent });
+    req.on('error', fail);
+    const timeoutMs = r.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    req.setTimeout(timeoutMs, () => {
+      const why = req.socket?.connecting ? 'could not connect in time' : `no data sent or received for ${timeoutMs} ms`;
+      const err = Object.assign(new Error(why), { code: 'ETIMEDOUT' });
+      // Once the response has started, its reader must see why it ended rather than a bare 'aborted'.
+      res?.destroy(err);
+      req.destroy(err);
     });
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(res.headers)) {
-      if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('response', (incoming) => {
+      res = incoming;
+      if (settled) return void incoming.destroy();
+      settled = true;
+      incoming.once('close', () => signal?.removeEventListener('abort', onAbort));
+      resolve({ status: incoming.statusCode ?? 0, headers: joinHeaders(incoming.headersDistinct), body: incoming });
+    });
+    if (!r.body) {
+      req.end();
+      return;
     }
-    return { status: res.statusCode, headers, body: res.body as unknown as Readable };
-  } catch (err) {
-    throw mapTransportError(err, req.signal, req.body?.path);
-  } finally {
-    // A failed attempt may leave the file stream half-read; it must not hold the descriptor open.
-    if (opened && !(opened instanceof Uint8Array)) (opened as Readable).destroy?.();
-  }
+    writeBody(req, r.body, r.onBodyProgress).catch((err: unknown) => req.destroy(err as Error));
+  });
 }
 
-/** undici/node failures -> AbortedError, FileChangedError, NetworkError (retryable), or the original error. */
-export function mapTransportError(err: unknown, signal?: AbortSignal, path?: string): unknown {
+/** Streams the body into the request, honouring backpressure; a body that is not exactly `size` bytes fails. */
+async function writeBody(req: http.ClientRequest, body: BodySource, onProgress?: (sent: number) => void): Promise<void> {
+  const opened = body.open();
+  const source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> = opened instanceof Uint8Array ? slices(opened) : (opened as AsyncIterable<Uint8Array>);
+  let sent = 0;
+  for await (const chunk of source) {
+    if (req.destroyed) return; // leaving the loop closes the source stream
+    if (sent + chunk.length > body.size) throw lengthMismatch(body, sent + chunk.length);
+    const more = req.write(chunk);
+    sent += chunk.length;
+    onProgress?.(sent);
+    if (!more && !(await drained(req))) return;
+  }
+  if (sent !== body.size) throw lengthMismatch(body, sent);
+  req.end();
+}
+
+function* slices(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let i = 0; i < bytes.length; i += CHUNK) yield bytes.subarray(i, i + CHUNK);
+}
+
+/** Resolves true on 'drain', false if the request ends first (its failure is reported by its 'error' event). */
+function drained(req: http.ClientRequest): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => () => {
+      req.off('drain', onDrain);
+      req.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = done(true);
+    const onClose = done(false);
+    req.on('drain', onDrain);
+    req.on('close', onClose);
+  });
+}
+
+/** A body that is not the size its Content-Length announced: the file changed while it was read. */
+function lengthMismatch(body: BodySource, got: number): FileChangedError {
+  const what = body.path ?? 'the request body';
+  return new FileChangedError(body.path ?? '', `${what} changed size while it was being sent (${got} bytes read, ${body.size} expected)`);
+}
+
+function joinHeaders(distinct: NodeJS.Dict<string[]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, values] of Object.entries(distinct)) if (values) out[name] = values.join(', ');
+  return out;
+}
+
+/** node failures -> AbortedError, FileChangedError, NetworkError (retryable), or the original error. */
+export function mapTransportError(err: unknown, signal?: AbortSignal): unknown {
   if (err instanceof AbortedError || err instanceof NetworkError || err instanceof FileChangedError) return err;
   if (signal?.aborted) return new AbortedError('the operation was aborted', { cause: signal.reason ?? err });
-  const code = (err as { code?: string }).code;
-  if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') {
-    return new FileChangedError(path ?? '', 'the local file changed size while it was being sent', { cause: err });
-  }
+  const code = (err as { code?: string } | undefined)?.code;
   if (code && RETRYABLE_NETWORK_CODES.has(code)) {
     return new NetworkError(`network error: ${(err as Error).message} (${code})`, { cause: err });
   }

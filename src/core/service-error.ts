@@ -6,7 +6,7 @@ import { SERVICE_ERRORS, ServiceError, isServiceErrorCode } from './errors.js';
 import { parseErrorXml } from './xml.js';
 import type { ErrorDocument } from './xml.js';
 
-/** Response headers as node:http / undici give them, or a fetch-style Headers. */
+/** Response headers as node:http gives them, or a fetch-style Headers. */
 export type HeaderSource = Record<string, string | string[] | undefined> | { get(name: string): string | null };
 
 function headerOf(headers: HeaderSource, name: string): string | undefined {

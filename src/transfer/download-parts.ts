@@ -56,7 +56,7 @@ async function fetchOneRange(input: FetchInput, part: PlannedPart, signal: Abort
       await drain(input, res, state, signal);
       if (state.written < part.size) throw new ShortBody(`the response for bytes ${from}-${to} ended after ${state.written - before} bytes`);
     } catch (err) {
-      const mapped = classify(err, signal, input.temp);
+      const mapped = classify(err, signal);
       if (!(mapped instanceof NetworkError)) throw mapped;
       failures = state.written > before ? 1 : failures + 1;
       if (failures >= BODY_ATTEMPTS) throw mapped;
@@ -146,12 +146,9 @@ async function writeFully(handle: fsp.FileHandle, chunk: Buffer, position: numbe
 }
 
 /** Retryable body failures become NetworkError; aborts AbortedError; anything else is passed on. */
-function classify(err: unknown, signal: AbortSignal, temp: string): unknown {
+function classify(err: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return err instanceof AbortedError ? err : new AbortedError('the download was aborted', { cause: err });
   if (err instanceof NetworkError || err instanceof AbortedError) return err;
-  // undici's name for a body that ended before its Content-Length: the connection failed, not the request.
-  if ((err as { code?: string } | undefined)?.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
-    return new NetworkError(`network error: ${(err as Error).message}`, { cause: err });
-  }
-  return mapTransportError(err, signal, temp);
+  // A body that ended before its Content-Length is a failed connection (ECONNRESET 'aborted'), not a failed request.
+  return mapTransportError(err, signal);
 }

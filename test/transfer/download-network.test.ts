@@ -5,14 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Agent } from 'undici';
+import { Agent } from 'node:http';
 import { downloadFile } from '../../src/transfer/download.js';
 import { NetworkError } from '../../src/core/errors.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { PART, leftovers, recorder, withObject } from './download-fixtures/env.js';
 
 /** One request per connection, so every request meets the proxy's fault dice (keep-alive would dodge them). */
-const oneRequestPerConnection = () => new Agent({ pipelining: 1, maxRequestsPerClient: 1 });
+const oneRequestPerConnection = () => new Agent({ keepAlive: false });
 
 for (const [name, kinds] of [
   ['resets mid-response', ['reset-response']],
@@ -28,9 +28,9 @@ for (const [name, kinds] of [
       rate: 0.6, seed: 9, maxFaults: 20, maxOffset: 90 * 1024, retryAfterSeconds: 0, kinds: [...kinds],
     });
     t.after(() => proxy.close());
-    const dispatcher = oneRequestPerConnection();
-    t.after(() => dispatcher.close());
-    const client = env.clientFor(proxy.endpoint, { dispatcher, retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 5 } });
+    const agent = oneRequestPerConnection();
+    t.after(() => agent.destroy());
+    const client = env.clientFor(proxy.endpoint, { agent, retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 5 } });
     const file = path.join(env.dir, 'n.out');
     const rec = recorder();
     const res = await downloadFile(client, { bucket: env.bucket, key: 'n', file, checkpoint: true, concurrency: 3, onProgress: rec.onProgress });
@@ -54,9 +54,9 @@ test('a large range cut short again and again is continued from where it stopped
     rate: 1, seed: 3, maxOffset: 200 * 1024, kinds: ['truncate-response'],
   });
   t.after(() => proxy.close());
-  const dispatcher = oneRequestPerConnection();
-  t.after(() => dispatcher.close());
-  const client = env.clientFor(proxy.endpoint, { dispatcher, retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 5 } });
+  const agent = oneRequestPerConnection();
+  t.after(() => agent.destroy());
+  const client = env.clientFor(proxy.endpoint, { agent, retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 5 } });
   const file = path.join(env.dir, 'cont.out');
   const res = await downloadFile(client, { bucket: env.bucket, key: 'cont', file, partSize: size });
   assert.equal(res.parts, 1);
@@ -71,9 +71,9 @@ test('when retries run out the run fails with NetworkError; the next run resumes
   const url = new URL(env.server.endpoint);
   const proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) }, { rate: 0, kinds: [] });
   t.after(() => proxy.close());
-  const dispatcher = oneRequestPerConnection();
-  t.after(() => dispatcher.close());
-  const client = env.clientFor(proxy.endpoint, { dispatcher, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+  const agent = oneRequestPerConnection();
+  t.after(() => agent.destroy());
+  const client = env.clientFor(proxy.endpoint, { agent, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
   const file = path.join(env.dir, 'r.out');
   const err = await downloadFile(client, {
     bucket: env.bucket, key: 'r', file, checkpoint: true,

@@ -1,33 +1,46 @@
-// CRC-64 checks with a server that lies: an undici interceptor rewrites x-oss-hash-crc64ecma on chosen responses.
+// CRC-64 checks with a server that lies: an HTTP proxy rewrites x-oss-hash-crc64ecma on chosen responses.
 // A part whose CRC disagrees is re-sent; if it keeps disagreeing the upload fails loudly and is never completed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, DecoratorHandler, type Dispatcher } from 'undici';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { uploadFile } from '../../src/transfer/index.js';
 import { IntegrityError, ServiceError } from '../../src/core/errors.js';
 import { PART, makeFile, objectBytes, setup } from './fixtures.js';
 
-/** A dispatcher whose responses to requests matching `when` carry a wrong CRC-64 header. */
-function lyingAgent(when: (opts: Dispatcher.DispatchOptions) => boolean): Dispatcher {
-  class WrongCrc extends DecoratorHandler {
-    onResponseStart(controller: unknown, status: number, headers: Record<string, string | string[]>, message?: string) {
-      if (headers['x-oss-hash-crc64ecma']) headers['x-oss-hash-crc64ecma'] = '12345';
-      // @ts-expect-error DecoratorHandler's typings lag its runtime (undici 7 handler API).
-      return super.onResponseStart(controller, status, headers, message);
-    }
-  }
-  return new Agent().compose((dispatch) => (opts, handler) =>
-    when(opts) ? dispatch(opts, new WrongCrc(handler) as unknown as Dispatcher.DispatchHandler) : dispatch(opts, handler));
+interface Seen { method: string; path: string }
+
+/** A proxy in front of `target` whose responses to requests matching `when` carry a wrong CRC-64 header. */
+async function lyingProxy(t: { after: (fn: () => Promise<void>) => void }, target: string, when: (req: Seen) => boolean): Promise<string> {
+  const to = new URL(target);
+  const agent = new http.Agent({ keepAlive: true });
+  const server = http.createServer((req, res) => {
+    const lie = when({ method: req.method!, path: req.url! });
+    const up = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+      const { connection: _c, 'keep-alive': _k, ...headers } = answer.headers;
+      if (lie && headers['x-oss-hash-crc64ecma']) headers['x-oss-hash-crc64ecma'] = '12345';
+      res.writeHead(answer.statusCode!, headers);
+      answer.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    agent.destroy();
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-const isPart = (n: number) => (opts: Dispatcher.DispatchOptions) => opts.method === 'PUT' && String(opts.path).includes(`partNumber=${n}&`);
+const isPart = (n: number) => (req: Seen) => req.method === 'PUT' && req.path.includes(`partNumber=${n}&`);
 
 test('a part whose CRC-64 disagrees once is re-sent and the object completes byte-identical', async (t) => {
   const env = await setup(t);
   let lies = 1;
-  const dispatcher = lyingAgent((o) => isPart(2)(o) && lies-- > 0);
-  t.after(() => dispatcher.close());
-  const client = env.clientFor(env.server.endpoint, { dispatcher });
+  const endpoint = await lyingProxy(t, env.server.endpoint, (r) => isPart(2)(r) && lies-- > 0);
+  const client = env.clientFor(endpoint);
   const { file, data } = await makeFile(env.dir, 'i.bin', 4 * PART, 61);
   const res = await uploadFile(client, { bucket: env.bucket, key: 'i', file });
   assert.equal(lies, -1, 'the lie was told');
@@ -37,9 +50,8 @@ test('a part whose CRC-64 disagrees once is re-sent and the object completes byt
 
 test('a part whose CRC-64 keeps disagreeing fails with IntegrityError and the object is never completed', async (t) => {
   const env = await setup(t);
-  const dispatcher = lyingAgent(isPart(3));
-  t.after(() => dispatcher.close());
-  const client = env.clientFor(env.server.endpoint, { dispatcher });
+  const endpoint = await lyingProxy(t, env.server.endpoint, isPart(3));
+  const client = env.clientFor(endpoint);
   const { file } = await makeFile(env.dir, 'j.bin', 4 * PART, 62);
   const err = await uploadFile(client, { bucket: env.bucket, key: 'j', file, checkpoint: true }).catch((e: unknown) => e);
   assert.ok(err instanceof IntegrityError, String(err));
@@ -50,9 +62,8 @@ test('a part whose CRC-64 keeps disagreeing fails with IntegrityError and the ob
 
 test('a Complete whose CRC-64 disagrees with the combined parts fails loudly', async (t) => {
   const env = await setup(t);
-  const dispatcher = lyingAgent((o) => o.method === 'POST' && String(o.path).includes('uploadId='));
-  t.after(() => dispatcher.close());
-  const client = env.clientFor(env.server.endpoint, { dispatcher });
+  const endpoint = await lyingProxy(t, env.server.endpoint, (r) => r.method === 'POST' && r.path.includes('uploadId='));
+  const client = env.clientFor(endpoint);
   const { file } = await makeFile(env.dir, 'k.bin', 3 * PART, 63);
   const err = await uploadFile(client, { bucket: env.bucket, key: 'k', file }).catch((e: unknown) => e);
   assert.ok(err instanceof IntegrityError, String(err));
@@ -60,9 +71,8 @@ test('a Complete whose CRC-64 disagrees with the combined parts fails loudly', a
 
 test('a single PutObject whose CRC-64 keeps disagreeing fails with IntegrityError', async (t) => {
   const env = await setup(t);
-  const dispatcher = lyingAgent((o) => o.method === 'PUT');
-  t.after(() => dispatcher.close());
-  const client = env.clientFor(env.server.endpoint, { dispatcher });
+  const endpoint = await lyingProxy(t, env.server.endpoint, (r) => r.method === 'PUT');
+  const client = env.clientFor(endpoint);
   const { file } = await makeFile(env.dir, 's.bin', 1000, 64);
   const err = await uploadFile(client, { bucket: env.bucket, key: 's', file }).catch((e: unknown) => e);
   assert.ok(err instanceof IntegrityError, String(err));

@@ -2,14 +2,14 @@
 // injected 5xx are survived by retries; when retries run out, the next run resumes from the checkpoint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent } from 'undici';
+import { Agent } from 'node:http';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { uploadFile, type TransferEvent } from '../../src/transfer/index.js';
 import { NetworkError } from '../../src/core/errors.js';
 import { PART, makeFile, objectBytes, setup } from './fixtures.js';
 
 /** One request per connection, so every request meets the proxy's fault dice (keep-alive would dodge them). */
-const oneRequestPerConnection = () => new Agent({ pipelining: 1, maxRequestsPerClient: 1 });
+const oneRequestPerConnection = () => new Agent({ keepAlive: false });
 
 test('an upload survives resets, truncated responses and 5xx through retries, byte-identical', async (t) => {
   const env = await setup(t);
@@ -19,9 +19,9 @@ test('an upload survives resets, truncated responses and 5xx through retries, by
     kinds: ['reset-request', 'reset-response', 'truncate-response', 'status-503', 'status-500', 'status-429'],
   });
   t.after(() => proxy.close());
-  const dispatcher = oneRequestPerConnection();
-  t.after(() => dispatcher.close());
-  const client = env.clientFor(proxy.endpoint, { dispatcher, retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 5 } });
+  const agent = oneRequestPerConnection();
+  t.after(() => agent.destroy());
+  const client = env.clientFor(proxy.endpoint, { agent, retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 5 } });
   const size = 16 * PART + 333;
   const { file, data } = await makeFile(env.dir, 'n.bin', size, 31);
   const events: TransferEvent[] = [];
@@ -38,9 +38,9 @@ test('when retries run out the run fails with NetworkError; the next run resumes
   const url = new URL(env.server.endpoint);
   const proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) }, { rate: 0, kinds: [] });
   t.after(() => proxy.close());
-  const dispatcher = oneRequestPerConnection();
-  t.after(() => dispatcher.close());
-  const client = env.clientFor(proxy.endpoint, { dispatcher, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+  const agent = oneRequestPerConnection();
+  t.after(() => agent.destroy());
+  const client = env.clientFor(proxy.endpoint, { agent, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
   const size = 10 * PART;
   const { file, data } = await makeFile(env.dir, 'r.bin', size, 32);
   const err = await uploadFile(client, {
@@ -60,9 +60,9 @@ test('a lost CompleteMultipartUpload response: the retry finds the upload gone a
   const url = new URL(env.server.endpoint);
   const proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) }, { rate: 0, kinds: [] });
   t.after(() => proxy.close());
-  const dispatcher = oneRequestPerConnection();
-  t.after(() => dispatcher.close());
-  const client = env.clientFor(proxy.endpoint, { dispatcher, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+  const agent = oneRequestPerConnection();
+  t.after(() => agent.destroy());
+  const client = env.clientFor(proxy.endpoint, { agent, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
   const { file, data } = await makeFile(env.dir, 'lost.bin', 4 * PART + 9, 33);
   const res = await uploadFile(client, {
     bucket: env.bucket, key: 'lost', file, checkpoint: true,
