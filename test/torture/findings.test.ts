@@ -15,7 +15,6 @@ import { cleanEnv, runCli, STACK } from '../../torture/lib/procs.js';
 import { sha256, sha256File } from '../../torture/lib/data.js';
 
 test('finding 1: a download through a server that answers "Connection: close" and closes after the body completes',
-  { todo: 'bug: undici 7.30.2 asserts !parser.paused in onHttpSocketEnd (nodejs/undici#5360, fixed by #5474): the CLI dies of an uncaught AssertionError: stack trace, exit 1' },
   async (t) => {
     const server = await startTestServer();
     const proxy = await startCloseProxy({ host: '127.0.0.1', port: server.server.port });

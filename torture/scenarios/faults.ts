@@ -62,8 +62,8 @@ async function faultRun(direction: 'upload' | 'download', ctx: RunContext): Prom
   const partSize = r.pick([100 * KiB, 256 * KiB, 1024 * KiB]);
   const concurrency = r.int(1, 4);
   // The proxy draws a fault per connection and every fault kills its connection, so the next request draws again.
-  // (A dispatcher that closes every connection after one request would draw per request, but it trips undici's
-  // paused-parser assertion: see RELIABILITY.md, finding 1.)
+  // (An agent that closes every connection after one request would draw per request; with undici that tripped the
+  // paused-parser assertion of RELIABILITY.md finding 1, fixed since the client moved to node:http.)
   let label = `${heavy ? 'heavy' : hopeless ? 'hopeless' : 'light'} ${describe(plan)} part ${partSize / KiB}KiB x${concurrency}`;
   ctx.log(label);
   const root = join(ctx.dir, 'root');
