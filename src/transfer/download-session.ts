@@ -29,8 +29,12 @@ export interface DownloadSessionInput {
 }
 
 export interface DownloadSession {
-  /** The temporary file, open for positional writes. */
-  handle: fsp.FileHandle;
+  /**
+   * The temporary file, open for positional writes. Absent when the destination already holds every range,
+   * re-verified: an earlier run renamed its temporary file into place and died before deleting the checkpoint, so
+   * nothing is left to fetch or rename.
+   */
+  handle?: fsp.FileHandle;
   /** Ranges already in the temporary file and re-verified. */
   done: Map<number, DoneRange>;
   resumedBytes: number;
@@ -73,8 +77,13 @@ export async function openDownloadSession(input: DownloadSessionInput): Promise<
   if (loaded) {
     discarded = headerMismatch(loaded.header, input);
     if (!discarded) {
-      const resumed = await verifyTemp(input, total, loaded.records);
+      const resumed = await verifyFile(input, input.temp, total, loaded.records);
       if (typeof resumed !== 'string') return resumed;
+      const placed = await verifyFile(input, input.file, total, loaded.records, { complete: true });
+      if (typeof placed !== 'string') {
+        await placed.handle?.close();
+        return { done: placed.done, resumedBytes: placed.resumedBytes };
+      }
       discarded = resumed;
     }
     // A temporary file named by an unusable checkpoint is debris of ours; never delete a path we did not make.
@@ -87,18 +96,22 @@ export async function openDownloadSession(input: DownloadSessionInput): Promise<
 }
 
 /**
- * Trust the temporary file only if it is a regular file of exactly the planned size and every recorded range still
- * hashes to its recorded CRC-64. Returns the session, or the reason to start over.
+ * Trust a file (the temporary file, or with `complete` the destination) only if it is a regular file of exactly the
+ * planned size and every recorded range still hashes to its recorded CRC-64; with `complete`, every planned range
+ * must be recorded. Returns the session, or the reason to start over.
  */
-async function verifyTemp(input: DownloadSessionInput, total: number, records: RangeRecord[]): Promise<DownloadSession | string> {
-  const st = await fsp.lstat(input.temp).catch(() => undefined);
+async function verifyFile(input: DownloadSessionInput, file: string, total: number, records: RangeRecord[], opts: { complete?: boolean } = {}): Promise<DownloadSession | string> {
+  const st = await fsp.lstat(file).catch(() => undefined);
   if (!st) return 'the temporary file is gone';
   if (!st.isFile()) return 'the temporary file is not a regular file';
   if (st.size !== total) return `the temporary file has ${st.size} bytes, expected ${total}`;
+  if (opts.complete && !input.plan.parts.every((p) => p.size === 0 || records.some((r) => r?.kind === 'range' && r.partNumber === p.number))) {
+    return 'not every range was recorded';
+  }
   const planned = new Map(input.plan.parts.map((p) => [p.number, p]));
   const done = new Map<number, DoneRange>();
   let resumedBytes = 0;
-  const handle = await fsp.open(input.temp, 'r+');
+  const handle = await fsp.open(file, opts.complete ? 'r' : 'r+');
   try {
     const fail = async (why: string) => { await handle.close(); return why; };
     for (const r of records) {

@@ -122,26 +122,28 @@ async function downloadOnce(client: OssClient, opts: DownloadFileOptions, run: R
   const { handle, done } = session;
   let committed = false;
   try {
-    await checkFreeSpace(path.dirname(run.dest), total - session.resumedBytes);
     const totalParts = plan.parts.length;
     emit({ type: 'start', totalBytes: total, resumedBytes: session.resumedBytes, totalParts, partsDone: done.size });
     const progress = new ProgressTracker(total, session.resumedBytes, emit);
-    // Journal appends are chained: records stay whole even with several workers finishing at once.
-    let journal = Promise.resolve();
-    const record = async (r: DoneRange) => {
-      journal = journal.then(async () => {
-        if (run.durable) await handle.datasync(); // the bytes must be on disk before the record that vouches for them
-        await run.store.append({ kind: 'range', partNumber: r.partNumber, offset: r.offset, size: r.size, crc64: crc64ToDecimal(r.crc64) });
-      });
-      await journal;
-      done.set(r.partNumber, r);
-      emit({ type: 'part', partNumber: r.partNumber, partsDone: done.size, totalParts });
-    };
     for (const p of plan.parts) if (p.size === 0) done.set(p.number, { partNumber: p.number, offset: p.start, size: 0, crc64: 0n });
-    await fetchRanges({
-      client, bucket, key, object, base: range.start, handle, temp: run.temp, concurrency: opts.concurrency ?? 1, trafficLimit: opts.trafficLimit,
-      parts: plan.parts.filter((p) => !done.has(p.number)), progress, onRangeDone: record, signal,
-    });
+    if (handle) {
+      await checkFreeSpace(path.dirname(run.dest), total - session.resumedBytes);
+      // Journal appends are chained: records stay whole even with several workers finishing at once.
+      let journal = Promise.resolve();
+      const record = async (r: DoneRange) => {
+        journal = journal.then(async () => {
+          if (run.durable) await handle.datasync(); // the bytes must be on disk before the record that vouches for them
+          await run.store.append({ kind: 'range', partNumber: r.partNumber, offset: r.offset, size: r.size, crc64: crc64ToDecimal(r.crc64) });
+        });
+        await journal;
+        done.set(r.partNumber, r);
+        emit({ type: 'part', partNumber: r.partNumber, partsDone: done.size, totalParts });
+      };
+      await fetchRanges({
+        client, bucket, key, object, base: range.start, handle, temp: run.temp, concurrency: opts.concurrency ?? 1, trafficLimit: opts.trafficLimit,
+        parts: plan.parts.filter((p) => !done.has(p.number)), progress, onRangeDone: record, signal,
+      });
+    }
 
     let crc = 0n;
     for (const p of plan.parts) crc = crc64Combine(crc, done.get(p.number)!.crc64, p.size);
@@ -151,7 +153,7 @@ async function downloadOnce(client: OssClient, opts: DownloadFileOptions, run: R
       throw new IntegrityError('crc64', crc64ToDecimal(head.crc64), crc64ToDecimal(crc),
         `the downloaded bytes' CRC-64 ${crc64ToDecimal(crc)} differs from the server's ${crc64ToDecimal(head.crc64)} for oss://${bucket}/${key}`);
     }
-    await commitTemp(handle, run.temp, run.dest);
+    if (handle) await commitTemp(handle, run.temp, run.dest);
     committed = true;
     await run.store.remove();
     progress.finish();
@@ -164,7 +166,7 @@ async function downloadOnce(client: OssClient, opts: DownloadFileOptions, run: R
     emit({ type: 'complete', result });
     return result;
   } finally {
-    if (!committed) await handle.close().catch(() => undefined);
+    if (!committed) await handle?.close().catch(() => undefined);
   }
 }
 
