@@ -1,11 +1,13 @@
-// Minimal reproductions of what the torture run found in src (RELIABILITY.md, "Findings"). They are marked todo
-// so the suite stays green until the owners fix them; each asserts the behaviour we want.
+// Minimal reproductions of what the torture run found in src (RELIABILITY.md, "Findings"). Each asserts the
+// behaviour we want; one still open is marked todo so the suite stays green until its owner fixes it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nodeArgsFor } from '../helpers/child.js';
 import { startTestServer } from '../helpers/server.js';
 import { OssClient } from '../../src/client/index.js';
 import { decodeJournal } from '../../src/transfer/journal.js';
@@ -13,6 +15,8 @@ import { downloadFile, uploadFile } from '../../src/transfer/index.js';
 import { startCloseProxy } from '../../torture/lib/close-proxy.js';
 import { cleanEnv, runCli, STACK } from '../../torture/lib/procs.js';
 import { sha256, sha256File } from '../../torture/lib/data.js';
+
+const KILL_AFTER_INITIATE = nodeArgsFor(import.meta.url, './fixtures/kill-after-initiate');
 
 test('finding 1: a download through a server that answers "Connection: close" and closes after the body completes',
   async (t) => {
@@ -59,8 +63,7 @@ test('finding 2 (fixed in 5b5eadc): a rerun after the server completed the uploa
     assert.equal(rerun.transferredBytes, 0, `the rerun sent ${rerun.transferredBytes} bytes again`);
   });
 
-test('finding 4: debris of a killed process (lock and journal temp files) is cleaned up by the next run',
-  { todo: 'bug: acquireLock\'s <lock>.<pid>.<token>.tmp and the journal\'s <file>.<pid>.<rand>.tmp survive a SIGKILL and nothing removes them' },
+test('finding 4 (fixed in 6811baf): debris of a killed process (lock and journal temp files) is cleaned up by the next run',
   async (t) => {
     const server = await startTestServer();
     const dir = await mkdtemp(join(tmpdir(), 'ossup-torture-finding4-'));
@@ -78,8 +81,7 @@ test('finding 4: debris of a killed process (lock and journal temp files) is cle
     assert.deepEqual((await readdir(dir)).filter((n) => n !== 'f.bin'), [], 'nothing but the source is left');
   });
 
-test('finding 2b: a download rerun after the file was renamed into place (killed before removing the checkpoint) fetches nothing',
-  { todo: 'bug: the rerun finds the checkpoint but no temporary file, and downloads the whole object again' },
+test('finding 2b (fixed in e9e4927): a download rerun after the file was renamed into place (killed before removing the checkpoint) fetches nothing',
   async (t) => {
     const server = await startTestServer();
     const dir = await mkdtemp(join(tmpdir(), 'ossup-torture-finding2b-'));
@@ -99,4 +101,24 @@ test('finding 2b: a download rerun after the file was renamed into place (killed
     await rename(header.temp!, dest);
     const rerun = await downloadFile(client, { bucket: 'bkt', key: 'k', file: dest, partSize: 100 * 1024, checkpoint });
     assert.equal(rerun.transferredBytes, 0, `the rerun fetched ${rerun.transferredBytes} bytes again`);
+  });
+
+test('finding 5: a process killed right after InitiateMultipartUpload leaves no upload open once a rerun completes',
+  { todo: 'bug: the upload ID is written to the checkpoint only after Initiate returns; the rerun starts a new upload and the first stays open for good' },
+  async (t) => {
+    const server = await startTestServer();
+    const dir = await mkdtemp(join(tmpdir(), 'ossup-torture-finding5-'));
+    const client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
+    t.after(async () => { await client.close(); await server.close(); await rm(dir, { recursive: true, force: true }); });
+    await client.putBucket('bkt');
+    const file = join(dir, 'f.bin');
+    await writeFile(file, randomBytes(300 * 1024));
+    const checkpoint = join(dir, 'f.ucp');
+    const args = { endpoint: server.endpoint, credentials: server.credentials, bucket: 'bkt', key: 'k', file, checkpoint };
+    const child = spawn(process.execPath, [...KILL_AFTER_INITIATE, JSON.stringify(args)], { stdio: 'inherit' });
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    assert.equal(signal, 'SIGKILL', 'the child killed itself after Initiate');
+    await uploadFile(client, { bucket: 'bkt', key: 'k', file, partSize: 100 * 1024, checkpoint });
+    const open = (await client.listMultipartUploads('bkt')).uploads;
+    assert.deepEqual(open.map((u) => u.uploadId), [], 'no multipart upload left open');
   });
