@@ -1,13 +1,19 @@
 /**
  * The CLI's defaults for people, not the library's seed defaults (100 KiB parts, one at a time, no checkpoint).
  *
- * The part size is the smallest of a ladder of round sizes that keeps the upload at or under 1,000 parts: enough
- * parts that an interruption costs little (at most a few parts in flight), few enough that per-request overhead and
- * the checkpoint stay small. The ladder keeps the part size a function of the file size alone, so rerunning the
- * same command after an interruption picks the same part size and the checkpoint stays valid.
+ * The part size is the smallest of a ladder of round sizes, from 1 MiB, that keeps the upload at or under 1,000
+ * parts: enough parts that an interruption costs little (at most a few parts in flight), few enough that per-request
+ * overhead and the checkpoint stay small. The ladder starts at 1 MiB, not OSS's 100 KiB minimum, because a part
+ * pays a request round trip and a durable write on each side: at 100 KiB with 4 in flight, 30 ms per request caps
+ * an upload near 13 MB/s, while a kill at 1 MiB still costs at most 4 MiB. The ladder keeps the part size a
+ * function of the file size alone, so rerunning the same command after an interruption picks the same part size
+ * and the checkpoint stays valid.
  */
 
+/** OSS's smallest part (every part but the last); `--part-size` accepts down to this. */
 export const MIN_PART_SIZE = 100 * 1024;
+/** The smallest part size the CLI picks by itself. */
+export const MIN_DEFAULT_PART_SIZE = 1024 ** 2;
 export const MAX_PART_SIZE = 5 * 1024 ** 3;
 export const MAX_PARTS = 10_000;
 const TARGET_PARTS = 1_000;
@@ -15,8 +21,8 @@ export const DEFAULT_PARALLEL = 4;
 export const MAX_PARALLEL = 64;
 
 const LADDER: number[] = (() => {
-  const sizes = [MIN_PART_SIZE, 256 * 1024, 512 * 1024];
-  for (let s = 1024 ** 2; s <= 4 * 1024 ** 3; s *= 2) sizes.push(s);
+  const sizes: number[] = [];
+  for (let s = MIN_DEFAULT_PART_SIZE; s <= 4 * 1024 ** 3; s *= 2) sizes.push(s);
   sizes.push(MAX_PART_SIZE);
   return sizes;
 })();

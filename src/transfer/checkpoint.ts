@@ -31,7 +31,12 @@ export class FileCheckpointStore<H, R> implements CheckpointStore<H, R> {
   private writer: JournalWriter | undefined;
   private validBytes: number | undefined;
 
-  constructor(readonly location: string) {}
+  /**
+   * `syncRecords: false` skips the fsync after each appended record, for journals whose records the next run can
+   * rebuild from elsewhere (an upload re-adopts every part the server lists, after re-hashing it). The header is
+   * always made durable.
+   */
+  constructor(readonly location: string, private readonly opts: { syncRecords?: boolean } = {}) {}
 
   async load(): Promise<LoadedCheckpoint<H, R> | undefined> {
     const journal = await this.io('read', () => readJournal<H | R>(this.location));
@@ -50,7 +55,7 @@ export class FileCheckpointStore<H, R> implements CheckpointStore<H, R> {
     await this.io('append to', async () => {
       // Opened lazily so a loaded-but-never-extended checkpoint is not touched (its torn tail is cut only on append).
       this.writer ??= await JournalWriter.open(this.location, this.validBytes);
-      await this.writer.append(record);
+      await this.writer.append(record, { sync: this.opts.syncRecords ?? true });
     });
   }
 

@@ -109,10 +109,14 @@ export class JournalWriter {
     return new JournalWriter(handle, file);
   }
 
-  /** Append one record and make it durable before returning (a crash after this keeps it). */
-  async append(record: unknown): Promise<void> {
+  /**
+   * Append one record; with `sync` (the default) it is durable before this returns. Without it a process crash still
+   * keeps it (the page cache survives the process), and a power loss may drop a tail of records, which load() reads
+   * as a torn tail.
+   */
+  async append(record: unknown, opts: { sync?: boolean } = {}): Promise<void> {
     await this.handle.write(encodeRecord(record));
-    await this.handle.datasync();
+    if (opts.sync ?? true) await this.handle.datasync();
   }
 
   async close(): Promise<void> {

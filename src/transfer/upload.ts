@@ -47,7 +47,9 @@ export async function uploadFile(client: OssClient, opts: UploadFileOptions): Pr
   const plan = planParts(snap.size, opts.partSize);
   const cpPath = await resolveCheckpointPath(opts.checkpoint, { file, endpoint: client.endpoint.url, bucket: opts.bucket, key: opts.key });
   const lock: HeldLock | undefined = cpPath ? await acquireLock(`${cpPath}.lock`) : undefined;
-  const store: UploadStore = cpPath ? new FileCheckpointStore(cpPath) : new MemoryCheckpointStore();
+  // Part records are not fsynced one by one: a record lost to a power cut costs nothing, because resuming re-adopts
+  // every part the server lists once its bytes re-hash to the server's ETag and CRC-64 (upload-session.ts).
+  const store: UploadStore = cpPath ? new FileCheckpointStore(cpPath, { syncRecords: false }) : new MemoryCheckpointStore();
   if (plan.single) {
     try {
       // A checkpoint left by an earlier, larger version of the file would otherwise pin its upload forever.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatBytes, parseDuration, parseSize, ParseError } from '../../src/cli/size.js';
-import { defaultParallel, defaultPartSize, MAX_PART_SIZE, MIN_PART_SIZE, partCount } from '../../src/cli/plan.js';
+import { defaultParallel, defaultPartSize, MAX_PART_SIZE, MIN_DEFAULT_PART_SIZE, MIN_PART_SIZE, partCount } from '../../src/cli/plan.js';
 
 test('sizes: binary units, short forms read as binary, plain bytes', () => {
   assert.equal(parseSize('100KiB'), 102400);
@@ -39,14 +39,17 @@ test('human sizes', () => {
 test('default part size keeps an upload within a few hundred to a thousand parts', () => {
   for (const size of [0, 1, 64 * 1024 ** 2, 10 * 1024 ** 3, 40e9, 1e12, 40e12]) {
     const part = defaultPartSize(size);
-    assert.ok(part >= MIN_PART_SIZE && part <= MAX_PART_SIZE, `${size}: ${part}`);
+    assert.ok(part >= MIN_DEFAULT_PART_SIZE && part <= MAX_PART_SIZE, `${size}: ${part}`);
     assert.ok(partCount(size, part) <= 10_000, `${size}: ${partCount(size, part)} parts`);
-    if (size > MIN_PART_SIZE * 1000 && size <= MAX_PART_SIZE * 1000) {
+    if (size > MIN_DEFAULT_PART_SIZE * 1000 && size <= MAX_PART_SIZE * 1000) {
       const parts = partCount(size, part);
       assert.ok(parts >= 400 && parts <= 1000, `${size}: ${parts} parts`);
     }
   }
-  assert.equal(defaultPartSize(64 * 1024 ** 2), MIN_PART_SIZE);
+  // Below a thousand MiB, parts stay at 1 MiB: per-request cost, not the part count, is what matters there.
+  assert.equal(defaultPartSize(64 * 1024 ** 2), MIN_DEFAULT_PART_SIZE);
+  assert.equal(defaultPartSize(1000 * 1024 ** 2), MIN_DEFAULT_PART_SIZE);
+  assert.equal(defaultPartSize(1000 * 1024 ** 2 + 1), 2 * MIN_DEFAULT_PART_SIZE);
   // The same file always gets the same part size, so a rerun can resume its checkpoint.
   assert.equal(defaultPartSize(40e9), defaultPartSize(40e9));
   assert.equal(defaultParallel(64 * 1024 ** 2, MIN_PART_SIZE), 4);

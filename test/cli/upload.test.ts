@@ -55,11 +55,11 @@ test('with no endpoint configured, cp uploads to the embedded server (checkpoint
   assert.equal(json.key, 'first.bin');
   assert.equal(json.file, file);
   assert.equal(json.size, data.length);
-  assert.equal(json.parts, 31, '100 KiB parts for a 3 MiB file');
+  assert.equal(json.parts, 4, '1 MiB parts (the default floor) for a 3 MiB file');
   assert.equal(json.resumedBytes, 0);
   assert.equal(json.transferredBytes, data.length);
   assert.match(String(json.crc64), /^\d+$/);
-  assert.match(String(json.etag), /^[0-9A-F]{32}-31$/);
+  assert.match(String(json.etag), /^[0-9A-F]{32}-4$/);
   assert.equal(typeof json.seconds, 'number');
 
   // The checkpoint is kept while the upload runs and removed once it is complete.
