@@ -16,11 +16,7 @@ import { cleanEnv, errorReportProblems, firstLine, runCli } from '../lib/procs.j
 import { rng, type Rng } from '../lib/rng.js';
 import type { RunContext, RunResult, Scenario } from '../lib/types.js';
 
-/**
- * 'stall' is left out: the proxy pauses the stalled socket and never resumes it, so a stall is a black hole that
- * lasts until the server's headers timeout (60-90 s) rather than stallMs (RELIABILITY.md, finding 3).
- */
-const KINDS: FaultKind[] = ['reset-request', 'reset-response', 'truncate-response', 'status-500', 'status-503', 'status-429', 'slow'];
+const KINDS: FaultKind[] = ['reset-request', 'reset-response', 'truncate-response', 'stall', 'status-500', 'status-503', 'status-429', 'slow'];
 const KiB = 1024;
 /** Runs in a row that a hopeless plan is tried as (the rest are survivable plans). */
 const HOPELESS_EVERY = 8;
@@ -40,6 +36,7 @@ function survivablePlan(r: Rng, seed: number, heavy: boolean): FaultPlan {
     seed,
     maxOffset: r.int(1, 300) * KiB,
     bytesPerSecond: r.int(2, 16) * 1024 * KiB,
+    stallMs: r.int(100, 1500),
     retryAfterSeconds: r.pick([undefined, 0, 1]),
   };
 }
