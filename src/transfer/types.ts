@@ -1,22 +1,26 @@
 // Public types of the transfer engines.
 
-export interface UploadResult {
+/** What both engines report about a finished transfer. */
+export interface TransferResult {
   bucket: string;
   key: string;
-  /** Absolute path of the uploaded file. */
+  /** Absolute path of the local file (the one uploaded, or the one written). */
   file: string;
   /** Object ETag, unquoted upper-case hex (multipart: `<hex>-<parts>`). */
   etag: string;
-  /** Whole-object CRC-64 (crc64ecma) as an unsigned decimal string, verified against the server's. */
+  /** CRC-64 (crc64ecma) of the bytes transferred, unsigned decimal string; the whole object's unless a range was asked. */
   crc64: string;
-  /** Object size in bytes. */
+  /** Bytes transferred in all (a download's range length when a range was asked). */
   size: number;
-  /** Parts in the object (1 for a single PutObject). */
+  /** Parts uploaded, or ranged GETs the download was split into (1 for a single PutObject). */
   parts: number;
-  /** Bytes found already uploaded (and re-verified) from an earlier run. */
+  /** Bytes found already transferred (and re-verified) by an earlier run. */
   resumedBytes: number;
-  /** Bytes sent by this run (parts completed by this run; retries not counted twice). */
+  /** Bytes moved by this run (retried bytes not counted twice). */
   transferredBytes: number;
+}
+
+export interface UploadResult extends TransferResult {
   /** Multipart upload ID (absent for a single PutObject). */
   uploadId?: string;
   /** The callback server's response body, when a callback was asked for and succeeded. */
@@ -24,23 +28,7 @@ export interface UploadResult {
 }
 
 /** The download engine's result; declared here so TransferEvent has one definition. */
-export interface DownloadResult {
-  bucket: string;
-  key: string;
-  /** Absolute path of the written file. */
-  file: string;
-  /** Object ETag, unquoted upper-case hex. */
-  etag: string;
-  /** CRC-64 of the bytes written (the whole object unless `range`), unsigned decimal string. */
-  crc64: string;
-  /** Bytes in the written file (the range's length for a range download). */
-  size: number;
-  /** Ranged GETs the download was split into. */
-  parts: number;
-  /** Bytes found already downloaded (and re-verified) from an earlier run. */
-  resumedBytes: number;
-  /** Bytes fetched by this run (retried bytes not counted twice). */
-  transferredBytes: number;
+export interface DownloadResult extends TransferResult {
   /**
    * 'crc64': the file's CRC-64 equals the server's x-oss-hash-crc64ecma for the whole object. 'length-only': only the
    * byte counts were checked, because a range was asked for or the server sent no CRC-64.
