@@ -2,34 +2,17 @@
 // object byte-identical; a second process on the same checkpoint fails at once with CheckpointLocked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { nodeArgsFor } from '../helpers/child.js';
+import { nodeArgsFor, spawnEventChild, type EventChild } from '../helpers/child.js';
 import { uploadFile } from '../../src/transfer/index.js';
 import { PART, makeFile, objectBytes, setup, type Env } from './fixtures.js';
 
 const CHILD = nodeArgsFor(import.meta.url, './child-upload');
 
-interface Child { proc: ChildProcess; lines: AsyncIterableIterator<string>; exited: Promise<number | null> }
-
-function startChild(env: Env, file: string, key: string, extra: Record<string, unknown> = {}): Child {
+function startChild(env: Env, file: string, key: string, extra: Record<string, unknown> = {}): EventChild {
   const args = { endpoint: env.server.endpoint, credentials: env.server.credentials, bucket: env.bucket, key, file, checkpoint: true, ...extra };
-  const proc = spawn(process.execPath, [...CHILD, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
-  return { proc, lines, exited };
-}
-
-/** Read events until `until` matches one; returns it (or undefined if the child ended first). */
-async function waitFor(child: Child, until: (e: Record<string, unknown>) => boolean): Promise<Record<string, unknown> | undefined> {
-  for (;;) {
-    const { value, done } = await child.lines.next();
-    if (done) return undefined;
-    const e = JSON.parse(value) as Record<string, unknown>;
-    if (until(e)) return e;
-  }
+  return spawnEventChild([...CHILD, JSON.stringify(args)]);
 }
 
 const killPoints: Array<[string, (e: Record<string, unknown>) => boolean]> = [
@@ -46,7 +29,7 @@ test('SIGKILL at several points, then a rerun: the object is byte-identical', as
     const key = `crash-${i}`;
     const { file, data } = await makeFile(env.dir, `crash-${i}.bin`, size, 40 + i);
     const child = startChild(env, file, key);
-    const seen = await waitFor(child, point);
+    const seen = await child.waitFor(point);
     child.proc.kill('SIGKILL');
     await child.exited;
     assert.ok(seen, `${name}: the child reached the kill point`);
@@ -64,13 +47,13 @@ test('a rerun in a child process after SIGKILL resumes (resumed bytes reported) 
   const env = await setup(t);
   const { file, data } = await makeFile(env.dir, 'again.bin', 20 * PART, 50);
   const first = startChild(env, file, 'again');
-  await waitFor(first, (e) => e.type === 'part' && e.partsDone === 5);
+  await first.waitFor((e) => e.type === 'part' && e.partsDone === 5);
   first.proc.kill('SIGKILL');
   await first.exited;
   const second = startChild(env, file, 'again');
-  const start = await waitFor(second, (e) => e.type === 'start');
+  const start = await second.waitFor((e) => e.type === 'start');
   assert.ok((start!.resumedBytes as number) >= 5 * PART);
-  const done = await waitFor(second, (e) => e.type === 'done' || e.type === 'error');
+  const done = await second.waitFor((e) => e.type === 'done' || e.type === 'error');
   assert.equal(done?.type, 'done', JSON.stringify(done));
   assert.equal(await second.exited, 0);
   assert.deepEqual(await objectBytes(env.client, env.bucket, 'again'), data);
@@ -82,17 +65,17 @@ test('two processes on one checkpoint: the second fails at once with CheckpointL
   const release = path.join(env.dir, 'release');
   const first = startChild(env, file, 'two', { holdUntil: release });
   t.after(() => { first.proc.kill('SIGKILL'); });
-  await waitFor(first, (e) => e.type === 'part');
+  await first.waitFor((e) => e.type === 'part');
   const started = Date.now();
   const second = startChild(env, file, 'two');
-  const outcome = await waitFor(second, (e) => e.type === 'error' || e.type === 'done' || e.type === 'start');
+  const outcome = await second.waitFor((e) => e.type === 'error' || e.type === 'done' || e.type === 'start');
   assert.equal(outcome?.type, 'error', JSON.stringify(outcome));
   assert.equal(outcome?.code, 'CheckpointLocked');
   assert.match(String(outcome?.message), /\.ucp\.lock/);
   assert.equal(await second.exited, 3);
   assert.ok(Date.now() - started < 20_000);
   await writeFile(release, '');
-  const done = await waitFor(first, (e) => e.type === 'done' || e.type === 'error');
+  const done = await first.waitFor((e) => e.type === 'done' || e.type === 'error');
   assert.equal(done?.type, 'done', JSON.stringify(done));
   assert.deepEqual(await objectBytes(env.client, env.bucket, 'two'), data);
 });

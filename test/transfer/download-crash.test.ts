@@ -3,33 +3,16 @@
 // and a rerun resumes and produces a byte-identical file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { downloadFile } from '../../src/transfer/download.js';
-import { nodeArgsFor } from '../helpers/child.js';
+import { nodeArgsFor, spawnEventChild, type EventChild } from '../helpers/child.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { PART, leftovers, tempsOf, withObject, type Env } from './download-fixtures/env.js';
 
-interface Child { proc: ChildProcess; lines: AsyncIterableIterator<string>; exited: Promise<number | null> }
-
-function startChild(env: Env, endpoint: string, key: string, file: string, extra: Record<string, unknown> = {}): Child {
+function startChild(env: Env, endpoint: string, key: string, file: string, extra: Record<string, unknown> = {}): EventChild {
   const args = { endpoint, credentials: env.server.credentials, bucket: env.bucket, key, file, checkpoint: true, partSize: PART, ...extra };
-  const proc = spawn(process.execPath, [...nodeArgsFor(import.meta.url, './download-fixtures/child'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
-  return { proc, lines, exited };
-}
-
-/** Read events until `until` matches one; returns it (or undefined if the child ended first). */
-async function waitFor(child: Child, until: (e: Record<string, unknown>) => boolean): Promise<Record<string, unknown> | undefined> {
-  for (;;) {
-    const { value, done } = await child.lines.next();
-    if (done) return undefined;
-    const e = JSON.parse(value) as Record<string, unknown>;
-    if (until(e)) return e;
-  }
+  return spawnEventChild([...nodeArgsFor(import.meta.url, './download-fixtures/child'), JSON.stringify(args)]);
 }
 
 /** A proxy that slows every connection down; the checkpoint records its endpoint, so reruns must use it too. */
@@ -46,7 +29,7 @@ test('SIGKILL mid-download: the destination does not exist, and a rerun resumes 
   const proxy = await slowProxy(t, env, 3 * 1024 * 1024);
   const file = path.join(env.dir, 'crash.bin');
   const child = startChild(env, proxy.endpoint, 'big/crash.bin', file, { concurrency: 3 });
-  const seen = await waitFor(child, (e) => (e.type === 'part' && (e.partsDone as number) >= 5) || e.type === 'done' || e.type === 'error');
+  const seen = await child.waitFor((e) => (e.type === 'part' && (e.partsDone as number) >= 5) || e.type === 'done' || e.type === 'error');
   child.proc.kill('SIGKILL');
   await child.exited;
   assert.equal(seen?.type, 'part', `the child was killed mid-download: ${JSON.stringify(seen)}`);
@@ -70,16 +53,16 @@ test('a rerun in a child process after SIGKILL reports resumed bytes at start an
   const proxy = await slowProxy(t, env, 2 * 1024 * 1024);
   const file = path.join(env.dir, 'again.out');
   const first = startChild(env, proxy.endpoint, 'again', file);
-  const seen = await waitFor(first, (e) => (e.type === 'part' && (e.partsDone as number) >= 4) || e.type === 'done');
+  const seen = await first.waitFor((e) => (e.type === 'part' && (e.partsDone as number) >= 4) || e.type === 'done');
   first.proc.kill('SIGKILL');
   await first.exited;
   assert.equal(seen?.type, 'part');
   await assert.rejects(stat(file), { code: 'ENOENT' });
   proxy.setPlan({ rate: 0, kinds: [] });
   const second = startChild(env, proxy.endpoint, 'again', file);
-  const start = await waitFor(second, (e) => e.type === 'start');
+  const start = await second.waitFor((e) => e.type === 'start');
   assert.ok((start!.resumedBytes as number) >= 4 * PART, JSON.stringify(start));
-  const done = await waitFor(second, (e) => e.type === 'done' || e.type === 'error');
+  const done = await second.waitFor((e) => e.type === 'done' || e.type === 'error');
   assert.equal(done?.type, 'done', JSON.stringify(done));
   assert.equal(await second.exited, 0);
   assert.deepEqual(await readFile(file), data);
