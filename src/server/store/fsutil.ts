@@ -8,7 +8,7 @@ export function randomName(): string {
   return randomBytes(16).toString('hex');
 }
 
-export async function fsyncDir(dir: string): Promise<void> {
+async function syncDirOnce(dir: string): Promise<void> {
   // Some filesystems refuse fsync on a directory handle; durability there is best effort.
   let fh;
   try {
@@ -19,6 +19,36 @@ export async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await fh?.close().catch(() => undefined);
   }
+}
+
+interface DirSync { inFlight?: Promise<void>; queued?: Promise<void> }
+const dirSyncs = new Map<string, DirSync>();
+
+/**
+ * fsync a directory after a rename into it, group-committed: concurrent part uploads rename into the same
+ * directories, and one flush covers every rename done before it started. A caller never gets a flush that began
+ * before its call: while one is in flight, callers share the next one, which starts when it ends. `syncOnce` is the
+ * flush itself (injectable for tests).
+ */
+export function fsyncDir(dir: string, syncOnce: (dir: string) => Promise<void> = syncDirOnce): Promise<void> {
+  let state = dirSyncs.get(dir);
+  if (!state) dirSyncs.set(dir, (state = {}));
+  const s = state;
+  const start = (): Promise<void> => {
+    const run = syncOnce(dir).finally(() => {
+      s.inFlight = undefined;
+      if (!s.queued) dirSyncs.delete(dir);
+    });
+    s.inFlight = run;
+    return run;
+  };
+  if (s.queued) return s.queued;
+  if (!s.inFlight) return start();
+  s.queued = s.inFlight.then(() => {
+    s.queued = undefined;
+    return start();
+  });
+  return s.queued;
 }
 
 /** Writes `data` to `file` so that a crash leaves either the old content or the new, never a mix. */
