@@ -178,8 +178,7 @@ export async function listParts(ctx: Ctx): Promise<void> {
   const up = await loadUpload(ctx, 'ListParts');
   const max = boundedInt(ctx, 'max-parts', 1000, 1000);
   const marker = boundedInt(ctx, 'part-number-marker', 0, Number.MAX_SAFE_INTEGER);
-  const all = (await ctx.multipart.listParts(ctx.bucket.name, up.uploadId)).filter((p) => p.partNumber > marker);
-  const page = all.slice(0, max);
+  const { parts: page, truncated } = await ctx.multipart.pageParts(ctx.bucket.name, up.uploadId, marker, max);
   const doc = buildListPartsResult({
     bucket: ctx.bucket.name,
     key: up.key,
@@ -187,7 +186,7 @@ export async function listParts(ctx: Ctx): Promise<void> {
     partNumberMarker: marker,
     nextPartNumberMarker: page.length ? page[page.length - 1]!.partNumber : marker,
     maxParts: max,
-    isTruncated: all.length > page.length,
+    isTruncated: truncated,
     ...encodingType(ctx),
     parts: page.map((p) => ({
       partNumber: p.partNumber,

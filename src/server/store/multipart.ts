@@ -20,6 +20,8 @@ export class CompleteError extends Error {
 }
 
 export const MIN_PART_SIZE = 102400;
+/** Part records read in parallel when listing. */
+const PART_READS_AT_ONCE = 32;
 
 export class MultipartStore {
   constructor(private readonly objects: ObjectStore) {}
@@ -78,15 +80,28 @@ export class MultipartStore {
   }
 
   async listParts(bucket: string, uploadId: string): Promise<PartRecord[]> {
+    return (await this.pageParts(bucket, uploadId, 0, Number.MAX_SAFE_INTEGER)).parts;
+  }
+
+  /**
+   * Parts numbered above `after`, at most `limit`, in order. Part numbers come from the file names, so a page reads
+   * only its own records: a 10,000-part upload listed 1,000 at a time reads each record once, not ten times.
+   */
+  async pageParts(bucket: string, uploadId: string, after: number, limit: number): Promise<{ parts: PartRecord[]; truncated: boolean }> {
     const dir = this.layout.partsDir(bucket, uploadId);
-    const names = await readdir(dir).catch(() => [] as string[]);
+    const numbers = (await readdir(dir).catch(() => [] as string[]))
+      .map((n) => /^(\d+)\.json$/.exec(n)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number)
+      .filter((n) => n > after)
+      .sort((a, b) => a - b);
+    const wanted = numbers.slice(0, limit);
     const parts: PartRecord[] = [];
-    for (const n of names) {
-      if (!/^\d+\.json$/.test(n)) continue;
-      const p = await readJson<PartRecord>(join(dir, n));
-      if (p) parts.push(p);
+    for (let i = 0; i < wanted.length; i += PART_READS_AT_ONCE) {
+      const batch = await Promise.all(wanted.slice(i, i + PART_READS_AT_ONCE).map((n) => readJson<PartRecord>(this.layout.partFile(bucket, uploadId, n))));
+      for (const p of batch) if (p) parts.push(p);
     }
-    return parts.sort((a, b) => a.partNumber - b.partNumber);
+    return { parts, truncated: numbers.length > wanted.length };
   }
 
   /** All uploads of the bucket, ordered by key then initiation time (ListMultipartUploads order). */
