@@ -2,7 +2,7 @@
 // by environment, as a user with a real OSS account would run them.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
@@ -126,4 +126,34 @@ test('wrong credentials: exit 1 with the service code and what to do', async () 
   assert.match(r.stderr, /SignatureDoesNotMatch/);
   assert.match(r.stderr, /hint: check OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET/);
   assert.doesNotMatch(r.stderr, STACK);
+});
+
+test('cp --range downloads exactly the bytes asked for; bad ranges and --range on an upload exit 2', async () => {
+  await client.putBucket('range-test');
+  const data = randomBytes(3 * 1024 * 1024 + 99);
+  await client.putObject('range-test', 'r.bin', data);
+  const dest = join(box.dir, 'part.bin');
+
+  let r = await ossup('cp', 'oss://range-test/r.bin', dest, '--range', '1000-1500999', '--part-size', '100KiB', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(await readFile(dest), data.subarray(1000, 1501000));
+  const json = lastJson(r.stdout);
+  assert.equal(json.size, 1500000);
+
+  r = await ossup('cp', 'oss://range-test/r.bin', dest, '--range', '3145000-');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(await readFile(dest), data.subarray(3145000));
+  assert.match(r.stdout, /bytes 3145000-3145826; checked by length/);
+
+  for (const bad of ['5-2', 'x', '-100', '1-2-3']) {
+    r = await ossup('cp', 'oss://range-test/r.bin', dest, '--range', bad);
+    assert.equal(r.code, 2, `--range ${bad}: ${r.stderr}`);
+    assert.match(r.stderr, /^ossup: --range /);
+    assert.doesNotMatch(r.stderr, STACK);
+  }
+  const src = join(box.dir, 'up.bin');
+  await writeFile(src, 'x');
+  r = await ossup('cp', src, 'oss://range-test/up.bin', '--range', '0-0');
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--range applies to downloads/);
 });

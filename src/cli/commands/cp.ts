@@ -23,6 +23,7 @@ export async function cpCommand(src: string, dst: string, flags: CpFlags, io: Io
   if (!isOssUrl(dst)) {
     throw new UsageError(`"${dst}" is not an OSS URL`, 'write the destination as oss://bucket/key (or oss://bucket/prefix/)');
   }
+  if (flags.range !== undefined) throw new UsageError('--range applies to downloads; an upload sends the whole file');
   const target = parseOssUrl(dst);
   checkName(target.bucket);
   const jobs = await planJobs(src, target, flags.recursive === true);
