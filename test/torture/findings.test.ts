@@ -16,16 +16,23 @@ import { startCloseProxy } from '../../torture/lib/close-proxy.js';
 import { cleanEnv, runCli, STACK } from '../../torture/lib/procs.js';
 import { sha256, sha256File } from '../../torture/lib/data.js';
 
+/** A test server with bucket `bkt`, a client and a temp dir, all removed after the test. */
+async function world(t: { after: (fn: () => Promise<void>) => void }, name: string) {
+  const server = await startTestServer();
+  const dir = await mkdtemp(join(tmpdir(), `ossup-torture-${name}-`));
+  const client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
+  t.after(async () => { await client.close(); await server.close(); await rm(dir, { recursive: true, force: true }); });
+  await client.putBucket('bkt');
+  return { server, dir, client };
+}
+
 const KILL_AFTER_INITIATE = nodeArgsFor(import.meta.url, './fixtures/kill-after-initiate');
 
 test('finding 1: a download through a server that answers "Connection: close" and closes after the body completes',
   async (t) => {
-    const server = await startTestServer();
+    const { server, dir, client } = await world(t, 'finding1');
     const proxy = await startCloseProxy({ host: '127.0.0.1', port: server.server.port });
-    const dir = await mkdtemp(join(tmpdir(), 'ossup-torture-finding1-'));
-    t.after(async () => { await proxy.close(); await server.close(); await rm(dir, { recursive: true, force: true }); });
-    const client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
-    await client.putBucket('bkt');
+    t.after(() => proxy.close());
     const data = randomBytes(8 * 1024 * 1024);
     await client.putObject('bkt', 'k', data);
     await client.close();
@@ -42,11 +49,7 @@ test('finding 1: a download through a server that answers "Connection: close" an
 
 test('finding 2 (fixed in 5b5eadc): a rerun after the server completed the upload (client killed before removing the checkpoint) resends nothing',
   async (t) => {
-    const server = await startTestServer();
-    const dir = await mkdtemp(join(tmpdir(), 'ossup-torture-finding2-'));
-    const client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
-    t.after(async () => { await client.close(); await server.close(); await rm(dir, { recursive: true, force: true }); });
-    await client.putBucket('bkt');
+    const { server, dir, client } = await world(t, 'finding2');
     const file = join(dir, 'f.bin');
     await writeFile(file, randomBytes(1024 * 1024));
     const checkpoint = join(dir, 'f.ucp');
@@ -65,11 +68,7 @@ test('finding 2 (fixed in 5b5eadc): a rerun after the server completed the uploa
 
 test('finding 4 (fixed in 6811baf): debris of a killed process (lock and journal temp files) is cleaned up by the next run',
   async (t) => {
-    const server = await startTestServer();
-    const dir = await mkdtemp(join(tmpdir(), 'ossup-torture-finding4-'));
-    const client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
-    t.after(async () => { await client.close(); await server.close(); await rm(dir, { recursive: true, force: true }); });
-    await client.putBucket('bkt');
+    const { server, dir, client } = await world(t, 'finding4');
     const file = join(dir, 'f.bin');
     await writeFile(file, randomBytes(300 * 1024));
     const checkpoint = join(dir, 'f.ucp');
@@ -83,11 +82,7 @@ test('finding 4 (fixed in 6811baf): debris of a killed process (lock and journal
 
 test('finding 2b (fixed in e9e4927): a download rerun after the file was renamed into place (killed before removing the checkpoint) fetches nothing',
   async (t) => {
-    const server = await startTestServer();
-    const dir = await mkdtemp(join(tmpdir(), 'ossup-torture-finding2b-'));
-    const client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
-    t.after(async () => { await client.close(); await server.close(); await rm(dir, { recursive: true, force: true }); });
-    await client.putBucket('bkt');
+    const { server, dir, client } = await world(t, 'finding2b');
     await client.putObject('bkt', 'k', randomBytes(1024 * 1024));
     const dest = join(dir, 'copy.bin');
     const checkpoint = join(dir, 'copy.dcp');
@@ -106,11 +101,7 @@ test('finding 2b (fixed in e9e4927): a download rerun after the file was renamed
 test('finding 5: a process killed right after InitiateMultipartUpload leaves no upload open once a rerun completes',
   { todo: 'bug: the upload ID is written to the checkpoint only after Initiate returns; the rerun starts a new upload and the first stays open for good' },
   async (t) => {
-    const server = await startTestServer();
-    const dir = await mkdtemp(join(tmpdir(), 'ossup-torture-finding5-'));
-    const client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
-    t.after(async () => { await client.close(); await server.close(); await rm(dir, { recursive: true, force: true }); });
-    await client.putBucket('bkt');
+    const { server, dir, client } = await world(t, 'finding5');
     const file = join(dir, 'f.bin');
     await writeFile(file, randomBytes(300 * 1024));
     const checkpoint = join(dir, 'f.ucp');
