@@ -7,8 +7,8 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { downloadFile } from '../../src/transfer/download.js';
 import { nodeArgsFor, spawnEventChild, type EventChild } from '../helpers/child.js';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { PART, leftovers, tempsOf, withObject, type Env } from './download-fixtures/env.js';
+import type { FaultProxy } from '../helpers/fault-proxy.js';
+import { PART, leftovers, proxyFor, tempsOf, withObject, type Env } from './download-fixtures/env.js';
 
 function startChild(env: Env, endpoint: string, key: string, file: string, extra: Record<string, unknown> = {}): EventChild {
   const args = { endpoint, credentials: env.server.credentials, bucket: env.bucket, key, file, checkpoint: true, partSize: PART, ...extra };
@@ -17,9 +17,7 @@ function startChild(env: Env, endpoint: string, key: string, file: string, extra
 
 /** A proxy that slows every connection down; the checkpoint records its endpoint, so reruns must use it too. */
 async function slowProxy(t: { after: (fn: () => Promise<void>) => void }, env: Env, bytesPerSecond: number): Promise<FaultProxy> {
-  const url = new URL(env.server.endpoint);
-  const proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) }, { rate: 1, kinds: ['slow'], bytesPerSecond });
-  t.after(() => proxy.close());
+  const proxy = await proxyFor(t, env, { rate: 1, kinds: ['slow'], bytesPerSecond });
   return proxy;
 }
 

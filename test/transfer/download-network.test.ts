@@ -5,15 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Agent } from 'node:http';
 import { downloadFile } from '../../src/transfer/download.js';
 import { NetworkError } from '../../src/core/errors.js';
-import { startFaultProxy } from '../helpers/fault-proxy.js';
-import { PART, leftovers, recorder, withObject } from './download-fixtures/env.js';
+import { PART, clientThrough, leftovers, proxyFor, recorder, withObject } from './download-fixtures/env.js';
 
 /** One request per connection, so every request meets the proxy's fault dice (keep-alive would dodge them). */
-const oneRequestPerConnection = () => new Agent({ keepAlive: false });
-
 for (const [name, kinds] of [
   ['resets mid-response', ['reset-response']],
   ['truncated responses', ['truncate-response']],
@@ -22,15 +18,11 @@ for (const [name, kinds] of [
   test(`a download survives ${name}, byte-identical, progress counted once`, async (t) => {
     const size = 24 * PART + 321;
     const { env, data } = await withObject(t, 'n', size, 71);
-    const url = new URL(env.server.endpoint);
-    const proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) }, {
+    const proxy = await proxyFor(t, env, {
       // Offsets below one range's response, so cuts land mid-body.
       rate: 0.6, seed: 9, maxFaults: 20, maxOffset: 90 * 1024, retryAfterSeconds: 0, kinds: [...kinds],
     });
-    t.after(() => proxy.close());
-    const agent = oneRequestPerConnection();
-    t.after(() => agent.destroy());
-    const client = env.clientFor(proxy.endpoint, { agent, retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 5 } });
+    const client = clientThrough(t, env, proxy, { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 5 });
     const file = path.join(env.dir, 'n.out');
     const rec = recorder();
     const res = await downloadFile(client, { bucket: env.bucket, key: 'n', file, checkpoint: true, concurrency: 3, onProgress: rec.onProgress });
@@ -47,16 +39,12 @@ for (const [name, kinds] of [
 test('a large range cut short again and again is continued from where it stopped, not refetched', async (t) => {
   const size = 8 * PART;
   const { env, data } = await withObject(t, 'cont', size, 72);
-  const url = new URL(env.server.endpoint);
   // Every response, for ever, is cut after at most 200 KB: an 800 KB range can only arrive in pieces, so this
   // finishes only if each new request continues from the byte the last one stopped at.
-  const proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) }, {
+  const proxy = await proxyFor(t, env, {
     rate: 1, seed: 3, maxOffset: 200 * 1024, kinds: ['truncate-response'],
   });
-  t.after(() => proxy.close());
-  const agent = oneRequestPerConnection();
-  t.after(() => agent.destroy());
-  const client = env.clientFor(proxy.endpoint, { agent, retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 5 } });
+  const client = clientThrough(t, env, proxy, { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 5 });
   const file = path.join(env.dir, 'cont.out');
   const res = await downloadFile(client, { bucket: env.bucket, key: 'cont', file, partSize: size });
   assert.equal(res.parts, 1);
@@ -68,12 +56,8 @@ test('a large range cut short again and again is continued from where it stopped
 test('when retries run out the run fails with NetworkError; the next run resumes from the checkpoint', async (t) => {
   const size = 10 * PART;
   const { env, data } = await withObject(t, 'r', size, 73);
-  const url = new URL(env.server.endpoint);
-  const proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) }, { rate: 0, kinds: [] });
-  t.after(() => proxy.close());
-  const agent = oneRequestPerConnection();
-  t.after(() => agent.destroy());
-  const client = env.clientFor(proxy.endpoint, { agent, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+  const proxy = await proxyFor(t, env, { rate: 0, kinds: [] });
+  const client = clientThrough(t, env, proxy, { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
   const file = path.join(env.dir, 'r.out');
   const err = await downloadFile(client, {
     bucket: env.bucket, key: 'r', file, checkpoint: true,

@@ -7,8 +7,7 @@ import path from 'node:path';
 import { downloadFile, ObjectChangedError } from '../../src/transfer/download.js';
 import { uploadFile, type TransferEvent } from '../../src/transfer/index.js';
 import { AbortedError, CheckpointLockedError } from '../../src/core/errors.js';
-import { startFaultProxy } from '../helpers/fault-proxy.js';
-import { PART, bytes, leftovers, pauseAfter, putBytes, setup, tempsOf, withObject, type Env } from './download-fixtures/env.js';
+import { PART, bytes, leftovers, pauseAfter, proxyFor, putBytes, setup, tempsOf, withObject, type Env } from './download-fixtures/env.js';
 
 const damages: Array<[string, (cp: string, other: string) => Promise<void>, 'fresh' | 'some']> = [
   ['a flipped byte in the header', async (cp) => { const b = await readFile(cp); b[30] ^= 0x55; await writeFile(cp, b); }, 'fresh'],
@@ -103,9 +102,7 @@ test('an object replaced by a multipart upload of another size between runs rest
 
 /** A client whose every connection is slowed down, so a test can act while a download is in flight. */
 async function slowClient(t: { after: (fn: () => Promise<void>) => void }, env: Env, bytesPerSecond: number) {
-  const url = new URL(env.server.endpoint);
-  const proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) }, { rate: 1, kinds: ['slow'], bytesPerSecond });
-  t.after(() => proxy.close());
+  const proxy = await proxyFor(t, env, { rate: 1, kinds: ['slow'], bytesPerSecond });
   return env.clientFor(proxy.endpoint);
 }
 

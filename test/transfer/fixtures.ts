@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { OssClient, type OssClientOptions } from '../../src/client/index.js';
-import { seededRandom } from '../helpers/fault-proxy.js';
+import { Agent } from 'node:http';
+import { seededRandom, startFaultProxy, type FaultPlan, type FaultProxy } from '../helpers/fault-proxy.js';
 
 export const KiB = 1024;
 export const PART = 100 * KiB;
@@ -57,4 +58,21 @@ export async function objectBytes(client: OssClient, bucket: string, key: string
   const chunks: Buffer[] = [];
   for await (const c of res.body) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
+}
+
+type TestContext = { after: (fn: () => Promise<void>) => void };
+
+/** A fault proxy in front of the test server, closed after the test. */
+export async function proxyFor(t: TestContext, env: Env, plan: FaultPlan): Promise<FaultProxy> {
+  const url = new URL(env.server.endpoint);
+  const proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) }, plan);
+  t.after(() => proxy.close());
+  return proxy;
+}
+
+/** A client through `proxy` on a fresh connection per request, so every request meets the proxy's fault plan. */
+export function clientThrough(t: TestContext, env: Env, proxy: FaultProxy, retry: Partial<OssClientOptions['retry']>): OssClient {
+  const agent = new Agent({ keepAlive: false });
+  t.after(async () => agent.destroy());
+  return env.clientFor(proxy.endpoint, { agent, retry });
 }

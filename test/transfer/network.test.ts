@@ -2,26 +2,18 @@
 // injected 5xx are survived by retries; when retries run out, the next run resumes from the checkpoint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent } from 'node:http';
-import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { uploadFile, type TransferEvent } from '../../src/transfer/index.js';
 import { NetworkError } from '../../src/core/errors.js';
-import { PART, makeFile, objectBytes, setup } from './fixtures.js';
+import { PART, clientThrough, makeFile, objectBytes, proxyFor, setup } from './fixtures.js';
 
 /** One request per connection, so every request meets the proxy's fault dice (keep-alive would dodge them). */
-const oneRequestPerConnection = () => new Agent({ keepAlive: false });
-
 test('an upload survives resets, truncated responses and 5xx through retries, byte-identical', async (t) => {
   const env = await setup(t);
-  const url = new URL(env.server.endpoint);
-  const proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) }, {
+  const proxy = await proxyFor(t, env, {
     rate: 0.35, seed: 7, maxFaults: 25, maxOffset: 150 * 1024, retryAfterSeconds: 0,
     kinds: ['reset-request', 'reset-response', 'truncate-response', 'status-503', 'status-500', 'status-429'],
   });
-  t.after(() => proxy.close());
-  const agent = oneRequestPerConnection();
-  t.after(() => agent.destroy());
-  const client = env.clientFor(proxy.endpoint, { agent, retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 5 } });
+  const client = clientThrough(t, env, proxy, { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 5 });
   const size = 16 * PART + 333;
   const { file, data } = await makeFile(env.dir, 'n.bin', size, 31);
   const events: TransferEvent[] = [];
@@ -35,12 +27,8 @@ test('an upload survives resets, truncated responses and 5xx through retries, by
 
 test('when retries run out the run fails with NetworkError; the next run resumes from the checkpoint', async (t) => {
   const env = await setup(t);
-  const url = new URL(env.server.endpoint);
-  const proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) }, { rate: 0, kinds: [] });
-  t.after(() => proxy.close());
-  const agent = oneRequestPerConnection();
-  t.after(() => agent.destroy());
-  const client = env.clientFor(proxy.endpoint, { agent, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+  const proxy = await proxyFor(t, env, { rate: 0, kinds: [] });
+  const client = clientThrough(t, env, proxy, { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
   const size = 10 * PART;
   const { file, data } = await makeFile(env.dir, 'r.bin', size, 32);
   const err = await uploadFile(client, {
@@ -57,12 +45,8 @@ test('when retries run out the run fails with NetworkError; the next run resumes
 
 test('a lost CompleteMultipartUpload response: the retry finds the upload gone and accepts the verified object', async (t) => {
   const env = await setup(t);
-  const url = new URL(env.server.endpoint);
-  const proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) }, { rate: 0, kinds: [] });
-  t.after(() => proxy.close());
-  const agent = oneRequestPerConnection();
-  t.after(() => agent.destroy());
-  const client = env.clientFor(proxy.endpoint, { agent, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+  const proxy = await proxyFor(t, env, { rate: 0, kinds: [] });
+  const client = clientThrough(t, env, proxy, { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 });
   const { file, data } = await makeFile(env.dir, 'lost.bin', 4 * PART + 9, 33);
   const res = await uploadFile(client, {
     bucket: env.bucket, key: 'lost', file, checkpoint: true,

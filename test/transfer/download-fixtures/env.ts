@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { TransferEvent } from '../../../src/transfer/index.js';
 import { bytes, setup, type Env } from '../fixtures.js';
 
-export { KiB, PART, bytes, setup, type Env } from '../fixtures.js';
+export { KiB, PART, bytes, clientThrough, proxyFor, setup, type Env } from '../fixtures.js';
 
 /** Store `data` as `key` (one PutObject) and return it. */
 export async function putBytes(env: Env, key: string, data: Buffer): Promise<Buffer> {
