@@ -1,7 +1,9 @@
 // Deciding where a download starts: resume what the checkpoint, a fresh HEAD of the object and the temporary file all
 // agree on, or start over cleanly. The temporary file is re-read for every recorded range before it is trusted:
 // reading local disk is far cheaper than fetching again, and a file edited, truncated or swapped since the last run
-// must never end up under the destination name.
+// must never end up under the destination name. Neither the ranges nor their records are synced as they are written
+// (only the finished file is, before its rename), so after a power cut a record may outlive its bytes: a recorded
+// range of the temporary file whose bytes no longer match is dropped and fetched again, the rest is kept.
 import { promises as fsp } from 'node:fs';
 import { Crc64, crc64ToDecimal, parseCrc64 } from '../core/crc64.js';
 import { abortError } from '../client/retry.js';
@@ -97,8 +99,9 @@ export async function openDownloadSession(input: DownloadSessionInput): Promise<
 
 /**
  * Trust a file (the temporary file, or with `complete` the destination) only if it is a regular file of exactly the
- * planned size and every recorded range still hashes to its recorded CRC-64; with `complete`, every planned range
- * must be recorded. Returns the session, or the reason to start over.
+ * planned size. Of the temporary file, only the recorded ranges that still hash to their recorded CRC-64 are kept;
+ * the others are left out of `done`, to be fetched again. The destination is all or nothing: every planned range must
+ * be recorded and match. Returns the session, or the reason to start over.
  */
 async function verifyFile(input: DownloadSessionInput, file: string, total: number, records: RangeRecord[], opts: { complete?: boolean } = {}): Promise<DownloadSession | string> {
   const st = await fsp.lstat(file).catch(() => undefined);
@@ -119,11 +122,13 @@ async function verifyFile(input: DownloadSessionInput, file: string, total: numb
       if (!part || r.offset !== part.start || r.size !== part.size) return fail(`a recorded range (${JSON.stringify(r)}) is not in the plan`);
       const recorded = safeParse(r.crc64);
       if (recorded === undefined) return fail(`range ${r.partNumber} has no valid CRC-64`);
+      if (done.has(part.number)) continue; // recorded twice (fetched again after an earlier resume dropped it)
       const actual = await crcOfRange(handle, part.start, part.size, input.signal);
       if (actual !== recorded) {
-        return fail(`range ${r.partNumber} of the temporary file no longer matches (CRC-64 ${actual === undefined ? 'short read' : crc64ToDecimal(actual)}, recorded ${r.crc64})`);
+        if (!opts.complete) continue; // lost or damaged since: refetched like a range never recorded
+        return fail(`range ${r.partNumber} of the destination no longer matches (CRC-64 ${actual === undefined ? 'short read' : crc64ToDecimal(actual)}, recorded ${r.crc64})`);
       }
-      if (!done.has(part.number)) resumedBytes += part.size;
+      resumedBytes += part.size;
       done.set(part.number, { partNumber: part.number, offset: part.start, size: part.size, crc64: actual });
     }
   } catch (err) {

@@ -71,7 +71,10 @@ export interface DownloadCheckpointHeader {
   temp: string;
 }
 
-/** One journal record per range written into the temporary file (and synced before the record was appended). */
+/**
+ * One journal record per range written into the temporary file. Neither is synced: on resume a record counts only
+ * if the range's bytes in the temporary file still hash to `crc64`.
+ */
 export interface RangeRecord {
   kind: 'range';
   partNumber: number;

@@ -55,11 +55,13 @@ export async function downloadFile(client: OssClient, opts: DownloadFileOptions)
   const cpPath = await resolveCheckpointPath(opts.checkpoint, { file: dest, endpoint: client.endpoint.url, bucket: opts.bucket, key: opts.key }, '.dcp');
   const temp = tempPathFor(dest, cpPath);
   const lock = cpPath ? await lockCheckpoint(cpPath) : undefined;
-  const store: DownloadStore = cpPath ? new FileCheckpointStore(cpPath) : new MemoryCheckpointStore();
+  // Records are not synced one by one: resume re-hashes every recorded range of the temporary file and refetches any
+  // whose bytes did not survive (a power cut), so a record that outlived its bytes costs a refetch, never a wrong file.
+  const store: DownloadStore = cpPath ? new FileCheckpointStore(cpPath, { syncRecords: false }) : new MemoryCheckpointStore();
   try {
     for (let restart = 0; ; restart++) {
       try {
-        return await downloadOnce(client, opts, { dest, temp, store, durable: cpPath !== undefined, fresh: restart > 0 });
+        return await downloadOnce(client, opts, { dest, temp, store, fresh: restart > 0 });
       } catch (err) {
         const startOver = err instanceof ObjectChangedError || (err instanceof IntegrityError && err.check === 'crc64');
         if (!startOver) throw err;
@@ -99,8 +101,6 @@ interface RunContext {
   dest: string;
   temp: string;
   store: DownloadStore;
-  /** Sync each range to disk before recording it (only worth it when the record is on disk too). */
-  durable: boolean;
   /** Ignore any checkpoint. */
   fresh: boolean;
 }
@@ -131,10 +131,8 @@ async function downloadOnce(client: OssClient, opts: DownloadFileOptions, run: R
       // Journal appends are chained: records stay whole even with several workers finishing at once.
       let journal = Promise.resolve();
       const record = async (r: DoneRange) => {
-        journal = journal.then(async () => {
-          if (run.durable) await handle.datasync(); // the bytes must be on disk before the record that vouches for them
-          await run.store.append({ kind: 'range', partNumber: r.partNumber, offset: r.offset, size: r.size, crc64: crc64ToDecimal(r.crc64) });
-        });
+        journal = journal.then(() =>
+          run.store.append({ kind: 'range', partNumber: r.partNumber, offset: r.offset, size: r.size, crc64: crc64ToDecimal(r.crc64) }));
         await journal;
         done.set(r.partNumber, r);
         emit({ type: 'part', partNumber: r.partNumber, partsDone: done.size, totalParts });

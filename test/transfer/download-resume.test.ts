@@ -1,5 +1,6 @@
-// Resume under damage and change: a broken checkpoint or a tampered temporary file restarts cleanly, an object
-// replaced between runs or during a run is never mixed with the old bytes, and one checkpoint has one driver.
+// Resume under damage and change: a broken checkpoint restarts cleanly, a tampered temporary file has exactly its bad
+// ranges fetched again, an object replaced between runs or during a run is never mixed with the old bytes, and one
+// checkpoint has one driver.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFile, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
@@ -7,7 +8,7 @@ import path from 'node:path';
 import { downloadFile, ObjectChangedError } from '../../src/transfer/download.js';
 import { uploadFile, type TransferEvent } from '../../src/transfer/index.js';
 import { AbortedError, CheckpointLockedError } from '../../src/core/errors.js';
-import { PART, bytes, leftovers, pauseAfter, proxyFor, putBytes, setup, tempsOf, withObject, type Env } from './download-fixtures/env.js';
+import { PART, bytes, leftovers, pauseAfter, proxyFor, putBytes, recorder, setup, tempsOf, withObject, type Env } from './download-fixtures/env.js';
 
 const damages: Array<[string, (cp: string, other: string) => Promise<void>, 'fresh' | 'some']> = [
   ['a flipped byte in the header', async (cp) => { const b = await readFile(cp); b[30] ^= 0x55; await writeFile(cp, b); }, 'fresh'],
@@ -39,39 +40,75 @@ for (const [name, damage, expect] of damages) {
   });
 }
 
-const tampers: Array<[string, (temp: string) => Promise<void>, 'fresh' | 'some']> = [
-  ['a flipped byte inside a recorded range', async (temp) => {
-    const h = await open(temp, 'r+');
-    const b = Buffer.alloc(1);
-    await h.read(b, 0, 1, PART + 17);
-    b[0] ^= 0xff;
-    await h.write(b, 0, 1, PART + 17);
+/** Overwrite `n` bytes at `at` with `fill`, or flip one byte when no fill is given. */
+async function scribble(file: string, at: number, n = 1, fill?: number): Promise<void> {
+  const h = await open(file, 'r+');
+  try {
+    const b = Buffer.alloc(n);
+    await h.read(b, 0, n, at);
+    if (fill === undefined) b[0] ^= 0xff;
+    else b.fill(fill);
+    await h.write(b, 0, n, at);
+  } finally {
     await h.close();
-  }, 'fresh'],
-  ['a flipped byte outside the recorded ranges (that range is fetched again anyway)', async (temp) => {
-    const h = await open(temp, 'r+');
-    await h.write(Buffer.from([0x42]), 0, 1, 6 * PART + 3);
-    await h.close();
-  }, 'some'],
-  ['a truncated temporary file', async (temp) => { await truncate(temp, 2 * PART); }, 'fresh'],
-  ['a deleted temporary file', async (temp) => { await rm(temp); }, 'fresh'],
-  ['a temporary file of the right size but other bytes', async (temp) => { await writeFile(temp, bytes(8 * PART, 77)); }, 'fresh'],
+  }
+}
+
+const ALL = [1, 2, 3, 4, 5, 6, 7, 8];
+// Ranges 1-3 are recorded when the first run pauses; the second run must fetch exactly `refetch` again.
+const tampers: Array<[string, (temp: string) => Promise<void>, number[]]> = [
+  ['a flipped byte inside a recorded range: only that range is fetched again', (temp) => scribble(temp, PART + 17), [2, 4, 5, 6, 7, 8]],
+  // What a power cut can leave: records on disk, the bytes they vouch for not (the ranges were never synced).
+  ['two recorded ranges zeroed, as after a power cut: only those are fetched again', (temp) => scribble(temp, 0, 2 * PART, 0), [1, 2, 4, 5, 6, 7, 8]],
+  ['the last recorded range zeroed: only it is fetched again', (temp) => scribble(temp, 2 * PART, PART, 0), [3, 4, 5, 6, 7, 8]],
+  ['a flipped byte outside the recorded ranges (that range is fetched again anyway)', (temp) => scribble(temp, 6 * PART + 3), [4, 5, 6, 7, 8]],
+  ['a truncated temporary file: everything is fetched again', async (temp) => { await truncate(temp, 2 * PART); }, ALL],
+  ['a deleted temporary file: everything is fetched again', async (temp) => { await rm(temp); }, ALL],
+  ['a temporary file of the right size but other bytes: every range is fetched again', async (temp) => { await writeFile(temp, bytes(8 * PART, 77)); }, ALL],
 ];
 
-for (const [name, tamper, expect] of tampers) {
-  test(`${name}: the download restarts cleanly, byte-identical`, async (t) => {
+/** The ranges a run fetched (its 'part' events; resumed ranges emit none). */
+function fetchedBy(events: TransferEvent[]): number[] {
+  return events.flatMap((e) => (e.type === 'part' ? [e.partNumber] : [])).sort((a, b) => a - b);
+}
+
+for (const [name, tamper, refetch] of tampers) {
+  test(`${name}; the file is byte-identical`, async (t) => {
     const { env, data } = await withObject(t, 'tt', 8 * PART, 13);
     const file = path.join(env.dir, 'tt.out');
     await assert.rejects(downloadFile(env.client, { bucket: env.bucket, key: 'tt', file, checkpoint: true, ...pauseAfter(3) }), AbortedError);
     const [temp] = await tempsOf(file);
     await tamper(temp);
-    const res = await downloadFile(env.client, { bucket: env.bucket, key: 'tt', file, checkpoint: true });
+    const rec = recorder();
+    const res = await downloadFile(env.client, { bucket: env.bucket, key: 'tt', file, checkpoint: true, onProgress: rec.onProgress });
     assert.deepEqual(await readFile(file), data);
-    if (expect === 'fresh') assert.equal(res.resumedBytes, 0);
-    else assert.ok(res.resumedBytes >= 3 * PART, `resumed ${res.resumedBytes}`);
+    assert.deepEqual(fetchedBy(rec.events), refetch);
+    assert.equal(res.transferredBytes, refetch.length * PART);
+    assert.equal(res.resumedBytes, (8 - refetch.length) * PART);
+    assert.equal(res.verified, 'crc64');
     assert.deepEqual(await leftovers(env.dir), ['tt.out']);
   });
 }
+
+test('a range damaged, refetched, recorded twice, then another damaged: each resume fetches exactly the bad ranges', async (t) => {
+  const { env, data } = await withObject(t, 'tw', 8 * PART, 14);
+  const file = path.join(env.dir, 'tw.out');
+  const run = (extra: object) => downloadFile(env.client, { bucket: env.bucket, key: 'tw', file, checkpoint: true, ...extra });
+  await assert.rejects(run(pauseAfter(3)), AbortedError);
+  const [temp] = await tempsOf(file);
+  await scribble(temp, PART + 5);
+  const second = recorder();
+  const pause = pauseAfter(4);
+  await assert.rejects(run({ signal: pause.signal, onProgress: (e: TransferEvent) => { second.onProgress(e); pause.onProgress(e); } }), AbortedError);
+  assert.deepEqual(fetchedBy(second.events), [2, 4], 'range 2 again (recorded a second time), then range 4');
+  await scribble(temp, 10);
+  const third = recorder();
+  const res = await run({ onProgress: third.onProgress });
+  assert.deepEqual(fetchedBy(third.events), [1, 5, 6, 7, 8]);
+  assert.equal(res.resumedBytes, 3 * PART);
+  assert.deepEqual(await readFile(file), data);
+  assert.deepEqual(await leftovers(env.dir), ['tw.out']);
+});
 
 test('an object replaced between runs (same size) restarts cleanly and gives the new bytes', async (t) => {
   const { env } = await withObject(t, 'rep', 8 * PART, 21);
