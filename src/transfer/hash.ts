@@ -17,12 +17,14 @@ export interface RangeDigest {
   data?: Buffer;
 }
 
-/** Hash `length` bytes of `file` from `start`. Fails if the file is shorter than that (it changed). */
-export async function hashFileRange(file: string, start: number, length: number, opts: { keep?: boolean; signal?: AbortSignal } = {}): Promise<RangeDigest> {
+/** Hash `length` bytes of `file` from `start` (read into `into` when given, which must be large enough). Fails if the file is shorter than that (it changed). */
+export async function hashFileRange(
+  file: string, start: number, length: number, opts: { keep?: boolean; into?: Buffer; signal?: AbortSignal } = {},
+): Promise<RangeDigest> {
   const md5 = createHash('md5');
   const crc = new Crc64();
   const keep = opts.keep ?? length <= BUFFER_LIMIT;
-  const data = keep ? Buffer.allocUnsafe(length) : undefined;
+  const data = opts.into ? opts.into.subarray(0, length) : keep ? Buffer.allocUnsafe(length) : undefined;
   const handle = await fsp.open(file, 'r');
   try {
     const scratch = data ? undefined : Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, length)));

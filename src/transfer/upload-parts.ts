@@ -1,12 +1,14 @@
-// Sending parts over the shared worker pool (pool.ts). Each part is hashed first (MD5 for Content-MD5,
-// CRC-64 to check the server's), then sent from memory (small parts) or re-streamed from the file (large ones).
+// Sending parts over the shared worker pool (pool.ts). Each part is hashed first, on a hashing thread and one part
+// ahead (MD5 for Content-MD5, CRC-64 to check the server's), then sent from memory (parts up to BUFFER_LIMIT, in
+// reused buffers) or re-streamed from the file (larger ones).
 // The first failure stops scheduling and ends in-flight requests; per-upload state only, so nothing here can
 // touch another upload on the same client.
 import { crc64ToDecimal } from '../core/crc64.js';
 import { AbortedError, FileChangedError, IntegrityError, ServiceError } from '../core/errors.js';
 import { bufferBody, fileRange } from '../client/body.js';
 import type { OssClient } from '../client/client.js';
-import { hashFileRange } from './hash.js';
+import { BUFFER_LIMIT } from './hash.js';
+import { BufferPool, hashPool } from './hash-pool.js';
 import type { PlannedPart } from './plan.js';
 import { runPool } from './pool.js';
 import type { ProgressTracker } from './progress.js';
@@ -31,16 +33,66 @@ export interface PartsInput {
 }
 
 export async function uploadParts(input: PartsInput): Promise<void> {
-  await runPool(input.parts, input.concurrency, input.signal, (part, signal) => uploadOnePart(input, part, signal), input.onPartDone);
+  const pipeline = new PartPipeline(input);
+  const items = input.parts.map((part, index) => ({ part, index }));
+  await runPool(items, input.concurrency, input.signal, ({ part, index }, signal) => {
+    // Hash this part (if not already under way) and the next, so hashing overlaps with sending even at concurrency 1.
+    pipeline.prepare(index + 1);
+    return uploadOnePart(input, part, signal, pipeline.take(index), pipeline.buffers);
+  }, input.onPartDone);
 }
 
-async function uploadOnePart(input: PartsInput, part: PlannedPart, signal: AbortSignal): Promise<DonePart> {
+interface Prepared {
+  md5: Buffer;
+  crc64: bigint;
+  /** The part's bytes (parts up to BUFFER_LIMIT); otherwise they are streamed from the file when sent. */
+  buffer?: SharedArrayBuffer;
+}
+
+/**
+ * Parts read and hashed ahead of their turn, on the hashing threads. At most one part beyond those being sent is
+ * held, so memory stays at (concurrency + 1) part buffers, reused from part to part.
+ */
+class PartPipeline {
+  readonly buffers: BufferPool | undefined;
+  private readonly ahead = new Map<number, Promise<Prepared>>();
+
+  constructor(private readonly input: PartsInput) {
+    const largest = Math.max(0, ...input.parts.map((p) => p.size));
+    this.buffers = largest <= BUFFER_LIMIT ? new BufferPool(largest, input.concurrency + 1) : undefined;
+  }
+
+  prepare(index: number): void {
+    const part = this.input.parts[index];
+    if (!part || this.ahead.has(index)) return;
+    const prepared = readPart(this.input, part, this.buffers, this.input.signal);
+    prepared.catch(() => undefined); // a part prepared but never taken (the upload stopped) must not be an unhandled rejection
+    this.ahead.set(index, prepared);
+  }
+
+  take(index: number): Promise<Prepared> {
+    this.prepare(index);
+    const prepared = this.ahead.get(index)!;
+    this.ahead.delete(index);
+    return prepared;
+  }
+}
+
+async function readPart(input: PartsInput, part: PlannedPart, buffers: BufferPool | undefined, signal: AbortSignal | undefined): Promise<Prepared> {
+  const buffer = buffers?.take();
+  try {
+    return { ...(await hashPool().hash(input.file, part.start, part.size, { buffer, signal })), buffer };
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ESHORTFILE') throw new FileChangedError(input.file, `${input.file} shrank during the upload`, { cause: err });
+    throw err;
+  }
+}
+
+async function uploadOnePart(input: PartsInput, part: PlannedPart, signal: AbortSignal, first: Promise<Prepared>, buffers: BufferPool | undefined): Promise<DonePart> {
   for (let attempt = 1; ; attempt++) {
-    const digest = await hashFileRange(input.file, part.start, part.size, { signal }).catch((err: unknown) => {
-      if ((err as { code?: string }).code === 'ESHORTFILE') throw new FileChangedError(input.file, `${input.file} shrank during the upload`, { cause: err });
-      throw err;
-    });
-    const body = digest.data ? bufferBody(digest.data) : fileRange(input.file, part.start, part.size);
+    // Every attempt after the first re-reads the file: the bytes sent must be the file's bytes now.
+    const digest = attempt === 1 ? await first : await readPart(input, part, buffers, signal);
+    const body = digest.buffer ? bufferBody(new Uint8Array(digest.buffer, 0, part.size)) : fileRange(input.file, part.start, part.size);
     let res;
     try {
       res = await input.client.uploadPart(input.bucket, input.key, input.uploadId, part.number, body, {
@@ -57,6 +109,8 @@ async function uploadOnePart(input: PartsInput, part: PlannedPart, signal: Abort
       if (signal.aborted && !(err instanceof AbortedError)) throw new AbortedError('the upload was aborted', { cause: err });
       throw err;
     }
+    // The response means every byte was taken off the buffer: it can carry the next part.
+    buffers?.give(digest.buffer);
     if (res.crc64 === undefined || res.crc64 === digest.crc64) {
       input.progress.partDone(part.number, part.size);
       return { partNumber: part.number, etag: res.etag, crc64: digest.crc64, size: part.size };
