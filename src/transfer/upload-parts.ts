@@ -14,8 +14,8 @@ import { runPool } from './pool.js';
 import type { ProgressTracker } from './progress.js';
 import type { DonePart } from './upload-session.js';
 
-/** A part whose CRC-64 disagrees with the server's is resent this many times before failing loudly. */
-const INTEGRITY_ATTEMPTS = 3;
+/** A part the server received damaged (Content-MD5 or CRC-64 mismatch) is sent this many times before failing loudly. */
+export const INTEGRITY_ATTEMPTS = 3;
 
 export interface PartsInput {
   client: OssClient;
@@ -102,9 +102,16 @@ async function uploadOnePart(input: PartsInput, part: PlannedPart, signal: Abort
         onProgress: (sent) => input.progress.partBytes(part.number, sent),
       });
     } catch (err) {
-      // The server saw bytes whose MD5 differs from what we just hashed: the file changed between the two reads.
       if (err instanceof ServiceError && err.code === 'InvalidDigest') {
-        throw new FileChangedError(input.file, `${input.file} changed while part ${part.number} was being sent`, { cause: err });
+        // The server received bytes whose MD5 is not the one we sent. From memory, they were damaged on the way; from
+        // the file, the file may have changed since it was hashed: hash it again to tell which.
+        if (!digest.buffer && !(await readPart(input, part, undefined, signal)).md5.equals(digest.md5)) {
+          throw new FileChangedError(input.file, `${input.file} changed while part ${part.number} was being sent`, { cause: err });
+        }
+        if (attempt < INTEGRITY_ATTEMPTS) continue;
+        throw new IntegrityError('md5', digest.md5.toString('base64'), 'InvalidDigest',
+          `part ${part.number}: the server received bytes other than those sent (Content-MD5 mismatch) ${attempt} times (request ${err.requestId})`,
+          { cause: err });
       }
       if (signal.aborted && !(err instanceof AbortedError)) throw new AbortedError('the upload was aborted', { cause: err });
       throw err;

@@ -16,7 +16,7 @@ import { acquireLock, type HeldLock } from './lock.js';
 import { planParts } from './plan.js';
 import { ProgressTracker } from './progress.js';
 import type { TransferEvent, UploadFileOptions, UploadResult } from './types.js';
-import { uploadParts } from './upload-parts.js';
+import { INTEGRITY_ATTEMPTS, uploadParts } from './upload-parts.js';
 import { abortQuietly, openSession, type DonePart, type UploadStore } from './upload-session.js';
 
 function validate(opts: UploadFileOptions): void {
@@ -178,7 +178,13 @@ async function uploadSingle(client: OssClient, opts: UploadFileOptions, snap: Fi
       });
     } catch (err) {
       if (err instanceof ServiceError && err.code === 'InvalidDigest') {
-        throw new FileChangedError(file, `${file} changed while it was being sent`, { cause: err });
+        // Bytes sent from memory were damaged on the way (resend); streamed from the file, it may have changed.
+        if (!digest.data && !(await hashFileRange(file, 0, snap.size, { keep: false, signal: opts.signal })).md5.equals(digest.md5)) {
+          throw new FileChangedError(file, `${file} changed while it was being sent`, { cause: err });
+        }
+        if (attempt < INTEGRITY_ATTEMPTS) continue;
+        throw new IntegrityError('md5', digest.md5.toString('base64'), 'InvalidDigest',
+          `the server received bytes other than those sent (Content-MD5 mismatch) ${attempt} times (request ${err.requestId})`, { cause: err });
       }
       throw err;
     }

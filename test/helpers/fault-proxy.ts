@@ -10,7 +10,8 @@ export type FaultKind =
   | 'truncate-response' // forward part of the response, then end the connection cleanly (FIN, no RST)
   | 'stall'           // hold the connection silent for stallMs, then pass through
   | 'status-500' | 'status-503' | 'status-429' // answer the first request with this status instead of forwarding
-  | 'slow';           // pass through at bytesPerSecond
+  | 'slow'            // pass through at bytesPerSecond
+  | 'corrupt-request'; // flip one byte of the first request's body (when it has at least 1 KiB), pass the rest through
 
 export interface FaultPlan {
   /** Probability that a new connection gets a fault (0..1). */
@@ -96,7 +97,7 @@ export async function startFaultProxy(target: { host: string; port: number }, in
     client.on('close', () => upstream.destroy());
 
     const start = () => {
-      pipeWithFault(client, upstream, fault === 'reset-request' ? { resetAt: offset } : {});
+      pipeWithFault(client, upstream, fault === 'reset-request' ? { resetAt: offset } : fault === 'corrupt-request' ? { corruptBody: offset } : {});
       pipeWithFault(upstream, client,
         fault === 'reset-response' ? { resetAt: offset }
           : fault === 'truncate-response' ? { endAt: offset }
@@ -128,12 +129,42 @@ export async function startFaultProxy(target: { host: string; port: number }, in
   };
 }
 
-interface PipeFault { resetAt?: number; endAt?: number; bytesPerSecond?: number }
+interface PipeFault { resetAt?: number; endAt?: number; bytesPerSecond?: number; corruptBody?: number }
+
+/**
+ * Finds, in a request stream, the absolute offset of one body byte of the first request: `seed` modulo its
+ * Content-Length, if that is at least 1 KiB (a smaller or absent body is left alone). Undefined until known.
+ */
+function bodyByteLocator(seed: number): (chunk: Buffer) => number | undefined {
+  let head = Buffer.alloc(0);
+  let target: number | undefined;
+  let settled = false;
+  return (chunk) => {
+    if (settled) return target;
+    head = Buffer.concat([head, chunk]);
+    const end = head.indexOf('\r\n\r\n');
+    if (end < 0) {
+      if (head.length > 64 * 1024) settled = true;
+      return undefined;
+    }
+    settled = true;
+    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head.subarray(0, end).toString('latin1'))?.[1] ?? 0);
+    if (length >= 1024) target = end + 4 + (seed % length);
+    return target;
+  };
+}
 
 /** Copy `from` to `to`, applying at most one fault, with backpressure. */
 function pipeWithFault(from: net.Socket, to: net.Socket, fault: PipeFault): void {
   let sent = 0;
-  from.on('data', (chunk: Buffer) => {
+  const locate = fault.corruptBody !== undefined ? bodyByteLocator(fault.corruptBody) : undefined;
+  from.on('data', (original: Buffer) => {
+    let chunk = original;
+    const at = locate?.(chunk);
+    if (at !== undefined && at >= sent && at < sent + chunk.length) {
+      chunk = Buffer.from(chunk);
+      chunk[at - sent] ^= 0x5a;
+    }
     const limit = fault.resetAt ?? fault.endAt;
     if (limit !== undefined && sent + chunk.length > limit) {
       const head = chunk.subarray(0, Math.max(0, limit - sent));

@@ -1,12 +1,16 @@
 // CRC-64 checks with a server that lies: an HTTP proxy rewrites x-oss-hash-crc64ecma on chosen responses.
 // A part whose CRC disagrees is re-sent; if it keeps disagreeing the upload fails loudly and is never completed.
-import { test } from 'node:test';
+// And Content-MD5 with a network that damages request bytes (the fault proxy's corrupt-request).
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { uploadFile } from '../../src/transfer/index.js';
 import { IntegrityError, ServiceError } from '../../src/core/errors.js';
-import { PART, makeFile, objectBytes, setup } from './fixtures.js';
+import { BUFFER_LIMIT } from '../../src/transfer/hash.js';
+import { KiB, PART, clientThrough, makeFile, objectBytes, proxyFor, setup, type Env } from './fixtures.js';
+
+const MiB = 1024 * KiB;
 
 interface Seen { method: string; path: string }
 
@@ -76,4 +80,39 @@ test('a single PutObject whose CRC-64 keeps disagreeing fails with IntegrityErro
   const { file } = await makeFile(env.dir, 's.bin', 1000, 64);
   const err = await uploadFile(client, { bucket: env.bucket, key: 's', file }).catch((e: unknown) => e);
   assert.ok(err instanceof IntegrityError, String(err));
+});
+
+// Content-MD5 with a network that damages bytes: the fault proxy flips one body byte of chosen requests. The server
+// answers InvalidDigest; that is damage on the way (resend), not a changed file, unless re-hashing the file says so.
+async function corruptingClient(t: TestContext, env: Env, maxFaults?: number) {
+  const proxy = await proxyFor(t, env, { rate: 1, kinds: ['corrupt-request'], maxFaults, seed: 7, maxOffset: 1 << 30 });
+  return { proxy, client: clientThrough(t, env, proxy, { maxAttempts: 1 }) };
+}
+
+// `faults` stays below the attempts a request gets (3); with one connection per request each fault lands on one.
+for (const [name, size, partSize, faults] of [
+  ['parts sent from memory', 4 * PART, PART, 3],
+  ['a single PutObject', 50 * KiB, PART, 2],
+  ['parts streamed from the file (larger than the in-memory limit)', 2 * BUFFER_LIMIT + 2 * MiB + 5, BUFFER_LIMIT + MiB, 3],
+] as const) {
+  test(`${name}: bytes damaged on the way (InvalidDigest) are sent again, and the object is byte-identical`, async (t) => {
+    const env = await setup(t);
+    const { proxy, client } = await corruptingClient(t, env, faults);
+    const { file, data } = await makeFile(env.dir, 'c.bin', size, 65);
+    const res = await uploadFile(client, { bucket: env.bucket, key: 'c', file, partSize });
+    assert.equal(proxy.stats().byKind['corrupt-request'], faults, 'the proxy damaged requests');
+    assert.equal(res.transferredBytes, size);
+    assert.deepEqual(await objectBytes(env.client, env.bucket, 'c'), data);
+  });
+}
+
+test('bytes damaged on every attempt fail with IntegrityError (md5), not FileChanged, and nothing is completed', async (t) => {
+  const env = await setup(t);
+  const { client } = await corruptingClient(t, env);
+  const { file } = await makeFile(env.dir, 'd.bin', 3 * PART, 66);
+  const err = await uploadFile(client, { bucket: env.bucket, key: 'd', file }).catch((e: unknown) => e);
+  assert.ok(err instanceof IntegrityError, String(err));
+  assert.equal(err.check, 'md5');
+  assert.match(err.message, /Content-MD5 mismatch\) 3 times/);
+  await assert.rejects(env.client.headObject(env.bucket, 'd'), (e: unknown) => e instanceof ServiceError && e.status === 404);
 });
