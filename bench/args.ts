@@ -1,6 +1,6 @@
 // Flags of `npm run bench -- ...`. Sizes take binary units (64M = 64 MiB); lists are comma-separated.
 
-export const EXTRAS = ['crc', 'transport', 'checkpoint', 'kill', 'memory', 'profile'] as const;
+export const EXTRAS = ['crc', 'transport', 'checkpoint', 'kill', 'memory', 'profile', 'wan'] as const;
 export type Extra = (typeof EXTRAS)[number];
 
 export interface BenchArgs {
@@ -44,7 +44,7 @@ const USAGE = `npm run bench -- [flags]
   --parallel 1,4,8      parts in flight (default 1,4,8)
   --reps 3              runs of each tool per scenario, order rotated (default 3)
   --only upload|download
-  --extras crc,transport,checkpoint,kill,memory,profile   (default all; --no-extras for none)
+  --extras crc,transport,checkpoint,kill,memory,profile,wan   (default all; --no-extras for none)
   --checkpoint-parts N  parts of the checkpoint extra (default 10000)
   --quick               64M, 8M parts, parallel 4, 1 rep, 1000-part checkpoint
   --dir DIR             work directory (default /dev/shm/ossup-bench-*, else the OS temp dir)

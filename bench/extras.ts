@@ -13,7 +13,8 @@ import type { PlainJob } from './plain-child.js';
 import type { OssupJob } from './ossup-child.js';
 import { lastJson, OSSUP_BIN, procWchar, runMeasured, startServerProcess } from './proc.js';
 import { formatProfile, summarizeProfile } from './profile.js';
-import type { Measurement } from './report.js';
+import type { Measurement, Tool } from './report.js';
+import { startShaper, type LinkShape } from './shaper.js';
 
 const MiB = 1024 ** 2;
 
@@ -268,3 +269,41 @@ export async function profileExtra(ctx: BenchContext, size: number, partSize: nu
   return { text, seconds };
 }
 
+
+// ---- a shaped link ---------------------------------------------------------------------------------------------
+
+export interface WanFigures {
+  shape: LinkShape;
+  size: number;
+  partSize: number;
+  parallel: number;
+  runs: Measurement[];
+}
+
+/**
+ * The three tools through a proxy that gives every connection its own bandwidth cap and delay (shaper.ts): what a
+ * single TCP stream gets over a long path. Same scenario shape as the matrix, so runOnce verifies every result.
+ */
+export async function wanExtra(ctx: BenchContext, shape: LinkShape, size: number, partSize: number, parallel: number, reps: number, dl: DownloadMode): Promise<WanFigures> {
+  const url = new URL(ctx.server.endpoint);
+  const shaper = await startShaper({ host: url.hostname, port: Number(url.port) }, shape);
+  const wan: BenchContext = { ...ctx, env: childEnv(ctx.dir, shaper.endpoint, ctx.creds) };
+  const runs: Measurement[] = [];
+  try {
+    await seedDownloads(ctx, [size]);
+    const tools: Tool[] = ['ossup', 'ali-oss', 'ceiling'];
+    for (const op of ['upload', 'download'] as const) {
+      for (let rep = 0; rep < reps; rep++) {
+        for (const tool of tools.map((_, k) => tools[(k + rep) % tools.length]!)) {
+          if (op === 'download' && tool === 'ossup' && dl.kind === 'none') continue;
+          const m = await runOnce(wan, tool, { op, size, partSize, parallel }, rep, dl);
+          runs.push(m);
+          ctx.log(`  ${op} rep ${rep + 1} ${tool.padEnd(7)} ${(size / MiB / m.seconds).toFixed(1).padStart(6)} MiB/s  cpu ${m.cpuSeconds.toFixed(2)} s`);
+        }
+      }
+    }
+  } finally {
+    await shaper.close();
+  }
+  return { shape, size, partSize, parallel, runs };
+}

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { OssClient } from '../src/client/index.js';
 import { formatSize, parseArgs } from './args.js';
 import { BUCKET, childEnv, fileFor, type BenchContext } from './context.js';
-import { checkpointExtra, crcExtra, killExtra, memoryExtra, profileExtra, transportExtra } from './extras.js';
+import { checkpointExtra, crcExtra, killExtra, memoryExtra, profileExtra, transportExtra, wanExtra } from './extras.js';
 import { detectDownload, runMatrix, scenarios, seedDownloads, type DownloadMode } from './matrix.js';
 import { machineCpuSeconds, procCpuSeconds, REPO, startServerProcess } from './proc.js';
-import { markdownTable, median, rowsFor, type Measurement, type Row } from './report.js';
+import { markdownTable, median, mibps, rowsFor, type Measurement, type Row } from './report.js';
 
 const args = parseArgs(process.argv.slice(2));
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -68,7 +68,7 @@ try {
 
   for (const size of args.sizes) fileFor(ctx, size);
   let dl: DownloadMode = { kind: 'none', why: 'downloads not benchmarked (--only upload)' };
-  if (args.ops.includes('download') || args.extras.includes('memory')) {
+  if (args.ops.includes('download') || args.extras.includes('memory') || args.extras.includes('wan')) {
     await seedDownloads(ctx, args.sizes);
     dl = await detectDownload(ctx);
     log(`ossup download: ${dl.kind === 'none' ? `n/a (${dl.why})` : `via the ${dl.kind}`}`);
@@ -126,6 +126,24 @@ try {
     log(`killed with ${k.partsRecordedAtKill} part records in the journal; the process had written ${k.wcharAtKill} bytes (bodies, headers, journal)`);
     log(`rerun: ${k.resumedBytes} bytes resumed, ${k.transferredBytes} sent; resent (upper bound: written before the kill - journal - resumed): ` +
       `${k.resentBytes} bytes = ${(k.resentBytes / 1024 ** 2).toFixed(1)} MiB; bound parallel x part size = ${(k.bound / 1024 ** 2).toFixed(0)} MiB`);
+  }
+
+  if (args.extras.includes('wan')) {
+    const shape = { bytesPerSecond: 16 * 1024 ** 2, delayMs: 10 };
+    const size = 256 * 1024 ** 2;
+    const part = 8 * 1024 ** 2;
+    log(`\n## a shaped link: every connection capped at ${formatSize(shape.bytesPerSecond)}/s each way, ${shape.delayMs * 2} ms RTT added ` +
+      `(bench/shaper.ts); ${formatSize(size)}, ${formatSize(part)} parts x4, ${args.reps} reps [${elapsed()}]`);
+    const w = await wanExtra(ctx, shape, size, part, 4, args.reps, dl);
+    results.wan = w;
+    for (const op of ['upload', 'download'] as const) {
+      const line = (['ossup', 'ali-oss', 'ceiling'] as const).map((tool) => {
+        const xs = w.runs.filter((m) => m.op === op && m.tool === tool).map(mibps);
+        return xs.length ? `${tool} ${median(xs).toFixed(1)} MiB/s` : `${tool} n/a`;
+      });
+      const ratio = median(w.runs.filter((m) => m.op === op && m.tool === 'ossup').map(mibps)) / median(w.runs.filter((m) => m.op === op && m.tool === 'ali-oss').map(mibps));
+      log(`${op.padEnd(8)}: ${line.join(', ')}; ossup = ${ratio.toFixed(2)}x ali-oss`);
+    }
   }
 
   if (args.extras.includes('profile')) {

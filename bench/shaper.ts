@@ -1,0 +1,83 @@
+// A link-shaping TCP proxy for the "wan" extra: every connection gets its own bandwidth cap and a one-way delay in
+// each direction, which is what one TCP stream over a long path sees (its window / RTT bounds it, whatever the
+// total link). On loopback every tool gets a whole CPU core's worth of bandwidth per stream, so only here do
+// parallel streams show what they buy a user of real OSS.
+import net from 'node:net';
+
+export interface LinkShape {
+  /** Bytes per second per connection and direction. */
+  bytesPerSecond: number;
+  /** One-way delay added to every chunk. */
+  delayMs: number;
+}
+
+export interface Shaper {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+/** Bytes a direction may hold in flight before it stops reading its source (keeps memory bounded). */
+const WINDOW = 1024 * 1024;
+
+/**
+ * Forward `from` to `to` at the shape's rate, each chunk released `delayMs` after it could have been sent. One
+ * queue and one timer per direction, so bytes always leave in the order they came (separate timers per chunk can
+ * fire out of order).
+ */
+function shapeDirection(from: net.Socket, to: net.Socket, shape: LinkShape): void {
+  let freeAt = 0; // when the link finishes serialising what was queued (ms, performance.now clock)
+  let queued = 0;
+  let ended = false;
+  const queue: { chunk: Buffer; at: number }[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const pump = () => {
+    timer = undefined;
+    const now = performance.now();
+    while (queue.length > 0 && queue[0]!.at <= now) {
+      const { chunk } = queue.shift()!;
+      queued -= chunk.length;
+      if (!to.destroyed) to.write(chunk);
+    }
+    if (queued <= WINDOW && from.isPaused()) from.resume();
+    if (queue.length > 0) timer = setTimeout(pump, Math.max(1, queue[0]!.at - now));
+    else if (ended && !to.destroyed) to.end();
+  };
+  from.on('data', (chunk: Buffer) => {
+    const now = performance.now();
+    freeAt = Math.max(freeAt, now) + (chunk.length / shape.bytesPerSecond) * 1000;
+    queue.push({ chunk, at: freeAt + shape.delayMs });
+    queued += chunk.length;
+    if (queued > WINDOW) from.pause();
+    timer ??= setTimeout(pump, Math.max(1, freeAt + shape.delayMs - now));
+  });
+  // The end travels behind the last byte.
+  from.on('end', () => {
+    ended = true;
+    timer ??= setTimeout(pump, 1);
+  });
+}
+
+export async function startShaper(target: { host: string; port: number }, shape: LinkShape): Promise<Shaper> {
+  const open = new Set<net.Socket>();
+  // Half-open sockets, so each direction's end is forwarded (late, behind its bytes) without cutting the other.
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    const upstream = net.connect({ port: target.port, host: target.host, allowHalfOpen: true });
+    for (const s of [client, upstream]) {
+      open.add(s);
+      s.setNoDelay(true);
+      s.on('error', () => { client.destroy(); upstream.destroy(); });
+      s.on('close', () => open.delete(s));
+    }
+    shapeDirection(client, upstream, shape);
+    shapeDirection(upstream, client, shape);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of open) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
