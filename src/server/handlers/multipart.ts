@@ -1,5 +1,4 @@
 // InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts.
-import { createReadStream } from 'node:fs';
 import { parseCrc64 } from '../../core/crc64.js';
 import { encodeKeyPath } from '../../core/encode.js';
 import { EC_INVALID_PART_NUMBER } from '../../core/errors.js';
@@ -76,23 +75,25 @@ export async function uploadPartCopy(ctx: Ctx): Promise<void> {
   // Hold the bytes open: an overwrite of the source meanwhile must not pull them from under the copy.
   const opened = await ctx.store.openObject(bucket, checked.key);
   if (!opened) throw new OssError('NoSuchKey', { Key: checked.key });
-  const rec = opened.rec;
-  let start = 0;
-  let end = rec.size - 1;
-  const range = ctx.req.headers['x-oss-copy-source-range'];
-  if (range !== undefined) {
-    const m = /^bytes=(\d+)-(\d*)$/.exec(range.trim());
-    if (!m || Number(m[1]) >= rec.size || (m[2] !== '' && Number(m[2]) < Number(m[1]))) {
-      await opened.fh.close();
-      throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-copy-source-range', ArgumentValue: range }, { message: 'Invalid copy source range.' });
+  let written;
+  try {
+    const rec = opened.rec;
+    let start = 0;
+    let end = rec.size - 1;
+    const range = ctx.req.headers['x-oss-copy-source-range'];
+    if (range !== undefined) {
+      const m = /^bytes=(\d+)-(\d*)$/.exec(range.trim());
+      if (!m || Number(m[1]) >= rec.size || (m[2] !== '' && Number(m[2]) < Number(m[1]))) {
+        throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-copy-source-range', ArgumentValue: range }, { message: 'Invalid copy source range.' });
+      }
+      start = Number(m[1]);
+      end = m[2] === '' ? rec.size - 1 : Math.min(Number(m[2]), rec.size - 1);
     }
-    start = Number(m[1]);
-    end = m[2] === '' ? rec.size - 1 : Math.min(Number(m[2]), rec.size - 1);
+    // A segmented source is read across its segment boundaries like a ranged GET.
+    written = await writeTempBlob(opened.read(start, end), ctx.store.layout.tmp, { expectedLength: Math.max(0, end - start + 1) });
+  } finally {
+    await opened.close();
   }
-  const source: AsyncIterable<Uint8Array> =
-    rec.size === 0 ? (async function* () {})() : createReadStream('', { fd: opened.fh, start, end, autoClose: true });
-  if (rec.size === 0) await opened.fh.close();
-  const written = await writeTempBlob(source, ctx.store.layout.tmp, { expectedLength: rec.size === 0 ? 0 : end - start + 1 });
   const part = await ctx.multipart.putPart(ctx.bucket.name, up.uploadId, partNumber, written);
   if (!part) throw new OssError('NoSuchUpload', { UploadId: up.uploadId });
   sendXml(ctx.res, 200, 'CopyPartResult', { LastModified: isoDate(part.lastModified), ETag: quoted(part.etag) }, {

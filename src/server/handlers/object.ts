@@ -1,6 +1,6 @@
 // PutObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, CopyObject and the object ACL.
 import { pipeline } from 'node:stream/promises';
-import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { percentDecode } from '../../core/encode.js';
@@ -9,6 +9,7 @@ import { checkConditions, parseRange } from '../preconditions.js';
 import { q } from '../request.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { ObjectExistsError } from '../store/objects.js';
+import type { ObjectReader } from '../store/segments.js';
 import type { ObjectRecord } from '../store/types.js';
 import { runCallback, parseCallback } from './callback-flow.js';
 import {
@@ -112,7 +113,6 @@ export async function getObject(ctx: Ctx): Promise<void> {
   const opened = head ? undefined : await store.openObject(bucket.name, key);
   const rec = head ? await store.getObject(bucket.name, key) : opened?.rec;
   if (!rec) throw noSuchKey(ctx);
-  let handedOff = false;
   try {
     if (!canRead(ctx, rec)) throw denied();
     const headers = objectHeaders(rec);
@@ -147,11 +147,9 @@ export async function getObject(ctx: Ctx): Promise<void> {
       res.end();
       return;
     }
-    handedOff = true;
-    const stream = createReadStream('', { fd: opened.fh, start, end: start + length - 1, autoClose: true });
-    await pipeline(stream, res as ServerResponse).catch(() => undefined);
+    await pipeline(Readable.from(opened.read(start, start + length - 1), { objectMode: false }), res as ServerResponse).catch(() => undefined);
   } finally {
-    if (!handedOff) await opened?.fh.close().catch(() => undefined);
+    await opened?.close();
   }
 }
 
@@ -206,15 +204,27 @@ export async function loadCopySource(ctx: Ctx): Promise<{ bucket: string; rec: O
 
 export async function copyObject(ctx: Ctx): Promise<void> {
   if (!canWrite(ctx)) throw denied();
+  const { bucket: srcBucket, rec: checked } = await loadCopySource(ctx);
+  // Hold the source's bytes: an overwrite of the source meanwhile must not pull them from under the copy.
+  const opened = await ctx.store.openObject(srcBucket, checked.key);
+  if (!opened) throw new OssError('NoSuchKey', { Key: checked.key });
+  try {
+    await copyOpened(ctx, srcBucket, opened);
+  } finally {
+    await opened.close();
+  }
+}
+
+async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Promise<void> {
   const { req, store, bucket, key } = ctx;
-  const { bucket: srcBucket, rec: src } = await loadCopySource(ctx);
+  const src = opened.rec;
   const forbid = forbidOverwrite(req);
   if (forbid && (await store.getObject(bucket.name, key))) throw new OssError('FileAlreadyExists', { Key: key });
   const replace = (req.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
   const attrs = replace ? attributesFrom(req) : { storageClass: src.storageClass, acl: src.acl, headers: src.headers, userMeta: src.userMeta, ...(src.tagging ? { tagging: src.tagging } : {}) };
   attrs.acl = parseObjectAcl(req.headers['x-oss-object-acl'], replace ? attrs.acl : 'default');
-  const blob = await store.cloneObjectBlob(srcBucket, src, bucket.name);
-  const rec: ObjectRecord = { ...src, ...attrs, key, blob, lastModified: ctx.config.now() };
+  const { blob: _b, segments: _s, ...meta } = src;
+  const rec: ObjectRecord = { ...meta, ...attrs, key, ...(await store.cloneObjectBytes(srcBucket, opened, bucket.name)), lastModified: ctx.config.now() };
   await commit(ctx, rec, forbid);
   sendXml(ctx.res, 200, 'CopyObjectResult', { ETag: quoted(rec.etag), LastModified: isoDate(rec.lastModified) }, {
     ETag: quoted(rec.etag),

@@ -4,7 +4,7 @@ import { open, rename, link, copyFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Crc64 } from '../../core/crc64.js';
-import { fsyncDir, randomName, unlinkQuiet } from './fsutil.js';
+import { fsyncDir, isNotFound, randomName, unlinkQuiet } from './fsutil.js';
 
 export interface WrittenBlob {
   tmpPath: string;
@@ -61,16 +61,19 @@ export async function commitBlob(tmpPath: string, blobPath: string, blobDir: str
   await fsyncDir(blobDir);
 }
 
-/** A second name for an immutable blob (CopyObject); falls back to a byte copy where hard links are refused. */
-export async function cloneBlob(srcPath: string, tmpDir: string, blobPath: string, blobDir: string): Promise<void> {
+/**
+ * A second name for an immutable file (CopyObject, Complete); falls back to a byte copy where hard links are
+ * refused. The caller fsyncs the directory of `dst` (one flush for many names).
+ */
+export async function linkOrCopy(src: string, dst: string, tmpDir: string): Promise<void> {
   try {
-    await link(srcPath, blobPath);
-  } catch {
+    await link(src, dst);
+  } catch (err) {
+    if (isNotFound(err)) throw err;
     const tmp = join(tmpDir, `${randomName()}.copy`);
-    await copyFile(srcPath, tmp);
+    await copyFile(src, tmp);
     const fh = await open(tmp, 'r+');
     await fh.sync().finally(() => fh.close());
-    await rename(tmp, blobPath);
+    await rename(tmp, dst);
   }
-  await fsyncDir(blobDir);
 }

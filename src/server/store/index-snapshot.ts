@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { keyHash } from './layout.js';
 import type { IndexEntry, KeyIndex } from './key-index.js';
 import { isNotFound, readJson, writeFileAtomic } from './fsutil.js';
+import { segmentsOf } from './segments.js';
 import type { ObjectRecord } from './types.js';
 
 /** Shard name -> directory mtime (ns, decimal) when it was read; null = unknown, always re-read. */
@@ -46,7 +47,7 @@ function scanShard(dir: string, entries: IndexEntry[], blobs: Set<string>): void
       throw err;
     }
     entries.push({ key: rec.key, size: rec.size, etag: rec.etag, lastModified: rec.lastModified, type: rec.type, storageClass: rec.storageClass });
-    blobs.add(rec.blob);
+    for (const seg of segmentsOf(rec)) blobs.add(seg.blob); // every segment of a multipart object is referenced
   }
 }
 

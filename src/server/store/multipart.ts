@@ -1,12 +1,13 @@
 // Multipart uploads on disk. Each upload is a directory with a manifest; each part upload writes its own
 // unique blob and commits a part record by rename, so two uploads of one part number never mix bytes: the
 // last one to commit wins. Uploads survive restarts because nothing about them lives only in memory.
-import { readdir, rm, rename, open, type FileHandle } from 'node:fs/promises';
+import { readdir, rm, rename } from 'node:fs/promises';
 import { multipartEtag } from '../../core/etag.js';
 import { join } from 'node:path';
 import { crc64Combine, crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
 import { commitBlob, type WrittenBlob } from './blob.js';
 import { ensureDir, fsyncDir, randomName, readJson, unlinkQuiet, writeFileAtomic } from './fsutil.js';
+import { bytesFields } from './segments.js';
 import { isUploadId } from './layout.js';
 import { compareUtf8 } from './key-index.js';
 import { ObjectExistsError, type ObjectStore } from './objects.js';
@@ -124,7 +125,7 @@ export class MultipartStore {
   }
 
   /**
-   * Concatenates the chosen parts (`'all'` = every uploaded part) into a new object blob and commits it.
+   * Commits the chosen parts (`'all'` = every uploaded part) as the segments of a new object.
    * Runs under the upload's lock, so a part committed meanwhile waits and then finds the upload gone.
    */
   async complete(
@@ -144,38 +145,24 @@ export class MultipartStore {
       if (opts.forbidOverwrite && (await this.objects.getObject(bucket, upload.key))) {
         throw new ObjectExistsError(upload.key);
       }
+      // The parts' blobs become the object's segments by hard link: no byte is copied, and the upload stays
+      // intact until the record is committed (a crash before that leaves only orphan links for the sweep).
       const blobDir = this.layout.partBlobDir(bucket, upload.uploadId);
-      const tmpPath = join(this.layout.tmp, `${randomName()}.complete`);
       let size = 0;
       let crc = 0n;
       const md5s: string[] = [];
-      const out = await open(tmpPath, 'w');
-      try {
-        for (const p of chosen) {
-          const src = await open(join(blobDir, p.blob), 'r');
-          try {
-            await copyHandle(src, out, p.size, size);
-          } finally {
-            await src.close();
-          }
-          size += p.size;
-          crc = size === p.size ? parseCrc64(p.crc64) : crc64Combine(crc, parseCrc64(p.crc64), p.size);
-          md5s.push(p.etag);
-        }
-        await out.sync();
-      } catch (err) {
-        await out.close();
-        await unlinkQuiet(tmpPath);
-        throw err;
+      for (const p of chosen) {
+        size += p.size;
+        crc = size === p.size ? parseCrc64(p.crc64) : crc64Combine(crc, parseCrc64(p.crc64), p.size);
+        md5s.push(p.etag);
       }
-      await out.close();
-      const blob = await this.objects.adoptBlob(bucket, { tmpPath, size, md5: Buffer.alloc(0), crc64: crc });
+      const segments = await this.objects.linkSegments(bucket, chosen.map((p) => join(blobDir, p.blob)), chosen.map((p) => p.size));
       const etag = multipartEtag(md5s);
       const rec: ObjectRecord = {
         ...upload.attributes,
         ...(opts.acl ? { acl: opts.acl } : {}),
         key: upload.key,
-        blob,
+        ...bytesFields(segments),
         size,
         etag,
         crc64: crc64ToDecimal(crc),
@@ -212,24 +199,4 @@ function choose(wanted: Array<{ partNumber: number; etag: string }>, have: Map<n
     out.push(p);
   }
   return out;
-}
-
-async function copyHandle(
-  src: FileHandle,
-  dst: FileHandle,
-  length: number,
-  dstOffset: number,
-): Promise<void> {
-  const buf = Buffer.allocUnsafe(Math.min(length, 1 << 20) || 1);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await src.read(buf, 0, Math.min(buf.length, length - done), done);
-    if (bytesRead === 0) throw new Error('part blob shorter than its record');
-    let off = 0;
-    while (off < bytesRead) {
-      const { bytesWritten } = await dst.write(buf, off, bytesRead - off, dstOffset + done + off);
-      off += bytesWritten;
-    }
-    done += bytesRead;
-  }
 }

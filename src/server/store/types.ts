@@ -19,9 +19,21 @@ export interface StoredHeaders {
   expires?: string;
 }
 
+/** One piece of an object's bytes: a blob file under blobs/<hh>/ holding `size` bytes. */
+export interface Segment {
+  blob: string;
+  size: number;
+}
+
+/**
+ * An object's bytes are either one blob (`blob`: every PutObject, and every record written before segments
+ * existed) or, for a completed multipart upload, the ordered `segments` (its part blobs, linked in without a
+ * copy). Exactly one of the two is present. Readers must accept both forever: old roots hold `blob` records.
+ */
 export interface ObjectRecord {
   key: string;
-  blob: string; // file name under blobs/<hh>/
+  blob?: string; // file name under blobs/<hh>/
+  segments?: Segment[]; // in byte order; sizes sum to `size`
   size: number;
   etag: string; // upper hex, no quotes; multipart: "<hex>-<n>"
   crc64: string; // unsigned decimal
