@@ -1,6 +1,6 @@
 // Writing object and part bytes: streamed to a temp file while MD5 and CRC-64 are computed in the same pass,
 // fsynced, then renamed to an immutable blob name. Nothing here ever holds a whole body in memory.
-import { open, rename, link, copyFile } from 'node:fs/promises';
+import { open, rename, link, copyFile, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Crc64 } from '../../core/crc64.js';
@@ -16,9 +16,16 @@ export interface WrittenBlob {
 export class BodyTooLargeError extends Error {}
 export class BodyIncompleteError extends Error {}
 
+/** Bytes gathered before one write: socket chunks are ~64 KiB, and a syscall per chunk was a fifth of the CPU. */
+const WRITE_BATCH = 1 << 20;
+
 /**
  * Drains `source` into a new temp file. Throws (and removes the temp file) if the source fails, carries more
  * than `maxLength` bytes, or ends short of `expectedLength` (a client that went away mid-body).
+ *
+ * Chunks are hashed as they arrive and written in ~1 MiB batches with one writev, one batch in flight while the
+ * next one gathers: the digests cover exactly the bytes written, and the source is not read further while a full
+ * batch waits for the previous write (backpressure), so at most ~2 MiB of a body is held in memory.
  */
 export async function writeTempBlob(
   source: AsyncIterable<Uint8Array>,
@@ -31,28 +38,53 @@ export async function writeTempBlob(
   const crc = new Crc64();
   let size = 0;
   let ok = false;
+  let batch: Uint8Array[] = [];
+  let batched = 0;
+  let inFlight: Promise<void> | undefined;
   try {
     for await (const chunk of source) {
       size += chunk.length;
       if (opts.maxLength !== undefined && size > opts.maxLength) throw new BodyTooLargeError('body too large');
       md5.update(chunk);
       crc.update(chunk);
-      let off = 0;
-      while (off < chunk.length) {
-        const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
-        off += bytesWritten;
+      batch.push(chunk);
+      batched += chunk.length;
+      if (batched >= WRITE_BATCH) {
+        await inFlight;
+        inFlight = writeAll(fh, batch, batched);
+        inFlight.catch(() => undefined); // observed by the next await; a source failure first must not leave it unhandled
+        batch = [];
+        batched = 0;
       }
     }
+    await inFlight;
+    if (batched > 0) await writeAll(fh, batch, batched);
     if (opts.expectedLength !== undefined && size !== opts.expectedLength) {
       throw new BodyIncompleteError(`body ended after ${size} of ${opts.expectedLength} bytes`);
     }
     await fh.sync();
     ok = true;
   } finally {
+    await inFlight?.catch(() => undefined);
     await fh.close();
     if (!ok) await unlinkQuiet(tmpPath);
   }
   return { tmpPath, size, md5: md5.digest(), crc64: crc.digest() };
+}
+
+/** Appends `bufs` (`total` bytes) at the file position; a short writev is finished one buffer at a time. */
+async function writeAll(fh: FileHandle, bufs: Uint8Array[], total: number): Promise<void> {
+  let { bytesWritten: done } = await fh.writev(bufs);
+  if (done === total) return;
+  for (const b of bufs) {
+    if (done >= b.length) {
+      done -= b.length;
+      continue;
+    }
+    let off = done;
+    done = 0;
+    while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
+  }
 }
 
 /** Moves a finished temp file to its final (never reused) blob name and makes the new name durable. */
