@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { downloadFile } from '../../src/transfer/download.js';
-import { NetworkError } from '../../src/core/errors.js';
+import { AbortedError, NetworkError } from '../../src/core/errors.js';
 import { PART, clientThrough, leftovers, proxyFor, recorder, withObject } from './download-fixtures/env.js';
 
 /** One request per connection, so every request meets the proxy's fault dice (keep-alive would dodge them). */
@@ -70,4 +70,45 @@ test('when retries run out the run fails with NetworkError; the next run resumes
   const res = await downloadFile(client, { bucket: env.bucket, key: 'r', file, checkpoint: true });
   assert.ok(res.resumedBytes >= 4 * PART && res.resumedBytes < size, `resumed ${res.resumedBytes}`);
   assert.deepEqual(await readFile(file), data);
+});
+
+test('ranges of several write batches, cut short anywhere, are continued from the byte they stopped at', async (t) => {
+  // 2.5 MiB ranges are written in 1 MiB batches (one in flight while the next gathers); cuts land before, inside
+  // and after batch boundaries, so a retry has to start exactly where the written bytes end.
+  const size = 5 * 1024 * 1024 + 777;
+  const { env, data } = await withObject(t, 'batches', size, 74);
+  const proxy = await proxyFor(t, env, {
+    rate: 1, seed: 5, maxFaults: 8, maxOffset: 2_600_000, retryAfterSeconds: 0, kinds: ['truncate-response', 'reset-response'],
+  });
+  const client = clientThrough(t, env, proxy, { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 5 });
+  const file = path.join(env.dir, 'batches.out');
+  const rec = recorder();
+  const res = await downloadFile(client, {
+    bucket: env.bucket, key: 'batches', file, partSize: 2.5 * 1024 * 1024, concurrency: 2, checkpoint: true, onProgress: rec.onProgress,
+  });
+  assert.ok(proxy.stats().faults >= 4, JSON.stringify(proxy.stats()));
+  assert.equal(res.parts, 3);
+  assert.equal(res.verified, 'crc64');
+  assert.equal(res.transferredBytes, size);
+  assert.deepEqual(await readFile(file), data);
+  const progress = rec.progress();
+  assert.ok(progress.every((b, i) => b <= size && (i === 0 || b > progress[i - 1])), 'retried bytes are not counted twice');
+  assert.ok(progress.length >= 5, `progress is reported per written batch (${progress.length} events)`);
+  assert.deepEqual(await leftovers(env.dir), ['batches.out']);
+});
+
+test('a pause in the middle of a many-batch range leaves nothing being written; the rerun is byte-identical', async (t) => {
+  const size = 6 * 1024 * 1024;
+  const { env, data } = await withObject(t, 'midpause', size, 75);
+  const file = path.join(env.dir, 'midpause.out');
+  const ac = new AbortController();
+  const err = await downloadFile(env.client, {
+    bucket: env.bucket, key: 'midpause', file, partSize: 3 * 1024 * 1024, checkpoint: true, signal: ac.signal,
+    onProgress: (e) => { if (e.type === 'progress' && e.bytesDone >= 4 * 1024 * 1024) ac.abort(); },
+  }).catch((e: unknown) => e);
+  assert.ok(err instanceof AbortedError, String(err));
+  const res = await downloadFile(env.client, { bucket: env.bucket, key: 'midpause', file, partSize: 3 * 1024 * 1024, checkpoint: true });
+  assert.equal(res.resumedBytes, 3 * 1024 * 1024, 'the first range was recorded, the second fetched again');
+  assert.deepEqual(await readFile(file), data);
+  assert.deepEqual(await leftovers(env.dir), ['midpause.out']);
 });
