@@ -63,7 +63,7 @@ async function referencedBlobs(bucket = B): Promise<string[]> {
 }
 
 /** A GET that reads its first chunk and then stops reading until `resume()` (the server hits backpressure). */
-function pausedGet(key: string): Promise<{ resume: () => Promise<Buffer> }> {
+function pausedGet(key: string): Promise<{ resume: () => Promise<Buffer>; abort: () => void }> {
   const headers = signHeaders({ method: 'GET', bucket: B, key }, srv.credentials, 0);
   const url = new URL(srv.endpoint);
   return new Promise((resolve, reject) => {
@@ -73,6 +73,7 @@ function pausedGet(key: string): Promise<{ resume: () => Promise<Buffer> }> {
         chunks.push(c);
         res.pause();
         resolve({
+          abort: () => req.destroy(),
           resume: () =>
             new Promise((done, fail) => {
               res.on('data', (c2: Buffer) => chunks.push(c2));
@@ -150,6 +151,17 @@ for (const action of ['overwrite', 'delete'] as const) {
     else assert.equal(errorCode(await call(srv, { bucket: B, key })), 'NoSuchKey');
   });
 }
+
+test('a reader that goes away mid-stream lets go of its segments: a delete then frees them', async () => {
+  const before = await blobFiles();
+  await multipart('abandoned', [randomBytes(8 << 20), randomBytes(8 << 20), randomBytes(8 << 20)]);
+  const reading = await pausedGet('abandoned');
+  assert.equal((await call(srv, { method: 'DELETE', bucket: B, key: 'abandoned' })).status, 204);
+  assert.notDeepEqual(await blobFiles(), before, 'held while the reader is there');
+  reading.abort();
+  for (let i = 0; i < 100 && (await blobFiles()).length !== before.length; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(await blobFiles(), before);
+});
 
 test('CopyObject clones every segment; the copy outlives its source', async () => {
   await mkBucket(srv, 'seg-dst');

@@ -90,7 +90,7 @@ export async function uploadPartCopy(ctx: Ctx): Promise<void> {
       end = m[2] === '' ? rec.size - 1 : Math.min(Number(m[2]), rec.size - 1);
     }
     // A segmented source is read across its segment boundaries like a ranged GET.
-    written = await writeTempBlob(opened.read(start, end), ctx.store.layout.tmp, { expectedLength: Math.max(0, end - start + 1) });
+    written = await writeTempBlob(opened.stream(start, end), ctx.store.layout.tmp, { expectedLength: Math.max(0, end - start + 1) });
   } finally {
     await opened.close();
   }

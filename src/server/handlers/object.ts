@@ -1,6 +1,5 @@
 // PutObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, CopyObject and the object ACL.
 import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { percentDecode } from '../../core/encode.js';
@@ -147,7 +146,7 @@ export async function getObject(ctx: Ctx): Promise<void> {
       res.end();
       return;
     }
-    await pipeline(Readable.from(opened.read(start, start + length - 1), { objectMode: false }), res as ServerResponse).catch(() => undefined);
+    await pipeline(opened.stream(start, start + length - 1), res as ServerResponse).catch(() => undefined);
   } finally {
     await opened?.close();
   }

@@ -6,7 +6,7 @@
 // of the record it read, and removing a registered blob is deferred until its last reader lets go. After a crash
 // nothing is pending in memory; the deferred unlinks are blobs no record names, which the orphan sweep collects.
 import { open, type FileHandle } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { unlinkQuiet } from './fsutil.js';
 import type { ObjectRecord, Segment } from './types.js';
 
@@ -63,7 +63,7 @@ export class BlobRefs {
 }
 
 /**
- * The bytes of one record, registered with BlobRefs until `close()` (or the end of `read()`'s iteration).
+ * The bytes of one record, registered with BlobRefs until `close()` (or the end of a `stream()`).
  * `first` is the first segment, opened while the record was current, so a single-blob object is readable
  * even if another process on the same root replaces it.
  */
@@ -77,21 +77,19 @@ export class ObjectReader {
     private readonly refs: BlobRefs,
   ) {}
 
-  /** Bytes `start`..`end` (inclusive), crossing segment boundaries; closes the reader when done or abandoned. */
-  async *read(start: number, end: number): AsyncGenerator<Buffer> {
-    try {
-      const segs = segmentsOf(this.rec);
-      let base = 0;
-      for (let i = 0; i < segs.length && base <= end; base += segs[i]!.size, i++) {
-        const size = segs[i]!.size;
-        if (size === 0 || base + size <= start) continue;
-        const fh = i === 0 && this.first ? this.takeFirst() : await open(this.paths[i]!, 'r');
-        const stream = createReadStream('', { fd: fh, start: Math.max(start, base) - base, end: Math.min(end, base + size - 1) - base, autoClose: true });
-        for await (const chunk of stream) yield chunk as Buffer;
-      }
-    } finally {
-      await this.close();
+  /** Bytes `start`..`end` (inclusive), crossing segment boundaries; closes the reader when it ends or is destroyed. */
+  stream(start: number, end: number): Readable {
+    return new SegmentStream(this, start, end);
+  }
+
+  /** Opens segment `i` (segment 0: hands over the handle opened with the record, once). */
+  async openSegment(i: number): Promise<FileHandle> {
+    if (i === 0 && this.first) {
+      const fh = this.first;
+      this.first = undefined;
+      return fh;
     }
+    return open(this.paths[i]!, 'r');
   }
 
   /** Releases the blobs (idempotent). */
@@ -103,10 +101,60 @@ export class ObjectReader {
     await fh?.close().catch(() => undefined);
     this.refs.release(this.paths);
   }
+}
 
-  private takeFirst(): FileHandle {
-    const fh = this.first!;
-    this.first = undefined;
-    return fh;
+/** Bytes per read: against createReadStream's 64 KiB, ~20% less server CPU per GiB served (upload-cpu.ts --get). */
+const READ_CHUNK = 512 << 10;
+
+/** Reads a byte range across segment files, one open at a time, with positional reads of READ_CHUNK. */
+class SegmentStream extends Readable {
+  private readonly segs: Segment[];
+  private i = 0;
+  private base = 0; // object offset of segment i
+  private pos: number; // next object offset to read
+  private fh: FileHandle | undefined;
+
+  constructor(
+    private readonly reader: ObjectReader,
+    start: number,
+    private readonly end: number,
+  ) {
+    super({ highWaterMark: READ_CHUNK });
+    this.segs = segmentsOf(reader.rec);
+    this.pos = start;
+  }
+
+  override _read(): void {
+    this.next().then(
+      (buf) => this.push(buf),
+      (err: Error) => this.destroy(err),
+    );
+  }
+
+  private async next(): Promise<Buffer | null> {
+    while (this.pos <= this.end && this.i < this.segs.length) {
+      const segEnd = this.base + this.segs[this.i]!.size; // exclusive
+      if (this.pos >= segEnd) {
+        await this.fh?.close();
+        this.fh = undefined;
+        this.base = segEnd;
+        this.i++;
+        continue;
+      }
+      this.fh ??= await this.reader.openSegment(this.i);
+      const want = Math.min(READ_CHUNK, this.end + 1 - this.pos, segEnd - this.pos);
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await this.fh.read(buf, 0, want, this.pos - this.base);
+      if (bytesRead === 0) throw new Error(`blob ${this.segs[this.i]!.blob} is shorter than its record`);
+      this.pos += bytesRead;
+      return bytesRead === want ? buf : buf.subarray(0, bytesRead);
+    }
+    return null;
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const fh = this.fh;
+    this.fh = undefined;
+    void Promise.all([fh?.close().catch(() => undefined), this.reader.close()]).then(() => cb(err));
   }
 }
