@@ -6,7 +6,7 @@ import { Layout } from './layout.js';
 import { KeyIndex, compareUtf8, type IndexEntry } from './key-index.js';
 import { loadIndex, saveIndex, type ShardStates } from './index-snapshot.js';
 import { commitBlob, linkOrCopy, type WrittenBlob } from './blob.js';
-import { BlobRefs, ObjectReader, bytesFields, sameBytes, segmentsOf } from './segments.js';
+import { BlobRefs, ObjectReader, bytesFields, segmentsOf } from './segments.js';
 import { ensureDir, fsyncDir, isNotFound, KeyedMutex, randomName, readJson, unlinkQuiet, writeFileAtomic } from './fsutil.js';
 import type { BucketAcl, BucketRecord, ObjectRecord, Segment } from './types.js';
 
@@ -32,6 +32,8 @@ export class ObjectStore {
   private bucketCache = new Map<string, BucketRecord | null>();
   private indexes = new Map<string, Promise<KeyIndex>>();
   private shardStates = new Map<string, ShardStates>();
+  /** Parsed segmented records by metadata file, least recently used first (see readRecord). */
+  private records = new Map<string, CachedRecord>();
   readonly locks = new KeyedMutex();
   /** Blobs open by readers: removing one of them waits for its last reader. */
   readonly refs = new BlobRefs();
@@ -112,7 +114,34 @@ export class ObjectStore {
   // ---- objects ----
 
   async getObject(bucket: string, key: string): Promise<ObjectRecord | undefined> {
-    return readJson<ObjectRecord>(this.layout.metaFile(bucket, key));
+    return (await this.readRecord(bucket, key))?.rec;
+  }
+
+  /**
+   * The record with its identity (inode, size, times of the metadata file: every commit renames a new file in) and
+   * its blob paths. A record of many segments is large (10,000 parts: ~575 KiB of JSON), so segmented records are
+   * kept parsed, by identity, and a ranged GET of a huge object costs a stat instead of a parse. Callers must treat
+   * the returned record as read-only.
+   */
+  private async readRecord(bucket: string, key: string): Promise<CachedRecord | undefined> {
+    const file = this.layout.metaFile(bucket, key);
+    const id = await recordId(file);
+    if (id === undefined) return undefined;
+    const hit = this.records.get(file);
+    if (hit?.id === id) {
+      this.records.delete(file); // most recently used last
+      this.records.set(file, hit);
+      return hit;
+    }
+    const rec = await readJson<ObjectRecord>(file);
+    if (!rec) return undefined;
+    // Read after the stat: if the file was replaced in between, `id` is stale and the entry simply never matches.
+    const entry = { id, rec, paths: segmentsOf(rec).map((s) => this.layout.blobFile(bucket, s.blob)) };
+    if (entry.paths.length > 1) {
+      this.records.set(file, entry);
+      if (this.records.size > CACHED_RECORDS) this.records.delete(this.records.keys().next().value!);
+    }
+    return entry;
   }
 
   /**
@@ -123,16 +152,17 @@ export class ObjectStore {
    */
   async openObject(bucket: string, key: string): Promise<ObjectReader | undefined> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const rec = await this.getObject(bucket, key);
-      if (!rec) return undefined;
-      const segs = segmentsOf(rec);
-      const paths = segs.map((s) => this.layout.blobFile(bucket, s.blob));
+      const read = await this.readRecord(bucket, key);
+      if (!read) return undefined;
+      const { rec, paths } = read;
       this.refs.acquire(paths);
       let first;
       try {
         if (paths.length > 0) first = await open(paths[0]!, 'r');
-        const now = segs.length > 1 ? await this.getObject(bucket, key) : rec;
-        if (now && sameBytes(now, rec)) return new ObjectReader(rec, paths, first, this.refs);
+        // Still the current record (same metadata file)? Then any later removal of its blobs waits for us.
+        if (paths.length <= 1 || (await recordId(this.layout.metaFile(bucket, key))) === read.id) {
+          return new ObjectReader(rec, paths, first, this.refs);
+        }
       } catch (err) {
         if (!isNotFound(err)) {
           await first?.close();
@@ -330,6 +360,26 @@ export class ObjectStore {
         if (st && st.mtimeMs < this.startedAt - 1000) await unlinkQuiet(p);
       }
     }
+  }
+}
+
+/** Segmented records kept parsed (each up to ~575 KiB of JSON, ~2 MB parsed). */
+const CACHED_RECORDS = 32;
+
+interface CachedRecord {
+  id: string;
+  rec: ObjectRecord;
+  paths: string[];
+}
+
+/** Identity of a metadata file's current version, or undefined when there is none. */
+async function recordId(file: string): Promise<string | undefined> {
+  try {
+    const st = await stat(file, { bigint: true });
+    return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
   }
 }
 

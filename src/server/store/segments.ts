@@ -21,13 +21,6 @@ export function bytesFields(segments: Segment[]): Pick<ObjectRecord, 'blob' | 's
   return segments.length === 1 ? { blob: segments[0]!.blob } : { segments };
 }
 
-/** Same bytes named? (true for a record compared with itself after a metadata-only update) */
-export function sameBytes(a: ObjectRecord, b: ObjectRecord): boolean {
-  const x = segmentsOf(a);
-  const y = segmentsOf(b);
-  return x.length === y.length && x.every((s, i) => s.blob === y[i]!.blob);
-}
-
 /** Blob paths in use by readers; a removal of one of them waits for the last reader. */
 export class BlobRefs {
   private readers = new Map<string, { count: number; doomed: boolean }>();
@@ -122,6 +115,8 @@ class SegmentStream extends Readable {
     super({ highWaterMark: READ_CHUNK });
     this.segs = segmentsOf(reader.rec);
     this.pos = start;
+    // Skip to the segment holding `start` without touching the ones before it (a range deep in 10,000 parts).
+    while (this.i < this.segs.length && this.base + this.segs[this.i]!.size <= start) this.base += this.segs[this.i++]!.size;
   }
 
   override _read(): void {
