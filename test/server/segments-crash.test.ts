@@ -73,6 +73,12 @@ test('killed between the links and the record commit: old object intact, no orph
   assert.equal((await put(target, B, 'obj', v1)).status, 200);
   const parts = [randomBytes(102400), randomBytes(102401), randomBytes(7)];
   const id = await uploadParts(target, 'obj', parts);
+  // A clean stop first saves an index snapshot: the sweep after the crash below must not trust it.
+  await new Promise((r) => setTimeout(r, 2100));
+  assert.equal(await killChild(child, 'SIGTERM'), '0/null');
+  assert.ok(await readFile(layout.indexSnapshot(B), 'utf8'));
+  ({ child, target } = await startChild());
+  await call(target, { bucket: B });
   await killChild(child);
 
   // Exactly what Complete has done at that point: every part blob hard-linked into the bucket under one stem.

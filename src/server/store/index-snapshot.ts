@@ -59,9 +59,12 @@ export interface LoadedIndex {
   fullScan: boolean;
 }
 
-/** Entries of every shard under `metaRoot`, from `snapshotFile` where still valid, else from disk. */
-export async function loadIndex(metaRoot: string, snapshotFile: string): Promise<LoadedIndex> {
-  const snap = await readJson<Snapshot>(snapshotFile).catch(() => undefined);
+/**
+ * Entries of every shard under `metaRoot`, from `snapshotFile` where still valid (and `useSnapshot`), else from
+ * disk. Without a snapshot every shard is read (`fullScan`), so `referenced` is complete and orphans can be swept.
+ */
+export async function loadIndex(metaRoot: string, snapshotFile: string, useSnapshot = true): Promise<LoadedIndex> {
+  const snap = useSnapshot ? await readJson<Snapshot>(snapshotFile).catch(() => undefined) : undefined;
   const valid = snap?.version === 1 ? snap : undefined;
   let shards: string[];
   try {

@@ -29,6 +29,8 @@ export interface ListPage {
 export class ObjectStore {
   readonly layout: Layout;
   private readonly startedAt = Date.now();
+  /** A previous process on this root died without closing: build indexes by full scan, which sweeps orphans. */
+  private afterCrash = false;
   private bucketCache = new Map<string, BucketRecord | null>();
   private indexes = new Map<string, Promise<KeyIndex>>();
   private shardStates = new Map<string, ShardStates>();
@@ -44,9 +46,14 @@ export class ObjectStore {
 
   async init(): Promise<void> {
     // Temp files of a process that is gone belong to requests that died with it: never visible, safe to drop.
+    // A clean close removes its temp dir, so finding one means that process crashed: it may have left blobs no
+    // record names (a body renamed in, a Complete's links), and saved index snapshots cannot say which.
     for (const name of await readdir(this.layout.tmpRoot).catch(() => [] as string[])) {
       const pid = Number(/^(\d+)-/.exec(name)?.[1]);
-      if (!pid || !isAlive(pid)) await rm(join(this.layout.tmpRoot, name), { recursive: true, force: true });
+      if (!pid || !isAlive(pid)) {
+        this.afterCrash = true;
+        await rm(join(this.layout.tmpRoot, name), { recursive: true, force: true });
+      }
     }
     await ensureDir(this.layout.tmp);
     await ensureDir(this.layout.buckets);
@@ -328,7 +335,7 @@ export class ObjectStore {
   }
 
   private async buildIndex(bucket: string): Promise<KeyIndex> {
-    const loaded = await loadIndex(this.layout.metaRoot(bucket), this.layout.indexSnapshot(bucket));
+    const loaded = await loadIndex(this.layout.metaRoot(bucket), this.layout.indexSnapshot(bucket), !this.afterCrash);
     const index = new KeyIndex();
     index.load(loaded.entries);
     this.shardStates.set(bucket, loaded.states);
