@@ -114,6 +114,7 @@ async function verifyFile(input: DownloadSessionInput, file: string, total: numb
   const planned = new Map(input.plan.parts.map((p) => [p.number, p]));
   const done = new Map<number, DoneRange>();
   let resumedBytes = 0;
+  let buffers: [Buffer, Buffer] | undefined;
   const handle = await fsp.open(file, opts.complete ? 'r' : 'r+');
   try {
     const fail = async (why: string) => { await handle.close(); return why; };
@@ -123,7 +124,8 @@ async function verifyFile(input: DownloadSessionInput, file: string, total: numb
       const recorded = safeParse(r.crc64);
       if (recorded === undefined) return fail(`range ${r.partNumber} has no valid CRC-64`);
       if (done.has(part.number)) continue; // recorded twice (fetched again after an earlier resume dropped it)
-      const actual = await crcOfRange(handle, part.start, part.size, input.signal);
+      buffers ??= readBuffers();
+      const actual = await crcOfRange(handle, part.start, part.size, input.signal, buffers);
       if (actual !== recorded) {
         if (!opts.complete) continue; // lost or damaged since: refetched like a range never recorded
         return fail(`range ${r.partNumber} of the destination no longer matches (CRC-64 ${actual === undefined ? 'short read' : crc64ToDecimal(actual)}, recorded ${r.crc64})`);
@@ -140,18 +142,36 @@ async function verifyFile(input: DownloadSessionInput, file: string, total: numb
 
 const CHUNK = 1024 * 1024;
 
-/** CRC-64 of `length` bytes at `start`, read in bounded chunks; undefined when the file ends first. */
-export async function crcOfRange(handle: fsp.FileHandle, start: number, length: number, signal?: AbortSignal): Promise<bigint | undefined> {
+/** Two read buffers for crcOfRange: one being read into while the other is hashed. */
+export function readBuffers(length = CHUNK): [Buffer, Buffer] {
+  const size = Math.min(CHUNK, Math.max(1, length));
+  return [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+}
+
+/**
+ * CRC-64 of `length` bytes at `start`, read in bounded chunks; undefined when the file ends first. The next chunk is
+ * read while the current one is hashed. Pass `buffers` to reuse them over many ranges (a resume re-reads thousands).
+ */
+export async function crcOfRange(
+  handle: fsp.FileHandle, start: number, length: number, signal?: AbortSignal, buffers: [Buffer, Buffer] = readBuffers(length),
+): Promise<bigint | undefined> {
   const crc = new Crc64();
-  const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, length)));
+  const read = async (into: Buffer, at: number) => {
+    const { bytesRead } = await handle.read(into, 0, Math.min(into.length, length - at), start + at);
+    return into.subarray(0, bytesRead);
+  };
   let done = 0;
-  while (done < length) {
+  let turn = 0;
+  let next = length > 0 ? read(buffers[0], 0) : undefined;
+  while (next) {
+    const chunk = await next;
+    next = undefined;
+    if (chunk.length === 0) break;
     if (signal?.aborted) throw abortError(signal);
-    const want = Math.min(buf.length, length - done);
-    const { bytesRead } = await handle.read(buf, 0, want, start + done);
-    if (bytesRead === 0) break;
-    crc.update(buf.subarray(0, bytesRead));
-    done += bytesRead;
+    turn ^= 1;
+    if (done + chunk.length < length) next = read(buffers[turn], done + chunk.length);
+    crc.update(chunk);
+    done += chunk.length;
   }
   return done === length ? crc.digest() : undefined;
 }

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { downloadFile, ObjectChangedError } from '../../src/transfer/download.js';
 import { uploadFile, type TransferEvent } from '../../src/transfer/index.js';
 import { AbortedError, CheckpointLockedError } from '../../src/core/errors.js';
+import { crc64 } from '../../src/core/crc64.js';
+import { crcOfRange, readBuffers } from '../../src/transfer/download-session.js';
 import { PART, bytes, leftovers, pauseAfter, proxyFor, putBytes, recorder, setup, tempsOf, withObject, type Env } from './download-fixtures/env.js';
 
 const damages: Array<[string, (cp: string, other: string) => Promise<void>, 'fresh' | 'some']> = [
@@ -200,4 +202,22 @@ test('a second download on the same checkpoint fails at once with CheckpointLock
   await first;
   assert.deepEqual(await readFile(file), data);
   assert.deepEqual(await leftovers(env.dir), ['lk.out']);
+});
+
+test('crcOfRange hashes exactly the bytes asked for, over several reads and with reused buffers; a short file gives undefined', async (t) => {
+  const env = await setup(t);
+  const data = bytes(2 * 1024 * 1024 + 1234, 51);
+  const file = path.join(env.dir, 'crc.bin');
+  await writeFile(file, data);
+  const h = await open(file, 'r');
+  try {
+    const buffers = readBuffers();
+    for (const [start, length] of [[0, data.length], [7, 1024 * 1024], [1024 * 1024 - 1, 1024 * 1024 + 2], [data.length - 5, 5], [3, 0]]) {
+      assert.equal(await crcOfRange(h, start, length, undefined, buffers), crc64(data.subarray(start, start + length)), `${start}+${length}`);
+      assert.equal(await crcOfRange(h, start, length), crc64(data.subarray(start, start + length)), `${start}+${length}, own buffers`);
+    }
+    assert.equal(await crcOfRange(h, data.length - 10, 11, undefined, buffers), undefined);
+  } finally {
+    await h.close();
+  }
 });
