@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc64, crc64ToDecimal } from '../../src/core/crc64.js';
 import { Layout } from '../../src/server/store/layout.js';
@@ -256,4 +256,5 @@ test('BlobRefs: a removal waits for the last reader', async () => {
   assert.equal(await stat(p).catch(() => undefined), undefined);
   assert.equal(refs.held, 0);
   await refs.remove(p); // unheld and already gone: quiet
+  await rm(dir, { recursive: true, force: true });
 });
