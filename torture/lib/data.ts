@@ -43,28 +43,38 @@ export async function exists(p: string): Promise<boolean> {
 }
 
 /**
- * The stored bytes' file for bucket/key, read from the server's on-disk format (layout.ts, written out again here
- * on purpose: metadata at meta/<hh>/<sha256(key)>.json names the blob), or undefined when no object is committed.
+ * The stored bytes' files for bucket/key, in order, read from the server's on-disk format (layout.ts and types.ts,
+ * written out again here on purpose: metadata at meta/<hh>/<sha256(key)>.json names either one `blob` or, for a
+ * completed multipart upload, `segments: [{blob, size}]`), or undefined when no object is committed.
  */
-export async function storedBlob(root: string, bucket: string, key: string): Promise<{ path: string; size: number } | undefined> {
+export async function storedBlobs(root: string, bucket: string, key: string): Promise<Array<{ path: string; size: number }> | undefined> {
   const h = createHash('sha256').update(key, 'utf8').digest('hex');
   const meta = join(root, 'buckets', bucket, 'meta', h.slice(0, 2), `${h}.json`);
-  let rec: { blob: string; size: number };
+  let rec: { blob?: string; segments?: Array<{ blob: string; size: number }>; size: number };
   try {
-    rec = JSON.parse(await readFile(meta, 'utf8')) as { blob: string; size: number };
+    rec = JSON.parse(await readFile(meta, 'utf8')) as typeof rec;
   } catch {
     return undefined;
   }
-  return { path: join(root, 'buckets', bucket, 'blobs', rec.blob.slice(0, 2), rec.blob), size: rec.size };
+  const segs = rec.segments ?? [{ blob: rec.blob!, size: rec.size }];
+  return segs.map((s) => ({ path: join(root, 'buckets', bucket, 'blobs', s.blob.slice(0, 2), s.blob), size: s.size }));
 }
 
-/** SHA-256 of the committed object's bytes on the server's disk, or undefined when there is none. */
+/** SHA-256 of the committed object's bytes on the server's disk (its segments in order), or undefined when there is none. */
 export async function storedSha(root: string, bucket: string, key: string): Promise<{ sha: string; size: number } | undefined> {
-  const blob = await storedBlob(root, bucket, key);
-  if (!blob) return undefined;
-  const st = await stat(blob.path);
-  if (st.size !== blob.size) return { sha: `size-mismatch:${st.size}/${blob.size}`, size: st.size };
-  return { sha: await sha256File(blob.path), size: st.size };
+  const blobs = await storedBlobs(root, bucket, key);
+  if (!blobs) return undefined;
+  const hash = createHash('sha256');
+  let size = 0;
+  for (const b of blobs) {
+    const st = await stat(b.path);
+    if (st.size !== b.size) return { sha: `size-mismatch:${st.size}/${b.size}`, size: st.size };
+    await new Promise<void>((resolve, reject) => {
+      createReadStream(b.path).on('data', (c) => hash.update(c)).on('error', reject).on('end', () => resolve());
+    });
+    size += st.size;
+  }
+  return { sha: hash.digest('hex'), size };
 }
 
 /** Committed object records in a bucket (0 when the bucket does not exist). */
