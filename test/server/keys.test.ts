@@ -2,25 +2,31 @@
 // key, touches a file outside the storage root.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { call, errorCode, mkBucket, put, send, xmlFields } from './lib.js';
 
 let srv: TestServer;
+let box: string;
 let outside: string;
 const B = 'keys';
 before(async () => {
-  // A sibling directory with a canary file: any traversal would land here or beside the root.
-  outside = await mkdtemp(join(tmpdir(), 'ossup-outside-'));
+  // A directory of our own holding the root and a sibling with a canary file: any traversal would land in the
+  // sibling or beside the root, and nothing else writes here (the shared tmpdir changes under a busy machine).
+  box = await mkdtemp(join(tmpdir(), 'ossup-keys-'));
+  outside = join(box, 'outside');
+  await mkdir(outside);
   await writeFile(join(outside, 'canary'), 'untouched');
-  srv = await startTestServer();
+  const root = join(box, 'root');
+  await mkdir(root);
+  srv = await startTestServer({ root });
   await mkBucket(srv, B);
 });
 after(async () => {
   await srv.close();
-  await rm(outside, { recursive: true, force: true });
+  await rm(box, { recursive: true, force: true });
 });
 
 async function snapshot(dir: string): Promise<string[]> {
@@ -100,7 +106,7 @@ test('raw traversal paths never reach outside the root', async () => {
   assert.deepEqual(await snapshot(outside), before);
   // Only the root itself may have changed in its parent directory.
   const rootName = srv.root.split('/').pop()!;
-  const strip = (l: string[]) => l.filter((e) => !e.startsWith(`${rootName}:`) && !e.startsWith('ossup-'));
+  const strip = (l: string[]) => l.filter((e) => !e.startsWith(`${rootName}:`));
   assert.deepEqual(strip(await snapshot(parent)), strip(parentBefore));
 });
 
