@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatBytes, parseDuration, parseSize, ParseError } from '../../src/cli/size.js';
-import { defaultParallel, defaultPartSize, MAX_PART_SIZE, MIN_DEFAULT_PART_SIZE, MIN_PART_SIZE, partCount } from '../../src/cli/plan.js';
+import {
+  defaultParallel, defaultPartSize, defaultRangeSize, MAX_PART_SIZE, MIN_DEFAULT_PART_SIZE, MIN_DEFAULT_RANGE_SIZE, MIN_PART_SIZE, partCount,
+} from '../../src/cli/plan.js';
 
 test('sizes: binary units, short forms read as binary, plain bytes', () => {
   assert.equal(parseSize('100KiB'), 102400);
@@ -54,6 +56,16 @@ test('default part size keeps an upload within a few hundred to a thousand parts
   assert.equal(defaultPartSize(40e9), defaultPartSize(40e9));
   assert.equal(defaultParallel(64 * 1024 ** 2, MIN_PART_SIZE), 4);
   assert.equal(defaultParallel(1000, MIN_PART_SIZE), 1);
+});
+
+test('default download ranges: 8 MiB at least, then the upload ladder (a function of the size alone)', () => {
+  assert.equal(MIN_DEFAULT_RANGE_SIZE, 8 * 1024 ** 2);
+  assert.equal(defaultRangeSize(0), MIN_DEFAULT_RANGE_SIZE);
+  assert.equal(defaultRangeSize(64 * 1024 ** 2), MIN_DEFAULT_RANGE_SIZE, '64 MiB: 8 ranges of 8 MiB');
+  assert.equal(defaultRangeSize(8000 * 1024 ** 2), MIN_DEFAULT_RANGE_SIZE);
+  assert.equal(defaultRangeSize(8000 * 1024 ** 2 + 1), 16 * 1024 ** 2, 'above 1,000 ranges the ladder takes over');
+  assert.equal(defaultRangeSize(40e12), defaultPartSize(40e12));
+  for (const size of [1, 5e6, 3e9, 40e9, 1e12]) assert.ok(partCount(size, defaultRangeSize(size)) <= 1000, String(size));
 });
 
 test('the tracker counts confirmed bytes by part, and starts over when the engine does', async () => {

@@ -3,7 +3,7 @@ import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { parseRange, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, type OssUrl } from '../oss-url.js';
-import { defaultParallel, defaultPartSize } from '../plan.js';
+import { defaultParallel, defaultRangeSize } from '../plan.js';
 import { withSession, type Io } from '../session.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
@@ -29,13 +29,13 @@ export async function downloadCommand(src: OssUrl, dst: string, flags: CpFlags, 
   const file = await doing(`download of ${formatOssUrl(src)}`, src.bucket, () => resolveDownloadTarget(dst, src.key));
 
   return withSession(flags, io, async (session) => {
-    // The part size follows the size of what is fetched, as for uploads: ask the server for the object's first.
+    // The range size follows the size of what is fetched, as for uploads: ask the server for the object's first.
     const head = settings.partSize === undefined || range
       ? await doing(`download of ${formatOssUrl(src)}`, src.bucket, () => session.client.headObject(src.bucket, src.key))
       : undefined;
     const objectSize = head?.size ?? 0;
     const size = range ? Math.max(0, Math.min(range.end ?? objectSize - 1, objectSize - 1) - range.start + 1) : objectSize;
-    const partSize = settings.partSize ?? defaultPartSize(size);
+    const partSize = settings.partSize ?? defaultRangeSize(size);
     const parallel = settings.parallel ?? defaultParallel(size, partSize);
     const checkpoint = await checkpointPath(flags, io, session, { file, bucket: src.bucket, key: src.key }, '.dcp');
     const outcome = await runTransfer<DownloadResult>({
