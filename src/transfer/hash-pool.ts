@@ -72,6 +72,11 @@ export class HashPool {
     });
   }
 
+  /** Start a worker now, so its start-up (~30 ms) overlaps with whatever comes before the first part. */
+  warm(): void {
+    if (!this.broken && this.slots.length === 0) this.start();
+  }
+
   /** Stop every worker (tests; the process never needs it, idle workers are unreferenced). */
   async close(): Promise<void> {
     const slots = this.slots.splice(0);

@@ -12,6 +12,7 @@ import type { CompleteMultipartUploadResult } from '../client/types.js';
 import { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath } from './checkpoint.js';
 import { assertUnchanged, identityOf, snapshotFile, type FileSnapshot } from './file-identity.js';
 import { hashFileRange } from './hash.js';
+import { hashPool } from './hash-pool.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { planParts } from './plan.js';
 import { ProgressTracker } from './progress.js';
@@ -62,6 +63,7 @@ export async function uploadFile(client: OssClient, opts: UploadFileOptions): Pr
   }
   let uploadId: string | undefined;
   let completed = false;
+  hashPool().warm(); // the hashing thread starts while the session is opened (lock, Initiate or ListParts)
   try {
     const session = await openSession({
       client, bucket: opts.bucket, key: opts.key, file: identityOf(snap), plan, store, initiate: writeOptions(opts, file), signal: opts.signal,
