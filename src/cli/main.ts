@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import { CommanderError } from 'commander';
 import { ActionFailed, EXIT_OK, EXIT_USAGE, exitCodeFor, renderError } from './exit.js';
 import { buildProgram } from './program.js';
@@ -31,8 +32,21 @@ export async function main(args: string[], io: Io): Promise<number> {
   }
 }
 
+/**
+ * V8 heap tuning for the ossup process (the command's, never a library user's: only bin/ossup.js calls run()).
+ * A transfer streams 64 KiB socket buffers through a heap of only ~10 MB, and V8's default growing factor keeps
+ * the old-generation limit so close to that that it starts a full mark-compact every ~15 MiB moved: ~70 per GiB
+ * downloaded by `cp` and ~47 per GiB received by `serve`, each one nearly all garbage. Letting the heap grow 5x
+ * between collections leaves a handful: measured on 1 GiB, 8 MiB parts x4, a download went from 3.2 to 2.2 CPU-s
+ * (2.6 -> 1.9 s), and the server's CPU for an upload from 4.3 to 3.6 s (4.3 -> 3.7 s). The cost is a heap limit
+ * of 5x the live heap, which for these processes is tens of MB. Set at run time, before any transfer, because
+ * `node bin/ossup.js` has no place for a V8 flag; V8 reads this one each time it computes a limit.
+ */
+const V8_FLAGS = '--heap-growing-percent=400';
+
 /** Entry point for bin/ossup.js: run, flush, exit (the exit also drops idle keep-alive sockets). */
 export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
+  v8.setFlagsFromString(V8_FLAGS);
   // `ossup ls | head -1` closes the pipe early: that is the reader being done, not an error worth a stack trace.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
