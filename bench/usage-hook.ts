@@ -1,11 +1,13 @@
 // Preloaded into every measured child (`node --import <this> ...`): at exit, writes the process's own resource
-// usage to $BENCH_USAGE_FILE. The child reporting on itself is exact (getrusage), where sampling /proc from the
-// parent could miss a short peak.
+// usage to $BENCH_USAGE_FILE. The child reporting on itself is exact, where sampling /proc from the parent could
+// miss a short peak. Peak RSS is VmHWM from /proc/self/status where there is one: getrusage's ru_maxrss on Linux
+// carries over the high-water mark of the address space the process had before execve, i.e. the parent's at fork,
+// so a child spawned by a 313 MB bench runner reported 313 MB whatever it did.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 export interface ChildUsage {
-  /** Peak resident set size in bytes (getrusage ru_maxrss). */
+  /** Peak resident set size in bytes (VmHWM; getrusage ru_maxrss where /proc is not there). */
   maxRssBytes: number;
   /** User + system CPU seconds. */
   cpuSeconds: number;
@@ -13,6 +15,16 @@ export interface ChildUsage {
   lifetimeMs: number;
   /** /proc/self/io counters (Linux), bytes: wchar counts every write() incl. sockets; writeBytes only storage. */
   io?: { rchar: number; wchar: number; readBytes: number; writeBytes: number };
+}
+
+/** Peak RSS of this process's own address space (Linux), in bytes. */
+function vmHwm(): number | undefined {
+  try {
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kib === undefined ? undefined : Number(kib) * 1024;
+  } catch {
+    return undefined;
+  }
 }
 
 function procIo(): ChildUsage['io'] {
@@ -30,7 +42,7 @@ if (target) {
   process.on('exit', () => {
     const u = process.resourceUsage();
     const usage: ChildUsage = {
-      maxRssBytes: u.maxRSS * 1024,
+      maxRssBytes: vmHwm() ?? u.maxRSS * 1024,
       cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6,
       lifetimeMs: performance.now(),
       io: procIo(),
