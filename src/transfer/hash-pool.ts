@@ -108,7 +108,6 @@ export class HashPool {
       this.broken = this.slots.length === 0;
       return undefined;
     }
-    worker.unref();
     const slot: Slot = { worker, pending: new Map(), answered: false };
     worker.on('message', (reply: HashReply) => {
       slot.answered = true;
@@ -135,6 +134,9 @@ export class HashPool {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+    // After the listeners: attaching a 'message' listener refs the worker again, and an idle worker must never keep
+    // the process alive (a warmed, never-used worker did: the process hung at exit).
+    worker.unref();
     this.slots.push(slot);
     return slot;
   }

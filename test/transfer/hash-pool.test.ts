@@ -69,6 +69,11 @@ test('hash pool: a process that used the shared pool exits by itself', async (t)
   assert.deepEqual(JSON.parse(stdout), { md5: md5hex(data), crc64: String(crc64(data)) });
 });
 
+test('hash pool: a process whose pool was only warmed (worker started, never used) exits by itself', async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, [...nodeArgsFor(import.meta.url, './hash-pool-child'), 'warm'], { timeout: 20_000 });
+  assert.deepEqual(JSON.parse(stdout), { warmed: true });
+});
+
 test('buffer pool: reuses given-back buffers up to its limit, only of its own size', () => {
   const pool = new BufferPool(1024, 2);
   const a = pool.take();
