@@ -109,7 +109,7 @@ try {
     log(`storage writes by the uploading process (/proc/self/io write_bytes, page granularity): ${c.storageWriteBytes}`);
     log(`load and validate (fresh process; read+checksum ${c.readMs.toFixed(1)} ms): ${c.loadMs.toFixed(1)} ms`);
     log(`full resume to Complete (ListParts ${c.resumeListPartsMs.toFixed(0)} ms + re-hash of the file): ${c.resumeMsToComplete.toFixed(0)} ms, ${c.resumedBytes} bytes resumed`);
-    log(`CompleteMultipartUpload of the ${c.parts} parts (server concatenates them): ${c.completeMs.toFixed(0)} ms`);
+    log(`CompleteMultipartUpload of the ${c.parts} parts (the server links them in as segments): ${c.completeMs.toFixed(0)} ms`);
     if (c.ali) {
       log(`ali-oss, same file, checkpoint rewritten from progress() per part: ${c.ali.seconds.toFixed(1)} s, ${c.ali.writes} writes, ` +
         `${c.ali.bytes} bytes written (${(c.ali.bytes / 1e6).toFixed(1)} MB); storage write_bytes ${c.ali.storageWriteBytes}`);
