@@ -36,9 +36,11 @@ export async function uploadParts(input: PartsInput): Promise<void> {
   const pipeline = new PartPipeline(input);
   const items = input.parts.map((part, index) => ({ part, index }));
   await runPool(items, input.concurrency, input.signal, ({ part, index }, signal) => {
-    // Hash this part (if not already under way) and the next, so hashing overlaps with sending even at concurrency 1.
+    // This part (hashed already, or queued now), then the next one, so hashing overlaps with sending even at
+    // concurrency 1, in part order.
+    const prepared = pipeline.take(index);
     pipeline.prepare(index + 1);
-    return uploadOnePart(input, part, signal, pipeline.take(index), pipeline.buffers);
+    return uploadOnePart(input, part, signal, prepared, pipeline.buffers);
   }, input.onPartDone);
 }
 
