@@ -2,38 +2,26 @@
 // so the event loop keeps feeding sockets while the next part is hashed. Reads are synchronous here on purpose:
 // they block only this thread. A caller-supplied shared buffer receives the bytes; without one the range is
 // streamed through a fixed scratch buffer. Only digests travel back.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { Crc64 } from '../core/crc64.js';
 import type { HashReply, HashRequest } from './hash-pool.js';
+import { CHUNK, RangeHashing } from './hash.js';
 
-const CHUNK = 1024 * 1024;
-let scratch: Buffer | undefined;
+/** One scratch buffer for every range hashed without a caller's buffer (this thread hashes one range at a time). */
+const scratch = Buffer.allocUnsafe(CHUNK);
 
 function hash(req: HashRequest): HashReply {
-  const md5 = createHash('md5');
-  const crc = new Crc64();
-  const data = req.buffer ? Buffer.from(req.buffer, 0, req.length) : undefined;
+  const hashing = new RangeHashing(req.file, req.start, req.length, req.buffer && Buffer.from(req.buffer, 0, req.length), scratch);
   const fd = fs.openSync(req.file, 'r');
   try {
-    let done = 0;
-    while (done < req.length) {
-      const want = Math.min(CHUNK, req.length - done);
-      const target = data ? data.subarray(done, done + want) : (scratch ??= Buffer.allocUnsafe(CHUNK)).subarray(0, want);
-      const bytesRead = fs.readSync(fd, target, 0, want, req.start + done);
-      if (bytesRead === 0) {
-        return { id: req.id, error: { message: `${req.file} ended at ${req.start + done}, expected ${req.start + req.length} bytes`, code: 'ESHORTFILE' } };
-      }
-      const chunk = target.subarray(0, bytesRead);
-      md5.update(chunk);
-      crc.update(chunk);
-      done += bytesRead;
+    while (!hashing.finished) {
+      const { target, position } = hashing.next();
+      hashing.took(target, fs.readSync(fd, target, 0, target.length, position));
     }
   } finally {
     fs.closeSync(fd);
   }
-  return { id: req.id, md5: md5.digest(), crc64: crc.digest() };
+  return { id: req.id, ...hashing.digest() };
 }
 
 parentPort!.on('message', (req: HashRequest) => {

@@ -8,7 +8,8 @@ import { abortError } from '../client/retry.js';
 
 /** Parts at or below this size are read once and sent from memory (see the report in hash.ts's caller). */
 export const BUFFER_LIMIT = 8 * 1024 * 1024;
-const CHUNK = 1024 * 1024;
+/** Bytes per read while hashing. */
+export const CHUNK = 1024 * 1024;
 
 export interface RangeDigest {
   md5: Buffer;
@@ -17,31 +18,67 @@ export interface RangeDigest {
   data?: Buffer;
 }
 
+/**
+ * The chunk loop every range hasher shares: where each read goes, the digests over exactly the bytes read, and the
+ * short-file check. The reads are the caller's, so the same loop serves the async hasher below and the synchronous
+ * one on the hashing threads (hash-worker.ts). With `data`, the bytes land there; otherwise in `scratch`.
+ */
+export class RangeHashing {
+  private readonly md5 = createHash('md5');
+  private readonly crc = new Crc64();
+  private done = 0;
+
+  constructor(
+    readonly file: string,
+    readonly start: number,
+    readonly length: number,
+    private readonly data: Buffer | undefined,
+    private readonly scratch: Buffer | undefined = data ? undefined : Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, length))),
+  ) {}
+
+  get finished(): boolean {
+    return this.done >= this.length;
+  }
+
+  /** The buffer the next read fills, and the file position it reads from. */
+  next(): { target: Buffer; position: number } {
+    const want = Math.min(CHUNK, this.length - this.done);
+    const target = this.data ? this.data.subarray(this.done, this.done + want) : this.scratch!.subarray(0, want);
+    return { target, position: this.start + this.done };
+  }
+
+  /** Account for a read of `bytesRead` bytes into `target`; none means the file ended early (it changed). */
+  took(target: Buffer, bytesRead: number): void {
+    if (bytesRead === 0) {
+      throw Object.assign(new Error(`${this.file} ended at ${this.start + this.done}, expected ${this.start + this.length} bytes`), { code: 'ESHORTFILE' });
+    }
+    const chunk = target.subarray(0, bytesRead);
+    this.md5.update(chunk);
+    this.crc.update(chunk);
+    this.done += bytesRead;
+  }
+
+  digest(): { md5: Buffer; crc64: bigint } {
+    return { md5: this.md5.digest(), crc64: this.crc.digest() };
+  }
+}
+
 /** Hash `length` bytes of `file` from `start` (read into `into` when given, which must be large enough). Fails if the file is shorter than that (it changed). */
 export async function hashFileRange(
   file: string, start: number, length: number, opts: { keep?: boolean; into?: Buffer; signal?: AbortSignal } = {},
 ): Promise<RangeDigest> {
-  const md5 = createHash('md5');
-  const crc = new Crc64();
   const keep = opts.keep ?? length <= BUFFER_LIMIT;
   const data = opts.into ? opts.into.subarray(0, length) : keep ? Buffer.allocUnsafe(length) : undefined;
+  const hashing = new RangeHashing(file, start, length, data);
   const handle = await fsp.open(file, 'r');
   try {
-    const scratch = data ? undefined : Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, length)));
-    let done = 0;
-    while (done < length) {
+    while (!hashing.finished) {
       if (opts.signal?.aborted) throw abortError(opts.signal);
-      const want = Math.min(CHUNK, length - done);
-      const target = data ? data.subarray(done, done + want) : scratch!.subarray(0, want);
-      const { bytesRead } = await handle.read(target, 0, want, start + done);
-      if (bytesRead === 0) throw Object.assign(new Error(`${file} ended at ${start + done}, expected ${start + length} bytes`), { code: 'ESHORTFILE' });
-      const chunk = target.subarray(0, bytesRead);
-      md5.update(chunk);
-      crc.update(chunk);
-      done += bytesRead;
+      const { target, position } = hashing.next();
+      hashing.took(target, (await handle.read(target, 0, target.length, position)).bytesRead);
     }
   } finally {
     await handle.close();
   }
-  return { md5: md5.digest(), crc64: crc.digest(), data };
+  return { ...hashing.digest(), data };
 }
