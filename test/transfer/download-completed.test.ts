@@ -1,6 +1,6 @@
 // A download killed after renaming its verified temporary file into place, before deleting the checkpoint: the rerun
 // must re-verify the destination and finish without fetching, and must not trust a destination that is not it.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,7 +8,13 @@ import { decodeJournal } from '../../src/transfer/journal.js';
 import { downloadFile } from '../../src/transfer/index.js';
 import { PART, bytes, setup, type Env } from './fixtures.js';
 
-async function renamedBehindTheCheckpoint(env: Env, dest: string, checkpoint: string): Promise<void> {
+/** An object of 6 parts and a download of it left renamed into place with its checkpoint still there. */
+async function renamedBehindTheCheckpoint(t: TestContext, seed: number): Promise<{ env: Env; data: Buffer; dest: string; checkpoint: string }> {
+  const env = await setup(t);
+  const data = bytes(6 * PART + 5, seed);
+  await env.client.putObject(env.bucket, 'k', data);
+  const dest = path.join(env.dir, 'copy.bin');
+  const checkpoint = path.join(env.dir, 'copy.dcp');
   const ac = new AbortController();
   await assert.rejects(downloadFile(env.client, {
     bucket: env.bucket, key: 'k', file: dest, partSize: PART, concurrency: 2, checkpoint, signal: ac.signal,
@@ -16,15 +22,11 @@ async function renamedBehindTheCheckpoint(env: Env, dest: string, checkpoint: st
   }), { code: 'Aborted' });
   const header = decodeJournal<{ temp?: string }>(await readFile(checkpoint))!.records[0];
   await rename(header.temp!, dest);
+  return { env, data, dest, checkpoint };
 }
 
 test('a download rerun after the rename re-verifies the destination and fetches nothing', async (t) => {
-  const env = await setup(t);
-  const data = bytes(6 * PART + 5, 3);
-  await env.client.putObject(env.bucket, 'k', data);
-  const dest = path.join(env.dir, 'copy.bin');
-  const checkpoint = path.join(env.dir, 'copy.dcp');
-  await renamedBehindTheCheckpoint(env, dest, checkpoint);
+  const { env, data, dest, checkpoint } = await renamedBehindTheCheckpoint(t, 3);
 
   const rerun = await downloadFile(env.client, { bucket: env.bucket, key: 'k', file: dest, partSize: PART, checkpoint });
   assert.equal(rerun.transferredBytes, 0);
@@ -35,12 +37,7 @@ test('a download rerun after the rename re-verifies the destination and fetches 
 });
 
 test('a destination changed after the rename is not trusted: the rerun fetches the object again', async (t) => {
-  const env = await setup(t);
-  const data = bytes(6 * PART + 5, 4);
-  await env.client.putObject(env.bucket, 'k', data);
-  const dest = path.join(env.dir, 'copy.bin');
-  const checkpoint = path.join(env.dir, 'copy.dcp');
-  await renamedBehindTheCheckpoint(env, dest, checkpoint);
+  const { env, data, dest, checkpoint } = await renamedBehindTheCheckpoint(t, 4);
   await writeFile(dest, Buffer.alloc(data.length, 1)); // same size, other bytes
 
   const rerun = await downloadFile(env.client, { bucket: env.bucket, key: 'k', file: dest, partSize: PART, checkpoint });
