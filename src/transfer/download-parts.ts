@@ -9,6 +9,7 @@ import type { OssClient } from '../client/client.js';
 import { abortError, abortableSleep } from '../client/retry.js';
 import { mapTransportError } from '../client/transport.js';
 import type { GetObjectResult } from '../client/types.js';
+import { writevAll } from '../core/writev.js';
 import { mapWriteError } from './download-target.js';
 import { ObjectChangedError, type DoneRange, type ObjectVersion } from './download-types.js';
 import type { PlannedPart } from './plan.js';
@@ -229,30 +230,11 @@ class BatchWriter {
 }
 
 async function writeFully(handle: fsp.FileHandle, buffers: Buffer[], bytes: number, position: number, temp: string): Promise<void> {
-  let done = 0;
   try {
-    while (done < bytes) {
-      const { bytesWritten } = await handle.writev(done === 0 ? buffers : after(buffers, done), position + done);
-      if (bytesWritten <= 0) throw new Error(`no byte written to ${temp} at offset ${position + done}`);
-      done += bytesWritten;
-    }
+    await writevAll(handle, buffers, bytes, position);
   } catch (err) {
     throw mapWriteError(err, temp);
   }
-}
-
-/** The buffers less their first `skip` bytes (after a short write). */
-function after(buffers: Buffer[], skip: number): Buffer[] {
-  const rest: Buffer[] = [];
-  for (const b of buffers) {
-    if (skip >= b.length) {
-      skip -= b.length;
-      continue;
-    }
-    rest.push(skip > 0 ? b.subarray(skip) : b);
-    skip = 0;
-  }
-  return rest;
 }
 
 /** Retryable body failures become NetworkError; aborts AbortedError; anything else is passed on. */

@@ -1,9 +1,10 @@
 // Writing object and part bytes: streamed to a temp file while MD5 and CRC-64 are computed in the same pass,
 // fsynced, then renamed to an immutable blob name. Nothing here ever holds a whole body in memory.
-import { open, rename, link, copyFile, type FileHandle } from 'node:fs/promises';
+import { open, rename, link, copyFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Crc64 } from '../../core/crc64.js';
+import { writevAll } from '../../core/writev.js';
 import { fsyncDir, isNotFound, randomName, unlinkQuiet } from './fsutil.js';
 
 export interface WrittenBlob {
@@ -40,6 +41,7 @@ export async function writeTempBlob(
   let ok = false;
   let batch: Uint8Array[] = [];
   let batched = 0;
+  let written = 0; // file offset of the batch being gathered
   let inFlight: Promise<void> | undefined;
   try {
     for await (const chunk of source) {
@@ -51,14 +53,15 @@ export async function writeTempBlob(
       batched += chunk.length;
       if (batched >= WRITE_BATCH) {
         await inFlight;
-        inFlight = writeAll(fh, batch, batched);
+        inFlight = writevAll(fh, batch, batched, written);
+        written += batched;
         inFlight.catch(() => undefined); // observed by the next await; a source failure first must not leave it unhandled
         batch = [];
         batched = 0;
       }
     }
     await inFlight;
-    if (batched > 0) await writeAll(fh, batch, batched);
+    if (batched > 0) await writevAll(fh, batch, batched, written);
     if (opts.expectedLength !== undefined && size !== opts.expectedLength) {
       throw new BodyIncompleteError(`body ended after ${size} of ${opts.expectedLength} bytes`);
     }
@@ -70,21 +73,6 @@ export async function writeTempBlob(
     if (!ok) await unlinkQuiet(tmpPath);
   }
   return { tmpPath, size, md5: md5.digest(), crc64: crc.digest() };
-}
-
-/** Appends `bufs` (`total` bytes) at the file position; a short writev is finished one buffer at a time. */
-async function writeAll(fh: FileHandle, bufs: Uint8Array[], total: number): Promise<void> {
-  let { bytesWritten: done } = await fh.writev(bufs);
-  if (done === total) return;
-  for (const b of bufs) {
-    if (done >= b.length) {
-      done -= b.length;
-      continue;
-    }
-    let off = done;
-    done = 0;
-    while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
-  }
 }
 
 /** Moves a finished temp file to its final (never reused) blob name and makes the new name durable. */

@@ -1,0 +1,27 @@
+// Writing a batch of buffers with one writev, as both the server's blob writer and the download's range writer do:
+// a writev may write fewer bytes than asked, and the rest must follow from exactly where it stopped.
+import type { FileHandle } from 'node:fs/promises';
+
+/** Write `buffers` (`total` bytes together) at `position`, continuing after any short writev. */
+export async function writevAll(handle: FileHandle, buffers: Uint8Array[], total: number, position: number): Promise<void> {
+  let done = 0;
+  while (done < total) {
+    const { bytesWritten } = await handle.writev(done === 0 ? buffers : after(buffers, done), position + done);
+    if (bytesWritten <= 0) throw new Error(`no byte written at offset ${position + done}`);
+    done += bytesWritten;
+  }
+}
+
+/** The buffers less their first `skip` bytes. */
+function after(buffers: Uint8Array[], skip: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  for (const b of buffers) {
+    if (skip >= b.length) {
+      skip -= b.length;
+      continue;
+    }
+    rest.push(skip > 0 ? b.subarray(skip) : b);
+    skip = 0;
+  }
+  return rest;
+}
