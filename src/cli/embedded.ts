@@ -74,8 +74,10 @@ async function readKeyFile(file: string): Promise<Credentials | undefined> {
   return undefined;
 }
 
-/** Starts the embedded server on an ephemeral loopback port; the command closes it when it ends. */
-/** `connections` caps the sockets the agent opens to the server (the agent default otherwise). */
+/**
+ * Starts the embedded server on an ephemeral loopback port; the command closes it when it ends. `connections` caps
+ * the sockets the agent opens to it (the agent's default otherwise).
+ */
 export async function startEmbedded(home: string, region?: string, connections?: number): Promise<EmbeddedServer> {
   const credentials = await embeddedCredentials(home);
   const dataDir = join(home, 'data');
