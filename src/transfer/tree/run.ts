@@ -18,6 +18,7 @@ import { runJobs } from './jobs.js';
 import type { TreeEvent, TreeFailure, TreeFileResult, TreeOptions, TreeResult } from './types.js';
 import { walkLocal, type LocalEntry } from './walk.js';
 
+/** Files in flight by default: enough to hide a 20-50 ms round trip behind small files. */
 export const DEFAULT_JOBS = 16;
 export const DEFAULT_TREE_PARALLEL = 4;
 /** Files up to this size go in one request when no `partSize` is given. */
@@ -157,13 +158,28 @@ async function* localSide(dir: string, opts: TreeOptions, emit: (e: TreeEvent) =
 async function deleteLocal(e: LocalEntry, opts: TreeOptions, prefix: string, done: (r: TreeFileResult) => void, fail: (f: TreeFailure) => void): Promise<void> {
   const started = performance.now();
   try {
-    if (!opts.dryRun) await fsp.unlink(e.path);
+    if (!opts.dryRun) {
+      await fsp.unlink(e.path);
+      await removeEmptyParents(path.dirname(e.path), path.resolve(opts.dir));
+    }
     done({
       action: 'delete', rel: e.rel, bucket: opts.bucket, key: prefix + e.rel, file: e.path, size: e.size, etag: '', crc64: '', parts: 0,
       resumedBytes: 0, transferredBytes: 0, seconds: (performance.now() - started) / 1000, reason: 'only at the destination', dryRun: opts.dryRun === true,
     });
   } catch (error) {
     fail({ rel: e.rel, name: e.path, error });
+  }
+}
+
+/** Directories a delete left empty go too (up to, not including, the tree's root); one still in use stops it. */
+async function removeEmptyParents(dir: string, root: string): Promise<void> {
+  while (dir.startsWith(root + path.sep)) {
+    try {
+      await fsp.rmdir(dir);
+    } catch {
+      return;
+    }
+    dir = path.dirname(dir);
   }
 }
 
