@@ -1,11 +1,6 @@
 import { ArgumentError } from '../../core/errors.js';
+import { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE } from '../../core/limits.js';
 
-/** OSS's smallest allowed part (every part but the last must be at least this big). */
-export const MIN_PART_SIZE = 100 * 1024;
-/** OSS's largest part. */
-export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
-/** OSS's highest part number. */
-export const MAX_PARTS = 10_000;
 /** The seeds' default part size. */
 export const DEFAULT_PART_SIZE = MIN_PART_SIZE;
 

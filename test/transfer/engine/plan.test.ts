@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ArgumentError } from '../../../src/core/errors.js';
-import { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, planParts } from '../../../src/transfer/engine/plan.js';
+import { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE } from '../../../src/core/limits.js';
+import { planParts } from '../../../src/transfer/engine/plan.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
