@@ -8,7 +8,7 @@ import type { OssRequest } from '../request.js';
 import { BodyIncompleteError, BodyTooLargeError, writeTempBlob, type WrittenBlob } from '../store/blob.js';
 import type { MultipartStore } from '../store/multipart.js';
 import type { ObjectStore } from '../store/objects.js';
-import { unlinkQuiet } from '../store/fsutil.js';
+import { unlinkQuiet } from '../../io/fs.js';
 import type { BucketAcl, BucketRecord, ObjectAcl, ObjectAttributes, StoredHeaders } from '../store/types.js';
 
 export interface ServerConfig {

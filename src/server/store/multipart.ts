@@ -7,7 +7,7 @@ import { MIN_PART_SIZE } from '../../core/limits.js';
 import { join } from 'node:path';
 import { crc64Combine, crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
 import { commitBlob, type WrittenBlob } from './blob.js';
-import { ensureDir, fsyncDir, randomName, readJson, unlinkQuiet, writeFileAtomic } from './fsutil.js';
+import { ensureDir, fsyncDir, randomName, readJson, unlinkQuiet, writeFileAtomic } from '../../io/fs.js';
 import { bytesFields } from './segments.js';
 import { isUploadId } from './layout.js';
 import { compareUtf8 } from './key-index.js';

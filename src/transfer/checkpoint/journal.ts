@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import path from 'node:path';
+import { fsyncDir } from '../../io/fs.js';
 
 const MAGIC = Buffer.from('OSSUPJ1\n', 'latin1');
 const CHECKSUM_BYTES = 8;
@@ -92,7 +93,7 @@ export class JournalWriter {
       await fsp.rm(tmp, { force: true });
       throw err;
     }
-    await syncDir(path.dirname(file));
+    await fsyncDir(path.dirname(file));
     return JournalWriter.open(file, undefined);
   }
 
@@ -122,12 +123,4 @@ export class JournalWriter {
   async close(): Promise<void> {
     await this.handle.close().catch(() => undefined);
   }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // Durability of the rename itself; some platforms refuse to fsync a directory, which only weakens power-loss safety.
-  try {
-    const h = await fsp.open(dir, fsc.O_RDONLY);
-    try { await h.sync(); } finally { await h.close(); }
-  } catch { /* best effort */ }
 }

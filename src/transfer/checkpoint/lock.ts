@@ -5,6 +5,7 @@ import { promises as fsp, constants as fsc } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CheckpointError, CheckpointLockedError } from '../../core/errors.js';
+import { isProcessAlive } from '../../io/fs.js';
 
 export interface LockInfo {
   pid: number;
@@ -18,16 +19,6 @@ export interface LockInfo {
 export interface HeldLock {
   readonly file: string;
   release(): Promise<void>;
-}
-
-/** Whether `pid` names a live process on this host (EPERM means alive but not ours). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function parseLock(text: string): LockInfo | undefined {

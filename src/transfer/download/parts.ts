@@ -9,7 +9,7 @@ import type { OssClient } from '../../client/client.js';
 import { abortError, abortableSleep } from '../../client/retry.js';
 import { mapTransportError } from '../../client/transport.js';
 import type { GetObjectResult } from '../../client/types.js';
-import { writevAll } from '../../core/writev.js';
+import { writevAll } from '../../io/writev.js';
 import { mapWriteError } from './target.js';
 import { ObjectChangedError, type DoneRange, type ObjectVersion } from './types.js';
 import type { PlannedPart } from '../engine/plan.js';

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import path from 'node:path';
 import { ArgumentError, OssupError } from '../../core/errors.js';
+import { fsyncDir } from '../../io/fs.js';
 
 /**
  * The local path a download of `key` to `file` writes: `file` itself, or `file/<base name of key>` when `file` is an
@@ -144,13 +145,5 @@ export async function commitTemp(handle: fsp.FileHandle, temp: string, dest: str
   await handle.chmod(existing ? existing.mode & 0o7777 : 0o666 & ~process.umask());
   await handle.close();
   await fsp.rename(temp, dest);
-  await syncDir(path.dirname(dest));
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // Durability of the rename; some platforms refuse to fsync a directory, which only weakens power-loss safety.
-  try {
-    const h = await fsp.open(dir, fsc.O_RDONLY);
-    try { await h.sync(); } finally { await h.close(); }
-  } catch { /* best effort */ }
+  await fsyncDir(path.dirname(dest));
 }

@@ -1,3 +1,4 @@
+// File-system helpers shared by the server's store and the transfer engine (core stays pure: no I/O).
 // The durability primitives every store write goes through. Rule: bytes and metadata reach the disk (fsync)
 // before the rename that makes them visible, and the directory holding the new name is fsynced after it.
 import { open, rename, mkdir, unlink, readFile } from 'node:fs/promises';
@@ -92,25 +93,12 @@ export function isNotFound(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-/**
- * Serialises critical sections per name (object key, upload part). Commits are short, so a promise chain is
- * enough; it keeps "read old record, rename new one, drop old blob" from interleaving between two writers.
- */
-export class KeyedMutex {
-  private tails = new Map<string, Promise<void>>();
-
-  async run<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.tails.get(name) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((r) => (release = r));
-    const tail = prev.then(() => mine);
-    this.tails.set(name, tail);
-    await prev;
-    try {
-      return await fn();
-    } finally {
-      release();
-      if (this.tails.get(name) === tail) this.tails.delete(name);
-    }
+/** Whether `pid` names a live process on this host (EPERM means alive but not ours). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

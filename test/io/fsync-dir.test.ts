@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fsyncDir } from '../../src/server/store/fsutil.js';
+import { fsyncDir } from '../../src/io/fs.js';
 
 test('concurrent fsyncDir calls share flushes, each answered by a flush that started after it', async () => {
   let clock = 0;

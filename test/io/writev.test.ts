@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FileHandle } from 'node:fs/promises';
-import { writevAll } from '../../src/core/writev.js';
+import { writevAll } from '../../src/io/writev.js';
 
 /** A handle whose writev writes at most `limit` bytes per call into `file`, at the position given. */
 function shortWriter(file: Buffer, limit: number): { handle: FileHandle; calls: number } {
