@@ -6,4 +6,4 @@ export { planParts, DEFAULT_PART_SIZE, type PartPlan, type PlannedPart } from '.
 export { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath, checkpointFileName, type CheckpointStore, type LoadedCheckpoint, type CheckpointIdentity } from './checkpoint/store.js';
 export { acquireLock, type HeldLock } from './checkpoint/lock.js';
 export { ProgressTracker } from './engine/progress.js';
-export { downloadFile, resolveDownloadTarget, keyBaseName, ObjectChangedError, type DownloadFileOptions, type DownloadRange } from './download/download.js';
+export { downloadFile, resolveDownloadTarget, keyBaseName, type DownloadFileOptions, type DownloadRange } from './download/download.js';

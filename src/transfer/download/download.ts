@@ -5,20 +5,20 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { crc64Combine, crc64ToDecimal } from '../../core/crc64.js';
-import { ArgumentError, CheckpointError, CheckpointLockedError, IntegrityError } from '../../core/errors.js';
+import { ArgumentError, CheckpointError, CheckpointLockedError, IntegrityError, ObjectChangedError } from '../../core/errors.js';
 import type { OssClient } from '../../client/client.js';
 import { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath } from '../checkpoint/store.js';
 import { fetchRanges } from './parts.js';
 import { openDownloadSession } from './session.js';
 import { checkDestination, checkFreeSpace, commitTemp, resolveDownloadTarget, tempPathFor } from './target.js';
-import { ObjectChangedError, type DoneRange, type DownloadFileOptions, type DownloadStore, type ObjectVersion } from './types.js';
+import { type DoneRange, type DownloadFileOptions, type DownloadStore, type ObjectVersion } from './types.js';
 import { acquireLock, type HeldLock } from '../checkpoint/lock.js';
 import { planParts } from '../engine/plan.js';
 import { ProgressTracker } from '../engine/progress.js';
 import type { DownloadResult, TransferEvent } from '../types.js';
 
 export { resolveDownloadTarget, keyBaseName } from './target.js';
-export { ObjectChangedError, type DownloadFileOptions, type DownloadRange } from './types.js';
+export { type DownloadFileOptions, type DownloadRange } from './types.js';
 
 function validate(opts: DownloadFileOptions): void {
   if (!opts || typeof opts !== 'object') throw new ArgumentError('options', 'downloadFile needs an options object');

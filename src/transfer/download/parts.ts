@@ -4,14 +4,14 @@
 // carries on over the prefix already written); each range has its own failure counter, reset when it makes progress.
 import type { promises as fsp } from 'node:fs';
 import { Crc64 } from '../../core/crc64.js';
-import { AbortedError, IntegrityError, NetworkError, ServiceError } from '../../core/errors.js';
+import { AbortedError, IntegrityError, NetworkError, ObjectChangedError, ServiceError } from '../../core/errors.js';
 import type { OssClient } from '../../client/client.js';
 import { abortError, abortableSleep } from '../../client/retry.js';
 import { mapTransportError } from '../../client/transport.js';
 import type { GetObjectResult } from '../../client/types.js';
 import { writevAll } from '../../io/writev.js';
 import { mapWriteError } from './target.js';
-import { ObjectChangedError, type DoneRange, type ObjectVersion } from './types.js';
+import type { DoneRange, ObjectVersion } from './types.js';
 import type { PlannedPart } from '../engine/plan.js';
 import { runPool } from '../engine/part-pool.js';
 import type { ProgressTracker } from '../engine/progress.js';

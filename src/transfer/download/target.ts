@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import path from 'node:path';
-import { ArgumentError, OssupError } from '../../core/errors.js';
+import { ArgumentError, InsufficientDiskSpaceError } from '../../core/errors.js';
 import { fsyncDir } from '../../io/fs.js';
 
 /**
@@ -109,7 +109,7 @@ export async function createTemp(temp: string, size: number): Promise<fsp.FileHa
 export function mapWriteError(err: unknown, temp: string): unknown {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new OssupError('InsufficientDiskSpace', `no space left for ${temp}; free some space and run again`, { cause: err });
+    return new InsufficientDiskSpaceError(temp, `no space left for ${temp}; free some space and run again`, { cause: err });
   }
   return err;
 }
@@ -130,7 +130,7 @@ export async function checkFreeSpace(dir: string, needed: number, statfs: StatFs
     return;
   }
   if (free < needed) {
-    throw new OssupError('InsufficientDiskSpace',
+    throw new InsufficientDiskSpaceError(dir,
       `the download needs ${needed} more bytes but only ${free} are free in ${dir}; free some space or download elsewhere`);
   }
 }

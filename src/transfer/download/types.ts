@@ -1,6 +1,5 @@
-// Options, checkpoint records and the error of the download engine. DownloadResult itself lives in types.ts, so
+// Options and checkpoint records of the download engine. DownloadResult itself lives in types.ts, so
 // TransferEvent has one definition for both directions.
-import { OssupError, type OssupErrorOptions } from '../../core/errors.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { TransferEvent } from '../types.js';
 
@@ -93,21 +92,4 @@ export interface DoneRange {
   offset: number;
   size: number;
   crc64: bigint;
-}
-
-/**
- * The object changed while it was being downloaded (If-Match failed, or a response carried another ETag). The engine
- * restarts once from scratch on its own; this error reaches the caller when the object changed again.
- */
-export class ObjectChangedError extends OssupError {
-  /** Bucket of the object that changed. */
-  readonly bucket: string;
-  /** Key of the object that changed. */
-  readonly key: string;
-
-  constructor(bucket: string, key: string, message: string, options?: OssupErrorOptions) {
-    super('ObjectChanged', message, options);
-    this.bucket = bucket;
-    this.key = key;
-  }
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { downloadFile, keyBaseName, resolveDownloadTarget } from '../../../src/transfer/download/download.js';
 import { checkFreeSpace } from '../../../src/transfer/download/target.js';
 import { uploadFile } from '../../../src/transfer/index.js';
-import { AbortedError, ArgumentError, CheckpointError, OssupError, ServiceError } from '../../../src/core/errors.js';
+import { AbortedError, ArgumentError, CheckpointError, InsufficientDiskSpaceError, ServiceError } from '../../../src/core/errors.js';
 import { crc64, crc64ToDecimal } from '../../../src/core/crc64.js';
 import { PART, bytes, leftovers, pauseAfter, recorder, setup, tempsOf, withObject } from './env.js';
 
@@ -205,7 +205,7 @@ test('free space is checked up front where the platform can tell', async () => {
   const fake = (bavail: number) => async () => ({ bavail, bsize: 4096 });
   await checkFreeSpace('/x', 4096 * 10, fake(10));
   await assert.rejects(checkFreeSpace('/x', 4096 * 10 + 1, fake(10)),
-    (err: unknown) => err instanceof OssupError && err.code === 'InsufficientDiskSpace' && /needs 40961 more bytes/.test(err.message));
+    (err: unknown) => err instanceof InsufficientDiskSpaceError && err.code === 'InsufficientDiskSpace' && err.path === '/x' && /needs 40961 more bytes/.test(err.message));
   await checkFreeSpace('/x', 1e15, async () => { throw new Error('ENOSYS'); }); // cannot tell: not refused
   await checkFreeSpace(process.cwd(), 1); // the real statfs on this platform
 });
