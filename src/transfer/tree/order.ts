@@ -1,22 +1,9 @@
 // Both sides of a tree are read as sorted streams and walked side by side (a merge join), so neither the local walk
 // nor the listing is ever held in memory whole. The order is OSS's: keys by their UTF-8 bytes.
 import { OssupError } from '../../core/errors.js';
+import { compareUtf8 } from '../../core/key-order.js';
 
-/** Compares two strings by their UTF-8 encodings without encoding them. */
-export function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // A surrogate (astral char, 4 UTF-8 bytes starting 0xF0) sorts after every BMP char in UTF-8.
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys && (xs ? y >= 0xe000 : x >= 0xe000)) return xs ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
+export { compareUtf8 };
 
 /** A source entry, the destination entry of the same relative path, or both. */
 export interface Paired<S, D> {
