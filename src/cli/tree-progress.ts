@@ -134,10 +134,12 @@ export function treeLine(t: TreeTracker, width: number): string {
 export class TreeBar {
   private timer: NodeJS.Timeout | undefined;
   private drawn = false;
+  private started = false;
 
   constructor(private readonly tracker: TreeTracker, private readonly stream: NodeJS.WriteStream) {}
 
   start(): void {
+    this.started = true;
     this.stream.write('\x1b[?25l');
     this.timer = setInterval(() => this.draw(), 250);
     this.timer.unref();
@@ -160,14 +162,14 @@ export class TreeBar {
     this.drawn = true;
   }
 
+  /** Draws the final state (even for a run shorter than one redraw) and gives the cursor back; once. */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    if (this.drawn) {
-      this.draw();
-      this.stream.write('\n');
-    }
+    if (!this.started) return;
+    this.started = false;
+    this.draw();
+    this.stream.write('\n\x1b[?25h');
     this.drawn = false;
-    this.stream.write('\x1b[?25h');
   }
 }
