@@ -1,5 +1,6 @@
 // A tree transfer: walk and list side by side, compare each pair, send what differs with `jobs` files in flight,
 // then (sync --delete, only when everything succeeded) delete what exists only on the destination.
+import { setMaxListeners } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -50,6 +51,8 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
   const dir = path.resolve(opts.dir);
   const mode = opts.mode ?? 'copy';
   const inner = new AbortController();
+  // Every file in flight and every request of each adds a listener: dozens at once is the design, not a leak.
+  setMaxListeners(0, inner.signal);
   const onAbort = () => inner.abort(opts.signal?.reason);
   if (opts.signal?.aborted) throw abortError(opts.signal);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
