@@ -171,6 +171,22 @@ test('SIGINT stops a tree: exit 130 with one line, checkpoints kept; the rerun r
   assert.equal(sha(await stored('int/big.bin')), sha(big));
 });
 
+test('--connections caps the sockets of all files together: --jobs 16 --parallel 8 opens no more than asked', async () => {
+  const files: Record<string, Buffer> = {};
+  for (let i = 0; i < 12; i++) files[`c${i}.bin`] = randomBytes(2 * 1024 * 1024 + i);
+  const src = join(box.dir, 'conn-src');
+  await makeTree(src, files);
+  proxy.setPlan(PASS);
+  const before = proxy.stats().connections;
+  const r = await runCli(['cp', '-r', src, `oss://${BUCKET}/conn`, '--endpoint', proxy.endpoint, '--jobs', '16', '--parallel', '8',
+    '--part-size', '256KiB', '--connections', '6', '--json'], box.env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(lines(r.stdout).length, 12);
+  const opened = proxy.stats().connections - before;
+  assert.ok(opened >= 1 && opened <= 6, `${opened} connections opened`);
+  for (const [rel, bytes] of Object.entries(files)) assert.equal(sha(await stored(`conn/${rel}`)), sha(bytes), rel);
+});
+
 test('one failing file leaves the others done: exit 1, the failure listed; the rerun retries only it', async () => {
   const src = join(box.dir, 'fail-src');
   // A key over OSS's 1,023 bytes: that file alone is refused.
