@@ -81,8 +81,7 @@ export async function treeCommand(src: string, dst: string, verb: 'cp -r' | 'syn
       await doing(`creating bucket oss://${remote.bucket}`, remote.bucket, () => session.client.putBucket(remote.bucket));
     }
     const tracker = new TreeTracker();
-    const bar = wantsBar(io.stderr, { progress: flags.progress, quiet: flags.quiet === true }, io.env) && !flags.json
-      ? new TreeBar(tracker, io.stderr) : undefined;
+    const bar = wantsBar(io.stderr, { progress: flags.progress, quiet: flags.quiet === true }, io.env) ? new TreeBar(tracker, io.stderr) : undefined;
     const note = (text: string) => (bar ? bar.note(text) : io.stderr.write(text));
     const failures: TreeFailure[] = [];
     const onEvent = (e: TreeEvent) => {

@@ -153,7 +153,8 @@ async function* localSide(dir: string, opts: TreeOptions, emit: (e: TreeEvent) =
   if (direction === 'download' && !(await fsp.stat(dir).catch(() => undefined))) return;
   yield* walkLocal(dir, {
     followSymlinks: opts.followSymlinks,
-    onSymlink: (file, reason) => emit({ type: 'symlink', path: file, reason }),
+    // Links in a download's destination are not sources: nothing to say about them.
+    onSymlink: direction === 'upload' ? (file, reason) => emit({ type: 'symlink', path: file, reason }) : undefined,
     signal,
   });
 }
