@@ -4,7 +4,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AbortedError } from '../../core/errors.js';
 import { runTree } from '../../transfer/tree/run.js';
-import type { TreeEvent, TreeFailure, TreeFileResult, TreeOptions } from '../../transfer/tree/index.js';
+import { compileFilter, type FilterRule, type TreeEvent, type TreeFailure, type TreeFileResult, type TreeOptions } from '../../transfer/tree/index.js';
+import { walkLocal } from '../../transfer/tree/walk.js';
 import { ossupHome } from '../config.js';
 import { ActionFailed, doing, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine } from '../json.js';
@@ -36,7 +37,14 @@ interface Plan {
 }
 
 /** Works out the direction and checks both ends; everything wrong here is a usage error, found before any request. */
-async function planTree(src: string, dst: string, verb: 'cp -r' | 'sync', flags: TreeCommandFlags): Promise<Plan> {
+/** Whether the walk finds at least one selected file (it stops at the first). */
+async function hasFile(dir: string, flags: TreeCommandFlags, filters: FilterRule[]): Promise<boolean> {
+  const keep = compileFilter(filters);
+  for await (const e of walkLocal(dir, { followSymlinks: flags.followSymlinks })) if (e.error === undefined && keep(e.rel)) return true;
+  return false;
+}
+
+async function planTree(src: string, dst: string, verb: 'cp -r' | 'sync', flags: TreeCommandFlags, filters: FilterRule[]): Promise<Plan> {
   const srcOss = isOssUrl(src);
   const dstOss = isOssUrl(dst);
   if (srcOss && dstOss) throw new UsageError(`${verb} between two oss:// URLs is not supported yet`, 'download to a directory, then upload it');
@@ -54,6 +62,11 @@ async function planTree(src: string, dst: string, verb: 'cp -r' | 'sync', flags:
     }
     const remote = parseOssUrl(dst);
     checkName(remote.bucket);
+    // An empty source is almost always the wrong directory; for cp -r it would do nothing and say nothing. (sync may
+    // mean it: an emptied directory, with --delete, empties the prefix.)
+    if (verb === 'cp -r' && !(await hasFile(src, flags, filters))) {
+      throw new UsageError(`${src} holds no files to upload${filters.length > 0 ? ' that --include/--exclude select' : ''}`);
+    }
     return { direction: 'upload', dir: path.resolve(src), remote };
   }
   for (const [field, flag] of UPLOAD_ONLY) {
@@ -71,7 +84,7 @@ async function planTree(src: string, dst: string, verb: 'cp -r' | 'sync', flags:
 export async function treeCommand(src: string, dst: string, verb: 'cp -r' | 'sync', flags: TreeCommandFlags, io: Io): Promise<number> {
   const settings = checkCpOptions(flags);
   const tree = checkTreeOptions(flags);
-  const plan = await planTree(src, dst, verb, flags);
+  const plan = await planTree(src, dst, verb, flags, tree.filters);
   const { remote } = plan;
   const where = formatOssUrl(remote);
 
