@@ -78,11 +78,14 @@ export function buildDelete(keys: readonly string[]): string {
   return buildXml('Delete', { Quiet: 'true', Object: keys.map((k) => ({ Key: k })) });
 }
 
-/** Keys a quiet DeleteMultipleObjects reports back (in quiet mode: the ones not deleted), URL-decoded. */
+/**
+ * Keys a DeleteMultipleObjects answer reports as not deleted (`<Error><Key>`, URL-decoded when encoded). Quiet mode
+ * answers nothing for the keys it deleted; a `<Deleted>` entry is a success either way.
+ */
 export function parseDeleteResult(text: string): string[] {
   if (!text.trim()) return [];
   const root = parseXml(text).DeleteResult as Record<string, unknown> | undefined;
   const encoded = root?.EncodingType === 'url';
-  const list = root?.Deleted === undefined ? [] : Array.isArray(root.Deleted) ? root.Deleted : [root.Deleted];
+  const list = root?.Error === undefined ? [] : Array.isArray(root.Error) ? root.Error : [root.Error];
   return list.map((d) => String((d as Record<string, unknown>).Key ?? '')).map((k) => (encoded ? decodeUrlField(k) : k));
 }

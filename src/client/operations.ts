@@ -170,8 +170,8 @@ export async function listMultipartUploads(c: OssClient, bucket: string, opts: L
 }
 
 /**
- * DeleteMultipleObjects (`POST /?delete`), quiet mode: up to 1,000 keys a request, Content-MD5 as OSS requires. In
- * quiet mode the answer lists only the keys that could not be deleted; they come back as `failed`.
+ * DeleteMultipleObjects (`POST /?delete`), quiet mode: up to 1,000 keys a request, Content-MD5 as OSS requires. Keys
+ * the answer reports as not deleted (`<Error>` entries) come back as `failed`.
  */
 export async function deleteObjects(c: OssClient, bucket: string, keys: readonly string[], opts: CallOptions): Promise<OssResult & { failed: string[] }> {
   const text = docs.buildDelete(keys);
