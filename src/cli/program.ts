@@ -9,7 +9,7 @@ import { serveCommand, type ServeFlags } from './commands/serve.js';
 import { statCommand } from './commands/stat.js';
 import { uploadsCommand } from './commands/uploads.js';
 import { addCommonOptions, addCpOptions, type CommonOptions, type CpFlags } from './options.js';
-import { addFilterOptions, addTreeOptions } from './tree-options.js';
+import { addFilterOptions, addTreeOptions, SINGLE_OBJECT_FLAGS } from './tree-options.js';
 import type { Io } from './session.js';
 import { packageVersion } from './version.js';
 
@@ -60,7 +60,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .argument('<dst>', 'oss://bucket/prefix/, or a local directory (created if missing)')
       .option('--delete', 'also delete what exists only at the destination (after every transfer succeeded)')
       .option('--checksum', 'compare size and CRC-64 instead of size and mtime'),
-  )).action(act((src: string, dst: string, flags: TreeCommandFlags) => treeCommand(src, dst, 'sync', flags, io)));
+  ), { hide: SINGLE_OBJECT_FLAGS }).action(act((src: string, dst: string, flags: TreeCommandFlags) => treeCommand(src, dst, 'sync', flags, io)));
 
   addCommonOptions(
     program

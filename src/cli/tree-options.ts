@@ -38,7 +38,14 @@ export function addFilterOptions(cmd: Command): Command {
     .option('--dry-run', 'print what would be sent, skipped and deleted; change nothing');
 }
 
-export function addTreeOptions(cmd: Command): Command {
+/** `cp` flags that only make sense for one object (refused for a tree): kept out of `sync`'s help. */
+export const SINGLE_OBJECT_FLAGS = [
+  '--recursive', '--checkpoint', '--range', '--forbid-overwrite', '--callback-url', '--callback-body', '--callback-body-type',
+  '--callback-host', '--callback-var',
+];
+
+export function addTreeOptions(cmd: Command, opts: { hide?: string[] } = {}): Command {
+  for (const o of cmd.options) if (o.long && opts.hide?.includes(o.long)) o.hidden = true;
   return addFilterOptions(cmd)
     .option('-j, --jobs <n>', `files in flight with -r / sync, 1..${MAX_JOBS} (default: ${DEFAULT_JOBS})`)
     .option('--connections <n>', `most connections open at once, all files together (default: ${DEFAULT_CONNECTIONS})`)
