@@ -2,7 +2,7 @@
 // SIGINT, one failing file among good ones, and the bad input refused before any transfer.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
@@ -213,6 +213,27 @@ test('one failing file leaves the others done: exit 1, the failure listed; the r
   assert.deepEqual(lines(d.stdout).map((l) => l.key), ['dfail/fine.txt']);
   assert.match(d.stderr, /oss:\/\/tree-test\/dfail\/blocked\/in\.txt: /);
   assert.equal(await readFile(join(out, 'fine.txt'), 'utf8'), 'fine');
+});
+
+test('symbolic links: skipped with one note each on stderr; --follow-symlinks sends what they point to, loops cut', async () => {
+  const src = join(box.dir, 'links');
+  await makeTree(src, { 'real/file.txt': 'real' });
+  await symlink(join(src, 'real', 'file.txt'), join(src, 'file-link'));
+  await symlink(join(src, 'real'), join(src, 'dir-link'));
+  await symlink(src, join(src, 'real', 'loop'));
+  const plain = await ossup('cp', '-r', src, `oss://${BUCKET}/links`, '--json');
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.deepEqual(lines(plain.stdout).map((l) => l.key), ['links/real/file.txt']);
+  const notes = plain.stderr.split('\n').filter((l) => l.startsWith('ossup: skipped '));
+  assert.equal(notes.length, 3, plain.stderr);
+  assert.ok(notes.every((n) => /: symbolic link not followed \(--follow-symlinks follows them\)$/.test(n)));
+
+  const followed = await ossup('cp', '-r', src, `oss://${BUCKET}/links`, '--follow-symlinks', '--json');
+  assert.equal(followed.code, 0, followed.stderr);
+  assert.deepEqual(lines(followed.stdout).map((l) => `${l.action} ${l.key}`).sort(),
+    ['skip links/real/file.txt', 'upload links/dir-link/file.txt', 'upload links/file-link']);
+  assert.match(followed.stderr, /skipped .*real\/loop: symbolic link loop/);
+  assert.equal(String(await stored('links/dir-link/file.txt')), 'real');
 });
 
 test('bad input is exit 2 with one clear line, before any transfer', async () => {

@@ -104,8 +104,10 @@ export async function treeCommand(src: string, dst: string, verb: 'cp -r' | 'syn
       else if (e.type === 'symlink' && !flags.quiet) note(`ossup: skipped ${e.path}: ${e.reason}\n`);
     };
     let plannedBytes = 0;
+    let sentBytes = 0;
     const report = (r: TreeFileResult) => {
       if (r.dryRun && (r.action === 'upload' || r.action === 'download')) plannedBytes += r.size;
+      sentBytes += r.transferredBytes;
       if (flags.json) io.stdout.write(jsonLine(treeJson(r, plan.direction)));
       else if (r.dryRun && !flags.quiet) {
         const verbText = r.action === 'skip' ? 'would skip' : `would ${r.action}`;
@@ -164,7 +166,7 @@ export async function treeCommand(src: string, dst: string, verb: 'cp -r' | 'syn
         `large files in flight keep their checkpoints (${flags.checkpoint === false ? 'none: --no-checkpoint' : 'rerun the same command to resume'})\n`);
       return EXIT_INTERRUPTED;
     }
-    if (!flags.json && !flags.quiet) io.stdout.write(summaryLine(tracker, plan.direction, flags.dryRun === true ? plannedBytes : undefined, seconds));
+    if (!flags.json && !flags.quiet) io.stdout.write(summaryLine(tracker, plan.direction, flags.dryRun === true ? plannedBytes : sentBytes, flags.dryRun === true, seconds));
     if (failures.length > 0) {
       io.stderr.write(`ossup: ${failures.length} file${failures.length === 1 ? '' : 's'} failed:\n`);
       for (const f of failures) io.stderr.write(`${failureLine(f)}\n`);
@@ -177,11 +179,10 @@ export async function treeCommand(src: string, dst: string, verb: 'cp -r' | 'syn
 }
 
 /** The one summary: `uploaded 3 files (1.2 MiB in 0.4 s), 2 up to date, deleted 1, 1 failed`. */
-function summaryLine(t: TreeTracker, direction: 'upload' | 'download', plannedBytes: number | undefined, seconds: number): string {
-  const dryRun = plannedBytes !== undefined;
+function summaryLine(t: TreeTracker, direction: 'upload' | 'download', bytes: number, dryRun: boolean, seconds: number): string {
   const verb = dryRun ? `would ${direction}` : direction === 'upload' ? 'uploaded' : 'downloaded';
   const parts = [
-    `${verb} ${t.transferred} file${t.transferred === 1 ? '' : 's'} (${dryRun ? formatBytes(plannedBytes) : `${formatBytes(t.moved)} in ${formatSeconds(seconds)}`})`,
+    `${verb} ${t.transferred} file${t.transferred === 1 ? '' : 's'} (${dryRun ? formatBytes(bytes) : `${formatBytes(bytes)} in ${formatSeconds(seconds)}`})`,
     `${t.skipped} up to date`,
     ...(t.deleted > 0 ? [`${dryRun ? 'would delete' : 'deleted'} ${t.deleted}`] : []),
     ...(t.failed > 0 ? [`${t.failed} failed`] : []),
