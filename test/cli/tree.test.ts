@@ -2,7 +2,7 @@
 // SIGINT, one failing file among good ones, and the bad input refused before any transfer.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
@@ -116,8 +116,8 @@ test('SIGKILL part way through cp -r: the rerun sends less than a third of the b
   const total = Object.values(files).reduce((n, b) => n + b.length, 0);
   const args = ['cp', '-r', src, `oss://${BUCKET}/kill`, '--endpoint', proxy.endpoint, '--jobs', '2', '--parallel', '2', '--json'];
 
-  // Request bytes slowed to 4 MiB/s a connection: about 0.3 s a file, so the kill lands with files in flight.
-  proxy.setPlan({ rate: 1, kinds: ['slow-request'], bytesPerSecond: 4 * 1024 * 1024 });
+  // Request bytes slowed to 2 MiB/s a connection: about 0.5 s a file, so the kill lands with files in flight.
+  proxy.setPlan({ rate: 1, kinds: ['slow-request'], bytesPerSecond: 2 * 1024 * 1024 });
   const child = spawnCli(args, box.env);
   const run = finished(child);
   let seen = '';
@@ -147,6 +147,22 @@ test('SIGKILL part way through cp -r: the rerun sends less than a third of the b
   for (const [rel, bytes] of Object.entries(files)) assert.equal(sha(await stored(`kill/${rel}`)), sha(bytes), rel);
 });
 
+/** Waits until a checkpoint journal in `dir` has grown `growths` times: parts are confirmed and recorded. */
+async function waitForRecordedParts(dir: string, growths: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  const seen = new Set<number>();
+  while (Date.now() < deadline) {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!name.endsWith('.ucp')) continue;
+      const size = (await stat(join(dir, name)).catch(() => undefined))?.size;
+      if (size !== undefined) seen.add(size);
+    }
+    if (seen.size > growths) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('no checkpoint recorded parts in time');
+}
+
 test('SIGINT stops a tree: exit 130 with one line, checkpoints kept; the rerun resumes a large file', async () => {
   const src = join(box.dir, 'int-src');
   const big = randomBytes(8 * 1024 * 1024);
@@ -155,7 +171,7 @@ test('SIGINT stops a tree: exit 130 with one line, checkpoints kept; the rerun r
   proxy.setPlan({ rate: 1, kinds: ['slow-request'], bytesPerSecond: 1024 * 1024 });
   const child = spawnCli(args, box.env);
   const run = finished(child);
-  await new Promise((r) => setTimeout(r, 2500));
+  await waitForRecordedParts(join(box.ossupHome, 'checkpoints'), 3);
   child.kill('SIGINT');
   const r1 = await run;
   assert.equal(r1.code, 130, r1.stderr);
