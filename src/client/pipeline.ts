@@ -6,7 +6,8 @@ import type { BodySource } from './body.js';
 import { checkResponse } from './check.js';
 import type { CredentialsProvider } from './credentials.js';
 import { requestUrl, type Endpoint } from './endpoint.js';
-import { abortError, backoffDelay, isRetryable, parseRetryAfter, type RetryPolicy } from './retry.js';
+import { abortError } from '../core/errors.js';
+import { backoffDelay, isRetryable, parseRetryAfter, type RetryPolicy } from './retry.js';
 import { signHeaders, type SignatureVersion } from './sign.js';
 import { send, type SendResponse } from './transport.js';
 

@@ -185,6 +185,11 @@ export class InsufficientDiskSpaceError extends OssupError {
   }
 }
 
+/** The AbortedError for an aborted `signal`, its reason kept as the cause. */
+export function abortError(signal: AbortSignal): AbortedError {
+  return new AbortedError('the operation was aborted', { cause: signal.reason });
+}
+
 /** An XML document could not be parsed or lacks a required element. The server answers MalformedXML. */
 export class XmlError extends OssupError {
   constructor(message: string, options?: OssupErrorOptions) {

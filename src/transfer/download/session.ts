@@ -6,7 +6,7 @@
 // range of the temporary file whose bytes no longer match is dropped and fetched again, the rest is kept.
 import { promises as fsp } from 'node:fs';
 import { Crc64, crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
-import { abortError } from '../../client/retry.js';
+import { abortError } from '../../core/errors.js';
 import { createTemp, isTempFor } from './target.js';
 import {
   DOWNLOAD_CHECKPOINT_VERSION, type DoneRange, type DownloadCheckpointHeader, type DownloadStore, type ObjectVersion,

@@ -2,7 +2,7 @@
 // scheduling and aborts the items in flight (through the signal handed to `work`), and is the error thrown, so a
 // caller sees the root cause rather than the AbortedErrors it caused. State is per call: one transfer's failure or
 // cancellation can never touch another transfer on the same client.
-import { abortError } from '../../client/retry.js';
+import { abortError } from '../../core/errors.js';
 
 /**
  * Run `work` over `items` with bounded concurrency. `done` is awaited after each item succeeds, before the worker

@@ -4,9 +4,7 @@
 import { crc64Combine, crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
 import { ServiceError } from '../../core/errors.js';
 import { multipartEtag } from '../../core/etag.js';
-import type { OssClient } from '../../client/client.js';
-import type { ObjectWriteOptions } from '../../client/headers.js';
-import type { PartInfo } from '../../client/types.js';
+import type { ObjectWriteOptions, OssClient, PartInfo } from '../../client/index.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { sameIdentity, type FileIdentity } from '../checkpoint/file-identity.js';
 import { hashFileRange } from '../hash/hash.js';
