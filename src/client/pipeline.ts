@@ -84,7 +84,7 @@ export async function execute(ctx: PipelineContext, req: OssRequest): Promise<Os
         method: req.method, url, headers, body: req.body, signal: req.signal, timeoutMs: ctx.timeoutMs, onBodyProgress: req.onBodyProgress,
       });
       retryAfterMs = parseRetryAfter(res.headers['retry-after'], ctx.now());
-      serverDate = res.headers['date'];
+      serverDate = res.headers.date;
       return await checkResponse(res, req.operation, req.method, !!req.stream, req.signal);
     } catch (err) {
       if (err instanceof AbortedError) throw err;

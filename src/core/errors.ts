@@ -280,7 +280,7 @@ export type ServiceErrorCode = keyof typeof SERVICE_ERRORS;
 
 /** True when `code` is in SERVICE_ERRORS. */
 export function isServiceErrorCode(code: string): code is ServiceErrorCode {
-  return Object.prototype.hasOwnProperty.call(SERVICE_ERRORS, code);
+  return Object.hasOwn(SERVICE_ERRORS, code);
 }
 
 /**

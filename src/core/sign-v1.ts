@@ -27,7 +27,7 @@ export function canonicalizedResourceV1(req: Pick<SignableRequest, 'bucket' | 'k
   const subs = req.query.filter(([name]) => isV1SubResource(name));
   if (subs.length === 0) return resource;
   const sorted = [...subs].sort((a, b) => compareStrings(a[0], b[0]) || compareStrings(a[1], b[1]));
-  return resource + '?' + sorted.map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join('&');
+  return `${resource}?${sorted.map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join('&')}`;
 }
 
 function header(req: SignableRequest, name: string): string {

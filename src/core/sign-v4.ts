@@ -98,7 +98,7 @@ export function stringToSignV4(canonicalRequest: string, date: Date, region: str
 
 /** HMAC-SHA256 chain over "aliyun_v4"+secret: date, region, "oss", "aliyun_v4_request". */
 export function signingKeyV4(secret: string, yyyymmdd: string, region: string): Buffer {
-  let key = createHmac('sha256', 'aliyun_v4' + secret).update(yyyymmdd).digest();
+  let key = createHmac('sha256', `aliyun_v4${secret}`).update(yyyymmdd).digest();
   key = createHmac('sha256', key).update(region).digest();
   key = createHmac('sha256', key).update('oss').digest();
   return createHmac('sha256', key).update('aliyun_v4_request').digest();

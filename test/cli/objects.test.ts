@@ -47,8 +47,8 @@ test('mb, cp, ls, stat, rm, rb', async () => {
 
   r = await ossup('ls', 'oss://objects-test');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /DIR  oss:\/\/objects-test\/dir\/\n/);
-  assert.match(r.stdout, /3 B  oss:\/\/objects-test\/top\.txt\n/);
+  assert.match(r.stdout, /DIR {2}oss:\/\/objects-test\/dir\/\n/);
+  assert.match(r.stdout, /3 B {2}oss:\/\/objects-test\/top\.txt\n/);
   assert.doesNotMatch(r.stdout, /hello\.txt/, 'one level without -r');
 
   r = await ossup('ls', '-r', 'oss://objects-test', '--json');

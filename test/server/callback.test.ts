@@ -41,7 +41,7 @@ before(async () => {
       const keyUrl = Buffer.from(String(req.headers['x-oss-pub-key-url']), 'base64').toString();
       const pem = await fetchText(keyUrl);
       const url = new URL(req.url!, 'http://x');
-      const signed = decodeURIComponent(url.pathname) + url.search + '\n' + body;
+      const signed = `${decodeURIComponent(url.pathname) + url.search}\n${body}`;
       const verified = verify('RSA-MD5', Buffer.from(signed), createPublicKey(pem), Buffer.from(String(req.headers.authorization), 'base64'));
       received.push({ path: req.url!, body, contentType: String(req.headers['content-type']), verified });
       if (url.pathname === '/fail') {

@@ -95,7 +95,7 @@ export function errorCode(r: CallResult): string | undefined {
   return /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
 }
 
-function unescape(s: string): string {
+function unescapeXml(s: string): string {
   return s.replace(/&(quot|amp|lt|gt|apos|#\d+);/g, (_, e: string) =>
     e === 'quot' ? '"' : e === 'amp' ? '&' : e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'apos' ? "'" : String.fromCharCode(Number(e.slice(1))),
   );
@@ -104,11 +104,11 @@ function unescape(s: string): string {
 /** Text of the first <name> element, entities decoded. */
 export function xmlField(text: string, name: string): string | undefined {
   const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(text);
-  return m ? unescape(m[1]!) : undefined;
+  return m ? unescapeXml(m[1]!) : undefined;
 }
 
 export function xmlFields(text: string, name: string): string[] {
-  return [...text.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((m) => unescape(m[1]!));
+  return [...text.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((m) => unescapeXml(m[1]!));
 }
 
 export async function mkBucket(t: Target, bucket: string, headers: Record<string, string> = {}): Promise<void> {

@@ -42,7 +42,7 @@ export async function setup(t: { after: (fn: () => Promise<void>) => void }, ext
 export function bytes(size: number, seed = 1): Buffer {
   const rnd = seededRandom(seed);
   const b = Buffer.allocUnsafe(size);
-  for (let i = 0; i < size; i += 4) b.writeUInt32LE(Math.floor(rnd() * 0x100000000), Math.min(i, size - 4) >= 0 ? Math.min(i, size - 4) : 0);
+  for (let i = 0; i < size; i += 4) b.writeUInt32LE(Math.floor(rnd() * 0x100000000), Math.max(0, Math.min(i, size - 4)));
   return b;
 }
 

@@ -17,7 +17,7 @@ import { checkDestination, checkFreeSpace, commitTemp, resolveDownloadTarget, te
 import type { DownloadCheckpointHeader, DownloadFileOptions, ObjectVersion, RangeRecord } from './types.js';
 
 export { resolveDownloadTarget, keyBaseName } from './target.js';
-export { type DownloadFileOptions, type DownloadRange } from './types.js';
+export type { DownloadFileOptions, DownloadRange } from './types.js';
 
 /**
  * Download `bucket/key` to `file`, resumably when `checkpoint` is set. Resolves with the verified result once the
