@@ -92,7 +92,7 @@ export function presignV1(req: SignableRequest, creds: Credentials, expiresUnixS
 /** The parts of a V1 Authorization header, or null when it is not `OSS ak:signature`. */
 export function parseAuthorizationV1(value: string): { accessKeyId: string; signature: string } | null {
   const m = /^OSS ([^:\s]+):(\S+)$/.exec(value.trim());
-  return m ? { accessKeyId: m[1], signature: m[2] } : null;
+  return m ? { accessKeyId: m[1]!, signature: m[2]! } : null;
 }
 
 /** Byte-order (UTF-16 code unit) comparison, as the SDKs' sort.Strings / Array.sort do. */

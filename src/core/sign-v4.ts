@@ -187,9 +187,9 @@ export function parseAuthorizationV4(value: string): ParsedAuthorizationV4 | nul
   if (!m) return null;
   const extra = fields.get('AdditionalHeaders');
   return {
-    accessKeyId: m[1],
-    date: m[2],
-    region: m[3],
+    accessKeyId: m[1]!,
+    date: m[2]!,
+    region: m[3]!,
     additionalHeaders: extra ? extra.split(';').filter((h) => h !== '') : [],
     signature,
   };

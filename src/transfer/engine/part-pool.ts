@@ -24,7 +24,7 @@ export async function runPool<T, R>(
   let firstError: unknown;
   const worker = async () => {
     while (!inner.signal.aborted && next < items.length) {
-      const item = items[next++];
+      const item = items[next++]!;
       try {
         await done(await work(item, inner.signal));
       } catch (err) {
