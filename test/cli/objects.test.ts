@@ -6,8 +6,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { controlChars, lastJson, runCli, sandbox, STACK, type Sandbox } from './run-cli.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { controlChars, lastJson, runCli, sandbox, STACK, type Sandbox } from '../../harness/cli.js';
 
 let server: TestServer;
 let box: Sandbox;

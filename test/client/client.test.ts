@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
 import { OssClient, bufferBody } from '../../src/client/index.js';
 import { ServiceError, ArgumentError } from '../../src/core/errors.js';
 import { crc64 } from '../../src/core/crc64.js';

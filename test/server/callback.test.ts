@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { call, errorCode, mkBucket, xmlField } from './lib.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { call, errorCode, mkBucket, xmlField } from '../../harness/oss-http.js';
 
 interface Received {
   path: string;

@@ -8,7 +8,7 @@ import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeArgsFor } from '../helpers/child.js';
-import { startTestServer } from '../helpers/server.js';
+import { startTestServer } from '../../harness/server.js';
 import { OssClient } from '../../src/client/index.js';
 import { decodeJournal } from '../../src/transfer/checkpoint/journal.js';
 import { downloadFile, uploadFile } from '../../src/transfer/index.js';

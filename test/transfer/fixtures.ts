@@ -2,10 +2,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
 import { OssClient, type OssClientOptions } from '../../src/client/index.js';
 import { Agent } from 'node:http';
-import { seededRandom, startFaultProxy, type FaultPlan, type FaultProxy } from '../helpers/fault-proxy.js';
+import { seededRandom, startFaultProxy, type FaultPlan, type FaultProxy } from '../../harness/fault-proxy.js';
 
 export const KiB = 1024;
 export const PART = 100 * KiB;

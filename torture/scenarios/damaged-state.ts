@@ -5,8 +5,8 @@
 import { copyFile, chmod, mkdir, open, readFile, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startTestServer, type TestServer } from '../../test/helpers/server.js';
-import { mkBucket, put } from '../../test/server/lib.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { mkBucket, put } from '../../harness/oss-http.js';
 import { OssClient } from '../../src/client/index.js';
 import { decodeJournal } from '../../src/transfer/checkpoint/journal.js';
 import { downloadFile, uploadFile } from '../../src/transfer/index.js';

@@ -1,10 +1,10 @@
 // Raw signed HTTP for server tests: what ali-oss cannot be made to send (bad digests, odd ranges, forged
 // signatures) goes through here, signed with core's signers exactly as a client would sign it.
 import { request } from 'node:http';
-import type { Credentials, SignableRequest } from '../../src/core/canonical.js';
-import { buildQueryString, encodeKeyPath } from '../../src/core/encode.js';
-import { authorizationV1 } from '../../src/core/sign-v1.js';
-import { authorizationV4, formatV4Date } from '../../src/core/sign-v4.js';
+import type { Credentials, SignableRequest } from '../src/core/canonical.js';
+import { buildQueryString, encodeKeyPath } from '../src/core/encode.js';
+import { authorizationV1 } from '../src/core/sign-v1.js';
+import { authorizationV4, formatV4Date } from '../src/core/sign-v4.js';
 
 export interface CallOptions {
   method?: string;
