@@ -8,7 +8,7 @@ import { treeCommand, type TreeCommandFlags } from './commands/tree.js';
 import { serveCommand, type ServeFlags } from './commands/serve.js';
 import { statCommand } from './commands/stat.js';
 import { uploadsCommand } from './commands/uploads.js';
-import { addCommonOptions, addCpOptions, type CommonOptions, type CpFlags } from './options.js';
+import { addCommonOptions, addCpOptions, type CommonOptions } from './options.js';
 import { addFilterOptions, addTreeOptions, SINGLE_OBJECT_FLAGS } from './tree-options.js';
 import type { Io } from './session.js';
 import { packageVersion } from './version.js';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { OSSUP, runCli, sandbox } from './run-cli.js';
+import { OSSUP, runCli, sandbox } from '../../harness/cli.js';
 
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -32,7 +32,7 @@ test('cp -r on a TTY draws one line for the whole tree within the width; a pipe 
     const piped = await runCli(['cp', '-r', dir, 'oss://tree-tty/t'], box.env);
     assert.equal(piped.code, 0, piped.stderr);
     assert.doesNotMatch(piped.stdout + piped.stderr, /[\x1b\r]/);
-    assert.equal(piped.stdout, 'uploaded 0 files (0 B in ' + /in ([\d.]+ s)/.exec(piped.stdout)?.[1] + '), 2 up to date\n');
+    assert.match(piped.stdout, /^uploaded 0 files \(0 B in [\d.]+ s\), 2 up to date\n$/);
   } finally {
     await box.cleanup();
   }

@@ -6,9 +6,9 @@ import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { controlChars, finished, runCli, sandbox, spawnCli, STACK, type Sandbox } from './run-cli.js';
+import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { controlChars, finished, runCli, sandbox, spawnCli, STACK, type Sandbox } from '../../harness/cli.js';
 
 let server: TestServer;
 let proxy: FaultProxy;
@@ -105,7 +105,7 @@ test('cp -r round-trips a tree byte for byte (nested, spaces, non-ASCII, empty, 
   }
   const text = await ossup('cp', '-r', src, `oss://${BUCKET}/rt`);
   assert.equal(text.code, 0);
-  assert.equal(text.stdout, `uploaded 0 files (0 B in ${/in ([\d.]+ s)/.exec(text.stdout)?.[1]}), 8 up to date\n`);
+  assert.match(text.stdout, /^uploaded 0 files \(0 B in [\d.]+ s\), 8 up to date\n$/);
 });
 
 test('SIGKILL part way through cp -r: the rerun sends less than a third of the bytes again, and the tree is complete', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ArgumentError, OssClient } from '../../src/index.js';
 import { parseDeleteResult } from '../../src/client/docs.js';
-import { startTestServer } from '../helpers/server.js';
+import { startTestServer } from '../../harness/server.js';
 
 test('deleteObjects deletes 1,000 keys in one request, leaves the rest, and refuses 0 or 1,001 keys', async (t) => {
   const server = await startTestServer();

@@ -1,9 +1,9 @@
 // Whether a file must be sent: the rules of `cp -r` (size and CRC-64) and `sync` (size and mtime, or CRC-64).
 import { createReadStream } from 'node:fs';
 import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
-import { abortError } from '../../client/retry.js';
-import type { OssClient } from '../../client/client.js';
-import type { HeadObjectResult } from '../../client/types.js';
+import { abortError } from '../../core/errors.js';
+import type { OssClient } from '../../client/index.js';
+import type { HeadObjectResult } from '../../client/index.js';
 import type { RemoteEntry } from './listing.js';
 import type { LocalEntry } from './walk.js';
 

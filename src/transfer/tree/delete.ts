@@ -1,8 +1,8 @@
 // Deleting objects in bulk: DeleteMultipleObjects, 1,000 keys a request, fed from a stream so a prefix of any size
 // is deleted with one page of keys in memory.
 import { performance } from 'node:perf_hooks';
-import { abortError } from '../../client/retry.js';
-import type { OssClient } from '../../client/client.js';
+import { abortError } from '../../core/errors.js';
+import type { OssClient } from '../../client/index.js';
 import { compileFilter } from './filter.js';
 import { folderPrefix, listRemote } from './listing.js';
 import type { FilterRule, TreeFailure, TreeFileResult } from './types.js';

@@ -5,7 +5,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
 import { IntegrityError, NetworkError, OssupError } from '../../core/errors.js';
-import type { OssClient } from '../../client/client.js';
+import type { OssClient } from '../../client/index.js';
 import { checkpointFileName, downloadFile, uploadFile, type DownloadResult, type TransferEvent, type UploadResult } from '../index.js';
 import { MTIME_META, mtimeMeta, remoteMtimeMs } from './compare.js';
 import type { RemoteEntry } from './listing.js';

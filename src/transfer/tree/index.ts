@@ -1,5 +1,5 @@
 // Whole trees: a directory to a prefix, a prefix to a directory, either kept in step, and a prefix deleted.
-import type { OssClient } from '../../client/client.js';
+import type { OssClient } from '../../client/index.js';
 import { runTree } from './run.js';
 import type { TreeOptions, TreeResult } from './types.js';
 

@@ -2,7 +2,7 @@
 // `readAhead` items buffered), so the totals a progress bar shows grow ahead of the transfers and are final soon,
 // while memory stays bounded however long the stream is. `work` reports its own failures; an error of the stream
 // itself (a listing that fails) stops everything and is thrown.
-import { abortError } from '../../client/retry.js';
+import { abortError } from '../../core/errors.js';
 
 export interface JobOptions<T> {
   /** Items buffered ahead of the workers (default 10,000). */

@@ -1,5 +1,5 @@
 // The OSS side of a tree as a stream: ListObjectsV2 page by page (1,000 keys at most in memory).
-import type { OssClient } from '../../client/client.js';
+import type { OssClient } from '../../client/index.js';
 
 export interface RemoteEntry {
   /** Key relative to the prefix. */

@@ -11,7 +11,7 @@ import { compileFilter, deletePrefix, downloadPrefix, uploadDirectory, type Tree
 import { runJobs } from '../../../src/transfer/tree/jobs.js';
 import { mergeSorted } from '../../../src/transfer/tree/order.js';
 import { walkLocal } from '../../../src/transfer/tree/walk.js';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { startTestServer, type TestServer } from '../../../harness/server.js';
 
 let dir: string;
 let server: TestServer;
