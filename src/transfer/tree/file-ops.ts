@@ -93,8 +93,8 @@ async function getSmall(ctx: FileContext, remote: RemoteEntry, file: string, onE
       return await getOnce(ctx, remote, file, temp, onEvent);
     } catch (err) {
       await fsp.rm(temp, { force: true }).catch(() => undefined);
-      const again = err instanceof NetworkError || (err instanceof IntegrityError && err.check !== 'crc64') ||
-        (err instanceof IntegrityError && attempt === 1);
+      // A broken body or bytes that do not match are fetched again (the pipeline retries only up to the headers).
+      const again = err instanceof NetworkError || err instanceof IntegrityError;
       if (!again || attempt >= SMALL_ATTEMPTS || ctx.signal.aborted) throw err;
     }
   }
