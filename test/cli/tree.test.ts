@@ -203,6 +203,22 @@ test('--connections caps the sockets of all files together: --jobs 16 --parallel
   for (const [rel, bytes] of Object.entries(files)) assert.equal(sha(await stored(`conn/${rel}`)), sha(bytes), rel);
 });
 
+test('cp -r down through a flaky link: broken and cut-short bodies are fetched again, every file byte-identical', async () => {
+  const files: Record<string, Buffer> = {};
+  for (let i = 0; i < 20; i++) files[`s${i}.bin`] = randomBytes(5000 + i);
+  for (const [rel, bytes] of Object.entries(files)) await client.putObject(BUCKET, `flaky/${rel}`, bytes);
+  // At most two faults (the proxy counts them over its life): no file can meet three, the most a small file is tried.
+  const before = proxy.stats().faults;
+  proxy.setPlan({ rate: 0.5, kinds: ['reset-response', 'truncate-response'], maxFaults: before + 2, maxOffset: 4096, seed: 7 });
+  const out = join(box.dir, 'flaky-out');
+  const r = await runCli(['cp', '-r', `oss://${BUCKET}/flaky`, out, '--endpoint', proxy.endpoint, '--jobs', '4', '--json'], box.env);
+  const faults = proxy.stats().faults - before;
+  proxy.setPlan(PASS);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(faults > 0, 'the proxy injected faults');
+  for (const [rel, bytes] of Object.entries(files)) assert.equal(sha(await readFile(join(out, rel))), sha(bytes), rel);
+});
+
 test('one failing file leaves the others done: exit 1, the failure listed; the rerun retries only it', async () => {
   const src = join(box.dir, 'fail-src');
   // A key over OSS's 1,023 bytes: that file alone is refused.
