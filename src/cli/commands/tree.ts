@@ -11,7 +11,7 @@ import { ActionFailed, doing, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../
 import { jsonLine } from '../json.js';
 import { checkCpOptions, type CpFlags } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
-import { DEFAULT_PARALLEL, defaultPartSize, defaultRangeSize } from '../plan.js';
+import { DEFAULT_PARALLEL, defaultPartSize, defaultRangeSize } from '../defaults.js';
 import { withSession, type Io } from '../session.js';
 import { interruptOnSignals } from '../signals.js';
 import { formatBytes, formatSeconds } from '../size.js';
