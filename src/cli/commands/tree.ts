@@ -161,19 +161,26 @@ export async function treeCommand(src: string, dst: string, verb: 'cp -r' | 'syn
       uninstall();
     }
     const seconds = (Date.now() - started) / 1000;
-    if (interrupted) {
-      io.stderr.write(`ossup: interrupted: ${tracker.transferred} file${tracker.transferred === 1 ? '' : 's'} done, ${tracker.skipped} skipped; ` +
-        `large files in flight keep their checkpoints (${flags.checkpoint === false ? 'none: --no-checkpoint' : 'rerun the same command to resume'})\n`);
-      return EXIT_INTERRUPTED;
+    if (!interrupted && !flags.json && !flags.quiet) {
+      io.stdout.write(summaryLine(tracker, plan.direction, flags.dryRun === true ? plannedBytes : sentBytes, flags.dryRun === true, seconds));
     }
-    if (!flags.json && !flags.quiet) io.stdout.write(summaryLine(tracker, plan.direction, flags.dryRun === true ? plannedBytes : sentBytes, flags.dryRun === true, seconds));
     if (failures.length > 0) {
       io.stderr.write(`ossup: ${failures.length} file${failures.length === 1 ? '' : 's'} failed:\n`);
       for (const f of failures) io.stderr.write(`${failureLine(f)}\n`);
-      const kept = flags.delete ? '; nothing was deleted' : '';
-      io.stderr.write(`hint: rerun the same command to retry only these (what is done is skipped)${kept}\n`);
-      return EXIT_FAILED;
+      if (!interrupted) {
+        const kept = flags.delete ? '; nothing was deleted' : '';
+        io.stderr.write(`hint: rerun the same command to retry only these (what is done is skipped)${kept}\n`);
+      }
     }
+    if (interrupted) {
+      const done = `${tracker.transferred} file${tracker.transferred === 1 ? '' : 's'} done, ${tracker.skipped} up to date`;
+      const next = flags.checkpoint === false
+        ? 'no checkpoints (--no-checkpoint): files in flight start over when the same command is rerun'
+        : 'large files in flight keep their checkpoints; rerun the same command to resume';
+      io.stderr.write(`ossup: interrupted: ${done}; ${next}\n`);
+      return EXIT_INTERRUPTED;
+    }
+    if (failures.length > 0) return EXIT_FAILED;
     return EXIT_OK;
   }, tree.connections);
 }
