@@ -118,6 +118,7 @@ async function downloadOnce(client: OssClient, opts: DownloadFileOptions, run: R
   const plan = planParts(total, opts.partSize);
   const session = await openDownloadSession({
     store: run.store, endpoint: client.endpoint.url, bucket, key, object, range, plan, file: run.dest, temp: run.temp, fresh: run.fresh, signal,
+    onVerify: (partsChecked, partsTotal) => emit({ type: 'verifying', partsChecked, partsTotal, totalBytes: total }),
   });
   const { handle, done } = session;
   let committed = false;

@@ -39,6 +39,11 @@ export interface DownloadResult extends TransferResult {
 }
 
 export type TransferEvent =
+  /**
+   * On a resume, before 'start': the parts an earlier run finished are re-read from the local file and re-hashed
+   * before they are trusted, which takes a while for a large file. Sent with 0 checked, then after each part.
+   */
+  | { type: 'verifying'; partsChecked: number; partsTotal: number; totalBytes: number }
   | { type: 'start'; totalBytes: number; resumedBytes: number; totalParts: number; partsDone: number }
   | { type: 'progress'; bytesDone: number; totalBytes: number }
   | { type: 'part'; partNumber: number; partsDone: number; totalParts: number }

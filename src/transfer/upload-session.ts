@@ -73,6 +73,8 @@ export interface SessionInput {
   /** Headers for InitiateMultipartUpload. */
   initiate: ObjectWriteOptions;
   signal?: AbortSignal;
+  /** Re-hashing an earlier run's parts: `checked` of `total` so far (the 'verifying' event). */
+  onVerify?: (checked: number, total: number) => void;
 }
 
 export function expectedHeader(input: SessionInput, uploadId: string): UploadCheckpointHeader {
@@ -147,12 +149,18 @@ async function reconcile(input: SessionInput, uploadId: string, records: PartRec
   const server = new Map(listed.map((p) => [p.partNumber, p]));
   const done = new Map<number, DonePart>();
   let resumedBytes = 0;
-  for (const planned of input.plan.parts) {
+  const candidates = input.plan.parts.filter((planned) => {
     const onServer = server.get(planned.number);
-    if (!onServer || onServer.size !== planned.size) continue;
     const recorded = journal.get(planned.number);
-    if (recorded && (recorded.etag !== onServer.etag || recorded.size !== planned.size)) continue;
+    return onServer && onServer.size === planned.size && !(recorded && (recorded.etag !== onServer.etag || recorded.size !== planned.size));
+  });
+  let checked = 0;
+  if (candidates.length > 0) input.onVerify?.(0, candidates.length);
+  for (const planned of candidates) {
+    const onServer = server.get(planned.number)!;
+    const recorded = journal.get(planned.number);
     const local = await hashFileRange(input.file.path, planned.start, planned.size, { keep: false, signal: input.signal });
+    input.onVerify?.(++checked, candidates.length);
     if (local.md5.toString('hex').toUpperCase() !== onServer.etag) continue;
     if (onServer.crc64 !== undefined && onServer.crc64 !== local.crc64) continue;
     if (recorded && safeParse(recorded.crc64) !== local.crc64) continue;
@@ -199,8 +207,10 @@ async function alreadyCompleted(input: SessionInput, uploadId: string, records: 
   });
   if (!head || head.etag !== etag || head.size !== input.file.size || head.crc64 !== crc) return undefined;
   const done = new Map<number, DonePart>();
+  input.onVerify?.(0, input.plan.parts.length);
   for (const [i, planned] of input.plan.parts.entries()) {
     const local = await hashFileRange(input.file.path, planned.start, planned.size, { keep: false, signal: input.signal });
+    input.onVerify?.(i + 1, input.plan.parts.length);
     const r = recorded[i];
     if (local.crc64 !== safeParse(r.crc64) || local.md5.toString('hex').toUpperCase() !== r.etag) return undefined;
     done.set(planned.number, { partNumber: planned.number, etag: r.etag, crc64: local.crc64, size: planned.size });

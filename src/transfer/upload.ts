@@ -67,6 +67,7 @@ export async function uploadFile(client: OssClient, opts: UploadFileOptions): Pr
   try {
     const session = await openSession({
       client, bucket: opts.bucket, key: opts.key, file: identityOf(snap), plan, store, initiate: writeOptions(opts, file), signal: opts.signal,
+      onVerify: (partsChecked, partsTotal) => emit({ type: 'verifying', partsChecked, partsTotal, totalBytes: snap.size }),
     });
     uploadId = session.uploadId;
     const progress = new ProgressTracker(snap.size, session.resumedBytes, emit);

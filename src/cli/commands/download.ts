@@ -64,7 +64,7 @@ export async function downloadCommand(src: OssUrl, dst: string, flags: CpFlags, 
     if (flags.json) io.stdout.write(jsonLine(transferJson('download', r, outcome.seconds)));
     else if (!flags.quiet) {
       const part = r.range ? ` (bytes ${r.range.start}-${r.range.end}; checked by length: a part of an object has no CRC-64 to compare)` : '';
-      io.stdout.write(`downloaded ${formatOssUrl(src)} to ${r.file}${part}: ${summary(r, outcome.seconds)}\n`);
+      io.stdout.write(`downloaded ${formatOssUrl(src)} to ${r.file}${part}: ${summary(r, outcome.seconds, 'download')}\n`);
     }
     return EXIT_OK;
   });
