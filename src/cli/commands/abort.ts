@@ -20,7 +20,7 @@ export async function abortCommand(url: string, flags: AbortFlags, io: Io): Prom
   const target = parseOssUrl(url);
   checkName(target.bucket, target.key);
   if ((flags.uploadId === undefined) === (flags.allOlderThan === undefined)) {
-    throw new UsageError('give either --upload-id ID (with oss://bucket/key) or --all-older than AGE (with oss://bucket[/prefix])',
+    throw new UsageError('give either --upload-id ID (with oss://bucket/key) or --all-older-than AGE (with oss://bucket[/prefix])',
       'ossup uploads oss://bucket lists the incomplete uploads and their ids');
   }
   if (flags.uploadId !== undefined) {
