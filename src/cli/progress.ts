@@ -121,6 +121,11 @@ export class ProgressBar {
     );
   }
 
+  /** Whether a frame is on screen (a line written now must first clear it). */
+  get active(): boolean {
+    return this.started;
+  }
+
   onEvent(e: TransferEvent): void {
     if ((e.type === 'start' || e.type === 'verifying') && !this.started) {
       this.started = true;

@@ -10,7 +10,7 @@ import type { OssClient } from '../client/client.js';
 import { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath } from './checkpoint.js';
 import { fetchRanges } from './download-parts.js';
 import { openDownloadSession } from './download-session.js';
-import { checkDestination, checkFreeSpace, commitTemp, resolveDownloadTarget, tempPathFor } from './download-target.js';
+import { checkDestination, checkFreeSpace, commitTemp, resolveDownloadTarget, sweepTemps, tempPathFor } from './download-target.js';
 import { ObjectChangedError, type DoneRange, type DownloadFileOptions, type DownloadStore, type ObjectVersion } from './download-types.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { planParts } from './plan.js';
@@ -72,8 +72,10 @@ export async function downloadFile(client: OssClient, opts: DownloadFileOptions)
       }
     }
   } catch (err) {
-    // Without a checkpoint nothing can ever resume from the temporary file: do not leave it behind.
+    // Without a checkpoint nothing can ever resume from the temporary file: do not leave it behind. And a checkpoint
+    // whose temporary file was never made (unwritable or full destination) could only ever start over: remove it.
     if (!cpPath) await fsp.rm(temp, { force: true }).catch(() => undefined);
+    else if (!(await fsp.lstat(temp).catch(() => undefined))?.isFile()) await store.remove().catch(() => undefined);
     throw err;
   } finally {
     await store.close();
@@ -124,7 +126,10 @@ async function downloadOnce(client: OssClient, opts: DownloadFileOptions, run: R
   let committed = false;
   try {
     const totalParts = plan.parts.length;
-    emit({ type: 'start', totalBytes: total, resumedBytes: session.resumedBytes, totalParts, partsDone: done.size });
+    emit({
+      type: 'start', totalBytes: total, resumedBytes: session.resumedBytes, totalParts, partsDone: done.size,
+      ...(session.discarded ? { discarded: session.discarded } : {}),
+    });
     const progress = new ProgressTracker(total, session.resumedBytes, emit);
     for (const p of plan.parts) if (p.size === 0) done.set(p.number, { partNumber: p.number, offset: p.start, size: 0, crc64: 0n });
     if (handle) {
@@ -154,6 +159,7 @@ async function downloadOnce(client: OssClient, opts: DownloadFileOptions, run: R
     }
     if (handle) await commitTemp(handle, run.temp, run.dest);
     committed = true;
+    await sweepTemps(run.dest, run.temp);
     await run.store.remove();
     progress.finish();
     const result: DownloadResult = {

@@ -73,7 +73,10 @@ export async function uploadFile(client: OssClient, opts: UploadFileOptions): Pr
     const progress = new ProgressTracker(snap.size, session.resumedBytes, emit);
     const done = session.done;
     const totalParts = plan.parts.length;
-    emit({ type: 'start', totalBytes: snap.size, resumedBytes: session.resumedBytes, totalParts, partsDone: done.size });
+    emit({
+      type: 'start', totalBytes: snap.size, resumedBytes: session.resumedBytes, totalParts, partsDone: done.size,
+      ...(session.discarded ? { discarded: session.discarded } : {}),
+    });
 
     let finished = session.completed;
     let callbackBody: string | undefined;

@@ -59,6 +59,10 @@ export async function runTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io: 
   const started = performance.now();
   try {
     const result = await spec.start((e) => {
+      if (e.type === 'start' && e.discarded && !flags.quiet) {
+        // Said before the bar starts: a run that silently begins again from 0% looks like resume did not work.
+        io.stderr.write(`${bar?.active ? '\r\x1b[2K' : ''}ossup: warning: starting over: ${e.discarded}\n`);
+      }
       tracker.onEvent(e);
       bar?.onEvent(e);
     }, controller.signal);
