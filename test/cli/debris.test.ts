@@ -1,6 +1,7 @@
 // What a failed, aborted or restarted transfer leaves behind: nothing in the checkpoint directory, nothing beside the
 // destination, and no upload on the server that nothing can resume.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -132,4 +133,34 @@ test('a finished download removes the stale temporary files other checkpoint loc
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(await readFile(dest), data);
   assert.deepEqual((await readdir(outDir)).sort(), [basename(unrelated), 'swept.bin', basename(young)].sort());
+});
+
+/** A full file system to keep checkpoints on: a tiny tmpfs, filled. Needs root and mount(2); undefined when denied. */
+function fullFileSystem(dir: string): { filler: string; unmount: () => void } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' }).status !== 0) return undefined;
+  const filler = join(dir, 'filler');
+  spawnSync('sh', ['-c', `cat /dev/zero > '${filler}'`], { stdio: 'ignore' });
+  return { filler, unmount: () => void spawnSync('umount', [dir], { stdio: 'ignore' }) };
+}
+
+test('a checkpoint directory on a full disk: CheckpointUnusable, and no lock or journal temp file left in it', async (t) => {
+  const dir = join(box.dir, 'full');
+  await mkdir(dir);
+  const full = fullFileSystem(dir);
+  if (!full) {
+    t.skip('needs root and mount(2) for a full tmpfs');
+    return;
+  }
+  try {
+    const file = join(box.dir, 'full.src');
+    await writeFile(file, randomBytes(3 * PART));
+    const r = await ossup('cp', file, 'oss://debris/full.bin', '--checkpoint-dir', dir, '--part-size', '100KiB');
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /ENOSPC/);
+    assert.match(r.stderr, /\nhint: check that the checkpoint directory is writable/);
+    assert.deepEqual(await readdir(dir), ['filler']);
+  } finally {
+    full.unmount();
+  }
 });
