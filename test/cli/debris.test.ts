@@ -4,13 +4,15 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { basename, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
 import { AbortedError } from '../../src/core/errors.js';
 import { uploadFile, type TransferEvent } from '../../src/transfer/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { runCli, sandbox, STACK, type Sandbox } from './run-cli.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { finished, runCli, sandbox, spawnCli, STACK, type Sandbox } from './run-cli.js';
 
 const PART = 100 * 1024;
 let server: TestServer;
@@ -162,5 +164,32 @@ test('a checkpoint directory on a full disk: CheckpointUnusable, and no lock or 
     assert.deepEqual(await readdir(dir), ['filler']);
   } finally {
     full.unmount();
+  }
+});
+
+test('Ctrl-C on a download with --no-checkpoint leaves nothing beside the destination or in the checkpoint directory', async () => {
+  await client.putObject('debris', 'slow.bin', randomBytes(2 * 1024 * 1024));
+  const proxy = await startFaultProxy({ host: server.server.host, port: server.server.port },
+    { rate: 1, kinds: ['slow'], bytesPerSecond: 256 * 1024 });
+  try {
+    const outDir = join(box.dir, 'nocp-out');
+    await mkdir(outDir);
+    const cpDir = join(box.dir, 'nocp-cp');
+    await mkdir(cpDir);
+    const child = spawnCli(['cp', 'oss://debris/slow.bin', join(outDir, 'slow.bin'), '--no-checkpoint', '--checkpoint-dir', cpDir,
+      '--part-size', '256KiB', '--endpoint', proxy.endpoint], box.env);
+    const done = finished(child);
+    const deadline = Date.now() + 20_000;
+    while ((await readdir(outDir)).length === 0 && Date.now() < deadline) await sleep(20);
+    assert.equal((await readdir(outDir)).length, 1, 'the temporary file appeared');
+    await sleep(300);
+    child.kill('SIGINT');
+    const r = await done;
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /^ossup: interrupted: .*there is no checkpoint \(--no-checkpoint\): rerunning starts over\n$/);
+    assert.deepEqual(await readdir(outDir), []);
+    assert.deepEqual(await readdir(cpDir), []);
+  } finally {
+    await proxy.close();
   }
 });

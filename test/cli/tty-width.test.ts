@@ -94,6 +94,17 @@ test('at 80 columns a live frame of a resumed download shows percent, ETA and th
     // Every line ever captured fits (a too-wide frame would show up here as a line over 80 once joined).
     for (const line of lines) assert.ok([...line.trimEnd()].length <= 80, `line wider than 80 columns: ${JSON.stringify(line)}`);
 
+    // Narrowed to 50 columns (tmux sends SIGWINCH), the next frame is fitted again: percent and resumed stay.
+    assert.equal(tmux(socket, 'resize-window', '-t', 'bar', '-x', '50').status, 0);
+    let narrow: string | undefined;
+    const until = Date.now() + 20_000;
+    while (!narrow && Date.now() < until) {
+      const pane = tmux(socket, 'capture-pane', '-p', '-J', '-t', 'bar').stdout.split('\n');
+      narrow = pane.find((l) => /\d+\.\d% .*resumed \d/.test(l) && [...l.trimEnd()].length <= 50 && !/parts/.test(l));
+      if (!narrow) await sleep(100);
+    }
+    assert.ok(narrow, 'a frame fitted to 50 columns after the resize');
+
     proxy.setPlan({ rate: 0, kinds: [] });
     const end = Date.now() + 60_000;
     let code: string | undefined;
