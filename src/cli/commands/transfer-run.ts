@@ -61,7 +61,8 @@ export async function runTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io: 
     const result = await spec.start((e) => {
       if (e.type === 'start' && e.discarded && !flags.quiet) {
         // Said before the bar starts: a run that silently begins again from 0% looks like resume did not work.
-        io.stderr.write(`${bar?.active ? '\r\x1b[2K' : ''}ossup: warning: starting over: ${e.discarded}\n`);
+        const why = e.discarded.startsWith('another ') ? `the earlier run's checkpoint is for ${e.discarded}` : e.discarded;
+        io.stderr.write(`${bar?.active ? '\r\x1b[2K' : ''}ossup: warning: starting over: ${why}\n`);
       }
       tracker.onEvent(e);
       bar?.onEvent(e);
