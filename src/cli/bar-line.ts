@@ -22,7 +22,7 @@ export interface BarFields {
   rate: string;
   eta: string;
   parts: string;
-  /** '' when nothing was resumed. */
+  /** '' when nothing was resumed. Any field may be '' (not shown), as in the verifying phase. */
   resumed: string;
 }
 
@@ -82,8 +82,8 @@ function render(f: BarFields, s: Shape, barCells: number): string {
   if (s.rate) fields.push(f.rate);
   if (s.eta) fields.push(f.eta);
   if (s.parts) fields.push(f.parts);
-  if (s.resumed && f.resumed) fields.push(f.resumed);
-  return fields.join(' | ');
+  if (s.resumed) fields.push(f.resumed);
+  return fields.filter((x) => x !== '').join(' | ');
 }
 
 const length = (text: string) => [...text].length;

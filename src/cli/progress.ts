@@ -155,13 +155,15 @@ export class ProgressBar {
       pct = `verifying ${v.total} done part${v.total === 1 ? '' : 's'}... ${v.checked}/${v.total}`;
       fraction = v.total > 0 ? v.checked / v.total : 0;
     } else pct = t.completing ? 'completing' : `${Math.min(99.9, t.percent()).toFixed(1)}%`.padStart(5);
+    // While verifying nothing moves yet: bytes, rate and ETA would read 0 B/s and "?", so only the phase is shown.
+    if (v && !this.final) return { label: this.label, fraction, pct, bytes: '', rate: '', eta: '', parts: '', resumed: '' };
     return {
       label: this.label,
       fraction: this.final ? 1 : fraction,
       pct,
       bytes: bytesOf(t.bytesDone, t.totalBytes),
       rate: `${formatBytes(Math.round(t.rate()))}/s`,
-      eta: `ETA ${v ? '?' : formatSeconds(t.eta())}`,
+      eta: `ETA ${formatSeconds(t.eta())}`,
       parts: `parts ${t.partsDone}/${t.totalParts}`,
       resumed: t.resumedBytes > 0 ? `resumed ${formatBytes(t.resumedBytes)}` : '',
     };
