@@ -10,9 +10,9 @@ import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
 import { AbortedError } from '../../src/core/errors.js';
 import { uploadFile, type TransferEvent } from '../../src/transfer/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { startFaultProxy } from '../helpers/fault-proxy.js';
-import { finished, runCli, sandbox, spawnCli, STACK, type Sandbox } from './run-cli.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { startFaultProxy } from '../../harness/fault-proxy.js';
+import { finished, runCli, sandbox, spawnCli, STACK, type Sandbox } from '../../harness/cli.js';
 
 const PART = 100 * 1024;
 let server: TestServer;
@@ -71,7 +71,7 @@ test('a checkpoint with a damaged header: a warning, and its upload (same target
   const cp = join(box.dir, 'damaged.ucp');
   const { file, uploadId } = await pausedUpload('damaged.bin', cp);
   const bytes = await readFile(cp);
-  bytes[14] ^= 0x55; // inside the header record's JSON, before the upload ID
+  bytes.writeUInt8(bytes.readUInt8(14) ^ 0x55, 14); // inside the header record's JSON, before the upload ID // inside the header record's JSON, before the upload ID
   await writeFile(cp, bytes);
 
   const r = await ossup('cp', file, 'oss://debris/damaged.bin', '--checkpoint', cp, '--part-size', '100KiB', '--json');
@@ -90,7 +90,7 @@ test('a damaged checkpoint naming another key: warned, and that upload is left a
   const cp = join(box.dir, 'other.ucp');
   const { file, uploadId } = await pausedUpload('other-a.bin', cp);
   const bytes = await readFile(cp);
-  bytes[14] ^= 0x55;
+  bytes.writeUInt8(bytes.readUInt8(14) ^ 0x55, 14);
   await writeFile(cp, bytes);
   const r = await ossup('cp', file, 'oss://debris/other-b.bin', '--checkpoint', cp, '--part-size', '100KiB');
   assert.equal(r.code, 0, r.stderr);

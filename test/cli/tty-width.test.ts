@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { finished, OSSUP, sandbox, spawnCli, type Sandbox } from './run-cli.js';
+import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { finished, OSSUP, sandbox, spawnCli, type Sandbox } from '../../harness/cli.js';
 
 const hasTmux = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
 if (!hasTmux && process.env.CI) throw new Error('tmux is required under CI (.ci/run installs it)');

@@ -14,7 +14,7 @@ function recorder() {
 
 /** Progress invariants: monotone, never above total, 100% only after 'completing', 'complete' last. */
 function assertProgressSane(events: TransferEvent[], total: number, multipart: boolean) {
-  assert.equal(events[0].type, 'start');
+  assert.equal(events[0]!.type, 'start');
   assert.equal(events.at(-1)!.type, 'complete');
   let last = -1;
   let completingAt = -1;
@@ -117,7 +117,7 @@ test('pause (signal) keeps the checkpoint and upload ID; the next run resumes an
   const verifying = rec.events.filter((e) => e.type === 'verifying');
   assert.deepEqual(verifying.map((e) => e.type === 'verifying' && `${e.partsChecked}/${e.partsTotal}`), ['0/4', '1/4', '2/4', '3/4', '4/4']);
   assert.deepEqual(rec.events.slice(0, 5), verifying, 'verifying comes first');
-  const start = rec.events[5];
+  const start = rec.events[5]!;
   assert.ok(start.type === 'start' && start.resumedBytes === 4 * PART && start.partsDone === 4 && start.totalParts === 13);
   assertProgressSane(rec.events.slice(5), size, true);
   assert.deepEqual(await objectBytes(env.client, env.bucket, 'p'), data);
@@ -143,7 +143,7 @@ test('a vanished upload ID (NoSuchUpload) starts a fresh upload', async (t) => {
   const env = await setup(t);
   const { file, data } = await makeFile(env.dir, 'v.bin', 6 * PART + 1, 6);
   await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 'v', file, checkpoint: true, ...pauseAfter(3) }), AbortedError);
-  const [upload] = (await env.client.listMultipartUploads(env.bucket)).uploads;
+  const upload = (await env.client.listMultipartUploads(env.bucket)).uploads[0]!;
   await env.client.abortMultipartUpload(env.bucket, 'v', upload.uploadId);
   const res = await uploadFile(env.client, { bucket: env.bucket, key: 'v', file, checkpoint: true });
   assert.equal(res.resumedBytes, 0);
