@@ -197,3 +197,9 @@ test('README says the Node version package.json requires', async () => {
   assert.ok(required, pkg.engines.node);
   assert.match(readme, new RegExp(`Needs Node\\.js ${required.replace(/\./g, '\\.')} or later`));
 });
+
+test('a command line commander refuses gets a hint: line too (exit 2)', async () => {
+  const r = await ossup('cp', '--bogus', 'a', 'b');
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr, 'ossup: unknown option \'--bogus\'\nhint: ossup help <command> shows its arguments and flags\n');
+});
