@@ -60,3 +60,19 @@ export async function tmpFiles(root: string): Promise<string[]> {
   await walk(join(root, 'tmp'), '');
   return out;
 }
+
+/**
+ * Mounts a tmpfs of `size` (e.g. '3m') on `dir` and returns its unmount, or the reason it cannot (not root, no
+ * mount(8), a container without CAP_SYS_ADMIN).
+ */
+export async function mountTmpfs(dir: string, size: string): Promise<(() => Promise<void>) | string> {
+  const { execFileSync } = await import('node:child_process');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
+  } catch (err) {
+    return `cannot mount a tmpfs here (${String((err as { stderr?: Buffer }).stderr ?? err).trim()})`;
+  }
+  return async () => {
+    execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
+  };
+}
