@@ -90,6 +90,8 @@ export interface UploadFileOptions {
   callbackVars?: Record<string, string>;
   /** Progress listener. */
   onProgress?: (event: TransferEvent) => void;
+  /** Told (one line) when a checkpoint naming another target is discarded and its upload left alone. */
+  onWarning?: (message: string) => void;
   /** Aborting pauses: in-flight requests end, the checkpoint and upload ID are kept, AbortedError is thrown. */
   signal?: AbortSignal;
 }

@@ -18,7 +18,7 @@ import { planParts } from './plan.js';
 import { ProgressTracker } from './progress.js';
 import type { TransferEvent, UploadFileOptions, UploadResult } from './types.js';
 import { INTEGRITY_ATTEMPTS, uploadParts } from './upload-parts.js';
-import { abortQuietly, openSession, type DonePart, type UploadStore } from './upload-session.js';
+import { abortQuietly, openSession, setAsideCheckpoint, type DonePart, type UploadStore } from './upload-session.js';
 
 function validate(opts: UploadFileOptions): void {
   if (!opts || typeof opts !== 'object') throw new ArgumentError('options', 'uploadFile needs an options object');
@@ -54,7 +54,7 @@ export async function uploadFile(client: OssClient, opts: UploadFileOptions): Pr
   if (plan.single) {
     try {
       // A checkpoint left by an earlier, larger version of the file would otherwise pin its upload forever.
-      await discardCheckpoint(client, store);
+      await discardCheckpoint(client, store, opts);
       return await uploadSingle(client, opts, snap, emit);
     } finally {
       await store.close();
@@ -66,7 +66,7 @@ export async function uploadFile(client: OssClient, opts: UploadFileOptions): Pr
   hashPool().warm(); // the hashing thread starts while the session is opened (lock, Initiate or ListParts)
   try {
     const session = await openSession({
-      client, bucket: opts.bucket, key: opts.key, file: identityOf(snap), plan, store, initiate: writeOptions(opts, file), signal: opts.signal,
+      client, bucket: opts.bucket, key: opts.key, file: identityOf(snap), plan, store, initiate: writeOptions(opts, file), signal: opts.signal, warn: opts.onWarning,
     });
     uploadId = session.uploadId;
     const progress = new ProgressTracker(snap.size, session.resumedBytes, emit);
@@ -131,13 +131,10 @@ export async function uploadFile(client: OssClient, opts: UploadFileOptions): Pr
   }
 }
 
-async function discardCheckpoint(client: OssClient, store: UploadStore): Promise<void> {
+async function discardCheckpoint(client: OssClient, store: UploadStore, opts: UploadFileOptions): Promise<void> {
   const loaded = await store.load();
   if (!loaded) return;
-  const h = loaded.header;
-  if (h?.kind === 'ossup-upload' && h.endpoint === client.endpoint.url && typeof h.uploadId === 'string') {
-    await abortQuietly(client, h.bucket, h.key, h.uploadId);
-  }
+  await setAsideCheckpoint(client, opts, loaded.header, opts.onWarning, store.location);
   await store.remove();
 }
 
