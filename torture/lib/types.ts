@@ -29,8 +29,6 @@ export interface RunResult {
   detail?: string;
   /** The case cannot run on this machine (e.g. permissions as root); counted apart, never as passed. */
   skipped?: boolean;
-  /** A failure that matches a documented finding in RELIABILITY.md (still a failure, but not a new one). */
-  finding?: string;
 }
 
 export interface Scenario {
