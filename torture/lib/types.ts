@@ -27,6 +27,10 @@ export interface RunResult {
   label: string;
   /** Why it failed, or why the case was skipped. */
   detail?: string;
+  /** Objects compared with what was acknowledged (server scenarios that count objects rather than bytes). */
+  objectsVerified?: number;
+  /** Faults injected: races, I/O errors, stalls, kills, probes. */
+  faults?: number;
   /** The case cannot run on this machine (e.g. permissions as root); counted apart, never as passed. */
   skipped?: boolean;
 }

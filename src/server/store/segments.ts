@@ -136,7 +136,15 @@ class SegmentStream extends Readable {
         this.i++;
         continue;
       }
-      this.fh ??= await this.reader.openSegment(this.i);
+      if (!this.fh) {
+        const fh = await this.reader.openSegment(this.i);
+        // Destroyed meanwhile (a reader that went away): _destroy could not see this handle, so close it here.
+        if (this.destroyed) {
+          await fh.close().catch(() => undefined);
+          return null;
+        }
+        this.fh = fh;
+      }
       const want = Math.min(READ_CHUNK, this.end + 1 - this.pos, segEnd - this.pos);
       const buf = Buffer.allocUnsafe(want);
       const { bytesRead } = await this.fh.read(buf, 0, want, this.pos - this.base);
