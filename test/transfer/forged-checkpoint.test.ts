@@ -8,10 +8,10 @@ import { buffer } from 'node:stream/consumers';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OssClient } from '../../src/client/index.js';
-import { FileCheckpointStore } from '../../src/transfer/checkpoint.js';
-import { identityOf, snapshotFile } from '../../src/transfer/file-identity.js';
+import { FileCheckpointStore } from '../../src/transfer/checkpoint/store.js';
+import { identityOf, snapshotFile } from '../../src/transfer/checkpoint/file-identity.js';
 import { uploadFile } from '../../src/transfer/index.js';
-import { UPLOAD_CHECKPOINT_VERSION, type PartRecord, type UploadCheckpointHeader } from '../../src/transfer/upload-session.js';
+import { UPLOAD_CHECKPOINT_VERSION, type PartRecord, type UploadCheckpointHeader } from '../../src/transfer/upload/session.js';
 import { startTestServer } from '../helpers/server.js';
 
 for (const size of [300 * 1024, 50 * 1024]) {
