@@ -14,17 +14,18 @@ export class BodyTimeoutError extends Error {
  * chunk, such as a disk write, does not count). The source is left open, so the error can still be answered.
  */
 export async function* idleLimited(src: Readable, ms: number): AsyncGenerator<Buffer> {
-  let fire!: (err: Error) => void;
-  const timedOut = new Promise<never>((_, reject) => (fire = reject));
-  timedOut.catch(() => undefined);
-  const timer = setTimeout(() => fire(new BodyTimeoutError(ms)), ms);
+  // One deadline promise per chunk: a single long-lived one raced against every chunk would keep each race's
+  // reaction (and through it the chunk) alive until the body ended: a 256 MiB body held in memory.
+  let fire: ((err: Error) => void) | undefined;
+  const timer = setTimeout(() => fire?.(new BodyTimeoutError(ms)), ms);
   const chunks = src[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   try {
     for (;;) {
+      const deadline = new Promise<never>((_, reject) => (fire = reject));
       timer.refresh();
-      const next = await Promise.race([chunks.next(), timedOut]);
+      const next = await Promise.race([chunks.next(), deadline]);
+      fire = undefined;
       if (next.done) return;
-      timer.refresh();
       yield next.value;
     }
   } finally {
