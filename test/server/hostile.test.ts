@@ -13,6 +13,7 @@ import { keyHash } from '../../src/server/store/layout.js';
 import { startTestServer } from '../helpers/server.js';
 import { call, errorCode, mkBucket, pathOf, put, send, signHeaders } from './lib.js';
 import { openRawRequest, tmpFiles } from './raw.js';
+import { cleanEnv, runCli, STACK } from '../../torture/lib/procs.js';
 
 test('finding 1: DeleteBucket during a PUT body: the PUT fails NoSuchBucket and a re-created bucket is empty', async (t) => {
   const srv = await startTestServer();
@@ -200,4 +201,8 @@ test('finding 8: a root holding a symbolic link is refused; a link planted later
     return true;
   });
   assert.deepEqual((await readdir(outside)).sort(), ['secret'], 'nothing was written outside');
+  const cli = await runCli(['serve', '--root', root, '--port', '0', '--access-key-id', 'a', '--access-key-secret', 'b'], cleanEnv({}), 30_000);
+  assert.equal(cli.code, 1, cli.stderr);
+  assert.match(cli.stderr, /^ossup: the data root .* contains a symbolic link buckets\/bkt\/blobs -> .*\(ForeignLink\)\n$/);
+  assert.doesNotMatch(cli.stderr, STACK);
 });

@@ -3,10 +3,13 @@
 // are opened with O_NOFOLLOW (fsutil.ts) so a link planted later is never followed at the last component either.
 import { readdir, readlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { OssupError } from '../../core/errors.js';
 
-/** The root holds a symbolic link: the server refuses to serve it. */
-export class ForeignLinkError extends Error {
-  readonly code = 'ForeignLink';
+/** The root holds a symbolic link: the server refuses to serve it (code ForeignLink). */
+export class ForeignLinkError extends OssupError {
+  constructor(message: string) {
+    super('ForeignLink', message);
+  }
 }
 
 /**
