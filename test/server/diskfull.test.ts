@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestServer } from '../helpers/server.js';
-import { call, errorCode, mkBucket, put } from './lib.js';
+import { startTestServer } from '../../harness/server.js';
+import { call, errorCode, mkBucket, put } from '../../harness/oss-http.js';
 import { mountTmpfs, tmpFiles } from './raw.js';
 
 test('finding 2: a full disk answers 507 InsufficientStorage, logged, with no reset and no debris; freeing space heals it', async (t) => {

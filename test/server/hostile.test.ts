@@ -10,8 +10,8 @@ import { buildQueryString } from '../../src/core/encode.js';
 import { authorizationV4, formatV4Date, presignV4 } from '../../src/core/sign-v4.js';
 import { startServer } from '../../src/server/index.js';
 import { keyHash } from '../../src/server/store/layout.js';
-import { startTestServer } from '../helpers/server.js';
-import { call, errorCode, mkBucket, pathOf, put, send, signHeaders } from './lib.js';
+import { startTestServer } from '../../harness/server.js';
+import { call, errorCode, mkBucket, pathOf, put, send, signHeaders } from '../../harness/oss-http.js';
 import { openRawRequest, tmpFiles } from './raw.js';
 import { cleanEnv, runCli, STACK } from '../../torture/lib/procs.js';
 

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { call, errorCode, mkBucket, type CallResult, type Target } from '../../test/server/lib.js';
+import { call, errorCode, mkBucket, type CallResult, type Target } from '../../harness/oss-http.js';
 import { SERVE_CREDENTIALS, sleep, startServe } from '../lib/procs.js';
 import { rng } from '../lib/rng.js';
 import type { RunContext, RunResult, Scenario } from '../lib/types.js';

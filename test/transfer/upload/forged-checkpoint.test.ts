@@ -12,7 +12,7 @@ import { FileCheckpointStore } from '../../../src/transfer/checkpoint/store.js';
 import { identityOf, snapshotFile } from '../../../src/transfer/checkpoint/file-identity.js';
 import { uploadFile } from '../../../src/transfer/index.js';
 import { UPLOAD_CHECKPOINT_VERSION, type PartRecord, type UploadCheckpointHeader } from '../../../src/transfer/upload/session.js';
-import { startTestServer } from '../../helpers/server.js';
+import { startTestServer } from '../../../harness/server.js';
 
 for (const size of [300 * 1024, 50 * 1024]) {
   test(`finding 7: a checkpoint naming another bucket's live upload leaves it alone (${size > 102400 ? 'multipart' : 'single PUT'})`, async (t) => {
