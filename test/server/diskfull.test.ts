@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from '../../harness/server.js';
 import { call, errorCode, mkBucket, put } from '../../harness/oss-http.js';
-import { mountTmpfs, tmpFiles } from './raw.js';
+import { mountTmpfs, tmpFiles } from '../../harness/raw-request.js';
 
 test('finding 2: a full disk answers 507 InsufficientStorage, logged, with no reset and no debris; freeing space heals it', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'ossup-diskfull-'));

@@ -12,7 +12,7 @@ import { startServer } from '../../src/server/index.js';
 import { keyHash } from '../../src/server/store/layout.js';
 import { startTestServer } from '../../harness/server.js';
 import { call, errorCode, mkBucket, pathOf, put, send, signHeaders } from '../../harness/oss-http.js';
-import { openRawRequest, tmpFiles } from './raw.js';
+import { openRawRequest, tmpFiles } from '../../harness/raw-request.js';
 import { cleanEnv, runCli, STACK } from '../../torture/lib/procs.js';
 
 test('finding 1: DeleteBucket during a PUT body: the PUT fails NoSuchBucket and a re-created bucket is empty', async (t) => {

@@ -13,7 +13,7 @@ import { uploadFile } from '../../src/transfer/index.js';
 import { UPLOAD_CHECKPOINT_VERSION, type PartRecord, type UploadCheckpointHeader } from '../../src/transfer/upload/session.js';
 import { startTestServer, type TestServer } from '../../harness/server.js';
 import { call, errorCode, mkBucket, pathOf, put, send, signHeaders, type CallResult } from '../../harness/oss-http.js';
-import { mountTmpfs, openRawRequest, tmpFiles } from '../../test/server/raw.js';
+import { mountTmpfs, openRawRequest, tmpFiles } from '../../harness/raw-request.js';
 import { sleep } from '../lib/procs.js';
 import { rng, type Rng } from '../lib/rng.js';
 import type { RunContext, RunResult, Scenario } from '../lib/types.js';
@@ -200,7 +200,11 @@ const CASES: Case[] = [
         await sleep(100);
         const grown = (await readdir('/proc/self/fd')).length - fdsBefore;
         if (grown > stalls + 2 * cap + 8) o.problems.push(`descriptors grew by ${grown} with a cap of ${cap}`);
-        const answers = await Promise.all(held.map((h, i) => (i % 3 === 2 ? (h?.destroy(), undefined) : h?.within(5000).catch(() => undefined))));
+        const answers = await Promise.all(held.map((h, i) => {
+          if (i % 3 !== 2) return h?.within(5000).catch(() => undefined);
+          h?.destroy();
+          return undefined;
+        }));
         for (const a of answers) if (a && a.status !== 400) o.problems.push(`a stalled PUT got HTTP ${a.status} ${errorCode(a)}`);
         await sleep(800);
         const fine = randomBytes(64 * 1024);

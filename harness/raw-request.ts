@@ -3,7 +3,7 @@
 import { request } from 'node:http';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CallResult } from '../../harness/oss-http.js';
+import type { CallResult } from './oss-http.js';
 
 export interface RawRequest {
   write(chunk: Buffer): void;
