@@ -95,6 +95,7 @@ async function uploadOne(job: UploadJob, settings: CpSettings, flags: CpFlags, i
         : undefined,
       callbackVars: flags.callbackUrl ? settings.callbackVars : undefined,
       onProgress,
+      onWarning: (message) => io.stderr.write(`ossup: warning: ${message}\n`),
       signal,
     }),
   }, flags, io);
