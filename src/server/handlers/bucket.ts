@@ -4,6 +4,7 @@ import { OssError } from '../errors.js';
 import { q } from '../request.js';
 import { sendEmpty, sendXml, sendXmlText } from '../respond.js';
 import { compareUtf8 } from '../store/key-index.js';
+import { pageKeys, searchEndOfPrefix } from '../store/paging.js';
 import { createHash } from 'node:crypto';
 import { encodeUrlField } from '../../core/encode.js';
 import { boolOf, listOf, parseXml, requireText, rootOf } from '../../core/xml-core.js';
@@ -151,30 +152,12 @@ export async function listUploads(ctx: Ctx): Promise<void> {
     start = at >= 0 ? at + 1 : all.findIndex((u) => compareUtf8(u.key, keyMarker) > 0);
     if (start < 0) start = all.length;
   }
-  const uploads: Array<{ key: string; uploadId: string; initiated: number }> = [];
-  const prefixes: string[] = [];
-  let truncated = false;
-  let nextKey = '';
-  let nextId = '';
-  for (let i = start; i < all.length; i++) {
-    const u = all[i]!;
-    if (uploads.length + prefixes.length >= max) {
-      truncated = true;
-      break;
-    }
-    const cut = delimiter ? u.key.indexOf(delimiter, prefix.length) : -1;
-    if (cut >= 0) {
-      const cp = u.key.slice(0, cut + delimiter.length);
-      if (prefixes[prefixes.length - 1] !== cp && compareUtf8(cp, keyMarker) > 0) prefixes.push(cp);
-      nextKey = cp;
-      nextId = '';
-      while (i + 1 < all.length && all[i + 1]!.key.startsWith(cp)) i++;
-      continue;
-    }
-    uploads.push(u);
-    nextKey = u.key;
-    nextId = u.uploadId;
-  }
+  const keys = { keyAt: (i: number) => all[i]?.key, endOfPrefix: (p: string, from: number) => searchEndOfPrefix((i) => all[i]?.key, all.length, p, from) };
+  const page = pageKeys(keys, start, { prefix, delimiter, after: keyMarker, max });
+  const uploads = page.keys.map((i) => all[i]!);
+  const truncated = page.isTruncated;
+  const nextKey = page.nextMarker;
+  const nextId = page.nextIsPrefix ? '' : (uploads[uploads.length - 1]?.uploadId ?? '');
   sendXmlText(ctx.res, 200, buildListMultipartUploadsResult({
     bucket: ctx.bucket.name,
     keyMarker,
@@ -187,7 +170,7 @@ export async function listUploads(ctx: Ctx): Promise<void> {
     isTruncated: truncated,
     ...encodingType(ctx),
     uploads: uploads.map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: isoDate(u.initiated) })),
-    commonPrefixes: prefixes,
+    commonPrefixes: page.commonPrefixes,
   }));
 }
 

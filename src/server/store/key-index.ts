@@ -1,6 +1,7 @@
 // Per-bucket sorted key index so a listing page (max 1000 keys) is a binary search and a slice, whatever the
 // bucket size. Order is UTF-8 byte order, as OSS lists, which differs from JS string order for astral chars.
 import { compareUtf8 } from '../../core/key-order.js';
+import { searchEndOfPrefix, type SortedKeys } from './paging.js';
 
 export { compareUtf8 };
 
@@ -14,7 +15,7 @@ export interface IndexEntry {
   storageClass: string;
 }
 
-export class KeyIndex {
+export class KeyIndex implements SortedKeys {
   private keys: string[] = [];
   private entries_ = new Map<string, IndexEntry>();
 
@@ -57,6 +58,10 @@ export class KeyIndex {
 
   keyAt(i: number): string | undefined {
     return this.keys[i];
+  }
+
+  endOfPrefix(prefix: string, from: number): number {
+    return searchEndOfPrefix((i) => this.keys[i], this.keys.length, prefix, from);
   }
 
   entries(): IterableIterator<IndexEntry> {

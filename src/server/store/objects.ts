@@ -4,7 +4,10 @@ import { readdir, rm, rename, stat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Layout } from './layout.js';
 import { checkNoLinks } from './links.js';
-import { KeyIndex, compareUtf8, type IndexEntry } from './key-index.js';
+import { KeyIndex, type IndexEntry } from './key-index.js';
+import { listIndex, type ListOptions, type ListPage } from './listing.js';
+
+export type { ListOptions, ListPage };
 import { loadIndex, saveIndex, type ShardStates } from './index-snapshot.js';
 import { commitBlob, linkOrCopy, type WrittenBlob } from './blob.js';
 import { BlobRefs, ObjectReader, bytesFields, segmentsOf } from './segments.js';
@@ -20,19 +23,6 @@ export class BucketGoneError extends Error {
   constructor(readonly bucket: string) {
     super(`bucket ${bucket} no longer exists`);
   }
-}
-
-export interface ListOptions {
-  prefix: string;
-  after: string; // exclusive start: marker / start-after / continuation
-  delimiter: string;
-  maxKeys: number;
-}
-export interface ListPage {
-  contents: IndexEntry[];
-  commonPrefixes: string[];
-  isTruncated: boolean;
-  nextMarker: string; // last key or prefix returned
 }
 
 export class ObjectStore {
@@ -347,33 +337,7 @@ export class ObjectStore {
   }
 
   async list(bucket: string, o: ListOptions): Promise<ListPage> {
-    const index = await this.index(bucket);
-    const page: ListPage = { contents: [], commonPrefixes: [], isTruncated: false, nextMarker: '' };
-    const afterPrefix = o.after !== '' && compareUtf8(o.after, o.prefix) >= 0;
-    let i = afterPrefix ? index.lowerBound(o.after, true) : index.lowerBound(o.prefix);
-    for (;;) {
-      const key = index.keyAt(i);
-      if (key === undefined || !key.startsWith(o.prefix)) break;
-      if (page.contents.length + page.commonPrefixes.length >= o.maxKeys) {
-        page.isTruncated = true;
-        break;
-      }
-      const cut = o.delimiter ? key.indexOf(o.delimiter, o.prefix.length) : -1;
-      if (cut >= 0) {
-        const cp = key.slice(0, cut + o.delimiter.length);
-        // Every key under this common prefix is contiguous: report it once, then jump past them all.
-        if (compareUtf8(cp, o.after) > 0) {
-          page.commonPrefixes.push(cp);
-          page.nextMarker = cp;
-        }
-        i = endOfPrefix(index, cp, i);
-        continue;
-      }
-      page.contents.push(index.get(key)!);
-      page.nextMarker = key;
-      i++;
-    }
-    return page;
+    return listIndex(await this.index(bucket), o);
   }
 
   /** The bucket's key index, built once from the metadata files. */
@@ -455,16 +419,4 @@ function toEntry(rec: ObjectRecord): IndexEntry {
     type: rec.type,
     storageClass: rec.storageClass,
   };
-}
-
-/** First index at or after `from` whose key does not start with `prefix`. */
-function endOfPrefix(index: KeyIndex, prefix: string, from: number): number {
-  let lo = from;
-  let hi = index.size;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (index.keyAt(mid)!.startsWith(prefix)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
