@@ -9,7 +9,8 @@ import { newRequestId, parseRequest, type OssRequest } from './request.js';
 import { baseHeaders, sendError } from './respond.js';
 import { route, type Operation } from './router.js';
 import type { MultipartStore } from './store/multipart.js';
-import { BucketGoneError, type ObjectStore } from './store/objects.js';
+import type { BlobStore } from './store/blob-store.js';
+import { BucketGoneError, type MetadataStore } from './store/metadata-store.js';
 import type { ServerConfig, Ctx } from './handlers/context.js';
 import * as bucket from './handlers/bucket.js';
 import * as object from './handlers/object.js';
@@ -43,7 +44,8 @@ const HANDLERS: Record<Operation, (ctx: Ctx) => Promise<void>> = {
 };
 
 export interface Deps {
-  store: ObjectStore;
+  store: MetadataStore;
+  blobs: BlobStore;
   multipart: MultipartStore;
   auth: Authenticator;
   callbacks: CallbackSigner;
@@ -107,6 +109,7 @@ async function handle(deps: Deps, raw: IncomingMessage, res: ServerResponse, id:
     res,
     principal,
     store: deps.store,
+    blobs: deps.blobs,
     multipart: deps.multipart,
     config: deps.config,
     callbacks: deps.callbacks,

@@ -72,6 +72,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const config = { endpoint: '', region: opts.region ?? 'cn-hangzhou', now, bodyTimeoutMs: opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS };
   const dispatch = createDispatcher({
     store,
+    blobs: store.blobs,
     multipart,
     auth: new Authenticator(credentials, now),
     callbacks,

@@ -5,9 +5,10 @@ import type { Principal } from '../auth.js';
 import type { CallbackSigner } from '../callback.js';
 import { OssError, invalidArgument } from '../errors.js';
 import type { OssRequest } from '../request.js';
-import { BodyIncompleteError, BodyTooLargeError, writeTempBlob, type WrittenBlob } from '../store/blob.js';
+import { BodyIncompleteError, BodyTooLargeError, type WrittenBlob } from '../store/blob.js';
 import type { MultipartStore } from '../store/multipart.js';
-import type { ObjectStore } from '../store/objects.js';
+import type { BlobStore } from '../store/blob-store.js';
+import type { MetadataStore } from '../store/metadata-store.js';
 import { unlinkQuiet } from '../../io/fs.js';
 import { BodyTimeoutError, idleLimited } from '../body.js';
 import type { BucketAcl, BucketRecord, ObjectAcl, ObjectAttributes, StoredHeaders } from '../store/types.js';
@@ -24,7 +25,8 @@ export interface Ctx {
   req: OssRequest;
   res: ServerResponse;
   principal: Principal;
-  store: ObjectStore;
+  store: MetadataStore;
+  blobs: BlobStore;
   multipart: MultipartStore;
   config: ServerConfig;
   callbacks: CallbackSigner;
@@ -100,7 +102,7 @@ export async function receiveBody(ctx: Ctx, maxLength = MAX_OBJECT_SIZE): Promis
   if (expectedLength !== undefined && expectedLength > maxLength) throw new OssError('EntityTooLarge');
   let written: WrittenBlob;
   try {
-    written = await writeTempBlob(requestBody(ctx), ctx.store.layout.tmp, { expectedLength, maxLength });
+    written = await ctx.blobs.writeTemp(requestBody(ctx), { expectedLength, maxLength });
   } catch (err) {
     if (err instanceof BodyTimeoutError) throw requestTimeout(err);
     if (err instanceof BodyTooLargeError) throw new OssError('EntityTooLarge');

@@ -12,9 +12,8 @@ import {
 import { OssError } from '../errors.js';
 import { q } from '../request.js';
 import { sendEmpty, sendXml, sendXmlText } from '../respond.js';
-import { writeTempBlob } from '../store/blob.js';
 import { CompleteError } from '../store/multipart.js';
-import { ObjectExistsError } from '../store/objects.js';
+import { ObjectExistsError } from '../store/metadata-store.js';
 import type { UploadRecord } from '../store/types.js';
 import { parseCallback, runCallback } from './callback-flow.js';
 import { attributesFrom, forbidOverwrite, isoDate, parseObjectAcl, quoted, readSmallBody, receiveBody, type Ctx } from './context.js';
@@ -91,7 +90,7 @@ export async function uploadPartCopy(ctx: Ctx): Promise<void> {
       end = m[2] === '' ? rec.size - 1 : Math.min(Number(m[2]), rec.size - 1);
     }
     // A segmented source is read across its segment boundaries like a ranged GET.
-    written = await writeTempBlob(opened.stream(start, end), ctx.store.layout.tmp, { expectedLength: Math.max(0, end - start + 1) });
+    written = await ctx.blobs.writeTemp(opened.stream(start, end), { expectedLength: Math.max(0, end - start + 1) });
   } finally {
     await opened.close();
   }

@@ -7,7 +7,7 @@ import { OssError } from '../errors.js';
 import { checkConditions, parseRange } from '../preconditions.js';
 import { q } from '../request.js';
 import { sendEmpty, sendXml } from '../respond.js';
-import { ObjectExistsError } from '../store/objects.js';
+import { ObjectExistsError } from '../store/metadata-store.js';
 import type { ObjectReader } from '../store/segments.js';
 import type { ObjectRecord } from '../store/types.js';
 import { runCallback, parseCallback } from './callback-flow.js';
@@ -63,7 +63,7 @@ export async function putObject(ctx: Ctx): Promise<void> {
   if (forbid && (await store.getObject(bucket.name, key))) throw new OssError('FileAlreadyExists', { Key: key });
   const attributes = attributesFrom(req);
   const written = await receiveBody(ctx);
-  const blob = await store.adoptBlob(bucket.name, written);
+  const blob = await ctx.blobs.adoptBlob(bucket.name, written);
   const rec: ObjectRecord = {
     ...attributes,
     key,
@@ -235,7 +235,7 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
   const attrs = replace ? attributesFrom(req) : { storageClass: src.storageClass, acl: src.acl, headers: src.headers, userMeta: src.userMeta, ...(src.tagging ? { tagging: src.tagging } : {}) };
   attrs.acl = parseObjectAcl(req.headers['x-oss-object-acl'], replace ? attrs.acl : 'default');
   const { blob: _b, segments: _s, ...meta } = src;
-  const rec: ObjectRecord = { ...meta, ...attrs, key, ...(await store.cloneObjectBytes(srcBucket, opened, bucket.name)), lastModified: ctx.config.now() };
+  const rec: ObjectRecord = { ...meta, ...attrs, key, ...(await ctx.blobs.cloneObjectBytes(srcBucket, opened, bucket.name)), lastModified: ctx.config.now() };
   await commit(ctx, rec, forbid);
   sendXml(ctx.res, 200, 'CopyObjectResult', { ETag: quoted(rec.etag), LastModified: isoDate(rec.lastModified) }, {
     ETag: quoted(rec.etag),

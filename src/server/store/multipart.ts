@@ -11,7 +11,8 @@ import { fsyncDir, randomName, readJson, unlinkQuiet, writeFileAtomic } from '..
 import { bytesFields } from './segments.js';
 import { isUploadId } from './layout.js';
 import { compareUtf8 } from './key-index.js';
-import { ObjectExistsError, type ObjectStore } from './objects.js';
+import { ObjectExistsError } from './metadata-store.js';
+import type { ObjectStore } from './objects.js';
 import type { ObjectAttributes, ObjectRecord, PartRecord, UploadRecord } from './types.js';
 
 /** Why a Complete was refused; the handler maps these to OSS error codes. */
@@ -164,7 +165,7 @@ export class MultipartStore {
         crc = size === p.size ? parseCrc64(p.crc64) : crc64Combine(crc, parseCrc64(p.crc64), p.size);
         md5s.push(p.etag);
       }
-      const segments = await this.objects.linkSegments(bucket, chosen.map((p) => join(blobDir, p.blob)), chosen.map((p) => p.size));
+      const segments = await this.objects.blobs.linkSegments(bucket, chosen.map((p) => join(blobDir, p.blob)), chosen.map((p) => p.size));
       const etag = multipartEtag(md5s);
       const rec: ObjectRecord = {
         ...upload.attributes,

@@ -1,31 +1,26 @@
-// Buckets and objects. The object's metadata file is its commit point: it is renamed into place only after the
-// blob it names is complete and durable, so a reader (or a restart after SIGKILL) never sees a partial object.
-import { readdir, rm, rename, stat, open } from 'node:fs/promises';
+// The metadata store: buckets, object records, the key index. The object's metadata file is its commit point: it
+// is renamed into place only after the blob it names is complete and durable (blob-store.ts), so a reader (or a
+// restart after SIGKILL) never sees a partial object.
+import { readdir, rm, rename, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Layout } from './layout.js';
 import { checkNoLinks } from './links.js';
 import { KeyIndex, type IndexEntry } from './key-index.js';
 import { listIndex, type ListOptions, type ListPage } from './listing.js';
-
-export type { ListOptions, ListPage };
 import { loadIndex, saveIndex, type ShardStates } from './index-snapshot.js';
-import { commitBlob, linkOrCopy, type WrittenBlob } from './blob.js';
-import { BlobRefs, ObjectReader, bytesFields, segmentsOf } from './segments.js';
+import { FsBlobStore } from './blob-store.js';
+import { RecordCache, recordId, type CachedRecord } from './record-cache.js';
+import { ObjectReader, bytesFields, segmentsOf } from './segments.js';
 import { ensureDir, ensureDirBelow, fsyncDir, isNotFound, isProcessAlive, READ_NOFOLLOW, randomName, readJson, unlinkQuiet, writeFileAtomic } from '../../io/fs.js';
 import { KeyedMutex, SharedLock } from './keyed-mutex.js';
-import type { BucketAcl, BucketRecord, ObjectRecord, Segment } from './types.js';
+import { BucketGoneError, ObjectExistsError, type MetadataStore } from './metadata-store.js';
+import type { BucketAcl, BucketRecord, ObjectRecord } from './types.js';
 
-/** Thrown by commits that would replace an existing object under x-oss-forbid-overwrite. */
-export class ObjectExistsError extends Error {}
+export type { ListOptions, ListPage };
 
-/** Thrown by a write whose bucket was deleted before it could commit (answered as NoSuchBucket). */
-export class BucketGoneError extends Error {
-  constructor(readonly bucket: string) {
-    super(`bucket ${bucket} no longer exists`);
-  }
-}
+export { BucketGoneError, ObjectExistsError };
 
-export class ObjectStore {
+export class ObjectStore implements MetadataStore {
   readonly layout: Layout;
   private readonly startedAt = Date.now();
   /** A previous process on this root died without closing: build indexes by full scan, which sweeps orphans. */
@@ -33,16 +28,22 @@ export class ObjectStore {
   private bucketCache = new Map<string, BucketRecord | null>();
   private indexes = new Map<string, Promise<KeyIndex>>();
   private shardStates = new Map<string, ShardStates>();
-  /** Parsed segmented records by metadata file, least recently used first (see readRecord). */
-  private records = new Map<string, CachedRecord>();
+  private readonly records = new RecordCache();
   readonly locks = new KeyedMutex();
   /** Per bucket: every write into it holds this shared, DeleteBucket exclusively (see inBucket). */
   readonly bucketLocks = new SharedLock();
-  /** Blobs open by readers: removing one of them waits for its last reader. */
-  readonly refs = new BlobRefs();
+  /** The bytes: every write into a bucket goes through inBucket, with the bucket's index loaded first. */
+  readonly blobs: FsBlobStore;
 
   constructor(root: string) {
     this.layout = new Layout(root);
+    this.blobs = new FsBlobStore(this.layout, (bucket, fn) =>
+      this.inBucket(bucket, async () => {
+        // Index first: its orphan sweep must not see new blobs (links keep their sources' old mtimes) before commit.
+        await this.index(bucket);
+        return fn();
+      }),
+    );
   }
 
   async init(): Promise<void> {
@@ -144,31 +145,9 @@ export class ObjectStore {
     return (await this.readRecord(bucket, key))?.rec;
   }
 
-  /**
-   * The record with its identity (inode, size, times of the metadata file: every commit renames a new file in) and
-   * its blob paths. A record of many segments is large (10,000 parts: ~575 KiB of JSON), so segmented records are
-   * kept parsed, by identity, and a ranged GET of a huge object costs a stat instead of a parse. Callers must treat
-   * the returned record as read-only.
-   */
-  private async readRecord(bucket: string, key: string): Promise<CachedRecord | undefined> {
-    const file = this.layout.metaFile(bucket, key);
-    const id = await recordId(file);
-    if (id === undefined) return undefined;
-    const hit = this.records.get(file);
-    if (hit?.id === id) {
-      this.records.delete(file); // most recently used last
-      this.records.set(file, hit);
-      return hit;
-    }
-    const rec = await readJson<ObjectRecord>(file);
-    if (!rec) return undefined;
-    // Read after the stat: if the file was replaced in between, `id` is stale and the entry simply never matches.
-    const entry = { id, rec, paths: segmentsOf(rec).map((s) => this.layout.blobFile(bucket, s.blob)) };
-    if (entry.paths.length > 1) {
-      this.records.set(file, entry);
-      if (this.records.size > CACHED_RECORDS) this.records.delete(this.records.keys().next().value!);
-    }
-    return entry;
+  /** The record with its identity and blob paths; callers must treat the record as read-only (see RecordCache). */
+  private readRecord(bucket: string, key: string): Promise<CachedRecord | undefined> {
+    return this.records.read(this.layout.metaFile(bucket, key), (rec) => this.blobs.pathsOf(bucket, rec));
   }
 
   /**
@@ -182,97 +161,25 @@ export class ObjectStore {
       const read = await this.readRecord(bucket, key);
       if (!read) return undefined;
       const { rec, paths } = read;
-      this.refs.acquire(paths);
+      this.blobs.refs.acquire(paths);
       let first;
       try {
         if (paths.length > 0) first = await open(paths[0]!, READ_NOFOLLOW);
         // Still the current record (same metadata file)? Then any later removal of its blobs waits for us.
         if (paths.length <= 1 || (await recordId(this.layout.metaFile(bucket, key))) === read.id) {
-          return new ObjectReader(rec, paths, first, this.refs);
+          return new ObjectReader(rec, paths, first, this.blobs.refs);
         }
       } catch (err) {
         if (!isNotFound(err)) {
           await first?.close();
-          this.refs.release(paths);
+          this.blobs.refs.release(paths);
           throw err;
         }
       }
       await first?.close();
-      this.refs.release(paths);
+      this.blobs.refs.release(paths);
     }
     return undefined;
-  }
-
-  /** Moves a written temp file into the bucket as a new blob and returns its name (not yet referenced). */
-  async adoptBlob(bucket: string, written: WrittenBlob): Promise<string> {
-    try {
-      return await this.inBucket(bucket, async () => {
-        const blob = randomName();
-        const dir = this.layout.blobDir(bucket, blob);
-        await this.ensureBucketDir(bucket, dir);
-        await commitBlob(written.tmpPath, this.layout.blobFile(bucket, blob), dir);
-        return blob;
-      });
-    } catch (err) {
-      await unlinkQuiet(written.tmpPath);
-      throw err;
-    }
-  }
-
-  /**
-   * New names in `bucket` for immutable files (`sources[i]` becomes `segments[i]`): hard links, so nothing is
-   * copied, falling back to a byte copy where links are refused. All names share one random stem, hence one
-   * blob directory, which is fsynced once. On failure the names made so far are removed. Not yet referenced:
-   * the caller commits a record naming them, and a crash before that leaves orphans for the sweep.
-   */
-  async linkSegments(bucket: string, sources: string[], sizes: number[]): Promise<Segment[]> {
-    return this.inBucket(bucket, () => this.linkSegmentsIn(bucket, sources, sizes));
-  }
-
-  private async linkSegmentsIn(bucket: string, sources: string[], sizes: number[]): Promise<Segment[]> {
-    // Index first: its orphan sweep must not see the new names (which keep their sources' old mtimes) before commit.
-    await this.index(bucket);
-    const stem = randomName();
-    const segments = sources.map((_, i) => ({ blob: sources.length === 1 ? stem : `${stem}-${i + 1}`, size: sizes[i]! }));
-    const dir = this.layout.blobDir(bucket, stem);
-    await this.ensureBucketDir(bucket, dir);
-    const made: string[] = [];
-    try {
-      for (let i = 0; i < sources.length; i += LINKS_AT_ONCE) {
-        await Promise.all(
-          sources.slice(i, i + LINKS_AT_ONCE).map(async (src, j) => {
-            const dst = this.layout.blobFile(bucket, segments[i + j]!.blob);
-            await linkOrCopy(src, dst, this.layout.tmp);
-            made.push(dst);
-          }),
-        );
-      }
-      await fsyncDir(dir);
-    } catch (err) {
-      await Promise.all(made.map((p) => unlinkQuiet(p)));
-      throw err;
-    }
-    return segments;
-  }
-
-  /**
-   * A new name for every blob of an open object (CopyObject): the record fields naming the copy's bytes. The
-   * reader keeps the source's blobs alive while they are linked.
-   */
-  async cloneObjectBytes(srcBucket: string, src: ObjectReader, dstBucket: string): Promise<Pick<ObjectRecord, 'blob' | 'segments'>> {
-    const segs = segmentsOf(src.rec);
-    if (segs.length === 0) return bytesFields([]);
-    const made = await this.linkSegments(dstBucket, segs.map((s) => this.layout.blobFile(srcBucket, s.blob)), segs.map((s) => s.size));
-    return bytesFields(made);
-  }
-
-  /** Removes every blob of `rec` (deferred while readers hold them), a few at a time. */
-  async removeBytes(bucket: string, rec: ObjectRecord, keep?: ObjectRecord): Promise<void> {
-    const kept = new Set(keep ? segmentsOf(keep).map((s) => s.blob) : []);
-    const paths = segmentsOf(rec).filter((s) => !kept.has(s.blob)).map((s) => this.layout.blobFile(bucket, s.blob));
-    for (let i = 0; i < paths.length; i += LINKS_AT_ONCE) {
-      await Promise.all(paths.slice(i, i + LINKS_AT_ONCE).map((p) => this.refs.remove(p)));
-    }
   }
 
   /**
@@ -283,7 +190,7 @@ export class ObjectStore {
     try {
       await this.inBucket(bucket, () => this.commitIn(bucket, rec, opts));
     } catch (err) {
-      await this.removeBytes(bucket, rec);
+      await this.blobs.removeBytes(bucket, rec);
       throw err;
     }
   }
@@ -297,7 +204,7 @@ export class ObjectStore {
       await this.ensureBucketDir(bucket, dir);
       await writeFileAtomic(this.layout.tmp, this.layout.metaFile(bucket, rec.key), JSON.stringify(rec), dir);
       index.set(toEntry(rec));
-      if (old) await this.removeBytes(bucket, old, rec);
+      if (old) await this.blobs.removeBytes(bucket, old, rec);
     });
   }
 
@@ -332,7 +239,7 @@ export class ObjectStore {
       await unlinkQuiet(this.layout.metaFile(bucket, key));
       await fsyncDir(this.layout.metaDir(bucket, key));
       index.delete(key);
-      await this.removeBytes(bucket, old);
+      await this.blobs.removeBytes(bucket, old);
     });
   }
 
@@ -356,7 +263,7 @@ export class ObjectStore {
     const index = new KeyIndex();
     index.load(loaded.entries);
     this.shardStates.set(bucket, loaded.states);
-    if (loaded.fullScan) await this.collectOrphanBlobs(bucket, loaded.referenced);
+    if (loaded.fullScan) await this.blobs.sweepOrphans(bucket, loaded.referenced, this.startedAt - 1000);
     return index;
   }
 
@@ -369,46 +276,7 @@ export class ObjectStore {
       await saveIndex(index, states, this.layout.tmp, this.layout.indexSnapshot(bucket), this.layout.bucket(bucket)).catch(() => undefined);
     }
   }
-
-  /**
-   * Blobs written by a process that died before committing their metadata are never referenced. Only blobs
-   * older than this process are considered, so an upload in flight right now is never touched.
-   */
-  private async collectOrphanBlobs(bucket: string, referenced: Set<string>): Promise<void> {
-    const root = this.layout.blobRoot(bucket);
-    for (const s of await readdir(root).catch(() => [] as string[])) {
-      for (const b of await readdir(join(root, s)).catch(() => [] as string[])) {
-        if (referenced.has(b)) continue;
-        const p = join(root, s, b);
-        const st = await stat(p).catch(() => undefined);
-        if (st && st.mtimeMs < this.startedAt - 1000) await unlinkQuiet(p);
-      }
-    }
-  }
 }
-
-/** Segmented records kept parsed (each up to ~575 KiB of JSON, ~2 MB parsed). */
-const CACHED_RECORDS = 32;
-
-interface CachedRecord {
-  id: string;
-  rec: ObjectRecord;
-  paths: string[];
-}
-
-/** Identity of a metadata file's current version, or undefined when there is none. */
-async function recordId(file: string): Promise<string | undefined> {
-  try {
-    const st = await stat(file, { bigint: true });
-    return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
-/** Links made or blobs removed in parallel (a 10,000-part Complete). */
-const LINKS_AT_ONCE = 32;
 
 function toEntry(rec: ObjectRecord): IndexEntry {
   return {

@@ -1,0 +1,42 @@
+// What handlers ask of buckets and object records (as Azurite's IBlobMetadataStore), apart from the bytes
+// (blob-store.ts). The file-system implementation is ObjectStore (objects.ts); handlers see only this.
+import type { ListOptions, ListPage } from './listing.js';
+import type { ObjectReader } from './segments.js';
+import type { BucketAcl, BucketRecord, ObjectRecord } from './types.js';
+
+/** Thrown by commits that would replace an existing object under x-oss-forbid-overwrite. */
+export class ObjectExistsError extends Error {}
+
+/** Thrown by a write whose bucket was deleted before it could commit (answered as NoSuchBucket). */
+export class BucketGoneError extends Error {
+  constructor(readonly bucket: string) {
+    super(`bucket ${bucket} no longer exists`);
+  }
+}
+
+export interface MetadataStore {
+  getBucket(name: string): Promise<BucketRecord | undefined>;
+  /** Every bucket, by name. */
+  listBuckets(): Promise<BucketRecord[]>;
+  /** Returns false when the bucket already existed (PutBucket is idempotent for its owner). */
+  createBucket(name: string, acl: BucketAcl, storageClass: string): Promise<boolean>;
+  setBucketAcl(name: string, acl: BucketAcl): Promise<void>;
+  /** 'notEmpty' while objects or multipart uploads remain (`hasUploads` is asked under the bucket's lock). */
+  deleteBucket(name: string, hasUploads: () => Promise<boolean>): Promise<'ok' | 'notEmpty'>;
+
+  /** The current record (read-only: it may be shared with other callers). */
+  getObject(bucket: string, key: string): Promise<ObjectRecord | undefined>;
+  /** The current record with its bytes held open: an overwrite or delete meanwhile defers removing them. */
+  openObject(bucket: string, key: string): Promise<ObjectReader | undefined>;
+  /**
+   * The commit point: points the key at `rec`'s bytes (already durable). On failure `rec`'s bytes are removed;
+   * ObjectExistsError under `forbidOverwrite`, BucketGoneError if the bucket went away.
+   */
+  commitObject(bucket: string, rec: ObjectRecord, opts?: { forbidOverwrite?: boolean }): Promise<void>;
+  /** Rewrites an object's metadata (not its bytes) under the key's lock; false if the key does not exist. */
+  updateObject(bucket: string, key: string, change: (rec: ObjectRecord) => ObjectRecord): Promise<boolean>;
+  /** Removes the key and, once no reader holds them, its bytes; a missing key is not an error. */
+  deleteObject(bucket: string, key: string): Promise<void>;
+  /** One ListObjects page, in UTF-8 byte order. */
+  list(bucket: string, o: ListOptions): Promise<ListPage>;
+}
