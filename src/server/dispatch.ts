@@ -11,14 +11,13 @@ import { route, type Operation } from './router.js';
 import type { MultipartStore } from './store/multipart.js';
 import type { BlobStore } from './store/blob-store.js';
 import { BucketGoneError, type MetadataStore } from './store/metadata-store.js';
-import type { ServerConfig, Ctx } from './handlers/context.js';
+import type { ServerConfig, Ctx, ServiceCtx } from './handlers/context.js';
 import * as bucket from './handlers/bucket.js';
 import * as object from './handlers/object.js';
 import * as mpu from './handlers/multipart.js';
 
-const HANDLERS: Record<Operation, (ctx: Ctx) => Promise<void>> = {
-  ListBuckets: bucket.listBuckets,
-  PutBucket: bucket.putBucket,
+/** Every operation on an existing bucket or one of its objects (ListBuckets and PutBucket have no bucket record). */
+const HANDLERS: Record<Exclude<Operation, 'ListBuckets' | 'PutBucket'>, (ctx: Ctx) => Promise<void>> = {
   DeleteBucket: bucket.deleteBucket,
   GetBucketAcl: bucket.getBucketAcl,
   PutBucketAcl: bucket.putBucketAcl,
@@ -104,7 +103,7 @@ async function handle(deps: Deps, raw: IncomingMessage, res: ServerResponse, id:
   const principal = deps.auth.authenticate(req);
   const op = route(req);
   if (op === undefined) throw new OssError('NotImplemented', { Method: req.method, ResourceType: req.key === undefined ? 'Bucket' : 'Object' });
-  const ctx: Ctx = {
+  const service: ServiceCtx = {
     req,
     res,
     principal,
@@ -113,17 +112,14 @@ async function handle(deps: Deps, raw: IncomingMessage, res: ServerResponse, id:
     multipart: deps.multipart,
     config: deps.config,
     callbacks: deps.callbacks,
-    bucket: undefined as unknown as Ctx['bucket'],
-    key: req.key ?? '',
   };
-  if (req.bucket !== undefined) {
-    if (!isValidBucketName(req.bucket)) throw new OssError('InvalidBucketName', { BucketName: req.bucket });
-    if (req.key !== undefined) validateObjectKey(req.key);
-    if (op !== 'PutBucket') {
-      const rec = await deps.store.getBucket(req.bucket);
-      if (!rec) throw new OssError('NoSuchBucket', { BucketName: req.bucket });
-      ctx.bucket = rec;
-    }
-  }
-  await HANDLERS[op](ctx);
+  const name = req.bucket;
+  // The router answers a service-level request (no bucket) with ListBuckets only.
+  if (op === 'ListBuckets' || name === undefined) return bucket.listBuckets(service);
+  if (!isValidBucketName(name)) throw new OssError('InvalidBucketName', { BucketName: name });
+  if (req.key !== undefined) validateObjectKey(req.key);
+  if (op === 'PutBucket') return bucket.putBucket(service, name);
+  const rec = await deps.store.getBucket(name);
+  if (!rec) throw new OssError('NoSuchBucket', { BucketName: name });
+  await HANDLERS[op]({ ...service, bucket: rec, key: req.key ?? '' });
 }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { encodeUrlField } from '../../core/encode.js';
 import { boolOf, listOf, parseXml, requireText, rootOf } from '../../core/xml-core.js';
 import { validateObjectKey } from '../names-check.js';
-import { expectedMd5, isoDate, OWNER, parseBucketAcl, readSmallBody, type Ctx } from './context.js';
+import { expectedMd5, isoDate, OWNER, parseBucketAcl, readSmallBody, type Ctx, type ServiceCtx } from './context.js';
 import { canWrite } from './object.js';
 import { encodingType } from './multipart.js';
 import {
@@ -21,11 +21,11 @@ import {
 
 const OWNER_DOC = { id: OWNER.ID, displayName: OWNER.DisplayName };
 
-function location(ctx: Ctx): string {
+function location(ctx: ServiceCtx): string {
   return `oss-${ctx.config.region}`;
 }
 
-export async function listBuckets(ctx: Ctx): Promise<void> {
+export async function listBuckets(ctx: ServiceCtx): Promise<void> {
   if (!ctx.principal) throw new OssError('AccessDenied');
   const prefix = q(ctx.req, 'prefix') ?? '';
   const buckets = (await ctx.store.listBuckets()).filter((b) => b.name.startsWith(prefix));
@@ -44,13 +44,12 @@ export async function listBuckets(ctx: Ctx): Promise<void> {
   }));
 }
 
-export async function putBucket(ctx: Ctx): Promise<void> {
+export async function putBucket(ctx: ServiceCtx, name: string): Promise<void> {
   if (!ctx.principal) throw new OssError('AccessDenied');
   const acl = parseBucketAcl(ctx.req.headers['x-oss-acl'], 'private');
   // The optional CreateBucketConfiguration body only chooses a storage class; drain it either way.
   const body = await readSmallBody(ctx);
   const sc = /<StorageClass>\s*([A-Za-z]+)\s*<\/StorageClass>/.exec(body)?.[1] ?? 'Standard';
-  const name = ctx.req.bucket!;
   const created = await ctx.store.createBucket(name, acl, sc);
   if (!created && ctx.req.headers['x-oss-acl'] !== undefined) await ctx.store.setBucketAcl(name, acl);
   sendEmpty(ctx.res, 200, { Location: `/${name}` });

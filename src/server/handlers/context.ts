@@ -21,7 +21,8 @@ export interface ServerConfig {
   bodyTimeoutMs: number;
 }
 
-export interface Ctx {
+/** What a service-level handler receives (ListBuckets, and PutBucket, whose bucket does not exist yet). */
+export interface ServiceCtx {
   req: OssRequest;
   res: ServerResponse;
   principal: Principal;
@@ -30,8 +31,12 @@ export interface Ctx {
   multipart: MultipartStore;
   config: ServerConfig;
   callbacks: CallbackSigner;
-  /** The addressed bucket, checked to exist (absent for service requests and PutBucket). */
+}
+
+/** What a bucket- or object-level handler receives: the addressed bucket, checked to exist. */
+export interface Ctx extends ServiceCtx {
   bucket: BucketRecord;
+  /** The object key ('' for bucket-level operations), checked to be valid. */
   key: string;
 }
 
@@ -95,7 +100,7 @@ export function expectedMd5(req: OssRequest): Buffer | undefined {
 }
 
 /** Streams the request body into a temp blob, enforcing Content-Length, the size cap and Content-MD5. */
-export async function receiveBody(ctx: Ctx, maxLength = MAX_OBJECT_SIZE): Promise<WrittenBlob> {
+export async function receiveBody(ctx: ServiceCtx, maxLength = MAX_OBJECT_SIZE): Promise<WrittenBlob> {
   const md5 = expectedMd5(ctx.req);
   const cl = ctx.req.headers['content-length'];
   const expectedLength = cl === undefined ? undefined : Number(cl);
@@ -119,7 +124,7 @@ export async function receiveBody(ctx: Ctx, maxLength = MAX_OBJECT_SIZE): Promis
 /** Request documents (Complete, Delete) are small: 10,000 parts fit well under this. */
 const MAX_XML_BODY = 4 << 20;
 
-export async function readSmallBody(ctx: Ctx, max = MAX_XML_BODY): Promise<string> {
+export async function readSmallBody(ctx: ServiceCtx, max = MAX_XML_BODY): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -136,7 +141,7 @@ export async function readSmallBody(ctx: Ctx, max = MAX_XML_BODY): Promise<strin
 }
 
 /** The request body, failing with BodyTimeoutError when it stalls (ServerOptions.bodyTimeoutMs). */
-export function requestBody(ctx: Ctx): AsyncIterable<Buffer> {
+export function requestBody(ctx: ServiceCtx): AsyncIterable<Buffer> {
   return idleLimited(ctx.req.raw, ctx.config.bodyTimeoutMs);
 }
 
