@@ -5,9 +5,9 @@ import { readdir, rm, rename, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Layout } from './layout.js';
 import { checkNoLinks } from './links.js';
-import { KeyIndex, type IndexEntry } from './key-index.js';
+import type { IndexEntry, KeyIndex } from './key-index.js';
 import { listIndex, type ListOptions, type ListPage } from './listing.js';
-import { loadIndex, saveIndex, type ShardStates } from './index-snapshot.js';
+import { BucketIndexes } from './bucket-indexes.js';
 import { FsBlobStore } from './blob-store.js';
 import { RecordCache, recordId, type CachedRecord } from './record-cache.js';
 import { ObjectReader, bytesFields, segmentsOf } from './segments.js';
@@ -23,11 +23,8 @@ export { BucketGoneError, ObjectExistsError };
 export class ObjectStore implements MetadataStore {
   readonly layout: Layout;
   private readonly startedAt = Date.now();
-  /** A previous process on this root died without closing: build indexes by full scan, which sweeps orphans. */
-  private afterCrash = false;
   private bucketCache = new Map<string, BucketRecord | null>();
-  private indexes = new Map<string, Promise<KeyIndex>>();
-  private shardStates = new Map<string, ShardStates>();
+  private readonly indexes: BucketIndexes;
   private readonly records = new RecordCache();
   readonly locks = new KeyedMutex();
   /** Per bucket: every write into it holds this shared, DeleteBucket exclusively (see inBucket). */
@@ -37,6 +34,7 @@ export class ObjectStore implements MetadataStore {
 
   constructor(root: string) {
     this.layout = new Layout(root);
+    this.indexes = new BucketIndexes(this.layout, (bucket, referenced) => this.blobs.sweepOrphans(bucket, referenced, this.startedAt - 1000));
     this.blobs = new FsBlobStore(this.layout, (bucket, fn) =>
       this.inBucket(bucket, async () => {
         // Index first: its orphan sweep must not see new blobs (links keep their sources' old mtimes) before commit.
@@ -54,7 +52,7 @@ export class ObjectStore implements MetadataStore {
     for (const name of await readdir(this.layout.tmpRoot).catch(() => [] as string[])) {
       const pid = Number(/^(\d+)-/.exec(name)?.[1]);
       if (!pid || !isProcessAlive(pid)) {
-        this.afterCrash = true;
+        this.indexes.afterCrash = true;
         await rm(join(this.layout.tmpRoot, name), { recursive: true, force: true });
       }
     }
@@ -132,7 +130,7 @@ export class ObjectStore implements MetadataStore {
       const grave = join(this.layout.tmp, `bucket-${randomName()}`);
       await rename(this.layout.bucket(name), grave);
       this.bucketCache.set(name, null);
-      this.indexes.delete(name);
+      this.indexes.drop(name);
       await fsyncDir(this.layout.buckets);
       await rm(grave, { recursive: true, force: true });
       return 'ok';
@@ -247,34 +245,14 @@ export class ObjectStore implements MetadataStore {
     return listIndex(await this.index(bucket), o);
   }
 
-  /** The bucket's key index, built once from the metadata files. */
+  /** The bucket's key index (see BucketIndexes). */
   index(bucket: string): Promise<KeyIndex> {
-    let p = this.indexes.get(bucket);
-    if (!p) {
-      p = this.buildIndex(bucket);
-      this.indexes.set(bucket, p);
-      p.catch(() => this.indexes.delete(bucket));
-    }
-    return p;
-  }
-
-  private async buildIndex(bucket: string): Promise<KeyIndex> {
-    const loaded = await loadIndex(this.layout.metaRoot(bucket), this.layout.indexSnapshot(bucket), !this.afterCrash);
-    const index = new KeyIndex();
-    index.load(loaded.entries);
-    this.shardStates.set(bucket, loaded.states);
-    if (loaded.fullScan) await this.blobs.sweepOrphans(bucket, loaded.referenced, this.startedAt - 1000);
-    return index;
+    return this.indexes.get(bucket);
   }
 
   /** Saves every loaded index so the next start lists without a full scan. */
-  async saveIndexes(): Promise<void> {
-    for (const [bucket, p] of this.indexes) {
-      const index = await p.catch(() => undefined);
-      const states = this.shardStates.get(bucket);
-      if (!index || !states || !(await this.getBucket(bucket))) continue;
-      await saveIndex(index, states, this.layout.tmp, this.layout.indexSnapshot(bucket), this.layout.bucket(bucket)).catch(() => undefined);
-    }
+  saveIndexes(): Promise<void> {
+    return this.indexes.saveAll(async (bucket) => (await this.getBucket(bucket)) !== undefined);
   }
 }
 
