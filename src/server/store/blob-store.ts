@@ -23,7 +23,7 @@ export interface BlobStore {
   /** A new name for every blob of an open object (CopyObject): the record fields naming the copy's bytes. */
   cloneObjectBytes(srcBucket: string, src: ObjectReader, dstBucket: string): Promise<Pick<ObjectRecord, 'blob' | 'segments'>>;
   /** Removes every blob of `rec` not also in `keep` (deferred while readers hold them). */
-  removeBytes(bucket: string, rec: ObjectRecord, keep?: ObjectRecord): Promise<void>;
+  removeBytes(bucket: string, rec: BlobFields, keep?: BlobFields): Promise<void>;
   /** The files of `rec`'s bytes, in byte order. */
   pathsOf(bucket: string, rec: ObjectRecord): string[];
   /** Removes blobs of `bucket` that no record in `referenced` names and that are older than `before` (ms). */
@@ -35,6 +35,9 @@ export interface BlobStore {
  * deleted bucket, and the bucket's index is loaded first so its orphan sweep cannot take them before commit.
  */
 export type BucketGuard = <T>(bucket: string, fn: () => Promise<T>) => Promise<T>;
+
+/** The fields of a record that name its bytes. */
+export type BlobFields = Pick<ObjectRecord, 'blob' | 'segments' | 'size'>;
 
 /** Links made or blobs removed in parallel (a 10,000-part Complete). */
 const LINKS_AT_ONCE = 32;
@@ -107,7 +110,7 @@ export class FsBlobStore implements BlobStore {
     return bytesFields(made);
   }
 
-  async removeBytes(bucket: string, rec: ObjectRecord, keep?: ObjectRecord): Promise<void> {
+  async removeBytes(bucket: string, rec: BlobFields, keep?: BlobFields): Promise<void> {
     const kept = new Set(keep ? segmentsOf(keep).map((s) => s.blob) : []);
     const paths = segmentsOf(rec)
       .filter((s) => !kept.has(s.blob))

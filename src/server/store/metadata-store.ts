@@ -1,5 +1,6 @@
 // What handlers ask of buckets and object records (as Azurite's IBlobMetadataStore), apart from the bytes
 // (blob-store.ts). The file-system implementation is ObjectStore (objects.ts); handlers see only this.
+import type { IndexEntry } from './key-index.js';
 import type { ListOptions, ListPage } from './listing.js';
 import type { ObjectReader } from './segments.js';
 import type { BucketAcl, BucketRecord, ObjectRecord } from './types.js';
@@ -37,6 +38,8 @@ export interface MetadataStore {
   updateObject(bucket: string, key: string, change: (rec: ObjectRecord) => ObjectRecord): Promise<boolean>;
   /** Removes the key and, once no reader holds them, its bytes; a missing key is not an error. */
   deleteObject(bucket: string, key: string): Promise<void>;
+  /** The listing fields of every object in the bucket (GetBucketStat, the lifecycle sweep): a copy, in no set order. */
+  bucketEntries(bucket: string): Promise<IndexEntry[]>;
   /** One ListObjects page, in UTF-8 byte order. */
   list(bucket: string, o: ListOptions): Promise<ListPage>;
 }

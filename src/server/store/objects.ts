@@ -241,6 +241,10 @@ export class ObjectStore implements MetadataStore {
     });
   }
 
+  async bucketEntries(bucket: string): Promise<IndexEntry[]> {
+    return [...(await this.index(bucket)).entries()];
+  }
+
   async list(bucket: string, o: ListOptions): Promise<ListPage> {
     return listIndex(await this.index(bucket), o);
   }
