@@ -1,9 +1,10 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { abortCommand, type AbortFlags } from './commands/abort.js';
 import { cpCommand } from './commands/cp.js';
 import { lsCommand, type LsFlags } from './commands/ls.js';
 import { mbCommand, rbCommand, rmCommand } from './commands/mutate.js';
 import { serveCommand, type ServeFlags } from './commands/serve.js';
+import { signCommand, type SignFlags } from './commands/sign.js';
 import { statCommand } from './commands/stat.js';
 import { uploadsCommand } from './commands/uploads.js';
 import { addCommonOptions, addCpOptions, type CommonOptions, type CpFlags } from './options.js';
@@ -87,6 +88,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('--upload-id <id>', 'the upload to abort (see ossup uploads)')
       .option('--all-older-than <age>', 'abort every upload under the prefix initiated longer ago than this, e.g. 7d, 12h'),
   ).action(act((url: string, flags: AbortFlags) => abortCommand(url, flags, io)));
+
+  addCommonOptions(
+    program
+      .command('sign')
+      .description('print a presigned URL that plain HTTP (curl, a browser) can use until it expires; nothing is sent')
+      .argument('<url>', 'oss://bucket/key')
+      .option('--expires <duration>', 'validity: 90s, 30m, 12h, 7d (at most 7d with V4, the default signature)', '1h')
+      .addOption(new Option('--method <method>', 'what the URL allows').choices(['GET', 'PUT']).default('GET'))
+      .option('--content-type <type>', 'PUT only: the Content-Type the uploader must send (it is signed)'),
+  ).action(act((url: string, flags: SignFlags) => signCommand(url, flags, io)));
 
   program
     .command('serve')

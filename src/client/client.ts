@@ -120,7 +120,12 @@ export interface PresignOptions {
   query?: Array<[string, string]>;
   /** Headers the user of the URL will send and that must be signed (e.g. content-type for PUT). */
   headers?: Record<string, string>;
+  /** Signature for this URL; default the client's (V4 unless configured otherwise). */
+  signatureVersion?: SignatureVersion;
 }
+
+/** Longest validity of a presigned V4 URL (7 days); V1 URLs have no maximum. */
+export const MAX_PRESIGN_V4_SECONDS = 604_800;
 
 export class OssClient {
   /** Parsed endpoint (recorded in checkpoints as `endpoint.url`). */
@@ -254,14 +259,17 @@ export class OssClient {
   /** A URL that performs `method` on the object without credentials until it expires. */
   async presignUrl(method: string, bucket: string, key: string, opts: PresignOptions = {}): Promise<string> {
     const expires = opts.expiresSeconds ?? 3600;
-    if (!Number.isInteger(expires) || expires < 1 || (this.ctx.signatureVersion === 'v4' && expires > 604_800)) {
-      throw new ArgumentError('expiresSeconds', `expiresSeconds must be an integer in 1..604800, got ${expires}`);
+    const version = opts.signatureVersion ?? this.ctx.signatureVersion;
+    if (version !== 'v1' && version !== 'v4') throw new ArgumentError('signatureVersion', `signatureVersion must be 'v1' or 'v4', got ${String(version)}`);
+    if (!Number.isInteger(expires) || expires < 1 || (version === 'v4' && expires > MAX_PRESIGN_V4_SECONDS)) {
+      const range = version === 'v4' ? `1..${MAX_PRESIGN_V4_SECONDS} (7 days) for V4` : 'a positive integer';
+      throw new ArgumentError('expiresSeconds', `expiresSeconds must be ${range}, got ${expires}`);
     }
     const creds = await this.ctx.credentials.getCredentials();
     const query = opts.query ?? [];
     const headers = Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
     const signed = presignQuery({ method: method.toUpperCase(), bucket, key, query, headers }, creds,
-      this.ctx.signatureVersion, this.ctx.region, new Date(this.ctx.now() + this.ctx.clockOffsetMs), expires);
+      version, this.ctx.region, new Date(this.ctx.now() + this.ctx.clockOffsetMs), expires);
     return requestUrl(this.endpoint, bucket, key, [...query, ...signed]);
   }
 }
