@@ -6,3 +6,5 @@ export { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath, chec
 export { acquireLock, type HeldLock } from './lock.js';
 export { ProgressTracker } from './progress.js';
 export { downloadFile, resolveDownloadTarget, keyBaseName, ObjectChangedError, type DownloadFileOptions, type DownloadRange } from './download.js';
+export { uploadStream, type UploadStreamOptions } from './stream/upload-stream.js';
+export { downloadStream, type DownloadStreamOptions } from './stream/download-stream.js';
