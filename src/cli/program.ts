@@ -5,6 +5,7 @@ import { lsCommand, type LsFlags } from './commands/ls.js';
 import { mbCommand, rbCommand, rmCommand } from './commands/mutate.js';
 import { serveCommand, type ServeFlags } from './commands/serve.js';
 import { signCommand, type SignFlags } from './commands/sign.js';
+import { catCommand } from './commands/stream.js';
 import { statCommand } from './commands/stat.js';
 import { uploadsCommand } from './commands/uploads.js';
 import { addCommonOptions, addCpOptions, type CommonOptions, type CpFlags } from './options.js';
@@ -44,10 +45,22 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   addCpOptions(
     program
       .command('cp')
-      .description('upload a file to oss://bucket/key, or download oss://bucket/key to a file; resumable and verified')
-      .argument('<src>', 'local file (a directory with -r), or oss://bucket/key to download')
-      .argument('<dst>', 'oss://bucket/key (ending in "/" keeps the file name), or a local file or directory/'),
+      .description('upload a file to oss://bucket/key, download oss://bucket/key to a file, or copy between objects; resumable and verified')
+      .argument('<src>', 'local file (a directory with -r), oss://bucket/key, or - for standard input')
+      .argument('<dst>', 'oss://bucket/key (ending in "/" keeps the file name), a local file or directory/, or - for standard output')
+      .addHelpText('after', '\nStreams: with - (stdin or stdout) nothing is checkpointed: a stream cannot be resumed, so an interrupted or\n' +
+        'failed upload from stdin is aborted on the server and must be rerun whole. Parts from stdin start at 8MiB and\n' +
+        'grow (--part-size fixes them, --expected-size sizes them); --parallel parts are held in memory at most.'),
   ).action(act((src: string, dst: string, flags: CpFlags) => cpCommand(src, dst, flags, io)));
+
+  addCommonOptions(
+    program
+      .command('cat')
+      .description('write an object to standard output (the same as cp oss://bucket/key -)')
+      .argument('<url>', 'oss://bucket/key')
+      .option('--part-size <size>', 'bytes per ranged GET (default 8MiB); --parallel of them are held in memory at most')
+      .option('--parallel <n>', `ranged GETs in flight, 1..64 (default: 4)`),
+  ).action(act((url: string, flags: CpFlags) => catCommand(url, flags, io)));
 
   addCommonOptions(
     program

@@ -10,6 +10,7 @@ import { withSession, type Io, type Session } from '../session.js';
 import { UsageError } from '../usage-error.js';
 import { downloadCommand } from './download.js';
 import { checkName } from './names.js';
+import { isStreamCp, streamCpCommand } from './stream.js';
 import { checkpointPath, runTransfer, summary } from './transfer-run.js';
 
 /** One local file and the object it becomes. */
@@ -18,6 +19,8 @@ interface UploadJob { file: string; size: number; dst: OssUrl }
 /** `ossup cp <src> <dst>`: everything is checked before the first byte is sent, so bad input is exit 2. */
 export async function cpCommand(src: string, dst: string, flags: CpFlags, io: Io): Promise<number> {
   const settings = checkCpOptions(flags);
+  if (isStreamCp(src, dst)) return streamCpCommand(src, dst, flags, settings, io);
+  if (settings.expectedSize !== undefined) throw new UsageError('--expected-size applies to cp - oss://... (standard input)');
   if (isOssUrl(src) && isOssUrl(dst)) throw new UsageError('copying from oss:// to oss:// is not supported; cp uploads or downloads');
   if (isOssUrl(src)) return downloadCommand(parseOssUrl(src), dst, flags, settings, io);
   if (!isOssUrl(dst)) {
