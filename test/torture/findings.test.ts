@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { nodeArgsFor } from '../helpers/child.js';
 import { startTestServer } from '../helpers/server.js';
 import { OssClient } from '../../src/client/index.js';
-import { decodeJournal } from '../../src/transfer/journal.js';
+import { decodeJournal } from '../../src/transfer/checkpoint/journal.js';
 import { downloadFile, uploadFile } from '../../src/transfer/index.js';
 import { startCloseProxy } from '../../torture/lib/close-proxy.js';
 import { cleanEnv, runCli, STACK } from '../../torture/lib/procs.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../test/helpers/server.js';
 import { mkBucket, put } from '../../test/server/lib.js';
 import { OssClient } from '../../src/client/index.js';
-import { decodeJournal } from '../../src/transfer/journal.js';
+import { decodeJournal } from '../../src/transfer/checkpoint/journal.js';
 import { downloadFile, uploadFile } from '../../src/transfer/index.js';
 import { journalProgress } from '../lib/checkpoints.js';
 import { exists, sha256File, storedSha, writeRandomFile } from '../lib/data.js';

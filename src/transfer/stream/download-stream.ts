@@ -8,8 +8,8 @@ import { AbortedError, ArgumentError, IntegrityError, NetworkError, ServiceError
 import type { OssClient } from '../../client/client.js';
 import { abortError, abortableSleep } from '../../client/retry.js';
 import { mapTransportError } from '../../client/transport.js';
-import { ObjectChangedError } from '../download-types.js';
-import { ProgressTracker } from '../progress.js';
+import { ObjectChangedError } from '../../core/errors.js';
+import { ProgressTracker } from '../engine/progress.js';
 import type { DownloadResult, TransferEvent } from '../types.js';
 
 /** Body failures in a row (no new byte in between) before a range gives up; header-phase retries are the client's. */

@@ -3,7 +3,7 @@
 // hold ~8 TiB. One fixed size large enough for 5 TB (512 MiB) would hold 2 GiB in memory at 4 parts in flight even
 // for a 10 MB pipe.
 import { ArgumentError } from '../../core/errors.js';
-import { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE } from '../plan.js';
+import { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE } from '../../core/limits.js';
 
 /** First part size of a stream of unknown length. */
 export const STREAM_BASE_PART_SIZE = 8 * 1024 * 1024;

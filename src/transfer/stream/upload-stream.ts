@@ -12,10 +12,10 @@ import { bufferBody } from '../../client/body.js';
 import type { OssClient } from '../../client/client.js';
 import type { ObjectWriteOptions } from '../../client/headers.js';
 import { abortError } from '../../client/retry.js';
-import { MAX_PARTS } from '../plan.js';
+import { MAX_PARTS } from '../../core/limits.js';
 import type { TransferEvent, UploadResult } from '../types.js';
-import { INTEGRITY_ATTEMPTS } from '../upload-parts.js';
-import type { DonePart } from '../upload-session.js';
+import { INTEGRITY_ATTEMPTS } from '../upload/parts.js';
+import type { DonePart } from '../upload/session.js';
 import { planStream, streamPartSize } from './stream-plan.js';
 import { StreamReader, type FilledPart } from './stream-reader.js';
 
