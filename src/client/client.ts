@@ -211,9 +211,24 @@ export class OssClient {
     return ops.simple(this, 'DeleteObject', 'DELETE', bucket, key, opts);
   }
 
-  /** Server-side copy of `sourceBucket/sourceKey` to `bucket/key`. */
-  copyObject(sourceBucket: string, sourceKey: string, bucket: string, key: string, opts: ObjectWriteOptions & CallOptions = {}): Promise<PutObjectResult> {
+  /**
+   * Server-side copy of `sourceBucket/sourceKey` (up to 1 GiB) to `bucket/key`. Metadata is copied unless
+   * `contentType` or `meta` is given (then x-oss-metadata-directive: REPLACE). For larger objects and resumable
+   * copies use the transfer engine's `copyObject(client, ...)`.
+   */
+  copyObject(sourceBucket: string, sourceKey: string, bucket: string, key: string, opts: ObjectWriteOptions & CallOptions & { sourceIfMatch?: string } = {}): Promise<PutObjectResult> {
     return ops.copyObject(this, sourceBucket, sourceKey, bucket, key, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
+  }
+
+  /** One part of a multipart upload copied from `sourceBucket/sourceKey` (`range` inclusive), on the server. */
+  async uploadPartCopy(
+    sourceBucket: string, sourceKey: string, bucket: string, key: string, uploadId: string, partNumber: number,
+    opts: CallOptions & { range?: { start: number; end: number }; sourceIfMatch?: string } = {},
+  ): Promise<UploadPartResult> {
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) {
+      throw new ArgumentError('partNumber', `partNumber must be an integer in 1..10000, got ${partNumber}`);
+    }
+    return ops.uploadPartCopy(this, sourceBucket, sourceKey, bucket, key, uploadId, partNumber, opts);
   }
 
   initiateMultipartUpload(bucket: string, key: string, opts: ObjectWriteOptions & CallOptions = {}): Promise<InitiateMultipartUploadResult> {
