@@ -10,6 +10,7 @@ import { withSession, type Io, type Session } from '../session.js';
 import { UsageError } from '../usage-error.js';
 import { downloadCommand } from './download.js';
 import { checkName } from './names.js';
+import { copyCommand } from './copy.js';
 import { isStreamCp, streamCpCommand } from './stream.js';
 import { checkpointPath, runTransfer, summary } from './transfer-run.js';
 
@@ -21,7 +22,7 @@ export async function cpCommand(src: string, dst: string, flags: CpFlags, io: Io
   const settings = checkCpOptions(flags);
   if (isStreamCp(src, dst)) return streamCpCommand(src, dst, flags, settings, io);
   if (settings.expectedSize !== undefined) throw new UsageError('--expected-size applies to cp - oss://... (standard input)');
-  if (isOssUrl(src) && isOssUrl(dst)) throw new UsageError('copying from oss:// to oss:// is not supported; cp uploads or downloads');
+  if (isOssUrl(src) && isOssUrl(dst)) return copyCommand(parseOssUrl(src), parseOssUrl(dst), flags, settings, io);
   if (isOssUrl(src)) return downloadCommand(parseOssUrl(src), dst, flags, settings, io);
   if (!isOssUrl(dst)) {
     throw new UsageError(`"${dst}" is not an OSS URL`, 'write the destination as oss://bucket/key (or oss://bucket/prefix/)');

@@ -145,12 +145,13 @@ async function copySingle(client: OssClient, opts: CopyObjectOptions, head: Head
   return r;
 }
 
-function defaultPartSize(size: number): number {
+/** Part size of a multipart copy of `size` bytes when none is given: a function of the size alone (resumable). */
+export function defaultCopyPartSize(size: number): number {
   return Math.max(MIN_COPY_PART_SIZE, Math.ceil(size / 1000 / 1024 ** 2) * 1024 ** 2);
 }
 
 async function copyMultipart(client: OssClient, opts: CopyObjectOptions, head: HeadObjectResult, emit: (e: TransferEvent) => void): Promise<CopyResult> {
-  const plan = planParts(head.size, opts.partSize ?? defaultPartSize(head.size));
+  const plan = planParts(head.size, opts.partSize ?? defaultCopyPartSize(head.size));
   const sourceUrl = `oss://${opts.sourceBucket}/${opts.sourceKey}`;
   const cpPath = await resolveCheckpointPath(opts.checkpoint === true ? process.cwd() : opts.checkpoint,
     { file: path.resolve(sourceUrl), endpoint: client.endpoint.url, bucket: opts.bucket, key: opts.key }, '.ccp');
