@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ArgumentError, ServiceError } from '../../core/errors.js';
 import type { OssClient } from '../../client/client.js';
 import { FileCheckpointStore, resolveCheckpointPath } from '../checkpoint/store.js';
-import { acquireLock } from '../checkpoint/lock.js';
+import { lockCheckpoint } from '../engine/engine.js';
 import type { UploadStore } from './session.js';
 
 export interface AbandonUploadOptions {
@@ -23,7 +23,7 @@ export async function abandonUpload(client: OssClient, opts: AbandonUploadOption
   const cpPath = await resolveCheckpointPath(opts.checkpoint, { file, endpoint: client.endpoint.url, bucket: opts.bucket, key: opts.key });
   if (!cpPath) throw new ArgumentError('checkpoint', 'abandonUpload needs the checkpoint option the upload used');
   // Taking the lock means a running upload is never pulled out from under its process.
-  const lock = await acquireLock(`${cpPath}.lock`);
+  const lock = await lockCheckpoint(cpPath);
   const store: UploadStore = new FileCheckpointStore(cpPath);
   try {
     const loaded = await store.load();

@@ -1,37 +1,24 @@
-// uploadFile: plan -> lock -> open or resume a session -> send parts -> verify -> complete. Files no larger than one
-// part go up in a single PutObject with the same checks.
+// uploadFile, the upload strategy of the transfer engine (engine/engine.ts): open or resume a session -> send parts
+// -> verify -> complete. Files no larger than one part go up in a single PutObject with the same checks.
 import path from 'node:path';
 import mime from 'mime';
-import { crc64Combine, crc64ToDecimal } from '../../core/crc64.js';
-import { ArgumentError, FileChangedError, IntegrityError, ServiceError } from '../../core/errors.js';
-import { validateBucketName, validateObjectKey } from '../../core/names.js';
+import { crc64ToDecimal } from '../../core/crc64.js';
+import { FileChangedError, IntegrityError, ServiceError } from '../../core/errors.js';
 import { bufferBody, fileRange } from '../../client/body.js';
 import type { OssClient } from '../../client/client.js';
 import type { ObjectWriteOptions } from '../../client/headers.js';
 import type { CompleteMultipartUploadResult } from '../../client/types.js';
-import { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath } from '../checkpoint/store.js';
 import { assertUnchanged, identityOf, snapshotFile, type FileSnapshot } from '../checkpoint/file-identity.js';
 import { hashFileRange } from '../hash/hash.js';
 import { hashPool } from '../hash/pool.js';
-import { acquireLock, type HeldLock } from '../checkpoint/lock.js';
-import { planParts } from '../engine/plan.js';
-import { ProgressTracker } from '../engine/progress.js';
-import type { TransferEvent, UploadFileOptions, UploadResult } from '../types.js';
+import { finishTransfer, moveParts, runTransfer, startProgress, type TransferContext, type TransferStrategy } from '../engine/engine.js';
+import { validateTransferOptions } from '../engine/options.js';
+import { planParts, type PartPlan } from '../engine/plan.js';
+import type { UploadFileOptions, UploadResult } from '../types.js';
 import { INTEGRITY_ATTEMPTS, uploadParts } from './parts.js';
-import { abortQuietly, openSession, type DonePart, type UploadStore } from './session.js';
-
-function validate(opts: UploadFileOptions): void {
-  if (!opts || typeof opts !== 'object') throw new ArgumentError('options', 'uploadFile needs an options object');
-  for (const field of ['bucket', 'key', 'file'] as const) {
-    if (typeof opts[field] !== 'string' || opts[field] === '') throw new ArgumentError(field, `${field} is required`);
-  }
-  const badBucket = validateBucketName(opts.bucket);
-  if (badBucket) throw new ArgumentError('bucket', `invalid bucket name ${JSON.stringify(opts.bucket)}: ${badBucket}`);
-  const badKey = validateObjectKey(opts.key);
-  if (badKey) throw new ArgumentError('key', `invalid object key ${JSON.stringify(opts.key)}: ${badKey}`);
-  const c = opts.concurrency ?? 1;
-  if (!Number.isInteger(c) || c < 1 || c > 1000) throw new ArgumentError('concurrency', `concurrency must be an integer in 1..1000, got ${c}`);
-}
+import {
+  abortQuietly, openSession, type DonePart, type PartRecord, type UploadCheckpointHeader, type UploadStore,
+} from './session.js';
 
 function writeOptions(opts: UploadFileOptions, file: string): ObjectWriteOptions {
   return {
@@ -41,65 +28,63 @@ function writeOptions(opts: UploadFileOptions, file: string): ObjectWriteOptions
 }
 
 export async function uploadFile(client: OssClient, opts: UploadFileOptions): Promise<UploadResult> {
-  validate(opts);
-  const emit = (e: TransferEvent) => opts.onProgress?.(e);
+  validateTransferOptions(opts, { api: 'uploadFile', writesKey: true });
   const file = path.resolve(opts.file);
   const snap = await snapshotFile(file);
-  const plan = planParts(snap.size, opts.partSize);
-  const cpPath = await resolveCheckpointPath(opts.checkpoint, { file, endpoint: client.endpoint.url, bucket: opts.bucket, key: opts.key });
-  const lock: HeldLock | undefined = cpPath ? await acquireLock(`${cpPath}.lock`) : undefined;
-  // Part records are not fsynced one by one: a record lost to a power cut costs nothing, because resuming re-adopts
-  // every part the server lists once its bytes re-hash to the server's ETag and CRC-64 (session.ts).
-  const store: UploadStore = cpPath ? new FileCheckpointStore(cpPath, { syncRecords: false }) : new MemoryCheckpointStore();
-  if (plan.single) {
-    try {
+  return runTransfer(client, opts, new UploadStrategy(opts, snap));
+}
+
+type UploadContext = TransferContext<UploadCheckpointHeader, PartRecord>;
+
+/** The upload: one PutObject for a file of one part, else a multipart upload resumed from its checkpoint. */
+class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRecord, UploadResult> {
+  readonly checkpointSuffix = '.ucp';
+  readonly checkpointFile: string;
+  private readonly plan: PartPlan;
+  private uploadId: string | undefined;
+  /** The object is stored: nothing may be aborted any more. */
+  private completed = false;
+
+  constructor(private readonly opts: UploadFileOptions, private readonly snap: FileSnapshot) {
+    this.checkpointFile = snap.path;
+    this.plan = planParts(snap.size, opts.partSize);
+  }
+
+  async run(ctx: UploadContext): Promise<UploadResult> {
+    const { opts, snap, plan } = this;
+    const { client, store } = ctx;
+    const file = snap.path;
+    if (plan.single) {
       // A checkpoint left by an earlier, larger version of the file would otherwise pin its upload forever.
       await discardCheckpoint(client, store);
-      return await uploadSingle(client, opts, snap, emit);
-    } finally {
-      await store.close();
-      await lock?.release();
+      return await uploadSingle(ctx, opts, snap, plan);
     }
-  }
-  let uploadId: string | undefined;
-  let completed = false;
-  hashPool().warm(); // the hashing thread starts while the session is opened (lock, Initiate or ListParts)
-  try {
+    hashPool().warm(); // the hashing thread starts while the session is opened (Initiate or ListParts)
     const session = await openSession({
       client, bucket: opts.bucket, key: opts.key, file: identityOf(snap), plan, store, initiate: writeOptions(opts, file), signal: opts.signal,
     });
-    uploadId = session.uploadId;
-    const progress = new ProgressTracker(snap.size, session.resumedBytes, emit);
-    const done = session.done;
-    const totalParts = plan.parts.length;
-    emit({ type: 'start', totalBytes: snap.size, resumedBytes: session.resumedBytes, totalParts, partsDone: done.size });
-
+    const uploadId = (this.uploadId = session.uploadId);
+    const progress = startProgress(ctx, plan, snap.size, session.resumedBytes, session.done.size);
     let finished = session.completed;
     let callbackBody: string | undefined;
     if (finished) {
       // An earlier run's Complete succeeded (proven in openSession); only its checkpoint was left behind.
-      completed = true;
+      this.completed = true;
     } else {
-      // Journal appends are chained: records stay whole even with several workers finishing at once.
-      let journal = Promise.resolve();
-      await uploadParts({
-        client, bucket: opts.bucket, key: opts.key, uploadId, file, concurrency: opts.concurrency ?? 1, trafficLimit: opts.trafficLimit,
-        parts: plan.parts.filter((p) => !done.has(p.number)), progress, signal: opts.signal,
-        onPartDone: async (part) => {
-          journal = journal.then(() => store.append({ kind: 'part', partNumber: part.partNumber, etag: part.etag, crc64: crc64ToDecimal(part.crc64), size: part.size }));
-          await journal;
-          done.set(part.partNumber, part);
-          emit({ type: 'part', partNumber: part.partNumber, partsDone: done.size, totalParts });
-        },
+      const expectedCrc = await moveParts(ctx, progress, {
+        plan, done: session.done,
+        record: (part) => ({ kind: 'part', partNumber: part.partNumber, etag: part.etag, crc64: crc64ToDecimal(part.crc64), size: part.size }),
+        move: (parts, tracker, onPartDone) => uploadParts({
+          client, bucket: opts.bucket, key: opts.key, uploadId, file, concurrency: opts.concurrency ?? 1, trafficLimit: opts.trafficLimit,
+          parts, progress: tracker, signal: opts.signal, onPartDone,
+        }),
       });
-
       // Everything was read from the file; if it changed meanwhile, the parts may mix two versions: never complete.
       await assertUnchanged(snap);
-      const ordered = plan.parts.map((p) => done.get(p.number)!);
-      const expectedCrc = combineCrc(ordered);
-      emit({ type: 'completing' });
+      const ordered = plan.parts.map((p) => session.done.get(p.number)!);
+      ctx.emit({ type: 'completing' });
       const res = await complete(client, opts, uploadId, ordered, expectedCrc, snap.size);
-      completed = true;
+      this.completed = true;
       if (res.crc64 !== undefined && res.crc64 !== expectedCrc) {
         throw new IntegrityError('crc64', crc64ToDecimal(res.crc64), crc64ToDecimal(expectedCrc),
           `the completed object's CRC-64 ${crc64ToDecimal(res.crc64)} differs from the parts' combined ${crc64ToDecimal(expectedCrc)} (request ${res.requestId})`);
@@ -107,27 +92,21 @@ export async function uploadFile(client: OssClient, opts: UploadFileOptions): Pr
       finished = { etag: res.etag, crc64: expectedCrc };
       callbackBody = res.callbackBody;
     }
-    await store.remove();
-    progress.finish();
-    const result: UploadResult = {
-      bucket: opts.bucket, key: opts.key, file, etag: finished.etag, crc64: crc64ToDecimal(finished.crc64), size: snap.size, parts: totalParts,
+    return finishTransfer(ctx, progress, {
+      bucket: opts.bucket, key: opts.key, file, etag: finished.etag, crc64: crc64ToDecimal(finished.crc64), size: snap.size, parts: plan.parts.length,
       resumedBytes: session.resumedBytes, transferredBytes: snap.size - session.resumedBytes, uploadId,
       ...(opts.callback ? { callbackBody } : {}),
-    };
-    emit({ type: 'complete', result });
-    return result;
-  } catch (err) {
-    if (err instanceof ServiceError && err.code === 'CallbackFailed') completed = true; // the object IS stored (203)
-    if (completed) {
-      await store.remove().catch(() => undefined);
-    } else if (!cpPath && uploadId) {
+    } satisfies UploadResult);
+  }
+
+  async onFailure(err: unknown, ctx: UploadContext): Promise<void> {
+    if (err instanceof ServiceError && err.code === 'CallbackFailed') this.completed = true; // the object IS stored (203)
+    if (this.completed) {
+      await ctx.store.remove().catch(() => undefined);
+    } else if (!ctx.checkpointPath && this.uploadId) {
       // Without a checkpoint nothing can ever resume this upload: do not leave its parts behind.
-      await abortQuietly(client, opts.bucket, opts.key, uploadId);
+      await abortQuietly(ctx.client, this.opts.bucket, this.opts.key, this.uploadId);
     }
-    throw err;
-  } finally {
-    await store.close();
-    await lock?.release();
   }
 }
 
@@ -139,12 +118,6 @@ async function discardCheckpoint(client: OssClient, store: UploadStore): Promise
     await abortQuietly(client, h.bucket, h.key, h.uploadId);
   }
   await store.remove();
-}
-
-function combineCrc(parts: DonePart[]): bigint {
-  let crc = 0n;
-  for (const p of parts) crc = crc64Combine(crc, p.crc64, p.size);
-  return crc;
 }
 
 /**
@@ -165,10 +138,10 @@ async function complete(client: OssClient, opts: UploadFileOptions, uploadId: st
   }
 }
 
-async function uploadSingle(client: OssClient, opts: UploadFileOptions, snap: FileSnapshot, emit: (e: TransferEvent) => void): Promise<UploadResult> {
+async function uploadSingle(ctx: UploadContext, opts: UploadFileOptions, snap: FileSnapshot, plan: PartPlan): Promise<UploadResult> {
+  const { client } = ctx;
   const file = snap.path;
-  const progress = new ProgressTracker(snap.size, 0, emit);
-  emit({ type: 'start', totalBytes: snap.size, resumedBytes: 0, totalParts: 1, partsDone: 0 });
+  const progress = startProgress(ctx, plan, snap.size, 0, 0);
   for (let attempt = 1; ; attempt++) {
     const digest = await hashFileRange(file, 0, snap.size, { signal: opts.signal });
     let res;
@@ -197,13 +170,10 @@ async function uploadSingle(client: OssClient, opts: UploadFileOptions, snap: Fi
         `the server's CRC-64 ${crc64ToDecimal(res.crc64)} differs from the local ${crc64ToDecimal(digest.crc64)} (request ${res.requestId})`);
     }
     progress.partDone(1, snap.size);
-    emit({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
-    progress.finish();
-    const result: UploadResult = {
+    ctx.emit({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
+    return finishTransfer(ctx, progress, {
       bucket: opts.bucket, key: opts.key, file, etag: res.etag, crc64: crc64ToDecimal(digest.crc64), size: snap.size, parts: 1,
       resumedBytes: 0, transferredBytes: snap.size, ...(opts.callback ? { callbackBody: res.callbackBody } : {}),
-    };
-    emit({ type: 'complete', result });
-    return result;
+    } satisfies UploadResult);
   }
 }
