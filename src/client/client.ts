@@ -253,8 +253,12 @@ export class OssClient {
     return ops.simple(this, 'AbortMultipartUpload', 'DELETE', bucket, key, opts, [['uploadId', uploadId]]);
   }
 
-  /** All parts of an upload (every page; `pageSize` = max-parts per request, default 1000). */
-  listParts(bucket: string, key: string, uploadId: string, opts: CallOptions & { pageSize?: number } = {}): Promise<ListPartsResult> {
+  /** The parts of an upload: every page (or only the first, `onePage`), from part `after` + 1. */
+  listParts(bucket: string, key: string, uploadId: string, opts: CallOptions & {
+    /** max-parts per request (default 1000). */ pageSize?: number;
+    /** Only parts numbered above this (part-number-marker). */ after?: number;
+    /** Stop after the first page. */ onePage?: boolean;
+  } = {}): Promise<ListPartsResult> {
     return ops.listParts(this, bucket, key, uploadId, opts);
   }
 

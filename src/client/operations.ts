@@ -154,9 +154,9 @@ export async function completeMultipartUpload(c: OssClient, bucket: string, key:
   };
 }
 
-export async function listParts(c: OssClient, bucket: string, key: string, uploadId: string, opts: CallOptions & { pageSize?: number }): Promise<ListPartsResult> {
+export async function listParts(c: OssClient, bucket: string, key: string, uploadId: string, opts: CallOptions & { pageSize?: number; after?: number; onePage?: boolean }): Promise<ListPartsResult> {
   const parts: PartInfo[] = [];
-  let marker = '';
+  let marker = opts.after ? String(opts.after) : '';
   let last: OssResponse | undefined;
   for (;;) {
     const query: Array<[string, string]> = [['uploadId', uploadId], ['max-parts', String(opts.pageSize ?? 1000)]];
@@ -164,7 +164,7 @@ export async function listParts(c: OssClient, bucket: string, key: string, uploa
     last = await c.request({ operation: 'ListParts', method: 'GET', bucket, key, query, signal: opts.signal });
     const page = docs.parseListParts(last.body.toString('utf8'));
     parts.push(...page.parts);
-    if (!page.isTruncated || !page.nextMarker || page.nextMarker === marker) break;
+    if (opts.onePage || !page.isTruncated || !page.nextMarker || page.nextMarker === marker) break;
     marker = page.nextMarker;
   }
   return { ...base(last), parts };

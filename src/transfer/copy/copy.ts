@@ -4,19 +4,18 @@
 // the ETag the copy started from, so a source replaced meanwhile fails the copy (ObjectChanged) instead of mixing
 // two versions. The result's CRC-64 must equal the source's.
 import path from 'node:path';
-import { crc64Combine, crc64ToDecimal } from '../../core/crc64.js';
+import { crc64ToDecimal } from '../../core/crc64.js';
 import { ArgumentError, IntegrityError, ObjectChangedError, ServiceError } from '../../core/errors.js';
 import { validateBucketName, validateObjectKey } from '../../core/names.js';
 import type { OssClient } from '../../client/client.js';
 import type { ObjectWriteOptions } from '../../client/headers.js';
 import type { HeadObjectResult } from '../../client/types.js';
-import { acquireLock, type HeldLock } from '../checkpoint/lock.js';
-import { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath } from '../checkpoint/store.js';
+import { finishTransfer, moveParts, runTransfer, startProgress, type TransferContext, type TransferStrategy } from '../engine/engine.js';
 import { runPool } from '../engine/part-pool.js';
-import { planParts, type PlannedPart } from '../engine/plan.js';
-import { ProgressTracker } from '../engine/progress.js';
+import { planParts, type PartPlan, type PlannedPart } from '../engine/plan.js';
 import type { TransferEvent, UploadResult } from '../types.js';
-import { openCopySession, type CopiedPart, type CopySource, type CopyStore } from './session.js';
+import type { PartRecord } from '../upload/session.js';
+import { openCopySession, type CopiedPart, type CopyCheckpointHeader, type CopySource } from './session.js';
 
 /** The most one CopyObject request may copy (OSS): larger objects are copied in parts. */
 export const COPY_OBJECT_LIMIT = 1024 ** 3;
@@ -150,63 +149,69 @@ export function defaultCopyPartSize(size: number): number {
   return Math.max(MIN_COPY_PART_SIZE, Math.ceil(size / 1000 / 1024 ** 2) * 1024 ** 2);
 }
 
-async function copyMultipart(client: OssClient, opts: CopyObjectOptions, head: HeadObjectResult, emit: (e: TransferEvent) => void): Promise<CopyResult> {
-  const plan = planParts(head.size, opts.partSize ?? defaultCopyPartSize(head.size));
-  const sourceUrl = `oss://${opts.sourceBucket}/${opts.sourceKey}`;
-  const cpPath = await resolveCheckpointPath(opts.checkpoint === true ? process.cwd() : opts.checkpoint,
-    { file: path.resolve(sourceUrl), endpoint: client.endpoint.url, bucket: opts.bucket, key: opts.key }, '.ccp');
-  const lock: HeldLock | undefined = cpPath ? await acquireLock(`${cpPath}.lock`) : undefined;
-  const store: CopyStore = cpPath ? new FileCheckpointStore(cpPath, { syncRecords: false }) : new MemoryCheckpointStore();
-  const source: CopySource = {
-    bucket: opts.sourceBucket, key: opts.sourceKey, etag: head.etag, size: head.size,
-    ...(head.crc64 !== undefined ? { crc64: crc64ToDecimal(head.crc64) } : {}),
-  };
-  const initiate = describe(opts, head);
-  let uploadId: string | undefined;
-  let completed = false;
-  try {
+function copyMultipart(client: OssClient, opts: CopyObjectOptions, head: HeadObjectResult, emit: (e: TransferEvent) => void): Promise<CopyResult> {
+  // `checkpoint: true` names the file after a local path; a copy has none, so it goes in the current directory.
+  const checkpoint = opts.checkpoint === true ? process.cwd() : opts.checkpoint;
+  return runTransfer(client, { bucket: opts.bucket, key: opts.key, checkpoint, signal: opts.signal, onProgress: emit }, new CopyStrategy(opts, head));
+}
+
+type CopyContext = TransferContext<CopyCheckpointHeader, PartRecord>;
+
+/** The multipart copy, a strategy of the transfer engine: session (source ETag, ListParts) -> UploadPartCopy parts -> checks -> Complete. */
+class CopyStrategy implements TransferStrategy<CopyCheckpointHeader, PartRecord, CopyResult> {
+  readonly checkpointSuffix = '.ccp';
+  /** Not a local file: the source's URL, which with the endpoint and destination names the checkpoint. */
+  readonly checkpointFile: string;
+  private readonly plan: PartPlan;
+  private uploadId: string | undefined;
+  private completed = false;
+
+  constructor(private readonly opts: CopyObjectOptions, private readonly head: HeadObjectResult) {
+    this.checkpointFile = path.resolve(`oss://${opts.sourceBucket}/${opts.sourceKey}`);
+    this.plan = planParts(head.size, opts.partSize ?? defaultCopyPartSize(head.size));
+  }
+
+  async run(ctx: CopyContext): Promise<CopyResult> {
+    const { opts, head, plan } = this;
+    const { client } = ctx;
+    const source: CopySource = {
+      bucket: opts.sourceBucket, key: opts.sourceKey, etag: head.etag, size: head.size,
+      ...(head.crc64 !== undefined ? { crc64: crc64ToDecimal(head.crc64) } : {}),
+    };
+    const initiate = describe(opts, head);
     const session = await openCopySession({
-      client, store, bucket: opts.bucket, key: opts.key, source, plan, headers: describedHeaders(initiate), initiate, signal: opts.signal,
+      client, store: ctx.store, bucket: opts.bucket, key: opts.key, source, plan, headers: describedHeaders(initiate), initiate, signal: opts.signal,
     });
-    uploadId = session.uploadId;
-    const { done } = session;
-    const progress = new ProgressTracker(head.size, session.resumedBytes, emit);
-    emit({ type: 'start', totalBytes: head.size, resumedBytes: session.resumedBytes, totalParts: plan.parts.length, partsDone: done.size });
-    let journal = Promise.resolve();
-    const id = uploadId;
-    await runPool(plan.parts.filter((p) => !done.has(p.number)), opts.concurrency ?? 1, opts.signal,
-      (part, signal) => copyPart(client, opts, head.etag, id, part, signal),
-      async (part) => {
-        journal = journal.then(() => store.append({ kind: 'part', partNumber: part.partNumber, etag: part.etag, crc64: part.crc64 === undefined ? '' : crc64ToDecimal(part.crc64), size: part.size }));
-        await journal;
-        done.set(part.partNumber, part);
-        progress.partDone(part.partNumber, part.size);
-        emit({ type: 'part', partNumber: part.partNumber, partsDone: done.size, totalParts: plan.parts.length });
-      });
-    const ordered = plan.parts.map((p) => done.get(p.number)!);
+    const uploadId = (this.uploadId = session.uploadId);
+    const progress = startProgress(ctx, plan, head.size, session.resumedBytes, session.done.size);
+    const combined = await moveParts(ctx, progress, {
+      plan, done: session.done,
+      record: (part) => ({ kind: 'part', partNumber: part.partNumber, etag: part.etag, crc64: part.crcKnown ? crc64ToDecimal(part.crc64) : '', size: part.size }),
+      move: (parts, _tracker, onPartDone) => runPool(parts, opts.concurrency ?? 1, opts.signal,
+        (part, signal) => copyPart(client, opts, head.etag, uploadId, part, signal), async (part) => {
+          await onPartDone(part);
+          progress.partDone(part.partNumber, part.size);
+        }),
+    });
+    const ordered = plan.parts.map((p) => session.done.get(p.number)!);
     // Before Complete: parts whose CRC-64s do not add up to the source's would make a wrong object. Never complete it.
-    const combined = ordered.every((p) => p.crc64 !== undefined) ? ordered.reduce((crc, p) => crc64Combine(crc, p.crc64!, p.size), 0n) : undefined;
-    checkCrc('the copied parts\' combined', combined, head);
-    emit({ type: 'completing' });
+    const allKnown = ordered.every((p) => p.crcKnown);
+    if (allKnown) checkCrc('the copied parts\' combined', combined, head);
+    ctx.emit({ type: 'completing' });
     const res = await client.completeMultipartUpload(opts.bucket, opts.key, uploadId, ordered.map((p) => ({ partNumber: p.partNumber, etag: p.etag })), {
       acl: opts.acl, forbidOverwrite: opts.forbidOverwrite, signal: opts.signal,
     });
-    completed = true;
+    this.completed = true;
     checkCrc('the completed copy\'s', res.crc64, head, res.requestId);
-    await store.remove();
-    progress.finish();
-    const r = result(opts, head, res.etag, res.crc64 ?? combined, plan.parts.length, session.resumedBytes, id);
-    emit({ type: 'complete', result: r });
-    return r;
-  } catch (err) {
-    // A changed source or damaged parts can never be resumed into a right object; nor can a copy with no checkpoint.
-    const hopeless = completed || err instanceof ObjectChangedError || err instanceof IntegrityError || !cpPath;
-    if (uploadId && hopeless && !completed) await client.abortMultipartUpload(opts.bucket, opts.key, uploadId).catch(() => undefined);
-    if (hopeless) await store.remove().catch(() => undefined);
-    throw err;
-  } finally {
-    await store.close();
-    await lock?.release();
+    return finishTransfer(ctx, progress, result(opts, head, res.etag, res.crc64 ?? (allKnown ? combined : head.crc64), plan.parts.length, session.resumedBytes, uploadId));
+  }
+
+  /** A changed source or damaged parts can never be resumed into a right object; nor can a copy with no checkpoint. */
+  async onFailure(err: unknown, ctx: CopyContext): Promise<void> {
+    const hopeless = this.completed || err instanceof ObjectChangedError || err instanceof IntegrityError || !ctx.checkpointPath;
+    if (!hopeless) return;
+    if (this.uploadId && !this.completed) await ctx.client.abortMultipartUpload(this.opts.bucket, this.opts.key, this.uploadId).catch(() => undefined);
+    await ctx.store.remove().catch(() => undefined);
   }
 }
 
@@ -221,13 +226,17 @@ function describedHeaders(w: ObjectWriteOptions): Record<string, string> {
 }
 
 async function copyPart(client: OssClient, opts: CopyObjectOptions, etag: string, uploadId: string, part: PlannedPart, signal: AbortSignal): Promise<CopiedPart> {
+  let res;
   try {
-    const res = await client.uploadPartCopy(opts.sourceBucket, opts.sourceKey, opts.bucket, opts.key, uploadId, part.number, {
+    res = await client.uploadPartCopy(opts.sourceBucket, opts.sourceKey, opts.bucket, opts.key, uploadId, part.number, {
       range: { start: part.start, end: part.start + part.size - 1 }, sourceIfMatch: etag, signal,
     });
-    return { partNumber: part.number, etag: res.etag, size: part.size, crc64: res.crc64 };
   } catch (err) {
     if (isPreconditionFailed(err)) throw changed(opts, etag, err);
     throw err;
   }
+  // OSS may leave the CRC-64 out of an UploadPartCopy answer; ListParts has it (one small request per large part).
+  const crc = res.crc64 ?? (await client.listParts(opts.bucket, opts.key, uploadId, { after: part.number - 1, pageSize: 1, onePage: true, signal }))
+    .parts.find((p) => p.partNumber === part.number && p.etag === res.etag)?.crc64;
+  return { partNumber: part.number, etag: res.etag, size: part.size, crc64: crc ?? 0n, crcKnown: crc !== undefined };
 }

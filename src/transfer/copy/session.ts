@@ -6,6 +6,7 @@ import { ObjectChangedError, ServiceError } from '../../core/errors.js';
 import type { OssClient } from '../../client/client.js';
 import type { ObjectWriteOptions } from '../../client/headers.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
+import type { MovedPart } from '../engine/engine.js';
 import type { PartPlan } from '../engine/plan.js';
 import type { PartRecord } from '../upload/session.js';
 
@@ -39,12 +40,10 @@ export interface CopyCheckpointHeader {
 
 export type CopyStore = CheckpointStore<CopyCheckpointHeader, PartRecord>;
 
-/** A part copied on the server; `crc64` when the server said it (OSS may not send it for UploadPartCopy). */
-export interface CopiedPart {
-  partNumber: number;
+/** A part copied on the server. `crcKnown` false: the server gave no CRC-64 for it (`crc64` is then 0n, unused). */
+export interface CopiedPart extends MovedPart {
   etag: string;
-  size: number;
-  crc64?: bigint;
+  crcKnown: boolean;
 }
 
 export interface CopySession {
@@ -119,7 +118,7 @@ async function reconcile(input: CopySessionInput, uploadId: string, records: Par
     if (!want || !rec || p.size !== want.size || p.etag !== rec.etag) continue;
     const crc = p.crc64 ?? (rec.crc64 ? parseCrc64(rec.crc64) : undefined);
     if (p.crc64 !== undefined && rec.crc64 && crc64ToDecimal(p.crc64) !== rec.crc64) continue;
-    done.set(p.partNumber, { partNumber: p.partNumber, etag: p.etag, crc64: crc, size: p.size });
+    done.set(p.partNumber, { partNumber: p.partNumber, etag: p.etag, crc64: crc ?? 0n, crcKnown: crc !== undefined, size: p.size });
     resumedBytes += p.size;
   }
   return { uploadId, done, resumedBytes };

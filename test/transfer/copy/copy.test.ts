@@ -6,6 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { crc64, crc64ToDecimal } from '../../../src/core/crc64.js';
 import { AbortedError, ArgumentError, type OssupError } from '../../../src/core/errors.js';
+import { OssClient } from '../../../src/client/index.js';
 import { copyObject } from '../../../src/transfer/index.js';
 import { nodeArgsFor, spawnEventChild } from '../../helpers/child.js';
 import { bytes, objectBytes, PART, setup, type Env } from '../fixtures.js';
@@ -152,4 +153,25 @@ test('a multipart copy without a checkpoint that is cancelled leaves no upload b
     signal: controller.signal, onProgress: (e) => { if (e.type === 'part' && e.partsDone === 2) controller.abort(); },
   }), AbortedError);
   assert.equal(await openUploads(env), 0);
+});
+
+test('parts whose UploadPartCopy answer has no CRC-64 (as OSS may send) are checked with ListParts', async (t) => {
+  const env = await setup(t);
+  const data = await source(env, 'nocrc.bin', 4 * PART + 17);
+  let listed = 0;
+  const quiet = new (class extends OssClient {
+    override async uploadPartCopy(...a: Parameters<OssClient['uploadPartCopy']>) {
+      const res = await super.uploadPartCopy(...a);
+      return { ...res, crc64: undefined };
+    }
+    override listParts(...a: Parameters<OssClient['listParts']>) {
+      listed++;
+      return super.listParts(...a);
+    }
+  })({ endpoint: env.server.endpoint, credentials: env.server.credentials });
+  t.after(() => quiet.close());
+  const res = await copyObject(quiet, { sourceBucket: env.bucket, sourceKey: 'nocrc.bin', bucket: env.bucket, key: 'nocrc-copy.bin', multipartThreshold: PART, partSize: PART });
+  assert.equal(listed, 5, 'one ListParts per part');
+  assert.equal(res.crc64, crc64ToDecimal(crc64(data)));
+  assert.deepEqual(await objectBytes(env.client, env.bucket, 'nocrc-copy.bin'), data);
 });
