@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { ArgumentError, IntegrityError, ObjectChangedError, ServiceError } from '../../core/errors.js';
+import { MAX_PART_SIZE } from '../../core/limits.js';
 import { validateBucketName, validateObjectKey } from '../../core/names.js';
 import type { OssClient } from '../../client/client.js';
 import type { ObjectWriteOptions } from '../../client/headers.js';
@@ -146,7 +147,7 @@ async function copySingle(client: OssClient, opts: CopyObjectOptions, head: Head
 
 /** Part size of a multipart copy of `size` bytes when none is given: a function of the size alone (resumable). */
 export function defaultCopyPartSize(size: number): number {
-  return Math.max(MIN_COPY_PART_SIZE, Math.ceil(size / 1000 / 1024 ** 2) * 1024 ** 2);
+  return Math.min(MAX_PART_SIZE, Math.max(MIN_COPY_PART_SIZE, Math.ceil(size / 1000 / 1024 ** 2) * 1024 ** 2));
 }
 
 function copyMultipart(client: OssClient, opts: CopyObjectOptions, head: HeadObjectResult, emit: (e: TransferEvent) => void): Promise<CopyResult> {

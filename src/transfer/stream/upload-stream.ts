@@ -6,7 +6,7 @@
 // resumed: on any failure or cancellation the multipart upload is aborted on the server, never left behind.
 import type { Readable } from 'node:stream';
 import { crc64Combine, crc64ToDecimal } from '../../core/crc64.js';
-import { AbortedError, ArgumentError, IntegrityError, ServiceError } from '../../core/errors.js';
+import { AbortedError, ArgumentError, IntegrityError, OssupError, ServiceError } from '../../core/errors.js';
 import { validateBucketName, validateObjectKey } from '../../core/names.js';
 import { bufferBody } from '../../client/body.js';
 import type { OssClient } from '../../client/client.js';
@@ -163,7 +163,8 @@ class MultipartStream {
             this.slots.release();
             break;
           }
-          throw new ArgumentError('partSize', `the stream is larger than ${MAX_PARTS} parts of ${this.plan.base} bytes, the most one object may have; ` +
+          // Found only now, after bytes were sent: a failed transfer (exit 1), not a bad argument.
+          throw new OssupError('StreamTooLarge', `the stream is larger than ${MAX_PARTS} parts of ${this.plan.base} bytes, the most one object may have; ` +
             'give a larger part size or the expected size');
         }
         const buffer = this.buffer(size);
