@@ -134,6 +134,11 @@ export class OssClient {
   private readonly ctx: PipelineContext;
   private readonly ownAgent: boolean;
 
+  /** The retry policy of every request this client makes, and of resumed bodies (resumableBody). */
+  get retryPolicy(): RetryPolicy {
+    return this.ctx.retry;
+  }
+
   constructor(opts: OssClientOptions) {
     if (!opts?.endpoint) throw new ArgumentError('endpoint', 'endpoint is required');
     this.endpoint = parseEndpoint(opts.endpoint, { pathStyle: opts.pathStyle, cname: opts.cname });

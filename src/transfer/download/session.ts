@@ -6,7 +6,7 @@
 // range of the temporary file whose bytes no longer match is dropped and fetched again, the rest is kept.
 import { promises as fsp } from 'node:fs';
 import { Crc64, crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
-import { abortError } from '../../client/retry.js';
+import { abortError } from '../../core/errors.js';
 import { createTemp, isTempFor } from './target.js';
 import {
   DOWNLOAD_CHECKPOINT_VERSION, type DoneRange, type DownloadCheckpointHeader, type DownloadStore, type ObjectVersion,
@@ -161,14 +161,14 @@ export async function crcOfRange(
     return into.subarray(0, bytesRead);
   };
   let done = 0;
-  let turn = 0;
+  let turn: 0 | 1 = 0;
   let next = length > 0 ? read(buffers[0], 0) : undefined;
   while (next) {
     const chunk = await next;
     next = undefined;
     if (chunk.length === 0) break;
     if (signal?.aborted) throw abortError(signal);
-    turn ^= 1;
+    turn = turn === 0 ? 1 : 0;
     if (done + chunk.length < length) next = read(buffers[turn], done + chunk.length);
     crc.update(chunk);
     done += chunk.length;

@@ -3,7 +3,7 @@
 // DESIGN.md, "The transfer engine"); a stream upload, a server-side copy or a tree adds a strategy, not a lifecycle.
 import { crc64Combine } from '../../core/crc64.js';
 import { CheckpointError, CheckpointLockedError } from '../../core/errors.js';
-import type { OssClient } from '../../client/client.js';
+import type { OssClient } from '../../client/index.js';
 import { acquireLock, type HeldLock } from '../checkpoint/lock.js';
 import { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath, type CheckpointStore } from '../checkpoint/store.js';
 import type { TransferEvent } from '../types.js';

@@ -6,7 +6,7 @@
 // thread with the same results and errors.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { abortError } from '../../client/retry.js';
+import { abortError } from '../../core/errors.js';
 import { hashFileRange } from './hash.js';
 
 export interface HashRequest {

@@ -3,11 +3,8 @@
 import path from 'node:path';
 import mime from 'mime';
 import { crc64ToDecimal } from '../../core/crc64.js';
-import { FileChangedError, IntegrityError, ServiceError } from '../../core/errors.js';
-import { bufferBody, fileRange } from '../../client/body.js';
-import type { OssClient } from '../../client/client.js';
-import type { ObjectWriteOptions } from '../../client/headers.js';
-import type { CompleteMultipartUploadResult } from '../../client/types.js';
+import { IntegrityError, ServiceError } from '../../core/errors.js';
+import { bufferBody, fileRange, type CompleteMultipartUploadResult, type ObjectWriteOptions, type OssClient } from '../../client/index.js';
 import { assertUnchanged, identityOf, snapshotFile, type FileSnapshot } from '../checkpoint/file-identity.js';
 import { hashFileRange } from '../hash/hash.js';
 import { hashPool } from '../hash/pool.js';
@@ -15,7 +12,8 @@ import { finishTransfer, moveParts, runTransfer, startProgress, type TransferCon
 import { validateTransferOptions } from '../engine/options.js';
 import { planParts, type PartPlan } from '../engine/plan.js';
 import type { UploadFileOptions, UploadResult } from '../types.js';
-import { INTEGRITY_ATTEMPTS, uploadParts } from './parts.js';
+import { uploadParts } from './parts.js';
+import { sendVerified } from './resend.js';
 import {
   abortQuietly, openSession, type DonePart, type PartRecord, type UploadCheckpointHeader, type UploadStore,
 } from './session.js';
@@ -142,38 +140,23 @@ async function uploadSingle(ctx: UploadContext, opts: UploadFileOptions, snap: F
   const { client } = ctx;
   const file = snap.path;
   const progress = startProgress(ctx, plan, snap.size, 0, 0);
-  for (let attempt = 1; ; attempt++) {
-    const digest = await hashFileRange(file, 0, snap.size, { signal: opts.signal });
-    let res;
-    try {
-      res = await client.putObject(opts.bucket, opts.key, digest.data ? bufferBody(digest.data) : fileRange(file, 0, snap.size), {
-        ...writeOptions(opts, file), contentMd5: digest.md5.toString('base64'), trafficLimit: opts.trafficLimit,
-        callback: opts.callback, callbackVars: opts.callbackVars, signal: opts.signal,
-        onProgress: (sent) => progress.partBytes(1, sent),
-      });
-    } catch (err) {
-      if (err instanceof ServiceError && err.code === 'InvalidDigest') {
-        // Bytes sent from memory were damaged on the way (resend); streamed from the file, it may have changed.
-        if (!digest.data && !(await hashFileRange(file, 0, snap.size, { keep: false, signal: opts.signal })).md5.equals(digest.md5)) {
-          throw new FileChangedError(file, `${file} changed while it was being sent`, { cause: err });
-        }
-        if (attempt < INTEGRITY_ATTEMPTS) continue;
-        throw new IntegrityError('md5', digest.md5.toString('base64'), 'InvalidDigest',
-          `the server received bytes other than those sent (Content-MD5 mismatch) ${attempt} times (request ${err.requestId})`, { cause: err });
-      }
-      throw err;
-    }
-    await assertUnchanged(snap);
-    if (res.crc64 !== undefined && res.crc64 !== digest.crc64) {
-      if (attempt < 2 && !opts.callback) continue; // overwrite the bad copy once before failing loudly
-      throw new IntegrityError('crc64', crc64ToDecimal(res.crc64), crc64ToDecimal(digest.crc64),
-        `the server's CRC-64 ${crc64ToDecimal(res.crc64)} differs from the local ${crc64ToDecimal(digest.crc64)} (request ${res.requestId})`);
-    }
-    progress.partDone(1, snap.size);
-    ctx.emit({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
-    return finishTransfer(ctx, progress, {
-      bucket: opts.bucket, key: opts.key, file, etag: res.etag, crc64: crc64ToDecimal(digest.crc64), size: snap.size, parts: 1,
-      resumedBytes: 0, transferredBytes: snap.size, ...(opts.callback ? { callbackBody: res.callbackBody } : {}),
-    } satisfies UploadResult);
-  }
+  const { digest, res } = await sendVerified({
+    file, what: '',
+    crcAttempts: opts.callback ? 1 : 2, // overwrite a bad copy once before failing loudly (never re-run a callback)
+    prepare: () => hashFileRange(file, 0, snap.size, { signal: opts.signal }),
+    inMemory: (d) => d.data !== undefined,
+    send: (d) => client.putObject(opts.bucket, opts.key, d.data ? bufferBody(d.data) : fileRange(file, 0, snap.size), {
+      ...writeOptions(opts, file), contentMd5: d.md5.toString('base64'), trafficLimit: opts.trafficLimit,
+      callback: opts.callback, callbackVars: opts.callbackVars, signal: opts.signal,
+      onProgress: (sent) => progress.partBytes(1, sent),
+    }),
+    rehash: async () => (await hashFileRange(file, 0, snap.size, { keep: false, signal: opts.signal })).md5,
+    received: () => assertUnchanged(snap),
+  });
+  progress.partDone(1, snap.size);
+  ctx.emit({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
+  return finishTransfer(ctx, progress, {
+    bucket: opts.bucket, key: opts.key, file, etag: res.etag, crc64: crc64ToDecimal(digest.crc64), size: snap.size, parts: 1,
+    resumedBytes: 0, transferredBytes: snap.size, ...(opts.callback ? { callbackBody: res.callbackBody } : {}),
+  } satisfies UploadResult);
 }

@@ -14,8 +14,8 @@ import { crcOfRange, readBuffers } from '../../../src/transfer/download/session.
 import { PART, bytes, leftovers, pauseAfter, proxyFor, putBytes, recorder, setup, tempsOf, withObject, type Env } from './env.js';
 
 const damages: Array<[string, (cp: string, other: string) => Promise<void>, 'fresh' | 'some']> = [
-  ['a flipped byte in the header', async (cp) => { const b = await readFile(cp); b[30] ^= 0x55; await writeFile(cp, b); }, 'fresh'],
-  ['a flipped byte in the last record', async (cp) => { const b = await readFile(cp); b[b.length - 12] ^= 0x01; await writeFile(cp, b); }, 'some'],
+  ['a flipped byte in the header', async (cp) => { const b = await readFile(cp); b[30]! ^= 0x55; await writeFile(cp, b); }, 'fresh'],
+  ['a flipped byte in the last record', async (cp) => { const b = await readFile(cp); b[b.length - 12]! ^= 0x01; await writeFile(cp, b); }, 'some'],
   ['a truncated tail', async (cp) => { await truncate(cp, (await stat(cp)).size - 7); }, 'some'],
   ['a truncated header', async (cp) => { await truncate(cp, 30); }, 'fresh'],
   ['garbage', async (cp) => { await writeFile(cp, bytes(500, 99)); }, 'fresh'],
@@ -49,7 +49,7 @@ async function scribble(file: string, at: number, n = 1, fill?: number): Promise
   try {
     const b = Buffer.alloc(n);
     await h.read(b, 0, n, at);
-    if (fill === undefined) b[0] ^= 0xff;
+    if (fill === undefined) b[0]! ^= 0xff;
     else b.fill(fill);
     await h.write(b, 0, n, at);
   } finally {
@@ -81,7 +81,7 @@ for (const [name, tamper, refetch] of tampers) {
     const file = path.join(env.dir, 'tt.out');
     await assert.rejects(downloadFile(env.client, { bucket: env.bucket, key: 'tt', file, checkpoint: true, ...pauseAfter(3) }), AbortedError);
     const [temp] = await tempsOf(file);
-    await tamper(temp);
+    await tamper(temp!);
     const rec = recorder();
     const res = await downloadFile(env.client, { bucket: env.bucket, key: 'tt', file, checkpoint: true, onProgress: rec.onProgress });
     assert.deepEqual(await readFile(file), data);
@@ -99,12 +99,12 @@ test('a range damaged, refetched, recorded twice, then another damaged: each res
   const run = (extra: object) => downloadFile(env.client, { bucket: env.bucket, key: 'tw', file, checkpoint: true, ...extra });
   await assert.rejects(run(pauseAfter(3)), AbortedError);
   const [temp] = await tempsOf(file);
-  await scribble(temp, PART + 5);
+  await scribble(temp!, PART + 5);
   const second = recorder();
   const pause = pauseAfter(4);
   await assert.rejects(run({ signal: pause.signal, onProgress: (e: TransferEvent) => { second.onProgress(e); pause.onProgress(e); } }), AbortedError);
   assert.deepEqual(fetchedBy(second.events), [2, 4], 'range 2 again (recorded a second time), then range 4');
-  await scribble(temp, 10);
+  await scribble(temp!, 10);
   const third = recorder();
   const res = await run({ onProgress: third.onProgress });
   assert.deepEqual(fetchedBy(third.events), [1, 5, 6, 7, 8]);
@@ -213,7 +213,7 @@ test('crcOfRange hashes exactly the bytes asked for, over several reads and with
   const h = await open(file, 'r');
   try {
     const buffers = readBuffers();
-    for (const [start, length] of [[0, data.length], [7, 1024 * 1024], [1024 * 1024 - 1, 1024 * 1024 + 2], [data.length - 5, 5], [3, 0]]) {
+    for (const [start, length] of <Array<[number, number]>>[[0, data.length], [7, 1024 * 1024], [1024 * 1024 - 1, 1024 * 1024 + 2], [data.length - 5, 5], [3, 0]]) {
       assert.equal(await crcOfRange(h, start, length, undefined, buffers), crc64(data.subarray(start, start + length)), `${start}+${length}`);
       assert.equal(await crcOfRange(h, start, length), crc64(data.subarray(start, start + length)), `${start}+${length}, own buffers`);
     }
