@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { lastJson, runCli, sandbox, spawnCli, finished, STACK, type Sandbox } from './run-cli.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { lastJson, runCli, sandbox, spawnCli, finished, STACK, type Sandbox } from '../../harness/cli.js';
 
 const PART = 100 * 1024;
 let server: TestServer;

@@ -8,8 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { lastJson, OSSUP, sandbox, STACK, type Sandbox } from './run-cli.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { lastJson, OSSUP, sandbox, STACK, type Sandbox } from '../../harness/cli.js';
 
 const BUCKET = 'cli-stream';
 const PART = 100 * 1024;
@@ -123,7 +123,7 @@ test('a download to stdout whose bytes do not match the CRC-64 exits 1 and says 
       answer.on('data', (c: Buffer) => {
         if (first) {
           c = Buffer.from(c);
-          c[0] ^= 0xff;
+          c[0] = (c[0] ?? 0) ^ 0xff;
           first = false;
         }
         res.write(c);

@@ -11,7 +11,7 @@ import { crc64, crc64ToDecimal } from '../../src/core/crc64.js';
 import { AbortedError, OssupError } from '../../src/core/errors.js';
 import { downloadStream, uploadStream } from '../../src/transfer/index.js';
 import { planStream, streamPartSize } from '../../src/transfer/stream/stream-plan.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
 
 const BUCKET = 'stream-test';
 const PART = 100 * 1024;

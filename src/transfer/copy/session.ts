@@ -3,8 +3,7 @@
 // would mix with the old ones already copied): the old upload is aborted and the copy fails with ObjectChanged.
 import { crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
 import { ObjectChangedError, ServiceError } from '../../core/errors.js';
-import type { OssClient } from '../../client/client.js';
-import type { ObjectWriteOptions } from '../../client/headers.js';
+import type { ObjectWriteOptions, OssClient } from '../../client/index.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { MovedPart } from '../engine/engine.js';
 import type { PartPlan } from '../engine/plan.js';

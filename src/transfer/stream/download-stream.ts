@@ -4,16 +4,10 @@
 // versions; the ranges' CRC-64s are combined and compared with the object's at the end, after the bytes are out.
 import { Readable } from 'node:stream';
 import { Crc64, crc64Combine, crc64ToDecimal } from '../../core/crc64.js';
-import { AbortedError, ArgumentError, IntegrityError, NetworkError, ServiceError } from '../../core/errors.js';
-import type { OssClient } from '../../client/client.js';
-import { abortError, abortableSleep } from '../../client/retry.js';
-import { mapTransportError } from '../../client/transport.js';
-import { ObjectChangedError } from '../../core/errors.js';
+import { AbortedError, ArgumentError, IntegrityError, ObjectChangedError, ServiceError, abortError } from '../../core/errors.js';
+import { resumableBody, type OssClient } from '../../client/index.js';
 import { ProgressTracker } from '../engine/progress.js';
 import type { DownloadResult, TransferEvent } from '../types.js';
-
-/** Body failures in a row (no new byte in between) before a range gives up; header-phase retries are the client's. */
-const BODY_ATTEMPTS = 5;
 
 export interface DownloadStreamOptions {
   bucket: string;
@@ -95,53 +89,45 @@ async function* ranges(client: OssClient, opts: DownloadStreamOptions, partSize:
   emit({ type: 'complete', result });
 }
 
-/** One range into memory. A body cut short continues from the byte it stopped at; the CRC is taken over the whole. */
+/** One range into memory. A body cut short is continued by the client's resumableBody (Range from the missing byte, If-Match). */
 async function fetchRange(
   client: OssClient, opts: DownloadStreamOptions, etag: string, objectSize: number, start: number, size: number, signal: AbortSignal,
 ): Promise<{ data: Buffer; crc: bigint }> {
   const data = Buffer.allocUnsafe(size);
+  const last = start + size - 1;
+  const body = resumableBody({
+    length: size, policy: client.retryPolicy, signal, label: `bytes ${start}-${last} of oss://${opts.bucket}/${opts.key}`,
+    open: (offset, sig) => get(client, opts, etag, objectSize, start + offset, last, sig),
+  });
   let have = 0;
-  let failures = 0;
-  while (have < size) {
-    const before = have;
-    const from = start + have;
-    const to = start + size - 1;
-    try {
-      const res = await client.getObject(opts.bucket, opts.key, {
-        range: { start: from, end: to }, ifMatch: etag, signal,
-        headers: {
-          'x-oss-range-behavior': 'standard',
-          ...(opts.trafficLimit !== undefined ? { 'x-oss-traffic-limit': String(opts.trafficLimit) } : {}),
-        },
-      }).catch((err: unknown) => {
-        if (err instanceof ServiceError && err.status === 412) {
-          throw new ObjectChangedError(opts.bucket, opts.key, `oss://${opts.bucket}/${opts.key} changed during the download (its ETag is no longer ${etag})`, { cause: err });
-        }
-        throw err;
-      });
-      const expected = `bytes ${from}-${to}/${objectSize}`;
-      const range = res.contentRange?.trim().replace(/\s+/g, ' ').toLowerCase();
-      if (res.status !== 206 || range !== expected) {
-        res.body.destroy();
-        throw new IntegrityError('size', expected, `${res.status} ${res.contentRange ?? '(no Content-Range)'}`,
-          `asked oss://${opts.bucket}/${opts.key} for ${expected} but the server answered ${res.status} ${res.contentRange ?? ''}`);
-      }
-      for await (const chunk of res.body) {
-        const b = chunk as Buffer;
-        if (have + b.length > size) throw new IntegrityError('size', String(size), String(have + b.length), `the server sent more than the ${expected} asked for`);
-        b.copy(data, have);
-        have += b.length;
-      }
-      if (have < size) throw new NetworkError(`the response for ${expected} ended after ${have - before} bytes`);
-    } catch (err) {
-      const mapped = signal.aborted ? (err instanceof AbortedError ? err : abortError(signal))
-        : err instanceof NetworkError || err instanceof AbortedError || err instanceof ServiceError || err instanceof IntegrityError || err instanceof ObjectChangedError
-          ? err : mapTransportError(err, signal);
-      if (!(mapped instanceof NetworkError)) throw mapped;
-      failures = have > before ? 1 : failures + 1;
-      if (failures >= BODY_ATTEMPTS) throw mapped;
-      await abortableSleep(Math.floor(Math.random() * Math.min(2000, 50 * 2 ** failures)), signal);
-    }
+  for await (const chunk of body) {
+    if (have + chunk.length > size) throw new IntegrityError('size', String(size), String(have + chunk.length), `the server sent more than the ${size} bytes asked for`);
+    chunk.copy(data, have);
+    have += chunk.length;
   }
   return { data, crc: new Crc64().update(data).digest() };
+}
+
+/** One ranged GET, checked to be exactly the bytes asked for, of the object version the stream started with. */
+async function get(client: OssClient, opts: DownloadStreamOptions, etag: string, objectSize: number, from: number, to: number, signal: AbortSignal): Promise<Readable> {
+  const res = await client.getObject(opts.bucket, opts.key, {
+    range: { start: from, end: to }, ifMatch: etag, signal,
+    headers: {
+      'x-oss-range-behavior': 'standard',
+      ...(opts.trafficLimit !== undefined ? { 'x-oss-traffic-limit': String(opts.trafficLimit) } : {}),
+    },
+  }).catch((err: unknown) => {
+    if (err instanceof ServiceError && err.status === 412) {
+      throw new ObjectChangedError(opts.bucket, opts.key, `oss://${opts.bucket}/${opts.key} changed during the download (its ETag is no longer ${etag})`, { cause: err });
+    }
+    throw err;
+  });
+  const expected = `bytes ${from}-${to}/${objectSize}`;
+  const range = res.contentRange?.trim().replace(/\s+/g, ' ').toLowerCase();
+  if (res.status !== 206 || range !== expected) {
+    res.body.destroy();
+    throw new IntegrityError('size', expected, `${res.status} ${res.contentRange ?? '(no Content-Range)'}`,
+      `asked oss://${opts.bucket}/${opts.key} for ${expected} but the server answered ${res.status} ${res.contentRange ?? ''}`);
+  }
+  return res.body;
 }

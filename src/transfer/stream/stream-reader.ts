@@ -3,7 +3,7 @@
 // silent must not keep a cancelled upload alive.
 import { createHash } from 'node:crypto';
 import { Crc64 } from '../../core/crc64.js';
-import { abortError } from '../../client/retry.js';
+import { abortError } from '../../core/errors.js';
 
 export interface FilledPart {
   /** Bytes copied into the buffer (less than its length only at the end of the stream). */

@@ -6,15 +6,13 @@
 // resumed: on any failure or cancellation the multipart upload is aborted on the server, never left behind.
 import type { Readable } from 'node:stream';
 import { crc64Combine, crc64ToDecimal } from '../../core/crc64.js';
-import { AbortedError, ArgumentError, IntegrityError, OssupError, ServiceError } from '../../core/errors.js';
+import { AbortedError, ArgumentError, IntegrityError, OssupError } from '../../core/errors.js';
 import { validateBucketName, validateObjectKey } from '../../core/names.js';
-import { bufferBody } from '../../client/body.js';
-import type { OssClient } from '../../client/client.js';
-import type { ObjectWriteOptions } from '../../client/headers.js';
-import { abortError } from '../../client/retry.js';
+import { bufferBody, type ObjectWriteOptions, type OssClient } from '../../client/index.js';
+import { abortError } from '../../core/errors.js';
 import { MAX_PARTS } from '../../core/limits.js';
 import type { TransferEvent, UploadResult } from '../types.js';
-import { INTEGRITY_ATTEMPTS } from '../upload/parts.js';
+import { sendVerified } from '../upload/resend.js';
 import type { DonePart } from '../upload/session.js';
 import { planStream, streamPartSize } from './stream-plan.js';
 import { StreamReader, type FilledPart } from './stream-reader.js';
@@ -86,26 +84,24 @@ function result(opts: UploadStreamOptions, etag: string, crc: bigint, size: numb
   };
 }
 
-/** A mismatch the network may have caused is sent again (the bytes are in memory); a third one fails loudly. */
+/**
+ * The bytes are in memory, hashed as they were read: a Content-MD5 or CRC-64 mismatch can only be damage on the way,
+ * so the same bytes are sent again (sendVerified, the upload's one resend loop), and a third failure fails loudly.
+ */
+function sendFromMemory<R extends { crc64?: bigint; requestId: string }>(what: string, digest: FilledPart, send: () => Promise<R>): Promise<R> {
+  return sendVerified({
+    file: 'standard input', what, prepare: async () => digest, inMemory: () => true, send, rehash: async () => digest.md5,
+  }).then((r) => r.res);
+}
+
 async function putSingle(client: OssClient, opts: UploadStreamOptions, data: Buffer, digest: FilledPart, emit: (e: TransferEvent) => void): Promise<UploadResult> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const res = await client.putObject(opts.bucket, opts.key, bufferBody(data), {
-        ...writeOptions(opts), contentMd5: digest.md5.toString('base64'), trafficLimit: opts.trafficLimit, signal: opts.signal,
-      });
-      if (res.crc64 !== undefined && res.crc64 !== digest.crc64) {
-        if (attempt < INTEGRITY_ATTEMPTS) continue;
-        throw new IntegrityError('crc64', crc64ToDecimal(res.crc64), crc64ToDecimal(digest.crc64),
-          `the server's CRC-64 ${crc64ToDecimal(res.crc64)} differs from the stream's ${crc64ToDecimal(digest.crc64)} (request ${res.requestId})`);
-      }
-      emit({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
-      const r = result(opts, res.etag, digest.crc64, data.length, 1);
-      emit({ type: 'complete', result: r });
-      return r;
-    } catch (err) {
-      if (!(err instanceof ServiceError && err.code === 'InvalidDigest') || attempt >= INTEGRITY_ATTEMPTS) throw err;
-    }
-  }
+  const res = await sendFromMemory('', digest, () => client.putObject(opts.bucket, opts.key, bufferBody(data), {
+    ...writeOptions(opts), contentMd5: digest.md5.toString('base64'), trafficLimit: opts.trafficLimit, signal: opts.signal,
+  }));
+  emit({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
+  const r = result(opts, res.etag, digest.crc64, data.length, 1);
+  emit({ type: 'complete', result: r });
+  return r;
 }
 
 /** At most `size` slots; acquire() waits for one, or fails once the upload has failed or been cancelled. */
@@ -235,25 +231,9 @@ class MultipartStream {
 
   private async uploadPart(uploadId: string, partNumber: number, data: Buffer, digest: FilledPart): Promise<DonePart> {
     const { client, opts } = this;
-    for (let attempt = 1; ; attempt++) {
-      let res;
-      try {
-        res = await client.uploadPart(opts.bucket, opts.key, uploadId, partNumber, bufferBody(data), {
-          contentMd5: digest.md5.toString('base64'), trafficLimit: opts.trafficLimit, signal: this.inner.signal,
-        });
-      } catch (err) {
-        if (err instanceof ServiceError && err.code === 'InvalidDigest' && attempt < INTEGRITY_ATTEMPTS) continue;
-        if (err instanceof ServiceError && err.code === 'InvalidDigest') {
-          throw new IntegrityError('md5', digest.md5.toString('base64'), 'InvalidDigest',
-            `part ${partNumber}: the server received bytes other than those sent (Content-MD5 mismatch) ${attempt} times (request ${err.requestId})`, { cause: err });
-        }
-        throw err;
-      }
-      if (res.crc64 === undefined || res.crc64 === digest.crc64) return { partNumber, etag: res.etag, crc64: digest.crc64, size: data.length };
-      if (attempt >= INTEGRITY_ATTEMPTS) {
-        throw new IntegrityError('crc64', crc64ToDecimal(res.crc64), crc64ToDecimal(digest.crc64),
-          `part ${partNumber}: the server's CRC-64 ${crc64ToDecimal(res.crc64)} differs from the stream's ${crc64ToDecimal(digest.crc64)} after ${attempt} attempts`);
-      }
-    }
+    const res = await sendFromMemory(`part ${partNumber}: `, digest, () => client.uploadPart(opts.bucket, opts.key, uploadId, partNumber, bufferBody(data), {
+      contentMd5: digest.md5.toString('base64'), trafficLimit: opts.trafficLimit, signal: this.inner.signal,
+    }));
+    return { partNumber, etag: res.etag, crc64: digest.crc64, size: data.length };
   }
 }
