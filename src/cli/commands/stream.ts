@@ -11,7 +11,7 @@ import { ActionFailed, doing, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../
 import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
-import { MIN_DEFAULT_RANGE_SIZE, DEFAULT_PARALLEL } from '../plan.js';
+import { MIN_DEFAULT_RANGE_SIZE, DEFAULT_PARALLEL } from '../defaults.js';
 import { withSession, type Io } from '../session.js';
 import { formatBytes } from '../size.js';
 import { UsageError } from '../usage-error.js';
