@@ -170,3 +170,10 @@ test('an object replaced during a streamed download is refused, not mixed', asyn
   })(), (e: OssupError) => e.code === 'ObjectChanged');
   assert.ok(got.length < 6);
 });
+
+test('the content type is guessed from the key unless given', async () => {
+  await uploadStream(client, chunked(Buffer.from('{"a":1}')), { bucket: BUCKET, key: 'typed/doc.json' });
+  assert.equal((await client.headObject(BUCKET, 'typed/doc.json')).contentType, 'application/json');
+  await uploadStream(client, chunked(Buffer.from('x')), { bucket: BUCKET, key: 'typed/doc2.json', contentType: 'text/plain' });
+  assert.equal((await client.headObject(BUCKET, 'typed/doc2.json')).contentType, 'text/plain');
+});

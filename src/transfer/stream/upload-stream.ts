@@ -5,6 +5,7 @@
 // computed on the stream's bytes) must equal the completed object's. A stream cannot be replayed, so it cannot be
 // resumed: on any failure or cancellation the multipart upload is aborted on the server, never left behind.
 import type { Readable } from 'node:stream';
+import mime from 'mime';
 import { crc64Combine, crc64ToDecimal } from '../../core/crc64.js';
 import { AbortedError, ArgumentError, IntegrityError, OssupError } from '../../core/errors.js';
 import { validateBucketName, validateObjectKey } from '../../core/names.js';
@@ -28,7 +29,7 @@ export interface UploadStreamOptions extends ObjectWriteOptions {
   concurrency?: number;
   /** Bandwidth cap in bits per second (x-oss-traffic-limit). */
   trafficLimit?: number;
-  /** `part` events (totalParts 0: unknown while the stream runs), `completing` and `complete`. */
+  /** `part` events (totalParts 0: unknown while the stream runs), `completing` and `complete`. Content-Type: guessed from the key. */
   onProgress?: (event: TransferEvent) => void;
   /** Aborting cancels: the multipart upload is aborted on the server and AbortedError is thrown. */
   signal?: AbortSignal;
@@ -72,7 +73,7 @@ function validate(opts: UploadStreamOptions): void {
 
 function writeOptions(opts: UploadStreamOptions): ObjectWriteOptions {
   return {
-    contentType: opts.contentType ?? 'application/octet-stream', meta: opts.meta, acl: opts.acl, storageClass: opts.storageClass,
+    contentType: opts.contentType ?? mime.getType(opts.key) ?? 'application/octet-stream', meta: opts.meta, acl: opts.acl, storageClass: opts.storageClass,
     tagging: opts.tagging, forbidOverwrite: opts.forbidOverwrite, headers: opts.headers,
   };
 }
