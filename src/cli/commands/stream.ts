@@ -28,7 +28,8 @@ export function isStreamCp(src: string, dst: string): boolean {
 export async function streamCpCommand(src: string, dst: string, flags: CpFlags, settings: CpSettings, io: Io): Promise<number> {
   if (src === '-' && dst === '-') throw new UsageError('"-" on both sides: cp copies between standard input or output and OSS, not from stdin to stdout');
   if (flags.recursive) throw new UsageError('-r does not go with "-": a stream is one object', 'drop -r, or give a directory instead of "-"');
-  if (flags.checkpoint !== undefined || flags.checkpointDir !== undefined) {
+  // --no-checkpoint is what a stream does anyway; a checkpoint file or directory would promise a resume.
+  if (typeof flags.checkpoint === 'string' || flags.checkpointDir !== undefined) {
     throw new UsageError('--checkpoint and --checkpoint-dir do not go with "-": a stream cannot be resumed');
   }
   if (flags.range !== undefined) throw new UsageError('--range does not go with "-" (yet); download to a file for a range');
