@@ -177,3 +177,28 @@ test('the content type is guessed from the key unless given', async () => {
   await uploadStream(client, chunked(Buffer.from('x')), { bucket: BUCKET, key: 'typed/doc2.json', contentType: 'text/plain' });
   assert.equal((await client.headObject(BUCKET, 'typed/doc2.json')).contentType, 'text/plain');
 });
+
+test('a reader that stops reading stops the fetching: at most `concurrency` ranges are asked for and held', async () => {
+  const data = randomBytes(20 * PART);
+  await client.putObject(BUCKET, 'slow-reader.bin', data);
+  let gets = 0;
+  const counting = new (class extends OssClient {
+    override getObject(...a: Parameters<OssClient['getObject']>) {
+      gets++;
+      return super.getObject(...a);
+    }
+  })({ endpoint: server.endpoint, credentials: server.credentials });
+  try {
+    const stream = downloadStream(counting, { bucket: BUCKET, key: 'slow-reader.bin', partSize: PART, concurrency: 3 });
+    const first = await new Promise<Buffer>((resolve) => stream.once('data', resolve));
+    stream.pause();
+    await new Promise((r) => setTimeout(r, 300));
+    // One range handed to the reader, then the window refilled once: 3 + 1 asked for, never the whole object.
+    assert.ok(gets <= 4, `${gets} ranges asked for while the reader held one`);
+    const rest = await collect(stream);
+    assert.ok(Buffer.concat([first, rest]).equals(data));
+    assert.equal(gets, 20);
+  } finally {
+    await counting.close();
+  }
+});
