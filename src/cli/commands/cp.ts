@@ -20,6 +20,10 @@ interface UploadJob { file: string; size: number; dst: OssUrl }
 /** `ossup cp <src> <dst>`: everything is checked before the first byte is sent, so bad input is exit 2. */
 export async function cpCommand(src: string, dst: string, flags: CpFlags, io: Io): Promise<number> {
   const settings = checkCpOptions(flags);
+  for (const arg of [src, dst]) {
+    // `oss:/b/k` or `oss:b/k` is an OSS URL mistyped, not a local path: blame it, not the other argument.
+    if (/^oss:/i.test(arg) && !isOssUrl(arg)) throw new UsageError(`"${arg}" is not a valid OSS URL`, 'write it with two slashes: oss://bucket/key');
+  }
   if (isStreamCp(src, dst)) return streamCpCommand(src, dst, flags, settings, io);
   if (settings.expectedSize !== undefined) throw new UsageError('--expected-size applies to cp - oss://... (standard input)');
   if (isOssUrl(src) && isOssUrl(dst)) return copyCommand(parseOssUrl(src), parseOssUrl(dst), flags, settings, io);
