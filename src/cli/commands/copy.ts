@@ -68,7 +68,7 @@ export async function copyCommand(src: OssUrl, dst: OssUrl, flags: CpFlags, sett
     if ('interrupted' in outcome) return EXIT_INTERRUPTED;
     const r = outcome.result;
     if (flags.json) io.stdout.write(jsonLine(transferJson('copy', r, outcome.seconds)));
-    else if (!flags.quiet) io.stdout.write(`copied ${formatOssUrl(src)} to ${formatOssUrl(target)} on the server: ${summary(r, outcome.seconds)}\n`);
+    else if (!flags.quiet) io.stdout.write(`copied ${formatOssUrl(src)} to ${formatOssUrl(target)} on the server: ${summary(r, outcome.seconds, 'copy')}\n`);
     return EXIT_OK;
   });
 }

@@ -101,12 +101,12 @@ function interruptedLine(t: TransferTracker, spec: TransferSpec<unknown>): strin
  */
 export function summary(
   r: { size: number; parts: number; resumedBytes: number; transferredBytes: number; etag: string; crc64: string },
-  seconds: number, direction: 'upload' | 'download' = 'upload',
+  seconds: number, direction: TransferSpec<unknown>['direction'] = 'upload',
 ): string {
   const rate = seconds > 0 ? ` (${formatBytes(Math.round(r.transferredBytes / seconds))}/s)` : '';
   const parts = `${r.parts} part${r.parts === 1 ? '' : 's'}`;
   const moved = r.resumedBytes > 0
-    ? `${formatBytes(r.transferredBytes)} ${direction === 'upload' ? 'sent' : 'fetched'} in ${formatSeconds(seconds)}${rate}, ` +
+    ? `${formatBytes(r.transferredBytes)} ${{ upload: 'sent', download: 'fetched', copy: 'copied' }[direction]} in ${formatSeconds(seconds)}${rate}, ` +
       `${formatBytes(r.resumedBytes)} resumed; ${formatBytes(r.size)} object, ${parts}`
     : `${formatBytes(r.size)} in ${formatSeconds(seconds)}${rate}, ${parts}`;
   return `${moved}; ETag ${r.etag}, CRC-64 ${r.crc64}`;
