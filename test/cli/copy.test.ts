@@ -82,11 +82,14 @@ test('SIGKILL during a multipart copy, then the same command: it resumes and the
   for (let i = 0; i < 400 && (await partsOnServer('copy-b')) < 4; i++) await new Promise((r) => setTimeout(r, 10));
   child.kill('SIGKILL');
   await done;
-  assert.ok((await partsOnServer('copy-b')) >= 4, 'parts were copied before the kill');
+  const onServer = await partsOnServer('copy-b');
+  assert.ok(onServer >= 4, 'parts were copied before the kill');
   const r = await runCli(cmd, box.env);
   assert.equal(r.code, 0, r.stderr);
   const j = lastJson(r.stdout);
-  assert.ok((j.resumedBytes as number) >= 4 * PART, `resumed ${j.resumedBytes}`);
+  // One at a time, each part is journaled before the next starts: at most the last one on the server lacks its record
+  // (the kill can land between the server's answer and the append), and that one is copied again.
+  assert.ok((j.resumedBytes as number) >= (onServer - 1) * PART, `resumed ${j.resumedBytes} with ${onServer} parts on the server`);
   assert.ok((await bytesOf('copy-b', 'resume.bin')).equals(data));
   assert.equal((await client.listMultipartUploads('copy-b')).uploads.length, 0);
 });
