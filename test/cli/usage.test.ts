@@ -36,7 +36,7 @@ const cases: Array<[string, () => string[], RegExp]> = [
   ['upload-only flag on a download', () => ['cp', 'oss://demo/x', join(box.dir, 'out.bin'), '--meta', 'a=b'], /--meta applies to uploads; this is a download/],
   ['download of a bucket, not an object', () => ['cp', 'oss://demo/', join(box.dir, 'out.bin')], /names no object/],
   ['copy onto itself without new metadata', () => ['cp', 'oss://demo/x', 'oss://demo/x'], /OSS refuses to copy an object onto itself unless its metadata is replaced/],
-  ['copy with -r', () => ['cp', '-r', 'oss://demo/x/', 'oss://demo/y/'], /-r between oss:\/\/ prefixes is not supported yet/],
+  ['copy with -r', () => ['cp', '-r', 'oss://demo/x/', 'oss://demo/y/'], /cp -r between two oss:\/\/ URLs is not supported yet/],
   ['copy with --range', () => ['cp', 'oss://demo/x', 'oss://demo/y', '--range', '0-9'], /--range does not apply to a server-side copy/],
   ['missing argument', () => ['cp', file], /missing required argument 'dst'/],
   ['meta without =', () => ['cp', file, 'oss://demo/x', '--meta', 'novalue'], /--meta "novalue" is not k=v/],
