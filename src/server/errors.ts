@@ -10,10 +10,11 @@ export class OssError extends Error {
     readonly code: ServiceErrorCode,
     /** Extra elements of the error document, in order (Key, UploadId, ArgumentName, StringToSign ...). */
     readonly extra: Record<string, string> = {},
-    opts: { message?: string; ec?: string; operation?: string } = {},
+    opts: { message?: string; ec?: string; operation?: string; status?: number } = {},
   ) {
     super(opts.message ?? SERVICE_ERRORS[code].message);
-    this.status = SERVICE_ERRORS[code].status;
+    // A few codes answer with another status by context (NotImplemented is 400 for an unsupported header).
+    this.status = opts.status ?? SERVICE_ERRORS[code].status;
     this.ec = opts.ec ?? serviceErrorEc(code, opts.operation);
   }
 }

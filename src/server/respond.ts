@@ -41,6 +41,11 @@ export function sendError(res: ServerResponse, err: OssError, req: Pick<OssReque
   }
   const text = errorXml(err, req);
   if (err.ec) res.setHeader('x-oss-ec', err.ec);
+  if (err.status === 304) {
+    res.writeHead(304, { 'Content-Length': 0 });
+    res.end();
+    return;
+  }
   if (req.method === 'HEAD') {
     res.writeHead(err.status, { 'x-oss-err': Buffer.from(text).toString('base64'), 'Content-Length': 0 });
     res.end();

@@ -27,10 +27,19 @@ function location(ctx: Ctx): string {
 export async function listBuckets(ctx: Ctx): Promise<void> {
   if (!ctx.principal) throw new OssError('AccessDenied');
   const prefix = q(ctx.req, 'prefix') ?? '';
-  const buckets = (await ctx.store.listBuckets()).filter((b) => b.name.startsWith(prefix));
+  const marker = q(ctx.req, 'marker') ?? '';
+  const maxKeys = maxKeysOf(ctx, 'max-keys');
+  // Names are [a-z0-9-]: code-unit order is byte order. A page holds names after the marker, like ListObjects.
+  const matching = (await ctx.store.listBuckets()).filter((b) => b.name.startsWith(prefix) && b.name > marker);
+  const buckets = matching.slice(0, maxKeys);
+  const truncated = matching.length > maxKeys;
+  // OSS omits the paging elements when one page holds everything and none was asked for (OSS-PROTOCOL-2.md §6).
+  const paged = truncated || ['prefix', 'marker', 'max-keys'].some((n) => q(ctx.req, n) !== undefined);
   const host = new URL(ctx.config.endpoint).host;
   sendXmlText(ctx.res, 200, buildListAllMyBucketsResult({
     owner: OWNER_DOC,
+    ...(paged ? { prefix, marker, maxKeys, isTruncated: truncated } : {}),
+    ...(truncated ? { nextMarker: buckets[buckets.length - 1]!.name } : {}),
     buckets: buckets.map((b) => ({
       name: b.name,
       creationDate: isoDate(b.created),

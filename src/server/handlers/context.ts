@@ -8,6 +8,7 @@ import { BodyIncompleteError, BodyTooLargeError, writeTempBlob, type WrittenBlob
 import type { MultipartStore } from '../store/multipart.js';
 import type { ObjectStore } from '../store/objects.js';
 import { unlinkQuiet } from '../store/fsutil.js';
+import { parseSse } from './sse.js';
 import type { BucketAcl, BucketRecord, ObjectAcl, ObjectAttributes, StoredHeaders } from '../store/types.js';
 
 export interface ServerConfig {
@@ -71,6 +72,8 @@ export function attributesFrom(req: OssRequest): ObjectAttributes {
     userMeta,
   };
   if (h['x-oss-tagging'] !== undefined) attrs.tagging = h['x-oss-tagging'];
+  const sse = parseSse(req);
+  if (sse) attrs.sse = sse;
   return attrs;
 }
 

@@ -4,13 +4,14 @@ import type { ServerResponse } from 'node:http';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { percentDecode } from '../../core/encode.js';
 import { OssError } from '../errors.js';
-import { checkConditions, parseRange } from '../preconditions.js';
+import { checkConditions, parseRange, refuseWritePreconditions } from '../preconditions.js';
 import { q } from '../request.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { ObjectExistsError } from '../store/objects.js';
 import type { ObjectReader } from '../store/segments.js';
 import type { ObjectRecord } from '../store/types.js';
 import { runCallback, parseCallback } from './callback-flow.js';
+import { parseSse, sseHeaders } from './sse.js';
 import {
   attributesFrom,
   forbidOverwrite,
@@ -43,6 +44,7 @@ export function noSuchKey(ctx: Ctx): OssError {
 export async function putObject(ctx: Ctx): Promise<void> {
   if (!canWrite(ctx)) throw denied();
   const { req, store, bucket, key } = ctx;
+  refuseWritePreconditions(req.headers);
   const callback = parseCallback(req);
   const forbid = forbidOverwrite(req);
   if (forbid && (await store.getObject(bucket.name, key))) throw new OssError('FileAlreadyExists', { Key: key });
@@ -61,7 +63,7 @@ export async function putObject(ctx: Ctx): Promise<void> {
     type: 'Normal',
   };
   await commit(ctx, rec, forbid);
-  const headers = { ETag: quoted(rec.etag), 'Content-MD5': rec.contentMd5!, 'x-oss-hash-crc64ecma': rec.crc64 };
+  const headers = { ETag: quoted(rec.etag), 'Content-MD5': rec.contentMd5!, 'x-oss-hash-crc64ecma': rec.crc64, ...sseHeaders(rec.sse) };
   if (callback) return runCallback(ctx, callback, rec, headers);
   sendEmpty(ctx.res, 200, headers);
 }
@@ -93,6 +95,7 @@ function objectHeaders(rec: ObjectRecord): Record<string, string | number> {
   if (rec.headers.expires !== undefined) h.Expires = rec.headers.expires;
   if (rec.tagging) h['x-oss-tagging-count'] = rec.tagging.split('&').filter(Boolean).length;
   for (const [k, v] of Object.entries(rec.userMeta)) h[`x-oss-meta-${k}`] = v;
+  Object.assign(h, sseHeaders(rec.sse));
   return h;
 }
 
@@ -197,7 +200,8 @@ export async function loadCopySource(ctx: Ctx): Promise<{ bucket: string; rec: O
     modifiedSince: 'x-oss-copy-source-if-modified-since',
     unmodifiedSince: 'x-oss-copy-source-if-unmodified-since',
   });
-  if (cond !== undefined) throw new OssError('PreconditionFailed', { Condition: 'x-oss-copy-source-if-*' });
+  // 412 PreconditionFailed for if-match / if-unmodified-since, a bodiless 304 for the other two (CopyObject doc).
+  if (cond !== undefined) throw new OssError('PreconditionFailed', { Condition: 'x-oss-copy-source-if-*' }, cond === 304 ? { status: 304 } : {});
   return { bucket: src.bucket, rec };
 }
 
@@ -222,12 +226,16 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
   const replace = (req.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
   const attrs = replace ? attributesFrom(req) : { storageClass: src.storageClass, acl: src.acl, headers: src.headers, userMeta: src.userMeta, ...(src.tagging ? { tagging: src.tagging } : {}) };
   attrs.acl = parseObjectAcl(req.headers['x-oss-object-acl'], replace ? attrs.acl : 'default');
-  const { blob: _b, segments: _s, ...meta } = src;
-  const rec: ObjectRecord = { ...meta, ...attrs, key, ...(await store.cloneObjectBytes(srcBucket, opened, bucket.name)), lastModified: ctx.config.now() };
+  const { blob: _b, segments: _s, sse: _e, ...meta } = src;
+  // The copy is encrypted only as this request asks: the source's encryption is not inherited (CopyObject doc).
+  const sse = parseSse(req);
+  const { sse: _r, ...plain } = attrs;
+  const rec: ObjectRecord = { ...meta, ...plain, key, ...(sse ? { sse } : {}), ...(await store.cloneObjectBytes(srcBucket, opened, bucket.name)), lastModified: ctx.config.now() };
   await commit(ctx, rec, forbid);
   sendXml(ctx.res, 200, 'CopyObjectResult', { ETag: quoted(rec.etag), LastModified: isoDate(rec.lastModified) }, {
     ETag: quoted(rec.etag),
     'x-oss-hash-crc64ecma': rec.crc64,
+    ...sseHeaders(sse),
   });
 }
 
