@@ -8,6 +8,7 @@ import { toProvider, type CredentialsProvider } from './credentials.js';
 import { parseEndpoint, requestUrl, type Endpoint } from './endpoint.js';
 import { aclHeaders, callbackHeaders, metaHeaders, trafficLimitHeader, type CallbackOptions, type ObjectWriteOptions } from './headers.js';
 import * as ops from './operations.js';
+import * as more from './operations-more.js';
 import { execute, type OssRequest, type OssResponse, type PipelineContext } from './pipeline.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import { presignQuery, type SignatureVersion } from './sign.js';
@@ -249,6 +250,34 @@ export class OssClient {
       if (!res.isTruncated) return;
       page = { ...page, keyMarker: res.nextKeyMarker, uploadIdMarker: res.nextUploadIdMarker };
     }
+  }
+
+  getObjectTagging(bucket: string, key: string, opts: CallOptions = {}): Promise<more.ObjectTaggingResult> {
+    return more.getObjectTagging(this, bucket, key, opts);
+  }
+
+  /** Replaces the object's tag set (at most 10 tags). */
+  putObjectTagging(bucket: string, key: string, tags: Record<string, string>, opts: CallOptions = {}): Promise<OssResult> {
+    return more.putObjectTagging(this, bucket, key, tags, opts);
+  }
+
+  deleteObjectTagging(bucket: string, key: string, opts: CallOptions = {}): Promise<OssResult> {
+    return ops.simple(this, 'DeleteObjectTagging', 'DELETE', bucket, key, opts, [['tagging', '']]);
+  }
+
+  getObjectAcl(bucket: string, key: string, opts: CallOptions = {}): Promise<more.AclResult> {
+    return more.getAcl(this, bucket, key, opts);
+  }
+
+  getBucketInfo(bucket: string, opts: CallOptions = {}): Promise<more.BucketInfoResult> {
+    return more.getBucketInfo(this, bucket, opts);
+  }
+
+  /** AppendObject at `position` (0 creates an Appendable object; then the previous `nextPosition`). */
+  appendObject(bucket: string, key: string, position: number, body: BodySource | Uint8Array | string, opts: ObjectWriteOptions & CallOptions = {}): Promise<more.AppendObjectResult> {
+    if (!Number.isSafeInteger(position) || position < 0) throw new ArgumentError('position', `position must be a non-negative integer, got ${position}`);
+    const source = isBodySource(body) ? body : bufferBody(body);
+    return more.appendObject(this, bucket, key, position, source, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
   }
 
   /** A URL that performs `method` on the object without credentials until it expires. */

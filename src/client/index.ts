@@ -6,3 +6,4 @@ export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 export type { CallbackOptions, ObjectWriteOptions } from './headers.js';
 export type { SignatureVersion } from './sign.js';
 export type * from './types.js';
+export type { ObjectTaggingResult, AclResult, BucketInfoResult, AppendObjectResult } from './operations-more.js';

@@ -27,7 +27,17 @@ export type Operation =
   | 'UploadPartCopy'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
-  | 'ListParts';
+  | 'ListParts'
+  | OperationMore;
+
+/** Operations added with issue 17 (handlers in their own files, one per API family). */
+export type OperationMore =
+  | 'GetObjectTagging'
+  | 'PutObjectTagging'
+  | 'DeleteObjectTagging'
+  | 'GetBucketInfo'
+  | 'HeadBucket'
+  | 'GetBucketStat';
 
 /** Query names that modify an operation rather than select one (auth, response overrides, listing params). */
 function isModifier(name: string): boolean {
@@ -65,7 +75,22 @@ const TABLE: Record<string, Operation | ((r: OssRequest) => Operation)> = {
   'object DELETE uploadId': 'AbortMultipartUpload',
   'object POST uploads': 'InitiateMultipartUpload',
   'object POST uploadId': 'CompleteMultipartUpload',
+  'object GET tagging': 'GetObjectTagging',
+  'object PUT tagging': 'PutObjectTagging',
+  'object DELETE tagging': 'DeleteObjectTagging',
+  'bucket GET bucketInfo': 'GetBucketInfo',
+  'bucket HEAD ': 'HeadBucket',
+  'bucket GET stat': 'GetBucketStat',
 };
+
+/** The OSS name of an API the table does not serve, for the NotImplemented message: `PutBucketLifecycle`. */
+export function apiName(req: OssRequest): string {
+  const level = req.bucket === undefined ? 'Service' : req.key === undefined ? 'Bucket' : 'Object';
+  const sel = req.query.map(([k]) => k).filter((k) => isV1SubResource(k) && !isModifier(k));
+  const verb = { GET: 'Get', PUT: 'Put', DELETE: 'Delete', POST: 'Post', HEAD: 'Head', OPTIONS: 'Options' }[req.method] ?? req.method;
+  const what = sel.map((k) => k.charAt(0).toUpperCase() + k.slice(1)).join('');
+  return `${verb}${level}${what}`;
+}
 
 /** The operation, or undefined for NotImplemented. */
 export function route(req: OssRequest): Operation | undefined {

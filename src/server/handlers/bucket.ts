@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { encodeUrlField } from '../../core/encode.js';
 import { boolOf, listOf, parseXml, requireText, rootOf } from '../../core/xml-core.js';
 import { validateObjectKey } from '../names-check.js';
-import { expectedMd5, isoDate, OWNER, parseBucketAcl, readSmallBody, type Ctx } from './context.js';
+import { expectedMd5, isoDate, OWNER, parseBucketAcl, parseStorageClass, readSmallBody, type Ctx } from './context.js';
 import { canWrite } from './object.js';
 import { encodingType } from './multipart.js';
 import {
@@ -58,7 +58,7 @@ export async function putBucket(ctx: Ctx): Promise<void> {
   // The optional CreateBucketConfiguration body only chooses a storage class; drain it either way.
   let body = '';
   for await (const c of ctx.req.raw) if (body.length < 65536) body += (c as Buffer).toString('utf8');
-  const sc = /<StorageClass>\s*([A-Za-z]+)\s*<\/StorageClass>/.exec(body)?.[1] ?? 'Standard';
+  const sc = parseStorageClass(/<StorageClass>\s*([^<]*?)\s*<\/StorageClass>/.exec(body)?.[1], 'Standard', 'StorageClass');
   const name = ctx.req.bucket!;
   const created = await ctx.store.createBucket(name, acl, sc);
   if (!created && ctx.req.headers['x-oss-acl'] !== undefined) await ctx.store.setBucketAcl(name, acl);

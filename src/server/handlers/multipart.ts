@@ -41,7 +41,7 @@ export async function initiate(ctx: Ctx): Promise<void> {
   if (forbidOverwrite(ctx.req) && (await ctx.store.getObject(ctx.bucket.name, ctx.key))) {
     throw new OssError('FileAlreadyExists', { Key: ctx.key });
   }
-  const up = await ctx.multipart.initiate(ctx.bucket.name, ctx.key, attributesFrom(ctx.req));
+  const up = await ctx.multipart.initiate(ctx.bucket.name, ctx.key, attributesFrom(ctx.req, ctx.bucket.storageClass));
   sendXmlText(ctx.res, 200, buildInitiateMultipartUploadResult({ bucket: ctx.bucket.name, key: ctx.key, uploadId: up.uploadId, ...encodingType(ctx) }), sseHeaders(up.attributes.sse));
 }
 

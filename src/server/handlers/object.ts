@@ -12,6 +12,7 @@ import type { ObjectReader } from '../store/segments.js';
 import type { ObjectRecord } from '../store/types.js';
 import { runCallback, parseCallback } from './callback-flow.js';
 import { parseSse, sseHeaders } from './sse.js';
+import { tagHeaderToStored } from '../tags.js';
 import {
   attributesFrom,
   forbidOverwrite,
@@ -48,7 +49,7 @@ export async function putObject(ctx: Ctx): Promise<void> {
   const callback = parseCallback(req);
   const forbid = forbidOverwrite(req);
   if (forbid && (await store.getObject(bucket.name, key))) throw new OssError('FileAlreadyExists', { Key: key });
-  const attributes = attributesFrom(req);
+  const attributes = attributesFrom(req, bucket.storageClass);
   const written = await receiveBody(ctx);
   const blob = await store.adoptBlob(bucket.name, written);
   const rec: ObjectRecord = {
@@ -224,9 +225,14 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
   const forbid = forbidOverwrite(req);
   if (forbid && (await store.getObject(bucket.name, key))) throw new OssError('FileAlreadyExists', { Key: key });
   const replace = (req.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
-  const attrs = replace ? attributesFrom(req) : { storageClass: src.storageClass, acl: src.acl, headers: src.headers, userMeta: src.userMeta, ...(src.tagging ? { tagging: src.tagging } : {}) };
+  const attrs = replace ? attributesFrom(req, bucket.storageClass) : { storageClass: src.storageClass, acl: src.acl, headers: src.headers, userMeta: src.userMeta, ...(src.tagging ? { tagging: src.tagging } : {}) };
   attrs.acl = parseObjectAcl(req.headers['x-oss-object-acl'], replace ? attrs.acl : 'default');
-  const { blob: _b, segments: _s, sse: _e, ...meta } = src;
+  // Tags follow x-oss-tagging-directive (Copy by default), whatever the metadata directive says.
+  const header = req.headers['x-oss-tagging'];
+  const tagging = (req.headers['x-oss-tagging-directive'] ?? 'Copy').toLowerCase() === 'replace' ? (header ? tagHeaderToStored(header) : undefined) : src.tagging;
+  if (tagging) attrs.tagging = tagging;
+  else delete attrs.tagging;
+  const { blob: _b, segments: _s, sse: _e, tagging: _t, ...meta } = src;
   // The copy is encrypted only as this request asks: the source's encryption is not inherited (CopyObject doc).
   const sse = parseSse(req);
   const { sse: _r, ...plain } = attrs;

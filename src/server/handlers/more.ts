@@ -1,0 +1,14 @@
+// The handler table of the API families added by issue 17, merged into dispatch.ts's table.
+import type { OperationMore } from '../router.js';
+import type { Ctx } from './context.js';
+import * as info from './bucket-info.js';
+import * as tagging from './tagging.js';
+
+export const MORE_HANDLERS: Record<OperationMore, (ctx: Ctx) => Promise<void>> = {
+  GetObjectTagging: tagging.getObjectTagging,
+  PutObjectTagging: tagging.putObjectTagging,
+  DeleteObjectTagging: tagging.deleteObjectTagging,
+  GetBucketInfo: info.getBucketInfo,
+  HeadBucket: info.headBucket,
+  GetBucketStat: info.getBucketStat,
+};
