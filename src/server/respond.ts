@@ -41,6 +41,7 @@ export function sendError(res: ServerResponse, err: OssError, req: Pick<OssReque
   }
   const text = errorXml(err, req);
   if (err.ec) res.setHeader('x-oss-ec', err.ec);
+  for (const [name, value] of Object.entries(err.headers ?? {})) res.setHeader(name, value);
   if (err.status === 304) {
     res.writeHead(304, { 'Content-Length': 0 });
     res.end();

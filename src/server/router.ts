@@ -37,7 +37,8 @@ export type OperationMore =
   | 'DeleteObjectTagging'
   | 'GetBucketInfo'
   | 'HeadBucket'
-  | 'GetBucketStat';
+  | 'GetBucketStat'
+  | 'AppendObject';
 
 /** Query names that modify an operation rather than select one (auth, response overrides, listing params). */
 function isModifier(name: string): boolean {
@@ -81,6 +82,8 @@ const TABLE: Record<string, Operation | ((r: OssRequest) => Operation)> = {
   'bucket GET bucketInfo': 'GetBucketInfo',
   'bucket HEAD ': 'HeadBucket',
   'bucket GET stat': 'GetBucketStat',
+  'object POST append&position': 'AppendObject',
+  'object POST append': 'AppendObject', // answers InvalidArgument naming the missing position
 };
 
 /** The OSS name of an API the table does not serve, for the NotImplemented message: `PutBucketLifecycle`. */

@@ -1,6 +1,7 @@
 // The handler table of the API families added by issue 17, merged into dispatch.ts's table.
 import type { OperationMore } from '../router.js';
 import type { Ctx } from './context.js';
+import { appendObject } from './append.js';
 import * as info from './bucket-info.js';
 import * as tagging from './tagging.js';
 
@@ -11,4 +12,5 @@ export const MORE_HANDLERS: Record<OperationMore, (ctx: Ctx) => Promise<void>> =
   GetBucketInfo: info.getBucketInfo,
   HeadBucket: info.headBucket,
   GetBucketStat: info.getBucketStat,
+  AppendObject: appendObject,
 };

@@ -97,6 +97,7 @@ function objectHeaders(rec: ObjectRecord): Record<string, string | number> {
   if (rec.tagging) h['x-oss-tagging-count'] = rec.tagging.split('&').filter(Boolean).length;
   for (const [k, v] of Object.entries(rec.userMeta)) h[`x-oss-meta-${k}`] = v;
   Object.assign(h, sseHeaders(rec.sse));
+  if (rec.type === 'Appendable') h['x-oss-next-append-position'] = rec.size;
   return h;
 }
 

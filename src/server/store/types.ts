@@ -39,7 +39,7 @@ export interface ObjectRecord {
   crc64: string; // unsigned decimal
   contentMd5?: string; // base64, Normal objects only
   lastModified: number;
-  type: 'Normal' | 'Multipart';
+  type: 'Normal' | 'Multipart' | 'Appendable' | 'Symlink';
   storageClass: string;
   acl: ObjectAcl;
   headers: StoredHeaders;
