@@ -91,7 +91,7 @@ export function apiName(req: OssRequest): string {
   const level = req.bucket === undefined ? 'Service' : req.key === undefined ? 'Bucket' : 'Object';
   const sel = req.query.map(([k]) => k).filter((k) => isV1SubResource(k) && !isModifier(k));
   const verb = { GET: 'Get', PUT: 'Put', DELETE: 'Delete', POST: 'Post', HEAD: 'Head', OPTIONS: 'Options' }[req.method] ?? req.method;
-  const what = sel.map((k) => k.charAt(0).toUpperCase() + k.slice(1)).join('');
+  const what = sel.map((k) => k.replace(/^x-oss-/, '').split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')).join('');
   return `${verb}${level}${what}`;
 }
 
