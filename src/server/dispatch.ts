@@ -8,7 +8,7 @@ import { OssError } from './errors.js';
 import { newRequestId, parseRequest, type OssRequest } from './request.js';
 import { baseHeaders, sendError } from './respond.js';
 import { apiName, route, type Operation } from './router.js';
-import { MORE_HANDLERS } from './handlers/more.js';
+import { beforeHandler, MORE_HANDLERS } from './handlers/more.js';
 import type { MultipartStore } from './store/multipart.js';
 import type { ObjectStore } from './store/objects.js';
 import type { ServerConfig, Ctx } from './handlers/context.js';
@@ -111,6 +111,7 @@ async function handle(deps: Deps, raw: IncomingMessage, res: ServerResponse, id:
       const rec = await deps.store.getBucket(req.bucket);
       if (!rec) throw new OssError('NoSuchBucket', { BucketName: req.bucket });
       ctx.bucket = rec;
+      await beforeHandler(ctx);
     }
   }
   await HANDLERS[op](ctx);

@@ -56,7 +56,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await store.init();
   const multipart = new MultipartStore(store);
   const callbacks = new CallbackSigner(store.layout.serverDir, store.layout.tmp);
-  const config = { endpoint: '', region: opts.region ?? 'cn-hangzhou', now };
+  const config = { endpoint: '', region: opts.region ?? 'cn-hangzhou', now, credentials };
   const dispatch = createDispatcher({
     store,
     multipart,

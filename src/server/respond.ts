@@ -37,7 +37,8 @@ export function sendError(res: ServerResponse, err: OssError, req: Pick<OssReque
   }
   // Headers a handler may have set for a success response must not leak into the error.
   for (const name of res.getHeaderNames()) {
-    if (!['x-oss-request-id', 'date', 'server'].includes(name)) res.removeHeader(name);
+    // CORS headers stay: a browser can only read an error that carries them.
+    if (!['x-oss-request-id', 'date', 'server', 'vary'].includes(name) && !name.startsWith('access-control-')) res.removeHeader(name);
   }
   const text = errorXml(err, req);
   if (err.ec) res.setHeader('x-oss-ec', err.ec);

@@ -38,7 +38,12 @@ export type OperationMore =
   | 'GetBucketInfo'
   | 'HeadBucket'
   | 'GetBucketStat'
-  | 'AppendObject';
+  | 'AppendObject'
+  | 'PutBucketCors'
+  | 'GetBucketCors'
+  | 'DeleteBucketCors'
+  | 'OptionObject'
+  | 'PostObject';
 
 /** Query names that modify an operation rather than select one (auth, response overrides, listing params). */
 function isModifier(name: string): boolean {
@@ -84,6 +89,12 @@ const TABLE: Record<string, Operation | ((r: OssRequest) => Operation)> = {
   'bucket GET stat': 'GetBucketStat',
   'object POST append&position': 'AppendObject',
   'object POST append': 'AppendObject', // answers InvalidArgument naming the missing position
+  'bucket PUT cors': 'PutBucketCors',
+  'bucket GET cors': 'GetBucketCors',
+  'bucket DELETE cors': 'DeleteBucketCors',
+  'bucket OPTIONS ': 'OptionObject',
+  'object OPTIONS ': 'OptionObject',
+  'bucket POST ': 'PostObject',
 };
 
 /** The OSS name of an API the table does not serve, for the NotImplemented message: `PutBucketLifecycle`. */

@@ -1,5 +1,6 @@
 // What every handler receives, and the request-reading helpers several handlers share.
 import type { ServerResponse } from 'node:http';
+import type { Credentials } from '../../core/canonical.js';
 import type { Principal } from '../auth.js';
 import type { CallbackSigner } from '../callback.js';
 import { OssError, invalidArgument } from '../errors.js';
@@ -16,6 +17,8 @@ export interface ServerConfig {
   endpoint: string;
   region: string;
   now: () => number;
+  /** Accepted keys, for requests that authenticate in their body (PostObject form fields). */
+  credentials?: Credentials[];
 }
 
 export interface Ctx {

@@ -3,6 +3,8 @@ import type { OperationMore } from '../router.js';
 import type { Ctx } from './context.js';
 import { appendObject } from './append.js';
 import * as info from './bucket-info.js';
+import * as cors from './cors.js';
+import { postObject } from './post-object.js';
 import * as tagging from './tagging.js';
 
 export const MORE_HANDLERS: Record<OperationMore, (ctx: Ctx) => Promise<void>> = {
@@ -13,4 +15,14 @@ export const MORE_HANDLERS: Record<OperationMore, (ctx: Ctx) => Promise<void>> =
   HeadBucket: info.headBucket,
   GetBucketStat: info.getBucketStat,
   AppendObject: appendObject,
+  PutBucketCors: cors.putBucketCors,
+  GetBucketCors: cors.getBucketCors,
+  DeleteBucketCors: cors.deleteBucketCors,
+  OptionObject: cors.preflight,
+  PostObject: postObject,
 };
+
+/** Runs before every bucket-level or object-level handler (the bucket exists). */
+export async function beforeHandler(ctx: Ctx): Promise<void> {
+  await cors.applyCors(ctx);
+}
