@@ -2,6 +2,7 @@
 // The form authenticates itself (policy + signature fields), so the request's own signature is not looked at.
 // Fields before the file are collected; at the file, the signature and policy are checked before a byte of it is
 // stored; the file streams into a blob like a PutObject body. Fields after the file are ignored.
+import { PassThrough } from 'node:stream';
 import { Busboy, type BusboyFileStream } from '@fastify/busboy';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { encodeKeyPath } from '../../core/encode.js';
@@ -96,9 +97,14 @@ async function readForm(ctx: Ctx, contentType: string, fields: FormFields): Prom
 async function receiveFile(ctx: Ctx, fields: FormFields, stream: BusboyFileStream): Promise<WrittenBlob> {
   const range = authorize(ctx, fields);
   let written: WrittenBlob;
+  // Read through a PassThrough: a failed write ends the iteration, which destroys what it iterates, and a
+  // destroyed part stream would stall the form parser; the part itself is then drained by the caller.
+  const through = new PassThrough();
+  stream.pipe(through);
   try {
-    written = await writeTempBlob(stream, ctx.store.layout.tmp, { maxLength: Math.min(MAX_OBJECT_SIZE, range?.max ?? Infinity) });
+    written = await writeTempBlob(through, ctx.store.layout.tmp, { maxLength: Math.min(MAX_OBJECT_SIZE, range?.max ?? Infinity) });
   } catch (err) {
+    stream.unpipe(through);
     if (err instanceof BodyTooLargeError) throw new OssError('EntityTooLarge');
     throw err;
   }
