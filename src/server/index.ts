@@ -8,6 +8,7 @@ import type { Credentials } from '../core/canonical.js';
 import { Authenticator } from './auth.js';
 import { CallbackSigner, PUBLIC_KEY_PATH } from './callback.js';
 import { createDispatcher } from './dispatch.js';
+import { startLifecycleTimer, sweepLifecycle, type SweepReport } from './lifecycle-sweep.js';
 import { MultipartStore } from './store/multipart.js';
 import { ObjectStore } from './store/objects.js';
 
@@ -34,6 +35,8 @@ export interface ServerOptions {
   pathStyleHosts?: string[];
   /** Where internal errors are reported; default none. */
   log?: (line: string) => void;
+  /** How often lifecycle rules are applied (ms); default 60000. Time is read from `now`. */
+  lifecycleIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -46,6 +49,8 @@ export interface RunningServer {
   callbackPublicKeyUrl: string;
   /** Stops accepting, drops idle keep-alive connections, and resolves once the listener is closed. */
   close(): Promise<void>;
+  /** Applies the lifecycle rules of every bucket now (the timer does this every `lifecycleIntervalMs`). */
+  sweepLifecycle(): Promise<SweepReport>;
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
@@ -87,6 +92,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const endpoint = `http://${urlHost}:${port}`;
   config.endpoint = endpoint;
   callbacks.publicKeyUrl = `${endpoint}${PUBLIC_KEY_PATH}`;
+  const sweep = () => sweepLifecycle(store, multipart, now());
+  const stopLifecycle = startLifecycleTimer(sweep, opts.lifecycleIntervalMs ?? 60_000, opts.log);
   let closing: Promise<void> | undefined;
   return {
     endpoint,
@@ -94,7 +101,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     port,
     credentials,
     callbackPublicKeyUrl: callbacks.publicKeyUrl,
+    sweepLifecycle: sweep,
     close() {
+      stopLifecycle();
       closing ??= new Promise<void>((resolve) => {
         server.close(() => {
           void store

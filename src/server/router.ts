@@ -43,7 +43,10 @@ export type OperationMore =
   | 'GetBucketCors'
   | 'DeleteBucketCors'
   | 'OptionObject'
-  | 'PostObject';
+  | 'PostObject'
+  | 'PutBucketLifecycle'
+  | 'GetBucketLifecycle'
+  | 'DeleteBucketLifecycle';
 
 /** Query names that modify an operation rather than select one (auth, response overrides, listing params). */
 function isModifier(name: string): boolean {
@@ -95,6 +98,9 @@ const TABLE: Record<string, Operation | ((r: OssRequest) => Operation)> = {
   'bucket OPTIONS ': 'OptionObject',
   'object OPTIONS ': 'OptionObject',
   'bucket POST ': 'PostObject',
+  'bucket PUT lifecycle': 'PutBucketLifecycle',
+  'bucket GET lifecycle': 'GetBucketLifecycle',
+  'bucket DELETE lifecycle': 'DeleteBucketLifecycle',
 };
 
 /** The OSS name of an API the table does not serve, for the NotImplemented message: `PutBucketLifecycle`. */

@@ -4,6 +4,7 @@ import type { Ctx } from './context.js';
 import { appendObject } from './append.js';
 import * as info from './bucket-info.js';
 import * as cors from './cors.js';
+import * as lifecycle from './lifecycle.js';
 import { postObject } from './post-object.js';
 import * as tagging from './tagging.js';
 
@@ -20,6 +21,9 @@ export const MORE_HANDLERS: Record<OperationMore, (ctx: Ctx) => Promise<void>> =
   DeleteBucketCors: cors.deleteBucketCors,
   OptionObject: cors.preflight,
   PostObject: postObject,
+  PutBucketLifecycle: lifecycle.putBucketLifecycle,
+  GetBucketLifecycle: lifecycle.getBucketLifecycle,
+  DeleteBucketLifecycle: lifecycle.deleteBucketLifecycle,
 };
 
 /** Runs before every bucket-level or object-level handler (the bucket exists). */
