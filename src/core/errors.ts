@@ -259,7 +259,8 @@ export const SERVICE_ERRORS = {
   InvalidObjectState: { status: 403, message: 'The operation is not valid for the object\'s state.', ec: '' },
   RestoreAlreadyInProgress: { status: 409, message: 'The restore operation is in progress.', ec: '' },
   OperationNotSupported: { status: 400, message: 'The operation is not supported for this resource.', ec: '' },
-  NoSuchSymlinkTarget: { status: 404, message: 'The symlink target object does not exist.', ec: '' },
+  SymlinkTargetNotExist: { status: 404, message: 'The symlink target object does not exist.', ec: '' },
+  InvalidTargetBucketForLogging: { status: 400, message: 'The target bucket for logging does not exist.', ec: '' },
   NotSymlink: { status: 400, message: 'The specified object is not a symlink.', ec: '' },
 } as const satisfies Record<string, ServiceErrorSpec>;
 

@@ -46,7 +46,10 @@ export type OperationMore =
   | 'PostObject'
   | 'PutBucketLifecycle'
   | 'GetBucketLifecycle'
-  | 'DeleteBucketLifecycle';
+  | 'DeleteBucketLifecycle'
+  | 'PutSymlink'
+  | 'GetSymlink'
+  | 'RestoreObject';
 
 /** Query names that modify an operation rather than select one (auth, response overrides, listing params). */
 function isModifier(name: string): boolean {
@@ -101,6 +104,9 @@ const TABLE: Record<string, Operation | ((r: OssRequest) => Operation)> = {
   'bucket PUT lifecycle': 'PutBucketLifecycle',
   'bucket GET lifecycle': 'GetBucketLifecycle',
   'bucket DELETE lifecycle': 'DeleteBucketLifecycle',
+  'object PUT symlink': 'PutSymlink',
+  'object GET symlink': 'GetSymlink',
+  'object POST restore': 'RestoreObject',
 };
 
 /** The OSS name of an API the table does not serve, for the NotImplemented message: `PutBucketLifecycle`. */

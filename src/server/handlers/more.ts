@@ -6,6 +6,8 @@ import * as info from './bucket-info.js';
 import * as cors from './cors.js';
 import * as lifecycle from './lifecycle.js';
 import { postObject } from './post-object.js';
+import { restoreObject } from './restore.js';
+import * as symlink from './symlink.js';
 import * as tagging from './tagging.js';
 
 export const MORE_HANDLERS: Record<OperationMore, (ctx: Ctx) => Promise<void>> = {
@@ -24,6 +26,9 @@ export const MORE_HANDLERS: Record<OperationMore, (ctx: Ctx) => Promise<void>> =
   PutBucketLifecycle: lifecycle.putBucketLifecycle,
   GetBucketLifecycle: lifecycle.getBucketLifecycle,
   DeleteBucketLifecycle: lifecycle.deleteBucketLifecycle,
+  PutSymlink: symlink.putSymlink,
+  GetSymlink: symlink.getSymlink,
+  RestoreObject: restoreObject,
 };
 
 /** Runs before every bucket-level or object-level handler (the bucket exists). */

@@ -13,6 +13,8 @@ import type { ObjectRecord } from '../store/types.js';
 import { runCallback, parseCallback } from './callback-flow.js';
 import { parseSse, sseHeaders } from './sse.js';
 import { tagHeaderToStored } from '../tags.js';
+import { checkReadable, restoreHeader } from './restore.js';
+import { throughSymlink } from './symlink.js';
 import {
   attributesFrom,
   forbidOverwrite,
@@ -114,12 +116,18 @@ const RESPONSE_OVERRIDES: Array<[string, string]> = [
 export async function getObject(ctx: Ctx): Promise<void> {
   const { req, res, store, bucket, key } = ctx;
   const head = req.method === 'HEAD';
-  const opened = head ? undefined : await store.openObject(bucket.name, key);
-  const rec = head ? await store.getObject(bucket.name, key) : opened?.rec;
+  let opened = head ? undefined : await store.openObject(bucket.name, key);
+  let rec = head ? await store.getObject(bucket.name, key) : opened?.rec;
   if (!rec) throw noSuchKey(ctx);
+  if (rec.type === 'Symlink') {
+    await opened?.close();
+    ({ rec, opened } = await throughSymlink(ctx, rec, head));
+  }
   try {
     if (!canRead(ctx, rec)) throw denied();
-    const headers = objectHeaders(rec);
+    const now = ctx.config.now();
+    if (!head) checkReadable(rec, now);
+    const headers = { ...objectHeaders(rec), ...restoreHeader(rec, now) };
     const cond = checkConditions(req.headers, rec);
     if (cond === 412) throw new OssError('PreconditionFailed', { Condition: 'If-Match' });
     if (cond === 304) {

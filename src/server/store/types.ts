@@ -46,6 +46,8 @@ export interface ObjectRecord {
   userMeta: Record<string, string>; // lower-case names without the x-oss-meta- prefix
   tagging?: string; // raw "A=1&B=2"
   sse?: SseSettings; // server-side encryption as requested (bytes are stored as sent)
+  symlinkTarget?: string; // type Symlink: the target key in this bucket (the record has no bytes)
+  restore?: { completesAt: number; expiresAt: number }; // RestoreObject of an archive-class object
 }
 
 /** x-oss-server-side-encryption settings of an object. */
