@@ -111,7 +111,8 @@ async function handle(deps: Deps, raw: IncomingMessage, res: ServerResponse, id:
       const rec = await deps.store.getBucket(req.bucket);
       if (!rec) throw new OssError('NoSuchBucket', { BucketName: req.bucket });
       ctx.bucket = rec;
-      await beforeHandler(ctx);
+      const replaced = await beforeHandler(ctx, op);
+      if (replaced) return replaced(ctx);
     }
   }
   await HANDLERS[op](ctx);

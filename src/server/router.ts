@@ -49,7 +49,15 @@ export type OperationMore =
   | 'DeleteBucketLifecycle'
   | 'PutSymlink'
   | 'GetSymlink'
-  | 'RestoreObject';
+  | 'RestoreObject'
+  | 'PutBucketLogging'
+  | 'GetBucketLogging'
+  | 'DeleteBucketLogging'
+  | 'PutBucketWebsite'
+  | 'GetBucketWebsite'
+  | 'DeleteBucketWebsite'
+  | 'PutBucketReferer'
+  | 'GetBucketReferer';
 
 /** Query names that modify an operation rather than select one (auth, response overrides, listing params). */
 function isModifier(name: string): boolean {
@@ -107,6 +115,14 @@ const TABLE: Record<string, Operation | ((r: OssRequest) => Operation)> = {
   'object PUT symlink': 'PutSymlink',
   'object GET symlink': 'GetSymlink',
   'object POST restore': 'RestoreObject',
+  'bucket PUT logging': 'PutBucketLogging',
+  'bucket GET logging': 'GetBucketLogging',
+  'bucket DELETE logging': 'DeleteBucketLogging',
+  'bucket PUT website': 'PutBucketWebsite',
+  'bucket GET website': 'GetBucketWebsite',
+  'bucket DELETE website': 'DeleteBucketWebsite',
+  'bucket PUT referer': 'PutBucketReferer',
+  'bucket GET referer': 'GetBucketReferer',
 };
 
 /** The OSS name of an API the table does not serve, for the NotImplemented message: `PutBucketLifecycle`. */

@@ -2,6 +2,7 @@
 import type { OperationMore } from '../router.js';
 import type { Ctx } from './context.js';
 import { appendObject } from './append.js';
+import * as configs from './bucket-configs.js';
 import * as info from './bucket-info.js';
 import * as cors from './cors.js';
 import * as lifecycle from './lifecycle.js';
@@ -29,9 +30,23 @@ export const MORE_HANDLERS: Record<OperationMore, (ctx: Ctx) => Promise<void>> =
   PutSymlink: symlink.putSymlink,
   GetSymlink: symlink.getSymlink,
   RestoreObject: restoreObject,
+  PutBucketLogging: configs.putBucketLogging,
+  GetBucketLogging: configs.getBucketLogging,
+  DeleteBucketLogging: configs.deleteBucketLogging,
+  PutBucketWebsite: configs.putBucketWebsite,
+  GetBucketWebsite: configs.getBucketWebsite,
+  DeleteBucketWebsite: configs.deleteBucketWebsite,
+  PutBucketReferer: configs.putBucketReferer,
+  GetBucketReferer: configs.getBucketReferer,
 };
 
-/** Runs before every bucket-level or object-level handler (the bucket exists). */
-export async function beforeHandler(ctx: Ctx): Promise<void> {
+/**
+ * Runs before every bucket-level or object-level handler (the bucket exists): CORS headers, hotlink protection,
+ * and static-website serving, which may replace the handler for anonymous reads.
+ */
+export async function beforeHandler(ctx: Ctx, op: string): Promise<((ctx: Ctx) => Promise<void>) | undefined> {
   await cors.applyCors(ctx);
+  if (op === 'OptionObject' || op === 'PostObject') return undefined;
+  await configs.checkReferer(ctx);
+  return configs.websiteHandler(ctx, op);
 }
