@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc64 } from '../src/core/crc64.js';
-import { decodeJournal } from '../src/transfer/journal.js';
+import { decodeJournal } from '../src/transfer/checkpoint/journal.js';
 import { formatSize } from './args.js';
 import { BUCKET, childEnv, fileFor, makeFile, measured, verifyObject, type BenchContext } from './context.js';
 import { crc64Js } from './crc64-js.js';

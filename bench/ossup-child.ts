@@ -11,8 +11,8 @@ import { OssClient, type CompleteOptions } from '../src/client/index.js';
 import type { CompleteMultipartUploadResult, ListPartsResult } from '../src/client/types.js';
 import { parseCrc64 } from '../src/core/crc64.js';
 import { FileCheckpointStore, planParts, uploadFile } from '../src/transfer/index.js';
-import { identityOf, snapshotFile } from '../src/transfer/file-identity.js';
-import { headerMismatch, type PartRecord, type UploadCheckpointHeader } from '../src/transfer/upload-session.js';
+import { identityOf, snapshotFile } from '../src/transfer/checkpoint/file-identity.js';
+import { headerMismatch, type PartRecord, type UploadCheckpointHeader } from '../src/transfer/upload/session.js';
 
 export interface OssupJob {
   op: 'download' | 'cp-capture' | 'cp-load' | 'cp-resume';
@@ -63,7 +63,7 @@ switch (job.op) {
   case 'download': {
     // Looked up at run time: the engine may not be exported (or written) yet in the tree being measured.
     let downloadFile: ((c: OssClient, o: Record<string, unknown>) => Promise<unknown>) | undefined;
-    for (const spec of ['../src/transfer/index.js', '../src/transfer/download.js']) {
+    for (const spec of ['../src/transfer/index.js', '../src/transfer/download/download.js']) {
       const mod = (await import(spec).catch(() => ({}))) as Record<string, unknown>;
       if (typeof mod.downloadFile === 'function') {
         downloadFile = mod.downloadFile as typeof downloadFile;

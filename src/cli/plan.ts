@@ -1,3 +1,5 @@
+import { MAX_PART_SIZE } from '../core/limits.js';
+
 /**
  * The CLI's defaults for people, not the library's seed defaults (100 KiB parts, one at a time, no checkpoint).
  *
@@ -10,12 +12,8 @@
  * and the checkpoint stays valid.
  */
 
-/** OSS's smallest part (every part but the last); `--part-size` accepts down to this. */
-export const MIN_PART_SIZE = 100 * 1024;
 /** The smallest part size the CLI picks by itself. */
 export const MIN_DEFAULT_PART_SIZE = 1024 ** 2;
-export const MAX_PART_SIZE = 5 * 1024 ** 3;
-export const MAX_PARTS = 10_000;
 const TARGET_PARTS = 1_000;
 export const DEFAULT_PARALLEL = 4;
 export const MAX_PARALLEL = 64;

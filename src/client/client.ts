@@ -3,6 +3,7 @@
 import type { Agent } from 'node:http';
 import type { Credentials } from '../core/canonical.js';
 import { ArgumentError } from '../core/errors.js';
+import { MAX_PARTS } from '../core/limits.js';
 import { bufferBody, isBodySource, type BodySource } from './body.js';
 import { toProvider, type CredentialsProvider } from './credentials.js';
 import { parseEndpoint, requestUrl, type Endpoint } from './endpoint.js';
@@ -129,6 +130,11 @@ export class OssClient {
   private readonly ctx: PipelineContext;
   private readonly ownAgent: boolean;
 
+  /** The retry policy of every request this client makes, and of resumed bodies (resumableBody). */
+  get retryPolicy(): RetryPolicy {
+    return this.ctx.retry;
+  }
+
   constructor(opts: OssClientOptions) {
     if (!opts?.endpoint) throw new ArgumentError('endpoint', 'endpoint is required');
     this.endpoint = parseEndpoint(opts.endpoint, { pathStyle: opts.pathStyle, cname: opts.cname });
@@ -216,7 +222,7 @@ export class OssClient {
   }
 
   async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: BodySource | Uint8Array, opts: UploadPartOptions = {}): Promise<UploadPartResult> {
-    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) {
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS) {
       throw new ArgumentError('partNumber', `partNumber must be an integer in 1..10000, got ${partNumber}`);
     }
     const headers = { ...trafficLimitHeader(opts.trafficLimit), ...(opts.contentMd5 ? { 'content-md5': opts.contentMd5 } : {}) };

@@ -164,12 +164,12 @@ function writeTables(words: Int32Array, polyHi: number, polyLo: number): void {
   for (let k = 1; k < SLICES; k++) {
     for (let i = 0; i < 256; i++) {
       const prev = 2 * ((k - 1) * 256 + i);
-      const pLo = words[prev];
-      const pHi = words[prev + 1];
+      const pLo = words[prev]!;
+      const pHi = words[prev + 1]!;
       const idx = 2 * (pLo & 0xff);
       const cur = 2 * (k * 256 + i);
-      words[cur] = words[idx] ^ ((pLo >>> 8) | (pHi << 24));
-      words[cur + 1] = words[idx + 1] ^ (pHi >>> 8);
+      words[cur] = words[idx]! ^ ((pLo >>> 8) | (pHi << 24));
+      words[cur + 1] = words[idx + 1]! ^ (pHi >>> 8);
     }
   }
 }

@@ -157,6 +157,39 @@ export class AbortedError extends OssupError {
   }
 }
 
+/**
+ * The object changed while it was being downloaded (If-Match failed, or a response carried another ETag). The engine
+ * restarts once from scratch on its own; this error reaches the caller when the object changed again.
+ */
+export class ObjectChangedError extends OssupError {
+  /** Bucket of the object that changed. */
+  readonly bucket: string;
+  /** Key of the object that changed. */
+  readonly key: string;
+
+  constructor(bucket: string, key: string, message: string, options?: OssupErrorOptions) {
+    super('ObjectChanged', message, options);
+    this.bucket = bucket;
+    this.key = key;
+  }
+}
+
+/** The disk cannot hold a download (too little free space up front, or ENOSPC / EDQUOT while writing). */
+export class InsufficientDiskSpaceError extends OssupError {
+  /** The directory or file that ran out of space. */
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: OssupErrorOptions) {
+    super('InsufficientDiskSpace', message, options);
+    this.path = path;
+  }
+}
+
+/** The AbortedError for an aborted `signal`, its reason kept as the cause. */
+export function abortError(signal: AbortSignal): AbortedError {
+  return new AbortedError('the operation was aborted', { cause: signal.reason });
+}
+
 /** An XML document could not be parsed or lacks a required element. The server answers MalformedXML. */
 export class XmlError extends OssupError {
   constructor(message: string, options?: OssupErrorOptions) {
@@ -269,7 +302,7 @@ export type ServiceErrorCode = keyof typeof SERVICE_ERRORS;
 
 /** True when `code` is in SERVICE_ERRORS. */
 export function isServiceErrorCode(code: string): code is ServiceErrorCode {
-  return Object.prototype.hasOwnProperty.call(SERVICE_ERRORS, code);
+  return Object.hasOwn(SERVICE_ERRORS, code);
 }
 
 /**

@@ -15,7 +15,7 @@ export interface SigningVariant {
 
 export function signingVariants(req: OssRequest): SigningVariant[] {
   const keys: Array<string | undefined> = [req.key];
-  if (req.rawKey !== undefined && req.rawKey.includes('+')) {
+  if (req.rawKey?.includes('+')) {
     try {
       const spaced = percentDecode(req.rawKey, true);
       if (spaced !== req.key) keys.push(spaced);

@@ -5,7 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './store/fsutil.js';
+import { writeFileAtomic } from '../io/fs.js';
 
 /** Path of the PEM public key on the server. '_' cannot appear in a bucket name, so no bucket route collides. */
 export const PUBLIC_KEY_PATH = '/_ossup/callback-public-key.pem';

@@ -1,8 +1,9 @@
-export { uploadFile } from './upload.js';
-export { abandonUpload, type AbandonUploadOptions } from './abandon.js';
+export { uploadFile } from './upload/upload.js';
+export { abandonUpload, type AbandonUploadOptions } from './upload/abandon.js';
 export type { TransferEvent, TransferResult, UploadResult, DownloadResult, UploadFileOptions, UploadCallback } from './types.js';
-export { planParts, MIN_PART_SIZE, MAX_PART_SIZE, MAX_PARTS, DEFAULT_PART_SIZE, type PartPlan, type PlannedPart } from './plan.js';
-export { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath, checkpointFileName, type CheckpointStore, type LoadedCheckpoint, type CheckpointIdentity } from './checkpoint.js';
-export { acquireLock, type HeldLock } from './lock.js';
-export { ProgressTracker } from './progress.js';
-export { downloadFile, resolveDownloadTarget, keyBaseName, ObjectChangedError, type DownloadFileOptions, type DownloadRange } from './download.js';
+export { MIN_PART_SIZE, MAX_PART_SIZE, MAX_PARTS } from '../core/limits.js';
+export { planParts, DEFAULT_PART_SIZE, type PartPlan, type PlannedPart } from './engine/plan.js';
+export { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath, checkpointFileName, type CheckpointStore, type LoadedCheckpoint, type CheckpointIdentity } from './checkpoint/store.js';
+export { acquireLock, type HeldLock } from './checkpoint/lock.js';
+export { ProgressTracker } from './engine/progress.js';
+export { downloadFile, resolveDownloadTarget, keyBaseName, type DownloadFileOptions, type DownloadRange } from './download/download.js';

@@ -8,8 +8,8 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { lastJson, runCli, sandbox, STACK, type Sandbox } from './run-cli.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { lastJson, runCli, sandbox, STACK, type Sandbox } from '../../harness/cli.js';
 
 let server: TestServer;
 let box: Sandbox;

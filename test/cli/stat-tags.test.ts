@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { lastJson, runCli, sandbox, type Sandbox } from './run-cli.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { lastJson, runCli, sandbox, type Sandbox } from '../../harness/cli.js';
 
 let server: TestServer;
 let box: Sandbox;

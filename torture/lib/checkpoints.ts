@@ -2,7 +2,7 @@
 // private (0600) and free of secrets.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeJournal } from '../../src/transfer/journal.js';
+import { decodeJournal } from '../../src/transfer/checkpoint/journal.js';
 
 /** Checkpoint-related files (.ucp/.dcp, their locks and temp files) in `dir`. */
 export async function checkpointFiles(dir: string): Promise<string[]> {

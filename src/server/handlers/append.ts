@@ -3,14 +3,15 @@
 // Attributes (metadata, storage class, SSE, tags) come from the creating append; a later one only changes the ACL.
 import { createHash } from 'node:crypto';
 import { crc64Combine, crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
+import { MAX_OBJECT_SIZE } from '../../core/limits.js';
 import { OssError } from '../errors.js';
 import { q } from '../request.js';
 import { sendEmpty } from '../respond.js';
-import { unlinkQuiet } from '../store/fsutil.js';
+import { unlinkQuiet } from '../../io/fs.js';
 import { ObjectChangedError } from '../store/objects.js';
 import { bytesFields, segmentsOf } from '../store/segments.js';
 import type { ObjectRecord } from '../store/types.js';
-import { attributesFrom, forbidOverwrite, MAX_OBJECT_SIZE, parseObjectAcl, quoted, receiveBody, type Ctx } from './context.js';
+import { attributesFrom, forbidOverwrite, parseObjectAcl, quoted, receiveBody, type Ctx } from './context.js';
 import { canWrite } from './object.js';
 import { sseHeaders } from './sse.js';
 

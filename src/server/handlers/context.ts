@@ -1,6 +1,7 @@
 // What every handler receives, and the request-reading helpers several handlers share.
 import type { ServerResponse } from 'node:http';
 import type { Credentials } from '../../core/canonical.js';
+import { MAX_OBJECT_SIZE } from '../../core/limits.js';
 import type { Principal } from '../auth.js';
 import type { CallbackSigner } from '../callback.js';
 import { OssError, invalidArgument } from '../errors.js';
@@ -8,7 +9,7 @@ import type { OssRequest } from '../request.js';
 import { BodyIncompleteError, BodyTooLargeError, writeTempBlob, type WrittenBlob } from '../store/blob.js';
 import type { MultipartStore } from '../store/multipart.js';
 import type { ObjectStore } from '../store/objects.js';
-import { unlinkQuiet } from '../store/fsutil.js';
+import { unlinkQuiet } from '../../io/fs.js';
 import { parseSse } from './sse.js';
 import { tagHeaderToStored } from '../tags.js';
 import type { BucketAcl, BucketRecord, ObjectAcl, ObjectAttributes, StoredHeaders } from '../store/types.js';
@@ -34,7 +35,6 @@ export interface Ctx {
   key: string;
 }
 
-export const MAX_OBJECT_SIZE = 5 * 1024 ** 3;
 export const OWNER = { ID: '1000000000000000', DisplayName: '1000000000000000' };
 
 export function isoDate(ms: number): string {

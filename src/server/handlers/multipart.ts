@@ -2,6 +2,7 @@
 import { parseCrc64 } from '../../core/crc64.js';
 import { encodeKeyPath } from '../../core/encode.js';
 import { EC_INVALID_PART_NUMBER } from '../../core/errors.js';
+import { MAX_PART_SIZE, MAX_PARTS } from '../../core/limits.js';
 import {
   buildCompleteMultipartUploadResult,
   buildInitiateMultipartUploadResult,
@@ -17,7 +18,7 @@ import { ObjectExistsError } from '../store/objects.js';
 import type { UploadRecord } from '../store/types.js';
 import { parseCallback, runCallback } from './callback-flow.js';
 import { refuseSseOnPart, sseHeaders } from './sse.js';
-import { attributesFrom, forbidOverwrite, isoDate, MAX_OBJECT_SIZE, parseObjectAcl, quoted, readSmallBody, receiveBody, type Ctx } from './context.js';
+import { attributesFrom, forbidOverwrite, isoDate, parseObjectAcl, quoted, readSmallBody, receiveBody, type Ctx } from './context.js';
 import { canWrite, loadCopySource } from './object.js';
 
 function denyAnonymousWrite(ctx: Ctx): void {
@@ -48,7 +49,7 @@ export async function initiate(ctx: Ctx): Promise<void> {
 function partNumberOf(ctx: Ctx): number {
   const raw = q(ctx.req, 'partNumber') ?? '';
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1 || n > 10000) {
+  if (!/^\d+$/.test(raw) || n < 1 || n > MAX_PARTS) {
     throw new OssError(
       'InvalidArgument',
       { ArgumentName: 'PartNumber', ArgumentValue: raw },
@@ -63,7 +64,7 @@ export async function uploadPart(ctx: Ctx): Promise<void> {
   const partNumber = partNumberOf(ctx);
   refuseSseOnPart(ctx.req);
   const up = await loadUpload(ctx, 'UploadPart');
-  const written = await receiveBody(ctx, MAX_OBJECT_SIZE);
+  const written = await receiveBody(ctx, MAX_PART_SIZE);
   const part = await ctx.multipart.putPart(ctx.bucket.name, up.uploadId, partNumber, written);
   if (!part) throw new OssError('NoSuchUpload', { UploadId: up.uploadId }, { operation: 'UploadPart' });
   sendEmpty(ctx.res, 200, { ETag: quoted(part.etag), 'Content-MD5': written.md5.toString('base64'), 'x-oss-hash-crc64ecma': part.crc64, ...sseHeaders(up.attributes.sse) });

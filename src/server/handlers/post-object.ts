@@ -6,14 +6,15 @@ import { PassThrough } from 'node:stream';
 import { Busboy, type BusboyFileStream } from '@fastify/busboy';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { encodeKeyPath } from '../../core/encode.js';
+import { MAX_OBJECT_SIZE } from '../../core/limits.js';
 import { OssError } from '../errors.js';
 import { validateObjectKey } from '../names-check.js';
 import { checkPolicy, parsePolicy, verifyForm, type FormFields, type LengthRange } from '../post-policy.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { BodyTooLargeError, writeTempBlob, type WrittenBlob } from '../store/blob.js';
-import { unlinkQuiet } from '../store/fsutil.js';
+import { unlinkQuiet } from '../../io/fs.js';
 import type { ObjectRecord } from '../store/types.js';
-import { attributesFrom, MAX_OBJECT_SIZE, quoted, type Ctx } from './context.js';
+import { attributesFrom, quoted, type Ctx } from './context.js';
 import { commit } from './object.js';
 import { sseHeaders } from './sse.js';
 

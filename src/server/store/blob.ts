@@ -4,8 +4,8 @@ import { open, rename, link, copyFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Crc64 } from '../../core/crc64.js';
-import { writevAll } from '../../core/writev.js';
-import { fsyncDir, isNotFound, randomName, unlinkQuiet } from './fsutil.js';
+import { writevAll } from '../../io/writev.js';
+import { fsyncDir, isNotFound, randomName, unlinkQuiet } from '../../io/fs.js';
 
 export interface WrittenBlob {
   tmpPath: string;

@@ -3,7 +3,7 @@
 // written atomically and removed with the bucket. Cached by bucket creation time, so a bucket deleted and made
 // again never sees its predecessor's settings.
 import { join } from 'node:path';
-import { ensureDir, readJson, unlinkQuiet, writeFileAtomic, fsyncDir } from './fsutil.js';
+import { ensureDir, readJson, unlinkQuiet, writeFileAtomic, fsyncDir } from '../../io/fs.js';
 import type { ObjectStore } from './objects.js';
 
 export type ConfigName = 'cors' | 'lifecycle' | 'logging' | 'website' | 'referer';

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyHash } from './layout.js';
 import type { IndexEntry, KeyIndex } from './key-index.js';
-import { isNotFound, readJson, writeFileAtomic } from './fsutil.js';
+import { isNotFound, readJson, writeFileAtomic } from '../../io/fs.js';
 import { segmentsOf } from './segments.js';
 import type { ObjectRecord } from './types.js';
 

@@ -3,10 +3,11 @@
 // last one to commit wins. Uploads survive restarts because nothing about them lives only in memory.
 import { readdir, rm, rename } from 'node:fs/promises';
 import { multipartEtag } from '../../core/etag.js';
+import { MIN_PART_SIZE } from '../../core/limits.js';
 import { join } from 'node:path';
 import { crc64Combine, crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
 import { commitBlob, type WrittenBlob } from './blob.js';
-import { ensureDir, fsyncDir, randomName, readJson, unlinkQuiet, writeFileAtomic } from './fsutil.js';
+import { ensureDir, fsyncDir, randomName, readJson, unlinkQuiet, writeFileAtomic } from '../../io/fs.js';
 import { bytesFields } from './segments.js';
 import { isUploadId } from './layout.js';
 import { compareUtf8 } from './key-index.js';
@@ -20,7 +21,6 @@ export class CompleteError extends Error {
   }
 }
 
-export const MIN_PART_SIZE = 102400;
 /** Part records read in parallel when listing. */
 const PART_READS_AT_ONCE = 32;
 

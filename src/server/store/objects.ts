@@ -7,7 +7,8 @@ import { KeyIndex, compareUtf8, type IndexEntry } from './key-index.js';
 import { loadIndex, saveIndex, type ShardStates } from './index-snapshot.js';
 import { commitBlob, linkOrCopy, type WrittenBlob } from './blob.js';
 import { BlobRefs, ObjectReader, bytesFields, segmentsOf } from './segments.js';
-import { ensureDir, fsyncDir, isNotFound, KeyedMutex, randomName, readJson, unlinkQuiet, writeFileAtomic } from './fsutil.js';
+import { ensureDir, fsyncDir, isNotFound, isProcessAlive, randomName, readJson, unlinkQuiet, writeFileAtomic } from '../../io/fs.js';
+import { KeyedMutex } from './keyed-mutex.js';
 import type { BucketAcl, BucketRecord, ObjectRecord, Segment } from './types.js';
 
 /** Thrown by commits that would replace an existing object under x-oss-forbid-overwrite. */
@@ -52,7 +53,7 @@ export class ObjectStore {
     // record names (a body renamed in, a Complete's links), and saved index snapshots cannot say which.
     for (const name of await readdir(this.layout.tmpRoot).catch(() => [] as string[])) {
       const pid = Number(/^(\d+)-/.exec(name)?.[1]);
-      if (!pid || !isAlive(pid)) {
+      if (!pid || !isProcessAlive(pid)) {
         this.afterCrash = true;
         await rm(join(this.layout.tmpRoot, name), { recursive: true, force: true });
       }
@@ -396,15 +397,6 @@ async function recordId(file: string): Promise<string | undefined> {
 
 /** Links made or blobs removed in parallel (a 10,000-part Complete). */
 const LINKS_AT_ONCE = 32;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function toEntry(rec: ObjectRecord): IndexEntry {
   return {

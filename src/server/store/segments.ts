@@ -7,7 +7,7 @@
 // nothing is pending in memory; the deferred unlinks are blobs no record names, which the orphan sweep collects.
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { unlinkQuiet } from './fsutil.js';
+import { unlinkQuiet } from '../../io/fs.js';
 import type { ObjectRecord, Segment } from './types.js';
 
 /** The object's bytes as segments, whichever form the record has (see ObjectRecord). */

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { crc64, crc64ToDecimal } from '../../../src/core/crc64.js';
 import { OssClient } from '../../../src/client/index.js';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { call, errorCode, mkBucket, put, xmlField } from '../lib.js';
+import { startTestServer, type TestServer } from '../../../harness/server.js';
+import { call, errorCode, mkBucket, put, xmlField } from '../../../harness/oss-http.js';
 import { aliClient, failure, MODES } from './peers.js';
 
 let srv: TestServer;

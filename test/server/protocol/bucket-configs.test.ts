@@ -2,8 +2,8 @@
 // served to anonymous readers; the referer list checked on anonymous access.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { call, errorCode, mkBucket, put, xmlField } from '../lib.js';
+import { startTestServer, type TestServer } from '../../../harness/server.js';
+import { call, errorCode, mkBucket, put, xmlField } from '../../../harness/oss-http.js';
 import { aliClient, failure, MODES } from './peers.js';
 
 let srv: TestServer;

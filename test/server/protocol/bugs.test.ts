@@ -3,8 +3,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { OssClient } from '../../../src/client/index.js';
-import { startTestServer, TEST_CREDENTIALS, type TestServer } from '../../helpers/server.js';
-import { call, errorCode, mkBucket, pathOf, put, send, signHeaders, xmlField, xmlFields } from '../lib.js';
+import { startTestServer, TEST_CREDENTIALS, type TestServer } from '../../../harness/server.js';
+import { call, errorCode, mkBucket, pathOf, put, send, signHeaders, xmlField, xmlFields } from '../../../harness/oss-http.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const OSS = createRequire(import.meta.url)('ali-oss') as new (opts: Record<string, unknown>) => any;

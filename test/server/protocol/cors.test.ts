@@ -2,8 +2,8 @@
 // requests (errors included).
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { call, errorCode, mkBucket, put, send, xmlFields } from '../lib.js';
+import { startTestServer, type TestServer } from '../../../harness/server.js';
+import { call, errorCode, mkBucket, put, send, xmlFields } from '../../../harness/oss-http.js';
 import { aliClient, failure, MODES } from './peers.js';
 
 let srv: TestServer;

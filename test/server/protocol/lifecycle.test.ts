@@ -3,8 +3,8 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { call, errorCode, mkBucket, xmlField, xmlFields, type CallOptions } from '../lib.js';
+import { startTestServer, type TestServer } from '../../../harness/server.js';
+import { call, errorCode, mkBucket, xmlField, xmlFields, type CallOptions } from '../../../harness/oss-http.js';
 import { aliClient, failure, MODES } from './peers.js';
 
 const DAY = 86_400_000;

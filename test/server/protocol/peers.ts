@@ -1,6 +1,6 @@
 // ali-oss in the four modes the conformance tests use (V1/V4, IP endpoint with a virtual Host / path-style).
 import { createRequire } from 'node:module';
-import type { TestServer } from '../../helpers/server.js';
+import type { TestServer } from '../../../harness/server.js';
 
 // ali-oss ships no type declarations; load it untyped rather than declare the module project-wide.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

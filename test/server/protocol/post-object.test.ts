@@ -3,8 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { startTestServer, TEST_CREDENTIALS, type TestServer } from '../../helpers/server.js';
-import { call, errorCode, mkBucket, xmlField } from '../lib.js';
+import { startTestServer, TEST_CREDENTIALS, type TestServer } from '../../../harness/server.js';
+import { call, errorCode, mkBucket, xmlField } from '../../../harness/oss-http.js';
 import { aliClient, MODES } from './peers.js';
 
 let srv: TestServer;

@@ -3,8 +3,8 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { crc64, crc64ToDecimal } from '../../../src/core/crc64.js';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { call, errorCode, mkBucket, put, xmlField, type CallOptions } from '../lib.js';
+import { startTestServer, type TestServer } from '../../../harness/server.js';
+import { call, errorCode, mkBucket, put, xmlField, type CallOptions } from '../../../harness/oss-http.js';
 import { aliClient, failure, MODES } from './peers.js';
 
 let offset = 0;

@@ -4,8 +4,8 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { OssClient } from '../../../src/client/index.js';
 import { ServiceError } from '../../../src/core/errors.js';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { call, errorCode, mkBucket, put, xmlField, xmlFields } from '../lib.js';
+import { startTestServer, type TestServer } from '../../../harness/server.js';
+import { call, errorCode, mkBucket, put, xmlField, xmlFields } from '../../../harness/oss-http.js';
 import { aliClient, failure, MODES } from './peers.js';
 
 let srv: TestServer;

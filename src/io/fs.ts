@@ -1,0 +1,104 @@
+// File-system helpers shared by the server's store and the transfer engine (core stays pure: no I/O).
+// The durability primitives every store write goes through. Rule: bytes and metadata reach the disk (fsync)
+// before the rename that makes them visible, and the directory holding the new name is fsynced after it.
+import { open, rename, mkdir, unlink, readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+export function randomName(): string {
+  return randomBytes(16).toString('hex');
+}
+
+async function syncDirOnce(dir: string): Promise<void> {
+  // Some filesystems refuse fsync on a directory handle; durability there is best effort.
+  let fh;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch {
+    /* best effort */
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+}
+
+interface DirSync { inFlight?: Promise<void>; queued?: Promise<void> }
+const dirSyncs = new Map<string, DirSync>();
+
+/**
+ * fsync a directory after a rename into it, group-committed: concurrent part uploads rename into the same
+ * directories, and one flush covers every rename done before it started. A caller never gets a flush that began
+ * before its call: while one is in flight, callers share the next one, which starts when it ends. `syncOnce` is the
+ * flush itself (injectable for tests).
+ */
+export function fsyncDir(dir: string, syncOnce: (dir: string) => Promise<void> = syncDirOnce): Promise<void> {
+  let state = dirSyncs.get(dir);
+  if (!state) dirSyncs.set(dir, (state = {}));
+  const s = state;
+  const start = (): Promise<void> => {
+    const run = syncOnce(dir).finally(() => {
+      s.inFlight = undefined;
+      if (!s.queued) dirSyncs.delete(dir);
+    });
+    s.inFlight = run;
+    return run;
+  };
+  if (s.queued) return s.queued;
+  if (!s.inFlight) return start();
+  s.queued = s.inFlight.then(() => {
+    s.queued = undefined;
+    return start();
+  });
+  return s.queued;
+}
+
+/** Writes `data` to `file` so that a crash leaves either the old content or the new, never a mix. */
+export async function writeFileAtomic(tmpDir: string, file: string, data: string | Uint8Array, dir: string): Promise<void> {
+  const tmp = join(tmpDir, `${randomName()}.tmp`);
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await fsyncDir(dir);
+}
+
+export async function readJson<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export async function ensureDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+}
+
+export async function unlinkQuiet(file: string): Promise<void> {
+  await unlink(file).catch(() => undefined);
+}
+
+export function isNotFound(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Whether `pid` names a live process on this host (EPERM means alive but not ours). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,126 @@
+// An append-only journal of typed records: the on-disk form of a checkpoint. The first record is the header; each
+// later record costs one small append (O(1) per completed part, unlike SDKs that rewrite the whole checkpoint).
+//
+// Layout: 8-byte magic, then records of [u32 BE payload length][payload (UTF-8 JSON)][first 8 bytes of SHA-256 of
+// payload]. A crash can tear only the last record; the reader stops at the first record that is short or fails its
+// checksum, and the writer truncates that tail away before appending again.
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fsp, constants as fsc } from 'node:fs';
+import path from 'node:path';
+import { fsyncDir } from '../../io/fs.js';
+
+const MAGIC = Buffer.from('OSSUPJ1\n', 'latin1');
+const CHECKSUM_BYTES = 8;
+/** Far above any real record; a larger length prefix is garbage, not a record to allocate for. */
+const MAX_RECORD_BYTES = 1024 * 1024;
+
+export interface JournalContents<T> {
+  /** Records in order; the header is records[0]. */
+  records: T[];
+  /** Length of the intact prefix; anything after it was a torn or garbled tail. */
+  validBytes: number;
+  /** True when bytes after the last good record were dropped. */
+  torn: boolean;
+}
+
+function checksum(payload: Buffer): Buffer {
+  return createHash('sha256').update(payload).digest().subarray(0, CHECKSUM_BYTES);
+}
+
+export function encodeRecord(record: unknown): Buffer {
+  const payload = Buffer.from(JSON.stringify(record), 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(payload.length);
+  return Buffer.concat([len, payload, checksum(payload)]);
+}
+
+/** Decode a whole journal image. Returns undefined when the magic or the first (header) record is bad. */
+export function decodeJournal<T = unknown>(data: Buffer): JournalContents<T> | undefined {
+  if (data.length < MAGIC.length || !data.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const records: T[] = [];
+  let offset = MAGIC.length;
+  while (offset + 4 <= data.length) {
+    const len = data.readUInt32BE(offset);
+    const end = offset + 4 + len + CHECKSUM_BYTES;
+    if (len > MAX_RECORD_BYTES || end > data.length) break;
+    const payload = data.subarray(offset + 4, offset + 4 + len);
+    if (!checksum(payload).equals(data.subarray(offset + 4 + len, end))) break;
+    let value: T;
+    try {
+      value = JSON.parse(payload.toString('utf8')) as T;
+    } catch {
+      break;
+    }
+    records.push(value);
+    offset = end;
+  }
+  if (records.length === 0) return undefined;
+  return { records, validBytes: offset, torn: offset !== data.length };
+}
+
+/** Read a journal file; undefined when it does not exist or its header is unusable. */
+export async function readJournal<T = unknown>(file: string): Promise<JournalContents<T> | undefined> {
+  let data: Buffer;
+  try {
+    data = await fsp.readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return decodeJournal<T>(data);
+}
+
+/** An open journal accepting appends. */
+export class JournalWriter {
+  private constructor(private readonly handle: fsp.FileHandle, readonly file: string) {}
+
+  /**
+   * Start a new journal holding only `header`, replacing any old one atomically (temp file, fsync, rename), so a
+   * crash leaves either the old journal or the new one, never a mix. Mode 0600: the journal names local paths.
+   */
+  static async create(file: string, header: unknown): Promise<JournalWriter> {
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const handle = await fsp.open(tmp, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o600);
+    try {
+      await handle.write(Buffer.concat([MAGIC, encodeRecord(header)]));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await fsp.rename(tmp, file);
+    } catch (err) {
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    }
+    await fsyncDir(path.dirname(file));
+    return JournalWriter.open(file, undefined);
+  }
+
+  /** Reopen an existing journal for appending, first cutting off a torn tail at `validBytes`. */
+  static async open(file: string, validBytes: number | undefined): Promise<JournalWriter> {
+    const handle = await fsp.open(file, fsc.O_WRONLY | fsc.O_APPEND);
+    if (validBytes !== undefined) {
+      const { size } = await handle.stat();
+      if (size !== validBytes) {
+        await handle.truncate(validBytes);
+        await handle.sync();
+      }
+    }
+    return new JournalWriter(handle, file);
+  }
+
+  /**
+   * Append one record; with `sync` (the default) it is durable before this returns. Without it a process crash still
+   * keeps it (the page cache survives the process), and a power loss may drop a tail of records, which load() reads
+   * as a torn tail.
+   */
+  async append(record: unknown, opts: { sync?: boolean } = {}): Promise<void> {
+    await this.handle.write(encodeRecord(record));
+    if (opts.sync ?? true) await this.handle.datasync();
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+  }
+}

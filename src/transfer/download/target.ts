@@ -1,0 +1,149 @@
+// The local side of a download: where the bytes go (destination, temporary file beside it), whether they fit, and
+// the final atomic rename. The destination name only ever appears holding complete, verified bytes.
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fsp, constants as fsc } from 'node:fs';
+import path from 'node:path';
+import { ArgumentError, InsufficientDiskSpaceError } from '../../core/errors.js';
+import { fsyncDir } from '../../io/fs.js';
+
+/**
+ * The local path a download of `key` to `file` writes: `file` itself, or `file/<base name of key>` when `file` is an
+ * existing directory or ends with a path separator. Throws ArgumentError when no usable file name results.
+ */
+export async function resolveDownloadTarget(file: string, key: string): Promise<string> {
+  if (typeof file !== 'string' || file === '') throw new ArgumentError('file', 'file (the destination) is required');
+  const st = await fsp.stat(file).catch(() => undefined);
+  const dirLike = /[\\/]$/.test(file) || st?.isDirectory() === true;
+  if (!dirLike) return path.resolve(file);
+  const base = keyBaseName(key);
+  if (!base) {
+    throw new ArgumentError('file', `the key ${JSON.stringify(key)} has no base name to use inside the directory ${file}; give a file name`);
+  }
+  return path.resolve(file, base);
+}
+
+/** The last path segment of a key ('' when the key ends with '/' or the segment is '.' or '..'). */
+export function keyBaseName(key: string): string {
+  const base = key.slice(key.lastIndexOf('/') + 1);
+  return base === '.' || base === '..' ? '' : base;
+}
+
+/** The destination's directory must exist and the destination must not be a directory: bad input, found before any request. */
+export async function checkDestination(dest: string): Promise<void> {
+  const dir = path.dirname(dest);
+  const dst = await fsp.stat(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {
+      throw new ArgumentError('file', `the destination directory ${dir} does not exist; create it first`, { cause: err });
+    }
+    throw new ArgumentError('file', `cannot use the destination directory ${dir}: ${err.message}`, { cause: err });
+  });
+  if (!dst.isDirectory()) throw new ArgumentError('file', `${dir} is not a directory`);
+  const nameBytes = Buffer.byteLength(path.basename(dest));
+  if (nameBytes > NAME_MAX) {
+    throw new ArgumentError('file', `the file name ${path.basename(dest).slice(0, 40)}... is ${nameBytes} bytes; most file systems allow ${NAME_MAX}. Give a shorter name`);
+  }
+  const existing = await fsp.stat(dest).catch(() => undefined);
+  if (existing?.isDirectory()) throw new ArgumentError('file', `${dest} is a directory; give a file name`);
+}
+
+const TEMP_RE = /\.ossup-[0-9a-f]{12}\.tmp$/;
+/** Longest file name (bytes) on common file systems. */
+const NAME_MAX = 255;
+/** Bytes the temporary file adds to the destination's name: `.ossup-<12 hex>.tmp`. */
+const TEMP_SUFFIX_BYTES = 23;
+
+/** The destination path, its name shortened (whole characters) when the temporary suffix would not fit. */
+function tempPrefix(dest: string): string {
+  const base = path.basename(dest);
+  if (Buffer.byteLength(base) + TEMP_SUFFIX_BYTES <= NAME_MAX) return dest;
+  let short = '';
+  for (const ch of base) {
+    if (Buffer.byteLength(short + ch) + TEMP_SUFFIX_BYTES > NAME_MAX) break;
+    short += ch;
+  }
+  return path.join(path.dirname(dest), short);
+}
+
+/**
+ * The temporary file beside `dest`. With a checkpoint the name derives from the checkpoint's path, so even a
+ * checkpoint too damaged to read still leads to the same temporary file (which a fresh start then replaces);
+ * without one it is random, so concurrent unrelated runs cannot share it.
+ */
+export function tempPathFor(dest: string, checkpointPath: string | undefined): string {
+  const tag = checkpointPath
+    ? createHash('sha256').update(path.resolve(checkpointPath)).digest('hex').slice(0, 12)
+    : randomBytes(6).toString('hex');
+  return `${tempPrefix(dest)}.ossup-${tag}.tmp`;
+}
+
+/** Whether `temp` is a temporary file this engine would have made for `dest` (so it may be deleted). */
+export function isTempFor(dest: string, temp: unknown): temp is string {
+  return typeof temp === 'string' && path.dirname(temp) === path.dirname(dest) &&
+    temp.startsWith(`${tempPrefix(dest)}.ossup-`) && TEMP_RE.test(temp);
+}
+
+/** Create a fresh temporary file of `size` bytes (sparse), mode 0600, replacing any earlier one. */
+export async function createTemp(temp: string, size: number): Promise<fsp.FileHandle> {
+  await fsp.rm(temp, { force: true });
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(temp, fsc.O_CREAT | fsc.O_EXCL | fsc.O_RDWR, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new ArgumentError('file', `cannot write beside the destination (${temp}): ${(err as Error).message}`, { cause: err });
+    }
+    throw err;
+  }
+  try {
+    await handle.truncate(size);
+  } catch (err) {
+    await handle.close();
+    await fsp.rm(temp, { force: true });
+    throw mapWriteError(err, temp);
+  }
+  return handle;
+}
+
+/** ENOSPC / EDQUOT become a clear typed error; anything else is passed on. */
+export function mapWriteError(err: unknown, temp: string): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new InsufficientDiskSpaceError(temp, `no space left for ${temp}; free some space and run again`, { cause: err });
+  }
+  return err;
+}
+
+type StatFs = (dir: string) => Promise<{ bavail: number | bigint; bsize: number | bigint }>;
+
+/**
+ * Refuse up front when the file system holding `dir` has less free space than `needed` bytes. Platforms or file
+ * systems that cannot tell (no statfs, or it fails) are not refused: the writes themselves then report ENOSPC.
+ */
+export async function checkFreeSpace(dir: string, needed: number, statfs: StatFs | undefined = fsp.statfs as StatFs | undefined): Promise<void> {
+  if (needed <= 0 || typeof statfs !== 'function') return;
+  let free: number;
+  try {
+    const s = await statfs(dir);
+    free = Number(BigInt(s.bavail) * BigInt(s.bsize));
+  } catch {
+    return;
+  }
+  if (free < needed) {
+    throw new InsufficientDiskSpaceError(dir,
+      `the download needs ${needed} more bytes but only ${free} are free in ${dir}; free some space or download elsewhere`);
+  }
+}
+
+/**
+ * Move the finished temporary file into place: flush its bytes, give it the permissions the destination would have
+ * had (the existing file's, or the umask default), rename over the destination, then flush the directory entry.
+ */
+export async function commitTemp(handle: fsp.FileHandle, temp: string, dest: string): Promise<void> {
+  await handle.sync();
+  const existing = await fsp.stat(dest).catch(() => undefined);
+  await handle.chmod(existing ? existing.mode & 0o7777 : 0o666 & ~process.umask());
+  await handle.close();
+  await fsp.rename(temp, dest);
+  await fsyncDir(path.dirname(dest));
+}

@@ -1,0 +1,95 @@
+// Options and checkpoint records of the download engine. DownloadResult itself lives in types.ts, so
+// TransferEvent has one definition for both directions.
+import type { CheckpointStore } from '../checkpoint/store.js';
+import type { TransferEvent } from '../types.js';
+
+/** A byte range of the object, both ends inclusive (like `--range a-b` and HTTP's `bytes=a-b`). */
+export interface DownloadRange {
+  /** First byte, from 0. */
+  start: number;
+  /** Last byte, inclusive; omitted = to the end of the object. An end beyond the object is clamped to its last byte. */
+  end?: number;
+}
+
+export interface DownloadFileOptions {
+  /** Source bucket. */
+  bucket: string;
+  /** Source object key. */
+  key: string;
+  /**
+   * Destination path. An existing directory (or a path ending in a separator) gets the key's base name appended.
+   * An existing file is replaced atomically (rename) once the download is complete and verified.
+   */
+  file: string;
+  /** Bytes per ranged GET, 100 KiB..5 GiB (default 100 KiB); raised automatically to stay within 10,000 ranges. */
+  partSize?: number;
+  /** Ranged GETs at once (default 1). */
+  concurrency?: number;
+  /** Off by default; true -> `<file>.dcp` beside the destination; a path -> that file; an existing directory -> a named file inside it. */
+  checkpoint?: boolean | string;
+  /** Download only these bytes; the whole-object CRC-64 cannot be checked then (result `verified: 'length-only'`). */
+  range?: DownloadRange;
+  /** Bandwidth cap in bits per second per request (x-oss-traffic-limit, 819200..838860800). */
+  trafficLimit?: number;
+  /** Progress listener. After a restart (the object changed mid-download) a new 'start' event counts from 0 again. */
+  onProgress?: (event: TransferEvent) => void;
+  /** Aborting pauses: requests end, the checkpoint and the temporary file are kept (with a checkpoint), AbortedError is thrown. */
+  signal?: AbortSignal;
+}
+
+/** Bump when the meaning of download checkpoint records changes; other versions are discarded. */
+export const DOWNLOAD_CHECKPOINT_VERSION = 1;
+
+/** What identifies the object version being downloaded; all must match on resume. */
+export interface ObjectVersion {
+  size: number;
+  /** Unquoted upper-case hex. */
+  etag: string;
+  /** Last-Modified exactly as the server sent it ('' when absent). */
+  lastModified: string;
+  /** x-oss-hash-crc64ecma as a decimal string, '' when the server sent none. */
+  crc64: string;
+}
+
+/** First journal record of a download checkpoint. Holds no secrets: no keys, tokens or signed URLs. */
+export interface DownloadCheckpointHeader {
+  kind: 'ossup-download';
+  version: number;
+  /** Normalised endpoint URL (scheme://host[:port]). */
+  endpoint: string;
+  bucket: string;
+  key: string;
+  object: ObjectVersion;
+  /** Absolute byte range being downloaded, inclusive. */
+  range: { start: number; end: number };
+  partSize: number;
+  partCount: number;
+  /** Absolute destination path. */
+  file: string;
+  /** Absolute path of the temporary file the ranges are written into. */
+  temp: string;
+}
+
+/**
+ * One journal record per range written into the temporary file. Neither is synced: on resume a record counts only
+ * if the range's bytes in the temporary file still hash to `crc64`.
+ */
+export interface RangeRecord {
+  kind: 'range';
+  partNumber: number;
+  /** Offset in the temporary file. */
+  offset: number;
+  size: number;
+  /** CRC-64 of the range's bytes, unsigned decimal. */
+  crc64: string;
+}
+
+export type DownloadStore = CheckpointStore<DownloadCheckpointHeader, RangeRecord>;
+
+/** A range whose bytes are in the temporary file, with their CRC-64. */
+export interface DoneRange {
+  partNumber: number;
+  offset: number;
+  size: number;
+  crc64: bigint;
+}

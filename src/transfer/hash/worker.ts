@@ -1,0 +1,36 @@
+// The hashing thread behind pool.ts: reads a file range and computes its MD5 and CRC-64 off the main thread,
+// so the event loop keeps feeding sockets while the next part is hashed. Reads are synchronous here on purpose:
+// they block only this thread. A caller-supplied shared buffer receives the bytes; without one the range is
+// streamed through a fixed scratch buffer. Only digests travel back.
+import fs from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import type { HashReply, HashRequest } from './pool.js';
+import { CHUNK, RangeHashing } from './hash.js';
+
+/** One scratch buffer for every range hashed without a caller's buffer (this thread hashes one range at a time). */
+const scratch = Buffer.allocUnsafe(CHUNK);
+
+function hash(req: HashRequest): HashReply {
+  const hashing = new RangeHashing(req.file, req.start, req.length, req.buffer && Buffer.from(req.buffer, 0, req.length), scratch);
+  const fd = fs.openSync(req.file, 'r');
+  try {
+    while (!hashing.finished) {
+      const { target, position } = hashing.next();
+      hashing.took(target, fs.readSync(fd, target, 0, target.length, position));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { id: req.id, ...hashing.digest() };
+}
+
+parentPort!.on('message', (req: HashRequest) => {
+  let reply: HashReply;
+  try {
+    reply = hash(req);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    reply = { id: req.id, error: { message: e.message, code: e.code, errno: e.errno, syscall: e.syscall, path: e.path } };
+  }
+  parentPort!.postMessage(reply);
+});

@@ -1,0 +1,207 @@
+// Deciding where an upload starts: resume what a checkpoint and the server agree on, or start over. The server is
+// the truth (ListParts), and the local file is re-read for every part before it is trusted, so a file rewritten
+// with the same size and mtime never contributes stale parts to the object.
+import { crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
+import { ServiceError } from '../../core/errors.js';
+import { multipartEtag } from '../../core/etag.js';
+import type { ObjectWriteOptions, OssClient, PartInfo } from '../../client/index.js';
+import type { CheckpointStore } from '../checkpoint/store.js';
+import { sameIdentity, type FileIdentity } from '../checkpoint/file-identity.js';
+import { hashFileRange } from '../hash/hash.js';
+import type { PartPlan } from '../engine/plan.js';
+import { combineCrc } from '../engine/engine.js';
+
+/** Bump when the meaning of checkpoint records changes; other versions are discarded. */
+export const UPLOAD_CHECKPOINT_VERSION = 1;
+
+/** First journal record of an upload checkpoint. Holds no secrets: no keys, tokens or signed URLs. */
+export interface UploadCheckpointHeader {
+  kind: 'ossup-upload';
+  version: number;
+  /** Normalised endpoint URL (scheme://host[:port]). */
+  endpoint: string;
+  bucket: string;
+  key: string;
+  uploadId: string;
+  file: FileIdentity;
+  partSize: number;
+  partCount: number;
+}
+
+/** One journal record per completed part. */
+export interface PartRecord {
+  kind: 'part';
+  partNumber: number;
+  /** Unquoted upper-case hex. */
+  etag: string;
+  /** CRC-64 as an unsigned decimal string. */
+  crc64: string;
+  size: number;
+}
+
+export type UploadStore = CheckpointStore<UploadCheckpointHeader, PartRecord>;
+
+export interface DonePart {
+  partNumber: number;
+  etag: string;
+  crc64: bigint;
+  size: number;
+}
+
+export interface UploadSession {
+  uploadId: string;
+  /** Parts already on the server and verified against the local file. */
+  done: Map<number, DonePart>;
+  resumedBytes: number;
+  /** Why an old checkpoint was not used (for diagnostics), if there was one. */
+  discarded?: string;
+  /**
+   * Set when an earlier run's CompleteMultipartUpload succeeded but that run died before deleting its checkpoint:
+   * the object on the server is proven to be this file, so there is nothing left to send.
+   */
+  completed?: { etag: string; crc64: bigint };
+}
+
+export interface SessionInput {
+  client: OssClient;
+  bucket: string;
+  key: string;
+  file: FileIdentity;
+  plan: PartPlan;
+  store: UploadStore;
+  /** Headers for InitiateMultipartUpload. */
+  initiate: ObjectWriteOptions;
+  signal?: AbortSignal;
+}
+
+export function expectedHeader(input: SessionInput, uploadId: string): UploadCheckpointHeader {
+  return {
+    kind: 'ossup-upload', version: UPLOAD_CHECKPOINT_VERSION, endpoint: input.client.endpoint.url,
+    bucket: input.bucket, key: input.key, uploadId, file: input.file, partSize: input.plan.partSize, partCount: input.plan.parts.length,
+  };
+}
+
+/** Why `h` cannot drive this upload, or undefined when it can. */
+export function headerMismatch(h: Partial<UploadCheckpointHeader> | undefined, input: SessionInput): string | undefined {
+  if (!h || typeof h !== 'object' || h.kind !== 'ossup-upload') return 'not an upload checkpoint';
+  if (h.version !== UPLOAD_CHECKPOINT_VERSION) return `checkpoint version ${String(h.version)}`;
+  if (typeof h.uploadId !== 'string' || !h.uploadId) return 'no upload ID';
+  if (h.endpoint !== input.client.endpoint.url) return 'another endpoint';
+  if (h.bucket !== input.bucket) return 'another bucket';
+  if (h.key !== input.key) return 'another key';
+  if (!h.file || !sameIdentity(h.file, input.file)) return 'another file (path, size, mtime or inode differ)';
+  if (h.partSize !== input.plan.partSize || h.partCount !== input.plan.parts.length) return 'another part size';
+  return undefined;
+}
+
+function isNoSuchUpload(err: unknown): boolean {
+  return err instanceof ServiceError && err.code === 'NoSuchUpload';
+}
+
+/** Abort an upload we are walking away from; failures only mean some storage lingers until lifecycle rules act. */
+export async function abortQuietly(client: OssClient, bucket: string, key: string, uploadId: string): Promise<void> {
+  await client.abortMultipartUpload(bucket, key, uploadId).catch(() => undefined);
+}
+
+export async function openSession(input: SessionInput): Promise<UploadSession> {
+  const loaded = await input.store.load();
+  let discarded: string | undefined;
+  if (loaded) {
+    const why = headerMismatch(loaded.header, input);
+    if (!why) {
+      const resumed = await reconcile(input, loaded.header.uploadId, loaded.records);
+      if (resumed) return resumed;
+      const finished = await alreadyCompleted(input, loaded.header.uploadId, loaded.records);
+      if (finished) return finished;
+      discarded = 'the upload ID no longer exists on the server';
+    } else {
+      discarded = why;
+      const h = loaded.header;
+      // Only abort what this client can address: an upload recorded for another endpoint is not ours to touch.
+      if (h?.kind === 'ossup-upload' && typeof h.uploadId === 'string' && h.endpoint === input.client.endpoint.url && typeof h.bucket === 'string' && typeof h.key === 'string') {
+        await abortQuietly(input.client, h.bucket, h.key, h.uploadId);
+      }
+    }
+  }
+  const init = await input.client.initiateMultipartUpload(input.bucket, input.key, { ...input.initiate, signal: input.signal });
+  await input.store.start(expectedHeader(input, init.uploadId));
+  return { uploadId: init.uploadId, done: new Map(), resumedBytes: 0, discarded };
+}
+
+/**
+ * Trust a part only if the server lists it with the planned size and the local bytes still hash to what the
+ * server holds (MD5 = ETag, and CRC-64 where the server reports one or the journal recorded one).
+ * Returns undefined when the upload ID has vanished (NoSuchUpload).
+ */
+async function reconcile(input: SessionInput, uploadId: string, records: PartRecord[]): Promise<UploadSession | undefined> {
+  let listed: PartInfo[];
+  try {
+    listed = (await input.client.listParts(input.bucket, input.key, uploadId, { signal: input.signal })).parts;
+  } catch (err) {
+    if (isNoSuchUpload(err)) return undefined;
+    throw err;
+  }
+  const journal = new Map<number, PartRecord>();
+  for (const r of records) if (r?.kind === 'part') journal.set(r.partNumber, r);
+  const server = new Map(listed.map((p) => [p.partNumber, p]));
+  const done = new Map<number, DonePart>();
+  let resumedBytes = 0;
+  for (const planned of input.plan.parts) {
+    const onServer = server.get(planned.number);
+    if (!onServer || onServer.size !== planned.size) continue;
+    const recorded = journal.get(planned.number);
+    if (recorded && (recorded.etag !== onServer.etag || recorded.size !== planned.size)) continue;
+    const local = await hashFileRange(input.file.path, planned.start, planned.size, { keep: false, signal: input.signal });
+    if (local.md5.toString('hex').toUpperCase() !== onServer.etag) continue;
+    if (onServer.crc64 !== undefined && onServer.crc64 !== local.crc64) continue;
+    if (recorded && safeParse(recorded.crc64) !== local.crc64) continue;
+    done.set(planned.number, { partNumber: planned.number, etag: onServer.etag, crc64: local.crc64, size: planned.size });
+    resumedBytes += planned.size;
+    // A part the server has but the journal missed (killed between the response and the append) is recorded now.
+    if (!recorded) await input.store.append({ kind: 'part', partNumber: planned.number, etag: onServer.etag, crc64: crc64ToDecimal(local.crc64), size: planned.size });
+  }
+  return { uploadId, done, resumedBytes };
+}
+
+function safeParse(decimal: unknown): bigint | undefined {
+  try {
+    return typeof decimal === 'string' ? parseCrc64(decimal) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The upload ID is gone. If the journal holds every planned part, the likeliest reason is that the last run's
+ * Complete succeeded and the process died before deleting the checkpoint. The object is accepted as this file only
+ * when all of these hold: its ETag is the multipart ETag of exactly the journaled parts (MD5 of their MD5s, so the
+ * same parts in the same order), its size and CRC-64 are the combination of the journaled parts', and every part
+ * re-read from the local file still has its journaled CRC-64 and MD5. Anything less and the upload starts over.
+ */
+async function alreadyCompleted(input: SessionInput, uploadId: string, records: PartRecord[]): Promise<UploadSession | undefined> {
+  const journal = new Map<number, PartRecord>();
+  for (const r of records) if (r?.kind === 'part') journal.set(r.partNumber, r);
+  const parts = input.plan.parts.map((p) => journal.get(p.number));
+  if (parts.some((r, i) => !r || r.size !== input.plan.parts[i]?.size || safeParse(r.crc64) === undefined)) return undefined;
+  const recorded = parts as PartRecord[];
+  const crc = combineCrc(recorded.map((r) => ({ partNumber: r.partNumber, size: r.size, crc64: safeParse(r.crc64)! })));
+  let etag: string;
+  try {
+    etag = multipartEtag(recorded.map((r) => r.etag));
+  } catch {
+    return undefined;
+  }
+  const head = await input.client.headObject(input.bucket, input.key, { signal: input.signal }).catch((err: unknown) => {
+    if (err instanceof ServiceError && err.status === 404) return undefined;
+    throw err;
+  });
+  if (!head || head.etag !== etag || head.size !== input.file.size || head.crc64 !== crc) return undefined;
+  const done = new Map<number, DonePart>();
+  for (const [i, planned] of input.plan.parts.entries()) {
+    const local = await hashFileRange(input.file.path, planned.start, planned.size, { keep: false, signal: input.signal });
+    const r = recorded[i]!;
+    if (local.crc64 !== safeParse(r.crc64) || local.md5.toString('hex').toUpperCase() !== r.etag) return undefined;
+    done.set(planned.number, { partNumber: planned.number, etag: r.etag, crc64: local.crc64, size: planned.size });
+  }
+  return { uploadId, done, resumedBytes: input.file.size, completed: { etag: head.etag, crc64: crc } };
+}
