@@ -10,7 +10,7 @@ import { parseEndpoint, requestUrl, type Endpoint } from './endpoint.js';
 import { aclHeaders, callbackHeaders, metaHeaders, trafficLimitHeader, type CallbackOptions, type ObjectWriteOptions } from './headers.js';
 import * as ops from './operations.js';
 import * as more from './operations-more.js';
-import { execute, type OssRequest, type OssResponse, type PipelineContext } from './pipeline.js';
+import { execute, type PipelineRequest, type OssResponse, type PipelineContext } from './pipeline.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import { presignQuery, type SignatureVersion } from './sign.js';
 import { createAgent } from './transport.js';
@@ -155,7 +155,7 @@ export class OssClient {
   }
 
   /** Send a raw request through the full pipeline (for operations without a dedicated method). */
-  request(req: OssRequest): Promise<OssResponse> {
+  request(req: PipelineRequest): Promise<OssResponse> {
     return execute(this.ctx, req);
   }
 

@@ -11,7 +11,7 @@ import { backoffDelay, isRetryable, parseRetryAfter, type RetryPolicy } from './
 import { signHeaders, type SignatureVersion } from './sign.js';
 import { send, type SendResponse } from './transport.js';
 
-export interface OssRequest {
+export interface PipelineRequest {
   /** OSS operation name, carried by errors (e.g. 'UploadPart'). */
   operation: string;
   /** HTTP method, upper case. */
@@ -66,7 +66,7 @@ export interface PipelineContext {
   clockOffsetMs: number;
 }
 
-export async function execute(ctx: PipelineContext, req: OssRequest): Promise<OssResponse> {
+export async function execute(ctx: PipelineContext, req: PipelineRequest): Promise<OssResponse> {
   const query = req.query ?? [];
   const url = requestUrl(ctx.endpoint, req.bucket, req.key, query);
   let skewCorrected = false;
