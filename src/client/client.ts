@@ -286,6 +286,21 @@ export class OssClient {
     return more.appendObject(this, bucket, key, position, source, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
   }
 
+  /** A symlink at `key` to `target` in the same bucket (GET/HEAD of the link read the target). */
+  putSymlink(bucket: string, key: string, target: string, opts: ObjectWriteOptions & CallOptions = {}): Promise<OssResult> {
+    return more.putSymlink(this, bucket, key, target, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
+  }
+
+  getSymlink(bucket: string, key: string, opts: CallOptions = {}): Promise<more.SymlinkResult> {
+    return more.getSymlink(this, bucket, key, opts);
+  }
+
+  /** Restores an Archive-class object for `days` days (then GET works until it expires). */
+  restoreObject(bucket: string, key: string, days = 1, opts: CallOptions = {}): Promise<OssResult> {
+    if (!Number.isInteger(days) || days < 1) throw new ArgumentError('days', `days must be a positive integer, got ${days}`);
+    return more.restoreObject(this, bucket, key, days, opts);
+  }
+
   /** A URL that performs `method` on the object without credentials until it expires. */
   async presignUrl(method: string, bucket: string, key: string, opts: PresignOptions = {}): Promise<string> {
     const expires = opts.expiresSeconds ?? 3600;

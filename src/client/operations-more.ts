@@ -82,3 +82,25 @@ export async function appendObject(c: OssClient, bucket: string, key: string, po
   };
 }
 
+
+export interface SymlinkResult extends OssResult {
+  /** The key the link points to. */
+  target: string;
+}
+
+export async function putSymlink(c: OssClient, bucket: string, key: string, target: string, headers: Record<string, string>, opts: CallOptions): Promise<OssResult> {
+  const h = { ...headers, 'x-oss-symlink-target': encodeURIComponent(target) };
+  return base(await c.request({ operation: 'PutSymlink', method: 'PUT', bucket, key, query: [['symlink', '']], headers: h, signal: opts.signal }));
+}
+
+export async function getSymlink(c: OssClient, bucket: string, key: string, opts: CallOptions): Promise<SymlinkResult> {
+  const res = await c.request({ operation: 'GetSymlink', method: 'GET', bucket, key, query: [['symlink', '']], signal: opts.signal });
+  return { ...base(res), target: decodeURIComponent(res.headers['x-oss-symlink-target'] ?? '') };
+}
+
+/** RestoreObject: 202 when a restore starts, 200 when a completed one is extended. */
+export async function restoreObject(c: OssClient, bucket: string, key: string, days: number, opts: CallOptions): Promise<OssResult> {
+  const body = bufferBody(`<RestoreRequest><Days>${days}</Days></RestoreRequest>`);
+  const headers = { 'content-type': 'application/xml' };
+  return base(await c.request({ operation: 'RestoreObject', method: 'POST', bucket, key, query: [['restore', '']], headers, body, signal: opts.signal }));
+}

@@ -2,6 +2,7 @@
 // the x-oss-restore states, on the server's injected clock.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { OssClient } from '../../../src/client/index.js';
 import { crc64, crc64ToDecimal } from '../../../src/core/crc64.js';
 import { startTestServer, type TestServer } from '../../../harness/server.js';
 import { call, errorCode, mkBucket, put, xmlField, type CallOptions } from '../../../harness/oss-http.js';
@@ -89,4 +90,26 @@ MODES.forEach((mode, i) => {
       assert.equal((await c.restore(`ali-${i}/archived`)).res.status, 202);
     });
   });
+});
+
+test('our client: putSymlink, getSymlink, restoreObject', async () => {
+  const c = new OssClient({ endpoint: srv.endpoint, credentials: srv.credentials, now });
+  try {
+    await c.putObject(B, 'ours/target', 'ours');
+    await c.putSymlink(B, 'ours/link', 'ours/target', { meta: { a: '1' } });
+    assert.equal((await c.getSymlink(B, 'ours/link')).target, 'ours/target');
+    const h = await c.headObject(B, 'ours/link');
+    assert.deepEqual([h.objectType, h.size, h.meta], ['Symlink', 4, { a: '1' }]);
+    await c.putObject(B, 'ours/archived', 'cold', { storageClass: 'Archive' });
+    assert.equal((await c.restoreObject(B, 'ours/archived', 2)).status, 202);
+    offset += 5000;
+    assert.equal((await c.restoreObject(B, 'ours/archived', 2)).status, 200);
+    const body = await c.getObject(B, 'ours/archived');
+    const chunks: Buffer[] = [];
+    for await (const chunk of body.body) chunks.push(chunk as Buffer);
+    assert.equal(Buffer.concat(chunks).toString(), 'cold');
+  } finally {
+    offset = 0;
+    await c.close();
+  }
 });
