@@ -131,6 +131,8 @@ export function apiName(req: OssRequest): string {
   const sel = req.query.map(([k]) => k).filter((k) => isV1SubResource(k) && !isModifier(k));
   const verb = { GET: 'Get', PUT: 'Put', DELETE: 'Delete', POST: 'Post', HEAD: 'Head', OPTIONS: 'Options' }[req.method] ?? req.method;
   const what = sel.map((k) => k.replace(/^x-oss-/, '').split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')).join('');
+  // A form upload sent to an object path: OSS takes PostObject on the bucket URL only.
+  if (level === 'Object' && req.method === 'POST' && what === '') return 'PostObject (to an object path; post the form to the bucket URL)';
   return `${verb}${level}${what}`;
 }
 
