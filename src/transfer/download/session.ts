@@ -28,6 +28,8 @@ export interface DownloadSessionInput {
   /** Ignore any checkpoint (a restart after the object changed). */
   fresh?: boolean;
   signal?: AbortSignal;
+  /** Re-hashing the recorded ranges: `checked` of `total` so far (the 'verifying' event). */
+  onVerify?: (checked: number, total: number) => void;
 }
 
 export interface DownloadSession {
@@ -115,6 +117,9 @@ async function verifyFile(input: DownloadSessionInput, file: string, total: numb
   const done = new Map<number, DoneRange>();
   let resumedBytes = 0;
   let buffers: [Buffer, Buffer] | undefined;
+  const toCheck = new Set(records.map((r) => r?.partNumber)).size;
+  let checked = 0;
+  if (toCheck > 0) input.onVerify?.(0, toCheck);
   const handle = await fsp.open(file, opts.complete ? 'r' : 'r+');
   try {
     const fail = async (why: string) => { await handle.close(); return why; };
@@ -126,6 +131,7 @@ async function verifyFile(input: DownloadSessionInput, file: string, total: numb
       if (done.has(part.number)) continue; // recorded twice (fetched again after an earlier resume dropped it)
       buffers ??= readBuffers();
       const actual = await crcOfRange(handle, part.start, part.size, input.signal, buffers);
+      input.onVerify?.(Math.min(toCheck, ++checked), toCheck);
       if (actual !== recorded) {
         if (!opts.complete) continue; // lost or damaged since: refetched like a range never recorded
         return fail(`range ${r.partNumber} of the destination no longer matches (CRC-64 ${actual === undefined ? 'short read' : crc64ToDecimal(actual)}, recorded ${r.crc64})`);

@@ -72,6 +72,8 @@ export interface SessionInput {
   /** Headers for InitiateMultipartUpload. */
   initiate: ObjectWriteOptions;
   signal?: AbortSignal;
+  /** Re-hashing an earlier run's parts: `checked` of `total` so far (the 'verifying' event). */
+  onVerify?: (checked: number, total: number) => void;
 }
 
 export function expectedHeader(input: SessionInput, uploadId: string): UploadCheckpointHeader {
@@ -123,9 +125,35 @@ export async function openSession(input: SessionInput): Promise<UploadSession> {
       }
     }
   }
+  if (!loaded && input.store.unreadable) discarded = await salvageDamaged(input, input.store.unreadable);
   const init = await input.client.initiateMultipartUpload(input.bucket, input.key, { ...input.initiate, signal: input.signal });
   await input.store.start(expectedHeader(input, init.uploadId));
   return { uploadId: init.uploadId, done: new Map(), resumedBytes: 0, discarded };
+}
+
+/**
+ * A checkpoint whose header cannot be read still names its upload in plain JSON text, unless the damage fell there.
+ * When what can be read names this very target (endpoint, bucket and key), that upload is aborted: nothing can
+ * resume it any more, and its parts would otherwise stay on the server, billed, until someone runs `ossup abort`.
+ * An upload of another target, or one that cannot be read, is left alone and the reason says where to look.
+ */
+async function salvageDamaged(input: SessionInput, raw: Buffer): Promise<string> {
+  const text = raw.toString('utf8');
+  const field = (name: string) => new RegExp(`"${name}":"((?:[^"\\\\]|\\\\.)*)"`).exec(text)?.[1];
+  const json = (s: string | undefined) => {
+    try {
+      return s === undefined ? undefined : JSON.parse(`"${s}"`) as string;
+    } catch {
+      return undefined;
+    }
+  };
+  const [uploadId, endpoint, bucket, key] = ['uploadId', 'endpoint', 'bucket', 'key'].map((n) => json(field(n)));
+  const damaged = `the checkpoint ${input.store.location} is damaged (its header cannot be read)`;
+  if (uploadId && endpoint === input.client.endpoint.url && bucket === input.bucket && key === input.key) {
+    await abortQuietly(input.client, input.bucket, input.key, uploadId);
+    return `${damaged}; its upload ${uploadId} was aborted`;
+  }
+  return `${damaged}; if it held an upload, ossup uploads oss://${input.bucket}/${input.key} lists it`;
 }
 
 /**
@@ -146,12 +174,18 @@ async function reconcile(input: SessionInput, uploadId: string, records: PartRec
   const server = new Map(listed.map((p) => [p.partNumber, p]));
   const done = new Map<number, DonePart>();
   let resumedBytes = 0;
-  for (const planned of input.plan.parts) {
+  const candidates = input.plan.parts.filter((planned) => {
     const onServer = server.get(planned.number);
-    if (!onServer || onServer.size !== planned.size) continue;
     const recorded = journal.get(planned.number);
-    if (recorded && (recorded.etag !== onServer.etag || recorded.size !== planned.size)) continue;
+    return onServer && onServer.size === planned.size && !(recorded && (recorded.etag !== onServer.etag || recorded.size !== planned.size));
+  });
+  let checked = 0;
+  if (candidates.length > 0) input.onVerify?.(0, candidates.length);
+  for (const planned of candidates) {
+    const onServer = server.get(planned.number)!;
+    const recorded = journal.get(planned.number);
     const local = await hashFileRange(input.file.path, planned.start, planned.size, { keep: false, signal: input.signal });
+    input.onVerify?.(++checked, candidates.length);
     if (local.md5.toString('hex').toUpperCase() !== onServer.etag) continue;
     if (onServer.crc64 !== undefined && onServer.crc64 !== local.crc64) continue;
     if (recorded && safeParse(recorded.crc64) !== local.crc64) continue;
@@ -197,8 +231,10 @@ async function alreadyCompleted(input: SessionInput, uploadId: string, records: 
   });
   if (!head || head.etag !== etag || head.size !== input.file.size || head.crc64 !== crc) return undefined;
   const done = new Map<number, DonePart>();
+  input.onVerify?.(0, input.plan.parts.length);
   for (const [i, planned] of input.plan.parts.entries()) {
     const local = await hashFileRange(input.file.path, planned.start, planned.size, { keep: false, signal: input.signal });
+    input.onVerify?.(i + 1, input.plan.parts.length);
     const r = recorded[i]!;
     if (local.crc64 !== safeParse(r.crc64) || local.md5.toString('hex').toUpperCase() !== r.etag) return undefined;
     done.set(planned.number, { partNumber: planned.number, etag: r.etag, crc64: local.crc64, size: planned.size });
