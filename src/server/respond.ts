@@ -38,7 +38,7 @@ export function sendError(res: ServerResponse, err: OssError, req: Pick<OssReque
   // Headers a handler may have set for a success response must not leak into the error.
   for (const name of res.getHeaderNames()) {
     // CORS headers stay: a browser can only read an error that carries them.
-    if (!['x-oss-request-id', 'date', 'server', 'vary'].includes(name) && !name.startsWith('access-control-')) res.removeHeader(name);
+    if (!['x-oss-request-id', 'date', 'server', 'connection', 'vary'].includes(name) && !name.startsWith('access-control-')) res.removeHeader(name);
   }
   const text = errorXml(err, req);
   if (err.ec) res.setHeader('x-oss-ec', err.ec);

@@ -148,7 +148,8 @@ async function serveDocument(ctx: Ctx, key: string, status: number): Promise<boo
  * index document; a missing key serves the error document with its HttpStatus. Undefined: serve as usual.
  */
 export async function websiteHandler(ctx: Ctx, op: string): Promise<((ctx: Ctx) => Promise<void>) | undefined> {
-  if (ctx.principal || !['GET', 'HEAD'].includes(ctx.req.method)) return undefined;
+  // A private bucket keeps hiding which keys exist from anonymous callers (403 before lookup): no website there.
+  if (ctx.principal || ctx.bucket.acl === 'private' || !['GET', 'HEAD'].includes(ctx.req.method)) return undefined;
   if (op !== 'GetObject' && op !== 'HeadObject' && !(op === 'ListObjects' && ctx.req.query.length === 0)) return undefined;
   const c = await configsOf(ctx.store).get<Stored<Website>>(ctx.bucket.name, 'website');
   if (!c) return undefined;

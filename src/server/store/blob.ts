@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Crc64 } from '../../core/crc64.js';
 import { writevAll } from '../../io/writev.js';
-import { fsyncDir, isNotFound, randomName, unlinkQuiet } from '../../io/fs.js';
+import { CREATE_NEW, fsyncDir, isNotFound, randomName, unlinkQuiet } from '../../io/fs.js';
 
 export interface WrittenBlob {
   tmpPath: string;
@@ -34,7 +34,7 @@ export async function writeTempBlob(
   opts: { expectedLength?: number; maxLength?: number } = {},
 ): Promise<WrittenBlob> {
   const tmpPath = join(tmpDir, `${randomName()}.part`);
-  const fh = await open(tmpPath, 'w');
+  const fh = await open(tmpPath, CREATE_NEW, 0o644);
   const md5 = createHash('md5');
   const crc = new Crc64();
   let size = 0;
@@ -91,9 +91,14 @@ export async function linkOrCopy(src: string, dst: string, tmpDir: string): Prom
   } catch (err) {
     if (isNotFound(err)) throw err;
     const tmp = join(tmpDir, `${randomName()}.copy`);
-    await copyFile(src, tmp);
-    const fh = await open(tmp, 'r+');
-    await fh.sync().finally(() => fh.close());
-    await rename(tmp, dst);
+    try {
+      await copyFile(src, tmp);
+      const fh = await open(tmp, 'r+');
+      await fh.sync().finally(() => fh.close());
+      await rename(tmp, dst);
+    } catch (copyErr) {
+      await unlinkQuiet(tmp);
+      throw copyErr;
+    }
   }
 }
