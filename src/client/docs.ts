@@ -67,11 +67,11 @@ export function buildCreateBucket(storageClass: string): string {
   return buildXml('CreateBucketConfiguration', { StorageClass: storageClass });
 }
 
-/** The ETag of a CopyObjectResult body, if the body is one. */
-export function parseCopyResult(text: string): string | undefined {
+/** The ETag of a CopyObjectResult (or CopyPartResult) body, if the body is one. */
+export function parseCopyResult(text: string, rootName: 'CopyObjectResult' | 'CopyPartResult' = 'CopyObjectResult'): string | undefined {
   if (!text.trim()) return undefined;
   try {
-    const root = parseXml(text).CopyObjectResult as Record<string, unknown> | undefined;
+    const root = parseXml(text)[rootName] as Record<string, unknown> | undefined;
     return typeof root?.ETag === 'string' ? root.ETag : undefined;
   } catch {
     return undefined;
