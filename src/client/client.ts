@@ -9,6 +9,7 @@ import { toProvider, type CredentialsProvider } from './credentials.js';
 import { parseEndpoint, requestUrl, type Endpoint } from './endpoint.js';
 import { aclHeaders, callbackHeaders, metaHeaders, trafficLimitHeader, type CallbackOptions, type ObjectWriteOptions } from './headers.js';
 import * as ops from './operations.js';
+import * as more from './operations-more.js';
 import { execute, type PipelineRequest, type OssResponse, type PipelineContext } from './pipeline.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import { presignQuery, type SignatureVersion } from './sign.js';
@@ -287,6 +288,49 @@ export class OssClient {
       if (!res.isTruncated) return;
       page = { ...page, keyMarker: res.nextKeyMarker, uploadIdMarker: res.nextUploadIdMarker };
     }
+  }
+
+  getObjectTagging(bucket: string, key: string, opts: CallOptions = {}): Promise<more.ObjectTaggingResult> {
+    return more.getObjectTagging(this, bucket, key, opts);
+  }
+
+  /** Replaces the object's tag set (at most 10 tags). */
+  putObjectTagging(bucket: string, key: string, tags: Record<string, string>, opts: CallOptions = {}): Promise<OssResult> {
+    return more.putObjectTagging(this, bucket, key, tags, opts);
+  }
+
+  deleteObjectTagging(bucket: string, key: string, opts: CallOptions = {}): Promise<OssResult> {
+    return ops.simple(this, 'DeleteObjectTagging', 'DELETE', bucket, key, opts, [['tagging', '']]);
+  }
+
+  getObjectAcl(bucket: string, key: string, opts: CallOptions = {}): Promise<more.AclResult> {
+    return more.getAcl(this, bucket, key, opts);
+  }
+
+  getBucketInfo(bucket: string, opts: CallOptions = {}): Promise<more.BucketInfoResult> {
+    return more.getBucketInfo(this, bucket, opts);
+  }
+
+  /** AppendObject at `position` (0 creates an Appendable object; then the previous `nextPosition`). */
+  appendObject(bucket: string, key: string, position: number, body: BodySource | Uint8Array | string, opts: ObjectWriteOptions & CallOptions = {}): Promise<more.AppendObjectResult> {
+    if (!Number.isSafeInteger(position) || position < 0) throw new ArgumentError('position', `position must be a non-negative integer, got ${position}`);
+    const source = isBodySource(body) ? body : bufferBody(body);
+    return more.appendObject(this, bucket, key, position, source, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
+  }
+
+  /** A symlink at `key` to `target` in the same bucket (GET/HEAD of the link read the target). */
+  putSymlink(bucket: string, key: string, target: string, opts: ObjectWriteOptions & CallOptions = {}): Promise<OssResult> {
+    return more.putSymlink(this, bucket, key, target, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
+  }
+
+  getSymlink(bucket: string, key: string, opts: CallOptions = {}): Promise<more.SymlinkResult> {
+    return more.getSymlink(this, bucket, key, opts);
+  }
+
+  /** Restores an Archive-class object for `days` days (then GET works until it expires). */
+  restoreObject(bucket: string, key: string, days = 1, opts: CallOptions = {}): Promise<OssResult> {
+    if (!Number.isInteger(days) || days < 1) throw new ArgumentError('days', `days must be a positive integer, got ${days}`);
+    return more.restoreObject(this, bucket, key, days, opts);
   }
 
   /** A URL that performs `method` on the object without credentials until it expires. */

@@ -54,8 +54,13 @@ export function parseListObjects(text: string): { objects: ObjectSummary[]; pref
   };
 }
 
-export function parseListBuckets(text: string): BucketSummary[] {
-  return parseListAllMyBucketsResult(text).buckets.map((b) => ({ name: b.name, location: b.location, creationDate: b.creationDate, region: b.region }));
+export function parseListBuckets(text: string): { buckets: BucketSummary[]; isTruncated: boolean; nextMarker?: string } {
+  const r = parseListAllMyBucketsResult(text);
+  return {
+    buckets: r.buckets.map((b) => ({ name: b.name, location: b.location, creationDate: b.creationDate, region: b.region })),
+    isTruncated: r.isTruncated ?? false,
+    ...(r.nextMarker ? { nextMarker: r.nextMarker } : {}),
+  };
 }
 
 export function buildCreateBucket(storageClass: string): string {

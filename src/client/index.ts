@@ -7,3 +7,4 @@ export { resumableBody, type ResumableBodyOptions } from './resume.js';
 export type { CallbackOptions, ObjectWriteOptions } from './headers.js';
 export type { SignatureVersion } from './sign.js';
 export type * from './types.js';
+export type { ObjectTaggingResult, AclResult, BucketInfoResult, AppendObjectResult, SymlinkResult } from './operations-more.js';

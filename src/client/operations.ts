@@ -39,12 +39,23 @@ export async function simple(c: OssClient, operation: string, method: string, bu
 }
 
 export async function listBuckets(c: OssClient, opts: CallOptions & { prefix?: string; marker?: string; maxKeys?: number }): Promise<ListBucketsResult> {
-  const query: Array<[string, string]> = [];
-  if (opts.prefix) query.push(['prefix', opts.prefix]);
-  if (opts.marker) query.push(['marker', opts.marker]);
-  if (opts.maxKeys) query.push(['max-keys', String(opts.maxKeys)]);
-  const res = await c.request({ operation: 'ListBuckets', method: 'GET', query, signal: opts.signal });
-  return { ...base(res), buckets: docs.parseListBuckets(res.body.toString('utf8')) };
+  // With maxKeys the caller pages; without it every page is fetched (OSS answers at most 1000 buckets a page).
+  const buckets: ListBucketsResult['buckets'] = [];
+  let marker = opts.marker;
+  for (;;) {
+    const query: Array<[string, string]> = [];
+    if (opts.prefix) query.push(['prefix', opts.prefix]);
+    if (marker) query.push(['marker', marker]);
+    query.push(['max-keys', String(opts.maxKeys ?? 1000)]);
+    const res = await c.request({ operation: 'ListBuckets', method: 'GET', query, signal: opts.signal });
+    const page = docs.parseListBuckets(res.body.toString('utf8'));
+    buckets.push(...page.buckets);
+    const next = page.nextMarker ?? page.buckets[page.buckets.length - 1]?.name;
+    if (opts.maxKeys || !page.isTruncated || !next || next === marker) {
+      return { ...base(res), buckets, isTruncated: page.isTruncated, ...(page.nextMarker ? { nextMarker: page.nextMarker } : {}) };
+    }
+    marker = next;
+  }
 }
 
 export async function putBucket(c: OssClient, bucket: string, opts: CallOptions & { acl?: string; storageClass?: string }): Promise<OssResult> {

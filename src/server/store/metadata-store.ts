@@ -1,5 +1,6 @@
 // What handlers ask of buckets and object records (as Azurite's IBlobMetadataStore), apart from the bytes
 // (blob-store.ts). The file-system implementation is ObjectStore (objects.ts); handlers see only this.
+import type { BucketConfigStore } from './bucket-config.js';
 import type { IndexEntry } from './key-index.js';
 import type { ListOptions, ListPage } from './listing.js';
 import type { ObjectReader } from './segments.js';
@@ -7,6 +8,8 @@ import type { BucketAcl, BucketRecord, ObjectRecord } from './types.js';
 
 /** Thrown by commits that would replace an existing object under x-oss-forbid-overwrite. */
 export class ObjectExistsError extends Error {}
+/** Thrown by a commit whose `expect`ed current record is no longer current (AppendObject lost a race). */
+export class ObjectChangedError extends Error {}
 
 /** Thrown by a write whose bucket was deleted before it could commit (answered as NoSuchBucket). */
 export class BucketGoneError extends Error {
@@ -16,6 +19,8 @@ export class BucketGoneError extends Error {
 }
 
 export interface MetadataStore {
+  /** CORS, lifecycle, logging, website and referer documents of each bucket. */
+  readonly configs: BucketConfigStore;
   getBucket(name: string): Promise<BucketRecord | undefined>;
   /** Every bucket, by name. */
   listBuckets(): Promise<BucketRecord[]>;
@@ -30,10 +35,11 @@ export interface MetadataStore {
   /** The current record with its bytes held open: an overwrite or delete meanwhile defers removing them. */
   openObject(bucket: string, key: string): Promise<ObjectReader | undefined>;
   /**
-   * The commit point: points the key at `rec`'s bytes (already durable). On failure `rec`'s bytes are removed;
-   * ObjectExistsError under `forbidOverwrite`, BucketGoneError if the bucket went away.
+   * The commit point: points the key at `rec`'s bytes (already durable). On failure `rec`'s bytes are removed
+   * (but for those it shares with `expect`); ObjectExistsError under `forbidOverwrite`, ObjectChangedError when
+   * the current record is not `expect` (null: no object), BucketGoneError if the bucket went away.
    */
-  commitObject(bucket: string, rec: ObjectRecord, opts?: { forbidOverwrite?: boolean }): Promise<void>;
+  commitObject(bucket: string, rec: ObjectRecord, opts?: { forbidOverwrite?: boolean; expect?: ObjectRecord | null }): Promise<void>;
   /** Rewrites an object's metadata (not its bytes) under the key's lock; false if the key does not exist. */
   updateObject(bucket: string, key: string, change: (rec: ObjectRecord) => ObjectRecord): Promise<boolean>;
   /** Removes the key and, once no reader holds them, its bytes; a missing key is not an error. */

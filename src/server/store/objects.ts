@@ -9,16 +9,17 @@ import type { IndexEntry, KeyIndex } from './key-index.js';
 import { listIndex, type ListOptions, type ListPage } from './listing.js';
 import { BucketIndexes } from './bucket-indexes.js';
 import { FsBlobStore } from './blob-store.js';
+import { BucketConfigs } from './bucket-config.js';
 import { RecordCache, recordId, type CachedRecord } from './record-cache.js';
 import { ObjectReader, bytesFields, segmentsOf } from './segments.js';
 import { ensureDir, ensureDirBelow, fsyncDir, isNotFound, isProcessAlive, READ_NOFOLLOW, randomName, readJson, unlinkQuiet, writeFileAtomic } from '../../io/fs.js';
 import { KeyedMutex, SharedLock } from './keyed-mutex.js';
-import { BucketGoneError, ObjectExistsError, type MetadataStore } from './metadata-store.js';
+import { BucketGoneError, ObjectChangedError, ObjectExistsError, type MetadataStore } from './metadata-store.js';
 import type { BucketAcl, BucketRecord, ObjectRecord } from './types.js';
 
 export type { ListOptions, ListPage };
 
-export { BucketGoneError, ObjectExistsError };
+export { BucketGoneError, ObjectChangedError, ObjectExistsError };
 
 export class ObjectStore implements MetadataStore {
   readonly layout: Layout;
@@ -26,6 +27,7 @@ export class ObjectStore implements MetadataStore {
   private bucketCache = new Map<string, BucketRecord | null>();
   private readonly indexes: BucketIndexes;
   private readonly records = new RecordCache();
+  readonly configs: BucketConfigs = new BucketConfigs(this);
   readonly locks = new KeyedMutex();
   /** Per bucket: every write into it holds this shared, DeleteBucket exclusively (see inBucket). */
   readonly bucketLocks = new SharedLock();
@@ -184,20 +186,22 @@ export class ObjectStore implements MetadataStore {
    * The commit point: points the key at `rec`'s bytes (already durable). Serialised per key so the forbid-overwrite
    * check, the rename, the index update and the removal of the replaced blob happen as one step.
    */
-  async commitObject(bucket: string, rec: ObjectRecord, opts: { forbidOverwrite?: boolean } = {}): Promise<void> {
+  async commitObject(bucket: string, rec: ObjectRecord, opts: { forbidOverwrite?: boolean; expect?: ObjectRecord | null } = {}): Promise<void> {
     try {
       await this.inBucket(bucket, () => this.commitIn(bucket, rec, opts));
     } catch (err) {
-      await this.blobs.removeBytes(bucket, rec);
+      await this.blobs.removeBytes(bucket, rec, opts.expect ?? undefined);
       throw err;
     }
   }
 
-  private async commitIn(bucket: string, rec: ObjectRecord, opts: { forbidOverwrite?: boolean }): Promise<void> {
+  private async commitIn(bucket: string, rec: ObjectRecord, opts: { forbidOverwrite?: boolean; expect?: ObjectRecord | null }): Promise<void> {
     const index = await this.index(bucket);
     await this.locks.run(`object\n${bucket}\n${rec.key}`, async () => {
       const old = await this.getObject(bucket, rec.key);
       if (old && opts.forbidOverwrite) throw new ObjectExistsError(rec.key);
+      // `expect`: commit only over that record (an append extends it and shares its blobs).
+      if (opts.expect !== undefined && !sameRecord(old, opts.expect)) throw new ObjectChangedError(rec.key);
       const dir = this.layout.metaDir(bucket, rec.key);
       await this.ensureBucketDir(bucket, dir);
       await writeFileAtomic(this.layout.tmp, this.layout.metaFile(bucket, rec.key), JSON.stringify(rec), dir);
@@ -269,4 +273,9 @@ function toEntry(rec: ObjectRecord): IndexEntry {
     type: rec.type,
     storageClass: rec.storageClass,
   };
+}
+
+function sameRecord(a: ObjectRecord | undefined, b: ObjectRecord | null): boolean {
+  if (!a || !b) return !a && !b;
+  return a.etag === b.etag && a.size === b.size && a.lastModified === b.lastModified && a.crc64 === b.crc64;
 }
