@@ -12,7 +12,7 @@ import {
   V4_ALGORITHM,
 } from '../core/sign-v4.js';
 import { signingVariants } from './auth-variants.js';
-import { OssError } from './errors.js';
+import { ErrorReply } from './errors.js';
 import type { OssRequest } from './request.js';
 
 export const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -35,7 +35,7 @@ export class Authenticator {
     try {
       return this.verify(req);
     } catch (err) {
-      if (!(err instanceof OssError) || err.code !== 'SignatureDoesNotMatch') throw err;
+      if (!(err instanceof ErrorReply) || err.code !== 'SignatureDoesNotMatch') throw err;
       for (const alt of signingVariants(req)) {
         try {
           const principal = this.verify(alt.req);
@@ -54,7 +54,7 @@ export class Authenticator {
     if (auth !== undefined) {
       if (auth.startsWith('OSS ')) return this.headerV1(req, auth);
       if (auth.startsWith(`${V4_ALGORITHM} `)) return this.headerV4(req, auth);
-      throw new OssError('InvalidArgument', {}, { message: 'Authorization header is invalid.' });
+      throw new ErrorReply('InvalidArgument', {}, { message: 'Authorization header is invalid.' });
     }
     const names = new Set(req.query.map(([k]) => k));
     if (names.has('OSSAccessKeyId') && names.has('Signature')) return this.presignedV1(req);
@@ -64,22 +64,22 @@ export class Authenticator {
 
   private lookup(accessKeyId: string, token: string | undefined): Credentials {
     const creds = this.keys.get(accessKeyId);
-    if (!creds) throw new OssError('InvalidAccessKeyId', { OSSAccessKeyId: accessKeyId });
+    if (!creds) throw new ErrorReply('InvalidAccessKeyId', { OSSAccessKeyId: accessKeyId });
     // A token with a long-term key is no STS credential pair: OSS refuses it rather than ignore the token.
     if (creds.securityToken === undefined && token) {
-      throw new OssError('InvalidSecurityToken', { OSSAccessKeyId: accessKeyId });
+      throw new ErrorReply('InvalidSecurityToken', { OSSAccessKeyId: accessKeyId });
     }
     if (creds.securityToken !== undefined && token !== creds.securityToken) {
-      throw new OssError('AccessDenied', { OSSAccessKeyId: accessKeyId }, { message: 'The security token you provided is invalid.' });
+      throw new ErrorReply('AccessDenied', { OSSAccessKeyId: accessKeyId }, { message: 'The security token you provided is invalid.' });
     }
     return creds;
   }
 
   private checkSkew(requestMs: number): void {
-    if (Number.isNaN(requestMs)) throw new OssError('AccessDenied', {}, { message: 'Invalid date format of the request.' });
+    if (Number.isNaN(requestMs)) throw new ErrorReply('AccessDenied', {}, { message: 'Invalid date format of the request.' });
     const now = this.now();
     if (Math.abs(now - requestMs) > MAX_SKEW_MS) {
-      throw new OssError('RequestTimeTooSkewed', {
+      throw new ErrorReply('RequestTimeTooSkewed', {
         RequestTime: new Date(requestMs).toISOString(),
         ServerTime: new Date(now).toISOString(),
         MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
@@ -89,10 +89,10 @@ export class Authenticator {
 
   private headerV1(req: OssRequest, auth: string): Credentials {
     const parsed = parseAuthorizationV1(auth);
-    if (!parsed) throw new OssError('InvalidArgument', {}, { message: 'Authorization header is invalid.' });
+    if (!parsed) throw new ErrorReply('InvalidArgument', {}, { message: 'Authorization header is invalid.' });
     const creds = this.lookup(parsed.accessKeyId, req.headers['x-oss-security-token']);
     const date = req.headers['x-oss-date'] ?? req.headers.date;
-    if (date === undefined) throw new OssError('AccessDenied', {}, { message: 'Missing Date Header.' });
+    if (date === undefined) throw new ErrorReply('AccessDenied', {}, { message: 'Missing Date Header.' });
     this.checkSkew(Date.parse(date));
     const s = signable(req, req.query, req.headers);
     verifyV1(stringToSignV1(s), creds, parsed.signature);
@@ -103,9 +103,9 @@ export class Authenticator {
     const get = (n: string) => req.query.find(([k]) => k === n)?.[1] ?? '';
     const creds = this.lookup(get('OSSAccessKeyId'), get('security-token') || undefined);
     const expires = Number(get('Expires'));
-    if (!Number.isFinite(expires)) throw new OssError('AccessDenied', {}, { message: 'Invalid Expires.' });
+    if (!Number.isFinite(expires)) throw new ErrorReply('AccessDenied', {}, { message: 'Invalid Expires.' });
     if (this.now() > expires * 1000) {
-      throw new OssError('AccessDenied', { Expires: new Date(expires * 1000).toISOString(), ServerTime: new Date(this.now()).toISOString() }, { message: 'Request has expired.' });
+      throw new ErrorReply('AccessDenied', { Expires: new Date(expires * 1000).toISOString(), ServerTime: new Date(this.now()).toISOString() }, { message: 'Request has expired.' });
     }
     // Expires takes the Date slot; OSSAccessKeyId, Expires and Signature are not sub-resources, so unsigned.
     verifyV1(presignedStringToSignV1(signable(req, req.query, req.headers), get('Expires')), creds, get('Signature'));
@@ -114,10 +114,10 @@ export class Authenticator {
 
   private headerV4(req: OssRequest, auth: string): Credentials {
     const parsed = parseAuthorizationV4(auth);
-    if (!parsed) throw new OssError('InvalidArgument', {}, { message: 'Authorization header is invalid.' });
+    if (!parsed) throw new ErrorReply('InvalidArgument', {}, { message: 'Authorization header is invalid.' });
     const creds = this.lookup(parsed.accessKeyId, req.headers['x-oss-security-token']);
     const date = req.headers['x-oss-date'];
-    if (date === undefined) throw new OssError('AccessDenied', {}, { message: 'Missing x-oss-date header.' });
+    if (date === undefined) throw new ErrorReply('AccessDenied', {}, { message: 'Missing x-oss-date header.' });
     const when = parseV4Date(date);
     this.checkSkew(when.getTime());
     checkPayloadHash(req);
@@ -129,21 +129,21 @@ export class Authenticator {
   private presignedV4(req: OssRequest): Credentials {
     const get = (n: string) => req.query.find(([k]) => k === n)?.[1];
     if (get('x-oss-signature-version') !== V4_ALGORITHM) {
-      throw new OssError('InvalidArgument', {}, { message: 'Unsupported x-oss-signature-version.' });
+      throw new ErrorReply('InvalidArgument', {}, { message: 'Unsupported x-oss-signature-version.' });
     }
     const scope = parseScope(get('x-oss-credential') ?? '');
     const creds = this.lookup(scope.accessKeyId, get('x-oss-security-token'));
     const when = parseV4Date(get('x-oss-date') ?? '');
     const expires = Number(get('x-oss-expires'));
     if (Number.isNaN(when.getTime()) || !Number.isInteger(expires) || expires < 1 || expires > 604800) {
-      throw new OssError('AccessDenied', {}, { message: 'Invalid x-oss-date or x-oss-expires.' });
+      throw new ErrorReply('AccessDenied', {}, { message: 'Invalid x-oss-date or x-oss-expires.' });
     }
     if (this.now() > when.getTime() + expires * 1000) {
-      throw new OssError('AccessDenied', { ServerTime: new Date(this.now()).toISOString() }, { message: 'Request has expired.' });
+      throw new ErrorReply('AccessDenied', { ServerTime: new Date(this.now()).toISOString() }, { message: 'Request has expired.' });
     }
     // No "not before" would let a URL dated a year ahead work now and for that year, past the 7-day cap.
     if (when.getTime() - this.now() > MAX_SKEW_MS) {
-      throw new OssError('AccessDenied', { 'x-oss-date': get('x-oss-date') ?? '', ServerTime: new Date(this.now()).toISOString() }, {
+      throw new ErrorReply('AccessDenied', { 'x-oss-date': get('x-oss-date') ?? '', ServerTime: new Date(this.now()).toISOString() }, {
         message: 'Request is not valid yet: x-oss-date is more than 15 minutes in the future.',
         ec: '0002-00000235',
       });
@@ -163,7 +163,7 @@ export class Authenticator {
 function checkPayloadHash(req: OssRequest): void {
   const v = req.headers['x-oss-content-sha256'];
   if (v !== undefined && v !== 'UNSIGNED-PAYLOAD') {
-    throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-content-sha256', ArgumentValue: v }, {
+    throw new ErrorReply('InvalidArgument', { ArgumentName: 'x-oss-content-sha256', ArgumentValue: v }, {
       message: 'x-oss-content-sha256 must be UNSIGNED-PAYLOAD: signed payload hashes are not supported.',
       ec: '0002-00000214',
     });
@@ -179,7 +179,7 @@ function signable(req: OssRequest, query: Array<[string, string]>, headers: Reco
 
 function verifyV1(sts: string, creds: Credentials, provided: string): void {
   if (!constantTimeEqual(signatureV1(creds.accessKeySecret, sts), provided)) {
-    throw new OssError('SignatureDoesNotMatch', {
+    throw new ErrorReply('SignatureDoesNotMatch', {
       StringToSign: sts,
       StringToSignBytes: [...Buffer.from(sts)].map((b) => b.toString(16).padStart(2, '0')).join(' '),
       SignatureProvided: provided,
@@ -201,7 +201,7 @@ function verifyV4(s: SignableRequest, creds: Credentials, additional: string[], 
   const sts = stringToSignV4(canonical, when, scope.region);
   const expected = scope.day === date8(when) ? signatureV4(creds.accessKeySecret, sts, when, scope.region) : '';
   if (!constantTimeEqual(expected, provided)) {
-    throw new OssError('SignatureDoesNotMatch', {
+    throw new ErrorReply('SignatureDoesNotMatch', {
       StringToSign: sts,
       CanonicalRequest: canonical,
       SignatureProvided: provided,
@@ -217,7 +217,7 @@ function date8(d: Date): string {
 function parseScope(credential: string): Scope {
   const parts = credential.split('/');
   if (parts.length !== 5 || parts[3] !== 'oss' || parts[4] !== 'aliyun_v4_request' || !/^\d{8}$/.test(parts[1]!)) {
-    throw new OssError('InvalidArgument', {}, { message: `Invalid credential scope: ${credential}` });
+    throw new ErrorReply('InvalidArgument', {}, { message: `Invalid credential scope: ${credential}` });
   }
   return { accessKeyId: parts[0]!, day: parts[1]!, region: parts[2]! };
 }

@@ -1,10 +1,10 @@
 // The request pipeline: parse/address -> authenticate -> route -> bucket/key checks -> handler, with every
 // failure turned into an OSS error document. Handlers never write error responses themselves.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isValidBucketName, validateObjectKey } from './names-check.js';
+import { isValidBucketName, requireValidKey } from './names-check.js';
 import type { Authenticator } from './auth.js';
 import { PUBLIC_KEY_PATH, type CallbackSigner } from './callback.js';
-import { OssError } from './errors.js';
+import { ErrorReply } from './errors.js';
 import { newRequestId, parseRequest, type OssRequest } from './request.js';
 import { baseHeaders, sendError } from './respond.js';
 import { apiName, route, type Operation } from './router.js';
@@ -65,14 +65,14 @@ export function createDispatcher(deps: Deps): (raw: IncomingMessage, res: Server
       const fallback = { id, host: raw.headers.host ?? '', method: raw.method ?? 'GET' };
       // A client that went away mid-body is not a server fault: nothing was committed, nobody to answer. (A body
       // read to its end also leaves `raw` destroyed; an error after that is the server's and is answered.)
-      if (raw.destroyed && !raw.complete && !(err instanceof OssError)) {
+      if (raw.destroyed && !raw.complete && !(err instanceof ErrorReply)) {
         res.destroy();
         return;
       }
       // A body not read to its end (refused early, timed out) is not drained: the connection closes after the answer.
       if (!raw.complete) res.setHeader('Connection', 'close');
-      if (err instanceof BucketGoneError) err = new OssError('NoSuchBucket', { BucketName: err.bucket });
-      if (err instanceof OssError) {
+      if (err instanceof BucketGoneError) err = new ErrorReply('NoSuchBucket', { BucketName: err.bucket });
+      if (err instanceof ErrorReply) {
         sendError(res, err, req ?? fallback);
         return;
       }
@@ -84,12 +84,12 @@ export function createDispatcher(deps: Deps): (raw: IncomingMessage, res: Server
 }
 
 /** What the client is told about an unexpected failure: a full disk is named (507), anything else is a 500. */
-function internalError(err: unknown): OssError {
+function internalError(err: unknown): ErrorReply {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new OssError('InsufficientStorage', {}, { message: `The server's storage is full (${code}); nothing was stored. Free space on the server and retry.` });
+    return new ErrorReply('InsufficientStorage', {}, { message: `The server's storage is full (${code}); nothing was stored. Free space on the server and retry.` });
   }
-  return new OssError('InternalError', {}, code ? { message: `We encountered an internal error (${code}). Please try again.` } : {});
+  return new ErrorReply('InternalError', {}, code ? { message: `We encountered an internal error (${code}). Please try again.` } : {});
 }
 
 async function handle(deps: Deps, raw: IncomingMessage, res: ServerResponse, id: string, seen: (r: OssRequest) => void): Promise<void> {
@@ -106,7 +106,7 @@ async function handle(deps: Deps, raw: IncomingMessage, res: ServerResponse, id:
   const op = route(req);
   if (op === undefined) {
     const api = apiName(req);
-    throw new OssError('NotImplemented', { Method: req.method, ResourceType: req.key === undefined ? 'Bucket' : 'Object', API: api }, { message: `ossup serve does not implement ${api} (${req.method} ${req.rawPath}${req.query.length ? `?${req.query.map(([k]) => k).join('&')}` : ''}).` });
+    throw new ErrorReply('NotImplemented', { Method: req.method, ResourceType: req.key === undefined ? 'Bucket' : 'Object', API: api }, { message: `ossup serve does not implement ${api} (${req.method} ${req.rawPath}${req.query.length ? `?${req.query.map(([k]) => k).join('&')}` : ''}).` });
   }
   const service: ServiceCtx = {
     req,
@@ -121,11 +121,11 @@ async function handle(deps: Deps, raw: IncomingMessage, res: ServerResponse, id:
   const name = req.bucket;
   // The router answers a service-level request (no bucket) with ListBuckets only.
   if (op === 'ListBuckets' || name === undefined) return bucket.listBuckets(service);
-  if (!isValidBucketName(name)) throw new OssError('InvalidBucketName', { BucketName: name });
-  if (req.key !== undefined) validateObjectKey(req.key);
+  if (!isValidBucketName(name)) throw new ErrorReply('InvalidBucketName', { BucketName: name });
+  if (req.key !== undefined) requireValidKey(req.key);
   if (op === 'PutBucket') return bucket.putBucket(service, name);
   const rec = await deps.store.getBucket(name);
-  if (!rec) throw new OssError('NoSuchBucket', { BucketName: name });
+  if (!rec) throw new ErrorReply('NoSuchBucket', { BucketName: name });
   const ctx: Ctx = { ...service, bucket: rec, key: req.key ?? '' };
   const replaced = await beforeHandler(ctx, op);
   if (replaced) return replaced(ctx);

@@ -1,8 +1,9 @@
-// What a handler throws to answer with an OSS error document. The code must be one of core's SERVICE_ERRORS,
+// What a handler throws to answer with an OSS error document (named apart from core's OssupError, which is what
+// the client side throws to its callers). The code must be one of core's SERVICE_ERRORS,
 // so status, message and EC come from one table shared with the client.
 import { SERVICE_ERRORS, serviceErrorEc, type ServiceErrorCode } from '../core/errors.js';
 
-export class OssError extends Error {
+export class ErrorReply extends Error {
   readonly status: number;
   readonly ec: string;
   /** Response headers the error carries (x-oss-next-append-position on PositionNotEqualToLength). */
@@ -22,6 +23,6 @@ export class OssError extends Error {
   }
 }
 
-export function invalidArgument(name: string, value: string, message: string): OssError {
-  return new OssError('InvalidArgument', { ArgumentName: name, ArgumentValue: value }, { message });
+export function invalidArgument(name: string, value: string, message: string): ErrorReply {
+  return new ErrorReply('InvalidArgument', { ArgumentName: name, ArgumentValue: value }, { message });
 }

@@ -1,7 +1,7 @@
 // Lifecycle configuration (OSS-PROTOCOL-2.md §7): parsed, validated, stored as JSON, rebuilt as XML.
 // In OSS the rule's Prefix sits in <Rule>; <Filter> holds only exclusions (Not) and size bounds.
 import { buildXml, parseXml, rootOf, type XmlObject } from '../core/xml-core.js';
-import { OssError } from './errors.js';
+import { ErrorReply } from './errors.js';
 import { texts } from './handlers/cors.js';
 
 export interface DaysOrDate {
@@ -25,7 +25,7 @@ const TRANSITION_CLASSES = ['IA', 'Archive', 'ColdArchive', 'DeepColdArchive'];
 function child(obj: XmlObject, name: string): XmlObject | undefined {
   const v = obj[name];
   if (v === undefined) return undefined;
-  if (Array.isArray(v)) throw new OssError('MalformedXML', {}, { message: `<${name}> appears more than once.` });
+  if (Array.isArray(v)) throw new ErrorReply('MalformedXML', {}, { message: `<${name}> appears more than once.` });
   return typeof v === 'object' ? v : {};
 }
 
@@ -35,8 +35,8 @@ function children(obj: XmlObject, name: string): XmlObject[] {
   return (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'object' && !Array.isArray(x) ? x : {}));
 }
 
-function invalid(message: string): OssError {
-  return new OssError('InvalidArgument', {}, { message });
+function invalid(message: string): ErrorReply {
+  return new ErrorReply('InvalidArgument', {}, { message });
 }
 
 function daysOrDate(obj: XmlObject, what: string, optional = false): DaysOrDate {
@@ -72,10 +72,10 @@ export function parseLifecycle(text: string): LifecycleRule[] {
   try {
     root = rootOf(parseXml(text), 'LifecycleConfiguration');
   } catch {
-    throw new OssError('MalformedXML');
+    throw new ErrorReply('MalformedXML');
   }
   const rules = children(root, 'Rule');
-  if (rules.length === 0 || rules.length > 1000) throw new OssError('MalformedXML', {}, { message: 'A lifecycle configuration holds 1 to 1000 rules.' });
+  if (rules.length === 0 || rules.length > 1000) throw new ErrorReply('MalformedXML', {}, { message: 'A lifecycle configuration holds 1 to 1000 rules.' });
   const ids = new Set<string>();
   return rules.map((r, i): LifecycleRule => {
     const id = texts(r, 'ID')[0] || `rule-${i + 1}`;
@@ -83,7 +83,7 @@ export function parseLifecycle(text: string): LifecycleRule[] {
     if (ids.has(id)) throw invalid(`Rule ID "${id}" appears more than once.`);
     ids.add(id);
     const status = texts(r, 'Status')[0];
-    if (status !== 'Enabled' && status !== 'Disabled') throw new OssError('MalformedXML', {}, { message: `Rule "${id}": Status must be Enabled or Disabled.` });
+    if (status !== 'Enabled' && status !== 'Disabled') throw new ErrorReply('MalformedXML', {}, { message: `Rule "${id}": Status must be Enabled or Disabled.` });
     const rule: LifecycleRule = { id, prefix: texts(r, 'Prefix')[0] ?? '', enabled: status === 'Enabled', transitions: [], tags: tagsOf(r) };
     const exp = child(r, 'Expiration');
     if (exp) {

@@ -1,6 +1,6 @@
 // Range and conditional-header semantics of GetObject (OSS-PROTOCOL.md §3). OSS's legacy behaviour answers an
 // unsatisfiable or malformed range with the whole object (200); `x-oss-range-behavior: standard` opts into 416.
-import { OssError } from './errors.js';
+import { ErrorReply } from './errors.js';
 
 export type RangeResult = { start: number; end: number } | 'whole';
 
@@ -8,7 +8,7 @@ export function parseRange(header: string | undefined, size: number, standard: b
   if (header === undefined) return 'whole';
   const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/.exec(header);
   const invalid = (): RangeResult => {
-    if (standard) throw new OssError('InvalidRange', { RangeRequested: header, ActualObjectSize: String(size) });
+    if (standard) throw new ErrorReply('InvalidRange', { RangeRequested: header, ActualObjectSize: String(size) });
     return 'whole';
   };
   // Not a single byte range at all (multi-range, other units): ignored, as HTTP allows.
@@ -80,7 +80,7 @@ export function refuseWritePreconditions(h: Record<string, string>): void {
   for (const name of WRITE_PRECONDITIONS) {
     if (h[name] !== undefined) {
       const header = name.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase());
-      throw new OssError('NotImplemented', { Header: header }, { status: 400 });
+      throw new ErrorReply('NotImplemented', { Header: header }, { status: 400 });
     }
   }
 }

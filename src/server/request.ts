@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { percentDecode, parseQueryString } from '../core/encode.js';
-import { OssError } from './errors.js';
+import { ErrorReply } from './errors.js';
 
 export interface OssRequest {
   /** x-oss-request-id of this request: 24 upper-case hex chars. */
@@ -84,7 +84,7 @@ function decodeOr(s: string, code: 'InvalidBucketName' | 'InvalidObjectName'): s
   try {
     return percentDecode(s, false);
   } catch {
-    throw new OssError(code);
+    throw new ErrorReply(code);
   }
 }
 
@@ -92,7 +92,7 @@ function parseQuery(raw: string): Array<[string, string]> {
   try {
     return parseQueryString(raw);
   } catch (err) {
-    throw new OssError('InvalidArgument', {}, { message: `Malformed query string: ${(err as Error).message}` });
+    throw new ErrorReply('InvalidArgument', {}, { message: `Malformed query string: ${(err as Error).message}` });
   }
 }
 

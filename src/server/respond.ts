@@ -2,7 +2,7 @@
 // or for HEAD, base64 in x-oss-err since a HEAD response has none).
 import type { ServerResponse } from 'node:http';
 import { buildErrorXml, buildXml, type XmlValue } from '../core/xml.js';
-import type { OssError } from './errors.js';
+import type { ErrorReply } from './errors.js';
 import type { OssRequest } from './request.js';
 
 export function baseHeaders(res: ServerResponse, requestId: string, nowMs: number): void {
@@ -26,11 +26,11 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
   res.end();
 }
 
-export function errorXml(err: OssError, req: Pick<OssRequest, 'id' | 'host'>): string {
+export function errorXml(err: ErrorReply, req: Pick<OssRequest, 'id' | 'host'>): string {
   return buildErrorXml({ code: err.code, message: err.message, requestId: req.id, hostId: req.host, ec: err.ec, extra: err.extra });
 }
 
-export function sendError(res: ServerResponse, err: OssError, req: Pick<OssRequest, 'id' | 'host' | 'method'>): void {
+export function sendError(res: ServerResponse, err: ErrorReply, req: Pick<OssRequest, 'id' | 'host' | 'method'>): void {
   if (res.headersSent) {
     res.destroy();
     return;

@@ -1,12 +1,12 @@
 // Object tag rules (OSS-PROTOCOL-2.md §4): at most 10 tags, unique keys, key 1..128 bytes, value 0..256 bytes,
 // letters, digits, space and `+ - = . _ : /` only. One InvalidTag 400 for every violation, naming it.
 import { formatTagHeader, parseTagHeader, type TagSet } from '../core/xml-tagging.js';
-import { OssError } from './errors.js';
+import { ErrorReply } from './errors.js';
 
 const ALLOWED = /^[\p{L}\p{N} +\-=._:/]*$/u;
 
 export function validateTags(tags: TagSet): TagSet {
-  const fail = (message: string) => new OssError('InvalidTag', {}, { message });
+  const fail = (message: string) => new ErrorReply('InvalidTag', {}, { message });
   if (tags.length > 10) throw fail(`At most 10 tags per object; got ${tags.length}.`);
   const seen = new Set<string>();
   for (const [k, v] of tags) {
@@ -25,7 +25,7 @@ export function tagHeaderToStored(header: string): string {
   try {
     tags = parseTagHeader(header);
   } catch {
-    throw new OssError('InvalidTag', { ArgumentName: 'x-oss-tagging', ArgumentValue: header }, { message: 'x-oss-tagging must be k1=v1&k2=v2.' });
+    throw new ErrorReply('InvalidTag', { ArgumentName: 'x-oss-tagging', ArgumentValue: header }, { message: 'x-oss-tagging must be k1=v1&k2=v2.' });
   }
   return formatTagHeader(validateTags(tags));
 }

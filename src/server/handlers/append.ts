@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { crc64Combine, crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
 import { MAX_OBJECT_SIZE } from '../../core/limits.js';
-import { OssError } from '../errors.js';
+import { ErrorReply } from '../errors.js';
 import { q } from '../request.js';
 import { sendEmpty } from '../respond.js';
 import { unlinkQuiet } from '../../io/fs.js';
@@ -18,16 +18,16 @@ import { sseHeaders } from './sse.js';
 function positionOf(ctx: Ctx): number {
   const raw = q(ctx.req, 'position');
   if (raw === undefined || !/^\d{1,16}$/.test(raw)) {
-    throw new OssError('InvalidArgument', { ArgumentName: 'position', ArgumentValue: raw ?? '' }, { message: 'position must be a non-negative integer.' });
+    throw new ErrorReply('InvalidArgument', { ArgumentName: 'position', ArgumentValue: raw ?? '' }, { message: 'position must be a non-negative integer.' });
   }
   return Number(raw);
 }
 
 function checkTarget(ctx: Ctx, old: ObjectRecord | undefined, position: number): void {
-  if (old && old.type !== 'Appendable') throw new OssError('ObjectNotAppendable', { Key: ctx.key });
+  if (old && old.type !== 'Appendable') throw new ErrorReply('ObjectNotAppendable', { Key: ctx.key });
   const length = old?.size ?? 0;
   if (position !== length) {
-    throw new OssError('PositionNotEqualToLength', { Key: ctx.key }, { headers: { 'x-oss-next-append-position': String(length) } });
+    throw new ErrorReply('PositionNotEqualToLength', { Key: ctx.key }, { headers: { 'x-oss-next-append-position': String(length) } });
   }
 }
 
@@ -37,12 +37,12 @@ function nextEtag(prev: string, bodyMd5: Buffer): string {
 }
 
 export async function appendObject(ctx: Ctx): Promise<void> {
-  if (!canWrite(ctx)) throw new OssError('AccessDenied');
+  if (!canWrite(ctx)) throw new ErrorReply('AccessDenied');
   const { req, store, bucket, key } = ctx;
   const position = positionOf(ctx);
   // Refuse before reading the body what can be refused; the check is repeated under the key's lock at commit.
   const before = await store.getObject(bucket.name, key);
-  if (before && forbidOverwrite(req) && position === 0) throw new OssError('FileAlreadyExists', { Key: key });
+  if (before && forbidOverwrite(req) && position === 0) throw new ErrorReply('FileAlreadyExists', { Key: key });
   checkTarget(ctx, before, position);
   const creating = attributesFrom(req, bucket.storageClass);
   const written = await receiveBody(ctx, MAX_OBJECT_SIZE - position);
@@ -78,7 +78,7 @@ export async function appendObject(ctx: Ctx): Promise<void> {
     // Another write to the key landed between the check and the commit: the client's position is stale.
     const now = await store.getObject(bucket.name, key);
     checkTarget(ctx, now, position);
-    throw new OssError('PositionNotEqualToLength', { Key: key }, { headers: { 'x-oss-next-append-position': String(now?.size ?? 0) }, message: 'The object changed during the append; retry at x-oss-next-append-position.' });
+    throw new ErrorReply('PositionNotEqualToLength', { Key: key }, { headers: { 'x-oss-next-append-position': String(now?.size ?? 0) }, message: 'The object changed during the append; retry at x-oss-next-append-position.' });
   }
   return reply(ctx, rec);
 }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { parseXml, rootOf, objectOf, type XmlObject } from '../../core/xml-core.js';
-import { OssError } from '../errors.js';
+import { ErrorReply } from '../errors.js';
 import { sendEmpty, sendXmlText } from '../respond.js';
 import { expectedMd5, readSmallBody, type Ctx } from './context.js';
 import { texts } from './cors.js';
@@ -33,13 +33,13 @@ interface Referer {
 }
 
 function owner(ctx: Ctx): void {
-  if (!ctx.principal) throw new OssError('AccessDenied');
+  if (!ctx.principal) throw new ErrorReply('AccessDenied');
 }
 
 async function body(ctx: Ctx): Promise<string> {
   const md5 = expectedMd5(ctx.req);
   const text = await readSmallBody(ctx);
-  if (md5 && !md5.equals(createHash('md5').update(text).digest())) throw new OssError('InvalidDigest');
+  if (md5 && !md5.equals(createHash('md5').update(text).digest())) throw new ErrorReply('InvalidDigest');
   return text;
 }
 
@@ -47,11 +47,11 @@ function root(text: string, name: string): XmlObject {
   try {
     return rootOf(parseXml(text), name);
   } catch {
-    throw new OssError('MalformedXML');
+    throw new ErrorReply('MalformedXML');
   }
 }
 
-const invalid = (name: string, value: string, message: string) => new OssError('InvalidArgument', { ArgumentName: name, ArgumentValue: value }, { message });
+const invalid = (name: string, value: string, message: string) => new ErrorReply('InvalidArgument', { ArgumentName: name, ArgumentValue: value }, { message });
 
 // ---- logging ----
 
@@ -65,7 +65,7 @@ export async function putBucketLogging(ctx: Ctx): Promise<void> {
     return;
   }
   const target = texts(enabled, 'TargetBucket')[0] ?? '';
-  if (!target || !(await ctx.store.getBucket(target))) throw new OssError('InvalidTargetBucketForLogging', { TargetBucket: target });
+  if (!target || !(await ctx.store.getBucket(target))) throw new ErrorReply('InvalidTargetBucketForLogging', { TargetBucket: target });
   const prefix = texts(enabled, 'TargetPrefix')[0];
   if (prefix !== undefined && (prefix.length > 32 || prefix.startsWith('/'))) throw invalid('TargetPrefix', prefix, 'TargetPrefix is at most 32 characters and cannot start with "/".');
   const parsed: Logging = { targetBucket: target, ...(prefix !== undefined ? { targetPrefix: prefix } : {}) };
@@ -93,7 +93,7 @@ export async function putBucketWebsite(ctx: Ctx): Promise<void> {
   const r = root(xml, 'WebsiteConfiguration');
   const index = objectOf(r, 'IndexDocument');
   const error = objectOf(r, 'ErrorDocument');
-  if (!index && !error && r.RoutingRules === undefined) throw new OssError('MalformedXML', {}, { message: 'WebsiteConfiguration needs IndexDocument, ErrorDocument or RoutingRules.' });
+  if (!index && !error && r.RoutingRules === undefined) throw new ErrorReply('MalformedXML', {}, { message: 'WebsiteConfiguration needs IndexDocument, ErrorDocument or RoutingRules.' });
   const parsed: Website = { supportSubDir: false, errorStatus: 404 };
   if (index) {
     const suffix = texts(index, 'Suffix')[0] ?? '';
@@ -116,7 +116,7 @@ export async function putBucketWebsite(ctx: Ctx): Promise<void> {
 export async function getBucketWebsite(ctx: Ctx): Promise<void> {
   owner(ctx);
   const c = await ctx.store.configs.get<Stored<Website>>(ctx.bucket.name, 'website');
-  if (!c) throw new OssError('NoSuchWebsiteConfiguration', { BucketName: ctx.bucket.name });
+  if (!c) throw new ErrorReply('NoSuchWebsiteConfiguration', { BucketName: ctx.bucket.name });
   sendXmlText(ctx.res, 200, c.xml);
 }
 
@@ -161,7 +161,7 @@ export async function websiteHandler(ctx: Ctx, op: string): Promise<((ctx: Ctx) 
   return async (ctx) => {
     if (index && (await serveDocument(ctx, key, 200))) return;
     if (w.errorKey && (await serveDocument(ctx, w.errorKey, w.errorStatus))) return;
-    throw new OssError('NoSuchKey', { Key: key });
+    throw new ErrorReply('NoSuchKey', { Key: key });
   };
 }
 
@@ -204,7 +204,7 @@ export async function checkReferer(ctx: Ctx): Promise<void> {
   const r = c.parsed;
   const raw = ctx.req.headers.referer ?? '';
   const referer = r.truncateQuery ? raw.split('?')[0]! : raw;
-  const refuse = () => new OssError('AccessDenied', {}, { message: 'You are denied by bucket referer policy.' });
+  const refuse = () => new ErrorReply('AccessDenied', {}, { message: 'You are denied by bucket referer policy.' });
   if (referer === '') {
     if (!r.allowEmpty) throw refuse();
     return;

@@ -1,11 +1,11 @@
 // What SDKs and ossutil call to check a bucket: GetBucketInfo (?bucketInfo), HEAD on the bucket, GetBucketStat
 // (?stat). GetBucketLocation lives with the other bucket basics (bucket.ts).
-import { OssError } from '../errors.js';
+import { ErrorReply } from '../errors.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { isoDate, OWNER, type Ctx } from './context.js';
 
 function owner(ctx: Ctx): void {
-  if (!ctx.principal) throw new OssError('AccessDenied');
+  if (!ctx.principal) throw new ErrorReply('AccessDenied');
 }
 
 export async function getBucketInfo(ctx: Ctx): Promise<void> {

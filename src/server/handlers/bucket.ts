@@ -1,6 +1,6 @@
 // Service and bucket operations: ListBuckets, PutBucket, DeleteBucket, bucket ACL and location, ListObjects
 // (V1 and V2) and ListMultipartUploads.
-import { OssError } from '../errors.js';
+import { ErrorReply } from '../errors.js';
 import { q } from '../request.js';
 import { sendEmpty, sendXml, sendXmlText } from '../respond.js';
 import { compareUtf8 } from '../store/key-index.js';
@@ -8,7 +8,7 @@ import { pageKeys, searchEndOfPrefix } from '../store/paging.js';
 import { createHash } from 'node:crypto';
 import { encodeUrlField } from '../../core/encode.js';
 import { boolOf, listOf, parseXml, requireText, rootOf } from '../../core/xml-core.js';
-import { validateObjectKey } from '../names-check.js';
+import { requireValidKey } from '../names-check.js';
 import { expectedMd5, isoDate, OWNER, parseBucketAcl, parseStorageClass, readSmallBody, type Ctx, type ServiceCtx } from './context.js';
 import { canWrite } from './object.js';
 import { encodingType } from './multipart.js';
@@ -26,7 +26,7 @@ function location(ctx: ServiceCtx): string {
 }
 
 export async function listBuckets(ctx: ServiceCtx): Promise<void> {
-  if (!ctx.principal) throw new OssError('AccessDenied');
+  if (!ctx.principal) throw new ErrorReply('AccessDenied');
   const prefix = q(ctx.req, 'prefix') ?? '';
   const marker = q(ctx.req, 'marker') ?? '';
   const maxKeys = maxKeysOf(ctx, 'max-keys');
@@ -54,7 +54,7 @@ export async function listBuckets(ctx: ServiceCtx): Promise<void> {
 }
 
 export async function putBucket(ctx: ServiceCtx, name: string): Promise<void> {
-  if (!ctx.principal) throw new OssError('AccessDenied');
+  if (!ctx.principal) throw new ErrorReply('AccessDenied');
   const acl = parseBucketAcl(ctx.req.headers['x-oss-acl'], 'private');
   // The optional CreateBucketConfiguration body only chooses a storage class; drain it either way.
   const body = await readSmallBody(ctx);
@@ -65,26 +65,26 @@ export async function putBucket(ctx: ServiceCtx, name: string): Promise<void> {
 }
 
 export async function deleteBucket(ctx: Ctx): Promise<void> {
-  if (!ctx.principal) throw new OssError('AccessDenied');
+  if (!ctx.principal) throw new ErrorReply('AccessDenied');
   if ((await ctx.store.deleteBucket(ctx.bucket.name, () => ctx.multipart.hasUploads(ctx.bucket.name))) === 'notEmpty') {
-    throw new OssError('BucketNotEmpty', { BucketName: ctx.bucket.name });
+    throw new ErrorReply('BucketNotEmpty', { BucketName: ctx.bucket.name });
   }
   sendEmpty(ctx.res, 204);
 }
 
 export async function getBucketAcl(ctx: Ctx): Promise<void> {
-  if (!ctx.principal) throw new OssError('AccessDenied');
+  if (!ctx.principal) throw new ErrorReply('AccessDenied');
   sendXml(ctx.res, 200, 'AccessControlPolicy', { Owner: OWNER, AccessControlList: { Grant: ctx.bucket.acl } });
 }
 
 export async function putBucketAcl(ctx: Ctx): Promise<void> {
-  if (!ctx.principal) throw new OssError('AccessDenied');
+  if (!ctx.principal) throw new ErrorReply('AccessDenied');
   await ctx.store.setBucketAcl(ctx.bucket.name, parseBucketAcl(ctx.req.headers['x-oss-acl'], ctx.bucket.acl));
   sendEmpty(ctx.res, 200);
 }
 
 export async function getBucketLocation(ctx: Ctx): Promise<void> {
-  if (!ctx.principal) throw new OssError('AccessDenied');
+  if (!ctx.principal) throw new ErrorReply('AccessDenied');
   sendXmlText(ctx.res, 200, `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint>${location(ctx)}</LocationConstraint>`);
 }
 
@@ -93,7 +93,7 @@ function maxKeysOf(ctx: ServiceCtx, name: string, dflt = 100): number {
   if (raw === undefined || raw === '') return dflt;
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < 1 || n > 1000) {
-    throw new OssError('InvalidArgument', { ArgumentName: name, ArgumentValue: raw }, { message: `Argument ${name} must be an integer between 1 and 1000.` });
+    throw new ErrorReply('InvalidArgument', { ArgumentName: name, ArgumentValue: raw }, { message: `Argument ${name} must be an integer between 1 and 1000.` });
   }
   return n;
 }
@@ -105,7 +105,7 @@ function decodeToken(token: string): string {
 
 export async function listObjects(ctx: Ctx, v2: boolean): Promise<void> {
   const readable = ctx.principal || ctx.bucket.acl !== 'private';
-  if (!readable) throw new OssError('AccessDenied');
+  if (!readable) throw new ErrorReply('AccessDenied');
   const prefix = q(ctx.req, 'prefix') ?? '';
   const delimiter = q(ctx.req, 'delimiter') ?? '';
   const maxKeys = maxKeysOf(ctx, 'max-keys');
@@ -146,7 +146,7 @@ export async function listObjects(ctx: Ctx, v2: boolean): Promise<void> {
 }
 
 export async function listUploads(ctx: Ctx): Promise<void> {
-  if (!ctx.principal) throw new OssError('AccessDenied');
+  if (!ctx.principal) throw new ErrorReply('AccessDenied');
   const prefix = q(ctx.req, 'prefix') ?? '';
   const delimiter = q(ctx.req, 'delimiter') ?? '';
   const keyMarker = q(ctx.req, 'key-marker') ?? '';
@@ -184,10 +184,10 @@ export async function listUploads(ctx: Ctx): Promise<void> {
 
 /** DeleteMultipleObjects: `POST /?delete` with <Delete><Quiet/><Object><Key/></Object>*</Delete>, at most 1000. */
 export async function deleteMultiple(ctx: Ctx): Promise<void> {
-  if (!canWrite(ctx)) throw new OssError('AccessDenied');
+  if (!canWrite(ctx)) throw new ErrorReply('AccessDenied');
   const md5 = expectedMd5(ctx.req);
   const body = await readSmallBody(ctx);
-  if (md5 && !md5.equals(createHash('md5').update(body).digest())) throw new OssError('InvalidDigest');
+  if (md5 && !md5.equals(createHash('md5').update(body).digest())) throw new ErrorReply('InvalidDigest');
   let keys: string[];
   let quiet: boolean;
   try {
@@ -195,10 +195,10 @@ export async function deleteMultiple(ctx: Ctx): Promise<void> {
     quiet = boolOf(root, 'Quiet') ?? false;
     keys = listOf(root, 'Object').map((o) => requireText(o, 'Key', 'Object'));
   } catch {
-    throw new OssError('MalformedXML');
+    throw new ErrorReply('MalformedXML');
   }
-  if (keys.length === 0 || keys.length > 1000) throw new OssError('MalformedXML', {}, { message: 'Delete must name 1 to 1000 objects.' });
-  for (const key of keys) validateObjectKey(key);
+  if (keys.length === 0 || keys.length > 1000) throw new ErrorReply('MalformedXML', {}, { message: 'Delete must name 1 to 1000 objects.' });
+  for (const key of keys) requireValidKey(key);
   for (const key of keys) await ctx.store.deleteObject(ctx.bucket.name, key);
   const enc = q(ctx.req, 'encoding-type') === 'url' ? encodeUrlField : (k: string) => k;
   // Deleting a missing key succeeds, so quiet mode (report failures only) has nothing to report.

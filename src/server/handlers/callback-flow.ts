@@ -1,6 +1,6 @@
 // The handler side of upload callbacks: validate the x-oss-callback headers before any byte is stored, and
 // after the commit render callbackBody, call back, and answer 200 with the callback's JSON or 203.
-import { OssError } from '../errors.js';
+import { ErrorReply } from '../errors.js';
 import type { OssRequest } from '../request.js';
 import { errorXml } from '../respond.js';
 import type { ObjectRecord } from '../store/types.js';
@@ -14,8 +14,8 @@ export interface CallbackSpec {
   vars: Record<string, string>;
 }
 
-function badCallback(what: string): OssError {
-  return new OssError('InvalidArgument', { ArgumentName: 'callback', ArgumentValue: what }, { message: `The callback configuration is invalid: ${what}` });
+function badCallback(what: string): ErrorReply {
+  return new ErrorReply('InvalidArgument', { ArgumentName: 'callback', ArgumentValue: what }, { message: `The callback configuration is invalid: ${what}` });
 }
 
 function decodeJson(b64: string, what: string): Record<string, unknown> {
@@ -76,7 +76,7 @@ export async function runCallback(ctx: Ctx, spec: CallbackSpec, rec: ObjectRecor
     return;
   }
   // The object is stored all the same: OSS reports the failure with 203 and does not retry.
-  const err = new OssError('CallbackFailed', {}, { message: outcome.body });
+  const err = new ErrorReply('CallbackFailed', {}, { message: outcome.body });
   const text = errorXml(err, ctx.req);
   ctx.res.writeHead(203, { ...headers, 'x-oss-ec': err.ec, 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(text) });
   ctx.res.end(text);

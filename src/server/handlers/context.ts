@@ -4,7 +4,7 @@ import type { Credentials } from '../../core/canonical.js';
 import { MAX_OBJECT_SIZE } from '../../core/limits.js';
 import type { Principal } from '../auth.js';
 import type { CallbackSigner } from '../callback.js';
-import { OssError, invalidArgument } from '../errors.js';
+import { ErrorReply, invalidArgument } from '../errors.js';
 import type { OssRequest } from '../request.js';
 import { BodyIncompleteError, BodyTooLargeError, type WrittenBlob } from '../store/blob.js';
 import type { MultipartStore } from '../store/multipart.js';
@@ -111,7 +111,7 @@ export function expectedMd5(req: OssRequest): Buffer | undefined {
   if (v === undefined) return undefined;
   const b = Buffer.from(v, 'base64');
   if (b.length !== 16 || b.toString('base64') !== v.trim()) {
-    throw new OssError('InvalidDigest', { 'Content-MD5': v }, { ec: '0017-00000502' });
+    throw new ErrorReply('InvalidDigest', { 'Content-MD5': v }, { ec: '0017-00000502' });
   }
   return b;
 }
@@ -121,19 +121,19 @@ export async function receiveBody(ctx: ServiceCtx, maxLength = MAX_OBJECT_SIZE):
   const md5 = expectedMd5(ctx.req);
   const cl = ctx.req.headers['content-length'];
   const expectedLength = cl === undefined ? undefined : Number(cl);
-  if (expectedLength !== undefined && expectedLength > maxLength) throw new OssError('EntityTooLarge');
+  if (expectedLength !== undefined && expectedLength > maxLength) throw new ErrorReply('EntityTooLarge');
   let written: WrittenBlob;
   try {
     written = await ctx.blobs.writeTemp(requestBody(ctx), { expectedLength, maxLength });
   } catch (err) {
     if (err instanceof BodyTimeoutError) throw requestTimeout(err);
-    if (err instanceof BodyTooLargeError) throw new OssError('EntityTooLarge');
-    if (err instanceof BodyIncompleteError) throw new OssError('InvalidArgument', {}, { message: err.message });
+    if (err instanceof BodyTooLargeError) throw new ErrorReply('EntityTooLarge');
+    if (err instanceof BodyIncompleteError) throw new ErrorReply('InvalidArgument', {}, { message: err.message });
     throw err;
   }
   if (md5 && !md5.equals(written.md5)) {
     await unlinkQuiet(written.tmpPath);
-    throw new OssError('InvalidDigest', { 'Content-MD5': ctx.req.headers['content-md5']! });
+    throw new ErrorReply('InvalidDigest', { 'Content-MD5': ctx.req.headers['content-md5']! });
   }
   return written;
 }
@@ -147,7 +147,7 @@ export async function readSmallBody(ctx: ServiceCtx, max = MAX_XML_BODY): Promis
   try {
     for await (const c of requestBody(ctx)) {
       size += c.length;
-      if (size > max) throw new OssError('MalformedXML', {}, { message: 'The XML you provided was too large.' });
+      if (size > max) throw new ErrorReply('MalformedXML', {}, { message: 'The XML you provided was too large.' });
       chunks.push(c);
     }
   } catch (err) {
@@ -162,6 +162,6 @@ export function requestBody(ctx: ServiceCtx): AsyncIterable<Buffer> {
   return idleLimited(ctx.req.raw, ctx.config.bodyTimeoutMs);
 }
 
-function requestTimeout(err: BodyTimeoutError): OssError {
-  return new OssError('RequestTimeout', {}, { message: `The request body made no progress for ${err.ms / 1000} s; nothing was stored.` });
+function requestTimeout(err: BodyTimeoutError): ErrorReply {
+  return new ErrorReply('RequestTimeout', {}, { message: `The request body made no progress for ${err.ms / 1000} s; nothing was stored.` });
 }

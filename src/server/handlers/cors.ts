@@ -2,7 +2,7 @@
 // (OSS-PROTOCOL-2.md §3). Rules are tried in order; the first whose origin, method and headers all match wins.
 import { createHash } from 'node:crypto';
 import { buildXml, parseXml, rootOf, type XmlNode, type XmlObject } from '../../core/xml-core.js';
-import { OssError } from '../errors.js';
+import { ErrorReply } from '../errors.js';
 import type { OssRequest } from '../request.js';
 import { sendEmpty, sendXmlText } from '../respond.js';
 import { expectedMd5, readSmallBody, type Ctx } from './context.js';
@@ -36,8 +36,8 @@ function objects(obj: XmlObject, name: string): XmlObject[] {
   return (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'object' && !Array.isArray(x) ? x : {}));
 }
 
-function invalid(message: string): OssError {
-  return new OssError('InvalidArgument', {}, { message });
+function invalid(message: string): ErrorReply {
+  return new ErrorReply('InvalidArgument', {}, { message });
 }
 
 export function parseCorsConfig(text: string): CorsConfig {
@@ -45,7 +45,7 @@ export function parseCorsConfig(text: string): CorsConfig {
   try {
     root = rootOf(parseXml(text), 'CORSConfiguration');
   } catch {
-    throw new OssError('MalformedXML');
+    throw new ErrorReply('MalformedXML');
   }
   const rules = objects(root, 'CORSRule').map((r): CorsRule => {
     const rule: CorsRule = {
@@ -68,8 +68,8 @@ export function parseCorsConfig(text: string): CorsConfig {
     }
     return rule;
   });
-  if (rules.length === 0) throw new OssError('MalformedXML', {}, { message: 'CORSConfiguration needs at least one CORSRule.' });
-  if (rules.length > 10) throw new OssError('CORSRuleBeyondLimit');
+  if (rules.length === 0) throw new ErrorReply('MalformedXML', {}, { message: 'CORSConfiguration needs at least one CORSRule.' });
+  if (rules.length > 10) throw new ErrorReply('CORSRuleBeyondLimit');
   const vary = texts(root, 'ResponseVary')[0];
   return { rules, responseVary: vary?.toLowerCase() === 'true' };
 }
@@ -88,15 +88,15 @@ export function buildCorsConfig(c: CorsConfig): string {
 }
 
 function owner(ctx: Ctx): void {
-  if (!ctx.principal) throw new OssError('AccessDenied');
+  if (!ctx.principal) throw new ErrorReply('AccessDenied');
 }
 
 export async function putBucketCors(ctx: Ctx): Promise<void> {
   owner(ctx);
   const md5 = expectedMd5(ctx.req);
   const body = await readSmallBody(ctx);
-  if (md5 && !md5.equals(createHash('md5').update(body).digest())) throw new OssError('InvalidDigest');
-  if (Buffer.byteLength(body) > 16 * 1024) throw new OssError('MalformedXML', {}, { message: 'A CORS configuration is at most 16 KB.' });
+  if (md5 && !md5.equals(createHash('md5').update(body).digest())) throw new ErrorReply('InvalidDigest');
+  if (Buffer.byteLength(body) > 16 * 1024) throw new ErrorReply('MalformedXML', {}, { message: 'A CORS configuration is at most 16 KB.' });
   await ctx.store.configs.put(ctx.bucket.name, 'cors', parseCorsConfig(body));
   sendEmpty(ctx.res, 200);
 }
@@ -104,7 +104,7 @@ export async function putBucketCors(ctx: Ctx): Promise<void> {
 export async function getBucketCors(ctx: Ctx): Promise<void> {
   owner(ctx);
   const c = await ctx.store.configs.get<CorsConfig>(ctx.bucket.name, 'cors');
-  if (!c) throw new OssError('NoSuchCORSConfiguration', { BucketName: ctx.bucket.name });
+  if (!c) throw new ErrorReply('NoSuchCORSConfiguration', { BucketName: ctx.bucket.name });
   sendXmlText(ctx.res, 200, buildCorsConfig(c));
 }
 
@@ -153,13 +153,13 @@ export async function preflight(ctx: Ctx): Promise<void> {
   const origin = ctx.req.headers.origin;
   const method = ctx.req.headers['access-control-request-method'];
   if (!origin || !method) {
-    throw new OssError('BadRequest', {}, { message: `Insufficient information. ${!origin ? 'Origin' : 'Access-Control-Request-Method'} request header needed.` });
+    throw new ErrorReply('BadRequest', {}, { message: `Insufficient information. ${!origin ? 'Origin' : 'Access-Control-Request-Method'} request header needed.` });
   }
   const c = await ctx.store.configs.get<CorsConfig>(ctx.bucket.name, 'cors');
   const headers = requestedHeaders(ctx.req);
   const rule = c && matchRule(c, origin, method.trim().toUpperCase(), headers);
   if (c?.responseVary) ctx.res.setHeader('Vary', 'Origin');
-  if (!rule) throw new OssError('AccessForbidden', {}, { headers: c?.responseVary ? { Vary: 'Origin' } : {} });
+  if (!rule) throw new ErrorReply('AccessForbidden', {}, { headers: c?.responseVary ? { Vary: 'Origin' } : {} });
   sendEmpty(ctx.res, 200, corsHeaders(rule, origin, { method, headers }));
 }
 

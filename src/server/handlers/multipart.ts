@@ -9,7 +9,7 @@ import {
   buildListPartsResult,
   parseCompleteMultipartUpload,
 } from '../../core/xml.js';
-import { OssError } from '../errors.js';
+import { ErrorReply } from '../errors.js';
 import { q } from '../request.js';
 import { sendEmpty, sendXml, sendXmlText } from '../respond.js';
 import { CompleteError } from '../store/multipart.js';
@@ -21,7 +21,7 @@ import { attributesFrom, forbidOverwrite, isoDate, parseObjectAcl, quoted, readS
 import { canWrite, loadCopySource } from './object.js';
 
 function denyAnonymousWrite(ctx: Ctx): void {
-  if (!canWrite(ctx)) throw new OssError('AccessDenied');
+  if (!canWrite(ctx)) throw new ErrorReply('AccessDenied');
 }
 
 /** `encoding-type=url` makes key-like fields percent-encoded in the response (core's builders do the encoding). */
@@ -32,14 +32,14 @@ export function encodingType(ctx: Ctx): { encodingType?: string } {
 async function loadUpload(ctx: Ctx, operation: string): Promise<UploadRecord> {
   const id = q(ctx.req, 'uploadId') ?? '';
   const up = await ctx.multipart.get(ctx.bucket.name, id, ctx.key);
-  if (!up) throw new OssError('NoSuchUpload', { UploadId: id }, { operation });
+  if (!up) throw new ErrorReply('NoSuchUpload', { UploadId: id }, { operation });
   return up;
 }
 
 export async function initiate(ctx: Ctx): Promise<void> {
   denyAnonymousWrite(ctx);
   if (forbidOverwrite(ctx.req) && (await ctx.store.getObject(ctx.bucket.name, ctx.key))) {
-    throw new OssError('FileAlreadyExists', { Key: ctx.key });
+    throw new ErrorReply('FileAlreadyExists', { Key: ctx.key });
   }
   const up = await ctx.multipart.initiate(ctx.bucket.name, ctx.key, attributesFrom(ctx.req, ctx.bucket.storageClass));
   sendXmlText(ctx.res, 200, buildInitiateMultipartUploadResult({ bucket: ctx.bucket.name, key: ctx.key, uploadId: up.uploadId, ...encodingType(ctx) }), sseHeaders(up.attributes.sse));
@@ -49,7 +49,7 @@ function partNumberOf(ctx: Ctx): number {
   const raw = q(ctx.req, 'partNumber') ?? '';
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < 1 || n > MAX_PARTS) {
-    throw new OssError(
+    throw new ErrorReply(
       'InvalidArgument',
       { ArgumentName: 'PartNumber', ArgumentValue: raw },
       { message: 'Part number must be an integer between 1 and 10000, inclusive.', ec: EC_INVALID_PART_NUMBER },
@@ -65,7 +65,7 @@ export async function uploadPart(ctx: Ctx): Promise<void> {
   const up = await loadUpload(ctx, 'UploadPart');
   const written = await receiveBody(ctx, MAX_PART_SIZE);
   const part = await ctx.multipart.putPart(ctx.bucket.name, up.uploadId, partNumber, written);
-  if (!part) throw new OssError('NoSuchUpload', { UploadId: up.uploadId }, { operation: 'UploadPart' });
+  if (!part) throw new ErrorReply('NoSuchUpload', { UploadId: up.uploadId }, { operation: 'UploadPart' });
   sendEmpty(ctx.res, 200, { ETag: quoted(part.etag), 'Content-MD5': written.md5.toString('base64'), 'x-oss-hash-crc64ecma': part.crc64, ...sseHeaders(up.attributes.sse) });
 }
 
@@ -76,7 +76,7 @@ export async function uploadPartCopy(ctx: Ctx): Promise<void> {
   const { bucket, rec: checked } = await loadCopySource(ctx);
   // Hold the bytes open: an overwrite of the source meanwhile must not pull them from under the copy.
   const opened = await ctx.store.openObject(bucket, checked.key);
-  if (!opened) throw new OssError('NoSuchKey', { Key: checked.key });
+  if (!opened) throw new ErrorReply('NoSuchKey', { Key: checked.key });
   let written;
   try {
     const rec = opened.rec;
@@ -86,7 +86,7 @@ export async function uploadPartCopy(ctx: Ctx): Promise<void> {
     if (range !== undefined) {
       const m = /^bytes=(\d+)-(\d*)$/.exec(range.trim());
       if (!m || Number(m[1]) >= rec.size || (m[2] !== '' && Number(m[2]) < Number(m[1]))) {
-        throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-copy-source-range', ArgumentValue: range }, { message: 'Invalid copy source range.' });
+        throw new ErrorReply('InvalidArgument', { ArgumentName: 'x-oss-copy-source-range', ArgumentValue: range }, { message: 'Invalid copy source range.' });
       }
       start = Number(m[1]);
       end = m[2] === '' ? rec.size - 1 : Math.min(Number(m[2]), rec.size - 1);
@@ -97,7 +97,7 @@ export async function uploadPartCopy(ctx: Ctx): Promise<void> {
     await opened.close();
   }
   const part = await ctx.multipart.putPart(ctx.bucket.name, up.uploadId, partNumber, written);
-  if (!part) throw new OssError('NoSuchUpload', { UploadId: up.uploadId });
+  if (!part) throw new ErrorReply('NoSuchUpload', { UploadId: up.uploadId });
   sendXml(ctx.res, 200, 'CopyPartResult', { LastModified: isoDate(part.lastModified), ETag: quoted(part.etag) }, {
     ETag: quoted(part.etag),
     'x-oss-hash-crc64ecma': part.crc64,
@@ -110,9 +110,9 @@ function parseCompleteBody(text: string): Array<{ partNumber: number; etag: stri
   try {
     parts = parseCompleteMultipartUpload(text);
   } catch {
-    throw new OssError('MalformedXML');
+    throw new ErrorReply('MalformedXML');
   }
-  if (parts.length === 0) throw new OssError('MalformedXML');
+  if (parts.length === 0) throw new ErrorReply('MalformedXML');
   return parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag.toUpperCase() }));
 }
 
@@ -123,7 +123,7 @@ export async function complete(ctx: Ctx): Promise<void> {
   const all = (ctx.req.headers['x-oss-complete-all'] ?? '').toLowerCase() === 'yes';
   const body = await readSmallBody(ctx);
   if (all && body.trim() !== '') {
-    throw new OssError(
+    throw new ErrorReply(
       'InvalidArgument',
       { ArgumentName: 'x-oss-complete-all', ArgumentValue: 'yes' },
       { message: 'Should not speficy both complete all header and http body.' },
@@ -139,11 +139,11 @@ export async function complete(ctx: Ctx): Promise<void> {
       ...(aclHeader !== undefined ? { acl: parseObjectAcl(aclHeader, 'default') } : {}),
     });
   } catch (err) {
-    if (err instanceof ObjectExistsError) throw new OssError('FileAlreadyExists', { Key: ctx.key });
+    if (err instanceof ObjectExistsError) throw new ErrorReply('FileAlreadyExists', { Key: ctx.key });
     if (err instanceof CompleteError) {
       const extra: Record<string, string> = err.code === 'NoSuchUpload' ? { UploadId: up.uploadId } : {};
       if (err.partNumber !== undefined) extra.PartNumber = String(err.partNumber);
-      throw new OssError(err.code, extra);
+      throw new ErrorReply(err.code, extra);
     }
     throw err;
   }
@@ -163,7 +163,7 @@ export async function abort(ctx: Ctx): Promise<void> {
   denyAnonymousWrite(ctx);
   const up = await loadUpload(ctx, 'AbortMultipartUpload');
   if (!(await ctx.multipart.abort(ctx.bucket.name, up.uploadId))) {
-    throw new OssError('NoSuchUpload', { UploadId: up.uploadId });
+    throw new ErrorReply('NoSuchUpload', { UploadId: up.uploadId });
   }
   sendEmpty(ctx.res, 204);
 }
@@ -172,12 +172,12 @@ function boundedInt(ctx: Ctx, name: string, dflt: number, max: number): number {
   const raw = q(ctx.req, name);
   if (raw === undefined || raw === '') return dflt;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw)) throw new OssError('InvalidArgument', { ArgumentName: name, ArgumentValue: raw }, { message: `${name} must be a non-negative integer.` });
+  if (!/^\d+$/.test(raw)) throw new ErrorReply('InvalidArgument', { ArgumentName: name, ArgumentValue: raw }, { message: `${name} must be a non-negative integer.` });
   return Math.min(n, max);
 }
 
 export async function listParts(ctx: Ctx): Promise<void> {
-  if (!ctx.principal) throw new OssError('AccessDenied');
+  if (!ctx.principal) throw new ErrorReply('AccessDenied');
   const up = await loadUpload(ctx, 'ListParts');
   const max = boundedInt(ctx, 'max-parts', 1000, 1000);
   const marker = boundedInt(ctx, 'part-number-marker', 0, Number.MAX_SAFE_INTEGER);

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ServerResponse } from 'node:http';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { percentDecode } from '../../core/encode.js';
-import { OssError } from '../errors.js';
+import { ErrorReply } from '../errors.js';
 import { checkConditions, parseRange, refuseWritePreconditions } from '../preconditions.js';
 import { q } from '../request.js';
 import { sendEmpty, sendXml } from '../respond.js';
@@ -51,12 +51,12 @@ export function canWrite(ctx: Ctx): boolean {
   return ctx.principal !== null || ctx.bucket.acl === 'public-read-write';
 }
 
-function denied(): OssError {
-  return new OssError('AccessDenied');
+function denied(): ErrorReply {
+  return new ErrorReply('AccessDenied');
 }
 
-export function noSuchKey(ctx: Ctx): OssError {
-  return new OssError('NoSuchKey', { Key: ctx.key });
+export function noSuchKey(ctx: Ctx): ErrorReply {
+  return new ErrorReply('NoSuchKey', { Key: ctx.key });
 }
 
 export async function putObject(ctx: Ctx): Promise<void> {
@@ -65,7 +65,7 @@ export async function putObject(ctx: Ctx): Promise<void> {
   refuseWritePreconditions(req.headers);
   const callback = parseCallback(req);
   const forbid = forbidOverwrite(req);
-  if (forbid && (await store.getObject(bucket.name, key))) throw new OssError('FileAlreadyExists', { Key: key });
+  if (forbid && (await store.getObject(bucket.name, key))) throw new ErrorReply('FileAlreadyExists', { Key: key });
   const attributes = attributesFrom(req, bucket.storageClass);
   const written = await receiveBody(ctx);
   const blob = await ctx.blobs.adoptBlob(bucket.name, written);
@@ -91,7 +91,7 @@ export async function commit(ctx: Ctx, rec: ObjectRecord, forbid: boolean): Prom
   try {
     await ctx.store.commitObject(ctx.bucket.name, rec, { forbidOverwrite: forbid });
   } catch (err) {
-    if (err instanceof ObjectExistsError) throw new OssError('FileAlreadyExists', { Key: rec.key });
+    if (err instanceof ObjectExistsError) throw new ErrorReply('FileAlreadyExists', { Key: rec.key });
     throw err;
   }
 }
@@ -143,7 +143,7 @@ export async function getObject(ctx: Ctx): Promise<void> {
     if (!head) checkReadable(rec, now);
     const headers = { ...objectHeaders(rec), ...restoreHeader(rec, now) };
     const cond = checkConditions(req.headers, rec);
-    if (cond === 412) throw new OssError('PreconditionFailed', { Condition: 'If-Match' });
+    if (cond === 412) throw new ErrorReply('PreconditionFailed', { Condition: 'If-Match' });
     if (cond === 304) {
       sendEmpty(res, 304, { ETag: headers.ETag!, 'Last-Modified': headers['Last-Modified']! });
       return;
@@ -200,11 +200,11 @@ export function copySource(ctx: Ctx): { bucket: string; key: string } {
   const raw = ctx.req.headers['x-oss-copy-source']!;
   const path = raw.split('?')[0]!.replace(/^\//, '');
   const slash = path.indexOf('/');
-  if (slash <= 0 || slash === path.length - 1) throw new OssError('InvalidArgument', { 'x-oss-copy-source': raw }, { message: 'Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.' });
+  if (slash <= 0 || slash === path.length - 1) throw new ErrorReply('InvalidArgument', { 'x-oss-copy-source': raw }, { message: 'Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.' });
   try {
     return { bucket: percentDecode(path.slice(0, slash), false), key: percentDecode(path.slice(slash + 1), false) };
   } catch {
-    throw new OssError('InvalidArgument', { 'x-oss-copy-source': raw }, { message: 'Malformed x-oss-copy-source.' });
+    throw new ErrorReply('InvalidArgument', { 'x-oss-copy-source': raw }, { message: 'Malformed x-oss-copy-source.' });
   }
 }
 
@@ -214,9 +214,9 @@ export async function loadCopySource(ctx: Ctx): Promise<{ bucket: string; rec: O
   // Before any lookup: an anonymous copy must not tell which source buckets and keys exist.
   if (!ctx.principal) throw denied();
   const srcBucket = await ctx.store.getBucket(src.bucket);
-  if (!srcBucket) throw new OssError('NoSuchBucket', { BucketName: src.bucket });
+  if (!srcBucket) throw new ErrorReply('NoSuchBucket', { BucketName: src.bucket });
   const rec = await ctx.store.getObject(src.bucket, src.key);
-  if (!rec) throw new OssError('NoSuchKey', { Key: src.key });
+  if (!rec) throw new ErrorReply('NoSuchKey', { Key: src.key });
   const cond = checkConditions(ctx.req.headers, rec, {
     match: 'x-oss-copy-source-if-match',
     noneMatch: 'x-oss-copy-source-if-none-match',
@@ -224,7 +224,7 @@ export async function loadCopySource(ctx: Ctx): Promise<{ bucket: string; rec: O
     unmodifiedSince: 'x-oss-copy-source-if-unmodified-since',
   });
   // 412 PreconditionFailed for if-match / if-unmodified-since, a bodiless 304 for the other two (CopyObject doc).
-  if (cond !== undefined) throw new OssError('PreconditionFailed', { Condition: 'x-oss-copy-source-if-*' }, cond === 304 ? { status: 304 } : {});
+  if (cond !== undefined) throw new ErrorReply('PreconditionFailed', { Condition: 'x-oss-copy-source-if-*' }, cond === 304 ? { status: 304 } : {});
   return { bucket: src.bucket, rec };
 }
 
@@ -233,7 +233,7 @@ export async function copyObject(ctx: Ctx): Promise<void> {
   const { bucket: srcBucket, rec: checked } = await loadCopySource(ctx);
   // Hold the source's bytes: an overwrite of the source meanwhile must not pull them from under the copy.
   const opened = await ctx.store.openObject(srcBucket, checked.key);
-  if (!opened) throw new OssError('NoSuchKey', { Key: checked.key });
+  if (!opened) throw new ErrorReply('NoSuchKey', { Key: checked.key });
   try {
     await copyOpened(ctx, srcBucket, opened);
   } finally {
@@ -245,7 +245,7 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
   const { req, store, bucket, key } = ctx;
   const src = opened.rec;
   const forbid = forbidOverwrite(req);
-  if (forbid && (await store.getObject(bucket.name, key))) throw new OssError('FileAlreadyExists', { Key: key });
+  if (forbid && (await store.getObject(bucket.name, key))) throw new ErrorReply('FileAlreadyExists', { Key: key });
   const replace = (req.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
   const attrs = replace ? attributesFrom(req, bucket.storageClass) : { storageClass: src.storageClass, acl: src.acl, headers: src.headers, userMeta: src.userMeta, ...(src.tagging ? { tagging: src.tagging } : {}) };
   attrs.acl = parseObjectAcl(req.headers['x-oss-object-acl'], replace ? attrs.acl : 'default');

@@ -7,8 +7,8 @@ import { Busboy, type BusboyFileStream } from '@fastify/busboy';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { encodeKeyPath } from '../../core/encode.js';
 import { MAX_OBJECT_SIZE } from '../../core/limits.js';
-import { OssError } from '../errors.js';
-import { validateObjectKey } from '../names-check.js';
+import { ErrorReply } from '../errors.js';
+import { requireValidKey } from '../names-check.js';
 import { checkPolicy, parsePolicy, verifyForm, type FormFields, type LengthRange } from '../post-policy.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { BodyTooLargeError, type WrittenBlob } from '../store/blob.js';
@@ -31,17 +31,17 @@ interface Received {
 export async function postObject(ctx: Ctx): Promise<void> {
   const contentType = ctx.req.headers['content-type'] ?? '';
   if (!/^multipart\/form-data\s*;/i.test(contentType)) {
-    throw new OssError('MalformedPOSTRequest', {}, { message: 'PostObject needs a multipart/form-data body.' });
+    throw new ErrorReply('MalformedPOSTRequest', {}, { message: 'PostObject needs a multipart/form-data body.' });
   }
   const fields: FormFields = new Map();
   const { received, files } = await readForm(ctx, contentType, fields);
   if (files !== 1 || !received) {
     if (received) await unlinkQuiet(received.written.tmpPath);
-    throw new OssError('IncorrectNumberOfFilesInPOSTRequest');
+    throw new ErrorReply('IncorrectNumberOfFilesInPOSTRequest');
   }
   const key = (fields.get('key') ?? '').replace(/\$\{filename\}/g, received.filename);
   try {
-    validateObjectKey(key);
+    requireValidKey(key);
   } catch (err) {
     await unlinkQuiet(received.written.tmpPath);
     throw err;
@@ -88,7 +88,7 @@ async function readForm(ctx: Ctx, contentType: string, fields: FormFields): Prom
   } catch (err) {
     await pending;
     if (received) await unlinkQuiet(received.written.tmpPath);
-    throw new OssError('MalformedPOSTRequest', {}, { message: `The body of your POST request is not well-formed multipart/form-data: ${(err as Error).message}` });
+    throw new ErrorReply('MalformedPOSTRequest', {}, { message: `The body of your POST request is not well-formed multipart/form-data: ${(err as Error).message}` });
   }
   await pending;
   if (failure !== undefined) throw failure;
@@ -106,22 +106,22 @@ async function receiveFile(ctx: Ctx, fields: FormFields, stream: BusboyFileStrea
     written = await ctx.blobs.writeTemp(through, { maxLength: Math.min(MAX_OBJECT_SIZE, range?.max ?? Infinity) });
   } catch (err) {
     stream.unpipe(through);
-    if (err instanceof BodyTooLargeError) throw new OssError('EntityTooLarge');
+    if (err instanceof BodyTooLargeError) throw new ErrorReply('EntityTooLarge');
     throw err;
   }
   if (range && written.size < range.min) {
     await unlinkQuiet(written.tmpPath);
-    throw new OssError('EntityTooSmall', {}, { message: `Your proposed upload is smaller than the minimum allowed size (${range.min} bytes).` });
+    throw new ErrorReply('EntityTooSmall', {}, { message: `Your proposed upload is smaller than the minimum allowed size (${range.min} bytes).` });
   }
   return written;
 }
 
 /** Signature, then policy. An unsigned form is accepted only by a public-read-write bucket. */
 function authorize(ctx: Ctx, fields: FormFields): LengthRange | undefined {
-  if (!fields.has('key')) throw new OssError('InvalidArgument', { ArgumentName: 'key', ArgumentValue: '' }, { message: 'The form needs a "key" field before the file.' });
+  if (!fields.has('key')) throw new ErrorReply('InvalidArgument', { ArgumentName: 'key', ArgumentValue: '' }, { message: 'The form needs a "key" field before the file.' });
   const creds = verifyForm(fields, ctx.config.credentials ?? [], ctx.config.now());
   if (!creds) {
-    if (ctx.bucket.acl !== 'public-read-write') throw new OssError('AccessDenied', {}, { message: 'Anonymous PostObject needs a public-read-write bucket; sign the policy instead.' });
+    if (ctx.bucket.acl !== 'public-read-write') throw new ErrorReply('AccessDenied', {}, { message: 'Anonymous PostObject needs a public-read-write bucket; sign the policy instead.' });
     return undefined;
   }
   const policy = parsePolicy(fields.get('policy')!);

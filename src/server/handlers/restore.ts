@@ -2,7 +2,7 @@
 // (403 InvalidObjectState) until a restore completes; the restored copy lasts `Days`. Restores take
 // RESTORE_DELAY_MS of the server clock (`now`, injectable), so clients see the ongoing state once.
 import { parseXml, rootOf, objectOf, textOf } from '../../core/xml-core.js';
-import { OssError } from '../errors.js';
+import { ErrorReply } from '../errors.js';
 import { sendEmpty } from '../respond.js';
 import type { ObjectRecord } from '../store/types.js';
 import { readSmallBody, type Ctx } from './context.js';
@@ -26,7 +26,7 @@ export function restoreHeader(rec: ObjectRecord, now: number): Record<string, st
 export function checkReadable(rec: ObjectRecord, now: number): void {
   if (!isArchived(rec)) return;
   if (rec.restore && now >= rec.restore.completesAt && now < rec.restore.expiresAt) return;
-  throw new OssError('InvalidObjectState', { Key: rec.key }, { message: `The operation is not valid for the object's state: ${rec.storageClass} objects must be restored first.` });
+  throw new ErrorReply('InvalidObjectState', { Key: rec.key }, { message: `The operation is not valid for the object's state: ${rec.storageClass} objects must be restored first.` });
 }
 
 function daysOf(body: string, storageClass: string): number {
@@ -39,28 +39,28 @@ function daysOf(body: string, storageClass: string): number {
     const job = objectOf(root, 'JobParameters');
     tier = job ? textOf(job, 'Tier') : undefined;
   } catch {
-    throw new OssError('MalformedXML');
+    throw new ErrorReply('MalformedXML');
   }
   const max = storageClass === 'Archive' ? 7 : 365;
   if (days !== undefined && (!/^\d+$/.test(days) || Number(days) < 1 || Number(days) > max)) {
-    throw new OssError('InvalidArgument', { ArgumentName: 'Days', ArgumentValue: days }, { message: `Days must be 1 to ${max} for ${storageClass}.` });
+    throw new ErrorReply('InvalidArgument', { ArgumentName: 'Days', ArgumentValue: days }, { message: `Days must be 1 to ${max} for ${storageClass}.` });
   }
   if (tier !== undefined && !['Expedited', 'Standard', 'Bulk'].includes(tier)) {
-    throw new OssError('InvalidArgument', { ArgumentName: 'Tier', ArgumentValue: tier }, { message: 'Tier must be Expedited, Standard or Bulk.' });
+    throw new ErrorReply('InvalidArgument', { ArgumentName: 'Tier', ArgumentValue: tier }, { message: 'Tier must be Expedited, Standard or Bulk.' });
   }
   return days === undefined ? 1 : Number(days);
 }
 
 /** 202 for a new restore, 409 RestoreAlreadyInProgress while one runs, 200 (expiry extended) after it completed. */
 export async function restoreObject(ctx: Ctx): Promise<void> {
-  if (!canWrite(ctx) || !ctx.principal) throw new OssError('AccessDenied');
+  if (!canWrite(ctx) || !ctx.principal) throw new ErrorReply('AccessDenied');
   const rec = await ctx.store.getObject(ctx.bucket.name, ctx.key);
   if (!rec) throw noSuchKey(ctx);
-  if (!isArchived(rec)) throw new OssError('OperationNotSupported', { Key: ctx.key }, { message: `Only Archive, ColdArchive and DeepColdArchive objects can be restored; this one is ${rec.storageClass}.` });
+  if (!isArchived(rec)) throw new ErrorReply('OperationNotSupported', { Key: ctx.key }, { message: `Only Archive, ColdArchive and DeepColdArchive objects can be restored; this one is ${rec.storageClass}.` });
   const days = daysOf(await readSmallBody(ctx), rec.storageClass);
   const now = ctx.config.now();
   const current = rec.restore && now < rec.restore.expiresAt ? rec.restore : undefined;
-  if (current && now < current.completesAt) throw new OssError('RestoreAlreadyInProgress', { Key: ctx.key });
+  if (current && now < current.completesAt) throw new ErrorReply('RestoreAlreadyInProgress', { Key: ctx.key });
   const completesAt = current ? current.completesAt : now + RESTORE_DELAY_MS;
   const restore = { completesAt, expiresAt: Math.max(now, completesAt) + days * 86_400_000 };
   if (!(await ctx.store.updateObject(ctx.bucket.name, ctx.key, (old) => ({ ...old, restore })))) throw noSuchKey(ctx);

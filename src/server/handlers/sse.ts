@@ -1,6 +1,6 @@
 // Server-side encryption headers (OSS-PROTOCOL-2.md §8). Nothing is encrypted at rest here: the settings are
 // validated as OSS validates them, stored with the object, and echoed where OSS echoes them.
-import { OssError } from '../errors.js';
+import { ErrorReply } from '../errors.js';
 import type { OssRequest } from '../request.js';
 import type { SseSettings } from '../store/types.js';
 
@@ -14,18 +14,18 @@ export function parseSse(req: OssRequest): SseSettings | undefined {
   const keyId = h['x-oss-server-side-encryption-key-id'];
   if (algorithm === undefined) {
     if (data !== undefined || keyId !== undefined) {
-      throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: '' }, { message: 'x-oss-server-side-data-encryption and -key-id need x-oss-server-side-encryption: KMS.' });
+      throw new ErrorReply('InvalidArgument', { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: '' }, { message: 'x-oss-server-side-data-encryption and -key-id need x-oss-server-side-encryption: KMS.' });
     }
     return undefined;
   }
   if (!ALGORITHMS.has(algorithm)) {
-    throw new OssError('InvalidEncryptionAlgorithmError', { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: algorithm });
+    throw new ErrorReply('InvalidEncryptionAlgorithmError', { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: algorithm });
   }
   if (data !== undefined && (data !== 'SM4' || algorithm !== 'KMS')) {
-    throw new OssError('InvalidDataEncryptionAlgorithmError', { ArgumentName: 'x-oss-server-side-data-encryption', ArgumentValue: data });
+    throw new ErrorReply('InvalidDataEncryptionAlgorithmError', { ArgumentName: 'x-oss-server-side-data-encryption', ArgumentValue: data });
   }
   if (keyId !== undefined && algorithm !== 'KMS') {
-    throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-server-side-encryption-key-id', ArgumentValue: keyId }, { message: 'A KMS key id is only valid with x-oss-server-side-encryption: KMS.' });
+    throw new ErrorReply('InvalidArgument', { ArgumentName: 'x-oss-server-side-encryption-key-id', ArgumentValue: keyId }, { message: 'A KMS key id is only valid with x-oss-server-side-encryption: KMS.' });
   }
   const sse: SseSettings = { algorithm: algorithm as SseSettings['algorithm'] };
   if (keyId) sse.keyId = keyId;
@@ -37,7 +37,7 @@ export function parseSse(req: OssRequest): SseSettings | undefined {
 export function refuseSseOnPart(req: OssRequest): void {
   const v = req.headers['x-oss-server-side-encryption'];
   if (v !== undefined) {
-    throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: v }, { message: 'UploadPart does not take x-oss-server-side-encryption; set it at InitiateMultipartUpload.' });
+    throw new ErrorReply('InvalidArgument', { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: v }, { message: 'UploadPart does not take x-oss-server-side-encryption; set it at InitiateMultipartUpload.' });
   }
 }
 

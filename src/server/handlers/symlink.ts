@@ -2,8 +2,8 @@
 // content headers, with the link's own type (Symlink) and user metadata. Links are one level deep.
 import { createHash } from 'node:crypto';
 import { percentDecode } from '../../core/encode.js';
-import { OssError } from '../errors.js';
-import { validateObjectKey } from '../names-check.js';
+import { ErrorReply } from '../errors.js';
+import { requireValidKey } from '../names-check.js';
 import { sendEmpty } from '../respond.js';
 import type { ObjectReader } from '../store/segments.js';
 import type { ObjectRecord } from '../store/types.js';
@@ -11,16 +11,16 @@ import { attributesFrom, forbidOverwrite, quoted, type Ctx } from './context.js'
 import { canRead, canWrite, commit, noSuchKey } from './object.js';
 
 export async function putSymlink(ctx: Ctx): Promise<void> {
-  if (!canWrite(ctx)) throw new OssError('AccessDenied');
+  if (!canWrite(ctx)) throw new ErrorReply('AccessDenied');
   const raw = ctx.req.headers['x-oss-symlink-target'];
-  if (!raw) throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-symlink-target', ArgumentValue: '' }, { message: 'PutSymlink needs the x-oss-symlink-target header.' });
+  if (!raw) throw new ErrorReply('InvalidArgument', { ArgumentName: 'x-oss-symlink-target', ArgumentValue: '' }, { message: 'PutSymlink needs the x-oss-symlink-target header.' });
   let target: string;
   try {
     target = percentDecode(raw, false);
   } catch {
-    throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-symlink-target', ArgumentValue: raw }, { message: 'x-oss-symlink-target is not valid percent-encoding.' });
+    throw new ErrorReply('InvalidArgument', { ArgumentName: 'x-oss-symlink-target', ArgumentValue: raw }, { message: 'x-oss-symlink-target is not valid percent-encoding.' });
   }
-  validateObjectKey(target);
+  requireValidKey(target);
   const rec: ObjectRecord = {
     ...attributesFrom(ctx.req, ctx.bucket.storageClass),
     key: ctx.key,
@@ -39,8 +39,8 @@ export async function putSymlink(ctx: Ctx): Promise<void> {
 export async function getSymlink(ctx: Ctx): Promise<void> {
   const rec = await ctx.store.getObject(ctx.bucket.name, ctx.key);
   if (!rec) throw noSuchKey(ctx);
-  if (!canRead(ctx, rec)) throw new OssError('AccessDenied');
-  if (rec.type !== 'Symlink' || rec.symlinkTarget === undefined) throw new OssError('NotSymlink', { Key: ctx.key });
+  if (!canRead(ctx, rec)) throw new ErrorReply('AccessDenied');
+  if (rec.type !== 'Symlink' || rec.symlinkTarget === undefined) throw new ErrorReply('NotSymlink', { Key: ctx.key });
   sendEmpty(ctx.res, 200, {
     'x-oss-symlink-target': encodeURIComponent(rec.symlinkTarget),
     ETag: quoted(rec.etag),
@@ -53,13 +53,13 @@ export async function getSymlink(ctx: Ctx): Promise<void> {
  * type, ACL and user metadata. A missing target (or a link to a link) is 404 SymlinkTargetNotExist.
  */
 export async function throughSymlink(ctx: Ctx, link: ObjectRecord, head: boolean): Promise<{ rec: ObjectRecord; opened?: ObjectReader }> {
-  if (!canRead(ctx, link)) throw new OssError('AccessDenied');
+  if (!canRead(ctx, link)) throw new ErrorReply('AccessDenied');
   const targetKey = link.symlinkTarget ?? '';
   const opened = head ? undefined : await ctx.store.openObject(ctx.bucket.name, targetKey);
   const target = head ? await ctx.store.getObject(ctx.bucket.name, targetKey) : opened?.rec;
   if (!target || target.type === 'Symlink') {
     await opened?.close();
-    throw new OssError('SymlinkTargetNotExist', { Key: ctx.key, SymlinkTarget: targetKey });
+    throw new ErrorReply('SymlinkTargetNotExist', { Key: ctx.key, SymlinkTarget: targetKey });
   }
   const rec: ObjectRecord = {
     ...target,

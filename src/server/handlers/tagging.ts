@@ -2,7 +2,7 @@
 // changing them rewrites the metadata only, so Last-Modified and the bytes stay as they were.
 import { createHash } from 'node:crypto';
 import { buildTagging, parseTagging, type TagSet } from '../../core/xml-tagging.js';
-import { OssError } from '../errors.js';
+import { ErrorReply } from '../errors.js';
 import { sendEmpty, sendXmlText } from '../respond.js';
 import { storedTags, validateTags } from '../tags.js';
 import { formatTagHeader } from '../../core/xml-tagging.js';
@@ -10,7 +10,7 @@ import { expectedMd5, readSmallBody, type Ctx } from './context.js';
 import { noSuchKey } from './object.js';
 
 function owner(ctx: Ctx): void {
-  if (!ctx.principal) throw new OssError('AccessDenied');
+  if (!ctx.principal) throw new ErrorReply('AccessDenied');
 }
 
 export async function getObjectTagging(ctx: Ctx): Promise<void> {
@@ -24,12 +24,12 @@ export async function putObjectTagging(ctx: Ctx): Promise<void> {
   owner(ctx);
   const md5 = expectedMd5(ctx.req);
   const body = await readSmallBody(ctx);
-  if (md5 && !md5.equals(createHash('md5').update(body).digest())) throw new OssError('InvalidDigest');
+  if (md5 && !md5.equals(createHash('md5').update(body).digest())) throw new ErrorReply('InvalidDigest');
   let tags: TagSet;
   try {
     tags = parseTagging(body);
   } catch {
-    throw new OssError('MalformedXML');
+    throw new ErrorReply('MalformedXML');
   }
   const tagging = formatTagHeader(validateTags(tags));
   const found = await ctx.store.updateObject(ctx.bucket.name, ctx.key, (rec) => {
