@@ -2,7 +2,7 @@
 // In OSS the rule's Prefix sits in <Rule>; <Filter> holds only exclusions (Not) and size bounds.
 import { buildXml, parseXml, rootOf, type XmlObject } from '../core/xml-core.js';
 import { ErrorReply } from './errors.js';
-import { texts } from './handlers/cors.js';
+import { invalid, objects, texts } from './handlers/cors.js';
 
 export interface DaysOrDate {
   days?: number;
@@ -29,16 +29,6 @@ function child(obj: XmlObject, name: string): XmlObject | undefined {
   return typeof v === 'object' ? v : {};
 }
 
-function children(obj: XmlObject, name: string): XmlObject[] {
-  const v = obj[name];
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'object' && !Array.isArray(x) ? x : {}));
-}
-
-function invalid(message: string): ErrorReply {
-  return new ErrorReply('InvalidArgument', {}, { message });
-}
-
 function daysOrDate(obj: XmlObject, what: string, optional = false): DaysOrDate {
   const days = texts(obj, 'Days')[0];
   const date = texts(obj, 'CreatedBeforeDate')[0] ?? texts(obj, 'Date')[0];
@@ -57,7 +47,7 @@ function daysOrDate(obj: XmlObject, what: string, optional = false): DaysOrDate 
 }
 
 function tagsOf(obj: XmlObject): Array<[string, string]> {
-  return children(obj, 'Tag').map((t) => [texts(t, 'Key')[0] ?? '', texts(t, 'Value')[0] ?? '']);
+  return objects(obj, 'Tag').map((t) => [texts(t, 'Key')[0] ?? '', texts(t, 'Value')[0] ?? '']);
 }
 
 function sizeOf(obj: XmlObject, name: string): number | undefined {
@@ -74,7 +64,7 @@ export function parseLifecycle(text: string): LifecycleRule[] {
   } catch {
     throw new ErrorReply('MalformedXML');
   }
-  const rules = children(root, 'Rule');
+  const rules = objects(root, 'Rule');
   if (rules.length === 0 || rules.length > 1000) throw new ErrorReply('MalformedXML', {}, { message: 'A lifecycle configuration holds 1 to 1000 rules.' });
   const ids = new Set<string>();
   return rules.map((r, i): LifecycleRule => {
@@ -97,7 +87,7 @@ export function parseLifecycle(text: string): LifecycleRule[] {
     }
     const abort = child(r, 'AbortMultipartUpload');
     if (abort) rule.abortMultipartUpload = daysOrDate(abort, `Rule "${id}" AbortMultipartUpload`);
-    for (const t of children(r, 'Transition')) {
+    for (const t of objects(r, 'Transition')) {
       const sc = texts(t, 'StorageClass')[0] ?? '';
       if (!TRANSITION_CLASSES.includes(sc)) throw invalid(`Rule "${id}": Transition StorageClass must be one of ${TRANSITION_CLASSES.join(', ')}.`);
       const when = daysOrDate(t, `Rule "${id}" Transition`);

@@ -1,18 +1,31 @@
 // Logging, website and referer configurations: validated as OSS validates them, stored as written (the body is
 // kept verbatim and returned by Get), and — for website and referer — applied to anonymous access.
 // Logging is recorded only: ossup serve writes no access logs.
-import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { parseXml, rootOf, objectOf, type XmlObject } from '../../core/xml-core.js';
 import { ErrorReply } from '../errors.js';
+import type { ConfigName } from '../store/bucket-config.js';
 import { sendEmpty, sendXmlText } from '../respond.js';
-import { expectedMd5, readSmallBody, type Ctx } from './context.js';
+import { readVerifiedBody, requireOwner, type Ctx } from './context.js';
 import { texts } from './cors.js';
 import { canRead } from './object.js';
 
 interface Stored<T> {
   xml: string;
   parsed: T;
+}
+
+/** Saves a configuration with the document it was parsed from, which Get answers as sent. */
+async function save<T>(ctx: Ctx, name: ConfigName, stored: Stored<T>): Promise<void> {
+  await ctx.store.configs.put(ctx.bucket.name, name, stored);
+  sendEmpty(ctx.res, 200);
+}
+
+/** Get of a configuration: the stored document, or `fallback` (what OSS answers for a bucket without one). */
+async function answerStored(ctx: Ctx, name: ConfigName, fallback: string): Promise<void> {
+  requireOwner(ctx);
+  const c = await ctx.store.configs.get<Stored<unknown>>(ctx.bucket.name, name);
+  sendXmlText(ctx.res, 200, c?.xml ?? fallback);
 }
 
 interface Logging {
@@ -32,17 +45,6 @@ interface Referer {
   block: string[];
 }
 
-function owner(ctx: Ctx): void {
-  if (!ctx.principal) throw new ErrorReply('AccessDenied');
-}
-
-async function body(ctx: Ctx): Promise<string> {
-  const md5 = expectedMd5(ctx.req);
-  const text = await readSmallBody(ctx);
-  if (md5 && !md5.equals(createHash('md5').update(text).digest())) throw new ErrorReply('InvalidDigest');
-  return text;
-}
-
 function root(text: string, name: string): XmlObject {
   try {
     return rootOf(parseXml(text), name);
@@ -56,8 +58,8 @@ const invalid = (name: string, value: string, message: string) => new ErrorReply
 // ---- logging ----
 
 export async function putBucketLogging(ctx: Ctx): Promise<void> {
-  owner(ctx);
-  const xml = await body(ctx);
+  requireOwner(ctx);
+  const xml = await readVerifiedBody(ctx);
   const enabled = objectOf(root(xml, 'BucketLoggingStatus'), 'LoggingEnabled');
   if (!enabled) {
     await ctx.store.configs.delete(ctx.bucket.name, 'logging'); // an empty status turns logging off
@@ -69,18 +71,15 @@ export async function putBucketLogging(ctx: Ctx): Promise<void> {
   const prefix = texts(enabled, 'TargetPrefix')[0];
   if (prefix !== undefined && (prefix.length > 32 || prefix.startsWith('/'))) throw invalid('TargetPrefix', prefix, 'TargetPrefix is at most 32 characters and cannot start with "/".');
   const parsed: Logging = { targetBucket: target, ...(prefix !== undefined ? { targetPrefix: prefix } : {}) };
-  await ctx.store.configs.put(ctx.bucket.name, 'logging', { xml, parsed } satisfies Stored<Logging>);
-  sendEmpty(ctx.res, 200);
+  await save<Logging>(ctx, 'logging', { xml, parsed });
 }
 
 export async function getBucketLogging(ctx: Ctx): Promise<void> {
-  owner(ctx);
-  const c = await ctx.store.configs.get<Stored<Logging>>(ctx.bucket.name, 'logging');
-  sendXmlText(ctx.res, 200, c?.xml ?? '<?xml version="1.0" encoding="UTF-8"?>\n<BucketLoggingStatus></BucketLoggingStatus>');
+  await answerStored(ctx, 'logging', '<?xml version="1.0" encoding="UTF-8"?>\n<BucketLoggingStatus></BucketLoggingStatus>');
 }
 
 export async function deleteBucketLogging(ctx: Ctx): Promise<void> {
-  owner(ctx);
+  requireOwner(ctx);
   await ctx.store.configs.delete(ctx.bucket.name, 'logging');
   sendEmpty(ctx.res, 204);
 }
@@ -88,8 +87,8 @@ export async function deleteBucketLogging(ctx: Ctx): Promise<void> {
 // ---- website ----
 
 export async function putBucketWebsite(ctx: Ctx): Promise<void> {
-  owner(ctx);
-  const xml = await body(ctx);
+  requireOwner(ctx);
+  const xml = await readVerifiedBody(ctx);
   const r = root(xml, 'WebsiteConfiguration');
   const index = objectOf(r, 'IndexDocument');
   const error = objectOf(r, 'ErrorDocument');
@@ -109,19 +108,18 @@ export async function putBucketWebsite(ctx: Ctx): Promise<void> {
     parsed.errorKey = key;
     parsed.errorStatus = Number(status);
   }
-  await ctx.store.configs.put(ctx.bucket.name, 'website', { xml, parsed } satisfies Stored<Website>);
-  sendEmpty(ctx.res, 200);
+  await save<Website>(ctx, 'website', { xml, parsed });
 }
 
 export async function getBucketWebsite(ctx: Ctx): Promise<void> {
-  owner(ctx);
+  requireOwner(ctx);
   const c = await ctx.store.configs.get<Stored<Website>>(ctx.bucket.name, 'website');
   if (!c) throw new ErrorReply('NoSuchWebsiteConfiguration', { BucketName: ctx.bucket.name });
   sendXmlText(ctx.res, 200, c.xml);
 }
 
 export async function deleteBucketWebsite(ctx: Ctx): Promise<void> {
-  owner(ctx);
+  requireOwner(ctx);
   await ctx.store.configs.delete(ctx.bucket.name, 'website');
   sendEmpty(ctx.res, 204);
 }
@@ -168,8 +166,8 @@ export async function websiteHandler(ctx: Ctx, op: string): Promise<((ctx: Ctx) 
 // ---- referer ----
 
 export async function putBucketReferer(ctx: Ctx): Promise<void> {
-  owner(ctx);
-  const xml = await body(ctx);
+  requireOwner(ctx);
+  const xml = await readVerifiedBody(ctx);
   const r = root(xml, 'RefererConfiguration');
   const allowEmpty = texts(r, 'AllowEmptyReferer')[0];
   if (allowEmpty !== 'true' && allowEmpty !== 'false') throw invalid('AllowEmptyReferer', allowEmpty ?? '', 'AllowEmptyReferer must be true or false.');
@@ -180,14 +178,11 @@ export async function putBucketReferer(ctx: Ctx): Promise<void> {
     return l ? texts(l, item).filter(Boolean) : [];
   };
   const parsed: Referer = { allowEmpty: allowEmpty === 'true', truncateQuery: truncate !== 'false', allow: list('RefererList', 'Referer'), block: list('RefererBlacklist', 'Referer') };
-  await ctx.store.configs.put(ctx.bucket.name, 'referer', { xml, parsed } satisfies Stored<Referer>);
-  sendEmpty(ctx.res, 200);
+  await save<Referer>(ctx, 'referer', { xml, parsed });
 }
 
 export async function getBucketReferer(ctx: Ctx): Promise<void> {
-  owner(ctx);
-  const c = await ctx.store.configs.get<Stored<Referer>>(ctx.bucket.name, 'referer');
-  sendXmlText(ctx.res, 200, c?.xml ?? '<?xml version="1.0" encoding="UTF-8"?>\n<RefererConfiguration><AllowEmptyReferer>true</AllowEmptyReferer><RefererList/></RefererConfiguration>');
+  await answerStored(ctx, 'referer', '<?xml version="1.0" encoding="UTF-8"?>\n<RefererConfiguration><AllowEmptyReferer>true</AllowEmptyReferer><RefererList/></RefererConfiguration>');
 }
 
 function wildcardMatch(pattern: string, value: string): boolean {

@@ -1,15 +1,10 @@
 // What SDKs and ossutil call to check a bucket: GetBucketInfo (?bucketInfo), HEAD on the bucket, GetBucketStat
 // (?stat). GetBucketLocation lives with the other bucket basics (bucket.ts).
-import { ErrorReply } from '../errors.js';
 import { sendEmpty, sendXml } from '../respond.js';
-import { isoDate, OWNER, type Ctx } from './context.js';
-
-function owner(ctx: Ctx): void {
-  if (!ctx.principal) throw new ErrorReply('AccessDenied');
-}
+import { isoDate, OWNER, requireOwner, type Ctx } from './context.js';
 
 export async function getBucketInfo(ctx: Ctx): Promise<void> {
-  owner(ctx);
+  requireOwner(ctx);
   const b = ctx.bucket;
   const host = new URL(ctx.config.endpoint).host;
   sendXml(ctx.res, 200, 'BucketInfo', {
@@ -35,12 +30,12 @@ export async function getBucketInfo(ctx: Ctx): Promise<void> {
 
 /** HEAD on a bucket: 200 with its region (a missing bucket is the dispatcher's bodiless 404 NoSuchBucket). */
 export async function headBucket(ctx: Ctx): Promise<void> {
-  owner(ctx);
+  requireOwner(ctx);
   sendEmpty(ctx.res, 200, { 'x-oss-bucket-region': `oss-${ctx.config.region}` });
 }
 
 export async function getBucketStat(ctx: Ctx): Promise<void> {
-  owner(ctx);
+  requireOwner(ctx);
   const entries = await ctx.store.bucketEntries(ctx.bucket.name);
   const byClass = new Map<string, { size: number; count: number }>();
   let size = 0;

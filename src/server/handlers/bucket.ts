@@ -5,11 +5,10 @@ import { q } from '../request.js';
 import { sendEmpty, sendXml, sendXmlText } from '../respond.js';
 import { compareUtf8 } from '../store/key-index.js';
 import { pageKeys, searchEndOfPrefix } from '../store/paging.js';
-import { createHash } from 'node:crypto';
 import { encodeUrlField } from '../../core/encode.js';
 import { boolOf, listOf, parseXml, requireText, rootOf } from '../../core/xml-core.js';
 import { requireValidKey } from '../names-check.js';
-import { expectedMd5, isoDate, OWNER, parseBucketAcl, parseStorageClass, readSmallBody, type Ctx, type ServiceCtx } from './context.js';
+import { isoDate, OWNER, parseBucketAcl, parseStorageClass, readSmallBody, readVerifiedBody, type Ctx, type ServiceCtx } from './context.js';
 import { canWrite } from './object.js';
 import { encodingType } from './multipart.js';
 import {
@@ -185,9 +184,7 @@ export async function listUploads(ctx: Ctx): Promise<void> {
 /** DeleteMultipleObjects: `POST /?delete` with <Delete><Quiet/><Object><Key/></Object>*</Delete>, at most 1000. */
 export async function deleteMultiple(ctx: Ctx): Promise<void> {
   if (!canWrite(ctx)) throw new ErrorReply('AccessDenied');
-  const md5 = expectedMd5(ctx.req);
-  const body = await readSmallBody(ctx);
-  if (md5 && !md5.equals(createHash('md5').update(body).digest())) throw new ErrorReply('InvalidDigest');
+  const body = await readVerifiedBody(ctx);
   let keys: string[];
   let quiet: boolean;
   try {

@@ -1,4 +1,5 @@
 // What every handler receives, and the request-reading helpers several handlers share.
+import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Credentials } from '../../core/canonical.js';
 import { MAX_OBJECT_SIZE } from '../../core/limits.js';
@@ -136,6 +137,19 @@ export async function receiveBody(ctx: ServiceCtx, maxLength = MAX_OBJECT_SIZE):
     throw new ErrorReply('InvalidDigest', { 'Content-MD5': ctx.req.headers['content-md5']! });
   }
   return written;
+}
+
+/** Bucket configuration and tagging calls: the bucket owner's only, never anonymous. */
+export function requireOwner(ctx: ServiceCtx): void {
+  if (!ctx.principal) throw new ErrorReply('AccessDenied');
+}
+
+/** A small request document, checked against its Content-MD5 when one is sent. */
+export async function readVerifiedBody(ctx: ServiceCtx): Promise<string> {
+  const md5 = expectedMd5(ctx.req);
+  const text = await readSmallBody(ctx);
+  if (md5 && !md5.equals(createHash('md5').update(text).digest())) throw new ErrorReply('InvalidDigest');
+  return text;
 }
 
 /** Request documents (Complete, Delete) are small: 10,000 parts fit well under this. */

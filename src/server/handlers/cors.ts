@@ -1,11 +1,10 @@
 // CORS: Put/Get/DeleteBucketCors, the OPTIONS preflight, and CORS headers on actual requests
 // (OSS-PROTOCOL-2.md §3). Rules are tried in order; the first whose origin, method and headers all match wins.
-import { createHash } from 'node:crypto';
 import { buildXml, parseXml, rootOf, type XmlNode, type XmlObject } from '../../core/xml-core.js';
 import { ErrorReply } from '../errors.js';
 import type { OssRequest } from '../request.js';
 import { sendEmpty, sendXmlText } from '../respond.js';
-import { expectedMd5, readSmallBody, type Ctx } from './context.js';
+import { readVerifiedBody, requireOwner, type Ctx } from './context.js';
 
 export interface CorsRule {
   allowedOrigins: string[];
@@ -30,13 +29,15 @@ export function texts(obj: XmlObject, name: string): string[] {
   return all.map((x) => (typeof x === 'string' ? x : '')).map((s) => s.trim());
 }
 
-function objects(obj: XmlObject, name: string): XmlObject[] {
+/** The element children named `name` (none, one or many), non-element ones as empty objects. */
+export function objects(obj: XmlObject, name: string): XmlObject[] {
   const v = obj[name];
   if (v === undefined) return [];
   return (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'object' && !Array.isArray(x) ? x : {}));
 }
 
-function invalid(message: string): ErrorReply {
+/** InvalidArgument for a configuration document that names no single argument. */
+export function invalid(message: string): ErrorReply {
   return new ErrorReply('InvalidArgument', {}, { message });
 }
 
@@ -87,29 +88,23 @@ export function buildCorsConfig(c: CorsConfig): string {
   });
 }
 
-function owner(ctx: Ctx): void {
-  if (!ctx.principal) throw new ErrorReply('AccessDenied');
-}
-
 export async function putBucketCors(ctx: Ctx): Promise<void> {
-  owner(ctx);
-  const md5 = expectedMd5(ctx.req);
-  const body = await readSmallBody(ctx);
-  if (md5 && !md5.equals(createHash('md5').update(body).digest())) throw new ErrorReply('InvalidDigest');
+  requireOwner(ctx);
+  const body = await readVerifiedBody(ctx);
   if (Buffer.byteLength(body) > 16 * 1024) throw new ErrorReply('MalformedXML', {}, { message: 'A CORS configuration is at most 16 KB.' });
   await ctx.store.configs.put(ctx.bucket.name, 'cors', parseCorsConfig(body));
   sendEmpty(ctx.res, 200);
 }
 
 export async function getBucketCors(ctx: Ctx): Promise<void> {
-  owner(ctx);
+  requireOwner(ctx);
   const c = await ctx.store.configs.get<CorsConfig>(ctx.bucket.name, 'cors');
   if (!c) throw new ErrorReply('NoSuchCORSConfiguration', { BucketName: ctx.bucket.name });
   sendXmlText(ctx.res, 200, buildCorsConfig(c));
 }
 
 export async function deleteBucketCors(ctx: Ctx): Promise<void> {
-  owner(ctx);
+  requireOwner(ctx);
   await ctx.store.configs.delete(ctx.bucket.name, 'cors');
   sendEmpty(ctx.res, 204);
 }

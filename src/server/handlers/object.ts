@@ -9,7 +9,8 @@ import { q } from '../request.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { ObjectExistsError } from '../store/metadata-store.js';
 import type { ObjectReader } from '../store/segments.js';
-import type { ObjectRecord } from '../store/types.js';
+import type { WrittenBlob } from '../store/blob.js';
+import type { ObjectAttributes, ObjectRecord } from '../store/types.js';
 import { runCallback, parseCallback } from './callback-flow.js';
 import { parseSse, sseHeaders } from './sse.js';
 import { tagHeaderToStored } from '../tags.js';
@@ -69,7 +70,16 @@ export async function putObject(ctx: Ctx): Promise<void> {
   const attributes = attributesFrom(req, bucket.storageClass);
   const written = await receiveBody(ctx);
   const blob = await ctx.blobs.adoptBlob(bucket.name, written);
-  const rec: ObjectRecord = {
+  const rec = normalRecord(ctx, key, attributes, blob, written);
+  await commit(ctx, rec, forbid);
+  const headers = { ETag: quoted(rec.etag), 'Content-MD5': rec.contentMd5!, 'x-oss-hash-crc64ecma': rec.crc64, ...sseHeaders(rec.sse) };
+  if (callback) return runCallback(ctx, callback, rec, headers);
+  sendEmpty(ctx.res, 200, headers);
+}
+
+/** The record of a whole object sent in one body (PutObject, PostObject), its blob already adopted. */
+export function normalRecord(ctx: Ctx, key: string, attributes: ObjectAttributes, blob: string, written: WrittenBlob): ObjectRecord {
+  return {
     ...attributes,
     key,
     blob,
@@ -80,10 +90,6 @@ export async function putObject(ctx: Ctx): Promise<void> {
     lastModified: ctx.config.now(),
     type: 'Normal',
   };
-  await commit(ctx, rec, forbid);
-  const headers = { ETag: quoted(rec.etag), 'Content-MD5': rec.contentMd5!, 'x-oss-hash-crc64ecma': rec.crc64, ...sseHeaders(rec.sse) };
-  if (callback) return runCallback(ctx, callback, rec, headers);
-  sendEmpty(ctx.res, 200, headers);
 }
 
 /** Commits, mapping a lost forbid-overwrite race to FileAlreadyExists. */

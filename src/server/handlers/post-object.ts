@@ -4,7 +4,6 @@
 // stored; the file streams into a blob like a PutObject body. Fields after the file are ignored.
 import { PassThrough } from 'node:stream';
 import { Busboy, type BusboyFileStream } from '@fastify/busboy';
-import { crc64ToDecimal } from '../../core/crc64.js';
 import { encodeKeyPath } from '../../core/encode.js';
 import { MAX_OBJECT_SIZE } from '../../core/limits.js';
 import { ErrorReply } from '../errors.js';
@@ -13,9 +12,8 @@ import { checkPolicy, parsePolicy, verifyForm, type FormFields, type LengthRange
 import { sendEmpty, sendXml } from '../respond.js';
 import { BodyTooLargeError, type WrittenBlob } from '../store/blob.js';
 import { unlinkQuiet } from '../../io/fs.js';
-import type { ObjectRecord } from '../store/types.js';
 import { attributesFrom, quoted, type Ctx } from './context.js';
-import { commit } from './object.js';
+import { commit, normalRecord } from './object.js';
 import { sseHeaders } from './sse.js';
 
 /** Form fields that become object attributes, as the headers of a PutObject would (no x-oss-tagging here). */
@@ -144,17 +142,7 @@ async function store(ctx: Ctx, key: string, fields: FormFields, received: Receiv
   }
   const { written } = received;
   const blob = await ctx.blobs.adoptBlob(bucket.name, written);
-  const rec: ObjectRecord = {
-    ...attributes,
-    key,
-    blob,
-    size: written.size,
-    etag: written.md5.toString('hex').toUpperCase(),
-    crc64: crc64ToDecimal(written.crc64),
-    contentMd5: written.md5.toString('base64'),
-    lastModified: ctx.config.now(),
-    type: 'Normal',
-  };
+  const rec = normalRecord(ctx, key, attributes, blob, written);
   await commit(ctx, rec, (headers['x-oss-forbid-overwrite'] ?? '').toLowerCase() === 'true');
   const out = { ETag: quoted(rec.etag), 'x-oss-hash-crc64ecma': rec.crc64, ...sseHeaders(rec.sse) };
   const location = `${ctx.config.endpoint}/${bucket.name}/${encodeKeyPath(key)}`;

@@ -6,22 +6,18 @@ import { ErrorReply } from '../errors.js';
 import { sendEmpty, sendXmlText } from '../respond.js';
 import { storedTags, validateTags } from '../tags.js';
 import { formatTagHeader } from '../../core/xml-tagging.js';
-import { expectedMd5, readSmallBody, type Ctx } from './context.js';
+import { expectedMd5, readSmallBody, requireOwner, type Ctx } from './context.js';
 import { noSuchKey } from './object.js';
 
-function owner(ctx: Ctx): void {
-  if (!ctx.principal) throw new ErrorReply('AccessDenied');
-}
-
 export async function getObjectTagging(ctx: Ctx): Promise<void> {
-  owner(ctx);
+  requireOwner(ctx);
   const rec = await ctx.store.getObject(ctx.bucket.name, ctx.key);
   if (!rec) throw noSuchKey(ctx);
   sendXmlText(ctx.res, 200, buildTagging(storedTags(rec.tagging)));
 }
 
 export async function putObjectTagging(ctx: Ctx): Promise<void> {
-  owner(ctx);
+  requireOwner(ctx);
   const md5 = expectedMd5(ctx.req);
   const body = await readSmallBody(ctx);
   if (md5 && !md5.equals(createHash('md5').update(body).digest())) throw new ErrorReply('InvalidDigest');
@@ -41,7 +37,7 @@ export async function putObjectTagging(ctx: Ctx): Promise<void> {
 }
 
 export async function deleteObjectTagging(ctx: Ctx): Promise<void> {
-  owner(ctx);
+  requireOwner(ctx);
   const found = await ctx.store.updateObject(ctx.bucket.name, ctx.key, (rec) => {
     const { tagging: _old, ...rest } = rec;
     return rest;
