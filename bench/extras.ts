@@ -291,7 +291,7 @@ export async function wanExtra(ctx: BenchContext, shape: LinkShape, size: number
   const runs: Measurement[] = [];
   try {
     await seedDownloads(ctx, [size]);
-    const tools: Tool[] = ['ossup', 'ali-oss', 'ceiling'];
+    const tools: Tool[] = ['ossup', 'ali-oss', ...(ctx.go.kind === 'go' ? ['go-sdk' as const] : []), 'ceiling'];
     for (const op of ['upload', 'download'] as const) {
       for (let rep = 0; rep < reps; rep++) {
         for (const tool of tools.map((_, k) => tools[(k + rep) % tools.length]!)) {
