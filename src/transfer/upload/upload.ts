@@ -11,11 +11,13 @@ import type { CompleteMultipartUploadResult } from '../../client/types.js';
 import { assertUnchanged, identityOf, snapshotFile, type FileSnapshot } from '../checkpoint/file-identity.js';
 import { hashFileRange } from '../hash/hash.js';
 import { hashPool } from '../hash/pool.js';
-import { finishTransfer, moveParts, runTransfer, startProgress, type TransferContext, type TransferStrategy } from '../engine/engine.js';
+import { combineCrc, finishTransfer, moveParts, runTransfer, startProgress, type TransferContext, type TransferStrategy } from '../engine/engine.js';
 import { validateTransferOptions } from '../engine/options.js';
-import { planParts, type PartPlan } from '../engine/plan.js';
+import { planParts, type PartPlan, type PlannedPart } from '../engine/plan.js';
+import type { ProgressTracker } from '../engine/progress.js';
 import type { UploadFileOptions, UploadResult } from '../types.js';
 import { INTEGRITY_ATTEMPTS, uploadParts } from './parts.js';
+import { verifyResumedParts } from './verify.js';
 import {
   abortQuietly, openSession, type DonePart, type PartRecord, type UploadCheckpointHeader, type UploadStore,
 } from './session.js';
@@ -65,20 +67,47 @@ class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRec
     });
     const uploadId = (this.uploadId = session.uploadId);
     const progress = startProgress(ctx, plan, snap.size, session.resumedBytes, session.done.size);
+    let resumedBytes = session.resumedBytes;
     let finished = session.completed;
     let callbackBody: string | undefined;
     if (finished) {
       // An earlier run's Complete succeeded (proven in openSession); only its checkpoint was left behind.
       this.completed = true;
     } else {
-      const expectedCrc = await moveParts(ctx, progress, {
+      // Resumed parts are checked on the hashing threads while the missing ones are sent (verify.ts).
+      const stopVerifying = new AbortController();
+      const verifying = verifyResumedParts(file, session.unverified, opts.signal ? AbortSignal.any([opts.signal, stopVerifying.signal]) : stopVerifying.signal);
+      verifying.catch(() => undefined); // awaited below; if sending fails first, it is stopped and its outcome dropped
+      const phase = {
         plan, done: session.done,
-        record: (part) => ({ kind: 'part', partNumber: part.partNumber, etag: part.etag, crc64: crc64ToDecimal(part.crc64), size: part.size }),
-        move: (parts, tracker, onPartDone) => uploadParts({
+        record: (part: DonePart): PartRecord => ({ kind: 'part', partNumber: part.partNumber, etag: part.etag, crc64: crc64ToDecimal(part.crc64), size: part.size }),
+        move: (parts: PlannedPart[], tracker: ProgressTracker, onPartDone: (part: DonePart) => Promise<void>) => uploadParts({
           client, bucket: opts.bucket, key: opts.key, uploadId, file, concurrency: opts.concurrency ?? 1, trafficLimit: opts.trafficLimit,
           parts, progress: tracker, signal: opts.signal, onPartDone,
         }),
-      });
+      };
+      let checked;
+      try {
+        await moveParts(ctx, progress, phase);
+        checked = await verifying;
+      } finally {
+        stopVerifying.abort();
+      }
+      for (const { part, crc64 } of checked.verified) {
+        session.done.set(part.partNumber, { ...session.done.get(part.partNumber)!, crc64 });
+        if (part.unrecorded) await ctx.store.append(phase.record(session.done.get(part.partNumber)!));
+      }
+      if (checked.mismatched.length > 0) {
+        // The file's bytes differ from what the server holds for these parts (rewritten since, same size and mtime):
+        // send them again from the file as it is now.
+        for (const part of checked.mismatched) {
+          session.done.delete(part.partNumber);
+          resumedBytes -= part.size;
+          progress.unresume(part.size);
+        }
+        await moveParts(ctx, progress, phase);
+      }
+      const expectedCrc = combineCrc(plan.parts.map((p) => session.done.get(p.number)!));
       // Everything was read from the file; if it changed meanwhile, the parts may mix two versions: never complete.
       await assertUnchanged(snap);
       const ordered = plan.parts.map((p) => session.done.get(p.number)!);
@@ -94,7 +123,7 @@ class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRec
     }
     return finishTransfer(ctx, progress, {
       bucket: opts.bucket, key: opts.key, file, etag: finished.etag, crc64: crc64ToDecimal(finished.crc64), size: snap.size, parts: plan.parts.length,
-      resumedBytes: session.resumedBytes, transferredBytes: snap.size - session.resumedBytes, uploadId,
+      resumedBytes, transferredBytes: snap.size - resumedBytes, uploadId,
       ...(opts.callback ? { callbackBody } : {}),
     } satisfies UploadResult);
   }
