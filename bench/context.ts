@@ -3,7 +3,7 @@
 import { randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { OssClient } from '../src/client/index.js';
+import type { OssClient } from '../src/client/index.js';
 import { Crc64 } from '../src/core/crc64.js';
 import { formatSize } from './args.js';
 import type { GoPeer } from './go-peer.js';

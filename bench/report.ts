@@ -91,7 +91,7 @@ const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) :
 /** A Markdown table (pastes into BENCHMARKS.md as is). */
 export function markdownTable(rows: Row[]): string {
   const head = ['scenario', 'tool', 'MiB/s median', 'min-max', 'x ali-oss', 'x Go SDK', '% ceiling', 'peak RSS MB', 'CPU s', 'CPU s/GiB', 'server CPU s', 'start-up s'];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i < 2 ? '---' : '---:')).join('|')}|`];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_h, i) => (i < 2 ? '---' : '---:')).join('|')}|`];
   let last = '';
   for (const r of rows) {
     const scenario = r.scenario === last ? '' : r.scenario;

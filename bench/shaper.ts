@@ -29,6 +29,7 @@ function shapeDirection(from: net.Socket, to: net.Socket, shape: LinkShape): voi
   let queued = 0;
   let ended = false;
   const queue: { chunk: Buffer; at: number }[] = [];
+  // biome-ignore lint/correctness/noUnusedVariables: read by the `timer ??=` below (Biome does not count ??= as a read)
   let timer: NodeJS.Timeout | undefined;
   const pump = () => {
     timer = undefined;

@@ -26,7 +26,7 @@ test('public API: start a server, upload with a checkpoint and progress, downloa
     assert.equal(up.size, bytes.length);
     assert.equal(up.parts, 5);
     assert.equal(BigInt(up.crc64), ossup.crc64(bytes));
-    assert.equal(events[0].type, 'start');
+    assert.equal(events[0]!.type, 'start');
     assert.equal(events.at(-1)?.type, 'complete');
     await assert.rejects(access(`${file}.ucp`), 'the checkpoint is deleted on success');
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import ini from 'ini';
 import { UsageError } from './usage-error.js';
 
 /** Where the endpoint came from; `embedded` means nothing was configured and the CLI runs its own server. */
@@ -36,27 +37,22 @@ export function ossupHome(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * Reads ossutil's INI file. Section `[Credentials]` is ossutil 1.x's; `[default]` (ossutil 2.x) is read when the
- * former is absent. Key names are compared case-insensitively because ossutil itself writes `accessKeyID`.
+ * Reads ossutil's INI file (the `ini` package: quoted values, `;`/`#` comments, also after an unquoted value). Without a
+ * profile, section `[Credentials]` (ossutil 1.x) is read, or `[default]` (ossutil 2.x) when it is absent; with one,
+ * `[profile NAME]` (ossutil 2.x) or `[NAME]`, and undefined when neither exists. Section and key names are compared
+ * case-insensitively because ossutil itself writes `accessKeyID`.
  */
-export function parseOssutilConfig(text: string): OssutilConfig {
+export function parseOssutilConfig(text: string, profile?: string): OssutilConfig | undefined {
   const sections = new Map<string, Map<string, string>>();
-  let current: Map<string, string> | undefined;
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    const section = /^\[(.+)\]$/.exec(line);
-    if (section) {
-      current = new Map();
-      sections.set(section[1]!.trim().toLowerCase(), current);
-      continue;
-    }
-    const eq = line.indexOf('=');
-    if (eq < 0 || !current) continue;
-    current.set(line.slice(0, eq).trim().toLowerCase(), line.slice(eq + 1).trim());
+  for (const [name, body] of Object.entries(ini.parse(text))) {
+    if (!body || typeof body !== 'object') continue; // a key above the first section
+    const keys = new Map<string, string>();
+    for (const [k, v] of Object.entries(body as Record<string, unknown>)) if (typeof v === 'string') keys.set(k.trim().toLowerCase(), v);
+    sections.set(name.trim().toLowerCase(), keys);
   }
-  const s = sections.get('credentials') ?? sections.get('default');
-  if (!s) return {};
+  const wanted = profile?.toLowerCase();
+  const s = wanted ? (sections.get(`profile ${wanted}`) ?? sections.get(wanted)) : (sections.get('credentials') ?? sections.get('default'));
+  if (!s) return wanted ? undefined : {};
   const get = (k: string) => (s.get(k) ? s.get(k) : undefined);
   return {
     endpoint: get('endpoint'),
@@ -67,12 +63,18 @@ export function parseOssutilConfig(text: string): OssutilConfig {
   };
 }
 
-function readOssutilConfig(): OssutilConfig {
+/** `~/.ossutilconfig`, its section for `profile` ($OSS_PROFILE, as ossutil 2.x reads it) when one is named. */
+function readOssutilConfig(profile: string | undefined): OssutilConfig {
+  const file = join(homedir(), '.ossutilconfig');
+  let text: string;
   try {
-    return parseOssutilConfig(readFileSync(join(homedir(), '.ossutilconfig'), 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch {
-    return {}; // no file is the common case, and an unreadable one must not stop the embedded default
+    text = ''; // no file is the common case, and an unreadable one must not stop the embedded default
   }
+  const config = parseOssutilConfig(text, profile || undefined);
+  if (!config) throw new UsageError(`OSS_PROFILE=${profile}: ${file} has no [profile ${profile}] section`, 'unset OSS_PROFILE or add the section');
+  return config;
 }
 
 /** `oss-cn-hangzhou.aliyuncs.com` -> `https://oss-cn-hangzhou.aliyuncs.com`; refuses anything not http(s). */
@@ -94,7 +96,7 @@ export function normalizeEndpoint(text: string, from: string): string {
  * Resolves endpoint, region and credentials field by field: flags, then OSS_* environment variables, then
  * ~/.ossutilconfig. With no endpoint anywhere the answer is the embedded default.
  */
-export function resolveTarget(flags: ConnectionFlags, env: NodeJS.ProcessEnv, config: OssutilConfig = readOssutilConfig()): Target {
+export function resolveTarget(flags: ConnectionFlags, env: NodeJS.ProcessEnv, config: OssutilConfig = readOssutilConfig(env.OSS_PROFILE)): Target {
   const pick = <T>(...candidates: Array<[T | undefined, EndpointSource]>): [T, EndpointSource] | undefined =>
     candidates.find(([v]) => v !== undefined && v !== '') as [T, EndpointSource] | undefined;
   const region = pick<string>([flags.region, 'flag'], [env.OSS_REGION, 'env'], [config.region, 'ossutilconfig'])?.[0];

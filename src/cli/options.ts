@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { parseSize, ParseError } from './size.js';
 import { MAX_PART_SIZE, MIN_PART_SIZE } from '../core/limits.js';
-import { MAX_PARALLEL } from './plan.js';
+import { MAX_PARALLEL } from './defaults.js';
 import { UsageError } from './usage-error.js';
 
 /** Flags every command that talks to OSS understands. */

@@ -92,7 +92,7 @@ export class ProgressBar {
   private started = false;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly tracker: TransferTracker, private readonly label: string, stream: NodeJS.WriteStream) {
+  constructor(private readonly tracker: TransferTracker, label: string, stream: NodeJS.WriteStream) {
     this.bar = new cliProgress.SingleBar(
       {
         stream,

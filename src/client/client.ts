@@ -9,7 +9,7 @@ import { toProvider, type CredentialsProvider } from './credentials.js';
 import { parseEndpoint, requestUrl, type Endpoint } from './endpoint.js';
 import { aclHeaders, callbackHeaders, metaHeaders, trafficLimitHeader, type CallbackOptions, type ObjectWriteOptions } from './headers.js';
 import * as ops from './operations.js';
-import { execute, type OssRequest, type OssResponse, type PipelineContext } from './pipeline.js';
+import { execute, type PipelineRequest, type OssResponse, type PipelineContext } from './pipeline.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import { presignQuery, type SignatureVersion } from './sign.js';
 import { createAgent } from './transport.js';
@@ -129,6 +129,11 @@ export class OssClient {
   private readonly ctx: PipelineContext;
   private readonly ownAgent: boolean;
 
+  /** The retry policy of every request this client makes, and of resumed bodies (resumableBody). */
+  get retryPolicy(): RetryPolicy {
+    return this.ctx.retry;
+  }
+
   constructor(opts: OssClientOptions) {
     if (!opts?.endpoint) throw new ArgumentError('endpoint', 'endpoint is required');
     this.endpoint = parseEndpoint(opts.endpoint, { pathStyle: opts.pathStyle, cname: opts.cname });
@@ -149,7 +154,7 @@ export class OssClient {
   }
 
   /** Send a raw request through the full pipeline (for operations without a dedicated method). */
-  request(req: OssRequest): Promise<OssResponse> {
+  request(req: PipelineRequest): Promise<OssResponse> {
     return execute(this.ctx, req);
   }
 

@@ -3,6 +3,7 @@ export { fileRange, bufferBody, type BodySource } from './body.js';
 export { EnvCredentialsProvider, StaticCredentialsProvider, type CredentialsProvider } from './credentials.js';
 export { parseEndpoint, regionFromHost, type Endpoint } from './endpoint.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+export { resumableBody, type ResumableBodyOptions } from './resume.js';
 export type { CallbackOptions, ObjectWriteOptions } from './headers.js';
 export type { SignatureVersion } from './sign.js';
 export type * from './types.js';

@@ -6,11 +6,12 @@ import type { BodySource } from './body.js';
 import { checkResponse } from './check.js';
 import type { CredentialsProvider } from './credentials.js';
 import { requestUrl, type Endpoint } from './endpoint.js';
-import { abortError, backoffDelay, isRetryable, parseRetryAfter, type RetryPolicy } from './retry.js';
+import { abortError } from '../core/errors.js';
+import { backoffDelay, isRetryable, parseRetryAfter, type RetryPolicy } from './retry.js';
 import { signHeaders, type SignatureVersion } from './sign.js';
 import { send, type SendResponse } from './transport.js';
 
-export interface OssRequest {
+export interface PipelineRequest {
   /** OSS operation name, carried by errors (e.g. 'UploadPart'). */
   operation: string;
   /** HTTP method, upper case. */
@@ -65,7 +66,7 @@ export interface PipelineContext {
   clockOffsetMs: number;
 }
 
-export async function execute(ctx: PipelineContext, req: OssRequest): Promise<OssResponse> {
+export async function execute(ctx: PipelineContext, req: PipelineRequest): Promise<OssResponse> {
   const query = req.query ?? [];
   const url = requestUrl(ctx.endpoint, req.bucket, req.key, query);
   let skewCorrected = false;
@@ -83,7 +84,7 @@ export async function execute(ctx: PipelineContext, req: OssRequest): Promise<Os
         method: req.method, url, headers, body: req.body, signal: req.signal, timeoutMs: ctx.timeoutMs, onBodyProgress: req.onBodyProgress,
       });
       retryAfterMs = parseRetryAfter(res.headers['retry-after'], ctx.now());
-      serverDate = res.headers['date'];
+      serverDate = res.headers.date;
       return await checkResponse(res, req.operation, req.method, !!req.stream, req.signal);
     } catch (err) {
       if (err instanceof AbortedError) throw err;

@@ -1,6 +1,6 @@
 // Retry policy as data plus small predicates. The loop itself lives in pipeline.ts; this file decides *whether*
 // and *how long*, with the clock and random source injectable so tests run without real waiting.
-import { AbortedError, NetworkError, ServiceError } from '../core/errors.js';
+import { AbortedError, NetworkError, ServiceError, abortError } from '../core/errors.js';
 
 export interface RetryPolicy {
   /** Total attempts per request, the first included (1 = never retry). */
@@ -42,10 +42,6 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-export function abortError(signal: AbortSignal): AbortedError {
-  return new AbortedError('the operation was aborted', { cause: signal.reason });
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {

@@ -21,12 +21,12 @@ export function signHeaders(input: SignInput, creds: Credentials, version: Signa
   if (creds.securityToken) headers['x-oss-security-token'] = creds.securityToken;
   const req: SignableRequest = { method: input.method, bucket: input.bucket, key: input.key, query: input.query, headers };
   if (version === 'v1') {
-    headers['date'] = date.toUTCString();
-    headers['authorization'] = authorizationV1(req, creds);
+    headers.date = date.toUTCString();
+    headers.authorization = authorizationV1(req, creds);
   } else {
     headers['x-oss-date'] = formatV4Date(date);
     headers['x-oss-content-sha256'] = 'UNSIGNED-PAYLOAD';
-    headers['authorization'] = authorizationV4(req, creds, { date, region });
+    headers.authorization = authorizationV4(req, creds, { date, region });
   }
   return headers;
 }

@@ -7,7 +7,8 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { AbortedError, FileChangedError, NetworkError } from '../core/errors.js';
 import type { BodySource } from './body.js';
-import { abortError, RETRYABLE_NETWORK_CODES } from './retry.js';
+import { abortError } from '../core/errors.js';
+import { RETRYABLE_NETWORK_CODES } from './retry.js';
 
 export interface SendRequest {
   method: string;

@@ -8,6 +8,19 @@
  *
  * Memory layout: sixteen lookup tables of 256 little-endian u64 at [0, 32768), then a staging area that
  * input is copied into, STAGE_BYTES at a time.
+ *
+ * How it is built: there is no .wasm file and no build step. moduleBytes() assembles the binary at load time from
+ * the named opcodes in OP, following the WebAssembly core spec's binary format (section 5): the header, then a
+ * type, function, memory, export and code section. updateBody() is the one function, written as a flat list of
+ * instructions with a comment per step; `locals` declares, in two groups, the locals after the three parameters (6
+ * i32, then 2 i64), in the order of the index names at its top.
+ *
+ * How to change it: edit updateBody() (add any opcode you need to OP with its byte from the spec), keep the local
+ * declarations in step with the indexes it uses, and run test/core/crc64.test.ts: it checks the kernel against the
+ * CRC-64/XZ check value and OSS-PROTOCOL.md §7 vectors, a bit-at-a-time reference for every length 0..300 at odd
+ * alignments, and inputs larger than the staging area, so a wrong byte fails there (a malformed module already fails
+ * at `new WebAssembly.Module`). To read the module as text, write moduleBytes() to a file and run `wasm2wat` (wabt)
+ * on it. A speed change is measured by `npm run bench` (its `src/core/crc64` line), not in tests.
  */
 
 const SLICES = 16;
@@ -164,12 +177,12 @@ function writeTables(words: Int32Array, polyHi: number, polyLo: number): void {
   for (let k = 1; k < SLICES; k++) {
     for (let i = 0; i < 256; i++) {
       const prev = 2 * ((k - 1) * 256 + i);
-      const pLo = words[prev];
-      const pHi = words[prev + 1];
+      const pLo = words[prev]!;
+      const pHi = words[prev + 1]!;
       const idx = 2 * (pLo & 0xff);
       const cur = 2 * (k * 256 + i);
-      words[cur] = words[idx] ^ ((pLo >>> 8) | (pHi << 24));
-      words[cur + 1] = words[idx + 1] ^ (pHi >>> 8);
+      words[cur] = words[idx]! ^ ((pLo >>> 8) | (pHi << 24));
+      words[cur + 1] = words[idx + 1]! ^ (pHi >>> 8);
     }
   }
 }

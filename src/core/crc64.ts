@@ -58,14 +58,14 @@ function matTimes(mat: Gf2Matrix, vecHi: number, vecLo: number, out: Uint32Array
   let sLo = 0;
   for (let j = 0; vecLo !== 0; j++, vecLo >>>= 1) {
     if (vecLo & 1) {
-      sHi ^= mat[2 * j];
-      sLo ^= mat[2 * j + 1];
+      sHi ^= mat[2 * j]!;
+      sLo ^= mat[2 * j + 1]!;
     }
   }
   for (let j = 32; vecHi !== 0; j++, vecHi >>>= 1) {
     if (vecHi & 1) {
-      sHi ^= mat[2 * j];
-      sLo ^= mat[2 * j + 1];
+      sHi ^= mat[2 * j]!;
+      sLo ^= mat[2 * j + 1]!;
     }
   }
   out[0] = sHi;
@@ -76,9 +76,9 @@ function matSquare(mat: Gf2Matrix): Gf2Matrix {
   const sq = new Uint32Array(128);
   const out = new Uint32Array(2);
   for (let j = 0; j < 64; j++) {
-    matTimes(mat, mat[2 * j], mat[2 * j + 1], out);
-    sq[2 * j] = out[0];
-    sq[2 * j + 1] = out[1];
+    matTimes(mat, mat[2 * j]!, mat[2 * j + 1]!, out);
+    sq[2 * j] = out[0]!;
+    sq[2 * j + 1] = out[1]!;
   }
   return sq;
 }
@@ -99,8 +99,8 @@ function zeroBytesOp(k: number): Gf2Matrix {
     }
     zeroBytesOps.push(matSquare(matSquare(matSquare(oneBit))));
   }
-  while (zeroBytesOps.length <= k) zeroBytesOps.push(matSquare(zeroBytesOps[zeroBytesOps.length - 1]));
-  return zeroBytesOps[k];
+  while (zeroBytesOps.length <= k) zeroBytesOps.push(matSquare(zeroBytesOps[zeroBytesOps.length - 1]!));
+  return zeroBytesOps[k]!;
 }
 
 /** CRC-64 of A followed by B, from crc(A), crc(B) and the byte length of B. */
@@ -113,10 +113,10 @@ export function crc64Combine(crc1: bigint, crc2: bigint, length2: number): bigin
   // Walk the bits of length2 with arithmetic, not bitwise ops: lengths above 4 GiB are normal here.
   let rest = length2;
   for (let k = 0; rest > 0; k++) {
-    if (rest % 2 === 1) matTimes(zeroBytesOp(k), out[0], out[1], out);
+    if (rest % 2 === 1) matTimes(zeroBytesOp(k), out[0]!, out[1]!, out);
     rest = Math.floor(rest / 2);
   }
-  return (toBig(out[0], out[1]) ^ crc2) & MASK64;
+  return (toBig(out[0]!, out[1]!) ^ crc2) & MASK64;
 }
 
 /** Unsigned decimal form, as in the x-oss-hash-crc64ecma header. */

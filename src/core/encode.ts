@@ -16,7 +16,7 @@ export function percentEncode(value: string, keepSlash = false): string {
     // encodeURIComponent throws on lone surrogates: the string has no UTF-8 form to send.
     throw new ArgumentError('value', `not valid UTF-16 (lone surrogate): ${JSON.stringify(value)}`, { cause: err });
   }
-  out = out.replace(EXTRA_RESERVED, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  out = out.replace(EXTRA_RESERVED, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return keepSlash ? out.replace(/%2F/g, '/') : out;
 }
 

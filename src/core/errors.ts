@@ -185,6 +185,11 @@ export class InsufficientDiskSpaceError extends OssupError {
   }
 }
 
+/** The AbortedError for an aborted `signal`, its reason kept as the cause. */
+export function abortError(signal: AbortSignal): AbortedError {
+  return new AbortedError('the operation was aborted', { cause: signal.reason });
+}
+
 /** An XML document could not be parsed or lacks a required element. The server answers MalformedXML. */
 export class XmlError extends OssupError {
   constructor(message: string, options?: OssupErrorOptions) {
@@ -275,7 +280,7 @@ export type ServiceErrorCode = keyof typeof SERVICE_ERRORS;
 
 /** True when `code` is in SERVICE_ERRORS. */
 export function isServiceErrorCode(code: string): code is ServiceErrorCode {
-  return Object.prototype.hasOwnProperty.call(SERVICE_ERRORS, code);
+  return Object.hasOwn(SERVICE_ERRORS, code);
 }
 
 /**

@@ -27,7 +27,7 @@ export function canonicalizedResourceV1(req: Pick<SignableRequest, 'bucket' | 'k
   const subs = req.query.filter(([name]) => isV1SubResource(name));
   if (subs.length === 0) return resource;
   const sorted = [...subs].sort((a, b) => compareStrings(a[0], b[0]) || compareStrings(a[1], b[1]));
-  return resource + '?' + sorted.map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join('&');
+  return `${resource}?${sorted.map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join('&')}`;
 }
 
 function header(req: SignableRequest, name: string): string {
@@ -92,7 +92,7 @@ export function presignV1(req: SignableRequest, creds: Credentials, expiresUnixS
 /** The parts of a V1 Authorization header, or null when it is not `OSS ak:signature`. */
 export function parseAuthorizationV1(value: string): { accessKeyId: string; signature: string } | null {
   const m = /^OSS ([^:\s]+):(\S+)$/.exec(value.trim());
-  return m ? { accessKeyId: m[1], signature: m[2] } : null;
+  return m ? { accessKeyId: m[1]!, signature: m[2]! } : null;
 }
 
 /** Byte-order (UTF-16 code unit) comparison, as the SDKs' sort.Strings / Array.sort do. */

@@ -98,7 +98,7 @@ export function stringToSignV4(canonicalRequest: string, date: Date, region: str
 
 /** HMAC-SHA256 chain over "aliyun_v4"+secret: date, region, "oss", "aliyun_v4_request". */
 export function signingKeyV4(secret: string, yyyymmdd: string, region: string): Buffer {
-  let key = createHmac('sha256', 'aliyun_v4' + secret).update(yyyymmdd).digest();
+  let key = createHmac('sha256', `aliyun_v4${secret}`).update(yyyymmdd).digest();
   key = createHmac('sha256', key).update(region).digest();
   key = createHmac('sha256', key).update('oss').digest();
   return createHmac('sha256', key).update('aliyun_v4_request').digest();
@@ -187,9 +187,9 @@ export function parseAuthorizationV4(value: string): ParsedAuthorizationV4 | nul
   if (!m) return null;
   const extra = fields.get('AdditionalHeaders');
   return {
-    accessKeyId: m[1],
-    date: m[2],
-    region: m[3],
+    accessKeyId: m[1]!,
+    date: m[2]!,
+    region: m[3]!,
     additionalHeaders: extra ? extra.split(';').filter((h) => h !== '') : [],
     signature,
   };

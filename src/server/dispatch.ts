@@ -2,7 +2,7 @@
 // failure turned into an OSS error document. Handlers never write error responses themselves.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidBucketName, validateObjectKey } from './names-check.js';
-import { Authenticator } from './auth.js';
+import type { Authenticator } from './auth.js';
 import { PUBLIC_KEY_PATH, type CallbackSigner } from './callback.js';
 import { OssError } from './errors.js';
 import { newRequestId, parseRequest, type OssRequest } from './request.js';

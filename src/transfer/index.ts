@@ -1,6 +1,6 @@
 export { uploadFile } from './upload/upload.js';
 export { abandonUpload, type AbandonUploadOptions } from './upload/abandon.js';
-export type { TransferEvent, TransferResult, UploadResult, DownloadResult, UploadFileOptions, UploadCallback } from './types.js';
+export type { TransferEvent, TransferOptions, TransferResult, UploadResult, DownloadResult, UploadFileOptions, UploadCallback } from './types.js';
 export { MIN_PART_SIZE, MAX_PART_SIZE, MAX_PARTS } from '../core/limits.js';
 export { planParts, DEFAULT_PART_SIZE, type PartPlan, type PlannedPart } from './engine/plan.js';
 export { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath, checkpointFileName, type CheckpointStore, type LoadedCheckpoint, type CheckpointIdentity } from './checkpoint/store.js';

@@ -57,19 +57,35 @@ export interface UploadCallback {
   host?: string;
 }
 
-export interface UploadFileOptions {
-  /** Target bucket. */
+/** The options every transfer kind shares; each kind's options extend them. */
+export interface TransferOptions {
+  /** The object's bucket (an upload's target, a download's source). */
   bucket: string;
-  /** Target object key. */
+  /** The object's key. */
   key: string;
-  /** Local file to upload. */
+  /** The local file: the one uploaded, or the destination written. */
   file: string;
-  /** Part size in bytes, 100 KiB..5 GiB (default 100 KiB); raised automatically to stay within 10,000 parts. */
+  /** Bytes per part (upload) or ranged GET (download), 100 KiB..5 GiB (default 100 KiB); raised to stay within 10,000. */
   partSize?: number;
-  /** Parts uploaded at once (default 1). */
+  /** Parts or ranges moved at once (default 1). */
   concurrency?: number;
-  /** Off by default; true -> `<file>.ucp`; a path -> that file; an existing directory -> a named file inside it. */
+  /**
+   * Off by default; true -> `<file>.ucp` (upload) or `<file>.dcp` beside the destination (download); a path -> that
+   * file; an existing directory -> a named file inside it.
+   */
   checkpoint?: boolean | string;
+  /** Bandwidth cap in bits per second per request (x-oss-traffic-limit, 819200..838860800). */
+  trafficLimit?: number;
+  /** Progress listener. After a download restarts (the object changed) a new 'start' event counts from 0 again. */
+  onProgress?: (event: TransferEvent) => void;
+  /**
+   * Aborting pauses: requests end, the checkpoint (with a download's temporary file) and an upload's ID are kept,
+   * and AbortedError is thrown.
+   */
+  signal?: AbortSignal;
+}
+
+export interface UploadFileOptions extends TransferOptions {
   /** User metadata, sent as x-oss-meta-<name>. */
   meta?: Record<string, string>;
   /** Content-Type; guessed from the file name when absent. */
@@ -82,14 +98,8 @@ export interface UploadFileOptions {
   tagging?: Record<string, string> | string;
   /** Fail with FileAlreadyExists instead of overwriting an existing object. */
   forbidOverwrite?: boolean;
-  /** Bandwidth cap in bits per second (x-oss-traffic-limit, 819200..838860800). */
-  trafficLimit?: number;
   /** Upload callback. */
   callback?: UploadCallback;
   /** Custom callback variables, names with or without the `x:` prefix. */
   callbackVars?: Record<string, string>;
-  /** Progress listener. */
-  onProgress?: (event: TransferEvent) => void;
-  /** Aborting pauses: in-flight requests end, the checkpoint and upload ID are kept, AbortedError is thrown. */
-  signal?: AbortSignal;
 }

@@ -19,8 +19,24 @@ test('ossutil config: [Credentials] with ossutil\'s own key spelling', () => {
   assert.deepEqual(parseOssutilConfig('[other]\nendpoint=x\n'), {});
 });
 
+test('ossutil config: quoted values, comments, [default], and profiles ([profile NAME] or [NAME])', () => {
+  const text = [
+    '; ossutil 2.x', '[default]', 'endpoint = oss-cn-beijing.aliyuncs.com ; trailing comment', "accessKeyId = 'id with spaces'",
+    'accessKeySecret = "s;#ecret"', '', '[profile dev]', 'endpoint=http://127.0.0.1:9000', 'accessKeyId=devId', 'accessKeySecret=devSecret',
+    '[Old]', 'region=cn-hangzhou',
+  ].join('\n');
+  assert.deepEqual(parseOssutilConfig(text), {
+    endpoint: 'oss-cn-beijing.aliyuncs.com', accessKeyId: 'id with spaces', accessKeySecret: 's;#ecret', stsToken: undefined, region: undefined,
+  });
+  assert.deepEqual(parseOssutilConfig(text, 'DEV'), {
+    endpoint: 'http://127.0.0.1:9000', accessKeyId: 'devId', accessKeySecret: 'devSecret', stsToken: undefined, region: undefined,
+  });
+  assert.equal(parseOssutilConfig(text, 'old')?.region, 'cn-hangzhou');
+  assert.equal(parseOssutilConfig(text, 'missing'), undefined);
+});
+
 test('flags win over env, env over the ossutil config, field by field', () => {
-  const cfg = parseOssutilConfig(OSSUTIL);
+  const cfg = parseOssutilConfig(OSSUTIL)!;
   const env = { OSS_ENDPOINT: 'http://127.0.0.1:9000', OSS_ACCESS_KEY_ID: 'envId', OSS_ACCESS_KEY_SECRET: 'envSecret', OSS_REGION: 'cn-beijing' };
   const fromFlag = resolveTarget({ endpoint: 'https://flag.example', region: 'flag-region' }, env, cfg);
   assert.equal(fromFlag.kind, 'remote');

@@ -8,8 +8,8 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { lastJson, runCli, sandbox, STACK, type Sandbox } from './run-cli.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { lastJson, runCli, sandbox, STACK, type Sandbox } from '../../harness/cli.js';
 
 let server: TestServer;
 let box: Sandbox;
@@ -106,6 +106,25 @@ test('~/.ossutilconfig [Credentials] is used when no flag or OSS_* variable is s
     const noKeys = await runCli(['ls', '--endpoint', server.endpoint], { ...box.env, HOME: join(box.dir, 'empty-home') });
     assert.equal(noKeys.code, 2);
     assert.match(noKeys.stderr, /no credentials for .* \(endpoint from --endpoint\)\nhint: set OSS_ACCESS_KEY_ID/);
+  } finally {
+    await writeFile(join(box.home, '.ossutilconfig'), '');
+  }
+});
+
+test('OSS_PROFILE picks an ossutil 2.x [profile NAME] section; a profile that is not there is a usage error', async () => {
+  await mkdir(box.home, { recursive: true });
+  await writeFile(join(box.home, '.ossutilconfig'), [
+    '[default]', 'endpoint=http://127.0.0.1:9', 'accessKeyId=wrong', 'accessKeySecret=wrong',
+    '[profile local]', `endpoint = ${server.endpoint}`, `accessKeyId = "${server.credentials.accessKeyId}"`,
+    `accessKeySecret = "${server.credentials.accessKeySecret}"`, '',
+  ].join('\n'));
+  try {
+    const r = await runCli(['ls'], { ...box.env, OSS_PROFILE: 'local' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /oss:\/\/flags-test\n/);
+    const missing = await runCli(['ls'], { ...box.env, OSS_PROFILE: 'nope' });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /OSS_PROFILE=nope: .*\.ossutilconfig has no \[profile nope\] section\nhint: unset OSS_PROFILE/);
   } finally {
     await writeFile(join(box.home, '.ossutilconfig'), '');
   }

@@ -6,8 +6,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { controlChars, lastJson, runCli, sandbox, STACK, type Sandbox } from './run-cli.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { controlChars, lastJson, runCli, sandbox, STACK, type Sandbox } from '../../harness/cli.js';
 
 let server: TestServer;
 let box: Sandbox;
@@ -47,8 +47,8 @@ test('mb, cp, ls, stat, rm, rb', async () => {
 
   r = await ossup('ls', 'oss://objects-test');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /DIR  oss:\/\/objects-test\/dir\/\n/);
-  assert.match(r.stdout, /3 B  oss:\/\/objects-test\/top\.txt\n/);
+  assert.match(r.stdout, /DIR {2}oss:\/\/objects-test\/dir\/\n/);
+  assert.match(r.stdout, /3 B {2}oss:\/\/objects-test\/top\.txt\n/);
   assert.doesNotMatch(r.stdout, /hello\.txt/, 'one level without -r');
 
   r = await ossup('ls', '-r', 'oss://objects-test', '--json');

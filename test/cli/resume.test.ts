@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { controlChars, finished, lastJson, runCli, sandbox, spawnCli, STACK, type Sandbox } from './run-cli.js';
+import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { controlChars, finished, lastJson, runCli, sandbox, spawnCli, STACK, type Sandbox } from '../../harness/cli.js';
 
 const SIZE = 24 * 1024 * 1024;
 const SLOW = { rate: 1, kinds: ['slow' as const], bytesPerSecond: 2 * 1024 * 1024 };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { finished, runCli, sandbox, spawnCli } from './run-cli.js';
+import { finished, runCli, sandbox, spawnCli } from '../../harness/cli.js';
 
 test('ossup serve: ready line, usable by ossup itself, clean stop on SIGINT', async () => {
   const box = await sandbox();

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { formatBytes, parseDuration, parseSize, ParseError } from '../../src/cli/size.js';
 import {
   defaultParallel, defaultPartSize, defaultRangeSize, MIN_DEFAULT_PART_SIZE, MIN_DEFAULT_RANGE_SIZE, partCount,
-} from '../../src/cli/plan.js';
+} from '../../src/cli/defaults.js';
 import { MAX_PART_SIZE, MIN_PART_SIZE } from '../../src/core/limits.js';
 
 test('sizes: binary units, short forms read as binary, plain bytes', () => {

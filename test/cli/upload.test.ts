@@ -5,8 +5,8 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
-import { startTestServer } from '../helpers/server.js';
-import { controlChars, lastJson, runCli, sandbox, type Sandbox } from './run-cli.js';
+import { startTestServer } from '../../harness/server.js';
+import { controlChars, lastJson, runCli, sandbox, type Sandbox } from '../../harness/cli.js';
 
 let box: Sandbox;
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { REPO, runCli, sandbox, STACK, type Sandbox } from './run-cli.js';
+import { REPO, runCli, sandbox, STACK, type Sandbox } from '../../harness/cli.js';
 
 let box: Sandbox;
 let file: string;

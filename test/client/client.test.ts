@@ -1,8 +1,8 @@
 // OssClient against the embedded server over real HTTP (V1 and V4), plus the error decoding it relies on.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { Readable } from 'node:stream';
+import { startTestServer, type TestServer } from '../../harness/server.js';
 import { OssClient, bufferBody } from '../../src/client/index.js';
 import { ServiceError, ArgumentError } from '../../src/core/errors.js';
 import { crc64 } from '../../src/core/crc64.js';

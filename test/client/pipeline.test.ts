@@ -31,7 +31,7 @@ async function scripted(t: { after: (fn: () => Promise<void> | void) => void }, 
     req.on('end', () => {
       const s: Seen = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks) };
       seen.push(s);
-      const script = scripts[Math.min(seen.length - 1, scripts.length - 1)];
+      const script = scripts[Math.min(seen.length - 1, scripts.length - 1)]!;
       if (script === reset) { req.socket.destroy(); return; }
       script(s, res);
     });
@@ -143,7 +143,7 @@ test('RequestTimeTooSkewed: the offset is taken from the server Date and the req
   await c.putObject('b', 'k', 'x');
   assert.equal(seen.length, 2);
   assert.deepEqual(sleeps, []);
-  const second = String(seen[1].headers['x-oss-date']); // YYYYMMDDTHHMMSSZ
+  const second = String(seen[1]!.headers['x-oss-date']); // YYYYMMDDTHHMMSSZ
   assert.match(second, /^20260101T0500/);
 });
 

@@ -149,7 +149,7 @@ test('ListBucketResult V1 and V2 round trip', () => {
     contents, commonPrefixes: ['dir/', 'a&b/'],
   };
   assert.deepEqual(parseListBucketResult(buildListBucketResult(v1)), v1);
-  const withControl = { ...v1, encodingType: 'url', contents: [...contents, { ...contents[0], key: CONTROL_KEY }] };
+  const withControl = { ...v1, encodingType: 'url', contents: [...contents, { ...contents[0]!, key: CONTROL_KEY }] };
   assert.deepEqual(parseListBucketResult(buildListBucketResult(withControl)), withControl);
   const v2: ListBucketResult = {
     listType: 2, name: 'b', prefix: 'p', maxKeys: 2, delimiter: '', isTruncated: true, encodingType: 'url',
@@ -184,10 +184,10 @@ test('ListBucketResult from a real-looking pretty-printed response', () => {
   const r = parseListBucketResult(xml);
   assert.equal(r.listType, 1);
   assert.equal(r.contents.length, 1);
-  assert.equal(r.contents[0].key, 'fun/movie/001.avi');
-  assert.equal(r.contents[0].etag, '5B3C1A2E053D763E1B002CC607C5A0FE1****');
-  assert.equal(r.contents[0].size, 344606);
-  assert.deepEqual(r.contents[0].owner, { id: '0022012****', displayName: 'user-example' });
+  assert.equal(r.contents[0]!.key, 'fun/movie/001.avi');
+  assert.equal(r.contents[0]!.etag, '5B3C1A2E053D763E1B002CC607C5A0FE1****');
+  assert.equal(r.contents[0]!.size, 344606);
+  assert.deepEqual(r.contents[0]!.owner, { id: '0022012****', displayName: 'user-example' });
   assert.deepEqual(r.commonPrefixes, []);
 });
 

@@ -4,8 +4,8 @@ import type { SignableRequest } from '../../src/core/canonical.js';
 import { buildQueryString } from '../../src/core/encode.js';
 import { presignV1, stringToSignV1 } from '../../src/core/sign-v1.js';
 import { presignV4 } from '../../src/core/sign-v4.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { call, errorCode, mkBucket, pathOf, put, send, xmlField } from './lib.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { call, errorCode, mkBucket, pathOf, put, send, xmlField } from '../../harness/oss-http.js';
 
 const STS = { accessKeyId: 'STS.test-key', accessKeySecret: 'sts-secret', securityToken: 'sts-token-123' };
 let srv: TestServer;

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { call, errorCode, mkBucket, xmlField } from './lib.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { call, errorCode, mkBucket, xmlField } from '../../harness/oss-http.js';
 
 interface Received {
   path: string;
@@ -41,7 +41,7 @@ before(async () => {
       const keyUrl = Buffer.from(String(req.headers['x-oss-pub-key-url']), 'base64').toString();
       const pem = await fetchText(keyUrl);
       const url = new URL(req.url!, 'http://x');
-      const signed = decodeURIComponent(url.pathname) + url.search + '\n' + body;
+      const signed = `${decodeURIComponent(url.pathname) + url.search}\n${body}`;
       const verified = verify('RSA-MD5', Buffer.from(signed), createPublicKey(pem), Buffer.from(String(req.headers.authorization), 'base64'));
       received.push({ path: req.url!, body, contentType: String(req.headers['content-type']), verified });
       if (url.pathname === '/fail') {

@@ -9,7 +9,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerChild, killChild } from './child.js';
-import { signHeaders, call, pathOf, mkBucket, put, xmlField, xmlFields, errorCode, type Target } from './lib.js';
+import { signHeaders, call, pathOf, mkBucket, put, xmlField, xmlFields, errorCode, type Target } from '../../harness/oss-http.js';
 
 const CREDS = { accessKeyId: 'crash-ak', accessKeySecret: 'crash-secret' };
 let root: string;

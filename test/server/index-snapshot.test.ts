@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keyHash, Layout } from '../../src/server/store/layout.js';
 import { ObjectStore } from '../../src/server/store/objects.js';
-import { startTestServer } from '../helpers/server.js';
-import { call, mkBucket, put, xmlFields } from './lib.js';
+import { startTestServer } from '../../harness/server.js';
+import { call, mkBucket, put, xmlFields } from '../../harness/oss-http.js';
 
 const B = 'snap';
 

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { call, errorCode, mkBucket, put, send, xmlFields } from './lib.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { call, errorCode, mkBucket, put, send, xmlFields } from '../../harness/oss-http.js';
 
 let srv: TestServer;
 let box: string;

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { call, mkBucket, put, xmlField, xmlFields } from './lib.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { call, mkBucket, put, xmlField, xmlFields } from '../../harness/oss-http.js';
 
 let srv: TestServer;
 const B = 'listing';

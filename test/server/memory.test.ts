@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerChild, killChild } from './child.js';
-import { mkBucket, pathOf, signHeaders } from './lib.js';
+import { mkBucket, pathOf, signHeaders } from '../../harness/oss-http.js';
 
 const CREDS = { accessKeyId: 'mem-ak', accessKeySecret: 'mem-secret' };
 const SIZE = 256 * 1024 * 1024;

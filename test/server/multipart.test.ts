@@ -2,8 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { crc64, crc64ToDecimal } from '../../src/core/crc64.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { call, errorCode, mkBucket, put, xmlField, xmlFields } from './lib.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { call, errorCode, mkBucket, put, xmlField, xmlFields } from '../../harness/oss-http.js';
 
 let srv: TestServer;
 const B = 'mpu';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Layout } from '../../src/server/store/layout.js';
 import type { ObjectRecord, PartRecord } from '../../src/server/store/types.js';
 import { startServerChild, killChild } from './child.js';
-import { call, mkBucket, put, xmlField, xmlFields, type Target } from './lib.js';
+import { call, mkBucket, put, xmlField, xmlFields, type Target } from '../../harness/oss-http.js';
 
 const CREDS = { accessKeyId: 'seg-crash-ak', accessKeySecret: 'seg-crash-secret' };
 const B = 'segcrash';

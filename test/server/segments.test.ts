@@ -11,8 +11,8 @@ import { crc64, crc64ToDecimal } from '../../src/core/crc64.js';
 import { Layout } from '../../src/server/store/layout.js';
 import { BlobRefs } from '../../src/server/store/segments.js';
 import type { ObjectRecord } from '../../src/server/store/types.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { call, errorCode, mkBucket, put, signHeaders, pathOf, xmlField } from './lib.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { call, errorCode, mkBucket, put, signHeaders, pathOf, xmlField } from '../../harness/oss-http.js';
 
 let srv: TestServer;
 const B = 'seg';

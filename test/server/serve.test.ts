@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { serve } from '../../src/server/serve.js';
-import { call, mkBucket, put } from './lib.js';
+import { call, mkBucket, put } from '../../harness/oss-http.js';
 
 function capture(): { stream: PassThrough; text: () => string; line: (re: RegExp) => Promise<RegExpExecArray> } {
   const stream = new PassThrough();

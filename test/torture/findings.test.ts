@@ -8,7 +8,7 @@ import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeArgsFor } from '../helpers/child.js';
-import { startTestServer } from '../helpers/server.js';
+import { startTestServer } from '../../harness/server.js';
 import { OssClient } from '../../src/client/index.js';
 import { decodeJournal } from '../../src/transfer/checkpoint/journal.js';
 import { downloadFile, uploadFile } from '../../src/transfer/index.js';
@@ -49,7 +49,7 @@ test('finding 1: a download through a server that answers "Connection: close" an
 
 test('finding 2 (fixed in 5b5eadc): a rerun after the server completed the upload (client killed before removing the checkpoint) resends nothing',
   async (t) => {
-    const { server, dir, client } = await world(t, 'finding2');
+    const { dir, client } = await world(t, 'finding2');
     const file = join(dir, 'f.bin');
     await writeFile(file, randomBytes(1024 * 1024));
     const checkpoint = join(dir, 'f.ucp');
@@ -68,7 +68,7 @@ test('finding 2 (fixed in 5b5eadc): a rerun after the server completed the uploa
 
 test('finding 4 (fixed in 6811baf): debris of a killed process (lock and journal temp files) is cleaned up by the next run',
   async (t) => {
-    const { server, dir, client } = await world(t, 'finding4');
+    const { dir, client } = await world(t, 'finding4');
     const file = join(dir, 'f.bin');
     await writeFile(file, randomBytes(300 * 1024));
     const checkpoint = join(dir, 'f.ucp');
@@ -82,7 +82,7 @@ test('finding 4 (fixed in 6811baf): debris of a killed process (lock and journal
 
 test('finding 2b (fixed in e9e4927): a download rerun after the file was renamed into place (killed before removing the checkpoint) fetches nothing',
   async (t) => {
-    const { server, dir, client } = await world(t, 'finding2b');
+    const { dir, client } = await world(t, 'finding2b');
     await client.putObject('bkt', 'k', randomBytes(1024 * 1024));
     const dest = join(dir, 'copy.bin');
     const checkpoint = join(dir, 'copy.dcp');

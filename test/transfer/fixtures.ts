@@ -2,10 +2,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
 import { OssClient, type OssClientOptions } from '../../src/client/index.js';
 import { Agent } from 'node:http';
-import { seededRandom, startFaultProxy, type FaultPlan, type FaultProxy } from '../helpers/fault-proxy.js';
+import { seededRandom, startFaultProxy, type FaultPlan, type FaultProxy } from '../../harness/fault-proxy.js';
 
 export const KiB = 1024;
 export const PART = 100 * KiB;
@@ -42,7 +42,7 @@ export async function setup(t: { after: (fn: () => Promise<void>) => void }, ext
 export function bytes(size: number, seed = 1): Buffer {
   const rnd = seededRandom(seed);
   const b = Buffer.allocUnsafe(size);
-  for (let i = 0; i < size; i += 4) b.writeUInt32LE(Math.floor(rnd() * 0x100000000), Math.min(i, size - 4) >= 0 ? Math.min(i, size - 4) : 0);
+  for (let i = 0; i < size; i += 4) b.writeUInt32LE(Math.floor(rnd() * 0x100000000), Math.max(0, Math.min(i, size - 4)));
   return b;
 }
 

@@ -21,8 +21,8 @@ export async function startCloseProxy(target: { host: string; port: number }): P
         head = Buffer.concat([head, c]);
         const end = head.indexOf('\r\n\r\n');
         if (end < 0) return;
-        const h = head.subarray(0, end).toString('latin1')
-          .replace(/\r\nConnection: [^\r]*/i, '').replace(/\r\nKeep-Alive: [^\r]*/i, '') + '\r\nConnection: close\r\n\r\n';
+        const h = `${head.subarray(0, end).toString('latin1')
+          .replace(/\r\nConnection: [^\r]*/i, '').replace(/\r\nKeep-Alive: [^\r]*/i, '')}\r\nConnection: close\r\n\r\n`;
         const body = head.subarray(end + 4);
         left = Number(/\r\ncontent-length: *(\d+)/i.exec(h)?.[1] ?? 0) - body.length;
         client.write(h);

@@ -8,7 +8,7 @@
 // The sum over all runs is exactly (bytes asked for in total) - (file size).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mkBucket, put } from '../../test/server/lib.js';
+import { mkBucket, put } from '../../harness/oss-http.js';
 import { checkpointFiles, journalProgress, openUploadParts, openUploads, serverPartBytes } from './checkpoints.js';
 import { startCountingProxy } from './counting-proxy.js';
 import { exists, sha256File, storedSha, writeRandomFile } from './data.js';

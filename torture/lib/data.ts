@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { seededRandom } from '../../test/helpers/fault-proxy.js';
-import { call, type Target } from '../../test/server/lib.js';
+import { seededRandom } from '../../harness/fault-proxy.js';
+import { call, type Target } from '../../harness/oss-http.js';
 
 /** Writes `size` seeded pseudo-random bytes to `file` (64 KiB at a time); returns their SHA-256 (hex). */
 export async function writeRandomFile(file: string, size: number, seed: number): Promise<string> {

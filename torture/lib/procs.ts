@@ -1,7 +1,7 @@
 // Child processes: `ossup serve` and `ossup cp`, run from bin/ossup.js exactly as users run them, every wait
 // bounded in time. Only processes started here are ever signalled, by their own pid.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { OSSUP, REPO, STACK } from '../../test/cli/run-cli.js';
+import { OSSUP, REPO, STACK } from '../../harness/cli.js';
 
 export { OSSUP, REPO, STACK };
 

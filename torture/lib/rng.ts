@@ -1,5 +1,5 @@
 // Seeded choices for scenarios, on top of the fault proxy's PRNG, so a failing run is replayed from its seed.
-import { seededRandom } from '../../test/helpers/fault-proxy.js';
+import { seededRandom } from '../../harness/fault-proxy.js';
 
 export interface Rng {
   next(): number;

@@ -4,8 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, open, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startTestServer } from '../../test/helpers/server.js';
-import { mkBucket, put } from '../../test/server/lib.js';
+import { startTestServer } from '../../harness/server.js';
+import { mkBucket, put } from '../../harness/oss-http.js';
 import { checkpointFiles, journalProgress, openUploads } from '../lib/checkpoints.js';
 import { exists, storedCount, storedSha, writeRandomFile } from '../lib/data.js';
 import { cleanEnv, errorReportProblems, firstLine, runCli, sleep, spawnCli, type CliRun } from '../lib/procs.js';

@@ -4,7 +4,7 @@
 // the source or to the version it replaces, never truncated or mixed. At the end the upload has completed.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mkBucket, put } from '../../test/server/lib.js';
+import { mkBucket, put } from '../../harness/oss-http.js';
 import { checkpointFiles, journalProgress, openUploads } from '../lib/checkpoints.js';
 import { rawGet, sha256, storedSha, writeRandomFile } from '../lib/data.js';
 import { cliEnv, errorReportProblems, firstLine, SERVE_CREDENTIALS, sleep, spawnCli, startServe, type CliChild, type ServeChild } from '../lib/procs.js';

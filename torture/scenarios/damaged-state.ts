@@ -5,8 +5,8 @@
 import { copyFile, chmod, mkdir, open, readFile, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startTestServer, type TestServer } from '../../test/helpers/server.js';
-import { mkBucket, put } from '../../test/server/lib.js';
+import { startTestServer, type TestServer } from '../../harness/server.js';
+import { mkBucket, put } from '../../harness/oss-http.js';
 import { OssClient } from '../../src/client/index.js';
 import { decodeJournal } from '../../src/transfer/checkpoint/journal.js';
 import { downloadFile, uploadFile } from '../../src/transfer/index.js';
@@ -47,7 +47,7 @@ interface Case {
 
 async function flipBytes(file: string, r: Rng): Promise<void> {
   const data = await readFile(file);
-  for (let i = r.int(1, 8); i > 0; i--) data[r.int(0, data.length - 1)] ^= 1 << r.int(0, 7);
+  for (let i = r.int(1, 8); i > 0; i--) data[r.int(0, data.length - 1)]! ^= 1 << r.int(0, 7);
   await writeFile(file, data);
 }
 
@@ -64,7 +64,7 @@ async function rewriteInPlace(file: string, offset: number, n: number, restoreMt
   try {
     const b = Buffer.alloc(n);
     await fh.read(b, 0, n, offset);
-    for (let i = 0; i < n; i++) b[i] ^= 0xa5;
+    for (let i = 0; i < n; i++) b[i]! ^= 0xa5;
     await fh.write(b, 0, n, offset);
   } finally {
     await fh.close();

@@ -4,9 +4,9 @@
 // nothing is stored or written.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startFaultProxy, type FaultKind, type FaultPlan } from '../../test/helpers/fault-proxy.js';
-import { startTestServer } from '../../test/helpers/server.js';
-import { mkBucket, put } from '../../test/server/lib.js';
+import { startFaultProxy, type FaultKind, type FaultPlan } from '../../harness/fault-proxy.js';
+import { startTestServer } from '../../harness/server.js';
+import { mkBucket, put } from '../../harness/oss-http.js';
 import { OssClient } from '../../src/client/index.js';
 import { OssupError } from '../../src/core/errors.js';
 import { downloadFile, uploadFile } from '../../src/transfer/index.js';

@@ -5,7 +5,7 @@ import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
-import { defaultParallel, defaultPartSize } from '../plan.js';
+import { defaultParallel, defaultPartSize } from '../defaults.js';
 import { withSession, type Io, type Session } from '../session.js';
 import { UsageError } from '../usage-error.js';
 import { downloadCommand } from './download.js';

@@ -3,7 +3,7 @@ import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { parseRange, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, type OssUrl } from '../oss-url.js';
-import { defaultParallel, defaultRangeSize } from '../plan.js';
+import { defaultParallel, defaultRangeSize } from '../defaults.js';
 import { withSession, type Io } from '../session.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';

@@ -99,7 +99,7 @@ function escapeRegExp(s: string): string {
 
 /** Remove debris of dead processes next to `targets` (paths of a checkpoint and its lock). Best effort. */
 export async function sweepDebris(targets: readonly string[], now = Date.now()): Promise<void> {
-  const dir = path.dirname(targets[0]);
+  const dir = path.dirname(targets[0]!);
   const names = await fsp.readdir(dir).catch(() => [] as string[]);
   const temp = targets.map((t) => new RegExp(`^${escapeRegExp(path.basename(t))}\\.(\\d+)\\.[0-9a-f]+\\.tmp$`));
   const stale = targets.map((t) => new RegExp(`^${escapeRegExp(path.basename(t))}\\.[0-9a-f]+\\.stale$`));

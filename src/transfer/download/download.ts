@@ -6,7 +6,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { ArgumentError, IntegrityError, ObjectChangedError } from '../../core/errors.js';
-import type { OssClient } from '../../client/client.js';
+import type { OssClient } from '../../client/index.js';
 import { combineCrc, finishTransfer, moveParts, runTransfer, startProgress, type TransferContext, type TransferStrategy } from '../engine/engine.js';
 import { validateTransferOptions } from '../engine/options.js';
 import { planParts, type PlannedPart } from '../engine/plan.js';
@@ -19,7 +19,7 @@ import { checkDestination, checkFreeSpace, commitTemp, resolveDownloadTarget, te
 import type { DoneRange, DownloadCheckpointHeader, DownloadFileOptions, ObjectVersion, RangeRecord } from './types.js';
 
 export { resolveDownloadTarget, keyBaseName } from './target.js';
-export { type DownloadFileOptions, type DownloadRange } from './types.js';
+export type { DownloadFileOptions, DownloadRange } from './types.js';
 
 /**
  * Download `bucket/key` to `file`, resumably when `checkpoint` is set. Resolves with the verified result once the

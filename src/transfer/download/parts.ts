@@ -1,17 +1,14 @@
 // Fetching ranges over the shared worker pool (engine/part-pool.ts). Each range is one GET with `Range` and
 // `If-Match`, streamed into the temporary file at its offset in batches of socket chunks, so memory stays bounded
-// whatever the range size. A response cut short is continued from the byte it stopped at; each range has its own
-// failure counter, reset when it makes progress. Once the whole range is in the file, its CRC-64 is taken from the
-// file on a hashing thread (hash/pool.ts), not from the socket chunks on the event loop: CRC-ing 64 KiB chunks
-// inline took a third of the main thread, which is the thread feeding every socket. Reading the range back from
-// the page cache costs a copy on the hashing thread and checks what the file holds, which is what gets renamed
-// into place (the combined CRC-64 is compared with the object's before that).
+// whatever the range size. A response cut short is continued from the byte it stopped at by the client's
+// resumableBody (one retry policy for headers and bodies, reset when a range makes progress). Once the whole range
+// is in the file, its CRC-64 is taken from the file on a hashing thread (hash/pool.ts), not from the socket chunks
+// on the event loop: CRC-ing 64 KiB chunks inline took a third of the main thread, the thread feeding every socket.
+// Reading the range back from the page cache costs a copy on the hashing thread and checks what the file holds,
+// which is what gets renamed into place (the combined CRC-64 is compared with the object's before that).
 import type { promises as fsp } from 'node:fs';
-import { AbortedError, IntegrityError, NetworkError, ObjectChangedError, ServiceError } from '../../core/errors.js';
-import type { OssClient } from '../../client/client.js';
-import { abortError, abortableSleep } from '../../client/retry.js';
-import { mapTransportError } from '../../client/transport.js';
-import type { GetObjectResult } from '../../client/types.js';
+import { IntegrityError, ObjectChangedError, ServiceError, abortError } from '../../core/errors.js';
+import { resumableBody, type GetObjectResult, type OssClient } from '../../client/index.js';
 import { writevAll } from '../../io/writev.js';
 import { hashPool } from '../hash/pool.js';
 import { mapWriteError } from './target.js';
@@ -19,9 +16,6 @@ import type { DoneRange, ObjectVersion } from './types.js';
 import type { PlannedPart } from '../engine/plan.js';
 import { runPool } from '../engine/part-pool.js';
 import type { ProgressTracker } from '../engine/progress.js';
-
-/** Body failures in a row (no new byte in between) before a range gives up. Header-phase retries are the client's. */
-const BODY_ATTEMPTS = 5;
 
 export interface FetchInput {
   client: OssClient;
@@ -46,28 +40,14 @@ export async function fetchRanges(input: FetchInput): Promise<void> {
   await runPool(input.parts, input.concurrency, input.signal, (part, signal) => fetchOneRange(input, part, signal), input.onRangeDone);
 }
 
-/** A response that ended before its last byte without an error (a clean FIN mid-body): retried like a reset. */
-class ShortBody extends NetworkError {}
-
 async function fetchOneRange(input: FetchInput, part: PlannedPart, signal: AbortSignal): Promise<DoneRange> {
-  const state: RangeState = { part, written: 0 };
-  let failures = 0;
-  while (state.written < part.size) {
-    const from = input.base + part.start + state.written;
-    const to = input.base + part.start + part.size - 1;
-    const before = state.written;
-    try {
-      const res = await get(input, from, to, signal);
-      await drain(input, res, state, signal);
-      if (state.written < part.size) throw new ShortBody(`the response for bytes ${from}-${to} ended after ${state.written - before} bytes`);
-    } catch (err) {
-      const mapped = classify(err, signal);
-      if (!(mapped instanceof NetworkError)) throw mapped;
-      failures = state.written > before ? 1 : failures + 1;
-      if (failures >= BODY_ATTEMPTS) throw mapped;
-      await abortableSleep(Math.floor(Math.random() * Math.min(2000, 50 * 2 ** failures)), signal);
-    }
-  }
+  const first = input.base + part.start;
+  const last = first + part.size - 1;
+  const body = resumableBody({
+    length: part.size, policy: input.client.retryPolicy, signal, label: `bytes ${first}-${last} of oss://${input.bucket}/${input.key}`,
+    open: async (offset, sig) => (await get(input, first + offset, last, sig)).body,
+  });
+  await drain(input, part, body, signal);
   const { crc64 } = await hashPool().hash(input.temp, part.start, part.size, { crcOnly: true, signal });
   input.progress.partDone(part.number, part.size);
   return { partNumber: part.number, offset: part.start, size: part.size, crc64 };
@@ -111,15 +91,6 @@ function normalizeRange(v: string | undefined): string | undefined {
   return v?.trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
-interface RangeState {
-  part: PlannedPart;
-  /**
-   * Bytes of the range received, a prefix of the range. Whenever drain() returns or throws anything retryable, they
-   * are all in the temporary file too.
-   */
-  written: number;
-}
-
 /**
  * Socket chunks (~64 KiB) are gathered into one positional writev of up to WRITE_BATCH bytes: one awaited write per
  * chunk cost a promise, a thread-pool round trip and a progress report each, and measured ~20% more client CPU per
@@ -136,36 +107,33 @@ function batchBytes(concurrency: number): number {
 }
 
 /**
- * Write the body at its offsets. A failure midway keeps what arrived: the bytes received are written before the
- * error is passed on, so a retry continues from `state.written`.
+ * Write the body at its offsets. The body resumes itself after transport failures, so an error here ends the range:
+ * nothing may write into the file once the caller may close it.
  */
-async function drain(input: FetchInput, res: GetObjectResult, state: RangeState, signal: AbortSignal): Promise<void> {
-  const { part } = state;
-  const writer = new BatchWriter(input.handle, input.temp, batchBytes(input.concurrency), part.start + state.written,
+async function drain(input: FetchInput, part: PlannedPart, body: AsyncIterable<Buffer>, signal: AbortSignal): Promise<void> {
+  let written = 0;
+  const writer = new BatchWriter(input.handle, input.temp, batchBytes(input.concurrency), part.start,
     (end) => input.progress.partBytes(part.number, end - part.start));
   try {
-    for await (const raw of res.body) {
+    for await (const chunk of body) {
       if (signal.aborted) throw abortError(signal);
-      const chunk = raw as Buffer;
-      if (state.written + chunk.length > part.size) {
-        throw new IntegrityError('size', String(part.size), String(state.written + chunk.length),
+      if (written + chunk.length > part.size) {
+        throw new IntegrityError('size', String(part.size), String(written + chunk.length),
           `range ${part.number} of oss://${input.bucket}/${input.key}: the server sent more than the ${part.size} bytes asked for`);
       }
-      state.written += chunk.length;
+      written += chunk.length;
       const full = writer.push(chunk);
       if (full) await full;
     }
   } catch (err) {
-    if (signal.aborted || !(classify(err, signal) instanceof NetworkError)) {
-      await writer.settle(); // nothing may write into the file once the caller may close it
-      throw err;
-    }
-    await writer.flush(); // a retry continues after these bytes; a write error here ends the range instead
+    await writer.settle();
     throw err;
-  } finally {
-    if (!res.body.destroyed) res.body.destroy();
   }
   await writer.flush();
+  if (written !== part.size) {
+    throw new IntegrityError('size', String(part.size), String(written),
+      `range ${part.number} of oss://${input.bucket}/${input.key}: the body ended after ${written} of ${part.size} bytes`);
+  }
 }
 
 /** Positional writes of one range's consecutive chunks, batched and overlapped with receiving the next batch. */
@@ -238,12 +206,4 @@ async function writeFully(handle: fsp.FileHandle, buffers: Buffer[], bytes: numb
   } catch (err) {
     throw mapWriteError(err, temp);
   }
-}
-
-/** Retryable body failures become NetworkError; aborts AbortedError; anything else is passed on. */
-function classify(err: unknown, signal: AbortSignal): unknown {
-  if (signal.aborted) return err instanceof AbortedError ? err : new AbortedError('the download was aborted', { cause: err });
-  if (err instanceof NetworkError || err instanceof AbortedError) return err;
-  // A body that ended before its Content-Length is a failed connection (ECONNRESET 'aborted'), not a failed request.
-  return mapTransportError(err, signal);
 }

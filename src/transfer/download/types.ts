@@ -1,7 +1,7 @@
 // Options and checkpoint records of the download engine. DownloadResult itself lives in types.ts, so
 // TransferEvent has one definition for both directions.
 import type { CheckpointStore } from '../checkpoint/store.js';
-import type { TransferEvent } from '../types.js';
+import type { TransferOptions } from '../types.js';
 
 /** A byte range of the object, both ends inclusive (like `--range a-b` and HTTP's `bytes=a-b`). */
 export interface DownloadRange {
@@ -11,30 +11,14 @@ export interface DownloadRange {
   end?: number;
 }
 
-export interface DownloadFileOptions {
-  /** Source bucket. */
-  bucket: string;
-  /** Source object key. */
-  key: string;
+export interface DownloadFileOptions extends TransferOptions {
   /**
    * Destination path. An existing directory (or a path ending in a separator) gets the key's base name appended.
    * An existing file is replaced atomically (rename) once the download is complete and verified.
    */
   file: string;
-  /** Bytes per ranged GET, 100 KiB..5 GiB (default 100 KiB); raised automatically to stay within 10,000 ranges. */
-  partSize?: number;
-  /** Ranged GETs at once (default 1). */
-  concurrency?: number;
-  /** Off by default; true -> `<file>.dcp` beside the destination; a path -> that file; an existing directory -> a named file inside it. */
-  checkpoint?: boolean | string;
   /** Download only these bytes; the whole-object CRC-64 cannot be checked then (result `verified: 'length-only'`). */
   range?: DownloadRange;
-  /** Bandwidth cap in bits per second per request (x-oss-traffic-limit, 819200..838860800). */
-  trafficLimit?: number;
-  /** Progress listener. After a restart (the object changed mid-download) a new 'start' event counts from 0 again. */
-  onProgress?: (event: TransferEvent) => void;
-  /** Aborting pauses: requests end, the checkpoint and the temporary file are kept (with a checkpoint), AbortedError is thrown. */
-  signal?: AbortSignal;
 }
 
 /** Bump when the meaning of download checkpoint records changes; other versions are discarded. */

@@ -3,10 +3,10 @@
 // DESIGN.md, "The transfer engine"); a stream upload, a server-side copy or a tree adds a strategy, not a lifecycle.
 import { crc64Combine } from '../../core/crc64.js';
 import { CheckpointError, CheckpointLockedError } from '../../core/errors.js';
-import type { OssClient } from '../../client/client.js';
+import type { OssClient } from '../../client/index.js';
 import { acquireLock, type HeldLock } from '../checkpoint/lock.js';
 import { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath, type CheckpointStore } from '../checkpoint/store.js';
-import type { TransferEvent } from '../types.js';
+import type { TransferEvent, TransferOptions } from '../types.js';
 import type { PartPlan, PlannedPart } from './plan.js';
 import { ProgressTracker } from './progress.js';
 
@@ -33,13 +33,7 @@ export interface TransferStrategy<H, Rec, Result> {
 }
 
 /** The options of a transfer the engine reads itself. */
-export interface EngineOptions {
-  bucket: string;
-  key: string;
-  checkpoint?: boolean | string;
-  onProgress?: (event: TransferEvent) => void;
-  signal?: AbortSignal;
-}
+export type EngineOptions = Pick<TransferOptions, 'bucket' | 'key' | 'checkpoint' | 'onProgress' | 'signal'>;
 
 export async function runTransfer<H, Rec, Result>(
   client: OssClient, opts: EngineOptions, strategy: TransferStrategy<H, Rec, Result>,

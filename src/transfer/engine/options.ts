@@ -2,20 +2,11 @@
 // any request or file is touched.
 import { ArgumentError } from '../../core/errors.js';
 import { validateBucketName, validateObjectKey } from '../../core/names.js';
+import type { TransferOptions } from '../types.js';
 import { planParts } from './plan.js';
 
-/** The options every transfer kind shares (UploadFileOptions and DownloadFileOptions extend these). */
-export interface CommonTransferOptions {
-  bucket: string;
-  key: string;
-  file: string;
-  partSize?: number;
-  concurrency?: number;
-  checkpoint?: boolean | string;
-  trafficLimit?: number;
-  /** Download only: an inclusive byte range. */
-  range?: { start: number; end?: number };
-}
+/** What validateTransferOptions reads: the shared options, and a download's range. */
+export type CommonTransferOptions = TransferOptions & { range?: { start: number; end?: number } };
 
 export interface ValidateRules {
   /** The API name, for the message when there is no options object at all. */

@@ -2,7 +2,7 @@
 // scheduling and aborts the items in flight (through the signal handed to `work`), and is the error thrown, so a
 // caller sees the root cause rather than the AbortedErrors it caused. State is per call: one transfer's failure or
 // cancellation can never touch another transfer on the same client.
-import { abortError } from '../../client/retry.js';
+import { abortError } from '../../core/errors.js';
 
 /**
  * Run `work` over `items` with bounded concurrency. `done` is awaited after each item succeeds, before the worker
@@ -24,7 +24,7 @@ export async function runPool<T, R>(
   let firstError: unknown;
   const worker = async () => {
     while (!inner.signal.aborted && next < items.length) {
-      const item = items[next++];
+      const item = items[next++]!;
       try {
         await done(await work(item, inner.signal));
       } catch (err) {

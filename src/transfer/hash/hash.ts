@@ -4,7 +4,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { Crc64 } from '../../core/crc64.js';
-import { abortError } from '../../client/retry.js';
+import { abortError } from '../../core/errors.js';
 
 /** Parts at or below this size are read once and sent from memory (see the report in hash.ts's caller). */
 export const BUFFER_LIMIT = 8 * 1024 * 1024;

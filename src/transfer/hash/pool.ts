@@ -1,12 +1,12 @@
 // Hashing off the event loop. MD5 (Content-MD5) and CRC-64 of every part cost the client about 2 CPU-seconds per
 // GiB; done on the main thread they stall the sockets for ~20 ms per 8 MiB part, and a part cannot be hashed while
-// the previous one is being sent. A few worker threads (worker.ts) read and hash ranges instead; buffers travel
-// by transfer, never by copy. One pool per process, created on first use; idle workers do not keep the process
+// the previous one is being sent. A few worker threads (worker.ts) read and hash ranges instead, into
+// SharedArrayBuffers both threads see (BufferPool below), so a part's bytes are never copied between threads. One pool per process, created on first use; idle workers do not keep the process
 // alive. Where workers cannot start (a bundler that drops the worker file, say), hashing falls back to the main
 // thread with the same results and errors.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { abortError } from '../../client/retry.js';
+import { abortError } from '../../core/errors.js';
 import { hashFileRange } from './hash.js';
 
 export interface HashRequest {

@@ -2,7 +2,7 @@
 // checkpoint is deleted, so the next uploadFile starts from scratch.
 import path from 'node:path';
 import { ArgumentError, ServiceError } from '../../core/errors.js';
-import type { OssClient } from '../../client/client.js';
+import type { OssClient } from '../../client/index.js';
 import { FileCheckpointStore, resolveCheckpointPath } from '../checkpoint/store.js';
 import { lockCheckpoint } from '../engine/engine.js';
 import type { UploadStore } from './session.js';

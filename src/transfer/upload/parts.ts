@@ -3,19 +3,15 @@
 // reused buffers) or re-streamed from the file (larger ones).
 // The first failure stops scheduling and ends in-flight requests; per-upload state only, so nothing here can
 // touch another upload on the same client.
-import { crc64ToDecimal } from '../../core/crc64.js';
-import { AbortedError, FileChangedError, IntegrityError, ServiceError } from '../../core/errors.js';
-import { bufferBody, fileRange } from '../../client/body.js';
-import type { OssClient } from '../../client/client.js';
+import { AbortedError, FileChangedError } from '../../core/errors.js';
+import { bufferBody, fileRange, type OssClient } from '../../client/index.js';
 import { BUFFER_LIMIT } from '../hash/hash.js';
 import { BufferPool, hashPool } from '../hash/pool.js';
 import type { PlannedPart } from '../engine/plan.js';
 import { runPool } from '../engine/part-pool.js';
 import type { ProgressTracker } from '../engine/progress.js';
+import { sendVerified } from './resend.js';
 import type { DonePart } from './session.js';
-
-/** A part the server received damaged (Content-MD5 or CRC-64 mismatch) is sent this many times before failing loudly. */
-export const INTEGRITY_ATTEMPTS = 3;
 
 export interface PartsInput {
   client: OssClient;
@@ -91,43 +87,27 @@ async function readPart(input: PartsInput, part: PlannedPart, buffers: BufferPoo
 }
 
 async function uploadOnePart(input: PartsInput, part: PlannedPart, signal: AbortSignal, first: Promise<Prepared>, buffers: BufferPool | undefined): Promise<DonePart> {
-  for (let attempt = 1; ; attempt++) {
+  const { digest, res } = await sendVerified({
+    file: input.file, what: `part ${part.number}: `,
     // Every attempt after the first re-reads the file: the bytes sent must be the file's bytes now.
-    const digest = attempt === 1 ? await first : await readPart(input, part, buffers, signal);
-    const body = digest.buffer ? bufferBody(new Uint8Array(digest.buffer, 0, part.size)) : fileRange(input.file, part.start, part.size);
-    let res;
-    try {
-      res = await input.client.uploadPart(input.bucket, input.key, input.uploadId, part.number, body, {
-        contentMd5: digest.md5.toString('base64'),
-        trafficLimit: input.trafficLimit,
-        signal,
-        onProgress: (sent) => input.progress.partBytes(part.number, sent),
-      });
-    } catch (err) {
-      if (err instanceof ServiceError && err.code === 'InvalidDigest') {
-        // The server received bytes whose MD5 is not the one we sent. From memory, they were damaged on the way; from
-        // the file, the file may have changed since it was hashed: hash it again to tell which.
-        if (!digest.buffer && !(await readPart(input, part, undefined, signal)).md5.equals(digest.md5)) {
-          throw new FileChangedError(input.file, `${input.file} changed while part ${part.number} was being sent`, { cause: err });
-        }
-        if (attempt < INTEGRITY_ATTEMPTS) continue;
-        throw new IntegrityError('md5', digest.md5.toString('base64'), 'InvalidDigest',
-          `part ${part.number}: the server received bytes other than those sent (Content-MD5 mismatch) ${attempt} times (request ${err.requestId})`,
-          { cause: err });
+    prepare: (attempt) => (attempt === 1 ? first : readPart(input, part, buffers, signal)),
+    inMemory: (d) => d.buffer !== undefined,
+    send: async (d) => {
+      const body = d.buffer ? bufferBody(new Uint8Array(d.buffer, 0, part.size)) : fileRange(input.file, part.start, part.size);
+      try {
+        return await input.client.uploadPart(input.bucket, input.key, input.uploadId, part.number, body, {
+          contentMd5: d.md5.toString('base64'), trafficLimit: input.trafficLimit, signal,
+          onProgress: (sent) => input.progress.partBytes(part.number, sent),
+        });
+      } catch (err) {
+        if (signal.aborted && !(err instanceof AbortedError)) throw new AbortedError('the upload was aborted', { cause: err });
+        throw err;
       }
-      if (signal.aborted && !(err instanceof AbortedError)) throw new AbortedError('the upload was aborted', { cause: err });
-      throw err;
-    }
+    },
+    rehash: async () => (await readPart(input, part, undefined, signal)).md5,
     // The response means every byte was taken off the buffer: it can carry the next part.
-    buffers?.give(digest.buffer);
-    if (res.crc64 === undefined || res.crc64 === digest.crc64) {
-      input.progress.partDone(part.number, part.size);
-      return { partNumber: part.number, etag: res.etag, crc64: digest.crc64, size: part.size };
-    }
-    if (attempt >= INTEGRITY_ATTEMPTS) {
-      throw new IntegrityError('crc64', crc64ToDecimal(res.crc64), crc64ToDecimal(digest.crc64),
-        `part ${part.number}: the server's CRC-64 ${crc64ToDecimal(res.crc64)} differs from the local ${crc64ToDecimal(digest.crc64)} ` +
-        `after ${attempt} attempts (request ${res.requestId})`);
-    }
-  }
+    received: (d) => buffers?.give(d.buffer),
+  });
+  input.progress.partDone(part.number, part.size);
+  return { partNumber: part.number, etag: res.etag, crc64: digest.crc64, size: part.size };
 }

@@ -3,16 +3,15 @@
 // with the same size and mtime never contributes stale parts to the object. That re-read is not done here: the
 // parts the server lists are adopted provisionally and checked in the background (verify.ts) while the missing ones
 // are sent, and Complete waits for the check, so a resume costs what is left rather than the whole file.
-import { crc64Combine, parseCrc64 } from '../../core/crc64.js';
+import { parseCrc64 } from '../../core/crc64.js';
 import { ServiceError } from '../../core/errors.js';
 import { multipartEtag } from '../../core/etag.js';
-import type { OssClient } from '../../client/client.js';
-import type { ObjectWriteOptions } from '../../client/headers.js';
-import type { PartInfo } from '../../client/types.js';
+import type { ObjectWriteOptions, OssClient, PartInfo } from '../../client/index.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { sameIdentity, type FileIdentity } from '../checkpoint/file-identity.js';
 import { hashFileRange } from '../hash/hash.js';
 import type { PartPlan } from '../engine/plan.js';
+import { combineCrc } from '../engine/engine.js';
 
 /** Bump when the meaning of checkpoint records changes; other versions are discarded. */
 export const UPLOAD_CHECKPOINT_VERSION = 1;
@@ -205,10 +204,9 @@ async function alreadyCompleted(input: SessionInput, uploadId: string, records: 
   const journal = new Map<number, PartRecord>();
   for (const r of records) if (r?.kind === 'part') journal.set(r.partNumber, r);
   const parts = input.plan.parts.map((p) => journal.get(p.number));
-  if (parts.some((r, i) => !r || r.size !== input.plan.parts[i].size || safeParse(r.crc64) === undefined)) return undefined;
+  if (parts.some((r, i) => !r || r.size !== input.plan.parts[i]?.size || safeParse(r.crc64) === undefined)) return undefined;
   const recorded = parts as PartRecord[];
-  let crc = 0n;
-  for (const r of recorded) crc = crc64Combine(crc, safeParse(r.crc64)!, r.size);
+  const crc = combineCrc(recorded.map((r) => ({ partNumber: r.partNumber, size: r.size, crc64: safeParse(r.crc64)! })));
   let etag: string;
   try {
     etag = multipartEtag(recorded.map((r) => r.etag));
@@ -223,7 +221,7 @@ async function alreadyCompleted(input: SessionInput, uploadId: string, records: 
   const done = new Map<number, DonePart>();
   for (const [i, planned] of input.plan.parts.entries()) {
     const local = await hashFileRange(input.file.path, planned.start, planned.size, { keep: false, signal: input.signal });
-    const r = recorded[i];
+    const r = recorded[i]!;
     if (local.crc64 !== safeParse(r.crc64) || local.md5.toString('hex').toUpperCase() !== r.etag) return undefined;
     done.set(planned.number, { partNumber: planned.number, etag: r.etag, crc64: local.crc64, size: planned.size });
   }

@@ -12,8 +12,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
-import { Crc64 } from '../../core/crc64.js';
-import type { BodySource } from '../../client/body.js';
+import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
+import { IntegrityError } from '../../core/errors.js';
+import type { BodySource, HeadObjectResult, PutObjectResult } from '../../client/index.js';
+import { INTEGRITY_ATTEMPTS } from './resend.js';
 
 /** A PutObject ETag that is the MD5 of the object (a plain upload, no KMS): 32 hex digits. */
 const MD5_ETAG = /^[0-9A-F]{32}$/;
@@ -83,5 +85,52 @@ class HashingStream extends Transform {
     }
     this.digest = { md5: this.md5.digest(), crc64: this.crc.digest(), bytes: this.bytes };
     done();
+  }
+}
+
+export interface PutWhileHashingInput {
+  file: string;
+  size: number;
+  signal?: AbortSignal;
+  /** One PutObject of `body`, without Content-MD5. */
+  send(body: BodySource): Promise<PutObjectResult>;
+  /** After a response (or a failed request), before its checks: throws FileChangedError if the file changed. */
+  received(): Promise<void>;
+  head(): Promise<HeadObjectResult>;
+  remove(): Promise<void>;
+}
+
+/**
+ * PutObject of the file hashed while sent; resolves with the digests and the response once the stored object is
+ * proven to be those bytes, or undefined when the response carries nothing to prove it by (the caller then sends
+ * with Content-MD5). A stored object whose ETag or CRC-64 disagrees is overwritten by another attempt; after the
+ * last one it is removed (if it is still ours) and IntegrityError raised.
+ */
+export async function putWhileHashing(input: PutWhileHashingInput): Promise<{ digest: SentDigest; res: PutObjectResult } | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const body = new HashingFileBody(input.file, input.size);
+    let res: PutObjectResult;
+    try {
+      res = await input.send(body);
+    } catch (err) {
+      await input.received(); // a file that shrank or changed is FileChangedError, not a transport error
+      throw err;
+    }
+    const digest = body.last();
+    await input.received();
+    if (res.crc64 === undefined && !etagIsMd5(res.etag)) return undefined;
+    const md5 = digest.md5.toString('hex').toUpperCase();
+    const md5Wrong = etagIsMd5(res.etag) && res.etag.toUpperCase() !== md5;
+    const crcWrong = res.crc64 !== undefined && res.crc64 !== digest.crc64;
+    if (!md5Wrong && !crcWrong) return { digest, res };
+    if (attempt < INTEGRITY_ATTEMPTS) continue; // overwrite the damaged copy
+    const head = await input.head().catch(() => undefined);
+    if (head?.etag === res.etag) await input.remove().catch(() => undefined);
+    if (md5Wrong) {
+      throw new IntegrityError('md5', md5, res.etag,
+        `the server stored bytes other than those sent (its ETag ${res.etag} is not their MD5 ${md5}) ${attempt} times (request ${res.requestId}); the damaged object was removed`);
+    }
+    throw new IntegrityError('crc64', crc64ToDecimal(res.crc64!), crc64ToDecimal(digest.crc64),
+      `the server's CRC-64 ${crc64ToDecimal(res.crc64!)} differs from the local ${crc64ToDecimal(digest.crc64)} after ${attempt} attempts (request ${res.requestId}); the object was removed`);
   }
 }

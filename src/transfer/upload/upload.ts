@@ -3,11 +3,8 @@
 import path from 'node:path';
 import mime from 'mime';
 import { crc64ToDecimal } from '../../core/crc64.js';
-import { FileChangedError, IntegrityError, ServiceError } from '../../core/errors.js';
-import { bufferBody, fileRange, type BodySource } from '../../client/body.js';
-import type { OssClient } from '../../client/client.js';
-import type { ObjectWriteOptions } from '../../client/headers.js';
-import type { CompleteMultipartUploadResult, PutObjectResult } from '../../client/types.js';
+import { IntegrityError, ServiceError } from '../../core/errors.js';
+import { bufferBody, fileRange, type CompleteMultipartUploadResult, type ObjectWriteOptions, type OssClient } from '../../client/index.js';
 import { assertUnchanged, identityOf, snapshotFile, type FileSnapshot } from '../checkpoint/file-identity.js';
 import { hashFileRange } from '../hash/hash.js';
 import { hashPool } from '../hash/pool.js';
@@ -16,8 +13,9 @@ import { validateTransferOptions } from '../engine/options.js';
 import { planParts, type PartPlan, type PlannedPart } from '../engine/plan.js';
 import type { ProgressTracker } from '../engine/progress.js';
 import type { UploadFileOptions, UploadResult } from '../types.js';
-import { INTEGRITY_ATTEMPTS, uploadParts } from './parts.js';
-import { etagIsMd5, HashingFileBody } from './single.js';
+import { uploadParts } from './parts.js';
+import { sendVerified } from './resend.js';
+import { putWhileHashing } from './single.js';
 import { verifyResumedParts } from './verify.js';
 import {
   abortQuietly, openSession, type DonePart, type PartRecord, type UploadCheckpointHeader, type UploadStore,
@@ -172,76 +170,35 @@ async function uploadSingle(ctx: UploadContext, opts: UploadFileOptions, snap: F
   const { client } = ctx;
   const file = snap.path;
   const progress = startProgress(ctx, plan, snap.size, 0, 0);
-  // Content-MD5 first where a wrong object must never be stored even briefly; otherwise hash while sending (single.ts).
-  let md5First = Boolean(opts.callback || opts.forbidOverwrite);
-  const put = (body: BodySource, contentMd5?: string) => client.putObject(opts.bucket, opts.key, body, {
-    ...writeOptions(opts, file), contentMd5, trafficLimit: opts.trafficLimit, callback: opts.callback, callbackVars: opts.callbackVars, signal: opts.signal,
-    onProgress: (sent) => progress.partBytes(1, sent),
+  const putOptions = {
+    ...writeOptions(opts, file), trafficLimit: opts.trafficLimit, callback: opts.callback, callbackVars: opts.callbackVars, signal: opts.signal,
+    onProgress: (sent: number) => progress.partBytes(1, sent),
+  };
+  // Hashed while it is sent and checked after (single.ts), except where a wrong object must never be stored even
+  // briefly (a callback notifies the application; forbidOverwrite could not replace it): Content-MD5 first there,
+  // and wherever the response had nothing to check the stored bytes against.
+  const streamed = opts.callback || opts.forbidOverwrite ? undefined : await putWhileHashing({
+    file, size: snap.size, signal: opts.signal,
+    send: (body) => client.putObject(opts.bucket, opts.key, body, putOptions),
+    received: () => assertUnchanged(snap),
+    head: () => client.headObject(opts.bucket, opts.key, { signal: opts.signal }),
+    remove: () => client.deleteObject(opts.bucket, opts.key, { signal: opts.signal }).then(() => undefined),
   });
-  for (let attempt = 1; ; attempt++) {
-    let res: PutObjectResult;
-    let digest: { md5: Buffer; crc64: bigint };
-    if (md5First) {
-      const hashed = await hashFileRange(file, 0, snap.size, { signal: opts.signal });
-      digest = hashed;
-      try {
-        res = await put(hashed.data ? bufferBody(hashed.data) : fileRange(file, 0, snap.size), hashed.md5.toString('base64'));
-      } catch (err) {
-        if (err instanceof ServiceError && err.code === 'InvalidDigest') {
-          // Bytes sent from memory were damaged on the way (resend); streamed from the file, it may have changed.
-          if (!hashed.data && !(await hashFileRange(file, 0, snap.size, { keep: false, signal: opts.signal })).md5.equals(hashed.md5)) {
-            throw new FileChangedError(file, `${file} changed while it was being sent`, { cause: err });
-          }
-          if (attempt < INTEGRITY_ATTEMPTS) continue;
-          throw new IntegrityError('md5', hashed.md5.toString('base64'), 'InvalidDigest',
-            `the server received bytes other than those sent (Content-MD5 mismatch) ${attempt} times (request ${err.requestId})`, { cause: err });
-        }
-        throw err;
-      }
-    } else {
-      const body = new HashingFileBody(file, snap.size);
-      try {
-        res = await put(body);
-      } catch (err) {
-        await assertUnchanged(snap); // a file that shrank or changed is FileChangedError, not a transport error
-        throw err;
-      }
-      digest = body.last();
-      if (res.crc64 === undefined && !etagIsMd5(res.etag)) {
-        // Nothing in the response to check the stored bytes against: do this attempt again with Content-MD5.
-        md5First = true;
-        attempt--;
-        continue;
-      }
-      const md5 = digest.md5.toString('hex').toUpperCase();
-      if (etagIsMd5(res.etag) && res.etag.toUpperCase() !== md5) {
-        if (attempt < INTEGRITY_ATTEMPTS) continue; // overwrite the damaged copy
-        await removeDamaged(client, opts, res.etag);
-        throw new IntegrityError('md5', md5, res.etag,
-          `the server stored bytes other than those sent (its ETag ${res.etag} is not their MD5 ${md5}) ${attempt} times (request ${res.requestId}); the damaged object was removed`);
-      }
-    }
-    await assertUnchanged(snap);
-    if (res.crc64 !== undefined && res.crc64 !== digest.crc64) {
-      if (attempt < 2 && !opts.callback) continue; // overwrite the bad copy once before failing loudly
-      if (!md5First) await removeDamaged(client, opts, res.etag);
-      throw new IntegrityError('crc64', crc64ToDecimal(res.crc64), crc64ToDecimal(digest.crc64),
-        `the server's CRC-64 ${crc64ToDecimal(res.crc64)} differs from the local ${crc64ToDecimal(digest.crc64)} (request ${res.requestId})`);
-    }
-    progress.partDone(1, snap.size);
-    ctx.emit({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
-    return finishTransfer(ctx, progress, {
-      bucket: opts.bucket, key: opts.key, file, etag: res.etag, crc64: crc64ToDecimal(digest.crc64), size: snap.size, parts: 1,
-      resumedBytes: 0, transferredBytes: snap.size, ...(opts.callback ? { callbackBody: res.callbackBody } : {}),
-    } satisfies UploadResult);
-  }
-}
-
-/**
- * Sent without Content-MD5, a damaged object was stored before the check could fail: remove it (if it is still the
- * one we stored), so the key never holds bytes known to be wrong. A removal that fails leaves it for the caller.
- */
-async function removeDamaged(client: OssClient, opts: UploadFileOptions, etag: string): Promise<void> {
-  const head = await client.headObject(opts.bucket, opts.key, { signal: opts.signal }).catch(() => undefined);
-  if (head?.etag === etag) await client.deleteObject(opts.bucket, opts.key, { signal: opts.signal }).catch(() => undefined);
+  const { digest, res } = streamed ?? await sendVerified({
+    file, what: '',
+    crcAttempts: opts.callback ? 1 : 2, // overwrite a bad copy once before failing loudly (never re-run a callback)
+    prepare: () => hashFileRange(file, 0, snap.size, { signal: opts.signal }),
+    inMemory: (d) => d.data !== undefined,
+    send: (d) => client.putObject(opts.bucket, opts.key, d.data ? bufferBody(d.data) : fileRange(file, 0, snap.size), {
+      ...putOptions, contentMd5: d.md5.toString('base64'),
+    }),
+    rehash: async () => (await hashFileRange(file, 0, snap.size, { keep: false, signal: opts.signal })).md5,
+    received: () => assertUnchanged(snap),
+  });
+  progress.partDone(1, snap.size);
+  ctx.emit({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
+  return finishTransfer(ctx, progress, {
+    bucket: opts.bucket, key: opts.key, file, etag: res.etag, crc64: crc64ToDecimal(digest.crc64), size: snap.size, parts: 1,
+    resumedBytes: 0, transferredBytes: snap.size, ...(opts.callback ? { callbackBody: res.callbackBody } : {}),
+  } satisfies UploadResult);
 }

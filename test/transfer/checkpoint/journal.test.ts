@@ -32,7 +32,7 @@ test('appending is O(1): each record adds a constant number of bytes, the prefix
     sizes.push((await stat(file)).size);
   }
   await w.close();
-  const deltas = new Set(sizes.slice(1).map((s, i) => s - sizes[i]));
+  const deltas = new Set(sizes.slice(1).map((s, i) => s - sizes[i]!));
   assert.equal(deltas.size, 1);
 });
 
@@ -70,12 +70,12 @@ test('a flipped byte in a record drops it and everything after; a bad header or 
   const j = decodeJournal(full)!;
   const secondStart = full.length - (full.length - headerEnd) / 2;
   const flipped = Buffer.from(full);
-  flipped[secondStart - 3] ^= 0x20;
+  flipped[secondStart - 3]! ^= 0x20;
   assert.deepEqual(decodeJournal(flipped)?.records, [{ h: 1 }]);
   assert.equal(j.records.length, 3);
   for (const at of [0, 3, 12, headerEnd - 1]) {
     const bad = Buffer.from(full);
-    bad[at] ^= 0x01;
+    bad[at]! ^= 0x01;
     assert.equal(decodeJournal(bad), undefined, `flip at ${at}`);
   }
   assert.equal(decodeJournal(Buffer.from('garbage garbage garbage')), undefined);

@@ -75,7 +75,7 @@ test('taking a lock sweeps the temp files of dead processes and old stale files,
   ];
   for (const f of [...debris, ...live]) await writeFile(f, 'x');
   const hourAgo = new Date(Date.now() - 3600_000);
-  await utimes(debris[2], hourAgo, hourAgo);
+  await utimes(debris[2]!, hourAgo, hourAgo);
 
   const lock = await acquireLock(`${checkpoint}.lock`);
   await lock.release();

@@ -20,7 +20,7 @@ async function renamedBehindTheCheckpoint(t: TestContext, seed: number): Promise
     bucket: env.bucket, key: 'k', file: dest, partSize: PART, concurrency: 2, checkpoint, signal: ac.signal,
     onProgress: (e) => { if (e.type === 'part' && e.partsDone === e.totalParts) ac.abort(); },
   }), { code: 'Aborted' });
-  const header = decodeJournal<{ temp?: string }>(await readFile(checkpoint))!.records[0];
+  const header = decodeJournal<{ temp?: string }>(await readFile(checkpoint))!.records[0]!;
   await rename(header.temp!, dest);
   return { env, data, dest, checkpoint };
 }

@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { downloadFile } from '../../../src/transfer/download/download.js';
 import { nodeArgsFor, spawnEventChild, type EventChild } from '../../helpers/child.js';
-import type { FaultProxy } from '../../helpers/fault-proxy.js';
+import type { FaultProxy } from '../../../harness/fault-proxy.js';
 import { PART, leftovers, proxyFor, tempsOf, withObject, type Env } from './env.js';
 
 function startChild(env: Env, endpoint: string, key: string, file: string, extra: Record<string, unknown> = {}): EventChild {

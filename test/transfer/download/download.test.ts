@@ -33,7 +33,7 @@ test('a whole object downloads byte-identical, CRC-64 verified, nothing left bes
   assert.deepEqual(types.slice(-2), ['completing', 'complete']);
   assert.equal(types.filter((x) => x === 'part').length, 8);
   const progress = rec.progress();
-  assert.ok(progress.every((b, i) => b <= size && (i === 0 || b > progress[i - 1])), 'monotonic, never above total');
+  assert.ok(progress.every((b, i) => b <= size && (i === 0 || b > progress[i - 1]!)), 'monotonic, never above total');
   assert.equal(progress.at(-1), size);
   const completing = rec.events.findIndex((e) => e.type === 'completing');
   assert.ok(rec.events.slice(0, completing).every((e) => e.type !== 'progress' || e.bytesDone < size), '100% only after completion');
@@ -143,7 +143,7 @@ test('pause keeps the checkpoint and temporary file (never the destination); the
   await assert.rejects(downloadFile(env.client, { bucket: env.bucket, key: 'p', file, checkpoint: true, ...pauseAfter(4) }), AbortedError);
   await assert.rejects(stat(file), { code: 'ENOENT' }, 'the destination name never holds partial bytes');
   assert.equal((await tempsOf(file)).length, 1);
-  assert.equal((await stat((await tempsOf(file))[0])).mode & 0o777, 0o600);
+  assert.equal((await stat((await tempsOf(file))[0]!)).mode & 0o777, 0o600);
   await stat(`${file}.dcp`);
   await assert.rejects(stat(`${file}.dcp.lock`), { code: 'ENOENT' }, 'the lock is released on pause');
   const rec = recorder();
@@ -171,7 +171,7 @@ test('a checkpoint directory holds a named checkpoint; the download resumes from
   await assert.rejects(downloadFile(env.client, { bucket: env.bucket, key: 'cd/obj', file, checkpoint: cpDir, ...pauseAfter(2) }), AbortedError);
   const names = await leftovers(cpDir);
   assert.equal(names.length, 1);
-  assert.match(names[0], /^[A-Za-z0-9._-]+\.dcp$/);
+  assert.match(names[0]!, /^[A-Za-z0-9._-]+\.dcp$/);
   const res = await downloadFile(env.client, { bucket: env.bucket, key: 'cd/obj', file, checkpoint: cpDir });
   assert.ok(res.resumedBytes >= 2 * PART);
   assert.deepEqual(await readFile(file), data);

@@ -18,7 +18,7 @@ async function onlyBlob(env: Env): Promise<string> {
   const files: string[] = [];
   for (const dir of await readdir(root)) for (const f of await readdir(path.join(root, dir))) files.push(path.join(root, dir, f));
   assert.equal(files.length, 1, 'one object in the bucket');
-  return files[0];
+  return files[0]!;
 }
 
 async function flipByte(file: string, at: number): Promise<void> {
@@ -26,7 +26,7 @@ async function flipByte(file: string, at: number): Promise<void> {
   try {
     const b = Buffer.alloc(1);
     await h.read(b, 0, 1, at);
-    b[0] ^= 0x20;
+    b[0]! ^= 0x20;
     await h.write(b, 0, 1, at);
   } finally {
     await h.close();
@@ -39,7 +39,7 @@ function flipByteSync(file: string, at: number): void {
   try {
     const b = Buffer.alloc(1);
     fs.readSync(fd, b, 0, 1, at);
-    b[0] ^= 0x20;
+    b[0]! ^= 0x20;
     fs.writeSync(fd, b, 0, 1, at);
   } finally {
     fs.closeSync(fd);

@@ -30,7 +30,7 @@ for (const [name, kinds] of [
     assert.equal(res.verified, 'crc64');
     assert.deepEqual(await readFile(file), data);
     const progress = rec.progress();
-    assert.ok(progress.every((b, i) => b <= size && (i === 0 || b > progress[i - 1])), 'retried bytes are not counted twice');
+    assert.ok(progress.every((b, i) => b <= size && (i === 0 || b > progress[i - 1]!)), 'retried bytes are not counted twice');
     assert.equal(progress.at(-1), size);
     assert.deepEqual(await leftovers(env.dir), ['n.out']);
   });
@@ -92,7 +92,7 @@ test('ranges of several write batches, cut short anywhere, are continued from th
   assert.equal(res.transferredBytes, size);
   assert.deepEqual(await readFile(file), data);
   const progress = rec.progress();
-  assert.ok(progress.every((b, i) => b <= size && (i === 0 || b > progress[i - 1])), 'retried bytes are not counted twice');
+  assert.ok(progress.every((b, i) => b <= size && (i === 0 || b > progress[i - 1]!)), 'retried bytes are not counted twice');
   assert.ok(progress.length >= 5, `progress is reported per written batch (${progress.length} events)`);
   assert.deepEqual(await leftovers(env.dir), ['batches.out']);
 });

@@ -14,8 +14,8 @@ import { checkRanges } from '../../../src/transfer/download/session.js';
 import { PART, bytes, leftovers, pauseAfter, proxyFor, putBytes, recorder, setup, tempsOf, withObject, type Env } from './env.js';
 
 const damages: Array<[string, (cp: string, other: string) => Promise<void>, 'fresh' | 'some']> = [
-  ['a flipped byte in the header', async (cp) => { const b = await readFile(cp); b[30] ^= 0x55; await writeFile(cp, b); }, 'fresh'],
-  ['a flipped byte in the last record', async (cp) => { const b = await readFile(cp); b[b.length - 12] ^= 0x01; await writeFile(cp, b); }, 'some'],
+  ['a flipped byte in the header', async (cp) => { const b = await readFile(cp); b[30]! ^= 0x55; await writeFile(cp, b); }, 'fresh'],
+  ['a flipped byte in the last record', async (cp) => { const b = await readFile(cp); b[b.length - 12]! ^= 0x01; await writeFile(cp, b); }, 'some'],
   ['a truncated tail', async (cp) => { await truncate(cp, (await stat(cp)).size - 7); }, 'some'],
   ['a truncated header', async (cp) => { await truncate(cp, 30); }, 'fresh'],
   ['garbage', async (cp) => { await writeFile(cp, bytes(500, 99)); }, 'fresh'],
@@ -49,7 +49,7 @@ async function scribble(file: string, at: number, n = 1, fill?: number): Promise
   try {
     const b = Buffer.alloc(n);
     await h.read(b, 0, n, at);
-    if (fill === undefined) b[0] ^= 0xff;
+    if (fill === undefined) b[0]! ^= 0xff;
     else b.fill(fill);
     await h.write(b, 0, n, at);
   } finally {
@@ -81,7 +81,7 @@ for (const [name, tamper, refetch] of tampers) {
     const file = path.join(env.dir, 'tt.out');
     await assert.rejects(downloadFile(env.client, { bucket: env.bucket, key: 'tt', file, checkpoint: true, ...pauseAfter(3) }), AbortedError);
     const [temp] = await tempsOf(file);
-    await tamper(temp);
+    await tamper(temp!);
     const rec = recorder();
     const res = await downloadFile(env.client, { bucket: env.bucket, key: 'tt', file, checkpoint: true, onProgress: rec.onProgress });
     assert.deepEqual(await readFile(file), data);
@@ -99,14 +99,14 @@ test('a range damaged, then another: each resume fetches the missing ranges, the
   const run = (extra: object) => downloadFile(env.client, { bucket: env.bucket, key: 'tw', file, checkpoint: true, ...extra });
   await assert.rejects(run(pauseAfter(3)), AbortedError);
   const [temp] = await tempsOf(file);
-  await scribble(temp, PART + 5);
+  await scribble(temp!, PART + 5);
   // Recorded ranges are adopted and checked in the background, after the missing ones are fetched: a run stopped
   // early has fetched only missing ranges (range 2 is still damaged and recorded).
   const second = recorder();
   const pause = pauseAfter(4);
   await assert.rejects(run({ signal: pause.signal, onProgress: (e: TransferEvent) => { second.onProgress(e); pause.onProgress(e); } }), AbortedError);
   assert.deepEqual(fetchedBy(second.events), [4]);
-  await scribble(temp, 10);
+  await scribble(temp!, 10);
   const third = recorder();
   const res = await run({ onProgress: third.onProgress });
   assert.deepEqual(fetchedBy(third.events), [1, 2, 5, 6, 7, 8]);

@@ -31,15 +31,15 @@ for (const [name, pool] of [
     const file = await fileOf(t, data);
     const p = pool();
     t.after(() => p.close());
-    const ranges = [[0, 0], [0, 1], [17, 1024 * 1024 + 3], [1024 * 1024 - 1, 2 * 1024 * 1024 + 12]];
+    const ranges: Array<[number, number]> = [[0, 0], [0, 1], [17, 1024 * 1024 + 3], [1024 * 1024 - 1, 2 * 1024 * 1024 + 12]];
     // Several at once, so more than one worker (and the queueing on each) is exercised.
     const buffers = ranges.map(([, len]) => new SharedArrayBuffer(len + 5));
     const results = await Promise.all(ranges.map(([start, len], i) => p.hash(file, start, len, { buffer: buffers[i] })));
     ranges.forEach(([start, len], i) => {
       const slice = data.subarray(start, start + len);
-      assert.equal(results[i].md5.toString('hex'), md5hex(slice));
-      assert.equal(results[i].crc64, crc64(slice));
-      assert.deepEqual(Buffer.from(buffers[i], 0, len), slice, 'the bytes are in the shared buffer');
+      assert.equal(results[i]!.md5.toString('hex'), md5hex(slice));
+      assert.equal(results[i]!.crc64, crc64(slice));
+      assert.deepEqual(Buffer.from(buffers[i]!, 0, len), slice, 'the bytes are in the shared buffer');
     });
     const noBuffer = await p.hash(file, 5, data.length - 5);
     assert.equal(noBuffer.md5.toString('hex'), md5hex(data.subarray(5)));

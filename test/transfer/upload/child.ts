@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { OssClient } from '../../../src/client/index.js';
 import { uploadFile } from '../../../src/transfer/index.js';
 
-const args = JSON.parse(process.argv[2]) as {
+const args = JSON.parse(process.argv[2]!) as {
   endpoint: string; credentials: { accessKeyId: string; accessKeySecret: string };
   bucket: string; key: string; file: string; checkpoint: string | boolean; partSize?: number; concurrency?: number;
   /** After the first part, block (holding the checkpoint lock) until this file exists. */

@@ -17,7 +17,7 @@ async function completeBehindTheCheckpoint(env: Env, file: string, checkpoint: s
   }), { code: 'Aborted' });
   const journal = decodeJournal<{ uploadId?: string; partNumber?: number; etag?: string }>(await readFile(checkpoint))!;
   const parts = journal.records.slice(1).map((r) => ({ partNumber: r.partNumber!, etag: r.etag! })).sort((a, b) => a.partNumber - b.partNumber);
-  await env.client.completeMultipartUpload(env.bucket, 'k', journal.records[0].uploadId!, parts);
+  await env.client.completeMultipartUpload(env.bucket, 'k', journal.records[0]!.uploadId!, parts);
 }
 
 test('a rerun after a committed Complete finishes from the checkpoint without resending', async (t) => {

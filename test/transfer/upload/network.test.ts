@@ -22,7 +22,7 @@ test('an upload survives resets, truncated responses and 5xx through retries, by
   assert.equal(res.size, size);
   assert.deepEqual(await objectBytes(env.client, env.bucket, 'n'), data);
   const progress = events.filter((e) => e.type === 'progress').map((e) => (e as { bytesDone: number }).bytesDone);
-  assert.ok(progress.every((b, i) => b <= size && (i === 0 || b > progress[i - 1])), 'retried bytes are not counted twice');
+  assert.ok(progress.every((b, i) => b <= size && (i === 0 || b > progress[i - 1]!)), 'retried bytes are not counted twice');
 });
 
 test('when retries run out the run fails with NetworkError; the next run resumes from the checkpoint', async (t) => {

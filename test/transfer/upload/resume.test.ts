@@ -16,8 +16,8 @@ function pauseAfter(parts: number) {
 }
 
 const damages: Array<[string, (cp: string, other: string) => Promise<void>]> = [
-  ['a flipped byte in the header', async (cp) => { const b = await readFile(cp); b[20] ^= 0x55; await writeFile(cp, b); }],
-  ['a flipped byte in the last record', async (cp) => { const b = await readFile(cp); b[b.length - 12] ^= 0x01; await writeFile(cp, b); }],
+  ['a flipped byte in the header', async (cp) => { const b = await readFile(cp); b[20]! ^= 0x55; await writeFile(cp, b); }],
+  ['a flipped byte in the last record', async (cp) => { const b = await readFile(cp); b[b.length - 12]! ^= 0x01; await writeFile(cp, b); }],
   ['a truncated tail', async (cp) => { await truncate(cp, (await stat(cp)).size - 7); }],
   ['a truncated header', async (cp) => { await truncate(cp, 30); }],
   ['garbage', async (cp) => { await writeFile(cp, bytes(500, 99)); }],

@@ -14,7 +14,7 @@ function recorder() {
 
 /** Progress invariants: monotone, never above total, 100% only after 'completing', 'complete' last. */
 function assertProgressSane(events: TransferEvent[], total: number, multipart: boolean) {
-  assert.equal(events[0].type, 'start');
+  assert.equal(events[0]!.type, 'start');
   assert.equal(events.at(-1)!.type, 'complete');
   let last = -1;
   let completingAt = -1;
@@ -113,7 +113,7 @@ test('pause (signal) keeps the checkpoint and upload ID; the next run resumes an
   const res = await uploadFile(env.client, { bucket: env.bucket, key: 'p', file, checkpoint: true, onProgress: rec.onProgress });
   assert.equal(res.resumedBytes, 4 * PART);
   assert.equal(res.transferredBytes, size - 4 * PART);
-  const start = rec.events[0];
+  const start = rec.events[0]!;
   assert.ok(start.type === 'start' && start.resumedBytes === 4 * PART && start.partsDone === 4 && start.totalParts === 13);
   assertProgressSane(rec.events, size, true);
   assert.deepEqual(await objectBytes(env.client, env.bucket, 'p'), data);
@@ -139,7 +139,7 @@ test('a vanished upload ID (NoSuchUpload) starts a fresh upload', async (t) => {
   const env = await setup(t);
   const { file, data } = await makeFile(env.dir, 'v.bin', 6 * PART + 1, 6);
   await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 'v', file, checkpoint: true, ...pauseAfter(3) }), AbortedError);
-  const [upload] = (await env.client.listMultipartUploads(env.bucket)).uploads;
+  const upload = (await env.client.listMultipartUploads(env.bucket)).uploads[0]!;
   await env.client.abortMultipartUpload(env.bucket, 'v', upload.uploadId);
   const res = await uploadFile(env.client, { bucket: env.bucket, key: 'v', file, checkpoint: true });
   assert.equal(res.resumedBytes, 0);

@@ -73,7 +73,7 @@ export async function startFaultProxy(target: { host: string; port: number }, in
   const chooseFault = (): FaultKind | undefined => {
     if (plan.maxFaults !== undefined && faults >= plan.maxFaults) return undefined;
     if (plan.kinds.length === 0 || random() >= plan.rate) return undefined;
-    const kind = plan.kinds[Math.floor(random() * plan.kinds.length)];
+    const kind = plan.kinds[Math.floor(random() * plan.kinds.length)]!;
     faults++;
     byKind[kind] = (byKind[kind] ?? 0) + 1;
     return kind;
@@ -163,7 +163,7 @@ function pipeWithFault(from: net.Socket, to: net.Socket, fault: PipeFault): void
     const at = locate?.(chunk);
     if (at !== undefined && at >= sent && at < sent + chunk.length) {
       chunk = Buffer.from(chunk);
-      chunk[at - sent] ^= 0x5a;
+      chunk[at - sent]! ^= 0x5a;
     }
     const limit = fault.resetAt ?? fault.endAt;
     if (limit !== undefined && sent + chunk.length > limit) {
@@ -199,7 +199,7 @@ function pipeWithFault(from: net.Socket, to: net.Socket, fault: PipeFault): void
 function answerWithStatus(client: net.Socket, status: number, retryAfter: number | undefined): void {
   let buffered = Buffer.alloc(0);
   let remaining = -1;
-  const [reason, code] = STATUS_TEXT[status];
+  const [reason, code] = STATUS_TEXT[status] ?? ['Error', String(status)];
   const respond = () => {
     client.removeAllListeners('data');
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>injected by the fault proxy</Message>` +

@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type ServerOptions, type RunningServer } from '../../src/server/index.js';
+import { startServer, type ServerOptions, type RunningServer } from '../src/server/index.js';
 
 /** The key pair every test server accepts. */
 export const TEST_CREDENTIALS = Object.freeze({

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root: the nearest directory above this file holding bin/ossup.js (works from test/ and dist/test/). */
+/** The repository root: the nearest directory above this file holding bin/ossup.js (works from harness/ and dist/harness/). */
 export const REPO = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'bin', 'ossup.js'))) {
     const up = dirname(dir);
-    if (up === dir) throw new Error('bin/ossup.js not found above the test file');
+    if (up === dir) throw new Error('bin/ossup.js not found above the harness');
     dir = up;
   }
   return dir;

@@ -1,10 +1,10 @@
 // Raw signed HTTP for server tests: what ali-oss cannot be made to send (bad digests, odd ranges, forged
 // signatures) goes through here, signed with core's signers exactly as a client would sign it.
 import { request } from 'node:http';
-import type { Credentials, SignableRequest } from '../../src/core/canonical.js';
-import { buildQueryString, encodeKeyPath } from '../../src/core/encode.js';
-import { authorizationV1 } from '../../src/core/sign-v1.js';
-import { authorizationV4, formatV4Date } from '../../src/core/sign-v4.js';
+import type { Credentials, SignableRequest } from '../src/core/canonical.js';
+import { buildQueryString, encodeKeyPath } from '../src/core/encode.js';
+import { authorizationV1 } from '../src/core/sign-v1.js';
+import { authorizationV4, formatV4Date } from '../src/core/sign-v4.js';
 
 export interface CallOptions {
   method?: string;
@@ -95,7 +95,7 @@ export function errorCode(r: CallResult): string | undefined {
   return /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
 }
 
-function unescape(s: string): string {
+function unescapeXml(s: string): string {
   return s.replace(/&(quot|amp|lt|gt|apos|#\d+);/g, (_, e: string) =>
     e === 'quot' ? '"' : e === 'amp' ? '&' : e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'apos' ? "'" : String.fromCharCode(Number(e.slice(1))),
   );
@@ -104,11 +104,11 @@ function unescape(s: string): string {
 /** Text of the first <name> element, entities decoded. */
 export function xmlField(text: string, name: string): string | undefined {
   const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(text);
-  return m ? unescape(m[1]!) : undefined;
+  return m ? unescapeXml(m[1]!) : undefined;
 }
 
 export function xmlFields(text: string, name: string): string[] {
-  return [...text.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((m) => unescape(m[1]!));
+  return [...text.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((m) => unescapeXml(m[1]!));
 }
 
 export async function mkBucket(t: Target, bucket: string, headers: Record<string, string> = {}): Promise<void> {

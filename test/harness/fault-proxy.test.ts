@@ -1,8 +1,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import net from 'node:net';
-import { startFaultProxy, seededRandom, type FaultProxy } from './fault-proxy.js';
+import type net from 'node:net';
+import { startFaultProxy, seededRandom, type FaultProxy } from '../../harness/fault-proxy.js';
 
 const PAYLOAD = Buffer.alloc(512 * 1024, 7);
 let upstream: http.Server;

@@ -1,0 +1,76 @@
+// Import boundaries (npm run check:imports; part of npm test). Each rule says why it exists; DESIGN.md points here.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'client-not-server-or-cli',
+      comment: 'The client is a library: it must not pull in the embedded server or the CLI.',
+      severity: 'error',
+      from: { path: '^src/client/' },
+      to: { path: '^src/(server|cli|transfer)/' },
+    },
+    {
+      name: 'transfer-not-cli-or-server',
+      comment: 'The transfer engine is a library: the CLI uses it, never the other way round.',
+      severity: 'error',
+      from: { path: '^src/transfer/' },
+      to: { path: '^src/(cli|server)/' },
+    },
+    {
+      name: 'transfer-uses-public-client',
+      comment: 'The transfer engine uses the client through its public surface (src/client/index.ts) only.',
+      severity: 'error',
+      from: { path: '^src/transfer/' },
+      to: { path: '^src/client/', pathNot: '^src/client/index\\.ts$' },
+    },
+    {
+      name: 'core-is-pure',
+      comment: 'src/core is shared by client and server and does no I/O: no file system, sockets or HTTP.',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { dependencyTypes: ['core'], path: '^(node:)?(fs|fs/promises|net|http|https|http2|tls|dgram|dns|child_process|cluster|worker_threads|readline)$' },
+    },
+    {
+      name: 'core-imports-only-core',
+      comment: 'src/core sits below everything else in src/.',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { path: '^src/(?!core/)' },
+    },
+    {
+      name: 'server-not-client-transfer-cli',
+      comment: 'The embedded server shares src/core with the client, nothing else.',
+      severity: 'error',
+      from: { path: '^src/server/' },
+      to: { path: '^src/(client|transfer|cli)/' },
+    },
+    {
+      name: 'torture-not-test-helpers',
+      comment: 'The torture run stands on its own; test helpers may change with the tests.',
+      severity: 'error',
+      from: { path: '^torture/' },
+      to: { path: '^test/' },
+    },
+    {
+      name: 'src-not-tests',
+      comment: 'Shipped code never imports tests, their harness, benchmarks or the torture run.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(test|bench|torture|harness)/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      comment: 'An import that resolves to nothing is a typo or a file moved without its importers.',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|node_modules)/' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.json'] },
+  },
+};
