@@ -1,12 +1,14 @@
 // Flags of `npm run bench -- ...`. Sizes take binary units (64M = 64 MiB); lists are comma-separated.
 
-export const EXTRAS = ['crc', 'transport', 'checkpoint', 'kill', 'resume', 'memory', 'profile', 'wan'] as const;
+export const EXTRAS = ['crc', 'transport', 'checkpoint', 'kill', 'resume', 'single', 'memory', 'profile', 'wan'] as const;
 export type Extra = (typeof EXTRAS)[number];
 
 export interface BenchArgs {
   sizes: number[];
   parts: number[];
   parallel: number[];
+  /** Explicit (part size, parallel) pairs instead of the product of `parts` and `parallel`. */
+  pairs?: Array<[number, number]>;
   reps: number;
   ops: Array<'upload' | 'download'>;
   extras: Extra[];
@@ -44,9 +46,10 @@ const USAGE = `npm run bench -- [flags]
   --sizes 64M,1G        file sizes (default 64M,1G)
   --parts 1M,8M         part sizes (default 1M,8M)
   --parallel 1,4,8      parts in flight (default 1,4,8)
+  --pairs 8M:4,64M:8    exactly these part size:parallel pairs (instead of every --parts x --parallel)
   --reps 3              runs of each tool per scenario, order rotated (default 3)
   --only upload|download
-  --extras crc,transport,checkpoint,kill,resume,memory,profile,wan   (default all; --no-extras for none)
+  --extras crc,transport,checkpoint,kill,resume,single,memory,profile,wan   (default all; --no-extras for none)
   --checkpoint-parts N  parts of the checkpoint extra (default 10000)
   --resume-size 512M    file size of the late-resume extra (default 512M)
   --quick               64M, 8M parts, parallel 4, 1 rep, 1000-part checkpoint, 128M late resume
@@ -88,6 +91,11 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--sizes': a.sizes = list(value(), parseSize); break;
       case '--parts': a.parts = list(value(), parseSize); break;
       case '--parallel': a.parallel = list(value(), int); break;
+      case '--pairs': a.pairs = value().split(',').filter(Boolean).map((p) => {
+        const [size, par] = p.split(':');
+        if (!size || !par) throw new Error(`--pairs takes part-size:parallel items (8M:4), not "${p}"`);
+        return [parseSize(size), int(par)] as [number, number];
+      }); break;
       case '--reps': a.reps = int(value()); break;
       case '--only': {
         const v = value();

@@ -25,6 +25,10 @@ export function scenarios(args: BenchArgs): Scenario[] {
   const out: Scenario[] = [];
   for (const op of args.ops) {
     for (const size of args.sizes) {
+      if (args.pairs) {
+        for (const [partSize, parallel] of args.pairs) out.push({ op, size, partSize, parallel });
+        continue;
+      }
       for (const partSize of args.parts) {
         for (const parallel of args.parallel) out.push({ op, size, partSize, parallel });
       }

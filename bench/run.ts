@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { OssClient } from '../src/client/index.js';
 import { formatSize, parseArgs } from './args.js';
 import { BUCKET, childEnv, fileFor, type BenchContext } from './context.js';
-import { checkpointExtra, crcExtra, killExtra, memoryExtra, profileExtra, transportExtra, wanExtra } from './extras.js';
+import { checkpointExtra, crcExtra, killExtra, memoryExtra, profileExtra, singleExtra, transportExtra, wanExtra } from './extras.js';
 import { buildGoPeer, GOCODE } from './go-peer.js';
 import { acquireBenchLock, markOwned, sweepStaleDirs, unmarkOwned } from './guard.js';
 import { detectDownload, runMatrix, scenarios, seedDownloads, unavailable, type DownloadMode } from './matrix.js';
@@ -124,7 +124,8 @@ try {
     log(`\n## checkpoint with ${args.checkpointParts} parts [${elapsed()}]`);
     const c = await checkpointExtra(ctx, args.checkpointParts, 8, true);
     results.checkpoint = c;
-    log(`upload of ${c.parts} x ${formatSize(c.partSize)} parts (x${c.parallel}, checkpoint on ${c.checkpointOnTmpfs ? 'tmpfs' : 'disk'}): ${c.uploadSeconds.toFixed(1)} s to Complete`);
+    log(`upload of ${c.parts} x ${formatSize(c.partSize)} parts (x${c.parallel}, checkpoint on ${c.checkpointOnTmpfs ? 'tmpfs' : 'disk'}): ${c.uploadSeconds.toFixed(1)} s to Complete; ` +
+      `server CPU ${c.serverCpuMsPerPart.toFixed(2)} ms per part`);
     log(`journal bytes written (= its size at Complete; append-only): ${c.journalBytes} (${(c.journalBytes / c.parts).toFixed(0)} B/part)`);
     log(`storage writes by the uploading process (/proc/self/io write_bytes, page granularity): ${c.storageWriteBytes}`);
     log(`load and validate (fresh process; read+checksum ${c.readMs.toFixed(1)} ms): ${c.loadMs.toFixed(1)} ms`);
@@ -158,6 +159,18 @@ try {
         `resume ${x.resumeSeconds.toFixed(2)} s = ${x.ratio.toFixed(2)}x full (${x.resumedBytes} B resumed, ${x.transferredBytes} B sent), ` +
         `resume CPU ${x.resumeCpuSeconds.toFixed(2)} s`);
     }
+  }
+
+  if (args.extras.includes('single')) {
+    const size = Math.min(...args.sizes, 64 * 1024 ** 2);
+    const reps = Math.max(3, args.reps);
+    log(`\n## a file within one part (${formatSize(size)}, --part-size ${formatSize(size)}): ossup's single PutObject vs one plain PUT, ${reps} reps [${elapsed()}]`);
+    const ms = await singleExtra(ctx, size, reps, dl);
+    results.single = ms;
+    const med = (tool: string) => median(ms.filter((m) => m.tool === tool).map(mibps));
+    const cpu = (tool: string) => median(ms.filter((m) => m.tool === tool).map((m) => m.cpuSeconds));
+    log(`ossup ${med('ossup').toFixed(0)} MiB/s (CPU ${cpu('ossup').toFixed(2)} s), plain PUT ${med('ceiling').toFixed(0)} MiB/s (CPU ${cpu('ceiling').toFixed(2)} s): ` +
+      `ossup = ${(med('ossup') / med('ceiling')).toFixed(2)}x the plain PUT`);
   }
 
   if (args.extras.includes('wan')) {
