@@ -61,7 +61,9 @@ log(`code: ${REPO} at commit ${commit()}`);
 log(`files and server root: ${dir}${dir.startsWith('/dev/shm') ? ' (tmpfs)' : ''}; checkpoints: ${checkpointDir}${checkpointDir.startsWith('/dev/shm') ? ' (tmpfs)' : ' (disk)'}`);
 log(`load average at start: ${load()}`);
 if (swept.length) log(`swept ${swept.length} work director${swept.length === 1 ? 'y' : 'ies'} of dead runs: ${swept.join(', ')}`);
-log(`matrix: sizes ${args.sizes.map(formatSize).join(', ')}; parts ${args.parts.map(formatSize).join(', ')}; parallel ${args.parallel.join(', ')}; ` +
+const shape = args.pairs ? `parts x parallel ${args.pairs.map(([p, n]) => `${formatSize(p)} x${n}`).join(', ')}`
+  : `parts ${args.parts.map(formatSize).join(', ')}; parallel ${args.parallel.join(', ')}`;
+log(`matrix: sizes ${args.sizes.map(formatSize).join(', ')}; ${shape}; ` +
   `${args.reps} rep(s); ${args.ops.join(' + ')}; extras: ${args.extras.join(', ') || 'none'}`);
 
 const results: Record<string, unknown> = { args, machine: machine(), commit: commit(), startedAt: new Date(started).toISOString(), loadStart: loadavg() };

@@ -155,7 +155,7 @@ async function verifyPlaced(input: DownloadSessionInput, total: number, records:
   return { done: new Map(ranges.map((r) => [r.partNumber, r])), unverified: [], resumedBytes: ranges.reduce((a, r) => a + r.size, 0) };
 }
 
-/** Ranges queued on the hashing threads at a time: enough to keep one busy, few enough to interleave with fetching. */
+/** Ranges queued at a time: one each for the pool's thread and one burst thread (hash/pool.ts), few enough to interleave. */
 const IN_FLIGHT = 2;
 
 /**
@@ -169,7 +169,7 @@ export async function checkRanges(file: string, ranges: DoneRange[], signal: Abo
     while (next < ranges.length) {
       const r = ranges[next++]!;
       try {
-        const { crc64 } = await hashPool().hash(file, r.offset, r.size, { crcOnly: true, signal });
+        const { crc64 } = await hashPool().hash(file, r.offset, r.size, { crcOnly: true, signal, burst: true });
         if (crc64 !== r.crc64) mismatched.push(r);
       } catch (err) {
         if ((err as { code?: string }).code !== 'ESHORTFILE') throw err;

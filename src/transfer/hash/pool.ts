@@ -55,11 +55,14 @@ export class HashPool {
    * MD5 and CRC-64 of `length` bytes of `file` from `start`; with `buffer`, the bytes are also read into it (from
    * offset 0). Do not touch the buffer until this settles.
    * Rejects with code ESHORTFILE if the file is shorter than that (it changed), or with the read's own error.
-   * With `crcOnly` the MD5 is skipped (about 60% of the cost) and `md5` is empty.
+   * With `crcOnly` the MD5 is skipped (about 60% of the cost) and `md5` is empty. With `burst`, one thread more than
+   * the pool's size may start: re-reading a resumed transfer's done parts, when the main thread has little to do.
    */
-  async hash(file: string, start: number, length: number, opts: { buffer?: SharedArrayBuffer; signal?: AbortSignal; crcOnly?: boolean } = {}): Promise<PooledDigest> {
+  async hash(
+    file: string, start: number, length: number, opts: { buffer?: SharedArrayBuffer; signal?: AbortSignal; crcOnly?: boolean; burst?: boolean } = {},
+  ): Promise<PooledDigest> {
     if (opts.signal?.aborted) throw abortError(opts.signal);
-    const slot = this.broken ? undefined : this.pick();
+    const slot = this.broken ? undefined : this.pick(opts.burst ? 1 : 0);
     if (!slot) return this.hashHere(file, start, length, opts.buffer, opts.signal, opts.crcOnly);
     const req: HashRequest = { id: this.nextId++, file, start, length, buffer: opts.buffer, crcOnly: opts.crcOnly };
     const result = new Promise<PooledDigest>((resolve, reject) => slot.pending.set(req.id, { req, resolve, reject }));
@@ -91,11 +94,11 @@ export class HashPool {
     return { md5: d.md5, crc64: d.crc64 };
   }
 
-  /** The least busy worker, starting another while there are fewer than `size`; undefined if workers cannot run. */
-  private pick(): Slot | undefined {
+  /** The least busy worker, starting another while there are fewer than `size` (+ `extra`); undefined if workers cannot run. */
+  private pick(extra = 0): Slot | undefined {
     const idle = this.slots.find((s) => s.pending.size === 0);
     if (idle) return idle;
-    if (this.slots.length < this.size) {
+    if (this.slots.length < this.size + extra) {
       const started = this.start();
       if (started) return started;
     }

@@ -9,7 +9,7 @@ import { FileChangedError } from '../../core/errors.js';
 import { hashPool } from '../hash/pool.js';
 import type { UnverifiedPart } from './session.js';
 
-/** Ranges queued on the hashing threads at a time: enough to keep one thread busy, few enough to interleave. */
+/** Ranges queued at a time: one each for the pool's thread and one burst thread (hash/pool.ts), few enough to interleave. */
 const IN_FLIGHT = 2;
 
 export interface VerifiedParts {
@@ -28,7 +28,7 @@ export async function verifyResumedParts(file: string, parts: UnverifiedPart[], 
       const part = parts[next++]!;
       let digest;
       try {
-        digest = await hashPool().hash(file, part.start, part.size, { crcOnly: part.crc64 !== undefined, signal });
+        digest = await hashPool().hash(file, part.start, part.size, { crcOnly: part.crc64 !== undefined, signal, burst: true });
       } catch (err) {
         if ((err as { code?: string }).code === 'ESHORTFILE') throw new FileChangedError(file, `${file} shrank since part ${part.partNumber} was uploaded`, { cause: err });
         throw err;
