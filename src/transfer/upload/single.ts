@@ -1,20 +1,20 @@
 // A file within one part goes up in one PutObject. Content-MD5 must be sent before the body, so keeping it means
 // reading and hashing the whole file before the first byte leaves (measured: the PUT took ~2x a plain streamed PUT).
-// Instead the file is hashed while it is sent (MD5 and CRC-64 of exactly the bytes that went out) and the object
-// is checked against both from the response: the ETag of a PutObject is the MD5 of the stored bytes, and
-// x-oss-hash-crc64ecma their CRC-64. A mismatch means the server stored other bytes: the object is overwritten
-// with a fresh attempt, and after INTEGRITY_ATTEMPTS it fails loudly (IntegrityError).
+// Instead the file is streamed as is while a hashing thread reads and hashes it alongside (MD5 and CRC-64; hashing
+// on the main thread, which also feeds the socket, took a third of the PUT's time), and the stored object is checked
+// against both from the response: the ETag of a PutObject is the MD5 of the stored bytes, and
+// x-oss-hash-crc64ecma their CRC-64. So the object is proven to be the file's bytes. A mismatch means the server
+// stored other bytes (or the file changed under us, which the identity check after the response tells apart): the
+// object is overwritten with a fresh attempt, and after INTEGRITY_ATTEMPTS it is removed and IntegrityError raised.
 // Content-MD5 is still sent up front (hash first, as before) where a wrong object must never exist even briefly:
 //   - with a callback: the application's server is told about the object as soon as it is stored;
 //   - with forbidOverwrite: a damaged object could not be replaced by the retry;
 //   - when a response carries neither a CRC-64 nor an MD5 ETag (e.g. KMS encryption): nothing could be checked
 //     after the fact, so that attempt is redone with Content-MD5. No check is ever dropped.
-import { createHash, type Hash } from 'node:crypto';
-import fs from 'node:fs';
-import { Transform, type TransformCallback } from 'node:stream';
-import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
-import { IntegrityError } from '../../core/errors.js';
-import type { BodySource, HeadObjectResult, PutObjectResult } from '../../client/index.js';
+import { crc64ToDecimal } from '../../core/crc64.js';
+import { FileChangedError, IntegrityError } from '../../core/errors.js';
+import { fileRange, type BodySource, type HeadObjectResult, type PutObjectResult } from '../../client/index.js';
+import { hashPool } from '../hash/pool.js';
 import { INTEGRITY_ATTEMPTS } from './resend.js';
 
 /** A PutObject ETag that is the MD5 of the object (a plain upload, no KMS): 32 hex digits. */
@@ -24,80 +24,31 @@ export function etagIsMd5(etag: string | undefined): boolean {
   return etag !== undefined && MD5_ETAG.test(etag.toUpperCase());
 }
 
-/** The digests of one attempt's bytes, complete once its stream has ended. */
-export interface SentDigest {
+/** MD5 and CRC-64 of the file, as the hashing thread read it while it was sent. */
+export interface FileDigest {
   md5: Buffer;
   crc64: bigint;
-  bytes: number;
-}
-
-/**
- * A replayable file body that hashes what it streams. `last()` is the digest of the most recent attempt (the one
- * whose response is being checked); it throws if that attempt's stream did not reach its end.
- */
-export class HashingFileBody implements BodySource {
-  readonly size: number;
-  private current: HashingStream | undefined;
-
-  constructor(readonly path: string, size: number) {
-    this.size = size;
-  }
-
-  open(): NodeJS.ReadableStream | Uint8Array {
-    this.current = new HashingStream(this.size);
-    if (this.size === 0) {
-      this.current.end();
-      return this.current;
-    }
-    const file = fs.createReadStream(this.path, { start: 0, end: this.size - 1, highWaterMark: 1024 * 1024 });
-    file.on('error', (err) => this.current?.destroy(err));
-    return file.pipe(this.current);
-  }
-
-  last(): SentDigest {
-    const d = this.current?.digest;
-    if (!d) throw new Error(`${this.path}: the request body was not sent to its end`);
-    return d;
-  }
-}
-
-class HashingStream extends Transform {
-  private readonly md5: Hash = createHash('md5');
-  private readonly crc = new Crc64();
-  private bytes = 0;
-  digest: SentDigest | undefined;
-
-  constructor(private readonly expected: number) {
-    super({ highWaterMark: 1024 * 1024 });
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.md5.update(chunk);
-    this.crc.update(chunk);
-    this.bytes += chunk.length;
-    done(null, chunk);
-  }
-
-  override _flush(done: TransformCallback): void {
-    if (this.bytes !== this.expected) {
-      done(Object.assign(new Error(`the file ended after ${this.bytes} of ${this.expected} bytes`), { code: 'ESHORTFILE' }));
-      return;
-    }
-    this.digest = { md5: this.md5.digest(), crc64: this.crc.digest(), bytes: this.bytes };
-    done();
-  }
 }
 
 export interface PutWhileHashingInput {
   file: string;
   size: number;
   signal?: AbortSignal;
-  /** One PutObject of `body`, without Content-MD5. */
+  /** One PutObject of `body` (the file), without Content-MD5. */
   send(body: BodySource): Promise<PutObjectResult>;
   /** After a response (or a failed request), before its checks: throws FileChangedError if the file changed. */
   received(): Promise<void>;
   head(): Promise<HeadObjectResult>;
   remove(): Promise<void>;
+}
+
+async function hashFile(input: PutWhileHashingInput): Promise<FileDigest> {
+  try {
+    return await hashPool().hash(input.file, 0, input.size, { signal: input.signal });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ESHORTFILE') throw new FileChangedError(input.file, `${input.file} shrank while it was being sent`, { cause: err });
+    throw err;
+  }
 }
 
 /**
@@ -106,17 +57,18 @@ export interface PutWhileHashingInput {
  * with Content-MD5). A stored object whose ETag or CRC-64 disagrees is overwritten by another attempt; after the
  * last one it is removed (if it is still ours) and IntegrityError raised.
  */
-export async function putWhileHashing(input: PutWhileHashingInput): Promise<{ digest: SentDigest; res: PutObjectResult } | undefined> {
+export async function putWhileHashing(input: PutWhileHashingInput): Promise<{ digest: FileDigest; res: PutObjectResult } | undefined> {
   for (let attempt = 1; ; attempt++) {
-    const body = new HashingFileBody(input.file, input.size);
+    const hashing = hashFile(input);
+    hashing.catch(() => undefined); // awaited below, unless the request failed first
     let res: PutObjectResult;
     try {
-      res = await input.send(body);
+      res = await input.send(fileRange(input.file, 0, input.size));
     } catch (err) {
       await input.received(); // a file that shrank or changed is FileChangedError, not a transport error
       throw err;
     }
-    const digest = body.last();
+    const digest = await hashing;
     await input.received();
     if (res.crc64 === undefined && !etagIsMd5(res.etag)) return undefined;
     const md5 = digest.md5.toString('hex').toUpperCase();

@@ -31,6 +31,7 @@ function writeOptions(opts: UploadFileOptions, file: string): ObjectWriteOptions
 export async function uploadFile(client: OssClient, opts: UploadFileOptions): Promise<UploadResult> {
   validateTransferOptions(opts, { api: 'uploadFile', writesKey: true });
   const file = path.resolve(opts.file);
+  hashPool().warm(); // the hashing thread starts while the checkpoint is locked and the session opened
   const snap = await snapshotFile(file);
   return runTransfer(client, opts, new UploadStrategy(opts, snap));
 }
@@ -60,7 +61,6 @@ class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRec
       await discardCheckpoint(client, store);
       return await uploadSingle(ctx, opts, snap, plan);
     }
-    hashPool().warm(); // the hashing thread starts while the session is opened (Initiate or ListParts)
     const session = await openSession({
       client, bucket: opts.bucket, key: opts.key, file: identityOf(snap), plan, store, initiate: writeOptions(opts, file), signal: opts.signal,
     });

@@ -117,8 +117,8 @@ test('bytes damaged on every attempt fail with IntegrityError (md5), not FileCha
   await assert.rejects(env.client.headObject(env.bucket, 'd'), (e: unknown) => e instanceof ServiceError && e.status === 404);
 });
 
-// A single PutObject is hashed while it is sent (no Content-MD5, which would need the whole file hashed first) and
-// checked against the response's ETag (the MD5 of what was stored) and CRC-64. See src/transfer/upload/single.ts.
+// A single PutObject is hashed on a hashing thread while it is sent (no Content-MD5, which would need the whole file
+// hashed first) and checked against the ETag (the MD5 of what was stored) and CRC-64. See src/transfer/upload/single.ts.
 test('a single PutObject damaged on every attempt fails with IntegrityError (md5) and leaves no damaged object', async (t) => {
   const env = await setup(t);
   const { client } = await corruptingClient(t, env);
