@@ -27,10 +27,12 @@ export function exitCodeFor(err: unknown): number {
 }
 
 /** What to do next, by error code: the second line of an error message. */
-function hintFor(code: string, ctx: { bucket?: string }): string | undefined {
+function hintFor(code: string, ctx: { bucket?: string; action?: string }): string | undefined {
   switch (code) {
     case 'NoSuchBucket':
-      return ctx.bucket ? `create it with: ossup mb oss://${ctx.bucket}` : 'check the bucket name (ossup ls lists them)';
+      // Creating the bucket is the answer for a command that needs it, not for one removing it.
+      return ctx.bucket && !ctx.action?.startsWith('removing bucket')
+        ? `create it with: ossup mb oss://${ctx.bucket}` : 'check the bucket name (ossup ls lists them)';
     case 'NoSuchKey':
       return 'check the key (ossup ls oss://bucket/prefix lists objects)';
     case 'NoSuchUpload':
@@ -64,6 +66,10 @@ function hintFor(code: string, ctx: { bucket?: string }): string | undefined {
       return 'free some space on the destination\'s file system, then rerun the same command to resume';
     case 'CallbackFailed':
       return 'the object was stored, but the callback server did not answer 200 with JSON';
+    case 'AddressInUse':
+      return 'another process is listening there; choose another --port, or --port 0 for a free one';
+    case 'InvalidArgument':
+      return 'fix the value named above; ossup help <command> lists the arguments and flags';
     default:
       return undefined;
   }
@@ -79,6 +85,22 @@ function withCause(err: OssupError): string {
   const message = errno && err.message.endsWith(`: ${errno}`) && err.cause.message.startsWith(errno)
     ? err.message.slice(0, -(errno.length + 2)) : err.message;
   return `${message}: ${err.cause.message}`;
+}
+
+/** Error codes of a file-system call: the "check the path" hint fits these, not a socket's or TLS's. */
+const FILE_CODES = new Set([
+  'ENOENT', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT', 'EROFS', 'EISDIR', 'ENOTDIR', 'EEXIST', 'EMFILE', 'ENFILE', 'EBUSY',
+  'EIO', 'EXDEV', 'ENAMETOOLONG', 'ELOOP', 'ETXTBSY', 'EFBIG',
+]);
+
+/** Codes node gives a TLS connection that failed: a handshake that could not happen, or a certificate refused. */
+function tlsFailure(err: Error): { reason: string; certificate: boolean } | undefined {
+  const code = String((err as NodeJS.ErrnoException).code ?? '');
+  const certificate = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code);
+  if (!certificate && code !== 'EPROTO' && !code.startsWith('ERR_SSL_') && !/SSL routines/.test(err.message)) return undefined;
+  // OpenSSL's text is `...:SSL routines:<function>:<reason>:<source file>:<line>:`; the reason is what helps.
+  const reason = /SSL routines:[^:]*:([^:]+)/.exec(err.message)?.[1] ?? err.message;
+  return { reason: `${reason}${code ? `, ${code}` : ''}`, certificate };
 }
 
 export interface ErrorContext {
@@ -97,22 +119,28 @@ export function renderError(err: unknown, ctx: ErrorContext): string {
   const prefix = ctx.action ? `ossup: ${ctx.action} failed: ` : 'ossup: ';
   if (err instanceof UsageError) {
     lines.push(`ossup: ${err.message}`);
-    if (err.hint) lines.push(`hint: ${err.hint}`);
+    lines.push(`hint: ${err.hint ?? 'ossup help <command> shows its arguments and flags'}`);
   } else if (err instanceof ParseError) {
     lines.push(`ossup: ${err.message}`);
+    lines.push('hint: ossup help <command> lists the flags and the values they take');
   } else if (err instanceof ServiceError) {
     const id = err.requestId ? `, request id ${err.requestId}` : '';
     lines.push(`${prefix}${err.message} (${err.code}, HTTP ${err.status}${id})`);
-    const hint = hintFor(err.code, ctx);
-    if (hint) lines.push(`hint: ${hint}`);
+    lines.push(`hint: ${hintFor(err.code, ctx) ?? 'the service refused the request; the message above says why'}`);
   } else if (err instanceof OssupError) {
     lines.push(`${prefix}${withCause(err)} (${err.code})`);
-    const hint = hintFor(err.code, ctx);
-    if (hint) lines.push(`hint: ${hint}`);
+    lines.push(`hint: ${hintFor(err.code, ctx) ?? 'rerun with --debug for the details'}`);
+  } else if (err instanceof Error && tlsFailure(err)) {
+    const tls = tlsFailure(err)!;
+    lines.push(`${prefix}the TLS connection to the endpoint failed (${tls.reason})`);
+    lines.push(tls.certificate
+      ? 'hint: the endpoint\'s certificate was not accepted; check the host name, or trust a private CA with NODE_EXTRA_CA_CERTS'
+      : 'hint: the endpoint may speak plain HTTP (an endpoint without a scheme gets https://); write it as http://host:port');
   } else if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
     lines.push(`${prefix}${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`);
-    if (typeof code === 'string' && code.startsWith('E')) lines.push('hint: a local file operation failed; check the path, its permissions and free space');
+    if (typeof code === 'string' && FILE_CODES.has(code)) lines.push('hint: a local file operation failed; check the path, its permissions and free space');
+    else if (typeof code === 'string' && code.startsWith('E')) lines.push(`hint: a system call failed (${code}); rerun with --debug for the details`);
     else if (!ctx.debug) lines.push('hint: this looks like a bug in ossup; rerun with --debug and report the stack trace');
   } else {
     lines.push(`${prefix}${String(err)}`);

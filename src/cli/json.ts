@@ -17,13 +17,23 @@ export interface TransferJson {
   resumedBytes: number;
   transferredBytes: number;
   seconds: number;
+  /** Only with --callback-url: what the callback server answered (its body, as text). */
+  callbackBody?: string;
+  /** Only with --range: the inclusive byte range fetched (clamped to the object's end). */
+  rangeStart?: number;
+  rangeEnd?: number;
+  /**
+   * Only with --range: 'crc64' when the range covers the whole object and its CRC-64 matched the object's;
+   * 'length-only' for a part of an object (OSS keeps no CRC-64 for a part; `crc64` is then the local bytes').
+   */
+  verified?: 'crc64' | 'length-only';
 }
 
 export const TRANSFER_JSON_FIELDS = [
   'op', 'bucket', 'key', 'file', 'size', 'etag', 'crc64', 'parts', 'resumedBytes', 'transferredBytes', 'seconds',
 ] as const;
 
-/** Exactly the contract's fields, whatever else the engine's result carries. */
+/** Exactly the contract's fields (the optional ones only when they apply), whatever else the engine's result carries. */
 export function transferJson(op: 'upload' | 'download', r: UploadResult | DownloadResult, seconds: number): TransferJson {
   return {
     op,
@@ -37,6 +47,8 @@ export function transferJson(op: 'upload' | 'download', r: UploadResult | Downlo
     resumedBytes: r.resumedBytes,
     transferredBytes: r.transferredBytes,
     seconds: Math.round(seconds * 1000) / 1000,
+    ...('callbackBody' in r && r.callbackBody !== undefined ? { callbackBody: r.callbackBody } : {}),
+    ...('range' in r && r.range ? { rangeStart: r.range.start, rangeEnd: r.range.end, verified: r.verified } : {}),
   };
 }
 

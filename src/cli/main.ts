@@ -33,14 +33,10 @@ export async function main(args: string[], io: Io): Promise<number> {
 }
 
 /**
- * V8 heap tuning for the ossup process (the command's, never a library user's: only bin/ossup.js calls run()).
- * A transfer streams 64 KiB socket buffers through a heap of only ~10 MB, and V8's default growing factor keeps
- * the old-generation limit so close to that that it starts a full mark-compact every ~15 MiB moved: ~70 per GiB
- * downloaded by `cp` and ~47 per GiB received by `serve`, each one nearly all garbage. Letting the heap grow 5x
- * between collections leaves a handful: measured on 1 GiB, 8 MiB parts x4, a download went from 3.2 to 2.2 CPU-s
- * (2.6 -> 1.9 s), and the server's CPU for an upload from 4.3 to 3.6 s (4.3 -> 3.7 s). The cost is a heap limit
- * of 5x the live heap, which for these processes is tens of MB. Set at run time, before any transfer, because
- * `node bin/ossup.js` has no place for a V8 flag; V8 reads this one each time it computes a limit.
+ * V8 heap tuning for the ossup process (the command's, never a library user's: only bin/ossup.js calls run()):
+ * let the heap grow 5x between collections, so streaming transfers are not interrupted by a full mark-compact every
+ * few MiB. Set at run time, before any transfer; why, what it buys and the check that it takes effect when set this
+ * way: DESIGN.md, "The ossup process lets V8's heap grow 5x".
  */
 const V8_FLAGS = '--heap-growing-percent=400';
 

@@ -24,7 +24,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       writeErr: (s) => io.stderr.write(s),
       outputError: (s, write) => write(`ossup: ${s.replace(/^error: /, '')}`),
     })
-    .showHelpAfterError('(ossup help <command> shows its flags)')
+    .showHelpAfterError('hint: ossup help <command> shows its arguments and flags')
     .showSuggestionAfterError(true)
     .description('Resumable, verified uploads to Alibaba Cloud OSS (or to the embedded OSS-compatible server).')
     .version(packageVersion(), '-V, --version', 'print the version')

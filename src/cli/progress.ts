@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { TransferEvent } from '../transfer/index.js';
+import { fitLine, type BarFields } from './bar-line.js';
 import { formatBytes, formatSeconds } from './size.js';
 
 /**
@@ -13,6 +14,8 @@ export class TransferTracker {
   totalParts = 0;
   partsDone = 0;
   completing = false;
+  /** While done parts of an earlier run are re-hashed, before 'start': how many so far, of how many. */
+  verifying: { checked: number; total: number } | undefined;
   /** Bytes of parts the server has confirmed (resumed ones included): what an interruption keeps. */
   confirmedBytes = 0;
   private readonly partsSeen = new Set<number>();
@@ -25,7 +28,12 @@ export class TransferTracker {
 
   onEvent(e: TransferEvent): void {
     switch (e.type) {
+      case 'verifying':
+        this.totalBytes = e.totalBytes;
+        this.verifying = { checked: e.partsChecked, total: e.partsTotal };
+        break;
       case 'start':
+        this.verifying = undefined;
         // A second 'start' means the engine began again (a download whose object changed): count from its numbers.
         this.totalBytes = e.totalBytes;
         this.resumedBytes = e.resumedBytes;
@@ -86,19 +94,22 @@ export class TransferTracker {
   }
 }
 
-/** Draws the live bar; only ever constructed for a TTY (the caller decides). */
+/**
+ * Draws the live bar; only ever constructed for a TTY (the caller decides). The line is fitted to the terminal's
+ * width at every frame (bar-line.ts), and redrawn at once when the terminal is resized.
+ */
 export class ProgressBar {
   private bar: cliProgress.SingleBar;
   private started = false;
   private timer: NodeJS.Timeout | undefined;
+  private final = false;
+  private readonly onResize = () => this.redraw();
 
-  constructor(private readonly tracker: TransferTracker, label: string, stream: NodeJS.WriteStream) {
+  constructor(private readonly tracker: TransferTracker, private readonly label: string, private readonly stream: NodeJS.WriteStream) {
     this.bar = new cliProgress.SingleBar(
       {
         stream,
-        // Token names avoid cli-progress's own ({total}, {eta}, {percentage}...), which it would substitute first.
-        format: `${label} {bar} {pct} | {done}/{size} | {speed} | ETA {left} | parts {parts}{resumed}`,
-        barsize: 24,
+        format: () => fitLine(this.fields(), this.stream.columns),
         hideCursor: true,
         // One redraw loop of our own (below) keeps rate and ETA moving when no bytes arrive.
         noTTYOutput: false,
@@ -110,44 +121,74 @@ export class ProgressBar {
     );
   }
 
+  /** Whether a frame is on screen (a line written now must first clear it). */
+  get active(): boolean {
+    return this.started;
+  }
+
   onEvent(e: TransferEvent): void {
-    if (e.type === 'start' && !this.started) {
+    if ((e.type === 'start' || e.type === 'verifying') && !this.started) {
       this.started = true;
-      this.bar.start(Math.max(1, this.tracker.totalBytes), this.tracker.bytesDone, this.payload());
+      this.bar.start(Math.max(1, this.tracker.totalBytes), this.tracker.bytesDone);
       this.timer = setInterval(() => this.redraw(), 250);
       this.timer.unref();
+      // Node turns SIGWINCH into 'resize' on a TTY stream: re-fit the line to the new width straight away.
+      this.stream.on('resize', this.onResize);
     }
     if (this.started) this.redraw();
   }
 
   private redraw(): void {
     this.bar.setTotal(Math.max(1, this.tracker.totalBytes));
-    this.bar.update(this.tracker.bytesDone, this.payload());
+    this.bar.update(this.tracker.bytesDone);
   }
 
-  private payload(): Record<string, string> {
+  /** The frame's fields, from the tracker (not from cli-progress's own counters). */
+  fields(): BarFields {
     const t = this.tracker;
+    const v = t.verifying;
+    let pct: string;
+    let fraction = t.totalBytes > 0 ? t.bytesDone / t.totalBytes : 0;
     // 100% is shown only once the object is complete: every byte can be sent while Complete is still pending.
-    const pct = t.completing ? 'completing' : `${Math.min(99.9, t.percent()).toFixed(1)}%`;
+    if (this.final) pct = '100.0%';
+    else if (v) {
+      pct = `verifying ${v.total} done part${v.total === 1 ? '' : 's'}... ${v.checked}/${v.total}`;
+      fraction = v.total > 0 ? v.checked / v.total : 0;
+    } else pct = t.completing ? 'completing' : `${Math.min(99.9, t.percent()).toFixed(1)}%`.padStart(5);
+    // While verifying nothing moves yet: bytes, rate and ETA would read 0 B/s and "?", so only the phase is shown.
+    if (v && !this.final) return { label: this.label, fraction, pct, bytes: '', rate: '', eta: '', parts: '', resumed: '' };
     return {
-      pct: pct.padStart(6),
-      done: formatBytes(t.bytesDone),
-      size: formatBytes(t.totalBytes),
-      speed: `${formatBytes(Math.round(t.rate()))}/s`,
-      left: formatSeconds(t.eta()),
-      parts: `${t.partsDone}/${t.totalParts}`,
-      resumed: t.resumedBytes > 0 ? ` | resumed ${formatBytes(t.resumedBytes)}` : '',
+      label: this.label,
+      fraction: this.final ? 1 : fraction,
+      pct,
+      bytes: bytesOf(t.bytesDone, t.totalBytes),
+      rate: `${formatBytes(Math.round(t.rate()))}/s`,
+      eta: `ETA ${formatSeconds(t.eta())}`,
+      parts: `parts ${t.partsDone}/${t.totalParts}`,
+      resumed: t.resumedBytes > 0 ? `resumed ${formatBytes(t.resumedBytes)}` : '',
     };
   }
 
   /** Erases nothing: leaves the last state on screen and moves to a fresh line for whatever comes next. */
   stop(final?: 'complete'): void {
     if (this.timer) clearInterval(this.timer);
+    this.stream.off('resize', this.onResize);
     if (!this.started) return;
-    if (final === 'complete') this.bar.update(this.tracker.totalBytes, { ...this.payload(), pct: '100.0%' });
+    if (final === 'complete') {
+      this.final = true;
+      this.bar.update(this.tracker.totalBytes);
+    }
     this.bar.stop();
     this.started = false;
   }
+}
+
+/** `104.0/256.0 MiB`: the unit once when both sides share it (four columns an 80-column line needs). */
+function bytesOf(done: number, total: number): string {
+  const a = formatBytes(done);
+  const b = formatBytes(total);
+  const unit = / \S+$/.exec(b)?.[0];
+  return unit && a.endsWith(unit) ? `${a.slice(0, -unit.length)}/${b}` : `${a}/${b}`;
 }
 
 /** Whether to draw a live bar: a TTY on stderr, not a dumb terminal, and not turned off. */

@@ -39,7 +39,13 @@ export interface DownloadResult extends TransferResult {
 }
 
 export type TransferEvent =
-  | { type: 'start'; totalBytes: number; resumedBytes: number; totalParts: number; partsDone: number }
+  /**
+   * On a resume, before 'start': the parts an earlier run finished are re-read from the local file and re-hashed
+   * before they are trusted, which takes a while for a large file. Sent with 0 checked, then after each part.
+   */
+  | { type: 'verifying'; partsChecked: number; partsTotal: number; totalBytes: number }
+  /** `discarded`: why an earlier run's checkpoint could not be resumed (the transfer starts over), when there was one. */
+  | { type: 'start'; totalBytes: number; resumedBytes: number; totalParts: number; partsDone: number; discarded?: string }
   | { type: 'progress'; bytesDone: number; totalBytes: number }
   | { type: 'part'; partNumber: number; partsDone: number; totalParts: number }
   | { type: 'completing' }

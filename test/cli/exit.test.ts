@@ -46,3 +46,33 @@ test('an errno code is said once when the message ends in it and the cause start
   const first = renderError(err, {}).split('\n')[0];
   assert.equal(first, 'ossup: cannot append to checkpoint /c/state.ucp: EPERM: operation not permitted, write (CheckpointUnusable)');
 });
+
+test('every error ends with a hint line, whatever its kind', () => {
+  const errors: unknown[] = [
+    new UsageError('bad'), new ParseError('"x" is not a size'), new ArgumentError('file', 'no'),
+    new ServiceError({ status: 400, code: 'SomethingNew', message: 'm' }), new IntegrityError('crc64', '1', '2'),
+    Object.assign(new Error('getaddrinfo ENOTFOUND nowhere'), { code: 'ENOTFOUND' }),
+    Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }), new Error('bug'),
+  ];
+  for (const err of errors) {
+    const lines = renderError(err, {}).trimEnd().split('\n');
+    assert.equal(lines.length, 2, String(err));
+    assert.match(lines[1]!, /^hint: \S/, String(err));
+  }
+  const dns = renderError(Object.assign(new Error('getaddrinfo ENOTFOUND nowhere'), { code: 'ENOTFOUND' }), {});
+  assert.doesNotMatch(dns, /local file/, 'a DNS failure is not a local file operation');
+});
+
+test('TLS: a handshake failure suggests http://, a refused certificate names NODE_EXTRA_CA_CERTS', () => {
+  const proto = Object.assign(new Error('write EPROTO 80DC07EF517F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:\n'), { code: 'EPROTO' });
+  assert.equal(renderError(proto, { action: 'listing buckets' }),
+    'ossup: listing buckets failed: the TLS connection to the endpoint failed (wrong version number, EPROTO)\n' +
+    'hint: the endpoint may speak plain HTTP (an endpoint without a scheme gets https://); write it as http://host:port\n');
+  const cert = Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+  assert.match(renderError(cert, {}), /TLS connection to the endpoint failed \(self-signed certificate, DEPTH_ZERO_SELF_SIGNED_CERT\)\nhint: .*NODE_EXTRA_CA_CERTS/);
+});
+
+test('NoSuchBucket while removing the bucket: no "create it" hint', () => {
+  const text = renderError(noSuchBucket, { action: 'removing bucket oss://nope', bucket: 'nope' });
+  assert.match(text, /\nhint: check the bucket name \(ossup ls lists them\)\n$/);
+});

@@ -22,7 +22,7 @@ test('a TTY gets the live bar: percent, bytes, rate, ETA, parts; --no-progress r
     const withBar = run('');
     assert.equal(withBar.status, 0, withBar.stdout + withBar.stderr);
     assert.match(withBar.stdout, /\x1b\[/, 'terminal control sequences');
-    assert.match(withBar.stdout, /tty\.bin .* 100\.0% \| 2\.0 MiB\/2\.0 MiB \| [\d.]+ [KMG]?i?B\/s \| ETA .* \| parts 2\/2/);
+    assert.match(withBar.stdout, /tty\.bin .* 100\.0% \| 2\.0\/2\.0 MiB \| [\d.]+ [KMG]?i?B\/s \| ETA .* \| parts 2\/2/);
     assert.match(withBar.stdout, /uploaded .*tty\.bin to oss:\/\/tty-test\/tty\.bin/);
 
     const plain = run(' --no-progress');

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { ossupHome } from '../config.js';
 import { doing, EXIT_OK } from '../exit.js';
 import { jsonLine } from '../json.js';
 import type { CommonOptions } from '../options.js';
@@ -5,7 +7,13 @@ import { formatOssUrl, parseOssUrl } from '../oss-url.js';
 import { withSession, type Io } from '../session.js';
 import { formatAge, parseDuration } from '../size.js';
 import { UsageError } from '../usage-error.js';
+import { removeCheckpointsOf } from './abort-checkpoints.js';
 import { checkName } from './names.js';
+
+/** Where `cp` keeps checkpoints by default: those of aborted uploads are removed from there. */
+function checkpointDir(io: Io): string {
+  return join(ossupHome(io.env), 'checkpoints');
+}
 
 export interface AbortFlags extends CommonOptions {
   uploadId?: string;
@@ -20,7 +28,7 @@ export async function abortCommand(url: string, flags: AbortFlags, io: Io): Prom
   const target = parseOssUrl(url);
   checkName(target.bucket, target.key);
   if ((flags.uploadId === undefined) === (flags.allOlderThan === undefined)) {
-    throw new UsageError('give either --upload-id ID (with oss://bucket/key) or --all-older than AGE (with oss://bucket[/prefix])',
+    throw new UsageError('give either --upload-id ID (with oss://bucket/key) or --all-older-than AGE (with oss://bucket[/prefix])',
       'ossup uploads oss://bucket lists the incomplete uploads and their ids');
   }
   if (flags.uploadId !== undefined) {
@@ -29,6 +37,7 @@ export async function abortCommand(url: string, flags: AbortFlags, io: Io): Prom
     return withSession(flags, io, (s) =>
       doing(`aborting upload ${uploadId} of ${formatOssUrl(target)}`, target.bucket, async () => {
         await s.client.abortMultipartUpload(target.bucket, target.key, uploadId);
+        await removeCheckpointsOf(checkpointDir(io), target.bucket, new Set([uploadId]));
         if (flags.json) io.stdout.write(jsonLine({ key: target.key, uploadId, aborted: true }));
         else if (!flags.quiet) io.stdout.write(`aborted upload ${uploadId} of ${formatOssUrl(target)}\n`);
         return EXIT_OK;
@@ -49,6 +58,7 @@ export async function abortCommand(url: string, flags: AbortFlags, io: Io): Prom
         if (flags.json) io.stdout.write(jsonLine({ key: v.key, uploadId: v.uploadId, aborted: true }));
         else if (!flags.quiet) io.stdout.write(`aborted upload ${v.uploadId} of oss://${target.bucket}/${v.key} (${formatAge(v.ageMs)} old)\n`);
       }
+      await removeCheckpointsOf(checkpointDir(io), target.bucket, new Set(victims.map((v) => v.uploadId)));
       if (!flags.json && !flags.quiet) io.stdout.write(`${victims.length} upload${victims.length === 1 ? '' : 's'} aborted\n`);
       return EXIT_OK;
     }));

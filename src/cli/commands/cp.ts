@@ -18,6 +18,10 @@ interface UploadJob { file: string; size: number; dst: OssUrl }
 /** `ossup cp <src> <dst>`: everything is checked before the first byte is sent, so bad input is exit 2. */
 export async function cpCommand(src: string, dst: string, flags: CpFlags, io: Io): Promise<number> {
   const settings = checkCpOptions(flags);
+  for (const arg of [src, dst]) {
+    // `oss:/b/k` or `oss:b/k` is an OSS URL mistyped, not a local path: blame it, not the other argument.
+    if (/^oss:/i.test(arg) && !isOssUrl(arg)) throw new UsageError(`"${arg}" is not a valid OSS URL`, 'write it with two slashes: oss://bucket/key');
+  }
   if (isOssUrl(src) && isOssUrl(dst)) throw new UsageError('copying from oss:// to oss:// is not supported; cp uploads or downloads');
   if (isOssUrl(src)) return downloadCommand(parseOssUrl(src), dst, flags, settings, io);
   if (!isOssUrl(dst)) {

@@ -1,3 +1,5 @@
+import { mkdir, rmdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { downloadFile, resolveDownloadTarget, type DownloadResult } from '../../transfer/index.js';
 import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
@@ -27,6 +29,13 @@ export async function downloadCommand(src: OssUrl, dst: string, flags: CpFlags, 
   checkName(src.bucket, src.key);
   const range = flags.range !== undefined ? parseRange(flags.range) : undefined;
   const file = await doing(`download of ${formatOssUrl(src)}`, src.bucket, () => resolveDownloadTarget(dst, src.key));
+  // A destination ending in "/" names a directory to download into, made if missing (as aws s3 cp and rclone do);
+  // any other destination's directory must exist: a typo in it should not grow a tree of directories.
+  const dirToMake = /[\\/]$/.test(dst) ? dirname(file) : undefined;
+  if (!dirToMake && !(await isDirectory(dirname(file)))) {
+    throw new UsageError(`the directory ${dirname(file)} does not exist (destination ${dst})`,
+      `create it first (mkdir -p ${dirname(file)}), or end the destination with / to have ossup create it`);
+  }
 
   return withSession(flags, io, async (session) => {
     // The range size follows the size of what is fetched, as for uploads: ask the server for the object's first.
@@ -38,6 +47,7 @@ export async function downloadCommand(src: OssUrl, dst: string, flags: CpFlags, 
     const partSize = settings.partSize ?? defaultRangeSize(size);
     const parallel = settings.parallel ?? defaultParallel(size, partSize);
     const checkpoint = await checkpointPath(flags, io, session, { file, bucket: src.bucket, key: src.key }, '.dcp');
+    const made = dirToMake ? await mkdir(dirToMake, { recursive: true }) : undefined;
     const outcome = await runTransfer<DownloadResult>({
       direction: 'download',
       label: file,
@@ -58,14 +68,31 @@ export async function downloadCommand(src: OssUrl, dst: string, flags: CpFlags, 
         onProgress,
         signal,
       }),
-    }, flags, io);
+    }, flags, io).catch(async (err: unknown) => {
+      if (made) await removeEmptyDirs(dirToMake!, made);
+      throw err;
+    });
     if ('interrupted' in outcome) return EXIT_INTERRUPTED;
     const r = outcome.result;
     if (flags.json) io.stdout.write(jsonLine(transferJson('download', r, outcome.seconds)));
     else if (!flags.quiet) {
-      const part = r.range ? ` (bytes ${r.range.start}-${r.range.end}; checked by length: a part of an object has no CRC-64 to compare)` : '';
-      io.stdout.write(`downloaded ${formatOssUrl(src)} to ${r.file}${part}: ${summary(r, outcome.seconds)}\n`);
+      const part = !r.range ? ''
+        : r.verified === 'crc64' ? ` (bytes ${r.range.start}-${r.range.end}: the whole object, CRC-64 verified)`
+          : ` (bytes ${r.range.start}-${r.range.end}; checked by length: a part of an object has no CRC-64 to compare)`;
+      io.stdout.write(`downloaded ${formatOssUrl(src)} to ${r.file}${part}: ${summary(r, outcome.seconds, 'download')}\n`);
     }
     return EXIT_OK;
   });
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return (await stat(dir).catch(() => undefined))?.isDirectory() === true;
+}
+
+/** Undo a mkdir -p after a failed download: from `dir` up to `top` (the first one made), each only while empty. */
+async function removeEmptyDirs(dir: string, top: string): Promise<void> {
+  for (let d = dir; d.length >= top.length; d = dirname(d)) {
+    if (!(await rmdir(d).then(() => true, () => false))) return;
+    if (d === top) return;
+  }
 }

@@ -21,6 +21,8 @@ export async function lsCommand(url: string | undefined, flags: LsFlags, io: Io)
               : `${formatDate(b.creationDate)}  oss://${b.name}\n`,
           );
         }
+        // An empty listing reads as "did it work?"; JSON stays one object per bucket, so zero lines.
+        if (res.buckets.length === 0 && !flags.json && !flags.quiet) io.stdout.write('no buckets (make one with: ossup mb oss://NAME)\n');
         return EXIT_OK;
       }));
   }

@@ -1,3 +1,4 @@
+import { ServiceError } from '../../core/errors.js';
 import { doing, EXIT_OK } from '../exit.js';
 import { jsonLine } from '../json.js';
 import type { CommonOptions } from '../options.js';
@@ -19,15 +20,32 @@ function done(io: Io, flags: CommonOptions, json: object, text: string): number 
   return EXIT_OK;
 }
 
-/** `ossup rm oss://bucket/key`: one object; OSS answers success for a key that does not exist. */
+/** Runs `probe`; true when it succeeds, false on a 404 (NoSuchKey, NoSuchBucket...), undefined on any other failure. */
+async function exists(probe: () => Promise<unknown>): Promise<boolean | undefined> {
+  try {
+    await probe();
+    return true;
+  } catch (err) {
+    return err instanceof ServiceError && err.status === 404 ? false : undefined;
+  }
+}
+
+/**
+ * `ossup rm oss://bucket/key`: one object. OSS answers success for a key that does not exist, so the key is looked
+ * up first, to say "did not exist" rather than claim a removal (`"existed": false` in JSON).
+ */
 export async function rmCommand(url: string, flags: CommonOptions, io: Io): Promise<number> {
   const target = parseOssUrl(url);
   if (target.key === '') throw new UsageError(`"${url}" names a bucket; rm deletes one object (oss://bucket/key), rb removes a bucket`);
   checkName(target.bucket, target.key);
   return withSession(flags, io, (s) =>
     doing(`removing ${formatOssUrl(target)}`, target.bucket, async () => {
+      const existed = await exists(() => s.client.headObject(target.bucket, target.key));
       await s.client.deleteObject(target.bucket, target.key);
-      return done(io, flags, { removed: formatOssUrl(target) }, `removed ${formatOssUrl(target)}`);
+      const url = formatOssUrl(target);
+      return existed === false
+        ? done(io, flags, { removed: url, existed: false }, `${url} did not exist; nothing removed`)
+        : done(io, flags, { removed: url, existed: true }, `removed ${url}`);
     }));
 }
 
@@ -35,8 +53,12 @@ export async function mbCommand(url: string, flags: CommonOptions, io: Io): Prom
   const bucket = bucketOnly(url, 'mb');
   return withSession(flags, io, (s) =>
     doing(`making bucket oss://${bucket}`, undefined, async () => {
+      // OSS answers PutBucket on a bucket its caller already owns with success: look first, to say so.
+      if (await exists(() => s.client.listObjects(bucket, { maxKeys: 1 }))) {
+        return done(io, flags, { bucket, created: false, existed: true }, `bucket oss://${bucket} already exists`);
+      }
       await s.client.putBucket(bucket);
-      return done(io, flags, { bucket, created: true }, `made bucket oss://${bucket}`);
+      return done(io, flags, { bucket, created: true, existed: false }, `made bucket oss://${bucket}`);
     }));
 }
 

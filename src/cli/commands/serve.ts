@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { OssupError } from '../../core/errors.js';
 import { ossupHome } from '../config.js';
 import { EXIT_OK } from '../exit.js';
 import type { Io } from '../session.js';
@@ -26,6 +27,13 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const root = flags.root ?? join(ossupHome(io.env), 'data');
   // Loaded on demand: the server's modules are not needed by any other command.
   const { serve } = await import('../../server/serve.js');
-  await serve({ root, host: flags.host, port, accessKeyId, accessKeySecret, region: flags.region }, { stdout: io.stdout, stderr: io.stderr });
+  try {
+    await serve({ root, host: flags.host, port, accessKeyId, accessKeySecret, region: flags.region }, { stdout: io.stdout, stderr: io.stderr });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new OssupError('AddressInUse', `port ${port} on ${flags.host} is already in use`, { cause: err });
+    }
+    throw err;
+  }
   return EXIT_OK;
 }

@@ -59,6 +59,11 @@ export async function runTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io: 
   const started = performance.now();
   try {
     const result = await spec.start((e) => {
+      if (e.type === 'start' && e.discarded && !flags.quiet) {
+        // Said before the bar starts: a run that silently begins again from 0% looks like resume did not work.
+        const why = e.discarded.startsWith('another ') ? `the earlier run's checkpoint is for ${e.discarded}` : e.discarded;
+        io.stderr.write(`${bar?.active ? '\r\x1b[2K' : ''}ossup: warning: starting over: ${why}\n`);
+      }
       tracker.onEvent(e);
       bar?.onEvent(e);
     }, controller.signal);
@@ -85,13 +90,24 @@ function interruptedLine(t: TransferTracker, spec: TransferSpec<unknown>): strin
   const next = spec.checkpoint === false
     ? 'there is no checkpoint (--no-checkpoint): rerunning starts over'
     : 'rerun the same command to resume';
-  return `\nossup: interrupted: ${done}; ${next}\n`;
+  // No blank line first: the bar, when there is one, already ended its line when it stopped (at the first signal).
+  return `ossup: interrupted: ${done}; ${next}\n`;
 }
 
-/** The end of the summary line, shared by both directions. */
-export function summary(r: { size: number; parts: number; resumedBytes: number; transferredBytes: number; etag: string; crc64: string }, seconds: number): string {
+/**
+ * The end of the summary line, shared by both directions. After a resume it says what this run moved and what an
+ * earlier run had (`76.0 MiB sent in 5.2 s (14.7 MiB/s), 180.0 MiB resumed; 256.0 MiB object, ...`): the rate is of
+ * this run's bytes, so the object's size next to this run's time would read as a speed never reached.
+ */
+export function summary(
+  r: { size: number; parts: number; resumedBytes: number; transferredBytes: number; etag: string; crc64: string },
+  seconds: number, direction: 'upload' | 'download' = 'upload',
+): string {
   const rate = seconds > 0 ? ` (${formatBytes(Math.round(r.transferredBytes / seconds))}/s)` : '';
-  const resumed = r.resumedBytes > 0 ? `, ${formatBytes(r.resumedBytes)} resumed from an earlier run` : '';
-  return `${formatBytes(r.size)} in ${formatSeconds(seconds)}${rate}, ${r.parts} part${r.parts === 1 ? '' : 's'}${resumed}; ` +
-    `ETag ${r.etag}, CRC-64 ${r.crc64}`;
+  const parts = `${r.parts} part${r.parts === 1 ? '' : 's'}`;
+  const moved = r.resumedBytes > 0
+    ? `${formatBytes(r.transferredBytes)} ${direction === 'upload' ? 'sent' : 'fetched'} in ${formatSeconds(seconds)}${rate}, ` +
+      `${formatBytes(r.resumedBytes)} resumed; ${formatBytes(r.size)} object, ${parts}`
+    : `${formatBytes(r.size)} in ${formatSeconds(seconds)}${rate}, ${parts}`;
+  return `${moved}; ETag ${r.etag}, CRC-64 ${r.crc64}`;
 }

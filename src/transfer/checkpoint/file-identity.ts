@@ -49,7 +49,18 @@ export async function assertUnchanged(before: FileSnapshot): Promise<void> {
   });
   if (!sameIdentity(before, after) || before.ctimeNs !== after.ctimeNs) {
     throw new FileChangedError(before.path,
-      `${before.path} was modified during the upload (size ${before.size} -> ${after.size}); the object was not completed. ` +
+      `${before.path} was modified during the upload (${whatChanged(before, after)}); the object was not completed. ` +
       'Run the upload again to send the new content.');
   }
+}
+
+/** Names what differs between two snapshots of one path, most telling first. */
+export function whatChanged(before: FileSnapshot, after: FileSnapshot): string {
+  if (before.ino !== after.ino || before.dev !== after.dev) return 'replaced by another file: its inode changed';
+  if (before.size !== after.size) return `size ${before.size} -> ${after.size} bytes`;
+  if (before.mtimeNs !== after.mtimeNs) {
+    const at = (ns: string) => new Date(Number(BigInt(ns) / 1_000_000n)).toISOString();
+    return `modification time ${at(before.mtimeNs)} -> ${at(after.mtimeNs)}, size unchanged`;
+  }
+  return 'rewritten with its size and modification time put back: its change time moved';
 }

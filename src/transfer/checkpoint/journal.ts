@@ -84,9 +84,13 @@ export class JournalWriter {
     try {
       await handle.write(Buffer.concat([MAGIC, encodeRecord(header)]));
       await handle.sync();
-    } finally {
+    } catch (err) {
+      // A full disk fails the write after the file exists: leave no empty temp file behind.
       await handle.close();
+      await fsp.rm(tmp, { force: true });
+      throw err;
     }
+    await handle.close();
     try {
       await fsp.rename(tmp, file);
     } catch (err) {

@@ -41,6 +41,8 @@ export async function acquireLock(file: string): Promise<HeldLock> {
   try {
     await fsp.writeFile(tmp, JSON.stringify(info), { mode: 0o600, flag: fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY });
   } catch (err) {
+    // O_EXCL made the file, or failed without touching one (EEXIST): a full disk leaves an empty file behind.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') await fsp.rm(tmp, { force: true }).catch(() => undefined);
     throw new CheckpointError(file, `cannot create the checkpoint lock ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, { cause: err });
   }
   try {

@@ -17,6 +17,11 @@ export interface CheckpointStore<H, R> {
   readonly location: string;
   /** The saved checkpoint; undefined when there is none or its header is unusable (the caller starts over). */
   load(): Promise<LoadedCheckpoint<H, R> | undefined>;
+  /**
+   * After load() returned undefined: the raw bytes of a checkpoint that exists but could not be read (a damaged
+   * header), so the caller can say so and salvage what it names. Undefined when there was simply none.
+   */
+  readonly unreadable?: Buffer;
   /** Replace whatever is stored by a fresh checkpoint holding only `header`. */
   start(header: H): Promise<void>;
   /** Durably add one record after start() or load(). */
@@ -30,6 +35,7 @@ export interface CheckpointStore<H, R> {
 export class FileCheckpointStore<H, R> implements CheckpointStore<H, R> {
   private writer: JournalWriter | undefined;
   private validBytes: number | undefined;
+  unreadable: Buffer | undefined;
 
   /**
    * `syncRecords: false` skips the fsync after each appended record, for journals whose records the next run can
@@ -40,7 +46,10 @@ export class FileCheckpointStore<H, R> implements CheckpointStore<H, R> {
 
   async load(): Promise<LoadedCheckpoint<H, R> | undefined> {
     const journal = await this.io('read', () => readJournal<H | R>(this.location));
-    if (!journal) return undefined;
+    if (!journal) {
+      this.unreadable = await fsp.readFile(this.location).catch(() => undefined);
+      return undefined;
+    }
     this.validBytes = journal.validBytes;
     const [header, ...records] = journal.records;
     return { header: header as H, records: records as R[] };

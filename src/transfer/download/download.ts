@@ -15,7 +15,7 @@ import { hashPool } from '../hash/pool.js';
 import type { DownloadResult } from '../types.js';
 import { fetchRanges } from './parts.js';
 import { checkRanges, openDownloadSession } from './session.js';
-import { checkDestination, checkFreeSpace, commitTemp, resolveDownloadTarget, tempPathFor } from './target.js';
+import { checkDestination, checkFreeSpace, commitTemp, resolveDownloadTarget, sweepTemps, tempPathFor } from './target.js';
 import type { DoneRange, DownloadCheckpointHeader, DownloadFileOptions, ObjectVersion, RangeRecord } from './types.js';
 
 export { resolveDownloadTarget, keyBaseName } from './target.js';
@@ -61,8 +61,13 @@ class DownloadStrategy implements TransferStrategy<DownloadCheckpointHeader, Ran
   }
 
   async onFailure(_err: unknown, ctx: DownloadContext): Promise<void> {
-    // Without a checkpoint nothing can ever resume from the temporary file: do not leave it behind.
-    if (!ctx.checkpointPath && this.temp) await fsp.rm(this.temp, { force: true }).catch(() => undefined);
+    // Without a checkpoint nothing can ever resume from the temporary file: do not leave it behind. And a checkpoint
+    // whose temporary file was never made (unwritable or full destination) could only ever start over: remove it.
+    if (!ctx.checkpointPath) {
+      if (this.temp) await fsp.rm(this.temp, { force: true }).catch(() => undefined);
+    } else if (!this.temp || !(await fsp.lstat(this.temp).catch(() => undefined))?.isFile()) {
+      await ctx.store.remove().catch(() => undefined);
+    }
   }
 }
 
@@ -92,12 +97,13 @@ async function downloadOnce(ctx: DownloadContext, opts: DownloadFileOptions, run
   const plan = planParts(total, opts.partSize);
   const session = await openDownloadSession({
     store: ctx.store, endpoint: client.endpoint.url, bucket, key, object, range, plan, file: run.dest, temp: run.temp, fresh: run.fresh, signal,
+    onVerify: (partsChecked, partsTotal) => ctx.emit({ type: 'verifying', partsChecked, partsTotal, totalBytes: total }),
   });
   hashPool().warm(); // ranges are CRC-64'd on the hashing threads
   const { handle, done } = session;
   let committed = false;
   try {
-    const progress = startProgress(ctx, plan, total, session.resumedBytes, done.size);
+    const progress = startProgress(ctx, plan, total, session.resumedBytes, done.size, session.discarded);
     let resumedBytes = session.resumedBytes;
     for (const p of plan.parts) if (p.size === 0) done.set(p.number, { partNumber: p.number, offset: p.start, size: 0, crc64: 0n });
     if (handle) await checkFreeSpace(path.dirname(run.dest), total - session.resumedBytes);
@@ -142,6 +148,7 @@ async function downloadOnce(ctx: DownloadContext, opts: DownloadFileOptions, run
     }
     if (handle) await commitTemp(handle, run.temp, run.dest);
     committed = true;
+    await sweepTemps(run.dest, run.temp);
     return await finishTransfer(ctx, progress, {
       bucket, key, file: run.dest, etag: head.etag, crc64: crc64ToDecimal(crc), size: total, parts: plan.parts.length,
       resumedBytes, transferredBytes: total - resumedBytes,

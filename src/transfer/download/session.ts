@@ -29,6 +29,8 @@ export interface DownloadSessionInput {
   /** Ignore any checkpoint (a restart after the object changed). */
   fresh?: boolean;
   signal?: AbortSignal;
+  /** Re-hashing the recorded ranges: `checked` of `total` so far (the 'verifying' event). */
+  onVerify?: (checked: number, total: number) => void;
 }
 
 export interface DownloadSession {
@@ -147,7 +149,9 @@ async function verifyPlaced(input: DownloadSessionInput, total: number, records:
   if (typeof ranges === 'string') return ranges;
   const recorded = new Set(ranges.map((r) => r.partNumber));
   if (!input.plan.parts.every((p) => p.size === 0 || recorded.has(p.number))) return 'not every range was recorded';
+  input.onVerify?.(0, ranges.length);
   const { mismatched } = await checkRanges(input.file, ranges, input.signal ?? new AbortController().signal);
+  input.onVerify?.(ranges.length, ranges.length);
   if (mismatched.length > 0) {
     const r = mismatched[0]!;
     return `range ${r.partNumber} of the destination no longer matches its recorded CRC-64 ${crc64ToDecimal(r.crc64)}`;

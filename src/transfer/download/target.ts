@@ -82,6 +82,25 @@ export function isTempFor(dest: string, temp: unknown): temp is string {
     temp.startsWith(`${tempPrefix(dest)}.ossup-`) && TEMP_RE.test(temp);
 }
 
+/** A temporary file untouched this long is no download's in progress: writes into it come every few seconds at worst. */
+const STALE_TEMP_MS = 60_000;
+
+/**
+ * Once `dest` holds the finished download, the other temporary files beside it for the same name are debris: each
+ * checkpoint location (another --checkpoint-dir, --no-checkpoint, a run killed outright) names its own, and none of
+ * them can be worth resuming into a file that is now complete. Those not written to for a minute are removed (a
+ * younger one may belong to a download still running). Best effort.
+ */
+export async function sweepTemps(dest: string, keep: string, now = Date.now()): Promise<void> {
+  const dir = path.dirname(dest);
+  for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
+    const full = path.join(dir, name);
+    if (full === keep || !isTempFor(dest, full)) continue;
+    const st = await fsp.lstat(full).catch(() => undefined);
+    if (st?.isFile() && now - st.mtimeMs > STALE_TEMP_MS) await fsp.rm(full, { force: true }).catch(() => undefined);
+  }
+}
+
 /** Create a fresh temporary file of `size` bytes (sparse), mode 0600, replacing any earlier one. */
 export async function createTemp(temp: string, size: number): Promise<fsp.FileHandle> {
   await fsp.rm(temp, { force: true });

@@ -74,11 +74,14 @@ export interface MovedPart {
   crc64: bigint;
 }
 
-/** Emit 'start' and return the progress tracker of a transfer of `totalBytes`, `done` of them by an earlier run. */
+/**
+ * Emit 'start' and return the progress tracker of a transfer of `totalBytes`, `resumedBytes` of them by an earlier run;
+ * `discarded` says why an earlier run's checkpoint could not be used, when there was one.
+ */
 export function startProgress(
-  ctx: TransferContext<unknown, unknown>, plan: PartPlan, totalBytes: number, resumedBytes: number, partsDone: number,
+  ctx: TransferContext<unknown, unknown>, plan: PartPlan, totalBytes: number, resumedBytes: number, partsDone: number, discarded?: string,
 ): ProgressTracker {
-  ctx.emit({ type: 'start', totalBytes, resumedBytes, totalParts: plan.parts.length, partsDone });
+  ctx.emit({ type: 'start', totalBytes, resumedBytes, totalParts: plan.parts.length, partsDone, ...(discarded ? { discarded } : {}) });
   return new ProgressTracker(totalBytes, resumedBytes, ctx.emit);
 }
 

@@ -92,6 +92,8 @@ export interface SessionInput {
   /** Headers for InitiateMultipartUpload. */
   initiate: ObjectWriteOptions;
   signal?: AbortSignal;
+  /** Re-hashing an earlier run's parts: `checked` of `total` so far (the 'verifying' event). */
+  onVerify?: (checked: number, total: number) => void;
 }
 
 export function expectedHeader(input: SessionInput, uploadId: string): UploadCheckpointHeader {
@@ -143,9 +145,35 @@ export async function openSession(input: SessionInput): Promise<UploadSession> {
       }
     }
   }
+  if (!loaded && input.store.unreadable) discarded = await salvageDamaged(input, input.store.unreadable);
   const init = await input.client.initiateMultipartUpload(input.bucket, input.key, { ...input.initiate, signal: input.signal });
   await input.store.start(expectedHeader(input, init.uploadId));
   return { uploadId: init.uploadId, done: new Map(), unverified: [], resumedBytes: 0, discarded };
+}
+
+/**
+ * A checkpoint whose header cannot be read still names its upload in plain JSON text, unless the damage fell there.
+ * When what can be read names this very target (endpoint, bucket and key), that upload is aborted: nothing can
+ * resume it any more, and its parts would otherwise stay on the server, billed, until someone runs `ossup abort`.
+ * An upload of another target, or one that cannot be read, is left alone and the reason says where to look.
+ */
+async function salvageDamaged(input: SessionInput, raw: Buffer): Promise<string> {
+  const text = raw.toString('utf8');
+  const field = (name: string) => new RegExp(`"${name}":"((?:[^"\\\\]|\\\\.)*)"`).exec(text)?.[1];
+  const json = (s: string | undefined) => {
+    try {
+      return s === undefined ? undefined : JSON.parse(`"${s}"`) as string;
+    } catch {
+      return undefined;
+    }
+  };
+  const [uploadId, endpoint, bucket, key] = ['uploadId', 'endpoint', 'bucket', 'key'].map((n) => json(field(n)));
+  const damaged = `the checkpoint ${input.store.location} is damaged (its header cannot be read)`;
+  if (uploadId && endpoint === input.client.endpoint.url && bucket === input.bucket && key === input.key) {
+    await abortQuietly(input.client, input.bucket, input.key, uploadId);
+    return `${damaged}; its upload ${uploadId} was aborted`;
+  }
+  return `${damaged}; if it held an upload, ossup uploads oss://${input.bucket}/${input.key} lists it`;
 }
 
 /**
@@ -219,8 +247,10 @@ async function alreadyCompleted(input: SessionInput, uploadId: string, records: 
   });
   if (!head || head.etag !== etag || head.size !== input.file.size || head.crc64 !== crc) return undefined;
   const done = new Map<number, DonePart>();
+  input.onVerify?.(0, input.plan.parts.length);
   for (const [i, planned] of input.plan.parts.entries()) {
     const local = await hashFileRange(input.file.path, planned.start, planned.size, { keep: false, signal: input.signal });
+    input.onVerify?.(i + 1, input.plan.parts.length);
     const r = recorded[i]!;
     if (local.crc64 !== safeParse(r.crc64) || local.md5.toString('hex').toUpperCase() !== r.etag) return undefined;
     done.set(planned.number, { partNumber: planned.number, etag: r.etag, crc64: local.crc64, size: planned.size });

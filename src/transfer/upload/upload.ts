@@ -63,9 +63,10 @@ class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRec
     }
     const session = await openSession({
       client, bucket: opts.bucket, key: opts.key, file: identityOf(snap), plan, store, initiate: writeOptions(opts, file), signal: opts.signal,
+      onVerify: (partsChecked, partsTotal) => ctx.emit({ type: 'verifying', partsChecked, partsTotal, totalBytes: snap.size }),
     });
     const uploadId = (this.uploadId = session.uploadId);
-    const progress = startProgress(ctx, plan, snap.size, session.resumedBytes, session.done.size);
+    const progress = startProgress(ctx, plan, snap.size, session.resumedBytes, session.done.size, session.discarded);
     let resumedBytes = session.resumedBytes;
     let finished = session.completed;
     let callbackBody: string | undefined;
