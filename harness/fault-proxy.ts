@@ -11,6 +11,7 @@ export type FaultKind =
   | 'stall'           // hold the connection silent for stallMs, then pass through
   | 'status-500' | 'status-503' | 'status-429' // answer the first request with this status instead of forwarding
   | 'slow'            // pass through at bytesPerSecond
+  | 'slow-request'    // pass the request bytes (an upload's body) through at bytesPerSecond
   | 'corrupt-request'; // flip one byte of the first request's body (when it has at least 1 KiB), pass the rest through
 
 export interface FaultPlan {
@@ -97,7 +98,8 @@ export async function startFaultProxy(target: { host: string; port: number }, in
     client.on('close', () => upstream.destroy());
 
     const start = () => {
-      pipeWithFault(client, upstream, fault === 'reset-request' ? { resetAt: offset } : fault === 'corrupt-request' ? { corruptBody: offset } : {});
+      pipeWithFault(client, upstream, fault === 'reset-request' ? { resetAt: offset } : fault === 'corrupt-request' ? { corruptBody: offset }
+        : fault === 'slow-request' ? { bytesPerSecond: plan.bytesPerSecond ?? 256 * 1024 } : {});
       pipeWithFault(upstream, client,
         fault === 'reset-response' ? { resetAt: offset }
           : fault === 'truncate-response' ? { endAt: offset }

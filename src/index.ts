@@ -2,6 +2,7 @@
 // pieces of the core a caller may want on their own (errors to match on, CRC-64 to verify bytes).
 export * from './client/index.js';
 export * from './transfer/index.js';
+export * from './transfer/tree/index.js';
 export { startServer, type ServerOptions, type RunningServer } from './server/index.js';
 export {
   OssupError, ServiceError, NetworkError, ArgumentError, IntegrityError, FileChangedError, CheckpointLockedError,

@@ -45,7 +45,7 @@ function mib(n: number): string {
 }
 
 export function table(results: IterationResult[], names: string[]): string {
-  const rows = [['scenario', 'runs', 'passed', 'failed', 'skipped', 'wrong', 'bytes verified', 'bytes resent', 'seconds']];
+  const rows = [['scenario', 'runs', 'passed', 'failed', 'skipped', 'wrong', 'bytes verified', 'bytes resent', 'objects verified', 'faults', 'seconds']];
   for (const name of names) {
     const rs = results.filter((r) => r.scenario === name);
     rows.push([
@@ -53,6 +53,7 @@ export function table(results: IterationResult[], names: string[]): string {
       String(rs.filter((r) => !r.passed && !r.skipped).length), String(rs.filter((r) => r.skipped).length),
       String(rs.filter((r) => r.wrong).length),
       mib(rs.reduce((a, r) => a + r.bytesVerified, 0)), mib(rs.reduce((a, r) => a + r.bytesResent, 0)),
+      String(rs.reduce((a, r) => a + (r.objectsVerified ?? 0), 0)), String(rs.reduce((a, r) => a + (r.faults ?? 0), 0)),
       (rs.reduce((a, r) => a + r.ms, 0) / 1000).toFixed(0),
     ]);
   }

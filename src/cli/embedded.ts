@@ -74,15 +74,18 @@ async function readKeyFile(file: string): Promise<Credentials | undefined> {
   return undefined;
 }
 
-/** Starts the embedded server on an ephemeral loopback port; the command closes it when it ends. */
-export async function startEmbedded(home: string, region?: string): Promise<EmbeddedServer> {
+/**
+ * Starts the embedded server on an ephemeral loopback port; the command closes it when it ends. `connections` caps
+ * the sockets the agent opens to it (the agent's default otherwise).
+ */
+export async function startEmbedded(home: string, region?: string, connections?: number): Promise<EmbeddedServer> {
   const credentials = await embeddedCredentials(home);
   const dataDir = join(home, 'data');
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // Loaded on demand: a command against real OSS never needs the server's modules.
   const { startServer } = await import('../server/index.js');
   const server = await startServer({ root: dataDir, host: '127.0.0.1', port: 0, credentials: [credentials], region });
-  const agent = new LoopbackAgent(server.host, server.port);
+  const agent = new LoopbackAgent(server.host, server.port, connections);
   return {
     endpoint: EMBEDDED_ENDPOINT,
     agent,
@@ -97,8 +100,8 @@ export async function startEmbedded(home: string, region?: string): Promise<Embe
 
 /** The client's usual keep-alive agent, except that every connection goes to host:port whatever the URL says. */
 class LoopbackAgent extends Agent {
-  constructor(private readonly host: string, private readonly port: number) {
-    super(agentOptions());
+  constructor(private readonly host: string, private readonly port: number, connections?: number) {
+    super(agentOptions({ connections }));
   }
 
   // The agent takes the returned socket at once; connect errors reach the request through the socket's 'error'.

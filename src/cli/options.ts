@@ -57,7 +57,7 @@ export interface CpFlags extends CommonOptions {
 export function addCpOptions(cmd: Command): Command {
   return addCommonOptions(
     cmd
-      .option('-r, --recursive', 'upload every file under a directory (keys keep the relative paths)')
+      .option('-r, --recursive', 'a whole tree: every file under a directory, or every object under a prefix')
       .option('--part-size <size>', 'part size: bytes or 100KiB..5GiB (default: from the file size, at most ~1000 parts)')
       .option('--parallel <n>', `parts in flight, 1..${MAX_PARALLEL} (default: 4)`)
       .option('--checkpoint-dir <dir>', 'directory for checkpoint files (default: $OSSUP_HOME/checkpoints)')

@@ -3,10 +3,13 @@ import { abortCommand, type AbortFlags } from './commands/abort.js';
 import { cpCommand } from './commands/cp.js';
 import { lsCommand, type LsFlags } from './commands/ls.js';
 import { mbCommand, rbCommand, rmCommand } from './commands/mutate.js';
+import { refuseFilterFlags, rmTreeCommand, type RmFlags } from './commands/rm-tree.js';
+import { treeCommand, type TreeCommandFlags } from './commands/tree.js';
 import { serveCommand, type ServeFlags } from './commands/serve.js';
 import { statCommand } from './commands/stat.js';
 import { uploadsCommand } from './commands/uploads.js';
-import { addCommonOptions, addCpOptions, type CommonOptions, type CpFlags } from './options.js';
+import { addCommonOptions, addCpOptions, type CommonOptions } from './options.js';
+import { addFilterOptions, addTreeOptions, SINGLE_OBJECT_FLAGS } from './tree-options.js';
 import type { Io } from './session.js';
 import { packageVersion } from './version.js';
 
@@ -40,13 +43,24 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       setExit(await fn(...args));
     };
 
-  addCpOptions(
+  addTreeOptions(addCpOptions(
     program
       .command('cp')
-      .description('upload a file to oss://bucket/key, or download oss://bucket/key to a file; resumable and verified')
-      .argument('<src>', 'local file (a directory with -r), or oss://bucket/key to download')
+      .description('upload a file to oss://bucket/key, or download oss://bucket/key to a file; -r: a whole directory or prefix')
+      .argument('<src>', 'local file (a directory with -r), or oss://bucket/key (oss://bucket/prefix/ with -r) to download')
       .argument('<dst>', 'oss://bucket/key (ending in "/" keeps the file name), or a local file or directory/'),
-  ).action(act((src: string, dst: string, flags: CpFlags) => cpCommand(src, dst, flags, io)));
+  )).action(act((src: string, dst: string, flags: TreeCommandFlags) =>
+    flags.recursive ? treeCommand(src, dst, 'cp -r', flags, io) : cpCommand(src, dst, flags, io)));
+
+  addTreeOptions(addCpOptions(
+    program
+      .command('sync')
+      .description('make oss://bucket/prefix/ match a directory, or a directory match a prefix: sends only what is new or changed')
+      .argument('<src>', 'a local directory, or oss://bucket/prefix/')
+      .argument('<dst>', 'oss://bucket/prefix/, or a local directory (created if missing)')
+      .option('--delete', 'also delete what exists only at the destination (after every transfer succeeded)')
+      .option('--checksum', 'compare size and CRC-64 instead of size and mtime'),
+  ), { hide: SINGLE_OBJECT_FLAGS }).action(act((src: string, dst: string, flags: TreeCommandFlags) => treeCommand(src, dst, 'sync', flags, io)));
 
   addCommonOptions(
     program
@@ -60,9 +74,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     program.command('stat').description('show an object\'s size, ETag, CRC-64 and metadata').argument('<url>', 'oss://bucket/key'),
   ).action(act((url: string, flags: CommonOptions) => statCommand(url, flags, io)));
 
-  addCommonOptions(program.command('rm').description('delete an object').argument('<url>', 'oss://bucket/key')).action(
-    act((url: string, flags: CommonOptions) => rmCommand(url, flags, io)),
-  );
+  addFilterOptions(addCommonOptions(
+    program
+      .command('rm')
+      .description('delete an object, or with -r every object under a prefix')
+      .argument('<url>', 'oss://bucket/key (oss://bucket/prefix/ with -r)')
+      .option('-r, --recursive', 'delete every object under the prefix (DeleteMultipleObjects, 1,000 keys a request)'),
+  )).action(act((url: string, flags: RmFlags) => {
+    if (flags.recursive) return rmTreeCommand(url, flags, io);
+    refuseFilterFlags(flags);
+    return rmCommand(url, flags, io);
+  }));
 
   addCommonOptions(program.command('mb').description('make a bucket').argument('<url>', 'oss://bucket')).action(
     act((url: string, flags: CommonOptions) => mbCommand(url, flags, io)),

@@ -25,7 +25,7 @@ export interface Session {
  * Resolves flags -> env -> ~/.ossutilconfig -> embedded default and opens a client. With the embedded default the
  * server runs in this process for the length of the command, and one note on stderr says where the data lives.
  */
-export async function openSession(opts: CommonOptions, io: Io): Promise<Session> {
+export async function openSession(opts: CommonOptions, io: Io, connections?: number): Promise<Session> {
   const target = resolveTarget({ endpoint: opts.endpoint, region: opts.region }, io.env);
   const signatureVersion = opts.signature;
   if (target.kind === 'remote') {
@@ -33,6 +33,7 @@ export async function openSession(opts: CommonOptions, io: Io): Promise<Session>
       endpoint: target.endpoint,
       region: target.region,
       signatureVersion,
+      connections,
       credentials: {
         accessKeyId: target.accessKeyId,
         accessKeySecret: target.accessKeySecret,
@@ -41,7 +42,7 @@ export async function openSession(opts: CommonOptions, io: Io): Promise<Session>
     });
     return { client, target, endpointId: target.endpoint, close: async () => {} };
   }
-  const embedded = await doing(`starting the embedded server in ${target.home}`, undefined, () => startEmbedded(target.home, target.region));
+  const embedded = await doing(`starting the embedded server in ${target.home}`, undefined, () => startEmbedded(target.home, target.region, connections));
   if (!opts.quiet) {
     io.stderr.write(
       `ossup: no endpoint configured; using the embedded server with data in ${embedded.dataDir} ` +
@@ -65,8 +66,8 @@ export async function openSession(opts: CommonOptions, io: Io): Promise<Session>
 }
 
 /** Runs `fn` with an open session and always closes it (the embedded server must not outlive the command). */
-export async function withSession<T>(opts: CommonOptions, io: Io, fn: (s: Session) => Promise<T>): Promise<T> {
-  const session = await openSession(opts, io);
+export async function withSession<T>(opts: CommonOptions, io: Io, fn: (s: Session) => Promise<T>, connections?: number): Promise<T> {
+  const session = await openSession(opts, io, connections);
   try {
     return await fn(session);
   } finally {

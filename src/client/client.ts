@@ -40,6 +40,8 @@ export interface OssClientOptions {
   now?: () => number;
   /** A node:http agent (https.Agent for https endpoints) to use instead of the client's own keep-alive agent. */
   agent?: Agent;
+  /** Most connections the client's own agent opens at once (default 64); further requests wait for a free one. */
+  connections?: number;
 }
 
 export interface PutObjectOptions extends ObjectWriteOptions, CallOptions {
@@ -146,7 +148,7 @@ export class OssClient {
       signatureVersion: sv,
       credentials: toProvider(opts.credentials),
       retry: resolveRetryPolicy(opts.retry),
-      agent: opts.agent ?? createAgent(this.endpoint.protocol, { timeoutMs: opts.requestTimeoutMs }),
+      agent: opts.agent ?? createAgent(this.endpoint.protocol, { timeoutMs: opts.requestTimeoutMs, connections: opts.connections }),
       timeoutMs: opts.requestTimeoutMs,
       now: opts.now ?? Date.now,
       clockOffsetMs: 0,
@@ -209,6 +211,12 @@ export class OssClient {
 
   deleteObject(bucket: string, key: string, opts: CallOptions = {}): Promise<OssResult> {
     return ops.simple(this, 'DeleteObject', 'DELETE', bucket, key, opts);
+  }
+
+  /** DeleteMultipleObjects: up to 1,000 keys in one request; `failed` lists keys the server could not delete. */
+  deleteObjects(bucket: string, keys: readonly string[], opts: CallOptions = {}): Promise<OssResult & { failed: string[] }> {
+    if (keys.length < 1 || keys.length > 1000) throw new ArgumentError('keys', `deleteObjects takes 1 to 1000 keys, got ${keys.length}`);
+    return ops.deleteObjects(this, bucket, keys, opts);
   }
 
   /** Server-side copy of `sourceBucket/sourceKey` to `bucket/key`. */

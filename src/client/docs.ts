@@ -3,6 +3,7 @@ import {
   buildCompleteMultipartUpload, buildXml, parseCompleteMultipartUploadResult, parseInitiateMultipartUploadResult,
   parseListAllMyBucketsResult, parseListBucketResult, parseListMultipartUploadsResult, parseListPartsResult, parseXml,
 } from '../core/xml.js';
+import { decodeUrlField } from '../core/encode.js';
 import { unquoteEtag } from '../core/etag.js';
 import type { BucketSummary, ObjectSummary, PartInfo, UploadSummary } from './types.js';
 
@@ -70,4 +71,21 @@ export function parseCopyResult(text: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The body of DeleteMultipleObjects, quiet mode (only failures are answered). */
+export function buildDelete(keys: readonly string[]): string {
+  return buildXml('Delete', { Quiet: 'true', Object: keys.map((k) => ({ Key: k })) });
+}
+
+/**
+ * Keys a DeleteMultipleObjects answer reports as not deleted (`<Error><Key>`, URL-decoded when encoded). Quiet mode
+ * answers nothing for the keys it deleted; a `<Deleted>` entry is a success either way.
+ */
+export function parseDeleteResult(text: string): string[] {
+  if (!text.trim()) return [];
+  const root = parseXml(text).DeleteResult as Record<string, unknown> | undefined;
+  const encoded = root?.EncodingType === 'url';
+  const list = root?.Error === undefined ? [] : Array.isArray(root.Error) ? root.Error : [root.Error];
+  return list.map((d) => String((d as Record<string, unknown>).Key ?? '')).map((k) => (encoded ? decodeUrlField(k) : k));
 }

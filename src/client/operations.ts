@@ -1,5 +1,6 @@
 // One function per OSS operation: shape the request, read the result. Kept apart from the OssClient class so the
 // class stays a readable table of the public API.
+import { createHash } from 'node:crypto';
 import { parseCrc64 } from '../core/crc64.js';
 import { encodeKeyPath } from '../core/encode.js';
 import { unquoteEtag } from '../core/etag.js';
@@ -166,4 +167,18 @@ export async function listMultipartUploads(c: OssClient, bucket: string, opts: L
   query.push(['encoding-type', 'url']);
   const res = await c.request({ operation: 'ListMultipartUploads', method: 'GET', bucket, query, signal: opts.signal });
   return { ...base(res), ...docs.parseListUploads(res.body.toString('utf8')) };
+}
+
+/**
+ * DeleteMultipleObjects (`POST /?delete`), quiet mode: up to 1,000 keys a request, Content-MD5 as OSS requires. Keys
+ * the answer reports as not deleted (`<Error>` entries) come back as `failed`.
+ */
+export async function deleteObjects(c: OssClient, bucket: string, keys: readonly string[], opts: CallOptions): Promise<OssResult & { failed: string[] }> {
+  const text = docs.buildDelete(keys);
+  const res = await c.request({
+    operation: 'DeleteMultipleObjects', method: 'POST', bucket, query: [['delete', ''], ['encoding-type', 'url']],
+    headers: { 'content-type': 'application/xml', 'content-md5': createHash('md5').update(text).digest('base64') },
+    body: bufferBody(text), signal: opts.signal,
+  });
+  return { ...base(res), failed: docs.parseDeleteResult(res.body.toString('utf8')) };
 }

@@ -63,7 +63,8 @@ export function resolveRetryPolicy(partial?: Partial<RetryPolicy>): RetryPolicy 
 /** Whether a failed attempt may be repeated. Aborts never are; service errors by status; transport errors by code. */
 export function isRetryable(err: unknown, policy: RetryPolicy): boolean {
   if (err instanceof AbortedError) return false;
-  if (err instanceof ServiceError) return policy.retryableStatuses.includes(err.status) || err.status >= 500;
+  // RequestTimeout is a 400, but only says the body stalled on its way (the server stored nothing): send it again.
+  if (err instanceof ServiceError) return policy.retryableStatuses.includes(err.status) || err.status >= 500 || err.code === 'RequestTimeout';
   if (err instanceof NetworkError) return true;
   const code = (err as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code);

@@ -272,6 +272,12 @@ export const SERVICE_ERRORS = {
   InvalidRange: { status: 416, message: 'The requested range cannot be satisfied.', ec: '' },
   NotImplemented: { status: 501, message: 'A header you provided implies functionality that is not implemented.', ec: '' },
   InternalError: { status: 500, message: 'We encountered an internal error. Please try again.', ec: '' },
+  InsufficientStorage: { status: 507, message: 'The server has no space left to store this request. Free space on its storage and retry.', ec: '' },
+  RequestTimeout: {
+    status: 400,
+    message: 'Your socket connection to the server was not read from or written to within the timeout period.',
+    ec: '',
+  },
   CallbackFailed: { status: 203, message: 'The callback failed.', ec: '0007-00000203' },
 } as const satisfies Record<string, ServiceErrorSpec>;
 

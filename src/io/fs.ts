@@ -1,9 +1,17 @@
 // File-system helpers shared by the server's store and the transfer engine (core stays pure: no I/O).
 // The durability primitives every store write goes through. Rule: bytes and metadata reach the disk (fsync)
 // before the rename that makes them visible, and the directory holding the new name is fsynced after it.
-import { open, rename, mkdir, unlink, readFile } from 'node:fs/promises';
+import { constants, open, rename, mkdir, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
+
+/**
+ * Flags for opening store files: never through a symbolic link (the store never makes one, so a link is planted;
+ * see checkNoLinks). O_NOFOLLOW guards the last component; the directories above it are checked at start.
+ */
+export const READ_NOFOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
+/** A new file only (O_EXCL also refuses to follow a link at its name). */
+export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 export function randomName(): string {
   return randomBytes(16).toString('hex');
@@ -53,16 +61,20 @@ export function fsyncDir(dir: string, syncOnce: (dir: string) => Promise<void> =
 }
 
 /** Writes `data` to `file` so that a crash leaves either the old content or the new, never a mix. */
+/**
+ * Writes `data` to `file` so that a crash leaves either the old content or the new, never a mix. A failed write
+ * (ENOSPC, EIO) removes its temp file: a full disk must not fill up further with debris.
+ */
 export async function writeFileAtomic(tmpDir: string, file: string, data: string | Uint8Array, dir: string): Promise<void> {
   const tmp = join(tmpDir, `${randomName()}.tmp`);
-  const fh = await open(tmp, 'w');
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    const fh = await open(tmp, CREATE_NEW, 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, file);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
@@ -73,10 +85,33 @@ export async function writeFileAtomic(tmpDir: string, file: string, data: string
 
 export async function readJson<T>(file: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
+    const fh = await open(file, READ_NOFOLLOW);
+    try {
+      return JSON.parse(await fh.readFile('utf8')) as T;
+    } finally {
+      await fh.close();
+    }
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
+  }
+}
+
+/**
+ * `mkdir -p dir`, but only below `base`, which must exist: a bucket deleted meanwhile is never brought back by a
+ * write that was in flight (its ENOENT reaches the caller instead).
+ */
+export async function ensureDirBelow(base: string, dir: string): Promise<void> {
+  const rel = relative(base, dir);
+  if (rel.startsWith('..')) throw new Error(`${dir} is not below ${base}`);
+  let at = base;
+  for (const part of rel.split(sep).filter(Boolean)) {
+    at = join(at, part);
+    try {
+      await mkdir(at);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
 }
 

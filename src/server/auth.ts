@@ -93,6 +93,7 @@ export class Authenticator {
     if (date === undefined) throw new OssError('AccessDenied', {}, { message: 'Missing x-oss-date header.' });
     const when = parseV4Date(date);
     this.checkSkew(when.getTime());
+    checkPayloadHash(req);
     const scope = { accessKeyId: parsed.accessKeyId, day: parsed.date, region: parsed.region };
     verifyV4(signable(req, req.query, req.headers), creds, parsed.additionalHeaders, when, scope, parsed.signature);
     return creds;
@@ -113,10 +114,32 @@ export class Authenticator {
     if (this.now() > when.getTime() + expires * 1000) {
       throw new OssError('AccessDenied', { ServerTime: new Date(this.now()).toISOString() }, { message: 'Request has expired.' });
     }
+    // No "not before" would let a URL dated a year ahead work now and for that year, past the 7-day cap.
+    if (when.getTime() - this.now() > MAX_SKEW_MS) {
+      throw new OssError('AccessDenied', { 'x-oss-date': get('x-oss-date') ?? '', ServerTime: new Date(this.now()).toISOString() }, {
+        message: 'Request is not valid yet: x-oss-date is more than 15 minutes in the future.',
+        ec: '0002-00000235',
+      });
+    }
+    checkPayloadHash(req);
     const query = req.query.filter(([k]) => k !== 'x-oss-signature');
     const additional = splitHeaders(get('x-oss-additional-headers'));
     verifyV4(signable(req, query, req.headers), creds, additional, when, scope, get('x-oss-signature') ?? '');
     return creds;
+  }
+}
+
+/**
+ * V4 signs the literal UNSIGNED-PAYLOAD, so a body hash in x-oss-content-sha256 would be a promise nobody checks.
+ * Like OSS (OSS-PROTOCOL.md, V4), refuse any other value rather than store a body that does not match it.
+ */
+function checkPayloadHash(req: OssRequest): void {
+  const v = req.headers['x-oss-content-sha256'];
+  if (v !== undefined && v !== 'UNSIGNED-PAYLOAD') {
+    throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-content-sha256', ArgumentValue: v }, {
+      message: 'x-oss-content-sha256 must be UNSIGNED-PAYLOAD: signed payload hashes are not supported.',
+      ec: '0002-00000214',
+    });
   }
 }
 

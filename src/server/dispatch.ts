@@ -9,7 +9,7 @@ import { newRequestId, parseRequest, type OssRequest } from './request.js';
 import { baseHeaders, sendError } from './respond.js';
 import { route, type Operation } from './router.js';
 import type { MultipartStore } from './store/multipart.js';
-import type { ObjectStore } from './store/objects.js';
+import { BucketGoneError, type ObjectStore } from './store/objects.js';
 import type { ServerConfig, Ctx } from './handlers/context.js';
 import * as bucket from './handlers/bucket.js';
 import * as object from './handlers/object.js';
@@ -60,19 +60,33 @@ export function createDispatcher(deps: Deps): (raw: IncomingMessage, res: Server
     let req: OssRequest | undefined;
     handle(deps, raw, res, id, (r) => (req = r)).catch((err: unknown) => {
       const fallback = { id, host: raw.headers.host ?? '', method: raw.method ?? 'GET' };
-      // A client that went away mid-body is not a server fault: nothing was committed, nobody to answer.
-      if (raw.destroyed && !(err instanceof OssError)) {
+      // A client that went away mid-body is not a server fault: nothing was committed, nobody to answer. (A body
+      // read to its end also leaves `raw` destroyed; an error after that is the server's and is answered.)
+      if (raw.destroyed && !raw.complete && !(err instanceof OssError)) {
         res.destroy();
         return;
       }
+      // A body not read to its end (refused early, timed out) is not drained: the connection closes after the answer.
+      if (!raw.complete) res.setHeader('Connection', 'close');
+      if (err instanceof BucketGoneError) err = new OssError('NoSuchBucket', { BucketName: err.bucket });
       if (err instanceof OssError) {
         sendError(res, err, req ?? fallback);
         return;
       }
-      deps.log?.(`ossup serve: internal error on ${raw.method} ${raw.url}: ${(err as Error)?.stack ?? String(err)}`);
-      sendError(res, new OssError('InternalError'), req ?? fallback);
+      const out = internalError(err);
+      deps.log?.(`ossup serve: request ${id} ${raw.method} ${raw.url}: ${out.status} ${out.code}: ${(err as Error)?.stack ?? String(err)}`);
+      sendError(res, out, req ?? fallback);
     });
   };
+}
+
+/** What the client is told about an unexpected failure: a full disk is named (507), anything else is a 500. */
+function internalError(err: unknown): OssError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new OssError('InsufficientStorage', {}, { message: `The server's storage is full (${code}); nothing was stored. Free space on the server and retry.` });
+  }
+  return new OssError('InternalError', {}, code ? { message: `We encountered an internal error (${code}). Please try again.` } : {});
 }
 
 async function handle(deps: Deps, raw: IncomingMessage, res: ServerResponse, id: string, seen: (r: OssRequest) => void): Promise<void> {

@@ -32,9 +32,22 @@ export interface ServerOptions {
    * Host is virtual-hosted (its first label is the bucket).
    */
   pathStyleHosts?: string[];
-  /** Where internal errors are reported; default none. */
+  /** Where internal errors are reported (with the request ID); default none. */
   log?: (line: string) => void;
+  /** A request body that makes no progress for this long is answered 400 RequestTimeout; default 30 000 ms. */
+  bodyTimeoutMs?: number;
+  /**
+   * A connection on which nothing moves either way for this long is closed: a reader that stops taking a
+   * response holds a socket and an open blob otherwise; default 120 000 ms.
+   */
+  idleTimeoutMs?: number;
+  /** Connections served at once; more are refused at accept, so descriptors stay bounded; default 256. */
+  maxConnections?: number;
 }
+
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+export const DEFAULT_MAX_CONNECTIONS = 256;
 
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:9000 (path-style addressing applies to it). */
@@ -56,7 +69,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await store.init();
   const multipart = new MultipartStore(store);
   const callbacks = new CallbackSigner(store.layout.serverDir, store.layout.tmp);
-  const config = { endpoint: '', region: opts.region ?? 'cn-hangzhou', now };
+  const config = { endpoint: '', region: opts.region ?? 'cn-hangzhou', now, bodyTimeoutMs: opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS };
   const dispatch = createDispatcher({
     store,
     multipart,
@@ -67,9 +80,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(opts.log ? { log: opts.log } : {}),
   });
   const server: Server = createServer({ keepAlive: true, requestTimeout: 0 }, dispatch);
-  // Part uploads of gigabytes can take long; idle keep-alive sockets are still reaped.
-  server.headersTimeout = 60_000;
+  // Part uploads of gigabytes can take long, so there is no whole-request limit; a body that stalls is timed out
+  // (bodyTimeoutMs), so is a connection where nothing moves (idleTimeoutMs), and idle keep-alive sockets are reaped.
+  server.headersTimeout = Math.min(60_000, opts.idleTimeoutMs ?? 60_000);
   server.keepAliveTimeout = 10_000;
+  server.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  server.setTimeout(opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, (socket) => socket.destroy());
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {
     sockets.add(s);

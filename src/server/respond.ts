@@ -37,7 +37,7 @@ export function sendError(res: ServerResponse, err: OssError, req: Pick<OssReque
   }
   // Headers a handler may have set for a success response must not leak into the error.
   for (const name of res.getHeaderNames()) {
-    if (!['x-oss-request-id', 'date', 'server'].includes(name)) res.removeHeader(name);
+    if (!['x-oss-request-id', 'date', 'server', 'connection'].includes(name)) res.removeHeader(name);
   }
   const text = errorXml(err, req);
   if (err.ec) res.setHeader('x-oss-ec', err.ec);

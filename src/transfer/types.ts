@@ -110,4 +110,6 @@ export interface UploadFileOptions extends TransferOptions {
   callback?: UploadCallback;
   /** Custom callback variables, names with or without the `x:` prefix. */
   callbackVars?: Record<string, string>;
+  /** Told (one line) when a checkpoint naming another target is discarded and its upload left alone. */
+  onWarning?: (message: string) => void;
 }

@@ -10,6 +10,7 @@ test('which failures are retried', () => {
   for (const s of [500, 502, 503, 504, 429, 408]) assert.equal(isRetryable(svc(s), p), true, `status ${s}`);
   for (const s of [400, 401, 403, 404, 409, 412, 416, 203]) assert.equal(isRetryable(svc(s), p), false, `status ${s}`);
   assert.equal(isRetryable(new NetworkError('reset'), p), true);
+  assert.equal(isRetryable(svc(400, 'RequestTimeout'), p), true, 'a stalled body (the server stored nothing) is sent again');
   for (const code of ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ERR_STREAM_PREMATURE_CLOSE']) {
     assert.equal(isRetryable(Object.assign(new Error(code), { code }), p), true, code);
   }

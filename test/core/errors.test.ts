@@ -58,7 +58,7 @@ test('SERVICE_ERRORS covers every code of protocol §4 with its status', () => {
     RequestTimeTooSkewed: 403, InvalidArgument: 400, MalformedXML: 400, InvalidPart: 400, InvalidPartOrder: 400, EntityTooSmall: 400,
     EntityTooLarge: 400, InvalidDigest: 400, InvalidBucketName: 400, InvalidObjectName: 400, MissingContentLength: 411,
     BucketAlreadyExists: 409, BucketNotEmpty: 409, FileAlreadyExists: 409, PreconditionFailed: 412, InvalidRange: 416,
-    NotImplemented: 501, InternalError: 500, CallbackFailed: 203,
+    NotImplemented: 501, InternalError: 500, CallbackFailed: 203, RequestTimeout: 400, InsufficientStorage: 507,
   };
   assert.deepEqual(Object.keys(SERVICE_ERRORS).sort(), Object.keys(expected).sort());
   for (const [code, status] of Object.entries(expected)) {

@@ -1,5 +1,5 @@
 // Minimal reproductions of what the torture run found in src (RELIABILITY.md, "Findings"). Each asserts the
-// behaviour we want; one still open is marked todo so the suite stays green until its owner fixes it.
+// behaviour we want, and failed before its fix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -98,8 +98,7 @@ test('finding 2b (fixed in e9e4927): a download rerun after the file was renamed
     assert.equal(rerun.transferredBytes, 0, `the rerun fetched ${rerun.transferredBytes} bytes again`);
   });
 
-test('finding 5: a process killed right after InitiateMultipartUpload leaves no upload open once a rerun completes',
-  { todo: 'bug: the upload ID is written to the checkpoint only after Initiate returns; the rerun starts a new upload and the first stays open for good' },
+test('finding 5 (fixed in issue 11): a process killed right after InitiateMultipartUpload leaves no upload open once a rerun completes',
   async (t) => {
     const { server, dir, client } = await world(t, 'finding5');
     const file = join(dir, 'f.bin');

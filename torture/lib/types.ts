@@ -27,10 +27,12 @@ export interface RunResult {
   label: string;
   /** Why it failed, or why the case was skipped. */
   detail?: string;
+  /** Objects compared with what was acknowledged (server scenarios that count objects rather than bytes). */
+  objectsVerified?: number;
+  /** Faults injected: races, I/O errors, stalls, kills, probes. */
+  faults?: number;
   /** The case cannot run on this machine (e.g. permissions as root); counted apart, never as passed. */
   skipped?: boolean;
-  /** A failure that matches a documented finding in RELIABILITY.md (still a failure, but not a new one). */
-  finding?: string;
 }
 
 export interface Scenario {

@@ -5,7 +5,9 @@ import { crashUpload } from './crash-upload.js';
 import { damagedState } from './damaged-state.js';
 import { downloadFaults, uploadFaults } from './faults.js';
 import { security } from './security.js';
+import { hostileServer } from './hostile-server.js';
+import { crashBusy } from './crash-busy.js';
 import type { Scenario } from '../lib/types.js';
 
 /** Every scenario, in the order the table lists them. */
-export const SCENARIOS: Scenario[] = [uploadFaults, downloadFaults, crashUpload, crashDownload, crashServer, damagedState, badInput, security];
+export const SCENARIOS: Scenario[] = [uploadFaults, downloadFaults, crashUpload, crashDownload, crashServer, damagedState, badInput, security, hostileServer, crashBusy];

@@ -1,5 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { uploadFile, type UploadResult } from '../../transfer/index.js';
 import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
@@ -7,6 +7,7 @@ import { checkCpOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
 import { defaultParallel, defaultPartSize } from '../defaults.js';
 import { withSession, type Io, type Session } from '../session.js';
+import { refuseTreeFlags, type TreeFlags } from '../tree-options.js';
 import { UsageError } from '../usage-error.js';
 import { downloadCommand } from './download.js';
 import { checkName } from './names.js';
@@ -16,7 +17,8 @@ import { checkpointPath, runTransfer, summary } from './transfer-run.js';
 interface UploadJob { file: string; size: number; dst: OssUrl }
 
 /** `ossup cp <src> <dst>`: everything is checked before the first byte is sent, so bad input is exit 2. */
-export async function cpCommand(src: string, dst: string, flags: CpFlags, io: Io): Promise<number> {
+export async function cpCommand(src: string, dst: string, flags: CpFlags & TreeFlags, io: Io): Promise<number> {
+  refuseTreeFlags(flags);
   const settings = checkCpOptions(flags);
   for (const arg of [src, dst]) {
     // `oss:/b/k` or `oss:b/k` is an OSS URL mistyped, not a local path: blame it, not the other argument.
@@ -30,7 +32,7 @@ export async function cpCommand(src: string, dst: string, flags: CpFlags, io: Io
   if (flags.range !== undefined) throw new UsageError('--range applies to downloads; an upload sends the whole file');
   const target = parseOssUrl(dst);
   checkName(target.bucket);
-  const jobs = await planJobs(src, target, flags.recursive === true);
+  const jobs = await planJobs(src, target);
   for (const job of jobs) checkName(job.dst.bucket, job.dst.key);
 
   return withSession(flags, io, async (session) => {
@@ -46,41 +48,20 @@ export async function cpCommand(src: string, dst: string, flags: CpFlags, io: Io
   });
 }
 
-async function planJobs(src: string, dst: OssUrl, recursive: boolean): Promise<UploadJob[]> {
+async function planJobs(src: string, dst: OssUrl): Promise<UploadJob[]> {
   const st = await stat(src).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') throw new UsageError(`${src}: no such file`);
     if (err.code === 'EACCES') throw new UsageError(`${src}: permission denied`);
     throw err;
   });
   if (st.isFile()) {
-    if (recursive) throw new UsageError(`${src} is a file; -r uploads a directory`);
     // A key that is empty or ends in '/' names a "folder": the file keeps its own name inside it.
     const key = dst.key === '' || dst.key.endsWith('/') ? dst.key + basename(src) : dst.key;
     return [{ file: src, size: st.size, dst: { bucket: dst.bucket, key } }];
   }
   if (!st.isDirectory()) throw new UsageError(`${src} is not a regular file`);
-  if (!recursive) throw new UsageError(`${src} is a directory`, `use -r to upload every file under it: ossup cp -r ${src} ${formatOssUrl(dst)}`);
-  const prefix = dst.key === '' || dst.key.endsWith('/') ? dst.key : `${dst.key}/`;
-  const jobs: UploadJob[] = [];
-  for (const file of await walk(src)) {
-    const fst = await stat(file);
-    const rel = relative(src, file).split(sep).join('/');
-    jobs.push({ file, size: fst.size, dst: { bucket: dst.bucket, key: prefix + rel } });
-  }
-  if (jobs.length === 0) throw new UsageError(`${src} holds no files to upload`);
-  return jobs;
-}
-
-/** Regular files under `dir`, depth first, sorted so reruns visit them in the same order. */
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
+  // `cp -r` never reaches here (program.ts hands it to the tree command).
+  throw new UsageError(`${src} is a directory`, `use -r to upload every file under it: ossup cp -r ${src} ${formatOssUrl(dst)}`);
 }
 
 async function uploadOne(job: UploadJob, settings: CpSettings, flags: CpFlags, io: Io, session: Session): Promise<number> {
@@ -114,6 +95,7 @@ async function uploadOne(job: UploadJob, settings: CpSettings, flags: CpFlags, i
         : undefined,
       callbackVars: flags.callbackUrl ? settings.callbackVars : undefined,
       onProgress,
+      onWarning: (message) => io.stderr.write(`ossup: warning: ${message}\n`),
       signal,
     }),
   }, flags, io);

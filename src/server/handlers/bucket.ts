@@ -47,8 +47,7 @@ export async function putBucket(ctx: Ctx): Promise<void> {
   if (!ctx.principal) throw new OssError('AccessDenied');
   const acl = parseBucketAcl(ctx.req.headers['x-oss-acl'], 'private');
   // The optional CreateBucketConfiguration body only chooses a storage class; drain it either way.
-  let body = '';
-  for await (const c of ctx.req.raw) if (body.length < 65536) body += (c as Buffer).toString('utf8');
+  const body = await readSmallBody(ctx);
   const sc = /<StorageClass>\s*([A-Za-z]+)\s*<\/StorageClass>/.exec(body)?.[1] ?? 'Standard';
   const name = ctx.req.bucket!;
   const created = await ctx.store.createBucket(name, acl, sc);
@@ -58,8 +57,7 @@ export async function putBucket(ctx: Ctx): Promise<void> {
 
 export async function deleteBucket(ctx: Ctx): Promise<void> {
   if (!ctx.principal) throw new OssError('AccessDenied');
-  const hasUploads = await ctx.multipart.hasUploads(ctx.bucket.name);
-  if ((await ctx.store.deleteBucket(ctx.bucket.name, hasUploads)) === 'notEmpty') {
+  if ((await ctx.store.deleteBucket(ctx.bucket.name, () => ctx.multipart.hasUploads(ctx.bucket.name))) === 'notEmpty') {
     throw new OssError('BucketNotEmpty', { BucketName: ctx.bucket.name });
   }
   sendEmpty(ctx.res, 204);

@@ -9,12 +9,15 @@ import { BodyIncompleteError, BodyTooLargeError, writeTempBlob, type WrittenBlob
 import type { MultipartStore } from '../store/multipart.js';
 import type { ObjectStore } from '../store/objects.js';
 import { unlinkQuiet } from '../../io/fs.js';
+import { BodyTimeoutError, idleLimited } from '../body.js';
 import type { BucketAcl, BucketRecord, ObjectAcl, ObjectAttributes, StoredHeaders } from '../store/types.js';
 
 export interface ServerConfig {
   endpoint: string;
   region: string;
   now: () => number;
+  /** A request body that makes no progress for this long is answered 400 RequestTimeout. */
+  bodyTimeoutMs: number;
 }
 
 export interface Ctx {
@@ -97,8 +100,9 @@ export async function receiveBody(ctx: Ctx, maxLength = MAX_OBJECT_SIZE): Promis
   if (expectedLength !== undefined && expectedLength > maxLength) throw new OssError('EntityTooLarge');
   let written: WrittenBlob;
   try {
-    written = await writeTempBlob(ctx.req.raw, ctx.store.layout.tmp, { expectedLength, maxLength });
+    written = await writeTempBlob(requestBody(ctx), ctx.store.layout.tmp, { expectedLength, maxLength });
   } catch (err) {
+    if (err instanceof BodyTimeoutError) throw requestTimeout(err);
     if (err instanceof BodyTooLargeError) throw new OssError('EntityTooLarge');
     if (err instanceof BodyIncompleteError) throw new OssError('InvalidArgument', {}, { message: err.message });
     throw err;
@@ -113,13 +117,27 @@ export async function receiveBody(ctx: Ctx, maxLength = MAX_OBJECT_SIZE): Promis
 /** Request documents (Complete, Delete) are small: 10,000 parts fit well under this. */
 const MAX_XML_BODY = 4 << 20;
 
-export async function readSmallBody(ctx: Ctx): Promise<string> {
+export async function readSmallBody(ctx: Ctx, max = MAX_XML_BODY): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const c of ctx.req.raw) {
-    size += (c as Buffer).length;
-    if (size > MAX_XML_BODY) throw new OssError('MalformedXML', {}, { message: 'The XML you provided was too large.' });
-    chunks.push(c as Buffer);
+  try {
+    for await (const c of requestBody(ctx)) {
+      size += c.length;
+      if (size > max) throw new OssError('MalformedXML', {}, { message: 'The XML you provided was too large.' });
+      chunks.push(c);
+    }
+  } catch (err) {
+    if (err instanceof BodyTimeoutError) throw requestTimeout(err);
+    throw err;
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The request body, failing with BodyTimeoutError when it stalls (ServerOptions.bodyTimeoutMs). */
+export function requestBody(ctx: Ctx): AsyncIterable<Buffer> {
+  return idleLimited(ctx.req.raw, ctx.config.bodyTimeoutMs);
+}
+
+function requestTimeout(err: BodyTimeoutError): OssError {
+  return new OssError('RequestTimeout', {}, { message: `The request body made no progress for ${err.ms / 1000} s; nothing was stored.` });
 }

@@ -28,6 +28,21 @@ export function canRead(ctx: Ctx, rec: ObjectRecord): boolean {
   return acl === 'public-read' || acl === 'public-read-write';
 }
 
+/**
+ * Anonymous reads of a bucket that is not public-readable: a missing key must look exactly like an unreadable one
+ * (403), or anyone could probe which keys exist. Only a public object in it is served.
+ */
+function bucketHidesKeys(ctx: Ctx): boolean {
+  return !ctx.principal && ctx.bucket.acl === 'private';
+}
+
+/** The record if the caller may read it; AccessDenied or NoSuchKey otherwise, without telling which to a stranger. */
+function readable(ctx: Ctx, rec: ObjectRecord | undefined): ObjectRecord {
+  if (!rec) throw bucketHidesKeys(ctx) ? denied() : noSuchKey(ctx);
+  if (!canRead(ctx, rec)) throw denied();
+  return rec;
+}
+
 export function canWrite(ctx: Ctx): boolean {
   return ctx.principal !== null || ctx.bucket.acl === 'public-read-write';
 }
@@ -110,10 +125,8 @@ export async function getObject(ctx: Ctx): Promise<void> {
   const { req, res, store, bucket, key } = ctx;
   const head = req.method === 'HEAD';
   const opened = head ? undefined : await store.openObject(bucket.name, key);
-  const rec = head ? await store.getObject(bucket.name, key) : opened?.rec;
-  if (!rec) throw noSuchKey(ctx);
   try {
-    if (!canRead(ctx, rec)) throw denied();
+    const rec = readable(ctx, head ? await store.getObject(bucket.name, key) : opened?.rec);
     const headers = objectHeaders(rec);
     const cond = checkConditions(req.headers, rec);
     if (cond === 412) throw new OssError('PreconditionFailed', { Condition: 'If-Match' });
@@ -153,9 +166,7 @@ export async function getObject(ctx: Ctx): Promise<void> {
 }
 
 export async function getObjectMeta(ctx: Ctx): Promise<void> {
-  const rec = await ctx.store.getObject(ctx.bucket.name, ctx.key);
-  if (!rec) throw noSuchKey(ctx);
-  if (!canRead(ctx, rec)) throw denied();
+  const rec = readable(ctx, await ctx.store.getObject(ctx.bucket.name, ctx.key));
   sendEmpty(ctx.res, 200, {
     ETag: quoted(rec.etag),
     'x-oss-object-content-length': rec.size,
@@ -186,11 +197,12 @@ export function copySource(ctx: Ctx): { bucket: string; key: string } {
 /** The readable source record of a copy, after its x-oss-copy-source-if-* conditions. */
 export async function loadCopySource(ctx: Ctx): Promise<{ bucket: string; rec: ObjectRecord }> {
   const src = copySource(ctx);
+  // Before any lookup: an anonymous copy must not tell which source buckets and keys exist.
+  if (!ctx.principal) throw denied();
   const srcBucket = await ctx.store.getBucket(src.bucket);
   if (!srcBucket) throw new OssError('NoSuchBucket', { BucketName: src.bucket });
   const rec = await ctx.store.getObject(src.bucket, src.key);
   if (!rec) throw new OssError('NoSuchKey', { Key: src.key });
-  if (!ctx.principal) throw denied();
   const cond = checkConditions(ctx.req.headers, rec, {
     match: 'x-oss-copy-source-if-match',
     noneMatch: 'x-oss-copy-source-if-none-match',
@@ -232,9 +244,9 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
 }
 
 export async function getObjectAcl(ctx: Ctx): Promise<void> {
+  if (!ctx.principal) throw denied();
   const rec = await ctx.store.getObject(ctx.bucket.name, ctx.key);
   if (!rec) throw noSuchKey(ctx);
-  if (!ctx.principal) throw denied();
   sendXml(ctx.res, 200, 'AccessControlPolicy', { Owner: OWNER, AccessControlList: { Grant: rec.acl } });
 }
 

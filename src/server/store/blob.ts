@@ -4,7 +4,7 @@
 import { open, rename, link, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writevAll } from '../../io/writev.js';
-import { fsyncDir, isNotFound, randomName, unlinkQuiet } from '../../io/fs.js';
+import { CREATE_NEW, fsyncDir, isNotFound, randomName, unlinkQuiet } from '../../io/fs.js';
 import { hasherPool } from './hasher.js';
 
 export interface WrittenBlob {
@@ -35,7 +35,7 @@ export async function writeTempBlob(
   opts: { expectedLength?: number; maxLength?: number } = {},
 ): Promise<WrittenBlob> {
   const tmpPath = join(tmpDir, `${randomName()}.part`);
-  const fh = await open(tmpPath, 'w');
+  const fh = await open(tmpPath, CREATE_NEW, 0o644);
   const hasher = hasherPool().forBody(tmpPath, opts.expectedLength);
   let size = 0;
   let ok = false;
@@ -96,9 +96,14 @@ export async function linkOrCopy(src: string, dst: string, tmpDir: string): Prom
   } catch (err) {
     if (isNotFound(err)) throw err;
     const tmp = join(tmpDir, `${randomName()}.copy`);
-    await copyFile(src, tmp);
-    const fh = await open(tmp, 'r+');
-    await fh.sync().finally(() => fh.close());
-    await rename(tmp, dst);
+    try {
+      await copyFile(src, tmp);
+      const fh = await open(tmp, 'r+');
+      await fh.sync().finally(() => fh.close());
+      await rename(tmp, dst);
+    } catch (copyErr) {
+      await unlinkQuiet(tmp);
+      throw copyErr;
+    }
   }
 }

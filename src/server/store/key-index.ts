@@ -1,5 +1,8 @@
 // Per-bucket sorted key index so a listing page (max 1000 keys) is a binary search and a slice, whatever the
 // bucket size. Order is UTF-8 byte order, as OSS lists, which differs from JS string order for astral chars.
+import { compareUtf8 } from '../../core/key-order.js';
+
+export { compareUtf8 };
 
 /** The fields a listing needs, kept in memory so a page never touches the disk. */
 export interface IndexEntry {
@@ -9,22 +12,6 @@ export interface IndexEntry {
   lastModified: number;
   type: string;
   storageClass: string;
-}
-
-/** Compares two strings by their UTF-8 encodings without encoding them. */
-export function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // A surrogate (astral char, 4 UTF-8 bytes starting 0xF0) sorts after every BMP char in UTF-8.
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys && (xs ? y >= 0xe000 : x >= 0xe000)) return xs ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
 }
 
 export class KeyIndex {

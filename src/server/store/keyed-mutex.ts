@@ -20,3 +20,50 @@ export class KeyedMutex {
     }
   }
 }
+
+/**
+ * Shared/exclusive sections per name (a bucket: object writes share it, DeleteBucket takes it alone). Shared
+ * holders never wait for a queued exclusive one, so a shared section may nest inside another (Complete commits
+ * an object); an exclusive section waits for every shared holder to leave and keeps new ones out while it runs.
+ */
+export class SharedLock {
+  private states = new Map<string, { shared: number; exclusive: boolean; waiting: Array<() => void> }>();
+
+  private state(name: string) {
+    let s = this.states.get(name);
+    if (!s) this.states.set(name, (s = { shared: 0, exclusive: false, waiting: [] }));
+    return s;
+  }
+
+  private wake(name: string): void {
+    const s = this.states.get(name);
+    if (!s) return;
+    const waiting = s.waiting.splice(0);
+    for (const w of waiting) w();
+    if (s.shared === 0 && !s.exclusive && s.waiting.length === 0) this.states.delete(name);
+  }
+
+  async shared<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    for (let s = this.state(name); s.exclusive; s = this.state(name)) await new Promise<void>((r) => s.waiting.push(r));
+    const s = this.state(name);
+    s.shared++;
+    try {
+      return await fn();
+    } finally {
+      s.shared--;
+      this.wake(name);
+    }
+  }
+
+  async exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    for (let s = this.state(name); s.exclusive || s.shared > 0; s = this.state(name)) await new Promise<void>((r) => s.waiting.push(r));
+    const s = this.state(name);
+    s.exclusive = true;
+    try {
+      return await fn();
+    } finally {
+      s.exclusive = false;
+      this.wake(name);
+    }
+  }
+}

@@ -7,7 +7,7 @@ import { MIN_PART_SIZE } from '../../core/limits.js';
 import { join } from 'node:path';
 import { crc64Combine, crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
 import { commitBlob, type WrittenBlob } from './blob.js';
-import { ensureDir, fsyncDir, randomName, readJson, unlinkQuiet, writeFileAtomic } from '../../io/fs.js';
+import { fsyncDir, randomName, readJson, unlinkQuiet, writeFileAtomic } from '../../io/fs.js';
 import { bytesFields } from './segments.js';
 import { isUploadId } from './layout.js';
 import { compareUtf8 } from './key-index.js';
@@ -35,15 +35,18 @@ export class MultipartStore {
   }
 
   async initiate(bucket: string, key: string, attributes: ObjectAttributes): Promise<UploadRecord> {
-    const uploadId = randomName().toUpperCase();
-    const dir = this.layout.upload(bucket, uploadId);
-    await ensureDir(join(dir, 'parts'));
-    await ensureDir(join(dir, 'blobs'));
-    const rec: UploadRecord = { uploadId, key, initiated: Date.now(), attributes };
-    // The manifest is the upload's commit point: a directory without one is debris from a crash.
-    await writeFileAtomic(this.layout.tmp, this.layout.uploadFile(bucket, uploadId), JSON.stringify(rec), dir);
-    await fsyncDir(this.layout.uploadsRoot(bucket));
-    return rec;
+    // Under the bucket's shared lock: DeleteBucket either sees this upload (BucketNotEmpty) or runs first.
+    return this.objects.inBucket(bucket, async () => {
+      const uploadId = randomName().toUpperCase();
+      const dir = this.layout.upload(bucket, uploadId);
+      await this.objects.ensureBucketDir(bucket, join(dir, 'parts'));
+      await this.objects.ensureBucketDir(bucket, join(dir, 'blobs'));
+      const rec: UploadRecord = { uploadId, key, initiated: Date.now(), attributes };
+      // The manifest is the upload's commit point: a directory without one is debris from a crash.
+      await writeFileAtomic(this.layout.tmp, this.layout.uploadFile(bucket, uploadId), JSON.stringify(rec), dir);
+      await fsyncDir(this.layout.uploadsRoot(bucket));
+      return rec;
+    });
   }
 
   /** The upload, if it exists and belongs to `key` (when given). */
@@ -63,7 +66,12 @@ export class MultipartStore {
         await unlinkQuiet(written.tmpPath);
         return undefined;
       }
-      await commitBlob(written.tmpPath, join(blobDir, blob), blobDir);
+      try {
+        await commitBlob(written.tmpPath, join(blobDir, blob), blobDir);
+      } catch (err) {
+        await unlinkQuiet(written.tmpPath);
+        throw err;
+      }
       const rec: PartRecord = {
         partNumber,
         blob,

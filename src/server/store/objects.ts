@@ -3,16 +3,24 @@
 import { readdir, rm, rename, stat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Layout } from './layout.js';
+import { checkNoLinks } from './links.js';
 import { KeyIndex, compareUtf8, type IndexEntry } from './key-index.js';
 import { loadIndex, saveIndex, type ShardStates } from './index-snapshot.js';
 import { commitBlob, linkOrCopy, type WrittenBlob } from './blob.js';
 import { BlobRefs, ObjectReader, bytesFields, segmentsOf } from './segments.js';
-import { ensureDir, fsyncDir, isNotFound, isProcessAlive, randomName, readJson, unlinkQuiet, writeFileAtomic } from '../../io/fs.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import { ensureDir, ensureDirBelow, fsyncDir, isNotFound, isProcessAlive, READ_NOFOLLOW, randomName, readJson, unlinkQuiet, writeFileAtomic } from '../../io/fs.js';
+import { KeyedMutex, SharedLock } from './keyed-mutex.js';
 import type { BucketAcl, BucketRecord, ObjectRecord, Segment } from './types.js';
 
 /** Thrown by commits that would replace an existing object under x-oss-forbid-overwrite. */
 export class ObjectExistsError extends Error {}
+
+/** Thrown by a write whose bucket was deleted before it could commit (answered as NoSuchBucket). */
+export class BucketGoneError extends Error {
+  constructor(readonly bucket: string) {
+    super(`bucket ${bucket} no longer exists`);
+  }
+}
 
 export interface ListOptions {
   prefix: string;
@@ -38,6 +46,8 @@ export class ObjectStore {
   /** Parsed segmented records by metadata file, least recently used first (see readRecord). */
   private records = new Map<string, CachedRecord>();
   readonly locks = new KeyedMutex();
+  /** Per bucket: every write into it holds this shared, DeleteBucket exclusively (see inBucket). */
+  readonly bucketLocks = new SharedLock();
   /** Blobs open by readers: removing one of them waits for its last reader. */
   readonly refs = new BlobRefs();
 
@@ -46,6 +56,7 @@ export class ObjectStore {
   }
 
   async init(): Promise<void> {
+    await checkNoLinks(this.layout.root);
     // Temp files of a process that is gone belong to requests that died with it: never visible, safe to drop.
     // A clean close removes its temp dir, so finding one means that process crashed: it may have left blobs no
     // record names (a body renamed in, a Complete's links), and saved index snapshots cannot say which.
@@ -83,7 +94,7 @@ export class ObjectStore {
 
   /** Returns false when the bucket already existed (PutBucket is idempotent for its owner). */
   async createBucket(name: string, acl: BucketAcl, storageClass: string): Promise<boolean> {
-    return this.locks.run(`bucket\n${name}`, async () => {
+    return this.bucketLocks.exclusive(name, async () => {
       if (await this.getBucket(name)) return false;
       const dir = this.layout.bucket(name);
       await ensureDir(dir);
@@ -96,18 +107,36 @@ export class ObjectStore {
   }
 
   async setBucketAcl(name: string, acl: BucketAcl): Promise<void> {
-    const rec = await this.getBucket(name);
-    if (!rec) return;
-    const next = { ...rec, acl };
-    await writeFileAtomic(this.layout.tmp, this.layout.bucketFile(name), JSON.stringify(next), this.layout.bucket(name));
-    this.bucketCache.set(name, next);
+    await this.inBucket(name, async (rec) => {
+      const next = { ...rec, acl };
+      await writeFileAtomic(this.layout.tmp, this.layout.bucketFile(name), JSON.stringify(next), this.layout.bucket(name));
+      this.bucketCache.set(name, next);
+    });
   }
 
-  /** 'notEmpty' while objects or multipart uploads remain. */
-  async deleteBucket(name: string, hasUploads: boolean): Promise<'ok' | 'notEmpty'> {
-    return this.locks.run(`bucket\n${name}`, async () => {
+  /**
+   * Runs a write into `bucket` while the bucket is held shared: it exists throughout (BucketGoneError otherwise),
+   * and DeleteBucket waits for the write to finish. So a write racing a DeleteBucket either commits first (and the
+   * delete finds the bucket not empty) or finds the bucket gone; it never lands in a deleted bucket.
+   */
+  inBucket<T>(bucket: string, fn: (rec: BucketRecord) => Promise<T>): Promise<T> {
+    return this.bucketLocks.shared(bucket, async () => {
+      const rec = await this.getBucket(bucket);
+      if (!rec) throw new BucketGoneError(bucket);
+      return fn(rec);
+    });
+  }
+
+  /** `mkdir -p` of a directory inside the bucket that never recreates the bucket itself. */
+  ensureBucketDir(bucket: string, dir: string): Promise<void> {
+    return ensureDirBelow(this.layout.bucket(bucket), dir);
+  }
+
+  /** 'notEmpty' while objects or multipart uploads remain (`hasUploads` is asked under the bucket's lock). */
+  async deleteBucket(name: string, hasUploads: () => Promise<boolean>): Promise<'ok' | 'notEmpty'> {
+    return this.bucketLocks.exclusive(name, async () => {
       const index = await this.index(name);
-      if (index.size > 0 || hasUploads) return 'notEmpty';
+      if (index.size > 0 || (await hasUploads())) return 'notEmpty';
       // Rename away first so the bucket disappears atomically, then remove at leisure.
       const grave = join(this.layout.tmp, `bucket-${randomName()}`);
       await rename(this.layout.bucket(name), grave);
@@ -166,7 +195,7 @@ export class ObjectStore {
       this.refs.acquire(paths);
       let first;
       try {
-        if (paths.length > 0) first = await open(paths[0]!, 'r');
+        if (paths.length > 0) first = await open(paths[0]!, READ_NOFOLLOW);
         // Still the current record (same metadata file)? Then any later removal of its blobs waits for us.
         if (paths.length <= 1 || (await recordId(this.layout.metaFile(bucket, key))) === read.id) {
           return new ObjectReader(rec, paths, first, this.refs);
@@ -186,11 +215,18 @@ export class ObjectStore {
 
   /** Moves a written temp file into the bucket as a new blob and returns its name (not yet referenced). */
   async adoptBlob(bucket: string, written: WrittenBlob): Promise<string> {
-    const blob = randomName();
-    const dir = this.layout.blobDir(bucket, blob);
-    await ensureDir(dir);
-    await commitBlob(written.tmpPath, this.layout.blobFile(bucket, blob), dir);
-    return blob;
+    try {
+      return await this.inBucket(bucket, async () => {
+        const blob = randomName();
+        const dir = this.layout.blobDir(bucket, blob);
+        await this.ensureBucketDir(bucket, dir);
+        await commitBlob(written.tmpPath, this.layout.blobFile(bucket, blob), dir);
+        return blob;
+      });
+    } catch (err) {
+      await unlinkQuiet(written.tmpPath);
+      throw err;
+    }
   }
 
   /**
@@ -200,12 +236,16 @@ export class ObjectStore {
    * the caller commits a record naming them, and a crash before that leaves orphans for the sweep.
    */
   async linkSegments(bucket: string, sources: string[], sizes: number[]): Promise<Segment[]> {
+    return this.inBucket(bucket, () => this.linkSegmentsIn(bucket, sources, sizes));
+  }
+
+  private async linkSegmentsIn(bucket: string, sources: string[], sizes: number[]): Promise<Segment[]> {
     // Index first: its orphan sweep must not see the new names (which keep their sources' old mtimes) before commit.
     await this.index(bucket);
     const stem = randomName();
     const segments = sources.map((_, i) => ({ blob: sources.length === 1 ? stem : `${stem}-${i + 1}`, size: sizes[i]! }));
     const dir = this.layout.blobDir(bucket, stem);
-    await ensureDir(dir);
+    await this.ensureBucketDir(bucket, dir);
     const made: string[] = [];
     try {
       for (let i = 0; i < sources.length; i += LINKS_AT_ONCE) {
@@ -250,25 +290,33 @@ export class ObjectStore {
    * check, the rename, the index update and the removal of the replaced blob happen as one step.
    */
   async commitObject(bucket: string, rec: ObjectRecord, opts: { forbidOverwrite?: boolean } = {}): Promise<void> {
-    const index = await this.index(bucket);
     try {
-      await this.locks.run(`object\n${bucket}\n${rec.key}`, async () => {
-        const old = await this.getObject(bucket, rec.key);
-        if (old && opts.forbidOverwrite) throw new ObjectExistsError(rec.key);
-        const dir = this.layout.metaDir(bucket, rec.key);
-        await ensureDir(dir);
-        await writeFileAtomic(this.layout.tmp, this.layout.metaFile(bucket, rec.key), JSON.stringify(rec), dir);
-        index.set(toEntry(rec));
-        if (old) await this.removeBytes(bucket, old, rec);
-      });
+      await this.inBucket(bucket, () => this.commitIn(bucket, rec, opts));
     } catch (err) {
       await this.removeBytes(bucket, rec);
       throw err;
     }
   }
 
+  private async commitIn(bucket: string, rec: ObjectRecord, opts: { forbidOverwrite?: boolean }): Promise<void> {
+    const index = await this.index(bucket);
+    await this.locks.run(`object\n${bucket}\n${rec.key}`, async () => {
+      const old = await this.getObject(bucket, rec.key);
+      if (old && opts.forbidOverwrite) throw new ObjectExistsError(rec.key);
+      const dir = this.layout.metaDir(bucket, rec.key);
+      await this.ensureBucketDir(bucket, dir);
+      await writeFileAtomic(this.layout.tmp, this.layout.metaFile(bucket, rec.key), JSON.stringify(rec), dir);
+      index.set(toEntry(rec));
+      if (old) await this.removeBytes(bucket, old, rec);
+    });
+  }
+
   /** Rewrites an object's metadata (not its bytes) under the key's lock; false if the key does not exist. */
   async updateObject(bucket: string, key: string, change: (rec: ObjectRecord) => ObjectRecord): Promise<boolean> {
+    return this.inBucket(bucket, () => this.updateIn(bucket, key, change));
+  }
+
+  private async updateIn(bucket: string, key: string, change: (rec: ObjectRecord) => ObjectRecord): Promise<boolean> {
     const index = await this.index(bucket);
     return this.locks.run(`object\n${bucket}\n${key}`, async () => {
       const old = await this.getObject(bucket, key);
@@ -283,6 +331,10 @@ export class ObjectStore {
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {
+    await this.inBucket(bucket, () => this.deleteIn(bucket, key));
+  }
+
+  private async deleteIn(bucket: string, key: string): Promise<void> {
     const index = await this.index(bucket);
     await this.locks.run(`object\n${bucket}\n${key}`, async () => {
       const old = await this.getObject(bucket, key);

@@ -7,7 +7,7 @@
 // nothing is pending in memory; the deferred unlinks are blobs no record names, which the orphan sweep collects.
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { unlinkQuiet } from '../../io/fs.js';
+import { READ_NOFOLLOW, unlinkQuiet } from '../../io/fs.js';
 import type { ObjectRecord, Segment } from './types.js';
 
 /** The object's bytes as segments, whichever form the record has (see ObjectRecord). */
@@ -82,7 +82,7 @@ export class ObjectReader {
       this.first = undefined;
       return fh;
     }
-    return open(this.paths[i]!, 'r');
+    return open(this.paths[i]!, READ_NOFOLLOW);
   }
 
   /** Releases the blobs (idempotent). */
@@ -136,7 +136,15 @@ class SegmentStream extends Readable {
         this.i++;
         continue;
       }
-      this.fh ??= await this.reader.openSegment(this.i);
+      if (!this.fh) {
+        const fh = await this.reader.openSegment(this.i);
+        // Destroyed meanwhile (a reader that went away): _destroy could not see this handle, so close it here.
+        if (this.destroyed) {
+          await fh.close().catch(() => undefined);
+          return null;
+        }
+        this.fh = fh;
+      }
       const want = Math.min(READ_CHUNK, this.end + 1 - this.pos, segEnd - this.pos);
       const buf = Buffer.allocUnsafe(want);
       const { bytesRead } = await this.fh.read(buf, 0, want, this.pos - this.base);

@@ -29,7 +29,7 @@ export async function abandonUpload(client: OssClient, opts: AbandonUploadOption
     const loaded = await store.load();
     const h = loaded?.header;
     let aborted: string | undefined;
-    if (h?.kind === 'ossup-upload' && h.bucket === opts.bucket && h.key === opts.key && h.endpoint === client.endpoint.url) {
+    if (h?.kind === 'ossup-upload' && h.uploadId && h.bucket === opts.bucket && h.key === opts.key && h.endpoint === client.endpoint.url) {
       try {
         await client.abortMultipartUpload(h.bucket, h.key, h.uploadId, { signal: opts.signal });
         aborted = h.uploadId;

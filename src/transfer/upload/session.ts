@@ -28,6 +28,11 @@ export interface UploadCheckpointHeader {
   file: FileIdentity;
   partSize: number;
   partCount: number;
+  /**
+   * Set (with uploadId '') while InitiateMultipartUpload is in flight: the client clock (ms) when it was sent. A run
+   * killed before it could record the new upload ID leaves this, and the next run aborts that empty upload.
+   */
+  initiating?: number;
 }
 
 /** One journal record per completed part. */
@@ -92,6 +97,8 @@ export interface SessionInput {
   /** Headers for InitiateMultipartUpload. */
   initiate: ObjectWriteOptions;
   signal?: AbortSignal;
+  /** Told when a checkpoint is set aside without touching what it names (UploadFileOptions.onWarning). */
+  warn?: (message: string) => void;
   /** Re-hashing an earlier run's parts: `checked` of `total` so far (the 'verifying' event). */
   onVerify?: (checked: number, total: number) => void;
 }
@@ -125,10 +132,60 @@ export async function abortQuietly(client: OssClient, bucket: string, key: strin
   await client.abortMultipartUpload(bucket, key, uploadId).catch(() => undefined);
 }
 
+/**
+ * Walks away from a checkpoint that cannot drive this upload. A checkpoint file is untrusted input (stale, moved,
+ * forged): its upload is aborted only when it is an upload of the very target being uploaded now, which this run
+ * replaces anyway. One that names another endpoint, bucket or key is left alone, with a warning.
+ */
+export async function setAsideCheckpoint(
+  client: OssClient,
+  target: { bucket: string; key: string },
+  h: Partial<UploadCheckpointHeader> | undefined,
+  warn: ((message: string) => void) | undefined,
+  location: string,
+): Promise<void> {
+  if (h?.kind !== 'ossup-upload' || typeof h.uploadId !== 'string' || h.uploadId === '') return;
+  if (h.endpoint === client.endpoint.url && h.bucket === target.bucket && h.key === target.key) {
+    await abortQuietly(client, h.bucket, h.key, h.uploadId);
+    return;
+  }
+  warn?.(
+    `checkpoint ${location} names upload ${h.uploadId} of ${String(h.bucket)}/${String(h.key)} at ${String(h.endpoint)}, not this target; ` +
+      'it was discarded and that upload left untouched',
+  );
+}
+
+/** A killed run's Initiate is looked for among uploads initiated this close to when it was sent (covers clock skew). */
+const INITIATE_WINDOW_MS = 15 * 60 * 1000;
+
+/**
+ * An earlier run was killed between sending InitiateMultipartUpload and recording the upload ID. The upload it made
+ * (if the request arrived) is an upload of this key, initiated around `sentAt`, holding no parts (parts are sent
+ * only once the ID is recorded): abort those. Another client's brand-new upload of the same key in the same window
+ * is indistinguishable; it would see NoSuchUpload and start over.
+ */
+async function abortKilledInitiate(input: SessionInput, sentAt: number): Promise<void> {
+  for await (const u of input.client.listMultipartUploadsAll(input.bucket, { prefix: input.key, signal: input.signal })) {
+    if (u.key !== input.key || u.initiated === undefined) continue;
+    const at = Date.parse(u.initiated);
+    if (!(Math.abs(at - sentAt) <= INITIATE_WINDOW_MS)) continue;
+    const parts = await input.client.listParts(input.bucket, input.key, u.uploadId, { signal: input.signal }).catch(() => undefined);
+    if (parts && parts.parts.length === 0) await abortQuietly(input.client, input.bucket, input.key, u.uploadId);
+  }
+}
+
+function killedDuringInitiate(h: Partial<UploadCheckpointHeader> | undefined, input: SessionInput): h is UploadCheckpointHeader {
+  return h?.kind === 'ossup-upload' && h.uploadId === '' && typeof h.initiating === 'number' &&
+    h.endpoint === input.client.endpoint.url && h.bucket === input.bucket && h.key === input.key;
+}
+
 export async function openSession(input: SessionInput): Promise<UploadSession> {
   const loaded = await input.store.load();
   let discarded: string | undefined;
-  if (loaded) {
+  if (loaded && killedDuringInitiate(loaded.header, input)) {
+    await abortKilledInitiate(input, loaded.header.initiating!);
+    discarded = 'an earlier run stopped during InitiateMultipartUpload';
+  } else if (loaded) {
     const why = headerMismatch(loaded.header, input);
     if (!why) {
       const resumed = await reconcile(input, loaded.header.uploadId, loaded.records);
@@ -138,14 +195,12 @@ export async function openSession(input: SessionInput): Promise<UploadSession> {
       discarded = 'the upload ID no longer exists on the server';
     } else {
       discarded = why;
-      const h = loaded.header;
-      // Only abort what this client can address: an upload recorded for another endpoint is not ours to touch.
-      if (h?.kind === 'ossup-upload' && typeof h.uploadId === 'string' && h.endpoint === input.client.endpoint.url && typeof h.bucket === 'string' && typeof h.key === 'string') {
-        await abortQuietly(input.client, h.bucket, h.key, h.uploadId);
-      }
+      await setAsideCheckpoint(input.client, input, loaded.header, input.warn, input.store.location);
     }
   }
   if (!loaded && input.store.unreadable) discarded = await salvageDamaged(input, input.store.unreadable);
+  // Recorded before the request, so a run killed before the ID is written can find the upload (abortKilledInitiate).
+  await input.store.start({ ...expectedHeader(input, ''), initiating: Date.now() });
   const init = await input.client.initiateMultipartUpload(input.bucket, input.key, { ...input.initiate, signal: input.signal });
   await input.store.start(expectedHeader(input, init.uploadId));
   return { uploadId: init.uploadId, done: new Map(), unverified: [], resumedBytes: 0, discarded };

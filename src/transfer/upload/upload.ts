@@ -18,7 +18,7 @@ import { sendVerified } from './resend.js';
 import { putWhileHashing } from './single.js';
 import { verifyResumedParts } from './verify.js';
 import {
-  abortQuietly, openSession, type DonePart, type PartRecord, type UploadCheckpointHeader, type UploadStore,
+  abortQuietly, openSession, setAsideCheckpoint, type DonePart, type PartRecord, type UploadCheckpointHeader, type UploadStore,
 } from './session.js';
 
 function writeOptions(opts: UploadFileOptions, file: string): ObjectWriteOptions {
@@ -58,11 +58,12 @@ class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRec
     const file = snap.path;
     if (plan.single) {
       // A checkpoint left by an earlier, larger version of the file would otherwise pin its upload forever.
-      await discardCheckpoint(client, store);
+      await discardCheckpoint(client, store, opts);
       return await uploadSingle(ctx, opts, snap, plan);
     }
     const session = await openSession({
       client, bucket: opts.bucket, key: opts.key, file: identityOf(snap), plan, store, initiate: writeOptions(opts, file), signal: opts.signal,
+      warn: opts.onWarning,
       onVerify: (partsChecked, partsTotal) => ctx.emit({ type: 'verifying', partsChecked, partsTotal, totalBytes: snap.size }),
     });
     const uploadId = (this.uploadId = session.uploadId);
@@ -139,13 +140,10 @@ class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRec
   }
 }
 
-async function discardCheckpoint(client: OssClient, store: UploadStore): Promise<void> {
+async function discardCheckpoint(client: OssClient, store: UploadStore, opts: UploadFileOptions): Promise<void> {
   const loaded = await store.load();
   if (!loaded) return;
-  const h = loaded.header;
-  if (h?.kind === 'ossup-upload' && h.endpoint === client.endpoint.url && typeof h.uploadId === 'string') {
-    await abortQuietly(client, h.bucket, h.key, h.uploadId);
-  }
+  await setAsideCheckpoint(client, opts, loaded.header, opts.onWarning, store.location);
   await store.remove();
 }
 

@@ -143,7 +143,7 @@ test('a file that shrinks during the upload fails with FileChangedError', async 
   assert.equal((await env.client.listMultipartUploads(env.bucket)).uploads.length, 0);
 });
 
-test('a checkpoint of another version, bucket, key or part size is discarded and its upload aborted on the server', async (t) => {
+test('a checkpoint of another version or part size is discarded and its upload aborted; one of another key is left alone, with a warning', async (t) => {
   const env = await setup(t);
   const { file, data } = await makeFile(env.dir, 'x.bin', 6 * PART, 17);
   const cp = `${file}.ucp`;
@@ -162,10 +162,20 @@ test('a checkpoint of another version, bucket, key or part size is discarded and
   for (const [name, change, rerun] of cases) {
     await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 'x', file, checkpoint: true, ...pauseAfter(2) }), AbortedError);
     await rewrite(change);
-    const res = await uploadFile(env.client, { bucket: env.bucket, key: 'x', file, checkpoint: true, ...rerun });
+    const warnings: string[] = [];
+    const res = await uploadFile(env.client, { bucket: env.bucket, key: 'x', file, checkpoint: true, onWarning: (w) => warnings.push(w), ...rerun });
     assert.equal(res.resumedBytes, 0, name);
     assert.deepEqual(await objectBytes(env.client, env.bucket, res.key), data, name);
-    assert.equal((await env.client.listMultipartUploads(env.bucket)).uploads.length, 0, `${name}: the old upload was aborted`);
+    const open = (await env.client.listMultipartUploads(env.bucket)).uploads;
+    if (rerun.key === undefined) {
+      assert.equal(open.length, 0, `${name}: the old upload (of this very target) was aborted`);
+      assert.deepEqual(warnings, [], name);
+    } else {
+      // The checkpoint named an upload of another key: untrusted, so that upload is not touched (issue 11, finding 7).
+      assert.deepEqual(open.map((u) => u.key), ['x'], `${name}: the other key's upload was left alone`);
+      assert.equal(warnings.length, 1, name);
+      await env.client.abortMultipartUpload(env.bucket, 'x', open[0]!.uploadId);
+    }
   }
 });
 

@@ -1,0 +1,144 @@
+// One file of a tree, each way. Large files go through the checkpointed engines unchanged; small ones are one
+// request with no checkpoint (a PutObject, or a GET written to a temporary file and renamed once its CRC-64 matches).
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
+import { IntegrityError, NetworkError, OssupError } from '../../core/errors.js';
+import type { OssClient } from '../../client/index.js';
+import { checkpointFileName, downloadFile, uploadFile, type DownloadResult, type TransferEvent, type UploadResult } from '../index.js';
+import { MTIME_META, mtimeMeta, remoteMtimeMs } from './compare.js';
+import type { RemoteEntry } from './listing.js';
+import type { TreeOptions } from './types.js';
+import type { LocalEntry } from './walk.js';
+
+export interface FileContext {
+  client: OssClient;
+  opts: TreeOptions;
+  bucket: string;
+  parallel: number;
+  partSize: (size: number) => number;
+  endpointId: string;
+  signal: AbortSignal;
+}
+
+function checkpointFor(ctx: FileContext, file: string, key: string, suffix: '.ucp' | '.dcp'): string | false {
+  const dir = ctx.opts.checkpointDir;
+  if (dir === false || dir === undefined) return false;
+  return path.join(dir, checkpointFileName({ file, endpoint: ctx.endpointId, bucket: ctx.bucket, key }, suffix));
+}
+
+export async function uploadTreeFile(ctx: FileContext, local: LocalEntry, key: string, onEvent: (e: TransferEvent) => void): Promise<UploadResult> {
+  const partSize = ctx.partSize(local.size);
+  const single = local.size <= partSize;
+  return uploadFile(ctx.client, {
+    bucket: ctx.bucket,
+    key,
+    file: local.path,
+    partSize,
+    concurrency: single ? 1 : ctx.parallel,
+    checkpoint: single ? false : checkpointFor(ctx, local.path, key, '.ucp'),
+    meta: { ...ctx.opts.meta, [MTIME_META]: mtimeMeta(local.mtimeMs) },
+    contentType: ctx.opts.contentType,
+    acl: ctx.opts.acl,
+    storageClass: ctx.opts.storageClass,
+    tagging: ctx.opts.tagging,
+    trafficLimit: ctx.opts.trafficLimit,
+    onProgress: onEvent,
+    signal: ctx.signal,
+  });
+}
+
+/** Local path for a key below the prefix; keys that would land outside the directory are refused. */
+export function localPathFor(dir: string, rel: string): string {
+  const parts = rel.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\0'))) {
+    throw new OssupError('UnsafeKey', `the key's path "${rel}" has an empty, "." or ".." segment; it cannot be written below ${dir}`);
+  }
+  return path.join(dir, ...parts);
+}
+
+export async function downloadTreeFile(ctx: FileContext, remote: RemoteEntry, file: string, onEvent: (e: TransferEvent) => void): Promise<DownloadResult> {
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  const partSize = ctx.partSize(remote.size);
+  if (remote.size <= partSize) return getSmall(ctx, remote, file, onEvent);
+  const result = await downloadFile(ctx.client, {
+    bucket: ctx.bucket,
+    key: remote.key,
+    file,
+    partSize,
+    concurrency: ctx.parallel,
+    checkpoint: checkpointFor(ctx, file, remote.key, '.dcp'),
+    trafficLimit: ctx.opts.trafficLimit,
+    onProgress: onEvent,
+    signal: ctx.signal,
+  });
+  // The engine's HEAD is its own; one more reads the recorded mtime (a request against a large transfer).
+  const head = await ctx.client.headObject(ctx.bucket, remote.key, { signal: ctx.signal });
+  await setMtime(file, remoteMtimeMs(head, remote));
+  return result;
+}
+
+async function setMtime(file: string, ms: number): Promise<void> {
+  if (Number.isFinite(ms)) await fsp.utimes(file, ms / 1000, ms / 1000);
+}
+
+const SMALL_ATTEMPTS = 3;
+
+/** One GET into `<file>.ossup-<hex>.tmp`, checked against the object's size and CRC-64, then renamed into place. */
+async function getSmall(ctx: FileContext, remote: RemoteEntry, file: string, onEvent: (e: TransferEvent) => void): Promise<DownloadResult> {
+  for (let attempt = 1; ; attempt++) {
+    const temp = `${file}.ossup-${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      return await getOnce(ctx, remote, file, temp, onEvent);
+    } catch (err) {
+      await fsp.rm(temp, { force: true }).catch(() => undefined);
+      // A broken body or bytes that do not match are fetched again (the pipeline retries only up to the headers).
+      const again = err instanceof NetworkError || err instanceof IntegrityError;
+      if (!again || attempt >= SMALL_ATTEMPTS || ctx.signal.aborted) throw err;
+    }
+  }
+}
+
+async function getOnce(ctx: FileContext, remote: RemoteEntry, file: string, temp: string, onEvent: (e: TransferEvent) => void): Promise<DownloadResult> {
+  const res = await ctx.client.getObject(ctx.bucket, remote.key, { signal: ctx.signal });
+  onEvent({ type: 'start', totalBytes: res.size, resumedBytes: 0, totalParts: 1, partsDone: 0 });
+  const crc = new Crc64();
+  let got = 0;
+  const handle = await fsp.open(temp, 'wx');
+  try {
+    try {
+      for await (const chunk of res.body) {
+        const buf = chunk as Buffer;
+        crc.update(buf);
+        await handle.write(buf);
+        got += buf.length;
+        onEvent({ type: 'progress', bytesDone: got, totalBytes: res.size });
+      }
+    } catch (err) {
+      if (err instanceof OssupError) throw err;
+      throw new NetworkError(`the body of oss://${ctx.bucket}/${remote.key} broke off after ${got} bytes: ${(err as Error).message}`, { cause: err });
+    }
+    if (got !== res.size) {
+      throw new IntegrityError('size', String(res.size), String(got), `oss://${ctx.bucket}/${remote.key}: got ${got} of ${res.size} bytes`);
+    }
+    const digest = crc.digest();
+    if (res.crc64 !== undefined && digest !== res.crc64) {
+      throw new IntegrityError('crc64', crc64ToDecimal(res.crc64), crc64ToDecimal(digest),
+        `the downloaded bytes' CRC-64 ${crc64ToDecimal(digest)} differs from the server's ${crc64ToDecimal(res.crc64)} for oss://${ctx.bucket}/${remote.key}`);
+    }
+    await handle.sync();
+    await handle.close();
+    await fsp.rename(temp, file);
+    await setMtime(file, remoteMtimeMs(res, remote));
+    onEvent({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
+    const result: DownloadResult = {
+      bucket: ctx.bucket, key: remote.key, file, etag: res.etag, crc64: crc64ToDecimal(digest), size: got, parts: 1,
+      resumedBytes: 0, transferredBytes: got, verified: res.crc64 !== undefined ? 'crc64' : 'length-only',
+    };
+    onEvent({ type: 'complete', result });
+    return result;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}

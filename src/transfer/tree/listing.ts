@@ -1,0 +1,28 @@
+// The OSS side of a tree as a stream: ListObjectsV2 page by page (1,000 keys at most in memory).
+import type { OssClient } from '../../client/index.js';
+
+export interface RemoteEntry {
+  /** Key relative to the prefix. */
+  rel: string;
+  key: string;
+  size: number;
+  etag: string;
+  /** Last-Modified in ms since the epoch (NaN when the listing had none). */
+  lastModifiedMs: number;
+}
+
+/** '' and 'a/' stay; 'a' becomes 'a/': a tree's prefix is a folder, so `oss://b/photos` never matches `photos2/`. */
+export function folderPrefix(prefix: string): string {
+  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+/**
+ * Every object under `prefix`, in key order. Keys ending in '/' (the "folder" markers consoles create) are not files
+ * and are left out unless `markers` is set (a prefix delete removes them too).
+ */
+export async function* listRemote(client: OssClient, bucket: string, prefix: string, signal?: AbortSignal, markers = false): AsyncGenerator<RemoteEntry> {
+  for await (const o of client.listObjectsAll(bucket, { prefix, v2: true, maxKeys: 1000, signal })) {
+    if (o.key.endsWith('/') && !markers) continue;
+    yield { rel: o.key.slice(prefix.length), key: o.key, size: o.size, etag: o.etag, lastModifiedMs: o.lastModified ? Date.parse(o.lastModified) : NaN };
+  }
+}

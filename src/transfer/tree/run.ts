@@ -1,0 +1,201 @@
+// A tree transfer: walk and list side by side, compare each pair, send what differs with `jobs` files in flight,
+// then (sync --delete, only when everything succeeded) delete what exists only on the destination.
+import { setMaxListeners } from 'node:events';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { crc64ToDecimal } from '../../core/crc64.js';
+import { AbortedError, ArgumentError, abortError } from '../../core/errors.js';
+import type { OssClient } from '../../client/index.js';
+import type { DownloadResult, TransferEvent, UploadResult } from '../index.js';
+import { compare, type Verdict } from './compare.js';
+import { deleteKeys } from './delete.js';
+import { downloadTreeFile, localPathFor, uploadTreeFile, type FileContext } from './file-ops.js';
+import { compileFilter, type PathFilter } from './filter.js';
+import { folderPrefix, listRemote, type RemoteEntry } from './listing.js';
+import { mergeSorted, type Paired } from './order.js';
+import { runJobs } from './jobs.js';
+import type { TreeEvent, TreeFailure, TreeFileResult, TreeOptions, TreeResult } from './types.js';
+import { walkLocal, type LocalEntry } from './walk.js';
+
+/** Files in flight by default: enough to hide a 20-50 ms round trip behind small files. */
+export const DEFAULT_JOBS = 16;
+export const DEFAULT_TREE_PARALLEL = 4;
+/** Files up to this size go in one request when no `partSize` is given. */
+const DEFAULT_SINGLE_LIMIT = 8 * 1024 * 1024;
+
+type Direction = 'upload' | 'download';
+
+async function* filtered<T extends { rel: string; error?: unknown }>(items: AsyncIterable<T>, keep: PathFilter): AsyncGenerator<T> {
+  for await (const item of items) if (item.error !== undefined || keep(item.rel)) yield item;
+}
+
+function checkOptions(opts: TreeOptions): void {
+  if (!opts || typeof opts !== 'object') throw new ArgumentError('options', 'the tree functions need an options object');
+  for (const field of ['dir', 'bucket'] as const) {
+    if (typeof opts[field] !== 'string' || opts[field] === '') throw new ArgumentError(field, `${field} is required`);
+  }
+  for (const field of ['jobs', 'parallel'] as const) {
+    const n = opts[field];
+    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 1000)) throw new ArgumentError(field, `${field} must be an integer in 1..1000, got ${n}`);
+  }
+}
+
+export async function runTree(client: OssClient, direction: Direction, opts: TreeOptions): Promise<TreeResult> {
+  checkOptions(opts);
+  const started = performance.now();
+  const emit = (e: TreeEvent) => opts.onEvent?.(e);
+  const keep = compileFilter(opts.filters);
+  const prefix = folderPrefix(opts.prefix);
+  const dir = path.resolve(opts.dir);
+  const mode = opts.mode ?? 'copy';
+  const inner = new AbortController();
+  // Every file in flight and every request of each adds a listener: dozens at once is the design, not a leak.
+  setMaxListeners(0, inner.signal);
+  const onAbort = () => inner.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) throw abortError(opts.signal);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const signal = inner.signal;
+  if (typeof opts.checkpointDir === 'string' && !opts.dryRun) await fsp.mkdir(opts.checkpointDir, { recursive: true });
+
+  const ctx: FileContext = {
+    client, opts, bucket: opts.bucket, signal,
+    parallel: opts.parallel ?? DEFAULT_TREE_PARALLEL,
+    partSize: opts.partSize ?? (() => DEFAULT_SINGLE_LIMIT),
+    endpointId: opts.endpointId ?? client.endpoint.url,
+  };
+  const result: TreeResult = { transferred: 0, skipped: 0, deleted: 0, failed: [], transferredBytes: 0, totalBytes: 0, seconds: 0 };
+  const fail = (failure: TreeFailure) => {
+    result.failed.push(failure);
+    emit({ type: 'failed', failure });
+  };
+  const done = (r: TreeFileResult) => {
+    if (r.action === 'skip') result.skipped++;
+    else if (r.action === 'delete') result.deleted++;
+    else result.transferred++;
+    result.transferredBytes += r.transferredBytes;
+    emit({ type: 'done', result: r });
+  };
+  const walk = (): AsyncIterable<LocalEntry> => filtered(localSide(dir, opts, emit, signal, direction), keep);
+  const list = (): AsyncIterable<RemoteEntry> => filtered(listRemote(client, opts.bucket, prefix, signal), keep);
+  const pairs = direction === 'upload'
+    ? mergeSorted<LocalEntry, RemoteEntry>(walk(), list())
+    : mergeSorted<RemoteEntry, LocalEntry>(list(), walk());
+  // Only what exists on the destination alone is kept in memory, and only when it is to be deleted.
+  const onlyAtDestination: Array<LocalEntry | RemoteEntry> = [];
+  let files = 0;
+
+  const one = async (pair: Paired<LocalEntry | RemoteEntry, LocalEntry | RemoteEntry>): Promise<void> => {
+    const local = (direction === 'upload' ? pair.src : pair.dst) as LocalEntry | undefined;
+    const remote = (direction === 'upload' ? pair.dst : pair.src) as RemoteEntry | undefined;
+    const key = prefix + pair.rel;
+    const name = direction === 'upload' ? (local?.path ?? key) : `oss://${opts.bucket}/${key}`;
+    if (local?.error !== undefined) return fail({ rel: pair.rel, name: local.path, error: local.error });
+    if (!pair.src) {
+      if (opts.delete) onlyAtDestination.push(pair.dst!);
+      return;
+    }
+    const fileStarted = performance.now();
+    try {
+      const file = local?.path ?? localPathFor(dir, pair.rel);
+      const verdict = await compare(local, remote, { client, bucket: opts.bucket, mode, checksum: opts.checksum === true, signal });
+      if (!verdict.send) return done(skipResult(pair.rel, key, file, pair.src.size, verdict, opts, fileStarted));
+      if (opts.dryRun) return done(plannedResult(direction, pair.rel, key, file, pair.src.size, verdict, opts));
+      emit({ type: 'file-start', rel: pair.rel, size: pair.src.size });
+      const onEvent = (event: TransferEvent) => emit({ type: 'file-progress', rel: pair.rel, event });
+      const r: UploadResult | DownloadResult = direction === 'upload'
+        ? await uploadTreeFile(ctx, local!, key, onEvent)
+        : await downloadTreeFile(ctx, remote!, file, onEvent);
+      done({
+        action: direction, rel: pair.rel, bucket: opts.bucket, key, file: r.file, size: r.size, etag: r.etag, crc64: r.crc64, parts: r.parts,
+        resumedBytes: r.resumedBytes, transferredBytes: r.transferredBytes, seconds: (performance.now() - fileStarted) / 1000,
+        reason: verdict.reason, dryRun: false,
+      });
+    } catch (error) {
+      if (signal.aborted && error instanceof AbortedError) return;
+      fail({ rel: pair.rel, name, error });
+    }
+  };
+
+  try {
+    await runJobs(pairs, opts.jobs ?? DEFAULT_JOBS, signal, one, {
+      onRead: (pair) => {
+        if (!pair.src || (pair.src as LocalEntry).error !== undefined) return;
+        files++;
+        result.totalBytes += pair.src.size;
+        emit({ type: 'found', rel: pair.rel, size: pair.src.size });
+      },
+      onEnd: () => emit({ type: 'scanned', files, bytes: result.totalBytes }),
+    });
+    if (opts.delete && result.failed.length === 0 && onlyAtDestination.length > 0) {
+      if (direction === 'upload') {
+        await deleteKeys(client, opts.bucket, (onlyAtDestination as RemoteEntry[]).map((e) => ({ rel: e.rel, key: e.key, size: e.size, etag: e.etag })), {
+          dryRun: opts.dryRun, signal, onDone: done, onFailed: fail,
+        });
+      } else {
+        for (const e of onlyAtDestination as LocalEntry[]) {
+          if (signal.aborted) throw abortError(signal);
+          await deleteLocal(e, opts, prefix, done, fail);
+        }
+      }
+    }
+    if (signal.aborted) throw abortError(signal);
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  result.seconds = (performance.now() - started) / 1000;
+  return result;
+}
+
+/** The local side: the source of an upload; for a download the destination, which need not exist yet. */
+async function* localSide(dir: string, opts: TreeOptions, emit: (e: TreeEvent) => void, signal: AbortSignal, direction: Direction): AsyncGenerator<LocalEntry> {
+  if (direction === 'download' && !(await fsp.stat(dir).catch(() => undefined))) return;
+  yield* walkLocal(dir, {
+    followSymlinks: opts.followSymlinks,
+    // Links in a download's destination are not sources: nothing to say about them.
+    onSymlink: direction === 'upload' ? (file, reason) => emit({ type: 'symlink', path: file, reason }) : undefined,
+    signal,
+  });
+}
+
+async function deleteLocal(e: LocalEntry, opts: TreeOptions, prefix: string, done: (r: TreeFileResult) => void, fail: (f: TreeFailure) => void): Promise<void> {
+  const started = performance.now();
+  try {
+    if (!opts.dryRun) {
+      await fsp.unlink(e.path);
+      await removeEmptyParents(path.dirname(e.path), path.resolve(opts.dir));
+    }
+    done({
+      action: 'delete', rel: e.rel, bucket: opts.bucket, key: prefix + e.rel, file: e.path, size: e.size, etag: '', crc64: '', parts: 0,
+      resumedBytes: 0, transferredBytes: 0, seconds: (performance.now() - started) / 1000, reason: 'only at the destination', dryRun: opts.dryRun === true,
+    });
+  } catch (error) {
+    fail({ rel: e.rel, name: e.path, error });
+  }
+}
+
+/** Directories a delete left empty go too (up to, not including, the tree's root); one still in use stops it. */
+async function removeEmptyParents(dir: string, root: string): Promise<void> {
+  while (dir.startsWith(root + path.sep)) {
+    try {
+      await fsp.rmdir(dir);
+    } catch {
+      return;
+    }
+    dir = path.dirname(dir);
+  }
+}
+
+function skipResult(rel: string, key: string, file: string, size: number, v: Verdict, opts: TreeOptions, started: number): TreeFileResult {
+  return {
+    action: 'skip', rel, bucket: opts.bucket, key, file, size, etag: v.head?.etag ?? '', crc64: v.localCrc ?? (v.head?.crc64 !== undefined ? crc64ToDecimal(v.head.crc64) : ''),
+    parts: 0, resumedBytes: 0, transferredBytes: 0, seconds: (performance.now() - started) / 1000, reason: v.reason, dryRun: opts.dryRun === true,
+  };
+}
+
+function plannedResult(direction: Direction, rel: string, key: string, file: string, size: number, v: Verdict, opts: TreeOptions): TreeFileResult {
+  return {
+    action: direction, rel, bucket: opts.bucket, key, file, size, etag: '', crc64: '', parts: 0, resumedBytes: 0, transferredBytes: 0,
+    seconds: 0, reason: v.reason, dryRun: true,
+  };
+}

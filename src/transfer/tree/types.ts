@@ -1,0 +1,114 @@
+// Public types of the tree functions: a directory <-> a prefix, file by file, several files at once.
+import type { TransferEvent } from '../index.js';
+
+/** What happened (or, with `dryRun`, would happen) to one file. */
+export type TreeAction = 'upload' | 'download' | 'skip' | 'delete';
+
+/** One file's outcome, reported as it finishes. */
+export interface TreeFileResult {
+  action: TreeAction;
+  /** Path relative to the directory / key relative to the prefix, with `/` separators. */
+  rel: string;
+  bucket: string;
+  key: string;
+  /** Absolute local path ('' for an object deleted on the OSS side). */
+  file: string;
+  size: number;
+  /** ETag of the object ('' when not known, e.g. a local file deleted). */
+  etag: string;
+  /** CRC-64 decimal string ('' when not computed, e.g. a skip decided by size and mtime). */
+  crc64: string;
+  parts: number;
+  resumedBytes: number;
+  /** Bytes moved by this run for this file: 0 for skip, delete and dry runs. */
+  transferredBytes: number;
+  seconds: number;
+  /** Why a file was skipped or sent: "new", "size", "mtime", "crc64", "same size and CRC-64", ... */
+  reason: string;
+  dryRun: boolean;
+}
+
+export interface TreeFailure {
+  rel: string;
+  /** The local file or oss:// URL that failed. */
+  name: string;
+  error: unknown;
+}
+
+export type TreeEvent =
+  /** A source file was found; the totals grow while the walk or listing goes on. */
+  | { type: 'found'; rel: string; size: number }
+  /** The walk and listing are finished: the totals are final. */
+  | { type: 'scanned'; files: number; bytes: number }
+  /** A file's transfer started (after it was compared and found to need one). */
+  | { type: 'file-start'; rel: string; size: number }
+  /** A file's engine event, for callers that show per-file detail. */
+  | { type: 'file-progress'; rel: string; event: TransferEvent }
+  | { type: 'done'; result: TreeFileResult }
+  | { type: 'failed'; failure: TreeFailure }
+  /** A local symbolic link that was not followed (or a loop that was cut). */
+  | { type: 'symlink'; path: string; reason: string };
+
+/** Include/exclude rules, applied in order; see `compileFilter`. */
+export interface FilterRule {
+  kind: 'include' | 'exclude';
+  glob: string;
+}
+
+export interface TreeOptions {
+  /** Local directory (the source of an upload, the destination of a download). */
+  dir: string;
+  bucket: string;
+  /** Key prefix; '' or ending in '/' is used as is, anything else gets a '/' appended. */
+  prefix: string;
+  /** Files in flight at once (default 16). */
+  jobs?: number;
+  /** Parts / ranges in flight per large file (default 4). */
+  parallel?: number;
+  /** Part size for uploads / range size for downloads, from the file size when absent (see `partSize` below). */
+  partSize?: (size: number) => number;
+  /** Directory for the checkpoints of large files; false: no checkpoints. Small files never have one. */
+  checkpointDir?: string | false;
+  /** Names the endpoint in checkpoint names (default: the client's endpoint URL). */
+  endpointId?: string;
+  /** Include/exclude rules matched against the relative path. */
+  filters?: FilterRule[];
+  /**
+   * 'copy': a file is skipped when the other side has the same size and CRC-64. 'sync': skipped when size and mtime
+   * match (or size and CRC-64 with `checksum`).
+   */
+  mode?: 'copy' | 'sync';
+  /** Sync: compare CRC-64 instead of mtime. */
+  checksum?: boolean;
+  /** Sync: after every transfer succeeded, delete what exists only on the destination (and is not excluded). */
+  delete?: boolean;
+  /** Report what would be done; change nothing. */
+  dryRun?: boolean;
+  /** Uploads: follow symbolic links (loops are cut); otherwise each is skipped with a 'symlink' event. */
+  followSymlinks?: boolean;
+  /** Upload: user metadata for every object (x-oss-mtime is added). */
+  meta?: Record<string, string>;
+  /** Upload: write options passed to each object. */
+  acl?: string;
+  storageClass?: string;
+  contentType?: string;
+  tagging?: string;
+  /** Bits per second per request. */
+  trafficLimit?: number;
+  onEvent?: (e: TreeEvent) => void;
+  /** Aborting stops scheduling files, ends the ones in flight (keeping their checkpoints) and rejects with AbortedError. */
+  signal?: AbortSignal;
+}
+
+export interface TreeResult {
+  /** Files uploaded or downloaded. */
+  transferred: number;
+  skipped: number;
+  deleted: number;
+  failed: TreeFailure[];
+  /** Bytes moved by this run. */
+  transferredBytes: number;
+  /** Bytes of all source files selected. */
+  totalBytes: number;
+  seconds: number;
+}

@@ -1,0 +1,100 @@
+// The local side of a tree as a stream: regular files under a directory, in the order OSS lists their keys.
+// One directory's names are in memory at a time, never the whole tree.
+import type { Dirent, Stats } from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { compareUtf8 } from './order.js';
+
+export interface LocalEntry {
+  /** Path relative to the root, `/`-separated: the key suffix. */
+  rel: string;
+  /** Absolute path. */
+  path: string;
+  size: number;
+  mtimeMs: number;
+  /** Set when the entry could not be read: the file is reported as failed, never sent. */
+  error?: unknown;
+}
+
+export interface WalkOptions {
+  followSymlinks?: boolean;
+  /** A symbolic link skipped (not followed, dangling, or a loop). */
+  onSymlink?: (file: string, reason: string) => void;
+  signal?: AbortSignal;
+}
+
+/** A download's temporary file (download-target.ts): never part of a tree, in either direction. */
+export const TEMP_FILE = /\.ossup-[0-9a-f]{12}\.tmp$/;
+
+interface Item {
+  name: string;
+  dir: boolean;
+  /** For the sort: a directory sorts as `name/`, so depth-first order is key order. */
+  sortKey: string;
+  stats?: Stats;
+}
+
+/** Regular files under `root` (which must be a directory), depth first, in UTF-8 key order of their relative paths. */
+export async function* walkLocal(root: string, opts: WalkOptions = {}): AsyncGenerator<LocalEntry> {
+  const abs = path.resolve(root);
+  const top = await fsp.stat(abs);
+  yield* walkDir(abs, '', opts, new Set([`${top.dev}:${top.ino}`]));
+}
+
+async function* walkDir(dir: string, relDir: string, opts: WalkOptions, ancestors: Set<string>): AsyncGenerator<LocalEntry> {
+  let dirents: Dirent[];
+  try {
+    dirents = await fsp.readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    yield { rel: relDir || '.', path: dir, size: 0, mtimeMs: 0, error };
+    return;
+  }
+  const items: Item[] = [];
+  for (const d of dirents) {
+    if (opts.signal?.aborted) return;
+    const full = path.join(dir, d.name);
+    if (d.isSymbolicLink()) {
+      if (!opts.followSymlinks) {
+        opts.onSymlink?.(full, 'symbolic link not followed (--follow-symlinks follows them)');
+        continue;
+      }
+      const target = await fsp.stat(full).catch(() => undefined);
+      if (!target) {
+        opts.onSymlink?.(full, 'symbolic link to nothing (dangling)');
+        continue;
+      }
+      if (target.isDirectory() && ancestors.has(`${target.dev}:${target.ino}`)) {
+        opts.onSymlink?.(full, 'symbolic link loop (points to a directory above it); not followed');
+        continue;
+      }
+      if (target.isDirectory() || target.isFile()) {
+        items.push({ name: d.name, dir: target.isDirectory(), sortKey: target.isDirectory() ? `${d.name}/` : d.name, stats: target });
+      }
+      continue;
+    }
+    if (d.isDirectory()) items.push({ name: d.name, dir: true, sortKey: `${d.name}/` });
+    else if (d.isFile() && !TEMP_FILE.test(d.name)) items.push({ name: d.name, dir: false, sortKey: d.name });
+    // Sockets, FIFOs and devices are not files to copy.
+  }
+  items.sort((a, b) => compareUtf8(a.sortKey, b.sortKey));
+  for (const item of items) {
+    if (opts.signal?.aborted) return;
+    const full = path.join(dir, item.name);
+    const rel = relDir + item.name;
+    if (item.dir) {
+      const st = item.stats ?? (await fsp.stat(full).catch(() => undefined));
+      const id = st ? `${st.dev}:${st.ino}` : '';
+      const inner = new Set(ancestors);
+      if (id) inner.add(id);
+      yield* walkDir(full, `${rel}/`, opts, inner);
+      continue;
+    }
+    try {
+      // A file that vanished since readdir is reported as failed, not silently dropped.
+      const st = item.stats ?? (await fsp.stat(full));
+      yield { rel, path: full, size: st.size, mtimeMs: st.mtimeMs };
+    } catch (error) {
+      yield { rel, path: full, size: 0, mtimeMs: 0, error };
+    }
+  }
+}
