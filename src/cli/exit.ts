@@ -61,7 +61,7 @@ function hintFor(code: string, ctx: { bucket?: string; action?: string }): strin
     case 'CheckpointUnusable':
       return 'check that the checkpoint directory is writable, or pass --checkpoint-dir / --no-checkpoint';
     case 'ObjectChanged':
-      return 'the object was replaced while it was being downloaded; rerun to download the new version';
+      return 'the object was replaced during the transfer; rerun to transfer the new version';
     case 'InsufficientDiskSpace':
       return 'free some space on the destination\'s file system, then rerun the same command to resume';
     case 'CallbackFailed':

@@ -5,7 +5,7 @@ import type { DownloadResult, UploadResult } from '../transfer/index.js';
  * "JSON output"); add fields only with care, never rename or drop one.
  */
 export interface TransferJson {
-  op: 'upload' | 'download';
+  op: 'upload' | 'download' | 'copy';
   bucket: string;
   key: string;
   file: string;
@@ -34,7 +34,7 @@ export const TRANSFER_JSON_FIELDS = [
 ] as const;
 
 /** Exactly the contract's fields (the optional ones only when they apply), whatever else the engine's result carries. */
-export function transferJson(op: 'upload' | 'download', r: UploadResult | DownloadResult, seconds: number): TransferJson {
+export function transferJson(op: TransferJson['op'], r: UploadResult | DownloadResult, seconds: number): TransferJson {
   return {
     op,
     bucket: r.bucket,

@@ -51,6 +51,7 @@ export interface CpFlags extends CommonOptions {
   callbackVar?: string[];
   trafficLimit?: string;
   range?: string;
+  expectedSize?: string;
   progress: boolean;
 }
 
@@ -75,6 +76,7 @@ export function addCpOptions(cmd: Command): Command {
       .option('--callback-host <host>', 'Host header of the callback request')
       .option('--callback-var <x:k=v>', 'custom callback variable ${x:k} (repeatable)', collect)
       .option('--traffic-limit <rate>', 'bandwidth cap per request in bytes/s with units, 100KiB..100MiB (x-oss-traffic-limit)')
+      .option('--expected-size <size>', 'cp - oss://...: about how many bytes standard input will bring (sizes the parts)')
       .option('--range <a-b>', 'download only bytes a..b, inclusive ("a-" for the rest); checked by length, not CRC-64')
       .option('--no-progress', 'no live progress bar'),
   );
@@ -87,6 +89,8 @@ export interface CpSettings {
   meta: Record<string, string>;
   trafficLimitBitsPerSecond?: number;
   callbackVars: Record<string, string>;
+  /** --expected-size in bytes (streams from stdin). */
+  expectedSize?: number;
 }
 
 function pairs(list: string[] | undefined, flag: string, keyPattern: RegExp, what: string): Record<string, string> {
@@ -130,6 +134,7 @@ export function checkCpOptions(flags: CpFlags): CpSettings {
     }
     settings.trafficLimitBitsPerSecond = rate * 8;
   }
+  if (flags.expectedSize !== undefined) settings.expectedSize = sizeFlag('--expected-size', flags.expectedSize);
   if (flags.tagging !== undefined && !/^[^=&]+=[^&]*(&[^=&]+=[^&]*)*$/.test(flags.tagging)) {
     throw new UsageError(`--tagging "${flags.tagging}" is not k=v&k2=v2`);
   }

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { abortCommand, type AbortFlags } from './commands/abort.js';
 import { cpCommand } from './commands/cp.js';
 import { lsCommand, type LsFlags } from './commands/ls.js';
@@ -6,9 +6,11 @@ import { mbCommand, rbCommand, rmCommand } from './commands/mutate.js';
 import { refuseFilterFlags, rmTreeCommand, type RmFlags } from './commands/rm-tree.js';
 import { treeCommand, type TreeCommandFlags } from './commands/tree.js';
 import { serveCommand, type ServeFlags } from './commands/serve.js';
+import { signCommand, type SignFlags } from './commands/sign.js';
+import { catCommand, isStreamCp } from './commands/stream.js';
 import { statCommand } from './commands/stat.js';
 import { uploadsCommand } from './commands/uploads.js';
-import { addCommonOptions, addCpOptions, type CommonOptions } from './options.js';
+import { addCommonOptions, addCpOptions, type CommonOptions, type CpFlags } from './options.js';
 import { addFilterOptions, addTreeOptions, SINGLE_OBJECT_FLAGS } from './tree-options.js';
 import type { Io } from './session.js';
 import { packageVersion } from './version.js';
@@ -46,11 +48,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   addTreeOptions(addCpOptions(
     program
       .command('cp')
-      .description('upload a file to oss://bucket/key, or download oss://bucket/key to a file; -r: a whole directory or prefix')
-      .argument('<src>', 'local file (a directory with -r), or oss://bucket/key (oss://bucket/prefix/ with -r) to download')
-      .argument('<dst>', 'oss://bucket/key (ending in "/" keeps the file name), or a local file or directory/'),
+      .description('upload a file to oss://bucket/key, download oss://bucket/key to a file, or copy between objects on the server; -r: a whole directory or prefix')
+      .argument('<src>', 'local file (a directory with -r), oss://bucket/key (oss://bucket/prefix/ with -r), or - for standard input')
+      .argument('<dst>', 'oss://bucket/key (ending in "/" keeps the file name), a local file or directory/, or - for standard output')
+      .addHelpText('after', '\nStreams: with - (stdin or stdout) nothing is checkpointed: a stream cannot be resumed, so an interrupted or\n' +
+        'failed upload from stdin is aborted on the server and must be rerun whole. Parts from stdin start at 8MiB and\n' +
+        'grow (--part-size fixes them, --expected-size sizes them); --parallel parts are held in memory at most.'),
   )).action(act((src: string, dst: string, flags: TreeCommandFlags) =>
-    flags.recursive ? treeCommand(src, dst, 'cp -r', flags, io) : cpCommand(src, dst, flags, io)));
+    // `-` with -r goes to cp, which refuses it (exit 2): a stream is one object.
+    flags.recursive && !isStreamCp(src, dst) ? treeCommand(src, dst, 'cp -r', flags, io) : cpCommand(src, dst, flags, io)));
 
   addTreeOptions(addCpOptions(
     program
@@ -61,6 +67,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('--delete', 'also delete what exists only at the destination (after every transfer succeeded)')
       .option('--checksum', 'compare size and CRC-64 instead of size and mtime'),
   ), { hide: SINGLE_OBJECT_FLAGS }).action(act((src: string, dst: string, flags: TreeCommandFlags) => treeCommand(src, dst, 'sync', flags, io)));
+
+  addCommonOptions(
+    program
+      .command('cat')
+      .description('write an object to standard output (the same as cp oss://bucket/key -)')
+      .argument('<url>', 'oss://bucket/key')
+      .option('--part-size <size>', 'bytes per ranged GET (default 8MiB); --parallel of them are held in memory at most')
+      .option('--parallel <n>', `ranged GETs in flight, 1..64 (default: 4)`),
+  ).action(act((url: string, flags: CpFlags) => catCommand(url, flags, io)));
 
   addCommonOptions(
     program
@@ -109,6 +124,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('--upload-id <id>', 'the upload to abort (see ossup uploads)')
       .option('--all-older-than <age>', 'abort every upload under the prefix initiated longer ago than this, e.g. 7d, 12h'),
   ).action(act((url: string, flags: AbortFlags) => abortCommand(url, flags, io)));
+
+  addCommonOptions(
+    program
+      .command('sign')
+      .description('print a presigned URL that plain HTTP (curl, a browser) can use until it expires; nothing is sent')
+      .argument('<url>', 'oss://bucket/key')
+      .option('--expires <duration>', 'validity: 90s, 30m, 12h, 7d (at most 7d with V4, the default signature)', '1h')
+      .addOption(new Option('--method <method>', 'what the URL allows').choices(['GET', 'PUT']).default('GET'))
+      .option('--content-type <type>', 'PUT only: the Content-Type the uploader must send (it is signed)'),
+  ).action(act((url: string, flags: SignFlags) => signCommand(url, flags, io)));
 
   program
     .command('serve')

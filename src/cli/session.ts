@@ -9,6 +9,8 @@ export interface Io {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   env: NodeJS.ProcessEnv;
+  /** Standard input, for `cp - oss://...` (process.stdin when absent). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 /** A client bound to the resolved endpoint, plus the embedded server when the command had to start one. */

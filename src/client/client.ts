@@ -9,6 +9,7 @@ import { toProvider, type CredentialsProvider } from './credentials.js';
 import { parseEndpoint, requestUrl, type Endpoint } from './endpoint.js';
 import { aclHeaders, callbackHeaders, metaHeaders, trafficLimitHeader, type CallbackOptions, type ObjectWriteOptions } from './headers.js';
 import * as ops from './operations.js';
+import * as more from './operations-more.js';
 import { execute, type PipelineRequest, type OssResponse, type PipelineContext } from './pipeline.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import { presignQuery, type SignatureVersion } from './sign.js';
@@ -123,7 +124,12 @@ export interface PresignOptions {
   query?: Array<[string, string]>;
   /** Headers the user of the URL will send and that must be signed (e.g. content-type for PUT). */
   headers?: Record<string, string>;
+  /** Signature for this URL; default the client's (V4 unless configured otherwise). */
+  signatureVersion?: SignatureVersion;
 }
+
+/** Longest validity of a presigned V4 URL (7 days); V1 URLs have no maximum. */
+export const MAX_PRESIGN_V4_SECONDS = 604_800;
 
 export class OssClient {
   /** Parsed endpoint (recorded in checkpoints as `endpoint.url`). */
@@ -219,9 +225,24 @@ export class OssClient {
     return ops.deleteObjects(this, bucket, keys, opts);
   }
 
-  /** Server-side copy of `sourceBucket/sourceKey` to `bucket/key`. */
-  copyObject(sourceBucket: string, sourceKey: string, bucket: string, key: string, opts: ObjectWriteOptions & CallOptions = {}): Promise<PutObjectResult> {
+  /**
+   * Server-side copy of `sourceBucket/sourceKey` (up to 1 GiB) to `bucket/key`. Metadata is copied unless
+   * `contentType` or `meta` is given (then x-oss-metadata-directive: REPLACE). For larger objects and resumable
+   * copies use the transfer engine's `copyObject(client, ...)`.
+   */
+  copyObject(sourceBucket: string, sourceKey: string, bucket: string, key: string, opts: ObjectWriteOptions & CallOptions & { sourceIfMatch?: string } = {}): Promise<PutObjectResult> {
     return ops.copyObject(this, sourceBucket, sourceKey, bucket, key, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
+  }
+
+  /** One part of a multipart upload copied from `sourceBucket/sourceKey` (`range` inclusive), on the server. */
+  async uploadPartCopy(
+    sourceBucket: string, sourceKey: string, bucket: string, key: string, uploadId: string, partNumber: number,
+    opts: CallOptions & { range?: { start: number; end: number }; sourceIfMatch?: string } = {},
+  ): Promise<UploadPartResult> {
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) {
+      throw new ArgumentError('partNumber', `partNumber must be an integer in 1..10000, got ${partNumber}`);
+    }
+    return ops.uploadPartCopy(this, sourceBucket, sourceKey, bucket, key, uploadId, partNumber, opts);
   }
 
   initiateMultipartUpload(bucket: string, key: string, opts: ObjectWriteOptions & CallOptions = {}): Promise<InitiateMultipartUploadResult> {
@@ -246,8 +267,12 @@ export class OssClient {
     return ops.simple(this, 'AbortMultipartUpload', 'DELETE', bucket, key, opts, [['uploadId', uploadId]]);
   }
 
-  /** All parts of an upload (every page; `pageSize` = max-parts per request, default 1000). */
-  listParts(bucket: string, key: string, uploadId: string, opts: CallOptions & { pageSize?: number } = {}): Promise<ListPartsResult> {
+  /** The parts of an upload: every page (or only the first, `onePage`), from part `after` + 1. */
+  listParts(bucket: string, key: string, uploadId: string, opts: CallOptions & {
+    /** max-parts per request (default 1000). */ pageSize?: number;
+    /** Only parts numbered above this (part-number-marker). */ after?: number;
+    /** Stop after the first page. */ onePage?: boolean;
+  } = {}): Promise<ListPartsResult> {
     return ops.listParts(this, bucket, key, uploadId, opts);
   }
 
@@ -265,17 +290,63 @@ export class OssClient {
     }
   }
 
+  getObjectTagging(bucket: string, key: string, opts: CallOptions = {}): Promise<more.ObjectTaggingResult> {
+    return more.getObjectTagging(this, bucket, key, opts);
+  }
+
+  /** Replaces the object's tag set (at most 10 tags). */
+  putObjectTagging(bucket: string, key: string, tags: Record<string, string>, opts: CallOptions = {}): Promise<OssResult> {
+    return more.putObjectTagging(this, bucket, key, tags, opts);
+  }
+
+  deleteObjectTagging(bucket: string, key: string, opts: CallOptions = {}): Promise<OssResult> {
+    return ops.simple(this, 'DeleteObjectTagging', 'DELETE', bucket, key, opts, [['tagging', '']]);
+  }
+
+  getObjectAcl(bucket: string, key: string, opts: CallOptions = {}): Promise<more.AclResult> {
+    return more.getAcl(this, bucket, key, opts);
+  }
+
+  getBucketInfo(bucket: string, opts: CallOptions = {}): Promise<more.BucketInfoResult> {
+    return more.getBucketInfo(this, bucket, opts);
+  }
+
+  /** AppendObject at `position` (0 creates an Appendable object; then the previous `nextPosition`). */
+  appendObject(bucket: string, key: string, position: number, body: BodySource | Uint8Array | string, opts: ObjectWriteOptions & CallOptions = {}): Promise<more.AppendObjectResult> {
+    if (!Number.isSafeInteger(position) || position < 0) throw new ArgumentError('position', `position must be a non-negative integer, got ${position}`);
+    const source = isBodySource(body) ? body : bufferBody(body);
+    return more.appendObject(this, bucket, key, position, source, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
+  }
+
+  /** A symlink at `key` to `target` in the same bucket (GET/HEAD of the link read the target). */
+  putSymlink(bucket: string, key: string, target: string, opts: ObjectWriteOptions & CallOptions = {}): Promise<OssResult> {
+    return more.putSymlink(this, bucket, key, target, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
+  }
+
+  getSymlink(bucket: string, key: string, opts: CallOptions = {}): Promise<more.SymlinkResult> {
+    return more.getSymlink(this, bucket, key, opts);
+  }
+
+  /** Restores an Archive-class object for `days` days (then GET works until it expires). */
+  restoreObject(bucket: string, key: string, days = 1, opts: CallOptions = {}): Promise<OssResult> {
+    if (!Number.isInteger(days) || days < 1) throw new ArgumentError('days', `days must be a positive integer, got ${days}`);
+    return more.restoreObject(this, bucket, key, days, opts);
+  }
+
   /** A URL that performs `method` on the object without credentials until it expires. */
   async presignUrl(method: string, bucket: string, key: string, opts: PresignOptions = {}): Promise<string> {
     const expires = opts.expiresSeconds ?? 3600;
-    if (!Number.isInteger(expires) || expires < 1 || (this.ctx.signatureVersion === 'v4' && expires > 604_800)) {
-      throw new ArgumentError('expiresSeconds', `expiresSeconds must be an integer in 1..604800, got ${expires}`);
+    const version = opts.signatureVersion ?? this.ctx.signatureVersion;
+    if (version !== 'v1' && version !== 'v4') throw new ArgumentError('signatureVersion', `signatureVersion must be 'v1' or 'v4', got ${String(version)}`);
+    if (!Number.isInteger(expires) || expires < 1 || (version === 'v4' && expires > MAX_PRESIGN_V4_SECONDS)) {
+      const range = version === 'v4' ? `1..${MAX_PRESIGN_V4_SECONDS} (7 days) for V4` : 'a positive integer';
+      throw new ArgumentError('expiresSeconds', `expiresSeconds must be ${range}, got ${expires}`);
     }
     const creds = await this.ctx.credentials.getCredentials();
     const query = opts.query ?? [];
     const headers = Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
     const signed = presignQuery({ method: method.toUpperCase(), bucket, key, query, headers }, creds,
-      this.ctx.signatureVersion, this.ctx.region, new Date(this.ctx.now() + this.ctx.clockOffsetMs), expires);
+      version, this.ctx.region, new Date(this.ctx.now() + this.ctx.clockOffsetMs), expires);
     return requestUrl(this.endpoint, bucket, key, [...query, ...signed]);
   }
 }

@@ -54,19 +54,24 @@ export function parseListObjects(text: string): { objects: ObjectSummary[]; pref
   };
 }
 
-export function parseListBuckets(text: string): BucketSummary[] {
-  return parseListAllMyBucketsResult(text).buckets.map((b) => ({ name: b.name, location: b.location, creationDate: b.creationDate, region: b.region }));
+export function parseListBuckets(text: string): { buckets: BucketSummary[]; isTruncated: boolean; nextMarker?: string } {
+  const r = parseListAllMyBucketsResult(text);
+  return {
+    buckets: r.buckets.map((b) => ({ name: b.name, location: b.location, creationDate: b.creationDate, region: b.region })),
+    isTruncated: r.isTruncated ?? false,
+    ...(r.nextMarker ? { nextMarker: r.nextMarker } : {}),
+  };
 }
 
 export function buildCreateBucket(storageClass: string): string {
   return buildXml('CreateBucketConfiguration', { StorageClass: storageClass });
 }
 
-/** The ETag of a CopyObjectResult body, if the body is one. */
-export function parseCopyResult(text: string): string | undefined {
+/** The ETag of a CopyObjectResult (or CopyPartResult) body, if the body is one. */
+export function parseCopyResult(text: string, rootName: 'CopyObjectResult' | 'CopyPartResult' = 'CopyObjectResult'): string | undefined {
   if (!text.trim()) return undefined;
   try {
-    const root = parseXml(text).CopyObjectResult as Record<string, unknown> | undefined;
+    const root = parseXml(text)[rootName] as Record<string, unknown> | undefined;
     return typeof root?.ETag === 'string' ? root.ETag : undefined;
   } catch {
     return undefined;

@@ -39,12 +39,23 @@ export async function simple(c: OssClient, operation: string, method: string, bu
 }
 
 export async function listBuckets(c: OssClient, opts: CallOptions & { prefix?: string; marker?: string; maxKeys?: number }): Promise<ListBucketsResult> {
-  const query: Array<[string, string]> = [];
-  if (opts.prefix) query.push(['prefix', opts.prefix]);
-  if (opts.marker) query.push(['marker', opts.marker]);
-  if (opts.maxKeys) query.push(['max-keys', String(opts.maxKeys)]);
-  const res = await c.request({ operation: 'ListBuckets', method: 'GET', query, signal: opts.signal });
-  return { ...base(res), buckets: docs.parseListBuckets(res.body.toString('utf8')) };
+  // With maxKeys the caller pages; without it every page is fetched (OSS answers at most 1000 buckets a page).
+  const buckets: ListBucketsResult['buckets'] = [];
+  let marker = opts.marker;
+  for (;;) {
+    const query: Array<[string, string]> = [];
+    if (opts.prefix) query.push(['prefix', opts.prefix]);
+    if (marker) query.push(['marker', marker]);
+    query.push(['max-keys', String(opts.maxKeys ?? 1000)]);
+    const res = await c.request({ operation: 'ListBuckets', method: 'GET', query, signal: opts.signal });
+    const page = docs.parseListBuckets(res.body.toString('utf8'));
+    buckets.push(...page.buckets);
+    const next = page.nextMarker ?? page.buckets[page.buckets.length - 1]?.name;
+    if (opts.maxKeys || !page.isTruncated || !next || next === marker) {
+      return { ...base(res), buckets, isTruncated: page.isTruncated, ...(page.nextMarker ? { nextMarker: page.nextMarker } : {}) };
+    }
+    marker = next;
+  }
 }
 
 export async function putBucket(c: OssClient, bucket: string, opts: CallOptions & { acl?: string; storageClass?: string }): Promise<OssResult> {
@@ -102,11 +113,25 @@ export async function getObject(c: OssClient, bucket: string, key: string, opts:
   return { ...headResult(res), body: res.stream!, contentRange: res.headers['content-range'] };
 }
 
-export async function copyObject(c: OssClient, srcBucket: string, srcKey: string, bucket: string, key: string, headers: Record<string, string>, opts: CallOptions): Promise<PutObjectResult> {
+export async function copyObject(c: OssClient, srcBucket: string, srcKey: string, bucket: string, key: string, headers: Record<string, string>, opts: CallOptions & { sourceIfMatch?: string }): Promise<PutObjectResult> {
   const copyHeaders: Record<string, string> = { ...headers, 'x-oss-copy-source': `/${srcBucket}/${encodeKeyPath(srcKey)}` };
   if (Object.keys(headers).some((h) => h.startsWith('x-oss-meta-') || h === 'content-type')) copyHeaders['x-oss-metadata-directive'] = 'REPLACE';
+  if (opts.sourceIfMatch) copyHeaders['x-oss-copy-source-if-match'] = `"${opts.sourceIfMatch}"`;
   const res = await c.request({ operation: 'CopyObject', method: 'PUT', bucket, key, headers: copyHeaders, signal: opts.signal });
   return { ...base(res), etag: normalizeEtag(docs.parseCopyResult(res.body.toString('utf8')) ?? res.headers.etag), crc64: crcHeader(res) };
+}
+
+export async function uploadPartCopy(
+  c: OssClient, srcBucket: string, srcKey: string, bucket: string, key: string, uploadId: string, partNumber: number,
+  opts: CallOptions & { range?: { start: number; end: number }; sourceIfMatch?: string },
+): Promise<UploadPartResult> {
+  const headers: Record<string, string> = { 'x-oss-copy-source': `/${srcBucket}/${encodeKeyPath(srcKey)}` };
+  if (opts.range) headers['x-oss-copy-source-range'] = `bytes=${opts.range.start}-${opts.range.end}`;
+  if (opts.sourceIfMatch) headers['x-oss-copy-source-if-match'] = `"${opts.sourceIfMatch}"`;
+  const res = await c.request({
+    operation: 'UploadPartCopy', method: 'PUT', bucket, key, query: [['partNumber', String(partNumber)], ['uploadId', uploadId]], headers, signal: opts.signal,
+  });
+  return { ...base(res), etag: normalizeEtag(docs.parseCopyResult(res.body.toString('utf8'), 'CopyPartResult') ?? res.headers.etag), crc64: crcHeader(res) };
 }
 
 export async function initiateMultipartUpload(c: OssClient, bucket: string, key: string, headers: Record<string, string>, opts: CallOptions): Promise<InitiateMultipartUploadResult> {
@@ -141,9 +166,9 @@ export async function completeMultipartUpload(c: OssClient, bucket: string, key:
   };
 }
 
-export async function listParts(c: OssClient, bucket: string, key: string, uploadId: string, opts: CallOptions & { pageSize?: number }): Promise<ListPartsResult> {
+export async function listParts(c: OssClient, bucket: string, key: string, uploadId: string, opts: CallOptions & { pageSize?: number; after?: number; onePage?: boolean }): Promise<ListPartsResult> {
   const parts: PartInfo[] = [];
-  let marker = '';
+  let marker = opts.after ? String(opts.after) : '';
   let last: OssResponse | undefined;
   for (;;) {
     const query: Array<[string, string]> = [['uploadId', uploadId], ['max-parts', String(opts.pageSize ?? 1000)]];
@@ -151,7 +176,7 @@ export async function listParts(c: OssClient, bucket: string, key: string, uploa
     last = await c.request({ operation: 'ListParts', method: 'GET', bucket, key, query, signal: opts.signal });
     const page = docs.parseListParts(last.body.toString('utf8'));
     parts.push(...page.parts);
-    if (!page.isTruncated || !page.nextMarker || page.nextMarker === marker) break;
+    if (opts.onePage || !page.isTruncated || !page.nextMarker || page.nextMarker === marker) break;
     marker = page.nextMarker;
   }
   return { ...base(last), parts };

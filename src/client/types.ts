@@ -117,4 +117,8 @@ export interface BucketSummary {
 
 export interface ListBucketsResult extends OssResult {
   buckets: BucketSummary[];
+  /** More buckets follow (only when `maxKeys` was given; otherwise every page is fetched). */
+  isTruncated: boolean;
+  /** Marker of the next page when truncated. */
+  nextMarker?: string;
 }

@@ -279,6 +279,28 @@ export const SERVICE_ERRORS = {
     ec: '',
   },
   CallbackFailed: { status: 203, message: 'The callback failed.', ec: '0007-00000203' },
+  // Added with the OSS API families of issue 17 (tagging, append, CORS, form upload, bucket configs, STS, SSE).
+  InvalidSecurityToken: { status: 403, message: 'The security token you provided is invalid.', ec: '' },
+  InvalidEncryptionAlgorithmError: { status: 400, message: 'The Encryption request you specified is not valid. Supported value: AES256/KMS/SM4.', ec: '' },
+  InvalidDataEncryptionAlgorithmError: { status: 400, message: 'The Encryption request you specified is not valid. Supported value: SM4.', ec: '' },
+  InvalidTag: { status: 400, message: 'The tag provided was not a valid tag.', ec: '0010-00000217' },
+  BadRequest: { status: 400, message: 'Bad request.', ec: '' },
+  PositionNotEqualToLength: { status: 409, message: 'Position is not equal to file length', ec: '0026-00000016' },
+  ObjectNotAppendable: { status: 409, message: 'The object is not appendable', ec: '0026-00000017' },
+  AccessForbidden: { status: 403, message: 'CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not whitelisted by the resource\'s CORS spec.', ec: '' },
+  CORSRuleBeyondLimit: { status: 400, message: 'The number of CORS rules exceeds the limit of 10.', ec: '' },
+  NoSuchCORSConfiguration: { status: 404, message: 'The CORS Configuration does not exist.', ec: '' },
+  NoSuchLifecycle: { status: 404, message: 'No Row found in Lifecycle Table.', ec: '' },
+  NoSuchWebsiteConfiguration: { status: 404, message: 'The specified bucket does not have a website configuration.', ec: '' },
+  InvalidPolicyDocument: { status: 400, message: 'Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.', ec: '' },
+  IncorrectNumberOfFilesInPOSTRequest: { status: 400, message: 'POST requires exactly one file upload per request.', ec: '' },
+  MalformedPOSTRequest: { status: 400, message: 'The body of your POST request is not well-formed multipart/form-data.', ec: '' },
+  InvalidObjectState: { status: 403, message: 'The operation is not valid for the object\'s state.', ec: '' },
+  RestoreAlreadyInProgress: { status: 409, message: 'The restore operation is in progress.', ec: '' },
+  OperationNotSupported: { status: 400, message: 'The operation is not supported for this resource.', ec: '' },
+  SymlinkTargetNotExist: { status: 404, message: 'The symlink target object does not exist.', ec: '' },
+  InvalidTargetBucketForLogging: { status: 400, message: 'The target bucket for logging does not exist.', ec: '' },
+  NotSymlink: { status: 400, message: 'The specified object is not a symlink.', ec: '' },
 } as const satisfies Record<string, ServiceErrorSpec>;
 
 /** An OSS error code the embedded server knows. */

@@ -9,6 +9,7 @@ export { buildXml, escapeXml, parseXml } from './xml-core.js';
 export type { XmlNode, XmlObject, XmlValue } from './xml-core.js';
 export * from './xml-multipart.js';
 export * from './xml-list.js';
+export * from './xml-tagging.js';
 
 /** The <Error> document. */
 export interface ErrorDocument {

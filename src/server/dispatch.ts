@@ -7,7 +7,8 @@ import { PUBLIC_KEY_PATH, type CallbackSigner } from './callback.js';
 import { OssError } from './errors.js';
 import { newRequestId, parseRequest, type OssRequest } from './request.js';
 import { baseHeaders, sendError } from './respond.js';
-import { route, type Operation } from './router.js';
+import { apiName, route, type Operation } from './router.js';
+import { beforeHandler, MORE_HANDLERS } from './handlers/more.js';
 import type { MultipartStore } from './store/multipart.js';
 import { BucketGoneError, type ObjectStore } from './store/objects.js';
 import type { ServerConfig, Ctx } from './handlers/context.js';
@@ -40,6 +41,7 @@ const HANDLERS: Record<Operation, (ctx: Ctx) => Promise<void>> = {
   CompleteMultipartUpload: mpu.complete,
   AbortMultipartUpload: mpu.abort,
   ListParts: mpu.listParts,
+  ...MORE_HANDLERS,
 };
 
 export interface Deps {
@@ -101,7 +103,10 @@ async function handle(deps: Deps, raw: IncomingMessage, res: ServerResponse, id:
   }
   const principal = deps.auth.authenticate(req);
   const op = route(req);
-  if (op === undefined) throw new OssError('NotImplemented', { Method: req.method, ResourceType: req.key === undefined ? 'Bucket' : 'Object' });
+  if (op === undefined) {
+    const api = apiName(req);
+    throw new OssError('NotImplemented', { Method: req.method, ResourceType: req.key === undefined ? 'Bucket' : 'Object', API: api }, { message: `ossup serve does not implement ${api} (${req.method} ${req.rawPath}${req.query.length ? `?${req.query.map(([k]) => k).join('&')}` : ''}).` });
+  }
   const ctx: Ctx = {
     req,
     res,
@@ -120,6 +125,8 @@ async function handle(deps: Deps, raw: IncomingMessage, res: ServerResponse, id:
       const rec = await deps.store.getBucket(req.bucket);
       if (!rec) throw new OssError('NoSuchBucket', { BucketName: req.bucket });
       ctx.bucket = rec;
+      const replaced = await beforeHandler(ctx, op);
+      if (replaced) return replaced(ctx);
     }
   }
   await HANDLERS[op](ctx);

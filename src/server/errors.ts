@@ -5,16 +5,20 @@ import { SERVICE_ERRORS, serviceErrorEc, type ServiceErrorCode } from '../core/e
 export class OssError extends Error {
   readonly status: number;
   readonly ec: string;
+  /** Response headers the error carries (x-oss-next-append-position on PositionNotEqualToLength). */
+  readonly headers: Record<string, string>;
 
   constructor(
     readonly code: ServiceErrorCode,
     /** Extra elements of the error document, in order (Key, UploadId, ArgumentName, StringToSign ...). */
     readonly extra: Record<string, string> = {},
-    opts: { message?: string; ec?: string; operation?: string } = {},
+    opts: { message?: string; ec?: string; operation?: string; status?: number; headers?: Record<string, string> } = {},
   ) {
     super(opts.message ?? SERVICE_ERRORS[code].message);
-    this.status = SERVICE_ERRORS[code].status;
+    // A few codes answer with another status by context (NotImplemented is 400 for an unsupported header).
+    this.status = opts.status ?? SERVICE_ERRORS[code].status;
     this.ec = opts.ec ?? serviceErrorEc(code, opts.operation);
+    this.headers = opts.headers ?? {};
   }
 }
 

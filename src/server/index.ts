@@ -8,6 +8,7 @@ import type { Credentials } from '../core/canonical.js';
 import { Authenticator } from './auth.js';
 import { CallbackSigner, PUBLIC_KEY_PATH } from './callback.js';
 import { createDispatcher } from './dispatch.js';
+import { startLifecycleTimer, sweepLifecycle, type SweepReport } from './lifecycle-sweep.js';
 import { MultipartStore } from './store/multipart.js';
 import { ObjectStore } from './store/objects.js';
 
@@ -34,6 +35,8 @@ export interface ServerOptions {
   pathStyleHosts?: string[];
   /** Where internal errors are reported (with the request ID); default none. */
   log?: (line: string) => void;
+  /** How often lifecycle rules are applied (ms); default 60000. Time is read from `now`. */
+  lifecycleIntervalMs?: number;
   /** A request body that makes no progress for this long is answered 400 RequestTimeout; default 30 000 ms. */
   bodyTimeoutMs?: number;
   /**
@@ -59,6 +62,8 @@ export interface RunningServer {
   callbackPublicKeyUrl: string;
   /** Stops accepting, drops idle keep-alive connections, and resolves once the listener is closed. */
   close(): Promise<void>;
+  /** Applies the lifecycle rules of every bucket now (the timer does this every `lifecycleIntervalMs`). */
+  sweepLifecycle(): Promise<SweepReport>;
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
@@ -69,7 +74,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await store.init();
   const multipart = new MultipartStore(store);
   const callbacks = new CallbackSigner(store.layout.serverDir, store.layout.tmp);
-  const config = { endpoint: '', region: opts.region ?? 'cn-hangzhou', now, bodyTimeoutMs: opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS };
+  const config = { endpoint: '', region: opts.region ?? 'cn-hangzhou', now, credentials, bodyTimeoutMs: opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS };
   const dispatch = createDispatcher({
     store,
     multipart,
@@ -103,6 +108,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const endpoint = `http://${urlHost}:${port}`;
   config.endpoint = endpoint;
   callbacks.publicKeyUrl = `${endpoint}${PUBLIC_KEY_PATH}`;
+  const sweep = () => sweepLifecycle(store, multipart, now());
+  const stopLifecycle = startLifecycleTimer(sweep, opts.lifecycleIntervalMs ?? 60_000, opts.log);
   let closing: Promise<void> | undefined;
   return {
     endpoint,
@@ -110,7 +117,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     port,
     credentials,
     callbackPublicKeyUrl: callbacks.publicKeyUrl,
+    sweepLifecycle: sweep,
     close() {
+      stopLifecycle();
       closing ??= new Promise<void>((resolve) => {
         server.close(() => {
           void store

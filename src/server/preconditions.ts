@@ -69,3 +69,19 @@ function dateOf(s: string | undefined): number | undefined {
   const t = Date.parse(s);
   return Number.isNaN(t) ? undefined : t;
 }
+
+const WRITE_PRECONDITIONS = ['if-modified-since', 'if-unmodified-since', 'if-match', 'if-none-match'];
+
+/**
+ * OSS evaluates no HTTP preconditions on PutObject: it answers 400 NotImplemented naming the header
+ * (OSS-PROTOCOL-2.md §9, OSS's own error sample). If-Match / If-None-Match get the same answer by inference.
+ */
+export function refuseWritePreconditions(h: Record<string, string>): void {
+  for (const name of WRITE_PRECONDITIONS) {
+    if (h[name] !== undefined) {
+      const header = name.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase());
+      throw new OssError('NotImplemented', { Header: header }, { status: 400 });
+    }
+  }
+}
+

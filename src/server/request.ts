@@ -16,6 +16,8 @@ export interface OssRequest {
   bucket?: string;
   /** Decoded object key; undefined for service and bucket requests. */
   key?: string;
+  /** The key as sent (still percent-encoded); auth-variants.ts re-reads it when a signature fails. */
+  rawKey?: string;
   /** Decoded query pairs in the order sent; a bare name has value ''. */
   query: Array<[string, string]>;
   /** Lower-case header names; repeated headers joined with ','. */
@@ -67,9 +69,14 @@ export function parseRequest(raw: IncomingMessage, id: string, ownHosts: Set<str
     req.bucket = decodeOr(rawBucket, 'InvalidBucketName');
     rest = slash < 0 ? '' : rest.slice(slash + 1);
   } else {
+    // ali-oss without a bucket (ListBuckets) to an IP endpoint sends `Host: .oss-<region>.aliyuncs.com`.
+    if (host.startsWith('.') && rest === '') return req;
     req.bucket = host.slice(0, host.indexOf('.'));
   }
-  if (rest !== '') req.key = decodeOr(rest, 'InvalidObjectName');
+  if (rest !== '') {
+    req.key = decodeOr(rest, 'InvalidObjectName');
+    req.rawKey = rest;
+  }
   return req;
 }
 

@@ -37,10 +37,17 @@ export function sendError(res: ServerResponse, err: OssError, req: Pick<OssReque
   }
   // Headers a handler may have set for a success response must not leak into the error.
   for (const name of res.getHeaderNames()) {
-    if (!['x-oss-request-id', 'date', 'server', 'connection'].includes(name)) res.removeHeader(name);
+    // CORS headers stay: a browser can only read an error that carries them.
+    if (!['x-oss-request-id', 'date', 'server', 'connection', 'vary'].includes(name) && !name.startsWith('access-control-')) res.removeHeader(name);
   }
   const text = errorXml(err, req);
   if (err.ec) res.setHeader('x-oss-ec', err.ec);
+  for (const [name, value] of Object.entries(err.headers ?? {})) res.setHeader(name, value);
+  if (err.status === 304) {
+    res.writeHead(304, { 'Content-Length': 0 });
+    res.end();
+    return;
+  }
   if (req.method === 'HEAD') {
     res.writeHead(err.status, { 'x-oss-err': Buffer.from(text).toString('base64'), 'Content-Length': 0 });
     res.end();

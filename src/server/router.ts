@@ -27,7 +27,37 @@ export type Operation =
   | 'UploadPartCopy'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
-  | 'ListParts';
+  | 'ListParts'
+  | OperationMore;
+
+/** Operations added with issue 17 (handlers in their own files, one per API family). */
+export type OperationMore =
+  | 'GetObjectTagging'
+  | 'PutObjectTagging'
+  | 'DeleteObjectTagging'
+  | 'GetBucketInfo'
+  | 'HeadBucket'
+  | 'GetBucketStat'
+  | 'AppendObject'
+  | 'PutBucketCors'
+  | 'GetBucketCors'
+  | 'DeleteBucketCors'
+  | 'OptionObject'
+  | 'PostObject'
+  | 'PutBucketLifecycle'
+  | 'GetBucketLifecycle'
+  | 'DeleteBucketLifecycle'
+  | 'PutSymlink'
+  | 'GetSymlink'
+  | 'RestoreObject'
+  | 'PutBucketLogging'
+  | 'GetBucketLogging'
+  | 'DeleteBucketLogging'
+  | 'PutBucketWebsite'
+  | 'GetBucketWebsite'
+  | 'DeleteBucketWebsite'
+  | 'PutBucketReferer'
+  | 'GetBucketReferer';
 
 /** Query names that modify an operation rather than select one (auth, response overrides, listing params). */
 function isModifier(name: string): boolean {
@@ -65,7 +95,46 @@ const TABLE: Record<string, Operation | ((r: OssRequest) => Operation)> = {
   'object DELETE uploadId': 'AbortMultipartUpload',
   'object POST uploads': 'InitiateMultipartUpload',
   'object POST uploadId': 'CompleteMultipartUpload',
+  'object GET tagging': 'GetObjectTagging',
+  'object PUT tagging': 'PutObjectTagging',
+  'object DELETE tagging': 'DeleteObjectTagging',
+  'bucket GET bucketInfo': 'GetBucketInfo',
+  'bucket HEAD ': 'HeadBucket',
+  'bucket GET stat': 'GetBucketStat',
+  'object POST append&position': 'AppendObject',
+  'object POST append': 'AppendObject', // answers InvalidArgument naming the missing position
+  'bucket PUT cors': 'PutBucketCors',
+  'bucket GET cors': 'GetBucketCors',
+  'bucket DELETE cors': 'DeleteBucketCors',
+  'bucket OPTIONS ': 'OptionObject',
+  'object OPTIONS ': 'OptionObject',
+  'bucket POST ': 'PostObject',
+  'bucket PUT lifecycle': 'PutBucketLifecycle',
+  'bucket GET lifecycle': 'GetBucketLifecycle',
+  'bucket DELETE lifecycle': 'DeleteBucketLifecycle',
+  'object PUT symlink': 'PutSymlink',
+  'object GET symlink': 'GetSymlink',
+  'object POST restore': 'RestoreObject',
+  'bucket PUT logging': 'PutBucketLogging',
+  'bucket GET logging': 'GetBucketLogging',
+  'bucket DELETE logging': 'DeleteBucketLogging',
+  'bucket PUT website': 'PutBucketWebsite',
+  'bucket GET website': 'GetBucketWebsite',
+  'bucket DELETE website': 'DeleteBucketWebsite',
+  'bucket PUT referer': 'PutBucketReferer',
+  'bucket GET referer': 'GetBucketReferer',
 };
+
+/** The OSS name of an API the table does not serve, for the NotImplemented message: `PutBucketLifecycle`. */
+export function apiName(req: OssRequest): string {
+  const level = req.bucket === undefined ? 'Service' : req.key === undefined ? 'Bucket' : 'Object';
+  const sel = req.query.map(([k]) => k).filter((k) => isV1SubResource(k) && !isModifier(k));
+  const verb = { GET: 'Get', PUT: 'Put', DELETE: 'Delete', POST: 'Post', HEAD: 'Head', OPTIONS: 'Options' }[req.method] ?? req.method;
+  const what = sel.map((k) => k.replace(/^x-oss-/, '').split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')).join('');
+  // A form upload sent to an object path: OSS takes PostObject on the bucket URL only.
+  if (level === 'Object' && req.method === 'POST' && what === '') return 'PostObject (to an object path; post the form to the bucket URL)';
+  return `${verb}${level}${what}`;
+}
 
 /** The operation, or undefined for NotImplemented. */
 export function route(req: OssRequest): Operation | undefined {

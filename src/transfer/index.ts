@@ -7,3 +7,6 @@ export { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath, chec
 export { acquireLock, type HeldLock } from './checkpoint/lock.js';
 export { ProgressTracker } from './engine/progress.js';
 export { downloadFile, resolveDownloadTarget, keyBaseName, type DownloadFileOptions, type DownloadRange } from './download/download.js';
+export { uploadStream, type UploadStreamOptions } from './stream/upload-stream.js';
+export { downloadStream, type DownloadStreamOptions } from './stream/download-stream.js';
+export { copyObject, defaultCopyPartSize, COPY_OBJECT_LIMIT, type CopyObjectOptions, type CopyResult } from './copy/copy.js';

@@ -35,7 +35,9 @@ const cases: Array<[string, () => string[], RegExp]> = [
   ['bad ACL', () => ['cp', file, 'oss://demo/x', '--acl', 'everyone'], /Allowed choices are private, public-read/],
   ['upload-only flag on a download', () => ['cp', 'oss://demo/x', join(box.dir, 'out.bin'), '--meta', 'a=b'], /--meta applies to uploads; this is a download/],
   ['download of a bucket, not an object', () => ['cp', 'oss://demo/', join(box.dir, 'out.bin')], /names no object/],
-  ['oss:// to oss://', () => ['cp', 'oss://demo/x', 'oss://demo/y'], /oss:\/\/ to oss:\/\/ is not supported/],
+  ['copy onto itself without new metadata', () => ['cp', 'oss://demo/x', 'oss://demo/x'], /OSS refuses to copy an object onto itself unless its metadata is replaced/],
+  ['copy with -r', () => ['cp', '-r', 'oss://demo/x/', 'oss://demo/y/'], /cp -r between two oss:\/\/ URLs is not supported yet/],
+  ['copy with --range', () => ['cp', 'oss://demo/x', 'oss://demo/y', '--range', '0-9'], /--range does not apply to a server-side copy/],
   ['missing argument', () => ['cp', file], /missing required argument 'dst'/],
   ['meta without =', () => ['cp', file, 'oss://demo/x', '--meta', 'novalue'], /--meta "novalue" is not k=v/],
   ['abort without upload id or age', () => ['abort', 'oss://demo/x'], /--upload-id|--all-older-than/],
@@ -69,7 +71,8 @@ test('--version prints the package version', async () => {
 test('help <command> lists its flags', async () => {
   const r = await runCli(['help', 'cp'], box.env);
   assert.equal(r.code, 0);
-  for (const flag of ['--part-size', '--parallel', '--checkpoint-dir', '--no-checkpoint', '--json', '--no-progress', '--traffic-limit']) {
+  for (const flag of ['--part-size', '--parallel', '--checkpoint-dir', '--no-checkpoint', '--json', '--no-progress', '--traffic-limit', '--expected-size']) {
     assert.ok(r.stdout.includes(flag), flag);
   }
+  assert.match(r.stdout, /a stream cannot be resumed/);
 });

@@ -59,6 +59,11 @@ test('SERVICE_ERRORS covers every code of protocol §4 with its status', () => {
     EntityTooLarge: 400, InvalidDigest: 400, InvalidBucketName: 400, InvalidObjectName: 400, MissingContentLength: 411,
     BucketAlreadyExists: 409, BucketNotEmpty: 409, FileAlreadyExists: 409, PreconditionFailed: 412, InvalidRange: 416,
     NotImplemented: 501, InternalError: 500, CallbackFailed: 203, RequestTimeout: 400, InsufficientStorage: 507,
+    InvalidSecurityToken: 403, InvalidEncryptionAlgorithmError: 400, InvalidDataEncryptionAlgorithmError: 400, InvalidTag: 400,
+    BadRequest: 400, PositionNotEqualToLength: 409, ObjectNotAppendable: 409, AccessForbidden: 403, CORSRuleBeyondLimit: 400,
+    NoSuchCORSConfiguration: 404, NoSuchLifecycle: 404, NoSuchWebsiteConfiguration: 404, InvalidPolicyDocument: 400,
+    IncorrectNumberOfFilesInPOSTRequest: 400, MalformedPOSTRequest: 400, InvalidObjectState: 403, RestoreAlreadyInProgress: 409,
+    OperationNotSupported: 400, SymlinkTargetNotExist: 404, InvalidTargetBucketForLogging: 400, NotSymlink: 400,
   };
   assert.deepEqual(Object.keys(SERVICE_ERRORS).sort(), Object.keys(expected).sort());
   for (const [code, status] of Object.entries(expected)) {

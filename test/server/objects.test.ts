@@ -160,16 +160,16 @@ test('CopyObject keeps bytes, ETag and CRC; REPLACE takes new metadata', async (
 });
 
 test('unsupported operations answer 501 NotImplemented', async () => {
-  for (const [method, key, query] of [
-    ['GET', undefined, [['cors', '']]],
-    ['PUT', undefined, [['lifecycle', '']]],
-    ['POST', 'k', [['append', ''], ['position', '0']]],
-    ['GET', 'k', [['tagging', '']]],
-    ['PUT', 'k', [['symlink', '']]],
+  for (const [method, key, query, api] of [
+    ['GET', undefined, [['replication', '']], 'GetBucketReplication'],
+    ['PUT', undefined, [['versioning', '']], 'PutBucketVersioning'],
+    ['GET', undefined, [['inventory', '']], 'GetBucketInventory'],
+    ['GET', 'k', [['x-oss-process', 'image/resize,w_10']], 'GetObjectProcess'],
   ] as const) {
     const r = await call(srv, { method, bucket: B, ...(key ? { key } : {}), query: query.map(([a, b]) => [a, b] as [string, string]) });
     assert.equal(r.status, 501, `${method} ${query[0]![0]}`);
     assert.equal(errorCode(r), 'NotImplemented');
+    assert.equal(xmlField(r.text, 'API'), api);
   }
 });
 

@@ -11,6 +11,8 @@ import { refuseTreeFlags, type TreeFlags } from '../tree-options.js';
 import { UsageError } from '../usage-error.js';
 import { downloadCommand } from './download.js';
 import { checkName } from './names.js';
+import { copyCommand } from './copy.js';
+import { isStreamCp, streamCpCommand } from './stream.js';
 import { checkpointPath, runTransfer, summary } from './transfer-run.js';
 
 /** One local file and the object it becomes. */
@@ -24,7 +26,9 @@ export async function cpCommand(src: string, dst: string, flags: CpFlags & TreeF
     // `oss:/b/k` or `oss:b/k` is an OSS URL mistyped, not a local path: blame it, not the other argument.
     if (/^oss:/i.test(arg) && !isOssUrl(arg)) throw new UsageError(`"${arg}" is not a valid OSS URL`, 'write it with two slashes: oss://bucket/key');
   }
-  if (isOssUrl(src) && isOssUrl(dst)) throw new UsageError('copying from oss:// to oss:// is not supported; cp uploads or downloads');
+  if (isStreamCp(src, dst)) return streamCpCommand(src, dst, flags, settings, io);
+  if (settings.expectedSize !== undefined) throw new UsageError('--expected-size applies to cp - oss://... (standard input)');
+  if (isOssUrl(src) && isOssUrl(dst)) return copyCommand(parseOssUrl(src), parseOssUrl(dst), flags, settings, io);
   if (isOssUrl(src)) return downloadCommand(parseOssUrl(src), dst, flags, settings, io);
   if (!isOssUrl(dst)) {
     throw new UsageError(`"${dst}" is not an OSS URL`, 'write the destination as oss://bucket/key (or oss://bucket/prefix/)');

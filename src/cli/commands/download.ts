@@ -12,7 +12,7 @@ import { checkName } from './names.js';
 import { checkpointPath, runTransfer, summary } from './transfer-run.js';
 
 /** Flags that describe the object written by an upload; given to a download they would silently do nothing. */
-const UPLOAD_ONLY: Array<[keyof CpFlags, string]> = [
+export const UPLOAD_ONLY: Array<[keyof CpFlags, string]> = [
   ['meta', '--meta'], ['contentType', '--content-type'], ['acl', '--acl'], ['storageClass', '--storage-class'],
   ['tagging', '--tagging'], ['forbidOverwrite', '--forbid-overwrite'], ['callbackUrl', '--callback-url'],
   ['callbackBody', '--callback-body'], ['callbackBodyType', '--callback-body-type'], ['callbackHost', '--callback-host'],

@@ -1,3 +1,4 @@
+import { ServiceError } from '../../core/errors.js';
 import { doing, EXIT_OK } from '../exit.js';
 import { jsonLine } from '../json.js';
 import type { CommonOptions } from '../options.js';
@@ -16,6 +17,11 @@ export async function statCommand(url: string, flags: CommonOptions, io: Io): Pr
   return withSession(flags, io, (s) =>
     doing(`stat of ${formatOssUrl(target)}`, target.bucket, async () => {
       const h = await s.client.headObject(target.bucket, target.key);
+      // Tags and ACL need their own permissions on real OSS: a refusal shows as null, not as a failed stat.
+      const [tagging, acl] = await Promise.all([
+        s.client.getObjectTagging(target.bucket, target.key).then((r) => r.tags, orNull),
+        s.client.getObjectAcl(target.bucket, target.key).then((r) => r.acl, orNull),
+      ]);
       const info = {
         bucket: target.bucket,
         key: target.key,
@@ -27,6 +33,8 @@ export async function statCommand(url: string, flags: CommonOptions, io: Io): Pr
         objectType: h.objectType ?? null,
         storageClass: h.storageClass ?? null,
         meta: h.meta,
+        acl,
+        tags: tagging,
       };
       if (flags.json) {
         io.stdout.write(jsonLine(info));
@@ -41,9 +49,18 @@ export async function statCommand(url: string, flags: CommonOptions, io: Io): Pr
         ['Content-Type', info.contentType ?? '-'],
         ['Object-Type', info.objectType ?? '-'],
         ['Storage-Class', info.storageClass ?? '-'],
+        ['ACL', acl ?? '-'],
+        ['Tags', tagging === null ? '-' : Object.entries(tagging).map(([k, v]) => `${k}=${v}`).join('&') || '(none)'],
         ...Object.entries(h.meta).map(([k, v]): [string, string] => [`x-oss-meta-${k}`, v]),
       ];
       for (const [k, v] of rows) io.stdout.write(`${`${k}:`.padEnd(15)}${v}\n`);
       return EXIT_OK;
     }));
 }
+
+/** A service refusal (AccessDenied, NotImplemented from another server) of an optional lookup. */
+function orNull(err: unknown): null {
+  if (err instanceof ServiceError) return null;
+  throw err;
+}
+

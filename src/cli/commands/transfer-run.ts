@@ -13,7 +13,7 @@ import { interruptOnSignals } from '../signals.js';
 
 /** One transfer as the command drives it; `start` calls the engine with the listener and the signal. */
 export interface TransferSpec<R> {
-  direction: 'upload' | 'download';
+  direction: 'upload' | 'download' | 'copy';
   /** Name on the progress bar. */
   label: string;
   /** For the error line: "upload of a to oss://b/k". */
@@ -35,7 +35,7 @@ export type TransferOutcome<R> = { result: R; seconds: number } | { interrupted:
  * OSSUP_HOMEs (both reached as http://localhost) never share a checkpoint.
  */
 export async function checkpointPath(
-  flags: CpFlags, io: Io, session: Session, id: { file: string; bucket: string; key: string }, suffix: '.ucp' | '.dcp',
+  flags: CpFlags, io: Io, session: Session, id: { file: string; bucket: string; key: string }, suffix: '.ucp' | '.dcp' | '.ccp',
 ): Promise<string | false> {
   if (flags.checkpoint === false) return false;
   if (typeof flags.checkpoint === 'string') return flags.checkpoint;
@@ -85,7 +85,7 @@ export async function runTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io: 
 function interruptedLine(t: TransferTracker, spec: TransferSpec<unknown>): string {
   const total = t.totalBytes || spec.size;
   const pct = total > 0 ? (t.confirmedBytes / total) * 100 : 0;
-  const verb = spec.direction === 'upload' ? 'uploaded' : 'downloaded';
+  const verb = { upload: 'uploaded', download: 'downloaded', copy: 'copied' }[spec.direction];
   const done = `${formatBytes(t.confirmedBytes)} of ${formatBytes(total)} ${verb} (${pct.toFixed(1)}%, ${t.partsDone}/${t.totalParts} parts)`;
   const next = spec.checkpoint === false
     ? 'there is no checkpoint (--no-checkpoint): rerunning starts over'
@@ -101,12 +101,12 @@ function interruptedLine(t: TransferTracker, spec: TransferSpec<unknown>): strin
  */
 export function summary(
   r: { size: number; parts: number; resumedBytes: number; transferredBytes: number; etag: string; crc64: string },
-  seconds: number, direction: 'upload' | 'download' = 'upload',
+  seconds: number, direction: TransferSpec<unknown>['direction'] = 'upload',
 ): string {
   const rate = seconds > 0 ? ` (${formatBytes(Math.round(r.transferredBytes / seconds))}/s)` : '';
   const parts = `${r.parts} part${r.parts === 1 ? '' : 's'}`;
   const moved = r.resumedBytes > 0
-    ? `${formatBytes(r.transferredBytes)} ${direction === 'upload' ? 'sent' : 'fetched'} in ${formatSeconds(seconds)}${rate}, ` +
+    ? `${formatBytes(r.transferredBytes)} ${{ upload: 'sent', download: 'fetched', copy: 'copied' }[direction]} in ${formatSeconds(seconds)}${rate}, ` +
       `${formatBytes(r.resumedBytes)} resumed; ${formatBytes(r.size)} object, ${parts}`
     : `${formatBytes(r.size)} in ${formatSeconds(seconds)}${rate}, ${parts}`;
   return `${moved}; ETag ${r.etag}, CRC-64 ${r.crc64}`;

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { encodeUrlField } from '../../core/encode.js';
 import { boolOf, listOf, parseXml, requireText, rootOf } from '../../core/xml-core.js';
 import { validateObjectKey } from '../names-check.js';
-import { expectedMd5, isoDate, OWNER, parseBucketAcl, readSmallBody, type Ctx } from './context.js';
+import { expectedMd5, isoDate, OWNER, parseBucketAcl, parseStorageClass, readSmallBody, type Ctx } from './context.js';
 import { canWrite } from './object.js';
 import { encodingType } from './multipart.js';
 import {
@@ -27,10 +27,19 @@ function location(ctx: Ctx): string {
 export async function listBuckets(ctx: Ctx): Promise<void> {
   if (!ctx.principal) throw new OssError('AccessDenied');
   const prefix = q(ctx.req, 'prefix') ?? '';
-  const buckets = (await ctx.store.listBuckets()).filter((b) => b.name.startsWith(prefix));
+  const marker = q(ctx.req, 'marker') ?? '';
+  const maxKeys = maxKeysOf(ctx, 'max-keys');
+  // Names are [a-z0-9-]: code-unit order is byte order. A page holds names after the marker, like ListObjects.
+  const matching = (await ctx.store.listBuckets()).filter((b) => b.name.startsWith(prefix) && b.name > marker);
+  const buckets = matching.slice(0, maxKeys);
+  const truncated = matching.length > maxKeys;
+  // OSS omits the paging elements when one page holds everything and none was asked for (OSS-PROTOCOL-2.md §6).
+  const paged = truncated || ['prefix', 'marker', 'max-keys'].some((n) => q(ctx.req, n) !== undefined);
   const host = new URL(ctx.config.endpoint).host;
   sendXmlText(ctx.res, 200, buildListAllMyBucketsResult({
     owner: OWNER_DOC,
+    ...(paged ? { prefix, marker, maxKeys, isTruncated: truncated } : {}),
+    ...(truncated ? { nextMarker: buckets[buckets.length - 1]!.name } : {}),
     buckets: buckets.map((b) => ({
       name: b.name,
       creationDate: isoDate(b.created),
@@ -48,7 +57,7 @@ export async function putBucket(ctx: Ctx): Promise<void> {
   const acl = parseBucketAcl(ctx.req.headers['x-oss-acl'], 'private');
   // The optional CreateBucketConfiguration body only chooses a storage class; drain it either way.
   const body = await readSmallBody(ctx);
-  const sc = /<StorageClass>\s*([A-Za-z]+)\s*<\/StorageClass>/.exec(body)?.[1] ?? 'Standard';
+  const sc = parseStorageClass(/<StorageClass>\s*([^<]*?)\s*<\/StorageClass>/.exec(body)?.[1], 'Standard', 'StorageClass');
   const name = ctx.req.bucket!;
   const created = await ctx.store.createBucket(name, acl, sc);
   if (!created && ctx.req.headers['x-oss-acl'] !== undefined) await ctx.store.setBucketAcl(name, acl);

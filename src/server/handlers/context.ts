@@ -1,5 +1,6 @@
 // What every handler receives, and the request-reading helpers several handlers share.
 import type { ServerResponse } from 'node:http';
+import type { Credentials } from '../../core/canonical.js';
 import { MAX_OBJECT_SIZE } from '../../core/limits.js';
 import type { Principal } from '../auth.js';
 import type { CallbackSigner } from '../callback.js';
@@ -9,6 +10,8 @@ import { BodyIncompleteError, BodyTooLargeError, writeTempBlob, type WrittenBlob
 import type { MultipartStore } from '../store/multipart.js';
 import type { ObjectStore } from '../store/objects.js';
 import { unlinkQuiet } from '../../io/fs.js';
+import { parseSse } from './sse.js';
+import { tagHeaderToStored } from '../tags.js';
 import { BodyTimeoutError, idleLimited } from '../body.js';
 import type { BucketAcl, BucketRecord, ObjectAcl, ObjectAttributes, StoredHeaders } from '../store/types.js';
 
@@ -16,6 +19,8 @@ export interface ServerConfig {
   endpoint: string;
   region: string;
   now: () => number;
+  /** Accepted keys, for requests that authenticate in their body (PostObject form fields). */
+  credentials?: Credentials[];
   /** A request body that makes no progress for this long is answered 400 RequestTimeout. */
   bodyTimeoutMs: number;
 }
@@ -55,8 +60,18 @@ export function parseObjectAcl(v: string | undefined, fallback: ObjectAcl): Obje
   return parseBucketAcl(v, 'private');
 }
 
-/** Metadata headers of Put/Initiate/Copy(REPLACE) as stored with the object. */
-export function attributesFrom(req: OssRequest): ObjectAttributes {
+const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'];
+
+/** A storage class as OSS spells it (case-insensitive on input), or InvalidArgument naming `field`. */
+export function parseStorageClass(v: string | undefined, fallback: string, field = 'x-oss-storage-class'): string {
+  if (v === undefined || v === '') return fallback;
+  const found = STORAGE_CLASSES.find((c) => c.toLowerCase() === v.trim().toLowerCase());
+  if (!found) throw invalidArgument(field, v, `Invalid storage class "${v}"; use one of ${STORAGE_CLASSES.join(', ')}.`);
+  return found;
+}
+
+/** Metadata headers of Put/Initiate/Copy(REPLACE) as stored with the object; objects inherit the bucket's class. */
+export function attributesFrom(req: OssRequest, bucketClass = 'Standard'): ObjectAttributes {
   const h = req.headers;
   const headers: StoredHeaders = { contentType: h['content-type'] || 'application/octet-stream' };
   if (h['content-disposition'] !== undefined) headers.contentDisposition = h['content-disposition'];
@@ -68,12 +83,14 @@ export function attributesFrom(req: OssRequest): ObjectAttributes {
     if (name.startsWith('x-oss-meta-')) userMeta[name.slice('x-oss-meta-'.length)] = value;
   }
   const attrs: ObjectAttributes = {
-    storageClass: h['x-oss-storage-class'] || 'Standard',
+    storageClass: parseStorageClass(h['x-oss-storage-class'], bucketClass),
     acl: parseObjectAcl(h['x-oss-object-acl'], 'default'),
     headers,
     userMeta,
   };
-  if (h['x-oss-tagging'] !== undefined) attrs.tagging = h['x-oss-tagging'];
+  if (h['x-oss-tagging'] !== undefined && h['x-oss-tagging'] !== '') attrs.tagging = tagHeaderToStored(h['x-oss-tagging']);
+  const sse = parseSse(req);
+  if (sse) attrs.sse = sse;
   return attrs;
 }
 

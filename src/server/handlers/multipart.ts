@@ -17,6 +17,7 @@ import { CompleteError } from '../store/multipart.js';
 import { ObjectExistsError } from '../store/objects.js';
 import type { UploadRecord } from '../store/types.js';
 import { parseCallback, runCallback } from './callback-flow.js';
+import { refuseSseOnPart, sseHeaders } from './sse.js';
 import { attributesFrom, forbidOverwrite, isoDate, parseObjectAcl, quoted, readSmallBody, receiveBody, type Ctx } from './context.js';
 import { canWrite, loadCopySource } from './object.js';
 
@@ -41,8 +42,8 @@ export async function initiate(ctx: Ctx): Promise<void> {
   if (forbidOverwrite(ctx.req) && (await ctx.store.getObject(ctx.bucket.name, ctx.key))) {
     throw new OssError('FileAlreadyExists', { Key: ctx.key });
   }
-  const up = await ctx.multipart.initiate(ctx.bucket.name, ctx.key, attributesFrom(ctx.req));
-  sendXmlText(ctx.res, 200, buildInitiateMultipartUploadResult({ bucket: ctx.bucket.name, key: ctx.key, uploadId: up.uploadId, ...encodingType(ctx) }));
+  const up = await ctx.multipart.initiate(ctx.bucket.name, ctx.key, attributesFrom(ctx.req, ctx.bucket.storageClass));
+  sendXmlText(ctx.res, 200, buildInitiateMultipartUploadResult({ bucket: ctx.bucket.name, key: ctx.key, uploadId: up.uploadId, ...encodingType(ctx) }), sseHeaders(up.attributes.sse));
 }
 
 function partNumberOf(ctx: Ctx): number {
@@ -61,11 +62,12 @@ function partNumberOf(ctx: Ctx): number {
 export async function uploadPart(ctx: Ctx): Promise<void> {
   denyAnonymousWrite(ctx);
   const partNumber = partNumberOf(ctx);
+  refuseSseOnPart(ctx.req);
   const up = await loadUpload(ctx, 'UploadPart');
   const written = await receiveBody(ctx, MAX_PART_SIZE);
   const part = await ctx.multipart.putPart(ctx.bucket.name, up.uploadId, partNumber, written);
   if (!part) throw new OssError('NoSuchUpload', { UploadId: up.uploadId }, { operation: 'UploadPart' });
-  sendEmpty(ctx.res, 200, { ETag: quoted(part.etag), 'Content-MD5': written.md5.toString('base64'), 'x-oss-hash-crc64ecma': part.crc64 });
+  sendEmpty(ctx.res, 200, { ETag: quoted(part.etag), 'Content-MD5': written.md5.toString('base64'), 'x-oss-hash-crc64ecma': part.crc64, ...sseHeaders(up.attributes.sse) });
 }
 
 export async function uploadPartCopy(ctx: Ctx): Promise<void> {
@@ -146,7 +148,7 @@ export async function complete(ctx: Ctx): Promise<void> {
     }
     throw err;
   }
-  const headers = { ETag: quoted(rec.etag), 'x-oss-hash-crc64ecma': rec.crc64 };
+  const headers = { ETag: quoted(rec.etag), 'x-oss-hash-crc64ecma': rec.crc64, ...sseHeaders(rec.sse) };
   if (callback) return runCallback(ctx, callback, rec, headers);
   const doc = buildCompleteMultipartUploadResult({
     location: `${ctx.config.endpoint}/${ctx.bucket.name}/${encodeKeyPath(rec.key)}`,

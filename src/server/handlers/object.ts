@@ -4,13 +4,17 @@ import type { ServerResponse } from 'node:http';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { percentDecode } from '../../core/encode.js';
 import { OssError } from '../errors.js';
-import { checkConditions, parseRange } from '../preconditions.js';
+import { checkConditions, parseRange, refuseWritePreconditions } from '../preconditions.js';
 import { q } from '../request.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { ObjectExistsError } from '../store/objects.js';
 import type { ObjectReader } from '../store/segments.js';
 import type { ObjectRecord } from '../store/types.js';
 import { runCallback, parseCallback } from './callback-flow.js';
+import { parseSse, sseHeaders } from './sse.js';
+import { tagHeaderToStored } from '../tags.js';
+import { checkReadable, restoreHeader } from './restore.js';
+import { throughSymlink } from './symlink.js';
 import {
   attributesFrom,
   forbidOverwrite,
@@ -58,10 +62,11 @@ export function noSuchKey(ctx: Ctx): OssError {
 export async function putObject(ctx: Ctx): Promise<void> {
   if (!canWrite(ctx)) throw denied();
   const { req, store, bucket, key } = ctx;
+  refuseWritePreconditions(req.headers);
   const callback = parseCallback(req);
   const forbid = forbidOverwrite(req);
   if (forbid && (await store.getObject(bucket.name, key))) throw new OssError('FileAlreadyExists', { Key: key });
-  const attributes = attributesFrom(req);
+  const attributes = attributesFrom(req, bucket.storageClass);
   const written = await receiveBody(ctx);
   const blob = await store.adoptBlob(bucket.name, written);
   const rec: ObjectRecord = {
@@ -76,7 +81,7 @@ export async function putObject(ctx: Ctx): Promise<void> {
     type: 'Normal',
   };
   await commit(ctx, rec, forbid);
-  const headers = { ETag: quoted(rec.etag), 'Content-MD5': rec.contentMd5!, 'x-oss-hash-crc64ecma': rec.crc64 };
+  const headers = { ETag: quoted(rec.etag), 'Content-MD5': rec.contentMd5!, 'x-oss-hash-crc64ecma': rec.crc64, ...sseHeaders(rec.sse) };
   if (callback) return runCallback(ctx, callback, rec, headers);
   sendEmpty(ctx.res, 200, headers);
 }
@@ -108,6 +113,8 @@ function objectHeaders(rec: ObjectRecord): Record<string, string | number> {
   if (rec.headers.expires !== undefined) h.Expires = rec.headers.expires;
   if (rec.tagging) h['x-oss-tagging-count'] = rec.tagging.split('&').filter(Boolean).length;
   for (const [k, v] of Object.entries(rec.userMeta)) h[`x-oss-meta-${k}`] = v;
+  Object.assign(h, sseHeaders(rec.sse));
+  if (rec.type === 'Appendable') h['x-oss-next-append-position'] = rec.size;
   return h;
 }
 
@@ -124,10 +131,17 @@ const RESPONSE_OVERRIDES: Array<[string, string]> = [
 export async function getObject(ctx: Ctx): Promise<void> {
   const { req, res, store, bucket, key } = ctx;
   const head = req.method === 'HEAD';
-  const opened = head ? undefined : await store.openObject(bucket.name, key);
+  let opened = head ? undefined : await store.openObject(bucket.name, key);
   try {
-    const rec = readable(ctx, head ? await store.getObject(bucket.name, key) : opened?.rec);
-    const headers = objectHeaders(rec);
+    let rec = readable(ctx, head ? await store.getObject(bucket.name, key) : opened?.rec);
+    if (rec.type === 'Symlink') {
+      await opened?.close();
+      opened = undefined;
+      ({ rec, opened } = await throughSymlink(ctx, rec, head));
+    }
+    const now = ctx.config.now();
+    if (!head) checkReadable(rec, now);
+    const headers = { ...objectHeaders(rec), ...restoreHeader(rec, now) };
     const cond = checkConditions(req.headers, rec);
     if (cond === 412) throw new OssError('PreconditionFailed', { Condition: 'If-Match' });
     if (cond === 304) {
@@ -209,7 +223,8 @@ export async function loadCopySource(ctx: Ctx): Promise<{ bucket: string; rec: O
     modifiedSince: 'x-oss-copy-source-if-modified-since',
     unmodifiedSince: 'x-oss-copy-source-if-unmodified-since',
   });
-  if (cond !== undefined) throw new OssError('PreconditionFailed', { Condition: 'x-oss-copy-source-if-*' });
+  // 412 PreconditionFailed for if-match / if-unmodified-since, a bodiless 304 for the other two (CopyObject doc).
+  if (cond !== undefined) throw new OssError('PreconditionFailed', { Condition: 'x-oss-copy-source-if-*' }, cond === 304 ? { status: 304 } : {});
   return { bucket: src.bucket, rec };
 }
 
@@ -232,14 +247,23 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
   const forbid = forbidOverwrite(req);
   if (forbid && (await store.getObject(bucket.name, key))) throw new OssError('FileAlreadyExists', { Key: key });
   const replace = (req.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
-  const attrs = replace ? attributesFrom(req) : { storageClass: src.storageClass, acl: src.acl, headers: src.headers, userMeta: src.userMeta, ...(src.tagging ? { tagging: src.tagging } : {}) };
+  const attrs = replace ? attributesFrom(req, bucket.storageClass) : { storageClass: src.storageClass, acl: src.acl, headers: src.headers, userMeta: src.userMeta, ...(src.tagging ? { tagging: src.tagging } : {}) };
   attrs.acl = parseObjectAcl(req.headers['x-oss-object-acl'], replace ? attrs.acl : 'default');
-  const { blob: _b, segments: _s, ...meta } = src;
-  const rec: ObjectRecord = { ...meta, ...attrs, key, ...(await store.cloneObjectBytes(srcBucket, opened, bucket.name)), lastModified: ctx.config.now() };
+  // Tags follow x-oss-tagging-directive (Copy by default), whatever the metadata directive says.
+  const header = req.headers['x-oss-tagging'];
+  const tagging = (req.headers['x-oss-tagging-directive'] ?? 'Copy').toLowerCase() === 'replace' ? (header ? tagHeaderToStored(header) : undefined) : src.tagging;
+  if (tagging) attrs.tagging = tagging;
+  else delete attrs.tagging;
+  const { blob: _b, segments: _s, sse: _e, tagging: _t, ...meta } = src;
+  // The copy is encrypted only as this request asks: the source's encryption is not inherited (CopyObject doc).
+  const sse = parseSse(req);
+  const { sse: _r, ...plain } = attrs;
+  const rec: ObjectRecord = { ...meta, ...plain, key, ...(sse ? { sse } : {}), ...(await store.cloneObjectBytes(srcBucket, opened, bucket.name)), lastModified: ctx.config.now() };
   await commit(ctx, rec, forbid);
   sendXml(ctx.res, 200, 'CopyObjectResult', { ETag: quoted(rec.etag), LastModified: isoDate(rec.lastModified) }, {
     ETag: quoted(rec.etag),
     'x-oss-hash-crc64ecma': rec.crc64,
+    ...sseHeaders(sse),
   });
 }
 

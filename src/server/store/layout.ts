@@ -11,6 +11,7 @@
 //   <root>/buckets/<bucket>/uploads/<uploadId>/upload.json        multipart manifest
 //   <root>/buckets/<bucket>/uploads/<uploadId>/parts/<n>.json     part record (commit point of a part)
 //   <root>/buckets/<bucket>/uploads/<uploadId>/blobs/<random>     part bytes
+//   <root>/buckets/<bucket>/config/<name>.json                    CORS, lifecycle, logging, website, referer
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 

@@ -14,6 +14,8 @@ import type { BucketAcl, BucketRecord, ObjectRecord, Segment } from './types.js'
 
 /** Thrown by commits that would replace an existing object under x-oss-forbid-overwrite. */
 export class ObjectExistsError extends Error {}
+/** Thrown by a commit whose `expect`ed current record is no longer current (AppendObject lost a race). */
+export class ObjectChangedError extends Error {}
 
 /** Thrown by a write whose bucket was deleted before it could commit (answered as NoSuchBucket). */
 export class BucketGoneError extends Error {
@@ -289,20 +291,22 @@ export class ObjectStore {
    * The commit point: points the key at `rec`'s bytes (already durable). Serialised per key so the forbid-overwrite
    * check, the rename, the index update and the removal of the replaced blob happen as one step.
    */
-  async commitObject(bucket: string, rec: ObjectRecord, opts: { forbidOverwrite?: boolean } = {}): Promise<void> {
+  async commitObject(bucket: string, rec: ObjectRecord, opts: { forbidOverwrite?: boolean; expect?: ObjectRecord | null } = {}): Promise<void> {
     try {
       await this.inBucket(bucket, () => this.commitIn(bucket, rec, opts));
     } catch (err) {
-      await this.removeBytes(bucket, rec);
+      await this.removeBytes(bucket, rec, opts.expect ?? undefined);
       throw err;
     }
   }
 
-  private async commitIn(bucket: string, rec: ObjectRecord, opts: { forbidOverwrite?: boolean }): Promise<void> {
+  private async commitIn(bucket: string, rec: ObjectRecord, opts: { forbidOverwrite?: boolean; expect?: ObjectRecord | null }): Promise<void> {
     const index = await this.index(bucket);
     await this.locks.run(`object\n${bucket}\n${rec.key}`, async () => {
       const old = await this.getObject(bucket, rec.key);
       if (old && opts.forbidOverwrite) throw new ObjectExistsError(rec.key);
+      // `expect`: commit only over that record (an append extends it and shares its blobs).
+      if (opts.expect !== undefined && !sameRecord(old, opts.expect)) throw new ObjectChangedError(rec.key);
       const dir = this.layout.metaDir(bucket, rec.key);
       await this.ensureBucketDir(bucket, dir);
       await writeFileAtomic(this.layout.tmp, this.layout.metaFile(bucket, rec.key), JSON.stringify(rec), dir);
@@ -455,6 +459,11 @@ function toEntry(rec: ObjectRecord): IndexEntry {
     type: rec.type,
     storageClass: rec.storageClass,
   };
+}
+
+function sameRecord(a: ObjectRecord | undefined, b: ObjectRecord | null): boolean {
+  if (!a || !b) return !a && !b;
+  return a.etag === b.etag && a.size === b.size && a.lastModified === b.lastModified && a.crc64 === b.crc64;
 }
 
 /** First index at or after `from` whose key does not start with `prefix`. */

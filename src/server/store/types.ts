@@ -39,16 +39,26 @@ export interface ObjectRecord {
   crc64: string; // unsigned decimal
   contentMd5?: string; // base64, Normal objects only
   lastModified: number;
-  type: 'Normal' | 'Multipart';
+  type: 'Normal' | 'Multipart' | 'Appendable' | 'Symlink';
   storageClass: string;
   acl: ObjectAcl;
   headers: StoredHeaders;
   userMeta: Record<string, string>; // lower-case names without the x-oss-meta- prefix
   tagging?: string; // raw "A=1&B=2"
+  sse?: SseSettings; // server-side encryption as requested (bytes are stored as sent)
+  symlinkTarget?: string; // type Symlink: the target key in this bucket (the record has no bytes)
+  restore?: { completesAt: number; expiresAt: number }; // RestoreObject of an archive-class object
+}
+
+/** x-oss-server-side-encryption settings of an object. */
+export interface SseSettings {
+  algorithm: 'AES256' | 'KMS' | 'SM4';
+  keyId?: string;
+  dataEncryption?: 'SM4';
 }
 
 /** Object attributes fixed at Put or Initiate time (everything but the bytes and their digests). */
-export type ObjectAttributes = Pick<ObjectRecord, 'storageClass' | 'acl' | 'headers' | 'userMeta' | 'tagging'>;
+export type ObjectAttributes = Pick<ObjectRecord, 'storageClass' | 'acl' | 'headers' | 'userMeta' | 'tagging' | 'sse'>;
 
 export interface UploadRecord {
   uploadId: string;

@@ -184,7 +184,7 @@ test('object options: content type, ACL, storage class, tagging, forbid-overwrit
     const key = `opt/${name}`;
     await uploadFile(env.client, {
       bucket: env.bucket, key, file, contentType: 'application/x-custom', acl: 'public-read', storageClass: 'IA',
-      tagging: { project: 'ossup', 'a b': 'c&d' }, forbidOverwrite: true, trafficLimit: 100 * 1024 * 1024 * 8,
+      tagging: { project: 'ossup', 'a b': 'c+d=e' }, forbidOverwrite: true, trafficLimit: 100 * 1024 * 1024 * 8,
     });
     const head = await env.client.headObject(env.bucket, key);
     assert.equal(head.contentType, 'application/x-custom');

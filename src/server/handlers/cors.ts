@@ -1,0 +1,181 @@
+// CORS: Put/Get/DeleteBucketCors, the OPTIONS preflight, and CORS headers on actual requests
+// (OSS-PROTOCOL-2.md §3). Rules are tried in order; the first whose origin, method and headers all match wins.
+import { createHash } from 'node:crypto';
+import { buildXml, parseXml, rootOf, type XmlNode, type XmlObject } from '../../core/xml-core.js';
+import { OssError } from '../errors.js';
+import type { OssRequest } from '../request.js';
+import { sendEmpty, sendXmlText } from '../respond.js';
+import { configsOf } from '../store/bucket-config.js';
+import { expectedMd5, readSmallBody, type Ctx } from './context.js';
+
+export interface CorsRule {
+  allowedOrigins: string[];
+  allowedMethods: string[];
+  allowedHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds?: number;
+}
+
+export interface CorsConfig {
+  rules: CorsRule[];
+  responseVary: boolean;
+}
+
+const METHODS = new Set(['GET', 'PUT', 'DELETE', 'POST', 'HEAD']);
+
+/** Every text child named `name` (one or many). */
+export function texts(obj: XmlObject, name: string): string[] {
+  const v = obj[name];
+  if (v === undefined) return [];
+  const all: XmlNode[] = Array.isArray(v) ? v : [v];
+  return all.map((x) => (typeof x === 'string' ? x : '')).map((s) => s.trim());
+}
+
+function objects(obj: XmlObject, name: string): XmlObject[] {
+  const v = obj[name];
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'object' && !Array.isArray(x) ? x : {}));
+}
+
+function invalid(message: string): OssError {
+  return new OssError('InvalidArgument', {}, { message });
+}
+
+export function parseCorsConfig(text: string): CorsConfig {
+  let root: XmlObject;
+  try {
+    root = rootOf(parseXml(text), 'CORSConfiguration');
+  } catch {
+    throw new OssError('MalformedXML');
+  }
+  const rules = objects(root, 'CORSRule').map((r): CorsRule => {
+    const rule: CorsRule = {
+      allowedOrigins: texts(r, 'AllowedOrigin'),
+      allowedMethods: texts(r, 'AllowedMethod'),
+      allowedHeaders: texts(r, 'AllowedHeader'),
+      exposeHeaders: texts(r, 'ExposeHeader'),
+    };
+    if (rule.allowedOrigins.length === 0) throw invalid('Each CORSRule needs at least one AllowedOrigin.');
+    if (rule.allowedMethods.length === 0) throw invalid('Each CORSRule needs at least one AllowedMethod.');
+    for (const m of rule.allowedMethods) if (!METHODS.has(m)) throw invalid(`AllowedMethod "${m}" is not one of GET, PUT, DELETE, POST, HEAD.`);
+    for (const o of [...rule.allowedOrigins, ...rule.allowedHeaders]) {
+      if ((o.match(/\*/g) ?? []).length > 1) throw invalid(`"${o}" holds more than one "*".`);
+    }
+    for (const h of rule.exposeHeaders) if (h.includes('*')) throw invalid(`ExposeHeader "${h}" cannot hold a wildcard.`);
+    const age = texts(r, 'MaxAgeSeconds')[0];
+    if (age !== undefined) {
+      if (!/^\d+$/.test(age)) throw invalid(`MaxAgeSeconds "${age}" is not a non-negative integer.`);
+      rule.maxAgeSeconds = Number(age);
+    }
+    return rule;
+  });
+  if (rules.length === 0) throw new OssError('MalformedXML', {}, { message: 'CORSConfiguration needs at least one CORSRule.' });
+  if (rules.length > 10) throw new OssError('CORSRuleBeyondLimit');
+  const vary = texts(root, 'ResponseVary')[0];
+  return { rules, responseVary: vary?.toLowerCase() === 'true' };
+}
+
+export function buildCorsConfig(c: CorsConfig): string {
+  return buildXml('CORSConfiguration', {
+    CORSRule: c.rules.map((r) => ({
+      AllowedOrigin: r.allowedOrigins,
+      AllowedMethod: r.allowedMethods,
+      AllowedHeader: r.allowedHeaders,
+      ExposeHeader: r.exposeHeaders,
+      MaxAgeSeconds: r.maxAgeSeconds,
+    })),
+    ResponseVary: c.responseVary,
+  });
+}
+
+function owner(ctx: Ctx): void {
+  if (!ctx.principal) throw new OssError('AccessDenied');
+}
+
+export async function putBucketCors(ctx: Ctx): Promise<void> {
+  owner(ctx);
+  const md5 = expectedMd5(ctx.req);
+  const body = await readSmallBody(ctx);
+  if (md5 && !md5.equals(createHash('md5').update(body).digest())) throw new OssError('InvalidDigest');
+  if (Buffer.byteLength(body) > 16 * 1024) throw new OssError('MalformedXML', {}, { message: 'A CORS configuration is at most 16 KB.' });
+  await configsOf(ctx.store).put(ctx.bucket.name, 'cors', parseCorsConfig(body));
+  sendEmpty(ctx.res, 200);
+}
+
+export async function getBucketCors(ctx: Ctx): Promise<void> {
+  owner(ctx);
+  const c = await configsOf(ctx.store).get<CorsConfig>(ctx.bucket.name, 'cors');
+  if (!c) throw new OssError('NoSuchCORSConfiguration', { BucketName: ctx.bucket.name });
+  sendXmlText(ctx.res, 200, buildCorsConfig(c));
+}
+
+export async function deleteBucketCors(ctx: Ctx): Promise<void> {
+  owner(ctx);
+  await configsOf(ctx.store).delete(ctx.bucket.name, 'cors');
+  sendEmpty(ctx.res, 204);
+}
+
+function wildcard(pattern: string, value: string, caseless: boolean): boolean {
+  if (pattern === '*') return true;
+  const star = pattern.indexOf('*');
+  const [p, v] = caseless ? [pattern.toLowerCase(), value.toLowerCase()] : [pattern, value];
+  if (star < 0) return p === v;
+  const head = p.slice(0, star);
+  const tail = p.slice(star + 1);
+  return v.length >= head.length + tail.length && v.startsWith(head) && v.endsWith(tail);
+}
+
+function matchRule(c: CorsConfig, origin: string, method: string, headers: string[]): CorsRule | undefined {
+  return c.rules.find(
+    (r) =>
+      r.allowedOrigins.some((o) => wildcard(o, origin, false)) &&
+      r.allowedMethods.includes(method) &&
+      headers.every((h) => r.allowedHeaders.some((a) => wildcard(a, h, true))),
+  );
+}
+
+function corsHeaders(rule: CorsRule, origin: string, requested: { method: string; headers: string[] }): Record<string, string> {
+  const h: Record<string, string> = {
+    'Access-Control-Allow-Origin': origin,
+    'Access-Control-Allow-Methods': rule.allowedMethods.join(', '),
+  };
+  if (requested.headers.length) h['Access-Control-Allow-Headers'] = requested.headers.join(', ');
+  if (rule.exposeHeaders.length) h['Access-Control-Expose-Headers'] = rule.exposeHeaders.join(', ');
+  if (rule.maxAgeSeconds !== undefined) h['Access-Control-Max-Age'] = String(rule.maxAgeSeconds);
+  return h;
+}
+
+function requestedHeaders(req: OssRequest): string[] {
+  return (req.headers['access-control-request-headers'] ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+}
+
+/** OPTIONS on a bucket or object: no authentication; 200 with the matched rule's headers, else 403. */
+export async function preflight(ctx: Ctx): Promise<void> {
+  const origin = ctx.req.headers.origin;
+  const method = ctx.req.headers['access-control-request-method'];
+  if (!origin || !method) {
+    throw new OssError('BadRequest', {}, { message: `Insufficient information. ${!origin ? 'Origin' : 'Access-Control-Request-Method'} request header needed.` });
+  }
+  const c = await configsOf(ctx.store).get<CorsConfig>(ctx.bucket.name, 'cors');
+  const headers = requestedHeaders(ctx.req);
+  const rule = c && matchRule(c, origin, method.trim().toUpperCase(), headers);
+  if (c?.responseVary) ctx.res.setHeader('Vary', 'Origin');
+  if (!rule) throw new OssError('AccessForbidden', {}, { headers: c?.responseVary ? { Vary: 'Origin' } : {} });
+  sendEmpty(ctx.res, 200, corsHeaders(rule, origin, { method, headers }));
+}
+
+/**
+ * On an actual request with Origin, the first matching rule's headers go on the response (errors included);
+ * without a match the request is served all the same, just without them.
+ */
+export async function applyCors(ctx: Ctx): Promise<void> {
+  const origin = ctx.req.headers.origin;
+  if (ctx.req.method === 'OPTIONS') return;
+  const c = await configsOf(ctx.store).get<CorsConfig>(ctx.bucket.name, 'cors');
+  if (!c) return;
+  if (c.responseVary) ctx.res.setHeader('Vary', 'Origin');
+  if (!origin) return;
+  const rule = matchRule(c, origin, ctx.req.method, []);
+  if (!rule) return;
+  for (const [k, v] of Object.entries(corsHeaders(rule, origin, { method: ctx.req.method, headers: [] }))) ctx.res.setHeader(k, v);
+}

@@ -1,0 +1,51 @@
+// Server-side encryption headers (OSS-PROTOCOL-2.md §8). Nothing is encrypted at rest here: the settings are
+// validated as OSS validates them, stored with the object, and echoed where OSS echoes them.
+import { OssError } from '../errors.js';
+import type { OssRequest } from '../request.js';
+import type { SseSettings } from '../store/types.js';
+
+const ALGORITHMS = new Set(['AES256', 'KMS', 'SM4']);
+
+/** The SSE settings a write asks for; InvalidEncryptionAlgorithmError / InvalidDataEncryptionAlgorithmError. */
+export function parseSse(req: OssRequest): SseSettings | undefined {
+  const h = req.headers;
+  const algorithm = h['x-oss-server-side-encryption'];
+  const data = h['x-oss-server-side-data-encryption'];
+  const keyId = h['x-oss-server-side-encryption-key-id'];
+  if (algorithm === undefined) {
+    if (data !== undefined || keyId !== undefined) {
+      throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: '' }, { message: 'x-oss-server-side-data-encryption and -key-id need x-oss-server-side-encryption: KMS.' });
+    }
+    return undefined;
+  }
+  if (!ALGORITHMS.has(algorithm)) {
+    throw new OssError('InvalidEncryptionAlgorithmError', { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: algorithm });
+  }
+  if (data !== undefined && (data !== 'SM4' || algorithm !== 'KMS')) {
+    throw new OssError('InvalidDataEncryptionAlgorithmError', { ArgumentName: 'x-oss-server-side-data-encryption', ArgumentValue: data });
+  }
+  if (keyId !== undefined && algorithm !== 'KMS') {
+    throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-server-side-encryption-key-id', ArgumentValue: keyId }, { message: 'A KMS key id is only valid with x-oss-server-side-encryption: KMS.' });
+  }
+  const sse: SseSettings = { algorithm: algorithm as SseSettings['algorithm'] };
+  if (keyId) sse.keyId = keyId;
+  if (data) sse.dataEncryption = 'SM4';
+  return sse;
+}
+
+/** UploadPart takes its encryption from Initiate; the header on a part is an error (InitiateMultipartUpload doc). */
+export function refuseSseOnPart(req: OssRequest): void {
+  const v = req.headers['x-oss-server-side-encryption'];
+  if (v !== undefined) {
+    throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: v }, { message: 'UploadPart does not take x-oss-server-side-encryption; set it at InitiateMultipartUpload.' });
+  }
+}
+
+/** Response headers naming an object's encryption. */
+export function sseHeaders(sse: SseSettings | undefined): Record<string, string> {
+  if (!sse) return {};
+  const h: Record<string, string> = { 'x-oss-server-side-encryption': sse.algorithm };
+  if (sse.algorithm === 'KMS') h['x-oss-server-side-encryption-key-id'] = sse.keyId ?? 'ossup-default-kms-key';
+  if (sse.dataEncryption) h['x-oss-server-side-data-encryption'] = sse.dataEncryption;
+  return h;
+}

@@ -1,0 +1,73 @@
+// PutSymlink / GetSymlink, and reading through a symlink: GET and HEAD of a link serve its target's bytes and
+// content headers, with the link's own type (Symlink) and user metadata. Links are one level deep.
+import { createHash } from 'node:crypto';
+import { percentDecode } from '../../core/encode.js';
+import { OssError } from '../errors.js';
+import { validateObjectKey } from '../names-check.js';
+import { sendEmpty } from '../respond.js';
+import type { ObjectReader } from '../store/segments.js';
+import type { ObjectRecord } from '../store/types.js';
+import { attributesFrom, forbidOverwrite, quoted, type Ctx } from './context.js';
+import { canRead, canWrite, commit, noSuchKey } from './object.js';
+
+export async function putSymlink(ctx: Ctx): Promise<void> {
+  if (!canWrite(ctx)) throw new OssError('AccessDenied');
+  const raw = ctx.req.headers['x-oss-symlink-target'];
+  if (!raw) throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-symlink-target', ArgumentValue: '' }, { message: 'PutSymlink needs the x-oss-symlink-target header.' });
+  let target: string;
+  try {
+    target = percentDecode(raw, false);
+  } catch {
+    throw new OssError('InvalidArgument', { ArgumentName: 'x-oss-symlink-target', ArgumentValue: raw }, { message: 'x-oss-symlink-target is not valid percent-encoding.' });
+  }
+  validateObjectKey(target);
+  const rec: ObjectRecord = {
+    ...attributesFrom(ctx.req, ctx.bucket.storageClass),
+    key: ctx.key,
+    segments: [],
+    size: 0,
+    etag: createHash('md5').update(target).digest('hex').toUpperCase(),
+    crc64: '0',
+    lastModified: ctx.config.now(),
+    type: 'Symlink',
+    symlinkTarget: target,
+  };
+  await commit(ctx, rec, forbidOverwrite(ctx.req));
+  sendEmpty(ctx.res, 200, { ETag: quoted(rec.etag) });
+}
+
+export async function getSymlink(ctx: Ctx): Promise<void> {
+  const rec = await ctx.store.getObject(ctx.bucket.name, ctx.key);
+  if (!rec) throw noSuchKey(ctx);
+  if (!canRead(ctx, rec)) throw new OssError('AccessDenied');
+  if (rec.type !== 'Symlink' || rec.symlinkTarget === undefined) throw new OssError('NotSymlink', { Key: ctx.key });
+  sendEmpty(ctx.res, 200, {
+    'x-oss-symlink-target': encodeURIComponent(rec.symlinkTarget),
+    ETag: quoted(rec.etag),
+    'Last-Modified': new Date(rec.lastModified).toUTCString(),
+  });
+}
+
+/**
+ * What a GET/HEAD of `link` reads: the target's bytes (opened for GET) under a record that keeps the link's
+ * type, ACL and user metadata. A missing target (or a link to a link) is 404 SymlinkTargetNotExist.
+ */
+export async function throughSymlink(ctx: Ctx, link: ObjectRecord, head: boolean): Promise<{ rec: ObjectRecord; opened?: ObjectReader }> {
+  if (!canRead(ctx, link)) throw new OssError('AccessDenied');
+  const targetKey = link.symlinkTarget ?? '';
+  const opened = head ? undefined : await ctx.store.openObject(ctx.bucket.name, targetKey);
+  const target = head ? await ctx.store.getObject(ctx.bucket.name, targetKey) : opened?.rec;
+  if (!target || target.type === 'Symlink') {
+    await opened?.close();
+    throw new OssError('SymlinkTargetNotExist', { Key: ctx.key, SymlinkTarget: targetKey });
+  }
+  const rec: ObjectRecord = {
+    ...target,
+    key: link.key,
+    type: 'Symlink',
+    acl: link.acl,
+    userMeta: link.userMeta,
+    lastModified: Math.max(link.lastModified, target.lastModified),
+  };
+  return opened ? { rec, opened } : { rec };
+}

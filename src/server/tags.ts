@@ -1,0 +1,41 @@
+// Object tag rules (OSS-PROTOCOL-2.md §4): at most 10 tags, unique keys, key 1..128 bytes, value 0..256 bytes,
+// letters, digits, space and `+ - = . _ : /` only. One InvalidTag 400 for every violation, naming it.
+import { formatTagHeader, parseTagHeader, type TagSet } from '../core/xml-tagging.js';
+import { OssError } from './errors.js';
+
+const ALLOWED = /^[\p{L}\p{N} +\-=._:/]*$/u;
+
+export function validateTags(tags: TagSet): TagSet {
+  const fail = (message: string) => new OssError('InvalidTag', {}, { message });
+  if (tags.length > 10) throw fail(`At most 10 tags per object; got ${tags.length}.`);
+  const seen = new Set<string>();
+  for (const [k, v] of tags) {
+    if (seen.has(k)) throw fail(`Tag key "${k}" appears more than once.`);
+    seen.add(k);
+    if (Buffer.byteLength(k) < 1 || Buffer.byteLength(k) > 128) throw fail(`Tag key "${k}" must be 1 to 128 bytes.`);
+    if (Buffer.byteLength(v) > 256) throw fail(`Tag value of "${k}" must be at most 256 bytes.`);
+    if (!ALLOWED.test(k) || !ALLOWED.test(v)) throw fail(`Tag "${k}" holds a character other than letters, digits, space and + - = . _ : /.`);
+  }
+  return tags;
+}
+
+/** The x-oss-tagging header of Put/Initiate/Copy/Append, validated and stored in one canonical form. */
+export function tagHeaderToStored(header: string): string {
+  let tags: TagSet;
+  try {
+    tags = parseTagHeader(header);
+  } catch {
+    throw new OssError('InvalidTag', { ArgumentName: 'x-oss-tagging', ArgumentValue: header }, { message: 'x-oss-tagging must be k1=v1&k2=v2.' });
+  }
+  return formatTagHeader(validateTags(tags));
+}
+
+/** Tags of a stored record (records written before validation may hold anything parseable). */
+export function storedTags(tagging: string | undefined): TagSet {
+  if (!tagging) return [];
+  try {
+    return parseTagHeader(tagging);
+  } catch {
+    return [];
+  }
+}
