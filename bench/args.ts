@@ -1,17 +1,21 @@
 // Flags of `npm run bench -- ...`. Sizes take binary units (64M = 64 MiB); lists are comma-separated.
 
-export const EXTRAS = ['crc', 'transport', 'checkpoint', 'kill', 'memory', 'profile', 'wan'] as const;
+export const EXTRAS = ['crc', 'transport', 'checkpoint', 'kill', 'resume', 'single', 'memory', 'profile', 'wan'] as const;
 export type Extra = (typeof EXTRAS)[number];
 
 export interface BenchArgs {
   sizes: number[];
   parts: number[];
   parallel: number[];
+  /** Explicit (part size, parallel) pairs instead of the product of `parts` and `parallel`. */
+  pairs?: Array<[number, number]>;
   reps: number;
   ops: Array<'upload' | 'download'>;
   extras: Extra[];
   /** Parts of the checkpoint extra (10,000 in the issue; fewer with --quick). */
   checkpointParts: number;
+  /** File size of the late-resume extra (512 MiB in the issue). */
+  resumeSize: number;
   /** Where the server root, files and downloads live (default: a new directory under /dev/shm, else os.tmpdir()). */
   dir?: string;
   /** Where checkpoints live: on disk by default, so their fsyncs cost what they cost users. */
@@ -42,11 +46,13 @@ const USAGE = `npm run bench -- [flags]
   --sizes 64M,1G        file sizes (default 64M,1G)
   --parts 1M,8M         part sizes (default 1M,8M)
   --parallel 1,4,8      parts in flight (default 1,4,8)
+  --pairs 8M:4,64M:8    exactly these part size:parallel pairs (instead of every --parts x --parallel)
   --reps 3              runs of each tool per scenario, order rotated (default 3)
   --only upload|download
-  --extras crc,transport,checkpoint,kill,memory,profile,wan   (default all; --no-extras for none)
+  --extras crc,transport,checkpoint,kill,resume,single,memory,profile,wan   (default all; --no-extras for none)
   --checkpoint-parts N  parts of the checkpoint extra (default 10000)
-  --quick               64M, 8M parts, parallel 4, 1 rep, 1000-part checkpoint
+  --resume-size 512M    file size of the late-resume extra (default 512M)
+  --quick               64M, 8M parts, parallel 4, 1 rep, 1000-part checkpoint, 128M late resume
   --dir DIR             work directory (default /dev/shm/ossup-bench-*, else the OS temp dir)
   --checkpoint-dir DIR  checkpoint directory (default: on disk, under the OS temp dir)
   --no-matrix           skip the side-by-side runs (extras only)
@@ -62,6 +68,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     ops: ['upload', 'download'],
     extras: [...EXTRAS],
     checkpointParts: 10_000,
+    resumeSize: 512 * 1024 ** 2,
     keep: false,
     noMatrix: false,
   };
@@ -84,6 +91,11 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--sizes': a.sizes = list(value(), parseSize); break;
       case '--parts': a.parts = list(value(), parseSize); break;
       case '--parallel': a.parallel = list(value(), int); break;
+      case '--pairs': a.pairs = value().split(',').filter(Boolean).map((p) => {
+        const [size, par] = p.split(':');
+        if (!size || !par) throw new Error(`--pairs takes part-size:parallel items (8M:4), not "${p}"`);
+        return [parseSize(size), int(par)] as [number, number];
+      }); break;
       case '--reps': a.reps = int(value()); break;
       case '--only': {
         const v = value();
@@ -99,6 +111,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       }
       case '--no-extras': a.extras = []; explicit.add(flag); break;
       case '--checkpoint-parts': a.checkpointParts = int(value()); break;
+      case '--resume-size': a.resumeSize = parseSize(value()); break;
       case '--quick': explicit.add(flag); break;
       case '--dir': a.dir = value(); break;
       case '--checkpoint-dir': a.checkpointDir = value(); break;
@@ -116,6 +129,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     if (!explicit.has('--parallel')) a.parallel = [4];
     if (!explicit.has('--reps')) a.reps = 1;
     if (!explicit.has('--checkpoint-parts')) a.checkpointParts = 1000;
+    if (!explicit.has('--resume-size')) a.resumeSize = 128 * 1024 ** 2;
   }
   return a;
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { OssClient } from '../src/client/index.js';
 import { Crc64 } from '../src/core/crc64.js';
 import { formatSize } from './args.js';
+import type { GoPeer } from './go-peer.js';
 import { runMeasured, type RunOptions, type RunResult, type ServerProcess } from './proc.js';
 
 export const BUCKET = 'bench';
@@ -28,6 +29,8 @@ export interface BenchContext {
   /** Child env: endpoint and keys, and an OSSUP_HOME inside the work directory. */
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
+  /** The official Go SDK peer, or why it is not in this run. */
+  go: GoPeer;
 }
 
 export function childEnv(dir: string, endpoint: string, creds: { id: string; secret: string }): NodeJS.ProcessEnv {

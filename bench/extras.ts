@@ -57,6 +57,8 @@ export interface CheckpointFigures {
   uploadSeconds: number;
   /** Journal size when Complete was reached: every byte ever appended (the journal is append-only). */
   journalBytes: number;
+  /** CPU the server spent per part while receiving them (its whole process, hashing threads included). */
+  serverCpuMsPerPart: number;
   /** Bytes the uploading process caused to be written to storage (/proc/self/io write_bytes; page granularity). */
   storageWriteBytes: number;
   loadMs: number;
@@ -100,6 +102,7 @@ export async function checkpointExtra(ctx: BenchContext, parts: number, parallel
   rmSync(f.path, { force: true });
   return {
     parts, partSize, parallel, uploadSeconds: captured.seconds, journalBytes: captured.journalBytes,
+    serverCpuMsPerPart: (cap.serverCpuS * 1000) / parts,
     storageWriteBytes: cap.usage?.io?.writeBytes ?? NaN, loadMs: load.ms, readMs: load.readMs,
     resumeMsToComplete: resume.msToComplete, resumeListPartsMs: resume.listPartsMs, resumedBytes: resume.resumedBytes,
     completeMs: resume.completeMs, checkpointOnTmpfs: ctx.checkpointDir.startsWith('/dev/shm'), ...(ali ? { ali } : {}),
@@ -291,7 +294,7 @@ export async function wanExtra(ctx: BenchContext, shape: LinkShape, size: number
   const runs: Measurement[] = [];
   try {
     await seedDownloads(ctx, [size]);
-    const tools: Tool[] = ['ossup', 'ali-oss', 'ceiling'];
+    const tools: Tool[] = ['ossup', 'ali-oss', ...(ctx.go.kind === 'go' ? ['go-sdk' as const] : []), 'ceiling'];
     for (const op of ['upload', 'download'] as const) {
       for (let rep = 0; rep < reps; rep++) {
         for (const tool of tools.map((_, k) => tools[(k + rep) % tools.length]!)) {
@@ -306,4 +309,20 @@ export async function wanExtra(ctx: BenchContext, shape: LinkShape, size: number
     await shaper.close();
   }
   return { shape, size, partSize, parallel, runs };
+}
+
+// ---- a file within one part -----------------------------------------------------------------------------------
+
+/**
+ * A file no larger than one part: ossup's single PutObject (hashed while sent, checked by ETag and CRC-64) against
+ * one plain streamed PUT of the same file, `reps` times each, alternating.
+ */
+export async function singleExtra(ctx: BenchContext, size: number, reps: number, dl: DownloadMode): Promise<Measurement[]> {
+  const out: Measurement[] = [];
+  for (let rep = 0; rep < reps; rep++) {
+    for (const tool of (rep % 2 ? ['ceiling', 'ossup'] : ['ossup', 'ceiling']) as Tool[]) {
+      out.push(await runOnce(ctx, tool, { op: 'upload', size, partSize: size, parallel: 1 }, rep, dl));
+    }
+  }
+  return out;
 }

@@ -10,7 +10,7 @@ import { BUCKET, fileFor, measured, verifyObject, type BenchContext, type TestFi
 import type { OssupJob } from './ossup-child.js';
 import type { PlainJob } from './plain-child.js';
 import { BENCH_DIST, lastJson, OSSUP_BIN, type RunResult } from './proc.js';
-import type { Measurement, Op, Tool } from './report.js';
+import { TOOLS, type Measurement, type Op, type Tool } from './report.js';
 
 export const ALI_CHILD = join(BENCH_DIST, 'ali-child.js');
 export const PLAIN_CHILD = join(BENCH_DIST, 'plain-child.js');
@@ -25,6 +25,10 @@ export function scenarios(args: BenchArgs): Scenario[] {
   const out: Scenario[] = [];
   for (const op of args.ops) {
     for (const size of args.sizes) {
+      if (args.pairs) {
+        for (const [partSize, parallel] of args.pairs) out.push({ op, size, partSize, parallel });
+        continue;
+      }
       for (const partSize of args.parts) {
         for (const parallel of args.parallel) out.push({ op, size, partSize, parallel });
       }
@@ -79,6 +83,19 @@ export async function detectDownload(ctx: BenchContext): Promise<DownloadMode> {
   return { kind: 'none', why: `ossup cp: "${cliWhy}"; downloadFile failed: ${lib.stderr.trim().split('\n').slice(-3).join(' ')}` };
 }
 
+/** The Go SDK child's job: the same part size, concurrency and checkpoint-on-disk as ossup. */
+function goJob(ctx: BenchContext, s: Scenario, key: string, file: string): string {
+  const checkpoint = join(ctx.checkpointDir, `go-${s.op}.cp`);
+  return JSON.stringify({ op: s.op, bucket: BUCKET, key, file, partSize: s.partSize, parallel: s.parallel, checkpoint });
+}
+
+/** Why `tool` has no figures in this run, if it has none. */
+export function unavailable(ctx: BenchContext, tool: Tool, op: Op, dl: DownloadMode): string | undefined {
+  if (tool === 'go-sdk' && ctx.go.kind === 'none') return ctx.go.why;
+  if (tool === 'ossup' && op === 'download' && dl.kind === 'none') return dl.why;
+  return undefined;
+}
+
 /** One measured run of one tool; verifies the result before it counts. */
 export async function runOnce(ctx: BenchContext, tool: Tool, s: Scenario, rep: number, dl: DownloadMode): Promise<Measurement> {
   const f: TestFile = fileFor(ctx, s.size);
@@ -87,6 +104,7 @@ export async function runOnce(ctx: BenchContext, tool: Tool, s: Scenario, rep: n
   let r: RunResult;
   if (s.op === 'upload') {
     if (tool === 'ossup') r = await measured(ctx, OSSUP_BIN, ['cp', ...ossupCpArgs(f.path, `oss://${BUCKET}/${upKey}`, s, ctx)]);
+    else if (tool === 'go-sdk') r = await measured(ctx, '', [goJob(ctx, s, upKey, f.path)], { exec: goBin(ctx) });
     else if (tool === 'ali-oss') {
       const job: AliJob = { op: 'upload', bucket: BUCKET, key: upKey, file: f.path, partSize: s.partSize, parallel: s.parallel, checkpoint: join(ctx.checkpointDir, 'ali-upload.json') };
       r = await measured(ctx, ALI_CHILD, [JSON.stringify(job)]);
@@ -102,6 +120,8 @@ export async function runOnce(ctx: BenchContext, tool: Tool, s: Scenario, rep: n
         const job: OssupJob = { op: 'download', bucket: BUCKET, key: dlKey(s.size), file: dest, partSize: s.partSize, parallel: s.parallel, checkpoint: join(ctx.checkpointDir, 'ossup-download.dcp') };
         r = await measured(ctx, OSSUP_CHILD, [JSON.stringify(job)]);
       }
+    } else if (tool === 'go-sdk') {
+      r = await measured(ctx, '', [goJob(ctx, s, dlKey(s.size), dest)], { exec: goBin(ctx) });
     } else if (tool === 'ali-oss') {
       const job: AliJob = { op: 'download', bucket: BUCKET, key: dlKey(s.size), file: dest };
       r = await measured(ctx, ALI_CHILD, [JSON.stringify(job)]);
@@ -128,16 +148,21 @@ export async function runOnce(ctx: BenchContext, tool: Tool, s: Scenario, rep: n
   };
 }
 
+function goBin(ctx: BenchContext): string {
+  if (ctx.go.kind !== 'go') throw new Error(`the Go SDK peer is not available: ${ctx.go.why}`);
+  return ctx.go.bin;
+}
+
 /** Every scenario, every rep; the tool order rotates with the rep and the scenario. */
 export async function runMatrix(ctx: BenchContext, args: BenchArgs, dl: DownloadMode): Promise<Measurement[]> {
   const all: Measurement[] = [];
   const list = scenarios(args);
-  const tools: Tool[] = ['ossup', 'ali-oss', 'ceiling'];
+  const tools: Tool[] = [...TOOLS];
   for (const [i, s] of list.entries()) {
     for (let rep = 0; rep < args.reps; rep++) {
       const order = tools.map((_, k) => tools[(k + rep + i) % tools.length]!);
       for (const tool of order) {
-        if (s.op === 'download' && tool === 'ossup' && dl.kind === 'none') continue;
+        if (unavailable(ctx, tool, s.op, dl)) continue;
         const m = await runOnce(ctx, tool, s, rep, dl);
         all.push(m);
         ctx.log(`  ${s.op} ${(s.size / 1024 ** 2).toFixed(0)}MiB ${(s.partSize / 1024 ** 2).toFixed(0)}MiBx${s.parallel} rep ${rep + 1} ${tool.padEnd(7)} ` +

@@ -89,17 +89,20 @@ export interface RunOptions {
   serverPid?: number;
   /** Extra node flags (e.g. --cpu-prof). */
   nodeFlags?: string[];
+  /** Run this executable instead of node (it reports its own usage to $BENCH_USAGE_FILE; no hook, no node flags). */
+  exec?: string;
   /** Called once the child is running (kill tests). */
   onSpawn?: (child: ChildProcess) => void;
   usageFile: string;
 }
 
-/** Runs `node <hook> <script> args...` to completion and collects what it printed and its resource usage. */
+/** Runs `node <hook> <script> args...` (or `<exec> args...`) to completion and collects what it printed and its resource usage. */
 export async function runMeasured(script: string, args: string[], opts: RunOptions): Promise<RunResult> {
   rmSync(opts.usageFile, { force: true });
   const cpu0 = opts.serverPid ? procCpuSeconds(opts.serverPid) : NaN;
   const started = performance.now();
-  const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', HOOK, script, ...args], {
+  const [cmd, argv] = opts.exec ? [opts.exec, args] : [process.execPath, [...(opts.nodeFlags ?? []), '--import', HOOK, script, ...args]];
+  const child = spawn(cmd, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env, BENCH_USAGE_FILE: opts.usageFile },
   });

@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { OssClient } from '../src/client/index.js';
 import { formatSize, parseArgs } from './args.js';
 import { BUCKET, childEnv, fileFor, type BenchContext } from './context.js';
-import { checkpointExtra, crcExtra, killExtra, memoryExtra, profileExtra, transportExtra, wanExtra } from './extras.js';
-import { detectDownload, runMatrix, scenarios, seedDownloads, type DownloadMode } from './matrix.js';
+import { checkpointExtra, crcExtra, killExtra, memoryExtra, profileExtra, singleExtra, transportExtra, wanExtra } from './extras.js';
+import { buildGoPeer, GOCODE } from './go-peer.js';
+import { acquireBenchLock, markOwned, sweepStaleDirs, unmarkOwned } from './guard.js';
+import { detectDownload, runMatrix, scenarios, seedDownloads, unavailable, type DownloadMode } from './matrix.js';
+import { resumeExtra } from './resume.js';
 import { machineCpuSeconds, procCpuSeconds, REPO, startServerProcess } from './proc.js';
 import { markdownTable, median, mibps, rowsFor, type Measurement, type Row } from './report.js';
 
@@ -31,11 +34,24 @@ function commit(): string {
 }
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
+let benchLock;
+try {
+  benchLock = acquireBenchLock();
+} catch (err) {
+  process.stderr.write(`bench: ${(err as Error).message}\n`);
+  process.exit(1);
+}
+const swept = sweepStaleDirs();
 const shm = existsSync('/dev/shm') ? '/dev/shm' : undefined;
-const dir = args.dir ?? mkdtempSync(join(shm ?? tmpdir(), 'ossup-bench-'));
+const ownDir = (parent: string, prefix: string) => {
+  const d = mkdtempSync(join(parent, prefix));
+  markOwned(d);
+  return d;
+};
+const dir = args.dir ?? ownDir(shm ?? tmpdir(), 'ossup-bench-');
 mkdirSync(dir, { recursive: true });
 // Checkpoints on a real disk by default: their fsyncs are part of what the product costs.
-const checkpointDir = args.checkpointDir ?? mkdtempSync(join(tmpdir(), 'ossup-bench-cp-'));
+const checkpointDir = args.checkpointDir ?? ownDir(tmpdir(), 'ossup-bench-cp-');
 mkdirSync(checkpointDir, { recursive: true });
 const creds = { id: `LTAIbench${randomBytes(6).toString('hex')}`, secret: randomBytes(20).toString('base64url') };
 
@@ -44,13 +60,19 @@ log(`machine: ${machine()}`);
 log(`code: ${REPO} at commit ${commit()}`);
 log(`files and server root: ${dir}${dir.startsWith('/dev/shm') ? ' (tmpfs)' : ''}; checkpoints: ${checkpointDir}${checkpointDir.startsWith('/dev/shm') ? ' (tmpfs)' : ' (disk)'}`);
 log(`load average at start: ${load()}`);
-log(`matrix: sizes ${args.sizes.map(formatSize).join(', ')}; parts ${args.parts.map(formatSize).join(', ')}; parallel ${args.parallel.join(', ')}; ` +
+if (swept.length) log(`swept ${swept.length} work director${swept.length === 1 ? 'y' : 'ies'} of dead runs: ${swept.join(', ')}`);
+const shape = args.pairs ? `parts x parallel ${args.pairs.map(([p, n]) => `${formatSize(p)} x${n}`).join(', ')}`
+  : `parts ${args.parts.map(formatSize).join(', ')}; parallel ${args.parallel.join(', ')}`;
+log(`matrix: sizes ${args.sizes.map(formatSize).join(', ')}; ${shape}; ` +
   `${args.reps} rep(s); ${args.ops.join(' + ')}; extras: ${args.extras.join(', ') || 'none'}`);
 
 const results: Record<string, unknown> = { args, machine: machine(), commit: commit(), startedAt: new Date(started).toISOString(), loadStart: loadavg() };
 const server = await startServerProcess(join(dir, 'root'), creds);
 const client = new OssClient({ endpoint: server.endpoint, credentials: { accessKeyId: creds.id, accessKeySecret: creds.secret } });
-const ctx: BenchContext = { dir, checkpointDir, server, creds, client, files: new Map(), seeded: new Set(), env: childEnv(dir, server.endpoint, creds), log };
+const go = buildGoPeer(dir);
+log(`Go SDK peer: ${go.kind === 'go' ? `aliyun-oss-go-sdk from ${GOCODE}, ${go.version}` : `n/a (${go.why})`}`);
+results.go = go;
+const ctx: BenchContext = { dir, checkpointDir, server, creds, client, files: new Map(), seeded: new Set(), env: childEnv(dir, server.endpoint, creds), log, go };
 let failed = false;
 try {
   await client.putBucket(BUCKET);
@@ -104,7 +126,8 @@ try {
     log(`\n## checkpoint with ${args.checkpointParts} parts [${elapsed()}]`);
     const c = await checkpointExtra(ctx, args.checkpointParts, 8, true);
     results.checkpoint = c;
-    log(`upload of ${c.parts} x ${formatSize(c.partSize)} parts (x${c.parallel}, checkpoint on ${c.checkpointOnTmpfs ? 'tmpfs' : 'disk'}): ${c.uploadSeconds.toFixed(1)} s to Complete`);
+    log(`upload of ${c.parts} x ${formatSize(c.partSize)} parts (x${c.parallel}, checkpoint on ${c.checkpointOnTmpfs ? 'tmpfs' : 'disk'}): ${c.uploadSeconds.toFixed(1)} s to Complete; ` +
+      `server CPU ${c.serverCpuMsPerPart.toFixed(2)} ms per part`);
     log(`journal bytes written (= its size at Complete; append-only): ${c.journalBytes} (${(c.journalBytes / c.parts).toFixed(0)} B/part)`);
     log(`storage writes by the uploading process (/proc/self/io write_bytes, page granularity): ${c.storageWriteBytes}`);
     log(`load and validate (fresh process; read+checksum ${c.readMs.toFixed(1)} ms): ${c.loadMs.toFixed(1)} ms`);
@@ -128,6 +151,30 @@ try {
       `${k.resentBytes} bytes = ${(k.resentBytes / 1024 ** 2).toFixed(1)} MiB; bound parallel x part size = ${(k.bound / 1024 ** 2).toFixed(0)} MiB`);
   }
 
+  if (args.extras.includes('resume')) {
+    const size = args.resumeSize;
+    log(`\n## late resume: killed at >= 90%, rerun vs a full run (${formatSize(size)}, 8 MiB parts x4) [${elapsed()}]`);
+    const r = await resumeExtra(ctx, size, 8 * 1024 ** 2, 4, 0.9, dl);
+    results.resume = r;
+    for (const x of r) {
+      log(`${x.op.padEnd(8)}: full ${x.fullSeconds.toFixed(2)} s; killed at ${(x.doneAtKill * 100).toFixed(0)}% (${x.recordsAtKill}/${x.parts} records); ` +
+        `resume ${x.resumeSeconds.toFixed(2)} s = ${x.ratio.toFixed(2)}x full (${x.resumedBytes} B resumed, ${x.transferredBytes} B sent), ` +
+        `resume CPU ${x.resumeCpuSeconds.toFixed(2)} s`);
+    }
+  }
+
+  if (args.extras.includes('single')) {
+    const size = Math.min(...args.sizes, 64 * 1024 ** 2);
+    const reps = Math.max(3, args.reps);
+    log(`\n## a file within one part (${formatSize(size)}, --part-size ${formatSize(size)}): ossup's single PutObject vs one plain PUT, ${reps} reps [${elapsed()}]`);
+    const ms = await singleExtra(ctx, size, reps, dl);
+    results.single = ms;
+    const med = (tool: string) => median(ms.filter((m) => m.tool === tool).map(mibps));
+    const cpu = (tool: string) => median(ms.filter((m) => m.tool === tool).map((m) => m.cpuSeconds));
+    log(`ossup ${med('ossup').toFixed(0)} MiB/s (CPU ${cpu('ossup').toFixed(2)} s), plain PUT ${med('ceiling').toFixed(0)} MiB/s (CPU ${cpu('ceiling').toFixed(2)} s): ` +
+      `ossup = ${(med('ossup') / med('ceiling')).toFixed(2)}x the plain PUT`);
+  }
+
   if (args.extras.includes('wan')) {
     const shape = { bytesPerSecond: 16 * 1024 ** 2, delayMs: 10 };
     const size = 256 * 1024 ** 2;
@@ -137,7 +184,7 @@ try {
     const w = await wanExtra(ctx, shape, size, part, 4, args.reps, dl);
     results.wan = w;
     for (const op of ['upload', 'download'] as const) {
-      const line = (['ossup', 'ali-oss', 'ceiling'] as const).map((tool) => {
+      const line = (['ossup', 'ali-oss', 'go-sdk', 'ceiling'] as const).map((tool) => {
         const xs = w.runs.filter((m) => m.op === op && m.tool === tool).map(mibps);
         return xs.length ? `${tool} ${median(xs).toFixed(1)} MiB/s` : `${tool} n/a`;
       });
@@ -166,7 +213,12 @@ try {
   if (!args.keep) {
     rmSync(dir, { recursive: true, force: true });
     if (!args.checkpointDir) rmSync(checkpointDir, { recursive: true, force: true });
-  } else log(`kept ${dir} and ${checkpointDir}`);
+  } else {
+    unmarkOwned(dir);
+    unmarkOwned(checkpointDir);
+    log(`kept ${dir} and ${checkpointDir}`);
+  }
+  benchLock.release();
 }
 process.exitCode = failed ? 1 : 0;
 
@@ -187,7 +239,8 @@ async function matrixPhase(dl: DownloadMode): Promise<void> {
   results.measurements = ms;
   const rows: Row[] = [];
   for (const s of scenarios(args)) {
-    rows.push(...rowsFor(ms, s.op, s.size, s.partSize, s.parallel, s.op === 'download' && dl.kind === 'none' ? { ossup: dl.why } : {}));
+    const na = Object.fromEntries((['ossup', 'go-sdk'] as const).map((t) => [t, unavailable(ctx, t, s.op, dl)]).filter(([, why]) => why));
+    rows.push(...rowsFor(ms, s.op, s.size, s.partSize, s.parallel, na));
   }
   results.rows = rows;
   log(`\nMiB/s = file size / transfer time timed inside each child (start-up excluded; "start-up s" is the rest of ` +

@@ -40,8 +40,10 @@ export interface DownloadResult extends TransferResult {
 
 export type TransferEvent =
   /**
-   * On a resume, before 'start': the parts an earlier run finished are re-read from the local file and re-hashed
-   * before they are trusted, which takes a while for a large file. Sent with 0 checked, then after each part.
+   * Before 'start', when a resume must check every part up front because nothing is left to send: an upload whose
+   * Complete already succeeded, a download already renamed into place. Sent with 0 checked, then as parts are
+   * checked. An ordinary resume has no such phase: its done parts are re-read in the background while the rest
+   * moves, and the transfer completes only once they passed (those that fail are moved again).
    */
   | { type: 'verifying'; partsChecked: number; partsTotal: number; totalBytes: number }
   /** `discarded`: why an earlier run's checkpoint could not be resumed (the transfer starts over), when there was one. */

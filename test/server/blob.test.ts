@@ -49,3 +49,17 @@ test('a source failing, running long or ending short after batches were written 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('large bodies received at the same time (hashed on the hashing threads, interleaved) each get their own digests', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ossup-blob-'));
+  try {
+    const bodies = [randomBytes((2 << 20) + 3), randomBytes(3 << 20), randomBytes((1 << 20) + 65536)];
+    const written = await Promise.all(bodies.map((data, i) => writeTempBlob(chunked(data, [65536 - i, 4093 + i]), dir, { expectedLength: data.length })));
+    written.forEach((w, i) => {
+      assert.ok(w.md5.equals(createHash('md5').update(bodies[i]!).digest()), `MD5 of body ${i}`);
+      assert.equal(w.crc64, crc64(bodies[i]!), `CRC-64 of body ${i}`);
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

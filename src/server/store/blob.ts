@@ -1,11 +1,11 @@
-// Writing object and part bytes: streamed to a temp file while MD5 and CRC-64 are computed in the same pass,
-// fsynced, then renamed to an immutable blob name. Nothing here ever holds a whole body in memory.
+// Writing object and part bytes: streamed to a temp file while MD5 and CRC-64 are computed (inline, or for large
+// bodies on a hashing thread from the written file: hasher.ts), fsynced, then renamed to an immutable blob name.
+// Nothing here ever holds a whole body in memory.
 import { open, rename, link, copyFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { Crc64 } from '../../core/crc64.js';
 import { writevAll } from '../../io/writev.js';
 import { CREATE_NEW, fsyncDir, isNotFound, randomName, unlinkQuiet } from '../../io/fs.js';
+import { hasherPool } from './hasher.js';
 
 export interface WrittenBlob {
   tmpPath: string;
@@ -24,9 +24,10 @@ const WRITE_BATCH = 1 << 20;
  * Drains `source` into a new temp file. Throws (and removes the temp file) if the source fails, carries more
  * than `maxLength` bytes, or ends short of `expectedLength` (a client that went away mid-body).
  *
- * Chunks are hashed as they arrive and written in ~1 MiB batches with one writev, one batch in flight while the
- * next one gathers: the digests cover exactly the bytes written, and the source is not read further while a full
- * batch waits for the previous write (backpressure), so at most ~2 MiB of a body is held in memory.
+ * Chunks are written in ~1 MiB batches with one writev, one batch in flight while the next one gathers, and the
+ * source is not read further while a full batch waits for the previous write (backpressure), so at most ~2 MiB of
+ * a body is held in memory. The digests cover exactly the bytes written: small bodies hash each chunk as it
+ * arrives; large ones have each written batch read back and hashed on a hashing thread (hasher.ts).
  */
 export async function writeTempBlob(
   source: AsyncIterable<Uint8Array>,
@@ -35,8 +36,7 @@ export async function writeTempBlob(
 ): Promise<WrittenBlob> {
   const tmpPath = join(tmpDir, `${randomName()}.part`);
   const fh = await open(tmpPath, CREATE_NEW, 0o644);
-  const md5 = createHash('md5');
-  const crc = new Crc64();
+  const hasher = hasherPool().forBody(tmpPath, opts.expectedLength);
   let size = 0;
   let ok = false;
   let batch: Uint8Array[] = [];
@@ -47,13 +47,12 @@ export async function writeTempBlob(
     for await (const chunk of source) {
       size += chunk.length;
       if (opts.maxLength !== undefined && size > opts.maxLength) throw new BodyTooLargeError('body too large');
-      md5.update(chunk);
-      crc.update(chunk);
+      hasher.chunk(chunk);
       batch.push(chunk);
       batched += chunk.length;
       if (batched >= WRITE_BATCH) {
         await inFlight;
-        inFlight = writevAll(fh, batch, batched, written);
+        inFlight = writeBatch(batch, batched, written);
         written += batched;
         inFlight.catch(() => undefined); // observed by the next await; a source failure first must not leave it unhandled
         batch = [];
@@ -61,18 +60,24 @@ export async function writeTempBlob(
       }
     }
     await inFlight;
-    if (batched > 0) await writevAll(fh, batch, batched, written);
+    if (batched > 0) await writeBatch(batch, batched, written);
     if (opts.expectedLength !== undefined && size !== opts.expectedLength) {
       throw new BodyIncompleteError(`body ended after ${size} of ${opts.expectedLength} bytes`);
     }
-    await fh.sync();
+    const [digest] = await Promise.all([hasher.finish(), fh.sync()]);
     ok = true;
+    return { tmpPath, size, md5: digest.md5, crc64: digest.crc64 };
   } finally {
     await inFlight?.catch(() => undefined);
+    if (!ok) hasher.drop();
     await fh.close();
     if (!ok) await unlinkQuiet(tmpPath);
   }
-  return { tmpPath, size, md5: md5.digest(), crc64: crc.digest() };
+
+  async function writeBatch(buffers: Uint8Array[], bytes: number, at: number): Promise<void> {
+    await writevAll(fh, buffers, bytes, at);
+    hasher.written(at, bytes);
+  }
 }
 
 /** Moves a finished temp file to its final (never reused) blob name and makes the new name durable. */

@@ -7,14 +7,16 @@ import path from 'node:path';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { ArgumentError, IntegrityError, ObjectChangedError } from '../../core/errors.js';
 import type { OssClient } from '../../client/index.js';
-import { finishTransfer, moveParts, runTransfer, startProgress, type TransferContext, type TransferStrategy } from '../engine/engine.js';
+import { combineCrc, finishTransfer, moveParts, runTransfer, startProgress, type TransferContext, type TransferStrategy } from '../engine/engine.js';
 import { validateTransferOptions } from '../engine/options.js';
-import { planParts } from '../engine/plan.js';
+import { planParts, type PlannedPart } from '../engine/plan.js';
+import type { ProgressTracker } from '../engine/progress.js';
+import { hashPool } from '../hash/pool.js';
 import type { DownloadResult } from '../types.js';
 import { fetchRanges } from './parts.js';
-import { openDownloadSession } from './session.js';
+import { checkRanges, openDownloadSession } from './session.js';
 import { checkDestination, checkFreeSpace, commitTemp, resolveDownloadTarget, sweepTemps, tempPathFor } from './target.js';
-import type { DownloadCheckpointHeader, DownloadFileOptions, ObjectVersion, RangeRecord } from './types.js';
+import type { DoneRange, DownloadCheckpointHeader, DownloadFileOptions, ObjectVersion, RangeRecord } from './types.js';
 
 export { resolveDownloadTarget, keyBaseName } from './target.js';
 export type { DownloadFileOptions, DownloadRange } from './types.js';
@@ -97,16 +99,18 @@ async function downloadOnce(ctx: DownloadContext, opts: DownloadFileOptions, run
     store: ctx.store, endpoint: client.endpoint.url, bucket, key, object, range, plan, file: run.dest, temp: run.temp, fresh: run.fresh, signal,
     onVerify: (partsChecked, partsTotal) => ctx.emit({ type: 'verifying', partsChecked, partsTotal, totalBytes: total }),
   });
+  hashPool().warm(); // ranges are CRC-64'd on the hashing threads
   const { handle, done } = session;
   let committed = false;
   try {
     const progress = startProgress(ctx, plan, total, session.resumedBytes, done.size, session.discarded);
+    let resumedBytes = session.resumedBytes;
     for (const p of plan.parts) if (p.size === 0) done.set(p.number, { partNumber: p.number, offset: p.start, size: 0, crc64: 0n });
     if (handle) await checkFreeSpace(path.dirname(run.dest), total - session.resumedBytes);
-    const crc = await moveParts(ctx, progress, {
+    const phase = {
       plan, done,
-      record: (r) => ({ kind: 'range', partNumber: r.partNumber, offset: r.offset, size: r.size, crc64: crc64ToDecimal(r.crc64) }),
-      move: (parts, tracker, onRangeDone) => {
+      record: (r: DoneRange): RangeRecord => ({ kind: 'range', partNumber: r.partNumber, offset: r.offset, size: r.size, crc64: crc64ToDecimal(r.crc64) }),
+      move: (parts: PlannedPart[], tracker: ProgressTracker, onRangeDone: (r: DoneRange) => Promise<void>) => {
         // No handle: the destination already holds every range (session.ts), so nothing remains to fetch.
         if (!handle) throw new Error('ranges remain but the temporary file is not open');
         return fetchRanges({
@@ -114,7 +118,28 @@ async function downloadOnce(ctx: DownloadContext, opts: DownloadFileOptions, run
           parts, progress: tracker, onRangeDone, signal,
         });
       },
-    });
+    };
+    // Resumed ranges are re-read on the hashing threads while the missing ones are fetched; the final check waits.
+    const stopChecking = new AbortController();
+    const checking = checkRanges(run.temp, session.unverified, signal ? AbortSignal.any([signal, stopChecking.signal]) : stopChecking.signal);
+    checking.catch(() => undefined); // awaited below; if fetching fails first, it is stopped and its outcome dropped
+    let checked;
+    try {
+      await moveParts(ctx, progress, phase);
+      checked = await checking;
+    } finally {
+      stopChecking.abort();
+    }
+    if (checked.mismatched.length > 0) {
+      // Recorded, but the bytes are not (or no longer) in the temporary file: fetch those ranges again.
+      for (const r of checked.mismatched) {
+        done.delete(r.partNumber);
+        resumedBytes -= r.size;
+        progress.unresume(r.size);
+      }
+      await moveParts(ctx, progress, phase);
+    }
+    const crc = combineCrc(plan.parts.map((p) => done.get(p.number)!));
     ctx.emit({ type: 'completing' });
     const whole = range.start === 0 && total === head.size;
     if (whole && head.crc64 !== undefined && crc !== head.crc64) {
@@ -126,7 +151,7 @@ async function downloadOnce(ctx: DownloadContext, opts: DownloadFileOptions, run
     await sweepTemps(run.dest, run.temp);
     return await finishTransfer(ctx, progress, {
       bucket, key, file: run.dest, etag: head.etag, crc64: crc64ToDecimal(crc), size: total, parts: plan.parts.length,
-      resumedBytes: session.resumedBytes, transferredBytes: total - session.resumedBytes,
+      resumedBytes, transferredBytes: total - resumedBytes,
       verified: whole && head.crc64 !== undefined ? 'crc64' : 'length-only',
       ...(opts.range ? { range } : {}),
     } satisfies DownloadResult);

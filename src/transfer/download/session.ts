@@ -1,12 +1,13 @@
 // Deciding where a download starts: resume what the checkpoint, a fresh HEAD of the object and the temporary file all
-// agree on, or start over cleanly. The temporary file is re-read for every recorded range before it is trusted:
-// reading local disk is far cheaper than fetching again, and a file edited, truncated or swapped since the last run
-// must never end up under the destination name. Neither the ranges nor their records are synced as they are written
-// (only the finished file is, before its rename), so after a power cut a record may outlive its bytes: a recorded
-// range of the temporary file whose bytes no longer match is dropped and fetched again, the rest is kept.
+// agree on, or start over cleanly. Every recorded range of the temporary file is re-read before the file is renamed
+// into place: a file edited, truncated or swapped since the last run must never end up under the destination name.
+// That re-read runs on the hashing threads while the missing ranges are fetched (download.ts waits for it before
+// the final check), so a resume costs what is left. Neither the ranges nor their records are synced as they are
+// written (only the finished file is, before its rename), so after a power cut a record may outlive its bytes: a
+// recorded range whose bytes no longer match is fetched again, the rest is kept.
 import { promises as fsp } from 'node:fs';
-import { Crc64, crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
-import { abortError } from '../../core/errors.js';
+import { crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
+import { hashPool } from '../hash/pool.js';
 import { createTemp, isTempFor } from './target.js';
 import {
   DOWNLOAD_CHECKPOINT_VERSION, type DoneRange, type DownloadCheckpointHeader, type DownloadStore, type ObjectVersion,
@@ -39,8 +40,10 @@ export interface DownloadSession {
    * nothing is left to fetch or rename.
    */
   handle?: fsp.FileHandle;
-  /** Ranges already in the temporary file and re-verified. */
+  /** Ranges already in the temporary file (those in `unverified` still to be re-read) or in the destination. */
   done: Map<number, DoneRange>;
+  /** Ranges of `done` whose bytes in the temporary file are still to be checked against their recorded CRC-64. */
+  unverified: DoneRange[];
   resumedBytes: number;
   /** Why an old checkpoint was not used, if there was one. */
   discarded?: string;
@@ -81,13 +84,10 @@ export async function openDownloadSession(input: DownloadSessionInput): Promise<
   if (loaded) {
     discarded = headerMismatch(loaded.header, input);
     if (!discarded) {
-      const resumed = await verifyFile(input, input.temp, total, loaded.records);
+      const resumed = await adoptTemp(input, total, loaded.records);
       if (typeof resumed !== 'string') return resumed;
-      const placed = await verifyFile(input, input.file, total, loaded.records, { complete: true });
-      if (typeof placed !== 'string') {
-        await placed.handle?.close();
-        return { done: placed.done, resumedBytes: placed.resumedBytes };
-      }
+      const placed = await verifyPlaced(input, total, loaded.records);
+      if (typeof placed !== 'string') return placed;
       discarded = resumed;
     }
     // A temporary file named by an unusable checkpoint is debris of ours; never delete a path we did not make.
@@ -96,90 +96,93 @@ export async function openDownloadSession(input: DownloadSessionInput): Promise<
   }
   await input.store.start(expectedHeader(input));
   const handle = await createTemp(input.temp, total);
-  return { handle, done: new Map(), resumedBytes: 0, discarded };
+  return { handle, done: new Map(), unverified: [], resumedBytes: 0, discarded };
 }
 
-/**
- * Trust a file (the temporary file, or with `complete` the destination) only if it is a regular file of exactly the
- * planned size. Of the temporary file, only the recorded ranges that still hash to their recorded CRC-64 are kept;
- * the others are left out of `done`, to be fetched again. The destination is all or nothing: every planned range must
- * be recorded and match. Returns the session, or the reason to start over.
- */
-async function verifyFile(input: DownloadSessionInput, file: string, total: number, records: RangeRecord[], opts: { complete?: boolean } = {}): Promise<DownloadSession | string> {
+/** Why `file` cannot hold the download, or undefined when it is a regular file of exactly `total` bytes. */
+async function unusable(file: string, total: number): Promise<string | undefined> {
   const st = await fsp.lstat(file).catch(() => undefined);
   if (!st) return 'the temporary file is gone';
   if (!st.isFile()) return 'the temporary file is not a regular file';
   if (st.size !== total) return `the temporary file has ${st.size} bytes, expected ${total}`;
-  if (opts.complete && !input.plan.parts.every((p) => p.size === 0 || records.some((r) => r?.kind === 'range' && r.partNumber === p.number))) {
-    return 'not every range was recorded';
-  }
-  const planned = new Map(input.plan.parts.map((p) => [p.number, p]));
-  const done = new Map<number, DoneRange>();
-  let resumedBytes = 0;
-  let buffers: [Buffer, Buffer] | undefined;
-  const toCheck = new Set(records.map((r) => r?.partNumber)).size;
-  let checked = 0;
-  if (toCheck > 0) input.onVerify?.(0, toCheck);
-  const handle = await fsp.open(file, opts.complete ? 'r' : 'r+');
-  try {
-    const fail = async (why: string) => { await handle.close(); return why; };
-    for (const r of records) {
-      const part = r && typeof r === 'object' && r.kind === 'range' ? planned.get(r.partNumber) : undefined;
-      if (!part || r.offset !== part.start || r.size !== part.size) return fail(`a recorded range (${JSON.stringify(r)}) is not in the plan`);
-      const recorded = safeParse(r.crc64);
-      if (recorded === undefined) return fail(`range ${r.partNumber} has no valid CRC-64`);
-      if (done.has(part.number)) continue; // recorded twice (fetched again after an earlier resume dropped it)
-      buffers ??= readBuffers();
-      const actual = await crcOfRange(handle, part.start, part.size, input.signal, buffers);
-      input.onVerify?.(Math.min(toCheck, ++checked), toCheck);
-      if (actual !== recorded) {
-        if (!opts.complete) continue; // lost or damaged since: refetched like a range never recorded
-        return fail(`range ${r.partNumber} of the destination no longer matches (CRC-64 ${actual === undefined ? 'short read' : crc64ToDecimal(actual)}, recorded ${r.crc64})`);
-      }
-      resumedBytes += part.size;
-      done.set(part.number, { partNumber: part.number, offset: part.start, size: part.size, crc64: actual });
-    }
-  } catch (err) {
-    await handle.close();
-    throw err;
-  }
-  return { handle, done, resumedBytes };
+  return undefined;
 }
 
-const CHUNK = 1024 * 1024;
-
-/** Two read buffers for crcOfRange: one being read into while the other is hashed. */
-export function readBuffers(length = CHUNK): [Buffer, Buffer] {
-  const size = Math.min(CHUNK, Math.max(1, length));
-  return [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+/** The recorded ranges, each checked against the plan; a reason to start over if one is not in it. */
+function recordedRanges(input: DownloadSessionInput, records: RangeRecord[]): DoneRange[] | string {
+  const planned = new Map(input.plan.parts.map((p) => [p.number, p]));
+  const ranges = new Map<number, DoneRange>();
+  for (const r of records) {
+    const part = r && typeof r === 'object' && r.kind === 'range' ? planned.get(r.partNumber) : undefined;
+    if (!part || r.offset !== part.start || r.size !== part.size) return `a recorded range (${JSON.stringify(r)}) is not in the plan`;
+    const crc64 = safeParse(r.crc64);
+    if (crc64 === undefined) return `range ${r.partNumber} has no valid CRC-64`;
+    // Recorded twice (fetched again after an earlier resume dropped it): the later record describes the bytes.
+    ranges.set(part.number, { partNumber: part.number, offset: part.start, size: part.size, crc64 });
+  }
+  return [...ranges.values()];
 }
 
 /**
- * CRC-64 of `length` bytes at `start`, read in bounded chunks; undefined when the file ends first. The next chunk is
- * read while the current one is hashed. Pass `buffers` to reuse them over many ranges (a resume re-reads thousands).
+ * Resume from the temporary file if it is a regular file of exactly the planned size: its recorded ranges are
+ * adopted now and re-read in the background (`unverified`); one whose bytes no longer match is fetched again.
+ * Returns the session, or the reason to start over.
  */
-export async function crcOfRange(
-  handle: fsp.FileHandle, start: number, length: number, signal?: AbortSignal, buffers: [Buffer, Buffer] = readBuffers(length),
-): Promise<bigint | undefined> {
-  const crc = new Crc64();
-  const read = async (into: Buffer, at: number) => {
-    const { bytesRead } = await handle.read(into, 0, Math.min(into.length, length - at), start + at);
-    return into.subarray(0, bytesRead);
-  };
-  let done = 0;
-  let turn: 0 | 1 = 0;
-  let next = length > 0 ? read(buffers[0], 0) : undefined;
-  while (next) {
-    const chunk = await next;
-    next = undefined;
-    if (chunk.length === 0) break;
-    if (signal?.aborted) throw abortError(signal);
-    turn = turn === 0 ? 1 : 0;
-    if (done + chunk.length < length) next = read(buffers[turn], done + chunk.length);
-    crc.update(chunk);
-    done += chunk.length;
+async function adoptTemp(input: DownloadSessionInput, total: number, records: RangeRecord[]): Promise<DownloadSession | string> {
+  const why = await unusable(input.temp, total);
+  if (why) return why;
+  const ranges = recordedRanges(input, records);
+  if (typeof ranges === 'string') return ranges;
+  const handle = await fsp.open(input.temp, 'r+');
+  const done = new Map(ranges.map((r) => [r.partNumber, r]));
+  return { handle, done, unverified: ranges, resumedBytes: ranges.reduce((a, r) => a + r.size, 0) };
+}
+
+/**
+ * The destination is all or nothing (an earlier run renamed its temporary file into place and died before deleting
+ * the checkpoint): every planned range must be recorded and match, checked now on the hashing threads.
+ */
+async function verifyPlaced(input: DownloadSessionInput, total: number, records: RangeRecord[]): Promise<DownloadSession | string> {
+  const why = await unusable(input.file, total);
+  if (why) return why;
+  const ranges = recordedRanges(input, records);
+  if (typeof ranges === 'string') return ranges;
+  const recorded = new Set(ranges.map((r) => r.partNumber));
+  if (!input.plan.parts.every((p) => p.size === 0 || recorded.has(p.number))) return 'not every range was recorded';
+  input.onVerify?.(0, ranges.length);
+  const { mismatched } = await checkRanges(input.file, ranges, input.signal ?? new AbortController().signal);
+  input.onVerify?.(ranges.length, ranges.length);
+  if (mismatched.length > 0) {
+    const r = mismatched[0]!;
+    return `range ${r.partNumber} of the destination no longer matches its recorded CRC-64 ${crc64ToDecimal(r.crc64)}`;
   }
-  return done === length ? crc.digest() : undefined;
+  return { done: new Map(ranges.map((r) => [r.partNumber, r])), unverified: [], resumedBytes: ranges.reduce((a, r) => a + r.size, 0) };
+}
+
+/** Ranges queued at a time: one each for the pool's thread and one burst thread (hash/pool.ts), few enough to interleave. */
+const IN_FLIGHT = 2;
+
+/**
+ * Re-read `ranges` of `file` on the hashing threads and compare each with its recorded CRC-64. A range the file is
+ * too short for counts as mismatched.
+ */
+export async function checkRanges(file: string, ranges: DoneRange[], signal: AbortSignal): Promise<{ mismatched: DoneRange[] }> {
+  const mismatched: DoneRange[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < ranges.length) {
+      const r = ranges[next++]!;
+      try {
+        const { crc64 } = await hashPool().hash(file, r.offset, r.size, { crcOnly: true, signal, burst: true });
+        if (crc64 !== r.crc64) mismatched.push(r);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ESHORTFILE') throw err;
+        mismatched.push(r);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, ranges.length) }, lane));
+  return { mismatched: mismatched.sort((a, b) => a.partNumber - b.partNumber) };
 }
 
 function safeParse(decimal: unknown): bigint | undefined {

@@ -12,7 +12,7 @@ export class ProgressTracker {
   constructor(
     readonly totalBytes: number,
     /** Bytes already on the server from an earlier run. */
-    readonly resumedBytes: number,
+    private resumedBytes: number,
     private readonly emit: (event: TransferEvent) => void,
   ) {}
 
@@ -34,6 +34,14 @@ export class ProgressTracker {
   /** Part `number` of `size` bytes is done (its bytes count in full even if the stream was not observed). */
   partDone(number: number, size: number): void {
     this.partBytes(number, size);
+  }
+
+  /**
+   * `bytes` counted as resumed turned out not to be (a resumed part failed its check and is sent again). Reports
+   * never go back; the part's bytes count again as they are sent.
+   */
+  unresume(bytes: number): void {
+    this.resumedBytes -= bytes;
   }
 
   /** The transfer is complete: report 100%. */

@@ -16,6 +16,8 @@ export interface HashRequest {
   length: number;
   /** Receives the bytes (at least `length` long), shared with the worker. */
   buffer?: SharedArrayBuffer;
+  /** Only the CRC-64 (the reply's md5 is empty): checking a part against the CRC-64 the server lists. */
+  crcOnly?: boolean;
 }
 
 export type HashReply =
@@ -53,12 +55,16 @@ export class HashPool {
    * MD5 and CRC-64 of `length` bytes of `file` from `start`; with `buffer`, the bytes are also read into it (from
    * offset 0). Do not touch the buffer until this settles.
    * Rejects with code ESHORTFILE if the file is shorter than that (it changed), or with the read's own error.
+   * With `crcOnly` the MD5 is skipped (about 60% of the cost) and `md5` is empty. With `burst`, one thread more than
+   * the pool's size may start: re-reading a resumed transfer's done parts, when the main thread has little to do.
    */
-  async hash(file: string, start: number, length: number, opts: { buffer?: SharedArrayBuffer; signal?: AbortSignal } = {}): Promise<PooledDigest> {
+  async hash(
+    file: string, start: number, length: number, opts: { buffer?: SharedArrayBuffer; signal?: AbortSignal; crcOnly?: boolean; burst?: boolean } = {},
+  ): Promise<PooledDigest> {
     if (opts.signal?.aborted) throw abortError(opts.signal);
-    const slot = this.broken ? undefined : this.pick();
-    if (!slot) return this.hashHere(file, start, length, opts.buffer, opts.signal);
-    const req: HashRequest = { id: this.nextId++, file, start, length, buffer: opts.buffer };
+    const slot = this.broken ? undefined : this.pick(opts.burst ? 1 : 0);
+    if (!slot) return this.hashHere(file, start, length, opts.buffer, opts.signal, opts.crcOnly);
+    const req: HashRequest = { id: this.nextId++, file, start, length, buffer: opts.buffer, crcOnly: opts.crcOnly };
     const result = new Promise<PooledDigest>((resolve, reject) => slot.pending.set(req.id, { req, resolve, reject }));
     if (slot.pending.size === 1) slot.worker.ref();
     slot.worker.postMessage(req);
@@ -83,16 +89,16 @@ export class HashPool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  private async hashHere(file: string, start: number, length: number, buffer: SharedArrayBuffer | undefined, signal?: AbortSignal): Promise<PooledDigest> {
-    const d = await hashFileRange(file, start, length, { keep: false, into: buffer && Buffer.from(buffer, 0, length), signal });
+  private async hashHere(file: string, start: number, length: number, buffer: SharedArrayBuffer | undefined, signal?: AbortSignal, crcOnly?: boolean): Promise<PooledDigest> {
+    const d = await hashFileRange(file, start, length, { keep: false, into: buffer && Buffer.from(buffer, 0, length), signal, crcOnly });
     return { md5: d.md5, crc64: d.crc64 };
   }
 
-  /** The least busy worker, starting another while there are fewer than `size`; undefined if workers cannot run. */
-  private pick(): Slot | undefined {
+  /** The least busy worker, starting another while there are fewer than `size` (+ `extra`); undefined if workers cannot run. */
+  private pick(extra = 0): Slot | undefined {
     const idle = this.slots.find((s) => s.pending.size === 0);
     if (idle) return idle;
-    if (this.slots.length < this.size) {
+    if (this.slots.length < this.size + extra) {
       const started = this.start();
       if (started) return started;
     }
@@ -127,7 +133,7 @@ export class HashPool {
         if (slot.answered) {
           p.reject(new Error(`the hashing thread stopped: ${err.message}`, { cause: err }));
         } else {
-          this.hashHere(p.req.file, p.req.start, p.req.length, p.req.buffer).then(p.resolve, p.reject);
+          this.hashHere(p.req.file, p.req.start, p.req.length, p.req.buffer, undefined, p.req.crcOnly).then(p.resolve, p.reject);
         }
       }
       slot.pending.clear();

@@ -11,7 +11,8 @@ import { CHUNK, RangeHashing } from './hash.js';
 const scratch = Buffer.allocUnsafe(CHUNK);
 
 function hash(req: HashRequest): HashReply {
-  const hashing = new RangeHashing(req.file, req.start, req.length, req.buffer && Buffer.from(req.buffer, 0, req.length), scratch);
+  const data = req.buffer && Buffer.from(req.buffer, 0, req.length);
+  const hashing = new RangeHashing(req.file, req.start, req.length, data, data ? undefined : scratch, { crcOnly: req.crcOnly });
   const fd = fs.openSync(req.file, 'r');
   try {
     while (!hashing.finished) {

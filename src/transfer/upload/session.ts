@@ -1,7 +1,9 @@
 // Deciding where an upload starts: resume what a checkpoint and the server agree on, or start over. The server is
 // the truth (ListParts), and the local file is re-read for every part before it is trusted, so a file rewritten
-// with the same size and mtime never contributes stale parts to the object.
-import { crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
+// with the same size and mtime never contributes stale parts to the object. That re-read is not done here: the
+// parts the server lists are adopted provisionally and checked in the background (verify.ts) while the missing ones
+// are sent, and Complete waits for the check, so a resume costs what is left rather than the whole file.
+import { parseCrc64 } from '../../core/crc64.js';
 import { ServiceError } from '../../core/errors.js';
 import { multipartEtag } from '../../core/etag.js';
 import type { ObjectWriteOptions, OssClient, PartInfo } from '../../client/index.js';
@@ -53,10 +55,28 @@ export interface DonePart {
   size: number;
 }
 
+/** A part the server holds, adopted before its bytes were re-read: verify.ts checks it against the local file. */
+export interface UnverifiedPart {
+  partNumber: number;
+  start: number;
+  size: number;
+  /** The server's ETag (the part's MD5, upper hex). */
+  etag: string;
+  /** The CRC-64 the local bytes must have (the server's listing, else the journal's); without one, MD5 is checked. */
+  crc64?: bigint;
+  /** The journal has no record of it yet (killed between the response and the append): record it once verified. */
+  unrecorded: boolean;
+}
+
 export interface UploadSession {
   uploadId: string;
-  /** Parts already on the server and verified against the local file. */
+  /**
+   * Parts already on the server: verified against the local file (a completed upload), or listed in `unverified`
+   * until verify.ts has re-read them.
+   */
   done: Map<number, DonePart>;
+  /** Parts in `done` whose local bytes are still to be checked; Complete must not run before they are. */
+  unverified: UnverifiedPart[];
   resumedBytes: number;
   /** Why an old checkpoint was not used (for diagnostics), if there was one. */
   discarded?: string;
@@ -183,7 +203,7 @@ export async function openSession(input: SessionInput): Promise<UploadSession> {
   await input.store.start({ ...expectedHeader(input, ''), initiating: Date.now() });
   const init = await input.client.initiateMultipartUpload(input.bucket, input.key, { ...input.initiate, signal: input.signal });
   await input.store.start(expectedHeader(input, init.uploadId));
-  return { uploadId: init.uploadId, done: new Map(), resumedBytes: 0, discarded };
+  return { uploadId: init.uploadId, done: new Map(), unverified: [], resumedBytes: 0, discarded };
 }
 
 /**
@@ -212,8 +232,9 @@ async function salvageDamaged(input: SessionInput, raw: Buffer): Promise<string>
 }
 
 /**
- * Trust a part only if the server lists it with the planned size and the local bytes still hash to what the
- * server holds (MD5 = ETag, and CRC-64 where the server reports one or the journal recorded one).
+ * Adopt a part only if the server lists it with the planned size and, when the journal recorded it, with the same
+ * ETag and a CRC-64 that agrees with the server's. Its local bytes are checked later (verify.ts): against the CRC-64
+ * the server lists (or the journal recorded), else against the MD5 that is its ETag.
  * Returns undefined when the upload ID has vanished (NoSuchUpload).
  */
 async function reconcile(input: SessionInput, uploadId: string, records: PartRecord[]): Promise<UploadSession | undefined> {
@@ -228,28 +249,23 @@ async function reconcile(input: SessionInput, uploadId: string, records: PartRec
   for (const r of records) if (r?.kind === 'part') journal.set(r.partNumber, r);
   const server = new Map(listed.map((p) => [p.partNumber, p]));
   const done = new Map<number, DonePart>();
+  const unverified: UnverifiedPart[] = [];
   let resumedBytes = 0;
-  const candidates = input.plan.parts.filter((planned) => {
+  for (const planned of input.plan.parts) {
     const onServer = server.get(planned.number);
+    if (!onServer || onServer.size !== planned.size) continue;
     const recorded = journal.get(planned.number);
-    return onServer && onServer.size === planned.size && !(recorded && (recorded.etag !== onServer.etag || recorded.size !== planned.size));
-  });
-  let checked = 0;
-  if (candidates.length > 0) input.onVerify?.(0, candidates.length);
-  for (const planned of candidates) {
-    const onServer = server.get(planned.number)!;
-    const recorded = journal.get(planned.number);
-    const local = await hashFileRange(input.file.path, planned.start, planned.size, { keep: false, signal: input.signal });
-    input.onVerify?.(++checked, candidates.length);
-    if (local.md5.toString('hex').toUpperCase() !== onServer.etag) continue;
-    if (onServer.crc64 !== undefined && onServer.crc64 !== local.crc64) continue;
-    if (recorded && safeParse(recorded.crc64) !== local.crc64) continue;
-    done.set(planned.number, { partNumber: planned.number, etag: onServer.etag, crc64: local.crc64, size: planned.size });
+    if (recorded && (recorded.etag !== onServer.etag || recorded.size !== planned.size)) continue;
+    const recordedCrc = recorded ? safeParse(recorded.crc64) : undefined;
+    if (recorded && recordedCrc === undefined) continue;
+    if (onServer.crc64 !== undefined && recordedCrc !== undefined && onServer.crc64 !== recordedCrc) continue;
+    const crc64 = onServer.crc64 ?? recordedCrc;
+    // Without a CRC-64 to go by, the part's CRC is known only once verify.ts has read it (it fills it in).
+    done.set(planned.number, { partNumber: planned.number, etag: onServer.etag, crc64: crc64 ?? 0n, size: planned.size });
+    unverified.push({ partNumber: planned.number, start: planned.start, size: planned.size, etag: onServer.etag, crc64, unrecorded: !recorded });
     resumedBytes += planned.size;
-    // A part the server has but the journal missed (killed between the response and the append) is recorded now.
-    if (!recorded) await input.store.append({ kind: 'part', partNumber: planned.number, etag: onServer.etag, crc64: crc64ToDecimal(local.crc64), size: planned.size });
   }
-  return { uploadId, done, resumedBytes };
+  return { uploadId, done, unverified, resumedBytes };
 }
 
 function safeParse(decimal: unknown): bigint | undefined {
@@ -294,5 +310,5 @@ async function alreadyCompleted(input: SessionInput, uploadId: string, records: 
     if (local.crc64 !== safeParse(r.crc64) || local.md5.toString('hex').toUpperCase() !== r.etag) return undefined;
     done.set(planned.number, { partNumber: planned.number, etag: r.etag, crc64: local.crc64, size: planned.size });
   }
-  return { uploadId, done, resumedBytes: input.file.size, completed: { etag: head.etag, crc64: crc } };
+  return { uploadId, done, unverified: [], resumedBytes: input.file.size, completed: { etag: head.etag, crc64: crc } };
 }

@@ -8,12 +8,15 @@ import { bufferBody, fileRange, type CompleteMultipartUploadResult, type ObjectW
 import { assertUnchanged, identityOf, snapshotFile, type FileSnapshot } from '../checkpoint/file-identity.js';
 import { hashFileRange } from '../hash/hash.js';
 import { hashPool } from '../hash/pool.js';
-import { finishTransfer, moveParts, runTransfer, startProgress, type TransferContext, type TransferStrategy } from '../engine/engine.js';
+import { combineCrc, finishTransfer, moveParts, runTransfer, startProgress, type TransferContext, type TransferStrategy } from '../engine/engine.js';
 import { validateTransferOptions } from '../engine/options.js';
-import { planParts, type PartPlan } from '../engine/plan.js';
+import { planParts, type PartPlan, type PlannedPart } from '../engine/plan.js';
+import type { ProgressTracker } from '../engine/progress.js';
 import type { UploadFileOptions, UploadResult } from '../types.js';
 import { uploadParts } from './parts.js';
 import { sendVerified } from './resend.js';
+import { putWhileHashing } from './single.js';
+import { verifyResumedParts } from './verify.js';
 import {
   abortQuietly, openSession, setAsideCheckpoint, type DonePart, type PartRecord, type UploadCheckpointHeader, type UploadStore,
 } from './session.js';
@@ -28,6 +31,7 @@ function writeOptions(opts: UploadFileOptions, file: string): ObjectWriteOptions
 export async function uploadFile(client: OssClient, opts: UploadFileOptions): Promise<UploadResult> {
   validateTransferOptions(opts, { api: 'uploadFile', writesKey: true });
   const file = path.resolve(opts.file);
+  hashPool().warm(); // the hashing thread starts while the checkpoint is locked and the session opened
   const snap = await snapshotFile(file);
   return runTransfer(client, opts, new UploadStrategy(opts, snap));
 }
@@ -57,7 +61,6 @@ class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRec
       await discardCheckpoint(client, store, opts);
       return await uploadSingle(ctx, opts, snap, plan);
     }
-    hashPool().warm(); // the hashing thread starts while the session is opened (Initiate or ListParts)
     const session = await openSession({
       client, bucket: opts.bucket, key: opts.key, file: identityOf(snap), plan, store, initiate: writeOptions(opts, file), signal: opts.signal,
       warn: opts.onWarning,
@@ -65,20 +68,47 @@ class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRec
     });
     const uploadId = (this.uploadId = session.uploadId);
     const progress = startProgress(ctx, plan, snap.size, session.resumedBytes, session.done.size, session.discarded);
+    let resumedBytes = session.resumedBytes;
     let finished = session.completed;
     let callbackBody: string | undefined;
     if (finished) {
       // An earlier run's Complete succeeded (proven in openSession); only its checkpoint was left behind.
       this.completed = true;
     } else {
-      const expectedCrc = await moveParts(ctx, progress, {
+      // Resumed parts are checked on the hashing threads while the missing ones are sent (verify.ts).
+      const stopVerifying = new AbortController();
+      const verifying = verifyResumedParts(file, session.unverified, opts.signal ? AbortSignal.any([opts.signal, stopVerifying.signal]) : stopVerifying.signal);
+      verifying.catch(() => undefined); // awaited below; if sending fails first, it is stopped and its outcome dropped
+      const phase = {
         plan, done: session.done,
-        record: (part) => ({ kind: 'part', partNumber: part.partNumber, etag: part.etag, crc64: crc64ToDecimal(part.crc64), size: part.size }),
-        move: (parts, tracker, onPartDone) => uploadParts({
+        record: (part: DonePart): PartRecord => ({ kind: 'part', partNumber: part.partNumber, etag: part.etag, crc64: crc64ToDecimal(part.crc64), size: part.size }),
+        move: (parts: PlannedPart[], tracker: ProgressTracker, onPartDone: (part: DonePart) => Promise<void>) => uploadParts({
           client, bucket: opts.bucket, key: opts.key, uploadId, file, concurrency: opts.concurrency ?? 1, trafficLimit: opts.trafficLimit,
           parts, progress: tracker, signal: opts.signal, onPartDone,
         }),
-      });
+      };
+      let checked;
+      try {
+        await moveParts(ctx, progress, phase);
+        checked = await verifying;
+      } finally {
+        stopVerifying.abort();
+      }
+      for (const { part, crc64 } of checked.verified) {
+        session.done.set(part.partNumber, { ...session.done.get(part.partNumber)!, crc64 });
+        if (part.unrecorded) await ctx.store.append(phase.record(session.done.get(part.partNumber)!));
+      }
+      if (checked.mismatched.length > 0) {
+        // The file's bytes differ from what the server holds for these parts (rewritten since, same size and mtime):
+        // send them again from the file as it is now.
+        for (const part of checked.mismatched) {
+          session.done.delete(part.partNumber);
+          resumedBytes -= part.size;
+          progress.unresume(part.size);
+        }
+        await moveParts(ctx, progress, phase);
+      }
+      const expectedCrc = combineCrc(plan.parts.map((p) => session.done.get(p.number)!));
       // Everything was read from the file; if it changed meanwhile, the parts may mix two versions: never complete.
       await assertUnchanged(snap);
       const ordered = plan.parts.map((p) => session.done.get(p.number)!);
@@ -94,7 +124,7 @@ class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRec
     }
     return finishTransfer(ctx, progress, {
       bucket: opts.bucket, key: opts.key, file, etag: finished.etag, crc64: crc64ToDecimal(finished.crc64), size: snap.size, parts: plan.parts.length,
-      resumedBytes: session.resumedBytes, transferredBytes: snap.size - session.resumedBytes, uploadId,
+      resumedBytes, transferredBytes: snap.size - resumedBytes, uploadId,
       ...(opts.callback ? { callbackBody } : {}),
     } satisfies UploadResult);
   }
@@ -139,15 +169,27 @@ async function uploadSingle(ctx: UploadContext, opts: UploadFileOptions, snap: F
   const { client } = ctx;
   const file = snap.path;
   const progress = startProgress(ctx, plan, snap.size, 0, 0);
-  const { digest, res } = await sendVerified({
+  const putOptions = {
+    ...writeOptions(opts, file), trafficLimit: opts.trafficLimit, callback: opts.callback, callbackVars: opts.callbackVars, signal: opts.signal,
+    onProgress: (sent: number) => progress.partBytes(1, sent),
+  };
+  // Hashed while it is sent and checked after (single.ts), except where a wrong object must never be stored even
+  // briefly (a callback notifies the application; forbidOverwrite could not replace it): Content-MD5 first there,
+  // and wherever the response had nothing to check the stored bytes against.
+  const streamed = opts.callback || opts.forbidOverwrite ? undefined : await putWhileHashing({
+    file, size: snap.size, signal: opts.signal,
+    send: (body) => client.putObject(opts.bucket, opts.key, body, putOptions),
+    received: () => assertUnchanged(snap),
+    head: () => client.headObject(opts.bucket, opts.key, { signal: opts.signal }),
+    remove: () => client.deleteObject(opts.bucket, opts.key, { signal: opts.signal }).then(() => undefined),
+  });
+  const { digest, res } = streamed ?? await sendVerified({
     file, what: '',
     crcAttempts: opts.callback ? 1 : 2, // overwrite a bad copy once before failing loudly (never re-run a callback)
     prepare: () => hashFileRange(file, 0, snap.size, { signal: opts.signal }),
     inMemory: (d) => d.data !== undefined,
     send: (d) => client.putObject(opts.bucket, opts.key, d.data ? bufferBody(d.data) : fileRange(file, 0, snap.size), {
-      ...writeOptions(opts, file), contentMd5: d.md5.toString('base64'), trafficLimit: opts.trafficLimit,
-      callback: opts.callback, callbackVars: opts.callbackVars, signal: opts.signal,
-      onProgress: (sent) => progress.partBytes(1, sent),
+      ...putOptions, contentMd5: d.md5.toString('base64'),
     }),
     rehash: async () => (await hashFileRange(file, 0, snap.size, { keep: false, signal: opts.signal })).md5,
     received: () => assertUnchanged(snap),

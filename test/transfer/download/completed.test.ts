@@ -28,7 +28,12 @@ async function renamedBehindTheCheckpoint(t: TestContext, seed: number): Promise
 test('a download rerun after the rename re-verifies the destination and fetches nothing', async (t) => {
   const { env, data, dest, checkpoint } = await renamedBehindTheCheckpoint(t, 3);
 
-  const rerun = await downloadFile(env.client, { bucket: env.bucket, key: 'k', file: dest, partSize: PART, checkpoint });
+  const events: string[] = [];
+  const rerun = await downloadFile(env.client, {
+    bucket: env.bucket, key: 'k', file: dest, partSize: PART, checkpoint,
+    onProgress: (e) => { if (e.type === 'verifying' || e.type === 'start') events.push(e.type === 'verifying' ? `${e.partsChecked}/${e.partsTotal}` : 'start'); },
+  });
+  assert.deepEqual(events, ['0/7', '7/7', 'start'], 'nothing left to fetch: every range is checked first, and that phase is reported');
   assert.equal(rerun.transferredBytes, 0);
   assert.equal(rerun.resumedBytes, data.length);
   assert.equal(rerun.verified, 'crc64');

@@ -43,6 +43,9 @@ for (const [name, pool] of [
     });
     const noBuffer = await p.hash(file, 5, data.length - 5);
     assert.equal(noBuffer.md5.toString('hex'), md5hex(data.subarray(5)));
+    const crcOnly = await p.hash(file, 17, 2 * 1024 * 1024, { crcOnly: true });
+    assert.equal(crcOnly.crc64, crc64(data.subarray(17, 17 + 2 * 1024 * 1024)));
+    assert.equal(crcOnly.md5.length, 0, 'no MD5 when only the CRC-64 was asked for');
     await assert.rejects(p.hash(file, data.length - 10, 20), { code: 'ESHORTFILE' });
     await assert.rejects(p.hash(path.join(path.dirname(file), 'missing'), 0, 10), { code: 'ENOENT' });
   });

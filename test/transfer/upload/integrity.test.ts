@@ -116,3 +116,56 @@ test('bytes damaged on every attempt fail with IntegrityError (md5), not FileCha
   assert.match(err.message, /Content-MD5 mismatch\) 3 times/);
   await assert.rejects(env.client.headObject(env.bucket, 'd'), (e: unknown) => e instanceof ServiceError && e.status === 404);
 });
+
+// A single PutObject is hashed on a hashing thread while it is sent (no Content-MD5, which would need the whole file
+// hashed first) and checked against the ETag (the MD5 of what was stored) and CRC-64. See src/transfer/upload/single.ts.
+test('a single PutObject damaged on every attempt fails with IntegrityError (md5) and leaves no damaged object', async (t) => {
+  const env = await setup(t);
+  const { client } = await corruptingClient(t, env);
+  const { file } = await makeFile(env.dir, 'sd.bin', 50 * KiB, 67);
+  const err = await uploadFile(client, { bucket: env.bucket, key: 'sd', file }).catch((e: unknown) => e);
+  assert.ok(err instanceof IntegrityError, String(err));
+  assert.equal(err.check, 'md5');
+  assert.match(err.message, /ETag .* is not their MD5 .* 3 times/);
+  await assert.rejects(env.client.headObject(env.bucket, 'sd'), (e: unknown) => e instanceof ServiceError && e.status === 404);
+});
+
+test('a single PutObject with forbidOverwrite still sends Content-MD5 first: damaged bytes are never stored', async (t) => {
+  const env = await setup(t);
+  const { client } = await corruptingClient(t, env);
+  const { file } = await makeFile(env.dir, 'sf.bin', 50 * KiB, 68);
+  const err = await uploadFile(client, { bucket: env.bucket, key: 'sf', file, forbidOverwrite: true }).catch((e: unknown) => e);
+  assert.ok(err instanceof IntegrityError, String(err));
+  assert.match(err.message, /Content-MD5 mismatch\) 3 times/);
+  await assert.rejects(env.client.headObject(env.bucket, 'sf'), (e: unknown) => e instanceof ServiceError && e.status === 404);
+});
+
+test('a single PutObject whose response has neither a CRC-64 nor an MD5 ETag is sent again with Content-MD5', async (t) => {
+  const env = await setup(t);
+  const to = new URL(env.server.endpoint);
+  const agent = new http.Agent({ keepAlive: true });
+  const puts: Array<{ md5: boolean }> = [];
+  // As OSS answers for a KMS-encrypted object: an ETag that is not the MD5, and (here) no CRC-64 header.
+  const server = http.createServer((req, res) => {
+    if (req.method === 'PUT') puts.push({ md5: req.headers['content-md5'] !== undefined });
+    const up = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+      const { connection: _c, 'keep-alive': _k, 'x-oss-hash-crc64ecma': _crc, ...headers } = answer.headers;
+      if (req.method === 'PUT') headers.etag = '"0A1B-KMS"';
+      res.writeHead(answer.statusCode!, headers);
+      answer.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    agent.destroy();
+  });
+  const client = env.clientFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const { file, data } = await makeFile(env.dir, 'sk.bin', 50 * KiB, 69);
+  await uploadFile(client, { bucket: env.bucket, key: 'sk', file });
+  assert.deepEqual(puts, [{ md5: false }, { md5: true }], 'hashed while sent, then again with Content-MD5');
+  assert.deepEqual(await objectBytes(env.client, env.bucket, 'sk'), data);
+});

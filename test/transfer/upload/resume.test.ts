@@ -7,6 +7,7 @@ import { copyFile, open, readFile, stat, truncate, utimes, writeFile } from 'nod
 import { uploadFile, FileCheckpointStore, type TransferEvent } from '../../../src/transfer/index.js';
 import { JournalWriter } from '../../../src/transfer/checkpoint/journal.js';
 import { AbortedError, FileChangedError, ServiceError } from '../../../src/core/errors.js';
+import { OssClient } from '../../../src/client/index.js';
 import { PART, bytes, makeFile, objectBytes, setup } from '../fixtures.js';
 
 function pauseAfter(parts: number) {
@@ -69,6 +70,34 @@ test('a file rewritten with the same size and mtime between runs: changed parts 
   const res = await uploadFile(env.client, { bucket: env.bucket, key: 's', file, checkpoint: true });
   assert.equal(res.resumedBytes, 3 * PART, 'only the untouched parts are trusted');
   assert.deepEqual(await objectBytes(env.client, env.bucket, 's'), fresh);
+});
+
+test('without a CRC-64 listed or journaled, resumed parts are checked by MD5 (ETag) and a rewritten one is re-sent', async (t) => {
+  const env = await setup(t);
+  const size = 8 * PART;
+  const { file } = await makeFile(env.dir, 'n.bin', size, 18);
+  await utimes(file, 1_700_000_000, 1_700_000_000);
+  await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 'n', file, checkpoint: true, ...pauseAfter(4) }), AbortedError);
+  // A journal that lost its part records (records are not synced) and a server that lists no CRC-64 per part.
+  const cp = `${file}.ucp`;
+  const loaded = await new FileCheckpointStore<Record<string, unknown>, unknown>(cp).load();
+  await (await JournalWriter.create(cp, loaded!.header)).close();
+  class NoCrcListing extends OssClient {
+    override async listParts(...args: Parameters<OssClient['listParts']>) {
+      const res = await super.listParts(...args);
+      return { ...res, parts: res.parts.map((p) => ({ ...p, crc64: undefined })) };
+    }
+  }
+  const client = new NoCrcListing({ endpoint: env.server.endpoint, credentials: env.server.credentials });
+  t.after(() => client.close());
+  const before = await stat(file);
+  const fresh = await readFile(file);
+  fresh.fill(0x5a, 3 * PART + 1, 3 * PART + 99); // inside part 4, uploaded already
+  await writeFile(file, fresh);
+  await utimes(file, before.atime, before.mtime);
+  const res = await uploadFile(client, { bucket: env.bucket, key: 'n', file, checkpoint: true });
+  assert.equal(res.resumedBytes, 3 * PART, 'parts 1-3 adopted after their MD5 matched; part 4 re-sent');
+  assert.deepEqual(await objectBytes(env.client, env.bucket, 'n'), fresh);
 });
 
 test('a file modified during the upload is never completed (FileChangedError), even with size and mtime restored', async (t) => {

@@ -1,0 +1,163 @@
+// Hashing received bodies off the event loop. MD5 (ETag, Content-MD5) and CRC-64 of every byte cost the server
+// about half its CPU for uploads, all of it on the one thread that also reads every socket. For bodies of at least
+// REMOTE_MIN bytes (by Content-Length), a hashing thread reads each batch back from the temp file once it is
+// written (page cache) and keeps the running digests; the event loop only posts (position, length) and awaits the
+// digest at the end, overlapped with the fsync. Smaller bodies, bodies of unknown length, and servers where a
+// worker cannot start hash inline, as before: a message round trip costs more than hashing 100 KiB.
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { Crc64 } from '../../core/crc64.js';
+import type { HasherReply, HasherRequest } from './hasher-worker.js';
+
+/** Bodies at least this long (Content-Length) are hashed on a hashing thread. */
+export const REMOTE_MIN = 1 << 20;
+
+export interface BodyDigest { md5: Buffer; crc64: bigint }
+
+/** The running digests of one body: fed with chunks (inline) or with written file ranges (on a hashing thread). */
+export interface BodyHasher {
+  /** A chunk as it arrives (inline hashers only use these). */
+  chunk(data: Uint8Array): void;
+  /** A range of the temp file that is now written (hashing-thread hashers only use these). */
+  written(position: number, length: number): void;
+  finish(): Promise<BodyDigest>;
+  /** The body failed: release the session. */
+  drop(): void;
+}
+
+class InlineHasher implements BodyHasher {
+  private readonly md5: Hash = createHash('md5');
+  private readonly crc = new Crc64();
+  chunk(data: Uint8Array): void {
+    this.md5.update(data);
+    this.crc.update(data);
+  }
+  written(): void {}
+  async finish(): Promise<BodyDigest> {
+    return { md5: this.md5.digest(), crc64: this.crc.digest() };
+  }
+  drop(): void {}
+}
+
+interface Slot {
+  worker: Worker;
+  waiting: Map<number, { resolve: (d: BodyDigest) => void; reject: (e: Error) => void }>;
+  sessions: number;
+  /** It has answered once, so it loaded. */
+  answered: boolean;
+}
+
+const WORKER_URL = new URL(`./hasher-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+class RemoteHasher implements BodyHasher {
+  private released = false;
+  constructor(private readonly pool: HasherPool, private readonly slot: Slot, private readonly id: number, private readonly path: string) {}
+  chunk(): void {}
+  written(position: number, length: number): void {
+    this.slot.worker.postMessage({ op: 'range', id: this.id, position, length } satisfies HasherRequest);
+  }
+  finish(): Promise<BodyDigest> {
+    const done = new Promise<BodyDigest>((resolve, reject) => this.slot.waiting.set(this.id, { resolve, reject }));
+    this.slot.worker.postMessage({ op: 'finish', id: this.id } satisfies HasherRequest);
+    return done.catch((err: unknown) => {
+      // A thread that could not load (a bundler dropped its file, a loader it cannot use): the whole body is in
+      // the temp file by now, so hash it here instead.
+      if (this.slot.answered) throw err;
+      return hashFile(this.path);
+    }).finally(() => this.release());
+  }
+  drop(): void {
+    this.slot.worker.postMessage({ op: 'drop', id: this.id } satisfies HasherRequest);
+    this.release();
+  }
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.pool.release(this.slot);
+  }
+}
+
+export class HasherPool {
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private broken = false;
+
+  constructor(private readonly size = Math.max(1, Math.min(4, os.availableParallelism() - 1)), private readonly url: URL = WORKER_URL) {}
+
+  /** A hasher for a body written to `tmpPath`, `expectedLength` bytes long if known. */
+  forBody(tmpPath: string, expectedLength: number | undefined): BodyHasher {
+    if (expectedLength === undefined || expectedLength < REMOTE_MIN || this.broken) return new InlineHasher();
+    const slot = this.pick();
+    if (!slot) return new InlineHasher();
+    const id = this.nextId++;
+    slot.sessions++;
+    if (slot.sessions === 1) slot.worker.ref();
+    slot.worker.postMessage({ op: 'open', id, path: tmpPath } satisfies HasherRequest);
+    return new RemoteHasher(this, slot, id, tmpPath);
+  }
+
+  release(slot: Slot): void {
+    slot.sessions--;
+    if (slot.sessions === 0) slot.worker.unref();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+  }
+
+  private pick(): Slot | undefined {
+    const idle = this.slots.find((s) => s.sessions === 0);
+    if (idle) return idle;
+    if (this.slots.length < this.size) {
+      const started = this.start();
+      if (started) return started;
+    }
+    return this.slots.reduce<Slot | undefined>((a, b) => (!a || b.sessions < a.sessions ? b : a), undefined);
+  }
+
+  private start(): Slot | undefined {
+    let worker: Worker;
+    try {
+      worker = new Worker(this.url);
+    } catch {
+      this.broken = this.slots.length === 0;
+      return undefined;
+    }
+    const slot: Slot = { worker, waiting: new Map(), sessions: 0, answered: false };
+    worker.on('message', (reply: HasherReply) => {
+      slot.answered = true;
+      const w = slot.waiting.get(reply.id);
+      if (!w) return;
+      slot.waiting.delete(reply.id);
+      if (reply.error !== undefined) w.reject(new Error(`hashing the body failed: ${reply.error}`));
+      else w.resolve({ md5: Buffer.from(reply.md5.buffer, reply.md5.byteOffset, reply.md5.byteLength), crc64: reply.crc64 });
+    });
+    const fail = (err: Error) => {
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      if (!slot.answered) this.broken = true; // it could not load: hash inline from now on
+      for (const w of slot.waiting.values()) w.reject(new Error(`the hashing thread stopped: ${err.message}`, { cause: err }));
+      slot.waiting.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+    worker.unref(); // after the listeners: an idle hashing thread must never keep the server's process alive
+    this.slots.push(slot);
+    return slot;
+  }
+}
+
+async function hashFile(path: string): Promise<BodyDigest> {
+  const h = new InlineHasher();
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.chunk(chunk as Buffer);
+  return h.finish();
+}
+
+let shared: HasherPool | undefined;
+
+/** The process-wide pool of the server's hashing threads. */
+export function hasherPool(): HasherPool {
+  return (shared ??= new HasherPool());
+}

@@ -1,0 +1,45 @@
+// Checking resumed parts against the local file, in the background. A resume adopts the parts the server lists
+// (session.ts) and starts sending the missing ones at once; meanwhile the hashing threads re-read every adopted
+// part and compare it with the CRC-64 the server lists for it (CRC only: MD5 would add ~60% for no extra safety,
+// the server's CRC-64 already covers the bytes it holds), or with its ETag (MD5) where no CRC-64 is known.
+// Complete waits for the outcome, so a file rewritten with the same size and mtime is still caught before it:
+// a part whose bytes differ is sent again from the file as it is now. At most IN_FLIGHT ranges are queued on the
+// hashing threads at once, so the parts being sent are hashed between them rather than after all of them.
+import { FileChangedError } from '../../core/errors.js';
+import { hashPool } from '../hash/pool.js';
+import type { UnverifiedPart } from './session.js';
+
+/** Ranges queued at a time: one each for the pool's thread and one burst thread (hash/pool.ts), few enough to interleave. */
+const IN_FLIGHT = 2;
+
+export interface VerifiedParts {
+  /** Parts whose local bytes match the server's: with their CRC-64 (read from the file). */
+  verified: Array<{ part: UnverifiedPart; crc64: bigint }>;
+  /** Parts whose local bytes differ from what the server holds: to be sent again. */
+  mismatched: UnverifiedPart[];
+}
+
+/** Re-read and check `parts` of `file` on the hashing threads. Rejects on a read error or when the file is too short (FileChangedError). */
+export async function verifyResumedParts(file: string, parts: UnverifiedPart[], signal: AbortSignal): Promise<VerifiedParts> {
+  const out: VerifiedParts = { verified: [], mismatched: [] };
+  let next = 0;
+  const lane = async () => {
+    while (next < parts.length) {
+      const part = parts[next++]!;
+      let digest;
+      try {
+        digest = await hashPool().hash(file, part.start, part.size, { crcOnly: part.crc64 !== undefined, signal, burst: true });
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ESHORTFILE') throw new FileChangedError(file, `${file} shrank since part ${part.partNumber} was uploaded`, { cause: err });
+        throw err;
+      }
+      const same = part.crc64 !== undefined ? digest.crc64 === part.crc64 : digest.md5.toString('hex').toUpperCase() === part.etag;
+      if (same) out.verified.push({ part, crc64: digest.crc64 });
+      else out.mismatched.push(part);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, parts.length) }, lane));
+  out.verified.sort((a, b) => a.part.partNumber - b.part.partNumber);
+  out.mismatched.sort((a, b) => a.partNumber - b.partNumber);
+  return out;
+}
