@@ -41,7 +41,11 @@ if (job.op === 'upload') {
     checkpointWrites++;
     checkpointBytes += Buffer.byteLength(text);
   };
-  await client.multipartUpload(job.key, job.file, { partSize: job.partSize, parallel: job.parallel, ...(cp ? { progress: save } : {}) });
+  await client.multipartUpload(job.key, job.file, {
+    partSize: job.partSize,
+    parallel: job.parallel,
+    ...(cp ? { progress: save } : {}),
+  });
 } else {
   await client.get(job.key, job.file);
 }

@@ -1,6 +1,16 @@
 // Flags of `npm run bench -- ...`. Sizes take binary units (64M = 64 MiB); lists are comma-separated.
 
-export const EXTRAS = ['crc', 'transport', 'checkpoint', 'kill', 'resume', 'single', 'memory', 'profile', 'wan'] as const;
+export const EXTRAS = [
+  'crc',
+  'transport',
+  'checkpoint',
+  'kill',
+  'resume',
+  'single',
+  'memory',
+  'profile',
+  'wan',
+] as const;
 export type Extra = (typeof EXTRAS)[number];
 
 export interface BenchArgs {
@@ -36,7 +46,11 @@ export function parseSize(text: string): number {
 }
 
 export function formatSize(bytes: number): string {
-  for (const [unit, mul] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+  for (const [unit, mul] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
     if (bytes >= mul && bytes % mul === 0) return `${bytes / mul} ${unit}`;
   }
   return bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)} MiB` : `${bytes} B`;
@@ -88,15 +102,28 @@ export function parseArgs(argv: string[]): BenchArgs {
       return v;
     };
     switch (flag) {
-      case '--sizes': a.sizes = list(value(), parseSize); break;
-      case '--parts': a.parts = list(value(), parseSize); break;
-      case '--parallel': a.parallel = list(value(), int); break;
-      case '--pairs': a.pairs = value().split(',').filter(Boolean).map((p) => {
-        const [size, par] = p.split(':');
-        if (!size || !par) throw new Error(`--pairs takes part-size:parallel items (8M:4), not "${p}"`);
-        return [parseSize(size), int(par)] as [number, number];
-      }); break;
-      case '--reps': a.reps = int(value()); break;
+      case '--sizes':
+        a.sizes = list(value(), parseSize);
+        break;
+      case '--parts':
+        a.parts = list(value(), parseSize);
+        break;
+      case '--parallel':
+        a.parallel = list(value(), int);
+        break;
+      case '--pairs':
+        a.pairs = value()
+          .split(',')
+          .filter(Boolean)
+          .map((p) => {
+            const [size, par] = p.split(':');
+            if (!size || !par) throw new Error(`--pairs takes part-size:parallel items (8M:4), not "${p}"`);
+            return [parseSize(size), int(par)] as [number, number];
+          });
+        break;
+      case '--reps':
+        a.reps = int(value());
+        break;
       case '--only': {
         const v = value();
         if (v !== 'upload' && v !== 'download') throw new Error('--only takes upload or download');
@@ -105,21 +132,47 @@ export function parseArgs(argv: string[]): BenchArgs {
       }
       case '--extras': {
         const names = value().split(',').filter(Boolean);
-        for (const n of names) if (!(EXTRAS as readonly string[]).includes(n)) throw new Error(`unknown extra "${n}" (${EXTRAS.join(', ')})`);
+        for (const n of names)
+          if (!(EXTRAS as readonly string[]).includes(n))
+            throw new Error(`unknown extra "${n}" (${EXTRAS.join(', ')})`);
         a.extras = names as Extra[];
         break;
       }
-      case '--no-extras': a.extras = []; explicit.add(flag); break;
-      case '--checkpoint-parts': a.checkpointParts = int(value()); break;
-      case '--resume-size': a.resumeSize = parseSize(value()); break;
-      case '--quick': explicit.add(flag); break;
-      case '--dir': a.dir = value(); break;
-      case '--checkpoint-dir': a.checkpointDir = value(); break;
-      case '--keep': a.keep = true; break;
-      case '--no-matrix': a.noMatrix = true; break;
-      case '--json': a.jsonOut = value(); break;
-      case '-h': case '--help': process.stdout.write(`${USAGE}\n`); process.exit(0); break;
-      default: throw new Error(`unknown flag ${flag}\n${USAGE}`);
+      case '--no-extras':
+        a.extras = [];
+        explicit.add(flag);
+        break;
+      case '--checkpoint-parts':
+        a.checkpointParts = int(value());
+        break;
+      case '--resume-size':
+        a.resumeSize = parseSize(value());
+        break;
+      case '--quick':
+        explicit.add(flag);
+        break;
+      case '--dir':
+        a.dir = value();
+        break;
+      case '--checkpoint-dir':
+        a.checkpointDir = value();
+        break;
+      case '--keep':
+        a.keep = true;
+        break;
+      case '--no-matrix':
+        a.noMatrix = true;
+        break;
+      case '--json':
+        a.jsonOut = value();
+        break;
+      case '-h':
+      case '--help':
+        process.stdout.write(`${USAGE}\n`);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown flag ${flag}\n${USAGE}`);
     }
   }
   if (explicit.has('--quick')) {

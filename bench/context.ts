@@ -44,8 +44,18 @@ export function childEnv(dir: string, endpoint: string, creds: { id: string; sec
 }
 
 /** Runs a measured child against the bench server. */
-export function measured(ctx: BenchContext, script: string, args: string[], extra: Partial<RunOptions> = {}): Promise<RunResult> {
-  return runMeasured(script, args, { env: ctx.env, serverPid: ctx.server.pid, usageFile: join(ctx.dir, 'usage.json'), ...extra });
+export function measured(
+  ctx: BenchContext,
+  script: string,
+  args: string[],
+  extra: Partial<RunOptions> = {},
+): Promise<RunResult> {
+  return runMeasured(script, args, {
+    env: ctx.env,
+    serverPid: ctx.server.pid,
+    usageFile: join(ctx.dir, 'usage.json'),
+    ...extra,
+  });
 }
 
 /** Random bytes (incompressible, nothing dedupable) written once per size; the CRC-64 is taken on the way. */
@@ -85,6 +95,8 @@ export function fileFor(ctx: BenchContext, size: number): TestFile {
 export async function verifyObject(ctx: BenchContext, key: string, f: TestFile, what: string): Promise<void> {
   const head = await ctx.client.headObject(BUCKET, key);
   if (head.size !== f.size || (head.crc64 !== undefined && head.crc64 !== f.crc64)) {
-    throw new Error(`${what}: object ${key} is ${head.size} bytes, CRC-64 ${head.crc64}; expected ${f.size}, ${f.crc64}`);
+    throw new Error(
+      `${what}: object ${key} is ${head.size} bytes, CRC-64 ${head.crc64}; expected ${f.size}, ${f.crc64}`,
+    );
   }
 }

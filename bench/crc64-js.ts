@@ -38,8 +38,14 @@ export function crc64Js(data: Uint8Array): bigint {
   for (; i + 8 <= n; i += 8) {
     lo ^= data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
     hi ^= data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24);
-    const a = 7 * 256 + (lo & 0xff), b = 6 * 256 + ((lo >>> 8) & 0xff), c = 5 * 256 + ((lo >>> 16) & 0xff), d = 4 * 256 + (lo >>> 24);
-    const e = 3 * 256 + (hi & 0xff), f = 2 * 256 + ((hi >>> 8) & 0xff), g = 256 + ((hi >>> 16) & 0xff), h = hi >>> 24;
+    const a = 7 * 256 + (lo & 0xff),
+      b = 6 * 256 + ((lo >>> 8) & 0xff),
+      c = 5 * 256 + ((lo >>> 16) & 0xff),
+      d = 4 * 256 + (lo >>> 24);
+    const e = 3 * 256 + (hi & 0xff),
+      f = 2 * 256 + ((hi >>> 8) & 0xff),
+      g = 256 + ((hi >>> 16) & 0xff),
+      h = hi >>> 24;
     lo = LO[a]! ^ LO[b]! ^ LO[c]! ^ LO[d]! ^ LO[e]! ^ LO[f]! ^ LO[g]! ^ LO[h]!;
     hi = HI[a]! ^ HI[b]! ^ HI[c]! ^ HI[d]! ^ HI[e]! ^ HI[f]! ^ HI[g]! ^ HI[h]!;
   }

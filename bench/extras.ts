@@ -21,8 +21,17 @@ const MiB = 1024 ** 2;
 // ---- CRC-64 ----------------------------------------------------------------------------------------------------
 
 /** MB/s as median and best of the runs: the median is the honest figure on a shared machine, the best what the code can do. */
-export interface Rate { median: number; best: number }
-export interface CrcFigures { mib: number; wasm: Rate; js: Rate; md5: Rate; runs: number }
+export interface Rate {
+  median: number;
+  best: number;
+}
+export interface CrcFigures {
+  mib: number;
+  wasm: Rate;
+  js: Rate;
+  md5: Rate;
+  runs: number;
+}
 
 function throughput(buf: Buffer, runs: number, fn: (b: Buffer) => unknown): Rate {
   fn(buf.subarray(0, MiB)); // warm up (compile, tables)
@@ -38,7 +47,8 @@ function throughput(buf: Buffer, runs: number, fn: (b: Buffer) => unknown): Rate
 
 export function crcExtra(mib = 256, runs = 5): CrcFigures {
   const buf = randomBytes(mib * MiB);
-  if (crc64Js(buf.subarray(0, 4099)) !== crc64(buf.subarray(0, 4099))) throw new Error('the JS reference CRC-64 disagrees with src/core');
+  if (crc64Js(buf.subarray(0, 4099)) !== crc64(buf.subarray(0, 4099)))
+    throw new Error('the JS reference CRC-64 disagrees with src/core');
   return {
     mib,
     runs,
@@ -73,39 +83,86 @@ export interface CheckpointFigures {
   ali?: { seconds: number; writes: number; bytes: number; storageWriteBytes: number };
 }
 
-export async function checkpointExtra(ctx: BenchContext, parts: number, parallel: number, withAli: boolean): Promise<CheckpointFigures> {
+export async function checkpointExtra(
+  ctx: BenchContext,
+  parts: number,
+  parallel: number,
+  withAli: boolean,
+): Promise<CheckpointFigures> {
   const partSize = 100 * 1024;
   const f = makeFile(join(ctx.dir, `cp${parts}`), parts * partSize);
   const cp = join(ctx.checkpointDir, `bench-${parts}-parts.ucp`);
   rmSync(cp, { force: true });
-  const job: OssupJob = { op: 'cp-capture', bucket: BUCKET, key: 'checkpoint/big', file: f.path, partSize, parallel, checkpoint: cp };
+  const job: OssupJob = {
+    op: 'cp-capture',
+    bucket: BUCKET,
+    key: 'checkpoint/big',
+    file: f.path,
+    partSize,
+    parallel,
+    checkpoint: cp,
+  };
   const cap = await measured(ctx, OSSUP_CHILD, [JSON.stringify(job)]);
   const captured = lastJson<{ seconds: number; journalBytes: number; parts: number }>(cap, 'checkpoint capture');
-  ctx.log(`  ${parts}-part upload stopped at Complete after ${captured.seconds.toFixed(1)} s; journal ${captured.journalBytes} bytes`);
+  ctx.log(
+    `  ${parts}-part upload stopped at Complete after ${captured.seconds.toFixed(1)} s; journal ${captured.journalBytes} bytes`,
+  );
   const load = lastJson<{ ms: number; readMs: number; records: number }>(
-    await measured(ctx, OSSUP_CHILD, [JSON.stringify({ ...job, op: 'cp-load' })]), 'checkpoint load');
+    await measured(ctx, OSSUP_CHILD, [JSON.stringify({ ...job, op: 'cp-load' })]),
+    'checkpoint load',
+  );
   if (load.records !== parts) throw new Error(`checkpoint holds ${load.records} part records, expected ${parts}`);
   const resume = lastJson<{ msToComplete: number; listPartsMs: number; completeMs: number; resumedBytes: number }>(
-    await measured(ctx, OSSUP_CHILD, [JSON.stringify({ ...job, op: 'cp-resume' })]), 'checkpoint resume');
+    await measured(ctx, OSSUP_CHILD, [JSON.stringify({ ...job, op: 'cp-resume' })]),
+    'checkpoint resume',
+  );
   await verifyObject(ctx, 'checkpoint/big', f, 'checkpoint resume');
   await ctx.client.deleteObject(BUCKET, 'checkpoint/big');
   let ali: CheckpointFigures['ali'];
   if (withAli) {
     const aliCp = join(ctx.checkpointDir, `ali-${parts}-parts.json`);
-    const r = await measured(ctx, ALI_CHILD, [JSON.stringify({ op: 'upload', bucket: BUCKET, key: 'checkpoint/ali', file: f.path, partSize, parallel, checkpoint: aliCp })]);
-    const o = lastJson<{ seconds: number; checkpointWrites: number; checkpointBytes: number }>(r, 'ali-oss checkpoint upload');
-    ali = { seconds: o.seconds, writes: o.checkpointWrites, bytes: o.checkpointBytes, storageWriteBytes: r.usage?.io?.writeBytes ?? NaN };
+    const r = await measured(ctx, ALI_CHILD, [
+      JSON.stringify({
+        op: 'upload',
+        bucket: BUCKET,
+        key: 'checkpoint/ali',
+        file: f.path,
+        partSize,
+        parallel,
+        checkpoint: aliCp,
+      }),
+    ]);
+    const o = lastJson<{ seconds: number; checkpointWrites: number; checkpointBytes: number }>(
+      r,
+      'ali-oss checkpoint upload',
+    );
+    ali = {
+      seconds: o.seconds,
+      writes: o.checkpointWrites,
+      bytes: o.checkpointBytes,
+      storageWriteBytes: r.usage?.io?.writeBytes ?? NaN,
+    };
     await verifyObject(ctx, 'checkpoint/ali', f, 'ali-oss checkpoint upload');
     await ctx.client.deleteObject(BUCKET, 'checkpoint/ali');
     rmSync(aliCp, { force: true });
   }
   rmSync(f.path, { force: true });
   return {
-    parts, partSize, parallel, uploadSeconds: captured.seconds, journalBytes: captured.journalBytes,
+    parts,
+    partSize,
+    parallel,
+    uploadSeconds: captured.seconds,
+    journalBytes: captured.journalBytes,
     serverCpuMsPerPart: (cap.serverCpuS * 1000) / parts,
-    storageWriteBytes: cap.usage?.io?.writeBytes ?? NaN, loadMs: load.ms, readMs: load.readMs,
-    resumeMsToComplete: resume.msToComplete, resumeListPartsMs: resume.listPartsMs, resumedBytes: resume.resumedBytes,
-    completeMs: resume.completeMs, checkpointOnTmpfs: ctx.checkpointDir.startsWith('/dev/shm'), ...(ali ? { ali } : {}),
+    storageWriteBytes: cap.usage?.io?.writeBytes ?? NaN,
+    loadMs: load.ms,
+    readMs: load.readMs,
+    resumeMsToComplete: resume.msToComplete,
+    resumeListPartsMs: resume.listPartsMs,
+    resumedBytes: resume.resumedBytes,
+    completeMs: resume.completeMs,
+    checkpointOnTmpfs: ctx.checkpointDir.startsWith('/dev/shm'),
+    ...(ali ? { ali } : {}),
   };
 }
 
@@ -137,14 +194,31 @@ function journalRecords(dir: string): { records: number; bytes: number } {
   }
 }
 
-export async function killExtra(ctx: BenchContext, size: number, partSize: number, parallel: number): Promise<KillFigures> {
+export async function killExtra(
+  ctx: BenchContext,
+  size: number,
+  partSize: number,
+  parallel: number,
+): Promise<KillFigures> {
   const f = fileFor(ctx, size);
   const cpDir = join(ctx.checkpointDir, 'kill');
   rmSync(cpDir, { recursive: true, force: true });
   mkdirSync(cpDir, { recursive: true });
   const totalParts = Math.ceil(size / partSize);
-  const args = ['cp', f.path, `oss://${BUCKET}/kill/obj`, '--part-size', String(partSize), '--parallel', String(parallel),
-    '--checkpoint-dir', cpDir, '--json', '--no-progress', '-q'];
+  const args = [
+    'cp',
+    f.path,
+    `oss://${BUCKET}/kill/obj`,
+    '--part-size',
+    String(partSize),
+    '--parallel',
+    String(parallel),
+    '--checkpoint-dir',
+    cpDir,
+    '--json',
+    '--no-progress',
+    '-q',
+  ];
   let wcharAtKill = NaN;
   let atKill = { records: 0, bytes: 0 };
   const first = await measured(ctx, OSSUP_BIN, args, {
@@ -161,21 +235,34 @@ export async function killExtra(ctx: BenchContext, size: number, partSize: numbe
       child.once('exit', () => clearInterval(timer));
     },
   });
-  if (first.signal !== 'SIGKILL') throw new Error(`the upload was meant to be killed, but it ended (${first.code}): ${first.stderr}`);
+  if (first.signal !== 'SIGKILL')
+    throw new Error(`the upload was meant to be killed, but it ended (${first.code}): ${first.stderr}`);
   const second = await measured(ctx, OSSUP_BIN, args);
   const out = lastJson<{ resumedBytes: number; transferredBytes: number }>(second, 'resume after kill');
   await verifyObject(ctx, 'kill/obj', f, 'resume after kill');
   await ctx.client.deleteObject(BUCKET, 'kill/obj');
   return {
-    size, partSize, parallel, partsRecordedAtKill: atKill.records, wcharAtKill, journalBytesAtKill: atKill.bytes,
-    resumedBytes: out.resumedBytes, transferredBytes: out.transferredBytes,
-    resentBytes: wcharAtKill - atKill.bytes - out.resumedBytes, bound: parallel * partSize,
+    size,
+    partSize,
+    parallel,
+    partsRecordedAtKill: atKill.records,
+    wcharAtKill,
+    journalBytesAtKill: atKill.bytes,
+    resumedBytes: out.resumedBytes,
+    transferredBytes: out.transferredBytes,
+    resentBytes: wcharAtKill - atKill.bytes - out.resumedBytes,
+    bound: parallel * partSize,
   };
 }
 
 // ---- client transport ------------------------------------------------------------------------------------------
 
-export interface TransportFigures { op: 'upload' | 'download'; via: 'http' | 'client'; mibps: number[]; cpuSeconds: number[] }
+export interface TransportFigures {
+  op: 'upload' | 'download';
+  via: 'http' | 'client';
+  mibps: number[];
+  cpuSeconds: number[];
+}
 
 /** One plain request through raw node:http (the ceiling) against the same request through OssClient (also node:http). */
 export async function transportExtra(ctx: BenchContext, size: number, reps: number): Promise<TransportFigures[]> {
@@ -183,11 +270,17 @@ export async function transportExtra(ctx: BenchContext, size: number, reps: numb
   await seedDownloads(ctx, [size]);
   const out: TransportFigures[] = [];
   for (const op of ['upload', 'download'] as const) {
-    const figs = { http: { op, via: 'http' as const, mibps: [] as number[], cpuSeconds: [] as number[] }, client: { op, via: 'client' as const, mibps: [] as number[], cpuSeconds: [] as number[] } };
+    const figs = {
+      http: { op, via: 'http' as const, mibps: [] as number[], cpuSeconds: [] as number[] },
+      client: { op, via: 'client' as const, mibps: [] as number[], cpuSeconds: [] as number[] },
+    };
     for (let rep = 0; rep < reps; rep++) {
       for (const via of rep % 2 ? (['client', 'http'] as const) : (['http', 'client'] as const)) {
         const dest = join(ctx.dir, 'transport.bin');
-        const job: PlainJob = op === 'upload' ? { op, bucket: BUCKET, key: 'transport/obj', file: f.path, via } : { op, bucket: BUCKET, key: `dl/${size}`, file: dest, via };
+        const job: PlainJob =
+          op === 'upload'
+            ? { op, bucket: BUCKET, key: 'transport/obj', file: f.path, via }
+            : { op, bucket: BUCKET, key: `dl/${size}`, file: dest, via };
         const r = await measured(ctx, PLAIN_CHILD, [JSON.stringify(job)]);
         const { seconds } = lastJson<{ seconds: number }>(r, `transport ${op} via ${via}`);
         if (op === 'upload') await verifyObject(ctx, 'transport/obj', f, 'transport upload');
@@ -203,7 +296,13 @@ export async function transportExtra(ctx: BenchContext, size: number, reps: numb
 
 // ---- memory with large parts -----------------------------------------------------------------------------------
 
-export async function memoryExtra(ctx: BenchContext, sizes: number[], partSize: number, parallel: number, dl: DownloadMode): Promise<Measurement[]> {
+export async function memoryExtra(
+  ctx: BenchContext,
+  sizes: number[],
+  partSize: number,
+  parallel: number,
+  dl: DownloadMode,
+): Promise<Measurement[]> {
   const out: Measurement[] = [];
   if (dl.kind !== 'none') await seedDownloads(ctx, sizes);
   for (const size of sizes) {
@@ -218,13 +317,21 @@ export async function memoryExtra(ctx: BenchContext, sizes: number[], partSize: 
 
 // ---- profiles --------------------------------------------------------------------------------------------------
 
-export interface ProfileFigures { text: string; seconds: Record<string, number> }
+export interface ProfileFigures {
+  text: string;
+  seconds: Record<string, number>;
+}
 
 /**
  * A second server, started under --cpu-prof, receives one ossup upload (the client profiled too) and one ali-oss
  * upload of the same file; the server profile is split by each run's time window.
  */
-export async function profileExtra(ctx: BenchContext, size: number, partSize: number, parallel: number): Promise<ProfileFigures> {
+export async function profileExtra(
+  ctx: BenchContext,
+  size: number,
+  partSize: number,
+  parallel: number,
+): Promise<ProfileFigures> {
   const dir = join(ctx.dir, 'profiles');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -238,13 +345,38 @@ export async function profileExtra(ctx: BenchContext, size: number, partSize: nu
   // Server profile timestamps are CLOCK_MONOTONIC microseconds, as is process.hrtime in this process.
   const nowUs = () => Number(process.hrtime.bigint() / 1000n);
   const { OssClient } = await import('../src/client/index.js');
-  const admin = new OssClient({ endpoint: server.endpoint, credentials: { accessKeyId: ctx.creds.id, accessKeySecret: ctx.creds.secret } });
+  const admin = new OssClient({
+    endpoint: server.endpoint,
+    credentials: { accessKeyId: ctx.creds.id, accessKeySecret: ctx.creds.secret },
+  });
   await admin.putBucket(BUCKET);
   try {
     const runs: Array<[string, string, string[], string[]]> = [
-      ['ossup', OSSUP_BIN, ['cp', f.path, `oss://${BUCKET}/prof/ossup`, '--part-size', String(partSize), '--parallel', String(parallel),
-        '--checkpoint-dir', ctx.checkpointDir, '--json', '--no-progress', '-q'], ['--cpu-prof', '--cpu-prof-dir', join(dir, 'client')]],
-      ['ali-oss', ALI_CHILD, [JSON.stringify({ op: 'upload', bucket: BUCKET, key: 'prof/ali', file: f.path, partSize, parallel })], []],
+      [
+        'ossup',
+        OSSUP_BIN,
+        [
+          'cp',
+          f.path,
+          `oss://${BUCKET}/prof/ossup`,
+          '--part-size',
+          String(partSize),
+          '--parallel',
+          String(parallel),
+          '--checkpoint-dir',
+          ctx.checkpointDir,
+          '--json',
+          '--no-progress',
+          '-q',
+        ],
+        ['--cpu-prof', '--cpu-prof-dir', join(dir, 'client')],
+      ],
+      [
+        'ali-oss',
+        ALI_CHILD,
+        [JSON.stringify({ op: 'upload', bucket: BUCKET, key: 'prof/ali', file: f.path, partSize, parallel })],
+        [],
+      ],
     ];
     for (const [name, script, args, nodeFlags] of runs) {
       const from = nowUs();
@@ -264,14 +396,19 @@ export async function profileExtra(ctx: BenchContext, size: number, partSize: nu
   };
   const what = `${formatSize(size)} upload, ${formatSize(partSize)} parts x${parallel}`;
   const text = [
-    formatProfile(`server during the ossup ${what} (${seconds.ossup!.toFixed(2)} s)`, summarizeProfile(prof('server'), 15, windows.ossup)),
-    formatProfile(`server during the ali-oss ${what} (${seconds['ali-oss']!.toFixed(2)} s)`, summarizeProfile(prof('server'), 10, windows['ali-oss'])),
+    formatProfile(
+      `server during the ossup ${what} (${seconds.ossup!.toFixed(2)} s)`,
+      summarizeProfile(prof('server'), 15, windows.ossup),
+    ),
+    formatProfile(
+      `server during the ali-oss ${what} (${seconds['ali-oss']!.toFixed(2)} s)`,
+      summarizeProfile(prof('server'), 10, windows['ali-oss']),
+    ),
     formatProfile(`ossup client (the cp process) during the ${what}`, summarizeProfile(prof('client'), 15)),
   ].join('\n\n');
   rmSync(root, { recursive: true, force: true });
   return { text, seconds };
 }
-
 
 // ---- a shaped link ---------------------------------------------------------------------------------------------
 
@@ -287,7 +424,15 @@ export interface WanFigures {
  * The three tools through a proxy that gives every connection its own bandwidth cap and delay (shaper.ts): what a
  * single TCP stream gets over a long path. Same scenario shape as the matrix, so runOnce verifies every result.
  */
-export async function wanExtra(ctx: BenchContext, shape: LinkShape, size: number, partSize: number, parallel: number, reps: number, dl: DownloadMode): Promise<WanFigures> {
+export async function wanExtra(
+  ctx: BenchContext,
+  shape: LinkShape,
+  size: number,
+  partSize: number,
+  parallel: number,
+  reps: number,
+  dl: DownloadMode,
+): Promise<WanFigures> {
   const url = new URL(ctx.server.endpoint);
   const shaper = await startShaper({ host: url.hostname, port: Number(url.port) }, shape);
   const wan: BenchContext = { ...ctx, env: childEnv(ctx.dir, shaper.endpoint, ctx.creds) };
@@ -301,7 +446,9 @@ export async function wanExtra(ctx: BenchContext, shape: LinkShape, size: number
           if (op === 'download' && tool === 'ossup' && dl.kind === 'none') continue;
           const m = await runOnce(wan, tool, { op, size, partSize, parallel }, rep, dl);
           runs.push(m);
-          ctx.log(`  ${op} rep ${rep + 1} ${tool.padEnd(7)} ${(size / MiB / m.seconds).toFixed(1).padStart(6)} MiB/s  cpu ${m.cpuSeconds.toFixed(2)} s`);
+          ctx.log(
+            `  ${op} rep ${rep + 1} ${tool.padEnd(7)} ${(size / MiB / m.seconds).toFixed(1).padStart(6)} MiB/s  cpu ${m.cpuSeconds.toFixed(2)} s`,
+          );
         }
       }
     }
@@ -317,7 +464,12 @@ export async function wanExtra(ctx: BenchContext, shape: LinkShape, size: number
  * A file no larger than one part: ossup's single PutObject (hashed while sent, checked by ETag and CRC-64) against
  * one plain streamed PUT of the same file, `reps` times each, alternating.
  */
-export async function singleExtra(ctx: BenchContext, size: number, reps: number, dl: DownloadMode): Promise<Measurement[]> {
+export async function singleExtra(
+  ctx: BenchContext,
+  size: number,
+  reps: number,
+  dl: DownloadMode,
+): Promise<Measurement[]> {
   const out: Measurement[] = [];
   for (let rep = 0; rep < reps; rep++) {
     for (const tool of (rep % 2 ? ['ceiling', 'ossup'] : ['ossup', 'ceiling']) as Tool[]) {

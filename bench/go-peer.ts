@@ -21,9 +21,16 @@ export function buildGoPeer(workDir: string): GoPeer {
   try {
     version = execFileSync('go', ['version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
-    return { kind: 'none', why: 'Go is not installed (apt-get install golang-go golang-github-aliyun-aliyun-oss-go-sdk-dev)' };
+    return {
+      kind: 'none',
+      why: 'Go is not installed (apt-get install golang-go golang-github-aliyun-aliyun-oss-go-sdk-dev)',
+    };
   }
-  if (!existsSync(SDK)) return { kind: 'none', why: `the Go SDK is not in ${GOCODE} (apt-get install golang-github-aliyun-aliyun-oss-go-sdk-dev)` };
+  if (!existsSync(SDK))
+    return {
+      kind: 'none',
+      why: `the Go SDK is not in ${GOCODE} (apt-get install golang-github-aliyun-aliyun-oss-go-sdk-dev)`,
+    };
   if (!existsSync(join(SOURCE, 'main.go'))) return { kind: 'none', why: `${SOURCE}main.go is missing` };
   const out = join(workDir, 'go-peer');
   mkdirSync(out, { recursive: true });
@@ -32,11 +39,22 @@ export function buildGoPeer(workDir: string): GoPeer {
     execFileSync('go', ['build', '-o', bin, '.'], {
       cwd: SOURCE,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, GOPATH: GOCODE, GO111MODULE: 'off', GOFLAGS: '', GOPROXY: 'off', GOCACHE: join(out, 'cache'), CGO_ENABLED: '0' },
+      env: {
+        ...process.env,
+        GOPATH: GOCODE,
+        GO111MODULE: 'off',
+        GOFLAGS: '',
+        GOPROXY: 'off',
+        GOCACHE: join(out, 'cache'),
+        CGO_ENABLED: '0',
+      },
     });
   } catch (err) {
     const e = err as { stderr?: Buffer; message: string };
-    return { kind: 'none', why: `go build failed: ${(e.stderr?.toString() || e.message).trim().split('\n').slice(0, 3).join(' ')}` };
+    return {
+      kind: 'none',
+      why: `go build failed: ${(e.stderr?.toString() || e.message).trim().split('\n').slice(0, 3).join(' ')}`,
+    };
   }
   return { kind: 'go', bin, version: version.replace(/^go version /, '') };
 }

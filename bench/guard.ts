@@ -29,7 +29,10 @@ function pidIn(file: string): number {
   }
 }
 
-export interface BenchLock { path: string; release(): void }
+export interface BenchLock {
+  path: string;
+  release(): void;
+}
 
 /**
  * Take the machine-wide bench lock, or throw naming the run that holds it. A lock whose pid is dead is taken over.
@@ -48,7 +51,9 @@ export function acquireBenchLock(dir = tmpdir()): BenchLock {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
         const holder = pidIn(path);
         if (alive(holder)) {
-          throw new Error(`another bench run is active (pid ${holder}, lock ${path}); wait for it to finish: two runs would measure each other`);
+          throw new Error(
+            `another bench run is active (pid ${holder}, lock ${path}); wait for it to finish: two runs would measure each other`,
+          );
         }
         rmSync(path, { force: true }); // a dead run's lock
       }

@@ -19,7 +19,12 @@ export const OSSUP_CHILD = join(BENCH_DIST, 'ossup-child.js');
 /** How ossup downloads are driven, or why they cannot be. */
 export type DownloadMode = { kind: 'cli' } | { kind: 'library' } | { kind: 'none'; why: string };
 
-export interface Scenario { op: Op; size: number; partSize: number; parallel: number }
+export interface Scenario {
+  op: Op;
+  size: number;
+  partSize: number;
+  parallel: number;
+}
 
 export function scenarios(args: BenchArgs): Scenario[] {
   const out: Scenario[] = [];
@@ -60,7 +65,19 @@ export async function seedDownloads(ctx: BenchContext, sizes: number[]): Promise
 }
 
 function ossupCpArgs(src: string, dst: string, s: Scenario, ctx: BenchContext): string[] {
-  return [src, dst, '--part-size', String(s.partSize), '--parallel', String(s.parallel), '--checkpoint-dir', ctx.checkpointDir, '--json', '--no-progress', '-q'];
+  return [
+    src,
+    dst,
+    '--part-size',
+    String(s.partSize),
+    '--parallel',
+    String(s.parallel),
+    '--checkpoint-dir',
+    ctx.checkpointDir,
+    '--json',
+    '--no-progress',
+    '-q',
+  ];
 }
 
 /** Finds out once whether `ossup cp` downloads, else whether the library's downloadFile exists. */
@@ -68,11 +85,24 @@ export async function detectDownload(ctx: BenchContext): Promise<DownloadMode> {
   const f = fileFor(ctx, Math.min(...[...ctx.files.keys()]));
   const dest = join(ctx.dir, 'probe-download.bin');
   const s: Scenario = { op: 'download', size: f.size, partSize: 1024 ** 2, parallel: 2 };
-  const cli = await measured(ctx, OSSUP_BIN, ['cp', `oss://${BUCKET}/${dlKey(f.size)}`, dest, ...ossupCpArgs('', '', s, ctx).slice(2)]);
+  const cli = await measured(ctx, OSSUP_BIN, [
+    'cp',
+    `oss://${BUCKET}/${dlKey(f.size)}`,
+    dest,
+    ...ossupCpArgs('', '', s, ctx).slice(2),
+  ]);
   await rm(dest, { force: true });
   if (cli.code === 0) return { kind: 'cli' };
   const cliWhy = (cli.stderr.trim().split('\n')[0] ?? '').replace(/^ossup: /, '');
-  const job: OssupJob = { op: 'download', bucket: BUCKET, key: dlKey(f.size), file: dest, partSize: s.partSize, parallel: s.parallel, checkpoint: join(ctx.checkpointDir, 'probe.dcp') };
+  const job: OssupJob = {
+    op: 'download',
+    bucket: BUCKET,
+    key: dlKey(f.size),
+    file: dest,
+    partSize: s.partSize,
+    parallel: s.parallel,
+    checkpoint: join(ctx.checkpointDir, 'probe.dcp'),
+  };
   const lib = await measured(ctx, OSSUP_CHILD, [JSON.stringify(job)]);
   await rm(dest, { force: true });
   if (lib.code === 0) {
@@ -80,13 +110,24 @@ export async function detectDownload(ctx: BenchContext): Promise<DownloadMode> {
     if (!out.unavailable) return { kind: 'library' };
     return { kind: 'none', why: `ossup cp: "${cliWhy}"; ${out.unavailable}` };
   }
-  return { kind: 'none', why: `ossup cp: "${cliWhy}"; downloadFile failed: ${lib.stderr.trim().split('\n').slice(-3).join(' ')}` };
+  return {
+    kind: 'none',
+    why: `ossup cp: "${cliWhy}"; downloadFile failed: ${lib.stderr.trim().split('\n').slice(-3).join(' ')}`,
+  };
 }
 
 /** The Go SDK child's job: the same part size, concurrency and checkpoint-on-disk as ossup. */
 function goJob(ctx: BenchContext, s: Scenario, key: string, file: string): string {
   const checkpoint = join(ctx.checkpointDir, `go-${s.op}.cp`);
-  return JSON.stringify({ op: s.op, bucket: BUCKET, key, file, partSize: s.partSize, parallel: s.parallel, checkpoint });
+  return JSON.stringify({
+    op: s.op,
+    bucket: BUCKET,
+    key,
+    file,
+    partSize: s.partSize,
+    parallel: s.parallel,
+    checkpoint,
+  });
 }
 
 /** Why `tool` has no figures in this run, if it has none. */
@@ -97,16 +138,31 @@ export function unavailable(ctx: BenchContext, tool: Tool, op: Op, dl: DownloadM
 }
 
 /** One measured run of one tool; verifies the result before it counts. */
-export async function runOnce(ctx: BenchContext, tool: Tool, s: Scenario, rep: number, dl: DownloadMode): Promise<Measurement> {
+export async function runOnce(
+  ctx: BenchContext,
+  tool: Tool,
+  s: Scenario,
+  rep: number,
+  dl: DownloadMode,
+): Promise<Measurement> {
   const f: TestFile = fileFor(ctx, s.size);
   const upKey = `up/${tool}`;
   const dest = join(ctx.dir, `download-${tool}.bin`);
   let r: RunResult;
   if (s.op === 'upload') {
-    if (tool === 'ossup') r = await measured(ctx, OSSUP_BIN, ['cp', ...ossupCpArgs(f.path, `oss://${BUCKET}/${upKey}`, s, ctx)]);
+    if (tool === 'ossup')
+      r = await measured(ctx, OSSUP_BIN, ['cp', ...ossupCpArgs(f.path, `oss://${BUCKET}/${upKey}`, s, ctx)]);
     else if (tool === 'go-sdk') r = await measured(ctx, '', [goJob(ctx, s, upKey, f.path)], { exec: goBin(ctx) });
     else if (tool === 'ali-oss') {
-      const job: AliJob = { op: 'upload', bucket: BUCKET, key: upKey, file: f.path, partSize: s.partSize, parallel: s.parallel, checkpoint: join(ctx.checkpointDir, 'ali-upload.json') };
+      const job: AliJob = {
+        op: 'upload',
+        bucket: BUCKET,
+        key: upKey,
+        file: f.path,
+        partSize: s.partSize,
+        parallel: s.parallel,
+        checkpoint: join(ctx.checkpointDir, 'ali-upload.json'),
+      };
       r = await measured(ctx, ALI_CHILD, [JSON.stringify(job)]);
     } else {
       const job: PlainJob = { op: 'upload', bucket: BUCKET, key: upKey, file: f.path };
@@ -115,9 +171,18 @@ export async function runOnce(ctx: BenchContext, tool: Tool, s: Scenario, rep: n
   } else {
     await rm(dest, { force: true });
     if (tool === 'ossup') {
-      if (dl.kind === 'cli') r = await measured(ctx, OSSUP_BIN, ['cp', ...ossupCpArgs(`oss://${BUCKET}/${dlKey(s.size)}`, dest, s, ctx)]);
+      if (dl.kind === 'cli')
+        r = await measured(ctx, OSSUP_BIN, ['cp', ...ossupCpArgs(`oss://${BUCKET}/${dlKey(s.size)}`, dest, s, ctx)]);
       else {
-        const job: OssupJob = { op: 'download', bucket: BUCKET, key: dlKey(s.size), file: dest, partSize: s.partSize, parallel: s.parallel, checkpoint: join(ctx.checkpointDir, 'ossup-download.dcp') };
+        const job: OssupJob = {
+          op: 'download',
+          bucket: BUCKET,
+          key: dlKey(s.size),
+          file: dest,
+          partSize: s.partSize,
+          parallel: s.parallel,
+          checkpoint: join(ctx.checkpointDir, 'ossup-download.dcp'),
+        };
         r = await measured(ctx, OSSUP_CHILD, [JSON.stringify(job)]);
       }
     } else if (tool === 'go-sdk') {
@@ -139,12 +204,21 @@ export async function runOnce(ctx: BenchContext, tool: Tool, s: Scenario, rep: n
     const size = (await stat(dest)).size;
     const crc = await crcOfFile(dest);
     await rm(dest, { force: true });
-    if (size !== f.size || crc !== f.crc64) throw new Error(`${what}: downloaded ${size} bytes with CRC-64 ${crc}, expected ${f.size}, ${f.crc64}`);
+    if (size !== f.size || crc !== f.crc64)
+      throw new Error(`${what}: downloaded ${size} bytes with CRC-64 ${crc}, expected ${f.size}, ${f.crc64}`);
   }
   return {
-    op: s.op, tool, size: s.size, partSize: s.partSize, parallel: s.parallel, rep,
-    seconds: out.seconds, wallSeconds: r.wallMs / 1000,
-    maxRssBytes: r.usage.maxRssBytes, cpuSeconds: r.usage.cpuSeconds, serverCpuSeconds: r.serverCpuS,
+    op: s.op,
+    tool,
+    size: s.size,
+    partSize: s.partSize,
+    parallel: s.parallel,
+    rep,
+    seconds: out.seconds,
+    wallSeconds: r.wallMs / 1000,
+    maxRssBytes: r.usage.maxRssBytes,
+    cpuSeconds: r.usage.cpuSeconds,
+    serverCpuSeconds: r.serverCpuS,
   };
 }
 
@@ -165,8 +239,10 @@ export async function runMatrix(ctx: BenchContext, args: BenchArgs, dl: Download
         if (unavailable(ctx, tool, s.op, dl)) continue;
         const m = await runOnce(ctx, tool, s, rep, dl);
         all.push(m);
-        ctx.log(`  ${s.op} ${(s.size / 1024 ** 2).toFixed(0)}MiB ${(s.partSize / 1024 ** 2).toFixed(0)}MiBx${s.parallel} rep ${rep + 1} ${tool.padEnd(7)} ` +
-          `${(s.size / 1024 ** 2 / m.seconds).toFixed(0).padStart(5)} MiB/s  rss ${(m.maxRssBytes / 1e6).toFixed(0)} MB  cpu ${m.cpuSeconds.toFixed(2)} s  server ${m.serverCpuSeconds.toFixed(2)} s`);
+        ctx.log(
+          `  ${s.op} ${(s.size / 1024 ** 2).toFixed(0)}MiB ${(s.partSize / 1024 ** 2).toFixed(0)}MiBx${s.parallel} rep ${rep + 1} ${tool.padEnd(7)} ` +
+            `${(s.size / 1024 ** 2 / m.seconds).toFixed(0).padStart(5)} MiB/s  rss ${(m.maxRssBytes / 1e6).toFixed(0)} MB  cpu ${m.cpuSeconds.toFixed(2)} s  server ${m.serverCpuSeconds.toFixed(2)} s`,
+        );
       }
     }
   }

@@ -33,7 +33,13 @@ class InstrumentedClient extends OssClient {
   completeMs = 0;
   onComplete?: () => Promise<void>;
 
-  override async completeMultipartUpload(bucket: string, key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }> | 'all', opts?: CompleteOptions): Promise<CompleteMultipartUploadResult> {
+  override async completeMultipartUpload(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: Array<{ partNumber: number; etag: string }> | 'all',
+    opts?: CompleteOptions,
+  ): Promise<CompleteMultipartUploadResult> {
     await this.onComplete?.();
     if (this.stopAtComplete) throw new StopBeforeComplete('stopped before Complete (bench)');
     const t = performance.now();
@@ -44,7 +50,12 @@ class InstrumentedClient extends OssClient {
     }
   }
 
-  override async listParts(bucket: string, key: string, uploadId: string, opts?: { signal?: AbortSignal }): Promise<ListPartsResult> {
+  override async listParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    opts?: { signal?: AbortSignal },
+  ): Promise<ListPartsResult> {
     const t = performance.now();
     try {
       return await super.listParts(bucket, key, uploadId, opts);
@@ -76,7 +87,12 @@ switch (job.op) {
     }
     const started = performance.now();
     const result = await downloadFile(client, {
-      bucket: job.bucket, key: job.key, file, partSize: job.partSize, concurrency: job.parallel, checkpoint: job.checkpoint,
+      bucket: job.bucket,
+      key: job.key,
+      file,
+      partSize: job.partSize,
+      concurrency: job.parallel,
+      checkpoint: job.checkpoint,
     });
     out = { seconds: (performance.now() - started) / 1000, result };
     break;
@@ -89,13 +105,25 @@ switch (job.op) {
     };
     const started = performance.now();
     try {
-      await uploadFile(client, { bucket: job.bucket, key: job.key, file, partSize: job.partSize, concurrency: job.parallel, checkpoint: job.checkpoint });
+      await uploadFile(client, {
+        bucket: job.bucket,
+        key: job.key,
+        file,
+        partSize: job.partSize,
+        concurrency: job.parallel,
+        checkpoint: job.checkpoint,
+      });
       throw new Error('the upload completed: it was meant to stop before Complete');
     } catch (err) {
       if (!(err instanceof StopBeforeComplete)) throw err;
     }
     const plan = planParts((await stat(file)).size, job.partSize);
-    out = { seconds: (performance.now() - started) / 1000, parts: plan.parts.length, journalBytes, journalBytesAfter: (await stat(job.checkpoint)).size };
+    out = {
+      seconds: (performance.now() - started) / 1000,
+      parts: plan.parts.length,
+      journalBytes,
+      journalBytesAfter: (await stat(job.checkpoint)).size,
+    };
     break;
   }
   case 'cp-load': {
@@ -109,13 +137,20 @@ switch (job.op) {
     const snap = await snapshotFile(file);
     const plan = planParts(snap.size, job.partSize);
     const why = headerMismatch(loaded.header, {
-      client, bucket: job.bucket, key: job.key, file: identityOf(snap), plan, store, initiate: {},
+      client,
+      bucket: job.bucket,
+      key: job.key,
+      file: identityOf(snap),
+      plan,
+      store,
+      initiate: {},
     });
     if (why) throw new Error(`checkpoint rejected: ${why}`);
     const byNumber = new Map<number, { etag: string; crc64: bigint; size: number }>();
     for (const r of loaded.records) {
       const planned = plan.parts[r.partNumber - 1];
-      if (r.kind !== 'part' || !planned || planned.size !== r.size) throw new Error(`bad record for part ${r.partNumber}`);
+      if (r.kind !== 'part' || !planned || planned.size !== r.size)
+        throw new Error(`bad record for part ${r.partNumber}`);
       byNumber.set(r.partNumber, { etag: r.etag, crc64: parseCrc64(r.crc64), size: r.size });
     }
     out = { ms: performance.now() - started, readMs, records: byNumber.size, bytes: (await stat(job.checkpoint)).size };
@@ -127,8 +162,22 @@ switch (job.op) {
     client.onComplete = async () => {
       toComplete = performance.now() - started;
     };
-    const r = await uploadFile(client, { bucket: job.bucket, key: job.key, file, partSize: job.partSize, concurrency: job.parallel, checkpoint: job.checkpoint });
-    out = { msToComplete: toComplete, listPartsMs: client.listPartsMs, completeMs: client.completeMs, resumedBytes: r.resumedBytes, transferredBytes: r.transferredBytes, size: r.size };
+    const r = await uploadFile(client, {
+      bucket: job.bucket,
+      key: job.key,
+      file,
+      partSize: job.partSize,
+      concurrency: job.parallel,
+      checkpoint: job.checkpoint,
+    });
+    out = {
+      msToComplete: toComplete,
+      listPartsMs: client.listPartsMs,
+      completeMs: client.completeMs,
+      resumedBytes: r.resumedBytes,
+      transferredBytes: r.transferredBytes,
+      size: r.size,
+    };
     break;
   }
 }

@@ -33,10 +33,17 @@ function send(method: 'PUT' | 'GET', body?: { file: string; size: number }): Pro
   }
   headers.authorization = authorizationV1({ method, bucket: job.bucket, key: job.key, query: [], headers }, creds);
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: endpoint.hostname, port: endpoint.port, method, path: `/${job.bucket}/${encodeKeyPath(job.key)}`, headers,
-      agent: new Agent({ keepAlive: false }),
-    }, resolve);
+    const req = request(
+      {
+        host: endpoint.hostname,
+        port: endpoint.port,
+        method,
+        path: `/${job.bucket}/${encodeKeyPath(job.key)}`,
+        headers,
+        agent: new Agent({ keepAlive: false }),
+      },
+      resolve,
+    );
     req.on('error', reject);
     if (body) pipeline(createReadStream(body.file, { highWaterMark: 256 * 1024 }), req).catch(reject);
     else req.end();

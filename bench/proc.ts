@@ -47,12 +47,33 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(root: string, creds: { id: string; secret: string }, nodeFlags: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeFlags, OSSUP_BIN, 'serve', '--root', root, '--port', '0',
-    '--access-key-id', creds.id, '--access-key-secret', creds.secret], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServerProcess(
+  root: string,
+  creds: { id: string; secret: string },
+  nodeFlags: string[] = [],
+): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeFlags,
+      OSSUP_BIN,
+      'serve',
+      '--root',
+      root,
+      '--port',
+      '0',
+      '--access-key-id',
+      creds.id,
+      '--access-key-secret',
+      creds.secret,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const endpoint = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -101,17 +122,25 @@ export async function runMeasured(script: string, args: string[], opts: RunOptio
   rmSync(opts.usageFile, { force: true });
   const cpu0 = opts.serverPid ? procCpuSeconds(opts.serverPid) : NaN;
   const started = performance.now();
-  const [cmd, argv] = opts.exec ? [opts.exec, args] : [process.execPath, [...(opts.nodeFlags ?? []), '--import', HOOK, script, ...args]];
+  const [cmd, argv] = opts.exec
+    ? [opts.exec, args]
+    : [process.execPath, [...(opts.nodeFlags ?? []), '--import', HOOK, script, ...args]];
   const child = spawn(cmd, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env, BENCH_USAGE_FILE: opts.usageFile },
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   opts.onSpawn?.(child);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.once('exit', (c, s) => resolve([c, s])),
+  );
   const wallMs = performance.now() - started;
   const serverCpuS = opts.serverPid ? procCpuSeconds(opts.serverPid) - cpu0 : NaN;
   let usage: ChildUsage | undefined;
@@ -125,7 +154,11 @@ export async function runMeasured(script: string, args: string[], opts: RunOptio
 
 /** The last JSON line a child printed on stdout. */
 export function lastJson<T>(r: RunResult, what: string): T {
-  const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const line = r.stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   if (r.code !== 0 || !line) {
     throw new Error(`${what} failed (exit ${r.code ?? r.signal}): ${r.stderr.trim() || r.stdout.trim()}`);
   }

@@ -10,9 +10,20 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
 }
-interface CpuProfile { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
 
-export interface Hotspot { name: string; where: string; selfMs: number; share: number }
+export interface Hotspot {
+  name: string;
+  where: string;
+  selfMs: number;
+  share: number;
+}
 export interface ProfileSummary {
   /** Wall time covered by the profile. */
   totalMs: number;
@@ -29,7 +40,9 @@ function where(url: string, line: number): string {
   let path = url;
   try {
     path = url.startsWith('file:') ? relative(REPO, fileURLToPath(url)) : url;
-  } catch { /* keep the URL */ }
+  } catch {
+    /* keep the URL */
+  }
   return line >= 0 ? `${path}:${line + 1}` : path;
 }
 
@@ -67,18 +80,25 @@ export function summarizeProfile(file: string, topN = 15, window?: { fromUs: num
     files.set(fileKey, fh);
   }
   const busyMs = (total - idle) / 1000;
-  const rank = (m: Map<string, Hotspot>) => [...m.values()]
-    .map((h) => ({ ...h, share: h.selfMs / busyMs }))
-    .sort((a, b) => b.selfMs - a.selfMs)
-    .slice(0, topN);
+  const rank = (m: Map<string, Hotspot>) =>
+    [...m.values()]
+      .map((h) => ({ ...h, share: h.selfMs / busyMs }))
+      .sort((a, b) => b.selfMs - a.selfMs)
+      .slice(0, topN);
   return { totalMs: total / 1000, busyMs, top: rank(fns), byFile: rank(files) };
 }
 
 export function formatProfile(title: string, s: ProfileSummary): string {
-  const lines = [`${title}: busy ${(s.busyMs / 1000).toFixed(2)} s of ${(s.totalMs / 1000).toFixed(2)} s profiled (${((s.busyMs / s.totalMs) * 100).toFixed(0)}%)`];
+  const lines = [
+    `${title}: busy ${(s.busyMs / 1000).toFixed(2)} s of ${(s.totalMs / 1000).toFixed(2)} s profiled (${((s.busyMs / s.totalMs) * 100).toFixed(0)}%)`,
+  ];
   lines.push('  self time by function:');
-  for (const h of s.top) lines.push(`    ${(h.share * 100).toFixed(1).padStart(5)}%  ${h.selfMs.toFixed(0).padStart(6)} ms  ${h.name}  ${h.where}`);
+  for (const h of s.top)
+    lines.push(
+      `    ${(h.share * 100).toFixed(1).padStart(5)}%  ${h.selfMs.toFixed(0).padStart(6)} ms  ${h.name}  ${h.where}`,
+    );
   lines.push('  self time by file:');
-  for (const h of s.byFile.slice(0, 8)) lines.push(`    ${(h.share * 100).toFixed(1).padStart(5)}%  ${h.selfMs.toFixed(0).padStart(6)} ms  ${h.name}`);
+  for (const h of s.byFile.slice(0, 8))
+    lines.push(`    ${(h.share * 100).toFixed(1).padStart(5)}%  ${h.selfMs.toFixed(0).padStart(6)} ms  ${h.name}`);
   return lines.join('\n');
 }

@@ -56,7 +56,14 @@ export function scenarioName(op: Op, size: number, partSize: number, parallel: n
   return `${op} ${formatSize(size)}, ${formatSize(partSize)} parts x${parallel}`;
 }
 
-export function rowsFor(ms: Measurement[], op: Op, size: number, partSize: number, parallel: number, na: Partial<Record<Tool, string>>): Row[] {
+export function rowsFor(
+  ms: Measurement[],
+  op: Op,
+  size: number,
+  partSize: number,
+  parallel: number,
+  na: Partial<Record<Tool, string>>,
+): Row[] {
   const group = ms.filter((m) => m.op === op && m.size === size && m.partSize === partSize && m.parallel === parallel);
   const med = (tool: Tool) => median(group.filter((m) => m.tool === tool).map(mibps));
   const ali = med('ali-oss');
@@ -90,7 +97,20 @@ const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) :
 
 /** A Markdown table (pastes into BENCHMARKS.md as is). */
 export function markdownTable(rows: Row[]): string {
-  const head = ['scenario', 'tool', 'MiB/s median', 'min-max', 'x ali-oss', 'x Go SDK', '% ceiling', 'peak RSS MB', 'CPU s', 'CPU s/GiB', 'server CPU s', 'start-up s'];
+  const head = [
+    'scenario',
+    'tool',
+    'MiB/s median',
+    'min-max',
+    'x ali-oss',
+    'x Go SDK',
+    '% ceiling',
+    'peak RSS MB',
+    'CPU s',
+    'CPU s/GiB',
+    'server CPU s',
+    'start-up s',
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_h, i) => (i < 2 ? '---' : '---:')).join('|')}|`];
   let last = '';
   for (const r of rows) {
@@ -100,11 +120,22 @@ export function markdownTable(rows: Row[]): string {
       lines.push(`| ${scenario} | ${r.tool} | n/a | | | | | | | | | ${r.na ?? 'not run'} |`);
       continue;
     }
-    lines.push(`| ${[
-      scenario, r.tool, fmt(r.mibpsMedian), `${fmt(r.mibpsMin)}-${fmt(r.mibpsMax)}`,
-      r.tool === 'ali-oss' ? '1' : fmt(r.vsAli, 2), r.tool === 'go-sdk' ? '1' : fmt(r.vsGo, 2), `${fmt(r.vsCeiling * 100)}%`,
-      fmt(r.rssMb), fmt(r.cpuS, 2), fmt(r.cpuPerGiB, 2), fmt(r.serverCpuS, 2), fmt(r.startupS, 2),
-    ].join(' | ')} |`);
+    lines.push(
+      `| ${[
+        scenario,
+        r.tool,
+        fmt(r.mibpsMedian),
+        `${fmt(r.mibpsMin)}-${fmt(r.mibpsMax)}`,
+        r.tool === 'ali-oss' ? '1' : fmt(r.vsAli, 2),
+        r.tool === 'go-sdk' ? '1' : fmt(r.vsGo, 2),
+        `${fmt(r.vsCeiling * 100)}%`,
+        fmt(r.rssMb),
+        fmt(r.cpuS, 2),
+        fmt(r.cpuPerGiB, 2),
+        fmt(r.serverCpuS, 2),
+        fmt(r.startupS, 2),
+      ].join(' | ')} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -38,7 +38,14 @@ function journalRecords(dir: string, suffix: string): number {
   }
 }
 
-export async function resumeExtra(ctx: BenchContext, size: number, partSize: number, parallel: number, at: number, dl: DownloadMode): Promise<ResumeFigures[]> {
+export async function resumeExtra(
+  ctx: BenchContext,
+  size: number,
+  partSize: number,
+  parallel: number,
+  at: number,
+  dl: DownloadMode,
+): Promise<ResumeFigures[]> {
   const f = fileFor(ctx, size);
   const parts = Math.ceil(size / partSize);
   const out: ResumeFigures[] = [];
@@ -52,7 +59,20 @@ export async function resumeExtra(ctx: BenchContext, size: number, partSize: num
     const dest = join(ctx.dir, 'resume-download.bin');
     rmSync(dest, { force: true });
     const [src, dst] = op === 'upload' ? [f.path, `oss://${BUCKET}/resume/obj`] : [`oss://${BUCKET}/dl/${size}`, dest];
-    const args = ['cp', src, dst, '--part-size', String(partSize), '--parallel', String(parallel), '--checkpoint-dir', cpDir, '--json', '--no-progress', '-q'];
+    const args = [
+      'cp',
+      src,
+      dst,
+      '--part-size',
+      String(partSize),
+      '--parallel',
+      String(parallel),
+      '--checkpoint-dir',
+      cpDir,
+      '--json',
+      '--no-progress',
+      '-q',
+    ];
     const suffix = op === 'upload' ? '.ucp' : '.dcp';
     let recordsAtKill = 0;
     const first = await measured(ctx, OSSUP_BIN, args, {
@@ -68,22 +88,39 @@ export async function resumeExtra(ctx: BenchContext, size: number, partSize: num
         child.once('exit', () => clearInterval(timer));
       },
     });
-    if (first.signal !== 'SIGKILL') throw new Error(`the ${op} was meant to be killed at ${at * 100}%, but it ended (${first.code}): ${first.stderr}`);
+    if (first.signal !== 'SIGKILL')
+      throw new Error(
+        `the ${op} was meant to be killed at ${at * 100}%, but it ended (${first.code}): ${first.stderr}`,
+      );
     const second = await measured(ctx, OSSUP_BIN, args);
-    const r = lastJson<{ seconds: number; resumedBytes: number; transferredBytes: number }>(second, `${op} resume after a late kill`);
+    const r = lastJson<{ seconds: number; resumedBytes: number; transferredBytes: number }>(
+      second,
+      `${op} resume after a late kill`,
+    );
     if (op === 'upload') {
       await verifyObject(ctx, 'resume/obj', f, 'late resume');
       await ctx.client.deleteObject(BUCKET, 'resume/obj');
     } else {
       const got = { size: (await stat(dest)).size, crc: await crcOfFile(dest) };
       rmSync(dest, { force: true });
-      if (got.size !== f.size || got.crc !== f.crc64) throw new Error(`late resume download: ${got.size} bytes, CRC-64 ${got.crc}; expected ${f.size}, ${f.crc64}`);
+      if (got.size !== f.size || got.crc !== f.crc64)
+        throw new Error(`late resume download: ${got.size} bytes, CRC-64 ${got.crc}; expected ${f.size}, ${f.crc64}`);
     }
     rmSync(cpDir, { recursive: true, force: true });
     out.push({
-      op, size, partSize, parallel, parts, fullSeconds: full.seconds, recordsAtKill, doneAtKill: recordsAtKill / parts,
-      resumeSeconds: r.seconds, ratio: r.seconds / full.seconds, resumeCpuSeconds: second.usage?.cpuSeconds ?? NaN,
-      resumedBytes: r.resumedBytes, transferredBytes: r.transferredBytes,
+      op,
+      size,
+      partSize,
+      parallel,
+      parts,
+      fullSeconds: full.seconds,
+      recordsAtKill,
+      doneAtKill: recordsAtKill / parts,
+      resumeSeconds: r.seconds,
+      ratio: r.seconds / full.seconds,
+      resumeCpuSeconds: second.usage?.cpuSeconds ?? NaN,
+      resumedBytes: r.resumedBytes,
+      transferredBytes: r.transferredBytes,
     });
   }
   return out;

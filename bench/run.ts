@@ -8,7 +8,16 @@ import { join } from 'node:path';
 import { OssClient } from '../src/client/index.js';
 import { formatSize, parseArgs } from './args.js';
 import { BUCKET, childEnv, fileFor, type BenchContext } from './context.js';
-import { checkpointExtra, crcExtra, killExtra, memoryExtra, profileExtra, singleExtra, transportExtra, wanExtra } from './extras.js';
+import {
+  checkpointExtra,
+  crcExtra,
+  killExtra,
+  memoryExtra,
+  profileExtra,
+  singleExtra,
+  transportExtra,
+  wanExtra,
+} from './extras.js';
 import { buildGoPeer, GOCODE } from './go-peer.js';
 import { acquireBenchLock, markOwned, sweepStaleDirs, unmarkOwned } from './guard.js';
 import { detectDownload, runMatrix, scenarios, seedDownloads, unavailable, type DownloadMode } from './matrix.js';
@@ -27,12 +36,19 @@ function machine(): string {
 }
 function commit(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: REPO,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return process.env.BENCH_COMMIT ?? 'unknown (no git; set BENCH_COMMIT)';
   }
 }
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 let benchLock;
 try {
@@ -58,21 +74,47 @@ const creds = { id: `LTAIbench${randomBytes(6).toString('hex')}`, secret: random
 log(`# ossup bench, ${new Date().toISOString()}`);
 log(`machine: ${machine()}`);
 log(`code: ${REPO} at commit ${commit()}`);
-log(`files and server root: ${dir}${dir.startsWith('/dev/shm') ? ' (tmpfs)' : ''}; checkpoints: ${checkpointDir}${checkpointDir.startsWith('/dev/shm') ? ' (tmpfs)' : ' (disk)'}`);
+log(
+  `files and server root: ${dir}${dir.startsWith('/dev/shm') ? ' (tmpfs)' : ''}; checkpoints: ${checkpointDir}${checkpointDir.startsWith('/dev/shm') ? ' (tmpfs)' : ' (disk)'}`,
+);
 log(`load average at start: ${load()}`);
-if (swept.length) log(`swept ${swept.length} work director${swept.length === 1 ? 'y' : 'ies'} of dead runs: ${swept.join(', ')}`);
-const shape = args.pairs ? `parts x parallel ${args.pairs.map(([p, n]) => `${formatSize(p)} x${n}`).join(', ')}`
+if (swept.length)
+  log(`swept ${swept.length} work director${swept.length === 1 ? 'y' : 'ies'} of dead runs: ${swept.join(', ')}`);
+const shape = args.pairs
+  ? `parts x parallel ${args.pairs.map(([p, n]) => `${formatSize(p)} x${n}`).join(', ')}`
   : `parts ${args.parts.map(formatSize).join(', ')}; parallel ${args.parallel.join(', ')}`;
-log(`matrix: sizes ${args.sizes.map(formatSize).join(', ')}; ${shape}; ` +
-  `${args.reps} rep(s); ${args.ops.join(' + ')}; extras: ${args.extras.join(', ') || 'none'}`);
+log(
+  `matrix: sizes ${args.sizes.map(formatSize).join(', ')}; ${shape}; ` +
+    `${args.reps} rep(s); ${args.ops.join(' + ')}; extras: ${args.extras.join(', ') || 'none'}`,
+);
 
-const results: Record<string, unknown> = { args, machine: machine(), commit: commit(), startedAt: new Date(started).toISOString(), loadStart: loadavg() };
+const results: Record<string, unknown> = {
+  args,
+  machine: machine(),
+  commit: commit(),
+  startedAt: new Date(started).toISOString(),
+  loadStart: loadavg(),
+};
 const server = await startServerProcess(join(dir, 'root'), creds);
-const client = new OssClient({ endpoint: server.endpoint, credentials: { accessKeyId: creds.id, accessKeySecret: creds.secret } });
+const client = new OssClient({
+  endpoint: server.endpoint,
+  credentials: { accessKeyId: creds.id, accessKeySecret: creds.secret },
+});
 const go = buildGoPeer(dir);
 log(`Go SDK peer: ${go.kind === 'go' ? `aliyun-oss-go-sdk from ${GOCODE}, ${go.version}` : `n/a (${go.why})`}`);
 results.go = go;
-const ctx: BenchContext = { dir, checkpointDir, server, creds, client, files: new Map(), seeded: new Set(), env: childEnv(dir, server.endpoint, creds), log, go };
+const ctx: BenchContext = {
+  dir,
+  checkpointDir,
+  server,
+  creds,
+  client,
+  files: new Map(),
+  seeded: new Set(),
+  env: childEnv(dir, server.endpoint, creds),
+  log,
+  go,
+};
 let failed = false;
 try {
   await client.putBucket(BUCKET);
@@ -81,7 +123,8 @@ try {
   if (args.extras.includes('crc')) {
     const c = crcExtra();
     results.crc = c;
-    const rate = (r: { median: number; best: number }) => `${r.median.toFixed(0)} MB/s median, ${r.best.toFixed(0)} MB/s best`;
+    const rate = (r: { median: number; best: number }) =>
+      `${r.median.toFixed(0)} MB/s median, ${r.best.toFixed(0)} MB/s best`;
     log(`\n## CRC-64 (${c.runs} runs over ${c.mib} MiB each, in the bench process, before any transfer)`);
     log(`src/core/crc64 (WebAssembly slicing-by-16): ${rate(c.wasm)}`);
     log(`plain-JS slicing-by-8 (bench reference):     ${rate(c.js)}`);
@@ -101,12 +144,16 @@ try {
 
   if (args.extras.includes('transport')) {
     const size = Math.max(...args.sizes);
-    log(`\n## one plain request: raw node:http (the ceiling) vs OssClient, ${formatSize(size)}, ${args.reps} reps [${elapsed()}]`);
+    log(
+      `\n## one plain request: raw node:http (the ceiling) vs OssClient, ${formatSize(size)}, ${args.reps} reps [${elapsed()}]`,
+    );
     const t = await transportExtra(ctx, size, args.reps);
     results.transport = t;
     for (const x of t) {
-      log(`${x.op.padEnd(8)} via ${x.via.padEnd(6)}: ${median(x.mibps).toFixed(0)} MiB/s (${Math.min(...x.mibps).toFixed(0)}-${Math.max(...x.mibps).toFixed(0)}), ` +
-        `client CPU ${median(x.cpuSeconds).toFixed(2)} s`);
+      log(
+        `${x.op.padEnd(8)} via ${x.via.padEnd(6)}: ${median(x.mibps).toFixed(0)} MiB/s (${Math.min(...x.mibps).toFixed(0)}-${Math.max(...x.mibps).toFixed(0)}), ` +
+          `client CPU ${median(x.cpuSeconds).toFixed(2)} s`,
+      );
     }
   }
 
@@ -117,8 +164,10 @@ try {
     const mem = await memoryExtra(ctx, sizes, 64 * 1024 ** 2, 8, dl);
     results.memory = mem;
     for (const m of mem) {
-      log(`${m.tool.padEnd(7)} ${m.op.padEnd(8)} ${formatSize(m.size).padStart(8)}: peak RSS ${(m.maxRssBytes / 1e6).toFixed(0)} MB, ` +
-        `${(m.size / 1024 ** 2 / m.seconds).toFixed(0)} MiB/s, CPU ${m.cpuSeconds.toFixed(2)} s`);
+      log(
+        `${m.tool.padEnd(7)} ${m.op.padEnd(8)} ${formatSize(m.size).padStart(8)}: peak RSS ${(m.maxRssBytes / 1e6).toFixed(0)} MB, ` +
+          `${(m.size / 1024 ** 2 / m.seconds).toFixed(0)} MiB/s, CPU ${m.cpuSeconds.toFixed(2)} s`,
+      );
     }
   }
 
@@ -126,16 +175,28 @@ try {
     log(`\n## checkpoint with ${args.checkpointParts} parts [${elapsed()}]`);
     const c = await checkpointExtra(ctx, args.checkpointParts, 8, true);
     results.checkpoint = c;
-    log(`upload of ${c.parts} x ${formatSize(c.partSize)} parts (x${c.parallel}, checkpoint on ${c.checkpointOnTmpfs ? 'tmpfs' : 'disk'}): ${c.uploadSeconds.toFixed(1)} s to Complete; ` +
-      `server CPU ${c.serverCpuMsPerPart.toFixed(2)} ms per part`);
-    log(`journal bytes written (= its size at Complete; append-only): ${c.journalBytes} (${(c.journalBytes / c.parts).toFixed(0)} B/part)`);
-    log(`storage writes by the uploading process (/proc/self/io write_bytes, page granularity): ${c.storageWriteBytes}`);
+    log(
+      `upload of ${c.parts} x ${formatSize(c.partSize)} parts (x${c.parallel}, checkpoint on ${c.checkpointOnTmpfs ? 'tmpfs' : 'disk'}): ${c.uploadSeconds.toFixed(1)} s to Complete; ` +
+        `server CPU ${c.serverCpuMsPerPart.toFixed(2)} ms per part`,
+    );
+    log(
+      `journal bytes written (= its size at Complete; append-only): ${c.journalBytes} (${(c.journalBytes / c.parts).toFixed(0)} B/part)`,
+    );
+    log(
+      `storage writes by the uploading process (/proc/self/io write_bytes, page granularity): ${c.storageWriteBytes}`,
+    );
     log(`load and validate (fresh process; read+checksum ${c.readMs.toFixed(1)} ms): ${c.loadMs.toFixed(1)} ms`);
-    log(`full resume to Complete (ListParts ${c.resumeListPartsMs.toFixed(0)} ms + re-hash of the file): ${c.resumeMsToComplete.toFixed(0)} ms, ${c.resumedBytes} bytes resumed`);
-    log(`CompleteMultipartUpload of the ${c.parts} parts (the server links them in as segments): ${c.completeMs.toFixed(0)} ms`);
+    log(
+      `full resume to Complete (ListParts ${c.resumeListPartsMs.toFixed(0)} ms + re-hash of the file): ${c.resumeMsToComplete.toFixed(0)} ms, ${c.resumedBytes} bytes resumed`,
+    );
+    log(
+      `CompleteMultipartUpload of the ${c.parts} parts (the server links them in as segments): ${c.completeMs.toFixed(0)} ms`,
+    );
     if (c.ali) {
-      log(`ali-oss, same file, checkpoint rewritten from progress() per part: ${c.ali.seconds.toFixed(1)} s, ${c.ali.writes} writes, ` +
-        `${c.ali.bytes} bytes written (${(c.ali.bytes / 1e6).toFixed(1)} MB); storage write_bytes ${c.ali.storageWriteBytes}`);
+      log(
+        `ali-oss, same file, checkpoint rewritten from progress() per part: ${c.ali.seconds.toFixed(1)} s, ${c.ali.writes} writes, ` +
+          `${c.ali.bytes} bytes written (${(c.ali.bytes / 1e6).toFixed(1)} MB); storage write_bytes ${c.ali.storageWriteBytes}`,
+      );
     }
   }
 
@@ -146,9 +207,13 @@ try {
     log(`\n## SIGKILL mid-upload (${formatSize(size)}, ${formatSize(part)} parts x${par}) [${elapsed()}]`);
     const k = await killExtra(ctx, size, part, par);
     results.kill = k;
-    log(`killed with ${k.partsRecordedAtKill} part records in the journal; the process had written ${k.wcharAtKill} bytes (bodies, headers, journal)`);
-    log(`rerun: ${k.resumedBytes} bytes resumed, ${k.transferredBytes} sent; resent (upper bound: written before the kill - journal - resumed): ` +
-      `${k.resentBytes} bytes = ${(k.resentBytes / 1024 ** 2).toFixed(1)} MiB; bound parallel x part size = ${(k.bound / 1024 ** 2).toFixed(0)} MiB`);
+    log(
+      `killed with ${k.partsRecordedAtKill} part records in the journal; the process had written ${k.wcharAtKill} bytes (bodies, headers, journal)`,
+    );
+    log(
+      `rerun: ${k.resumedBytes} bytes resumed, ${k.transferredBytes} sent; resent (upper bound: written before the kill - journal - resumed): ` +
+        `${k.resentBytes} bytes = ${(k.resentBytes / 1024 ** 2).toFixed(1)} MiB; bound parallel x part size = ${(k.bound / 1024 ** 2).toFixed(0)} MiB`,
+    );
   }
 
   if (args.extras.includes('resume')) {
@@ -157,30 +222,38 @@ try {
     const r = await resumeExtra(ctx, size, 8 * 1024 ** 2, 4, 0.9, dl);
     results.resume = r;
     for (const x of r) {
-      log(`${x.op.padEnd(8)}: full ${x.fullSeconds.toFixed(2)} s; killed at ${(x.doneAtKill * 100).toFixed(0)}% (${x.recordsAtKill}/${x.parts} records); ` +
-        `resume ${x.resumeSeconds.toFixed(2)} s = ${x.ratio.toFixed(2)}x full (${x.resumedBytes} B resumed, ${x.transferredBytes} B sent), ` +
-        `resume CPU ${x.resumeCpuSeconds.toFixed(2)} s`);
+      log(
+        `${x.op.padEnd(8)}: full ${x.fullSeconds.toFixed(2)} s; killed at ${(x.doneAtKill * 100).toFixed(0)}% (${x.recordsAtKill}/${x.parts} records); ` +
+          `resume ${x.resumeSeconds.toFixed(2)} s = ${x.ratio.toFixed(2)}x full (${x.resumedBytes} B resumed, ${x.transferredBytes} B sent), ` +
+          `resume CPU ${x.resumeCpuSeconds.toFixed(2)} s`,
+      );
     }
   }
 
   if (args.extras.includes('single')) {
     const size = Math.min(...args.sizes, 64 * 1024 ** 2);
     const reps = Math.max(3, args.reps);
-    log(`\n## a file within one part (${formatSize(size)}, --part-size ${formatSize(size)}): ossup's single PutObject vs one plain PUT, ${reps} reps [${elapsed()}]`);
+    log(
+      `\n## a file within one part (${formatSize(size)}, --part-size ${formatSize(size)}): ossup's single PutObject vs one plain PUT, ${reps} reps [${elapsed()}]`,
+    );
     const ms = await singleExtra(ctx, size, reps, dl);
     results.single = ms;
     const med = (tool: string) => median(ms.filter((m) => m.tool === tool).map(mibps));
     const cpu = (tool: string) => median(ms.filter((m) => m.tool === tool).map((m) => m.cpuSeconds));
-    log(`ossup ${med('ossup').toFixed(0)} MiB/s (CPU ${cpu('ossup').toFixed(2)} s), plain PUT ${med('ceiling').toFixed(0)} MiB/s (CPU ${cpu('ceiling').toFixed(2)} s): ` +
-      `ossup = ${(med('ossup') / med('ceiling')).toFixed(2)}x the plain PUT`);
+    log(
+      `ossup ${med('ossup').toFixed(0)} MiB/s (CPU ${cpu('ossup').toFixed(2)} s), plain PUT ${med('ceiling').toFixed(0)} MiB/s (CPU ${cpu('ceiling').toFixed(2)} s): ` +
+        `ossup = ${(med('ossup') / med('ceiling')).toFixed(2)}x the plain PUT`,
+    );
   }
 
   if (args.extras.includes('wan')) {
     const shape = { bytesPerSecond: 16 * 1024 ** 2, delayMs: 10 };
     const size = 256 * 1024 ** 2;
     const part = 8 * 1024 ** 2;
-    log(`\n## a shaped link: every connection capped at ${formatSize(shape.bytesPerSecond)}/s each way, ${shape.delayMs * 2} ms RTT added ` +
-      `(bench/shaper.ts); ${formatSize(size)}, ${formatSize(part)} parts x4, ${args.reps} reps [${elapsed()}]`);
+    log(
+      `\n## a shaped link: every connection capped at ${formatSize(shape.bytesPerSecond)}/s each way, ${shape.delayMs * 2} ms RTT added ` +
+        `(bench/shaper.ts); ${formatSize(size)}, ${formatSize(part)} parts x4, ${args.reps} reps [${elapsed()}]`,
+    );
     const w = await wanExtra(ctx, shape, size, part, 4, args.reps, dl);
     results.wan = w;
     for (const op of ['upload', 'download'] as const) {
@@ -188,7 +261,9 @@ try {
         const xs = w.runs.filter((m) => m.op === op && m.tool === tool).map(mibps);
         return xs.length ? `${tool} ${median(xs).toFixed(1)} MiB/s` : `${tool} n/a`;
       });
-      const ratio = median(w.runs.filter((m) => m.op === op && m.tool === 'ossup').map(mibps)) / median(w.runs.filter((m) => m.op === op && m.tool === 'ali-oss').map(mibps));
+      const ratio =
+        median(w.runs.filter((m) => m.op === op && m.tool === 'ossup').map(mibps)) /
+        median(w.runs.filter((m) => m.op === op && m.tool === 'ali-oss').map(mibps));
       log(`${op.padEnd(8)}: ${line.join(', ')}; ossup = ${ratio.toFixed(2)}x ali-oss`);
     }
   }
@@ -196,7 +271,9 @@ try {
   if (args.extras.includes('profile')) {
     const size = Math.max(...args.sizes);
     const part = Math.max(...args.parts);
-    log(`\n## CPU profiles (${formatSize(size)} upload, ${formatSize(part)} parts x4; a separate server under --cpu-prof) [${elapsed()}]`);
+    log(
+      `\n## CPU profiles (${formatSize(size)} upload, ${formatSize(part)} parts x4; a separate server under --cpu-prof) [${elapsed()}]`,
+    );
     const p = await profileExtra(ctx, size, part, 4);
     results.profile = p;
     log(p.text);
@@ -209,7 +286,11 @@ try {
 } finally {
   await client.close();
   await server.stop();
-  if (args.jsonOut) writeFileSync(args.jsonOut, JSON.stringify(results, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v), 2));
+  if (args.jsonOut)
+    writeFileSync(
+      args.jsonOut,
+      JSON.stringify(results, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v), 2),
+    );
   if (!args.keep) {
     rmSync(dir, { recursive: true, force: true });
     if (!args.checkpointDir) rmSync(checkpointDir, { recursive: true, force: true });
@@ -231,24 +312,38 @@ async function matrixPhase(dl: DownloadMode): Promise<void> {
   const ms: Measurement[] = await runMatrix(ctx, args, dl);
   const m1 = machineCpuSeconds();
   const selfUsage = process.cpuUsage(self0);
-  const ours = ms.reduce((a, m) => a + m.cpuSeconds, 0) + (procCpuSeconds(server.pid) - server0) + (selfUsage.user + selfUsage.system) / 1e6;
+  const ours =
+    ms.reduce((a, m) => a + m.cpuSeconds, 0) +
+    (procCpuSeconds(server.pid) - server0) +
+    (selfUsage.user + selfUsage.system) / 1e6;
   const busy = m1.busy - m0.busy;
   const wall = (m1.total - m0.total) / cpus().length;
-  const machineUse = { wallSeconds: wall, busyShare: busy / (m1.total - m0.total), benchCpuSeconds: ours, otherCpuSeconds: busy - ours };
+  const machineUse = {
+    wallSeconds: wall,
+    busyShare: busy / (m1.total - m0.total),
+    benchCpuSeconds: ours,
+    otherCpuSeconds: busy - ours,
+  };
   results.machineDuringMatrix = machineUse;
   results.measurements = ms;
   const rows: Row[] = [];
   for (const s of scenarios(args)) {
-    const na = Object.fromEntries((['ossup', 'go-sdk'] as const).map((t) => [t, unavailable(ctx, t, s.op, dl)]).filter(([, why]) => why));
+    const na = Object.fromEntries(
+      (['ossup', 'go-sdk'] as const).map((t) => [t, unavailable(ctx, t, s.op, dl)]).filter(([, why]) => why),
+    );
     rows.push(...rowsFor(ms, s.op, s.size, s.partSize, s.parallel, na));
   }
   results.rows = rows;
-  log(`\nMiB/s = file size / transfer time timed inside each child (start-up excluded; "start-up s" is the rest of ` +
-    `the child's wall time). Peak RSS = max over reps of the client's getrusage maxrss; CPU = median user+sys of ` +
-    `the client; server CPU = median CPU the server process used during the run.\n`);
+  log(
+    `\nMiB/s = file size / transfer time timed inside each child (start-up excluded; "start-up s" is the rest of ` +
+      `the child's wall time). Peak RSS = max over reps of the client's getrusage maxrss; CPU = median user+sys of ` +
+      `the client; server CPU = median CPU the server process used during the run.\n`,
+  );
   log(markdownTable(rows));
-  log(`\nduring the matrix (${wall.toFixed(0)} s): the ${cpus().length} CPUs were ${(machineUse.busyShare * 100).toFixed(0)}% busy; ` +
-    `bench processes (clients, server, this runner) used ${ours.toFixed(0)} CPU s, other processes ${machineUse.otherCpuSeconds.toFixed(0)} CPU s ` +
-    `(= ${(machineUse.otherCpuSeconds / wall).toFixed(2)} cores on average)`);
+  log(
+    `\nduring the matrix (${wall.toFixed(0)} s): the ${cpus().length} CPUs were ${(machineUse.busyShare * 100).toFixed(0)}% busy; ` +
+      `bench processes (clients, server, this runner) used ${ours.toFixed(0)} CPU s, other processes ${machineUse.otherCpuSeconds.toFixed(0)} CPU s ` +
+      `(= ${(machineUse.otherCpuSeconds / wall).toFixed(2)} cores on average)`,
+  );
   log(`load average after the matrix: ${load()} [${elapsed()}]`);
 }

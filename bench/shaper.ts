@@ -66,7 +66,10 @@ export async function startShaper(target: { host: string; port: number }, shape:
     for (const s of [client, upstream]) {
       open.add(s);
       s.setNoDelay(true);
-      s.on('error', () => { client.destroy(); upstream.destroy(); });
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
       s.on('close', () => open.delete(s));
     }
     shapeDirection(client, upstream, shape);
@@ -76,9 +79,10 @@ export async function startShaper(target: { host: string; port: number }, shape:
   const { port } = server.address() as net.AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of open) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

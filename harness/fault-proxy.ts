@@ -5,13 +5,15 @@ import net from 'node:net';
 
 /** One kind of fault the proxy can inject into a connection. */
 export type FaultKind =
-  | 'reset-request'   // destroy both sockets (RST) after a random number of request bytes
-  | 'reset-response'  // destroy both sockets after a random number of response bytes
+  | 'reset-request' // destroy both sockets (RST) after a random number of request bytes
+  | 'reset-response' // destroy both sockets after a random number of response bytes
   | 'truncate-response' // forward part of the response, then end the connection cleanly (FIN, no RST)
-  | 'stall'           // hold the connection silent for stallMs, then pass through
-  | 'status-500' | 'status-503' | 'status-429' // answer the first request with this status instead of forwarding
-  | 'slow'            // pass through at bytesPerSecond
-  | 'slow-request'    // pass the request bytes (an upload's body) through at bytesPerSecond
+  | 'stall' // hold the connection silent for stallMs, then pass through
+  | 'status-500'
+  | 'status-503'
+  | 'status-429' // answer the first request with this status instead of forwarding
+  | 'slow' // pass through at bytesPerSecond
+  | 'slow-request' // pass the request bytes (an upload's body) through at bytesPerSecond
   | 'corrupt-request'; // flip one byte of the first request's body (when it has at least 1 KiB), pass the rest through
 
 export interface FaultPlan {
@@ -93,22 +95,44 @@ export async function startFaultProxy(target: { host: string; port: number }, in
     }
     const upstream = net.connect(target.port, target.host);
     open.add(upstream);
-    upstream.on('close', () => { open.delete(upstream); client.destroy(); });
+    upstream.on('close', () => {
+      open.delete(upstream);
+      client.destroy();
+    });
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
 
     const start = () => {
-      pipeWithFault(client, upstream, fault === 'reset-request' ? { resetAt: offset } : fault === 'corrupt-request' ? { corruptBody: offset }
-        : fault === 'slow-request' ? { bytesPerSecond: plan.bytesPerSecond ?? 256 * 1024 } : {});
-      pipeWithFault(upstream, client,
-        fault === 'reset-response' ? { resetAt: offset }
-          : fault === 'truncate-response' ? { endAt: offset }
-            : fault === 'slow' ? { bytesPerSecond: plan.bytesPerSecond ?? 256 * 1024 } : {});
+      pipeWithFault(
+        client,
+        upstream,
+        fault === 'reset-request'
+          ? { resetAt: offset }
+          : fault === 'corrupt-request'
+            ? { corruptBody: offset }
+            : fault === 'slow-request'
+              ? { bytesPerSecond: plan.bytesPerSecond ?? 256 * 1024 }
+              : {},
+      );
+      pipeWithFault(
+        upstream,
+        client,
+        fault === 'reset-response'
+          ? { resetAt: offset }
+          : fault === 'truncate-response'
+            ? { endAt: offset }
+            : fault === 'slow'
+              ? { bytesPerSecond: plan.bytesPerSecond ?? 256 * 1024 }
+              : {},
+      );
     };
     if (fault === 'stall') {
       // An explicitly paused stream stays paused when a 'data' listener is added: resume it once piping is set up.
       client.pause();
-      setTimeout(() => { start(); client.resume(); }, plan.stallMs ?? 2000).unref();
+      setTimeout(() => {
+        start();
+        client.resume();
+      }, plan.stallMs ?? 2000).unref();
     } else {
       start();
     }
@@ -124,14 +148,20 @@ export async function startFaultProxy(target: { host: string; port: number }, in
       plan = next;
       random = seededRandom(next.seed ?? 1);
     },
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of open) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of open) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
-interface PipeFault { resetAt?: number; endAt?: number; bytesPerSecond?: number; corruptBody?: number }
+interface PipeFault {
+  resetAt?: number;
+  endAt?: number;
+  bytesPerSecond?: number;
+  corruptBody?: number;
+}
 
 /**
  * Finds, in a request stream, the absolute offset of one body byte of the first request: `seed` modulo its
@@ -172,7 +202,10 @@ function pipeWithFault(from: net.Socket, to: net.Socket, fault: PipeFault): void
       const head = chunk.subarray(0, Math.max(0, limit - sent));
       sent = limit;
       if (fault.resetAt !== undefined) {
-        to.write(head, () => { to.resetAndDestroy(); from.resetAndDestroy(); });
+        to.write(head, () => {
+          to.resetAndDestroy();
+          from.resetAndDestroy();
+        });
       } else {
         to.end(head);
         from.destroy();
@@ -204,7 +237,8 @@ function answerWithStatus(client: net.Socket, status: number, retryAfter: number
   const [reason, code] = STATUS_TEXT[status] ?? ['Error', String(status)];
   const respond = () => {
     client.removeAllListeners('data');
-    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>injected by the fault proxy</Message>` +
+    const body =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>injected by the fault proxy</Message>` +
       `<RequestId>0000000000000000000000FF</RequestId><HostId>fault-proxy</HostId></Error>`;
     const headers = [
       `HTTP/1.1 ${status} ${reason}`,

@@ -67,12 +67,20 @@ export function call(t: Target, o: CallOptions = {}): Promise<CallResult> {
   const body = o.body === undefined ? Buffer.alloc(0) : Buffer.from(o.body);
   const headers = signHeaders(o, o.creds ?? t.credentials, body.length);
   const qs = buildQueryString(o.query ?? []);
-  const path = (o.rawPath ?? (o.host ? `/${o.key === undefined ? '' : encodeKeyPath(o.key)}` : pathOf(o.bucket, o.key))) + (qs ? `?${qs}` : '');
+  const path =
+    (o.rawPath ?? (o.host ? `/${o.key === undefined ? '' : encodeKeyPath(o.key)}` : pathOf(o.bucket, o.key))) +
+    (qs ? `?${qs}` : '');
   if (o.host) headers.host = o.host;
   return send(t.endpoint, o.method ?? 'GET', path, headers, body);
 }
 
-export function send(endpoint: string, method: string, path: string, headers: Record<string, string>, body: Buffer = Buffer.alloc(0)): Promise<CallResult> {
+export function send(
+  endpoint: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer = Buffer.alloc(0),
+): Promise<CallResult> {
   const url = new URL(endpoint);
   return new Promise((resolve, reject) => {
     const req = request({ host: url.hostname, port: url.port, method, path, headers, agent: false }, (res) => {
@@ -91,13 +99,25 @@ export function send(endpoint: string, method: string, path: string, headers: Re
 
 /** The <Code> of an error body, or of the base64 x-oss-err header of a HEAD error. */
 export function errorCode(r: CallResult): string | undefined {
-  const text = r.text || (typeof r.headers['x-oss-err'] === 'string' ? Buffer.from(r.headers['x-oss-err'], 'base64').toString('utf8') : '');
+  const text =
+    r.text ||
+    (typeof r.headers['x-oss-err'] === 'string' ? Buffer.from(r.headers['x-oss-err'], 'base64').toString('utf8') : '');
   return /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
 }
 
 function unescapeXml(s: string): string {
   return s.replace(/&(quot|amp|lt|gt|apos|#\d+);/g, (_, e: string) =>
-    e === 'quot' ? '"' : e === 'amp' ? '&' : e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'apos' ? "'" : String.fromCharCode(Number(e.slice(1))),
+    e === 'quot'
+      ? '"'
+      : e === 'amp'
+        ? '&'
+        : e === 'lt'
+          ? '<'
+          : e === 'gt'
+            ? '>'
+            : e === 'apos'
+              ? "'"
+              : String.fromCharCode(Number(e.slice(1))),
   );
 }
 
@@ -116,6 +136,12 @@ export async function mkBucket(t: Target, bucket: string, headers: Record<string
   if (r.status !== 200) throw new Error(`PutBucket ${bucket}: ${r.status} ${r.text}`);
 }
 
-export async function put(t: Target, bucket: string, key: string, body: Buffer | string, headers: Record<string, string> = {}): Promise<CallResult> {
+export async function put(
+  t: Target,
+  bucket: string,
+  key: string,
+  body: Buffer | string,
+  headers: Record<string, string> = {},
+): Promise<CallResult> {
   return call(t, { method: 'PUT', bucket, key, body, headers });
 }

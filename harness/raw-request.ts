@@ -14,7 +14,12 @@ export interface RawRequest {
   destroy(): void;
 }
 
-export async function openRawRequest(endpoint: string, method: string, path: string, headers: Record<string, string>): Promise<RawRequest> {
+export async function openRawRequest(
+  endpoint: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<RawRequest> {
   const url = new URL(endpoint);
   const req = request({ host: url.hostname, port: url.port, method, path, headers, agent: false });
   const response = new Promise<CallResult>((resolve, reject) => {

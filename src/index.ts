@@ -5,8 +5,18 @@ export * from './transfer/index.js';
 export * from './transfer/tree/index.js';
 export { startServer, type ServerOptions, type RunningServer } from './server/index.js';
 export {
-  OssupError, ServiceError, NetworkError, ArgumentError, IntegrityError, FileChangedError, CheckpointLockedError,
-  CheckpointError, AbortedError, ObjectChangedError, InsufficientDiskSpaceError, type IntegrityCheck,
+  OssupError,
+  ServiceError,
+  NetworkError,
+  ArgumentError,
+  IntegrityError,
+  FileChangedError,
+  CheckpointLockedError,
+  CheckpointError,
+  AbortedError,
+  ObjectChangedError,
+  InsufficientDiskSpaceError,
+  type IntegrityCheck,
 } from './core/errors.js';
 export { Crc64, crc64, crc64Combine, crc64ToDecimal, parseCrc64 } from './core/crc64.js';
 export type { Credentials } from './core/canonical.js';

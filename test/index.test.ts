@@ -20,7 +20,12 @@ test('public API: start a server, upload with a checkpoint and progress, downloa
 
     const events: ossup.TransferEvent[] = [];
     const up = await ossup.uploadFile(client, {
-      bucket: 'demo', key: 'big.bin', file, partSize: 256 * 1024, concurrency: 3, checkpoint: true,
+      bucket: 'demo',
+      key: 'big.bin',
+      file,
+      partSize: 256 * 1024,
+      concurrency: 3,
+      checkpoint: true,
       onProgress: (e) => events.push(e),
     });
     assert.equal(up.size, bytes.length);
@@ -36,8 +41,14 @@ test('public API: start a server, upload with a checkpoint and progress, downloa
     assert.equal(down.crc64, up.crc64);
     assert.deepEqual(await readFile(target), bytes);
 
-    await assert.rejects(client.headObject('demo', 'missing'), (err: unknown) =>
-      err instanceof ossup.ServiceError && err.code === 'NoSuchKey' && err.status === 404 && /^[0-9A-F]{24}$/.test(err.requestId ?? ''));
+    await assert.rejects(
+      client.headObject('demo', 'missing'),
+      (err: unknown) =>
+        err instanceof ossup.ServiceError &&
+        err.code === 'NoSuchKey' &&
+        err.status === 404 &&
+        /^[0-9A-F]{24}$/.test(err.requestId ?? ''),
+    );
   } finally {
     await server.close();
     await rm(dir, { recursive: true, force: true });

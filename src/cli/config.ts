@@ -16,11 +16,18 @@ export interface RemoteTarget {
   securityToken?: string;
   source: EndpointSource;
 }
-export interface EmbeddedTarget { kind: 'embedded'; region?: string; home: string }
+export interface EmbeddedTarget {
+  kind: 'embedded';
+  region?: string;
+  home: string;
+}
 export type Target = RemoteTarget | EmbeddedTarget;
 
 /** What the command line said about the connection (every field optional). */
-export interface ConnectionFlags { endpoint?: string; region?: string }
+export interface ConnectionFlags {
+  endpoint?: string;
+  region?: string;
+}
 
 /** The fields ossutil keeps in `~/.ossutilconfig`, section `[Credentials]`. */
 export interface OssutilConfig {
@@ -47,11 +54,14 @@ export function parseOssutilConfig(text: string, profile?: string): OssutilConfi
   for (const [name, body] of Object.entries(ini.parse(text))) {
     if (!body || typeof body !== 'object') continue; // a key above the first section
     const keys = new Map<string, string>();
-    for (const [k, v] of Object.entries(body as Record<string, unknown>)) if (typeof v === 'string') keys.set(k.trim().toLowerCase(), v);
+    for (const [k, v] of Object.entries(body as Record<string, unknown>))
+      if (typeof v === 'string') keys.set(k.trim().toLowerCase(), v);
     sections.set(name.trim().toLowerCase(), keys);
   }
   const wanted = profile?.toLowerCase();
-  const s = wanted ? (sections.get(`profile ${wanted}`) ?? sections.get(wanted)) : (sections.get('credentials') ?? sections.get('default'));
+  const s = wanted
+    ? (sections.get(`profile ${wanted}`) ?? sections.get(wanted))
+    : (sections.get('credentials') ?? sections.get('default'));
   if (!s) return wanted ? undefined : {};
   const get = (k: string) => (s.get(k) ? s.get(k) : undefined);
   return {
@@ -73,7 +83,11 @@ function readOssutilConfig(profile: string | undefined): OssutilConfig {
     text = ''; // no file is the common case, and an unreadable one must not stop the embedded default
   }
   const config = parseOssutilConfig(text, profile || undefined);
-  if (!config) throw new UsageError(`OSS_PROFILE=${profile}: ${file} has no [profile ${profile}] section`, 'unset OSS_PROFILE or add the section');
+  if (!config)
+    throw new UsageError(
+      `OSS_PROFILE=${profile}: ${file} has no [profile ${profile}] section`,
+      'unset OSS_PROFILE or add the section',
+    );
   return config;
 }
 
@@ -84,7 +98,10 @@ export function normalizeEndpoint(text: string, from: string): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new UsageError(`endpoint "${text}" (from ${from}) is not a URL`, 'write it as https://oss-cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000');
+    throw new UsageError(
+      `endpoint "${text}" (from ${from}) is not a URL`,
+      'write it as https://oss-cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000',
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`endpoint "${text}" (from ${from}) must use http or https`);
@@ -96,15 +113,26 @@ export function normalizeEndpoint(text: string, from: string): string {
  * Resolves endpoint, region and credentials field by field: flags, then OSS_* environment variables, then
  * ~/.ossutilconfig. With no endpoint anywhere the answer is the embedded default.
  */
-export function resolveTarget(flags: ConnectionFlags, env: NodeJS.ProcessEnv, config: OssutilConfig = readOssutilConfig(env.OSS_PROFILE)): Target {
+export function resolveTarget(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv,
+  config: OssutilConfig = readOssutilConfig(env.OSS_PROFILE),
+): Target {
   const pick = <T>(...candidates: Array<[T | undefined, EndpointSource]>): [T, EndpointSource] | undefined =>
     candidates.find(([v]) => v !== undefined && v !== '') as [T, EndpointSource] | undefined;
   const region = pick<string>([flags.region, 'flag'], [env.OSS_REGION, 'env'], [config.region, 'ossutilconfig'])?.[0];
-  const endpoint = pick<string>([flags.endpoint, 'flag'], [env.OSS_ENDPOINT, 'env'], [config.endpoint, 'ossutilconfig']);
+  const endpoint = pick<string>(
+    [flags.endpoint, 'flag'],
+    [env.OSS_ENDPOINT, 'env'],
+    [config.endpoint, 'ossutilconfig'],
+  );
   if (!endpoint) return { kind: 'embedded', region, home: ossupHome(env) };
 
   const names: Record<EndpointSource, string> = {
-    flag: '--endpoint', env: 'OSS_ENDPOINT', ossutilconfig: '~/.ossutilconfig', embedded: 'embedded',
+    flag: '--endpoint',
+    env: 'OSS_ENDPOINT',
+    ossutilconfig: '~/.ossutilconfig',
+    embedded: 'embedded',
   };
   const fromEnv = env.OSS_ACCESS_KEY_ID && env.OSS_ACCESS_KEY_SECRET;
   const accessKeyId = fromEnv ? env.OSS_ACCESS_KEY_ID : config.accessKeyId;

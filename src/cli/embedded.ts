@@ -100,7 +100,11 @@ export async function startEmbedded(home: string, region?: string, connections?:
 
 /** The client's usual keep-alive agent, except that every connection goes to host:port whatever the URL says. */
 class LoopbackAgent extends Agent {
-  constructor(private readonly host: string, private readonly port: number, connections?: number) {
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    connections?: number,
+  ) {
     super(agentOptions({ connections }));
   }
 

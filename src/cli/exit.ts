@@ -32,7 +32,8 @@ function hintFor(code: string, ctx: { bucket?: string; action?: string }): strin
     case 'NoSuchBucket':
       // Creating the bucket is the answer for a command that needs it, not for one removing it.
       return ctx.bucket && !ctx.action?.startsWith('removing bucket')
-        ? `create it with: ossup mb oss://${ctx.bucket}` : 'check the bucket name (ossup ls lists them)';
+        ? `create it with: ossup mb oss://${ctx.bucket}`
+        : 'check the bucket name (ossup ls lists them)';
     case 'NoSuchKey':
       return 'check the key (ossup ls oss://bucket/prefix lists objects)';
     case 'NoSuchUpload':
@@ -63,7 +64,7 @@ function hintFor(code: string, ctx: { bucket?: string; action?: string }): strin
     case 'ObjectChanged':
       return 'the object was replaced during the transfer; rerun to transfer the new version';
     case 'InsufficientDiskSpace':
-      return 'free some space on the destination\'s file system, then rerun the same command to resume';
+      return "free some space on the destination's file system, then rerun the same command to resume";
     case 'CallbackFailed':
       return 'the object was stored, but the callback server did not answer 200 with JSON';
     case 'AddressInUse':
@@ -82,22 +83,41 @@ function hintFor(code: string, ctx: { bucket?: string; action?: string }): strin
 function withCause(err: OssupError): string {
   if (!(err.cause instanceof Error) || err.message.includes(err.cause.message)) return err.message;
   const errno = (err.cause as NodeJS.ErrnoException).code;
-  const message = errno && err.message.endsWith(`: ${errno}`) && err.cause.message.startsWith(errno)
-    ? err.message.slice(0, -(errno.length + 2)) : err.message;
+  const message =
+    errno && err.message.endsWith(`: ${errno}`) && err.cause.message.startsWith(errno)
+      ? err.message.slice(0, -(errno.length + 2))
+      : err.message;
   return `${message}: ${err.cause.message}`;
 }
 
 /** Error codes of a file-system call: the "check the path" hint fits these, not a socket's or TLS's. */
 const FILE_CODES = new Set([
-  'ENOENT', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT', 'EROFS', 'EISDIR', 'ENOTDIR', 'EEXIST', 'EMFILE', 'ENFILE', 'EBUSY',
-  'EIO', 'EXDEV', 'ENAMETOOLONG', 'ELOOP', 'ETXTBSY', 'EFBIG',
+  'ENOENT',
+  'EACCES',
+  'EPERM',
+  'ENOSPC',
+  'EDQUOT',
+  'EROFS',
+  'EISDIR',
+  'ENOTDIR',
+  'EEXIST',
+  'EMFILE',
+  'ENFILE',
+  'EBUSY',
+  'EIO',
+  'EXDEV',
+  'ENAMETOOLONG',
+  'ELOOP',
+  'ETXTBSY',
+  'EFBIG',
 ]);
 
 /** Codes node gives a TLS connection that failed: a handshake that could not happen, or a certificate refused. */
 function tlsFailure(err: Error): { reason: string; certificate: boolean } | undefined {
   const code = String((err as NodeJS.ErrnoException).code ?? '');
   const certificate = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code);
-  if (!certificate && code !== 'EPROTO' && !code.startsWith('ERR_SSL_') && !/SSL routines/.test(err.message)) return undefined;
+  if (!certificate && code !== 'EPROTO' && !code.startsWith('ERR_SSL_') && !/SSL routines/.test(err.message))
+    return undefined;
   // OpenSSL's text is `...:SSL routines:<function>:<reason>:<source file>:<line>:`; the reason is what helps.
   const reason = /SSL routines:[^:]*:([^:]+)/.exec(err.message)?.[1] ?? err.message;
   return { reason: `${reason}${code ? `, ${code}` : ''}`, certificate };
@@ -133,15 +153,20 @@ export function renderError(err: unknown, ctx: ErrorContext): string {
   } else if (err instanceof Error && tlsFailure(err)) {
     const tls = tlsFailure(err)!;
     lines.push(`${prefix}the TLS connection to the endpoint failed (${tls.reason})`);
-    lines.push(tls.certificate
-      ? 'hint: the endpoint\'s certificate was not accepted; check the host name, or trust a private CA with NODE_EXTRA_CA_CERTS'
-      : 'hint: the endpoint may speak plain HTTP (an endpoint without a scheme gets https://); write it as http://host:port');
+    lines.push(
+      tls.certificate
+        ? "hint: the endpoint's certificate was not accepted; check the host name, or trust a private CA with NODE_EXTRA_CA_CERTS"
+        : 'hint: the endpoint may speak plain HTTP (an endpoint without a scheme gets https://); write it as http://host:port',
+    );
   } else if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
     lines.push(`${prefix}${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`);
-    if (typeof code === 'string' && FILE_CODES.has(code)) lines.push('hint: a local file operation failed; check the path, its permissions and free space');
-    else if (typeof code === 'string' && code.startsWith('E')) lines.push(`hint: a system call failed (${code}); rerun with --debug for the details`);
-    else if (!ctx.debug) lines.push('hint: this looks like a bug in ossup; rerun with --debug and report the stack trace');
+    if (typeof code === 'string' && FILE_CODES.has(code))
+      lines.push('hint: a local file operation failed; check the path, its permissions and free space');
+    else if (typeof code === 'string' && code.startsWith('E'))
+      lines.push(`hint: a system call failed (${code}); rerun with --debug for the details`);
+    else if (!ctx.debug)
+      lines.push('hint: this looks like a bug in ossup; rerun with --debug and report the stack trace');
   } else {
     lines.push(`${prefix}${String(err)}`);
   }
@@ -151,7 +176,11 @@ export function renderError(err: unknown, ctx: ErrorContext): string {
 
 /** Wraps an error with what the command was doing, for the first line of the message ("upload of a to b failed"). */
 export class ActionFailed extends Error {
-  constructor(readonly action: string, readonly error: unknown, readonly bucket?: string) {
+  constructor(
+    readonly action: string,
+    readonly error: unknown,
+    readonly bucket?: string,
+  ) {
     super(`${action} failed`);
     this.name = 'ActionFailed';
   }

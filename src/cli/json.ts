@@ -30,7 +30,17 @@ export interface TransferJson {
 }
 
 export const TRANSFER_JSON_FIELDS = [
-  'op', 'bucket', 'key', 'file', 'size', 'etag', 'crc64', 'parts', 'resumedBytes', 'transferredBytes', 'seconds',
+  'op',
+  'bucket',
+  'key',
+  'file',
+  'size',
+  'etag',
+  'crc64',
+  'parts',
+  'resumedBytes',
+  'transferredBytes',
+  'seconds',
 ] as const;
 
 /** Exactly the contract's fields (the optional ones only when they apply), whatever else the engine's result carries. */

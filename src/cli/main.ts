@@ -47,7 +47,12 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
   });
-  const code = await main(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin });
+  const code = await main(argv, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    stdin: process.stdin,
+  });
   await Promise.all([flush(process.stdout), flush(process.stderr)]);
   process.exit(code);
 }

@@ -16,8 +16,14 @@ export interface CommonOptions {
 
 export function addCommonOptions(cmd: Command): Command {
   return cmd
-    .option('--endpoint <url>', 'OSS endpoint, e.g. https://oss-cn-hangzhou.aliyuncs.com (default: $OSS_ENDPOINT, ~/.ossutilconfig, else the embedded server)')
-    .option('--region <region>', 'region for V4 signing, e.g. cn-hangzhou (default: $OSS_REGION, else from the endpoint)')
+    .option(
+      '--endpoint <url>',
+      'OSS endpoint, e.g. https://oss-cn-hangzhou.aliyuncs.com (default: $OSS_ENDPOINT, ~/.ossutilconfig, else the embedded server)',
+    )
+    .option(
+      '--region <region>',
+      'region for V4 signing, e.g. cn-hangzhou (default: $OSS_REGION, else from the endpoint)',
+    )
     .addOption(new Option('--signature <version>', 'request signing').choices(['v1', 'v4']))
     .option('--json', 'print the result as JSON on stdout')
     .option('-q, --quiet', 'print nothing but errors (and --json output)')
@@ -59,7 +65,10 @@ export function addCpOptions(cmd: Command): Command {
   return addCommonOptions(
     cmd
       .option('-r, --recursive', 'a whole tree: every file under a directory, or every object under a prefix')
-      .option('--part-size <size>', 'part size: bytes or 100KiB..5GiB (default: from the file size, at most ~1000 parts)')
+      .option(
+        '--part-size <size>',
+        'part size: bytes or 100KiB..5GiB (default: from the file size, at most ~1000 parts)',
+      )
       .option('--parallel <n>', `parts in flight, 1..${MAX_PARALLEL} (default: 4)`)
       .option('--checkpoint-dir <dir>', 'directory for checkpoint files (default: $OSSUP_HOME/checkpoints)')
       .option('--checkpoint <file>', 'checkpoint file for this transfer')
@@ -75,8 +84,14 @@ export function addCpOptions(cmd: Command): Command {
       .option('--callback-body-type <type>', 'application/x-www-form-urlencoded (default) or application/json')
       .option('--callback-host <host>', 'Host header of the callback request')
       .option('--callback-var <x:k=v>', 'custom callback variable ${x:k} (repeatable)', collect)
-      .option('--traffic-limit <rate>', 'bandwidth cap per request in bytes/s with units, 100KiB..100MiB (x-oss-traffic-limit)')
-      .option('--expected-size <size>', 'cp - oss://...: about how many bytes standard input will bring (sizes the parts)')
+      .option(
+        '--traffic-limit <rate>',
+        'bandwidth cap per request in bytes/s with units, 100KiB..100MiB (x-oss-traffic-limit)',
+      )
+      .option(
+        '--expected-size <size>',
+        'cp - oss://...: about how many bytes standard input will bring (sizes the parts)',
+      )
       .option('--range <a-b>', 'download only bytes a..b, inclusive ("a-" for the rest); checked by length, not CRC-64')
       .option('--no-progress', 'no live progress bar'),
   );
@@ -124,13 +139,25 @@ export function checkCpOptions(flags: CpFlags): CpSettings {
   if (flags.checkpoint && flags.checkpointDir) {
     throw new UsageError('--checkpoint and --checkpoint-dir both name the checkpoint; give one of them');
   }
-  settings.meta = pairs(flags.meta, '--meta', /^[A-Za-z0-9_.-]+$/, 'k=v with a key of letters, digits, "-", "_" or "."');
-  settings.callbackVars = pairs(flags.callbackVar, '--callback-var', /^x:[a-z0-9_-]+$/, 'x:k=v (lower-case key after "x:")');
+  settings.meta = pairs(
+    flags.meta,
+    '--meta',
+    /^[A-Za-z0-9_.-]+$/,
+    'k=v with a key of letters, digits, "-", "_" or "."',
+  );
+  settings.callbackVars = pairs(
+    flags.callbackVar,
+    '--callback-var',
+    /^x:[a-z0-9_-]+$/,
+    'x:k=v (lower-case key after "x:")',
+  );
   if (flags.trafficLimit !== undefined) {
     const rate = sizeFlag('--traffic-limit', flags.trafficLimit);
     // OSS takes bits per second, 819200..838860800: that is 100 KiB/s to 100 MiB/s in bytes.
     if (rate < 100 * 1024 || rate > 100 * 1024 ** 2) {
-      throw new UsageError(`--traffic-limit ${flags.trafficLimit} is out of range: 100KiB to 100MiB (bytes per second)`);
+      throw new UsageError(
+        `--traffic-limit ${flags.trafficLimit} is out of range: 100KiB to 100MiB (bytes per second)`,
+      );
     }
     settings.trafficLimitBitsPerSecond = rate * 8;
   }
@@ -138,15 +165,21 @@ export function checkCpOptions(flags: CpFlags): CpSettings {
   if (flags.tagging !== undefined && !/^[^=&]+=[^&]*(&[^=&]+=[^&]*)*$/.test(flags.tagging)) {
     throw new UsageError(`--tagging "${flags.tagging}" is not k=v&k2=v2`);
   }
-  const callbackGiven = flags.callbackBody !== undefined || flags.callbackBodyType !== undefined ||
-    flags.callbackHost !== undefined || Object.keys(settings.callbackVars).length > 0;
+  const callbackGiven =
+    flags.callbackBody !== undefined ||
+    flags.callbackBodyType !== undefined ||
+    flags.callbackHost !== undefined ||
+    Object.keys(settings.callbackVars).length > 0;
   if (callbackGiven && !flags.callbackUrl) {
     throw new UsageError('callback options need --callback-url');
   }
   if (flags.callbackUrl && flags.callbackBody === undefined) {
     throw new UsageError('--callback-url needs --callback-body (e.g. "bucket=${bucket}&object=${object}")');
   }
-  if (flags.callbackBodyType && !['application/x-www-form-urlencoded', 'application/json'].includes(flags.callbackBodyType)) {
+  if (
+    flags.callbackBodyType &&
+    !['application/x-www-form-urlencoded', 'application/json'].includes(flags.callbackBodyType)
+  ) {
     throw new UsageError('--callback-body-type must be application/x-www-form-urlencoded or application/json');
   }
   return settings;
@@ -170,7 +203,10 @@ export function parseRange(text: string): { start: number; end?: number } {
   const start = m ? Number(m[1]) : NaN;
   const end = m && m[2] !== '' ? Number(m[2]) : undefined;
   if (!m || !Number.isSafeInteger(start) || (end !== undefined && !Number.isSafeInteger(end))) {
-    throw new UsageError(`--range ${JSON.stringify(text)} is not a byte range`, 'write --range START-END (inclusive, from 0) or --range START- for the rest');
+    throw new UsageError(
+      `--range ${JSON.stringify(text)} is not a byte range`,
+      'write --range START-END (inclusive, from 0) or --range START- for the rest',
+    );
   }
   if (end !== undefined && end < start) {
     throw new UsageError(`--range ${text} ends before it starts`, 'the end byte is inclusive and must be >= the start');

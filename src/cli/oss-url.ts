@@ -1,7 +1,10 @@
 import { UsageError } from './usage-error.js';
 
 /** A parsed `oss://bucket/key` argument. `key` is '' for a bucket (or a bucket with a trailing slash). */
-export interface OssUrl { bucket: string; key: string }
+export interface OssUrl {
+  bucket: string;
+  key: string;
+}
 
 export function isOssUrl(text: string): boolean {
   return /^oss:\/\//i.test(text);

@@ -40,40 +40,67 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         '$OSSUP_HOME/data (default ~/.ossup/data). Exit codes: 0 ok, 1 failed, 2 bad usage or input, 130 interrupted.',
     );
 
-  const act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+  const act =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
     async (...args: A) => {
       setExit(await fn(...args));
     };
 
-  addTreeOptions(addCpOptions(
-    program
-      .command('cp')
-      .description('upload a file to oss://bucket/key, download oss://bucket/key to a file, or copy between objects on the server; -r: a whole directory or prefix')
-      .argument('<src>', 'local file (a directory with -r), oss://bucket/key (oss://bucket/prefix/ with -r), or - for standard input')
-      .argument('<dst>', 'oss://bucket/key (ending in "/" keeps the file name), a local file or directory/, or - for standard output')
-      .addHelpText('after', '\nStreams: with - (stdin or stdout) nothing is checkpointed: a stream cannot be resumed, so an interrupted or\n' +
-        'failed upload from stdin is aborted on the server and must be rerun whole. Parts from stdin start at 8MiB and\n' +
-        'grow (--part-size fixes them, --expected-size sizes them); --parallel parts are held in memory at most.'),
-  )).action(act((src: string, dst: string, flags: TreeCommandFlags) =>
-    // `-` with -r goes to cp, which refuses it (exit 2): a stream is one object.
-    flags.recursive && !isStreamCp(src, dst) ? treeCommand(src, dst, 'cp -r', flags, io) : cpCommand(src, dst, flags, io)));
+  addTreeOptions(
+    addCpOptions(
+      program
+        .command('cp')
+        .description(
+          'upload a file to oss://bucket/key, download oss://bucket/key to a file, or copy between objects on the server; -r: a whole directory or prefix',
+        )
+        .argument(
+          '<src>',
+          'local file (a directory with -r), oss://bucket/key (oss://bucket/prefix/ with -r), or - for standard input',
+        )
+        .argument(
+          '<dst>',
+          'oss://bucket/key (ending in "/" keeps the file name), a local file or directory/, or - for standard output',
+        )
+        .addHelpText(
+          'after',
+          '\nStreams: with - (stdin or stdout) nothing is checkpointed: a stream cannot be resumed, so an interrupted or\n' +
+            'failed upload from stdin is aborted on the server and must be rerun whole. Parts from stdin start at 8MiB and\n' +
+            'grow (--part-size fixes them, --expected-size sizes them); --parallel parts are held in memory at most.',
+        ),
+    ),
+  ).action(
+    act((src: string, dst: string, flags: TreeCommandFlags) =>
+      // `-` with -r goes to cp, which refuses it (exit 2): a stream is one object.
+      flags.recursive && !isStreamCp(src, dst)
+        ? treeCommand(src, dst, 'cp -r', flags, io)
+        : cpCommand(src, dst, flags, io),
+    ),
+  );
 
-  addTreeOptions(addCpOptions(
-    program
-      .command('sync')
-      .description('make oss://bucket/prefix/ match a directory, or a directory match a prefix: sends only what is new or changed')
-      .argument('<src>', 'a local directory, or oss://bucket/prefix/')
-      .argument('<dst>', 'oss://bucket/prefix/, or a local directory (created if missing)')
-      .option('--delete', 'also delete what exists only at the destination (after every transfer succeeded)')
-      .option('--checksum', 'compare size and CRC-64 instead of size and mtime'),
-  ), { hide: SINGLE_OBJECT_FLAGS }).action(act((src: string, dst: string, flags: TreeCommandFlags) => treeCommand(src, dst, 'sync', flags, io)));
+  addTreeOptions(
+    addCpOptions(
+      program
+        .command('sync')
+        .description(
+          'make oss://bucket/prefix/ match a directory, or a directory match a prefix: sends only what is new or changed',
+        )
+        .argument('<src>', 'a local directory, or oss://bucket/prefix/')
+        .argument('<dst>', 'oss://bucket/prefix/, or a local directory (created if missing)')
+        .option('--delete', 'also delete what exists only at the destination (after every transfer succeeded)')
+        .option('--checksum', 'compare size and CRC-64 instead of size and mtime'),
+    ),
+    { hide: SINGLE_OBJECT_FLAGS },
+  ).action(act((src: string, dst: string, flags: TreeCommandFlags) => treeCommand(src, dst, 'sync', flags, io)));
 
   addCommonOptions(
     program
       .command('cat')
       .description('write an object to standard output (the same as cp oss://bucket/key -)')
       .argument('<url>', 'oss://bucket/key')
-      .option('--part-size <size>', 'bytes per ranged GET (default 8MiB); --parallel of them are held in memory at most')
+      .option(
+        '--part-size <size>',
+        'bytes per ranged GET (default 8MiB); --parallel of them are held in memory at most',
+      )
       .option('--parallel <n>', `ranged GETs in flight, 1..64 (default: 4)`),
   ).action(act((url: string, flags: CpFlags) => catCommand(url, flags, io)));
 
@@ -86,28 +113,38 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   ).action(act((url: string | undefined, flags: LsFlags) => lsCommand(url, flags, io)));
 
   addCommonOptions(
-    program.command('stat').description('show an object\'s size, ETag, CRC-64 and metadata').argument('<url>', 'oss://bucket/key'),
+    program
+      .command('stat')
+      .description("show an object's size, ETag, CRC-64 and metadata")
+      .argument('<url>', 'oss://bucket/key'),
   ).action(act((url: string, flags: CommonOptions) => statCommand(url, flags, io)));
 
-  addFilterOptions(addCommonOptions(
-    program
-      .command('rm')
-      .description('delete an object, or with -r every object under a prefix')
-      .argument('<url>', 'oss://bucket/key (oss://bucket/prefix/ with -r)')
-      .option('-r, --recursive', 'delete every object under the prefix (DeleteMultipleObjects, 1,000 keys a request)'),
-  )).action(act((url: string, flags: RmFlags) => {
-    if (flags.recursive) return rmTreeCommand(url, flags, io);
-    refuseFilterFlags(flags);
-    return rmCommand(url, flags, io);
-  }));
+  addFilterOptions(
+    addCommonOptions(
+      program
+        .command('rm')
+        .description('delete an object, or with -r every object under a prefix')
+        .argument('<url>', 'oss://bucket/key (oss://bucket/prefix/ with -r)')
+        .option(
+          '-r, --recursive',
+          'delete every object under the prefix (DeleteMultipleObjects, 1,000 keys a request)',
+        ),
+    ),
+  ).action(
+    act((url: string, flags: RmFlags) => {
+      if (flags.recursive) return rmTreeCommand(url, flags, io);
+      refuseFilterFlags(flags);
+      return rmCommand(url, flags, io);
+    }),
+  );
 
   addCommonOptions(program.command('mb').description('make a bucket').argument('<url>', 'oss://bucket')).action(
     act((url: string, flags: CommonOptions) => mbCommand(url, flags, io)),
   );
 
-  addCommonOptions(program.command('rb').description('remove an empty bucket').argument('<url>', 'oss://bucket')).action(
-    act((url: string, flags: CommonOptions) => rbCommand(url, flags, io)),
-  );
+  addCommonOptions(
+    program.command('rb').description('remove an empty bucket').argument('<url>', 'oss://bucket'),
+  ).action(act((url: string, flags: CommonOptions) => rbCommand(url, flags, io)));
 
   addCommonOptions(
     program
@@ -122,7 +159,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .description('abort an incomplete multipart upload (--upload-id), or all older than an age (--all-older-than)')
       .argument('<url>', 'oss://bucket/key with --upload-id; oss://bucket[/prefix] with --all-older-than')
       .option('--upload-id <id>', 'the upload to abort (see ossup uploads)')
-      .option('--all-older-than <age>', 'abort every upload under the prefix initiated longer ago than this, e.g. 7d, 12h'),
+      .option(
+        '--all-older-than <age>',
+        'abort every upload under the prefix initiated longer ago than this, e.g. 7d, 12h',
+      ),
   ).action(act((url: string, flags: AbortFlags) => abortCommand(url, flags, io)));
 
   addCommonOptions(

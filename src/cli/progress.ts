@@ -24,7 +24,10 @@ export class TransferTracker {
   private samples: Array<[number, number]> = [];
 
   /** `partSize` is the engine's effective part size, to know each confirmed part's length from its number. */
-  constructor(private readonly partSize: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly partSize: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   onEvent(e: TransferEvent): void {
     switch (e.type) {
@@ -105,7 +108,11 @@ export class ProgressBar {
   private final = false;
   private readonly onResize = () => this.redraw();
 
-  constructor(private readonly tracker: TransferTracker, private readonly label: string, private readonly stream: NodeJS.WriteStream) {
+  constructor(
+    private readonly tracker: TransferTracker,
+    private readonly label: string,
+    private readonly stream: NodeJS.WriteStream,
+  ) {
     this.bar = new cliProgress.SingleBar(
       {
         stream,
@@ -156,7 +163,8 @@ export class ProgressBar {
       fraction = v.total > 0 ? v.checked / v.total : 0;
     } else pct = t.completing ? 'completing' : `${Math.min(99.9, t.percent()).toFixed(1)}%`.padStart(5);
     // While verifying nothing moves yet: bytes, rate and ETA would read 0 B/s and "?", so only the phase is shown.
-    if (v && !this.final) return { label: this.label, fraction, pct, bytes: '', rate: '', eta: '', parts: '', resumed: '' };
+    if (v && !this.final)
+      return { label: this.label, fraction, pct, bytes: '', rate: '', eta: '', parts: '', resumed: '' };
     return {
       label: this.label,
       fraction: this.final ? 1 : fraction,
@@ -192,6 +200,10 @@ function bytesOf(done: number, total: number): string {
 }
 
 /** Whether to draw a live bar: a TTY on stderr, not a dumb terminal, and not turned off. */
-export function wantsBar(stream: NodeJS.WriteStream, opts: { progress: boolean; quiet: boolean }, env: NodeJS.ProcessEnv): boolean {
+export function wantsBar(
+  stream: NodeJS.WriteStream,
+  opts: { progress: boolean; quiet: boolean },
+  env: NodeJS.ProcessEnv,
+): boolean {
   return opts.progress && !opts.quiet && stream.isTTY === true && env.TERM !== 'dumb';
 }

@@ -44,7 +44,9 @@ export async function openSession(opts: CommonOptions, io: Io, connections?: num
     });
     return { client, target, endpointId: target.endpoint, close: async () => {} };
   }
-  const embedded = await doing(`starting the embedded server in ${target.home}`, undefined, () => startEmbedded(target.home, target.region, connections));
+  const embedded = await doing(`starting the embedded server in ${target.home}`, undefined, () =>
+    startEmbedded(target.home, target.region, connections),
+  );
   if (!opts.quiet) {
     io.stderr.write(
       `ossup: no endpoint configured; using the embedded server with data in ${embedded.dataDir} ` +
@@ -68,7 +70,12 @@ export async function openSession(opts: CommonOptions, io: Io, connections?: num
 }
 
 /** Runs `fn` with an open session and always closes it (the embedded server must not outlive the command). */
-export async function withSession<T>(opts: CommonOptions, io: Io, fn: (s: Session) => Promise<T>, connections?: number): Promise<T> {
+export async function withSession<T>(
+  opts: CommonOptions,
+  io: Io,
+  fn: (s: Session) => Promise<T>,
+  connections?: number,
+): Promise<T> {
   const session = await openSession(opts, io, connections);
   try {
     return await fn(session);

@@ -5,7 +5,11 @@ import { EXIT_INTERRUPTED } from './exit.js';
  * parts, ends the requests in flight and keeps its checkpoint); a second one exits at once, because someone who
  * presses Ctrl-C twice does not want to wait for sockets to close. Returns the function that uninstalls it.
  */
-export function interruptOnSignals(controller: AbortController, stderr: NodeJS.WriteStream, onFirst?: () => void): () => void {
+export function interruptOnSignals(
+  controller: AbortController,
+  stderr: NodeJS.WriteStream,
+  onFirst?: () => void,
+): () => void {
   let count = 0;
   const handler = (signal: NodeJS.Signals) => {
     count++;

@@ -10,10 +10,18 @@
 const UNITS: Record<string, number> = {
   '': 1,
   b: 1,
-  k: 1024, kb: 1024, kib: 1024,
-  m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2,
-  g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3,
-  t: 1024 ** 4, tb: 1024 ** 4, tib: 1024 ** 4,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1024 ** 4,
+  tib: 1024 ** 4,
 };
 
 /** Thrown for text that is not a size or a duration; the CLI turns it into a usage error (exit 2). */
@@ -25,7 +33,9 @@ export function parseSize(text: string): number {
   if (!m) throw new ParseError(`"${text}" is not a size; use bytes or a number with KiB, MiB, GiB or TiB (e.g. 8MiB)`);
   const unit = UNITS[m[2]!.toLowerCase()];
   if (unit === undefined) {
-    throw new ParseError(`"${text}" has an unknown unit "${m[2]}"; use KiB, MiB, GiB or TiB (K, M, G, T also mean binary)`);
+    throw new ParseError(
+      `"${text}" has an unknown unit "${m[2]}"; use KiB, MiB, GiB or TiB (K, M, G, T also mean binary)`,
+    );
   }
   const bytes = Number(m[1]) * unit;
   if (!Number.isSafeInteger(Math.round(bytes))) throw new ParseError(`"${text}" is too large`);

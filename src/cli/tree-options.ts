@@ -15,7 +15,9 @@ const MAX_JOBS = 1000;
  */
 let ruleSeq = 0;
 type NumberedRule = FilterRule & { seq: number };
-const rule = (kind: FilterRule['kind']) => (glob: string, prev: NumberedRule[] = []): NumberedRule[] => [...prev, { kind, glob, seq: ruleSeq++ }];
+const rule =
+  (kind: FilterRule['kind']) =>
+  (glob: string, prev: NumberedRule[] = []): NumberedRule[] => [...prev, { kind, glob, seq: ruleSeq++ }];
 
 export interface FilterFlags {
   include?: NumberedRule[];
@@ -33,15 +35,30 @@ export interface TreeFlags extends FilterFlags {
 
 export function addFilterOptions(cmd: Command): Command {
   return cmd
-    .option('--include <glob>', 'only paths matching (repeatable; first matching --include/--exclude wins)', rule('include'))
-    .option('--exclude <glob>', 'leave out paths matching (repeatable; first matching --include/--exclude wins)', rule('exclude'))
+    .option(
+      '--include <glob>',
+      'only paths matching (repeatable; first matching --include/--exclude wins)',
+      rule('include'),
+    )
+    .option(
+      '--exclude <glob>',
+      'leave out paths matching (repeatable; first matching --include/--exclude wins)',
+      rule('exclude'),
+    )
     .option('--dry-run', 'print what would be sent, skipped and deleted; change nothing');
 }
 
 /** `cp` flags that only make sense for one object (refused for a tree): kept out of `sync`'s help. */
 export const SINGLE_OBJECT_FLAGS = [
-  '--recursive', '--checkpoint', '--range', '--forbid-overwrite', '--callback-url', '--callback-body', '--callback-body-type',
-  '--callback-host', '--callback-var',
+  '--recursive',
+  '--checkpoint',
+  '--range',
+  '--forbid-overwrite',
+  '--callback-url',
+  '--callback-body',
+  '--callback-body-type',
+  '--callback-host',
+  '--callback-var',
 ];
 
 export function addTreeOptions(cmd: Command, opts: { hide?: string[] } = {}): Command {
@@ -49,16 +66,22 @@ export function addTreeOptions(cmd: Command, opts: { hide?: string[] } = {}): Co
   return addFilterOptions(cmd)
     .option('-j, --jobs <n>', `files in flight with -r / sync, 1..${MAX_JOBS} (default: ${DEFAULT_JOBS})`)
     .option('--connections <n>', `most connections open at once, all files together (default: ${DEFAULT_CONNECTIONS})`)
-    .option('--follow-symlinks', 'follow symbolic links when walking a directory (loops are cut); default: skip them with a note');
+    .option(
+      '--follow-symlinks',
+      'follow symbolic links when walking a directory (loops are cut); default: skip them with a note',
+    );
 }
 
 /** The rules in command-line order; a glob that cannot be parsed is a usage error. */
 export function filterRules(flags: FilterFlags): FilterRule[] {
-  const rules = [...(flags.include ?? []), ...(flags.exclude ?? [])].sort((a, b) => a.seq - b.seq).map(({ kind, glob }) => ({ kind, glob }));
+  const rules = [...(flags.include ?? []), ...(flags.exclude ?? [])]
+    .sort((a, b) => a.seq - b.seq)
+    .map(({ kind, glob }) => ({ kind, glob }));
   try {
     compileFilter(rules);
   } catch (err) {
-    if (err instanceof ArgumentError) throw new UsageError(err.message, 'quote globs so the shell does not expand them, e.g. --exclude "*.tmp"');
+    if (err instanceof ArgumentError)
+      throw new UsageError(err.message, 'quote globs so the shell does not expand them, e.g. --exclude "*.tmp"');
     throw err;
   }
   return rules;
@@ -67,7 +90,8 @@ export function filterRules(flags: FilterFlags): FilterRule[] {
 function count(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < 1 || n > MAX_JOBS) throw new UsageError(`${flag} "${text}" must be a whole number from 1 to ${MAX_JOBS}`);
+  if (!/^\d+$/.test(text.trim()) || n < 1 || n > MAX_JOBS)
+    throw new UsageError(`${flag} "${text}" must be a whole number from 1 to ${MAX_JOBS}`);
   return n;
 }
 
@@ -93,16 +117,27 @@ export function checkTreeOptions(flags: CpFlags & TreeFlags): TreeSettings {
     if (flags[field] !== undefined) throw new UsageError(`${flag} does not apply to a whole tree: ${why}`);
   }
   if (typeof flags.checkpoint === 'string') {
-    throw new UsageError('--checkpoint names one file\'s checkpoint; a tree keeps one per large file', 'use --checkpoint-dir <dir> instead');
+    throw new UsageError(
+      "--checkpoint names one file's checkpoint; a tree keeps one per large file",
+      'use --checkpoint-dir <dir> instead',
+    );
   }
-  return { jobs: count('--jobs', flags.jobs, DEFAULT_JOBS), connections: count('--connections', flags.connections, DEFAULT_CONNECTIONS), filters: filterRules(flags) };
+  return {
+    jobs: count('--jobs', flags.jobs, DEFAULT_JOBS),
+    connections: count('--connections', flags.connections, DEFAULT_CONNECTIONS),
+    filters: filterRules(flags),
+  };
 }
 
 /** The tree flags given to a command that moves one file: an error, so nobody thinks they took effect. */
 export function refuseTreeFlags(flags: TreeFlags): void {
   const given: Array<[unknown, string]> = [
-    [flags.include, '--include'], [flags.exclude, '--exclude'], [flags.dryRun, '--dry-run'], [flags.jobs, '--jobs'],
-    [flags.connections, '--connections'], [flags.followSymlinks, '--follow-symlinks'],
+    [flags.include, '--include'],
+    [flags.exclude, '--exclude'],
+    [flags.dryRun, '--dry-run'],
+    [flags.jobs, '--jobs'],
+    [flags.connections, '--connections'],
+    [flags.followSymlinks, '--follow-symlinks'],
   ];
   for (const [value, flag] of given) {
     if (value !== undefined) throw new UsageError(`${flag} applies to whole trees`, 'add -r (or use ossup sync)');

@@ -136,7 +136,10 @@ export class TreeBar {
   private drawn = false;
   private started = false;
 
-  constructor(private readonly tracker: TreeTracker, private readonly stream: NodeJS.WriteStream) {}
+  constructor(
+    private readonly tracker: TreeTracker,
+    private readonly stream: NodeJS.WriteStream,
+  ) {}
 
   start(): void {
     this.started = true;

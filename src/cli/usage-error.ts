@@ -3,7 +3,10 @@
  * `hint` is the second line of the message (what to do), when there is something useful to say.
  */
 export class UsageError extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }

@@ -17,7 +17,10 @@ export function fileRange(path: string, start: number, length: number): BodySour
   return {
     size: length,
     path,
-    open: () => (length === 0 ? new Uint8Array(0) : fs.createReadStream(path, { start, end: start + length - 1, highWaterMark: 256 * 1024 })),
+    open: () =>
+      length === 0
+        ? new Uint8Array(0)
+        : fs.createReadStream(path, { start, end: start + length - 1, highWaterMark: 256 * 1024 }),
   };
 }
 

@@ -25,10 +25,17 @@ export async function readAll(stream: Readable, limit = Infinity): Promise<Buffe
   return Buffer.concat(chunks);
 }
 
-export async function checkResponse(res: SendResponse, operation: string, method: string, stream: boolean, signal?: AbortSignal): Promise<OssResponse> {
+export async function checkResponse(
+  res: SendResponse,
+  operation: string,
+  method: string,
+  stream: boolean,
+  signal?: AbortSignal,
+): Promise<OssResponse> {
   const requestId = res.headers['x-oss-request-id'] ?? '';
   const ok = res.status >= 200 && res.status < 300 && res.status !== 203;
-  if (ok && stream) return { status: res.status, headers: res.headers, body: Buffer.alloc(0), stream: res.body, requestId };
+  if (ok && stream)
+    return { status: res.status, headers: res.headers, body: Buffer.alloc(0), stream: res.body, requestId };
   let body: Buffer;
   try {
     body = await readAll(res.body, ok ? Infinity : MAX_ERROR_BODY);
@@ -40,4 +47,3 @@ export async function checkResponse(res: SendResponse, operation: string, method
   // HEAD errors carry no body; core decodes x-oss-err (base64 of the error document) instead.
   throw serviceErrorFromResponse(res.status, res.headers, method === 'HEAD' ? '' : body.toString('utf8'), operation);
 }
-

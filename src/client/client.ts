@@ -7,7 +7,14 @@ import { MAX_PARTS } from '../core/limits.js';
 import { bufferBody, isBodySource, type BodySource } from './body.js';
 import { toProvider, type CredentialsProvider } from './credentials.js';
 import { parseEndpoint, requestUrl, type Endpoint } from './endpoint.js';
-import { aclHeaders, callbackHeaders, metaHeaders, trafficLimitHeader, type CallbackOptions, type ObjectWriteOptions } from './headers.js';
+import {
+  aclHeaders,
+  callbackHeaders,
+  metaHeaders,
+  trafficLimitHeader,
+  type CallbackOptions,
+  type ObjectWriteOptions,
+} from './headers.js';
 import * as ops from './operations.js';
 import * as more from './operations-more.js';
 import { execute, type PipelineRequest, type OssResponse, type PipelineContext } from './pipeline.js';
@@ -15,9 +22,20 @@ import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import { presignQuery, type SignatureVersion } from './sign.js';
 import { createAgent } from './transport.js';
 import type {
-  CallOptions, CompleteMultipartUploadResult, GetObjectResult, HeadObjectResult, InitiateMultipartUploadResult,
-  ListBucketsResult, ListMultipartUploadsResult, ListObjectsResult, ListPartsResult, ObjectSummary, OssResult,
-  PutObjectResult, UploadPartResult, UploadSummary,
+  CallOptions,
+  CompleteMultipartUploadResult,
+  GetObjectResult,
+  HeadObjectResult,
+  InitiateMultipartUploadResult,
+  ListBucketsResult,
+  ListMultipartUploadsResult,
+  ListObjectsResult,
+  ListPartsResult,
+  ObjectSummary,
+  OssResult,
+  PutObjectResult,
+  UploadPartResult,
+  UploadSummary,
 } from './types.js';
 
 export interface OssClientOptions {
@@ -146,7 +164,8 @@ export class OssClient {
     if (!opts?.endpoint) throw new ArgumentError('endpoint', 'endpoint is required');
     this.endpoint = parseEndpoint(opts.endpoint, { pathStyle: opts.pathStyle, cname: opts.cname });
     const sv = opts.signatureVersion ?? 'v4';
-    if (sv !== 'v1' && sv !== 'v4') throw new ArgumentError('signatureVersion', `signatureVersion must be 'v1' or 'v4', got ${String(sv)}`);
+    if (sv !== 'v1' && sv !== 'v4')
+      throw new ArgumentError('signatureVersion', `signatureVersion must be 'v1' or 'v4', got ${String(sv)}`);
     this.ownAgent = !opts.agent;
     this.ctx = {
       endpoint: this.endpoint,
@@ -154,7 +173,9 @@ export class OssClient {
       signatureVersion: sv,
       credentials: toProvider(opts.credentials),
       retry: resolveRetryPolicy(opts.retry),
-      agent: opts.agent ?? createAgent(this.endpoint.protocol, { timeoutMs: opts.requestTimeoutMs, connections: opts.connections }),
+      agent:
+        opts.agent ??
+        createAgent(this.endpoint.protocol, { timeoutMs: opts.requestTimeoutMs, connections: opts.connections }),
       timeoutMs: opts.requestTimeoutMs,
       now: opts.now ?? Date.now,
       clockOffsetMs: 0,
@@ -171,11 +192,16 @@ export class OssClient {
     if (this.ownAgent) this.ctx.agent.destroy();
   }
 
-  listBuckets(opts: CallOptions & { prefix?: string; marker?: string; maxKeys?: number } = {}): Promise<ListBucketsResult> {
+  listBuckets(
+    opts: CallOptions & { prefix?: string; marker?: string; maxKeys?: number } = {},
+  ): Promise<ListBucketsResult> {
     return ops.listBuckets(this, opts);
   }
 
-  async putBucket(bucket: string, opts: CallOptions & { acl?: string; storageClass?: string } = {}): Promise<OssResult> {
+  async putBucket(
+    bucket: string,
+    opts: CallOptions & { acl?: string; storageClass?: string } = {},
+  ): Promise<OssResult> {
     return ops.putBucket(this, bucket, opts);
   }
 
@@ -198,10 +224,18 @@ export class OssClient {
     }
   }
 
-  putObject(bucket: string, key: string, body: BodySource | Uint8Array | string, opts: PutObjectOptions = {}): Promise<PutObjectResult> {
+  putObject(
+    bucket: string,
+    key: string,
+    body: BodySource | Uint8Array | string,
+    opts: PutObjectOptions = {},
+  ): Promise<PutObjectResult> {
     const source = isBodySource(body) ? body : bufferBody(body);
     const headers = {
-      ...metaHeaders(opts), ...aclHeaders(opts), ...callbackHeaders(opts.callback, opts.callbackVars), ...trafficLimitHeader(opts.trafficLimit),
+      ...metaHeaders(opts),
+      ...aclHeaders(opts),
+      ...callbackHeaders(opts.callback, opts.callbackVars),
+      ...trafficLimitHeader(opts.trafficLimit),
       ...(opts.contentMd5 ? { 'content-md5': opts.contentMd5 } : {}),
     };
     return ops.putObject(this, bucket, key, source, headers, opts);
@@ -220,8 +254,13 @@ export class OssClient {
   }
 
   /** DeleteMultipleObjects: up to 1,000 keys in one request; `failed` lists keys the server could not delete. */
-  deleteObjects(bucket: string, keys: readonly string[], opts: CallOptions = {}): Promise<OssResult & { failed: string[] }> {
-    if (keys.length < 1 || keys.length > 1000) throw new ArgumentError('keys', `deleteObjects takes 1 to 1000 keys, got ${keys.length}`);
+  deleteObjects(
+    bucket: string,
+    keys: readonly string[],
+    opts: CallOptions = {},
+  ): Promise<OssResult & { failed: string[] }> {
+    if (keys.length < 1 || keys.length > 1000)
+      throw new ArgumentError('keys', `deleteObjects takes 1 to 1000 keys, got ${keys.length}`);
     return ops.deleteObjects(this, bucket, keys, opts);
   }
 
@@ -230,13 +269,32 @@ export class OssClient {
    * `contentType` or `meta` is given (then x-oss-metadata-directive: REPLACE). For larger objects and resumable
    * copies use the transfer engine's `copyObject(client, ...)`.
    */
-  copyObject(sourceBucket: string, sourceKey: string, bucket: string, key: string, opts: ObjectWriteOptions & CallOptions & { sourceIfMatch?: string } = {}): Promise<PutObjectResult> {
-    return ops.copyObject(this, sourceBucket, sourceKey, bucket, key, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
+  copyObject(
+    sourceBucket: string,
+    sourceKey: string,
+    bucket: string,
+    key: string,
+    opts: ObjectWriteOptions & CallOptions & { sourceIfMatch?: string } = {},
+  ): Promise<PutObjectResult> {
+    return ops.copyObject(
+      this,
+      sourceBucket,
+      sourceKey,
+      bucket,
+      key,
+      { ...metaHeaders(opts), ...aclHeaders(opts) },
+      opts,
+    );
   }
 
   /** One part of a multipart upload copied from `sourceBucket/sourceKey` (`range` inclusive), on the server. */
   async uploadPartCopy(
-    sourceBucket: string, sourceKey: string, bucket: string, key: string, uploadId: string, partNumber: number,
+    sourceBucket: string,
+    sourceKey: string,
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
     opts: CallOptions & { range?: { start: number; end: number }; sourceIfMatch?: string } = {},
   ): Promise<UploadPartResult> {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) {
@@ -245,20 +303,49 @@ export class OssClient {
     return ops.uploadPartCopy(this, sourceBucket, sourceKey, bucket, key, uploadId, partNumber, opts);
   }
 
-  initiateMultipartUpload(bucket: string, key: string, opts: ObjectWriteOptions & CallOptions = {}): Promise<InitiateMultipartUploadResult> {
+  initiateMultipartUpload(
+    bucket: string,
+    key: string,
+    opts: ObjectWriteOptions & CallOptions = {},
+  ): Promise<InitiateMultipartUploadResult> {
     return ops.initiateMultipartUpload(this, bucket, key, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
   }
 
-  async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: BodySource | Uint8Array, opts: UploadPartOptions = {}): Promise<UploadPartResult> {
+  async uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: BodySource | Uint8Array,
+    opts: UploadPartOptions = {},
+  ): Promise<UploadPartResult> {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS) {
       throw new ArgumentError('partNumber', `partNumber must be an integer in 1..10000, got ${partNumber}`);
     }
-    const headers = { ...trafficLimitHeader(opts.trafficLimit), ...(opts.contentMd5 ? { 'content-md5': opts.contentMd5 } : {}) };
-    return ops.uploadPart(this, bucket, key, uploadId, partNumber, isBodySource(body) ? body : bufferBody(body), headers, opts);
+    const headers = {
+      ...trafficLimitHeader(opts.trafficLimit),
+      ...(opts.contentMd5 ? { 'content-md5': opts.contentMd5 } : {}),
+    };
+    return ops.uploadPart(
+      this,
+      bucket,
+      key,
+      uploadId,
+      partNumber,
+      isBodySource(body) ? body : bufferBody(body),
+      headers,
+      opts,
+    );
   }
 
   /** Complete with the listed parts, or with every uploaded part ('all', x-oss-complete-all). */
-  completeMultipartUpload(bucket: string, key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }> | 'all', opts: CompleteOptions = {}): Promise<CompleteMultipartUploadResult> {
+  completeMultipartUpload(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: Array<{ partNumber: number; etag: string }> | 'all',
+    opts: CompleteOptions = {},
+  ): Promise<CompleteMultipartUploadResult> {
     const headers = { ...aclHeaders(opts), ...callbackHeaders(opts.callback, opts.callbackVars) };
     return ops.completeMultipartUpload(this, bucket, key, uploadId, parts, headers, opts);
   }
@@ -268,11 +355,16 @@ export class OssClient {
   }
 
   /** The parts of an upload: every page (or only the first, `onePage`), from part `after` + 1. */
-  listParts(bucket: string, key: string, uploadId: string, opts: CallOptions & {
-    /** max-parts per request (default 1000). */ pageSize?: number;
-    /** Only parts numbered above this (part-number-marker). */ after?: number;
-    /** Stop after the first page. */ onePage?: boolean;
-  } = {}): Promise<ListPartsResult> {
+  listParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    opts: CallOptions & {
+      /** max-parts per request (default 1000). */ pageSize?: number;
+      /** Only parts numbered above this (part-number-marker). */ after?: number;
+      /** Stop after the first page. */ onePage?: boolean;
+    } = {},
+  ): Promise<ListPartsResult> {
     return ops.listParts(this, bucket, key, uploadId, opts);
   }
 
@@ -295,7 +387,12 @@ export class OssClient {
   }
 
   /** Replaces the object's tag set (at most 10 tags). */
-  putObjectTagging(bucket: string, key: string, tags: Record<string, string>, opts: CallOptions = {}): Promise<OssResult> {
+  putObjectTagging(
+    bucket: string,
+    key: string,
+    tags: Record<string, string>,
+    opts: CallOptions = {},
+  ): Promise<OssResult> {
     return more.putObjectTagging(this, bucket, key, tags, opts);
   }
 
@@ -312,14 +409,26 @@ export class OssClient {
   }
 
   /** AppendObject at `position` (0 creates an Appendable object; then the previous `nextPosition`). */
-  appendObject(bucket: string, key: string, position: number, body: BodySource | Uint8Array | string, opts: ObjectWriteOptions & CallOptions = {}): Promise<more.AppendObjectResult> {
-    if (!Number.isSafeInteger(position) || position < 0) throw new ArgumentError('position', `position must be a non-negative integer, got ${position}`);
+  appendObject(
+    bucket: string,
+    key: string,
+    position: number,
+    body: BodySource | Uint8Array | string,
+    opts: ObjectWriteOptions & CallOptions = {},
+  ): Promise<more.AppendObjectResult> {
+    if (!Number.isSafeInteger(position) || position < 0)
+      throw new ArgumentError('position', `position must be a non-negative integer, got ${position}`);
     const source = isBodySource(body) ? body : bufferBody(body);
     return more.appendObject(this, bucket, key, position, source, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
   }
 
   /** A symlink at `key` to `target` in the same bucket (GET/HEAD of the link read the target). */
-  putSymlink(bucket: string, key: string, target: string, opts: ObjectWriteOptions & CallOptions = {}): Promise<OssResult> {
+  putSymlink(
+    bucket: string,
+    key: string,
+    target: string,
+    opts: ObjectWriteOptions & CallOptions = {},
+  ): Promise<OssResult> {
     return more.putSymlink(this, bucket, key, target, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
   }
 
@@ -329,7 +438,8 @@ export class OssClient {
 
   /** Restores an Archive-class object for `days` days (then GET works until it expires). */
   restoreObject(bucket: string, key: string, days = 1, opts: CallOptions = {}): Promise<OssResult> {
-    if (!Number.isInteger(days) || days < 1) throw new ArgumentError('days', `days must be a positive integer, got ${days}`);
+    if (!Number.isInteger(days) || days < 1)
+      throw new ArgumentError('days', `days must be a positive integer, got ${days}`);
     return more.restoreObject(this, bucket, key, days, opts);
   }
 
@@ -337,7 +447,8 @@ export class OssClient {
   async presignUrl(method: string, bucket: string, key: string, opts: PresignOptions = {}): Promise<string> {
     const expires = opts.expiresSeconds ?? 3600;
     const version = opts.signatureVersion ?? this.ctx.signatureVersion;
-    if (version !== 'v1' && version !== 'v4') throw new ArgumentError('signatureVersion', `signatureVersion must be 'v1' or 'v4', got ${String(version)}`);
+    if (version !== 'v1' && version !== 'v4')
+      throw new ArgumentError('signatureVersion', `signatureVersion must be 'v1' or 'v4', got ${String(version)}`);
     if (!Number.isInteger(expires) || expires < 1 || (version === 'v4' && expires > MAX_PRESIGN_V4_SECONDS)) {
       const range = version === 'v4' ? `1..${MAX_PRESIGN_V4_SECONDS} (7 days) for V4` : 'a positive integer';
       throw new ArgumentError('expiresSeconds', `expiresSeconds must be ${range}, got ${expires}`);
@@ -345,8 +456,14 @@ export class OssClient {
     const creds = await this.ctx.credentials.getCredentials();
     const query = opts.query ?? [];
     const headers = Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-    const signed = presignQuery({ method: method.toUpperCase(), bucket, key, query, headers }, creds,
-      version, this.ctx.region, new Date(this.ctx.now() + this.ctx.clockOffsetMs), expires);
+    const signed = presignQuery(
+      { method: method.toUpperCase(), bucket, key, query, headers },
+      creds,
+      version,
+      this.ctx.region,
+      new Date(this.ctx.now() + this.ctx.clockOffsetMs),
+      expires,
+    );
     return requestUrl(this.endpoint, bucket, key, [...query, ...signed]);
   }
 }

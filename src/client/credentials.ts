@@ -13,7 +13,9 @@ export function isCredentialsProvider(v: unknown): v is CredentialsProvider {
 /** Fixed credentials. */
 export class StaticCredentialsProvider implements CredentialsProvider {
   constructor(private readonly creds: Credentials) {}
-  async getCredentials(): Promise<Credentials> { return this.creds; }
+  async getCredentials(): Promise<Credentials> {
+    return this.creds;
+  }
 }
 
 /** OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET / OSS_SESSION_TOKEN, read at each call so a rotated env is seen. */
@@ -23,7 +25,10 @@ export class EnvCredentialsProvider implements CredentialsProvider {
     const accessKeyId = this.env.OSS_ACCESS_KEY_ID;
     const accessKeySecret = this.env.OSS_ACCESS_KEY_SECRET;
     if (!accessKeyId || !accessKeySecret) {
-      throw new ArgumentError('credentials', 'no credentials: pass credentials or set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET');
+      throw new ArgumentError(
+        'credentials',
+        'no credentials: pass credentials or set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET',
+      );
     }
     const securityToken = this.env.OSS_SESSION_TOKEN || undefined;
     return securityToken ? { accessKeyId, accessKeySecret, securityToken } : { accessKeyId, accessKeySecret };

@@ -1,7 +1,14 @@
 // Adapter from core's XML documents (core/xml.ts) to the client's result shapes (ETags upper case, CRCs bigint).
 import {
-  buildCompleteMultipartUpload, buildXml, parseCompleteMultipartUploadResult, parseInitiateMultipartUploadResult,
-  parseListAllMyBucketsResult, parseListBucketResult, parseListMultipartUploadsResult, parseListPartsResult, parseXml,
+  buildCompleteMultipartUpload,
+  buildXml,
+  parseCompleteMultipartUploadResult,
+  parseInitiateMultipartUploadResult,
+  parseListAllMyBucketsResult,
+  parseListBucketResult,
+  parseListMultipartUploadsResult,
+  parseListPartsResult,
+  parseXml,
 } from '../core/xml.js';
 import { decodeUrlField } from '../core/encode.js';
 import { unquoteEtag } from '../core/etag.js';
@@ -26,13 +33,25 @@ export function parseComplete(text: string): { etag?: string; location?: string 
 export function parseListParts(text: string): { parts: PartInfo[]; isTruncated: boolean; nextMarker: string } {
   const r = parseListPartsResult(text);
   return {
-    parts: r.parts.map((p) => ({ partNumber: p.partNumber, etag: upper(p.etag), size: p.size, crc64: p.hashCrc64ecma, lastModified: p.lastModified })),
+    parts: r.parts.map((p) => ({
+      partNumber: p.partNumber,
+      etag: upper(p.etag),
+      size: p.size,
+      crc64: p.hashCrc64ecma,
+      lastModified: p.lastModified,
+    })),
     isTruncated: r.isTruncated,
     nextMarker: String(r.nextPartNumberMarker ?? ''),
   };
 }
 
-export function parseListUploads(text: string): { uploads: UploadSummary[]; prefixes: string[]; isTruncated: boolean; nextKeyMarker?: string; nextUploadIdMarker?: string } {
+export function parseListUploads(text: string): {
+  uploads: UploadSummary[];
+  prefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextUploadIdMarker?: string;
+} {
   const r = parseListMultipartUploadsResult(text);
   return {
     uploads: r.uploads.map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: u.initiated })),
@@ -43,10 +62,23 @@ export function parseListUploads(text: string): { uploads: UploadSummary[]; pref
   };
 }
 
-export function parseListObjects(text: string): { objects: ObjectSummary[]; prefixes: string[]; isTruncated: boolean; nextMarker?: string; nextContinuationToken?: string } {
+export function parseListObjects(text: string): {
+  objects: ObjectSummary[];
+  prefixes: string[];
+  isTruncated: boolean;
+  nextMarker?: string;
+  nextContinuationToken?: string;
+} {
   const r = parseListBucketResult(text);
   return {
-    objects: r.contents.map((o) => ({ key: o.key, size: o.size, etag: upper(o.etag), lastModified: o.lastModified, storageClass: o.storageClass, type: o.type })),
+    objects: r.contents.map((o) => ({
+      key: o.key,
+      size: o.size,
+      etag: upper(o.etag),
+      lastModified: o.lastModified,
+      storageClass: o.storageClass,
+      type: o.type,
+    })),
     prefixes: r.commonPrefixes,
     isTruncated: r.isTruncated,
     nextMarker: r.nextMarker || undefined,
@@ -54,10 +86,19 @@ export function parseListObjects(text: string): { objects: ObjectSummary[]; pref
   };
 }
 
-export function parseListBuckets(text: string): { buckets: BucketSummary[]; isTruncated: boolean; nextMarker?: string } {
+export function parseListBuckets(text: string): {
+  buckets: BucketSummary[];
+  isTruncated: boolean;
+  nextMarker?: string;
+} {
   const r = parseListAllMyBucketsResult(text);
   return {
-    buckets: r.buckets.map((b) => ({ name: b.name, location: b.location, creationDate: b.creationDate, region: b.region })),
+    buckets: r.buckets.map((b) => ({
+      name: b.name,
+      location: b.location,
+      creationDate: b.creationDate,
+      region: b.region,
+    })),
     isTruncated: r.isTruncated ?? false,
     ...(r.nextMarker ? { nextMarker: r.nextMarker } : {}),
   };
@@ -68,7 +109,10 @@ export function buildCreateBucket(storageClass: string): string {
 }
 
 /** The ETag of a CopyObjectResult (or CopyPartResult) body, if the body is one. */
-export function parseCopyResult(text: string, rootName: 'CopyObjectResult' | 'CopyPartResult' = 'CopyObjectResult'): string | undefined {
+export function parseCopyResult(
+  text: string,
+  rootName: 'CopyObjectResult' | 'CopyPartResult' = 'CopyObjectResult',
+): string | undefined {
   if (!text.trim()) return undefined;
   try {
     const root = parseXml(text)[rootName] as Record<string, unknown> | undefined;
@@ -92,5 +136,7 @@ export function parseDeleteResult(text: string): string[] {
   const root = parseXml(text).DeleteResult as Record<string, unknown> | undefined;
   const encoded = root?.EncodingType === 'url';
   const list = root?.Error === undefined ? [] : Array.isArray(root.Error) ? root.Error : [root.Error];
-  return list.map((d) => String((d as Record<string, unknown>).Key ?? '')).map((k) => (encoded ? decodeUrlField(k) : k));
+  return list
+    .map((d) => String((d as Record<string, unknown>).Key ?? ''))
+    .map((k) => (encoded ? decodeUrlField(k) : k));
 }

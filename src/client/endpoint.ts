@@ -41,7 +41,8 @@ export function isIpOrLocalhost(hostname: string): boolean {
 export function parseEndpoint(endpoint: string, opts: EndpointOptions = {}): Endpoint {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) ? endpoint : `https://${endpoint}`;
   const u = new URL(withScheme);
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`endpoint must be http(s), got ${endpoint}`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new TypeError(`endpoint must be http(s), got ${endpoint}`);
   const hostname = u.hostname.toLowerCase();
   return {
     protocol: u.protocol,
@@ -60,7 +61,12 @@ export function buildQuery(query: Array<[string, string]>): string {
 }
 
 /** The absolute URL for a request. */
-export function requestUrl(ep: Endpoint, bucket: string | undefined, key: string | undefined, query: Array<[string, string]>): string {
+export function requestUrl(
+  ep: Endpoint,
+  bucket: string | undefined,
+  key: string | undefined,
+  query: Array<[string, string]>,
+): string {
   let host = ep.host;
   let path = '/';
   if (bucket !== undefined && !ep.cname) {

@@ -35,12 +35,14 @@ export function metaHeaders(o: ObjectWriteOptions): Record<string, string> {
   const h: Record<string, string> = {};
   if (o.contentType) h['content-type'] = o.contentType;
   for (const [name, value] of Object.entries(o.meta ?? {})) {
-    if (!/^[A-Za-z0-9-_.]+$/.test(name)) throw new ArgumentError('meta', `metadata name ${JSON.stringify(name)} must be [A-Za-z0-9-_.]`);
+    if (!/^[A-Za-z0-9-_.]+$/.test(name))
+      throw new ArgumentError('meta', `metadata name ${JSON.stringify(name)} must be [A-Za-z0-9-_.]`);
     h[`x-oss-meta-${name.toLowerCase()}`] = value;
   }
   if (o.storageClass) h['x-oss-storage-class'] = o.storageClass;
   if (o.tagging !== undefined) {
-    h['x-oss-tagging'] = typeof o.tagging === 'string' ? o.tagging : new URLSearchParams(o.tagging).toString().replace(/\+/g, '%20');
+    h['x-oss-tagging'] =
+      typeof o.tagging === 'string' ? o.tagging : new URLSearchParams(o.tagging).toString().replace(/\+/g, '%20');
   }
   for (const [name, value] of Object.entries(o.headers ?? {})) h[name.toLowerCase()] = value;
   return h;
@@ -53,7 +55,10 @@ export function aclHeaders(o: ObjectWriteOptions): Record<string, string> {
   return h;
 }
 
-export function callbackHeaders(cb: CallbackOptions | undefined, vars: Record<string, string> | undefined): Record<string, string> {
+export function callbackHeaders(
+  cb: CallbackOptions | undefined,
+  vars: Record<string, string> | undefined,
+): Record<string, string> {
   if (!cb) return {};
   if (!cb.url || !cb.body) throw new ArgumentError('callback', 'callback needs url and body');
   const doc: Record<string, string> = { callbackUrl: cb.url, callbackBody: cb.body };

@@ -1,4 +1,15 @@
-export { OssClient, MAX_PRESIGN_V4_SECONDS, type OssClientOptions, type PutObjectOptions, type UploadPartOptions, type CompleteOptions, type GetObjectOptions, type ListObjectsOptions, type ListUploadsOptions, type PresignOptions } from './client.js';
+export {
+  OssClient,
+  MAX_PRESIGN_V4_SECONDS,
+  type OssClientOptions,
+  type PutObjectOptions,
+  type UploadPartOptions,
+  type CompleteOptions,
+  type GetObjectOptions,
+  type ListObjectsOptions,
+  type ListUploadsOptions,
+  type PresignOptions,
+} from './client.js';
 export { fileRange, bufferBody, type BodySource } from './body.js';
 export { EnvCredentialsProvider, StaticCredentialsProvider, type CredentialsProvider } from './credentials.js';
 export { parseEndpoint, regionFromHost, type Endpoint } from './endpoint.js';
@@ -7,4 +18,10 @@ export { resumableBody, type ResumableBodyOptions } from './resume.js';
 export type { CallbackOptions, ObjectWriteOptions } from './headers.js';
 export type { SignatureVersion } from './sign.js';
 export type * from './types.js';
-export type { ObjectTaggingResult, AclResult, BucketInfoResult, AppendObjectResult, SymlinkResult } from './operations-more.js';
+export type {
+  ObjectTaggingResult,
+  AclResult,
+  BucketInfoResult,
+  AppendObjectResult,
+  SymlinkResult,
+} from './operations-more.js';

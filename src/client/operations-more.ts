@@ -38,18 +38,52 @@ export interface AppendObjectResult extends OssResult {
   etag: string;
 }
 
-export async function getObjectTagging(c: OssClient, bucket: string, key: string, opts: CallOptions): Promise<ObjectTaggingResult> {
-  const res = await c.request({ operation: 'GetObjectTagging', method: 'GET', bucket, key, query: [['tagging', '']], signal: opts.signal });
+export async function getObjectTagging(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  opts: CallOptions,
+): Promise<ObjectTaggingResult> {
+  const res = await c.request({
+    operation: 'GetObjectTagging',
+    method: 'GET',
+    bucket,
+    key,
+    query: [['tagging', '']],
+    signal: opts.signal,
+  });
   return { ...base(res), tags: Object.fromEntries(parseTagging(res.body.toString('utf8'))) };
 }
 
-export async function putObjectTagging(c: OssClient, bucket: string, key: string, tags: Record<string, string>, opts: CallOptions): Promise<OssResult> {
+export async function putObjectTagging(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  tags: Record<string, string>,
+  opts: CallOptions,
+): Promise<OssResult> {
   const body = bufferBody(buildTagging(Object.entries(tags)));
   const headers = { 'content-type': 'application/xml' };
-  return base(await c.request({ operation: 'PutObjectTagging', method: 'PUT', bucket, key, query: [['tagging', '']], headers, body, signal: opts.signal }));
+  return base(
+    await c.request({
+      operation: 'PutObjectTagging',
+      method: 'PUT',
+      bucket,
+      key,
+      query: [['tagging', '']],
+      headers,
+      body,
+      signal: opts.signal,
+    }),
+  );
 }
 
-export async function getAcl(c: OssClient, bucket: string, key: string | undefined, opts: CallOptions): Promise<AclResult> {
+export async function getAcl(
+  c: OssClient,
+  bucket: string,
+  key: string | undefined,
+  opts: CallOptions,
+): Promise<AclResult> {
   const operation = key === undefined ? 'GetBucketAcl' : 'GetObjectAcl';
   const res = await c.request({ operation, method: 'GET', bucket, key, query: [['acl', '']], signal: opts.signal });
   const list = objectOf(rootOf(parseXml(res.body.toString('utf8')), 'AccessControlPolicy'), 'AccessControlList');
@@ -57,7 +91,13 @@ export async function getAcl(c: OssClient, bucket: string, key: string | undefin
 }
 
 export async function getBucketInfo(c: OssClient, bucket: string, opts: CallOptions): Promise<BucketInfoResult> {
-  const res = await c.request({ operation: 'GetBucketInfo', method: 'GET', bucket, query: [['bucketInfo', '']], signal: opts.signal });
+  const res = await c.request({
+    operation: 'GetBucketInfo',
+    method: 'GET',
+    bucket,
+    query: [['bucketInfo', '']],
+    signal: opts.signal,
+  });
   const b = objectOf(rootOf(parseXml(res.body.toString('utf8')), 'BucketInfo'), 'Bucket') ?? {};
   const acl = objectOf(b, 'AccessControlList');
   return {
@@ -70,9 +110,29 @@ export async function getBucketInfo(c: OssClient, bucket: string, opts: CallOpti
   };
 }
 
-export async function appendObject(c: OssClient, bucket: string, key: string, position: number, body: BodySource, headers: Record<string, string>, opts: CallOptions): Promise<AppendObjectResult> {
-  const query: Array<[string, string]> = [['append', ''], ['position', String(position)]];
-  const res = await c.request({ operation: 'AppendObject', method: 'POST', bucket, key, query, headers, body, signal: opts.signal });
+export async function appendObject(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  position: number,
+  body: BodySource,
+  headers: Record<string, string>,
+  opts: CallOptions,
+): Promise<AppendObjectResult> {
+  const query: Array<[string, string]> = [
+    ['append', ''],
+    ['position', String(position)],
+  ];
+  const res = await c.request({
+    operation: 'AppendObject',
+    method: 'POST',
+    bucket,
+    key,
+    query,
+    headers,
+    body,
+    signal: opts.signal,
+  });
   const crc = res.headers['x-oss-hash-crc64ecma'];
   return {
     ...base(res),
@@ -82,25 +142,65 @@ export async function appendObject(c: OssClient, bucket: string, key: string, po
   };
 }
 
-
 export interface SymlinkResult extends OssResult {
   /** The key the link points to. */
   target: string;
 }
 
-export async function putSymlink(c: OssClient, bucket: string, key: string, target: string, headers: Record<string, string>, opts: CallOptions): Promise<OssResult> {
+export async function putSymlink(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  target: string,
+  headers: Record<string, string>,
+  opts: CallOptions,
+): Promise<OssResult> {
   const h = { ...headers, 'x-oss-symlink-target': encodeURIComponent(target) };
-  return base(await c.request({ operation: 'PutSymlink', method: 'PUT', bucket, key, query: [['symlink', '']], headers: h, signal: opts.signal }));
+  return base(
+    await c.request({
+      operation: 'PutSymlink',
+      method: 'PUT',
+      bucket,
+      key,
+      query: [['symlink', '']],
+      headers: h,
+      signal: opts.signal,
+    }),
+  );
 }
 
 export async function getSymlink(c: OssClient, bucket: string, key: string, opts: CallOptions): Promise<SymlinkResult> {
-  const res = await c.request({ operation: 'GetSymlink', method: 'GET', bucket, key, query: [['symlink', '']], signal: opts.signal });
+  const res = await c.request({
+    operation: 'GetSymlink',
+    method: 'GET',
+    bucket,
+    key,
+    query: [['symlink', '']],
+    signal: opts.signal,
+  });
   return { ...base(res), target: decodeURIComponent(res.headers['x-oss-symlink-target'] ?? '') };
 }
 
 /** RestoreObject: 202 when a restore starts, 200 when a completed one is extended. */
-export async function restoreObject(c: OssClient, bucket: string, key: string, days: number, opts: CallOptions): Promise<OssResult> {
+export async function restoreObject(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  days: number,
+  opts: CallOptions,
+): Promise<OssResult> {
   const body = bufferBody(`<RestoreRequest><Days>${days}</Days></RestoreRequest>`);
   const headers = { 'content-type': 'application/xml' };
-  return base(await c.request({ operation: 'RestoreObject', method: 'POST', bucket, key, query: [['restore', '']], headers, body, signal: opts.signal }));
+  return base(
+    await c.request({
+      operation: 'RestoreObject',
+      method: 'POST',
+      bucket,
+      key,
+      query: [['restore', '']],
+      headers,
+      body,
+      signal: opts.signal,
+    }),
+  );
 }

@@ -10,9 +10,19 @@ import type { OssClient, GetObjectOptions, ListObjectsOptions, ListUploadsOption
 import * as docs from './docs.js';
 import type { OssResponse } from './pipeline.js';
 import type {
-  CallOptions, CompleteMultipartUploadResult, GetObjectResult, HeadObjectResult, InitiateMultipartUploadResult,
-  ListBucketsResult, ListMultipartUploadsResult, ListObjectsResult, ListPartsResult, OssResult, PartInfo,
-  PutObjectResult, UploadPartResult,
+  CallOptions,
+  CompleteMultipartUploadResult,
+  GetObjectResult,
+  HeadObjectResult,
+  InitiateMultipartUploadResult,
+  ListBucketsResult,
+  ListMultipartUploadsResult,
+  ListObjectsResult,
+  ListPartsResult,
+  OssResult,
+  PartInfo,
+  PutObjectResult,
+  UploadPartResult,
 } from './types.js';
 
 /** "5EB6..." from `"5EB6..."`: ETags travel quoted; results carry them bare and upper case. */
@@ -34,11 +44,22 @@ function callbackBody(res: OssResponse, asked: boolean): string | undefined {
   return asked ? res.body.toString('utf8') : undefined;
 }
 
-export async function simple(c: OssClient, operation: string, method: string, bucket: string, key: string | undefined, opts: CallOptions, query: Array<[string, string]> = []): Promise<OssResult> {
+export async function simple(
+  c: OssClient,
+  operation: string,
+  method: string,
+  bucket: string,
+  key: string | undefined,
+  opts: CallOptions,
+  query: Array<[string, string]> = [],
+): Promise<OssResult> {
   return base(await c.request({ operation, method, bucket, key, query, signal: opts.signal }));
 }
 
-export async function listBuckets(c: OssClient, opts: CallOptions & { prefix?: string; marker?: string; maxKeys?: number }): Promise<ListBucketsResult> {
+export async function listBuckets(
+  c: OssClient,
+  opts: CallOptions & { prefix?: string; marker?: string; maxKeys?: number },
+): Promise<ListBucketsResult> {
   // With maxKeys the caller pages; without it every page is fetched (OSS answers at most 1000 buckets a page).
   const buckets: ListBucketsResult['buckets'] = [];
   let marker = opts.marker;
@@ -52,13 +73,22 @@ export async function listBuckets(c: OssClient, opts: CallOptions & { prefix?: s
     buckets.push(...page.buckets);
     const next = page.nextMarker ?? page.buckets[page.buckets.length - 1]?.name;
     if (opts.maxKeys || !page.isTruncated || !next || next === marker) {
-      return { ...base(res), buckets, isTruncated: page.isTruncated, ...(page.nextMarker ? { nextMarker: page.nextMarker } : {}) };
+      return {
+        ...base(res),
+        buckets,
+        isTruncated: page.isTruncated,
+        ...(page.nextMarker ? { nextMarker: page.nextMarker } : {}),
+      };
     }
     marker = next;
   }
 }
 
-export async function putBucket(c: OssClient, bucket: string, opts: CallOptions & { acl?: string; storageClass?: string }): Promise<OssResult> {
+export async function putBucket(
+  c: OssClient,
+  bucket: string,
+  opts: CallOptions & { acl?: string; storageClass?: string },
+): Promise<OssResult> {
   const headers: Record<string, string> = {};
   if (opts.acl) headers['x-oss-acl'] = opts.acl;
   const body = opts.storageClass ? bufferBody(docs.buildCreateBucket(opts.storageClass)) : undefined;
@@ -75,18 +105,46 @@ export async function listObjects(c: OssClient, bucket: string, opts: ListObject
   if (opts.v2 && opts.continuationToken) query.push(['continuation-token', opts.continuationToken]);
   if (opts.v2 && opts.startAfter) query.push(['start-after', opts.startAfter]);
   query.push(['encoding-type', 'url']);
-  const res = await c.request({ operation: opts.v2 ? 'ListObjectsV2' : 'ListObjects', method: 'GET', bucket, query, signal: opts.signal });
+  const res = await c.request({
+    operation: opts.v2 ? 'ListObjectsV2' : 'ListObjects',
+    method: 'GET',
+    bucket,
+    query,
+    signal: opts.signal,
+  });
   return { ...base(res), ...docs.parseListObjects(res.body.toString('utf8')) };
 }
 
-export async function putObject(c: OssClient, bucket: string, key: string, body: BodySource, headers: Record<string, string>, opts: CallOptions & { onProgress?: (n: number) => void }): Promise<PutObjectResult> {
-  const res = await c.request({ operation: 'PutObject', method: 'PUT', bucket, key, headers, body, signal: opts.signal, onBodyProgress: opts.onProgress });
-  return { ...base(res), etag: normalizeEtag(res.headers.etag), crc64: crcHeader(res), callbackBody: callbackBody(res, 'x-oss-callback' in headers) };
+export async function putObject(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  body: BodySource,
+  headers: Record<string, string>,
+  opts: CallOptions & { onProgress?: (n: number) => void },
+): Promise<PutObjectResult> {
+  const res = await c.request({
+    operation: 'PutObject',
+    method: 'PUT',
+    bucket,
+    key,
+    headers,
+    body,
+    signal: opts.signal,
+    onBodyProgress: opts.onProgress,
+  });
+  return {
+    ...base(res),
+    etag: normalizeEtag(res.headers.etag),
+    crc64: crcHeader(res),
+    callbackBody: callbackBody(res, 'x-oss-callback' in headers),
+  };
 }
 
 function headResult(res: OssResponse): HeadObjectResult {
   const meta: Record<string, string> = {};
-  for (const [name, value] of Object.entries(res.headers)) if (name.startsWith('x-oss-meta-')) meta[name.slice(11)] = value;
+  for (const [name, value] of Object.entries(res.headers))
+    if (name.startsWith('x-oss-meta-')) meta[name.slice(11)] = value;
   const lm = res.headers['last-modified'];
   return {
     ...base(res),
@@ -101,58 +159,165 @@ function headResult(res: OssResponse): HeadObjectResult {
   };
 }
 
-export async function headObject(c: OssClient, bucket: string, key: string, opts: CallOptions): Promise<HeadObjectResult> {
+export async function headObject(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  opts: CallOptions,
+): Promise<HeadObjectResult> {
   return headResult(await c.request({ operation: 'HeadObject', method: 'HEAD', bucket, key, signal: opts.signal }));
 }
 
-export async function getObject(c: OssClient, bucket: string, key: string, opts: GetObjectOptions): Promise<GetObjectResult> {
+export async function getObject(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  opts: GetObjectOptions,
+): Promise<GetObjectResult> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.range) headers.range = `bytes=${opts.range.start}-${opts.range.end ?? ''}`;
   if (opts.ifMatch) headers['if-match'] = `"${opts.ifMatch}"`;
-  const res = await c.request({ operation: 'GetObject', method: 'GET', bucket, key, headers, signal: opts.signal, stream: true });
+  const res = await c.request({
+    operation: 'GetObject',
+    method: 'GET',
+    bucket,
+    key,
+    headers,
+    signal: opts.signal,
+    stream: true,
+  });
   return { ...headResult(res), body: res.stream!, contentRange: res.headers['content-range'] };
 }
 
-export async function copyObject(c: OssClient, srcBucket: string, srcKey: string, bucket: string, key: string, headers: Record<string, string>, opts: CallOptions & { sourceIfMatch?: string }): Promise<PutObjectResult> {
-  const copyHeaders: Record<string, string> = { ...headers, 'x-oss-copy-source': `/${srcBucket}/${encodeKeyPath(srcKey)}` };
-  if (Object.keys(headers).some((h) => h.startsWith('x-oss-meta-') || h === 'content-type')) copyHeaders['x-oss-metadata-directive'] = 'REPLACE';
+export async function copyObject(
+  c: OssClient,
+  srcBucket: string,
+  srcKey: string,
+  bucket: string,
+  key: string,
+  headers: Record<string, string>,
+  opts: CallOptions & { sourceIfMatch?: string },
+): Promise<PutObjectResult> {
+  const copyHeaders: Record<string, string> = {
+    ...headers,
+    'x-oss-copy-source': `/${srcBucket}/${encodeKeyPath(srcKey)}`,
+  };
+  if (Object.keys(headers).some((h) => h.startsWith('x-oss-meta-') || h === 'content-type'))
+    copyHeaders['x-oss-metadata-directive'] = 'REPLACE';
   if (opts.sourceIfMatch) copyHeaders['x-oss-copy-source-if-match'] = `"${opts.sourceIfMatch}"`;
-  const res = await c.request({ operation: 'CopyObject', method: 'PUT', bucket, key, headers: copyHeaders, signal: opts.signal });
-  return { ...base(res), etag: normalizeEtag(docs.parseCopyResult(res.body.toString('utf8')) ?? res.headers.etag), crc64: crcHeader(res) };
+  const res = await c.request({
+    operation: 'CopyObject',
+    method: 'PUT',
+    bucket,
+    key,
+    headers: copyHeaders,
+    signal: opts.signal,
+  });
+  return {
+    ...base(res),
+    etag: normalizeEtag(docs.parseCopyResult(res.body.toString('utf8')) ?? res.headers.etag),
+    crc64: crcHeader(res),
+  };
 }
 
 export async function uploadPartCopy(
-  c: OssClient, srcBucket: string, srcKey: string, bucket: string, key: string, uploadId: string, partNumber: number,
+  c: OssClient,
+  srcBucket: string,
+  srcKey: string,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  partNumber: number,
   opts: CallOptions & { range?: { start: number; end: number }; sourceIfMatch?: string },
 ): Promise<UploadPartResult> {
   const headers: Record<string, string> = { 'x-oss-copy-source': `/${srcBucket}/${encodeKeyPath(srcKey)}` };
   if (opts.range) headers['x-oss-copy-source-range'] = `bytes=${opts.range.start}-${opts.range.end}`;
   if (opts.sourceIfMatch) headers['x-oss-copy-source-if-match'] = `"${opts.sourceIfMatch}"`;
   const res = await c.request({
-    operation: 'UploadPartCopy', method: 'PUT', bucket, key, query: [['partNumber', String(partNumber)], ['uploadId', uploadId]], headers, signal: opts.signal,
+    operation: 'UploadPartCopy',
+    method: 'PUT',
+    bucket,
+    key,
+    query: [
+      ['partNumber', String(partNumber)],
+      ['uploadId', uploadId],
+    ],
+    headers,
+    signal: opts.signal,
   });
-  return { ...base(res), etag: normalizeEtag(docs.parseCopyResult(res.body.toString('utf8'), 'CopyPartResult') ?? res.headers.etag), crc64: crcHeader(res) };
+  return {
+    ...base(res),
+    etag: normalizeEtag(docs.parseCopyResult(res.body.toString('utf8'), 'CopyPartResult') ?? res.headers.etag),
+    crc64: crcHeader(res),
+  };
 }
 
-export async function initiateMultipartUpload(c: OssClient, bucket: string, key: string, headers: Record<string, string>, opts: CallOptions): Promise<InitiateMultipartUploadResult> {
-  const res = await c.request({ operation: 'InitiateMultipartUpload', method: 'POST', bucket, key, query: [['uploads', '']], headers, signal: opts.signal });
+export async function initiateMultipartUpload(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  headers: Record<string, string>,
+  opts: CallOptions,
+): Promise<InitiateMultipartUploadResult> {
+  const res = await c.request({
+    operation: 'InitiateMultipartUpload',
+    method: 'POST',
+    bucket,
+    key,
+    query: [['uploads', '']],
+    headers,
+    signal: opts.signal,
+  });
   return { ...base(res), uploadId: docs.parseInitiate(res.body.toString('utf8')) };
 }
 
-export async function uploadPart(c: OssClient, bucket: string, key: string, uploadId: string, partNumber: number, body: BodySource, headers: Record<string, string>, opts: CallOptions & { onProgress?: (n: number) => void }): Promise<UploadPartResult> {
+export async function uploadPart(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  partNumber: number,
+  body: BodySource,
+  headers: Record<string, string>,
+  opts: CallOptions & { onProgress?: (n: number) => void },
+): Promise<UploadPartResult> {
   const res = await c.request({
-    operation: 'UploadPart', method: 'PUT', bucket, key, query: [['partNumber', String(partNumber)], ['uploadId', uploadId]],
-    headers, body, signal: opts.signal, onBodyProgress: opts.onProgress,
+    operation: 'UploadPart',
+    method: 'PUT',
+    bucket,
+    key,
+    query: [
+      ['partNumber', String(partNumber)],
+      ['uploadId', uploadId],
+    ],
+    headers,
+    body,
+    signal: opts.signal,
+    onBodyProgress: opts.onProgress,
   });
   return { ...base(res), etag: normalizeEtag(res.headers.etag), crc64: crcHeader(res) };
 }
 
-export async function completeMultipartUpload(c: OssClient, bucket: string, key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }> | 'all', headers: Record<string, string>, opts: CallOptions): Promise<CompleteMultipartUploadResult> {
+export async function completeMultipartUpload(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  parts: Array<{ partNumber: number; etag: string }> | 'all',
+  headers: Record<string, string>,
+  opts: CallOptions,
+): Promise<CompleteMultipartUploadResult> {
   const all = parts === 'all';
   const body = all ? undefined : bufferBody(docs.buildComplete(parts));
   const res = await c.request({
-    operation: 'CompleteMultipartUpload', method: 'POST', bucket, key, query: [['uploadId', uploadId]],
-    headers: { ...headers, ...(all ? { 'x-oss-complete-all': 'yes' } : { 'content-type': 'application/xml' }) }, body, signal: opts.signal,
+    operation: 'CompleteMultipartUpload',
+    method: 'POST',
+    bucket,
+    key,
+    query: [['uploadId', uploadId]],
+    headers: { ...headers, ...(all ? { 'x-oss-complete-all': 'yes' } : { 'content-type': 'application/xml' }) },
+    body,
+    signal: opts.signal,
   });
   const asked = 'x-oss-callback' in headers;
   const text = res.body.toString('utf8');
@@ -166,12 +331,21 @@ export async function completeMultipartUpload(c: OssClient, bucket: string, key:
   };
 }
 
-export async function listParts(c: OssClient, bucket: string, key: string, uploadId: string, opts: CallOptions & { pageSize?: number; after?: number; onePage?: boolean }): Promise<ListPartsResult> {
+export async function listParts(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  opts: CallOptions & { pageSize?: number; after?: number; onePage?: boolean },
+): Promise<ListPartsResult> {
   const parts: PartInfo[] = [];
   let marker = opts.after ? String(opts.after) : '';
   let last: OssResponse | undefined;
   for (;;) {
-    const query: Array<[string, string]> = [['uploadId', uploadId], ['max-parts', String(opts.pageSize ?? 1000)]];
+    const query: Array<[string, string]> = [
+      ['uploadId', uploadId],
+      ['max-parts', String(opts.pageSize ?? 1000)],
+    ];
     if (marker) query.push(['part-number-marker', marker]);
     last = await c.request({ operation: 'ListParts', method: 'GET', bucket, key, query, signal: opts.signal });
     const page = docs.parseListParts(last.body.toString('utf8'));
@@ -182,7 +356,11 @@ export async function listParts(c: OssClient, bucket: string, key: string, uploa
   return { ...base(last), parts };
 }
 
-export async function listMultipartUploads(c: OssClient, bucket: string, opts: ListUploadsOptions): Promise<ListMultipartUploadsResult> {
+export async function listMultipartUploads(
+  c: OssClient,
+  bucket: string,
+  opts: ListUploadsOptions,
+): Promise<ListMultipartUploadsResult> {
   const query: Array<[string, string]> = [['uploads', '']];
   if (opts.prefix) query.push(['prefix', opts.prefix]);
   if (opts.delimiter) query.push(['delimiter', opts.delimiter]);
@@ -198,12 +376,24 @@ export async function listMultipartUploads(c: OssClient, bucket: string, opts: L
  * DeleteMultipleObjects (`POST /?delete`), quiet mode: up to 1,000 keys a request, Content-MD5 as OSS requires. Keys
  * the answer reports as not deleted (`<Error>` entries) come back as `failed`.
  */
-export async function deleteObjects(c: OssClient, bucket: string, keys: readonly string[], opts: CallOptions): Promise<OssResult & { failed: string[] }> {
+export async function deleteObjects(
+  c: OssClient,
+  bucket: string,
+  keys: readonly string[],
+  opts: CallOptions,
+): Promise<OssResult & { failed: string[] }> {
   const text = docs.buildDelete(keys);
   const res = await c.request({
-    operation: 'DeleteMultipleObjects', method: 'POST', bucket, query: [['delete', ''], ['encoding-type', 'url']],
+    operation: 'DeleteMultipleObjects',
+    method: 'POST',
+    bucket,
+    query: [
+      ['delete', ''],
+      ['encoding-type', 'url'],
+    ],
     headers: { 'content-type': 'application/xml', 'content-md5': createHash('md5').update(text).digest('base64') },
-    body: bufferBody(text), signal: opts.signal,
+    body: bufferBody(text),
+    signal: opts.signal,
   });
   return { ...base(res), failed: docs.parseDeleteResult(res.body.toString('utf8')) };
 }

@@ -78,10 +78,20 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
       const creds = await ctx.credentials.getCredentials();
       const headers = signHeaders(
         { method: req.method, bucket: req.bucket, key: req.key, query, headers: req.headers ?? {} },
-        creds, ctx.signatureVersion, ctx.region, new Date(ctx.now() + ctx.clockOffsetMs));
+        creds,
+        ctx.signatureVersion,
+        ctx.region,
+        new Date(ctx.now() + ctx.clockOffsetMs),
+      );
       if (req.body) headers['content-length'] = String(req.body.size);
       const res = await send(ctx.agent, {
-        method: req.method, url, headers, body: req.body, signal: req.signal, timeoutMs: ctx.timeoutMs, onBodyProgress: req.onBodyProgress,
+        method: req.method,
+        url,
+        headers,
+        body: req.body,
+        signal: req.signal,
+        timeoutMs: ctx.timeoutMs,
+        onBodyProgress: req.onBodyProgress,
       });
       retryAfterMs = parseRetryAfter(res.headers['retry-after'], ctx.now());
       serverDate = res.headers.date;
@@ -103,4 +113,3 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
     }
   }
 }
-

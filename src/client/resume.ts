@@ -41,7 +41,8 @@ export async function* resumableBody(opts: ResumableBodyOptions): AsyncGenerator
         received += (chunk as Buffer).length;
         yield chunk as Buffer;
       }
-      if (received < length) throw new NetworkError(`${opts.label}: the response ended after ${received - before} bytes`);
+      if (received < length)
+        throw new NetworkError(`${opts.label}: the response ended after ${received - before} bytes`);
     } catch (err) {
       const mapped = classify(err, signal);
       if (!(mapped instanceof NetworkError)) throw mapped;
@@ -56,7 +57,8 @@ export async function* resumableBody(opts: ResumableBodyOptions): AsyncGenerator
 
 /** Transport failures become NetworkError (retryable); an abort AbortedError; anything else is passed on. */
 function classify(err: unknown, signal: AbortSignal): unknown {
-  if (signal.aborted) return err instanceof AbortedError ? err : new AbortedError('the operation was aborted', { cause: err });
+  if (signal.aborted)
+    return err instanceof AbortedError ? err : new AbortedError('the operation was aborted', { cause: err });
   // A body that ended before its Content-Length is a failed connection (ECONNRESET 'aborted'), not a failed request.
   return mapTransportError(err, signal);
 }

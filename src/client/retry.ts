@@ -25,8 +25,16 @@ export interface RetryPolicy {
  * ECONNRESET ('aborted'), or ERR_STREAM_PREMATURE_CLOSE to a reader that meets the close first.
  */
 export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
-  'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
-  'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ERR_STREAM_PREMATURE_CLOSE',
 ]);
 
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -64,7 +72,8 @@ export function resolveRetryPolicy(partial?: Partial<RetryPolicy>): RetryPolicy 
 export function isRetryable(err: unknown, policy: RetryPolicy): boolean {
   if (err instanceof AbortedError) return false;
   // RequestTimeout is a 400, but only says the body stalled on its way (the server stored nothing): send it again.
-  if (err instanceof ServiceError) return policy.retryableStatuses.includes(err.status) || err.status >= 500 || err.code === 'RequestTimeout';
+  if (err instanceof ServiceError)
+    return policy.retryableStatuses.includes(err.status) || err.status >= 500 || err.code === 'RequestTimeout';
   if (err instanceof NetworkError) return true;
   const code = (err as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code);

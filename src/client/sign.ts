@@ -16,10 +16,22 @@ export interface SignInput {
 }
 
 /** Headers to send, including date, token and Authorization. Does not mutate `input`. */
-export function signHeaders(input: SignInput, creds: Credentials, version: SignatureVersion, region: string, date: Date): Record<string, string> {
+export function signHeaders(
+  input: SignInput,
+  creds: Credentials,
+  version: SignatureVersion,
+  region: string,
+  date: Date,
+): Record<string, string> {
   const headers: Record<string, string> = { ...input.headers };
   if (creds.securityToken) headers['x-oss-security-token'] = creds.securityToken;
-  const req: SignableRequest = { method: input.method, bucket: input.bucket, key: input.key, query: input.query, headers };
+  const req: SignableRequest = {
+    method: input.method,
+    bucket: input.bucket,
+    key: input.key,
+    query: input.query,
+    headers,
+  };
   if (version === 'v1') {
     headers.date = date.toUTCString();
     headers.authorization = authorizationV1(req, creds);
@@ -32,8 +44,21 @@ export function signHeaders(input: SignInput, creds: Credentials, version: Signa
 }
 
 /** Query pairs that turn a request into a presigned URL valid for `expiresSeconds`. */
-export function presignQuery(input: SignInput, creds: Credentials, version: SignatureVersion, region: string, date: Date, expiresSeconds: number): Array<[string, string]> {
-  const req: SignableRequest = { method: input.method, bucket: input.bucket, key: input.key, query: input.query, headers: { ...input.headers } };
+export function presignQuery(
+  input: SignInput,
+  creds: Credentials,
+  version: SignatureVersion,
+  region: string,
+  date: Date,
+  expiresSeconds: number,
+): Array<[string, string]> {
+  const req: SignableRequest = {
+    method: input.method,
+    bucket: input.bucket,
+    key: input.key,
+    query: input.query,
+    headers: { ...input.headers },
+  };
   if (version === 'v1') return presignV1(req, creds, Math.floor(date.getTime() / 1000) + expiresSeconds);
   return presignV4(req, creds, { date, region }, expiresSeconds);
 }

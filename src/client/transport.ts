@@ -103,9 +103,14 @@ export function send(agent: http.Agent, r: SendRequest): Promise<SendResponse> {
 }
 
 /** Streams the body into the request, honouring backpressure; a body that is not exactly `size` bytes fails. */
-async function writeBody(req: http.ClientRequest, body: BodySource, onProgress?: (sent: number) => void): Promise<void> {
+async function writeBody(
+  req: http.ClientRequest,
+  body: BodySource,
+  onProgress?: (sent: number) => void,
+): Promise<void> {
   const opened = body.open();
-  const source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> = opened instanceof Uint8Array ? slices(opened) : (opened as AsyncIterable<Uint8Array>);
+  const source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> =
+    opened instanceof Uint8Array ? slices(opened) : (opened as AsyncIterable<Uint8Array>);
   let sent = 0;
   for await (const chunk of source) {
     if (req.destroyed) return; // leaving the loop closes the source stream
@@ -141,7 +146,10 @@ function drained(req: http.ClientRequest): Promise<boolean> {
 /** A body that is not the size its Content-Length announced: the file changed while it was read. */
 function lengthMismatch(body: BodySource, got: number): FileChangedError {
   const what = body.path ?? 'the request body';
-  return new FileChangedError(body.path ?? '', `${what} changed size while it was being sent (${got} bytes read, ${body.size} expected)`);
+  return new FileChangedError(
+    body.path ?? '',
+    `${what} changed size while it was being sent (${got} bytes read, ${body.size} expected)`,
+  );
 }
 
 function joinHeaders(distinct: NodeJS.Dict<string[]>): Record<string, string> {

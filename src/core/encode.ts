@@ -41,7 +41,8 @@ export function decodeUrlField(value: string): string {
  * signed, stored or compared under the wrong name.
  */
 export function percentDecode(value: string, plusAsSpace: boolean): string {
-  if (hasLoneSurrogate(value)) throw new ArgumentError('value', `not valid UTF-16 (lone surrogate): ${JSON.stringify(value)}`);
+  if (hasLoneSurrogate(value))
+    throw new ArgumentError('value', `not valid UTF-16 (lone surrogate): ${JSON.stringify(value)}`);
   const literal = (s: string) => (plusAsSpace ? s.replace(/\+/g, ' ') : s);
   if (!value.includes('%')) return literal(value);
   const chunks: Buffer[] = [];
@@ -53,7 +54,8 @@ export function percentDecode(value: string, plusAsSpace: boolean): string {
       continue;
     }
     const hex = value.slice(i + 1, i + 3);
-    if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new ArgumentError('value', `malformed percent-escape in ${JSON.stringify(value)}`);
+    if (!/^[0-9A-Fa-f]{2}$/.test(hex))
+      throw new ArgumentError('value', `malformed percent-escape in ${JSON.stringify(value)}`);
     // Literal runs are converted whole so surrogate pairs stay together.
     chunks.push(Buffer.from(literal(value.slice(litStart, i)), 'utf8'), Buffer.from([parseInt(hex, 16)]));
     i += 3;

@@ -32,6 +32,7 @@ export function validateObjectKey(key: string): string | null {
   if (bytes > MAX_KEY_BYTES) return `object key is ${bytes} bytes in UTF-8; the limit is ${MAX_KEY_BYTES}`;
   if (key.startsWith('/') || key.startsWith('\\')) return 'object key must not start with / or \\';
   if (key.includes('\u0000')) return 'object key must not contain NUL';
-  if (key.split('/').some((seg) => seg === '.' || seg === '..')) return 'object key must not contain a "." or ".." path segment';
+  if (key.split('/').some((seg) => seg === '.' || seg === '..'))
+    return 'object key must not contain a "." or ".." path segment';
   return null;
 }

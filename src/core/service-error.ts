@@ -22,7 +22,13 @@ function headerOf(headers: HeaderSource, name: string): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
-const UPLOAD_OPERATIONS = new Set(['UploadPart', 'UploadPartCopy', 'ListParts', 'AbortMultipartUpload', 'CompleteMultipartUpload']);
+const UPLOAD_OPERATIONS = new Set([
+  'UploadPart',
+  'UploadPartCopy',
+  'ListParts',
+  'AbortMultipartUpload',
+  'CompleteMultipartUpload',
+]);
 
 /** The code OSS would have sent for a bodiless error, from the status and the operation. */
 export function codeForStatus(status: number, operation: string): string {

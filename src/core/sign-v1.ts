@@ -70,7 +70,11 @@ export function authorizationV1(req: SignableRequest, creds: Credentials): strin
 }
 
 /** Query pairs (decoded) to append for a presigned V1 URL: OSSAccessKeyId, Expires, Signature, security-token. */
-export function presignV1(req: SignableRequest, creds: Credentials, expiresUnixSeconds: number): Array<[string, string]> {
+export function presignV1(
+  req: SignableRequest,
+  creds: Credentials,
+  expiresUnixSeconds: number,
+): Array<[string, string]> {
   if (!Number.isSafeInteger(expiresUnixSeconds) || expiresUnixSeconds <= 0) {
     throw new ArgumentError('expires', `Expires must be a positive integer (unix seconds), got ${expiresUnixSeconds}`);
   }

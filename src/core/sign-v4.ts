@@ -27,7 +27,10 @@ export interface V4Scope {
 
 /** `YYYYMMDDTHHMMSSZ` in UTC, the x-oss-date form. */
 export function formatV4Date(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** `<YYYYMMDD>/<region>/oss/aliyun_v4_request`. */
@@ -136,7 +139,10 @@ export function presignV4(
   expiresSeconds: number,
 ): Array<[string, string]> {
   if (!Number.isInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > V4_MAX_EXPIRES) {
-    throw new ArgumentError('expires', `x-oss-expires must be an integer in 1..${V4_MAX_EXPIRES}, got ${expiresSeconds}`);
+    throw new ArgumentError(
+      'expires',
+      `x-oss-expires must be an integer in 1..${V4_MAX_EXPIRES}, got ${expiresSeconds}`,
+    );
   }
   const extra = normalizeAdditionalHeaders(scope.additionalHeaders ?? [], req.headers);
   const pairs: Array<[string, string]> = [

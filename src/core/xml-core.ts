@@ -14,7 +14,15 @@ export interface XmlObject {
 }
 
 /** A value buildXml accepts: arrays repeat the element, null/undefined omit it. */
-export type XmlValue = string | number | bigint | boolean | null | undefined | XmlValue[] | { [name: string]: XmlValue };
+export type XmlValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | undefined
+  | XmlValue[]
+  | { [name: string]: XmlValue };
 
 /** Element paths that may repeat: they always parse as arrays, even with one member. */
 const REPEATABLE = new Set([
@@ -55,7 +63,8 @@ export function parseXml(text: string): XmlObject {
     throw new XmlError(`malformed XML: ${verdict.err.msg} (line ${verdict.err.line}, col ${verdict.err.col})`);
   }
   const doc = parser.parse(text) as unknown;
-  if (doc === null || typeof doc !== 'object' || Object.keys(doc).length === 0) throw new XmlError('empty XML document');
+  if (doc === null || typeof doc !== 'object' || Object.keys(doc).length === 0)
+    throw new XmlError('empty XML document');
   return doc as XmlObject;
 }
 
@@ -74,12 +83,18 @@ export function rootOf(doc: XmlObject, rootName: string): XmlObject {
 export function escapeXml(s: string): string {
   return s.replace(/[&<>"'\r\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (c) => {
     switch (c) {
-      case '&': return '&amp;';
-      case '<': return '&lt;';
-      case '>': return '&gt;';
-      case '"': return '&quot;';
-      case "'": return '&apos;';
-      default: return `&#${c.charCodeAt(0)};`;
+      case '&':
+        return '&amp;';
+      case '<':
+        return '&lt;';
+      case '>':
+        return '&gt;';
+      case '"':
+        return '&quot;';
+      case "'":
+        return '&apos;';
+      default:
+        return `&#${c.charCodeAt(0)};`;
     }
   });
 }
@@ -88,7 +103,9 @@ function buildElement(name: string, value: XmlValue): string {
   if (value === null || value === undefined) return '';
   if (Array.isArray(value)) return value.map((v) => buildElement(name, v)).join('');
   if (typeof value === 'object') {
-    const inner = Object.entries(value).map(([k, v]) => buildElement(k, v)).join('');
+    const inner = Object.entries(value)
+      .map(([k, v]) => buildElement(k, v))
+      .join('');
     return `<${name}>${inner}</${name}>`;
   }
   return `<${name}>${escapeXml(String(value))}</${name}>`;
@@ -107,7 +124,8 @@ export function textOf(obj: XmlObject, name: string): string | undefined {
   if (Array.isArray(v)) throw new XmlError(`<${name}> appears more than once`);
   // Only whitespace between tags: treat as empty text.
   const keys = Object.keys(v);
-  if (keys.length === 0 || (keys.length === 1 && keys[0] === '#text')) return typeof v['#text'] === 'string' ? v['#text'] : '';
+  if (keys.length === 0 || (keys.length === 1 && keys[0] === '#text'))
+    return typeof v['#text'] === 'string' ? v['#text'] : '';
   throw new XmlError(`<${name}> has child elements where text was expected`);
 }
 

@@ -114,7 +114,9 @@ export function parseListBucketResult(text: string): ListBucketResult {
   const encodingType = textOf(root, 'EncodingType');
   const dec = (v: string | undefined) => (v === undefined ? undefined : decodeField(v, encodingType));
   const isV2 =
-    root.KeyCount !== undefined || root.ContinuationToken !== undefined || root.NextContinuationToken !== undefined ||
+    root.KeyCount !== undefined ||
+    root.ContinuationToken !== undefined ||
+    root.NextContinuationToken !== undefined ||
     root.StartAfter !== undefined;
   const base = {
     name: textOf(root, 'Name') ?? '',
@@ -199,7 +201,10 @@ export function parseListAllMyBucketsResult(text: string): ListAllMyBucketsResul
   const owner = objectOf(root, 'Owner');
   const buckets = objectOf(root, 'Buckets');
   const result: ListAllMyBucketsResult = {
-    owner: { id: owner ? textOf(owner, 'ID') ?? '' : '', displayName: owner ? textOf(owner, 'DisplayName') ?? '' : '' },
+    owner: {
+      id: owner ? (textOf(owner, 'ID') ?? '') : '',
+      displayName: owner ? (textOf(owner, 'DisplayName') ?? '') : '',
+    },
     buckets: (buckets ? listOf(buckets, 'Bucket') : []).map((b) => {
       const summary: BucketSummary = {
         name: requireText(b, 'Name', 'Bucket'),

@@ -30,7 +30,10 @@ async function syncDirOnce(dir: string): Promise<void> {
   }
 }
 
-interface DirSync { inFlight?: Promise<void>; queued?: Promise<void> }
+interface DirSync {
+  inFlight?: Promise<void>;
+  queued?: Promise<void>;
+}
 const dirSyncs = new Map<string, DirSync>();
 
 /**
@@ -65,7 +68,12 @@ export function fsyncDir(dir: string, syncOnce: (dir: string) => Promise<void> =
  * Writes `data` to `file` so that a crash leaves either the old content or the new, never a mix. A failed write
  * (ENOSPC, EIO) removes its temp file: a full disk must not fill up further with debris.
  */
-export async function writeFileAtomic(tmpDir: string, file: string, data: string | Uint8Array, dir: string): Promise<void> {
+export async function writeFileAtomic(
+  tmpDir: string,
+  file: string,
+  data: string | Uint8Array,
+  dir: string,
+): Promise<void> {
   const tmp = join(tmpDir, `${randomName()}.tmp`);
   try {
     const fh = await open(tmp, CREATE_NEW, 0o644);

@@ -3,7 +3,12 @@
 import type { FileHandle } from 'node:fs/promises';
 
 /** Write `buffers` (`total` bytes together) at `position`, continuing after any short writev. */
-export async function writevAll(handle: FileHandle, buffers: Uint8Array[], total: number, position: number): Promise<void> {
+export async function writevAll(
+  handle: FileHandle,
+  buffers: Uint8Array[],
+  total: number,
+  position: number,
+): Promise<void> {
   let done = 0;
   while (done < total) {
     const { bytesWritten } = await handle.writev(done === 0 ? buffers : after(buffers, done), position + done);

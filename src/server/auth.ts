@@ -23,7 +23,10 @@ export type Principal = Credentials | null;
 export class Authenticator {
   private keys = new Map<string, Credentials>();
 
-  constructor(credentials: Credentials[], private readonly now: () => number) {
+  constructor(
+    credentials: Credentials[],
+    private readonly now: () => number,
+  ) {
     for (const c of credentials) this.keys.set(c.accessKeyId, c);
   }
 
@@ -70,13 +73,18 @@ export class Authenticator {
       throw new ErrorReply('InvalidSecurityToken', { OSSAccessKeyId: accessKeyId });
     }
     if (creds.securityToken !== undefined && token !== creds.securityToken) {
-      throw new ErrorReply('AccessDenied', { OSSAccessKeyId: accessKeyId }, { message: 'The security token you provided is invalid.' });
+      throw new ErrorReply(
+        'AccessDenied',
+        { OSSAccessKeyId: accessKeyId },
+        { message: 'The security token you provided is invalid.' },
+      );
     }
     return creds;
   }
 
   private checkSkew(requestMs: number): void {
-    if (Number.isNaN(requestMs)) throw new ErrorReply('AccessDenied', {}, { message: 'Invalid date format of the request.' });
+    if (Number.isNaN(requestMs))
+      throw new ErrorReply('AccessDenied', {}, { message: 'Invalid date format of the request.' });
     const now = this.now();
     if (Math.abs(now - requestMs) > MAX_SKEW_MS) {
       throw new ErrorReply('RequestTimeTooSkewed', {
@@ -105,7 +113,11 @@ export class Authenticator {
     const expires = Number(get('Expires'));
     if (!Number.isFinite(expires)) throw new ErrorReply('AccessDenied', {}, { message: 'Invalid Expires.' });
     if (this.now() > expires * 1000) {
-      throw new ErrorReply('AccessDenied', { Expires: new Date(expires * 1000).toISOString(), ServerTime: new Date(this.now()).toISOString() }, { message: 'Request has expired.' });
+      throw new ErrorReply(
+        'AccessDenied',
+        { Expires: new Date(expires * 1000).toISOString(), ServerTime: new Date(this.now()).toISOString() },
+        { message: 'Request has expired.' },
+      );
     }
     // Expires takes the Date slot; OSSAccessKeyId, Expires and Signature are not sub-resources, so unsigned.
     verifyV1(presignedStringToSignV1(signable(req, req.query, req.headers), get('Expires')), creds, get('Signature'));
@@ -139,14 +151,22 @@ export class Authenticator {
       throw new ErrorReply('AccessDenied', {}, { message: 'Invalid x-oss-date or x-oss-expires.' });
     }
     if (this.now() > when.getTime() + expires * 1000) {
-      throw new ErrorReply('AccessDenied', { ServerTime: new Date(this.now()).toISOString() }, { message: 'Request has expired.' });
+      throw new ErrorReply(
+        'AccessDenied',
+        { ServerTime: new Date(this.now()).toISOString() },
+        { message: 'Request has expired.' },
+      );
     }
     // No "not before" would let a URL dated a year ahead work now and for that year, past the 7-day cap.
     if (when.getTime() - this.now() > MAX_SKEW_MS) {
-      throw new ErrorReply('AccessDenied', { 'x-oss-date': get('x-oss-date') ?? '', ServerTime: new Date(this.now()).toISOString() }, {
-        message: 'Request is not valid yet: x-oss-date is more than 15 minutes in the future.',
-        ec: '0002-00000235',
-      });
+      throw new ErrorReply(
+        'AccessDenied',
+        { 'x-oss-date': get('x-oss-date') ?? '', ServerTime: new Date(this.now()).toISOString() },
+        {
+          message: 'Request is not valid yet: x-oss-date is more than 15 minutes in the future.',
+          ec: '0002-00000235',
+        },
+      );
     }
     checkPayloadHash(req);
     const query = req.query.filter(([k]) => k !== 'x-oss-signature');
@@ -163,10 +183,14 @@ export class Authenticator {
 function checkPayloadHash(req: OssRequest): void {
   const v = req.headers['x-oss-content-sha256'];
   if (v !== undefined && v !== 'UNSIGNED-PAYLOAD') {
-    throw new ErrorReply('InvalidArgument', { ArgumentName: 'x-oss-content-sha256', ArgumentValue: v }, {
-      message: 'x-oss-content-sha256 must be UNSIGNED-PAYLOAD: signed payload hashes are not supported.',
-      ec: '0002-00000214',
-    });
+    throw new ErrorReply(
+      'InvalidArgument',
+      { ArgumentName: 'x-oss-content-sha256', ArgumentValue: v },
+      {
+        message: 'x-oss-content-sha256 must be UNSIGNED-PAYLOAD: signed payload hashes are not supported.',
+        ec: '0002-00000214',
+      },
+    );
   }
 }
 
@@ -194,7 +218,14 @@ interface Scope {
   region: string;
 }
 
-function verifyV4(s: SignableRequest, creds: Credentials, additional: string[], when: Date, scope: Scope, provided: string): void {
+function verifyV4(
+  s: SignableRequest,
+  creds: Credentials,
+  additional: string[],
+  when: Date,
+  scope: Scope,
+  provided: string,
+): void {
   const canonical = canonicalRequestV4(s, normalizeAdditionalHeaders(additional, s.headers));
   // The client's scope names the region it signed for; any region is accepted, as one server plays them all.
   // A scope day other than x-oss-date's day yields a different key, hence SignatureDoesNotMatch.
@@ -229,5 +260,10 @@ function parseV4Date(s: string): Date {
 }
 
 function splitHeaders(list: string | undefined): string[] {
-  return list ? list.split(';').map((h) => h.trim().toLowerCase()).filter(Boolean) : [];
+  return list
+    ? list
+        .split(';')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean)
+    : [];
 }

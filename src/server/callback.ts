@@ -63,13 +63,17 @@ export class CallbackSigner {
       }
       const path = safeDecode(url.pathname) + (url.search ? url.search : '');
       const signature = createSign('RSA-MD5').update(`${path}\n${body}`).sign(priv).toString('base64');
-      const outcome = await send(url, {
-        'Content-Type': contentType,
-        'Content-Length': String(Buffer.byteLength(body)),
-        Host: host || url.host,
-        authorization: signature,
-        'x-oss-pub-key-url': Buffer.from(this.publicKeyUrl).toString('base64'),
-      }, body);
+      const outcome = await send(
+        url,
+        {
+          'Content-Type': contentType,
+          'Content-Length': String(Buffer.byteLength(body)),
+          Host: host || url.host,
+          authorization: signature,
+          'x-oss-pub-key-url': Buffer.from(this.publicKeyUrl).toString('base64'),
+        },
+        body,
+      );
       if (outcome.ok) return outcome;
       last = outcome.body;
     }
@@ -87,25 +91,29 @@ function safeDecode(s: string): string {
 
 function send(url: URL, headers: Record<string, string>, body: string): Promise<CallbackOutcome> {
   return new Promise((resolve) => {
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'POST', headers, timeout: CALLBACK_TIMEOUT_MS }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size <= 1 << 20) chunks.push(c);
-      });
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) return resolve({ ok: false, body: `Error status : ${res.statusCode}.` });
-        try {
-          JSON.parse(text);
-        } catch {
-          return resolve({ ok: false, body: 'Response body is not valid json format.' });
-        }
-        resolve({ ok: true, body: text });
-      });
-      res.on('error', (e) => resolve({ ok: false, body: String(e) }));
-    });
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      { method: 'POST', headers, timeout: CALLBACK_TIMEOUT_MS },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size <= 1 << 20) chunks.push(c);
+        });
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200) return resolve({ ok: false, body: `Error status : ${res.statusCode}.` });
+          try {
+            JSON.parse(text);
+          } catch {
+            return resolve({ ok: false, body: 'Response body is not valid json format.' });
+          }
+          resolve({ ok: true, body: text });
+        });
+        res.on('error', (e) => resolve({ ok: false, body: String(e) }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('callback timed out after 5 s')));
     req.on('error', (e) => resolve({ ok: false, body: `Error connecting to the callback server: ${e.message}` }));
     req.end(body);

@@ -77,7 +77,9 @@ export function createDispatcher(deps: Deps): (raw: IncomingMessage, res: Server
         return;
       }
       const out = internalError(err);
-      deps.log?.(`ossup serve: request ${id} ${raw.method} ${raw.url}: ${out.status} ${out.code}: ${(err as Error)?.stack ?? String(err)}`);
+      deps.log?.(
+        `ossup serve: request ${id} ${raw.method} ${raw.url}: ${out.status} ${out.code}: ${(err as Error)?.stack ?? String(err)}`,
+      );
       sendError(res, out, req ?? fallback);
     });
   };
@@ -87,12 +89,26 @@ export function createDispatcher(deps: Deps): (raw: IncomingMessage, res: Server
 function internalError(err: unknown): ErrorReply {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new ErrorReply('InsufficientStorage', {}, { message: `The server's storage is full (${code}); nothing was stored. Free space on the server and retry.` });
+    return new ErrorReply(
+      'InsufficientStorage',
+      {},
+      { message: `The server's storage is full (${code}); nothing was stored. Free space on the server and retry.` },
+    );
   }
-  return new ErrorReply('InternalError', {}, code ? { message: `We encountered an internal error (${code}). Please try again.` } : {});
+  return new ErrorReply(
+    'InternalError',
+    {},
+    code ? { message: `We encountered an internal error (${code}). Please try again.` } : {},
+  );
 }
 
-async function handle(deps: Deps, raw: IncomingMessage, res: ServerResponse, id: string, seen: (r: OssRequest) => void): Promise<void> {
+async function handle(
+  deps: Deps,
+  raw: IncomingMessage,
+  res: ServerResponse,
+  id: string,
+  seen: (r: OssRequest) => void,
+): Promise<void> {
   const req = parseRequest(raw, id, deps.ownHosts);
   seen(req);
   // The callback public key is public: callback servers fetch it without credentials.
@@ -106,7 +122,13 @@ async function handle(deps: Deps, raw: IncomingMessage, res: ServerResponse, id:
   const op = route(req);
   if (op === undefined) {
     const api = apiName(req);
-    throw new ErrorReply('NotImplemented', { Method: req.method, ResourceType: req.key === undefined ? 'Bucket' : 'Object', API: api }, { message: `ossup serve does not implement ${api} (${req.method} ${req.rawPath}${req.query.length ? `?${req.query.map(([k]) => k).join('&')}` : ''}).` });
+    throw new ErrorReply(
+      'NotImplemented',
+      { Method: req.method, ResourceType: req.key === undefined ? 'Bucket' : 'Object', API: api },
+      {
+        message: `ossup serve does not implement ${api} (${req.method} ${req.rawPath}${req.query.length ? `?${req.query.map(([k]) => k).join('&')}` : ''}).`,
+      },
+    );
   }
   const service: ServiceCtx = {
     req,

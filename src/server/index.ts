@@ -74,7 +74,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await store.init();
   const multipart = new MultipartStore(store);
   const callbacks = new CallbackSigner(store.layout.serverDir, store.layout.tmp);
-  const config = { endpoint: '', region: opts.region ?? 'cn-hangzhou', now, credentials, bodyTimeoutMs: opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS };
+  const config = {
+    endpoint: '',
+    region: opts.region ?? 'cn-hangzhou',
+    now,
+    credentials,
+    bodyTimeoutMs: opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+  };
   const dispatch = createDispatcher({
     store,
     blobs: store.blobs,

@@ -41,7 +41,9 @@ function daysOrDate(obj: XmlObject, what: string, optional = false): DaysOrDate 
     return { days: Number(days) };
   }
   if (!/^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/.test(date!) || Number.isNaN(Date.parse(date!))) {
-    throw invalid(`${what} CreatedBeforeDate must be midnight UTC in ISO 8601 (2024-01-01T00:00:00.000Z), got "${date}".`);
+    throw invalid(
+      `${what} CreatedBeforeDate must be midnight UTC in ISO 8601 (2024-01-01T00:00:00.000Z), got "${date}".`,
+    );
   }
   return { createdBeforeDate: date! };
 }
@@ -65,7 +67,8 @@ export function parseLifecycle(text: string): LifecycleRule[] {
     throw new ErrorReply('MalformedXML');
   }
   const rules = objects(root, 'Rule');
-  if (rules.length === 0 || rules.length > 1000) throw new ErrorReply('MalformedXML', {}, { message: 'A lifecycle configuration holds 1 to 1000 rules.' });
+  if (rules.length === 0 || rules.length > 1000)
+    throw new ErrorReply('MalformedXML', {}, { message: 'A lifecycle configuration holds 1 to 1000 rules.' });
   const ids = new Set<string>();
   return rules.map((r, i): LifecycleRule => {
     const id = texts(r, 'ID')[0] || `rule-${i + 1}`;
@@ -73,13 +76,21 @@ export function parseLifecycle(text: string): LifecycleRule[] {
     if (ids.has(id)) throw invalid(`Rule ID "${id}" appears more than once.`);
     ids.add(id);
     const status = texts(r, 'Status')[0];
-    if (status !== 'Enabled' && status !== 'Disabled') throw new ErrorReply('MalformedXML', {}, { message: `Rule "${id}": Status must be Enabled or Disabled.` });
-    const rule: LifecycleRule = { id, prefix: texts(r, 'Prefix')[0] ?? '', enabled: status === 'Enabled', transitions: [], tags: tagsOf(r) };
+    if (status !== 'Enabled' && status !== 'Disabled')
+      throw new ErrorReply('MalformedXML', {}, { message: `Rule "${id}": Status must be Enabled or Disabled.` });
+    const rule: LifecycleRule = {
+      id,
+      prefix: texts(r, 'Prefix')[0] ?? '',
+      enabled: status === 'Enabled',
+      transitions: [],
+      tags: tagsOf(r),
+    };
     const exp = child(r, 'Expiration');
     if (exp) {
       const marker = texts(exp, 'ExpiredObjectDeleteMarker')[0];
       if (marker !== undefined) {
-        if (texts(exp, 'Days').length || texts(exp, 'CreatedBeforeDate').length) throw invalid(`Rule "${id}": ExpiredObjectDeleteMarker excludes Days and CreatedBeforeDate.`);
+        if (texts(exp, 'Days').length || texts(exp, 'CreatedBeforeDate').length)
+          throw invalid(`Rule "${id}": ExpiredObjectDeleteMarker excludes Days and CreatedBeforeDate.`);
         rule.expiration = { expiredObjectDeleteMarker: marker === 'true' };
       } else {
         rule.expiration = daysOrDate(exp, `Rule "${id}" Expiration`);
@@ -89,7 +100,8 @@ export function parseLifecycle(text: string): LifecycleRule[] {
     if (abort) rule.abortMultipartUpload = daysOrDate(abort, `Rule "${id}" AbortMultipartUpload`);
     for (const t of objects(r, 'Transition')) {
       const sc = texts(t, 'StorageClass')[0] ?? '';
-      if (!TRANSITION_CLASSES.includes(sc)) throw invalid(`Rule "${id}": Transition StorageClass must be one of ${TRANSITION_CLASSES.join(', ')}.`);
+      if (!TRANSITION_CLASSES.includes(sc))
+        throw invalid(`Rule "${id}": Transition StorageClass must be one of ${TRANSITION_CLASSES.join(', ')}.`);
       const when = daysOrDate(t, `Rule "${id}" Transition`);
       if (rule.expiration?.days !== undefined && when.days !== undefined && when.days >= rule.expiration.days) {
         throw invalid(`Rule "${id}": Expiration must come after every Transition.`);
@@ -124,14 +136,19 @@ export function buildLifecycle(rules: LifecycleRule[]): string {
       Prefix: r.prefix,
       Status: r.enabled ? 'Enabled' : 'Disabled',
       Expiration: r.expiration
-        ? r.expiration.expiredObjectDeleteMarker !== undefined ? { ExpiredObjectDeleteMarker: r.expiration.expiredObjectDeleteMarker } : when(r.expiration)
+        ? r.expiration.expiredObjectDeleteMarker !== undefined
+          ? { ExpiredObjectDeleteMarker: r.expiration.expiredObjectDeleteMarker }
+          : when(r.expiration)
         : undefined,
       Transition: r.transitions.map((t) => ({ ...when(t), StorageClass: t.storageClass })),
       AbortMultipartUpload: r.abortMultipartUpload ? when(r.abortMultipartUpload) : undefined,
       Tag: tagXml(r.tags),
       Filter: r.filter
         ? {
-            Not: r.filter.notPrefix !== undefined || r.filter.notTags.length ? { Prefix: r.filter.notPrefix, Tag: tagXml(r.filter.notTags) } : undefined,
+            Not:
+              r.filter.notPrefix !== undefined || r.filter.notTags.length
+                ? { Prefix: r.filter.notPrefix, Tag: tagXml(r.filter.notTags) }
+                : undefined,
             ObjectSizeGreaterThan: r.filter.sizeGreaterThan,
             ObjectSizeLessThan: r.filter.sizeLessThan,
           }

@@ -28,7 +28,11 @@ function applies(rule: LifecycleRule, rec: Pick<ObjectRecord, 'key' | 'size' | '
   return true;
 }
 
-export async function sweepLifecycle(store: MetadataStore, multipart: MultipartStore, now: number): Promise<SweepReport> {
+export async function sweepLifecycle(
+  store: MetadataStore,
+  multipart: MultipartStore,
+  now: number,
+): Promise<SweepReport> {
   const report: SweepReport = { expired: 0, transitioned: 0, aborted: 0 };
   const configs = store.configs;
   for (const bucket of await configs.bucketsWith('lifecycle')) {
@@ -41,13 +45,23 @@ export async function sweepLifecycle(store: MetadataStore, multipart: MultipartS
         }
       }
     }
-    const objectRules = rules.filter((r) => r.enabled && ((r.expiration && r.expiration.expiredObjectDeleteMarker === undefined) || r.transitions.length));
+    const objectRules = rules.filter(
+      (r) =>
+        r.enabled && ((r.expiration && r.expiration.expiredObjectDeleteMarker === undefined) || r.transitions.length),
+    );
     if (!objectRules.length) continue;
     for (const entry of await store.bucketEntries(bucket)) {
       const rec = await store.getObject(bucket, entry.key);
       if (!rec) continue;
       const matching = objectRules.filter((r) => applies(r, rec));
-      if (matching.some((r) => r.expiration && r.expiration.expiredObjectDeleteMarker === undefined && due(r.expiration, rec.lastModified, now))) {
+      if (
+        matching.some(
+          (r) =>
+            r.expiration &&
+            r.expiration.expiredObjectDeleteMarker === undefined &&
+            due(r.expiration, rec.lastModified, now),
+        )
+      ) {
         await store.deleteObject(bucket, rec.key);
         report.expired++;
         continue;
@@ -55,12 +69,14 @@ export async function sweepLifecycle(store: MetadataStore, multipart: MultipartS
       let target = rec.storageClass;
       for (const r of matching) {
         for (const t of r.transitions) {
-          if (due(t, rec.lastModified, now) && CLASS_ORDER.indexOf(t.storageClass) > CLASS_ORDER.indexOf(target)) target = t.storageClass;
+          if (due(t, rec.lastModified, now) && CLASS_ORDER.indexOf(t.storageClass) > CLASS_ORDER.indexOf(target))
+            target = t.storageClass;
         }
       }
       if (target !== rec.storageClass) {
         // Only the class changes: bytes, ETag and Last-Modified stay.
-        if (await store.updateObject(bucket, rec.key, (old) => ({ ...old, storageClass: target }))) report.transitioned++;
+        if (await store.updateObject(bucket, rec.key, (old) => ({ ...old, storageClass: target })))
+          report.transitioned++;
       }
     }
   }
@@ -68,7 +84,11 @@ export async function sweepLifecycle(store: MetadataStore, multipart: MultipartS
 }
 
 /** Runs the sweep every `intervalMs` (unref'd timer, one sweep at a time); returns a stop function. */
-export function startLifecycleTimer(run: () => Promise<unknown>, intervalMs: number, log?: (line: string) => void): () => void {
+export function startLifecycleTimer(
+  run: () => Promise<unknown>,
+  intervalMs: number,
+  log?: (line: string) => void,
+): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;

@@ -13,6 +13,10 @@ if (!values.root) {
   process.exit(2);
 }
 await serve(
-  { root: values.root, ...(values.host ? { host: values.host } : {}), port: values.port === undefined ? 9000 : Number(values.port) },
+  {
+    root: values.root,
+    ...(values.host ? { host: values.host } : {}),
+    port: values.port === undefined ? 9000 : Number(values.port),
+  },
   { stdout: process.stdout, stderr: process.stderr },
 );

@@ -12,6 +12,10 @@ export function isValidBucketName(name: string): boolean {
 export function requireValidKey(key: string): void {
   const problem = keyProblem(key);
   if (problem !== null) {
-    throw new ErrorReply('InvalidObjectName', { Key: key.replace(/\0/g, '\\0').slice(0, 1100) }, { message: `The specified object is not valid: ${problem}.` });
+    throw new ErrorReply(
+      'InvalidObjectName',
+      { Key: key.replace(/\0/g, '\\0').slice(0, 1100) },
+      { message: `The specified object is not valid: ${problem}.` },
+    );
   }
 }

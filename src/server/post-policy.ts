@@ -33,31 +33,65 @@ export function verifyForm(f: FormFields, keys: Credentials[], now: number): Cre
     return c;
   };
   if (f.has('x-oss-signature-version') || f.has('x-oss-signature')) {
-    if (f.get('x-oss-signature-version') !== V4_ALGORITHM) throw new ErrorReply('InvalidArgument', {}, { message: `x-oss-signature-version must be ${V4_ALGORITHM}.` });
+    if (f.get('x-oss-signature-version') !== V4_ALGORITHM)
+      throw new ErrorReply('InvalidArgument', {}, { message: `x-oss-signature-version must be ${V4_ALGORITHM}.` });
     const [id, day, region, service, terminal] = (f.get('x-oss-credential') ?? '').split('/');
     const date = f.get('x-oss-date') ?? '';
     const policy = f.get('policy');
-    if (!id || !day || !region || service !== 'oss' || terminal !== 'aliyun_v4_request' || !/^\d{8}T\d{6}Z$/.test(date) || !policy) {
-      throw new ErrorReply('InvalidArgument', {}, { message: 'A V4 form needs policy, x-oss-credential (<AK>/<YYYYMMDD>/<region>/oss/aliyun_v4_request), x-oss-date and x-oss-signature.' });
+    if (
+      !id ||
+      !day ||
+      !region ||
+      service !== 'oss' ||
+      terminal !== 'aliyun_v4_request' ||
+      !/^\d{8}T\d{6}Z$/.test(date) ||
+      !policy
+    ) {
+      throw new ErrorReply(
+        'InvalidArgument',
+        {},
+        {
+          message:
+            'A V4 form needs policy, x-oss-credential (<AK>/<YYYYMMDD>/<region>/oss/aliyun_v4_request), x-oss-date and x-oss-signature.',
+        },
+      );
     }
-    const at = Date.UTC(+date.slice(0, 4), +date.slice(4, 6) - 1, +date.slice(6, 8), +date.slice(9, 11), +date.slice(11, 13), +date.slice(13, 15));
+    const at = Date.UTC(
+      +date.slice(0, 4),
+      +date.slice(4, 6) - 1,
+      +date.slice(6, 8),
+      +date.slice(9, 11),
+      +date.slice(11, 13),
+      +date.slice(13, 15),
+    );
     if (Math.abs(now - at) > 15 * 60 * 1000) throw new ErrorReply('RequestTimeTooSkewed', { RequestTime: date });
     const creds = find(id);
     if (!creds) throw new ErrorReply('InvalidAccessKeyId', { OSSAccessKeyId: id });
-    const expected = day === date.slice(0, 8) ? createHmac('sha256', signingKeyV4(creds.accessKeySecret, day, region)).update(policy).digest('hex') : '';
-    if (!constantTimeEqual(expected, f.get('x-oss-signature') ?? '')) throw new ErrorReply('SignatureDoesNotMatch', { StringToSign: policy, OSSAccessKeyId: id });
+    const expected =
+      day === date.slice(0, 8)
+        ? createHmac('sha256', signingKeyV4(creds.accessKeySecret, day, region))
+            .update(policy)
+            .digest('hex')
+        : '';
+    if (!constantTimeEqual(expected, f.get('x-oss-signature') ?? ''))
+      throw new ErrorReply('SignatureDoesNotMatch', { StringToSign: policy, OSSAccessKeyId: id });
     return checkToken(creds);
   }
   const present = ['ossaccesskeyid', 'policy', 'signature'].filter((n) => f.has(n));
   if (present.length === 0) return null;
   if (present.length < 3) {
-    throw new ErrorReply('InvalidArgument', {}, { message: 'OSSAccessKeyId, policy and Signature must all be present, or none of them.' });
+    throw new ErrorReply(
+      'InvalidArgument',
+      {},
+      { message: 'OSSAccessKeyId, policy and Signature must all be present, or none of them.' },
+    );
   }
   const id = f.get('ossaccesskeyid')!;
   const creds = find(id);
   if (!creds) throw new ErrorReply('InvalidAccessKeyId', { OSSAccessKeyId: id });
   const expected = createHmac('sha1', creds.accessKeySecret).update(f.get('policy')!).digest('base64');
-  if (!constantTimeEqual(expected, f.get('signature')!)) throw new ErrorReply('SignatureDoesNotMatch', { StringToSign: f.get('policy')!, OSSAccessKeyId: id });
+  if (!constantTimeEqual(expected, f.get('signature')!))
+    throw new ErrorReply('SignatureDoesNotMatch', { StringToSign: f.get('policy')!, OSSAccessKeyId: id });
   return checkToken(creds);
 }
 
@@ -66,12 +100,23 @@ export function parsePolicy(base64: string): Policy {
   try {
     doc = JSON.parse(Buffer.from(base64, 'base64').toString('utf8')) as typeof doc;
   } catch {
-    throw new ErrorReply('InvalidPolicyDocument', {}, { message: 'Invalid Policy: the policy is not base64 of a JSON document.' });
+    throw new ErrorReply(
+      'InvalidPolicyDocument',
+      {},
+      { message: 'Invalid Policy: the policy is not base64 of a JSON document.' },
+    );
   }
-  if (typeof doc?.expiration !== 'string') throw new ErrorReply('InvalidPolicyDocument', {}, { message: 'Invalid Policy: Policy missing expiration.' });
+  if (typeof doc?.expiration !== 'string')
+    throw new ErrorReply('InvalidPolicyDocument', {}, { message: 'Invalid Policy: Policy missing expiration.' });
   const expiration = Date.parse(doc.expiration);
-  if (Number.isNaN(expiration)) throw new ErrorReply('InvalidPolicyDocument', {}, { message: `Invalid Policy: Invalid 'expiration' value: '${doc.expiration}'.` });
-  if (!Array.isArray(doc.conditions)) throw new ErrorReply('InvalidPolicyDocument', {}, { message: 'Invalid Policy: Policy missing conditions.' });
+  if (Number.isNaN(expiration))
+    throw new ErrorReply(
+      'InvalidPolicyDocument',
+      {},
+      { message: `Invalid Policy: Invalid 'expiration' value: '${doc.expiration}'.` },
+    );
+  if (!Array.isArray(doc.conditions))
+    throw new ErrorReply('InvalidPolicyDocument', {}, { message: 'Invalid Policy: Policy missing conditions.' });
   return { expiration, conditions: doc.conditions };
 }
 
@@ -86,7 +131,12 @@ export function checkPolicy(p: Policy, f: FormFields, now: number): LengthRange 
   if (now > p.expiration) throw policyFailed('Policy expired.');
   let range: LengthRange | undefined;
   const field = (name: unknown): string => {
-    if (typeof name !== 'string' || !name.startsWith('$')) throw new ErrorReply('InvalidPolicyDocument', {}, { message: `Invalid Policy: field name "${String(name)}" must start with "$".` });
+    if (typeof name !== 'string' || !name.startsWith('$'))
+      throw new ErrorReply(
+        'InvalidPolicyDocument',
+        {},
+        { message: `Invalid Policy: field name "${String(name)}" must start with "$".` },
+      );
     return f.get(name.slice(1).toLowerCase()) ?? '';
   };
   for (const c of p.conditions) {
@@ -94,21 +144,34 @@ export function checkPolicy(p: Policy, f: FormFields, now: number): LengthRange 
       const entries = Object.entries(c as Record<string, unknown>);
       if (entries.length !== 1 || typeof entries[0]![1] !== 'string') throw new ErrorReply('InvalidPolicyDocument');
       const [name, want] = entries[0] as [string, string];
-      if ((f.get(name.toLowerCase()) ?? '') !== want) throw policyFailed(`Policy Condition failed: ["eq", "$${name}", "${want}"]`);
+      if ((f.get(name.toLowerCase()) ?? '') !== want)
+        throw policyFailed(`Policy Condition failed: ["eq", "$${name}", "${want}"]`);
       continue;
     }
-    if (!Array.isArray(c) || typeof c[0] !== 'string') throw new ErrorReply('InvalidPolicyDocument', {}, { message: `Invalid Policy: unknown condition ${JSON.stringify(c)}.` });
+    if (!Array.isArray(c) || typeof c[0] !== 'string')
+      throw new ErrorReply(
+        'InvalidPolicyDocument',
+        {},
+        { message: `Invalid Policy: unknown condition ${JSON.stringify(c)}.` },
+      );
     const op = c[0].toLowerCase();
     if (op === 'content-length-range') {
       const [min, max] = [Number(c[1]), Number(c[2])];
-      if (!Number.isInteger(min) || !Number.isInteger(max) || min < 0 || min > max) throw new ErrorReply('InvalidPolicyDocument', {}, { message: 'Invalid Policy: content-length-range needs two integers, min <= max.' });
+      if (!Number.isInteger(min) || !Number.isInteger(max) || min < 0 || min > max)
+        throw new ErrorReply(
+          'InvalidPolicyDocument',
+          {},
+          { message: 'Invalid Policy: content-length-range needs two integers, min <= max.' },
+        );
       range = { min, max };
     } else if (op === 'eq' || op === 'starts-with') {
       const value = field(c[1]);
       const want = String(c[2] ?? '');
-      if (op === 'eq' ? value !== want : !value.startsWith(want)) throw policyFailed(`Policy Condition failed: ${JSON.stringify(c)}`);
+      if (op === 'eq' ? value !== want : !value.startsWith(want))
+        throw policyFailed(`Policy Condition failed: ${JSON.stringify(c)}`);
     } else if (op === 'in' || op === 'not-in') {
-      if (!Array.isArray(c[2])) throw new ErrorReply('InvalidPolicyDocument', {}, { message: `Invalid Policy: "${op}" needs a list.` });
+      if (!Array.isArray(c[2]))
+        throw new ErrorReply('InvalidPolicyDocument', {}, { message: `Invalid Policy: "${op}" needs a list.` });
       const inList = (c[2] as unknown[]).map(String).includes(field(c[1]));
       if (inList !== (op === 'in')) throw policyFailed(`Policy Condition failed: ${JSON.stringify(c)}`);
     } else {

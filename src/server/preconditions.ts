@@ -39,7 +39,12 @@ export interface Validators {
 export function checkConditions(
   h: Record<string, string>,
   v: Validators,
-  names = { match: 'if-match', noneMatch: 'if-none-match', modifiedSince: 'if-modified-since', unmodifiedSince: 'if-unmodified-since' },
+  names = {
+    match: 'if-match',
+    noneMatch: 'if-none-match',
+    modifiedSince: 'if-modified-since',
+    unmodifiedSince: 'if-unmodified-since',
+  },
 ): 304 | 412 | undefined {
   const modified = Math.floor(v.lastModified / 1000) * 1000;
   const matches = (list: string) =>
@@ -84,4 +89,3 @@ export function refuseWritePreconditions(h: Record<string, string>): void {
     }
   }
 }
-

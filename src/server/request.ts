@@ -60,7 +60,8 @@ export function parseRequest(raw: IncomingMessage, id: string, ownHosts: Set<str
     clientIp: (raw.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
     raw,
   };
-  const pathStyle = host === '' || isIP(host) !== 0 || host === 'localhost' || !host.includes('.') || ownHosts.has(host);
+  const pathStyle =
+    host === '' || isIP(host) !== 0 || host === 'localhost' || !host.includes('.') || ownHosts.has(host);
   let rest = rawPath.startsWith('/') ? rawPath.slice(1) : rawPath;
   if (pathStyle) {
     if (rest === '') return req;

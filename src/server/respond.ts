@@ -11,12 +11,23 @@ export function baseHeaders(res: ServerResponse, requestId: string, nowMs: numbe
   res.setHeader('Server', 'AliyunOSS');
 }
 
-export function sendXml(res: ServerResponse, status: number, root: string, body: { [name: string]: XmlValue }, headers: Record<string, string> = {}): void {
+export function sendXml(
+  res: ServerResponse,
+  status: number,
+  root: string,
+  body: { [name: string]: XmlValue },
+  headers: Record<string, string> = {},
+): void {
   sendXmlText(res, status, buildXml(root, body), headers);
 }
 
 /** For documents built by core's typed builders. */
-export function sendXmlText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+export function sendXmlText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { ...headers, 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
@@ -27,7 +38,14 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
 }
 
 export function errorXml(err: ErrorReply, req: Pick<OssRequest, 'id' | 'host'>): string {
-  return buildErrorXml({ code: err.code, message: err.message, requestId: req.id, hostId: req.host, ec: err.ec, extra: err.extra });
+  return buildErrorXml({
+    code: err.code,
+    message: err.message,
+    requestId: req.id,
+    hostId: req.host,
+    ec: err.ec,
+    extra: err.extra,
+  });
 }
 
 export function sendError(res: ServerResponse, err: ErrorReply, req: Pick<OssRequest, 'id' | 'host' | 'method'>): void {
@@ -38,7 +56,11 @@ export function sendError(res: ServerResponse, err: ErrorReply, req: Pick<OssReq
   // Headers a handler may have set for a success response must not leak into the error.
   for (const name of res.getHeaderNames()) {
     // CORS headers stay: a browser can only read an error that carries them.
-    if (!['x-oss-request-id', 'date', 'server', 'connection', 'vary'].includes(name) && !name.startsWith('access-control-')) res.removeHeader(name);
+    if (
+      !['x-oss-request-id', 'date', 'server', 'connection', 'vary'].includes(name) &&
+      !name.startsWith('access-control-')
+    )
+      res.removeHeader(name);
   }
   const text = errorXml(err, req);
   if (err.ec) res.setHeader('x-oss-ec', err.ec);

@@ -68,7 +68,9 @@ function isModifier(name: string): boolean {
     name === 'x-oss-traffic-limit' ||
     name === 'x-oss-request-payer' ||
     name.startsWith('x-oss-signature') ||
-    ['x-oss-credential', 'x-oss-date', 'x-oss-expires', 'x-oss-additional-headers', 'x-oss-security-token'].includes(name)
+    ['x-oss-credential', 'x-oss-date', 'x-oss-expires', 'x-oss-additional-headers', 'x-oss-security-token'].includes(
+      name,
+    )
   );
 }
 
@@ -83,7 +85,8 @@ const TABLE: Record<string, Operation | ((r: OssRequest) => Operation)> = {
   'bucket DELETE ': 'DeleteBucket',
   'bucket POST delete': 'DeleteMultipleObjects',
   'object PUT ': (r) => (r.headers['x-oss-copy-source'] !== undefined ? 'CopyObject' : 'PutObject'),
-  'object PUT partNumber&uploadId': (r) => (r.headers['x-oss-copy-source'] !== undefined ? 'UploadPartCopy' : 'UploadPart'),
+  'object PUT partNumber&uploadId': (r) =>
+    r.headers['x-oss-copy-source'] !== undefined ? 'UploadPartCopy' : 'UploadPart',
   'object PUT acl': 'PutObjectAcl',
   'object GET ': 'GetObject',
   'object GET acl': 'GetObjectAcl',
@@ -129,10 +132,21 @@ const TABLE: Record<string, Operation | ((r: OssRequest) => Operation)> = {
 export function apiName(req: OssRequest): string {
   const level = req.bucket === undefined ? 'Service' : req.key === undefined ? 'Bucket' : 'Object';
   const sel = req.query.map(([k]) => k).filter((k) => isV1SubResource(k) && !isModifier(k));
-  const verb = { GET: 'Get', PUT: 'Put', DELETE: 'Delete', POST: 'Post', HEAD: 'Head', OPTIONS: 'Options' }[req.method] ?? req.method;
-  const what = sel.map((k) => k.replace(/^x-oss-/, '').split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')).join('');
+  const verb =
+    { GET: 'Get', PUT: 'Put', DELETE: 'Delete', POST: 'Post', HEAD: 'Head', OPTIONS: 'Options' }[req.method] ??
+    req.method;
+  const what = sel
+    .map((k) =>
+      k
+        .replace(/^x-oss-/, '')
+        .split('-')
+        .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+        .join(''),
+    )
+    .join('');
   // A form upload sent to an object path: OSS takes PostObject on the bucket URL only.
-  if (level === 'Object' && req.method === 'POST' && what === '') return 'PostObject (to an object path; post the form to the bucket URL)';
+  if (level === 'Object' && req.method === 'POST' && what === '')
+    return 'PostObject (to an object path; post the form to the bucket URL)';
   return `${verb}${level}${what}`;
 }
 

@@ -32,7 +32,9 @@ export async function serve(opts: ServeOptions, io: ServeIo): Promise<void> {
   if (!accessKeyId || !accessKeySecret) {
     accessKeyId = `LTAI${randomBytes(10).toString('hex')}`;
     accessKeySecret = randomBytes(20).toString('base64url');
-    io.stdout.write(`ossup serve: generated credentials OSS_ACCESS_KEY_ID=${accessKeyId} OSS_ACCESS_KEY_SECRET=${accessKeySecret}\n`);
+    io.stdout.write(
+      `ossup serve: generated credentials OSS_ACCESS_KEY_ID=${accessKeyId} OSS_ACCESS_KEY_SECRET=${accessKeySecret}\n`,
+    );
   }
   const root = resolve(opts.root);
   const server = await startServer({

@@ -14,7 +14,8 @@ export function validateTags(tags: TagSet): TagSet {
     seen.add(k);
     if (Buffer.byteLength(k) < 1 || Buffer.byteLength(k) > 128) throw fail(`Tag key "${k}" must be 1 to 128 bytes.`);
     if (Buffer.byteLength(v) > 256) throw fail(`Tag value of "${k}" must be at most 256 bytes.`);
-    if (!ALLOWED.test(k) || !ALLOWED.test(v)) throw fail(`Tag "${k}" holds a character other than letters, digits, space and + - = . _ : /.`);
+    if (!ALLOWED.test(k) || !ALLOWED.test(v))
+      throw fail(`Tag "${k}" holds a character other than letters, digits, space and + - = . _ : /.`);
   }
   return tags;
 }
@@ -25,7 +26,11 @@ export function tagHeaderToStored(header: string): string {
   try {
     tags = parseTagHeader(header);
   } catch {
-    throw new ErrorReply('InvalidTag', { ArgumentName: 'x-oss-tagging', ArgumentValue: header }, { message: 'x-oss-tagging must be k1=v1&k2=v2.' });
+    throw new ErrorReply(
+      'InvalidTag',
+      { ArgumentName: 'x-oss-tagging', ArgumentValue: header },
+      { message: 'x-oss-tagging must be k1=v1&k2=v2.' },
+    );
   }
   return formatTagHeader(validateTags(tags));
 }

@@ -1,12 +1,40 @@
 export { uploadFile } from './upload/upload.js';
 export { abandonUpload, type AbandonUploadOptions } from './upload/abandon.js';
-export type { TransferEvent, TransferOptions, TransferResult, UploadResult, DownloadResult, UploadFileOptions, UploadCallback } from './types.js';
+export type {
+  TransferEvent,
+  TransferOptions,
+  TransferResult,
+  UploadResult,
+  DownloadResult,
+  UploadFileOptions,
+  UploadCallback,
+} from './types.js';
 export { MIN_PART_SIZE, MAX_PART_SIZE, MAX_PARTS } from '../core/limits.js';
 export { planParts, DEFAULT_PART_SIZE, type PartPlan, type PlannedPart } from './engine/plan.js';
-export { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath, checkpointFileName, type CheckpointStore, type LoadedCheckpoint, type CheckpointIdentity } from './checkpoint/store.js';
+export {
+  FileCheckpointStore,
+  MemoryCheckpointStore,
+  resolveCheckpointPath,
+  checkpointFileName,
+  type CheckpointStore,
+  type LoadedCheckpoint,
+  type CheckpointIdentity,
+} from './checkpoint/store.js';
 export { acquireLock, type HeldLock } from './checkpoint/lock.js';
 export { ProgressTracker } from './engine/progress.js';
-export { downloadFile, resolveDownloadTarget, keyBaseName, type DownloadFileOptions, type DownloadRange } from './download/download.js';
+export {
+  downloadFile,
+  resolveDownloadTarget,
+  keyBaseName,
+  type DownloadFileOptions,
+  type DownloadRange,
+} from './download/download.js';
 export { uploadStream, type UploadStreamOptions } from './stream/upload-stream.js';
 export { downloadStream, type DownloadStreamOptions } from './stream/download-stream.js';
-export { copyObject, defaultCopyPartSize, COPY_OBJECT_LIMIT, type CopyObjectOptions, type CopyResult } from './copy/copy.js';
+export {
+  copyObject,
+  defaultCopyPartSize,
+  COPY_OBJECT_LIMIT,
+  type CopyObjectOptions,
+  type CopyResult,
+} from './copy/copy.js';

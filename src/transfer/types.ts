@@ -47,7 +47,14 @@ export type TransferEvent =
    */
   | { type: 'verifying'; partsChecked: number; partsTotal: number; totalBytes: number }
   /** `discarded`: why an earlier run's checkpoint could not be resumed (the transfer starts over), when there was one. */
-  | { type: 'start'; totalBytes: number; resumedBytes: number; totalParts: number; partsDone: number; discarded?: string }
+  | {
+      type: 'start';
+      totalBytes: number;
+      resumedBytes: number;
+      totalParts: number;
+      partsDone: number;
+      discarded?: string;
+    }
   | { type: 'progress'; bytesDone: number; totalBytes: number }
   | { type: 'part'; partNumber: number; partsDone: number; totalParts: number }
   | { type: 'completing' }

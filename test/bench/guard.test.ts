@@ -12,7 +12,7 @@ function deadPid(): number {
   return Number(r.stdout);
 }
 
-test('a second bench run is refused while the first one holds the lock; a dead run\'s lock is taken over', () => {
+test("a second bench run is refused while the first one holds the lock; a dead run's lock is taken over", () => {
   const dir = mkdtempSync(join(tmpdir(), 'guard-lock-'));
   try {
     const lock = acquireBenchLock(dir);

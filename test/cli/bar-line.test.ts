@@ -7,21 +7,31 @@ import { ProgressBar, TransferTracker } from '../../src/cli/progress.js';
 import { summary } from '../../src/cli/commands/transfer-run.js';
 
 const fields: BarFields = {
-  label: 'a-rather-long-backup-name-2026-11-30.tar.zst', fraction: 0.45, pct: '45.3%', bytes: '104.0/256.0 MiB',
-  rate: '14.7 MiB/s', eta: 'ETA 10 s', parts: 'parts 104/256', resumed: 'resumed 104.0 MiB',
+  label: 'a-rather-long-backup-name-2026-11-30.tar.zst',
+  fraction: 0.45,
+  pct: '45.3%',
+  bytes: '104.0/256.0 MiB',
+  rate: '14.7 MiB/s',
+  eta: 'ETA 10 s',
+  parts: 'parts 104/256',
+  resumed: 'resumed 104.0 MiB',
 };
 const width = (s: string) => [...s].length;
 
 test('a wide terminal gets every field, the full name and a 24-cell bar', () => {
   const line = fitLine(fields, 200);
-  assert.equal(line, `${fields.label} ${'\u2588'.repeat(11)}${'\u2591'.repeat(13)} 45.3% | 104.0/256.0 MiB | 14.7 MiB/s | ETA 10 s | parts 104/256 | resumed 104.0 MiB`);
+  assert.equal(
+    line,
+    `${fields.label} ${'\u2588'.repeat(11)}${'\u2591'.repeat(13)} 45.3% | 104.0/256.0 MiB | 14.7 MiB/s | ETA 10 s | parts 104/256 | resumed 104.0 MiB`,
+  );
   assert.equal(fitLine(fields, undefined), line, 'no known width: the full line');
 });
 
 test('at 80 columns percent, bytes, rate, ETA and resumed are all there, within 79 characters', () => {
   const line = fitLine(fields, 80);
   assert.ok(width(line) <= 79, line);
-  for (const part of ['45.3%', '104.0/256.0 MiB', '14.7 MiB/s', 'ETA 10 s', 'resumed 104.0 MiB']) assert.ok(line.includes(part), `${part} in ${line}`);
+  for (const part of ['45.3%', '104.0/256.0 MiB', '14.7 MiB/s', 'ETA 10 s', 'resumed 104.0 MiB'])
+    assert.ok(line.includes(part), `${part} in ${line}`);
   assert.ok(!line.includes('parts'), 'the parts count went before them');
 });
 
@@ -32,10 +42,16 @@ test('the drop order: bar narrows, name shortens, parts go, name goes, bar goes,
     assert.ok(width(line) <= columns - 1, `${columns}: ${line}`);
     const shape = [
       line.includes(fields.label) ? 'name' : line.includes('…') ? 'short name' : '',
-      /[\u2588\u2591]/.test(line) ? 'bar' : '', line.includes('parts') ? 'parts' : '', line.includes('MiB/s') ? 'rate' : '',
-      line.includes('ETA') ? 'eta' : '', line.includes('/256.0') ? 'bytes' : '', line.includes('resumed') ? 'resumed' : '',
+      /[\u2588\u2591]/.test(line) ? 'bar' : '',
+      line.includes('parts') ? 'parts' : '',
+      line.includes('MiB/s') ? 'rate' : '',
+      line.includes('ETA') ? 'eta' : '',
+      line.includes('/256.0') ? 'bytes' : '',
+      line.includes('resumed') ? 'resumed' : '',
       line.includes('45.3%') ? 'pct' : '',
-    ].filter(Boolean).join(',');
+    ]
+      .filter(Boolean)
+      .join(',');
     if (seen[seen.length - 1] !== shape) seen.push(shape);
   }
   assert.deepEqual(seen, [
@@ -57,15 +73,28 @@ test('a shortened name keeps its start and its extension', () => {
 });
 
 test('the bar shows the verifying phase with its own count, then the transfer', () => {
-  const stream = Object.assign(new PassThrough(), { columns: 80, isTTY: true, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+  const stream = Object.assign(new PassThrough(), {
+    columns: 80,
+    isTTY: true,
+    cursorTo: () => true,
+    clearLine: () => true,
+    moveCursor: () => true,
+  });
   const tracker = new TransferTracker(1024);
   const bar = new ProgressBar(tracker, 'demo.bin', stream as unknown as NodeJS.WriteStream);
-  const feed = (e: Parameters<TransferTracker['onEvent']>[0]) => { tracker.onEvent(e); bar.onEvent(e); };
+  const feed = (e: Parameters<TransferTracker['onEvent']>[0]) => {
+    tracker.onEvent(e);
+    bar.onEvent(e);
+  };
   feed({ type: 'verifying', partsChecked: 0, partsTotal: 104, totalBytes: 256 * 1024 });
   feed({ type: 'verifying', partsChecked: 12, partsTotal: 104, totalBytes: 256 * 1024 });
   assert.equal(bar.fields().pct, 'verifying 104 done parts... 12/104');
   const verifying = fitLine(bar.fields(), 80);
-  assert.match(verifying, /^demo\.bin [\u2588\u2591]{24} verifying 104 done parts\.\.\. 12\/104$/, 'the phase alone: nothing moves yet');
+  assert.match(
+    verifying,
+    /^demo\.bin [\u2588\u2591]{24} verifying 104 done parts\.\.\. 12\/104$/,
+    'the phase alone: nothing moves yet',
+  );
   feed({ type: 'start', totalBytes: 256 * 1024, resumedBytes: 104 * 1024, totalParts: 256, partsDone: 104 });
   assert.equal(bar.fields().pct, '40.6%');
   assert.equal(bar.fields().resumed, 'resumed 104.0 KiB');
@@ -75,8 +104,21 @@ test('the bar shows the verifying phase with its own count, then the transfer', 
 
 test('the summary after a resume says what this run moved, what was resumed and the object size', () => {
   const MiB = 1024 * 1024;
-  const r = { size: 256 * MiB, parts: 256, resumedBytes: 180 * MiB, transferredBytes: 76 * MiB, etag: 'E-256', crc64: '1' };
-  assert.equal(summary(r, 5.2), '76.0 MiB sent in 5.2 s (14.6 MiB/s), 180.0 MiB resumed; 256.0 MiB object, 256 parts; ETag E-256, CRC-64 1');
+  const r = {
+    size: 256 * MiB,
+    parts: 256,
+    resumedBytes: 180 * MiB,
+    transferredBytes: 76 * MiB,
+    etag: 'E-256',
+    crc64: '1',
+  };
+  assert.equal(
+    summary(r, 5.2),
+    '76.0 MiB sent in 5.2 s (14.6 MiB/s), 180.0 MiB resumed; 256.0 MiB object, 256 parts; ETag E-256, CRC-64 1',
+  );
   assert.match(summary(r, 5.2, 'download'), /^76\.0 MiB fetched in 5\.2 s/);
-  assert.equal(summary({ ...r, resumedBytes: 0, transferredBytes: 256 * MiB }, 2), '256.0 MiB in 2.0 s (128.0 MiB/s), 256 parts; ETag E-256, CRC-64 1');
+  assert.equal(
+    summary({ ...r, resumedBytes: 0, transferredBytes: 256 * MiB }, 2),
+    '256.0 MiB in 2.0 s (128.0 MiB/s), 256 parts; ETag E-256, CRC-64 1',
+  );
 });

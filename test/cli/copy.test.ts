@@ -61,7 +61,16 @@ test('a copy between buckets: one CopyObject, --json, metadata kept, "/" keeps t
 test('--part-size makes a larger object go in parts; --meta replaces the metadata, even in place', async () => {
   const data = randomBytes(5 * PART + 3);
   await client.putObject('copy-a', 'parts.bin', data, { meta: { owner: 'alice' } });
-  let r = await ossup('cp', 'oss://copy-a/parts.bin', 'oss://copy-b/parts.bin', '--part-size', '100KiB', '--meta', 'team=b', '--json');
+  let r = await ossup(
+    'cp',
+    'oss://copy-a/parts.bin',
+    'oss://copy-b/parts.bin',
+    '--part-size',
+    '100KiB',
+    '--meta',
+    'team=b',
+    '--json',
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(lastJson(r.stdout).parts, 6);
   assert.ok((await bytesOf('copy-b', 'parts.bin')).equals(data));
@@ -76,7 +85,16 @@ test('--part-size makes a larger object go in parts; --meta replaces the metadat
 test('SIGKILL during a multipart copy, then the same command: it resumes and the object is byte-identical', async () => {
   const data = randomBytes(40 * PART);
   await client.putObject('copy-a', 'resume.bin', data);
-  const cmd = args('cp', 'oss://copy-a/resume.bin', 'oss://copy-b/resume.bin', '--part-size', '100KiB', '--parallel', '1', '--json');
+  const cmd = args(
+    'cp',
+    'oss://copy-a/resume.bin',
+    'oss://copy-b/resume.bin',
+    '--part-size',
+    '100KiB',
+    '--parallel',
+    '1',
+    '--json',
+  );
   const child = spawnCli(cmd, box.env);
   const done = finished(child);
   for (let i = 0; i < 400 && (await partsOnServer('copy-b')) < 4; i++) await new Promise((r) => setTimeout(r, 10));
@@ -89,14 +107,25 @@ test('SIGKILL during a multipart copy, then the same command: it resumes and the
   const j = lastJson(r.stdout);
   // One at a time, each part is journaled before the next starts: at most the last one on the server lacks its record
   // (the kill can land between the server's answer and the append), and that one is copied again.
-  assert.ok((j.resumedBytes as number) >= (onServer - 1) * PART, `resumed ${j.resumedBytes} with ${onServer} parts on the server`);
+  assert.ok(
+    (j.resumedBytes as number) >= (onServer - 1) * PART,
+    `resumed ${j.resumedBytes} with ${onServer} parts on the server`,
+  );
   assert.ok((await bytesOf('copy-b', 'resume.bin')).equals(data));
   assert.equal((await client.listMultipartUploads('copy-b')).uploads.length, 0);
 });
 
 test('a source replaced between an interrupted copy and its rerun: exit 1, a clear line, nothing mixed', async () => {
   await client.putObject('copy-a', 'moving.bin', randomBytes(40 * PART));
-  const cmd = args('cp', 'oss://copy-a/moving.bin', 'oss://copy-b/moving.bin', '--part-size', '100KiB', '--parallel', '1');
+  const cmd = args(
+    'cp',
+    'oss://copy-a/moving.bin',
+    'oss://copy-b/moving.bin',
+    '--part-size',
+    '100KiB',
+    '--parallel',
+    '1',
+  );
   const child = spawnCli(cmd, box.env);
   const done = finished(child);
   for (let i = 0; i < 400 && (await partsOnServer('copy-b')) < 2; i++) await new Promise((r) => setTimeout(r, 10));

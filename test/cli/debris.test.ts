@@ -36,14 +36,22 @@ after(async () => {
 
 function pauseAfter(parts: number) {
   const ac = new AbortController();
-  return { signal: ac.signal, onProgress: (e: TransferEvent) => { if (e.type === 'part' && e.partsDone >= parts) ac.abort(); } };
+  return {
+    signal: ac.signal,
+    onProgress: (e: TransferEvent) => {
+      if (e.type === 'part' && e.partsDone >= parts) ac.abort();
+    },
+  };
 }
 
 /** An upload paused after two parts, its checkpoint in `checkpoint` (a file, or a directory to name one in). */
 async function pausedUpload(key: string, checkpoint: string): Promise<{ file: string; uploadId: string }> {
   const file = join(box.dir, `${basename(key)}.src`);
   await writeFile(file, randomBytes(6 * PART));
-  await assert.rejects(uploadFile(client, { bucket: 'debris', key, file, partSize: PART, checkpoint, ...pauseAfter(2) }), AbortedError);
+  await assert.rejects(
+    uploadFile(client, { bucket: 'debris', key, file, partSize: PART, checkpoint, ...pauseAfter(2) }),
+    AbortedError,
+  );
   const open = (await client.listMultipartUploads('debris', { prefix: key })).uploads.filter((u) => u.key === key);
   assert.equal(open.length, 1);
   return { file, uploadId: open[0]!.uploadId };
@@ -59,7 +67,11 @@ test('abort --upload-id and --all-older-than remove the checkpoints of the uploa
 
   let r = await ossup('abort', 'oss://debris/abort/one.bin', '--upload-id', one.uploadId);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal((await readdir(dir)).filter((n) => n.endsWith('.ucp')).length, 2, 'the aborted upload\'s checkpoint is gone');
+  assert.equal(
+    (await readdir(dir)).filter((n) => n.endsWith('.ucp')).length,
+    2,
+    "the aborted upload's checkpoint is gone",
+  );
 
   r = await ossup('abort', 'oss://debris/abort/', '--all-older-than', '0s');
   assert.equal(r.code, 0, r.stderr);
@@ -76,14 +88,25 @@ test('a checkpoint with a damaged header: a warning, and its upload (same target
 
   const r = await ossup('cp', file, 'oss://debris/damaged.bin', '--checkpoint', cp, '--part-size', '100KiB', '--json');
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stderr,
-    `ossup: warning: starting over: the checkpoint ${cp} is damaged (its header cannot be read); its upload ${uploadId} was aborted\n`);
-  assert.deepEqual((await client.listMultipartUploads('debris', { prefix: 'damaged.bin' })).uploads, [], 'no upload left on the server');
+  assert.equal(
+    r.stderr,
+    `ossup: warning: starting over: the checkpoint ${cp} is damaged (its header cannot be read); its upload ${uploadId} was aborted\n`,
+  );
+  assert.deepEqual(
+    (await client.listMultipartUploads('debris', { prefix: 'damaged.bin' })).uploads,
+    [],
+    'no upload left on the server',
+  );
   assert.ok(!(await stat(cp).catch(() => undefined)), 'the checkpoint is gone after the upload');
   const stored = await client.getObject('debris', 'damaged.bin');
   const hash = createHash('sha256');
   for await (const c of stored.body) hash.update(c as Buffer);
-  assert.equal(hash.digest('hex'), createHash('sha256').update(await readFile(file)).digest('hex'));
+  assert.equal(
+    hash.digest('hex'),
+    createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex'),
+  );
 });
 
 test('a damaged checkpoint naming another key: warned, and that upload is left alone', async () => {
@@ -94,9 +117,15 @@ test('a damaged checkpoint naming another key: warned, and that upload is left a
   await writeFile(cp, bytes);
   const r = await ossup('cp', file, 'oss://debris/other-b.bin', '--checkpoint', cp, '--part-size', '100KiB');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /^ossup: warning: starting over: the checkpoint .* is damaged \(its header cannot be read\); if it held an upload, ossup uploads oss:\/\/debris\/other-b\.bin lists it\n$/);
+  assert.match(
+    r.stderr,
+    /^ossup: warning: starting over: the checkpoint .* is damaged \(its header cannot be read\); if it held an upload, ossup uploads oss:\/\/debris\/other-b\.bin lists it\n$/,
+  );
   const left = (await client.listMultipartUploads('debris', { prefix: 'other-a.bin' })).uploads;
-  assert.deepEqual(left.map((u) => u.uploadId), [uploadId]);
+  assert.deepEqual(
+    left.map((u) => u.uploadId),
+    [uploadId],
+  );
   await client.abortMultipartUpload('debris', 'other-a.bin', uploadId);
 });
 
@@ -140,7 +169,8 @@ test('a finished download removes the stale temporary files other checkpoint loc
 /** A full file system to keep checkpoints on: a tiny tmpfs, filled. Needs root and mount(2); undefined when denied. */
 function fullFileSystem(dir: string): { filler: string; unmount: () => void } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' }).status !== 0) return undefined;
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' }).status !== 0)
+    return undefined;
   const filler = join(dir, 'filler');
   spawnSync('sh', ['-c', `cat /dev/zero > '${filler}'`], { stdio: 'ignore' });
   return { filler, unmount: () => void spawnSync('umount', [dir], { stdio: 'ignore' }) };
@@ -169,15 +199,30 @@ test('a checkpoint directory on a full disk: CheckpointUnusable, and no lock or 
 
 test('Ctrl-C on a download with --no-checkpoint leaves nothing beside the destination or in the checkpoint directory', async () => {
   await client.putObject('debris', 'slow.bin', randomBytes(2 * 1024 * 1024));
-  const proxy = await startFaultProxy({ host: server.server.host, port: server.server.port },
-    { rate: 1, kinds: ['slow'], bytesPerSecond: 256 * 1024 });
+  const proxy = await startFaultProxy(
+    { host: server.server.host, port: server.server.port },
+    { rate: 1, kinds: ['slow'], bytesPerSecond: 256 * 1024 },
+  );
   try {
     const outDir = join(box.dir, 'nocp-out');
     await mkdir(outDir);
     const cpDir = join(box.dir, 'nocp-cp');
     await mkdir(cpDir);
-    const child = spawnCli(['cp', 'oss://debris/slow.bin', join(outDir, 'slow.bin'), '--no-checkpoint', '--checkpoint-dir', cpDir,
-      '--part-size', '256KiB', '--endpoint', proxy.endpoint], box.env);
+    const child = spawnCli(
+      [
+        'cp',
+        'oss://debris/slow.bin',
+        join(outDir, 'slow.bin'),
+        '--no-checkpoint',
+        '--checkpoint-dir',
+        cpDir,
+        '--part-size',
+        '256KiB',
+        '--endpoint',
+        proxy.endpoint,
+      ],
+      box.env,
+    );
     const done = finished(child);
     const deadline = Date.now() + 20_000;
     while ((await readdir(outDir)).length === 0 && Date.now() < deadline) await sleep(20);
@@ -186,7 +231,10 @@ test('Ctrl-C on a download with --no-checkpoint leaves nothing beside the destin
     child.kill('SIGINT');
     const r = await done;
     assert.equal(r.code, 130, r.stderr);
-    assert.match(r.stderr, /^ossup: interrupted: .*there is no checkpoint \(--no-checkpoint\): rerunning starts over\n$/);
+    assert.match(
+      r.stderr,
+      /^ossup: interrupted: .*there is no checkpoint \(--no-checkpoint\): rerunning starts over\n$/,
+    );
     assert.deepEqual(await readdir(outDir), []);
     assert.deepEqual(await readdir(cpDir), []);
   } finally {

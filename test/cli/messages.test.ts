@@ -43,7 +43,10 @@ test('an endpoint without a scheme against an HTTP server: TLS failed, try http:
   const hostPort = server.endpoint.replace(/^http:\/\//, '');
   const r = await runCli(['ls'], { ...box.env, OSS_ENDPOINT: hostPort });
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, /^ossup: listing buckets failed: the TLS connection to the endpoint failed \(wrong version number, EPROTO\)\n/);
+  assert.match(
+    r.stderr,
+    /^ossup: listing buckets failed: the TLS connection to the endpoint failed \(wrong version number, EPROTO\)\n/,
+  );
   assert.match(r.stderr, /\nhint: the endpoint may speak plain HTTP .*; write it as http:\/\/host:port\n$/);
   assert.doesNotMatch(r.stderr, /local file/);
   twoLines(r.stderr);
@@ -68,7 +71,10 @@ test('serve on a port in use: the port is named and --port 0 suggested (exit 1)'
 test('a malformed oss:/ argument is the one blamed, whichever side it is on (exit 2)', async () => {
   let r = await ossup('cp', 'oss:/b/x.txt', 'dl/q.txt');
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /^ossup: "oss:\/b\/x\.txt" is not a valid OSS URL\nhint: write it with two slashes: oss:\/\/bucket\/key\n$/);
+  assert.match(
+    r.stderr,
+    /^ossup: "oss:\/b\/x\.txt" is not a valid OSS URL\nhint: write it with two slashes: oss:\/\/bucket\/key\n$/,
+  );
   r = await ossup('cp', join(box.dir, 'whatever'), 'oss:msg-test/k');
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /^ossup: "oss:msg-test\/k" is not a valid OSS URL/);
@@ -115,9 +121,11 @@ test('a download into a missing directory: "dir/" creates it, "dir/f" names the 
   await client.putObject('msg-test', 'd.bin', data);
   let r = await runCli(['cp', 'oss://msg-test/d.bin', 'nodir/f', '--endpoint', server.endpoint], box.env, box.dir);
   assert.equal(r.code, 2, r.stderr);
-  assert.equal(r.stderr,
+  assert.equal(
+    r.stderr,
     `ossup: the directory ${join(box.dir, 'nodir')} does not exist (destination nodir/f)\n` +
-    `hint: create it first (mkdir -p ${join(box.dir, 'nodir')}), or end the destination with / to have ossup create it\n`);
+      `hint: create it first (mkdir -p ${join(box.dir, 'nodir')}), or end the destination with / to have ossup create it\n`,
+  );
   assert.ok(!(await stat(join(box.dir, 'nodir')).catch(() => undefined)), 'nothing made');
 
   r = await runCli(['cp', 'oss://msg-test/d.bin', 'made/deeper/', '--endpoint', server.endpoint], box.env, box.dir);
@@ -125,7 +133,11 @@ test('a download into a missing directory: "dir/" creates it, "dir/f" names the 
   assert.deepEqual(await readFile(join(box.dir, 'made', 'deeper', 'd.bin')), data);
 
   // A download that fails after the directory was made takes the (empty) directories it made with it.
-  r = await runCli(['cp', 'oss://msg-test/missing.bin', 'gone/too/', '--part-size', '1MiB', '--endpoint', server.endpoint], box.env, box.dir);
+  r = await runCli(
+    ['cp', 'oss://msg-test/missing.bin', 'gone/too/', '--part-size', '1MiB', '--endpoint', server.endpoint],
+    box.env,
+    box.dir,
+  );
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /NoSuchKey/);
   assert.ok(!(await stat(join(box.dir, 'gone')).catch(() => undefined)), 'the directories made for it are gone');
@@ -134,7 +146,11 @@ test('a download into a missing directory: "dir/" creates it, "dir/f" names the 
 test('ls with no buckets says so, except with --json (no lines)', async () => {
   const empty = await startTestServer();
   try {
-    const env = { ...box.env, OSS_ACCESS_KEY_ID: empty.credentials.accessKeyId, OSS_ACCESS_KEY_SECRET: empty.credentials.accessKeySecret };
+    const env = {
+      ...box.env,
+      OSS_ACCESS_KEY_ID: empty.credentials.accessKeyId,
+      OSS_ACCESS_KEY_SECRET: empty.credentials.accessKeySecret,
+    };
     let r = await runCli(['ls', '--endpoint', empty.endpoint], env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'no buckets (make one with: ossup mb oss://NAME)\n');
@@ -146,7 +162,7 @@ test('ls with no buckets says so, except with --json (no lines)', async () => {
   }
 });
 
-test('--json carries the callback server\'s answer', async () => {
+test("--json carries the callback server's answer", async () => {
   const cb: Server = createHttpServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -159,7 +175,16 @@ test('--json carries the callback server\'s answer', async () => {
     const file = join(box.dir, 'cb.txt');
     await import('node:fs/promises').then((fs) => fs.writeFile(file, 'callback'));
     const url = `http://127.0.0.1:${(cb.address() as AddressInfo).port}/cb`;
-    const r = await ossup('cp', file, 'oss://msg-test/cb.txt', '--callback-url', url, '--callback-body', 'object=${object}', '--json');
+    const r = await ossup(
+      'cp',
+      file,
+      'oss://msg-test/cb.txt',
+      '--callback-url',
+      url,
+      '--callback-body',
+      'object=${object}',
+      '--json',
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(lastJson(r.stdout).callbackBody, '{"stored":"yes"}');
   } finally {
@@ -187,7 +212,11 @@ test('--range over the whole object is CRC-64 verified; a part of it is checked 
   json = lastJson(r.stdout);
   assert.deepEqual([json.rangeStart, json.rangeEnd, json.verified, json.size], [10, 19, 'length-only', 10]);
   assert.deepEqual(await readFile(dest), data.subarray(10, 20));
-  assert.deepEqual((await readdir(box.dir)).filter((n) => n.includes('.ossup-')), [], 'no temporary files left');
+  assert.deepEqual(
+    (await readdir(box.dir)).filter((n) => n.includes('.ossup-')),
+    [],
+    'no temporary files left',
+  );
 });
 
 test('README says the Node version package.json requires', async () => {
@@ -201,5 +230,5 @@ test('README says the Node version package.json requires', async () => {
 test('a command line commander refuses gets a hint: line too (exit 2)', async () => {
   const r = await ossup('cp', '--bogus', 'a', 'b');
   assert.equal(r.code, 2, r.stderr);
-  assert.equal(r.stderr, 'ossup: unknown option \'--bogus\'\nhint: ossup help <command> shows its arguments and flags\n');
+  assert.equal(r.stderr, "ossup: unknown option '--bogus'\nhint: ossup help <command> shows its arguments and flags\n");
 });

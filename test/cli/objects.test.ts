@@ -53,8 +53,17 @@ test('mb, cp, ls, stat, rm, rb', async () => {
 
   r = await ossup('ls', '-r', 'oss://objects-test', '--json');
   assert.equal(r.code, 0, r.stderr);
-  const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { key: string; size: number });
-  assert.deepEqual(rows.map((o) => [o.key, o.size]), [['dir/hello.txt', 11], ['top.txt', 3]]);
+  const rows = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { key: string; size: number });
+  assert.deepEqual(
+    rows.map((o) => [o.key, o.size]),
+    [
+      ['dir/hello.txt', 11],
+      ['top.txt', 3],
+    ],
+  );
 
   r = await ossup('stat', 'oss://objects-test/dir/hello.txt', '--json');
   assert.equal(r.code, 0, r.stderr);
@@ -100,8 +109,14 @@ test('uploads lists incomplete multipart uploads; abort removes them by id or by
   assert.match(r.stdout, /2 incomplete uploads/);
 
   r = await ossup('uploads', 'oss://uploads-test/a/', '--json');
-  assert.deepEqual(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).map((u) => [u.key, u.parts, u.bytes]),
-    [['a/one.bin', 2, 200 * 1024 + 1000]]);
+  assert.deepEqual(
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .map((u) => [u.key, u.parts, u.bytes]),
+    [['a/one.bin', 2, 200 * 1024 + 1000]],
+  );
 
   r = await ossup('abort', 'oss://uploads-test/a/one.bin', '--upload-id', first.uploadId);
   assert.equal(r.code, 0, r.stderr);
@@ -134,7 +149,16 @@ test('cp --range downloads exactly the bytes asked for; bad ranges and --range o
   await client.putObject('range-test', 'r.bin', data);
   const dest = join(box.dir, 'part.bin');
 
-  let r = await ossup('cp', 'oss://range-test/r.bin', dest, '--range', '1000-1500999', '--part-size', '100KiB', '--json');
+  let r = await ossup(
+    'cp',
+    'oss://range-test/r.bin',
+    dest,
+    '--range',
+    '1000-1500999',
+    '--part-size',
+    '100KiB',
+    '--json',
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(await readFile(dest), data.subarray(1000, 1501000));
   const json = lastJson(r.stdout);

@@ -40,8 +40,18 @@ after(async () => {
   await box.cleanup();
 });
 
-const args = (key: string) =>
-  ['cp', file, `oss://resume-test/${key}`, '--endpoint', proxy.endpoint, '--part-size', '256KiB', '--parallel', '2', '--json'];
+const args = (key: string) => [
+  'cp',
+  file,
+  `oss://resume-test/${key}`,
+  '--endpoint',
+  proxy.endpoint,
+  '--part-size',
+  '256KiB',
+  '--parallel',
+  '2',
+  '--json',
+];
 
 /** Waits until the checkpoint journal has grown several times: parts are confirmed and recorded. */
 async function waitForRecordedParts(dir: string, growths: number): Promise<string> {
@@ -94,7 +104,10 @@ test('SIGINT: exit 130, one line saying how much is done, checkpoint kept; rerun
   child.kill('SIGINT');
   const r1 = await done;
   assert.equal(r1.code, 130, r1.stderr);
-  assert.match(r1.stderr, /ossup: interrupted: [\d.]+ [KM]iB of 24\.0 MiB uploaded \([\d.]+%, \d+\/96 parts\); rerun the same command to resume/);
+  assert.match(
+    r1.stderr,
+    /ossup: interrupted: [\d.]+ [KM]iB of 24\.0 MiB uploaded \([\d.]+%, \d+\/96 parts\); rerun the same command to resume/,
+  );
   assert.doesNotMatch(r1.stderr, STACK);
   assert.deepEqual(controlChars(r1.stderr), []);
   assert.equal(r1.stdout, '');
@@ -107,7 +120,10 @@ test('SIGINT: exit 130, one line saying how much is done, checkpoint kept; rerun
   assert.ok(Number(json.resumedBytes) > 0, `resumedBytes ${json.resumedBytes}`);
   assert.equal(json.parts, 96);
   assert.equal(await storedSha('interrupted.bin'), createHash('sha256').update(data).digest('hex'));
-  assert.deepEqual((await readdir(join(box.ossupHome, 'checkpoints'))).filter((n) => !n.endsWith('.lock')), []);
+  assert.deepEqual(
+    (await readdir(join(box.ossupHome, 'checkpoints'))).filter((n) => !n.endsWith('.lock')),
+    [],
+  );
 });
 
 test('download: SIGINT exits 130 keeping the checkpoint; the same command resumes and the file is byte-identical', async () => {
@@ -117,7 +133,18 @@ test('download: SIGINT exits 130 keeping the checkpoint; the same command resume
 
   proxy.setPlan(SLOW);
   const dest = join(box.dir, 'downloaded.bin');
-  const down = ['cp', 'oss://resume-test/to-download.bin', dest, '--endpoint', proxy.endpoint, '--part-size', '256KiB', '--parallel', '2', '--json'];
+  const down = [
+    'cp',
+    'oss://resume-test/to-download.bin',
+    dest,
+    '--endpoint',
+    proxy.endpoint,
+    '--part-size',
+    '256KiB',
+    '--parallel',
+    '2',
+    '--json',
+  ];
   const child = spawnCli(down, box.env);
   const done = finished(child);
   await waitForRecordedParts(join(box.ossupHome, 'checkpoints'), 4);
@@ -132,6 +159,8 @@ test('download: SIGINT exits 130 keeping the checkpoint; the same command resume
   const json = lastJson(r2.stdout);
   assert.equal(json.op, 'download');
   assert.ok(Number(json.resumedBytes) > 0, `resumedBytes ${json.resumedBytes}`);
-  const got = createHash('sha256').update(await readFile(dest)).digest('hex');
+  const got = createHash('sha256')
+    .update(await readFile(dest))
+    .digest('hex');
   assert.equal(got, createHash('sha256').update(data).digest('hex'));
 });

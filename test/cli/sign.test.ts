@@ -30,14 +30,23 @@ after(async () => {
 });
 
 /** One plain HTTP request, no SDK: what curl does with the URL. */
-function plain(url: string, method: string, body?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer }> {
+function plain(
+  url: string,
+  method: string,
+  body?: Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent: false, headers: body ? { ...headers, 'content-length': String(body.length) } : headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      { method, agent: false, headers: body ? { ...headers, 'content-length': String(body.length) } : headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -63,13 +72,13 @@ for (const signature of ['v4', 'v1'] as const) {
     const get = await signed(`oss://sign-test/${key}`, '--expires', '10m', '--signature', signature);
     const got = await plain(get, 'GET');
     assert.equal(got.status, 200);
-    assert.ok(got.body.equals(data), 'the bytes fetched through the URL are the object\'s');
+    assert.ok(got.body.equals(data), "the bytes fetched through the URL are the object's");
     // A URL for one method does not allow another.
     assert.equal((await plain(get, 'PUT', Buffer.from('overwrite'))).status, 403);
 
     skewMs = 11 * 60_000;
     const expired = await plain(get, 'GET');
-    assert.equal(expired.status, 403, 'the URL no longer works once the server\'s clock is past its expiry');
+    assert.equal(expired.status, 403, "the URL no longer works once the server's clock is past its expiry");
     assert.match(expired.body.toString(), /<Code>AccessDenied<\/Code>/);
     assert.equal((await plain(put, 'PUT', data)).status, 403);
     skewMs = 0;

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatBytes, parseDuration, parseSize, ParseError } from '../../src/cli/size.js';
 import {
-  defaultParallel, defaultPartSize, defaultRangeSize, MIN_DEFAULT_PART_SIZE, MIN_DEFAULT_RANGE_SIZE, partCount,
+  defaultParallel,
+  defaultPartSize,
+  defaultRangeSize,
+  MIN_DEFAULT_PART_SIZE,
+  MIN_DEFAULT_RANGE_SIZE,
+  partCount,
 } from '../../src/cli/defaults.js';
 import { MAX_PART_SIZE, MIN_PART_SIZE } from '../../src/core/limits.js';
 
@@ -66,7 +71,8 @@ test('default download ranges: 8 MiB at least, then the upload ladder (a functio
   assert.equal(defaultRangeSize(8000 * 1024 ** 2), MIN_DEFAULT_RANGE_SIZE);
   assert.equal(defaultRangeSize(8000 * 1024 ** 2 + 1), 16 * 1024 ** 2, 'above 1,000 ranges the ladder takes over');
   assert.equal(defaultRangeSize(40e12), defaultPartSize(40e12));
-  for (const size of [1, 5e6, 3e9, 40e9, 1e12]) assert.ok(partCount(size, defaultRangeSize(size)) <= 1000, String(size));
+  for (const size of [1, 5e6, 3e9, 40e9, 1e12])
+    assert.ok(partCount(size, defaultRangeSize(size)) <= 1000, String(size));
 });
 
 test('the tracker counts confirmed bytes by part, and starts over when the engine does', async () => {

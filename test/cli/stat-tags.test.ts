@@ -25,7 +25,10 @@ after(async () => {
 });
 
 test('stat prints ACL and tags, and --json carries them', async () => {
-  await client.putObject('stat-tags', 'tagged.txt', 'hello', { acl: 'public-read', tagging: { team: 'a b', env: 'prod' } });
+  await client.putObject('stat-tags', 'tagged.txt', 'hello', {
+    acl: 'public-read',
+    tagging: { team: 'a b', env: 'prod' },
+  });
   let r = await ossup('stat', 'oss://stat-tags/tagged.txt');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^ACL:\s+public-read$/m);

@@ -31,11 +31,22 @@ after(async () => {
   await box.cleanup();
 });
 
-interface Run { code: number | null; stdout: Buffer; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
 
 /** The CLI with `input` on stdin (written in chunks, then closed); stdout kept as bytes. */
-function ossup(args: string[], input?: Buffer, opts: { endpoint?: string; onStart?: (child: ReturnType<typeof spawn>) => void } = {}): Promise<Run> {
-  const child = spawn(process.execPath, [OSSUP, ...args, '--endpoint', opts.endpoint ?? server.endpoint], { env: box.env, stdio: ['pipe', 'pipe', 'pipe'] });
+function ossup(
+  args: string[],
+  input?: Buffer,
+  opts: { endpoint?: string; onStart?: (child: ReturnType<typeof spawn>) => void } = {},
+): Promise<Run> {
+  const child = spawn(process.execPath, [OSSUP, ...args, '--endpoint', opts.endpoint ?? server.endpoint], {
+    env: box.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const out: Buffer[] = [];
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -54,11 +65,20 @@ async function openUploads(): Promise<number> {
   return (await client.listMultipartUploads(BUCKET)).uploads.length;
 }
 
-for (const [name, size] of [['empty', 0], ['one byte', 1], ['one part', PART], ['one part + 1', PART + 1], ['many parts', 9 * PART + 777]] as const) {
+for (const [name, size] of [
+  ['empty', 0],
+  ['one byte', 1],
+  ['one part', PART],
+  ['one part + 1', PART + 1],
+  ['many parts', 9 * PART + 777],
+] as const) {
   test(`stdin -> object -> stdout is byte-identical: ${name}`, async () => {
     const data = randomBytes(size);
     const key = `pipe/${size}.bin`;
-    const up = await ossup(['cp', '-', `oss://${BUCKET}/${key}`, '--part-size', '100KiB', '--parallel', '3', '--json', '--no-checkpoint'], data);
+    const up = await ossup(
+      ['cp', '-', `oss://${BUCKET}/${key}`, '--part-size', '100KiB', '--parallel', '3', '--json', '--no-checkpoint'],
+      data,
+    );
     assert.equal(up.code, 0, up.stderr);
     const j = lastJson(up.stdout.toString());
     assert.equal(j.op, 'upload');
@@ -68,7 +88,7 @@ for (const [name, size] of [['empty', 0], ['one byte', 1], ['one part', PART], [
 
     const down = await ossup(['cp', `oss://${BUCKET}/${key}`, '-', '--part-size', '150KiB']);
     assert.equal(down.code, 0, down.stderr);
-    assert.ok(down.stdout.equals(data), 'stdout carries exactly the object\'s bytes, nothing else');
+    assert.ok(down.stdout.equals(data), "stdout carries exactly the object's bytes, nothing else");
     assert.equal(down.stderr, '');
     const cat = await ossup(['cat', `oss://${BUCKET}/${key}`, '--parallel', '2', '--part-size', '100KiB']);
     assert.equal(cat.code, 0, cat.stderr);
@@ -90,20 +110,24 @@ test('the summary of a stdout download goes to stderr (--json), never into the d
 });
 
 test('Ctrl-C during an upload from stdin aborts the upload on the server and exits 130', async () => {
-  const r = await ossup(['cp', '-', `oss://${BUCKET}/interrupted.bin`, '--part-size', '100KiB', '--parallel', '2'], undefined, {
-    onStart: (child) => {
-      // Three parts' worth, then the pipe stays open and silent, as a slow producer's would.
-      child.stdin!.write(randomBytes(3 * PART + 10));
-      const poll = setInterval(() => {
-        void openUploads().then((n) => {
-          if (n > 0) {
-            clearInterval(poll);
-            setTimeout(() => child.kill('SIGINT'), 200);
-          }
-        });
-      }, 50);
+  const r = await ossup(
+    ['cp', '-', `oss://${BUCKET}/interrupted.bin`, '--part-size', '100KiB', '--parallel', '2'],
+    undefined,
+    {
+      onStart: (child) => {
+        // Three parts' worth, then the pipe stays open and silent, as a slow producer's would.
+        child.stdin!.write(randomBytes(3 * PART + 10));
+        const poll = setInterval(() => {
+          void openUploads().then((n) => {
+            if (n > 0) {
+              clearInterval(poll);
+              setTimeout(() => child.kill('SIGINT'), 200);
+            }
+          });
+        }, 50);
+      },
     },
-  });
+  );
   assert.equal(r.code, 130, r.stderr);
   assert.match(r.stderr, /a stream cannot be resumed, so the upload was aborted on the server/);
   assert.doesNotMatch(r.stderr, STACK);
@@ -117,19 +141,22 @@ test('a download to stdout whose bytes do not match the CRC-64 exits 1 and says 
   // A proxy that flips one byte of every ranged GET's body: each range arrives damaged, as on a bad network.
   const target = new URL(server.endpoint);
   const proxy = http.createServer((req, res) => {
-    const up = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode!, answer.headers);
-      let first = answer.statusCode === 206;
-      answer.on('data', (c: Buffer) => {
-        if (first) {
-          c = Buffer.from(c);
-          c[0] = (c[0] ?? 0) ^ 0xff;
-          first = false;
-        }
-        res.write(c);
-      });
-      answer.on('end', () => res.end());
-    });
+    const up = http.request(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        let first = answer.statusCode === 206;
+        answer.on('data', (c: Buffer) => {
+          if (first) {
+            c = Buffer.from(c);
+            c[0] = (c[0] ?? 0) ^ 0xff;
+            first = false;
+          }
+          res.write(c);
+        });
+        answer.on('end', () => res.end());
+      },
+    );
     req.pipe(up);
   });
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
@@ -154,7 +181,10 @@ test('bad stream command lines exit 2 before anything is read or sent', async ()
     [['cp', '-', `oss://${BUCKET}/dir/`], /names no object/],
     [['cp', '-', 'local.txt'], /is not an OSS URL/],
     [['cp', '-', `oss://${BUCKET}/x`, '--checkpoint-dir', '/tmp'], /a stream cannot be resumed/],
-    [['cp', '-', `oss://${BUCKET}/x`, '--part-size', '100KiB', '--expected-size', '10GiB'], /does not fit in 10,000 parts/],
+    [
+      ['cp', '-', `oss://${BUCKET}/x`, '--part-size', '100KiB', '--expected-size', '10GiB'],
+      /does not fit in 10,000 parts/,
+    ],
     [['cp', '-', `oss://${BUCKET}/x`, '--expected-size', 'lots'], /--expected-size/],
     [['cp', `oss://${BUCKET}/x`, '-', '--meta', 'a=b'], /--meta applies to uploads/],
     [['cp', `oss://${BUCKET}/x`, '-', '--expected-size', '1MiB'], /--expected-size applies to cp -/],

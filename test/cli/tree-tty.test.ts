@@ -10,7 +10,9 @@ import { OSSUP, runCli, sandbox } from '../../harness/cli.js';
 
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
-test('cp -r on a TTY draws one line for the whole tree within the width; a pipe gets only the summary', { skip: !hasScript && 'script(1) not installed' }, async () => {
+test('cp -r on a TTY draws one line for the whole tree within the width; a pipe gets only the summary', {
+  skip: !hasScript && 'script(1) not installed',
+}, async () => {
   const box = await sandbox();
   try {
     const dir = join(box.dir, 'tree');
@@ -19,10 +21,16 @@ test('cp -r on a TTY draws one line for the whole tree within the width; a pipe 
     await writeFile(join(dir, 'sub', 'two.txt'), 'two');
     const shell = `stty cols 60; ${JSON.stringify(process.execPath)} ${JSON.stringify(OSSUP)} cp -r ${JSON.stringify(dir)} oss://tree-tty/t`;
     const tty = spawnSync('script', ['-q', '-e', '-c', shell, '/dev/null'], {
-      env: { ...box.env, TERM: 'xterm' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000,
+      env: { ...box.env, TERM: 'xterm' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
     });
     assert.equal(tty.status, 0, tty.stdout + tty.stderr);
-    const drawn = tty.stdout.split(/\r|\n/).map((l) => l.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')).filter((l) => /files \d+\/\d+/.test(l));
+    const drawn = tty.stdout
+      .split(/\r|\n/)
+      .map((l) => l.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''))
+      .filter((l) => /files \d+\/\d+/.test(l));
     assert.ok(drawn.length > 0, tty.stdout);
     const last = drawn[drawn.length - 1]!;
     assert.match(last, /files 2\/2 \| 3\.0 MiB\/3\.0 MiB \| [\d.]+ [KMG]?i?B\/s \| ETA /);

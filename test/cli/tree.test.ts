@@ -36,8 +36,23 @@ after(async () => {
 const ossup = (...args: string[]) => runCli([...args, '--endpoint', server.endpoint], box.env);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-interface Line { op: string; action: string; key: string; file: string; size: number; transferredBytes: number; resumedBytes: number; crc64: string; dryRun?: boolean }
-const lines = (stdout: string): Line[] => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+interface Line {
+  op: string;
+  action: string;
+  key: string;
+  file: string;
+  size: number;
+  transferredBytes: number;
+  resumedBytes: number;
+  crc64: string;
+  dryRun?: boolean;
+}
+const lines = (stdout: string): Line[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Line);
 
 async function stored(key: string): Promise<Buffer> {
   const res = await client.getObject(BUCKET, key);
@@ -60,7 +75,7 @@ test('cp -r round-trips a tree byte for byte (nested, spaces, non-ASCII, empty, 
     'with space/inner file.txt': 'spaced',
     'ünï/数据/naïve café.bin': randomBytes(3000),
     'deep/a/b/c/d/leaf': randomBytes(10),
-    'empty': '',
+    empty: '',
     'big/multi.bin': randomBytes(3 * 1024 * 1024 + 17),
     'a-b': 'sorts before a/ in UTF-8',
     'a/x': 'inside a/',
@@ -72,18 +87,27 @@ test('cp -r round-trips a tree byte for byte (nested, spaces, non-ASCII, empty, 
   assert.equal(up.code, 0, up.stderr);
   assert.deepEqual(controlChars(up.stdout + up.stderr), []);
   const sent = lines(up.stdout);
-  assert.deepEqual(sent.map((l) => l.key).sort(), Object.keys(files).map((r) => `rt/${r}`).sort());
+  assert.deepEqual(
+    sent.map((l) => l.key).sort(),
+    Object.keys(files)
+      .map((r) => `rt/${r}`)
+      .sort(),
+  );
   for (const l of sent) {
     assert.equal(l.action, 'upload');
     assert.equal(l.op, 'upload');
     assert.equal(l.transferredBytes, l.size);
   }
-  for (const [rel, bytes] of Object.entries(files)) assert.equal(sha(await stored(`rt/${rel}`)), sha(Buffer.from(bytes)), rel);
+  for (const [rel, bytes] of Object.entries(files))
+    assert.equal(sha(await stored(`rt/${rel}`)), sha(Buffer.from(bytes)), rel);
 
   const out = join(box.dir, 'rt-out');
   const down = await ossup('cp', '-r', `oss://${BUCKET}/rt/`, out, '--json');
   assert.equal(down.code, 0, down.stderr);
-  assert.deepEqual(lines(down.stdout).map((l) => l.action), Object.keys(files).map(() => 'download'));
+  assert.deepEqual(
+    lines(down.stdout).map((l) => l.action),
+    Object.keys(files).map(() => 'download'),
+  );
   for (const [rel, bytes] of Object.entries(files)) {
     const local = join(out, ...rel.split('/'));
     assert.equal(sha(await readFile(local)), sha(Buffer.from(bytes)), rel);
@@ -92,7 +116,10 @@ test('cp -r round-trips a tree byte for byte (nested, spaces, non-ASCII, empty, 
   }
 
   // Both reruns find everything complete on the other side: nothing is sent again.
-  for (const args of [['cp', '-r', src, `oss://${BUCKET}/rt`], ['cp', '-r', `oss://${BUCKET}/rt/`, out]]) {
+  for (const args of [
+    ['cp', '-r', src, `oss://${BUCKET}/rt`],
+    ['cp', '-r', `oss://${BUCKET}/rt/`, out],
+  ]) {
     const again = await ossup(...args, '--json');
     assert.equal(again.code, 0, again.stderr);
     const ls = lines(again.stdout);
@@ -114,7 +141,19 @@ test('SIGKILL part way through cp -r: the rerun sends less than a third of the b
   const src = join(box.dir, 'kill-src');
   await makeTree(src, files);
   const total = Object.values(files).reduce((n, b) => n + b.length, 0);
-  const args = ['cp', '-r', src, `oss://${BUCKET}/kill`, '--endpoint', proxy.endpoint, '--jobs', '2', '--parallel', '2', '--json'];
+  const args = [
+    'cp',
+    '-r',
+    src,
+    `oss://${BUCKET}/kill`,
+    '--endpoint',
+    proxy.endpoint,
+    '--jobs',
+    '2',
+    '--parallel',
+    '2',
+    '--json',
+  ];
 
   // Request bytes slowed to 2 MiB/s a connection: about 0.5 s a file, so the kill lands with files in flight.
   proxy.setPlan({ rate: 1, kinds: ['slow-request'], bytesPerSecond: 2 * 1024 * 1024 });
@@ -143,7 +182,10 @@ test('SIGKILL part way through cp -r: the rerun sends less than a third of the b
   const resent = ls.reduce((n, l) => n + l.transferredBytes, 0);
   assert.ok(resent < total / 3, `sent ${resent} of ${total} bytes again`);
   assert.ok(ls.filter((l) => l.action === 'skip').length >= 8, 'the files done before the kill are skipped');
-  assert.ok(ls.some((l) => l.action === 'upload'), 'the kill landed with files still to send');
+  assert.ok(
+    ls.some((l) => l.action === 'upload'),
+    'the kill landed with files still to send',
+  );
   for (const [rel, bytes] of Object.entries(files)) assert.equal(sha(await stored(`kill/${rel}`)), sha(bytes), rel);
 });
 
@@ -167,7 +209,19 @@ test('SIGINT stops a tree: exit 130 with one line, checkpoints kept; the rerun r
   const src = join(box.dir, 'int-src');
   const big = randomBytes(8 * 1024 * 1024);
   await makeTree(src, { 'big.bin': big, 'small.txt': 'small' });
-  const args = ['cp', '-r', src, `oss://${BUCKET}/int`, '--endpoint', proxy.endpoint, '--part-size', '256KiB', '--parallel', '2', '--json'];
+  const args = [
+    'cp',
+    '-r',
+    src,
+    `oss://${BUCKET}/int`,
+    '--endpoint',
+    proxy.endpoint,
+    '--part-size',
+    '256KiB',
+    '--parallel',
+    '2',
+    '--json',
+  ];
   proxy.setPlan({ rate: 1, kinds: ['slow-request'], bytesPerSecond: 1024 * 1024 });
   const child = spawnCli(args, box.env);
   const run = finished(child);
@@ -194,8 +248,26 @@ test('--connections caps the sockets of all files together: --jobs 16 --parallel
   await makeTree(src, files);
   proxy.setPlan(PASS);
   const before = proxy.stats().connections;
-  const r = await runCli(['cp', '-r', src, `oss://${BUCKET}/conn`, '--endpoint', proxy.endpoint, '--jobs', '16', '--parallel', '8',
-    '--part-size', '256KiB', '--connections', '6', '--json'], box.env);
+  const r = await runCli(
+    [
+      'cp',
+      '-r',
+      src,
+      `oss://${BUCKET}/conn`,
+      '--endpoint',
+      proxy.endpoint,
+      '--jobs',
+      '16',
+      '--parallel',
+      '8',
+      '--part-size',
+      '256KiB',
+      '--connections',
+      '6',
+      '--json',
+    ],
+    box.env,
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(lines(r.stdout).length, 12);
   const opened = proxy.stats().connections - before;
@@ -209,9 +281,18 @@ test('cp -r down through a flaky link: broken and cut-short bodies are fetched a
   for (const [rel, bytes] of Object.entries(files)) await client.putObject(BUCKET, `flaky/${rel}`, bytes);
   // At most two faults (the proxy counts them over its life): no file can meet three, the most a small file is tried.
   const before = proxy.stats().faults;
-  proxy.setPlan({ rate: 0.5, kinds: ['reset-response', 'truncate-response'], maxFaults: before + 2, maxOffset: 4096, seed: 7 });
+  proxy.setPlan({
+    rate: 0.5,
+    kinds: ['reset-response', 'truncate-response'],
+    maxFaults: before + 2,
+    maxOffset: 4096,
+    seed: 7,
+  });
   const out = join(box.dir, 'flaky-out');
-  const r = await runCli(['cp', '-r', `oss://${BUCKET}/flaky`, out, '--endpoint', proxy.endpoint, '--jobs', '4', '--json'], box.env);
+  const r = await runCli(
+    ['cp', '-r', `oss://${BUCKET}/flaky`, out, '--endpoint', proxy.endpoint, '--jobs', '4', '--json'],
+    box.env,
+  );
   const faults = proxy.stats().faults - before;
   proxy.setPlan(PASS);
   assert.equal(r.code, 0, r.stderr);
@@ -226,14 +307,22 @@ test('one failing file leaves the others done: exit 1, the failure listed; the r
   await makeTree(src, { 'ok1.txt': 'one', 'ok2.txt': 'two', [longRel]: 'too long a key' });
   const r = await ossup('cp', '-r', src, `oss://${BUCKET}/fail`, '--json');
   assert.equal(r.code, 1, r.stderr);
-  assert.deepEqual(lines(r.stdout).map((l) => l.key).sort(), ['fail/ok1.txt', 'fail/ok2.txt']);
+  assert.deepEqual(
+    lines(r.stdout)
+      .map((l) => l.key)
+      .sort(),
+    ['fail/ok1.txt', 'fail/ok2.txt'],
+  );
   assert.match(r.stderr, /ossup: 1 file failed:\n {2}.*x\.txt: .*\(InvalidArgument\)\nhint: rerun the same command/);
   assert.doesNotMatch(r.stderr, STACK);
   assert.equal(String(await stored('fail/ok2.txt')), 'two');
 
   const again = await ossup('cp', '-r', src, `oss://${BUCKET}/fail`, '--json');
   assert.equal(again.code, 1);
-  assert.deepEqual(lines(again.stdout).map((l) => l.action), ['skip', 'skip']);
+  assert.deepEqual(
+    lines(again.stdout).map((l) => l.action),
+    ['skip', 'skip'],
+  );
 
   // Downloads: a local file where a directory must go fails that object only.
   await client.putObject(BUCKET, 'dfail/blocked/in.txt', 'blocked');
@@ -242,7 +331,10 @@ test('one failing file leaves the others done: exit 1, the failure listed; the r
   await makeTree(out, { blocked: 'a file, not a directory' });
   const d = await ossup('cp', '-r', `oss://${BUCKET}/dfail`, out, '--json');
   assert.equal(d.code, 1, d.stderr);
-  assert.deepEqual(lines(d.stdout).map((l) => l.key), ['dfail/fine.txt']);
+  assert.deepEqual(
+    lines(d.stdout).map((l) => l.key),
+    ['dfail/fine.txt'],
+  );
   assert.match(d.stderr, /oss:\/\/tree-test\/dfail\/blocked\/in\.txt: /);
   assert.equal(await readFile(join(out, 'fine.txt'), 'utf8'), 'fine');
 });
@@ -255,15 +347,22 @@ test('symbolic links: skipped with one note each on stderr; --follow-symlinks se
   await symlink(src, join(src, 'real', 'loop'));
   const plain = await ossup('cp', '-r', src, `oss://${BUCKET}/links`, '--json');
   assert.equal(plain.code, 0, plain.stderr);
-  assert.deepEqual(lines(plain.stdout).map((l) => l.key), ['links/real/file.txt']);
+  assert.deepEqual(
+    lines(plain.stdout).map((l) => l.key),
+    ['links/real/file.txt'],
+  );
   const notes = plain.stderr.split('\n').filter((l) => l.startsWith('ossup: skipped '));
   assert.equal(notes.length, 3, plain.stderr);
   assert.ok(notes.every((n) => /: symbolic link not followed \(--follow-symlinks follows them\)$/.test(n)));
 
   const followed = await ossup('cp', '-r', src, `oss://${BUCKET}/links`, '--follow-symlinks', '--json');
   assert.equal(followed.code, 0, followed.stderr);
-  assert.deepEqual(lines(followed.stdout).map((l) => `${l.action} ${l.key}`).sort(),
-    ['skip links/real/file.txt', 'upload links/dir-link/file.txt', 'upload links/file-link']);
+  assert.deepEqual(
+    lines(followed.stdout)
+      .map((l) => `${l.action} ${l.key}`)
+      .sort(),
+    ['skip links/real/file.txt', 'upload links/dir-link/file.txt', 'upload links/file-link'],
+  );
   assert.match(followed.stderr, /skipped .*real\/loop: symbolic link loop/);
   assert.equal(String(await stored('links/dir-link/file.txt')), 'real');
 });
@@ -280,7 +379,10 @@ test('bad input is exit 2 with one clear line, before any transfer', async () =>
     [['cp', '-r', dir, `oss://${BUCKET}/bad`, '--include', '[abc'], /--include "\[abc" is not a valid glob/],
     [['cp', '-r', dir, `oss://${BUCKET}/bad`, '--jobs', '0'], /--jobs "0" must be a whole number from 1 to 1000/],
     [['cp', file, `oss://${BUCKET}/bad/f.txt`, '--exclude', '*.txt'], /--exclude applies to whole trees/],
-    [['cp', '-r', dir, `oss://${BUCKET}/bad`, '--checkpoint', join(box.dir, 'x.ucp')], /--checkpoint names one file's checkpoint/],
+    [
+      ['cp', '-r', dir, `oss://${BUCKET}/bad`, '--checkpoint', join(box.dir, 'x.ucp')],
+      /--checkpoint names one file's checkpoint/,
+    ],
     [['rm', `oss://${BUCKET}/bad/f.txt`, '--dry-run'], /--dry-run applies to rm -r/],
   ];
   for (const [args, message] of cases) {

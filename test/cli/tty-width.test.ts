@@ -27,7 +27,10 @@ let client: OssClient;
 before(async () => {
   server = await startTestServer();
   proxy = await startFaultProxy({ host: server.server.host, port: server.server.port }, SLOW);
-  box = await sandbox({ OSS_ACCESS_KEY_ID: server.credentials.accessKeyId, OSS_ACCESS_KEY_SECRET: server.credentials.accessKeySecret });
+  box = await sandbox({
+    OSS_ACCESS_KEY_ID: server.credentials.accessKeyId,
+    OSS_ACCESS_KEY_SECRET: server.credentials.accessKeySecret,
+  });
   client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
   await client.putBucket('tty-width');
 });
@@ -54,10 +57,22 @@ async function waitForRecordedParts(dir: string): Promise<void> {
 const tmux = (socket: string, ...args: string[]) =>
   spawnSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env: box.env });
 
-test('at 80 columns a live frame of a resumed download shows percent, ETA and the resumed amount, within 80 columns', { skip: !hasTmux && 'tmux not installed' }, async () => {
+test('at 80 columns a live frame of a resumed download shows percent, ETA and the resumed amount, within 80 columns', {
+  skip: !hasTmux && 'tmux not installed',
+}, async () => {
   await client.putObject('tty-width', 'r.bin', randomBytes(SIZE));
   const file = join(box.dir, 'resumed-in-a-terminal.bin');
-  const args = ['cp', 'oss://tty-width/r.bin', file, '--endpoint', proxy.endpoint, '--part-size', '256KiB', '--parallel', '2'];
+  const args = [
+    'cp',
+    'oss://tty-width/r.bin',
+    file,
+    '--endpoint',
+    proxy.endpoint,
+    '--part-size',
+    '256KiB',
+    '--parallel',
+    '2',
+  ];
 
   // First run, off a terminal: interrupted once a few parts are recorded. Its message starts the line (no blank line).
   const first = spawnCli(args, box.env);
@@ -90,9 +105,13 @@ test('at 80 columns a live frame of a resumed download shows percent, ETA and th
     }
     assert.ok(frame, `no frame with percent, ETA and resumed; the pane showed:\n${lines.slice(-5).join('\n')}`);
     assert.ok([...frame.trimEnd()].length <= 80, `frame wider than 80 columns: ${JSON.stringify(frame)}`);
-    assert.match(frame, /\d+\.\d% \| [\d.]+(\/| [KMG]?i?B\/)[\d.]+ [KMG]?i?B \| [\d.]+ [KMG]?i?B\/s \| ETA [\d.]+ (s|min)/);
+    assert.match(
+      frame,
+      /\d+\.\d% \| [\d.]+(\/| [KMG]?i?B\/)[\d.]+ [KMG]?i?B \| [\d.]+ [KMG]?i?B\/s \| ETA [\d.]+ (s|min)/,
+    );
     // Every line ever captured fits (a too-wide frame would show up here as a line over 80 once joined).
-    for (const line of lines) assert.ok([...line.trimEnd()].length <= 80, `line wider than 80 columns: ${JSON.stringify(line)}`);
+    for (const line of lines)
+      assert.ok([...line.trimEnd()].length <= 80, `line wider than 80 columns: ${JSON.stringify(line)}`);
 
     // Narrowed to 50 columns (tmux sends SIGWINCH), the next frame is fitted again: percent and resumed stay.
     assert.equal(tmux(socket, 'resize-window', '-t', 'bar', '-x', '50').status, 0);

@@ -42,14 +42,31 @@ test('with no endpoint configured, cp uploads to the embedded server (checkpoint
   await writeFile(file, data);
   const r = await runCli(['cp', file, 'oss://embedded-demo/first.bin', '--json'], box.env);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, new RegExp(`embedded server with data in ${join(box.ossupHome, 'data').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  assert.match(
+    r.stderr,
+    new RegExp(`embedded server with data in ${join(box.ossupHome, 'data').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+  );
   assert.equal(r.stderr.trim().split('\n').length, 1, `one note only: ${r.stderr}`);
   assert.deepEqual(controlChars(r.stdout + r.stderr), [], 'no control characters when not a TTY');
   assert.equal(r.stdout.trim().split('\n').length, 1, 'only the JSON line on stdout');
 
   const json = lastJson(r.stdout);
-  assert.deepEqual(Object.keys(json).sort(),
-    ['bucket', 'crc64', 'etag', 'file', 'key', 'op', 'parts', 'resumedBytes', 'seconds', 'size', 'transferredBytes'].sort());
+  assert.deepEqual(
+    Object.keys(json).sort(),
+    [
+      'bucket',
+      'crc64',
+      'etag',
+      'file',
+      'key',
+      'op',
+      'parts',
+      'resumedBytes',
+      'seconds',
+      'size',
+      'transferredBytes',
+    ].sort(),
+  );
   assert.equal(json.op, 'upload');
   assert.equal(json.bucket, 'embedded-demo');
   assert.equal(json.key, 'first.bin');
@@ -74,9 +91,15 @@ test('--no-checkpoint uploads too, and the plain summary has no control characte
   const data = randomBytes(700 * 1024);
   const file = join(box.dir, 'second.bin');
   await writeFile(file, data);
-  const r = await runCli(['cp', file, 'oss://embedded-demo/sub/', '--no-checkpoint', '--part-size', '256KiB', '--parallel', '2'], box.env);
+  const r = await runCli(
+    ['cp', file, 'oss://embedded-demo/sub/', '--no-checkpoint', '--part-size', '256KiB', '--parallel', '2'],
+    box.env,
+  );
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^uploaded .*second\.bin to oss:\/\/embedded-demo\/sub\/second\.bin: 700\.0 KiB in .*, 3 parts; ETag [0-9A-F]{32}-3, CRC-64 \d+\n$/);
+  assert.match(
+    r.stdout,
+    /^uploaded .*second\.bin to oss:\/\/embedded-demo\/sub\/second\.bin: 700\.0 KiB in .*, 3 parts; ETag [0-9A-F]{32}-3, CRC-64 \d+\n$/,
+  );
   assert.deepEqual(controlChars(r.stdout + r.stderr), []);
   const [stored] = await storedObjects([['embedded-demo', 'sub/second.bin']]);
   assert.equal(sha(stored!), sha(data));
@@ -91,8 +114,18 @@ test('cp -r uploads a directory tree under the prefix', async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '', '--quiet drops the embedded note');
   // Files go several at once: lines come in the order they finish.
-  assert.deepEqual(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { key: string }).key).sort(), ['tree/a.txt', 'tree/inner/b.txt']);
-  const stored = await storedObjects([['embedded-demo', 'tree/a.txt'], ['embedded-demo', 'tree/inner/b.txt']]);
+  assert.deepEqual(
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { key: string }).key)
+      .sort(),
+    ['tree/a.txt', 'tree/inner/b.txt'],
+  );
+  const stored = await storedObjects([
+    ['embedded-demo', 'tree/a.txt'],
+    ['embedded-demo', 'tree/inner/b.txt'],
+  ]);
   assert.deepEqual(stored.map(String), ['alpha', 'beta']);
   assert.ok((await readFile(join(box.ossupHome, 'embedded-credentials.json'), 'utf8')).includes('accessKeySecret'));
 });
@@ -109,8 +142,22 @@ test('cp oss://... local downloads it back, verified, and --json reports op "dow
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(controlChars(r.stdout + r.stderr), []);
   const json = lastJson(r.stdout);
-  assert.deepEqual(Object.keys(json).sort(),
-    ['bucket', 'crc64', 'etag', 'file', 'key', 'op', 'parts', 'resumedBytes', 'seconds', 'size', 'transferredBytes'].sort());
+  assert.deepEqual(
+    Object.keys(json).sort(),
+    [
+      'bucket',
+      'crc64',
+      'etag',
+      'file',
+      'key',
+      'op',
+      'parts',
+      'resumedBytes',
+      'seconds',
+      'size',
+      'transferredBytes',
+    ].sort(),
+  );
   assert.equal(json.op, 'download');
   assert.equal(json.file, join(outDir, 'roundtrip.bin'));
   assert.equal(json.size, data.length);
@@ -120,7 +167,10 @@ test('cp oss://... local downloads it back, verified, and --json reports op "dow
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /download of oss:\/\/embedded-demo\/nope\.bin failed: .*NoSuchKey, HTTP 404/);
 
-  const noDir = await runCli(['cp', 'oss://embedded-demo/roundtrip.bin', join(box.dir, 'no', 'such', 'dir', 'x.bin')], box.env);
+  const noDir = await runCli(
+    ['cp', 'oss://embedded-demo/roundtrip.bin', join(box.dir, 'no', 'such', 'dir', 'x.bin')],
+    box.env,
+  );
   assert.equal(noDir.code, 2, noDir.stderr);
   assert.match(noDir.stderr, /does not exist/);
 });

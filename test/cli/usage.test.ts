@@ -21,11 +21,23 @@ after(() => box.cleanup());
 const cases: Array<[string, () => string[], RegExp]> = [
   ['missing file', () => ['cp', join(box.dir, 'nope.bin'), 'oss://demo/x'], /nope\.bin: no such file/],
   ['directory without -r', () => ['cp', dir, 'oss://demo/x'], /is a directory[\s\S]*-r/],
-  ['part size too small', () => ['cp', file, 'oss://demo/x', '--part-size', '50KiB'], /--part-size 50KiB is out of range: OSS parts are 100KiB to 5GiB/],
+  [
+    'part size too small',
+    () => ['cp', file, 'oss://demo/x', '--part-size', '50KiB'],
+    /--part-size 50KiB is out of range: OSS parts are 100KiB to 5GiB/,
+  ],
   ['part size too large', () => ['cp', file, 'oss://demo/x', '--part-size', '6GiB'], /out of range/],
-  ['part size unparsable', () => ['cp', file, 'oss://demo/x', '--part-size', '8 lots'], /--part-size: "8 lots" has an unknown unit/],
+  [
+    'part size unparsable',
+    () => ['cp', file, 'oss://demo/x', '--part-size', '8 lots'],
+    /--part-size: "8 lots" has an unknown unit/,
+  ],
   ['part size garbage', () => ['cp', file, 'oss://demo/x', '--part-size', 'big'], /is not a size/],
-  ['parallel not a number', () => ['cp', file, 'oss://demo/x', '--parallel', 'many'], /--parallel "many" must be a whole number/],
+  [
+    'parallel not a number',
+    () => ['cp', file, 'oss://demo/x', '--parallel', 'many'],
+    /--parallel "many" must be a whole number/,
+  ],
   ['destination not a URL', () => ['cp', file, 's3://demo/x'], /"s3:\/\/demo\/x" is not an OSS URL/],
   ['URL without a bucket', () => ['cp', file, 'oss:///x'], /has no bucket name/],
   ['invalid bucket name', () => ['cp', file, 'oss://Bad_Bucket/x'], /invalid bucket name "Bad_Bucket"/],
@@ -33,11 +45,27 @@ const cases: Array<[string, () => string[], RegExp]> = [
   ['unknown flag', () => ['cp', file, 'oss://demo/x', '--frobnicate'], /unknown option '--frobnicate'/],
   ['unknown command', () => ['frobnicate'], /unknown command 'frobnicate'/],
   ['bad ACL', () => ['cp', file, 'oss://demo/x', '--acl', 'everyone'], /Allowed choices are private, public-read/],
-  ['upload-only flag on a download', () => ['cp', 'oss://demo/x', join(box.dir, 'out.bin'), '--meta', 'a=b'], /--meta applies to uploads; this is a download/],
+  [
+    'upload-only flag on a download',
+    () => ['cp', 'oss://demo/x', join(box.dir, 'out.bin'), '--meta', 'a=b'],
+    /--meta applies to uploads; this is a download/,
+  ],
   ['download of a bucket, not an object', () => ['cp', 'oss://demo/', join(box.dir, 'out.bin')], /names no object/],
-  ['copy onto itself without new metadata', () => ['cp', 'oss://demo/x', 'oss://demo/x'], /OSS refuses to copy an object onto itself unless its metadata is replaced/],
-  ['copy with -r', () => ['cp', '-r', 'oss://demo/x/', 'oss://demo/y/'], /cp -r between two oss:\/\/ URLs is not supported yet/],
-  ['copy with --range', () => ['cp', 'oss://demo/x', 'oss://demo/y', '--range', '0-9'], /--range does not apply to a server-side copy/],
+  [
+    'copy onto itself without new metadata',
+    () => ['cp', 'oss://demo/x', 'oss://demo/x'],
+    /OSS refuses to copy an object onto itself unless its metadata is replaced/,
+  ],
+  [
+    'copy with -r',
+    () => ['cp', '-r', 'oss://demo/x/', 'oss://demo/y/'],
+    /cp -r between two oss:\/\/ URLs is not supported yet/,
+  ],
+  [
+    'copy with --range',
+    () => ['cp', 'oss://demo/x', 'oss://demo/y', '--range', '0-9'],
+    /--range does not apply to a server-side copy/,
+  ],
   ['missing argument', () => ['cp', file], /missing required argument 'dst'/],
   ['meta without =', () => ['cp', file, 'oss://demo/x', '--meta', 'novalue'], /--meta "novalue" is not k=v/],
   ['abort without upload id or age', () => ['abort', 'oss://demo/x'], /--upload-id|--all-older-than/],
@@ -71,7 +99,16 @@ test('--version prints the package version', async () => {
 test('help <command> lists its flags', async () => {
   const r = await runCli(['help', 'cp'], box.env);
   assert.equal(r.code, 0);
-  for (const flag of ['--part-size', '--parallel', '--checkpoint-dir', '--no-checkpoint', '--json', '--no-progress', '--traffic-limit', '--expected-size']) {
+  for (const flag of [
+    '--part-size',
+    '--parallel',
+    '--checkpoint-dir',
+    '--no-checkpoint',
+    '--json',
+    '--no-progress',
+    '--traffic-limit',
+    '--expected-size',
+  ]) {
     assert.ok(r.stdout.includes(flag), flag);
   }
   assert.match(r.stdout, /a stream cannot be resumed/);

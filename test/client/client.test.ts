@@ -8,8 +8,12 @@ import { ServiceError, ArgumentError } from '../../src/core/errors.js';
 import { crc64 } from '../../src/core/crc64.js';
 
 let server: TestServer;
-before(async () => { server = await startTestServer(); });
-after(async () => { await server.close(); });
+before(async () => {
+  server = await startTestServer();
+});
+after(async () => {
+  await server.close();
+});
 
 async function text(body: Readable): Promise<string> {
   const chunks: Buffer[] = [];
@@ -23,7 +27,10 @@ for (const signatureVersion of ['v4', 'v1'] as const) {
     t.after(() => c.close());
     const bucket = `client-${signatureVersion}`;
     await c.putBucket(bucket);
-    const put = await c.putObject(bucket, 'dir/hello world+1.txt', 'hello world', { contentType: 'text/plain', meta: { Author: 'alice' } });
+    const put = await c.putObject(bucket, 'dir/hello world+1.txt', 'hello world', {
+      contentType: 'text/plain',
+      meta: { Author: 'alice' },
+    });
     assert.equal(put.etag, '5EB63BBBE01EEED093CB22BB8F5ACDC3');
     assert.equal(put.crc64, crc64(Buffer.from('hello world')));
     assert.match(put.requestId, /^[0-9A-F]{24}$/);
@@ -49,7 +56,10 @@ for (const signatureVersion of ['v4', 'v1'] as const) {
     assert.deepEqual(v2, keys);
 
     await c.deleteObject(bucket, 'copy.txt');
-    await assert.rejects(c.headObject(bucket, 'copy.txt'), (e: unknown) => e instanceof ServiceError && e.status === 404);
+    await assert.rejects(
+      c.headObject(bucket, 'copy.txt'),
+      (e: unknown) => e instanceof ServiceError && e.status === 404,
+    );
   });
 
   test(`${signatureVersion}: multipart primitives and upload listing`, async (t) => {
@@ -67,11 +77,23 @@ for (const signatureVersion of ['v4', 'v1'] as const) {
     for await (const u of c.listMultipartUploadsAll(bucket)) uploads.push(u.uploadId);
     assert.deepEqual(uploads, [uploadId]);
     const listed = await c.listParts(bucket, 'obj', uploadId);
-    assert.deepEqual(listed.parts.map((p) => [p.partNumber, p.etag, p.size]), [[1, p1.etag, a.length], [2, p2.etag, 4]]);
-    const done = await c.completeMultipartUpload(bucket, 'obj', uploadId, [{ partNumber: 1, etag: p1.etag }, { partNumber: 2, etag: p2.etag }]);
+    assert.deepEqual(
+      listed.parts.map((p) => [p.partNumber, p.etag, p.size]),
+      [
+        [1, p1.etag, a.length],
+        [2, p2.etag, 4],
+      ],
+    );
+    const done = await c.completeMultipartUpload(bucket, 'obj', uploadId, [
+      { partNumber: 1, etag: p1.etag },
+      { partNumber: 2, etag: p2.etag },
+    ]);
     assert.match(done.etag, /^[0-9A-F]{32}-2$/);
     assert.equal(done.crc64, crc64(b, crc64(a)));
-    await assert.rejects(c.abortMultipartUpload(bucket, 'obj', uploadId), (e: unknown) => e instanceof ServiceError && e.code === 'NoSuchUpload');
+    await assert.rejects(
+      c.abortMultipartUpload(bucket, 'obj', uploadId),
+      (e: unknown) => e instanceof ServiceError && e.code === 'NoSuchUpload',
+    );
   });
 
   test(`${signatureVersion}: presigned URLs are fetchable without credentials`, async (t) => {
@@ -85,7 +107,11 @@ for (const signatureVersion of ['v4', 'v1'] as const) {
     assert.equal(res.status, 200, body);
     assert.equal(body, 'presigned!');
     const headers = { 'content-type': 'text/plain' };
-    const put = await fetch(await c.presignUrl('PUT', bucket, 'up.txt', { expiresSeconds: 60, headers }), { method: 'PUT', body: 'via url', headers });
+    const put = await fetch(await c.presignUrl('PUT', bucket, 'up.txt', { expiresSeconds: 60, headers }), {
+      method: 'PUT',
+      body: 'via url',
+      headers,
+    });
     assert.equal(put.status, 200, await put.text());
     assert.equal(await text((await c.getObject(bucket, 'up.txt')).body), 'via url');
   });
@@ -112,7 +138,10 @@ test('service errors are typed: code, status, message, requestId, hostId, ec, op
   assert.equal(headErr.ec, '0026-00000001');
   assert.equal(headErr.operation, 'HeadObject');
 
-  const bad = new OssClient({ endpoint: server.endpoint, credentials: { ...server.credentials, accessKeySecret: 'wrong' } });
+  const bad = new OssClient({
+    endpoint: server.endpoint,
+    credentials: { ...server.credentials, accessKeySecret: 'wrong' },
+  });
   t.after(() => bad.close());
   const sigErr = await bad.putObject('errs', 'k', 'x').catch((e: unknown) => e);
   assert.ok(sigErr instanceof ServiceError);
@@ -120,12 +149,22 @@ test('service errors are typed: code, status, message, requestId, hostId, ec, op
   assert.equal(sigErr.status, 403);
   assert.ok(sigErr.stringToSign);
 
-  await assert.rejects(c.uploadPart('errs', 'k', 'id', 0, Buffer.alloc(1)), (e: unknown) => e instanceof ArgumentError && e.field === 'partNumber');
-  assert.throws(() => new OssClient({ endpoint: '' }), (e: unknown) => e instanceof ArgumentError && e.field === 'endpoint');
+  await assert.rejects(
+    c.uploadPart('errs', 'k', 'id', 0, Buffer.alloc(1)),
+    (e: unknown) => e instanceof ArgumentError && e.field === 'partNumber',
+  );
+  assert.throws(
+    () => new OssClient({ endpoint: '' }),
+    (e: unknown) => e instanceof ArgumentError && e.field === 'endpoint',
+  );
 });
 
 test('a client whose clock is an hour off corrects itself from RequestTimeTooSkewed', async (t) => {
-  const c = new OssClient({ endpoint: server.endpoint, credentials: server.credentials, now: () => Date.now() - 3600_000 });
+  const c = new OssClient({
+    endpoint: server.endpoint,
+    credentials: server.credentials,
+    now: () => Date.now() - 3600_000,
+  });
   t.after(() => c.close());
   await c.putBucket('skew');
   const put = await c.putObject('skew', 'k', 'on time');
@@ -137,9 +176,14 @@ test('STS credentials from the environment provider are sent as x-oss-security-t
   const s2 = await startTestServer({ credentials: [sts] });
   t.after(() => s2.close());
   const { EnvCredentialsProvider } = await import('../../src/client/credentials.js');
-  const c = new OssClient({ endpoint: s2.endpoint, credentials: new EnvCredentialsProvider({
-    OSS_ACCESS_KEY_ID: sts.accessKeyId, OSS_ACCESS_KEY_SECRET: sts.accessKeySecret, OSS_SESSION_TOKEN: sts.securityToken,
-  }) });
+  const c = new OssClient({
+    endpoint: s2.endpoint,
+    credentials: new EnvCredentialsProvider({
+      OSS_ACCESS_KEY_ID: sts.accessKeyId,
+      OSS_ACCESS_KEY_SECRET: sts.accessKeySecret,
+      OSS_SESSION_TOKEN: sts.securityToken,
+    }),
+  });
   t.after(() => c.close());
   await c.putBucket('sts');
   assert.equal((await c.putObject('sts', 'k', 'v')).status, 200);
@@ -154,7 +198,11 @@ test('listParts follows every page', async (t) => {
   await Promise.all(numbers.map((n) => c.uploadPart('pages', 'many', uploadId, n, Buffer.from(String(n)))));
   for (const pageSize of [1, 3, 7, 1000]) {
     const listed = await c.listParts('pages', 'many', uploadId, { pageSize });
-    assert.deepEqual(listed.parts.map((p) => p.partNumber), numbers, `page size ${pageSize}`);
+    assert.deepEqual(
+      listed.parts.map((p) => p.partNumber),
+      numbers,
+      `page size ${pageSize}`,
+    );
   }
   await c.abortMultipartUpload('pages', 'many', uploadId);
 });

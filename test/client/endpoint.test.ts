@@ -19,7 +19,13 @@ test('virtual-hosted by default, path-style for IPs/localhost or on request, CNA
   assert.equal(requestUrl(vh, undefined, undefined, []), 'https://oss-cn-hangzhou.aliyuncs.com/');
   const ip = parseEndpoint('http://127.0.0.1:9000');
   assert.equal(ip.pathStyle, true);
-  assert.equal(requestUrl(ip, 'b', 'k', [['uploadId', 'X'], ['partNumber', '3']]), 'http://127.0.0.1:9000/b/k?uploadId=X&partNumber=3');
+  assert.equal(
+    requestUrl(ip, 'b', 'k', [
+      ['uploadId', 'X'],
+      ['partNumber', '3'],
+    ]),
+    'http://127.0.0.1:9000/b/k?uploadId=X&partNumber=3',
+  );
   assert.equal(requestUrl(ip, 'b', undefined, [['uploads', '']]), 'http://127.0.0.1:9000/b/?uploads');
   assert.equal(parseEndpoint('http://localhost:1').pathStyle, true);
   assert.equal(parseEndpoint('http://[::1]:1').pathStyle, true);
@@ -31,14 +37,27 @@ test('virtual-hosted by default, path-style for IPs/localhost or on request, CNA
 
 test('keys are percent-encoded except unreserved characters and slashes', () => {
   const ep = parseEndpoint('http://127.0.0.1:1');
-  assert.equal(requestUrl(ep, 'b', "a+b/c d/ü!'()*~._-", []), "http://127.0.0.1:1/b/a%2Bb/c%20d/%C3%BC%21%27%28%29%2A~._-");
+  assert.equal(
+    requestUrl(ep, 'b', "a+b/c d/ü!'()*~._-", []),
+    'http://127.0.0.1:1/b/a%2Bb/c%20d/%C3%BC%21%27%28%29%2A~._-',
+  );
 });
 
 test('credentials come from options or the environment (with STS token)', async () => {
   const env = { OSS_ACCESS_KEY_ID: 'id', OSS_ACCESS_KEY_SECRET: 'sec', OSS_SESSION_TOKEN: 'tok' };
-  assert.deepEqual(await new EnvCredentialsProvider(env).getCredentials(), { accessKeyId: 'id', accessKeySecret: 'sec', securityToken: 'tok' });
-  await assert.rejects(new EnvCredentialsProvider({}).getCredentials(), (e: unknown) => e instanceof ArgumentError && e.field === 'credentials');
-  assert.deepEqual(await toProvider({ accessKeyId: 'a', accessKeySecret: 'b' }).getCredentials(), { accessKeyId: 'a', accessKeySecret: 'b' });
+  assert.deepEqual(await new EnvCredentialsProvider(env).getCredentials(), {
+    accessKeyId: 'id',
+    accessKeySecret: 'sec',
+    securityToken: 'tok',
+  });
+  await assert.rejects(
+    new EnvCredentialsProvider({}).getCredentials(),
+    (e: unknown) => e instanceof ArgumentError && e.field === 'credentials',
+  );
+  assert.deepEqual(await toProvider({ accessKeyId: 'a', accessKeySecret: 'b' }).getCredentials(), {
+    accessKeyId: 'a',
+    accessKeySecret: 'b',
+  });
   let n = 0;
   const rotating = { getCredentials: async () => ({ accessKeyId: `k${++n}`, accessKeySecret: 's' }) };
   const p = toProvider(rotating);

@@ -13,7 +13,10 @@ import { AbortedError, ServiceError } from '../../src/core/errors.js';
 
 const endpoint = process.env.OSS_LIVE_ENDPOINT;
 const bucket = process.env.OSS_LIVE_BUCKET;
-const skip = !endpoint || !bucket || !process.env.OSS_ACCESS_KEY_ID ? 'set OSS_LIVE_ENDPOINT, OSS_LIVE_BUCKET and OSS_ACCESS_KEY_ID/SECRET to run' : false;
+const skip =
+  !endpoint || !bucket || !process.env.OSS_ACCESS_KEY_ID
+    ? 'set OSS_LIVE_ENDPOINT, OSS_LIVE_BUCKET and OSS_ACCESS_KEY_ID/SECRET to run'
+    : false;
 const prefix = `ossup-live-test/${Date.now()}-${randomBytes(3).toString('hex')}/`;
 
 async function readBody(body: AsyncIterable<unknown>): Promise<Buffer> {
@@ -25,7 +28,10 @@ async function readBody(body: AsyncIterable<unknown>): Promise<Buffer> {
 for (const signatureVersion of ['v4', 'v1'] as const) {
   test(`live ${signatureVersion}: put, head, get, presign, errors`, { skip }, async (t) => {
     const c = new OssClient({ endpoint: endpoint!, signatureVersion, region: process.env.OSS_LIVE_REGION });
-    t.after(async () => { await c.deleteObject(bucket!, `${prefix}${signatureVersion}.txt`).catch(() => undefined); await c.close(); });
+    t.after(async () => {
+      await c.deleteObject(bucket!, `${prefix}${signatureVersion}.txt`).catch(() => undefined);
+      await c.close();
+    });
     const key = `${prefix}${signatureVersion}.txt`;
     const put = await c.putObject(bucket!, key, 'hello world');
     assert.equal(put.etag, '5EB63BBBE01EEED093CB22BB8F5ACDC3');
@@ -42,13 +48,22 @@ test('live: resumable multipart upload, paused and resumed, byte-identical', { s
   const c = new OssClient({ endpoint: endpoint!, region: process.env.OSS_LIVE_REGION });
   const dir = await mkdtemp(path.join(tmpdir(), 'ossup-live-'));
   const key = `${prefix}multipart.bin`;
-  t.after(async () => { await c.deleteObject(bucket!, key).catch(() => undefined); await c.close(); await rm(dir, { recursive: true, force: true }); });
+  t.after(async () => {
+    await c.deleteObject(bucket!, key).catch(() => undefined);
+    await c.close();
+    await rm(dir, { recursive: true, force: true });
+  });
   const file = path.join(dir, 'data.bin');
   const data = randomBytes(6 * 100 * 1024 + 123);
   await writeFile(file, data);
   const ac = new AbortController();
-  const pause = (e: TransferEvent) => { if (e.type === 'part' && e.partsDone === 2) ac.abort(); };
-  await assert.rejects(uploadFile(c, { bucket: bucket!, key, file, checkpoint: true, onProgress: pause, signal: ac.signal }), AbortedError);
+  const pause = (e: TransferEvent) => {
+    if (e.type === 'part' && e.partsDone === 2) ac.abort();
+  };
+  await assert.rejects(
+    uploadFile(c, { bucket: bucket!, key, file, checkpoint: true, onProgress: pause, signal: ac.signal }),
+    AbortedError,
+  );
   const res = await uploadFile(c, { bucket: bucket!, key, file, checkpoint: true });
   assert.ok(res.resumedBytes >= 2 * 100 * 1024);
   assert.deepEqual(await readBody((await c.getObject(bucket!, key)).body), data);

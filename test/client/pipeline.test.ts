@@ -10,18 +10,34 @@ import path from 'node:path';
 import { OssClient, fileRange } from '../../src/client/index.js';
 import { AbortedError, NetworkError, ServiceError } from '../../src/core/errors.js';
 
-interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
 type Script = (req: Seen, res: http.ServerResponse) => void;
 
 function errorXml(code: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>m</Message><RequestId>AAAAAAAAAAAAAAAAAAAAAAAA</RequestId><HostId>h</HostId><EC>0000-00000000</EC></Error>`;
 }
-const fail = (status: number, code: string, headers: Record<string, string> = {}): Script => (_req, res) => {
-  res.writeHead(status, { 'content-type': 'application/xml', 'x-oss-request-id': 'BBBBBBBBBBBBBBBBBBBBBBBB', ...headers });
-  res.end(errorXml(code));
+const fail =
+  (status: number, code: string, headers: Record<string, string> = {}): Script =>
+  (_req, res) => {
+    res.writeHead(status, {
+      'content-type': 'application/xml',
+      'x-oss-request-id': 'BBBBBBBBBBBBBBBBBBBBBBBB',
+      ...headers,
+    });
+    res.end(errorXml(code));
+  };
+const ok: Script = (_req, res) => {
+  res.writeHead(200, { etag: '"ABC"', 'x-oss-request-id': 'CCCCCCCCCCCCCCCCCCCCCCCC' });
+  res.end();
 };
-const ok: Script = (_req, res) => { res.writeHead(200, { etag: '"ABC"', 'x-oss-request-id': 'CCCCCCCCCCCCCCCCCCCCCCCC' }); res.end(); };
-const reset: Script = (req) => { (req as unknown as { socket: import('node:net').Socket }).socket?.destroy(); };
+const reset: Script = (req) => {
+  (req as unknown as { socket: import('node:net').Socket }).socket?.destroy();
+};
 
 async function scripted(t: { after: (fn: () => Promise<void> | void) => void }, scripts: Script[]) {
   const seen: Seen[] = [];
@@ -32,21 +48,38 @@ async function scripted(t: { after: (fn: () => Promise<void> | void) => void }, 
       const s: Seen = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks) };
       seen.push(s);
       const script = scripts[Math.min(seen.length - 1, scripts.length - 1)]!;
-      if (script === reset) { req.socket.destroy(); return; }
+      if (script === reset) {
+        req.socket.destroy();
+        return;
+      }
       script(s, res);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  t.after(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
 function client(endpoint: string, sleeps: number[], extra: Partial<ConstructorParameters<typeof OssClient>[0]> = {}) {
   let clock = Date.parse('2026-01-01T00:00:00Z');
   return new OssClient({
-    endpoint, credentials: { accessKeyId: 'ak', accessKeySecret: 'sk' },
+    endpoint,
+    credentials: { accessKeyId: 'ak', accessKeySecret: 'sk' },
     now: () => (clock += 1000),
-    retry: { baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.5, sleep: async (ms) => { sleeps.push(ms); } },
+    retry: {
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+      random: () => 0.5,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    },
     ...extra,
   });
 }
@@ -68,7 +101,11 @@ test('5xx are retried with full-jitter backoff, each attempt freshly signed', as
 });
 
 test('429 and 408 are retried and Retry-After is honoured', async (t) => {
-  const { endpoint, seen } = await scripted(t, [fail(429, 'TooManyRequests', { 'retry-after': '7' }), fail(408, 'RequestTimeout'), ok]);
+  const { endpoint, seen } = await scripted(t, [
+    fail(429, 'TooManyRequests', { 'retry-after': '7' }),
+    fail(408, 'RequestTimeout'),
+    ok,
+  ]);
   const sleeps: number[] = [];
   const c = client(endpoint, sleeps);
   t.after(() => c.close());
@@ -78,11 +115,19 @@ test('429 and 408 are retried and Retry-After is honoured', async (t) => {
 });
 
 test('4xx are not retried', async (t) => {
-  for (const [status, code] of [[404, 'NoSuchKey'], [403, 'AccessDenied'], [400, 'InvalidArgument'], [409, 'FileAlreadyExists']] as const) {
+  for (const [status, code] of [
+    [404, 'NoSuchKey'],
+    [403, 'AccessDenied'],
+    [400, 'InvalidArgument'],
+    [409, 'FileAlreadyExists'],
+  ] as const) {
     const { endpoint, seen } = await scripted(t, [fail(status, code), ok]);
     const sleeps: number[] = [];
     const c = client(endpoint, sleeps);
-    await assert.rejects(c.putObject('b', 'k', 'x'), (e: unknown) => e instanceof ServiceError && e.code === code && e.status === status);
+    await assert.rejects(
+      c.putObject('b', 'k', 'x'),
+      (e: unknown) => e instanceof ServiceError && e.code === code && e.status === status,
+    );
     assert.equal(seen.length, 1, code);
     assert.deepEqual(sleeps, []);
     await c.close();
@@ -92,7 +137,17 @@ test('4xx are not retried', async (t) => {
 test('attempts are bounded: the last error surfaces with its request id', async (t) => {
   const { endpoint, seen } = await scripted(t, [fail(500, 'InternalError')]);
   const sleeps: number[] = [];
-  const c = client(endpoint, sleeps, { retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 250, random: () => 0.999, sleep: async (ms) => { sleeps.push(ms); } } });
+  const c = client(endpoint, sleeps, {
+    retry: {
+      maxAttempts: 4,
+      baseDelayMs: 100,
+      maxDelayMs: 250,
+      random: () => 0.999,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    },
+  });
   t.after(() => c.close());
   const err = await c.putObject('b', 'k', 'x').catch((e: unknown) => e);
   assert.ok(err instanceof ServiceError);
@@ -112,7 +167,10 @@ test('a reset connection is a retryable NetworkError and the file body is re-rea
   t.after(() => c.close());
   await c.uploadPart('b', 'k', 'U', 1, fileRange(file, 1000, 200_000));
   assert.equal(seen.length, 3);
-  assert.deepEqual(seen.slice(1).map((s) => s.body.length), [200_000, 200_000]);
+  assert.deepEqual(
+    seen.slice(1).map((s) => s.body.length),
+    [200_000, 200_000],
+  );
   assert.equal(sleeps.length, 2);
 
   const { endpoint: e2 } = await scripted(t, [reset]);
@@ -136,7 +194,10 @@ test('aborting during a backoff wait ends the call at once with AbortedError', a
 
 test('RequestTimeTooSkewed: the offset is taken from the server Date and the request retried at once', async (t) => {
   const serverDate = new Date(Date.parse('2026-01-01T05:00:00Z'));
-  const { endpoint, seen } = await scripted(t, [fail(403, 'RequestTimeTooSkewed', { date: serverDate.toUTCString() }), ok]);
+  const { endpoint, seen } = await scripted(t, [
+    fail(403, 'RequestTimeTooSkewed', { date: serverDate.toUTCString() }),
+    ok,
+  ]);
   const sleeps: number[] = [];
   const c = client(endpoint, sleeps);
   t.after(() => c.close());
@@ -148,12 +209,16 @@ test('RequestTimeTooSkewed: the offset is taken from the server Date and the req
 });
 
 test('a response body cut off mid-way is a retryable NetworkError', async (t) => {
-  const initiated = '<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>U1</UploadId></InitiateMultipartUploadResult>';
+  const initiated =
+    '<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>U1</UploadId></InitiateMultipartUploadResult>';
   const truncated: Script = (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/xml', 'content-length': String(initiated.length) });
     res.write(initiated.slice(0, 40), () => res.socket?.destroy());
   };
-  const full: Script = (_req, res) => { res.writeHead(200, { 'content-type': 'application/xml' }); res.end(initiated); };
+  const full: Script = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/xml' });
+    res.end(initiated);
+  };
   const { endpoint, seen } = await scripted(t, [truncated, full]);
   const sleeps: number[] = [];
   const c = client(endpoint, sleeps);
@@ -168,10 +233,14 @@ test('a response body cut off mid-way is a retryable NetworkError', async (t) =>
 });
 
 test('a server that never answers trips requestTimeoutMs and is retried as a NetworkError', async (t) => {
-  const silent: Script = () => { /* never answer */ };
+  const silent: Script = () => {
+    /* never answer */
+  };
   const { endpoint, seen } = await scripted(t, [silent]);
   const c = new OssClient({
-    endpoint, credentials: { accessKeyId: 'ak', accessKeySecret: 'sk' }, requestTimeoutMs: 200,
+    endpoint,
+    credentials: { accessKeyId: 'ak', accessKeySecret: 'sk' },
+    requestTimeoutMs: 200,
     retry: { maxAttempts: 2, sleep: async () => undefined },
   });
   t.after(() => c.close());

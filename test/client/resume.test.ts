@@ -9,7 +9,16 @@ const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
 
 function policy(over: Partial<RetryPolicy> = {}): RetryPolicy & { waits: number[] } {
   const waits: number[] = [];
-  return Object.assign(resolveRetryPolicy({ random: () => 0.5, sleep: async (ms: number) => { waits.push(ms); }, ...over }), { waits });
+  return Object.assign(
+    resolveRetryPolicy({
+      random: () => 0.5,
+      sleep: async (ms: number) => {
+        waits.push(ms);
+      },
+      ...over,
+    }),
+    { waits },
+  );
 }
 
 /** A body of data[offset..] that sends `upTo` more bytes, then fails as a reset connection does (or ends early). */
@@ -34,7 +43,10 @@ test('a body cut short resumes from the first missing byte until every byte arri
   const opened: number[] = [];
   const p = policy({ maxAttempts: 2 });
   const body = resumableBody({
-    length: data.length, policy: p, signal: new AbortController().signal, label: 'test',
+    length: data.length,
+    policy: p,
+    signal: new AbortController().signal,
+    label: 'test',
     open: async (offset) => {
       opened.push(offset);
       if (offset >= 900) return Readable.from([data.subarray(offset)]);
@@ -51,16 +63,32 @@ test('failures without progress end the body after maxAttempts with the NetworkE
   const p = policy({ maxAttempts: 3 });
   let opens = 0;
   const stuck = resumableBody({
-    length: 10, policy: p, signal: new AbortController().signal, label: 'bytes 0-9 of oss://b/k',
-    open: async () => { opens++; return failing(0, 0, 'short'); },
+    length: 10,
+    policy: p,
+    signal: new AbortController().signal,
+    label: 'bytes 0-9 of oss://b/k',
+    open: async () => {
+      opens++;
+      return failing(0, 0, 'short');
+    },
   });
-  await assert.rejects(collect(stuck), (err: unknown) => err instanceof NetworkError && /bytes 0-9 of oss:\/\/b\/k: the response ended after 0 bytes/.test(err.message));
+  await assert.rejects(
+    collect(stuck),
+    (err: unknown) =>
+      err instanceof NetworkError && /bytes 0-9 of oss:\/\/b\/k: the response ended after 0 bytes/.test(err.message),
+  );
   assert.equal(opens, 3);
 
   opens = 0;
   const changed = resumableBody({
-    length: 10, policy: p, signal: new AbortController().signal, label: 'x',
-    open: async () => { opens++; throw new ObjectChangedError('b', 'k', 'changed'); },
+    length: 10,
+    policy: p,
+    signal: new AbortController().signal,
+    label: 'x',
+    open: async () => {
+      opens++;
+      throw new ObjectChangedError('b', 'k', 'changed');
+    },
   });
   await assert.rejects(collect(changed), ObjectChangedError);
   assert.equal(opens, 1);
@@ -70,8 +98,15 @@ test('an abort is never retried', async () => {
   const ac = new AbortController();
   let opens = 0;
   const body = resumableBody({
-    length: data.length, policy: policy(), signal: ac.signal, label: 'x',
-    open: async (offset) => { opens++; ac.abort(); return failing(offset, 10, 'reset'); },
+    length: data.length,
+    policy: policy(),
+    signal: ac.signal,
+    label: 'x',
+    open: async (offset) => {
+      opens++;
+      ac.abort();
+      return failing(offset, 10, 'reset');
+    },
   });
   await assert.rejects(collect(body), AbortedError);
   assert.equal(opens, 1);

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AbortedError, NetworkError, ServiceError } from '../../src/core/errors.js';
-import { abortableSleep, backoffDelay, isRetryable, parseRetryAfter, resolveRetryPolicy } from '../../src/client/retry.js';
+import {
+  abortableSleep,
+  backoffDelay,
+  isRetryable,
+  parseRetryAfter,
+  resolveRetryPolicy,
+} from '../../src/client/retry.js';
 
 const svc = (status: number, code = 'X') => new ServiceError({ status, code, message: code });
 
@@ -10,7 +16,11 @@ test('which failures are retried', () => {
   for (const s of [500, 502, 503, 504, 429, 408]) assert.equal(isRetryable(svc(s), p), true, `status ${s}`);
   for (const s of [400, 401, 403, 404, 409, 412, 416, 203]) assert.equal(isRetryable(svc(s), p), false, `status ${s}`);
   assert.equal(isRetryable(new NetworkError('reset'), p), true);
-  assert.equal(isRetryable(svc(400, 'RequestTimeout'), p), true, 'a stalled body (the server stored nothing) is sent again');
+  assert.equal(
+    isRetryable(svc(400, 'RequestTimeout'), p),
+    true,
+    'a stalled body (the server stored nothing) is sent again',
+  );
   for (const code of ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ERR_STREAM_PREMATURE_CLOSE']) {
     assert.equal(isRetryable(Object.assign(new Error(code), { code }), p), true, code);
   }
@@ -21,7 +31,10 @@ test('which failures are retried', () => {
 
 test('full-jitter backoff grows exponentially up to the cap, scaled by the random source', () => {
   const top = resolveRetryPolicy({ baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.999999 });
-  assert.deepEqual([1, 2, 3, 4, 5, 6].map((a) => backoffDelay(a, top)), [99, 199, 399, 799, 999, 999]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6].map((a) => backoffDelay(a, top)),
+    [99, 199, 399, 799, 999, 999],
+  );
   const bottom = resolveRetryPolicy({ baseDelayMs: 100, maxDelayMs: 1000, random: () => 0 });
   assert.equal(backoffDelay(4, bottom), 0);
   const half = resolveRetryPolicy({ baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.5 });

@@ -15,17 +15,22 @@ type T = { after: (fn: () => Promise<void> | void) => void };
 
 async function listen(t: T, server: net.Server): Promise<string> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise<void>((r) => {
-    (server as http.Server).closeAllConnections?.();
-    server.close(() => r());
-  }));
+  t.after(
+    () =>
+      new Promise<void>((r) => {
+        (server as http.Server).closeAllConnections?.();
+        server.close(() => r());
+      }),
+  );
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 function client(t: T, endpoint: string, extra: Partial<ConstructorParameters<typeof OssClient>[0]> = {}): OssClient {
   const c = new OssClient({
-    endpoint, credentials: { accessKeyId: 'ak', accessKeySecret: 'sk' },
-    retry: { maxAttempts: 1, sleep: async () => undefined }, ...extra,
+    endpoint,
+    credentials: { accessKeyId: 'ak', accessKeySecret: 'sk' },
+    retry: { maxAttempts: 1, sleep: async () => undefined },
+    ...extra,
   });
   t.after(() => c.close());
   return c;
@@ -46,7 +51,9 @@ async function raw(t: T, answer: (socket: net.Socket) => void): Promise<string> 
     };
     socket.on('data', onData);
   });
-  t.after(() => { for (const s of sockets) s.destroy(); });
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+  });
   return listen(t, server);
 }
 
@@ -76,7 +83,10 @@ test('the body goes with Content-Length from its size, never chunked, and progre
     connections.add(req.socket);
     seen.push(req.headers);
     req.resume();
-    req.on('end', () => { res.writeHead(200, { etag: '"A"' }); res.end(); });
+    req.on('end', () => {
+      res.writeHead(200, { etag: '"A"' });
+      res.end();
+    });
   });
   const c = client(t, await listen(t, server));
   const size = 3 * 256 * 1024 + 5;
@@ -90,7 +100,10 @@ test('the body goes with Content-Length from its size, never chunked, and progre
   assert.equal(connections.size, 1, 'the second request reused the kept-alive connection');
 });
 
-for (const [what, delta] of [['shorter', -500], ['longer', 500]] as const) {
+for (const [what, delta] of [
+  ['shorter', -500],
+  ['longer', 500],
+] as const) {
   test(`a body stream ${what} than its declared size is FileChangedError, never retried`, async (t) => {
     let requests = 0;
     const server = http.createServer((req, res) => {
@@ -99,7 +112,11 @@ for (const [what, delta] of [['shorter', -500], ['longer', 500]] as const) {
       req.on('end', () => res.end());
     });
     const c = client(t, await listen(t, server), { retry: { maxAttempts: 3, sleep: async () => undefined } });
-    const body: BodySource = { size: 1000, path: '/data/f.bin', open: () => Readable.from([Buffer.alloc(1000 + delta)]) };
+    const body: BodySource = {
+      size: 1000,
+      path: '/data/f.bin',
+      open: () => Readable.from([Buffer.alloc(1000 + delta)]),
+    };
     const err = await c.putObject('bkt', 'k', body).catch((e: unknown) => e);
     assert.ok(err instanceof FileChangedError, String(err));
     assert.equal(err.path, '/data/f.bin');
@@ -124,7 +141,14 @@ test('a body that stalls trips requestTimeoutMs: NetworkError for a read body, a
   const err = await c.initiateMultipartUpload('bkt', 'k').catch((e: unknown) => e);
   assert.ok(err instanceof NetworkError, String(err));
   const res = await c.getObject('bkt', 'k');
-  await assert.rejects(async () => { for await (const _ of res.body) { /* drain */ } }, { code: 'ETIMEDOUT' });
+  await assert.rejects(
+    async () => {
+      for await (const _ of res.body) {
+        /* drain */
+      }
+    },
+    { code: 'ETIMEDOUT' },
+  );
 });
 
 test('aborting while a streamed body arrives ends the read with AbortedError', async (t) => {
@@ -134,7 +158,9 @@ test('aborting while a streamed body arrives ends the read with AbortedError', a
   });
   const ac = new AbortController();
   const res = await client(t, endpoint).getObject('bkt', 'k', { signal: ac.signal });
-  const read = (async () => { for await (const _ of res.body) ac.abort(); })();
+  const read = (async () => {
+    for await (const _ of res.body) ac.abort();
+  })();
   await assert.rejects(read, AbortedError);
 });
 
@@ -143,7 +169,17 @@ test('a connection refused is a retryable NetworkError', async (t) => {
   const endpoint = await listen(t, server);
   await new Promise<void>((r) => server.close(() => r()));
   let attempts = 0;
-  const c = client(t, endpoint, { retry: { maxAttempts: 2, sleep: async () => { attempts++; } } });
-  await assert.rejects(c.headObject('bkt', 'k'), (e: unknown) => e instanceof NetworkError && /ECONNREFUSED/.test(e.message));
+  const c = client(t, endpoint, {
+    retry: {
+      maxAttempts: 2,
+      sleep: async () => {
+        attempts++;
+      },
+    },
+  });
+  await assert.rejects(
+    c.headObject('bkt', 'k'),
+    (e: unknown) => e instanceof NetworkError && /ECONNREFUSED/.test(e.message),
+  );
   assert.equal(attempts, 1);
 });

@@ -124,7 +124,19 @@ test('crc64ToDecimal / parseCrc64 round trip and range', () => {
 });
 
 test('parseCrc64 rejects anything but an unsigned 64-bit decimal', () => {
-  for (const bad of ['', ' 1', '1 ', '-1', '+1', '0x10', '1e3', '1.0', '18446744073709551616', '123456789012345678901', 'abc']) {
+  for (const bad of [
+    '',
+    ' 1',
+    '1 ',
+    '-1',
+    '+1',
+    '0x10',
+    '1e3',
+    '1.0',
+    '18446744073709551616',
+    '123456789012345678901',
+    'abc',
+  ]) {
     assert.throws(() => parseCrc64(bad), ArgumentError, JSON.stringify(bad));
   }
   assert.equal(parseCrc64('18446744073709551615'), 0xffffffffffffffffn);

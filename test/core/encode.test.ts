@@ -14,8 +14,10 @@ import { ArgumentError } from '../../src/core/errors.js';
 
 test('percentEncode keeps exactly A-Za-z0-9-_.~', () => {
   assert.equal(percentEncode('AZaz09-_.~'), 'AZaz09-_.~');
-  assert.equal(percentEncode(" !\"#$%&'()*+,/:;<=>?@[\\]^`{|}"),
-    '%20%21%22%23%24%25%26%27%28%29%2A%2B%2C%2F%3A%3B%3C%3D%3E%3F%40%5B%5C%5D%5E%60%7B%7C%7D');
+  assert.equal(
+    percentEncode(' !"#$%&\'()*+,/:;<=>?@[\\]^`{|}'),
+    '%20%21%22%23%24%25%26%27%28%29%2A%2B%2C%2F%3A%3B%3C%3D%3E%3F%40%5B%5C%5D%5E%60%7B%7C%7D',
+  );
   assert.equal(percentEncode('é中😀'), '%C3%A9%E4%B8%AD%F0%9F%98%80');
 });
 
@@ -49,11 +51,20 @@ test('lone surrogates are refused when encoding', () => {
 });
 
 test('query strings: build and parse round trip in order, bare names, + as space', () => {
-  const pairs: Array<[string, string]> = [['uploads', ''], ['prefix', 'a b/c'], ['+param1', 'value3'], ['|x', '=&']];
+  const pairs: Array<[string, string]> = [
+    ['uploads', ''],
+    ['prefix', 'a b/c'],
+    ['+param1', 'value3'],
+    ['|x', '=&'],
+  ];
   const qs = buildQueryString(pairs);
   assert.equal(qs, 'uploads&prefix=a%20b%2Fc&%2Bparam1=value3&%7Cx=%3D%26');
   assert.deepEqual(parseQueryString(`?${qs}`), pairs);
-  assert.deepEqual(parseQueryString('a=1+2&&b&c='), [['a', '1 2'], ['b', ''], ['c', '']]);
+  assert.deepEqual(parseQueryString('a=1+2&&b&c='), [
+    ['a', '1 2'],
+    ['b', ''],
+    ['c', ''],
+  ]);
   assert.deepEqual(parseQueryString(''), []);
   assert.throws(() => parseQueryString('a=%G0'), ArgumentError);
 });

@@ -42,8 +42,15 @@ test('every error class has its stable code, a name, and keeps its cause', () =>
 
 test('ServiceError carries every field', () => {
   const e = new ServiceError({
-    status: 403, code: 'SignatureDoesNotMatch', message: 'm', requestId: 'R', hostId: 'H', ec: '0002-00000040',
-    operation: 'PutObject', extra: { StringToSign: 'sts' }, raw: '<Error/>',
+    status: 403,
+    code: 'SignatureDoesNotMatch',
+    message: 'm',
+    requestId: 'R',
+    hostId: 'H',
+    ec: '0002-00000040',
+    operation: 'PutObject',
+    extra: { StringToSign: 'sts' },
+    raw: '<Error/>',
   });
   assert.deepEqual(
     [e.status, e.code, e.message, e.requestId, e.hostId, e.ec, e.operation, e.stringToSign, e.raw],
@@ -54,16 +61,54 @@ test('ServiceError carries every field', () => {
 
 test('SERVICE_ERRORS covers every code of protocol §4 with its status', () => {
   const expected: Record<string, number> = {
-    NoSuchBucket: 404, NoSuchKey: 404, NoSuchUpload: 404, InvalidAccessKeyId: 403, SignatureDoesNotMatch: 403, AccessDenied: 403,
-    RequestTimeTooSkewed: 403, InvalidArgument: 400, MalformedXML: 400, InvalidPart: 400, InvalidPartOrder: 400, EntityTooSmall: 400,
-    EntityTooLarge: 400, InvalidDigest: 400, InvalidBucketName: 400, InvalidObjectName: 400, MissingContentLength: 411,
-    BucketAlreadyExists: 409, BucketNotEmpty: 409, FileAlreadyExists: 409, PreconditionFailed: 412, InvalidRange: 416,
-    NotImplemented: 501, InternalError: 500, CallbackFailed: 203, RequestTimeout: 400, InsufficientStorage: 507,
-    InvalidSecurityToken: 403, InvalidEncryptionAlgorithmError: 400, InvalidDataEncryptionAlgorithmError: 400, InvalidTag: 400,
-    BadRequest: 400, PositionNotEqualToLength: 409, ObjectNotAppendable: 409, AccessForbidden: 403, CORSRuleBeyondLimit: 400,
-    NoSuchCORSConfiguration: 404, NoSuchLifecycle: 404, NoSuchWebsiteConfiguration: 404, InvalidPolicyDocument: 400,
-    IncorrectNumberOfFilesInPOSTRequest: 400, MalformedPOSTRequest: 400, InvalidObjectState: 403, RestoreAlreadyInProgress: 409,
-    OperationNotSupported: 400, SymlinkTargetNotExist: 404, InvalidTargetBucketForLogging: 400, NotSymlink: 400,
+    NoSuchBucket: 404,
+    NoSuchKey: 404,
+    NoSuchUpload: 404,
+    InvalidAccessKeyId: 403,
+    SignatureDoesNotMatch: 403,
+    AccessDenied: 403,
+    RequestTimeTooSkewed: 403,
+    InvalidArgument: 400,
+    MalformedXML: 400,
+    InvalidPart: 400,
+    InvalidPartOrder: 400,
+    EntityTooSmall: 400,
+    EntityTooLarge: 400,
+    InvalidDigest: 400,
+    InvalidBucketName: 400,
+    InvalidObjectName: 400,
+    MissingContentLength: 411,
+    BucketAlreadyExists: 409,
+    BucketNotEmpty: 409,
+    FileAlreadyExists: 409,
+    PreconditionFailed: 412,
+    InvalidRange: 416,
+    NotImplemented: 501,
+    InternalError: 500,
+    CallbackFailed: 203,
+    RequestTimeout: 400,
+    InsufficientStorage: 507,
+    InvalidSecurityToken: 403,
+    InvalidEncryptionAlgorithmError: 400,
+    InvalidDataEncryptionAlgorithmError: 400,
+    InvalidTag: 400,
+    BadRequest: 400,
+    PositionNotEqualToLength: 409,
+    ObjectNotAppendable: 409,
+    AccessForbidden: 403,
+    CORSRuleBeyondLimit: 400,
+    NoSuchCORSConfiguration: 404,
+    NoSuchLifecycle: 404,
+    NoSuchWebsiteConfiguration: 404,
+    InvalidPolicyDocument: 400,
+    IncorrectNumberOfFilesInPOSTRequest: 400,
+    MalformedPOSTRequest: 400,
+    InvalidObjectState: 403,
+    RestoreAlreadyInProgress: 409,
+    OperationNotSupported: 400,
+    SymlinkTargetNotExist: 404,
+    InvalidTargetBucketForLogging: 400,
+    NotSymlink: 400,
   };
   assert.deepEqual(Object.keys(SERVICE_ERRORS).sort(), Object.keys(expected).sort());
   for (const [code, status] of Object.entries(expected)) {
@@ -82,8 +127,12 @@ test('SERVICE_ERRORS covers every code of protocol §4 with its status', () => {
 
 test('serviceErrorFromResponse parses the error body; header values fill gaps', () => {
   const body = buildErrorXml({
-    code: 'NoSuchKey', message: 'The specified key does not exist.', requestId: '6556E3AED11E553933CCDEDF',
-    hostId: 'bucket.oss-cn-hangzhou.aliyuncs.com', ec: '0026-00000001', extra: { Key: 'k' },
+    code: 'NoSuchKey',
+    message: 'The specified key does not exist.',
+    requestId: '6556E3AED11E553933CCDEDF',
+    hostId: 'bucket.oss-cn-hangzhou.aliyuncs.com',
+    ec: '0026-00000001',
+    extra: { Key: 'k' },
   });
   const e = serviceErrorFromResponse(404, { 'x-oss-request-id': 'HEADERID' }, body, 'GetObject');
   assert.equal(e.code, 'NoSuchKey');
@@ -93,16 +142,30 @@ test('serviceErrorFromResponse parses the error body; header values fill gaps', 
   assert.equal(e.operation, 'GetObject');
   assert.deepEqual(e.extra, { Key: 'k' });
   assert.equal(e.raw, body);
-  const noId = serviceErrorFromResponse(403, new Headers({ 'x-oss-request-id': 'HID', 'x-oss-ec': '0002-00000040' }),
-    '<Error><Code>SignatureDoesNotMatch</Code><Message>m</Message><StringToSign>a\nb</StringToSign></Error>', 'PutObject');
+  const noId = serviceErrorFromResponse(
+    403,
+    new Headers({ 'x-oss-request-id': 'HID', 'x-oss-ec': '0002-00000040' }),
+    '<Error><Code>SignatureDoesNotMatch</Code><Message>m</Message><StringToSign>a\nb</StringToSign></Error>',
+    'PutObject',
+  );
   assert.equal(noId.requestId, 'HID');
   assert.equal(noId.ec, '0002-00000040');
   assert.equal(noId.stringToSign, 'a\nb');
 });
 
 test('HEAD errors: x-oss-err is decoded', () => {
-  const xml = buildErrorXml({ code: 'NoSuchBucket', message: 'The specified bucket does not exist.', requestId: 'R1', ec: '0015-00000101' });
-  const e = serviceErrorFromResponse(404, { 'x-oss-err': Buffer.from(xml).toString('base64'), 'X-Oss-Request-Id': 'R1' }, '', 'HeadObject');
+  const xml = buildErrorXml({
+    code: 'NoSuchBucket',
+    message: 'The specified bucket does not exist.',
+    requestId: 'R1',
+    ec: '0015-00000101',
+  });
+  const e = serviceErrorFromResponse(
+    404,
+    { 'x-oss-err': Buffer.from(xml).toString('base64'), 'X-Oss-Request-Id': 'R1' },
+    '',
+    'HeadObject',
+  );
   assert.equal(e.code, 'NoSuchBucket');
   assert.equal(e.ec, '0015-00000101');
   assert.equal(e.requestId, 'R1');

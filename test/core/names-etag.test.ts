@@ -5,14 +5,26 @@ import { md5Base64, md5Hex, md5HexToBase64, multipartEtag, quoteEtag, unquoteEta
 import { ArgumentError } from '../../src/core/errors.js';
 
 test('bucket names', () => {
-  for (const ok of ['abc', 'a-b', 'my-bucket-01', '123', 'a'.repeat(63)]) assert.equal(validateBucketName(ok), null, ok);
+  for (const ok of ['abc', 'a-b', 'my-bucket-01', '123', 'a'.repeat(63)])
+    assert.equal(validateBucketName(ok), null, ok);
   for (const bad of ['', 'ab', 'a'.repeat(64), 'Abc', 'a_b', 'a.b', '-ab', 'ab-', 'a b', '中文桶']) {
     assert.equal(typeof validateBucketName(bad), 'string', bad);
   }
 });
 
 test('object keys: length in UTF-8 bytes, leading / or \\', () => {
-  for (const ok of ['a', 'dir/file.txt', 'a/', '中'.repeat(341), 'x'.repeat(1023), 'a..b', '.hidden', 'a/.b/c', ' ', '😀']) {
+  for (const ok of [
+    'a',
+    'dir/file.txt',
+    'a/',
+    '中'.repeat(341),
+    'x'.repeat(1023),
+    'a..b',
+    '.hidden',
+    'a/.b/c',
+    ' ',
+    '😀',
+  ]) {
     assert.equal(validateObjectKey(ok), null, ok.slice(0, 20));
   }
   assert.match(validateObjectKey('')!, /empty/);

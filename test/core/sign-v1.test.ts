@@ -47,7 +47,10 @@ test('V1 vector 2: bucket GET, only sub-resources are signed, sorted', () => {
   const req: SignableRequest = {
     method: 'GET',
     bucket: 'examplebucket',
-    query: [['resourceGroup', ''], ['non-resousce', 'null']],
+    query: [
+      ['resourceGroup', ''],
+      ['non-resousce', 'null'],
+    ],
     headers: { 'x-oss-date': DATE },
   };
   assert.equal(
@@ -55,13 +58,25 @@ test('V1 vector 2: bucket GET, only sub-resources are signed, sorted', () => {
     'GET\n\n\nWed, 28 Dec 2022 10:27:41 GMT\nx-oss-date:Wed, 28 Dec 2022 10:27:41 GMT\n/examplebucket/?resourceGroup',
   );
   assert.equal(authorizationV1(req, creds), 'OSS ak:vkQmfuUDyi1uDi3bKt67oemssIs=');
-  const withAcl: SignableRequest = { ...req, query: [['resourceGroup', ''], ['acl', '']] };
+  const withAcl: SignableRequest = {
+    ...req,
+    query: [
+      ['resourceGroup', ''],
+      ['acl', ''],
+    ],
+  };
   assert.equal(canonicalizedResourceV1(withAcl), '/examplebucket/?acl&resourceGroup');
   assert.equal(authorizationV1(withAcl, creds), 'OSS ak:x3E5TgOvl/i7PN618s5mEvpJDYk=');
 });
 
 test('V1 vector 3: presigned GET with versionId', () => {
-  const req: SignableRequest = { method: 'GET', bucket: 'bucket', key: 'key', query: [['versionId', 'versionId']], headers: {} };
+  const req: SignableRequest = {
+    method: 'GET',
+    bucket: 'bucket',
+    key: 'key',
+    query: [['versionId', 'versionId']],
+    headers: {},
+  };
   const pairs = presignV1(req, creds, 1699807420);
   assert.deepEqual(pairs, [
     ['OSSAccessKeyId', 'ak'],
@@ -72,7 +87,13 @@ test('V1 vector 3: presigned GET with versionId', () => {
 });
 
 test('V1 vector 3: presigned with STS token signs security-token in the resource', () => {
-  const req: SignableRequest = { method: 'GET', bucket: 'bucket', key: 'key+123', query: [['versionId', 'versionId']], headers: {} };
+  const req: SignableRequest = {
+    method: 'GET',
+    bucket: 'bucket',
+    key: 'key+123',
+    query: [['versionId', 'versionId']],
+    headers: {},
+  };
   const pairs = presignV1(req, { ...creds, securityToken: 'token' }, 1699808204);
   assert.deepEqual(pairs, [
     ['OSSAccessKeyId', 'ak'],
@@ -112,12 +133,26 @@ test('V1 vector 4: Alibaba documented example', () => {
 
 test('canonical resource: service, bucket, decoded key, x-oss-* query keys, values decoded', () => {
   assert.equal(canonicalizedResourceV1({ query: [] }), '/');
-  assert.equal(canonicalizedResourceV1({ bucket: 'b', query: [['prefix', 'a'], ['max-keys', '5']] }), '/b/');
+  assert.equal(
+    canonicalizedResourceV1({
+      bucket: 'b',
+      query: [
+        ['prefix', 'a'],
+        ['max-keys', '5'],
+      ],
+    }),
+    '/b/',
+  );
   assert.equal(
     canonicalizedResourceV1({
       bucket: 'b',
       key: 'dir/a b+c&d',
-      query: [['x-oss-process', 'image/resize,w_10'], ['uploadId', 'U1'], ['encoding-type', 'url'], ['partNumber', '3']],
+      query: [
+        ['x-oss-process', 'image/resize,w_10'],
+        ['uploadId', 'U1'],
+        ['encoding-type', 'url'],
+        ['partNumber', '3'],
+      ],
     }),
     '/b/dir/a b+c&d?partNumber=3&uploadId=U1&x-oss-process=image/resize,w_10',
   );

@@ -40,7 +40,13 @@ function headerRequest(unix: number, extra: Record<string, string> = {}): { date
   const date = new Date(unix * 1000);
   return {
     date,
-    req: { method: 'PUT', bucket: 'bucket', key: KEY, query: QUERY, headers: { ...HEADERS, 'x-oss-date': formatV4Date(date), ...extra } },
+    req: {
+      method: 'PUT',
+      bucket: 'bucket',
+      key: KEY,
+      query: QUERY,
+      headers: { ...HEADERS, 'x-oss-date': formatV4Date(date), ...extra },
+    },
   };
 }
 
@@ -48,7 +54,13 @@ function presignRequest(unix: number): { date: Date; req: SignableRequest } {
   const { 'x-oss-content-sha256': _omit, ...rest } = HEADERS;
   return {
     date: new Date(unix * 1000),
-    req: { method: 'PUT', bucket: 'bucket', key: KEY, query: QUERY, headers: { ...rest, 'content-type': 'application/octet-stream' } },
+    req: {
+      method: 'PUT',
+      bucket: 'bucket',
+      key: KEY,
+      query: QUERY,
+      headers: { ...rest, 'content-type': 'application/octet-stream' },
+    },
   };
 }
 
@@ -99,17 +111,35 @@ test('V4 vector 4: presigned', () => {
 test('V4 vector 4: presigned with token', () => {
   const { date, req } = presignRequest(1702785388);
   const pairs = presignV4(req, { ...creds, securityToken: 'token' }, { date, region }, 599);
-  assert.deepEqual(pairs.find(([k]) => k === 'x-oss-date'), ['x-oss-date', '20231217T035628Z']);
-  assert.deepEqual(pairs.find(([k]) => k === 'x-oss-security-token'), ['x-oss-security-token', 'token']);
-  assert.deepEqual(pairs.at(-1), ['x-oss-signature', '3817ac9d206cd6dfc90f1c09c00be45005602e55898f26f5ddb06d7892e1f8b5']);
+  assert.deepEqual(
+    pairs.find(([k]) => k === 'x-oss-date'),
+    ['x-oss-date', '20231217T035628Z'],
+  );
+  assert.deepEqual(
+    pairs.find(([k]) => k === 'x-oss-security-token'),
+    ['x-oss-security-token', 'token'],
+  );
+  assert.deepEqual(pairs.at(-1), [
+    'x-oss-signature',
+    '3817ac9d206cd6dfc90f1c09c00be45005602e55898f26f5ddb06d7892e1f8b5',
+  ]);
 });
 
 test('V4 vector 4: presigned with additional headers', () => {
   const { date, req } = presignRequest(1702783809);
   const pairs = presignV4(req, creds, { date, region, additionalHeaders: ['ZAbc', 'abc'] }, 599);
-  assert.deepEqual(pairs.find(([k]) => k === 'x-oss-date'), ['x-oss-date', '20231217T033009Z']);
-  assert.deepEqual(pairs.find(([k]) => k === 'x-oss-additional-headers'), ['x-oss-additional-headers', 'abc;zabc']);
-  assert.deepEqual(pairs.at(-1), ['x-oss-signature', '6bd984bfe531afb6db1f7550983a741b103a8c58e5e14f83ea474c2322dfa2b7']);
+  assert.deepEqual(
+    pairs.find(([k]) => k === 'x-oss-date'),
+    ['x-oss-date', '20231217T033009Z'],
+  );
+  assert.deepEqual(
+    pairs.find(([k]) => k === 'x-oss-additional-headers'),
+    ['x-oss-additional-headers', 'abc;zabc'],
+  );
+  assert.deepEqual(pairs.at(-1), [
+    'x-oss-signature',
+    '6bd984bfe531afb6db1f7550983a741b103a8c58e5e14f83ea474c2322dfa2b7',
+  ]);
 });
 
 test('server-side verification of a presigned URL reproduces the signature from the received query', () => {
@@ -126,7 +156,15 @@ test('canonical URI and query forms', () => {
   assert.equal(canonicalUriV4('b'), '/b/');
   assert.equal(canonicalUriV4('b', 'a b/c~d*e'), '/b/a%20b/c~d%2Ae');
   assert.equal(canonicalUriV4('b', '中'), '/b/%E4%B8%AD');
-  assert.equal(canonicalQueryV4([['acl', ''], ['b', 'x y'], ['a', '2'], ['a', '1']]), 'a=1&a=2&acl&b=x%20y');
+  assert.equal(
+    canonicalQueryV4([
+      ['acl', ''],
+      ['b', 'x y'],
+      ['a', '2'],
+      ['a', '1'],
+    ]),
+    'a=1&a=2&acl&b=x%20y',
+  );
 });
 
 test('signing key is the documented HMAC chain', () => {
@@ -156,14 +194,20 @@ test('formatV4Date', () => {
 test('parseAuthorizationV4 accepts the SDK forms and rejects garbage', () => {
   const sig = 'e21d18daa82167720f9b1047ae7e7f1ce7cb77a31e8203a7d5f4624fa0284afe';
   assert.deepEqual(
-    parseAuthorizationV4(`OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request, AdditionalHeaders=abc;zabc, Signature=${sig}`),
+    parseAuthorizationV4(
+      `OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request, AdditionalHeaders=abc;zabc, Signature=${sig}`,
+    ),
     { accessKeyId: 'ak', date: '20231216', region: 'cn-hangzhou', additionalHeaders: ['abc', 'zabc'], signature: sig },
   );
   assert.deepEqual(
-    parseAuthorizationV4(`OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,Signature=${sig}`)?.additionalHeaders,
+    parseAuthorizationV4(`OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,Signature=${sig}`)
+      ?.additionalHeaders,
     [],
   );
-  assert.equal(parseAuthorizationV4(`OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/s3/aws4_request,Signature=${sig}`), null);
+  assert.equal(
+    parseAuthorizationV4(`OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/s3/aws4_request,Signature=${sig}`),
+    null,
+  );
   assert.equal(parseAuthorizationV4('OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request'), null);
   assert.equal(parseAuthorizationV4('OSS ak:sig'), null);
 });

@@ -12,7 +12,9 @@ let received: number[] = [];
 before(async () => {
   upstream = http.createServer((req, res) => {
     let size = 0;
-    req.on('data', (c: Buffer) => { size += c.length; });
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+    });
     req.on('end', () => {
       received.push(size);
       res.writeHead(200, { 'content-length': PAYLOAD.length });
@@ -25,15 +27,24 @@ before(async () => {
 after(() => new Promise<void>((r) => upstream.close(() => r())));
 
 /** One request through the proxy on a fresh connection; resolves with status and body, or the socket error. */
-function request(proxy: FaultProxy, body: Buffer): Promise<{ status?: number; body?: Buffer; headers?: http.IncomingHttpHeaders; error?: NodeJS.ErrnoException }> {
+function request(
+  proxy: FaultProxy,
+  body: Buffer,
+): Promise<{ status?: number; body?: Buffer; headers?: http.IncomingHttpHeaders; error?: NodeJS.ErrnoException }> {
   return new Promise((resolve) => {
-    const req = http.request(`${proxy.endpoint}/x`, { method: 'PUT', agent: false, headers: { 'content-length': body.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks), headers: res.headers }));
-      res.on('error', (error) => resolve({ status: res.statusCode, body: Buffer.concat(chunks), error }));
-      res.on('aborted', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks), error: new Error('aborted') }));
-    });
+    const req = http.request(
+      `${proxy.endpoint}/x`,
+      { method: 'PUT', agent: false, headers: { 'content-length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks), headers: res.headers }));
+        res.on('error', (error) => resolve({ status: res.statusCode, body: Buffer.concat(chunks), error }));
+        res.on('aborted', () =>
+          resolve({ status: res.statusCode, body: Buffer.concat(chunks), error: new Error('aborted') }),
+        );
+      },
+    );
     req.on('error', (error) => resolve({ error }));
     req.end(body);
   });
@@ -53,8 +64,10 @@ test('passes traffic through untouched when no fault is drawn', async () => {
 
 test('answers an injected 503 with Retry-After after draining the request body', async () => {
   received = [];
-  const proxy = await startFaultProxy({ host: '127.0.0.1', port: upstreamPort },
-    { rate: 1, kinds: ['status-503'], retryAfterSeconds: 2 });
+  const proxy = await startFaultProxy(
+    { host: '127.0.0.1', port: upstreamPort },
+    { rate: 1, kinds: ['status-503'], retryAfterSeconds: 2 },
+  );
   try {
     const res = await request(proxy, Buffer.alloc(300_000, 1));
     assert.equal(res.status, 503);
@@ -67,8 +80,10 @@ test('answers an injected 503 with Retry-After after draining the request body',
 });
 
 test('resets the connection mid-response and truncates cleanly when asked', async () => {
-  const proxy = await startFaultProxy({ host: '127.0.0.1', port: upstreamPort },
-    { rate: 1, kinds: ['reset-response'], maxOffset: 100_000, seed: 3 });
+  const proxy = await startFaultProxy(
+    { host: '127.0.0.1', port: upstreamPort },
+    { rate: 1, kinds: ['reset-response'], maxOffset: 100_000, seed: 3 },
+  );
   try {
     const reset = await request(proxy, Buffer.alloc(10));
     assert.ok(reset.error, 'the client sees a network error');
@@ -81,7 +96,10 @@ test('resets the connection mid-response and truncates cleanly when asked', asyn
 });
 
 test('a stall holds the connection for stallMs, then passes the exchange through', async () => {
-  const proxy = await startFaultProxy({ host: '127.0.0.1', port: upstreamPort }, { rate: 1, kinds: ['stall'], stallMs: 300 });
+  const proxy = await startFaultProxy(
+    { host: '127.0.0.1', port: upstreamPort },
+    { rate: 1, kinds: ['stall'], stallMs: 300 },
+  );
   try {
     const started = Date.now();
     const res = await request(proxy, Buffer.alloc(50_000, 1));
@@ -96,7 +114,10 @@ test('a stall holds the connection for stallMs, then passes the exchange through
 });
 
 test('stops injecting after maxFaults', async () => {
-  const proxy = await startFaultProxy({ host: '127.0.0.1', port: upstreamPort }, { rate: 1, kinds: ['status-500'], maxFaults: 2 });
+  const proxy = await startFaultProxy(
+    { host: '127.0.0.1', port: upstreamPort },
+    { rate: 1, kinds: ['status-500'], maxFaults: 2 },
+  );
   try {
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await request(proxy, Buffer.alloc(10))).status);

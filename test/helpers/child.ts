@@ -63,9 +63,12 @@ export async function runTransferChild<A extends TransferChildArgs>(
 ): Promise<void> {
   const args = JSON.parse(process.argv[2]!) as A;
   const client = new OssClient({ endpoint: args.endpoint, credentials: args.credentials });
-  const say = (v: unknown) => process.stdout.write(`${JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))}\n`);
+  const say = (v: unknown) =>
+    process.stdout.write(`${JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))}\n`);
   try {
-    const result = await transfer(client, args, (e) => { if (e.type !== 'progress') say(e); });
+    const result = await transfer(client, args, (e) => {
+      if (e.type !== 'progress') say(e);
+    });
     say({ type: 'done', result });
     process.exitCode = 0;
   } catch (err) {

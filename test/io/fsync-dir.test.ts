@@ -15,11 +15,13 @@ test('concurrent fsyncDir calls share flushes, each answered by a flush that sta
   const calls: Array<Promise<{ called: number; answeredBy: number }>> = [];
   for (let i = 0; i < 40; i++) {
     const called = ++clock;
-    calls.push(fsyncDir('/d', fakeSync).then(() => {
-      // The flush that answered this call is the latest one started for the directory when it resolves.
-      const answeredBy = flushes.filter((f) => f.dir === '/d').at(-1)!.started;
-      return { called, answeredBy };
-    }));
+    calls.push(
+      fsyncDir('/d', fakeSync).then(() => {
+        // The flush that answered this call is the latest one started for the directory when it resolves.
+        const answeredBy = flushes.filter((f) => f.dir === '/d').at(-1)!.started;
+        return { called, answeredBy };
+      }),
+    );
     if (i % 7 === 0) await sleep(2); // arrivals both during a flush and between flushes
   }
   for (const { called, answeredBy } of await Promise.all(calls)) {
@@ -30,7 +32,13 @@ test('concurrent fsyncDir calls share flushes, each answered by a flush that sta
 
   // Other directories are flushed on their own, and the state resets once idle.
   await Promise.all([fsyncDir('/a', fakeSync), fsyncDir('/b', fakeSync)]);
-  assert.deepEqual(flushes.slice(-2).map((f) => f.dir).sort(), ['/a', '/b']);
+  assert.deepEqual(
+    flushes
+      .slice(-2)
+      .map((f) => f.dir)
+      .sort(),
+    ['/a', '/b'],
+  );
   const before = flushes.length;
   await fsyncDir('/d', fakeSync);
   assert.equal(flushes.length, before + 1);

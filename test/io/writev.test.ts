@@ -24,7 +24,10 @@ test('writevAll finishes short writevs from exactly where they stopped, at the g
   const w = shortWriter(file, 4);
   await writevAll(w.handle, parts, 21, 7);
   assert.equal(file.subarray(7, 28).toString(), 'abcdefghijklmnopqrstu');
-  assert.ok(file.subarray(0, 7).every((b) => b === 0) && file.subarray(28).every((b) => b === 0), 'nothing outside the range');
+  assert.ok(
+    file.subarray(0, 7).every((b) => b === 0) && file.subarray(28).every((b) => b === 0),
+    'nothing outside the range',
+  );
   assert.equal(w.calls, 6, 'ceil(21 / 4) writevs');
 });
 

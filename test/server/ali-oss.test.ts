@@ -106,17 +106,26 @@ MODES.forEach((mode, i) => {
     test('list (V1) and listV2 with prefix, delimiter and paging', async () => {
       for (const k of ['l/a', 'l/b', 'l/sub/c', 'l/sub/d', 'l/z']) await c.put(k, Buffer.from(k));
       const v1 = await c.list({ prefix: 'l/', delimiter: '/', 'max-keys': 10 }, {});
-      assert.deepEqual(v1.objects.map((o: { name: string }) => o.name), ['l/a', 'l/b', 'l/z']);
+      assert.deepEqual(
+        v1.objects.map((o: { name: string }) => o.name),
+        ['l/a', 'l/b', 'l/z'],
+      );
       assert.deepEqual(v1.prefixes, ['l/sub/']);
       const page1 = await c.list({ prefix: 'l/', 'max-keys': 2 }, {});
       assert.equal(page1.isTruncated, true);
       const page2 = await c.list({ prefix: 'l/', 'max-keys': 10, marker: page1.nextMarker }, {});
-      assert.deepEqual(page2.objects.map((o: { name: string }) => o.name), ['l/sub/c', 'l/sub/d', 'l/z']);
+      assert.deepEqual(
+        page2.objects.map((o: { name: string }) => o.name),
+        ['l/sub/c', 'l/sub/d', 'l/z'],
+      );
       const v2a = await c.listV2({ prefix: 'l/', 'max-keys': 3 }, {});
       assert.equal(v2a.keyCount, 3);
       assert.equal(v2a.isTruncated, true);
       const v2b = await c.listV2({ prefix: 'l/', 'max-keys': 3, 'continuation-token': v2a.nextContinuationToken }, {});
-      assert.deepEqual(v2b.objects.map((o: { name: string }) => o.name), ['l/sub/d', 'l/z']);
+      assert.deepEqual(
+        v2b.objects.map((o: { name: string }) => o.name),
+        ['l/sub/d', 'l/z'],
+      );
     });
 
     test('multipartUpload with parallel parts; cancel and resume from the checkpoint', async () => {
@@ -135,14 +144,16 @@ MODES.forEach((mode, i) => {
       let checkpoint: unknown;
       const c2 = client(mode, bucket);
       const cancelled = await codeOf(
-        c2.multipartUpload('resumed.bin', file, {
-          parallel: 2,
-          partSize: 100 * 1024,
-          progress: (p: number, cpt: unknown) => {
-            checkpoint = cpt;
-            if (p > 0.3) c2.cancel();
-          },
-        }).then(() => undefined),
+        c2
+          .multipartUpload('resumed.bin', file, {
+            parallel: 2,
+            partSize: 100 * 1024,
+            progress: (p: number, cpt: unknown) => {
+              checkpoint = cpt;
+              if (p > 0.3) c2.cancel();
+            },
+          })
+          .then(() => undefined),
       ).catch(() => ({ code: 'none', status: 0 }));
       assert.ok(cancelled !== undefined);
       assert.ok(checkpoint, 'progress gave a checkpoint');
@@ -157,7 +168,10 @@ MODES.forEach((mode, i) => {
     test('listUploads and abortMultipartUpload', async () => {
       const init = await c.initMultipartUpload('aborted.bin');
       const list = await c.listUploads({ prefix: 'aborted' });
-      assert.deepEqual(list.uploads.map((u: { uploadId: string }) => u.uploadId), [init.uploadId]);
+      assert.deepEqual(
+        list.uploads.map((u: { uploadId: string }) => u.uploadId),
+        [init.uploadId],
+      );
       const abort = await c.abortMultipartUpload('aborted.bin', init.uploadId);
       assert.equal(abort.res.status, 204);
       assert.equal((await c.listUploads({ prefix: 'aborted' })).uploads.length, 0);
@@ -175,13 +189,26 @@ MODES.forEach((mode, i) => {
         // Older ali-oss signatures take a file; fall back to the raw-part API.
         await c._uploadPart('invalid-part.bin', init.uploadId, 1, { stream: Buffer.from('abc'), size: 3 });
       });
-      const bad = await codeOf(c.completeMultipartUpload('invalid-part.bin', init.uploadId, [{ number: 1, etag: '"00000000000000000000000000000000"' }]));
+      const bad = await codeOf(
+        c.completeMultipartUpload('invalid-part.bin', init.uploadId, [
+          { number: 1, etag: '"00000000000000000000000000000000"' },
+        ]),
+      );
       assert.deepEqual(bad, { code: 'InvalidPart', status: 400 });
-      assert.deepEqual(await codeOf(c.abortMultipartUpload('k', '0123456789ABCDEF0123456789ABCDEF')), { code: 'NoSuchUpload', status: 404 });
+      assert.deepEqual(await codeOf(c.abortMultipartUpload('k', '0123456789ABCDEF0123456789ABCDEF')), {
+        code: 'NoSuchUpload',
+        status: 404,
+      });
       const wrongSecret = client(mode, bucket, { accessKeySecret: 'wrong-secret' });
-      assert.deepEqual(await codeOf(wrongSecret.get('dir/odd name+plus%.bin')), { code: 'SignatureDoesNotMatch', status: 403 });
+      assert.deepEqual(await codeOf(wrongSecret.get('dir/odd name+plus%.bin')), {
+        code: 'SignatureDoesNotMatch',
+        status: 403,
+      });
       const wrongKey = client(mode, bucket, { accessKeyId: 'LTAI-unknown' });
-      assert.deepEqual(await codeOf(wrongKey.get('dir/odd name+plus%.bin')), { code: 'InvalidAccessKeyId', status: 403 });
+      assert.deepEqual(await codeOf(wrongKey.get('dir/odd name+plus%.bin')), {
+        code: 'InvalidAccessKeyId',
+        status: 403,
+      });
     });
   });
 });

@@ -23,7 +23,12 @@ test('V1 and V4 header signatures are accepted', async () => {
   assert.equal((await call(srv, { bucket: B, key: 'k', sign: 'v1' })).text, 'secret bytes');
   assert.equal((await call(srv, { bucket: B, key: 'k', sign: 'v4' })).text, 'secret bytes');
   assert.equal((await call(srv, { bucket: B, key: 'k', sign: 'v4', region: 'us-west-1' })).status, 200);
-  const withQuery = await call(srv, { bucket: B, key: 'k', sign: 'v4', query: [['response-content-type', 'text/x a+b']] });
+  const withQuery = await call(srv, {
+    bucket: B,
+    key: 'k',
+    sign: 'v4',
+    query: [['response-content-type', 'text/x a+b']],
+  });
   assert.equal(withQuery.headers['content-type'], 'text/x a+b');
 });
 
@@ -33,14 +38,29 @@ test('a wrong secret gets SignatureDoesNotMatch with the server StringToSign', a
   const r = await call(srv, { bucket: B, key: 'k', creds, date });
   assert.equal(r.status, 403);
   assert.equal(errorCode(r), 'SignatureDoesNotMatch');
-  const expected = stringToSignV1({ method: 'GET', bucket: B, key: 'k', query: [], headers: { date: date.toUTCString() } });
+  const expected = stringToSignV1({
+    method: 'GET',
+    bucket: B,
+    key: 'k',
+    query: [],
+    headers: { date: date.toUTCString() },
+  });
   assert.equal(xmlField(r.text, 'StringToSign'), expected);
-  assert.equal(xmlField(r.text, 'StringToSignBytes'), [...Buffer.from(expected)].map((b) => b.toString(16).padStart(2, '0')).join(' '));
+  assert.equal(
+    xmlField(r.text, 'StringToSignBytes'),
+    [...Buffer.from(expected)].map((b) => b.toString(16).padStart(2, '0')).join(' '),
+  );
   const v4 = await call(srv, { bucket: B, key: 'k', creds, sign: 'v4' });
   assert.equal(errorCode(v4), 'SignatureDoesNotMatch');
   assert.match(xmlField(v4.text, 'CanonicalRequest')!, /^GET\n\/auth\/k\n/);
-  assert.equal(errorCode(await call(srv, { bucket: B, key: 'k', creds: { accessKeyId: 'unknown', accessKeySecret: 'x' } })), 'InvalidAccessKeyId');
-  const malformed = await send(srv.endpoint, 'GET', pathOf(B, 'k'), { authorization: 'OSS nocolon', date: new Date().toUTCString() });
+  assert.equal(
+    errorCode(await call(srv, { bucket: B, key: 'k', creds: { accessKeyId: 'unknown', accessKeySecret: 'x' } })),
+    'InvalidAccessKeyId',
+  );
+  const malformed = await send(srv.endpoint, 'GET', pathOf(B, 'k'), {
+    authorization: 'OSS nocolon',
+    date: new Date().toUTCString(),
+  });
   assert.equal(malformed.status, 400);
   assert.equal(errorCode(malformed), 'InvalidArgument');
 });
@@ -73,11 +93,26 @@ test('presigned V1 and V4 URLs work until they expire', async () => {
     clock = 0;
   }
   const tampered = v1.replace(/Expires=\d+/, `Expires=${expires + 1000}`);
-  assert.equal(errorCode(await send(srv.endpoint, 'GET', `${pathOf(B, 'k')}?${tampered}`, {})), 'SignatureDoesNotMatch');
+  assert.equal(
+    errorCode(await send(srv.endpoint, 'GET', `${pathOf(B, 'k')}?${tampered}`, {})),
+    'SignatureDoesNotMatch',
+  );
   // A presigned PUT signs its content-type.
-  const putReq: SignableRequest = { method: 'PUT', bucket: B, key: 'presigned-put', query: [], headers: { 'content-type': 'text/plain' } };
+  const putReq: SignableRequest = {
+    method: 'PUT',
+    bucket: B,
+    key: 'presigned-put',
+    query: [],
+    headers: { 'content-type': 'text/plain' },
+  };
   const pq = buildQueryString(presignV1(putReq, srv.credentials, expires));
-  const p = await send(srv.endpoint, 'PUT', `${pathOf(B, 'presigned-put')}?${pq}`, { 'content-type': 'text/plain', 'content-length': '2' }, Buffer.from('hi'));
+  const p = await send(
+    srv.endpoint,
+    'PUT',
+    `${pathOf(B, 'presigned-put')}?${pq}`,
+    { 'content-type': 'text/plain', 'content-length': '2' },
+    Buffer.from('hi'),
+  );
   assert.equal(p.status, 200, p.text);
 });
 
@@ -96,7 +131,8 @@ test('STS keys must carry their token', async () => {
 });
 
 test('anonymous requests: 403 unless the object or bucket ACL allows public read', async () => {
-  const anon = (key: string, method = 'GET', body?: string) => call(srv, { method, bucket: B, key, sign: 'none', ...(body ? { body } : {}) });
+  const anon = (key: string, method = 'GET', body?: string) =>
+    call(srv, { method, bucket: B, key, sign: 'none', ...(body ? { body } : {}) });
   assert.equal(errorCode(await anon('k')), 'AccessDenied');
   assert.equal(errorCode(await call(srv, { bucket: B, sign: 'none' })), 'AccessDenied');
   await put(srv, B, 'public', 'hello', { 'x-oss-object-acl': 'public-read' });
@@ -110,9 +146,15 @@ test('anonymous requests: 403 unless the object or bucket ACL allows public read
   assert.equal((await call(srv, { bucket: 'public-bucket', key: 'o', sign: 'none' })).text, 'open');
   assert.equal(errorCode(await call(srv, { bucket: 'public-bucket', key: 'closed', sign: 'none' })), 'AccessDenied');
   assert.equal((await call(srv, { bucket: 'public-bucket', sign: 'none' })).status, 200);
-  assert.equal(errorCode(await call(srv, { method: 'PUT', bucket: 'public-bucket', key: 'x', sign: 'none', body: 'x' })), 'AccessDenied');
+  assert.equal(
+    errorCode(await call(srv, { method: 'PUT', bucket: 'public-bucket', key: 'x', sign: 'none', body: 'x' })),
+    'AccessDenied',
+  );
   await mkBucket(srv, 'rw-bucket', { 'x-oss-acl': 'public-read-write' });
-  assert.equal((await call(srv, { method: 'PUT', bucket: 'rw-bucket', key: 'x', sign: 'none', body: 'anon' })).status, 200);
+  assert.equal(
+    (await call(srv, { method: 'PUT', bucket: 'rw-bucket', key: 'x', sign: 'none', body: 'anon' })).status,
+    200,
+  );
   assert.equal((await call(srv, { bucket: 'rw-bucket', key: 'x', sign: 'none' })).text, 'anon');
 });
 

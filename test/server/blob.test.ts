@@ -23,7 +23,14 @@ async function* chunked(data: Buffer, sizes: number[], failAfter?: number): Asyn
 test('bytes, MD5 and CRC-64 match the body for any chunking, across several write batches', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ossup-blob-'));
   try {
-    for (const [len, sizes] of [[0, [1]], [1, [1]], [(3 << 20) + 17, [65536, 1, 300_000, 4093]], [(1 << 20) - 1, [65536]], [1 << 20, [1 << 20]], [5 << 20, [3 << 20]]] as Array<[number, number[]]>) {
+    for (const [len, sizes] of [
+      [0, [1]],
+      [1, [1]],
+      [(3 << 20) + 17, [65536, 1, 300_000, 4093]],
+      [(1 << 20) - 1, [65536]],
+      [1 << 20, [1 << 20]],
+      [5 << 20, [3 << 20]],
+    ] as Array<[number, number[]]>) {
       const data = randomBytes(len);
       const w = await writeTempBlob(chunked(data, sizes), dir, { expectedLength: len });
       assert.equal(w.size, len);
@@ -43,7 +50,10 @@ test('a source failing, running long or ending short after batches were written 
     const data = randomBytes(4 << 20);
     await assert.rejects(writeTempBlob(chunked(data, [65536], 3 << 20), dir), /client went away/);
     await assert.rejects(writeTempBlob(chunked(data, [65536]), dir, { maxLength: (2 << 20) + 5 }), BodyTooLargeError);
-    await assert.rejects(writeTempBlob(chunked(data, [65536]), dir, { expectedLength: (4 << 20) + 1 }), BodyIncompleteError);
+    await assert.rejects(
+      writeTempBlob(chunked(data, [65536]), dir, { expectedLength: (4 << 20) + 1 }),
+      BodyIncompleteError,
+    );
     assert.deepEqual(await readdir(dir), []);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -54,7 +64,11 @@ test('large bodies received at the same time (hashed on the hashing threads, int
   const dir = await mkdtemp(join(tmpdir(), 'ossup-blob-'));
   try {
     const bodies = [randomBytes((2 << 20) + 3), randomBytes(3 << 20), randomBytes((1 << 20) + 65536)];
-    const written = await Promise.all(bodies.map((data, i) => writeTempBlob(chunked(data, [65536 - i, 4093 + i]), dir, { expectedLength: data.length })));
+    const written = await Promise.all(
+      bodies.map((data, i) =>
+        writeTempBlob(chunked(data, [65536 - i, 4093 + i]), dir, { expectedLength: data.length }),
+      ),
+    );
     written.forEach((w, i) => {
       assert.ok(w.md5.equals(createHash('md5').update(bodies[i]!).digest()), `MD5 of body ${i}`);
       assert.equal(w.crc64, crc64(bodies[i]!), `CRC-64 of body ${i}`);

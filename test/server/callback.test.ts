@@ -42,7 +42,12 @@ before(async () => {
       const pem = await fetchText(keyUrl);
       const url = new URL(req.url!, 'http://x');
       const signed = `${decodeURIComponent(url.pathname) + url.search}\n${body}`;
-      const verified = verify('RSA-MD5', Buffer.from(signed), createPublicKey(pem), Buffer.from(String(req.headers.authorization), 'base64'));
+      const verified = verify(
+        'RSA-MD5',
+        Buffer.from(signed),
+        createPublicKey(pem),
+        Buffer.from(String(req.headers.authorization), 'base64'),
+      );
       received.push({ path: req.url!, body, contentType: String(req.headers['content-type']), verified });
       if (url.pathname === '/fail') {
         res.writeHead(500).end('nope');
@@ -69,12 +74,20 @@ test('PutObject callback (JSON body, custom variables): signed, verified, JSON r
   received.length = 0;
   const callback = b64({
     callbackUrl: `${appUrl}/cb?from=oss`,
-    callbackBody: '{"bucket":"${bucket}","object":"${object}","size":${size},"etag":"${etag}","crc":"${crc64}","mime":"${mimeType}","who":"${x:user}"}',
+    callbackBody:
+      '{"bucket":"${bucket}","object":"${object}","size":${size},"etag":"${etag}","crc":"${crc64}","mime":"${mimeType}","who":"${x:user}"}',
     callbackBodyType: 'application/json',
   });
   const r = await call(srv, {
-    method: 'PUT', bucket: B, key: 'dir/file "quoted".txt', body: 'callback payload',
-    headers: { 'content-type': 'text/plain', 'x-oss-callback': callback, 'x-oss-callback-var': b64({ 'x:user': 'alice' }) },
+    method: 'PUT',
+    bucket: B,
+    key: 'dir/file "quoted".txt',
+    body: 'callback payload',
+    headers: {
+      'content-type': 'text/plain',
+      'x-oss-callback': callback,
+      'x-oss-callback-var': b64({ 'x:user': 'alice' }),
+    },
   });
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(JSON.parse(r.text), { Status: 'OK', verified: true });
@@ -101,9 +114,24 @@ test('CompleteMultipartUpload callback with a form body', async () => {
   received.length = 0;
   const init = await call(srv, { method: 'POST', bucket: B, key: 'mpu cb', query: [['uploads', '']] });
   const id = xmlField(init.text, 'UploadId')!;
-  await call(srv, { method: 'PUT', bucket: B, key: 'mpu cb', query: [['partNumber', '1'], ['uploadId', id]], body: 'part one' });
+  await call(srv, {
+    method: 'PUT',
+    bucket: B,
+    key: 'mpu cb',
+    query: [
+      ['partNumber', '1'],
+      ['uploadId', id],
+    ],
+    body: 'part one',
+  });
   const callback = b64({ callbackUrl: `${appUrl}/form`, callbackBody: 'object=${object}&size=${size}&etag=${etag}' });
-  const r = await call(srv, { method: 'POST', bucket: B, key: 'mpu cb', query: [['uploadId', id]], headers: { 'x-oss-complete-all': 'yes', 'x-oss-callback': callback } });
+  const r = await call(srv, {
+    method: 'POST',
+    bucket: B,
+    key: 'mpu cb',
+    query: [['uploadId', id]],
+    headers: { 'x-oss-complete-all': 'yes', 'x-oss-callback': callback },
+  });
   assert.equal(r.status, 200, r.text);
   assert.equal(JSON.parse(r.text).verified, true);
   const form = new URLSearchParams(received[0]!.body);
@@ -116,19 +144,37 @@ test('CompleteMultipartUpload callback with a form body', async () => {
 test('a failing callback answers 203 CallbackFailed and the object is stored anyway', async () => {
   for (const path of ['/fail', '/not-json']) {
     const callback = b64({ callbackUrl: `${appUrl}${path}`, callbackBody: 'x=${object}' });
-    const r = await call(srv, { method: 'PUT', bucket: B, key: `stored${path}`, body: 'kept', headers: { 'x-oss-callback': callback } });
+    const r = await call(srv, {
+      method: 'PUT',
+      bucket: B,
+      key: `stored${path}`,
+      body: 'kept',
+      headers: { 'x-oss-callback': callback },
+    });
     assert.equal(r.status, 203, path);
     assert.equal(errorCode(r), 'CallbackFailed');
     assert.equal(r.headers['x-oss-ec'], '0007-00000203');
     assert.equal((await call(srv, { bucket: B, key: `stored${path}` })).text, 'kept');
   }
   const unreachable = b64({ callbackUrl: 'http://127.0.0.1:1/cb', callbackBody: 'x=1' });
-  const r = await call(srv, { method: 'PUT', bucket: B, key: 'stored-unreachable', body: 'kept', headers: { 'x-oss-callback': unreachable } });
+  const r = await call(srv, {
+    method: 'PUT',
+    bucket: B,
+    key: 'stored-unreachable',
+    body: 'kept',
+    headers: { 'x-oss-callback': unreachable },
+  });
   assert.equal(r.status, 203);
 });
 
 test('a malformed x-oss-callback is refused before anything is stored', async () => {
-  const r = await call(srv, { method: 'PUT', bucket: B, key: 'bad-callback', body: 'x', headers: { 'x-oss-callback': 'not json' } });
+  const r = await call(srv, {
+    method: 'PUT',
+    bucket: B,
+    key: 'bad-callback',
+    body: 'x',
+    headers: { 'x-oss-callback': 'not json' },
+  });
   assert.equal(r.status, 400);
   assert.equal(errorCode(r), 'InvalidArgument');
   assert.equal((await call(srv, { bucket: B, key: 'bad-callback' })).status, 404);

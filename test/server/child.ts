@@ -11,7 +11,11 @@ export interface ServerChild {
 
 export async function startServerChild(root: string, creds: Credentials): Promise<ServerChild> {
   const args = [...nodeArgsFor(import.meta.url, '../../src/server/main'), '--root', root, '--port', '0'];
-  const env: NodeJS.ProcessEnv = { ...process.env, OSS_ACCESS_KEY_ID: creds.accessKeyId, OSS_ACCESS_KEY_SECRET: creds.accessKeySecret };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OSS_ACCESS_KEY_ID: creds.accessKeyId,
+    OSS_ACCESS_KEY_SECRET: creds.accessKeySecret,
+  };
   delete env.NODE_TEST_CONTEXT; // the child is a server, not a test file reporting to our runner
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
   const endpoint = await new Promise<string>((resolve, reject) => {

@@ -9,7 +9,17 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerChild, killChild } from './child.js';
-import { signHeaders, call, pathOf, mkBucket, put, xmlField, xmlFields, errorCode, type Target } from '../../harness/oss-http.js';
+import {
+  signHeaders,
+  call,
+  pathOf,
+  mkBucket,
+  put,
+  xmlField,
+  xmlFields,
+  errorCode,
+  type Target,
+} from '../../harness/oss-http.js';
 
 const CREDS = { accessKeyId: 'crash-ak', accessKeySecret: 'crash-secret' };
 let root: string;
@@ -33,11 +43,25 @@ async function tempFiles(): Promise<string[]> {
 const kill = (child: ChildProcess) => killChild(child).then(() => undefined);
 
 /** Starts a signed upload of `total` bytes but sends only `sent` of them, then leaves it hanging. */
-async function partialUpload(t: Target, o: { key: string; query?: Array<[string, string]>; total: number; sent: number }): Promise<void> {
-  const headers = signHeaders({ method: 'PUT', bucket: 'crash', key: o.key, query: o.query ?? [] }, t.credentials, o.total);
+async function partialUpload(
+  t: Target,
+  o: { key: string; query?: Array<[string, string]>; total: number; sent: number },
+): Promise<void> {
+  const headers = signHeaders(
+    { method: 'PUT', bucket: 'crash', key: o.key, query: o.query ?? [] },
+    t.credentials,
+    o.total,
+  );
   const qs = (o.query ?? []).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
   const url = new URL(t.endpoint);
-  const req = request({ host: url.hostname, port: url.port, method: 'PUT', path: pathOf('crash', o.key) + (qs ? `?${qs}` : ''), headers, agent: false });
+  const req = request({
+    host: url.hostname,
+    port: url.port,
+    method: 'PUT',
+    path: pathOf('crash', o.key) + (qs ? `?${qs}` : ''),
+    headers,
+    agent: false,
+  });
   req.on('error', () => undefined);
   req.write(randomBytes(o.sent));
   // Give the server time to stream what was sent into its temp file.
@@ -54,12 +78,29 @@ test('SIGKILL mid PutObject and mid multipart: nothing partial is visible, the u
   const uploadId = xmlField(init.text, 'UploadId')!;
   const part1 = randomBytes(200 * 1024);
   const part2 = randomBytes(150 * 1024);
-  const r1 = await call(target, { method: 'PUT', bucket: 'crash', key: 'mpu', query: [['partNumber', '1'], ['uploadId', uploadId]], body: part1 });
+  const r1 = await call(target, {
+    method: 'PUT',
+    bucket: 'crash',
+    key: 'mpu',
+    query: [
+      ['partNumber', '1'],
+      ['uploadId', uploadId],
+    ],
+    body: part1,
+  });
   assert.equal(r1.status, 200);
 
   await partialUpload(target, { key: 'new-object', total: 4 << 20, sent: 1 << 20 });
   await partialUpload(target, { key: 'overwritten', total: 4 << 20, sent: 2 << 20 });
-  await partialUpload(target, { key: 'mpu', query: [['partNumber', '2'], ['uploadId', uploadId]], total: 150 * 1024, sent: 100 * 1024 });
+  await partialUpload(target, {
+    key: 'mpu',
+    query: [
+      ['partNumber', '2'],
+      ['uploadId', uploadId],
+    ],
+    total: 150 * 1024,
+    sent: 100 * 1024,
+  });
   // Three bodies are mid-stream into temp files right now.
   assert.equal((await tempFiles()).filter((f) => f.endsWith('.part')).length, 3);
   await kill(child);
@@ -79,9 +120,24 @@ test('SIGKILL mid PutObject and mid multipart: nothing partial is visible, the u
     const parts = await call(target, { bucket: 'crash', key: 'mpu', query: [['uploadId', uploadId]] });
     assert.deepEqual(xmlFields(parts.text, 'PartNumber'), ['1']);
     assert.equal(xmlField(parts.text, 'Size'), String(part1.length));
-    const r2 = await call(target, { method: 'PUT', bucket: 'crash', key: 'mpu', query: [['partNumber', '2'], ['uploadId', uploadId]], body: part2 });
+    const r2 = await call(target, {
+      method: 'PUT',
+      bucket: 'crash',
+      key: 'mpu',
+      query: [
+        ['partNumber', '2'],
+        ['uploadId', uploadId],
+      ],
+      body: part2,
+    });
     assert.equal(r2.status, 200);
-    const done = await call(target, { method: 'POST', bucket: 'crash', key: 'mpu', query: [['uploadId', uploadId]], headers: { 'x-oss-complete-all': 'yes' } });
+    const done = await call(target, {
+      method: 'POST',
+      bucket: 'crash',
+      key: 'mpu',
+      query: [['uploadId', uploadId]],
+      headers: { 'x-oss-complete-all': 'yes' },
+    });
     assert.equal(done.status, 200, done.text);
     const g = await call(target, { bucket: 'crash', key: 'mpu' });
     assert.ok(g.body.equals(Buffer.concat([part1, part2])));

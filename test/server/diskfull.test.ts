@@ -42,8 +42,13 @@ test('finding 2: a full disk answers 507 InsufficientStorage, logged, with no re
   assert.equal(errorCode(refused), 'InsufficientStorage');
   assert.match(refused.text, /ENOSPC/);
   const id = refused.headers['x-oss-request-id'] as string;
-  assert.ok(lines.some((l) => l.includes(`request ${id}`) && l.includes('ENOSPC')), `log names ${id}: ${lines.join(' | ')}`);
-  t.diagnostic(`${stored.size} objects of 200 KiB stored, then HTTP ${refused.status} ${errorCode(refused)}; log: ${lines[0]?.split('\n')[0]}`);
+  assert.ok(
+    lines.some((l) => l.includes(`request ${id}`) && l.includes('ENOSPC')),
+    `log names ${id}: ${lines.join(' | ')}`,
+  );
+  t.diagnostic(
+    `${stored.size} objects of 200 KiB stored, then HTTP ${refused.status} ${errorCode(refused)}; log: ${lines[0]?.split('\n')[0]}`,
+  );
   // Small writes (a record of a tiny object, a multipart manifest) fail the same way while the disk is full.
   const small = await put(srv, 'full', 'tiny', 'x');
   if (small.status !== 200) assert.equal(errorCode(small), 'InsufficientStorage');
@@ -62,5 +67,6 @@ test('finding 2: a full disk answers 507 InsufficientStorage, logged, with no re
   const ok = await put(srv, 'full', 'after', again);
   assert.equal(ok.status, 200, ok.text);
   assert.ok((await call(srv, { bucket: 'full', key: 'after' })).body.equals(again));
-  for (const [key, body] of stored) assert.ok((await call(srv, { bucket: 'full', key })).body.equals(body), `${key} intact`);
+  for (const [key, body] of stored)
+    assert.ok((await call(srv, { bucket: 'full', key })).body.equals(body), `${key} intact`);
 });

@@ -27,12 +27,19 @@ test('finding 1: DeleteBucket during a PUT body: the PUT fails NoSuchBucket and 
   const del = await call(srv, { method: 'DELETE', bucket: 'race' });
   raw.write(body.subarray(5));
   const putAnswer = await raw.response;
-  assert.ok(!(del.status === 204 && putAnswer.status === 200), `both succeeded: DeleteBucket ${del.status}, PUT ${putAnswer.status}`);
+  assert.ok(
+    !(del.status === 204 && putAnswer.status === 200),
+    `both succeeded: DeleteBucket ${del.status}, PUT ${putAnswer.status}`,
+  );
   assert.equal(del.status, 204, del.text);
   assert.equal(putAnswer.status, 404, putAnswer.text);
   assert.match(putAnswer.text, /<Code>NoSuchBucket<\/Code>/);
   await mkBucket(srv, 'race');
-  assert.equal(errorCode(await call(srv, { bucket: 'race', key: 'k' })), 'NoSuchKey', 'the re-created bucket starts empty');
+  assert.equal(
+    errorCode(await call(srv, { bucket: 'race', key: 'k' })),
+    'NoSuchKey',
+    'the re-created bucket starts empty',
+  );
   assert.doesNotMatch((await call(srv, { bucket: 'race' })).text, /<Key>/);
 });
 
@@ -44,14 +51,19 @@ test('finding 1: copies racing DeleteBucket: never both succeed, and the re-crea
   for (let round = 0; round < 10; round++) {
     await mkBucket(srv, 'dst');
     const copies = Array.from({ length: 4 }, (_, i) =>
-      call(srv, { method: 'PUT', bucket: 'dst', key: `c${i}`, headers: { 'x-oss-copy-source': '/src/k' } }));
+      call(srv, { method: 'PUT', bucket: 'dst', key: `c${i}`, headers: { 'x-oss-copy-source': '/src/k' } }),
+    );
     const del = call(srv, { method: 'DELETE', bucket: 'dst' });
     const [d, ...cs] = await Promise.all([del, ...copies]);
     const copied = cs.filter((c) => c.status === 200).length;
     if (d!.status === 204) {
       assert.equal(copied, 0, `round ${round}: DeleteBucket 204 and ${copied} copies 200`);
       await mkBucket(srv, 'dst');
-      assert.doesNotMatch((await call(srv, { bucket: 'dst' })).text, /<Key>/, `round ${round}: re-created bucket not empty`);
+      assert.doesNotMatch(
+        (await call(srv, { bucket: 'dst' })).text,
+        /<Key>/,
+        `round ${round}: re-created bucket not empty`,
+      );
     } else {
       assert.equal(errorCode(d!), 'BucketNotEmpty');
     }
@@ -64,7 +76,10 @@ test('finding 2: an I/O error after the body was read is a logged 500 InternalEr
   const root = await mkdtemp(join(tmpdir(), 'ossup-eio-'));
   const lines: string[] = [];
   const srv = await startTestServer({ root, log: (l) => lines.push(l) });
-  t.after(async () => { await srv.close(); await rm(root, { recursive: true, force: true }); });
+  t.after(async () => {
+    await srv.close();
+    await rm(root, { recursive: true, force: true });
+  });
   await mkBucket(srv, 'bkt');
   assert.equal((await put(srv, 'bkt', 'before', 'kept')).status, 200);
   // The key's metadata directory is a regular file: the commit's rename fails (ENOTDIR) after the body is in.
@@ -75,7 +90,10 @@ test('finding 2: an I/O error after the body was read is a logged 500 InternalEr
   assert.equal(r.status, 500, r.text);
   assert.equal(errorCode(r), 'InternalError');
   const id = r.headers['x-oss-request-id'] as string;
-  assert.ok(lines.some((l) => l.includes(id)), `the log names request ${id}: ${lines.join(' | ')}`);
+  assert.ok(
+    lines.some((l) => l.includes(id)),
+    `the log names request ${id}: ${lines.join(' | ')}`,
+  );
   assert.deepEqual(await tmpFiles(root), [], 'no temp file left');
   assert.equal((await call(srv, { bucket: 'bkt', key: 'before' })).text, 'kept');
   await rm(join(root, 'buckets', 'bkt', 'meta', hh));
@@ -97,11 +115,13 @@ test('finding 3: a body that stalls is answered 400 RequestTimeout; stalled clie
   // Twenty stalled PUTs against a cap of eight connections: descriptors stay bounded, and once the stalls time
   // out the server answers again.
   const fdsBefore = (await readdir('/proc/self/fd')).length;
-  const stalled = await Promise.all(Array.from({ length: 20 }, async () => {
-    const s = await openRawRequest(srv.endpoint, 'PUT', pathOf('slow', 'k'), headers).catch(() => undefined);
-    s?.write(Buffer.alloc(1));
-    return s;
-  }));
+  const stalled = await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      const s = await openRawRequest(srv.endpoint, 'PUT', pathOf('slow', 'k'), headers).catch(() => undefined);
+      s?.write(Buffer.alloc(1));
+      return s;
+    }),
+  );
   await new Promise((resolve) => setTimeout(resolve, 100));
   const fdsDuring = (await readdir('/proc/self/fd')).length;
   // Each connection costs the test's socket and the server's socket, plus the server's temp file.
@@ -117,13 +137,18 @@ test('finding 4: a V4 presigned URL dated in the future (beyond 15 minutes) is r
   await mkBucket(srv, 'pre');
   await put(srv, 'pre', 'k', 'secret');
   const req = { method: 'GET', bucket: 'pre', key: 'k', query: [] as Array<[string, string]>, headers: {} };
-  const url = (ms: number) => `${pathOf('pre', 'k')}?${buildQueryString(presignV4(req, srv.credentials, { date: new Date(Date.now() + ms), region: 'cn-hangzhou' }, 3600))}`;
+  const url = (ms: number) =>
+    `${pathOf('pre', 'k')}?${buildQueryString(presignV4(req, srv.credentials, { date: new Date(Date.now() + ms), region: 'cn-hangzhou' }, 3600))}`;
   const yearAhead = await send(srv.endpoint, 'GET', url(365 * 86_400_000), {});
   assert.equal(yearAhead.status, 403, yearAhead.text);
   assert.equal(errorCode(yearAhead), 'AccessDenied');
   assert.match(yearAhead.text, /not valid yet/);
   assert.equal((await send(srv.endpoint, 'GET', url(16 * 60_000), {})).status, 403);
-  assert.equal((await send(srv.endpoint, 'GET', url(10 * 60_000), {})).text, 'secret', 'within the clock-skew allowance');
+  assert.equal(
+    (await send(srv.endpoint, 'GET', url(10 * 60_000), {})).text,
+    'secret',
+    'within the clock-skew allowance',
+  );
 });
 
 test('finding 5: a V4 request with a signed payload hash is refused and stores nothing', async (t) => {
@@ -137,13 +162,21 @@ test('finding 5: a V4 request with a signed payload hash is refused and stores n
     'x-oss-date': formatV4Date(date),
     'x-oss-content-sha256': createHash('sha256').update('GOOD').digest('hex'),
   };
-  headers.authorization = authorizationV4({ method: 'PUT', bucket: 'vfour', key: 'k', query: [], headers }, srv.credentials, { date, region: 'cn-hangzhou' });
+  headers.authorization = authorizationV4(
+    { method: 'PUT', bucket: 'vfour', key: 'k', query: [], headers },
+    srv.credentials,
+    { date, region: 'cn-hangzhou' },
+  );
   const r = await send(srv.endpoint, 'PUT', pathOf('vfour', 'k'), headers, body);
   assert.equal(r.status, 400, r.text);
   assert.equal(errorCode(r), 'InvalidArgument');
   assert.match(r.text, /UNSIGNED-PAYLOAD/);
   assert.equal(errorCode(await call(srv, { bucket: 'vfour', key: 'k' })), 'NoSuchKey', 'nothing stored');
-  assert.equal((await call(srv, { method: 'PUT', bucket: 'vfour', key: 'k', sign: 'v4', body: 'ok' })).status, 200, 'UNSIGNED-PAYLOAD still works');
+  assert.equal(
+    (await call(srv, { method: 'PUT', bucket: 'vfour', key: 'k', sign: 'v4', body: 'ok' })).status,
+    200,
+    'UNSIGNED-PAYLOAD still works',
+  );
 });
 
 test('finding 6: anonymous probes of a private bucket get 403 whether or not the key exists', async (t) => {
@@ -159,16 +192,30 @@ test('finding 6: anonymous probes of a private bucket get 403 whether or not the
     probes.push({ name: `HEAD ${key}`, o: { method: 'HEAD', bucket: 'priv', key } });
     probes.push({ name: `objectMeta ${key}`, o: { method: 'HEAD', bucket: 'priv', key, query: [['objectMeta', '']] } });
     probes.push({ name: `acl ${key}`, o: { bucket: 'priv', key, query: [['acl', '']] } });
-    probes.push({ name: `copy from ${key}`, o: { method: 'PUT', bucket: 'open', key: 'c', headers: { 'x-oss-copy-source': `/priv/${key}` } } });
+    probes.push({
+      name: `copy from ${key}`,
+      o: { method: 'PUT', bucket: 'open', key: 'c', headers: { 'x-oss-copy-source': `/priv/${key}` } },
+    });
   }
-  probes.push({ name: 'copy from a missing bucket', o: { method: 'PUT', bucket: 'open', key: 'c', headers: { 'x-oss-copy-source': '/nobucket/k' } } });
+  probes.push({
+    name: 'copy from a missing bucket',
+    o: { method: 'PUT', bucket: 'open', key: 'c', headers: { 'x-oss-copy-source': '/nobucket/k' } },
+  });
   for (const p of probes) {
     const r = await call(srv, { ...p.o, sign: 'none' });
     assert.equal(r.status, 403, `${p.name}: ${r.status} ${errorCode(r)}`);
     assert.equal(errorCode(r), 'AccessDenied', p.name);
   }
-  assert.equal((await call(srv, { bucket: 'priv', key: 'public', sign: 'none' })).text, 'shared', 'a public object is still served');
-  assert.equal(errorCode(await call(srv, { bucket: 'open', key: 'missing', sign: 'none' })), 'NoSuchKey', 'a public bucket lists anyway');
+  assert.equal(
+    (await call(srv, { bucket: 'priv', key: 'public', sign: 'none' })).text,
+    'shared',
+    'a public object is still served',
+  );
+  assert.equal(
+    errorCode(await call(srv, { bucket: 'open', key: 'missing', sign: 'none' })),
+    'NoSuchKey',
+    'a public bucket lists anyway',
+  );
 });
 
 test('finding 8: a root holding a symbolic link is refused; a link planted later is not followed', async (t) => {
@@ -201,8 +248,15 @@ test('finding 8: a root holding a symbolic link is refused; a link planted later
     return true;
   });
   assert.deepEqual((await readdir(outside)).sort(), ['secret'], 'nothing was written outside');
-  const cli = await runCli(['serve', '--root', root, '--port', '0', '--access-key-id', 'a', '--access-key-secret', 'b'], cleanEnv({}), 30_000);
+  const cli = await runCli(
+    ['serve', '--root', root, '--port', '0', '--access-key-id', 'a', '--access-key-secret', 'b'],
+    cleanEnv({}),
+    30_000,
+  );
   assert.equal(cli.code, 1, cli.stderr);
-  assert.match(cli.stderr, /^ossup: the data root .* contains a symbolic link buckets\/bkt\/blobs -> .*\(ForeignLink\)\n/);
+  assert.match(
+    cli.stderr,
+    /^ossup: the data root .* contains a symbolic link buckets\/bkt\/blobs -> .*\(ForeignLink\)\n/,
+  );
   assert.doesNotMatch(cli.stderr, STACK);
 });

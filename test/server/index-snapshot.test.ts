@@ -57,10 +57,24 @@ test('snapshot rows are used for unchanged shards and re-read for changed ones',
     for (let i = 1; keyHash(external).slice(0, 2) === plantedShard; i++) external = `external-${i}`;
     const other = new ObjectStore(root);
     await other.init();
-    const blob = await other.blobs.adoptBlob(B, { tmpPath: await tempWith(other, 'x'), size: 1, md5: Buffer.alloc(16), crc64: 0n });
+    const blob = await other.blobs.adoptBlob(B, {
+      tmpPath: await tempWith(other, 'x'),
+      size: 1,
+      md5: Buffer.alloc(16),
+      crc64: 0n,
+    });
     await other.commitObject(B, {
-      key: external, blob, size: 1, etag: '00', crc64: '0', lastModified: Date.now(), type: 'Normal',
-      storageClass: 'Standard', acl: 'default', headers: { contentType: 'text/plain' }, userMeta: {},
+      key: external,
+      blob,
+      size: 1,
+      etag: '00',
+      crc64: '0',
+      lastModified: Date.now(),
+      type: 'Normal',
+      storageClass: 'Standard',
+      acl: 'default',
+      headers: { contentType: 'text/plain' },
+      userMeta: {},
     });
     // Delete one key behind the snapshot's back too (in a shard other than the planted one).
     const victim = keys.find((k) => keyHash(k).slice(0, 2) !== plantedShard)!;

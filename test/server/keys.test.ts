@@ -54,7 +54,17 @@ const ROUND_TRIP = [
   `${'é'.repeat(511)}a`, // 1023 bytes
 ];
 
-const REFUSED = ['..', 'a/../b', './x', 'a/./b', 'x/..', 'k'.repeat(1024), `${'é'.repeat(512)}`, 'nul\0byte', '\\leading'];
+const REFUSED = [
+  '..',
+  'a/../b',
+  './x',
+  'a/./b',
+  'x/..',
+  'k'.repeat(1024),
+  `${'é'.repeat(512)}`,
+  'nul\0byte',
+  '\\leading',
+];
 
 test('odd keys round-trip through put, get, list and delete', async () => {
   for (const key of ROUND_TRIP) {
@@ -63,7 +73,18 @@ test('odd keys round-trip through put, get, list and delete', async () => {
     const g = await call(srv, { bucket: B, key });
     assert.equal(g.text, `body of ${key}`, JSON.stringify(key));
   }
-  const listed = xmlFields((await call(srv, { bucket: B, query: [['max-keys', '1000'], ['encoding-type', 'url']] })).text, 'Key').map(decodeURIComponent);
+  const listed = xmlFields(
+    (
+      await call(srv, {
+        bucket: B,
+        query: [
+          ['max-keys', '1000'],
+          ['encoding-type', 'url'],
+        ],
+      })
+    ).text,
+    'Key',
+  ).map(decodeURIComponent);
   assert.deepEqual(new Set(listed), new Set(ROUND_TRIP));
   for (const key of ROUND_TRIP) assert.equal((await call(srv, { method: 'DELETE', bucket: B, key })).status, 204);
 });
@@ -95,7 +116,13 @@ test('raw traversal paths never reach outside the root', async () => {
   ];
   for (const path of paths) {
     for (const method of ['PUT', 'GET', 'DELETE']) {
-      const r = await send(srv.endpoint, method, path, { date: new Date().toUTCString(), 'content-length': '4' }, Buffer.from('evil'));
+      const r = await send(
+        srv.endpoint,
+        method,
+        path,
+        { date: new Date().toUTCString(), 'content-length': '4' },
+        Buffer.from('evil'),
+      );
       assert.ok(r.status >= 400, `${method} ${path} -> ${r.status}`);
     }
   }

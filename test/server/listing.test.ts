@@ -18,7 +18,10 @@ const list = (query: Array<[string, string]>) => call(srv, { bucket: B, query })
 
 test('keys list in UTF-8 byte order (astral after U+FF5E)', async () => {
   const r = await list([]);
-  assert.deepEqual(xmlFields(r.text, 'Key'), [...KEYS].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
+  assert.deepEqual(
+    xmlFields(r.text, 'Key'),
+    [...KEYS].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))),
+  );
   assert.deepEqual(xmlFields(r.text, 'Key').slice(-2), ['\u{FF5E}', '😀']);
   assert.equal(xmlField(r.text, 'MaxKeys'), '100');
   assert.match(r.text, /<Type>Normal<\/Type>/);
@@ -28,7 +31,10 @@ test('prefix and delimiter roll up common prefixes', async () => {
   const r = await list([['delimiter', '/']]);
   assert.deepEqual(xmlFields(r.text, 'Key'), ['a', 'b c', 'b+c', 'z', '\u{FF5E}', '😀']);
   assert.deepEqual(xmlFields(r.text, 'Prefix').slice(1), ['a/', 'b/']);
-  const r2 = await list([['prefix', 'a/'], ['delimiter', '/']]);
+  const r2 = await list([
+    ['prefix', 'a/'],
+    ['delimiter', '/'],
+  ]);
   assert.deepEqual(xmlFields(r2.text, 'Key'), ['a/1', 'a/2']);
   assert.deepEqual(xmlFields(r2.text, 'Prefix').slice(1), ['a/b/']);
 });
@@ -37,7 +43,11 @@ test('V1 paging with marker counts prefixes and keys together', async () => {
   const seen: string[] = [];
   let marker = '';
   for (let i = 0; i < 20; i++) {
-    const r = await list([['delimiter', '/'], ['max-keys', '2'], ['marker', marker]]);
+    const r = await list([
+      ['delimiter', '/'],
+      ['max-keys', '2'],
+      ['marker', marker],
+    ]);
     seen.push(...xmlFields(r.text, 'Key'), ...xmlFields(r.text, 'Prefix').slice(1));
     if (xmlField(r.text, 'IsTruncated') !== 'true') break;
     marker = xmlField(r.text, 'NextMarker')!;
@@ -46,20 +56,33 @@ test('V1 paging with marker counts prefixes and keys together', async () => {
 });
 
 test('V2: start-after, continuation-token, KeyCount, fetch-owner', async () => {
-  const r = await list([['list-type', '2'], ['start-after', 'a/2'], ['max-keys', '3']]);
+  const r = await list([
+    ['list-type', '2'],
+    ['start-after', 'a/2'],
+    ['max-keys', '3'],
+  ]);
   assert.deepEqual(xmlFields(r.text, 'Key'), ['a/b/3', 'b c', 'b+c']);
   assert.equal(xmlField(r.text, 'KeyCount'), '3');
   assert.equal(xmlField(r.text, 'StartAfter'), 'a/2');
   assert.doesNotMatch(r.text, /<Owner>/);
   const token = xmlField(r.text, 'NextContinuationToken')!;
-  const r2 = await list([['list-type', '2'], ['continuation-token', token], ['fetch-owner', 'true']]);
+  const r2 = await list([
+    ['list-type', '2'],
+    ['continuation-token', token],
+    ['fetch-owner', 'true'],
+  ]);
   assert.deepEqual(xmlFields(r2.text, 'Key'), ['b/x', 'z', '\u{FF5E}', '😀']);
   assert.equal(xmlField(r2.text, 'ContinuationToken'), token);
   assert.match(r2.text, /<Owner>/);
 });
 
 test('encoding-type=url percent-encodes keys, prefixes, markers and delimiter', async () => {
-  const r = await list([['encoding-type', 'url'], ['prefix', 'b'], ['delimiter', '/'], ['marker', 'a']]);
+  const r = await list([
+    ['encoding-type', 'url'],
+    ['prefix', 'b'],
+    ['delimiter', '/'],
+    ['marker', 'a'],
+  ]);
   assert.equal(xmlField(r.text, 'EncodingType'), 'url');
   assert.deepEqual(xmlFields(r.text, 'Key'), ['b%20c', 'b%2Bc']);
   assert.deepEqual(xmlFields(r.text, 'Prefix'), ['b', 'b%2F']);

@@ -22,7 +22,9 @@ async function peakRss(pid: number): Promise<number> {
 const CHUNK = Buffer.alloc(1 << 20, 0);
 for (let i = 0; i < CHUNK.length; i++) CHUNK[i] = (i * 31 + 7) & 0xff;
 
-test('a 256 MiB PUT and GET stream through the server with flat memory', { skip: process.platform !== 'linux' }, async () => {
+test('a 256 MiB PUT and GET stream through the server with flat memory', {
+  skip: process.platform !== 'linux',
+}, async () => {
   const root = await mkdtemp(join(tmpdir(), 'ossup-mem-'));
   const { child, endpoint } = await startServerChild(root, CREDS);
   try {
@@ -37,10 +39,13 @@ test('a 256 MiB PUT and GET stream through the server with flat memory', { skip:
 
     const putStatus = await new Promise<{ status: number; etag: string }>((resolve, reject) => {
       const headers = signHeaders({ method: 'PUT', bucket: 'mem', key: 'big' }, CREDS, SIZE);
-      const req = request({ host: url.hostname, port: url.port, method: 'PUT', path: pathOf('mem', 'big'), headers }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode!, etag: String(res.headers.etag) }));
-      });
+      const req = request(
+        { host: url.hostname, port: url.port, method: 'PUT', path: pathOf('mem', 'big'), headers },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, etag: String(res.headers.etag) }));
+        },
+      );
       req.on('error', reject);
       let sent = 0;
       const pump = () => {
@@ -57,15 +62,18 @@ test('a 256 MiB PUT and GET stream through the server with flat memory', { skip:
 
     const got = await new Promise<{ size: number; md5: string }>((resolve, reject) => {
       const headers = signHeaders({ method: 'GET', bucket: 'mem', key: 'big' }, CREDS, 0);
-      const req = request({ host: url.hostname, port: url.port, method: 'GET', path: pathOf('mem', 'big'), headers }, (res) => {
-        const h = createHash('md5');
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          h.update(c);
-        });
-        res.on('end', () => resolve({ size, md5: `"${h.digest('hex').toUpperCase()}"` }));
-      });
+      const req = request(
+        { host: url.hostname, port: url.port, method: 'GET', path: pathOf('mem', 'big'), headers },
+        (res) => {
+          const h = createHash('md5');
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            h.update(c);
+          });
+          res.on('end', () => resolve({ size, md5: `"${h.digest('hex').toUpperCase()}"` }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -73,7 +81,10 @@ test('a 256 MiB PUT and GET stream through the server with flat memory', { skip:
     assert.equal(got.md5, etag);
     const peak = await peakRss(child.pid!);
     // The body is 256 MiB; the server may grow by buffers, never by the body.
-    assert.ok(peak - baseline < 64 * 1024 * 1024, `server peak RSS grew by ${((peak - baseline) / 2 ** 20).toFixed(1)} MiB`);
+    assert.ok(
+      peak - baseline < 64 * 1024 * 1024,
+      `server peak RSS grew by ${((peak - baseline) / 2 ** 20).toFixed(1)} MiB`,
+    );
   } finally {
     await killChild(child);
     await rm(root, { recursive: true, force: true });

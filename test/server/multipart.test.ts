@@ -23,7 +23,17 @@ async function initiate(key: string, headers: Record<string, string> = {}): Prom
 }
 
 function uploadPart(key: string, id: string, n: number | string, body: Buffer, headers: Record<string, string> = {}) {
-  return call(srv, { method: 'PUT', bucket: B, key, query: [['partNumber', String(n)], ['uploadId', id]], body, headers });
+  return call(srv, {
+    method: 'PUT',
+    bucket: B,
+    key,
+    query: [
+      ['partNumber', String(n)],
+      ['uploadId', id],
+    ],
+    body,
+    headers,
+  });
 }
 
 function completeBody(parts: Array<[number, string]>): string {
@@ -43,7 +53,14 @@ test('UploadPart returns MD5 ETag and CRC-64; Complete gives the OSS multipart E
   assert.equal(r1.headers['x-oss-hash-crc64ecma'], crc64ToDecimal(crc64(p1)));
   const r2 = await uploadPart('two-parts', id, 2, p2);
   // ETags arrive quoted raw, as &quot; or as Go's &#34;: all the same.
-  const c = await complete('two-parts', id, completeBody([[1, `&#34;${md5hex(p1)}&#34;`], [2, `&quot;${md5hex(p2)}&quot;`]]));
+  const c = await complete(
+    'two-parts',
+    id,
+    completeBody([
+      [1, `&#34;${md5hex(p1)}&#34;`],
+      [2, `&quot;${md5hex(p2)}&quot;`],
+    ]),
+  );
   assert.equal(c.status, 200, c.text);
   const expected = `${md5hex(md5hex(p1) + md5hex(p2))}-2`;
   assert.equal(xmlField(c.text, 'ETag'), `"${expected}"`);
@@ -73,19 +90,47 @@ test('Complete validations: order, EntityTooSmall, InvalidPart, MalformedXML', a
   await uploadPart('validate', id, 2, big);
   await uploadPart('validate', id, 3, big);
   const e = (b: Buffer) => `"${md5hex(b)}"`;
-  let r = await complete('validate', id, completeBody([[2, e(big)], [1, e(small)]]));
+  let r = await complete(
+    'validate',
+    id,
+    completeBody([
+      [2, e(big)],
+      [1, e(small)],
+    ]),
+  );
   assert.equal(r.status, 400);
   assert.equal(errorCode(r), 'InvalidPartOrder');
-  r = await complete('validate', id, completeBody([[1, e(small)], [2, e(big)]]));
+  r = await complete(
+    'validate',
+    id,
+    completeBody([
+      [1, e(small)],
+      [2, e(big)],
+    ]),
+  );
   assert.equal(errorCode(r), 'EntityTooSmall');
-  r = await complete('validate', id, completeBody([[2, e(big)], [4, e(big)]]));
+  r = await complete(
+    'validate',
+    id,
+    completeBody([
+      [2, e(big)],
+      [4, e(big)],
+    ]),
+  );
   assert.equal(errorCode(r), 'InvalidPart');
   r = await complete('validate', id, completeBody([[2, e(small)]]));
   assert.equal(errorCode(r), 'InvalidPart');
   r = await complete('validate', id, '<CompleteMultipartUpload><Part>');
   assert.equal(errorCode(r), 'MalformedXML');
   // Gaps are allowed; the small part may be last.
-  r = await complete('validate', id, completeBody([[2, e(big)], [3, e(big)]]));
+  r = await complete(
+    'validate',
+    id,
+    completeBody([
+      [2, e(big)],
+      [3, e(big)],
+    ]),
+  );
   assert.equal(r.status, 200, r.text);
   assert.ok((await call(srv, { bucket: B, key: 'validate' })).body.equals(Buffer.concat([big, big])));
 });
@@ -109,7 +154,9 @@ test('forbid-overwrite on Complete, part number range, unknown upload', async ()
   const id = await initiate('exists');
   const part = Buffer.from('p');
   await uploadPart('exists', id, 1, part);
-  const r = await complete('exists', id, completeBody([[1, `"${md5hex(part)}"`]]), { 'x-oss-forbid-overwrite': 'true' });
+  const r = await complete('exists', id, completeBody([[1, `"${md5hex(part)}"`]]), {
+    'x-oss-forbid-overwrite': 'true',
+  });
   assert.equal(r.status, 409);
   assert.equal(errorCode(r), 'FileAlreadyExists');
   assert.equal((await call(srv, { bucket: B, key: 'exists' })).text, 'x');
@@ -124,13 +171,21 @@ test('forbid-overwrite on Complete, part number range, unknown upload', async ()
   assert.equal(none.headers['x-oss-ec'], '0042-00000104');
   // An uploadId of another key is no upload of this key.
   assert.equal(errorCode(await uploadPart('other-key', id, 1, part)), 'NoSuchUpload');
-  assert.equal((await call(srv, { method: 'DELETE', bucket: B, key: 'exists', query: [['uploadId', id]] })).status, 204);
-  assert.equal(errorCode(await call(srv, { method: 'DELETE', bucket: B, key: 'exists', query: [['uploadId', id]] })), 'NoSuchUpload');
+  assert.equal(
+    (await call(srv, { method: 'DELETE', bucket: B, key: 'exists', query: [['uploadId', id]] })).status,
+    204,
+  );
+  assert.equal(
+    errorCode(await call(srv, { method: 'DELETE', bucket: B, key: 'exists', query: [['uploadId', id]] })),
+    'NoSuchUpload',
+  );
 });
 
 test('UploadPart Content-MD5 is verified', async () => {
   const id = await initiate('md5');
-  const r = await uploadPart('md5', id, 1, Buffer.from('abc'), { 'content-md5': createHash('md5').update('abd').digest('base64') });
+  const r = await uploadPart('md5', id, 1, Buffer.from('abc'), {
+    'content-md5': createHash('md5').update('abd').digest('base64'),
+  });
   assert.equal(errorCode(r), 'InvalidDigest');
   const lp = await call(srv, { bucket: B, key: 'md5', query: [['uploadId', id]] });
   assert.equal(xmlFields(lp.text, 'PartNumber').length, 0);
@@ -142,7 +197,15 @@ test('ListParts pages with max-parts and part-number-marker', async () => {
   const seen: string[] = [];
   let marker = '0';
   for (let page = 0; page < 5; page++) {
-    const r = await call(srv, { bucket: B, key: 'paged', query: [['uploadId', id], ['max-parts', '3'], ['part-number-marker', marker]] });
+    const r = await call(srv, {
+      bucket: B,
+      key: 'paged',
+      query: [
+        ['uploadId', id],
+        ['max-parts', '3'],
+        ['part-number-marker', marker],
+      ],
+    });
     assert.equal(r.status, 200);
     seen.push(...xmlFields(r.text, 'PartNumber'));
     assert.deepEqual(xmlFields(r.text, 'HashCrc64ecma').length, xmlFields(r.text, 'PartNumber').length);
@@ -167,7 +230,15 @@ test('ListMultipartUploads pages by key-marker/upload-id-marker and rolls up pre
     let km = '';
     let im = '';
     for (let i = 0; i < 10; i++) {
-      const r = await call(srv2, { bucket: 'lu-bucket', query: [['uploads', ''], ['max-uploads', '2'], ['key-marker', km], ['upload-id-marker', im]] });
+      const r = await call(srv2, {
+        bucket: 'lu-bucket',
+        query: [
+          ['uploads', ''],
+          ['max-uploads', '2'],
+          ['key-marker', km],
+          ['upload-id-marker', im],
+        ],
+      });
       seen.push(...xmlFields(r.text, 'UploadId'));
       if (xmlField(r.text, 'IsTruncated') !== 'true') break;
       km = xmlField(r.text, 'NextKeyMarker')!;
@@ -175,8 +246,18 @@ test('ListMultipartUploads pages by key-marker/upload-id-marker and rolls up pre
     }
     assert.deepEqual(new Set(seen), new Set(ids.map(([, id]) => id)));
     assert.equal(seen.length, 5);
-    const d = await call(srv2, { bucket: 'lu-bucket', query: [['uploads', ''], ['delimiter', '/'], ['encoding-type', 'url']] });
-    assert.deepEqual(xmlFields(d.text, 'Prefix').filter((p) => p !== ''), ['a%2F']);
+    const d = await call(srv2, {
+      bucket: 'lu-bucket',
+      query: [
+        ['uploads', ''],
+        ['delimiter', '/'],
+        ['encoding-type', 'url'],
+      ],
+    });
+    assert.deepEqual(
+      xmlFields(d.text, 'Prefix').filter((p) => p !== ''),
+      ['a%2F'],
+    );
     assert.deepEqual(xmlFields(d.text, 'Key'), ['b', 'b', 'c%20d%2Be']);
     assert.equal(xmlField(d.text, 'EncodingType'), 'url');
   } finally {
@@ -189,7 +270,13 @@ test('UploadPartCopy copies a source range into a part', async () => {
   await put(srv, B, 'copy-src', src);
   const id = await initiate('copy-dst');
   const r = await call(srv, {
-    method: 'PUT', bucket: B, key: 'copy-dst', query: [['partNumber', '1'], ['uploadId', id]],
+    method: 'PUT',
+    bucket: B,
+    key: 'copy-dst',
+    query: [
+      ['partNumber', '1'],
+      ['uploadId', id],
+    ],
     headers: { 'x-oss-copy-source': `/${B}/copy-src`, 'x-oss-copy-source-range': `bytes=0-${KIB100 - 1}` },
   });
   assert.equal(r.status, 200, r.text);
@@ -239,5 +326,9 @@ test('reads racing overwrites always get one complete version', async () => {
     if (i % 3 === 0) ops.push(put(srv, B, 'read-race', versions[(i / 3) % versions.length]!));
   }
   await Promise.all(ops);
-  for (const body of reads) assert.ok(versions.some((v) => v.equals(body)), 'a read returned a mix or a truncated body');
+  for (const body of reads)
+    assert.ok(
+      versions.some((v) => v.equals(body)),
+      'a read returned a mix or a truncated body',
+    );
 });

@@ -28,7 +28,10 @@ test('every response carries request id, Date and Server', async () => {
 });
 
 test('PutObject returns ETag, Content-MD5 and CRC-64; GetObject returns the bytes', async () => {
-  const r = await put(srv, B, 'hello.txt', 'hello world', { 'content-type': 'text/plain', 'x-oss-meta-author': 'alice' });
+  const r = await put(srv, B, 'hello.txt', 'hello world', {
+    'content-type': 'text/plain',
+    'x-oss-meta-author': 'alice',
+  });
   assert.equal(r.status, 200);
   assert.equal(r.headers.etag, '"5EB63BBBE01EEED093CB22BB8F5ACDC3"');
   assert.equal(r.headers['content-md5'], createHash('md5').update('hello world').digest('base64'));
@@ -59,14 +62,17 @@ test('Content-MD5 mismatch and malformed Content-MD5 are InvalidDigest and store
   const r2 = await put(srv, B, 'digest', 'payload', { 'content-md5': 'not-base64!' });
   assert.equal(errorCode(r2), 'InvalidDigest');
   assert.equal((await call(srv, { bucket: B, key: 'digest' })).status, 404);
-  const ok = await put(srv, B, 'digest', 'payload', { 'content-md5': createHash('md5').update('payload').digest('base64') });
+  const ok = await put(srv, B, 'digest', 'payload', {
+    'content-md5': createHash('md5').update('payload').digest('base64'),
+  });
   assert.equal(ok.status, 200);
 });
 
 test('ranges: a-b, a-, -n, and invalid ranges with and without x-oss-range-behavior', async () => {
   const data = Buffer.from('0123456789abcdefghij');
   await put(srv, B, 'range', data);
-  const get = (range: string, headers: Record<string, string> = {}) => call(srv, { bucket: B, key: 'range', headers: { range, ...headers } });
+  const get = (range: string, headers: Record<string, string> = {}) =>
+    call(srv, { bucket: B, key: 'range', headers: { range, ...headers } });
   let r = await get('bytes=2-5');
   assert.equal(r.status, 206);
   assert.equal(r.text, '2345');
@@ -96,7 +102,8 @@ test('ranges: a-b, a-, -n, and invalid ranges with and without x-oss-range-behav
 test('conditional headers give 304 and 412', async () => {
   const p = await put(srv, B, 'cond', 'conditional');
   const etag = String(p.headers.etag);
-  const get = (headers: Record<string, string>, method = 'GET') => call(srv, { method, bucket: B, key: 'cond', headers });
+  const get = (headers: Record<string, string>, method = 'GET') =>
+    call(srv, { method, bucket: B, key: 'cond', headers });
   assert.equal((await get({ 'if-match': etag })).status, 200);
   const f = await get({ 'if-match': '"00000000000000000000000000000000"' });
   assert.equal(f.status, 412);
@@ -144,8 +151,15 @@ test('CopyObject keeps bytes, ETag and CRC; REPLACE takes new metadata', async (
   assert.equal(g.headers['content-type'], 'text/x-src');
   assert.equal(g.headers['x-oss-meta-a'], '1');
   await call(srv, {
-    method: 'PUT', bucket: B, key: 'dst2',
-    headers: { 'x-oss-copy-source': `/${B}/src`, 'x-oss-metadata-directive': 'REPLACE', 'content-type': 'text/y', 'x-oss-meta-b': '2' },
+    method: 'PUT',
+    bucket: B,
+    key: 'dst2',
+    headers: {
+      'x-oss-copy-source': `/${B}/src`,
+      'x-oss-metadata-directive': 'REPLACE',
+      'content-type': 'text/y',
+      'x-oss-meta-b': '2',
+    },
   });
   const g2 = await call(srv, { bucket: B, key: 'dst2' });
   assert.equal(g2.text, 'copy me');
@@ -155,7 +169,12 @@ test('CopyObject keeps bytes, ETag and CRC; REPLACE takes new metadata', async (
   // Deleting the source leaves the copy intact (its bytes are its own name for the blob).
   await call(srv, { method: 'DELETE', bucket: B, key: 'src' });
   assert.equal((await call(srv, { bucket: B, key: 'dst' })).text, 'copy me');
-  const missing = await call(srv, { method: 'PUT', bucket: B, key: 'dst3', headers: { 'x-oss-copy-source': `/${B}/src` } });
+  const missing = await call(srv, {
+    method: 'PUT',
+    bucket: B,
+    key: 'dst3',
+    headers: { 'x-oss-copy-source': `/${B}/src` },
+  });
   assert.equal(errorCode(missing), 'NoSuchKey');
 });
 
@@ -166,7 +185,12 @@ test('unsupported operations answer 501 NotImplemented', async () => {
     ['GET', undefined, [['inventory', '']], 'GetBucketInventory'],
     ['GET', 'k', [['x-oss-process', 'image/resize,w_10']], 'GetObjectProcess'],
   ] as const) {
-    const r = await call(srv, { method, bucket: B, ...(key ? { key } : {}), query: query.map(([a, b]) => [a, b] as [string, string]) });
+    const r = await call(srv, {
+      method,
+      bucket: B,
+      ...(key ? { key } : {}),
+      query: query.map(([a, b]) => [a, b] as [string, string]),
+    });
     assert.equal(r.status, 501, `${method} ${query[0]![0]}`);
     assert.equal(errorCode(r), 'NotImplemented');
     assert.equal(xmlField(r.text, 'API'), api);
@@ -176,9 +200,18 @@ test('unsupported operations answer 501 NotImplemented', async () => {
 test('object ACL round-trips', async () => {
   await put(srv, B, 'acl', 'x');
   assert.equal(xmlField((await call(srv, { bucket: B, key: 'acl', query: [['acl', '']] })).text, 'Grant'), 'default');
-  const p = await call(srv, { method: 'PUT', bucket: B, key: 'acl', query: [['acl', '']], headers: { 'x-oss-object-acl': 'public-read' } });
+  const p = await call(srv, {
+    method: 'PUT',
+    bucket: B,
+    key: 'acl',
+    query: [['acl', '']],
+    headers: { 'x-oss-object-acl': 'public-read' },
+  });
   assert.equal(p.status, 200);
-  assert.equal(xmlField((await call(srv, { bucket: B, key: 'acl', query: [['acl', '']] })).text, 'Grant'), 'public-read');
+  assert.equal(
+    xmlField((await call(srv, { bucket: B, key: 'acl', query: [['acl', '']] })).text, 'Grant'),
+    'public-read',
+  );
 });
 
 test('buckets: idempotent create, NoSuchBucket, BucketNotEmpty, delete, list', async () => {
@@ -202,12 +235,23 @@ test('buckets: idempotent create, NoSuchBucket, BucketNotEmpty, delete, list', a
 test('DeleteMultipleObjects deletes the named keys and reports them (quiet reports none)', async () => {
   for (const k of ['m/1', 'm/2', 'm/3 & <4>']) await put(srv, B, k, k);
   const body = `<Delete><Quiet>false</Quiet>${['m/1', 'm/3 &amp; &lt;4&gt;', 'm/missing'].map((k) => `<Object><Key>${k}</Key></Object>`).join('')}</Delete>`;
-  const r = await call(srv, { method: 'POST', bucket: B, query: [['delete', '']], body, headers: { 'content-md5': createHash('md5').update(body).digest('base64') } });
+  const r = await call(srv, {
+    method: 'POST',
+    bucket: B,
+    query: [['delete', '']],
+    body,
+    headers: { 'content-md5': createHash('md5').update(body).digest('base64') },
+  });
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(xmlFields(r.text, 'Key'), ['m/1', 'm/3 & <4>', 'm/missing']);
   assert.equal((await call(srv, { bucket: B, key: 'm/1' })).status, 404);
   assert.equal((await call(srv, { bucket: B, key: 'm/2' })).status, 200);
-  const quiet = await call(srv, { method: 'POST', bucket: B, query: [['delete', '']], body: '<Delete><Quiet>true</Quiet><Object><Key>m/2</Key></Object></Delete>' });
+  const quiet = await call(srv, {
+    method: 'POST',
+    bucket: B,
+    query: [['delete', '']],
+    body: '<Delete><Quiet>true</Quiet><Object><Key>m/2</Key></Object></Delete>',
+  });
   assert.deepEqual(xmlFields(quiet.text, 'Key'), []);
   assert.equal((await call(srv, { bucket: B, key: 'm/2' })).status, 404);
   const bad = await call(srv, { method: 'POST', bucket: B, query: [['delete', '']], body: '<Delete>' });

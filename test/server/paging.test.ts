@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { pageKeys, searchEndOfPrefix, type PageOptions } from '../../src/server/store/paging.js';
 
 function page(keys: string[], o: Partial<PageOptions>, start = 0) {
-  const src = { keyAt: (i: number) => keys[i], endOfPrefix: (p: string, from: number) => searchEndOfPrefix((i) => keys[i], keys.length, p, from) };
+  const src = {
+    keyAt: (i: number) => keys[i],
+    endOfPrefix: (p: string, from: number) => searchEndOfPrefix((i) => keys[i], keys.length, p, from),
+  };
   const p = pageKeys(src, start, { prefix: '', delimiter: '', after: '', max: 1000, ...o });
   return { ...p, keys: p.keys.map((i) => keys[i]) };
 }

@@ -31,7 +31,8 @@ async function startChild(): Promise<{ child: ChildProcess; target: Target }> {
 
 async function blobFiles(): Promise<string[]> {
   const out: string[] = [];
-  for (const d of await readdir(layout.blobRoot(B)).catch(() => [] as string[])) out.push(...(await readdir(join(layout.blobRoot(B), d))));
+  for (const d of await readdir(layout.blobRoot(B)).catch(() => [] as string[]))
+    out.push(...(await readdir(join(layout.blobRoot(B), d))));
   return out.sort();
 }
 
@@ -52,7 +53,16 @@ async function uploadParts(t: Target, key: string, parts: Buffer[]): Promise<str
   for (let i = 0; i < parts.length; i += 8) {
     await Promise.all(
       parts.slice(i, i + 8).map(async (p, j) => {
-        const r = await call(t, { method: 'PUT', bucket: B, key, query: [['partNumber', String(i + j + 1)], ['uploadId', id]], body: p });
+        const r = await call(t, {
+          method: 'PUT',
+          bucket: B,
+          key,
+          query: [
+            ['partNumber', String(i + j + 1)],
+            ['uploadId', id],
+          ],
+          body: p,
+        });
         assert.equal(r.status, 200, r.text);
       }),
     );
@@ -124,7 +134,11 @@ test('SIGKILL at a real moment of a 300-part Complete: the old object or the new
   ({ child, target } = await startChild());
   try {
     await call(target, { bucket: B });
-    assert.deepEqual(await blobFiles(), await referencedBlobs(), `no orphan after the sweep (${linked} links made before the kill)`);
+    assert.deepEqual(
+      await blobFiles(),
+      await referencedBlobs(),
+      `no orphan after the sweep (${linked} links made before the kill)`,
+    );
     const got = (await call(target, { bucket: B, key: 'race' })).body;
     const whole = Buffer.concat(parts);
     assert.ok(got.equals(v1) || got.equals(whole), 'the old object or the new one');

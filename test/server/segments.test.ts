@@ -29,10 +29,25 @@ async function multipart(key: string, parts: Buffer[], bucket = B): Promise<Buff
   const init = await call(srv, { method: 'POST', bucket, key, query: [['uploads', '']] });
   const id = xmlField(init.text, 'UploadId')!;
   for (const [i, p] of parts.entries()) {
-    const r = await call(srv, { method: 'PUT', bucket, key, query: [['partNumber', String(i + 1)], ['uploadId', id]], body: p });
+    const r = await call(srv, {
+      method: 'PUT',
+      bucket,
+      key,
+      query: [
+        ['partNumber', String(i + 1)],
+        ['uploadId', id],
+      ],
+      body: p,
+    });
     assert.equal(r.status, 200, r.text);
   }
-  const c = await call(srv, { method: 'POST', bucket, key, query: [['uploadId', id]], headers: { 'x-oss-complete-all': 'yes' } });
+  const c = await call(srv, {
+    method: 'POST',
+    bucket,
+    key,
+    query: [['uploadId', id]],
+    headers: { 'x-oss-complete-all': 'yes' },
+  });
   assert.equal(c.status, 200, c.text);
   return Buffer.concat(parts);
 }
@@ -97,7 +112,10 @@ test('Complete links the parts as segments: same ETag and CRC-64 as before, no c
   const body = await multipart('three', parts);
   const rec = await record('three');
   assert.equal(rec.blob, undefined);
-  assert.deepEqual(rec.segments!.map((s) => s.size), parts.map((p) => p.length));
+  assert.deepEqual(
+    rec.segments!.map((s) => s.size),
+    parts.map((p) => p.length),
+  );
   assert.equal(rec.etag, `${md5hex(parts.map(md5hex).join(''))}-3`);
   assert.equal(rec.crc64, crc64ToDecimal(crc64(body)));
   const g = await call(srv, { bucket: B, key: 'three' });
@@ -117,7 +135,15 @@ test('range GETs within, across and at the edges of segments', async () => {
   const b1 = parts[0]!.length;
   const b2 = b1 + parts[1]!.length;
   const ranges: Array<[number, number]> = [
-    [0, 0], [5, 100], [b1 - 1, b1], [b1, b1], [b1 - 10, b2 + 10], [0, body.length - 1], [b2 - 1, body.length - 1], [b1 + 3, b2 - 1], [body.length - 1, body.length - 1],
+    [0, 0],
+    [5, 100],
+    [b1 - 1, b1],
+    [b1, b1],
+    [b1 - 10, b2 + 10],
+    [0, body.length - 1],
+    [b2 - 1, body.length - 1],
+    [b1 + 3, b2 - 1],
+    [body.length - 1, body.length - 1],
   ];
   for (const [a, z] of ranges) {
     const r = await call(srv, { bucket: B, key: 'ranges', headers: { Range: `bytes=${a}-${z}` } });
@@ -145,7 +171,8 @@ for (const action of ['overwrite', 'delete'] as const) {
     const got = await reading.resume();
     assert.ok(got.equals(body), 'the reader got the object it started with');
     const after = action === 'overwrite' ? [...before, (await record(key)).blob!].sort() : before;
-    for (let i = 0; i < 50 && (await blobFiles()).length !== after.length; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && (await blobFiles()).length !== after.length; i++)
+      await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(await blobFiles(), after, 'the old segments are unlinked once the reader is done');
     if (action === 'overwrite') assert.equal((await call(srv, { bucket: B, key })).text, 'new');
     else assert.equal(errorCode(await call(srv, { bucket: B, key })), 'NoSuchKey');
@@ -155,7 +182,10 @@ for (const action of ['overwrite', 'delete'] as const) {
 test('a segmented object replaced by another of the same shape is never served from the parsed-record cache', async () => {
   const sizes = [KIB100, KIB100, 10];
   for (let round = 0; round < 3; round++) {
-    const body = await multipart('same-shape', sizes.map((n) => randomBytes(n)));
+    const body = await multipart(
+      'same-shape',
+      sizes.map((n) => randomBytes(n)),
+    );
     assert.ok((await call(srv, { bucket: B, key: 'same-shape' })).body.equals(body), `round ${round}`);
     const r = await call(srv, { bucket: B, key: 'same-shape', headers: { Range: `bytes=${KIB100 - 1}-${KIB100}` } });
     assert.ok(r.body.equals(body.subarray(KIB100 - 1, KIB100 + 1)));
@@ -169,7 +199,8 @@ test('a reader that goes away mid-stream lets go of its segments: a delete then 
   assert.equal((await call(srv, { method: 'DELETE', bucket: B, key: 'abandoned' })).status, 204);
   assert.notDeepEqual(await blobFiles(), before, 'held while the reader is there');
   reading.abort();
-  for (let i = 0; i < 100 && (await blobFiles()).length !== before.length; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 100 && (await blobFiles()).length !== before.length; i++)
+    await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(await blobFiles(), before);
 });
 
@@ -177,7 +208,10 @@ test('CopyObject clones every segment; the copy outlives its source', async () =
   await mkBucket(srv, 'seg-dst');
   const body = await multipart('copy-src', [randomBytes(KIB100 + 1), randomBytes(KIB100 + 2), randomBytes(3)]);
   const src = await record('copy-src');
-  for (const [bucket, key] of [[B, 'copy-same'], ['seg-dst', 'copy-other']] as const) {
+  for (const [bucket, key] of [
+    [B, 'copy-same'],
+    ['seg-dst', 'copy-other'],
+  ] as const) {
     const c = await call(srv, { method: 'PUT', bucket, key, headers: { 'x-oss-copy-source': `/${B}/copy-src` } });
     assert.equal(c.status, 200, c.text);
     assert.equal(c.headers.etag, `"${src.etag}"`);
@@ -187,7 +221,10 @@ test('CopyObject clones every segment; the copy outlives its source', async () =
     assert.equal(rec.crc64, src.crc64);
   }
   assert.equal((await call(srv, { method: 'DELETE', bucket: B, key: 'copy-src' })).status, 204);
-  for (const [bucket, key] of [[B, 'copy-same'], ['seg-dst', 'copy-other']] as const) {
+  for (const [bucket, key] of [
+    [B, 'copy-same'],
+    ['seg-dst', 'copy-other'],
+  ] as const) {
     const g = await call(srv, { bucket, key, headers: { Range: `bytes=${KIB100 - 5}-${KIB100 * 2 + 4}` } });
     assert.ok(g.body.equals(body.subarray(KIB100 - 5, KIB100 * 2 + 5)));
     assert.ok((await call(srv, { bucket, key })).body.equals(body));
@@ -202,12 +239,27 @@ test('UploadPartCopy from a segmented source, whole and with a range across a bo
   const a = KIB100 - 100;
   const z = 2 * KIB100 + 20;
   const copy = (n: number, range?: string) =>
-    call(srv, { method: 'PUT', bucket: B, key: 'upc', query: [['partNumber', String(n)], ['uploadId', id]], headers: { 'x-oss-copy-source': `/${B}/upc-src`, ...(range ? { 'x-oss-copy-source-range': range } : {}) } });
+    call(srv, {
+      method: 'PUT',
+      bucket: B,
+      key: 'upc',
+      query: [
+        ['partNumber', String(n)],
+        ['uploadId', id],
+      ],
+      headers: { 'x-oss-copy-source': `/${B}/upc-src`, ...(range ? { 'x-oss-copy-source-range': range } : {}) },
+    });
   const r1 = await copy(1, `bytes=${a}-${z}`);
   assert.equal(r1.status, 200, r1.text);
   assert.equal(r1.headers.etag, `"${md5hex(body.subarray(a, z + 1))}"`);
   assert.equal((await copy(2)).status, 200);
-  const c = await call(srv, { method: 'POST', bucket: B, key: 'upc', query: [['uploadId', id]], headers: { 'x-oss-complete-all': 'yes' } });
+  const c = await call(srv, {
+    method: 'POST',
+    bucket: B,
+    key: 'upc',
+    query: [['uploadId', id]],
+    headers: { 'x-oss-complete-all': 'yes' },
+  });
   assert.equal(c.status, 200, c.text);
   assert.ok((await call(srv, { bucket: B, key: 'upc' })).body.equals(Buffer.concat([body.subarray(a, z + 1), body])));
 });
@@ -219,18 +271,53 @@ test('a record in the old single-blob format (written by hand) is read, ranged, 
   await mkdir(layout.blobDir(B, blob), { recursive: true });
   await writeFile(layout.blobFile(B, blob), data);
   const old = {
-    key: 'legacy', blob, size: data.length, etag: md5hex(data), crc64: crc64ToDecimal(crc64(data)), contentMd5: createHash('md5').update(data).digest('base64'),
-    lastModified: Date.now(), type: 'Normal', storageClass: 'Standard', acl: 'default', headers: { contentType: 'text/plain' }, userMeta: { a: '1' },
+    key: 'legacy',
+    blob,
+    size: data.length,
+    etag: md5hex(data),
+    crc64: crc64ToDecimal(crc64(data)),
+    contentMd5: createHash('md5').update(data).digest('base64'),
+    lastModified: Date.now(),
+    type: 'Normal',
+    storageClass: 'Standard',
+    acl: 'default',
+    headers: { contentType: 'text/plain' },
+    userMeta: { a: '1' },
   };
   await mkdir(layout.metaDir(B, 'legacy'), { recursive: true });
   await writeFile(layout.metaFile(B, 'legacy'), JSON.stringify(old));
   const g = await call(srv, { bucket: B, key: 'legacy' });
   assert.ok(g.body.equals(data));
   assert.equal(g.headers['x-oss-meta-a'], '1');
-  assert.ok((await call(srv, { bucket: B, key: 'legacy', headers: { Range: 'bytes=10-19' } })).body.equals(data.subarray(10, 20)));
-  assert.equal((await call(srv, { method: 'PUT', bucket: B, key: 'legacy-copy', headers: { 'x-oss-copy-source': `/${B}/legacy` } })).status, 200);
+  assert.ok(
+    (await call(srv, { bucket: B, key: 'legacy', headers: { Range: 'bytes=10-19' } })).body.equals(
+      data.subarray(10, 20),
+    ),
+  );
+  assert.equal(
+    (
+      await call(srv, {
+        method: 'PUT',
+        bucket: B,
+        key: 'legacy-copy',
+        headers: { 'x-oss-copy-source': `/${B}/legacy` },
+      })
+    ).status,
+    200,
+  );
   assert.ok((await call(srv, { bucket: B, key: 'legacy-copy' })).body.equals(data));
-  assert.equal((await call(srv, { method: 'PUT', bucket: B, key: 'legacy', query: [['acl', '']], headers: { 'x-oss-object-acl': 'private' } })).status, 200);
+  assert.equal(
+    (
+      await call(srv, {
+        method: 'PUT',
+        bucket: B,
+        key: 'legacy',
+        query: [['acl', '']],
+        headers: { 'x-oss-object-acl': 'private' },
+      })
+    ).status,
+    200,
+  );
   assert.equal((await record('legacy')).blob, blob, 'a metadata update keeps the blob');
   assert.equal((await put(srv, B, 'legacy', 'v2')).status, 200);
   assert.ok(!(await blobFiles()).includes(blob), 'overwrite unlinked the old blob');

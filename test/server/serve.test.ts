@@ -34,7 +34,9 @@ test('serve generates and prints credentials when none are given, prints one rea
   const stop = new AbortController();
   try {
     const done = serve({ root, port: 0 }, { stdout: out.stream, stderr: new PassThrough(), stopSignal: stop.signal });
-    const creds = await out.line(/^ossup serve: generated credentials OSS_ACCESS_KEY_ID=(\S+) OSS_ACCESS_KEY_SECRET=(\S+)$/m);
+    const creds = await out.line(
+      /^ossup serve: generated credentials OSS_ACCESS_KEY_ID=(\S+) OSS_ACCESS_KEY_SECRET=(\S+)$/m,
+    );
     const ready = await out.line(/^ossup serve: listening on (http:\/\/127\.0\.0\.1:\d+) \(root (.+)\)$/m);
     assert.equal(ready[2], root);
     const target = { endpoint: ready[1]!, credentials: { accessKeyId: creds[1]!, accessKeySecret: creds[2]! } };
@@ -62,7 +64,10 @@ test('serve takes credentials from OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET and
   try {
     const done = serve({ root, port: 0 }, { stdout: out.stream, stderr: new PassThrough(), stopSignal: stop.signal });
     const ready = await out.line(/^ossup serve: listening on (\S+) /m);
-    await mkBucket({ endpoint: ready[1]!, credentials: { accessKeyId: 'env-ak', accessKeySecret: 'env-secret' } }, 'env-bucket');
+    await mkBucket(
+      { endpoint: ready[1]!, credentials: { accessKeyId: 'env-ak', accessKeySecret: 'env-secret' } },
+      'env-bucket',
+    );
     assert.doesNotMatch(out.text(), /generated credentials/);
     stop.abort();
     await done;

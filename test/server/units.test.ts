@@ -7,7 +7,25 @@ import { route } from '../../src/server/router.js';
 import type { OssRequest } from '../../src/server/request.js';
 
 test('compareUtf8 agrees with Buffer.compare of the UTF-8 bytes', () => {
-  const samples = ['', 'a', 'ab', 'b', 'Z', '~', '\u00e9', '\u07ff', '\u0800', '\uffff', '\ue000', '\ud7ff', '😀', '😀a', '𝄞', 'a😀', 'a\uff5e'];
+  const samples = [
+    '',
+    'a',
+    'ab',
+    'b',
+    'Z',
+    '~',
+    '\u00e9',
+    '\u07ff',
+    '\u0800',
+    '\uffff',
+    '\ue000',
+    '\ud7ff',
+    '😀',
+    '😀a',
+    '𝄞',
+    'a😀',
+    'a\uff5e',
+  ];
   for (const x of samples) {
     for (const y of samples) {
       const expected = Math.sign(Buffer.compare(Buffer.from(x), Buffer.from(y)));
@@ -18,7 +36,14 @@ test('compareUtf8 agrees with Buffer.compare of the UTF-8 bytes', () => {
 
 test('KeyIndex keeps keys sorted through inserts and deletes', () => {
   const idx = new KeyIndex();
-  const entry = (key: string) => ({ key, size: 0, etag: '', lastModified: 0, type: 'Normal', storageClass: 'Standard' });
+  const entry = (key: string) => ({
+    key,
+    size: 0,
+    etag: '',
+    lastModified: 0,
+    type: 'Normal',
+    storageClass: 'Standard',
+  });
   idx.load(['m', 'c', 'x'].map(entry));
   for (const k of ['a', 'n', 'z', 'c', 'b']) idx.set(entry(k));
   idx.delete('m');
@@ -58,16 +83,70 @@ test('checkConditions: precedence of If-Match over If-Unmodified-Since and If-No
 });
 
 test('router: operations by level, method and selecting sub-resources', () => {
-  const req = (method: string, bucket: string | undefined, key: string | undefined, query: Array<[string, string]> = [], headers: Record<string, string> = {}) =>
-    ({ method, bucket, key, query, headers }) as unknown as OssRequest;
+  const req = (
+    method: string,
+    bucket: string | undefined,
+    key: string | undefined,
+    query: Array<[string, string]> = [],
+    headers: Record<string, string> = {},
+  ) => ({ method, bucket, key, query, headers }) as unknown as OssRequest;
   assert.equal(route(req('GET', undefined, undefined)), 'ListBuckets');
-  assert.equal(route(req('GET', 'b', undefined, [['list-type', '2'], ['prefix', 'x']])), 'ListObjectsV2');
-  assert.equal(route(req('PUT', 'b', 'k', [['uploadId', 'X'], ['partNumber', '1']])), 'UploadPart');
-  assert.equal(route(req('PUT', 'b', 'k', [['uploadId', 'X'], ['partNumber', '1']], { 'x-oss-copy-source': '/b/s' })), 'UploadPartCopy');
-  assert.equal(route(req('GET', 'b', 'k', [['response-content-type', 'x'], ['security-token', 't']])), 'GetObject');
+  assert.equal(
+    route(
+      req('GET', 'b', undefined, [
+        ['list-type', '2'],
+        ['prefix', 'x'],
+      ]),
+    ),
+    'ListObjectsV2',
+  );
+  assert.equal(
+    route(
+      req('PUT', 'b', 'k', [
+        ['uploadId', 'X'],
+        ['partNumber', '1'],
+      ]),
+    ),
+    'UploadPart',
+  );
+  assert.equal(
+    route(
+      req(
+        'PUT',
+        'b',
+        'k',
+        [
+          ['uploadId', 'X'],
+          ['partNumber', '1'],
+        ],
+        { 'x-oss-copy-source': '/b/s' },
+      ),
+    ),
+    'UploadPartCopy',
+  );
+  assert.equal(
+    route(
+      req('GET', 'b', 'k', [
+        ['response-content-type', 'x'],
+        ['security-token', 't'],
+      ]),
+    ),
+    'GetObject',
+  );
   assert.equal(route(req('GET', 'b', 'k', [['versionId', 'null']])), 'GetObject');
   assert.equal(route(req('GET', 'b', 'k', [['versionId', 'v1']])), undefined);
   assert.equal(route(req('GET', 'b', 'k', [['x-oss-process', 'image/resize']])), undefined);
-  assert.equal(route(req('GET', 'b', 'k', [['x-oss-signature-version', 'OSS4-HMAC-SHA256'], ['x-oss-credential', 'c'], ['x-oss-date', 'd'], ['x-oss-expires', '1'], ['x-oss-signature', 's']])), 'GetObject');
+  assert.equal(
+    route(
+      req('GET', 'b', 'k', [
+        ['x-oss-signature-version', 'OSS4-HMAC-SHA256'],
+        ['x-oss-credential', 'c'],
+        ['x-oss-date', 'd'],
+        ['x-oss-expires', '1'],
+        ['x-oss-signature', 's'],
+      ]),
+    ),
+    'GetObject',
+  );
   assert.equal(route(req('PATCH', 'b', 'k')), undefined);
 });

@@ -5,7 +5,11 @@ import { BAD_INPUT_CASES, badInput } from '../../torture/scenarios/bad-input.js'
 import { checkIteration } from './check.js';
 
 test('bad-input matrix', { concurrency: 3 }, async (t) => {
-  await Promise.all(BAD_INPUT_CASES.map((name, i) => t.test(name, async (st) => {
-    await checkIteration(st, badInput, i);
-  })));
+  await Promise.all(
+    BAD_INPUT_CASES.map((name, i) =>
+      t.test(name, async (st) => {
+        await checkIteration(st, badInput, i);
+      }),
+    ),
+  );
 });

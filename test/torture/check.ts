@@ -9,7 +9,12 @@ import type { Scenario } from '../../torture/lib/types.js';
 /** The seed CI uses; a failure message names it with the iteration, for `npm run torture -- --iteration`. */
 export const CI_SEED = 1;
 
-export async function checkIteration(t: TestContext, s: Scenario, iteration: number, size = 1024 * 1024): Promise<IterationResult> {
+export async function checkIteration(
+  t: TestContext,
+  s: Scenario,
+  iteration: number,
+  size = 1024 * 1024,
+): Promise<IterationResult> {
   const r = await runIteration(s, { seed: CI_SEED, iteration, size, timeoutMs: 120_000 });
   const where = `${s.name}#${iteration} (npm run torture -- --seed ${CI_SEED} --size ${size} --scenarios ${s.name} --iteration ${iteration}): ${r.label}`;
   assert.equal(r.wrong, false, `WRONG object or file: ${where}: ${r.detail}`);

@@ -18,12 +18,21 @@ export interface Env {
   clientFor(endpoint: string, extra?: Partial<OssClientOptions>): OssClient;
 }
 
-export async function setup(t: { after: (fn: () => Promise<void>) => void }, extra: Partial<OssClientOptions> = {}): Promise<Env> {
+export async function setup(
+  t: { after: (fn: () => Promise<void>) => void },
+  extra: Partial<OssClientOptions> = {},
+): Promise<Env> {
   const server = await startTestServer();
   const dir = await mkdtemp(path.join(tmpdir(), 'ossup-upload-'));
   const clients: OssClient[] = [];
   const clientFor = (endpoint: string, more: Partial<OssClientOptions> = {}) => {
-    const c = new OssClient({ endpoint, credentials: server.credentials, retry: { baseDelayMs: 5, maxDelayMs: 50 }, ...extra, ...more });
+    const c = new OssClient({
+      endpoint,
+      credentials: server.credentials,
+      retry: { baseDelayMs: 5, maxDelayMs: 50 },
+      ...extra,
+      ...more,
+    });
     clients.push(c);
     return c;
   };
@@ -42,11 +51,17 @@ export async function setup(t: { after: (fn: () => Promise<void>) => void }, ext
 export function bytes(size: number, seed = 1): Buffer {
   const rnd = seededRandom(seed);
   const b = Buffer.allocUnsafe(size);
-  for (let i = 0; i < size; i += 4) b.writeUInt32LE(Math.floor(rnd() * 0x100000000), Math.max(0, Math.min(i, size - 4)));
+  for (let i = 0; i < size; i += 4)
+    b.writeUInt32LE(Math.floor(rnd() * 0x100000000), Math.max(0, Math.min(i, size - 4)));
   return b;
 }
 
-export async function makeFile(dir: string, name: string, size: number, seed = 1): Promise<{ file: string; data: Buffer }> {
+export async function makeFile(
+  dir: string,
+  name: string,
+  size: number,
+  seed = 1,
+): Promise<{ file: string; data: Buffer }> {
   const file = path.join(dir, name);
   const data = size >= 4 ? bytes(size, seed) : Buffer.alloc(size, seed);
   await writeFile(file, data);
@@ -71,7 +86,12 @@ export async function proxyFor(t: TestContext, env: Env, plan: FaultPlan): Promi
 }
 
 /** A client through `proxy` on a fresh connection per request, so every request meets the proxy's fault plan. */
-export function clientThrough(t: TestContext, env: Env, proxy: FaultProxy, retry: Partial<OssClientOptions['retry']>): OssClient {
+export function clientThrough(
+  t: TestContext,
+  env: Env,
+  proxy: FaultProxy,
+  retry: Partial<OssClientOptions['retry']>,
+): OssClient {
   const agent = new Agent({ keepAlive: false });
   t.after(async () => agent.destroy());
   return env.clientFor(proxy.endpoint, { agent, retry });

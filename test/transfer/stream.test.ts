@@ -30,9 +30,11 @@ after(async () => {
 
 /** `data` as a stream of uneven chunks (part boundaries fall inside chunks). */
 function chunked(data: Buffer, chunk = 37 * 1024 + 11): Readable {
-  return Readable.from((function* () {
-    for (let i = 0; i < data.length; i += chunk) yield data.subarray(i, i + chunk);
-  })());
+  return Readable.from(
+    (function* () {
+      for (let i = 0; i < data.length; i += chunk) yield data.subarray(i, i + chunk);
+    })(),
+  );
 }
 
 async function collect(stream: Readable): Promise<Buffer> {
@@ -46,7 +48,11 @@ async function openUploads(): Promise<string[]> {
 }
 
 const SIZES: Array<[string, number, number]> = [
-  ['empty', 0, 1], ['one byte', 1, 1], ['exactly one part', PART, 1], ['one part + 1', PART + 1, 2], ['many parts', 17 * PART + 4321, 18],
+  ['empty', 0, 1],
+  ['one byte', 1, 1],
+  ['exactly one part', PART, 1],
+  ['one part + 1', PART + 1, 2],
+  ['many parts', 17 * PART + 4321, 18],
 ];
 for (const [name, size, parts] of SIZES) {
   test(`stream -> object -> stream round-trips byte-identical: ${name} (${size} bytes)`, async () => {
@@ -64,7 +70,15 @@ for (const [name, size, parts] of SIZES) {
     assert.equal(head.contentType, 'application/octet-stream');
 
     const events: string[] = [];
-    const down = await collect(downloadStream(client, { bucket: BUCKET, key, partSize: 64 * 1024, concurrency: 3, onProgress: (e) => events.push(e.type) }));
+    const down = await collect(
+      downloadStream(client, {
+        bucket: BUCKET,
+        key,
+        partSize: 64 * 1024,
+        concurrency: 3,
+        onProgress: (e) => events.push(e.type),
+      }),
+    );
     assert.ok(down.equals(data), 'the bytes read back are the bytes streamed in');
     assert.equal(events.at(-1), 'complete', 'complete only after the CRC-64 matched');
     assert.deepEqual(await openUploads(), []);
@@ -87,11 +101,16 @@ test('with no part size the parts start at 8 MiB and double every 1,000 parts, s
 });
 
 test('a stream that fails midway leaves no incomplete upload on the server', async () => {
-  const source = Readable.from((async function* () {
-    for (let i = 0; i < 5; i++) yield randomBytes(PART);
-    throw new Error('producer died');
-  })());
-  await assert.rejects(uploadStream(client, source, { bucket: BUCKET, key: 'failed.bin', partSize: PART, concurrency: 2 }), /producer died/);
+  const source = Readable.from(
+    (async function* () {
+      for (let i = 0; i < 5; i++) yield randomBytes(PART);
+      throw new Error('producer died');
+    })(),
+  );
+  await assert.rejects(
+    uploadStream(client, source, { bucket: BUCKET, key: 'failed.bin', partSize: PART, concurrency: 2 }),
+    /producer died/,
+  );
   assert.deepEqual(await openUploads(), [], 'the multipart upload was aborted');
   await assert.rejects(client.headObject(BUCKET, 'failed.bin'), (e: OssupError) => e.code === 'NoSuchKey');
 });
@@ -102,8 +121,14 @@ test('cancelling (Ctrl-C) aborts the upload on the server, even while the input 
   for (let i = 0; i < 4; i++) source.push(randomBytes(PART));
   let parts = 0;
   const run = uploadStream(client, source, {
-    bucket: BUCKET, key: 'cancelled.bin', partSize: PART, concurrency: 2, signal: controller.signal,
-    onProgress: (e) => { if (e.type === 'part' && ++parts === 2) setTimeout(() => controller.abort(), 20); },
+    bucket: BUCKET,
+    key: 'cancelled.bin',
+    partSize: PART,
+    concurrency: 2,
+    signal: controller.signal,
+    onProgress: (e) => {
+      if (e.type === 'part' && ++parts === 2) setTimeout(() => controller.abort(), 20);
+    },
   });
   await assert.rejects(run, AbortedError);
   assert.deepEqual(await openUploads(), []);
@@ -114,13 +139,23 @@ test('a part that fails for good aborts the upload and names the cause', async (
   const source = new Readable({ read() {} });
   for (let i = 0; i < 3; i++) source.push(randomBytes(PART));
   const failing = new (class extends OssClient {
-    override uploadPart(b: string, k: string, id: string, n: number, body: BodySource | Uint8Array, o?: UploadPartOptions) {
+    override uploadPart(
+      b: string,
+      k: string,
+      id: string,
+      n: number,
+      body: BodySource | Uint8Array,
+      o?: UploadPartOptions,
+    ) {
       if (n === 2) return Promise.reject(new OssupError('InjectedFailure', 'part 2 refused'));
       return super.uploadPart(b, k, id, n, body, o);
     }
   })({ endpoint: server.endpoint, credentials: server.credentials });
   try {
-    await assert.rejects(uploadStream(failing, source, { bucket: 'stream-gone', key: 'x.bin', partSize: PART, concurrency: 1 }), /part 2 refused/);
+    await assert.rejects(
+      uploadStream(failing, source, { bucket: 'stream-gone', key: 'x.bin', partSize: PART, concurrency: 1 }),
+      /part 2 refused/,
+    );
     assert.deepEqual((await client.listMultipartUploads('stream-gone')).uploads, []);
   } finally {
     await failing.close();
@@ -139,13 +174,26 @@ test('reading ahead stops at `concurrency` part buffers while parts are stuck', 
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const stuck = new (class extends OssClient {
-    override async uploadPart(b: string, k: string, id: string, n: number, body: BodySource | Uint8Array, o?: UploadPartOptions) {
+    override async uploadPart(
+      b: string,
+      k: string,
+      id: string,
+      n: number,
+      body: BodySource | Uint8Array,
+      o?: UploadPartOptions,
+    ) {
       await gate;
       return super.uploadPart(b, k, id, n, body, o);
     }
   })({ endpoint: server.endpoint, credentials: server.credentials });
   const controller = new AbortController();
-  const run = uploadStream(stuck, source, { bucket: BUCKET, key: 'bounded.bin', partSize: PART, concurrency: 3, signal: controller.signal });
+  const run = uploadStream(stuck, source, {
+    bucket: BUCKET,
+    key: 'bounded.bin',
+    partSize: PART,
+    concurrency: 3,
+    signal: controller.signal,
+  });
   for (let i = 0; i < 250 && pulled < 3 * PART; i++) await new Promise((r) => setTimeout(r, 20));
   assert.ok(pulled >= 3 * PART, 'it did fill the buffers it may');
   await new Promise((r) => setTimeout(r, 300));
@@ -163,19 +211,26 @@ test('an object replaced during a streamed download is refused, not mixed', asyn
   await client.putObject(BUCKET, key, randomBytes(6 * PART));
   const stream = downloadStream(client, { bucket: BUCKET, key, partSize: PART, concurrency: 1 });
   const got: Buffer[] = [];
-  await assert.rejects((async () => {
-    for await (const c of stream) {
-      got.push(c as Buffer);
-      if (got.length === 1) await client.putObject(BUCKET, key, randomBytes(6 * PART));
-    }
-  })(), (e: OssupError) => e.code === 'ObjectChanged');
+  await assert.rejects(
+    (async () => {
+      for await (const c of stream) {
+        got.push(c as Buffer);
+        if (got.length === 1) await client.putObject(BUCKET, key, randomBytes(6 * PART));
+      }
+    })(),
+    (e: OssupError) => e.code === 'ObjectChanged',
+  );
   assert.ok(got.length < 6);
 });
 
 test('the content type is guessed from the key unless given', async () => {
   await uploadStream(client, chunked(Buffer.from('{"a":1}')), { bucket: BUCKET, key: 'typed/doc.json' });
   assert.equal((await client.headObject(BUCKET, 'typed/doc.json')).contentType, 'application/json');
-  await uploadStream(client, chunked(Buffer.from('x')), { bucket: BUCKET, key: 'typed/doc2.json', contentType: 'text/plain' });
+  await uploadStream(client, chunked(Buffer.from('x')), {
+    bucket: BUCKET,
+    key: 'typed/doc2.json',
+    contentType: 'text/plain',
+  });
   assert.equal((await client.headObject(BUCKET, 'typed/doc2.json')).contentType, 'text/plain');
 });
 

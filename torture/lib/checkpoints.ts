@@ -42,7 +42,9 @@ export async function serverPartBytes(root: string, bucket: string, uploadId: st
     if (!f.endsWith('.json')) continue;
     try {
       total += Number((JSON.parse(await readFile(join(dir, f), 'utf8')) as { size: number }).size) || 0;
-    } catch { /* a part record being renamed into place: not there yet */ }
+    } catch {
+      /* a part record being renamed into place: not there yet */
+    }
   }
   return total;
 }
@@ -57,7 +59,9 @@ export async function openUploadParts(root: string, bucket: string): Promise<num
   const dir = join(root, 'buckets', bucket, 'uploads');
   const out: number[] = [];
   for (const id of await readdir(dir).catch(() => [] as string[])) {
-    out.push((await readdir(join(dir, id, 'parts')).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).length);
+    out.push(
+      (await readdir(join(dir, id, 'parts')).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).length,
+    );
   }
   return out;
 }

@@ -3,7 +3,10 @@
 // middleboxes do. One request per connection; Content-Length framed responses only (what the embedded server sends).
 import net from 'node:net';
 
-export interface CloseProxy { endpoint: string; close(): Promise<void> }
+export interface CloseProxy {
+  endpoint: string;
+  close(): Promise<void>;
+}
 
 export async function startCloseProxy(target: { host: string; port: number }): Promise<CloseProxy> {
   const open = new Set<net.Socket>();
@@ -21,8 +24,11 @@ export async function startCloseProxy(target: { host: string; port: number }): P
         head = Buffer.concat([head, c]);
         const end = head.indexOf('\r\n\r\n');
         if (end < 0) return;
-        const h = `${head.subarray(0, end).toString('latin1')
-          .replace(/\r\nConnection: [^\r]*/i, '').replace(/\r\nKeep-Alive: [^\r]*/i, '')}\r\nConnection: close\r\n\r\n`;
+        const h = `${head
+          .subarray(0, end)
+          .toString('latin1')
+          .replace(/\r\nConnection: [^\r]*/i, '')
+          .replace(/\r\nKeep-Alive: [^\r]*/i, '')}\r\nConnection: close\r\n\r\n`;
         const body = head.subarray(end + 4);
         left = Number(/\r\ncontent-length: *(\d+)/i.exec(h)?.[1] ?? 0) - body.length;
         client.write(h);
@@ -42,9 +48,10 @@ export async function startCloseProxy(target: { host: string; port: number }): P
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of open) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

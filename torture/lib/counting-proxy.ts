@@ -19,16 +19,28 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
-export async function startCountingProxy(target: { host: string; port: number }, fullGetBytes = 0): Promise<CountingProxy> {
+export async function startCountingProxy(
+  target: { host: string; port: number },
+  fullGetBytes = 0,
+): Promise<CountingProxy> {
   let counts: Counts = { putBytes: 0, getBytes: 0, requests: 0 };
   const open = new Set<net.Socket>();
   const server = net.createServer((client) => {
     open.add(client);
     const upstream = net.connect(target.port, target.host);
     open.add(upstream);
-    const closeBoth = () => { client.destroy(); upstream.destroy(); };
-    client.on('close', () => { open.delete(client); upstream.destroy(); });
-    upstream.on('close', () => { open.delete(upstream); client.destroy(); });
+    const closeBoth = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', () => {
+      open.delete(client);
+      upstream.destroy();
+    });
+    upstream.on('close', () => {
+      open.delete(upstream);
+      client.destroy();
+    });
     client.on('error', closeBoth);
     upstream.on('error', closeBoth);
     let head = Buffer.alloc(0);
@@ -44,7 +56,10 @@ export async function startCountingProxy(target: { host: string; port: number },
         }
         head = Buffer.concat([head, rest]);
         const end = head.indexOf('\r\n\r\n');
-        if (end < 0) { rest = Buffer.alloc(0); break; }
+        if (end < 0) {
+          rest = Buffer.alloc(0);
+          break;
+        }
         const text = head.subarray(0, end).toString('latin1');
         rest = head.subarray(end + 4);
         head = Buffer.alloc(0);
@@ -54,12 +69,18 @@ export async function startCountingProxy(target: { host: string; port: number },
         counts.requests++;
         if (method === 'PUT') counts.putBytes += length;
         if (method === 'GET') {
-          if (range) counts.getBytes += range[2] ? Number(range[2]) - Number(range[1]) + 1 : Math.max(0, fullGetBytes - Number(range[1]));
+          if (range)
+            counts.getBytes += range[2]
+              ? Number(range[2]) - Number(range[1]) + 1
+              : Math.max(0, fullGetBytes - Number(range[1]));
           else if (!/\?/.test(text.split(' ')[1] ?? '')) counts.getBytes += fullGetBytes;
         }
         bodyLeft = length;
       }
-      if (!upstream.write(chunk)) { client.pause(); upstream.once('drain', () => client.resume()); }
+      if (!upstream.write(chunk)) {
+        client.pause();
+        upstream.once('drain', () => client.resume());
+      }
     });
     client.on('end', () => upstream.end());
     upstream.pipe(client);
@@ -74,9 +95,10 @@ export async function startCountingProxy(target: { host: string; port: number },
       counts = { putBytes: 0, getBytes: 0, requests: 0 };
       return c;
     },
-    close: () => new Promise<void>((resolve) => {
-      for (const s of open) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

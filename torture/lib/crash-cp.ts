@@ -12,7 +12,16 @@ import { mkBucket, put } from '../../harness/oss-http.js';
 import { checkpointFiles, journalProgress, openUploadParts, openUploads, serverPartBytes } from './checkpoints.js';
 import { startCountingProxy } from './counting-proxy.js';
 import { exists, sha256File, storedSha, writeRandomFile } from './data.js';
-import { cliEnv, errorReportProblems, firstLine, resultJson, SERVE_CREDENTIALS, sleep, spawnCli, startServe } from './procs.js';
+import {
+  cliEnv,
+  errorReportProblems,
+  firstLine,
+  resultJson,
+  SERVE_CREDENTIALS,
+  sleep,
+  spawnCli,
+  startServe,
+} from './procs.js';
 import { rng } from './rng.js';
 import type { RunContext, RunResult } from './types.js';
 import { readFile } from 'node:fs/promises';
@@ -43,9 +52,7 @@ export async function crashCp(direction: 'upload' | 'download', ctx: RunContext)
       if (r2.status !== 200) return fail(label, `seeding the object: HTTP ${r2.status}`);
     }
     const env = cliEnv(proxy.endpoint, home);
-    const args = direction === 'upload'
-      ? ['cp', file, `oss://${BUCKET}/obj`]
-      : ['cp', `oss://${BUCKET}/obj`, dest];
+    const args = direction === 'upload' ? ['cp', file, `oss://${BUCKET}/obj`] : ['cp', `oss://${BUCKET}/obj`, dest];
     args.push('--json', '--no-progress', '--part-size', '100KiB', '--parallel', String(parallel));
     const cpDir = join(home, 'checkpoints');
     const asked = (c: { putBytes: number; getBytes: number }) => (direction === 'upload' ? c.putBytes : c.getBytes);
@@ -66,7 +73,10 @@ export async function crashCp(direction: 'upload' | 'download', ctx: RunContext)
         // Kill once the journal records `wantParts` parts (+ a few ms of jitter), or give up waiting after 60 s.
         const until = Date.now() + 60_000;
         for (;;) {
-          if (child.proc.exitCode !== null) { finishedEarly = true; break; }
+          if (child.proc.exitCode !== null) {
+            finishedEarly = true;
+            break;
+          }
           const [cp] = await checkpointFiles(cpDir).then((fs) => fs.filter((f) => /\.(ucp|dcp)$/.test(f)));
           const p = cp ? await journalProgress(cp) : undefined;
           if ((p && p.records >= wantParts) || Date.now() > until) break;
@@ -92,9 +102,11 @@ export async function crashCp(direction: 'upload' | 'download', ctx: RunContext)
       const [cp] = (await checkpointFiles(cpDir)).filter((f) => /\.(ucp|dcp)$/.test(f));
       const journal = cp ? await journalProgress(cp) : undefined;
       let kept = journal?.bytes ?? 0;
-      if (direction === 'upload' && journal?.uploadId) kept = Math.max(kept, await serverPartBytes(root, BUCKET, journal.uploadId));
+      if (direction === 'upload' && journal?.uploadId)
+        kept = Math.max(kept, await serverPartBytes(root, BUCKET, journal.uploadId));
       const a = asked(proxy.take());
-      const complete = direction === 'upload' ? (await storedSha(root, BUCKET, 'obj')) !== undefined : await exists(dest);
+      const complete =
+        direction === 'upload' ? (await storedSha(root, BUCKET, 'obj')) !== undefined : await exists(dest);
       if (complete && !cp) {
         // The kill landed after the transfer had finished (object complete, checkpoint removed) but before the
         // process exited: the transfer is done, the kill interrupted nothing.
@@ -108,7 +120,9 @@ export async function crashCp(direction: 'upload' | 'download', ctx: RunContext)
         break;
       }
       const resent = a - (kept - keptBefore);
-      ctx.log(`kill ${k}: asked ${a}, journal ${journal?.bytes} (${journal?.records} records), kept ${kept}, resent ${resent}${complete ? `, the ${direction === 'upload' ? 'object' : 'file'} was already complete` : ''}`);
+      ctx.log(
+        `kill ${k}: asked ${a}, journal ${journal?.bytes} (${journal?.records} records), kept ${kept}, resent ${resent}${complete ? `, the ${direction === 'upload' ? 'object' : 'file'} was already complete` : ''}`,
+      );
       resentPerKill.push(resent);
       resentTotal += Math.max(0, resent);
       keptBefore = kept;
@@ -121,21 +135,36 @@ export async function crashCp(direction: 'upload' | 'download', ctx: RunContext)
       const last = await spawnCli(args, env, 180_000).done;
       if (last.code !== 0) {
         const how = last.timedOut ? 'hung (killed after 180 s)' : `exit ${last.code}: ${firstLine(last.stderr)}`;
-        return fail(label, `final run ${how}${errorReportProblems(last).length ? ` [${errorReportProblems(last).join('; ')}]` : ''}`);
+        return fail(
+          label,
+          `final run ${how}${errorReportProblems(last).length ? ` [${errorReportProblems(last).join('; ')}]` : ''}`,
+        );
       }
       finalJson = resultJson(last.stdout);
       const c = asked(proxy.take());
       const resumed = Number(finalJson?.resumedBytes ?? 0);
       // A rerun that reused less than was kept asks for the difference again, and it counts here.
       const resent = c - (ctx.size - keptBefore);
-      ctx.log(`final run: asked ${c}, resumedBytes ${resumed}, transferredBytes ${String(finalJson?.transferredBytes)}, resent ${resent}`);
+      ctx.log(
+        `final run: asked ${c}, resumedBytes ${resumed}, transferredBytes ${String(finalJson?.transferredBytes)}, resent ${resent}`,
+      );
       if (resumed < keptBefore) ctx.log(`final run resumed ${resumed} of ${keptBefore} kept bytes`);
       resentPerKill.push(resent);
       resentTotal += Math.max(0, resent);
     }
     // Independent readers: the server's own files for uploads, the destination file for downloads.
-    const got = direction === 'upload' ? (await storedSha(root, BUCKET, 'obj'))?.sha : (await exists(dest)) ? await sha256File(dest) : undefined;
-    if (got !== srcSha) return fail(label, `${direction === 'upload' ? 'object' : 'file'} differs from the source (sha ${got?.slice(0, 12)} vs ${srcSha.slice(0, 12)})`, { wrong: got !== undefined });
+    const got =
+      direction === 'upload'
+        ? (await storedSha(root, BUCKET, 'obj'))?.sha
+        : (await exists(dest))
+          ? await sha256File(dest)
+          : undefined;
+    if (got !== srcSha)
+      return fail(
+        label,
+        `${direction === 'upload' ? 'object' : 'file'} differs from the source (sha ${got?.slice(0, 12)} vs ${srcSha.slice(0, 12)})`,
+        { wrong: got !== undefined },
+      );
     // A lock may outlive a process killed after it removed its checkpoint (its pid is dead; the next run takes it
     // over), so only a run that ended on its own must leave no lock.
     const left = (await checkpointFiles(cpDir)).filter((f) => !finished || !f.endsWith('.lock'));
@@ -144,12 +173,16 @@ export async function crashCp(direction: 'upload' | 'download', ctx: RunContext)
     if (left.length > 0) return fail(label, `checkpoint files left: ${left.join(', ')}`, { bytesVerified: ctx.size });
     if (direction === 'upload' && (await openUploads(root, BUCKET)) > 0) {
       const parts = await openUploadParts(root, BUCKET);
-      return fail(label, `multipart uploads left open on the server (parts: ${parts.join(', ')})`, { bytesVerified: ctx.size });
+      return fail(label, `multipart uploads left open on the server (parts: ${parts.join(', ')})`, {
+        bytesVerified: ctx.size,
+      });
     }
     const over = resentPerKill.filter((b) => b > bound);
     if (over.length > 0) {
-      return fail(label, `resent ${over.join(', ')} bytes after a kill, over parallel x part size = ${bound}`,
-        { bytesVerified: ctx.size, bytesResent: resentTotal });
+      return fail(label, `resent ${over.join(', ')} bytes after a kill, over parallel x part size = ${bound}`, {
+        bytesVerified: ctx.size,
+        bytesResent: resentTotal,
+      });
     }
     return { passed: true, wrong: false, bytesVerified: ctx.size, bytesResent: resentTotal, label };
   } finally {

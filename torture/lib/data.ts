@@ -14,9 +14,10 @@ export async function writeRandomFile(file: string, size: number, seed: number):
   const fh = await open(file, 'w');
   try {
     const chunk = Buffer.alloc(64 * 1024);
-    for (let done = 0; done < size;) {
+    for (let done = 0; done < size; ) {
       const n = Math.min(chunk.length, size - done);
-      for (let i = 0; i < n; i += 4) chunk.writeUInt32LE(Math.floor(next() * 0x100000000) >>> 0, Math.min(i, chunk.length - 4));
+      for (let i = 0; i < n; i += 4)
+        chunk.writeUInt32LE(Math.floor(next() * 0x100000000) >>> 0, Math.min(i, chunk.length - 4));
       await fh.write(chunk, 0, n);
       hash.update(chunk.subarray(0, n));
       done += n;
@@ -30,7 +31,10 @@ export async function writeRandomFile(file: string, size: number, seed: number):
 export function sha256File(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(file).on('data', (c) => hash.update(c)).on('error', reject).on('end', () => resolve(hash.digest('hex')));
+    createReadStream(file)
+      .on('data', (c) => hash.update(c))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
   });
 }
 
@@ -39,7 +43,10 @@ export function sha256(data: Uint8Array): string {
 }
 
 export async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false);
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -47,7 +54,11 @@ export async function exists(p: string): Promise<boolean> {
  * written out again here on purpose: metadata at meta/<hh>/<sha256(key)>.json names either one `blob` or, for a
  * completed multipart upload, `segments: [{blob, size}]`), or undefined when no object is committed.
  */
-export async function storedBlobs(root: string, bucket: string, key: string): Promise<Array<{ path: string; size: number }> | undefined> {
+export async function storedBlobs(
+  root: string,
+  bucket: string,
+  key: string,
+): Promise<Array<{ path: string; size: number }> | undefined> {
   const h = createHash('sha256').update(key, 'utf8').digest('hex');
   const meta = join(root, 'buckets', bucket, 'meta', h.slice(0, 2), `${h}.json`);
   let rec: { blob?: string; segments?: Array<{ blob: string; size: number }>; size: number };
@@ -61,7 +72,11 @@ export async function storedBlobs(root: string, bucket: string, key: string): Pr
 }
 
 /** SHA-256 of the committed object's bytes on the server's disk (its segments in order), or undefined when there is none. */
-export async function storedSha(root: string, bucket: string, key: string): Promise<{ sha: string; size: number } | undefined> {
+export async function storedSha(
+  root: string,
+  bucket: string,
+  key: string,
+): Promise<{ sha: string; size: number } | undefined> {
   const blobs = await storedBlobs(root, bucket, key);
   if (!blobs) return undefined;
   const hash = createHash('sha256');
@@ -70,7 +85,10 @@ export async function storedSha(root: string, bucket: string, key: string): Prom
     const st = await stat(b.path);
     if (st.size !== b.size) return { sha: `size-mismatch:${st.size}/${b.size}`, size: st.size };
     await new Promise<void>((resolve, reject) => {
-      createReadStream(b.path).on('data', (c) => hash.update(c)).on('error', reject).on('end', () => resolve());
+      createReadStream(b.path)
+        .on('data', (c) => hash.update(c))
+        .on('error', reject)
+        .on('end', () => resolve());
     });
     size += st.size;
   }
@@ -88,7 +106,11 @@ export async function storedCount(root: string, bucket: string): Promise<number>
 }
 
 /** A raw signed GET (node:http, core signer): status and body SHA-256. */
-export async function rawGet(t: Target, bucket: string, key: string): Promise<{ status: number; sha?: string; size: number }> {
+export async function rawGet(
+  t: Target,
+  bucket: string,
+  key: string,
+): Promise<{ status: number; sha?: string; size: number }> {
   const r = await call(t, { method: 'GET', bucket, key });
   return r.status === 200 ? { status: 200, sha: sha256(r.body), size: r.body.length } : { status: r.status, size: 0 };
 }

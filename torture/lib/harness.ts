@@ -31,16 +31,32 @@ export async function runIteration(s: Scenario, o: IterationOptions): Promise<It
   let result: RunResult;
   try {
     const timeout = new Promise<RunResult>((resolve) => {
-      timer = setTimeout(() => resolve({
-        passed: false, wrong: false, bytesVerified: 0, bytesResent: 0, label: '?', detail: `run did not end within ${(o.timeoutMs ?? 300_000) / 1000} s`,
-      }), o.timeoutMs ?? 300_000);
+      timer = setTimeout(
+        () =>
+          resolve({
+            passed: false,
+            wrong: false,
+            bytesVerified: 0,
+            bytesResent: 0,
+            label: '?',
+            detail: `run did not end within ${(o.timeoutMs ?? 300_000) / 1000} s`,
+          }),
+        o.timeoutMs ?? 300_000,
+      );
     });
     result = await Promise.race([
       s.run({ seed, iteration: o.iteration, size: o.size, dir, log: o.log ?? (() => undefined) }),
       timeout,
     ]);
   } catch (err) {
-    result = { passed: false, wrong: false, bytesVerified: 0, bytesResent: 0, label: '?', detail: `harness exception: ${(err as Error)?.stack ?? String(err)}` };
+    result = {
+      passed: false,
+      wrong: false,
+      bytesVerified: 0,
+      bytesResent: 0,
+      label: '?',
+      detail: `harness exception: ${(err as Error)?.stack ?? String(err)}`,
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -51,7 +67,11 @@ export async function runIteration(s: Scenario, o: IterationOptions): Promise<It
 /** rm -rf that first restores permissions a damaged-state case may have taken away. */
 async function removeTree(dir: string): Promise<void> {
   // chattr +i (damaged-state as root) would make the tree undeletable; scenarios undo it, this is the safety net.
-  try { execFileSync('chattr', ['-R', '-i', dir], { stdio: 'ignore' }); } catch { /* not ext*, or nothing to undo */ }
+  try {
+    execFileSync('chattr', ['-R', '-i', dir], { stdio: 'ignore' });
+  } catch {
+    /* not ext*, or nothing to undo */
+  }
   const restore = async (p: string): Promise<void> => {
     const st = await stat(p).catch(() => undefined);
     if (!st) return;

@@ -5,7 +5,10 @@ import { OSSUP, REPO, STACK } from '../../harness/cli.js';
 
 export { OSSUP, REPO, STACK };
 
-export const SERVE_CREDENTIALS = Object.freeze({ accessKeyId: 'LTAI-torture-key', accessKeySecret: 'torture-secret-5f1c9a0b7e' });
+export const SERVE_CREDENTIALS = Object.freeze({
+  accessKeyId: 'LTAI-torture-key',
+  accessKeySecret: 'torture-secret-5f1c9a0b7e',
+});
 
 export interface ServeChild {
   proc: ChildProcess;
@@ -19,27 +22,54 @@ export interface ServeChild {
 
 /** Starts `ossup serve` over `root` on `port` (0 = any) and waits for its ready line (at most 30 s). */
 export async function startServe(root: string, port = 0): Promise<ServeChild> {
-  const proc = spawn(process.execPath, [
-    OSSUP, 'serve', '--root', root, '--port', String(port),
-    '--access-key-id', SERVE_CREDENTIALS.accessKeyId, '--access-key-secret', SERVE_CREDENTIALS.accessKeySecret,
-  ], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({}) });
+  const proc = spawn(
+    process.execPath,
+    [
+      OSSUP,
+      'serve',
+      '--root',
+      root,
+      '--port',
+      String(port),
+      '--access-key-id',
+      SERVE_CREDENTIALS.accessKeyId,
+      '--access-key-secret',
+      SERVE_CREDENTIALS.accessKeySecret,
+    ],
+    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({}) },
+  );
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   proc.stderr!.resume();
   const endpoint = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`ossup serve did not start in 30 s: ${out}`)); }, 30_000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`ossup serve did not start in 30 s: ${out}`));
+    }, 30_000);
     proc.stdout!.setEncoding('utf8').on('data', (s: string) => {
       out += s;
       const m = /^ossup serve: listening on (\S+) /m.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]!); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
     });
-    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`ossup serve exited ${code}: ${out}`)); });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`ossup serve exited ${code}: ${out}`));
+    });
   });
   const signal = async (sig: NodeJS.Signals) => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);
     await exited;
   };
-  return { proc, endpoint, port: Number(new URL(endpoint).port), kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+  return {
+    proc,
+    endpoint,
+    port: Number(new URL(endpoint).port),
+    kill: () => signal('SIGKILL'),
+    stop: () => signal('SIGTERM'),
+  };
 }
 
 /** The parent's environment without any OSS_/OSSUP_ setting, plus `extra`. */
@@ -54,8 +84,12 @@ export function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** The environment a CLI child gets to talk to `endpoint` with the torture key pair, its home under `home`. */
 export function cliEnv(endpoint: string, home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return cleanEnv({
-    HOME: home, OSSUP_HOME: home, OSS_ENDPOINT: endpoint,
-    OSS_ACCESS_KEY_ID: SERVE_CREDENTIALS.accessKeyId, OSS_ACCESS_KEY_SECRET: SERVE_CREDENTIALS.accessKeySecret, ...extra,
+    HOME: home,
+    OSSUP_HOME: home,
+    OSS_ENDPOINT: endpoint,
+    OSS_ACCESS_KEY_ID: SERVE_CREDENTIALS.accessKeyId,
+    OSS_ACCESS_KEY_SECRET: SERVE_CREDENTIALS.accessKeySecret,
+    ...extra,
   });
 }
 
@@ -84,9 +118,14 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120
   let timedOut = false;
   proc.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
   proc.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const timer = setTimeout(() => { timedOut = true; proc.kill('SIGKILL'); }, timeoutMs);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    proc.kill('SIGKILL');
+  }, timeoutMs);
   const done = new Promise<CliRun>((resolve) => {
-    proc.once('error', (err) => { stderr += String(err); });
+    proc.once('error', (err) => {
+      stderr += String(err);
+    });
     proc.once('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, timedOut, ms: Date.now() - started });
@@ -125,7 +164,10 @@ export function errorReportProblems(run: CliRun): string[] {
   const problems: string[] = [];
   if (STACK.test(run.stderr)) problems.push('stack trace on stderr');
   if (!/^ossup: /m.test(run.stderr)) problems.push('no "ossup: ..." error line');
-  const lines = run.stderr.trim().split('\n').filter((l) => l.trim() !== '');
+  const lines = run.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   if (lines.length > 4) problems.push(`${lines.length} lines on stderr`);
   if (run.timedOut) problems.push('timed out');
   return problems;

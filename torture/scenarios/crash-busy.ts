@@ -57,17 +57,34 @@ async function crashBusyRun(ctx: RunContext): Promise<RunResult> {
             const bytes = randomBytes(PART + r.int(1, 50 * 1024));
             const s: KeyState = { bytes, written: false };
             keys.set(id, s);
-            const init = await call(t, { method: 'POST', bucket: BUCKET, key: id, query: [['uploads', '']] }).catch(failedCall);
+            const init = await call(t, { method: 'POST', bucket: BUCKET, key: id, query: [['uploads', '']] }).catch(
+              failedCall,
+            );
             const uploadId = /<UploadId>([^<]+)</.exec(init.text)?.[1];
             if (!uploadId) return;
             const etags: string[] = [];
             for (const [i, part] of [bytes.subarray(0, PART), bytes.subarray(PART)].entries()) {
-              const p = await call(t, { method: 'PUT', bucket: BUCKET, key: id, query: [['partNumber', String(i + 1)], ['uploadId', uploadId]], body: part }).catch(failedCall);
+              const p = await call(t, {
+                method: 'PUT',
+                bucket: BUCKET,
+                key: id,
+                query: [
+                  ['partNumber', String(i + 1)],
+                  ['uploadId', uploadId],
+                ],
+                body: part,
+              }).catch(failedCall);
               if (p.status !== 200) return;
               etags.push(String(p.headers.etag));
             }
             const xml = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
-            const c = await call(t, { method: 'POST', bucket: BUCKET, key: id, query: [['uploadId', uploadId]], body: xml }).catch(failedCall);
+            const c = await call(t, {
+              method: 'POST',
+              bucket: BUCKET,
+              key: id,
+              query: [['uploadId', uploadId]],
+              body: xml,
+            }).catch(failedCall);
             if (c.status === 200) s.written = true;
             if (c.status === 0) return;
           } else {
@@ -95,15 +112,28 @@ async function crashBusyRun(ctx: RunContext): Promise<RunResult> {
       const g = await call(t, { bucket: BUCKET, key });
       verified++;
       const present = g.status === 200;
-      if (g.status !== 200 && !(g.status === 404 && errorCode(g) === 'NoSuchKey')) problems.push(`${key}: HTTP ${g.status} ${errorCode(g)}`);
-      if (present && !g.body.equals(s.bytes)) { problems.push(`${key}: wrong bytes (${g.body.length} vs ${s.bytes.length})`); wrong = true; }
+      if (g.status !== 200 && !(g.status === 404 && errorCode(g) === 'NoSuchKey'))
+        problems.push(`${key}: HTTP ${g.status} ${errorCode(g)}`);
+      if (present && !g.body.equals(s.bytes)) {
+        problems.push(`${key}: wrong bytes (${g.body.length} vs ${s.bytes.length})`);
+        wrong = true;
+      }
       if (s.deleted === 'acked' && present) problems.push(`${key}: an acknowledged DELETE came back`);
-      if (s.written && !s.deleted && !present) { problems.push(`${key}: an acknowledged write was lost`); wrong = true; }
+      if (s.written && !s.deleted && !present) {
+        problems.push(`${key}: an acknowledged write was lost`);
+        wrong = true;
+      }
     }
     const acked = [...keys.values()].filter((s) => s.written).length;
     const label = `${kills} kill(s), ${keys.size} keys (${acked} acknowledged, ${[...keys.values()].filter((s) => s.deleted === 'acked').length} deleted)`;
     return {
-      passed: problems.length === 0, wrong, bytesVerified: 0, bytesResent: 0, label, objectsVerified: verified, faults,
+      passed: problems.length === 0,
+      wrong,
+      bytesVerified: 0,
+      bytesResent: 0,
+      label,
+      objectsVerified: verified,
+      faults,
       ...(problems.length ? { detail: problems.slice(0, 5).join('; ') } : {}),
     };
   } finally {
@@ -113,7 +143,8 @@ async function crashBusyRun(ctx: RunContext): Promise<RunResult> {
 
 export const crashBusy: Scenario = {
   name: 'crash-busy',
-  description: 'ossup serve SIGKILLed with many PUTs, Completes and DELETEs in flight; every acknowledged write checked after restart',
+  description:
+    'ossup serve SIGKILLed with many PUTs, Completes and DELETEs in flight; every acknowledged write checked after restart',
   cases: 0,
   run: crashBusyRun,
 };

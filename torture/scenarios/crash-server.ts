@@ -7,7 +7,17 @@ import { join } from 'node:path';
 import { mkBucket, put } from '../../harness/oss-http.js';
 import { checkpointFiles, journalProgress, openUploads } from '../lib/checkpoints.js';
 import { rawGet, sha256, storedSha, writeRandomFile } from '../lib/data.js';
-import { cliEnv, errorReportProblems, firstLine, SERVE_CREDENTIALS, sleep, spawnCli, startServe, type CliChild, type ServeChild } from '../lib/procs.js';
+import {
+  cliEnv,
+  errorReportProblems,
+  firstLine,
+  SERVE_CREDENTIALS,
+  sleep,
+  spawnCli,
+  startServe,
+  type CliChild,
+  type ServeChild,
+} from '../lib/procs.js';
 import { rng } from '../lib/rng.js';
 import type { RunContext, RunResult, Scenario } from '../lib/types.js';
 
@@ -35,9 +45,16 @@ async function crashServerRun(ctx: RunContext): Promise<RunResult> {
   const poller = (async () => {
     while (polling) {
       const disk = await storedSha(root, BUCKET, 'obj').catch(() => undefined);
-      if (disk) { visibleChecks++; if (!allowed.has(disk.sha)) bad ??= `server files hold a wrong object (${disk.sha.slice(0, 16)}, ${disk.size} bytes)`; }
+      if (disk) {
+        visibleChecks++;
+        if (!allowed.has(disk.sha))
+          bad ??= `server files hold a wrong object (${disk.sha.slice(0, 16)}, ${disk.size} bytes)`;
+      }
       const got = await rawGet(target, BUCKET, 'obj').catch(() => undefined);
-      if (got?.status === 200) { visibleChecks++; if (!allowed.has(got.sha!)) bad ??= `GET served a wrong object (${got.size} bytes)`; }
+      if (got?.status === 200) {
+        visibleChecks++;
+        if (!allowed.has(got.sha!)) bad ??= `GET served a wrong object (${got.size} bytes)`;
+      }
       await sleep(30);
     }
   })();
@@ -49,7 +66,17 @@ async function crashServerRun(ctx: RunContext): Promise<RunResult> {
       await put(target, BUCKET, 'obj', old);
     }
     const env = cliEnv(server.endpoint, home);
-    const args = ['cp', file, `oss://${BUCKET}/obj`, '--json', '--no-progress', '--part-size', '100KiB', '--parallel', String(parallel)];
+    const args = [
+      'cp',
+      file,
+      `oss://${BUCKET}/obj`,
+      '--json',
+      '--no-progress',
+      '--part-size',
+      '100KiB',
+      '--parallel',
+      String(parallel),
+    ];
     const totalParts = Math.ceil(ctx.size / PART);
     let child: CliChild = spawnCli(args, env, 180_000);
     let runs = 1;
@@ -75,7 +102,11 @@ async function crashServerRun(ctx: RunContext): Promise<RunResult> {
       const run = await Promise.race([child.done, sleep(2000).then(() => undefined)]);
       if (run && run.code !== 0) {
         const problems = errorReportProblems(run);
-        if (run.code !== 1 || problems.length > 0) return fail(moments, `client exit ${run.code} after a server kill: ${problems.join('; ')} ${firstLine(run.stderr)}`);
+        if (run.code !== 1 || problems.length > 0)
+          return fail(
+            moments,
+            `client exit ${run.code} after a server kill: ${problems.join('; ')} ${firstLine(run.stderr)}`,
+          );
         child = spawnCli(args, env, 180_000);
         runs++;
       }
@@ -90,12 +121,23 @@ async function crashServerRun(ctx: RunContext): Promise<RunResult> {
     polling = false;
     await poller;
     if (bad) return { ...fail([label], `${bad} (${visibleChecks} reads)`), wrong: true };
-    if (last.code !== 0) return fail([label], `upload did not complete: exit ${last.code}${last.timedOut ? ' (hung)' : ''}: ${firstLine(last.stderr)}`);
+    if (last.code !== 0)
+      return fail(
+        [label],
+        `upload did not complete: exit ${last.code}${last.timedOut ? ' (hung)' : ''}: ${firstLine(last.stderr)}`,
+      );
     const disk = await storedSha(root, BUCKET, 'obj');
     const got = await rawGet(target, BUCKET, 'obj');
-    if (disk?.sha !== srcSha || got.sha !== srcSha) return { ...fail([label], 'the final object differs from the source'), wrong: true };
+    if (disk?.sha !== srcSha || got.sha !== srcSha)
+      return { ...fail([label], 'the final object differs from the source'), wrong: true };
     if ((await openUploads(root, BUCKET)) > 0) return fail([label], 'multipart uploads left open');
-    return { passed: true, wrong: false, bytesVerified: ctx.size * 2, bytesResent: 0, label: `${label}; ${visibleChecks} reads while running` };
+    return {
+      passed: true,
+      wrong: false,
+      bytesVerified: ctx.size * 2,
+      bytesResent: 0,
+      label: `${label}; ${visibleChecks} reads while running`,
+    };
   } finally {
     polling = false;
     await poller;

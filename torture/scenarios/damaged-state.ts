@@ -92,10 +92,17 @@ async function tempOf(checkpoint: string): Promise<string | undefined> {
 
 const CASES: Case[] = [
   { name: 'upload checkpoint: bytes flipped', direction: 'upload', damage: (s) => flipBytes(s.checkpoint, s.r) },
-  { name: 'upload checkpoint: truncated', direction: 'upload', async damage(s) { await truncate(s.checkpoint, s.r.int(0, (await stat(s.checkpoint)).size - 1)); } },
+  {
+    name: 'upload checkpoint: truncated',
+    direction: 'upload',
+    async damage(s) {
+      await truncate(s.checkpoint, s.r.int(0, (await stat(s.checkpoint)).size - 1));
+    },
+  },
   { name: 'upload checkpoint: replaced with garbage', direction: 'upload', damage: (s) => garbage(s.checkpoint, s.r) },
   {
-    name: 'upload checkpoint: swapped for another file\'s', direction: 'upload',
+    name: "upload checkpoint: swapped for another file's",
+    direction: 'upload',
     async damage(s) {
       const other = join(s.ctx.dir, 'other.bin');
       await writeRandomFile(other, s.ctx.size, s.ctx.seed ^ 0x5555);
@@ -105,40 +112,55 @@ const CASES: Case[] = [
     },
   },
   {
-    name: 'upload checkpoint: unreadable (chmod 000)', direction: 'upload',
+    name: 'upload checkpoint: unreadable (chmod 000)',
+    direction: 'upload',
     async damage(s) {
-      if (IS_ROOT) return 'running as root, which reads a file whatever its mode bits (the unwritable case runs as chattr +i)';
+      if (IS_ROOT)
+        return 'running as root, which reads a file whatever its mode bits (the unwritable case runs as chattr +i)';
       await chmod(s.checkpoint, 0);
     },
   },
   {
-    name: 'upload checkpoint: unwritable (chmod 444, or chattr +i as root)', direction: 'upload',
+    name: 'upload checkpoint: unwritable (chmod 444, or chattr +i as root)',
+    direction: 'upload',
     async damage(s) {
       if (!IS_ROOT) return void (await chmod(s.checkpoint, 0o444));
       return immutable(s, s.checkpoint);
     },
   },
   {
-    name: 'upload checkpoint: directory read-only (chmod 555, or chattr +i as root)', direction: 'upload',
+    name: 'upload checkpoint: directory read-only (chmod 555, or chattr +i as root)',
+    direction: 'upload',
     async damage(s) {
       if (!IS_ROOT) return void (await chmod(join(s.ctx.dir, 'cp'), 0o555));
       return immutable(s, join(s.ctx.dir, 'cp'));
     },
   },
   {
-    name: 'upload checkpoint: its directory is a regular file', direction: 'upload',
-    async damage(s) { s.checkpoint = join(s.ctx.dir, 'not-a-dir', 'x.ucp'); await writeFile(join(s.ctx.dir, 'not-a-dir'), 'x'); },
+    name: 'upload checkpoint: its directory is a regular file',
+    direction: 'upload',
+    async damage(s) {
+      s.checkpoint = join(s.ctx.dir, 'not-a-dir', 'x.ucp');
+      await writeFile(join(s.ctx.dir, 'not-a-dir'), 'x');
+    },
   },
   {
-    name: 'local file grew before the resume', direction: 'upload',
-    async damage(s) { await writeFile(s.file, Buffer.alloc(s.r.int(1, 5000), 1), { flag: 'a' }); },
+    name: 'local file grew before the resume',
+    direction: 'upload',
+    async damage(s) {
+      await writeFile(s.file, Buffer.alloc(s.r.int(1, 5000), 1), { flag: 'a' });
+    },
   },
   {
-    name: 'local file: same size, bytes of an uploaded part changed, mtime restored', direction: 'upload',
-    async damage(s) { await rewriteInPlace(s.file, s.r.int(0, PART - 64), 64, true); },
+    name: 'local file: same size, bytes of an uploaded part changed, mtime restored',
+    direction: 'upload',
+    async damage(s) {
+      await rewriteInPlace(s.file, s.r.int(0, PART - 64), 64, true);
+    },
   },
   {
-    name: 'local file rewritten during the upload (mtime restored or not)', direction: 'upload',
+    name: 'local file rewritten during the upload (mtime restored or not)',
+    direction: 'upload',
     damage: async () => undefined,
     async resume(s, args) {
       const paused = (await journalProgress(s.checkpoint))?.records ?? 0;
@@ -155,10 +177,21 @@ const CASES: Case[] = [
     },
   },
   { name: 'download checkpoint: bytes flipped', direction: 'download', damage: (s) => flipBytes(s.checkpoint, s.r) },
-  { name: 'download checkpoint: truncated', direction: 'download', async damage(s) { await truncate(s.checkpoint, s.r.int(0, (await stat(s.checkpoint)).size - 1)); } },
-  { name: 'download checkpoint: replaced with garbage', direction: 'download', damage: (s) => garbage(s.checkpoint, s.r) },
   {
-    name: 'download temp file: bytes of a finished range flipped', direction: 'download',
+    name: 'download checkpoint: truncated',
+    direction: 'download',
+    async damage(s) {
+      await truncate(s.checkpoint, s.r.int(0, (await stat(s.checkpoint)).size - 1));
+    },
+  },
+  {
+    name: 'download checkpoint: replaced with garbage',
+    direction: 'download',
+    damage: (s) => garbage(s.checkpoint, s.r),
+  },
+  {
+    name: 'download temp file: bytes of a finished range flipped',
+    direction: 'download',
     async damage(s) {
       const temp = await tempOf(s.checkpoint);
       if (!temp || !(await exists(temp))) return 'no temporary file to tamper with';
@@ -166,7 +199,8 @@ const CASES: Case[] = [
     },
   },
   {
-    name: 'download temp file: truncated', direction: 'download',
+    name: 'download temp file: truncated',
+    direction: 'download',
     async damage(s) {
       const temp = await tempOf(s.checkpoint);
       if (!temp || !(await exists(temp))) return 'no temporary file to tamper with';
@@ -174,7 +208,8 @@ const CASES: Case[] = [
     },
   },
   {
-    name: 'download temp file: deleted', direction: 'download',
+    name: 'download temp file: deleted',
+    direction: 'download',
     async damage(s) {
       const temp = await tempOf(s.checkpoint);
       if (!temp || !(await exists(temp))) return 'no temporary file to tamper with';
@@ -187,17 +222,37 @@ const CASES: Case[] = [
 async function pauseUpload(s: State, file: string, key: string, checkpoint: string, parts: number): Promise<void> {
   const ac = new AbortController();
   await uploadFile(s.client, {
-    bucket: BUCKET, key, file, partSize: PART, concurrency: 1, checkpoint, signal: ac.signal,
-    onProgress: (e) => { if (e.type === 'part' && e.partsDone >= parts) ac.abort(); },
-  }).catch((err: { code?: string }) => { if (err.code !== 'Aborted') throw err; });
+    bucket: BUCKET,
+    key,
+    file,
+    partSize: PART,
+    concurrency: 1,
+    checkpoint,
+    signal: ac.signal,
+    onProgress: (e) => {
+      if (e.type === 'part' && e.partsDone >= parts) ac.abort();
+    },
+  }).catch((err: { code?: string }) => {
+    if (err.code !== 'Aborted') throw err;
+  });
 }
 
 async function pauseDownload(s: State, parts: number): Promise<void> {
   const ac = new AbortController();
   await downloadFile(s.client, {
-    bucket: BUCKET, key: 'obj', file: s.dest, partSize: PART, concurrency: 1, checkpoint: s.checkpoint, signal: ac.signal,
-    onProgress: (e) => { if (e.type === 'part' && e.partsDone >= parts) ac.abort(); },
-  }).catch((err: { code?: string }) => { if (err.code !== 'Aborted') throw err; });
+    bucket: BUCKET,
+    key: 'obj',
+    file: s.dest,
+    partSize: PART,
+    concurrency: 1,
+    checkpoint: s.checkpoint,
+    signal: ac.signal,
+    onProgress: (e) => {
+      if (e.type === 'part' && e.partsDone >= parts) ac.abort();
+    },
+  }).catch((err: { code?: string }) => {
+    if (err.code !== 'Aborted') throw err;
+  });
 }
 
 async function damagedRun(ctx: RunContext): Promise<RunResult> {
@@ -211,11 +266,20 @@ async function damagedRun(ctx: RunContext): Promise<RunResult> {
   const client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
   const home = join(ctx.dir, 'home');
   const s: State = {
-    ctx, r, server, client,
+    ctx,
+    r,
+    server,
+    client,
     file: join(ctx.dir, 'source.bin'),
     checkpoint: join(ctx.dir, 'cp', c.direction === 'upload' ? 'state.ucp' : 'state.dcp'),
     dest: join(ctx.dir, 'out', 'copy.bin'),
-    env: cleanEnv({ HOME: home, OSSUP_HOME: home, OSS_ENDPOINT: server.endpoint, OSS_ACCESS_KEY_ID: server.credentials.accessKeyId, OSS_ACCESS_KEY_SECRET: server.credentials.accessKeySecret }),
+    env: cleanEnv({
+      HOME: home,
+      OSSUP_HOME: home,
+      OSS_ENDPOINT: server.endpoint,
+      OSS_ACCESS_KEY_ID: server.credentials.accessKeyId,
+      OSS_ACCESS_KEY_SECRET: server.credentials.accessKeySecret,
+    }),
     allowed: new Set(),
     immutable: [],
   };
@@ -231,31 +295,61 @@ async function damagedRun(ctx: RunContext): Promise<RunResult> {
       await pauseUpload(s, s.file, 'obj', s.checkpoint, r.int(2, 5));
     }
     const skip = await c.damage(s);
-    if (skip) return { passed: false, skipped: true, wrong: false, bytesVerified: 0, bytesResent: 0, label: c.name, detail: skip };
-    const args = c.direction === 'upload'
-      ? ['cp', s.file, `oss://${BUCKET}/obj`, '--checkpoint', s.checkpoint]
-      : ['cp', `oss://${BUCKET}/obj`, s.dest, '--checkpoint', s.checkpoint];
+    if (skip)
+      return {
+        passed: false,
+        skipped: true,
+        wrong: false,
+        bytesVerified: 0,
+        bytesResent: 0,
+        label: c.name,
+        detail: skip,
+      };
+    const args =
+      c.direction === 'upload'
+        ? ['cp', s.file, `oss://${BUCKET}/obj`, '--checkpoint', s.checkpoint]
+        : ['cp', `oss://${BUCKET}/obj`, s.dest, '--checkpoint', s.checkpoint];
     args.push('--json', '--no-progress', '--part-size', '100KiB', '--parallel', '1');
     const run = c.resume ? await c.resume(s, args) : await runCli(args, s.env, 120_000);
     // What may be visible afterwards: uploads -> the file as it is now (or, for the rewrite-during case, as it was);
     // downloads -> the object.
     const now = await sha256File(s.file);
     const allowed = c.direction === 'upload' ? new Set([now, ...(c.resume ? [original] : [])]) : new Set([original]);
-    const got = c.direction === 'upload'
-      ? (await storedSha(root, BUCKET, 'obj'))?.sha
-      : (await exists(s.dest)) ? await sha256File(s.dest) : undefined;
-    const outcome = run.code === 0 ? 'restarted/resumed, exit 0' : `refused, exit ${run.code}: ${firstLine(run.stderr)}`;
+    const got =
+      c.direction === 'upload'
+        ? (await storedSha(root, BUCKET, 'obj'))?.sha
+        : (await exists(s.dest))
+          ? await sha256File(s.dest)
+          : undefined;
+    const outcome =
+      run.code === 0 ? 'restarted/resumed, exit 0' : `refused, exit ${run.code}: ${firstLine(run.stderr)}`;
     const label = `${c.name}: ${outcome}`;
     if (got !== undefined && !allowed.has(got)) {
-      return { passed: false, wrong: true, bytesVerified: 0, bytesResent: 0, label, detail: `a wrong ${c.direction === 'upload' ? 'object' : 'file'} is visible` };
+      return {
+        passed: false,
+        wrong: true,
+        bytesVerified: 0,
+        bytesResent: 0,
+        label,
+        detail: `a wrong ${c.direction === 'upload' ? 'object' : 'file'} is visible`,
+      };
     }
     if (run.code === 0) {
-      if (got === undefined) return { passed: false, wrong: false, bytesVerified: 0, bytesResent: 0, label, detail: 'exit 0 but no result' };
+      if (got === undefined)
+        return { passed: false, wrong: false, bytesVerified: 0, bytesResent: 0, label, detail: 'exit 0 but no result' };
       return { passed: true, wrong: false, bytesVerified: size, bytesResent: 0, label };
     }
     const problems = errorReportProblems(run);
     if (run.code !== 1 && run.code !== 2) problems.unshift(`exit ${run.code}${run.signal ? ` ${run.signal}` : ''}`);
-    if (problems.length > 0) return { passed: false, wrong: false, bytesVerified: 0, bytesResent: 0, label, detail: `${problems.join('; ')}\n${run.stderr}` };
+    if (problems.length > 0)
+      return {
+        passed: false,
+        wrong: false,
+        bytesVerified: 0,
+        bytesResent: 0,
+        label,
+        detail: `${problems.join('; ')}\n${run.stderr}`,
+      };
     return { passed: true, wrong: false, bytesVerified: got ? size : 0, bytesResent: 0, label };
   } finally {
     for (const p of s.immutable) execFileSync('chattr', ['-i', p], { stdio: 'ignore' });

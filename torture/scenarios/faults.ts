@@ -16,7 +16,16 @@ import { cleanEnv, errorReportProblems, firstLine, runCli } from '../lib/procs.j
 import { rng, type Rng } from '../lib/rng.js';
 import type { RunContext, RunResult, Scenario } from '../lib/types.js';
 
-const KINDS: FaultKind[] = ['reset-request', 'reset-response', 'truncate-response', 'stall', 'status-500', 'status-503', 'status-429', 'slow'];
+const KINDS: FaultKind[] = [
+  'reset-request',
+  'reset-response',
+  'truncate-response',
+  'stall',
+  'status-500',
+  'status-503',
+  'status-429',
+  'slow',
+];
 const KiB = 1024;
 /** Runs in a row that a hopeless plan is tried as (the rest are survivable plans). */
 const HOPELESS_EVERY = 8;
@@ -43,7 +52,14 @@ function survivablePlan(r: Rng, seed: number, heavy: boolean): FaultPlan {
 
 /** Every connection faulted before a single payload byte passes (offset 0): no request can ever succeed. */
 function hopelessPlan(r: Rng, seed: number): FaultPlan {
-  const kinds = r.subset<FaultKind>(['reset-request', 'reset-response', 'truncate-response', 'status-500', 'status-503', 'status-429']);
+  const kinds = r.subset<FaultKind>([
+    'reset-request',
+    'reset-response',
+    'truncate-response',
+    'status-500',
+    'status-503',
+    'status-429',
+  ]);
   return { rate: 1, kinds, seed, maxOffset: 0, retryAfterSeconds: r.pick([undefined, 0, 1]) };
 }
 
@@ -87,13 +103,28 @@ async function faultRun(direction: 'upload' | 'download', ctx: RunContext): Prom
     for (;;) {
       try {
         if (direction === 'upload') {
-          await uploadFile(client, { bucket: 'torture', key: 'obj', file, partSize, concurrency, checkpoint: join(ctx.dir, 'up.ucp') });
+          await uploadFile(client, {
+            bucket: 'torture',
+            key: 'obj',
+            file,
+            partSize,
+            concurrency,
+            checkpoint: join(ctx.dir, 'up.ucp'),
+          });
         } else {
-          await downloadFile(client, { bucket: 'torture', key: 'obj', file: dest, partSize, concurrency, checkpoint: join(ctx.dir, 'down.dcp') });
+          await downloadFile(client, {
+            bucket: 'torture',
+            key: 'obj',
+            file: dest,
+            partSize,
+            concurrency,
+            checkpoint: join(ctx.dir, 'down.dcp'),
+          });
         }
         break;
       } catch (err) {
-        if (!(err instanceof OssupError)) return failure(label, `untyped error: ${(err as Error)?.stack ?? String(err)}`);
+        if (!(err instanceof OssupError))
+          return failure(label, `untyped error: ${(err as Error)?.stack ?? String(err)}`);
         const retryable = ['NetworkError', 'InternalError', 'ServiceUnavailable', 'TooManyRequests'].includes(err.code);
         if (!heavy || !retryable || resumes >= MAX_RESUMES) {
           return failure(label, `${err.code}: ${err.message} (after ${resumes} resumes)`);
@@ -105,8 +136,16 @@ async function faultRun(direction: 'upload' | 'download', ctx: RunContext): Prom
     label += `; ${stats.faults} faults${resumes ? `, ${resumes} resume(s)` : ''}`;
     const c = counter.take();
     const resent = Math.max(0, (direction === 'upload' ? c.putBytes : c.getBytes) - ctx.size);
-    const got = direction === 'upload' ? (await storedSha(root, 'torture', 'obj'))?.sha : (await exists(dest)) ? await sha256File(dest) : undefined;
-    if (got !== srcSha) return failure(label, `result differs from the source (${got?.slice(0, 12)} vs ${srcSha.slice(0, 12)})`, { wrong: got !== undefined });
+    const got =
+      direction === 'upload'
+        ? (await storedSha(root, 'torture', 'obj'))?.sha
+        : (await exists(dest))
+          ? await sha256File(dest)
+          : undefined;
+    if (got !== srcSha)
+      return failure(label, `result differs from the source (${got?.slice(0, 12)} vs ${srcSha.slice(0, 12)})`, {
+        wrong: got !== undefined,
+      });
     return { passed: true, wrong: false, bytesVerified: ctx.size, bytesResent: resent, label };
   } finally {
     await client.close();
@@ -118,19 +157,33 @@ async function faultRun(direction: 'upload' | 'download', ctx: RunContext): Prom
 
 /** Every connection faulted: the CLI must give up with exit 1 and one clear error line, storing nothing. */
 async function hopelessRun(
-  direction: 'upload' | 'download', ctx: RunContext, endpoint: string, creds: { accessKeyId: string; accessKeySecret: string },
-  file: string, dest: string, root: string, label: string,
+  direction: 'upload' | 'download',
+  ctx: RunContext,
+  endpoint: string,
+  creds: { accessKeyId: string; accessKeySecret: string },
+  file: string,
+  dest: string,
+  root: string,
+  label: string,
 ): Promise<RunResult> {
   const home = join(ctx.dir, 'home');
-  const env = cleanEnv({ HOME: home, OSSUP_HOME: home, OSS_ENDPOINT: endpoint, OSS_ACCESS_KEY_ID: creds.accessKeyId, OSS_ACCESS_KEY_SECRET: creds.accessKeySecret });
+  const env = cleanEnv({
+    HOME: home,
+    OSSUP_HOME: home,
+    OSS_ENDPOINT: endpoint,
+    OSS_ACCESS_KEY_ID: creds.accessKeyId,
+    OSS_ACCESS_KEY_SECRET: creds.accessKeySecret,
+  });
   const args = direction === 'upload' ? ['cp', file, 'oss://torture/obj'] : ['cp', 'oss://torture/obj', dest];
   const limitMs = 180_000;
   const run = await runCli([...args, '--no-progress', '--part-size', '100KiB'], env, limitMs);
   label = `${label}; exit ${run.code} in ${(run.ms / 1000).toFixed(1)} s`;
   const problems = errorReportProblems(run);
   if (run.code !== 1) problems.unshift(`exit ${run.code}${run.signal ? ` (${run.signal})` : ''}, want 1`);
-  if (direction === 'upload' && (await storedCount(root, 'torture')) > 0) return failure(label, 'an object was stored by a run that cannot have succeeded', { wrong: true });
-  if (direction === 'download' && (await exists(dest))) return failure(label, 'a destination file was written by a run that cannot have succeeded', { wrong: true });
+  if (direction === 'upload' && (await storedCount(root, 'torture')) > 0)
+    return failure(label, 'an object was stored by a run that cannot have succeeded', { wrong: true });
+  if (direction === 'download' && (await exists(dest)))
+    return failure(label, 'a destination file was written by a run that cannot have succeeded', { wrong: true });
   if (problems.length > 0) return failure(label, `${problems.join('; ')}: ${firstLine(run.stderr)}`);
   return { passed: true, wrong: false, bytesVerified: 0, bytesResent: 0, label: `${label}: ${firstLine(run.stderr)}` };
 }
@@ -141,14 +194,16 @@ function failure(label: string, detail: string, extra: Partial<RunResult> = {}):
 
 export const uploadFaults: Scenario = {
   name: 'upload-faults',
-  description: 'uploadFile through the fault proxy (random plan, default retries); every 8th run a hopeless plan via the CLI',
+  description:
+    'uploadFile through the fault proxy (random plan, default retries); every 8th run a hopeless plan via the CLI',
   cases: 0,
   run: (ctx) => faultRun('upload', ctx),
 };
 
 export const downloadFaults: Scenario = {
   name: 'download-faults',
-  description: 'downloadFile through the fault proxy (random plan, default retries); every 8th run a hopeless plan via the CLI',
+  description:
+    'downloadFile through the fault proxy (random plan, default retries); every 8th run a hopeless plan via the CLI',
   cases: 0,
   run: (ctx) => faultRun('download', ctx),
 };

@@ -10,7 +10,11 @@ import { keyHash } from '../../src/server/store/layout.js';
 import { FileCheckpointStore } from '../../src/transfer/checkpoint/store.js';
 import { identityOf, snapshotFile } from '../../src/transfer/checkpoint/file-identity.js';
 import { uploadFile } from '../../src/transfer/index.js';
-import { UPLOAD_CHECKPOINT_VERSION, type PartRecord, type UploadCheckpointHeader } from '../../src/transfer/upload/session.js';
+import {
+  UPLOAD_CHECKPOINT_VERSION,
+  type PartRecord,
+  type UploadCheckpointHeader,
+} from '../../src/transfer/upload/session.js';
 import { startTestServer, type TestServer } from '../../harness/server.js';
 import { call, errorCode, mkBucket, pathOf, put, send, signHeaders, type CallResult } from '../../harness/oss-http.js';
 import { mountTmpfs, openRawRequest, tmpFiles } from '../../harness/raw-request.js';
@@ -32,7 +36,11 @@ interface Outcome {
 
 type Case = { name: string; run(r: Rng, ctx: RunContext): Promise<Outcome> };
 
-async function withServer<T>(ctx: RunContext, opts: Parameters<typeof startTestServer>[0], fn: (srv: TestServer) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  ctx: RunContext,
+  opts: Parameters<typeof startTestServer>[0],
+  fn: (srv: TestServer) => Promise<T>,
+): Promise<T> {
   const srv = await startTestServer({ root: join(ctx.dir, `root-${randomBytes(3).toString('hex')}`), ...opts });
   try {
     return await fn(srv);
@@ -45,7 +53,10 @@ async function withServer<T>(ctx: RunContext, opts: Parameters<typeof startTestS
 async function verify(srv: TestServer, bucket: string, key: string, body: Buffer, o: Outcome): Promise<void> {
   const r = await call(srv, { bucket, key });
   if (r.status !== 200) o.problems.push(`${bucket}/${key}: acknowledged, now HTTP ${r.status} ${errorCode(r)}`);
-  else if (!r.body.equals(body)) { o.problems.push(`${bucket}/${key}: wrong bytes`); o.wrong = true; }
+  else if (!r.body.equals(body)) {
+    o.problems.push(`${bucket}/${key}: wrong bytes`);
+    o.wrong = true;
+  }
   o.verified++;
 }
 
@@ -68,29 +79,54 @@ const CASES: Case[] = [
           // An upload with one part, completed while the delete runs.
           const init = await call(srv, { method: 'POST', bucket: 'target', key: 'mpu', query: [['uploads', '']] });
           const uploadId = /<UploadId>([^<]+)</.exec(init.text)?.[1] ?? '';
-          const part = await call(srv, { method: 'PUT', bucket: 'target', key: 'mpu', query: [['partNumber', '1'], ['uploadId', uploadId]], body: src });
+          const part = await call(srv, {
+            method: 'PUT',
+            bucket: 'target',
+            key: 'mpu',
+            query: [
+              ['partNumber', '1'],
+              ['uploadId', uploadId],
+            ],
+            body: src,
+          });
           const etag = String(part.headers.etag);
           await sleep(r.int(0, 30));
           const ops = [
             call(srv, { method: 'PUT', bucket: 'target', key: 'copy', headers: { 'x-oss-copy-source': '/source/k' } }),
-            call(srv, { method: 'POST', bucket: 'target', key: 'mpu', query: [['uploadId', uploadId]],
-              body: `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>` }),
+            call(srv, {
+              method: 'POST',
+              bucket: 'target',
+              key: 'mpu',
+              query: [['uploadId', uploadId]],
+              body: `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`,
+            }),
             call(srv, { method: 'DELETE', bucket: 'target' }),
           ];
           await sleep(r.int(0, 20));
           raw.write(body.subarray(cut));
           const [copy, complete, del] = await Promise.all(ops);
-          const putAnswer = await raw.within(10_000).catch((err: Error) => ({ status: 0, text: err.message }) as CallResult);
+          const putAnswer = await raw
+            .within(10_000)
+            .catch((err: Error) => ({ status: 0, text: err.message }) as CallResult);
           o.faults++;
-          const acked = [['put', putAnswer, body], ['copy', copy!, src], ['mpu', complete!, src]] as const;
+          const acked = [
+            ['put', putAnswer, body],
+            ['copy', copy!, src],
+            ['mpu', complete!, src],
+          ] as const;
           if (del!.status === 204) {
-            for (const [key, a] of acked) if (a.status === 200) o.problems.push(`round ${round}: DeleteBucket 204 and ${key} 200`);
+            for (const [key, a] of acked)
+              if (a.status === 200) o.problems.push(`round ${round}: DeleteBucket 204 and ${key} 200`);
             await mkBucket(srv, 'target');
-            if (/<Key>/.test((await call(srv, { bucket: 'target' })).text)) { o.problems.push(`round ${round}: re-created bucket not empty`); o.wrong = true; }
+            if (/<Key>/.test((await call(srv, { bucket: 'target' })).text)) {
+              o.problems.push(`round ${round}: re-created bucket not empty`);
+              o.wrong = true;
+            }
           } else if (errorCode(del!) !== 'BucketNotEmpty') {
             o.problems.push(`round ${round}: DeleteBucket HTTP ${del!.status} ${errorCode(del!)}`);
           }
-          for (const [key, a, bytes] of acked) if (a.status === 200 && del!.status !== 204) await verify(srv, 'target', key, bytes, o);
+          for (const [key, a, bytes] of acked)
+            if (a.status === 200 && del!.status !== 204) await verify(srv, 'target', key, bytes, o);
           if (putAnswer.status === 0) o.problems.push(`round ${round}: the PUT got no answer (${putAnswer.text})`);
           // Empty the bucket for the next round.
           await call(srv, { method: 'DELETE', bucket: 'target', key: 'mpu', query: [['uploadId', uploadId]] });
@@ -116,12 +152,19 @@ const CASES: Case[] = [
           const stored = new Map<string, Buffer>();
           for (let i = 0, n = 40; i < n; i++) {
             const body = randomBytes(r.int(20, 300) * 1024);
-            const a = await put(srv, 'full', `o${i}`, body).catch((err: Error) => ({ status: -1, text: err.message }) as CallResult);
-            if (a.status === 200) { stored.set(`o${i}`, body); continue; }
+            const a = await put(srv, 'full', `o${i}`, body).catch(
+              (err: Error) => ({ status: -1, text: err.message }) as CallResult,
+            );
+            if (a.status === 200) {
+              stored.set(`o${i}`, body);
+              continue;
+            }
             o.faults++;
             if (a.status === -1) o.problems.push(`o${i}: connection failed (${a.text}), no answer`);
-            else if (a.status !== 507 || errorCode(a) !== 'InsufficientStorage') o.problems.push(`o${i}: HTTP ${a.status} ${errorCode(a)}`);
-            else if (!lines.some((l) => l.includes(String(a.headers['x-oss-request-id'])))) o.problems.push(`o${i}: request id not logged`);
+            else if (a.status !== 507 || errorCode(a) !== 'InsufficientStorage')
+              o.problems.push(`o${i}: HTTP ${a.status} ${errorCode(a)}`);
+            else if (!lines.some((l) => l.includes(String(a.headers['x-oss-request-id']))))
+              o.problems.push(`o${i}: request id not logged`);
           }
           if (o.faults === 0) o.problems.push('the disk never filled');
           const debris = await tmpFiles(join(dir, 'root'));
@@ -160,12 +203,19 @@ const CASES: Case[] = [
             blocked.add(hh);
           }
           const body = randomBytes(r.int(0, 200) * 1024);
-          const a = await put(srv, 'eio', key, body).catch((err: Error) => ({ status: -1, text: err.message }) as CallResult);
-          if (a.status === 200) { stored.set(key, body); continue; }
+          const a = await put(srv, 'eio', key, body).catch(
+            (err: Error) => ({ status: -1, text: err.message }) as CallResult,
+          );
+          if (a.status === 200) {
+            stored.set(key, body);
+            continue;
+          }
           o.faults++;
           if (!blocked.has(hh)) o.problems.push(`${key}: HTTP ${a.status} without a fault`);
-          else if (a.status !== 500 || errorCode(a) !== 'InternalError') o.problems.push(`${key}: HTTP ${a.status} ${errorCode(a) ?? a.text}`);
-          else if (!lines.some((l) => l.includes(String(a.headers['x-oss-request-id'])))) o.problems.push(`${key}: request id not logged`);
+          else if (a.status !== 500 || errorCode(a) !== 'InternalError')
+            o.problems.push(`${key}: HTTP ${a.status} ${errorCode(a) ?? a.text}`);
+          else if (!lines.some((l) => l.includes(String(a.headers['x-oss-request-id']))))
+            o.problems.push(`${key}: request id not logged`);
         }
         const debris = await tmpFiles(srv.root);
         if (debris.length > 0) o.problems.push(`temp files left: ${debris.join(', ')}`);
@@ -185,27 +235,32 @@ const CASES: Case[] = [
         await put(srv, 'slow', 'big', big);
         const fdsBefore = (await readdir('/proc/self/fd')).length;
         const stalls = r.int(cap, 3 * cap);
-        const held = await Promise.all(Array.from({ length: stalls }, async (_, i) => {
-          if (i % 3 === 2) {
-            // A slow reader: asks for the 8 MiB object and never reads the answer.
-            const h = signHeaders({ method: 'GET', bucket: 'slow', key: 'big' }, srv.credentials, 0);
-            return openRawRequest(srv.endpoint, 'GET', pathOf('slow', 'big'), h).catch(() => undefined);
-          }
-          const h = signHeaders({ method: 'PUT', bucket: 'slow', key: `s${i}` }, srv.credentials, 1000);
-          const q = await openRawRequest(srv.endpoint, 'PUT', pathOf('slow', `s${i}`), h).catch(() => undefined);
-          q?.write(Buffer.alloc(r.int(0, 999)));
-          return q;
-        }));
+        const held = await Promise.all(
+          Array.from({ length: stalls }, async (_, i) => {
+            if (i % 3 === 2) {
+              // A slow reader: asks for the 8 MiB object and never reads the answer.
+              const h = signHeaders({ method: 'GET', bucket: 'slow', key: 'big' }, srv.credentials, 0);
+              return openRawRequest(srv.endpoint, 'GET', pathOf('slow', 'big'), h).catch(() => undefined);
+            }
+            const h = signHeaders({ method: 'PUT', bucket: 'slow', key: `s${i}` }, srv.credentials, 1000);
+            const q = await openRawRequest(srv.endpoint, 'PUT', pathOf('slow', `s${i}`), h).catch(() => undefined);
+            q?.write(Buffer.alloc(r.int(0, 999)));
+            return q;
+          }),
+        );
         o.faults += stalls;
         await sleep(100);
         const grown = (await readdir('/proc/self/fd')).length - fdsBefore;
         if (grown > stalls + 2 * cap + 8) o.problems.push(`descriptors grew by ${grown} with a cap of ${cap}`);
-        const answers = await Promise.all(held.map((h, i) => {
-          if (i % 3 !== 2) return h?.within(5000).catch(() => undefined);
-          h?.destroy();
-          return undefined;
-        }));
-        for (const a of answers) if (a && a.status !== 400) o.problems.push(`a stalled PUT got HTTP ${a.status} ${errorCode(a)}`);
+        const answers = await Promise.all(
+          held.map((h, i) => {
+            if (i % 3 !== 2) return h?.within(5000).catch(() => undefined);
+            h?.destroy();
+            return undefined;
+          }),
+        );
+        for (const a of answers)
+          if (a && a.status !== 400) o.problems.push(`a stalled PUT got HTTP ${a.status} ${errorCode(a)}`);
         await sleep(800);
         const fine = randomBytes(64 * 1024);
         const p = await put(srv, 'slow', 'after', fine);
@@ -213,7 +268,10 @@ const CASES: Case[] = [
         else await verify(srv, 'slow', 'after', fine, o);
         await verify(srv, 'slow', 'big', big, o);
         for (let i = 0; i < stalls; i++) {
-          if ((await call(srv, { bucket: 'slow', key: `s${i}` })).status !== 404) { o.problems.push(`a stalled body s${i} was stored`); o.wrong = true; }
+          if ((await call(srv, { bucket: 'slow', key: `s${i}` })).status !== 404) {
+            o.problems.push(`a stalled body s${i} was stored`);
+            o.wrong = true;
+          }
         }
         const debris = await tmpFiles(srv.root);
         if (debris.length > 0) o.problems.push(`temp files left: ${debris.join(', ')}`);
@@ -227,7 +285,9 @@ const CASES: Case[] = [
       const o: Outcome = { problems: [], verified: 0, faults: 0 };
       await withServer(ctx, {}, async (srv) => {
         await mkBucket(srv, 'one');
-        const versions = Array.from({ length: r.int(3, 8) }, (_, i) => Buffer.concat([Buffer.from(`v${i}:`), randomBytes(r.int(1, 600) * 1024)]));
+        const versions = Array.from({ length: r.int(3, 8) }, (_, i) =>
+          Buffer.concat([Buffer.from(`v${i}:`), randomBytes(r.int(1, 600) * 1024)]),
+        );
         const known = new Set(versions.map((v) => createHash('sha256').update(v).digest('hex')));
         await put(srv, 'one', 'k', versions[0]!);
         let writing = true;
@@ -236,7 +296,10 @@ const CASES: Case[] = [
             const g = await call(srv, { bucket: 'one', key: 'k' });
             o.verified++;
             if (g.status !== 200) o.problems.push(`a read got HTTP ${g.status}`);
-            else if (!known.has(createHash('sha256').update(g.body).digest('hex'))) { o.problems.push('a read got a mix of versions'); o.wrong = true; }
+            else if (!known.has(createHash('sha256').update(g.body).digest('hex'))) {
+              o.problems.push('a read got a mix of versions');
+              o.wrong = true;
+            }
           }
         });
         const writers = versions.map(async (v) => {
@@ -250,7 +313,10 @@ const CASES: Case[] = [
         writing = false;
         await Promise.all(readers);
         const last = await call(srv, { bucket: 'one', key: 'k' });
-        if (!known.has(createHash('sha256').update(last.body).digest('hex'))) { o.problems.push('the final object is no version'); o.wrong = true; }
+        if (!known.has(createHash('sha256').update(last.body).digest('hex'))) {
+          o.problems.push('the final object is no version');
+          o.wrong = true;
+        }
       });
       return o;
     },
@@ -268,7 +334,8 @@ const CASES: Case[] = [
           for (const a of objectAcls) await put(srv, bucket, `obj-${a}`, `bytes ${a}`, { 'x-oss-object-acl': a });
         }
         const ops = [
-          { name: 'GET', o: {} }, { name: 'HEAD', o: { method: 'HEAD' } },
+          { name: 'GET', o: {} },
+          { name: 'HEAD', o: { method: 'HEAD' } },
           { name: 'objectMeta', o: { method: 'HEAD', query: [['objectMeta', '']] as Array<[string, string]> } },
           { name: 'acl', o: { query: [['acl', '']] as Array<[string, string]> } },
         ];
@@ -287,15 +354,31 @@ const CASES: Case[] = [
                 if (got.status === 200) o.wrong = true;
               }
               if (!readable && b === 'private' && got.status !== missing.status) {
-                o.problems.push(`${op.name} in ${bucket}: missing key ${missing.status} vs unreadable key ${got.status} (an existence oracle)`);
+                o.problems.push(
+                  `${op.name} in ${bucket}: missing key ${missing.status} vs unreadable key ${got.status} (an existence oracle)`,
+                );
               }
             }
-            if (b === 'private' && missing.status !== 403) o.problems.push(`${op.name} of a missing key in a private bucket: HTTP ${missing.status}`);
+            if (b === 'private' && missing.status !== 403)
+              o.problems.push(`${op.name} of a missing key in a private bucket: HTTP ${missing.status}`);
           }
-          const copyMissing = await call(srv, { method: 'PUT', bucket: 'acl-public-read-write', key: 'c', headers: { 'x-oss-copy-source': `/${bucket}/nope` }, sign: 'none' });
-          const copyHit = await call(srv, { method: 'PUT', bucket: 'acl-public-read-write', key: 'c', headers: { 'x-oss-copy-source': `/${bucket}/obj-private` }, sign: 'none' });
+          const copyMissing = await call(srv, {
+            method: 'PUT',
+            bucket: 'acl-public-read-write',
+            key: 'c',
+            headers: { 'x-oss-copy-source': `/${bucket}/nope` },
+            sign: 'none',
+          });
+          const copyHit = await call(srv, {
+            method: 'PUT',
+            bucket: 'acl-public-read-write',
+            key: 'c',
+            headers: { 'x-oss-copy-source': `/${bucket}/obj-private` },
+            sign: 'none',
+          });
           o.faults += 2;
-          if (copyMissing.status !== 403 || copyHit.status !== 403) o.problems.push(`anonymous copy from ${bucket}: missing ${copyMissing.status}, private ${copyHit.status}`);
+          if (copyMissing.status !== 403 || copyHit.status !== 403)
+            o.problems.push(`anonymous copy from ${bucket}: missing ${copyMissing.status}, private ${copyHit.status}`);
         }
       });
       return o;
@@ -311,7 +394,14 @@ const CASES: Case[] = [
         for (let i = 0; i < 6; i++) {
           const aheadMin = r.pick([1, 10, 14, 16, 20, 60, 24 * 60, 365 * 24 * 60]);
           const req = { method: 'GET', bucket: 'vfour', key: 'k', query: [] as Array<[string, string]>, headers: {} };
-          const qs = buildQueryString(presignV4(req, srv.credentials, { date: new Date(Date.now() + aheadMin * 60_000), region: 'cn-hangzhou' }, r.int(1, 604800)));
+          const qs = buildQueryString(
+            presignV4(
+              req,
+              srv.credentials,
+              { date: new Date(Date.now() + aheadMin * 60_000), region: 'cn-hangzhou' },
+              r.int(1, 604800),
+            ),
+          );
           const g = await send(srv.endpoint, 'GET', `${pathOf('vfour', 'k')}?${qs}`, {});
           o.faults++;
           const want = aheadMin <= 14 ? 200 : 403;
@@ -322,21 +412,29 @@ const CASES: Case[] = [
           const claimed = Buffer.from(`GOOD ${i}`);
           const body = r.chance(0.5) ? claimed : Buffer.from(`EVIL ${i}`);
           const headers: Record<string, string> = {
-            'content-length': String(body.length), 'x-oss-date': formatV4Date(date),
+            'content-length': String(body.length),
+            'x-oss-date': formatV4Date(date),
             'x-oss-content-sha256': createHash('sha256').update(claimed).digest('hex'),
           };
-          headers.authorization = authorizationV4({ method: 'PUT', bucket: 'vfour', key: `p${i}`, query: [], headers }, srv.credentials, { date, region: 'cn-hangzhou' });
+          headers.authorization = authorizationV4(
+            { method: 'PUT', bucket: 'vfour', key: `p${i}`, query: [], headers },
+            srv.credentials,
+            { date, region: 'cn-hangzhou' },
+          );
           const p = await send(srv.endpoint, 'PUT', pathOf('vfour', `p${i}`), headers, body);
           o.faults++;
           if (p.status !== 400) o.problems.push(`signed payload hash: HTTP ${p.status}, want 400`);
-          if ((await call(srv, { bucket: 'vfour', key: `p${i}` })).status !== 404) { o.problems.push(`p${i} was stored`); o.wrong = true; }
+          if ((await call(srv, { bucket: 'vfour', key: `p${i}` })).status !== 404) {
+            o.problems.push(`p${i} was stored`);
+            o.wrong = true;
+          }
         }
       });
       return o;
     },
   },
   {
-    name: 'forged checkpoints: an upload named by a stale or forged checkpoint survives another target\'s upload',
+    name: "forged checkpoints: an upload named by a stale or forged checkpoint survives another target's upload",
     async run(r, ctx) {
       const o: Outcome = { problems: [], verified: 0, faults: 0 };
       await withServer(ctx, {}, async (srv) => {
@@ -353,20 +451,33 @@ const CASES: Case[] = [
             const checkpoint = join(ctx.dir, `f${i}.ucp`);
             const forgery = r.pick(['another bucket', 'another key', 'another endpoint']);
             const header: UploadCheckpointHeader = {
-              kind: 'ossup-upload', version: UPLOAD_CHECKPOINT_VERSION,
+              kind: 'ossup-upload',
+              version: UPLOAD_CHECKPOINT_VERSION,
               endpoint: forgery === 'another endpoint' ? 'http://127.0.0.1:1' : client.endpoint.url,
-              bucket: forgery === 'another bucket' ? 'victim' : 'mine', key: forgery === 'another key' ? `their-${i}` : 'k',
-              uploadId: live.uploadId, file: identityOf(await snapshotFile(file)), partSize: 100 * 1024, partCount: Math.max(1, Math.ceil(data.length / 102400)),
+              bucket: forgery === 'another bucket' ? 'victim' : 'mine',
+              key: forgery === 'another key' ? `their-${i}` : 'k',
+              uploadId: live.uploadId,
+              file: identityOf(await snapshotFile(file)),
+              partSize: 100 * 1024,
+              partCount: Math.max(1, Math.ceil(data.length / 102400)),
             };
             if (forgery === 'another key') header.bucket = 'victim';
             const store = new FileCheckpointStore<UploadCheckpointHeader, PartRecord>(checkpoint);
             await store.start(header);
             await store.close();
-            await uploadFile(client, { bucket: 'mine', key: 'k', file, partSize: 100 * 1024, checkpoint, onWarning: () => undefined });
+            await uploadFile(client, {
+              bucket: 'mine',
+              key: 'k',
+              file,
+              partSize: 100 * 1024,
+              checkpoint,
+              onWarning: () => undefined,
+            });
             o.faults++;
             await verify(srv, 'mine', 'k', data, o);
             const parts = await client.listParts('victim', `their-${i}`, live.uploadId).catch(() => undefined);
-            if (parts?.parts.length !== 1) o.problems.push(`${forgery}: the live upload victim/their-${i} was ${parts ? 'changed' : 'aborted'}`);
+            if (parts?.parts.length !== 1)
+              o.problems.push(`${forgery}: the live upload victim/their-${i} was ${parts ? 'changed' : 'aborted'}`);
             await rm(checkpoint, { force: true });
           }
         } finally {
@@ -382,10 +493,25 @@ async function hostileRun(ctx: RunContext): Promise<RunResult> {
   const c = CASES[ctx.iteration % CASES.length]!;
   const o = await c.run(rng(ctx.seed), ctx);
   const label = `${c.name} (${o.faults} faults, ${o.verified} objects verified)`;
-  if (o.skip) return { passed: false, skipped: true, wrong: false, bytesVerified: 0, bytesResent: 0, label: c.name, detail: o.skip };
+  if (o.skip)
+    return {
+      passed: false,
+      skipped: true,
+      wrong: false,
+      bytesVerified: 0,
+      bytesResent: 0,
+      label: c.name,
+      detail: o.skip,
+    };
   return {
-    passed: o.problems.length === 0, wrong: o.wrong ?? false, bytesVerified: 0, bytesResent: 0, label,
-    objectsVerified: o.verified, faults: o.faults, ...(o.problems.length ? { detail: o.problems.slice(0, 5).join('; ') } : {}),
+    passed: o.problems.length === 0,
+    wrong: o.wrong ?? false,
+    bytesVerified: 0,
+    bytesResent: 0,
+    label,
+    objectsVerified: o.verified,
+    faults: o.faults,
+    ...(o.problems.length ? { detail: o.problems.slice(0, 5).join('; ') } : {}),
   };
 }
 

@@ -10,4 +10,15 @@ import { crashBusy } from './crash-busy.js';
 import type { Scenario } from '../lib/types.js';
 
 /** Every scenario, in the order the table lists them. */
-export const SCENARIOS: Scenario[] = [uploadFaults, downloadFaults, crashUpload, crashDownload, crashServer, damagedState, badInput, security, hostileServer, crashBusy];
+export const SCENARIOS: Scenario[] = [
+  uploadFaults,
+  downloadFaults,
+  crashUpload,
+  crashDownload,
+  crashServer,
+  damagedState,
+  badInput,
+  security,
+  hostileServer,
+  crashBusy,
+];

@@ -15,7 +15,11 @@ import { writeRandomFile } from '../lib/data.js';
 import { cleanEnv, sleep, spawnCli } from '../lib/procs.js';
 import type { RunContext, RunResult, Scenario } from '../lib/types.js';
 
-const STS = { accessKeyId: 'STS.torture-key', accessKeySecret: 'sts-torture-secret-77', securityToken: 'sts-torture-token-1234567890' };
+const STS = {
+  accessKeyId: 'STS.torture-key',
+  accessKeySecret: 'sts-torture-secret-77',
+  securityToken: 'sts-torture-token-1234567890',
+};
 const OTHER = { accessKeyId: 'LTAI-other-key', accessKeySecret: 'other-secret-0987654321' };
 const A = 'bucket-a';
 const B = 'bucket-b';
@@ -47,7 +51,11 @@ const CASES: Array<{ name: string; run(c: Ctx): Promise<string[] | string> }> = 
     async run({ srv }) {
       return [
         ...refused(await call(srv, { ...getA, sign: 'none' }), 'anonymous GET', 'AccessDenied'),
-        ...refused(await call(srv, { method: 'PUT', bucket: A, key: 'anon', body: 'x', sign: 'none' }), 'anonymous PUT', 'AccessDenied'),
+        ...refused(
+          await call(srv, { method: 'PUT', bucket: A, key: 'anon', body: 'x', sign: 'none' }),
+          'anonymous PUT',
+          'AccessDenied',
+        ),
         ...refused(await call(srv, { method: 'DELETE', ...getA, sign: 'none' }), 'anonymous DELETE', 'AccessDenied'),
         ...refused(await call(srv, { bucket: A, sign: 'none' }), 'anonymous list', 'AccessDenied'),
         ...((await call(srv, getA)).text === SECRET_BYTES ? [] : ['the object was changed by a refused request']),
@@ -59,23 +67,49 @@ const CASES: Array<{ name: string; run(c: Ctx): Promise<string[] | string> }> = 
     async run({ srv }) {
       const creds = { ...srv.credentials, accessKeySecret: `${srv.credentials.accessKeySecret}x` };
       const good = await call(srv, getA);
-      const tampered = { ...getA, headers: { authorization: `OSS ${srv.credentials.accessKeyId}:AAAAAAAAAAAAAAAAAAAAAAAAAAA=`, date: new Date().toUTCString() }, sign: 'none' as const };
+      const tampered = {
+        ...getA,
+        headers: {
+          authorization: `OSS ${srv.credentials.accessKeyId}:AAAAAAAAAAAAAAAAAAAAAAAAAAA=`,
+          date: new Date().toUTCString(),
+        },
+        sign: 'none' as const,
+      };
       return [
         ...(good.text === SECRET_BYTES ? [] : [`a correctly signed GET failed: ${good.status}`]),
         ...refused(await call(srv, { ...getA, creds }), 'V1 wrong secret', 'SignatureDoesNotMatch'),
         ...refused(await call(srv, { ...getA, creds, sign: 'v4' }), 'V4 wrong secret', 'SignatureDoesNotMatch'),
         ...refused(await call(srv, tampered), 'forged V1 signature', 'SignatureDoesNotMatch'),
-        ...refused(await call(srv, { method: 'PUT', bucket: A, key: 'k', body: 'evil', creds }), 'PUT with wrong secret', 'SignatureDoesNotMatch'),
+        ...refused(
+          await call(srv, { method: 'PUT', bucket: A, key: 'k', body: 'evil', creds }),
+          'PUT with wrong secret',
+          'SignatureDoesNotMatch',
+        ),
       ];
     },
   },
   {
-    name: 'another key\'s id with this secret, and unknown key ids, are refused',
+    name: "another key's id with this secret, and unknown key ids, are refused",
     async run({ srv }) {
       return [
-        ...refused(await call(srv, { ...getA, creds: { accessKeyId: OTHER.accessKeyId, accessKeySecret: srv.credentials.accessKeySecret } }), 'other key id, wrong secret', 'SignatureDoesNotMatch'),
-        ...refused(await call(srv, { ...getA, creds: { accessKeyId: 'LTAI-unknown', accessKeySecret: OTHER.accessKeySecret } }), 'unknown key id', 'InvalidAccessKeyId'),
-        ...refused(await call(srv, { ...getA, sign: 'v4', creds: { accessKeyId: 'LTAI-unknown', accessKeySecret: 'x' } }), 'unknown key id (V4)', 'InvalidAccessKeyId'),
+        ...refused(
+          await call(srv, {
+            ...getA,
+            creds: { accessKeyId: OTHER.accessKeyId, accessKeySecret: srv.credentials.accessKeySecret },
+          }),
+          'other key id, wrong secret',
+          'SignatureDoesNotMatch',
+        ),
+        ...refused(
+          await call(srv, { ...getA, creds: { accessKeyId: 'LTAI-unknown', accessKeySecret: OTHER.accessKeySecret } }),
+          'unknown key id',
+          'InvalidAccessKeyId',
+        ),
+        ...refused(
+          await call(srv, { ...getA, sign: 'v4', creds: { accessKeyId: 'LTAI-unknown', accessKeySecret: 'x' } }),
+          'unknown key id (V4)',
+          'InvalidAccessKeyId',
+        ),
       ];
     },
   },
@@ -84,13 +118,19 @@ const CASES: Array<{ name: string; run(c: Ctx): Promise<string[] | string> }> = 
     async run({ srv }) {
       const req: SignableRequest = { method: 'GET', bucket: A, key: 'k', query: [], headers: {} };
       const v1 = buildQueryString(presignV1(req, srv.credentials, Math.floor(Date.now() / 1000) - 5));
-      const v4 = buildQueryString(presignV4(req, srv.credentials, { date: new Date(Date.now() - 120_000), region: 'cn-hangzhou' }, 60));
+      const v4 = buildQueryString(
+        presignV4(req, srv.credentials, { date: new Date(Date.now() - 120_000), region: 'cn-hangzhou' }, 60),
+      );
       const fresh = buildQueryString(presignV1(req, srv.credentials, Math.floor(Date.now() / 1000) + 60));
       const stretched = fresh.replace(/Expires=(\d+)/, (_, e: string) => `Expires=${Number(e) + 86_400}`);
       return [
         ...refused(await send(srv.endpoint, 'GET', `${pathOf(A, 'k')}?${v1}`, {}), 'expired V1 URL', 'AccessDenied'),
         ...refused(await send(srv.endpoint, 'GET', `${pathOf(A, 'k')}?${v4}`, {}), 'expired V4 URL', 'AccessDenied'),
-        ...refused(await send(srv.endpoint, 'GET', `${pathOf(A, 'k')}?${stretched}`, {}), 'V1 URL with Expires pushed out', 'SignatureDoesNotMatch'),
+        ...refused(
+          await send(srv.endpoint, 'GET', `${pathOf(A, 'k')}?${stretched}`, {}),
+          'V1 URL with Expires pushed out',
+          'SignatureDoesNotMatch',
+        ),
       ];
     },
   },
@@ -101,14 +141,26 @@ const CASES: Array<{ name: string; run(c: Ctx): Promise<string[] | string> }> = 
       const v1 = buildQueryString(presignV1(req, srv.credentials, Math.floor(Date.now() / 1000) + 30));
       const v4 = buildQueryString(presignV4(req, srv.credentials, { date: new Date(), region: 'cn-hangzhou' }, 30));
       const out: string[] = [];
-      for (const [name, qs] of [['V1', v1], ['V4', v4]] as const) {
+      for (const [name, qs] of [
+        ['V1', v1],
+        ['V4', v4],
+      ] as const) {
         const first = await send(srv.endpoint, 'GET', `${pathOf(A, 'k')}?${qs}`, {});
         if (first.text !== SECRET_BYTES) out.push(`${name} URL did not work before expiry: ${first.status}`);
       }
       clock.offset = 60_000; // the server's clock moves past both expiries
       try {
-        for (const [name, qs] of [['V1', v1], ['V4', v4]] as const) {
-          out.push(...refused(await send(srv.endpoint, 'GET', `${pathOf(A, 'k')}?${qs}`, {}), `${name} URL replayed after expiry`, 'AccessDenied'));
+        for (const [name, qs] of [
+          ['V1', v1],
+          ['V4', v4],
+        ] as const) {
+          out.push(
+            ...refused(
+              await send(srv.endpoint, 'GET', `${pathOf(A, 'k')}?${qs}`, {}),
+              `${name} URL replayed after expiry`,
+              'AccessDenied',
+            ),
+          );
         }
       } finally {
         clock.offset = 0;
@@ -122,7 +174,13 @@ const CASES: Array<{ name: string; run(c: Ctx): Promise<string[] | string> }> = 
       const out: string[] = [];
       for (const skew of [-16, 16]) {
         for (const sign of ['v1', 'v4'] as const) {
-          out.push(...refused(await call(srv, { ...getA, sign, date: new Date(Date.now() + skew * 60_000) }), `${sign} ${skew} min`, 'RequestTimeTooSkewed'));
+          out.push(
+            ...refused(
+              await call(srv, { ...getA, sign, date: new Date(Date.now() + skew * 60_000) }),
+              `${sign} ${skew} min`,
+              'RequestTimeTooSkewed',
+            ),
+          );
         }
       }
       return out;
@@ -137,7 +195,10 @@ const CASES: Array<{ name: string; run(c: Ctx): Promise<string[] | string> }> = 
         ...(ok.text === SECRET_BYTES ? [] : [`STS with its token failed: ${ok.status}`]),
         ...refused(await call(srv, { ...getA, creds: bare }), 'STS without token (V1)'),
         ...refused(await call(srv, { ...getA, creds: bare, sign: 'v4' }), 'STS without token (V4)'),
-        ...refused(await call(srv, { ...getA, creds: { ...STS, securityToken: 'forged-token' } }), 'STS with another token'),
+        ...refused(
+          await call(srv, { ...getA, creds: { ...STS, securityToken: 'forged-token' } }),
+          'STS with another token',
+        ),
       ];
     },
   },
@@ -145,7 +206,22 @@ const CASES: Array<{ name: string; run(c: Ctx): Promise<string[] | string> }> = 
     name: 'traversal paths and odd keys stay inside the root',
     async run({ srv }) {
       const out: string[] = [];
-      const keys = ['../escape', '../../escape', '../../../sibling/canary', 'a/../../escape', '..\\..\\escape', '/abs/escape', './.', '..', '.', '%2e%2e/escape', 'a//b', 'nul\u0001ctl', ' space ', 'ünïcödé/../../x'];
+      const keys = [
+        '../escape',
+        '../../escape',
+        '../../../sibling/canary',
+        'a/../../escape',
+        '..\\..\\escape',
+        '/abs/escape',
+        './.',
+        '..',
+        '.',
+        '%2e%2e/escape',
+        'a//b',
+        'nul\u0001ctl',
+        ' space ',
+        'ünïcödé/../../x',
+      ];
       for (const key of keys) {
         const putR = await call(srv, { method: 'PUT', bucket: A, key, body: 'probe' });
         if (putR.status === 200) {
@@ -155,14 +231,33 @@ const CASES: Array<{ name: string; run(c: Ctx): Promise<string[] | string> }> = 
           out.push(`key ${JSON.stringify(key)}: HTTP ${putR.status}`);
         }
       }
-      const raw = ['/bucket-a/../../sibling/canary', '/bucket-a/..%2F..%2Fsibling%2Fcanary', '/..%2f..%2fsibling/canary', '/bucket-a/%2e%2e/%2e%2e/sibling/canary', '/%2e%2e/sibling/canary', '/bucket-a/..%5c..%5csibling%5ccanary'];
+      const raw = [
+        '/bucket-a/../../sibling/canary',
+        '/bucket-a/..%2F..%2Fsibling%2Fcanary',
+        '/..%2f..%2fsibling/canary',
+        '/bucket-a/%2e%2e/%2e%2e/sibling/canary',
+        '/%2e%2e/sibling/canary',
+        '/bucket-a/..%5c..%5csibling%5ccanary',
+      ];
       for (const p of raw) {
         for (const method of ['GET', 'PUT']) {
           const headers: Record<string, string> = { date: new Date().toUTCString() };
-          const r = await send(srv.endpoint, method, p, headers, method === 'PUT' ? Buffer.from('overwritten') : Buffer.alloc(0));
+          const r = await send(
+            srv.endpoint,
+            method,
+            p,
+            headers,
+            method === 'PUT' ? Buffer.from('overwritten') : Buffer.alloc(0),
+          );
           if (r.text.includes(CANARY)) out.push(`${method} ${p} served the canary`);
           if (r.status >= 500) out.push(`${method} ${p}: HTTP ${r.status}`);
-          const signed = await call(srv, { method, rawPath: p, bucket: A, key: 'x', ...(method === 'PUT' ? { body: 'overwritten' } : {}) });
+          const signed = await call(srv, {
+            method,
+            rawPath: p,
+            bucket: A,
+            key: 'x',
+            ...(method === 'PUT' ? { body: 'overwritten' } : {}),
+          });
           if (signed.text.includes(CANARY)) out.push(`signed ${method} ${p} served the canary`);
         }
       }
@@ -170,7 +265,7 @@ const CASES: Array<{ name: string; run(c: Ctx): Promise<string[] | string> }> = 
     },
   },
   {
-    name: 'one bucket\'s object is never served through another bucket\'s name',
+    name: "one bucket's object is never served through another bucket's name",
     async run({ srv }) {
       const out: string[] = [];
       const viaB = [
@@ -183,10 +278,17 @@ const CASES: Array<{ name: string; run(c: Ctx): Promise<string[] | string> }> = 
         await call(srv, { bucket: B, key: `../${A}/k` }),
         await call(srv, { bucket: B, key: `${A}/k` }),
       ];
-      viaB.forEach((r, i) => { if (r.text.includes(SECRET_BYTES)) out.push(`request ${i} served bucket-a's object through bucket-b`); });
+      viaB.forEach((r, i) => {
+        if (r.text.includes(SECRET_BYTES)) out.push(`request ${i} served bucket-a's object through bucket-b`);
+      });
       const list = await call(srv, { bucket: B });
-      if (/<Key>k<\/Key>/.test(list.text)) out.push('bucket-b lists bucket-a\'s key');
-      const copy = await call(srv, { method: 'PUT', bucket: B, key: 'copied', headers: { 'x-oss-copy-source': `/${A}/k` } });
+      if (/<Key>k<\/Key>/.test(list.text)) out.push("bucket-b lists bucket-a's key");
+      const copy = await call(srv, {
+        method: 'PUT',
+        bucket: B,
+        key: 'copied',
+        headers: { 'x-oss-copy-source': `/${A}/k` },
+      });
       if (copy.status === 200 && !copy.text.includes('CopyObjectResult')) out.push('odd copy answer');
       return out;
     },
@@ -197,17 +299,44 @@ const CASES: Array<{ name: string; run(c: Ctx): Promise<string[] | string> }> = 
       const out: string[] = [];
       const file = join(ctx.dir, 'work', 'private.bin');
       await writeRandomFile(file, 12 * 100 * 1024, ctx.seed);
-      const secrets = [STS.accessKeyId, STS.accessKeySecret, STS.securityToken, srv.credentials.accessKeyId, srv.credentials.accessKeySecret];
+      const secrets = [
+        STS.accessKeyId,
+        STS.accessKeySecret,
+        STS.securityToken,
+        srv.credentials.accessKeyId,
+        srv.credentials.accessKeySecret,
+      ];
       const client = new OssClient({ endpoint: srv.endpoint, credentials: STS });
       try {
         for (const direction of ['upload', 'download'] as const) {
           const ac = new AbortController();
           const cp = join(ctx.dir, 'work', `lib.${direction === 'upload' ? 'ucp' : 'dcp'}`);
-          const onProgress = (e: { type: string; partsDone?: number }) => { if (e.type === 'part' && (e.partsDone ?? 0) >= 2) ac.abort(); };
-          const job = direction === 'upload'
-            ? uploadFile(client, { bucket: A, key: 'private', file, partSize: 100 * 1024, checkpoint: cp, signal: ac.signal, onProgress })
-            : downloadFile(client, { bucket: A, key: 'k2', file: join(ctx.dir, 'work', 'dl.bin'), partSize: 100 * 1024, checkpoint: cp, signal: ac.signal, onProgress });
-          await job.catch((err: { code?: string }) => { if (err.code !== 'Aborted') throw err; });
+          const onProgress = (e: { type: string; partsDone?: number }) => {
+            if (e.type === 'part' && (e.partsDone ?? 0) >= 2) ac.abort();
+          };
+          const job =
+            direction === 'upload'
+              ? uploadFile(client, {
+                  bucket: A,
+                  key: 'private',
+                  file,
+                  partSize: 100 * 1024,
+                  checkpoint: cp,
+                  signal: ac.signal,
+                  onProgress,
+                })
+              : downloadFile(client, {
+                  bucket: A,
+                  key: 'k2',
+                  file: join(ctx.dir, 'work', 'dl.bin'),
+                  partSize: 100 * 1024,
+                  checkpoint: cp,
+                  signal: ac.signal,
+                  onProgress,
+                });
+          await job.catch((err: { code?: string }) => {
+            if (err.code !== 'Aborted') throw err;
+          });
           out.push(...(await privacyProblems(cp, secrets)).map((p) => `library ${direction} checkpoint: ${p}`));
         }
       } finally {
@@ -215,8 +344,19 @@ const CASES: Array<{ name: string; run(c: Ctx): Promise<string[] | string> }> = 
       }
       // The CLI with an STS key in the environment, killed mid-upload: its checkpoint in $OSSUP_HOME/checkpoints.
       const home = join(ctx.dir, 'work', 'home');
-      const env = cleanEnv({ HOME: home, OSSUP_HOME: home, OSS_ENDPOINT: srv.endpoint, OSS_ACCESS_KEY_ID: STS.accessKeyId, OSS_ACCESS_KEY_SECRET: STS.accessKeySecret, OSS_SESSION_TOKEN: STS.securityToken });
-      const child = spawnCli(['cp', file, `oss://${A}/cli`, '--no-progress', '--part-size', '100KiB', '--parallel', '1'], env, 60_000);
+      const env = cleanEnv({
+        HOME: home,
+        OSSUP_HOME: home,
+        OSS_ENDPOINT: srv.endpoint,
+        OSS_ACCESS_KEY_ID: STS.accessKeyId,
+        OSS_ACCESS_KEY_SECRET: STS.accessKeySecret,
+        OSS_SESSION_TOKEN: STS.securityToken,
+      });
+      const child = spawnCli(
+        ['cp', file, `oss://${A}/cli`, '--no-progress', '--part-size', '100KiB', '--parallel', '1'],
+        env,
+        60_000,
+      );
       const until = Date.now() + 30_000;
       let found: string | undefined;
       while (Date.now() < until && child.proc.exitCode === null) {
@@ -266,12 +406,25 @@ async function securityRun(ctx: RunContext): Promise<RunResult> {
     await put(srv, A, 'k2', Buffer.alloc(300 * 1024, 9));
     const before = await snapshot(parent, root);
     const problems = await c.run({ srv, ctx, parent, clock });
-    if (typeof problems === 'string') return { passed: false, skipped: true, wrong: false, bytesVerified: 0, bytesResent: 0, label: c.name, detail: problems };
+    if (typeof problems === 'string')
+      return {
+        passed: false,
+        skipped: true,
+        wrong: false,
+        bytesVerified: 0,
+        bytesResent: 0,
+        label: c.name,
+        detail: problems,
+      };
     const after = await snapshot(parent, root);
-    for (const [p, v] of after) if (before.get(p) !== v) problems.push(`outside the root: ${p} ${before.has(p) ? 'changed' : 'appeared'}`);
+    for (const [p, v] of after)
+      if (before.get(p) !== v) problems.push(`outside the root: ${p} ${before.has(p) ? 'changed' : 'appeared'}`);
     for (const p of before.keys()) if (!after.has(p)) problems.push(`outside the root: ${p} disappeared`);
-    if ((await readFile(join(parent, 'sibling', 'canary'), 'utf8')) !== CANARY) problems.push('the canary was overwritten');
-    const escaped = problems.some((p) => p.includes('canary') || p.startsWith('outside the root') || p.includes('served'));
+    if ((await readFile(join(parent, 'sibling', 'canary'), 'utf8')) !== CANARY)
+      problems.push('the canary was overwritten');
+    const escaped = problems.some(
+      (p) => p.includes('canary') || p.startsWith('outside the root') || p.includes('served'),
+    );
     return problems.length === 0
       ? { passed: true, wrong: false, bytesVerified: 0, bytesResent: 0, label: c.name }
       : { passed: false, wrong: escaped, bytesVerified: 0, bytesResent: 0, label: c.name, detail: problems.join('; ') };

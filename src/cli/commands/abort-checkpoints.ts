@@ -8,7 +8,11 @@ import { acquireLock, FileCheckpointStore } from '../../transfer/index.js';
  * using right now (its lock is held) is left to that process, which will find the upload gone.
  * Returns the files removed.
  */
-export async function removeCheckpointsOf(dir: string, bucket: string, uploadIds: ReadonlySet<string>): Promise<string[]> {
+export async function removeCheckpointsOf(
+  dir: string,
+  bucket: string,
+  uploadIds: ReadonlySet<string>,
+): Promise<string[]> {
   if (uploadIds.size === 0) return [];
   const names = await readdir(dir).catch(() => [] as string[]);
   const removed: string[] = [];
@@ -16,7 +20,8 @@ export async function removeCheckpointsOf(dir: string, bucket: string, uploadIds
     const file = join(dir, name);
     const store = new FileCheckpointStore<{ kind?: string; bucket?: string; uploadId?: string }, unknown>(file);
     const header = (await store.load().catch(() => undefined))?.header;
-    if (header?.kind !== 'ossup-upload' || header.bucket !== bucket || !uploadIds.has(String(header.uploadId))) continue;
+    if (header?.kind !== 'ossup-upload' || header.bucket !== bucket || !uploadIds.has(String(header.uploadId)))
+      continue;
     const lock = await acquireLock(`${file}.lock`).catch(() => undefined);
     if (!lock) continue;
     try {

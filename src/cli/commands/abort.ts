@@ -28,8 +28,10 @@ export async function abortCommand(url: string, flags: AbortFlags, io: Io): Prom
   const target = parseOssUrl(url);
   checkName(target.bucket, target.key);
   if ((flags.uploadId === undefined) === (flags.allOlderThan === undefined)) {
-    throw new UsageError('give either --upload-id ID (with oss://bucket/key) or --all-older-than AGE (with oss://bucket[/prefix])',
-      'ossup uploads oss://bucket lists the incomplete uploads and their ids');
+    throw new UsageError(
+      'give either --upload-id ID (with oss://bucket/key) or --all-older-than AGE (with oss://bucket[/prefix])',
+      'ossup uploads oss://bucket lists the incomplete uploads and their ids',
+    );
   }
   if (flags.uploadId !== undefined) {
     if (target.key === '') throw new UsageError('--upload-id needs the object: oss://bucket/key');
@@ -41,7 +43,8 @@ export async function abortCommand(url: string, flags: AbortFlags, io: Io): Prom
         if (flags.json) io.stdout.write(jsonLine({ key: target.key, uploadId, aborted: true }));
         else if (!flags.quiet) io.stdout.write(`aborted upload ${uploadId} of ${formatOssUrl(target)}\n`);
         return EXIT_OK;
-      }));
+      }),
+    );
   }
   const maxAgeMs = parseDuration(flags.allOlderThan!);
   return withSession(flags, io, (s) =>
@@ -56,10 +59,15 @@ export async function abortCommand(url: string, flags: AbortFlags, io: Io): Prom
       for (const v of victims) {
         await s.client.abortMultipartUpload(target.bucket, v.key, v.uploadId);
         if (flags.json) io.stdout.write(jsonLine({ key: v.key, uploadId: v.uploadId, aborted: true }));
-        else if (!flags.quiet) io.stdout.write(`aborted upload ${v.uploadId} of oss://${target.bucket}/${v.key} (${formatAge(v.ageMs)} old)\n`);
+        else if (!flags.quiet)
+          io.stdout.write(
+            `aborted upload ${v.uploadId} of oss://${target.bucket}/${v.key} (${formatAge(v.ageMs)} old)\n`,
+          );
       }
       await removeCheckpointsOf(checkpointDir(io), target.bucket, new Set(victims.map((v) => v.uploadId)));
-      if (!flags.json && !flags.quiet) io.stdout.write(`${victims.length} upload${victims.length === 1 ? '' : 's'} aborted\n`);
+      if (!flags.json && !flags.quiet)
+        io.stdout.write(`${victims.length} upload${victims.length === 1 ? '' : 's'} aborted\n`);
       return EXIT_OK;
-    }));
+    }),
+  );
 }

@@ -1,4 +1,10 @@
-import { COPY_OBJECT_LIMIT, copyObject, defaultCopyPartSize, keyBaseName, type CopyResult } from '../../transfer/index.js';
+import {
+  COPY_OBJECT_LIMIT,
+  copyObject,
+  defaultCopyPartSize,
+  keyBaseName,
+  type CopyResult,
+} from '../../transfer/index.js';
 import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import type { CpFlags, CpSettings } from '../options.js';
@@ -11,8 +17,13 @@ import { checkpointPath, runTransfer, summary } from './transfer-run.js';
 
 /** Flags that make no sense for a copy made on the server (no bytes pass through ossup). */
 const NOT_FOR_COPY: Array<[keyof CpFlags, string]> = [
-  ['range', '--range'], ['tagging', '--tagging'], ['trafficLimit', '--traffic-limit'], ['callbackUrl', '--callback-url'],
-  ['callbackBody', '--callback-body'], ['callbackBodyType', '--callback-body-type'], ['callbackHost', '--callback-host'],
+  ['range', '--range'],
+  ['tagging', '--tagging'],
+  ['trafficLimit', '--traffic-limit'],
+  ['callbackUrl', '--callback-url'],
+  ['callbackBody', '--callback-body'],
+  ['callbackBodyType', '--callback-body-type'],
+  ['callbackHost', '--callback-host'],
   ['callbackVar', '--callback-var'],
 ];
 
@@ -20,55 +31,89 @@ const NOT_FOR_COPY: Array<[keyof CpFlags, string]> = [
  * `ossup cp oss://a/k oss://b/k2`: a server-side copy (no object byte passes through ossup). Up to 1 GiB (or
  * --part-size) one CopyObject; beyond, UploadPartCopy parts in parallel, checkpointed and resumable like uploads.
  */
-export async function copyCommand(src: OssUrl, dst: OssUrl, flags: CpFlags, settings: CpSettings, io: Io): Promise<number> {
-  if (flags.recursive) throw new UsageError('-r between oss:// prefixes is not supported yet; copy one object at a time');
+export async function copyCommand(
+  src: OssUrl,
+  dst: OssUrl,
+  flags: CpFlags,
+  settings: CpSettings,
+  io: Io,
+): Promise<number> {
+  if (flags.recursive)
+    throw new UsageError('-r between oss:// prefixes is not supported yet; copy one object at a time');
   for (const [field, flag] of NOT_FOR_COPY) {
-    if (flags[field] !== undefined) throw new UsageError(`${flag} does not apply to a server-side copy (oss:// to oss://)`);
+    if (flags[field] !== undefined)
+      throw new UsageError(`${flag} does not apply to a server-side copy (oss:// to oss://)`);
   }
-  if (src.key === '' || src.key.endsWith('/')) throw new UsageError(`"${formatOssUrl(src)}" names no object; write oss://bucket/key`);
-  const target: OssUrl = { bucket: dst.bucket, key: dst.key === '' || dst.key.endsWith('/') ? dst.key + keyBaseName(src.key) : dst.key };
+  if (src.key === '' || src.key.endsWith('/'))
+    throw new UsageError(`"${formatOssUrl(src)}" names no object; write oss://bucket/key`);
+  const target: OssUrl = {
+    bucket: dst.bucket,
+    key: dst.key === '' || dst.key.endsWith('/') ? dst.key + keyBaseName(src.key) : dst.key,
+  };
   checkName(src.bucket, src.key);
   checkName(target.bucket, target.key);
   const replaces = flags.meta !== undefined || flags.contentType !== undefined;
   if (src.bucket === target.bucket && src.key === target.key && !replaces) {
-    throw new UsageError(`${formatOssUrl(src)} is both source and destination: OSS refuses to copy an object onto itself unless its ` +
-      'metadata is replaced (x-oss-metadata-directive: REPLACE), since the copy would change nothing',
-      'give --meta k=v or --content-type TYPE to rewrite its metadata in place, or choose another destination');
+    throw new UsageError(
+      `${formatOssUrl(src)} is both source and destination: OSS refuses to copy an object onto itself unless its ` +
+        'metadata is replaced (x-oss-metadata-directive: REPLACE), since the copy would change nothing',
+      'give --meta k=v or --content-type TYPE to rewrite its metadata in place, or choose another destination',
+    );
   }
   const action = `copy of ${formatOssUrl(src)} to ${formatOssUrl(target)}`;
   return withSession(flags, io, async (session) => {
-    if (session.embedded) await doing(`creating bucket oss://${target.bucket}`, target.bucket, () => session.client.putBucket(target.bucket));
+    if (session.embedded)
+      await doing(`creating bucket oss://${target.bucket}`, target.bucket, () =>
+        session.client.putBucket(target.bucket),
+      );
     const head = await doing(action, src.bucket, () => session.client.headObject(src.bucket, src.key));
     const partSize = settings.partSize ?? defaultCopyPartSize(head.size);
-    const checkpoint = await checkpointPath(flags, io, session, { file: formatOssUrl(src), bucket: target.bucket, key: target.key }, '.ccp');
-    const outcome = await runTransfer<CopyResult>({
-      direction: 'copy',
-      label: target.key,
-      action,
-      bucket: target.bucket,
-      size: head.size,
-      partSize,
-      checkpoint,
-      start: (onProgress, signal) => copyObject(session.client, {
-        sourceBucket: src.bucket, sourceKey: src.key, bucket: target.bucket, key: target.key,
-        // --part-size is also the threshold: a copy larger than one part goes in parts (tests use it to go multipart).
-        multipartThreshold: settings.partSize ?? COPY_OBJECT_LIMIT,
+    const checkpoint = await checkpointPath(
+      flags,
+      io,
+      session,
+      { file: formatOssUrl(src), bucket: target.bucket, key: target.key },
+      '.ccp',
+    );
+    const outcome = await runTransfer<CopyResult>(
+      {
+        direction: 'copy',
+        label: target.key,
+        action,
+        bucket: target.bucket,
+        size: head.size,
         partSize,
-        concurrency: settings.parallel ?? DEFAULT_PARALLEL,
         checkpoint,
-        meta: flags.meta !== undefined ? settings.meta : undefined,
-        contentType: flags.contentType,
-        acl: flags.acl,
-        storageClass: flags.storageClass,
-        forbidOverwrite: flags.forbidOverwrite,
-        onProgress,
-        signal,
-      }),
-    }, flags, io);
+        start: (onProgress, signal) =>
+          copyObject(session.client, {
+            sourceBucket: src.bucket,
+            sourceKey: src.key,
+            bucket: target.bucket,
+            key: target.key,
+            // --part-size is also the threshold: a copy larger than one part goes in parts (tests use it to go multipart).
+            multipartThreshold: settings.partSize ?? COPY_OBJECT_LIMIT,
+            partSize,
+            concurrency: settings.parallel ?? DEFAULT_PARALLEL,
+            checkpoint,
+            meta: flags.meta !== undefined ? settings.meta : undefined,
+            contentType: flags.contentType,
+            acl: flags.acl,
+            storageClass: flags.storageClass,
+            forbidOverwrite: flags.forbidOverwrite,
+            onProgress,
+            signal,
+          }),
+      },
+      flags,
+      io,
+    );
     if ('interrupted' in outcome) return EXIT_INTERRUPTED;
     const r = outcome.result;
     if (flags.json) io.stdout.write(jsonLine(transferJson('copy', r, outcome.seconds)));
-    else if (!flags.quiet) io.stdout.write(`copied ${formatOssUrl(src)} to ${formatOssUrl(target)} on the server: ${summary(r, outcome.seconds, 'copy')}\n`);
+    else if (!flags.quiet)
+      io.stdout.write(
+        `copied ${formatOssUrl(src)} to ${formatOssUrl(target)} on the server: ${summary(r, outcome.seconds, 'copy')}\n`,
+      );
     return EXIT_OK;
   });
 }

@@ -16,7 +16,11 @@ import { isStreamCp, streamCpCommand } from './stream.js';
 import { checkpointPath, runTransfer, summary } from './transfer-run.js';
 
 /** One local file and the object it becomes. */
-interface UploadJob { file: string; size: number; dst: OssUrl }
+interface UploadJob {
+  file: string;
+  size: number;
+  dst: OssUrl;
+}
 
 /** `ossup cp <src> <dst>`: everything is checked before the first byte is sent, so bad input is exit 2. */
 export async function cpCommand(src: string, dst: string, flags: CpFlags & TreeFlags, io: Io): Promise<number> {
@@ -24,14 +28,19 @@ export async function cpCommand(src: string, dst: string, flags: CpFlags & TreeF
   const settings = checkCpOptions(flags);
   for (const arg of [src, dst]) {
     // `oss:/b/k` or `oss:b/k` is an OSS URL mistyped, not a local path: blame it, not the other argument.
-    if (/^oss:/i.test(arg) && !isOssUrl(arg)) throw new UsageError(`"${arg}" is not a valid OSS URL`, 'write it with two slashes: oss://bucket/key');
+    if (/^oss:/i.test(arg) && !isOssUrl(arg))
+      throw new UsageError(`"${arg}" is not a valid OSS URL`, 'write it with two slashes: oss://bucket/key');
   }
   if (isStreamCp(src, dst)) return streamCpCommand(src, dst, flags, settings, io);
-  if (settings.expectedSize !== undefined) throw new UsageError('--expected-size applies to cp - oss://... (standard input)');
+  if (settings.expectedSize !== undefined)
+    throw new UsageError('--expected-size applies to cp - oss://... (standard input)');
   if (isOssUrl(src) && isOssUrl(dst)) return copyCommand(parseOssUrl(src), parseOssUrl(dst), flags, settings, io);
   if (isOssUrl(src)) return downloadCommand(parseOssUrl(src), dst, flags, settings, io);
   if (!isOssUrl(dst)) {
-    throw new UsageError(`"${dst}" is not an OSS URL`, 'write the destination as oss://bucket/key (or oss://bucket/prefix/)');
+    throw new UsageError(
+      `"${dst}" is not an OSS URL`,
+      'write the destination as oss://bucket/key (or oss://bucket/prefix/)',
+    );
   }
   if (flags.range !== undefined) throw new UsageError('--range applies to downloads; an upload sends the whole file');
   const target = parseOssUrl(dst);
@@ -42,7 +51,9 @@ export async function cpCommand(src: string, dst: string, flags: CpFlags & TreeF
   return withSession(flags, io, async (session) => {
     if (session.embedded) {
       // Buckets are created on first use with the embedded default: there is no console to create them in.
-      await doing(`creating bucket oss://${target.bucket}`, target.bucket, () => session.client.putBucket(target.bucket));
+      await doing(`creating bucket oss://${target.bucket}`, target.bucket, () =>
+        session.client.putBucket(target.bucket),
+      );
     }
     for (const job of jobs) {
       const code = await uploadOne(job, settings, flags, io, session);
@@ -65,44 +76,69 @@ async function planJobs(src: string, dst: OssUrl): Promise<UploadJob[]> {
   }
   if (!st.isDirectory()) throw new UsageError(`${src} is not a regular file`);
   // `cp -r` never reaches here (program.ts hands it to the tree command).
-  throw new UsageError(`${src} is a directory`, `use -r to upload every file under it: ossup cp -r ${src} ${formatOssUrl(dst)}`);
+  throw new UsageError(
+    `${src} is a directory`,
+    `use -r to upload every file under it: ossup cp -r ${src} ${formatOssUrl(dst)}`,
+  );
 }
 
-async function uploadOne(job: UploadJob, settings: CpSettings, flags: CpFlags, io: Io, session: Session): Promise<number> {
+async function uploadOne(
+  job: UploadJob,
+  settings: CpSettings,
+  flags: CpFlags,
+  io: Io,
+  session: Session,
+): Promise<number> {
   const partSize = settings.partSize ?? defaultPartSize(job.size);
   const parallel = settings.parallel ?? defaultParallel(job.size, partSize);
-  const checkpoint = await checkpointPath(flags, io, session, { file: resolve(job.file), bucket: job.dst.bucket, key: job.dst.key }, '.ucp');
-  const outcome = await runTransfer<UploadResult>({
-    direction: 'upload',
-    label: job.file,
-    action: `upload of ${job.file} to ${formatOssUrl(job.dst)}`,
-    bucket: job.dst.bucket,
-    size: job.size,
-    partSize,
-    checkpoint,
-    start: (onProgress, signal) => uploadFile(session.client, {
+  const checkpoint = await checkpointPath(
+    flags,
+    io,
+    session,
+    { file: resolve(job.file), bucket: job.dst.bucket, key: job.dst.key },
+    '.ucp',
+  );
+  const outcome = await runTransfer<UploadResult>(
+    {
+      direction: 'upload',
+      label: job.file,
+      action: `upload of ${job.file} to ${formatOssUrl(job.dst)}`,
       bucket: job.dst.bucket,
-      key: job.dst.key,
-      file: job.file,
+      size: job.size,
       partSize,
-      concurrency: parallel,
       checkpoint,
-      meta: settings.meta,
-      contentType: flags.contentType,
-      acl: flags.acl,
-      storageClass: flags.storageClass,
-      tagging: flags.tagging,
-      forbidOverwrite: flags.forbidOverwrite,
-      trafficLimit: settings.trafficLimitBitsPerSecond,
-      callback: flags.callbackUrl
-        ? { url: flags.callbackUrl, body: flags.callbackBody ?? '', bodyType: flags.callbackBodyType, host: flags.callbackHost }
-        : undefined,
-      callbackVars: flags.callbackUrl ? settings.callbackVars : undefined,
-      onProgress,
-      onWarning: (message) => io.stderr.write(`ossup: warning: ${message}\n`),
-      signal,
-    }),
-  }, flags, io);
+      start: (onProgress, signal) =>
+        uploadFile(session.client, {
+          bucket: job.dst.bucket,
+          key: job.dst.key,
+          file: job.file,
+          partSize,
+          concurrency: parallel,
+          checkpoint,
+          meta: settings.meta,
+          contentType: flags.contentType,
+          acl: flags.acl,
+          storageClass: flags.storageClass,
+          tagging: flags.tagging,
+          forbidOverwrite: flags.forbidOverwrite,
+          trafficLimit: settings.trafficLimitBitsPerSecond,
+          callback: flags.callbackUrl
+            ? {
+                url: flags.callbackUrl,
+                body: flags.callbackBody ?? '',
+                bodyType: flags.callbackBodyType,
+                host: flags.callbackHost,
+              }
+            : undefined,
+          callbackVars: flags.callbackUrl ? settings.callbackVars : undefined,
+          onProgress,
+          onWarning: (message) => io.stderr.write(`ossup: warning: ${message}\n`),
+          signal,
+        }),
+    },
+    flags,
+    io,
+  );
   if ('interrupted' in outcome) return EXIT_INTERRUPTED;
   const r = outcome.result;
   if (flags.json) io.stdout.write(jsonLine(transferJson('upload', r, outcome.seconds)));

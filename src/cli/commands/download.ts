@@ -13,19 +13,34 @@ import { checkpointPath, runTransfer, summary } from './transfer-run.js';
 
 /** Flags that describe the object written by an upload; given to a download they would silently do nothing. */
 export const UPLOAD_ONLY: Array<[keyof CpFlags, string]> = [
-  ['meta', '--meta'], ['contentType', '--content-type'], ['acl', '--acl'], ['storageClass', '--storage-class'],
-  ['tagging', '--tagging'], ['forbidOverwrite', '--forbid-overwrite'], ['callbackUrl', '--callback-url'],
-  ['callbackBody', '--callback-body'], ['callbackBodyType', '--callback-body-type'], ['callbackHost', '--callback-host'],
+  ['meta', '--meta'],
+  ['contentType', '--content-type'],
+  ['acl', '--acl'],
+  ['storageClass', '--storage-class'],
+  ['tagging', '--tagging'],
+  ['forbidOverwrite', '--forbid-overwrite'],
+  ['callbackUrl', '--callback-url'],
+  ['callbackBody', '--callback-body'],
+  ['callbackBodyType', '--callback-body-type'],
+  ['callbackHost', '--callback-host'],
   ['callbackVar', '--callback-var'],
 ];
 
 /** `ossup cp oss://bucket/key <file|dir/>`: a resumable, CRC-64-verified download. */
-export async function downloadCommand(src: OssUrl, dst: string, flags: CpFlags, settings: CpSettings, io: Io): Promise<number> {
+export async function downloadCommand(
+  src: OssUrl,
+  dst: string,
+  flags: CpFlags,
+  settings: CpSettings,
+  io: Io,
+): Promise<number> {
   for (const [field, flag] of UPLOAD_ONLY) {
     if (flags[field] !== undefined) throw new UsageError(`${flag} applies to uploads; this is a download`);
   }
-  if (flags.recursive) throw new UsageError('-r with a download (a whole prefix) is not supported; download one object at a time');
-  if (src.key === '' || src.key.endsWith('/')) throw new UsageError(`"${formatOssUrl(src)}" names no object; write oss://bucket/key`);
+  if (flags.recursive)
+    throw new UsageError('-r with a download (a whole prefix) is not supported; download one object at a time');
+  if (src.key === '' || src.key.endsWith('/'))
+    throw new UsageError(`"${formatOssUrl(src)}" names no object; write oss://bucket/key`);
   checkName(src.bucket, src.key);
   const range = flags.range !== undefined ? parseRange(flags.range) : undefined;
   const file = await doing(`download of ${formatOssUrl(src)}`, src.bucket, () => resolveDownloadTarget(dst, src.key));
@@ -33,42 +48,54 @@ export async function downloadCommand(src: OssUrl, dst: string, flags: CpFlags, 
   // any other destination's directory must exist: a typo in it should not grow a tree of directories.
   const dirToMake = /[\\/]$/.test(dst) ? dirname(file) : undefined;
   if (!dirToMake && !(await isDirectory(dirname(file)))) {
-    throw new UsageError(`the directory ${dirname(file)} does not exist (destination ${dst})`,
-      `create it first (mkdir -p ${dirname(file)}), or end the destination with / to have ossup create it`);
+    throw new UsageError(
+      `the directory ${dirname(file)} does not exist (destination ${dst})`,
+      `create it first (mkdir -p ${dirname(file)}), or end the destination with / to have ossup create it`,
+    );
   }
 
   return withSession(flags, io, async (session) => {
     // The range size follows the size of what is fetched, as for uploads: ask the server for the object's first.
-    const head = settings.partSize === undefined || range
-      ? await doing(`download of ${formatOssUrl(src)}`, src.bucket, () => session.client.headObject(src.bucket, src.key))
-      : undefined;
+    const head =
+      settings.partSize === undefined || range
+        ? await doing(`download of ${formatOssUrl(src)}`, src.bucket, () =>
+            session.client.headObject(src.bucket, src.key),
+          )
+        : undefined;
     const objectSize = head?.size ?? 0;
-    const size = range ? Math.max(0, Math.min(range.end ?? objectSize - 1, objectSize - 1) - range.start + 1) : objectSize;
+    const size = range
+      ? Math.max(0, Math.min(range.end ?? objectSize - 1, objectSize - 1) - range.start + 1)
+      : objectSize;
     const partSize = settings.partSize ?? defaultRangeSize(size);
     const parallel = settings.parallel ?? defaultParallel(size, partSize);
     const checkpoint = await checkpointPath(flags, io, session, { file, bucket: src.bucket, key: src.key }, '.dcp');
     const made = dirToMake ? await mkdir(dirToMake, { recursive: true }) : undefined;
-    const outcome = await runTransfer<DownloadResult>({
-      direction: 'download',
-      label: file,
-      action: `download of ${formatOssUrl(src)} to ${file}`,
-      bucket: src.bucket,
-      size,
-      partSize,
-      checkpoint,
-      start: (onProgress, signal) => downloadFile(session.client, {
+    const outcome = await runTransfer<DownloadResult>(
+      {
+        direction: 'download',
+        label: file,
+        action: `download of ${formatOssUrl(src)} to ${file}`,
         bucket: src.bucket,
-        key: src.key,
-        file,
+        size,
         partSize,
-        concurrency: parallel,
         checkpoint,
-        trafficLimit: settings.trafficLimitBitsPerSecond,
-        range,
-        onProgress,
-        signal,
-      }),
-    }, flags, io).catch(async (err: unknown) => {
+        start: (onProgress, signal) =>
+          downloadFile(session.client, {
+            bucket: src.bucket,
+            key: src.key,
+            file,
+            partSize,
+            concurrency: parallel,
+            checkpoint,
+            trafficLimit: settings.trafficLimitBitsPerSecond,
+            range,
+            onProgress,
+            signal,
+          }),
+      },
+      flags,
+      io,
+    ).catch(async (err: unknown) => {
       if (made) await removeEmptyDirs(dirToMake!, made);
       throw err;
     });
@@ -76,10 +103,14 @@ export async function downloadCommand(src: OssUrl, dst: string, flags: CpFlags, 
     const r = outcome.result;
     if (flags.json) io.stdout.write(jsonLine(transferJson('download', r, outcome.seconds)));
     else if (!flags.quiet) {
-      const part = !r.range ? ''
-        : r.verified === 'crc64' ? ` (bytes ${r.range.start}-${r.range.end}: the whole object, CRC-64 verified)`
+      const part = !r.range
+        ? ''
+        : r.verified === 'crc64'
+          ? ` (bytes ${r.range.start}-${r.range.end}: the whole object, CRC-64 verified)`
           : ` (bytes ${r.range.start}-${r.range.end}; checked by length: a part of an object has no CRC-64 to compare)`;
-      io.stdout.write(`downloaded ${formatOssUrl(src)} to ${r.file}${part}: ${summary(r, outcome.seconds, 'download')}\n`);
+      io.stdout.write(
+        `downloaded ${formatOssUrl(src)} to ${r.file}${part}: ${summary(r, outcome.seconds, 'download')}\n`,
+      );
     }
     return EXIT_OK;
   });
@@ -92,7 +123,13 @@ async function isDirectory(dir: string): Promise<boolean> {
 /** Undo a mkdir -p after a failed download: from `dir` up to `top` (the first one made), each only while empty. */
 async function removeEmptyDirs(dir: string, top: string): Promise<void> {
   for (let d = dir; d.length >= top.length; d = dirname(d)) {
-    if (!(await rmdir(d).then(() => true, () => false))) return;
+    if (
+      !(await rmdir(d).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
     if (d === top) return;
   }
 }

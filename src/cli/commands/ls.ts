@@ -6,7 +6,9 @@ import { withSession, type Io } from '../session.js';
 import { formatBytes } from '../size.js';
 import { checkName } from './names.js';
 
-export interface LsFlags extends CommonOptions { recursive?: boolean }
+export interface LsFlags extends CommonOptions {
+  recursive?: boolean;
+}
 
 /** `ossup ls`: buckets with no URL; otherwise one level under the prefix (like `ls`), or everything with -r. */
 export async function lsCommand(url: string | undefined, flags: LsFlags, io: Io): Promise<number> {
@@ -22,9 +24,11 @@ export async function lsCommand(url: string | undefined, flags: LsFlags, io: Io)
           );
         }
         // An empty listing reads as "did it work?"; JSON stays one object per bucket, so zero lines.
-        if (res.buckets.length === 0 && !flags.json && !flags.quiet) io.stdout.write('no buckets (make one with: ossup mb oss://NAME)\n');
+        if (res.buckets.length === 0 && !flags.json && !flags.quiet)
+          io.stdout.write('no buckets (make one with: ossup mb oss://NAME)\n');
         return EXIT_OK;
-      }));
+      }),
+    );
   }
   const { bucket, key: prefix } = parseOssUrl(url);
   checkName(bucket);
@@ -34,16 +38,29 @@ export async function lsCommand(url: string | undefined, flags: LsFlags, io: Io)
       let bytes = 0;
       let marker: string | undefined;
       for (;;) {
-        const page = await s.client.listObjects(bucket, { prefix, delimiter: flags.recursive ? undefined : '/', marker, maxKeys: 1000 });
+        const page = await s.client.listObjects(bucket, {
+          prefix,
+          delimiter: flags.recursive ? undefined : '/',
+          marker,
+          maxKeys: 1000,
+        });
         for (const p of page.prefixes) {
-          io.stdout.write(flags.json ? jsonLine({ prefix: p }) : `${''.padEnd(19)}  ${'DIR'.padStart(10)}  oss://${bucket}/${p}\n`);
+          io.stdout.write(
+            flags.json ? jsonLine({ prefix: p }) : `${''.padEnd(19)}  ${'DIR'.padStart(10)}  oss://${bucket}/${p}\n`,
+          );
         }
         for (const o of page.objects) {
           count++;
           bytes += o.size;
           io.stdout.write(
             flags.json
-              ? jsonLine({ key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified ?? null, storageClass: o.storageClass ?? null })
+              ? jsonLine({
+                  key: o.key,
+                  size: o.size,
+                  etag: o.etag,
+                  lastModified: o.lastModified ?? null,
+                  storageClass: o.storageClass ?? null,
+                })
               : `${formatDate(o.lastModified)}  ${formatBytes(o.size).padStart(10)}  oss://${bucket}/${o.key}\n`,
           );
         }
@@ -52,9 +69,11 @@ export async function lsCommand(url: string | undefined, flags: LsFlags, io: Io)
         if (!page.nextMarker || page.nextMarker === marker) break;
         marker = page.nextMarker;
       }
-      if (!flags.json && !flags.quiet) io.stdout.write(`${count} object${count === 1 ? '' : 's'}, ${formatBytes(bytes)}\n`);
+      if (!flags.json && !flags.quiet)
+        io.stdout.write(`${count} object${count === 1 ? '' : 's'}, ${formatBytes(bytes)}\n`);
       return EXIT_OK;
-    }));
+    }),
+  );
 }
 
 /** `2026-11-21 19:27:03` (UTC) from an ISO date, or blanks when the server sent none. */

@@ -36,7 +36,8 @@ async function exists(probe: () => Promise<unknown>): Promise<boolean | undefine
  */
 export async function rmCommand(url: string, flags: CommonOptions, io: Io): Promise<number> {
   const target = parseOssUrl(url);
-  if (target.key === '') throw new UsageError(`"${url}" names a bucket; rm deletes one object (oss://bucket/key), rb removes a bucket`);
+  if (target.key === '')
+    throw new UsageError(`"${url}" names a bucket; rm deletes one object (oss://bucket/key), rb removes a bucket`);
   checkName(target.bucket, target.key);
   return withSession(flags, io, (s) =>
     doing(`removing ${formatOssUrl(target)}`, target.bucket, async () => {
@@ -46,7 +47,8 @@ export async function rmCommand(url: string, flags: CommonOptions, io: Io): Prom
       return existed === false
         ? done(io, flags, { removed: url, existed: false }, `${url} did not exist; nothing removed`)
         : done(io, flags, { removed: url, existed: true }, `removed ${url}`);
-    }));
+    }),
+  );
 }
 
 export async function mbCommand(url: string, flags: CommonOptions, io: Io): Promise<number> {
@@ -59,7 +61,8 @@ export async function mbCommand(url: string, flags: CommonOptions, io: Io): Prom
       }
       await s.client.putBucket(bucket);
       return done(io, flags, { bucket, created: true, existed: false }, `made bucket oss://${bucket}`);
-    }));
+    }),
+  );
 }
 
 export async function rbCommand(url: string, flags: CommonOptions, io: Io): Promise<number> {
@@ -68,5 +71,6 @@ export async function rbCommand(url: string, flags: CommonOptions, io: Io): Prom
     doing(`removing bucket oss://${bucket}`, bucket, async () => {
       await s.client.deleteBucket(bucket);
       return done(io, flags, { bucket, removed: true }, `removed bucket oss://${bucket}`);
-    }));
+    }),
+  );
 }

@@ -35,7 +35,11 @@ export async function rmTreeCommand(url: string, flags: RmFlags, io: Io): Promis
     let result;
     try {
       result = await deletePrefix(session.client, target.bucket, prefix, {
-        filters, dryRun: flags.dryRun, signal: controller.signal, onDone, onFailed: (f) => failures.push(f),
+        filters,
+        dryRun: flags.dryRun,
+        signal: controller.signal,
+        onDone,
+        onFailed: (f) => failures.push(f),
       });
     } catch (err) {
       if (controller.signal.aborted && err instanceof AbortedError) {
@@ -47,7 +51,9 @@ export async function rmTreeCommand(url: string, flags: RmFlags, io: Io): Promis
       uninstall();
     }
     if (!flags.json && !flags.quiet) {
-      io.stdout.write(`${flags.dryRun ? 'would delete' : 'deleted'} ${result.deleted} object${result.deleted === 1 ? '' : 's'} under ${where}\n`);
+      io.stdout.write(
+        `${flags.dryRun ? 'would delete' : 'deleted'} ${result.deleted} object${result.deleted === 1 ? '' : 's'} under ${where}\n`,
+      );
     }
     if (failures.length > 0) {
       io.stderr.write(`ossup: ${failures.length} object${failures.length === 1 ? '' : 's'} not deleted:\n`);
@@ -61,7 +67,11 @@ export async function rmTreeCommand(url: string, flags: RmFlags, io: Io): Promis
 
 /** The filter flags without -r: an error rather than a silent single delete. */
 export function refuseFilterFlags(flags: RmFlags): void {
-  for (const [v, flag] of [[flags.include, '--include'], [flags.exclude, '--exclude'], [flags.dryRun, '--dry-run']] as const) {
+  for (const [v, flag] of [
+    [flags.include, '--include'],
+    [flags.exclude, '--exclude'],
+    [flags.dryRun, '--dry-run'],
+  ] as const) {
     if (v !== undefined) throw new UsageError(`${flag} applies to rm -r (a whole prefix)`);
   }
 }

@@ -18,17 +18,23 @@ export interface ServeFlags {
 /** `ossup serve`: the embedded server as a long-running process (src/server/serve.ts does the work). */
 export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const port = Number(flags.port);
-  if (!/^\d+$/.test(flags.port) || port > 65535) throw new UsageError(`--port "${flags.port}" is not a port number (0-65535)`);
+  if (!/^\d+$/.test(flags.port) || port > 65535)
+    throw new UsageError(`--port "${flags.port}" is not a port number (0-65535)`);
   const accessKeyId = flags.accessKeyId ?? (io.env.OSS_ACCESS_KEY_ID || undefined);
   const accessKeySecret = flags.accessKeySecret ?? (io.env.OSS_ACCESS_KEY_SECRET || undefined);
   if ((accessKeyId === undefined) !== (accessKeySecret === undefined)) {
-    throw new UsageError('give both the access key id and its secret (flags or OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET), or neither');
+    throw new UsageError(
+      'give both the access key id and its secret (flags or OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET), or neither',
+    );
   }
   const root = flags.root ?? join(ossupHome(io.env), 'data');
   // Loaded on demand: the server's modules are not needed by any other command.
   const { serve } = await import('../../server/serve.js');
   try {
-    await serve({ root, host: flags.host, port, accessKeyId, accessKeySecret, region: flags.region }, { stdout: io.stdout, stderr: io.stderr });
+    await serve(
+      { root, host: flags.host, port, accessKeyId, accessKeySecret, region: flags.region },
+      { stdout: io.stdout, stderr: io.stderr },
+    );
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new OssupError('AddressInUse', `port ${port} on ${flags.host} is already in use`, { cause: err });

@@ -27,8 +27,10 @@ export function expiresSeconds(text: string, version: 'v1' | 'v4'): number {
   const seconds = ms / 1000;
   if (seconds < 1) throw new UsageError(`--expires ${text} is too short: a signed URL lives at least 1s`);
   if (version === 'v4' && seconds > MAX_PRESIGN_V4_SECONDS) {
-    throw new UsageError(`--expires ${text} is longer than 7d, the most a V4 signature allows`,
-      'give --expires 7d or less (or --signature v1, which OSS accepts with any expiry)');
+    throw new UsageError(
+      `--expires ${text} is longer than 7d, the most a V4 signature allows`,
+      'give --expires 7d or less (or --signature v1, which OSS accepts with any expiry)',
+    );
   }
   return seconds;
 }
@@ -39,14 +41,18 @@ export function expiresSeconds(text: string, version: 'v1' | 'v4'): number {
  */
 export async function signCommand(url: string, flags: SignFlags, io: Io): Promise<number> {
   const target = parseOssUrl(url);
-  if (target.key === '' || target.key.endsWith('/')) throw new UsageError(`"${url}" names no object; write oss://bucket/key`);
+  if (target.key === '' || target.key.endsWith('/'))
+    throw new UsageError(`"${url}" names no object; write oss://bucket/key`);
   checkName(target.bucket, target.key);
   const version = flags.signature ?? 'v4';
   const seconds = expiresSeconds(flags.expires, version);
-  if (flags.contentType !== undefined && flags.method !== 'PUT') throw new UsageError('--content-type applies to --method PUT');
+  if (flags.contentType !== undefined && flags.method !== 'PUT')
+    throw new UsageError('--content-type applies to --method PUT');
   if (resolveTarget({ endpoint: flags.endpoint, region: flags.region }, io.env).kind === 'embedded') {
-    throw new UsageError('no endpoint configured: the embedded server runs only while a command runs, so a URL signed for it would not work',
-      'run `ossup serve` and sign against it with --endpoint http://127.0.0.1:9000 (or set OSS_ENDPOINT)');
+    throw new UsageError(
+      'no endpoint configured: the embedded server runs only while a command runs, so a URL signed for it would not work',
+      'run `ossup serve` and sign against it with --endpoint http://127.0.0.1:9000 (or set OSS_ENDPOINT)',
+    );
   }
   return withSession(flags, io, (s) =>
     doing(`signing ${formatOssUrl(target)}`, target.bucket, async () => {
@@ -56,13 +62,20 @@ export async function signCommand(url: string, flags: SignFlags, io: Io): Promis
         headers: flags.contentType !== undefined ? { 'content-type': flags.contentType } : undefined,
       });
       if (flags.json) {
-        io.stdout.write(jsonLine({
-          url: signed, method: flags.method, bucket: target.bucket, key: target.key, signature: version,
-          expires: new Date(Date.now() + seconds * 1000).toISOString(),
-        }));
+        io.stdout.write(
+          jsonLine({
+            url: signed,
+            method: flags.method,
+            bucket: target.bucket,
+            key: target.key,
+            signature: version,
+            expires: new Date(Date.now() + seconds * 1000).toISOString(),
+          }),
+        );
       } else {
         io.stdout.write(`${signed}\n`);
       }
       return EXIT_OK;
-    }));
+    }),
+  );
 }

@@ -50,12 +50,20 @@ export async function statCommand(url: string, flags: CommonOptions, io: Io): Pr
         ['Object-Type', info.objectType ?? '-'],
         ['Storage-Class', info.storageClass ?? '-'],
         ['ACL', acl ?? '-'],
-        ['Tags', tagging === null ? '-' : Object.entries(tagging).map(([k, v]) => `${k}=${v}`).join('&') || '(none)'],
+        [
+          'Tags',
+          tagging === null
+            ? '-'
+            : Object.entries(tagging)
+                .map(([k, v]) => `${k}=${v}`)
+                .join('&') || '(none)',
+        ],
         ...Object.entries(h.meta).map(([k, v]): [string, string] => [`x-oss-meta-${k}`, v]),
       ];
       for (const [k, v] of rows) io.stdout.write(`${`${k}:`.padEnd(15)}${v}\n`);
       return EXIT_OK;
-    }));
+    }),
+  );
 }
 
 /** A service refusal (AccessDenied, NotImplemented from another server) of an optional lookup. */
@@ -63,4 +71,3 @@ function orNull(err: unknown): null {
   if (err instanceof ServiceError) return null;
   throw err;
 }
-

@@ -25,14 +25,28 @@ export function isStreamCp(src: string, dst: string): boolean {
 }
 
 /** `cp` with `-` on one side: checked completely before anything is read or sent (bad input is exit 2). */
-export async function streamCpCommand(src: string, dst: string, flags: CpFlags, settings: CpSettings, io: Io): Promise<number> {
-  if (src === '-' && dst === '-') throw new UsageError('"-" on both sides: cp copies between standard input or output and OSS, not from stdin to stdout');
-  if (flags.recursive) throw new UsageError('-r does not go with "-": a stream is one object', 'drop -r, or give a directory instead of "-"');
+export async function streamCpCommand(
+  src: string,
+  dst: string,
+  flags: CpFlags,
+  settings: CpSettings,
+  io: Io,
+): Promise<number> {
+  if (src === '-' && dst === '-')
+    throw new UsageError(
+      '"-" on both sides: cp copies between standard input or output and OSS, not from stdin to stdout',
+    );
+  if (flags.recursive)
+    throw new UsageError(
+      '-r does not go with "-": a stream is one object',
+      'drop -r, or give a directory instead of "-"',
+    );
   // --no-checkpoint is what a stream does anyway; a checkpoint file or directory would promise a resume.
   if (typeof flags.checkpoint === 'string' || flags.checkpointDir !== undefined) {
     throw new UsageError('--checkpoint and --checkpoint-dir do not go with "-": a stream cannot be resumed');
   }
-  if (flags.range !== undefined) throw new UsageError('--range does not go with "-" (yet); download to a file for a range');
+  if (flags.range !== undefined)
+    throw new UsageError('--range does not go with "-" (yet); download to a file for a range');
   if (src === '-') {
     if (!isOssUrl(dst)) throw new UsageError(`"${dst}" is not an OSS URL`, 'write: ossup cp - oss://bucket/key');
     return stdinToObject(parseOssUrl(dst), flags, settings, io);
@@ -55,7 +69,10 @@ function cancelOnSignals(controller: AbortController, stderr: NodeJS.WriteStream
   const handler = () => {
     count++;
     if (count === 1) controller.abort(new Error('interrupted'));
-    else if (count === 2) stderr.write('\nossup: still cleaning up (aborting the upload on the server); Ctrl-C again to exit now and leave it\n');
+    else if (count === 2)
+      stderr.write(
+        '\nossup: still cleaning up (aborting the upload on the server); Ctrl-C again to exit now and leave it\n',
+      );
     else process.exit(EXIT_INTERRUPTED);
   };
   process.on('SIGINT', handler);
@@ -67,17 +84,25 @@ function cancelOnSignals(controller: AbortController, stderr: NodeJS.WriteStream
 }
 
 async function stdinToObject(dst: OssUrl, flags: CpFlags, settings: CpSettings, io: Io): Promise<number> {
-  if (dst.key === '' || dst.key.endsWith('/')) throw new UsageError(`"${formatOssUrl(dst)}" names no object: standard input has no file name to keep`, 'write oss://bucket/key');
+  if (dst.key === '' || dst.key.endsWith('/'))
+    throw new UsageError(
+      `"${formatOssUrl(dst)}" names no object: standard input has no file name to keep`,
+      'write oss://bucket/key',
+    );
   checkName(dst.bucket, dst.key);
-  if (flags.callbackUrl !== undefined) throw new UsageError('--callback-url does not go with "-" (yet): upload a file for a callback');
+  if (flags.callbackUrl !== undefined)
+    throw new UsageError('--callback-url does not go with "-" (yet): upload a file for a callback');
   const fixed = settings.partSize;
   if (fixed !== undefined && settings.expectedSize !== undefined && settings.expectedSize > fixed * 10_000) {
-    throw new UsageError(`--expected-size ${formatBytes(settings.expectedSize)} does not fit in 10,000 parts of --part-size ${formatBytes(fixed)}`,
-      'drop --part-size (parts then grow with the stream) or give a larger one');
+    throw new UsageError(
+      `--expected-size ${formatBytes(settings.expectedSize)} does not fit in 10,000 parts of --part-size ${formatBytes(fixed)}`,
+      'drop --part-size (parts then grow with the stream) or give a larger one',
+    );
   }
   const action = `upload of standard input to ${formatOssUrl(dst)}`;
   return withSession(flags, io, async (session) => {
-    if (session.embedded) await doing(`creating bucket oss://${dst.bucket}`, dst.bucket, () => session.client.putBucket(dst.bucket));
+    if (session.embedded)
+      await doing(`creating bucket oss://${dst.bucket}`, dst.bucket, () => session.client.putBucket(dst.bucket));
     const controller = new AbortController();
     const uninstall = cancelOnSignals(controller, io.stderr);
     const started = performance.now();
@@ -85,16 +110,29 @@ async function stdinToObject(dst: OssUrl, flags: CpFlags, settings: CpSettings, 
     let r: UploadResult;
     try {
       r = await uploadStream(session.client, (io.stdin ?? process.stdin) as Readable, {
-        bucket: dst.bucket, key: dst.key, partSize: settings.partSize, expectedSize: settings.expectedSize,
-        concurrency: settings.parallel ?? DEFAULT_PARALLEL, meta: settings.meta, contentType: flags.contentType, acl: flags.acl,
-        storageClass: flags.storageClass, tagging: flags.tagging, forbidOverwrite: flags.forbidOverwrite,
-        trafficLimit: settings.trafficLimitBitsPerSecond, signal: controller.signal,
-        onProgress: (e) => { if (e.type === 'part') partsDone = Math.max(partsDone, e.partsDone); },
+        bucket: dst.bucket,
+        key: dst.key,
+        partSize: settings.partSize,
+        expectedSize: settings.expectedSize,
+        concurrency: settings.parallel ?? DEFAULT_PARALLEL,
+        meta: settings.meta,
+        contentType: flags.contentType,
+        acl: flags.acl,
+        storageClass: flags.storageClass,
+        tagging: flags.tagging,
+        forbidOverwrite: flags.forbidOverwrite,
+        trafficLimit: settings.trafficLimitBitsPerSecond,
+        signal: controller.signal,
+        onProgress: (e) => {
+          if (e.type === 'part') partsDone = Math.max(partsDone, e.partsDone);
+        },
       });
     } catch (err) {
       if (controller.signal.aborted && err instanceof AbortedError) {
-        io.stderr.write(`\nossup: interrupted after ${partsDone} part${partsDone === 1 ? '' : 's'} sent; a stream cannot be resumed, ` +
-          'so the upload was aborted on the server (nothing is left behind); rerun the whole pipeline\n');
+        io.stderr.write(
+          `\nossup: interrupted after ${partsDone} part${partsDone === 1 ? '' : 's'} sent; a stream cannot be resumed, ` +
+            'so the upload was aborted on the server (nothing is left behind); rerun the whole pipeline\n',
+        );
         return EXIT_INTERRUPTED;
       }
       throw new ActionFailed(action, err, dst.bucket);
@@ -112,8 +150,10 @@ async function objectToStdout(src: OssUrl, flags: CpFlags, settings: CpSettings,
   for (const [field, flag] of UPLOAD_ONLY) {
     if (flags[field] !== undefined) throw new UsageError(`${flag} applies to uploads; this is a download`);
   }
-  if (settings.expectedSize !== undefined) throw new UsageError('--expected-size applies to cp - oss://... (standard input)');
-  if (src.key === '' || src.key.endsWith('/')) throw new UsageError(`"${formatOssUrl(src)}" names no object; write oss://bucket/key`);
+  if (settings.expectedSize !== undefined)
+    throw new UsageError('--expected-size applies to cp - oss://... (standard input)');
+  if (src.key === '' || src.key.endsWith('/'))
+    throw new UsageError(`"${formatOssUrl(src)}" names no object; write oss://bucket/key`);
   checkName(src.bucket, src.key);
   const action = `download of ${formatOssUrl(src)} to standard output`;
   return withSession(flags, io, async (session) => {
@@ -124,9 +164,15 @@ async function objectToStdout(src: OssUrl, flags: CpFlags, settings: CpSettings,
     let result: Parameters<typeof transferJson>[1] | undefined;
     try {
       const stream = downloadStream(session.client, {
-        bucket: src.bucket, key: src.key, partSize: settings.partSize ?? MIN_DEFAULT_RANGE_SIZE, concurrency: settings.parallel ?? DEFAULT_PARALLEL,
-        trafficLimit: settings.trafficLimitBitsPerSecond, signal: controller.signal,
-        onProgress: (e) => { if (e.type === 'complete') result = e.result; },
+        bucket: src.bucket,
+        key: src.key,
+        partSize: settings.partSize ?? MIN_DEFAULT_RANGE_SIZE,
+        concurrency: settings.parallel ?? DEFAULT_PARALLEL,
+        trafficLimit: settings.trafficLimitBitsPerSecond,
+        signal: controller.signal,
+        onProgress: (e) => {
+          if (e.type === 'complete') result = e.result;
+        },
       });
       for await (const chunk of stream) {
         written += (chunk as Buffer).length;
@@ -134,13 +180,17 @@ async function objectToStdout(src: OssUrl, flags: CpFlags, settings: CpSettings,
       }
     } catch (err) {
       if (controller.signal.aborted && err instanceof AbortedError) {
-        io.stderr.write(`\nossup: interrupted after ${formatBytes(written)} written to standard output (the rest was not fetched)\n`);
+        io.stderr.write(
+          `\nossup: interrupted after ${formatBytes(written)} written to standard output (the rest was not fetched)\n`,
+        );
         return EXIT_INTERRUPTED;
       }
       if (err instanceof IntegrityError && written > 0) {
         // The bytes cannot be called back: say plainly that what the reader got is not the object.
-        io.stderr.write(`ossup: ${action} failed: ${err.message} (${err.code})\n` +
-          `ossup: the ${formatBytes(written)} already written to standard output are NOT the object's bytes; discard them and rerun\n`);
+        io.stderr.write(
+          `ossup: ${action} failed: ${err.message} (${err.code})\n` +
+            `ossup: the ${formatBytes(written)} already written to standard output are NOT the object's bytes; discard them and rerun\n`,
+        );
         return EXIT_FAILED;
       }
       throw new ActionFailed(action, err, src.bucket);

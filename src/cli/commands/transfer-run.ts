@@ -35,7 +35,11 @@ export type TransferOutcome<R> = { result: R; seconds: number } | { interrupted:
  * OSSUP_HOMEs (both reached as http://localhost) never share a checkpoint.
  */
 export async function checkpointPath(
-  flags: CpFlags, io: Io, session: Session, id: { file: string; bucket: string; key: string }, suffix: '.ucp' | '.dcp' | '.ccp',
+  flags: CpFlags,
+  io: Io,
+  session: Session,
+  id: { file: string; bucket: string; key: string },
+  suffix: '.ucp' | '.dcp' | '.ccp',
 ): Promise<string | false> {
   if (flags.checkpoint === false) return false;
   if (typeof flags.checkpoint === 'string') return flags.checkpoint;
@@ -61,7 +65,9 @@ export async function runTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io: 
     const result = await spec.start((e) => {
       if (e.type === 'start' && e.discarded && !flags.quiet) {
         // Said before the bar starts: a run that silently begins again from 0% looks like resume did not work.
-        const why = e.discarded.startsWith('another ') ? `the earlier run's checkpoint is for ${e.discarded}` : e.discarded;
+        const why = e.discarded.startsWith('another ')
+          ? `the earlier run's checkpoint is for ${e.discarded}`
+          : e.discarded;
         io.stderr.write(`${bar?.active ? '\r\x1b[2K' : ''}ossup: warning: starting over: ${why}\n`);
       }
       tracker.onEvent(e);
@@ -87,9 +93,10 @@ function interruptedLine(t: TransferTracker, spec: TransferSpec<unknown>): strin
   const pct = total > 0 ? (t.confirmedBytes / total) * 100 : 0;
   const verb = { upload: 'uploaded', download: 'downloaded', copy: 'copied' }[spec.direction];
   const done = `${formatBytes(t.confirmedBytes)} of ${formatBytes(total)} ${verb} (${pct.toFixed(1)}%, ${t.partsDone}/${t.totalParts} parts)`;
-  const next = spec.checkpoint === false
-    ? 'there is no checkpoint (--no-checkpoint): rerunning starts over'
-    : 'rerun the same command to resume';
+  const next =
+    spec.checkpoint === false
+      ? 'there is no checkpoint (--no-checkpoint): rerunning starts over'
+      : 'rerun the same command to resume';
   // No blank line first: the bar, when there is one, already ended its line when it stopped (at the first signal).
   return `ossup: interrupted: ${done}; ${next}\n`;
 }
@@ -101,13 +108,15 @@ function interruptedLine(t: TransferTracker, spec: TransferSpec<unknown>): strin
  */
 export function summary(
   r: { size: number; parts: number; resumedBytes: number; transferredBytes: number; etag: string; crc64: string },
-  seconds: number, direction: TransferSpec<unknown>['direction'] = 'upload',
+  seconds: number,
+  direction: TransferSpec<unknown>['direction'] = 'upload',
 ): string {
   const rate = seconds > 0 ? ` (${formatBytes(Math.round(r.transferredBytes / seconds))}/s)` : '';
   const parts = `${r.parts} part${r.parts === 1 ? '' : 's'}`;
-  const moved = r.resumedBytes > 0
-    ? `${formatBytes(r.transferredBytes)} ${{ upload: 'sent', download: 'fetched', copy: 'copied' }[direction]} in ${formatSeconds(seconds)}${rate}, ` +
-      `${formatBytes(r.resumedBytes)} resumed; ${formatBytes(r.size)} object, ${parts}`
-    : `${formatBytes(r.size)} in ${formatSeconds(seconds)}${rate}, ${parts}`;
+  const moved =
+    r.resumedBytes > 0
+      ? `${formatBytes(r.transferredBytes)} ${{ upload: 'sent', download: 'fetched', copy: 'copied' }[direction]} in ${formatSeconds(seconds)}${rate}, ` +
+        `${formatBytes(r.resumedBytes)} resumed; ${formatBytes(r.size)} object, ${parts}`
+      : `${formatBytes(r.size)} in ${formatSeconds(seconds)}${rate}, ${parts}`;
   return `${moved}; ETag ${r.etag}, CRC-64 ${r.crc64}`;
 }

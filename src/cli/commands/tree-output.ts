@@ -37,7 +37,8 @@ export function failureLine(f: TreeFailure): string {
   let why: string;
   if (e instanceof ServiceError) why = `${e.message} (${e.code}, HTTP ${e.status})`;
   else if (e instanceof OssupError) why = `${e.message} (${e.code})`;
-  else if (e instanceof Error) why = `${e.message}${(e as NodeJS.ErrnoException).code && !e.message.includes(String((e as NodeJS.ErrnoException).code)) ? ` (${(e as NodeJS.ErrnoException).code})` : ''}`;
+  else if (e instanceof Error)
+    why = `${e.message}${(e as NodeJS.ErrnoException).code && !e.message.includes(String((e as NodeJS.ErrnoException).code)) ? ` (${(e as NodeJS.ErrnoException).code})` : ''}`;
   else why = String(e);
   return `  ${f.name}: ${why}`;
 }

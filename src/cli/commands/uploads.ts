@@ -25,11 +25,18 @@ export async function uploadsCommand(url: string, flags: CommonOptions, io: Io):
         const age = initiated && !Number.isNaN(initiated.getTime()) ? formatAge(now - initiated.getTime()) : '?';
         io.stdout.write(
           flags.json
-            ? jsonLine({ key: u.key, uploadId: u.uploadId, initiated: u.initiated ?? null, parts: parts.parts.length, bytes })
+            ? jsonLine({
+                key: u.key,
+                uploadId: u.uploadId,
+                initiated: u.initiated ?? null,
+                parts: parts.parts.length,
+                bytes,
+              })
             : `${age.padStart(5)}  ${String(parts.parts.length).padStart(5)} parts  ${formatBytes(bytes).padStart(10)}  ${u.uploadId}  oss://${bucket}/${u.key}\n`,
         );
       }
       if (!flags.json && !flags.quiet) io.stdout.write(`${count} incomplete upload${count === 1 ? '' : 's'}\n`);
       return EXIT_OK;
-    }));
+    }),
+  );
 }

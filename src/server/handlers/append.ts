@@ -18,7 +18,11 @@ import { sseHeaders } from './sse.js';
 function positionOf(ctx: Ctx): number {
   const raw = q(ctx.req, 'position');
   if (raw === undefined || !/^\d{1,16}$/.test(raw)) {
-    throw new ErrorReply('InvalidArgument', { ArgumentName: 'position', ArgumentValue: raw ?? '' }, { message: 'position must be a non-negative integer.' });
+    throw new ErrorReply(
+      'InvalidArgument',
+      { ArgumentName: 'position', ArgumentValue: raw ?? '' },
+      { message: 'position must be a non-negative integer.' },
+    );
   }
   return Number(raw);
 }
@@ -27,13 +31,20 @@ function checkTarget(ctx: Ctx, old: ObjectRecord | undefined, position: number):
   if (old && old.type !== 'Appendable') throw new ErrorReply('ObjectNotAppendable', { Key: ctx.key });
   const length = old?.size ?? 0;
   if (position !== length) {
-    throw new ErrorReply('PositionNotEqualToLength', { Key: ctx.key }, { headers: { 'x-oss-next-append-position': String(length) } });
+    throw new ErrorReply(
+      'PositionNotEqualToLength',
+      { Key: ctx.key },
+      { headers: { 'x-oss-next-append-position': String(length) } },
+    );
   }
 }
 
 /** Appendable ETags are not a content MD5 (clients must not check them as one): MD5 of previous ETag + body MD5. */
 function nextEtag(prev: string, bodyMd5: Buffer): string {
-  return createHash('md5').update(`${prev}${bodyMd5.toString('hex')}`).digest('hex').toUpperCase();
+  return createHash('md5')
+    .update(`${prev}${bodyMd5.toString('hex')}`)
+    .digest('hex')
+    .toUpperCase();
 }
 
 export async function appendObject(ctx: Ctx): Promise<void> {
@@ -78,7 +89,14 @@ export async function appendObject(ctx: Ctx): Promise<void> {
     // Another write to the key landed between the check and the commit: the client's position is stale.
     const now = await store.getObject(bucket.name, key);
     checkTarget(ctx, now, position);
-    throw new ErrorReply('PositionNotEqualToLength', { Key: key }, { headers: { 'x-oss-next-append-position': String(now?.size ?? 0) }, message: 'The object changed during the append; retry at x-oss-next-append-position.' });
+    throw new ErrorReply(
+      'PositionNotEqualToLength',
+      { Key: key },
+      {
+        headers: { 'x-oss-next-append-position': String(now?.size ?? 0) },
+        message: 'The object changed during the append; retry at x-oss-next-append-position.',
+      },
+    );
   }
   return reply(ctx, rec);
 }

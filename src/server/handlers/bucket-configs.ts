@@ -53,7 +53,8 @@ function root(text: string, name: string): XmlObject {
   }
 }
 
-const invalid = (name: string, value: string, message: string) => new ErrorReply('InvalidArgument', { ArgumentName: name, ArgumentValue: value }, { message });
+const invalid = (name: string, value: string, message: string) =>
+  new ErrorReply('InvalidArgument', { ArgumentName: name, ArgumentValue: value }, { message });
 
 // ---- logging ----
 
@@ -67,15 +68,21 @@ export async function putBucketLogging(ctx: Ctx): Promise<void> {
     return;
   }
   const target = texts(enabled, 'TargetBucket')[0] ?? '';
-  if (!target || !(await ctx.store.getBucket(target))) throw new ErrorReply('InvalidTargetBucketForLogging', { TargetBucket: target });
+  if (!target || !(await ctx.store.getBucket(target)))
+    throw new ErrorReply('InvalidTargetBucketForLogging', { TargetBucket: target });
   const prefix = texts(enabled, 'TargetPrefix')[0];
-  if (prefix !== undefined && (prefix.length > 32 || prefix.startsWith('/'))) throw invalid('TargetPrefix', prefix, 'TargetPrefix is at most 32 characters and cannot start with "/".');
+  if (prefix !== undefined && (prefix.length > 32 || prefix.startsWith('/')))
+    throw invalid('TargetPrefix', prefix, 'TargetPrefix is at most 32 characters and cannot start with "/".');
   const parsed: Logging = { targetBucket: target, ...(prefix !== undefined ? { targetPrefix: prefix } : {}) };
   await save<Logging>(ctx, 'logging', { xml, parsed });
 }
 
 export async function getBucketLogging(ctx: Ctx): Promise<void> {
-  await answerStored(ctx, 'logging', '<?xml version="1.0" encoding="UTF-8"?>\n<BucketLoggingStatus></BucketLoggingStatus>');
+  await answerStored(
+    ctx,
+    'logging',
+    '<?xml version="1.0" encoding="UTF-8"?>\n<BucketLoggingStatus></BucketLoggingStatus>',
+  );
 }
 
 export async function deleteBucketLogging(ctx: Ctx): Promise<void> {
@@ -92,11 +99,17 @@ export async function putBucketWebsite(ctx: Ctx): Promise<void> {
   const r = root(xml, 'WebsiteConfiguration');
   const index = objectOf(r, 'IndexDocument');
   const error = objectOf(r, 'ErrorDocument');
-  if (!index && !error && r.RoutingRules === undefined) throw new ErrorReply('MalformedXML', {}, { message: 'WebsiteConfiguration needs IndexDocument, ErrorDocument or RoutingRules.' });
+  if (!index && !error && r.RoutingRules === undefined)
+    throw new ErrorReply(
+      'MalformedXML',
+      {},
+      { message: 'WebsiteConfiguration needs IndexDocument, ErrorDocument or RoutingRules.' },
+    );
   const parsed: Website = { supportSubDir: false, errorStatus: 404 };
   if (index) {
     const suffix = texts(index, 'Suffix')[0] ?? '';
-    if (!suffix || suffix.includes('/')) throw invalid('Suffix', suffix, 'IndexDocument Suffix must be a non-empty name without "/".');
+    if (!suffix || suffix.includes('/'))
+      throw invalid('Suffix', suffix, 'IndexDocument Suffix must be a non-empty name without "/".');
     parsed.indexSuffix = suffix;
     parsed.supportSubDir = texts(index, 'SupportSubDir')[0] === 'true';
   }
@@ -104,7 +117,8 @@ export async function putBucketWebsite(ctx: Ctx): Promise<void> {
     const key = texts(error, 'Key')[0] ?? '';
     if (!key) throw invalid('Key', key, 'ErrorDocument needs a Key.');
     const status = texts(error, 'HttpStatus')[0] ?? '404';
-    if (status !== '200' && status !== '404') throw invalid('HttpStatus', status, 'ErrorDocument HttpStatus must be 200 or 404.');
+    if (status !== '200' && status !== '404')
+      throw invalid('HttpStatus', status, 'ErrorDocument HttpStatus must be 200 or 404.');
     parsed.errorKey = key;
     parsed.errorStatus = Number(status);
   }
@@ -131,7 +145,12 @@ async function serveDocument(ctx: Ctx, key: string, status: number): Promise<boo
   try {
     if (!canRead(ctx, opened.rec)) return false;
     const rec = opened.rec;
-    ctx.res.writeHead(status, { 'Content-Type': rec.headers.contentType, 'Content-Length': rec.size, ETag: `"${rec.etag}"`, 'Last-Modified': new Date(rec.lastModified).toUTCString() });
+    ctx.res.writeHead(status, {
+      'Content-Type': rec.headers.contentType,
+      'Content-Length': rec.size,
+      ETag: `"${rec.etag}"`,
+      'Last-Modified': new Date(rec.lastModified).toUTCString(),
+    });
     if (ctx.req.method === 'HEAD' || rec.size === 0) ctx.res.end();
     else await pipeline(opened.stream(0, rec.size - 1), ctx.res).catch(() => undefined);
     return true;
@@ -147,7 +166,8 @@ async function serveDocument(ctx: Ctx, key: string, status: number): Promise<boo
 export async function websiteHandler(ctx: Ctx, op: string): Promise<((ctx: Ctx) => Promise<void>) | undefined> {
   // A private bucket keeps hiding which keys exist from anonymous callers (403 before lookup): no website there.
   if (ctx.principal || ctx.bucket.acl === 'private' || !['GET', 'HEAD'].includes(ctx.req.method)) return undefined;
-  if (op !== 'GetObject' && op !== 'HeadObject' && !(op === 'ListObjects' && ctx.req.query.length === 0)) return undefined;
+  if (op !== 'GetObject' && op !== 'HeadObject' && !(op === 'ListObjects' && ctx.req.query.length === 0))
+    return undefined;
   const c = await ctx.store.configs.get<Stored<Website>>(ctx.bucket.name, 'website');
   if (!c) return undefined;
   const w = c.parsed;
@@ -170,29 +190,48 @@ export async function putBucketReferer(ctx: Ctx): Promise<void> {
   const xml = await readVerifiedBody(ctx);
   const r = root(xml, 'RefererConfiguration');
   const allowEmpty = texts(r, 'AllowEmptyReferer')[0];
-  if (allowEmpty !== 'true' && allowEmpty !== 'false') throw invalid('AllowEmptyReferer', allowEmpty ?? '', 'AllowEmptyReferer must be true or false.');
+  if (allowEmpty !== 'true' && allowEmpty !== 'false')
+    throw invalid('AllowEmptyReferer', allowEmpty ?? '', 'AllowEmptyReferer must be true or false.');
   const truncate = texts(r, 'AllowTruncateQueryString')[0];
-  if (truncate !== undefined && truncate !== 'true' && truncate !== 'false') throw invalid('AllowTruncateQueryString', truncate, 'AllowTruncateQueryString must be true or false.');
+  if (truncate !== undefined && truncate !== 'true' && truncate !== 'false')
+    throw invalid('AllowTruncateQueryString', truncate, 'AllowTruncateQueryString must be true or false.');
   const list = (name: string, item: string) => {
     const l = objectOf(r, name);
     return l ? texts(l, item).filter(Boolean) : [];
   };
-  const parsed: Referer = { allowEmpty: allowEmpty === 'true', truncateQuery: truncate !== 'false', allow: list('RefererList', 'Referer'), block: list('RefererBlacklist', 'Referer') };
+  const parsed: Referer = {
+    allowEmpty: allowEmpty === 'true',
+    truncateQuery: truncate !== 'false',
+    allow: list('RefererList', 'Referer'),
+    block: list('RefererBlacklist', 'Referer'),
+  };
   await save<Referer>(ctx, 'referer', { xml, parsed });
 }
 
 export async function getBucketReferer(ctx: Ctx): Promise<void> {
-  await answerStored(ctx, 'referer', '<?xml version="1.0" encoding="UTF-8"?>\n<RefererConfiguration><AllowEmptyReferer>true</AllowEmptyReferer><RefererList/></RefererConfiguration>');
+  await answerStored(
+    ctx,
+    'referer',
+    '<?xml version="1.0" encoding="UTF-8"?>\n<RefererConfiguration><AllowEmptyReferer>true</AllowEmptyReferer><RefererList/></RefererConfiguration>',
+  );
 }
 
 function wildcardMatch(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
   return re.test(value);
 }
 
 /** Hotlink protection: anonymous and presigned-URL requests must come from an allowed Referer. */
 export async function checkReferer(ctx: Ctx): Promise<void> {
-  const presigned = ctx.req.headers.authorization === undefined && ctx.req.query.some(([k]) => k === 'Signature' || k === 'x-oss-signature');
+  const presigned =
+    ctx.req.headers.authorization === undefined &&
+    ctx.req.query.some(([k]) => k === 'Signature' || k === 'x-oss-signature');
   if (ctx.principal && !presigned) return;
   const c = await ctx.store.configs.get<Stored<Referer>>(ctx.bucket.name, 'referer');
   if (!c) return;

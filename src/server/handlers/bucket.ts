@@ -8,7 +8,16 @@ import { pageKeys, searchEndOfPrefix } from '../store/paging.js';
 import { encodeUrlField } from '../../core/encode.js';
 import { boolOf, listOf, parseXml, requireText, rootOf } from '../../core/xml-core.js';
 import { requireValidKey } from '../names-check.js';
-import { isoDate, OWNER, parseBucketAcl, parseStorageClass, readSmallBody, readVerifiedBody, type Ctx, type ServiceCtx } from './context.js';
+import {
+  isoDate,
+  OWNER,
+  parseBucketAcl,
+  parseStorageClass,
+  readSmallBody,
+  readVerifiedBody,
+  type Ctx,
+  type ServiceCtx,
+} from './context.js';
 import { canWrite } from './object.js';
 import { encodingType } from './multipart.js';
 import {
@@ -36,20 +45,24 @@ export async function listBuckets(ctx: ServiceCtx): Promise<void> {
   // OSS omits the paging elements when one page holds everything and none was asked for (OSS-PROTOCOL-2.md §6).
   const paged = truncated || ['prefix', 'marker', 'max-keys'].some((n) => q(ctx.req, n) !== undefined);
   const host = new URL(ctx.config.endpoint).host;
-  sendXmlText(ctx.res, 200, buildListAllMyBucketsResult({
-    owner: OWNER_DOC,
-    ...(paged ? { prefix, marker, maxKeys, isTruncated: truncated } : {}),
-    ...(truncated ? { nextMarker: buckets[buckets.length - 1]!.name } : {}),
-    buckets: buckets.map((b) => ({
-      name: b.name,
-      creationDate: isoDate(b.created),
-      location: location(ctx),
-      extranetEndpoint: host,
-      intranetEndpoint: host,
-      region: ctx.config.region,
-      storageClass: b.storageClass,
-    })),
-  }));
+  sendXmlText(
+    ctx.res,
+    200,
+    buildListAllMyBucketsResult({
+      owner: OWNER_DOC,
+      ...(paged ? { prefix, marker, maxKeys, isTruncated: truncated } : {}),
+      ...(truncated ? { nextMarker: buckets[buckets.length - 1]!.name } : {}),
+      buckets: buckets.map((b) => ({
+        name: b.name,
+        creationDate: isoDate(b.created),
+        location: location(ctx),
+        extranetEndpoint: host,
+        intranetEndpoint: host,
+        region: ctx.config.region,
+        storageClass: b.storageClass,
+      })),
+    }),
+  );
 }
 
 export async function putBucket(ctx: ServiceCtx, name: string): Promise<void> {
@@ -57,7 +70,11 @@ export async function putBucket(ctx: ServiceCtx, name: string): Promise<void> {
   const acl = parseBucketAcl(ctx.req.headers['x-oss-acl'], 'private');
   // The optional CreateBucketConfiguration body only chooses a storage class; drain it either way.
   const body = await readSmallBody(ctx);
-  const sc = parseStorageClass(/<StorageClass>\s*([^<]*?)\s*<\/StorageClass>/.exec(body)?.[1], 'Standard', 'StorageClass');
+  const sc = parseStorageClass(
+    /<StorageClass>\s*([^<]*?)\s*<\/StorageClass>/.exec(body)?.[1],
+    'Standard',
+    'StorageClass',
+  );
   const created = await ctx.store.createBucket(name, acl, sc);
   if (!created && ctx.req.headers['x-oss-acl'] !== undefined) await ctx.store.setBucketAcl(name, acl);
   sendEmpty(ctx.res, 200, { Location: `/${name}` });
@@ -84,7 +101,11 @@ export async function putBucketAcl(ctx: Ctx): Promise<void> {
 
 export async function getBucketLocation(ctx: Ctx): Promise<void> {
   if (!ctx.principal) throw new ErrorReply('AccessDenied');
-  sendXmlText(ctx.res, 200, `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint>${location(ctx)}</LocationConstraint>`);
+  sendXmlText(
+    ctx.res,
+    200,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint>${location(ctx)}</LocationConstraint>`,
+  );
 }
 
 function maxKeysOf(ctx: ServiceCtx, name: string, dflt = 100): number {
@@ -92,7 +113,11 @@ function maxKeysOf(ctx: ServiceCtx, name: string, dflt = 100): number {
   if (raw === undefined || raw === '') return dflt;
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < 1 || n > 1000) {
-    throw new ErrorReply('InvalidArgument', { ArgumentName: name, ArgumentValue: raw }, { message: `Argument ${name} must be an integer between 1 and 1000.` });
+    throw new ErrorReply(
+      'InvalidArgument',
+      { ArgumentName: name, ArgumentValue: raw },
+      { message: `Argument ${name} must be an integer between 1 and 1000.` },
+    );
   }
   return n;
 }
@@ -159,26 +184,33 @@ export async function listUploads(ctx: Ctx): Promise<void> {
     start = at >= 0 ? at + 1 : all.findIndex((u) => compareUtf8(u.key, keyMarker) > 0);
     if (start < 0) start = all.length;
   }
-  const keys = { keyAt: (i: number) => all[i]?.key, endOfPrefix: (p: string, from: number) => searchEndOfPrefix((i) => all[i]?.key, all.length, p, from) };
+  const keys = {
+    keyAt: (i: number) => all[i]?.key,
+    endOfPrefix: (p: string, from: number) => searchEndOfPrefix((i) => all[i]?.key, all.length, p, from),
+  };
   const page = pageKeys(keys, start, { prefix, delimiter, after: keyMarker, max });
   const uploads = page.keys.map((i) => all[i]!);
   const truncated = page.isTruncated;
   const nextKey = page.nextMarker;
   const nextId = page.nextIsPrefix ? '' : (uploads[uploads.length - 1]?.uploadId ?? '');
-  sendXmlText(ctx.res, 200, buildListMultipartUploadsResult({
-    bucket: ctx.bucket.name,
-    keyMarker,
-    uploadIdMarker: idMarker,
-    nextKeyMarker: truncated ? nextKey : '',
-    nextUploadIdMarker: truncated ? nextId : '',
-    delimiter,
-    prefix,
-    maxUploads: max,
-    isTruncated: truncated,
-    ...encodingType(ctx),
-    uploads: uploads.map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: isoDate(u.initiated) })),
-    commonPrefixes: page.commonPrefixes,
-  }));
+  sendXmlText(
+    ctx.res,
+    200,
+    buildListMultipartUploadsResult({
+      bucket: ctx.bucket.name,
+      keyMarker,
+      uploadIdMarker: idMarker,
+      nextKeyMarker: truncated ? nextKey : '',
+      nextUploadIdMarker: truncated ? nextId : '',
+      delimiter,
+      prefix,
+      maxUploads: max,
+      isTruncated: truncated,
+      ...encodingType(ctx),
+      uploads: uploads.map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: isoDate(u.initiated) })),
+      commonPrefixes: page.commonPrefixes,
+    }),
+  );
 }
 
 /** DeleteMultipleObjects: `POST /?delete` with <Delete><Quiet/><Object><Key/></Object>*</Delete>, at most 1000. */
@@ -194,7 +226,8 @@ export async function deleteMultiple(ctx: Ctx): Promise<void> {
   } catch {
     throw new ErrorReply('MalformedXML');
   }
-  if (keys.length === 0 || keys.length > 1000) throw new ErrorReply('MalformedXML', {}, { message: 'Delete must name 1 to 1000 objects.' });
+  if (keys.length === 0 || keys.length > 1000)
+    throw new ErrorReply('MalformedXML', {}, { message: 'Delete must name 1 to 1000 objects.' });
   for (const key of keys) requireValidKey(key);
   for (const key of keys) await ctx.store.deleteObject(ctx.bucket.name, key);
   const enc = q(ctx.req, 'encoding-type') === 'url' ? encodeUrlField : (k: string) => k;

@@ -15,7 +15,11 @@ export interface CallbackSpec {
 }
 
 function badCallback(what: string): ErrorReply {
-  return new ErrorReply('InvalidArgument', { ArgumentName: 'callback', ArgumentValue: what }, { message: `The callback configuration is invalid: ${what}` });
+  return new ErrorReply(
+    'InvalidArgument',
+    { ArgumentName: 'callback', ArgumentValue: what },
+    { message: `The callback configuration is invalid: ${what}` },
+  );
 }
 
 function decodeJson(b64: string, what: string): Record<string, unknown> {
@@ -34,7 +38,10 @@ export function parseCallback(req: OssRequest): CallbackSpec | undefined {
   const cfg = decodeJson(header, 'x-oss-callback');
   if (typeof cfg.callbackUrl !== 'string' || cfg.callbackUrl === '') throw badCallback('callbackUrl is required');
   if (typeof cfg.callbackBody !== 'string' || cfg.callbackBody === '') throw badCallback('callbackBody is required');
-  const bodyType = typeof cfg.callbackBodyType === 'string' && cfg.callbackBodyType ? cfg.callbackBodyType : 'application/x-www-form-urlencoded';
+  const bodyType =
+    typeof cfg.callbackBodyType === 'string' && cfg.callbackBodyType
+      ? cfg.callbackBodyType
+      : 'application/x-www-form-urlencoded';
   const vars: Record<string, string> = {};
   const varHeader = req.headers['x-oss-callback-var'];
   if (varHeader !== undefined) {
@@ -43,7 +50,15 @@ export function parseCallback(req: OssRequest): CallbackSpec | undefined {
       vars[k] = String(v);
     }
   }
-  const spec: CallbackSpec = { urls: cfg.callbackUrl.split(';').map((s) => s.trim()).filter(Boolean), body: cfg.callbackBody, bodyType, vars };
+  const spec: CallbackSpec = {
+    urls: cfg.callbackUrl
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    body: cfg.callbackBody,
+    bodyType,
+    vars,
+  };
   if (typeof cfg.callbackHost === 'string' && cfg.callbackHost) spec.host = cfg.callbackHost;
   return spec;
 }
@@ -58,7 +73,12 @@ export function renderCallbackBody(spec: CallbackSpec, values: Record<string, st
   });
 }
 
-export async function runCallback(ctx: Ctx, spec: CallbackSpec, rec: ObjectRecord, headers: Record<string, string>): Promise<void> {
+export async function runCallback(
+  ctx: Ctx,
+  spec: CallbackSpec,
+  rec: ObjectRecord,
+  headers: Record<string, string>,
+): Promise<void> {
   const body = renderCallbackBody(spec, {
     bucket: ctx.bucket.name,
     object: rec.key,
@@ -71,13 +91,22 @@ export async function runCallback(ctx: Ctx, spec: CallbackSpec, rec: ObjectRecor
   });
   const outcome = await ctx.callbacks.post(spec.urls, spec.host, body, spec.bodyType);
   if (outcome.ok) {
-    ctx.res.writeHead(200, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(outcome.body) });
+    ctx.res.writeHead(200, {
+      ...headers,
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(outcome.body),
+    });
     ctx.res.end(outcome.body);
     return;
   }
   // The object is stored all the same: OSS reports the failure with 203 and does not retry.
   const err = new ErrorReply('CallbackFailed', {}, { message: outcome.body });
   const text = errorXml(err, ctx.req);
-  ctx.res.writeHead(203, { ...headers, 'x-oss-ec': err.ec, 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(text) });
+  ctx.res.writeHead(203, {
+    ...headers,
+    'x-oss-ec': err.ec,
+    'Content-Type': 'application/xml',
+    'Content-Length': Buffer.byteLength(text),
+  });
   ctx.res.end(text);
 }

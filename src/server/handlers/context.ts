@@ -74,7 +74,8 @@ const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdAr
 export function parseStorageClass(v: string | undefined, fallback: string, field = 'x-oss-storage-class'): string {
   if (v === undefined || v === '') return fallback;
   const found = STORAGE_CLASSES.find((c) => c.toLowerCase() === v.trim().toLowerCase());
-  if (!found) throw invalidArgument(field, v, `Invalid storage class "${v}"; use one of ${STORAGE_CLASSES.join(', ')}.`);
+  if (!found)
+    throw invalidArgument(field, v, `Invalid storage class "${v}"; use one of ${STORAGE_CLASSES.join(', ')}.`);
   return found;
 }
 
@@ -96,7 +97,8 @@ export function attributesFrom(req: OssRequest, bucketClass = 'Standard'): Objec
     headers,
     userMeta,
   };
-  if (h['x-oss-tagging'] !== undefined && h['x-oss-tagging'] !== '') attrs.tagging = tagHeaderToStored(h['x-oss-tagging']);
+  if (h['x-oss-tagging'] !== undefined && h['x-oss-tagging'] !== '')
+    attrs.tagging = tagHeaderToStored(h['x-oss-tagging']);
   const sse = parseSse(req);
   if (sse) attrs.sse = sse;
   return attrs;
@@ -177,5 +179,9 @@ export function requestBody(ctx: ServiceCtx): AsyncIterable<Buffer> {
 }
 
 function requestTimeout(err: BodyTimeoutError): ErrorReply {
-  return new ErrorReply('RequestTimeout', {}, { message: `The request body made no progress for ${err.ms / 1000} s; nothing was stored.` });
+  return new ErrorReply(
+    'RequestTimeout',
+    {},
+    { message: `The request body made no progress for ${err.ms / 1000} s; nothing was stored.` },
+  );
 }

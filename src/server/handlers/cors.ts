@@ -57,11 +57,13 @@ export function parseCorsConfig(text: string): CorsConfig {
     };
     if (rule.allowedOrigins.length === 0) throw invalid('Each CORSRule needs at least one AllowedOrigin.');
     if (rule.allowedMethods.length === 0) throw invalid('Each CORSRule needs at least one AllowedMethod.');
-    for (const m of rule.allowedMethods) if (!METHODS.has(m)) throw invalid(`AllowedMethod "${m}" is not one of GET, PUT, DELETE, POST, HEAD.`);
+    for (const m of rule.allowedMethods)
+      if (!METHODS.has(m)) throw invalid(`AllowedMethod "${m}" is not one of GET, PUT, DELETE, POST, HEAD.`);
     for (const o of [...rule.allowedOrigins, ...rule.allowedHeaders]) {
       if ((o.match(/\*/g) ?? []).length > 1) throw invalid(`"${o}" holds more than one "*".`);
     }
-    for (const h of rule.exposeHeaders) if (h.includes('*')) throw invalid(`ExposeHeader "${h}" cannot hold a wildcard.`);
+    for (const h of rule.exposeHeaders)
+      if (h.includes('*')) throw invalid(`ExposeHeader "${h}" cannot hold a wildcard.`);
     const age = texts(r, 'MaxAgeSeconds')[0];
     if (age !== undefined) {
       if (!/^\d+$/.test(age)) throw invalid(`MaxAgeSeconds "${age}" is not a non-negative integer.`);
@@ -69,7 +71,8 @@ export function parseCorsConfig(text: string): CorsConfig {
     }
     return rule;
   });
-  if (rules.length === 0) throw new ErrorReply('MalformedXML', {}, { message: 'CORSConfiguration needs at least one CORSRule.' });
+  if (rules.length === 0)
+    throw new ErrorReply('MalformedXML', {}, { message: 'CORSConfiguration needs at least one CORSRule.' });
   if (rules.length > 10) throw new ErrorReply('CORSRuleBeyondLimit');
   const vary = texts(root, 'ResponseVary')[0];
   return { rules, responseVary: vary?.toLowerCase() === 'true' };
@@ -91,7 +94,8 @@ export function buildCorsConfig(c: CorsConfig): string {
 export async function putBucketCors(ctx: Ctx): Promise<void> {
   requireOwner(ctx);
   const body = await readVerifiedBody(ctx);
-  if (Buffer.byteLength(body) > 16 * 1024) throw new ErrorReply('MalformedXML', {}, { message: 'A CORS configuration is at most 16 KB.' });
+  if (Buffer.byteLength(body) > 16 * 1024)
+    throw new ErrorReply('MalformedXML', {}, { message: 'A CORS configuration is at most 16 KB.' });
   await ctx.store.configs.put(ctx.bucket.name, 'cors', parseCorsConfig(body));
   sendEmpty(ctx.res, 200);
 }
@@ -128,7 +132,11 @@ function matchRule(c: CorsConfig, origin: string, method: string, headers: strin
   );
 }
 
-function corsHeaders(rule: CorsRule, origin: string, requested: { method: string; headers: string[] }): Record<string, string> {
+function corsHeaders(
+  rule: CorsRule,
+  origin: string,
+  requested: { method: string; headers: string[] },
+): Record<string, string> {
   const h: Record<string, string> = {
     'Access-Control-Allow-Origin': origin,
     'Access-Control-Allow-Methods': rule.allowedMethods.join(', '),
@@ -140,7 +148,10 @@ function corsHeaders(rule: CorsRule, origin: string, requested: { method: string
 }
 
 function requestedHeaders(req: OssRequest): string[] {
-  return (req.headers['access-control-request-headers'] ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  return (req.headers['access-control-request-headers'] ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 /** OPTIONS on a bucket or object: no authentication; 200 with the matched rule's headers, else 403. */
@@ -148,7 +159,13 @@ export async function preflight(ctx: Ctx): Promise<void> {
   const origin = ctx.req.headers.origin;
   const method = ctx.req.headers['access-control-request-method'];
   if (!origin || !method) {
-    throw new ErrorReply('BadRequest', {}, { message: `Insufficient information. ${!origin ? 'Origin' : 'Access-Control-Request-Method'} request header needed.` });
+    throw new ErrorReply(
+      'BadRequest',
+      {},
+      {
+        message: `Insufficient information. ${!origin ? 'Origin' : 'Access-Control-Request-Method'} request header needed.`,
+      },
+    );
   }
   const c = await ctx.store.configs.get<CorsConfig>(ctx.bucket.name, 'cors');
   const headers = requestedHeaders(ctx.req);
@@ -171,5 +188,6 @@ export async function applyCors(ctx: Ctx): Promise<void> {
   if (!origin) return;
   const rule = matchRule(c, origin, ctx.req.method, []);
   if (!rule) return;
-  for (const [k, v] of Object.entries(corsHeaders(rule, origin, { method: ctx.req.method, headers: [] }))) ctx.res.setHeader(k, v);
+  for (const [k, v] of Object.entries(corsHeaders(rule, origin, { method: ctx.req.method, headers: [] })))
+    ctx.res.setHeader(k, v);
 }

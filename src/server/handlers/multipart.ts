@@ -17,7 +17,16 @@ import { ObjectExistsError } from '../store/metadata-store.js';
 import type { UploadRecord } from '../store/types.js';
 import { parseCallback, runCallback } from './callback-flow.js';
 import { refuseSseOnPart, sseHeaders } from './sse.js';
-import { attributesFrom, forbidOverwrite, isoDate, parseObjectAcl, quoted, readSmallBody, receiveBody, type Ctx } from './context.js';
+import {
+  attributesFrom,
+  forbidOverwrite,
+  isoDate,
+  parseObjectAcl,
+  quoted,
+  readSmallBody,
+  receiveBody,
+  type Ctx,
+} from './context.js';
 import { canWrite, loadCopySource } from './object.js';
 
 function denyAnonymousWrite(ctx: Ctx): void {
@@ -42,7 +51,17 @@ export async function initiate(ctx: Ctx): Promise<void> {
     throw new ErrorReply('FileAlreadyExists', { Key: ctx.key });
   }
   const up = await ctx.multipart.initiate(ctx.bucket.name, ctx.key, attributesFrom(ctx.req, ctx.bucket.storageClass));
-  sendXmlText(ctx.res, 200, buildInitiateMultipartUploadResult({ bucket: ctx.bucket.name, key: ctx.key, uploadId: up.uploadId, ...encodingType(ctx) }), sseHeaders(up.attributes.sse));
+  sendXmlText(
+    ctx.res,
+    200,
+    buildInitiateMultipartUploadResult({
+      bucket: ctx.bucket.name,
+      key: ctx.key,
+      uploadId: up.uploadId,
+      ...encodingType(ctx),
+    }),
+    sseHeaders(up.attributes.sse),
+  );
 }
 
 function partNumberOf(ctx: Ctx): number {
@@ -66,7 +85,12 @@ export async function uploadPart(ctx: Ctx): Promise<void> {
   const written = await receiveBody(ctx, MAX_PART_SIZE);
   const part = await ctx.multipart.putPart(ctx.bucket.name, up.uploadId, partNumber, written);
   if (!part) throw new ErrorReply('NoSuchUpload', { UploadId: up.uploadId }, { operation: 'UploadPart' });
-  sendEmpty(ctx.res, 200, { ETag: quoted(part.etag), 'Content-MD5': written.md5.toString('base64'), 'x-oss-hash-crc64ecma': part.crc64, ...sseHeaders(up.attributes.sse) });
+  sendEmpty(ctx.res, 200, {
+    ETag: quoted(part.etag),
+    'Content-MD5': written.md5.toString('base64'),
+    'x-oss-hash-crc64ecma': part.crc64,
+    ...sseHeaders(up.attributes.sse),
+  });
 }
 
 export async function uploadPartCopy(ctx: Ctx): Promise<void> {
@@ -86,7 +110,11 @@ export async function uploadPartCopy(ctx: Ctx): Promise<void> {
     if (range !== undefined) {
       const m = /^bytes=(\d+)-(\d*)$/.exec(range.trim());
       if (!m || Number(m[1]) >= rec.size || (m[2] !== '' && Number(m[2]) < Number(m[1]))) {
-        throw new ErrorReply('InvalidArgument', { ArgumentName: 'x-oss-copy-source-range', ArgumentValue: range }, { message: 'Invalid copy source range.' });
+        throw new ErrorReply(
+          'InvalidArgument',
+          { ArgumentName: 'x-oss-copy-source-range', ArgumentValue: range },
+          { message: 'Invalid copy source range.' },
+        );
       }
       start = Number(m[1]);
       end = m[2] === '' ? rec.size - 1 : Math.min(Number(m[2]), rec.size - 1);
@@ -98,12 +126,17 @@ export async function uploadPartCopy(ctx: Ctx): Promise<void> {
   }
   const part = await ctx.multipart.putPart(ctx.bucket.name, up.uploadId, partNumber, written);
   if (!part) throw new ErrorReply('NoSuchUpload', { UploadId: up.uploadId });
-  sendXml(ctx.res, 200, 'CopyPartResult', { LastModified: isoDate(part.lastModified), ETag: quoted(part.etag) }, {
-    ETag: quoted(part.etag),
-    'x-oss-hash-crc64ecma': part.crc64,
-  });
+  sendXml(
+    ctx.res,
+    200,
+    'CopyPartResult',
+    { LastModified: isoDate(part.lastModified), ETag: quoted(part.etag) },
+    {
+      ETag: quoted(part.etag),
+      'x-oss-hash-crc64ecma': part.crc64,
+    },
+  );
 }
-
 
 function parseCompleteBody(text: string): Array<{ partNumber: number; etag: string }> {
   let parts;
@@ -172,7 +205,12 @@ function boundedInt(ctx: Ctx, name: string, dflt: number, max: number): number {
   const raw = q(ctx.req, name);
   if (raw === undefined || raw === '') return dflt;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw)) throw new ErrorReply('InvalidArgument', { ArgumentName: name, ArgumentValue: raw }, { message: `${name} must be a non-negative integer.` });
+  if (!/^\d+$/.test(raw))
+    throw new ErrorReply(
+      'InvalidArgument',
+      { ArgumentName: name, ArgumentValue: raw },
+      { message: `${name} must be a non-negative integer.` },
+    );
   return Math.min(n, max);
 }
 

@@ -72,13 +72,24 @@ export async function putObject(ctx: Ctx): Promise<void> {
   const blob = await ctx.blobs.adoptBlob(bucket.name, written);
   const rec = normalRecord(ctx, key, attributes, blob, written);
   await commit(ctx, rec, forbid);
-  const headers = { ETag: quoted(rec.etag), 'Content-MD5': rec.contentMd5!, 'x-oss-hash-crc64ecma': rec.crc64, ...sseHeaders(rec.sse) };
+  const headers = {
+    ETag: quoted(rec.etag),
+    'Content-MD5': rec.contentMd5!,
+    'x-oss-hash-crc64ecma': rec.crc64,
+    ...sseHeaders(rec.sse),
+  };
   if (callback) return runCallback(ctx, callback, rec, headers);
   sendEmpty(ctx.res, 200, headers);
 }
 
 /** The record of a whole object sent in one body (PutObject, PostObject), its blob already adopted. */
-export function normalRecord(ctx: Ctx, key: string, attributes: ObjectAttributes, blob: string, written: WrittenBlob): ObjectRecord {
+export function normalRecord(
+  ctx: Ctx,
+  key: string,
+  attributes: ObjectAttributes,
+  blob: string,
+  written: WrittenBlob,
+): ObjectRecord {
   return {
     ...attributes,
     key,
@@ -206,7 +217,12 @@ export function copySource(ctx: Ctx): { bucket: string; key: string } {
   const raw = ctx.req.headers['x-oss-copy-source']!;
   const path = raw.split('?')[0]!.replace(/^\//, '');
   const slash = path.indexOf('/');
-  if (slash <= 0 || slash === path.length - 1) throw new ErrorReply('InvalidArgument', { 'x-oss-copy-source': raw }, { message: 'Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.' });
+  if (slash <= 0 || slash === path.length - 1)
+    throw new ErrorReply(
+      'InvalidArgument',
+      { 'x-oss-copy-source': raw },
+      { message: 'Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.' },
+    );
   try {
     return { bucket: percentDecode(path.slice(0, slash), false), key: percentDecode(path.slice(slash + 1), false) };
   } catch {
@@ -230,7 +246,12 @@ export async function loadCopySource(ctx: Ctx): Promise<{ bucket: string; rec: O
     unmodifiedSince: 'x-oss-copy-source-if-unmodified-since',
   });
   // 412 PreconditionFailed for if-match / if-unmodified-since, a bodiless 304 for the other two (CopyObject doc).
-  if (cond !== undefined) throw new ErrorReply('PreconditionFailed', { Condition: 'x-oss-copy-source-if-*' }, cond === 304 ? { status: 304 } : {});
+  if (cond !== undefined)
+    throw new ErrorReply(
+      'PreconditionFailed',
+      { Condition: 'x-oss-copy-source-if-*' },
+      cond === 304 ? { status: 304 } : {},
+    );
   return { bucket: src.bucket, rec };
 }
 
@@ -253,24 +274,50 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
   const forbid = forbidOverwrite(req);
   if (forbid && (await store.getObject(bucket.name, key))) throw new ErrorReply('FileAlreadyExists', { Key: key });
   const replace = (req.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
-  const attrs = replace ? attributesFrom(req, bucket.storageClass) : { storageClass: src.storageClass, acl: src.acl, headers: src.headers, userMeta: src.userMeta, ...(src.tagging ? { tagging: src.tagging } : {}) };
+  const attrs = replace
+    ? attributesFrom(req, bucket.storageClass)
+    : {
+        storageClass: src.storageClass,
+        acl: src.acl,
+        headers: src.headers,
+        userMeta: src.userMeta,
+        ...(src.tagging ? { tagging: src.tagging } : {}),
+      };
   attrs.acl = parseObjectAcl(req.headers['x-oss-object-acl'], replace ? attrs.acl : 'default');
   // Tags follow x-oss-tagging-directive (Copy by default), whatever the metadata directive says.
   const header = req.headers['x-oss-tagging'];
-  const tagging = (req.headers['x-oss-tagging-directive'] ?? 'Copy').toLowerCase() === 'replace' ? (header ? tagHeaderToStored(header) : undefined) : src.tagging;
+  const tagging =
+    (req.headers['x-oss-tagging-directive'] ?? 'Copy').toLowerCase() === 'replace'
+      ? header
+        ? tagHeaderToStored(header)
+        : undefined
+      : src.tagging;
   if (tagging) attrs.tagging = tagging;
   else delete attrs.tagging;
   const { blob: _b, segments: _s, sse: _e, tagging: _t, ...meta } = src;
   // The copy is encrypted only as this request asks: the source's encryption is not inherited (CopyObject doc).
   const sse = parseSse(req);
   const { sse: _r, ...plain } = attrs;
-  const rec: ObjectRecord = { ...meta, ...plain, key, ...(sse ? { sse } : {}), ...(await ctx.blobs.cloneObjectBytes(srcBucket, opened, bucket.name)), lastModified: ctx.config.now() };
+  const rec: ObjectRecord = {
+    ...meta,
+    ...plain,
+    key,
+    ...(sse ? { sse } : {}),
+    ...(await ctx.blobs.cloneObjectBytes(srcBucket, opened, bucket.name)),
+    lastModified: ctx.config.now(),
+  };
   await commit(ctx, rec, forbid);
-  sendXml(ctx.res, 200, 'CopyObjectResult', { ETag: quoted(rec.etag), LastModified: isoDate(rec.lastModified) }, {
-    ETag: quoted(rec.etag),
-    'x-oss-hash-crc64ecma': rec.crc64,
-    ...sseHeaders(sse),
-  });
+  sendXml(
+    ctx.res,
+    200,
+    'CopyObjectResult',
+    { ETag: quoted(rec.etag), LastModified: isoDate(rec.lastModified) },
+    {
+      ETag: quoted(rec.etag),
+      'x-oss-hash-crc64ecma': rec.crc64,
+      ...sseHeaders(sse),
+    },
+  );
 }
 
 export async function getObjectAcl(ctx: Ctx): Promise<void> {
@@ -286,4 +333,3 @@ export async function putObjectAcl(ctx: Ctx): Promise<void> {
   if (!(await ctx.store.updateObject(ctx.bucket.name, ctx.key, (rec) => ({ ...rec, acl })))) throw noSuchKey(ctx);
   sendEmpty(ctx.res, 200);
 }
-

@@ -17,8 +17,18 @@ import { commit, normalRecord } from './object.js';
 import { sseHeaders } from './sse.js';
 
 /** Form fields that become object attributes, as the headers of a PutObject would (no x-oss-tagging here). */
-const HEADER_FIELDS = ['cache-control', 'content-disposition', 'content-encoding', 'expires', 'x-oss-object-acl', 'x-oss-storage-class',
-  'x-oss-server-side-encryption', 'x-oss-server-side-data-encryption', 'x-oss-server-side-encryption-key-id', 'x-oss-forbid-overwrite'];
+const HEADER_FIELDS = [
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'expires',
+  'x-oss-object-acl',
+  'x-oss-storage-class',
+  'x-oss-server-side-encryption',
+  'x-oss-server-side-data-encryption',
+  'x-oss-server-side-encryption-key-id',
+  'x-oss-forbid-overwrite',
+];
 
 interface Received {
   written: WrittenBlob;
@@ -48,7 +58,11 @@ export async function postObject(ctx: Ctx): Promise<void> {
 }
 
 /** Parses the form; auth and policy are checked when the file part starts (the fields before it are known). */
-async function readForm(ctx: Ctx, contentType: string, fields: FormFields): Promise<{ received?: Received; files: number }> {
+async function readForm(
+  ctx: Ctx,
+  contentType: string,
+  fields: FormFields,
+): Promise<{ received?: Received; files: number }> {
   let files = 0;
   let received: Received | undefined;
   let failure: unknown;
@@ -86,7 +100,11 @@ async function readForm(ctx: Ctx, contentType: string, fields: FormFields): Prom
   } catch (err) {
     await pending;
     if (received) await unlinkQuiet(received.written.tmpPath);
-    throw new ErrorReply('MalformedPOSTRequest', {}, { message: `The body of your POST request is not well-formed multipart/form-data: ${(err as Error).message}` });
+    throw new ErrorReply(
+      'MalformedPOSTRequest',
+      {},
+      { message: `The body of your POST request is not well-formed multipart/form-data: ${(err as Error).message}` },
+    );
   }
   await pending;
   if (failure !== undefined) throw failure;
@@ -109,17 +127,31 @@ async function receiveFile(ctx: Ctx, fields: FormFields, stream: BusboyFileStrea
   }
   if (range && written.size < range.min) {
     await unlinkQuiet(written.tmpPath);
-    throw new ErrorReply('EntityTooSmall', {}, { message: `Your proposed upload is smaller than the minimum allowed size (${range.min} bytes).` });
+    throw new ErrorReply(
+      'EntityTooSmall',
+      {},
+      { message: `Your proposed upload is smaller than the minimum allowed size (${range.min} bytes).` },
+    );
   }
   return written;
 }
 
 /** Signature, then policy. An unsigned form is accepted only by a public-read-write bucket. */
 function authorize(ctx: Ctx, fields: FormFields): LengthRange | undefined {
-  if (!fields.has('key')) throw new ErrorReply('InvalidArgument', { ArgumentName: 'key', ArgumentValue: '' }, { message: 'The form needs a "key" field before the file.' });
+  if (!fields.has('key'))
+    throw new ErrorReply(
+      'InvalidArgument',
+      { ArgumentName: 'key', ArgumentValue: '' },
+      { message: 'The form needs a "key" field before the file.' },
+    );
   const creds = verifyForm(fields, ctx.config.credentials ?? [], ctx.config.now());
   if (!creds) {
-    if (ctx.bucket.acl !== 'public-read-write') throw new ErrorReply('AccessDenied', {}, { message: 'Anonymous PostObject needs a public-read-write bucket; sign the policy instead.' });
+    if (ctx.bucket.acl !== 'public-read-write')
+      throw new ErrorReply(
+        'AccessDenied',
+        {},
+        { message: 'Anonymous PostObject needs a public-read-write bucket; sign the policy instead.' },
+      );
     return undefined;
   }
   const policy = parsePolicy(fields.get('policy')!);
@@ -131,7 +163,8 @@ async function store(ctx: Ctx, key: string, fields: FormFields, received: Receiv
   const headers: Record<string, string> = {};
   for (const name of HEADER_FIELDS) if (fields.has(name)) headers[name] = fields.get(name)!;
   for (const [name, value] of fields) if (name.startsWith('x-oss-meta-')) headers[name] = value;
-  headers['content-type'] = fields.get('x-oss-content-type') || fields.get('content-type') || received.mime || 'application/octet-stream';
+  headers['content-type'] =
+    fields.get('x-oss-content-type') || fields.get('content-type') || received.mime || 'application/octet-stream';
   const { bucket } = ctx;
   let attributes;
   try {
@@ -146,7 +179,9 @@ async function store(ctx: Ctx, key: string, fields: FormFields, received: Receiv
   await commit(ctx, rec, (headers['x-oss-forbid-overwrite'] ?? '').toLowerCase() === 'true');
   const out = { ETag: quoted(rec.etag), 'x-oss-hash-crc64ecma': rec.crc64, ...sseHeaders(rec.sse) };
   const location = `${ctx.config.endpoint}/${bucket.name}/${encodeKeyPath(key)}`;
-  const redirect = URL.canParse(fields.get('success_action_redirect') ?? '') ? fields.get('success_action_redirect') : undefined;
+  const redirect = URL.canParse(fields.get('success_action_redirect') ?? '')
+    ? fields.get('success_action_redirect')
+    : undefined;
   if (redirect) {
     // S3's convention (OSS's status for this is not documented): 303 to the URL with bucket, key and etag.
     const url = new URL(redirect);
@@ -158,7 +193,13 @@ async function store(ctx: Ctx, key: string, fields: FormFields, received: Receiv
   }
   const status = Number(fields.get('success_action_status'));
   if (status === 201) {
-    sendXml(ctx.res, 201, 'PostResponse', { Bucket: bucket.name, Location: location, Key: key, ETag: quoted(rec.etag) }, out);
+    sendXml(
+      ctx.res,
+      201,
+      'PostResponse',
+      { Bucket: bucket.name, Location: location, Key: key, ETag: quoted(rec.etag) },
+      out,
+    );
     return;
   }
   sendEmpty(ctx.res, status === 200 ? 200 : 204, out);

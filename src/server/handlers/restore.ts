@@ -26,7 +26,13 @@ export function restoreHeader(rec: ObjectRecord, now: number): Record<string, st
 export function checkReadable(rec: ObjectRecord, now: number): void {
   if (!isArchived(rec)) return;
   if (rec.restore && now >= rec.restore.completesAt && now < rec.restore.expiresAt) return;
-  throw new ErrorReply('InvalidObjectState', { Key: rec.key }, { message: `The operation is not valid for the object's state: ${rec.storageClass} objects must be restored first.` });
+  throw new ErrorReply(
+    'InvalidObjectState',
+    { Key: rec.key },
+    {
+      message: `The operation is not valid for the object's state: ${rec.storageClass} objects must be restored first.`,
+    },
+  );
 }
 
 function daysOf(body: string, storageClass: string): number {
@@ -43,10 +49,18 @@ function daysOf(body: string, storageClass: string): number {
   }
   const max = storageClass === 'Archive' ? 7 : 365;
   if (days !== undefined && (!/^\d+$/.test(days) || Number(days) < 1 || Number(days) > max)) {
-    throw new ErrorReply('InvalidArgument', { ArgumentName: 'Days', ArgumentValue: days }, { message: `Days must be 1 to ${max} for ${storageClass}.` });
+    throw new ErrorReply(
+      'InvalidArgument',
+      { ArgumentName: 'Days', ArgumentValue: days },
+      { message: `Days must be 1 to ${max} for ${storageClass}.` },
+    );
   }
   if (tier !== undefined && !['Expedited', 'Standard', 'Bulk'].includes(tier)) {
-    throw new ErrorReply('InvalidArgument', { ArgumentName: 'Tier', ArgumentValue: tier }, { message: 'Tier must be Expedited, Standard or Bulk.' });
+    throw new ErrorReply(
+      'InvalidArgument',
+      { ArgumentName: 'Tier', ArgumentValue: tier },
+      { message: 'Tier must be Expedited, Standard or Bulk.' },
+    );
   }
   return days === undefined ? 1 : Number(days);
 }
@@ -56,7 +70,14 @@ export async function restoreObject(ctx: Ctx): Promise<void> {
   if (!canWrite(ctx) || !ctx.principal) throw new ErrorReply('AccessDenied');
   const rec = await ctx.store.getObject(ctx.bucket.name, ctx.key);
   if (!rec) throw noSuchKey(ctx);
-  if (!isArchived(rec)) throw new ErrorReply('OperationNotSupported', { Key: ctx.key }, { message: `Only Archive, ColdArchive and DeepColdArchive objects can be restored; this one is ${rec.storageClass}.` });
+  if (!isArchived(rec))
+    throw new ErrorReply(
+      'OperationNotSupported',
+      { Key: ctx.key },
+      {
+        message: `Only Archive, ColdArchive and DeepColdArchive objects can be restored; this one is ${rec.storageClass}.`,
+      },
+    );
   const days = daysOf(await readSmallBody(ctx), rec.storageClass);
   const now = ctx.config.now();
   const current = rec.restore && now < rec.restore.expiresAt ? rec.restore : undefined;

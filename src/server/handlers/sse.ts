@@ -14,18 +14,32 @@ export function parseSse(req: OssRequest): SseSettings | undefined {
   const keyId = h['x-oss-server-side-encryption-key-id'];
   if (algorithm === undefined) {
     if (data !== undefined || keyId !== undefined) {
-      throw new ErrorReply('InvalidArgument', { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: '' }, { message: 'x-oss-server-side-data-encryption and -key-id need x-oss-server-side-encryption: KMS.' });
+      throw new ErrorReply(
+        'InvalidArgument',
+        { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: '' },
+        { message: 'x-oss-server-side-data-encryption and -key-id need x-oss-server-side-encryption: KMS.' },
+      );
     }
     return undefined;
   }
   if (!ALGORITHMS.has(algorithm)) {
-    throw new ErrorReply('InvalidEncryptionAlgorithmError', { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: algorithm });
+    throw new ErrorReply('InvalidEncryptionAlgorithmError', {
+      ArgumentName: 'x-oss-server-side-encryption',
+      ArgumentValue: algorithm,
+    });
   }
   if (data !== undefined && (data !== 'SM4' || algorithm !== 'KMS')) {
-    throw new ErrorReply('InvalidDataEncryptionAlgorithmError', { ArgumentName: 'x-oss-server-side-data-encryption', ArgumentValue: data });
+    throw new ErrorReply('InvalidDataEncryptionAlgorithmError', {
+      ArgumentName: 'x-oss-server-side-data-encryption',
+      ArgumentValue: data,
+    });
   }
   if (keyId !== undefined && algorithm !== 'KMS') {
-    throw new ErrorReply('InvalidArgument', { ArgumentName: 'x-oss-server-side-encryption-key-id', ArgumentValue: keyId }, { message: 'A KMS key id is only valid with x-oss-server-side-encryption: KMS.' });
+    throw new ErrorReply(
+      'InvalidArgument',
+      { ArgumentName: 'x-oss-server-side-encryption-key-id', ArgumentValue: keyId },
+      { message: 'A KMS key id is only valid with x-oss-server-side-encryption: KMS.' },
+    );
   }
   const sse: SseSettings = { algorithm: algorithm as SseSettings['algorithm'] };
   if (keyId) sse.keyId = keyId;
@@ -37,7 +51,11 @@ export function parseSse(req: OssRequest): SseSettings | undefined {
 export function refuseSseOnPart(req: OssRequest): void {
   const v = req.headers['x-oss-server-side-encryption'];
   if (v !== undefined) {
-    throw new ErrorReply('InvalidArgument', { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: v }, { message: 'UploadPart does not take x-oss-server-side-encryption; set it at InitiateMultipartUpload.' });
+    throw new ErrorReply(
+      'InvalidArgument',
+      { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: v },
+      { message: 'UploadPart does not take x-oss-server-side-encryption; set it at InitiateMultipartUpload.' },
+    );
   }
 }
 

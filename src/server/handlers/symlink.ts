@@ -13,12 +13,21 @@ import { canRead, canWrite, commit, noSuchKey } from './object.js';
 export async function putSymlink(ctx: Ctx): Promise<void> {
   if (!canWrite(ctx)) throw new ErrorReply('AccessDenied');
   const raw = ctx.req.headers['x-oss-symlink-target'];
-  if (!raw) throw new ErrorReply('InvalidArgument', { ArgumentName: 'x-oss-symlink-target', ArgumentValue: '' }, { message: 'PutSymlink needs the x-oss-symlink-target header.' });
+  if (!raw)
+    throw new ErrorReply(
+      'InvalidArgument',
+      { ArgumentName: 'x-oss-symlink-target', ArgumentValue: '' },
+      { message: 'PutSymlink needs the x-oss-symlink-target header.' },
+    );
   let target: string;
   try {
     target = percentDecode(raw, false);
   } catch {
-    throw new ErrorReply('InvalidArgument', { ArgumentName: 'x-oss-symlink-target', ArgumentValue: raw }, { message: 'x-oss-symlink-target is not valid percent-encoding.' });
+    throw new ErrorReply(
+      'InvalidArgument',
+      { ArgumentName: 'x-oss-symlink-target', ArgumentValue: raw },
+      { message: 'x-oss-symlink-target is not valid percent-encoding.' },
+    );
   }
   requireValidKey(target);
   const rec: ObjectRecord = {
@@ -52,7 +61,11 @@ export async function getSymlink(ctx: Ctx): Promise<void> {
  * What a GET/HEAD of `link` reads: the target's bytes (opened for GET) under a record that keeps the link's
  * type, ACL and user metadata. A missing target (or a link to a link) is 404 SymlinkTargetNotExist.
  */
-export async function throughSymlink(ctx: Ctx, link: ObjectRecord, head: boolean): Promise<{ rec: ObjectRecord; opened?: ObjectReader }> {
+export async function throughSymlink(
+  ctx: Ctx,
+  link: ObjectRecord,
+  head: boolean,
+): Promise<{ rec: ObjectRecord; opened?: ObjectReader }> {
   if (!canRead(ctx, link)) throw new ErrorReply('AccessDenied');
   const targetKey = link.symlinkTarget ?? '';
   const opened = head ? undefined : await ctx.store.openObject(ctx.bucket.name, targetKey);

@@ -15,13 +15,20 @@ export interface BlobStore {
   /** Blobs open by readers: removing one of them waits for its last reader. */
   readonly refs: BlobRefs;
   /** Drains a body into a new temp file, computing MD5 and CRC-64 (see writeTempBlob for the failures). */
-  writeTemp(source: AsyncIterable<Uint8Array>, opts?: { expectedLength?: number; maxLength?: number }): Promise<WrittenBlob>;
+  writeTemp(
+    source: AsyncIterable<Uint8Array>,
+    opts?: { expectedLength?: number; maxLength?: number },
+  ): Promise<WrittenBlob>;
   /** Moves a written temp file into the bucket as a new blob and returns its name (not yet referenced). */
   adoptBlob(bucket: string, written: WrittenBlob): Promise<string>;
   /** New names in `bucket` for immutable files (`sources[i]` becomes segment i), without copying bytes. */
   linkSegments(bucket: string, sources: string[], sizes: number[]): Promise<Segment[]>;
   /** A new name for every blob of an open object (CopyObject): the record fields naming the copy's bytes. */
-  cloneObjectBytes(srcBucket: string, src: ObjectReader, dstBucket: string): Promise<Pick<ObjectRecord, 'blob' | 'segments'>>;
+  cloneObjectBytes(
+    srcBucket: string,
+    src: ObjectReader,
+    dstBucket: string,
+  ): Promise<Pick<ObjectRecord, 'blob' | 'segments'>>;
   /** Removes every blob of `rec` not also in `keep` (deferred while readers hold them). */
   removeBytes(bucket: string, rec: BlobFields, keep?: BlobFields): Promise<void>;
   /** The files of `rec`'s bytes, in byte order. */
@@ -50,7 +57,10 @@ export class FsBlobStore implements BlobStore {
     private readonly guard: BucketGuard,
   ) {}
 
-  writeTemp(source: AsyncIterable<Uint8Array>, opts: { expectedLength?: number; maxLength?: number } = {}): Promise<WrittenBlob> {
+  writeTemp(
+    source: AsyncIterable<Uint8Array>,
+    opts: { expectedLength?: number; maxLength?: number } = {},
+  ): Promise<WrittenBlob> {
     return writeTempBlob(source, this.layout.tmp, opts);
   }
 
@@ -80,7 +90,10 @@ export class FsBlobStore implements BlobStore {
 
   private async linkSegmentsIn(bucket: string, sources: string[], sizes: number[]): Promise<Segment[]> {
     const stem = randomName();
-    const segments = sources.map((_, i) => ({ blob: sources.length === 1 ? stem : `${stem}-${i + 1}`, size: sizes[i]! }));
+    const segments = sources.map((_, i) => ({
+      blob: sources.length === 1 ? stem : `${stem}-${i + 1}`,
+      size: sizes[i]!,
+    }));
     const dir = this.layout.blobDir(bucket, stem);
     await ensureDirBelow(this.layout.bucket(bucket), dir);
     const made: string[] = [];
@@ -103,10 +116,18 @@ export class FsBlobStore implements BlobStore {
   }
 
   /** The reader keeps the source's blobs alive while they are linked. */
-  async cloneObjectBytes(srcBucket: string, src: ObjectReader, dstBucket: string): Promise<Pick<ObjectRecord, 'blob' | 'segments'>> {
+  async cloneObjectBytes(
+    srcBucket: string,
+    src: ObjectReader,
+    dstBucket: string,
+  ): Promise<Pick<ObjectRecord, 'blob' | 'segments'>> {
     const segs = segmentsOf(src.rec);
     if (segs.length === 0) return bytesFields([]);
-    const made = await this.linkSegments(dstBucket, this.pathsOf(srcBucket, src.rec), segs.map((s) => s.size));
+    const made = await this.linkSegments(
+      dstBucket,
+      this.pathsOf(srcBucket, src.rec),
+      segs.map((s) => s.size),
+    );
     return bytesFields(made);
   }
 

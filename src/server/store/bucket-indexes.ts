@@ -47,7 +47,13 @@ export class BucketIndexes {
       const index = await p.catch(() => undefined);
       const states = this.shardStates.get(bucket);
       if (!index || !states || !(await exists(bucket))) continue;
-      await saveIndex(index, states, this.layout.tmp, this.layout.indexSnapshot(bucket), this.layout.bucket(bucket)).catch(() => undefined);
+      await saveIndex(
+        index,
+        states,
+        this.layout.tmp,
+        this.layout.indexSnapshot(bucket),
+        this.layout.bucket(bucket),
+      ).catch(() => undefined);
     }
   }
 }

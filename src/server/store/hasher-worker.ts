@@ -16,7 +16,13 @@ export type HasherReply =
   | { id: number; md5: Uint8Array; crc64: bigint; size: number; error?: undefined }
   | { id: number; error: string };
 
-interface Session { fd: number; md5: Hash; crc: Crc64; size: number; error?: string }
+interface Session {
+  fd: number;
+  md5: Hash;
+  crc: Crc64;
+  size: number;
+  error?: string;
+}
 
 const sessions = new Map<number, Session>();
 const scratch = Buffer.allocUnsafe(1 << 20);
@@ -55,14 +61,17 @@ parentPort!.on('message', (req: HasherRequest) => {
       }
     } else if (req.op === 'finish') {
       const s = close(req.id);
-      const reply: HasherReply = !s ? { id: req.id, error: 'no such hashing session' }
-        : s.error ? { id: req.id, error: s.error }
-        : { id: req.id, md5: s.md5.digest(), crc64: s.crc.digest(), size: s.size };
+      const reply: HasherReply = !s
+        ? { id: req.id, error: 'no such hashing session' }
+        : s.error
+          ? { id: req.id, error: s.error }
+          : { id: req.id, md5: s.md5.digest(), crc64: s.crc.digest(), size: s.size };
       parentPort!.postMessage(reply);
     } else {
       close(req.id);
     }
   } catch (err) {
-    if (req.op === 'open' || req.op === 'finish') parentPort!.postMessage({ id: req.id, error: (err as Error).message } satisfies HasherReply);
+    if (req.op === 'open' || req.op === 'finish')
+      parentPort!.postMessage({ id: req.id, error: (err as Error).message } satisfies HasherReply);
   }
 });

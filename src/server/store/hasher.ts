@@ -14,7 +14,10 @@ import type { HasherReply, HasherRequest } from './hasher-worker.js';
 /** Bodies at least this long (Content-Length) are hashed on a hashing thread. */
 export const REMOTE_MIN = 1 << 20;
 
-export interface BodyDigest { md5: Buffer; crc64: bigint }
+export interface BodyDigest {
+  md5: Buffer;
+  crc64: bigint;
+}
 
 /** The running digests of one body: fed with chunks (inline) or with written file ranges (on a hashing thread). */
 export interface BodyHasher {
@@ -53,7 +56,12 @@ const WORKER_URL = new URL(`./hasher-worker${import.meta.url.endsWith('.ts') ? '
 
 class RemoteHasher implements BodyHasher {
   private released = false;
-  constructor(private readonly pool: HasherPool, private readonly slot: Slot, private readonly id: number, private readonly path: string) {}
+  constructor(
+    private readonly pool: HasherPool,
+    private readonly slot: Slot,
+    private readonly id: number,
+    private readonly path: string,
+  ) {}
   chunk(): void {}
   written(position: number, length: number): void {
     this.slot.worker.postMessage({ op: 'range', id: this.id, position, length } satisfies HasherRequest);
@@ -61,12 +69,14 @@ class RemoteHasher implements BodyHasher {
   finish(): Promise<BodyDigest> {
     const done = new Promise<BodyDigest>((resolve, reject) => this.slot.waiting.set(this.id, { resolve, reject }));
     this.slot.worker.postMessage({ op: 'finish', id: this.id } satisfies HasherRequest);
-    return done.catch((err: unknown) => {
-      // A thread that could not load (a bundler dropped its file, a loader it cannot use): the whole body is in
-      // the temp file by now, so hash it here instead.
-      if (this.slot.answered) throw err;
-      return hashFile(this.path);
-    }).finally(() => this.release());
+    return done
+      .catch((err: unknown) => {
+        // A thread that could not load (a bundler dropped its file, a loader it cannot use): the whole body is in
+        // the temp file by now, so hash it here instead.
+        if (this.slot.answered) throw err;
+        return hashFile(this.path);
+      })
+      .finally(() => this.release());
   }
   drop(): void {
     this.slot.worker.postMessage({ op: 'drop', id: this.id } satisfies HasherRequest);
@@ -84,7 +94,10 @@ export class HasherPool {
   private nextId = 1;
   private broken = false;
 
-  constructor(private readonly size = Math.max(1, Math.min(4, os.availableParallelism() - 1)), private readonly url: URL = WORKER_URL) {}
+  constructor(
+    private readonly size = Math.max(1, Math.min(4, os.availableParallelism() - 1)),
+    private readonly url: URL = WORKER_URL,
+  ) {}
 
   /** A hasher for a body written to `tmpPath`, `expectedLength` bytes long if known. */
   forBody(tmpPath: string, expectedLength: number | undefined): BodyHasher {
@@ -132,13 +145,18 @@ export class HasherPool {
       if (!w) return;
       slot.waiting.delete(reply.id);
       if (reply.error !== undefined) w.reject(new Error(`hashing the body failed: ${reply.error}`));
-      else w.resolve({ md5: Buffer.from(reply.md5.buffer, reply.md5.byteOffset, reply.md5.byteLength), crc64: reply.crc64 });
+      else
+        w.resolve({
+          md5: Buffer.from(reply.md5.buffer, reply.md5.byteOffset, reply.md5.byteLength),
+          crc64: reply.crc64,
+        });
     });
     const fail = (err: Error) => {
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1);
       if (!slot.answered) this.broken = true; // it could not load: hash inline from now on
-      for (const w of slot.waiting.values()) w.reject(new Error(`the hashing thread stopped: ${err.message}`, { cause: err }));
+      for (const w of slot.waiting.values())
+        w.reject(new Error(`the hashing thread stopped: ${err.message}`, { cause: err }));
       slot.waiting.clear();
     };
     worker.on('error', fail);

@@ -46,7 +46,14 @@ function scanShard(dir: string, entries: IndexEntry[], blobs: Set<string>): void
       if (isNotFound(err)) continue; // deleted while we scanned
       throw err;
     }
-    entries.push({ key: rec.key, size: rec.size, etag: rec.etag, lastModified: rec.lastModified, type: rec.type, storageClass: rec.storageClass });
+    entries.push({
+      key: rec.key,
+      size: rec.size,
+      etag: rec.etag,
+      lastModified: rec.lastModified,
+      type: rec.type,
+      storageClass: rec.storageClass,
+    });
     for (const seg of segmentsOf(rec)) blobs.add(seg.blob); // every segment of a multipart object is referenced
   }
 }
@@ -97,7 +104,13 @@ export async function loadIndex(metaRoot: string, snapshotFile: string, useSnaps
 }
 
 /** Saves the index with the shard states it was built from (temp, fsync, rename). */
-export async function saveIndex(index: KeyIndex, states: ShardStates, tmpDir: string, snapshotFile: string, dir: string): Promise<void> {
+export async function saveIndex(
+  index: KeyIndex,
+  states: ShardStates,
+  tmpDir: string,
+  snapshotFile: string,
+  dir: string,
+): Promise<void> {
   const rows: Record<string, Row[]> = {};
   for (const e of index.entries()) {
     const shard = keyHash(e.key).slice(0, 2);

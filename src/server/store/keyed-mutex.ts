@@ -56,7 +56,8 @@ export class SharedLock {
   }
 
   async exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    for (let s = this.state(name); s.exclusive || s.shared > 0; s = this.state(name)) await new Promise<void>((r) => s.waiting.push(r));
+    for (let s = this.state(name); s.exclusive || s.shared > 0; s = this.state(name))
+      await new Promise<void>((r) => s.waiting.push(r));
     const s = this.state(name);
     s.exclusive = true;
     try {

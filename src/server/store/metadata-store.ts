@@ -39,7 +39,11 @@ export interface MetadataStore {
    * (but for those it shares with `expect`); ObjectExistsError under `forbidOverwrite`, ObjectChangedError when
    * the current record is not `expect` (null: no object), BucketGoneError if the bucket went away.
    */
-  commitObject(bucket: string, rec: ObjectRecord, opts?: { forbidOverwrite?: boolean; expect?: ObjectRecord | null }): Promise<void>;
+  commitObject(
+    bucket: string,
+    rec: ObjectRecord,
+    opts?: { forbidOverwrite?: boolean; expect?: ObjectRecord | null },
+  ): Promise<void>;
   /** Rewrites an object's metadata (not its bytes) under the key's lock; false if the key does not exist. */
   updateObject(bucket: string, key: string, change: (rec: ObjectRecord) => ObjectRecord): Promise<boolean>;
   /** Removes the key and, once no reader holds them, its bytes; a missing key is not an error. */

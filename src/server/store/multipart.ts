@@ -17,7 +17,10 @@ import type { ObjectAttributes, ObjectRecord, PartRecord, UploadRecord } from '.
 
 /** Why a Complete was refused; the handler maps these to OSS error codes. */
 export class CompleteError extends Error {
-  constructor(readonly code: 'InvalidPart' | 'InvalidPartOrder' | 'EntityTooSmall' | 'NoSuchUpload', readonly partNumber?: number) {
+  constructor(
+    readonly code: 'InvalidPart' | 'InvalidPartOrder' | 'EntityTooSmall' | 'NoSuchUpload',
+    readonly partNumber?: number,
+  ) {
     super(code);
   }
 }
@@ -59,7 +62,12 @@ export class MultipartStore {
   }
 
   /** Commits a written part; undefined if the upload is gone (its blob is then discarded). */
-  async putPart(bucket: string, uploadId: string, partNumber: number, written: WrittenBlob): Promise<PartRecord | undefined> {
+  async putPart(
+    bucket: string,
+    uploadId: string,
+    partNumber: number,
+    written: WrittenBlob,
+  ): Promise<PartRecord | undefined> {
     const blob = randomName();
     const blobDir = this.layout.partBlobDir(bucket, uploadId);
     return this.lock(bucket, uploadId, async () => {
@@ -97,7 +105,12 @@ export class MultipartStore {
    * Parts numbered above `after`, at most `limit`, in order. Part numbers come from the file names, so a page reads
    * only its own records: a 10,000-part upload listed 1,000 at a time reads each record once, not ten times.
    */
-  async pageParts(bucket: string, uploadId: string, after: number, limit: number): Promise<{ parts: PartRecord[]; truncated: boolean }> {
+  async pageParts(
+    bucket: string,
+    uploadId: string,
+    after: number,
+    limit: number,
+  ): Promise<{ parts: PartRecord[]; truncated: boolean }> {
     const dir = this.layout.partsDir(bucket, uploadId);
     const numbers = (await readdir(dir).catch(() => [] as string[]))
       .map((n) => /^(\d+)\.json$/.exec(n)?.[1])
@@ -108,7 +121,11 @@ export class MultipartStore {
     const wanted = numbers.slice(0, limit);
     const parts: PartRecord[] = [];
     for (let i = 0; i < wanted.length; i += PART_READS_AT_ONCE) {
-      const batch = await Promise.all(wanted.slice(i, i + PART_READS_AT_ONCE).map((n) => readJson<PartRecord>(this.layout.partFile(bucket, uploadId, n))));
+      const batch = await Promise.all(
+        wanted
+          .slice(i, i + PART_READS_AT_ONCE)
+          .map((n) => readJson<PartRecord>(this.layout.partFile(bucket, uploadId, n))),
+      );
       for (const p of batch) if (p) parts.push(p);
     }
     return { parts, truncated: numbers.length > wanted.length };
@@ -122,7 +139,9 @@ export class MultipartStore {
       const rec = await this.get(bucket, id);
       if (rec) out.push(rec);
     }
-    return out.sort((a, b) => compareUtf8(a.key, b.key) || a.initiated - b.initiated || (a.uploadId < b.uploadId ? -1 : 1));
+    return out.sort(
+      (a, b) => compareUtf8(a.key, b.key) || a.initiated - b.initiated || (a.uploadId < b.uploadId ? -1 : 1),
+    );
   }
 
   async abort(bucket: string, uploadId: string): Promise<boolean> {
@@ -165,7 +184,11 @@ export class MultipartStore {
         crc = size === p.size ? parseCrc64(p.crc64) : crc64Combine(crc, parseCrc64(p.crc64), p.size);
         md5s.push(p.etag);
       }
-      const segments = await this.objects.blobs.linkSegments(bucket, chosen.map((p) => join(blobDir, p.blob)), chosen.map((p) => p.size));
+      const segments = await this.objects.blobs.linkSegments(
+        bucket,
+        chosen.map((p) => join(blobDir, p.blob)),
+        chosen.map((p) => p.size),
+      );
       const etag = multipartEtag(md5s);
       const rec: ObjectRecord = {
         ...upload.attributes,

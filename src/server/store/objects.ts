@@ -12,7 +12,18 @@ import { FsBlobStore } from './blob-store.js';
 import { BucketConfigs } from './bucket-config.js';
 import { RecordCache, recordId, type CachedRecord } from './record-cache.js';
 import { ObjectReader, bytesFields, segmentsOf } from './segments.js';
-import { ensureDir, ensureDirBelow, fsyncDir, isNotFound, isProcessAlive, READ_NOFOLLOW, randomName, readJson, unlinkQuiet, writeFileAtomic } from '../../io/fs.js';
+import {
+  ensureDir,
+  ensureDirBelow,
+  fsyncDir,
+  isNotFound,
+  isProcessAlive,
+  READ_NOFOLLOW,
+  randomName,
+  readJson,
+  unlinkQuiet,
+  writeFileAtomic,
+} from '../../io/fs.js';
 import { KeyedMutex, SharedLock } from './keyed-mutex.js';
 import { BucketGoneError, ObjectChangedError, ObjectExistsError, type MetadataStore } from './metadata-store.js';
 import type { BucketAcl, BucketRecord, ObjectRecord } from './types.js';
@@ -36,7 +47,9 @@ export class ObjectStore implements MetadataStore {
 
   constructor(root: string) {
     this.layout = new Layout(root);
-    this.indexes = new BucketIndexes(this.layout, (bucket, referenced) => this.blobs.sweepOrphans(bucket, referenced, this.startedAt - 1000));
+    this.indexes = new BucketIndexes(this.layout, (bucket, referenced) =>
+      this.blobs.sweepOrphans(bucket, referenced, this.startedAt - 1000),
+    );
     this.blobs = new FsBlobStore(this.layout, (bucket, fn) =>
       this.inBucket(bucket, async () => {
         // Index first: its orphan sweep must not see new blobs (links keep their sources' old mtimes) before commit.
@@ -100,7 +113,12 @@ export class ObjectStore implements MetadataStore {
   async setBucketAcl(name: string, acl: BucketAcl): Promise<void> {
     await this.inBucket(name, async (rec) => {
       const next = { ...rec, acl };
-      await writeFileAtomic(this.layout.tmp, this.layout.bucketFile(name), JSON.stringify(next), this.layout.bucket(name));
+      await writeFileAtomic(
+        this.layout.tmp,
+        this.layout.bucketFile(name),
+        JSON.stringify(next),
+        this.layout.bucket(name),
+      );
       this.bucketCache.set(name, next);
     });
   }
@@ -186,7 +204,11 @@ export class ObjectStore implements MetadataStore {
    * The commit point: points the key at `rec`'s bytes (already durable). Serialised per key so the forbid-overwrite
    * check, the rename, the index update and the removal of the replaced blob happen as one step.
    */
-  async commitObject(bucket: string, rec: ObjectRecord, opts: { forbidOverwrite?: boolean; expect?: ObjectRecord | null } = {}): Promise<void> {
+  async commitObject(
+    bucket: string,
+    rec: ObjectRecord,
+    opts: { forbidOverwrite?: boolean; expect?: ObjectRecord | null } = {},
+  ): Promise<void> {
     try {
       await this.inBucket(bucket, () => this.commitIn(bucket, rec, opts));
     } catch (err) {
@@ -195,7 +217,11 @@ export class ObjectStore implements MetadataStore {
     }
   }
 
-  private async commitIn(bucket: string, rec: ObjectRecord, opts: { forbidOverwrite?: boolean; expect?: ObjectRecord | null }): Promise<void> {
+  private async commitIn(
+    bucket: string,
+    rec: ObjectRecord,
+    opts: { forbidOverwrite?: boolean; expect?: ObjectRecord | null },
+  ): Promise<void> {
     const index = await this.index(bucket);
     await this.locks.run(`object\n${bucket}\n${rec.key}`, async () => {
       const old = await this.getObject(bucket, rec.key);

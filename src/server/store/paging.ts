@@ -61,7 +61,12 @@ export function pageKeys(src: SortedKeys, start: number, o: PageOptions): KeyPag
 }
 
 /** `endOfPrefix` by binary search, for any sorted keys with a length. */
-export function searchEndOfPrefix(keyAt: (i: number) => string | undefined, size: number, prefix: string, from: number): number {
+export function searchEndOfPrefix(
+  keyAt: (i: number) => string | undefined,
+  size: number,
+  prefix: string,
+  from: number,
+): number {
   let lo = from;
   let hi = size;
   while (lo < hi) {

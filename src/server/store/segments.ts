@@ -116,7 +116,8 @@ class SegmentStream extends Readable {
     this.segs = segmentsOf(reader.rec);
     this.pos = start;
     // Skip to the segment holding `start` without touching the ones before it (a range deep in 10,000 parts).
-    while (this.i < this.segs.length && this.base + this.segs[this.i]!.size <= start) this.base += this.segs[this.i++]!.size;
+    while (this.i < this.segs.length && this.base + this.segs[this.i]!.size <= start)
+      this.base += this.segs[this.i++]!.size;
   }
 
   override _read(): void {

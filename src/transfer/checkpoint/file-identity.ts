@@ -48,9 +48,11 @@ export async function assertUnchanged(before: FileSnapshot): Promise<void> {
     throw new FileChangedError(before.path, `${before.path} disappeared during the upload`, { cause: err });
   });
   if (!sameIdentity(before, after) || before.ctimeNs !== after.ctimeNs) {
-    throw new FileChangedError(before.path,
+    throw new FileChangedError(
+      before.path,
       `${before.path} was modified during the upload (${whatChanged(before, after)}); the object was not completed. ` +
-      'Run the upload again to send the new content.');
+        'Run the upload again to send the new content.',
+    );
   }
 }
 

@@ -72,7 +72,10 @@ export async function readJournal<T = unknown>(file: string): Promise<JournalCon
 
 /** An open journal accepting appends. */
 export class JournalWriter {
-  private constructor(private readonly handle: fsp.FileHandle, readonly file: string) {}
+  private constructor(
+    private readonly handle: fsp.FileHandle,
+    readonly file: string,
+  ) {}
 
   /**
    * Start a new journal holding only `header`, replacing any old one atomically (temp file, fsync, rename), so a

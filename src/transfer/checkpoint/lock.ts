@@ -24,10 +24,17 @@ export interface HeldLock {
 function parseLock(text: string): LockInfo | undefined {
   try {
     const v = JSON.parse(text) as Partial<LockInfo>;
-    if (typeof v.pid === 'number' && typeof v.hostname === 'string' && typeof v.startedAt === 'number' && typeof v.token === 'string') {
+    if (
+      typeof v.pid === 'number' &&
+      typeof v.hostname === 'string' &&
+      typeof v.startedAt === 'number' &&
+      typeof v.token === 'string'
+    ) {
       return v as LockInfo;
     }
-  } catch { /* garbage */ }
+  } catch {
+    /* garbage */
+  }
   return undefined;
 }
 
@@ -36,14 +43,23 @@ function parseLock(text: string): LockInfo | undefined {
  * hard-linked into place, so the lock file is never seen half-written: an unparsable lock is debris, not a holder.
  */
 export async function acquireLock(file: string): Promise<HeldLock> {
-  const info: LockInfo = { pid: process.pid, hostname: os.hostname(), startedAt: Date.now(), token: randomBytes(8).toString('hex') };
+  const info: LockInfo = {
+    pid: process.pid,
+    hostname: os.hostname(),
+    startedAt: Date.now(),
+    token: randomBytes(8).toString('hex'),
+  };
   const tmp = `${file}.${process.pid}.${info.token}.tmp`;
   try {
     await fsp.writeFile(tmp, JSON.stringify(info), { mode: 0o600, flag: fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY });
   } catch (err) {
     // O_EXCL made the file, or failed without touching one (EEXIST): a full disk leaves an empty file behind.
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') await fsp.rm(tmp, { force: true }).catch(() => undefined);
-    throw new CheckpointError(file, `cannot create the checkpoint lock ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, { cause: err });
+    throw new CheckpointError(
+      file,
+      `cannot create the checkpoint lock ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      { cause: err },
+    );
   }
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -58,9 +74,11 @@ export async function acquireLock(file: string): Promise<HeldLock> {
       const holder = parseLock(seen);
       if (holder && (holder.hostname !== info.hostname || isProcessAlive(holder.pid))) {
         const where = holder.hostname === info.hostname ? '' : ` on host ${holder.hostname}`;
-        throw new CheckpointLockedError(file,
+        throw new CheckpointLockedError(
+          file,
           `checkpoint is in use by process ${holder.pid}${where} since ${new Date(holder.startedAt).toISOString()} ` +
-          `(lock file ${file}); wait for it to finish, or delete the lock file if that process is gone`);
+            `(lock file ${file}); wait for it to finish, or delete the lock file if that process is gone`,
+        );
       }
       // Stale (dead pid on this host) or debris. Move it aside rather than delete it, then check that what moved is
       // what we judged stale: if another process took the lock meanwhile, we moved a live lock and put it back.

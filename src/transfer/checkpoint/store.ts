@@ -42,7 +42,10 @@ export class FileCheckpointStore<H, R> implements CheckpointStore<H, R> {
    * rebuild from elsewhere (an upload re-adopts every part the server lists, after re-hashing it). The header is
    * always made durable.
    */
-  constructor(readonly location: string, private readonly opts: { syncRecords?: boolean } = {}) {}
+  constructor(
+    readonly location: string,
+    private readonly opts: { syncRecords?: boolean } = {},
+  ) {}
 
   async load(): Promise<LoadedCheckpoint<H, R> | undefined> {
     const journal = await this.io('read', () => readJournal<H | R>(this.location));
@@ -94,11 +97,21 @@ export class FileCheckpointStore<H, R> implements CheckpointStore<H, R> {
 export class MemoryCheckpointStore<H, R> implements CheckpointStore<H, R> {
   readonly location = 'memory';
   private state: LoadedCheckpoint<H, R> | undefined;
-  async load() { return this.state && { header: this.state.header, records: [...this.state.records] }; }
-  async start(header: H) { this.state = { header, records: [] }; }
-  async append(record: R) { this.state?.records.push(record); }
-  async remove() { this.state = undefined; }
-  async close() { /* nothing held */ }
+  async load() {
+    return this.state && { header: this.state.header, records: [...this.state.records] };
+  }
+  async start(header: H) {
+    this.state = { header, records: [] };
+  }
+  async append(record: R) {
+    this.state?.records.push(record);
+  }
+  async remove() {
+    this.state = undefined;
+  }
+  async close() {
+    /* nothing held */
+  }
 }
 
 /** What names a transfer, for checkpoint file names in a directory. */
@@ -115,7 +128,9 @@ export interface CheckpointIdentity {
  * distinct transfers never share one and only [A-Za-z0-9._-] appear; any other path -> that file.
  */
 export async function resolveCheckpointPath(
-  option: boolean | string | undefined, id: CheckpointIdentity, suffix = '.ucp',
+  option: boolean | string | undefined,
+  id: CheckpointIdentity,
+  suffix = '.ucp',
 ): Promise<string | undefined> {
   if (option === undefined || option === false) return undefined;
   const absFile = path.resolve(id.file);
@@ -129,7 +144,11 @@ export async function resolveCheckpointPath(
 export function checkpointFileName(id: CheckpointIdentity, suffix = '.ucp'): string {
   const hash = createHash('sha256')
     .update(JSON.stringify([path.resolve(id.file), id.endpoint, id.bucket, id.key]))
-    .digest('hex').slice(0, 16);
-  const slug = `${id.bucket}-${id.key}`.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 60);
+    .digest('hex')
+    .slice(0, 16);
+  const slug = `${id.bucket}-${id.key}`
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._]+/, '')
+    .slice(0, 60);
   return `${slug}-${hash}${suffix}`;
 }

@@ -9,7 +9,14 @@ import { ArgumentError, IntegrityError, ObjectChangedError, ServiceError } from 
 import { MAX_PART_SIZE } from '../../core/limits.js';
 import { validateBucketName, validateObjectKey } from '../../core/names.js';
 import type { HeadObjectResult, ObjectWriteOptions, OssClient } from '../../client/index.js';
-import { finishTransfer, moveParts, runTransfer, startProgress, type TransferContext, type TransferStrategy } from '../engine/engine.js';
+import {
+  finishTransfer,
+  moveParts,
+  runTransfer,
+  startProgress,
+  type TransferContext,
+  type TransferStrategy,
+} from '../engine/engine.js';
 import { runPool } from '../engine/part-pool.js';
 import { planParts, type PartPlan, type PlannedPart } from '../engine/plan.js';
 import type { TransferEvent, UploadResult } from '../types.js';
@@ -70,22 +77,38 @@ export async function copyObject(client: OssClient, opts: CopyObjectOptions): Pr
 
 function validate(opts: CopyObjectOptions): void {
   if (!opts || typeof opts !== 'object') throw new ArgumentError('options', 'copyObject needs an options object');
-  for (const [field, bucket] of [['sourceBucket', opts.sourceBucket], ['bucket', opts.bucket]] as const) {
+  for (const [field, bucket] of [
+    ['sourceBucket', opts.sourceBucket],
+    ['bucket', opts.bucket],
+  ] as const) {
     const bad = validateBucketName(bucket);
     if (bad) throw new ArgumentError(field, `invalid bucket name ${JSON.stringify(bucket)}: ${bad}`);
   }
-  for (const [field, key] of [['sourceKey', opts.sourceKey], ['key', opts.key]] as const) {
+  for (const [field, key] of [
+    ['sourceKey', opts.sourceKey],
+    ['key', opts.key],
+  ] as const) {
     const bad = validateObjectKey(key);
     if (bad) throw new ArgumentError(field, `invalid object key ${JSON.stringify(key)}: ${bad}`);
   }
   const c = opts.concurrency ?? 1;
-  if (!Number.isInteger(c) || c < 1 || c > 1000) throw new ArgumentError('concurrency', `concurrency must be an integer in 1..1000, got ${c}`);
-  if (opts.multipartThreshold !== undefined && (!Number.isSafeInteger(opts.multipartThreshold) || opts.multipartThreshold < 0)) {
-    throw new ArgumentError('multipartThreshold', `multipartThreshold must be a non-negative integer, got ${opts.multipartThreshold}`);
+  if (!Number.isInteger(c) || c < 1 || c > 1000)
+    throw new ArgumentError('concurrency', `concurrency must be an integer in 1..1000, got ${c}`);
+  if (
+    opts.multipartThreshold !== undefined &&
+    (!Number.isSafeInteger(opts.multipartThreshold) || opts.multipartThreshold < 0)
+  ) {
+    throw new ArgumentError(
+      'multipartThreshold',
+      `multipartThreshold must be a non-negative integer, got ${opts.multipartThreshold}`,
+    );
   }
   if (isSelfCopy(opts) && !replacesMetadata(opts)) {
-    throw new ArgumentError('key', 'copying an object onto itself without new metadata would change nothing, and OSS refuses it; ' +
-      'give meta or contentType to rewrite its metadata in place');
+    throw new ArgumentError(
+      'key',
+      'copying an object onto itself without new metadata would change nothing, and OSS refuses it; ' +
+        'give meta or contentType to rewrite its metadata in place',
+    );
   }
 }
 
@@ -102,14 +125,22 @@ function describe(opts: CopyObjectOptions, head: HeadObjectResult): ObjectWriteO
   const headers: Record<string, string> = {};
   for (const h of KEPT_HEADERS) if (head.headers[h] !== undefined) headers[h] = head.headers[h]!;
   return {
-    contentType: opts.contentType ?? head.contentType, meta: opts.meta ?? head.meta, headers,
-    acl: opts.acl, storageClass: opts.storageClass, forbidOverwrite: opts.forbidOverwrite,
+    contentType: opts.contentType ?? head.contentType,
+    meta: opts.meta ?? head.meta,
+    headers,
+    acl: opts.acl,
+    storageClass: opts.storageClass,
+    forbidOverwrite: opts.forbidOverwrite,
   };
 }
 
 function changed(opts: CopyObjectOptions, etag: string, err: unknown): ObjectChangedError {
-  return new ObjectChangedError(opts.sourceBucket, opts.sourceKey,
-    `oss://${opts.sourceBucket}/${opts.sourceKey} changed during the copy (its ETag is no longer ${etag}); nothing mixed was written`, { cause: err });
+  return new ObjectChangedError(
+    opts.sourceBucket,
+    opts.sourceKey,
+    `oss://${opts.sourceBucket}/${opts.sourceKey} changed during the copy (its ETag is no longer ${etag}); nothing mixed was written`,
+    { cause: err },
+  );
 }
 
 function isPreconditionFailed(err: unknown): boolean {
@@ -118,24 +149,58 @@ function isPreconditionFailed(err: unknown): boolean {
 
 function checkCrc(what: string, got: bigint | undefined, head: HeadObjectResult, requestId?: string): void {
   if (got === undefined || head.crc64 === undefined || got === head.crc64) return;
-  throw new IntegrityError('crc64', crc64ToDecimal(head.crc64), crc64ToDecimal(got),
-    `${what} CRC-64 ${crc64ToDecimal(got)} differs from the source's ${crc64ToDecimal(head.crc64)}${requestId ? ` (request ${requestId})` : ''}`);
+  throw new IntegrityError(
+    'crc64',
+    crc64ToDecimal(head.crc64),
+    crc64ToDecimal(got),
+    `${what} CRC-64 ${crc64ToDecimal(got)} differs from the source's ${crc64ToDecimal(head.crc64)}${requestId ? ` (request ${requestId})` : ''}`,
+  );
 }
 
-function result(opts: CopyObjectOptions, head: HeadObjectResult, etag: string, crc: bigint | undefined, parts: number, resumedBytes: number, uploadId?: string): CopyResult {
+function result(
+  opts: CopyObjectOptions,
+  head: HeadObjectResult,
+  etag: string,
+  crc: bigint | undefined,
+  parts: number,
+  resumedBytes: number,
+  uploadId?: string,
+): CopyResult {
   return {
-    bucket: opts.bucket, key: opts.key, file: `oss://${opts.sourceBucket}/${opts.sourceKey}`, etag, crc64: crc === undefined ? '' : crc64ToDecimal(crc),
-    size: head.size, parts, resumedBytes, transferredBytes: head.size - resumedBytes, ...(uploadId ? { uploadId } : {}),
+    bucket: opts.bucket,
+    key: opts.key,
+    file: `oss://${opts.sourceBucket}/${opts.sourceKey}`,
+    etag,
+    crc64: crc === undefined ? '' : crc64ToDecimal(crc),
+    size: head.size,
+    parts,
+    resumedBytes,
+    transferredBytes: head.size - resumedBytes,
+    ...(uploadId ? { uploadId } : {}),
     source: { bucket: opts.sourceBucket, key: opts.sourceKey, etag: head.etag },
   };
 }
 
-async function copySingle(client: OssClient, opts: CopyObjectOptions, head: HeadObjectResult, emit: (e: TransferEvent) => void): Promise<CopyResult> {
+async function copySingle(
+  client: OssClient,
+  opts: CopyObjectOptions,
+  head: HeadObjectResult,
+  emit: (e: TransferEvent) => void,
+): Promise<CopyResult> {
   emit({ type: 'start', totalBytes: head.size, resumedBytes: 0, totalParts: 1, partsDone: 0 });
-  const write = replacesMetadata(opts) ? describe(opts, head) : { acl: opts.acl, storageClass: opts.storageClass, forbidOverwrite: opts.forbidOverwrite };
-  const res = await client.copyObject(opts.sourceBucket, opts.sourceKey, opts.bucket, opts.key, { ...write, sourceIfMatch: head.etag, signal: opts.signal })
-    .catch((err: unknown) => { throw isPreconditionFailed(err) ? changed(opts, head.etag, err) : err; });
-  checkCrc('the copy\'s', res.crc64, head, res.requestId);
+  const write = replacesMetadata(opts)
+    ? describe(opts, head)
+    : { acl: opts.acl, storageClass: opts.storageClass, forbidOverwrite: opts.forbidOverwrite };
+  const res = await client
+    .copyObject(opts.sourceBucket, opts.sourceKey, opts.bucket, opts.key, {
+      ...write,
+      sourceIfMatch: head.etag,
+      signal: opts.signal,
+    })
+    .catch((err: unknown) => {
+      throw isPreconditionFailed(err) ? changed(opts, head.etag, err) : err;
+    });
+  checkCrc("the copy's", res.crc64, head, res.requestId);
   emit({ type: 'progress', bytesDone: head.size, totalBytes: head.size });
   emit({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
   const r = result(opts, head, res.etag, res.crc64 ?? head.crc64, 1, 0);
@@ -148,10 +213,19 @@ export function defaultCopyPartSize(size: number): number {
   return Math.min(MAX_PART_SIZE, Math.max(MIN_COPY_PART_SIZE, Math.ceil(size / 1000 / 1024 ** 2) * 1024 ** 2));
 }
 
-function copyMultipart(client: OssClient, opts: CopyObjectOptions, head: HeadObjectResult, emit: (e: TransferEvent) => void): Promise<CopyResult> {
+function copyMultipart(
+  client: OssClient,
+  opts: CopyObjectOptions,
+  head: HeadObjectResult,
+  emit: (e: TransferEvent) => void,
+): Promise<CopyResult> {
   // `checkpoint: true` names the file after a local path; a copy has none, so it goes in the current directory.
   const checkpoint = opts.checkpoint === true ? process.cwd() : opts.checkpoint;
-  return runTransfer(client, { bucket: opts.bucket, key: opts.key, checkpoint, signal: opts.signal, onProgress: emit }, new CopyStrategy(opts, head));
+  return runTransfer(
+    client,
+    { bucket: opts.bucket, key: opts.key, checkpoint, signal: opts.signal, onProgress: emit },
+    new CopyStrategy(opts, head),
+  );
 }
 
 type CopyContext = TransferContext<CopyCheckpointHeader, PartRecord>;
@@ -165,7 +239,10 @@ class CopyStrategy implements TransferStrategy<CopyCheckpointHeader, PartRecord,
   private uploadId: string | undefined;
   private completed = false;
 
-  constructor(private readonly opts: CopyObjectOptions, private readonly head: HeadObjectResult) {
+  constructor(
+    private readonly opts: CopyObjectOptions,
+    private readonly head: HeadObjectResult,
+  ) {
     this.checkpointFile = path.resolve(`oss://${opts.sourceBucket}/${opts.sourceKey}`);
     this.plan = planParts(head.size, opts.partSize ?? defaultCopyPartSize(head.size));
   }
@@ -174,42 +251,88 @@ class CopyStrategy implements TransferStrategy<CopyCheckpointHeader, PartRecord,
     const { opts, head, plan } = this;
     const { client } = ctx;
     const source: CopySource = {
-      bucket: opts.sourceBucket, key: opts.sourceKey, etag: head.etag, size: head.size,
+      bucket: opts.sourceBucket,
+      key: opts.sourceKey,
+      etag: head.etag,
+      size: head.size,
       ...(head.crc64 !== undefined ? { crc64: crc64ToDecimal(head.crc64) } : {}),
     };
     const initiate = describe(opts, head);
     const session = await openCopySession({
-      client, store: ctx.store, bucket: opts.bucket, key: opts.key, source, plan, headers: describedHeaders(initiate), initiate, signal: opts.signal,
+      client,
+      store: ctx.store,
+      bucket: opts.bucket,
+      key: opts.key,
+      source,
+      plan,
+      headers: describedHeaders(initiate),
+      initiate,
+      signal: opts.signal,
     });
     const uploadId = (this.uploadId = session.uploadId);
     const progress = startProgress(ctx, plan, head.size, session.resumedBytes, session.done.size);
     const combined = await moveParts(ctx, progress, {
-      plan, done: session.done,
-      record: (part) => ({ kind: 'part', partNumber: part.partNumber, etag: part.etag, crc64: part.crcKnown ? crc64ToDecimal(part.crc64) : '', size: part.size }),
-      move: (parts, _tracker, onPartDone) => runPool(parts, opts.concurrency ?? 1, opts.signal,
-        (part, signal) => copyPart(client, opts, head.etag, uploadId, part, signal), async (part) => {
-          await onPartDone(part);
-          progress.partDone(part.partNumber, part.size);
-        }),
+      plan,
+      done: session.done,
+      record: (part) => ({
+        kind: 'part',
+        partNumber: part.partNumber,
+        etag: part.etag,
+        crc64: part.crcKnown ? crc64ToDecimal(part.crc64) : '',
+        size: part.size,
+      }),
+      move: (parts, _tracker, onPartDone) =>
+        runPool(
+          parts,
+          opts.concurrency ?? 1,
+          opts.signal,
+          (part, signal) => copyPart(client, opts, head.etag, uploadId, part, signal),
+          async (part) => {
+            await onPartDone(part);
+            progress.partDone(part.partNumber, part.size);
+          },
+        ),
     });
     const ordered = plan.parts.map((p) => session.done.get(p.number)!);
     // Before Complete: parts whose CRC-64s do not add up to the source's would make a wrong object. Never complete it.
     const allKnown = ordered.every((p) => p.crcKnown);
-    if (allKnown) checkCrc('the copied parts\' combined', combined, head);
+    if (allKnown) checkCrc("the copied parts' combined", combined, head);
     ctx.emit({ type: 'completing' });
-    const res = await client.completeMultipartUpload(opts.bucket, opts.key, uploadId, ordered.map((p) => ({ partNumber: p.partNumber, etag: p.etag })), {
-      acl: opts.acl, forbidOverwrite: opts.forbidOverwrite, signal: opts.signal,
-    });
+    const res = await client.completeMultipartUpload(
+      opts.bucket,
+      opts.key,
+      uploadId,
+      ordered.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+      {
+        acl: opts.acl,
+        forbidOverwrite: opts.forbidOverwrite,
+        signal: opts.signal,
+      },
+    );
     this.completed = true;
-    checkCrc('the completed copy\'s', res.crc64, head, res.requestId);
-    return finishTransfer(ctx, progress, result(opts, head, res.etag, res.crc64 ?? (allKnown ? combined : head.crc64), plan.parts.length, session.resumedBytes, uploadId));
+    checkCrc("the completed copy's", res.crc64, head, res.requestId);
+    return finishTransfer(
+      ctx,
+      progress,
+      result(
+        opts,
+        head,
+        res.etag,
+        res.crc64 ?? (allKnown ? combined : head.crc64),
+        plan.parts.length,
+        session.resumedBytes,
+        uploadId,
+      ),
+    );
   }
 
   /** A changed source or damaged parts can never be resumed into a right object; nor can a copy with no checkpoint. */
   async onFailure(err: unknown, ctx: CopyContext): Promise<void> {
-    const hopeless = this.completed || err instanceof ObjectChangedError || err instanceof IntegrityError || !ctx.checkpointPath;
+    const hopeless =
+      this.completed || err instanceof ObjectChangedError || err instanceof IntegrityError || !ctx.checkpointPath;
     if (!hopeless) return;
-    if (this.uploadId && !this.completed) await ctx.client.abortMultipartUpload(this.opts.bucket, this.opts.key, this.uploadId).catch(() => undefined);
+    if (this.uploadId && !this.completed)
+      await ctx.client.abortMultipartUpload(this.opts.bucket, this.opts.key, this.uploadId).catch(() => undefined);
     await ctx.store.remove().catch(() => undefined);
   }
 }
@@ -224,18 +347,35 @@ function describedHeaders(w: ObjectWriteOptions): Record<string, string> {
   return out;
 }
 
-async function copyPart(client: OssClient, opts: CopyObjectOptions, etag: string, uploadId: string, part: PlannedPart, signal: AbortSignal): Promise<CopiedPart> {
+async function copyPart(
+  client: OssClient,
+  opts: CopyObjectOptions,
+  etag: string,
+  uploadId: string,
+  part: PlannedPart,
+  signal: AbortSignal,
+): Promise<CopiedPart> {
   let res;
   try {
     res = await client.uploadPartCopy(opts.sourceBucket, opts.sourceKey, opts.bucket, opts.key, uploadId, part.number, {
-      range: { start: part.start, end: part.start + part.size - 1 }, sourceIfMatch: etag, signal,
+      range: { start: part.start, end: part.start + part.size - 1 },
+      sourceIfMatch: etag,
+      signal,
     });
   } catch (err) {
     if (isPreconditionFailed(err)) throw changed(opts, etag, err);
     throw err;
   }
   // OSS may leave the CRC-64 out of an UploadPartCopy answer; ListParts has it (one small request per large part).
-  const crc = res.crc64 ?? (await client.listParts(opts.bucket, opts.key, uploadId, { after: part.number - 1, pageSize: 1, onePage: true, signal }))
-    .parts.find((p) => p.partNumber === part.number && p.etag === res.etag)?.crc64;
+  const crc =
+    res.crc64 ??
+    (
+      await client.listParts(opts.bucket, opts.key, uploadId, {
+        after: part.number - 1,
+        pageSize: 1,
+        onePage: true,
+        signal,
+      })
+    ).parts.find((p) => p.partNumber === part.number && p.etag === res.etag)?.crc64;
   return { partNumber: part.number, etag: res.etag, size: part.size, crc64: crc ?? 0n, crcKnown: crc !== undefined };
 }

@@ -69,15 +69,23 @@ export async function openCopySession(input: CopySessionInput): Promise<CopySess
   const loaded = await store.load();
   const h = loaded?.header;
   if (h && h.kind === 'ossup-copy' && h.endpoint === client.endpoint.url) {
-    const same = h.version === COPY_CHECKPOINT_VERSION && h.bucket === input.bucket && h.key === input.key &&
-      h.source.bucket === input.source.bucket && h.source.key === input.source.key && h.partSize === input.plan.partSize &&
+    const same =
+      h.version === COPY_CHECKPOINT_VERSION &&
+      h.bucket === input.bucket &&
+      h.key === input.key &&
+      h.source.bucket === input.source.bucket &&
+      h.source.key === input.source.key &&
+      h.partSize === input.plan.partSize &&
       JSON.stringify(h.headers) === JSON.stringify(input.headers);
     if (same && h.source.etag !== input.source.etag) {
       await client.abortMultipartUpload(h.bucket, h.key, h.uploadId).catch(() => undefined);
       await store.remove();
-      throw new ObjectChangedError(input.source.bucket, input.source.key,
+      throw new ObjectChangedError(
+        input.source.bucket,
+        input.source.key,
         `oss://${input.source.bucket}/${input.source.key} changed since this copy began (ETag ${h.source.etag} -> ${input.source.etag}); ` +
-        'the parts copied so far were discarded, so the copy never mixes two versions. Rerun to copy the new version');
+          'the parts copied so far were discarded, so the copy never mixes two versions. Rerun to copy the new version',
+      );
     }
     if (same) {
       const resumed = await reconcile(input, h.uploadId, loaded!.records);
@@ -87,10 +95,21 @@ export async function openCopySession(input: CopySessionInput): Promise<CopySess
       await client.abortMultipartUpload(h.bucket, h.key, h.uploadId).catch(() => undefined);
     }
   }
-  const { uploadId } = await client.initiateMultipartUpload(input.bucket, input.key, { ...input.initiate, signal: input.signal });
+  const { uploadId } = await client.initiateMultipartUpload(input.bucket, input.key, {
+    ...input.initiate,
+    signal: input.signal,
+  });
   await store.start({
-    kind: 'ossup-copy', version: COPY_CHECKPOINT_VERSION, endpoint: client.endpoint.url, bucket: input.bucket, key: input.key,
-    uploadId, source: input.source, partSize: input.plan.partSize, partCount: input.plan.parts.length, headers: input.headers,
+    kind: 'ossup-copy',
+    version: COPY_CHECKPOINT_VERSION,
+    endpoint: client.endpoint.url,
+    bucket: input.bucket,
+    key: input.key,
+    uploadId,
+    source: input.source,
+    partSize: input.plan.partSize,
+    partCount: input.plan.parts.length,
+    headers: input.headers,
   });
   return { uploadId, done: new Map(), resumedBytes: 0 };
 }
@@ -99,7 +118,11 @@ export async function openCopySession(input: CopySessionInput): Promise<CopySess
  * The server is the truth: a part counts as done when ListParts shows it with the planned size and the ETag the
  * journal recorded (a part whose record was lost is copied again; that costs a request, not bytes).
  */
-async function reconcile(input: CopySessionInput, uploadId: string, records: PartRecord[]): Promise<CopySession | undefined> {
+async function reconcile(
+  input: CopySessionInput,
+  uploadId: string,
+  records: PartRecord[],
+): Promise<CopySession | undefined> {
   let listed;
   try {
     listed = await input.client.listParts(input.bucket, input.key, uploadId, { signal: input.signal });
@@ -117,7 +140,13 @@ async function reconcile(input: CopySessionInput, uploadId: string, records: Par
     if (!want || !rec || p.size !== want.size || p.etag !== rec.etag) continue;
     const crc = p.crc64 ?? (rec.crc64 ? parseCrc64(rec.crc64) : undefined);
     if (p.crc64 !== undefined && rec.crc64 && crc64ToDecimal(p.crc64) !== rec.crc64) continue;
-    done.set(p.partNumber, { partNumber: p.partNumber, etag: p.etag, crc64: crc ?? 0n, crcKnown: crc !== undefined, size: p.size });
+    done.set(p.partNumber, {
+      partNumber: p.partNumber,
+      etag: p.etag,
+      crc64: crc ?? 0n,
+      crcKnown: crc !== undefined,
+      size: p.size,
+    });
     resumedBytes += p.size;
   }
   return { uploadId, done, resumedBytes };

@@ -7,7 +7,15 @@ import path from 'node:path';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { ArgumentError, IntegrityError, ObjectChangedError } from '../../core/errors.js';
 import type { OssClient } from '../../client/index.js';
-import { combineCrc, finishTransfer, moveParts, runTransfer, startProgress, type TransferContext, type TransferStrategy } from '../engine/engine.js';
+import {
+  combineCrc,
+  finishTransfer,
+  moveParts,
+  runTransfer,
+  startProgress,
+  type TransferContext,
+  type TransferStrategy,
+} from '../engine/engine.js';
 import { validateTransferOptions } from '../engine/options.js';
 import { planParts, type PlannedPart } from '../engine/plan.js';
 import type { ProgressTracker } from '../engine/progress.js';
@@ -15,7 +23,14 @@ import { hashPool } from '../hash/pool.js';
 import type { DownloadResult } from '../types.js';
 import { fetchRanges } from './parts.js';
 import { checkRanges, openDownloadSession } from './session.js';
-import { checkDestination, checkFreeSpace, commitTemp, resolveDownloadTarget, sweepTemps, tempPathFor } from './target.js';
+import {
+  checkDestination,
+  checkFreeSpace,
+  commitTemp,
+  resolveDownloadTarget,
+  sweepTemps,
+  tempPathFor,
+} from './target.js';
 import type { DoneRange, DownloadCheckpointHeader, DownloadFileOptions, ObjectVersion, RangeRecord } from './types.js';
 
 export { resolveDownloadTarget, keyBaseName } from './target.js';
@@ -40,7 +55,10 @@ class DownloadStrategy implements TransferStrategy<DownloadCheckpointHeader, Ran
   readonly checkpointSuffix = '.dcp';
   private temp = '';
 
-  constructor(private readonly opts: DownloadFileOptions, readonly checkpointFile: string) {}
+  constructor(
+    private readonly opts: DownloadFileOptions,
+    readonly checkpointFile: string,
+  ) {}
 
   async run(ctx: DownloadContext): Promise<DownloadResult> {
     const { opts } = this;
@@ -72,9 +90,13 @@ class DownloadStrategy implements TransferStrategy<DownloadCheckpointHeader, Ran
 }
 
 function changedAgain(opts: DownloadFileOptions, dest: string, cause: ObjectChangedError): ObjectChangedError {
-  return new ObjectChangedError(opts.bucket, opts.key,
+  return new ObjectChangedError(
+    opts.bucket,
+    opts.key,
     `oss://${opts.bucket}/${opts.key} changed during the download, and again after restarting; ${dest} was not written. ` +
-    'Run the download again once the object is no longer being rewritten.', { cause });
+      'Run the download again once the object is no longer being rewritten.',
+    { cause },
+  );
 }
 
 interface RunContext {
@@ -89,15 +111,28 @@ async function downloadOnce(ctx: DownloadContext, opts: DownloadFileOptions, run
   const { bucket, key, signal } = opts;
   const head = await client.headObject(bucket, key, { signal });
   const object: ObjectVersion = {
-    size: head.size, etag: head.etag, lastModified: head.headers['last-modified'] ?? '',
+    size: head.size,
+    etag: head.etag,
+    lastModified: head.headers['last-modified'] ?? '',
     crc64: head.crc64 !== undefined ? crc64ToDecimal(head.crc64) : '',
   };
   const range = absoluteRange(opts, head.size);
   const total = range.end - range.start + 1;
   const plan = planParts(total, opts.partSize);
   const session = await openDownloadSession({
-    store: ctx.store, endpoint: client.endpoint.url, bucket, key, object, range, plan, file: run.dest, temp: run.temp, fresh: run.fresh, signal,
-    onVerify: (partsChecked, partsTotal) => ctx.emit({ type: 'verifying', partsChecked, partsTotal, totalBytes: total }),
+    store: ctx.store,
+    endpoint: client.endpoint.url,
+    bucket,
+    key,
+    object,
+    range,
+    plan,
+    file: run.dest,
+    temp: run.temp,
+    fresh: run.fresh,
+    signal,
+    onVerify: (partsChecked, partsTotal) =>
+      ctx.emit({ type: 'verifying', partsChecked, partsTotal, totalBytes: total }),
   });
   hashPool().warm(); // ranges are CRC-64'd on the hashing threads
   const { handle, done } = session;
@@ -105,23 +140,46 @@ async function downloadOnce(ctx: DownloadContext, opts: DownloadFileOptions, run
   try {
     const progress = startProgress(ctx, plan, total, session.resumedBytes, done.size, session.discarded);
     let resumedBytes = session.resumedBytes;
-    for (const p of plan.parts) if (p.size === 0) done.set(p.number, { partNumber: p.number, offset: p.start, size: 0, crc64: 0n });
+    for (const p of plan.parts)
+      if (p.size === 0) done.set(p.number, { partNumber: p.number, offset: p.start, size: 0, crc64: 0n });
     if (handle) await checkFreeSpace(path.dirname(run.dest), total - session.resumedBytes);
     const phase = {
-      plan, done,
-      record: (r: DoneRange): RangeRecord => ({ kind: 'range', partNumber: r.partNumber, offset: r.offset, size: r.size, crc64: crc64ToDecimal(r.crc64) }),
+      plan,
+      done,
+      record: (r: DoneRange): RangeRecord => ({
+        kind: 'range',
+        partNumber: r.partNumber,
+        offset: r.offset,
+        size: r.size,
+        crc64: crc64ToDecimal(r.crc64),
+      }),
       move: (parts: PlannedPart[], tracker: ProgressTracker, onRangeDone: (r: DoneRange) => Promise<void>) => {
         // No handle: the destination already holds every range (session.ts), so nothing remains to fetch.
         if (!handle) throw new Error('ranges remain but the temporary file is not open');
         return fetchRanges({
-          client, bucket, key, object, base: range.start, handle, temp: run.temp, concurrency: opts.concurrency ?? 1, trafficLimit: opts.trafficLimit,
-          parts, progress: tracker, onRangeDone, signal,
+          client,
+          bucket,
+          key,
+          object,
+          base: range.start,
+          handle,
+          temp: run.temp,
+          concurrency: opts.concurrency ?? 1,
+          trafficLimit: opts.trafficLimit,
+          parts,
+          progress: tracker,
+          onRangeDone,
+          signal,
         });
       },
     };
     // Resumed ranges are re-read on the hashing threads while the missing ones are fetched; the final check waits.
     const stopChecking = new AbortController();
-    const checking = checkRanges(run.temp, session.unverified, signal ? AbortSignal.any([signal, stopChecking.signal]) : stopChecking.signal);
+    const checking = checkRanges(
+      run.temp,
+      session.unverified,
+      signal ? AbortSignal.any([signal, stopChecking.signal]) : stopChecking.signal,
+    );
     checking.catch(() => undefined); // awaited below; if fetching fails first, it is stopped and its outcome dropped
     let checked;
     try {
@@ -143,15 +201,26 @@ async function downloadOnce(ctx: DownloadContext, opts: DownloadFileOptions, run
     ctx.emit({ type: 'completing' });
     const whole = range.start === 0 && total === head.size;
     if (whole && head.crc64 !== undefined && crc !== head.crc64) {
-      throw new IntegrityError('crc64', crc64ToDecimal(head.crc64), crc64ToDecimal(crc),
-        `the downloaded bytes' CRC-64 ${crc64ToDecimal(crc)} differs from the server's ${crc64ToDecimal(head.crc64)} for oss://${bucket}/${key}`);
+      throw new IntegrityError(
+        'crc64',
+        crc64ToDecimal(head.crc64),
+        crc64ToDecimal(crc),
+        `the downloaded bytes' CRC-64 ${crc64ToDecimal(crc)} differs from the server's ${crc64ToDecimal(head.crc64)} for oss://${bucket}/${key}`,
+      );
     }
     if (handle) await commitTemp(handle, run.temp, run.dest);
     committed = true;
     await sweepTemps(run.dest, run.temp);
     return await finishTransfer(ctx, progress, {
-      bucket, key, file: run.dest, etag: head.etag, crc64: crc64ToDecimal(crc), size: total, parts: plan.parts.length,
-      resumedBytes, transferredBytes: total - resumedBytes,
+      bucket,
+      key,
+      file: run.dest,
+      etag: head.etag,
+      crc64: crc64ToDecimal(crc),
+      size: total,
+      parts: plan.parts.length,
+      resumedBytes,
+      transferredBytes: total - resumedBytes,
       verified: whole && head.crc64 !== undefined ? 'crc64' : 'length-only',
       ...(opts.range ? { range } : {}),
     } satisfies DownloadResult);
@@ -165,7 +234,10 @@ function absoluteRange(opts: DownloadFileOptions, size: number): { start: number
   const r = opts.range;
   if (!r) return { start: 0, end: size - 1 };
   if (r.start >= size) {
-    throw new ArgumentError('range', `the range starts at byte ${r.start} but oss://${opts.bucket}/${opts.key} has only ${size} bytes`);
+    throw new ArgumentError(
+      'range',
+      `the range starts at byte ${r.start} but oss://${opts.bucket}/${opts.key} has only ${size} bytes`,
+    );
   }
   return { start: r.start, end: Math.min(r.end ?? size - 1, size - 1) };
 }

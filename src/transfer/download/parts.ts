@@ -37,14 +37,23 @@ export interface FetchInput {
 }
 
 export async function fetchRanges(input: FetchInput): Promise<void> {
-  await runPool(input.parts, input.concurrency, input.signal, (part, signal) => fetchOneRange(input, part, signal), input.onRangeDone);
+  await runPool(
+    input.parts,
+    input.concurrency,
+    input.signal,
+    (part, signal) => fetchOneRange(input, part, signal),
+    input.onRangeDone,
+  );
 }
 
 async function fetchOneRange(input: FetchInput, part: PlannedPart, signal: AbortSignal): Promise<DoneRange> {
   const first = input.base + part.start;
   const last = first + part.size - 1;
   const body = resumableBody({
-    length: part.size, policy: input.client.retryPolicy, signal, label: `bytes ${first}-${last} of oss://${input.bucket}/${input.key}`,
+    length: part.size,
+    policy: input.client.retryPolicy,
+    signal,
+    label: `bytes ${first}-${last} of oss://${input.bucket}/${input.key}`,
     open: async (offset, sig) => (await get(input, first + offset, last, sig)).body,
   });
   await drain(input, part, body, signal);
@@ -58,7 +67,9 @@ async function get(input: FetchInput, from: number, to: number, signal: AbortSig
   let res: GetObjectResult;
   try {
     res = await input.client.getObject(input.bucket, input.key, {
-      range: { start: from, end: to }, ifMatch: input.object.etag, signal,
+      range: { start: from, end: to },
+      ifMatch: input.object.etag,
+      signal,
       headers: {
         // Without it OSS answers an unsatisfiable range with the whole object (200); we want the error.
         'x-oss-range-behavior': 'standard',
@@ -67,22 +78,34 @@ async function get(input: FetchInput, from: number, to: number, signal: AbortSig
     });
   } catch (err) {
     if (err instanceof ServiceError && (err.code === 'PreconditionFailed' || err.status === 412)) {
-      throw new ObjectChangedError(input.bucket, input.key,
-        `oss://${input.bucket}/${input.key} changed during the download (its ETag is no longer ${input.object.etag})`, { cause: err });
+      throw new ObjectChangedError(
+        input.bucket,
+        input.key,
+        `oss://${input.bucket}/${input.key} changed during the download (its ETag is no longer ${input.object.etag})`,
+        { cause: err },
+      );
     }
     throw err;
   }
   if (res.etag && res.etag !== input.object.etag) {
     res.body.destroy();
-    throw new ObjectChangedError(input.bucket, input.key,
-      `oss://${input.bucket}/${input.key} changed during the download (ETag ${input.object.etag} -> ${res.etag})`);
+    throw new ObjectChangedError(
+      input.bucket,
+      input.key,
+      `oss://${input.bucket}/${input.key} changed during the download (ETag ${input.object.etag} -> ${res.etag})`,
+    );
   }
   const expected = `bytes ${from}-${to}/${input.object.size}`;
   const whole = res.status === 200 && from === 0 && to === input.object.size - 1 && res.size === input.object.size;
   if (!whole && (res.status !== 206 || normalizeRange(res.contentRange) !== expected)) {
     res.body.destroy();
     const got = `${res.status} ${res.contentRange ?? '(no Content-Range)'}`;
-    throw new IntegrityError('size', expected, got, `asked oss://${input.bucket}/${input.key} for ${expected} but the server answered ${got}`);
+    throw new IntegrityError(
+      'size',
+      expected,
+      got,
+      `asked oss://${input.bucket}/${input.key} for ${expected} but the server answered ${got}`,
+    );
   }
   return res;
 }
@@ -110,16 +133,26 @@ function batchBytes(concurrency: number): number {
  * Write the body at its offsets. The body resumes itself after transport failures, so an error here ends the range:
  * nothing may write into the file once the caller may close it.
  */
-async function drain(input: FetchInput, part: PlannedPart, body: AsyncIterable<Buffer>, signal: AbortSignal): Promise<void> {
+async function drain(
+  input: FetchInput,
+  part: PlannedPart,
+  body: AsyncIterable<Buffer>,
+  signal: AbortSignal,
+): Promise<void> {
   let written = 0;
-  const writer = new BatchWriter(input.handle, input.temp, batchBytes(input.concurrency), part.start,
-    (end) => input.progress.partBytes(part.number, end - part.start));
+  const writer = new BatchWriter(input.handle, input.temp, batchBytes(input.concurrency), part.start, (end) =>
+    input.progress.partBytes(part.number, end - part.start),
+  );
   try {
     for await (const chunk of body) {
       if (signal.aborted) throw abortError(signal);
       if (written + chunk.length > part.size) {
-        throw new IntegrityError('size', String(part.size), String(written + chunk.length),
-          `range ${part.number} of oss://${input.bucket}/${input.key}: the server sent more than the ${part.size} bytes asked for`);
+        throw new IntegrityError(
+          'size',
+          String(part.size),
+          String(written + chunk.length),
+          `range ${part.number} of oss://${input.bucket}/${input.key}: the server sent more than the ${part.size} bytes asked for`,
+        );
       }
       written += chunk.length;
       const full = writer.push(chunk);
@@ -131,8 +164,12 @@ async function drain(input: FetchInput, part: PlannedPart, body: AsyncIterable<B
   }
   await writer.flush();
   if (written !== part.size) {
-    throw new IntegrityError('size', String(part.size), String(written),
-      `range ${part.number} of oss://${input.bucket}/${input.key}: the body ended after ${written} of ${part.size} bytes`);
+    throw new IntegrityError(
+      'size',
+      String(part.size),
+      String(written),
+      `range ${part.number} of oss://${input.bucket}/${input.key}: the body ended after ${written} of ${part.size} bytes`,
+    );
   }
 }
 
@@ -200,7 +237,13 @@ class BatchWriter {
   }
 }
 
-async function writeFully(handle: fsp.FileHandle, buffers: Buffer[], bytes: number, position: number, temp: string): Promise<void> {
+async function writeFully(
+  handle: fsp.FileHandle,
+  buffers: Buffer[],
+  bytes: number,
+  position: number,
+  temp: string,
+): Promise<void> {
   try {
     await writevAll(handle, buffers, bytes, position);
   } catch (err) {

@@ -10,7 +10,11 @@ import { crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
 import { hashPool } from '../hash/pool.js';
 import { createTemp, isTempFor } from './target.js';
 import {
-  DOWNLOAD_CHECKPOINT_VERSION, type DoneRange, type DownloadCheckpointHeader, type DownloadStore, type ObjectVersion,
+  DOWNLOAD_CHECKPOINT_VERSION,
+  type DoneRange,
+  type DownloadCheckpointHeader,
+  type DownloadStore,
+  type ObjectVersion,
   type RangeRecord,
 } from './types.js';
 import type { PartPlan } from '../engine/plan.js';
@@ -51,14 +55,25 @@ export interface DownloadSession {
 
 export function expectedHeader(input: DownloadSessionInput): DownloadCheckpointHeader {
   return {
-    kind: 'ossup-download', version: DOWNLOAD_CHECKPOINT_VERSION, endpoint: input.endpoint, bucket: input.bucket, key: input.key,
-    object: input.object, range: input.range, partSize: input.plan.partSize, partCount: input.plan.parts.length,
-    file: input.file, temp: input.temp,
+    kind: 'ossup-download',
+    version: DOWNLOAD_CHECKPOINT_VERSION,
+    endpoint: input.endpoint,
+    bucket: input.bucket,
+    key: input.key,
+    object: input.object,
+    range: input.range,
+    partSize: input.plan.partSize,
+    partCount: input.plan.parts.length,
+    file: input.file,
+    temp: input.temp,
   };
 }
 
 /** Why `h` cannot drive this download, or undefined when it can. */
-export function headerMismatch(h: Partial<DownloadCheckpointHeader> | undefined, input: DownloadSessionInput): string | undefined {
+export function headerMismatch(
+  h: Partial<DownloadCheckpointHeader> | undefined,
+  input: DownloadSessionInput,
+): string | undefined {
   if (!h || typeof h !== 'object' || h.kind !== 'ossup-download') return 'not a download checkpoint';
   if (h.version !== DOWNLOAD_CHECKPOINT_VERSION) return `checkpoint version ${String(h.version)}`;
   if (h.endpoint !== input.endpoint) return 'another endpoint';
@@ -70,8 +85,8 @@ export function headerMismatch(h: Partial<DownloadCheckpointHeader> | undefined,
   if (!o || typeof o !== 'object') return 'no object version';
   if (o.size !== input.object.size) return `the object's size changed (${o.size} -> ${input.object.size})`;
   if (o.etag !== input.object.etag) return `the object's ETag changed (${o.etag} -> ${input.object.etag})`;
-  if (o.lastModified !== input.object.lastModified) return 'the object\'s Last-Modified changed';
-  if (o.crc64 !== input.object.crc64) return 'the object\'s CRC-64 changed';
+  if (o.lastModified !== input.object.lastModified) return "the object's Last-Modified changed";
+  if (o.crc64 !== input.object.crc64) return "the object's CRC-64 changed";
   if (h.range?.start !== input.range.start || h.range?.end !== input.range.end) return 'another range';
   if (h.partSize !== input.plan.partSize || h.partCount !== input.plan.parts.length) return 'another part size';
   return undefined;
@@ -114,7 +129,8 @@ function recordedRanges(input: DownloadSessionInput, records: RangeRecord[]): Do
   const ranges = new Map<number, DoneRange>();
   for (const r of records) {
     const part = r && typeof r === 'object' && r.kind === 'range' ? planned.get(r.partNumber) : undefined;
-    if (!part || r.offset !== part.start || r.size !== part.size) return `a recorded range (${JSON.stringify(r)}) is not in the plan`;
+    if (!part || r.offset !== part.start || r.size !== part.size)
+      return `a recorded range (${JSON.stringify(r)}) is not in the plan`;
     const crc64 = safeParse(r.crc64);
     if (crc64 === undefined) return `range ${r.partNumber} has no valid CRC-64`;
     // Recorded twice (fetched again after an earlier resume dropped it): the later record describes the bytes.
@@ -128,7 +144,11 @@ function recordedRanges(input: DownloadSessionInput, records: RangeRecord[]): Do
  * adopted now and re-read in the background (`unverified`); one whose bytes no longer match is fetched again.
  * Returns the session, or the reason to start over.
  */
-async function adoptTemp(input: DownloadSessionInput, total: number, records: RangeRecord[]): Promise<DownloadSession | string> {
+async function adoptTemp(
+  input: DownloadSessionInput,
+  total: number,
+  records: RangeRecord[],
+): Promise<DownloadSession | string> {
   const why = await unusable(input.temp, total);
   if (why) return why;
   const ranges = recordedRanges(input, records);
@@ -142,7 +162,11 @@ async function adoptTemp(input: DownloadSessionInput, total: number, records: Ra
  * The destination is all or nothing (an earlier run renamed its temporary file into place and died before deleting
  * the checkpoint): every planned range must be recorded and match, checked now on the hashing threads.
  */
-async function verifyPlaced(input: DownloadSessionInput, total: number, records: RangeRecord[]): Promise<DownloadSession | string> {
+async function verifyPlaced(
+  input: DownloadSessionInput,
+  total: number,
+  records: RangeRecord[],
+): Promise<DownloadSession | string> {
   const why = await unusable(input.file, total);
   if (why) return why;
   const ranges = recordedRanges(input, records);
@@ -156,7 +180,11 @@ async function verifyPlaced(input: DownloadSessionInput, total: number, records:
     const r = mismatched[0]!;
     return `range ${r.partNumber} of the destination no longer matches its recorded CRC-64 ${crc64ToDecimal(r.crc64)}`;
   }
-  return { done: new Map(ranges.map((r) => [r.partNumber, r])), unverified: [], resumedBytes: ranges.reduce((a, r) => a + r.size, 0) };
+  return {
+    done: new Map(ranges.map((r) => [r.partNumber, r])),
+    unverified: [],
+    resumedBytes: ranges.reduce((a, r) => a + r.size, 0),
+  };
 }
 
 /** Ranges queued at a time: one each for the pool's thread and one burst thread (hash/pool.ts), few enough to interleave. */
@@ -166,7 +194,11 @@ const IN_FLIGHT = 2;
  * Re-read `ranges` of `file` on the hashing threads and compare each with its recorded CRC-64. A range the file is
  * too short for counts as mismatched.
  */
-export async function checkRanges(file: string, ranges: DoneRange[], signal: AbortSignal): Promise<{ mismatched: DoneRange[] }> {
+export async function checkRanges(
+  file: string,
+  ranges: DoneRange[],
+  signal: AbortSignal,
+): Promise<{ mismatched: DoneRange[] }> {
   const mismatched: DoneRange[] = [];
   let next = 0;
   const lane = async () => {

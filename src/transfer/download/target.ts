@@ -17,7 +17,10 @@ export async function resolveDownloadTarget(file: string, key: string): Promise<
   if (!dirLike) return path.resolve(file);
   const base = keyBaseName(key);
   if (!base) {
-    throw new ArgumentError('file', `the key ${JSON.stringify(key)} has no base name to use inside the directory ${file}; give a file name`);
+    throw new ArgumentError(
+      'file',
+      `the key ${JSON.stringify(key)} has no base name to use inside the directory ${file}; give a file name`,
+    );
   }
   return path.resolve(file, base);
 }
@@ -33,14 +36,19 @@ export async function checkDestination(dest: string): Promise<void> {
   const dir = path.dirname(dest);
   const dst = await fsp.stat(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {
-      throw new ArgumentError('file', `the destination directory ${dir} does not exist; create it first`, { cause: err });
+      throw new ArgumentError('file', `the destination directory ${dir} does not exist; create it first`, {
+        cause: err,
+      });
     }
     throw new ArgumentError('file', `cannot use the destination directory ${dir}: ${err.message}`, { cause: err });
   });
   if (!dst.isDirectory()) throw new ArgumentError('file', `${dir} is not a directory`);
   const nameBytes = Buffer.byteLength(path.basename(dest));
   if (nameBytes > NAME_MAX) {
-    throw new ArgumentError('file', `the file name ${path.basename(dest).slice(0, 40)}... is ${nameBytes} bytes; most file systems allow ${NAME_MAX}. Give a shorter name`);
+    throw new ArgumentError(
+      'file',
+      `the file name ${path.basename(dest).slice(0, 40)}... is ${nameBytes} bytes; most file systems allow ${NAME_MAX}. Give a shorter name`,
+    );
   }
   const existing = await fsp.stat(dest).catch(() => undefined);
   if (existing?.isDirectory()) throw new ArgumentError('file', `${dest} is a directory; give a file name`);
@@ -78,8 +86,12 @@ export function tempPathFor(dest: string, checkpointPath: string | undefined): s
 
 /** Whether `temp` is a temporary file this engine would have made for `dest` (so it may be deleted). */
 export function isTempFor(dest: string, temp: unknown): temp is string {
-  return typeof temp === 'string' && path.dirname(temp) === path.dirname(dest) &&
-    temp.startsWith(`${tempPrefix(dest)}.ossup-`) && TEMP_RE.test(temp);
+  return (
+    typeof temp === 'string' &&
+    path.dirname(temp) === path.dirname(dest) &&
+    temp.startsWith(`${tempPrefix(dest)}.ossup-`) &&
+    TEMP_RE.test(temp)
+  );
 }
 
 /** A temporary file untouched this long is no download's in progress: writes into it come every few seconds at worst. */
@@ -110,7 +122,9 @@ export async function createTemp(temp: string, size: number): Promise<fsp.FileHa
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      throw new ArgumentError('file', `cannot write beside the destination (${temp}): ${(err as Error).message}`, { cause: err });
+      throw new ArgumentError('file', `cannot write beside the destination (${temp}): ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -128,7 +142,9 @@ export async function createTemp(temp: string, size: number): Promise<fsp.FileHa
 export function mapWriteError(err: unknown, temp: string): unknown {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new InsufficientDiskSpaceError(temp, `no space left for ${temp}; free some space and run again`, { cause: err });
+    return new InsufficientDiskSpaceError(temp, `no space left for ${temp}; free some space and run again`, {
+      cause: err,
+    });
   }
   return err;
 }
@@ -139,7 +155,11 @@ type StatFs = (dir: string) => Promise<{ bavail: number | bigint; bsize: number 
  * Refuse up front when the file system holding `dir` has less free space than `needed` bytes. Platforms or file
  * systems that cannot tell (no statfs, or it fails) are not refused: the writes themselves then report ENOSPC.
  */
-export async function checkFreeSpace(dir: string, needed: number, statfs: StatFs | undefined = fsp.statfs as StatFs | undefined): Promise<void> {
+export async function checkFreeSpace(
+  dir: string,
+  needed: number,
+  statfs: StatFs | undefined = fsp.statfs as StatFs | undefined,
+): Promise<void> {
   if (needed <= 0 || typeof statfs !== 'function') return;
   let free: number;
   try {
@@ -149,8 +169,10 @@ export async function checkFreeSpace(dir: string, needed: number, statfs: StatFs
     return;
   }
   if (free < needed) {
-    throw new InsufficientDiskSpaceError(dir,
-      `the download needs ${needed} more bytes but only ${free} are free in ${dir}; free some space or download elsewhere`);
+    throw new InsufficientDiskSpaceError(
+      dir,
+      `the download needs ${needed} more bytes but only ${free} are free in ${dir}; free some space or download elsewhere`,
+    );
   }
 }
 

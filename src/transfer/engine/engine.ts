@@ -5,7 +5,12 @@ import { crc64Combine } from '../../core/crc64.js';
 import { CheckpointError, CheckpointLockedError } from '../../core/errors.js';
 import type { OssClient } from '../../client/index.js';
 import { acquireLock, type HeldLock } from '../checkpoint/lock.js';
-import { FileCheckpointStore, MemoryCheckpointStore, resolveCheckpointPath, type CheckpointStore } from '../checkpoint/store.js';
+import {
+  FileCheckpointStore,
+  MemoryCheckpointStore,
+  resolveCheckpointPath,
+  type CheckpointStore,
+} from '../checkpoint/store.js';
 import type { TransferEvent, TransferOptions } from '../types.js';
 import type { PartPlan, PlannedPart } from './plan.js';
 import { ProgressTracker } from './progress.js';
@@ -36,16 +41,29 @@ export interface TransferStrategy<H, Rec, Result> {
 export type EngineOptions = Pick<TransferOptions, 'bucket' | 'key' | 'checkpoint' | 'onProgress' | 'signal'>;
 
 export async function runTransfer<H, Rec, Result>(
-  client: OssClient, opts: EngineOptions, strategy: TransferStrategy<H, Rec, Result>,
+  client: OssClient,
+  opts: EngineOptions,
+  strategy: TransferStrategy<H, Rec, Result>,
 ): Promise<Result> {
-  const checkpointPath = await resolveCheckpointPath(opts.checkpoint,
-    { file: strategy.checkpointFile, endpoint: client.endpoint.url, bucket: opts.bucket, key: opts.key }, strategy.checkpointSuffix);
+  const checkpointPath = await resolveCheckpointPath(
+    opts.checkpoint,
+    { file: strategy.checkpointFile, endpoint: client.endpoint.url, bucket: opts.bucket, key: opts.key },
+    strategy.checkpointSuffix,
+  );
   const lock = checkpointPath ? await lockCheckpoint(checkpointPath) : undefined;
   // Part records are not synced one by one: every strategy re-verifies recorded parts on resume (the upload against
   // the server's ListParts, the download by re-hashing the temporary file), so a record lost to a power cut costs a
   // resend, never a wrong object. The header is always made durable.
-  const store: CheckpointStore<H, Rec> = checkpointPath ? new FileCheckpointStore(checkpointPath, { syncRecords: false }) : new MemoryCheckpointStore();
-  const ctx: TransferContext<H, Rec> = { client, store, checkpointPath, emit: (e) => opts.onProgress?.(e), signal: opts.signal };
+  const store: CheckpointStore<H, Rec> = checkpointPath
+    ? new FileCheckpointStore(checkpointPath, { syncRecords: false })
+    : new MemoryCheckpointStore();
+  const ctx: TransferContext<H, Rec> = {
+    client,
+    store,
+    checkpointPath,
+    emit: (e) => opts.onProgress?.(e),
+    signal: opts.signal,
+  };
   try {
     return await strategy.run(ctx);
   } catch (err) {
@@ -63,7 +81,11 @@ export async function lockCheckpoint(checkpointPath: string): Promise<HeldLock> 
     return await acquireLock(`${checkpointPath}.lock`);
   } catch (err) {
     if (err instanceof CheckpointLockedError || err instanceof CheckpointError) throw err;
-    throw new CheckpointError(checkpointPath, `cannot use the checkpoint ${checkpointPath}: ${(err as Error).message}`, { cause: err });
+    throw new CheckpointError(
+      checkpointPath,
+      `cannot use the checkpoint ${checkpointPath}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
@@ -79,9 +101,21 @@ export interface MovedPart {
  * `discarded` says why an earlier run's checkpoint could not be used, when there was one.
  */
 export function startProgress(
-  ctx: TransferContext<unknown, unknown>, plan: PartPlan, totalBytes: number, resumedBytes: number, partsDone: number, discarded?: string,
+  ctx: TransferContext<unknown, unknown>,
+  plan: PartPlan,
+  totalBytes: number,
+  resumedBytes: number,
+  partsDone: number,
+  discarded?: string,
 ): ProgressTracker {
-  ctx.emit({ type: 'start', totalBytes, resumedBytes, totalParts: plan.parts.length, partsDone, ...(discarded ? { discarded } : {}) });
+  ctx.emit({
+    type: 'start',
+    totalBytes,
+    resumedBytes,
+    totalParts: plan.parts.length,
+    partsDone,
+    ...(discarded ? { discarded } : {}),
+  });
   return new ProgressTracker(totalBytes, resumedBytes, ctx.emit);
 }
 
@@ -100,7 +134,9 @@ export interface PartsPhase<D extends MovedPart, Rec> {
  * the done map, 'part' events. Resolves with the CRC-64 of all parts combined, in part order.
  */
 export async function moveParts<D extends MovedPart, Rec>(
-  ctx: TransferContext<unknown, Rec>, progress: ProgressTracker, phase: PartsPhase<D, Rec>,
+  ctx: TransferContext<unknown, Rec>,
+  progress: ProgressTracker,
+  phase: PartsPhase<D, Rec>,
 ): Promise<bigint> {
   const { plan, done } = phase;
   const remaining = plan.parts.filter((p) => !done.has(p.number));
@@ -125,7 +161,9 @@ export function combineCrc(parts: readonly MovedPart[]): bigint {
 
 /** The last step of a successful transfer: drop the checkpoint, report 100%, emit 'complete'. */
 export async function finishTransfer<Result extends TransferEventResult>(
-  ctx: TransferContext<unknown, unknown>, progress: ProgressTracker, result: Result,
+  ctx: TransferContext<unknown, unknown>,
+  progress: ProgressTracker,
+  result: Result,
 ): Promise<Result> {
   await ctx.store.remove();
   progress.finish();

@@ -30,7 +30,8 @@ export function validateTransferOptions(opts: CommonTransferOptions, rules: Vali
     if (badKey) throw new ArgumentError('key', `invalid object key ${JSON.stringify(opts.key)}: ${badKey}`);
   }
   const c = opts.concurrency ?? 1;
-  if (!Number.isInteger(c) || c < 1 || c > 1000) throw new ArgumentError('concurrency', `concurrency must be an integer in 1..1000, got ${c}`);
+  if (!Number.isInteger(c) || c < 1 || c > 1000)
+    throw new ArgumentError('concurrency', `concurrency must be an integer in 1..1000, got ${c}`);
   planParts(0, opts.partSize); // checks partSize against the OSS bounds
   const r = opts.range;
   if (r !== undefined) {
@@ -38,7 +39,10 @@ export function validateTransferOptions(opts: CommonTransferOptions, rules: Vali
       throw new ArgumentError('range', `range.start must be a non-negative integer, got ${JSON.stringify(r?.start)}`);
     }
     if (r.end !== undefined && (!Number.isSafeInteger(r.end) || r.end < r.start)) {
-      throw new ArgumentError('range', `range.end must be an integer >= range.start (${r.start}), got ${JSON.stringify(r.end)}`);
+      throw new ArgumentError(
+        'range',
+        `range.end must be an integer >= range.start (${r.start}), got ${JSON.stringify(r.end)}`,
+      );
     }
   }
   const t = opts.trafficLimit;

@@ -30,12 +30,21 @@ export function planParts(fileSize: number, requestedPartSize: number = DEFAULT_
   if (!Number.isSafeInteger(fileSize) || fileSize < 0) {
     throw new ArgumentError('fileSize', `file size must be a non-negative integer, got ${fileSize}`);
   }
-  if (!Number.isSafeInteger(requestedPartSize) || requestedPartSize < MIN_PART_SIZE || requestedPartSize > MAX_PART_SIZE) {
-    throw new ArgumentError('partSize',
-      `partSize must be an integer between ${MIN_PART_SIZE} (100 KiB) and ${MAX_PART_SIZE} (5 GiB), got ${requestedPartSize}`);
+  if (
+    !Number.isSafeInteger(requestedPartSize) ||
+    requestedPartSize < MIN_PART_SIZE ||
+    requestedPartSize > MAX_PART_SIZE
+  ) {
+    throw new ArgumentError(
+      'partSize',
+      `partSize must be an integer between ${MIN_PART_SIZE} (100 KiB) and ${MAX_PART_SIZE} (5 GiB), got ${requestedPartSize}`,
+    );
   }
   if (fileSize > MAX_PART_SIZE * MAX_PARTS) {
-    throw new ArgumentError('fileSize', `file of ${fileSize} bytes exceeds the OSS object limit of ${MAX_PART_SIZE * MAX_PARTS} bytes`);
+    throw new ArgumentError(
+      'fileSize',
+      `file of ${fileSize} bytes exceeds the OSS object limit of ${MAX_PART_SIZE * MAX_PARTS} bytes`,
+    );
   }
   let partSize = requestedPartSize;
   if (Math.ceil(fileSize / partSize) > MAX_PARTS) {

@@ -34,7 +34,9 @@ export class RangeHashing {
     readonly start: number,
     readonly length: number,
     private readonly data: Buffer | undefined,
-    private readonly scratch: Buffer | undefined = data ? undefined : Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, length))),
+    private readonly scratch: Buffer | undefined = data
+      ? undefined
+      : Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, length))),
     opts: { crcOnly?: boolean } = {},
   ) {
     this.md5 = opts.crcOnly ? undefined : createHash('md5');
@@ -54,7 +56,10 @@ export class RangeHashing {
   /** Account for a read of `bytesRead` bytes into `target`; none means the file ended early (it changed). */
   took(target: Buffer, bytesRead: number): void {
     if (bytesRead === 0) {
-      throw Object.assign(new Error(`${this.file} ended at ${this.start + this.done}, expected ${this.start + this.length} bytes`), { code: 'ESHORTFILE' });
+      throw Object.assign(
+        new Error(`${this.file} ended at ${this.start + this.done}, expected ${this.start + this.length} bytes`),
+        { code: 'ESHORTFILE' },
+      );
     }
     const chunk = target.subarray(0, bytesRead);
     this.md5?.update(chunk);
@@ -70,7 +75,10 @@ export class RangeHashing {
 
 /** Hash `length` bytes of `file` from `start` (read into `into` when given, which must be large enough). Fails if the file is shorter than that (it changed). */
 export async function hashFileRange(
-  file: string, start: number, length: number, opts: { keep?: boolean; into?: Buffer; signal?: AbortSignal; crcOnly?: boolean } = {},
+  file: string,
+  start: number,
+  length: number,
+  opts: { keep?: boolean; into?: Buffer; signal?: AbortSignal; crcOnly?: boolean } = {},
 ): Promise<RangeDigest> {
   const keep = opts.keep ?? length <= BUFFER_LIMIT;
   const data = opts.into ? opts.into.subarray(0, length) : keep ? Buffer.allocUnsafe(length) : undefined;

@@ -49,7 +49,10 @@ export class HashPool {
   private nextId = 1;
   private broken = false;
 
-  constructor(private readonly size = defaultSize(), private readonly workerUrl: URL = WORKER_URL) {}
+  constructor(
+    private readonly size = defaultSize(),
+    private readonly workerUrl: URL = WORKER_URL,
+  ) {}
 
   /**
    * MD5 and CRC-64 of `length` bytes of `file` from `start`; with `buffer`, the bytes are also read into it (from
@@ -59,7 +62,10 @@ export class HashPool {
    * the pool's size may start: re-reading a resumed transfer's done parts, when the main thread has little to do.
    */
   async hash(
-    file: string, start: number, length: number, opts: { buffer?: SharedArrayBuffer; signal?: AbortSignal; crcOnly?: boolean; burst?: boolean } = {},
+    file: string,
+    start: number,
+    length: number,
+    opts: { buffer?: SharedArrayBuffer; signal?: AbortSignal; crcOnly?: boolean; burst?: boolean } = {},
   ): Promise<PooledDigest> {
     if (opts.signal?.aborted) throw abortError(opts.signal);
     const slot = this.broken ? undefined : this.pick(opts.burst ? 1 : 0);
@@ -89,8 +95,20 @@ export class HashPool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  private async hashHere(file: string, start: number, length: number, buffer: SharedArrayBuffer | undefined, signal?: AbortSignal, crcOnly?: boolean): Promise<PooledDigest> {
-    const d = await hashFileRange(file, start, length, { keep: false, into: buffer && Buffer.from(buffer, 0, length), signal, crcOnly });
+  private async hashHere(
+    file: string,
+    start: number,
+    length: number,
+    buffer: SharedArrayBuffer | undefined,
+    signal?: AbortSignal,
+    crcOnly?: boolean,
+  ): Promise<PooledDigest> {
+    const d = await hashFileRange(file, start, length, {
+      keep: false,
+      into: buffer && Buffer.from(buffer, 0, length),
+      signal,
+      crcOnly,
+    });
     return { md5: d.md5, crc64: d.crc64 };
   }
 
@@ -122,7 +140,11 @@ export class HashPool {
       slot.pending.delete(reply.id);
       if (slot.pending.size === 0) worker.unref();
       if (reply.error) p.reject(Object.assign(new Error(reply.error.message), reply.error));
-      else p.resolve({ md5: Buffer.from(reply.md5.buffer, reply.md5.byteOffset, reply.md5.byteLength), crc64: reply.crc64 });
+      else
+        p.resolve({
+          md5: Buffer.from(reply.md5.buffer, reply.md5.byteOffset, reply.md5.byteLength),
+          crc64: reply.crc64,
+        });
     });
     const fail = (err: Error) => {
       const i = this.slots.indexOf(slot);
@@ -133,7 +155,10 @@ export class HashPool {
         if (slot.answered) {
           p.reject(new Error(`the hashing thread stopped: ${err.message}`, { cause: err }));
         } else {
-          this.hashHere(p.req.file, p.req.start, p.req.length, p.req.buffer, undefined, p.req.crcOnly).then(p.resolve, p.reject);
+          this.hashHere(p.req.file, p.req.start, p.req.length, p.req.buffer, undefined, p.req.crcOnly).then(
+            p.resolve,
+            p.reject,
+          );
         }
       }
       slot.pending.clear();
@@ -167,7 +192,10 @@ export function hashPool(): HashPool {
 export class BufferPool {
   private readonly free: SharedArrayBuffer[] = [];
 
-  constructor(readonly bufferSize: number, private readonly keep: number) {}
+  constructor(
+    readonly bufferSize: number,
+    private readonly keep: number,
+  ) {}
 
   take(): SharedArrayBuffer {
     return this.free.pop() ?? new SharedArrayBuffer(this.bufferSize);

@@ -12,7 +12,9 @@ const scratch = Buffer.allocUnsafe(CHUNK);
 
 function hash(req: HashRequest): HashReply {
   const data = req.buffer && Buffer.from(req.buffer, 0, req.length);
-  const hashing = new RangeHashing(req.file, req.start, req.length, data, data ? undefined : scratch, { crcOnly: req.crcOnly });
+  const hashing = new RangeHashing(req.file, req.start, req.length, data, data ? undefined : scratch, {
+    crcOnly: req.crcOnly,
+  });
   const fd = fs.openSync(req.file, 'r');
   try {
     while (!hashing.finished) {
@@ -31,7 +33,10 @@ parentPort!.on('message', (req: HashRequest) => {
     reply = hash(req);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    reply = { id: req.id, error: { message: e.message, code: e.code, errno: e.errno, syscall: e.syscall, path: e.path } };
+    reply = {
+      id: req.id,
+      error: { message: e.message, code: e.code, errno: e.errno, syscall: e.syscall, path: e.path },
+    };
   }
   parentPort!.postMessage(reply);
 });

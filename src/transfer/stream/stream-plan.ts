@@ -24,7 +24,10 @@ export interface StreamPlan {
 export function planStream(opts: { partSize?: number; expectedSize?: number }): StreamPlan {
   if (opts.partSize !== undefined) {
     if (!Number.isSafeInteger(opts.partSize) || opts.partSize < MIN_PART_SIZE || opts.partSize > MAX_PART_SIZE) {
-      throw new ArgumentError('partSize', `partSize must be an integer between ${MIN_PART_SIZE} (100 KiB) and ${MAX_PART_SIZE} (5 GiB), got ${opts.partSize}`);
+      throw new ArgumentError(
+        'partSize',
+        `partSize must be an integer between ${MIN_PART_SIZE} (100 KiB) and ${MAX_PART_SIZE} (5 GiB), got ${opts.partSize}`,
+      );
     }
     return { base: opts.partSize, fixed: true };
   }

@@ -19,7 +19,10 @@ export class StreamReader {
   /** Bytes read from the stream so far. */
   total = 0;
 
-  constructor(readable: AsyncIterable<unknown>, private readonly signal?: AbortSignal) {
+  constructor(
+    readable: AsyncIterable<unknown>,
+    private readonly signal?: AbortSignal,
+  ) {
     this.it = readable[Symbol.asyncIterator]();
   }
 
@@ -72,7 +75,12 @@ export class StreamReader {
         this.ended = true;
         break;
       }
-      const b = typeof r.value === 'string' ? Buffer.from(r.value) : Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
+      const b =
+        typeof r.value === 'string'
+          ? Buffer.from(r.value)
+          : Buffer.isBuffer(r.value)
+            ? r.value
+            : Buffer.from(r.value as Uint8Array);
       if (b.length > 0) return b;
     }
     return undefined;
@@ -85,7 +93,10 @@ export class StreamReader {
     return new Promise((resolve, reject) => {
       const onAbort = () => reject(abortError(signal));
       signal.addEventListener('abort', onAbort, { once: true });
-      this.it.next().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      this.it
+        .next()
+        .then(resolve, reject)
+        .finally(() => signal.removeEventListener('abort', onAbort));
     });
   }
 }

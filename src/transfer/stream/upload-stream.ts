@@ -36,7 +36,11 @@ export interface UploadStreamOptions extends ObjectWriteOptions {
 }
 
 /** The stream's bytes as `bucket/key`. The result's `file` is '-'. The stream is consumed (destroyed on failure). */
-export async function uploadStream(client: OssClient, readable: Readable | AsyncIterable<unknown>, opts: UploadStreamOptions): Promise<UploadResult> {
+export async function uploadStream(
+  client: OssClient,
+  readable: Readable | AsyncIterable<unknown>,
+  opts: UploadStreamOptions,
+): Promise<UploadResult> {
   validate(opts);
   const plan = planStream(opts);
   const concurrency = opts.concurrency ?? 4;
@@ -50,7 +54,8 @@ export async function uploadStream(client: OssClient, readable: Readable | Async
   try {
     const first = Buffer.allocUnsafe(plan.base);
     const head = await reader.fill(first);
-    if (head.size < plan.base || (await reader.atEnd())) return await putSingle(client, opts, first.subarray(0, head.size), head, emit);
+    if (head.size < plan.base || (await reader.atEnd()))
+      return await putSingle(client, opts, first.subarray(0, head.size), head, emit);
     return await new MultipartStream(client, opts, reader, plan, concurrency, inner, emit).run(first, head);
   } catch (err) {
     reader.close();
@@ -68,19 +73,40 @@ function validate(opts: UploadStreamOptions): void {
   const badKey = validateObjectKey(opts.key);
   if (badKey) throw new ArgumentError('key', `invalid object key ${JSON.stringify(opts.key)}: ${badKey}`);
   const c = opts.concurrency ?? 4;
-  if (!Number.isInteger(c) || c < 1 || c > 1000) throw new ArgumentError('concurrency', `concurrency must be an integer in 1..1000, got ${c}`);
+  if (!Number.isInteger(c) || c < 1 || c > 1000)
+    throw new ArgumentError('concurrency', `concurrency must be an integer in 1..1000, got ${c}`);
 }
 
 function writeOptions(opts: UploadStreamOptions): ObjectWriteOptions {
   return {
-    contentType: opts.contentType ?? mime.getType(opts.key) ?? 'application/octet-stream', meta: opts.meta, acl: opts.acl, storageClass: opts.storageClass,
-    tagging: opts.tagging, forbidOverwrite: opts.forbidOverwrite, headers: opts.headers,
+    contentType: opts.contentType ?? mime.getType(opts.key) ?? 'application/octet-stream',
+    meta: opts.meta,
+    acl: opts.acl,
+    storageClass: opts.storageClass,
+    tagging: opts.tagging,
+    forbidOverwrite: opts.forbidOverwrite,
+    headers: opts.headers,
   };
 }
 
-function result(opts: UploadStreamOptions, etag: string, crc: bigint, size: number, parts: number, uploadId?: string): UploadResult {
+function result(
+  opts: UploadStreamOptions,
+  etag: string,
+  crc: bigint,
+  size: number,
+  parts: number,
+  uploadId?: string,
+): UploadResult {
   return {
-    bucket: opts.bucket, key: opts.key, file: '-', etag, crc64: crc64ToDecimal(crc), size, parts, resumedBytes: 0, transferredBytes: size,
+    bucket: opts.bucket,
+    key: opts.key,
+    file: '-',
+    etag,
+    crc64: crc64ToDecimal(crc),
+    size,
+    parts,
+    resumedBytes: 0,
+    transferredBytes: size,
     ...(uploadId ? { uploadId } : {}),
   };
 }
@@ -89,16 +115,36 @@ function result(opts: UploadStreamOptions, etag: string, crc: bigint, size: numb
  * The bytes are in memory, hashed as they were read: a Content-MD5 or CRC-64 mismatch can only be damage on the way,
  * so the same bytes are sent again (sendVerified, the upload's one resend loop), and a third failure fails loudly.
  */
-function sendFromMemory<R extends { crc64?: bigint; requestId: string }>(what: string, digest: FilledPart, send: () => Promise<R>): Promise<R> {
+function sendFromMemory<R extends { crc64?: bigint; requestId: string }>(
+  what: string,
+  digest: FilledPart,
+  send: () => Promise<R>,
+): Promise<R> {
   return sendVerified({
-    file: 'standard input', what, prepare: async () => digest, inMemory: () => true, send, rehash: async () => digest.md5,
+    file: 'standard input',
+    what,
+    prepare: async () => digest,
+    inMemory: () => true,
+    send,
+    rehash: async () => digest.md5,
   }).then((r) => r.res);
 }
 
-async function putSingle(client: OssClient, opts: UploadStreamOptions, data: Buffer, digest: FilledPart, emit: (e: TransferEvent) => void): Promise<UploadResult> {
-  const res = await sendFromMemory('', digest, () => client.putObject(opts.bucket, opts.key, bufferBody(data), {
-    ...writeOptions(opts), contentMd5: digest.md5.toString('base64'), trafficLimit: opts.trafficLimit, signal: opts.signal,
-  }));
+async function putSingle(
+  client: OssClient,
+  opts: UploadStreamOptions,
+  data: Buffer,
+  digest: FilledPart,
+  emit: (e: TransferEvent) => void,
+): Promise<UploadResult> {
+  const res = await sendFromMemory('', digest, () =>
+    client.putObject(opts.bucket, opts.key, bufferBody(data), {
+      ...writeOptions(opts),
+      contentMd5: digest.md5.toString('base64'),
+      trafficLimit: opts.trafficLimit,
+      signal: opts.signal,
+    }),
+  );
   emit({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
   const r = result(opts, res.etag, digest.crc64, data.length, 1);
   emit({ type: 'complete', result: r });
@@ -139,8 +185,12 @@ class MultipartStream {
   private firstError: unknown;
 
   constructor(
-    private readonly client: OssClient, private readonly opts: UploadStreamOptions, private readonly reader: StreamReader,
-    private readonly plan: ReturnType<typeof planStream>, concurrency: number, private readonly inner: AbortController,
+    private readonly client: OssClient,
+    private readonly opts: UploadStreamOptions,
+    private readonly reader: StreamReader,
+    private readonly plan: ReturnType<typeof planStream>,
+    concurrency: number,
+    private readonly inner: AbortController,
     private readonly emit: (e: TransferEvent) => void,
   ) {
     this.slots = new Slots(concurrency);
@@ -148,7 +198,10 @@ class MultipartStream {
 
   async run(first: Buffer, head: FilledPart): Promise<UploadResult> {
     const { client, opts } = this;
-    const { uploadId } = await client.initiateMultipartUpload(opts.bucket, opts.key, { ...writeOptions(opts), signal: opts.signal });
+    const { uploadId } = await client.initiateMultipartUpload(opts.bucket, opts.key, {
+      ...writeOptions(opts),
+      signal: opts.signal,
+    });
     try {
       await this.slots.acquire(this.inner.signal);
       this.send(uploadId, 1, first, head);
@@ -161,8 +214,11 @@ class MultipartStream {
             break;
           }
           // Found only now, after bytes were sent: a failed transfer (exit 1), not a bad argument.
-          throw new OssupError('StreamTooLarge', `the stream is larger than ${MAX_PARTS} parts of ${this.plan.base} bytes, the most one object may have; ` +
-            'give a larger part size or the expected size');
+          throw new OssupError(
+            'StreamTooLarge',
+            `the stream is larger than ${MAX_PARTS} parts of ${this.plan.base} bytes, the most one object may have; ` +
+              'give a larger part size or the expected size',
+          );
         }
         const buffer = this.buffer(size);
         const filled = await this.reader.fill(buffer);
@@ -179,12 +235,24 @@ class MultipartStream {
       let crc = 0n;
       for (const p of parts) crc = crc64Combine(crc, p.crc64, p.size);
       this.emit({ type: 'completing' });
-      const res = await client.completeMultipartUpload(opts.bucket, opts.key, uploadId, parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })), {
-        acl: opts.acl, forbidOverwrite: opts.forbidOverwrite, signal: opts.signal,
-      });
+      const res = await client.completeMultipartUpload(
+        opts.bucket,
+        opts.key,
+        uploadId,
+        parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+        {
+          acl: opts.acl,
+          forbidOverwrite: opts.forbidOverwrite,
+          signal: opts.signal,
+        },
+      );
       if (res.crc64 !== undefined && res.crc64 !== crc) {
-        throw new IntegrityError('crc64', crc64ToDecimal(res.crc64), crc64ToDecimal(crc),
-          `the completed object's CRC-64 ${crc64ToDecimal(res.crc64)} differs from the stream's ${crc64ToDecimal(crc)} (request ${res.requestId})`);
+        throw new IntegrityError(
+          'crc64',
+          crc64ToDecimal(res.crc64),
+          crc64ToDecimal(crc),
+          `the completed object's CRC-64 ${crc64ToDecimal(res.crc64)} differs from the stream's ${crc64ToDecimal(crc)} (request ${res.requestId})`,
+        );
       }
       const r = result(opts, res.etag, crc, this.reader.total, parts.length, uploadId);
       this.emit({ type: 'complete', result: r });
@@ -232,9 +300,13 @@ class MultipartStream {
 
   private async uploadPart(uploadId: string, partNumber: number, data: Buffer, digest: FilledPart): Promise<DonePart> {
     const { client, opts } = this;
-    const res = await sendFromMemory(`part ${partNumber}: `, digest, () => client.uploadPart(opts.bucket, opts.key, uploadId, partNumber, bufferBody(data), {
-      contentMd5: digest.md5.toString('base64'), trafficLimit: opts.trafficLimit, signal: this.inner.signal,
-    }));
+    const res = await sendFromMemory(`part ${partNumber}: `, digest, () =>
+      client.uploadPart(opts.bucket, opts.key, uploadId, partNumber, bufferBody(data), {
+        contentMd5: digest.md5.toString('base64'),
+        trafficLimit: opts.trafficLimit,
+        signal: this.inner.signal,
+      }),
+    );
     return { partNumber, etag: res.etag, crc64: digest.crc64, size: data.length };
   }
 }

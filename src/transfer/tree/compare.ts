@@ -18,7 +18,10 @@ export function mtimeMeta(mtimeMs: number): string {
 }
 
 /** The object's mtime: its `mtime` metadata, else its Last-Modified. NaN when neither is known. */
-export function remoteMtimeMs(head: Pick<HeadObjectResult, 'meta' | 'lastModified'> | undefined, listed?: RemoteEntry): number {
+export function remoteMtimeMs(
+  head: Pick<HeadObjectResult, 'meta' | 'lastModified'> | undefined,
+  listed?: RemoteEntry,
+): number {
   const meta = head?.meta[MTIME_META];
   if (meta !== undefined && /^\d+(\.\d+)?$/.test(meta)) return Number(meta) * 1000;
   return head?.lastModified?.getTime() ?? listed?.lastModifiedMs ?? NaN;
@@ -43,7 +46,11 @@ export interface CompareContext {
 }
 
 /** Decides for a local file and the object of the same relative path (either may be absent: then it is "new"). */
-export async function compare(local: LocalEntry | undefined, remote: RemoteEntry | undefined, ctx: CompareContext): Promise<Verdict> {
+export async function compare(
+  local: LocalEntry | undefined,
+  remote: RemoteEntry | undefined,
+  ctx: CompareContext,
+): Promise<Verdict> {
   if (!local || !remote) return { send: true, reason: 'new' };
   if (local.size !== remote.size) return { send: true, reason: 'size differs' };
   const head = await ctx.client.headObject(ctx.bucket, remote.key, { signal: ctx.signal });

@@ -24,7 +24,12 @@ export interface DeleteKeysOptions {
 }
 
 /** Deletes `targets` in batches of 1,000; a batch that fails marks each of its keys failed and the next goes on. */
-export async function deleteKeys(client: OssClient, bucket: string, targets: Iterable<DeleteTarget> | AsyncIterable<DeleteTarget>, opts: DeleteKeysOptions = {}): Promise<{ deleted: number; failed: number }> {
+export async function deleteKeys(
+  client: OssClient,
+  bucket: string,
+  targets: Iterable<DeleteTarget> | AsyncIterable<DeleteTarget>,
+  opts: DeleteKeysOptions = {},
+): Promise<{ deleted: number; failed: number }> {
   let batch: DeleteTarget[] = [];
   let deleted = 0;
   let failed = 0;
@@ -38,7 +43,15 @@ export async function deleteKeys(client: OssClient, bucket: string, targets: Ite
     let error: unknown;
     if (!opts.dryRun) {
       try {
-        refused = new Set((await client.deleteObjects(bucket, items.map((t) => t.key), { signal: opts.signal })).failed);
+        refused = new Set(
+          (
+            await client.deleteObjects(
+              bucket,
+              items.map((t) => t.key),
+              { signal: opts.signal },
+            )
+          ).failed,
+        );
       } catch (err) {
         if (opts.signal?.aborted) throw err;
         error = err;
@@ -48,13 +61,29 @@ export async function deleteKeys(client: OssClient, bucket: string, targets: Ite
     for (const t of items) {
       if (error !== undefined || refused.has(t.key)) {
         failed++;
-        opts.onFailed?.({ rel: t.rel, name: `oss://${bucket}/${t.key}`, error: error ?? new Error('the server did not delete it') });
+        opts.onFailed?.({
+          rel: t.rel,
+          name: `oss://${bucket}/${t.key}`,
+          error: error ?? new Error('the server did not delete it'),
+        });
         continue;
       }
       deleted++;
       opts.onDone?.({
-        action: 'delete', rel: t.rel, bucket, key: t.key, file: '', size: t.size, etag: t.etag, crc64: '', parts: 0, resumedBytes: 0,
-        transferredBytes: 0, seconds, reason: 'only at the destination', dryRun: opts.dryRun === true,
+        action: 'delete',
+        rel: t.rel,
+        bucket,
+        key: t.key,
+        file: '',
+        size: t.size,
+        etag: t.etag,
+        crc64: '',
+        parts: 0,
+        resumedBytes: 0,
+        transferredBytes: 0,
+        seconds,
+        reason: 'only at the destination',
+        dryRun: opts.dryRun === true,
       });
     }
   };
@@ -72,7 +101,12 @@ export interface DeletePrefixOptions extends DeleteKeysOptions {
 }
 
 /** Deletes every object under `prefix` (a folder: 'a' means 'a/'), streaming the listing. */
-export async function deletePrefix(client: OssClient, bucket: string, prefix: string, opts: DeletePrefixOptions = {}): Promise<{ deleted: number; failed: number }> {
+export async function deletePrefix(
+  client: OssClient,
+  bucket: string,
+  prefix: string,
+  opts: DeletePrefixOptions = {},
+): Promise<{ deleted: number; failed: number }> {
   const keep = compileFilter(opts.filters);
   const folder = folderPrefix(prefix);
   async function* targets(): AsyncGenerator<DeleteTarget> {

@@ -6,7 +6,14 @@ import path from 'node:path';
 import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
 import { IntegrityError, NetworkError, OssupError } from '../../core/errors.js';
 import type { OssClient } from '../../client/index.js';
-import { checkpointFileName, downloadFile, uploadFile, type DownloadResult, type TransferEvent, type UploadResult } from '../index.js';
+import {
+  checkpointFileName,
+  downloadFile,
+  uploadFile,
+  type DownloadResult,
+  type TransferEvent,
+  type UploadResult,
+} from '../index.js';
 import { MTIME_META, mtimeMeta, remoteMtimeMs } from './compare.js';
 import type { RemoteEntry } from './listing.js';
 import type { TreeOptions } from './types.js';
@@ -28,7 +35,12 @@ function checkpointFor(ctx: FileContext, file: string, key: string, suffix: '.uc
   return path.join(dir, checkpointFileName({ file, endpoint: ctx.endpointId, bucket: ctx.bucket, key }, suffix));
 }
 
-export async function uploadTreeFile(ctx: FileContext, local: LocalEntry, key: string, onEvent: (e: TransferEvent) => void): Promise<UploadResult> {
+export async function uploadTreeFile(
+  ctx: FileContext,
+  local: LocalEntry,
+  key: string,
+  onEvent: (e: TransferEvent) => void,
+): Promise<UploadResult> {
   const partSize = ctx.partSize(local.size);
   const single = local.size <= partSize;
   return uploadFile(ctx.client, {
@@ -53,12 +65,20 @@ export async function uploadTreeFile(ctx: FileContext, local: LocalEntry, key: s
 export function localPathFor(dir: string, rel: string): string {
   const parts = rel.split('/');
   if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\0'))) {
-    throw new OssupError('UnsafeKey', `the key's path "${rel}" has an empty, "." or ".." segment; it cannot be written below ${dir}`);
+    throw new OssupError(
+      'UnsafeKey',
+      `the key's path "${rel}" has an empty, "." or ".." segment; it cannot be written below ${dir}`,
+    );
   }
   return path.join(dir, ...parts);
 }
 
-export async function downloadTreeFile(ctx: FileContext, remote: RemoteEntry, file: string, onEvent: (e: TransferEvent) => void): Promise<DownloadResult> {
+export async function downloadTreeFile(
+  ctx: FileContext,
+  remote: RemoteEntry,
+  file: string,
+  onEvent: (e: TransferEvent) => void,
+): Promise<DownloadResult> {
   await fsp.mkdir(path.dirname(file), { recursive: true });
   const partSize = ctx.partSize(remote.size);
   if (remote.size <= partSize) return getSmall(ctx, remote, file, onEvent);
@@ -86,7 +106,12 @@ async function setMtime(file: string, ms: number): Promise<void> {
 const SMALL_ATTEMPTS = 3;
 
 /** One GET into `<file>.ossup-<hex>.tmp`, checked against the object's size and CRC-64, then renamed into place. */
-async function getSmall(ctx: FileContext, remote: RemoteEntry, file: string, onEvent: (e: TransferEvent) => void): Promise<DownloadResult> {
+async function getSmall(
+  ctx: FileContext,
+  remote: RemoteEntry,
+  file: string,
+  onEvent: (e: TransferEvent) => void,
+): Promise<DownloadResult> {
   for (let attempt = 1; ; attempt++) {
     const temp = `${file}.ossup-${randomBytes(6).toString('hex')}.tmp`;
     try {
@@ -100,7 +125,13 @@ async function getSmall(ctx: FileContext, remote: RemoteEntry, file: string, onE
   }
 }
 
-async function getOnce(ctx: FileContext, remote: RemoteEntry, file: string, temp: string, onEvent: (e: TransferEvent) => void): Promise<DownloadResult> {
+async function getOnce(
+  ctx: FileContext,
+  remote: RemoteEntry,
+  file: string,
+  temp: string,
+  onEvent: (e: TransferEvent) => void,
+): Promise<DownloadResult> {
   const res = await ctx.client.getObject(ctx.bucket, remote.key, { signal: ctx.signal });
   onEvent({ type: 'start', totalBytes: res.size, resumedBytes: 0, totalParts: 1, partsDone: 0 });
   const crc = new Crc64();
@@ -117,15 +148,27 @@ async function getOnce(ctx: FileContext, remote: RemoteEntry, file: string, temp
       }
     } catch (err) {
       if (err instanceof OssupError) throw err;
-      throw new NetworkError(`the body of oss://${ctx.bucket}/${remote.key} broke off after ${got} bytes: ${(err as Error).message}`, { cause: err });
+      throw new NetworkError(
+        `the body of oss://${ctx.bucket}/${remote.key} broke off after ${got} bytes: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     if (got !== res.size) {
-      throw new IntegrityError('size', String(res.size), String(got), `oss://${ctx.bucket}/${remote.key}: got ${got} of ${res.size} bytes`);
+      throw new IntegrityError(
+        'size',
+        String(res.size),
+        String(got),
+        `oss://${ctx.bucket}/${remote.key}: got ${got} of ${res.size} bytes`,
+      );
     }
     const digest = crc.digest();
     if (res.crc64 !== undefined && digest !== res.crc64) {
-      throw new IntegrityError('crc64', crc64ToDecimal(res.crc64), crc64ToDecimal(digest),
-        `the downloaded bytes' CRC-64 ${crc64ToDecimal(digest)} differs from the server's ${crc64ToDecimal(res.crc64)} for oss://${ctx.bucket}/${remote.key}`);
+      throw new IntegrityError(
+        'crc64',
+        crc64ToDecimal(res.crc64),
+        crc64ToDecimal(digest),
+        `the downloaded bytes' CRC-64 ${crc64ToDecimal(digest)} differs from the server's ${crc64ToDecimal(res.crc64)} for oss://${ctx.bucket}/${remote.key}`,
+      );
     }
     await handle.sync();
     await handle.close();
@@ -133,8 +176,16 @@ async function getOnce(ctx: FileContext, remote: RemoteEntry, file: string, temp
     await setMtime(file, remoteMtimeMs(res, remote));
     onEvent({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
     const result: DownloadResult = {
-      bucket: ctx.bucket, key: remote.key, file, etag: res.etag, crc64: crc64ToDecimal(digest), size: got, parts: 1,
-      resumedBytes: 0, transferredBytes: got, verified: res.crc64 !== undefined ? 'crc64' : 'length-only',
+      bucket: ctx.bucket,
+      key: remote.key,
+      file,
+      etag: res.etag,
+      crc64: crc64ToDecimal(digest),
+      size: got,
+      parts: 1,
+      resumedBytes: 0,
+      transferredBytes: got,
+      verified: res.crc64 !== undefined ? 'crc64' : 'length-only',
     };
     onEvent({ type: 'complete', result });
     return result;

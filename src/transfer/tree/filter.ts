@@ -19,7 +19,9 @@ export function compileFilter(rules: readonly FilterRule[] = []): PathFilter {
     try {
       test = picomatch(glob, { dot: true, basename: !glob.includes('/'), strictBrackets: true });
     } catch (err) {
-      throw new ArgumentError('filters', `--${r.kind} "${r.glob}" is not a valid glob: ${(err as Error).message}`, { cause: err });
+      throw new ArgumentError('filters', `--${r.kind} "${r.glob}" is not a valid glob: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     return { include: r.kind === 'include', test };
   });

@@ -3,8 +3,22 @@ import type { OssClient } from '../../client/index.js';
 import { runTree } from './run.js';
 import type { TreeOptions, TreeResult } from './types.js';
 
-export type { TreeAction, TreeEvent, TreeFailure, TreeFileResult, TreeOptions, TreeResult, FilterRule } from './types.js';
-export { deletePrefix, deleteKeys, type DeletePrefixOptions, type DeleteKeysOptions, type DeleteTarget } from './delete.js';
+export type {
+  TreeAction,
+  TreeEvent,
+  TreeFailure,
+  TreeFileResult,
+  TreeOptions,
+  TreeResult,
+  FilterRule,
+} from './types.js';
+export {
+  deletePrefix,
+  deleteKeys,
+  type DeletePrefixOptions,
+  type DeleteKeysOptions,
+  type DeleteTarget,
+} from './delete.js';
 export { compileFilter, type PathFilter } from './filter.js';
 export { folderPrefix } from './listing.js';
 export { DEFAULT_JOBS, DEFAULT_TREE_PARALLEL } from './run.js';
@@ -27,6 +41,9 @@ export function downloadPrefix(client: OssClient, opts: TreeOptions): Promise<Tr
  * Makes the destination match the source: sends what is new or changed (size or mtime; size or CRC-64 with
  * `checksum`), and with `delete` removes what exists only at the destination, once every transfer succeeded.
  */
-export function syncTree(client: OssClient, opts: TreeOptions & { direction: 'upload' | 'download' }): Promise<TreeResult> {
+export function syncTree(
+  client: OssClient,
+  opts: TreeOptions & { direction: 'upload' | 'download' },
+): Promise<TreeResult> {
   return runTree(client, opts.direction, { ...opts, mode: 'sync' });
 }

@@ -14,7 +14,11 @@ export interface JobOptions<T> {
 }
 
 export async function runJobs<T>(
-  items: AsyncIterable<T>, jobs: number, signal: AbortSignal, work: (item: T) => Promise<void>, opts: JobOptions<T> = {},
+  items: AsyncIterable<T>,
+  jobs: number,
+  signal: AbortSignal,
+  work: (item: T) => Promise<void>,
+  opts: JobOptions<T> = {},
 ): Promise<void> {
   const limit = opts.readAhead ?? 10_000;
   const queue: T[] = [];
@@ -29,15 +33,22 @@ export async function runJobs<T>(
     else wakeReader = undefined;
     f?.();
   };
-  const waitFor = (which: 'workers' | 'reader') => new Promise<void>((resolve) => {
-    if (which === 'workers') {
-      const prev = wakeWorkers;
-      wakeWorkers = () => { prev?.(); resolve(); };
-    } else {
-      wakeReader = resolve;
-    }
-  });
-  const onAbort = () => { nudge('workers'); nudge('reader'); };
+  const waitFor = (which: 'workers' | 'reader') =>
+    new Promise<void>((resolve) => {
+      if (which === 'workers') {
+        const prev = wakeWorkers;
+        wakeWorkers = () => {
+          prev?.();
+          resolve();
+        };
+      } else {
+        wakeReader = resolve;
+      }
+    });
+  const onAbort = () => {
+    nudge('workers');
+    nudge('reader');
+  };
   signal.addEventListener('abort', onAbort, { once: true });
 
   const reader = (async () => {

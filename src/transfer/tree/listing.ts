@@ -20,9 +20,21 @@ export function folderPrefix(prefix: string): string {
  * Every object under `prefix`, in key order. Keys ending in '/' (the "folder" markers consoles create) are not files
  * and are left out unless `markers` is set (a prefix delete removes them too).
  */
-export async function* listRemote(client: OssClient, bucket: string, prefix: string, signal?: AbortSignal, markers = false): AsyncGenerator<RemoteEntry> {
+export async function* listRemote(
+  client: OssClient,
+  bucket: string,
+  prefix: string,
+  signal?: AbortSignal,
+  markers = false,
+): AsyncGenerator<RemoteEntry> {
   for await (const o of client.listObjectsAll(bucket, { prefix, v2: true, maxKeys: 1000, signal })) {
     if (o.key.endsWith('/') && !markers) continue;
-    yield { rel: o.key.slice(prefix.length), key: o.key, size: o.size, etag: o.etag, lastModifiedMs: o.lastModified ? Date.parse(o.lastModified) : NaN };
+    yield {
+      rel: o.key.slice(prefix.length),
+      key: o.key,
+      size: o.size,
+      etag: o.etag,
+      lastModifiedMs: o.lastModified ? Date.parse(o.lastModified) : NaN,
+    };
   }
 }

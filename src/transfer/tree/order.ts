@@ -17,7 +17,8 @@ export interface Paired<S, D> {
  * remove files that exist on both sides), so order is checked, not assumed.
  */
 export async function* mergeSorted<S extends { rel: string }, D extends { rel: string }>(
-  src: AsyncIterable<S>, dst: AsyncIterable<D>,
+  src: AsyncIterable<S>,
+  dst: AsyncIterable<D>,
 ): AsyncGenerator<Paired<S, D>> {
   const si = ordered(src, 'source')[Symbol.asyncIterator]();
   const di = ordered(dst, 'destination')[Symbol.asyncIterator]();
@@ -42,7 +43,10 @@ async function* ordered<T extends { rel: string }>(items: AsyncIterable<T>, side
   let last: string | undefined;
   for await (const item of items) {
     if (last !== undefined && compareUtf8(last, item.rel) >= 0) {
-      throw new OssupError('OutOfOrder', `the ${side} listing is not in UTF-8 key order (${JSON.stringify(item.rel)} after ${JSON.stringify(last)}); nothing more was compared`);
+      throw new OssupError(
+        'OutOfOrder',
+        `the ${side} listing is not in UTF-8 key order (${JSON.stringify(item.rel)} after ${JSON.stringify(last)}); nothing more was compared`,
+      );
     }
     last = item.rel;
     yield item;

@@ -26,18 +26,23 @@ const DEFAULT_SINGLE_LIMIT = 8 * 1024 * 1024;
 
 type Direction = 'upload' | 'download';
 
-async function* filtered<T extends { rel: string; error?: unknown }>(items: AsyncIterable<T>, keep: PathFilter): AsyncGenerator<T> {
+async function* filtered<T extends { rel: string; error?: unknown }>(
+  items: AsyncIterable<T>,
+  keep: PathFilter,
+): AsyncGenerator<T> {
   for await (const item of items) if (item.error !== undefined || keep(item.rel)) yield item;
 }
 
 function checkOptions(opts: TreeOptions): void {
-  if (!opts || typeof opts !== 'object') throw new ArgumentError('options', 'the tree functions need an options object');
+  if (!opts || typeof opts !== 'object')
+    throw new ArgumentError('options', 'the tree functions need an options object');
   for (const field of ['dir', 'bucket'] as const) {
     if (typeof opts[field] !== 'string' || opts[field] === '') throw new ArgumentError(field, `${field} is required`);
   }
   for (const field of ['jobs', 'parallel'] as const) {
     const n = opts[field];
-    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 1000)) throw new ArgumentError(field, `${field} must be an integer in 1..1000, got ${n}`);
+    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 1000))
+      throw new ArgumentError(field, `${field} must be an integer in 1..1000, got ${n}`);
   }
 }
 
@@ -59,12 +64,23 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
   if (typeof opts.checkpointDir === 'string' && !opts.dryRun) await fsp.mkdir(opts.checkpointDir, { recursive: true });
 
   const ctx: FileContext = {
-    client, opts, bucket: opts.bucket, signal,
+    client,
+    opts,
+    bucket: opts.bucket,
+    signal,
     parallel: opts.parallel ?? DEFAULT_TREE_PARALLEL,
     partSize: opts.partSize ?? (() => DEFAULT_SINGLE_LIMIT),
     endpointId: opts.endpointId ?? client.endpoint.url,
   };
-  const result: TreeResult = { transferred: 0, skipped: 0, deleted: 0, failed: [], transferredBytes: 0, totalBytes: 0, seconds: 0 };
+  const result: TreeResult = {
+    transferred: 0,
+    skipped: 0,
+    deleted: 0,
+    failed: [],
+    transferredBytes: 0,
+    totalBytes: 0,
+    seconds: 0,
+  };
   const fail = (failure: TreeFailure) => {
     result.failed.push(failure);
     emit({ type: 'failed', failure });
@@ -78,9 +94,10 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
   };
   const walk = (): AsyncIterable<LocalEntry> => filtered(localSide(dir, opts, emit, signal, direction), keep);
   const list = (): AsyncIterable<RemoteEntry> => filtered(listRemote(client, opts.bucket, prefix, signal), keep);
-  const pairs = direction === 'upload'
-    ? mergeSorted<LocalEntry, RemoteEntry>(walk(), list())
-    : mergeSorted<RemoteEntry, LocalEntry>(list(), walk());
+  const pairs =
+    direction === 'upload'
+      ? mergeSorted<LocalEntry, RemoteEntry>(walk(), list())
+      : mergeSorted<RemoteEntry, LocalEntry>(list(), walk());
   // Only what exists on the destination alone is kept in memory, and only when it is to be deleted.
   const onlyAtDestination: Array<LocalEntry | RemoteEntry> = [];
   let files = 0;
@@ -98,18 +115,36 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
     const fileStarted = performance.now();
     try {
       const file = local?.path ?? localPathFor(dir, pair.rel);
-      const verdict = await compare(local, remote, { client, bucket: opts.bucket, mode, checksum: opts.checksum === true, signal });
+      const verdict = await compare(local, remote, {
+        client,
+        bucket: opts.bucket,
+        mode,
+        checksum: opts.checksum === true,
+        signal,
+      });
       if (!verdict.send) return done(skipResult(pair.rel, key, file, pair.src.size, verdict, opts, fileStarted));
       if (opts.dryRun) return done(plannedResult(direction, pair.rel, key, file, pair.src.size, verdict, opts));
       emit({ type: 'file-start', rel: pair.rel, size: pair.src.size });
       const onEvent = (event: TransferEvent) => emit({ type: 'file-progress', rel: pair.rel, event });
-      const r: UploadResult | DownloadResult = direction === 'upload'
-        ? await uploadTreeFile(ctx, local!, key, onEvent)
-        : await downloadTreeFile(ctx, remote!, file, onEvent);
+      const r: UploadResult | DownloadResult =
+        direction === 'upload'
+          ? await uploadTreeFile(ctx, local!, key, onEvent)
+          : await downloadTreeFile(ctx, remote!, file, onEvent);
       done({
-        action: direction, rel: pair.rel, bucket: opts.bucket, key, file: r.file, size: r.size, etag: r.etag, crc64: r.crc64, parts: r.parts,
-        resumedBytes: r.resumedBytes, transferredBytes: r.transferredBytes, seconds: (performance.now() - fileStarted) / 1000,
-        reason: verdict.reason, dryRun: false,
+        action: direction,
+        rel: pair.rel,
+        bucket: opts.bucket,
+        key,
+        file: r.file,
+        size: r.size,
+        etag: r.etag,
+        crc64: r.crc64,
+        parts: r.parts,
+        resumedBytes: r.resumedBytes,
+        transferredBytes: r.transferredBytes,
+        seconds: (performance.now() - fileStarted) / 1000,
+        reason: verdict.reason,
+        dryRun: false,
       });
     } catch (error) {
       if (signal.aborted && error instanceof AbortedError) return;
@@ -129,9 +164,17 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
     });
     if (opts.delete && result.failed.length === 0 && onlyAtDestination.length > 0) {
       if (direction === 'upload') {
-        await deleteKeys(client, opts.bucket, (onlyAtDestination as RemoteEntry[]).map((e) => ({ rel: e.rel, key: e.key, size: e.size, etag: e.etag })), {
-          dryRun: opts.dryRun, signal, onDone: done, onFailed: fail,
-        });
+        await deleteKeys(
+          client,
+          opts.bucket,
+          (onlyAtDestination as RemoteEntry[]).map((e) => ({ rel: e.rel, key: e.key, size: e.size, etag: e.etag })),
+          {
+            dryRun: opts.dryRun,
+            signal,
+            onDone: done,
+            onFailed: fail,
+          },
+        );
       } else {
         for (const e of onlyAtDestination as LocalEntry[]) {
           if (signal.aborted) throw abortError(signal);
@@ -148,7 +191,13 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
 }
 
 /** The local side: the source of an upload; for a download the destination, which need not exist yet. */
-async function* localSide(dir: string, opts: TreeOptions, emit: (e: TreeEvent) => void, signal: AbortSignal, direction: Direction): AsyncGenerator<LocalEntry> {
+async function* localSide(
+  dir: string,
+  opts: TreeOptions,
+  emit: (e: TreeEvent) => void,
+  signal: AbortSignal,
+  direction: Direction,
+): AsyncGenerator<LocalEntry> {
   if (direction === 'download' && !(await fsp.stat(dir).catch(() => undefined))) return;
   yield* walkLocal(dir, {
     followSymlinks: opts.followSymlinks,
@@ -158,7 +207,13 @@ async function* localSide(dir: string, opts: TreeOptions, emit: (e: TreeEvent) =
   });
 }
 
-async function deleteLocal(e: LocalEntry, opts: TreeOptions, prefix: string, done: (r: TreeFileResult) => void, fail: (f: TreeFailure) => void): Promise<void> {
+async function deleteLocal(
+  e: LocalEntry,
+  opts: TreeOptions,
+  prefix: string,
+  done: (r: TreeFileResult) => void,
+  fail: (f: TreeFailure) => void,
+): Promise<void> {
   const started = performance.now();
   try {
     if (!opts.dryRun) {
@@ -166,8 +221,20 @@ async function deleteLocal(e: LocalEntry, opts: TreeOptions, prefix: string, don
       await removeEmptyParents(path.dirname(e.path), path.resolve(opts.dir));
     }
     done({
-      action: 'delete', rel: e.rel, bucket: opts.bucket, key: prefix + e.rel, file: e.path, size: e.size, etag: '', crc64: '', parts: 0,
-      resumedBytes: 0, transferredBytes: 0, seconds: (performance.now() - started) / 1000, reason: 'only at the destination', dryRun: opts.dryRun === true,
+      action: 'delete',
+      rel: e.rel,
+      bucket: opts.bucket,
+      key: prefix + e.rel,
+      file: e.path,
+      size: e.size,
+      etag: '',
+      crc64: '',
+      parts: 0,
+      resumedBytes: 0,
+      transferredBytes: 0,
+      seconds: (performance.now() - started) / 1000,
+      reason: 'only at the destination',
+      dryRun: opts.dryRun === true,
     });
   } catch (error) {
     fail({ rel: e.rel, name: e.path, error });
@@ -186,16 +253,56 @@ async function removeEmptyParents(dir: string, root: string): Promise<void> {
   }
 }
 
-function skipResult(rel: string, key: string, file: string, size: number, v: Verdict, opts: TreeOptions, started: number): TreeFileResult {
+function skipResult(
+  rel: string,
+  key: string,
+  file: string,
+  size: number,
+  v: Verdict,
+  opts: TreeOptions,
+  started: number,
+): TreeFileResult {
   return {
-    action: 'skip', rel, bucket: opts.bucket, key, file, size, etag: v.head?.etag ?? '', crc64: v.localCrc ?? (v.head?.crc64 !== undefined ? crc64ToDecimal(v.head.crc64) : ''),
-    parts: 0, resumedBytes: 0, transferredBytes: 0, seconds: (performance.now() - started) / 1000, reason: v.reason, dryRun: opts.dryRun === true,
+    action: 'skip',
+    rel,
+    bucket: opts.bucket,
+    key,
+    file,
+    size,
+    etag: v.head?.etag ?? '',
+    crc64: v.localCrc ?? (v.head?.crc64 !== undefined ? crc64ToDecimal(v.head.crc64) : ''),
+    parts: 0,
+    resumedBytes: 0,
+    transferredBytes: 0,
+    seconds: (performance.now() - started) / 1000,
+    reason: v.reason,
+    dryRun: opts.dryRun === true,
   };
 }
 
-function plannedResult(direction: Direction, rel: string, key: string, file: string, size: number, v: Verdict, opts: TreeOptions): TreeFileResult {
+function plannedResult(
+  direction: Direction,
+  rel: string,
+  key: string,
+  file: string,
+  size: number,
+  v: Verdict,
+  opts: TreeOptions,
+): TreeFileResult {
   return {
-    action: direction, rel, bucket: opts.bucket, key, file, size, etag: '', crc64: '', parts: 0, resumedBytes: 0, transferredBytes: 0,
-    seconds: 0, reason: v.reason, dryRun: true,
+    action: direction,
+    rel,
+    bucket: opts.bucket,
+    key,
+    file,
+    size,
+    etag: '',
+    crc64: '',
+    parts: 0,
+    resumedBytes: 0,
+    transferredBytes: 0,
+    seconds: 0,
+    reason: v.reason,
+    dryRun: true,
   };
 }

@@ -41,7 +41,12 @@ export async function* walkLocal(root: string, opts: WalkOptions = {}): AsyncGen
   yield* walkDir(abs, '', opts, new Set([`${top.dev}:${top.ino}`]));
 }
 
-async function* walkDir(dir: string, relDir: string, opts: WalkOptions, ancestors: Set<string>): AsyncGenerator<LocalEntry> {
+async function* walkDir(
+  dir: string,
+  relDir: string,
+  opts: WalkOptions,
+  ancestors: Set<string>,
+): AsyncGenerator<LocalEntry> {
   let dirents: Dirent[];
   try {
     dirents = await fsp.readdir(dir, { withFileTypes: true });
@@ -68,7 +73,12 @@ async function* walkDir(dir: string, relDir: string, opts: WalkOptions, ancestor
         continue;
       }
       if (target.isDirectory() || target.isFile()) {
-        items.push({ name: d.name, dir: target.isDirectory(), sortKey: target.isDirectory() ? `${d.name}/` : d.name, stats: target });
+        items.push({
+          name: d.name,
+          dir: target.isDirectory(),
+          sortKey: target.isDirectory() ? `${d.name}/` : d.name,
+          stats: target,
+        });
       }
       continue;
     }

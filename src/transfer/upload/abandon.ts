@@ -20,7 +20,12 @@ export interface AbandonUploadOptions {
 /** Abort the checkpointed upload on the server and delete its checkpoint. Returns the aborted upload ID, if any. */
 export async function abandonUpload(client: OssClient, opts: AbandonUploadOptions): Promise<string | undefined> {
   const file = path.resolve(opts.file);
-  const cpPath = await resolveCheckpointPath(opts.checkpoint, { file, endpoint: client.endpoint.url, bucket: opts.bucket, key: opts.key });
+  const cpPath = await resolveCheckpointPath(opts.checkpoint, {
+    file,
+    endpoint: client.endpoint.url,
+    bucket: opts.bucket,
+    key: opts.key,
+  });
   if (!cpPath) throw new ArgumentError('checkpoint', 'abandonUpload needs the checkpoint option the upload used');
   // Taking the lock means a running upload is never pulled out from under its process.
   const lock = await lockCheckpoint(cpPath);
@@ -29,7 +34,13 @@ export async function abandonUpload(client: OssClient, opts: AbandonUploadOption
     const loaded = await store.load();
     const h = loaded?.header;
     let aborted: string | undefined;
-    if (h?.kind === 'ossup-upload' && h.uploadId && h.bucket === opts.bucket && h.key === opts.key && h.endpoint === client.endpoint.url) {
+    if (
+      h?.kind === 'ossup-upload' &&
+      h.uploadId &&
+      h.bucket === opts.bucket &&
+      h.key === opts.key &&
+      h.endpoint === client.endpoint.url
+    ) {
       try {
         await client.abortMultipartUpload(h.bucket, h.key, h.uploadId, { signal: opts.signal });
         aborted = h.uploadId;

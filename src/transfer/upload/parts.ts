@@ -31,13 +31,19 @@ export interface PartsInput {
 export async function uploadParts(input: PartsInput): Promise<void> {
   const pipeline = new PartPipeline(input);
   const items = input.parts.map((part, index) => ({ part, index }));
-  await runPool(items, input.concurrency, input.signal, ({ part, index }, signal) => {
-    // This part (hashed already, or queued now), then the next one, so hashing overlaps with sending even at
-    // concurrency 1, in part order.
-    const prepared = pipeline.take(index);
-    pipeline.prepare(index + 1);
-    return uploadOnePart(input, part, signal, prepared, pipeline.buffers);
-  }, input.onPartDone);
+  await runPool(
+    items,
+    input.concurrency,
+    input.signal,
+    ({ part, index }, signal) => {
+      // This part (hashed already, or queued now), then the next one, so hashing overlaps with sending even at
+      // concurrency 1, in part order.
+      const prepared = pipeline.take(index);
+      pipeline.prepare(index + 1);
+      return uploadOnePart(input, part, signal, prepared, pipeline.buffers);
+    },
+    input.onPartDone,
+  );
 }
 
 interface Prepared {
@@ -76,31 +82,49 @@ class PartPipeline {
   }
 }
 
-async function readPart(input: PartsInput, part: PlannedPart, buffers: BufferPool | undefined, signal: AbortSignal | undefined): Promise<Prepared> {
+async function readPart(
+  input: PartsInput,
+  part: PlannedPart,
+  buffers: BufferPool | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Prepared> {
   const buffer = buffers?.take();
   try {
     return { ...(await hashPool().hash(input.file, part.start, part.size, { buffer, signal })), buffer };
   } catch (err) {
-    if ((err as { code?: string }).code === 'ESHORTFILE') throw new FileChangedError(input.file, `${input.file} shrank during the upload`, { cause: err });
+    if ((err as { code?: string }).code === 'ESHORTFILE')
+      throw new FileChangedError(input.file, `${input.file} shrank during the upload`, { cause: err });
     throw err;
   }
 }
 
-async function uploadOnePart(input: PartsInput, part: PlannedPart, signal: AbortSignal, first: Promise<Prepared>, buffers: BufferPool | undefined): Promise<DonePart> {
+async function uploadOnePart(
+  input: PartsInput,
+  part: PlannedPart,
+  signal: AbortSignal,
+  first: Promise<Prepared>,
+  buffers: BufferPool | undefined,
+): Promise<DonePart> {
   const { digest, res } = await sendVerified({
-    file: input.file, what: `part ${part.number}: `,
+    file: input.file,
+    what: `part ${part.number}: `,
     // Every attempt after the first re-reads the file: the bytes sent must be the file's bytes now.
     prepare: (attempt) => (attempt === 1 ? first : readPart(input, part, buffers, signal)),
     inMemory: (d) => d.buffer !== undefined,
     send: async (d) => {
-      const body = d.buffer ? bufferBody(new Uint8Array(d.buffer, 0, part.size)) : fileRange(input.file, part.start, part.size);
+      const body = d.buffer
+        ? bufferBody(new Uint8Array(d.buffer, 0, part.size))
+        : fileRange(input.file, part.start, part.size);
       try {
         return await input.client.uploadPart(input.bucket, input.key, input.uploadId, part.number, body, {
-          contentMd5: d.md5.toString('base64'), trafficLimit: input.trafficLimit, signal,
+          contentMd5: d.md5.toString('base64'),
+          trafficLimit: input.trafficLimit,
+          signal,
           onProgress: (sent) => input.progress.partBytes(part.number, sent),
         });
       } catch (err) {
-        if (signal.aborted && !(err instanceof AbortedError)) throw new AbortedError('the upload was aborted', { cause: err });
+        if (signal.aborted && !(err instanceof AbortedError))
+          throw new AbortedError('the upload was aborted', { cause: err });
         throw err;
       }
     },

@@ -46,19 +46,31 @@ export async function sendVerified<D extends Digest, R extends { crc64?: bigint;
       // The server received bytes whose MD5 is not the one we sent. From memory, they were damaged on the way; from
       // the file, the file may have changed since it was hashed: hash it again to tell which.
       if (!input.inMemory(digest) && !(await input.rehash()).equals(digest.md5)) {
-        throw new FileChangedError(input.file, `${input.file} changed while ${input.what ? input.what.replace(/: $/, '') : 'it'} was being sent`, { cause: err });
+        throw new FileChangedError(
+          input.file,
+          `${input.file} changed while ${input.what ? input.what.replace(/: $/, '') : 'it'} was being sent`,
+          { cause: err },
+        );
       }
       if (attempt < INTEGRITY_ATTEMPTS) continue;
-      throw new IntegrityError('md5', digest.md5.toString('base64'), 'InvalidDigest',
+      throw new IntegrityError(
+        'md5',
+        digest.md5.toString('base64'),
+        'InvalidDigest',
         `${input.what}the server received bytes other than those sent (Content-MD5 mismatch) ${attempt} times (request ${err.requestId})`,
-        { cause: err });
+        { cause: err },
+      );
     }
     await input.received?.(digest);
     if (res.crc64 === undefined || res.crc64 === digest.crc64) return { digest, res };
     if (attempt >= crcAttempts) {
-      throw new IntegrityError('crc64', crc64ToDecimal(res.crc64), crc64ToDecimal(digest.crc64),
+      throw new IntegrityError(
+        'crc64',
+        crc64ToDecimal(res.crc64),
+        crc64ToDecimal(digest.crc64),
         `${input.what}the server's CRC-64 ${crc64ToDecimal(res.crc64)} differs from the local ${crc64ToDecimal(digest.crc64)} ` +
-        `after ${attempt} attempt${attempt === 1 ? '' : 's'} (request ${res.requestId})`);
+          `after ${attempt} attempt${attempt === 1 ? '' : 's'} (request ${res.requestId})`,
+      );
     }
   }
 }

@@ -105,13 +105,23 @@ export interface SessionInput {
 
 export function expectedHeader(input: SessionInput, uploadId: string): UploadCheckpointHeader {
   return {
-    kind: 'ossup-upload', version: UPLOAD_CHECKPOINT_VERSION, endpoint: input.client.endpoint.url,
-    bucket: input.bucket, key: input.key, uploadId, file: input.file, partSize: input.plan.partSize, partCount: input.plan.parts.length,
+    kind: 'ossup-upload',
+    version: UPLOAD_CHECKPOINT_VERSION,
+    endpoint: input.client.endpoint.url,
+    bucket: input.bucket,
+    key: input.key,
+    uploadId,
+    file: input.file,
+    partSize: input.plan.partSize,
+    partCount: input.plan.parts.length,
   };
 }
 
 /** Why `h` cannot drive this upload, or undefined when it can. */
-export function headerMismatch(h: Partial<UploadCheckpointHeader> | undefined, input: SessionInput): string | undefined {
+export function headerMismatch(
+  h: Partial<UploadCheckpointHeader> | undefined,
+  input: SessionInput,
+): string | undefined {
   if (!h || typeof h !== 'object' || h.kind !== 'ossup-upload') return 'not an upload checkpoint';
   if (h.version !== UPLOAD_CHECKPOINT_VERSION) return `checkpoint version ${String(h.version)}`;
   if (typeof h.uploadId !== 'string' || !h.uploadId) return 'no upload ID';
@@ -165,18 +175,32 @@ const INITIATE_WINDOW_MS = 15 * 60 * 1000;
  * is indistinguishable; it would see NoSuchUpload and start over.
  */
 async function abortKilledInitiate(input: SessionInput, sentAt: number): Promise<void> {
-  for await (const u of input.client.listMultipartUploadsAll(input.bucket, { prefix: input.key, signal: input.signal })) {
+  for await (const u of input.client.listMultipartUploadsAll(input.bucket, {
+    prefix: input.key,
+    signal: input.signal,
+  })) {
     if (u.key !== input.key || u.initiated === undefined) continue;
     const at = Date.parse(u.initiated);
     if (!(Math.abs(at - sentAt) <= INITIATE_WINDOW_MS)) continue;
-    const parts = await input.client.listParts(input.bucket, input.key, u.uploadId, { signal: input.signal }).catch(() => undefined);
+    const parts = await input.client
+      .listParts(input.bucket, input.key, u.uploadId, { signal: input.signal })
+      .catch(() => undefined);
     if (parts && parts.parts.length === 0) await abortQuietly(input.client, input.bucket, input.key, u.uploadId);
   }
 }
 
-function killedDuringInitiate(h: Partial<UploadCheckpointHeader> | undefined, input: SessionInput): h is UploadCheckpointHeader {
-  return h?.kind === 'ossup-upload' && h.uploadId === '' && typeof h.initiating === 'number' &&
-    h.endpoint === input.client.endpoint.url && h.bucket === input.bucket && h.key === input.key;
+function killedDuringInitiate(
+  h: Partial<UploadCheckpointHeader> | undefined,
+  input: SessionInput,
+): h is UploadCheckpointHeader {
+  return (
+    h?.kind === 'ossup-upload' &&
+    h.uploadId === '' &&
+    typeof h.initiating === 'number' &&
+    h.endpoint === input.client.endpoint.url &&
+    h.bucket === input.bucket &&
+    h.key === input.key
+  );
 }
 
 export async function openSession(input: SessionInput): Promise<UploadSession> {
@@ -201,7 +225,10 @@ export async function openSession(input: SessionInput): Promise<UploadSession> {
   if (!loaded && input.store.unreadable) discarded = await salvageDamaged(input, input.store.unreadable);
   // Recorded before the request, so a run killed before the ID is written can find the upload (abortKilledInitiate).
   await input.store.start({ ...expectedHeader(input, ''), initiating: Date.now() });
-  const init = await input.client.initiateMultipartUpload(input.bucket, input.key, { ...input.initiate, signal: input.signal });
+  const init = await input.client.initiateMultipartUpload(input.bucket, input.key, {
+    ...input.initiate,
+    signal: input.signal,
+  });
   await input.store.start(expectedHeader(input, init.uploadId));
   return { uploadId: init.uploadId, done: new Map(), unverified: [], resumedBytes: 0, discarded };
 }
@@ -217,7 +244,7 @@ async function salvageDamaged(input: SessionInput, raw: Buffer): Promise<string>
   const field = (name: string) => new RegExp(`"${name}":"((?:[^"\\\\]|\\\\.)*)"`).exec(text)?.[1];
   const json = (s: string | undefined) => {
     try {
-      return s === undefined ? undefined : JSON.parse(`"${s}"`) as string;
+      return s === undefined ? undefined : (JSON.parse(`"${s}"`) as string);
     } catch {
       return undefined;
     }
@@ -237,7 +264,11 @@ async function salvageDamaged(input: SessionInput, raw: Buffer): Promise<string>
  * the server lists (or the journal recorded), else against the MD5 that is its ETag.
  * Returns undefined when the upload ID has vanished (NoSuchUpload).
  */
-async function reconcile(input: SessionInput, uploadId: string, records: PartRecord[]): Promise<UploadSession | undefined> {
+async function reconcile(
+  input: SessionInput,
+  uploadId: string,
+  records: PartRecord[],
+): Promise<UploadSession | undefined> {
   let listed: PartInfo[];
   try {
     listed = (await input.client.listParts(input.bucket, input.key, uploadId, { signal: input.signal })).parts;
@@ -261,8 +292,20 @@ async function reconcile(input: SessionInput, uploadId: string, records: PartRec
     if (onServer.crc64 !== undefined && recordedCrc !== undefined && onServer.crc64 !== recordedCrc) continue;
     const crc64 = onServer.crc64 ?? recordedCrc;
     // Without a CRC-64 to go by, the part's CRC is known only once verify.ts has read it (it fills it in).
-    done.set(planned.number, { partNumber: planned.number, etag: onServer.etag, crc64: crc64 ?? 0n, size: planned.size });
-    unverified.push({ partNumber: planned.number, start: planned.start, size: planned.size, etag: onServer.etag, crc64, unrecorded: !recorded });
+    done.set(planned.number, {
+      partNumber: planned.number,
+      etag: onServer.etag,
+      crc64: crc64 ?? 0n,
+      size: planned.size,
+    });
+    unverified.push({
+      partNumber: planned.number,
+      start: planned.start,
+      size: planned.size,
+      etag: onServer.etag,
+      crc64,
+      unrecorded: !recorded,
+    });
     resumedBytes += planned.size;
   }
   return { uploadId, done, unverified, resumedBytes };
@@ -283,11 +326,16 @@ function safeParse(decimal: unknown): bigint | undefined {
  * same parts in the same order), its size and CRC-64 are the combination of the journaled parts', and every part
  * re-read from the local file still has its journaled CRC-64 and MD5. Anything less and the upload starts over.
  */
-async function alreadyCompleted(input: SessionInput, uploadId: string, records: PartRecord[]): Promise<UploadSession | undefined> {
+async function alreadyCompleted(
+  input: SessionInput,
+  uploadId: string,
+  records: PartRecord[],
+): Promise<UploadSession | undefined> {
   const journal = new Map<number, PartRecord>();
   for (const r of records) if (r?.kind === 'part') journal.set(r.partNumber, r);
   const parts = input.plan.parts.map((p) => journal.get(p.number));
-  if (parts.some((r, i) => !r || r.size !== input.plan.parts[i]?.size || safeParse(r.crc64) === undefined)) return undefined;
+  if (parts.some((r, i) => !r || r.size !== input.plan.parts[i]?.size || safeParse(r.crc64) === undefined))
+    return undefined;
   const recorded = parts as PartRecord[];
   const crc = combineCrc(recorded.map((r) => ({ partNumber: r.partNumber, size: r.size, crc64: safeParse(r.crc64)! })));
   let etag: string;
@@ -296,15 +344,20 @@ async function alreadyCompleted(input: SessionInput, uploadId: string, records: 
   } catch {
     return undefined;
   }
-  const head = await input.client.headObject(input.bucket, input.key, { signal: input.signal }).catch((err: unknown) => {
-    if (err instanceof ServiceError && err.status === 404) return undefined;
-    throw err;
-  });
+  const head = await input.client
+    .headObject(input.bucket, input.key, { signal: input.signal })
+    .catch((err: unknown) => {
+      if (err instanceof ServiceError && err.status === 404) return undefined;
+      throw err;
+    });
   if (!head || head.etag !== etag || head.size !== input.file.size || head.crc64 !== crc) return undefined;
   const done = new Map<number, DonePart>();
   input.onVerify?.(0, input.plan.parts.length);
   for (const [i, planned] of input.plan.parts.entries()) {
-    const local = await hashFileRange(input.file.path, planned.start, planned.size, { keep: false, signal: input.signal });
+    const local = await hashFileRange(input.file.path, planned.start, planned.size, {
+      keep: false,
+      signal: input.signal,
+    });
     input.onVerify?.(i + 1, input.plan.parts.length);
     const r = recorded[i]!;
     if (local.crc64 !== safeParse(r.crc64) || local.md5.toString('hex').toUpperCase() !== r.etag) return undefined;

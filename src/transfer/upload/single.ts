@@ -46,7 +46,8 @@ async function hashFile(input: PutWhileHashingInput): Promise<FileDigest> {
   try {
     return await hashPool().hash(input.file, 0, input.size, { signal: input.signal });
   } catch (err) {
-    if ((err as { code?: string }).code === 'ESHORTFILE') throw new FileChangedError(input.file, `${input.file} shrank while it was being sent`, { cause: err });
+    if ((err as { code?: string }).code === 'ESHORTFILE')
+      throw new FileChangedError(input.file, `${input.file} shrank while it was being sent`, { cause: err });
     throw err;
   }
 }
@@ -57,7 +58,9 @@ async function hashFile(input: PutWhileHashingInput): Promise<FileDigest> {
  * with Content-MD5). A stored object whose ETag or CRC-64 disagrees is overwritten by another attempt; after the
  * last one it is removed (if it is still ours) and IntegrityError raised.
  */
-export async function putWhileHashing(input: PutWhileHashingInput): Promise<{ digest: FileDigest; res: PutObjectResult } | undefined> {
+export async function putWhileHashing(
+  input: PutWhileHashingInput,
+): Promise<{ digest: FileDigest; res: PutObjectResult } | undefined> {
   for (let attempt = 1; ; attempt++) {
     const hashing = hashFile(input);
     hashing.catch(() => undefined); // awaited below, unless the request failed first
@@ -79,10 +82,18 @@ export async function putWhileHashing(input: PutWhileHashingInput): Promise<{ di
     const head = await input.head().catch(() => undefined);
     if (head?.etag === res.etag) await input.remove().catch(() => undefined);
     if (md5Wrong) {
-      throw new IntegrityError('md5', md5, res.etag,
-        `the server stored bytes other than those sent (its ETag ${res.etag} is not their MD5 ${md5}) ${attempt} times (request ${res.requestId}); the damaged object was removed`);
+      throw new IntegrityError(
+        'md5',
+        md5,
+        res.etag,
+        `the server stored bytes other than those sent (its ETag ${res.etag} is not their MD5 ${md5}) ${attempt} times (request ${res.requestId}); the damaged object was removed`,
+      );
     }
-    throw new IntegrityError('crc64', crc64ToDecimal(res.crc64!), crc64ToDecimal(digest.crc64),
-      `the server's CRC-64 ${crc64ToDecimal(res.crc64!)} differs from the local ${crc64ToDecimal(digest.crc64)} after ${attempt} attempts (request ${res.requestId}); the object was removed`);
+    throw new IntegrityError(
+      'crc64',
+      crc64ToDecimal(res.crc64!),
+      crc64ToDecimal(digest.crc64),
+      `the server's CRC-64 ${crc64ToDecimal(res.crc64!)} differs from the local ${crc64ToDecimal(digest.crc64)} after ${attempt} attempts (request ${res.requestId}); the object was removed`,
+    );
   }
 }

@@ -20,7 +20,11 @@ export interface VerifiedParts {
 }
 
 /** Re-read and check `parts` of `file` on the hashing threads. Rejects on a read error or when the file is too short (FileChangedError). */
-export async function verifyResumedParts(file: string, parts: UnverifiedPart[], signal: AbortSignal): Promise<VerifiedParts> {
+export async function verifyResumedParts(
+  file: string,
+  parts: UnverifiedPart[],
+  signal: AbortSignal,
+): Promise<VerifiedParts> {
   const out: VerifiedParts = { verified: [], mismatched: [] };
   let next = 0;
   const lane = async () => {
@@ -28,12 +32,18 @@ export async function verifyResumedParts(file: string, parts: UnverifiedPart[], 
       const part = parts[next++]!;
       let digest;
       try {
-        digest = await hashPool().hash(file, part.start, part.size, { crcOnly: part.crc64 !== undefined, signal, burst: true });
+        digest = await hashPool().hash(file, part.start, part.size, {
+          crcOnly: part.crc64 !== undefined,
+          signal,
+          burst: true,
+        });
       } catch (err) {
-        if ((err as { code?: string }).code === 'ESHORTFILE') throw new FileChangedError(file, `${file} shrank since part ${part.partNumber} was uploaded`, { cause: err });
+        if ((err as { code?: string }).code === 'ESHORTFILE')
+          throw new FileChangedError(file, `${file} shrank since part ${part.partNumber} was uploaded`, { cause: err });
         throw err;
       }
-      const same = part.crc64 !== undefined ? digest.crc64 === part.crc64 : digest.md5.toString('hex').toUpperCase() === part.etag;
+      const same =
+        part.crc64 !== undefined ? digest.crc64 === part.crc64 : digest.md5.toString('hex').toUpperCase() === part.etag;
       if (same) out.verified.push({ part, crc64: digest.crc64 });
       else out.mismatched.push(part);
     }

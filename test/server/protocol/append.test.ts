@@ -17,15 +17,38 @@ before(async () => {
 });
 after(() => srv.close());
 
-const append = (key: string, position: number | undefined, body: Buffer | string, headers: Record<string, string> = {}) =>
-  call(srv, { method: 'POST', bucket: B, key, query: position === undefined ? [['append', '']] : [['append', ''], ['position', String(position)]], body, headers });
+const append = (
+  key: string,
+  position: number | undefined,
+  body: Buffer | string,
+  headers: Record<string, string> = {},
+) =>
+  call(srv, {
+    method: 'POST',
+    bucket: B,
+    key,
+    query:
+      position === undefined
+        ? [['append', '']]
+        : [
+            ['append', ''],
+            ['position', String(position)],
+          ],
+    body,
+    headers,
+  });
 
 test('three appends give the right bytes and the whole-object CRC-64 after each', async () => {
   const chunks = [randomBytes(1000), randomBytes(70_000), Buffer.from('tail')];
   let position = 0;
   let whole = Buffer.alloc(0);
   for (const [i, chunk] of chunks.entries()) {
-    const r = await append('log', position, chunk, i === 0 ? { 'content-type': 'text/x-log', 'x-oss-meta-first': '1' } : { 'x-oss-meta-later': '2' });
+    const r = await append(
+      'log',
+      position,
+      chunk,
+      i === 0 ? { 'content-type': 'text/x-log', 'x-oss-meta-first': '1' } : { 'x-oss-meta-later': '2' },
+    );
     assert.equal(r.status, 200, r.text);
     whole = Buffer.concat([whole, chunk]);
     position += chunk.length;
@@ -71,7 +94,17 @@ test('position checks, not-appendable objects, missing position, ACL on a later 
   await put(srv, B, 'p', 'new');
   assert.equal((await call(srv, { method: 'HEAD', bucket: B, key: 'p' })).headers['x-oss-object-type'], 'Normal');
   assert.equal(errorCode(await append('p', 3, 'x')), 'ObjectNotAppendable');
-  const anonymous = await call(srv, { method: 'POST', bucket: B, key: 'anon', query: [['append', ''], ['position', '0']], body: 'x', sign: 'none' });
+  const anonymous = await call(srv, {
+    method: 'POST',
+    bucket: B,
+    key: 'anon',
+    query: [
+      ['append', ''],
+      ['position', '0'],
+    ],
+    body: 'x',
+    sign: 'none',
+  });
   assert.equal(errorCode(anonymous), 'AccessDenied');
 });
 
@@ -121,8 +154,14 @@ test('our client: appendObject returns the next position and the running CRC-64'
       assert.equal(r.crc64, crc64(whole));
     }
     const h = await c.headObject(B, 'ours.log');
-    assert.deepEqual([h.objectType, h.size, h.crc64, h.contentType], ['Appendable', whole.length, crc64(whole), 'text/plain']);
-    await assert.rejects(c.appendObject(B, 'ours.log', 0, 'x'), (e: { code?: string }) => e.code === 'PositionNotEqualToLength');
+    assert.deepEqual(
+      [h.objectType, h.size, h.crc64, h.contentType],
+      ['Appendable', whole.length, crc64(whole), 'text/plain'],
+    );
+    await assert.rejects(
+      c.appendObject(B, 'ours.log', 0, 'x'),
+      (e: { code?: string }) => e.code === 'PositionNotEqualToLength',
+    );
   } finally {
     await c.close();
   }

@@ -15,14 +15,19 @@ before(async () => {
 });
 after(() => srv.close());
 
-const conf = (method: string, name: string, body?: string) => call(srv, { method, bucket: B, query: [[name, '']], ...(body !== undefined ? { body } : {}) });
+const conf = (method: string, name: string, body?: string) =>
+  call(srv, { method, bucket: B, query: [[name, '']], ...(body !== undefined ? { body } : {}) });
 
 test('logging: stored as written, target bucket checked, empty status or DELETE turns it off', async () => {
   assert.equal(xmlField((await conf('GET', 'logging')).text, 'TargetBucket'), undefined);
-  const xml = '<?xml version="1.0" encoding="UTF-8"?>\n<BucketLoggingStatus><LoggingEnabled><TargetBucket>log-target</TargetBucket><TargetPrefix>access/</TargetPrefix></LoggingEnabled></BucketLoggingStatus>';
+  const xml =
+    '<?xml version="1.0" encoding="UTF-8"?>\n<BucketLoggingStatus><LoggingEnabled><TargetBucket>log-target</TargetBucket><TargetPrefix>access/</TargetPrefix></LoggingEnabled></BucketLoggingStatus>';
   assert.equal((await conf('PUT', 'logging', xml)).status, 200);
   assert.equal((await conf('GET', 'logging')).text, xml);
-  assert.equal(errorCode(await conf('PUT', 'logging', xml.replace('log-target', 'no-such-target'))), 'InvalidTargetBucketForLogging');
+  assert.equal(
+    errorCode(await conf('PUT', 'logging', xml.replace('log-target', 'no-such-target'))),
+    'InvalidTargetBucketForLogging',
+  );
   assert.equal(errorCode(await conf('PUT', 'logging', '<BucketLoggingStatus><LoggingEnabled>')), 'MalformedXML');
   assert.equal((await conf('PUT', 'logging', '<BucketLoggingStatus></BucketLoggingStatus>')).status, 200);
   assert.equal(xmlField((await conf('GET', 'logging')).text, 'TargetBucket'), undefined);
@@ -33,7 +38,8 @@ test('logging: stored as written, target bucket checked, empty status or DELETE 
 
 test('website: stored as written; index and error documents served to anonymous readers', async () => {
   assert.equal(errorCode(await conf('GET', 'website')), 'NoSuchWebsiteConfiguration');
-  const xml = '<WebsiteConfiguration><IndexDocument><Suffix>index.html</Suffix><SupportSubDir>true</SupportSubDir></IndexDocument><ErrorDocument><Key>404.html</Key><HttpStatus>404</HttpStatus></ErrorDocument></WebsiteConfiguration>';
+  const xml =
+    '<WebsiteConfiguration><IndexDocument><Suffix>index.html</Suffix><SupportSubDir>true</SupportSubDir></IndexDocument><ErrorDocument><Key>404.html</Key><HttpStatus>404</HttpStatus></ErrorDocument></WebsiteConfiguration>';
   assert.equal((await conf('PUT', 'website', xml)).status, 200);
   assert.equal((await conf('GET', 'website')).text, xml);
   await put(srv, B, 'index.html', '<h1>home</h1>', { 'content-type': 'text/html' });
@@ -53,20 +59,43 @@ test('website: stored as written; index and error documents served to anonymous 
   // Signed requests are ordinary API calls: the root lists, a missing key is NoSuchKey.
   assert.match((await call(srv, { bucket: B })).text, /<ListBucketResult>/);
   assert.equal(errorCode(await call(srv, { bucket: B, key: 'nope.html' })), 'NoSuchKey');
-  assert.equal(errorCode(await conf('PUT', 'website', '<WebsiteConfiguration><IndexDocument><Suffix>a/b.html</Suffix></IndexDocument></WebsiteConfiguration>')), 'InvalidArgument');
-  assert.equal(errorCode(await conf('PUT', 'website', '<WebsiteConfiguration><ErrorDocument><Key>e</Key><HttpStatus>500</HttpStatus></ErrorDocument></WebsiteConfiguration>')), 'InvalidArgument');
-  assert.equal(errorCode(await conf('PUT', 'website', '<WebsiteConfiguration></WebsiteConfiguration>')), 'MalformedXML');
+  assert.equal(
+    errorCode(
+      await conf(
+        'PUT',
+        'website',
+        '<WebsiteConfiguration><IndexDocument><Suffix>a/b.html</Suffix></IndexDocument></WebsiteConfiguration>',
+      ),
+    ),
+    'InvalidArgument',
+  );
+  assert.equal(
+    errorCode(
+      await conf(
+        'PUT',
+        'website',
+        '<WebsiteConfiguration><ErrorDocument><Key>e</Key><HttpStatus>500</HttpStatus></ErrorDocument></WebsiteConfiguration>',
+      ),
+    ),
+    'InvalidArgument',
+  );
+  assert.equal(
+    errorCode(await conf('PUT', 'website', '<WebsiteConfiguration></WebsiteConfiguration>')),
+    'MalformedXML',
+  );
   assert.equal((await conf('DELETE', 'website')).status, 204);
   assert.equal(errorCode(await anon('nope.html')), 'NoSuchKey');
 });
 
 test('referer: stored as written; anonymous access checked against the list, signed requests are not', async () => {
   assert.equal(xmlField((await conf('GET', 'referer')).text, 'AllowEmptyReferer'), 'true');
-  const xml = '<RefererConfiguration><AllowEmptyReferer>false</AllowEmptyReferer><RefererList><Referer>http://*.example.com</Referer><Referer>https://app.test/?</Referer></RefererList></RefererConfiguration>';
+  const xml =
+    '<RefererConfiguration><AllowEmptyReferer>false</AllowEmptyReferer><RefererList><Referer>http://*.example.com</Referer><Referer>https://app.test/?</Referer></RefererList></RefererConfiguration>';
   assert.equal((await conf('PUT', 'referer', xml)).status, 200);
   assert.equal((await conf('GET', 'referer')).text, xml);
   await put(srv, B, 'pic.png', 'png');
-  const anon = (referer?: string) => call(srv, { bucket: B, key: 'pic.png', sign: 'none', headers: referer ? { referer } : {} });
+  const anon = (referer?: string) =>
+    call(srv, { bucket: B, key: 'pic.png', sign: 'none', headers: referer ? { referer } : {} });
   assert.equal((await anon('http://www.example.com')).text, 'png');
   assert.equal((await anon('http://www.example.com?x=1')).text, 'png', 'the query string is truncated by default');
   assert.equal((await anon('https://app.test/a')).text, 'png');
@@ -75,8 +104,21 @@ test('referer: stored as written; anonymous access checked against the list, sig
   assert.match(hot.text, /referer policy/);
   assert.equal(errorCode(await anon()), 'AccessDenied', 'an empty Referer is refused when AllowEmptyReferer is false');
   assert.equal((await call(srv, { bucket: B, key: 'pic.png' })).text, 'png', 'signed requests are not checked');
-  assert.equal(errorCode(await conf('PUT', 'referer', '<RefererConfiguration><AllowEmptyReferer>maybe</AllowEmptyReferer></RefererConfiguration>')), 'InvalidArgument');
-  await conf('PUT', 'referer', '<RefererConfiguration><AllowEmptyReferer>true</AllowEmptyReferer><RefererList/></RefererConfiguration>');
+  assert.equal(
+    errorCode(
+      await conf(
+        'PUT',
+        'referer',
+        '<RefererConfiguration><AllowEmptyReferer>maybe</AllowEmptyReferer></RefererConfiguration>',
+      ),
+    ),
+    'InvalidArgument',
+  );
+  await conf(
+    'PUT',
+    'referer',
+    '<RefererConfiguration><AllowEmptyReferer>true</AllowEmptyReferer><RefererList/></RefererConfiguration>',
+  );
   assert.equal((await anon('http://evil.test/')).text, 'png');
 });
 

@@ -4,7 +4,17 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { OssClient } from '../../../src/client/index.js';
 import { startTestServer, TEST_CREDENTIALS, type TestServer } from '../../../harness/server.js';
-import { call, errorCode, mkBucket, pathOf, put, send, signHeaders, xmlField, xmlFields } from '../../../harness/oss-http.js';
+import {
+  call,
+  errorCode,
+  mkBucket,
+  pathOf,
+  put,
+  send,
+  signHeaders,
+  xmlField,
+  xmlFields,
+} from '../../../harness/oss-http.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const OSS = createRequire(import.meta.url)('ali-oss') as new (opts: Record<string, unknown>) => any;
@@ -19,8 +29,12 @@ after(() => srv.close());
 
 function aliOss(v4: boolean, bucket: string | undefined = B) {
   return new OSS({
-    endpoint: srv.endpoint, region: 'oss-cn-hangzhou', accessKeyId: srv.credentials.accessKeyId,
-    accessKeySecret: srv.credentials.accessKeySecret, authorizationV4: v4, ...(bucket ? { bucket } : {}),
+    endpoint: srv.endpoint,
+    region: 'oss-cn-hangzhou',
+    accessKeyId: srv.credentials.accessKeyId,
+    accessKeySecret: srv.credentials.accessKeySecret,
+    authorizationV4: v4,
+    ...(bucket ? { bucket } : {}),
   });
 }
 
@@ -28,7 +42,14 @@ for (const sign of ['v1', 'v4'] as const) {
   test(`${sign}: "+" in the path signed as a space (Go SDK 1.5.0) stores the key with the space`, async () => {
     // Go SDK 1.5.0 query-escapes the key: "a b.txt" travels as "a+b.txt", signed as "/bugs/a b.txt".
     const key = `${sign} space key.txt`;
-    const r = await call(srv, { method: 'PUT', bucket: B, key, rawPath: `/${B}/${key.replace(/ /g, '+')}`, body: 'spaced', sign });
+    const r = await call(srv, {
+      method: 'PUT',
+      bucket: B,
+      key,
+      rawPath: `/${B}/${key.replace(/ /g, '+')}`,
+      body: 'spaced',
+      sign,
+    });
     assert.equal(r.status, 200, r.text);
     assert.equal((await call(srv, { bucket: B, key })).text, 'spaced');
     assert.equal((await call(srv, { bucket: B, key: key.replace(/ /g, '+') })).status, 404);
@@ -74,22 +95,41 @@ test('?objectMeta signed without the sub-resource (Go SDK 1.5.0) is accepted, as
 
 test('ListBuckets pages with prefix, marker, max-keys, IsTruncated and NextMarker', async () => {
   for (const n of ['page-a', 'page-b', 'page-c', 'other-z']) await mkBucket(srv, n);
-  const first = await call(srv, { query: [['prefix', 'page-'], ['max-keys', '2']] });
+  const first = await call(srv, {
+    query: [
+      ['prefix', 'page-'],
+      ['max-keys', '2'],
+    ],
+  });
   assert.deepEqual(xmlFields(first.text, 'Name'), ['page-a', 'page-b']);
   assert.equal(xmlField(first.text, 'IsTruncated'), 'true');
   assert.equal(xmlField(first.text, 'NextMarker'), 'page-b');
   assert.equal(xmlField(first.text, 'MaxKeys'), '2');
   assert.equal(xmlField(first.text, 'Prefix'), 'page-');
-  const second = await call(srv, { query: [['prefix', 'page-'], ['max-keys', '2'], ['marker', 'page-b']] });
+  const second = await call(srv, {
+    query: [
+      ['prefix', 'page-'],
+      ['max-keys', '2'],
+      ['marker', 'page-b'],
+    ],
+  });
   assert.deepEqual(xmlFields(second.text, 'Name'), ['page-c']);
   assert.equal(xmlField(second.text, 'IsTruncated'), 'false');
   assert.equal(xmlField(second.text, 'NextMarker'), undefined);
   // Existence check as clients do it: prefix=name, max-keys=1.
-  const exists = await call(srv, { query: [['prefix', 'page-c'], ['max-keys', '1']] });
+  const exists = await call(srv, {
+    query: [
+      ['prefix', 'page-c'],
+      ['max-keys', '1'],
+    ],
+  });
   assert.deepEqual(xmlFields(exists.text, 'Name'), ['page-c']);
   assert.equal(errorCode(await call(srv, { query: [['max-keys', '0']] })), 'InvalidArgument');
   const ali = await aliOss(true, undefined).listBuckets({ prefix: 'page-', 'max-keys': 2 });
-  assert.deepEqual(ali.buckets.map((b: { name: string }) => b.name), ['page-a', 'page-b']);
+  assert.deepEqual(
+    ali.buckets.map((b: { name: string }) => b.name),
+    ['page-a', 'page-b'],
+  );
   assert.equal(ali.isTruncated, true);
   assert.equal(ali.nextMarker, 'page-b');
   const ours = new OssClient({ endpoint: srv.endpoint, credentials: srv.credentials });
@@ -97,7 +137,10 @@ test('ListBuckets pages with prefix, marker, max-keys, IsTruncated and NextMarke
     const page = await ours.listBuckets({ prefix: 'page-', maxKeys: 2 });
     assert.deepEqual([page.isTruncated, page.nextMarker], [true, 'page-b']);
     const all = await ours.listBuckets({ prefix: 'page-' });
-    assert.deepEqual(all.buckets.map((b) => b.name), ['page-a', 'page-b', 'page-c']);
+    assert.deepEqual(
+      all.buckets.map((b) => b.name),
+      ['page-a', 'page-b', 'page-c'],
+    );
   } finally {
     await ours.close();
   }
@@ -119,7 +162,10 @@ test('server-side encryption: validated, stored, echoed; not inherited by a copy
   assert.equal(bad.status, 400);
   assert.equal(errorCode(bad), 'InvalidEncryptionAlgorithmError');
   assert.equal((await call(srv, { bucket: B, key: 'sse-bad' })).status, 404);
-  const badData = await put(srv, B, 'sse-bad', 'x', { 'x-oss-server-side-encryption': 'AES256', 'x-oss-server-side-data-encryption': 'SM4' });
+  const badData = await put(srv, B, 'sse-bad', 'x', {
+    'x-oss-server-side-encryption': 'AES256',
+    'x-oss-server-side-data-encryption': 'SM4',
+  });
   assert.equal(errorCode(badData), 'InvalidDataEncryptionAlgorithmError');
   const ok = await put(srv, B, 'sse-ok', 'secret', { 'x-oss-server-side-encryption': 'AES256' });
   assert.equal(ok.headers['x-oss-server-side-encryption'], 'AES256');
@@ -127,16 +173,44 @@ test('server-side encryption: validated, stored, echoed; not inherited by a copy
     const r = await call(srv, { method, bucket: B, key: 'sse-ok' });
     assert.equal(r.headers['x-oss-server-side-encryption'], 'AES256');
   }
-  const kms = await put(srv, B, 'sse-kms', 'k', { 'x-oss-server-side-encryption': 'KMS', 'x-oss-server-side-encryption-key-id': 'key-1' });
+  const kms = await put(srv, B, 'sse-kms', 'k', {
+    'x-oss-server-side-encryption': 'KMS',
+    'x-oss-server-side-encryption-key-id': 'key-1',
+  });
   assert.equal(kms.headers['x-oss-server-side-encryption-key-id'], 'key-1');
-  const copy = await call(srv, { method: 'PUT', bucket: B, key: 'sse-copy', headers: { 'x-oss-copy-source': `/${B}/sse-ok` } });
+  const copy = await call(srv, {
+    method: 'PUT',
+    bucket: B,
+    key: 'sse-copy',
+    headers: { 'x-oss-copy-source': `/${B}/sse-ok` },
+  });
   assert.equal(copy.status, 200);
-  assert.equal((await call(srv, { method: 'HEAD', bucket: B, key: 'sse-copy' })).headers['x-oss-server-side-encryption'], undefined);
+  assert.equal(
+    (await call(srv, { method: 'HEAD', bucket: B, key: 'sse-copy' })).headers['x-oss-server-side-encryption'],
+    undefined,
+  );
   // Multipart: set at Initiate, echoed by UploadPart and on the object; the header on a part is refused.
-  const init = await call(srv, { method: 'POST', bucket: B, key: 'sse-mp', query: [['uploads', '']], headers: { 'x-oss-server-side-encryption': 'SM4' } });
+  const init = await call(srv, {
+    method: 'POST',
+    bucket: B,
+    key: 'sse-mp',
+    query: [['uploads', '']],
+    headers: { 'x-oss-server-side-encryption': 'SM4' },
+  });
   assert.equal(init.headers['x-oss-server-side-encryption'], 'SM4');
   const uploadId = xmlField(init.text, 'UploadId')!;
-  const part = (h: Record<string, string> = {}) => call(srv, { method: 'PUT', bucket: B, key: 'sse-mp', query: [['partNumber', '1'], ['uploadId', uploadId]], body: 'p', headers: h });
+  const part = (h: Record<string, string> = {}) =>
+    call(srv, {
+      method: 'PUT',
+      bucket: B,
+      key: 'sse-mp',
+      query: [
+        ['partNumber', '1'],
+        ['uploadId', uploadId],
+      ],
+      body: 'p',
+      headers: h,
+    });
   assert.equal(errorCode(await part({ 'x-oss-server-side-encryption': 'SM4' })), 'InvalidArgument');
   assert.equal((await part()).headers['x-oss-server-side-encryption'], 'SM4');
   const ali = aliOss(false);
@@ -153,15 +227,31 @@ test('PutObject with If-Modified-Since: 400 NotImplemented naming the header; In
   assert.equal(xmlField(r.text, 'Header'), 'If-Modified-Since');
   assert.equal((await call(srv, { bucket: B, key: 'cond' })).status, 404);
   assert.equal(xmlField((await put(srv, B, 'cond', 'x', { 'if-none-match': '*' })).text, 'Header'), 'If-None-Match');
-  const init = await call(srv, { method: 'POST', bucket: B, key: 'cond', query: [['uploads', '']], headers: { 'if-modified-since': new Date(Date.now() + 86400e3).toUTCString() } });
+  const init = await call(srv, {
+    method: 'POST',
+    bucket: B,
+    key: 'cond',
+    query: [['uploads', '']],
+    headers: { 'if-modified-since': new Date(Date.now() + 86400e3).toUTCString() },
+  });
   assert.equal(init.status, 200);
   // Copy: if-none-match on the source's ETag is a bodiless 304, if-match a 412.
   const src = await put(srv, B, 'cond-src', 'source');
-  const copy = (h: Record<string, string>) => call(srv, { method: 'PUT', bucket: B, key: 'cond-dst', headers: { 'x-oss-copy-source': `/${B}/cond-src`, ...h } });
+  const copy = (h: Record<string, string>) =>
+    call(srv, { method: 'PUT', bucket: B, key: 'cond-dst', headers: { 'x-oss-copy-source': `/${B}/cond-src`, ...h } });
   const notModified = await copy({ 'x-oss-copy-source-if-none-match': String(src.headers.etag) });
   assert.equal(notModified.status, 304);
   assert.equal((await copy({ 'x-oss-copy-source-if-match': '"0000"' })).status, 412);
   assert.equal((await copy({ 'x-oss-copy-source-if-match': String(src.headers.etag) })).status, 200);
   // GET keeps OSS's reading: If-Modified-Since in the future is still a 304.
-  assert.equal((await call(srv, { bucket: B, key: 'cond-src', headers: { 'if-modified-since': new Date(Date.UTC(2049, 0, 1)).toUTCString() } })).status, 304);
+  assert.equal(
+    (
+      await call(srv, {
+        bucket: B,
+        key: 'cond-src',
+        headers: { 'if-modified-since': new Date(Date.UTC(2049, 0, 1)).toUTCString() },
+      })
+    ).status,
+    304,
+  );
 });

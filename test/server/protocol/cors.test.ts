@@ -23,11 +23,15 @@ const CONFIG = `<CORSConfiguration>
   <ResponseVary>true</ResponseVary>
 </CORSConfiguration>`;
 
-const preflight = (key: string | undefined, h: Record<string, string>) => send(srv.endpoint, 'OPTIONS', `/${B}/${key ?? ''}`, h);
+const preflight = (key: string | undefined, h: Record<string, string>) =>
+  send(srv.endpoint, 'OPTIONS', `/${B}/${key ?? ''}`, h);
 
 test('PutBucketCors stores the rules; GetBucketCors returns them; DeleteBucketCors removes them', async () => {
   assert.equal(errorCode(await call(srv, { bucket: B, query: [['cors', '']] })), 'NoSuchCORSConfiguration');
-  assert.equal(errorCode(await preflight('k', { origin: 'http://a.example.com', 'access-control-request-method': 'GET' })), 'AccessForbidden');
+  assert.equal(
+    errorCode(await preflight('k', { origin: 'http://a.example.com', 'access-control-request-method': 'GET' })),
+    'AccessForbidden',
+  );
   const r = await call(srv, { method: 'PUT', bucket: B, query: [['cors', '']], body: CONFIG });
   assert.equal(r.status, 200, r.text);
   const g = await call(srv, { bucket: B, query: [['cors', '']] });
@@ -39,7 +43,11 @@ test('PutBucketCors stores the rules; GetBucketCors returns them; DeleteBucketCo
 
 test('preflight: the first matching rule answers; no match is 403 AccessForbidden; missing headers 400', async () => {
   await call(srv, { method: 'PUT', bucket: B, query: [['cors', '']], body: CONFIG });
-  const ok = await preflight('k', { origin: 'http://app.example.com', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'Content-Type, X-OSS-Meta-A' });
+  const ok = await preflight('k', {
+    origin: 'http://app.example.com',
+    'access-control-request-method': 'PUT',
+    'access-control-request-headers': 'Content-Type, X-OSS-Meta-A',
+  });
   assert.equal(ok.status, 200, ok.text);
   assert.equal(ok.headers['access-control-allow-origin'], 'http://app.example.com');
   assert.match(String(ok.headers['access-control-allow-methods']), /PUT/);
@@ -51,9 +59,16 @@ test('preflight: the first matching rule answers; no match is 403 AccessForbidde
   const no = await preflight('k', { origin: 'http://evil.test', 'access-control-request-method': 'PUT' });
   assert.equal(no.status, 403);
   assert.equal(errorCode(no), 'AccessForbidden');
-  const header = await preflight('k', { origin: 'http://app.example.com', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization' });
+  const header = await preflight('k', {
+    origin: 'http://app.example.com',
+    'access-control-request-method': 'PUT',
+    'access-control-request-headers': 'authorization',
+  });
   assert.equal(errorCode(header), 'AccessForbidden');
-  assert.equal((await preflight(undefined, { origin: 'http://evil.test', 'access-control-request-method': 'GET' })).status, 200);
+  assert.equal(
+    (await preflight(undefined, { origin: 'http://evil.test', 'access-control-request-method': 'GET' })).status,
+    200,
+  );
   assert.equal(errorCode(await preflight('k', { 'access-control-request-method': 'GET' })), 'BadRequest');
   assert.equal(errorCode(await preflight('k', { origin: 'http://a.example.com' })), 'BadRequest');
 });
@@ -66,7 +81,12 @@ test('actual requests carry the matched rule headers, errors too; no match is st
   const missing = await call(srv, { bucket: B, key: 'missing', headers: { origin: 'http://app.example.com' } });
   assert.equal(missing.status, 404);
   assert.equal(missing.headers['access-control-allow-origin'], 'http://app.example.com');
-  const del = await call(srv, { method: 'DELETE', bucket: B, key: 'nothing', headers: { origin: 'http://app.example.com' } });
+  const del = await call(srv, {
+    method: 'DELETE',
+    bucket: B,
+    key: 'nothing',
+    headers: { origin: 'http://app.example.com' },
+  });
   assert.equal(del.status, 204);
   assert.equal(del.headers['access-control-allow-origin'], undefined, 'DELETE is not an allowed method');
 });
@@ -74,11 +94,33 @@ test('actual requests carry the matched rule headers, errors too; no match is st
 test('validation: rule count, methods, wildcards, malformed XML', async () => {
   const rule = '<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>';
   const putCors = (body: string) => call(srv, { method: 'PUT', bucket: B, query: [['cors', '']], body });
-  assert.equal(errorCode(await putCors(`<CORSConfiguration>${rule.repeat(11)}</CORSConfiguration>`)), 'CORSRuleBeyondLimit');
+  assert.equal(
+    errorCode(await putCors(`<CORSConfiguration>${rule.repeat(11)}</CORSConfiguration>`)),
+    'CORSRuleBeyondLimit',
+  );
   assert.equal((await putCors(`<CORSConfiguration>${rule.repeat(10)}</CORSConfiguration>`)).status, 200);
-  assert.equal(errorCode(await putCors('<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PATCH</AllowedMethod></CORSRule></CORSConfiguration>')), 'InvalidArgument');
-  assert.equal(errorCode(await putCors('<CORSConfiguration><CORSRule><AllowedOrigin>*.*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>')), 'InvalidArgument');
-  assert.equal(errorCode(await putCors('<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>')), 'InvalidArgument');
+  assert.equal(
+    errorCode(
+      await putCors(
+        '<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PATCH</AllowedMethod></CORSRule></CORSConfiguration>',
+      ),
+    ),
+    'InvalidArgument',
+  );
+  assert.equal(
+    errorCode(
+      await putCors(
+        '<CORSConfiguration><CORSRule><AllowedOrigin>*.*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>',
+      ),
+    ),
+    'InvalidArgument',
+  );
+  assert.equal(
+    errorCode(
+      await putCors('<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>'),
+    ),
+    'InvalidArgument',
+  );
   assert.equal(errorCode(await putCors('<CORSConfiguration><CORSRule>')), 'MalformedXML');
   assert.equal(errorCode(await call(srv, { bucket: B, query: [['cors', '']], sign: 'none' })), 'AccessDenied');
 });
@@ -89,7 +131,15 @@ MODES.forEach((mode, i) => {
       const bucket = `cors-ali-${i}`;
       const c = aliClient(srv, mode, bucket);
       await c.putBucket(bucket);
-      await c.putBucketCORS(bucket, [{ allowedOrigin: ['http://a.test', 'http://b.test'], allowedMethod: ['GET', 'POST'], allowedHeader: '*', exposeHeader: 'ETag', maxAgeSeconds: '60' }]);
+      await c.putBucketCORS(bucket, [
+        {
+          allowedOrigin: ['http://a.test', 'http://b.test'],
+          allowedMethod: ['GET', 'POST'],
+          allowedHeader: '*',
+          exposeHeader: 'ETag',
+          maxAgeSeconds: '60',
+        },
+      ]);
       const got = await c.getBucketCORS(bucket);
       assert.equal(got.rules.length, 1);
       assert.deepEqual(got.rules[0].allowedOrigin, ['http://a.test', 'http://b.test']);

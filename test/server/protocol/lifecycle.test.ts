@@ -31,11 +31,25 @@ test('rules apply on the server clock: expiration, transition, orphaned uploads 
   assert.equal(errorCode(await at({ bucket: B, query: [['lifecycle', '']] })), 'NoSuchLifecycle');
   const p = await at({ method: 'PUT', bucket: B, query: [['lifecycle', '']], body: RULES });
   assert.equal(p.status, 200, p.text);
-  assert.deepEqual(xmlFields((await at({ bucket: B, query: [['lifecycle', '']] })).text, 'ID'), ['logs', 'parts', 'cold', 'off']);
+  assert.deepEqual(xmlFields((await at({ bucket: B, query: [['lifecycle', '']] })).text, 'ID'), [
+    'logs',
+    'parts',
+    'cold',
+    'off',
+  ]);
   for (const key of ['logs/a', 'keep/b', 'cold/c']) await at({ method: 'PUT', bucket: B, key, body: key });
   const init = await at({ method: 'POST', bucket: B, key: 'big/x', query: [['uploads', '']] });
   const uploadId = xmlField(init.text, 'UploadId')!;
-  await at({ method: 'PUT', bucket: B, key: 'big/x', query: [['partNumber', '1'], ['uploadId', uploadId]], body: 'part' });
+  await at({
+    method: 'PUT',
+    bucket: B,
+    key: 'big/x',
+    query: [
+      ['partNumber', '1'],
+      ['uploadId', uploadId],
+    ],
+    body: 'part',
+  });
 
   assert.deepEqual(await srv.server.sweepLifecycle(), { expired: 0, transitioned: 0, aborted: 0 });
   offset = 1.5 * DAY;
@@ -54,16 +68,45 @@ test('rules apply on the server clock: expiration, transition, orphaned uploads 
 });
 
 test('validation: statuses, days, dates, actions, transition classes, malformed XML', async () => {
-  const rule = (inner: string, status = 'Enabled') => `<LifecycleConfiguration><Rule><ID>r</ID><Prefix>p</Prefix><Status>${status}</Status>${inner}</Rule></LifecycleConfiguration>`;
+  const rule = (inner: string, status = 'Enabled') =>
+    `<LifecycleConfiguration><Rule><ID>r</ID><Prefix>p</Prefix><Status>${status}</Status>${inner}</Rule></LifecycleConfiguration>`;
   const putRules = (body: string) => at({ method: 'PUT', bucket: B, query: [['lifecycle', '']], body });
   assert.equal(errorCode(await putRules(rule('<Expiration><Days>1</Days></Expiration>', 'On'))), 'MalformedXML');
   assert.equal(errorCode(await putRules(rule('<Expiration><Days>0</Days></Expiration>'))), 'InvalidArgument');
-  assert.equal(errorCode(await putRules(rule('<Expiration><Days>1</Days><CreatedBeforeDate>2024-01-01T00:00:00.000Z</CreatedBeforeDate></Expiration>'))), 'InvalidArgument');
-  assert.equal(errorCode(await putRules(rule('<Expiration><CreatedBeforeDate>2024-01-01T10:00:00.000Z</CreatedBeforeDate></Expiration>'))), 'InvalidArgument');
-  assert.equal((await putRules(rule('<Expiration><CreatedBeforeDate>2024-01-01T00:00:00.000Z</CreatedBeforeDate></Expiration>'))).status, 200);
+  assert.equal(
+    errorCode(
+      await putRules(
+        rule('<Expiration><Days>1</Days><CreatedBeforeDate>2024-01-01T00:00:00.000Z</CreatedBeforeDate></Expiration>'),
+      ),
+    ),
+    'InvalidArgument',
+  );
+  assert.equal(
+    errorCode(
+      await putRules(rule('<Expiration><CreatedBeforeDate>2024-01-01T10:00:00.000Z</CreatedBeforeDate></Expiration>')),
+    ),
+    'InvalidArgument',
+  );
+  assert.equal(
+    (await putRules(rule('<Expiration><CreatedBeforeDate>2024-01-01T00:00:00.000Z</CreatedBeforeDate></Expiration>')))
+      .status,
+    200,
+  );
   assert.equal(errorCode(await putRules(rule(''))), 'InvalidArgument');
-  assert.equal(errorCode(await putRules(rule('<Transition><Days>1</Days><StorageClass>Standard</StorageClass></Transition>'))), 'InvalidArgument');
-  assert.equal(errorCode(await putRules(rule('<Transition><Days>30</Days><StorageClass>IA</StorageClass></Transition><Expiration><Days>10</Days></Expiration>'))), 'InvalidArgument');
+  assert.equal(
+    errorCode(await putRules(rule('<Transition><Days>1</Days><StorageClass>Standard</StorageClass></Transition>'))),
+    'InvalidArgument',
+  );
+  assert.equal(
+    errorCode(
+      await putRules(
+        rule(
+          '<Transition><Days>30</Days><StorageClass>IA</StorageClass></Transition><Expiration><Days>10</Days></Expiration>',
+        ),
+      ),
+    ),
+    'InvalidArgument',
+  );
   assert.equal(errorCode(await putRules('<LifecycleConfiguration></LifecycleConfiguration>')), 'MalformedXML');
   assert.equal(errorCode(await putRules('<LifecycleConfiguration><Rule>')), 'MalformedXML');
 });
@@ -74,8 +117,16 @@ test('the server applies the rules on its own timer', async () => {
   try {
     const c = (o: CallOptions) => call(timed, { ...o, date: new Date(Date.now() + shift) });
     await mkBucket(timed, 'timer');
-    await c({ method: 'PUT', bucket: 'timer', query: [['lifecycle', '']], body: '<LifecycleConfiguration><Rule><ID>a</ID><Prefix></Prefix><Status>Enabled</Status><AbortMultipartUpload><Days>1</Days></AbortMultipartUpload></Rule></LifecycleConfiguration>' });
-    const id = xmlField((await c({ method: 'POST', bucket: 'timer', key: 'orphan', query: [['uploads', '']] })).text, 'UploadId')!;
+    await c({
+      method: 'PUT',
+      bucket: 'timer',
+      query: [['lifecycle', '']],
+      body: '<LifecycleConfiguration><Rule><ID>a</ID><Prefix></Prefix><Status>Enabled</Status><AbortMultipartUpload><Days>1</Days></AbortMultipartUpload></Rule></LifecycleConfiguration>',
+    });
+    const id = xmlField(
+      (await c({ method: 'POST', bucket: 'timer', key: 'orphan', query: [['uploads', '']] })).text,
+      'UploadId',
+    )!;
     shift = 2 * DAY;
     let gone = false;
     for (let i = 0; i < 200 && !gone; i++) {
@@ -96,10 +147,19 @@ MODES.forEach((mode, i) => {
       await c.putBucket(bucket);
       await c.putBucketLifecycle(bucket, [
         { id: 'r1', prefix: 'logs/', status: 'Enabled', expiration: { days: 30 } },
-        { id: 'r2', prefix: 'tmp/', status: 'Enabled', abortMultipartUpload: { days: 1 }, transition: { days: 10, storageClass: 'IA' } },
+        {
+          id: 'r2',
+          prefix: 'tmp/',
+          status: 'Enabled',
+          abortMultipartUpload: { days: 1 },
+          transition: { days: 10, storageClass: 'IA' },
+        },
       ]);
       const got = await c.getBucketLifecycle(bucket);
-      assert.deepEqual(got.rules.map((r: { id: string }) => r.id), ['r1', 'r2']);
+      assert.deepEqual(
+        got.rules.map((r: { id: string }) => r.id),
+        ['r1', 'r2'],
+      );
       assert.equal(got.rules[0].expiration.days, '30');
       assert.equal(got.rules[1].abortMultipartUpload.days, '1');
       assert.equal(got.rules[1].transition.storageClass, 'IA');

@@ -20,21 +20,47 @@ const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
 const policyOf = (conditions: unknown[], expiration = inAnHour()) => ({ expiration, conditions });
 
 function v1Fields(policy: object): Record<string, string> {
-  const s = aliClient(srv, MODES[0], B).calculatePostSignature(policy) as { OSSAccessKeyId: string; Signature: string; policy: string };
+  const s = aliClient(srv, MODES[0], B).calculatePostSignature(policy) as {
+    OSSAccessKeyId: string;
+    Signature: string;
+    policy: string;
+  };
   return { OSSAccessKeyId: s.OSSAccessKeyId, policy: s.policy, Signature: s.Signature };
 }
 
 function v4Fields(policy: { expiration: string; conditions: unknown[] }): Record<string, string> {
   const c = aliClient(srv, MODES[1], B);
   const date = new Date();
-  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const stamp = date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const credential = `${TEST_CREDENTIALS.accessKeyId}/${stamp.slice(0, 8)}/cn-hangzhou/oss/aliyun_v4_request`;
-  const full = { ...policy, conditions: [...policy.conditions, { 'x-oss-signature-version': 'OSS4-HMAC-SHA256' }, { 'x-oss-credential': credential }, { 'x-oss-date': stamp }] };
+  const full = {
+    ...policy,
+    conditions: [
+      ...policy.conditions,
+      { 'x-oss-signature-version': 'OSS4-HMAC-SHA256' },
+      { 'x-oss-credential': credential },
+      { 'x-oss-date': stamp },
+    ],
+  };
   const signature = c.signPostObjectPolicyV4(full, date) as string;
-  return { policy: Buffer.from(JSON.stringify(full)).toString('base64'), 'x-oss-signature-version': 'OSS4-HMAC-SHA256', 'x-oss-credential': credential, 'x-oss-date': stamp, 'x-oss-signature': signature };
+  return {
+    policy: Buffer.from(JSON.stringify(full)).toString('base64'),
+    'x-oss-signature-version': 'OSS4-HMAC-SHA256',
+    'x-oss-credential': credential,
+    'x-oss-date': stamp,
+    'x-oss-signature': signature,
+  };
 }
 
-async function post(bucket: string, fields: Record<string, string>, file?: { name: string; data: Buffer; type: string }, headers: Record<string, string> = {}) {
+async function post(
+  bucket: string,
+  fields: Record<string, string>,
+  file?: { name: string; data: Buffer; type: string },
+  headers: Record<string, string> = {},
+) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
   if (file) form.append('file', new Blob([file.data], { type: file.type }), file.name);
@@ -45,11 +71,23 @@ async function post(bucket: string, fields: Record<string, string>, file?: { nam
 
 const codeOf = (text: string) => /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
 
-for (const [name, sign] of [['V1', v1Fields], ['V4', v4Fields]] as const) {
+for (const [name, sign] of [
+  ['V1', v1Fields],
+  ['V4', v4Fields],
+] as const) {
   test(`${name}: a valid policy stores the object (204 default, 201 with the XML answer, 200)`, async () => {
-    const policy = policyOf([{ bucket: B }, ['starts-with', '$key', 'uploads/'], ['content-length-range', 1, 10_000], ['in', '$x-oss-meta-kind', ['photo', 'doc']]]);
+    const policy = policyOf([
+      { bucket: B },
+      ['starts-with', '$key', 'uploads/'],
+      ['content-length-range', 1, 10_000],
+      ['in', '$x-oss-meta-kind', ['photo', 'doc']],
+    ]);
     const data = randomBytes(5000);
-    const r = await post(B, { key: `uploads/${name}/\${filename}`, 'x-oss-meta-kind': 'photo', 'Cache-Control': 'no-cache', ...sign(policy) }, { name: 'cat.png', data, type: 'image/png' });
+    const r = await post(
+      B,
+      { key: `uploads/${name}/\${filename}`, 'x-oss-meta-kind': 'photo', 'Cache-Control': 'no-cache', ...sign(policy) },
+      { name: 'cat.png', data, type: 'image/png' },
+    );
     assert.equal(r.status, 204, r.text);
     assert.match(String(r.headers.get('etag')), /^"[0-9A-F]{32}"$/);
     const g = await call(srv, { bucket: B, key: `uploads/${name}/cat.png` });
@@ -57,12 +95,20 @@ for (const [name, sign] of [['V1', v1Fields], ['V4', v4Fields]] as const) {
     assert.equal(g.headers['content-type'], 'image/png');
     assert.equal(g.headers['x-oss-meta-kind'], 'photo');
     assert.equal(g.headers['cache-control'], 'no-cache');
-    const created = await post(B, { key: `uploads/${name}/b.txt`, success_action_status: '201', 'x-oss-meta-kind': 'doc', ...sign(policy) }, { name: 'b.txt', data: Buffer.from('bee'), type: 'text/plain' });
+    const created = await post(
+      B,
+      { key: `uploads/${name}/b.txt`, success_action_status: '201', 'x-oss-meta-kind': 'doc', ...sign(policy) },
+      { name: 'b.txt', data: Buffer.from('bee'), type: 'text/plain' },
+    );
     assert.equal(created.status, 201);
     assert.equal(xmlField(created.text, 'Key'), `uploads/${name}/b.txt`);
     assert.equal(xmlField(created.text, 'Bucket'), B);
     assert.match(xmlField(created.text, 'Location')!, /\/forms\/uploads\//);
-    const ok = await post(B, { key: `uploads/${name}/c.txt`, success_action_status: '200', 'x-oss-meta-kind': 'doc', ...sign(policy) }, { name: 'c.txt', data: Buffer.from('c'), type: 'text/plain' });
+    const ok = await post(
+      B,
+      { key: `uploads/${name}/c.txt`, success_action_status: '200', 'x-oss-meta-kind': 'doc', ...sign(policy) },
+      { name: 'c.txt', data: Buffer.from('c'), type: 'text/plain' },
+    );
     assert.equal(ok.status, 200);
   });
 
@@ -79,14 +125,21 @@ for (const [name, sign] of [['V1', v1Fields], ['V4', v4Fields]] as const) {
     const small = await post(B, { key: `uploads/${name}-small`, ...sign(policy) }, { ...file, data: randomBytes(9) });
     assert.equal(codeOf(small.text), 'EntityTooSmall');
     assert.equal((await call(srv, { bucket: B, key: `uploads/${name}-small` })).status, 404);
-    const expired = await post(B, { key: `uploads/${name}-late`, ...sign(policyOf([], new Date(Date.now() - 1000).toISOString())) }, file);
+    const expired = await post(
+      B,
+      { key: `uploads/${name}-late`, ...sign(policyOf([], new Date(Date.now() - 1000).toISOString())) },
+      file,
+    );
     assert.equal(expired.status, 403);
     assert.match(expired.text, /Policy expired/);
     const otherBucket = await post(B, { key: `uploads/${name}-b`, ...sign(policyOf([{ bucket: 'another' }])) }, file);
     assert.equal(codeOf(otherBucket.text), 'AccessDenied');
     const tampered = { ...sign(policy) };
     tampered.policy = Buffer.from(JSON.stringify(policyOf([]))).toString('base64');
-    assert.equal(codeOf((await post(B, { key: `uploads/${name}-t`, ...tampered }, file)).text), 'SignatureDoesNotMatch');
+    assert.equal(
+      codeOf((await post(B, { key: `uploads/${name}-t`, ...tampered }, file)).text),
+      'SignatureDoesNotMatch',
+    );
   });
 }
 
@@ -95,10 +148,19 @@ test('form errors: partial auth fields, no file, two files, broken policy, anony
   const partial = await post(B, { key: 'k', OSSAccessKeyId: TEST_CREDENTIALS.accessKeyId, policy: 'e30=' }, file);
   assert.equal(partial.status, 400);
   assert.equal(codeOf(partial.text), 'InvalidArgument');
-  assert.equal(codeOf((await post(B, { key: 'k', ...v1Fields(policyOf([])) })).text), 'IncorrectNumberOfFilesInPOSTRequest');
+  assert.equal(
+    codeOf((await post(B, { key: 'k', ...v1Fields(policyOf([])) })).text),
+    'IncorrectNumberOfFilesInPOSTRequest',
+  );
   const broken = Buffer.from('not json').toString('base64');
   const sig = createHmac('sha1', TEST_CREDENTIALS.accessKeySecret).update(broken).digest('base64');
-  assert.equal(codeOf((await post(B, { key: 'k', OSSAccessKeyId: TEST_CREDENTIALS.accessKeyId, policy: broken, Signature: sig }, file)).text), 'InvalidPolicyDocument');
+  assert.equal(
+    codeOf(
+      (await post(B, { key: 'k', OSSAccessKeyId: TEST_CREDENTIALS.accessKeyId, policy: broken, Signature: sig }, file))
+        .text,
+    ),
+    'InvalidPolicyDocument',
+  );
   const anon = await post(B, { key: 'anon' }, file);
   assert.equal(anon.status, 403);
   assert.equal(codeOf(anon.text), 'AccessDenied');
@@ -108,17 +170,36 @@ test('form errors: partial auth fields, no file, two files, broken policy, anony
   form.append('file', new Blob(['b']), 'b');
   const two = await fetch(`${srv.endpoint}/open-forms`, { method: 'POST', body: form });
   assert.equal(codeOf(await two.text()), 'IncorrectNumberOfFilesInPOSTRequest');
-  const notForm = await call(srv, { method: 'POST', bucket: B, body: 'key=k', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const notForm = await call(srv, {
+    method: 'POST',
+    bucket: B,
+    body: 'key=k',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   assert.equal(errorCode(notForm), 'MalformedPOSTRequest');
 });
 
 test('anonymous form upload to a public-read-write bucket; redirect; CORS headers for the browser', async () => {
-  await call(srv, { method: 'PUT', bucket: 'open-forms', query: [['cors', '']], body: '<CORSConfiguration><CORSRule><AllowedOrigin>http://app.test</AllowedOrigin><AllowedMethod>POST</AllowedMethod></CORSRule></CORSConfiguration>' });
-  const r = await post('open-forms', { key: 'anon.txt' }, { name: 'anon.txt', data: Buffer.from('hi'), type: 'text/plain' }, { origin: 'http://app.test' });
+  await call(srv, {
+    method: 'PUT',
+    bucket: 'open-forms',
+    query: [['cors', '']],
+    body: '<CORSConfiguration><CORSRule><AllowedOrigin>http://app.test</AllowedOrigin><AllowedMethod>POST</AllowedMethod></CORSRule></CORSConfiguration>',
+  });
+  const r = await post(
+    'open-forms',
+    { key: 'anon.txt' },
+    { name: 'anon.txt', data: Buffer.from('hi'), type: 'text/plain' },
+    { origin: 'http://app.test' },
+  );
   assert.equal(r.status, 204, r.text);
   assert.equal(r.headers.get('access-control-allow-origin'), 'http://app.test');
   assert.equal((await call(srv, { bucket: 'open-forms', key: 'anon.txt' })).text, 'hi');
-  const redirect = await post('open-forms', { key: 'r.txt', success_action_redirect: 'http://app.test/done' }, { name: 'r.txt', data: Buffer.from('r'), type: 'text/plain' });
+  const redirect = await post(
+    'open-forms',
+    { key: 'r.txt', success_action_redirect: 'http://app.test/done' },
+    { name: 'r.txt', data: Buffer.from('r'), type: 'text/plain' },
+  );
   assert.equal(redirect.status, 303);
   const to = new URL(redirect.headers.get('location')!);
   assert.equal(to.origin + to.pathname, 'http://app.test/done');

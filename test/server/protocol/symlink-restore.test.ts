@@ -21,7 +21,13 @@ const at = (o: CallOptions) => call(srv, { ...o, date: new Date(now()) });
 
 test('a symlink serves its target on GET and HEAD; GetSymlink names the target', async () => {
   await put(srv, B, 'dir/target file.txt', 'target bytes', { 'content-type': 'text/plain' });
-  const p = await call(srv, { method: 'PUT', bucket: B, key: 'link', query: [['symlink', '']], headers: { 'x-oss-symlink-target': encodeURIComponent('dir/target file.txt'), 'x-oss-meta-role': 'link' } });
+  const p = await call(srv, {
+    method: 'PUT',
+    bucket: B,
+    key: 'link',
+    query: [['symlink', '']],
+    headers: { 'x-oss-symlink-target': encodeURIComponent('dir/target file.txt'), 'x-oss-meta-role': 'link' },
+  });
   assert.equal(p.status, 200, p.text);
   const g = await call(srv, { bucket: B, key: 'link' });
   assert.equal(g.text, 'target bytes');
@@ -39,12 +45,24 @@ test('a symlink serves its target on GET and HEAD; GetSymlink names the target',
   const list = await call(srv, { bucket: B, query: [['prefix', 'link']] });
   assert.equal(xmlField(list.text, 'Type'), 'Symlink');
   // Errors: not a link, missing target, missing header, missing link.
-  assert.equal(errorCode(await call(srv, { bucket: B, key: 'dir/target file.txt', query: [['symlink', '']] })), 'NotSymlink');
-  await call(srv, { method: 'PUT', bucket: B, key: 'dangling', query: [['symlink', '']], headers: { 'x-oss-symlink-target': 'nowhere' } });
+  assert.equal(
+    errorCode(await call(srv, { bucket: B, key: 'dir/target file.txt', query: [['symlink', '']] })),
+    'NotSymlink',
+  );
+  await call(srv, {
+    method: 'PUT',
+    bucket: B,
+    key: 'dangling',
+    query: [['symlink', '']],
+    headers: { 'x-oss-symlink-target': 'nowhere' },
+  });
   const dangling = await call(srv, { bucket: B, key: 'dangling' });
   assert.equal(dangling.status, 404);
   assert.equal(errorCode(dangling), 'SymlinkTargetNotExist');
-  assert.equal(errorCode(await call(srv, { method: 'PUT', bucket: B, key: 'x', query: [['symlink', '']] })), 'InvalidArgument');
+  assert.equal(
+    errorCode(await call(srv, { method: 'PUT', bucket: B, key: 'x', query: [['symlink', '']] })),
+    'InvalidArgument',
+  );
   assert.equal(errorCode(await call(srv, { bucket: B, key: 'nolink', query: [['symlink', '']] })), 'NoSuchKey');
   // Overwriting the target changes what the link serves; deleting the link leaves the target.
   await put(srv, B, 'dir/target file.txt', 'v2');
@@ -59,21 +77,54 @@ test('RestoreObject: archived objects are unreadable until a restore completes; 
   assert.equal(denied.status, 403);
   assert.equal(errorCode(denied), 'InvalidObjectState');
   assert.equal((await at({ method: 'HEAD', bucket: B, key: 'cold' })).headers['x-oss-restore'], undefined);
-  const first = await at({ method: 'POST', bucket: B, key: 'cold', query: [['restore', '']], body: '<RestoreRequest><Days>2</Days></RestoreRequest>' });
+  const first = await at({
+    method: 'POST',
+    bucket: B,
+    key: 'cold',
+    query: [['restore', '']],
+    body: '<RestoreRequest><Days>2</Days></RestoreRequest>',
+  });
   assert.equal(first.status, 202, first.text);
-  assert.equal((await at({ method: 'HEAD', bucket: B, key: 'cold' })).headers['x-oss-restore'], 'ongoing-request="true"');
-  assert.equal(errorCode(await at({ method: 'POST', bucket: B, key: 'cold', query: [['restore', '']] })), 'RestoreAlreadyInProgress');
+  assert.equal(
+    (await at({ method: 'HEAD', bucket: B, key: 'cold' })).headers['x-oss-restore'],
+    'ongoing-request="true"',
+  );
+  assert.equal(
+    errorCode(await at({ method: 'POST', bucket: B, key: 'cold', query: [['restore', '']] })),
+    'RestoreAlreadyInProgress',
+  );
   assert.equal(errorCode(await at({ bucket: B, key: 'cold' })), 'InvalidObjectState');
   offset += 5000;
   const done = await at({ method: 'HEAD', bucket: B, key: 'cold' });
-  assert.match(String(done.headers['x-oss-restore']), /^ongoing-request="false", expiry-date="[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT"$/);
+  assert.match(
+    String(done.headers['x-oss-restore']),
+    /^ongoing-request="false", expiry-date="[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT"$/,
+  );
   assert.equal((await at({ bucket: B, key: 'cold' })).text, 'frozen');
-  assert.equal((await at({ method: 'POST', bucket: B, key: 'cold', query: [['restore', '']] })).status, 200, 'a completed restore is extended');
+  assert.equal(
+    (await at({ method: 'POST', bucket: B, key: 'cold', query: [['restore', '']] })).status,
+    200,
+    'a completed restore is extended',
+  );
   offset += 3 * 86_400_000;
   assert.equal(errorCode(await at({ bucket: B, key: 'cold' })), 'InvalidObjectState', 'the restored copy expired');
   await at({ method: 'PUT', bucket: B, key: 'warm', body: 'x' });
-  assert.equal(errorCode(await at({ method: 'POST', bucket: B, key: 'warm', query: [['restore', '']] })), 'OperationNotSupported');
-  assert.equal(errorCode(await at({ method: 'POST', bucket: B, key: 'cold', query: [['restore', '']], body: '<RestoreRequest><Days>9</Days></RestoreRequest>' })), 'InvalidArgument');
+  assert.equal(
+    errorCode(await at({ method: 'POST', bucket: B, key: 'warm', query: [['restore', '']] })),
+    'OperationNotSupported',
+  );
+  assert.equal(
+    errorCode(
+      await at({
+        method: 'POST',
+        bucket: B,
+        key: 'cold',
+        query: [['restore', '']],
+        body: '<RestoreRequest><Days>9</Days></RestoreRequest>',
+      }),
+    ),
+    'InvalidArgument',
+  );
   offset = 0;
 });
 

@@ -28,12 +28,24 @@ test('tags set with x-oss-tagging read back; PUT replaces, DELETE clears; Last-M
   assert.deepEqual(xmlFields(g.text, 'Value'), ['a b', 'prod']);
   const before = (await call(srv, { method: 'HEAD', bucket: B, key: 'k' })).headers;
   assert.equal(before['x-oss-tagging-count'], '2');
-  const r = await call(srv, { method: 'PUT', bucket: B, key: 'k', query: [['tagging', '']], body: tagging([['x', '1'], ['y', '']]) });
+  const r = await call(srv, {
+    method: 'PUT',
+    bucket: B,
+    key: 'k',
+    query: [['tagging', '']],
+    body: tagging([
+      ['x', '1'],
+      ['y', ''],
+    ]),
+  });
   assert.equal(r.status, 200, r.text);
   const after = await call(srv, { method: 'HEAD', bucket: B, key: 'k' });
   assert.equal(after.headers['x-oss-tagging-count'], '2');
   assert.equal(after.headers['last-modified'], before['last-modified']);
-  assert.deepEqual(xmlFields((await call(srv, { bucket: B, key: 'k', query: [['tagging', '']] })).text, 'Key'), ['x', 'y']);
+  assert.deepEqual(xmlFields((await call(srv, { bucket: B, key: 'k', query: [['tagging', '']] })).text, 'Key'), [
+    'x',
+    'y',
+  ]);
   assert.equal((await call(srv, { method: 'DELETE', bucket: B, key: 'k', query: [['tagging', '']] })).status, 204);
   const empty = await call(srv, { bucket: B, key: 'k', query: [['tagging', '']] });
   assert.equal(empty.status, 200);
@@ -43,10 +55,21 @@ test('tags set with x-oss-tagging read back; PUT replaces, DELETE clears; Last-M
 
 test('tag rules: count, duplicates, lengths, characters, header syntax, missing object', async () => {
   await put(srv, B, 'rules', 'x');
-  const putTags = (body: string) => call(srv, { method: 'PUT', bucket: B, key: 'rules', query: [['tagging', '']], body });
+  const putTags = (body: string) =>
+    call(srv, { method: 'PUT', bucket: B, key: 'rules', query: [['tagging', '']], body });
   const many = Array.from({ length: 11 }, (_, i): [string, string] => [`k${i}`, 'v']);
   assert.equal(errorCode(await putTags(tagging(many))), 'InvalidTag');
-  assert.equal(errorCode(await putTags(tagging([['a', '1'], ['a', '2']]))), 'InvalidTag');
+  assert.equal(
+    errorCode(
+      await putTags(
+        tagging([
+          ['a', '1'],
+          ['a', '2'],
+        ]),
+      ),
+    ),
+    'InvalidTag',
+  );
   assert.equal(errorCode(await putTags(tagging([['k'.repeat(129), 'v']]))), 'InvalidTag');
   assert.equal(errorCode(await putTags(tagging([['k', 'v'.repeat(257)]]))), 'InvalidTag');
   assert.equal(errorCode(await putTags(tagging([['a&amp;b', 'v']]))), 'InvalidTag');
@@ -56,13 +79,20 @@ test('tag rules: count, duplicates, lengths, characters, header syntax, missing 
   assert.equal(errorCode(await put(srv, B, 'bad-header', 'x', { 'x-oss-tagging': 'aa=bb=cc' })), 'InvalidTag');
   assert.equal((await call(srv, { bucket: B, key: 'bad-header' })).status, 404);
   assert.equal(errorCode(await call(srv, { bucket: B, key: 'nope', query: [['tagging', '']] })), 'NoSuchKey');
-  assert.equal(errorCode(await call(srv, { method: 'DELETE', bucket: B, key: 'nope', query: [['tagging', '']] })), 'NoSuchKey');
-  assert.equal(errorCode(await call(srv, { bucket: B, key: 'rules', query: [['tagging', '']], sign: 'none' })), 'AccessDenied');
+  assert.equal(
+    errorCode(await call(srv, { method: 'DELETE', bucket: B, key: 'nope', query: [['tagging', '']] })),
+    'NoSuchKey',
+  );
+  assert.equal(
+    errorCode(await call(srv, { bucket: B, key: 'rules', query: [['tagging', '']], sign: 'none' })),
+    'AccessDenied',
+  );
 });
 
 test('copy keeps the source tags unless x-oss-tagging-directive: Replace', async () => {
   await put(srv, B, 'src', 'x', { 'x-oss-tagging': 'a=1&b=2' });
-  const copy = (key: string, h: Record<string, string>) => call(srv, { method: 'PUT', bucket: B, key, headers: { 'x-oss-copy-source': `/${B}/src`, ...h } });
+  const copy = (key: string, h: Record<string, string>) =>
+    call(srv, { method: 'PUT', bucket: B, key, headers: { 'x-oss-copy-source': `/${B}/src`, ...h } });
   assert.equal((await copy('c1', {})).status, 200);
   assert.equal((await call(srv, { method: 'HEAD', bucket: B, key: 'c1' })).headers['x-oss-tagging-count'], '2');
   assert.equal((await copy('c2', { 'x-oss-tagging-directive': 'REPLACE', 'x-oss-tagging': 'z=9' })).status, 200);
@@ -73,7 +103,11 @@ test('copy keeps the source tags unless x-oss-tagging-directive: Replace', async
 
 test('GetBucketInfo, HEAD bucket, GetBucketLocation, GetBucketStat; storage class from PutBucket is inherited', async () => {
   const create = `<CreateBucketConfiguration><StorageClass>IA</StorageClass></CreateBucketConfiguration>`;
-  assert.equal((await call(srv, { method: 'PUT', bucket: 'ia-bucket', body: create, headers: { 'x-oss-acl': 'public-read' } })).status, 200);
+  assert.equal(
+    (await call(srv, { method: 'PUT', bucket: 'ia-bucket', body: create, headers: { 'x-oss-acl': 'public-read' } }))
+      .status,
+    200,
+  );
   const info = await call(srv, { bucket: 'ia-bucket', query: [['bucketInfo', '']] });
   assert.equal(info.status, 200, info.text);
   assert.equal(xmlField(info.text, 'Name'), 'ia-bucket');
@@ -82,10 +116,19 @@ test('GetBucketInfo, HEAD bucket, GetBucketLocation, GetBucketStat; storage clas
   assert.equal(xmlField(info.text, 'Location'), 'oss-cn-hangzhou');
   assert.match(xmlField(info.text, 'CreationDate')!, /^\d{4}-\d\d-\d\dT.*Z$/);
   await put(srv, 'ia-bucket', 'o', 'abc');
-  assert.equal((await call(srv, { method: 'HEAD', bucket: 'ia-bucket', key: 'o' })).headers['x-oss-storage-class'], 'IA');
+  assert.equal(
+    (await call(srv, { method: 'HEAD', bucket: 'ia-bucket', key: 'o' })).headers['x-oss-storage-class'],
+    'IA',
+  );
   await put(srv, 'ia-bucket', 'std', 'abcd', { 'x-oss-storage-class': 'standard' });
-  assert.equal((await call(srv, { method: 'HEAD', bucket: 'ia-bucket', key: 'std' })).headers['x-oss-storage-class'], 'Standard');
-  assert.equal(errorCode(await put(srv, 'ia-bucket', 'bad', 'x', { 'x-oss-storage-class': 'Glacier' })), 'InvalidArgument');
+  assert.equal(
+    (await call(srv, { method: 'HEAD', bucket: 'ia-bucket', key: 'std' })).headers['x-oss-storage-class'],
+    'Standard',
+  );
+  assert.equal(
+    errorCode(await put(srv, 'ia-bucket', 'bad', 'x', { 'x-oss-storage-class': 'Glacier' })),
+    'InvalidArgument',
+  );
   const badBucket = `<CreateBucketConfiguration><StorageClass>Cold</StorageClass></CreateBucketConfiguration>`;
   assert.equal(errorCode(await call(srv, { method: 'PUT', bucket: 'bad-class', body: badBucket })), 'InvalidArgument');
   const head = await call(srv, { method: 'HEAD', bucket: 'ia-bucket' });
@@ -146,8 +189,14 @@ test('our client: tagging, object ACL, bucket info', async () => {
     assert.deepEqual((await c.getObjectTagging(B, 'ours')).tags, {});
     assert.equal((await c.getObjectAcl(B, 'ours')).acl, 'public-read');
     const info = await c.getBucketInfo(B);
-    assert.deepEqual([info.name, info.storageClass, info.acl, info.location], [B, 'Standard', 'private', 'oss-cn-hangzhou']);
-    await assert.rejects(c.putObjectTagging(B, 'ours', { 'a&b': '1' }), (e: unknown) => e instanceof ServiceError && e.code === 'InvalidTag');
+    assert.deepEqual(
+      [info.name, info.storageClass, info.acl, info.location],
+      [B, 'Standard', 'private', 'oss-cn-hangzhou'],
+    );
+    await assert.rejects(
+      c.putObjectTagging(B, 'ours', { 'a&b': '1' }),
+      (e: unknown) => e instanceof ServiceError && e.code === 'InvalidTag',
+    );
   } finally {
     await c.close();
   }

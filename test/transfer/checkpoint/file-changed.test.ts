@@ -38,5 +38,8 @@ test('FileChanged says whether the size, the mtime, the inode or only the ctime 
   await writeFile(file, Buffer.alloc(1001, 1));
   await utimes(file, mtime, mtime);
   assert.equal((await snapshotFile(file)).mtimeNs, before.mtimeNs);
-  await assert.rejects(assertUnchanged(before), /\(rewritten with its size and modification time put back: its change time moved\)/);
+  await assert.rejects(
+    assertUnchanged(before),
+    /\(rewritten with its size and modification time put back: its change time moved\)/,
+  );
 });

@@ -4,7 +4,11 @@ import { mkdtemp, readFile, rm, stat, writeFile, mkdir, appendFile } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeJournal, JournalWriter, readJournal } from '../../../src/transfer/checkpoint/journal.js';
-import { checkpointFileName, FileCheckpointStore, resolveCheckpointPath } from '../../../src/transfer/checkpoint/store.js';
+import {
+  checkpointFileName,
+  FileCheckpointStore,
+  resolveCheckpointPath,
+} from '../../../src/transfer/checkpoint/store.js';
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }) {
   const dir = await mkdtemp(path.join(tmpdir(), 'ossup-journal-'));
@@ -102,7 +106,12 @@ test('start() replaces an old journal atomically; remove() deletes it', async (t
 
 test('checkpoint path: off, true -> <file>.ucp, a file path, a directory -> hashed safe name', async (t) => {
   const dir = await tempDir(t);
-  const id = { file: path.join(dir, 'data file (1).bin'), endpoint: 'https://oss-cn-hangzhou.aliyuncs.com', bucket: 'b-1', key: 'dir/ü key?.bin' };
+  const id = {
+    file: path.join(dir, 'data file (1).bin'),
+    endpoint: 'https://oss-cn-hangzhou.aliyuncs.com',
+    bucket: 'b-1',
+    key: 'dir/ü key?.bin',
+  };
   assert.equal(await resolveCheckpointPath(undefined, id), undefined);
   assert.equal(await resolveCheckpointPath(false, id), undefined);
   assert.equal(await resolveCheckpointPath(true, id), `${id.file}.ucp`);
@@ -115,8 +124,11 @@ test('checkpoint path: off, true -> <file>.ucp, a file path, a directory -> hash
   assert.match(path.basename(inDir!), /^b-1-dir_/);
   // Distinct transfers get distinct names.
   const names = new Set([
-    checkpointFileName(id), checkpointFileName({ ...id, key: 'other' }), checkpointFileName({ ...id, bucket: 'b-2' }),
-    checkpointFileName({ ...id, endpoint: 'http://127.0.0.1:1' }), checkpointFileName({ ...id, file: '/tmp/x' }),
+    checkpointFileName(id),
+    checkpointFileName({ ...id, key: 'other' }),
+    checkpointFileName({ ...id, bucket: 'b-2' }),
+    checkpointFileName({ ...id, endpoint: 'http://127.0.0.1:1' }),
+    checkpointFileName({ ...id, file: '/tmp/x' }),
   ]);
   assert.equal(names.size, 5);
 });

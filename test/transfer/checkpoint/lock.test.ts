@@ -25,8 +25,10 @@ test('a held lock refuses a second holder at once, naming the lock file; release
   const info = JSON.parse(await readFile(file, 'utf8'));
   assert.equal(info.pid, process.pid);
   assert.equal(info.hostname, hostname());
-  await assert.rejects(acquireLock(file), (e: unknown) =>
-    e instanceof CheckpointLockedError && e.code === 'CheckpointLocked' && e.message.includes(file));
+  await assert.rejects(
+    acquireLock(file),
+    (e: unknown) => e instanceof CheckpointLockedError && e.code === 'CheckpointLocked' && e.message.includes(file),
+  );
   await lock.release();
   await assert.rejects(stat(file), { code: 'ENOENT' });
   const again = await acquireLock(file);
@@ -46,8 +48,14 @@ test('a lock left by a dead process on this host is stale and taken over; debris
 
 test('a lock held on another host is respected (its pid cannot be checked)', async (t) => {
   const file = path.join(await tempDir(t), 'x.ucp.lock');
-  await writeFile(file, JSON.stringify({ pid: deadPid(), hostname: 'elsewhere.example', startedAt: Date.now(), token: 'abc' }));
-  await assert.rejects(acquireLock(file), (e: unknown) => e instanceof CheckpointLockedError && /elsewhere\.example/.test(e.message));
+  await writeFile(
+    file,
+    JSON.stringify({ pid: deadPid(), hostname: 'elsewhere.example', startedAt: Date.now(), token: 'abc' }),
+  );
+  await assert.rejects(
+    acquireLock(file),
+    (e: unknown) => e instanceof CheckpointLockedError && /elsewhere\.example/.test(e.message),
+  );
 });
 
 test('release does not remove a lock that is no longer ours', async (t) => {
@@ -65,13 +73,13 @@ test('taking a lock sweeps the temp files of dead processes and old stale files,
   const dead = deadPid();
   const debris = [
     `${checkpoint}.lock.${dead}.0123456789abcdef.tmp`, // acquireLock's temp file
-    `${checkpoint}.${dead}.deadbeef.tmp`,              // JournalWriter.create's temp file
-    `${checkpoint}.lock.00aa11bb22cc33dd.stale`,          // a take-over's aside file, an hour old
+    `${checkpoint}.${dead}.deadbeef.tmp`, // JournalWriter.create's temp file
+    `${checkpoint}.lock.00aa11bb22cc33dd.stale`, // a take-over's aside file, an hour old
   ];
   const live = [
     `${checkpoint}.lock.${process.pid}.fedcba9876543210.tmp`, // a live process's temp file
-    `${checkpoint}.lock.44ee55ff66aa77bb.stale`,              // a take-over in progress right now
-    path.join(dir, `other.ucp.${dead}.deadbeef.tmp`),      // another checkpoint's debris is not ours to judge
+    `${checkpoint}.lock.44ee55ff66aa77bb.stale`, // a take-over in progress right now
+    path.join(dir, `other.ucp.${dead}.deadbeef.tmp`), // another checkpoint's debris is not ours to judge
   ];
   for (const f of [...debris, ...live]) await writeFile(f, 'x');
   const hourAgo = new Date(Date.now() - 3600_000);

@@ -8,7 +8,16 @@ interface Args extends TransferChildArgs {
   partSize: number;
 }
 
-await runTransferChild<Args>((client, args, onProgress) => copyObject(client, {
-  sourceBucket: args.sourceBucket, sourceKey: args.sourceKey, bucket: args.bucket, key: args.key, checkpoint: args.checkpoint,
-  partSize: args.partSize, multipartThreshold: args.partSize, concurrency: args.concurrency, onProgress,
-}));
+await runTransferChild<Args>((client, args, onProgress) =>
+  copyObject(client, {
+    sourceBucket: args.sourceBucket,
+    sourceKey: args.sourceKey,
+    bucket: args.bucket,
+    key: args.key,
+    checkpoint: args.checkpoint,
+    partSize: args.partSize,
+    multipartThreshold: args.partSize,
+    concurrency: args.concurrency,
+    onProgress,
+  }),
+);

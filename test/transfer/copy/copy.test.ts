@@ -15,7 +15,11 @@ const CHILD = nodeArgsFor(import.meta.url, './child');
 
 async function source(env: Env, key: string, size: number, seed = 1): Promise<Buffer> {
   const data = bytes(size, seed);
-  await env.client.putObject(env.bucket, key, data, { contentType: 'text/x-test', meta: { owner: 'alice' }, headers: { 'cache-control': 'no-cache' } });
+  await env.client.putObject(env.bucket, key, data, {
+    contentType: 'text/x-test',
+    meta: { owner: 'alice' },
+    headers: { 'cache-control': 'no-cache' },
+  });
   return data;
 }
 
@@ -26,7 +30,12 @@ async function openUploads(env: Env): Promise<number> {
 test('up to the threshold: one CopyObject, bytes and metadata kept, CRC-64 checked', async (t) => {
   const env = await setup(t);
   const data = await source(env, 'src/a.bin', 3 * PART + 5);
-  const res = await copyObject(env.client, { sourceBucket: env.bucket, sourceKey: 'src/a.bin', bucket: env.bucket, key: 'dst/a.bin' });
+  const res = await copyObject(env.client, {
+    sourceBucket: env.bucket,
+    sourceKey: 'src/a.bin',
+    bucket: env.bucket,
+    key: 'dst/a.bin',
+  });
   assert.equal(res.parts, 1);
   assert.equal(res.uploadId, undefined);
   assert.equal(res.crc64, crc64ToDecimal(crc64(data)));
@@ -43,8 +52,15 @@ test('beyond the threshold: UploadPartCopy parts in parallel, metadata carried o
   const cp = path.join(env.dir, 'copy.ccp');
   const events: string[] = [];
   const res = await copyObject(env.client, {
-    sourceBucket: env.bucket, sourceKey: 'big.bin', bucket: env.bucket, key: 'big-copy.bin', multipartThreshold: PART, partSize: PART,
-    concurrency: 3, checkpoint: cp, onProgress: (e) => events.push(e.type),
+    sourceBucket: env.bucket,
+    sourceKey: 'big.bin',
+    bucket: env.bucket,
+    key: 'big-copy.bin',
+    multipartThreshold: PART,
+    partSize: PART,
+    concurrency: 3,
+    checkpoint: cp,
+    onProgress: (e) => events.push(e.type),
   });
   assert.equal(res.parts, 11);
   assert.match(res.etag, /-11$/);
@@ -65,11 +81,25 @@ for (const multipart of [false, true]) {
     const env = await setup(t);
     const data = await source(env, 'm.bin', 2 * PART + 1);
     const extra = multipart ? { multipartThreshold: PART, partSize: PART } : {};
-    await copyObject(env.client, { sourceBucket: env.bucket, sourceKey: 'm.bin', bucket: env.bucket, key: 'm1', meta: { team: 'b' }, ...extra });
+    await copyObject(env.client, {
+      sourceBucket: env.bucket,
+      sourceKey: 'm.bin',
+      bucket: env.bucket,
+      key: 'm1',
+      meta: { team: 'b' },
+      ...extra,
+    });
     let head = await env.client.headObject(env.bucket, 'm1');
     assert.deepEqual(head.meta, { team: 'b' });
     assert.equal(head.contentType, 'text/x-test');
-    await copyObject(env.client, { sourceBucket: env.bucket, sourceKey: 'm.bin', bucket: env.bucket, key: 'm2', contentType: 'application/json', ...extra });
+    await copyObject(env.client, {
+      sourceBucket: env.bucket,
+      sourceKey: 'm.bin',
+      bucket: env.bucket,
+      key: 'm2',
+      contentType: 'application/json',
+      ...extra,
+    });
     head = await env.client.headObject(env.bucket, 'm2');
     assert.deepEqual(head.meta, { owner: 'alice' });
     assert.equal(head.contentType, 'application/json');
@@ -80,9 +110,17 @@ for (const multipart of [false, true]) {
 test('onto itself: refused without new metadata (OSS refuses it), allowed with it', async (t) => {
   const env = await setup(t);
   const data = await source(env, 'self.bin', PART);
-  await assert.rejects(copyObject(env.client, { sourceBucket: env.bucket, sourceKey: 'self.bin', bucket: env.bucket, key: 'self.bin' }),
-    (e: ArgumentError) => e instanceof ArgumentError && /OSS refuses it/.test(e.message));
-  await copyObject(env.client, { sourceBucket: env.bucket, sourceKey: 'self.bin', bucket: env.bucket, key: 'self.bin', meta: { state: 'archived' } });
+  await assert.rejects(
+    copyObject(env.client, { sourceBucket: env.bucket, sourceKey: 'self.bin', bucket: env.bucket, key: 'self.bin' }),
+    (e: ArgumentError) => e instanceof ArgumentError && /OSS refuses it/.test(e.message),
+  );
+  await copyObject(env.client, {
+    sourceBucket: env.bucket,
+    sourceKey: 'self.bin',
+    bucket: env.bucket,
+    key: 'self.bin',
+    meta: { state: 'archived' },
+  });
   const head = await env.client.headObject(env.bucket, 'self.bin');
   assert.deepEqual(head.meta, { state: 'archived' });
   assert.deepEqual(await objectBytes(env.client, env.bucket, 'self.bin'), data);
@@ -93,8 +131,16 @@ test('a multipart copy killed with SIGKILL resumes from its checkpoint and ends 
   const data = await source(env, 'kill.bin', 30 * PART + 99);
   const checkpoint = path.join(env.dir, 'kill.ccp');
   const args = {
-    endpoint: env.server.endpoint, credentials: env.server.credentials, sourceBucket: env.bucket, sourceKey: 'kill.bin',
-    bucket: env.bucket, key: 'kill-copy.bin', file: '-', checkpoint, partSize: PART, concurrency: 1,
+    endpoint: env.server.endpoint,
+    credentials: env.server.credentials,
+    sourceBucket: env.bucket,
+    sourceKey: 'kill.bin',
+    bucket: env.bucket,
+    key: 'kill-copy.bin',
+    file: '-',
+    checkpoint,
+    partSize: PART,
+    concurrency: 1,
   };
   const child = spawnEventChild([...CHILD, JSON.stringify(args)]);
   const seen = await child.waitFor((e) => e.type === 'part' && (e.partsDone as number) >= 5);
@@ -116,10 +162,21 @@ test('a source replaced mid-copy is refused (If-Match), no object and no upload 
   await source(env, 'moving.bin', 20 * PART);
   const checkpoint = path.join(env.dir, 'moving.ccp');
   let overwrite: Promise<unknown> | undefined;
-  await assert.rejects(copyObject(env.client, {
-    sourceBucket: env.bucket, sourceKey: 'moving.bin', bucket: env.bucket, key: 'moving-copy.bin', multipartThreshold: PART, partSize: PART,
-    checkpoint, onProgress: (e) => { if (e.type === 'part' && e.partsDone === 2) overwrite = source(env, 'moving.bin', 20 * PART, 7); },
-  }), (e: OssupError) => e.code === 'ObjectChanged' && /changed during the copy/.test(e.message));
+  await assert.rejects(
+    copyObject(env.client, {
+      sourceBucket: env.bucket,
+      sourceKey: 'moving.bin',
+      bucket: env.bucket,
+      key: 'moving-copy.bin',
+      multipartThreshold: PART,
+      partSize: PART,
+      checkpoint,
+      onProgress: (e) => {
+        if (e.type === 'part' && e.partsDone === 2) overwrite = source(env, 'moving.bin', 20 * PART, 7);
+      },
+    }),
+    (e: OssupError) => e.code === 'ObjectChanged' && /changed during the copy/.test(e.message),
+  );
   await overwrite;
   await assert.rejects(env.client.headObject(env.bucket, 'moving-copy.bin'), (e: OssupError) => e.code === 'NoSuchKey');
   assert.equal(await openUploads(env), 0);
@@ -130,15 +187,33 @@ test('a source replaced between a paused copy and its rerun is refused; the next
   const env = await setup(t);
   await source(env, 'paused.bin', 12 * PART);
   const checkpoint = path.join(env.dir, 'paused.ccp');
-  const opts = { sourceBucket: env.bucket, sourceKey: 'paused.bin', bucket: env.bucket, key: 'paused-copy.bin', multipartThreshold: PART, partSize: PART, checkpoint };
+  const opts = {
+    sourceBucket: env.bucket,
+    sourceKey: 'paused.bin',
+    bucket: env.bucket,
+    key: 'paused-copy.bin',
+    multipartThreshold: PART,
+    partSize: PART,
+    checkpoint,
+  };
   const controller = new AbortController();
-  await assert.rejects(copyObject(env.client, {
-    ...opts, signal: controller.signal, onProgress: (e) => { if (e.type === 'part' && e.partsDone === 3) controller.abort(); },
-  }), AbortedError);
+  await assert.rejects(
+    copyObject(env.client, {
+      ...opts,
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.type === 'part' && e.partsDone === 3) controller.abort();
+      },
+    }),
+    AbortedError,
+  );
   assert.equal(await openUploads(env), 1, 'pausing keeps the upload for the rerun');
   await stat(checkpoint);
   const fresh = await source(env, 'paused.bin', 12 * PART, 9);
-  await assert.rejects(copyObject(env.client, opts), (e: OssupError) => e.code === 'ObjectChanged' && /changed since this copy began/.test(e.message));
+  await assert.rejects(
+    copyObject(env.client, opts),
+    (e: OssupError) => e.code === 'ObjectChanged' && /changed since this copy began/.test(e.message),
+  );
   assert.equal(await openUploads(env), 0, 'the stale parts were discarded');
   const res = await copyObject(env.client, opts);
   assert.equal(res.resumedBytes, 0);
@@ -149,10 +224,21 @@ test('a multipart copy without a checkpoint that is cancelled leaves no upload b
   const env = await setup(t);
   await source(env, 'nocp.bin', 8 * PART);
   const controller = new AbortController();
-  await assert.rejects(copyObject(env.client, {
-    sourceBucket: env.bucket, sourceKey: 'nocp.bin', bucket: env.bucket, key: 'nocp-copy.bin', multipartThreshold: PART, partSize: PART,
-    signal: controller.signal, onProgress: (e) => { if (e.type === 'part' && e.partsDone === 2) controller.abort(); },
-  }), AbortedError);
+  await assert.rejects(
+    copyObject(env.client, {
+      sourceBucket: env.bucket,
+      sourceKey: 'nocp.bin',
+      bucket: env.bucket,
+      key: 'nocp-copy.bin',
+      multipartThreshold: PART,
+      partSize: PART,
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.type === 'part' && e.partsDone === 2) controller.abort();
+      },
+    }),
+    AbortedError,
+  );
   assert.equal(await openUploads(env), 0);
 });
 
@@ -171,7 +257,14 @@ test('parts whose UploadPartCopy answer has no CRC-64 (as OSS may send) are chec
     }
   })({ endpoint: env.server.endpoint, credentials: env.server.credentials });
   t.after(() => quiet.close());
-  const res = await copyObject(quiet, { sourceBucket: env.bucket, sourceKey: 'nocrc.bin', bucket: env.bucket, key: 'nocrc-copy.bin', multipartThreshold: PART, partSize: PART });
+  const res = await copyObject(quiet, {
+    sourceBucket: env.bucket,
+    sourceKey: 'nocrc.bin',
+    bucket: env.bucket,
+    key: 'nocrc-copy.bin',
+    multipartThreshold: PART,
+    partSize: PART,
+  });
   assert.equal(listed, 5, 'one ListParts per part');
   assert.equal(res.crc64, crc64ToDecimal(crc64(data)));
   assert.deepEqual(await objectBytes(env.client, env.bucket, 'nocrc-copy.bin'), data);

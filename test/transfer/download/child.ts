@@ -3,7 +3,15 @@ import { downloadFile } from '../../../src/transfer/download/download.js';
 import { runTransferChild } from '../../helpers/child.js';
 
 if (process.argv[2]) {
-  await runTransferChild((client, args, onProgress) => downloadFile(client, {
-    bucket: args.bucket, key: args.key, file: args.file, checkpoint: args.checkpoint, partSize: args.partSize, concurrency: args.concurrency, onProgress,
-  }));
+  await runTransferChild((client, args, onProgress) =>
+    downloadFile(client, {
+      bucket: args.bucket,
+      key: args.key,
+      file: args.file,
+      checkpoint: args.checkpoint,
+      partSize: args.partSize,
+      concurrency: args.concurrency,
+      onProgress,
+    }),
+  );
 }

@@ -9,17 +9,31 @@ import { downloadFile } from '../../../src/transfer/index.js';
 import { PART, bytes, setup, type Env } from '../fixtures.js';
 
 /** An object of 6 parts and a download of it left renamed into place with its checkpoint still there. */
-async function renamedBehindTheCheckpoint(t: TestContext, seed: number): Promise<{ env: Env; data: Buffer; dest: string; checkpoint: string }> {
+async function renamedBehindTheCheckpoint(
+  t: TestContext,
+  seed: number,
+): Promise<{ env: Env; data: Buffer; dest: string; checkpoint: string }> {
   const env = await setup(t);
   const data = bytes(6 * PART + 5, seed);
   await env.client.putObject(env.bucket, 'k', data);
   const dest = path.join(env.dir, 'copy.bin');
   const checkpoint = path.join(env.dir, 'copy.dcp');
   const ac = new AbortController();
-  await assert.rejects(downloadFile(env.client, {
-    bucket: env.bucket, key: 'k', file: dest, partSize: PART, concurrency: 2, checkpoint, signal: ac.signal,
-    onProgress: (e) => { if (e.type === 'part' && e.partsDone === e.totalParts) ac.abort(); },
-  }), { code: 'Aborted' });
+  await assert.rejects(
+    downloadFile(env.client, {
+      bucket: env.bucket,
+      key: 'k',
+      file: dest,
+      partSize: PART,
+      concurrency: 2,
+      checkpoint,
+      signal: ac.signal,
+      onProgress: (e) => {
+        if (e.type === 'part' && e.partsDone === e.totalParts) ac.abort();
+      },
+    }),
+    { code: 'Aborted' },
+  );
   const header = decodeJournal<{ temp?: string }>(await readFile(checkpoint))!.records[0]!;
   await rename(header.temp!, dest);
   return { env, data, dest, checkpoint };
@@ -30,10 +44,21 @@ test('a download rerun after the rename re-verifies the destination and fetches 
 
   const events: string[] = [];
   const rerun = await downloadFile(env.client, {
-    bucket: env.bucket, key: 'k', file: dest, partSize: PART, checkpoint,
-    onProgress: (e) => { if (e.type === 'verifying' || e.type === 'start') events.push(e.type === 'verifying' ? `${e.partsChecked}/${e.partsTotal}` : 'start'); },
+    bucket: env.bucket,
+    key: 'k',
+    file: dest,
+    partSize: PART,
+    checkpoint,
+    onProgress: (e) => {
+      if (e.type === 'verifying' || e.type === 'start')
+        events.push(e.type === 'verifying' ? `${e.partsChecked}/${e.partsTotal}` : 'start');
+    },
   });
-  assert.deepEqual(events, ['0/7', '7/7', 'start'], 'nothing left to fetch: every range is checked first, and that phase is reported');
+  assert.deepEqual(
+    events,
+    ['0/7', '7/7', 'start'],
+    'nothing left to fetch: every range is checked first, and that phase is reported',
+  );
   assert.equal(rerun.transferredBytes, 0);
   assert.equal(rerun.resumedBytes, data.length);
   assert.equal(rerun.verified, 'crc64');
@@ -45,7 +70,13 @@ test('a destination changed after the rename is not trusted: the rerun fetches t
   const { env, data, dest, checkpoint } = await renamedBehindTheCheckpoint(t, 4);
   await writeFile(dest, Buffer.alloc(data.length, 1)); // same size, other bytes
 
-  const rerun = await downloadFile(env.client, { bucket: env.bucket, key: 'k', file: dest, partSize: PART, checkpoint });
+  const rerun = await downloadFile(env.client, {
+    bucket: env.bucket,
+    key: 'k',
+    file: dest,
+    partSize: PART,
+    checkpoint,
+  });
   assert.equal(rerun.transferredBytes, data.length);
   assert.deepEqual(await readFile(dest), data);
 });

@@ -10,13 +10,32 @@ import { nodeArgsFor, spawnEventChild, type EventChild } from '../../helpers/chi
 import type { FaultProxy } from '../../../harness/fault-proxy.js';
 import { PART, leftovers, proxyFor, tempsOf, withObject, type Env } from './env.js';
 
-function startChild(env: Env, endpoint: string, key: string, file: string, extra: Record<string, unknown> = {}): EventChild {
-  const args = { endpoint, credentials: env.server.credentials, bucket: env.bucket, key, file, checkpoint: true, partSize: PART, ...extra };
+function startChild(
+  env: Env,
+  endpoint: string,
+  key: string,
+  file: string,
+  extra: Record<string, unknown> = {},
+): EventChild {
+  const args = {
+    endpoint,
+    credentials: env.server.credentials,
+    bucket: env.bucket,
+    key,
+    file,
+    checkpoint: true,
+    partSize: PART,
+    ...extra,
+  };
   return spawnEventChild([...nodeArgsFor(import.meta.url, './child'), JSON.stringify(args)]);
 }
 
 /** A proxy that slows every connection down; the checkpoint records its endpoint, so reruns must use it too. */
-async function slowProxy(t: { after: (fn: () => Promise<void>) => void }, env: Env, bytesPerSecond: number): Promise<FaultProxy> {
+async function slowProxy(
+  t: { after: (fn: () => Promise<void>) => void },
+  env: Env,
+  bytesPerSecond: number,
+): Promise<FaultProxy> {
   const proxy = await proxyFor(t, env, { rate: 1, kinds: ['slow'], bytesPerSecond });
   return proxy;
 }
@@ -27,7 +46,9 @@ test('SIGKILL mid-download: the destination does not exist, and a rerun resumes 
   const proxy = await slowProxy(t, env, 3 * 1024 * 1024);
   const file = path.join(env.dir, 'crash.bin');
   const child = startChild(env, proxy.endpoint, 'big/crash.bin', file, { concurrency: 3 });
-  const seen = await child.waitFor((e) => (e.type === 'part' && (e.partsDone as number) >= 5) || e.type === 'done' || e.type === 'error');
+  const seen = await child.waitFor(
+    (e) => (e.type === 'part' && (e.partsDone as number) >= 5) || e.type === 'done' || e.type === 'error',
+  );
   child.proc.kill('SIGKILL');
   await child.exited;
   assert.equal(seen?.type, 'part', `the child was killed mid-download: ${JSON.stringify(seen)}`);
@@ -37,7 +58,13 @@ test('SIGKILL mid-download: the destination does not exist, and a rerun resumes 
 
   // The killed process left its lock behind; its pid is dead, so the rerun takes the lock over at once.
   proxy.setPlan({ rate: 0, kinds: [] });
-  const res = await downloadFile(env.clientFor(proxy.endpoint), { bucket: env.bucket, key: 'big/crash.bin', file, checkpoint: true, partSize: PART });
+  const res = await downloadFile(env.clientFor(proxy.endpoint), {
+    bucket: env.bucket,
+    key: 'big/crash.bin',
+    file,
+    checkpoint: true,
+    partSize: PART,
+  });
   assert.ok(res.resumedBytes >= 5 * PART, `resumed ${res.resumedBytes}`);
   assert.ok(res.resumedBytes < size);
   assert.equal(res.verified, 'crc64');

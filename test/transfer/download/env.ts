@@ -14,7 +14,12 @@ export async function putBytes(env: Env, key: string, data: Buffer): Promise<Buf
 }
 
 /** A fresh environment with one object of `size` pseudo-random bytes under `key`. */
-export async function withObject(t: Parameters<typeof setup>[0], key: string, size: number, seed = 1): Promise<{ env: Env; data: Buffer }> {
+export async function withObject(
+  t: Parameters<typeof setup>[0],
+  key: string,
+  size: number,
+  seed = 1,
+): Promise<{ env: Env; data: Buffer }> {
   const env = await setup(t);
   const data = await putBytes(env, key, bytes(size, seed));
   return { env, data };
@@ -28,23 +33,34 @@ export async function leftovers(dir: string, ...expected: string[]): Promise<str
 /** The temporary files a download left beside `dest`. */
 export async function tempsOf(dest: string): Promise<string[]> {
   const base = path.basename(dest);
-  return (await readdir(path.dirname(dest))).filter((n) => n.startsWith(`${base}.ossup-`) && n.endsWith('.tmp'))
+  return (await readdir(path.dirname(dest)))
+    .filter((n) => n.startsWith(`${base}.ossup-`) && n.endsWith('.tmp'))
     .map((n) => path.join(path.dirname(dest), n));
 }
-
 
 /** Pause (abort) once `parts` ranges are recorded. */
 export function pauseAfter(parts: number): { signal: AbortSignal; onProgress: (e: TransferEvent) => void } {
   const ac = new AbortController();
-  return { signal: ac.signal, onProgress: (e: TransferEvent) => { if (e.type === 'part' && e.partsDone >= parts) ac.abort(); } };
+  return {
+    signal: ac.signal,
+    onProgress: (e: TransferEvent) => {
+      if (e.type === 'part' && e.partsDone >= parts) ac.abort();
+    },
+  };
 }
 
 /** Collects events; `progress` is the list of bytesDone values. */
-export function recorder(): { events: TransferEvent[]; onProgress: (e: TransferEvent) => void; progress: () => number[] } {
+export function recorder(): {
+  events: TransferEvent[];
+  onProgress: (e: TransferEvent) => void;
+  progress: () => number[];
+} {
   const events: TransferEvent[] = [];
   return {
     events,
-    onProgress: (e: TransferEvent) => { events.push(e); },
+    onProgress: (e: TransferEvent) => {
+      events.push(e);
+    },
     progress: () => events.filter((e) => e.type === 'progress').map((e) => (e as { bytesDone: number }).bytesDone),
   };
 }

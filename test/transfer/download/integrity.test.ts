@@ -16,7 +16,8 @@ import { PART, leftovers, recorder, withObject, type Env } from './env.js';
 async function onlyBlob(env: Env): Promise<string> {
   const root = path.join(env.server.root, 'buckets', env.bucket, 'blobs');
   const files: string[] = [];
-  for (const dir of await readdir(root)) for (const f of await readdir(path.join(root, dir))) files.push(path.join(root, dir, f));
+  for (const dir of await readdir(root))
+    for (const f of await readdir(path.join(root, dir))) files.push(path.join(root, dir, f));
   assert.equal(files.length, 1, 'one object in the bucket');
   return files[0]!;
 }
@@ -46,13 +47,19 @@ function flipByteSync(file: string, at: number): void {
   }
 }
 
-test('bytes that differ from the server\'s CRC-64 every time: IntegrityError after one restart, nothing left behind', async (t) => {
+test("bytes that differ from the server's CRC-64 every time: IntegrityError after one restart, nothing left behind", async (t) => {
   const { env } = await withObject(t, 'bad', 6 * PART + 3, 81);
   await flipByte(await onlyBlob(env), 3 * PART + 5);
   const file = path.join(env.dir, 'bad.out');
   const rec = recorder();
-  const err = await downloadFile(env.client, { bucket: env.bucket, key: 'bad', file, checkpoint: true, concurrency: 2, onProgress: rec.onProgress })
-    .catch((e: unknown) => e);
+  const err = await downloadFile(env.client, {
+    bucket: env.bucket,
+    key: 'bad',
+    file,
+    checkpoint: true,
+    concurrency: 2,
+    onProgress: rec.onProgress,
+  }).catch((e: unknown) => e);
   assert.ok(err instanceof IntegrityError, String(err));
   assert.equal(err.check, 'crc64');
   assert.equal(err.code, 'IntegrityMismatch');
@@ -68,7 +75,10 @@ test('bytes corrupted once: the mismatch restarts the download from scratch and 
   const file = path.join(env.dir, 'flaky.out');
   let starts = 0;
   const res = await downloadFile(env.client, {
-    bucket: env.bucket, key: 'flaky', file, checkpoint: true,
+    bucket: env.bucket,
+    key: 'flaky',
+    file,
+    checkpoint: true,
     onProgress: (e) => {
       if (e.type === 'start') starts++;
       // The whole-object check follows 'completing'; repaired now, the restart reads good bytes.
@@ -86,17 +96,26 @@ test('bytes corrupted once: the mismatch restarts the download from scratch and 
 async function crcStrippingProxy(t: { after: (fn: () => Promise<void>) => void }, target: string): Promise<string> {
   const up = new URL(target);
   const server = http.createServer((req, res) => {
-    const fwd = http.request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-      const headers = { ...r.headers };
-      delete headers['x-oss-hash-crc64ecma'];
-      res.writeHead(r.statusCode ?? 502, headers);
-      r.pipe(res);
-    });
+    const fwd = http.request(
+      { host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers },
+      (r) => {
+        const headers = { ...r.headers };
+        delete headers['x-oss-hash-crc64ecma'];
+        res.writeHead(r.statusCode ?? 502, headers);
+        r.pipe(res);
+      },
+    );
     fwd.on('error', () => res.destroy());
     req.pipe(fwd);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  t.after(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 

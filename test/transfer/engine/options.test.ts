@@ -12,7 +12,11 @@ const isArg = (field: string, message: RegExp) => (err: unknown) =>
 
 // Nothing listens on this port: a request would fail with a NetworkError, so an ArgumentError proves the check ran
 // before any request.
-const client = new OssClient({ endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'ak', accessKeySecret: 'sk' }, retry: { maxAttempts: 1 } });
+const client = new OssClient({
+  endpoint: 'http://127.0.0.1:9',
+  credentials: { accessKeyId: 'ak', accessKeySecret: 'sk' },
+  retry: { maxAttempts: 1 },
+});
 
 test('one validation for both directions: bucket names and trafficLimit are checked before any request', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'ossup-options-'));
@@ -21,12 +25,18 @@ test('one validation for both directions: bucket names and trafficLimit are chec
   await writeFile(file, 'x');
   const up = { bucket: 'b-ok', key: 'k', file };
   const down = { bucket: 'b-ok', key: 'k', file: join(dir, 'out.bin') };
-  for (const run of [(o: object) => uploadFile(client, { ...up, ...o }), (o: object) => downloadFile(client, { ...down, ...o })]) {
+  for (const run of [
+    (o: object) => uploadFile(client, { ...up, ...o }),
+    (o: object) => downloadFile(client, { ...down, ...o }),
+  ]) {
     await assert.rejects(run({ bucket: 'UPPER' }), isArg('bucket', /invalid bucket name "UPPER"/));
     await assert.rejects(run({ trafficLimit: -1 }), isArg('trafficLimit', /positive integer/));
     await assert.rejects(run({ trafficLimit: 1.5 }), isArg('trafficLimit', /positive integer/));
     await assert.rejects(run({ concurrency: 0 }), isArg('concurrency', /1\.\.1000/));
-    await assert.rejects(run({ partSize: 1 }), (err: unknown) => err instanceof ArgumentError && err.field === 'partSize');
+    await assert.rejects(
+      run({ partSize: 1 }),
+      (err: unknown) => err instanceof ArgumentError && err.field === 'partSize',
+    );
     await assert.rejects(run({ key: '' }), isArg('key', /key is required/));
   }
   // Keys are checked against the write rules only when ossup writes them.

@@ -23,7 +23,10 @@ test('default part size is 100 KiB and a file of one part or less is a single Pu
   assert.equal(planParts(MIN_PART_SIZE).single, true);
   const two = planParts(MIN_PART_SIZE + 1);
   assert.equal(two.single, false);
-  assert.deepEqual(two.parts.map((p) => p.size), [MIN_PART_SIZE, 1]);
+  assert.deepEqual(
+    two.parts.map((p) => p.size),
+    [MIN_PART_SIZE, 1],
+  );
 });
 
 test('parts cover the file exactly, last part short', () => {
@@ -36,11 +39,17 @@ test('parts cover the file exactly, last part short', () => {
 
 test('part size bounds are enforced and name the field', () => {
   for (const bad of [MIN_PART_SIZE - 1, MAX_PART_SIZE + 1, 0, -5, 1.5, NaN]) {
-    assert.throws(() => planParts(10 * MiB, bad), (e: unknown) => e instanceof ArgumentError && e.field === 'partSize');
+    assert.throws(
+      () => planParts(10 * MiB, bad),
+      (e: unknown) => e instanceof ArgumentError && e.field === 'partSize',
+    );
   }
   assert.doesNotThrow(() => planParts(10 * MiB, MIN_PART_SIZE));
   assert.doesNotThrow(() => planParts(10 * GiB, MAX_PART_SIZE));
-  assert.throws(() => planParts(-1), (e: unknown) => e instanceof ArgumentError && e.field === 'fileSize');
+  assert.throws(
+    () => planParts(-1),
+    (e: unknown) => e instanceof ArgumentError && e.field === 'fileSize',
+  );
 });
 
 test('the part size is raised so no upload needs more than 10,000 parts', () => {
@@ -66,5 +75,8 @@ test('the largest possible object plans to exactly 10,000 parts of 5 GiB; beyond
   const plan = planParts(max);
   assert.equal(plan.partSize, MAX_PART_SIZE);
   assert.equal(plan.parts.length, MAX_PARTS);
-  assert.throws(() => planParts(max + 1), (e: unknown) => e instanceof ArgumentError && e.field === 'fileSize');
+  assert.throws(
+    () => planParts(max + 1),
+    (e: unknown) => e instanceof ArgumentError && e.field === 'fileSize',
+  );
 });

@@ -5,7 +5,9 @@ import type { TransferEvent } from '../../../src/transfer/types.js';
 
 function track(total: number, resumed = 0) {
   const seen: number[] = [];
-  const t = new ProgressTracker(total, resumed, (e: TransferEvent) => { if (e.type === 'progress') seen.push(e.bytesDone); });
+  const t = new ProgressTracker(total, resumed, (e: TransferEvent) => {
+    if (e.type === 'progress') seen.push(e.bytesDone);
+  });
   return { t, seen };
 }
 

@@ -12,9 +12,26 @@ test('a resumed download starts at once: its recorded ranges count as resumed on
   const env = await setup(t);
   await putBytes(env, 'v', bytes(8 * PART, 3));
   const file = path.join(env.dir, 'v.out');
-  await assert.rejects(downloadFile(env.client, { bucket: env.bucket, key: 'v', file, partSize: PART, checkpoint: true, ...pauseAfter(3) }), AbortedError);
+  await assert.rejects(
+    downloadFile(env.client, {
+      bucket: env.bucket,
+      key: 'v',
+      file,
+      partSize: PART,
+      checkpoint: true,
+      ...pauseAfter(3),
+    }),
+    AbortedError,
+  );
   const rec = recorder();
-  const res = await downloadFile(env.client, { bucket: env.bucket, key: 'v', file, partSize: PART, checkpoint: true, onProgress: rec.onProgress });
+  const res = await downloadFile(env.client, {
+    bucket: env.bucket,
+    key: 'v',
+    file,
+    partSize: PART,
+    checkpoint: true,
+    onProgress: rec.onProgress,
+  });
   assert.ok(res.resumedBytes >= 3 * PART, `resumed ${res.resumedBytes}`);
   assert.equal(rec.events.filter((e) => e.type === 'verifying').length, 0, 'no verifying phase');
   const start = rec.events[0]!;
@@ -25,10 +42,27 @@ test('a download checkpoint of an object that changed since: start says why it w
   const env = await setup(t);
   await putBytes(env, 'c', bytes(8 * PART, 4));
   const file = path.join(env.dir, 'c.out');
-  await assert.rejects(downloadFile(env.client, { bucket: env.bucket, key: 'c', file, partSize: PART, checkpoint: true, ...pauseAfter(2) }), AbortedError);
+  await assert.rejects(
+    downloadFile(env.client, {
+      bucket: env.bucket,
+      key: 'c',
+      file,
+      partSize: PART,
+      checkpoint: true,
+      ...pauseAfter(2),
+    }),
+    AbortedError,
+  );
   await putBytes(env, 'c', bytes(8 * PART, 5));
   const rec = recorder();
-  const res = await downloadFile(env.client, { bucket: env.bucket, key: 'c', file, partSize: PART, checkpoint: true, onProgress: rec.onProgress });
+  const res = await downloadFile(env.client, {
+    bucket: env.bucket,
+    key: 'c',
+    file,
+    partSize: PART,
+    checkpoint: true,
+    onProgress: rec.onProgress,
+  });
   assert.equal(res.resumedBytes, 0);
   const start = rec.events.find((e) => e.type === 'start');
   assert.ok(start?.type === 'start');

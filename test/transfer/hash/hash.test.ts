@@ -14,7 +14,12 @@ test('range digests match MD5 and CRC-64 of exactly those bytes; large ranges ar
   const file = path.join(dir, 'f');
   const data = bytes(3 * 1024 * 1024 + 11, 5);
   await writeFile(file, data);
-  for (const [start, len] of <Array<[number, number]>>[[0, 0], [0, 1], [17, 1024 * 1024 + 3], [1024 * 1024 - 1, 2 * 1024 * 1024 + 12]]) {
+  for (const [start, len] of <Array<[number, number]>>[
+    [0, 0],
+    [0, 1],
+    [17, 1024 * 1024 + 3],
+    [1024 * 1024 - 1, 2 * 1024 * 1024 + 12],
+  ]) {
     const slice = data.subarray(start, start + len);
     for (const keep of [true, false]) {
       const d = await hashFileRange(file, start, len, { keep });

@@ -31,10 +31,17 @@ for (const [name, pool] of [
     const file = await fileOf(t, data);
     const p = pool();
     t.after(() => p.close());
-    const ranges: Array<[number, number]> = [[0, 0], [0, 1], [17, 1024 * 1024 + 3], [1024 * 1024 - 1, 2 * 1024 * 1024 + 12]];
+    const ranges: Array<[number, number]> = [
+      [0, 0],
+      [0, 1],
+      [17, 1024 * 1024 + 3],
+      [1024 * 1024 - 1, 2 * 1024 * 1024 + 12],
+    ];
     // Several at once, so more than one worker (and the queueing on each) is exercised.
     const buffers = ranges.map(([, len]) => new SharedArrayBuffer(len + 5));
-    const results = await Promise.all(ranges.map(([start, len], i) => p.hash(file, start, len, { buffer: buffers[i] })));
+    const results = await Promise.all(
+      ranges.map(([start, len], i) => p.hash(file, start, len, { buffer: buffers[i] })),
+    );
     ranges.forEach(([start, len], i) => {
       const slice = data.subarray(start, start + len);
       assert.equal(results[i]!.md5.toString('hex'), md5hex(slice));
@@ -62,18 +69,30 @@ test('hash pool: an aborted request rejects with AbortedError at once', async (t
   const pending = p.hash(file, 0, 1024, { signal: late.signal });
   late.abort();
   await assert.rejects(pending, AbortedError);
-  assert.equal((await p.hash(file, 0, 1024)).md5.toString('hex'), md5hex(bytes(1024, 3)), 'the pool still works after aborts');
+  assert.equal(
+    (await p.hash(file, 0, 1024)).md5.toString('hex'),
+    md5hex(bytes(1024, 3)),
+    'the pool still works after aborts',
+  );
 });
 
 test('hash pool: a process that used the shared pool exits by itself', async (t) => {
   const data = bytes(200_000, 4);
   const file = await fileOf(t, data);
-  const { stdout } = await promisify(execFile)(process.execPath, [...nodeArgsFor(import.meta.url, './pool-child'), file, String(data.length)], { timeout: 20_000 });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [...nodeArgsFor(import.meta.url, './pool-child'), file, String(data.length)],
+    { timeout: 20_000 },
+  );
   assert.deepEqual(JSON.parse(stdout), { md5: md5hex(data), crc64: String(crc64(data)) });
 });
 
 test('hash pool: a process whose pool was only warmed (worker started, never used) exits by itself', async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, [...nodeArgsFor(import.meta.url, './pool-child'), 'warm'], { timeout: 20_000 });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [...nodeArgsFor(import.meta.url, './pool-child'), 'warm'],
+    { timeout: 20_000 },
+  );
   assert.deepEqual(JSON.parse(stdout), { warmed: true });
 });
 

@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { AbortedError, OssClient } from '../../../src/index.js';
 import { compareUtf8 } from '../../../src/core/key-order.js';
-import { compileFilter, deletePrefix, downloadPrefix, uploadDirectory, type TreeEvent } from '../../../src/transfer/tree/index.js';
+import {
+  compileFilter,
+  deletePrefix,
+  downloadPrefix,
+  uploadDirectory,
+  type TreeEvent,
+} from '../../../src/transfer/tree/index.js';
 import { runJobs } from '../../../src/transfer/tree/jobs.js';
 import { mergeSorted } from '../../../src/transfer/tree/order.js';
 import { walkLocal } from '../../../src/transfer/tree/walk.js';
@@ -36,9 +42,15 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 test('filters: name globs match at any depth, path globs from the root, first match wins, includes exclude the rest', () => {
-  const f = compileFilter([{ kind: 'exclude', glob: '*.tmp' }, { kind: 'include', glob: '/docs/**' }, { kind: 'include', glob: '*.md' }]);
-  assert.deepEqual(['a.tmp', 'docs/x/a.tmp', 'docs/a.txt', 'x/y.md', 'x/y.txt', '.hidden.md', 'sub/docs/a.txt'].map(f),
-    [false, false, true, true, false, true, false]);
+  const f = compileFilter([
+    { kind: 'exclude', glob: '*.tmp' },
+    { kind: 'include', glob: '/docs/**' },
+    { kind: 'include', glob: '*.md' },
+  ]);
+  assert.deepEqual(
+    ['a.tmp', 'docs/x/a.tmp', 'docs/a.txt', 'x/y.md', 'x/y.txt', '.hidden.md', 'sub/docs/a.txt'].map(f),
+    [false, false, true, true, false, true, false],
+  );
   const excludeOnly = compileFilter([{ kind: 'exclude', glob: 'build/**' }]);
   assert.deepEqual(['build/a', 'src/build/a', 'a'].map(excludeOnly), [false, true, true]);
   assert.throws(() => compileFilter([{ kind: 'include', glob: '{a,b' }]), /--include "\{a,b" is not a valid glob/);
@@ -59,25 +71,52 @@ test('the walk yields files in OSS key order (UTF-8 bytes, a directory as "name/
   await symlink(join(root, 'nowhere'), join(root, 'dangling'));
 
   const notes: string[] = [];
-  const plain = await collect(walkLocal(root, { onSymlink: (p, why) => notes.push(`${p.slice(root.length + 1)}: ${why}`) }));
+  const plain = await collect(
+    walkLocal(root, { onSymlink: (p, why) => notes.push(`${p.slice(root.length + 1)}: ${why}`) }),
+  );
   const expected = ['a-b', 'a/x', 'a/y/z', 'b c', 'ä', '😀', '\uE000', 'Z', 'empty'].sort(compareUtf8);
-  assert.deepEqual(plain.map((e) => e.rel), expected);
-  assert.deepEqual(plain.map((e) => e.rel), [...plain.map((e) => e.rel)].sort(compareUtf8));
+  assert.deepEqual(
+    plain.map((e) => e.rel),
+    expected,
+  );
+  assert.deepEqual(
+    plain.map((e) => e.rel),
+    [...plain.map((e) => e.rel)].sort(compareUtf8),
+  );
   assert.equal(notes.length, 3, notes.join('\n'));
   assert.ok(notes.every((n) => /symbolic link not followed/.test(n)));
 
   notes.length = 0;
-  const followed = await collect(walkLocal(root, { followSymlinks: true, onSymlink: (p, why) => notes.push(`${p.slice(root.length + 1)}: ${why}`) }));
-  assert.deepEqual(followed.map((e) => e.rel), [...expected, 'link-to-a/x', 'link-to-a/y/z'].sort(compareUtf8));
-  assert.ok(notes.some((n) => /^a\/loop: symbolic link loop/.test(n)), notes.join('\n'));
-  assert.ok(notes.some((n) => /^link-to-a\/loop: symbolic link loop/.test(n)), notes.join('\n'));
-  assert.ok(notes.some((n) => /^dangling: .*dangling/.test(n)), notes.join('\n'));
+  const followed = await collect(
+    walkLocal(root, { followSymlinks: true, onSymlink: (p, why) => notes.push(`${p.slice(root.length + 1)}: ${why}`) }),
+  );
+  assert.deepEqual(
+    followed.map((e) => e.rel),
+    [...expected, 'link-to-a/x', 'link-to-a/y/z'].sort(compareUtf8),
+  );
+  assert.ok(
+    notes.some((n) => /^a\/loop: symbolic link loop/.test(n)),
+    notes.join('\n'),
+  );
+  assert.ok(
+    notes.some((n) => /^link-to-a\/loop: symbolic link loop/.test(n)),
+    notes.join('\n'),
+  );
+  assert.ok(
+    notes.some((n) => /^dangling: .*dangling/.test(n)),
+    notes.join('\n'),
+  );
 });
 
 test('merge pairs two sorted streams and refuses one out of order', async () => {
-  async function* of(...rels: string[]) { for (const rel of rels) yield { rel }; }
+  async function* of(...rels: string[]) {
+    for (const rel of rels) yield { rel };
+  }
   const pairs = await collect(mergeSorted(of('a', 'b', 'd'), of('b', 'c', 'd', 'e')));
-  assert.deepEqual(pairs.map((p) => `${p.rel}:${p.src ? 's' : ''}${p.dst ? 'd' : ''}`), ['a:s', 'b:sd', 'c:d', 'd:sd', 'e:d']);
+  assert.deepEqual(
+    pairs.map((p) => `${p.rel}:${p.src ? 's' : ''}${p.dst ? 'd' : ''}`),
+    ['a:s', 'b:sd', 'c:d', 'd:sd', 'e:d'],
+  );
   await assert.rejects(collect(mergeSorted(of('b', 'a'), of())), /not in UTF-8 key order/);
 });
 
@@ -87,28 +126,48 @@ test('jobs: at most N in flight, the stream read ahead within its bound, a strea
   let peak = 0;
   let maxAhead = 0;
   let started = 0;
-  async function* numbers(n: number) { for (let i = 0; i < n; i++) { read++; yield i; } }
-  await runJobs(numbers(100), 3, new AbortController().signal, async () => {
-    started++;
-    running++;
-    peak = Math.max(peak, running);
-    maxAhead = Math.max(maxAhead, read - started);
-    await new Promise((r) => setTimeout(r, 1));
-    running--;
-  }, { readAhead: 10 });
+  async function* numbers(n: number) {
+    for (let i = 0; i < n; i++) {
+      read++;
+      yield i;
+    }
+  }
+  await runJobs(
+    numbers(100),
+    3,
+    new AbortController().signal,
+    async () => {
+      started++;
+      running++;
+      peak = Math.max(peak, running);
+      maxAhead = Math.max(maxAhead, read - started);
+      await new Promise((r) => setTimeout(r, 1));
+      running--;
+    },
+    { readAhead: 10 },
+  );
   assert.equal(started, 100);
   assert.equal(peak, 3);
   assert.ok(maxAhead <= 11, `read ${maxAhead} ahead`);
 
-  async function* failing() { yield 1; throw new Error('listing broke'); }
-  await assert.rejects(runJobs(failing(), 2, new AbortController().signal, async () => {}), /listing broke/);
+  async function* failing() {
+    yield 1;
+    throw new Error('listing broke');
+  }
+  await assert.rejects(
+    runJobs(failing(), 2, new AbortController().signal, async () => {}),
+    /listing broke/,
+  );
 
   const ac = new AbortController();
   let done = 0;
-  await assert.rejects(runJobs(numbers(1000), 2, ac.signal, async () => {
-    if (++done === 5) ac.abort();
-    await new Promise((r) => setTimeout(r, 1));
-  }), AbortedError);
+  await assert.rejects(
+    runJobs(numbers(1000), 2, ac.signal, async () => {
+      if (++done === 5) ac.abort();
+      await new Promise((r) => setTimeout(r, 1));
+    }),
+    AbortedError,
+  );
   assert.ok(done < 10, `${done} started after the abort`);
 });
 
@@ -120,7 +179,11 @@ test('uploadDirectory / downloadPrefix: events, a file vanishing mid-run fails a
   await writeFile(join(src, 'sub', 'kept.txt'), 'kept');
   const events: TreeEvent[] = [];
   const result = await uploadDirectory(client, {
-    dir: src, bucket: 'tree-lib', prefix: 'lib', jobs: 1, partSize: () => 1024 * 1024,
+    dir: src,
+    bucket: 'tree-lib',
+    prefix: 'lib',
+    jobs: 1,
+    partSize: () => 1024 * 1024,
     onEvent: (e) => {
       events.push(e);
       // The walk has seen gone.txt (it is read ahead); it disappears before its upload starts.
@@ -128,11 +191,17 @@ test('uploadDirectory / downloadPrefix: events, a file vanishing mid-run fails a
     },
   });
   assert.equal(result.transferred, 2);
-  assert.deepEqual(result.failed.map((f) => f.rel), ['sub/gone.txt']);
+  assert.deepEqual(
+    result.failed.map((f) => f.rel),
+    ['sub/gone.txt'],
+  );
   assert.equal((result.failed[0]!.error as NodeJS.ErrnoException).code, 'ENOENT');
   assert.ok(events.some((e) => e.type === 'scanned' && e.files === 3));
   assert.ok(events.some((e) => e.type === 'file-progress' && e.event.type === 'part'));
-  assert.deepEqual((await client.listObjects('tree-lib', { prefix: 'lib/' })).objects.map((o) => o.key), ['lib/first.bin', 'lib/sub/kept.txt']);
+  assert.deepEqual(
+    (await client.listObjects('tree-lib', { prefix: 'lib/' })).objects.map((o) => o.key),
+    ['lib/first.bin', 'lib/sub/kept.txt'],
+  );
 
   const out = join(dir, 'lib-out');
   const down = await downloadPrefix(client, { dir: out, bucket: 'tree-lib', prefix: 'lib/' });
@@ -141,6 +210,9 @@ test('uploadDirectory / downloadPrefix: events, a file vanishing mid-run fails a
 
   const ac = new AbortController();
   ac.abort();
-  await assert.rejects(uploadDirectory(client, { dir: src, bucket: 'tree-lib', prefix: 'lib', signal: ac.signal }), AbortedError);
+  await assert.rejects(
+    uploadDirectory(client, { dir: src, bucket: 'tree-lib', prefix: 'lib', signal: ac.signal }),
+    AbortedError,
+  );
   assert.deepEqual(await deletePrefix(client, 'tree-lib', 'lib'), { deleted: 2, failed: 0 });
 });

@@ -21,17 +21,29 @@ async function callbackServer(t: { after: (fn: () => Promise<void>) => void }, s
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  t.after(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`, bodies };
 }
 
-for (const [kind, size] of [['multipart', 3 * PART + 1], ['single put', 1000]] as const) {
+for (const [kind, size] of [
+  ['multipart', 3 * PART + 1],
+  ['single put', 1000],
+] as const) {
   test(`${kind}: a successful callback's body is returned`, async (t) => {
     const env = await setup(t);
     const cb = await callbackServer(t, 200);
     const { file, data } = await makeFile(env.dir, 'cb.bin', size, 21);
     const res = await uploadFile(env.client, {
-      bucket: env.bucket, key: 'cb', file, checkpoint: true,
+      bucket: env.bucket,
+      key: 'cb',
+      file,
+      checkpoint: true,
       callback: { url: cb.url, body: 'bucket=${bucket}&object=${object}&size=${size}&who=${x:who}' },
       callbackVars: { who: 'tester' },
     });
@@ -46,7 +58,10 @@ for (const [kind, size] of [['multipart', 3 * PART + 1], ['single put', 1000]] a
     const cb = await callbackServer(t, 500);
     const { file, data } = await makeFile(env.dir, 'cbf.bin', size, 22);
     const err = await uploadFile(env.client, {
-      bucket: env.bucket, key: 'cbf', file, checkpoint: true,
+      bucket: env.bucket,
+      key: 'cbf',
+      file,
+      checkpoint: true,
       callback: { url: cb.url, body: '{"object":${object}}', bodyType: 'application/json' },
     }).catch((e: unknown) => e);
     assert.ok(err instanceof ServiceError, String(err));

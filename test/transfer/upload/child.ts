@@ -8,14 +8,21 @@ interface Args extends TransferChildArgs {
   holdUntil?: string;
 }
 
-await runTransferChild<Args>((client, args, onProgress) => uploadFile(client, {
-  bucket: args.bucket, key: args.key, file: args.file, checkpoint: args.checkpoint, partSize: args.partSize, concurrency: args.concurrency,
-  onProgress: (e) => {
-    onProgress(e);
-    if (args.holdUntil && e.type === 'part' && e.partsDone === 1) {
-      // A synchronous wait keeps this process alive and its lock held, whatever the machine's speed.
-      const cell = new Int32Array(new SharedArrayBuffer(4));
-      while (!existsSync(args.holdUntil)) Atomics.wait(cell, 0, 0, 20);
-    }
-  },
-}));
+await runTransferChild<Args>((client, args, onProgress) =>
+  uploadFile(client, {
+    bucket: args.bucket,
+    key: args.key,
+    file: args.file,
+    checkpoint: args.checkpoint,
+    partSize: args.partSize,
+    concurrency: args.concurrency,
+    onProgress: (e) => {
+      onProgress(e);
+      if (args.holdUntil && e.type === 'part' && e.partsDone === 1) {
+        // A synchronous wait keeps this process alive and its lock held, whatever the machine's speed.
+        const cell = new Int32Array(new SharedArrayBuffer(4));
+        while (!existsSync(args.holdUntil)) Atomics.wait(cell, 0, 0, 20);
+      }
+    },
+  }),
+);

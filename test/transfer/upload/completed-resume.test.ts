@@ -11,12 +11,26 @@ import { PART, makeFile, objectBytes, setup, type Env } from '../fixtures.js';
 /** Upload every part, pause before Complete, then complete on the server from the journal, as the dead run did. */
 async function completeBehindTheCheckpoint(env: Env, file: string, checkpoint: string): Promise<void> {
   const ac = new AbortController();
-  await assert.rejects(uploadFile(env.client, {
-    bucket: env.bucket, key: 'k', file, partSize: PART, concurrency: 2, checkpoint, signal: ac.signal,
-    onProgress: (e) => { if (e.type === 'part' && e.partsDone === e.totalParts) ac.abort(); },
-  }), { code: 'Aborted' });
+  await assert.rejects(
+    uploadFile(env.client, {
+      bucket: env.bucket,
+      key: 'k',
+      file,
+      partSize: PART,
+      concurrency: 2,
+      checkpoint,
+      signal: ac.signal,
+      onProgress: (e) => {
+        if (e.type === 'part' && e.partsDone === e.totalParts) ac.abort();
+      },
+    }),
+    { code: 'Aborted' },
+  );
   const journal = decodeJournal<{ uploadId?: string; partNumber?: number; etag?: string }>(await readFile(checkpoint))!;
-  const parts = journal.records.slice(1).map((r) => ({ partNumber: r.partNumber!, etag: r.etag! })).sort((a, b) => a.partNumber - b.partNumber);
+  const parts = journal.records
+    .slice(1)
+    .map((r) => ({ partNumber: r.partNumber!, etag: r.etag! }))
+    .sort((a, b) => a.partNumber - b.partNumber);
   await env.client.completeMultipartUpload(env.bucket, 'k', journal.records[0]!.uploadId!, parts);
 }
 

@@ -11,7 +11,15 @@ import { PART, makeFile, objectBytes, setup, type Env } from '../fixtures.js';
 const CHILD = nodeArgsFor(import.meta.url, './child');
 
 function startChild(env: Env, file: string, key: string, extra: Record<string, unknown> = {}): EventChild {
-  const args = { endpoint: env.server.endpoint, credentials: env.server.credentials, bucket: env.bucket, key, file, checkpoint: true, ...extra };
+  const args = {
+    endpoint: env.server.endpoint,
+    credentials: env.server.credentials,
+    bucket: env.bucket,
+    key,
+    file,
+    checkpoint: true,
+    ...extra,
+  };
   return spawnEventChild([...CHILD, JSON.stringify(args)]);
 }
 
@@ -64,7 +72,9 @@ test('two processes on one checkpoint: the second fails at once with CheckpointL
   const { file, data } = await makeFile(env.dir, 'two.bin', 6 * PART, 51);
   const release = path.join(env.dir, 'release');
   const first = startChild(env, file, 'two', { holdUntil: release });
-  t.after(() => { first.proc.kill('SIGKILL'); });
+  t.after(() => {
+    first.proc.kill('SIGKILL');
+  });
   await first.waitFor((e) => e.type === 'part');
   const started = Date.now();
   const second = startChild(env, file, 'two');

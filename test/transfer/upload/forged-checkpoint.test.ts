@@ -11,7 +11,11 @@ import { OssClient } from '../../../src/client/index.js';
 import { FileCheckpointStore } from '../../../src/transfer/checkpoint/store.js';
 import { identityOf, snapshotFile } from '../../../src/transfer/checkpoint/file-identity.js';
 import { uploadFile } from '../../../src/transfer/index.js';
-import { UPLOAD_CHECKPOINT_VERSION, type PartRecord, type UploadCheckpointHeader } from '../../../src/transfer/upload/session.js';
+import {
+  UPLOAD_CHECKPOINT_VERSION,
+  type PartRecord,
+  type UploadCheckpointHeader,
+} from '../../../src/transfer/upload/session.js';
 import { startTestServer } from '../../../harness/server.js';
 
 for (const size of [300 * 1024, 50 * 1024]) {
@@ -19,7 +23,11 @@ for (const size of [300 * 1024, 50 * 1024]) {
     const server = await startTestServer();
     const dir = await mkdtemp(join(tmpdir(), 'ossup-forged-'));
     const client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
-    t.after(async () => { await client.close(); await server.close(); await rm(dir, { recursive: true, force: true }); });
+    t.after(async () => {
+      await client.close();
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    });
     await client.putBucket('victim');
     await client.putBucket('mine');
     // Someone else's upload in progress, with one part already sent.
@@ -30,15 +38,28 @@ for (const size of [300 * 1024, 50 * 1024]) {
     await writeFile(file, data);
     const checkpoint = join(dir, 'f.ucp');
     const forged: UploadCheckpointHeader = {
-      kind: 'ossup-upload', version: UPLOAD_CHECKPOINT_VERSION, endpoint: client.endpoint.url, bucket: 'victim', key: 'their-key',
-      uploadId: live.uploadId, file: identityOf(await snapshotFile(file)),
-      partSize: 100 * 1024, partCount: Math.ceil(size / (100 * 1024)),
+      kind: 'ossup-upload',
+      version: UPLOAD_CHECKPOINT_VERSION,
+      endpoint: client.endpoint.url,
+      bucket: 'victim',
+      key: 'their-key',
+      uploadId: live.uploadId,
+      file: identityOf(await snapshotFile(file)),
+      partSize: 100 * 1024,
+      partCount: Math.ceil(size / (100 * 1024)),
     };
     const store = new FileCheckpointStore<UploadCheckpointHeader, PartRecord>(checkpoint);
     await store.start(forged);
     await store.close();
     const warnings: string[] = [];
-    await uploadFile(client, { bucket: 'mine', key: 'k', file, partSize: 100 * 1024, checkpoint, onWarning: (w) => warnings.push(w) });
+    await uploadFile(client, {
+      bucket: 'mine',
+      key: 'k',
+      file,
+      partSize: 100 * 1024,
+      checkpoint,
+      onWarning: (w) => warnings.push(w),
+    });
     assert.ok((await buffer((await client.getObject('mine', 'k')).body)).equals(data), 'the upload itself completed');
     const parts = await client.listParts('victim', 'their-key', live.uploadId);
     assert.equal(parts.parts.length, 1, 'the live upload of another bucket survived with its part');

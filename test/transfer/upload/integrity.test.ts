@@ -12,20 +12,30 @@ import { KiB, PART, clientThrough, makeFile, objectBytes, proxyFor, setup, type 
 
 const MiB = 1024 * KiB;
 
-interface Seen { method: string; path: string }
+interface Seen {
+  method: string;
+  path: string;
+}
 
 /** A proxy in front of `target` whose responses to requests matching `when` carry a wrong CRC-64 header. */
-async function lyingProxy(t: { after: (fn: () => Promise<void>) => void }, target: string, when: (req: Seen) => boolean): Promise<string> {
+async function lyingProxy(
+  t: { after: (fn: () => Promise<void>) => void },
+  target: string,
+  when: (req: Seen) => boolean,
+): Promise<string> {
   const to = new URL(target);
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
     const lie = when({ method: req.method!, path: req.url! });
-    const up = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
-      const { connection: _c, 'keep-alive': _k, ...headers } = answer.headers;
-      if (lie && headers['x-oss-hash-crc64ecma']) headers['x-oss-hash-crc64ecma'] = '12345';
-      res.writeHead(answer.statusCode!, headers);
-      answer.pipe(res);
-    });
+    const up = http.request(
+      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (answer) => {
+        const { connection: _c, 'keep-alive': _k, ...headers } = answer.headers;
+        if (lie && headers['x-oss-hash-crc64ecma']) headers['x-oss-hash-crc64ecma'] = '12345';
+        res.writeHead(answer.statusCode!, headers);
+        answer.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
@@ -57,11 +67,16 @@ test('a part whose CRC-64 keeps disagreeing fails with IntegrityError and the ob
   const endpoint = await lyingProxy(t, env.server.endpoint, isPart(3));
   const client = env.clientFor(endpoint);
   const { file } = await makeFile(env.dir, 'j.bin', 4 * PART, 62);
-  const err = await uploadFile(client, { bucket: env.bucket, key: 'j', file, checkpoint: true }).catch((e: unknown) => e);
+  const err = await uploadFile(client, { bucket: env.bucket, key: 'j', file, checkpoint: true }).catch(
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof IntegrityError, String(err));
   assert.equal(err.check, 'crc64');
   assert.equal(err.expected, '12345');
-  await assert.rejects(env.client.headObject(env.bucket, 'j'), (e: unknown) => e instanceof ServiceError && e.status === 404);
+  await assert.rejects(
+    env.client.headObject(env.bucket, 'j'),
+    (e: unknown) => e instanceof ServiceError && e.status === 404,
+  );
 });
 
 test('a Complete whose CRC-64 disagrees with the combined parts fails loudly', async (t) => {
@@ -93,7 +108,12 @@ async function corruptingClient(t: TestContext, env: Env, maxFaults?: number) {
 for (const [name, size, partSize, faults] of [
   ['parts sent from memory', 4 * PART, PART, 3],
   ['a single PutObject', 50 * KiB, PART, 2],
-  ['parts streamed from the file (larger than the in-memory limit)', 2 * BUFFER_LIMIT + 2 * MiB + 5, BUFFER_LIMIT + MiB, 3],
+  [
+    'parts streamed from the file (larger than the in-memory limit)',
+    2 * BUFFER_LIMIT + 2 * MiB + 5,
+    BUFFER_LIMIT + MiB,
+    3,
+  ],
 ] as const) {
   test(`${name}: bytes damaged on the way (InvalidDigest) are sent again, and the object is byte-identical`, async (t) => {
     const env = await setup(t);
@@ -114,7 +134,10 @@ test('bytes damaged on every attempt fail with IntegrityError (md5), not FileCha
   assert.ok(err instanceof IntegrityError, String(err));
   assert.equal(err.check, 'md5');
   assert.match(err.message, /Content-MD5 mismatch\) 3 times/);
-  await assert.rejects(env.client.headObject(env.bucket, 'd'), (e: unknown) => e instanceof ServiceError && e.status === 404);
+  await assert.rejects(
+    env.client.headObject(env.bucket, 'd'),
+    (e: unknown) => e instanceof ServiceError && e.status === 404,
+  );
 });
 
 // A single PutObject is hashed on a hashing thread while it is sent (no Content-MD5, which would need the whole file
@@ -127,17 +150,25 @@ test('a single PutObject damaged on every attempt fails with IntegrityError (md5
   assert.ok(err instanceof IntegrityError, String(err));
   assert.equal(err.check, 'md5');
   assert.match(err.message, /ETag .* is not their MD5 .* 3 times/);
-  await assert.rejects(env.client.headObject(env.bucket, 'sd'), (e: unknown) => e instanceof ServiceError && e.status === 404);
+  await assert.rejects(
+    env.client.headObject(env.bucket, 'sd'),
+    (e: unknown) => e instanceof ServiceError && e.status === 404,
+  );
 });
 
 test('a single PutObject with forbidOverwrite still sends Content-MD5 first: damaged bytes are never stored', async (t) => {
   const env = await setup(t);
   const { client } = await corruptingClient(t, env);
   const { file } = await makeFile(env.dir, 'sf.bin', 50 * KiB, 68);
-  const err = await uploadFile(client, { bucket: env.bucket, key: 'sf', file, forbidOverwrite: true }).catch((e: unknown) => e);
+  const err = await uploadFile(client, { bucket: env.bucket, key: 'sf', file, forbidOverwrite: true }).catch(
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof IntegrityError, String(err));
   assert.match(err.message, /Content-MD5 mismatch\) 3 times/);
-  await assert.rejects(env.client.headObject(env.bucket, 'sf'), (e: unknown) => e instanceof ServiceError && e.status === 404);
+  await assert.rejects(
+    env.client.headObject(env.bucket, 'sf'),
+    (e: unknown) => e instanceof ServiceError && e.status === 404,
+  );
 });
 
 test('a single PutObject whose response has neither a CRC-64 nor an MD5 ETag is sent again with Content-MD5', async (t) => {
@@ -148,12 +179,15 @@ test('a single PutObject whose response has neither a CRC-64 nor an MD5 ETag is 
   // As OSS answers for a KMS-encrypted object: an ETag that is not the MD5, and (here) no CRC-64 header.
   const server = http.createServer((req, res) => {
     if (req.method === 'PUT') puts.push({ md5: req.headers['content-md5'] !== undefined });
-    const up = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
-      const { connection: _c, 'keep-alive': _k, 'x-oss-hash-crc64ecma': _crc, ...headers } = answer.headers;
-      if (req.method === 'PUT') headers.etag = '"0A1B-KMS"';
-      res.writeHead(answer.statusCode!, headers);
-      answer.pipe(res);
-    });
+    const up = http.request(
+      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (answer) => {
+        const { connection: _c, 'keep-alive': _k, 'x-oss-hash-crc64ecma': _crc, ...headers } = answer.headers;
+        if (req.method === 'PUT') headers.etag = '"0A1B-KMS"';
+        res.writeHead(answer.statusCode!, headers);
+        answer.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });

@@ -12,17 +12,61 @@ import { PART, bytes, makeFile, objectBytes, setup } from '../fixtures.js';
 
 function pauseAfter(parts: number) {
   const ac = new AbortController();
-  return { signal: ac.signal, onProgress: (e: TransferEvent) => { if (e.type === 'part' && e.partsDone >= parts) ac.abort(); } };
+  return {
+    signal: ac.signal,
+    onProgress: (e: TransferEvent) => {
+      if (e.type === 'part' && e.partsDone >= parts) ac.abort();
+    },
+  };
 }
 
 const damages: Array<[string, (cp: string, other: string) => Promise<void>]> = [
-  ['a flipped byte in the header', async (cp) => { const b = await readFile(cp); b[20]! ^= 0x55; await writeFile(cp, b); }],
-  ['a flipped byte in the last record', async (cp) => { const b = await readFile(cp); b[b.length - 12]! ^= 0x01; await writeFile(cp, b); }],
-  ['a truncated tail', async (cp) => { await truncate(cp, (await stat(cp)).size - 7); }],
-  ['a truncated header', async (cp) => { await truncate(cp, 30); }],
-  ['garbage', async (cp) => { await writeFile(cp, bytes(500, 99)); }],
-  ['an empty file', async (cp) => { await writeFile(cp, ''); }],
-  ['another file\'s checkpoint', async (cp, other) => { await copyFile(other, cp); }],
+  [
+    'a flipped byte in the header',
+    async (cp) => {
+      const b = await readFile(cp);
+      b[20]! ^= 0x55;
+      await writeFile(cp, b);
+    },
+  ],
+  [
+    'a flipped byte in the last record',
+    async (cp) => {
+      const b = await readFile(cp);
+      b[b.length - 12]! ^= 0x01;
+      await writeFile(cp, b);
+    },
+  ],
+  [
+    'a truncated tail',
+    async (cp) => {
+      await truncate(cp, (await stat(cp)).size - 7);
+    },
+  ],
+  [
+    'a truncated header',
+    async (cp) => {
+      await truncate(cp, 30);
+    },
+  ],
+  [
+    'garbage',
+    async (cp) => {
+      await writeFile(cp, bytes(500, 99));
+    },
+  ],
+  [
+    'an empty file',
+    async (cp) => {
+      await writeFile(cp, '');
+    },
+  ],
+  [
+    "another file's checkpoint",
+    async (cp, other) => {
+      await copyFile(other, cp);
+    },
+  ],
 ];
 
 for (const [name, damage] of damages) {
@@ -31,8 +75,14 @@ for (const [name, damage] of damages) {
     const size = 8 * PART + 5;
     const { file, data } = await makeFile(env.dir, 'd.bin', size, 11);
     const other = await makeFile(env.dir, 'other.bin', size, 12);
-    await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 'd', file, checkpoint: true, ...pauseAfter(3) }), AbortedError);
-    await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 'o', file: other.file, checkpoint: true, ...pauseAfter(2) }), AbortedError);
+    await assert.rejects(
+      uploadFile(env.client, { bucket: env.bucket, key: 'd', file, checkpoint: true, ...pauseAfter(3) }),
+      AbortedError,
+    );
+    await assert.rejects(
+      uploadFile(env.client, { bucket: env.bucket, key: 'o', file: other.file, checkpoint: true, ...pauseAfter(2) }),
+      AbortedError,
+    );
     await damage(`${file}.ucp`, `${other.file}.ucp`);
     const res = await uploadFile(env.client, { bucket: env.bucket, key: 'd', file, checkpoint: true });
     assert.deepEqual(await objectBytes(env.client, env.bucket, 'd'), data);
@@ -44,7 +94,10 @@ for (const [name, damage] of damages) {
 test('a torn last record loses nothing: the server still has the part and it is re-verified and adopted', async (t) => {
   const env = await setup(t);
   const { file, data } = await makeFile(env.dir, 't.bin', 6 * PART, 13);
-  await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 't', file, checkpoint: true, ...pauseAfter(3) }), AbortedError);
+  await assert.rejects(
+    uploadFile(env.client, { bucket: env.bucket, key: 't', file, checkpoint: true, ...pauseAfter(3) }),
+    AbortedError,
+  );
   await truncate(`${file}.ucp`, (await stat(`${file}.ucp`)).size - 3);
   const res = await uploadFile(env.client, { bucket: env.bucket, key: 't', file, checkpoint: true });
   assert.equal(res.resumedBytes, 3 * PART);
@@ -57,7 +110,10 @@ test('a file rewritten with the same size and mtime between runs: changed parts 
   const { file } = await makeFile(env.dir, 's.bin', size, 14);
   // Whole-second times, as archives and rsync restore them, so putting them back is exact.
   await utimes(file, 1_700_000_000, 1_700_000_000);
-  await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 's', file, checkpoint: true, ...pauseAfter(4) }), AbortedError);
+  await assert.rejects(
+    uploadFile(env.client, { bucket: env.bucket, key: 's', file, checkpoint: true, ...pauseAfter(4) }),
+    AbortedError,
+  );
   const before = await stat(file);
   // Rewrite bytes inside part 2 (already uploaded) in place, then put the mtime back as rsync -t or tar would.
   const fresh = await readFile(file);
@@ -77,7 +133,10 @@ test('without a CRC-64 listed or journaled, resumed parts are checked by MD5 (ET
   const size = 8 * PART;
   const { file } = await makeFile(env.dir, 'n.bin', size, 18);
   await utimes(file, 1_700_000_000, 1_700_000_000);
-  await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 'n', file, checkpoint: true, ...pauseAfter(4) }), AbortedError);
+  await assert.rejects(
+    uploadFile(env.client, { bucket: env.bucket, key: 'n', file, checkpoint: true, ...pauseAfter(4) }),
+    AbortedError,
+  );
   // A journal that lost its part records (records are not synced) and a server that lists no CRC-64 per part.
   const cp = `${file}.ucp`;
   const loaded = await new FileCheckpointStore<Record<string, unknown>, unknown>(cp).load();
@@ -108,7 +167,10 @@ test('a file modified during the upload is never completed (FileChangedError), e
   const before = await stat(file);
   let modified = false;
   const err = await uploadFile(env.client, {
-    bucket: env.bucket, key: 'm', file, checkpoint: true,
+    bucket: env.bucket,
+    key: 'm',
+    file,
+    checkpoint: true,
     onProgress: (e) => {
       if (e.type === 'part' && e.partNumber === 2 && !modified) {
         modified = true;
@@ -121,7 +183,10 @@ test('a file modified during the upload is never completed (FileChangedError), e
     },
   }).catch((e: unknown) => e);
   assert.ok(err instanceof FileChangedError, String(err));
-  await assert.rejects(env.client.headObject(env.bucket, 'm'), (e: unknown) => e instanceof ServiceError && e.status === 404);
+  await assert.rejects(
+    env.client.headObject(env.bucket, 'm'),
+    (e: unknown) => e instanceof ServiceError && e.status === 404,
+  );
 
   // The checkpoint no longer matches the file's identity (ctime aside, content is re-verified): the next run is clean.
   const res = await uploadFile(env.client, { bucket: env.bucket, key: 'm', file, checkpoint: true });
@@ -133,13 +198,18 @@ test('a file that shrinks during the upload fails with FileChangedError', async 
   const env = await setup(t);
   const { file } = await makeFile(env.dir, 'shrink.bin', 6 * PART, 16);
   const err = await uploadFile(env.client, {
-    bucket: env.bucket, key: 'shrink', file,
+    bucket: env.bucket,
+    key: 'shrink',
+    file,
     onProgress: (e) => {
       if (e.type === 'part' && e.partNumber === 2) fs.truncateSync(file, 3 * PART + 7);
     },
   }).catch((e: unknown) => e);
   assert.ok(err instanceof FileChangedError, String(err));
-  await assert.rejects(env.client.headObject(env.bucket, 'shrink'), (e: unknown) => e instanceof ServiceError && e.status === 404);
+  await assert.rejects(
+    env.client.headObject(env.bucket, 'shrink'),
+    (e: unknown) => e instanceof ServiceError && e.status === 404,
+  );
   assert.equal((await env.client.listMultipartUploads(env.bucket)).uploads.length, 0);
 });
 
@@ -155,15 +225,31 @@ test('a checkpoint of another version or part size is discarded and its upload a
     await w.close();
   };
   const cases: Array<[string, (h: Record<string, unknown>) => void, Record<string, unknown>]> = [
-    ['another version', (h) => { h.version = 99; }, {}],
+    [
+      'another version',
+      (h) => {
+        h.version = 99;
+      },
+      {},
+    ],
     ['another key', () => undefined, { key: 'y' }],
     ['another part size', () => undefined, { partSize: 2 * PART }],
   ];
   for (const [name, change, rerun] of cases) {
-    await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 'x', file, checkpoint: true, ...pauseAfter(2) }), AbortedError);
+    await assert.rejects(
+      uploadFile(env.client, { bucket: env.bucket, key: 'x', file, checkpoint: true, ...pauseAfter(2) }),
+      AbortedError,
+    );
     await rewrite(change);
     const warnings: string[] = [];
-    const res = await uploadFile(env.client, { bucket: env.bucket, key: 'x', file, checkpoint: true, onWarning: (w) => warnings.push(w), ...rerun });
+    const res = await uploadFile(env.client, {
+      bucket: env.bucket,
+      key: 'x',
+      file,
+      checkpoint: true,
+      onWarning: (w) => warnings.push(w),
+      ...rerun,
+    });
     assert.equal(res.resumedBytes, 0, name);
     assert.deepEqual(await objectBytes(env.client, env.bucket, res.key), data, name);
     const open = (await env.client.listMultipartUploads(env.bucket)).uploads;
@@ -172,7 +258,11 @@ test('a checkpoint of another version or part size is discarded and its upload a
       assert.deepEqual(warnings, [], name);
     } else {
       // The checkpoint named an upload of another key: untrusted, so that upload is not touched (issue 11, finding 7).
-      assert.deepEqual(open.map((u) => u.key), ['x'], `${name}: the other key's upload was left alone`);
+      assert.deepEqual(
+        open.map((u) => u.key),
+        ['x'],
+        `${name}: the other key's upload was left alone`,
+      );
       assert.equal(warnings.length, 1, name);
       await env.client.abortMultipartUpload(env.bucket, 'x', open[0]!.uploadId);
     }
@@ -182,7 +272,10 @@ test('a checkpoint of another version or part size is discarded and its upload a
 test('a file that shrank below one part goes up in one PutObject and the old checkpoint and upload are cleared', async (t) => {
   const env = await setup(t);
   const { file } = await makeFile(env.dir, 'shrunk.bin', 6 * PART, 18);
-  await assert.rejects(uploadFile(env.client, { bucket: env.bucket, key: 'shrunk', file, checkpoint: true, ...pauseAfter(2) }), AbortedError);
+  await assert.rejects(
+    uploadFile(env.client, { bucket: env.bucket, key: 'shrunk', file, checkpoint: true, ...pauseAfter(2) }),
+    AbortedError,
+  );
   const small = bytes(5000, 19);
   await writeFile(file, small);
   const res = await uploadFile(env.client, { bucket: env.bucket, key: 'shrunk', file, checkpoint: true });
