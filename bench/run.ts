@@ -22,6 +22,7 @@ import { buildGoPeer, GOCODE } from './go-peer.js';
 import { acquireBenchLock, markOwned, sweepStaleDirs, unmarkOwned } from './guard.js';
 import { detectDownload, runMatrix, scenarios, seedDownloads, unavailable, type DownloadMode } from './matrix.js';
 import { resumeExtra } from './resume.js';
+import { treeExtra } from './tree.js';
 import { machineCpuSeconds, procCpuSeconds, REPO, startServerProcess } from './proc.js';
 import { markdownTable, median, mibps, rowsFor, type Measurement, type Row } from './report.js';
 
@@ -266,6 +267,36 @@ try {
         median(w.runs.filter((m) => m.op === op && m.tool === 'ali-oss').map(mibps));
       log(`${op.padEnd(8)}: ${line.join(', ')}; ossup = ${ratio.toFixed(2)}x ali-oss`);
     }
+  }
+
+  if (args.extras.includes('tree')) {
+    const shape = { bytesPerSecond: 16 * 1024 ** 2, delayMs: 10 };
+    const jobs = 16; // the cp -r default (README "Trees")
+    log(
+      `\n## trees: cp -r of 1,000 x 4 KiB through the shaping proxy (${shape.delayMs * 2} ms RTT, ${formatSize(shape.bytesPerSecond)}/s per connection), ` +
+        `default --jobs vs --jobs 1; then 10,000 x 1 KiB on loopback [${elapsed()}]`,
+    );
+    const t = await treeExtra(ctx, shape, jobs, true);
+    results.tree = t;
+    const rtt = (shape.delayMs * 2) / 1000;
+    for (const op of ['upload', 'download'] as const) {
+      const d = t.runs.find((r) => r.op === op && r.jobs === 'default');
+      const one = t.runs.find((r) => r.op === op && r.jobs === 1);
+      if (!d || !one) continue;
+      const rate = d.requests / d.requestSpanSeconds;
+      const ideal = jobs / rtt;
+      log(
+        `${op.padEnd(8)}: default ${d.seconds.toFixed(2)} s (${d.requests} requests), --jobs 1 ${one.seconds.toFixed(2)} s ` +
+          `(${one.requests} requests): ${(one.seconds / d.seconds).toFixed(1)}x (target >= 8x); ` +
+          `${rate.toFixed(0)} req/s (requests / first-to-last request span ${d.requestSpanSeconds.toFixed(2)} s) vs ideal ${jobs} / ${rtt * 1000} ms = ${ideal.toFixed(0)} req/s: ${(ideal / rate).toFixed(2)}x off (target <= 2x)`,
+      );
+    }
+    const m = t.many;
+    log(
+      `${m.count} x ${formatSize(m.size)} on loopback: ${m.seconds.toFixed(1)} s, ${m.requests} requests; client peak RSS ` +
+        `${(m.maxRssBytes / 1e6).toFixed(0)} MB (VmHWM; target < 200 MB); launch to first PutObject at the proxy ` +
+        `${m.firstPutMs.toFixed(0)} ms (target < 1000 ms)`,
+    );
   }
 
   if (args.extras.includes('profile')) {
