@@ -288,6 +288,7 @@ try {
       log(
         `${op.padEnd(8)}: default ${d.seconds.toFixed(2)} s (${d.requests} requests), --jobs 1 ${one.seconds.toFixed(2)} s ` +
           `(${one.requests} requests): ${(one.seconds / d.seconds).toFixed(1)}x (target >= 8x); ` +
+          `CPU s client/server/proxies ${d.clientCpuSeconds.toFixed(2)}/${d.serverCpuSeconds.toFixed(2)}/${d.proxyCpuSeconds.toFixed(2)}; ` +
           `${rate.toFixed(0)} req/s (requests / first-to-last request span ${d.requestSpanSeconds.toFixed(2)} s) vs ideal ${jobs} / ${rtt * 1000} ms = ${ideal.toFixed(0)} req/s: ${(ideal / rate).toFixed(2)}x off (target <= 2x)`,
       );
     }

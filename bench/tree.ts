@@ -120,6 +120,10 @@ export interface TreeRun {
   requests: number;
   /** From the first request line to the last one at the proxy (the transfer, start-up and shutdown excluded). */
   requestSpanSeconds: number;
+  /** CPU seconds of the cp process, of the server while it ran, and of this runner (the two proxies live here). */
+  clientCpuSeconds: number;
+  serverCpuSeconds: number;
+  proxyCpuSeconds: number;
 }
 
 export interface TreeFigures {
@@ -150,24 +154,31 @@ export async function treeExtra(
   const env = childEnv(ctx.dir, counter.endpoint, ctx.creds);
   const cli = async (what: string, args: string[]) => {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const r = await measured(ctx, OSSUP_BIN, [...args, '--no-progress', '-q'], { env });
     const seconds = (performance.now() - t0) / 1000;
+    const self = process.cpuUsage(cpu0);
     if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code ?? r.signal}): ${r.stderr.trim()}`);
-    return { r, seconds };
+    const cpu = {
+      clientCpuSeconds: r.usage?.cpuSeconds ?? NaN,
+      serverCpuSeconds: r.serverCpuS,
+      proxyCpuSeconds: (self.user + self.system) / 1e6,
+    };
+    return { r, seconds, cpu };
   };
   try {
     for (const jobs of ['default', 1] as const) {
       const prefix = `tree/up-${jobs}/`;
       counter.reset();
       const extra = jobs === 'default' ? [] : ['--jobs', String(jobs)];
-      const { seconds } = await cli(`cp -r upload (jobs ${jobs})`, [
+      const { seconds, cpu } = await cli(`cp -r upload (jobs ${jobs})`, [
         'cp',
         '-r',
         src,
         `oss://${BUCKET}/${prefix}`,
         ...extra,
       ]);
-      runs.push({ op: 'upload', jobs, seconds, requests: counter.requests, requestSpanSeconds: span(counter) });
+      runs.push({ op: 'upload', jobs, seconds, requests: counter.requests, requestSpanSeconds: span(counter), ...cpu });
       ctx.log(`  upload   jobs ${String(jobs).padEnd(7)} ${seconds.toFixed(2)} s, ${counter.requests} requests`);
       await verifyUpload(ctx, prefix, src, rel, small.size);
       if (!withDownload) continue;
@@ -180,6 +191,7 @@ export async function treeExtra(
         seconds: d.seconds,
         requests: counter.requests,
         requestSpanSeconds: span(counter),
+        ...d.cpu,
       });
       ctx.log(`  download jobs ${String(jobs).padEnd(7)} ${d.seconds.toFixed(2)} s, ${counter.requests} requests`);
       verifyDownload(dest, src, rel);
