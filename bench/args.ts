@@ -10,6 +10,8 @@ export const EXTRAS = [
   'memory',
   'profile',
   'wan',
+  'stream',
+  'copy',
 ] as const;
 export type Extra = (typeof EXTRAS)[number];
 
@@ -63,7 +65,7 @@ const USAGE = `npm run bench -- [flags]
   --pairs 8M:4,64M:8    exactly these part size:parallel pairs (instead of every --parts x --parallel)
   --reps 3              runs of each tool per scenario, order rotated (default 3)
   --only upload|download
-  --extras crc,transport,checkpoint,kill,resume,single,memory,profile,wan   (default all; --no-extras for none)
+  --extras crc,transport,checkpoint,kill,resume,single,memory,profile,wan,stream,copy   (default all; --no-extras for none)
   --checkpoint-parts N  parts of the checkpoint extra (default 10000)
   --resume-size 512M    file size of the late-resume extra (default 512M)
   --quick               64M, 8M parts, parallel 4, 1 rep, 1000-part checkpoint, 128M late resume
