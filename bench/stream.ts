@@ -69,11 +69,14 @@ export async function streamExtra(
         let r: RunResult;
         if (op === 'upload') {
           const key = `stream/${mode}`;
-          const src = mode === 'pipe' ? '-' : f.path;
+          const src = f.path;
           r = await measured(
             ctx,
             OSSUP_BIN,
-            ['cp', src, `oss://${BUCKET}/${key}`, ...common, '--checkpoint-dir', ctx.checkpointDir],
+            // A stream is never checkpointed (and refuses the flag); the file upload keeps its checkpoint on disk.
+            mode === 'pipe'
+              ? ['cp', '-', `oss://${BUCKET}/${key}`, ...common]
+              : ['cp', src, `oss://${BUCKET}/${key}`, ...common, '--checkpoint-dir', ctx.checkpointDir],
             mode === 'pipe' ? { stdinFile: f.path } : {},
           );
           const j = jsonOf(r, what, false);
