@@ -290,9 +290,11 @@ try {
   }
 
   if (args.extras.includes('copy')) {
-    const size = 5 * 1024 ** 3;
+    const size = args.copySize;
+    // The source is made on the server from the largest test file that divides it (no client uploads it).
+    const unit = [...args.sizes].sort((a, b) => b - a).find((s) => size % s === 0) ?? 64 * 1024 ** 2;
     log(`\n## server-side copy of ${formatSize(size)} through a byte-counting proxy [${elapsed()}]`);
-    const c = await copyExtra(ctx, size, 1024 ** 3);
+    const c = await copyExtra(ctx, size, unit);
     results.copy = c;
     log(
       `${c.parts} parts in ${c.seconds.toFixed(1)} s (${(c.size / 1024 ** 2 / c.seconds).toFixed(0)} MiB/s on the server; child wall ${c.wallSeconds.toFixed(1)} s); ` +
