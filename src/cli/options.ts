@@ -108,6 +108,19 @@ export interface CpSettings {
   expectedSize?: number;
 }
 
+/** The object's settings an upload takes from `cp` flags: one mapping for the file and the stdin upload. */
+export function objectWriteOptions(flags: CpFlags, settings: CpSettings) {
+  return {
+    meta: settings.meta,
+    contentType: flags.contentType,
+    acl: flags.acl,
+    storageClass: flags.storageClass,
+    tagging: flags.tagging,
+    forbidOverwrite: flags.forbidOverwrite,
+    trafficLimit: settings.trafficLimitBitsPerSecond,
+  };
+}
+
 function pairs(list: string[] | undefined, flag: string, keyPattern: RegExp, what: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of list ?? []) {

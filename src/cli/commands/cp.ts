@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import { uploadFile, type UploadResult } from '../../transfer/index.js';
 import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
-import { checkCpOptions, type CpFlags, type CpSettings } from '../options.js';
+import { checkCpOptions, objectWriteOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
 import { defaultParallel, defaultPartSize } from '../defaults.js';
 import { withSession, type Io, type Session } from '../session.js';
@@ -115,13 +115,7 @@ async function uploadOne(
           partSize,
           concurrency: parallel,
           checkpoint,
-          meta: settings.meta,
-          contentType: flags.contentType,
-          acl: flags.acl,
-          storageClass: flags.storageClass,
-          tagging: flags.tagging,
-          forbidOverwrite: flags.forbidOverwrite,
-          trafficLimit: settings.trafficLimitBitsPerSecond,
+          ...objectWriteOptions(flags, settings),
           callback: flags.callbackUrl
             ? {
                 url: flags.callbackUrl,

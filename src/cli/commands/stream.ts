@@ -9,7 +9,7 @@ import { AbortedError, IntegrityError } from '../../core/errors.js';
 import { downloadStream, uploadStream, type UploadResult } from '../../transfer/index.js';
 import { ActionFailed, doing, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
-import { checkCpOptions, type CpFlags, type CpSettings } from '../options.js';
+import { checkCpOptions, objectWriteOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
 import { MIN_DEFAULT_RANGE_SIZE, DEFAULT_PARALLEL } from '../defaults.js';
 import { withSession, type Io } from '../session.js';
@@ -115,13 +115,7 @@ async function stdinToObject(dst: OssUrl, flags: CpFlags, settings: CpSettings, 
         partSize: settings.partSize,
         expectedSize: settings.expectedSize,
         concurrency: settings.parallel ?? DEFAULT_PARALLEL,
-        meta: settings.meta,
-        contentType: flags.contentType,
-        acl: flags.acl,
-        storageClass: flags.storageClass,
-        tagging: flags.tagging,
-        forbidOverwrite: flags.forbidOverwrite,
-        trafficLimit: settings.trafficLimitBitsPerSecond,
+        ...objectWriteOptions(flags, settings),
         signal: controller.signal,
         onProgress: (e) => {
           if (e.type === 'part') partsDone = Math.max(partsDone, e.partsDone);
