@@ -11,6 +11,8 @@ export const EXTRAS = [
   'profile',
   'wan',
   'tree',
+  'stream',
+  'copy',
 ] as const;
 export type Extra = (typeof EXTRAS)[number];
 
@@ -27,6 +29,8 @@ export interface BenchArgs {
   checkpointParts: number;
   /** File size of the late-resume extra (512 MiB in the issue). */
   resumeSize: number;
+  /** Object size of the server-side copy extra (5 GiB in the issue; 2 GiB with --quick). */
+  copySize: number;
   /** Where the server root, files and downloads live (default: a new directory under /dev/shm, else os.tmpdir()). */
   dir?: string;
   /** Where checkpoints live: on disk by default, so their fsyncs cost what they cost users. */
@@ -64,10 +68,11 @@ const USAGE = `npm run bench -- [flags]
   --pairs 8M:4,64M:8    exactly these part size:parallel pairs (instead of every --parts x --parallel)
   --reps 3              runs of each tool per scenario, order rotated (default 3)
   --only upload|download
-  --extras crc,transport,checkpoint,kill,resume,single,memory,profile,wan,tree   (default all; --no-extras for none)
+  --extras crc,transport,checkpoint,kill,resume,single,memory,profile,wan,tree,stream,copy   (default all; --no-extras for none)
   --checkpoint-parts N  parts of the checkpoint extra (default 10000)
   --resume-size 512M    file size of the late-resume extra (default 512M)
-  --quick               64M, 8M parts, parallel 4, 1 rep, 1000-part checkpoint, 128M late resume
+  --copy-size 5G        object size of the server-side copy extra (default 5G; made on the server from a test file)
+  --quick               64M, 8M parts, parallel 4, 1 rep, 1000-part checkpoint, 128M late resume, 2G copy
   --dir DIR             work directory (default /dev/shm/ossup-bench-*, else the OS temp dir)
   --checkpoint-dir DIR  checkpoint directory (default: on disk, under the OS temp dir)
   --no-matrix           skip the side-by-side runs (extras only)
@@ -84,6 +89,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     extras: [...EXTRAS],
     checkpointParts: 10_000,
     resumeSize: 512 * 1024 ** 2,
+    copySize: 5 * 1024 ** 3,
     keep: false,
     noMatrix: false,
   };
@@ -149,6 +155,9 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--resume-size':
         a.resumeSize = parseSize(value());
         break;
+      case '--copy-size':
+        a.copySize = parseSize(value());
+        break;
       case '--quick':
         explicit.add(flag);
         break;
@@ -184,6 +193,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     if (!explicit.has('--reps')) a.reps = 1;
     if (!explicit.has('--checkpoint-parts')) a.checkpointParts = 1000;
     if (!explicit.has('--resume-size')) a.resumeSize = 128 * 1024 ** 2;
+    if (!explicit.has('--copy-size')) a.copySize = 2 * 1024 ** 3;
   }
   return a;
 }

@@ -1,7 +1,7 @@
 // Child processes of the bench: the embedded server (its own process, so the clients' RSS and CPU are measured
 // apart from it) and measured client runs, each preloaded with usage-hook.ts.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildUsage } from './usage-hook.js';
@@ -115,6 +115,10 @@ export interface RunOptions {
   /** Called once the child is running (kill tests). */
   onSpawn?: (child: ChildProcess) => void;
   usageFile: string;
+  /** Pipe this file into the child's stdin (a pipe, not the file: the child cannot seek or stat it). */
+  stdinFile?: string;
+  /** The child's stdout goes to this file (truncated) instead of being collected. */
+  stdoutFile?: string;
 }
 
 /** Runs `node <hook> <script> args...` (or `<exec> args...`) to completion and collects what it printed and its resource usage. */
@@ -125,13 +129,19 @@ export async function runMeasured(script: string, args: string[], opts: RunOptio
   const [cmd, argv] = opts.exec
     ? [opts.exec, args]
     : [process.execPath, [...(opts.nodeFlags ?? []), '--import', HOOK, script, ...args]];
+  const outFd = opts.stdoutFile ? openSync(opts.stdoutFile, 'w') : undefined;
   const child = spawn(cmd, argv, {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdinFile ? 'pipe' : 'ignore', outFd ?? 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env, BENCH_USAGE_FILE: opts.usageFile },
   });
+  if (outFd !== undefined) closeSync(outFd);
+  if (opts.stdinFile) {
+    child.stdin!.on('error', () => {}); // the child may exit (fail) before it read everything
+    createReadStream(opts.stdinFile, { highWaterMark: 1024 * 1024 }).pipe(child.stdin!);
+  }
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout?.on('data', (d: Buffer) => {
     stdout += d.toString();
   });
   child.stderr!.on('data', (d: Buffer) => {

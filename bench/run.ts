@@ -23,6 +23,7 @@ import { acquireBenchLock, markOwned, sweepStaleDirs, unmarkOwned } from './guar
 import { detectDownload, runMatrix, scenarios, seedDownloads, unavailable, type DownloadMode } from './matrix.js';
 import { resumeExtra } from './resume.js';
 import { treeExtra } from './tree.js';
+import { copyExtra, streamExtra } from './stream.js';
 import { machineCpuSeconds, procCpuSeconds, REPO, startServerProcess } from './proc.js';
 import { markdownTable, median, mibps, rowsFor, type Measurement, type Row } from './report.js';
 
@@ -297,6 +298,40 @@ try {
       `${m.count} x ${formatSize(m.size)} on loopback: ${m.seconds.toFixed(1)} s, ${m.requests} requests; client peak RSS ` +
         `${(m.maxRssBytes / 1e6).toFixed(0)} MB (VmHWM; target < 200 MB); launch to first PutObject at the proxy ` +
         `${m.firstPutMs.toFixed(0)} ms (target < 1000 ms)`,
+    );
+  }
+
+  if (args.extras.includes('stream')) {
+    const size = 1024 ** 3;
+    const part = 64 * 1024 ** 2;
+    log(
+      `\n## streams: stdin from a pipe vs the file, stdout vs the file (${formatSize(size)}, ${formatSize(part)} parts x4, ${args.reps} reps) [${elapsed()}]`,
+    );
+    const s = await streamExtra(ctx, size, part, 4, args.reps);
+    results.stream = s;
+    for (const op of ['upload', 'download'] as const) {
+      const rate = (mode: string) => median(s.runs.filter((r) => r.op === op && r.mode === mode).map((r) => r.mibps));
+      const rss = (mode: string) =>
+        Math.max(...s.runs.filter((r) => r.op === op && r.mode === mode).map((r) => r.maxRssBytes)) / 1e6;
+      log(
+        `${op.padEnd(8)}: file ${rate('file').toFixed(0)} MiB/s (peak RSS ${rss('file').toFixed(0)} MB), ` +
+          `${op === 'upload' ? 'stdin pipe' : 'stdout'} ${rate('pipe').toFixed(0)} MiB/s (peak RSS ${rss('pipe').toFixed(0)} MB): ` +
+          `stream = ${((rate('pipe') / rate('file')) * 100).toFixed(0)}% of the file`,
+      );
+    }
+  }
+
+  if (args.extras.includes('copy')) {
+    const size = args.copySize;
+    // The source is made on the server from the largest test file that divides it (no client uploads it).
+    const unit = [...args.sizes].sort((a, b) => b - a).find((s) => size % s === 0) ?? 64 * 1024 ** 2;
+    log(`\n## server-side copy of ${formatSize(size)} through a byte-counting proxy [${elapsed()}]`);
+    const c = await copyExtra(ctx, size, unit);
+    results.copy = c;
+    log(
+      `${c.parts} parts in ${c.seconds.toFixed(1)} s (${(c.size / 1024 ** 2 / c.seconds).toFixed(0)} MiB/s on the server; child wall ${c.wallSeconds.toFixed(1)} s); ` +
+        `client received ${c.receivedBytes} bytes, sent ${c.sentBytes}; peak RSS ${(c.maxRssBytes / 1e6).toFixed(0)} MB, ` +
+        `CPU ${c.cpuSeconds.toFixed(2)} s, server CPU ${c.serverCpuSeconds.toFixed(1)} s`,
     );
   }
 
