@@ -5,6 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OssClient } from '../src/client/index.js';
+import { startTestServer, type TestServer } from './server.js';
 
 /** The repository root: the nearest directory above this file holding bin/ossup.js (works from harness/ and dist/harness/). */
 export const REPO = (() => {
@@ -79,4 +81,27 @@ export const STACK = /^\s+at .+\(.*:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m;
 export function lastJson(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
+}
+
+/** A test server, a sandbox whose env holds the server's keys, and a client with one bucket made: the CLI tests' setup. */
+export interface CliServer {
+  server: TestServer;
+  box: Sandbox;
+  client: OssClient;
+}
+
+export async function startCliServer(bucket: string): Promise<CliServer> {
+  const server = await startTestServer();
+  const box = await sandbox();
+  box.env.OSS_ACCESS_KEY_ID = server.credentials.accessKeyId;
+  box.env.OSS_ACCESS_KEY_SECRET = server.credentials.accessKeySecret;
+  const client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
+  await client.putBucket(bucket);
+  return { server, box, client };
+}
+
+export async function stopCliServer({ server, box, client }: CliServer): Promise<void> {
+  await client.close();
+  await server.close();
+  await box.cleanup();
 }

@@ -7,12 +7,12 @@ import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promi
 import { setTimeout as sleep } from 'node:timers/promises';
 import { basename, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { OssClient } from '../../src/client/index.js';
+import type { OssClient } from '../../src/client/index.js';
 import { AbortedError } from '../../src/core/errors.js';
 import { uploadFile, type TransferEvent } from '../../src/transfer/index.js';
-import { startTestServer, type TestServer } from '../../harness/server.js';
+import type { TestServer } from '../../harness/server.js';
 import { startFaultProxy } from '../../harness/fault-proxy.js';
-import { finished, runCli, sandbox, spawnCli, STACK, type Sandbox } from '../../harness/cli.js';
+import { finished, runCli, startCliServer, stopCliServer, spawnCli, STACK, type Sandbox } from '../../harness/cli.js';
 
 const PART = 100 * 1024;
 let server: TestServer;
@@ -21,18 +21,9 @@ let client: OssClient;
 const ossup = (...args: string[]) => runCli([...args, '--endpoint', server.endpoint], box.env);
 
 before(async () => {
-  server = await startTestServer();
-  box = await sandbox();
-  box.env.OSS_ACCESS_KEY_ID = server.credentials.accessKeyId;
-  box.env.OSS_ACCESS_KEY_SECRET = server.credentials.accessKeySecret;
-  client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
-  await client.putBucket('debris');
+  ({ server, box, client } = await startCliServer('debris'));
 });
-after(async () => {
-  await client.close();
-  await server.close();
-  await box.cleanup();
-});
+after(() => stopCliServer({ server, box, client }));
 
 function pauseAfter(parts: number) {
   const ac = new AbortController();

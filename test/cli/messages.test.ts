@@ -7,9 +7,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { OssClient } from '../../src/client/index.js';
+import type { OssClient } from '../../src/client/index.js';
 import { startTestServer, type TestServer } from '../../harness/server.js';
-import { lastJson, REPO, runCli, sandbox, STACK, type Sandbox } from '../../harness/cli.js';
+import { lastJson, REPO, runCli, startCliServer, stopCliServer, STACK, type Sandbox } from '../../harness/cli.js';
 
 let server: TestServer;
 let box: Sandbox;
@@ -17,18 +17,9 @@ let client: OssClient;
 const ossup = (...args: string[]) => runCli([...args, '--endpoint', server.endpoint], box.env);
 
 before(async () => {
-  server = await startTestServer();
-  box = await sandbox();
-  box.env.OSS_ACCESS_KEY_ID = server.credentials.accessKeyId;
-  box.env.OSS_ACCESS_KEY_SECRET = server.credentials.accessKeySecret;
-  client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
-  await client.putBucket('msg-test');
+  ({ server, box, client } = await startCliServer('msg-test'));
 });
-after(async () => {
-  await client.close();
-  await server.close();
-  await box.cleanup();
-});
+after(() => stopCliServer({ server, box, client }));
 
 /** Every error message: one line saying what failed, one `hint:` line, no stack. */
 function twoLines(stderr: string): void {

@@ -1,9 +1,9 @@
 // `ossup stat` shows the object's ACL and tags (GetObjectAcl, GetObjectTagging) next to what HEAD says.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { OssClient } from '../../src/client/index.js';
-import { startTestServer, type TestServer } from '../../harness/server.js';
-import { lastJson, runCli, sandbox, type Sandbox } from '../../harness/cli.js';
+import type { OssClient } from '../../src/client/index.js';
+import type { TestServer } from '../../harness/server.js';
+import { lastJson, runCli, startCliServer, stopCliServer, type Sandbox } from '../../harness/cli.js';
 
 let server: TestServer;
 let box: Sandbox;
@@ -11,18 +11,9 @@ let client: OssClient;
 const ossup = (...args: string[]) => runCli([...args, '--endpoint', server.endpoint], box.env);
 
 before(async () => {
-  server = await startTestServer();
-  box = await sandbox();
-  box.env.OSS_ACCESS_KEY_ID = server.credentials.accessKeyId;
-  box.env.OSS_ACCESS_KEY_SECRET = server.credentials.accessKeySecret;
-  client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
-  await client.putBucket('stat-tags');
+  ({ server, box, client } = await startCliServer('stat-tags'));
 });
-after(async () => {
-  await client.close();
-  await server.close();
-  await box.cleanup();
-});
+after(() => stopCliServer({ server, box, client }));
 
 test('stat prints ACL and tags, and --json carries them', async () => {
   await client.putObject('stat-tags', 'tagged.txt', 'hello', {
