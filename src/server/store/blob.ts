@@ -17,6 +17,9 @@ export interface WrittenBlob {
 export class BodyTooLargeError extends Error {}
 export class BodyIncompleteError extends Error {}
 
+/** Temp names need only be unique within this process's own temp dir (layout.ts): a counter, no random bytes. */
+let tmpCount = 0;
+
 /** Bytes gathered before one write: socket chunks are ~64 KiB, and a syscall per chunk was a fifth of the CPU. */
 const WRITE_BATCH = 1 << 20;
 
@@ -34,7 +37,7 @@ export async function writeTempBlob(
   tmpDir: string,
   opts: { expectedLength?: number; maxLength?: number } = {},
 ): Promise<WrittenBlob> {
-  const tmpPath = join(tmpDir, `${randomName()}.part`);
+  const tmpPath = join(tmpDir, `${(++tmpCount).toString(36)}.part`);
   const fh = await open(tmpPath, CREATE_NEW, 0o644);
   const hasher = hasherPool().forBody(tmpPath, opts.expectedLength);
   let size = 0;
