@@ -3,6 +3,7 @@
 // uploads of one part number never mix bytes: the last one to commit wins. Uploads survive restarts because
 // nothing about them lives only in memory; what is kept in memory (upload-states.ts) only saves reads.
 import { randomBytes } from 'node:crypto';
+import { renameSync } from 'node:fs';
 import { readdir, rm, rename } from 'node:fs/promises';
 import { multipartEtag } from '../../core/etag.js';
 import { MIN_PART_SIZE } from '../../core/limits.js';
@@ -16,6 +17,7 @@ import { compareUtf8 } from './key-index.js';
 import { ObjectExistsError } from './metadata-store.js';
 import { currentParts, partBlobName, type PartEntry } from './part-names.js';
 import { UploadStates, type UploadState } from './upload-states.js';
+import { syncDirQuick } from './fd-io.js';
 import type { ObjectStore } from './objects.js';
 import type { ObjectAttributes, ObjectRecord, PartRecord, UploadRecord } from './types.js';
 
@@ -121,7 +123,8 @@ export class MultipartStore {
             };
             entry.blob = partBlobName(entry, this.tag);
             try {
-              await rename(written.tmpPath, join(blobDir, entry.blob));
+              // Synchronous, like creating the temp file (fd-io.ts): one directory entry, no data.
+              renameSync(written.tmpPath, join(blobDir, entry.blob));
             } catch (err) {
               // The upload's directory is gone: removed by another process on this root.
               if (!isNotFound(err) || (await readJson(this.layout.uploadFile(bucket, uploadId)))) throw err;
@@ -137,7 +140,7 @@ export class MultipartStore {
         await unlinkQuiet(written.tmpPath);
         return undefined;
       }
-      await fsyncDir(blobDir);
+      await fsyncDir(blobDir, syncDirQuick);
       if (committed.old) await this.dropPart(bucket, uploadId, committed.old);
       const { seq: _, ...rec } = committed.entry;
       return rec;
