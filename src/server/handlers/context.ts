@@ -127,7 +127,8 @@ export async function receiveBody(ctx: ServiceCtx, maxLength = MAX_OBJECT_SIZE):
   if (expectedLength !== undefined && expectedLength > maxLength) throw new ErrorReply('EntityTooLarge');
   let written: WrittenBlob;
   try {
-    written = await ctx.blobs.writeTemp(requestBody(ctx), { expectedLength, maxLength });
+    // node allocates every body chunk afresh and keeps no reference: the hashing thread may take them over.
+    written = await ctx.blobs.writeTemp(requestBody(ctx), { expectedLength, maxLength, handOver: true });
   } catch (err) {
     if (err instanceof BodyTimeoutError) throw requestTimeout(err);
     if (err instanceof BodyTooLargeError) throw new ErrorReply('EntityTooLarge');

@@ -1,9 +1,11 @@
 // Hashing received bodies off the event loop. MD5 (ETag, Content-MD5) and CRC-64 of every byte cost the server
 // about half its CPU for uploads, all of it on the one thread that also reads every socket. For bodies of at least
-// REMOTE_MIN bytes (by Content-Length), a hashing thread reads each batch back from the temp file once it is
-// written (page cache) and keeps the running digests; the event loop only posts (position, length) and awaits the
-// digest at the end, overlapped with the fsync. Smaller bodies, bodies of unknown length, and servers where a
-// worker cannot start hash inline, as before: a message round trip costs more than hashing 100 KiB.
+// REMOTE_MIN bytes (by Content-Length), a hashing thread keeps the running digests of each batch once it is
+// written: a request body's chunks (which node allocates afresh for every read, and nobody else holds) are moved
+// to the thread with the batch (transferred, not copied); other sources' batches are read back from the temp file
+// (page cache). The event loop awaits the digest at the end, overlapped with the fsync. Smaller bodies, bodies of
+// unknown length, and servers where a worker cannot start hash inline: a message round trip costs more than
+// hashing 100 KiB.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import os from 'node:os';
@@ -23,8 +25,12 @@ export interface BodyDigest {
 export interface BodyHasher {
   /** A chunk as it arrives (inline hashers only use these). */
   chunk(data: Uint8Array): void;
-  /** A range of the temp file that is now written (hashing-thread hashers only use these). */
-  written(position: number, length: number): void;
+  /**
+   * A range of the temp file that is now written, and the chunks written there (hashing-thread hashers only use
+   * these). With `handOver`, the chunks are no longer the caller's: they may be moved to the hashing thread.
+   * Resolves when the caller may go on: a hashing thread that falls behind holds the writer back.
+   */
+  written(position: number, length: number, chunks: Uint8Array[], handOver: boolean): Promise<void> | undefined;
   finish(): Promise<BodyDigest>;
   /** The body failed: release the session. */
   drop(): void;
@@ -37,16 +43,23 @@ class InlineHasher implements BodyHasher {
     this.md5.update(data);
     this.crc.update(data);
   }
-  written(): void {}
+  written(): undefined {
+    return undefined;
+  }
   async finish(): Promise<BodyDigest> {
     return { md5: this.md5.digest(), crc64: this.crc.digest() };
   }
   drop(): void {}
 }
 
+/** Moved bytes a session may have on its hashing thread, not yet hashed, before its writer waits. */
+const MOVED_AHEAD = 4 << 20;
+
 interface Slot {
   worker: Worker;
   waiting: Map<number, { resolve: (d: BodyDigest) => void; reject: (e: Error) => void }>;
+  /** Sessions with moved bytes not yet hashed: told of each hashed batch, or of the thread's end. */
+  moving: Map<number, RemoteHasher>;
   sessions: number;
   /** It has answered once, so it loaded. */
   answered: boolean;
@@ -54,8 +67,16 @@ interface Slot {
 
 const WORKER_URL = new URL(`./hasher-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
+/** The chunk is a whole ArrayBuffer of its own (no pool slice, not shared): moving it takes nothing from others. */
+function ownsBuffer(c: Uint8Array): boolean {
+  return c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.buffer instanceof ArrayBuffer;
+}
+
 class RemoteHasher implements BodyHasher {
   private released = false;
+  /** Moved bytes not yet hashed, and the writer waiting for them to drop. */
+  private ahead = 0;
+  private resume?: () => void;
   constructor(
     private readonly pool: HasherPool,
     private readonly slot: Slot,
@@ -63,8 +84,29 @@ class RemoteHasher implements BodyHasher {
     private readonly path: string,
   ) {}
   chunk(): void {}
-  written(position: number, length: number): void {
-    this.slot.worker.postMessage({ op: 'range', id: this.id, position, length } satisfies HasherRequest);
+  written(position: number, length: number, chunks: Uint8Array[], handOver: boolean): Promise<void> | undefined {
+    if (!handOver || !chunks.every(ownsBuffer)) {
+      this.slot.worker.postMessage({ op: 'range', id: this.id, position, length } satisfies HasherRequest);
+      return undefined;
+    }
+    this.slot.moving.set(this.id, this);
+    this.ahead += length;
+    const msg: HasherRequest = { op: 'data', id: this.id, chunks };
+    this.slot.worker.postMessage(
+      msg,
+      chunks.map((c) => c.buffer as ArrayBuffer),
+    );
+    if (this.ahead <= MOVED_AHEAD) return undefined;
+    return new Promise<void>((resolve) => (this.resume = resolve));
+  }
+  /** The thread hashed `bytes` moved bytes (Infinity: it stopped; finish reports how). */
+  hashed(bytes: number): void {
+    this.ahead -= bytes;
+    if (this.ahead <= MOVED_AHEAD || bytes === Infinity) {
+      const r = this.resume;
+      this.resume = undefined;
+      r?.();
+    }
   }
   finish(): Promise<BodyDigest> {
     const done = new Promise<BodyDigest>((resolve, reject) => this.slot.waiting.set(this.id, { resolve, reject }));
@@ -85,6 +127,8 @@ class RemoteHasher implements BodyHasher {
   private release(): void {
     if (this.released) return;
     this.released = true;
+    this.slot.moving.delete(this.id);
+    this.hashed(Infinity);
     this.pool.release(this.slot);
   }
 }
@@ -138,9 +182,13 @@ export class HasherPool {
       this.broken = this.slots.length === 0;
       return undefined;
     }
-    const slot: Slot = { worker, waiting: new Map(), sessions: 0, answered: false };
+    const slot: Slot = { worker, waiting: new Map(), moving: new Map(), sessions: 0, answered: false };
     worker.on('message', (reply: HasherReply) => {
       slot.answered = true;
+      if ('hashed' in reply) {
+        slot.moving.get(reply.id)?.hashed(reply.hashed);
+        return;
+      }
       const w = slot.waiting.get(reply.id);
       if (!w) return;
       slot.waiting.delete(reply.id);
@@ -158,6 +206,8 @@ export class HasherPool {
       for (const w of slot.waiting.values())
         w.reject(new Error(`the hashing thread stopped: ${err.message}`, { cause: err }));
       slot.waiting.clear();
+      for (const h of slot.moving.values()) h.hashed(Infinity); // no writer waits for a thread that is gone
+      slot.moving.clear();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
