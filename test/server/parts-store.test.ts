@@ -76,8 +76,14 @@ test('a rewritten part leaves one file; rewrites keep their order across a resta
     assert.equal((await readdir(layout.partBlobDir(B, id))).length, 2, 'the replaced part file was removed');
     assert.deepEqual(await listedEtags(srv, 'rewrite', id), [md5hex(v[1]!), md5hex(v[2]!)]);
     await srv.close();
+    // A crash between a rewrite's rename and the removal of the part it replaced leaves both files.
+    const names = await readdir(layout.partBlobDir(B, id));
+    const one = parsePartBlobName(names.find((n) => n.startsWith('1.'))!)!;
+    const stale = partBlobName({ ...one, seq: one.seq - 1, etag: md5hex(v[0]!) }, 'crashed');
+    await writeFile(join(layout.partBlobDir(B, id), stale), v[0]!);
     srv = await startTestServer({ root });
     try {
+      assert.deepEqual(await listedEtags(srv, 'rewrite', id), [md5hex(v[1]!), md5hex(v[2]!)], 'the later one wins');
       // A new process numbers its rewrites after the ones on disk, so its part 2 replaces the old one.
       assert.equal((await uploadPart(srv, 'rewrite', id, 2, v[3]!)).status, 200);
       assert.deepEqual(await listedEtags(srv, 'rewrite', id), [md5hex(v[1]!), md5hex(v[3]!)]);
