@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { crc64, crc64ToDecimal } from '../../src/core/crc64.js';
 import { Layout } from '../../src/server/store/layout.js';
 import { currentParts, parsePartBlobName, partBlobName } from '../../src/server/store/part-names.js';
+import { UploadStates } from '../../src/server/store/upload-states.js';
 import type { PartRecord } from '../../src/server/store/types.js';
 import { startTestServer, type TestServer } from '../../harness/server.js';
 import { call, errorCode, mkBucket, xmlField, xmlFields } from '../../harness/oss-http.js';
@@ -157,4 +158,21 @@ test('an upload removed behind the server (another process) is refused with NoSu
       await srv.close();
     }
   });
+});
+
+test('remembered uploads: the oldest idle ones are forgotten past the cap, one in use never is', () => {
+  const states = new UploadStates(2);
+  const a = states.acquire(B, 'A');
+  a.seq = 7; // in use: an UploadPart between its rename and its reply
+  const b = states.acquire(B, 'B');
+  states.release(b);
+  const c = states.acquire(B, 'C'); // past the cap: makes room, but never by dropping itself
+  assert.equal(states.acquire(B, 'C'), c);
+  states.release(c);
+  states.release(c);
+  assert.equal(states.acquire(B, 'A'), a, 'held: kept, with its sequence');
+  assert.notEqual(states.acquire(B, 'B'), b, 'idle and oldest: forgotten, read again from disk');
+  states.forget(a, true);
+  assert.equal(a.removed, true);
+  assert.notEqual(states.acquire(B, 'A'), a);
 });

@@ -19,8 +19,8 @@ export interface UploadState {
   removed: boolean;
 }
 
-/** Uploads kept beyond this are forgotten, oldest first, when nothing holds them. */
-const MAX_KEPT = 1000;
+/** Uploads kept beyond this are forgotten, oldest first, when nothing holds them (a 10,000-part one is ~2 MB). */
+const MAX_KEPT = 100;
 
 export class UploadStates {
   private readonly states = new Map<string, UploadState>();
@@ -32,9 +32,10 @@ export class UploadStates {
     const id = `${bucket}\n${uploadId}`;
     let s = this.states.get(id);
     if (!s) {
-      s = { id, seq: 0, users: 0, removed: false };
+      s = { id, seq: 0, users: 1, removed: false };
       this.states.set(id, s);
-      if (this.states.size > this.maxKept) this.trim();
+      if (this.states.size > this.maxKept) this.trim(); // after users is set: the new state is never the one dropped
+      return s;
     }
     s.users++;
     return s;
