@@ -48,11 +48,24 @@ async function listedEtags(srv: TestServer, key: string, id: string): Promise<st
 }
 
 function completeAll(srv: TestServer, key: string, id: string) {
-  return call(srv, { method: 'POST', bucket: B, key, query: [['uploadId', id]], headers: { 'x-oss-complete-all': 'yes' } });
+  return call(srv, {
+    method: 'POST',
+    bucket: B,
+    key,
+    query: [['uploadId', id]],
+    headers: { 'x-oss-complete-all': 'yes' },
+  });
 }
 
 test('part names carry the record; the later sequence wins, legacy records lose to any named part', () => {
-  const rec = { partNumber: 7, seq: 3, size: 102400, etag: 'A'.repeat(32), crc64: '18446744073709551615', lastModified: 1 };
+  const rec = {
+    partNumber: 7,
+    seq: 3,
+    size: 102400,
+    etag: 'A'.repeat(32),
+    crc64: '18446744073709551615',
+    lastModified: 1,
+  };
   const name = partBlobName(rec, 'abc1x2f');
   assert.deepEqual(parsePartBlobName(name), { ...rec, blob: name });
   assert.equal(parsePartBlobName('0123456789abcdef0123456789abcdef'), undefined, 'a legacy blob name is no record');
