@@ -9,7 +9,8 @@ import { requestUrl, type Endpoint } from './endpoint.js';
 import { abortError } from '../core/errors.js';
 import { backoffDelay, isRetryable, parseRetryAfter, type RetryPolicy } from './retry.js';
 import { signHeaders, type SignatureVersion } from './sign.js';
-import { send, type SendResponse } from './transport.js';
+import { RAW_METHODS, type RawHttp } from './raw-http.js';
+import { send, type SendRequest, type SendResponse } from './transport.js';
 
 export interface PipelineRequest {
   /** OSS operation name, carried by errors (e.g. 'UploadPart'). */
@@ -58,6 +59,8 @@ export interface PipelineContext {
   retry: RetryPolicy;
   /** node:http agent (keep-alive pool); an https.Agent for https endpoints. */
   agent: Agent;
+  /** The lean reader for GET and HEAD to plain-http endpoints (raw-http.ts); absent: node:http serves all. */
+  raw?: RawHttp;
   /** Idle timeout per attempt (ms). */
   timeoutMs?: number;
   /** Local clock (ms). */
@@ -84,7 +87,7 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
         new Date(ctx.now() + ctx.clockOffsetMs),
       );
       if (req.body) headers['content-length'] = String(req.body.size);
-      const res = await send(ctx.agent, {
+      const exchange: SendRequest = {
         method: req.method,
         url,
         headers,
@@ -92,7 +95,11 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
         signal: req.signal,
         timeoutMs: ctx.timeoutMs,
         onBodyProgress: req.onBodyProgress,
-      });
+      };
+      const res =
+        ctx.raw && !req.body && RAW_METHODS.has(req.method)
+          ? await ctx.raw.send(exchange)
+          : await send(ctx.agent, exchange);
       retryAfterMs = parseRetryAfter(res.headers['retry-after'], ctx.now());
       serverDate = res.headers.date;
       return await checkResponse(res, req.operation, req.method, !!req.stream, req.signal);
