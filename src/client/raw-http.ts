@@ -96,6 +96,7 @@ export class RawHttpPool {
     for (;;) {
       if (this.closed) throw Object.assign(new Error('the client was closed'), { code: 'ECONNRESET' });
       const reused = this.idle.pop();
+      if (reused?.socket.destroyed) continue; // closed, its 'close' not yet seen
       if (reused) {
         reused.unidle();
         return reused;
@@ -272,9 +273,14 @@ class Connection {
       const ex = new Exchange(this, isHead, signal, resolve, reject);
       // A fresh parser per exchange: nothing a previous response left behind can leak into this one.
       const parser = new HTTPParser(HTTPParser.RESPONSE);
-      parser[HTTPParser.kOnHeadersComplete] = (info) => ex.headers(info);
+      parser[HTTPParser.kOnHeadersComplete] = (info) => {
+        if (this.current === ex) return ex.headers(info);
+        // A second response after ours, in the same read: nobody asked for it, so the socket cannot be trusted.
+        this.socket.destroy();
+        return 1;
+      };
       parser[HTTPParser.kOnBody] = (chunk, offset, length) => {
-        if (length === 0) return;
+        if (length === 0 || this.current !== ex) return;
         // Body bytes are always of the read in progress, so of the current slab.
         const view = chunk.subarray(offset, offset + length);
         this.slab.out++;
