@@ -231,7 +231,7 @@ test('released chunks are reused for later reads; chunks still held never are', 
   await c.putObject('slabs', 'obj', data);
 
   // Held: read a body and keep its chunks without releasing them.
-  const held = [];
+  const held: Buffer[] = [];
   for await (const chunk of (await c.getObject('slabs', 'obj')).body) held.push(chunk as Buffer);
   const snapshot = Buffer.concat(held);
   assert.ok(snapshot.equals(data));
