@@ -9,7 +9,7 @@ import { requestUrl, type Endpoint } from './endpoint.js';
 import { abortError } from '../core/errors.js';
 import { backoffDelay, isRetryable, parseRetryAfter, type RetryPolicy } from './retry.js';
 import { signHeaders, type SignatureVersion } from './sign.js';
-import { RAW_METHODS, type RawHttp } from './raw-http.js';
+import type { LeanHttp } from './lean/pool.js';
 import { send, type SendRequest, type SendResponse } from './transport.js';
 
 export interface PipelineRequest {
@@ -59,8 +59,8 @@ export interface PipelineContext {
   retry: RetryPolicy;
   /** node:http agent (keep-alive pool); an https.Agent for https endpoints. */
   agent: Agent;
-  /** The lean reader for GET and HEAD to plain-http endpoints (raw-http.ts); absent: node:http serves all. */
-  raw?: RawHttp;
+  /** The lean HTTP/1.1 client for plain-http endpoints (lean/pool.ts); absent: node:http serves all. */
+  lean?: LeanHttp;
   /** Idle timeout per attempt (ms). */
   timeoutMs?: number;
   /** Local clock (ms). */
@@ -96,10 +96,7 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
         timeoutMs: ctx.timeoutMs,
         onBodyProgress: req.onBodyProgress,
       };
-      const res =
-        ctx.raw && !req.body && RAW_METHODS.has(req.method)
-          ? await ctx.raw.send(exchange)
-          : await send(ctx.agent, exchange);
+      const res = ctx.lean ? await ctx.lean.send(exchange) : await send(ctx.agent, exchange);
       retryAfterMs = parseRetryAfter(res.headers['retry-after'], ctx.now());
       serverDate = res.headers.date;
       return await checkResponse(res, req.operation, req.method, !!req.stream, req.signal);

@@ -7,7 +7,7 @@
 // cache the socket read left it in. Measured on 2 cores (1 GiB, 8 MiB x4, A/B pairs): against reading each finished
 // range back from the file on a hashing thread, 18% less CPU and a third less peak memory; against handing the
 // chunks to that thread in shared memory, less again (copying them into the CRC kernel's memory on another core was
-// as slow as the read-back). With the lean reader (client/raw-http.ts) the event loop has the room: the CRC used
+// as slow as the read-back). With the lean HTTP client (client/lean/) the event loop has the room: the CRC used
 // to take a third of it behind node:http. What is checked is what arrived; the bytes written are those same
 // buffers, and a resumed download re-checks its done ranges from the file (session.ts).
 import type { promises as fsp } from 'node:fs';

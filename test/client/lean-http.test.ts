@@ -1,14 +1,15 @@
-// The lean reader (src/client/raw-http.ts) that serves GET and HEAD to plain-http endpoints, against raw servers
-// that answer exactly what each test needs: keep-alive reuse, HEAD without a body, chunked and close-delimited
-// bodies, a socket paused while its reader waits, stray bytes, stale sockets, the connection cap, refused header
-// values, and slab reuse that never hands out memory a reader still holds.
+// The lean HTTP/1.1 client (src/client/lean/) that serves every request to plain-http endpoints, against raw
+// servers that answer exactly what each test needs: keep-alive reuse, HEAD without a body, chunked and
+// close-delimited bodies, a socket paused while its reader waits, stray bytes, stale sockets, the connection cap,
+// refused header values, request bodies (exact size, an early answer), and slab reuse that never hands out memory
+// a reader still holds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OssClient, releaseBodyChunks } from '../../src/client/index.js';
-import { NetworkError } from '../../src/core/errors.js';
+import { OssClient, bufferBody, releaseBodyChunks, type BodySource } from '../../src/client/index.js';
+import { FileChangedError, NetworkError, ServiceError } from '../../src/core/errors.js';
 import { startTestServer } from '../../harness/server.js';
 
 type T = { after: (fn: () => Promise<void> | void) => void };
@@ -260,4 +261,68 @@ test('released chunks are reused for later reads; chunks still held never are', 
   assert.ok(Buffer.concat(held).equals(snapshot), 'chunks never released were not overwritten');
   assert.equal(heldReused, false, 'no byte still held was handed out again');
   assert.equal(reused, true, 'released memory was handed out again');
+});
+
+test('a request body goes out whole with its Content-Length; progress counts it; the socket is reused', async (t) => {
+  const bodies: Buffer[] = [];
+  const data = randomBytes(3 * 1024 * 1024 + 7);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    let buf = Buffer.alloc(0);
+    socket.on('data', (c: Buffer) => {
+      buf = Buffer.concat([buf, c]);
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.subarray(0, end).toString('latin1');
+        const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        if (buf.length < end + 4 + length) return;
+        bodies.push(Buffer.from(buf.subarray(end + 4, end + 4 + length)));
+        buf = buf.subarray(end + 4 + length);
+        socket.write('HTTP/1.1 200 OK\r\nETag: "E"\r\nContent-Length: 0\r\n\r\n');
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  const c = client(t, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  let progress = 0;
+  await c.putObject('bkt', 'k', bufferBody(data), { onProgress: (n) => (progress = n) });
+  await c.putObject('bkt', 'k2', 'small');
+  await c.initiateMultipartUpload('bkt', 'k3').catch(() => undefined); // bodiless POST: an empty body announced
+  assert.ok(bodies[0]!.equals(data));
+  assert.equal(bodies[1]!.toString(), 'small');
+  assert.equal(bodies[2]!.length, 0);
+  assert.equal(progress, data.length);
+  assert.equal(sockets.size, 1);
+});
+
+test('a body longer or shorter than announced fails as FileChangedError, not a request', async (t) => {
+  const srv = await rawServer(t, () => {});
+  const c = client(t, srv.endpoint);
+  const lying = (size: number, actual: number): BodySource => ({ size, open: () => Buffer.alloc(actual, 1) });
+  await assert.rejects(c.putObject('bkt', 'k', lying(10, 20)), FileChangedError);
+  await assert.rejects(c.putObject('bkt', 'k', lying(20, 10)), FileChangedError);
+});
+
+test('an answer before the body is all sent is the answer (no EPIPE); that socket is not reused', async (t) => {
+  const srv = await rawServer(t, (socket, head) => {
+    if (head.startsWith('PUT ')) {
+      const xml = '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>no</Message></Error>';
+      socket.write(`HTTP/1.1 403 Forbidden\r\nContent-Length: ${xml.length}\r\n\r\n${xml}`);
+      socket.pause(); // reads nothing more: the client's body backs up
+    } else {
+      ok(socket, 'after');
+    }
+  });
+  const c = client(t, srv.endpoint);
+  const err = await c.putObject('bkt', 'k', bufferBody(Buffer.alloc(32 * 1024 * 1024))).catch((e: unknown) => e);
+  assert.ok(err instanceof ServiceError, String(err));
+  assert.equal(err.code, 'AccessDenied');
+  assert.equal((await readBody((await c.getObject('bkt', 'k')).body)).toString(), 'after');
+  assert.equal(srv.connections, 2);
 });
