@@ -326,3 +326,32 @@ test('an answer before the body is all sent is the answer (no EPIPE); that socke
   assert.equal((await readBody((await c.getObject('bkt', 'k')).body)).toString(), 'after');
   assert.equal(srv.connections, 2);
 });
+
+test('an unasked 100 Continue is skipped; 204 and 304 have no body even without Content-Length', async (t) => {
+  const srv = await rawServer(t, (socket, _head, n) => {
+    if (n === 1) socket.write('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi');
+    else if (n === 2) socket.write('HTTP/1.1 204 No Content\r\nx-oss-request-id: R\r\n\r\n');
+    else if (n === 3) socket.write('HTTP/1.1 304 Not Modified\r\nETag: "E"\r\n\r\n');
+    else ok(socket, 'last');
+  });
+  const c = client(t, srv.endpoint);
+  assert.equal((await readBody((await c.getObject('bkt', 'k')).body)).toString(), 'hi');
+  await c.deleteObject('bkt', 'k'); // 204 with no Content-Length: must not wait for the connection to close
+  const notModified = await c.getObject('bkt', 'k', { headers: { 'if-none-match': '"E"' } }).catch((e: unknown) => e);
+  assert.ok(notModified instanceof ServiceError, String(notModified));
+  assert.equal(notModified.status, 304);
+  assert.equal((await readBody((await c.getObject('bkt', 'k')).body)).toString(), 'last');
+});
+
+test('a request aborted while waiting for a socket gives its place to the next one', async (t) => {
+  const srv = await rawServer(t, (socket) => setTimeout(() => ok(socket, 'w'), 50));
+  const c = client(t, srv.endpoint, { connections: 1 });
+  const first = c.getObject('bkt', 'k').then(async (r) => (await readBody(r.body)).toString());
+  const ac = new AbortController();
+  const aborted = c.getObject('bkt', 'k', { signal: ac.signal }).catch((e: unknown) => e);
+  const third = c.getObject('bkt', 'k').then(async (r) => (await readBody(r.body)).toString());
+  await sleep(20); // both are queued behind the first by now
+  ac.abort();
+  assert.equal(((await aborted) as Error).name, 'AbortedError');
+  assert.deepEqual(await Promise.all([first, third]), ['w', 'w']);
+});

@@ -170,6 +170,10 @@ export class Connection {
 
   private complete(ex: Exchange): void {
     if (this.current !== ex) return;
+    if (ex.informational) {
+      ex.informational = false; // the parser starts on the next message, the answer
+      return;
+    }
     // A response that came before the whole body was sent leaves the request unfinished on the wire.
     const reusable = this.parser!.shouldKeepAlive() && !this.socket.destroyed && ex.bodySent;
     this.current = undefined;
@@ -242,6 +246,8 @@ class Exchange {
   bodySent = false;
   /** The response head arrived. */
   responded = false;
+  /** The message being parsed is an informational (1xx) one, not the answer. */
+  informational = false;
   private body: Readable | undefined;
   private paused = false;
   private ended = false;
@@ -257,8 +263,15 @@ class Exchange {
     signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  /** Response head parsed; returns 1 to skip a body (HEAD), as the parser expects. */
+  /**
+   * Response head parsed; returns 1 when no body follows (HEAD, 204, 304, an informational 1xx), as the parser
+   * expects (it knows Content-Length and chunked framing, not which statuses have no body).
+   */
   headers(info: { statusCode: number; headers: string[] }): number {
+    if (info.statusCode >= 100 && info.statusCode < 200) {
+      this.informational = true; // e.g. an unasked 100 Continue: the real answer follows
+      return 1;
+    }
     this.responded = true;
     const headers: Record<string, string> = {};
     const list = info.headers;
@@ -285,7 +298,7 @@ class Exchange {
     });
     this.body = body;
     this.resolve({ status: info.statusCode, headers, body });
-    return this.isHead ? 1 : 0;
+    return this.isHead || info.statusCode === 204 || info.statusCode === 304 ? 1 : 0;
   }
 
   data(chunk: Buffer): void {

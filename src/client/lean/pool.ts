@@ -91,12 +91,18 @@ export class LeanHttp implements ConnectionOwner {
         continue;
       }
       await new Promise<void>((resolve, reject) => {
-        const onAbort = () => reject(abortError(signal!));
-        signal?.addEventListener('abort', onAbort, { once: true });
-        this.waiting.push(() => {
+        const wake = () => {
           signal?.removeEventListener('abort', onAbort);
           resolve();
-        });
+        };
+        const onAbort = () => {
+          // Out of the queue, or a freed socket would wake this gone request instead of one still waiting.
+          const at = this.waiting.indexOf(wake);
+          if (at >= 0) this.waiting.splice(at, 1);
+          reject(abortError(signal!));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.waiting.push(wake);
       });
     }
   }
