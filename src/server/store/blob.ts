@@ -88,7 +88,7 @@ export async function writeTempBlob(
 
   async function writeBatch(buffers: Uint8Array[], bytes: number, at: number): Promise<void> {
     await writevFd(fd, buffers, bytes, at);
-    await hasher.written(at, bytes, buffers, opts.handOver === true);
+    hasher.written(at, bytes, buffers, opts.handOver === true);
   }
 }
 

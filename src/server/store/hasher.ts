@@ -28,9 +28,8 @@ export interface BodyHasher {
   /**
    * A range of the temp file that is now written, and the chunks written there (hashing-thread hashers only use
    * these). With `handOver`, the chunks are no longer the caller's: they may be moved to the hashing thread.
-   * Resolves when the caller may go on: a hashing thread that falls behind holds the writer back.
    */
-  written(position: number, length: number, chunks: Uint8Array[], handOver: boolean): Promise<void> | undefined;
+  written(position: number, length: number, chunks: Uint8Array[], handOver: boolean): void;
   finish(): Promise<BodyDigest>;
   /** The body failed: release the session. */
   drop(): void;
@@ -43,22 +42,20 @@ class InlineHasher implements BodyHasher {
     this.md5.update(data);
     this.crc.update(data);
   }
-  written(): undefined {
-    return undefined;
-  }
+  written(): void {}
   async finish(): Promise<BodyDigest> {
     return { md5: this.md5.digest(), crc64: this.crc.digest() };
   }
   drop(): void {}
 }
 
-/** Moved bytes a session may have on its hashing thread, not yet hashed, before its writer waits. */
+/** Moved bytes a session may have on its hashing thread, not yet hashed; beyond that, batches are read back. */
 const MOVED_AHEAD = 4 << 20;
 
 interface Slot {
   worker: Worker;
   waiting: Map<number, { resolve: (d: BodyDigest) => void; reject: (e: Error) => void }>;
-  /** Sessions with moved bytes not yet hashed: told of each hashed batch, or of the thread's end. */
+  /** Sessions with moved bytes not yet hashed: told of each hashed batch. */
   moving: Map<number, RemoteHasher>;
   sessions: number;
   /** It has answered once, so it loaded. */
@@ -74,9 +71,8 @@ function ownsBuffer(c: Uint8Array): boolean {
 
 class RemoteHasher implements BodyHasher {
   private released = false;
-  /** Moved bytes not yet hashed, and the writer waiting for them to drop. */
+  /** Moved bytes not yet hashed. */
   private ahead = 0;
-  private resume?: () => void;
   constructor(
     private readonly pool: HasherPool,
     private readonly slot: Slot,
@@ -84,8 +80,10 @@ class RemoteHasher implements BodyHasher {
     private readonly path: string,
   ) {}
   chunk(): void {}
-  written(position: number, length: number, chunks: Uint8Array[], handOver: boolean): Promise<void> | undefined {
-    if (!handOver || !chunks.every(ownsBuffer)) {
+  written(position: number, length: number, chunks: Uint8Array[], handOver: boolean): undefined {
+    // A thread that falls behind gets the range to read back instead: memory stays bounded and the event loop
+    // never waits for it (its reads are what moving saves, not what it is for).
+    if (!handOver || this.ahead + length > MOVED_AHEAD || !chunks.every(ownsBuffer)) {
       this.slot.worker.postMessage({ op: 'range', id: this.id, position, length } satisfies HasherRequest);
       return undefined;
     }
@@ -96,17 +94,11 @@ class RemoteHasher implements BodyHasher {
       msg,
       chunks.map((c) => c.buffer as ArrayBuffer),
     );
-    if (this.ahead <= MOVED_AHEAD) return undefined;
-    return new Promise<void>((resolve) => (this.resume = resolve));
+    return undefined;
   }
-  /** The thread hashed `bytes` moved bytes (Infinity: it stopped; finish reports how). */
+  /** The thread hashed `bytes` moved bytes. */
   hashed(bytes: number): void {
     this.ahead -= bytes;
-    if (this.ahead <= MOVED_AHEAD || bytes === Infinity) {
-      const r = this.resume;
-      this.resume = undefined;
-      r?.();
-    }
   }
   finish(): Promise<BodyDigest> {
     const done = new Promise<BodyDigest>((resolve, reject) => this.slot.waiting.set(this.id, { resolve, reject }));
@@ -128,7 +120,6 @@ class RemoteHasher implements BodyHasher {
     if (this.released) return;
     this.released = true;
     this.slot.moving.delete(this.id);
-    this.hashed(Infinity);
     this.pool.release(this.slot);
   }
 }
@@ -206,7 +197,6 @@ export class HasherPool {
       for (const w of slot.waiting.values())
         w.reject(new Error(`the hashing thread stopped: ${err.message}`, { cause: err }));
       slot.waiting.clear();
-      for (const h of slot.moving.values()) h.hashed(Infinity); // no writer waits for a thread that is gone
       slot.moving.clear();
     };
     worker.on('error', fail);
