@@ -127,8 +127,7 @@ export async function receiveBody(ctx: ServiceCtx, maxLength = MAX_OBJECT_SIZE):
   if (expectedLength !== undefined && expectedLength > maxLength) throw new ErrorReply('EntityTooLarge');
   let written: WrittenBlob;
   try {
-    // node allocates every body chunk afresh and keeps no reference: the hashing thread may take them over.
-    written = await ctx.blobs.writeTemp(requestBody(ctx), { expectedLength, maxLength, handOver: true });
+    written = await ctx.blobs.writeTemp(requestBody(ctx), { expectedLength, maxLength });
   } catch (err) {
     if (err instanceof BodyTimeoutError) throw requestTimeout(err);
     if (err instanceof BodyTooLargeError) throw new ErrorReply('EntityTooLarge');

@@ -15,13 +15,6 @@ export interface WrittenBlob {
   crc64: bigint;
 }
 
-export interface WriteTempOptions {
-  expectedLength?: number;
-  maxLength?: number;
-  /** The source's chunks are fresh buffers nobody else holds (a request body): they may be moved, not copied. */
-  handOver?: boolean;
-}
-
 export class BodyTooLargeError extends Error {}
 export class BodyIncompleteError extends Error {}
 
@@ -43,7 +36,7 @@ const WRITE_BATCH = 1 << 20;
 export async function writeTempBlob(
   source: AsyncIterable<Uint8Array>,
   tmpDir: string,
-  opts: WriteTempOptions = {},
+  opts: { expectedLength?: number; maxLength?: number } = {},
 ): Promise<WrittenBlob> {
   const tmpPath = join(tmpDir, `${(++tmpCount).toString(36)}.part`);
   // A new name in this process's own temp dir: synchronous, like the close below (fd-io.ts says why).
@@ -88,7 +81,7 @@ export async function writeTempBlob(
 
   async function writeBatch(buffers: Uint8Array[], bytes: number, at: number): Promise<void> {
     await writevFd(fd, buffers, bytes, at);
-    hasher.written(at, bytes, buffers, opts.handOver === true);
+    hasher.written(at, bytes);
   }
 }
 

@@ -1,7 +1,6 @@
-// The server's hashing thread (hasher.ts): MD5 and CRC-64 of a body being received, batch by batch as the event
-// loop writes it: chunks moved here with the message, or a range read back from the temp file. Reads are
-// synchronous on purpose: they block only this thread. The batches of one session arrive in file order (one writer
-// per body), so the digests are those of the whole file.
+// The server's hashing thread (hasher.ts): MD5 and CRC-64 of a body being received, read back from its temp file
+// range by range as the event loop writes it. Reads are synchronous on purpose: they block only this thread. The
+// ranges of one session arrive in file order (one writer per body), so the digests are those of the whole file.
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
@@ -10,15 +9,12 @@ import { Crc64 } from '../../core/crc64.js';
 export type HasherRequest =
   | { op: 'open'; id: number; path: string }
   | { op: 'range'; id: number; position: number; length: number }
-  | { op: 'data'; id: number; chunks: Uint8Array[] }
   | { op: 'finish'; id: number }
   | { op: 'drop'; id: number };
 
 export type HasherReply =
   | { id: number; md5: Uint8Array; crc64: bigint; size: number; error?: undefined }
-  | { id: number; error: string }
-  /** Moved bytes hashed (and freed): the writer may send more. */
-  | { id: number; hashed: number; chunks: Uint8Array[] };
+  | { id: number; error: string };
 
 interface Session {
   fd: number;
@@ -63,23 +59,6 @@ parentPort!.on('message', (req: HasherRequest) => {
           s.error = (err as Error).message; // reported at finish
         }
       }
-    } else if (req.op === 'data') {
-      const s = sessions.get(req.id);
-      let bytes = 0;
-      for (const c of req.chunks) {
-        bytes += c.length;
-        if (s && !s.error) {
-          s.md5.update(c);
-          s.crc.update(c);
-          s.size += c.length;
-        }
-      }
-      // The chunks go back with the answer: this thread allocates too little for its GC to free them soon (the
-      // server's RSS grew by ~90 MiB on a 256 MiB body), the event loop's collects them within milliseconds.
-      parentPort!.postMessage(
-        { id: req.id, hashed: bytes, chunks: req.chunks } satisfies HasherReply,
-        req.chunks.map((c) => c.buffer as ArrayBuffer),
-      );
     } else if (req.op === 'finish') {
       const s = close(req.id);
       const reply: HasherReply = !s

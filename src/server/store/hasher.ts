@@ -1,11 +1,9 @@
 // Hashing received bodies off the event loop. MD5 (ETag, Content-MD5) and CRC-64 of every byte cost the server
 // about half its CPU for uploads, all of it on the one thread that also reads every socket. For bodies of at least
-// REMOTE_MIN bytes (by Content-Length), a hashing thread keeps the running digests of each batch once it is
-// written: a request body's chunks (which node allocates afresh for every read, and nobody else holds) are moved
-// to the thread with the batch (transferred, not copied); other sources' batches are read back from the temp file
-// (page cache). The event loop awaits the digest at the end, overlapped with the fsync. Smaller bodies, bodies of
-// unknown length, and servers where a worker cannot start hash inline: a message round trip costs more than
-// hashing 100 KiB.
+// REMOTE_MIN bytes (by Content-Length), a hashing thread reads each batch back from the temp file once it is
+// written (page cache) and keeps the running digests; the event loop only posts (position, length) and awaits the
+// digest at the end, overlapped with the fsync. Smaller bodies, bodies of unknown length, and servers where a
+// worker cannot start hash inline, as before: a message round trip costs more than hashing 100 KiB.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import os from 'node:os';
@@ -25,11 +23,8 @@ export interface BodyDigest {
 export interface BodyHasher {
   /** A chunk as it arrives (inline hashers only use these). */
   chunk(data: Uint8Array): void;
-  /**
-   * A range of the temp file that is now written, and the chunks written there (hashing-thread hashers only use
-   * these). With `handOver`, the chunks are no longer the caller's: they may be moved to the hashing thread.
-   */
-  written(position: number, length: number, chunks: Uint8Array[], handOver: boolean): void;
+  /** A range of the temp file that is now written (hashing-thread hashers only use these). */
+  written(position: number, length: number): void;
   finish(): Promise<BodyDigest>;
   /** The body failed: release the session. */
   drop(): void;
@@ -49,14 +44,9 @@ class InlineHasher implements BodyHasher {
   drop(): void {}
 }
 
-/** Moved bytes a session may have on its hashing thread, not yet hashed; beyond that, batches are read back. */
-const MOVED_AHEAD = 4 << 20;
-
 interface Slot {
   worker: Worker;
   waiting: Map<number, { resolve: (d: BodyDigest) => void; reject: (e: Error) => void }>;
-  /** Sessions with moved bytes not yet hashed: told of each hashed batch. */
-  moving: Map<number, RemoteHasher>;
   sessions: number;
   /** It has answered once, so it loaded. */
   answered: boolean;
@@ -64,15 +54,8 @@ interface Slot {
 
 const WORKER_URL = new URL(`./hasher-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
-/** The chunk is a whole ArrayBuffer of its own (no pool slice, not shared): moving it takes nothing from others. */
-function ownsBuffer(c: Uint8Array): boolean {
-  return c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.buffer instanceof ArrayBuffer;
-}
-
 class RemoteHasher implements BodyHasher {
   private released = false;
-  /** Moved bytes not yet hashed. */
-  private ahead = 0;
   constructor(
     private readonly pool: HasherPool,
     private readonly slot: Slot,
@@ -80,25 +63,8 @@ class RemoteHasher implements BodyHasher {
     private readonly path: string,
   ) {}
   chunk(): void {}
-  written(position: number, length: number, chunks: Uint8Array[], handOver: boolean): undefined {
-    // A thread that falls behind gets the range to read back instead: memory stays bounded and the event loop
-    // never waits for it (its reads are what moving saves, not what it is for).
-    if (!handOver || this.ahead + length > MOVED_AHEAD || !chunks.every(ownsBuffer)) {
-      this.slot.worker.postMessage({ op: 'range', id: this.id, position, length } satisfies HasherRequest);
-      return undefined;
-    }
-    this.slot.moving.set(this.id, this);
-    this.ahead += length;
-    const msg: HasherRequest = { op: 'data', id: this.id, chunks };
-    this.slot.worker.postMessage(
-      msg,
-      chunks.map((c) => c.buffer as ArrayBuffer),
-    );
-    return undefined;
-  }
-  /** The thread hashed `bytes` moved bytes. */
-  hashed(bytes: number): void {
-    this.ahead -= bytes;
+  written(position: number, length: number): void {
+    this.slot.worker.postMessage({ op: 'range', id: this.id, position, length } satisfies HasherRequest);
   }
   finish(): Promise<BodyDigest> {
     const done = new Promise<BodyDigest>((resolve, reject) => this.slot.waiting.set(this.id, { resolve, reject }));
@@ -119,7 +85,6 @@ class RemoteHasher implements BodyHasher {
   private release(): void {
     if (this.released) return;
     this.released = true;
-    this.slot.moving.delete(this.id);
     this.pool.release(this.slot);
   }
 }
@@ -173,13 +138,9 @@ export class HasherPool {
       this.broken = this.slots.length === 0;
       return undefined;
     }
-    const slot: Slot = { worker, waiting: new Map(), moving: new Map(), sessions: 0, answered: false };
+    const slot: Slot = { worker, waiting: new Map(), sessions: 0, answered: false };
     worker.on('message', (reply: HasherReply) => {
       slot.answered = true;
-      if ('hashed' in reply) {
-        slot.moving.get(reply.id)?.hashed(reply.hashed);
-        return;
-      }
       const w = slot.waiting.get(reply.id);
       if (!w) return;
       slot.waiting.delete(reply.id);
@@ -197,7 +158,6 @@ export class HasherPool {
       for (const w of slot.waiting.values())
         w.reject(new Error(`the hashing thread stopped: ${err.message}`, { cause: err }));
       slot.waiting.clear();
-      slot.moving.clear();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
