@@ -1,10 +1,11 @@
-// downloadStream: an object as a Readable, in order, fetched with parallel ranged GETs. A range is copied into its
-// own buffer as its socket chunks arrive, and its CRC-64 is taken chunk by chunk on the way, so nothing waits for a
-// whole range to be hashed. The first range not yet handed out is handed out while it arrives, in slices; the others
-// wait in memory. At most `concurrency` ranges are held (fetching, waiting, or being handed out), and the next one
-// is asked for the moment the first is fully handed out. Every range carries If-Match, so a replaced object fails
-// instead of mixing two versions; the ranges' CRC-64s are combined and compared with the object's at the end, after
-// the bytes are out.
+// downloadStream: an object as a Readable, in order, fetched with parallel ranged GETs. Each range's socket chunks
+// are CRC-64'd as they arrive and kept as they are (never copied); the first range not yet taken by the reader is
+// handed out chunk by chunk while it arrives, the others wait in memory. At most `concurrency` ranges are held
+// (fetching, waiting or being handed out); the next is asked for as soon as the reader has taken the first. Every
+// range carries If-Match, so a replaced object fails instead of mixing two versions; the ranges' CRC-64s are
+// combined and compared with the object's at the end, after the bytes are out. Measured choices (1 GiB, 64 MiB x4,
+// BENCHMARKS.md issue 14): copying chunks into range buffers, or into shared buffers for a hashing thread, cost the
+// event loop more than the CRC-64 it would move; handing out 1 MiB slices instead of chunks needs such a copy.
 import { Readable } from 'node:stream';
 import { Crc64, crc64Combine, crc64ToDecimal } from '../../core/crc64.js';
 import {
@@ -35,11 +36,11 @@ export interface DownloadStreamOptions {
 }
 
 /**
- * Largest piece handed to the reader at once. A reader writing to a file or a pipe writes synchronously (node does
- * for stdout), so a whole 64 MiB range in one write stalled every socket for its duration; each slice is handed out
- * on its own turn of the event loop, with the sockets read in between.
+ * Bytes handed out in one turn of the event loop. A reader writing to a file or a pipe writes synchronously (node
+ * does for stdout), so handing out a whole waiting range at once (what an earlier version did, in one 64 MiB write)
+ * starved every socket meanwhile; after this many bytes the next chunk waits for a turn, and the sockets are read.
  */
-export const STREAM_SLICE = 1024 * 1024;
+const TURN_BYTES = 1024 * 1024;
 
 /**
  * The object's bytes, in order. The stream ends only after the whole object's CRC-64 matched the server's; a
@@ -63,13 +64,22 @@ interface ObjectVersion {
   crc64?: bigint;
 }
 
-/** One ranged GET's bytes, in a buffer of its own (slices of it are handed to the reader, so it is never reused). */
+/**
+ * One ranged GET's bytes, as the socket chunks they arrived in: handed to the reader as they are, never copied into
+ * a range-sized buffer (copying 1 GiB into fresh 64 MiB buffers, page faults included, cost the event loop more than
+ * the CRC-64 did).
+ */
 interface Range {
   number: number;
   start: number;
-  data: Buffer;
-  /** Bytes arrived (and CRC-ed) so far. */
+  size: number;
+  /** Chunks arrived and not yet handed out, from `first`. */
+  chunks: Array<Buffer | undefined>;
+  first: number;
+  /** Bytes arrived so far. */
   received: number;
+  /** Bytes handed to the reader. */
+  taken: number;
   crc: Crc64;
 }
 
@@ -78,22 +88,23 @@ class RangeStream extends Readable {
   private count = 0;
   /** Index of the next range to ask for. */
   private next = 0;
-  /** Ranges asked for and not yet fully handed out, in object order. */
+  /** Ranges asked for and not yet fully taken by the reader, in object order. */
   private readonly held: Range[] = [];
-  /** Bytes of held[0] handed out. */
-  private sent = 0;
   /** The reader asked for more (_read) and has not been given it yet. */
   private wanted = false;
   private scheduled = false;
+  /** Bytes handed out since the event loop last had a turn. */
+  private burst = 0;
   private beginning = false;
-  /** CRC-64 of the ranges handed out, in order. */
-  private crc = 0n;
+  /** CRC-64 of the ranges taken, in order, as the hashing thread gets to them. */
+  private crc: Promise<bigint> = Promise.resolve(0n);
+  private ending = false;
   private progress: ProgressTracker | undefined;
   /** Ends the ranges in flight: a failure, an outer abort or a reader that stops early. */
   private readonly inner = new AbortController();
   private readonly onAbort = () => {
     const err = abortError(this.opts.signal!);
-    this.inner.abort(err); // at once: destroy() waits for _construct, which may be waiting on the HEAD
+    this.inner.abort(err); // at once: the HEAD may be under way
     this.destroy(err);
   };
 
@@ -103,8 +114,9 @@ class RangeStream extends Readable {
     private readonly partSize: number,
     private readonly concurrency: number,
   ) {
-    // highWaterMark 0: nothing waits in the Readable's own buffer; _read comes when the reader has taken the last
-    // slice, so the final CRC check (and its error) comes after every byte was read.
+    // highWaterMark 0: nothing waits in the Readable's own buffer. _read comes when the reader has taken the last
+    // chunk, which is when a range counts as taken, and the final CRC check (and its error) comes after every byte
+    // was read.
     super({ highWaterMark: 0 });
   }
 
@@ -147,24 +159,33 @@ class RangeStream extends Readable {
     while (this.held.length < this.concurrency && this.next < this.count) this.launch();
   }
 
-  /** Hand out the next slice on a later turn of the event loop (so socket reads run between slices). */
+  /**
+   * Give the reader its next chunk if one is there: at once, or after a turn of the event loop once TURN_BYTES
+   * bytes went out without one (a reader writing synchronously would otherwise starve the sockets).
+   */
   private schedule(): void {
     if (this.scheduled || !this.wanted || this.destroyed) return;
     const head = this.held[0];
-    // Called again when its next bytes arrive.
-    if (head && head.received === this.sent && this.sent < head.data.length) return;
+    if (head && head.first === head.chunks.length && head.taken < head.size) {
+      this.burst = 0; // waiting for bytes: the next ones come from an I/O callback
+      return;
+    }
+    if (this.burst < TURN_BYTES) {
+      this.pump();
+      return;
+    }
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.pump();
+      this.burst = 0;
+      if (this.wanted) this.schedule();
     });
   }
 
   private pump(): void {
-    if (!this.wanted || this.destroyed) return;
     let head = this.held[0];
-    // Its last slice was handed out, and the reader has asked for more since: it took it.
-    if (head && this.sent === head.data.length) {
+    // Its last chunk was handed out, and the reader has asked for more since: it took it.
+    if (head && head.taken === head.size) {
       this.retire(head);
       head = this.held[0];
     }
@@ -173,34 +194,50 @@ class RangeStream extends Readable {
       this.end();
       return;
     }
-    if (head.received === this.sent) return;
-    const end = Math.min(head.received, this.sent + STREAM_SLICE);
-    const slice = head.data.subarray(this.sent, end);
-    this.sent = end;
+    if (head.first === head.chunks.length) return; // the new head has nothing yet
+    const chunk = head.chunks[head.first]!;
+    head.chunks[head.first++] = undefined;
+    if (head.first === head.chunks.length) {
+      head.chunks.length = 0;
+      head.first = 0;
+    }
+    head.taken += chunk.length;
+    this.burst += chunk.length;
     this.wanted = false;
-    this.push(slice);
+    this.push(chunk);
   }
 
   /** The first held range was fully taken by the reader: count it, drop it, ask for the next. */
   private retire(range: Range): void {
     this.held.shift();
-    this.sent = 0;
-    this.crc = crc64Combine(this.crc, range.crc.digest(), range.data.length);
-    this.progress!.partDone(range.number, range.data.length);
+    const before = this.crc;
+    this.crc = before.then((a) => crc64Combine(a, range.crc.digest(), range.size));
+    this.crc.catch(() => undefined); // awaited by end(); not an unhandled rejection meanwhile
+    this.progress!.partDone(range.number, range.size);
     this.report({ type: 'part', partNumber: range.number, partsDone: range.number, totalParts: this.count });
     if (this.next < this.count) this.launch();
   }
 
   /** Every byte has been read: the CRC-64 decides between the end of the stream and an error. */
   private end(): void {
+    if (this.ending) return;
+    this.ending = true;
+    this.crc.then(
+      (crc) => this.finish(crc),
+      (err: unknown) => this.destroy(err as Error),
+    );
+  }
+
+  private finish(crc: bigint): void {
+    if (this.destroyed) return;
     const object = this.object!;
-    if (object.crc64 !== undefined && this.crc !== object.crc64) {
+    if (object.crc64 !== undefined && crc !== object.crc64) {
       this.destroy(
         new IntegrityError(
           'crc64',
           crc64ToDecimal(object.crc64),
-          crc64ToDecimal(this.crc),
-          `the CRC-64 of the bytes received (${crc64ToDecimal(this.crc)}) differs from the object's (${crc64ToDecimal(object.crc64)})`,
+          crc64ToDecimal(crc),
+          `the CRC-64 of the bytes received (${crc64ToDecimal(crc)}) differs from the object's (${crc64ToDecimal(object.crc64)})`,
         ),
       );
       return;
@@ -211,7 +248,7 @@ class RangeStream extends Readable {
       key: this.opts.key,
       file: '-',
       etag: object.etag,
-      crc64: crc64ToDecimal(this.crc),
+      crc64: crc64ToDecimal(crc),
       size: object.size,
       parts: this.count,
       resumedBytes: 0,
@@ -228,16 +265,16 @@ class RangeStream extends Readable {
     const index = this.next++;
     const start = index * this.partSize;
     const size = Math.min(this.partSize, object.size - start);
-    const range: Range = { number: index + 1, start, data: Buffer.allocUnsafe(size), received: 0, crc: new Crc64() };
+    const range: Range = { number: index + 1, start, size, chunks: [], first: 0, received: 0, taken: 0, crc: new Crc64() };
     this.held.push(range);
     this.fetch(range).catch((err: unknown) => this.destroy(this.mapError(err)));
   }
 
-  /** One range into its buffer. A body cut short is continued by the client's resumableBody (Range from the missing byte, If-Match). */
+  /** One range's chunks, CRC-ed as they come. A body cut short is continued by the client's resumableBody (Range from the missing byte, If-Match). */
   private async fetch(range: Range): Promise<void> {
     const { client, opts } = this;
     const object = this.object!;
-    const size = range.data.length;
+    const { size } = range;
     const last = range.start + size - 1;
     const body = resumableBody({
       length: size,
@@ -254,9 +291,10 @@ class RangeStream extends Readable {
           String(range.received + chunk.length),
           `the server sent more than the ${size} bytes asked for`,
         );
-      chunk.copy(range.data, range.received);
+      if (this.destroyed) return;
       range.crc.update(chunk);
       range.received += chunk.length;
+      range.chunks.push(chunk);
       if (range === this.held[0]) this.schedule();
     }
   }
