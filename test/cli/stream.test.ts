@@ -109,6 +109,40 @@ test('the summary of a stdout download goes to stderr (--json), never into the d
   assert.equal(j.size, data.length);
 });
 
+test('stdout read slowly (a full pipe) still carries the object byte-identical', async () => {
+  const data = randomBytes(40 * PART + 5);
+  await client.putObject(BUCKET, 'slow-stdout.bin', data);
+  const child = spawn(
+    process.execPath,
+    [
+      OSSUP,
+      'cp',
+      `oss://${BUCKET}/slow-stdout.bin`,
+      '-',
+      '--part-size',
+      '256KiB',
+      '--parallel',
+      '3',
+      '--endpoint',
+      server.endpoint,
+    ],
+    { env: box.env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const out: Buffer[] = [];
+  // The reader stops now and then, so the pipe fills and the writes in the child block.
+  for await (const c of child.stdout) {
+    out.push(c as Buffer);
+    if (out.length % 8 === 0) await new Promise((r) => setTimeout(r, 30));
+  }
+  const code = await new Promise((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.on('close', resolve),
+  );
+  assert.equal(code, 0, stderr);
+  assert.ok(Buffer.concat(out).equals(data));
+});
+
 test('Ctrl-C during an upload from stdin aborts the upload on the server and exits 130', async () => {
   const r = await ossup(
     ['cp', '-', `oss://${BUCKET}/interrupted.bin`, '--part-size', '100KiB', '--parallel', '2'],

@@ -265,7 +265,16 @@ class RangeStream extends Readable {
     const index = this.next++;
     const start = index * this.partSize;
     const size = Math.min(this.partSize, object.size - start);
-    const range: Range = { number: index + 1, start, size, chunks: [], first: 0, received: 0, taken: 0, crc: new Crc64() };
+    const range: Range = {
+      number: index + 1,
+      start,
+      size,
+      chunks: [],
+      first: 0,
+      received: 0,
+      taken: 0,
+      crc: new Crc64(),
+    };
     this.held.push(range);
     this.fetch(range).catch((err: unknown) => this.destroy(this.mapError(err)));
   }
