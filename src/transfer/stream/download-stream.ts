@@ -96,9 +96,8 @@ class RangeStream extends Readable {
   /** Bytes handed out since the event loop last had a turn. */
   private burst = 0;
   private beginning = false;
-  /** CRC-64 of the ranges taken, in order, as the hashing thread gets to them. */
-  private crc: Promise<bigint> = Promise.resolve(0n);
-  private ending = false;
+  /** CRC-64 of the ranges taken, in order. */
+  private crc = 0n;
   private progress: ProgressTracker | undefined;
   /** Ends the ranges in flight: a failure, an outer abort or a reader that stops early. */
   private readonly inner = new AbortController();
@@ -210,9 +209,7 @@ class RangeStream extends Readable {
   /** The first held range was fully taken by the reader: count it, drop it, ask for the next. */
   private retire(range: Range): void {
     this.held.shift();
-    const before = this.crc;
-    this.crc = before.then((a) => crc64Combine(a, range.crc.digest(), range.size));
-    this.crc.catch(() => undefined); // awaited by end(); not an unhandled rejection meanwhile
+    this.crc = crc64Combine(this.crc, range.crc.digest(), range.size);
     this.progress!.partDone(range.number, range.size);
     this.report({ type: 'part', partNumber: range.number, partsDone: range.number, totalParts: this.count });
     if (this.next < this.count) this.launch();
@@ -220,16 +217,7 @@ class RangeStream extends Readable {
 
   /** Every byte has been read: the CRC-64 decides between the end of the stream and an error. */
   private end(): void {
-    if (this.ending) return;
-    this.ending = true;
-    this.crc.then(
-      (crc) => this.finish(crc),
-      (err: unknown) => this.destroy(err as Error),
-    );
-  }
-
-  private finish(crc: bigint): void {
-    if (this.destroyed) return;
+    const { crc } = this;
     const object = this.object!;
     if (object.crc64 !== undefined && crc !== object.crc64) {
       this.destroy(
