@@ -1,26 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { Agent, type ClientRequestArgs } from 'node:http';
-import net from 'node:net';
 import { join } from 'node:path';
-import { agentOptions } from '../client/transport.js';
 import type { Credentials } from '../core/canonical.js';
 
 /**
  * The endpoint the CLI's client uses for the embedded default. Checkpoints record the endpoint and are discarded
  * for another one, and the server listens on a new ephemeral port each run: were the port part of the endpoint,
  * no embedded upload could ever resume. So the client always says `http://localhost` (path-style, as for any
- * loopback host) and `agent` connects it to wherever the server listens this time. The data directory,
+ * loopback host) and `connectTo` sends it to wherever the server listens this time. The data directory,
  * not the port, is the server's identity.
  */
 export const EMBEDDED_ENDPOINT = 'http://localhost';
 
 /** The embedded default: an in-process server over `$OSSUP_HOME/data`, running for one command. */
 export interface EmbeddedServer {
-  /** Always EMBEDDED_ENDPOINT; reach it through `agent`. */
+  /** Always EMBEDDED_ENDPOINT; reach it through `connectTo`. */
   endpoint: string;
-  /** Routes every connection to the server's actual loopback port. */
-  agent: Agent;
+  /** The server's actual loopback address (the client option of that name). */
+  connectTo: { host: string; port: number };
   credentials: Credentials;
   dataDir: string;
   close(): Promise<void>;
@@ -74,42 +71,19 @@ async function readKeyFile(file: string): Promise<Credentials | undefined> {
   return undefined;
 }
 
-/**
- * Starts the embedded server on an ephemeral loopback port; the command closes it when it ends. `connections` caps
- * the sockets the agent opens to it (the agent's default otherwise).
- */
-export async function startEmbedded(home: string, region?: string, connections?: number): Promise<EmbeddedServer> {
+/** Starts the embedded server on an ephemeral loopback port; the command closes it when it ends. */
+export async function startEmbedded(home: string, region?: string): Promise<EmbeddedServer> {
   const credentials = await embeddedCredentials(home);
   const dataDir = join(home, 'data');
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // Loaded on demand: a command against real OSS never needs the server's modules.
   const { startServer } = await import('../server/index.js');
   const server = await startServer({ root: dataDir, host: '127.0.0.1', port: 0, credentials: [credentials], region });
-  const agent = new LoopbackAgent(server.host, server.port, connections);
   return {
     endpoint: EMBEDDED_ENDPOINT,
-    agent,
+    connectTo: { host: server.host, port: server.port },
     credentials,
     dataDir,
-    async close() {
-      agent.destroy();
-      await server.close();
-    },
+    close: () => server.close(),
   };
-}
-
-/** The client's usual keep-alive agent, except that every connection goes to host:port whatever the URL says. */
-class LoopbackAgent extends Agent {
-  constructor(
-    private readonly host: string,
-    private readonly port: number,
-    connections?: number,
-  ) {
-    super(agentOptions({ connections }));
-  }
-
-  // The agent takes the returned socket at once; connect errors reach the request through the socket's 'error'.
-  override createConnection(options: ClientRequestArgs): net.Socket {
-    return net.createConnection({ ...options, host: this.host, port: this.port } as net.NetConnectOpts);
-  }
 }

@@ -1,22 +1,19 @@
 import { Command, Option } from 'commander';
-import { abortCommand, type AbortFlags } from './commands/abort.js';
-import { cpCommand } from './commands/cp.js';
-import { lsCommand, type LsFlags } from './commands/ls.js';
-import { mbCommand, rbCommand, rmCommand } from './commands/mutate.js';
-import { refuseFilterFlags, rmTreeCommand, type RmFlags } from './commands/rm-tree.js';
-import { treeCommand, type TreeCommandFlags } from './commands/tree.js';
-import { serveCommand, type ServeFlags } from './commands/serve.js';
-import { signCommand, type SignFlags } from './commands/sign.js';
-import { catCommand, isStreamCp } from './commands/stream.js';
-import { statCommand } from './commands/stat.js';
-import { uploadsCommand } from './commands/uploads.js';
+import type { AbortFlags } from './commands/abort.js';
+import type { LsFlags } from './commands/ls.js';
+import type { RmFlags } from './commands/rm-tree.js';
+import type { TreeCommandFlags } from './commands/tree.js';
+import type { ServeFlags } from './commands/serve.js';
+import type { SignFlags } from './commands/sign.js';
 import { addCommonOptions, addCpOptions, type CommonOptions, type CpFlags } from './options.js';
 import { addFilterOptions, addTreeOptions, SINGLE_OBJECT_FLAGS } from './tree-options.js';
 import type { Io } from './session.js';
 import { packageVersion } from './version.js';
 
 /**
- * The command tree. Commander prints its own one-line errors (unknown flag, missing argument, bad choice) through
+ * The command tree. Each command's module is loaded when it runs, so `ossup --version` or `ossup stat` does not
+ * pay for loading every other command (start-up is a large share of a short command's run).
+ * Commander prints its own one-line errors (unknown flag, missing argument, bad choice) through
  * `configureOutput`; main.ts turns them into exit code 2. Each action reports its exit code through `setExit`.
  */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -69,12 +66,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         ),
     ),
   ).action(
-    act((src: string, dst: string, flags: TreeCommandFlags) =>
+    act(async (src: string, dst: string, flags: TreeCommandFlags) => {
       // `-` with -r goes to cp, which refuses it (exit 2): a stream is one object.
-      flags.recursive && !isStreamCp(src, dst)
-        ? treeCommand(src, dst, 'cp -r', flags, io)
-        : cpCommand(src, dst, flags, io),
-    ),
+      const { isStreamCp } = await import('./commands/stream.js');
+      if (flags.recursive && !isStreamCp(src, dst)) {
+        return (await import('./commands/tree.js')).treeCommand(src, dst, 'cp -r', flags, io);
+      }
+      return (await import('./commands/cp.js')).cpCommand(src, dst, flags, io);
+    }),
   );
 
   addTreeOptions(
@@ -90,7 +89,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .option('--checksum', 'compare size and CRC-64 instead of size and mtime'),
     ),
     { hide: SINGLE_OBJECT_FLAGS },
-  ).action(act((src: string, dst: string, flags: TreeCommandFlags) => treeCommand(src, dst, 'sync', flags, io)));
+  ).action(
+    act(async (src: string, dst: string, flags: TreeCommandFlags) =>
+      (await import('./commands/tree.js')).treeCommand(src, dst, 'sync', flags, io),
+    ),
+  );
 
   addCommonOptions(
     program
@@ -102,7 +105,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         'bytes per ranged GET (default 8MiB); --parallel of them are held in memory at most',
       )
       .option('--parallel <n>', `ranged GETs in flight, 1..64 (default: 4)`),
-  ).action(act((url: string, flags: CpFlags) => catCommand(url, flags, io)));
+  ).action(
+    act(async (url: string, flags: CpFlags) => (await import('./commands/stream.js')).catCommand(url, flags, io)),
+  );
 
   addCommonOptions(
     program
@@ -110,14 +115,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .description('list buckets, or the objects in oss://bucket[/prefix]')
       .argument('[url]', 'oss://bucket[/prefix]')
       .option('-r, --recursive', 'list every object under the prefix, not just one level'),
-  ).action(act((url: string | undefined, flags: LsFlags) => lsCommand(url, flags, io)));
+  ).action(
+    act(async (url: string | undefined, flags: LsFlags) =>
+      (await import('./commands/ls.js')).lsCommand(url, flags, io),
+    ),
+  );
 
   addCommonOptions(
     program
       .command('stat')
       .description("show an object's size, ETag, CRC-64 and metadata")
       .argument('<url>', 'oss://bucket/key'),
-  ).action(act((url: string, flags: CommonOptions) => statCommand(url, flags, io)));
+  ).action(
+    act(async (url: string, flags: CommonOptions) => (await import('./commands/stat.js')).statCommand(url, flags, io)),
+  );
 
   addFilterOptions(
     addCommonOptions(
@@ -131,27 +142,34 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         ),
     ),
   ).action(
-    act((url: string, flags: RmFlags) => {
+    act(async (url: string, flags: RmFlags) => {
+      const { refuseFilterFlags, rmTreeCommand } = await import('./commands/rm-tree.js');
       if (flags.recursive) return rmTreeCommand(url, flags, io);
       refuseFilterFlags(flags);
-      return rmCommand(url, flags, io);
+      return (await import('./commands/mutate.js')).rmCommand(url, flags, io);
     }),
   );
 
   addCommonOptions(program.command('mb').description('make a bucket').argument('<url>', 'oss://bucket')).action(
-    act((url: string, flags: CommonOptions) => mbCommand(url, flags, io)),
+    act(async (url: string, flags: CommonOptions) => (await import('./commands/mutate.js')).mbCommand(url, flags, io)),
   );
 
   addCommonOptions(
     program.command('rb').description('remove an empty bucket').argument('<url>', 'oss://bucket'),
-  ).action(act((url: string, flags: CommonOptions) => rbCommand(url, flags, io)));
+  ).action(
+    act(async (url: string, flags: CommonOptions) => (await import('./commands/mutate.js')).rbCommand(url, flags, io)),
+  );
 
   addCommonOptions(
     program
       .command('uploads')
       .description('list incomplete multipart uploads (with age, parts and bytes), so orphans can be seen')
       .argument('<url>', 'oss://bucket[/prefix]'),
-  ).action(act((url: string, flags: CommonOptions) => uploadsCommand(url, flags, io)));
+  ).action(
+    act(async (url: string, flags: CommonOptions) =>
+      (await import('./commands/uploads.js')).uploadsCommand(url, flags, io),
+    ),
+  );
 
   addCommonOptions(
     program
@@ -163,7 +181,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         '--all-older-than <age>',
         'abort every upload under the prefix initiated longer ago than this, e.g. 7d, 12h',
       ),
-  ).action(act((url: string, flags: AbortFlags) => abortCommand(url, flags, io)));
+  ).action(
+    act(async (url: string, flags: AbortFlags) => (await import('./commands/abort.js')).abortCommand(url, flags, io)),
+  );
 
   addCommonOptions(
     program
@@ -173,7 +193,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('--expires <duration>', 'validity: 90s, 30m, 12h, 7d (at most 7d with V4, the default signature)', '1h')
       .addOption(new Option('--method <method>', 'what the URL allows').choices(['GET', 'PUT']).default('GET'))
       .option('--content-type <type>', 'PUT only: the Content-Type the uploader must send (it is signed)'),
-  ).action(act((url: string, flags: SignFlags) => signCommand(url, flags, io)));
+  ).action(
+    act(async (url: string, flags: SignFlags) => (await import('./commands/sign.js')).signCommand(url, flags, io)),
+  );
 
   program
     .command('serve')
@@ -185,7 +207,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--access-key-secret <secret>', 'its secret (default: $OSS_ACCESS_KEY_SECRET)')
     .option('--region <region>', 'region that V4 signatures are scoped to (default: cn-hangzhou)')
     .option('--debug', 'print stack traces with errors')
-    .action(act((flags: ServeFlags) => serveCommand(flags, io)));
+    .action(act(async (flags: ServeFlags) => (await import('./commands/serve.js')).serveCommand(flags, io)));
 
   return program;
 }

@@ -45,7 +45,7 @@ export async function openSession(opts: CommonOptions, io: Io, connections?: num
     return { client, target, endpointId: target.endpoint, close: async () => {} };
   }
   const embedded = await doing(`starting the embedded server in ${target.home}`, undefined, () =>
-    startEmbedded(target.home, target.region, connections),
+    startEmbedded(target.home, target.region),
   );
   if (!opts.quiet) {
     io.stderr.write(
@@ -58,7 +58,8 @@ export async function openSession(opts: CommonOptions, io: Io, connections?: num
     region: target.region,
     signatureVersion,
     credentials: embedded.credentials,
-    agent: embedded.agent,
+    connectTo: embedded.connectTo,
+    connections,
   });
   return {
     client,

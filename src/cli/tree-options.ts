@@ -1,7 +1,9 @@
 // Flags of the commands that move whole trees (`cp -r`, `sync`, `rm -r`) and their checks.
 import type { Command } from 'commander';
 import { ArgumentError } from '../core/errors.js';
-import { compileFilter, DEFAULT_JOBS, type FilterRule } from '../transfer/tree/index.js';
+// The light modules, not transfer/tree/index.js: building the command line must not load the whole engine.
+import { compileFilter } from '../transfer/tree/filter.js';
+import { DEFAULT_JOBS, type FilterRule } from '../transfer/tree/types.js';
 import type { CpFlags } from './options.js';
 import { UsageError } from './usage-error.js';
 

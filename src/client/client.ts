@@ -19,6 +19,7 @@ import * as ops from './operations.js';
 import * as more from './operations-more.js';
 import { execute, type PipelineRequest, type OssResponse, type PipelineContext } from './pipeline.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
+import { LeanHttp } from './lean/pool.js';
 import { presignQuery, type SignatureVersion } from './sign.js';
 import { createAgent } from './transport.js';
 import type {
@@ -61,6 +62,17 @@ export interface OssClientOptions {
   agent?: Agent;
   /** Most connections the client's own agent opens at once (default 64); further requests wait for a free one. */
   connections?: number;
+  /**
+   * Requests to a plain-http endpoint go through ossup's lean HTTP/1.1 client (src/client/lean/): about a third of
+   * node:http's CPU per byte received. Default true; false (or an own `agent`) keeps node:http for every request.
+   * https endpoints always use node:https.
+   */
+  leanHttp?: boolean;
+  /**
+   * Connect to this host and port whatever the endpoint's host says; requests still name the endpoint (Host header,
+   * signatures, checkpoints). For a local server standing in for OSS, such as the CLI's embedded default.
+   */
+  connectTo?: { host: string; port: number };
 }
 
 export interface PutObjectOptions extends ObjectWriteOptions, CallOptions {
@@ -175,7 +187,15 @@ export class OssClient {
       retry: resolveRetryPolicy(opts.retry),
       agent:
         opts.agent ??
-        createAgent(this.endpoint.protocol, { timeoutMs: opts.requestTimeoutMs, connections: opts.connections }),
+        createAgent(this.endpoint.protocol, {
+          timeoutMs: opts.requestTimeoutMs,
+          connections: opts.connections,
+          connectTo: opts.connectTo,
+        }),
+      lean:
+        !opts.agent && opts.leanHttp !== false && this.endpoint.protocol === 'http:'
+          ? new LeanHttp({ timeoutMs: opts.requestTimeoutMs, connections: opts.connections, connectTo: opts.connectTo })
+          : undefined,
       timeoutMs: opts.requestTimeoutMs,
       now: opts.now ?? Date.now,
       clockOffsetMs: 0,
@@ -190,6 +210,7 @@ export class OssClient {
   /** Close the keep-alive sockets (only the client's own agent); requests still in flight fail. */
   async close(): Promise<void> {
     if (this.ownAgent) this.ctx.agent.destroy();
+    this.ctx.lean?.destroy();
   }
 
   listBuckets(

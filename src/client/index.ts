@@ -15,6 +15,7 @@ export { EnvCredentialsProvider, StaticCredentialsProvider, type CredentialsProv
 export { parseEndpoint, regionFromHost, type Endpoint } from './endpoint.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 export { resumableBody, type ResumableBodyOptions } from './resume.js';
+export { releaseBodyChunks } from './lean/slabs.js';
 export type { CallbackOptions, ObjectWriteOptions } from './headers.js';
 export type { SignatureVersion } from './sign.js';
 export type * from './types.js';

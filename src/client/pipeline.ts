@@ -9,7 +9,8 @@ import { requestUrl, type Endpoint } from './endpoint.js';
 import { abortError } from '../core/errors.js';
 import { backoffDelay, isRetryable, parseRetryAfter, type RetryPolicy } from './retry.js';
 import { signHeaders, type SignatureVersion } from './sign.js';
-import { send, type SendResponse } from './transport.js';
+import type { LeanHttp } from './lean/pool.js';
+import { send, type SendRequest, type SendResponse } from './transport.js';
 
 export interface PipelineRequest {
   /** OSS operation name, carried by errors (e.g. 'UploadPart'). */
@@ -58,6 +59,8 @@ export interface PipelineContext {
   retry: RetryPolicy;
   /** node:http agent (keep-alive pool); an https.Agent for https endpoints. */
   agent: Agent;
+  /** The lean HTTP/1.1 client for plain-http endpoints (lean/pool.ts); absent: node:http serves all. */
+  lean?: LeanHttp;
   /** Idle timeout per attempt (ms). */
   timeoutMs?: number;
   /** Local clock (ms). */
@@ -84,7 +87,7 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
         new Date(ctx.now() + ctx.clockOffsetMs),
       );
       if (req.body) headers['content-length'] = String(req.body.size);
-      const res = await send(ctx.agent, {
+      const exchange: SendRequest = {
         method: req.method,
         url,
         headers,
@@ -92,7 +95,8 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
         signal: req.signal,
         timeoutMs: ctx.timeoutMs,
         onBodyProgress: req.onBodyProgress,
-      });
+      };
+      const res = ctx.lean ? await ctx.lean.send(exchange) : await send(ctx.agent, exchange);
       retryAfterMs = parseRetryAfter(res.headers['retry-after'], ctx.now());
       serverDate = res.headers.date;
       return await checkResponse(res, req.operation, req.method, !!req.stream, req.signal);

@@ -4,6 +4,7 @@
 // connection after a body we hold paused for backpressure (nodejs/undici#5360), and its fix needs Node 22.
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import type { Readable } from 'node:stream';
 import { AbortedError, FileChangedError, NetworkError } from '../core/errors.js';
 import type { BodySource } from './body.js';
@@ -35,6 +36,8 @@ export interface AgentOptions {
   connections?: number;
   /** The request idle timeout; the connect timeout is never longer. */
   timeoutMs?: number;
+  /** Connect here whatever the URL's host says (the Host header still names it). */
+  connectTo?: { host: string; port: number };
 }
 
 export const DEFAULT_TIMEOUT_MS = 300_000;
@@ -51,7 +54,23 @@ export function agentOptions(opts: AgentOptions = {}): http.AgentOptions {
 
 /** A keep-alive agent for the endpoint's protocol. */
 export function createAgent(protocol: string, opts: AgentOptions = {}): http.Agent {
-  return protocol === 'https:' ? new https.Agent(agentOptions(opts)) : new http.Agent(agentOptions(opts));
+  if (protocol === 'https:') return new https.Agent(agentOptions(opts));
+  return opts.connectTo ? new RedirectedAgent(opts.connectTo, agentOptions(opts)) : new http.Agent(agentOptions(opts));
+}
+
+/** A keep-alive agent whose every connection goes to one host:port, whatever the URL says. */
+class RedirectedAgent extends http.Agent {
+  constructor(
+    private readonly target: { host: string; port: number },
+    opts: http.AgentOptions,
+  ) {
+    super(opts);
+  }
+
+  // The agent takes the returned socket at once; connect errors reach the request through the socket's 'error'.
+  override createConnection(options: http.ClientRequestArgs): net.Socket {
+    return net.createConnection({ ...options, host: this.target.host, port: this.target.port } as net.NetConnectOpts);
+  }
 }
 
 const CHUNK = 256 * 1024;
@@ -108,9 +127,7 @@ async function writeBody(
   body: BodySource,
   onProgress?: (sent: number) => void,
 ): Promise<void> {
-  const opened = body.open();
-  const source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> =
-    opened instanceof Uint8Array ? slices(opened) : (opened as AsyncIterable<Uint8Array>);
+  const source = bodyChunks(body);
   let sent = 0;
   for await (const chunk of source) {
     if (req.destroyed) return; // leaving the loop closes the source stream
@@ -122,6 +139,12 @@ async function writeBody(
   }
   if (sent !== body.size) throw lengthMismatch(body, sent);
   req.end();
+}
+
+/** One attempt's chunks of `body`: its stream, or its bytes in slices (for progress and backpressure). */
+export function bodyChunks(body: BodySource): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
+  const opened = body.open();
+  return opened instanceof Uint8Array ? slices(opened) : (opened as AsyncIterable<Uint8Array>);
 }
 
 function* slices(bytes: Uint8Array): Generator<Uint8Array> {
@@ -144,7 +167,7 @@ function drained(req: http.ClientRequest): Promise<boolean> {
 }
 
 /** A body that is not the size its Content-Length announced: the file changed while it was read. */
-function lengthMismatch(body: BodySource, got: number): FileChangedError {
+export function lengthMismatch(body: BodySource, got: number): FileChangedError {
   const what = body.path ?? 'the request body';
   return new FileChangedError(
     body.path ?? '',

@@ -18,8 +18,9 @@ import { runJobs } from './jobs.js';
 import type { TreeEvent, TreeFailure, TreeFileResult, TreeOptions, TreeResult } from './types.js';
 import { walkLocal, type LocalEntry } from './walk.js';
 
-/** Files in flight by default: enough to hide a 20-50 ms round trip behind small files. */
-export const DEFAULT_JOBS = 16;
+import { DEFAULT_JOBS } from './types.js';
+
+export { DEFAULT_JOBS };
 export const DEFAULT_TREE_PARALLEL = 4;
 /** Files up to this size go in one request when no `partSize` is given. */
 const DEFAULT_SINGLE_LIMIT = 8 * 1024 * 1024;

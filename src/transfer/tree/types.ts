@@ -1,6 +1,9 @@
 // Public types of the tree functions: a directory <-> a prefix, file by file, several files at once.
 import type { TransferEvent } from '../index.js';
 
+/** Files in flight by default: enough to hide a 20-50 ms round trip behind small files. */
+export const DEFAULT_JOBS = 16;
+
 /** What happened (or, with `dryRun`, would happen) to one file. */
 export type TreeAction = 'upload' | 'download' | 'skip' | 'delete';
 

@@ -1,0 +1,329 @@
+// One socket of the lean HTTP/1.1 client (pool.ts) and the exchange on it, at most one at a time. Reads land in
+// slabs we hand to `onread` (slabs.ts); the response head is parsed by http-parser-js, a fresh parser per
+// exchange; body bytes are views into the slabs, pushed to an object-mode Readable that pauses the socket when its
+// reader falls behind. A request body is written with backpressure and must be exactly its announced size.
+import type net from 'node:net';
+import { Readable } from 'node:stream';
+import { HTTPParser } from 'http-parser-js';
+import { abortError } from '../../core/errors.js';
+import type { BodySource } from '../body.js';
+import { bodyChunks, lengthMismatch, mapTransportError, type SendResponse } from '../transport.js';
+import { handOut, nextRegion, takeSlab, type Slab } from './slabs.js';
+
+/** Chunks (socket reads, up to a slab each) a response body queues before the socket is paused. */
+const BODY_HIGH_WATER_CHUNKS = 2;
+/** Idle keep-alive sockets are closed after this long (before a server's own idle timeout is likely to race us). */
+const IDLE_MS = 10_000;
+
+/** What the pool gives a connection to do. */
+export interface ExchangeRequest {
+  head: string;
+  isHead: boolean;
+  body?: BodySource;
+  onBodyProgress?: (sent: number) => void;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** The pool's side of a connection: told when it may be reused, and when it is gone. */
+export interface ConnectionOwner {
+  released(conn: Connection, reusable: boolean): void;
+  gone(conn: Connection): void;
+}
+
+export class Connection {
+  /** Still counted in the pool's open sockets. */
+  counted = true;
+  private slab: Slab = takeSlab();
+  private parser: InstanceType<typeof HTTPParser> | undefined;
+  private current: Exchange | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** While connecting: how to fail the connect. */
+  private connecting: ((err: unknown) => void) | undefined;
+  readonly socket: net.Socket;
+
+  constructor(
+    private readonly owner: ConnectionOwner,
+    /** Which idle list it returns to (host:port it connects to). */
+    readonly key: string,
+    connect: (onread: net.OnReadOpts) => net.Socket,
+  ) {
+    this.socket = connect({ buffer: () => this.region(), callback: (n, buf) => this.onRead(n, buf) });
+    this.socket.setNoDelay(true);
+    this.socket.on('error', (err) => this.lost(err));
+    this.socket.on('end', () => this.lost(undefined));
+    this.socket.on('timeout', () => this.timedOut());
+    this.socket.on('close', () => {
+      this.lost(undefined);
+      clearTimeout(this.idleTimer);
+      this.owner.gone(this);
+    });
+  }
+
+  /** Resolves once connected; fails (and closes the socket) on error, timeout or abort. */
+  connected(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => this.connecting?.(abortError(signal!));
+      const settle = () => {
+        this.connecting = undefined;
+        signal?.removeEventListener('abort', onAbort);
+        this.socket.setTimeout(0);
+      };
+      this.connecting = (err) => {
+        settle();
+        this.socket.destroy();
+        reject(mapTransportError(err, signal));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.socket.setTimeout(timeoutMs);
+      this.socket.once('connect', () => {
+        settle();
+        resolve();
+      });
+    });
+  }
+
+  exchange(r: ExchangeRequest): Promise<SendResponse> {
+    return new Promise((resolve, reject) => {
+      const ex = new Exchange(this, r.isHead, r.signal, resolve, reject);
+      // A fresh parser per exchange: nothing a previous response left behind can leak into this one.
+      const parser = new HTTPParser(HTTPParser.RESPONSE);
+      parser[HTTPParser.kOnHeadersComplete] = (info) => {
+        if (this.current === ex) return ex.headers(info);
+        // A second response after ours, in the same read: nobody asked for it, so the socket cannot be trusted.
+        this.socket.destroy();
+        return 1;
+      };
+      parser[HTTPParser.kOnBody] = (chunk, offset, length) => {
+        // Body bytes are always of the read in progress, so of the current slab.
+        if (length > 0 && this.current === ex) ex.data(handOut(this.slab, chunk.subarray(offset, offset + length)));
+      };
+      parser[HTTPParser.kOnMessageComplete] = () => this.complete(ex);
+      this.parser = parser;
+      this.current = ex;
+      this.socket.setTimeout(r.timeoutMs);
+      this.resume();
+      this.socket.write(r.head, 'latin1');
+      if (!r.body) {
+        ex.bodySent = true;
+        return;
+      }
+      this.writeBody(ex, r.body, r.onBodyProgress).catch((err: unknown) => {
+        if (this.current === ex) this.fail(err);
+      });
+    });
+  }
+
+  /** The request body, honouring backpressure; stops when the exchange ends (a response came early, a failure). */
+  private async writeBody(ex: Exchange, body: BodySource, onProgress?: (sent: number) => void): Promise<void> {
+    let sent = 0;
+    for await (const chunk of bodyChunks(body)) {
+      if (this.current !== ex || ex.responded) return; // leaving the loop closes the source stream
+      if (sent + chunk.length > body.size) throw lengthMismatch(body, sent + chunk.length);
+      const more = this.socket.write(chunk);
+      sent += chunk.length;
+      onProgress?.(sent);
+      if (!more && !(await this.drained())) return;
+    }
+    if (sent !== body.size) throw lengthMismatch(body, sent);
+    ex.bodySent = true;
+  }
+
+  /** Resolves true on 'drain', false if the socket closes first (its failure is reported by its own events). */
+  private drained(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => () => {
+        this.socket.off('drain', onDrain);
+        this.socket.off('close', onClose);
+        resolve(ok);
+      };
+      const onDrain = done(true);
+      const onClose = done(false);
+      this.socket.on('drain', onDrain);
+      this.socket.on('close', onClose);
+    });
+  }
+
+  private region(): Buffer {
+    const next = nextRegion(this.slab);
+    this.slab = next.slab;
+    return next.region;
+  }
+
+  /** `buf` is the region handed out last; its first `n` bytes arrived. Returning false pauses the socket. */
+  private onRead(n: number, buf: Uint8Array): boolean {
+    this.slab.used += n;
+    const ex = this.current;
+    if (!ex || !this.parser) {
+      // Bytes nobody asked for (a server talking out of turn on an idle socket): the socket cannot be trusted.
+      this.socket.destroy();
+      return false;
+    }
+    const ret = this.parser.execute(buf as Buffer, 0, n);
+    if (ret instanceof Error) {
+      this.fail(Object.assign(new Error(`malformed HTTP response: ${ret.message}`), { code: 'HPE_INVALID' }));
+      return false;
+    }
+    if (this.current !== ex) return true; // the response ended in this read
+    return !ex.wantsPause();
+  }
+
+  private complete(ex: Exchange): void {
+    if (this.current !== ex) return;
+    if (ex.informational) {
+      ex.informational = false; // the parser starts on the next message, the answer
+      return;
+    }
+    // A response that came before the whole body was sent leaves the request unfinished on the wire.
+    const reusable = this.parser!.shouldKeepAlive() && !this.socket.destroyed && ex.bodySent;
+    this.current = undefined;
+    this.parser = undefined;
+    this.socket.setTimeout(0);
+    ex.end();
+    if (!reusable) this.socket.destroy();
+    this.owner.released(this, reusable);
+  }
+
+  private timedOut(): void {
+    if (this.connecting) {
+      this.connecting(Object.assign(new Error('could not connect in time'), { code: 'ETIMEDOUT' }));
+    } else if (this.current) {
+      const ms = this.socket.timeout ?? 0;
+      this.fail(Object.assign(new Error(`no data sent or received for ${ms} ms`), { code: 'ETIMEDOUT' }));
+    }
+  }
+
+  /** The socket ended, failed or closed; a connect or an exchange in flight fails with a retryable code. */
+  private lost(err: Error | undefined): void {
+    const hangUp = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    if (this.connecting) {
+      this.connecting(err ?? hangUp());
+      return;
+    }
+    if (!this.current) return;
+    // A close-delimited body (no Content-Length, not chunked) ends with the connection.
+    if (!err && this.parser?.finish() === undefined && !this.current) return;
+    this.fail(err ?? hangUp());
+  }
+
+  /** End the exchange in flight with `err` and drop the socket. */
+  fail(err: unknown): void {
+    const ex = this.current;
+    this.current = undefined;
+    this.parser = undefined;
+    this.socket.destroy();
+    ex?.fail(err);
+  }
+
+  /** The reader of `ex`'s body wants more: resume reading, if the socket still serves it. */
+  resumeFor(ex: Exchange): void {
+    if (this.current === ex) this.resume();
+  }
+
+  /**
+   * Returning false from `onread` stops the handle's reads without pausing the stream (node's net.js), so
+   * `resume()` would do nothing; `read(0)` on a socket with a user buffer restarts them.
+   */
+  private resume(): void {
+    this.socket.read(0);
+  }
+
+  idleSince(): void {
+    this.idleTimer = setTimeout(() => this.socket.destroy(), IDLE_MS);
+    this.idleTimer.unref();
+    this.socket.unref();
+  }
+
+  unidle(): void {
+    clearTimeout(this.idleTimer);
+    this.socket.ref();
+  }
+}
+
+/** One request's response: the promise for its head, then its body stream. */
+class Exchange {
+  /** The whole request body went out (or there was none). */
+  bodySent = false;
+  /** The response head arrived. */
+  responded = false;
+  /** The message being parsed is an informational (1xx) one, not the answer. */
+  informational = false;
+  private body: Readable | undefined;
+  private paused = false;
+  private ended = false;
+  private readonly onAbort = () => this.conn.fail(abortError(this.signal!));
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly isHead: boolean,
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (r: SendResponse) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /**
+   * Response head parsed; returns 1 when no body follows (HEAD, 204, 304, an informational 1xx), as the parser
+   * expects (it knows Content-Length and chunked framing, not which statuses have no body).
+   */
+  headers(info: { statusCode: number; headers: string[] }): number {
+    if (info.statusCode >= 100 && info.statusCode < 200) {
+      this.informational = true; // e.g. an unasked 100 Continue: the real answer follows
+      return 1;
+    }
+    this.responded = true;
+    const headers: Record<string, string> = {};
+    const list = info.headers;
+    for (let i = 0; i + 1 < list.length; i += 2) {
+      const name = list[i]!.toLowerCase();
+      const value = list[i + 1]!;
+      headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+    }
+    // Object mode: each read() gives one socket chunk as it arrived. A byte-mode Readable concatenates what is
+    // queued into a new buffer, a copy per read.
+    const body = new Readable({
+      objectMode: true,
+      highWaterMark: BODY_HIGH_WATER_CHUNKS,
+      read: () => {
+        this.paused = false;
+        this.conn.resumeFor(this);
+      },
+      destroy: (err, cb) => {
+        // A body dropped before its end leaves bytes on the wire: the socket cannot be reused.
+        if (!body.readableEnded && !this.ended) this.conn.fail(err ?? new Error('body discarded'));
+        // As node's IncomingMessage: an error nobody listens for is not thrown at the process.
+        cb(body.listenerCount('error') > 0 ? err : null);
+      },
+    });
+    this.body = body;
+    this.resolve({ status: info.statusCode, headers, body });
+    return this.isHead || info.statusCode === 204 || info.statusCode === 304 ? 1 : 0;
+  }
+
+  data(chunk: Buffer): void {
+    if (this.body && !this.body.push(chunk)) this.paused = true;
+  }
+
+  wantsPause(): boolean {
+    return this.paused;
+  }
+
+  end(): void {
+    this.ended = true;
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.body?.push(null);
+  }
+
+  fail(err: unknown): void {
+    this.ended = true;
+    this.signal?.removeEventListener('abort', this.onAbort);
+    // As with node:http: the head's promise rejects with a mapped error; a body fails with the error itself, which
+    // its reader maps (resumableBody, readAll's caller).
+    if (this.body) {
+      if (!this.body.destroyed) this.body.destroy(err as Error);
+    } else {
+      this.reject(mapTransportError(err, this.signal));
+    }
+  }
+}
