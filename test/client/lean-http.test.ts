@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { OssClient, bufferBody, releaseBodyChunks, type BodySource } from '../../src/client/index.js';
 import { FileChangedError, NetworkError, ServiceError } from '../../src/core/errors.js';
 import { startTestServer } from '../../harness/server.js';
+import { rawServerClient } from '../helpers/raw-client.js';
 
 type T = { after: (fn: () => Promise<void> | void) => void };
 
@@ -50,16 +51,7 @@ async function rawServer(t: T, answer: (socket: net.Socket, head: string, n: num
   return state;
 }
 
-function client(t: T, endpoint: string, extra: Partial<ConstructorParameters<typeof OssClient>[0]> = {}): OssClient {
-  const c = new OssClient({
-    endpoint,
-    credentials: { accessKeyId: 'ak', accessKeySecret: 'sk' },
-    retry: { maxAttempts: 1, sleep: async () => undefined },
-    ...extra,
-  });
-  t.after(() => c.close());
-  return c;
-}
+const client = rawServerClient;
 
 async function readBody(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Buffer[] = [];

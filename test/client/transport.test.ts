@@ -8,8 +8,9 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OssClient, type BodySource } from '../../src/client/index.js';
+import type { BodySource } from '../../src/client/index.js';
 import { AbortedError, FileChangedError, NetworkError } from '../../src/core/errors.js';
+import { rawServerClient } from '../helpers/raw-client.js';
 
 type T = { after: (fn: () => Promise<void> | void) => void };
 
@@ -25,16 +26,7 @@ async function listen(t: T, server: net.Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function client(t: T, endpoint: string, extra: Partial<ConstructorParameters<typeof OssClient>[0]> = {}): OssClient {
-  const c = new OssClient({
-    endpoint,
-    credentials: { accessKeyId: 'ak', accessKeySecret: 'sk' },
-    retry: { maxAttempts: 1, sleep: async () => undefined },
-    ...extra,
-  });
-  t.after(() => c.close());
-  return c;
-}
+const client = rawServerClient;
 
 /** A raw server: every request gets `answer(socket)` once its head has arrived; the body is not read. */
 async function raw(t: T, answer: (socket: net.Socket) => void): Promise<string> {
