@@ -7,6 +7,7 @@ import { createWriteStream, fstatSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { AbortedError, IntegrityError } from '../../core/errors.js';
+import { releaseBodyChunks } from '../../client/index.js';
 import { downloadStream, uploadStream, type UploadResult } from '../../transfer/index.js';
 import { ActionFailed, doing, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
@@ -189,10 +190,15 @@ async function objectToStdout(src: OssUrl, flags: CpFlags, settings: CpSettings,
       const out: NodeJS.WritableStream = file ?? io.stdout;
       let failed: Error | undefined;
       file?.on('error', (err) => (failed = err));
+      // Once written, a chunk is read by nothing: its memory may take later socket reads (only for the process's own
+      // stdout or file, which keep nothing after the write's callback).
+      const ours = file !== undefined || io.stdout === process.stdout;
       for await (const chunk of stream) {
         if (failed) throw failed;
-        written += (chunk as Buffer).length;
-        if (!out.write(chunk as Buffer)) await once(out, 'drain'); // rejects if the write fails meanwhile
+        const c = chunk as Buffer;
+        written += c.length;
+        const more = ours ? out.write(c, () => releaseBodyChunks([c])) : out.write(c);
+        if (!more) await once(out, 'drain'); // rejects if the write fails meanwhile
       }
       if (file)
         await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));

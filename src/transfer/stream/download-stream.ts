@@ -46,6 +46,8 @@ const TURN_BYTES = 1024 * 1024;
  * The object's bytes, in order. The stream ends only after the whole object's CRC-64 matched the server's; a
  * mismatch destroys it with IntegrityError after the last byte (a reader that acts on bytes as they come has
  * already seen them: only the end of the stream says they were right). A replaced object: ObjectChangedError.
+ * The chunks are the client's socket buffers, as they arrived: a reader entirely done with some (written, not kept)
+ * may give them back with `releaseBodyChunks`, so their memory takes later reads instead of waiting for the GC.
  */
 export function downloadStream(client: OssClient, opts: DownloadStreamOptions): Readable {
   const partSize = opts.partSize ?? 8 * 1024 * 1024;
