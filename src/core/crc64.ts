@@ -12,7 +12,8 @@ const POLY_HI = 0xc96c5795 | 0;
 const POLY_LO = 0xd7870f42 | 0;
 const MASK64 = 0xffffffffffffffffn;
 
-const kernel = createCrc64Kernel(POLY_HI, POLY_LO);
+// crc64Combine is a function declaration, so it exists before this line runs.
+const kernel = createCrc64Kernel(POLY_HI, POLY_LO, (a, b, n) => crc64Combine(a, b, n));
 
 function toBig(hi: number, lo: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);

@@ -4,8 +4,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
 import { startTestServer, type TestServer } from '../../harness/server.js';
@@ -107,6 +109,64 @@ test('the summary of a stdout download goes to stderr (--json), never into the d
   assert.equal(j.op, 'download');
   assert.equal(j.file, '-');
   assert.equal(j.size, data.length);
+});
+
+test('stdout read slowly (a full pipe) still carries the object byte-identical', async () => {
+  const data = randomBytes(40 * PART + 5);
+  await client.putObject(BUCKET, 'slow-stdout.bin', data);
+  const child = spawn(
+    process.execPath,
+    [
+      OSSUP,
+      'cp',
+      `oss://${BUCKET}/slow-stdout.bin`,
+      '-',
+      '--part-size',
+      '256KiB',
+      '--parallel',
+      '3',
+      '--endpoint',
+      server.endpoint,
+    ],
+    { env: box.env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const out: Buffer[] = [];
+  // The reader stops now and then, so the pipe fills and the writes in the child block.
+  for await (const c of child.stdout) {
+    out.push(c as Buffer);
+    if (out.length % 8 === 0) await new Promise((r) => setTimeout(r, 30));
+  }
+  const code = await new Promise((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.on('close', resolve),
+  );
+  assert.equal(code, 0, stderr);
+  assert.ok(Buffer.concat(out).equals(data));
+});
+
+test('stdout that is a file (`> f`, `>> f`) gets the object byte-identical, appended after what `>>` keeps', async () => {
+  const data = randomBytes(30 * PART + 17);
+  await client.putObject(BUCKET, 'to-file.bin', data);
+  const path = join(box.dir, 'stdout.bin');
+  for (const [flag, before] of [
+    ['w', Buffer.alloc(0)],
+    ['a', Buffer.from('kept line\n')],
+  ] as const) {
+    writeFileSync(path, before);
+    const fd = openSync(path, flag);
+    const child = spawn(
+      process.execPath,
+      [OSSUP, 'cp', `oss://${BUCKET}/to-file.bin`, '-', '--part-size', '256KiB', '--endpoint', server.endpoint],
+      { env: box.env, stdio: ['ignore', fd, 'pipe'] },
+    );
+    closeSync(fd);
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.ok(readFileSync(path).equals(Buffer.concat([before, data])), `stdout opened with "${flag}"`);
+  }
 });
 
 test('Ctrl-C during an upload from stdin aborts the upload on the server and exits 130', async () => {

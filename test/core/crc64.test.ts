@@ -53,6 +53,30 @@ test('inputs larger than the kernel staging area', () => {
   assert.equal(new Crc64().update(data).digest(), whole);
 });
 
+test('two-lane pieces (4 KiB and up): the reference at and around the threshold, from a running CRC too', () => {
+  const data = randomBytes(13000);
+  for (const len of [4095, 4096, 4097, 4111, 4112, 4127, 5000, 8191, 8192, 12345]) {
+    for (const start of [0, 3]) {
+      const view = data.subarray(start, start + len);
+      assert.equal(crc64(view), referenceCrc64(view), `start ${start} len ${len}`);
+      const head = data.subarray(0, start + 7);
+      const both = data.subarray(0, start + 7 + len);
+      assert.equal(
+        crc64(data.subarray(start + 7, start + 7 + len), crc64(head)),
+        referenceCrc64(both),
+        `after ${start + 7}`,
+      );
+    }
+  }
+});
+
+test('one-shot (two lanes) equals the same bytes fed in pieces too small for two lanes', () => {
+  const data = randomBytes(1024 * 1024 + 333);
+  let piecewise = 0n;
+  for (let off = 0; off < data.length; off += 4000) piecewise = crc64(data.subarray(off, off + 4000), piecewise);
+  assert.equal(crc64(data), piecewise);
+});
+
 test('continuing with `previous` equals the one-shot CRC at every split of the Huxley string', () => {
   const all = utf8(HUXLEY);
   for (let i = 0; i <= all.length; i++) {

@@ -259,3 +259,73 @@ test('a reader that stops reading stops the fetching: at most `concurrency` rang
     await counting.close();
   }
 });
+
+/** A client whose GET bodies count the bytes they deliver (the bytes the stream has received from the server). */
+function countingClient(counter: { received: number }): OssClient {
+  return new (class extends OssClient {
+    override async getObject(...a: Parameters<OssClient['getObject']>) {
+      const res = await super.getObject(...a);
+      const body = res.body;
+      const counted = Readable.from(
+        (async function* () {
+          for await (const c of body) {
+            counter.received += (c as Buffer).length;
+            yield c as Buffer;
+          }
+        })(),
+        { objectMode: false, highWaterMark: 1 },
+      );
+      counted.on('close', () => body.destroy());
+      return { ...res, body: counted } as typeof res;
+    }
+  })({ endpoint: server.endpoint, credentials: server.credentials });
+}
+
+test('a slow reader gets the object byte-identical, and the stream never holds more than `concurrency` ranges', async () => {
+  const data = randomBytes(12 * PART + 999);
+  await client.putObject(BUCKET, 'slow-consumer.bin', data);
+  const counter = { received: 0 };
+  const counting = countingClient(counter);
+  try {
+    const concurrency = 3;
+    const events: string[] = [];
+    const stream = downloadStream(counting, {
+      bucket: BUCKET,
+      key: 'slow-consumer.bin',
+      partSize: PART,
+      concurrency,
+      onProgress: (e) => events.push(e.type),
+    });
+    const got: Buffer[] = [];
+    let read = 0;
+    let most = 0;
+    for await (const c of stream) {
+      got.push(c as Buffer);
+      read += (c as Buffer).length;
+      // Received but not yet read: the ranges held. A range counts until the reader has taken its last byte.
+      most = Math.max(most, counter.received - read);
+      // Slow: the fetching would run far ahead if nothing bounded it.
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(Buffer.concat(got).equals(data), 'byte-identical under backpressure');
+    assert.equal(events.at(-1), 'complete');
+    assert.ok(most <= concurrency * PART, `held ${most} bytes, more than ${concurrency} ranges of ${PART}`);
+  } finally {
+    await counting.close();
+  }
+});
+
+test('a reader that stops early stops every range in flight', async () => {
+  const data = randomBytes(12 * PART);
+  await client.putObject(BUCKET, 'early-stop.bin', data);
+  const stream = downloadStream(client, { bucket: BUCKET, key: 'early-stop.bin', partSize: PART, concurrency: 3 });
+  let read = 0;
+  for await (const c of stream) {
+    read += (c as Buffer).length;
+    if (read >= PART) break;
+  }
+  assert.ok(stream.destroyed);
+  assert.ok(read < data.length);
+  // The server still answers: nothing was left half-open that would block the next request.
+  assert.equal((await client.headObject(BUCKET, 'early-stop.bin')).size, data.length);
+});

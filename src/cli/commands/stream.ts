@@ -3,9 +3,11 @@
 // an interrupted upload is aborted on the server, and standard output carries only the object's bytes (the summary
 // and --json line go to stderr when stdout is the data).
 import { once } from 'node:events';
-import type { Readable } from 'node:stream';
+import { createWriteStream, fstatSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { AbortedError, IntegrityError } from '../../core/errors.js';
+import { releaseBodyChunks } from '../../client/index.js';
 import { downloadStream, uploadStream, type UploadResult } from '../../transfer/index.js';
 import { ActionFailed, doing, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
@@ -140,6 +142,22 @@ async function stdinToObject(dst: OssUrl, flags: CpFlags, settings: CpSettings, 
   });
 }
 
+/**
+ * Standard output when it is a regular file (`> file`), written on the thread pool: node writes stdout synchronously,
+ * which cost a download to a file ~0.5 s of the event loop per GiB, the loop that also reads the sockets and takes
+ * the CRC-64 (BENCHMARKS.md, issue 14). Writes go at the file's current offset, so `>>` appends. Pipes and
+ * terminals keep process.stdout (a reader that is slower than the download is what paces it there).
+ */
+function fileStdout(io: Io): Writable | undefined {
+  if (io.stdout !== process.stdout) return undefined;
+  try {
+    if (!fstatSync(1).isFile()) return undefined;
+  } catch {
+    return undefined;
+  }
+  return createWriteStream('', { fd: 1, autoClose: false, highWaterMark: 4 * 1024 * 1024 });
+}
+
 async function objectToStdout(src: OssUrl, flags: CpFlags, settings: CpSettings, io: Io): Promise<number> {
   for (const [field, flag] of UPLOAD_ONLY) {
     if (flags[field] !== undefined) throw new UsageError(`${flag} applies to uploads; this is a download`);
@@ -168,10 +186,23 @@ async function objectToStdout(src: OssUrl, flags: CpFlags, settings: CpSettings,
           if (e.type === 'complete') result = e.result;
         },
       });
+      const file = fileStdout(io);
+      const out: NodeJS.WritableStream = file ?? io.stdout;
+      let failed: Error | undefined;
+      file?.on('error', (err) => (failed = err));
+      // Once written, a chunk is read by nothing: its memory may take later socket reads (only for the process's own
+      // stdout or file, which keep nothing after the write's callback).
+      const ours = file !== undefined || io.stdout === process.stdout;
       for await (const chunk of stream) {
-        written += (chunk as Buffer).length;
-        if (!io.stdout.write(chunk as Buffer)) await once(io.stdout, 'drain');
+        if (failed) throw failed;
+        const c = chunk as Buffer;
+        written += c.length;
+        const more = ours ? out.write(c, () => releaseBodyChunks([c])) : out.write(c);
+        if (!more) await once(out, 'drain'); // rejects if the write fails meanwhile
       }
+      if (file)
+        await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      if (failed) throw failed;
     } catch (err) {
       if (controller.signal.aborted && err instanceof AbortedError) {
         io.stderr.write(
