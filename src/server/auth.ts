@@ -1,13 +1,14 @@
 // Authentication: V1 and V4 signatures in header and presigned (query) form, STS tokens, clock skew and
 // expiry. The server recomputes the signature with core's signers from the request as received, so client
 // and server can never disagree about canonicalisation without a test failing on one side.
+import { createHmac } from 'node:crypto';
 import { constantTimeEqual, type Credentials, type SignableRequest } from '../core/canonical.js';
 import { parseAuthorizationV1, presignedStringToSignV1, stringToSignV1, signatureV1 } from '../core/sign-v1.js';
 import {
   canonicalRequestV4,
   normalizeAdditionalHeaders,
   parseAuthorizationV4,
-  signatureV4,
+  signingKeyV4,
   stringToSignV4,
   V4_ALGORITHM,
 } from '../core/sign-v4.js';
@@ -230,7 +231,12 @@ function verifyV4(
   // The client's scope names the region it signed for; any region is accepted, as one server plays them all.
   // A scope day other than x-oss-date's day yields a different key, hence SignatureDoesNotMatch.
   const sts = stringToSignV4(canonical, when, scope.region);
-  const expected = scope.day === date8(when) ? signatureV4(creds.accessKeySecret, sts, when, scope.region) : '';
+  const expected =
+    scope.day === date8(when)
+      ? createHmac('sha256', cachedSigningKey(creds.accessKeySecret, scope.day, scope.region))
+          .update(sts, 'utf8')
+          .digest('hex')
+      : '';
   if (!constantTimeEqual(expected, provided)) {
     throw new ErrorReply('SignatureDoesNotMatch', {
       StringToSign: sts,
@@ -239,6 +245,25 @@ function verifyV4(
       OSSAccessKeyId: creds.accessKeyId,
     });
   }
+}
+
+/**
+ * signingKeyV4 is four HMACs per request; its inputs change once a day per key and region. A few keys are kept
+ * (the Map's insertion order makes the oldest the first dropped); the secret is part of the cache key, so a key
+ * never outlives the credentials it came from in meaning.
+ */
+const signingKeys = new Map<string, Buffer>();
+const SIGNING_KEYS_KEPT = 64;
+
+function cachedSigningKey(secret: string, day: string, region: string): Buffer {
+  const id = `${day}\n${region}\n${secret}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    key = signingKeyV4(secret, day, region);
+    if (signingKeys.size >= SIGNING_KEYS_KEPT) signingKeys.delete(signingKeys.keys().next().value!);
+    signingKeys.set(id, key);
+  }
+  return key;
 }
 
 function date8(d: Date): string {

@@ -26,8 +26,12 @@ export interface OssRequest {
   raw: IncomingMessage;
 }
 
+/** Random per process, then a counter: unique like OSS's ids without 12 random bytes per request. */
+const ID_PREFIX = randomBytes(6).toString('hex').toUpperCase();
+let idCount = 0;
+
 export function newRequestId(): string {
-  return randomBytes(12).toString('hex').toUpperCase();
+  return ID_PREFIX + (++idCount).toString(16).toUpperCase().padStart(12, '0');
 }
 
 export function q(req: OssRequest, name: string): string | undefined {

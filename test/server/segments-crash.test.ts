@@ -9,7 +9,8 @@ import { link, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Layout } from '../../src/server/store/layout.js';
-import type { ObjectRecord, PartRecord } from '../../src/server/store/types.js';
+import type { ObjectRecord } from '../../src/server/store/types.js';
+import { currentParts } from '../../src/server/store/part-names.js';
 import { startServerChild, killChild } from './child.js';
 import { call, mkBucket, put, xmlField, xmlFields, type Target } from '../../harness/oss-http.js';
 
@@ -94,9 +95,9 @@ test('killed between the links and the record commit: old object intact, no orph
   // Exactly what Complete has done at that point: every part blob hard-linked into the bucket under one stem.
   const stem = 'cd'.padEnd(32, '7');
   await mkdir(layout.blobDir(B, stem), { recursive: true });
+  const stored = currentParts(await readdir(layout.partBlobDir(B, id))).parts;
   for (let n = 1; n <= parts.length; n++) {
-    const p = JSON.parse(await readFile(layout.partFile(B, id, n), 'utf8')) as PartRecord;
-    await link(join(layout.partBlobDir(B, id), p.blob), layout.blobFile(B, `${stem}-${n}`));
+    await link(join(layout.partBlobDir(B, id), stored.get(n)!.blob), layout.blobFile(B, `${stem}-${n}`));
   }
   assert.equal((await blobFiles()).length, 4);
   await settle();

@@ -59,9 +59,9 @@ export async function openUploadParts(root: string, bucket: string): Promise<num
   const dir = join(root, 'buckets', bucket, 'uploads');
   const out: number[] = [];
   for (const id of await readdir(dir).catch(() => [] as string[])) {
-    out.push(
-      (await readdir(join(dir, id, 'parts')).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).length,
-    );
+    // Part blobs are named `<n>.<seq>....` (src/server/store/part-names.ts); a rewritten part may briefly have two.
+    const names = await readdir(join(dir, id, 'blobs')).catch(() => [] as string[]);
+    out.push(new Set(names.map((f) => /^(\d+)\./.exec(f)?.[1]).filter((n) => n !== undefined)).size);
   }
   return out;
 }

@@ -1,10 +1,11 @@
 // Writing object and part bytes: streamed to a temp file while MD5 and CRC-64 are computed (inline, or for large
 // bodies on a hashing thread from the written file: hasher.ts), fsynced, then renamed to an immutable blob name.
 // Nothing here ever holds a whole body in memory.
+import { closeSync, openSync } from 'node:fs';
 import { open, rename, link, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writevAll } from '../../io/writev.js';
 import { CREATE_NEW, fsyncDir, isNotFound, randomName, unlinkQuiet } from '../../io/fs.js';
+import { fsyncFd, writevFd } from './fd-io.js';
 import { hasherPool } from './hasher.js';
 
 export interface WrittenBlob {
@@ -16,6 +17,9 @@ export interface WrittenBlob {
 
 export class BodyTooLargeError extends Error {}
 export class BodyIncompleteError extends Error {}
+
+/** Temp names need only be unique within this process's own temp dir (layout.ts): a counter, no random bytes. */
+let tmpCount = 0;
 
 /** Bytes gathered before one write: socket chunks are ~64 KiB, and a syscall per chunk was a fifth of the CPU. */
 const WRITE_BATCH = 1 << 20;
@@ -34,8 +38,9 @@ export async function writeTempBlob(
   tmpDir: string,
   opts: { expectedLength?: number; maxLength?: number } = {},
 ): Promise<WrittenBlob> {
-  const tmpPath = join(tmpDir, `${randomName()}.part`);
-  const fh = await open(tmpPath, CREATE_NEW, 0o644);
+  const tmpPath = join(tmpDir, `${(++tmpCount).toString(36)}.part`);
+  // A new name in this process's own temp dir: synchronous, like the close below (fd-io.ts says why).
+  const fd = openSync(tmpPath, CREATE_NEW, 0o644);
   const hasher = hasherPool().forBody(tmpPath, opts.expectedLength);
   let size = 0;
   let ok = false;
@@ -64,18 +69,18 @@ export async function writeTempBlob(
     if (opts.expectedLength !== undefined && size !== opts.expectedLength) {
       throw new BodyIncompleteError(`body ended after ${size} of ${opts.expectedLength} bytes`);
     }
-    const [digest] = await Promise.all([hasher.finish(), fh.sync()]);
+    const [digest] = await Promise.all([hasher.finish(), fsyncFd(fd)]);
     ok = true;
     return { tmpPath, size, md5: digest.md5, crc64: digest.crc64 };
   } finally {
     await inFlight?.catch(() => undefined);
     if (!ok) hasher.drop();
-    await fh.close();
+    closeSync(fd);
     if (!ok) await unlinkQuiet(tmpPath);
   }
 
   async function writeBatch(buffers: Uint8Array[], bytes: number, at: number): Promise<void> {
-    await writevAll(fh, buffers, bytes, at);
+    await writevFd(fd, buffers, bytes, at);
     hasher.written(at, bytes);
   }
 }

@@ -9,8 +9,9 @@
 //   <root>/buckets/<bucket>/meta/<hh>/<sha256>.json   object metadata; renaming it into place is the commit point
 //   <root>/buckets/<bucket>/blobs/<hh>/<random>       immutable object bytes
 //   <root>/buckets/<bucket>/uploads/<uploadId>/upload.json        multipart manifest
-//   <root>/buckets/<bucket>/uploads/<uploadId>/parts/<n>.json     part record (commit point of a part)
-//   <root>/buckets/<bucket>/uploads/<uploadId>/blobs/<random>     part bytes
+//   <root>/buckets/<bucket>/uploads/<uploadId>/blobs/<n>.<seq>...  part bytes, named by their record (part-names.ts);
+//                                                                 renaming one in is the part's commit point
+//   <root>/buckets/<bucket>/uploads/<uploadId>/parts/<n>.json     part record of roots written before that (read only)
 //   <root>/buckets/<bucket>/config/<name>.json                    CORS, lifecycle, logging, website, referer
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -73,6 +74,7 @@ export class Layout {
   partsDir(bucket: string, uploadId: string): string {
     return join(this.upload(bucket, uploadId), 'parts');
   }
+  /** Legacy part records (roots written before parts were named by their records). */
   partFile(bucket: string, uploadId: string, partNumber: number): string {
     return join(this.partsDir(bucket, uploadId), `${partNumber}.json`);
   }

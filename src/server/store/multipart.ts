@@ -1,17 +1,23 @@
-// Multipart uploads on disk. Each upload is a directory with a manifest; each part upload writes its own
-// unique blob and commits a part record by rename, so two uploads of one part number never mix bytes: the
-// last one to commit wins. Uploads survive restarts because nothing about them lives only in memory.
+// Multipart uploads on disk. Each upload is a directory with a manifest; each part upload writes its own unique
+// blob whose name is its part record (part-names.ts), committed by one rename under the upload's lock, so two
+// uploads of one part number never mix bytes: the last one to commit wins. Uploads survive restarts because
+// nothing about them lives only in memory; what is kept in memory (upload-states.ts) only saves reads.
+import { randomBytes } from 'node:crypto';
+import { renameSync } from 'node:fs';
 import { readdir, rm, rename } from 'node:fs/promises';
 import { multipartEtag } from '../../core/etag.js';
 import { MIN_PART_SIZE } from '../../core/limits.js';
 import { join } from 'node:path';
 import { crc64Combine, crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
-import { commitBlob, type WrittenBlob } from './blob.js';
-import { fsyncDir, randomName, readJson, unlinkQuiet, writeFileAtomic } from '../../io/fs.js';
+import type { WrittenBlob } from './blob.js';
+import { fsyncDir, isNotFound, randomName, readJson, unlinkQuiet, writeFileAtomic } from '../../io/fs.js';
 import { bytesFields } from './segments.js';
 import { isUploadId } from './layout.js';
 import { compareUtf8 } from './key-index.js';
 import { ObjectExistsError } from './metadata-store.js';
+import { currentParts, partBlobName, type PartEntry } from './part-names.js';
+import { UploadStates, type UploadState } from './upload-states.js';
+import { syncDirQuick } from './fd-io.js';
 import type { ObjectStore } from './objects.js';
 import type { ObjectAttributes, ObjectRecord, PartRecord, UploadRecord } from './types.js';
 
@@ -25,10 +31,14 @@ export class CompleteError extends Error {
   }
 }
 
-/** Part records read in parallel when listing. */
+/** Legacy part records (`parts/<n>.json`) read in parallel. */
 const PART_READS_AT_ONCE = 32;
 
 export class MultipartStore {
+  private readonly states = new UploadStates();
+  /** Ends this process's part names: two processes on one root never make the same one. */
+  private readonly tag = `${process.pid.toString(36)}x${randomBytes(4).toString('hex')}`;
+
   constructor(private readonly objects: ObjectStore) {}
 
   private get layout() {
@@ -43,12 +53,15 @@ export class MultipartStore {
     return this.objects.inBucket(bucket, async () => {
       const uploadId = randomName().toUpperCase();
       const dir = this.layout.upload(bucket, uploadId);
-      await this.objects.ensureBucketDir(bucket, join(dir, 'parts'));
-      await this.objects.ensureBucketDir(bucket, join(dir, 'blobs'));
+      await this.objects.ensureBucketDir(bucket, this.layout.partBlobDir(bucket, uploadId));
       const rec: UploadRecord = { uploadId, key, initiated: Date.now(), attributes };
       // The manifest is the upload's commit point: a directory without one is debris from a crash.
       await writeFileAtomic(this.layout.tmp, this.layout.uploadFile(bucket, uploadId), JSON.stringify(rec), dir);
       await fsyncDir(this.layout.uploadsRoot(bucket));
+      const s = this.states.acquire(bucket, uploadId);
+      s.manifest = Promise.resolve(rec);
+      s.parts = new Map();
+      this.states.release(s);
       return rec;
     });
   }
@@ -56,79 +69,133 @@ export class MultipartStore {
   /** The upload, if it exists and belongs to `key` (when given). */
   async get(bucket: string, uploadId: string, key?: string): Promise<UploadRecord | undefined> {
     if (!isUploadId(uploadId)) return undefined;
-    const rec = await readJson<UploadRecord>(this.layout.uploadFile(bucket, uploadId));
-    if (!rec || (key !== undefined && rec.key !== key)) return undefined;
-    return rec;
+    const s = this.states.acquire(bucket, uploadId);
+    try {
+      const rec = await this.manifest(bucket, uploadId, s);
+      if (!rec || (key !== undefined && rec.key !== key)) return undefined;
+      return rec;
+    } finally {
+      this.states.release(s);
+    }
   }
 
-  /** Commits a written part; undefined if the upload is gone (its blob is then discarded). */
+  /** The manifest as read once (it never changes); a missing one is not remembered. */
+  private manifest(bucket: string, uploadId: string, s: UploadState): Promise<UploadRecord | undefined> {
+    if (s.removed) return Promise.resolve(undefined);
+    return (s.manifest ??= readJson<UploadRecord>(this.layout.uploadFile(bucket, uploadId)).then(
+      (rec) => {
+        if (!rec) this.states.forget(s, false);
+        return rec;
+      },
+      (err: unknown) => {
+        s.manifest = undefined;
+        throw err;
+      },
+    ));
+  }
+
+  /**
+   * Commits a written part: its temp file is renamed into the upload's blob directory under a name that is its
+   * record (one rename, then one directory fsync, group-committed with concurrent parts), and only then is the
+   * part it replaced removed. Undefined if the upload is gone (the temp file is then discarded).
+   */
   async putPart(
     bucket: string,
     uploadId: string,
     partNumber: number,
     written: WrittenBlob,
   ): Promise<PartRecord | undefined> {
-    const blob = randomName();
     const blobDir = this.layout.partBlobDir(bucket, uploadId);
-    return this.lock(bucket, uploadId, async () => {
-      if (!(await this.get(bucket, uploadId))) {
+    const s = this.states.acquire(bucket, uploadId);
+    try {
+      const committed = (await this.manifest(bucket, uploadId, s))
+        ? await this.lock(bucket, uploadId, async () => {
+            if (s.removed) return undefined;
+            const parts = (s.parts ??= await this.readParts(bucket, uploadId, s));
+            const entry: PartEntry = {
+              partNumber,
+              seq: ++s.seq,
+              blob: '',
+              size: written.size,
+              etag: written.md5.toString('hex').toUpperCase(),
+              crc64: crc64ToDecimal(written.crc64),
+              lastModified: Date.now(),
+            };
+            entry.blob = partBlobName(entry, this.tag);
+            try {
+              // Synchronous, like creating the temp file (fd-io.ts): one directory entry, no data.
+              renameSync(written.tmpPath, join(blobDir, entry.blob));
+            } catch (err) {
+              // The upload's directory is gone: removed by another process on this root.
+              if (!isNotFound(err) || (await readJson(this.layout.uploadFile(bucket, uploadId)))) throw err;
+              this.states.forget(s, true);
+              return undefined;
+            }
+            const old = parts.get(partNumber);
+            parts.set(partNumber, entry);
+            return { entry, old };
+          })
+        : undefined;
+      if (!committed) {
         await unlinkQuiet(written.tmpPath);
         return undefined;
       }
-      try {
-        await commitBlob(written.tmpPath, join(blobDir, blob), blobDir);
-      } catch (err) {
-        await unlinkQuiet(written.tmpPath);
-        throw err;
-      }
-      const rec: PartRecord = {
-        partNumber,
-        blob,
-        size: written.size,
-        etag: written.md5.toString('hex').toUpperCase(),
-        crc64: crc64ToDecimal(written.crc64),
-        lastModified: Date.now(),
-      };
-      const file = this.layout.partFile(bucket, uploadId, partNumber);
-      const old = await readJson<PartRecord>(file);
-      await writeFileAtomic(this.layout.tmp, file, JSON.stringify(rec), this.layout.partsDir(bucket, uploadId));
-      if (old) await unlinkQuiet(join(blobDir, old.blob));
+      await fsyncDir(blobDir, syncDirQuick);
+      if (committed.old) await this.dropPart(bucket, uploadId, committed.old);
+      const { seq: _, ...rec } = committed.entry;
       return rec;
-    });
+    } catch (err) {
+      await unlinkQuiet(written.tmpPath);
+      throw err;
+    } finally {
+      this.states.release(s);
+    }
+  }
+
+  /** Removes a replaced part, once its replacement is durable (a crash in between leaves both: the later wins). */
+  private async dropPart(bucket: string, uploadId: string, old: PartEntry): Promise<void> {
+    if (old.seq < 0) await unlinkQuiet(this.layout.partFile(bucket, uploadId, old.partNumber));
+    await unlinkQuiet(join(this.layout.partBlobDir(bucket, uploadId), old.blob));
+  }
+
+  /** The current parts on disk (one readdir; legacy records read too), and the state's sequence moved past them. */
+  private async readParts(bucket: string, uploadId: string, s?: UploadState): Promise<Map<number, PartEntry>> {
+    const names = await readdir(this.layout.partBlobDir(bucket, uploadId)).catch(() => [] as string[]);
+    const { parts, maxSeq } = currentParts(names, await this.legacyParts(bucket, uploadId));
+    if (s) s.seq = Math.max(s.seq, maxSeq);
+    return parts;
+  }
+
+  /** Part records of roots written before parts were named by their records. */
+  private async legacyParts(bucket: string, uploadId: string): Promise<PartRecord[]> {
+    const dir = this.layout.partsDir(bucket, uploadId);
+    const files = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^\d+\.json$/.test(n));
+    const out: PartRecord[] = [];
+    for (let i = 0; i < files.length; i += PART_READS_AT_ONCE) {
+      const batch = await Promise.all(
+        files.slice(i, i + PART_READS_AT_ONCE).map((n) => readJson<PartRecord>(join(dir, n))),
+      );
+      for (const p of batch) if (p) out.push(p);
+    }
+    return out;
   }
 
   async listParts(bucket: string, uploadId: string): Promise<PartRecord[]> {
     return (await this.pageParts(bucket, uploadId, 0, Number.MAX_SAFE_INTEGER)).parts;
   }
 
-  /**
-   * Parts numbered above `after`, at most `limit`, in order. Part numbers come from the file names, so a page reads
-   * only its own records: a 10,000-part upload listed 1,000 at a time reads each record once, not ten times.
-   */
+  /** Parts numbered above `after`, at most `limit`, in order: from the part directory's names alone. */
   async pageParts(
     bucket: string,
     uploadId: string,
     after: number,
     limit: number,
   ): Promise<{ parts: PartRecord[]; truncated: boolean }> {
-    const dir = this.layout.partsDir(bucket, uploadId);
-    const numbers = (await readdir(dir).catch(() => [] as string[]))
-      .map((n) => /^(\d+)\.json$/.exec(n)?.[1])
-      .filter((n): n is string => n !== undefined)
-      .map(Number)
-      .filter((n) => n > after)
-      .sort((a, b) => a - b);
-    const wanted = numbers.slice(0, limit);
-    const parts: PartRecord[] = [];
-    for (let i = 0; i < wanted.length; i += PART_READS_AT_ONCE) {
-      const batch = await Promise.all(
-        wanted
-          .slice(i, i + PART_READS_AT_ONCE)
-          .map((n) => readJson<PartRecord>(this.layout.partFile(bucket, uploadId, n))),
-      );
-      for (const p of batch) if (p) parts.push(p);
-    }
-    return { parts, truncated: numbers.length > wanted.length };
+    const all = [...(await this.readParts(bucket, uploadId)).values()]
+      .filter((p) => p.partNumber > after)
+      .sort((a, b) => a.partNumber - b.partNumber);
+    const parts = all.slice(0, limit).map(({ seq: _, ...rec }) => rec);
+    return { parts, truncated: all.length > parts.length };
   }
 
   /** All uploads of the bucket, ordered by key then initiation time (ListMultipartUploads order). */
@@ -146,7 +213,7 @@ export class MultipartStore {
 
   async abort(bucket: string, uploadId: string): Promise<boolean> {
     return this.lock(bucket, uploadId, async () => {
-      if (!(await this.get(bucket, uploadId))) return false;
+      if (!(await this.exists(bucket, uploadId))) return false;
       await this.remove(bucket, uploadId);
       return true;
     });
@@ -163,7 +230,7 @@ export class MultipartStore {
     opts: { forbidOverwrite?: boolean; acl?: ObjectRecord['acl'] },
   ): Promise<ObjectRecord> {
     return this.lock(bucket, upload.uploadId, async () => {
-      if (!(await this.get(bucket, upload.uploadId))) throw new CompleteError('NoSuchUpload');
+      if (!(await this.exists(bucket, upload.uploadId))) throw new CompleteError('NoSuchUpload');
       const have = new Map((await this.listParts(bucket, upload.uploadId)).map((p) => [p.partNumber, p]));
       const chosen = wanted === 'all' ? [...have.values()] : choose(wanted, have);
       if (chosen.length === 0) throw new CompleteError('InvalidPart');
@@ -211,10 +278,18 @@ export class MultipartStore {
     return (await this.listUploads(bucket)).length > 0;
   }
 
+  /** Whether the manifest is on disk now (Abort and Complete do not trust what is remembered). */
+  private async exists(bucket: string, uploadId: string): Promise<boolean> {
+    return isUploadId(uploadId) && (await readJson(this.layout.uploadFile(bucket, uploadId))) !== undefined;
+  }
+
   private async remove(bucket: string, uploadId: string): Promise<void> {
     // Rename away first: the upload disappears atomically even if the recursive delete is interrupted.
     const grave = join(this.layout.tmp, `upload-${randomName()}`);
     await rename(this.layout.upload(bucket, uploadId), grave);
+    const s = this.states.acquire(bucket, uploadId);
+    this.states.forget(s, true);
+    this.states.release(s);
     await fsyncDir(this.layout.uploadsRoot(bucket));
     await rm(grave, { recursive: true, force: true });
   }

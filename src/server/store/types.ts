@@ -67,9 +67,10 @@ export interface UploadRecord {
   attributes: ObjectAttributes;
 }
 
+/** A part as ListParts and Complete see it; stored as its blob's name (part-names.ts), or legacy JSON. */
 export interface PartRecord {
   partNumber: number;
-  blob: string;
+  blob: string; // file name under uploads/<id>/blobs/
   size: number;
   etag: string; // upper hex, no quotes
   crc64: string;
