@@ -1,8 +1,10 @@
 // A file within one part goes up in one PutObject. Content-MD5 must be sent before the body, so keeping it means
 // reading and hashing the whole file before the first byte leaves (measured: the PUT took ~2x a plain streamed PUT).
-// Instead the file is streamed as is while a hashing thread reads and hashes it alongside (MD5 and CRC-64; hashing
-// on the main thread, which also feeds the socket, took a third of the PUT's time), and the stored object is checked
-// against both from the response: the ETag of a PutObject is the MD5 of the stored bytes, and
+// Instead the file is streamed as is and each chunk is hashed (MD5 and CRC-64) once the socket has it, on the event
+// loop while the kernel and the server work on that chunk (with node:http feeding the socket this took a third of
+// the PUT's time and a hashing thread reading the file alongside was faster; with the lean HTTP client the loop has
+// the room, and the thread's start-up and second read of the file are gone: 64 MiB, paired runs, -13% time). The
+// stored object is checked against both digests from the response: the ETag of a PutObject is the MD5 of the stored bytes, and
 // x-oss-hash-crc64ecma their CRC-64. So the object is proven to be the file's bytes. A mismatch means the server
 // stored other bytes (or the file changed under us, which the identity check after the response tells apart): the
 // object is overwritten with a fresh attempt, and after INTEGRITY_ATTEMPTS it is removed and IntegrityError raised.
@@ -11,9 +13,12 @@
 //   - with forbidOverwrite: a damaged object could not be replaced by the retry;
 //   - when a response carries neither a CRC-64 nor an MD5 ETag (e.g. KMS encryption): nothing could be checked
 //     after the fact, so that attempt is redone with Content-MD5. No check is ever dropped.
-import { crc64ToDecimal } from '../../core/crc64.js';
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
 import { FileChangedError, IntegrityError } from '../../core/errors.js';
-import { fileRange, type BodySource, type HeadObjectResult, type PutObjectResult } from '../../client/index.js';
+import type { BodySource, HeadObjectResult, PutObjectResult } from '../../client/index.js';
 import { hashPool } from '../hash/pool.js';
 import { INTEGRITY_ATTEMPTS } from './resend.js';
 
@@ -42,6 +47,49 @@ export interface PutWhileHashingInput {
   remove(): Promise<void>;
 }
 
+/** Bytes per read of the file being sent (and hashed). */
+const SEND_CHUNK = 1024 * 1024;
+
+/**
+ * The file as a request body whose every attempt takes MD5 and CRC-64 of exactly the bytes it hands to the
+ * socket, on this thread as they go out (still in cache from the read). `digest()` is that of the last attempt
+ * opened, once it was read to its end. Measured (64 MiB, paired runs): against a hashing thread reading the file a
+ * second time alongside, less wall time, as the thread's start-up (~0.1 s) and second read are gone.
+ */
+function hashedAsSent(file: string, size: number): { source: BodySource; digest(): FileDigest | undefined } {
+  let last: { md5: Hash; crc: Crc64; done: boolean } | undefined;
+  const source: BodySource = {
+    size,
+    path: file,
+    open: () => {
+      const attempt = { md5: createHash('md5'), crc: new Crc64(), done: false };
+      last = attempt;
+      return Readable.from(
+        hashing(createReadStream(file, { start: 0, end: Math.max(0, size - 1), highWaterMark: SEND_CHUNK })),
+      );
+      async function* hashing(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+        if (size === 0) {
+          attempt.done = true;
+          return;
+        }
+        let read = 0;
+        for await (const chunk of stream) {
+          read += chunk.length;
+          yield chunk;
+          // Hashed once the socket has it: the kernel and the server work on this chunk meanwhile.
+          attempt.md5.update(chunk);
+          attempt.crc.update(chunk);
+        }
+        attempt.done = read === size;
+      }
+    },
+  };
+  return {
+    source,
+    digest: () => (last?.done ? { md5: last.md5.digest(), crc64: last.crc.digest() } : undefined),
+  };
+}
+
 async function hashFile(input: PutWhileHashingInput): Promise<FileDigest> {
   try {
     return await hashPool().hash(input.file, 0, input.size, { signal: input.signal });
@@ -62,16 +110,17 @@ export async function putWhileHashing(
   input: PutWhileHashingInput,
 ): Promise<{ digest: FileDigest; res: PutObjectResult } | undefined> {
   for (let attempt = 1; ; attempt++) {
-    const hashing = hashFile(input);
-    hashing.catch(() => undefined); // awaited below, unless the request failed first
+    const body = hashedAsSent(input.file, input.size);
     let res: PutObjectResult;
     try {
-      res = await input.send(fileRange(input.file, 0, input.size));
+      res = await input.send(body.source);
     } catch (err) {
       await input.received(); // a file that shrank or changed is FileChangedError, not a transport error
       throw err;
     }
-    const digest = await hashing;
+    // The digest of the attempt that was answered (the last one opened), unless it was not read to its end (the
+    // server answered early): then read the file again on a hashing thread.
+    const digest = body.digest() ?? (await hashFile(input));
     await input.received();
     if (res.crc64 === undefined && !etagIsMd5(res.etag)) return undefined;
     const md5 = digest.md5.toString('hex').toUpperCase();
