@@ -16,6 +16,10 @@ export interface ServeOptions {
   accessKeyId?: string;
   accessKeySecret?: string;
   region?: string;
+  /** ServerOptions of the same names (defaults there). */
+  bodyTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  maxConnections?: number;
 }
 
 export interface ServeIo {
@@ -43,6 +47,9 @@ export async function serve(opts: ServeOptions, io: ServeIo): Promise<void> {
     port: opts.port ?? 9000,
     credentials: [{ accessKeyId, accessKeySecret }],
     ...(opts.region ? { region: opts.region } : {}),
+    bodyTimeoutMs: opts.bodyTimeoutMs,
+    idleTimeoutMs: opts.idleTimeoutMs,
+    maxConnections: opts.maxConnections,
     log: (line) => io.stderr.write(`${line}\n`),
   });
   // Handlers go in before the ready line: a supervisor may signal the moment it reads that line.

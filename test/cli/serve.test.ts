@@ -1,5 +1,6 @@
 // `ossup serve` as people run it: prints its endpoint when ready, serves requests, stops cleanly on SIGINT.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { finished, runCli, sandbox, spawnCli } from '../../harness/cli.js';
@@ -42,6 +43,65 @@ test('ossup serve refuses a bad port with exit 2', async () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--port "http" is not a port number/);
   } finally {
+    await box.cleanup();
+  }
+});
+
+test('ossup serve --body-timeout: a stalled body gets 400 RequestTimeout after the given time; bad values exit 2', async () => {
+  const box = await sandbox();
+  let child: ReturnType<typeof spawnCli> | undefined;
+  try {
+    for (const [flag, value] of [
+      ['--body-timeout', '5'],
+      ['--idle-timeout', '500ms'],
+      ['--max-connections', '0'],
+    ] as const) {
+      const bad = await runCli(['serve', '--root', join(box.dir, 'root'), '--port', '0', flag, value], box.env);
+      assert.equal(bad.code, 2, `${flag} ${value}: ${bad.stderr}`);
+      assert.match(bad.stderr, new RegExp(`${flag}`));
+    }
+    const keys = { OSS_ACCESS_KEY_ID: 'serve-test-id', OSS_ACCESS_KEY_SECRET: 'serve-test-secret' };
+    child = spawnCli(
+      ['serve', '--root', join(box.dir, 'root'), '--port', '0', '--body-timeout', '1s', '--max-connections', '8'],
+      { ...box.env, ...keys },
+    );
+    const done = finished(child);
+    const serving = child;
+    const endpoint = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      serving.stdout!.on('data', (s: string) => {
+        out += s;
+        const m = /^ossup serve: listening on (\S+) /m.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      serving.on('close', () => reject(new Error(`serve exited before it was ready: ${out}`)));
+    });
+    const env = { ...box.env, ...keys, OSS_ENDPOINT: endpoint };
+    assert.equal((await runCli(['mb', 'oss://stall-bucket'], env)).code, 0);
+    const signed = await runCli(['sign', 'oss://stall-bucket/k', '--method', 'PUT'], env);
+    assert.equal(signed.code, 0, signed.stderr);
+    const url = new URL(signed.stdout.trim());
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(url.port), url.hostname, () => {
+        // 100 bytes announced, 10 sent, then nothing: the server must not wait its default 30 s.
+        const head = `PUT ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: 100\r\n\r\n`;
+        socket.write(`${head}0123456789`);
+      });
+      let got = '';
+      socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      socket.on('close', () => resolve(got));
+      socket.on('error', reject);
+      setTimeout(() => socket.destroy(), 15_000);
+    });
+    const waited = Date.now() - started;
+    assert.match(answer, /^HTTP\/1\.1 400 /, answer.slice(0, 200));
+    assert.match(answer, /<Code>RequestTimeout<\/Code>/);
+    assert.ok(waited < 10_000, `answered after ${waited} ms`);
+    child.kill('SIGINT');
+    assert.equal((await done).code, 0);
+  } finally {
+    if (child && child.exitCode === null) child.kill('SIGKILL'); // a failed assertion must not leave it running
     await box.cleanup();
   }
 });

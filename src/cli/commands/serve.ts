@@ -3,6 +3,7 @@ import { OssupError } from '../../core/errors.js';
 import { ossupHome } from '../config.js';
 import { EXIT_OK } from '../exit.js';
 import type { Io } from '../session.js';
+import { parseDuration } from '../size.js';
 import { UsageError } from '../usage-error.js';
 
 export interface ServeFlags {
@@ -12,7 +13,23 @@ export interface ServeFlags {
   accessKeyId?: string;
   accessKeySecret?: string;
   region?: string;
+  bodyTimeout?: string;
+  idleTimeout?: string;
+  maxConnections?: string;
   debug?: boolean;
+}
+
+/** A duration flag (90s, 5m) in ms, at least one second. */
+function timeoutFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`);
+  }
+  if (ms < 1000) throw new UsageError(`${flag} "${value}" is too short; give at least 1s`);
+  return ms;
 }
 
 /** `ossup serve`: the embedded server as a long-running process (src/server/serve.ts does the work). */
@@ -27,12 +44,31 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
       'give both the access key id and its secret (flags or OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET), or neither',
     );
   }
+  const bodyTimeoutMs = timeoutFlag('--body-timeout', flags.bodyTimeout);
+  const idleTimeoutMs = timeoutFlag('--idle-timeout', flags.idleTimeout);
+  let maxConnections: number | undefined;
+  if (flags.maxConnections !== undefined) {
+    maxConnections = Number(flags.maxConnections);
+    if (!/^\d+$/.test(flags.maxConnections) || maxConnections < 1 || maxConnections > 100_000) {
+      throw new UsageError(`--max-connections "${flags.maxConnections}" is not a number from 1 to 100000`);
+    }
+  }
   const root = flags.root ?? join(ossupHome(io.env), 'data');
   // Loaded on demand: the server's modules are not needed by any other command.
   const { serve } = await import('../../server/serve.js');
   try {
     await serve(
-      { root, host: flags.host, port, accessKeyId, accessKeySecret, region: flags.region },
+      {
+        root,
+        host: flags.host,
+        port,
+        accessKeyId,
+        accessKeySecret,
+        region: flags.region,
+        bodyTimeoutMs,
+        idleTimeoutMs,
+        maxConnections,
+      },
       { stdout: io.stdout, stderr: io.stderr },
     );
   } catch (err) {
