@@ -9,11 +9,24 @@ export async function writevAll(
   total: number,
   position: number,
 ): Promise<void> {
+  await writevLoop(async (b, at) => (await handle.writev(b, at)).bytesWritten, buffers, total, position);
+}
+
+/**
+ * The loop itself, over any positional writev that reports the bytes it wrote (a FileHandle's above, a plain
+ * descriptor's in the server's per-part path).
+ */
+export async function writevLoop(
+  writev: (buffers: Uint8Array[], position: number) => Promise<number>,
+  buffers: Uint8Array[],
+  total: number,
+  position: number,
+): Promise<void> {
   let done = 0;
   while (done < total) {
-    const { bytesWritten } = await handle.writev(done === 0 ? buffers : after(buffers, done), position + done);
-    if (bytesWritten <= 0) throw new Error(`no byte written at offset ${position + done}`);
-    done += bytesWritten;
+    const n = await writev(done === 0 ? buffers : after(buffers, done), position + done);
+    if (n <= 0) throw new Error(`no byte written at offset ${position + done}`);
+    done += n;
   }
 }
 

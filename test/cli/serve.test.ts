@@ -5,21 +5,26 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { finished, runCli, sandbox, spawnCli } from '../../harness/cli.js';
 
+/** The endpoint of `ossup serve`'s ready line (the output contract in src/server/serve.ts). */
+function readyEndpoint(child: ReturnType<typeof spawnCli>): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (s: string) => {
+      out += s;
+      const m = /^ossup serve: listening on (\S+) /m.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('close', () => reject(new Error(`serve exited before it was ready: ${out}`)));
+  });
+}
+
 test('ossup serve: ready line, usable by ossup itself, clean stop on SIGINT', async () => {
   const box = await sandbox();
   try {
     const keys = { OSS_ACCESS_KEY_ID: 'serve-test-id', OSS_ACCESS_KEY_SECRET: 'serve-test-secret' };
     const child = spawnCli(['serve', '--root', join(box.dir, 'root'), '--port', '0'], { ...box.env, ...keys });
     const done = finished(child);
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (s: string) => {
-        out += s;
-        const m = /^ossup serve: listening on (\S+) /m.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.on('close', () => reject(new Error(`serve exited before it was ready: ${out}`)));
-    });
+    const endpoint = await readyEndpoint(child);
     const env = { ...box.env, ...keys, OSS_ENDPOINT: endpoint };
     assert.equal((await runCli(['mb', 'oss://served'], env)).code, 0);
     const ls = await runCli(['ls'], env);
@@ -66,16 +71,7 @@ test('ossup serve --body-timeout: a stalled body gets 400 RequestTimeout after t
       { ...box.env, ...keys },
     );
     const done = finished(child);
-    const serving = child;
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      serving.stdout!.on('data', (s: string) => {
-        out += s;
-        const m = /^ossup serve: listening on (\S+) /m.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      serving.on('close', () => reject(new Error(`serve exited before it was ready: ${out}`)));
-    });
+    const endpoint = await readyEndpoint(child);
     const env = { ...box.env, ...keys, OSS_ENDPOINT: endpoint };
     assert.equal((await runCli(['mb', 'oss://stall-bucket'], env)).code, 0);
     const signed = await runCli(['sign', 'oss://stall-bucket/k', '--method', 'PUT'], env);

@@ -5,6 +5,7 @@
 // go through the pool, since those can take milliseconds on a real disk.
 import fs from 'node:fs';
 import { promisify } from 'node:util';
+import { writevLoop } from '../../io/writev.js';
 
 const writevP = promisify(fs.writev);
 const fsyncP = promisify(fs.fsync);
@@ -13,27 +14,8 @@ const fsyncP = promisify(fs.fsync);
 export const fsyncFd: (fd: number) => Promise<void> = fsyncP;
 
 /** Write `buffers` (`total` bytes together) at `position`, continuing after any short writev. */
-export async function writevFd(fd: number, buffers: Uint8Array[], total: number, position: number): Promise<void> {
-  let done = 0;
-  while (done < total) {
-    const { bytesWritten: n } = await writevP(fd, done === 0 ? buffers : after(buffers, done), position + done);
-    if (n <= 0) throw new Error(`no byte written at offset ${position + done}`);
-    done += n;
-  }
-}
-
-/** The buffers less their first `skip` bytes. */
-function after(buffers: Uint8Array[], skip: number): Uint8Array[] {
-  const rest: Uint8Array[] = [];
-  for (const b of buffers) {
-    if (skip >= b.length) {
-      skip -= b.length;
-      continue;
-    }
-    rest.push(skip > 0 ? b.subarray(skip) : b);
-    skip = 0;
-  }
-  return rest;
+export function writevFd(fd: number, buffers: Uint8Array[], total: number, position: number): Promise<void> {
+  return writevLoop(async (b, at) => (await writevP(fd, b, at)).bytesWritten, buffers, total, position);
 }
 
 /**
