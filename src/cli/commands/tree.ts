@@ -5,6 +5,7 @@ import path from 'node:path';
 import { AbortedError } from '../../core/errors.js';
 import { runTree } from '../../transfer/tree/run.js';
 import {
+  compileDirPruner,
   compileFilter,
   type FilterRule,
   type TreeEvent,
@@ -51,7 +52,8 @@ interface Plan {
 /** Whether the walk finds at least one selected file (it stops at the first). */
 async function hasFile(dir: string, flags: TreeCommandFlags, filters: FilterRule[]): Promise<boolean> {
   const keep = compileFilter(filters);
-  for await (const e of walkLocal(dir, { followSymlinks: flags.followSymlinks }))
+  const prune = compileDirPruner(filters);
+  for await (const e of walkLocal(dir, { followSymlinks: flags.followSymlinks, prune }))
     if (e.error === undefined && keep(e.rel)) return true;
   return false;
 }

@@ -11,7 +11,7 @@ import type { DownloadResult, TransferEvent, UploadResult } from '../index.js';
 import { compare, type Verdict } from './compare.js';
 import { deleteKeys } from './delete.js';
 import { downloadTreeFile, localPathFor, uploadTreeFile, type FileContext } from './file-ops.js';
-import { compileFilter, type PathFilter } from './filter.js';
+import { compileDirPruner, compileFilter, type PathFilter } from './filter.js';
 import { folderPrefix, listRemote, type RemoteEntry } from './listing.js';
 import { mergeSorted, type Paired } from './order.js';
 import { runJobs } from './jobs.js';
@@ -202,6 +202,7 @@ async function* localSide(
   if (direction === 'download' && !(await fsp.stat(dir).catch(() => undefined))) return;
   yield* walkLocal(dir, {
     followSymlinks: opts.followSymlinks,
+    prune: compileDirPruner(opts.filters),
     // Links in a download's destination are not sources: nothing to say about them.
     onSymlink: direction === 'upload' ? (file, reason) => emit({ type: 'symlink', path: file, reason }) : undefined,
     signal,

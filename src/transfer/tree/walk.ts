@@ -18,6 +18,8 @@ export interface LocalEntry {
 
 export interface WalkOptions {
   followSymlinks?: boolean;
+  /** Directories not to enter (relative path, no trailing '/'): nothing under them can be selected. */
+  prune?: (relDir: string) => boolean;
   /** A symbolic link skipped (not followed, dangling, or a loop). */
   onSymlink?: (file: string, reason: string) => void;
   signal?: AbortSignal;
@@ -92,6 +94,7 @@ async function* walkDir(
     const full = path.join(dir, item.name);
     const rel = relDir + item.name;
     if (item.dir) {
+      if (opts.prune?.(rel)) continue;
       const st = item.stats ?? (await fsp.stat(full).catch(() => undefined));
       const id = st ? `${st.dev}:${st.ino}` : '';
       const inner = new Set(ancestors);

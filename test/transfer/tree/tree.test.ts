@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { AbortedError, OssClient } from '../../../src/index.js';
 import { compareUtf8 } from '../../../src/core/key-order.js';
 import {
+  compileDirPruner,
   compileFilter,
   deletePrefix,
   downloadPrefix,
@@ -55,6 +56,56 @@ test('filters: name globs match at any depth, path globs from the root, first ma
   assert.deepEqual(['build/a', 'src/build/a', 'a'].map(excludeOnly), [false, true, true]);
   assert.throws(() => compileFilter([{ kind: 'include', glob: '{a,b' }]), /--include "\{a,b" is not a valid glob/);
   assert.throws(() => compileFilter([{ kind: 'exclude', glob: ' ' }]), /empty pattern/);
+});
+
+test('excluded directories are not entered: only trees an exclude covers whole, with no include before it', async () => {
+  const prune = compileDirPruner([
+    { kind: 'exclude', glob: 'node_modules/**' },
+    { kind: 'exclude', glob: '**/.git/**' },
+    { kind: 'exclude', glob: '*.tmp' },
+  ]);
+  assert.deepEqual(['node_modules', 'src/node_modules', '.git', 'a/b/.git', 'src', 'x.tmp'].map(prune), [
+    true,
+    false,
+    true,
+    true,
+    false,
+    false,
+  ]);
+  // An include first could select a file inside: nothing is pruned.
+  const guarded = compileDirPruner([
+    { kind: 'include', glob: '*.md' },
+    { kind: 'exclude', glob: 'node_modules/**' },
+  ]);
+  assert.equal(guarded('node_modules'), false);
+  assert.equal(compileDirPruner([])('anything'), false);
+
+  // The walk skips them: it is asked about node_modules and never enters it (node_modules/deep is not even asked
+  // about), and every file the filter keeps is still found.
+  const root = join(dir, 'prune');
+  await mkdir(join(root, 'node_modules', 'deep', 'locked'), { recursive: true });
+  await mkdir(join(root, 'src'), { recursive: true });
+  await writeFile(join(root, 'node_modules', 'deep', 'x.js'), 'x');
+  await writeFile(join(root, 'src', 'a.js'), 'a');
+  await writeFile(join(root, 'top.txt'), 't');
+  const rules = [{ kind: 'exclude' as const, glob: 'node_modules/**' }];
+  const entered: string[] = [];
+  const walked = await collect(
+    walkLocal(root, {
+      prune: (rel) => {
+        entered.push(rel);
+        return compileDirPruner(rules)(rel);
+      },
+    }),
+  );
+  assert.deepEqual(
+    walked.map((e) => e.rel),
+    ['src/a.js', 'top.txt'],
+  );
+  assert.deepEqual(entered.sort(), ['node_modules', 'src']);
+  const keep = compileFilter(rules);
+  const unpruned = (await collect(walkLocal(root))).filter((e) => keep(e.rel)).map((e) => e.rel);
+  assert.deepEqual(unpruned, ['src/a.js', 'top.txt'], 'pruning drops nothing the filter keeps');
 });
 
 test('the walk yields files in OSS key order (UTF-8 bytes, a directory as "name/"), skipping or following symlinks', async () => {
@@ -178,6 +229,12 @@ test('uploadDirectory / downloadPrefix: events, a file vanishing mid-run fails a
   await writeFile(join(src, 'sub', 'gone.txt'), 'removed before its turn');
   await writeFile(join(src, 'sub', 'kept.txt'), 'kept');
   const events: TreeEvent[] = [];
+  // gone.txt disappears after the walk has counted it (the 'scanned' event: the walk reads ahead of the uploads)
+  // and before its own upload starts (first.bin, 2 MiB with one job, is still going). Removing it on first.bin's
+  // start alone raced the walk: now and then the walk had not yet stat'ed it.
+  let firstStarted = false;
+  let scanned = false;
+  let removed: Promise<void> | undefined;
   const result = await uploadDirectory(client, {
     dir: src,
     bucket: 'tree-lib',
@@ -186,10 +243,13 @@ test('uploadDirectory / downloadPrefix: events, a file vanishing mid-run fails a
     partSize: () => 1024 * 1024,
     onEvent: (e) => {
       events.push(e);
-      // The walk has seen gone.txt (it is read ahead); it disappears before its upload starts.
-      if (e.type === 'file-start' && e.rel === 'first.bin') void rm(join(src, 'sub', 'gone.txt'));
+      if (e.type === 'file-start' && e.rel === 'first.bin') firstStarted = true;
+      if (e.type === 'scanned') scanned = true;
+      if (e.type === 'file-start' && e.rel === 'sub/gone.txt') assert.ok(removed, 'removed before its turn');
+      if (firstStarted && scanned && !removed) removed = rm(join(src, 'sub', 'gone.txt'));
     },
   });
+  await removed;
   assert.equal(result.transferred, 2);
   assert.deepEqual(
     result.failed.map((f) => f.rel),
