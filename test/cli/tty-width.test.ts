@@ -140,3 +140,43 @@ test('at 80 columns a live frame of a resumed download shows percent, ETA and th
     proxy.setPlan(SLOW);
   }
 });
+
+test('cp oss://... - > file in a terminal: the bar on stderr moves, stdout gets only the object', {
+  skip: !hasTmux && 'tmux not installed',
+}, async () => {
+  const data = randomBytes(SIZE);
+  await client.putObject('tty-width', 's.bin', data);
+  const out = join(box.dir, 'streamed.bin');
+  const args = ['cp', 'oss://tty-width/s.bin', '-', '--endpoint', proxy.endpoint, '--part-size', '1MiB'];
+  const socket = `ossup-test-stream-${process.pid}`;
+  const exitFile = join(box.dir, 'stream-exit-code');
+  const script = join(box.dir, 'stream.sh');
+  const quoted = [process.execPath, OSSUP, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  await writeFile(script, `${quoted} > '${out}'\necho $? > '${exitFile}'\nsleep 60\n`);
+  const started = tmux(socket, 'new-session', '-d', '-s', 'bar', '-x', '80', '-y', '24', `sh '${script}'`);
+  assert.equal(started.status, 0, started.stderr);
+  try {
+    let frame: string | undefined;
+    const deadline = Date.now() + 60_000;
+    while (!frame && Date.now() < deadline) {
+      const pane = tmux(socket, 'capture-pane', '-p', '-J', '-t', 'bar').stdout.split('\n');
+      frame = pane.find((l) => /s\.bin/.test(l) && /\d+\.\d% \|/.test(l) && /ETA /.test(l) && !/ 0\.0%/.test(l));
+      if (!frame) await sleep(100);
+    }
+    assert.ok(frame, 'a live frame with the name, a percent above 0 and an ETA');
+    assert.ok([...frame.trimEnd()].length <= 80, `frame wider than 80 columns: ${JSON.stringify(frame)}`);
+    proxy.setPlan({ rate: 0, kinds: [] });
+    let code: string | undefined;
+    const end = Date.now() + 60_000;
+    while (code === undefined && Date.now() < end) {
+      code = await readFile(exitFile, 'utf8').catch(() => undefined);
+      if (code === undefined) await sleep(100);
+    }
+    assert.equal(code?.trim(), '0', 'the streamed download finished');
+    assert.ok((await readFile(out)).equals(data), 'stdout held exactly the object, no bar');
+    assert.match(tmux(socket, 'capture-pane', '-p', '-J', '-t', 'bar').stdout, /100\.0%/);
+  } finally {
+    tmux(socket, 'kill-server');
+    proxy.setPlan(SLOW);
+  }
+});

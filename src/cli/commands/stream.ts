@@ -3,6 +3,7 @@
 // an interrupted upload is aborted on the server, and standard output carries only the object's bytes (the summary
 // and --json line go to stderr when stdout is the data).
 import { once } from 'node:events';
+import { basename } from 'node:path';
 import { createWriteStream, fstatSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +21,7 @@ import { UsageError } from '../usage-error.js';
 import { UPLOAD_ONLY } from './download.js';
 import { checkName } from './names.js';
 import { summary } from './transfer-run.js';
+import { ProgressBar, TransferTracker, wantsBar } from '../progress.js';
 
 /** True when `cp` was given `-` on either side. */
 export function isStreamCp(src: string, dst: string): boolean {
@@ -174,15 +176,25 @@ async function objectToStdout(src: OssUrl, flags: CpFlags, settings: CpSettings,
     const started = performance.now();
     let written = 0;
     let result: Parameters<typeof transferJson>[1] | undefined;
+    const partSize = settings.partSize ?? MIN_DEFAULT_RANGE_SIZE;
+    // The live bar goes to stderr, and only when stdout is not the same terminal (the object's bytes would be
+    // drawn over): `cp oss://b/k - > file` or `| zcat` shows it, `cat` to a screen does not.
+    const tracker = new TransferTracker(partSize);
+    const bar =
+      !io.stdout.isTTY && wantsBar(io.stderr, { progress: flags.progress, quiet: flags.quiet === true }, io.env)
+        ? new ProgressBar(tracker, basename(src.key), io.stderr)
+        : undefined;
     try {
       const stream = downloadStream(session.client, {
         bucket: src.bucket,
         key: src.key,
-        partSize: settings.partSize ?? MIN_DEFAULT_RANGE_SIZE,
+        partSize,
         concurrency: settings.parallel ?? DEFAULT_PARALLEL,
         trafficLimit: settings.trafficLimitBitsPerSecond,
         signal: controller.signal,
         onProgress: (e) => {
+          tracker.onEvent(e);
+          bar?.onEvent(e);
           if (e.type === 'complete') result = e.result;
         },
       });
@@ -203,10 +215,13 @@ async function objectToStdout(src: OssUrl, flags: CpFlags, settings: CpSettings,
       if (file)
         await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
       if (failed) throw failed;
+      bar?.stop('complete');
     } catch (err) {
+      const hadBar = bar?.active === true;
+      bar?.stop();
       if (controller.signal.aborted && err instanceof AbortedError) {
         io.stderr.write(
-          `\nossup: interrupted after ${formatBytes(written)} written to standard output (the rest was not fetched)\n`,
+          `${hadBar ? '' : '\n'}ossup: interrupted after ${formatBytes(written)} written to standard output (the rest was not fetched)\n`,
         );
         return EXIT_INTERRUPTED;
       }

@@ -203,6 +203,7 @@ class RangeStream extends Readable {
       head.first = 0;
     }
     head.taken += chunk.length;
+    this.progress!.partBytes(head.number, head.taken); // bytes handed to the reader: what a bar shows
     this.burst += chunk.length;
     this.wanted = false;
     this.push(chunk);
