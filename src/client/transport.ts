@@ -127,22 +127,36 @@ async function writeBody(
   body: BodySource,
   onProgress?: (sent: number) => void,
 ): Promise<void> {
-  const source = bodyChunks(body);
+  if (await sendBody(body, req, () => req.destroyed, onProgress)) req.end();
+}
+
+/**
+ * Streams one attempt of `body` into `out` (a request, or the lean client's socket), honouring backpressure.
+ * Resolves true once exactly `body.size` bytes went in; false when `stopped()` (asked before each chunk) or `out`
+ * closing cut it short, its failure being reported by `out`'s own events. A body of another size is
+ * FileChangedError. Leaving early closes the source stream.
+ */
+export async function sendBody(
+  body: BodySource,
+  out: NodeJS.WritableStream,
+  stopped: () => boolean,
+  onProgress?: (sent: number) => void,
+): Promise<boolean> {
   let sent = 0;
-  for await (const chunk of source) {
-    if (req.destroyed) return; // leaving the loop closes the source stream
+  for await (const chunk of bodyChunks(body)) {
+    if (stopped()) return false;
     if (sent + chunk.length > body.size) throw lengthMismatch(body, sent + chunk.length);
-    const more = req.write(chunk);
+    const more = out.write(chunk);
     sent += chunk.length;
     onProgress?.(sent);
-    if (!more && !(await drained(req))) return;
+    if (!more && !(await drained(out))) return false;
   }
   if (sent !== body.size) throw lengthMismatch(body, sent);
-  req.end();
+  return true;
 }
 
 /** One attempt's chunks of `body`: its stream, or its bytes in slices (for progress and backpressure). */
-export function bodyChunks(body: BodySource): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
+function bodyChunks(body: BodySource): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
   const opened = body.open();
   return opened instanceof Uint8Array ? slices(opened) : (opened as AsyncIterable<Uint8Array>);
 }
@@ -151,23 +165,23 @@ function* slices(bytes: Uint8Array): Generator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += CHUNK) yield bytes.subarray(i, i + CHUNK);
 }
 
-/** Resolves true on 'drain', false if the request ends first (its failure is reported by its 'error' event). */
-function drained(req: http.ClientRequest): Promise<boolean> {
+/** Resolves true on 'drain', false if `out` closes first. */
+function drained(out: NodeJS.WritableStream): Promise<boolean> {
   return new Promise((resolve) => {
     const done = (ok: boolean) => () => {
-      req.off('drain', onDrain);
-      req.off('close', onClose);
+      out.off('drain', onDrain);
+      out.off('close', onClose);
       resolve(ok);
     };
     const onDrain = done(true);
     const onClose = done(false);
-    req.on('drain', onDrain);
-    req.on('close', onClose);
+    out.on('drain', onDrain);
+    out.on('close', onClose);
   });
 }
 
 /** A body that is not the size its Content-Length announced: the file changed while it was read. */
-export function lengthMismatch(body: BodySource, got: number): FileChangedError {
+function lengthMismatch(body: BodySource, got: number): FileChangedError {
   const what = body.path ?? 'the request body';
   return new FileChangedError(
     body.path ?? '',

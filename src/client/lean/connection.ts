@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { HTTPParser } from 'http-parser-js';
 import { abortError } from '../../core/errors.js';
 import type { BodySource } from '../body.js';
-import { bodyChunks, lengthMismatch, mapTransportError, type SendResponse } from '../transport.js';
+import { mapTransportError, sendBody, type SendResponse } from '../transport.js';
 import { handOut, nextRegion, takeSlab, type Slab } from './slabs.js';
 
 /** Chunks (socket reads, up to a slab each) a response body queues before the socket is paused. */
@@ -114,34 +114,9 @@ export class Connection {
     });
   }
 
-  /** The request body, honouring backpressure; stops when the exchange ends (a response came early, a failure). */
+  /** The request body; stops when the exchange ends (a response came early, a failure). */
   private async writeBody(ex: Exchange, body: BodySource, onProgress?: (sent: number) => void): Promise<void> {
-    let sent = 0;
-    for await (const chunk of bodyChunks(body)) {
-      if (this.current !== ex || ex.responded) return; // leaving the loop closes the source stream
-      if (sent + chunk.length > body.size) throw lengthMismatch(body, sent + chunk.length);
-      const more = this.socket.write(chunk);
-      sent += chunk.length;
-      onProgress?.(sent);
-      if (!more && !(await this.drained())) return;
-    }
-    if (sent !== body.size) throw lengthMismatch(body, sent);
-    ex.bodySent = true;
-  }
-
-  /** Resolves true on 'drain', false if the socket closes first (its failure is reported by its own events). */
-  private drained(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => () => {
-        this.socket.off('drain', onDrain);
-        this.socket.off('close', onClose);
-        resolve(ok);
-      };
-      const onDrain = done(true);
-      const onClose = done(false);
-      this.socket.on('drain', onDrain);
-      this.socket.on('close', onClose);
-    });
+    if (await sendBody(body, this.socket, () => this.current !== ex || ex.responded, onProgress)) ex.bodySent = true;
   }
 
   private region(): Buffer {
