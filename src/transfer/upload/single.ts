@@ -3,7 +3,7 @@
 // Instead the file is streamed as is and each chunk is hashed (MD5 and CRC-64) once the socket has it, on the event
 // loop while the kernel and the server work on that chunk (with node:http feeding the socket this took a third of
 // the PUT's time and a hashing thread reading the file alongside was faster; with the lean HTTP client the loop has
-// the room, and the thread's start-up and second read of the file are gone: 64 MiB, paired runs, -13% time). The
+// the room, and the thread's start-up and second read of the file are gone: figures in BENCHMARKS.md, issue 15). The
 // stored object is checked against both digests from the response: the ETag of a PutObject is the MD5 of the stored bytes, and
 // x-oss-hash-crc64ecma their CRC-64. So the object is proven to be the file's bytes. A mismatch means the server
 // stored other bytes (or the file changed under us, which the identity check after the response tells apart): the
@@ -29,7 +29,7 @@ export function etagIsMd5(etag: string | undefined): boolean {
   return etag !== undefined && MD5_ETAG.test(etag.toUpperCase());
 }
 
-/** MD5 and CRC-64 of the file, as the hashing thread read it while it was sent. */
+/** MD5 and CRC-64 of the file, of the bytes that were sent. */
 export interface FileDigest {
   md5: Buffer;
   crc64: bigint;
@@ -53,8 +53,7 @@ const SEND_CHUNK = 1024 * 1024;
 /**
  * The file as a request body whose every attempt takes MD5 and CRC-64 of exactly the bytes it hands to the
  * socket, on this thread as they go out (still in cache from the read). `digest()` is that of the last attempt
- * opened, once it was read to its end. Measured (64 MiB, paired runs): against a hashing thread reading the file a
- * second time alongside, less wall time, as the thread's start-up (~0.1 s) and second read are gone.
+ * opened, once it was read to its end.
  */
 function hashedAsSent(file: string, size: number): { source: BodySource; digest(): FileDigest | undefined } {
   let last: { md5: Hash; crc: Crc64; done: boolean } | undefined;
