@@ -17,6 +17,21 @@ after(() => box.cleanup());
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+/** The fields of a transfer's --json line (a contract: README, "--json"), both directions, sorted. */
+const TRANSFER_JSON_FIELDS = [
+  'bucket',
+  'crc64',
+  'etag',
+  'file',
+  'key',
+  'op',
+  'parts',
+  'resumedBytes',
+  'seconds',
+  'size',
+  'transferredBytes',
+].sort();
+
 /** Reads objects back from the embedded default's data directory through a server of its own (the CLI has exited). */
 async function storedObjects(keys: Array<[string, string]>): Promise<Buffer[]> {
   const server = await startTestServer({ root: join(box.ossupHome, 'data') });
@@ -51,22 +66,7 @@ test('with no endpoint configured, cp uploads to the embedded server (checkpoint
   assert.equal(r.stdout.trim().split('\n').length, 1, 'only the JSON line on stdout');
 
   const json = lastJson(r.stdout);
-  assert.deepEqual(
-    Object.keys(json).sort(),
-    [
-      'bucket',
-      'crc64',
-      'etag',
-      'file',
-      'key',
-      'op',
-      'parts',
-      'resumedBytes',
-      'seconds',
-      'size',
-      'transferredBytes',
-    ].sort(),
-  );
+  assert.deepEqual(Object.keys(json).sort(), TRANSFER_JSON_FIELDS);
   assert.equal(json.op, 'upload');
   assert.equal(json.bucket, 'embedded-demo');
   assert.equal(json.key, 'first.bin');
@@ -142,22 +142,7 @@ test('cp oss://... local downloads it back, verified, and --json reports op "dow
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(controlChars(r.stdout + r.stderr), []);
   const json = lastJson(r.stdout);
-  assert.deepEqual(
-    Object.keys(json).sort(),
-    [
-      'bucket',
-      'crc64',
-      'etag',
-      'file',
-      'key',
-      'op',
-      'parts',
-      'resumedBytes',
-      'seconds',
-      'size',
-      'transferredBytes',
-    ].sort(),
-  );
+  assert.deepEqual(Object.keys(json).sort(), TRANSFER_JSON_FIELDS);
   assert.equal(json.op, 'download');
   assert.equal(json.file, join(outDir, 'roundtrip.bin'));
   assert.equal(json.size, data.length);
