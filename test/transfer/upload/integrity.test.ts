@@ -140,7 +140,7 @@ test('bytes damaged on every attempt fail with IntegrityError (md5), not FileCha
   );
 });
 
-// A single PutObject is hashed on a hashing thread while it is sent (no Content-MD5, which would need the whole file
+// A single PutObject is hashed as it is sent (no Content-MD5, which would need the whole file
 // hashed first) and checked against the ETag (the MD5 of what was stored) and CRC-64. See src/transfer/upload/single.ts.
 test('a single PutObject damaged on every attempt fails with IntegrityError (md5) and leaves no damaged object', async (t) => {
   const env = await setup(t);
