@@ -15,6 +15,7 @@ import { unlinkQuiet } from '../../io/fs.js';
 import { parseSse } from './sse.js';
 import { tagHeaderToStored } from '../tags.js';
 import { BodyTimeoutError, idleLimited } from '../body.js';
+import { paced, trafficLimitOf } from '../traffic-limit.js';
 import type { BucketAcl, BucketRecord, ObjectAcl, ObjectAttributes, StoredHeaders } from '../store/types.js';
 
 export interface ServerConfig {
@@ -86,6 +87,7 @@ export function attributesFrom(req: OssRequest, bucketClass = 'Standard'): Objec
   if (h['content-disposition'] !== undefined) headers.contentDisposition = h['content-disposition'];
   if (h['cache-control'] !== undefined) headers.cacheControl = h['cache-control'];
   if (h['content-encoding'] !== undefined) headers.contentEncoding = h['content-encoding'];
+  if (h['content-language'] !== undefined) headers.contentLanguage = h['content-language'];
   if (h.expires !== undefined) headers.expires = h.expires;
   const userMeta: Record<string, string> = {};
   for (const [name, value] of Object.entries(h)) {
@@ -122,12 +124,14 @@ export function expectedMd5(req: OssRequest): Buffer | undefined {
 /** Streams the request body into a temp blob, enforcing Content-Length, the size cap and Content-MD5. */
 export async function receiveBody(ctx: ServiceCtx, maxLength = MAX_OBJECT_SIZE): Promise<WrittenBlob> {
   const md5 = expectedMd5(ctx.req);
+  const limit = trafficLimitOf(ctx.req);
   const cl = ctx.req.headers['content-length'];
   const expectedLength = cl === undefined ? undefined : Number(cl);
   if (expectedLength !== undefined && expectedLength > maxLength) throw new ErrorReply('EntityTooLarge');
   let written: WrittenBlob;
   try {
-    written = await ctx.blobs.writeTemp(requestBody(ctx), { expectedLength, maxLength });
+    const body = limit === undefined ? requestBody(ctx) : paced(requestBody(ctx), limit);
+    written = await ctx.blobs.writeTemp(body, { expectedLength, maxLength });
   } catch (err) {
     if (err instanceof BodyTimeoutError) throw requestTimeout(err);
     if (err instanceof BodyTooLargeError) throw new ErrorReply('EntityTooLarge');

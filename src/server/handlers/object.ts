@@ -16,6 +16,7 @@ import { parseSse, sseHeaders } from './sse.js';
 import { tagHeaderToStored } from '../tags.js';
 import { checkReadable, restoreHeader } from './restore.js';
 import { throughSymlink } from './symlink.js';
+import { paced, trafficLimitOf } from '../traffic-limit.js';
 import {
   attributesFrom,
   forbidOverwrite,
@@ -148,6 +149,7 @@ const RESPONSE_OVERRIDES: Array<[string, string]> = [
 export async function getObject(ctx: Ctx): Promise<void> {
   const { req, res, store, bucket, key } = ctx;
   const head = req.method === 'HEAD';
+  const limit = trafficLimitOf(req);
   let opened = head ? undefined : await store.openObject(bucket.name, key);
   try {
     let rec = readable(ctx, head ? await store.getObject(bucket.name, key) : opened?.rec);
@@ -190,7 +192,8 @@ export async function getObject(ctx: Ctx): Promise<void> {
       res.end();
       return;
     }
-    await pipeline(opened.stream(start, start + length - 1), res as ServerResponse).catch(() => undefined);
+    const bytes = opened.stream(start, start + length - 1);
+    await pipeline(limit === undefined ? bytes : paced(bytes, limit), res as ServerResponse).catch(() => undefined);
   } finally {
     await opened?.close();
   }
@@ -233,6 +236,7 @@ export function copySource(ctx: Ctx): { bucket: string; key: string } {
 /** The readable source record of a copy, after its x-oss-copy-source-if-* conditions. */
 export async function loadCopySource(ctx: Ctx): Promise<{ bucket: string; rec: ObjectRecord }> {
   const src = copySource(ctx);
+  trafficLimitOf(ctx.req); // refused as OSS does when out of range; a copy sends no body over the wire to pace
   // Before any lookup: an anonymous copy must not tell which source buckets and keys exist.
   if (!ctx.principal) throw denied();
   const srcBucket = await ctx.store.getBucket(src.bucket);
