@@ -128,6 +128,7 @@ function objectHeaders(rec: ObjectRecord): Record<string, string | number> {
   if (rec.headers.contentDisposition !== undefined) h['Content-Disposition'] = rec.headers.contentDisposition;
   if (rec.headers.cacheControl !== undefined) h['Cache-Control'] = rec.headers.cacheControl;
   if (rec.headers.contentEncoding !== undefined) h['Content-Encoding'] = rec.headers.contentEncoding;
+  if (rec.headers.contentLanguage !== undefined) h['Content-Language'] = rec.headers.contentLanguage;
   if (rec.headers.expires !== undefined) h.Expires = rec.headers.expires;
   if (rec.tagging) h['x-oss-tagging-count'] = rec.tagging.split('&').filter(Boolean).length;
   for (const [k, v] of Object.entries(rec.userMeta)) h[`x-oss-meta-${k}`] = v;
@@ -201,12 +202,17 @@ export async function getObject(ctx: Ctx): Promise<void> {
 
 export async function getObjectMeta(ctx: Ctx): Promise<void> {
   const rec = readable(ctx, await ctx.store.getObject(ctx.bucket.name, ctx.key));
-  sendEmpty(ctx.res, 200, {
+  const headers = {
     ETag: quoted(rec.etag),
     'x-oss-object-content-length': rec.size,
     'Last-Modified': new Date(rec.lastModified).toUTCString(),
     'x-oss-hash-crc64ecma': rec.crc64,
-  });
+  };
+  // HEAD ?objectMeta answers the object's size in Content-Length, as a HEAD of the object does (the SDKs read
+  // it there); a GET must frame its empty body with 0.
+  if (ctx.req.method !== 'HEAD') return sendEmpty(ctx.res, 200, headers);
+  ctx.res.writeHead(200, { ...headers, 'Content-Length': rec.size });
+  ctx.res.end();
 }
 
 export async function deleteObject(ctx: Ctx): Promise<void> {
@@ -279,7 +285,7 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
   if (forbid && (await store.getObject(bucket.name, key))) throw new ErrorReply('FileAlreadyExists', { Key: key });
   const replace = (req.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
   const attrs = replace
-    ? attributesFrom(req, bucket.storageClass)
+    ? keptOnReplace(attributesFrom(req, bucket.storageClass), req.headers, src)
     : {
         storageClass: src.storageClass,
         acl: src.acl,
@@ -322,6 +328,21 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
       ...sseHeaders(sse),
     },
   );
+}
+
+const CLIENT_SIDE_ENCRYPTION = 'client-side-encryption-';
+
+/**
+ * What a REPLACE copy keeps of its source, as OSS does: the Content-Type when the request sends none, and the
+ * client-side encryption envelope (`x-oss-meta-client-side-encryption-*`, without which the bytes cannot be
+ * decrypted) when the request sends none of its own.
+ */
+function keptOnReplace(attrs: ObjectAttributes, headers: Record<string, string>, src: ObjectRecord): ObjectAttributes {
+  if (!headers['content-type']) attrs.headers.contentType = src.headers.contentType;
+  if (!Object.keys(attrs.userMeta).some((k) => k.startsWith(CLIENT_SIDE_ENCRYPTION))) {
+    for (const [k, v] of Object.entries(src.userMeta)) if (k.startsWith(CLIENT_SIDE_ENCRYPTION)) attrs.userMeta[k] = v;
+  }
+  return attrs;
 }
 
 export async function getObjectAcl(ctx: Ctx): Promise<void> {
