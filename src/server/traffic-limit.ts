@@ -1,6 +1,6 @@
 // x-oss-traffic-limit: a per-request bandwidth cap in bit/s, as a header or (presigned URLs) a query parameter.
 // OSS takes 819200..838860800 (100 KiB/s to 100 MiB/s) and refuses anything else or both forms at once with 400
-// (docs/OSS-PROTOCOL.md §3); the embedded server paces that request's body, received or sent, to the cap.
+// (docs/OSS-PROTOCOL.md §10); the embedded server paces that request's body, received or sent, to the cap.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorReply } from './errors.js';
 import { q, type OssRequest } from './request.js';
