@@ -106,6 +106,22 @@ export function attributesFrom(req: OssRequest, bucketClass = 'Standard'): Objec
   return attrs;
 }
 
+const CLIENT_SIDE_ENCRYPTION = 'client-side-encryption-';
+
+/**
+ * A REPLACE copy's attributes: the request's, but, as OSS does, the source's Content-Type when the request sends
+ * none, and the source's client-side encryption envelope (`x-oss-meta-client-side-encryption-*`, without which the
+ * bytes cannot be decrypted) when the request sends none of its own.
+ */
+export function replacedAttributes(req: OssRequest, bucketClass: string, src: ObjectAttributes): ObjectAttributes {
+  const attrs = attributesFrom(req, bucketClass);
+  if (!req.headers['content-type']) attrs.headers.contentType = src.headers.contentType;
+  if (!Object.keys(attrs.userMeta).some((k) => k.startsWith(CLIENT_SIDE_ENCRYPTION))) {
+    for (const [k, v] of Object.entries(src.userMeta)) if (k.startsWith(CLIENT_SIDE_ENCRYPTION)) attrs.userMeta[k] = v;
+  }
+  return attrs;
+}
+
 export function forbidOverwrite(req: OssRequest): boolean {
   return (req.headers['x-oss-forbid-overwrite'] ?? '').toLowerCase() === 'true';
 }

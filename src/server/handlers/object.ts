@@ -20,6 +20,7 @@ import { paced, trafficLimitOf } from '../traffic-limit.js';
 import {
   attributesFrom,
   forbidOverwrite,
+  replacedAttributes,
   isoDate,
   OWNER,
   parseObjectAcl,
@@ -285,7 +286,7 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
   if (forbid && (await store.getObject(bucket.name, key))) throw new ErrorReply('FileAlreadyExists', { Key: key });
   const replace = (req.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
   const attrs = replace
-    ? keptOnReplace(attributesFrom(req, bucket.storageClass), req.headers, src)
+    ? replacedAttributes(req, bucket.storageClass, src)
     : {
         storageClass: src.storageClass,
         acl: src.acl,
@@ -328,21 +329,6 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
       ...sseHeaders(sse),
     },
   );
-}
-
-const CLIENT_SIDE_ENCRYPTION = 'client-side-encryption-';
-
-/**
- * What a REPLACE copy keeps of its source, as OSS does: the Content-Type when the request sends none, and the
- * client-side encryption envelope (`x-oss-meta-client-side-encryption-*`, without which the bytes cannot be
- * decrypted) when the request sends none of its own.
- */
-function keptOnReplace(attrs: ObjectAttributes, headers: Record<string, string>, src: ObjectRecord): ObjectAttributes {
-  if (!headers['content-type']) attrs.headers.contentType = src.headers.contentType;
-  if (!Object.keys(attrs.userMeta).some((k) => k.startsWith(CLIENT_SIDE_ENCRYPTION))) {
-    for (const [k, v] of Object.entries(src.userMeta)) if (k.startsWith(CLIENT_SIDE_ENCRYPTION)) attrs.userMeta[k] = v;
-  }
-  return attrs;
 }
 
 export async function getObjectAcl(ctx: Ctx): Promise<void> {
