@@ -1,6 +1,7 @@
 // Which operation a request names: its level (service, bucket, object), its method, and the operation-selecting
 // sub-resources in its query. Anything not in the table is NotImplemented, loudly, rather than half-served.
 import { isV1SubResource } from '../core/canonical.js';
+import { ossApi } from './oss-apis.js';
 import { hasQ, q, type OssRequest } from './request.js';
 
 export type Operation =
@@ -28,7 +29,8 @@ export type Operation =
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
   | 'ListParts'
-  | OperationMore;
+  | OperationMore
+  | OperationConfig;
 
 /** Operations added with issue 17 (handlers in their own files, one per API family). */
 export type OperationMore =
@@ -59,6 +61,42 @@ export type OperationMore =
   | 'PutBucketReferer'
   | 'GetBucketReferer';
 
+/** Bucket configurations added with issue 26 (handlers/config-table.ts). */
+export type OperationConfig =
+  | 'PutBucketTags'
+  | 'GetBucketTags'
+  | 'DeleteBucketTags'
+  | 'PutBucketPolicy'
+  | 'GetBucketPolicy'
+  | 'DeleteBucketPolicy'
+  | 'GetBucketPolicyStatus'
+  | 'PutBucketEncryption'
+  | 'GetBucketEncryption'
+  | 'DeleteBucketEncryption'
+  | 'PutBucketRequestPayment'
+  | 'GetBucketRequestPayment'
+  | 'PutBucketResourceGroup'
+  | 'GetBucketResourceGroup'
+  | 'PutBucketTransferAcceleration'
+  | 'GetBucketTransferAcceleration'
+  | 'PutBucketPublicAccessBlock'
+  | 'GetBucketPublicAccessBlock'
+  | 'DeleteBucketPublicAccessBlock'
+  | 'ListStyle'
+  | 'PutStyle'
+  | 'GetStyle'
+  | 'DeleteStyle'
+  | 'ListBucketInventory'
+  | 'PutBucketInventory'
+  | 'GetBucketInventory'
+  | 'DeleteBucketInventory'
+  | 'ListCname'
+  | 'PutCname'
+  | 'DeleteCname'
+  | 'PutBucketReplication'
+  | 'GetBucketReplication'
+  | 'DeleteBucketReplication';
+
 /** Query names that modify an operation rather than select one (auth, response overrides, listing params). */
 function isModifier(name: string): boolean {
   return (
@@ -74,7 +112,15 @@ function isModifier(name: string): boolean {
   );
 }
 
-const TABLE: Record<string, Operation | ((r: OssRequest) => Operation)> = {
+/** An API chosen by the `comp` parameter (cname, replication); another comp value is NotImplemented. */
+const byComp =
+  (ops: Record<string, Operation>) =>
+  (r: OssRequest): Operation | undefined =>
+    ops[q(r, 'comp') ?? ''];
+
+// The implemented subset of oss-apis.ts's OSS_APIS, under the same keys and names (a test holds them equal).
+// Implementing an API is one line here and one in the dispatcher's handler table.
+const TABLE: Record<string, Operation | ((r: OssRequest) => Operation | undefined)> = {
   'service GET ': 'ListBuckets',
   'bucket PUT ': 'PutBucket',
   'bucket PUT acl': 'PutBucketAcl',
@@ -126,16 +172,64 @@ const TABLE: Record<string, Operation | ((r: OssRequest) => Operation)> = {
   'bucket DELETE website': 'DeleteBucketWebsite',
   'bucket PUT referer': 'PutBucketReferer',
   'bucket GET referer': 'GetBucketReferer',
+  'bucket PUT tagging': 'PutBucketTags',
+  'bucket GET tagging': 'GetBucketTags',
+  'bucket DELETE tagging': 'DeleteBucketTags',
+  'bucket PUT policy': 'PutBucketPolicy',
+  'bucket GET policy': 'GetBucketPolicy',
+  'bucket DELETE policy': 'DeleteBucketPolicy',
+  'bucket GET policyStatus': 'GetBucketPolicyStatus',
+  'bucket PUT encryption': 'PutBucketEncryption',
+  'bucket GET encryption': 'GetBucketEncryption',
+  'bucket DELETE encryption': 'DeleteBucketEncryption',
+  'bucket PUT requestPayment': 'PutBucketRequestPayment',
+  'bucket GET requestPayment': 'GetBucketRequestPayment',
+  'bucket PUT resourceGroup': 'PutBucketResourceGroup',
+  'bucket GET resourceGroup': 'GetBucketResourceGroup',
+  'bucket PUT transferAcceleration': 'PutBucketTransferAcceleration',
+  'bucket GET transferAcceleration': 'GetBucketTransferAcceleration',
+  'bucket PUT publicAccessBlock': 'PutBucketPublicAccessBlock',
+  'bucket GET publicAccessBlock': 'GetBucketPublicAccessBlock',
+  'bucket DELETE publicAccessBlock': 'DeleteBucketPublicAccessBlock',
+  'bucket GET style': 'ListStyle',
+  'bucket PUT style&styleName': 'PutStyle',
+  'bucket GET style&styleName': 'GetStyle',
+  'bucket DELETE style&styleName': 'DeleteStyle',
+  'bucket GET inventory': 'ListBucketInventory',
+  'bucket PUT inventory&inventoryId': 'PutBucketInventory',
+  'bucket GET inventory&inventoryId': 'GetBucketInventory',
+  'bucket DELETE inventory&inventoryId': 'DeleteBucketInventory',
+  'bucket GET cname': 'ListCname',
+  'bucket POST cname&comp': byComp({ add: 'PutCname', delete: 'DeleteCname' }),
+  'bucket POST comp&replication': byComp({ add: 'PutBucketReplication', delete: 'DeleteBucketReplication' }),
+  'bucket GET replication': 'GetBucketReplication',
 };
 
-/** The OSS name of an API the table does not serve, for the NotImplemented message: `PutBucketLifecycle`. */
+/** Level, method and the sorted operation-selecting sub-resources: the key of TABLE and of OSS_APIS. */
+export function selectorKey(req: OssRequest): string {
+  const level = req.bucket === undefined ? 'service' : req.key === undefined ? 'bucket' : 'object';
+  return `${level} ${req.method} ${selectors(req).join('&')}`;
+}
+
+function selectors(req: OssRequest): string[] {
+  const sel = [...new Set(req.query.map(([k]) => k).filter((k) => isV1SubResource(k) && !isModifier(k)))].sort();
+  // ali-oss sends versionId only when asked; the unversioned "null" version is the object itself.
+  return sel.filter((k) => !(k === 'versionId' && q(req, 'versionId') === 'null'));
+}
+
+/** The OSS name of an API the table does not serve, for the NotImplemented message: `PutBucketAccessMonitor`. */
 export function apiName(req: OssRequest): string {
+  const key = selectorKey(req);
+  const known = ossApi(key, req);
+  if (known !== undefined) return known;
+  // An object API asked for one version: the API's own name, qualified.
+  const unversioned = ossApi(key.replace(/(?<=[ &])versionId(&|$)/, '').replace(/&$/, ''), req);
+  if (unversioned !== undefined) return `${unversioned} (versionId)`;
   const level = req.bucket === undefined ? 'Service' : req.key === undefined ? 'Bucket' : 'Object';
-  const sel = req.query.map(([k]) => k).filter((k) => isV1SubResource(k) && !isModifier(k));
   const verb =
     { GET: 'Get', PUT: 'Put', DELETE: 'Delete', POST: 'Post', HEAD: 'Head', OPTIONS: 'Options' }[req.method] ??
     req.method;
-  const what = sel
+  const what = selectors(req)
     .map((k) =>
       k
         .replace(/^x-oss-/, '')
@@ -152,13 +246,12 @@ export function apiName(req: OssRequest): string {
 
 /** The operation, or undefined for NotImplemented. */
 export function route(req: OssRequest): Operation | undefined {
-  const level = req.bucket === undefined ? 'service' : req.key === undefined ? 'bucket' : 'object';
-  const selectors = [...new Set(req.query.map(([k]) => k).filter((k) => isV1SubResource(k) && !isModifier(k)))].sort();
-  // ali-oss sends versionId only when asked; the unversioned "null" version is the object itself.
-  const sel = selectors.filter((k) => !(k === 'versionId' && q(req, 'versionId') === 'null'));
-  const entry = TABLE[`${level} ${req.method} ${sel.join('&')}`];
+  const entry = TABLE[selectorKey(req)];
   if (entry === undefined) return undefined;
   return typeof entry === 'function' ? entry(req) : entry;
 }
+
+/** TABLE's keys and names, for the test that holds them equal to OSS_APIS. */
+export const IMPLEMENTED_KEYS: readonly string[] = Object.keys(TABLE);
 
 export { hasQ };
