@@ -2,7 +2,7 @@
 // operation-selecting sub-resources of the query (router.ts `selectorKey`). Sources: the operation list of
 // alibabacloud-oss-go-sdk-v2 (`oss/api_op_*.go`: OpName, Method, Parameters, SubResource) and
 // alibabacloud-oss-python-sdk-v2 (`operations/*.py`), plus the live-channel and QoS APIs of aliyun-oss-go-sdk.
-// router.ts's TABLE says which of them ossup serve implements; every other one is answered 501 NotImplemented
+// router.ts's operation lists say which of them ossup serve implements; every other one is answered 501 NotImplemented
 // naming the API here (docs/OSS-PROTOCOL.md, "Sub-resources and APIs").
 import { q, type OssRequest } from './request.js';
 

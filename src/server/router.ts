@@ -1,101 +1,114 @@
 // Which operation a request names: its level (service, bucket, object), its method, and the operation-selecting
-// sub-resources in its query. Anything not in the table is NotImplemented, loudly, rather than half-served.
+// sub-resources in its query, looked up in oss-apis.ts. An API not implemented is NotImplemented, loudly, naming it.
 import { isV1SubResource } from '../core/canonical.js';
 import { ossApi } from './oss-apis.js';
 import { hasQ, q, type OssRequest } from './request.js';
 
-export type Operation =
-  | 'ListBuckets'
-  | 'PutBucket'
-  | 'DeleteBucket'
-  | 'GetBucketAcl'
-  | 'PutBucketAcl'
-  | 'GetBucketLocation'
-  | 'ListObjects'
-  | 'ListObjectsV2'
-  | 'ListMultipartUploads'
-  | 'DeleteMultipleObjects'
-  | 'PutObject'
-  | 'CopyObject'
-  | 'GetObject'
-  | 'HeadObject'
-  | 'GetObjectMeta'
-  | 'DeleteObject'
-  | 'GetObjectAcl'
-  | 'PutObjectAcl'
-  | 'InitiateMultipartUpload'
-  | 'UploadPart'
-  | 'UploadPartCopy'
-  | 'CompleteMultipartUpload'
-  | 'AbortMultipartUpload'
-  | 'ListParts'
-  | OperationMore
-  | OperationConfig;
+/** The APIs ossup serve implements, named as in oss-apis.ts; every other OSS API is answered 501 naming it. */
+const CORE_OPERATIONS = [
+  'ListBuckets',
+  'PutBucket',
+  'DeleteBucket',
+  'GetBucketAcl',
+  'PutBucketAcl',
+  'GetBucketLocation',
+  'ListObjects',
+  'ListObjectsV2',
+  'ListMultipartUploads',
+  'DeleteMultipleObjects',
+  'PutObject',
+  'CopyObject',
+  'GetObject',
+  'HeadObject',
+  'GetObjectMeta',
+  'DeleteObject',
+  'GetObjectAcl',
+  'PutObjectAcl',
+  'InitiateMultipartUpload',
+  'UploadPart',
+  'UploadPartCopy',
+  'CompleteMultipartUpload',
+  'AbortMultipartUpload',
+  'ListParts',
+] as const;
 
 /** Operations added with issue 17 (handlers in their own files, one per API family). */
-export type OperationMore =
-  | 'GetObjectTagging'
-  | 'PutObjectTagging'
-  | 'DeleteObjectTagging'
-  | 'GetBucketInfo'
-  | 'HeadBucket'
-  | 'GetBucketStat'
-  | 'AppendObject'
-  | 'PutBucketCors'
-  | 'GetBucketCors'
-  | 'DeleteBucketCors'
-  | 'OptionObject'
-  | 'PostObject'
-  | 'PutBucketLifecycle'
-  | 'GetBucketLifecycle'
-  | 'DeleteBucketLifecycle'
-  | 'PutSymlink'
-  | 'GetSymlink'
-  | 'RestoreObject'
-  | 'PutBucketLogging'
-  | 'GetBucketLogging'
-  | 'DeleteBucketLogging'
-  | 'PutBucketWebsite'
-  | 'GetBucketWebsite'
-  | 'DeleteBucketWebsite'
-  | 'PutBucketReferer'
-  | 'GetBucketReferer';
+const MORE_OPERATIONS = [
+  'GetObjectTagging',
+  'PutObjectTagging',
+  'DeleteObjectTagging',
+  'GetBucketInfo',
+  'HeadBucket',
+  'GetBucketStat',
+  'AppendObject',
+  'PutBucketCors',
+  'GetBucketCors',
+  'DeleteBucketCors',
+  'OptionObject',
+  'PostObject',
+  'PutBucketLifecycle',
+  'GetBucketLifecycle',
+  'DeleteBucketLifecycle',
+  'PutSymlink',
+  'GetSymlink',
+  'RestoreObject',
+  'PutBucketLogging',
+  'GetBucketLogging',
+  'DeleteBucketLogging',
+  'PutBucketWebsite',
+  'GetBucketWebsite',
+  'DeleteBucketWebsite',
+  'PutBucketReferer',
+  'GetBucketReferer',
+] as const;
 
 /** Bucket configurations added with issue 26 (handlers/config-table.ts). */
-export type OperationConfig =
-  | 'PutBucketTags'
-  | 'GetBucketTags'
-  | 'DeleteBucketTags'
-  | 'PutBucketPolicy'
-  | 'GetBucketPolicy'
-  | 'DeleteBucketPolicy'
-  | 'GetBucketPolicyStatus'
-  | 'PutBucketEncryption'
-  | 'GetBucketEncryption'
-  | 'DeleteBucketEncryption'
-  | 'PutBucketRequestPayment'
-  | 'GetBucketRequestPayment'
-  | 'PutBucketResourceGroup'
-  | 'GetBucketResourceGroup'
-  | 'PutBucketTransferAcceleration'
-  | 'GetBucketTransferAcceleration'
-  | 'PutBucketPublicAccessBlock'
-  | 'GetBucketPublicAccessBlock'
-  | 'DeleteBucketPublicAccessBlock'
-  | 'ListStyle'
-  | 'PutStyle'
-  | 'GetStyle'
-  | 'DeleteStyle'
-  | 'ListBucketInventory'
-  | 'PutBucketInventory'
-  | 'GetBucketInventory'
-  | 'DeleteBucketInventory'
-  | 'ListCname'
-  | 'PutCname'
-  | 'DeleteCname'
-  | 'PutBucketReplication'
-  | 'GetBucketReplication'
-  | 'DeleteBucketReplication';
+const CONFIG_OPERATIONS = [
+  'PutBucketTags',
+  'GetBucketTags',
+  'DeleteBucketTags',
+  'PutBucketPolicy',
+  'GetBucketPolicy',
+  'DeleteBucketPolicy',
+  'GetBucketPolicyStatus',
+  'PutBucketEncryption',
+  'GetBucketEncryption',
+  'DeleteBucketEncryption',
+  'PutBucketRequestPayment',
+  'GetBucketRequestPayment',
+  'PutBucketResourceGroup',
+  'GetBucketResourceGroup',
+  'PutBucketTransferAcceleration',
+  'GetBucketTransferAcceleration',
+  'PutBucketPublicAccessBlock',
+  'GetBucketPublicAccessBlock',
+  'DeleteBucketPublicAccessBlock',
+  'ListStyle',
+  'PutStyle',
+  'GetStyle',
+  'DeleteStyle',
+  'ListBucketInventory',
+  'PutBucketInventory',
+  'GetBucketInventory',
+  'DeleteBucketInventory',
+  'ListCname',
+  'PutCname',
+  'DeleteCname',
+  'PutBucketReplication',
+  'GetBucketReplication',
+  'DeleteBucketReplication',
+] as const;
+
+export type OperationMore = (typeof MORE_OPERATIONS)[number];
+export type OperationConfig = (typeof CONFIG_OPERATIONS)[number];
+export type Operation = (typeof CORE_OPERATIONS)[number] | OperationMore | OperationConfig;
+
+// Implementing an API: its name in one of the lists above and its handler in the dispatcher's table.
+const IMPLEMENTED: ReadonlySet<string> = new Set<string>([
+  ...CORE_OPERATIONS,
+  ...MORE_OPERATIONS,
+  ...CONFIG_OPERATIONS,
+]);
 
 /** Query names that modify an operation rather than select one (auth, response overrides, listing params). */
 function isModifier(name: string): boolean {
@@ -112,100 +125,7 @@ function isModifier(name: string): boolean {
   );
 }
 
-/** An API chosen by the `comp` parameter (cname, replication); another comp value is NotImplemented. */
-const byComp =
-  (ops: Record<string, Operation>) =>
-  (r: OssRequest): Operation | undefined =>
-    ops[q(r, 'comp') ?? ''];
-
-// The implemented subset of oss-apis.ts's OSS_APIS, under the same keys and names (a test holds them equal).
-// Implementing an API is one line here and one in the dispatcher's handler table.
-const TABLE: Record<string, Operation | ((r: OssRequest) => Operation | undefined)> = {
-  'service GET ': 'ListBuckets',
-  'bucket PUT ': 'PutBucket',
-  'bucket PUT acl': 'PutBucketAcl',
-  'bucket GET ': (r) => (q(r, 'list-type') === '2' ? 'ListObjectsV2' : 'ListObjects'),
-  'bucket GET acl': 'GetBucketAcl',
-  'bucket GET location': 'GetBucketLocation',
-  'bucket GET uploads': 'ListMultipartUploads',
-  'bucket DELETE ': 'DeleteBucket',
-  'bucket POST delete': 'DeleteMultipleObjects',
-  'object PUT ': (r) => (r.headers['x-oss-copy-source'] !== undefined ? 'CopyObject' : 'PutObject'),
-  'object PUT partNumber&uploadId': (r) =>
-    r.headers['x-oss-copy-source'] !== undefined ? 'UploadPartCopy' : 'UploadPart',
-  'object PUT acl': 'PutObjectAcl',
-  'object GET ': 'GetObject',
-  'object GET acl': 'GetObjectAcl',
-  'object GET uploadId': 'ListParts',
-  'object GET objectMeta': 'GetObjectMeta',
-  'object HEAD ': 'HeadObject',
-  'object HEAD objectMeta': 'GetObjectMeta',
-  'object DELETE ': 'DeleteObject',
-  'object DELETE uploadId': 'AbortMultipartUpload',
-  'object POST uploads': 'InitiateMultipartUpload',
-  'object POST uploadId': 'CompleteMultipartUpload',
-  'object GET tagging': 'GetObjectTagging',
-  'object PUT tagging': 'PutObjectTagging',
-  'object DELETE tagging': 'DeleteObjectTagging',
-  'bucket GET bucketInfo': 'GetBucketInfo',
-  'bucket HEAD ': 'HeadBucket',
-  'bucket GET stat': 'GetBucketStat',
-  'object POST append&position': 'AppendObject',
-  'object POST append': 'AppendObject', // answers InvalidArgument naming the missing position
-  'bucket PUT cors': 'PutBucketCors',
-  'bucket GET cors': 'GetBucketCors',
-  'bucket DELETE cors': 'DeleteBucketCors',
-  'bucket OPTIONS ': 'OptionObject',
-  'object OPTIONS ': 'OptionObject',
-  'bucket POST ': 'PostObject',
-  'bucket PUT lifecycle': 'PutBucketLifecycle',
-  'bucket GET lifecycle': 'GetBucketLifecycle',
-  'bucket DELETE lifecycle': 'DeleteBucketLifecycle',
-  'object PUT symlink': 'PutSymlink',
-  'object GET symlink': 'GetSymlink',
-  'object POST restore': 'RestoreObject',
-  'bucket PUT logging': 'PutBucketLogging',
-  'bucket GET logging': 'GetBucketLogging',
-  'bucket DELETE logging': 'DeleteBucketLogging',
-  'bucket PUT website': 'PutBucketWebsite',
-  'bucket GET website': 'GetBucketWebsite',
-  'bucket DELETE website': 'DeleteBucketWebsite',
-  'bucket PUT referer': 'PutBucketReferer',
-  'bucket GET referer': 'GetBucketReferer',
-  'bucket PUT tagging': 'PutBucketTags',
-  'bucket GET tagging': 'GetBucketTags',
-  'bucket DELETE tagging': 'DeleteBucketTags',
-  'bucket PUT policy': 'PutBucketPolicy',
-  'bucket GET policy': 'GetBucketPolicy',
-  'bucket DELETE policy': 'DeleteBucketPolicy',
-  'bucket GET policyStatus': 'GetBucketPolicyStatus',
-  'bucket PUT encryption': 'PutBucketEncryption',
-  'bucket GET encryption': 'GetBucketEncryption',
-  'bucket DELETE encryption': 'DeleteBucketEncryption',
-  'bucket PUT requestPayment': 'PutBucketRequestPayment',
-  'bucket GET requestPayment': 'GetBucketRequestPayment',
-  'bucket PUT resourceGroup': 'PutBucketResourceGroup',
-  'bucket GET resourceGroup': 'GetBucketResourceGroup',
-  'bucket PUT transferAcceleration': 'PutBucketTransferAcceleration',
-  'bucket GET transferAcceleration': 'GetBucketTransferAcceleration',
-  'bucket PUT publicAccessBlock': 'PutBucketPublicAccessBlock',
-  'bucket GET publicAccessBlock': 'GetBucketPublicAccessBlock',
-  'bucket DELETE publicAccessBlock': 'DeleteBucketPublicAccessBlock',
-  'bucket GET style': 'ListStyle',
-  'bucket PUT style&styleName': 'PutStyle',
-  'bucket GET style&styleName': 'GetStyle',
-  'bucket DELETE style&styleName': 'DeleteStyle',
-  'bucket GET inventory': 'ListBucketInventory',
-  'bucket PUT inventory&inventoryId': 'PutBucketInventory',
-  'bucket GET inventory&inventoryId': 'GetBucketInventory',
-  'bucket DELETE inventory&inventoryId': 'DeleteBucketInventory',
-  'bucket GET cname': 'ListCname',
-  'bucket POST cname&comp': byComp({ add: 'PutCname', delete: 'DeleteCname' }),
-  'bucket POST comp&replication': byComp({ add: 'PutBucketReplication', delete: 'DeleteBucketReplication' }),
-  'bucket GET replication': 'GetBucketReplication',
-};
-
-/** Level, method and the sorted operation-selecting sub-resources: the key of TABLE and of OSS_APIS. */
+/** Level, method and the sorted operation-selecting sub-resources: the key of OSS_APIS. */
 export function selectorKey(req: OssRequest): string {
   const level = req.bucket === undefined ? 'service' : req.key === undefined ? 'bucket' : 'object';
   return `${level} ${req.method} ${selectors(req).join('&')}`;
@@ -244,14 +164,13 @@ export function apiName(req: OssRequest): string {
   return `${verb}${level}${what}`;
 }
 
-/** The operation, or undefined for NotImplemented. */
+/** The operation: the OSS API the request selects (oss-apis.ts) when implemented, else undefined (501). */
 export function route(req: OssRequest): Operation | undefined {
-  const entry = TABLE[selectorKey(req)];
-  if (entry === undefined) return undefined;
-  return typeof entry === 'function' ? entry(req) : entry;
+  const api = ossApi(selectorKey(req), req);
+  return api !== undefined && IMPLEMENTED.has(api) ? (api as Operation) : undefined;
 }
 
-/** TABLE's keys and names, for the test that holds them equal to OSS_APIS. */
-export const IMPLEMENTED_KEYS: readonly string[] = Object.keys(TABLE);
+/** Every implemented operation, for the test that holds each to an API of oss-apis.ts. */
+export const IMPLEMENTED_OPERATIONS: readonly string[] = [...IMPLEMENTED];
 
 export { hasQ };
