@@ -15,6 +15,7 @@ import type { ServiceErrorCode } from '../../core/errors.js';
 import { ErrorReply, invalidArgument } from '../errors.js';
 import { q } from '../request.js';
 import { sendEmpty, sendXmlText } from '../respond.js';
+import { validateTags } from '../tags.js';
 import type { ConfigName } from '../store/bucket-config.js';
 import { readVerifiedBody, requireOwner, type Ctx } from './context.js';
 
@@ -96,16 +97,14 @@ type Tags = Array<[string, string]>;
 function parseBucketTags(root: XmlObject): Tags {
   const set = objectOf(root, 'TagSet');
   const tags: Tags = (set ? listOf(set, 'Tag') : []).map((t) => [text(t, 'Key') ?? '', text(t, 'Value') ?? '']);
-  const fail = (message: string) => new ErrorReply('InvalidTag', {}, { message });
-  if (tags.length > 20) throw fail(`At most 20 tags per bucket; got ${tags.length}.`);
-  const seen = new Set<string>();
-  for (const [k, v] of tags) {
-    if (seen.has(k)) throw fail(`Tag key "${k}" appears more than once.`);
-    seen.add(k);
-    if (Buffer.byteLength(k) < 1 || Buffer.byteLength(k) > 64) throw fail(`Tag key "${k}" must be 1 to 64 bytes.`);
+  validateTags(tags, { what: 'bucket', count: 20, keyBytes: 64, valueBytes: 128, narrow: false });
+  for (const [k] of tags) {
     if (/^(aliyun|acs:)/i.test(k) || /^https?:\/\//i.test(k))
-      throw fail(`Tag key "${k}" cannot start with aliyun, acs:, http:// or https://.`);
-    if (Buffer.byteLength(v) > 128) throw fail(`Tag value of "${k}" must be at most 128 bytes.`);
+      throw new ErrorReply(
+        'InvalidTag',
+        {},
+        { message: `Tag key "${k}" cannot start with aliyun, acs:, http:// or https://.` },
+      );
   }
   return tags;
 }
