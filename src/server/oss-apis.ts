@@ -156,7 +156,8 @@ export const OSS_APIS: Record<string, Name> = {
   'object GET retention': 'GetObjectRetention',
   'object PUT legalHold': 'PutObjectLegalHold',
   'object GET legalHold': 'GetObjectLegalHold',
-  'object GET x-oss-process': 'GetObject with x-oss-process (image processing)',
+  // image processing on GET: no API name of its own in the SDKs
+  'object GET x-oss-process': 'GetObjectProcess',
   'object POST x-oss-process': (r) => SELECT_PROCESS[q(r, 'x-oss-process') ?? ''] ?? 'ProcessObject',
   'object POST x-oss-async-process': 'AsyncProcessObject',
   // live channels: the channel name is the key
