@@ -2,7 +2,7 @@
 // inventory, replication, transfer acceleration), merged into errors.ts's SERVICE_ERRORS.
 
 export const CONFIG_ERRORS = {
-  NoSuchBucketPolicy: { status: 404, message: 'The bucket policy does not exist.', ec: '0031-00000001' },
+  NoSuchBucketPolicy: { status: 404, message: 'The bucket policy does not exist.', ec: '' },
   NoSuchServerSideEncryptionRule: {
     status: 404,
     message: 'The server side encryption configuration was not found.',
