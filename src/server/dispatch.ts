@@ -9,6 +9,7 @@ import { newRequestId, parseRequest, type OssRequest } from './request.js';
 import { baseHeaders, sendError } from './respond.js';
 import { apiName, route, type Operation } from './router.js';
 import { beforeHandler, MORE_HANDLERS } from './handlers/more.js';
+import { CONFIG_HANDLERS } from './handlers/config-table.js';
 import type { MultipartStore } from './store/multipart.js';
 import type { BlobStore } from './store/blob-store.js';
 import { BucketGoneError, type MetadataStore } from './store/metadata-store.js';
@@ -43,6 +44,7 @@ const HANDLERS: Record<Exclude<Operation, 'ListBuckets' | 'PutBucket'>, (ctx: Ct
   AbortMultipartUpload: mpu.abort,
   ListParts: mpu.listParts,
   ...MORE_HANDLERS,
+  ...CONFIG_HANDLERS,
 };
 
 export interface Deps {
