@@ -106,6 +106,10 @@ test('Block Public Access: public ACLs and policies are ignored and cannot be se
     200,
   );
   assert.equal(await get(), 'true');
+  assert.equal(
+    xmlField((await call(srv, { bucket: B, query: [['bucketInfo', '']] })).text, 'BlockPublicAccess'),
+    'true',
+  );
   assert.equal(errorCode(await anon(B, 'k')), 'AccessDenied');
   assert.equal(errorCode(await anon(B)), 'AccessDenied');
   const publicAcl = await call(srv, {
