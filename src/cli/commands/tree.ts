@@ -5,8 +5,7 @@ import path from 'node:path';
 import { AbortedError } from '../../core/errors.js';
 import { runTree } from '../../transfer/tree/run.js';
 import {
-  compileDirPruner,
-  compileFilter,
+  compileTreeFilter,
   type FilterRule,
   type TreeEvent,
   type TreeFailure,
@@ -51,8 +50,7 @@ interface Plan {
 /** Works out the direction and checks both ends; everything wrong here is a usage error, found before any request. */
 /** Whether the walk finds at least one selected file (it stops at the first). */
 async function hasFile(dir: string, flags: TreeCommandFlags, filters: FilterRule[]): Promise<boolean> {
-  const keep = compileFilter(filters);
-  const prune = compileDirPruner(filters);
+  const { keep, prune } = compileTreeFilter(filters);
   for await (const e of walkLocal(dir, { followSymlinks: flags.followSymlinks, prune }))
     if (e.error === undefined && keep(e.rel)) return true;
   return false;
