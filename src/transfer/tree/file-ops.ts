@@ -15,6 +15,7 @@ import {
   type UploadResult,
 } from '../index.js';
 import { MTIME_META, mtimeMeta, remoteMtimeMs } from './compare.js';
+import { prepareDestination } from './dest-path.js';
 import type { RemoteEntry } from './listing.js';
 import type { TreeOptions } from './types.js';
 import type { LocalEntry } from './walk.js';
@@ -79,7 +80,7 @@ export async function downloadTreeFile(
   file: string,
   onEvent: (e: TransferEvent) => void,
 ): Promise<DownloadResult> {
-  await fsp.mkdir(path.dirname(file), { recursive: true });
+  await prepareDestination(path.resolve(ctx.opts.dir), file);
   const partSize = ctx.partSize(remote.size);
   if (remote.size <= partSize) return getSmall(ctx, remote, file, onEvent);
   const result = await downloadFile(ctx.client, {
