@@ -6,6 +6,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { OssupError } from '../../core/errors.js';
+import { isAbandonedTemp, TEMP_FILE } from '../download/temp-name.js';
+import type { PathFilter } from './filter.js';
 
 /** Makes the directories above `file` (below `root`) and checks that nothing on the way, nor `file`, is a link. */
 export async function prepareDestination(root: string, file: string): Promise<void> {
@@ -39,4 +41,20 @@ function linkError(at: string, root: string): OssupError {
     `${at} is a symbolic link; a download never writes through a link inside its destination ${root}. ` +
       'Remove the link (or download elsewhere) and run again',
   );
+}
+
+/**
+ * Removes the temporary files a walk of the destination found that no download can still use (a run killed
+ * outright leaves them; see isAbandonedTemp), unless the filter excludes the name they were made for.
+ */
+export async function removeDebris(
+  temps: ReadonlyArray<{ file: string; rel: string }>,
+  keep: PathFilter,
+): Promise<void> {
+  for (const t of temps) {
+    if (!keep(t.rel.replace(TEMP_FILE, ''))) continue;
+    const st = await fsp.lstat(t.file).catch(() => undefined);
+    if (st?.isFile() && isAbandonedTemp(t.file, st.mtimeMs))
+      await fsp.rm(t.file, { force: true }).catch(() => undefined);
+  }
 }

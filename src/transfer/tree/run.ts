@@ -10,6 +10,7 @@ import type { OssClient } from '../../client/index.js';
 import type { DownloadResult, TransferEvent, UploadResult } from '../index.js';
 import { compare, type Verdict } from './compare.js';
 import { deleteKeys } from './delete.js';
+import { removeDebris } from './dest-path.js';
 import { downloadTreeFile, localPathFor, uploadTreeFile, type FileContext } from './file-ops.js';
 import { compileTreeFilter, type PathFilter, type TreeFilter } from './filter.js';
 import { folderPrefix, listRemote, type RemoteEntry } from './listing.js';
@@ -94,7 +95,10 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
     result.transferredBytes += r.transferredBytes;
     emit({ type: 'done', result: r });
   };
-  const walk = (): AsyncIterable<LocalEntry> => filtered(localSide(dir, opts, filter, emit, signal, direction), keep);
+  // A download's temporary files in the destination: those left by a run that was killed are removed at the end.
+  const temps: Array<{ file: string; rel: string }> = [];
+  const walk = (): AsyncIterable<LocalEntry> =>
+    filtered(localSide(dir, opts, filter, emit, signal, direction, temps), keep);
   const list = (): AsyncIterable<RemoteEntry> => filtered(listRemote(client, opts.bucket, prefix, signal), keep);
   const pairs =
     direction === 'upload'
@@ -185,6 +189,7 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
       }
     }
     if (signal.aborted) throw abortError(signal);
+    if (!opts.dryRun) await removeDebris(temps, keep);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
@@ -200,6 +205,7 @@ async function* localSide(
   emit: (e: TreeEvent) => void,
   signal: AbortSignal,
   direction: Direction,
+  temps: Array<{ file: string; rel: string }>,
 ): AsyncGenerator<LocalEntry> {
   if (direction === 'download' && !(await fsp.stat(dir).catch(() => undefined))) return;
   yield* walkLocal(dir, {
@@ -208,6 +214,7 @@ async function* localSide(
     prune: filter.prune,
     // Links in a download's destination are not sources: nothing to say about them.
     onSymlink: direction === 'upload' ? (file, reason) => emit({ type: 'symlink', path: file, reason }) : undefined,
+    onTemp: direction === 'download' ? (file, rel) => temps.push({ file, rel }) : undefined,
     signal,
   });
 }
