@@ -69,6 +69,8 @@ function hintFor(code: string, ctx: { bucket?: string; action?: string }): strin
       return 'the object was stored, but the callback server did not answer 200 with JSON';
     case 'AddressInUse':
       return 'another process is listening there; choose another --port, or --port 0 for a free one';
+    case 'ResponseHeadersTooLarge':
+      return 'no client can read this object as it is; ossup rm can still delete it, or a new upload replace it';
     case 'InvalidArgument':
       return 'fix the value named above; ossup help <command> lists the arguments and flags';
     default:
