@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { OssupError, ServiceError } from '../core/errors.js';
 import { ParseError } from './size.js';
 import { UsageError } from './usage-error.js';
+import { shownLines } from './shown.js';
 
 /** The exit codes are a contract for scripts (README, "Exit codes"). */
 export const EXIT_OK = 0;
@@ -173,7 +174,8 @@ export function renderError(err: unknown, ctx: ErrorContext): string {
     lines.push(`${prefix}${String(err)}`);
   }
   if (ctx.debug && err instanceof Error && err.stack) lines.push(err.stack);
-  return `${lines.join('\n')}\n`;
+  // Messages carry keys and file names: their control characters are shown escaped, never acted on.
+  return `${lines.map(shownLines).join('\n')}\n`;
 }
 
 /** Wraps an error with what the command was doing, for the first line of the message ("upload of a to b failed"). */

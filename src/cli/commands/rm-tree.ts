@@ -12,6 +12,7 @@ import { filterRules, type FilterFlags } from '../tree-options.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
 import { failureLine, treeJson } from './tree-output.js';
+import { shown } from '../shown.js';
 
 export type RmFlags = CommonOptions & FilterFlags & { recursive?: boolean; force?: boolean };
 
@@ -35,7 +36,7 @@ export async function rmTreeCommand(url: string, flags: RmFlags, io: Io): Promis
     const onDone = (r: TreeFileResult) => {
       counter.add();
       if (flags.json) io.stdout.write(jsonLine(treeJson(r, 'delete')));
-      else if (r.dryRun && !flags.quiet) io.stdout.write(`would delete oss://${r.bucket}/${r.key}\n`);
+      else if (r.dryRun && !flags.quiet) io.stdout.write(`would delete ${shown(`oss://${r.bucket}/${r.key}`)}\n`);
     };
     const controller = new AbortController();
     const uninstall = interruptOnSignals(controller, io.stderr);

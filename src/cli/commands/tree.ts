@@ -28,6 +28,7 @@ import { wantsBar } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
 import { treeJson, failureLine } from './tree-output.js';
+import { shown } from '../shown.js';
 
 export type TreeCommandFlags = CpFlags & TreeFlags;
 
@@ -147,7 +148,7 @@ export async function treeCommand(
         tracker.onEvent(e);
         if (e.type === 'done') report(e.result);
         else if (e.type === 'failed') failures.push(e.failure);
-        else if (e.type === 'symlink' && !flags.quiet) note(`ossup: skipped ${e.path}: ${e.reason}\n`);
+        else if (e.type === 'symlink' && !flags.quiet) note(`ossup: skipped ${shown(e.path)}: ${e.reason}\n`);
       };
       let plannedBytes = 0;
       let sentBytes = 0;
@@ -157,7 +158,7 @@ export async function treeCommand(
         if (flags.json) io.stdout.write(jsonLine(treeJson(r, plan.direction)));
         else if (r.dryRun && !flags.quiet) {
           const verbText = r.action === 'skip' ? 'would skip' : `would ${r.action}`;
-          const line = `${verbText} ${r.action === 'delete' && plan.direction === 'upload' ? `oss://${r.bucket}/${r.key}` : r.file || r.rel} (${r.reason})\n`;
+          const line = `${verbText} ${shown(r.action === 'delete' && plan.direction === 'upload' ? `oss://${r.bucket}/${r.key}` : r.file || r.rel)} (${r.reason})\n`;
           if (bar) bar.note(line);
           else io.stdout.write(line);
         }
