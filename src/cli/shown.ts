@@ -7,7 +7,7 @@ const UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u
 const UNSAFE_BUT_NEWLINE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-function escape(ch: string): string {
+function escapeChar(ch: string): string {
   const named = NAMED[ch];
   if (named) return named;
   const code = ch.charCodeAt(0);
@@ -16,10 +16,10 @@ function escape(ch: string): string {
 
 /** `text` with every control or bidi character written as an escape (`\x1b`, `\n`, `\u202e`): one line, inert. */
 export function shown(text: string): string {
-  return text.replace(UNSAFE, escape);
+  return text.replace(UNSAFE, escapeChar);
 }
 
 /** The same for a message of several lines: its newlines stay (each line is then inert on its own). */
 export function shownLines(text: string): string {
-  return text.replace(UNSAFE_BUT_NEWLINE, escape);
+  return text.replace(UNSAFE_BUT_NEWLINE, escapeChar);
 }
