@@ -136,10 +136,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .command('rm')
         .description('delete an object, or with -r every object under a prefix')
         .argument('<url>', 'oss://bucket/key (oss://bucket/prefix/ with -r)')
-        .option(
-          '-r, --recursive',
-          'delete every object under the prefix (DeleteMultipleObjects, 1,000 keys a request)',
-        ),
+        .option('-r, --recursive', 'delete every object under the prefix (DeleteMultipleObjects, 1,000 keys a request)')
+        .option('-f, --force', 'with -r on a whole bucket: delete without asking (needed off a terminal)'),
     ),
   ).action(
     act(async (url: string, flags: RmFlags) => {

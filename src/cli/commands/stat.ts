@@ -8,6 +8,7 @@ import { formatBytes } from '../size.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
 import { formatDate } from './ls.js';
+import { shown } from '../shown.js';
 
 /** `ossup stat oss://bucket/key`: what HeadObject says, CRC-64 as a decimal string (it does not fit a JSON number). */
 export async function statCommand(url: string, flags: CommonOptions, io: Io): Promise<number> {
@@ -60,7 +61,7 @@ export async function statCommand(url: string, flags: CommonOptions, io: Io): Pr
         ],
         ...Object.entries(h.meta).map(([k, v]): [string, string] => [`x-oss-meta-${k}`, v]),
       ];
-      for (const [k, v] of rows) io.stdout.write(`${`${k}:`.padEnd(15)}${v}\n`);
+      for (const [k, v] of rows) io.stdout.write(`${`${shown(k)}:`.padEnd(15)}${shown(v)}\n`);
       return EXIT_OK;
     }),
   );
