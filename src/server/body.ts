@@ -1,6 +1,7 @@
 // Reading a request body with deadlines on progress: a client that stops sending mid-body would otherwise hold its
 // socket and temp file for good, and one that drip-feeds (a byte a second) would hold them for hours; enough of
 // either exhaust the connection slots (--max-connections) and the descriptors.
+import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 
 /** The body made no progress for the configured time; answered as 400 RequestTimeout. */
@@ -72,4 +73,24 @@ export async function* limitedBody(src: Readable, limits: BodyLimits): AsyncGene
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** How long a refused request's remaining body is read and discarded before its connection is cut. */
+export const LINGER_MS = 2000;
+
+/**
+ * For an answer sent before the body was read to its end (the connection then closes): closing a socket with
+ * unread bytes makes the kernel send a reset, which can destroy the answer before the client reads it. So the rest
+ * is read and thrown away, for at most `ms`, after the answer and the FIN (a lingering close, as nginx does).
+ */
+export function lingerAfterRefusal(raw: IncomingMessage, ms = LINGER_MS): void {
+  const socket = raw.socket;
+  if (!socket || socket.destroyed) return;
+  // Node's server calls destroySoon() once a Connection: close answer is written; end() sends the FIN instead.
+  socket.destroySoon = () => {
+    socket.end();
+  };
+  socket.once('end', () => socket.destroy());
+  setTimeout(() => socket.destroy(), ms).unref();
+  raw.resume();
 }
