@@ -50,7 +50,9 @@ test('drip-feeders holding every connection slot are cut off; a normal client th
   t.after(() => srv.close());
   await mkBucket(srv, 'drip');
   const drips = await Promise.all(Array.from({ length: cap }, (_, i) => dripper(srv, `d${i}`)));
-  t.after(() => drips.forEach((d) => d.stop()));
+  t.after(() => {
+    for (const d of drips) d.stop();
+  });
   await new Promise((resolve) => setTimeout(resolve, 200));
   // Every slot is taken: a normal PUT is refused at accept until the drip-feeders are cut off.
   const started = Date.now();
