@@ -60,6 +60,7 @@ test('ossup serve --body-timeout: a stalled body gets 400 RequestTimeout after t
       ['--body-timeout', '5'],
       ['--idle-timeout', '500ms'],
       ['--max-connections', '0'],
+      ['--min-body-rate', 'fast'],
     ] as const) {
       const bad = await runCli(['serve', '--root', join(box.dir, 'root'), '--port', '0', flag, value], box.env);
       assert.equal(bad.code, 2, `${flag} ${value}: ${bad.stderr}`);
@@ -98,6 +99,51 @@ test('ossup serve --body-timeout: a stalled body gets 400 RequestTimeout after t
     assert.equal((await done).code, 0);
   } finally {
     if (child && child.exitCode === null) child.kill('SIGKILL'); // a failed assertion must not leave it running
+    await box.cleanup();
+  }
+});
+
+test('ossup serve --min-body-rate: a body dripped at 5 bytes/s gets 400 RequestTimeout within two windows', async () => {
+  const box = await sandbox();
+  let child: ReturnType<typeof spawnCli> | undefined;
+  try {
+    const keys = { OSS_ACCESS_KEY_ID: 'serve-test-id', OSS_ACCESS_KEY_SECRET: 'serve-test-secret' };
+    child = spawnCli(
+      ['serve', '--root', join(box.dir, 'root'), '--port', '0', '--body-timeout', '1s', '--min-body-rate', '100/s'],
+      { ...box.env, ...keys },
+    );
+    const done = finished(child);
+    const endpoint = await readyEndpoint(child);
+    const env = { ...box.env, ...keys, OSS_ENDPOINT: endpoint };
+    assert.equal((await runCli(['mb', 'oss://drip-bucket'], env)).code, 0);
+    const signed = await runCli(['sign', 'oss://drip-bucket/k', '--method', 'PUT'], env);
+    assert.equal(signed.code, 0, signed.stderr);
+    const url = new URL(signed.stdout.trim());
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      let drip: NodeJS.Timeout | undefined;
+      const socket = net.connect(Number(url.port), url.hostname, () => {
+        socket.write(`PUT ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: 1000\r\n\r\n`);
+        // One byte every 200 ms: never silent for the 1 s body timeout, but 5 bytes/s against a minimum of 100.
+        drip = setInterval(() => socket.write('x'), 200);
+      });
+      let got = '';
+      socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      socket.on('close', () => {
+        clearInterval(drip);
+        resolve(got);
+      });
+      socket.on('error', reject);
+      setTimeout(() => socket.destroy(), 15_000);
+    });
+    const waited = Date.now() - started;
+    assert.match(answer, /^HTTP\/1\.1 400 /, answer.slice(0, 200));
+    assert.match(answer, /<Code>RequestTimeout<\/Code>/);
+    assert.ok(waited < 8_000, `answered after ${waited} ms`);
+    child.kill('SIGINT');
+    assert.equal((await done).code, 0);
+  } finally {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
     await box.cleanup();
   }
 });
