@@ -3,9 +3,16 @@
 // of the form is read, and a key that resolves to a folder or to "."/".." is refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { startTestServer, type TestServer } from '../../harness/server.js';
 import { call, errorCode, mkBucket } from '../../harness/oss-http.js';
+import {
+  FORM_BOUNDARY,
+  formField as field,
+  formFile as filePart,
+  streamForm as streamTo,
+} from '../../harness/raw-request.js';
+
+const streamForm = (bucket: string, parts: Iterable<Buffer>) => streamTo(srv.endpoint, bucket, parts);
 
 let srv: TestServer;
 before(async () => {
@@ -14,61 +21,6 @@ before(async () => {
   await mkBucket(srv, 'open', { 'x-oss-acl': 'public-read-write' });
 });
 after(() => srv.close());
-
-const BOUNDARY = '----ossupFormBoundary7MA4YWxkTrZu0gW';
-const field = (name: string, value: string | Buffer) =>
-  Buffer.concat([
-    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`),
-    Buffer.from(value),
-    Buffer.from('\r\n'),
-  ]);
-const filePart = (filename: string, data: string) =>
-  Buffer.from(
-    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\n${data}\r\n--${BOUNDARY}--\r\n`,
-  );
-
-interface Sent {
-  status: number;
-  text: string;
-  /** Body bytes the client had written when the answer came (or the connection closed). */
-  sent: number;
-}
-
-/** POSTs the parts one after another with backpressure, stopping as soon as the server answers. */
-function streamForm(bucket: string, parts: Iterable<Buffer>): Promise<Sent> {
-  const url = new URL(srv.endpoint);
-  return new Promise((resolve, reject) => {
-    let sent = 0;
-    let answered = false;
-    const req = request({
-      host: url.hostname,
-      port: url.port,
-      method: 'POST',
-      path: `/${bucket}`,
-      headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'transfer-encoding': 'chunked' },
-      agent: false,
-    });
-    req.on('response', (res) => {
-      answered = true;
-      const at = sent;
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(), sent: at });
-        req.destroy();
-      });
-    });
-    req.on('error', (err) => (answered ? undefined : reject(err)));
-    void (async () => {
-      for (const p of parts) {
-        if (answered || req.destroyed) return;
-        sent += p.length;
-        if (!req.write(p)) await new Promise((r) => req.once('drain', r));
-      }
-      if (!answered && !req.destroyed) req.end();
-    })().catch(() => undefined);
-  });
-}
 
 function* flood(count: number, size: number, head: Buffer[] = []): Generator<Buffer> {
   yield* head;
@@ -94,7 +46,7 @@ test('150 fields of 1 MiB to a private bucket: refused after about 10 MiB, not r
 test('one field of 40 MiB is cut off while it arrives', async () => {
   const big = Buffer.alloc(1024 * 1024, 'v');
   function* parts(): Generator<Buffer> {
-    yield Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="key"\r\n\r\n`);
+    yield Buffer.from(`--${FORM_BOUNDARY}\r\nContent-Disposition: form-data; name="key"\r\n\r\n`);
     for (let i = 0; i < 40; i++) yield big;
     yield Buffer.from('\r\n');
     yield filePart('f.txt', 'x');
