@@ -3,9 +3,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../../harness/server.js';
-import { call, errorCode, mkBucket, put } from '../../harness/oss-http.js';
+import type { TestServer } from '../../harness/server.js';
+import { call, errorCode, mkBucket, put, type CallResult } from '../../harness/oss-http.js';
 
 const SECRET = 'private bytes, never for strangers';
+
+/** PutSymlink `bucket/key` -> `target`, with extra headers, signed or anonymous. */
+function link(
+  srv: TestServer,
+  bucket: string,
+  key: string,
+  target: string,
+  o: { headers?: Record<string, string>; anonymous?: boolean } = {},
+): Promise<CallResult> {
+  return call(srv, {
+    method: 'PUT',
+    bucket,
+    key,
+    query: [['symlink', '']],
+    headers: { 'x-oss-symlink-target': target, ...o.headers },
+    ...(o.anonymous ? { sign: 'none' as const } : {}),
+  });
+}
 
 test('an anonymous symlink in a public-read-write bucket does not read a private object', async (t) => {
   const srv = await startTestServer();
@@ -14,14 +33,7 @@ test('an anonymous symlink in a public-read-write bucket does not read a private
   await put(srv, 'open', 'secret', SECRET, { 'x-oss-object-acl': 'private' });
   assert.equal(errorCode(await call(srv, { bucket: 'open', key: 'secret', sign: 'none' })), 'AccessDenied');
   // Creating the link anonymously is a write, which this bucket allows (as OSS does).
-  const made = await call(srv, {
-    method: 'PUT',
-    bucket: 'open',
-    key: 'ln',
-    query: [['symlink', '']],
-    headers: { 'x-oss-symlink-target': 'secret' },
-    sign: 'none',
-  });
+  const made = await link(srv, 'open', 'ln', 'secret', { anonymous: true });
   assert.equal(made.status, 200, made.text);
   const get = await call(srv, { bucket: 'open', key: 'ln', sign: 'none' });
   assert.equal(get.status, 403, get.text);
@@ -34,14 +46,7 @@ test('an anonymous symlink in a public-read-write bucket does not read a private
   assert.equal((await call(srv, { bucket: 'open', key: 'ln' })).text, SECRET);
   // A public target is served through the same kind of link.
   await put(srv, 'open', 'public', 'public bytes', { 'x-oss-object-acl': 'public-read' });
-  await call(srv, {
-    method: 'PUT',
-    bucket: 'open',
-    key: 'ln2',
-    query: [['symlink', '']],
-    headers: { 'x-oss-symlink-target': 'public' },
-    sign: 'none',
-  });
+  await link(srv, 'open', 'ln2', 'public', { anonymous: true });
   assert.equal((await call(srv, { bucket: 'open', key: 'ln2', sign: 'none' })).text, 'public bytes');
 });
 
@@ -50,13 +55,7 @@ test('a public-read symlink to a private target in a private bucket is 403 to st
   t.after(() => srv.close());
   await mkBucket(srv, 'closed');
   await put(srv, 'closed', 'secret', SECRET);
-  const made = await call(srv, {
-    method: 'PUT',
-    bucket: 'closed',
-    key: 'pub',
-    query: [['symlink', '']],
-    headers: { 'x-oss-symlink-target': 'secret', 'x-oss-object-acl': 'public-read' },
-  });
+  const made = await link(srv, 'closed', 'pub', 'secret', { headers: { 'x-oss-object-acl': 'public-read' } });
   assert.equal(made.status, 200, made.text);
   for (const method of ['GET', 'HEAD']) {
     const r = await call(srv, { method, bucket: 'closed', key: 'pub', sign: 'none' });
@@ -76,13 +75,7 @@ test('a website index document that is a public link to a private object is not 
   const xml = '<WebsiteConfiguration><IndexDocument><Suffix>index.html</Suffix></IndexDocument></WebsiteConfiguration>';
   assert.equal((await call(srv, { method: 'PUT', bucket: 'site', query: [['website', '']], body: xml })).status, 200);
   await put(srv, 'site', 'secret.html', SECRET, { 'x-oss-object-acl': 'private' });
-  await call(srv, {
-    method: 'PUT',
-    bucket: 'site',
-    key: 'index.html',
-    query: [['symlink', '']],
-    headers: { 'x-oss-symlink-target': 'secret.html' },
-  });
+  await link(srv, 'site', 'index.html', 'secret.html');
   const home = await call(srv, { bucket: 'site', sign: 'none' });
   assert.ok(!home.text.includes(SECRET), `served: ${home.status} ${home.text}`);
   assert.equal(home.status, 404);
