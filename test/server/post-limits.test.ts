@@ -100,3 +100,9 @@ test('a key that resolves to a folder or to a "." / ".." segment is refused; not
   assert.equal(ok.status, 204, ok.text);
   assert.equal((await call(srv, { bucket: 'open', key: 'dir/a.txt' })).text, 'A');
 });
+
+test('a form cut short (no closing boundary) is 400 MalformedPOSTRequest, not a hang', async () => {
+  const r = await streamForm('open', [field('key', 'cut'), Buffer.from(`--${FORM_BOUNDARY}\r\nContent-Disp`)]);
+  assert.equal(r.status, 400, r.text);
+  assert.match(r.text, /<Code>MalformedPOSTRequest<\/Code>/);
+});

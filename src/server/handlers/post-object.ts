@@ -110,7 +110,10 @@ async function readForm(
         });
     });
     bb.on('finish', resolve);
-    bb.on('error', reject);
+    bb.on('error', (err: Error) => {
+      reject(err);
+      fail(err);
+    });
   });
   finished.catch(() => undefined);
   try {
