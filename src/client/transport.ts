@@ -87,6 +87,16 @@ class RedirectedAgent extends http.Agent {
 
 const CHUNK = 256 * 1024;
 
+/**
+ * The request target (path and query) exactly as built. WHATWG URL parsing folds `.` and `..` segments (also
+ * `%2e`), but in OSS they are part of a key: `a/../b` is its own object, and folding it would sign one key and
+ * send another.
+ */
+export function requestTarget(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  return start < 0 ? '/' : url.slice(start);
+}
+
 export function send(agent: http.Agent, r: SendRequest): Promise<SendResponse> {
   const { signal } = r;
   if (signal?.aborted) return Promise.reject(abortError(signal));
@@ -109,6 +119,7 @@ export function send(agent: http.Agent, r: SendRequest): Promise<SendResponse> {
     };
     const req = (url.protocol === 'https:' ? https : http).request(url, {
       method: r.method,
+      path: requestTarget(r.url),
       headers,
       agent,
       maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,

@@ -206,3 +206,29 @@ test('listParts follows every page', async (t) => {
   }
   await c.abortMultipartUpload('pages', 'many', uploadId);
 });
+
+// A URL parser folds `.` and `..` segments (`e/a/../up` -> `e/up`): the client would sign one key and send
+// another (SignatureDoesNotMatch), or write the wrong object. The key must reach the server as written, where the
+// embedded server refuses dot segments by name (docs/OSS-PROTOCOL.md §9).
+for (const leanHttp of [true, false]) {
+  test(`dot segments in keys reach the server as written (${leanHttp ? 'lean client' : 'node:http'})`, async (t) => {
+    const c = new OssClient({ endpoint: server.endpoint, credentials: server.credentials, leanHttp });
+    t.after(() => c.close());
+    const bucket = `dots-${leanHttp ? 'lean' : 'node'}`;
+    await c.putBucket(bucket);
+    for (const key of ['e/a/../up', 'e/./here']) {
+      await assert.rejects(c.putObject(bucket, key, 'x'), (err: unknown) => {
+        assert.ok(err instanceof ServiceError);
+        assert.equal(err.code, 'InvalidObjectName');
+        return true;
+      });
+    }
+    for (const key of ['e/..x', 'e/a/%2e%2e/x']) {
+      await c.putObject(bucket, key, `body of ${key}`);
+      assert.equal(await text((await c.getObject(bucket, key)).body), `body of ${key}`);
+    }
+    const listed: string[] = [];
+    for await (const o of c.listObjectsAll(bucket, { prefix: 'e/' })) listed.push(o.key);
+    assert.deepEqual(listed.sort(), ['e/..x', 'e/a/%2e%2e/x']);
+  });
+}

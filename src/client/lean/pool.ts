@@ -13,7 +13,7 @@
 // LIFO keep-alive reuse with idle sockets closed after a while, and a body that must be exactly its announced size.
 import net from 'node:net';
 import { abortError } from '../../core/errors.js';
-import { DEFAULT_TIMEOUT_MS, type SendRequest, type SendResponse } from '../transport.js';
+import { DEFAULT_TIMEOUT_MS, requestTarget, type SendRequest, type SendResponse } from '../transport.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 
 export interface LeanHttpOptions {
@@ -50,7 +50,7 @@ export class LeanHttp implements ConnectionOwner {
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port: Number(url.port || 80),
     };
-    const head = requestHead(r.method, `${url.pathname}${url.search}`, url.host, r.headers, r.body?.size);
+    const head = requestHead(r.method, requestTarget(r.url), url.host, r.headers, r.body?.size);
     const conn = await this.acquire(`${target.host}:${target.port}`, target, signal);
     return conn.exchange({
       head,
