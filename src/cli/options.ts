@@ -3,6 +3,7 @@ import { parseSize, ParseError } from './size.js';
 import { MAX_PART_SIZE, MIN_PART_SIZE } from '../core/limits.js';
 import { MAX_PARALLEL } from './defaults.js';
 import { UsageError } from './usage-error.js';
+import { headerSettings, type HeaderFlags } from './header-options.js';
 
 /** Flags every command that talks to OSS understands. */
 export interface CommonOptions {
@@ -38,7 +39,7 @@ export const ACLS = ['private', 'public-read', 'public-read-write', 'default'] a
 export const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'] as const;
 
 /** The flags of `ossup cp`, as commander hands them over (all strings until checked by `checkCpOptions`). */
-export interface CpFlags extends CommonOptions {
+export interface CpFlags extends CommonOptions, HeaderFlags {
   recursive?: boolean;
   partSize?: string;
   parallel?: string;
@@ -118,6 +119,7 @@ export function objectWriteOptions(flags: CpFlags, settings: CpSettings) {
     tagging: flags.tagging,
     forbidOverwrite: flags.forbidOverwrite,
     trafficLimit: settings.trafficLimitBitsPerSecond,
+    headers: headerSettings(flags),
   };
 }
 

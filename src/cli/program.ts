@@ -7,6 +7,7 @@ import type { ServeFlags } from './commands/serve.js';
 import type { SignFlags } from './commands/sign.js';
 import { addCommonOptions, addCpOptions, type CommonOptions, type CpFlags } from './options.js';
 import { addFilterOptions, addTreeOptions, SINGLE_OBJECT_FLAGS } from './tree-options.js';
+import { addRcloneOptions } from './rclone-options.js';
 import type { Io } from './session.js';
 import { packageVersion } from './version.js';
 
@@ -212,5 +213,6 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--debug', 'print stack traces with errors')
     .action(act(async (flags: ServeFlags) => (await import('./commands/serve.js')).serveCommand(flags, io)));
 
+  addRcloneOptions(program);
   return program;
 }

@@ -9,18 +9,20 @@ import { withSession, type Io } from '../session.js';
 import { interruptOnSignals } from '../signals.js';
 import { filterRules, type FilterFlags } from '../tree-options.js';
 import { UsageError } from '../usage-error.js';
+import { refuseSelectFlags, selectSettings, type SelectFlags } from '../select-options.js';
 import { checkName } from './names.js';
 import { failureLine, treeJson } from './tree-output.js';
 
-export type RmFlags = CommonOptions & FilterFlags & { recursive?: boolean };
+export type RmFlags = CommonOptions & FilterFlags & SelectFlags & { recursive?: boolean };
 
 export async function rmTreeCommand(url: string, flags: RmFlags, io: Io): Promise<number> {
   const target = parseOssUrl(url);
   checkName(target.bucket);
   const filters = filterRules(flags);
+  const select = selectSettings(flags);
   const prefix = folderPrefix(target.key);
   const where = formatOssUrl({ bucket: target.bucket, key: prefix });
-  if (prefix === '' && filters.length === 0 && !flags.dryRun && !flags.json) {
+  if (prefix === '' && filters.length === 0 && !select && !flags.dryRun && !flags.json) {
     // Emptying a whole bucket is allowed, but said out loud.
     if (!flags.quiet) io.stderr.write(`ossup: rm -r ${where} deletes every object in the bucket\n`);
   }
@@ -36,6 +38,7 @@ export async function rmTreeCommand(url: string, flags: RmFlags, io: Io): Promis
     try {
       result = await deletePrefix(session.client, target.bucket, prefix, {
         filters,
+        select,
         dryRun: flags.dryRun,
         signal: controller.signal,
         onDone,
@@ -74,4 +77,5 @@ export function refuseFilterFlags(flags: RmFlags): void {
   ] as const) {
     if (v !== undefined) throw new UsageError(`${flag} applies to rm -r (a whole prefix)`);
   }
+  refuseSelectFlags(flags, 'add -r to delete the matching objects under a prefix');
 }

@@ -10,6 +10,8 @@ import type { TransferJson } from '../json.js';
 export interface TreeJson extends Omit<TransferJson, 'op'> {
   op: 'upload' | 'download' | 'delete';
   action: TreeFileResult['action'];
+  /** Why the file was sent, skipped or deleted: "new", "size differs", "same size (size-only)", ... */
+  reason: string;
   dryRun?: true;
 }
 
@@ -27,6 +29,7 @@ export function treeJson(r: TreeFileResult, op: TreeJson['op']): TreeJson {
     resumedBytes: r.resumedBytes,
     transferredBytes: r.transferredBytes,
     seconds: Math.round(r.seconds * 1000) / 1000,
+    reason: r.reason,
     ...(r.dryRun ? { dryRun: true as const } : {}),
   };
 }

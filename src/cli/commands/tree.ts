@@ -7,6 +7,7 @@ import { runTree } from '../../transfer/tree/run.js';
 import {
   compileDirPruner,
   compileFilter,
+  compileSelect,
   type FilterRule,
   type TreeEvent,
   type TreeFailure,
@@ -24,13 +25,15 @@ import { withSession, type Io } from '../session.js';
 import { interruptOnSignals } from '../signals.js';
 import { formatBytes, formatSeconds } from '../size.js';
 import { checkTreeOptions, type TreeFlags } from '../tree-options.js';
+import { headerSettings, type HeaderFlags } from '../header-options.js';
+import { selectSettings, skipSettings, type SelectFlags, type SkipFlags } from '../select-options.js';
 import { TreeBar, TreeTracker } from '../tree-progress.js';
 import { wantsBar } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
 import { treeJson, failureLine } from './tree-output.js';
 
-export type TreeCommandFlags = CpFlags & TreeFlags;
+export type TreeCommandFlags = CpFlags & TreeFlags & SelectFlags & SkipFlags & HeaderFlags;
 
 /** Flags that describe the objects an upload writes; given to a download they would do nothing. */
 const UPLOAD_ONLY: Array<[keyof TreeCommandFlags, string]> = [
@@ -40,6 +43,10 @@ const UPLOAD_ONLY: Array<[keyof TreeCommandFlags, string]> = [
   ['storageClass', '--storage-class'],
   ['tagging', '--tagging'],
   ['followSymlinks', '--follow-symlinks'],
+  ['cacheControl', '--cache-control'],
+  ['contentEncoding', '--content-encoding'],
+  ['contentDisposition', '--content-disposition'],
+  ['expires', '--expires'],
 ];
 
 interface Plan {
@@ -52,9 +59,11 @@ interface Plan {
 /** Whether the walk finds at least one selected file (it stops at the first). */
 async function hasFile(dir: string, flags: TreeCommandFlags, filters: FilterRule[]): Promise<boolean> {
   const keep = compileFilter(filters);
-  const prune = compileDirPruner(filters);
+  const pruneGlobs = compileDirPruner(filters);
+  const sel = compileSelect(selectSettings(flags));
+  const prune = (d: string) => pruneGlobs(d) || sel.prune(d);
   for await (const e of walkLocal(dir, { followSymlinks: flags.followSymlinks, prune }))
-    if (e.error === undefined && keep(e.rel)) return true;
+    if (e.error === undefined && keep(e.rel) && sel.keep(e.rel, e.size, e.mtimeMs)) return true;
   return false;
 }
 
@@ -96,7 +105,7 @@ async function planTree(
     // mean it: an emptied directory, with --delete, empties the prefix.)
     if (verb === 'cp -r' && !(await hasFile(src, flags, filters))) {
       throw new UsageError(
-        `${src} holds no files to upload${filters.length > 0 ? ' that --include/--exclude select' : ''}`,
+        `${src} holds no files to upload${filters.length > 0 || selectSettings(flags) ? ' that the filters select' : ''}`,
       );
     }
     return { direction: 'upload', dir: path.resolve(src), remote };
@@ -125,6 +134,9 @@ export async function treeCommand(
 ): Promise<number> {
   const settings = checkCpOptions(flags);
   const tree = checkTreeOptions(flags);
+  const select = selectSettings(flags);
+  const skip = skipSettings(flags);
+  const headers = headerSettings(flags);
   const plan = await planTree(src, dst, verb, flags, tree.filters);
   const { remote } = plan;
   const where = formatOssUrl(remote);
@@ -181,6 +193,9 @@ export async function treeCommand(
           flags.checkpoint === false ? false : (flags.checkpointDir ?? path.join(ossupHome(io.env), 'checkpoints')),
         endpointId: session.endpointId,
         filters: tree.filters,
+        select,
+        ...skip,
+        headers,
         mode: verb === 'sync' ? 'sync' : 'copy',
         checksum: flags.checksum === true,
         delete: flags.delete === true,

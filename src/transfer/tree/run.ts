@@ -15,6 +15,7 @@ import { compileDirPruner, compileFilter, type PathFilter } from './filter.js';
 import { folderPrefix, listRemote, type RemoteEntry } from './listing.js';
 import { mergeSorted, type Paired } from './order.js';
 import { runJobs } from './jobs.js';
+import { compileSelect, selectRemote, type Selector } from './select.js';
 import type { TreeEvent, TreeFailure, TreeFileResult, TreeOptions, TreeResult } from './types.js';
 import { walkLocal, type LocalEntry } from './walk.js';
 
@@ -93,8 +94,13 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
     result.transferredBytes += r.transferredBytes;
     emit({ type: 'done', result: r });
   };
-  const walk = (): AsyncIterable<LocalEntry> => filtered(localSide(dir, opts, emit, signal, direction), keep);
-  const list = (): AsyncIterable<RemoteEntry> => filtered(listRemote(client, opts.bucket, prefix, signal), keep);
+  const sel = compileSelect(opts.select);
+  const walk = async function* (): AsyncGenerator<LocalEntry> {
+    for await (const e of localSide(dir, opts, emit, signal, direction, sel))
+      if (e.error !== undefined || (keep(e.rel) && sel.keep(e.rel, e.size, e.mtimeMs))) yield e;
+  };
+  const list = (): AsyncIterable<RemoteEntry> =>
+    selectRemote(filtered(listRemote(client, opts.bucket, prefix, signal), keep), sel, client, opts.bucket, signal);
   const pairs =
     direction === 'upload'
       ? mergeSorted<LocalEntry, RemoteEntry>(walk(), list())
@@ -121,6 +127,10 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
         bucket: opts.bucket,
         mode,
         checksum: opts.checksum === true,
+        direction,
+        ignoreExisting: opts.ignoreExisting,
+        sizeOnly: opts.sizeOnly,
+        update: opts.update,
         signal,
       });
       if (!verdict.send) return done(skipResult(pair.rel, key, file, pair.src.size, verdict, opts, fileStarted));
@@ -198,11 +208,13 @@ async function* localSide(
   emit: (e: TreeEvent) => void,
   signal: AbortSignal,
   direction: Direction,
+  sel: Selector,
 ): AsyncGenerator<LocalEntry> {
   if (direction === 'download' && !(await fsp.stat(dir).catch(() => undefined))) return;
+  const pruneGlobs = compileDirPruner(opts.filters);
   yield* walkLocal(dir, {
     followSymlinks: opts.followSymlinks,
-    prune: compileDirPruner(opts.filters),
+    prune: (relDir) => pruneGlobs(relDir) || sel.prune(relDir),
     // Links in a download's destination are not sources: nothing to say about them.
     onSymlink: direction === 'upload' ? (file, reason) => emit({ type: 'symlink', path: file, reason }) : undefined,
     signal,

@@ -1,0 +1,15 @@
+// The flags rclone users reach for, added to the commands they apply to after program.ts declared them: selection
+// (cp, sync, rm), skip rules and stored headers (cp, sync). Kept apart so program.ts stays a list of commands.
+import type { Command } from 'commander';
+import { addHeaderOptions } from './header-options.js';
+import { addSelectOptions, addSkipOptions } from './select-options.js';
+
+export function addRcloneOptions(program: Command): void {
+  const named = (name: string) => program.commands.find((c) => c.name() === name);
+  for (const name of ['cp', 'sync']) {
+    const cmd = named(name);
+    if (cmd) addHeaderOptions(addSkipOptions(addSelectOptions(cmd)));
+  }
+  const rm = named('rm');
+  if (rm) addSelectOptions(rm);
+}
