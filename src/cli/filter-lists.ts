@@ -49,7 +49,7 @@ export function listRules(flags: ListFlags): Array<FilterRule & { seq: number }>
     for (const { file, seq } of lists ?? []) {
       // Rules of one file keep their order between the flags around it: seq + a fraction below 1.
       const lines = readLines(`--${kind}-from`, file);
-      lines.forEach((glob, i) => out.push({ kind, glob, seq: seq + i / (lines.length + 1) }));
+      for (const [i, glob] of lines.entries()) out.push({ kind, glob, seq: seq + i / (lines.length + 1) });
     }
   }
   return out;

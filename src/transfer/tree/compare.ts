@@ -53,7 +53,7 @@ export async function compare(
   if (local.size !== remote.size) return { send: true, reason: 'size differs', head: rule?.head };
   const head = rule?.head ?? (await ctx.client.headObject(ctx.bucket, remote.key, { signal: ctx.signal }));
   if (head.size !== local.size) return { send: true, reason: 'size differs', head };
-  if (rule?.then === 'size') return { send: false, reason: 'same size and mtime', head };
+  if (rule?.compare === 'size') return { send: false, reason: 'same size and mtime', head };
   if (ctx.mode === 'sync' && !ctx.checksum && !rule) {
     const remoteMs = remoteMtimeMs(head, remote);
     const same = Math.abs(remoteMs - local.mtimeMs) <= MTIME_WINDOW_MS;

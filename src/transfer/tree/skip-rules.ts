@@ -43,7 +43,7 @@ export type RuleOutcome =
   /** The rule decided. */
   | { verdict: RuleVerdict }
   /** Go on with the comparison of `mode` 'copy' (size and CRC-64) or 'size' (size only). */
-  | { then: 'copy' | 'size'; head?: HeadObjectResult };
+  | { compare: 'copy' | 'size'; head?: HeadObjectResult };
 
 /** For a file present on both sides: what the skip rules decide, or undefined when none is set. */
 export async function applySkipRules(
@@ -69,6 +69,6 @@ export async function applySkipRules(
   const [srcMs, dstMs] = ctx.direction === 'upload' ? [local.mtimeMs, remoteMs] : [remoteMs, local.mtimeMs];
   const newer = dstMs - srcMs;
   if (newer >= window) return { verdict: { send: false, reason: 'newer on the destination (update)', head } };
-  if (newer <= -window) return { then: 'copy', head };
-  return { then: ctx.checksum ? 'copy' : 'size', head };
+  if (newer <= -window) return { compare: 'copy', head };
+  return { compare: ctx.checksum ? 'copy' : 'size', head };
 }
