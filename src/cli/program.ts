@@ -59,6 +59,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           '<dst>',
           'oss://bucket/key (ending in "/" keeps the file name), a local file or directory/, or - for standard output',
         )
+        .argument('[more...]', 'with several sources, the last argument is the destination (a prefix or directory)')
         .addHelpText(
           'after',
           '\nStreams: with - (stdin or stdout) nothing is checkpointed: a stream cannot be resumed, so an interrupted or\n' +
@@ -67,7 +68,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         ),
     ),
   ).action(
-    act(async (src: string, dst: string, flags: TreeCommandFlags) => {
+    act(async (src: string, dst: string, more: string[], flags: TreeCommandFlags) => {
+      if (more.length > 0) return (await import('./commands/cp-many.js')).cpManyCommand([src, dst, ...more], flags, io);
       // `-` with -r goes to cp, which refuses it (exit 2): a stream is one object.
       const { isStreamCp } = await import('./commands/stream.js');
       if (flags.recursive && !isStreamCp(src, dst)) {
