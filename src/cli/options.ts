@@ -13,6 +13,12 @@ export interface CommonOptions {
   json?: boolean;
   quiet?: boolean;
   debug?: boolean;
+  /** request-options.ts: --profile, -c/--config, --retries, --timeout, -v/--verbose. */
+  profile?: string;
+  config?: string;
+  retries?: string;
+  timeout?: string;
+  verbose?: boolean;
 }
 
 export function addCommonOptions(cmd: Command): Command {

@@ -1,7 +1,9 @@
 // The flags rclone users reach for, added to the commands they apply to after program.ts declared them: selection
-// (cp, sync, rm), skip rules and stored headers (cp, sync). Kept apart so program.ts stays a list of commands.
+// (cp, sync, rm), skip rules and stored headers (cp, sync), config section and request tuning (every command that
+// talks to OSS). Kept apart so program.ts stays a list of commands.
 import type { Command } from 'commander';
 import { addHeaderOptions } from './header-options.js';
+import { addRequestOptions } from './request-options.js';
 import { addSelectOptions, addSkipOptions } from './select-options.js';
 
 export function addRcloneOptions(program: Command): void {
@@ -12,4 +14,6 @@ export function addRcloneOptions(program: Command): void {
   }
   const rm = named('rm');
   if (rm) addSelectOptions(rm);
+  // Every command that talks to OSS (they all take --endpoint); serve is the server itself.
+  for (const cmd of program.commands) if (cmd.options.some((o) => o.long === '--endpoint')) addRequestOptions(cmd);
 }

@@ -106,6 +106,9 @@ test('--ignore-existing and --no-clobber leave every existing file alone, in tre
     assert.equal(await text('nc/keep.txt'), 'first');
   }
   assert.equal(await text('nc/added.txt'), 'added');
+  const verbose = await ossup('sync', src, `oss://${BUCKET}/nc/`, '--ignore-existing', '-v');
+  assert.equal(verbose.code, 0, verbose.stderr);
+  assert.match(verbose.stderr, /^ossup: skipped keep\.txt \(exists at the destination \(ignore-existing\)\)$/m);
 
   // One object up: skipped with a line, exit 0; a new key is written.
   const one = await ossup('cp', join(src, 'keep.txt'), `oss://${BUCKET}/nc/keep.txt`, '--no-clobber');

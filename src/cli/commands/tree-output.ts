@@ -34,6 +34,20 @@ export function treeJson(r: TreeFileResult, op: TreeJson['op']): TreeJson {
   };
 }
 
+/** -v: `ossup: uploaded a.txt to oss://b/p/a.txt (new)`, `ossup: skipped b.txt (same size and mtime)`. */
+export function verboseLine(r: TreeFileResult): string {
+  const url = `oss://${r.bucket}/${r.key}`;
+  const what =
+    r.action === 'upload'
+      ? `uploaded ${r.file} to ${url}`
+      : r.action === 'download'
+        ? `downloaded ${url} to ${r.file}`
+        : r.action === 'delete'
+          ? `deleted ${r.file || url}`
+          : `skipped ${r.rel}`;
+  return `ossup: ${what} (${r.reason})\n`;
+}
+
 /** `  <file or URL>: <why> (<code>)` */
 export function failureLine(f: TreeFailure): string {
   const e = f.error;

@@ -31,7 +31,7 @@ import { TreeBar, TreeTracker } from '../tree-progress.js';
 import { wantsBar } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
-import { treeJson, failureLine } from './tree-output.js';
+import { treeJson, failureLine, verboseLine } from './tree-output.js';
 
 export type TreeCommandFlags = CpFlags & TreeFlags & SelectFlags & SkipFlags & HeaderFlags;
 
@@ -159,8 +159,10 @@ export async function treeCommand(
       const failures: TreeFailure[] = [];
       const onEvent = (e: TreeEvent) => {
         tracker.onEvent(e);
-        if (e.type === 'done') report(e.result);
-        else if (e.type === 'failed') failures.push(e.failure);
+        if (e.type === 'done') {
+          report(e.result);
+          if (flags.verbose && !flags.quiet && !flags.json && !e.result.dryRun) note(verboseLine(e.result));
+        } else if (e.type === 'failed') failures.push(e.failure);
         else if (e.type === 'symlink' && !flags.quiet) note(`ossup: skipped ${e.path}: ${e.reason}\n`);
       };
       let plannedBytes = 0;

@@ -1,0 +1,92 @@
+// --profile and -c/--config (which config file and section), --retries, --timeout and -v, through the built CLI.
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { runCli, STACK, startCliServer, stopCliServer, type CliServer } from '../../harness/cli.js';
+
+const BUCKET = 'request-flags';
+let cli: CliServer;
+before(async () => {
+  cli = await startCliServer(BUCKET);
+});
+after(() => stopCliServer(cli));
+
+/** The sandbox without the keys in the environment: only the config file can supply them. */
+const bareEnv = () => {
+  const env = { ...cli.box.env };
+  delete env.OSS_ACCESS_KEY_ID;
+  delete env.OSS_ACCESS_KEY_SECRET;
+  return env;
+};
+
+test('-c FILE and --profile NAME pick the config file and its section', async () => {
+  const file = join(cli.box.dir, 'other.ini');
+  const { accessKeyId, accessKeySecret } = cli.server.credentials;
+  await writeFile(
+    file,
+    '[Credentials]\nendpoint = http://127.0.0.1:1\naccessKeyID = wrong\naccessKeySecret = wrong\n\n' +
+      `[profile local]\nendpoint = ${cli.server.endpoint}\naccessKeyID = ${accessKeyId}\naccessKeySecret = ${accessKeySecret}\n`,
+  );
+  const r = await runCli(['ls', '-c', file, '--profile', 'local'], bareEnv());
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /oss:\/\/request-flags/);
+  const long = await runCli(['ls', '--config', file, '--profile', 'local', `oss://${BUCKET}`], bareEnv());
+  assert.equal(long.code, 0, long.stderr);
+
+  const missing = await runCli(['ls', '-c', file, '--profile', 'nope'], bareEnv());
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--profile nope: .*other\.ini has no \[profile nope\] section/);
+  const noFile = await runCli(['ls', '-c', join(cli.box.dir, 'absent.ini')], bareEnv());
+  assert.equal(noFile.code, 2);
+  assert.match(noFile.stderr, /--config .*absent\.ini: no such file/);
+  assert.doesNotMatch(noFile.stderr, STACK);
+});
+
+/** A port with nothing listening: every connection is refused (a retryable failure). */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+test('--retries N retries a failing request N times, -v says so; bad values are usage errors', async () => {
+  const endpoint = `http://127.0.0.1:${await closedPort()}`;
+  const two = await runCli(['ls', '--endpoint', endpoint, '--retries', '2', '-v'], cli.box.env);
+  assert.equal(two.code, 1, two.stderr);
+  assert.equal(two.stderr.match(/retrying in/g)?.length, 2, two.stderr);
+  const none = await runCli(['ls', '--endpoint', endpoint, '--retries', '0', '-v'], cli.box.env);
+  assert.equal(none.code, 1);
+  assert.doesNotMatch(none.stderr, /retrying in/);
+  for (const [flag, value] of [
+    ['--retries', '-1'],
+    ['--retries', 'many'],
+    ['--timeout', '10'],
+  ]) {
+    const bad = await runCli(['ls', '--endpoint', endpoint, flag!, value!], cli.box.env);
+    assert.equal(bad.code, 2, `${flag} ${value}`);
+    assert.match(bad.stderr, new RegExp(flag!));
+  }
+});
+
+test('--timeout fails a request on which nothing moves, instead of the 5 minute default', async () => {
+  const held: Socket[] = [];
+  const silent: Server = createServer((socket) => held.push(socket)); // accepts, never answers
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (silent.address() as { port: number }).port;
+    const r = await runCli(
+      ['ls', '--endpoint', `http://127.0.0.1:${port}`, '--timeout', '1s', '--retries', '0'],
+      cli.box.env,
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /ossup: /);
+    assert.doesNotMatch(r.stderr, STACK);
+  } finally {
+    for (const s of held) s.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  }
+});
