@@ -215,6 +215,6 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--debug', 'print stack traces with errors')
     .action(act(async (flags: ServeFlags) => (await import('./commands/serve.js')).serveCommand(flags, io)));
 
-  addRcloneOptions(program);
+  addRcloneOptions(program, io);
   return program;
 }

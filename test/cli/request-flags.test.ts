@@ -1,10 +1,12 @@
 // --profile and -c/--config (which config file and section), --retries, --timeout and -v, through the built CLI.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCli, STACK, startCliServer, stopCliServer, type CliServer } from '../../harness/cli.js';
+import { controlChars, runCli, STACK, startCliServer, stopCliServer, type CliServer } from '../../harness/cli.js';
+import { startFaultProxy } from '../../harness/fault-proxy.js';
 
 const BUCKET = 'request-flags';
 let cli: CliServer;
@@ -88,5 +90,41 @@ test('--timeout fails a request on which nothing moves, instead of the 5 minute 
   } finally {
     for (const s of held) s.destroy();
     await new Promise<void>((resolve) => silent.close(() => resolve()));
+  }
+});
+
+test('--stats prints the totals every interval off a terminal; --log-file keeps stderr, timestamped, without control characters', async () => {
+  const proxy = await startFaultProxy(
+    { host: cli.server.server.host, port: cli.server.server.port },
+    { rate: 1, kinds: ['slow-request'], bytesPerSecond: 100 * 1024 },
+  );
+  try {
+    const dir = join(cli.box.dir, 'stats');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'slow.bin'), randomBytes(400 * 1024)); // about 4 s through the proxy
+    const log = join(cli.box.dir, 'run.log');
+    const r = await runCli(
+      ['cp', '-r', dir, `oss://${BUCKET}/stats/`, '--endpoint', proxy.endpoint, '--stats', '1s', '-v'],
+      cli.box.env,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const stats = r.stderr.match(/^ossup: stats: files \d+\/1, .* failed$/gm) ?? [];
+    assert.ok(stats.length >= 2, r.stderr);
+
+    const logged = await runCli(
+      ['cp', '-r', dir, `oss://${BUCKET}/stats2/`, '--endpoint', cli.server.endpoint, '-v', '--log-file', log],
+      cli.box.env,
+    );
+    assert.equal(logged.code, 0, logged.stderr);
+    const text = await readFile(log, 'utf8');
+    assert.match(
+      text,
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z ossup: uploaded .*slow\.bin to oss:\/\/request-flags\/stats2\/slow\.bin \(new\)$/m,
+    );
+    assert.deepEqual(controlChars(text), []);
+    const bad = await runCli(['ls', '--endpoint', cli.server.endpoint, '--stats', '1s'], cli.box.env);
+    assert.equal(bad.code, 2);
+  } finally {
+    await proxy.close();
   }
 });

@@ -31,6 +31,8 @@ interface UploadJob {
 export async function cpCommand(src: string, dst: string, flags: CpCommandFlags, io: Io): Promise<number> {
   refuseTreeFlags(flags);
   refuseSelectFlags(flags, 'add -r (or use ossup sync)');
+  if ((flags as { stats?: string }).stats !== undefined)
+    throw new UsageError('--stats applies to whole trees', 'add -r (or use ossup sync); one file shows its own bar');
   const settings = checkCpOptions(flags);
   const noClobber = skipSettings(flags).ignoreExisting === true;
   for (const arg of [src, dst]) {

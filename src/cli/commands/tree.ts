@@ -32,8 +32,9 @@ import { wantsBar } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
 import { treeJson, failureLine, verboseLine } from './tree-output.js';
+import { startStats, statsInterval } from '../stats.js';
 
-export type TreeCommandFlags = CpFlags & TreeFlags & SelectFlags & SkipFlags & HeaderFlags;
+export type TreeCommandFlags = CpFlags & TreeFlags & SelectFlags & SkipFlags & HeaderFlags & { stats?: string };
 
 /** Flags that describe the objects an upload writes; given to a download they would do nothing. */
 const UPLOAD_ONLY: Array<[keyof TreeCommandFlags, string]> = [
@@ -137,6 +138,7 @@ export async function treeCommand(
   const select = selectSettings(flags);
   const skip = skipSettings(flags);
   const headers = headerSettings(flags);
+  const stats = statsInterval(flags.stats);
   const plan = await planTree(src, dst, verb, flags, tree.filters);
   const { remote } = plan;
   const where = formatOssUrl(remote);
@@ -215,6 +217,7 @@ export async function treeCommand(
       const uninstall = interruptOnSignals(controller, io.stderr, () => bar?.stop());
       const action = `${verb} ${plan.direction === 'upload' ? `${src} to ${where}` : `${where} to ${dst}`}`;
       bar?.start();
+      const stopStats = startStats(stats, tracker, note);
       let interrupted = false;
       const started = Date.now();
       try {
@@ -227,6 +230,7 @@ export async function treeCommand(
         }
       } finally {
         bar?.stop();
+        stopStats();
         uninstall();
       }
       const seconds = (Date.now() - started) / 1000;
