@@ -13,12 +13,13 @@ export interface CommonOptions {
   json?: boolean;
   quiet?: boolean;
   debug?: boolean;
-  /** request-options.ts: --profile, -c/--config, --retries, --timeout, -v/--verbose. */
+  /** request-options.ts: --profile, -c/--config, --retries, --timeout, -v/--verbose, --bwlimit. */
   profile?: string;
   config?: string;
   retries?: string;
   timeout?: string;
   verbose?: boolean;
+  bwlimit?: string;
 }
 
 export function addCommonOptions(cmd: Command): Command {

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { teeToLog } from './log-file.js';
 import type { Io } from './session.js';
 import { addHeaderOptions } from './header-options.js';
-import { addRequestOptions } from './request-options.js';
+import { addBandwidthOption, addRequestOptions } from './request-options.js';
 import { addSelectOptions, addSkipOptions } from './select-options.js';
 
 export function addRcloneOptions(program: Command, io: Io): void {
@@ -17,6 +17,10 @@ export function addRcloneOptions(program: Command, io: Io): void {
         '--stats <duration>',
         'trees: one line of totals on stderr every duration, e.g. 30s (for logs and CI, where no live line is drawn)',
       );
+  }
+  for (const name of ['cp', 'sync', 'cat']) {
+    const cmd = named(name);
+    if (cmd) addBandwidthOption(cmd);
   }
   const rm = named('rm');
   if (rm) addSelectOptions(rm);

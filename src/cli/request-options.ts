@@ -5,10 +5,18 @@ import type { OssClientOptions } from '../client/index.js';
 import { abortableSleep } from '../client/retry.js';
 import type { CommonOptions } from './options.js';
 import type { Io } from './session.js';
-import { ParseError, parseDuration } from './size.js';
+import { ParseError, parseDuration, parseSize } from './size.js';
 import { UsageError } from './usage-error.js';
 
 const MAX_RETRIES = 100;
+
+/** --bwlimit: for the commands that move object bytes (cp, sync, cat). */
+export function addBandwidthOption(cmd: Command): Command {
+  return cmd.option(
+    '--bwlimit <rate>',
+    'cap on bytes per second for the whole run, all parts and files together, e.g. 10M (= 10 MiB/s)',
+  );
+}
 
 export function addRequestOptions(cmd: Command): Command {
   return cmd
@@ -29,8 +37,17 @@ export function addRequestOptions(cmd: Command): Command {
 export function requestSettings(
   opts: CommonOptions,
   io: Pick<Io, 'stderr'>,
-): Pick<OssClientOptions, 'retry' | 'requestTimeoutMs'> {
-  const out: Pick<OssClientOptions, 'retry' | 'requestTimeoutMs'> = {};
+): Pick<OssClientOptions, 'retry' | 'requestTimeoutMs' | 'bandwidthLimit'> {
+  const out: Pick<OssClientOptions, 'retry' | 'requestTimeoutMs' | 'bandwidthLimit'> = {};
+  if (opts.bwlimit !== undefined) {
+    try {
+      out.bandwidthLimit = parseSize(opts.bwlimit);
+    } catch (err) {
+      if (err instanceof ParseError) throw new UsageError(`--bwlimit: ${err.message}`);
+      throw err;
+    }
+    if (out.bandwidthLimit < 1024) throw new UsageError(`--bwlimit ${opts.bwlimit} is below 1KiB per second`);
+  }
   if (opts.retries !== undefined) {
     const n = Number(opts.retries);
     if (!/^\d+$/.test(opts.retries.trim()) || n > MAX_RETRIES)

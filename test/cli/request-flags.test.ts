@@ -128,3 +128,26 @@ test('--stats prints the totals every interval off a terminal; --log-file keeps 
     await proxy.close();
   }
 });
+
+test('--bwlimit caps the whole run: two files in parallel share the rate, both ways, and arrive whole', async () => {
+  const dir = join(cli.box.dir, 'bw');
+  await mkdir(dir, { recursive: true });
+  const a = randomBytes(200 * 1024);
+  await writeFile(join(dir, 'a.bin'), a);
+  await writeFile(join(dir, 'b.bin'), randomBytes(200 * 1024));
+  const ossup = (...args: string[]) => runCli([...args, '--endpoint', cli.server.endpoint], cli.box.env);
+  // 400 KiB at 100 KiB/s: at least ~3.75 s whatever the parallelism (a quarter second may go as a burst).
+  let started = Date.now();
+  const up = await ossup('cp', '-r', dir, `oss://${BUCKET}/bw/`, '--bwlimit', '100KiB', '-j', '2', '-q');
+  assert.equal(up.code, 0, up.stderr);
+  assert.ok(Date.now() - started >= 3000, `upload took ${Date.now() - started} ms`);
+  started = Date.now();
+  const back = join(cli.box.dir, 'bw-a.bin');
+  const down = await ossup('cp', `oss://${BUCKET}/bw/a.bin`, back, '--bwlimit', '100K', '-q');
+  assert.equal(down.code, 0, down.stderr);
+  assert.ok(Date.now() - started >= 1500, `download took ${Date.now() - started} ms`);
+  assert.ok((await readFile(back)).equals(a));
+  const bad = await ossup('cp', join(dir, 'a.bin'), `oss://${BUCKET}/bw/x`, '--bwlimit', 'fast');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--bwlimit: "fast" is not a size/);
+});
