@@ -207,13 +207,18 @@ export function checkCpOptions(flags: CpFlags): CpSettings {
   return settings;
 }
 
-function sizeFlag(flag: string, text: string): number {
+/** A flag's value parsed; text the parser refuses is a usage error naming the flag. */
+export function parsedFlag<T>(flag: string, text: string, parse: (text: string) => T): T {
   try {
-    return parseSize(text);
+    return parse(text);
   } catch (err) {
     if (err instanceof ParseError) throw new UsageError(`${flag}: ${err.message}`);
     throw err;
   }
+}
+
+export function sizeFlag(flag: string, text: string): number {
+  return parsedFlag(flag, text, parseSize);
 }
 
 /**

@@ -3,9 +3,9 @@
 import type { Command } from 'commander';
 import type { OssClientOptions } from '../client/index.js';
 import { abortableSleep } from '../client/retry.js';
-import type { CommonOptions } from './options.js';
+import { parsedFlag, sizeFlag, type CommonOptions } from './options.js';
 import type { Io } from './session.js';
-import { ParseError, parseDuration, parseSize } from './size.js';
+import { parseDuration } from './size.js';
 import { UsageError } from './usage-error.js';
 
 const MAX_RETRIES = 100;
@@ -40,12 +40,7 @@ export function requestSettings(
 ): Pick<OssClientOptions, 'retry' | 'requestTimeoutMs' | 'bandwidthLimit'> {
   const out: Pick<OssClientOptions, 'retry' | 'requestTimeoutMs' | 'bandwidthLimit'> = {};
   if (opts.bwlimit !== undefined) {
-    try {
-      out.bandwidthLimit = parseSize(opts.bwlimit);
-    } catch (err) {
-      if (err instanceof ParseError) throw new UsageError(`--bwlimit: ${err.message}`);
-      throw err;
-    }
+    out.bandwidthLimit = sizeFlag('--bwlimit', opts.bwlimit);
     if (out.bandwidthLimit < 1024) throw new UsageError(`--bwlimit ${opts.bwlimit} is below 1KiB per second`);
   }
   if (opts.retries !== undefined) {
@@ -55,12 +50,7 @@ export function requestSettings(
     out.retry = { maxAttempts: n + 1 };
   }
   if (opts.timeout !== undefined) {
-    try {
-      out.requestTimeoutMs = parseDuration(opts.timeout);
-    } catch (err) {
-      if (err instanceof ParseError) throw new UsageError(`--timeout: ${err.message}`);
-      throw err;
-    }
+    out.requestTimeoutMs = parsedFlag('--timeout', opts.timeout, parseDuration);
     if (out.requestTimeoutMs === 0) throw new UsageError('--timeout must be longer than 0s');
   }
   if (opts.verbose && !opts.quiet) {

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import type { TreeSelect } from '../transfer/tree/select.js';
 import type { SkipRules } from '../transfer/tree/skip-rules.js';
 import { filesFrom, listFile, type ListFlags } from './filter-lists.js';
-import { ParseError, parseDuration, parseSize } from './size.js';
+import { sizeFlag } from './options.js';
+import { ParseError, parseDuration } from './size.js';
 import { UsageError } from './usage-error.js';
 
 export interface SelectFlags extends ListFlags {
@@ -82,12 +83,7 @@ function size(flag: string, text: string): number {
       `${flag} ${text} has no unit`,
       `write ${text.trim()}B for bytes or ${text.trim()}KiB, MiB, GiB`,
     );
-  try {
-    return parseSize(text);
-  } catch (err) {
-    if (err instanceof ParseError) throw new UsageError(`${flag}: ${err.message}`);
-    throw err;
-  }
+  return sizeFlag(flag, text);
 }
 
 /** Checked selection; undefined when no flag asks for one. Every bad value is a usage error (exit 2). */

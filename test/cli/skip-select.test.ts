@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCli, STACK, startCliServer, stopCliServer, type CliServer } from '../../harness/cli.js';
+import { jsonLines, runCli, STACK, startCliServer, stopCliServer, type CliServer } from '../../harness/cli.js';
 
 const BUCKET = 'skip-select';
 let cli: CliServer;
@@ -22,12 +22,7 @@ interface Line {
   reason: string;
   file: string;
 }
-const lines = (stdout: string): Line[] =>
-  stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Line);
+const lines = (stdout: string) => jsonLines<Line>(stdout);
 /** "action rel (reason)" per file, sorted, the prefix cut off. */
 const what = (stdout: string, prefix: string) =>
   lines(stdout)
