@@ -77,6 +77,15 @@ export function controlChars(text: string): string[] {
 /** A stack trace line, which must never appear without --debug. */
 export const STACK = /^\s+at .+\(.*:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m;
 
+/** Every non-empty line of stdout parsed as JSON (the --json lines of a tree). */
+export function jsonLines<T = Record<string, unknown>>(stdout: string): T[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
+}
+
 /** The last non-empty line of stdout parsed as JSON. */
 export function lastJson(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split('\n');

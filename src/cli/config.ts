@@ -27,6 +27,10 @@ export type Target = RemoteTarget | EmbeddedTarget;
 export interface ConnectionFlags {
   endpoint?: string;
   region?: string;
+  /** --profile: the config file's section (else $OSS_PROFILE). */
+  profile?: string;
+  /** -c/--config: the config file (else ~/.ossutilconfig, which may be absent). */
+  config?: string;
 }
 
 /** The fields ossutil keeps in `~/.ossutilconfig`, section `[Credentials]`. */
@@ -73,21 +77,31 @@ export function parseOssutilConfig(text: string, profile?: string): OssutilConfi
   };
 }
 
-/** `~/.ossutilconfig`, its section for `profile` ($OSS_PROFILE, as ossutil 2.x reads it) when one is named. */
-function readOssutilConfig(profile: string | undefined): OssutilConfig {
-  const file = join(homedir(), '.ossutilconfig');
+/**
+ * The config file (`-c FILE`, else `~/.ossutilconfig`), its section for the profile (`--profile`, else
+ * $OSS_PROFILE, as ossutil 2.x reads it) when one is named. A file named with -c must exist.
+ */
+export function readOssutilConfig(flags: ConnectionFlags, env: NodeJS.ProcessEnv): OssutilConfig {
+  const file = flags.config ?? join(homedir(), '.ossutilconfig');
+  const profile = flags.profile ?? env.OSS_PROFILE;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
+  } catch (err) {
+    if (flags.config !== undefined)
+      throw new UsageError(
+        `--config ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      );
     text = ''; // no file is the common case, and an unreadable one must not stop the embedded default
   }
   const config = parseOssutilConfig(text, profile || undefined);
-  if (!config)
+  if (!config) {
+    const from = flags.profile !== undefined ? `--profile ${profile}` : `OSS_PROFILE=${profile}`;
     throw new UsageError(
-      `OSS_PROFILE=${profile}: ${file} has no [profile ${profile}] section`,
-      'unset OSS_PROFILE or add the section',
+      `${from}: ${file} has no [profile ${profile}] section`,
+      flags.profile !== undefined ? 'name a section the file has, or add it' : 'unset OSS_PROFILE or add the section',
     );
+  }
   return config;
 }
 
@@ -116,7 +130,7 @@ export function normalizeEndpoint(text: string, from: string): string {
 export function resolveTarget(
   flags: ConnectionFlags,
   env: NodeJS.ProcessEnv,
-  config: OssutilConfig = readOssutilConfig(env.OSS_PROFILE),
+  config: OssutilConfig = readOssutilConfig(flags, env),
 ): Target {
   const pick = <T>(...candidates: Array<[T | undefined, EndpointSource]>): [T, EndpointSource] | undefined =>
     candidates.find(([v]) => v !== undefined && v !== '') as [T, EndpointSource] | undefined;

@@ -3,6 +3,7 @@ import { parseSize, ParseError } from './size.js';
 import { MAX_PART_SIZE, MIN_PART_SIZE } from '../core/limits.js';
 import { MAX_PARALLEL } from './defaults.js';
 import { UsageError } from './usage-error.js';
+import { headerSettings, type HeaderFlags } from './header-options.js';
 
 /** Flags every command that talks to OSS understands. */
 export interface CommonOptions {
@@ -12,6 +13,13 @@ export interface CommonOptions {
   json?: boolean;
   quiet?: boolean;
   debug?: boolean;
+  /** request-options.ts: --profile, -c/--config, --retries, --timeout, -v/--verbose, --bwlimit. */
+  profile?: string;
+  config?: string;
+  retries?: string;
+  timeout?: string;
+  verbose?: boolean;
+  bwlimit?: string;
 }
 
 export function addCommonOptions(cmd: Command): Command {
@@ -38,7 +46,7 @@ export const ACLS = ['private', 'public-read', 'public-read-write', 'default'] a
 export const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'] as const;
 
 /** The flags of `ossup cp`, as commander hands them over (all strings until checked by `checkCpOptions`). */
-export interface CpFlags extends CommonOptions {
+export interface CpFlags extends CommonOptions, HeaderFlags {
   recursive?: boolean;
   partSize?: string;
   parallel?: string;
@@ -118,6 +126,7 @@ export function objectWriteOptions(flags: CpFlags, settings: CpSettings) {
     tagging: flags.tagging,
     forbidOverwrite: flags.forbidOverwrite,
     trafficLimit: settings.trafficLimitBitsPerSecond,
+    headers: headerSettings(flags),
   };
 }
 
@@ -198,13 +207,18 @@ export function checkCpOptions(flags: CpFlags): CpSettings {
   return settings;
 }
 
-function sizeFlag(flag: string, text: string): number {
+/** A flag's value parsed; text the parser refuses is a usage error naming the flag. */
+export function parsedFlag<T>(flag: string, text: string, parse: (text: string) => T): T {
   try {
-    return parseSize(text);
+    return parse(text);
   } catch (err) {
     if (err instanceof ParseError) throw new UsageError(`${flag}: ${err.message}`);
     throw err;
   }
+}
+
+export function sizeFlag(flag: string, text: string): number {
+  return parsedFlag(flag, text, parseSize);
 }
 
 /**

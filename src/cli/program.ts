@@ -7,6 +7,7 @@ import type { ServeFlags } from './commands/serve.js';
 import type { SignFlags } from './commands/sign.js';
 import { addCommonOptions, addCpOptions, type CommonOptions, type CpFlags } from './options.js';
 import { addFilterOptions, addTreeOptions, SINGLE_OBJECT_FLAGS } from './tree-options.js';
+import { addRcloneOptions } from './rclone-options.js';
 import type { Io } from './session.js';
 import { packageVersion } from './version.js';
 
@@ -58,6 +59,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           '<dst>',
           'oss://bucket/key (ending in "/" keeps the file name), a local file or directory/, or - for standard output',
         )
+        .argument('[more...]', 'with several sources, the last argument is the destination (a prefix or directory)')
         .addHelpText(
           'after',
           '\nStreams: with - (stdin or stdout) nothing is checkpointed: a stream cannot be resumed, so an interrupted or\n' +
@@ -66,7 +68,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         ),
     ),
   ).action(
-    act(async (src: string, dst: string, flags: TreeCommandFlags) => {
+    act(async (src: string, dst: string, more: string[], flags: TreeCommandFlags) => {
+      if (more.length > 0) return (await import('./commands/cp-many.js')).cpManyCommand([src, dst, ...more], flags, io);
       // `-` with -r goes to cp, which refuses it (exit 2): a stream is one object.
       const { isStreamCp } = await import('./commands/stream.js');
       if (flags.recursive && !isStreamCp(src, dst)) {
@@ -214,5 +217,6 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--debug', 'print stack traces with errors')
     .action(act(async (flags: ServeFlags) => (await import('./commands/serve.js')).serveCommand(flags, io)));
 
+  addRcloneOptions(program, io);
   return program;
 }

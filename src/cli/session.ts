@@ -3,6 +3,7 @@ import { resolveTarget, type Target } from './config.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
 import { doing } from './exit.js';
 import type { CommonOptions } from './options.js';
+import { requestSettings } from './request-options.js';
 
 /** The streams and environment a command runs with (process.* in production). */
 export interface Io {
@@ -28,14 +29,19 @@ export interface Session {
  * server runs in this process for the length of the command, and one note on stderr says where the data lives.
  */
 export async function openSession(opts: CommonOptions, io: Io, connections?: number): Promise<Session> {
-  const target = resolveTarget({ endpoint: opts.endpoint, region: opts.region }, io.env);
+  const target = resolveTarget(
+    { endpoint: opts.endpoint, region: opts.region, profile: opts.profile, config: opts.config },
+    io.env,
+  );
   const signatureVersion = opts.signature;
+  const tuning = requestSettings(opts, io);
   if (target.kind === 'remote') {
     const client = new OssClient({
       endpoint: target.endpoint,
       region: target.region,
       signatureVersion,
       connections,
+      ...tuning,
       credentials: {
         accessKeyId: target.accessKeyId,
         accessKeySecret: target.accessKeySecret,
@@ -60,6 +66,7 @@ export async function openSession(opts: CommonOptions, io: Io, connections?: num
     credentials: embedded.credentials,
     connectTo: embedded.connectTo,
     connections,
+    ...tuning,
   });
   return {
     client,

@@ -4,6 +4,7 @@ import { ArgumentError } from '../core/errors.js';
 // The light modules, not transfer/tree/index.js: building the command line must not load the whole engine.
 import { compileFilter } from '../transfer/tree/filter.js';
 import { DEFAULT_JOBS, type FilterRule } from '../transfer/tree/types.js';
+import { listRules, nextRuleSeq, type ListFlags } from './filter-lists.js';
 import type { CpFlags } from './options.js';
 import { UsageError } from './usage-error.js';
 
@@ -15,13 +16,12 @@ const MAX_JOBS = 1000;
  * --include and --exclude keep their command-line order across both flags (the first rule that matches decides),
  * which commander's per-option values lose: each value is numbered as it is parsed and the two lists merged.
  */
-let ruleSeq = 0;
 type NumberedRule = FilterRule & { seq: number };
 const rule =
   (kind: FilterRule['kind']) =>
-  (glob: string, prev: NumberedRule[] = []): NumberedRule[] => [...prev, { kind, glob, seq: ruleSeq++ }];
+  (glob: string, prev: NumberedRule[] = []): NumberedRule[] => [...prev, { kind, glob, seq: nextRuleSeq() }];
 
-export interface FilterFlags {
+export interface FilterFlags extends ListFlags {
   include?: NumberedRule[];
   exclude?: NumberedRule[];
   dryRun?: boolean;
@@ -76,7 +76,7 @@ export function addTreeOptions(cmd: Command, opts: { hide?: string[] } = {}): Co
 
 /** The rules in command-line order; a glob that cannot be parsed is a usage error. */
 export function filterRules(flags: FilterFlags): FilterRule[] {
-  const rules = [...(flags.include ?? []), ...(flags.exclude ?? [])]
+  const rules = [...(flags.include ?? []), ...(flags.exclude ?? []), ...listRules(flags)]
     .sort((a, b) => a.seq - b.seq)
     .map(({ kind, glob }) => ({ kind, glob }));
   try {

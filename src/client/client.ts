@@ -20,6 +20,7 @@ import * as more from './operations-more.js';
 import { execute, type PipelineRequest, type OssResponse, type PipelineContext } from './pipeline.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import { LeanHttp } from './lean/pool.js';
+import { Pacer } from './bandwidth.js';
 import { presignQuery, type SignatureVersion } from './sign.js';
 import { createAgent } from './transport.js';
 import type {
@@ -73,6 +74,8 @@ export interface OssClientOptions {
    * signatures, checkpoints). For a local server standing in for OSS, such as the CLI's embedded default.
    */
   connectTo?: { host: string; port: number };
+  /** Cap on the bytes per second of all requests together, bodies sent and received (default: none). */
+  bandwidthLimit?: number;
 }
 
 export interface PutObjectOptions extends ObjectWriteOptions, CallOptions {
@@ -197,6 +200,7 @@ export class OssClient {
           ? new LeanHttp({ timeoutMs: opts.requestTimeoutMs, connections: opts.connections, connectTo: opts.connectTo })
           : undefined,
       timeoutMs: opts.requestTimeoutMs,
+      pacer: opts.bandwidthLimit !== undefined ? new Pacer(opts.bandwidthLimit) : undefined,
       now: opts.now ?? Date.now,
       clockOffsetMs: 0,
     };

@@ -11,6 +11,7 @@ import { backoffDelay, isRetryable, parseRetryAfter, type RetryPolicy } from './
 import { signHeaders, type SignatureVersion } from './sign.js';
 import type { LeanHttp } from './lean/pool.js';
 import { isHeaderOverflow, MAX_RESPONSE_HEADER_BYTES, send, type SendRequest, type SendResponse } from './transport.js';
+import { pacedBody, pacedStream, type Pacer } from './bandwidth.js';
 
 export interface PipelineRequest {
   /** OSS operation name, carried by errors (e.g. 'UploadPart'). */
@@ -67,6 +68,8 @@ export interface PipelineContext {
   now: () => number;
   /** Server time minus local time, learnt from RequestTimeTooSkewed. */
   clockOffsetMs: number;
+  /** Whole-client bandwidth cap, shared by every request (bandwidth.ts). */
+  pacer?: Pacer;
 }
 
 export async function execute(ctx: PipelineContext, req: PipelineRequest): Promise<OssResponse> {
@@ -91,7 +94,7 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
         method: req.method,
         url,
         headers,
-        body: req.body,
+        body: req.body && ctx.pacer ? pacedBody(req.body, ctx.pacer, req.signal) : req.body,
         signal: req.signal,
         timeoutMs: ctx.timeoutMs,
         onBodyProgress: req.onBodyProgress,
@@ -99,7 +102,9 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
       const res = ctx.lean ? await ctx.lean.send(exchange) : await send(ctx.agent, exchange);
       retryAfterMs = parseRetryAfter(res.headers['retry-after'], ctx.now());
       serverDate = res.headers.date;
-      return await checkResponse(res, req.operation, req.method, !!req.stream, req.signal);
+      const checked = await checkResponse(res, req.operation, req.method, !!req.stream, req.signal);
+      if (checked.stream && ctx.pacer) checked.stream = pacedStream(checked.stream, ctx.pacer, req.signal);
+      return checked;
     } catch (err) {
       if (err instanceof AbortedError) throw err;
       if (req.signal?.aborted) throw abortError(req.signal);

@@ -113,6 +113,8 @@ export interface UploadFileOptions extends TransferOptions {
   tagging?: Record<string, string> | string;
   /** Fail with FileAlreadyExists instead of overwriting an existing object. */
   forbidOverwrite?: boolean;
+  /** Raw headers stored with the object: Cache-Control, Content-Encoding, Content-Disposition, Expires (lower-case). */
+  headers?: Record<string, string>;
   /** Upload callback. */
   callback?: UploadCallback;
   /** Custom callback variables, names with or without the `x:` prefix. */

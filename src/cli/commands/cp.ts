@@ -15,6 +15,11 @@ import { copyCommand } from './copy.js';
 import { isStreamCp, streamCpCommand } from './stream.js';
 import { checkpointPath, runTransfer, summary } from './transfer-run.js';
 import { shown } from '../shown.js';
+import { existingDownloadTarget, existingObject, reportSkip } from './no-clobber.js';
+import { headerSettings } from '../header-options.js';
+import { refuseSelectFlags, skipSettings, type SelectFlags, type SkipFlags } from '../select-options.js';
+
+type CpCommandFlags = CpFlags & TreeFlags & SelectFlags & SkipFlags;
 
 /** One local file and the object it becomes. */
 interface UploadJob {
@@ -24,19 +29,37 @@ interface UploadJob {
 }
 
 /** `ossup cp <src> <dst>`: everything is checked before the first byte is sent, so bad input is exit 2. */
-export async function cpCommand(src: string, dst: string, flags: CpFlags & TreeFlags, io: Io): Promise<number> {
+export async function cpCommand(src: string, dst: string, flags: CpCommandFlags, io: Io): Promise<number> {
   refuseTreeFlags(flags);
+  refuseSelectFlags(flags, 'add -r (or use ossup sync)');
+  if ((flags as { stats?: string }).stats !== undefined)
+    throw new UsageError('--stats applies to whole trees', 'add -r (or use ossup sync); one file shows its own bar');
   const settings = checkCpOptions(flags);
+  const noClobber = skipSettings(flags).ignoreExisting === true;
   for (const arg of [src, dst]) {
     // `oss:/b/k` or `oss:b/k` is an OSS URL mistyped, not a local path: blame it, not the other argument.
     if (/^oss:/i.test(arg) && !isOssUrl(arg))
       throw new UsageError(`"${arg}" is not a valid OSS URL`, 'write it with two slashes: oss://bucket/key');
   }
+  if (noClobber && (isStreamCp(src, dst) || (isOssUrl(src) && isOssUrl(dst))))
+    throw new UsageError(
+      '--no-clobber and --ignore-existing apply to file uploads and downloads, not to streams or copies',
+    );
+  if (isOssUrl(src) && headerSettings(flags))
+    throw new UsageError('--cache-control, --content-encoding, --content-disposition and --expires apply to uploads');
   if (isStreamCp(src, dst)) return streamCpCommand(src, dst, flags, settings, io);
   if (settings.expectedSize !== undefined)
     throw new UsageError('--expected-size applies to cp - oss://... (standard input)');
   if (isOssUrl(src) && isOssUrl(dst)) return copyCommand(parseOssUrl(src), parseOssUrl(dst), flags, settings, io);
-  if (isOssUrl(src)) return downloadCommand(parseOssUrl(src), dst, flags, settings, io);
+  if (isOssUrl(src)) {
+    const from = parseOssUrl(src);
+    const existing = noClobber ? await existingDownloadTarget(from, dst) : undefined;
+    if (existing) {
+      reportSkip({ op: 'download', file: existing, dst: from, size: 0, etag: '' }, flags.json, flags.quiet, io);
+      return EXIT_OK;
+    }
+    return downloadCommand(from, dst, flags, settings, io);
+  }
   if (!isOssUrl(dst)) {
     throw new UsageError(
       `"${dst}" is not an OSS URL`,
@@ -57,7 +80,13 @@ export async function cpCommand(src: string, dst: string, flags: CpFlags & TreeF
       );
     }
     for (const job of jobs) {
-      const code = await uploadOne(job, settings, flags, io, session);
+      const there = noClobber ? await existingObject(session, job.dst) : undefined;
+      if (there) {
+        reportSkip({ op: 'upload', file: job.file, dst: job.dst, ...there }, flags.json, flags.quiet, io);
+        continue;
+      }
+      // An object made between the check and the write is not replaced either: the server refuses it.
+      const code = await uploadOne(job, settings, noClobber ? { ...flags, forbidOverwrite: true } : flags, io, session);
       if (code !== EXIT_OK) return code;
     }
     return EXIT_OK;

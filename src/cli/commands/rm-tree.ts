@@ -10,19 +10,21 @@ import { withSession, type Io } from '../session.js';
 import { interruptOnSignals } from '../signals.js';
 import { filterRules, type FilterFlags } from '../tree-options.js';
 import { UsageError } from '../usage-error.js';
+import { refuseSelectFlags, selectSettings, type SelectFlags } from '../select-options.js';
 import { checkName } from './names.js';
 import { failureLine, treeJson } from './tree-output.js';
 import { shown } from '../shown.js';
 
-export type RmFlags = CommonOptions & FilterFlags & { recursive?: boolean; force?: boolean };
+export type RmFlags = CommonOptions & FilterFlags & SelectFlags & { recursive?: boolean; force?: boolean };
 
 export async function rmTreeCommand(url: string, flags: RmFlags, io: Io): Promise<number> {
   const target = parseOssUrl(url);
   checkName(target.bucket);
   const filters = filterRules(flags);
+  const select = selectSettings(flags);
   const prefix = folderPrefix(target.key);
   const where = formatOssUrl({ bucket: target.bucket, key: prefix });
-  if (prefix === '' && filters.length === 0 && !flags.dryRun) {
+  if (prefix === '' && filters.length === 0 && !select && !flags.dryRun) {
     // Emptying a whole bucket: asked first on a terminal (as ossutil does), refused off one without --force.
     const what = `rm -r ${where} deletes every object in the bucket`;
     if (!(await confirmOrRefuse(io, what, flags.force))) {
@@ -44,6 +46,7 @@ export async function rmTreeCommand(url: string, flags: RmFlags, io: Io): Promis
     try {
       result = await deletePrefix(session.client, target.bucket, prefix, {
         filters,
+        select,
         dryRun: flags.dryRun,
         signal: controller.signal,
         onDone,
@@ -83,6 +86,7 @@ export function refuseFilterFlags(flags: RmFlags): void {
   ] as const) {
     if (v !== undefined) throw new UsageError(`${flag} applies to rm -r (a whole prefix)`);
   }
+  refuseSelectFlags(flags, 'add -r to delete the matching objects under a prefix');
 }
 
 /** On a terminal, a count of the objects deleted so far on stderr (a long delete is not silent), redrawn ~5 times a second. */

@@ -48,7 +48,7 @@ export async function signCommand(url: string, flags: SignFlags, io: Io): Promis
   const seconds = expiresSeconds(flags.expires, version);
   if (flags.contentType !== undefined && flags.method !== 'PUT')
     throw new UsageError('--content-type applies to --method PUT');
-  if (resolveTarget({ endpoint: flags.endpoint, region: flags.region }, io.env).kind === 'embedded') {
+  if (resolveTarget(flags, io.env).kind === 'embedded') {
     throw new UsageError(
       'no endpoint configured: the embedded server runs only while a command runs, so a URL signed for it would not work',
       'run `ossup serve` and sign against it with --endpoint http://127.0.0.1:9000 (or set OSS_ENDPOINT)',

@@ -11,6 +11,8 @@ import { shown } from '../shown.js';
 export interface TreeJson extends Omit<TransferJson, 'op'> {
   op: 'upload' | 'download' | 'delete';
   action: TreeFileResult['action'];
+  /** Why the file was sent, skipped or deleted: "new", "size differs", "same size (size-only)", ... */
+  reason: string;
   dryRun?: true;
 }
 
@@ -28,8 +30,23 @@ export function treeJson(r: TreeFileResult, op: TreeJson['op']): TreeJson {
     resumedBytes: r.resumedBytes,
     transferredBytes: r.transferredBytes,
     seconds: Math.round(r.seconds * 1000) / 1000,
+    reason: r.reason,
     ...(r.dryRun ? { dryRun: true as const } : {}),
   };
+}
+
+/** -v: `ossup: uploaded a.txt to oss://b/p/a.txt (new)`, `ossup: skipped b.txt (same size and mtime)`. */
+export function verboseLine(r: TreeFileResult): string {
+  const url = `oss://${r.bucket}/${r.key}`;
+  const what =
+    r.action === 'upload'
+      ? `uploaded ${r.file} to ${url}`
+      : r.action === 'download'
+        ? `downloaded ${url} to ${r.file}`
+        : r.action === 'delete'
+          ? `deleted ${r.file || url}`
+          : `skipped ${r.rel}`;
+  return `ossup: ${what} (${r.reason})\n`;
 }
 
 /** `  <file or URL>: <why> (<code>)` */

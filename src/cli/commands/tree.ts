@@ -5,6 +5,7 @@ import path from 'node:path';
 import { AbortedError } from '../../core/errors.js';
 import { runTree } from '../../transfer/tree/run.js';
 import {
+  compileSelect,
   compileTreeFilter,
   type FilterRule,
   type TreeEvent,
@@ -23,14 +24,17 @@ import { withSession, type Io } from '../session.js';
 import { interruptOnSignals } from '../signals.js';
 import { formatBytes, formatSeconds } from '../size.js';
 import { checkTreeOptions, type TreeFlags } from '../tree-options.js';
+import { headerSettings, type HeaderFlags } from '../header-options.js';
+import { selectSettings, skipSettings, type SelectFlags, type SkipFlags } from '../select-options.js';
 import { TreeBar, TreeTracker } from '../tree-progress.js';
 import { wantsBar } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
-import { treeJson, failureLine } from './tree-output.js';
+import { treeJson, failureLine, verboseLine } from './tree-output.js';
 import { shown } from '../shown.js';
+import { startStats, statsInterval } from '../stats.js';
 
-export type TreeCommandFlags = CpFlags & TreeFlags;
+export type TreeCommandFlags = CpFlags & TreeFlags & SelectFlags & SkipFlags & HeaderFlags & { stats?: string };
 
 /** Flags that describe the objects an upload writes; given to a download they would do nothing. */
 const UPLOAD_ONLY: Array<[keyof TreeCommandFlags, string]> = [
@@ -40,6 +44,10 @@ const UPLOAD_ONLY: Array<[keyof TreeCommandFlags, string]> = [
   ['storageClass', '--storage-class'],
   ['tagging', '--tagging'],
   ['followSymlinks', '--follow-symlinks'],
+  ['cacheControl', '--cache-control'],
+  ['contentEncoding', '--content-encoding'],
+  ['contentDisposition', '--content-disposition'],
+  ['expires', '--expires'],
 ];
 
 interface Plan {
@@ -51,9 +59,11 @@ interface Plan {
 /** Works out the direction and checks both ends; everything wrong here is a usage error, found before any request. */
 /** Whether the walk finds at least one selected file (it stops at the first). */
 async function hasFile(dir: string, flags: TreeCommandFlags, filters: FilterRule[]): Promise<boolean> {
-  const { keep, prune } = compileTreeFilter(filters);
+  const { keep, prune: pruneGlobs } = compileTreeFilter(filters);
+  const sel = compileSelect(selectSettings(flags));
+  const prune = (d: string) => pruneGlobs(d) || sel.prune(d);
   for await (const e of walkLocal(dir, { followSymlinks: flags.followSymlinks, prune }))
-    if (e.error === undefined && keep(e.rel)) return true;
+    if (e.error === undefined && keep(e.rel) && sel.keep(e.rel, e.size, e.mtimeMs)) return true;
   return false;
 }
 
@@ -95,7 +105,7 @@ async function planTree(
     // mean it: an emptied directory, with --delete, empties the prefix.)
     if (verb === 'cp -r' && !(await hasFile(src, flags, filters))) {
       throw new UsageError(
-        `${src} holds no files to upload${filters.length > 0 ? ' that --include/--exclude select' : ''}`,
+        `${src} holds no files to upload${filters.length > 0 || selectSettings(flags) ? ' that the filters select' : ''}`,
       );
     }
     return { direction: 'upload', dir: path.resolve(src), remote };
@@ -124,6 +134,10 @@ export async function treeCommand(
 ): Promise<number> {
   const settings = checkCpOptions(flags);
   const tree = checkTreeOptions(flags);
+  const select = selectSettings(flags);
+  const skip = skipSettings(flags);
+  const headers = headerSettings(flags);
+  const stats = statsInterval(flags.stats);
   const plan = await planTree(src, dst, verb, flags, tree.filters);
   const { remote } = plan;
   const where = formatOssUrl(remote);
@@ -146,8 +160,10 @@ export async function treeCommand(
       const failures: TreeFailure[] = [];
       const onEvent = (e: TreeEvent) => {
         tracker.onEvent(e);
-        if (e.type === 'done') report(e.result);
-        else if (e.type === 'failed') failures.push(e.failure);
+        if (e.type === 'done') {
+          report(e.result);
+          if (flags.verbose && !flags.quiet && !flags.json && !e.result.dryRun) note(verboseLine(e.result));
+        } else if (e.type === 'failed') failures.push(e.failure);
         else if (e.type === 'symlink' && !flags.quiet) note(`ossup: skipped ${shown(e.path)}: ${e.reason}\n`);
       };
       let plannedBytes = 0;
@@ -180,6 +196,9 @@ export async function treeCommand(
           flags.checkpoint === false ? false : (flags.checkpointDir ?? path.join(ossupHome(io.env), 'checkpoints')),
         endpointId: session.endpointId,
         filters: tree.filters,
+        select,
+        ...skip,
+        headers,
         mode: verb === 'sync' ? 'sync' : 'copy',
         checksum: flags.checksum === true,
         delete: flags.delete === true,
@@ -197,6 +216,7 @@ export async function treeCommand(
       const uninstall = interruptOnSignals(controller, io.stderr, () => bar?.stop());
       const action = `${verb} ${plan.direction === 'upload' ? `${src} to ${where}` : `${where} to ${dst}`}`;
       bar?.start();
+      const stopStats = startStats(stats, tracker, note);
       let interrupted = false;
       const started = Date.now();
       try {
@@ -209,6 +229,7 @@ export async function treeCommand(
         }
       } finally {
         bar?.stop();
+        stopStats();
         uninstall();
       }
       const seconds = (Date.now() - started) / 1000;

@@ -2,9 +2,9 @@
 import { createReadStream } from 'node:fs';
 import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
 import { abortError } from '../../core/errors.js';
-import type { OssClient } from '../../client/index.js';
 import type { HeadObjectResult } from '../../client/index.js';
 import type { RemoteEntry } from './listing.js';
+import { applySkipRules, type SkipContext } from './skip-rules.js';
 import type { LocalEntry } from './walk.js';
 
 /** The object metadata that carries the file's mtime (`x-oss-meta-mtime`, as rclone writes it): Unix seconds. */
@@ -37,12 +37,8 @@ export interface Verdict {
   localCrc?: string;
 }
 
-export interface CompareContext {
-  client: OssClient;
-  bucket: string;
+export interface CompareContext extends SkipContext {
   mode: 'copy' | 'sync';
-  checksum: boolean;
-  signal?: AbortSignal;
 }
 
 /** Decides for a local file and the object of the same relative path (either may be absent: then it is "new"). */
@@ -52,10 +48,13 @@ export async function compare(
   ctx: CompareContext,
 ): Promise<Verdict> {
   if (!local || !remote) return { send: true, reason: 'new' };
-  if (local.size !== remote.size) return { send: true, reason: 'size differs' };
-  const head = await ctx.client.headObject(ctx.bucket, remote.key, { signal: ctx.signal });
+  const rule = await applySkipRules(local, remote, ctx);
+  if (rule && 'verdict' in rule) return rule.verdict;
+  if (local.size !== remote.size) return { send: true, reason: 'size differs', head: rule?.head };
+  const head = rule?.head ?? (await ctx.client.headObject(ctx.bucket, remote.key, { signal: ctx.signal }));
   if (head.size !== local.size) return { send: true, reason: 'size differs', head };
-  if (ctx.mode === 'sync' && !ctx.checksum) {
+  if (rule?.compare === 'size') return { send: false, reason: 'same size and mtime', head };
+  if (ctx.mode === 'sync' && !ctx.checksum && !rule) {
     const remoteMs = remoteMtimeMs(head, remote);
     const same = Math.abs(remoteMs - local.mtimeMs) <= MTIME_WINDOW_MS;
     return same ? { send: false, reason: 'same size and mtime', head } : { send: true, reason: 'mtime differs', head };

@@ -4,7 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { abortError } from '../../core/errors.js';
 import type { OssClient } from '../../client/index.js';
 import { compileFilter } from './filter.js';
-import { folderPrefix, listRemote } from './listing.js';
+import { folderPrefix, listRemote, type RemoteEntry } from './listing.js';
+import { compileSelect, selectRemote, type TreeSelect } from './select.js';
 import type { FilterRule, TreeFailure, TreeFileResult } from './types.js';
 
 export const DELETE_BATCH = 1000;
@@ -98,6 +99,8 @@ export async function deleteKeys(
 export interface DeletePrefixOptions extends DeleteKeysOptions {
   /** Include/exclude rules against the key relative to the prefix. */
   filters?: FilterRule[];
+  /** Selection by size, age, an exact list of keys and depth (relative to the prefix). */
+  select?: TreeSelect;
 }
 
 /** Deletes every object under `prefix` (a folder: 'a' means 'a/'), streaming the listing. */
@@ -109,10 +112,12 @@ export async function deletePrefix(
 ): Promise<{ deleted: number; failed: number }> {
   const keep = compileFilter(opts.filters);
   const folder = folderPrefix(prefix);
+  async function* matching(): AsyncGenerator<RemoteEntry> {
+    for await (const o of listRemote(client, bucket, folder, opts.signal, true)) if (keep(o.rel)) yield o;
+  }
   async function* targets(): AsyncGenerator<DeleteTarget> {
-    for await (const o of listRemote(client, bucket, folder, opts.signal, true)) {
-      if (keep(o.rel)) yield { rel: o.rel, key: o.key, size: o.size, etag: o.etag };
-    }
+    for await (const o of selectRemote(matching(), compileSelect(opts.select), client, bucket, opts.signal))
+      yield { rel: o.rel, key: o.key, size: o.size, etag: o.etag };
   }
   return deleteKeys(client, bucket, targets(), opts);
 }

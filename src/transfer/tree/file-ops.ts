@@ -56,6 +56,7 @@ export async function uploadTreeFile(
     acl: ctx.opts.acl,
     storageClass: ctx.opts.storageClass,
     tagging: ctx.opts.tagging,
+    headers: ctx.opts.headers,
     trafficLimit: ctx.opts.trafficLimit,
     onProgress: onEvent,
     signal: ctx.signal,

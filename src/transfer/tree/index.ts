@@ -28,6 +28,8 @@ export {
   type TreeFilter,
 } from './filter.js';
 export { folderPrefix } from './listing.js';
+export { compileSelect, type Selector, type TreeSelect } from './select.js';
+export type { SkipRules } from './skip-rules.js';
 export { DEFAULT_JOBS, DEFAULT_TREE_PARALLEL } from './run.js';
 
 /**

@@ -16,6 +16,7 @@ import { compileTreeFilter, type PathFilter, type TreeFilter } from './filter.js
 import { folderPrefix, listRemote, type RemoteEntry } from './listing.js';
 import { mergeSorted, type Paired } from './order.js';
 import { runJobs } from './jobs.js';
+import { compileSelect, selectRemote, type Selector } from './select.js';
 import type { TreeEvent, TreeFailure, TreeFileResult, TreeOptions, TreeResult } from './types.js';
 import { walkLocal, type LocalEntry } from './walk.js';
 
@@ -97,9 +98,13 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
   };
   // A download's temporary files in the destination: those left by a run that was killed are removed at the end.
   const temps: Array<{ file: string; rel: string }> = [];
-  const walk = (): AsyncIterable<LocalEntry> =>
-    filtered(localSide(dir, opts, filter, emit, signal, direction, temps), keep);
-  const list = (): AsyncIterable<RemoteEntry> => filtered(listRemote(client, opts.bucket, prefix, signal), keep);
+  const sel = compileSelect(opts.select);
+  const walk = async function* (): AsyncGenerator<LocalEntry> {
+    for await (const e of localSide(dir, opts, filter, emit, signal, direction, temps, sel))
+      if (e.error !== undefined || (keep(e.rel) && sel.keep(e.rel, e.size, e.mtimeMs))) yield e;
+  };
+  const list = (): AsyncIterable<RemoteEntry> =>
+    selectRemote(filtered(listRemote(client, opts.bucket, prefix, signal), keep), sel, client, opts.bucket, signal);
   const pairs =
     direction === 'upload'
       ? mergeSorted<LocalEntry, RemoteEntry>(walk(), list())
@@ -126,6 +131,10 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
         bucket: opts.bucket,
         mode,
         checksum: opts.checksum === true,
+        direction,
+        ignoreExisting: opts.ignoreExisting,
+        sizeOnly: opts.sizeOnly,
+        update: opts.update,
         signal,
       });
       if (!verdict.send) return done(skipResult(pair.rel, key, file, pair.src.size, verdict, opts, fileStarted));
@@ -206,12 +215,13 @@ async function* localSide(
   signal: AbortSignal,
   direction: Direction,
   temps: Array<{ file: string; rel: string }>,
+  sel: Selector,
 ): AsyncGenerator<LocalEntry> {
   if (direction === 'download' && !(await fsp.stat(dir).catch(() => undefined))) return;
   yield* walkLocal(dir, {
     // A download never goes through a link in its destination (it would write or delete outside it).
     followSymlinks: direction === 'upload' && opts.followSymlinks,
-    prune: filter.prune,
+    prune: (relDir) => filter.prune(relDir) || sel.prune(relDir),
     // Links in a download's destination are not sources: nothing to say about them.
     onSymlink: direction === 'upload' ? (file, reason) => emit({ type: 'symlink', path: file, reason }) : undefined,
     onTemp: direction === 'download' ? (file, rel) => temps.push({ file, rel }) : undefined,

@@ -1,5 +1,7 @@
 // Public types of the tree functions: a directory <-> a prefix, file by file, several files at once.
 import type { TransferEvent } from '../index.js';
+import type { TreeSelect } from './select.js';
+import type { SkipRules } from './skip-rules.js';
 
 /** Files in flight by default: enough to hide a 20-50 ms round trip behind small files. */
 export const DEFAULT_JOBS = 16;
@@ -58,7 +60,7 @@ export interface FilterRule {
   glob: string;
 }
 
-export interface TreeOptions {
+export interface TreeOptions extends SkipRules {
   /** Local directory (the source of an upload, the destination of a download). */
   dir: string;
   bucket: string;
@@ -76,6 +78,8 @@ export interface TreeOptions {
   endpointId?: string;
   /** Include/exclude rules matched against the relative path. */
   filters?: FilterRule[];
+  /** Selection by size, age, an exact list of paths and depth, on both sides like `filters`. */
+  select?: TreeSelect;
   /**
    * 'copy': a file is skipped when the other side has the same size and CRC-64. 'sync': skipped when size and mtime
    * match (or size and CRC-64 with `checksum`).
@@ -96,6 +100,8 @@ export interface TreeOptions {
   storageClass?: string;
   contentType?: string;
   tagging?: string;
+  /** Upload: raw headers for every object (Cache-Control, Content-Encoding, Content-Disposition, Expires). */
+  headers?: Record<string, string>;
   /** Bits per second per request. */
   trafficLimit?: number;
   onEvent?: (e: TreeEvent) => void;

@@ -49,6 +49,7 @@ function writeOptions(opts: UploadFileOptions, file: string): ObjectWriteOptions
     storageClass: opts.storageClass,
     tagging: opts.tagging,
     forbidOverwrite: opts.forbidOverwrite,
+    headers: opts.headers,
   };
 }
 
