@@ -203,8 +203,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--root <dir>', 'storage directory (default: $OSSUP_HOME/data)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', '9000')
-    .option('--access-key-id <id>', 'accepted AccessKeyId (default: $OSS_ACCESS_KEY_ID, else generated and printed)')
+    .option(
+      '--access-key-id <id>',
+      'accepted AccessKeyId (default: $OSS_ACCESS_KEY_ID, else the pair kept for the data directory, printed)',
+    )
     .option('--access-key-secret <secret>', 'its secret (default: $OSS_ACCESS_KEY_SECRET)')
+    .option('--new-keys', 'replace the kept key pair with a new one (the old keys stop working)')
     .option('--region <region>', 'region that V4 signatures are scoped to (default: cn-hangzhou)')
     .option('--body-timeout <duration>', 'answer 400 RequestTimeout to a request body stalled this long (default: 30s)')
     .option('--idle-timeout <duration>', 'close a connection on which nothing moves for this long (default: 2m)')
