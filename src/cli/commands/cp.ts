@@ -1,12 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { uploadFile, type UploadResult } from '../../transfer/index.js';
-import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
+import { EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, objectWriteOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
 import { defaultParallel, defaultPartSize } from '../defaults.js';
-import { withSession, type Io, type Session } from '../session.js';
+import { firstBucket, withSession, type Io, type Session } from '../session.js';
 import { refuseTreeFlags, type TreeFlags } from '../tree-options.js';
 import { UsageError } from '../usage-error.js';
 import { downloadCommand } from './download.js';
@@ -49,12 +49,7 @@ export async function cpCommand(src: string, dst: string, flags: CpFlags & TreeF
   for (const job of jobs) checkName(job.dst.bucket, job.dst.key);
 
   return withSession(flags, io, async (session) => {
-    if (session.embedded) {
-      // Buckets are created on first use with the embedded default: there is no console to create them in.
-      await doing(`creating bucket oss://${target.bucket}`, target.bucket, () =>
-        session.client.putBucket(target.bucket),
-      );
-    }
+    await firstBucket(session, target.bucket, io, flags.quiet);
     for (const job of jobs) {
       const code = await uploadOne(job, settings, flags, io, session);
       if (code !== EXIT_OK) return code;

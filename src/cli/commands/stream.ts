@@ -10,12 +10,12 @@ import { performance } from 'node:perf_hooks';
 import { AbortedError, IntegrityError } from '../../core/errors.js';
 import { releaseBodyChunks } from '../../client/index.js';
 import { downloadStream, uploadStream, type UploadResult } from '../../transfer/index.js';
-import { ActionFailed, doing, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
+import { ActionFailed, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, objectWriteOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
 import { MIN_DEFAULT_RANGE_SIZE, DEFAULT_PARALLEL } from '../defaults.js';
-import { withSession, type Io } from '../session.js';
+import { firstBucket, withSession, type Io } from '../session.js';
 import { formatBytes } from '../size.js';
 import { UsageError } from '../usage-error.js';
 import { UPLOAD_ONLY } from './download.js';
@@ -105,8 +105,7 @@ async function stdinToObject(dst: OssUrl, flags: CpFlags, settings: CpSettings, 
   }
   const action = `upload of standard input to ${formatOssUrl(dst)}`;
   return withSession(flags, io, async (session) => {
-    if (session.embedded)
-      await doing(`creating bucket oss://${dst.bucket}`, dst.bucket, () => session.client.putBucket(dst.bucket));
+    await firstBucket(session, dst.bucket, io, flags.quiet);
     const controller = new AbortController();
     const uninstall = cancelOnSignals(controller, io.stderr);
     const started = performance.now();

@@ -15,12 +15,12 @@ import {
 } from '../../transfer/tree/index.js';
 import { walkLocal } from '../../transfer/tree/walk.js';
 import { ossupHome } from '../config.js';
-import { ActionFailed, doing, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
+import { ActionFailed, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine } from '../json.js';
 import { checkCpOptions, type CpFlags } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
 import { DEFAULT_PARALLEL, defaultPartSize, defaultRangeSize } from '../defaults.js';
-import { withSession, type Io } from '../session.js';
+import { firstBucket, withSession, type Io } from '../session.js';
 import { interruptOnSignals } from '../signals.js';
 import { formatBytes, formatSeconds } from '../size.js';
 import { checkTreeOptions, type TreeFlags } from '../tree-options.js';
@@ -133,12 +133,7 @@ export async function treeCommand(
     flags,
     io,
     async (session) => {
-      if (session.embedded && plan.direction === 'upload' && !flags.dryRun) {
-        // Buckets are created on first use with the embedded default: there is no console to create them in.
-        await doing(`creating bucket oss://${remote.bucket}`, remote.bucket, () =>
-          session.client.putBucket(remote.bucket),
-        );
-      }
+      if (plan.direction === 'upload' && !flags.dryRun) await firstBucket(session, remote.bucket, io, flags.quiet);
       const tracker = new TreeTracker();
       const bar = wantsBar(io.stderr, { progress: flags.progress, quiet: flags.quiet === true }, io.env)
         ? new TreeBar(tracker, io.stderr)
