@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { uploadFile, type UploadResult } from '../../transfer/index.js';
+import { MTIME_META, mtimeMeta } from '../../transfer/tree/index.js';
 import { EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, objectWriteOptions, type CpFlags, type CpSettings } from '../options.js';
@@ -19,6 +20,7 @@ import { checkpointPath, runTransfer, summary } from './transfer-run.js';
 interface UploadJob {
   file: string;
   size: number;
+  mtimeMs: number;
   dst: OssUrl;
 }
 
@@ -67,7 +69,7 @@ async function planJobs(src: string, dst: OssUrl): Promise<UploadJob[]> {
   if (st.isFile()) {
     // A key that is empty or ends in '/' names a "folder": the file keeps its own name inside it.
     const key = dst.key === '' || dst.key.endsWith('/') ? dst.key + basename(src) : dst.key;
-    return [{ file: src, size: st.size, dst: { bucket: dst.bucket, key } }];
+    return [{ file: src, size: st.size, mtimeMs: st.mtimeMs, dst: { bucket: dst.bucket, key } }];
   }
   if (!st.isDirectory()) throw new UsageError(`${src} is not a regular file`);
   // `cp -r` never reaches here (program.ts hands it to the tree command).
@@ -111,6 +113,8 @@ async function uploadOne(
           concurrency: parallel,
           checkpoint,
           ...objectWriteOptions(flags, settings),
+          // The file's mtime, as trees record it: a later sync then finds the object up to date (--meta mtime=... wins).
+          meta: { [MTIME_META]: mtimeMeta(job.mtimeMs), ...settings.meta },
           callback: flags.callbackUrl
             ? {
                 url: flags.callbackUrl,

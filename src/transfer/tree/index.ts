@@ -21,6 +21,7 @@ export {
 } from './delete.js';
 export { compileDirPruner, compileFilter, type DirPruner, type PathFilter } from './filter.js';
 export { folderPrefix } from './listing.js';
+export { MTIME_META, mtimeMeta, remoteMtimeMs } from './compare.js';
 export { DEFAULT_JOBS, DEFAULT_TREE_PARALLEL } from './run.js';
 
 /**
