@@ -148,10 +148,11 @@ export class TreeBar {
     this.timer.unref();
   }
 
-  /** Prints a line above the bar (a note, a failure) without tearing it. */
-  note(text: string): void {
+  /** Prints a line above the bar (a note, a failure; on stdout, a result) without tearing it. */
+  note(text: string, out: NodeJS.WritableStream = this.stream): void {
     this.clear();
-    this.stream.write(text);
+    this.drawn = false;
+    out.write(text);
     this.draw();
   }
 

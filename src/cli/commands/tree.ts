@@ -152,10 +152,10 @@ export async function treeCommand(
         if (r.dryRun && (r.action === 'upload' || r.action === 'download')) plannedBytes += r.size;
         sentBytes += r.transferredBytes;
         if (flags.json) io.stdout.write(jsonLine(treeJson(r, plan.direction)));
-        else if (r.dryRun && !flags.quiet) {
-          const verbText = r.action === 'skip' ? 'would skip' : `would ${r.action}`;
-          const line = `${verbText} ${r.action === 'delete' && plan.direction === 'upload' ? `oss://${r.bucket}/${r.key}` : r.file || r.rel} (${r.reason})\n`;
-          if (bar) bar.note(line);
+        else if (r.dryRun && r.action !== 'skip') {
+          // The plan is the result of a dry run, so -q keeps it; what is up to date is only counted (summary line).
+          const line = `${planLine(r, plan.direction)}\n`;
+          if (bar) bar.note(line, io.stdout);
           else io.stdout.write(line);
         }
       };
@@ -241,6 +241,14 @@ export async function treeCommand(
     },
     tree.connections,
   );
+}
+
+/** `would upload /d/a.txt to oss://b/p/a.txt (new)`: both ends, so where a key lands is plain without --json. */
+function planLine(r: TreeFileResult, direction: 'upload' | 'download'): string {
+  const url = formatOssUrl({ bucket: r.bucket, key: r.key });
+  if (r.action === 'delete') return `would delete ${direction === 'upload' ? url : r.file} (${r.reason})`;
+  const [from, to] = direction === 'upload' ? [r.file, url] : [url, r.file];
+  return `would ${r.action} ${from} to ${to} (${r.reason})`;
 }
 
 /** The one summary: `uploaded 3 files (1.2 MiB in 0.4 s), 2 up to date, deleted 1, 1 failed`. */
