@@ -116,7 +116,9 @@ export class ProgressBar {
     this.bar = new cliProgress.SingleBar(
       {
         stream,
-        format: () => fitLine(this.fields(), this.stream.columns),
+        // Two more columns are left free: a ^C the terminal echoes lands there, not inside the ETA, and the last
+        // frame (drawn on the interrupt) wipes it.
+        format: () => fitLine(this.fields(), this.stream.columns ? this.stream.columns - 2 : undefined),
         hideCursor: true,
         // One redraw loop of our own (below) keeps rate and ETA moving when no bytes arrive.
         noTTYOutput: false,

@@ -251,7 +251,7 @@ function planLine(r: TreeFileResult, direction: 'upload' | 'download'): string {
   return `would ${r.action} ${from} to ${to} (${r.reason})`;
 }
 
-/** The one summary: `uploaded 3 files (1.2 MiB in 0.4 s), 2 up to date, deleted 1, 1 failed`. */
+/** The one summary: `uploaded 3 files (1.2 MiB in 0.4 s[, 9.0 MiB resumed]), 2 up to date, deleted 1, 1 failed`. */
 function summaryLine(
   t: TreeTracker,
   direction: 'upload' | 'download',
@@ -261,7 +261,7 @@ function summaryLine(
 ): string {
   const verb = dryRun ? `would ${direction}` : direction === 'upload' ? 'uploaded' : 'downloaded';
   const parts = [
-    `${verb} ${t.transferred} file${t.transferred === 1 ? '' : 's'} (${dryRun ? formatBytes(bytes) : `${formatBytes(bytes)} in ${formatSeconds(seconds)}`})`,
+    `${verb} ${t.transferred} file${t.transferred === 1 ? '' : 's'} (${dryRun ? formatBytes(bytes) : `${formatBytes(bytes)} in ${formatSeconds(seconds)}${t.resumed > 0 ? `, ${formatBytes(t.resumed)} resumed` : ''}`})`,
     `${t.skipped} up to date`,
     ...(t.deleted > 0 ? [`${dryRun ? 'would delete' : 'deleted'} ${t.deleted}`] : []),
     ...(t.failed > 0 ? [`${t.failed} failed`] : []),
