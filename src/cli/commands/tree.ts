@@ -28,7 +28,7 @@ import { TreeBar, TreeTracker } from '../tree-progress.js';
 import { wantsBar } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
-import { treeJson, failureLine } from './tree-output.js';
+import { treeJson, failureLines } from './tree-output.js';
 
 export type TreeCommandFlags = CpFlags & TreeFlags;
 
@@ -221,10 +221,15 @@ export async function treeCommand(
       }
       if (failures.length > 0) {
         io.stderr.write(`ossup: ${failures.length} file${failures.length === 1 ? '' : 's'} failed:\n`);
-        for (const f of failures) io.stderr.write(`${failureLine(f)}\n`);
+        const { lines, retryable } = failureLines(failures);
+        for (const line of lines) io.stderr.write(`${line}\n`);
         if (!interrupted) {
           const kept = flags.delete ? '; nothing was deleted' : '';
-          io.stderr.write(`hint: rerun the same command to retry only these (what is done is skipped)${kept}\n`);
+          io.stderr.write(
+            retryable
+              ? `hint: rerun the same command to retry only these (what is done is skipped)${kept}\n`
+              : `hint: move or remove the blocking file${lines.length === 1 ? '' : 's'} (or download elsewhere), then rerun the same command${kept}\n`,
+          );
         }
       }
       if (interrupted) {
