@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import ini from 'ini';
+import { servedCredentials } from './serve-keys.js';
 import { UsageError } from './usage-error.js';
 
 /** Where the endpoint came from; `embedded` means nothing was configured and the CLI runs its own server. */
@@ -149,14 +150,21 @@ export function resolveTarget(
     embedded: 'embedded',
   };
   const fromEnv = env.OSS_ACCESS_KEY_ID && env.OSS_ACCESS_KEY_SECRET;
-  const accessKeyId = fromEnv ? env.OSS_ACCESS_KEY_ID : config.accessKeyId;
-  const accessKeySecret = fromEnv ? env.OSS_ACCESS_KEY_SECRET : config.accessKeySecret;
+  let accessKeyId = fromEnv ? env.OSS_ACCESS_KEY_ID : config.accessKeyId;
+  let accessKeySecret = fromEnv ? env.OSS_ACCESS_KEY_SECRET : config.accessKeySecret;
+  if (!accessKeyId || !accessKeySecret) {
+    // No keys configured: a running `ossup serve` at this endpoint keeps its own (serve-keys.ts).
+    const served = servedCredentials(ossupHome(env), endpoint[0]);
+    accessKeyId = served?.credentials.accessKeyId;
+    accessKeySecret = served?.credentials.accessKeySecret;
+  }
   // A session token only makes sense with the key pair it was issued with, so it comes from the same place.
   const securityToken = fromEnv ? env.OSS_SESSION_TOKEN || undefined : config.stsToken;
   if (!accessKeyId || !accessKeySecret) {
     throw new UsageError(
       `no credentials for ${endpoint[0]} (endpoint from ${names[endpoint[1]]})`,
-      'set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or accessKeyID/accessKeySecret in ~/.ossutilconfig [Credentials]',
+      'set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or accessKeyID/accessKeySecret in ~/.ossutilconfig ' +
+        '[Credentials] (the keys of an `ossup serve` running with this OSSUP_HOME are found without them)',
     );
   }
   return {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Credentials } from '../core/canonical.js';
 
 /**
@@ -25,14 +25,20 @@ export interface EmbeddedServer {
 
 /**
  * The embedded server's key pair, generated on first use and kept (mode 0600) so that the same data directory is
- * always served with the same key: `ossup serve --root $OSSUP_HOME/data` with these keys reaches the same objects.
- * Two first runs at once both write a candidate and `link` one into place atomically; the loser reads the winner's.
+ * always served with the same key: `ossup serve` over `$OSSUP_HOME/data` uses these keys too (serve-keys.ts).
  */
 export async function embeddedCredentials(home: string): Promise<Credentials> {
-  const file = join(home, 'embedded-credentials.json');
-  const existing = await readKeyFile(file);
+  return keyPair(join(home, 'embedded-credentials.json'));
+}
+
+/**
+ * The key pair kept in `file`, made (mode 0600) when there is none, or when `renew` asks for a new one.
+ * Two first runs at once both write a candidate and `link` one into place atomically; the loser reads the winner's.
+ */
+export async function keyPair(file: string, renew = false): Promise<Credentials> {
+  const existing = renew ? undefined : await readKeyFile(file);
   if (existing) return existing;
-  await mkdir(home, { recursive: true, mode: 0o700 });
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const creds = {
     accessKeyId: `OSSUP${randomBytes(8).toString('hex').toUpperCase()}`,
     accessKeySecret: randomBytes(24).toString('base64url'),
@@ -41,7 +47,8 @@ export async function embeddedCredentials(home: string): Promise<Credentials> {
   await writeFile(tmp, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
   await chmod(tmp, 0o600); // the umask may have taken bits away, never added; be explicit all the same
   try {
-    await link(tmp, file);
+    if (renew) await rename(tmp, file);
+    else await link(tmp, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   } finally {
@@ -52,7 +59,7 @@ export async function embeddedCredentials(home: string): Promise<Credentials> {
   return stored;
 }
 
-async function readKeyFile(file: string): Promise<Credentials | undefined> {
+export async function readKeyFile(file: string): Promise<Credentials | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -6,7 +6,7 @@ import type { TreeCommandFlags } from './commands/tree.js';
 import type { ServeFlags } from './commands/serve.js';
 import type { SignFlags } from './commands/sign.js';
 import { addCommonOptions, addCpOptions, type CommonOptions, type CpFlags } from './options.js';
-import { addFilterOptions, addTreeOptions, SINGLE_OBJECT_FLAGS } from './tree-options.js';
+import { addFilterOptions, addTreeOptions, SINGLE_OBJECT_FLAGS, SYNC_FLAG_TEXT } from './tree-options.js';
 import { addRcloneOptions } from './rclone-options.js';
 import type { Io } from './session.js';
 import { packageVersion } from './version.js';
@@ -27,7 +27,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       writeErr: (s) => io.stderr.write(s),
       outputError: (s, write) => write(`ossup: ${s.replace(/^error: /, '')}`),
     })
-    .showHelpAfterError('hint: ossup help <command> shows its arguments and flags')
+    .showHelpAfterError('hint: ossup --help lists the commands')
     .showSuggestionAfterError(true)
     .description('Resumable, verified uploads to Alibaba Cloud OSS (or to the embedded OSS-compatible server).')
     .version(packageVersion(), '-V, --version', 'print the version')
@@ -91,7 +91,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .option('--delete', 'also delete what exists only at the destination (after every transfer succeeded)')
         .option('--checksum', 'compare size and CRC-64 instead of size and mtime'),
     ),
-    { hide: SINGLE_OBJECT_FLAGS },
+    { hide: SINGLE_OBJECT_FLAGS, describe: SYNC_FLAG_TEXT },
   ).action(
     act(async (src: string, dst: string, flags: TreeCommandFlags) =>
       (await import('./commands/tree.js')).treeCommand(src, dst, 'sync', flags, io),
@@ -204,8 +204,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--root <dir>', 'storage directory (default: $OSSUP_HOME/data)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', '9000')
-    .option('--access-key-id <id>', 'accepted AccessKeyId (default: $OSS_ACCESS_KEY_ID, else generated and printed)')
+    .option(
+      '--access-key-id <id>',
+      'accepted AccessKeyId (default: $OSS_ACCESS_KEY_ID, else the pair kept for the data directory, printed)',
+    )
     .option('--access-key-secret <secret>', 'its secret (default: $OSS_ACCESS_KEY_SECRET)')
+    .option('--new-keys', 'replace the kept key pair with a new one (the old keys stop working)')
     .option('--region <region>', 'region that V4 signatures are scoped to (default: cn-hangzhou)')
     .option('--body-timeout <duration>', 'answer 400 RequestTimeout to a request body stalled this long (default: 30s)')
     .option(
@@ -218,5 +222,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(act(async (flags: ServeFlags) => (await import('./commands/serve.js')).serveCommand(flags, io)));
 
   addRcloneOptions(program, io);
+  // Each command's own name in its hint (commander copies the parent's text, which cannot know it).
+  for (const c of program.commands) c.showHelpAfterError(`hint: ossup help ${c.name()} shows its arguments and flags`);
   return program;
 }

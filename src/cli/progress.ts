@@ -112,11 +112,16 @@ export class ProgressBar {
     private readonly tracker: TransferTracker,
     private readonly label: string,
     private readonly stream: NodeJS.WriteStream,
+    /** Erase the bar when it stops instead of leaving its last frame (a download into a pipeline). */
+    erase = false,
   ) {
     this.bar = new cliProgress.SingleBar(
       {
         stream,
-        format: () => fitLine(this.fields(), this.stream.columns),
+        clearOnComplete: erase,
+        // Two more columns are left free: a ^C the terminal echoes lands there, not inside the ETA, and the last
+        // frame (drawn on the interrupt) wipes it.
+        format: () => fitLine(this.fields(), this.stream.columns ? this.stream.columns - 2 : undefined),
         hideCursor: true,
         // One redraw loop of our own (below) keeps rate and ETA moving when no bytes arrive.
         noTTYOutput: false,

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { OssClient } from '../client/index.js';
 import { resolveTarget, type Target } from './config.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
@@ -26,7 +28,8 @@ export interface Session {
 
 /**
  * Resolves flags -> env -> ~/.ossutilconfig -> embedded default and opens a client. With the embedded default the
- * server runs in this process for the length of the command, and one note on stderr says where the data lives.
+ * server runs in this process for the length of the command, and the first time one note on stderr says where the
+ * data lives.
  */
 export async function openSession(opts: CommonOptions, io: Io, connections?: number): Promise<Session> {
   const target = resolveTarget(
@@ -53,10 +56,10 @@ export async function openSession(opts: CommonOptions, io: Io, connections?: num
   const embedded = await doing(`starting the embedded server in ${target.home}`, undefined, () =>
     startEmbedded(target.home, target.region),
   );
-  if (!opts.quiet) {
+  if (!opts.quiet && (await firstNote(target.home))) {
     io.stderr.write(
       `ossup: no endpoint configured; using the embedded server with data in ${embedded.dataDir} ` +
-        '(set OSS_ENDPOINT or --endpoint to use OSS)\n',
+        '(set OSS_ENDPOINT or --endpoint to use OSS; this note is shown once)\n',
     );
   }
   const client = new OssClient({
@@ -77,6 +80,19 @@ export async function openSession(opts: CommonOptions, io: Io, connections?: num
   };
 }
 
+/**
+ * Whether the embedded-default note is still to be shown: once per `$OSSUP_HOME` (a marker file remembers it), since
+ * on every command it would take two lines of each screen to repeat what the README and `ossup help` say.
+ */
+async function firstNote(home: string): Promise<boolean> {
+  try {
+    await writeFile(join(home, 'embedded-noted'), '', { flag: 'wx' });
+    return true;
+  } catch {
+    return false; // shown before (EEXIST), or the home is not writable: say nothing rather than every time
+  }
+}
+
 /** Runs `fn` with an open session and always closes it (the embedded server must not outlive the command). */
 export async function withSession<T>(
   opts: CommonOptions,
@@ -90,4 +106,21 @@ export async function withSession<T>(
   } finally {
     await session.close().catch(() => {});
   }
+}
+
+/**
+ * With the embedded default the first upload to a fresh store creates its bucket, with a note (there is no console
+ * to create one in, and the README's first command must work on a new machine). Once the store has a bucket, a
+ * missing one is refused as OSS refuses it (NoSuchBucket, with the hint to `ossup mb`): a typo'd name is never
+ * created silently.
+ */
+export async function firstBucket(session: Session, bucket: string, io: Io, quiet: boolean | undefined): Promise<void> {
+  if (!session.embedded) return;
+  await doing(`creating bucket oss://${bucket}`, bucket, async () => {
+    const { buckets } = await session.client.listBuckets({ maxKeys: 1 });
+    if (buckets.length > 0) return;
+    await session.client.putBucket(bucket);
+    if (!quiet)
+      io.stderr.write(`ossup: created bucket oss://${bucket} (the embedded store had none; more with ossup mb)\n`);
+  });
 }

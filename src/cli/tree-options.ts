@@ -52,8 +52,8 @@ export function addFilterOptions(cmd: Command): Command {
 
 /** `cp` flags that only make sense for one object (refused for a tree): kept out of `sync`'s help. */
 export const SINGLE_OBJECT_FLAGS = [
-  '--recursive',
   '--checkpoint',
+  '--expected-size',
   '--range',
   '--forbid-overwrite',
   '--callback-url',
@@ -63,8 +63,22 @@ export const SINGLE_OBJECT_FLAGS = [
   '--callback-var',
 ];
 
-export function addTreeOptions(cmd: Command, opts: { hide?: string[] } = {}): Command {
-  for (const o of cmd.options) if (o.long && opts.hide?.includes(o.long)) o.hidden = true;
+/**
+ * `sync`'s own words for flags it shares with `cp`: `-r` is accepted and does nothing (sync always works on a whole
+ * tree; people who type `cp -r` type `sync -r` too, and refusing it would teach nothing).
+ */
+export const SYNC_FLAG_TEXT: Record<string, string> = {
+  '--recursive': 'accepted and ignored: sync is always recursive',
+};
+
+export function addTreeOptions(
+  cmd: Command,
+  opts: { hide?: string[]; describe?: Record<string, string> } = {},
+): Command {
+  for (const o of cmd.options) {
+    if (o.long && opts.hide?.includes(o.long)) o.hidden = true;
+    if (o.long && opts.describe?.[o.long] !== undefined) o.description = opts.describe[o.long]!;
+  }
   return addFilterOptions(cmd)
     .option('-j, --jobs <n>', `files in flight with -r / sync, 1..${MAX_JOBS} (default: ${DEFAULT_JOBS})`)
     .option('--connections <n>', `most connections open at once, all files together (default: ${DEFAULT_CONNECTIONS})`)
@@ -112,6 +126,7 @@ const SINGLE_ONLY: Array<[keyof CpFlags, string, string]> = [
   ['callbackVar', '--callback-var', 'a callback is for one object'],
   ['range', '--range', 'a range is part of one object'],
   ['forbidOverwrite', '--forbid-overwrite', 'rerunning a tree must be able to replace what changed'],
+  ['expectedSize', '--expected-size', 'it sizes the parts of a stream from standard input'],
 ];
 
 export function checkTreeOptions(flags: CpFlags & TreeFlags): TreeSettings {

@@ -1,4 +1,4 @@
-// One live line for a whole tree: files done/total, bytes done/total, rate, ETA, cut to the terminal's width.
+// One live line for a whole tree: files done/total, bytes done/total, rate, ETA, resumed bytes, fitted to the width.
 // Fed by the tree's events whether or not a line is drawn: the final summary and the interrupt line read it too.
 import type { TreeEvent } from '../transfer/tree/index.js';
 import { formatBytes, formatSeconds } from './size.js';
@@ -16,12 +16,15 @@ export class TreeTracker {
   bytesDone = 0;
   /** Bytes moved by this run: what the rate is made of. */
   moved = 0;
+  /** Bytes an earlier, interrupted run had moved, taken over from checkpoints. */
+  resumed = 0;
   inFlight = 0;
   private readonly seen = new Map<string, number>();
-  private samples: Array<[number, number]> = [];
+  /** (time, bytes moved, files done) over the last few seconds: the byte rate and the file rate. */
+  private samples: Array<[number, number, number]> = [];
 
   constructor(private readonly now: () => number = Date.now) {
-    this.samples.push([now(), 0]);
+    this.samples.push([now(), 0, 0]);
   }
 
   onEvent(e: TreeEvent): void {
@@ -43,8 +46,10 @@ export class TreeTracker {
         const ev = e.event;
         const before = this.seen.get(e.rel) ?? 0;
         let now = before;
-        if (ev.type === 'start') now = Math.max(before, ev.resumedBytes);
-        else if (ev.type === 'progress') {
+        if (ev.type === 'start') {
+          now = Math.max(before, ev.resumedBytes);
+          if (before === 0) this.resumed += ev.resumedBytes;
+        } else if (ev.type === 'progress') {
           this.moved += Math.max(0, ev.bytesDone - before);
           now = Math.max(before, ev.bytesDone);
         }
@@ -67,6 +72,7 @@ export class TreeTracker {
         this.bytesDone += r.size - (before ?? 0);
         if (r.action === 'skip') this.skipped++;
         else this.transferred++;
+        this.sample();
         break;
       }
       case 'failed': {
@@ -86,7 +92,7 @@ export class TreeTracker {
 
   private sample(): void {
     const t = this.now();
-    this.samples.push([t, this.moved]);
+    this.samples.push([t, this.moved, this.filesDone()]);
     while (this.samples.length > 2 && t - this.samples[0]![0] > 5000) this.samples.shift();
   }
 
@@ -98,10 +104,24 @@ export class TreeTracker {
     return t1 > t0 ? ((b1 - b0) * 1000) / (t1 - t0) : 0;
   }
 
-  /** Seconds left; Infinity while unknown (the totals still growing count as unknown). */
+  /** Files finished (sent or skipped) per second over the last few seconds. */
+  fileRate(): number {
+    const [t0, , f0] = this.samples[0]!;
+    const t1 = this.now();
+    return t1 > t0 ? ((this.filesDone() - f0) * 1000) / (t1 - t0) : 0;
+  }
+
+  /**
+   * Seconds left; Infinity while unknown. The larger of what the bytes left take at the byte rate and what the files
+   * left take at the file rate: many small files cost a request each, which the bytes alone do not show. While the
+   * totals still grow this is an estimate from what is counted so far (the line marks it with `+`).
+   */
   eta(): number {
-    const r = this.rate();
-    return this.scanned && r > 0 ? Math.max(0, this.bytes - this.bytesDone) / r : Infinity;
+    const byBytes = Math.max(0, this.bytes - this.bytesDone) / this.rate();
+    const filesLeft = Math.max(0, this.files - this.filesDone());
+    const byFiles = filesLeft === 0 ? 0 : filesLeft / this.fileRate();
+    const eta = Math.max(Number.isNaN(byBytes) ? 0 : byBytes, byFiles);
+    return Number.isFinite(eta) ? eta : Infinity;
   }
 
   filesDone(): number {
@@ -109,25 +129,38 @@ export class TreeTracker {
   }
 }
 
-/** The one line; `width` is the terminal's (the line never wraps, so a redraw overwrites it). */
+/**
+ * The one line; `width` is what it may take (the line never wraps, so a redraw overwrites it). Whole fields give way
+ * when it is narrow, never half of one: the bar, then the rate, the resumed amount, the bytes, the ETA; the files
+ * count stays (cut only under ~20 columns).
+ */
 export function treeLine(t: TreeTracker, width: number): string {
   const more = t.scanned ? '' : '+';
   const pct = t.bytes > 0 ? Math.min(100, (t.bytesDone / t.bytes) * 100) : 0;
-  const fields = [
-    `files ${t.filesDone()}/${t.files}${more}`,
-    `${formatBytes(t.bytesDone)}/${formatBytes(t.bytes)}${more}`,
-    `${formatBytes(Math.round(t.rate()))}/s`,
-    `ETA ${formatSeconds(t.eta())}`,
-    ...(t.failed > 0 ? [`${t.failed} failed`] : []),
-  ];
-  const text = fields.join(' | ');
-  const room = width - text.length - 3;
+  const eta = t.eta();
+  const field = {
+    files: `files ${t.filesDone()}/${t.files}${more}`,
+    bytes: `${formatBytes(t.bytesDone)}/${formatBytes(t.bytes)}${more}`,
+    rate: `${formatBytes(Math.round(t.rate()))}/s`,
+    eta: `ETA ${formatSeconds(eta)}${Number.isFinite(eta) ? more : ''}`,
+    resumed: t.resumed > 0 ? `${formatBytes(t.resumed)} resumed` : '',
+    failed: t.failed > 0 ? `${t.failed} failed` : '',
+  };
+  const order: Array<keyof typeof field> = ['files', 'bytes', 'rate', 'eta', 'resumed', 'failed'];
+  const drop: Array<keyof typeof field> = ['rate', 'resumed', 'bytes', 'eta', 'failed'];
+  let shown = order.filter((k) => field[k] !== '');
+  const text = () => shown.map((k) => field[k]).join(' | ');
+  const room = width - text().length - 1;
   if (room >= 10) {
     const size = Math.min(30, room);
     const full = Math.round((pct / 100) * size);
-    return `${'█'.repeat(full)}${'░'.repeat(size - full)} ${text}`;
+    return `${'█'.repeat(full)}${'░'.repeat(size - full)} ${text()}`;
   }
-  return text.slice(0, Math.max(0, width - 1));
+  for (const k of drop) {
+    if (text().length <= width) break;
+    shown = shown.filter((x) => x !== k);
+  }
+  return text().slice(0, Math.max(0, width));
 }
 
 /** Draws the line on a TTY every 250 ms; `stop` leaves the last state on its own line. */
@@ -148,10 +181,11 @@ export class TreeBar {
     this.timer.unref();
   }
 
-  /** Prints a line above the bar (a note, a failure) without tearing it. */
-  note(text: string): void {
+  /** Prints a line above the bar (a note, a failure; on stdout, a result) without tearing it. */
+  note(text: string, out: NodeJS.WritableStream = this.stream): void {
     this.clear();
-    this.stream.write(text);
+    this.drawn = false;
+    out.write(text);
     this.draw();
   }
 
@@ -161,7 +195,8 @@ export class TreeBar {
 
   draw(): void {
     this.clear();
-    this.stream.write(treeLine(this.tracker, Math.max(20, (this.stream.columns || 80) - 1)));
+    // Two columns are left free: a ^C echoed by the terminal lands there, and is wiped by the last frame.
+    this.stream.write(treeLine(this.tracker, Math.max(20, (this.stream.columns || 80) - 3)));
     this.drawn = true;
   }
 

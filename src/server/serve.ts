@@ -2,6 +2,7 @@
 //
 // Output contract (stdout), stable for scripts and tests:
 //   [only when no keys were given]  ossup serve: generated credentials OSS_ACCESS_KEY_ID=<id> OSS_ACCESS_KEY_SECRET=<secret>
+//   [keys from a key file]          ossup serve: credentials OSS_ACCESS_KEY_ID=<id> OSS_ACCESS_KEY_SECRET=<secret> (kept in <file>)
 //   exactly once, when ready:       ossup serve: listening on <endpoint> (root <dir>)
 //   on SIGINT/SIGTERM:              ossup serve: stopped
 // Match the ready line with /^ossup serve: listening on (\S+) /m; <endpoint> is an http:// URL.
@@ -15,6 +16,8 @@ export interface ServeOptions {
   port?: number;
   accessKeyId?: string;
   accessKeySecret?: string;
+  /** Where the given keys are kept (the CLI's key file): printed with them, since nobody typed them. */
+  keyFile?: string;
   region?: string;
   /** ServerOptions of the same names (defaults there). */
   bodyTimeoutMs?: number;
@@ -28,6 +31,8 @@ export interface ServeIo {
   stderr: NodeJS.WritableStream;
   /** Resolve early without a signal (tests, embedding); default never. */
   stopSignal?: AbortSignal;
+  /** Called with the endpoint once the server listens, before the ready line. */
+  onReady?: (endpoint: string) => void;
 }
 
 /** Runs until SIGINT or SIGTERM (or `io.stopSignal`), then closes the server and resolves. */
@@ -39,6 +44,10 @@ export async function serve(opts: ServeOptions, io: ServeIo): Promise<void> {
     accessKeySecret = randomBytes(20).toString('base64url');
     io.stdout.write(
       `ossup serve: generated credentials OSS_ACCESS_KEY_ID=${accessKeyId} OSS_ACCESS_KEY_SECRET=${accessKeySecret}\n`,
+    );
+  } else if (opts.keyFile) {
+    io.stdout.write(
+      `ossup serve: credentials OSS_ACCESS_KEY_ID=${accessKeyId} OSS_ACCESS_KEY_SECRET=${accessKeySecret} (kept in ${opts.keyFile})\n`,
     );
   }
   const root = resolve(opts.root);
@@ -68,6 +77,7 @@ export async function serve(opts: ServeOptions, io: ServeIo): Promise<void> {
   process.on('SIGTERM', stop);
   if (io.stopSignal?.aborted) stop();
   else io.stopSignal?.addEventListener('abort', stop);
+  io.onReady?.(server.endpoint);
   io.stdout.write(`ossup serve: listening on ${server.endpoint} (root ${root})\n`);
   await stopped;
   await server.close();

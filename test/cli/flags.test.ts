@@ -66,7 +66,9 @@ test('object flags: metadata, content type, storage class, V1 signing, explicit 
   assert.equal(r.code, 0, r.stderr);
   assert.equal(lastJson(r.stdout).parts, 3);
   const head = await client.headObject('flags-test', 'report');
-  assert.deepEqual(head.meta, { team: 'storage', run: '7' });
+  // The file's mtime rides along (x-oss-meta-mtime, as trees record it) with the given metadata.
+  assert.deepEqual(head.meta, { team: 'storage', run: '7', mtime: head.meta.mtime });
+  assert.match(String(head.meta.mtime), /^\d+\.\d{3}$/);
   assert.equal(head.contentType, 'application/x-report');
   assert.equal(head.storageClass, 'IA');
   assert.equal(head.headers['x-oss-tagging-count'], '2');

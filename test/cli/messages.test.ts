@@ -221,5 +221,8 @@ test('README says the Node version package.json requires', async () => {
 test('a command line commander refuses gets a hint: line too (exit 2)', async () => {
   const r = await ossup('cp', '--bogus', 'a', 'b');
   assert.equal(r.code, 2, r.stderr);
-  assert.equal(r.stderr, "ossup: unknown option '--bogus'\nhint: ossup help <command> shows its arguments and flags\n");
+  assert.equal(r.stderr, "ossup: unknown option '--bogus'\nhint: ossup help cp shows its arguments and flags\n");
+  const top = await ossup('frobnicate');
+  assert.equal(top.code, 2, top.stderr);
+  assert.match(top.stderr, /\nhint: ossup --help lists the commands\n$/);
 });

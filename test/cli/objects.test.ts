@@ -71,7 +71,9 @@ test('mb, cp, ls, stat, rm, rb', async () => {
   assert.equal(st.size, 11);
   assert.equal(st.etag, '5EB63BBBE01EEED093CB22BB8F5ACDC3');
   assert.equal(st.crc64, '5981764153023615706');
-  assert.deepEqual(st.meta, { owner: 'alice' });
+  const meta = st.meta as Record<string, string>;
+  assert.deepEqual(meta, { owner: 'alice', mtime: meta.mtime });
+  assert.match(String(meta.mtime), /^\d+\.\d{3}$/);
 
   r = await ossup('stat', 'oss://objects-test/dir/hello.txt');
   assert.match(r.stdout, /ETag:\s+5EB63BBBE01EEED093CB22BB8F5ACDC3/);

@@ -2,7 +2,7 @@
 // byte-identical. A slow link (the fault proxy) keeps the upload running long enough to interrupt it mid-way.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
@@ -163,4 +163,28 @@ test('download: SIGINT exits 130 keeping the checkpoint; the same command resume
     .update(await readFile(dest))
     .digest('hex');
   assert.equal(got, createHash('sha256').update(data).digest('hex'));
+});
+
+test('a tree resumes too, and says so: the rerun after SIGINT sums up the bytes resumed', async () => {
+  const dir = join(box.dir, 'tree-resume');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'big.bin'), data);
+  await writeFile(join(dir, 'small.txt'), 'small');
+  const treeArgs = ['cp', '-r', dir, 'oss://resume-test/tree/', '--endpoint', proxy.endpoint];
+  treeArgs.push('--part-size', '256KiB', '--parallel', '2', '--checkpoint-dir', join(box.dir, 'tree-cps'));
+  proxy.setPlan(SLOW);
+  const child = spawnCli(treeArgs, box.env);
+  const done = finished(child);
+  await waitForRecordedParts(join(box.dir, 'tree-cps'), 4);
+  child.kill('SIGINT');
+  const r1 = await done;
+  assert.equal(r1.code, 130, r1.stderr);
+
+  proxy.setPlan({ rate: 0, kinds: [] });
+  const r2 = await runCli(treeArgs, box.env);
+  assert.equal(r2.code, 0, r2.stderr);
+  const m = /^uploaded \d files? \(([\d.]+) MiB in [\d.]+ s, ([\d.]+) MiB resumed\), \d up to date$/m.exec(r2.stdout);
+  assert.ok(m, r2.stdout);
+  assert.ok(Number(m[2]) > 0 && Number(m[1]) + Number(m[2]) <= 24.1, r2.stdout);
+  assert.equal(await storedSha('tree/big.bin'), createHash('sha256').update(data).digest('hex'));
 });

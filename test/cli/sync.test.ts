@@ -119,9 +119,16 @@ test('sync up: one edit, one add, one delete move exactly those; --dry-run chang
   );
   assert.deepEqual(await remoteState('up/'), before, '--dry-run changed nothing');
   const dryText = await ossup('sync', src, `oss://${BUCKET}/up`, '--delete', '--dry-run');
-  assert.match(dryText.stdout, /^would upload .*a\.txt \(mtime differs\)$/m);
+  assert.match(dryText.stdout, /^would upload \/.*a\.txt to oss:\/\/sync-test\/up\/a\.txt \(mtime differs\)$/m);
   assert.match(dryText.stdout, /^would delete oss:\/\/sync-test\/up\/c\.txt \(only at the destination\)$/m);
   assert.match(dryText.stdout, /^would upload 2 files \(8 B\), 3 up to date, would delete 1$/m);
+  assert.equal(dryText.stdout.split('\n').length, 5, `only the changes and the count: ${dryText.stdout}`);
+  // The plan is the result: -q keeps it and drops only the summary.
+  const dryQuiet = await ossup('sync', src, `oss://${BUCKET}/up`, '--delete', '--dry-run', '-q');
+  const sorted = (text: string) => text.split('\n').sort();
+  assert.deepEqual(sorted(dryQuiet.stdout), sorted(dryText.stdout.replace(/^would upload 2 files.*\n/m, '')));
+  const dryDown = await ossup('sync', `oss://${BUCKET}/up`, join(box.dir, 'dry-down'), '--dry-run');
+  assert.match(dryDown.stdout, /^would download oss:\/\/sync-test\/up\/a\.txt to \/.*dry-down\/a\.txt \(new\)$/m);
 
   const sync = await ossup('sync', src, `oss://${BUCKET}/up`, '--json');
   assert.equal(sync.code, 0, sync.stderr);

@@ -336,6 +336,7 @@ test('one failing file leaves the others done: exit 1, the failure listed; the r
     ['dfail/fine.txt'],
   );
   assert.match(d.stderr, /oss:\/\/tree-test\/dfail\/blocked\/in\.txt: /);
+  assert.match(d.stderr, /\nhint: move or remove the blocking file/, 'a rerun alone would fail the same way');
   assert.equal(await readFile(join(out, 'fine.txt'), 'utf8'), 'fine');
 });
 

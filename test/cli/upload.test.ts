@@ -61,7 +61,11 @@ test('with no endpoint configured, cp uploads to the embedded server (checkpoint
     r.stderr,
     new RegExp(`embedded server with data in ${join(box.ossupHome, 'data').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
   );
-  assert.equal(r.stderr.trim().split('\n').length, 1, `one note only: ${r.stderr}`);
+  assert.match(
+    r.stderr,
+    /^ossup: created bucket oss:\/\/embedded-demo \(the embedded store had none; more with ossup mb\)$/m,
+  );
+  assert.equal(r.stderr.trim().split('\n').length, 2, `two notes only: ${r.stderr}`);
   assert.deepEqual(controlChars(r.stdout + r.stderr), [], 'no control characters when not a TTY');
   assert.equal(r.stdout.trim().split('\n').length, 1, 'only the JSON line on stdout');
 

@@ -50,7 +50,11 @@ const cases: Array<[string, () => string[], RegExp]> = [
     () => ['cp', 'oss://demo/x', join(box.dir, 'out.bin'), '--meta', 'a=b'],
     /--meta applies to uploads; this is a download/,
   ],
-  ['download of a bucket, not an object', () => ['cp', 'oss://demo/', join(box.dir, 'out.bin')], /names no object/],
+  [
+    'download of a bucket, not an object',
+    () => ['cp', 'oss://demo/', join(box.dir, 'out.bin')],
+    /is a prefix, not an object\nhint: use -r to download every object under it: ossup cp -r oss:\/\/demo\/ /,
+  ],
   [
     'copy onto itself without new metadata',
     () => ['cp', 'oss://demo/x', 'oss://demo/x'],

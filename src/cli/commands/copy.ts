@@ -63,10 +63,6 @@ export async function copyCommand(
   }
   const action = `copy of ${formatOssUrl(src)} to ${formatOssUrl(target)}`;
   return withSession(flags, io, async (session) => {
-    if (session.embedded)
-      await doing(`creating bucket oss://${target.bucket}`, target.bucket, () =>
-        session.client.putBucket(target.bucket),
-      );
     const head = await doing(action, src.bucket, () => session.client.headObject(src.bucket, src.key));
     const partSize = settings.partSize ?? defaultCopyPartSize(head.size);
     const checkpoint = await checkpointPath(

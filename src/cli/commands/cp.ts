@@ -1,12 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { uploadFile, type UploadResult } from '../../transfer/index.js';
-import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
+import { MTIME_META, mtimeMeta } from '../../transfer/tree/index.js';
+import { EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, objectWriteOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
 import { defaultParallel, defaultPartSize } from '../defaults.js';
-import { withSession, type Io, type Session } from '../session.js';
+import { firstBucket, withSession, type Io, type Session } from '../session.js';
 import { refuseTreeFlags, type TreeFlags } from '../tree-options.js';
 import { UsageError } from '../usage-error.js';
 import { downloadCommand } from './download.js';
@@ -25,6 +26,7 @@ type CpCommandFlags = CpFlags & TreeFlags & SelectFlags & SkipFlags;
 interface UploadJob {
   file: string;
   size: number;
+  mtimeMs: number;
   dst: OssUrl;
 }
 
@@ -73,12 +75,7 @@ export async function cpCommand(src: string, dst: string, flags: CpCommandFlags,
   for (const job of jobs) checkName(job.dst.bucket, job.dst.key);
 
   return withSession(flags, io, async (session) => {
-    if (session.embedded) {
-      // Buckets are created on first use with the embedded default: there is no console to create them in.
-      await doing(`creating bucket oss://${target.bucket}`, target.bucket, () =>
-        session.client.putBucket(target.bucket),
-      );
-    }
+    await firstBucket(session, target.bucket, io, flags.quiet);
     for (const job of jobs) {
       const there = noClobber ? await existingObject(session, job.dst) : undefined;
       if (there) {
@@ -102,7 +99,7 @@ async function planJobs(src: string, dst: OssUrl): Promise<UploadJob[]> {
   if (st.isFile()) {
     // A key that is empty or ends in '/' names a "folder": the file keeps its own name inside it.
     const key = dst.key === '' || dst.key.endsWith('/') ? dst.key + basename(src) : dst.key;
-    return [{ file: src, size: st.size, dst: { bucket: dst.bucket, key } }];
+    return [{ file: src, size: st.size, mtimeMs: st.mtimeMs, dst: { bucket: dst.bucket, key } }];
   }
   if (!st.isDirectory()) throw new UsageError(`${src} is not a regular file`);
   // `cp -r` never reaches here (program.ts hands it to the tree command).
@@ -146,6 +143,8 @@ async function uploadOne(
           concurrency: parallel,
           checkpoint,
           ...objectWriteOptions(flags, settings),
+          // The file's mtime, as trees record it: a later sync then finds the object up to date (--meta mtime=... wins).
+          meta: { [MTIME_META]: mtimeMeta(job.mtimeMs), ...settings.meta },
           callback: flags.callbackUrl
             ? {
                 url: flags.callbackUrl,

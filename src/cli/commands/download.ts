@@ -1,6 +1,7 @@
-import { mkdir, rmdir, stat } from 'node:fs/promises';
+import { mkdir, rmdir, stat, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { downloadFile, resolveDownloadTarget, type DownloadResult } from '../../transfer/index.js';
+import { remoteMtimeMs } from '../../transfer/tree/index.js';
 import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { parseRange, type CpFlags, type CpSettings } from '../options.js';
@@ -41,7 +42,10 @@ export async function downloadCommand(
   if (flags.recursive)
     throw new UsageError('-r with a download (a whole prefix) is not supported; download one object at a time');
   if (src.key === '' || src.key.endsWith('/'))
-    throw new UsageError(`"${formatOssUrl(src)}" names no object; write oss://bucket/key`);
+    throw new UsageError(
+      `"${formatOssUrl(src)}" is a prefix, not an object`,
+      `use -r to download every object under it: ossup cp -r ${formatOssUrl(src)} ${dst}`,
+    );
   checkName(src.bucket, src.key);
   const range = flags.range !== undefined ? parseRange(flags.range) : undefined;
   const file = await doing(`download of ${formatOssUrl(src)}`, src.bucket, () => resolveDownloadTarget(dst, src.key));
@@ -102,6 +106,17 @@ export async function downloadCommand(
     });
     if ('interrupted' in outcome) return EXIT_INTERRUPTED;
     const r = outcome.result;
+    if (!range) {
+      // The recorded mtime (x-oss-meta-mtime, else Last-Modified), as tree downloads restore it.
+      const current =
+        head?.etag === r.etag
+          ? head
+          : await doing(`download of ${formatOssUrl(src)}`, src.bucket, () =>
+              session.client.headObject(src.bucket, src.key),
+            );
+      const ms = remoteMtimeMs(current);
+      if (Number.isFinite(ms)) await utimes(r.file, ms / 1000, ms / 1000);
+    }
     if (flags.json) io.stdout.write(jsonLine(transferJson('download', r, outcome.seconds)));
     else if (!flags.quiet) {
       const part = !r.range

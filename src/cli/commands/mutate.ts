@@ -43,6 +43,17 @@ export async function rmCommand(url: string, flags: CommonOptions, io: Io): Prom
   return withSession(flags, io, (s) =>
     doing(`removing ${formatOssUrl(target)}`, target.bucket, async () => {
       const existed = await exists(() => s.client.headObject(target.bucket, target.key));
+      if (existed === false) {
+        // No such object, but objects under it as a folder: the user meant the prefix (rm -r), not "did not exist".
+        const prefix = target.key.endsWith('/') ? target.key : `${target.key}/`;
+        const under = await s.client.listObjects(target.bucket, { prefix, maxKeys: 1 });
+        if (under.objects.length > 0) {
+          throw new UsageError(
+            `${formatOssUrl(target)} is no object but a prefix with objects under it; nothing removed`,
+            `to delete every object under it: ossup rm -r ${formatOssUrl({ bucket: target.bucket, key: prefix })}`,
+          );
+        }
+      }
       await s.client.deleteObject(target.bucket, target.key);
       const url = formatOssUrl(target);
       return existed === false

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { OssupError } from '../../core/errors.js';
 import { ossupHome } from '../config.js';
+import { keyPair } from '../embedded.js';
 import { EXIT_OK } from '../exit.js';
+import { recordServe, serveKeyFile } from '../serve-keys.js';
 import type { Io } from '../session.js';
 import { parseDuration, parseSize } from '../size.js';
 import { UsageError } from '../usage-error.js';
@@ -12,6 +14,7 @@ export interface ServeFlags {
   port: string;
   accessKeyId?: string;
   accessKeySecret?: string;
+  newKeys?: boolean;
   region?: string;
   bodyTimeout?: string;
   minBodyRate?: string;
@@ -65,7 +68,14 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
       throw new UsageError(`--max-connections "${flags.maxConnections}" is not a number from 1 to 100000`);
     }
   }
-  const root = flags.root ?? join(ossupHome(io.env), 'data');
+  if (flags.newKeys && accessKeyId !== undefined)
+    throw new UsageError('--new-keys makes a key pair; it cannot be combined with given keys');
+  const home = ossupHome(io.env);
+  const root = flags.root ?? join(home, 'data');
+  // No keys given: the pair kept for this data directory, so clients configured once keep working across restarts.
+  const keyFile = accessKeyId === undefined ? serveKeyFile(root, home) : undefined;
+  const kept = keyFile ? await keyPair(keyFile, flags.newKeys === true) : undefined;
+  let forget: (() => void) | undefined;
   // Loaded on demand: the server's modules are not needed by any other command.
   const { serve } = await import('../../server/serve.js');
   try {
@@ -74,21 +84,31 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
         root,
         host: flags.host,
         port,
-        accessKeyId,
-        accessKeySecret,
+        accessKeyId: kept?.accessKeyId ?? accessKeyId,
+        accessKeySecret: kept?.accessKeySecret ?? accessKeySecret,
+        keyFile,
         region: flags.region,
         bodyTimeoutMs,
         minBodyRate,
         idleTimeoutMs,
         maxConnections,
       },
-      { stdout: io.stdout, stderr: io.stderr },
+      {
+        stdout: io.stdout,
+        stderr: io.stderr,
+        // Only a kept pair is recorded: keys given by flag or environment are never written anywhere.
+        onReady: (endpoint) => {
+          if (keyFile) forget = recordServe(home, { endpoint, root, keyFile });
+        },
+      },
     );
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new OssupError('AddressInUse', `port ${port} on ${flags.host} is already in use`, { cause: err });
     }
     throw err;
+  } finally {
+    forget?.();
   }
   return EXIT_OK;
 }

@@ -51,7 +51,7 @@ export async function signCommand(url: string, flags: SignFlags, io: Io): Promis
   if (resolveTarget(flags, io.env).kind === 'embedded') {
     throw new UsageError(
       'no endpoint configured: the embedded server runs only while a command runs, so a URL signed for it would not work',
-      'run `ossup serve` and sign against it with --endpoint http://127.0.0.1:9000 (or set OSS_ENDPOINT)',
+      `start \`ossup serve\` in another terminal (it serves the same data and keeps its keys), then: ossup sign --endpoint http://127.0.0.1:9000 ${url}`,
     );
   }
   return withSession(flags, io, (s) =>

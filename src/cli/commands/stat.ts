@@ -7,6 +7,7 @@ import { withSession, type Io } from '../session.js';
 import { formatBytes } from '../size.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
+import { MTIME_META } from '../../transfer/tree/index.js';
 import { formatDate } from './ls.js';
 import { shown } from '../shown.js';
 
@@ -59,7 +60,11 @@ export async function statCommand(url: string, flags: CommonOptions, io: Io): Pr
                 .map(([k, v]) => `${k}=${v}`)
                 .join('&') || '(none)',
         ],
-        ...Object.entries(h.meta).map(([k, v]): [string, string] => [`x-oss-meta-${k}`, v]),
+        ...Object.entries(h.meta).map(([k, v]): [string, string] => [
+          `x-oss-meta-${k}`,
+          // The file mtime trees and cp record (Unix seconds): the date beside the raw value.
+          k === MTIME_META && /^\d+(\.\d+)?$/.test(v) ? `${v} (${new Date(Number(v) * 1000).toISOString()})` : v,
+        ]),
       ];
       for (const [k, v] of rows) io.stdout.write(`${`${shown(k)}:`.padEnd(15)}${shown(v)}\n`);
       return EXIT_OK;

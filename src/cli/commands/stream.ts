@@ -5,23 +5,24 @@
 import { once } from 'node:events';
 import { basename } from 'node:path';
 import { createWriteStream, fstatSync } from 'node:fs';
-import type { Readable, Writable } from 'node:stream';
+import { pipeline, type Readable, type Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { AbortedError, IntegrityError } from '../../core/errors.js';
 import { releaseBodyChunks } from '../../client/index.js';
 import { downloadStream, uploadStream, type UploadResult } from '../../transfer/index.js';
-import { ActionFailed, doing, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
+import { ActionFailed, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, objectWriteOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
 import { MIN_DEFAULT_RANGE_SIZE, DEFAULT_PARALLEL } from '../defaults.js';
-import { withSession, type Io } from '../session.js';
+import { firstBucket, withSession, type Io } from '../session.js';
 import { formatBytes } from '../size.js';
 import { UsageError } from '../usage-error.js';
 import { UPLOAD_ONLY } from './download.js';
 import { checkName } from './names.js';
 import { summary } from './transfer-run.js';
 import { ProgressBar, TransferTracker, wantsBar } from '../progress.js';
+import { StreamLine } from '../stream-line.js';
 
 /** True when `cp` was given `-` on either side. */
 export function isStreamCp(src: string, dst: string): boolean {
@@ -105,15 +106,21 @@ async function stdinToObject(dst: OssUrl, flags: CpFlags, settings: CpSettings, 
   }
   const action = `upload of standard input to ${formatOssUrl(dst)}`;
   return withSession(flags, io, async (session) => {
-    if (session.embedded)
-      await doing(`creating bucket oss://${dst.bucket}`, dst.bucket, () => session.client.putBucket(dst.bucket));
+    await firstBucket(session, dst.bucket, io, flags.quiet);
     const controller = new AbortController();
     const uninstall = cancelOnSignals(controller, io.stderr);
     const started = performance.now();
     let partsDone = 0;
     let r: UploadResult;
+    const stdin = (io.stdin ?? process.stdin) as Readable;
+    const live = wantsBar(io.stderr, { progress: flags.progress, quiet: flags.quiet === true }, io.env)
+      ? new StreamLine(`standard input to ${formatOssUrl(dst)}`, io.stderr)
+      : undefined;
+    // Counted on its way to the upload only when drawn (a pass-through costs a little per chunk).
+    const source = live ? pipeline(stdin, live.counter(), () => {}) : stdin;
+    live?.start();
     try {
-      r = await uploadStream(session.client, (io.stdin ?? process.stdin) as Readable, {
+      r = await uploadStream(session.client, source, {
         bucket: dst.bucket,
         key: dst.key,
         partSize: settings.partSize,
@@ -123,9 +130,12 @@ async function stdinToObject(dst: OssUrl, flags: CpFlags, settings: CpSettings, 
         signal: controller.signal,
         onProgress: (e) => {
           if (e.type === 'part') partsDone = Math.max(partsDone, e.partsDone);
+          if (live) live.parts = partsDone;
         },
       });
+      live?.stop();
     } catch (err) {
+      live?.stop();
       if (controller.signal.aborted && err instanceof AbortedError) {
         io.stderr.write(
           `\nossup: interrupted after ${partsDone} part${partsDone === 1 ? '' : 's'} sent; a stream cannot be resumed, ` +
@@ -151,13 +161,16 @@ async function stdinToObject(dst: OssUrl, flags: CpFlags, settings: CpSettings, 
  * terminals keep process.stdout (a reader that is slower than the download is what paces it there).
  */
 function fileStdout(io: Io): Writable | undefined {
-  if (io.stdout !== process.stdout) return undefined;
-  try {
-    if (!fstatSync(1).isFile()) return undefined;
-  } catch {
-    return undefined;
-  }
+  if (io.stdout !== process.stdout || !isFile(1)) return undefined;
   return createWriteStream('', { fd: 1, autoClose: false, highWaterMark: 4 * 1024 * 1024 });
+}
+
+function isFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
 }
 
 async function objectToStdout(src: OssUrl, flags: CpFlags, settings: CpSettings, io: Io): Promise<number> {
@@ -182,7 +195,9 @@ async function objectToStdout(src: OssUrl, flags: CpFlags, settings: CpSettings,
     const tracker = new TransferTracker(partSize);
     const bar =
       !io.stdout.isTTY && wantsBar(io.stderr, { progress: flags.progress, quiet: flags.quiet === true }, io.env)
-        ? new ProgressBar(tracker, basename(src.key), io.stderr)
+        ? // Into a pipe (`| tar tf -`) the bar is erased at the end: the pipeline's own output follows on the
+          // same terminal, and a last frame would land in the middle of it.
+          new ProgressBar(tracker, basename(src.key), io.stderr, !isFile(1))
         : undefined;
     try {
       const stream = downloadStream(session.client, {

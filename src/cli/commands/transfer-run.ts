@@ -111,7 +111,9 @@ export function summary(
   seconds: number,
   direction: TransferSpec<unknown>['direction'] = 'upload',
 ): string {
-  const rate = seconds > 0 ? ` (${formatBytes(Math.round(r.transferredBytes / seconds))}/s)` : '';
+  // A copy made on the server moves no bytes through ossup: a rate would be the server's disk, not a link's speed.
+  const rate =
+    seconds > 0 && direction !== 'copy' ? ` (${formatBytes(Math.round(r.transferredBytes / seconds))}/s)` : '';
   const parts = `${r.parts} part${r.parts === 1 ? '' : 's'}`;
   const moved =
     r.resumedBytes > 0

@@ -1,4 +1,6 @@
 // What a tree command prints per file: the --json line, and a failure's line in the list at the end.
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { OssupError, ServiceError } from '../../core/errors.js';
 import type { TreeFailure, TreeFileResult } from '../../transfer/tree/index.js';
 import type { TransferJson } from '../json.js';
@@ -59,4 +61,40 @@ export function failureLine(f: TreeFailure): string {
     why = `${e.message}${(e as NodeJS.ErrnoException).code && !e.message.includes(String((e as NodeJS.ErrnoException).code)) ? ` (${(e as NodeJS.ErrnoException).code})` : ''}`;
   else why = String(e);
   return `  ${shown(f.name)}: ${shown(why)}`;
+}
+
+/**
+ * The local path that stops a download from making its file: an ancestor that exists and is not a directory
+ * (ENOTDIR / EEXIST from mkdir or open). Undefined for any other failure.
+ */
+function blockingPath(f: TreeFailure): string | undefined {
+  const err = f.error as NodeJS.ErrnoException | undefined;
+  if ((err?.code !== 'ENOTDIR' && err?.code !== 'EEXIST') || !err.path || !path.isAbsolute(err.path)) return undefined;
+  for (let dir = err.path; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const st = statSync(dir, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) return dir;
+    if (st) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The failure list: one line per failure, except failures a blocking file caused, which share one line naming it
+ * and how many files it blocked. `retryable` is false when every failure is of that kind: a rerun alone cannot help.
+ */
+export function failureLines(failures: TreeFailure[]): { lines: string[]; retryable: boolean } {
+  const blocked = new Map<string, TreeFailure[]>();
+  const lines: string[] = [];
+  for (const f of failures) {
+    const by = blockingPath(f);
+    if (by === undefined) lines.push(failureLine(f));
+    else blocked.set(by, [...(blocked.get(by) ?? []), f]);
+  }
+  const retryable = lines.length > 0;
+  for (const [by, list] of blocked) {
+    // One failure keeps its own line (it names the object); many share one.
+    if (list.length === 1) lines.push(failureLine(list[0]!));
+    else lines.push(`  ${shown(by)}: a file where a directory is needed; it blocked ${list.length} files (ENOTDIR)`);
+  }
+  return { lines, retryable };
 }

@@ -15,12 +15,12 @@ import {
 } from '../../transfer/tree/index.js';
 import { walkLocal } from '../../transfer/tree/walk.js';
 import { ossupHome } from '../config.js';
-import { ActionFailed, doing, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
+import { ActionFailed, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine } from '../json.js';
 import { checkCpOptions, type CpFlags } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
 import { DEFAULT_PARALLEL, defaultPartSize, defaultRangeSize } from '../defaults.js';
-import { withSession, type Io } from '../session.js';
+import { firstBucket, withSession, type Io } from '../session.js';
 import { interruptOnSignals } from '../signals.js';
 import { formatBytes, formatSeconds } from '../size.js';
 import { checkTreeOptions, type TreeFlags } from '../tree-options.js';
@@ -30,7 +30,7 @@ import { TreeBar, TreeTracker } from '../tree-progress.js';
 import { wantsBar } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
-import { treeJson, failureLine, verboseLine } from './tree-output.js';
+import { treeJson, failureLines, verboseLine } from './tree-output.js';
 import { shown } from '../shown.js';
 import { startStats, statsInterval } from '../stats.js';
 
@@ -146,12 +146,7 @@ export async function treeCommand(
     flags,
     io,
     async (session) => {
-      if (session.embedded && plan.direction === 'upload' && !flags.dryRun) {
-        // Buckets are created on first use with the embedded default: there is no console to create them in.
-        await doing(`creating bucket oss://${remote.bucket}`, remote.bucket, () =>
-          session.client.putBucket(remote.bucket),
-        );
-      }
+      if (plan.direction === 'upload' && !flags.dryRun) await firstBucket(session, remote.bucket, io, flags.quiet);
       const tracker = new TreeTracker();
       const bar = wantsBar(io.stderr, { progress: flags.progress, quiet: flags.quiet === true }, io.env)
         ? new TreeBar(tracker, io.stderr)
@@ -172,10 +167,10 @@ export async function treeCommand(
         if (r.dryRun && (r.action === 'upload' || r.action === 'download')) plannedBytes += r.size;
         sentBytes += r.transferredBytes;
         if (flags.json) io.stdout.write(jsonLine(treeJson(r, plan.direction)));
-        else if (r.dryRun && !flags.quiet) {
-          const verbText = r.action === 'skip' ? 'would skip' : `would ${r.action}`;
-          const line = `${verbText} ${shown(r.action === 'delete' && plan.direction === 'upload' ? `oss://${r.bucket}/${r.key}` : r.file || r.rel)} (${r.reason})\n`;
-          if (bar) bar.note(line);
+        else if (r.dryRun && r.action !== 'skip') {
+          // The plan is the result of a dry run, so -q keeps it; what is up to date is only counted (summary line).
+          const line = `${planLine(r, plan.direction)}\n`;
+          if (bar) bar.note(line, io.stdout);
           else io.stdout.write(line);
         }
       };
@@ -246,10 +241,15 @@ export async function treeCommand(
       }
       if (failures.length > 0) {
         io.stderr.write(`ossup: ${failures.length} file${failures.length === 1 ? '' : 's'} failed:\n`);
-        for (const f of failures) io.stderr.write(`${failureLine(f)}\n`);
+        const { lines, retryable } = failureLines(failures);
+        for (const line of lines) io.stderr.write(`${line}\n`);
         if (!interrupted) {
           const kept = flags.delete ? '; nothing was deleted' : '';
-          io.stderr.write(`hint: rerun the same command to retry only these (what is done is skipped)${kept}\n`);
+          io.stderr.write(
+            retryable
+              ? `hint: rerun the same command to retry only these (what is done is skipped)${kept}\n`
+              : `hint: move or remove the blocking file${lines.length === 1 ? '' : 's'} (or download elsewhere), then rerun the same command${kept}\n`,
+          );
         }
       }
       if (interrupted) {
@@ -268,7 +268,15 @@ export async function treeCommand(
   );
 }
 
-/** The one summary: `uploaded 3 files (1.2 MiB in 0.4 s), 2 up to date, deleted 1, 1 failed`. */
+/** `would upload /d/a.txt to oss://b/p/a.txt (new)`: both ends, so where a key lands is plain without --json. */
+function planLine(r: TreeFileResult, direction: 'upload' | 'download'): string {
+  const url = formatOssUrl({ bucket: r.bucket, key: r.key });
+  if (r.action === 'delete') return `would delete ${shown(direction === 'upload' ? url : r.file)} (${r.reason})`;
+  const [from, to] = direction === 'upload' ? [r.file, url] : [url, r.file];
+  return `would ${r.action} ${shown(from)} to ${shown(to)} (${r.reason})`;
+}
+
+/** The one summary: `uploaded 3 files (1.2 MiB in 0.4 s[, 9.0 MiB resumed]), 2 up to date, deleted 1, 1 failed`. */
 function summaryLine(
   t: TreeTracker,
   direction: 'upload' | 'download',
@@ -278,7 +286,7 @@ function summaryLine(
 ): string {
   const verb = dryRun ? `would ${direction}` : direction === 'upload' ? 'uploaded' : 'downloaded';
   const parts = [
-    `${verb} ${t.transferred} file${t.transferred === 1 ? '' : 's'} (${dryRun ? formatBytes(bytes) : `${formatBytes(bytes)} in ${formatSeconds(seconds)}`})`,
+    `${verb} ${t.transferred} file${t.transferred === 1 ? '' : 's'} (${dryRun ? formatBytes(bytes) : `${formatBytes(bytes)} in ${formatSeconds(seconds)}${t.resumed > 0 ? `, ${formatBytes(t.resumed)} resumed` : ''}`})`,
     `${t.skipped} up to date`,
     ...(t.deleted > 0 ? [`${dryRun ? 'would delete' : 'deleted'} ${t.deleted}`] : []),
     ...(t.failed > 0 ? [`${t.failed} failed`] : []),

@@ -30,6 +30,7 @@ export {
 export { folderPrefix } from './listing.js';
 export { compileSelect, type Selector, type TreeSelect } from './select.js';
 export type { SkipRules } from './skip-rules.js';
+export { MTIME_META, mtimeMeta, remoteMtimeMs } from './compare.js';
 export { DEFAULT_JOBS, DEFAULT_TREE_PARALLEL } from './run.js';
 
 /**
