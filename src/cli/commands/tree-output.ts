@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { OssupError, ServiceError } from '../../core/errors.js';
-import type { TreeFailure, TreeFileResult } from '../../transfer/tree/index.js';
+import { type TreeFailure, type TreeFileResult, UnsafeDestinationError } from '../../transfer/tree/index.js';
 import type { TransferJson } from '../json.js';
 import { shown } from '../shown.js';
 
@@ -64,37 +64,48 @@ export function failureLine(f: TreeFailure): string {
 }
 
 /**
- * The local path that stops a download from making its file: an ancestor that exists and is not a directory
- * (ENOTDIR / EEXIST from mkdir or open). Undefined for any other failure.
+ * What stops a download from making its file, and every file below it: a local path that is a file where a
+ * directory is needed (the tree's own check, or ENOTDIR / EEXIST from mkdir or open), or a symbolic link inside the
+ * destination. Undefined for any other failure.
  */
-function blockingPath(f: TreeFailure): string | undefined {
-  const err = f.error as NodeJS.ErrnoException | undefined;
-  if ((err?.code !== 'ENOTDIR' && err?.code !== 'EEXIST') || !err.path || !path.isAbsolute(err.path)) return undefined;
-  for (let dir = err.path; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+function blocker(f: TreeFailure): { path: string; why: string; code: string } | undefined {
+  const err = f.error;
+  if (err instanceof UnsafeDestinationError) {
+    const why =
+      err.blocker === 'file' ? 'a file where a directory is needed' : 'a symbolic link inside the destination';
+    return { path: err.blockedBy, why, code: err.code };
+  }
+  const e = err as NodeJS.ErrnoException | undefined;
+  if ((e?.code !== 'ENOTDIR' && e?.code !== 'EEXIST') || !e.path || !path.isAbsolute(e.path)) return undefined;
+  for (let dir = e.path; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     const st = statSync(dir, { throwIfNoEntry: false });
-    if (st && !st.isDirectory()) return dir;
+    if (st && !st.isDirectory()) return { path: dir, why: 'a file where a directory is needed', code: 'ENOTDIR' };
     if (st) return undefined;
   }
   return undefined;
 }
 
 /**
- * The failure list: one line per failure, except failures a blocking file caused, which share one line naming it
+ * The failure list: one line per failure, except failures a blocking path caused, which share one line naming it
  * and how many files it blocked. `retryable` is false when every failure is of that kind: a rerun alone cannot help.
  */
 export function failureLines(failures: TreeFailure[]): { lines: string[]; retryable: boolean } {
-  const blocked = new Map<string, TreeFailure[]>();
+  const blocked = new Map<string, { why: string; code: string; list: TreeFailure[] }>();
   const lines: string[] = [];
   for (const f of failures) {
-    const by = blockingPath(f);
+    const by = blocker(f);
     if (by === undefined) lines.push(failureLine(f));
-    else blocked.set(by, [...(blocked.get(by) ?? []), f]);
+    else {
+      const group = blocked.get(by.path) ?? { why: by.why, code: by.code, list: [] };
+      group.list.push(f);
+      blocked.set(by.path, group);
+    }
   }
   const retryable = lines.length > 0;
-  for (const [by, list] of blocked) {
+  for (const [by, { why, code, list }] of blocked) {
     // One failure keeps its own line (it names the object); many share one.
     if (list.length === 1) lines.push(failureLine(list[0]!));
-    else lines.push(`  ${shown(by)}: a file where a directory is needed; it blocked ${list.length} files (ENOTDIR)`);
+    else lines.push(`  ${shown(by)}: ${why}; it blocked ${list.length} files (${code})`);
   }
   return { lines, retryable };
 }

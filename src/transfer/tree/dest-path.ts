@@ -9,6 +9,19 @@ import { OssupError } from '../../core/errors.js';
 import { isAbandonedTemp, TEMP_FILE } from '../download/temp-name.js';
 import type { PathFilter } from './filter.js';
 
+/** A tree file that cannot be written where it belongs: `blockedBy` (a file or a link) stands in the way. */
+export class UnsafeDestinationError extends OssupError {
+  constructor(
+    /** The local path in the way; every file below it fails the same way. */
+    readonly blockedBy: string,
+    /** What it is: a file where a directory is needed, or a symbolic link. */
+    readonly blocker: 'file' | 'link',
+    message: string,
+  ) {
+    super('UnsafeDestination', message);
+  }
+}
+
 /** Makes the directories above `file` (below `root`) and checks that nothing on the way, nor `file`, is a link. */
 export async function prepareDestination(root: string, file: string): Promise<void> {
   await fsp.mkdir(root, { recursive: true });
@@ -27,8 +40,9 @@ export async function prepareDestination(root: string, file: string): Promise<vo
     }
     if (st?.isSymbolicLink()) throw linkError(at, root);
     if (st && !last && !st.isDirectory()) {
-      throw new OssupError(
-        'UnsafeDestination',
+      throw new UnsafeDestinationError(
+        at,
+        'file',
         `${at} is a file, so nothing can be written below it; move it away or download elsewhere`,
       );
     }
@@ -36,8 +50,9 @@ export async function prepareDestination(root: string, file: string): Promise<vo
 }
 
 function linkError(at: string, root: string): OssupError {
-  return new OssupError(
-    'UnsafeDestination',
+  return new UnsafeDestinationError(
+    at,
+    'link',
     `${at} is a symbolic link; a download never writes through a link inside its destination ${root}. ` +
       'Remove the link (or download elsewhere) and run again',
   );

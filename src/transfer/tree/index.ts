@@ -27,6 +27,7 @@ export {
   type PathFilter,
   type TreeFilter,
 } from './filter.js';
+export { UnsafeDestinationError } from './dest-path.js';
 export { folderPrefix } from './listing.js';
 export { compileSelect, type Selector, type TreeSelect } from './select.js';
 export type { SkipRules } from './skip-rules.js';
