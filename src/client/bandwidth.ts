@@ -16,17 +16,23 @@ export class Pacer {
     /** Bytes per second, over all requests together. */
     readonly bytesPerSecond: number,
     private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = abortableSleep,
   ) {
     if (!(bytesPerSecond > 0)) throw new RangeError(`bytesPerSecond must be above 0, got ${bytesPerSecond}`);
   }
 
-  /** Waits until `bytes` more may pass; callers are served in the order they asked. */
+  /**
+   * Waits until `bytes` more may pass (a token bucket holding BURST_SECONDS of the rate); callers are served in the
+   * order they asked. A chunk waits until the bucket holds all of its bytes, not only until the chunk before it
+   * has gone: bodies come in chunks of up to 1 MiB, and the looser rule let a run send about one chunk per request
+   * more than the rate allows.
+   */
   async take(bytes: number, signal?: AbortSignal): Promise<void> {
     const now = this.now();
-    this.nextFree = Math.max(this.nextFree, now - BURST_SECONDS * 1000);
+    const burstMs = BURST_SECONDS * 1000;
+    this.nextFree = Math.max(this.nextFree, now - burstMs) + (bytes / this.bytesPerSecond) * 1000;
     const wait = this.nextFree - now;
-    this.nextFree += (bytes / this.bytesPerSecond) * 1000;
-    if (wait > 0) await abortableSleep(wait, signal);
+    if (wait > 0) await this.sleep(wait, signal);
   }
 }
 
