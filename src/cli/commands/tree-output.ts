@@ -8,7 +8,7 @@ import type { TransferJson } from '../json.js';
  * `dryRun: true` on the lines of a --dry-run. `op` is the direction of the command ('delete' for `rm -r`).
  */
 export interface TreeJson extends Omit<TransferJson, 'op'> {
-  op: 'upload' | 'download' | 'delete';
+  op: 'upload' | 'download' | 'copy' | 'delete';
   action: TreeFileResult['action'];
   dryRun?: true;
 }

@@ -1,4 +1,4 @@
-// `ossup cp -r` (both ways) and `ossup sync`: checks first (exit 2), then one tree run with the live line, one
+// `ossup cp -r` (every way: up, down, between prefixes) and `ossup sync`: checks first (exit 2), then one tree run with the live line, one
 // --json line per file, the failures listed at the end (exit 1), Ctrl-C kept resumable (exit 130).
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,6 +28,7 @@ import { TreeBar, TreeTracker } from '../tree-progress.js';
 import { wantsBar } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
+import { planCopy } from './tree-copy.js';
 import { treeJson, failureLine } from './tree-output.js';
 
 export type TreeCommandFlags = CpFlags & TreeFlags;
@@ -43,9 +44,12 @@ const UPLOAD_ONLY: Array<[keyof TreeCommandFlags, string]> = [
 ];
 
 interface Plan {
-  direction: 'upload' | 'download';
+  direction: 'upload' | 'download' | 'copy';
   dir: string;
+  /** The destination prefix of a copy; else the prefix uploaded to or downloaded from. */
   remote: OssUrl;
+  /** A copy between prefixes: the source prefix. */
+  source?: OssUrl;
 }
 
 /** Works out the direction and checks both ends; everything wrong here is a usage error, found before any request. */
@@ -67,11 +71,7 @@ async function planTree(
 ): Promise<Plan> {
   const srcOss = isOssUrl(src);
   const dstOss = isOssUrl(dst);
-  if (srcOss && dstOss)
-    throw new UsageError(
-      `${verb} between two oss:// URLs is not supported yet`,
-      'download to a directory, then upload it',
-    );
+  if (srcOss && dstOss) return { direction: 'copy', dir: '', ...planCopy(src, dst, verb, flags) };
   if (!srcOss && !dstOss) {
     throw new UsageError(
       `${verb} between two local paths is not supported yet; one side must be an oss:// URL`,
@@ -133,7 +133,7 @@ export async function treeCommand(
     flags,
     io,
     async (session) => {
-      if (session.embedded && plan.direction === 'upload' && !flags.dryRun) {
+      if (session.embedded && plan.direction !== 'download' && !flags.dryRun) {
         // Buckets are created on first use with the embedded default: there is no console to create them in.
         await doing(`creating bucket oss://${remote.bucket}`, remote.bucket, () =>
           session.client.putBucket(remote.bucket),
@@ -164,16 +164,21 @@ export async function treeCommand(
           else io.stdout.write(line);
         }
       };
+      // A copy without --part-size: one CopyObject up to 1 GiB, then parts sized by copyObject.
       const partSize =
         settings.partSize !== undefined
           ? () => settings.partSize!
           : plan.direction === 'upload'
             ? defaultPartSize
-            : defaultRangeSize;
+            : plan.direction === 'download'
+              ? defaultRangeSize
+              : undefined;
       const opts: TreeOptions = {
         dir: plan.dir,
         bucket: remote.bucket,
         prefix: remote.key,
+        sourceBucket: plan.source?.bucket,
+        sourcePrefix: plan.source?.key,
         jobs: tree.jobs,
         parallel: settings.parallel ?? DEFAULT_PARALLEL,
         partSize,
@@ -196,7 +201,7 @@ export async function treeCommand(
       };
       const controller = new AbortController();
       const uninstall = interruptOnSignals(controller, io.stderr, () => bar?.stop());
-      const action = `${verb} ${plan.direction === 'upload' ? `${src} to ${where}` : `${where} to ${dst}`}`;
+      const action = `${verb} ${plan.direction === 'upload' ? `${src} to ${where}` : plan.direction === 'download' ? `${where} to ${dst}` : `${formatOssUrl(plan.source!)} to ${where}`}`;
       bar?.start();
       let interrupted = false;
       const started = Date.now();
@@ -206,7 +211,7 @@ export async function treeCommand(
         if (controller.signal.aborted && err instanceof AbortedError) interrupted = true;
         else {
           bar?.stop();
-          throw new ActionFailed(action, err, remote.bucket);
+          throw new ActionFailed(action, err, plan.source?.bucket ?? remote.bucket);
         }
       } finally {
         bar?.stop();
@@ -251,12 +256,12 @@ export async function treeCommand(
 /** The one summary: `uploaded 3 files (1.2 MiB in 0.4 s), 2 up to date, deleted 1, 1 failed`. */
 function summaryLine(
   t: TreeTracker,
-  direction: 'upload' | 'download',
+  direction: Plan['direction'],
   bytes: number,
   dryRun: boolean,
   seconds: number,
 ): string {
-  const verb = dryRun ? `would ${direction}` : direction === 'upload' ? 'uploaded' : 'downloaded';
+  const verb = dryRun ? `would ${direction}` : `${direction === 'copy' ? 'copied' : `${direction}ed`}`;
   const parts = [
     `${verb} ${t.transferred} file${t.transferred === 1 ? '' : 's'} (${dryRun ? formatBytes(bytes) : `${formatBytes(bytes)} in ${formatSeconds(seconds)}`})`,
     `${t.skipped} up to date`,

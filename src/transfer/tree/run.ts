@@ -1,5 +1,6 @@
-// A tree transfer: walk and list side by side, compare each pair, send what differs with `jobs` files in flight,
-// then (sync --delete, only when everything succeeded) delete what exists only on the destination.
+// A tree transfer: walk and list side by side (or list both prefixes, for a copy between them), compare each pair,
+// send what differs with `jobs` files in flight, then (sync --delete, only when everything succeeded) delete what
+// exists only on the destination.
 import { setMaxListeners } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,8 @@ import { AbortedError, ArgumentError, abortError } from '../../core/errors.js';
 import type { OssClient } from '../../client/index.js';
 import type { DownloadResult, TransferEvent, UploadResult } from '../index.js';
 import { compare, type Verdict } from './compare.js';
+import { compareObjects } from './compare-objects.js';
+import { copyTreeObject } from './copy-file.js';
 import { deleteKeys } from './delete.js';
 import { downloadTreeFile, localPathFor, uploadTreeFile, type FileContext } from './file-ops.js';
 import { compileDirPruner, compileFilter, type PathFilter } from './filter.js';
@@ -25,7 +28,7 @@ export const DEFAULT_TREE_PARALLEL = 4;
 /** Files up to this size go in one request when no `partSize` is given. */
 const DEFAULT_SINGLE_LIMIT = 8 * 1024 * 1024;
 
-type Direction = 'upload' | 'download';
+type Direction = 'upload' | 'download' | 'copy';
 
 async function* filtered<T extends { rel: string; error?: unknown }>(
   items: AsyncIterable<T>,
@@ -37,7 +40,7 @@ async function* filtered<T extends { rel: string; error?: unknown }>(
 function checkOptions(opts: TreeOptions): void {
   if (!opts || typeof opts !== 'object')
     throw new ArgumentError('options', 'the tree functions need an options object');
-  for (const field of ['dir', 'bucket'] as const) {
+  for (const field of ['bucket', opts.sourceBucket !== undefined ? 'sourceBucket' : 'dir'] as const) {
     if (typeof opts[field] !== 'string' || opts[field] === '') throw new ArgumentError(field, `${field} is required`);
   }
   for (const field of ['jobs', 'parallel'] as const) {
@@ -48,12 +51,16 @@ function checkOptions(opts: TreeOptions): void {
 }
 
 export async function runTree(client: OssClient, direction: Direction, opts: TreeOptions): Promise<TreeResult> {
+  if (direction === 'copy' && opts?.sourceBucket === undefined)
+    throw new ArgumentError('sourceBucket', 'a copy between prefixes needs sourceBucket');
   checkOptions(opts);
   const started = performance.now();
   const emit = (e: TreeEvent) => opts.onEvent?.(e);
   const keep = compileFilter(opts.filters);
   const prefix = folderPrefix(opts.prefix);
-  const dir = path.resolve(opts.dir);
+  const dir = direction === 'copy' ? '' : path.resolve(opts.dir);
+  const sourceBucket = opts.sourceBucket ?? '';
+  const sourcePrefix = folderPrefix(opts.sourcePrefix ?? '');
   const mode = opts.mode ?? 'copy';
   const inner = new AbortController();
   // Every file in flight and every request of each adds a listener: dozens at once is the design, not a leak.
@@ -95,19 +102,26 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
   };
   const walk = (): AsyncIterable<LocalEntry> => filtered(localSide(dir, opts, emit, signal, direction), keep);
   const list = (): AsyncIterable<RemoteEntry> => filtered(listRemote(client, opts.bucket, prefix, signal), keep);
+  const listSource = (): AsyncIterable<RemoteEntry> =>
+    filtered(listRemote(client, sourceBucket, sourcePrefix, signal), keep);
   const pairs =
     direction === 'upload'
       ? mergeSorted<LocalEntry, RemoteEntry>(walk(), list())
-      : mergeSorted<RemoteEntry, LocalEntry>(list(), walk());
+      : direction === 'download'
+        ? mergeSorted<RemoteEntry, LocalEntry>(list(), walk())
+        : mergeSorted<RemoteEntry, RemoteEntry>(listSource(), list());
   // Only what exists on the destination alone is kept in memory, and only when it is to be deleted.
   const onlyAtDestination: Array<LocalEntry | RemoteEntry> = [];
   let files = 0;
 
   const one = async (pair: Paired<LocalEntry | RemoteEntry, LocalEntry | RemoteEntry>): Promise<void> => {
-    const local = (direction === 'upload' ? pair.src : pair.dst) as LocalEntry | undefined;
-    const remote = (direction === 'upload' ? pair.dst : pair.src) as RemoteEntry | undefined;
+    const copy = direction === 'copy';
+    const local = (direction === 'upload' ? pair.src : copy ? undefined : pair.dst) as LocalEntry | undefined;
+    // For a copy: the destination object (the source is pair.src).
+    const remote = (direction === 'download' ? pair.src : pair.dst) as RemoteEntry | undefined;
     const key = prefix + pair.rel;
-    const name = direction === 'upload' ? (local?.path ?? key) : `oss://${opts.bucket}/${key}`;
+    const sourceUrl = `oss://${sourceBucket}/${sourcePrefix}${pair.rel}`;
+    const name = direction === 'upload' ? (local?.path ?? key) : copy ? sourceUrl : `oss://${opts.bucket}/${key}`;
     if (local?.error !== undefined) return fail({ rel: pair.rel, name: local.path, error: local.error });
     if (!pair.src) {
       if (opts.delete) onlyAtDestination.push(pair.dst!);
@@ -115,14 +129,11 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
     }
     const fileStarted = performance.now();
     try {
-      const file = local?.path ?? localPathFor(dir, pair.rel);
-      const verdict = await compare(local, remote, {
-        client,
-        bucket: opts.bucket,
-        mode,
-        checksum: opts.checksum === true,
-        signal,
-      });
+      const file = copy ? sourceUrl : (local?.path ?? localPathFor(dir, pair.rel));
+      const cmp = { client, bucket: opts.bucket, mode, checksum: opts.checksum === true, signal };
+      const verdict = copy
+        ? await compareObjects(pair.src as RemoteEntry, remote, { ...cmp, sourceBucket })
+        : await compare(local, remote, cmp);
       if (!verdict.send) return done(skipResult(pair.rel, key, file, pair.src.size, verdict, opts, fileStarted));
       if (opts.dryRun) return done(plannedResult(direction, pair.rel, key, file, pair.src.size, verdict, opts));
       emit({ type: 'file-start', rel: pair.rel, size: pair.src.size });
@@ -130,7 +141,9 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
       const r: UploadResult | DownloadResult =
         direction === 'upload'
           ? await uploadTreeFile(ctx, local!, key, onEvent)
-          : await downloadTreeFile(ctx, remote!, file, onEvent);
+          : direction === 'download'
+            ? await downloadTreeFile(ctx, remote!, file, onEvent)
+            : await copyTreeObject(ctx, pair.src as RemoteEntry, key, verdict.sourceHead, onEvent);
       done({
         action: direction,
         rel: pair.rel,
@@ -164,7 +177,7 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
       onEnd: () => emit({ type: 'scanned', files, bytes: result.totalBytes }),
     });
     if (opts.delete && result.failed.length === 0 && onlyAtDestination.length > 0) {
-      if (direction === 'upload') {
+      if (direction !== 'download') {
         await deleteKeys(
           client,
           opts.bucket,

@@ -5,7 +5,7 @@ import type { TransferEvent } from '../index.js';
 export const DEFAULT_JOBS = 16;
 
 /** What happened (or, with `dryRun`, would happen) to one file. */
-export type TreeAction = 'upload' | 'download' | 'skip' | 'delete';
+export type TreeAction = 'upload' | 'download' | 'copy' | 'skip' | 'delete';
 
 /** One file's outcome, reported as it finishes. */
 export interface TreeFileResult {
@@ -14,7 +14,7 @@ export interface TreeFileResult {
   rel: string;
   bucket: string;
   key: string;
-  /** Absolute local path ('' for an object deleted on the OSS side). */
+  /** Absolute local path ('' for an object deleted on the OSS side); a copy: the source's oss:// URL. */
   file: string;
   size: number;
   /** ETag of the object ('' when not known, e.g. a local file deleted). */
@@ -59,8 +59,12 @@ export interface FilterRule {
 }
 
 export interface TreeOptions {
-  /** Local directory (the source of an upload, the destination of a download). */
+  /** Local directory (the source of an upload, the destination of a download); unused by a copy. */
   dir: string;
+  /** A copy between prefixes (direction 'copy'): the source bucket; the destination is `bucket`. */
+  sourceBucket?: string;
+  /** A copy between prefixes: the source prefix, a folder as `prefix` is. */
+  sourcePrefix?: string;
   bucket: string;
   /** Key prefix; '' or ending in '/' is used as is, anything else gets a '/' appended. */
   prefix: string;
@@ -68,7 +72,10 @@ export interface TreeOptions {
   jobs?: number;
   /** Parts / ranges in flight per large file (default 4). */
   parallel?: number;
-  /** Part size for uploads / range size for downloads, from the file size when absent (see `partSize` below). */
+  /**
+   * Part size for uploads / range size for downloads, from the file size when absent. A copy goes in parts of this
+   * size when the object is larger; without it, one CopyObject up to 1 GiB.
+   */
   partSize?: (size: number) => number;
   /** Directory for the checkpoints of large files; false: no checkpoints. Small files never have one. */
   checkpointDir?: string | false;
@@ -104,7 +111,7 @@ export interface TreeOptions {
 }
 
 export interface TreeResult {
-  /** Files uploaded or downloaded. */
+  /** Files uploaded, downloaded or copied. */
   transferred: number;
   skipped: number;
   deleted: number;
