@@ -95,6 +95,42 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     ),
   );
 
+  // issue 24: mv, du (new commands in commands/mv.ts, commands/du.ts)
+  addTreeOptions(
+    addCpOptions(
+      program
+        .command('mv')
+        .description(
+          'move: cp, then remove each source once its copy is verified by CRC-64 (upload, download or on the server)',
+        )
+        .argument('<src>', 'local file (a directory with -r), or oss://bucket/key (oss://bucket/prefix/ with -r)')
+        .argument('<dst>', 'oss://bucket/key (ending in "/" keeps the name), or a local file or directory')
+        .addHelpText(
+          'after',
+          '\nA source is removed only after its copy matched its CRC-64; a failed or unverifiable copy keeps it, and a\n' +
+            'rerun moves what is left (what is already there with the same CRC-64 is not sent again). With -r the\n' +
+            'directories a move empties are removed too (the top directory stays).\n\n' +
+            'Examples:\n' +
+            '  ossup mv report.csv oss://bucket/archive/          upload, then delete report.csv\n' +
+            '  ossup mv -r oss://bucket/inbox/ oss://other/done/  server-side copies, then delete the sources',
+        ),
+    ),
+    {
+      hide: [
+        '--range',
+        '--callback-url',
+        '--callback-body',
+        '--callback-body-type',
+        '--callback-host',
+        '--callback-var',
+      ],
+    },
+  ).action(
+    act(async (src: string, dst: string, flags: TreeCommandFlags) =>
+      (await import('./commands/mv.js')).mvCommand(src, dst, flags, io),
+    ),
+  );
+
   addCommonOptions(
     program
       .command('cat')

@@ -32,6 +32,8 @@ import { planCopy } from './tree-copy.js';
 import { treeJson, failureLine } from './tree-output.js';
 
 export type TreeCommandFlags = CpFlags & TreeFlags;
+/** `mv -r` is `cp -r` that removes each source once its copy is verified. */
+type TreeVerb = 'cp -r' | 'sync' | 'mv -r';
 
 /** Flags that describe the objects an upload writes; given to a download they would do nothing. */
 const UPLOAD_ONLY: Array<[keyof TreeCommandFlags, string]> = [
@@ -65,7 +67,7 @@ async function hasFile(dir: string, flags: TreeCommandFlags, filters: FilterRule
 async function planTree(
   src: string,
   dst: string,
-  verb: 'cp -r' | 'sync',
+  verb: TreeVerb,
   flags: TreeCommandFlags,
   filters: FilterRule[],
 ): Promise<Plan> {
@@ -94,7 +96,7 @@ async function planTree(
     checkName(remote.bucket);
     // An empty source is almost always the wrong directory; for cp -r it would do nothing and say nothing. (sync may
     // mean it: an emptied directory, with --delete, empties the prefix.)
-    if (verb === 'cp -r' && !(await hasFile(src, flags, filters))) {
+    if (verb !== 'sync' && !(await hasFile(src, flags, filters))) {
       throw new UsageError(
         `${src} holds no files to upload${filters.length > 0 ? ' that --include/--exclude select' : ''}`,
       );
@@ -119,7 +121,7 @@ async function planTree(
 export async function treeCommand(
   src: string,
   dst: string,
-  verb: 'cp -r' | 'sync',
+  verb: TreeVerb,
   flags: TreeCommandFlags,
   io: Io,
 ): Promise<number> {
@@ -189,6 +191,7 @@ export async function treeCommand(
         mode: verb === 'sync' ? 'sync' : 'copy',
         checksum: flags.checksum === true,
         delete: flags.delete === true,
+        removeSource: verb === 'mv -r',
         dryRun: flags.dryRun === true,
         followSymlinks: flags.followSymlinks === true,
         meta: settings.meta,
@@ -222,7 +225,7 @@ export async function treeCommand(
         io.stdout.write(
           summaryLine(
             tracker,
-            plan.direction,
+            verb === 'mv -r' ? 'move' : plan.direction,
             flags.dryRun === true ? plannedBytes : sentBytes,
             flags.dryRun === true,
             seconds,
@@ -256,12 +259,12 @@ export async function treeCommand(
 /** The one summary: `uploaded 3 files (1.2 MiB in 0.4 s), 2 up to date, deleted 1, 1 failed`. */
 function summaryLine(
   t: TreeTracker,
-  direction: Plan['direction'],
+  direction: Plan['direction'] | 'move',
   bytes: number,
   dryRun: boolean,
   seconds: number,
 ): string {
-  const verb = dryRun ? `would ${direction}` : `${direction === 'copy' ? 'copied' : `${direction}ed`}`;
+  const verb = dryRun ? `would ${direction}` : direction === 'copy' ? 'copied' : `${direction.replace(/e$/, '')}ed`;
   const parts = [
     `${verb} ${t.transferred} file${t.transferred === 1 ? '' : 's'} (${dryRun ? formatBytes(bytes) : `${formatBytes(bytes)} in ${formatSeconds(seconds)}`})`,
     `${t.skipped} up to date`,

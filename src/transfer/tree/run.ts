@@ -16,6 +16,7 @@ import { deleteKeys } from './delete.js';
 import { downloadTreeFile, localPathFor, uploadTreeFile, type FileContext } from './file-ops.js';
 import { compileDirPruner, compileFilter, type PathFilter } from './filter.js';
 import { folderPrefix, listRemote, type RemoteEntry } from './listing.js';
+import { removeEmptyParents, removeSource } from './move.js';
 import { mergeSorted, type Paired } from './order.js';
 import { runJobs } from './jobs.js';
 import type { TreeEvent, TreeFailure, TreeFileResult, TreeOptions, TreeResult } from './types.js';
@@ -134,7 +135,12 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
       const verdict = copy
         ? await compareObjects(pair.src as RemoteEntry, remote, { ...cmp, sourceBucket })
         : await compare(local, remote, cmp);
-      if (!verdict.send) return done(skipResult(pair.rel, key, file, pair.src.size, verdict, opts, fileStarted));
+      const moved = async (r: TreeFileResult, verified?: string): Promise<TreeFileResult> => {
+        if (opts.removeSource) await removeSource({ client, opts, signal }, direction, pair.src!, r, verified);
+        return r;
+      };
+      if (!verdict.send)
+        return done(await moved(skipResult(pair.rel, key, file, pair.src.size, verdict, opts, fileStarted)));
       if (opts.dryRun) return done(plannedResult(direction, pair.rel, key, file, pair.src.size, verdict, opts));
       emit({ type: 'file-start', rel: pair.rel, size: pair.src.size });
       const onEvent = (event: TransferEvent) => emit({ type: 'file-progress', rel: pair.rel, event });
@@ -144,7 +150,7 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
           : direction === 'download'
             ? await downloadTreeFile(ctx, remote!, file, onEvent)
             : await copyTreeObject(ctx, pair.src as RemoteEntry, key, verdict.sourceHead, onEvent);
-      done({
+      const result: TreeFileResult = {
         action: direction,
         rel: pair.rel,
         bucket: opts.bucket,
@@ -159,7 +165,8 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
         seconds: (performance.now() - fileStarted) / 1000,
         reason: verdict.reason,
         dryRun: false,
-      });
+      };
+      done(await moved(result, 'verified' in r ? r.verified : undefined));
     } catch (error) {
       if (signal.aborted && error instanceof AbortedError) return;
       fail({ rel: pair.rel, name, error });
@@ -253,18 +260,6 @@ async function deleteLocal(
     });
   } catch (error) {
     fail({ rel: e.rel, name: e.path, error });
-  }
-}
-
-/** Directories a delete left empty go too (up to, not including, the tree's root); one still in use stops it. */
-async function removeEmptyParents(dir: string, root: string): Promise<void> {
-  while (dir.startsWith(root + path.sep)) {
-    try {
-      await fsp.rmdir(dir);
-    } catch {
-      return;
-    }
-    dir = path.dirname(dir);
   }
 }
 

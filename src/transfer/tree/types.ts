@@ -92,6 +92,11 @@ export interface TreeOptions {
   checksum?: boolean;
   /** Sync: after every transfer succeeded, delete what exists only on the destination (and is not excluded). */
   delete?: boolean;
+  /**
+   * A move: once a file's copy is verified by CRC-64, its source is removed (a local file, with the directories it
+   * leaves empty below `dir`; or the source object). A copy that cannot be verified keeps its source and fails.
+   */
+  removeSource?: boolean;
   /** Report what would be done; change nothing. */
   dryRun?: boolean;
   /** Uploads: follow symbolic links (loops are cut); otherwise each is skipped with a 'symlink' event. */
