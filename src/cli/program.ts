@@ -133,6 +133,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   addCommonOptions(
     program
+      .command('du')
+      .description('count the objects and bytes under oss://bucket[/prefix], by storage class')
+      .argument('<url>', 'oss://bucket, or oss://bucket/prefix (matched as typed: oss://b/photos also counts photos2/)')
+      .addHelpText('after', '\nExamples:\n  ossup du oss://bucket\n  ossup du oss://bucket/logs/2026/ --json'),
+  ).action(
+    act(async (url: string, flags: CommonOptions) => (await import('./commands/du.js')).duCommand(url, flags, io)),
+  );
+
+  addCommonOptions(
+    program
       .command('cat')
       .description('write an object to standard output (the same as cp oss://bucket/key -)')
       .argument('<url>', 'oss://bucket/key')
@@ -150,7 +160,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .command('ls')
       .description('list buckets, or the objects in oss://bucket[/prefix]')
       .argument('[url]', 'oss://bucket[/prefix]')
-      .option('-r, --recursive', 'list every object under the prefix, not just one level'),
+      .option('-r, --recursive', 'list every object under the prefix, not just one level')
+      .option('-l, --long', 'long listing: adds the storage class (--json always has it, with the ETag)')
+      .option('--limit <n>', 'stop after n entries (objects, prefixes or buckets)')
+      .addHelpText('after', '\nExamples:\n  ossup ls oss://bucket/logs/\n  ossup ls -lr oss://bucket --limit 20'),
   ).action(
     act(async (url: string | undefined, flags: LsFlags) =>
       (await import('./commands/ls.js')).lsCommand(url, flags, io),
