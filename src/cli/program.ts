@@ -60,7 +60,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         )
         .addHelpText(
           'after',
-          '\nStreams: with - (stdin or stdout) nothing is checkpointed: a stream cannot be resumed, so an interrupted or\n' +
+          '\nExamples:\n' +
+            '  ossup cp photo.jpg oss://bucket/photos/    # a key ending in / keeps the name\n' +
+            '  ossup cp -r oss://a/logs/ oss://b/old/logs/   # copy a prefix on the server\n' +
+            '\nStreams: with - (stdin or stdout) nothing is checkpointed: a stream cannot be resumed, so an interrupted or\n' +
             'failed upload from stdin is aborted on the server and must be rerun whole. Parts from stdin start at 8MiB and\n' +
             'grow (--part-size fixes them, --expected-size sizes them); --parallel parts are held in memory at most.',
         ),
@@ -81,10 +84,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       program
         .command('sync')
         .description(
-          'make oss://bucket/prefix/ match a directory, or a directory match a prefix: sends only what is new or changed',
+          'make oss://bucket/prefix/ match a directory, a directory match a prefix, or one prefix match another (copied on the server): sends only what is new or changed',
         )
         .argument('<src>', 'a local directory, or oss://bucket/prefix/')
         .argument('<dst>', 'oss://bucket/prefix/, or a local directory (created if missing)')
+        .addHelpText(
+          'after',
+          '\nExamples:\n' +
+            '  ossup sync ./site oss://bucket/www/ --delete   # upload changes, delete what is gone\n' +
+            '  ossup sync oss://a/data/ oss://b/backup/ --dry-run   # copies on the server',
+        )
         .option('--delete', 'also delete what exists only at the destination (after every transfer succeeded)')
         .option('--checksum', 'compare size and CRC-64 instead of size and mtime'),
     ),
@@ -107,12 +116,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .argument('<dst>', 'oss://bucket/key (ending in "/" keeps the name), or a local file or directory')
         .addHelpText(
           'after',
-          '\nA source is removed only after its copy matched its CRC-64; a failed or unverifiable copy keeps it, and a\n' +
-            'rerun moves what is left (what is already there with the same CRC-64 is not sent again). With -r the\n' +
-            'directories a move empties are removed too (the top directory stays).\n\n' +
+          '\nA source is removed only after its copy matched its CRC-64; a failed or\n' +
+            'unverifiable copy keeps it, and a rerun moves what is left (a copy already\n' +
+            'there with the same CRC-64 is not sent again). -r also removes the\n' +
+            'directories a move empties.\n\n' +
             'Examples:\n' +
-            '  ossup mv report.csv oss://bucket/archive/          upload, then delete report.csv\n' +
-            '  ossup mv -r oss://bucket/inbox/ oss://other/done/  server-side copies, then delete the sources',
+            '  ossup mv report.csv oss://bucket/archive/   # upload, then delete report.csv\n' +
+            '  ossup mv -r oss://bucket/inbox/ oss://b2/done/   # copy on the server, then delete',
         ),
     ),
     {
