@@ -91,7 +91,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .addHelpText(
           'after',
           '\nExamples:\n' +
-            '  ossup sync ./site oss://bucket/www/ --delete   # upload changes, delete what is gone\n' +
+            '  ossup sync ./site oss://bucket/www/ --delete   # send changes, delete the rest\n' +
             '  ossup sync oss://a/data/ oss://b/backup/ --dry-run   # copies on the server',
         )
         .option('--delete', 'also delete what exists only at the destination (after every transfer succeeded)')
@@ -122,7 +122,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
             'directories a move empties.\n\n' +
             'Examples:\n' +
             '  ossup mv report.csv oss://bucket/archive/   # upload, then delete report.csv\n' +
-            '  ossup mv -r oss://bucket/inbox/ oss://b2/done/   # copy on the server, then delete',
+            '  ossup mv -r oss://bucket/inbox/ oss://b2/done/   # server-side, then delete',
         ),
     ),
     {
