@@ -110,10 +110,11 @@ test('mv -r a directory up (emptied folders go, the top stays), then a prefix ac
   assert.equal(String(await bytesOf('mv-b', 'moved/a/b/deep.txt')), 'deep');
 });
 
-test('mv refuses what cannot be moved safely: a stream, --range', async () => {
+test('mv refuses what cannot be moved safely: a stream, --range, an object onto itself', async () => {
   for (const [a, message] of [
     [['mv', '-', 'oss://mv-a/x'], /a stream \(-\) has no source to remove/],
     [['mv', 'oss://mv-a/x', join(env.box.dir, 'x'), '--range', '0-9'], /--range does not apply to mv/],
+    [['mv', 'oss://mv-a/d/x', 'oss://mv-a/d/', '--meta', 'a=b'], /oss:\/\/mv-a\/d\/x is both source and destination/],
   ] as Array<[string[], RegExp]>) {
     const r = await ossup(...a);
     assert.equal(r.code, 2, r.stderr);

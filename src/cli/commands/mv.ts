@@ -11,6 +11,7 @@ import { formatOssUrl, isOssUrl, parseOssUrl } from '../oss-url.js';
 import { withSession, type Io, type Session } from '../session.js';
 import { formatBytes } from '../size.js';
 import { UsageError } from '../usage-error.js';
+import { copyTarget } from './copy.js';
 import { cpCommand } from './cp.js';
 import { treeCommand, type TreeCommandFlags } from './tree.js';
 
@@ -21,10 +22,21 @@ export async function mvCommand(src: string, dst: string, flags: TreeCommandFlag
     throw new UsageError('--range does not apply to mv: the source goes only when all of it was copied');
   if (flags.recursive) return treeCommand(src, dst, 'mv -r', flags, io);
   if (flags.dryRun) throw new UsageError('--dry-run applies to mv -r', 'add -r to see what a tree move would do');
+  if (isOssUrl(src) && isOssUrl(dst)) {
+    // cp would rewrite the object's metadata in place (with --meta); the "source" removed after it would be the copy.
+    const from = parseOssUrl(src);
+    const to = copyTarget(from, parseOssUrl(dst));
+    if (from.bucket === to.bucket && from.key === to.key)
+      throw new UsageError(`mv: ${src} is both source and destination`, 'give another key or bucket');
+  }
 
   // cp's --json line names the target exactly as cp resolved it ("dir/" keeps the name, a directory gets the file).
   let captured = '';
-  const sink = { write: (s: string) => ((captured += s), true) } as unknown as NodeJS.WriteStream;
+  const write = (s: string) => {
+    captured += s;
+    return true;
+  };
+  const sink = { write } as unknown as NodeJS.WriteStream;
   const code = await cpCommand(src, dst, { ...flags, json: true }, { ...io, stdout: sink });
   if (code !== EXIT_OK) return code;
   const line = JSON.parse(captured.trim().split('\n').pop()!) as TransferJson;
