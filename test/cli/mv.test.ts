@@ -5,7 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { lastJson, runCli, startCliServer, stopCliServer, STACK, type CliServer } from '../../harness/cli.js';
+import {
+  lastJson,
+  objectBytes,
+  runCli,
+  startCliServer,
+  stopCliServer,
+  STACK,
+  type CliServer,
+} from '../../harness/cli.js';
 
 let env: CliServer;
 const ossup = (...a: string[]) => runCli([...a, '--endpoint', env.server.endpoint], env.box.env);
@@ -21,12 +29,7 @@ before(async () => {
 });
 after(() => stopCliServer(env));
 
-async function bytesOf(bucket: string, key: string): Promise<Buffer> {
-  const res = await env.client.getObject(bucket, key);
-  const parts: Buffer[] = [];
-  for await (const c of res.body) parts.push(c as Buffer);
-  return Buffer.concat(parts);
-}
+const bytesOf = (bucket: string, key: string) => objectBytes(env.client, bucket, key);
 const keys = async (bucket: string, prefix: string) =>
   (await env.client.listObjects(bucket, { prefix })).objects.map((o) => o.key).sort();
 

@@ -4,7 +4,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { finished, runCli, spawnCli, startCliServer, stopCliServer, STACK, type CliServer } from '../../harness/cli.js';
+import {
+  finished,
+  objectBytes,
+  runCli,
+  spawnCli,
+  startCliServer,
+  stopCliServer,
+  STACK,
+  type CliServer,
+} from '../../harness/cli.js';
 
 let env: CliServer;
 const args = (...a: string[]) => [...a, '--endpoint', env.server.endpoint];
@@ -22,12 +31,7 @@ before(async () => {
 });
 after(() => stopCliServer(env));
 
-async function bytesOf(bucket: string, key: string): Promise<Buffer> {
-  const res = await env.client.getObject(bucket, key);
-  const parts: Buffer[] = [];
-  for await (const c of res.body) parts.push(c as Buffer);
-  return Buffer.concat(parts);
-}
+const bytesOf = (bucket: string, key: string) => objectBytes(env.client, bucket, key);
 
 async function keys(bucket: string, prefix: string): Promise<string[]> {
   return (await env.client.listObjects(bucket, { prefix })).objects.map((o) => o.key);
