@@ -23,7 +23,7 @@ export async function removeSource(
   direction: 'upload' | 'download' | 'copy',
   src: LocalEntry | RemoteEntry,
   r: TreeFileResult,
-  /** A download's check (DownloadResult.verified). */
+  /** 'crc64' when a download's (DownloadResult.verified) or a skip's comparison was by CRC-64. */
   verified?: string,
 ): Promise<void> {
   const name =
@@ -32,7 +32,7 @@ export async function removeSource(
       : `oss://${sourceBucket(ctx, direction)}/${(src as RemoteEntry).key}`;
   let why: string | undefined;
   if (r.action === 'skip') {
-    if (r.crc64 === '') why = 'the two were compared without a CRC-64';
+    if (verified !== 'crc64') why = 'the two were compared without a CRC-64';
   } else if (direction === 'download') {
     if (verified !== 'crc64') why = 'the object has no CRC-64 to check the file against';
   } else {

@@ -131,7 +131,9 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
     const fileStarted = performance.now();
     try {
       const file = copy ? sourceUrl : (local?.path ?? localPathFor(dir, pair.rel));
-      const cmp = { client, bucket: opts.bucket, mode, checksum: opts.checksum === true, signal };
+      // A move removes a source found up to date only when a CRC-64 said so, never an mtime.
+      const checksum = opts.checksum === true || opts.removeSource === true;
+      const cmp = { client, bucket: opts.bucket, mode, checksum, signal };
       const verdict = copy
         ? await compareObjects(pair.src as RemoteEntry, remote, { ...cmp, sourceBucket })
         : await compare(local, remote, cmp);
@@ -140,7 +142,12 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
         return r;
       };
       if (!verdict.send)
-        return done(await moved(skipResult(pair.rel, key, file, pair.src.size, verdict, opts, fileStarted)));
+        return done(
+          await moved(
+            skipResult(pair.rel, key, file, pair.src.size, verdict, opts, fileStarted),
+            verdict.localCrc !== undefined ? 'crc64' : undefined,
+          ),
+        );
       if (opts.dryRun) return done(plannedResult(direction, pair.rel, key, file, pair.src.size, verdict, opts));
       emit({ type: 'file-start', rel: pair.rel, size: pair.src.size });
       const onEvent = (event: TransferEvent) => emit({ type: 'file-progress', rel: pair.rel, event });
