@@ -109,6 +109,14 @@ export async function startCliServer(bucket: string): Promise<CliServer> {
   return { server, box, client };
 }
 
+/** An object's bytes, read whole (test objects are small). */
+export async function objectBytes(client: OssClient, bucket: string, key: string): Promise<Buffer> {
+  const res = await client.getObject(bucket, key);
+  const parts: Buffer[] = [];
+  for await (const c of res.body) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
 export async function stopCliServer({ server, box, client }: CliServer): Promise<void> {
   await client.close();
   await server.close();

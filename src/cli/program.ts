@@ -62,7 +62,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .argument('[more...]', 'with several sources, the last argument is the destination (a prefix or directory)')
         .addHelpText(
           'after',
-          '\nStreams: with - (stdin or stdout) nothing is checkpointed: a stream cannot be resumed, so an interrupted or\n' +
+          '\nExamples:\n' +
+            '  ossup cp photo.jpg oss://bucket/photos/    # a key ending in / keeps the name\n' +
+            '  ossup cp -r oss://a/logs/ oss://b/old/logs/   # copy a prefix on the server\n' +
+            '\nStreams: with - (stdin or stdout) nothing is checkpointed: a stream cannot be resumed, so an interrupted or\n' +
             'failed upload from stdin is aborted on the server and must be rerun whole. Parts from stdin start at 8MiB and\n' +
             'grow (--part-size fixes them, --expected-size sizes them); --parallel parts are held in memory at most.',
         ),
@@ -84,10 +87,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       program
         .command('sync')
         .description(
-          'make oss://bucket/prefix/ match a directory, or a directory match a prefix: sends only what is new or changed',
+          'make oss://bucket/prefix/ match a directory, a directory match a prefix, or one prefix match another (copied on the server): sends only what is new or changed',
         )
         .argument('<src>', 'a local directory, or oss://bucket/prefix/')
         .argument('<dst>', 'oss://bucket/prefix/, or a local directory (created if missing)')
+        .addHelpText(
+          'after',
+          '\nExamples:\n' +
+            '  ossup sync ./site oss://bucket/www/ --delete   # send changes, delete the rest\n' +
+            '  ossup sync oss://a/data/ oss://b/backup/ --dry-run   # copies on the server',
+        )
         .option('--delete', 'also delete what exists only at the destination (after every transfer succeeded)')
         .option('--checksum', 'compare size and CRC-64 instead of size and mtime'),
     ),
@@ -96,6 +105,53 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     act(async (src: string, dst: string, flags: TreeCommandFlags) =>
       (await import('./commands/tree.js')).treeCommand(src, dst, 'sync', flags, io),
     ),
+  );
+
+  // issue 24: mv, du (new commands in commands/mv.ts, commands/du.ts)
+  addTreeOptions(
+    addCpOptions(
+      program
+        .command('mv')
+        .description(
+          'move: cp, then remove each source once its copy is verified by CRC-64 (upload, download or on the server)',
+        )
+        .argument('<src>', 'local file (a directory with -r), or oss://bucket/key (oss://bucket/prefix/ with -r)')
+        .argument('<dst>', 'oss://bucket/key (ending in "/" keeps the name), or a local file or directory')
+        .addHelpText(
+          'after',
+          '\nA source is removed only after its copy matched its CRC-64; a failed or\n' +
+            'unverifiable copy keeps it, and a rerun moves what is left (a copy already\n' +
+            'there with the same CRC-64 is not sent again). -r also removes the\n' +
+            'directories a move empties.\n\n' +
+            'Examples:\n' +
+            '  ossup mv report.csv oss://bucket/archive/   # upload, then delete report.csv\n' +
+            '  ossup mv -r oss://bucket/inbox/ oss://b2/done/   # server-side, then delete',
+        ),
+    ),
+    {
+      hide: [
+        '--range',
+        '--callback-url',
+        '--callback-body',
+        '--callback-body-type',
+        '--callback-host',
+        '--callback-var',
+      ],
+    },
+  ).action(
+    act(async (src: string, dst: string, flags: TreeCommandFlags) =>
+      (await import('./commands/mv.js')).mvCommand(src, dst, flags, io),
+    ),
+  );
+
+  addCommonOptions(
+    program
+      .command('du')
+      .description('count the objects and bytes under oss://bucket[/prefix], by storage class')
+      .argument('<url>', 'oss://bucket, or oss://bucket/prefix (matched as typed: oss://b/photos also counts photos2/)')
+      .addHelpText('after', '\nExamples:\n  ossup du oss://bucket\n  ossup du oss://bucket/logs/2026/ --json'),
+  ).action(
+    act(async (url: string, flags: CommonOptions) => (await import('./commands/du.js')).duCommand(url, flags, io)),
   );
 
   addCommonOptions(
@@ -117,7 +173,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .command('ls')
       .description('list buckets, or the objects in oss://bucket[/prefix]')
       .argument('[url]', 'oss://bucket[/prefix]')
-      .option('-r, --recursive', 'list every object under the prefix, not just one level'),
+      .option('-r, --recursive', 'list every object under the prefix, not just one level')
+      .option('-l, --long', 'long listing: adds the storage class (--json always has it, with the ETag)')
+      .option('--limit <n>', 'stop after n entries (objects, prefixes or buckets)')
+      .addHelpText('after', '\nExamples:\n  ossup ls oss://bucket/logs/\n  ossup ls -lr oss://bucket --limit 20'),
   ).action(
     act(async (url: string | undefined, flags: LsFlags) =>
       (await import('./commands/ls.js')).lsCommand(url, flags, io),

@@ -376,7 +376,7 @@ test('bad input is exit 2 with one clear line, before any transfer', async () =>
     [['cp', '-r', file, `oss://${BUCKET}/bad`], /f\.txt is a file; cp -r uploads a directory/],
     [['cp', '-r', `oss://${BUCKET}/rt`, file], /f\.txt is an existing file; cp -r downloads a prefix into a directory/],
     [['sync', dir, join(box.dir, 'elsewhere')], /sync between two local paths is not supported yet/],
-    [['sync', `oss://${BUCKET}/a`, `oss://${BUCKET}/b`], /sync between two oss:\/\/ URLs is not supported yet/],
+    [['sync', `oss://${BUCKET}/a`, `oss://${BUCKET}/a/b`], /sync: oss:\/\/tree-test\/a\/ and .* overlap/],
     [['cp', '-r', dir, `oss://${BUCKET}/bad`, '--include', '[abc'], /--include "\[abc" is not a valid glob/],
     [['cp', '-r', dir, `oss://${BUCKET}/bad`, '--jobs', '0'], /--jobs "0" must be a whole number from 1 to 1000/],
     [['cp', file, `oss://${BUCKET}/bad/f.txt`, '--exclude', '*.txt'], /--exclude applies to whole trees/],

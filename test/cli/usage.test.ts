@@ -61,9 +61,9 @@ const cases: Array<[string, () => string[], RegExp]> = [
     /OSS refuses to copy an object onto itself unless its metadata is replaced/,
   ],
   [
-    'copy with -r',
-    () => ['cp', '-r', 'oss://demo/x/', 'oss://demo/y/'],
-    /cp -r between two oss:\/\/ URLs is not supported yet/,
+    'tree copy with --meta',
+    () => ['cp', '-r', 'oss://demo/x/', 'oss://demo/y/', '--meta', 'a=b'],
+    /--meta does not apply to a copy between prefixes/,
   ],
   [
     'copy with --range',

@@ -28,6 +28,14 @@ const NOT_FOR_COPY: Array<[keyof CpFlags, string]> = [
   ['callbackVar', '--callback-var'],
 ];
 
+/** The object a copy of `src` to `dst` writes: a key that is empty or ends in "/" keeps the source's name. */
+export function copyTarget(src: OssUrl, dst: OssUrl): OssUrl {
+  return {
+    bucket: dst.bucket,
+    key: dst.key === '' || dst.key.endsWith('/') ? dst.key + keyBaseName(src.key) : dst.key,
+  };
+}
+
 /**
  * `ossup cp oss://a/k oss://b/k2`: a server-side copy (no object byte passes through ossup). Up to 1 GiB (or
  * --part-size) one CopyObject; beyond, UploadPartCopy parts in parallel, checkpointed and resumable like uploads.
@@ -47,10 +55,7 @@ export async function copyCommand(
   }
   if (src.key === '' || src.key.endsWith('/'))
     throw new UsageError(`"${formatOssUrl(src)}" names no object; write oss://bucket/key`);
-  const target: OssUrl = {
-    bucket: dst.bucket,
-    key: dst.key === '' || dst.key.endsWith('/') ? dst.key + keyBaseName(src.key) : dst.key,
-  };
+  const target = copyTarget(src, dst);
   checkName(src.bucket, src.key);
   checkName(target.bucket, target.key);
   const replaces = flags.meta !== undefined || flags.contentType !== undefined;

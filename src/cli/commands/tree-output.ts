@@ -11,7 +11,7 @@ import { shown } from '../shown.js';
  * `dryRun: true` on the lines of a --dry-run. `op` is the direction of the command ('delete' for `rm -r`).
  */
 export interface TreeJson extends Omit<TransferJson, 'op'> {
-  op: 'upload' | 'download' | 'delete';
+  op: 'upload' | 'download' | 'copy' | 'delete';
   action: TreeFileResult['action'];
   /** Why the file was sent, skipped or deleted: "new", "size differs", "same size (size-only)", ... */
   reason: string;

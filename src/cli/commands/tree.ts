@@ -1,4 +1,4 @@
-// `ossup cp -r` (both ways) and `ossup sync`: checks first (exit 2), then one tree run with the live line, one
+// `ossup cp -r` (every way: up, down, between prefixes) and `ossup sync`: checks first (exit 2), then one tree run with the live line, one
 // --json line per file, the failures listed at the end (exit 1), Ctrl-C kept resumable (exit 130).
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -30,11 +30,14 @@ import { TreeBar, TreeTracker } from '../tree-progress.js';
 import { wantsBar } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
+import { planCopy } from './tree-copy.js';
 import { treeJson, failureLines, verboseLine } from './tree-output.js';
 import { shown } from '../shown.js';
 import { startStats, statsInterval } from '../stats.js';
 
 export type TreeCommandFlags = CpFlags & TreeFlags & SelectFlags & SkipFlags & HeaderFlags & { stats?: string };
+/** `mv -r` is `cp -r` that removes each source once its copy is verified. */
+type TreeVerb = 'cp -r' | 'sync' | 'mv -r';
 
 /** Flags that describe the objects an upload writes; given to a download they would do nothing. */
 const UPLOAD_ONLY: Array<[keyof TreeCommandFlags, string]> = [
@@ -51,9 +54,12 @@ const UPLOAD_ONLY: Array<[keyof TreeCommandFlags, string]> = [
 ];
 
 interface Plan {
-  direction: 'upload' | 'download';
+  direction: 'upload' | 'download' | 'copy';
   dir: string;
+  /** The destination prefix of a copy; else the prefix uploaded to or downloaded from. */
   remote: OssUrl;
+  /** A copy between prefixes: the source prefix. */
+  source?: OssUrl;
 }
 
 /** Works out the direction and checks both ends; everything wrong here is a usage error, found before any request. */
@@ -70,17 +76,13 @@ async function hasFile(dir: string, flags: TreeCommandFlags, filters: FilterRule
 async function planTree(
   src: string,
   dst: string,
-  verb: 'cp -r' | 'sync',
+  verb: TreeVerb,
   flags: TreeCommandFlags,
   filters: FilterRule[],
 ): Promise<Plan> {
   const srcOss = isOssUrl(src);
   const dstOss = isOssUrl(dst);
-  if (srcOss && dstOss)
-    throw new UsageError(
-      `${verb} between two oss:// URLs is not supported yet`,
-      'download to a directory, then upload it',
-    );
+  if (srcOss && dstOss) return { direction: 'copy', dir: '', ...planCopy(src, dst, verb, flags) };
   if (!srcOss && !dstOss) {
     throw new UsageError(
       `${verb} between two local paths is not supported yet; one side must be an oss:// URL`,
@@ -103,7 +105,7 @@ async function planTree(
     checkName(remote.bucket);
     // An empty source is almost always the wrong directory; for cp -r it would do nothing and say nothing. (sync may
     // mean it: an emptied directory, with --delete, empties the prefix.)
-    if (verb === 'cp -r' && !(await hasFile(src, flags, filters))) {
+    if (verb !== 'sync' && !(await hasFile(src, flags, filters))) {
       throw new UsageError(
         `${src} holds no files to upload${filters.length > 0 || selectSettings(flags) ? ' that the filters select' : ''}`,
       );
@@ -128,7 +130,7 @@ async function planTree(
 export async function treeCommand(
   src: string,
   dst: string,
-  verb: 'cp -r' | 'sync',
+  verb: TreeVerb,
   flags: TreeCommandFlags,
   io: Io,
 ): Promise<number> {
@@ -146,7 +148,7 @@ export async function treeCommand(
     flags,
     io,
     async (session) => {
-      if (plan.direction === 'upload' && !flags.dryRun) await firstBucket(session, remote.bucket, io, flags.quiet);
+      if (plan.direction !== 'download' && !flags.dryRun) await firstBucket(session, remote.bucket, io, flags.quiet);
       const tracker = new TreeTracker();
       const bar = wantsBar(io.stderr, { progress: flags.progress, quiet: flags.quiet === true }, io.env)
         ? new TreeBar(tracker, io.stderr)
@@ -174,16 +176,21 @@ export async function treeCommand(
           else io.stdout.write(line);
         }
       };
+      // A copy without --part-size: one CopyObject up to 1 GiB, then parts sized by copyObject.
       const partSize =
         settings.partSize !== undefined
           ? () => settings.partSize!
           : plan.direction === 'upload'
             ? defaultPartSize
-            : defaultRangeSize;
+            : plan.direction === 'download'
+              ? defaultRangeSize
+              : undefined;
       const opts: TreeOptions = {
         dir: plan.dir,
         bucket: remote.bucket,
         prefix: remote.key,
+        sourceBucket: plan.source?.bucket,
+        sourcePrefix: plan.source?.key,
         jobs: tree.jobs,
         parallel: settings.parallel ?? DEFAULT_PARALLEL,
         partSize,
@@ -197,6 +204,7 @@ export async function treeCommand(
         mode: verb === 'sync' ? 'sync' : 'copy',
         checksum: flags.checksum === true,
         delete: flags.delete === true,
+        removeSource: verb === 'mv -r',
         dryRun: flags.dryRun === true,
         followSymlinks: flags.followSymlinks === true,
         meta: settings.meta,
@@ -209,7 +217,7 @@ export async function treeCommand(
       };
       const controller = new AbortController();
       const uninstall = interruptOnSignals(controller, io.stderr, () => bar?.stop());
-      const action = `${verb} ${plan.direction === 'upload' ? `${src} to ${where}` : `${where} to ${dst}`}`;
+      const action = `${verb} ${plan.direction === 'upload' ? `${src} to ${where}` : plan.direction === 'download' ? `${where} to ${dst}` : `${formatOssUrl(plan.source!)} to ${where}`}`;
       bar?.start();
       const stopStats = startStats(stats, tracker, note);
       let interrupted = false;
@@ -220,7 +228,7 @@ export async function treeCommand(
         if (controller.signal.aborted && err instanceof AbortedError) interrupted = true;
         else {
           bar?.stop();
-          throw new ActionFailed(action, err, remote.bucket);
+          throw new ActionFailed(action, err, plan.source?.bucket ?? remote.bucket);
         }
       } finally {
         bar?.stop();
@@ -232,7 +240,7 @@ export async function treeCommand(
         io.stdout.write(
           summaryLine(
             tracker,
-            plan.direction,
+            verb === 'mv -r' ? 'move' : plan.direction,
             flags.dryRun === true ? plannedBytes : sentBytes,
             flags.dryRun === true,
             seconds,
@@ -269,22 +277,23 @@ export async function treeCommand(
 }
 
 /** `would upload /d/a.txt to oss://b/p/a.txt (new)`: both ends, so where a key lands is plain without --json. */
-function planLine(r: TreeFileResult, direction: 'upload' | 'download'): string {
+function planLine(r: TreeFileResult, direction: Plan['direction']): string {
   const url = formatOssUrl({ bucket: r.bucket, key: r.key });
-  if (r.action === 'delete') return `would delete ${shown(direction === 'upload' ? url : r.file)} (${r.reason})`;
-  const [from, to] = direction === 'upload' ? [r.file, url] : [url, r.file];
+  if (r.action === 'delete') return `would delete ${shown(direction === 'download' ? r.file : url)} (${r.reason})`;
+  // A copy's `file` is its source's oss:// URL.
+  const [from, to] = direction === 'download' ? [url, r.file] : [r.file, url];
   return `would ${r.action} ${shown(from)} to ${shown(to)} (${r.reason})`;
 }
 
 /** The one summary: `uploaded 3 files (1.2 MiB in 0.4 s[, 9.0 MiB resumed]), 2 up to date, deleted 1, 1 failed`. */
 function summaryLine(
   t: TreeTracker,
-  direction: 'upload' | 'download',
+  direction: Plan['direction'] | 'move',
   bytes: number,
   dryRun: boolean,
   seconds: number,
 ): string {
-  const verb = dryRun ? `would ${direction}` : direction === 'upload' ? 'uploaded' : 'downloaded';
+  const verb = dryRun ? `would ${direction}` : direction === 'copy' ? 'copied' : `${direction.replace(/e$/, '')}ed`;
   const parts = [
     `${verb} ${t.transferred} file${t.transferred === 1 ? '' : 's'} (${dryRun ? formatBytes(bytes) : `${formatBytes(bytes)} in ${formatSeconds(seconds)}${t.resumed > 0 ? `, ${formatBytes(t.resumed)} resumed` : ''}`})`,
     `${t.skipped} up to date`,

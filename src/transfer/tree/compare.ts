@@ -11,7 +11,7 @@ import type { LocalEntry } from './walk.js';
 export const MTIME_META = 'mtime';
 
 /** mtimes closer than this are the same (file systems keep ns, the metadata ms). */
-const MTIME_WINDOW_MS = 1;
+export const MTIME_WINDOW_MS = 1;
 
 export function mtimeMeta(mtimeMs: number): string {
   return (mtimeMs / 1000).toFixed(3);
@@ -33,8 +33,10 @@ export interface Verdict {
   reason: string;
   /** The HEAD done to decide, when one was (its ETag and CRC-64 describe a skipped file). */
   head?: HeadObjectResult;
-  /** The local file's CRC-64, when it was computed. */
+  /** The local file's CRC-64 when it was computed (a copy: the source object's). */
   localCrc?: string;
+  /** A copy between prefixes: the source's HEAD, when one was done to decide (the copy reuses it). */
+  sourceHead?: HeadObjectResult;
 }
 
 export interface CompareContext extends SkipContext {

@@ -30,7 +30,12 @@ export interface FileContext {
   signal: AbortSignal;
 }
 
-function checkpointFor(ctx: FileContext, file: string, key: string, suffix: '.ucp' | '.dcp'): string | false {
+export function checkpointFor(
+  ctx: FileContext,
+  file: string,
+  key: string,
+  suffix: '.ucp' | '.dcp' | '.ccp',
+): string | false {
   const dir = ctx.opts.checkpointDir;
   if (dir === false || dir === undefined) return false;
   return path.join(dir, checkpointFileName({ file, endpoint: ctx.endpointId, bucket: ctx.bucket, key }, suffix));

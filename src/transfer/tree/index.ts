@@ -49,12 +49,21 @@ export function downloadPrefix(client: OssClient, opts: TreeOptions): Promise<Tr
 }
 
 /**
+ * Copies every object under `opts.sourcePrefix` of `opts.sourceBucket` to `opts.prefix` of `opts.bucket` on the
+ * server (CopyObject, or a resumable multipart copy beyond `partSize` or 1 GiB); `dir` is unused. Objects already
+ * there with the same size and CRC-64 are skipped.
+ */
+export function copyPrefix(client: OssClient, opts: TreeOptions): Promise<TreeResult> {
+  return runTree(client, 'copy', { ...opts, mode: 'copy', delete: false });
+}
+
+/**
  * Makes the destination match the source: sends what is new or changed (size or mtime; size or CRC-64 with
  * `checksum`), and with `delete` removes what exists only at the destination, once every transfer succeeded.
  */
 export function syncTree(
   client: OssClient,
-  opts: TreeOptions & { direction: 'upload' | 'download' },
+  opts: TreeOptions & { direction: 'upload' | 'download' | 'copy' },
 ): Promise<TreeResult> {
   return runTree(client, opts.direction, { ...opts, mode: 'sync' });
 }

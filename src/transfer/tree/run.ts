@@ -1,5 +1,6 @@
-// A tree transfer: walk and list side by side, compare each pair, send what differs with `jobs` files in flight,
-// then (sync --delete, only when everything succeeded) delete what exists only on the destination.
+// A tree transfer: walk and list side by side (or list both prefixes, for a copy between them), compare each pair,
+// send what differs with `jobs` files in flight, then (sync --delete, only when everything succeeded) delete what
+// exists only on the destination.
 import { setMaxListeners } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -9,11 +10,14 @@ import { AbortedError, ArgumentError, abortError } from '../../core/errors.js';
 import type { OssClient } from '../../client/index.js';
 import type { DownloadResult, TransferEvent, UploadResult } from '../index.js';
 import { compare, type Verdict } from './compare.js';
+import { compareObjects } from './compare-objects.js';
+import { copyTreeObject } from './copy-file.js';
 import { deleteKeys } from './delete.js';
 import { removeDebris } from './dest-path.js';
 import { downloadTreeFile, localPathFor, uploadTreeFile, type FileContext } from './file-ops.js';
 import { compileTreeFilter, type PathFilter, type TreeFilter } from './filter.js';
 import { folderPrefix, listRemote, type RemoteEntry } from './listing.js';
+import { removeEmptyParents, removeSource } from './move.js';
 import { mergeSorted, type Paired } from './order.js';
 import { runJobs } from './jobs.js';
 import { compileSelect, selectRemote, type Selector } from './select.js';
@@ -27,7 +31,7 @@ export const DEFAULT_TREE_PARALLEL = 4;
 /** Files up to this size go in one request when no `partSize` is given. */
 const DEFAULT_SINGLE_LIMIT = 8 * 1024 * 1024;
 
-type Direction = 'upload' | 'download';
+type Direction = 'upload' | 'download' | 'copy';
 
 async function* filtered<T extends { rel: string; error?: unknown }>(
   items: AsyncIterable<T>,
@@ -39,7 +43,7 @@ async function* filtered<T extends { rel: string; error?: unknown }>(
 function checkOptions(opts: TreeOptions): void {
   if (!opts || typeof opts !== 'object')
     throw new ArgumentError('options', 'the tree functions need an options object');
-  for (const field of ['dir', 'bucket'] as const) {
+  for (const field of ['bucket', opts.sourceBucket !== undefined ? 'sourceBucket' : 'dir'] as const) {
     if (typeof opts[field] !== 'string' || opts[field] === '') throw new ArgumentError(field, `${field} is required`);
   }
   for (const field of ['jobs', 'parallel'] as const) {
@@ -50,13 +54,17 @@ function checkOptions(opts: TreeOptions): void {
 }
 
 export async function runTree(client: OssClient, direction: Direction, opts: TreeOptions): Promise<TreeResult> {
+  if (direction === 'copy' && opts?.sourceBucket === undefined)
+    throw new ArgumentError('sourceBucket', 'a copy between prefixes needs sourceBucket');
   checkOptions(opts);
   const started = performance.now();
   const emit = (e: TreeEvent) => opts.onEvent?.(e);
   const filter = compileTreeFilter(opts.filters);
   const keep = filter.keep;
   const prefix = folderPrefix(opts.prefix);
-  const dir = path.resolve(opts.dir);
+  const dir = direction === 'copy' ? '' : path.resolve(opts.dir);
+  const sourceBucket = opts.sourceBucket ?? '';
+  const sourcePrefix = folderPrefix(opts.sourcePrefix ?? '');
   const mode = opts.mode ?? 'copy';
   const inner = new AbortController();
   // Every file in flight and every request of each adds a listener: dozens at once is the design, not a leak.
@@ -105,19 +113,32 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
   };
   const list = (): AsyncIterable<RemoteEntry> =>
     selectRemote(filtered(listRemote(client, opts.bucket, prefix, signal), keep), sel, client, opts.bucket, signal);
+  const listSource = (): AsyncIterable<RemoteEntry> =>
+    selectRemote(
+      filtered(listRemote(client, sourceBucket, sourcePrefix, signal), keep),
+      sel,
+      client,
+      sourceBucket,
+      signal,
+    );
   const pairs =
     direction === 'upload'
       ? mergeSorted<LocalEntry, RemoteEntry>(walk(), list())
-      : mergeSorted<RemoteEntry, LocalEntry>(list(), walk());
+      : direction === 'download'
+        ? mergeSorted<RemoteEntry, LocalEntry>(list(), walk())
+        : mergeSorted<RemoteEntry, RemoteEntry>(listSource(), list());
   // Only what exists on the destination alone is kept in memory, and only when it is to be deleted.
   const onlyAtDestination: Array<LocalEntry | RemoteEntry> = [];
   let files = 0;
 
   const one = async (pair: Paired<LocalEntry | RemoteEntry, LocalEntry | RemoteEntry>): Promise<void> => {
-    const local = (direction === 'upload' ? pair.src : pair.dst) as LocalEntry | undefined;
-    const remote = (direction === 'upload' ? pair.dst : pair.src) as RemoteEntry | undefined;
+    const copy = direction === 'copy';
+    const local = (direction === 'upload' ? pair.src : copy ? undefined : pair.dst) as LocalEntry | undefined;
+    // For a copy: the destination object (the source is pair.src).
+    const remote = (direction === 'download' ? pair.src : pair.dst) as RemoteEntry | undefined;
     const key = prefix + pair.rel;
-    const name = direction === 'upload' ? (local?.path ?? key) : `oss://${opts.bucket}/${key}`;
+    const sourceUrl = `oss://${sourceBucket}/${sourcePrefix}${pair.rel}`;
+    const name = direction === 'upload' ? (local?.path ?? key) : copy ? sourceUrl : `oss://${opts.bucket}/${key}`;
     if (local?.error !== undefined) return fail({ rel: pair.rel, name: local.path, error: local.error });
     if (!pair.src) {
       if (opts.delete) onlyAtDestination.push(pair.dst!);
@@ -125,27 +146,40 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
     }
     const fileStarted = performance.now();
     try {
-      const file = local?.path ?? localPathFor(dir, pair.rel);
-      const verdict = await compare(local, remote, {
-        client,
-        bucket: opts.bucket,
-        mode,
-        checksum: opts.checksum === true,
-        direction,
-        ignoreExisting: opts.ignoreExisting,
-        sizeOnly: opts.sizeOnly,
-        update: opts.update,
-        signal,
-      });
-      if (!verdict.send) return done(skipResult(pair.rel, key, file, pair.src.size, verdict, opts, fileStarted));
+      const file = copy ? sourceUrl : (local?.path ?? localPathFor(dir, pair.rel));
+      // A move removes a source found up to date only when a CRC-64 said so, never an mtime.
+      const checksum = opts.checksum === true || opts.removeSource === true;
+      const cmp = { client, bucket: opts.bucket, mode, checksum, signal };
+      const verdict = copy
+        ? await compareObjects(pair.src as RemoteEntry, remote, { ...cmp, sourceBucket })
+        : await compare(local, remote, {
+            ...cmp,
+            direction,
+            ignoreExisting: opts.ignoreExisting,
+            sizeOnly: opts.sizeOnly,
+            update: opts.update,
+          });
+      const moved = async (r: TreeFileResult, verified?: string): Promise<TreeFileResult> => {
+        if (opts.removeSource) await removeSource({ client, opts, signal }, direction, pair.src!, r, verified);
+        return r;
+      };
+      if (!verdict.send)
+        return done(
+          await moved(
+            skipResult(pair.rel, key, file, pair.src.size, verdict, opts, fileStarted),
+            verdict.localCrc !== undefined ? 'crc64' : undefined,
+          ),
+        );
       if (opts.dryRun) return done(plannedResult(direction, pair.rel, key, file, pair.src.size, verdict, opts));
       emit({ type: 'file-start', rel: pair.rel, size: pair.src.size });
       const onEvent = (event: TransferEvent) => emit({ type: 'file-progress', rel: pair.rel, event });
       const r: UploadResult | DownloadResult =
         direction === 'upload'
           ? await uploadTreeFile(ctx, local!, key, onEvent)
-          : await downloadTreeFile(ctx, remote!, file, onEvent);
-      done({
+          : direction === 'download'
+            ? await downloadTreeFile(ctx, remote!, file, onEvent)
+            : await copyTreeObject(ctx, pair.src as RemoteEntry, key, verdict.sourceHead, onEvent);
+      const result: TreeFileResult = {
         action: direction,
         rel: pair.rel,
         bucket: opts.bucket,
@@ -160,7 +194,8 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
         seconds: (performance.now() - fileStarted) / 1000,
         reason: verdict.reason,
         dryRun: false,
-      });
+      };
+      done(await moved(result, 'verified' in r ? r.verified : undefined));
     } catch (error) {
       if (signal.aborted && error instanceof AbortedError) return;
       fail({ rel: pair.rel, name, error });
@@ -178,7 +213,7 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
       onEnd: () => emit({ type: 'scanned', files, bytes: result.totalBytes }),
     });
     if (opts.delete && result.failed.length === 0 && onlyAtDestination.length > 0) {
-      if (direction === 'upload') {
+      if (direction !== 'download') {
         await deleteKeys(
           client,
           opts.bucket,
@@ -260,18 +295,6 @@ async function deleteLocal(
     });
   } catch (error) {
     fail({ rel: e.rel, name: e.path, error });
-  }
-}
-
-/** Directories a delete left empty go too (up to, not including, the tree's root); one still in use stops it. */
-async function removeEmptyParents(dir: string, root: string): Promise<void> {
-  while (dir.startsWith(root + path.sep)) {
-    try {
-      await fsp.rmdir(dir);
-    } catch {
-      return;
-    }
-    dir = path.dirname(dir);
   }
 }
 

@@ -7,7 +7,7 @@ import type { SkipRules } from './skip-rules.js';
 export const DEFAULT_JOBS = 16;
 
 /** What happened (or, with `dryRun`, would happen) to one file. */
-export type TreeAction = 'upload' | 'download' | 'skip' | 'delete';
+export type TreeAction = 'upload' | 'download' | 'copy' | 'skip' | 'delete';
 
 /** One file's outcome, reported as it finishes. */
 export interface TreeFileResult {
@@ -16,7 +16,7 @@ export interface TreeFileResult {
   rel: string;
   bucket: string;
   key: string;
-  /** Absolute local path ('' for an object deleted on the OSS side). */
+  /** Absolute local path ('' for an object deleted on the OSS side); a copy: the source's oss:// URL. */
   file: string;
   size: number;
   /** ETag of the object ('' when not known, e.g. a local file deleted). */
@@ -61,8 +61,12 @@ export interface FilterRule {
 }
 
 export interface TreeOptions extends SkipRules {
-  /** Local directory (the source of an upload, the destination of a download). */
+  /** Local directory (the source of an upload, the destination of a download); unused by a copy. */
   dir: string;
+  /** A copy between prefixes (direction 'copy'): the source bucket; the destination is `bucket`. */
+  sourceBucket?: string;
+  /** A copy between prefixes: the source prefix, a folder as `prefix` is. */
+  sourcePrefix?: string;
   bucket: string;
   /** Key prefix; '' or ending in '/' is used as is, anything else gets a '/' appended. */
   prefix: string;
@@ -70,7 +74,10 @@ export interface TreeOptions extends SkipRules {
   jobs?: number;
   /** Parts / ranges in flight per large file (default 4). */
   parallel?: number;
-  /** Part size for uploads / range size for downloads, from the file size when absent (see `partSize` below). */
+  /**
+   * Part size for uploads / range size for downloads, from the file size when absent. A copy goes in parts of this
+   * size when the object is larger; without it, one CopyObject up to 1 GiB.
+   */
   partSize?: (size: number) => number;
   /** Directory for the checkpoints of large files; false: no checkpoints. Small files never have one. */
   checkpointDir?: string | false;
@@ -89,6 +96,11 @@ export interface TreeOptions extends SkipRules {
   checksum?: boolean;
   /** Sync: after every transfer succeeded, delete what exists only on the destination (and is not excluded). */
   delete?: boolean;
+  /**
+   * A move: once a file's copy is verified by CRC-64, its source is removed (a local file, with the directories it
+   * leaves empty below `dir`; or the source object). A copy that cannot be verified keeps its source and fails.
+   */
+  removeSource?: boolean;
   /** Report what would be done; change nothing. */
   dryRun?: boolean;
   /** Uploads: follow symbolic links (loops are cut); otherwise each is skipped with a 'symlink' event. */
@@ -110,7 +122,7 @@ export interface TreeOptions extends SkipRules {
 }
 
 export interface TreeResult {
-  /** Files uploaded or downloaded. */
+  /** Files uploaded, downloaded or copied. */
   transferred: number;
   skipped: number;
   deleted: number;
