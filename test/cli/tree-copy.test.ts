@@ -102,7 +102,11 @@ test('sync between prefixes in one bucket: filters, --dry-run changes nothing, -
 
   r = await ossup('sync', 'oss://tc-src/site/', 'oss://tc-src/live/', '--exclude', '*.tmp', '--checksum', '--dry-run');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /would copy oss:\/\/tc-src\/site\/index\.html \(CRC-64 differs\)/);
+  assert.match(
+    r.stdout,
+    /^would copy oss:\/\/tc-src\/site\/index\.html to oss:\/\/tc-src\/live\/index\.html \(CRC-64 differs\)$/m,
+  );
+  assert.match(r.stdout, /^would copy 1 file \(11 B\), 1 up to date$/m);
   assert.equal(String(await bytesOf('tc-src', 'live/index.html')), '<h1>v1</h1>', '--dry-run changed nothing');
 
   r = await ossup('sync', 'oss://tc-src/site/', 'oss://tc-src/live/', '--exclude', '*.tmp', '--checksum', '--json');

@@ -166,7 +166,7 @@ export async function treeCommand(
       let plannedBytes = 0;
       let sentBytes = 0;
       const report = (r: TreeFileResult) => {
-        if (r.dryRun && (r.action === 'upload' || r.action === 'download')) plannedBytes += r.size;
+        if (r.dryRun && r.action !== 'skip' && r.action !== 'delete') plannedBytes += r.size;
         sentBytes += r.transferredBytes;
         if (flags.json) io.stdout.write(jsonLine(treeJson(r, plan.direction)));
         else if (r.dryRun && r.action !== 'skip') {
