@@ -57,7 +57,10 @@ export type OperationMore =
   | 'GetBucketWebsite'
   | 'DeleteBucketWebsite'
   | 'PutBucketReferer'
-  | 'GetBucketReferer';
+  | 'GetBucketReferer'
+  | 'PutBucketVersioning'
+  | 'GetBucketVersioning'
+  | 'ListObjectVersions';
 
 /** Query names that modify an operation rather than select one (auth, response overrides, listing params). */
 function isModifier(name: string): boolean {
@@ -126,7 +129,23 @@ const TABLE: Record<string, Operation | ((r: OssRequest) => Operation)> = {
   'bucket DELETE website': 'DeleteBucketWebsite',
   'bucket PUT referer': 'PutBucketReferer',
   'bucket GET referer': 'GetBucketReferer',
+  'bucket PUT versioning': 'PutBucketVersioning',
+  'bucket GET versioning': 'GetBucketVersioning',
+  'bucket GET versions': 'ListObjectVersions',
 };
+
+/** Object operations that take `?versionId=` (any other with it is NotImplemented rather than the current version). */
+const VERSIONED: ReadonlySet<Operation> = new Set<Operation>([
+  'GetObject',
+  'HeadObject',
+  'GetObjectMeta',
+  'DeleteObject',
+  'GetObjectAcl',
+  'PutObjectAcl',
+  'GetObjectTagging',
+  'PutObjectTagging',
+  'DeleteObjectTagging',
+]);
 
 /** The OSS name of an API the table does not serve, for the NotImplemented message: `PutBucketLifecycle`. */
 export function apiName(req: OssRequest): string {
@@ -154,11 +173,13 @@ export function apiName(req: OssRequest): string {
 export function route(req: OssRequest): Operation | undefined {
   const level = req.bucket === undefined ? 'service' : req.key === undefined ? 'bucket' : 'object';
   const selectors = [...new Set(req.query.map(([k]) => k).filter((k) => isV1SubResource(k) && !isModifier(k)))].sort();
-  // ali-oss sends versionId only when asked; the unversioned "null" version is the object itself.
-  const sel = selectors.filter((k) => !(k === 'versionId' && q(req, 'versionId') === 'null'));
+  // versionId names a version of the object an operation addresses (handlers/versions.ts), not an operation.
+  const sel = selectors.filter((k) => !(k === 'versionId' && level === 'object'));
   const entry = TABLE[`${level} ${req.method} ${sel.join('&')}`];
   if (entry === undefined) return undefined;
-  return typeof entry === 'function' ? entry(req) : entry;
+  const op = typeof entry === 'function' ? entry(req) : entry;
+  const versioned = sel.length < selectors.length && q(req, 'versionId') !== 'null';
+  return versioned && !VERSIONED.has(op) ? undefined : op;
 }
 
 export { hasQ };

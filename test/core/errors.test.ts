@@ -109,6 +109,8 @@ test('SERVICE_ERRORS covers every code of protocol §4 with its status', () => {
     SymlinkTargetNotExist: 404,
     InvalidTargetBucketForLogging: 400,
     NotSymlink: 400,
+    NoSuchVersion: 404,
+    MethodNotAllowed: 405,
   };
   assert.deepEqual(Object.keys(SERVICE_ERRORS).sort(), Object.keys(expected).sort());
   for (const [code, status] of Object.entries(expected)) {

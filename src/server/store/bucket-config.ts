@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ensureDir, readJson, unlinkQuiet, writeFileAtomic, fsyncDir } from '../../io/fs.js';
 import type { ObjectStore } from './objects.js';
 
-export type ConfigName = 'cors' | 'lifecycle' | 'logging' | 'website' | 'referer';
+export type ConfigName = 'cors' | 'lifecycle' | 'logging' | 'website' | 'referer' | 'versioning';
 
 /** Per-bucket configuration documents, part of the metadata store (MetadataStore.configs). */
 export interface BucketConfigStore {

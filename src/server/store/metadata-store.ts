@@ -5,6 +5,16 @@ import type { IndexEntry } from './key-index.js';
 import type { ListOptions, ListPage } from './listing.js';
 import type { ObjectReader } from './segments.js';
 import type { BucketAcl, BucketRecord, ObjectRecord } from './types.js';
+import type { DeleteMarker, VersioningStatus, VersionRecord } from './versions.js';
+import type { VersionListOptions, VersionListPage } from './versions-listing.js';
+
+/** What a DeleteObject did in a versioned bucket (x-oss-version-id, x-oss-delete-marker). */
+export interface DeleteOutcome {
+  /** The version removed, or the delete marker made; absent for a bucket that was never versioned. */
+  versionId?: string;
+  /** A delete marker was made, or the version removed was one. */
+  deleteMarker?: boolean;
+}
 
 /** Thrown by commits that would replace an existing object under x-oss-forbid-overwrite. */
 export class ObjectExistsError extends Error {}
@@ -46,8 +56,30 @@ export interface MetadataStore {
   ): Promise<void>;
   /** Rewrites an object's metadata (not its bytes) under the key's lock; false if the key does not exist. */
   updateObject(bucket: string, key: string, change: (rec: ObjectRecord) => ObjectRecord): Promise<boolean>;
-  /** Removes the key and, once no reader holds them, its bytes; a missing key is not an error. */
-  deleteObject(bucket: string, key: string): Promise<void>;
+  /**
+   * Removes the key and, once no reader holds them, its bytes; a missing key is not an error. In a versioned
+   * bucket a delete marker becomes the latest version instead; `versionId` removes that one version for good.
+   * `now` dates a delete marker.
+   */
+  deleteObject(bucket: string, key: string, o?: { versionId?: string; now?: number }): Promise<DeleteOutcome>;
+  /** The bucket's versioning status; undefined for a bucket that was never versioned. */
+  versioning(bucket: string): Promise<VersioningStatus | undefined>;
+  setVersioning(bucket: string, status: VersioningStatus): Promise<void>;
+  /** One version of a key ('null': the unversioned one), current or not. */
+  getVersion(bucket: string, key: string, versionId: string): Promise<VersionRecord | undefined>;
+  /** One version with its bytes held open (see openObject); a delete marker has none. */
+  openVersion(bucket: string, key: string, versionId: string): Promise<ObjectReader | DeleteMarker | undefined>;
+  /** The delete marker that is the latest version of the key, if it is one. */
+  latestMarker(bucket: string, key: string): Promise<DeleteMarker | undefined>;
+  /** updateObject for one version; false if it is not an object version of the key. */
+  updateVersion(
+    bucket: string,
+    key: string,
+    versionId: string,
+    change: (rec: ObjectRecord) => ObjectRecord,
+  ): Promise<boolean>;
+  /** One ListObjectVersions page. */
+  listVersions(bucket: string, o: VersionListOptions): Promise<VersionListPage>;
   /** The listing fields of every object in the bucket (GetBucketStat, the lifecycle sweep): a copy, in no set order. */
   bucketEntries(bucket: string): Promise<IndexEntry[]>;
   /** One ListObjects page, in UTF-8 byte order. */

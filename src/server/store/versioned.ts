@@ -1,0 +1,184 @@
+// What versioning changes in the store's writes and reads (versions.ts has the on-disk area). Every function here
+// that writes runs under the key's lock held by ObjectStore; the order of the two files is the crash rule of
+// versions.ts: into the version area first, out of it second.
+import { open } from 'node:fs/promises';
+import { isNotFound, READ_NOFOLLOW } from '../../io/fs.js';
+import type { DeleteOutcome } from './metadata-store.js';
+import type { ObjectStore } from './objects.js';
+import { bytesFields, ObjectReader, segmentsOf } from './segments.js';
+import type { ObjectRecord } from './types.js';
+import {
+  isMarker,
+  newVersionId,
+  noncurrent,
+  versionIdOf,
+  type DeleteMarker,
+  type VersioningStatus,
+  type VersionRecord,
+} from './versions.js';
+
+const isNull = (v: VersionRecord): boolean => versionIdOf(v) === 'null';
+
+/**
+ * Before `rec` becomes the current version of its key: gives it its id, moves the current version `old` into the
+ * version area (or drops it: a suspended bucket replaces the null version), and returns the records whose bytes
+ * the caller removes once `rec` is committed.
+ */
+export async function beforeCommit(
+  store: ObjectStore,
+  bucket: string,
+  rec: ObjectRecord,
+  old: ObjectRecord | undefined,
+  status: VersioningStatus,
+): Promise<ObjectRecord[]> {
+  rec.versionId = status === 'Enabled' ? newVersionId() : 'null';
+  const list = noncurrent(await store.versions.read(bucket, rec.key), old);
+  const dropped: VersionRecord[] = [];
+  let next = list;
+  if (status === 'Suspended') {
+    dropped.push(...list.filter(isNull));
+    next = list.filter((v) => !isNull(v));
+  }
+  if (old) {
+    if (status === 'Suspended' && isNull(old)) dropped.push(old);
+    else next = [old, ...next];
+  }
+  if (old || dropped.length > 0) await store.versions.write(bucket, rec.key, next);
+  return dropped.filter((v): v is ObjectRecord => !isMarker(v));
+}
+
+/** DeleteObject in a versioned bucket, or of one version (`versionId`) in any bucket. */
+export async function deleteVersioned(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  status: VersioningStatus | undefined,
+  o: { versionId?: string; now: number },
+): Promise<DeleteOutcome> {
+  const cur = await store.getObject(bucket, key);
+  const list = noncurrent(await store.versions.read(bucket, key), cur);
+  if (o.versionId === undefined) {
+    // Only reached with a status: a delete marker becomes the latest version.
+    const marker: DeleteMarker = {
+      key,
+      versionId: status === 'Enabled' ? newVersionId() : 'null',
+      lastModified: o.now,
+      deleteMarker: true,
+    };
+    const dropped: VersionRecord[] = [];
+    let rest = list;
+    if (status === 'Suspended') {
+      dropped.push(...rest.filter(isNull));
+      rest = rest.filter((v) => !isNull(v));
+    }
+    if (cur) {
+      if (status === 'Suspended' && isNull(cur)) dropped.push(cur);
+      else rest = [cur, ...rest];
+    }
+    await store.versions.write(bucket, key, [marker, ...rest]);
+    if (cur) await store.unlinkMeta(bucket, key);
+    await removeAll(store, bucket, dropped);
+    return { versionId: versionIdOf(marker), deleteMarker: true };
+  }
+  if (cur && versionIdOf(cur) === o.versionId) {
+    await promoteOrRemove(store, bucket, key, list);
+    await store.blobs.removeBytes(bucket, cur);
+    return { versionId: o.versionId };
+  }
+  const at = list.findIndex((v) => versionIdOf(v) === o.versionId);
+  if (at < 0) return { versionId: o.versionId };
+  const gone = list[at]!;
+  const next = list.filter((_, i) => i !== at);
+  // Removing the delete marker that hid the key brings the version below it back as current.
+  if (!cur && at === 0) await promoteOrRemove(store, bucket, key, next);
+  else await store.versions.write(bucket, key, next);
+  await removeAll(store, bucket, [gone]);
+  return { versionId: o.versionId, ...(isMarker(gone) ? { deleteMarker: true } : {}) };
+}
+
+/** Makes the newest of `list` current if it is an object version (current record first), else no current. */
+async function promoteOrRemove(store: ObjectStore, bucket: string, key: string, list: VersionRecord[]): Promise<void> {
+  const head = list[0];
+  if (head && !isMarker(head)) {
+    await store.writeMeta(bucket, head);
+    await store.versions.write(bucket, key, list.slice(1));
+  } else {
+    await store.unlinkMeta(bucket, key);
+    await store.versions.write(bucket, key, list);
+  }
+}
+
+async function removeAll(store: ObjectStore, bucket: string, gone: VersionRecord[]): Promise<void> {
+  for (const v of gone) if (!isMarker(v)) await store.blobs.removeBytes(bucket, v);
+}
+
+/** One version of a key: the current record or an entry of its version area. */
+export async function findVersion(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  versionId: string,
+): Promise<VersionRecord | undefined> {
+  const cur = await store.getObject(bucket, key);
+  if (cur && versionIdOf(cur) === versionId) return cur;
+  return noncurrent(await store.versions.read(bucket, key), cur).find((v) => versionIdOf(v) === versionId);
+}
+
+/**
+ * Opens one version's bytes (see ObjectStore.openObject): a noncurrent version's blobs are registered with the
+ * readers before it is confirmed still listed, so a delete of that version meanwhile defers removing them.
+ */
+export async function openVersion(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  versionId: string,
+): Promise<ObjectReader | DeleteMarker | undefined> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const cur = await store.openObject(bucket, key);
+    if (cur && versionIdOf(cur.rec) === versionId) return cur;
+    await cur?.close();
+    const v = await findVersion(store, bucket, key, versionId);
+    if (!v || isMarker(v)) return v;
+    const now = await store.getObject(bucket, key);
+    if (now && versionIdOf(now) === versionId) continue; // became current meanwhile: open it as such
+    const paths = store.blobs.pathsOf(bucket, v);
+    store.blobs.refs.acquire(paths);
+    let first;
+    try {
+      if (paths.length > 0) first = await open(paths[0]!, READ_NOFOLLOW);
+      const still = await findVersion(store, bucket, key, versionId);
+      if (still && !isMarker(still) && still.etag === v.etag)
+        return new ObjectReader(v, paths, first, store.blobs.refs);
+    } catch (err) {
+      if (!isNotFound(err)) {
+        await first?.close();
+        store.blobs.refs.release(paths);
+        throw err;
+      }
+    }
+    await first?.close();
+    store.blobs.refs.release(paths);
+  }
+  return undefined;
+}
+
+/** Rewrites one noncurrent version's metadata (tagging, ACL); false if there is no such object version. */
+export async function updateNoncurrent(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  versionId: string,
+  change: (rec: ObjectRecord) => ObjectRecord,
+): Promise<boolean> {
+  const cur = await store.getObject(bucket, key);
+  const list = noncurrent(await store.versions.read(bucket, key), cur);
+  const at = list.findIndex((v) => versionIdOf(v) === versionId);
+  const old = list[at];
+  if (!old || isMarker(old)) return false;
+  const { blob: _b, segments: _s, ...changed } = change(old);
+  const next = [...list];
+  next[at] = { ...changed, key, versionId: old.versionId, ...bytesFields(segmentsOf(old)) };
+  await store.versions.write(bucket, key, next);
+  return true;
+}
