@@ -20,7 +20,6 @@ import {
   deleteHeaders,
   lookup,
   openSource,
-  openVersioned,
   readVersion,
   refuseDeleted,
   updateVersioned,
@@ -159,14 +158,10 @@ const RESPONSE_OVERRIDES: Array<[string, string]> = [
 
 /** GetObject and HeadObject: one path, so their headers can never drift apart. */
 export async function getObject(ctx: Ctx): Promise<void> {
-  const { req, res, store, bucket, key } = ctx;
+  const { req, res, bucket, key } = ctx;
   const head = req.method === 'HEAD';
   const vid = versionParam(ctx);
-  let opened = head
-    ? undefined
-    : vid === undefined
-      ? await store.openObject(bucket.name, key)
-      : await openVersioned(ctx, vid);
+  let opened = head ? undefined : await openSource(ctx, bucket.name, key, vid);
   try {
     const found = head ? await lookup(ctx, vid) : opened?.rec;
     if (!found) await refuseDeleted(ctx);

@@ -27,13 +27,13 @@ export async function putBucketVersioning(ctx: Ctx): Promise<void> {
       {},
       { message: 'VersioningConfiguration needs <Status> Enabled or Suspended.' },
     );
-  await ctx.store.setVersioning(ctx.bucket.name, status);
+  await ctx.store.versioned.setStatus(ctx.bucket.name, status);
   sendEmpty(ctx.res, 200);
 }
 
 export async function getBucketVersioning(ctx: Ctx): Promise<void> {
   requireOwner(ctx);
-  sendXmlText(ctx.res, 200, buildVersioningConfiguration(await ctx.store.versioning(ctx.bucket.name)));
+  sendXmlText(ctx.res, 200, buildVersioningConfiguration(await ctx.store.versioned.status(ctx.bucket.name)));
 }
 
 export async function listObjectVersions(ctx: Ctx): Promise<void> {
@@ -43,7 +43,7 @@ export async function listObjectVersions(ctx: Ctx): Promise<void> {
   const keyMarker = q(ctx.req, 'key-marker') ?? '';
   const versionIdMarker = q(ctx.req, 'version-id-marker') ?? '';
   const maxKeys = maxKeysOf(ctx, 'max-keys');
-  const page = await ctx.store.listVersions(ctx.bucket.name, {
+  const page = await ctx.store.versioned.list(ctx.bucket.name, {
     prefix,
     delimiter,
     keyMarker,

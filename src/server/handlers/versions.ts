@@ -44,7 +44,7 @@ export async function readVersion(
   key = ctx.key,
   bucket = ctx.bucket.name,
 ): Promise<ObjectRecord> {
-  const v: VersionRecord | undefined = await ctx.store.getVersion(bucket, key, versionId);
+  const v: VersionRecord | undefined = await ctx.store.versioned.get(bucket, key, versionId);
   if (!v) throw noSuchVersion(ctx, versionId);
   if (isMarker(v)) throw markerRead(v);
   return v;
@@ -62,7 +62,7 @@ export async function openVersioned(
   key = ctx.key,
   bucket = ctx.bucket.name,
 ): Promise<ObjectReader> {
-  const v = await ctx.store.openVersion(bucket, key, versionId);
+  const v = await ctx.store.versioned.open(bucket, key, versionId);
   if (!v) throw noSuchVersion(ctx, versionId);
   if ('deleteMarker' in v) throw markerRead(v);
   return v;
@@ -84,7 +84,7 @@ export function openSource(
  */
 export async function refuseDeleted(ctx: Ctx): Promise<void> {
   if (!ctx.principal && ctx.bucket.acl === 'private') return;
-  const m = await ctx.store.latestMarker(ctx.bucket.name, ctx.key);
+  const m = await ctx.store.versioned.latestMarker(ctx.bucket.name, ctx.key);
   if (m) throw new ErrorReply('NoSuchKey', { Key: ctx.key }, { headers: markerHeaders(m) });
 }
 
@@ -97,7 +97,7 @@ export async function updateVersioned(
   const found =
     vid === undefined
       ? await ctx.store.updateObject(ctx.bucket.name, ctx.key, change)
-      : await ctx.store.updateVersion(ctx.bucket.name, ctx.key, vid, change);
+      : await ctx.store.versioned.update(ctx.bucket.name, ctx.key, vid, change);
   if (!found) throw vid === undefined ? new ErrorReply('NoSuchKey', { Key: ctx.key }) : noSuchVersion(ctx, vid);
   return vid === undefined ? {} : { 'x-oss-version-id': vid };
 }

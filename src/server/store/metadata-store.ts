@@ -5,8 +5,7 @@ import type { IndexEntry } from './key-index.js';
 import type { ListOptions, ListPage } from './listing.js';
 import type { ObjectReader } from './segments.js';
 import type { BucketAcl, BucketRecord, ObjectRecord } from './types.js';
-import type { DeleteMarker, VersioningStatus, VersionRecord } from './versions.js';
-import type { VersionListOptions, VersionListPage } from './versions-listing.js';
+import type { VersionedStore } from './versioned-reads.js';
 
 /** What a DeleteObject did in a versioned bucket (x-oss-version-id, x-oss-delete-marker). */
 export interface DeleteOutcome {
@@ -31,6 +30,8 @@ export class BucketGoneError extends Error {
 export interface MetadataStore {
   /** CORS, lifecycle, logging, website and referer documents of each bucket. */
   readonly configs: BucketConfigStore;
+  /** Versioning status and the versions of each key (versioned-reads.ts). */
+  readonly versioned: VersionedStore;
   getBucket(name: string): Promise<BucketRecord | undefined>;
   /** Every bucket, by name. */
   listBuckets(): Promise<BucketRecord[]>;
@@ -62,24 +63,6 @@ export interface MetadataStore {
    * `now` dates a delete marker.
    */
   deleteObject(bucket: string, key: string, o?: { versionId?: string; now?: number }): Promise<DeleteOutcome>;
-  /** The bucket's versioning status; undefined for a bucket that was never versioned. */
-  versioning(bucket: string): Promise<VersioningStatus | undefined>;
-  setVersioning(bucket: string, status: VersioningStatus): Promise<void>;
-  /** One version of a key ('null': the unversioned one), current or not. */
-  getVersion(bucket: string, key: string, versionId: string): Promise<VersionRecord | undefined>;
-  /** One version with its bytes held open (see openObject); a delete marker has none. */
-  openVersion(bucket: string, key: string, versionId: string): Promise<ObjectReader | DeleteMarker | undefined>;
-  /** The delete marker that is the latest version of the key, if it is one. */
-  latestMarker(bucket: string, key: string): Promise<DeleteMarker | undefined>;
-  /** updateObject for one version; false if it is not an object version of the key. */
-  updateVersion(
-    bucket: string,
-    key: string,
-    versionId: string,
-    change: (rec: ObjectRecord) => ObjectRecord,
-  ): Promise<boolean>;
-  /** One ListObjectVersions page. */
-  listVersions(bucket: string, o: VersionListOptions): Promise<VersionListPage>;
   /** The listing fields of every object in the bucket (GetBucketStat, the lifecycle sweep): a copy, in no set order. */
   bucketEntries(bucket: string): Promise<IndexEntry[]>;
   /** One ListObjects page, in UTF-8 byte order. */

@@ -33,9 +33,9 @@ import {
   type MetadataStore,
 } from './metadata-store.js';
 import type { BucketAcl, BucketRecord, ObjectRecord } from './types.js';
-import { VersionArea, type DeleteMarker, type VersioningStatus, type VersionRecord } from './versions.js';
+import { VersionArea, type VersioningStatus } from './versions.js';
 import * as versioned from './versioned.js';
-import { listVersions, type VersionListOptions, type VersionListPage } from './versions-listing.js';
+import { VersionedObjects } from './versioned-reads.js';
 
 export type { ListOptions, ListPage };
 
@@ -55,6 +55,7 @@ export class ObjectStore implements MetadataStore {
   readonly blobs: FsBlobStore;
   /** Noncurrent versions and delete markers of versioned buckets. */
   readonly versions: VersionArea;
+  readonly versioned: VersionedObjects = new VersionedObjects(this);
 
   constructor(root: string) {
     this.layout = new Layout(root);
@@ -266,13 +267,8 @@ export class ObjectStore implements MetadataStore {
   }
 
   /** The bucket's versioning status; undefined for a bucket that was never versioned. */
-  async versioning(bucket: string): Promise<VersioningStatus | undefined> {
-    return (await this.configs.get<{ status: VersioningStatus }>(bucket, 'versioning'))?.status;
-  }
-
-  /** PutBucketVersioning: under the bucket's shared lock, so it cannot land in a bucket being deleted. */
-  async setVersioning(bucket: string, status: VersioningStatus): Promise<void> {
-    await this.inBucket(bucket, () => this.configs.put(bucket, 'versioning', { status }));
+  private versioning(bucket: string): Promise<VersioningStatus | undefined> {
+    return this.versioned.status(bucket);
   }
 
   /** Rewrites an object's metadata (not its bytes) under the key's lock; false if the key does not exist. */
@@ -318,48 +314,6 @@ export class ObjectStore implements MetadataStore {
       await this.blobs.removeBytes(bucket, old);
       return {};
     });
-  }
-
-  getVersion(bucket: string, key: string, versionId: string): Promise<VersionRecord | undefined> {
-    return versioned.findVersion(this, bucket, key, versionId);
-  }
-
-  openVersion(bucket: string, key: string, versionId: string): Promise<ObjectReader | DeleteMarker | undefined> {
-    return versioned.openVersion(this, bucket, key, versionId);
-  }
-
-  /** The delete marker that is the latest version of `key`, if it is one (a key with no current record). */
-  async latestMarker(bucket: string, key: string): Promise<DeleteMarker | undefined> {
-    if (!(await this.versioning(bucket))) return undefined;
-    const head = (await this.versions.read(bucket, key))[0];
-    return head && 'deleteMarker' in head && !(await this.getObject(bucket, key)) ? head : undefined;
-  }
-
-  async updateVersion(
-    bucket: string,
-    key: string,
-    versionId: string,
-    change: (rec: ObjectRecord) => ObjectRecord,
-  ): Promise<boolean> {
-    return this.inBucket(bucket, async () => {
-      const cur = await this.getObject(bucket, key);
-      if (cur && (cur.versionId ?? 'null') === versionId) return this.updateIn(bucket, key, change);
-      return this.locks.run(`object\n${bucket}\n${key}`, () =>
-        versioned.updateNoncurrent(this, bucket, key, versionId, change),
-      );
-    });
-  }
-
-  async listVersions(bucket: string, o: VersionListOptions): Promise<VersionListPage> {
-    return listVersions(
-      {
-        current: await this.index(bucket),
-        noncurrent: await this.versions.keys(bucket),
-        getObject: (key) => this.getObject(bucket, key),
-        readVersions: (key) => this.versions.read(bucket, key),
-      },
-      o,
-    );
   }
 
   async bucketEntries(bucket: string): Promise<IndexEntry[]> {

@@ -1,11 +1,8 @@
 // What versioning changes in the store's writes and reads (versions.ts has the on-disk area). Every function here
 // that writes runs under the key's lock held by ObjectStore; the order of the two files is the crash rule of
 // versions.ts: into the version area first, out of it second.
-import { open } from 'node:fs/promises';
-import { isNotFound, READ_NOFOLLOW } from '../../io/fs.js';
 import type { DeleteOutcome } from './metadata-store.js';
 import type { ObjectStore } from './objects.js';
-import { bytesFields, ObjectReader, segmentsOf } from './segments.js';
 import type { ObjectRecord } from './types.js';
 import {
   isMarker,
@@ -110,75 +107,4 @@ async function promoteOrRemove(store: ObjectStore, bucket: string, key: string, 
 
 async function removeAll(store: ObjectStore, bucket: string, gone: VersionRecord[]): Promise<void> {
   for (const v of gone) if (!isMarker(v)) await store.blobs.removeBytes(bucket, v);
-}
-
-/** One version of a key: the current record or an entry of its version area. */
-export async function findVersion(
-  store: ObjectStore,
-  bucket: string,
-  key: string,
-  versionId: string,
-): Promise<VersionRecord | undefined> {
-  const cur = await store.getObject(bucket, key);
-  if (cur && versionIdOf(cur) === versionId) return cur;
-  return noncurrent(await store.versions.read(bucket, key), cur).find((v) => versionIdOf(v) === versionId);
-}
-
-/**
- * Opens one version's bytes (see ObjectStore.openObject): a noncurrent version's blobs are registered with the
- * readers before it is confirmed still listed, so a delete of that version meanwhile defers removing them.
- */
-export async function openVersion(
-  store: ObjectStore,
-  bucket: string,
-  key: string,
-  versionId: string,
-): Promise<ObjectReader | DeleteMarker | undefined> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const cur = await store.openObject(bucket, key);
-    if (cur && versionIdOf(cur.rec) === versionId) return cur;
-    await cur?.close();
-    const v = await findVersion(store, bucket, key, versionId);
-    if (!v || isMarker(v)) return v;
-    const now = await store.getObject(bucket, key);
-    if (now && versionIdOf(now) === versionId) continue; // became current meanwhile: open it as such
-    const paths = store.blobs.pathsOf(bucket, v);
-    store.blobs.refs.acquire(paths);
-    let first;
-    try {
-      if (paths.length > 0) first = await open(paths[0]!, READ_NOFOLLOW);
-      const still = await findVersion(store, bucket, key, versionId);
-      if (still && !isMarker(still) && still.etag === v.etag)
-        return new ObjectReader(v, paths, first, store.blobs.refs);
-    } catch (err) {
-      if (!isNotFound(err)) {
-        await first?.close();
-        store.blobs.refs.release(paths);
-        throw err;
-      }
-    }
-    await first?.close();
-    store.blobs.refs.release(paths);
-  }
-  return undefined;
-}
-
-/** Rewrites one noncurrent version's metadata (tagging, ACL); false if there is no such object version. */
-export async function updateNoncurrent(
-  store: ObjectStore,
-  bucket: string,
-  key: string,
-  versionId: string,
-  change: (rec: ObjectRecord) => ObjectRecord,
-): Promise<boolean> {
-  const cur = await store.getObject(bucket, key);
-  const list = noncurrent(await store.versions.read(bucket, key), cur);
-  const at = list.findIndex((v) => versionIdOf(v) === versionId);
-  const old = list[at];
-  if (!old || isMarker(old)) return false;
-  const { blob: _b, segments: _s, ...changed } = change(old);
-  const next = [...list];
-  next[at] = { ...changed, key, versionId: old.versionId, ...bytesFields(segmentsOf(old)) };
-  await store.versions.write(bucket, key, next);
-  return true;
 }
