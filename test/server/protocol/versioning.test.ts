@@ -1,10 +1,11 @@
 // Bucket versioning (issue 26), driven with raw signed requests in the shapes OSS documents: PutBucketVersioning /
 // GetBucketVersioning, versionId on GET/HEAD/DELETE/copy/tagging/ACL/objectMeta, delete markers, suspend, and
 // ListObjectVersions paging.
-import { test, before, after } from 'node:test';
+import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../../../harness/server.js';
 import { call, errorCode, mkBucket, put, xmlField, xmlFields, type CallResult } from '../../../harness/oss-http.js';
+import { aliClient, failure, MODES } from './peers.js';
 
 let srv: TestServer;
 before(async () => {
@@ -329,4 +330,43 @@ test('a bucket never versioned answers as before: no version header, ListObjectV
     ],
   });
   assert.equal(r.status, 501);
+});
+
+MODES.forEach((mode, i) => {
+  describe(`ali-oss ${mode.name}`, () => {
+    test('putBucketVersioning, getBucketVersioning, getBucketVersions, get/head/copy/delete with versionId', async () => {
+      const bucket = `ver-ali-${i}`;
+      const c = aliClient(srv, mode, bucket);
+      await c.putBucket(bucket);
+      assert.equal((await c.getBucketVersioning(bucket)).versionStatus, undefined);
+      await c.putBucketVersioning(bucket, 'Enabled');
+      assert.equal((await c.getBucketVersioning(bucket)).versionStatus, 'Enabled');
+      const v1 = (await c.put('k', Buffer.from('one'))).res.headers['x-oss-version-id'];
+      await c.put('k', Buffer.from('two'));
+      assert.equal((await c.get('k', { versionId: v1 })).content.toString(), 'one');
+      assert.equal((await c.head('k', { versionId: v1 })).res.headers['x-oss-version-id'], v1);
+      const del = await c.delete('k');
+      assert.equal(del.res.headers['x-oss-delete-marker'], 'true');
+      assert.equal((await failure(c.get('k'))).status, 404);
+      const listed = await c.getBucketVersions({ maxKeys: 100 });
+      assert.deepEqual(
+        listed.objects.map((o: { name: string; isLatest: boolean; size: number }) => [o.name, o.isLatest, o.size]),
+        [
+          ['k', false, 3],
+          ['k', false, 3],
+        ],
+      );
+      assert.equal(listed.deleteMarker.length, 1);
+      assert.equal(listed.deleteMarker[0].versionId, del.res.headers['x-oss-version-id']);
+      // Restore the first version by copying it over the key.
+      await c.copy('k', 'k', bucket, { versionId: v1 });
+      assert.equal((await c.get('k')).content.toString(), 'one');
+      await c.delete('k', { versionId: v1 });
+      assert.equal((await failure(c.get('k', { versionId: v1 }))).status, 404);
+      const multi = await c.deleteMulti([{ key: 'k', versionId: del.res.headers['x-oss-version-id'] }]);
+      assert.equal(multi.res.status, 200);
+      await c.putBucketVersioning(bucket, 'Suspended');
+      assert.equal((await c.getBucketVersioning(bucket)).versionStatus, 'Suspended');
+    });
+  });
 });
