@@ -23,6 +23,7 @@ import type {
   PartInfo,
   PutObjectResult,
   UploadPartResult,
+  VersionOptions,
 } from './types.js';
 
 /** "5EB6..." from `"5EB6..."`: ETags travel quoted; results carry them bare and upper case. */
@@ -156,16 +157,25 @@ function headResult(res: OssResponse): HeadObjectResult {
     meta,
     objectType: res.headers['x-oss-object-type'],
     storageClass: res.headers['x-oss-storage-class'],
+    ...(res.headers['x-oss-version-id'] !== undefined ? { versionId: res.headers['x-oss-version-id'] } : {}),
   };
+}
+
+/** The `?versionId=` of a request that addresses one version. */
+export function versionQuery(opts: VersionOptions): Array<[string, string]> {
+  return opts.versionId === undefined ? [] : [['versionId', opts.versionId]];
 }
 
 export async function headObject(
   c: OssClient,
   bucket: string,
   key: string,
-  opts: CallOptions,
+  opts: CallOptions & VersionOptions,
 ): Promise<HeadObjectResult> {
-  return headResult(await c.request({ operation: 'HeadObject', method: 'HEAD', bucket, key, signal: opts.signal }));
+  const query = versionQuery(opts);
+  return headResult(
+    await c.request({ operation: 'HeadObject', method: 'HEAD', bucket, key, query, signal: opts.signal }),
+  );
 }
 
 export async function getObject(
@@ -182,6 +192,7 @@ export async function getObject(
     method: 'GET',
     bucket,
     key,
+    query: versionQuery(opts),
     headers,
     signal: opts.signal,
     stream: true,
@@ -196,11 +207,12 @@ export async function copyObject(
   bucket: string,
   key: string,
   headers: Record<string, string>,
-  opts: CallOptions & { sourceIfMatch?: string },
+  opts: CallOptions & { sourceIfMatch?: string; sourceVersionId?: string },
 ): Promise<PutObjectResult> {
+  const version = opts.sourceVersionId === undefined ? '' : `?versionId=${encodeURIComponent(opts.sourceVersionId)}`;
   const copyHeaders: Record<string, string> = {
     ...headers,
-    'x-oss-copy-source': `/${srcBucket}/${encodeKeyPath(srcKey)}`,
+    'x-oss-copy-source': `/${srcBucket}/${encodeKeyPath(srcKey)}${version}`,
   };
   if (Object.keys(headers).some((h) => h.startsWith('x-oss-meta-') || h === 'content-type'))
     copyHeaders['x-oss-metadata-directive'] = 'REPLACE';
