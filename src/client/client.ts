@@ -339,7 +339,11 @@ export class OssClient {
     key: string,
     uploadId: string,
     partNumber: number,
-    opts: CallOptions & { range?: { start: number; end: number }; sourceIfMatch?: string } = {},
+    opts: CallOptions & {
+      range?: { start: number; end: number };
+      sourceIfMatch?: string;
+      sourceVersionId?: string;
+    } = {},
   ): Promise<UploadPartResult> {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) {
       throw new ArgumentError('partNumber', `partNumber must be an integer in 1..10000, got ${partNumber}`);
@@ -426,7 +430,11 @@ export class OssClient {
     }
   }
 
-  getObjectTagging(bucket: string, key: string, opts: CallOptions = {}): Promise<more.ObjectTaggingResult> {
+  getObjectTagging(
+    bucket: string,
+    key: string,
+    opts: CallOptions & VersionOptions = {},
+  ): Promise<more.ObjectTaggingResult> {
     return more.getObjectTagging(this, bucket, key, opts);
   }
 
@@ -444,7 +452,7 @@ export class OssClient {
     return ops.simple(this, 'DeleteObjectTagging', 'DELETE', bucket, key, opts, [['tagging', '']]);
   }
 
-  getObjectAcl(bucket: string, key: string, opts: CallOptions = {}): Promise<more.AclResult> {
+  getObjectAcl(bucket: string, key: string, opts: CallOptions & VersionOptions = {}): Promise<more.AclResult> {
     return more.getAcl(this, bucket, key, opts);
   }
 

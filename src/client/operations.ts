@@ -161,6 +161,12 @@ function headResult(res: OssResponse): HeadObjectResult {
   };
 }
 
+/** x-oss-copy-source: `/bucket/key`, with `?versionId=` to copy one version. */
+function copySourceHeader(bucket: string, key: string, opts: { sourceVersionId?: string }): string {
+  const version = opts.sourceVersionId === undefined ? '' : `?versionId=${encodeURIComponent(opts.sourceVersionId)}`;
+  return `/${bucket}/${encodeKeyPath(key)}${version}`;
+}
+
 /** The `?versionId=` of a request that addresses one version. */
 export function versionQuery(opts: VersionOptions): Array<[string, string]> {
   return opts.versionId === undefined ? [] : [['versionId', opts.versionId]];
@@ -209,10 +215,9 @@ export async function copyObject(
   headers: Record<string, string>,
   opts: CallOptions & { sourceIfMatch?: string; sourceVersionId?: string },
 ): Promise<PutObjectResult> {
-  const version = opts.sourceVersionId === undefined ? '' : `?versionId=${encodeURIComponent(opts.sourceVersionId)}`;
   const copyHeaders: Record<string, string> = {
     ...headers,
-    'x-oss-copy-source': `/${srcBucket}/${encodeKeyPath(srcKey)}${version}`,
+    'x-oss-copy-source': copySourceHeader(srcBucket, srcKey, opts),
   };
   if (Object.keys(headers).some((h) => h.startsWith('x-oss-meta-') || h === 'content-type'))
     copyHeaders['x-oss-metadata-directive'] = 'REPLACE';
@@ -240,9 +245,9 @@ export async function uploadPartCopy(
   key: string,
   uploadId: string,
   partNumber: number,
-  opts: CallOptions & { range?: { start: number; end: number }; sourceIfMatch?: string },
+  opts: CallOptions & { range?: { start: number; end: number }; sourceIfMatch?: string; sourceVersionId?: string },
 ): Promise<UploadPartResult> {
-  const headers: Record<string, string> = { 'x-oss-copy-source': `/${srcBucket}/${encodeKeyPath(srcKey)}` };
+  const headers: Record<string, string> = { 'x-oss-copy-source': copySourceHeader(srcBucket, srcKey, opts) };
   if (opts.range) headers['x-oss-copy-source-range'] = `bytes=${opts.range.start}-${opts.range.end}`;
   if (opts.sourceIfMatch) headers['x-oss-copy-source-if-match'] = `"${opts.sourceIfMatch}"`;
   const res = await c.request({

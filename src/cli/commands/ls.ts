@@ -8,6 +8,7 @@ import { checkName } from './names.js';
 
 export interface LsFlags extends CommonOptions {
   recursive?: boolean;
+  versions?: boolean;
 }
 
 /** `ossup ls`: buckets with no URL; otherwise one level under the prefix (like `ls`), or everything with -r. */
@@ -32,6 +33,7 @@ export async function lsCommand(url: string | undefined, flags: LsFlags, io: Io)
   }
   const { bucket, key: prefix } = parseOssUrl(url);
   checkName(bucket);
+  if (flags.versions) return (await import('./ls-versions.js')).lsVersions(bucket, prefix, flags, io);
   return withSession(flags, io, (s) =>
     doing(`listing oss://${bucket}/${prefix}`, bucket, async () => {
       let count = 0;
