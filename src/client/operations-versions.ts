@@ -8,15 +8,10 @@ import {
 } from '../core/xml-versions.js';
 import { bufferBody } from './body.js';
 import type { OssClient } from './client.js';
-import { versionQuery } from './operations.js';
-import type { OssResponse } from './pipeline.js';
+import { base, versionQuery } from './operations.js';
 import type { CallOptions, OssResult, VersionOptions } from './types.js';
 
 export type { ListVersionsResult, ObjectVersionSummary } from '../core/xml-versions.js';
-
-function base(res: OssResponse): OssResult {
-  return { requestId: res.requestId, status: res.status, headers: res.headers };
-}
 
 export interface BucketVersioningResult extends OssResult {
   /** Enabled | Suspended; undefined for a bucket that was never versioned. */

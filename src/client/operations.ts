@@ -31,7 +31,8 @@ export function normalizeEtag(etag: string | undefined): string {
   return unquoteEtag(etag ?? '').toUpperCase();
 }
 
-function base(res: OssResponse): OssResult {
+/** The fields every result carries. */
+export function base(res: OssResponse): OssResult {
   return { requestId: res.requestId, status: res.status, headers: res.headers };
 }
 

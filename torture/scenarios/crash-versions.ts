@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { call, errorCode, mkBucket, type CallResult, type Target } from '../../harness/oss-http.js';
 import { SERVE_CREDENTIALS, sleep, startServe } from '../lib/procs.js';
 import { rng } from '../lib/rng.js';
-import type { RunContext, RunResult, Scenario } from '../lib/types.js';
+import { failed, ok, type RunContext, type RunResult, type Scenario } from '../lib/types.js';
+import { failedCall } from './crash-busy.js';
 
 const BUCKET = 'versions';
 const KEYS = ['a', 'b', 'c', 'dir/d'];
@@ -21,8 +22,6 @@ interface Version {
   /** A DELETE ?versionId= was sent: 'acked' once answered 204. */
   deleted?: 'sent' | 'acked';
 }
-
-const failedCall = (err: Error): CallResult => ({ status: 0, headers: {}, body: Buffer.alloc(0), text: err.message });
 
 async function crashVersionsRun(ctx: RunContext): Promise<RunResult> {
   const r = rng(ctx.seed);
@@ -45,7 +44,7 @@ async function crashVersionsRun(ctx: RunContext): Promise<RunResult> {
       query: [['versioning', '']],
       body: '<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>',
     });
-    if (on.status !== 200) return { ...base('versioning refused'), passed: false, detail: on.text };
+    if (on.status !== 200) return failed('PutBucketVersioning', on.text);
     for (let k = 0; k < kills; k++) {
       const t: Target = { endpoint: server.endpoint, credentials: SERVE_CREDENTIALS };
       const stopAt = Date.now() + r.int(100, 1200);
@@ -126,21 +125,11 @@ async function crashVersionsRun(ctx: RunContext): Promise<RunResult> {
     }
     for (const id of markers) if (!listed.includes(id)) problems.push(`delete marker ${id} was lost`);
     const label = `${kills} kill(s), ${versions.size} versions acknowledged, ${markers.size} delete markers`;
-    return {
-      ...base(label),
-      passed: problems.length === 0,
-      wrong,
-      objectsVerified: verified,
-      faults,
-      ...(problems.length ? { detail: problems.slice(0, 5).join('; ') } : {}),
-    };
+    const extra = { wrong, objectsVerified: verified, faults };
+    return problems.length ? failed(label, problems.slice(0, 5).join('; '), extra) : ok(label, extra);
   } finally {
     await server.kill();
   }
-}
-
-function base(label: string): RunResult {
-  return { passed: true, wrong: false, bytesVerified: 0, bytesResent: 0, label };
 }
 
 export const crashVersions: Scenario = {

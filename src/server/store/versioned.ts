@@ -30,18 +30,28 @@ export async function beforeCommit(
 ): Promise<ObjectRecord[]> {
   rec.versionId = status === 'Enabled' ? newVersionId() : 'null';
   const list = noncurrent(await store.versions.read(bucket, rec.key), old);
-  const dropped: VersionRecord[] = [];
-  let next = list;
-  if (status === 'Suspended') {
-    dropped.push(...list.filter(isNull));
-    next = list.filter((v) => !isNull(v));
-  }
-  if (old) {
-    if (status === 'Suspended' && isNull(old)) dropped.push(old);
-    else next = [old, ...next];
-  }
+  const { next, dropped } = demote(list, old, status);
   if (old || dropped.length > 0) await store.versions.write(bucket, rec.key, next);
   return dropped.filter((v): v is ObjectRecord => !isMarker(v));
+}
+
+/**
+ * The noncurrent list once a new latest version (not yet in it) replaces `cur`: `cur` joins the list, except that
+ * in a suspended bucket the new latest is the null version, so any earlier null version is dropped instead.
+ */
+function demote(
+  list: VersionRecord[],
+  cur: ObjectRecord | undefined,
+  status: VersioningStatus,
+): { next: VersionRecord[]; dropped: VersionRecord[] } {
+  const suspended = status === 'Suspended';
+  const dropped = suspended ? list.filter(isNull) : [];
+  let next = suspended ? list.filter((v) => !isNull(v)) : list;
+  if (cur) {
+    if (suspended && isNull(cur)) dropped.push(cur);
+    else next = [cur, ...next];
+  }
+  return { next, dropped };
 }
 
 /** DeleteObject in a versioned bucket, or of one version (`versionId`) in any bucket. */
@@ -62,16 +72,7 @@ export async function deleteVersioned(
       lastModified: o.now,
       deleteMarker: true,
     };
-    const dropped: VersionRecord[] = [];
-    let rest = list;
-    if (status === 'Suspended') {
-      dropped.push(...rest.filter(isNull));
-      rest = rest.filter((v) => !isNull(v));
-    }
-    if (cur) {
-      if (status === 'Suspended' && isNull(cur)) dropped.push(cur);
-      else rest = [cur, ...rest];
-    }
+    const { next: rest, dropped } = demote(list, cur, status!);
     await store.versions.write(bucket, key, [marker, ...rest]);
     if (cur) await store.unlinkMeta(bucket, key);
     await removeAll(store, bucket, dropped);
