@@ -52,11 +52,35 @@ const parser = new XMLParser({
   parseTagValue: false,
   // A key may begin or end with spaces; trimming would silently change it.
   trimValues: false,
-  processEntities: true,
-  // Numeric character references (&#34; from Go's encoder) are decoded by the HTML entity table.
-  htmlEntities: true,
+  // References are decoded here, in one pass (decodeReferences): the parser's own decoding drops references to
+  // control characters (`&#01;`, which the official SDKs write for such bytes in keys), silently changing a key.
+  processEntities: false,
+  htmlEntities: false,
+  tagValueProcessor: (_name, value) => decodeReferences(value),
   isArray: (_name, jpath) => REPEATABLE.has(String(jpath)),
 });
+
+const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/**
+ * Element text with XML's five predefined entities and every numeric character reference decoded (`&#34;` from
+ * Go's encoder, `&#01;` and `&#x1F;` for control characters). Another named entity has no meaning without a
+ * DTD (refused with them): XmlError rather than a key that differs from the one the client meant.
+ */
+export function decodeReferences(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(/&(#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);/g, (whole, ref: string) => {
+    if (ref[0] !== '#') {
+      const c = PREDEFINED[ref];
+      if (c === undefined) throw new XmlError(`unknown entity ${whole}`);
+      return c;
+    }
+    const code = ref[1] === 'x' ? Number.parseInt(ref.slice(2), 16) : Number.parseInt(ref.slice(1), 10);
+    if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+      throw new XmlError(`character reference ${whole} names no character`);
+    return String.fromCodePoint(code);
+  });
+}
 
 /**
  * Parses an OSS XML document. Throws XmlError when it is not well-formed or declares a DOCTYPE (OSS

@@ -134,6 +134,10 @@ export interface ListPartsResult {
   maxParts: number;
   isTruncated: boolean;
   encodingType?: string;
+  /** The storage class the completed object will have. */
+  storageClass?: string;
+  /** A client-side-encrypted upload's envelope by element name (ClientEncryptionKey, ClientEncryptionStart, ...). */
+  clientEncryption?: Record<string, string>;
   parts: PartSummary[];
 }
 
@@ -148,6 +152,8 @@ export function buildListPartsResult(r: ListPartsResult): string {
     NextPartNumberMarker: r.nextPartNumberMarker,
     MaxParts: r.maxParts,
     IsTruncated: r.isTruncated,
+    StorageClass: r.storageClass,
+    ...r.clientEncryption,
     Part: r.parts.map((p) => ({
       PartNumber: p.partNumber,
       LastModified: p.lastModified,
@@ -173,6 +179,7 @@ function parsePartSummary(p: XmlObject): PartSummary {
 export function parseListPartsResult(text: string): ListPartsResult {
   const root = rootOf(parseXml(text), 'ListPartsResult');
   const encodingType = textOf(root, 'EncodingType');
+  const storageClass = textOf(root, 'StorageClass');
   return {
     bucket: textOf(root, 'Bucket') ?? '',
     key: decodeField(textOf(root, 'Key') ?? '', encodingType),
@@ -182,6 +189,7 @@ export function parseListPartsResult(text: string): ListPartsResult {
     maxParts: intOf(root, 'MaxParts') ?? 0,
     isTruncated: boolOf(root, 'IsTruncated') ?? false,
     ...(encodingType !== undefined ? { encodingType } : {}),
+    ...(storageClass !== undefined ? { storageClass } : {}),
     parts: listOf(root, 'Part').map(parsePartSummary),
   };
 }

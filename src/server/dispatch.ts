@@ -12,6 +12,7 @@ import { beforeHandler, MORE_HANDLERS } from './handlers/more.js';
 import type { MultipartStore } from './store/multipart.js';
 import type { BlobStore } from './store/blob-store.js';
 import { BucketGoneError, type MetadataStore } from './store/metadata-store.js';
+import type { BucketRecord } from './store/types.js';
 import type { ServerConfig, Ctx, ServiceCtx } from './handlers/context.js';
 import * as bucket from './handlers/bucket.js';
 import * as object from './handlers/object.js';
@@ -118,8 +119,20 @@ async function handle(
     res.end(req.method === 'HEAD' ? undefined : pem);
     return;
   }
-  const principal = deps.auth.authenticate(req);
   const op = route(req);
+  const name = req.bucket;
+  // OSS looks the bucket up before it looks at who is asking: a bucket that does not exist is 404 NoSuchBucket
+  // whatever the credentials (the SDKs' "does this bucket exist" reads it), an invalid name 400 InvalidBucketName.
+  // Bucket existence is all this tells a stranger, as OSS does; an existing bucket answers only after auth.
+  let rec: BucketRecord | undefined;
+  if (name !== undefined) {
+    if (!isValidBucketName(name)) throw new ErrorReply('InvalidBucketName', { BucketName: name });
+    if (op !== 'PutBucket') {
+      rec = await deps.store.getBucket(name);
+      if (!rec) throw new ErrorReply('NoSuchBucket', { BucketName: name });
+    }
+  }
+  const principal = deps.auth.authenticate(req);
   if (op === undefined) {
     const api = apiName(req);
     throw new ErrorReply(
@@ -140,14 +153,11 @@ async function handle(
     config: deps.config,
     callbacks: deps.callbacks,
   };
-  const name = req.bucket;
   // The router answers a service-level request (no bucket) with ListBuckets only.
   if (op === 'ListBuckets' || name === undefined) return bucket.listBuckets(service);
-  if (!isValidBucketName(name)) throw new ErrorReply('InvalidBucketName', { BucketName: name });
   if (req.key !== undefined) requireValidKey(req.key);
-  if (op === 'PutBucket') return bucket.putBucket(service, name);
-  const rec = await deps.store.getBucket(name);
-  if (!rec) throw new ErrorReply('NoSuchBucket', { BucketName: name });
+  // Only PutBucket comes here without a bucket record (every other operation was answered NoSuchBucket).
+  if (op === 'PutBucket' || !rec) return bucket.putBucket(service, name);
   const ctx: Ctx = { ...service, bucket: rec, key: req.key ?? '' };
   const replaced = await beforeHandler(ctx, op);
   if (replaced) return replaced(ctx);

@@ -24,6 +24,8 @@ export async function getBucketInfo(ctx: Ctx): Promise<void> {
       Comment: '',
       ServerSideEncryptionRule: { SSEAlgorithm: 'None' },
       BucketPolicy: { LogBucket: '', LogPrefix: '' },
+      // Go SDK v2 BucketInfo.BlockPublicAccess; no Block Public Access setting is kept here.
+      BlockPublicAccess: false,
     },
   });
 }
@@ -69,5 +71,10 @@ export async function getBucketStat(ctx: Ctx): Promise<void> {
     ColdArchiveStorage: cls('ColdArchive').size,
     ColdArchiveRealStorage: cls('ColdArchive').size,
     ColdArchiveObjectCount: cls('ColdArchive').count,
+    // Go SDK v2 BucketStat's DeepColdArchive* and DeleteMarkerCount (no delete markers: no versioning here).
+    DeepColdArchiveObjectCount: cls('DeepColdArchive').count,
+    DeepColdArchiveStorage: cls('DeepColdArchive').size,
+    DeepColdArchiveRealStorage: cls('DeepColdArchive').size,
+    DeleteMarkerCount: 0,
   });
 }

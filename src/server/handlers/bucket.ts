@@ -200,8 +200,9 @@ export async function listUploads(ctx: Ctx): Promise<void> {
       bucket: ctx.bucket.name,
       keyMarker,
       uploadIdMarker: idMarker,
-      nextKeyMarker: truncated ? nextKey : '',
-      nextUploadIdMarker: truncated ? nextId : '',
+      // OSS names the last entry listed whether or not the page is truncated (the Python SDK v2 tests read it).
+      nextKeyMarker: nextKey,
+      nextUploadIdMarker: nextId,
       delimiter,
       prefix,
       maxUploads: max,

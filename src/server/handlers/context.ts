@@ -15,6 +15,7 @@ import { unlinkQuiet } from '../../io/fs.js';
 import { parseSse } from './sse.js';
 import { tagHeaderToStored } from '../tags.js';
 import { BodyTimeoutError, idleLimited } from '../body.js';
+import { paced, trafficLimitOf } from '../traffic-limit.js';
 import type { BucketAcl, BucketRecord, ObjectAcl, ObjectAttributes, StoredHeaders } from '../store/types.js';
 
 export interface ServerConfig {
@@ -86,6 +87,7 @@ export function attributesFrom(req: OssRequest, bucketClass = 'Standard'): Objec
   if (h['content-disposition'] !== undefined) headers.contentDisposition = h['content-disposition'];
   if (h['cache-control'] !== undefined) headers.cacheControl = h['cache-control'];
   if (h['content-encoding'] !== undefined) headers.contentEncoding = h['content-encoding'];
+  if (h['content-language'] !== undefined) headers.contentLanguage = h['content-language'];
   if (h.expires !== undefined) headers.expires = h.expires;
   const userMeta: Record<string, string> = {};
   for (const [name, value] of Object.entries(h)) {
@@ -101,6 +103,22 @@ export function attributesFrom(req: OssRequest, bucketClass = 'Standard'): Objec
     attrs.tagging = tagHeaderToStored(h['x-oss-tagging']);
   const sse = parseSse(req);
   if (sse) attrs.sse = sse;
+  return attrs;
+}
+
+const CLIENT_SIDE_ENCRYPTION = 'client-side-encryption-';
+
+/**
+ * A REPLACE copy's attributes: the request's, but, as OSS does, the source's Content-Type when the request sends
+ * none, and the source's client-side encryption envelope (`x-oss-meta-client-side-encryption-*`, without which the
+ * bytes cannot be decrypted) when the request sends none of its own.
+ */
+export function replacedAttributes(req: OssRequest, bucketClass: string, src: ObjectAttributes): ObjectAttributes {
+  const attrs = attributesFrom(req, bucketClass);
+  if (!req.headers['content-type']) attrs.headers.contentType = src.headers.contentType;
+  if (!Object.keys(attrs.userMeta).some((k) => k.startsWith(CLIENT_SIDE_ENCRYPTION))) {
+    for (const [k, v] of Object.entries(src.userMeta)) if (k.startsWith(CLIENT_SIDE_ENCRYPTION)) attrs.userMeta[k] = v;
+  }
   return attrs;
 }
 
@@ -122,12 +140,14 @@ export function expectedMd5(req: OssRequest): Buffer | undefined {
 /** Streams the request body into a temp blob, enforcing Content-Length, the size cap and Content-MD5. */
 export async function receiveBody(ctx: ServiceCtx, maxLength = MAX_OBJECT_SIZE): Promise<WrittenBlob> {
   const md5 = expectedMd5(ctx.req);
+  const limit = trafficLimitOf(ctx.req);
   const cl = ctx.req.headers['content-length'];
   const expectedLength = cl === undefined ? undefined : Number(cl);
   if (expectedLength !== undefined && expectedLength > maxLength) throw new ErrorReply('EntityTooLarge');
   let written: WrittenBlob;
   try {
-    written = await ctx.blobs.writeTemp(requestBody(ctx), { expectedLength, maxLength });
+    const body = limit === undefined ? requestBody(ctx) : paced(requestBody(ctx), limit);
+    written = await ctx.blobs.writeTemp(body, { expectedLength, maxLength });
   } catch (err) {
     if (err instanceof BodyTimeoutError) throw requestTimeout(err);
     if (err instanceof BodyTooLargeError) throw new ErrorReply('EntityTooLarge');

@@ -52,7 +52,8 @@ export function parseCorsConfig(text: string): CorsConfig {
     const rule: CorsRule = {
       allowedOrigins: texts(r, 'AllowedOrigin'),
       allowedMethods: texts(r, 'AllowedMethod'),
-      allowedHeaders: texts(r, 'AllowedHeader'),
+      // OSS keeps header names lower-case (GetBucketCors answers "GET" put as AllowedHeader with "get").
+      allowedHeaders: texts(r, 'AllowedHeader').map((h) => h.toLowerCase()),
       exposeHeaders: texts(r, 'ExposeHeader'),
     };
     if (rule.allowedOrigins.length === 0) throw invalid('Each CORSRule needs at least one AllowedOrigin.');

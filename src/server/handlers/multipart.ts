@@ -220,6 +220,22 @@ function boundedInt(ctx: Ctx, name: string, dflt: number, max: number): number {
   return Math.min(n, max);
 }
 
+/** ListParts' ClientEncryption* elements, from the x-oss-meta-client-side-encryption-* an upload was begun with. */
+const CLIENT_ENCRYPTION: Array<[string, string]> = [
+  ['client-side-encryption-key', 'ClientEncryptionKey'],
+  ['client-side-encryption-start', 'ClientEncryptionStart'],
+  ['client-side-encryption-cek-alg', 'ClientEncryptionCekAlg'],
+  ['client-side-encryption-wrap-alg', 'ClientEncryptionWrapAlg'],
+  ['client-side-encryption-data-size', 'ClientEncryptionDataSize'],
+  ['client-side-encryption-part-size', 'ClientEncryptionPartSize'],
+];
+
+function clientEncryptionOf(meta: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, element] of CLIENT_ENCRYPTION) if (meta[name] !== undefined) out[element] = meta[name];
+  return out;
+}
+
 export async function listParts(ctx: Ctx): Promise<void> {
   if (!ctx.principal) throw new ErrorReply('AccessDenied');
   const up = await loadUpload(ctx, 'ListParts');
@@ -235,6 +251,8 @@ export async function listParts(ctx: Ctx): Promise<void> {
     maxParts: max,
     isTruncated: truncated,
     ...encodingType(ctx),
+    storageClass: up.attributes.storageClass,
+    clientEncryption: clientEncryptionOf(up.attributes.userMeta),
     parts: page.map((p) => ({
       partNumber: p.partNumber,
       lastModified: isoDate(p.lastModified),

@@ -16,6 +16,7 @@ import { parseSse, sseHeaders } from './sse.js';
 import { tagHeaderToStored } from '../tags.js';
 import { checkReadable, restoreHeader } from './restore.js';
 import { throughSymlink } from './symlink.js';
+import { paced, trafficLimitOf } from '../traffic-limit.js';
 import {
   deleteHeaders,
   lookup,
@@ -29,6 +30,7 @@ import {
 import {
   attributesFrom,
   forbidOverwrite,
+  replacedAttributes,
   isoDate,
   OWNER,
   parseObjectAcl,
@@ -138,6 +140,7 @@ function objectHeaders(rec: ObjectRecord): Record<string, string | number> {
   if (rec.headers.contentDisposition !== undefined) h['Content-Disposition'] = rec.headers.contentDisposition;
   if (rec.headers.cacheControl !== undefined) h['Cache-Control'] = rec.headers.cacheControl;
   if (rec.headers.contentEncoding !== undefined) h['Content-Encoding'] = rec.headers.contentEncoding;
+  if (rec.headers.contentLanguage !== undefined) h['Content-Language'] = rec.headers.contentLanguage;
   if (rec.headers.expires !== undefined) h.Expires = rec.headers.expires;
   if (rec.tagging) h['x-oss-tagging-count'] = rec.tagging.split('&').filter(Boolean).length;
   for (const [k, v] of Object.entries(rec.userMeta)) h[`x-oss-meta-${k}`] = v;
@@ -160,6 +163,7 @@ const RESPONSE_OVERRIDES: Array<[string, string]> = [
 export async function getObject(ctx: Ctx): Promise<void> {
   const { req, res, bucket, key } = ctx;
   const head = req.method === 'HEAD';
+  const limit = trafficLimitOf(req);
   const vid = versionParam(ctx);
   let opened = head ? undefined : await openSource(ctx, bucket.name, key, vid);
   try {
@@ -205,7 +209,8 @@ export async function getObject(ctx: Ctx): Promise<void> {
       res.end();
       return;
     }
-    await pipeline(opened.stream(start, start + length - 1), res as ServerResponse).catch(() => undefined);
+    const bytes = opened.stream(start, start + length - 1);
+    await pipeline(limit === undefined ? bytes : paced(bytes, limit), res as ServerResponse).catch(() => undefined);
   } finally {
     await opened?.close();
   }
@@ -215,13 +220,18 @@ export async function getObjectMeta(ctx: Ctx): Promise<void> {
   const found = await lookup(ctx, versionParam(ctx));
   if (!found) await refuseDeleted(ctx);
   const rec = readable(ctx, found);
-  sendEmpty(ctx.res, 200, {
+  const headers = {
     ...versionHeader(rec),
     ETag: quoted(rec.etag),
     'x-oss-object-content-length': rec.size,
     'Last-Modified': new Date(rec.lastModified).toUTCString(),
     'x-oss-hash-crc64ecma': rec.crc64,
-  });
+  };
+  // HEAD ?objectMeta answers the object's size in Content-Length, as a HEAD of the object does (the SDKs read
+  // it there); a GET must frame its empty body with 0.
+  if (ctx.req.method !== 'HEAD') return sendEmpty(ctx.res, 200, headers);
+  ctx.res.writeHead(200, { ...headers, 'Content-Length': rec.size });
+  ctx.res.end();
 }
 
 export async function deleteObject(ctx: Ctx): Promise<void> {
@@ -260,6 +270,7 @@ export function copySource(ctx: Ctx): { bucket: string; key: string; versionId?:
 /** The readable source record of a copy, after its x-oss-copy-source-if-* conditions. */
 export async function loadCopySource(ctx: Ctx): Promise<{ bucket: string; rec: ObjectRecord; versionId?: string }> {
   const src = copySource(ctx);
+  trafficLimitOf(ctx.req); // refused as OSS does when out of range; a copy sends no body over the wire to pace
   // Before any lookup: an anonymous copy must not tell which source buckets and keys exist.
   if (!ctx.principal) throw denied();
   const srcBucket = await ctx.store.getBucket(src.bucket);
@@ -305,7 +316,7 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
   if (forbid && (await store.getObject(bucket.name, key))) throw new ErrorReply('FileAlreadyExists', { Key: key });
   const replace = (req.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
   const attrs = replace
-    ? attributesFrom(req, bucket.storageClass)
+    ? replacedAttributes(req, bucket.storageClass, src)
     : {
         storageClass: src.storageClass,
         acl: src.acl,

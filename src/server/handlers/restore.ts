@@ -35,8 +35,8 @@ export function checkReadable(rec: ObjectRecord, now: number): void {
   );
 }
 
-function daysOf(body: string, storageClass: string): number {
-  if (body.trim() === '') return 1;
+function parseRestore(body: string, storageClass: string): { days: number; tier?: string } {
+  if (body.trim() === '') return { days: 1 };
   let days: string | undefined;
   let tier: string | undefined;
   try {
@@ -62,7 +62,7 @@ function daysOf(body: string, storageClass: string): number {
       { message: 'Tier must be Expedited, Standard or Bulk.' },
     );
   }
-  return days === undefined ? 1 : Number(days);
+  return { days: days === undefined ? 1 : Number(days), ...(tier !== undefined ? { tier } : {}) };
 }
 
 /** 202 for a new restore, 409 RestoreAlreadyInProgress while one runs, 200 (expiry extended) after it completed. */
@@ -78,12 +78,15 @@ export async function restoreObject(ctx: Ctx): Promise<void> {
         message: `Only Archive, ColdArchive and DeepColdArchive objects can be restored; this one is ${rec.storageClass}.`,
       },
     );
-  const days = daysOf(await readSmallBody(ctx), rec.storageClass);
+  const { days, tier } = parseRestore(await readSmallBody(ctx), rec.storageClass);
   const now = ctx.config.now();
   const current = rec.restore && now < rec.restore.expiresAt ? rec.restore : undefined;
   if (current && now < current.completesAt) throw new ErrorReply('RestoreAlreadyInProgress', { Key: ctx.key });
   const completesAt = current ? current.completesAt : now + RESTORE_DELAY_MS;
   const restore = { completesAt, expiresAt: Math.max(now, completesAt) + days * 86_400_000 };
   if (!(await ctx.store.updateObject(ctx.bucket.name, ctx.key, (old) => ({ ...old, restore })))) throw noSuchKey(ctx);
-  sendEmpty(ctx.res, current ? 200 : 202);
+  // The restore priority is echoed for the classes that have one (Go SDK v2 RestoreObjectResult.RestorePriority).
+  const priority: Record<string, string> =
+    rec.storageClass === 'Archive' ? {} : { 'x-oss-object-restore-priority': tier ?? 'Standard' };
+  sendEmpty(ctx.res, current ? 200 : 202, priority);
 }

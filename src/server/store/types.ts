@@ -16,6 +16,7 @@ export interface StoredHeaders {
   contentDisposition?: string;
   cacheControl?: string;
   contentEncoding?: string;
+  contentLanguage?: string;
   expires?: string;
 }
 

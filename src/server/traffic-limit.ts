@@ -1,0 +1,61 @@
+// x-oss-traffic-limit: a per-request bandwidth cap in bit/s, as a header or (presigned URLs) a query parameter.
+// OSS takes 819200..838860800 (100 KiB/s to 100 MiB/s) and refuses anything else or both forms at once with 400
+// (docs/OSS-PROTOCOL.md §10); the embedded server paces that request's body, received or sent, to the cap.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorReply } from './errors.js';
+import { q, type OssRequest } from './request.js';
+
+export const MIN_TRAFFIC_LIMIT = 819_200;
+export const MAX_TRAFFIC_LIMIT = 838_860_800;
+
+/** The request's cap in bit/s, or undefined without one; 400 InvalidArgument for a value OSS refuses. */
+export function trafficLimitOf(req: OssRequest): number | undefined {
+  const header = req.headers['x-oss-traffic-limit'];
+  const query = q(req, 'x-oss-traffic-limit');
+  if (header !== undefined && query !== undefined) {
+    throw new ErrorReply(
+      'InvalidArgument',
+      { ArgumentName: 'x-oss-traffic-limit', ArgumentValue: query },
+      { message: 'x-oss-traffic-limit is both a header and a query parameter; send one.', ec: '0004-00000501' },
+    );
+  }
+  const v = header ?? query;
+  if (v === undefined) return undefined;
+  const bits = /^\d{1,10}$/.test(v.trim()) ? Number(v.trim()) : Number.NaN;
+  if (!(bits >= MIN_TRAFFIC_LIMIT && bits <= MAX_TRAFFIC_LIMIT)) {
+    throw new ErrorReply(
+      'InvalidArgument',
+      { ArgumentName: 'x-oss-traffic-limit', ArgumentValue: v },
+      {
+        message: `x-oss-traffic-limit must be an integer from ${MIN_TRAFFIC_LIMIT} to ${MAX_TRAFFIC_LIMIT} (bit/s).`,
+        ec: '0004-00000502',
+      },
+    );
+  }
+  return bits;
+}
+
+/**
+ * The chunks of `src` re-cut and paced so that, `t` ms after the first one, at most `t * rate` bytes plus one slice
+ * (1/20 s worth) have gone through. Reading a request body this way holds the sender back by TCP flow control.
+ */
+export async function* paced(
+  src: AsyncIterable<Buffer>,
+  bitsPerSecond: number,
+  now: () => number = () => performance.now(),
+): AsyncGenerator<Buffer> {
+  const bytesPerMs = bitsPerSecond / 8 / 1000;
+  const slice = Math.max(1024, Math.floor(bitsPerSecond / 8 / 20));
+  let start: number | undefined;
+  let passed = 0;
+  for await (const chunk of src) {
+    for (let at = 0; at < chunk.length; at += slice) {
+      start ??= now();
+      const wait = start + passed / bytesPerMs - now();
+      if (wait > 0) await sleep(wait);
+      const piece = chunk.subarray(at, at + slice);
+      passed += piece.length;
+      yield piece;
+    }
+  }
+}
