@@ -17,16 +17,7 @@ import { tagHeaderToStored } from '../tags.js';
 import { checkReadable, restoreHeader } from './restore.js';
 import { throughSymlink } from './symlink.js';
 import { paced, trafficLimitOf } from '../traffic-limit.js';
-import {
-  deleteHeaders,
-  lookup,
-  openSource,
-  readVersion,
-  refuseDeleted,
-  updateVersioned,
-  versionHeader,
-  versionParam,
-} from './versions.js';
+import * as versions from './versions.js';
 import {
   attributesFrom,
   forbidOverwrite,
@@ -89,7 +80,7 @@ export async function putObject(ctx: Ctx): Promise<void> {
     'Content-MD5': rec.contentMd5!,
     'x-oss-hash-crc64ecma': rec.crc64,
     ...sseHeaders(rec.sse),
-    ...versionHeader(rec),
+    ...versions.versionHeader(rec),
   };
   if (callback) return runCallback(ctx, callback, rec, headers);
   sendEmpty(ctx.res, 200, headers);
@@ -146,7 +137,7 @@ function objectHeaders(rec: ObjectRecord): Record<string, string | number> {
   for (const [k, v] of Object.entries(rec.userMeta)) h[`x-oss-meta-${k}`] = v;
   Object.assign(h, sseHeaders(rec.sse));
   if (rec.type === 'Appendable') h['x-oss-next-append-position'] = rec.size;
-  Object.assign(h, versionHeader(rec));
+  Object.assign(h, versions.versionHeader(rec));
   return h;
 }
 
@@ -164,11 +155,11 @@ export async function getObject(ctx: Ctx): Promise<void> {
   const { req, res, bucket, key } = ctx;
   const head = req.method === 'HEAD';
   const limit = trafficLimitOf(req);
-  const vid = versionParam(ctx);
-  let opened = head ? undefined : await openSource(ctx, bucket.name, key, vid);
+  const vid = versions.versionParam(ctx);
+  let opened = head ? undefined : await versions.openSource(ctx, bucket.name, key, vid);
   try {
-    const found = head ? await lookup(ctx, vid) : opened?.rec;
-    if (!found) await refuseDeleted(ctx);
+    const found = head ? await versions.lookup(ctx, vid) : opened?.rec;
+    if (!found) await versions.refuseDeleted(ctx);
     let rec = readable(ctx, found);
     if (rec.type === 'Symlink') {
       await opened?.close();
@@ -217,11 +208,11 @@ export async function getObject(ctx: Ctx): Promise<void> {
 }
 
 export async function getObjectMeta(ctx: Ctx): Promise<void> {
-  const found = await lookup(ctx, versionParam(ctx));
-  if (!found) await refuseDeleted(ctx);
+  const found = await versions.lookup(ctx, versions.versionParam(ctx));
+  if (!found) await versions.refuseDeleted(ctx);
   const rec = readable(ctx, found);
   const headers = {
-    ...versionHeader(rec),
+    ...versions.versionHeader(rec),
     ETag: quoted(rec.etag),
     'x-oss-object-content-length': rec.size,
     'Last-Modified': new Date(rec.lastModified).toUTCString(),
@@ -237,10 +228,10 @@ export async function getObjectMeta(ctx: Ctx): Promise<void> {
 export async function deleteObject(ctx: Ctx): Promise<void> {
   if (!canWrite(ctx)) throw denied();
   const out = await ctx.store.deleteObject(ctx.bucket.name, ctx.key, {
-    versionId: versionParam(ctx),
+    versionId: versions.versionParam(ctx),
     now: ctx.config.now(),
   });
-  sendEmpty(ctx.res, 204, deleteHeaders(out));
+  sendEmpty(ctx.res, 204, versions.deleteHeaders(out));
 }
 
 /** Parses x-oss-copy-source: `/bucket/key`, percent-encoded, optionally with ?versionId. */
@@ -278,7 +269,7 @@ export async function loadCopySource(ctx: Ctx): Promise<{ bucket: string; rec: O
   const rec =
     src.versionId === undefined
       ? await ctx.store.getObject(src.bucket, src.key)
-      : await readVersion(ctx, src.versionId, src.key, src.bucket);
+      : await versions.readVersion(ctx, src.versionId, src.key, src.bucket);
   if (!rec) throw new ErrorReply('NoSuchKey', { Key: src.key });
   const cond = checkConditions(ctx.req.headers, rec, {
     match: 'x-oss-copy-source-if-match',
@@ -300,7 +291,7 @@ export async function copyObject(ctx: Ctx): Promise<void> {
   if (!canWrite(ctx)) throw denied();
   const { bucket: srcBucket, rec: checked, versionId } = await loadCopySource(ctx);
   // Hold the source's bytes: an overwrite of the source meanwhile must not pull them from under the copy.
-  const opened = await openSource(ctx, srcBucket, checked.key, versionId);
+  const opened = await versions.openSource(ctx, srcBucket, checked.key, versionId);
   if (!opened) throw new ErrorReply('NoSuchKey', { Key: checked.key });
   try {
     await copyOpened(ctx, srcBucket, opened);
@@ -357,7 +348,7 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
       ETag: quoted(rec.etag),
       'x-oss-hash-crc64ecma': rec.crc64,
       ...sseHeaders(sse),
-      ...versionHeader(rec),
+      ...versions.versionHeader(rec),
       ...(src.versionId !== undefined ? { 'x-oss-copy-source-version-id': src.versionId } : {}),
     },
   );
@@ -365,19 +356,19 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
 
 export async function getObjectAcl(ctx: Ctx): Promise<void> {
   if (!ctx.principal) throw denied();
-  const rec = await lookup(ctx, versionParam(ctx));
+  const rec = await versions.lookup(ctx, versions.versionParam(ctx));
   if (!rec) throw noSuchKey(ctx);
   sendXml(
     ctx.res,
     200,
     'AccessControlPolicy',
     { Owner: OWNER, AccessControlList: { Grant: rec.acl } },
-    versionHeader(rec),
+    versions.versionHeader(rec),
   );
 }
 
 export async function putObjectAcl(ctx: Ctx): Promise<void> {
   if (!ctx.principal) throw denied();
   const acl = parseObjectAcl(ctx.req.headers['x-oss-object-acl'], 'default');
-  sendEmpty(ctx.res, 200, await updateVersioned(ctx, (rec) => ({ ...rec, acl })));
+  sendEmpty(ctx.res, 200, await versions.updateVersioned(ctx, (rec) => ({ ...rec, acl })));
 }
