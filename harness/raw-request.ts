@@ -81,3 +81,71 @@ export async function mountTmpfs(dir: string, size: string): Promise<(() => Prom
     execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
   };
 }
+
+/** The boundary of the forms built by formField / formFile. */
+export const FORM_BOUNDARY = '----ossupFormBoundary7MA4YWxkTrZu0gW';
+
+/** One multipart/form-data field. */
+export function formField(name: string, value: string | Buffer): Buffer {
+  return Buffer.concat([
+    Buffer.from(`--${FORM_BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`),
+    Buffer.from(value),
+    Buffer.from('\r\n'),
+  ]);
+}
+
+/** The file part of a form, and the form's closing boundary. */
+export function formFile(filename: string, data: string): Buffer {
+  return Buffer.from(
+    `--${FORM_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\n${data}\r\n--${FORM_BOUNDARY}--\r\n`,
+  );
+}
+
+export interface FormAnswer {
+  /** 0 when the connection failed before an answer. */
+  status: number;
+  text: string;
+  /** Body bytes the client had written when the answer came (or the connection failed). */
+  sent: number;
+}
+
+/**
+ * POSTs a form to `/bucket` (chunked, anonymous), writing `parts` one after another with backpressure and stopping
+ * as soon as the server answers: `sent` shows how much of a flood the server took before refusing it.
+ */
+export function streamForm(endpoint: string, bucket: string, parts: Iterable<Buffer>): Promise<FormAnswer> {
+  const url = new URL(endpoint);
+  return new Promise((resolve) => {
+    let sent = 0;
+    let answered = false;
+    const req = request({
+      host: url.hostname,
+      port: url.port,
+      method: 'POST',
+      path: `/${bucket}`,
+      headers: { 'content-type': `multipart/form-data; boundary=${FORM_BOUNDARY}`, 'transfer-encoding': 'chunked' },
+      agent: false,
+    });
+    req.on('response', (res) => {
+      answered = true;
+      const at = sent;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(), sent: at });
+        req.destroy();
+      });
+    });
+    req.on('error', (err) => {
+      if (!answered) resolve({ status: 0, text: String(err), sent });
+    });
+    void (async () => {
+      for (const p of parts) {
+        if (answered || req.destroyed) return;
+        sent += p.length;
+        if (!req.write(p)) await new Promise((r) => req.once('drain', r));
+      }
+      if (!answered && !req.destroyed) req.end();
+    })().catch(() => undefined);
+  });
+}

@@ -12,6 +12,8 @@
  *
  * At 80 columns percent, bytes, rate, ETA and resumed always fit.
  */
+import { shown } from './shown.js';
+
 export interface BarFields {
   label: string;
   /** 0..1 filled. */
@@ -73,8 +75,8 @@ function drawBar(fraction: number, cells: number): string {
 
 function render(f: BarFields, s: Shape, barCells: number): string {
   const head: string[] = [];
-  if (s.label === 'full') head.push(f.label);
-  else if (s.label > 0) head.push(middleEllipsis(f.label, s.label));
+  if (s.label === 'full') head.push(shown(f.label));
+  else if (s.label > 0) head.push(middleEllipsis(shown(f.label), s.label));
   if (barCells > 0) head.push(drawBar(f.fraction, barCells));
   head.push(f.pct);
   const fields = [head.join(' ')];

@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { OssupError, ServiceError } from '../core/errors.js';
 import { ParseError } from './size.js';
 import { UsageError } from './usage-error.js';
+import { shownLines } from './shown.js';
 
 /** The exit codes are a contract for scripts (README, "Exit codes"). */
 export const EXIT_OK = 0;
@@ -69,6 +70,8 @@ function hintFor(code: string, ctx: { bucket?: string; action?: string }): strin
       return 'the object was stored, but the callback server did not answer 200 with JSON';
     case 'AddressInUse':
       return 'another process is listening there; choose another --port, or --port 0 for a free one';
+    case 'ResponseHeadersTooLarge':
+      return 'no client can read this object as it is; ossup rm can still delete it, or a new upload replace it';
     case 'InvalidArgument':
       return 'fix the value named above; ossup help <command> lists the arguments and flags';
     default:
@@ -171,7 +174,8 @@ export function renderError(err: unknown, ctx: ErrorContext): string {
     lines.push(`${prefix}${String(err)}`);
   }
   if (ctx.debug && err instanceof Error && err.stack) lines.push(err.stack);
-  return `${lines.join('\n')}\n`;
+  // Messages carry keys and file names: their control characters are shown escaped, never acted on.
+  return `${lines.map(shownLines).join('\n')}\n`;
 }
 
 /** Wraps an error with what the command was doing, for the first line of the message ("upload of a to b failed"). */

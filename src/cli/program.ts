@@ -143,7 +143,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .description('delete an object, or with -r every object under a prefix')
         .argument('<url>', 'oss://bucket/key (oss://bucket/prefix/ with -r)')
         .option('-r, --recursive', 'delete every object under the prefix (DeleteMultipleObjects, 1,000 keys a request)')
-        .option('--version-id <id>', 'delete this version for good (versioned buckets; see ls --versions)'),
+        .option('--version-id <id>', 'delete this version for good (versioned buckets; see ls --versions)')
+        .option('-f, --force', 'with -r on a whole bucket: delete without asking (needed off a terminal)'),
     ),
   ).action(
     act(async (url: string, flags: RmFlags & VersionFlag) => {
@@ -225,6 +226,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--access-key-secret <secret>', 'its secret (default: $OSS_ACCESS_KEY_SECRET)')
     .option('--region <region>', 'region that V4 signatures are scoped to (default: cn-hangzhou)')
     .option('--body-timeout <duration>', 'answer 400 RequestTimeout to a request body stalled this long (default: 30s)')
+    .option(
+      '--min-body-rate <size>',
+      'answer 400 RequestTimeout to a request body slower than this per second, over each --body-timeout (default: 1KiB; 0 = off)',
+    )
     .option('--idle-timeout <duration>', 'close a connection on which nothing moves for this long (default: 2m)')
     .option('--max-connections <n>', 'connections served at once; more are refused (default: 256)')
     .option('--debug', 'print stack traces with errors')

@@ -1,7 +1,7 @@
 // The request pipeline: retry -> sign -> send -> check. Signing sits inside the retry loop so each attempt gets a
 // fresh date; a RequestTimeTooSkewed answer corrects the clock offset from the server's Date and retries at once.
 import type { Agent } from 'node:http';
-import { AbortedError, ServiceError } from '../core/errors.js';
+import { AbortedError, OssupError, ServiceError } from '../core/errors.js';
 import type { BodySource } from './body.js';
 import { checkResponse } from './check.js';
 import type { CredentialsProvider } from './credentials.js';
@@ -10,7 +10,7 @@ import { abortError } from '../core/errors.js';
 import { backoffDelay, isRetryable, parseRetryAfter, type RetryPolicy } from './retry.js';
 import { signHeaders, type SignatureVersion } from './sign.js';
 import type { LeanHttp } from './lean/pool.js';
-import { send, type SendRequest, type SendResponse } from './transport.js';
+import { isHeaderOverflow, MAX_RESPONSE_HEADER_BYTES, send, type SendRequest, type SendResponse } from './transport.js';
 
 export interface PipelineRequest {
   /** OSS operation name, carried by errors (e.g. 'UploadPart'). */
@@ -103,6 +103,7 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
     } catch (err) {
       if (err instanceof AbortedError) throw err;
       if (req.signal?.aborted) throw abortError(req.signal);
+      if (isHeaderOverflow(err)) throw headersTooLarge(req, err);
       if (err instanceof ServiceError && err.code === 'RequestTimeTooSkewed' && !skewCorrected) {
         const serverNow = serverDate ? Date.parse(serverDate) : NaN;
         if (!Number.isNaN(serverNow)) {
@@ -116,4 +117,16 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
       await ctx.retry.sleep(backoffDelay(attempt, ctx.retry, retryAfterMs), req.signal);
     }
   }
+}
+
+/** A response whose headers are too large to read (3 MiB of metadata, say): named, with its cause, not retried. */
+function headersTooLarge(req: PipelineRequest, cause: unknown): OssupError {
+  const what =
+    req.key !== undefined ? `oss://${req.bucket}/${req.key}` : req.bucket ? `oss://${req.bucket}` : 'the endpoint';
+  return new OssupError(
+    'ResponseHeadersTooLarge',
+    `the server's response headers for ${what} exceed the client's limit of ${MAX_RESPONSE_HEADER_BYTES} bytes ` +
+      "(the object's metadata is too large: OSS allows 8 KiB); the response cannot be read",
+    { cause },
+  );
 }

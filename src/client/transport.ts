@@ -43,6 +43,18 @@ export interface AgentOptions {
 export const DEFAULT_TIMEOUT_MS = 300_000;
 
 /**
+ * The most response header bytes the client reads (Node's default is 16 KiB). OSS allows 8 KiB of user metadata, so
+ * every object OSS can store fits with room to spare; past this the response fails as ResponseHeadersTooLarge.
+ */
+export const MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
+
+/** Whether a transport error is a response whose headers passed MAX_RESPONSE_HEADER_BYTES (either HTTP client). */
+export function isHeaderOverflow(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | undefined;
+  return e?.code === 'HPE_HEADER_OVERFLOW' || /max header size exceeded|header overflow/i.test(e?.message ?? '');
+}
+
+/**
  * Options of the client's own agent. `timeout` applies to sockets before they connect (a connect timeout) and to
  * idle keep-alive sockets (closed before a server's own idle timeout is likely to race a new request); once a
  * request has its socket, the request's idle timeout replaces it. LIFO reuse keeps the warmest sockets busy.
@@ -95,7 +107,12 @@ export function send(agent: http.Agent, r: SendRequest): Promise<SendResponse> {
       res?.destroy(err);
       req.destroy(err);
     };
-    const req = (url.protocol === 'https:' ? https : http).request(url, { method: r.method, headers, agent });
+    const req = (url.protocol === 'https:' ? https : http).request(url, {
+      method: r.method,
+      headers,
+      agent,
+      maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
+    });
     req.on('error', fail);
     const timeoutMs = r.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     req.setTimeout(timeoutMs, () => {

@@ -29,8 +29,15 @@ export interface SignableRequest {
   headers: Record<string, string>;
 }
 
-/** Query parameters that are part of the V1 CanonicalizedResource (OSS-PROTOCOL.md §5). */
+/**
+ * Query parameters that are part of the V1 CanonicalizedResource (OSS-PROTOCOL.md §5): the union of every list
+ * the official SDKs sign — aliyun-oss-go-sdk `conn.go` signKeyList, alibabacloud-oss-go-sdk-v2
+ * `signer/v1.go` requiredSignedParametersMap plus each operation's SubResource, alibabacloud-oss-python-sdk-v2
+ * `signer/v1.py` plus each operation's `sub-resource`, and ali-oss's `subres` — so every sub-resource an
+ * operation is selected by is signed. Names are case-sensitive, as OSS matches them.
+ */
 export const V1_SUB_RESOURCES: ReadonlySet<string> = new Set([
+  // the classic list (Go SDK v1 signKeyList)
   'acl',
   'uploads',
   'location',
@@ -51,6 +58,8 @@ export const V1_SUB_RESOURCES: ReadonlySet<string> = new Set([
   'style',
   'styleName',
   'replication',
+  'replicationProgress',
+  'replicationLocation',
   'cname',
   'bucketInfo',
   'comp',
@@ -69,9 +78,17 @@ export const V1_SUB_RESOURCES: ReadonlySet<string> = new Set([
   'response-content-encoding',
   'response-expires',
   'x-oss-traffic-limit',
+  'udf',
+  'udfName',
+  'udfImage',
+  'udfId',
+  'udfImageDesc',
+  'udfApplication',
+  'udfApplicationLog',
   'restore',
   'callback',
   'callback-var',
+  'qosInfo',
   'policy',
   'stat',
   'encryption',
@@ -86,8 +103,38 @@ export const V1_SUB_RESOURCES: ReadonlySet<string> = new Set([
   'continuation-token',
   'asyncFetch',
   'worm',
+  'wormId',
+  'wormExtend',
+  'withHashContext',
   'transferAcceleration',
+  'regionList',
+  'cloudboxes',
+  'metaQuery',
   'resourceGroup',
+  'rtc',
+  'responseHeader',
+  // the sub-resources of the newer APIs (Go SDK v2 / Python SDK v2 operations)
+  'accessmonitor',
+  'accessPoint',
+  'accessPointPolicy',
+  'accessPointForObjectProcess',
+  'accessPointPolicyForObjectProcess',
+  'accessPointConfigForObjectProcess',
+  'bucketArchiveDirectRead',
+  'cleanRestoredObject',
+  'dataPipeline',
+  'httpsConfig',
+  'legalHold',
+  'MetaQuery',
+  'objectWorm',
+  'overwriteConfig',
+  'policyStatus',
+  'publicAccessBlock',
+  'redundancyTransition',
+  'regions',
+  'retention',
+  'seal',
+  'userDefinedLogFieldsConfig',
 ]);
 
 /** True when a query parameter is signed by V1: the §5 list (case-sensitive, as OSS matches it) or any x-oss-* name. */

@@ -2,6 +2,7 @@
  * The client-side error hierarchy (every error has a stable string `code`) and the table of OSS service
  * errors the embedded server answers with. Parsing a service error response lives in service-error.ts.
  */
+import { CONFIG_ERRORS } from './errors-configs.js';
 
 /** Options shared by every ossup error. */
 export interface OssupErrorOptions {
@@ -357,6 +358,7 @@ export const SERVICE_ERRORS = {
   SymlinkTargetNotExist: { status: 404, message: 'The symlink target object does not exist.', ec: '' },
   InvalidTargetBucketForLogging: { status: 400, message: 'The target bucket for logging does not exist.', ec: '' },
   NotSymlink: { status: 400, message: 'The specified object is not a symlink.', ec: '' },
+  ...CONFIG_ERRORS,
 } as const satisfies Record<string, ServiceErrorSpec>;
 
 /** An OSS error code the embedded server knows. */

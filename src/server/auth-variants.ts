@@ -2,9 +2,13 @@
 // signature fails as received (OSS-PROTOCOL.md §5, "Signing quirks of older SDKs"):
 // - a raw `+` in the path: Go SDK releases before 2017-08 (1.5.0, still shipped by Debian) query-escape the key,
 //   so a space travels as `+` while the signature covers the space. `+` stays `+` unless only the space verifies.
-// - `?objectMeta` sent but not signed: the same releases sign GetObjectMeta as plain `/bucket/key`.
+// - a sub-resource sent but not signed: the same releases sign GetObjectMeta as plain `/bucket/key`, and the v2
+//   SDKs (Go, Python) leave `accessmonitor` and `regions` out of their V1 CanonicalizedResource.
 import { percentDecode } from '../core/encode.js';
 import type { OssRequest } from './request.js';
+
+/** Sub-resources some official SDK sends without signing them (V1). */
+const UNSIGNED_BY_SOME_SDKS = new Set(['objectMeta', 'accessmonitor', 'regions']);
 
 export interface SigningVariant {
   /** The request as the client may have signed it. */
@@ -24,7 +28,8 @@ export function signingVariants(req: OssRequest): SigningVariant[] {
     }
   }
   const queries = [req.query];
-  if (req.query.some(([k]) => k === 'objectMeta')) queries.push(req.query.filter(([k]) => k !== 'objectMeta'));
+  if (req.query.some(([k]) => UNSIGNED_BY_SOME_SDKS.has(k)))
+    queries.push(req.query.filter(([k]) => !UNSIGNED_BY_SOME_SDKS.has(k)));
   const out: SigningVariant[] = [];
   for (const key of keys) {
     for (const query of queries) {

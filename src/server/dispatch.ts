@@ -7,8 +7,10 @@ import { PUBLIC_KEY_PATH, type CallbackSigner } from './callback.js';
 import { ErrorReply } from './errors.js';
 import { newRequestId, parseRequest, type OssRequest } from './request.js';
 import { baseHeaders, sendError } from './respond.js';
+import { lingerAfterRefusal } from './body.js';
 import { apiName, route, type Operation } from './router.js';
 import { beforeHandler, MORE_HANDLERS } from './handlers/more.js';
+import { CONFIG_HANDLERS } from './handlers/config-table.js';
 import type { MultipartStore } from './store/multipart.js';
 import type { BlobStore } from './store/blob-store.js';
 import { BucketGoneError, type MetadataStore } from './store/metadata-store.js';
@@ -43,6 +45,7 @@ const HANDLERS: Record<Exclude<Operation, 'ListBuckets' | 'PutBucket'>, (ctx: Ct
   AbortMultipartUpload: mpu.abort,
   ListParts: mpu.listParts,
   ...MORE_HANDLERS,
+  ...CONFIG_HANDLERS,
 };
 
 export interface Deps {
@@ -71,7 +74,10 @@ export function createDispatcher(deps: Deps): (raw: IncomingMessage, res: Server
         return;
       }
       // A body not read to its end (refused early, timed out) is not drained: the connection closes after the answer.
-      if (!raw.complete) res.setHeader('Connection', 'close');
+      if (!raw.complete) {
+        res.setHeader('Connection', 'close');
+        lingerAfterRefusal(raw);
+      }
       if (err instanceof BucketGoneError) err = new ErrorReply('NoSuchBucket', { BucketName: err.bucket });
       if (err instanceof ErrorReply) {
         sendError(res, err, req ?? fallback);

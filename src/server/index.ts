@@ -40,6 +40,11 @@ export interface ServerOptions {
   /** A request body that makes no progress for this long is answered 400 RequestTimeout; default 30 000 ms. */
   bodyTimeoutMs?: number;
   /**
+   * Bytes per second a request body must average over each `bodyTimeoutMs` spent waiting for it, else 400
+   * RequestTimeout and the connection closes: a drip-fed body frees its slot. 0 turns it off; default 1024.
+   */
+  minBodyRate?: number;
+  /**
    * A connection on which nothing moves either way for this long is closed: a reader that stops taking a
    * response holds a socket and an open blob otherwise; default 120 000 ms.
    */
@@ -49,6 +54,7 @@ export interface ServerOptions {
 }
 
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+export const DEFAULT_MIN_BODY_RATE = 1024;
 export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 export const DEFAULT_MAX_CONNECTIONS = 256;
 
@@ -80,6 +86,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     now,
     credentials,
     bodyTimeoutMs: opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+    minBodyRate: opts.minBodyRate ?? DEFAULT_MIN_BODY_RATE,
   };
   const dispatch = createDispatcher({
     store,
@@ -93,7 +100,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const server: Server = createServer({ keepAlive: true, requestTimeout: 0 }, dispatch);
   // Part uploads of gigabytes can take long, so there is no whole-request limit; a body that stalls is timed out
-  // (bodyTimeoutMs), so is a connection where nothing moves (idleTimeoutMs), and idle keep-alive sockets are reaped.
+  // (bodyTimeoutMs) or crawls (minBodyRate), so is a connection where nothing moves (idleTimeoutMs), and idle keep-alive sockets are reaped.
   server.headersTimeout = Math.min(60_000, opts.idleTimeoutMs ?? 60_000);
   server.keepAliveTimeout = 10_000;
   server.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;

@@ -1,66 +1,118 @@
 // Which operation a request names: its level (service, bucket, object), its method, and the operation-selecting
-// sub-resources in its query. Anything not in the table is NotImplemented, loudly, rather than half-served.
+// sub-resources in its query, looked up in oss-apis.ts. An API not implemented is NotImplemented, loudly, naming it.
 import { isV1SubResource } from '../core/canonical.js';
+import { ossApi } from './oss-apis.js';
 import { hasQ, q, type OssRequest } from './request.js';
 
-export type Operation =
-  | 'ListBuckets'
-  | 'PutBucket'
-  | 'DeleteBucket'
-  | 'GetBucketAcl'
-  | 'PutBucketAcl'
-  | 'GetBucketLocation'
-  | 'ListObjects'
-  | 'ListObjectsV2'
-  | 'ListMultipartUploads'
-  | 'DeleteMultipleObjects'
-  | 'PutObject'
-  | 'CopyObject'
-  | 'GetObject'
-  | 'HeadObject'
-  | 'GetObjectMeta'
-  | 'DeleteObject'
-  | 'GetObjectAcl'
-  | 'PutObjectAcl'
-  | 'InitiateMultipartUpload'
-  | 'UploadPart'
-  | 'UploadPartCopy'
-  | 'CompleteMultipartUpload'
-  | 'AbortMultipartUpload'
-  | 'ListParts'
-  | OperationMore;
+/** The APIs ossup serve implements, named as in oss-apis.ts; every other OSS API is answered 501 naming it. */
+const CORE_OPERATIONS = [
+  'ListBuckets',
+  'PutBucket',
+  'DeleteBucket',
+  'GetBucketAcl',
+  'PutBucketAcl',
+  'GetBucketLocation',
+  'ListObjects',
+  'ListObjectsV2',
+  'ListMultipartUploads',
+  'DeleteMultipleObjects',
+  'PutObject',
+  'CopyObject',
+  'GetObject',
+  'HeadObject',
+  'GetObjectMeta',
+  'DeleteObject',
+  'GetObjectAcl',
+  'PutObjectAcl',
+  'InitiateMultipartUpload',
+  'UploadPart',
+  'UploadPartCopy',
+  'CompleteMultipartUpload',
+  'AbortMultipartUpload',
+  'ListParts',
+] as const;
 
 /** Operations added with issue 17 (handlers in their own files, one per API family). */
-export type OperationMore =
-  | 'GetObjectTagging'
-  | 'PutObjectTagging'
-  | 'DeleteObjectTagging'
-  | 'GetBucketInfo'
-  | 'HeadBucket'
-  | 'GetBucketStat'
-  | 'AppendObject'
-  | 'PutBucketCors'
-  | 'GetBucketCors'
-  | 'DeleteBucketCors'
-  | 'OptionObject'
-  | 'PostObject'
-  | 'PutBucketLifecycle'
-  | 'GetBucketLifecycle'
-  | 'DeleteBucketLifecycle'
-  | 'PutSymlink'
-  | 'GetSymlink'
-  | 'RestoreObject'
-  | 'PutBucketLogging'
-  | 'GetBucketLogging'
-  | 'DeleteBucketLogging'
-  | 'PutBucketWebsite'
-  | 'GetBucketWebsite'
-  | 'DeleteBucketWebsite'
-  | 'PutBucketReferer'
-  | 'GetBucketReferer'
-  | 'PutBucketVersioning'
-  | 'GetBucketVersioning'
-  | 'ListObjectVersions';
+const MORE_OPERATIONS = [
+  'GetObjectTagging',
+  'PutObjectTagging',
+  'DeleteObjectTagging',
+  'GetBucketInfo',
+  'HeadBucket',
+  'GetBucketStat',
+  'AppendObject',
+  'PutBucketCors',
+  'GetBucketCors',
+  'DeleteBucketCors',
+  'OptionObject',
+  'PostObject',
+  'PutBucketLifecycle',
+  'GetBucketLifecycle',
+  'DeleteBucketLifecycle',
+  'PutSymlink',
+  'GetSymlink',
+  'RestoreObject',
+  'PutBucketLogging',
+  'GetBucketLogging',
+  'DeleteBucketLogging',
+  'PutBucketWebsite',
+  'GetBucketWebsite',
+  'DeleteBucketWebsite',
+  'PutBucketReferer',
+  'GetBucketReferer',
+  // issue 26: versioning (handlers/versioning.ts; versionId on object APIs: VERSIONED below)
+  'PutBucketVersioning',
+  'GetBucketVersioning',
+  'ListObjectVersions',
+] as const;
+
+/** Bucket configurations added with issue 26 (handlers/config-table.ts). */
+const CONFIG_OPERATIONS = [
+  'PutBucketTags',
+  'GetBucketTags',
+  'DeleteBucketTags',
+  'PutBucketPolicy',
+  'GetBucketPolicy',
+  'DeleteBucketPolicy',
+  'GetBucketPolicyStatus',
+  'PutBucketEncryption',
+  'GetBucketEncryption',
+  'DeleteBucketEncryption',
+  'PutBucketRequestPayment',
+  'GetBucketRequestPayment',
+  'PutBucketResourceGroup',
+  'GetBucketResourceGroup',
+  'PutBucketTransferAcceleration',
+  'GetBucketTransferAcceleration',
+  'PutBucketPublicAccessBlock',
+  'GetBucketPublicAccessBlock',
+  'DeleteBucketPublicAccessBlock',
+  'ListStyle',
+  'PutStyle',
+  'GetStyle',
+  'DeleteStyle',
+  'ListBucketInventory',
+  'PutBucketInventory',
+  'GetBucketInventory',
+  'DeleteBucketInventory',
+  'ListCname',
+  'PutCname',
+  'DeleteCname',
+  'PutBucketReplication',
+  'GetBucketReplication',
+  'DeleteBucketReplication',
+] as const;
+
+export type OperationMore = (typeof MORE_OPERATIONS)[number];
+export type OperationConfig = (typeof CONFIG_OPERATIONS)[number];
+export type Operation = (typeof CORE_OPERATIONS)[number] | OperationMore | OperationConfig;
+
+// Implementing an API: its name in one of the lists above and its handler in the dispatcher's table.
+const IMPLEMENTED: ReadonlySet<string> = new Set<string>([
+  ...CORE_OPERATIONS,
+  ...MORE_OPERATIONS,
+  ...CONFIG_OPERATIONS,
+]);
 
 /** Query names that modify an operation rather than select one (auth, response overrides, listing params). */
 function isModifier(name: string): boolean {
@@ -77,65 +129,8 @@ function isModifier(name: string): boolean {
   );
 }
 
-const TABLE: Record<string, Operation | ((r: OssRequest) => Operation)> = {
-  'service GET ': 'ListBuckets',
-  'bucket PUT ': 'PutBucket',
-  'bucket PUT acl': 'PutBucketAcl',
-  'bucket GET ': (r) => (q(r, 'list-type') === '2' ? 'ListObjectsV2' : 'ListObjects'),
-  'bucket GET acl': 'GetBucketAcl',
-  'bucket GET location': 'GetBucketLocation',
-  'bucket GET uploads': 'ListMultipartUploads',
-  'bucket DELETE ': 'DeleteBucket',
-  'bucket POST delete': 'DeleteMultipleObjects',
-  'object PUT ': (r) => (r.headers['x-oss-copy-source'] !== undefined ? 'CopyObject' : 'PutObject'),
-  'object PUT partNumber&uploadId': (r) =>
-    r.headers['x-oss-copy-source'] !== undefined ? 'UploadPartCopy' : 'UploadPart',
-  'object PUT acl': 'PutObjectAcl',
-  'object GET ': 'GetObject',
-  'object GET acl': 'GetObjectAcl',
-  'object GET uploadId': 'ListParts',
-  'object GET objectMeta': 'GetObjectMeta',
-  'object HEAD ': 'HeadObject',
-  'object HEAD objectMeta': 'GetObjectMeta',
-  'object DELETE ': 'DeleteObject',
-  'object DELETE uploadId': 'AbortMultipartUpload',
-  'object POST uploads': 'InitiateMultipartUpload',
-  'object POST uploadId': 'CompleteMultipartUpload',
-  'object GET tagging': 'GetObjectTagging',
-  'object PUT tagging': 'PutObjectTagging',
-  'object DELETE tagging': 'DeleteObjectTagging',
-  'bucket GET bucketInfo': 'GetBucketInfo',
-  'bucket HEAD ': 'HeadBucket',
-  'bucket GET stat': 'GetBucketStat',
-  'object POST append&position': 'AppendObject',
-  'object POST append': 'AppendObject', // answers InvalidArgument naming the missing position
-  'bucket PUT cors': 'PutBucketCors',
-  'bucket GET cors': 'GetBucketCors',
-  'bucket DELETE cors': 'DeleteBucketCors',
-  'bucket OPTIONS ': 'OptionObject',
-  'object OPTIONS ': 'OptionObject',
-  'bucket POST ': 'PostObject',
-  'bucket PUT lifecycle': 'PutBucketLifecycle',
-  'bucket GET lifecycle': 'GetBucketLifecycle',
-  'bucket DELETE lifecycle': 'DeleteBucketLifecycle',
-  'object PUT symlink': 'PutSymlink',
-  'object GET symlink': 'GetSymlink',
-  'object POST restore': 'RestoreObject',
-  'bucket PUT logging': 'PutBucketLogging',
-  'bucket GET logging': 'GetBucketLogging',
-  'bucket DELETE logging': 'DeleteBucketLogging',
-  'bucket PUT website': 'PutBucketWebsite',
-  'bucket GET website': 'GetBucketWebsite',
-  'bucket DELETE website': 'DeleteBucketWebsite',
-  'bucket PUT referer': 'PutBucketReferer',
-  'bucket GET referer': 'GetBucketReferer',
-  'bucket PUT versioning': 'PutBucketVersioning',
-  'bucket GET versioning': 'GetBucketVersioning',
-  'bucket GET versions': 'ListObjectVersions',
-};
-
 /** Object operations that take `?versionId=` (any other with it is NotImplemented rather than the current version). */
-const VERSIONED: ReadonlySet<Operation> = new Set<Operation>([
+const VERSIONED: ReadonlySet<string> = new Set<string>([
   'GetObject',
   'HeadObject',
   'GetObjectMeta',
@@ -147,14 +142,36 @@ const VERSIONED: ReadonlySet<Operation> = new Set<Operation>([
   'DeleteObjectTagging',
 ]);
 
-/** The OSS name of an API the table does not serve, for the NotImplemented message: `PutBucketLifecycle`. */
+/** Level, method and the sorted operation-selecting sub-resources: the key of OSS_APIS. */
+export function selectorKey(req: OssRequest): string {
+  const level = req.bucket === undefined ? 'service' : req.key === undefined ? 'bucket' : 'object';
+  return `${level} ${req.method} ${selectors(req).join('&')}`;
+}
+
+function selectors(req: OssRequest): string[] {
+  const sel = [...new Set(req.query.map(([k]) => k).filter((k) => isV1SubResource(k) && !isModifier(k)))].sort();
+  // ali-oss sends versionId only when asked; the unversioned "null" version is the object itself.
+  return sel.filter((k) => !(k === 'versionId' && q(req, 'versionId') === 'null'));
+}
+
+/** A selector key without its versionId: the API the request names, of one version. */
+function withoutVersionId(key: string): string {
+  return key.replace(/(?<=[ &])versionId(&|$)/, '').replace(/&$/, '');
+}
+
+/** The OSS name of an API the table does not serve, for the NotImplemented message: `PutBucketAccessMonitor`. */
 export function apiName(req: OssRequest): string {
+  const key = selectorKey(req);
+  const known = ossApi(key, req);
+  if (known !== undefined) return known;
+  // An object API asked for one version: the API's own name, qualified.
+  const unversioned = ossApi(withoutVersionId(key), req);
+  if (unversioned !== undefined) return `${unversioned} (versionId)`;
   const level = req.bucket === undefined ? 'Service' : req.key === undefined ? 'Bucket' : 'Object';
-  const sel = req.query.map(([k]) => k).filter((k) => isV1SubResource(k) && !isModifier(k));
   const verb =
     { GET: 'Get', PUT: 'Put', DELETE: 'Delete', POST: 'Post', HEAD: 'Head', OPTIONS: 'Options' }[req.method] ??
     req.method;
-  const what = sel
+  const what = selectors(req)
     .map((k) =>
       k
         .replace(/^x-oss-/, '')
@@ -169,17 +186,19 @@ export function apiName(req: OssRequest): string {
   return `${verb}${level}${what}`;
 }
 
-/** The operation, or undefined for NotImplemented. */
+/** The operation: the OSS API the request selects (oss-apis.ts) when implemented, else undefined (501). */
 export function route(req: OssRequest): Operation | undefined {
-  const level = req.bucket === undefined ? 'service' : req.key === undefined ? 'bucket' : 'object';
-  const selectors = [...new Set(req.query.map(([k]) => k).filter((k) => isV1SubResource(k) && !isModifier(k)))].sort();
+  const key = selectorKey(req);
+  let api = ossApi(key, req);
   // versionId names a version of the object an operation addresses (handlers/versions.ts), not an operation.
-  const sel = selectors.filter((k) => !(k === 'versionId' && level === 'object'));
-  const entry = TABLE[`${level} ${req.method} ${sel.join('&')}`];
-  if (entry === undefined) return undefined;
-  const op = typeof entry === 'function' ? entry(req) : entry;
-  const versioned = sel.length < selectors.length && q(req, 'versionId') !== 'null';
-  return versioned && !VERSIONED.has(op) ? undefined : op;
+  if (api === undefined && req.key !== undefined) {
+    const unversioned = ossApi(withoutVersionId(key), req);
+    if (unversioned !== undefined && VERSIONED.has(unversioned)) api = unversioned;
+  }
+  return api !== undefined && IMPLEMENTED.has(api) ? (api as Operation) : undefined;
 }
+
+/** Every implemented operation, for the test that holds each to an API of oss-apis.ts. */
+export const IMPLEMENTED_OPERATIONS: readonly string[] = [...IMPLEMENTED];
 
 export { hasQ };

@@ -18,6 +18,7 @@ export interface ServeOptions {
   region?: string;
   /** ServerOptions of the same names (defaults there). */
   bodyTimeoutMs?: number;
+  minBodyRate?: number;
   idleTimeoutMs?: number;
   maxConnections?: number;
 }
@@ -48,6 +49,7 @@ export async function serve(opts: ServeOptions, io: ServeIo): Promise<void> {
     credentials: [{ accessKeyId, accessKeySecret }],
     ...(opts.region ? { region: opts.region } : {}),
     bodyTimeoutMs: opts.bodyTimeoutMs,
+    minBodyRate: opts.minBodyRate,
     idleTimeoutMs: opts.idleTimeoutMs,
     maxConnections: opts.maxConnections,
     log: (line) => io.stderr.write(`${line}\n`),

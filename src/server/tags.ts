@@ -5,16 +5,30 @@ import { ErrorReply } from './errors.js';
 
 const ALLOWED = /^[\p{L}\p{N} +\-=._:/]*$/u;
 
-export function validateTags(tags: TagSet): TagSet {
+/** The limits of a tag set: objects take 10 tags of 128/256 bytes in a narrow alphabet, buckets 20 of 64/128. */
+export interface TagLimits {
+  what: 'object' | 'bucket';
+  count: number;
+  keyBytes: number;
+  valueBytes: number;
+  /** Only letters, digits, space and `+ - = . _ : /`. */
+  narrow: boolean;
+}
+
+const OBJECT_TAGS: TagLimits = { what: 'object', count: 10, keyBytes: 128, valueBytes: 256, narrow: true };
+
+export function validateTags(tags: TagSet, limits: TagLimits = OBJECT_TAGS): TagSet {
   const fail = (message: string) => new ErrorReply('InvalidTag', {}, { message });
-  if (tags.length > 10) throw fail(`At most 10 tags per object; got ${tags.length}.`);
+  if (tags.length > limits.count) throw fail(`At most ${limits.count} tags per ${limits.what}; got ${tags.length}.`);
   const seen = new Set<string>();
   for (const [k, v] of tags) {
     if (seen.has(k)) throw fail(`Tag key "${k}" appears more than once.`);
     seen.add(k);
-    if (Buffer.byteLength(k) < 1 || Buffer.byteLength(k) > 128) throw fail(`Tag key "${k}" must be 1 to 128 bytes.`);
-    if (Buffer.byteLength(v) > 256) throw fail(`Tag value of "${k}" must be at most 256 bytes.`);
-    if (!ALLOWED.test(k) || !ALLOWED.test(v))
+    if (Buffer.byteLength(k) < 1 || Buffer.byteLength(k) > limits.keyBytes)
+      throw fail(`Tag key "${k}" must be 1 to ${limits.keyBytes} bytes.`);
+    if (Buffer.byteLength(v) > limits.valueBytes)
+      throw fail(`Tag value of "${k}" must be at most ${limits.valueBytes} bytes.`);
+    if (limits.narrow && (!ALLOWED.test(k) || !ALLOWED.test(v)))
       throw fail(`Tag "${k}" holds a character other than letters, digits, space and + - = . _ : /.`);
   }
   return tags;

@@ -232,3 +232,82 @@ test('Ctrl-C on a download with --no-checkpoint leaves nothing beside the destin
     await proxy.close();
   }
 });
+
+/** Every file below `dir`, relative, '/'-separated. */
+async function filesBelow(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) out.push(join(e.parentPath, e.name).slice(dir.length + 1));
+  return out.sort();
+}
+const TEMP = /\.ossup-[0-9a-f-]+\.tmp$/;
+
+test('SIGKILL of tree downloads (cp -r, sync): the rerun leaves no temporary file and every file is right', async () => {
+  const objects = new Map<string, Buffer>();
+  for (let i = 0; i < 30; i++) objects.set(`kill/d${i % 3}/f${String(i).padStart(2, '0')}`, randomBytes(96 * 1024 + i));
+  objects.set('kill/big.bin', randomBytes(12 * PART));
+  for (const [key, body] of objects) await client.putObject('debris', key, body);
+  const proxy = await startFaultProxy(
+    { host: server.server.host, port: server.server.port },
+    { rate: 1, kinds: ['slow'], bytesPerSecond: 192 * 1024 },
+  );
+  try {
+    for (const verb of [['cp', '-r'], ['sync']]) {
+      const dest = join(box.dir, `kill-${verb[0]}`);
+      const args = [...verb, 'oss://debris/kill/', dest, '--jobs', '4', '--part-size', '100KiB', '--json'];
+      const child = spawnCli([...args, '--endpoint', proxy.endpoint], box.env);
+      const run = finished(child);
+      let seen = '';
+      await new Promise<void>((resolvePromise, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no 6 files done in time: ${seen}`)), 60_000);
+        child.stdout!.on('data', (s: Buffer | string) => {
+          seen += String(s);
+          if (seen.split('\n').filter(Boolean).length >= 6) {
+            clearTimeout(timer);
+            child.kill('SIGKILL');
+            resolvePromise();
+          }
+        });
+      });
+      assert.equal((await run).signal, 'SIGKILL');
+      const debris = (await filesBelow(dest)).filter((f) => TEMP.test(f));
+      assert.ok(debris.length > 0, 'the kill left temporary files (files were in flight)');
+
+      // The same command again (the same endpoint, so the same checkpoints: the large file resumes into its
+      // temporary file); the small files' temporary files name a process that is gone.
+      proxy.setPlan({ rate: 0, kinds: [] });
+      const again = await runCli([...args, '--endpoint', proxy.endpoint], box.env);
+      proxy.setPlan({ rate: 1, kinds: ['slow'], bytesPerSecond: 192 * 1024 });
+      assert.equal(again.code, 0, again.stderr);
+      const files = await filesBelow(dest);
+      assert.deepEqual(
+        files.filter((f) => TEMP.test(f)),
+        [],
+        `${verb.join(' ')}: temporary files left: ${files}`,
+      );
+      assert.deepEqual(files, [...objects.keys()].map((k) => k.slice('kill/'.length)).sort());
+      for (const [key, body] of objects) assert.deepEqual(await readFile(join(dest, key.slice('kill/'.length))), body);
+    }
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('a file name of 255 bytes downloads through cp -r and sync (the temporary name is shortened)', async () => {
+  const names = [`${'n'.repeat(251)}.bin`, `${'\u00e9'.repeat(127)}x`, `${'b'.repeat(255)}`];
+  const bodies = new Map<string, Buffer>();
+  for (const [i, n] of names.entries()) {
+    assert.equal(Buffer.byteLength(n), 255);
+    // The last is large enough for the multipart download engine.
+    const body = randomBytes(i === 2 ? 3 * PART : 1000 + i);
+    bodies.set(n, body);
+    await client.putObject('debris', `long/${n}`, body);
+  }
+  for (const verb of [['cp', '-r'], ['sync']]) {
+    const dest = join(box.dir, `long-${verb[0]}`);
+    const r = await ossup(...verb, 'oss://debris/long/', dest, '--part-size', '100KiB');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual((await readdir(dest)).sort(), [...names].sort());
+    for (const [n, body] of bodies) assert.deepEqual(await readFile(join(dest, n)), body);
+  }
+});

@@ -111,6 +111,13 @@ test('SERVICE_ERRORS covers every code of protocol §4 with its status', () => {
     NotSymlink: 400,
     NoSuchVersion: 404,
     MethodNotAllowed: 405,
+    NoSuchBucketPolicy: 404,
+    NoSuchServerSideEncryptionRule: 404,
+    NoSuchTransferAccelerationConfiguration: 404,
+    NoSuchStyle: 404,
+    NoSuchInventory: 404,
+    NoSuchReplicationConfiguration: 404,
+    NoSuchCname: 404,
   };
   assert.deepEqual(Object.keys(SERVICE_ERRORS).sort(), Object.keys(expected).sort());
   for (const [code, status] of Object.entries(expected)) {

@@ -180,9 +180,8 @@ test('CopyObject keeps bytes, ETag and CRC; REPLACE takes new metadata', async (
 
 test('unsupported operations answer 501 NotImplemented', async () => {
   for (const [method, key, query, api] of [
-    ['GET', undefined, [['replication', '']], 'GetBucketReplication'],
-    ['GET', undefined, [['worm', '']], 'GetBucketWorm'],
-    ['GET', undefined, [['inventory', '']], 'GetBucketInventory'],
+    ['GET', undefined, [['replicationProgress', '']], 'GetBucketReplicationProgress'],
+    ['GET', undefined, [['objectWorm', '']], 'GetBucketObjectWormConfiguration'],
     ['GET', 'k', [['x-oss-process', 'image/resize,w_10']], 'GetObjectProcess'],
   ] as const) {
     const r = await call(srv, {

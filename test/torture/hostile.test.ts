@@ -1,4 +1,4 @@
-// Short CI run of the issue-11 scenarios: every hostile-server case once (races, I/O errors, slow clients, one-key
+// Short CI run of the issue-11 and issue-21 scenarios: every hostile-server case once (races, I/O errors, slow clients, one-key
 // writers, ACL matrix, V4 edges, forged checkpoints), crash-busy (server SIGKILLed under many writes) and
 // crash-versions (the same in a versioned bucket) twice each.
 import { test } from 'node:test';

@@ -15,50 +15,13 @@ import {
   type PartRecord,
   type UploadCheckpointHeader,
 } from '../../src/transfer/upload/session.js';
-import { startTestServer, type TestServer } from '../../harness/server.js';
 import { call, errorCode, mkBucket, pathOf, put, send, signHeaders, type CallResult } from '../../harness/oss-http.js';
 import { mountTmpfs, openRawRequest, tmpFiles } from '../../harness/raw-request.js';
 import { sleep } from '../lib/procs.js';
-import { rng, type Rng } from '../lib/rng.js';
+import { rng } from '../lib/rng.js';
 import type { RunContext, RunResult, Scenario } from '../lib/types.js';
-
-interface Outcome {
-  problems: string[];
-  /** Objects whose bytes were compared with what was acknowledged. */
-  verified: number;
-  /** Faults injected (races, errors, stalls, probes). */
-  faults: number;
-  /** A wrong object or file became visible. */
-  wrong?: boolean;
-  /** Cannot run here, with the reason. */
-  skip?: string;
-}
-
-type Case = { name: string; run(r: Rng, ctx: RunContext): Promise<Outcome> };
-
-async function withServer<T>(
-  ctx: RunContext,
-  opts: Parameters<typeof startTestServer>[0],
-  fn: (srv: TestServer) => Promise<T>,
-): Promise<T> {
-  const srv = await startTestServer({ root: join(ctx.dir, `root-${randomBytes(3).toString('hex')}`), ...opts });
-  try {
-    return await fn(srv);
-  } finally {
-    await srv.close();
-  }
-}
-
-/** GETs `key` and compares with `body`: a difference is a wrong object. */
-async function verify(srv: TestServer, bucket: string, key: string, body: Buffer, o: Outcome): Promise<void> {
-  const r = await call(srv, { bucket, key });
-  if (r.status !== 200) o.problems.push(`${bucket}/${key}: acknowledged, now HTTP ${r.status} ${errorCode(r)}`);
-  else if (!r.body.equals(body)) {
-    o.problems.push(`${bucket}/${key}: wrong bytes`);
-    o.wrong = true;
-  }
-  o.verified++;
-}
+import { type Case, type Outcome, verify, withServer } from './hostile-lib.js';
+import { ISSUE21_CASES } from './hostile-server-21.js';
 
 const CASES: Case[] = [
   {
@@ -487,6 +450,7 @@ const CASES: Case[] = [
       return o;
     },
   },
+  ...ISSUE21_CASES,
 ];
 
 async function hostileRun(ctx: RunContext): Promise<RunResult> {
@@ -517,7 +481,7 @@ async function hostileRun(ctx: RunContext): Promise<RunResult> {
 
 export const hostileServer: Scenario = {
   name: 'hostile-server',
-  description: `bucket/object races, I/O errors, slow clients, one-key writers and readers, ACL matrix, V4 edges, forged checkpoints (${CASES.length} cases)`,
+  description: `bucket/object races, I/O errors, slow clients, one-key writers and readers, ACL matrix, V4 edges, forged checkpoints; issue 21: drip-fed bodies, form floods, symlink reads, metadata (${CASES.length} cases)`,
   cases: CASES.length,
   run: hostileRun,
 };

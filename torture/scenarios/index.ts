@@ -8,6 +8,7 @@ import { security } from './security.js';
 import { hostileServer } from './hostile-server.js';
 import { crashBusy } from './crash-busy.js';
 import { crashVersions } from './crash-versions.js';
+import { crashTree } from './crash-tree.js';
 import type { Scenario } from '../lib/types.js';
 
 /** Every scenario, in the order the table lists them. */
@@ -23,4 +24,5 @@ export const SCENARIOS: Scenario[] = [
   hostileServer,
   crashBusy,
   crashVersions,
+  crashTree,
 ];

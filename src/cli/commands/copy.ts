@@ -14,6 +14,7 @@ import { withSession, type Io } from '../session.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
 import { checkpointPath, runTransfer, summary } from './transfer-run.js';
+import { shown } from '../shown.js';
 
 /** Flags that make no sense for a copy made on the server (no bytes pass through ossup). */
 const NOT_FOR_COPY: Array<[keyof CpFlags, string]> = [
@@ -120,7 +121,7 @@ export async function copyCommand(
     if (flags.json) io.stdout.write(jsonLine(transferJson('copy', r, outcome.seconds)));
     else if (!flags.quiet)
       io.stdout.write(
-        `copied ${formatOssUrl(src)} to ${formatOssUrl(target)} on the server: ${summary(r, outcome.seconds, 'copy')}\n`,
+        `copied ${shown(formatOssUrl(src))} to ${shown(formatOssUrl(target))} on the server: ${summary(r, outcome.seconds, 'copy')}\n`,
       );
     return EXIT_OK;
   });

@@ -14,6 +14,7 @@ import { checkName } from './names.js';
 import { copyCommand } from './copy.js';
 import { isStreamCp, streamCpCommand } from './stream.js';
 import { checkpointPath, runTransfer, summary } from './transfer-run.js';
+import { shown } from '../shown.js';
 
 /** One local file and the object it becomes. */
 interface UploadJob {
@@ -139,7 +140,7 @@ async function uploadOne(
   const r = outcome.result;
   if (flags.json) io.stdout.write(jsonLine(transferJson('upload', r, outcome.seconds)));
   else if (!flags.quiet) {
-    io.stdout.write(`uploaded ${job.file} to ${formatOssUrl(job.dst)}: ${summary(r, outcome.seconds)}\n`);
+    io.stdout.write(`uploaded ${shown(job.file)} to ${shown(formatOssUrl(job.dst))}: ${summary(r, outcome.seconds)}\n`);
     if (r.callbackBody !== undefined) io.stdout.write(`callback answered: ${r.callbackBody}\n`);
   }
   return EXIT_OK;

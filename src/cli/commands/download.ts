@@ -10,6 +10,7 @@ import { withSession, type Io } from '../session.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
 import { checkpointPath, runTransfer, summary } from './transfer-run.js';
+import { shown } from '../shown.js';
 
 /** Flags that describe the object written by an upload; given to a download they would silently do nothing. */
 export const UPLOAD_ONLY: Array<[keyof CpFlags, string]> = [
@@ -112,7 +113,7 @@ export async function downloadCommand(
           ? ` (bytes ${r.range.start}-${r.range.end}: the whole object, CRC-64 verified)`
           : ` (bytes ${r.range.start}-${r.range.end}; checked by length: a part of an object has no CRC-64 to compare)`;
       io.stdout.write(
-        `downloaded ${formatOssUrl(src)} to ${r.file}${part}: ${summary(r, outcome.seconds, 'download')}\n`,
+        `downloaded ${shown(formatOssUrl(src))} to ${shown(r.file)}${part}: ${summary(r, outcome.seconds, 'download')}\n`,
       );
     }
     return EXIT_OK;

@@ -5,6 +5,7 @@ import { parseOssUrl } from '../oss-url.js';
 import { withSession, type Io } from '../session.js';
 import { formatBytes } from '../size.js';
 import { checkName } from './names.js';
+import { shown } from '../shown.js';
 
 export interface LsFlags extends CommonOptions {
   recursive?: boolean;
@@ -48,7 +49,9 @@ export async function lsCommand(url: string | undefined, flags: LsFlags, io: Io)
         });
         for (const p of page.prefixes) {
           io.stdout.write(
-            flags.json ? jsonLine({ prefix: p }) : `${''.padEnd(19)}  ${'DIR'.padStart(10)}  oss://${bucket}/${p}\n`,
+            flags.json
+              ? jsonLine({ prefix: p })
+              : `${''.padEnd(19)}  ${'DIR'.padStart(10)}  ${shown(`oss://${bucket}/${p}`)}\n`,
           );
         }
         for (const o of page.objects) {
@@ -63,7 +66,7 @@ export async function lsCommand(url: string | undefined, flags: LsFlags, io: Io)
                   lastModified: o.lastModified ?? null,
                   storageClass: o.storageClass ?? null,
                 })
-              : `${formatDate(o.lastModified)}  ${formatBytes(o.size).padStart(10)}  oss://${bucket}/${o.key}\n`,
+              : `${formatDate(o.lastModified)}  ${formatBytes(o.size).padStart(10)}  ${shown(`oss://${bucket}/${o.key}`)}\n`,
           );
         }
         if (!page.isTruncated) break;

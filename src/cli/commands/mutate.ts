@@ -7,6 +7,7 @@ import { withSession, type Io } from '../session.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
 import type { VersionFlag } from './stat.js';
+import { shown } from '../shown.js';
 
 function bucketOnly(url: string, verb: string): string {
   const { bucket, key } = parseOssUrl(url);
@@ -17,7 +18,7 @@ function bucketOnly(url: string, verb: string): string {
 
 function done(io: Io, flags: CommonOptions, json: object, text: string): number {
   if (flags.json) io.stdout.write(jsonLine(json));
-  else if (!flags.quiet) io.stdout.write(`${text}\n`);
+  else if (!flags.quiet) io.stdout.write(`${shown(text)}\n`);
   return EXIT_OK;
 }
 

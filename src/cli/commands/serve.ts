@@ -3,7 +3,7 @@ import { OssupError } from '../../core/errors.js';
 import { ossupHome } from '../config.js';
 import { EXIT_OK } from '../exit.js';
 import type { Io } from '../session.js';
-import { parseDuration } from '../size.js';
+import { parseDuration, parseSize } from '../size.js';
 import { UsageError } from '../usage-error.js';
 
 export interface ServeFlags {
@@ -14,6 +14,7 @@ export interface ServeFlags {
   accessKeySecret?: string;
   region?: string;
   bodyTimeout?: string;
+  minBodyRate?: string;
   idleTimeout?: string;
   maxConnections?: string;
   debug?: boolean;
@@ -32,6 +33,16 @@ function timeoutFlag(flag: string, value: string | undefined): number | undefine
   return ms;
 }
 
+/** A rate flag (1KiB, 512, 1KiB/s) in bytes per second; 0 turns the rule off. */
+function rateFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseSize(value.replace(/\/s$/i, ''));
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message} (bytes per second; 0 turns it off)`);
+  }
+}
+
 /** `ossup serve`: the embedded server as a long-running process (src/server/serve.ts does the work). */
 export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const port = Number(flags.port);
@@ -46,6 +57,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   }
   const bodyTimeoutMs = timeoutFlag('--body-timeout', flags.bodyTimeout);
   const idleTimeoutMs = timeoutFlag('--idle-timeout', flags.idleTimeout);
+  const minBodyRate = rateFlag('--min-body-rate', flags.minBodyRate);
   let maxConnections: number | undefined;
   if (flags.maxConnections !== undefined) {
     maxConnections = Number(flags.maxConnections);
@@ -66,6 +78,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
         accessKeySecret,
         region: flags.region,
         bodyTimeoutMs,
+        minBodyRate,
         idleTimeoutMs,
         maxConnections,
       },

@@ -8,6 +8,7 @@ import { formatBytes } from '../size.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
 import { formatDate } from './ls.js';
+import { shown } from '../shown.js';
 
 /** `--version-id` of stat and rm: one version of the object instead of the latest. */
 export interface VersionFlag {
@@ -68,7 +69,7 @@ export async function statCommand(url: string, flags: CommonOptions & VersionFla
         ],
         ...Object.entries(h.meta).map(([k, v]): [string, string] => [`x-oss-meta-${k}`, v]),
       ];
-      for (const [k, v] of rows) io.stdout.write(`${`${k}:`.padEnd(15)}${v}\n`);
+      for (const [k, v] of rows) io.stdout.write(`${`${shown(k)}:`.padEnd(15)}${shown(v)}\n`);
       return EXIT_OK;
     }),
   );

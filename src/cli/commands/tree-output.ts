@@ -2,6 +2,7 @@
 import { OssupError, ServiceError } from '../../core/errors.js';
 import type { TreeFailure, TreeFileResult } from '../../transfer/tree/index.js';
 import type { TransferJson } from '../json.js';
+import { shown } from '../shown.js';
 
 /**
  * One --json line per file of a tree: the fields of `cp`'s line (README, "JSON output") plus `action`, and
@@ -40,5 +41,5 @@ export function failureLine(f: TreeFailure): string {
   else if (e instanceof Error)
     why = `${e.message}${(e as NodeJS.ErrnoException).code && !e.message.includes(String((e as NodeJS.ErrnoException).code)) ? ` (${(e as NodeJS.ErrnoException).code})` : ''}`;
   else why = String(e);
-  return `  ${f.name}: ${why}`;
+  return `  ${shown(f.name)}: ${shown(why)}`;
 }

@@ -5,8 +5,7 @@ import path from 'node:path';
 import { AbortedError } from '../../core/errors.js';
 import { runTree } from '../../transfer/tree/run.js';
 import {
-  compileDirPruner,
-  compileFilter,
+  compileTreeFilter,
   type FilterRule,
   type TreeEvent,
   type TreeFailure,
@@ -29,6 +28,7 @@ import { wantsBar } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
 import { treeJson, failureLine } from './tree-output.js';
+import { shown } from '../shown.js';
 
 export type TreeCommandFlags = CpFlags & TreeFlags;
 
@@ -51,8 +51,7 @@ interface Plan {
 /** Works out the direction and checks both ends; everything wrong here is a usage error, found before any request. */
 /** Whether the walk finds at least one selected file (it stops at the first). */
 async function hasFile(dir: string, flags: TreeCommandFlags, filters: FilterRule[]): Promise<boolean> {
-  const keep = compileFilter(filters);
-  const prune = compileDirPruner(filters);
+  const { keep, prune } = compileTreeFilter(filters);
   for await (const e of walkLocal(dir, { followSymlinks: flags.followSymlinks, prune }))
     if (e.error === undefined && keep(e.rel)) return true;
   return false;
@@ -149,7 +148,7 @@ export async function treeCommand(
         tracker.onEvent(e);
         if (e.type === 'done') report(e.result);
         else if (e.type === 'failed') failures.push(e.failure);
-        else if (e.type === 'symlink' && !flags.quiet) note(`ossup: skipped ${e.path}: ${e.reason}\n`);
+        else if (e.type === 'symlink' && !flags.quiet) note(`ossup: skipped ${shown(e.path)}: ${e.reason}\n`);
       };
       let plannedBytes = 0;
       let sentBytes = 0;
@@ -159,7 +158,7 @@ export async function treeCommand(
         if (flags.json) io.stdout.write(jsonLine(treeJson(r, plan.direction)));
         else if (r.dryRun && !flags.quiet) {
           const verbText = r.action === 'skip' ? 'would skip' : `would ${r.action}`;
-          const line = `${verbText} ${r.action === 'delete' && plan.direction === 'upload' ? `oss://${r.bucket}/${r.key}` : r.file || r.rel} (${r.reason})\n`;
+          const line = `${verbText} ${shown(r.action === 'delete' && plan.direction === 'upload' ? `oss://${r.bucket}/${r.key}` : r.file || r.rel)} (${r.reason})\n`;
           if (bar) bar.note(line);
           else io.stdout.write(line);
         }

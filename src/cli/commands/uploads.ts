@@ -5,6 +5,7 @@ import { parseOssUrl } from '../oss-url.js';
 import { withSession, type Io } from '../session.js';
 import { formatAge, formatBytes } from '../size.js';
 import { checkName } from './names.js';
+import { shown } from '../shown.js';
 
 /**
  * `ossup uploads oss://bucket[/prefix]`: incomplete multipart uploads with their age, parts and bytes, so orphans
@@ -32,7 +33,7 @@ export async function uploadsCommand(url: string, flags: CommonOptions, io: Io):
                 parts: parts.parts.length,
                 bytes,
               })
-            : `${age.padStart(5)}  ${String(parts.parts.length).padStart(5)} parts  ${formatBytes(bytes).padStart(10)}  ${u.uploadId}  oss://${bucket}/${u.key}\n`,
+            : `${age.padStart(5)}  ${String(parts.parts.length).padStart(5)} parts  ${formatBytes(bytes).padStart(10)}  ${u.uploadId}  ${shown(`oss://${bucket}/${u.key}`)}\n`,
         );
       }
       if (!flags.json && !flags.quiet) io.stdout.write(`${count} incomplete upload${count === 1 ? '' : 's'}\n`);

@@ -7,7 +7,13 @@ import { Readable } from 'node:stream';
 import { HTTPParser } from 'http-parser-js';
 import { abortError } from '../../core/errors.js';
 import type { BodySource } from '../body.js';
-import { mapTransportError, sendBody, type SendResponse } from '../transport.js';
+import {
+  isHeaderOverflow,
+  MAX_RESPONSE_HEADER_BYTES,
+  mapTransportError,
+  sendBody,
+  type SendResponse,
+} from '../transport.js';
 import { handOut, nextRegion, takeSlab, type Slab } from './slabs.js';
 
 /** Chunks (socket reads, up to a slab each) a response body queues before the socket is paused. */
@@ -88,6 +94,7 @@ export class Connection {
       const ex = new Exchange(this, r.isHead, r.signal, resolve, reject);
       // A fresh parser per exchange: nothing a previous response left behind can leak into this one.
       const parser = new HTTPParser(HTTPParser.RESPONSE);
+      parser.maxHeaderSize = MAX_RESPONSE_HEADER_BYTES;
       parser[HTTPParser.kOnHeadersComplete] = (info) => {
         if (this.current === ex) return ex.headers(info);
         // A second response after ours, in the same read: nobody asked for it, so the socket cannot be trusted.
@@ -136,7 +143,8 @@ export class Connection {
     }
     const ret = this.parser.execute(buf as Buffer, 0, n);
     if (ret instanceof Error) {
-      this.fail(Object.assign(new Error(`malformed HTTP response: ${ret.message}`), { code: 'HPE_INVALID' }));
+      const code = isHeaderOverflow(ret) ? 'HPE_HEADER_OVERFLOW' : 'HPE_INVALID';
+      this.fail(Object.assign(new Error(`malformed HTTP response: ${ret.message}`), { code }));
       return false;
     }
     if (this.current !== ex) return true; // the response ended in this read

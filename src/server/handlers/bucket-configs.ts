@@ -9,6 +9,9 @@ import { sendEmpty, sendXmlText } from '../respond.js';
 import { readVerifiedBody, requireOwner, type Ctx } from './context.js';
 import { texts } from './cors.js';
 import { canRead } from './object.js';
+import { throughSymlink } from './symlink.js';
+import type { ObjectReader } from '../store/segments.js';
+import type { ObjectRecord } from '../store/types.js';
 
 interface Stored<T> {
   xml: string;
@@ -138,13 +141,22 @@ export async function deleteBucketWebsite(ctx: Ctx): Promise<void> {
   sendEmpty(ctx.res, 204);
 }
 
-/** Serves a whole object with `status` (index and error documents). False when it does not exist or is not readable. */
+/**
+ * Serves a whole object with `status` (index and error documents); a symlink serves its target, both checked as a
+ * direct GET checks them. False when it does not exist or is not readable.
+ */
 async function serveDocument(ctx: Ctx, key: string, status: number): Promise<boolean> {
   const opened = await ctx.store.openObject(ctx.bucket.name, key);
   if (!opened) return false;
+  let target: { rec: ObjectRecord; opened?: ObjectReader } | undefined;
   try {
     if (!canRead(ctx, opened.rec)) return false;
-    const rec = opened.rec;
+    if (opened.rec.type === 'Symlink') {
+      target = await throughSymlink(ctx, opened.rec, false).catch(() => undefined);
+      if (!target?.opened) return false;
+    }
+    const rec = target?.rec ?? opened.rec;
+    const source = target?.opened ?? opened;
     ctx.res.writeHead(status, {
       'Content-Type': rec.headers.contentType,
       'Content-Length': rec.size,
@@ -152,10 +164,11 @@ async function serveDocument(ctx: Ctx, key: string, status: number): Promise<boo
       'Last-Modified': new Date(rec.lastModified).toUTCString(),
     });
     if (ctx.req.method === 'HEAD' || rec.size === 0) ctx.res.end();
-    else await pipeline(opened.stream(0, rec.size - 1), ctx.res).catch(() => undefined);
+    else await pipeline(source.stream(0, rec.size - 1), ctx.res).catch(() => undefined);
     return true;
   } finally {
     await opened.close();
+    await target?.opened?.close();
   }
 }
 

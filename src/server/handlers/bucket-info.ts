@@ -1,6 +1,7 @@
 // What SDKs and ossutil call to check a bucket: GetBucketInfo (?bucketInfo), HEAD on the bucket, GetBucketStat
 // (?stat). GetBucketLocation lives with the other bucket basics (bucket.ts).
 import { sendEmpty, sendXml } from '../respond.js';
+import { blocksPublicAccess } from './config-docs.js';
 import { isoDate, OWNER, requireOwner, type Ctx } from './context.js';
 
 export async function getBucketInfo(ctx: Ctx): Promise<void> {
@@ -24,8 +25,8 @@ export async function getBucketInfo(ctx: Ctx): Promise<void> {
       Comment: '',
       ServerSideEncryptionRule: { SSEAlgorithm: 'None' },
       BucketPolicy: { LogBucket: '', LogPrefix: '' },
-      // Go SDK v2 BucketInfo.BlockPublicAccess; no Block Public Access setting is kept here.
-      BlockPublicAccess: false,
+      // Go SDK v2 BucketInfo.BlockPublicAccess: the bucket's PutBucketPublicAccessBlock setting.
+      BlockPublicAccess: await blocksPublicAccess(ctx),
     },
   });
 }

@@ -14,7 +14,7 @@ import type { MetadataStore } from '../store/metadata-store.js';
 import { unlinkQuiet } from '../../io/fs.js';
 import { parseSse } from './sse.js';
 import { tagHeaderToStored } from '../tags.js';
-import { BodyTimeoutError, idleLimited } from '../body.js';
+import { BodyTimeoutError, BodyTooSlowError, limitedBody } from '../body.js';
 import { paced, trafficLimitOf } from '../traffic-limit.js';
 import type { BucketAcl, BucketRecord, ObjectAcl, ObjectAttributes, StoredHeaders } from '../store/types.js';
 
@@ -26,6 +26,8 @@ export interface ServerConfig {
   credentials?: Credentials[];
   /** A request body that makes no progress for this long is answered 400 RequestTimeout. */
   bodyTimeoutMs: number;
+  /** Bytes per second a body must average over each bodyTimeoutMs of waiting (0: none); else 400 RequestTimeout. */
+  minBodyRate: number;
 }
 
 /** What a service-level handler receives (ListBuckets, and PutBucket, whose bucket does not exist yet). */
@@ -93,6 +95,7 @@ export function attributesFrom(req: OssRequest, bucketClass = 'Standard'): Objec
   for (const [name, value] of Object.entries(h)) {
     if (name.startsWith('x-oss-meta-')) userMeta[name.slice('x-oss-meta-'.length)] = value;
   }
+  requireMetaWithinLimit(userMeta);
   const attrs: ObjectAttributes = {
     storageClass: parseStorageClass(h['x-oss-storage-class'], bucketClass),
     acl: parseObjectAcl(h['x-oss-object-acl'], 'default'),
@@ -104,6 +107,30 @@ export function attributesFrom(req: OssRequest, bucketClass = 'Standard'): Objec
   const sse = parseSse(req);
   if (sse) attrs.sse = sse;
   return attrs;
+}
+
+/** OSS's limit on user metadata: the x-oss-meta-* names and values of one object together (EC 0011-00000002). */
+export const MAX_USER_META_BYTES = 8 * 1024;
+
+/**
+ * Refuses user metadata over 8 KiB (names with their x-oss-meta- prefix, plus values, in bytes). Every path that
+ * sets metadata goes through attributesFrom, so an object never carries headers a client cannot read back.
+ */
+export function requireMetaWithinLimit(userMeta: Record<string, string>): void {
+  let size = 0;
+  for (const [name, value] of Object.entries(userMeta)) {
+    size += Buffer.byteLength(`x-oss-meta-${name}`) + Buffer.byteLength(value);
+  }
+  if (size > MAX_USER_META_BYTES) {
+    throw new ErrorReply(
+      'InvalidArgument',
+      { ArgumentName: 'x-oss-meta-*', ArgumentValue: `${size} bytes` },
+      {
+        message: `Your metadata headers exceed the maximum allowed metadata size: ${size} bytes of x-oss-meta-* names and values, at most ${MAX_USER_META_BYTES}.`,
+        ec: '0011-00000002',
+      },
+    );
+  }
 }
 
 const CLIENT_SIDE_ENCRYPTION = 'client-side-encryption-';
@@ -118,6 +145,7 @@ export function replacedAttributes(req: OssRequest, bucketClass: string, src: Ob
   if (!req.headers['content-type']) attrs.headers.contentType = src.headers.contentType;
   if (!Object.keys(attrs.userMeta).some((k) => k.startsWith(CLIENT_SIDE_ENCRYPTION))) {
     for (const [k, v] of Object.entries(src.userMeta)) if (k.startsWith(CLIENT_SIDE_ENCRYPTION)) attrs.userMeta[k] = v;
+    requireMetaWithinLimit(attrs.userMeta);
   }
   return attrs;
 }
@@ -180,28 +208,33 @@ const MAX_XML_BODY = 4 << 20;
 export async function readSmallBody(ctx: ServiceCtx, max = MAX_XML_BODY): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  try {
-    for await (const c of requestBody(ctx)) {
-      size += c.length;
-      if (size > max) throw new ErrorReply('MalformedXML', {}, { message: 'The XML you provided was too large.' });
-      chunks.push(c);
-    }
-  } catch (err) {
-    if (err instanceof BodyTimeoutError) throw requestTimeout(err);
-    throw err;
+  for await (const c of requestBodyOrTimeout(ctx)) {
+    size += c.length;
+    if (size > max) throw new ErrorReply('MalformedXML', {}, { message: 'The XML you provided was too large.' });
+    chunks.push(c);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The request body, failing with BodyTimeoutError when it stalls (ServerOptions.bodyTimeoutMs). */
+/** The request body, failing with BodyTimeoutError when it stalls or crawls (bodyTimeoutMs, minBodyRate). */
 export function requestBody(ctx: ServiceCtx): AsyncIterable<Buffer> {
-  return idleLimited(ctx.req.raw, ctx.config.bodyTimeoutMs);
+  return limitedBody(ctx.req.raw, { idleMs: ctx.config.bodyTimeoutMs, minRate: ctx.config.minBodyRate });
+}
+
+/** requestBody, its timeouts answered as 400 RequestTimeout. */
+export async function* requestBodyOrTimeout(ctx: ServiceCtx): AsyncGenerator<Buffer> {
+  try {
+    yield* requestBody(ctx);
+  } catch (err) {
+    if (err instanceof BodyTimeoutError) throw requestTimeout(err);
+    throw err;
+  }
 }
 
 function requestTimeout(err: BodyTimeoutError): ErrorReply {
-  return new ErrorReply(
-    'RequestTimeout',
-    {},
-    { message: `The request body made no progress for ${err.ms / 1000} s; nothing was stored.` },
-  );
+  const message =
+    err instanceof BodyTooSlowError
+      ? `The request body arrived too slowly (${err.received} bytes in ${err.ms / 1000} s, under the minimum of ${err.minRate} bytes/s); nothing was stored.`
+      : `The request body made no progress for ${err.ms / 1000} s; nothing was stored.`;
+  return new ErrorReply('RequestTimeout', {}, { message });
 }

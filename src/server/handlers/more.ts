@@ -6,6 +6,7 @@ import * as configs from './bucket-configs.js';
 import * as info from './bucket-info.js';
 import * as cors from './cors.js';
 import * as lifecycle from './lifecycle.js';
+import { enforceBucketPolicy } from './policy.js';
 import { postObject } from './post-object.js';
 import { restoreObject } from './restore.js';
 import * as symlink from './symlink.js';
@@ -46,11 +47,13 @@ export const MORE_HANDLERS: Record<OperationMore, (ctx: Ctx) => Promise<void>> =
 
 /**
  * Runs before every bucket-level or object-level handler (the bucket exists): CORS headers, hotlink protection,
- * and static-website serving, which may replace the handler for anonymous reads.
+ * Block Public Access and the bucket policy, and static-website serving, which may replace the handler for
+ * anonymous reads.
  */
 export async function beforeHandler(ctx: Ctx, op: string): Promise<((ctx: Ctx) => Promise<void>) | undefined> {
   await cors.applyCors(ctx);
   if (op === 'OptionObject' || op === 'PostObject') return undefined;
   await configs.checkReferer(ctx);
+  await enforceBucketPolicy(ctx, op);
   return configs.websiteHandler(ctx, op);
 }

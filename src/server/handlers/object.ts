@@ -45,7 +45,7 @@ function bucketHidesKeys(ctx: Ctx): boolean {
 }
 
 /** The record if the caller may read it; AccessDenied or NoSuchKey otherwise, without telling which to a stranger. */
-function readable(ctx: Ctx, rec: ObjectRecord | undefined): ObjectRecord {
+export function readable(ctx: Ctx, rec: ObjectRecord | undefined): ObjectRecord {
   if (!rec) throw bucketHidesKeys(ctx) ? denied() : noSuchKey(ctx);
   if (!canRead(ctx, rec)) throw denied();
   return rec;

@@ -1,18 +1,18 @@
 // PostObject: a browser form upload, `POST /` on the bucket with multipart/form-data (OSS-PROTOCOL-2.md §2).
 // The form authenticates itself (policy + signature fields), so the request's own signature is not looked at.
-// Fields before the file are collected; at the file, the signature and policy are checked before a byte of it is
-// stored; the file streams into a blob like a PutObject body. Fields after the file are ignored.
+// Fields before the file are collected within OSS's limits; at the file, the signature and policy are checked before
+// a byte of it is stored; the file streams into a blob like a PutObject body. Fields after the file are ignored.
 import { PassThrough } from 'node:stream';
 import { Busboy, type BusboyFileStream } from '@fastify/busboy';
 import { encodeKeyPath } from '../../core/encode.js';
 import { MAX_OBJECT_SIZE } from '../../core/limits.js';
 import { ErrorReply } from '../errors.js';
-import { requireValidKey } from '../names-check.js';
 import { checkPolicy, parsePolicy, verifyForm, type FormFields, type LengthRange } from '../post-policy.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { BodyTooLargeError, type WrittenBlob } from '../store/blob.js';
 import { unlinkQuiet } from '../../io/fs.js';
-import { attributesFrom, quoted, type Ctx } from './context.js';
+import { attributesFrom, quoted, requestBodyOrTimeout, requireMetaWithinLimit, type Ctx } from './context.js';
+import { FORM_PARSER_LIMITS, FormBudget, formKey, formUserMeta, signatureFieldsIn } from './form-limits.js';
 import { commit, normalRecord } from './object.js';
 import { sseHeaders } from './sse.js';
 
@@ -32,7 +32,7 @@ const HEADER_FIELDS = [
 
 interface Received {
   written: WrittenBlob;
-  filename: string;
+  key: string;
   mime: string;
 }
 
@@ -47,17 +47,15 @@ export async function postObject(ctx: Ctx): Promise<void> {
     if (received) await unlinkQuiet(received.written.tmpPath);
     throw new ErrorReply('IncorrectNumberOfFilesInPOSTRequest');
   }
-  const key = (fields.get('key') ?? '').replace(/\$\{filename\}/g, received.filename);
-  try {
-    requireValidKey(key);
-  } catch (err) {
-    await unlinkQuiet(received.written.tmpPath);
-    throw err;
-  }
-  await store(ctx, key, fields, received);
+  await store(ctx, received.key, fields, received);
 }
 
-/** Parses the form; auth and policy are checked when the file part starts (the fields before it are known). */
+/**
+ * Parses the form, fed from the request body (so the body timeout and minimum rate apply) until it ends or a check
+ * fails: then reading stops, and the answer closes the connection. Fields before the file are held within OSS's
+ * limits (form-limits.ts); a complete signature is checked as soon as its fields are in, and auth, policy and
+ * key when the file part starts, before a byte of it is stored.
+ */
 async function readForm(
   ctx: Ctx,
   contentType: string,
@@ -67,52 +65,109 @@ async function readForm(
   let received: Received | undefined;
   let failure: unknown;
   let pending: Promise<void> = Promise.resolve();
+  const budget = new FormBudget();
+  let signed = false;
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const fail = (err: unknown) => {
+    failure ??= err;
+    stop();
+  };
   const bb = Busboy({
     headers: { ...ctx.req.raw.headers, 'content-type': contentType },
     isPartAFile: (name) => name?.toLowerCase() === 'file',
-    limits: { fieldSize: 2 << 20, fields: 1000, fieldNameSize: 8192 },
+    preservePath: true,
+    limits: FORM_PARSER_LIMITS,
   });
   const finished = new Promise<void>((resolve, reject) => {
-    bb.on('field', (name: string, value: string) => {
-      if (files === 0) fields.set(name.toLowerCase(), value);
+    bb.on('field', (name: string, value: string, _nameTruncated: boolean, valueTruncated: boolean) => {
+      if (files > 0 || failure !== undefined) return;
+      try {
+        budget.field(name, value, valueTruncated);
+        fields.set(name.toLowerCase(), value);
+        if (!signed && signatureFieldsIn(fields)) {
+          verifyForm(fields, ctx.config.credentials ?? [], ctx.config.now());
+          signed = true;
+        }
+      } catch (err) {
+        fail(err);
+      }
     });
+    bb.on('fieldsLimit', () => fail(budget.tooManyFields()));
     bb.on('file', (_name: string, stream: BusboyFileStream, filename: string, _enc: string, mime: string) => {
       files++;
       if (files > 1 || failure !== undefined) {
         stream.resume();
         return;
       }
-      pending = receiveFile(ctx, fields, stream)
-        .then((written) => {
-          received = { written, filename: filename ?? '', mime };
+      pending = receiveFile(ctx, fields, stream, filename ?? '')
+        .then(({ written, key }) => {
+          received = { written, key, mime };
         })
         .catch((err: unknown) => {
-          failure = err;
           stream.resume();
+          fail(err);
         });
     });
     bb.on('finish', resolve);
-    bb.on('error', reject);
+    bb.on('error', (err: Error) => {
+      reject(err);
+      fail(err);
+    });
   });
-  ctx.req.raw.pipe(bb);
+  finished.catch(() => undefined);
   try {
-    await finished;
+    await feed(ctx, bb, budget, () => files > 0, stopped);
+    if (failure === undefined) await finished;
   } catch (err) {
-    await pending;
+    failure ??= err;
+  }
+  await pending;
+  if (failure !== undefined) {
     if (received) await unlinkQuiet(received.written.tmpPath);
+    if (failure instanceof ErrorReply) throw failure;
     throw new ErrorReply(
       'MalformedPOSTRequest',
       {},
-      { message: `The body of your POST request is not well-formed multipart/form-data: ${(err as Error).message}` },
+      {
+        message: `The body of your POST request is not well-formed multipart/form-data: ${(failure as Error).message}`,
+      },
     );
   }
-  await pending;
-  if (failure !== undefined) throw failure;
   return { ...(received ? { received } : {}), files };
 }
 
-async function receiveFile(ctx: Ctx, fields: FormFields, stream: BusboyFileStream): Promise<WrittenBlob> {
+/** Writes the body into the parser with backpressure; stops early when `stopped` settles (a check failed). */
+async function feed(
+  ctx: Ctx,
+  bb: ReturnType<typeof Busboy>,
+  budget: FormBudget,
+  fileStarted: () => boolean,
+  stopped: Promise<void>,
+): Promise<void> {
+  let halted = false;
+  void stopped.then(() => (halted = true));
+  const body = requestBodyOrTimeout(ctx);
+  for await (const chunk of body) {
+    if (halted) return;
+    if (!fileStarted()) budget.raw(chunk.length);
+    if (!bb.write(chunk)) {
+      await Promise.race([new Promise((resolve) => bb.once('drain', resolve)), stopped]);
+    }
+    if (halted) return;
+  }
+  bb.end();
+}
+
+async function receiveFile(
+  ctx: Ctx,
+  fields: FormFields,
+  stream: BusboyFileStream,
+  filename: string,
+): Promise<{ written: WrittenBlob; key: string }> {
   const range = authorize(ctx, fields);
+  const key = formKey(fields.get('key') ?? '', filename);
+  requireMetaWithinLimit(formUserMeta(fields));
   let written: WrittenBlob;
   // Read through a PassThrough: a failed write ends the iteration, which destroys what it iterates, and a
   // destroyed part stream would stall the form parser; the part itself is then drained by the caller.
@@ -133,7 +188,7 @@ async function receiveFile(ctx: Ctx, fields: FormFields, stream: BusboyFileStrea
       { message: `Your proposed upload is smaller than the minimum allowed size (${range.min} bytes).` },
     );
   }
-  return written;
+  return { written, key };
 }
 
 /** Signature, then policy. An unsigned form is accepted only by a public-read-write bucket. */
@@ -162,7 +217,7 @@ function authorize(ctx: Ctx, fields: FormFields): LengthRange | undefined {
 async function store(ctx: Ctx, key: string, fields: FormFields, received: Received): Promise<void> {
   const headers: Record<string, string> = {};
   for (const name of HEADER_FIELDS) if (fields.has(name)) headers[name] = fields.get(name)!;
-  for (const [name, value] of fields) if (name.startsWith('x-oss-meta-')) headers[name] = value;
+  for (const [name, value] of Object.entries(formUserMeta(fields))) headers[`x-oss-meta-${name}`] = value;
   headers['content-type'] =
     fields.get('x-oss-content-type') || fields.get('content-type') || received.mime || 'application/octet-stream';
   const { bucket } = ctx;

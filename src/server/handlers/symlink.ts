@@ -8,7 +8,7 @@ import { sendEmpty } from '../respond.js';
 import type { ObjectReader } from '../store/segments.js';
 import type { ObjectRecord } from '../store/types.js';
 import { attributesFrom, forbidOverwrite, quoted, type Ctx } from './context.js';
-import { canRead, canWrite, commit, noSuchKey } from './object.js';
+import { canRead, canWrite, commit, readable } from './object.js';
 
 export async function putSymlink(ctx: Ctx): Promise<void> {
   if (!canWrite(ctx)) throw new ErrorReply('AccessDenied');
@@ -46,9 +46,7 @@ export async function putSymlink(ctx: Ctx): Promise<void> {
 }
 
 export async function getSymlink(ctx: Ctx): Promise<void> {
-  const rec = await ctx.store.getObject(ctx.bucket.name, ctx.key);
-  if (!rec) throw noSuchKey(ctx);
-  if (!canRead(ctx, rec)) throw new ErrorReply('AccessDenied');
+  const rec = readable(ctx, await ctx.store.getObject(ctx.bucket.name, ctx.key));
   if (rec.type !== 'Symlink' || rec.symlinkTarget === undefined) throw new ErrorReply('NotSymlink', { Key: ctx.key });
   sendEmpty(ctx.res, 200, {
     'x-oss-symlink-target': encodeURIComponent(rec.symlinkTarget),
@@ -59,7 +57,9 @@ export async function getSymlink(ctx: Ctx): Promise<void> {
 
 /**
  * What a GET/HEAD of `link` reads: the target's bytes (opened for GET) under a record that keeps the link's
- * type, ACL and user metadata. A missing target (or a link to a link) is 404 SymlinkTargetNotExist.
+ * type, ACL and user metadata. A missing target (or a link to a link) is 404 SymlinkTargetNotExist. The caller
+ * must be allowed to read both the link and the target, by the rules of a direct GET of each: anyone may create
+ * a link in a public-read-write bucket, and a public link must not publish a private target.
  */
 export async function throughSymlink(
   ctx: Ctx,
@@ -73,6 +73,10 @@ export async function throughSymlink(
   if (!target || target.type === 'Symlink') {
     await opened?.close();
     throw new ErrorReply('SymlinkTargetNotExist', { Key: ctx.key, SymlinkTarget: targetKey });
+  }
+  if (!canRead(ctx, target)) {
+    await opened?.close();
+    throw new ErrorReply('AccessDenied');
   }
   const rec: ObjectRecord = {
     ...target,

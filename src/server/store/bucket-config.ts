@@ -1,4 +1,4 @@
-// Per-bucket configurations (CORS, lifecycle, logging, website, referer): one JSON file each under
+// Per-bucket configurations (CORS, lifecycle, logging, website, referer, tagging, policy ...): one JSON file each under
 //   <root>/buckets/<bucket>/config/<name>.json
 // written atomically and removed with the bucket. Cached by bucket creation time, so a bucket deleted and made
 // again never sees its predecessor's settings.
@@ -6,7 +6,25 @@ import { join } from 'node:path';
 import { ensureDir, readJson, unlinkQuiet, writeFileAtomic, fsyncDir } from '../../io/fs.js';
 import type { ObjectStore } from './objects.js';
 
-export type ConfigName = 'cors' | 'lifecycle' | 'logging' | 'website' | 'referer' | 'versioning';
+export type ConfigName =
+  | 'cors'
+  | 'lifecycle'
+  | 'logging'
+  | 'website'
+  | 'referer'
+  // issue 26: one document per name, keyed collections (style, inventory, cname, replication) as one map each
+  | 'tagging'
+  | 'policy'
+  | 'encryption'
+  | 'requestPayment'
+  | 'resourceGroup'
+  | 'transferAcceleration'
+  | 'publicAccessBlock'
+  | 'style'
+  | 'inventory'
+  | 'cname'
+  | 'replication'
+  | 'versioning';
 
 /** Per-bucket configuration documents, part of the metadata store (MetadataStore.configs). */
 export interface BucketConfigStore {

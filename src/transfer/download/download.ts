@@ -23,14 +23,8 @@ import { hashPool } from '../hash/pool.js';
 import type { DownloadResult } from '../types.js';
 import { fetchRanges } from './parts.js';
 import { checkRanges, openDownloadSession } from './session.js';
-import {
-  checkDestination,
-  checkFreeSpace,
-  commitTemp,
-  resolveDownloadTarget,
-  sweepTemps,
-  tempPathFor,
-} from './target.js';
+import { checkDestination, checkFreeSpace, commitTemp, resolveDownloadTarget, sweepTemps } from './target.js';
+import { releaseTemp, tempPathFor } from './temp-name.js';
 import type { DoneRange, DownloadCheckpointHeader, DownloadFileOptions, ObjectVersion, RangeRecord } from './types.js';
 
 export { resolveDownloadTarget, keyBaseName } from './target.js';
@@ -64,17 +58,22 @@ class DownloadStrategy implements TransferStrategy<DownloadCheckpointHeader, Ran
     const { opts } = this;
     const dest = this.checkpointFile;
     const temp = (this.temp = tempPathFor(dest, ctx.checkpointPath));
-    for (let restart = 0; ; restart++) {
-      try {
-        return await downloadOnce(ctx, opts, { dest, temp, fresh: restart > 0 });
-      } catch (err) {
-        const startOver = err instanceof ObjectChangedError || (err instanceof IntegrityError && err.check === 'crc64');
-        if (!startOver) throw err;
-        // The bytes in the temporary file are of another version, or wrong: nothing of them may be resumed.
-        await ctx.store.remove();
-        await fsp.rm(temp, { force: true });
-        if (restart > 0) throw err instanceof ObjectChangedError ? changedAgain(opts, dest, err) : err;
+    try {
+      for (let restart = 0; ; restart++) {
+        try {
+          return await downloadOnce(ctx, opts, { dest, temp, fresh: restart > 0 });
+        } catch (err) {
+          const startOver =
+            err instanceof ObjectChangedError || (err instanceof IntegrityError && err.check === 'crc64');
+          if (!startOver) throw err;
+          // The bytes in the temporary file are of another version, or wrong: nothing of them may be resumed.
+          await ctx.store.remove();
+          await fsp.rm(temp, { force: true });
+          if (restart > 0) throw err instanceof ObjectChangedError ? changedAgain(opts, dest, err) : err;
+        }
       }
+    } finally {
+      releaseTemp(temp);
     }
   }
 

@@ -8,7 +8,8 @@
 import { promises as fsp } from 'node:fs';
 import { crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
 import { hashPool } from '../hash/pool.js';
-import { createTemp, isTempFor } from './target.js';
+import { createTemp } from './target.js';
+import { isTempFor } from './temp-name.js';
 import {
   DOWNLOAD_CHECKPOINT_VERSION,
   type DoneRange,

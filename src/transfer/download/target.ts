@@ -1,10 +1,10 @@
 // The local side of a download: where the bytes go (destination, temporary file beside it), whether they fit, and
 // the final atomic rename. The destination name only ever appears holding complete, verified bytes.
-import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import path from 'node:path';
 import { ArgumentError, InsufficientDiskSpaceError } from '../../core/errors.js';
 import { fsyncDir } from '../../io/fs.js';
+import { isAbandonedTemp, isTempFor, NAME_MAX } from './temp-name.js';
 
 /**
  * The local path a download of `key` to `file` writes: `file` itself, or `file/<base name of key>` when `file` is an
@@ -54,54 +54,11 @@ export async function checkDestination(dest: string): Promise<void> {
   if (existing?.isDirectory()) throw new ArgumentError('file', `${dest} is a directory; give a file name`);
 }
 
-const TEMP_RE = /\.ossup-[0-9a-f]{12}\.tmp$/;
-/** Longest file name (bytes) on common file systems. */
-const NAME_MAX = 255;
-/** Bytes the temporary file adds to the destination's name: `.ossup-<12 hex>.tmp`. */
-const TEMP_SUFFIX_BYTES = 23;
-
-/** The destination path, its name shortened (whole characters) when the temporary suffix would not fit. */
-function tempPrefix(dest: string): string {
-  const base = path.basename(dest);
-  if (Buffer.byteLength(base) + TEMP_SUFFIX_BYTES <= NAME_MAX) return dest;
-  let short = '';
-  for (const ch of base) {
-    if (Buffer.byteLength(short + ch) + TEMP_SUFFIX_BYTES > NAME_MAX) break;
-    short += ch;
-  }
-  return path.join(path.dirname(dest), short);
-}
-
-/**
- * The temporary file beside `dest`. With a checkpoint the name derives from the checkpoint's path, so even a
- * checkpoint too damaged to read still leads to the same temporary file (which a fresh start then replaces);
- * without one it is random, so concurrent unrelated runs cannot share it.
- */
-export function tempPathFor(dest: string, checkpointPath: string | undefined): string {
-  const tag = checkpointPath
-    ? createHash('sha256').update(path.resolve(checkpointPath)).digest('hex').slice(0, 12)
-    : randomBytes(6).toString('hex');
-  return `${tempPrefix(dest)}.ossup-${tag}.tmp`;
-}
-
-/** Whether `temp` is a temporary file this engine would have made for `dest` (so it may be deleted). */
-export function isTempFor(dest: string, temp: unknown): temp is string {
-  return (
-    typeof temp === 'string' &&
-    path.dirname(temp) === path.dirname(dest) &&
-    temp.startsWith(`${tempPrefix(dest)}.ossup-`) &&
-    TEMP_RE.test(temp)
-  );
-}
-
-/** A temporary file untouched this long is no download's in progress: writes into it come every few seconds at worst. */
-const STALE_TEMP_MS = 60_000;
-
 /**
  * Once `dest` holds the finished download, the other temporary files beside it for the same name are debris: each
  * checkpoint location (another --checkpoint-dir, --no-checkpoint, a run killed outright) names its own, and none of
- * them can be worth resuming into a file that is now complete. Those not written to for a minute are removed (a
- * younger one may belong to a download still running). Best effort.
+ * them can be worth resuming into a file that is now complete. Those no download can still be using are removed
+ * (isAbandonedTemp). Best effort.
  */
 export async function sweepTemps(dest: string, keep: string, now = Date.now()): Promise<void> {
   const dir = path.dirname(dest);
@@ -109,7 +66,8 @@ export async function sweepTemps(dest: string, keep: string, now = Date.now()): 
     const full = path.join(dir, name);
     if (full === keep || !isTempFor(dest, full)) continue;
     const st = await fsp.lstat(full).catch(() => undefined);
-    if (st?.isFile() && now - st.mtimeMs > STALE_TEMP_MS) await fsp.rm(full, { force: true }).catch(() => undefined);
+    if (st?.isFile() && isAbandonedTemp(full, st.mtimeMs, now))
+      await fsp.rm(full, { force: true }).catch(() => undefined);
   }
 }
 

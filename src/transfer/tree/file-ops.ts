@@ -1,6 +1,5 @@
 // One file of a tree, each way. Large files go through the checkpointed engines unchanged; small ones are one
 // request with no checkpoint (a PutObject, or a GET written to a temporary file and renamed once its CRC-64 matches).
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
@@ -15,6 +14,8 @@ import {
   type UploadResult,
 } from '../index.js';
 import { MTIME_META, mtimeMeta, remoteMtimeMs } from './compare.js';
+import { releaseTemp, tempPathFor } from '../download/temp-name.js';
+import { prepareDestination } from './dest-path.js';
 import type { RemoteEntry } from './listing.js';
 import type { TreeOptions } from './types.js';
 import type { LocalEntry } from './walk.js';
@@ -79,7 +80,7 @@ export async function downloadTreeFile(
   file: string,
   onEvent: (e: TransferEvent) => void,
 ): Promise<DownloadResult> {
-  await fsp.mkdir(path.dirname(file), { recursive: true });
+  await prepareDestination(path.resolve(ctx.opts.dir), file);
   const partSize = ctx.partSize(remote.size);
   if (remote.size <= partSize) return getSmall(ctx, remote, file, onEvent);
   const result = await downloadFile(ctx.client, {
@@ -105,7 +106,7 @@ async function setMtime(file: string, ms: number): Promise<void> {
 
 const SMALL_ATTEMPTS = 3;
 
-/** One GET into `<file>.ossup-<hex>.tmp`, checked against the object's size and CRC-64, then renamed into place. */
+/** One GET into a temporary file beside `file` (temp-name.ts), checked against the object's size and CRC-64, then renamed into place. */
 async function getSmall(
   ctx: FileContext,
   remote: RemoteEntry,
@@ -113,7 +114,7 @@ async function getSmall(
   onEvent: (e: TransferEvent) => void,
 ): Promise<DownloadResult> {
   for (let attempt = 1; ; attempt++) {
-    const temp = `${file}.ossup-${randomBytes(6).toString('hex')}.tmp`;
+    const temp = tempPathFor(file, undefined);
     try {
       return await getOnce(ctx, remote, file, temp, onEvent);
     } catch (err) {
@@ -121,6 +122,8 @@ async function getSmall(
       // A broken body or bytes that do not match are fetched again (the pipeline retries only up to the headers).
       const again = err instanceof NetworkError || err instanceof IntegrityError;
       if (!again || attempt >= SMALL_ATTEMPTS || ctx.signal.aborted) throw err;
+    } finally {
+      releaseTemp(temp);
     }
   }
 }

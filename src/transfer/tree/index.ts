@@ -19,7 +19,14 @@ export {
   type DeleteKeysOptions,
   type DeleteTarget,
 } from './delete.js';
-export { compileDirPruner, compileFilter, type DirPruner, type PathFilter } from './filter.js';
+export {
+  compileDirPruner,
+  compileFilter,
+  compileTreeFilter,
+  type DirPruner,
+  type PathFilter,
+  type TreeFilter,
+} from './filter.js';
 export { folderPrefix } from './listing.js';
 export { DEFAULT_JOBS, DEFAULT_TREE_PARALLEL } from './run.js';
 

@@ -10,8 +10,9 @@ import type { OssClient } from '../../client/index.js';
 import type { DownloadResult, TransferEvent, UploadResult } from '../index.js';
 import { compare, type Verdict } from './compare.js';
 import { deleteKeys } from './delete.js';
+import { removeDebris } from './dest-path.js';
 import { downloadTreeFile, localPathFor, uploadTreeFile, type FileContext } from './file-ops.js';
-import { compileDirPruner, compileFilter, type PathFilter } from './filter.js';
+import { compileTreeFilter, type PathFilter, type TreeFilter } from './filter.js';
 import { folderPrefix, listRemote, type RemoteEntry } from './listing.js';
 import { mergeSorted, type Paired } from './order.js';
 import { runJobs } from './jobs.js';
@@ -51,7 +52,8 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
   checkOptions(opts);
   const started = performance.now();
   const emit = (e: TreeEvent) => opts.onEvent?.(e);
-  const keep = compileFilter(opts.filters);
+  const filter = compileTreeFilter(opts.filters);
+  const keep = filter.keep;
   const prefix = folderPrefix(opts.prefix);
   const dir = path.resolve(opts.dir);
   const mode = opts.mode ?? 'copy';
@@ -93,7 +95,10 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
     result.transferredBytes += r.transferredBytes;
     emit({ type: 'done', result: r });
   };
-  const walk = (): AsyncIterable<LocalEntry> => filtered(localSide(dir, opts, emit, signal, direction), keep);
+  // A download's temporary files in the destination: those left by a run that was killed are removed at the end.
+  const temps: Array<{ file: string; rel: string }> = [];
+  const walk = (): AsyncIterable<LocalEntry> =>
+    filtered(localSide(dir, opts, filter, emit, signal, direction, temps), keep);
   const list = (): AsyncIterable<RemoteEntry> => filtered(listRemote(client, opts.bucket, prefix, signal), keep);
   const pairs =
     direction === 'upload'
@@ -184,6 +189,7 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
       }
     }
     if (signal.aborted) throw abortError(signal);
+    if (!opts.dryRun) await removeDebris(temps, keep);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
@@ -195,16 +201,20 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
 async function* localSide(
   dir: string,
   opts: TreeOptions,
+  filter: TreeFilter,
   emit: (e: TreeEvent) => void,
   signal: AbortSignal,
   direction: Direction,
+  temps: Array<{ file: string; rel: string }>,
 ): AsyncGenerator<LocalEntry> {
   if (direction === 'download' && !(await fsp.stat(dir).catch(() => undefined))) return;
   yield* walkLocal(dir, {
-    followSymlinks: opts.followSymlinks,
-    prune: compileDirPruner(opts.filters),
+    // A download never goes through a link in its destination (it would write or delete outside it).
+    followSymlinks: direction === 'upload' && opts.followSymlinks,
+    prune: filter.prune,
     // Links in a download's destination are not sources: nothing to say about them.
     onSymlink: direction === 'upload' ? (file, reason) => emit({ type: 'symlink', path: file, reason }) : undefined,
+    onTemp: direction === 'download' ? (file, rel) => temps.push({ file, rel }) : undefined,
     signal,
   });
 }

@@ -3,6 +3,7 @@
 import type { Dirent, Stats } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { TEMP_FILE } from '../download/temp-name.js';
 import { compareUtf8 } from './order.js';
 
 export interface LocalEntry {
@@ -20,13 +21,14 @@ export interface WalkOptions {
   followSymlinks?: boolean;
   /** Directories not to enter (relative path, no trailing '/'): nothing under them can be selected. */
   prune?: (relDir: string) => boolean;
+  /** A download's temporary file (never yielded): its path and its path relative to the root. */
+  onTemp?: (file: string, rel: string) => void;
   /** A symbolic link skipped (not followed, dangling, or a loop). */
   onSymlink?: (file: string, reason: string) => void;
   signal?: AbortSignal;
 }
 
-/** A download's temporary file (download-target.ts): never part of a tree, in either direction. */
-export const TEMP_FILE = /\.ossup-[0-9a-f]{12}\.tmp$/;
+export { TEMP_FILE };
 
 interface Item {
   name: string;
@@ -85,7 +87,8 @@ async function* walkDir(
       continue;
     }
     if (d.isDirectory()) items.push({ name: d.name, dir: true, sortKey: `${d.name}/` });
-    else if (d.isFile() && !TEMP_FILE.test(d.name)) items.push({ name: d.name, dir: false, sortKey: d.name });
+    else if (d.isFile() && TEMP_FILE.test(d.name)) opts.onTemp?.(full, relDir + d.name);
+    else if (d.isFile()) items.push({ name: d.name, dir: false, sortKey: d.name });
     // Sockets, FIFOs and devices are not files to copy.
   }
   items.sort((a, b) => compareUtf8(a.sortKey, b.sortKey));
