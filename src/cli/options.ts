@@ -66,6 +66,7 @@ export interface CpFlags extends CommonOptions, HeaderFlags {
   trafficLimit?: string;
   range?: string;
   expectedSize?: string;
+  versionId?: string;
   progress: boolean;
 }
 
@@ -101,6 +102,10 @@ export function addCpOptions(cmd: Command): Command {
         'cp - oss://...: about how many bytes standard input will bring (sizes the parts)',
       )
       .option('--range <a-b>', 'download only bytes a..b, inclusive ("a-" for the rest); checked by length, not CRC-64')
+      .option(
+        '--version-id <id>',
+        'the source is this version of oss://bucket/key (ossup ls --versions): download it, or copy it on the server',
+      )
       .option('--no-progress', 'no live progress bar'),
   );
 }

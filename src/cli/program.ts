@@ -5,6 +5,8 @@ import type { RmFlags } from './commands/rm-tree.js';
 import type { TreeCommandFlags } from './commands/tree.js';
 import type { ServeFlags } from './commands/serve.js';
 import type { SignFlags } from './commands/sign.js';
+import type { VersionFlag } from './commands/stat.js';
+import { UsageError } from './usage-error.js';
 import { addCommonOptions, addCpOptions, type CommonOptions, type CpFlags } from './options.js';
 import { addFilterOptions, addTreeOptions, SINGLE_OBJECT_FLAGS, SYNC_FLAG_TEXT } from './tree-options.js';
 import { addRcloneOptions } from './rclone-options.js';
@@ -176,6 +178,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('-r, --recursive', 'list every object under the prefix, not just one level')
       .option('-l, --long', 'long listing: adds the storage class (--json always has it, with the ETag)')
       .option('--limit <n>', 'stop after n entries (objects, prefixes or buckets)')
+      .option('--versions', 'list every version and delete marker, with the version ids --version-id takes')
       .addHelpText('after', '\nExamples:\n  ossup ls oss://bucket/logs/\n  ossup ls -lr oss://bucket --limit 20'),
   ).action(
     act(async (url: string | undefined, flags: LsFlags) =>
@@ -187,9 +190,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     program
       .command('stat')
       .description("show an object's size, ETag, CRC-64 and metadata")
-      .argument('<url>', 'oss://bucket/key'),
+      .argument('<url>', 'oss://bucket/key')
+      .option('--version-id <id>', 'this version of the object instead of the latest (see ls --versions)'),
   ).action(
-    act(async (url: string, flags: CommonOptions) => (await import('./commands/stat.js')).statCommand(url, flags, io)),
+    act(async (url: string, flags: CommonOptions & VersionFlag) =>
+      (await import('./commands/stat.js')).statCommand(url, flags, io),
+    ),
   );
 
   addFilterOptions(
@@ -199,11 +205,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .description('delete an object, or with -r every object under a prefix')
         .argument('<url>', 'oss://bucket/key (oss://bucket/prefix/ with -r)')
         .option('-r, --recursive', 'delete every object under the prefix (DeleteMultipleObjects, 1,000 keys a request)')
+        .option('--version-id <id>', 'delete this version for good (versioned buckets; see ls --versions)')
         .option('-f, --force', 'with -r on a whole bucket: delete without asking (needed off a terminal)'),
     ),
   ).action(
-    act(async (url: string, flags: RmFlags) => {
+    act(async (url: string, flags: RmFlags & VersionFlag) => {
       const { refuseFilterFlags, rmTreeCommand } = await import('./commands/rm-tree.js');
+      if (flags.recursive && flags.versionId !== undefined)
+        throw new UsageError('--version-id deletes one version of one object; it does not go with -r');
       if (flags.recursive) return rmTreeCommand(url, flags, io);
       refuseFilterFlags(flags);
       return (await import('./commands/mutate.js')).rmCommand(url, flags, io);
@@ -218,6 +227,18 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     program.command('rb').description('remove an empty bucket').argument('<url>', 'oss://bucket'),
   ).action(
     act(async (url: string, flags: CommonOptions) => (await import('./commands/mutate.js')).rbCommand(url, flags, io)),
+  );
+
+  addCommonOptions(
+    program
+      .command('versioning')
+      .description("show a bucket's versioning state, or enable or suspend it (old versions are kept while enabled)")
+      .argument('<url>', 'oss://bucket')
+      .argument('[action]', 'enable | suspend (no action: print the state)'),
+  ).action(
+    act(async (url: string, action: string | undefined, flags: CommonOptions) =>
+      (await import('./commands/versioning.js')).versioningCommand(url, action, flags, io),
+    ),
   );
 
   addCommonOptions(

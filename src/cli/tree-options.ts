@@ -55,6 +55,7 @@ export const SINGLE_OBJECT_FLAGS = [
   '--checkpoint',
   '--expected-size',
   '--range',
+  '--version-id',
   '--forbid-overwrite',
   '--callback-url',
   '--callback-body',
@@ -125,6 +126,7 @@ const SINGLE_ONLY: Array<[keyof CpFlags, string, string]> = [
   ['callbackHost', '--callback-host', 'a callback is for one object'],
   ['callbackVar', '--callback-var', 'a callback is for one object'],
   ['range', '--range', 'a range is part of one object'],
+  ['versionId', '--version-id', 'a version is one of one object'],
   ['forbidOverwrite', '--forbid-overwrite', 'rerunning a tree must be able to replace what changed'],
   ['expectedSize', '--expected-size', 'it sizes the parts of a stream from standard input'],
 ];

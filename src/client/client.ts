@@ -38,7 +38,9 @@ import type {
   PutObjectResult,
   UploadPartResult,
   UploadSummary,
+  VersionOptions,
 } from './types.js';
+import * as versions from './operations-versions.js';
 
 export interface OssClientOptions {
   /** http(s)://host[:port]; a bare host means https. Virtual-hosted unless an IP/localhost or pathStyle. */
@@ -111,7 +113,7 @@ export interface CompleteOptions extends CallOptions {
   callbackVars?: Record<string, string>;
 }
 
-export interface GetObjectOptions extends CallOptions {
+export interface GetObjectOptions extends CallOptions, VersionOptions {
   /** Byte range: [start, end] inclusive, end omitted = to the end. */
   range?: { start: number; end?: number };
   /** Only if the ETag (unquoted) still matches. */
@@ -270,12 +272,33 @@ export class OssClient {
     return ops.getObject(this, bucket, key, opts);
   }
 
-  headObject(bucket: string, key: string, opts: CallOptions = {}): Promise<HeadObjectResult> {
+  headObject(bucket: string, key: string, opts: CallOptions & VersionOptions = {}): Promise<HeadObjectResult> {
     return ops.headObject(this, bucket, key, opts);
   }
 
-  deleteObject(bucket: string, key: string, opts: CallOptions = {}): Promise<OssResult> {
-    return ops.simple(this, 'DeleteObject', 'DELETE', bucket, key, opts);
+  /** In a versioned bucket, without `versionId`, a delete marker hides the key; with it, that version goes. */
+  deleteObject(
+    bucket: string,
+    key: string,
+    opts: CallOptions & VersionOptions = {},
+  ): Promise<versions.DeleteObjectResult> {
+    return versions.deleteObject(this, bucket, key, opts);
+  }
+
+  putBucketVersioning(bucket: string, status: 'Enabled' | 'Suspended', opts: CallOptions = {}): Promise<OssResult> {
+    return versions.putBucketVersioning(this, bucket, status, opts);
+  }
+
+  getBucketVersioning(bucket: string, opts: CallOptions = {}): Promise<versions.BucketVersioningResult> {
+    return versions.getBucketVersioning(this, bucket, opts);
+  }
+
+  /** One page of versions and delete markers (ListObjectVersions). */
+  listObjectVersions(
+    bucket: string,
+    opts: versions.ListVersionsOptions = {},
+  ): Promise<versions.ListVersionsResult & OssResult> {
+    return versions.listObjectVersions(this, bucket, opts);
   }
 
   /** DeleteMultipleObjects: up to 1,000 keys in one request; `failed` lists keys the server could not delete. */
@@ -299,7 +322,7 @@ export class OssClient {
     sourceKey: string,
     bucket: string,
     key: string,
-    opts: ObjectWriteOptions & CallOptions & { sourceIfMatch?: string } = {},
+    opts: ObjectWriteOptions & CallOptions & { sourceIfMatch?: string; sourceVersionId?: string } = {},
   ): Promise<PutObjectResult> {
     return ops.copyObject(
       this,
@@ -320,7 +343,11 @@ export class OssClient {
     key: string,
     uploadId: string,
     partNumber: number,
-    opts: CallOptions & { range?: { start: number; end: number }; sourceIfMatch?: string } = {},
+    opts: CallOptions & {
+      range?: { start: number; end: number };
+      sourceIfMatch?: string;
+      sourceVersionId?: string;
+    } = {},
   ): Promise<UploadPartResult> {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) {
       throw new ArgumentError('partNumber', `partNumber must be an integer in 1..10000, got ${partNumber}`);
@@ -407,7 +434,11 @@ export class OssClient {
     }
   }
 
-  getObjectTagging(bucket: string, key: string, opts: CallOptions = {}): Promise<more.ObjectTaggingResult> {
+  getObjectTagging(
+    bucket: string,
+    key: string,
+    opts: CallOptions & VersionOptions = {},
+  ): Promise<more.ObjectTaggingResult> {
     return more.getObjectTagging(this, bucket, key, opts);
   }
 
@@ -425,7 +456,7 @@ export class OssClient {
     return ops.simple(this, 'DeleteObjectTagging', 'DELETE', bucket, key, opts, [['tagging', '']]);
   }
 
-  getObjectAcl(bucket: string, key: string, opts: CallOptions = {}): Promise<more.AclResult> {
+  getObjectAcl(bucket: string, key: string, opts: CallOptions & VersionOptions = {}): Promise<more.AclResult> {
     return more.getAcl(this, bucket, key, opts);
   }
 

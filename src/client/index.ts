@@ -26,3 +26,10 @@ export type {
   AppendObjectResult,
   SymlinkResult,
 } from './operations-more.js';
+export type {
+  BucketVersioningResult,
+  DeleteObjectResult,
+  ListVersionsOptions,
+  ListVersionsResult,
+  ObjectVersionSummary,
+} from './operations-versions.js';

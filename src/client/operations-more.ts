@@ -6,7 +6,8 @@ import { buildTagging, parseTagging } from '../core/xml-tagging.js';
 import { bufferBody, type BodySource } from './body.js';
 import type { OssClient } from './client.js';
 import type { OssResponse } from './pipeline.js';
-import type { CallOptions, OssResult } from './types.js';
+import { versionQuery } from './operations.js';
+import type { CallOptions, OssResult, VersionOptions } from './types.js';
 
 function base(res: OssResponse): OssResult {
   return { requestId: res.requestId, status: res.status, headers: res.headers };
@@ -42,14 +43,14 @@ export async function getObjectTagging(
   c: OssClient,
   bucket: string,
   key: string,
-  opts: CallOptions,
+  opts: CallOptions & VersionOptions,
 ): Promise<ObjectTaggingResult> {
   const res = await c.request({
     operation: 'GetObjectTagging',
     method: 'GET',
     bucket,
     key,
-    query: [['tagging', '']],
+    query: [['tagging', ''], ...versionQuery(opts)],
     signal: opts.signal,
   });
   return { ...base(res), tags: Object.fromEntries(parseTagging(res.body.toString('utf8'))) };
@@ -82,10 +83,11 @@ export async function getAcl(
   c: OssClient,
   bucket: string,
   key: string | undefined,
-  opts: CallOptions,
+  opts: CallOptions & VersionOptions,
 ): Promise<AclResult> {
   const operation = key === undefined ? 'GetBucketAcl' : 'GetObjectAcl';
-  const res = await c.request({ operation, method: 'GET', bucket, key, query: [['acl', '']], signal: opts.signal });
+  const query: Array<[string, string]> = [['acl', ''], ...versionQuery(opts)];
+  const res = await c.request({ operation, method: 'GET', bucket, key, query, signal: opts.signal });
   const list = objectOf(rootOf(parseXml(res.body.toString('utf8')), 'AccessControlPolicy'), 'AccessControlList');
   return { ...base(res), acl: (list && textOf(list, 'Grant')) ?? '' };
 }

@@ -23,6 +23,7 @@ import type {
   PartInfo,
   PutObjectResult,
   UploadPartResult,
+  VersionOptions,
 } from './types.js';
 
 /** "5EB6..." from `"5EB6..."`: ETags travel quoted; results carry them bare and upper case. */
@@ -30,7 +31,8 @@ export function normalizeEtag(etag: string | undefined): string {
   return unquoteEtag(etag ?? '').toUpperCase();
 }
 
-function base(res: OssResponse): OssResult {
+/** The fields every result carries. */
+export function base(res: OssResponse): OssResult {
   return { requestId: res.requestId, status: res.status, headers: res.headers };
 }
 
@@ -156,16 +158,31 @@ function headResult(res: OssResponse): HeadObjectResult {
     meta,
     objectType: res.headers['x-oss-object-type'],
     storageClass: res.headers['x-oss-storage-class'],
+    ...(res.headers['x-oss-version-id'] !== undefined ? { versionId: res.headers['x-oss-version-id'] } : {}),
   };
+}
+
+/** x-oss-copy-source: `/bucket/key`, with `?versionId=` to copy one version. */
+function copySourceHeader(bucket: string, key: string, opts: { sourceVersionId?: string }): string {
+  const version = opts.sourceVersionId === undefined ? '' : `?versionId=${encodeURIComponent(opts.sourceVersionId)}`;
+  return `/${bucket}/${encodeKeyPath(key)}${version}`;
+}
+
+/** The `?versionId=` of a request that addresses one version. */
+export function versionQuery(opts: VersionOptions): Array<[string, string]> {
+  return opts.versionId === undefined ? [] : [['versionId', opts.versionId]];
 }
 
 export async function headObject(
   c: OssClient,
   bucket: string,
   key: string,
-  opts: CallOptions,
+  opts: CallOptions & VersionOptions,
 ): Promise<HeadObjectResult> {
-  return headResult(await c.request({ operation: 'HeadObject', method: 'HEAD', bucket, key, signal: opts.signal }));
+  const query = versionQuery(opts);
+  return headResult(
+    await c.request({ operation: 'HeadObject', method: 'HEAD', bucket, key, query, signal: opts.signal }),
+  );
 }
 
 export async function getObject(
@@ -182,6 +199,7 @@ export async function getObject(
     method: 'GET',
     bucket,
     key,
+    query: versionQuery(opts),
     headers,
     signal: opts.signal,
     stream: true,
@@ -196,11 +214,11 @@ export async function copyObject(
   bucket: string,
   key: string,
   headers: Record<string, string>,
-  opts: CallOptions & { sourceIfMatch?: string },
+  opts: CallOptions & { sourceIfMatch?: string; sourceVersionId?: string },
 ): Promise<PutObjectResult> {
   const copyHeaders: Record<string, string> = {
     ...headers,
-    'x-oss-copy-source': `/${srcBucket}/${encodeKeyPath(srcKey)}`,
+    'x-oss-copy-source': copySourceHeader(srcBucket, srcKey, opts),
   };
   if (Object.keys(headers).some((h) => h.startsWith('x-oss-meta-') || h === 'content-type'))
     copyHeaders['x-oss-metadata-directive'] = 'REPLACE';
@@ -228,9 +246,9 @@ export async function uploadPartCopy(
   key: string,
   uploadId: string,
   partNumber: number,
-  opts: CallOptions & { range?: { start: number; end: number }; sourceIfMatch?: string },
+  opts: CallOptions & { range?: { start: number; end: number }; sourceIfMatch?: string; sourceVersionId?: string },
 ): Promise<UploadPartResult> {
-  const headers: Record<string, string> = { 'x-oss-copy-source': `/${srcBucket}/${encodeKeyPath(srcKey)}` };
+  const headers: Record<string, string> = { 'x-oss-copy-source': copySourceHeader(srcBucket, srcKey, opts) };
   if (opts.range) headers['x-oss-copy-source-range'] = `bytes=${opts.range.start}-${opts.range.end}`;
   if (opts.sourceIfMatch) headers['x-oss-copy-source-if-match'] = `"${opts.sourceIfMatch}"`;
   const res = await c.request({

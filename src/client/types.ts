@@ -37,6 +37,14 @@ export interface HeadObjectResult extends OssResult {
   /** Normal | Multipart | Appendable. */
   objectType?: string;
   storageClass?: string;
+  /** x-oss-version-id: the version read (versioned buckets; 'null' for the unversioned one). */
+  versionId?: string;
+}
+
+/** Addresses one version of an object instead of the latest (versioned buckets). */
+export interface VersionOptions {
+  /** A version id from listObjectVersions or x-oss-version-id; 'null' is the unversioned version. */
+  versionId?: string;
 }
 
 export interface GetObjectResult extends HeadObjectResult {

@@ -216,6 +216,12 @@ export interface ServiceErrorSpec {
 export const SERVICE_ERRORS = {
   NoSuchBucket: { status: 404, message: 'The specified bucket does not exist.', ec: '0015-00000101' },
   NoSuchKey: { status: 404, message: 'The specified key does not exist.', ec: '0026-00000001' },
+  NoSuchVersion: { status: 404, message: 'The specified version does not exist.', ec: '' },
+  MethodNotAllowed: {
+    status: 405,
+    message: 'The specified method is not allowed against this resource.',
+    ec: '',
+  },
   NoSuchUpload: {
     status: 404,
     message:

@@ -10,6 +10,7 @@ export type { XmlNode, XmlObject, XmlValue } from './xml-core.js';
 export * from './xml-multipart.js';
 export * from './xml-list.js';
 export * from './xml-tagging.js';
+export * from './xml-versions.js';
 
 /** The <Error> document. */
 export interface ErrorDocument {

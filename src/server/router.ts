@@ -60,6 +60,10 @@ const MORE_OPERATIONS = [
   'DeleteBucketWebsite',
   'PutBucketReferer',
   'GetBucketReferer',
+  // issue 26: versioning (handlers/versioning.ts; versionId on object APIs: VERSIONED below)
+  'PutBucketVersioning',
+  'GetBucketVersioning',
+  'ListObjectVersions',
 ] as const;
 
 /** Bucket configurations added with issue 26 (handlers/config-table.ts). */
@@ -125,6 +129,19 @@ function isModifier(name: string): boolean {
   );
 }
 
+/** Object operations that take `?versionId=` (any other with it is NotImplemented rather than the current version). */
+const VERSIONED: ReadonlySet<string> = new Set<string>([
+  'GetObject',
+  'HeadObject',
+  'GetObjectMeta',
+  'DeleteObject',
+  'GetObjectAcl',
+  'PutObjectAcl',
+  'GetObjectTagging',
+  'PutObjectTagging',
+  'DeleteObjectTagging',
+]);
+
 /** Level, method and the sorted operation-selecting sub-resources: the key of OSS_APIS. */
 export function selectorKey(req: OssRequest): string {
   const level = req.bucket === undefined ? 'service' : req.key === undefined ? 'bucket' : 'object';
@@ -137,13 +154,18 @@ function selectors(req: OssRequest): string[] {
   return sel.filter((k) => !(k === 'versionId' && q(req, 'versionId') === 'null'));
 }
 
+/** A selector key without its versionId: the API the request names, of one version. */
+function withoutVersionId(key: string): string {
+  return key.replace(/(?<=[ &])versionId(&|$)/, '').replace(/&$/, '');
+}
+
 /** The OSS name of an API the table does not serve, for the NotImplemented message: `PutBucketAccessMonitor`. */
 export function apiName(req: OssRequest): string {
   const key = selectorKey(req);
   const known = ossApi(key, req);
   if (known !== undefined) return known;
   // An object API asked for one version: the API's own name, qualified.
-  const unversioned = ossApi(key.replace(/(?<=[ &])versionId(&|$)/, '').replace(/&$/, ''), req);
+  const unversioned = ossApi(withoutVersionId(key), req);
   if (unversioned !== undefined) return `${unversioned} (versionId)`;
   const level = req.bucket === undefined ? 'Service' : req.key === undefined ? 'Bucket' : 'Object';
   const verb =
@@ -166,7 +188,13 @@ export function apiName(req: OssRequest): string {
 
 /** The operation: the OSS API the request selects (oss-apis.ts) when implemented, else undefined (501). */
 export function route(req: OssRequest): Operation | undefined {
-  const api = ossApi(selectorKey(req), req);
+  const key = selectorKey(req);
+  let api = ossApi(key, req);
+  // versionId names a version of the object an operation addresses (handlers/versions.ts), not an operation.
+  if (api === undefined && req.key !== undefined) {
+    const unversioned = ossApi(withoutVersionId(key), req);
+    if (unversioned !== undefined && VERSIONED.has(unversioned)) api = unversioned;
+  }
   return api !== undefined && IMPLEMENTED.has(api) ? (api as Operation) : undefined;
 }
 

@@ -109,6 +109,8 @@ test('SERVICE_ERRORS covers every code of protocol §4 with its status', () => {
     SymlinkTargetNotExist: 404,
     InvalidTargetBucketForLogging: 400,
     NotSymlink: 400,
+    NoSuchVersion: 404,
+    MethodNotAllowed: 405,
     NoSuchBucketPolicy: 404,
     NoSuchServerSideEncryptionRule: 404,
     NoSuchTransferAccelerationConfiguration: 404,

@@ -181,7 +181,6 @@ test('CopyObject keeps bytes, ETag and CRC; REPLACE takes new metadata', async (
 test('unsupported operations answer 501 NotImplemented', async () => {
   for (const [method, key, query, api] of [
     ['GET', undefined, [['replicationProgress', '']], 'GetBucketReplicationProgress'],
-    ['PUT', undefined, [['versioning', '']], 'PutBucketVersioning'],
     ['GET', undefined, [['objectWorm', '']], 'GetBucketObjectWormConfiguration'],
     ['GET', 'k', [['x-oss-process', 'image/resize,w_10']], 'GetObjectProcess'],
   ] as const) {

@@ -134,7 +134,19 @@ test('router: operations by level, method and selecting sub-resources', () => {
     'GetObject',
   );
   assert.equal(route(req('GET', 'b', 'k', [['versionId', 'null']])), 'GetObject');
-  assert.equal(route(req('GET', 'b', 'k', [['versionId', 'v1']])), undefined);
+  assert.equal(route(req('GET', 'b', 'k', [['versionId', 'v1']])), 'GetObject');
+  assert.equal(
+    route(
+      req('POST', 'b', 'k', [
+        ['append', ''],
+        ['position', '0'],
+        ['versionId', 'v1'],
+      ]),
+    ),
+    undefined,
+  );
+  assert.equal(route(req('GET', 'b', undefined, [['versions', '']])), 'ListObjectVersions');
+  assert.equal(route(req('PUT', 'b', undefined, [['versioning', '']])), 'PutBucketVersioning');
   assert.equal(route(req('GET', 'b', 'k', [['x-oss-process', 'image/resize']])), undefined);
   assert.equal(
     route(

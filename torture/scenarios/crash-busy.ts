@@ -21,7 +21,12 @@ interface KeyState {
   deleted?: 'sent' | 'acked';
 }
 
-const failedCall = (err: Error): CallResult => ({ status: 0, headers: {}, body: Buffer.alloc(0), text: err.message });
+export const failedCall = (err: Error): CallResult => ({
+  status: 0,
+  headers: {},
+  body: Buffer.alloc(0),
+  text: err.message,
+});
 
 async function crashBusyRun(ctx: RunContext): Promise<RunResult> {
   const r = rng(ctx.seed);

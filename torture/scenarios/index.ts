@@ -7,6 +7,7 @@ import { downloadFaults, uploadFaults } from './faults.js';
 import { security } from './security.js';
 import { hostileServer } from './hostile-server.js';
 import { crashBusy } from './crash-busy.js';
+import { crashVersions } from './crash-versions.js';
 import { crashTree } from './crash-tree.js';
 import type { Scenario } from '../lib/types.js';
 
@@ -22,5 +23,6 @@ export const SCENARIOS: Scenario[] = [
   security,
   hostileServer,
   crashBusy,
+  crashVersions,
   crashTree,
 ];

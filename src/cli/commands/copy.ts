@@ -59,7 +59,8 @@ export async function copyCommand(
   checkName(src.bucket, src.key);
   checkName(target.bucket, target.key);
   const replaces = flags.meta !== undefined || flags.contentType !== undefined;
-  if (src.bucket === target.bucket && src.key === target.key && !replaces) {
+  // Copying an old version over its key is how a version is restored; only a copy of the latest changes nothing.
+  if (src.bucket === target.bucket && src.key === target.key && !replaces && flags.versionId === undefined) {
     throw new UsageError(
       `${formatOssUrl(src)} is both source and destination: OSS refuses to copy an object onto itself unless its ` +
         'metadata is replaced (x-oss-metadata-directive: REPLACE), since the copy would change nothing',
@@ -68,13 +69,19 @@ export async function copyCommand(
   }
   const action = `copy of ${formatOssUrl(src)} to ${formatOssUrl(target)}`;
   return withSession(flags, io, async (session) => {
-    const head = await doing(action, src.bucket, () => session.client.headObject(src.bucket, src.key));
+    const head = await doing(action, src.bucket, () =>
+      session.client.headObject(src.bucket, src.key, { versionId: flags.versionId }),
+    );
     const partSize = settings.partSize ?? defaultCopyPartSize(head.size);
     const checkpoint = await checkpointPath(
       flags,
       io,
       session,
-      { file: formatOssUrl(src), bucket: target.bucket, key: target.key },
+      {
+        file: formatOssUrl(src) + (flags.versionId === undefined ? '' : `?versionId=${flags.versionId}`),
+        bucket: target.bucket,
+        key: target.key,
+      },
       '.ccp',
     );
     const outcome = await runTransfer<CopyResult>(
@@ -90,6 +97,7 @@ export async function copyCommand(
           copyObject(session.client, {
             sourceBucket: src.bucket,
             sourceKey: src.key,
+            sourceVersionId: flags.versionId,
             bucket: target.bucket,
             key: target.key,
             // --part-size is also the threshold: a copy larger than one part goes in parts (tests use it to go multipart).

@@ -69,6 +69,8 @@ export async function cpCommand(src: string, dst: string, flags: CpCommandFlags,
     );
   }
   if (flags.range !== undefined) throw new UsageError('--range applies to downloads; an upload sends the whole file');
+  if (flags.versionId !== undefined)
+    throw new UsageError('--version-id names a version of an oss:// source; an upload makes a new version');
   const target = parseOssUrl(dst);
   checkName(target.bucket);
   const jobs = await planJobs(src, target);

@@ -64,7 +64,7 @@ export async function downloadCommand(
     const head =
       settings.partSize === undefined || range
         ? await doing(`download of ${formatOssUrl(src)}`, src.bucket, () =>
-            session.client.headObject(src.bucket, src.key),
+            session.client.headObject(src.bucket, src.key, { versionId: flags.versionId }),
           )
         : undefined;
     const objectSize = head?.size ?? 0;
@@ -73,7 +73,9 @@ export async function downloadCommand(
       : objectSize;
     const partSize = settings.partSize ?? defaultRangeSize(size);
     const parallel = settings.parallel ?? defaultParallel(size, partSize);
-    const checkpoint = await checkpointPath(flags, io, session, { file, bucket: src.bucket, key: src.key }, '.dcp');
+    // A version is another object to resume: its checkpoint is apart from the latest's.
+    const key = flags.versionId === undefined ? src.key : `${src.key}?versionId=${flags.versionId}`;
+    const checkpoint = await checkpointPath(flags, io, session, { file, bucket: src.bucket, key }, '.dcp');
     const made = dirToMake ? await mkdir(dirToMake, { recursive: true }) : undefined;
     const outcome = await runTransfer<DownloadResult>(
       {
@@ -94,6 +96,7 @@ export async function downloadCommand(
             checkpoint,
             trafficLimit: settings.trafficLimitBitsPerSecond,
             range,
+            versionId: flags.versionId,
             onProgress,
             signal,
           }),

@@ -15,6 +15,8 @@ export interface LsFlags extends CommonOptions {
   long?: boolean;
   /** --limit N: stop after N entries. */
   limit?: string;
+  /** --versions: every version and delete marker (ListObjectVersions). */
+  versions?: boolean;
 }
 
 /** `--limit` as a whole number of entries; a usage error otherwise. */
@@ -54,6 +56,7 @@ export async function lsCommand(url: string | undefined, flags: LsFlags, io: Io)
   }
   const { bucket, key: prefix } = parseOssUrl(url);
   checkName(bucket);
+  if (flags.versions) return (await import('./ls-versions.js')).lsVersions(bucket, prefix, flags, io);
   return withSession(flags, io, (s) =>
     doing(`listing oss://${bucket}/${prefix}`, bucket, async () => {
       let count = 0;

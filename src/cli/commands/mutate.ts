@@ -6,6 +6,7 @@ import { formatOssUrl, parseOssUrl } from '../oss-url.js';
 import { withSession, type Io } from '../session.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
+import type { VersionFlag } from './stat.js';
 import { shown } from '../shown.js';
 
 function bucketOnly(url: string, verb: string): string {
@@ -35,15 +36,17 @@ async function exists(probe: () => Promise<unknown>): Promise<boolean | undefine
  * `ossup rm oss://bucket/key`: one object. OSS answers success for a key that does not exist, so the key is looked
  * up first, to say "did not exist" rather than claim a removal (`"existed": false` in JSON).
  */
-export async function rmCommand(url: string, flags: CommonOptions, io: Io): Promise<number> {
+export async function rmCommand(url: string, flags: CommonOptions & VersionFlag, io: Io): Promise<number> {
   const target = parseOssUrl(url);
   if (target.key === '')
     throw new UsageError(`"${url}" names a bucket; rm deletes one object (oss://bucket/key), rb removes a bucket`);
   checkName(target.bucket, target.key);
   return withSession(flags, io, (s) =>
     doing(`removing ${formatOssUrl(target)}`, target.bucket, async () => {
-      const existed = await exists(() => s.client.headObject(target.bucket, target.key));
-      if (existed === false) {
+      const version = { versionId: flags.versionId };
+      // A delete marker cannot be HEADed (405 by versionId) yet exists: only a 404 means "did not exist".
+      const existed = await exists(() => s.client.headObject(target.bucket, target.key, version));
+      if (existed === false && flags.versionId === undefined) {
         // No such object, but objects under it as a folder: the user meant the prefix (rm -r), not "did not exist".
         const prefix = target.key.endsWith('/') ? target.key : `${target.key}/`;
         const under = await s.client.listObjects(target.bucket, { prefix, maxKeys: 1 });
@@ -54,8 +57,24 @@ export async function rmCommand(url: string, flags: CommonOptions, io: Io): Prom
           );
         }
       }
-      await s.client.deleteObject(target.bucket, target.key);
-      const url = formatOssUrl(target);
+      const res = await s.client.deleteObject(target.bucket, target.key, version);
+      const url = formatOssUrl(target) + (flags.versionId === undefined ? '' : ` version ${flags.versionId}`);
+      if (flags.versionId !== undefined || res.deleteMarker) {
+        // In a versioned bucket a plain rm hides the key behind a delete marker: say so, it can be undone.
+        const json = {
+          removed: url,
+          existed: existed !== false,
+          versionId: res.versionId ?? null,
+          deleteMarker: res.deleteMarker,
+        };
+        const text =
+          existed === false
+            ? `${url} did not exist${res.deleteMarker ? ` (a delete marker ${res.versionId} was added, as OSS does)` : '; nothing removed'}`
+            : flags.versionId !== undefined
+              ? `removed ${url} for good`
+              : `removed ${url} (delete marker ${res.versionId}; older versions remain: ossup ls --versions)`;
+        return done(io, flags, json, text);
+      }
       return existed === false
         ? done(io, flags, { removed: url, existed: false }, `${url} did not exist; nothing removed`)
         : done(io, flags, { removed: url, existed: true }, `removed ${url}`);

@@ -11,18 +11,24 @@ import { MTIME_META } from '../../transfer/tree/index.js';
 import { formatDate } from './ls.js';
 import { shown } from '../shown.js';
 
+/** `--version-id` of stat and rm: one version of the object instead of the latest. */
+export interface VersionFlag {
+  versionId?: string;
+}
+
 /** `ossup stat oss://bucket/key`: what HeadObject says, CRC-64 as a decimal string (it does not fit a JSON number). */
-export async function statCommand(url: string, flags: CommonOptions, io: Io): Promise<number> {
+export async function statCommand(url: string, flags: CommonOptions & VersionFlag, io: Io): Promise<number> {
   const target = parseOssUrl(url);
   if (target.key === '') throw new UsageError(`"${url}" names a bucket; stat needs oss://bucket/key`);
   checkName(target.bucket, target.key);
   return withSession(flags, io, (s) =>
     doing(`stat of ${formatOssUrl(target)}`, target.bucket, async () => {
-      const h = await s.client.headObject(target.bucket, target.key);
+      const version = { versionId: flags.versionId };
+      const h = await s.client.headObject(target.bucket, target.key, version);
       // Tags and ACL need their own permissions on real OSS: a refusal shows as null, not as a failed stat.
       const [tagging, acl] = await Promise.all([
-        s.client.getObjectTagging(target.bucket, target.key).then((r) => r.tags, orNull),
-        s.client.getObjectAcl(target.bucket, target.key).then((r) => r.acl, orNull),
+        s.client.getObjectTagging(target.bucket, target.key, version).then((r) => r.tags, orNull),
+        s.client.getObjectAcl(target.bucket, target.key, version).then((r) => r.acl, orNull),
       ]);
       const info = {
         bucket: target.bucket,
@@ -37,6 +43,7 @@ export async function statCommand(url: string, flags: CommonOptions, io: Io): Pr
         meta: h.meta,
         acl,
         tags: tagging,
+        versionId: h.versionId ?? null,
       };
       if (flags.json) {
         io.stdout.write(jsonLine(info));
@@ -51,6 +58,7 @@ export async function statCommand(url: string, flags: CommonOptions, io: Io): Pr
         ['Content-Type', info.contentType ?? '-'],
         ['Object-Type', info.objectType ?? '-'],
         ['Storage-Class', info.storageClass ?? '-'],
+        ...(h.versionId !== undefined ? [['Version-Id', h.versionId] as [string, string]] : []),
         ['ACL', acl ?? '-'],
         [
           'Tags',

@@ -52,6 +52,8 @@ export async function streamCpCommand(
   }
   if (flags.range !== undefined)
     throw new UsageError('--range does not go with "-" (yet); download to a file for a range');
+  if (flags.versionId !== undefined)
+    throw new UsageError('--version-id does not go with "-" (yet); download the version to a file');
   if (src === '-') {
     if (!isOssUrl(dst)) throw new UsageError(`"${dst}" is not an OSS URL`, 'write: ossup cp - oss://bucket/key');
     return stdinToObject(parseOssUrl(dst), flags, settings, io);

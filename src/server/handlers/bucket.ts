@@ -6,7 +6,7 @@ import { sendEmpty, sendXml, sendXmlText } from '../respond.js';
 import { compareUtf8 } from '../store/key-index.js';
 import { pageKeys, searchEndOfPrefix } from '../store/paging.js';
 import { encodeUrlField } from '../../core/encode.js';
-import { boolOf, listOf, parseXml, requireText, rootOf } from '../../core/xml-core.js';
+import { boolOf, listOf, parseXml, requireText, rootOf, textOf } from '../../core/xml-core.js';
 import { requireValidKey } from '../names-check.js';
 import {
   isoDate,
@@ -108,7 +108,7 @@ export async function getBucketLocation(ctx: Ctx): Promise<void> {
   );
 }
 
-function maxKeysOf(ctx: ServiceCtx, name: string, dflt = 100): number {
+export function maxKeysOf(ctx: ServiceCtx, name: string, dflt = 100): number {
   const raw = q(ctx.req, name);
   if (raw === undefined || raw === '') return dflt;
   const n = Number(raw);
@@ -218,23 +218,38 @@ export async function listUploads(ctx: Ctx): Promise<void> {
 export async function deleteMultiple(ctx: Ctx): Promise<void> {
   if (!canWrite(ctx)) throw new ErrorReply('AccessDenied');
   const body = await readVerifiedBody(ctx);
-  let keys: string[];
+  let objects: Array<{ key: string; versionId?: string }>;
   let quiet: boolean;
   try {
     const root = rootOf(parseXml(body), 'Delete');
     quiet = boolOf(root, 'Quiet') ?? false;
-    keys = listOf(root, 'Object').map((o) => requireText(o, 'Key', 'Object'));
+    objects = listOf(root, 'Object').map((o) => {
+      const versionId = textOf(o, 'VersionId');
+      return { key: requireText(o, 'Key', 'Object'), ...(versionId ? { versionId } : {}) };
+    });
   } catch {
     throw new ErrorReply('MalformedXML');
   }
-  if (keys.length === 0 || keys.length > 1000)
+  if (objects.length === 0 || objects.length > 1000)
     throw new ErrorReply('MalformedXML', {}, { message: 'Delete must name 1 to 1000 objects.' });
-  for (const key of keys) requireValidKey(key);
-  for (const key of keys) await ctx.store.deleteObject(ctx.bucket.name, key);
+  for (const o of objects) requireValidKey(o.key);
+  const deleted = [];
+  for (const o of objects) {
+    const out = await ctx.store.deleteObject(ctx.bucket.name, o.key, { versionId: o.versionId, now: ctx.config.now() });
+    deleted.push({ key: o.key, requested: o.versionId, out });
+  }
   const enc = q(ctx.req, 'encoding-type') === 'url' ? encodeUrlField : (k: string) => k;
   // Deleting a missing key succeeds, so quiet mode (report failures only) has nothing to report.
   sendXml(ctx.res, 200, 'DeleteResult', {
     ...(q(ctx.req, 'encoding-type') === 'url' ? { EncodingType: 'url' } : {}),
-    Deleted: quiet ? [] : keys.map((k) => ({ Key: enc(k) })),
+    Deleted: quiet
+      ? []
+      : deleted.map(({ key, requested, out }) => ({
+          Key: enc(key),
+          // A named version echoes it; a delete that made a marker names the marker (DeleteMarkerVersionId).
+          VersionId: requested,
+          DeleteMarker: out.deleteMarker ? true : undefined,
+          DeleteMarkerVersionId: out.deleteMarker ? (requested ?? out.versionId) : undefined,
+        })),
   });
 }

@@ -11,6 +11,7 @@ import { postObject } from './post-object.js';
 import { restoreObject } from './restore.js';
 import * as symlink from './symlink.js';
 import * as tagging from './tagging.js';
+import * as versioning from './versioning.js';
 
 export const MORE_HANDLERS: Record<OperationMore, (ctx: Ctx) => Promise<void>> = {
   GetObjectTagging: tagging.getObjectTagging,
@@ -39,6 +40,9 @@ export const MORE_HANDLERS: Record<OperationMore, (ctx: Ctx) => Promise<void>> =
   DeleteBucketWebsite: configs.deleteBucketWebsite,
   PutBucketReferer: configs.putBucketReferer,
   GetBucketReferer: configs.getBucketReferer,
+  PutBucketVersioning: versioning.putBucketVersioning,
+  GetBucketVersioning: versioning.getBucketVersioning,
+  ListObjectVersions: versioning.listObjectVersions,
 };
 
 /**

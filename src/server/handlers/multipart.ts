@@ -12,6 +12,7 @@ import {
 import { ErrorReply } from '../errors.js';
 import { q } from '../request.js';
 import { sendEmpty, sendXml, sendXmlText } from '../respond.js';
+import { openSource, versionHeader } from './versions.js';
 import { CompleteError } from '../store/multipart.js';
 import { ObjectExistsError } from '../store/metadata-store.js';
 import type { UploadRecord } from '../store/types.js';
@@ -97,9 +98,9 @@ export async function uploadPartCopy(ctx: Ctx): Promise<void> {
   denyAnonymousWrite(ctx);
   const partNumber = partNumberOf(ctx);
   const up = await loadUpload(ctx, 'UploadPartCopy');
-  const { bucket, rec: checked } = await loadCopySource(ctx);
+  const { bucket, rec: checked, versionId } = await loadCopySource(ctx);
   // Hold the bytes open: an overwrite of the source meanwhile must not pull them from under the copy.
-  const opened = await ctx.store.openObject(bucket, checked.key);
+  const opened = await openSource(ctx, bucket, checked.key, versionId);
   if (!opened) throw new ErrorReply('NoSuchKey', { Key: checked.key });
   let written;
   try {
@@ -180,7 +181,12 @@ export async function complete(ctx: Ctx): Promise<void> {
     }
     throw err;
   }
-  const headers = { ETag: quoted(rec.etag), 'x-oss-hash-crc64ecma': rec.crc64, ...sseHeaders(rec.sse) };
+  const headers = {
+    ETag: quoted(rec.etag),
+    'x-oss-hash-crc64ecma': rec.crc64,
+    ...sseHeaders(rec.sse),
+    ...versionHeader(rec),
+  };
   if (callback) return runCallback(ctx, callback, rec, headers);
   const doc = buildCompleteMultipartUploadResult({
     location: `${ctx.config.endpoint}/${ctx.bucket.name}/${encodeKeyPath(rec.key)}`,

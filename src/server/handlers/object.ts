@@ -17,6 +17,7 @@ import { tagHeaderToStored } from '../tags.js';
 import { checkReadable, restoreHeader } from './restore.js';
 import { throughSymlink } from './symlink.js';
 import { paced, trafficLimitOf } from '../traffic-limit.js';
+import * as versions from './versions.js';
 import {
   attributesFrom,
   forbidOverwrite,
@@ -79,6 +80,7 @@ export async function putObject(ctx: Ctx): Promise<void> {
     'Content-MD5': rec.contentMd5!,
     'x-oss-hash-crc64ecma': rec.crc64,
     ...sseHeaders(rec.sse),
+    ...versions.versionHeader(rec),
   };
   if (callback) return runCallback(ctx, callback, rec, headers);
   sendEmpty(ctx.res, 200, headers);
@@ -135,6 +137,7 @@ function objectHeaders(rec: ObjectRecord): Record<string, string | number> {
   for (const [k, v] of Object.entries(rec.userMeta)) h[`x-oss-meta-${k}`] = v;
   Object.assign(h, sseHeaders(rec.sse));
   if (rec.type === 'Appendable') h['x-oss-next-append-position'] = rec.size;
+  Object.assign(h, versions.versionHeader(rec));
   return h;
 }
 
@@ -149,12 +152,15 @@ const RESPONSE_OVERRIDES: Array<[string, string]> = [
 
 /** GetObject and HeadObject: one path, so their headers can never drift apart. */
 export async function getObject(ctx: Ctx): Promise<void> {
-  const { req, res, store, bucket, key } = ctx;
+  const { req, res, bucket, key } = ctx;
   const head = req.method === 'HEAD';
   const limit = trafficLimitOf(req);
-  let opened = head ? undefined : await store.openObject(bucket.name, key);
+  const vid = versions.versionParam(ctx);
+  let opened = head ? undefined : await versions.openSource(ctx, bucket.name, key, vid);
   try {
-    let rec = readable(ctx, head ? await store.getObject(bucket.name, key) : opened?.rec);
+    const found = head ? await versions.lookup(ctx, vid) : opened?.rec;
+    if (!found) await versions.refuseDeleted(ctx);
+    let rec = readable(ctx, found);
     if (rec.type === 'Symlink') {
       await opened?.close();
       opened = undefined;
@@ -202,8 +208,11 @@ export async function getObject(ctx: Ctx): Promise<void> {
 }
 
 export async function getObjectMeta(ctx: Ctx): Promise<void> {
-  const rec = readable(ctx, await ctx.store.getObject(ctx.bucket.name, ctx.key));
+  const found = await versions.lookup(ctx, versions.versionParam(ctx));
+  if (!found) await versions.refuseDeleted(ctx);
+  const rec = readable(ctx, found);
   const headers = {
+    ...versions.versionHeader(rec),
     ETag: quoted(rec.etag),
     'x-oss-object-content-length': rec.size,
     'Last-Modified': new Date(rec.lastModified).toUTCString(),
@@ -218,14 +227,19 @@ export async function getObjectMeta(ctx: Ctx): Promise<void> {
 
 export async function deleteObject(ctx: Ctx): Promise<void> {
   if (!canWrite(ctx)) throw denied();
-  await ctx.store.deleteObject(ctx.bucket.name, ctx.key);
-  sendEmpty(ctx.res, 204);
+  const out = await ctx.store.deleteObject(ctx.bucket.name, ctx.key, {
+    versionId: versions.versionParam(ctx),
+    now: ctx.config.now(),
+  });
+  sendEmpty(ctx.res, 204, versions.deleteHeaders(out));
 }
 
 /** Parses x-oss-copy-source: `/bucket/key`, percent-encoded, optionally with ?versionId. */
-export function copySource(ctx: Ctx): { bucket: string; key: string } {
+export function copySource(ctx: Ctx): { bucket: string; key: string; versionId?: string } {
   const raw = ctx.req.headers['x-oss-copy-source']!;
-  const path = raw.split('?')[0]!.replace(/^\//, '');
+  const [pathPart, query] = raw.split('?');
+  const path = pathPart!.replace(/^\//, '');
+  const versionId = query === undefined ? undefined : new URLSearchParams(query).get('versionId');
   const slash = path.indexOf('/');
   if (slash <= 0 || slash === path.length - 1)
     throw new ErrorReply(
@@ -234,21 +248,28 @@ export function copySource(ctx: Ctx): { bucket: string; key: string } {
       { message: 'Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.' },
     );
   try {
-    return { bucket: percentDecode(path.slice(0, slash), false), key: percentDecode(path.slice(slash + 1), false) };
+    return {
+      bucket: percentDecode(path.slice(0, slash), false),
+      key: percentDecode(path.slice(slash + 1), false),
+      ...(versionId ? { versionId } : {}),
+    };
   } catch {
     throw new ErrorReply('InvalidArgument', { 'x-oss-copy-source': raw }, { message: 'Malformed x-oss-copy-source.' });
   }
 }
 
 /** The readable source record of a copy, after its x-oss-copy-source-if-* conditions. */
-export async function loadCopySource(ctx: Ctx): Promise<{ bucket: string; rec: ObjectRecord }> {
+export async function loadCopySource(ctx: Ctx): Promise<{ bucket: string; rec: ObjectRecord; versionId?: string }> {
   const src = copySource(ctx);
   trafficLimitOf(ctx.req); // refused as OSS does when out of range; a copy sends no body over the wire to pace
   // Before any lookup: an anonymous copy must not tell which source buckets and keys exist.
   if (!ctx.principal) throw denied();
   const srcBucket = await ctx.store.getBucket(src.bucket);
   if (!srcBucket) throw new ErrorReply('NoSuchBucket', { BucketName: src.bucket });
-  const rec = await ctx.store.getObject(src.bucket, src.key);
+  const rec =
+    src.versionId === undefined
+      ? await ctx.store.getObject(src.bucket, src.key)
+      : await versions.readVersion(ctx, src.versionId, src.key, src.bucket);
   if (!rec) throw new ErrorReply('NoSuchKey', { Key: src.key });
   const cond = checkConditions(ctx.req.headers, rec, {
     match: 'x-oss-copy-source-if-match',
@@ -263,14 +284,14 @@ export async function loadCopySource(ctx: Ctx): Promise<{ bucket: string; rec: O
       { Condition: 'x-oss-copy-source-if-*' },
       cond === 304 ? { status: 304 } : {},
     );
-  return { bucket: src.bucket, rec };
+  return { bucket: src.bucket, rec, ...(src.versionId ? { versionId: src.versionId } : {}) };
 }
 
 export async function copyObject(ctx: Ctx): Promise<void> {
   if (!canWrite(ctx)) throw denied();
-  const { bucket: srcBucket, rec: checked } = await loadCopySource(ctx);
+  const { bucket: srcBucket, rec: checked, versionId } = await loadCopySource(ctx);
   // Hold the source's bytes: an overwrite of the source meanwhile must not pull them from under the copy.
-  const opened = await ctx.store.openObject(srcBucket, checked.key);
+  const opened = await versions.openSource(ctx, srcBucket, checked.key, versionId);
   if (!opened) throw new ErrorReply('NoSuchKey', { Key: checked.key });
   try {
     await copyOpened(ctx, srcBucket, opened);
@@ -305,7 +326,7 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
       : src.tagging;
   if (tagging) attrs.tagging = tagging;
   else delete attrs.tagging;
-  const { blob: _b, segments: _s, sse: _e, tagging: _t, ...meta } = src;
+  const { blob: _b, segments: _s, sse: _e, tagging: _t, versionId: _v, ...meta } = src;
   // The copy is encrypted only as this request asks: the source's encryption is not inherited (CopyObject doc).
   const sse = parseSse(req);
   const { sse: _r, ...plain } = attrs;
@@ -327,20 +348,27 @@ async function copyOpened(ctx: Ctx, srcBucket: string, opened: ObjectReader): Pr
       ETag: quoted(rec.etag),
       'x-oss-hash-crc64ecma': rec.crc64,
       ...sseHeaders(sse),
+      ...versions.versionHeader(rec),
+      ...(src.versionId !== undefined ? { 'x-oss-copy-source-version-id': src.versionId } : {}),
     },
   );
 }
 
 export async function getObjectAcl(ctx: Ctx): Promise<void> {
   if (!ctx.principal) throw denied();
-  const rec = await ctx.store.getObject(ctx.bucket.name, ctx.key);
+  const rec = await versions.lookup(ctx, versions.versionParam(ctx));
   if (!rec) throw noSuchKey(ctx);
-  sendXml(ctx.res, 200, 'AccessControlPolicy', { Owner: OWNER, AccessControlList: { Grant: rec.acl } });
+  sendXml(
+    ctx.res,
+    200,
+    'AccessControlPolicy',
+    { Owner: OWNER, AccessControlList: { Grant: rec.acl } },
+    versions.versionHeader(rec),
+  );
 }
 
 export async function putObjectAcl(ctx: Ctx): Promise<void> {
   if (!ctx.principal) throw denied();
   const acl = parseObjectAcl(ctx.req.headers['x-oss-object-acl'], 'default');
-  if (!(await ctx.store.updateObject(ctx.bucket.name, ctx.key, (rec) => ({ ...rec, acl })))) throw noSuchKey(ctx);
-  sendEmpty(ctx.res, 200);
+  sendEmpty(ctx.res, 200, await versions.updateVersioned(ctx, (rec) => ({ ...rec, acl })));
 }

@@ -8,12 +8,13 @@ import { storedTags, validateTags } from '../tags.js';
 import { formatTagHeader } from '../../core/xml-tagging.js';
 import { expectedMd5, readSmallBody, requireOwner, type Ctx } from './context.js';
 import { noSuchKey } from './object.js';
+import { lookup, updateVersioned as update, versionHeader, versionParam } from './versions.js';
 
 export async function getObjectTagging(ctx: Ctx): Promise<void> {
   requireOwner(ctx);
-  const rec = await ctx.store.getObject(ctx.bucket.name, ctx.key);
+  const rec = await lookup(ctx, versionParam(ctx));
   if (!rec) throw noSuchKey(ctx);
-  sendXmlText(ctx.res, 200, buildTagging(storedTags(rec.tagging)));
+  sendXmlText(ctx.res, 200, buildTagging(storedTags(rec.tagging)), versionHeader(rec));
 }
 
 export async function putObjectTagging(ctx: Ctx): Promise<void> {
@@ -28,20 +29,18 @@ export async function putObjectTagging(ctx: Ctx): Promise<void> {
     throw new ErrorReply('MalformedXML');
   }
   const tagging = formatTagHeader(validateTags(tags));
-  const found = await ctx.store.updateObject(ctx.bucket.name, ctx.key, (rec) => {
+  const headers = await update(ctx, (rec) => {
     const { tagging: _old, ...rest } = rec;
     return tagging ? { ...rest, tagging } : rest;
   });
-  if (!found) throw noSuchKey(ctx);
-  sendEmpty(ctx.res, 200);
+  sendEmpty(ctx.res, 200, headers);
 }
 
 export async function deleteObjectTagging(ctx: Ctx): Promise<void> {
   requireOwner(ctx);
-  const found = await ctx.store.updateObject(ctx.bucket.name, ctx.key, (rec) => {
+  const headers = await update(ctx, (rec) => {
     const { tagging: _old, ...rest } = rec;
     return rest;
   });
-  if (!found) throw noSuchKey(ctx);
-  sendEmpty(ctx.res, 204);
+  sendEmpty(ctx.res, 204, headers);
 }

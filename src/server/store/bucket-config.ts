@@ -23,7 +23,8 @@ export type ConfigName =
   | 'style'
   | 'inventory'
   | 'cname'
-  | 'replication';
+  | 'replication'
+  | 'versioning';
 
 /** Per-bucket configuration documents, part of the metadata store (MetadataStore.configs). */
 export interface BucketConfigStore {

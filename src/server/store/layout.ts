@@ -12,7 +12,10 @@
 //   <root>/buckets/<bucket>/uploads/<uploadId>/blobs/<n>.<seq>...  part bytes, named by their record (part-names.ts);
 //                                                                 renaming one in is the part's commit point
 //   <root>/buckets/<bucket>/uploads/<uploadId>/parts/<n>.json     part record of roots written before that (read only)
-//   <root>/buckets/<bucket>/config/<name>.json                    CORS, lifecycle, logging, website, referer
+//   <root>/buckets/<bucket>/config/<name>.json                    CORS, lifecycle, logging, website, referer,
+//                                                                 versioning
+//   <root>/buckets/<bucket>/versions/<hh>/<sha256>.json  a key's noncurrent versions and delete markers
+//                                                         (versioned buckets only; see versions.ts)
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -51,6 +54,13 @@ export class Layout {
   metaFile(bucket: string, key: string): string {
     const h = keyHash(key);
     return join(this.metaRoot(bucket), h.slice(0, 2), `${h}.json`);
+  }
+  versionsRoot(bucket: string): string {
+    return join(this.bucket(bucket), 'versions');
+  }
+  versionsFile(bucket: string, key: string): string {
+    const h = keyHash(key);
+    return join(this.versionsRoot(bucket), h.slice(0, 2), `${h}.json`);
   }
   blobRoot(bucket: string): string {
     return join(this.bucket(bucket), 'blobs');

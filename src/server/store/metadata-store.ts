@@ -5,6 +5,15 @@ import type { IndexEntry } from './key-index.js';
 import type { ListOptions, ListPage } from './listing.js';
 import type { ObjectReader } from './segments.js';
 import type { BucketAcl, BucketRecord, ObjectRecord } from './types.js';
+import type { VersionedStore } from './versioned-reads.js';
+
+/** What a DeleteObject did in a versioned bucket (x-oss-version-id, x-oss-delete-marker). */
+export interface DeleteOutcome {
+  /** The version removed, or the delete marker made; absent for a bucket that was never versioned. */
+  versionId?: string;
+  /** A delete marker was made, or the version removed was one. */
+  deleteMarker?: boolean;
+}
 
 /** Thrown by commits that would replace an existing object under x-oss-forbid-overwrite. */
 export class ObjectExistsError extends Error {}
@@ -21,6 +30,8 @@ export class BucketGoneError extends Error {
 export interface MetadataStore {
   /** CORS, lifecycle, logging, website and referer documents of each bucket. */
   readonly configs: BucketConfigStore;
+  /** Versioning status and the versions of each key (versioned-reads.ts). */
+  readonly versioned: VersionedStore;
   getBucket(name: string): Promise<BucketRecord | undefined>;
   /** Every bucket, by name. */
   listBuckets(): Promise<BucketRecord[]>;
@@ -46,8 +57,12 @@ export interface MetadataStore {
   ): Promise<void>;
   /** Rewrites an object's metadata (not its bytes) under the key's lock; false if the key does not exist. */
   updateObject(bucket: string, key: string, change: (rec: ObjectRecord) => ObjectRecord): Promise<boolean>;
-  /** Removes the key and, once no reader holds them, its bytes; a missing key is not an error. */
-  deleteObject(bucket: string, key: string): Promise<void>;
+  /**
+   * Removes the key and, once no reader holds them, its bytes; a missing key is not an error. In a versioned
+   * bucket a delete marker becomes the latest version instead; `versionId` removes that one version for good.
+   * `now` dates a delete marker.
+   */
+  deleteObject(bucket: string, key: string, o?: { versionId?: string; now?: number }): Promise<DeleteOutcome>;
   /** The listing fields of every object in the bucket (GetBucketStat, the lifecycle sweep): a copy, in no set order. */
   bucketEntries(bucket: string): Promise<IndexEntry[]>;
   /** One ListObjects page, in UTF-8 byte order. */

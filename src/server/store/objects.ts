@@ -25,8 +25,17 @@ import {
   writeFileAtomic,
 } from '../../io/fs.js';
 import { KeyedMutex, SharedLock } from './keyed-mutex.js';
-import { BucketGoneError, ObjectChangedError, ObjectExistsError, type MetadataStore } from './metadata-store.js';
+import {
+  BucketGoneError,
+  ObjectChangedError,
+  ObjectExistsError,
+  type DeleteOutcome,
+  type MetadataStore,
+} from './metadata-store.js';
 import type { BucketAcl, BucketRecord, ObjectRecord } from './types.js';
+import { VersionArea, type VersioningStatus } from './versions.js';
+import * as versioned from './versioned.js';
+import { VersionedObjects } from './versioned-reads.js';
 
 export type { ListOptions, ListPage };
 
@@ -44,12 +53,17 @@ export class ObjectStore implements MetadataStore {
   readonly bucketLocks = new SharedLock();
   /** The bytes: every write into a bucket goes through inBucket, with the bucket's index loaded first. */
   readonly blobs: FsBlobStore;
+  /** Noncurrent versions and delete markers of versioned buckets. */
+  readonly versions: VersionArea;
+  readonly versioned: VersionedObjects = new VersionedObjects(this);
 
   constructor(root: string) {
     this.layout = new Layout(root);
-    this.indexes = new BucketIndexes(this.layout, (bucket, referenced) =>
-      this.blobs.sweepOrphans(bucket, referenced, this.startedAt - 1000),
-    );
+    this.versions = new VersionArea(this.layout);
+    this.indexes = new BucketIndexes(this.layout, async (bucket, referenced) => {
+      await this.versions.addReferenced(bucket, referenced);
+      await this.blobs.sweepOrphans(bucket, referenced, this.startedAt - 1000);
+    });
     this.blobs = new FsBlobStore(this.layout, (bucket, fn) =>
       this.inBucket(bucket, async () => {
         // Index first: its orphan sweep must not see new blobs (links keep their sources' old mtimes) before commit.
@@ -145,12 +159,13 @@ export class ObjectStore implements MetadataStore {
   async deleteBucket(name: string, hasUploads: () => Promise<boolean>): Promise<'ok' | 'notEmpty'> {
     return this.bucketLocks.exclusive(name, async () => {
       const index = await this.index(name);
-      if (index.size > 0 || (await hasUploads())) return 'notEmpty';
+      if (index.size > 0 || (await this.versions.any(name)) || (await hasUploads())) return 'notEmpty';
       // Rename away first so the bucket disappears atomically, then remove at leisure.
       const grave = join(this.layout.tmp, `bucket-${randomName()}`);
       await rename(this.layout.bucket(name), grave);
       this.bucketCache.set(name, null);
       this.indexes.drop(name);
+      this.versions.drop(name);
       await fsyncDir(this.layout.buckets);
       await rm(grave, { recursive: true, force: true });
       return 'ok';
@@ -228,12 +243,32 @@ export class ObjectStore implements MetadataStore {
       if (old && opts.forbidOverwrite) throw new ObjectExistsError(rec.key);
       // `expect`: commit only over that record (an append extends it and shares its blobs).
       if (opts.expect !== undefined && !sameRecord(old, opts.expect)) throw new ObjectChangedError(rec.key);
-      const dir = this.layout.metaDir(bucket, rec.key);
-      await this.ensureBucketDir(bucket, dir);
-      await writeFileAtomic(this.layout.tmp, this.layout.metaFile(bucket, rec.key), JSON.stringify(rec), dir);
-      index.set(toEntry(rec));
-      if (old) await this.blobs.removeBytes(bucket, old, rec);
+      // An append extends its version in place; any other write in a versioned bucket makes a new version.
+      const status = opts.expect ? undefined : await this.versioning(bucket);
+      const replaced = status ? await versioned.beforeCommit(this, bucket, rec, old, status) : old ? [old] : [];
+      await this.writeMeta(bucket, rec, index);
+      for (const r of replaced) await this.blobs.removeBytes(bucket, r, rec);
     });
+  }
+
+  /** Makes `rec` the current record of its key (call under the key's lock). */
+  async writeMeta(bucket: string, rec: ObjectRecord, index?: KeyIndex): Promise<void> {
+    const dir = this.layout.metaDir(bucket, rec.key);
+    await this.ensureBucketDir(bucket, dir);
+    await writeFileAtomic(this.layout.tmp, this.layout.metaFile(bucket, rec.key), JSON.stringify(rec), dir);
+    (index ?? (await this.index(bucket))).set(toEntry(rec));
+  }
+
+  /** Removes the current record of `key` (call under the key's lock); its bytes are the caller's. */
+  async unlinkMeta(bucket: string, key: string, index?: KeyIndex): Promise<void> {
+    await unlinkQuiet(this.layout.metaFile(bucket, key));
+    await fsyncDir(this.layout.metaDir(bucket, key));
+    (index ?? (await this.index(bucket))).delete(key);
+  }
+
+  /** The bucket's versioning status; undefined for a bucket that was never versioned. */
+  private versioning(bucket: string): Promise<VersioningStatus | undefined> {
+    return this.versioned.status(bucket);
   }
 
   /** Rewrites an object's metadata (not its bytes) under the key's lock; false if the key does not exist. */
@@ -255,19 +290,29 @@ export class ObjectStore implements MetadataStore {
     });
   }
 
-  async deleteObject(bucket: string, key: string): Promise<void> {
-    await this.inBucket(bucket, () => this.deleteIn(bucket, key));
+  async deleteObject(
+    bucket: string,
+    key: string,
+    o: { versionId?: string; now?: number } = {},
+  ): Promise<DeleteOutcome> {
+    return this.inBucket(bucket, () => this.deleteIn(bucket, key, o));
   }
 
-  private async deleteIn(bucket: string, key: string): Promise<void> {
+  private async deleteIn(bucket: string, key: string, o: { versionId?: string; now?: number }): Promise<DeleteOutcome> {
     const index = await this.index(bucket);
-    await this.locks.run(`object\n${bucket}\n${key}`, async () => {
+    return this.locks.run(`object\n${bucket}\n${key}`, async () => {
+      const status = await this.versioning(bucket);
+      if (status || o.versionId !== undefined) {
+        return versioned.deleteVersioned(this, bucket, key, status, {
+          versionId: o.versionId,
+          now: o.now ?? Date.now(),
+        });
+      }
       const old = await this.getObject(bucket, key);
-      if (!old) return;
-      await unlinkQuiet(this.layout.metaFile(bucket, key));
-      await fsyncDir(this.layout.metaDir(bucket, key));
-      index.delete(key);
+      if (!old) return {};
+      await this.unlinkMeta(bucket, key, index);
       await this.blobs.removeBytes(bucket, old);
+      return {};
     });
   }
 

@@ -49,6 +49,7 @@ export interface ObjectRecord {
   sse?: SseSettings; // server-side encryption as requested (bytes are stored as sent)
   symlinkTarget?: string; // type Symlink: the target key in this bucket (the record has no bytes)
   restore?: { completesAt: number; expiresAt: number }; // RestoreObject of an archive-class object
+  versionId?: string; // versioned buckets (versions.ts); absent or 'null': the null version
 }
 
 /** x-oss-server-side-encryption settings of an object. */

@@ -31,6 +31,8 @@ export const MIN_COPY_PART_SIZE = 64 * 1024 ** 2;
 export interface CopyObjectOptions {
   sourceBucket: string;
   sourceKey: string;
+  /** Copy this version of the source instead of its latest (versioned buckets): restores an old version. */
+  sourceVersionId?: string;
   /** Destination bucket. */
   bucket: string;
   /** Destination key. */
@@ -69,7 +71,10 @@ const KEPT_HEADERS = ['cache-control', 'content-disposition', 'content-encoding'
 export async function copyObject(client: OssClient, opts: CopyObjectOptions): Promise<CopyResult> {
   validate(opts);
   const emit = (e: TransferEvent) => opts.onProgress?.(e);
-  const head = await client.headObject(opts.sourceBucket, opts.sourceKey, { signal: opts.signal });
+  const head = await client.headObject(opts.sourceBucket, opts.sourceKey, {
+    signal: opts.signal,
+    versionId: opts.sourceVersionId,
+  });
   const threshold = Math.min(opts.multipartThreshold ?? COPY_OBJECT_LIMIT, COPY_OBJECT_LIMIT);
   if (head.size <= threshold) return copySingle(client, opts, head, emit);
   return copyMultipart(client, opts, head, emit);
@@ -103,7 +108,7 @@ function validate(opts: CopyObjectOptions): void {
       `multipartThreshold must be a non-negative integer, got ${opts.multipartThreshold}`,
     );
   }
-  if (isSelfCopy(opts) && !replacesMetadata(opts)) {
+  if (isSelfCopy(opts) && !replacesMetadata(opts) && opts.sourceVersionId === undefined) {
     throw new ArgumentError(
       'key',
       'copying an object onto itself without new metadata would change nothing, and OSS refuses it; ' +
@@ -195,6 +200,7 @@ async function copySingle(
     .copyObject(opts.sourceBucket, opts.sourceKey, opts.bucket, opts.key, {
       ...write,
       sourceIfMatch: head.etag,
+      sourceVersionId: opts.sourceVersionId,
       signal: opts.signal,
     })
     .catch((err: unknown) => {
@@ -360,6 +366,7 @@ async function copyPart(
     res = await client.uploadPartCopy(opts.sourceBucket, opts.sourceKey, opts.bucket, opts.key, uploadId, part.number, {
       range: { start: part.start, end: part.start + part.size - 1 },
       sourceIfMatch: etag,
+      sourceVersionId: opts.sourceVersionId,
       signal,
     });
   } catch (err) {

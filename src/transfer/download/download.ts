@@ -108,7 +108,7 @@ interface RunContext {
 async function downloadOnce(ctx: DownloadContext, opts: DownloadFileOptions, run: RunContext): Promise<DownloadResult> {
   const { client } = ctx;
   const { bucket, key, signal } = opts;
-  const head = await client.headObject(bucket, key, { signal });
+  const head = await client.headObject(bucket, key, { signal, versionId: opts.versionId });
   const object: ObjectVersion = {
     size: head.size,
     etag: head.etag,
@@ -165,6 +165,7 @@ async function downloadOnce(ctx: DownloadContext, opts: DownloadFileOptions, run
           temp: run.temp,
           concurrency: opts.concurrency ?? 1,
           trafficLimit: opts.trafficLimit,
+          versionId: opts.versionId,
           parts,
           progress: tracker,
           onRangeDone,

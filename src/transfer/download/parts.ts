@@ -34,6 +34,8 @@ export interface FetchInput {
   parts: PlannedPart[];
   concurrency: number;
   trafficLimit?: number;
+  /** The version fetched (versioned buckets); the latest when absent. */
+  versionId?: string;
   progress: ProgressTracker;
   /** Called once per finished range, in completion order; awaited before the range counts as done. */
   onRangeDone: (range: DoneRange) => Promise<void>;
@@ -72,6 +74,7 @@ async function get(input: FetchInput, from: number, to: number, signal: AbortSig
     res = await input.client.getObject(input.bucket, input.key, {
       range: { start: from, end: to },
       ifMatch: input.object.etag,
+      versionId: input.versionId,
       signal,
       headers: {
         // Without it OSS answers an unsatisfiable range with the whole object (200); we want the error.

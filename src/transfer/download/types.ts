@@ -19,6 +19,8 @@ export interface DownloadFileOptions extends TransferOptions {
   file: string;
   /** Download only these bytes; the whole-object CRC-64 cannot be checked then (result `verified: 'length-only'`). */
   range?: DownloadRange;
+  /** Download this version of the object instead of the latest (versioned buckets). */
+  versionId?: string;
 }
 
 /** Bump when the meaning of download checkpoint records changes; other versions are discarded. */
