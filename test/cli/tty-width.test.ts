@@ -180,3 +180,47 @@ test('cp oss://... - > file in a terminal: the bar on stderr moves, stdout gets 
     proxy.setPlan(SLOW);
   }
 });
+
+test('Ctrl-C in an 80-column terminal: the echoed ^C lands after the last frame, not inside it', {
+  skip: !hasTmux && 'tmux not installed',
+}, async () => {
+  await client.putObject('tty-width', 'c.bin', randomBytes(SIZE));
+  const file = join(box.dir, 'interrupted-in-a-terminal.bin');
+  const args = ['cp', 'oss://tty-width/c.bin', file, '--endpoint', proxy.endpoint, '--part-size', '256KiB'];
+  const socket = `ossup-test-ctrlc-${process.pid}`;
+  const exitFile = join(box.dir, 'ctrlc-exit-code');
+  const script = join(box.dir, 'ctrlc.sh');
+  const quoted = [process.execPath, OSSUP, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  // The terminal echoes control characters (^C), as an interactive shell's terminal does; the script's shell outlives
+  // the Ctrl-C (a trap, reset to the default in ossup) to record ossup's exit code.
+  await writeFile(script, `stty echoctl\ntrap 'true' INT\n${quoted}\necho $? > '${exitFile}'\nsleep 60\n`);
+  const started = tmux(socket, 'new-session', '-d', '-s', 'bar', '-x', '80', '-y', '24', `sh '${script}'`);
+  assert.equal(started.status, 0, started.stderr);
+  try {
+    let frame: string | undefined;
+    const deadline = Date.now() + 60_000;
+    while (!frame && Date.now() < deadline) {
+      const pane = tmux(socket, 'capture-pane', '-p', '-J', '-t', 'bar').stdout.split('\n');
+      frame = pane.find((l) => /\d+\.\d% \|/.test(l) && /ETA [\d.]+ (s|min)/.test(l) && !/ 0\.0%/.test(l));
+      if (!frame) await sleep(100);
+    }
+    assert.ok(frame, 'a live frame with a percent above 0 and an ETA');
+    assert.equal(tmux(socket, 'send-keys', '-t', 'bar', 'C-c').status, 0);
+    let code: string | undefined;
+    const end = Date.now() + 30_000;
+    while (code === undefined && Date.now() < end) {
+      code = await readFile(exitFile, 'utf8').catch(() => undefined);
+      if (code === undefined) await sleep(100);
+    }
+    assert.equal(code?.trim(), '130', 'Ctrl-C interrupts (exit 130)');
+    const pane = tmux(socket, 'capture-pane', '-p', '-J', '-t', 'bar').stdout;
+    const echoed = pane.split('\n').find((l) => l.includes('^C'));
+    assert.ok(echoed, `the terminal echoed ^C; the pane showed:\n${pane}`);
+    // The frame is whole up to its last field (ETA) and ^C follows it, within the 80 columns.
+    assert.match(echoed, /\| ETA [\d.]+ (s|min) *\^C *$/, `^C cut into the frame: ${JSON.stringify(echoed)}`);
+    assert.ok([...echoed.trimEnd()].length <= 80, `wider than 80 columns: ${JSON.stringify(echoed)}`);
+    assert.match(pane, /ossup: interrupted: /);
+  } finally {
+    tmux(socket, 'kill-server');
+  }
+});
