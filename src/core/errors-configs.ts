@@ -21,4 +21,9 @@ export const CONFIG_ERRORS = {
     ec: '',
   },
   NoSuchCname: { status: 404, message: 'The specified cname does not exist.', ec: '' },
+  // WORM (retention policy): codes and statuses from OSS's error-code pages (403, 404, 409) and SDK tests.
+  NoSuchWORMConfiguration: { status: 404, message: 'The WORM Configuration does not exist.', ec: '' },
+  WORMConfigurationLocked: { status: 403, message: 'The WORM Configuration is locked.', ec: '' },
+  InvalidWORMConfiguration: { status: 400, message: 'Invalid WORM Configuration.', ec: '' },
+  FileImmutable: { status: 409, message: 'The object you specified is immutable.', ec: '' },
 } as const satisfies Record<string, { status: number; message: string; ec: string }>;

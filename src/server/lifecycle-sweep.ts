@@ -6,6 +6,7 @@ import { due, type LifecycleRule } from './lifecycle-config.js';
 import type { MultipartStore } from './store/multipart.js';
 import type { MetadataStore } from './store/metadata-store.js';
 import type { ObjectRecord } from './store/types.js';
+import { activeWorm, isRetained } from './worm-policy.js';
 
 const CLASS_ORDER = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'];
 
@@ -50,6 +51,7 @@ export async function sweepLifecycle(
         r.enabled && ((r.expiration && r.expiration.expiredObjectDeleteMarker === undefined) || r.transitions.length),
     );
     if (!objectRules.length) continue;
+    const worm = await activeWorm(configs, bucket, now);
     for (const entry of await store.bucketEntries(bucket)) {
       const rec = await store.getObject(bucket, entry.key);
       if (!rec) continue;
@@ -60,7 +62,9 @@ export async function sweepLifecycle(
             r.expiration &&
             r.expiration.expiredObjectDeleteMarker === undefined &&
             due(r.expiration, rec.lastModified, now),
-        )
+        ) &&
+        // A retained object is not expired (OSS: nothing deletes it before its retention period ends).
+        !isRetained(worm, rec.lastModified, now)
       ) {
         await store.deleteObject(bucket, rec.key);
         report.expired++;

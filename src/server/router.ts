@@ -101,6 +101,12 @@ const CONFIG_OPERATIONS = [
   'PutBucketReplication',
   'GetBucketReplication',
   'DeleteBucketReplication',
+  // WORM (handlers/worm.ts; enforced on deletes and overwrites)
+  'InitiateBucketWorm',
+  'GetBucketWorm',
+  'AbortBucketWorm',
+  'CompleteBucketWorm',
+  'ExtendBucketWorm',
 ] as const;
 
 export type OperationMore = (typeof MORE_OPERATIONS)[number];

@@ -20,6 +20,7 @@ import {
 } from './context.js';
 import { canWrite } from './object.js';
 import { encodingType } from './multipart.js';
+import { refuseImmutableEntries } from './worm.js';
 import {
   buildListAllMyBucketsResult,
   buildListBucketResult,
@@ -233,6 +234,7 @@ export async function deleteMultiple(ctx: Ctx): Promise<void> {
   if (objects.length === 0 || objects.length > 1000)
     throw new ErrorReply('MalformedXML', {}, { message: 'Delete must name 1 to 1000 objects.' });
   for (const o of objects) requireValidKey(o.key);
+  await refuseImmutableEntries(ctx, objects);
   const deleted = [];
   for (const o of objects) {
     const out = await ctx.store.deleteObject(ctx.bucket.name, o.key, { versionId: o.versionId, now: ctx.config.now() });

@@ -44,7 +44,7 @@ export function rootElement(text: string, name: string): XmlObject {
   }
 }
 
-function text(obj: XmlObject, name: string): string | undefined {
+export function text(obj: XmlObject, name: string): string | undefined {
   try {
     return textOf(obj, name);
   } catch {

@@ -4,8 +4,14 @@ import type { Ctx } from './context.js';
 import * as docs from './config-docs.js';
 import * as lists from './config-lists.js';
 import * as policy from './policy.js';
+import * as worm from './worm.js';
 
 export const CONFIG_HANDLERS: Record<OperationConfig, (ctx: Ctx) => Promise<void>> = {
+  InitiateBucketWorm: worm.initiateBucketWorm,
+  GetBucketWorm: worm.getBucketWorm,
+  AbortBucketWorm: worm.abortBucketWorm,
+  CompleteBucketWorm: worm.completeBucketWorm,
+  ExtendBucketWorm: worm.extendBucketWorm,
   PutBucketTags: docs.bucketTags.put,
   GetBucketTags: docs.bucketTags.get,
   DeleteBucketTags: docs.deleteBucketTags,

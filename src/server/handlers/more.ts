@@ -12,6 +12,7 @@ import { restoreObject } from './restore.js';
 import * as symlink from './symlink.js';
 import * as tagging from './tagging.js';
 import * as versioning from './versioning.js';
+import { refuseImmutable } from './worm.js';
 
 export const MORE_HANDLERS: Record<OperationMore, (ctx: Ctx) => Promise<void>> = {
   GetObjectTagging: tagging.getObjectTagging,
@@ -47,7 +48,7 @@ export const MORE_HANDLERS: Record<OperationMore, (ctx: Ctx) => Promise<void>> =
 
 /**
  * Runs before every bucket-level or object-level handler (the bucket exists): CORS headers, hotlink protection,
- * Block Public Access and the bucket policy, and static-website serving, which may replace the handler for
+ * Block Public Access and the bucket policy, the retention policy (WORM), and static-website serving, which may replace the handler for
  * anonymous reads.
  */
 export async function beforeHandler(ctx: Ctx, op: string): Promise<((ctx: Ctx) => Promise<void>) | undefined> {
@@ -55,5 +56,6 @@ export async function beforeHandler(ctx: Ctx, op: string): Promise<((ctx: Ctx) =
   if (op === 'OptionObject' || op === 'PostObject') return undefined;
   await configs.checkReferer(ctx);
   await enforceBucketPolicy(ctx, op);
+  await refuseImmutable(ctx, op);
   return configs.websiteHandler(ctx, op);
 }

@@ -24,7 +24,8 @@ export type ConfigName =
   | 'inventory'
   | 'cname'
   | 'replication'
-  | 'versioning';
+  | 'versioning'
+  | 'worm';
 
 /** Per-bucket configuration documents, part of the metadata store (MetadataStore.configs). */
 export interface BucketConfigStore {

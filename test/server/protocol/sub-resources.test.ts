@@ -85,18 +85,9 @@ const SHAPES: Shape[] = [
     ],
     api: 'OpenMetaQuery',
   },
-  // WORM: a placeholder until its handlers are plugged in (versioning is served: protocol/versioning.test.ts)
-  { method: 'POST', bucket: B, query: [['worm', '']], api: 'InitiateBucketWorm' },
-  { method: 'POST', bucket: B, query: [['wormId', 'w1']], api: 'CompleteBucketWorm' },
-  {
-    method: 'POST',
-    bucket: B,
-    query: [
-      ['wormExtend', ''],
-      ['wormId', 'w1'],
-    ],
-    api: 'ExtendBucketWorm',
-  },
+  // Object-level retention (ObjectWorm) is not served; bucket WORM is (protocol/worm.test.ts).
+  { method: 'PUT', bucket: B, query: [['objectWorm', '']], api: 'PutBucketObjectWormConfiguration' },
+  { method: 'POST', bucket: B, query: [['asyncFetch', '']], api: 'AsyncFetchTask' },
 ];
 
 for (const sign of ['v1', 'v4'] as const) {
