@@ -10,6 +10,7 @@ import { UsageError } from './usage-error.js';
 import { addCommonOptions, addCpOptions, type CommonOptions, type CpFlags } from './options.js';
 import { addFilterOptions, addTreeOptions, SINGLE_OBJECT_FLAGS, SYNC_FLAG_TEXT } from './tree-options.js';
 import { addRcloneOptions } from './rclone-options.js';
+import { addHelpExamples } from './help-examples.js';
 import type { Io } from './session.js';
 import { packageVersion } from './version.js';
 
@@ -36,8 +37,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .helpCommand('help [command]', 'show help for a command')
     .addHelpText(
       'after',
-      '\nWith no endpoint configured (--endpoint, OSS_ENDPOINT, ~/.ossutilconfig) commands use an embedded server over\n' +
-        '$OSSUP_HOME/data (default ~/.ossup/data). Exit codes: 0 ok, 1 failed, 2 bad usage or input, 130 interrupted.',
+      '\nWith no endpoint configured (--endpoint, OSS_ENDPOINT, ~/.ossutilconfig),\n' +
+        'commands use an embedded server over $OSSUP_HOME/data (default ~/.ossup/data).\n' +
+        'Exit codes: 0 ok, 1 failed, 2 bad usage or input, 130 interrupted.',
     );
 
   const act =
@@ -67,9 +69,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           '\nExamples:\n' +
             '  ossup cp photo.jpg oss://bucket/photos/    # a key ending in / keeps the name\n' +
             '  ossup cp -r oss://a/logs/ oss://b/old/logs/   # copy a prefix on the server\n' +
-            '\nStreams: with - (stdin or stdout) nothing is checkpointed: a stream cannot be resumed, so an interrupted or\n' +
-            'failed upload from stdin is aborted on the server and must be rerun whole. Parts from stdin start at 8MiB and\n' +
-            'grow (--part-size fixes them, --expected-size sizes them); --parallel parts are held in memory at most.',
+            '  ossup cp oss://bucket/photos/photo.jpg .   # download into this directory\n' +
+            '  tar c dir | ossup cp - oss://bucket/dir.tar   # upload a stream\n' +
+            '\nStreams: a stream cannot be resumed, so with - (stdin or stdout) nothing is\n' +
+            'checkpointed: an interrupted or failed upload from stdin is aborted on the\n' +
+            'server and must be rerun whole. Parts from stdin start at 8MiB and grow\n' +
+            '(--part-size fixes them, --expected-size sizes them); --parallel parts are\n' +
+            'held in memory at most.',
         ),
     ),
   ).action(
@@ -174,7 +180,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     program
       .command('ls')
       .description('list buckets, or the objects in oss://bucket[/prefix]')
-      .argument('[url]', 'oss://bucket[/prefix]')
+      .argument('[url]', 'oss://bucket[/prefix] (none: list the buckets)')
       .option('-r, --recursive', 'list every object under the prefix, not just one level')
       .option('-l, --long', 'long listing: adds the storage class (--json always has it, with the ETag)')
       .option('--limit <n>', 'stop after n entries (objects, prefixes or buckets)')
@@ -189,7 +195,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   addCommonOptions(
     program
       .command('stat')
-      .description("show an object's size, ETag, CRC-64 and metadata")
+      .description("show an object's size, ETag, CRC-64, type, storage class, ACL, tags and metadata")
       .argument('<url>', 'oss://bucket/key')
       .option('--version-id <id>', 'this version of the object instead of the latest (see ls --versions)'),
   ).action(
@@ -219,12 +225,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     }),
   );
 
-  addCommonOptions(program.command('mb').description('make a bucket').argument('<url>', 'oss://bucket')).action(
+  addCommonOptions(
+    program
+      .command('mb')
+      .description('make a bucket (3-63 characters: a-z, 0-9 and -)')
+      .argument('<url>', 'oss://bucket'),
+  ).action(
     act(async (url: string, flags: CommonOptions) => (await import('./commands/mutate.js')).mbCommand(url, flags, io)),
   );
 
   addCommonOptions(
-    program.command('rb').description('remove an empty bucket').argument('<url>', 'oss://bucket'),
+    program
+      .command('rb')
+      .description('remove a bucket; it must be empty (rm -r oss://bucket empties it)')
+      .argument('<url>', 'oss://bucket'),
   ).action(
     act(async (url: string, flags: CommonOptions) => (await import('./commands/mutate.js')).rbCommand(url, flags, io)),
   );
@@ -302,6 +316,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(act(async (flags: ServeFlags) => (await import('./commands/serve.js')).serveCommand(flags, io)));
 
   addRcloneOptions(program, io);
+  addHelpExamples(program);
   // Each command's own name in its hint (commander copies the parent's text, which cannot know it).
   for (const c of program.commands) c.showHelpAfterError(`hint: ossup help ${c.name()} shows its arguments and flags`);
   return program;
