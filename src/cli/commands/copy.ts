@@ -47,8 +47,6 @@ export async function copyCommand(
   settings: CpSettings,
   io: Io,
 ): Promise<number> {
-  if (flags.recursive)
-    throw new UsageError('-r between oss:// prefixes is not supported yet; copy one object at a time');
   for (const [field, flag] of NOT_FOR_COPY) {
     if (flags[field] !== undefined)
       throw new UsageError(`${flag} does not apply to a server-side copy (oss:// to oss://)`);
