@@ -118,6 +118,10 @@ test('SERVICE_ERRORS covers every code of protocol §4 with its status', () => {
     NoSuchInventory: 404,
     NoSuchReplicationConfiguration: 404,
     NoSuchCname: 404,
+    NoSuchWORMConfiguration: 404,
+    WORMConfigurationLocked: 403,
+    InvalidWORMConfiguration: 400,
+    FileImmutable: 409,
   };
   assert.deepEqual(Object.keys(SERVICE_ERRORS).sort(), Object.keys(expected).sort());
   for (const [code, status] of Object.entries(expected)) {
