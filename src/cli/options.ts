@@ -156,13 +156,7 @@ export function checkCpOptions(flags: CpFlags): CpSettings {
     }
     settings.partSize = size;
   }
-  if (flags.parallel !== undefined) {
-    const n = Number(flags.parallel);
-    if (!/^\d+$/.test(flags.parallel.trim()) || n < 1 || n > MAX_PARALLEL) {
-      throw new UsageError(`--parallel "${flags.parallel}" must be a whole number from 1 to ${MAX_PARALLEL}`);
-    }
-    settings.parallel = n;
-  }
+  if (flags.parallel !== undefined) settings.parallel = wholeNumberFlag('--parallel', flags.parallel, 1, MAX_PARALLEL);
   if (flags.checkpoint && flags.checkpointDir) {
     throw new UsageError('--checkpoint and --checkpoint-dir both name the checkpoint; give one of them');
   }
@@ -210,6 +204,25 @@ export function checkCpOptions(flags: CpFlags): CpSettings {
     throw new UsageError('--callback-body-type must be application/x-www-form-urlencoded or application/json');
   }
   return settings;
+}
+
+/**
+ * A whole-number flag from `min` to `max` (no upper bound when `max` is Infinity); a usage error naming the flag and
+ * the range otherwise. `what` names the unit in the message (`--limit "x" must be a whole number of entries, ...`).
+ */
+export function wholeNumberFlag(
+  flag: string,
+  text: string,
+  min: number,
+  max = Number.POSITIVE_INFINITY,
+  what = '',
+): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max) {
+    const range = max === Number.POSITIVE_INFINITY ? `, ${min} or more` : ` from ${min} to ${max}`;
+    throw new UsageError(`${flag} "${text}" must be a whole number${what ? ` of ${what}` : ''}${range}`);
+  }
+  return n;
 }
 
 /** A flag's value parsed; text the parser refuses is a usage error naming the flag. */

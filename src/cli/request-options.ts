@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { OssClientOptions } from '../client/index.js';
 import { abortableSleep } from '../client/retry.js';
-import { parsedFlag, sizeFlag, type CommonOptions } from './options.js';
+import { parsedFlag, sizeFlag, wholeNumberFlag, type CommonOptions } from './options.js';
 import type { Io } from './session.js';
 import { parseDuration } from './size.js';
 import { UsageError } from './usage-error.js';
@@ -43,12 +43,8 @@ export function requestSettings(
     out.bandwidthLimit = sizeFlag('--bwlimit', opts.bwlimit);
     if (out.bandwidthLimit < 1024) throw new UsageError(`--bwlimit ${opts.bwlimit} is below 1KiB per second`);
   }
-  if (opts.retries !== undefined) {
-    const n = Number(opts.retries);
-    if (!/^\d+$/.test(opts.retries.trim()) || n > MAX_RETRIES)
-      throw new UsageError(`--retries "${opts.retries}" must be a whole number from 0 to ${MAX_RETRIES}`);
-    out.retry = { maxAttempts: n + 1 };
-  }
+  if (opts.retries !== undefined)
+    out.retry = { maxAttempts: wholeNumberFlag('--retries', opts.retries, 0, MAX_RETRIES) + 1 };
   if (opts.timeout !== undefined) {
     out.requestTimeoutMs = parsedFlag('--timeout', opts.timeout, parseDuration);
     if (out.requestTimeoutMs === 0) throw new UsageError('--timeout must be longer than 0s');

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { TreeSelect } from '../transfer/tree/select.js';
 import type { SkipRules } from '../transfer/tree/skip-rules.js';
 import { filesFrom, listFile, type ListFlags } from './filter-lists.js';
-import { sizeFlag } from './options.js';
+import { sizeFlag, wholeNumberFlag } from './options.js';
 import { ParseError, parseDuration } from './size.js';
 import { UsageError } from './usage-error.js';
 
@@ -95,12 +95,7 @@ export function selectSettings(flags: SelectFlags, now = Date.now()): TreeSelect
   if (flags.minSize !== undefined) s.minSize = size('--min-size', flags.minSize);
   if (s.minSize !== undefined && s.maxSize !== undefined && s.minSize > s.maxSize)
     throw new UsageError(`--min-size ${flags.minSize} is larger than --max-size ${flags.maxSize}: nothing would match`);
-  if (flags.maxDepth !== undefined) {
-    const n = Number(flags.maxDepth);
-    if (!/^\d+$/.test(flags.maxDepth.trim()) || n < 1)
-      throw new UsageError(`--max-depth "${flags.maxDepth}" must be a whole number of at least 1`);
-    s.maxDepth = n;
-  }
+  if (flags.maxDepth !== undefined) s.maxDepth = wholeNumberFlag('--max-depth', flags.maxDepth, 1);
   const files = filesFrom(flags);
   if (files) s.files = files;
   return Object.keys(s).length > 0 ? s : undefined;

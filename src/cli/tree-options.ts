@@ -5,7 +5,7 @@ import { ArgumentError } from '../core/errors.js';
 import { compileFilter } from '../transfer/tree/filter.js';
 import { DEFAULT_JOBS, type FilterRule } from '../transfer/tree/types.js';
 import { listRules, nextRuleSeq, type ListFlags } from './filter-lists.js';
-import type { CpFlags } from './options.js';
+import { wholeNumberFlag, type CpFlags } from './options.js';
 import { UsageError } from './usage-error.js';
 
 /** Connections open at once, all files together, by default (the client agent's cap). */
@@ -106,10 +106,7 @@ export function filterRules(flags: FilterFlags): FilterRule[] {
 
 function count(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < 1 || n > MAX_JOBS)
-    throw new UsageError(`${flag} "${text}" must be a whole number from 1 to ${MAX_JOBS}`);
-  return n;
+  return wholeNumberFlag(flag, text, 1, MAX_JOBS);
 }
 
 export interface TreeSettings {

@@ -1,11 +1,10 @@
 import { compareUtf8 } from '../../core/key-order.js';
 import { doing, EXIT_OK } from '../exit.js';
 import { jsonLine } from '../json.js';
-import type { CommonOptions } from '../options.js';
+import { wholeNumberFlag, type CommonOptions } from '../options.js';
 import { parseOssUrl } from '../oss-url.js';
 import { withSession, type Io } from '../session.js';
 import { formatBytes } from '../size.js';
-import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
 import { shown } from '../shown.js';
 
@@ -19,20 +18,15 @@ export interface LsFlags extends CommonOptions {
   versions?: boolean;
 }
 
-/** `--limit` as a whole number of entries; a usage error otherwise. */
-function entryLimit(text: string | undefined): number {
-  if (text === undefined) return Number.POSITIVE_INFINITY;
-  if (!/^\d+$/.test(text.trim()) || Number(text) < 1)
-    throw new UsageError(`--limit "${text}" must be a whole number of entries, 1 or more`);
-  return Number(text);
-}
-
 /** The storage-class column of `ls -l`: wide enough for DeepColdArchive. */
 const CLASS_WIDTH = 15;
 
 /** `ossup ls`: buckets with no URL; otherwise one level under the prefix (like `ls`), or everything with -r. */
 export async function lsCommand(url: string | undefined, flags: LsFlags, io: Io): Promise<number> {
-  const limit = entryLimit(flags.limit);
+  const limit =
+    flags.limit === undefined
+      ? Number.POSITIVE_INFINITY
+      : wholeNumberFlag('--limit', flags.limit, 1, undefined, 'entries');
   const more = (n: number) =>
     !flags.json && !flags.quiet ? io.stdout.write(`(stopped at --limit ${n}; there are more)\n`) : undefined;
   if (url === undefined) {
