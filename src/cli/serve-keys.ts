@@ -8,6 +8,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Credentials } from '../core/canonical.js';
+import { isProcessAlive } from '../io/fs.js';
 
 /** The key file of a data directory served by `ossup serve`. */
 export function serveKeyFile(root: string, home: string): string {
@@ -41,15 +42,6 @@ function sameServer(a: URL, b: URL): boolean {
   return a.hostname === b.hostname || (LOOPBACK.test(a.hostname) && LOOPBACK.test(b.hostname));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The key pair of a running `ossup serve` at `endpoint` (recorded under this `$OSSUP_HOME`), if there is one. */
 export function servedCredentials(
   home: string,
@@ -66,7 +58,7 @@ export function servedCredentials(
   for (const name of names) {
     try {
       const r = JSON.parse(readFileSync(join(recordsDir(home), name), 'utf8')) as ServeRecord;
-      if (!sameServer(new URL(r.endpoint), wanted) || !alive(r.pid)) continue;
+      if (!sameServer(new URL(r.endpoint), wanted) || !isProcessAlive(r.pid)) continue;
       const keys = JSON.parse(readFileSync(r.keyFile, 'utf8')) as Partial<Credentials>;
       if (typeof keys.accessKeyId === 'string' && typeof keys.accessKeySecret === 'string')
         return { credentials: { accessKeyId: keys.accessKeyId, accessKeySecret: keys.accessKeySecret }, root: r.root };

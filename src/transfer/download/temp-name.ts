@@ -6,6 +6,7 @@
 // hash of the whole name (`NAME…~<8 hex>`), so two long names never share a temporary file.
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { isProcessAlive } from '../../io/fs.js';
 
 /** Any temporary file of a download (either kind): never part of a tree, in either direction. */
 export const TEMP_FILE = /\.ossup-(?:[0-9a-f]{12}|[0-9a-f]{8}-[0-9a-f]{6})\.tmp$/;
@@ -77,14 +78,5 @@ export function isAbandonedTemp(temp: string, mtimeMs: number, now = Date.now())
   if (!m) return TEMP_FILE.test(temp) && now - mtimeMs > STALE_TEMP_MS;
   const pid = Number.parseInt(m[1]!, 16);
   if (pid === process.pid) return !live.has(temp);
-  return !processAlive(pid);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return !isProcessAlive(pid);
 }
