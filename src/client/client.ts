@@ -20,7 +20,7 @@ import * as more from './operations-more.js';
 import { execute, type PipelineRequest, type OssResponse, type PipelineContext } from './pipeline.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import { LeanHttp } from './lean/pool.js';
-import { Pacer } from './bandwidth.js';
+import { bandwidthPacer } from './bandwidth.js';
 import { presignQuery, type SignatureVersion } from './sign.js';
 import { createAgent } from './transport.js';
 import type {
@@ -202,7 +202,7 @@ export class OssClient {
           ? new LeanHttp({ timeoutMs: opts.requestTimeoutMs, connections: opts.connections, connectTo: opts.connectTo })
           : undefined,
       timeoutMs: opts.requestTimeoutMs,
-      pacer: opts.bandwidthLimit !== undefined ? new Pacer(opts.bandwidthLimit) : undefined,
+      pacer: opts.bandwidthLimit !== undefined ? bandwidthPacer(opts.bandwidthLimit) : undefined,
       now: opts.now ?? Date.now,
       clockOffsetMs: 0,
     };

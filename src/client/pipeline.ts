@@ -11,7 +11,8 @@ import { backoffDelay, isRetryable, parseRetryAfter, type RetryPolicy } from './
 import { signHeaders, type SignatureVersion } from './sign.js';
 import type { LeanHttp } from './lean/pool.js';
 import { isHeaderOverflow, MAX_RESPONSE_HEADER_BYTES, send, type SendRequest, type SendResponse } from './transport.js';
-import { pacedBody, pacedStream, type Pacer } from './bandwidth.js';
+import type { Pacer } from '../core/pacer.js';
+import { pacedBody, pacedStream } from './bandwidth.js';
 
 export interface PipelineRequest {
   /** OSS operation name, carried by errors (e.g. 'UploadPart'). */

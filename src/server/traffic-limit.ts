@@ -1,7 +1,7 @@
 // x-oss-traffic-limit: a per-request bandwidth cap in bit/s, as a header or (presigned URLs) a query parameter.
 // OSS takes 819200..838860800 (100 KiB/s to 100 MiB/s) and refuses anything else or both forms at once with 400
 // (docs/OSS-PROTOCOL.md §10); the embedded server paces that request's body, received or sent, to the cap.
-import { setTimeout as sleep } from 'node:timers/promises';
+import { Pacer } from '../core/pacer.js';
 import { ErrorReply } from './errors.js';
 import { q, type OssRequest } from './request.js';
 
@@ -36,25 +36,22 @@ export function trafficLimitOf(req: OssRequest): number | undefined {
 }
 
 /**
- * The chunks of `src` re-cut and paced so that, `t` ms after the first one, at most `t * rate` bytes plus one slice
- * (1/20 s worth) have gone through. Reading a request body this way holds the sender back by TCP flow control.
+ * The chunks of `src` re-cut into slices of 1/20 s and paced so that, `t` ms after the first one, at most
+ * `t * rate` bytes plus one slice have gone through (a bucket that holds one slice). Reading a request body this
+ * way holds the sender back by TCP flow control.
  */
 export async function* paced(
   src: AsyncIterable<Buffer>,
   bitsPerSecond: number,
   now: () => number = () => performance.now(),
 ): AsyncGenerator<Buffer> {
-  const bytesPerMs = bitsPerSecond / 8 / 1000;
-  const slice = Math.max(1024, Math.floor(bitsPerSecond / 8 / 20));
-  let start: number | undefined;
-  let passed = 0;
+  const bytesPerSecond = bitsPerSecond / 8;
+  const slice = Math.max(1024, Math.floor(bytesPerSecond / 20));
+  const pacer = new Pacer(bytesPerSecond, { burstSeconds: slice / bytesPerSecond, now });
   for await (const chunk of src) {
     for (let at = 0; at < chunk.length; at += slice) {
-      start ??= now();
-      const wait = start + passed / bytesPerMs - now();
-      if (wait > 0) await sleep(wait);
       const piece = chunk.subarray(at, at + slice);
-      passed += piece.length;
+      await pacer.take(piece.length);
       yield piece;
     }
   }

@@ -1,19 +1,18 @@
-// The whole-client pacer behind --bwlimit, on a fake clock: what it lets through matches the rate whatever the
-// chunk sizes, with at most a quarter second's burst.
+// The byte pacer behind --bwlimit (client) and x-oss-traffic-limit (server), on a fake clock: what it lets through
+// matches the rate whatever the chunk sizes, with at most its burst (a quarter second by default).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Pacer } from '../../src/client/bandwidth.js';
+import { Pacer } from '../../src/core/pacer.js';
 
 /** Milliseconds of fake time that `chunks` take through a pacer of `rate` bytes/s, one after another. */
 async function paced(rate: number, chunks: number[]): Promise<number> {
   let clock = 5_000;
-  const pacer = new Pacer(
-    rate,
-    () => clock,
-    async (ms) => {
+  const pacer = new Pacer(rate, {
+    now: () => clock,
+    sleep: async (ms) => {
       clock += ms;
     },
-  );
+  });
   for (const n of chunks) await pacer.take(n);
   return clock - 5_000;
 }
