@@ -8,7 +8,7 @@ import { formatBytes } from '../size.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
 import { MTIME_META } from '../../transfer/tree/index.js';
-import { formatDate } from './ls.js';
+import { formatDate } from '../format-date.js';
 import { shown } from '../shown.js';
 
 /** `--version-id` of stat and rm: one version of the object instead of the latest. */

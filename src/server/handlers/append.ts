@@ -12,7 +12,7 @@ import { ObjectChangedError } from '../store/metadata-store.js';
 import { bytesFields, segmentsOf } from '../store/segments.js';
 import type { ObjectRecord } from '../store/types.js';
 import { attributesFrom, forbidOverwrite, parseObjectAcl, quoted, receiveBody, type Ctx } from './context.js';
-import { canWrite } from './object.js';
+import { canWrite } from './access.js';
 import { sseHeaders } from './sse.js';
 
 function positionOf(ctx: Ctx): number {

@@ -8,7 +8,7 @@ import type { ConfigName } from '../store/bucket-config.js';
 import { sendEmpty, sendXmlText } from '../respond.js';
 import { readVerifiedBody, requireOwner, type Ctx } from './context.js';
 import { texts } from './cors.js';
-import { canRead } from './object.js';
+import { canRead } from './access.js';
 import { throughSymlink } from './symlink.js';
 import type { ObjectReader } from '../store/segments.js';
 import type { ObjectRecord } from '../store/types.js';

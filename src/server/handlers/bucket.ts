@@ -18,7 +18,7 @@ import {
   type Ctx,
   type ServiceCtx,
 } from './context.js';
-import { canWrite } from './object.js';
+import { canWrite } from './access.js';
 import { encodingType } from './multipart.js';
 import { refuseImmutableEntries } from './worm.js';
 import {

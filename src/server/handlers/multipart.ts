@@ -28,7 +28,8 @@ import {
   receiveBody,
   type Ctx,
 } from './context.js';
-import { canWrite, loadCopySource } from './object.js';
+import { canWrite } from './access.js';
+import { loadCopySource } from './object.js';
 
 function denyAnonymousWrite(ctx: Ctx): void {
   if (!canWrite(ctx)) throw new ErrorReply('AccessDenied');

@@ -13,7 +13,8 @@ import { BodyTooLargeError, type WrittenBlob } from '../store/blob.js';
 import { unlinkQuiet } from '../../io/fs.js';
 import { attributesFrom, quoted, requestBodyOrTimeout, requireMetaWithinLimit, type Ctx } from './context.js';
 import { FORM_PARSER_LIMITS, FormBudget, formKey, formUserMeta, signatureFieldsIn } from './form-limits.js';
-import { commit, normalRecord } from './object.js';
+import { commit } from './access.js';
+import { normalRecord } from './object.js';
 import { sseHeaders } from './sse.js';
 
 /** Form fields that become object attributes, as the headers of a PutObject would (no x-oss-tagging here). */

@@ -6,7 +6,7 @@ import { ErrorReply } from '../errors.js';
 import { sendEmpty } from '../respond.js';
 import type { ObjectRecord } from '../store/types.js';
 import { readSmallBody, type Ctx } from './context.js';
-import { canWrite, noSuchKey } from './object.js';
+import { canWrite, noSuchKey } from './access.js';
 
 const ARCHIVE_CLASSES = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
 export const RESTORE_DELAY_MS = 1000;

@@ -8,7 +8,7 @@ import { sendEmpty } from '../respond.js';
 import type { ObjectReader } from '../store/segments.js';
 import type { ObjectRecord } from '../store/types.js';
 import { attributesFrom, forbidOverwrite, quoted, type Ctx } from './context.js';
-import { canRead, canWrite, commit, readable } from './object.js';
+import { canRead, canWrite, commit, readable } from './access.js';
 
 export async function putSymlink(ctx: Ctx): Promise<void> {
   if (!canWrite(ctx)) throw new ErrorReply('AccessDenied');
