@@ -1,5 +1,6 @@
 // One function per OSS operation: shape the request, read the result. Kept apart from the OssClient class so the
 // class stays a readable table of the public API.
+import { HEADERS, USER_META_PREFIX } from '../core/dialect.js';
 import { createHash } from 'node:crypto';
 import { parseCrc64 } from '../core/crc64.js';
 import { encodeKeyPath } from '../core/encode.js';
@@ -37,7 +38,7 @@ export function base(res: OssResponse): OssResult {
 }
 
 function crcHeader(res: OssResponse): bigint | undefined {
-  const v = res.headers['x-oss-hash-crc64ecma'];
+  const v = res.headers[HEADERS.hashCrc64ecma];
   return v ? parseCrc64(v) : undefined;
 }
 
@@ -92,7 +93,7 @@ export async function putBucket(
   opts: CallOptions & { acl?: string; storageClass?: string },
 ): Promise<OssResult> {
   const headers: Record<string, string> = {};
-  if (opts.acl) headers['x-oss-acl'] = opts.acl;
+  if (opts.acl) headers[HEADERS.acl] = opts.acl;
   const body = opts.storageClass ? bufferBody(docs.buildCreateBucket(opts.storageClass)) : undefined;
   return base(await c.request({ operation: 'PutBucket', method: 'PUT', bucket, headers, body, signal: opts.signal }));
 }
@@ -139,14 +140,14 @@ export async function putObject(
     ...base(res),
     etag: normalizeEtag(res.headers.etag),
     crc64: crcHeader(res),
-    callbackBody: callbackBody(res, 'x-oss-callback' in headers),
+    callbackBody: callbackBody(res, HEADERS.callback in headers),
   };
 }
 
 function headResult(res: OssResponse): HeadObjectResult {
   const meta: Record<string, string> = {};
   for (const [name, value] of Object.entries(res.headers))
-    if (name.startsWith('x-oss-meta-')) meta[name.slice(11)] = value;
+    if (name.startsWith(USER_META_PREFIX)) meta[name.slice(11)] = value;
   const lm = res.headers['last-modified'];
   return {
     ...base(res),
@@ -156,9 +157,9 @@ function headResult(res: OssResponse): HeadObjectResult {
     contentType: res.headers['content-type'],
     lastModified: lm ? new Date(lm) : undefined,
     meta,
-    objectType: res.headers['x-oss-object-type'],
-    storageClass: res.headers['x-oss-storage-class'],
-    ...(res.headers['x-oss-version-id'] !== undefined ? { versionId: res.headers['x-oss-version-id'] } : {}),
+    objectType: res.headers[HEADERS.objectType],
+    storageClass: res.headers[HEADERS.storageClass],
+    ...(res.headers[HEADERS.versionId] !== undefined ? { versionId: res.headers[HEADERS.versionId] } : {}),
   };
 }
 
@@ -218,11 +219,11 @@ export async function copyObject(
 ): Promise<PutObjectResult> {
   const copyHeaders: Record<string, string> = {
     ...headers,
-    'x-oss-copy-source': copySourceHeader(srcBucket, srcKey, opts),
+    [HEADERS.copySource]: copySourceHeader(srcBucket, srcKey, opts),
   };
-  if (Object.keys(headers).some((h) => h.startsWith('x-oss-meta-') || h === 'content-type'))
-    copyHeaders['x-oss-metadata-directive'] = 'REPLACE';
-  if (opts.sourceIfMatch) copyHeaders['x-oss-copy-source-if-match'] = `"${opts.sourceIfMatch}"`;
+  if (Object.keys(headers).some((h) => h.startsWith(USER_META_PREFIX) || h === 'content-type'))
+    copyHeaders[HEADERS.metadataDirective] = 'REPLACE';
+  if (opts.sourceIfMatch) copyHeaders[HEADERS.copySourceIfMatch] = `"${opts.sourceIfMatch}"`;
   const res = await c.request({
     operation: 'CopyObject',
     method: 'PUT',
@@ -248,9 +249,9 @@ export async function uploadPartCopy(
   partNumber: number,
   opts: CallOptions & { range?: { start: number; end: number }; sourceIfMatch?: string; sourceVersionId?: string },
 ): Promise<UploadPartResult> {
-  const headers: Record<string, string> = { 'x-oss-copy-source': copySourceHeader(srcBucket, srcKey, opts) };
-  if (opts.range) headers['x-oss-copy-source-range'] = `bytes=${opts.range.start}-${opts.range.end}`;
-  if (opts.sourceIfMatch) headers['x-oss-copy-source-if-match'] = `"${opts.sourceIfMatch}"`;
+  const headers: Record<string, string> = { [HEADERS.copySource]: copySourceHeader(srcBucket, srcKey, opts) };
+  if (opts.range) headers[HEADERS.copySourceRange] = `bytes=${opts.range.start}-${opts.range.end}`;
+  if (opts.sourceIfMatch) headers[HEADERS.copySourceIfMatch] = `"${opts.sourceIfMatch}"`;
   const res = await c.request({
     operation: 'UploadPartCopy',
     method: 'PUT',
@@ -333,11 +334,11 @@ export async function completeMultipartUpload(
     bucket,
     key,
     query: [['uploadId', uploadId]],
-    headers: { ...headers, ...(all ? { 'x-oss-complete-all': 'yes' } : { 'content-type': 'application/xml' }) },
+    headers: { ...headers, ...(all ? { [HEADERS.completeAll]: 'yes' } : { 'content-type': 'application/xml' }) },
     body,
     signal: opts.signal,
   });
-  const asked = 'x-oss-callback' in headers;
+  const asked = HEADERS.callback in headers;
   const text = res.body.toString('utf8');
   const parsed = asked ? {} : docs.parseComplete(text);
   return {

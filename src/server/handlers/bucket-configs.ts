@@ -1,6 +1,7 @@
 // Logging, website and referer configurations: validated as OSS validates them, stored as written (the body is
 // kept verbatim and returned by Get), and — for website and referer — applied to anonymous access.
 // Logging is recorded only: ossup serve writes no access logs.
+import { HEADERS } from '../../core/dialect.js';
 import { pipeline } from 'node:stream/promises';
 import { parseXml, rootOf, objectOf, type XmlObject } from '../../core/xml-core.js';
 import { ErrorReply } from '../errors.js';
@@ -244,7 +245,7 @@ function wildcardMatch(pattern: string, value: string): boolean {
 export async function checkReferer(ctx: Ctx): Promise<void> {
   const presigned =
     ctx.req.headers.authorization === undefined &&
-    ctx.req.query.some(([k]) => k === 'Signature' || k === 'x-oss-signature');
+    ctx.req.query.some(([k]) => k === 'Signature' || k === HEADERS.signature);
   if (ctx.principal && !presigned) return;
   const c = await ctx.store.configs.get<Stored<Referer>>(ctx.bucket.name, 'referer');
   if (!c) return;
