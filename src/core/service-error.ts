@@ -3,7 +3,8 @@
  * needs the XML parser, which itself throws errors from errors.ts; this way there is no import cycle.
  */
 import { HEADERS } from './dialect.js';
-import { SERVICE_ERRORS, ServiceError, isServiceErrorCode } from './errors.js';
+import { SERVICE_ERRORS, isServiceErrorCode } from './error-codes.js';
+import { ServiceError } from './errors.js';
 import { parseErrorXml } from './xml.js';
 import type { ErrorDocument } from './xml.js';
 

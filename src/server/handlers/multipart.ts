@@ -2,7 +2,7 @@
 import { HEADERS } from '../../core/dialect.js';
 import { parseCrc64 } from '../../core/crc64.js';
 import { encodeKeyPath } from '../../core/encode.js';
-import { EC_INVALID_PART_NUMBER } from '../../core/errors.js';
+import { EC_INVALID_PART_NUMBER } from '../../core/error-codes.js';
 import { MAX_PART_SIZE, MAX_PARTS } from '../../core/limits.js';
 import {
   buildCompleteMultipartUploadResult,
