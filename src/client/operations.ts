@@ -7,23 +7,18 @@ import { encodeKeyPath } from '../core/encode.js';
 import { unquoteEtag } from '../core/etag.js';
 import type { BodySource } from './body.js';
 import { bufferBody } from './body.js';
-import type { OssClient, GetObjectOptions, ListObjectsOptions, ListUploadsOptions } from './client.js';
+import type { OssClient } from './client.js';
+import type { GetObjectOptions, ListObjectsOptions } from './options.js';
 import * as docs from './docs.js';
 import type { OssResponse } from './pipeline.js';
 import type {
   CallOptions,
-  CompleteMultipartUploadResult,
   GetObjectResult,
   HeadObjectResult,
-  InitiateMultipartUploadResult,
   ListBucketsResult,
-  ListMultipartUploadsResult,
   ListObjectsResult,
-  ListPartsResult,
   OssResult,
-  PartInfo,
   PutObjectResult,
-  UploadPartResult,
   VersionOptions,
 } from './types.js';
 
@@ -37,13 +32,13 @@ export function base(res: OssResponse): OssResult {
   return { requestId: res.requestId, status: res.status, headers: res.headers };
 }
 
-function crcHeader(res: OssResponse): bigint | undefined {
+export function crcHeader(res: OssResponse): bigint | undefined {
   const v = res.headers[HEADERS.hashCrc64ecma];
   return v ? parseCrc64(v) : undefined;
 }
 
 /** A callback answer is the callback server's body; without a callback the body is empty. */
-function callbackBody(res: OssResponse, asked: boolean): string | undefined {
+export function callbackBody(res: OssResponse, asked: boolean): string | undefined {
   return asked ? res.body.toString('utf8') : undefined;
 }
 
@@ -164,7 +159,7 @@ function headResult(res: OssResponse): HeadObjectResult {
 }
 
 /** x-oss-copy-source: `/bucket/key`, with `?versionId=` to copy one version. */
-function copySourceHeader(bucket: string, key: string, opts: { sourceVersionId?: string }): string {
+export function copySourceHeader(bucket: string, key: string, opts: { sourceVersionId?: string }): string {
   const version = opts.sourceVersionId === undefined ? '' : `?versionId=${encodeURIComponent(opts.sourceVersionId)}`;
   return `/${bucket}/${encodeKeyPath(key)}${version}`;
 }
@@ -237,158 +232,6 @@ export async function copyObject(
     etag: normalizeEtag(docs.parseCopyResult(res.body.toString('utf8')) ?? res.headers.etag),
     crc64: crcHeader(res),
   };
-}
-
-export async function uploadPartCopy(
-  c: OssClient,
-  srcBucket: string,
-  srcKey: string,
-  bucket: string,
-  key: string,
-  uploadId: string,
-  partNumber: number,
-  opts: CallOptions & { range?: { start: number; end: number }; sourceIfMatch?: string; sourceVersionId?: string },
-): Promise<UploadPartResult> {
-  const headers: Record<string, string> = { [HEADERS.copySource]: copySourceHeader(srcBucket, srcKey, opts) };
-  if (opts.range) headers[HEADERS.copySourceRange] = `bytes=${opts.range.start}-${opts.range.end}`;
-  if (opts.sourceIfMatch) headers[HEADERS.copySourceIfMatch] = `"${opts.sourceIfMatch}"`;
-  const res = await c.request({
-    operation: 'UploadPartCopy',
-    method: 'PUT',
-    bucket,
-    key,
-    query: [
-      ['partNumber', String(partNumber)],
-      ['uploadId', uploadId],
-    ],
-    headers,
-    signal: opts.signal,
-  });
-  return {
-    ...base(res),
-    etag: normalizeEtag(docs.parseCopyResult(res.body.toString('utf8'), 'CopyPartResult') ?? res.headers.etag),
-    crc64: crcHeader(res),
-  };
-}
-
-export async function initiateMultipartUpload(
-  c: OssClient,
-  bucket: string,
-  key: string,
-  headers: Record<string, string>,
-  opts: CallOptions,
-): Promise<InitiateMultipartUploadResult> {
-  const res = await c.request({
-    operation: 'InitiateMultipartUpload',
-    method: 'POST',
-    bucket,
-    key,
-    query: [['uploads', '']],
-    headers,
-    signal: opts.signal,
-  });
-  return { ...base(res), uploadId: docs.parseInitiate(res.body.toString('utf8')) };
-}
-
-export async function uploadPart(
-  c: OssClient,
-  bucket: string,
-  key: string,
-  uploadId: string,
-  partNumber: number,
-  body: BodySource,
-  headers: Record<string, string>,
-  opts: CallOptions & { onProgress?: (n: number) => void },
-): Promise<UploadPartResult> {
-  const res = await c.request({
-    operation: 'UploadPart',
-    method: 'PUT',
-    bucket,
-    key,
-    query: [
-      ['partNumber', String(partNumber)],
-      ['uploadId', uploadId],
-    ],
-    headers,
-    body,
-    signal: opts.signal,
-    onBodyProgress: opts.onProgress,
-  });
-  return { ...base(res), etag: normalizeEtag(res.headers.etag), crc64: crcHeader(res) };
-}
-
-export async function completeMultipartUpload(
-  c: OssClient,
-  bucket: string,
-  key: string,
-  uploadId: string,
-  parts: Array<{ partNumber: number; etag: string }> | 'all',
-  headers: Record<string, string>,
-  opts: CallOptions,
-): Promise<CompleteMultipartUploadResult> {
-  const all = parts === 'all';
-  const body = all ? undefined : bufferBody(docs.buildComplete(parts));
-  const res = await c.request({
-    operation: 'CompleteMultipartUpload',
-    method: 'POST',
-    bucket,
-    key,
-    query: [['uploadId', uploadId]],
-    headers: { ...headers, ...(all ? { [HEADERS.completeAll]: 'yes' } : { 'content-type': 'application/xml' }) },
-    body,
-    signal: opts.signal,
-  });
-  const asked = HEADERS.callback in headers;
-  const text = res.body.toString('utf8');
-  const parsed = asked ? {} : docs.parseComplete(text);
-  return {
-    ...base(res),
-    etag: normalizeEtag(res.headers.etag ?? parsed.etag),
-    crc64: crcHeader(res),
-    location: parsed.location,
-    callbackBody: callbackBody(res, asked),
-  };
-}
-
-export async function listParts(
-  c: OssClient,
-  bucket: string,
-  key: string,
-  uploadId: string,
-  opts: CallOptions & { pageSize?: number; after?: number; onePage?: boolean },
-): Promise<ListPartsResult> {
-  const parts: PartInfo[] = [];
-  let marker = opts.after ? String(opts.after) : '';
-  let last: OssResponse | undefined;
-  for (;;) {
-    const query: Array<[string, string]> = [
-      ['uploadId', uploadId],
-      ['max-parts', String(opts.pageSize ?? 1000)],
-    ];
-    if (marker) query.push(['part-number-marker', marker]);
-    last = await c.request({ operation: 'ListParts', method: 'GET', bucket, key, query, signal: opts.signal });
-    const page = docs.parseListParts(last.body.toString('utf8'));
-    parts.push(...page.parts);
-    if (opts.onePage || !page.isTruncated || !page.nextMarker || page.nextMarker === marker) break;
-    marker = page.nextMarker;
-  }
-  return { ...base(last), parts };
-}
-
-export async function listMultipartUploads(
-  c: OssClient,
-  bucket: string,
-  opts: ListUploadsOptions,
-): Promise<ListMultipartUploadsResult> {
-  const query: Array<[string, string]> = [['uploads', '']];
-  if (opts.prefix) query.push(['prefix', opts.prefix]);
-  if (opts.delimiter) query.push(['delimiter', opts.delimiter]);
-  if (opts.maxUploads) query.push(['max-uploads', String(opts.maxUploads)]);
-  if (opts.keyMarker) query.push(['key-marker', opts.keyMarker]);
-  if (opts.uploadIdMarker) query.push(['upload-id-marker', opts.uploadIdMarker]);
-  query.push(['encoding-type', 'url']);
-  const res = await c.request({ operation: 'ListMultipartUploads', method: 'GET', bucket, query, signal: opts.signal });
-  return { ...base(res), ...docs.parseListUploads(res.body.toString('utf8')) };
 }
 
 /**
