@@ -9,8 +9,6 @@ import { sendEmpty, sendXmlText } from '../respond.js';
 import type { BucketConfigStore } from '../store/bucket-config.js';
 import { readVerifiedBody, requireOwner, type Ctx } from './context.js';
 
-export type { CorsConfig, CorsRule };
-
 const METHODS = new Set(['GET', 'PUT', 'DELETE', 'POST', 'HEAD']);
 
 /** Every text child named `name` (one or many). */
