@@ -6,7 +6,7 @@ import type { Io } from './session.js';
 
 type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 
-export function addCorsCommands(program: Command, io: Io, act: Act): void {
+export function addCorsCommands(program: Command, act: Act, io: Io): void {
   const cors = program
     .command('cors')
     .description(

@@ -256,7 +256,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     ),
   );
 
-  addCorsCommands(program, io, act);
+  addCorsCommands(program, act, io);
 
   addCommonOptions(
     program
