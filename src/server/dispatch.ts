@@ -10,6 +10,7 @@ import { baseHeaders, sendError } from './respond.js';
 import { lingerAfterRefusal } from './body.js';
 import { apiName, route, type Operation } from './router.js';
 import { beforeHandler, MORE_HANDLERS } from './handlers/more.js';
+import { applyCors } from './handlers/cors.js';
 import { CONFIG_HANDLERS } from './handlers/config-table.js';
 import type { MultipartStore } from './store/multipart.js';
 import type { BlobStore } from './store/blob-store.js';
@@ -138,7 +139,11 @@ async function handle(
       if (!rec) throw new ErrorReply('NoSuchBucket', { BucketName: name });
     }
   }
-  const principal = deps.auth.authenticate(req);
+  // CORS headers go on before authentication, so a page can read a signature or token error, and a preflight is
+  // never authenticated: it is matched against the bucket's CORS rules only (it carries the URL's query, not its
+  // signature's method).
+  if (rec) await applyCors(req, res, deps.store.configs, rec.name);
+  const principal = op === 'OptionObject' ? null : deps.auth.authenticate(req);
   if (op === undefined) {
     const api = apiName(req);
     throw new ErrorReply(

@@ -1,33 +1,18 @@
 // CORS: Put/Get/DeleteBucketCors, the OPTIONS preflight, and CORS headers on actual requests
 // (OSS-PROTOCOL-2.md §3). Rules are tried in order; the first whose origin, method and headers all match wins.
-import { buildXml, parseXml, rootOf, type XmlNode, type XmlObject } from '../../core/xml-core.js';
+import type { ServerResponse } from 'node:http';
+import { buildCorsConfiguration, type CorsConfig, type CorsRule, parseCorsConfiguration } from '../../core/xml-cors.js';
+import { textsOf, type XmlObject } from '../../core/xml-core.js';
 import { ErrorReply } from '../errors.js';
 import type { OssRequest } from '../request.js';
 import { sendEmpty, sendXmlText } from '../respond.js';
+import type { BucketConfigStore } from '../store/bucket-config.js';
 import { readVerifiedBody, requireOwner, type Ctx } from './context.js';
-
-export interface CorsRule {
-  allowedOrigins: string[];
-  allowedMethods: string[];
-  allowedHeaders: string[];
-  exposeHeaders: string[];
-  maxAgeSeconds?: number;
-}
-
-export interface CorsConfig {
-  rules: CorsRule[];
-  responseVary: boolean;
-}
 
 const METHODS = new Set(['GET', 'PUT', 'DELETE', 'POST', 'HEAD']);
 
 /** Every text child named `name` (one or many). */
-export function texts(obj: XmlObject, name: string): string[] {
-  const v = obj[name];
-  if (v === undefined) return [];
-  const all: XmlNode[] = Array.isArray(v) ? v : [v];
-  return all.map((x) => (typeof x === 'string' ? x : '')).map((s) => s.trim());
-}
+export const texts = textsOf;
 
 /** The element children named `name` (none, one or many), non-element ones as empty objects. */
 export function objects(obj: XmlObject, name: string): XmlObject[] {
@@ -42,20 +27,15 @@ export function invalid(message: string): ErrorReply {
 }
 
 export function parseCorsConfig(text: string): CorsConfig {
-  let root: XmlObject;
+  let config: CorsConfig;
   try {
-    root = rootOf(parseXml(text), 'CORSConfiguration');
+    config = parseCorsConfiguration(text);
   } catch {
     throw new ErrorReply('MalformedXML');
   }
-  const rules = objects(root, 'CORSRule').map((r): CorsRule => {
-    const rule: CorsRule = {
-      allowedOrigins: texts(r, 'AllowedOrigin'),
-      allowedMethods: texts(r, 'AllowedMethod'),
-      // OSS keeps header names lower-case (GetBucketCors answers "GET" put as AllowedHeader with "get").
-      allowedHeaders: texts(r, 'AllowedHeader').map((h) => h.toLowerCase()),
-      exposeHeaders: texts(r, 'ExposeHeader'),
-    };
+  for (const rule of config.rules) {
+    // OSS keeps header names lower-case (GetBucketCors answers "GET" put as AllowedHeader with "get").
+    rule.allowedHeaders = rule.allowedHeaders.map((h) => h.toLowerCase());
     if (rule.allowedOrigins.length === 0) throw invalid('Each CORSRule needs at least one AllowedOrigin.');
     if (rule.allowedMethods.length === 0) throw invalid('Each CORSRule needs at least one AllowedMethod.');
     for (const m of rule.allowedMethods)
@@ -65,31 +45,12 @@ export function parseCorsConfig(text: string): CorsConfig {
     }
     for (const h of rule.exposeHeaders)
       if (h.includes('*')) throw invalid(`ExposeHeader "${h}" cannot hold a wildcard.`);
-    const age = texts(r, 'MaxAgeSeconds')[0];
-    if (age !== undefined) {
-      if (!/^\d+$/.test(age)) throw invalid(`MaxAgeSeconds "${age}" is not a non-negative integer.`);
-      rule.maxAgeSeconds = Number(age);
-    }
-    return rule;
-  });
-  if (rules.length === 0)
+    if (Number.isNaN(rule.maxAgeSeconds)) throw invalid('MaxAgeSeconds is not a non-negative integer.');
+  }
+  if (config.rules.length === 0)
     throw new ErrorReply('MalformedXML', {}, { message: 'CORSConfiguration needs at least one CORSRule.' });
-  if (rules.length > 10) throw new ErrorReply('CORSRuleBeyondLimit');
-  const vary = texts(root, 'ResponseVary')[0];
-  return { rules, responseVary: vary?.toLowerCase() === 'true' };
-}
-
-export function buildCorsConfig(c: CorsConfig): string {
-  return buildXml('CORSConfiguration', {
-    CORSRule: c.rules.map((r) => ({
-      AllowedOrigin: r.allowedOrigins,
-      AllowedMethod: r.allowedMethods,
-      AllowedHeader: r.allowedHeaders,
-      ExposeHeader: r.exposeHeaders,
-      MaxAgeSeconds: r.maxAgeSeconds,
-    })),
-    ResponseVary: c.responseVary,
-  });
+  if (config.rules.length > 10) throw new ErrorReply('CORSRuleBeyondLimit');
+  return config;
 }
 
 export async function putBucketCors(ctx: Ctx): Promise<void> {
@@ -105,7 +66,7 @@ export async function getBucketCors(ctx: Ctx): Promise<void> {
   requireOwner(ctx);
   const c = await ctx.store.configs.get<CorsConfig>(ctx.bucket.name, 'cors');
   if (!c) throw new ErrorReply('NoSuchCORSConfiguration', { BucketName: ctx.bucket.name });
-  sendXmlText(ctx.res, 200, buildCorsConfig(c));
+  sendXmlText(ctx.res, 200, buildCorsConfiguration(c));
 }
 
 export async function deleteBucketCors(ctx: Ctx): Promise<void> {
@@ -177,18 +138,24 @@ export async function preflight(ctx: Ctx): Promise<void> {
 }
 
 /**
- * On an actual request with Origin, the first matching rule's headers go on the response (errors included);
- * without a match the request is served all the same, just without them.
+ * On an actual request with Origin, the first matching rule's headers go on the response, errors included (a failed
+ * signature or an expired token too: the dispatcher calls this before authenticating, or a page could not read why
+ * it failed); without a match the request is served all the same, just without them.
  */
-export async function applyCors(ctx: Ctx): Promise<void> {
-  const origin = ctx.req.headers.origin;
-  if (ctx.req.method === 'OPTIONS') return;
-  const c = await ctx.store.configs.get<CorsConfig>(ctx.bucket.name, 'cors');
+export async function applyCors(
+  req: OssRequest,
+  res: ServerResponse,
+  configs: BucketConfigStore,
+  bucket: string,
+): Promise<void> {
+  const origin = req.headers.origin;
+  if (req.method === 'OPTIONS') return;
+  const c = await configs.get<CorsConfig>(bucket, 'cors');
   if (!c) return;
-  if (c.responseVary) ctx.res.setHeader('Vary', 'Origin');
+  if (c.responseVary) res.setHeader('Vary', 'Origin');
   if (!origin) return;
-  const rule = matchRule(c, origin, ctx.req.method, []);
+  const rule = matchRule(c, origin, req.method, []);
   if (!rule) return;
-  for (const [k, v] of Object.entries(corsHeaders(rule, origin, { method: ctx.req.method, headers: [] })))
-    ctx.res.setHeader(k, v);
+  for (const [k, v] of Object.entries(corsHeaders(rule, origin, { method: req.method, headers: [] })))
+    res.setHeader(k, v);
 }
