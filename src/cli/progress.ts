@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import type { TransferEvent } from '../transfer/index.js';
 import { fitLine, type BarFields } from './bar-line.js';
 import { formatBytes, formatSeconds } from './size.js';
@@ -101,6 +102,9 @@ export class TransferTracker {
  * Draws the live bar; only ever constructed for a TTY (the caller decides). The line is fitted to the terminal's
  * width at every frame (bar-line.ts), and redrawn at once when the terminal is resized.
  */
+// Loaded when a bar is drawn: a transfer off a terminal (scripts, pipelines) never pays for it.
+const requireCjs = createRequire(import.meta.url);
+
 export class ProgressBar {
   private bar: cliProgress.SingleBar;
   private started = false;
@@ -115,7 +119,8 @@ export class ProgressBar {
     /** Erase the bar when it stops instead of leaving its last frame (a download into a pipeline). */
     erase = false,
   ) {
-    this.bar = new cliProgress.SingleBar(
+    const bars = requireCjs('cli-progress') as typeof cliProgress;
+    this.bar = new bars.SingleBar(
       {
         stream,
         clearOnComplete: erase,
@@ -129,7 +134,7 @@ export class ProgressBar {
         autopadding: false,
         linewrap: false,
       },
-      cliProgress.Presets.shades_classic,
+      bars.Presets.shades_classic,
     );
   }
 

@@ -24,11 +24,6 @@ import { summary } from './transfer-run.js';
 import { ProgressBar, TransferTracker, wantsBar } from '../progress.js';
 import { StreamLine } from '../stream-line.js';
 
-/** True when `cp` was given `-` on either side. */
-export function isStreamCp(src: string, dst: string): boolean {
-  return src === '-' || dst === '-';
-}
-
 /** `cp` with `-` on one side: checked completely before anything is read or sent (bad input is exit 2). */
 export async function streamCpCommand(
   src: string,

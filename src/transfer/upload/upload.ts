@@ -56,8 +56,10 @@ function writeOptions(opts: UploadFileOptions, file: string): ObjectWriteOptions
 export async function uploadFile(client: OssClient, opts: UploadFileOptions): Promise<UploadResult> {
   validateTransferOptions(opts, { api: 'uploadFile', writesKey: true });
   const file = path.resolve(opts.file);
-  hashPool().warm(); // the hashing thread starts while the checkpoint is locked and the session opened
   const snap = await snapshotFile(file);
+  // The hashing thread starts while the checkpoint is locked and the session opened; a file of one part is hashed
+  // as it is sent (single.ts) and never needs it (a thread's start-up costs more CPU than a small file's upload).
+  if (!planParts(snap.size, opts.partSize).single) hashPool().warm();
   return runTransfer(client, opts, new UploadStrategy(opts, snap));
 }
 
