@@ -28,6 +28,8 @@ export interface FileContext {
   partSize: (size: number) => number;
   endpointId: string;
   signal: AbortSignal;
+  /** A download's directories already made or checked in this run (prepareDestination). */
+  checkedDirs: Set<string>;
 }
 
 export function checkpointFor(
@@ -86,7 +88,7 @@ export async function downloadTreeFile(
   file: string,
   onEvent: (e: TransferEvent) => void,
 ): Promise<DownloadResult> {
-  await prepareDestination(path.resolve(ctx.opts.dir), file);
+  await prepareDestination(path.resolve(ctx.opts.dir), file, ctx.checkedDirs);
   const partSize = ctx.partSize(remote.size);
   if (remote.size <= partSize) return getSmall(ctx, remote, file, onEvent);
   const result = await downloadFile(ctx.client, {

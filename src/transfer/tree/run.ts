@@ -95,6 +95,7 @@ function startRun(client: OssClient, direction: Direction, opts: TreeOptions, si
     parallel: opts.parallel ?? DEFAULT_TREE_PARALLEL,
     partSize: opts.partSize ?? (() => DEFAULT_SINGLE_LIMIT),
     endpointId: opts.endpointId ?? client.endpoint.url,
+    checkedDirs: new Set(),
   };
   const side: SideContext = {
     direction,

@@ -15,8 +15,9 @@
 //     after the fact, so that attempt is redone with Content-MD5. No check is ever dropped.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
+import { Crc64, crc64, crc64ToDecimal } from '../../core/crc64.js';
 import { FileChangedError, IntegrityError } from '../../core/errors.js';
 import type { BodySource, HeadObjectResult, PutObjectResult } from '../../client/index.js';
 import { hashPool } from '../hash/pool.js';
@@ -89,6 +90,22 @@ function hashedAsSent(file: string, size: number): { source: BodySource; digest(
   };
 }
 
+/**
+ * Files up to this size are read whole, in one read, and hashed before they are sent: the request is one write of
+ * bytes already hashed. For a small file the stream, its chunks and its hashing-as-sent cost more CPU than the
+ * bytes (issue 27: a 4 KiB file's upload was ~2 ms of client CPU).
+ */
+const WHOLE_READ_LIMIT = 256 * 1024;
+
+/** The whole file as the body, with its digests: what is sent is exactly the buffer that was hashed. */
+async function readWhole(file: string, size: number): Promise<{ source: BodySource; digest(): FileDigest }> {
+  const bytes = await readFile(file);
+  if (bytes.length !== size)
+    throw new FileChangedError(file, `${file} changed while it was being read (${bytes.length} bytes, not ${size})`);
+  const digest = { md5: createHash('md5').update(bytes).digest(), crc64: crc64(bytes) };
+  return { source: { size, path: file, open: () => bytes }, digest: () => digest };
+}
+
 async function hashFile(input: PutWhileHashingInput): Promise<FileDigest> {
   try {
     return await hashPool().hash(input.file, 0, input.size, { signal: input.signal });
@@ -109,7 +126,8 @@ export async function putWhileHashing(
   input: PutWhileHashingInput,
 ): Promise<{ digest: FileDigest; res: PutObjectResult } | undefined> {
   for (let attempt = 1; ; attempt++) {
-    const body = hashedAsSent(input.file, input.size);
+    const body =
+      input.size <= WHOLE_READ_LIMIT ? await readWhole(input.file, input.size) : hashedAsSent(input.file, input.size);
     let res: PutObjectResult;
     try {
       res = await input.send(body.source);
