@@ -1,12 +1,13 @@
-// Start-up of a short command (issue 27): `ossup cp` of a small file loads what an upload needs and nothing else
-// (no server, no download, stream, copy or tree code, no progress bar off a terminal), and sends one request.
+// Start-up and small files (issue 27): `ossup cp` of a small file loads what an upload needs and nothing else (no
+// server, no download, stream, copy or tree code, no progress bar off a terminal) and sends one request; a tree of
+// small files goes over --jobs kept-alive connections, one listing and one request per file.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { finished, objectBytes, OSSUP, REPO, startCliServer, stopCliServer } from '../../harness/cli.js';
+import { finished, objectBytes, OSSUP, REPO, runCli, startCliServer, stopCliServer } from '../../harness/cli.js';
 import { startRequestLog } from '../../harness/request-log.js';
 
 /**
@@ -68,6 +69,27 @@ test('cp of a small file loads only the upload path and makes one request', asyn
     ];
     const extra = loaded.filter((m) => unneeded.some((re) => re.test(m)));
     assert.deepEqual(extra, [], 'modules a small upload does not need');
+  } finally {
+    await log.close();
+    await stopCliServer(srv);
+  }
+});
+
+test('cp -r of many small files reuses --jobs connections: one listing, one request per file', async () => {
+  const srv = await startCliServer('reuse');
+  const log = await startRequestLog({ host: srv.server.server.host, port: srv.server.server.port });
+  try {
+    const dir = join(srv.box.dir, 'tree');
+    await mkdir(join(dir, 'sub'), { recursive: true });
+    for (let i = 0; i < 40; i++) await writeFile(join(dir, i % 2 ? 'sub' : '', `f${i}.txt`), `file ${i}`);
+    const env = { ...srv.box.env, OSS_ENDPOINT: log.endpoint };
+    const up = await runCli(['cp', '-r', dir, 'oss://reuse/t/', '--jobs', '4', '-q'], env);
+    assert.equal(up.code, 0, up.stderr);
+    assert.equal(log.requests.filter((r) => /^GET \/reuse\/?\?/.test(r)).length, 1, 'one listing page');
+    assert.equal(log.requests.filter((r) => r.startsWith('PUT /reuse/t/')).length, 40);
+    assert.equal(log.requests.length, 41, log.requests.join('\n'));
+    assert.ok(log.connections <= 4, `at most --jobs connections, kept alive: ${log.connections}`);
+    assert.equal((await objectBytes(srv.client, 'reuse', 't/sub/f7.txt')).toString(), 'file 7');
   } finally {
     await log.close();
     await stopCliServer(srv);
