@@ -6,7 +6,8 @@ import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, objectWriteOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, isStreamCp, parseOssUrl, type OssUrl } from '../oss-url.js';
 import { defaultParallel, defaultPartSize } from '../defaults.js';
-import { withFirstBucket, withSession, type Io, type Session } from '../session.js';
+import { firstBucket, withFirstBucket, withSession, type Io, type Session } from '../session.js';
+import { planParts } from '../../transfer/engine/plan.js';
 import { refuseTreeFlags, type TreeFlags } from '../tree-options.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
@@ -90,9 +91,12 @@ export async function cpCommand(src: string, dst: string, flags: CpCommandFlags,
       }
       // An object made between the check and the write is not replaced either: the server refuses it.
       const jobFlags = noClobber ? { ...flags, forbidOverwrite: true } : flags;
-      const code = await withFirstBucket(session, job.dst.bucket, io, flags.quiet, () =>
-        uploadOne(job, settings, jobFlags, io, session),
-      );
+      const upload = () => uploadOne(job, settings, jobFlags, io, session);
+      // A file of one request asks for the store's first bucket only when its PutObject finds none; a multipart
+      // upload asks first (one request among many), as its failed Initiate would leave a checkpoint to start over.
+      const code = planParts(job.size, partSizeOf(job, settings)).single
+        ? await withFirstBucket(session, job.dst.bucket, io, flags.quiet, upload)
+        : await firstBucket(session, job.dst.bucket, io, flags.quiet).then(upload);
       if (code !== EXIT_OK) return code;
     }
     return EXIT_OK;
@@ -118,6 +122,10 @@ async function planJobs(src: string, dst: OssUrl): Promise<UploadJob[]> {
   );
 }
 
+function partSizeOf(job: UploadJob, settings: CpSettings): number {
+  return settings.partSize ?? defaultPartSize(job.size);
+}
+
 async function uploadOne(
   job: UploadJob,
   settings: CpSettings,
@@ -129,7 +137,7 @@ async function uploadOne(
     import('../../transfer/upload/upload.js'),
     import('../../transfer/tree/compare.js'),
   ]);
-  const partSize = settings.partSize ?? defaultPartSize(job.size);
+  const partSize = partSizeOf(job, settings);
   const parallel = settings.parallel ?? defaultParallel(job.size, partSize);
   const checkpoint = await checkpointPath(
     flags,
