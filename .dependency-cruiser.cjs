@@ -3,6 +3,13 @@
 module.exports = {
   forbidden: [
     {
+      name: 'no-circular',
+      comment: 'An import cycle ties modules that should be layered; move the shared piece into its own module.',
+      severity: 'error',
+      from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    {
       name: 'client-not-server-or-cli',
       comment: 'The client is a library: it must not pull in the embedded server or the CLI.',
       severity: 'error',
