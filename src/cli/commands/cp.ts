@@ -5,13 +5,13 @@ import { EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, objectWriteOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, isStreamCp, parseOssUrl, type OssUrl } from '../oss-url.js';
-import { defaultParallel, defaultPartSize } from '../defaults.js';
+import { defaultPartSize } from '../defaults.js';
 import { firstBucket, withFirstBucket, withSession, type Io, type Session } from '../session.js';
 import { planParts } from '../../transfer/engine/plan.js';
 import { refuseTreeFlags, type TreeFlags } from '../tree-options.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
-import { checkpointPath, runTransfer, summary } from './transfer-run.js';
+import { checkpointPath, driveTransfer, summary } from './transfer-run.js';
 import { shown } from '../shown.js';
 import { headerSettings } from '../header-options.js';
 import { refuseSelectFlags, skipSettings, type SelectFlags, type SkipFlags } from '../select-options.js';
@@ -133,12 +133,11 @@ async function uploadOne(
   io: Io,
   session: Session,
 ): Promise<number> {
-  const [{ uploadFile }, { MTIME_META, mtimeMeta }] = await Promise.all([
-    import('../../transfer/upload/upload.js'),
+  const [{ uploadFile }, { ladderPlanner }, { MTIME_META, mtimeMeta }] = await Promise.all([
+    import('../../transfer/upload/upload-file.js'),
+    import('../../transfer/engine/planner.js'),
     import('../../transfer/tree/compare.js'),
   ]);
-  const partSize = partSizeOf(job, settings);
-  const parallel = settings.parallel ?? defaultParallel(job.size, partSize);
   const checkpoint = await checkpointPath(
     flags,
     io,
@@ -146,22 +145,23 @@ async function uploadOne(
     { file: resolve(job.file), bucket: job.dst.bucket, key: job.dst.key },
     '.ucp',
   );
-  const outcome = await runTransfer<UploadResult>(
+  const outcome = await driveTransfer<UploadResult>(
     {
       direction: 'upload',
       label: job.file,
       action: `upload of ${job.file} to ${formatOssUrl(job.dst)}`,
       bucket: job.dst.bucket,
       size: job.size,
-      partSize,
       checkpoint,
       start: (onProgress, signal) =>
         uploadFile(session.client, {
           bucket: job.dst.bucket,
           key: job.dst.key,
           file: job.file,
-          partSize,
-          concurrency: parallel,
+          // What is left out, the ladder picks (the engine's 'start' event says what it chose).
+          partSize: settings.partSize,
+          concurrency: settings.parallel,
+          planner: ladderPlanner,
           checkpoint,
           ...objectWriteOptions(flags, settings),
           // The file's mtime, as trees record it: a later sync then finds the object up to date (--meta mtime=... wins).

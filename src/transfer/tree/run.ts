@@ -7,6 +7,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AbortedError, ArgumentError, abortError } from '../../core/errors.js';
 import type { OssClient } from '../../client/index.js';
+import { checkConcurrency } from '../engine/planner.js';
 import type { TransferEvent } from '../index.js';
 import { removeDebris } from './dest-path.js';
 import { localPathFor, type FileContext } from './file-ops.js';
@@ -77,11 +78,8 @@ function checkOptions(direction: Direction, opts: TreeOptions): void {
   for (const field of ['bucket', opts.sourceBucket !== undefined ? 'sourceBucket' : 'dir'] as const) {
     if (typeof opts[field] !== 'string' || opts[field] === '') throw new ArgumentError(field, `${field} is required`);
   }
-  for (const field of ['jobs', 'parallel'] as const) {
-    const n = opts[field];
-    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 1000))
-      throw new ArgumentError(field, `${field} must be an integer in 1..1000, got ${n}`);
-  }
+  for (const field of ['jobs', 'parallel'] as const)
+    if (opts[field] !== undefined) checkConcurrency(opts[field], field);
 }
 
 /** The run's sides, totals and sinks, from the options. */
