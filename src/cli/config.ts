@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import ini from 'ini';
+import { createRequire } from 'node:module';
+import type ini from 'ini';
 import { servedCredentials } from './serve-keys.js';
 import { UsageError } from './usage-error.js';
 
@@ -56,7 +57,9 @@ export function ossupHome(env: NodeJS.ProcessEnv): string {
  */
 export function parseOssutilConfig(text: string, profile?: string): OssutilConfig | undefined {
   const sections = new Map<string, Map<string, string>>();
-  for (const [name, body] of Object.entries(ini.parse(text))) {
+  // The parser is loaded only when there is a file to read: most commands have none and never pay for it.
+  const parsed = text === '' ? {} : (createRequire(import.meta.url)('ini') as typeof ini).parse(text);
+  for (const [name, body] of Object.entries(parsed)) {
     if (!body || typeof body !== 'object') continue; // a key above the first section
     const keys = new Map<string, string>();
     for (const [k, v] of Object.entries(body as Record<string, unknown>))

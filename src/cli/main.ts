@@ -11,9 +11,13 @@ import type { Io } from './session.js';
 export async function main(args: string[], io: Io): Promise<number> {
   const debug = args.includes('--debug');
   let exitCode = EXIT_OK;
-  const program = buildProgram(io, (code) => {
-    exitCode = code;
-  });
+  const program = buildProgram(
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    args,
+  );
   try {
     await program.parseAsync(args, { from: 'user' });
     return exitCode;

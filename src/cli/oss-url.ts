@@ -6,6 +6,11 @@ export interface OssUrl {
   key: string;
 }
 
+/** `cp` with `-` (standard input or output) on one side: a stream, one object, never a tree. */
+export function isStreamCp(src: string, dst: string): boolean {
+  return src === '-' || dst === '-';
+}
+
 export function isOssUrl(text: string): boolean {
   return /^oss:\/\//i.test(text);
 }

@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import type { TransferEvent } from '../transfer/index.js';
 import { fitLine, type BarFields } from './bar-line.js';
 import { formatBytes, formatSeconds } from './size.js';
@@ -23,9 +24,12 @@ export class TransferTracker {
   // a link that slowed down should show it.
   private samples: Array<[number, number]> = [];
 
-  /** `partSize` is the engine's effective part size, to know each confirmed part's length from its number. */
+  /**
+   * `partSize`: the part size, to know a confirmed part's length from its number when a 'part' event does not say;
+   * the engine's 'start' event gives the one it chose.
+   */
   constructor(
-    private readonly partSize: number,
+    private partSize = 0,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -46,6 +50,7 @@ export class TransferTracker {
         this.totalParts = e.totalParts;
         this.partsDone = e.partsDone;
         this.confirmedBytes = e.resumedBytes;
+        if (e.partSize !== undefined) this.partSize = e.partSize;
         this.samples = [[this.now(), 0]];
         break;
       case 'progress':
@@ -59,7 +64,7 @@ export class TransferTracker {
         if (!this.partsSeen.has(e.partNumber)) {
           this.partsSeen.add(e.partNumber);
           const start = (e.partNumber - 1) * this.partSize;
-          this.confirmedBytes += Math.max(0, Math.min(this.partSize, this.totalBytes - start));
+          this.confirmedBytes += e.size ?? Math.max(0, Math.min(this.partSize, this.totalBytes - start));
         }
         break;
       case 'completing':
@@ -101,6 +106,9 @@ export class TransferTracker {
  * Draws the live bar; only ever constructed for a TTY (the caller decides). The line is fitted to the terminal's
  * width at every frame (bar-line.ts), and redrawn at once when the terminal is resized.
  */
+// Loaded when a bar is drawn: a transfer off a terminal (scripts, pipelines) never pays for it.
+const requireCjs = createRequire(import.meta.url);
+
 export class ProgressBar {
   private bar: cliProgress.SingleBar;
   private started = false;
@@ -115,7 +123,8 @@ export class ProgressBar {
     /** Erase the bar when it stops instead of leaving its last frame (a download into a pipeline). */
     erase = false,
   ) {
-    this.bar = new cliProgress.SingleBar(
+    const bars = requireCjs('cli-progress') as typeof cliProgress;
+    this.bar = new bars.SingleBar(
       {
         stream,
         clearOnComplete: erase,
@@ -129,7 +138,7 @@ export class ProgressBar {
         autopadding: false,
         linewrap: false,
       },
-      cliProgress.Presets.shades_classic,
+      bars.Presets.shades_classic,
     );
   }
 

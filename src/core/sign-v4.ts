@@ -28,10 +28,10 @@ export interface V4Scope {
 
 /** `YYYYMMDDTHHMMSSZ` in UTC, the x-oss-date form. */
 export function formatV4Date(d: Date): string {
-  return d
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
+  // 2026-12-06T13:10:56.123Z -> 20261206T131056Z, by position (called several times for every request signed).
+  const iso = d.toISOString();
+  if (iso.length !== 24) return iso.replace(/[-:]/g, '').replace(/\.\d{3}/, ''); // years beyond 9999
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 }
 
 /** `<YYYYMMDD>/<region>/oss/aliyun_v4_request`. */
@@ -100,8 +100,19 @@ export function stringToSignV4(canonicalRequest: string, date: Date, region: str
   return `${V4_ALGORITHM}\n${formatV4Date(date)}\n${credentialScopeV4(date, region)}\n${hash}`;
 }
 
+/** The last signing key derived: it changes once a day per key and region, and every request needs one. */
+let lastKey: { secret: string; yyyymmdd: string; region: string; key: Buffer } | undefined;
+
 /** HMAC-SHA256 chain over "aliyun_v4"+secret: date, region, "oss", "aliyun_v4_request". */
 export function signingKeyV4(secret: string, yyyymmdd: string, region: string): Buffer {
+  const last = lastKey;
+  if (last && last.secret === secret && last.yyyymmdd === yyyymmdd && last.region === region) return last.key;
+  const key = deriveSigningKeyV4(secret, yyyymmdd, region);
+  lastKey = { secret, yyyymmdd, region, key };
+  return key;
+}
+
+function deriveSigningKeyV4(secret: string, yyyymmdd: string, region: string): Buffer {
   let key = createHmac('sha256', `${SIGNING.v4KeyPrefix}${secret}`).update(yyyymmdd).digest();
   key = createHmac('sha256', key).update(region).digest();
   key = createHmac('sha256', key).update(SIGNING.v4Service).digest();

@@ -7,10 +7,10 @@ import { createRequire } from 'node:module';
 import { XmlError } from './errors.js';
 
 // fast-xml-parser's CommonJS build is one bundled file; its ES build is dozens of small modules that took ~65 ms
-// of every ossup process's start-up to load (against ~10 ms), a fifth of a short command's whole run.
-const { XMLParser, XMLValidator } = createRequire(import.meta.url)(
-  'fast-xml-parser',
-) as typeof import('fast-xml-parser');
+// of every ossup process's start-up to load (against ~10 ms), a fifth of a short command's whole run. Even that
+// file is loaded with the first document parsed: a PutObject or GetObject that succeeds has no XML to read.
+type FastXml = typeof import('fast-xml-parser');
+let loaded: { parser: InstanceType<FastXml['XMLParser']>; validator: FastXml['XMLValidator'] } | undefined;
 
 /** A parsed element: text, a child map, or (for repeatable elements) a list. */
 export type XmlNode = string | XmlObject | XmlNode[];
@@ -44,7 +44,14 @@ const REPEATABLE = new Set([
   'Tagging.TagSet.Tag',
 ]);
 
-const parser = new XMLParser({
+function fastXml(): NonNullable<typeof loaded> {
+  if (loaded) return loaded;
+  const { XMLParser, XMLValidator } = createRequire(import.meta.url)('fast-xml-parser') as FastXml;
+  loaded = { parser: new XMLParser(PARSER_OPTIONS), validator: XMLValidator };
+  return loaded;
+}
+
+const PARSER_OPTIONS: ConstructorParameters<FastXml['XMLParser']>[0] = {
   ignoreAttributes: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
@@ -58,7 +65,7 @@ const parser = new XMLParser({
   htmlEntities: false,
   tagValueProcessor: (_name, value) => decodeReferences(value),
   isArray: (_name, jpath) => REPEATABLE.has(String(jpath)),
-});
+};
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
@@ -88,7 +95,8 @@ export function decodeReferences(text: string): string {
  */
 export function parseXml(text: string): XmlObject {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlError('XML with a DOCTYPE or ENTITY declaration is not accepted');
-  const verdict = XMLValidator.validate(text);
+  const { parser, validator } = fastXml();
+  const verdict = validator.validate(text);
   if (verdict !== true) {
     throw new XmlError(`malformed XML: ${verdict.err.msg} (line ${verdict.err.line}, col ${verdict.err.col})`);
   }

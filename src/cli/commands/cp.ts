@@ -1,24 +1,23 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { uploadFile, type UploadResult } from '../../transfer/index.js';
-import { MTIME_META, mtimeMeta } from '../../transfer/tree/index.js';
+import type { UploadResult } from '../../transfer/index.js';
 import { EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, objectWriteOptions, type CpFlags, type CpSettings } from '../options.js';
-import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
-import { defaultParallel, defaultPartSize } from '../defaults.js';
-import { firstBucket, withSession, type Io, type Session } from '../session.js';
+import { formatOssUrl, isOssUrl, isStreamCp, parseOssUrl, type OssUrl } from '../oss-url.js';
+import { defaultPartSize } from '../defaults.js';
+import { firstBucket, withFirstBucket, withSession, type Io, type Session } from '../session.js';
+import { planParts } from '../../transfer/engine/plan.js';
 import { refuseTreeFlags, type TreeFlags } from '../tree-options.js';
 import { UsageError } from '../usage-error.js';
-import { downloadCommand } from './download.js';
 import { checkName } from './names.js';
-import { copyCommand } from './copy.js';
-import { isStreamCp, streamCpCommand } from './stream.js';
-import { checkpointPath, runTransfer, summary } from './transfer-run.js';
+import { checkpointPath, driveTransfer, summary } from './transfer-run.js';
 import { shown } from '../shown.js';
-import { existingDownloadTarget, existingObject, reportSkip } from './no-clobber.js';
 import { headerSettings } from '../header-options.js';
 import { refuseSelectFlags, skipSettings, type SelectFlags, type SkipFlags } from '../select-options.js';
+
+// The download, copy, stream and --no-clobber paths (and the upload engine itself) are loaded when taken: the
+// start-up of a short `cp` is a large share of its CPU (BENCHMARKS.md, issue 27).
 
 type CpCommandFlags = CpFlags & TreeFlags & SelectFlags & SkipFlags;
 
@@ -49,18 +48,22 @@ export async function cpCommand(src: string, dst: string, flags: CpCommandFlags,
     );
   if (isOssUrl(src) && headerSettings(flags))
     throw new UsageError('--cache-control, --content-encoding, --content-disposition and --expires apply to uploads');
-  if (isStreamCp(src, dst)) return streamCpCommand(src, dst, flags, settings, io);
+  if (isStreamCp(src, dst)) return (await import('./stream.js')).streamCpCommand(src, dst, flags, settings, io);
   if (settings.expectedSize !== undefined)
     throw new UsageError('--expected-size applies to cp - oss://... (standard input)');
-  if (isOssUrl(src) && isOssUrl(dst)) return copyCommand(parseOssUrl(src), parseOssUrl(dst), flags, settings, io);
+  if (isOssUrl(src) && isOssUrl(dst))
+    return (await import('./copy.js')).copyCommand(parseOssUrl(src), parseOssUrl(dst), flags, settings, io);
   if (isOssUrl(src)) {
     const from = parseOssUrl(src);
-    const existing = noClobber ? await existingDownloadTarget(from, dst) : undefined;
-    if (existing) {
-      reportSkip({ op: 'download', file: existing, dst: from, size: 0, etag: '' }, flags.json, flags.quiet, io);
-      return EXIT_OK;
+    if (noClobber) {
+      const { existingDownloadTarget, reportSkip } = await import('./no-clobber.js');
+      const existing = await existingDownloadTarget(from, dst);
+      if (existing) {
+        reportSkip({ op: 'download', file: existing, dst: from, size: 0, etag: '' }, flags.json, flags.quiet, io);
+        return EXIT_OK;
+      }
     }
-    return downloadCommand(from, dst, flags, settings, io);
+    return (await import('./download.js')).downloadCommand(from, dst, flags, settings, io);
   }
   if (!isOssUrl(dst)) {
     throw new UsageError(
@@ -77,15 +80,23 @@ export async function cpCommand(src: string, dst: string, flags: CpCommandFlags,
   for (const job of jobs) checkName(job.dst.bucket, job.dst.key);
 
   return withSession(flags, io, async (session) => {
-    await firstBucket(session, target.bucket, io, flags.quiet);
     for (const job of jobs) {
-      const there = noClobber ? await existingObject(session, job.dst) : undefined;
-      if (there) {
-        reportSkip({ op: 'upload', file: job.file, dst: job.dst, ...there }, flags.json, flags.quiet, io);
-        continue;
+      if (noClobber) {
+        const { existingObject, reportSkip } = await import('./no-clobber.js');
+        const there = await existingObject(session, job.dst);
+        if (there) {
+          reportSkip({ op: 'upload', file: job.file, dst: job.dst, ...there }, flags.json, flags.quiet, io);
+          continue;
+        }
       }
       // An object made between the check and the write is not replaced either: the server refuses it.
-      const code = await uploadOne(job, settings, noClobber ? { ...flags, forbidOverwrite: true } : flags, io, session);
+      const jobFlags = noClobber ? { ...flags, forbidOverwrite: true } : flags;
+      const upload = () => uploadOne(job, settings, jobFlags, io, session);
+      // A file of one request asks for the store's first bucket only when its PutObject finds none; a multipart
+      // upload asks first (one request among many), as its failed Initiate would leave a checkpoint to start over.
+      const code = planParts(job.size, partSizeOf(job, settings)).single
+        ? await withFirstBucket(session, job.dst.bucket, io, flags.quiet, upload)
+        : await firstBucket(session, job.dst.bucket, io, flags.quiet).then(upload);
       if (code !== EXIT_OK) return code;
     }
     return EXIT_OK;
@@ -111,6 +122,10 @@ async function planJobs(src: string, dst: OssUrl): Promise<UploadJob[]> {
   );
 }
 
+function partSizeOf(job: UploadJob, settings: CpSettings): number {
+  return settings.partSize ?? defaultPartSize(job.size);
+}
+
 async function uploadOne(
   job: UploadJob,
   settings: CpSettings,
@@ -118,8 +133,11 @@ async function uploadOne(
   io: Io,
   session: Session,
 ): Promise<number> {
-  const partSize = settings.partSize ?? defaultPartSize(job.size);
-  const parallel = settings.parallel ?? defaultParallel(job.size, partSize);
+  const [{ uploadFile }, { ladderPlanner }, { MTIME_META, mtimeMeta }] = await Promise.all([
+    import('../../transfer/upload/upload-file.js'),
+    import('../../transfer/engine/planner.js'),
+    import('../../transfer/tree/compare.js'),
+  ]);
   const checkpoint = await checkpointPath(
     flags,
     io,
@@ -127,22 +145,23 @@ async function uploadOne(
     { file: resolve(job.file), bucket: job.dst.bucket, key: job.dst.key },
     '.ucp',
   );
-  const outcome = await runTransfer<UploadResult>(
+  const outcome = await driveTransfer<UploadResult>(
     {
       direction: 'upload',
       label: job.file,
       action: `upload of ${job.file} to ${formatOssUrl(job.dst)}`,
       bucket: job.dst.bucket,
       size: job.size,
-      partSize,
       checkpoint,
       start: (onProgress, signal) =>
         uploadFile(session.client, {
           bucket: job.dst.bucket,
           key: job.dst.key,
           file: job.file,
-          partSize,
-          concurrency: parallel,
+          // What is left out, the ladder picks (the engine's 'start' event says what it chose).
+          partSize: settings.partSize,
+          concurrency: settings.parallel,
+          planner: ladderPlanner,
           checkpoint,
           ...objectWriteOptions(flags, settings),
           // The file's mtime, as trees record it: a later sync then finds the object up to date (--meta mtime=... wins).

@@ -20,6 +20,9 @@ const HASH_TAG_BYTES = 9;
 /** A checkpoint's temporary file untouched this long is no download's in progress (writes come every few seconds). */
 export const STALE_TEMP_MS = 60_000;
 
+/** The tag of this process's last temporary file without a checkpoint. */
+let tempSeq = randomBytes(3).readUIntBE(0, 3);
+
 /** This process's temporary files still in use: those of a dead process, or ours not in here, are debris. */
 const live = new Set<string>();
 
@@ -48,7 +51,10 @@ export function tempPathFor(dest: string, checkpointPath: string | undefined): s
     return `${tempPrefix(dest)}.ossup-${tag}.tmp`;
   }
   const pid = process.pid.toString(16).padStart(8, '0').slice(-8);
-  const temp = `${tempPrefix(dest)}.ossup-${pid}-${randomBytes(3).toString('hex')}.tmp`;
+  // A counter from a random start: unique within the process (the pid tells processes apart) without asking the
+  // random source once per file of a tree.
+  tempSeq = (tempSeq + 1) & 0xffffff;
+  const temp = `${tempPrefix(dest)}.ossup-${pid}-${tempSeq.toString(16).padStart(6, '0')}.tmp`;
   live.add(temp);
   return temp;
 }

@@ -22,15 +22,23 @@ export class UnsafeDestinationError extends OssupError {
   }
 }
 
-/** Makes the directories above `file` (below `root`) and checks that nothing on the way, nor `file`, is a link. */
-export async function prepareDestination(root: string, file: string): Promise<void> {
-  await fsp.mkdir(root, { recursive: true });
+/**
+ * Makes the directories above `file` (below `root`) and checks that nothing on the way, nor `file`, is a link.
+ * `checked` holds the directories this run has already made or checked (the root included): a tree of thousands of
+ * files in a few folders checks each folder once, not once per file. The file's own name is checked every time.
+ */
+export async function prepareDestination(root: string, file: string, checked = new Set<string>()): Promise<void> {
+  if (!checked.has(root)) {
+    await fsp.mkdir(root, { recursive: true });
+    checked.add(root);
+  }
   const rel = path.relative(root, file);
   const parts = rel.split(path.sep);
   let at = root;
   for (let i = 0; i < parts.length; i++) {
     at = path.join(at, parts[i]!);
     const last = i === parts.length - 1;
+    if (!last && checked.has(at)) continue;
     let st = await fsp.lstat(at).catch(() => undefined);
     if (!st && !last) {
       await fsp.mkdir(at).catch((err: NodeJS.ErrnoException) => {
@@ -46,6 +54,7 @@ export async function prepareDestination(root: string, file: string): Promise<vo
         `${at} is a file, so nothing can be written below it; move it away or download elsewhere`,
       );
     }
+    if (!last) checked.add(at);
   }
 }
 

@@ -7,7 +7,8 @@
 // One decision for every name: `*` and `**` cross any character but '/' (newlines, CR, U+2028 and leading dots
 // included), and the walk skips a directory only when the same rules provably exclude everything below it. So
 // what a filter excludes on one side of a tree is excluded on the other: never sent, never deleted.
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
+import type picomatch from 'picomatch';
 import { ArgumentError } from '../../core/errors.js';
 import type { FilterRule } from './types.js';
 
@@ -89,7 +90,9 @@ function compileRules(rules: readonly FilterRule[]): CompiledRule[] {
  * A glob without '/' matches the last segment (the file name at any depth).
  */
 function matcher(glob: string, anchored = glob.includes('/')): (s: string) => boolean {
-  const source = picomatch.makeRe(glob, { dot: true, strictBrackets: true }).source;
+  // Loaded with the first pattern: a command without filters never pays for it.
+  const { makeRe } = createRequire(import.meta.url)('picomatch') as typeof picomatch;
+  const source = makeRe(glob, { dot: true, strictBrackets: true }).source;
   let re: RegExp;
   try {
     re = new RegExp(source, 'su');

@@ -1,0 +1,48 @@
+// A plain TCP proxy in front of a server that records the HTTP request lines passing through it (method and
+// target), for tests that assert how many requests, and which, a command makes. Loopback only.
+import net from 'node:net';
+
+/** A request line at the start of what a client wrote (no pipelining: each request starts a fresh write). */
+const REQUEST_LINE = /(GET|PUT|HEAD|POST|DELETE) (\/\S*) HTTP\/1\.1\r\n/g;
+
+export interface RequestLog {
+  /** `http://127.0.0.1:<port>`: point the client here. */
+  endpoint: string;
+  /** Every request seen so far, in order, as `METHOD /target`. */
+  requests: string[];
+  /** Connections opened through the proxy so far. */
+  connections: number;
+  close(): Promise<void>;
+}
+
+export async function startRequestLog(target: { host: string; port: number }): Promise<RequestLog> {
+  const open = new Set<net.Socket>();
+  const log = { requests: [] as string[], connections: 0 };
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    log.connections++;
+    const upstream = net.connect({ port: target.port, host: target.host, allowHalfOpen: true });
+    for (const s of [client, upstream]) {
+      open.add(s);
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+      s.on('close', () => open.delete(s));
+    }
+    client.on('data', (chunk: Buffer) => {
+      for (const m of chunk.toString('latin1').matchAll(REQUEST_LINE)) log.requests.push(`${m[1]} ${m[2]}`);
+    });
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return Object.assign(log, {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
+  });
+}
