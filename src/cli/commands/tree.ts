@@ -213,6 +213,7 @@ export async function treeCommand(
         storageClass: flags.storageClass,
         tagging: flags.tagging,
         trafficLimit: settings.trafficLimitBitsPerSecond,
+        contentMd5: flags.contentMd5 === true,
         onEvent,
       };
       const controller = new AbortController();

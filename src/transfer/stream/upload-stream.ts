@@ -29,6 +29,8 @@ export interface UploadStreamOptions extends ObjectWriteOptions {
   concurrency?: number;
   /** Bandwidth cap in bits per second (x-oss-traffic-limit). */
   trafficLimit?: number;
+  /** Send Content-MD5 with every part too (default: the CRC-64 alone checks them; DESIGN.md, "Integrity by CRC-64"). */
+  contentMd5?: boolean;
   /** `part` events (totalParts 0: unknown while the stream runs), `completing` and `complete`. Content-Type: guessed from the key. */
   onProgress?: (event: TransferEvent) => void;
   /** Aborting cancels: the multipart upload is aborted on the server and AbortedError is thrown. */
@@ -118,14 +120,16 @@ function result(
 function sendFromMemory<R extends { crc64?: bigint; requestId: string }>(
   what: string,
   digest: FilledPart,
-  send: () => Promise<R>,
+  contentMd5: boolean,
+  send: (contentMd5: string | undefined) => Promise<R>,
 ): Promise<R> {
   return sendVerified({
     file: 'standard input',
     what,
+    contentMd5,
     prepare: async () => digest,
     inMemory: () => true,
-    send,
+    send: (_d, md5) => send(md5),
     rehash: async () => digest.md5,
   }).then((r) => r.res);
 }
@@ -137,10 +141,11 @@ async function putSingle(
   digest: FilledPart,
   emit: (e: TransferEvent) => void,
 ): Promise<UploadResult> {
-  const res = await sendFromMemory('', digest, () =>
+  // One PutObject is visible at once, and its MD5 is already taken: Content-MD5 always goes with it.
+  const res = await sendFromMemory('', digest, true, (contentMd5) =>
     client.putObject(opts.bucket, opts.key, bufferBody(data), {
       ...writeOptions(opts),
-      contentMd5: digest.md5.toString('base64'),
+      contentMd5,
       trafficLimit: opts.trafficLimit,
       signal: opts.signal,
     }),
@@ -300,9 +305,9 @@ class MultipartStream {
 
   private async uploadPart(uploadId: string, partNumber: number, data: Buffer, digest: FilledPart): Promise<DonePart> {
     const { client, opts } = this;
-    const res = await sendFromMemory(`part ${partNumber}: `, digest, () =>
+    const res = await sendFromMemory(`part ${partNumber}: `, digest, opts.contentMd5 === true, (contentMd5) =>
       client.uploadPart(opts.bucket, opts.key, uploadId, partNumber, bufferBody(data), {
-        contentMd5: digest.md5.toString('base64'),
+        contentMd5,
         trafficLimit: opts.trafficLimit,
         signal: this.inner.signal,
       }),

@@ -1,6 +1,6 @@
 // Sending parts over the shared worker pool (engine/part-pool.ts). Each part is hashed first, on a hashing thread and one part
-// ahead (MD5 for Content-MD5, CRC-64 to check the server's), then sent from memory (parts up to BUFFER_LIMIT, in
-// reused buffers) or re-streamed from the file (larger ones).
+// ahead (CRC-64 to check the server's; MD5 too when Content-MD5 is asked for), then sent from memory (parts up to
+// BUFFER_LIMIT, in reused buffers) or re-streamed from the file (larger ones).
 // The first failure stops scheduling and ends in-flight requests; per-upload state only, so nothing here can
 // touch another upload on the same client.
 import { AbortedError, FileChangedError } from '../../core/errors.js';
@@ -22,6 +22,8 @@ export interface PartsInput {
   parts: PlannedPart[];
   concurrency: number;
   trafficLimit?: number;
+  /** Send Content-MD5 with every part (else only the CRC-64 checks it: DESIGN.md, "Integrity by CRC-64"). */
+  contentMd5: boolean;
   progress: ProgressTracker;
   /** Called once per finished part, in completion order; awaited before the part counts as done. */
   onPartDone: (part: DonePart) => Promise<void>;
@@ -69,7 +71,7 @@ class PartPipeline {
   prepare(index: number): void {
     const part = this.input.parts[index];
     if (!part || this.ahead.has(index)) return;
-    const prepared = readPart(this.input, part, this.buffers, this.input.signal);
+    const prepared = readPart(this.input, part, this.buffers, this.input.signal, this.input.contentMd5);
     prepared.catch(() => undefined); // a part prepared but never taken (the upload stopped) must not be an unhandled rejection
     this.ahead.set(index, prepared);
   }
@@ -87,10 +89,11 @@ async function readPart(
   part: PlannedPart,
   buffers: BufferPool | undefined,
   signal: AbortSignal | undefined,
+  md5: boolean,
 ): Promise<Prepared> {
   const buffer = buffers?.take();
   try {
-    return { ...(await hashPool().hash(input.file, part.start, part.size, { buffer, signal })), buffer };
+    return { ...(await hashPool().hash(input.file, part.start, part.size, { buffer, signal, crcOnly: !md5 })), buffer };
   } catch (err) {
     if ((err as { code?: string }).code === 'ESHORTFILE')
       throw new FileChangedError(input.file, `${input.file} shrank during the upload`, { cause: err });
@@ -108,16 +111,18 @@ async function uploadOnePart(
   const { digest, res } = await sendVerified({
     file: input.file,
     what: `part ${part.number}: `,
+    contentMd5: input.contentMd5,
     // Every attempt after the first re-reads the file: the bytes sent must be the file's bytes now.
-    prepare: (attempt) => (attempt === 1 ? first : readPart(input, part, buffers, signal)),
+    prepare: (attempt, md5) =>
+      attempt === 1 && md5 === input.contentMd5 ? first : readPart(input, part, buffers, signal, md5),
     inMemory: (d) => d.buffer !== undefined,
-    send: async (d) => {
+    send: async (d, contentMd5) => {
       const body = d.buffer
         ? bufferBody(new Uint8Array(d.buffer, 0, part.size))
         : fileRange(input.file, part.start, part.size);
       try {
         return await input.client.uploadPart(input.bucket, input.key, input.uploadId, part.number, body, {
-          contentMd5: d.md5.toString('base64'),
+          contentMd5,
           trafficLimit: input.trafficLimit,
           signal,
           onProgress: (sent) => input.progress.partBytes(part.number, sent),
@@ -128,7 +133,7 @@ async function uploadOnePart(
         throw err;
       }
     },
-    rehash: async () => (await readPart(input, part, undefined, signal)).md5,
+    rehash: async () => (await readPart(input, part, undefined, signal, true)).md5,
     // The response means every byte was taken off the buffer: it can carry the next part.
     received: (d) => buffers?.give(d.buffer),
   });

@@ -138,6 +138,7 @@ class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRec
             file,
             concurrency: opts.concurrency ?? 1,
             trafficLimit: opts.trafficLimit,
+            contentMd5: opts.contentMd5 === true,
             parts,
             progress: tracker,
             signal: opts.signal,
@@ -264,9 +265,9 @@ async function uploadSingle(
   };
   // Hashed while it is sent and checked after (single.ts), except where a wrong object must never be stored even
   // briefly (a callback notifies the application; forbidOverwrite could not replace it): Content-MD5 first there,
-  // and wherever the response had nothing to check the stored bytes against.
+  // wherever the response had nothing to check the stored bytes against, and when Content-MD5 was asked for.
   const streamed =
-    opts.callback || opts.forbidOverwrite
+    opts.callback || opts.forbidOverwrite || opts.contentMd5
       ? undefined
       : await putWhileHashing({
           file,
@@ -285,10 +286,10 @@ async function uploadSingle(
       crcAttempts: opts.callback ? 1 : 2, // overwrite a bad copy once before failing loudly (never re-run a callback)
       prepare: () => hashFileRange(file, 0, snap.size, { signal: opts.signal }),
       inMemory: (d) => d.data !== undefined,
-      send: (d) =>
+      send: (d, contentMd5) =>
         client.putObject(opts.bucket, opts.key, d.data ? bufferBody(d.data) : fileRange(file, 0, snap.size), {
           ...putOptions,
-          contentMd5: d.md5.toString('base64'),
+          contentMd5,
         }),
       rehash: async () => (await hashFileRange(file, 0, snap.size, { keep: false, signal: opts.signal })).md5,
       received: () => assertUnchanged(snap),
