@@ -28,7 +28,8 @@ import {
   receiveBody,
   type Ctx,
 } from './context.js';
-import { canWrite, loadCopySource } from './object.js';
+import { loadCopySource } from './copy.js';
+import { canWrite } from './object.js';
 
 function denyAnonymousWrite(ctx: Ctx): void {
   if (!canWrite(ctx)) throw new ErrorReply('AccessDenied');
