@@ -17,7 +17,6 @@ import { BucketGoneError, type MetadataStore } from './store/metadata-store.js';
 import type { BucketRecord } from './store/types.js';
 import type { ServerConfig, Ctx, ServiceCtx } from './handlers/context.js';
 import * as bucket from './handlers/bucket.js';
-import * as copy from './handlers/copy.js';
 import * as object from './handlers/object.js';
 import * as mpu from './handlers/multipart.js';
 
@@ -32,7 +31,7 @@ const HANDLERS: Record<Exclude<Operation, 'ListBuckets' | 'PutBucket'>, (ctx: Ct
   ListMultipartUploads: bucket.listUploads,
   DeleteMultipleObjects: bucket.deleteMultiple,
   PutObject: object.putObject,
-  CopyObject: copy.copyObject,
+  CopyObject: object.copyObject,
   GetObject: object.getObject,
   HeadObject: object.getObject,
   GetObjectMeta: object.getObjectMeta,

@@ -1,4 +1,4 @@
-export { uploadFile } from './upload/upload.js';
+export { uploadFile } from './upload/upload-file.js';
 export { abandonUpload, type AbandonUploadOptions } from './upload/abandon.js';
 export type {
   TransferEvent,
@@ -20,7 +20,47 @@ export {
   type LoadedCheckpoint,
   type CheckpointIdentity,
 } from './checkpoint/store.js';
-export { acquireLock, type HeldLock } from './checkpoint/lock.js';
+export { acquireLock } from './checkpoint/lock.js';
+export { memoryCheckpoints } from './checkpoint/memory.js';
+export type {
+  CheckpointPorts,
+  HeldLock,
+  PartBody,
+  PartBytes,
+  PartFeed,
+  PartPlanner,
+  PartSink,
+  PartSource,
+  PlanRequest,
+  RangeResponse,
+  ReadOptions,
+  SinkWrite,
+  SourceIdentity,
+  StartInfo,
+  TransferClient,
+} from './engine/ports.js';
+export {
+  seedPlanner,
+  ladderPlanner,
+  fixedFeed,
+  streamFeed,
+  planStream,
+  streamPartSize,
+  checkConcurrency,
+  checkPartSize,
+  defaultPartSize,
+  defaultRangeSize,
+  defaultParallel,
+  DEFAULT_PARALLEL,
+  MIN_DEFAULT_PART_SIZE,
+  MIN_DEFAULT_RANGE_SIZE,
+  STREAM_BASE_PART_SIZE,
+  STREAM_CONCURRENCY,
+  STREAM_RANGE_SIZE,
+  type StreamPlan,
+} from './engine/planner.js';
+export { runParts, type PartRun } from './engine/part-pool.js';
+export { fileCheckpoints, lockCheckpoint } from './checkpoint/files.js';
 export { ProgressTracker } from './engine/progress.js';
 export {
   downloadFile,
@@ -28,9 +68,9 @@ export {
   keyBaseName,
   type DownloadFileOptions,
   type DownloadRange,
-} from './download/download.js';
-export { uploadStream, type UploadStreamOptions } from './stream/upload-stream.js';
-export { downloadStream, type DownloadStreamOptions } from './stream/download-stream.js';
+} from './download/download-file.js';
+export { uploadStream, type UploadStreamOptions } from './upload/upload-stream.js';
+export { downloadStream, type DownloadStreamOptions } from './download/download-stream.js';
 export {
   copyObject,
   defaultCopyPartSize,

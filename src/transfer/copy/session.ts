@@ -3,11 +3,12 @@
 // would mix with the old ones already copied): the old upload is aborted and the copy fails with ObjectChanged.
 import { crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
 import { ObjectChangedError, ServiceError } from '../../core/errors.js';
-import type { ObjectWriteOptions, OssClient } from '../../client/index.js';
+import type { ObjectWriteOptions } from '../../client/index.js';
+import type { TransferClient } from '../engine/ports.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { MovedPart } from '../engine/engine.js';
 import type { PartPlan } from '../engine/plan.js';
-import type { PartRecord } from '../upload/session.js';
+import type { PartRecord } from '../engine/multipart.js';
 
 /** Bump when the meaning of copy checkpoint records changes; other versions are discarded. */
 export const COPY_CHECKPOINT_VERSION = 1;
@@ -52,7 +53,7 @@ export interface CopySession {
 }
 
 export interface CopySessionInput {
-  client: OssClient;
+  client: TransferClient;
   store: CopyStore;
   bucket: string;
   key: string;
