@@ -1,12 +1,14 @@
 // The official SDK in its own process: `node ali-child.js '<json job>'`, endpoint and keys from OSS_* env.
 // Upload is ali-oss multipartUpload (same part size and parallelism as ossup); when a checkpoint file is given it
 // is rewritten from the progress callback after every part, the way ali-oss documents resumable uploads. ali-oss
-// has no ranged parallel downloader: download is one `get(name, file)` streamed to the file.
-import { writeFile } from 'node:fs/promises';
+// has no ranged parallel downloader: download is one `get(name, file)` streamed to the file. `putdir` puts every
+// regular file under `file` as `key` + its relative path, `parallel` `put(name, file)` calls at a time.
+import { readdir, writeFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { createRequire } from 'node:module';
 
 export interface AliJob {
-  op: 'upload' | 'download';
+  op: 'upload' | 'download' | 'putdir';
   bucket: string;
   key: string;
   file: string;
@@ -45,6 +47,17 @@ if (job.op === 'upload') {
     parallel: job.parallel,
     ...(cp ? { progress: save } : {}),
   });
+} else if (job.op === 'putdir') {
+  const entries = await readdir(job.file, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name));
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const path = files[next++]!;
+      await client.put(job.key + relative(job.file, path).split(sep).join('/'), path);
+    }
+  };
+  await Promise.all(Array.from({ length: job.parallel ?? 16 }, worker));
 } else {
   await client.get(job.key, job.file);
 }

@@ -11,6 +11,7 @@ export const EXTRAS = [
   'profile',
   'wan',
   'tree',
+  'small',
   'stream',
   'copy',
 ] as const;
@@ -68,7 +69,7 @@ const USAGE = `npm run bench -- [flags]
   --pairs 8M:4,64M:8    exactly these part size:parallel pairs (instead of every --parts x --parallel)
   --reps 3              runs of each tool per scenario, order rotated (default 3)
   --only upload|download
-  --extras crc,transport,checkpoint,kill,resume,single,memory,profile,wan,tree,stream,copy   (default all; --no-extras for none)
+  --extras crc,transport,checkpoint,kill,resume,single,memory,profile,wan,tree,small,stream,copy   (default all; --no-extras for none)
   --checkpoint-parts N  parts of the checkpoint extra (default 10000)
   --resume-size 512M    file size of the late-resume extra (default 512M)
   --copy-size 5G        object size of the server-side copy extra (default 5G; made on the server from a test file)

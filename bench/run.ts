@@ -23,6 +23,7 @@ import { acquireBenchLock, markOwned, sweepStaleDirs, unmarkOwned } from './guar
 import { detectDownload, runMatrix, scenarios, seedDownloads, unavailable, type DownloadMode } from './matrix.js';
 import { resumeExtra } from './resume.js';
 import { treeExtra } from './tree.js';
+import { smallExtra, smallLines } from './small.js';
 import { copyExtra, streamExtra } from './stream.js';
 import { machineCpuSeconds, procCpuSeconds, REPO, startServerProcess } from './proc.js';
 import { markdownTable, median, mibps, rowsFor, type Measurement, type Row } from './report.js';
@@ -299,6 +300,15 @@ try {
         `${(m.maxRssBytes / 1e6).toFixed(0)} MB (VmHWM; target < 200 MB); launch to first PutObject at the proxy ` +
         `${m.firstPutMs.toFixed(0)} ms (target < 1000 ms)`,
     );
+  }
+
+  if (args.extras.includes('small')) {
+    log(
+      `\n## small files: 2,000 x 4 KiB up on loopback, 16 at a time, ${args.reps} rep(s), order rotated [${elapsed()}]`,
+    );
+    const f = await smallExtra(ctx, args.reps);
+    results.small = f;
+    for (const line of smallLines(f)) log(line);
   }
 
   if (args.extras.includes('stream')) {

@@ -72,7 +72,7 @@ async function startCounter(target: { host: string; port: number }): Promise<Cou
 }
 
 /** `count` random files of `size` bytes in nested folders (100 per folder). Returns the relative paths. */
-function makeTree(dir: string, count: number, size: number): string[] {
+export function makeTree(dir: string, count: number, size: number): string[] {
   const rel: string[] = [];
   for (let i = 0; i < count; i++) {
     const sub = `d${String(Math.floor(i / 100)).padStart(3, '0')}`;
@@ -85,7 +85,7 @@ function makeTree(dir: string, count: number, size: number): string[] {
 }
 
 /** Every file must be there under `prefix` with its size; every 50th is read back byte for byte. */
-async function verifyUpload(ctx: BenchContext, prefix: string, dir: string, rel: string[], size: number) {
+export async function verifyUpload(ctx: BenchContext, prefix: string, dir: string, rel: string[], size: number) {
   let n = 0;
   for await (const o of ctx.client.listObjectsAll(BUCKET, { prefix })) {
     if (o.size !== size) throw new Error(`tree upload: ${o.key} is ${o.size} bytes, expected ${size}`);

@@ -59,6 +59,7 @@ export interface CpFlags extends CommonOptions, HeaderFlags {
   storageClass?: (typeof STORAGE_CLASSES)[number];
   tagging?: string;
   forbidOverwrite?: boolean;
+  contentMd5?: boolean;
   callbackUrl?: string;
   callbackBody?: string;
   callbackBodyType?: string;
@@ -89,6 +90,7 @@ export function addCpOptions(cmd: Command): Command {
       .addOption(new Option('--storage-class <class>', 'storage class').choices(STORAGE_CLASSES))
       .option('--tagging <k=v&...>', 'object tags, URL-query form, e.g. "team=a&env=prod"')
       .option('--forbid-overwrite', 'fail instead of replacing an existing object')
+      .option('--content-md5', 'send Content-MD5 with every part too (CRC-64 checks every part and object regardless)')
       .option('--callback-url <url>', 'upload callback URL (OSS POSTs to it after the upload)')
       .option('--callback-body <body>', 'callback body template, e.g. "bucket=${bucket}&object=${object}"')
       .option('--callback-body-type <type>', 'application/x-www-form-urlencoded (default) or application/json')
@@ -131,6 +133,7 @@ export function objectWriteOptions(flags: CpFlags, settings: CpSettings) {
     storageClass: flags.storageClass,
     tagging: flags.tagging,
     forbidOverwrite: flags.forbidOverwrite,
+    contentMd5: flags.contentMd5,
     trafficLimit: settings.trafficLimitBitsPerSecond,
     headers: headerSettings(flags),
   };

@@ -126,6 +126,11 @@ export interface UploadFileOptions extends TransferOptions {
   tagging?: Record<string, string> | string;
   /** Fail with FileAlreadyExists instead of overwriting an existing object. */
   forbidOverwrite?: boolean;
+  /**
+   * Send Content-MD5 with every part too (default false: each part is checked by the CRC-64 the server returns, and
+   * the object by its CRC-64 after Complete; DESIGN.md, "Integrity by CRC-64").
+   */
+  contentMd5?: boolean;
   /** Raw headers stored with the object: Cache-Control, Content-Encoding, Content-Disposition, Expires (lower-case). */
   headers?: Record<string, string>;
   /** Upload callback. */

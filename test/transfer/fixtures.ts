@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../../harness/server.js';
 import { OssClient, type OssClientOptions } from '../../src/client/index.js';
-import { Agent } from 'node:http';
+import { createHash } from 'node:crypto';
+import http, { Agent } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { seededRandom, startFaultProxy, type FaultPlan, type FaultProxy } from '../../harness/fault-proxy.js';
 
 export const KiB = 1024;
@@ -95,4 +97,54 @@ export function clientThrough(
   const agent = new Agent({ keepAlive: false });
   t.after(async () => agent.destroy());
   return env.clientFor(proxy.endpoint, { agent, retry });
+}
+
+/** A request as an editing proxy saw it: its Content-MD5 header and the MD5 of the body it passed on (base64). */
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  contentMd5: string | undefined;
+  bodyMd5?: string;
+}
+
+/**
+ * An HTTP proxy in front of `target` that records every request (bodyMd5 once its body has passed) and lets
+ * `answer` edit the response headers of a request before they are sent on. Closed after the test.
+ */
+export async function editingProxy(
+  t: TestContext,
+  target: string,
+  answer: (req: ProxiedRequest, headers: http.IncomingHttpHeaders) => void = () => {},
+): Promise<{ endpoint: string; seen: ProxiedRequest[] }> {
+  const to = new URL(target);
+  const agent = new http.Agent({ keepAlive: true });
+  const seen: ProxiedRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const contentMd5 = req.headers['content-md5'];
+    const rec: ProxiedRequest = { method: req.method!, path: req.url!, contentMd5: contentMd5 as string | undefined };
+    seen.push(rec);
+    const md5 = createHash('md5');
+    req.on('data', (chunk: Buffer) => md5.update(chunk));
+    req.on('end', () => {
+      rec.bodyMd5 = md5.digest('base64');
+    });
+    const up = http.request(
+      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (reply) => {
+        const { connection: _c, 'keep-alive': _k, ...headers } = reply.headers;
+        answer(rec, headers);
+        res.writeHead(reply.statusCode!, headers);
+        reply.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    agent.destroy();
+  });
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }

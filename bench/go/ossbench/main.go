@@ -1,6 +1,7 @@
 // The official Go SDK (aliyun-oss-go-sdk v1) as a bench peer: `ossbench '<json job>'`, endpoint and keys from OSS_*
 // env. Upload is Bucket.UploadFile, download Bucket.DownloadFile, both with Routines and a Checkpoint file, the
-// same part size and concurrency as ossup. Prints {"seconds": ...} and, like bench/usage-hook.ts for node children,
+// same part size and concurrency as ossup. "putdir" puts every regular file under File as Key + its relative path,
+// one PutObjectFromFile per file from Parallel goroutines (what a Go program uploading a folder of small files does). Prints {"seconds": ...} and, like bench/usage-hook.ts for node children,
 // writes its own peak RSS (VmHWM) and CPU to $BENCH_USAGE_FILE at exit. Built by bench/go-peer.ts (GOPATH mode,
 // offline, against the Debian-packaged SDK in /usr/share/gocode).
 package main
@@ -10,8 +11,10 @@ import (
 	"fmt"
 	"io/ioutil"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -52,6 +55,43 @@ func writeUsage() {
 	ioutil.WriteFile(target, out, 0o644)
 }
 
+// putDir puts every regular file under dir as prefix + its slash-separated relative path, from `parallel` goroutines.
+func putDir(bucket *oss.Bucket, dir, prefix string, parallel int) error {
+	var files []string
+	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	work := make(chan string)
+	errs := make(chan error, parallel)
+	var wg sync.WaitGroup
+	for i := 0; i < parallel; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for path := range work {
+				rel, _ := filepath.Rel(dir, path)
+				if err := bucket.PutObjectFromFile(prefix+filepath.ToSlash(rel), path); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for _, f := range files {
+		work <- f
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
 func main() {
 	if len(os.Args) != 2 {
 		fail("usage: ossbench '<json job>'")
@@ -75,6 +115,8 @@ func main() {
 		err = bucket.UploadFile(j.Key, j.File, j.PartSize, opts...)
 	case "download":
 		err = bucket.DownloadFile(j.Key, j.File, j.PartSize, opts...)
+	case "putdir":
+		err = putDir(bucket, j.File, j.Key, j.Parallel)
 	default:
 		fail("unknown op %q", j.Op)
 	}

@@ -15,6 +15,7 @@ const NOT_FOR_COPY: Array<[keyof CpFlags, string]> = [
   ['range', '--range'],
   ['tagging', '--tagging'],
   ['trafficLimit', '--traffic-limit'],
+  ['contentMd5', '--content-md5'],
   ['callbackUrl', '--callback-url'],
   ['callbackBody', '--callback-body'],
   ['callbackBodyType', '--callback-body-type'],

@@ -20,6 +20,7 @@ export const UPLOAD_ONLY: Array<[keyof CpFlags, string]> = [
   ['storageClass', '--storage-class'],
   ['tagging', '--tagging'],
   ['forbidOverwrite', '--forbid-overwrite'],
+  ['contentMd5', '--content-md5'],
   ['callbackUrl', '--callback-url'],
   ['callbackBody', '--callback-body'],
   ['callbackBodyType', '--callback-body-type'],

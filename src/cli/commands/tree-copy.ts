@@ -15,6 +15,7 @@ const NOT_FOR_COPY: Array<[keyof TreeCommandFlags, string, string]> = [
   ['contentType', '--content-type', 'a copy keeps the source Content-Type'],
   ['tagging', '--tagging', 'tags are not copied into a tree copy'],
   ['trafficLimit', '--traffic-limit', 'no bytes pass through ossup'],
+  ['contentMd5', '--content-md5', 'no bytes pass through ossup'],
   ['followSymlinks', '--follow-symlinks', 'there is no local directory'],
 ];
 

@@ -222,6 +222,7 @@ function treeOptions(
     storageClass: flags.storageClass,
     tagging: flags.tagging,
     trafficLimit: settings.trafficLimitBitsPerSecond,
+    contentMd5: flags.contentMd5 === true,
   };
 }
 

@@ -17,19 +17,3 @@ export const fsyncFd: (fd: number) => Promise<void> = fsyncP;
 export function writevFd(fd: number, buffers: Uint8Array[], total: number, position: number): Promise<void> {
   return writevLoop(async (b, at) => (await writevP(fd, b, at)).bytesWritten, buffers, total, position);
 }
-
-/**
- * One flush of a directory, for io/fs.ts `fsyncDir` (which group-commits the callers): the open and close are
- * synchronous, the fsync is not. Best effort, as there: some file systems refuse fsync on a directory.
- */
-export async function syncDirQuick(dir: string): Promise<void> {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
-    await fsyncP(fd);
-  } catch {
-    /* best effort */
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}

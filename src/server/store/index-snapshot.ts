@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyHash } from './layout.js';
-import type { IndexEntry, KeyIndex } from './key-index.js';
+import { entryOf, type IndexEntry, type KeyIndex } from './key-index.js';
 import { isNotFound, readJson, writeFileAtomic } from '../../io/fs.js';
 import { segmentsOf } from './segments.js';
 import type { ObjectRecord } from './types.js';
@@ -46,14 +46,7 @@ function scanShard(dir: string, entries: IndexEntry[], blobs: Set<string>): void
       if (isNotFound(err)) continue; // deleted while we scanned
       throw err;
     }
-    entries.push({
-      key: rec.key,
-      size: rec.size,
-      etag: rec.etag,
-      lastModified: rec.lastModified,
-      type: rec.type,
-      storageClass: rec.storageClass,
-    });
+    entries.push(entryOf(rec));
     for (const seg of segmentsOf(rec)) blobs.add(seg.blob); // every segment of a multipart object is referenced
   }
 }

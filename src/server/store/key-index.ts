@@ -15,6 +15,18 @@ export interface IndexEntry {
   storageClass: string;
 }
 
+/** A record's index entry (`rec` is an ObjectRecord: types.ts). */
+export function entryOf(rec: IndexEntry): IndexEntry {
+  return {
+    key: rec.key,
+    size: rec.size,
+    etag: rec.etag,
+    lastModified: rec.lastModified,
+    type: rec.type,
+    storageClass: rec.storageClass,
+  };
+}
+
 export class KeyIndex implements SortedKeys {
   private keys: string[] = [];
   private entries_ = new Map<string, IndexEntry>();

@@ -17,7 +17,6 @@ import { compareUtf8 } from '../../core/key-order.js';
 import { ObjectExistsError } from './metadata-store.js';
 import { currentParts, partBlobName, type PartEntry } from './part-names.js';
 import { UploadStates, type UploadState } from './upload-states.js';
-import { syncDirQuick } from './fd-io.js';
 import type { ObjectStore } from './objects.js';
 import type { ObjectAttributes, ObjectRecord, PartRecord, UploadRecord } from './types.js';
 
@@ -140,7 +139,7 @@ export class MultipartStore {
         await unlinkQuiet(written.tmpPath);
         return undefined;
       }
-      await fsyncDir(blobDir, syncDirQuick);
+      await fsyncDir(blobDir);
       if (committed.old) await this.dropPart(bucket, uploadId, committed.old);
       const { seq: _, ...rec } = committed.entry;
       return rec;

@@ -5,7 +5,7 @@ import { readdir, rm, rename, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Layout } from './layout.js';
 import { checkNoLinks } from './links.js';
-import type { IndexEntry, KeyIndex } from './key-index.js';
+import { entryOf, type IndexEntry, type KeyIndex } from './key-index.js';
 import { listIndex, type ListOptions, type ListPage } from './listing.js';
 import { BucketIndexes } from './bucket-indexes.js';
 import { FsBlobStore } from './blob-store.js';
@@ -256,7 +256,7 @@ export class ObjectStore implements MetadataStore {
     const dir = this.layout.metaDir(bucket, rec.key);
     await this.ensureBucketDir(bucket, dir);
     await writeFileAtomic(this.layout.tmp, this.layout.metaFile(bucket, rec.key), JSON.stringify(rec), dir);
-    (index ?? (await this.index(bucket))).set(toEntry(rec));
+    (index ?? (await this.index(bucket))).set(entryOf(rec));
   }
 
   /** Removes the current record of `key` (call under the key's lock); its bytes are the caller's. */
@@ -285,7 +285,7 @@ export class ObjectStore implements MetadataStore {
       const rec: ObjectRecord = { ...changed, key, ...bytesFields(segmentsOf(old)) };
       const dir = this.layout.metaDir(bucket, key);
       await writeFileAtomic(this.layout.tmp, this.layout.metaFile(bucket, key), JSON.stringify(rec), dir);
-      index.set(toEntry(rec));
+      index.set(entryOf(rec));
       return true;
     });
   }
@@ -333,17 +333,6 @@ export class ObjectStore implements MetadataStore {
   saveIndexes(): Promise<void> {
     return this.indexes.saveAll(async (bucket) => (await this.getBucket(bucket)) !== undefined);
   }
-}
-
-function toEntry(rec: ObjectRecord): IndexEntry {
-  return {
-    key: rec.key,
-    size: rec.size,
-    etag: rec.etag,
-    lastModified: rec.lastModified,
-    type: rec.type,
-    storageClass: rec.storageClass,
-  };
 }
 
 function sameRecord(a: ObjectRecord | undefined, b: ObjectRecord | null): boolean {

@@ -1,7 +1,7 @@
 // Parsed object records by metadata file. A record of many segments is large (10,000 parts: ~575 KiB of JSON),
 // so segmented records are kept parsed, keyed by the file's identity (inode, size, times: every commit renames a
 // new file in), and a ranged GET of a huge object costs a stat instead of a parse.
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { isNotFound, readJson } from '../../io/fs.js';
 import type { ObjectRecord } from './types.js';
 
@@ -45,9 +45,10 @@ export class RecordCache {
 
 /** Identity of a metadata file's current version, or undefined when there is none. */
 export async function recordId(file: string): Promise<string | undefined> {
+  // Synchronous (a stat of a small file; see io/fs.ts), and no exception for a key that has no record.
   try {
-    const st = await stat(file, { bigint: true });
-    return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    const st = statSync(file, { bigint: true, throwIfNoEntry: false });
+    return st && `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;

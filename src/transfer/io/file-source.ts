@@ -3,7 +3,7 @@
 // Parts up to BUFFER_LIMIT are read into reused shared buffers and sent from memory; larger ones are hashed, then
 // re-streamed from the file when sent. Within one run the ctime is compared too (assertUnchanged): a rewrite during
 // the upload is caught even when size and mtime are put back.
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -93,12 +93,12 @@ export class FileSource implements PartSource {
   hashedAsSent(): HashedBody | Promise<HashedBody> {
     const { path, size } = this;
     if (size <= WHOLE_READ_LIMIT) return readWhole(path, size);
-    let last: { md5: Hash; crc: Crc64; done: boolean } | undefined;
+    let last: { crc: Crc64; done: boolean } | undefined;
     const body = {
       size,
       path,
       open: () => {
-        const attempt = { md5: createHash('md5'), crc: new Crc64(), done: false };
+        const attempt = { crc: new Crc64(), done: false };
         last = attempt;
         return Readable.from(
           hashing(createReadStream(path, { start: 0, end: Math.max(0, size - 1), highWaterMark: SEND_CHUNK })),
@@ -113,7 +113,6 @@ export class FileSource implements PartSource {
             read += chunk.length;
             yield chunk;
             // Hashed once the socket has it: the kernel and the server work on this chunk meanwhile.
-            attempt.md5.update(chunk);
             attempt.crc.update(chunk);
           }
           attempt.done = read === size;
@@ -122,7 +121,8 @@ export class FileSource implements PartSource {
     };
     return {
       body,
-      digest: () => (last?.done ? { md5: last.md5.digest(), crc64: last.crc.digest() } : undefined),
+      // The CRC-64 only: the stored object's is what it is checked against (upload/single.ts).
+      digest: () => (last?.done ? { md5: new Uint8Array(0), crc64: last.crc.digest() } : undefined),
     };
   }
 }

@@ -68,6 +68,7 @@ export async function uploadTreeFile(
     tagging: ctx.opts.tagging,
     headers: ctx.opts.headers,
     trafficLimit: ctx.opts.trafficLimit,
+    contentMd5: ctx.opts.contentMd5,
     onProgress: onEvent,
     signal: ctx.signal,
   });

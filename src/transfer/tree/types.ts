@@ -116,6 +116,8 @@ export interface TreeOptions extends SkipRules {
   headers?: Record<string, string>;
   /** Bits per second per request. */
   trafficLimit?: number;
+  /** Upload: send Content-MD5 with every part too (UploadFileOptions.contentMd5). */
+  contentMd5?: boolean;
   onEvent?: (e: TreeEvent) => void;
   /** Aborting stops scheduling files, ends the ones in flight (keeping their checkpoints) and rejects with AbortedError. */
   signal?: AbortSignal;

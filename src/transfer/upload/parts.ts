@@ -1,9 +1,8 @@
 // Sending one part over the shared scheduler (engine/part-pool.ts): its bytes come from the PartSource (read and
 // hashed one part ahead by the scheduler for a replayable source, read now in part order for a stream), go up with
-// Content-MD5, and pass the resend loop (resend.ts) that checks the server's CRC-64. Per-upload state only, so
+// Content-MD5 when asked for, and pass the resend loop (resend.ts) that checks the server's CRC-64. Per-upload state only, so
 // nothing here can touch another upload on the same client. Browser-safe.
 import { AbortedError } from '../../core/errors.js';
-import { bytesToBase64 } from '../engine/bytes.js';
 import type { PartBytes, PartSource, PlannedPart, TransferClient } from '../engine/ports.js';
 import type { ProgressTracker } from '../engine/progress.js';
 import { sendVerified } from './resend.js';
@@ -16,6 +15,8 @@ export interface PartSend {
   uploadId: string;
   source: PartSource;
   trafficLimit?: number;
+  /** Content-MD5 with every part (else the CRC-64 alone: DESIGN.md, "Integrity by CRC-64"). */
+  contentMd5?: boolean;
   progress: ProgressTracker;
 }
 
@@ -38,12 +39,16 @@ export async function sendPart(
     what: `part ${part.number}: `,
     // Every attempt after the first re-reads a replayable source: the bytes sent must be the file's bytes now. A
     // stream's bytes are in memory, hashed as they were read: a mismatch there can only be damage on the way.
-    prepare: async (attempt) => (attempt === 1 || !source.replayable ? firstBytes : read()),
+    contentMd5: input.contentMd5 === true,
+    prepare: async (attempt, md5) =>
+      (attempt === 1 && md5 === (input.contentMd5 === true)) || !source.replayable
+        ? firstBytes
+        : source.read(part, { signal, crcOnly: !md5 }),
     inMemory: (d) => d.data !== undefined,
-    send: async (d) => {
+    send: async (d, contentMd5) => {
       try {
         return await input.client.uploadPart(input.bucket, input.key, input.uploadId, part.number, d.body, {
-          contentMd5: bytesToBase64(d.md5),
+          contentMd5,
           trafficLimit: input.trafficLimit,
           signal,
           onProgress: (sent) => input.progress.partBytes(part.number, sent),

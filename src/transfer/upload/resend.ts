@@ -1,6 +1,8 @@
-// The integrity resend loop, once for the single PutObject and for every part: send the bytes with their Content-MD5,
-// resend when the server received other bytes (InvalidDigest) or stored a different CRC-64, and tell bytes damaged on
-// the way from a file that changed under us. Transport retries are the client's; this loop is about the bytes.
+// The integrity resend loop, once for the single PutObject and for every part: send the bytes (with their
+// Content-MD5 where asked), resend when the server received other bytes (InvalidDigest) or stored a different CRC-64,
+// and tell bytes damaged on the way from a file that changed under us. A response with no CRC-64 to a body sent
+// without Content-MD5 proved nothing: that body is sent again with it (DESIGN.md, "Integrity by CRC-64").
+// Transport retries are the client's; this loop is about the bytes.
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { FileChangedError, IntegrityError, ServiceError } from '../../core/errors.js';
 import { bytesToBase64, sameBytes } from '../engine/bytes.js';
@@ -21,12 +23,18 @@ export interface ResendInput<D extends Digest, R extends { crc64?: bigint; reque
   what: string;
   /** Sends allowed when the server's CRC-64 differs from ours (default INTEGRITY_ATTEMPTS). */
   crcAttempts?: number;
-  /** Read and hash the bytes for attempt `attempt` (from 1); every attempt after the first re-reads the file. */
-  prepare(attempt: number): Promise<D>;
+  /** Whether the first attempt sends Content-MD5 (default true); later ones may add it (see above). */
+  contentMd5?: boolean;
+  /**
+   * Read and hash the bytes for attempt `attempt` (from 1); every attempt after the first re-reads the file. With
+   * `md5` false the MD5 may be left out (an empty `md5`).
+   */
+  prepare(attempt: number, md5: boolean): Promise<D>;
   /** Whether `digest`'s bytes are held in memory (else they are streamed from the file when sent). */
   inMemory(digest: D): boolean;
   /** Send them. */
-  send(digest: D): Promise<R>;
+  /** Send them, with `contentMd5` (base64) when given. */
+  send(digest: D, contentMd5: string | undefined): Promise<R>;
   /** The file's MD5 now, to tell a changed file from damage on the way when the bytes were streamed from it. */
   rehash(): Promise<Uint8Array>;
   /** After a response, before its CRC-64 is compared (e.g. give a buffer back, check the file is unchanged). */
@@ -37,11 +45,12 @@ export async function sendVerified<D extends Digest, R extends { crc64?: bigint;
   input: ResendInput<D, R>,
 ): Promise<{ digest: D; res: R }> {
   const crcAttempts = input.crcAttempts ?? INTEGRITY_ATTEMPTS;
+  let withMd5 = input.contentMd5 ?? true;
   for (let attempt = 1; ; attempt++) {
-    const digest = await input.prepare(attempt);
+    const digest = await input.prepare(attempt, withMd5);
     let res: R;
     try {
-      res = await input.send(digest);
+      res = await input.send(digest, withMd5 ? bytesToBase64(digest.md5) : undefined);
     } catch (err) {
       if (!(err instanceof ServiceError && err.code === 'InvalidDigest')) throw err;
       // The server received bytes whose MD5 is not the one we sent. From memory, they were damaged on the way; from
@@ -63,6 +72,12 @@ export async function sendVerified<D extends Digest, R extends { crc64?: bigint;
       );
     }
     await input.received?.(digest);
+    if (res.crc64 === undefined && !withMd5) {
+      // Nothing checked these bytes: send them again, with Content-MD5 (not counted as a failed attempt).
+      withMd5 = true;
+      attempt--;
+      continue;
+    }
     if (res.crc64 === undefined || res.crc64 === digest.crc64) return { digest, res };
     if (attempt >= crcAttempts) {
       throw new IntegrityError(

@@ -20,6 +20,8 @@ export interface UploadSettings {
   trafficLimit?: number;
   acl?: string;
   forbidOverwrite?: boolean;
+  /** Content-MD5 with every part too (UploadFileOptions.contentMd5). */
+  contentMd5?: boolean;
   callback?: UploadCallback;
   callbackVars?: Record<string, string>;
   signal?: AbortSignal;

@@ -1,11 +1,12 @@
 // A file within one part goes up in one PutObject. Content-MD5 must be sent before the body, so keeping it means
 // reading and hashing the whole file before the first byte leaves (measured: the PUT took ~2x a plain streamed PUT).
-// Instead the file is streamed as is and each chunk is hashed (MD5 and CRC-64) once the socket has it, on the event
+// Instead the file is streamed as is and each chunk's CRC-64 is taken once the socket has it, on the event
 // loop while the kernel and the server work on that chunk (with node:http feeding the socket this took a third of
 // the PUT's time and a hashing thread reading the file alongside was faster; with the lean HTTP client the loop has
 // the room, and the thread's start-up and second read of the file are gone: figures in BENCHMARKS.md, issue 15). The
-// stored object is checked against both digests from the response: the ETag of a PutObject is the MD5 of the stored bytes, and
-// x-oss-hash-crc64ecma their CRC-64. So the object is proven to be the file's bytes. A mismatch means the server
+// stored object is checked against it from the response (x-oss-hash-crc64ecma is the CRC-64 of the stored bytes; a
+// response without one but with an MD5 ETag is checked against the file's MD5, read again). So the object is
+// proven to be the file's bytes (DESIGN.md, "Integrity by CRC-64"). A mismatch means the server
 // stored other bytes (or the file changed under us, which the identity check after the response tells apart): the
 // object is overwritten with a fresh attempt, and after INTEGRITY_ATTEMPTS it is removed and IntegrityError raised.
 // Content-MD5 is still sent up front (hash first, as before) where a wrong object must never exist even briefly:
@@ -16,7 +17,7 @@
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { IntegrityError } from '../../core/errors.js';
 import type { HeadObjectResult, PutObjectResult } from '../../client/index.js';
-import { bytesToBase64, bytesToHex } from '../engine/bytes.js';
+import { bytesToHex } from '../engine/bytes.js';
 import { finishTransfer, startProgress } from '../engine/engine.js';
 import type { HashedBody, PartBody, PartBytes, PartSource } from '../engine/ports.js';
 import type { UploadResult } from '../types.js';
@@ -30,7 +31,7 @@ export function etagIsMd5(etag: string | undefined): boolean {
   return etag !== undefined && MD5_ETAG.test(etag.toUpperCase());
 }
 
-/** MD5 and CRC-64 of the file, of the bytes that were sent. */
+/** CRC-64 (and MD5, empty when not taken) of the file, of the bytes that were sent. */
 export interface FileDigest {
   md5: Uint8Array;
   crc64: bigint;
@@ -68,12 +69,16 @@ export async function putWhileHashing(
       throw err;
     }
     // The digest of the attempt that was answered (the last one opened), unless it was not read to its end (the
-    // server answered early): then read the file again on a hashing thread.
-    const digest = body.digest() ?? (await input.hash());
+    // server answered early) or the response has only an MD5 ETag to check: then read the file again.
+    if (res.crc64 === undefined && !etagIsMd5(res.etag)) {
+      await input.received();
+      return undefined;
+    }
+    const byMd5 = res.crc64 === undefined;
+    const digest = (byMd5 ? undefined : body.digest()) ?? (await input.hash());
     await input.received();
-    if (res.crc64 === undefined && !etagIsMd5(res.etag)) return undefined;
     const md5 = bytesToHex(digest.md5);
-    const md5Wrong = etagIsMd5(res.etag) && res.etag.toUpperCase() !== md5;
+    const md5Wrong = byMd5 && res.etag.toUpperCase() !== md5;
     const crcWrong = res.crc64 !== undefined && res.crc64 !== digest.crc64;
     if (!md5Wrong && !crcWrong) return { digest, res };
     if (attempt < INTEGRITY_ATTEMPTS) continue; // overwrite the damaged copy
@@ -130,7 +135,7 @@ export async function uploadSingle(
   const received = async () => source.assertUnchanged?.();
   const hashed = source.hashedAsSent?.bind(source);
   const streamed =
-    opts.callback || opts.forbidOverwrite || !hashed
+    opts.callback || opts.forbidOverwrite || opts.contentMd5 || !hashed
       ? undefined
       : await putWhileHashing({
           body: hashed,
@@ -150,7 +155,7 @@ export async function uploadSingle(
       crcAttempts: opts.callback ? 1 : source.replayable ? 2 : undefined,
       prepare: async () => first ?? source.read(whole, { signal: opts.signal }),
       inMemory: (d) => d.data !== undefined,
-      send: (d) => client.putObject(opts.bucket, opts.key, d.body, { ...putOptions, contentMd5: bytesToBase64(d.md5) }),
+      send: (d, contentMd5) => client.putObject(opts.bucket, opts.key, d.body, { ...putOptions, contentMd5 }),
       rehash: async () => (await source.read(whole, { discard: true, signal: opts.signal })).md5,
       received,
     }));

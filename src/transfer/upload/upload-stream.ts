@@ -28,6 +28,8 @@ export interface UploadStreamOptions extends ObjectWriteOptions {
   concurrency?: number;
   /** Bandwidth cap in bits per second (x-oss-traffic-limit). */
   trafficLimit?: number;
+  /** Send Content-MD5 with every part too (default: the CRC-64 alone checks them; DESIGN.md, "Integrity by CRC-64"). */
+  contentMd5?: boolean;
   /**
    * `start` (totalBytes and totalParts 0: unknown while the stream runs), `part`, `completing` and `complete`.
    * Content-Type: guessed from the key.

@@ -149,7 +149,7 @@ export class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, 
       done: session.done,
       record: uploadRecord,
       prepare: source.replayable
-        ? (part: PlannedPart, signal: AbortSignal) => source.read(part, { signal })
+        ? (part: PlannedPart, signal: AbortSignal) => source.read(part, { signal, crcOnly: opts.contentMd5 !== true })
         : undefined,
       work: async (part: PlannedPart, signal: AbortSignal, prepared: Promise<PartBytes> | undefined) => {
         const ahead = part === run.first?.part ? Promise.resolve(run.first.bytes) : prepared;

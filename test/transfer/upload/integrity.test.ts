@@ -3,12 +3,20 @@
 // And Content-MD5 with a network that damages request bytes (the fault proxy's corrupt-request).
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { uploadFile } from '../../../src/transfer/index.js';
 import { IntegrityError, ServiceError } from '../../../src/core/errors.js';
 import { BUFFER_LIMIT } from '../../../src/transfer/hash/hash.js';
-import { KiB, PART, clientThrough, makeFile, objectBytes, proxyFor, setup, type Env } from '../fixtures.js';
+import {
+  KiB,
+  PART,
+  clientThrough,
+  editingProxy,
+  makeFile,
+  objectBytes,
+  proxyFor,
+  setup,
+  type Env,
+} from '../fixtures.js';
 
 const MiB = 1024 * KiB;
 
@@ -18,34 +26,11 @@ interface Seen {
 }
 
 /** A proxy in front of `target` whose responses to requests matching `when` carry a wrong CRC-64 header. */
-async function lyingProxy(
-  t: { after: (fn: () => Promise<void>) => void },
-  target: string,
-  when: (req: Seen) => boolean,
-): Promise<string> {
-  const to = new URL(target);
-  const agent = new http.Agent({ keepAlive: true });
-  const server = http.createServer((req, res) => {
-    const lie = when({ method: req.method!, path: req.url! });
-    const up = http.request(
-      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent },
-      (answer) => {
-        const { connection: _c, 'keep-alive': _k, ...headers } = answer.headers;
-        if (lie && headers['x-oss-hash-crc64ecma']) headers['x-oss-hash-crc64ecma'] = '12345';
-        res.writeHead(answer.statusCode!, headers);
-        answer.pipe(res);
-      },
-    );
-    up.on('error', () => res.destroy());
-    req.pipe(up);
+async function lyingProxy(t: TestContext, target: string, when: (req: Seen) => boolean): Promise<string> {
+  const proxy = await editingProxy(t, target, (req, headers) => {
+    if (when(req) && headers['x-oss-hash-crc64ecma']) headers['x-oss-hash-crc64ecma'] = '12345';
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    agent.destroy();
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return proxy.endpoint;
 }
 
 const isPart = (n: number) => (req: Seen) => req.method === 'PUT' && req.path.includes(`partNumber=${n}&`);
@@ -97,8 +82,9 @@ test('a single PutObject whose CRC-64 keeps disagreeing fails with IntegrityErro
   assert.ok(err instanceof IntegrityError, String(err));
 });
 
-// Content-MD5 with a network that damages bytes: the fault proxy flips one body byte of chosen requests. The server
-// answers InvalidDigest; that is damage on the way (resend), not a changed file, unless re-hashing the file says so.
+// A network that damages bytes: the fault proxy flips one body byte of chosen requests. By default the part's CRC-64
+// in the answer then differs (resend); with Content-MD5 the server answers InvalidDigest, which is damage on the way
+// (resend), not a changed file, unless re-hashing the file says so.
 async function corruptingClient(t: TestContext, env: Env, maxFaults?: number) {
   const proxy = await proxyFor(t, env, { rate: 1, kinds: ['corrupt-request'], maxFaults, seed: 7, maxOffset: 1 << 30 });
   return { proxy, client: clientThrough(t, env, proxy, { maxAttempts: 1 }) };
@@ -115,41 +101,48 @@ for (const [name, size, partSize, faults] of [
     3,
   ],
 ] as const) {
-  test(`${name}: bytes damaged on the way (InvalidDigest) are sent again, and the object is byte-identical`, async (t) => {
+  for (const contentMd5 of [false, true]) {
+    test(`${name}${contentMd5 ? ', with Content-MD5' : ''}: bytes damaged on the way are sent again, and the object is byte-identical`, async (t) => {
+      const env = await setup(t);
+      const { proxy, client } = await corruptingClient(t, env, faults);
+      const { file, data } = await makeFile(env.dir, 'c.bin', size, 65);
+      const res = await uploadFile(client, { bucket: env.bucket, key: 'c', file, partSize, contentMd5 });
+      assert.equal(proxy.stats().byKind['corrupt-request'], faults, 'the proxy damaged requests');
+      assert.equal(res.transferredBytes, size);
+      assert.deepEqual(await objectBytes(env.client, env.bucket, 'c'), data);
+    });
+  }
+}
+
+for (const [contentMd5, check, message] of [
+  [false, 'crc64', /part \d+: the server's CRC-64 \d+ differs from the local \d+ after 3 attempts/],
+  [true, 'md5', /Content-MD5 mismatch\) 3 times/],
+] as const) {
+  test(`parts damaged on every attempt fail with IntegrityError (${check}), not FileChanged, and nothing is completed`, async (t) => {
     const env = await setup(t);
-    const { proxy, client } = await corruptingClient(t, env, faults);
-    const { file, data } = await makeFile(env.dir, 'c.bin', size, 65);
-    const res = await uploadFile(client, { bucket: env.bucket, key: 'c', file, partSize });
-    assert.equal(proxy.stats().byKind['corrupt-request'], faults, 'the proxy damaged requests');
-    assert.equal(res.transferredBytes, size);
-    assert.deepEqual(await objectBytes(env.client, env.bucket, 'c'), data);
+    const { client } = await corruptingClient(t, env);
+    const { file } = await makeFile(env.dir, 'd.bin', 3 * PART, 66);
+    const err = await uploadFile(client, { bucket: env.bucket, key: 'd', file, contentMd5 }).catch((e: unknown) => e);
+    assert.ok(err instanceof IntegrityError, String(err));
+    assert.equal(err.check, check);
+    assert.match(err.message, message);
+    await assert.rejects(
+      env.client.headObject(env.bucket, 'd'),
+      (e: unknown) => e instanceof ServiceError && e.status === 404,
+    );
   });
 }
 
-test('bytes damaged on every attempt fail with IntegrityError (md5), not FileChanged, and nothing is completed', async (t) => {
-  const env = await setup(t);
-  const { client } = await corruptingClient(t, env);
-  const { file } = await makeFile(env.dir, 'd.bin', 3 * PART, 66);
-  const err = await uploadFile(client, { bucket: env.bucket, key: 'd', file }).catch((e: unknown) => e);
-  assert.ok(err instanceof IntegrityError, String(err));
-  assert.equal(err.check, 'md5');
-  assert.match(err.message, /Content-MD5 mismatch\) 3 times/);
-  await assert.rejects(
-    env.client.headObject(env.bucket, 'd'),
-    (e: unknown) => e instanceof ServiceError && e.status === 404,
-  );
-});
-
-// A single PutObject is hashed as it is sent (no Content-MD5, which would need the whole file
-// hashed first) and checked against the ETag (the MD5 of what was stored) and CRC-64. See src/transfer/upload/single.ts.
-test('a single PutObject damaged on every attempt fails with IntegrityError (md5) and leaves no damaged object', async (t) => {
+// A single PutObject is hashed as it is sent (no Content-MD5, which would need the whole file hashed first) and
+// checked against the stored object's CRC-64. See src/transfer/upload/single.ts.
+test('a single PutObject damaged on every attempt fails with IntegrityError (crc64) and leaves no damaged object', async (t) => {
   const env = await setup(t);
   const { client } = await corruptingClient(t, env);
   const { file } = await makeFile(env.dir, 'sd.bin', 50 * KiB, 67);
   const err = await uploadFile(client, { bucket: env.bucket, key: 'sd', file }).catch((e: unknown) => e);
   assert.ok(err instanceof IntegrityError, String(err));
-  assert.equal(err.check, 'md5');
-  assert.match(err.message, /ETag .* is not their MD5 .* 3 times/);
+  assert.equal(err.check, 'crc64');
+  assert.match(err.message, /differs from the local .* after 3 attempts .* the object was removed/);
   await assert.rejects(
     env.client.headObject(env.bucket, 'sd'),
     (e: unknown) => e instanceof ServiceError && e.status === 404,
@@ -173,33 +166,15 @@ test('a single PutObject with forbidOverwrite still sends Content-MD5 first: dam
 
 test('a single PutObject whose response has neither a CRC-64 nor an MD5 ETag is sent again with Content-MD5', async (t) => {
   const env = await setup(t);
-  const to = new URL(env.server.endpoint);
-  const agent = new http.Agent({ keepAlive: true });
-  const puts: Array<{ md5: boolean }> = [];
   // As OSS answers for a KMS-encrypted object: an ETag that is not the MD5, and (here) no CRC-64 header.
-  const server = http.createServer((req, res) => {
-    if (req.method === 'PUT') puts.push({ md5: req.headers['content-md5'] !== undefined });
-    const up = http.request(
-      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent },
-      (answer) => {
-        const { connection: _c, 'keep-alive': _k, 'x-oss-hash-crc64ecma': _crc, ...headers } = answer.headers;
-        if (req.method === 'PUT') headers.etag = '"0A1B-KMS"';
-        res.writeHead(answer.statusCode!, headers);
-        answer.pipe(res);
-      },
-    );
-    up.on('error', () => res.destroy());
-    req.pipe(up);
+  const proxy = await editingProxy(t, env.server.endpoint, (req, headers) => {
+    delete headers['x-oss-hash-crc64ecma'];
+    if (req.method === 'PUT') headers.etag = '"0A1B-KMS"';
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    agent.destroy();
-  });
-  const client = env.clientFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const client = env.clientFor(proxy.endpoint);
   const { file, data } = await makeFile(env.dir, 'sk.bin', 50 * KiB, 69);
   await uploadFile(client, { bucket: env.bucket, key: 'sk', file });
+  const puts = proxy.seen.filter((r) => r.method === 'PUT').map((r) => ({ md5: r.contentMd5 !== undefined }));
   assert.deepEqual(puts, [{ md5: false }, { md5: true }], 'hashed while sent, then again with Content-MD5');
   assert.deepEqual(await objectBytes(env.client, env.bucket, 'sk'), data);
 });
