@@ -3,6 +3,7 @@
  * errors the embedded server answers with. Parsing a service error response lives in service-error.ts.
  */
 import { CONFIG_ERRORS } from './errors-configs.js';
+import { THROTTLE_ERRORS } from './errors-throttle.js';
 
 /** Options shared by every ossup error. */
 export interface OssupErrorOptions {
@@ -359,6 +360,7 @@ export const SERVICE_ERRORS = {
   InvalidTargetBucketForLogging: { status: 400, message: 'The target bucket for logging does not exist.', ec: '' },
   NotSymlink: { status: 400, message: 'The specified object is not a symlink.', ec: '' },
   ...CONFIG_ERRORS,
+  ...THROTTLE_ERRORS,
 } as const satisfies Record<string, ServiceErrorSpec>;
 
 /** An OSS error code the embedded server knows. */
