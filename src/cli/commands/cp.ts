@@ -7,6 +7,8 @@ import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, objectWriteOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
 import { defaultParallel, defaultPartSize } from '../defaults.js';
+import { commandBudget, teeProgress, tuningJson } from '../tuning.js';
+import { ladderPlanner } from '../../transfer/index.js';
 import { firstBucket, withSession, type Io, type Session } from '../session.js';
 import { refuseTreeFlags, type TreeFlags } from '../tree-options.js';
 import { UsageError } from '../usage-error.js';
@@ -119,7 +121,8 @@ async function uploadOne(
   session: Session,
 ): Promise<number> {
   const partSize = settings.partSize ?? defaultPartSize(job.size);
-  const parallel = settings.parallel ?? defaultParallel(job.size, partSize);
+  const flagged = { parallel: settings.parallel, partSize: settings.partSize };
+  const budget = commandBudget(session.client, 'file', flagged, job.size);
   const checkpoint = await checkpointPath(
     flags,
     io,
@@ -141,8 +144,10 @@ async function uploadOne(
           bucket: job.dst.bucket,
           key: job.dst.key,
           file: job.file,
+          // The budget's planner sizes parts and parts in flight while it runs (flags fix theirs); these are its start.
           partSize,
-          concurrency: parallel,
+          concurrency: settings.parallel ?? defaultParallel(job.size, partSize),
+          planner: budget.planner(ladderPlanner),
           checkpoint,
           ...objectWriteOptions(flags, settings),
           // The file's mtime, as trees record it: a later sync then finds the object up to date (--meta mtime=... wins).
@@ -156,7 +161,7 @@ async function uploadOne(
               }
             : undefined,
           callbackVars: flags.callbackUrl ? settings.callbackVars : undefined,
-          onProgress,
+          onProgress: teeProgress(onProgress, budget.meter()),
           onWarning: (message) => io.stderr.write(`ossup: warning: ${message}\n`),
           signal,
         }),
@@ -166,7 +171,13 @@ async function uploadOne(
   );
   if ('interrupted' in outcome) return EXIT_INTERRUPTED;
   const r = outcome.result;
-  if (flags.json) io.stdout.write(jsonLine(transferJson('upload', r, outcome.seconds)));
+  if (flags.json)
+    io.stdout.write(
+      jsonLine({
+        ...transferJson('upload', r, outcome.seconds),
+        tuning: tuningJson(budget.tuning(), flagged, outcome.used),
+      }),
+    );
   else if (!flags.quiet) {
     io.stdout.write(`uploaded ${shown(job.file)} to ${shown(formatOssUrl(job.dst))}: ${summary(r, outcome.seconds)}\n`);
     if (r.callbackBody !== undefined) io.stdout.write(`callback answered: ${r.callbackBody}\n`);

@@ -7,6 +7,8 @@ import { jsonLine, transferJson } from '../json.js';
 import { parseRange, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, type OssUrl } from '../oss-url.js';
 import { defaultParallel, defaultRangeSize } from '../defaults.js';
+import { commandBudget, teeProgress, tuningJson } from '../tuning.js';
+import { ladderPlanner } from '../../transfer/index.js';
 import { withSession, type Io } from '../session.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
@@ -72,7 +74,8 @@ export async function downloadCommand(
       ? Math.max(0, Math.min(range.end ?? objectSize - 1, objectSize - 1) - range.start + 1)
       : objectSize;
     const partSize = settings.partSize ?? defaultRangeSize(size);
-    const parallel = settings.parallel ?? defaultParallel(size, partSize);
+    const flagged = { parallel: settings.parallel, partSize: settings.partSize };
+    const budget = commandBudget(session.client, 'file', flagged, size);
     // A version is another object to resume: its checkpoint is apart from the latest's.
     const key = flags.versionId === undefined ? src.key : `${src.key}?versionId=${flags.versionId}`;
     const checkpoint = await checkpointPath(flags, io, session, { file, bucket: src.bucket, key }, '.dcp');
@@ -91,13 +94,15 @@ export async function downloadCommand(
             bucket: src.bucket,
             key: src.key,
             file,
+            // The budget's planner sizes parts and parts in flight while it runs (flags fix theirs); these are its start.
             partSize,
-            concurrency: parallel,
+            concurrency: settings.parallel ?? defaultParallel(size, partSize),
+            planner: budget.planner(ladderPlanner),
             checkpoint,
             trafficLimit: settings.trafficLimitBitsPerSecond,
             range,
             versionId: flags.versionId,
-            onProgress,
+            onProgress: teeProgress(onProgress, budget.meter()),
             signal,
           }),
       },
@@ -120,7 +125,13 @@ export async function downloadCommand(
       const ms = remoteMtimeMs(current);
       if (Number.isFinite(ms)) await utimes(r.file, ms / 1000, ms / 1000);
     }
-    if (flags.json) io.stdout.write(jsonLine(transferJson('download', r, outcome.seconds)));
+    if (flags.json)
+      io.stdout.write(
+        jsonLine({
+          ...transferJson('download', r, outcome.seconds),
+          tuning: tuningJson(budget.tuning(), flagged, outcome.used),
+        }),
+      );
     else if (!flags.quiet) {
       const part = !r.range
         ? ''

@@ -33,6 +33,7 @@ import { checkName } from './names.js';
 import { planCopy } from './tree-copy.js';
 import { treeJson, failureLines, verboseLine } from './tree-output.js';
 import { shown } from '../shown.js';
+import { commandBudget } from '../tuning.js';
 import { startStats, statsInterval } from '../stats.js';
 
 export type TreeCommandFlags = CpFlags & TreeFlags & SelectFlags & SkipFlags & HeaderFlags & { stats?: string };
@@ -191,7 +192,19 @@ export async function treeCommand(
         prefix: remote.key,
         sourceBucket: plan.source?.bucket,
         sourcePrefix: plan.source?.key,
-        jobs: tree.jobs,
+        // Uploads and downloads follow one budget tuned to the link; --jobs, --parallel, --part-size and --connections
+        // still fix theirs. A copy moves no bytes through this link: its files and parts stay fixed.
+        ...(plan.direction === 'copy' || flags.dryRun
+          ? { jobs: tree.jobs }
+          : {
+              jobs: flags.jobs !== undefined ? tree.jobs : undefined,
+              budget: commandBudget(session.client, 'tree', {
+                parallel: settings.parallel,
+                jobs: flags.jobs !== undefined ? tree.jobs : undefined,
+                partSize: settings.partSize,
+                connections: flags.connections !== undefined ? tree.connections : undefined,
+              }),
+            }),
         parallel: settings.parallel ?? DEFAULT_PARALLEL,
         partSize,
         checkpointDir:

@@ -5,7 +5,7 @@
 // in flight. A file holds one unit while it runs; each part it has in flight beyond the first holds one more.
 import type { TransferEvent } from '../types.js';
 import type { AdaptiveController, Tuning } from './adaptive.js';
-import type { PartFeed, PartPlanner, PlannedPart } from './ports.js';
+import type { PartFeed, PartPlanner, PlannedPart, PlanRequest } from './ports.js';
 
 export interface BudgetOptions {
   /** Parts in flight per file, fixed (--parallel): the budget then sizes only the files in flight. */
@@ -52,13 +52,14 @@ export class ConnectionBudget {
     return Math.max(1, active + this.limit() - this.held);
   }
 
-  /** A file started (holds one unit until fileDone). */
-  fileStarted(): void {
+  /** Runs one file's work holding one unit of the budget. */
+  async holding<T>(work: () => Promise<T>): Promise<T> {
     this.held++;
-  }
-
-  fileDone(): void {
-    this.held--;
+    try {
+      return await work();
+    } finally {
+      this.held--;
+    }
   }
 
   /** Bytes moved, for the controller's throughput. */
@@ -89,27 +90,23 @@ export class ConnectionBudget {
   }
 
   /**
-   * A planner whose feeds draw on this budget. A transfer that names its concurrency (an option or flag) keeps it;
-   * one that names its part size, or resumes a checkpoint, keeps that size; otherwise a fresh transfer's parts are
-   * the controller's size, never below the base planner's and never so big that the file has fewer than two parts
-   * per connection.
+   * A planner whose feeds draw on this budget. The budget's options are what fixes a dimension (the CLI's flags);
+   * a request's own partSize and concurrency are only the defaults the budget replaces. A resumed transfer keeps
+   * its checkpoint's part size; a fresh one gets the controller's, never below the base planner's floor and never so
+   * big that the file has fewer than two parts per connection.
    */
   planner(base: PartPlanner): PartPlanner {
     return {
-      plan: (req, resume) => {
-        let asked = req;
-        if (req.partSize === undefined && this.opts.partSize !== undefined)
-          asked = { ...req, partSize: this.opts.partSize };
-        else if (req.partSize === undefined && !resume && req.size !== undefined && !req.stream) {
+      plan: (request, resume) => {
+        const req: PlanRequest = { ...request, partSize: this.opts.partSize, concurrency: undefined };
+        if (req.partSize === undefined && !resume && req.size !== undefined && !req.stream) {
           const floor = base.plan(req).partSize;
           const spread = req.size / (2 * this.limit());
           let size = floor;
           while (size * 2 <= Math.min(this.controller.partSize(this.now()), spread)) size *= 2;
-          if (size > floor) asked = { ...req, partSize: size };
+          if (size > floor) req.partSize = size;
         }
-        const feed = base.plan(asked, resume);
-        const fixed = req.concurrency ?? this.opts.parallel;
-        return this.wrap(feed, fixed);
+        return this.wrap(base.plan(req, resume), this.opts.parallel);
       },
     };
   }

@@ -18,6 +18,8 @@ import { releaseTemp, tempPathFor } from '../download/temp-name.js';
 import { prepareDestination } from './dest-path.js';
 import type { RemoteEntry } from './listing.js';
 import type { TreeOptions } from './types.js';
+import { ladderPlanner } from '../engine/planner.js';
+import type { PartPlanner } from '../engine/ports.js';
 import type { LocalEntry } from './walk.js';
 
 export interface FileContext {
@@ -53,8 +55,7 @@ export async function uploadTreeFile(
     bucket: ctx.bucket,
     key,
     file: local.path,
-    partSize,
-    concurrency: single ? 1 : ctx.parallel,
+    ...sizing(ctx, single ? { partSize, concurrency: 1 } : { partSize, concurrency: ctx.parallel }),
     checkpoint: single ? false : checkpointFor(ctx, local.path, key, '.ucp'),
     meta: { ...ctx.opts.meta, [MTIME_META]: mtimeMeta(local.mtimeMs) },
     contentType: ctx.opts.contentType,
@@ -63,9 +64,33 @@ export async function uploadTreeFile(
     tagging: ctx.opts.tagging,
     headers: ctx.opts.headers,
     trafficLimit: ctx.opts.trafficLimit,
-    onProgress: onEvent,
+    onProgress: metered(ctx, onEvent),
     signal: ctx.signal,
   });
+}
+
+/**
+ * Part size and parts in flight of a large file: fixed, or, with a budget, what its planner picks from these (the
+ * budget's options keep a --part-size or --parallel). A file of one part stays one request either way.
+ */
+function sizing(
+  ctx: FileContext,
+  fixed: { partSize: number; concurrency: number },
+): { partSize?: number; concurrency?: number; planner?: PartPlanner } {
+  const b = ctx.opts.budget;
+  if (!b || fixed.concurrency === 1) return fixed;
+  return { ...fixed, planner: b.planner(ladderPlanner) };
+}
+
+/** The file's progress listener, feeding the budget's controller too when there is one. */
+function metered(ctx: FileContext, onEvent: (e: TransferEvent) => void): (e: TransferEvent) => void {
+  const meter = ctx.opts.budget?.meter();
+  return meter
+    ? (e) => {
+        meter(e);
+        onEvent(e);
+      }
+    : onEvent;
 }
 
 /** Local path for a key below the prefix; keys that would land outside the directory are refused. */
@@ -87,14 +112,14 @@ export async function downloadTreeFile(
   onEvent: (e: TransferEvent) => void,
 ): Promise<DownloadResult> {
   await prepareDestination(path.resolve(ctx.opts.dir), file);
+  onEvent = metered(ctx, onEvent);
   const partSize = ctx.partSize(remote.size);
   if (remote.size <= partSize) return getSmall(ctx, remote, file, onEvent);
   const result = await downloadFile(ctx.client, {
     bucket: ctx.bucket,
     key: remote.key,
     file,
-    partSize,
-    concurrency: ctx.parallel,
+    ...sizing(ctx, { partSize, concurrency: ctx.parallel }),
     checkpoint: checkpointFor(ctx, file, remote.key, '.dcp'),
     trafficLimit: ctx.opts.trafficLimit,
     onProgress: onEvent,

@@ -203,7 +203,9 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
   };
 
   try {
-    await runJobs(pairs, opts.jobs ?? DEFAULT_JOBS, signal, one, {
+    const b = opts.budget; // files in flight follow the budget unless `jobs` fixes them
+    const work: typeof one = b ? (pair) => b.holding(() => one(pair)) : one;
+    await runJobs(pairs, b && opts.jobs === undefined ? (n) => b.files(n) : (opts.jobs ?? DEFAULT_JOBS), signal, work, {
       onRead: (pair) => {
         if (!pair.src || (pair.src as LocalEntry).error !== undefined) return;
         files++;

@@ -23,9 +23,8 @@ function budget(connections: number, extra: { parallel?: number; jobs?: number }
 async function moveFile(b: ConnectionBudget, size: number, seen: { now: number; peak: number; parts: number }) {
   const planner = b.planner(ladderPlanner);
   const feed = planner.plan({ kind: 'upload', size });
-  b.fileStarted();
-  try {
-    await runParts({
+  await b.holding(() =>
+    runParts({
       feed,
       work: async (part) => {
         seen.now++;
@@ -36,10 +35,8 @@ async function moveFile(b: ConnectionBudget, size: number, seen: { now: number; 
         return part.size;
       },
       done: async () => undefined,
-    });
-  } finally {
-    b.fileDone();
-  }
+    }),
+  );
 }
 
 async function* sizes(list: number[]) {
@@ -77,9 +74,9 @@ test('a fresh transfer gets the controller’s part size, never below the ladder
   assert.equal(planner.plan({ kind: 'upload', size: 4 * 1024 * MiB }).partSize, 64 * MiB);
   assert.equal(planner.plan({ kind: 'upload', size: 64 * MiB }).partSize, 8 * MiB, '64 MiB over 4 connections x 2');
   assert.equal(planner.plan({ kind: 'upload', size: 3 * MiB }).partSize, MiB, 'the ladder floor');
-  // A resume keeps its checkpoint's size, a caller's size is kept, a --part-size wins.
+  // A resume keeps its checkpoint's size; a request's own size is only a default; a --part-size wins.
   assert.equal(planner.plan({ kind: 'upload', size: 4 * 1024 * MiB }, { partSize: 8 * MiB }).partSize, 8 * MiB);
-  assert.equal(planner.plan({ kind: 'upload', size: 4 * 1024 * MiB, partSize: 2 * MiB }).partSize, 2 * MiB);
+  assert.equal(planner.plan({ kind: 'upload', size: 4 * 1024 * MiB, partSize: 2 * MiB }).partSize, 64 * MiB);
   const flagged = new ConnectionBudget(c, { now: () => 0, partSize: 16 * MiB }).planner(ladderPlanner);
   assert.equal(flagged.plan({ kind: 'upload', size: 4 * 1024 * MiB }).partSize, 16 * MiB);
 });
