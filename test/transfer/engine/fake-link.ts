@@ -3,6 +3,8 @@
 // link; past a knee, more connections cost throughput (contention), and a throttle admits bytes at a fixed rate and
 // answers the rest with 503 and a delay, as OSS does with x-oss-qos-delay-time.
 
+import { seededRandom } from '../../../harness/fault-proxy.js';
+
 export interface LinkProfile {
   name: string;
   rttMs: number;
@@ -63,24 +65,12 @@ export interface SimResult {
 
 const DT = 5;
 
-/** A deterministic random source (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function simulate(
   link: LinkProfile,
   policy: Policy,
   opts: { durationMs: number; seed?: number; noise?: number; workload?: Workload },
 ): SimResult {
-  const random = seeded(opts.seed ?? 1);
+  const random = seededRandom(opts.seed ?? 1);
   const noise = opts.noise ?? 0.1;
   const conns: Conn[] = [];
   const steps: number[] = [];
