@@ -1,14 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { uploadFile, type UploadResult } from '../../transfer/index.js';
+import { ladderPlanner, uploadFile, type UploadResult } from '../../transfer/index.js';
 import { MTIME_META, mtimeMeta } from '../../transfer/tree/index.js';
 import { EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, objectWriteOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
-import { defaultParallel, defaultPartSize } from '../defaults.js';
 import { commandBudget, teeProgress, tuningJson } from '../tuning.js';
-import { ladderPlanner } from '../../transfer/index.js';
 import { firstBucket, withSession, type Io, type Session } from '../session.js';
 import { refuseTreeFlags, type TreeFlags } from '../tree-options.js';
 import { UsageError } from '../usage-error.js';
@@ -16,7 +14,7 @@ import { downloadCommand } from './download.js';
 import { checkName } from './names.js';
 import { copyCommand } from './copy.js';
 import { isStreamCp, streamCpCommand } from './stream.js';
-import { checkpointPath, runTransfer, summary } from './transfer-run.js';
+import { checkpointPath, driveTransfer, summary } from './transfer-run.js';
 import { shown } from '../shown.js';
 import { existingDownloadTarget, existingObject, reportSkip } from './no-clobber.js';
 import { headerSettings } from '../header-options.js';
@@ -120,7 +118,6 @@ async function uploadOne(
   io: Io,
   session: Session,
 ): Promise<number> {
-  const partSize = settings.partSize ?? defaultPartSize(job.size);
   const flagged = { parallel: settings.parallel, partSize: settings.partSize };
   const budget = commandBudget(session.client, 'file', flagged, job.size);
   const checkpoint = await checkpointPath(
@@ -130,23 +127,22 @@ async function uploadOne(
     { file: resolve(job.file), bucket: job.dst.bucket, key: job.dst.key },
     '.ucp',
   );
-  const outcome = await runTransfer<UploadResult>(
+  const outcome = await driveTransfer<UploadResult>(
     {
       direction: 'upload',
       label: job.file,
       action: `upload of ${job.file} to ${formatOssUrl(job.dst)}`,
       bucket: job.dst.bucket,
       size: job.size,
-      partSize,
       checkpoint,
       start: (onProgress, signal) =>
         uploadFile(session.client, {
           bucket: job.dst.bucket,
           key: job.dst.key,
           file: job.file,
-          // The budget's planner sizes parts and parts in flight while it runs (flags fix theirs); these are its start.
-          partSize,
-          concurrency: settings.parallel ?? defaultParallel(job.size, partSize),
+          // What is left out, the budget's planner picks while it runs, from the ladder's (the 'start' event says).
+          partSize: settings.partSize,
+          concurrency: settings.parallel,
           planner: budget.planner(ladderPlanner),
           checkpoint,
           ...objectWriteOptions(flags, settings),

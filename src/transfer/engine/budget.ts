@@ -122,6 +122,7 @@ export class ConnectionBudget {
       partSize: inner.partSize,
       single: inner.single,
       totalParts: inner.totalParts,
+      ...(inner.plan ? { plan: inner.plan } : {}),
       concurrency: () => fixed ?? Math.max(1, active + this.limit() - this.held),
       next: (): PlannedPart | undefined => {
         const part = inner.next();
