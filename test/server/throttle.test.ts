@@ -65,5 +65,6 @@ test('an upload through a bandwidth throttle completes, verified, at about the t
   // The bucket starts with half a second's worth: what is left goes at the rate.
   const ideal = (size - rate / 2) / rate;
   assert.ok(seconds >= ideal * 0.9, `${seconds.toFixed(2)} s, faster than the throttle allows (${ideal.toFixed(2)} s)`);
-  assert.ok(seconds <= ideal / 0.8, `${seconds.toFixed(2)} s: goodput under 80% of the throttle`);
+  // 70%, not the controller's 80% (asserted on the fake link): these are fixed defaults on a shared machine.
+  assert.ok(seconds <= ideal / 0.7, `${seconds.toFixed(2)} s: goodput under 70% of the throttle`);
 });

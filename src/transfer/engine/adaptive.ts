@@ -65,6 +65,8 @@ export class AdaptiveController {
   private conns: number;
   private size: number;
   private readonly maxConns: number;
+  /** Connections it started from (the defaults): a throttle never cuts below half of them. */
+  private readonly start: number;
   private readonly maxSize: number;
   private readonly fixedConns: boolean;
   private readonly fixedSize: boolean;
@@ -93,6 +95,7 @@ export class AdaptiveController {
   constructor(opts: AdaptiveOptions, now: number) {
     this.maxConns = Math.max(1, opts.maxConnections ?? 64);
     this.conns = Math.min(this.maxConns, Math.max(1, Math.round(opts.initialConnections)));
+    this.start = this.conns;
     this.size = opts.initialPartSize;
     this.fixedConns = (opts.connectionsSource ?? 'auto') !== 'auto';
     this.fixedSize = (opts.partSizeSource ?? 'auto') !== 'auto';
@@ -139,14 +142,20 @@ export class AdaptiveController {
     this.throttledInWindow = true;
     if (this.fixedConns || now - this.lastCut < Math.max(this.window(), delayMs)) return;
     const before = this.conns;
-    // Never below what the rate before the cut needed: a throttle that allows more than that is better used.
+    // Never below what the rate before the cut needed (a throttle that allows more than that is better used), nor
+    // below half the defaults it started from: a connection waiting out a refusal moves nothing, so one alone
+    // leaves the throttle's allowance unused while it waits (measured: a quarter of it on loopback).
     const needed = this.perConn > 0 ? Math.ceil(this.rateBefore() / this.perConn) : 1;
-    this.conns = Math.max(1, Math.min(before - 1, Math.max(Math.floor(before * BETA), needed)));
+    const floor = Math.min(before, Math.max(needed, Math.ceil(this.start / 2)));
+    this.conns = Math.max(floor, Math.min(before - 1, Math.floor(before * BETA)));
     this.lastCut = now;
-    this.phase = 'recover';
+    this.phase = 'recover'; // growing stops either way: no more slow start into a throttle
     this.best = 0;
     this.restart(now);
-    this.why = `throttled by the server: ${before} -> ${this.conns} connection${this.conns === 1 ? '' : 's'}`;
+    this.why =
+      this.conns < before
+        ? `throttled by the server: ${before} -> ${this.conns} connection${this.conns === 1 ? '' : 's'}`
+        : `throttled by the server: staying at ${before} connection${before === 1 ? '' : 's'}`;
   }
 
   /** A request failed and will be retried (a reset, a timeout, a 5xx that is not a throttle). */

@@ -124,10 +124,10 @@ export class ConnectionBudget {
       totalParts: inner.totalParts,
       ...(inner.plan ? { plan: inner.plan } : {}),
       concurrency: () => fixed ?? Math.max(1, active + this.limit() - this.held),
-      next: (): PlannedPart | undefined => {
-        const part = inner.next();
-        if (part && ++active > 1) this.held++;
-        return part;
+      next: (): PlannedPart | undefined => inner.next(),
+      started: (part) => {
+        if (++active > 1) this.held++;
+        inner.started?.(part);
       },
       observe: (part, stats) => {
         if (active-- > 1) this.held--;
