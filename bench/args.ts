@@ -14,7 +14,10 @@ export const EXTRAS = [
   'small',
   'stream',
   'copy',
+  'links',
 ] as const;
+/** Extras left out of the default "all": they take long (`--extras links` runs one). */
+const OPT_IN: readonly Extra[] = ['links'];
 export type Extra = (typeof EXTRAS)[number];
 
 export interface BenchArgs {
@@ -32,6 +35,11 @@ export interface BenchArgs {
   resumeSize: number;
   /** Object size of the server-side copy extra (5 GiB in the issue; 2 GiB with --quick). */
   copySize: number;
+  /** The links extra: the large file's size (1 GiB in the issue) and how many small files (2,000). */
+  linksSize: number;
+  linksFiles: number;
+  /** --quick was given: smaller grids where an extra has one. */
+  quick: boolean;
   /** Where the server root, files and downloads live (default: a new directory under /dev/shm, else os.tmpdir()). */
   dir?: string;
   /** Where checkpoints live: on disk by default, so their fsyncs cost what they cost users. */
@@ -69,7 +77,10 @@ const USAGE = `npm run bench -- [flags]
   --pairs 8M:4,64M:8    exactly these part size:parallel pairs (instead of every --parts x --parallel)
   --reps 3              runs of each tool per scenario, order rotated (default 3)
   --only upload|download
-  --extras crc,transport,checkpoint,kill,resume,single,memory,profile,wan,tree,small,stream,copy   (default all; --no-extras for none)
+  --extras crc,transport,checkpoint,kill,resume,single,memory,profile,wan,tree,small,stream,copy,links
+                        (default all but links; --no-extras for none)
+  --links-size 1G       the links extra's large file (default 1G; 64M with --quick)
+  --links-files 2000    the links extra's small files, 64 KiB each (default 2000; 200 with --quick)
   --checkpoint-parts N  parts of the checkpoint extra (default 10000)
   --resume-size 512M    file size of the late-resume extra (default 512M)
   --copy-size 5G        object size of the server-side copy extra (default 5G; made on the server from a test file)
@@ -87,10 +98,13 @@ export function parseArgs(argv: string[]): BenchArgs {
     parallel: [1, 4, 8],
     reps: 3,
     ops: ['upload', 'download'],
-    extras: [...EXTRAS],
+    extras: EXTRAS.filter((e) => !OPT_IN.includes(e)),
     checkpointParts: 10_000,
     resumeSize: 512 * 1024 ** 2,
     copySize: 5 * 1024 ** 3,
+    linksSize: 1024 ** 3,
+    linksFiles: 2000,
+    quick: false,
     keep: false,
     noMatrix: false,
   };
@@ -159,6 +173,12 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--copy-size':
         a.copySize = parseSize(value());
         break;
+      case '--links-size':
+        a.linksSize = parseSize(value());
+        break;
+      case '--links-files':
+        a.linksFiles = int(value());
+        break;
       case '--quick':
         explicit.add(flag);
         break;
@@ -187,6 +207,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     }
   }
   if (explicit.has('--quick')) {
+    a.quick = true;
     // Explicit flags win over what --quick implies.
     if (!explicit.has('--sizes')) a.sizes = [64 * 1024 ** 2];
     if (!explicit.has('--parts')) a.parts = [8 * 1024 ** 2];
@@ -195,6 +216,8 @@ export function parseArgs(argv: string[]): BenchArgs {
     if (!explicit.has('--checkpoint-parts')) a.checkpointParts = 1000;
     if (!explicit.has('--resume-size')) a.resumeSize = 128 * 1024 ** 2;
     if (!explicit.has('--copy-size')) a.copySize = 2 * 1024 ** 3;
+    if (!explicit.has('--links-size')) a.linksSize = 64 * 1024 ** 2;
+    if (!explicit.has('--links-files')) a.linksFiles = 200;
   }
   return a;
 }

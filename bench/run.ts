@@ -24,6 +24,7 @@ import { detectDownload, runMatrix, scenarios, seedDownloads, unavailable, type 
 import { resumeExtra } from './resume.js';
 import { treeExtra } from './tree.js';
 import { smallExtra, smallLines } from './small.js';
+import { linksExtra, linksTable } from './links.js';
 import { copyExtra, streamExtra } from './stream.js';
 import { machineCpuSeconds, procCpuSeconds, REPO, startServerProcess } from './proc.js';
 import { markdownTable, median, mibps, rowsFor, type Measurement, type Row } from './report.js';
@@ -343,6 +344,16 @@ try {
         `client received ${c.receivedBytes} bytes, sent ${c.sentBytes}; peak RSS ${(c.maxRssBytes / 1e6).toFixed(0)} MB, ` +
         `CPU ${c.cpuSeconds.toFixed(2)} s, server CPU ${c.serverCpuSeconds.toFixed(1)} s`,
     );
+  }
+
+  if (args.extras.includes('links')) {
+    log(
+      `\n## links: no tuning flags vs a grid of hand-tuned settings, three link profiles (${formatSize(args.linksSize)} file, ` +
+        `${args.linksFiles} small files) [${elapsed()}]`,
+    );
+    const l = await linksExtra(ctx, args.linksSize, args.linksFiles, { quick: args.quick });
+    results.links = l;
+    log(linksTable(l));
   }
 
   if (args.extras.includes('profile')) {

@@ -9,6 +9,13 @@ export interface LinkShape {
   bytesPerSecond: number;
   /** One-way delay added to every chunk. */
   delayMs: number;
+  /** Bytes per second of the whole link, each direction, all connections together (absent: no shared cap). */
+  linkBytesPerSecond?: number;
+}
+
+/** When a direction of the shared link is next free (ms, performance.now clock). */
+interface Link {
+  freeAt: number;
 }
 
 export interface Shaper {
@@ -24,7 +31,7 @@ const WINDOW = 1024 * 1024;
  * queue and one timer per direction, so bytes always leave in the order they came (separate timers per chunk can
  * fire out of order).
  */
-function shapeDirection(from: net.Socket, to: net.Socket, shape: LinkShape): void {
+function shapeDirection(from: net.Socket, to: net.Socket, shape: LinkShape, link: Link): void {
   let freeAt = 0; // when the link finishes serialising what was queued (ms, performance.now clock)
   let queued = 0;
   let ended = false;
@@ -46,6 +53,11 @@ function shapeDirection(from: net.Socket, to: net.Socket, shape: LinkShape): voi
   from.on('data', (chunk: Buffer) => {
     const now = performance.now();
     freeAt = Math.max(freeAt, now) + (chunk.length / shape.bytesPerSecond) * 1000;
+    if (shape.linkBytesPerSecond) {
+      // The shared link serialises every connection's chunks too: a chunk leaves when both are free.
+      link.freeAt = Math.max(link.freeAt, now) + (chunk.length / shape.linkBytesPerSecond) * 1000;
+      freeAt = Math.max(freeAt, link.freeAt);
+    }
     queue.push({ chunk, at: freeAt + shape.delayMs });
     queued += chunk.length;
     if (queued > WINDOW) from.pause();
@@ -60,6 +72,8 @@ function shapeDirection(from: net.Socket, to: net.Socket, shape: LinkShape): voi
 
 export async function startShaper(target: { host: string; port: number }, shape: LinkShape): Promise<Shaper> {
   const open = new Set<net.Socket>();
+  const up: Link = { freeAt: 0 };
+  const down: Link = { freeAt: 0 };
   // Half-open sockets, so each direction's end is forwarded (late, behind its bytes) without cutting the other.
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     const upstream = net.connect({ port: target.port, host: target.host, allowHalfOpen: true });
@@ -72,8 +86,8 @@ export async function startShaper(target: { host: string; port: number }, shape:
       });
       s.on('close', () => open.delete(s));
     }
-    shapeDirection(client, upstream, shape);
-    shapeDirection(upstream, client, shape);
+    shapeDirection(client, upstream, shape, up);
+    shapeDirection(upstream, client, shape, down);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;

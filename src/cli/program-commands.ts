@@ -209,6 +209,10 @@ export const MORE_COMMANDS: Record<string, DefineCommand> = {
       )
       .option('--idle-timeout <duration>', 'close a connection on which nothing moves for this long (default: 2m)')
       .option('--max-connections <n>', 'connections served at once; more are refused (default: 256)')
+      .option(
+        '--throttle <limits>',
+        'answer 503 like OSS past a bandwidth and/or request rate: 8MiB/s, 100qps, or both (8MiB/s,100qps)',
+      )
       .option('--debug', 'print stack traces with errors')
       .action(act(async (flags: ServeFlags) => (await import('./commands/serve.js')).serveCommand(flags, io)));
   },

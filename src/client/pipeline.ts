@@ -7,7 +7,7 @@ import { checkResponse } from './check.js';
 import type { CredentialsProvider } from './credentials.js';
 import { requestUrl, type Endpoint } from './endpoint.js';
 import { abortError } from '../core/errors.js';
-import { backoffDelay, isRetryable, parseRetryAfter, type RetryPolicy } from './retry.js';
+import { backoffDelay, isRateLimit, isRetryable, isThrottle, serverDelay, type RetryPolicy } from './retry.js';
 import { signHeaders, type SignatureVersion } from './sign.js';
 import type { LeanHttp } from './lean/pool.js';
 import { isHeaderOverflow, MAX_RESPONSE_HEADER_BYTES, send, type SendRequest, type SendResponse } from './transport.js';
@@ -77,6 +77,7 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
   const query = req.query ?? [];
   const url = requestUrl(ctx.endpoint, req.bucket, req.key, query);
   let skewCorrected = false;
+  let throttles = 0;
   for (let attempt = 1; ; attempt++) {
     if (req.signal?.aborted) throw abortError(req.signal);
     let retryAfterMs: number | undefined;
@@ -101,7 +102,8 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
         onBodyProgress: req.onBodyProgress,
       };
       const res = ctx.lean ? await ctx.lean.send(exchange) : await send(ctx.agent, exchange);
-      retryAfterMs = parseRetryAfter(res.headers['retry-after'], ctx.now());
+      // Only an answer that failed is waited on: OSS sends x-oss-qos-delay-time on successes it slowed down, too.
+      if (res.status >= 400) retryAfterMs = serverDelay(res.headers, ctx.now());
       serverDate = res.headers.date;
       const checked = await checkResponse(res, req.operation, req.method, !!req.stream, req.signal);
       if (checked.stream && ctx.pacer) checked.stream = pacedStream(checked.stream, ctx.pacer, req.signal);
@@ -119,8 +121,13 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
           continue;
         }
       }
-      if (attempt >= ctx.retry.maxAttempts || !isRetryable(err, ctx.retry)) throw err;
-      await ctx.retry.sleep(backoffDelay(attempt, ctx.retry, retryAfterMs), req.signal);
+      const paced = ctx.retry.maxAttempts > 1 && isRateLimit(err) && throttles++ < ctx.retry.maxThrottleRetries;
+      if (paced)
+        attempt--; // the server pacing the client is not a failed attempt
+      else if (attempt >= ctx.retry.maxAttempts || !isRetryable(err, ctx.retry)) throw err;
+      const delayMs = backoffDelay(Math.max(1, attempt), ctx.retry, retryAfterMs);
+      ctx.retry.onRetry?.({ operation: req.operation, throttled: isThrottle(err), delayMs, error: err });
+      await ctx.retry.sleep(delayMs, req.signal);
     }
   }
 }

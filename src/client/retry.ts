@@ -11,12 +11,30 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** Cap on a server-sent Retry-After, so a hostile value cannot park a transfer for hours. */
   maxRetryAfterMs: number;
+  /**
+   * Rate-limit answers (isRateLimit) retried without counting as failed attempts, when retries are on at all: the
+   * server is pacing the client and says how long to wait; past this many in one request they count like any failure.
+   */
+  maxThrottleRetries: number;
   /** HTTP statuses worth retrying. */
   retryableStatuses: readonly number[];
   /** Random source in [0, 1) for jitter. */
   random: () => number;
   /** Waits `ms`, rejecting with AbortedError when `signal` fires first. */
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Told before each retry's wait: an adaptive transfer learns of throttling here (transfer/engine/adaptive.ts). */
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+/** A failed attempt about to be retried. */
+export interface RetryNotice {
+  operation: string;
+  /** The server throttled the request (isThrottle). */
+  throttled: boolean;
+  /** How long the client waits before the next attempt. */
+  delayMs: number;
+  /** The failure: a ServiceError (status, code) or a network error. */
+  error: unknown;
 }
 
 /**
@@ -57,6 +75,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   baseDelayMs: 200,
   maxDelayMs: 20_000,
   maxRetryAfterMs: 60_000,
+  maxThrottleRetries: 100,
   retryableStatuses: [408, 429, 500, 502, 503, 504],
   random: Math.random,
   sleep: abortableSleep,
@@ -79,11 +98,38 @@ export function isRetryable(err: unknown, policy: RetryPolicy): boolean {
   return typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code);
 }
 
-/** Full-jitter exponential backoff before attempt `attempt + 1` (attempt counts from 1), or Retry-After if sent. */
+/**
+ * Full-jitter exponential backoff before attempt `attempt + 1` (attempt counts from 1), or the wait the server asked
+ * for (Retry-After, x-oss-qos-delay-time), capped at maxRetryAfterMs. (A transfer, not each request, backs off
+ * multiplicatively from throttling: the adaptive controller cuts its connections.)
+ */
 export function backoffDelay(attempt: number, policy: RetryPolicy, retryAfterMs?: number): number {
   if (retryAfterMs !== undefined && retryAfterMs >= 0) return Math.min(retryAfterMs, policy.maxRetryAfterMs);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.floor(policy.random() * ceiling);
+}
+
+/** A throttling answer: any 503 or 429, and OSS's rate-limit codes (isRateLimit) whatever their status. */
+export function isThrottle(err: unknown): boolean {
+  return err instanceof ServiceError && (err.status === 503 || err.status === 429 || isRateLimit(err));
+}
+
+/**
+ * OSS saying the client goes faster than it allows (UploadTrafficRateLimitExceeded, TotalQpsLimitExceeded, ...,
+ * SlowDown), as opposed to a server in trouble: retried without counting as a failed attempt (maxThrottleRetries).
+ */
+export function isRateLimit(err: unknown): boolean {
+  return err instanceof ServiceError && /^SlowDown$|RateLimitExceeded$|QpsLimitExceeded$/.test(err.code);
+}
+
+/**
+ * The wait a failed answer asks for, in ms: x-oss-qos-delay-time (milliseconds, OSS's "Bandwidth" limits page) when
+ * sent, as it is the more precise (Retry-After counts whole seconds), else Retry-After (seconds or an HTTP date).
+ */
+export function serverDelay(headers: Record<string, string>, now: number): number | undefined {
+  const qos = headers['x-oss-qos-delay-time'];
+  if (qos !== undefined && /^\s*\d+\s*$/.test(qos)) return Number(qos);
+  return parseRetryAfter(headers['retry-after'], now);
 }
 
 /** Parse Retry-After (delta seconds or HTTP date) into milliseconds from `now`. */

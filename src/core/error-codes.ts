@@ -1,6 +1,7 @@
 // The table of OSS service error codes (status, message, EC) the embedded server answers with and the client
 // recognises: part of the wire dialect, kept apart from the error classes in errors.ts.
 import { CONFIG_ERRORS } from './errors-configs.js';
+import { THROTTLE_ERRORS } from './errors-throttle.js';
 
 /** One row of the service error table. */
 export interface ServiceErrorSpec {
@@ -163,6 +164,7 @@ export const SERVICE_ERRORS = {
   InvalidTargetBucketForLogging: { status: 400, message: 'The target bucket for logging does not exist.', ec: '' },
   NotSymlink: { status: 400, message: 'The specified object is not a symlink.', ec: '' },
   ...CONFIG_ERRORS,
+  ...THROTTLE_ERRORS,
 } as const satisfies Record<string, ServiceErrorSpec>;
 
 /** An OSS error code the embedded server knows. */

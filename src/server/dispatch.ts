@@ -20,6 +20,7 @@ import type { ServerConfig, Ctx, ServiceCtx } from './handlers/context.js';
 import * as bucket from './handlers/bucket.js';
 import * as object from './handlers/object.js';
 import * as mpu from './handlers/multipart.js';
+import type { Throttle } from './throttle.js';
 
 /** Every operation on an existing bucket or one of its objects (ListBuckets and PutBucket have no bucket record). */
 const HANDLERS: Record<Exclude<Operation, 'ListBuckets' | 'PutBucket'>, (ctx: Ctx) => Promise<void>> = {
@@ -59,6 +60,8 @@ export interface Deps {
   /** Host names that mean path-style addressing (the configured host). */
   ownHosts: Set<string>;
   log?: (line: string) => void;
+  /** Answers 503 past a bandwidth or request rate, as OSS does (ServerOptions.throttle). */
+  throttle?: Throttle;
 }
 
 export function createDispatcher(deps: Deps): (raw: IncomingMessage, res: ServerResponse) => void {
@@ -126,6 +129,7 @@ async function handle(
     res.end(req.method === 'HEAD' ? undefined : pem);
     return;
   }
+  deps.throttle?.admit(raw, res);
   const op = route(req);
   const name = req.bucket;
   // OSS looks the bucket up before it looks at who is asking: a bucket that does not exist is 404 NoSuchBucket

@@ -11,6 +11,7 @@ import { createDispatcher } from './dispatch.js';
 import { startLifecycleTimer, sweepLifecycle, type SweepReport } from './lifecycle-sweep.js';
 import { MultipartStore } from './store/multipart.js';
 import { ObjectStore } from './store/objects.js';
+import { Throttle, type ThrottleOptions } from './throttle.js';
 
 export type { Credentials };
 
@@ -51,6 +52,8 @@ export interface ServerOptions {
   idleTimeoutMs?: number;
   /** Connections served at once; more are refused at accept, so descriptors stay bounded; default 256. */
   maxConnections?: number;
+  /** Throttle like OSS: 503 with x-oss-qos-delay-time past a bandwidth or request rate (throttle.ts); default none. */
+  throttle?: ThrottleOptions;
 }
 
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
@@ -97,6 +100,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     config,
     ownHosts: new Set([host, hostname(), ...(opts.pathStyleHosts ?? [])].map((h) => h.toLowerCase())),
     ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.throttle ? { throttle: new Throttle(opts.throttle, now) } : {}),
   });
   const server: Server = createServer({ keepAlive: true, requestTimeout: 0 }, dispatch);
   // Part uploads of gigabytes can take long, so there is no whole-request limit; a body that stalls is timed out

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { startServer } from './index.js';
+import type { ThrottleOptions } from './throttle.js';
 
 export interface ServeOptions {
   root: string;
@@ -24,6 +25,8 @@ export interface ServeOptions {
   minBodyRate?: number;
   idleTimeoutMs?: number;
   maxConnections?: number;
+  /** Answer 503 like OSS past these rates (ServerOptions.throttle). */
+  throttle?: ThrottleOptions;
 }
 
 export interface ServeIo {
@@ -61,6 +64,7 @@ export async function serve(opts: ServeOptions, io: ServeIo): Promise<void> {
     minBodyRate: opts.minBodyRate,
     idleTimeoutMs: opts.idleTimeoutMs,
     maxConnections: opts.maxConnections,
+    throttle: opts.throttle,
     log: (line) => io.stderr.write(`${line}\n`),
   });
   // Handlers go in before the ready line: a supervisor may signal the moment it reads that line.

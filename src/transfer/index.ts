@@ -60,6 +60,14 @@ export {
   type StreamPlan,
 } from './engine/planner.js';
 export { runParts, type PartRun } from './engine/part-pool.js';
+export {
+  AdaptiveController,
+  type AdaptiveOptions,
+  type Tuning,
+  type TunedValue,
+  type TuningSource,
+} from './engine/adaptive.js';
+export { ConnectionBudget, type BudgetOptions, type RetrySignal } from './engine/budget.js';
 export { fileCheckpoints, lockCheckpoint } from './checkpoint/files.js';
 export { ProgressTracker } from './engine/progress.js';
 export {

@@ -30,6 +30,7 @@ const TRANSFER_JSON_FIELDS = [
   'seconds',
   'size',
   'transferredBytes',
+  'tuning',
 ].sort();
 
 /** Reads objects back from the embedded default's data directory through a server of its own (the CLI has exited). */
@@ -77,6 +78,10 @@ test('with no endpoint configured, cp uploads to the embedded server (checkpoint
   assert.equal(json.file, file);
   assert.equal(json.size, data.length);
   assert.equal(json.parts, 4, '1 MiB parts (the default floor) for a 3 MiB file');
+  // No flag fixed anything: the connections and the part size are the controller's, starting from the defaults.
+  const tuning = json.tuning as { connections: { source: string }; partSize: { value: number; source: string } };
+  assert.equal(tuning.connections.source, 'auto');
+  assert.deepEqual(tuning.partSize, { value: 1024 * 1024, source: 'auto' });
   assert.equal(json.resumedBytes, 0);
   assert.equal(json.transferredBytes, data.length);
   assert.match(String(json.crc64), /^\d+$/);
@@ -89,6 +94,29 @@ test('with no endpoint configured, cp uploads to the embedded server (checkpoint
   assert.equal((await stat(join(box.ossupHome, 'embedded-credentials.json'))).mode & 0o777, 0o600);
   const [stored] = await storedObjects([['embedded-demo', 'first.bin']]);
   assert.equal(sha(stored!), sha(data));
+});
+
+test('flags fix their dimension, and --json says so: --parallel and --part-size are "flag", not tuned', async () => {
+  const data = randomBytes(2 * 1024 * 1024 + 7);
+  const file = join(box.dir, 'flagged.bin');
+  await writeFile(file, data);
+  const r = await runCli(
+    ['cp', file, 'oss://embedded-demo/flagged.bin', '--parallel', '2', '--part-size', '512KiB', '--json'],
+    box.env,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const json = lastJson(r.stdout);
+  assert.equal(json.parts, 5);
+  assert.deepEqual(
+    { ...(json.tuning as Record<string, unknown>), reason: undefined },
+    {
+      connections: { value: 2, source: 'flag' },
+      partSize: { value: 512 * 1024, source: 'flag' },
+      parallel: { value: 2, source: 'flag' },
+      reason: undefined,
+    },
+  );
+  assert.deepEqual((await storedObjects([['embedded-demo', 'flagged.bin']]))[0], data);
 });
 
 test('--no-checkpoint uploads too, and the plain summary has no control characters', async () => {

@@ -5,8 +5,10 @@ import {
   abortableSleep,
   backoffDelay,
   isRetryable,
+  isThrottle,
   parseRetryAfter,
   resolveRetryPolicy,
+  serverDelay,
 } from '../../src/client/retry.js';
 
 const svc = (status: number, code = 'X') => new ServiceError({ status, code, message: code });
@@ -59,4 +61,29 @@ test('a backoff sleep ends at once with AbortedError when the signal fires', asy
   await assert.rejects(sleeping, AbortedError);
   assert.ok(Date.now() - started < 5000);
   await assert.rejects(abortableSleep(10, ac.signal), AbortedError);
+});
+
+test('x-oss-qos-delay-time (ms) and Retry-After (s) set the wait, the precise one first', () => {
+  assert.equal(serverDelay({ 'x-oss-qos-delay-time': '250' }, 0), 250);
+  assert.equal(serverDelay({ 'retry-after': '2' }, 0), 2000);
+  assert.equal(serverDelay({ 'x-oss-qos-delay-time': '250', 'retry-after': '1' }, 0), 250, 'the precise one wins');
+  assert.equal(serverDelay({ 'x-oss-qos-delay-time': 'soon', 'retry-after': '1' }, 0), 1000);
+  assert.equal(serverDelay({ 'x-oss-qos-delay-time': 'soon' }, 0), undefined);
+  assert.equal(serverDelay({}, 0), undefined);
+  const p = resolveRetryPolicy({ random: () => 0.999999 });
+  assert.equal(backoffDelay(5, p, 250), 250, 'the wait asked for, however many refusals came before');
+});
+
+test("OSS's throttling answers are told apart from other failures", () => {
+  for (const [status, code] of [
+    [503, 'UploadTrafficRateLimitExceeded'],
+    [503, 'DownloadTrafficRateLimitExceeded'],
+    [503, 'TotalQpsLimitExceeded'],
+    [503, 'ServiceUnavailable'],
+    [429, 'TooManyRequests'],
+    [503, 'SlowDown'],
+  ] as const)
+    assert.equal(isThrottle(svc(status, code)), true, code);
+  for (const e of [svc(500, 'InternalError'), svc(404, 'NoSuchKey'), new NetworkError('reset')])
+    assert.equal(isThrottle(e), false);
 });

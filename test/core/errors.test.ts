@@ -121,6 +121,9 @@ test('SERVICE_ERRORS covers every code of protocol §4 with its status', () => {
     WORMConfigurationLocked: 403,
     InvalidWORMConfiguration: 400,
     FileImmutable: 409,
+    UploadTrafficRateLimitExceeded: 503,
+    DownloadTrafficRateLimitExceeded: 503,
+    TotalQpsLimitExceeded: 503,
   };
   assert.deepEqual(Object.keys(SERVICE_ERRORS).sort(), Object.keys(expected).sort());
   for (const [code, status] of Object.entries(expected)) {

@@ -6,6 +6,7 @@ import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, objectWriteOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, isStreamCp, parseOssUrl, type OssUrl } from '../oss-url.js';
 import { defaultPartSize } from '../defaults.js';
+import { commandBudget, teeProgress, tuningJson } from '../tuning.js';
 import { firstBucket, withFirstBucket, withSession, type Io, type Session } from '../session.js';
 import { planParts } from '../../transfer/engine/plan.js';
 import { refuseTreeFlags, type TreeFlags } from '../tree-options.js';
@@ -138,6 +139,8 @@ async function uploadOne(
     import('../../transfer/engine/planner.js'),
     import('../../transfer/tree/compare.js'),
   ]);
+  const flagged = { parallel: settings.parallel, partSize: settings.partSize };
+  const budget = commandBudget(session.client, 'file', flagged, job.size);
   const checkpoint = await checkpointPath(
     flags,
     io,
@@ -158,10 +161,10 @@ async function uploadOne(
           bucket: job.dst.bucket,
           key: job.dst.key,
           file: job.file,
-          // What is left out, the ladder picks (the engine's 'start' event says what it chose).
+          // What is left out, the budget's planner picks while it runs, from the ladder's (the 'start' event says).
           partSize: settings.partSize,
           concurrency: settings.parallel,
-          planner: ladderPlanner,
+          planner: budget.planner(ladderPlanner),
           checkpoint,
           ...objectWriteOptions(flags, settings),
           // The file's mtime, as trees record it: a later sync then finds the object up to date (--meta mtime=... wins).
@@ -175,7 +178,7 @@ async function uploadOne(
               }
             : undefined,
           callbackVars: flags.callbackUrl ? settings.callbackVars : undefined,
-          onProgress,
+          onProgress: teeProgress(onProgress, budget.meter()),
           onWarning: (message) => io.stderr.write(`ossup: warning: ${message}\n`),
           signal,
         }),
@@ -185,7 +188,13 @@ async function uploadOne(
   );
   if ('interrupted' in outcome) return EXIT_INTERRUPTED;
   const r = outcome.result;
-  if (flags.json) io.stdout.write(jsonLine(transferJson('upload', r, outcome.seconds)));
+  if (flags.json)
+    io.stdout.write(
+      jsonLine({
+        ...transferJson('upload', r, outcome.seconds),
+        tuning: tuningJson(budget.tuning(), flagged, outcome.used),
+      }),
+    );
   else if (!flags.quiet) {
     io.stdout.write(`uploaded ${shown(job.file)} to ${shown(formatOssUrl(job.dst))}: ${summary(r, outcome.seconds)}\n`);
     if (r.callbackBody !== undefined) io.stdout.write(`callback answered: ${r.callbackBody}\n`);

@@ -6,6 +6,7 @@ import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { parseRange, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, type OssUrl } from '../oss-url.js';
+import { commandBudget, teeProgress, tuningJson } from '../tuning.js';
 import { withSession, type Io } from '../session.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
@@ -71,6 +72,8 @@ export async function downloadCommand(
     const size = range
       ? Math.max(0, Math.min(range.end ?? objectSize - 1, objectSize - 1) - range.start + 1)
       : objectSize;
+    const flagged = { parallel: settings.parallel, partSize: settings.partSize };
+    const budget = commandBudget(session.client, 'file', flagged, size);
     // A version is another object to resume: its checkpoint is apart from the latest's.
     const key = flags.versionId === undefined ? src.key : `${src.key}?versionId=${flags.versionId}`;
     const checkpoint = await checkpointPath(flags, io, session, { file, bucket: src.bucket, key }, '.dcp');
@@ -88,15 +91,15 @@ export async function downloadCommand(
             bucket: src.bucket,
             key: src.key,
             file,
-            // What is left out, the ladder picks (the engine's 'start' event says what it chose).
+            // What is left out, the budget's planner picks while it runs, from the ladder's (the 'start' event says).
             partSize: settings.partSize,
             concurrency: settings.parallel,
-            planner: ladderPlanner,
+            planner: budget.planner(ladderPlanner),
             checkpoint,
             trafficLimit: settings.trafficLimitBitsPerSecond,
             range,
             versionId: flags.versionId,
-            onProgress,
+            onProgress: teeProgress(onProgress, budget.meter()),
             signal,
           }),
       },
@@ -119,7 +122,13 @@ export async function downloadCommand(
       const ms = remoteMtimeMs(current);
       if (Number.isFinite(ms)) await utimes(r.file, ms / 1000, ms / 1000);
     }
-    if (flags.json) io.stdout.write(jsonLine(transferJson('download', r, outcome.seconds)));
+    if (flags.json)
+      io.stdout.write(
+        jsonLine({
+          ...transferJson('download', r, outcome.seconds),
+          tuning: tuningJson(budget.tuning(), flagged, outcome.used),
+        }),
+      );
     else if (!flags.quiet) {
       const part = !r.range
         ? ''

@@ -7,6 +7,7 @@ import { recordServe, serveKeyFile } from '../serve-keys.js';
 import type { Io } from '../session.js';
 import { parseDuration, parseSize } from '../size.js';
 import { UsageError } from '../usage-error.js';
+import type { ThrottleOptions } from '../../server/throttle.js';
 
 export interface ServeFlags {
   root?: string;
@@ -20,6 +21,7 @@ export interface ServeFlags {
   minBodyRate?: string;
   idleTimeout?: string;
   maxConnections?: string;
+  throttle?: string;
   debug?: boolean;
 }
 
@@ -46,6 +48,32 @@ function rateFlag(flag: string, value: string | undefined): number | undefined {
   }
 }
 
+/** `--throttle 8MiB/s`, `--throttle 100qps`, or both, comma-separated: what the server admits per second. */
+export function throttleFlag(value: string | undefined): ThrottleOptions | undefined {
+  if (value === undefined) return undefined;
+  const out: ThrottleOptions = {};
+  for (const item of value.split(',').map((s) => s.trim())) {
+    const qps = /^(\d+(?:\.\d+)?)\s*qps$/i.exec(item);
+    if (qps) {
+      out.requestsPerSecond = Number(qps[1]);
+    } else if (/\/s$/i.test(item)) {
+      try {
+        out.bytesPerSecond = parseSize(item.replace(/\/s$/i, ''));
+      } catch (err) {
+        throw new UsageError(`--throttle "${item}": ${(err as Error).message}`);
+      }
+    } else {
+      throw new UsageError(
+        `--throttle "${item}" is neither a rate nor a request rate`,
+        'give bytes per second (8MiB/s), requests per second (100qps), or both: --throttle 8MiB/s,100qps',
+      );
+    }
+  }
+  if (out.requestsPerSecond === 0 || out.bytesPerSecond === 0)
+    throw new UsageError(`--throttle "${value}": a limit of 0 admits nothing; leave the flag out for none`);
+  return out;
+}
+
 /** `ossup serve`: the embedded server as a long-running process (src/server/serve.ts does the work). */
 export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const port = Number(flags.port);
@@ -68,6 +96,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
       throw new UsageError(`--max-connections "${flags.maxConnections}" is not a number from 1 to 100000`);
     }
   }
+  const throttle = throttleFlag(flags.throttle);
   if (flags.newKeys && accessKeyId !== undefined)
     throw new UsageError('--new-keys makes a key pair; it cannot be combined with given keys');
   const home = ossupHome(io.env);
@@ -92,6 +121,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
         minBodyRate,
         idleTimeoutMs,
         maxConnections,
+        throttle,
       },
       {
         stdout: io.stdout,

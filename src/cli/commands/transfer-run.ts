@@ -26,7 +26,10 @@ export interface TransferSpec<R> {
   start(onProgress: (e: TransferEvent) => void, signal: AbortSignal): Promise<R>;
 }
 
-export type TransferOutcome<R> = { result: R; seconds: number } | { interrupted: true };
+/** `used`: the part size the engine reported in its start event, and whether it resumed a checkpoint. */
+export type TransferOutcome<R> =
+  | { result: R; seconds: number; used?: { partSize?: number; resumed: boolean } }
+  | { interrupted: true };
 
 /**
  * The checkpoint option for the engine: a file path, or false. The CLI names the file itself, with the engine's
@@ -60,8 +63,10 @@ export async function driveTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io
   const controller = new AbortController();
   const uninstall = interruptOnSignals(controller, io.stderr, () => bar?.stop());
   const started = performance.now();
+  let used: { partSize?: number; resumed: boolean } | undefined;
   try {
     const result = await spec.start((e) => {
+      if (e.type === 'start') used = { partSize: e.partSize, resumed: e.resumedBytes > 0 };
       if (e.type === 'start' && e.discarded && !flags.quiet) {
         // Said before the bar starts: a run that silently begins again from 0% looks like resume did not work.
         const why = e.discarded.startsWith('another ')
@@ -73,7 +78,7 @@ export async function driveTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io
       bar?.onEvent(e);
     }, controller.signal);
     bar?.stop('complete');
-    return { result, seconds: (performance.now() - started) / 1000 };
+    return { result, seconds: (performance.now() - started) / 1000, used };
   } catch (err) {
     bar?.stop();
     if (controller.signal.aborted && err instanceof AbortedError) {

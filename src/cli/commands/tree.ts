@@ -32,6 +32,7 @@ import { checkName } from './names.js';
 import { planCopy } from './tree-copy.js';
 import { treeJson, failureLines, planLine, summaryLine, verboseLine } from './tree-output.js';
 import { shown } from '../shown.js';
+import { commandBudget } from '../tuning.js';
 import { startStats, statsInterval } from '../stats.js';
 
 export type TreeCommandFlags = CpFlags & TreeFlags & SelectFlags & SkipFlags & HeaderFlags & { stats?: string };
@@ -150,7 +151,19 @@ export async function treeCommand(
       const out = new TreeOutput(plan, flags, io);
       const opts: TreeOptions = {
         ...treeOptions(plan, verb, flags, settings, io),
-        jobs: tree.jobs,
+        // Uploads and downloads follow one budget tuned to the link; --jobs, --parallel, --part-size and --connections
+        // still fix theirs. A copy moves no bytes through this link: its files and parts stay fixed.
+        ...(plan.direction === 'copy' || flags.dryRun
+          ? { jobs: tree.jobs }
+          : {
+              jobs: flags.jobs !== undefined ? tree.jobs : undefined,
+              budget: commandBudget(session.client, 'tree', {
+                parallel: settings.parallel,
+                jobs: flags.jobs !== undefined ? tree.jobs : undefined,
+                partSize: settings.partSize,
+                connections: flags.connections !== undefined ? tree.connections : undefined,
+              }),
+            }),
         endpointId: session.endpointId,
         filters: tree.filters,
         select,

@@ -62,6 +62,7 @@ export async function runParts<P, R>(run: PartRun<P, R>): Promise<void> {
     while (!inner.signal.aborted && active <= feed.concurrency()) {
       const item = take();
       if (!item) break;
+      feed.started?.(item.part);
       const began = Date.now();
       try {
         const result = await run.work(item.part, inner.signal, item.prepared);

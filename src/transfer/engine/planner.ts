@@ -169,7 +169,12 @@ export function fixedFeed(plan: PartPlan, concurrency: number, skip?: ReadonlySe
  */
 export function remainingFeed(feed: PartFeed, skip: ReadonlySet<number>): PartFeed {
   const parts = fixedFeed(feed.plan!, 1, skip);
-  return { ...parts, concurrency: () => feed.concurrency(), observe: feed.observe?.bind(feed) };
+  return {
+    ...parts,
+    concurrency: () => feed.concurrency(),
+    started: feed.started?.bind(feed),
+    observe: feed.observe?.bind(feed),
+  };
 }
 
 /** A feed of a stream's parts, growing in size (planStream), up to 10,000 of them. */

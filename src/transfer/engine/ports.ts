@@ -143,6 +143,8 @@ export interface PartFeed {
   concurrency(): number;
   /** The next part to start, or undefined when none is left (or, for a stream, none may follow: 10,000 reached). */
   next(): PlannedPart | undefined;
+  /** A part was handed to a slot (whichever feed's next() gave it): an adaptive feed counts its parts in flight. */
+  started?(part: PlannedPart): void;
   /** A part finished: `ms` from its start to its answer. An adaptive feed adjusts the next sizes and concurrency. */
   observe?(part: PlannedPart, stats: { ms: number }): void;
 }

@@ -4,6 +4,7 @@
 // SharedArrayBuffers both threads see (BufferPool below), so a part's bytes are never copied between threads. One pool per process, created on first use; idle workers do not keep the process
 // alive. Where workers cannot start (a bundler that drops the worker file, say), hashing falls back to the main
 // thread with the same results and errors.
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { abortError } from '../../core/errors.js';
@@ -79,6 +80,9 @@ export class HashPool {
     const signal = opts.signal;
     return new Promise<PooledDigest>((resolve, reject) => {
       const onAbort = () => reject(abortError(signal));
+      // One listener per part being hashed, removed when it is done: as many as the parts in flight, which the
+      // adaptive budget may raise past Node's default warning level of 10.
+      setMaxListeners(0, signal);
       signal.addEventListener('abort', onAbort, { once: true });
       result.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });

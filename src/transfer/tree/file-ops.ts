@@ -21,6 +21,8 @@ import { memoryCheckpoints } from '../checkpoint/memory.js';
 import { prepareDestination } from './dest-path.js';
 import type { RemoteEntry } from './listing.js';
 import type { TreeOptions } from './types.js';
+import { ladderPlanner } from '../engine/planner.js';
+import type { PartPlanner } from '../engine/ports.js';
 import type { LocalEntry } from './walk.js';
 
 export interface FileContext {
@@ -58,8 +60,7 @@ export async function uploadTreeFile(
     bucket: ctx.bucket,
     key,
     file: local.path,
-    partSize,
-    concurrency: single ? 1 : ctx.parallel,
+    ...sizing(ctx, single ? { partSize, concurrency: 1 } : { partSize, concurrency: ctx.parallel }),
     checkpoint: single ? false : checkpointFor(ctx, local.path, key, '.ucp'),
     meta: { ...ctx.opts.meta, [MTIME_META]: mtimeMeta(local.mtimeMs) },
     contentType: ctx.opts.contentType,
@@ -69,9 +70,34 @@ export async function uploadTreeFile(
     headers: ctx.opts.headers,
     trafficLimit: ctx.opts.trafficLimit,
     contentMd5: ctx.opts.contentMd5,
-    onProgress: onEvent,
+    onProgress: metered(ctx, onEvent),
     signal: ctx.signal,
   });
+}
+
+/**
+ * Part size and parts in flight of a large file: fixed, or, with a budget, what its planner picks (the budget's
+ * options keep a --part-size or --parallel). A file of one part stays one request either way.
+ */
+function sizing(
+  ctx: FileContext,
+  fixed: { partSize: number; concurrency: number },
+): { partSize?: number; concurrency?: number; planner?: PartPlanner } {
+  const b = ctx.opts.budget;
+  if (!b || fixed.concurrency === 1) return fixed;
+  // Nothing fixed here: the budget's options carry the flags, and a resume keeps its checkpoint's part size.
+  return { planner: b.planner(ladderPlanner) };
+}
+
+/** The file's progress listener, feeding the budget's controller too when there is one. */
+function metered(ctx: FileContext, onEvent: (e: TransferEvent) => void): (e: TransferEvent) => void {
+  const meter = ctx.opts.budget?.meter();
+  return meter
+    ? (e) => {
+        meter(e);
+        onEvent(e);
+      }
+    : onEvent;
 }
 
 /** Local path for a key below the prefix; keys that would land outside the directory are refused. */
@@ -93,14 +119,14 @@ export async function downloadTreeFile(
   onEvent: (e: TransferEvent) => void,
 ): Promise<DownloadResult> {
   await prepareDestination(path.resolve(ctx.opts.dir), file, ctx.checkedDirs);
+  onEvent = metered(ctx, onEvent);
   const partSize = ctx.partSize(remote.size);
   if (remote.size <= partSize) return getSmall(ctx, remote, file, onEvent);
   const result = await downloadFile(ctx.client, {
     bucket: ctx.bucket,
     key: remote.key,
     file,
-    partSize,
-    concurrency: ctx.parallel,
+    ...sizing(ctx, { partSize, concurrency: ctx.parallel }),
     checkpoint: checkpointFor(ctx, file, remote.key, '.dcp'),
     trafficLimit: ctx.opts.trafficLimit,
     onProgress: onEvent,

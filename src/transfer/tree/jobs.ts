@@ -1,4 +1,5 @@
-// Files in flight: `jobs` workers take items from a stream. The stream is read ahead of the workers (up to
+// Files in flight: `jobs` workers take items from a stream (or as many as `jobs(running)` allows now: a shared
+// connection budget grows and shrinks it while the tree runs, engine/budget.ts). The stream is read ahead of the workers (up to
 // `readAhead` items buffered), so the totals a progress bar shows grow ahead of the transfers and are final soon,
 // while memory stays bounded however long the stream is. `work` reports its own failures; an error of the stream
 // itself (a listing that fails) stops everything and is thrown.
@@ -13,9 +14,12 @@ export interface JobOptions<T> {
   onEnd?: () => void;
 }
 
+/** Files allowed in flight while `running` of them run. */
+export type JobLimit = number | ((running: number) => number);
+
 export async function runJobs<T>(
   items: AsyncIterable<T>,
-  jobs: number,
+  jobs: JobLimit,
   signal: AbortSignal,
   work: (item: T) => Promise<void>,
   opts: JobOptions<T> = {},
@@ -70,24 +74,49 @@ export async function runJobs<T>(
     }
   })();
 
+  const allowed = (n: number) => Math.max(1, typeof jobs === 'number' ? jobs : jobs(n));
+  let running = 0;
+  let workFailure: { err: unknown } | undefined;
+  const workers = new Set<Promise<void>>();
   const worker = async () => {
     for (;;) {
       if (signal.aborted || streamError !== undefined) return;
-      const item = queue.shift();
-      if (item === undefined) {
+      if (queue.length === 0) {
         if (ended) return;
         await waitFor('workers');
         continue;
       }
+      // The limit fell below the files running: this worker retires (one always stays, as allowed() >= 1).
+      if (running >= allowed(running)) return;
+      const item = queue.shift()!;
       nudge('reader');
-      await work(item);
+      running++;
+      try {
+        await work(item);
+      } finally {
+        running--;
+      }
+      spawn(); // the limit may have grown
+    }
+  };
+  const spawn = () => {
+    while (workers.size < allowed(running) && !signal.aborted) {
+      const w = worker()
+        .catch((err: unknown) => {
+          workFailure ??= { err };
+        })
+        .finally(() => workers.delete(w));
+      workers.add(w);
     }
   };
   try {
-    await Promise.all([reader, ...Array.from({ length: Math.max(1, jobs) }, worker)]);
+    spawn();
+    await reader;
+    while (workers.size > 0) await Promise.all([...workers]);
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
+  if (workFailure) throw workFailure.err;
   if (streamError !== undefined) throw streamError;
   if (signal.aborted) throw abortError(signal);
 }

@@ -140,7 +140,10 @@ function startRun(client: OssClient, direction: Direction, opts: TreeOptions, si
 async function transferAll(run: TreeRun): Promise<void> {
   const { side, result } = run;
   let files = 0;
-  await runJobs(pairsFor(side), side.opts.jobs ?? DEFAULT_JOBS, side.signal, (pair) => transferPair(run, pair), {
+  const b = side.opts.budget; // files in flight follow the budget unless `jobs` fixes them
+  const jobs = b && side.opts.jobs === undefined ? (n: number) => b.files(n) : (side.opts.jobs ?? DEFAULT_JOBS);
+  const one = (pair: Parameters<typeof transferPair>[1]) => transferPair(run, pair);
+  await runJobs(pairsFor(side), jobs, side.signal, b ? (pair) => b.holding(() => one(pair)) : one, {
     onRead: (pair) => {
       if (!pair.src || (pair.src as { error?: unknown }).error !== undefined) return;
       files++;

@@ -1,5 +1,6 @@
 // Public types of the tree functions: a directory <-> a prefix, file by file, several files at once.
 import type { TransferEvent } from '../index.js';
+import type { ConnectionBudget } from '../engine/budget.js';
 import type { TreeSelect } from './select.js';
 import type { SkipRules } from './skip-rules.js';
 
@@ -74,6 +75,12 @@ export interface TreeOptions extends SkipRules {
   jobs?: number;
   /** Parts / ranges in flight per large file (default 4). */
   parallel?: number;
+  /**
+   * One connection budget for the files in flight and their parts, tuned while the tree runs (engine/budget.ts).
+   * With it, files in flight follow the budget unless `jobs` is given, and large files take the budget's planner
+   * (parts in flight and part sizes) unless their `parallel` / `partSize` was fixed in the budget's options.
+   */
+  budget?: ConnectionBudget;
   /**
    * Part size for uploads / range size for downloads, from the file size when absent. A copy goes in parts of this
    * size when the object is larger; without it, one CopyObject up to 1 GiB.

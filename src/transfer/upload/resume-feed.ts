@@ -34,6 +34,7 @@ export function resumeFeed(run: UploadRun, stopped: () => boolean): PartFeed {
     single: false,
     totalParts: undefined,
     concurrency,
+    started: feed.started?.bind(feed),
     observe,
     next: () => {
       const part = pending ?? (stopped() ? undefined : feed.next());

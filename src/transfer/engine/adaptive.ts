@@ -1,0 +1,335 @@
+// The adaptive controller: how many connections to keep busy and how big to make parts not yet started, learnt from
+// the throughput the transfer gets while it runs. Pure: no timers and no I/O; every call takes `now` (ms), so the
+// engine passes its clock and the tests a fake one (DESIGN.md, "Tuned to the link").
+//
+// The shape is the AWS Rust transfer manager's: a slow start that doubles the connections while each step buys at
+// least 10% more throughput and goes back one step when it does not, then a hold, then a probe up or down. A throttle
+// (503, SlowDown, *RateLimitExceeded, x-oss-qos-delay-time) cuts the connections multiplicatively, at most once per
+// window, never below what the throughput measured before the cut needed; without more throttling it adds one back
+// per window (AIMD).
+import { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE } from '../../core/limits.js';
+
+/** Where a setting came from: the controller, a flag (or option) that fixed it, or a resumed checkpoint. */
+export type TuningSource = 'auto' | 'flag' | 'checkpoint';
+
+export interface TunedValue {
+  value: number;
+  source: TuningSource;
+}
+
+/** What the controller chose, and why: the `tuning` field of `--json` and the start event. */
+export interface Tuning {
+  connections: TunedValue;
+  partSize: TunedValue;
+  /** The last decision in words ("slow start: 16 connections gave 24% more than 8"). */
+  reason: string;
+}
+
+export interface AdaptiveOptions {
+  /** Connections to start with: today's default (4 parts of one file, 16 files of a tree). */
+  initialConnections: number;
+  /** Part size to start with (the size ladder's choice for the file). */
+  initialPartSize: number;
+  /** Upper bound of the connection budget (default 64). */
+  maxConnections?: number;
+  /** Largest part size the controller picks by itself (default 64 MiB: parts in flight are held in memory). */
+  maxPartSize?: number;
+  /** Bytes of the largest file in the transfer: parts grow within 10,000 parts, and only while every connection keeps a part. */
+  totalBytes?: number;
+  /** Where the connection count came from; anything but 'auto' fixes it. */
+  connectionsSource?: TuningSource;
+  /** Where the part size came from; anything but 'auto' fixes it (a resumed upload keeps its checkpoint's). */
+  partSizeSource?: TuningSource;
+  /** Shortest measuring window (default 250 ms); windows stretch to the typical part time, up to 1.5 s. */
+  windowMs?: number;
+}
+
+/** A step must buy at least this much more throughput to be kept. */
+const GAIN = 1.1;
+/** A throttle keeps this share of the connections. */
+const BETA = 0.7;
+/**
+ * Parts are sized to take about this long on one connection: a request's round trip then costs a few percent, and a
+ * transfer killed mid-way loses about this much of its time (the parts in flight).
+ */
+const PART_SECONDS = 2;
+/** Windows of hold between probes, doubled after each probe that did not pay, up to MAX_HOLD. */
+const HOLD = 4;
+const MAX_HOLD = 32;
+/** A window this far below the best rate for two windows in a row means the link changed: measure it afresh. */
+const DROP = 0.6;
+
+type Phase = 'slow-start' | 'hold' | 'probe' | 'recover';
+
+export class AdaptiveController {
+  private conns: number;
+  private size: number;
+  private readonly maxConns: number;
+  /** Connections it started from (the defaults): a throttle never cuts below half of them. */
+  private readonly start: number;
+  private readonly maxSize: number;
+  private readonly fixedConns: boolean;
+  private readonly fixedSize: boolean;
+  private readonly minWindow: number;
+  private phase: Phase = 'slow-start';
+  /** The setting a pending step is judged against, and its rate. */
+  private base = 0;
+  private best = 0;
+  /** Highest rate per connection seen without throttling: what a throttled transfer needs at least. */
+  private perConn = 0;
+  private windowStart: number;
+  private windowBytes = 0;
+  /** The first window after a change is not measured: new connections are still opening. */
+  private settling = true;
+  private holdLeft = HOLD;
+  private holdLength = HOLD;
+  private probeDown = false;
+  private drops = 0;
+  private holdSum = 0;
+  private holdCount = 0;
+  private throttledInWindow = false;
+  private lastCut = -Infinity;
+  private partMs = 0;
+  private why = 'starting from the defaults';
+
+  constructor(opts: AdaptiveOptions, now: number) {
+    this.maxConns = Math.max(1, opts.maxConnections ?? 64);
+    this.conns = Math.min(this.maxConns, Math.max(1, Math.round(opts.initialConnections)));
+    this.start = this.conns;
+    this.size = opts.initialPartSize;
+    this.fixedConns = (opts.connectionsSource ?? 'auto') !== 'auto';
+    this.fixedSize = (opts.partSizeSource ?? 'auto') !== 'auto';
+    this.sources = { connections: opts.connectionsSource ?? 'auto', partSize: opts.partSizeSource ?? 'auto' };
+    this.maxSize = Math.min(opts.maxPartSize ?? 64 * 1024 ** 2, MAX_PART_SIZE);
+    this.totalBytes = opts.totalBytes ?? Infinity;
+    this.minWindow = opts.windowMs ?? 250;
+    this.windowStart = now;
+    if (this.fixedConns)
+      this.why = `connections fixed by ${this.sources.connections === 'flag' ? 'a flag' : 'the checkpoint'}`;
+  }
+
+  private readonly sources: { connections: TuningSource; partSize: TuningSource };
+  private readonly totalBytes: number;
+  private sizeWhy = '';
+
+  /** Connections the transfer may keep busy now; the scheduler asks whenever a slot frees. */
+  connections(now: number): number {
+    this.tick(now);
+    return this.conns;
+  }
+
+  /** The size for a part not yet started. */
+  partSize(now: number): number {
+    this.tick(now);
+    return this.size;
+  }
+
+  /** Bytes moved (sent or received) since the last call. */
+  record(bytes: number, now: number): void {
+    this.tick(now);
+    this.windowBytes += bytes;
+  }
+
+  /** A part or file finished after `ms`: the typical part time sets the window length. */
+  partDone(ms: number, now: number): void {
+    this.partMs = this.partMs === 0 ? ms : this.partMs * 0.8 + ms * 0.2;
+    this.tick(now);
+  }
+
+  /** The server throttled a request (503, SlowDown, a *RateLimitExceeded code, x-oss-qos-delay-time). */
+  throttled(now: number, delayMs = 0): void {
+    this.tick(now);
+    this.throttledInWindow = true;
+    if (this.fixedConns || now - this.lastCut < Math.max(this.window(), delayMs)) return;
+    const before = this.conns;
+    // Never below what the rate before the cut needed (a throttle that allows more than that is better used), nor
+    // below half the defaults it started from: a connection waiting out a refusal moves nothing, so one alone
+    // leaves the throttle's allowance unused while it waits (measured: a quarter of it on loopback).
+    const needed = this.perConn > 0 ? Math.ceil(this.rateBefore() / this.perConn) : 1;
+    const floor = Math.min(before, Math.max(needed, Math.ceil(this.start / 2)));
+    this.conns = Math.max(floor, Math.min(before - 1, Math.floor(before * BETA)));
+    this.lastCut = now;
+    this.phase = 'recover'; // growing stops either way: no more slow start into a throttle
+    this.best = 0;
+    this.restart(now);
+    this.why =
+      this.conns < before
+        ? `throttled by the server: ${before} -> ${this.conns} connection${this.conns === 1 ? '' : 's'}`
+        : `throttled by the server: staying at ${before} connection${before === 1 ? '' : 's'}`;
+  }
+
+  /** A request failed and will be retried (a reset, a timeout, a 5xx that is not a throttle). */
+  failed(now: number): void {
+    this.tick(now);
+    if (this.fixedConns || this.phase !== 'slow-start') return;
+    // Errors while growing: stop growing at the last setting that paid.
+    if (this.base > 0) this.conns = this.base;
+    this.enterHold(now, `errors during slow start: back to ${this.conns} connections`);
+  }
+
+  /** What is in use now, and why. */
+  tuning(): Tuning {
+    return {
+      connections: { value: this.conns, source: this.sources.connections },
+      partSize: { value: this.size, source: this.sources.partSize },
+      reason: this.sizeWhy ? `${this.why}; ${this.sizeWhy}` : this.why,
+    };
+  }
+
+  private rateLast = 0;
+  private rateBefore(): number {
+    return Math.max(this.rateLast, this.best);
+  }
+
+  /** Long enough to average over parts finishing, short enough to reach the link's rate within a few seconds. */
+  private window(): number {
+    return Math.min(1000, Math.max(this.minWindow, this.partMs / 2));
+  }
+
+  private restart(now: number): void {
+    this.windowStart = now;
+    this.windowBytes = 0;
+    this.settling = true;
+    this.throttledInWindow = false;
+  }
+
+  private tick(now: number): void {
+    const w = this.window();
+    // After a change, half a window goes unmeasured while the connections just opened make their first round trips.
+    if (now - this.windowStart < (this.settling ? w / 2 : w)) return;
+    const rate = (this.windowBytes * 1000) / (now - this.windowStart);
+    const throttled = this.throttledInWindow;
+    const settling = this.settling;
+    this.windowStart = now;
+    this.windowBytes = 0;
+    this.throttledInWindow = false;
+    this.settling = false;
+    if (settling) return;
+    this.rateLast = rate;
+    if (!throttled && this.phase !== 'recover') this.perConn = Math.max(this.perConn, rate / this.conns);
+    this.decide(rate, throttled, now);
+    this.growParts(rate);
+  }
+
+  private decide(rate: number, throttled: boolean, now: number): void {
+    if (this.fixedConns) return;
+    switch (this.phase) {
+      case 'slow-start':
+        if (this.base === 0 || rate >= this.best * GAIN) {
+          if (this.base > 0)
+            this.why = `slow start: ${this.conns} connections gave ${pct(rate, this.best)} more than ${this.base}`;
+          this.best = rate;
+          this.base = this.conns;
+          if (this.conns >= this.maxConns) {
+            this.enterHold(now, `at the ${this.maxConns}-connection ceiling`);
+            return;
+          }
+          this.step(Math.min(this.maxConns, this.conns * 2), now);
+        } else {
+          const tried = this.conns;
+          this.conns = this.base;
+          this.enterHold(
+            now,
+            `slow start: ${tried} connections gave under 10% more than ${this.base}; keeping ${this.base}`,
+          );
+        }
+        return;
+      case 'recover':
+        // Additive increase after a throttle, one connection a window, while the server stays quiet.
+        if (throttled) return;
+        if (rate >= this.best) this.best = rate;
+        if (this.conns >= this.maxConns) {
+          this.enterHold(now, 'recovered from throttling');
+          return;
+        }
+        this.conns += 1;
+        this.restart(now);
+        return;
+      case 'probe': {
+        const kept = this.probeDown ? rate >= this.best * 0.95 : rate >= this.best * GAIN;
+        if (kept && !throttled) {
+          this.why = this.probeDown
+            ? `${this.conns} connections move as much as ${this.base}: keeping fewer`
+            : `${this.conns} connections gave ${pct(rate, this.best)} more than ${this.base}`;
+          this.best = Math.max(this.best, rate);
+          this.holdLength = HOLD;
+        } else {
+          this.conns = this.base;
+          this.holdLength = Math.min(MAX_HOLD, this.holdLength * 2);
+        }
+        this.probeDown = !this.probeDown;
+        this.enterHold(now, this.why);
+        return;
+      }
+      case 'hold': {
+        if (rate < this.best * DROP && !throttled) {
+          if (++this.drops >= 2) {
+            // The link changed under the transfer: measure from here, starting a new slow start.
+            this.drops = 0;
+            this.best = rate;
+            this.base = this.conns;
+            this.phase = 'slow-start';
+            this.why = 'throughput fell: measuring the link again';
+            this.step(Math.min(this.maxConns, this.conns * 2), now);
+          }
+          return;
+        }
+        this.drops = 0;
+        this.holdSum += rate;
+        this.holdCount++;
+        if (--this.holdLeft > 0) return;
+        // A probe is judged against the hold's mean rate, not one lucky or unlucky window.
+        this.best = this.holdSum / this.holdCount;
+        this.base = this.conns;
+        this.phase = 'probe';
+        const next = this.probeDown ? Math.max(1, Math.floor(this.conns * 0.75)) : Math.ceil(this.conns * 1.25);
+        if (next === this.conns || next > this.maxConns) {
+          this.probeDown = !this.probeDown;
+          this.enterHold(now, this.why);
+          return;
+        }
+        this.step(next, now);
+        return;
+      }
+    }
+  }
+
+  private step(conns: number, now: number): void {
+    this.conns = conns;
+    this.restart(now);
+  }
+
+  private enterHold(now: number, why: string): void {
+    this.phase = 'hold';
+    this.holdSum = 0;
+    this.holdCount = 0;
+    this.holdLeft = this.holdLength;
+    this.why = why;
+    this.restart(now);
+  }
+
+  /**
+   * Parts not yet started grow to about PART_SECONDS on one connection, by powers of two, never shrinking (so the
+   * 10,000-part limit the starting size met still holds), within the cap and OSS's 5 GiB, and never so big that the
+   * file has fewer than two parts per connection.
+   */
+  private growParts(rate: number): void {
+    if (this.fixedSize || this.conns <= 0) return;
+    const target = (rate / this.conns) * PART_SECONDS;
+    const spread = this.totalBytes / (this.conns * 2);
+    let size = this.size;
+    while (size * 2 <= Math.min(target, this.maxSize, spread)) size *= 2;
+    if (size > this.size && size >= MIN_PART_SIZE && Math.ceil(this.totalBytes / size) <= MAX_PARTS) {
+      this.sizeWhy = `parts grown to ${formatMiB(size)} (about ${PART_SECONDS} s each on one connection)`;
+      this.size = size;
+    }
+  }
+}
+
+function formatMiB(bytes: number): string {
+  return bytes >= 1024 ** 2 ? `${+(bytes / 1024 ** 2).toFixed(1)} MiB` : `${Math.round(bytes / 1024)} KiB`;
+}
+
+function pct(rate: number, best: number): string {
+  return best > 0 ? `${Math.round((rate / best - 1) * 100)}%` : 'more';
+}

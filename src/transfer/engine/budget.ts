@@ -1,0 +1,139 @@
+// One budget of connections for a whole command, shared by the files of a tree and the parts of each large file,
+// sized by the adaptive controller (adaptive.ts). It plugs into the engine through its ports: `planner()` wraps a
+// PartPlanner so every transfer's PartFeed asks the budget for its concurrency (the one scheduler, part-pool.ts
+// `runParts`, asks each time a slot frees) and gets parts sized by the controller; a tree asks `files()` for its files
+// in flight. A file holds one unit while it runs; each part it has in flight beyond the first holds one more.
+import type { TransferEvent } from '../types.js';
+import type { AdaptiveController, Tuning } from './adaptive.js';
+import type { PartFeed, PartPlanner, PlannedPart, PlanRequest } from './ports.js';
+
+export interface BudgetOptions {
+  /** Parts in flight per file, fixed (--parallel): the budget then sizes only the files in flight. */
+  parallel?: number;
+  /** Files in flight, fixed (--jobs). */
+  jobs?: number;
+  /** Part size fixed (--part-size): the controller's part sizes are not used. */
+  partSize?: number;
+  /** Clock in ms (default performance.now). */
+  now?: () => number;
+}
+
+/** What the client's retry hook tells the budget (client RetryNotice). */
+export interface RetrySignal {
+  throttled: boolean;
+  delayMs: number;
+}
+
+export class ConnectionBudget {
+  /** Units held: one per running file, plus each file's parts in flight beyond its first. */
+  private held = 0;
+  private readonly now: () => number;
+
+  constructor(
+    readonly controller: AdaptiveController,
+    private readonly opts: BudgetOptions = {},
+  ) {
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  /** Connections the budget allows now. */
+  limit(): number {
+    return this.controller.connections(this.now());
+  }
+
+  /** Units in use now. */
+  get inUse(): number {
+    return this.held;
+  }
+
+  /** Files a tree may have in flight, `active` of them running: --jobs, else whatever the budget leaves room for. */
+  files(active: number): number {
+    if (this.opts.jobs !== undefined) return this.opts.jobs;
+    return Math.max(1, active + this.limit() - this.held);
+  }
+
+  /** Runs one file's work holding one unit of the budget. */
+  async holding<T>(work: () => Promise<T>): Promise<T> {
+    this.held++;
+    try {
+      return await work();
+    } finally {
+      this.held--;
+    }
+  }
+
+  /** Bytes moved, for the controller's throughput. */
+  record(bytes: number): void {
+    if (bytes > 0) this.controller.record(bytes, this.now());
+  }
+
+  /** A transfer's progress listener feeding the bytes it moves to the controller (each transfer its own). */
+  meter(): (e: TransferEvent) => void {
+    let last = 0;
+    return (e) => {
+      if (e.type === 'start') last = e.resumedBytes;
+      else if (e.type === 'progress') {
+        this.record(e.bytesDone - last);
+        last = Math.max(last, e.bytesDone);
+      }
+    };
+  }
+
+  /** The client's retry hook: a throttle cuts the budget, another failure stops it growing. */
+  onRetry(notice: RetrySignal): void {
+    if (notice.throttled) this.controller.throttled(this.now(), notice.delayMs);
+    else this.controller.failed(this.now());
+  }
+
+  tuning(): Tuning {
+    return this.controller.tuning();
+  }
+
+  /**
+   * A planner whose feeds draw on this budget. The budget's options are what fixes a dimension (the CLI's flags);
+   * a request's own partSize and concurrency are only the defaults the budget replaces. A resumed transfer keeps
+   * its checkpoint's part size; a fresh one gets the controller's, never below the base planner's floor and never so
+   * big that the file has fewer than two parts per connection.
+   */
+  planner(base: PartPlanner): PartPlanner {
+    return {
+      plan: (request, resume) => {
+        const req: PlanRequest = { ...request, partSize: this.opts.partSize, concurrency: undefined };
+        if (req.partSize === undefined && !resume && req.size !== undefined && !req.stream) {
+          const floor = base.plan(req).partSize;
+          const spread = req.size / (2 * this.limit());
+          let size = floor;
+          while (size * 2 <= Math.min(this.controller.partSize(this.now()), spread)) size *= 2;
+          if (size > floor) req.partSize = size;
+        }
+        return this.wrap(base.plan(req, resume), this.opts.parallel);
+      },
+    };
+  }
+
+  /**
+   * A part that fails is not observed (the scheduler stops its transfer), so the units of a file that failed with
+   * parts in flight stay held: a tree with many failed large files runs with a smaller budget. (A close on the feed
+   * port would give them back.)
+   */
+  private wrap(inner: PartFeed, fixed: number | undefined): PartFeed {
+    let active = 0;
+    return {
+      partSize: inner.partSize,
+      single: inner.single,
+      totalParts: inner.totalParts,
+      ...(inner.plan ? { plan: inner.plan } : {}),
+      concurrency: () => fixed ?? Math.max(1, active + this.limit() - this.held),
+      next: (): PlannedPart | undefined => inner.next(),
+      started: (part) => {
+        if (++active > 1) this.held++;
+        inner.started?.(part);
+      },
+      observe: (part, stats) => {
+        if (active-- > 1) this.held--;
+        this.controller.partDone(stats.ms, this.now());
+        inner.observe?.(part, stats);
+      },
+    };
+  }
+}

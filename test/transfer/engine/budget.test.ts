@@ -1,0 +1,82 @@
+// The shared budget through the real scheduler (runParts): the parts of several files together never exceed the
+// connections the controller allows, a fixed --parallel keeps its count, and parts are sized by the controller
+// within the base planner's floor and two parts per connection.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AdaptiveController } from '../../../src/transfer/engine/adaptive.js';
+import { ConnectionBudget } from '../../../src/transfer/engine/budget.js';
+import { runParts } from '../../../src/transfer/engine/part-pool.js';
+import { ladderPlanner } from '../../../src/transfer/engine/planner.js';
+import { runJobs } from '../../../src/transfer/tree/jobs.js';
+
+const MiB = 1024 ** 2;
+
+function budget(connections: number, extra: { parallel?: number; jobs?: number } = {}) {
+  const c = new AdaptiveController(
+    { initialConnections: connections, initialPartSize: MiB, connectionsSource: 'flag' },
+    0,
+  );
+  return new ConnectionBudget(c, { now: () => 0, ...extra });
+}
+
+/** Runs a file's parts through runParts, counting the parts in flight across every file. */
+async function moveFile(b: ConnectionBudget, size: number, seen: { now: number; peak: number; parts: number }) {
+  const planner = b.planner(ladderPlanner);
+  const feed = planner.plan({ kind: 'upload', size });
+  await b.holding(() =>
+    runParts({
+      feed,
+      work: async (part) => {
+        seen.now++;
+        seen.peak = Math.max(seen.peak, seen.now);
+        await new Promise((r) => setTimeout(r, 2));
+        seen.now--;
+        seen.parts++;
+        return part.size;
+      },
+      done: async () => undefined,
+    }),
+  );
+}
+
+async function* sizes(list: number[]) {
+  yield* list;
+}
+
+test('files of a tree and the parts of its large files in flight together stay within the budget, and use it', async () => {
+  const b = budget(6);
+  const seen = { now: 0, peak: 0, parts: 0 };
+  const files = [40 * MiB, 64 * 1024, 40 * MiB, 64 * 1024, 64 * 1024, 40 * MiB, 64 * 1024];
+  await runJobs(
+    sizes(files),
+    (running) => b.files(running),
+    new AbortController().signal,
+    (size) => moveFile(b, size, seen),
+  );
+  assert.equal(seen.parts, 120 + 4);
+  assert.equal(seen.peak, 6);
+  assert.equal(b.inUse, 0, 'every unit is given back');
+});
+
+test('a fixed --parallel keeps its count per file; files are sized by the budget unless --jobs fixes them', async () => {
+  const b = budget(4, { parallel: 3 });
+  const seen = { now: 0, peak: 0, parts: 0 };
+  await moveFile(b, 30 * MiB, seen);
+  assert.equal(seen.peak, 3);
+  assert.equal(b.files(2), 4 - 0 + 2, 'room for as many files as the budget has free units');
+  assert.equal(budget(4, { jobs: 9 }).files(2), 9);
+});
+
+test('a fresh transfer gets the controller’s part size, never below the ladder, at least two parts per connection', () => {
+  const c = new AdaptiveController({ initialConnections: 4, initialPartSize: 64 * MiB, partSizeSource: 'auto' }, 0);
+  const b = new ConnectionBudget(c, { now: () => 0 });
+  const planner = b.planner(ladderPlanner);
+  assert.equal(planner.plan({ kind: 'upload', size: 4 * 1024 * MiB }).partSize, 64 * MiB);
+  assert.equal(planner.plan({ kind: 'upload', size: 64 * MiB }).partSize, 8 * MiB, '64 MiB over 4 connections x 2');
+  assert.equal(planner.plan({ kind: 'upload', size: 3 * MiB }).partSize, MiB, 'the ladder floor');
+  // A resume keeps its checkpoint's size; a request's own size is only a default; a --part-size wins.
+  assert.equal(planner.plan({ kind: 'upload', size: 4 * 1024 * MiB }, { partSize: 8 * MiB }).partSize, 8 * MiB);
+  assert.equal(planner.plan({ kind: 'upload', size: 4 * 1024 * MiB, partSize: 2 * MiB }).partSize, 64 * MiB);
+  const flagged = new ConnectionBudget(c, { now: () => 0, partSize: 16 * MiB }).planner(ladderPlanner);
+  assert.equal(flagged.plan({ kind: 'upload', size: 4 * 1024 * MiB }).partSize, 16 * MiB);
+});
