@@ -1,13 +1,10 @@
 // The CLI's side of tuning to the link (engine/adaptive.ts, engine/budget.ts): which dimensions flags fix, the one
 // budget a command runs with, and how what was chosen is reported (`tuning` in --json, the summary's last words).
 import type { OssClient } from '../client/index.js';
-import {
-  AdaptiveController,
-  ConnectionBudget,
-  type TransferEvent,
-  type Tuning,
-  type TuningSource,
-} from '../transfer/index.js';
+// From their modules, not the transfer barrel: a short `cp` loads only the upload path (start-up, issue 27).
+import type { TransferEvent } from '../transfer/index.js';
+import { AdaptiveController, type Tuning, type TuningSource } from '../transfer/engine/adaptive.js';
+import { ConnectionBudget } from '../transfer/engine/budget.js';
 import { DEFAULT_PARALLEL, defaultPartSize, MIN_DEFAULT_PART_SIZE } from './defaults.js';
 import { formatBytes } from './size.js';
 
