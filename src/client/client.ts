@@ -4,7 +4,7 @@ import { ArgumentError } from '../core/errors.js';
 import { MAX_PARTS } from '../core/limits.js';
 import { bufferBody, isBodySource, type BodySource } from './body.js';
 import { parseEndpoint, type Endpoint } from './endpoint.js';
-import { aclHeaders, callbackHeaders, metaHeaders, trafficLimitHeader, type ObjectWriteOptions } from './headers.js';
+import { aclHeaders, bodyHeaders, callbackHeaders, writeHeaders, type ObjectWriteOptions } from './headers.js';
 import * as ops from './operations.js';
 import * as more from './operations-more.js';
 import * as multipart from './operations-multipart.js';
@@ -106,11 +106,9 @@ export class OssClient {
   ): Promise<PutObjectResult> {
     const source = isBodySource(body) ? body : bufferBody(body);
     const headers = {
-      ...metaHeaders(opts),
-      ...aclHeaders(opts),
+      ...writeHeaders(opts),
       ...callbackHeaders(opts.callback, opts.callbackVars),
-      ...trafficLimitHeader(opts.trafficLimit),
-      ...(opts.contentMd5 ? { 'content-md5': opts.contentMd5 } : {}),
+      ...bodyHeaders(opts),
     };
     return ops.putObject(this, bucket, key, source, headers, opts);
   }
@@ -189,15 +187,7 @@ export class OssClient {
     key: string,
     opts: ObjectWriteOptions & CallOptions & { sourceIfMatch?: string; sourceVersionId?: string } = {},
   ): Promise<PutObjectResult> {
-    return ops.copyObject(
-      this,
-      sourceBucket,
-      sourceKey,
-      bucket,
-      key,
-      { ...metaHeaders(opts), ...aclHeaders(opts) },
-      opts,
-    );
+    return ops.copyObject(this, sourceBucket, sourceKey, bucket, key, writeHeaders(opts), opts);
   }
 
   /** One part of a multipart upload copied from `sourceBucket/sourceKey` (`range` inclusive), on the server. */
@@ -223,7 +213,7 @@ export class OssClient {
     key: string,
     opts: ObjectWriteOptions & CallOptions = {},
   ): Promise<InitiateMultipartUploadResult> {
-    return multipart.initiateMultipartUpload(this, bucket, key, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
+    return multipart.initiateMultipartUpload(this, bucket, key, writeHeaders(opts), opts);
   }
 
   async uploadPart(
@@ -235,20 +225,8 @@ export class OssClient {
     opts: UploadPartOptions = {},
   ): Promise<UploadPartResult> {
     checkPartNumber(partNumber);
-    const headers = {
-      ...trafficLimitHeader(opts.trafficLimit),
-      ...(opts.contentMd5 ? { 'content-md5': opts.contentMd5 } : {}),
-    };
-    return multipart.uploadPart(
-      this,
-      bucket,
-      key,
-      uploadId,
-      partNumber,
-      isBodySource(body) ? body : bufferBody(body),
-      headers,
-      opts,
-    );
+    const source = isBodySource(body) ? body : bufferBody(body);
+    return multipart.uploadPart(this, bucket, key, uploadId, partNumber, source, bodyHeaders(opts), opts);
   }
 
   /** Complete with the listed parts, or with every uploaded part ('all', x-oss-complete-all). */
@@ -331,7 +309,7 @@ export class OssClient {
     if (!Number.isSafeInteger(position) || position < 0)
       throw new ArgumentError('position', `position must be a non-negative integer, got ${position}`);
     const source = isBodySource(body) ? body : bufferBody(body);
-    return more.appendObject(this, bucket, key, position, source, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
+    return more.appendObject(this, bucket, key, position, source, writeHeaders(opts), opts);
   }
 
   /** A symlink at `key` to `target` in the same bucket (GET/HEAD of the link read the target). */
@@ -341,7 +319,7 @@ export class OssClient {
     target: string,
     opts: ObjectWriteOptions & CallOptions = {},
   ): Promise<OssResult> {
-    return more.putSymlink(this, bucket, key, target, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
+    return more.putSymlink(this, bucket, key, target, writeHeaders(opts), opts);
   }
 
   getSymlink(bucket: string, key: string, opts: CallOptions = {}): Promise<more.SymlinkResult> {

@@ -81,3 +81,13 @@ export function trafficLimitHeader(bitsPerSecond: number | undefined): Record<st
   }
   return { [HEADERS.trafficLimit]: String(bitsPerSecond) };
 }
+
+/** The headers of a request that writes an object: its user metadata and ACL. */
+export function writeHeaders(o: ObjectWriteOptions): Record<string, string> {
+  return { ...metaHeaders(o), ...aclHeaders(o) };
+}
+
+/** The headers that go with a request body: its traffic limit, and its Content-MD5 when one was taken. */
+export function bodyHeaders(o: { trafficLimit?: number; contentMd5?: string }): Record<string, string> {
+  return { ...trafficLimitHeader(o.trafficLimit), ...(o.contentMd5 ? { 'content-md5': o.contentMd5 } : {}) };
+}
