@@ -6,7 +6,7 @@ import { AbortedError } from '../../core/errors.js';
 import type { PartBytes, PartSource, PlannedPart, TransferClient } from '../engine/ports.js';
 import type { ProgressTracker } from '../engine/progress.js';
 import { sendVerified } from './resend.js';
-import type { DonePart } from './session.js';
+import type { DonePart } from './types.js';
 
 export interface PartSend {
   client: TransferClient;
