@@ -14,6 +14,9 @@ import { ObjectStore } from './store/objects.js';
 
 export type { Credentials };
 
+/** A key the server accepts: an STS key may carry the time it expires. */
+export type ServerCredentials = Credentials & { expiration?: string };
+
 export interface ServerOptions {
   /** Storage root; created if missing. One server process per root. */
   root: string;
@@ -21,8 +24,12 @@ export interface ServerOptions {
   host?: string;
   /** 0 = ephemeral; default 0. */
   port?: number;
-  /** Accepted keys. An entry with a securityToken is an STS key: its requests must carry that token. */
-  credentials?: Credentials[];
+  /**
+   * Accepted keys. An entry with a securityToken is an STS key: its requests must carry that token, and with an
+   * `expiration` (ISO 8601, as STS returns it) it is refused as SecurityTokenExpired from then on (read at each
+   * request, so a test may expire a key by setting it).
+   */
+  credentials?: ServerCredentials[];
   /** Region of V4 scopes and bucket locations; default 'cn-hangzhou'. */
   region?: string;
   /** Injectable clock (ms since epoch) for skew and expiry tests. */
@@ -63,7 +70,7 @@ export interface RunningServer {
   endpoint: string;
   host: string;
   port: number;
-  credentials: Credentials[];
+  credentials: ServerCredentials[];
   /** URL of the PEM public key that verifies upload callbacks. */
   callbackPublicKeyUrl: string;
   /** Stops accepting, drops idle keep-alive connections, and resolves once the listener is closed. */
