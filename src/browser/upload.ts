@@ -1,0 +1,95 @@
+// uploadFile for pages: the engine's one upload strategy (transfer/upload/upload.ts) with the browser's ports plugged
+// in: the File as a BlobSource, checkpoints in IndexedDB under a Web Lock, the requests over fetch. Session, resume
+// (ListParts re-verified by CRC-64), the part scheduler, verification, part sizing and events are the engine's,
+// exactly as for a file in Node; nothing here schedules, verifies or sizes parts.
+import { ArgumentError } from '../core/errors.js';
+import { runTransfer } from '../transfer/engine/engine.js';
+import { validateTransferOptions } from '../transfer/engine/options.js';
+import { ladderPlanner } from '../transfer/engine/planner.js';
+import type { CheckpointPorts } from '../transfer/engine/ports.js';
+import type { TransferEvent, UploadResult } from '../transfer/types.js';
+import type { UploadSettings } from '../transfer/upload/settings.js';
+import { UploadStrategy } from '../transfer/upload/upload.js';
+import { BlobSource } from './blob-source.js';
+import type { OssClient } from './client.js';
+import { IndexedDbCheckpointStore, lockInBrowser } from './idb-store.js';
+
+/** Parts in flight by default: HTTP/1.1 allows six connections per origin; one is left for the other requests. */
+export const BROWSER_CONCURRENCY = 5;
+
+export interface UploadFileOptions {
+  bucket: string;
+  key: string;
+  /** The bytes: a File from an <input> or a drop, or any Blob. */
+  file: Blob;
+  /** Bytes per part, 100 KiB..5 GiB; default: the library's ladder (1 MiB up, at most ~1,000 parts). */
+  partSize?: number;
+  /** Parts in flight (default 5). Memory held is about concurrency x part size. */
+  concurrency?: number;
+  /**
+   * Keep a checkpoint in IndexedDB (default true), keyed by endpoint, bucket, key and the file's name, size and
+   * lastModified: calling uploadFile again with the same file, after a reload or a crash, resumes it.
+   */
+  checkpoint?: boolean;
+  /** User metadata, sent as x-oss-meta-<name>. */
+  meta?: Record<string, string>;
+  /** Content-Type; default the File's type, else application/octet-stream. */
+  contentType?: string;
+  /** Object ACL (x-oss-object-acl). */
+  acl?: string;
+  /** Storage class (x-oss-storage-class). */
+  storageClass?: string;
+  /** Object tags, as a map or an encoded `A=1&B=2` string. */
+  tagging?: Record<string, string> | string;
+  /** Fail with FileAlreadyExists instead of overwriting an existing object. */
+  forbidOverwrite?: boolean;
+  /** Raw headers stored with the object: Cache-Control, Content-Disposition, ... (lower-case names). */
+  headers?: Record<string, string>;
+  /** Progress events, as in Node: start, progress, part, verifying, completing, complete. */
+  onProgress?: (event: TransferEvent) => void;
+  /** Aborting pauses: requests stop, the checkpoint and the multipart upload are kept, AbortedError is thrown. */
+  signal?: AbortSignal;
+  /** Told when a checkpoint naming another target is set aside. */
+  onWarning?: (message: string) => void;
+}
+
+function isBlob(v: unknown): v is Blob {
+  return typeof v === 'object' && v !== null && typeof (v as Blob).slice === 'function' && typeof (v as Blob).size === 'number';
+}
+
+/** Checkpoints in IndexedDB, one per endpoint, bucket, key and file (name, size, lastModified). */
+function browserCheckpoints(source: BlobSource): CheckpointPorts {
+  const { name, size, lastModified } = source.identity;
+  return {
+    locate: async (option, id) =>
+      option === false ? undefined : `upload ${JSON.stringify([id.endpoint, id.bucket, id.key, name, size, lastModified])}`,
+    store: <H, R>(location: string) => new IndexedDbCheckpointStore<H, R>(location),
+    lock: lockInBrowser,
+  };
+}
+
+/** Upload a File or Blob to oss://bucket/key: multipart, verified by CRC-64, resumable across reloads. */
+export async function uploadFile(client: OssClient, opts: UploadFileOptions): Promise<UploadResult> {
+  validateTransferOptions(opts, { api: 'uploadFile', writesKey: true, needsFile: false });
+  if (!isBlob(opts.file)) throw new ArgumentError('file', 'file must be a Blob or File (from an <input type=file>)');
+  const source = new BlobSource(opts.file);
+  const settings: UploadSettings = {
+    ...opts,
+    concurrency: opts.concurrency ?? BROWSER_CONCURRENCY,
+    write: {
+      contentType: opts.contentType || opts.file.type || 'application/octet-stream',
+      meta: opts.meta,
+      acl: opts.acl,
+      storageClass: opts.storageClass,
+      tagging: opts.tagging,
+      forbidOverwrite: opts.forbidOverwrite,
+      headers: opts.headers,
+    },
+  };
+  return runTransfer(
+    client.transfer,
+    { ...opts, checkpoint: opts.checkpoint ?? true, planner: ladderPlanner },
+    new UploadStrategy(settings, source, source.name),
+    browserCheckpoints(source),
+  );
+}
