@@ -19,6 +19,7 @@ import type { ServerConfig, Ctx, ServiceCtx } from './handlers/context.js';
 import * as bucket from './handlers/bucket.js';
 import * as object from './handlers/object.js';
 import * as mpu from './handlers/multipart.js';
+import { applyCors } from './handlers/cors.js';
 
 /** Every operation on an existing bucket or one of its objects (ListBuckets and PutBucket have no bucket record). */
 const HANDLERS: Record<Exclude<Operation, 'ListBuckets' | 'PutBucket'>, (ctx: Ctx) => Promise<void>> = {
@@ -138,7 +139,11 @@ async function handle(
       if (!rec) throw new ErrorReply('NoSuchBucket', { BucketName: name });
     }
   }
-  const principal = deps.auth.authenticate(req);
+  // CORS headers go on before authentication, so a page can read a signature or token error, and a preflight is
+  // never authenticated: it is matched against the bucket's CORS rules only (it carries the URL's query, not its
+  // signature's method).
+  if (rec) await applyCors(req, res, deps.store.configs, rec.name);
+  const principal = op === 'OptionObject' ? null : deps.auth.authenticate(req);
   if (op === undefined) {
     const api = apiName(req);
     throw new ErrorReply(

@@ -194,6 +194,9 @@ export function apiName(req: OssRequest): string {
 
 /** The operation: the OSS API the request selects (oss-apis.ts) when implemented, else undefined (501). */
 export function route(req: OssRequest): Operation | undefined {
+  // A preflight names no API: the browser sends it to the URL of the request to come, whatever its query
+  // (?uploads, ?uploadId=..&partNumber=.., a presigned URL's signature), and the bucket's CORS rules answer it.
+  if (req.method === 'OPTIONS' && req.bucket !== undefined) return 'OptionObject';
   const key = selectorKey(req);
   let api = ossApi(key, req);
   // versionId names a version of the object an operation addresses (handlers/versions.ts), not an operation.

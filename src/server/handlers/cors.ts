@@ -1,9 +1,11 @@
 // CORS: Put/Get/DeleteBucketCors, the OPTIONS preflight, and CORS headers on actual requests
 // (OSS-PROTOCOL-2.md §3). Rules are tried in order; the first whose origin, method and headers all match wins.
+import type { ServerResponse } from 'node:http';
 import { buildXml, parseXml, rootOf, type XmlNode, type XmlObject } from '../../core/xml-core.js';
 import { ErrorReply } from '../errors.js';
 import type { OssRequest } from '../request.js';
 import { sendEmpty, sendXmlText } from '../respond.js';
+import type { BucketConfigStore } from '../store/bucket-config.js';
 import { readVerifiedBody, requireOwner, type Ctx } from './context.js';
 
 export interface CorsRule {
@@ -177,18 +179,24 @@ export async function preflight(ctx: Ctx): Promise<void> {
 }
 
 /**
- * On an actual request with Origin, the first matching rule's headers go on the response (errors included);
- * without a match the request is served all the same, just without them.
+ * On an actual request with Origin, the first matching rule's headers go on the response, errors included (a failed
+ * signature or an expired token too: the dispatcher calls this before authenticating, or a page could not read why
+ * it failed); without a match the request is served all the same, just without them.
  */
-export async function applyCors(ctx: Ctx): Promise<void> {
-  const origin = ctx.req.headers.origin;
-  if (ctx.req.method === 'OPTIONS') return;
-  const c = await ctx.store.configs.get<CorsConfig>(ctx.bucket.name, 'cors');
+export async function applyCors(
+  req: OssRequest,
+  res: ServerResponse,
+  configs: BucketConfigStore,
+  bucket: string,
+): Promise<void> {
+  const origin = req.headers.origin;
+  if (req.method === 'OPTIONS') return;
+  const c = await configs.get<CorsConfig>(bucket, 'cors');
   if (!c) return;
-  if (c.responseVary) ctx.res.setHeader('Vary', 'Origin');
+  if (c.responseVary) res.setHeader('Vary', 'Origin');
   if (!origin) return;
-  const rule = matchRule(c, origin, ctx.req.method, []);
+  const rule = matchRule(c, origin, req.method, []);
   if (!rule) return;
-  for (const [k, v] of Object.entries(corsHeaders(rule, origin, { method: ctx.req.method, headers: [] })))
-    ctx.res.setHeader(k, v);
+  for (const [k, v] of Object.entries(corsHeaders(rule, origin, { method: req.method, headers: [] })))
+    res.setHeader(k, v);
 }

@@ -47,12 +47,11 @@ export const MORE_HANDLERS: Record<OperationMore, (ctx: Ctx) => Promise<void>> =
 };
 
 /**
- * Runs before every bucket-level or object-level handler (the bucket exists): CORS headers, hotlink protection,
+ * Runs before every bucket-level or object-level handler (the bucket exists): hotlink protection,
  * Block Public Access and the bucket policy, the retention policy (WORM), and static-website serving, which may replace the handler for
  * anonymous reads.
  */
 export async function beforeHandler(ctx: Ctx, op: string): Promise<((ctx: Ctx) => Promise<void>) | undefined> {
-  await cors.applyCors(ctx);
   if (op === 'OptionObject' || op === 'PostObject') return undefined;
   await configs.checkReferer(ctx);
   await enforceBucketPolicy(ctx, op);
