@@ -105,7 +105,7 @@ export interface UploadOutcome {
 /** Opens the upload page and waits until its module has loaded. */
 export async function openUploadPage(page: Page, url: string): Promise<void> {
   await page.goto(url);
-  await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true, undefined, {
+  await page.waitForFunction(() => (globalThis as unknown as { ready?: boolean }).ready === true, undefined, {
     timeout: 30_000,
   });
 }
@@ -113,14 +113,14 @@ export async function openUploadPage(page: Page, url: string): Promise<void> {
 /** Starts an upload in the page without waiting for it (window.running holds it). */
 export async function startUpload(page: Page, spec: UploadSpec): Promise<void> {
   await page.evaluate((s) => {
-    const w = window as unknown as { running: Promise<unknown>; upload(s: unknown): Promise<unknown> };
+    const w = globalThis as unknown as { running: Promise<unknown>; upload(s: unknown): Promise<unknown> };
     w.running = w.upload(s);
   }, spec);
 }
 
 /** The outcome of the upload startUpload began. */
 export function finishUpload(page: Page): Promise<UploadOutcome> {
-  return page.evaluate(() => (window as unknown as { running: Promise<UploadOutcome> }).running);
+  return page.evaluate(() => (globalThis as unknown as { running: Promise<UploadOutcome> }).running);
 }
 
 /** Runs one upload in the page to its end. */
@@ -131,7 +131,7 @@ export async function runUpload(page: Page, spec: UploadSpec): Promise<UploadOut
 
 /** Waits until the page's upload has reported at least `bytes` done. */
 export async function progressReaches(page: Page, bytes: number, timeoutMs = 60_000): Promise<void> {
-  await page.waitForFunction((n) => (window as unknown as { progress: number }).progress >= n, bytes, {
+  await page.waitForFunction((n) => (globalThis as unknown as { progress: number }).progress >= n, bytes, {
     timeout: timeoutMs,
     polling: 20,
   });

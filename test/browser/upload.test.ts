@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { objectBytes } from '../../harness/cli.js';
 import { OssClient as NodeClient } from '../../src/client/index.js';
 import { signHeaders } from '../../src/client/sign.js';
 import { crc64 } from '../../src/core/crc64.js';
@@ -49,19 +50,11 @@ function spec(key: string, file: FileSpec, more: Partial<UploadSpec> = {}): Uplo
   return { endpoint: tb.srv.endpoint, bucket: tb.bucket, key, file, credentials: tb.srv.credentials, ...more };
 }
 
-/** The object's bytes as the server holds them. */
-async function objectBytes(key: string): Promise<Buffer> {
-  const res = await node.getObject(tb.bucket, key);
-  const chunks: Buffer[] = [];
-  for await (const c of res.body) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
 async function assertObjectIs(key: string, expected: Uint8Array): Promise<void> {
   const head = await node.headObject(tb.bucket, key);
   assert.equal(head.size, expected.length);
   assert.equal(head.crc64, crc64(expected), 'the server CRC-64 of the object is that of the bytes');
-  assert.ok((await objectBytes(key)).equals(expected), 'the object holds exactly the bytes of the file');
+  assert.ok((await objectBytes(node, tb.bucket, key)).equals(expected), 'the object holds exactly the bytes of the file');
 }
 
 /** Part numbers of the UploadPart requests the page starts, in order. */
@@ -140,7 +133,7 @@ test('a changed file with the same name is never mixed into the object', { timeo
   const upload = spec('same.bin', original, { partSize: MiB, concurrency: 2 });
   await startUpload(page, upload);
   await progressReaches(page, 8 * MiB);
-  await page.evaluate(() => (window as unknown as { ctrl: AbortController }).ctrl.abort());
+  await page.evaluate(() => (globalThis as unknown as { ctrl: AbortController }).ctrl.abort());
   assert.equal((await finishUpload(page)).error?.code, 'Aborted');
   // Rewritten in place with its size and modification time put back: the checkpoint matches, the bytes do not. The
   // resume re-checks the parts on the server against the file's CRC-64 and sends the changed one again.
