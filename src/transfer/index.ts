@@ -20,7 +20,47 @@ export {
   type LoadedCheckpoint,
   type CheckpointIdentity,
 } from './checkpoint/store.js';
-export { acquireLock, type HeldLock } from './checkpoint/lock.js';
+export { acquireLock } from './checkpoint/lock.js';
+export {
+  memoryCheckpoints,
+  type CheckpointPorts,
+  type HeldLock,
+  type PartBody,
+  type PartBytes,
+  type PartFeed,
+  type PartPlanner,
+  type PartSink,
+  type PartSource,
+  type PlanRequest,
+  type RangeResponse,
+  type ReadOptions,
+  type SinkWrite,
+  type SourceIdentity,
+  type StartInfo,
+  type TransferClient,
+} from './engine/ports.js';
+export {
+  seedPlanner,
+  ladderPlanner,
+  fixedFeed,
+  streamFeed,
+  planStream,
+  streamPartSize,
+  checkConcurrency,
+  checkPartSize,
+  defaultPartSize,
+  defaultRangeSize,
+  defaultParallel,
+  DEFAULT_PARALLEL,
+  MIN_DEFAULT_PART_SIZE,
+  MIN_DEFAULT_RANGE_SIZE,
+  STREAM_BASE_PART_SIZE,
+  STREAM_CONCURRENCY,
+  STREAM_RANGE_SIZE,
+  type StreamPlan,
+} from './engine/planner.js';
+export { runParts, type PartRun } from './engine/part-pool.js';
+export { fileCheckpoints, lockCheckpoint } from './node.js';
 export { ProgressTracker } from './engine/progress.js';
 export {
   downloadFile,

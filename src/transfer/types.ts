@@ -1,4 +1,5 @@
 // Public types of the transfer engines.
+import type { CheckpointPorts, PartPlanner } from './engine/ports.js';
 
 /** What both engines report about a finished transfer. */
 export interface TransferResult {
@@ -53,6 +54,10 @@ export type TransferEvent =
       resumedBytes: number;
       totalParts: number;
       partsDone: number;
+      /** The part (or range) size the planner chose; a resume keeps its checkpoint's. */
+      partSize?: number;
+      /** Parts in flight at the start. */
+      concurrency?: number;
       discarded?: string;
     }
   | { type: 'progress'; bytesDone: number; totalBytes: number }
@@ -89,6 +94,13 @@ export interface TransferOptions {
    * file; an existing directory -> a named file inside it.
    */
   checkpoint?: boolean | string;
+  /**
+   * Where checkpoints live and how they are stored and locked: files with a lock file beside them by default
+   * (transfer/node.ts `fileCheckpoints`); `memoryCheckpoints`, or a store of your own (IndexedDB in a browser).
+   */
+  checkpoints?: CheckpointPorts;
+  /** Who picks the part size and concurrency the caller left out (default `seedPlanner`; the CLI's: `ladderPlanner`). */
+  planner?: PartPlanner;
   /** Bandwidth cap in bits per second per request (x-oss-traffic-limit, 819200..838860800). */
   trafficLimit?: number;
   /** Progress listener. After a download restarts (the object changed) a new 'start' event counts from 0 again. */

@@ -10,7 +10,7 @@ import type { BodySource } from '../../src/client/body.js';
 import { crc64, crc64ToDecimal } from '../../src/core/crc64.js';
 import { AbortedError, OssupError } from '../../src/core/errors.js';
 import { downloadStream, uploadStream } from '../../src/transfer/index.js';
-import { planStream, streamPartSize } from '../../src/transfer/stream/stream-plan.js';
+import { planStream, streamPartSize } from '../../src/transfer/engine/planner.js';
 import { startTestServer, type TestServer } from '../../harness/server.js';
 
 const BUCKET = 'stream-test';

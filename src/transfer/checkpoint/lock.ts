@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CheckpointError, CheckpointLockedError } from '../../core/errors.js';
 import { isProcessAlive } from '../../io/fs.js';
+import type { HeldLock } from '../engine/ports.js';
 
 export interface LockInfo {
   pid: number;
@@ -16,10 +17,7 @@ export interface LockInfo {
   token: string;
 }
 
-export interface HeldLock {
-  readonly file: string;
-  release(): Promise<void>;
-}
+export type { HeldLock } from '../engine/ports.js';
 
 function parseLock(text: string): LockInfo | undefined {
   try {

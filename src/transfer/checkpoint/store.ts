@@ -1,36 +1,14 @@
 // Checkpoint storage behind an interface: the engines speak records, the store decides where they live. The file
-// store is an append-only journal (journal.ts); the memory store serves checkpoint-off runs and tests.
+// store is an append-only journal (journal.ts); the interface and the memory store are in engine/ports.ts.
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { CheckpointError } from '../../core/errors.js';
+import type { CheckpointIdentity, CheckpointStore, LoadedCheckpoint } from '../engine/ports.js';
 import { JournalWriter, readJournal } from './journal.js';
 
-export interface LoadedCheckpoint<H, R> {
-  header: H;
-  records: R[];
-}
-
-/** Where a transfer keeps its progress. H is the header record, R the per-unit (part) record. */
-export interface CheckpointStore<H, R> {
-  /** Human-readable location for messages (a file path, or 'memory'). */
-  readonly location: string;
-  /** The saved checkpoint; undefined when there is none or its header is unusable (the caller starts over). */
-  load(): Promise<LoadedCheckpoint<H, R> | undefined>;
-  /**
-   * After load() returned undefined: the raw bytes of a checkpoint that exists but could not be read (a damaged
-   * header), so the caller can say so and salvage what it names. Undefined when there was simply none.
-   */
-  readonly unreadable?: Buffer;
-  /** Replace whatever is stored by a fresh checkpoint holding only `header`. */
-  start(header: H): Promise<void>;
-  /** Durably add one record after start() or load(). */
-  append(record: R): Promise<void>;
-  /** Delete the checkpoint (after success or when abandoning). */
-  remove(): Promise<void>;
-  /** Release open handles without deleting anything (pause, failure). */
-  close(): Promise<void>;
-}
+export { MemoryCheckpointStore } from '../engine/ports.js';
+export type { CheckpointIdentity, CheckpointStore, LoadedCheckpoint } from '../engine/ports.js';
 
 export class FileCheckpointStore<H, R> implements CheckpointStore<H, R> {
   private writer: JournalWriter | undefined;
@@ -91,35 +69,6 @@ export class FileCheckpointStore<H, R> implements CheckpointStore<H, R> {
     this.writer = undefined;
     await w?.close();
   }
-}
-
-/** Keeps records in memory only: a checkpoint-off run still uses the same engine code path. */
-export class MemoryCheckpointStore<H, R> implements CheckpointStore<H, R> {
-  readonly location = 'memory';
-  private state: LoadedCheckpoint<H, R> | undefined;
-  async load() {
-    return this.state && { header: this.state.header, records: [...this.state.records] };
-  }
-  async start(header: H) {
-    this.state = { header, records: [] };
-  }
-  async append(record: R) {
-    this.state?.records.push(record);
-  }
-  async remove() {
-    this.state = undefined;
-  }
-  async close() {
-    /* nothing held */
-  }
-}
-
-/** What names a transfer, for checkpoint file names in a directory. */
-export interface CheckpointIdentity {
-  file: string;
-  endpoint: string;
-  bucket: string;
-  key: string;
 }
 
 /**

@@ -6,9 +6,9 @@
 import path from 'node:path';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { ArgumentError, IntegrityError, ObjectChangedError, ServiceError } from '../../core/errors.js';
-import { MAX_PART_SIZE } from '../../core/limits.js';
 import { validateBucketName, validateObjectKey } from '../../core/names.js';
-import type { HeadObjectResult, ObjectWriteOptions, OssClient } from '../../client/index.js';
+import type { HeadObjectResult, ObjectWriteOptions } from '../../client/index.js';
+import type { CheckpointPorts, TransferClient } from '../engine/ports.js';
 import {
   finishTransfer,
   moveParts,
@@ -17,16 +17,15 @@ import {
   type TransferContext,
   type TransferStrategy,
 } from '../engine/engine.js';
+import { fileCheckpoints } from '../node.js';
+import { COPY_OBJECT_LIMIT, defaultCopyPartSize } from '../engine/planner.js';
 import { runPool } from '../engine/part-pool.js';
 import { planParts, type PartPlan, type PlannedPart } from '../engine/plan.js';
 import type { TransferEvent, UploadResult } from '../types.js';
 import type { PartRecord } from '../upload/session.js';
 import { openCopySession, type CopiedPart, type CopyCheckpointHeader, type CopySource } from './session.js';
 
-/** The most one CopyObject request may copy (OSS): larger objects are copied in parts. */
-export const COPY_OBJECT_LIMIT = 1024 ** 3;
-/** The smallest part a multipart copy picks by itself: a part costs a request, not client memory or bytes. */
-export const MIN_COPY_PART_SIZE = 64 * 1024 ** 2;
+export { COPY_OBJECT_LIMIT, MIN_COPY_PART_SIZE, defaultCopyPartSize } from '../engine/planner.js';
 
 export interface CopyObjectOptions {
   sourceBucket: string;
@@ -45,6 +44,8 @@ export interface CopyObjectOptions {
   concurrency?: number;
   /** Multipart copies only. Off by default; true -> a file in the current directory; a path; an existing directory. */
   checkpoint?: boolean | string;
+  /** Where checkpoints live and how they are locked (default: files, transfer/node.ts). */
+  checkpoints?: CheckpointPorts;
   /** Replaces the user metadata (x-oss-metadata-directive: REPLACE); the content type and the rest are kept. */
   meta?: Record<string, string>;
   /** Replaces the Content-Type (x-oss-metadata-directive: REPLACE); the user metadata is kept. */
@@ -68,7 +69,7 @@ export interface CopyResult extends UploadResult {
 /** Headers HeadObject returns that describe the object and that a copy keeps (besides Content-Type and x-oss-meta-*). */
 const KEPT_HEADERS = ['cache-control', 'content-disposition', 'content-encoding', 'expires'];
 
-export async function copyObject(client: OssClient, opts: CopyObjectOptions): Promise<CopyResult> {
+export async function copyObject(client: TransferClient, opts: CopyObjectOptions): Promise<CopyResult> {
   validate(opts);
   const emit = (e: TransferEvent) => opts.onProgress?.(e);
   const head = await client.headObject(opts.sourceBucket, opts.sourceKey, {
@@ -187,7 +188,7 @@ function result(
 }
 
 async function copySingle(
-  client: OssClient,
+  client: TransferClient,
   opts: CopyObjectOptions,
   head: HeadObjectResult,
   emit: (e: TransferEvent) => void,
@@ -214,13 +215,8 @@ async function copySingle(
   return r;
 }
 
-/** Part size of a multipart copy of `size` bytes when none is given: a function of the size alone (resumable). */
-export function defaultCopyPartSize(size: number): number {
-  return Math.min(MAX_PART_SIZE, Math.max(MIN_COPY_PART_SIZE, Math.ceil(size / 1000 / 1024 ** 2) * 1024 ** 2));
-}
-
 function copyMultipart(
-  client: OssClient,
+  client: TransferClient,
   opts: CopyObjectOptions,
   head: HeadObjectResult,
   emit: (e: TransferEvent) => void,
@@ -231,6 +227,7 @@ function copyMultipart(
     client,
     { bucket: opts.bucket, key: opts.key, checkpoint, signal: opts.signal, onProgress: emit },
     new CopyStrategy(opts, head),
+    opts.checkpoints ?? fileCheckpoints,
   );
 }
 
@@ -354,7 +351,7 @@ function describedHeaders(w: ObjectWriteOptions): Record<string, string> {
 }
 
 async function copyPart(
-  client: OssClient,
+  client: TransferClient,
   opts: CopyObjectOptions,
   etag: string,
   uploadId: string,

@@ -3,7 +3,8 @@
 // would mix with the old ones already copied): the old upload is aborted and the copy fails with ObjectChanged.
 import { crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
 import { ObjectChangedError, ServiceError } from '../../core/errors.js';
-import type { ObjectWriteOptions, OssClient } from '../../client/index.js';
+import type { ObjectWriteOptions } from '../../client/index.js';
+import type { TransferClient } from '../engine/ports.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { MovedPart } from '../engine/engine.js';
 import type { PartPlan } from '../engine/plan.js';
@@ -52,7 +53,7 @@ export interface CopySession {
 }
 
 export interface CopySessionInput {
-  client: OssClient;
+  client: TransferClient;
   store: CopyStore;
   bucket: string;
   key: string;

@@ -2,11 +2,11 @@
 // session -> fetch ranges into a temporary file -> verify the whole-object CRC-64 -> rename into place. The destination name never holds partial or unverified bytes: they live
 // in `<dest>.ossup-<tag>.tmp` until the last check passes. The object changing mid-download (If-Match fails) or a
 // CRC-64 mismatch restarts from scratch once; the second time the error reaches the caller.
+import type { TransferClient } from '../engine/ports.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { ArgumentError, IntegrityError, ObjectChangedError } from '../../core/errors.js';
-import type { OssClient } from '../../client/index.js';
 import {
   combineCrc,
   finishTransfer,
@@ -16,6 +16,7 @@ import {
   type TransferContext,
   type TransferStrategy,
 } from '../engine/engine.js';
+import { fileCheckpoints } from '../node.js';
 import { validateTransferOptions } from '../engine/options.js';
 import { planParts, type PlannedPart } from '../engine/plan.js';
 import type { ProgressTracker } from '../engine/progress.js';
@@ -35,11 +36,11 @@ export type { DownloadFileOptions, DownloadRange } from './types.js';
  * file is in place; rejects with a typed error otherwise (ServiceError, NetworkError, ArgumentError, IntegrityError,
  * ObjectChangedError, CheckpointLockedError, AbortedError, InsufficientDiskSpaceError).
  */
-export async function downloadFile(client: OssClient, opts: DownloadFileOptions): Promise<DownloadResult> {
+export async function downloadFile(client: TransferClient, opts: DownloadFileOptions): Promise<DownloadResult> {
   validateTransferOptions(opts, { api: 'downloadFile', writesKey: false });
   const dest = await resolveDownloadTarget(opts.file, opts.key);
   await checkDestination(dest);
-  return runTransfer(client, opts, new DownloadStrategy(opts, dest));
+  return runTransfer(client, opts, new DownloadStrategy(opts, dest), opts.checkpoints ?? fileCheckpoints);
 }
 
 type DownloadContext = TransferContext<DownloadCheckpointHeader, RangeRecord>;

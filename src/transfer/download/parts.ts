@@ -10,9 +10,11 @@
 // as slow as the read-back). With the lean HTTP client (client/lean/) the event loop has the room: the CRC used
 // to take a third of it behind node:http. What is checked is what arrived; the bytes written are those same
 // buffers, and a resumed download re-checks its done ranges from the file (session.ts).
+import type { RangeResponse, TransferClient } from '../engine/ports.js';
 import type { promises as fsp } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { IntegrityError, ObjectChangedError, ServiceError, abortError } from '../../core/errors.js';
-import { releaseBodyChunks, resumableBody, type GetObjectResult, type OssClient } from '../../client/index.js';
+import { releaseBodyChunks, resumableBody } from '../../client/index.js';
 import { writevAll } from '../../io/writev.js';
 import { Crc64 } from '../../core/crc64.js';
 import { mapWriteError } from './target.js';
@@ -22,7 +24,7 @@ import { runPool } from '../engine/part-pool.js';
 import type { ProgressTracker } from '../engine/progress.js';
 
 export interface FetchInput {
-  client: OssClient;
+  client: TransferClient;
   bucket: string;
   key: string;
   object: ObjectVersion;
@@ -60,7 +62,8 @@ async function fetchOneRange(input: FetchInput, part: PlannedPart, signal: Abort
     policy: input.client.retryPolicy,
     signal,
     label: `bytes ${first}-${last} of oss://${input.bucket}/${input.key}`,
-    open: async (offset, sig) => (await get(input, first + offset, last, sig)).body,
+    // The Node client's bodies are Readables (resumableBody's input); a TransferClient's are any chunk iterable.
+    open: async (offset, sig) => (await get(input, first + offset, last, sig)).body as Readable,
   });
   const crc64 = await drain(input, part, body, signal);
   input.progress.partDone(part.number, part.size);
@@ -68,8 +71,8 @@ async function fetchOneRange(input: FetchInput, part: PlannedPart, signal: Abort
 }
 
 /** One ranged GET, checked to be exactly the bytes asked for, of the object version we started with. */
-async function get(input: FetchInput, from: number, to: number, signal: AbortSignal): Promise<GetObjectResult> {
-  let res: GetObjectResult;
+async function get(input: FetchInput, from: number, to: number, signal: AbortSignal): Promise<RangeResponse> {
+  let res: RangeResponse;
   try {
     res = await input.client.getObject(input.bucket, input.key, {
       range: { start: from, end: to },

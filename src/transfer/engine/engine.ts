@@ -2,22 +2,14 @@
 // strategy's run (session, parts, finish) -> cleanup. Upload and download are strategies plugged into it (see
 // DESIGN.md, "The transfer engine"); a stream upload, a server-side copy or a tree adds a strategy, not a lifecycle.
 import { crc64Combine } from '../../core/crc64.js';
-import { CheckpointError, CheckpointLockedError } from '../../core/errors.js';
-import type { OssClient } from '../../client/index.js';
-import { acquireLock, type HeldLock } from '../checkpoint/lock.js';
-import {
-  FileCheckpointStore,
-  MemoryCheckpointStore,
-  resolveCheckpointPath,
-  type CheckpointStore,
-} from '../checkpoint/store.js';
 import type { TransferEvent, TransferOptions } from '../types.js';
+import { MemoryCheckpointStore, type CheckpointPorts, type CheckpointStore, type TransferClient } from './ports.js';
 import type { PartPlan, PlannedPart } from './plan.js';
 import { ProgressTracker } from './progress.js';
 
 /** What a strategy gets from the engine while it runs: the locked, open checkpoint store and the event sink. */
 export interface TransferContext<H, Rec> {
-  readonly client: OssClient;
+  readonly client: TransferClient;
   readonly store: CheckpointStore<H, Rec>;
   /** The checkpoint file when the transfer keeps one; undefined when nothing can resume it after a failure. */
   readonly checkpointPath: string | undefined;
@@ -40,22 +32,27 @@ export interface TransferStrategy<H, Rec, Result> {
 /** The options of a transfer the engine reads itself. */
 export type EngineOptions = Pick<TransferOptions, 'bucket' | 'key' | 'checkpoint' | 'onProgress' | 'signal'>;
 
+/**
+ * Run one transfer. `checkpoints` says where a checkpoint lives and how it is stored and locked (transfer/node.ts
+ * `fileCheckpoints` for files, `memoryCheckpoints` for none, or a browser's IndexedDB store).
+ */
 export async function runTransfer<H, Rec, Result>(
-  client: OssClient,
+  client: TransferClient,
   opts: EngineOptions,
   strategy: TransferStrategy<H, Rec, Result>,
+  checkpoints: CheckpointPorts,
 ): Promise<Result> {
-  const checkpointPath = await resolveCheckpointPath(
+  const checkpointPath = await checkpoints.locate(
     opts.checkpoint,
     { file: strategy.checkpointFile, endpoint: client.endpoint.url, bucket: opts.bucket, key: opts.key },
     strategy.checkpointSuffix,
   );
-  const lock = checkpointPath ? await lockCheckpoint(checkpointPath) : undefined;
+  const lock = checkpointPath ? await checkpoints.lock(checkpointPath) : undefined;
   // Part records are not synced one by one: every strategy re-verifies recorded parts on resume (the upload against
   // the server's ListParts, the download by re-hashing the temporary file), so a record lost to a power cut costs a
   // resend, never a wrong object. The header is always made durable.
   const store: CheckpointStore<H, Rec> = checkpointPath
-    ? new FileCheckpointStore(checkpointPath, { syncRecords: false })
+    ? checkpoints.store<H, Rec>(checkpointPath, { syncRecords: false })
     : new MemoryCheckpointStore();
   const ctx: TransferContext<H, Rec> = {
     client,
@@ -72,20 +69,6 @@ export async function runTransfer<H, Rec, Result>(
   } finally {
     await store.close();
     await lock?.release();
-  }
-}
-
-/** Take the checkpoint's lock; a location that cannot hold one is CheckpointUnusable, not a raw file-system error. */
-export async function lockCheckpoint(checkpointPath: string): Promise<HeldLock> {
-  try {
-    return await acquireLock(`${checkpointPath}.lock`);
-  } catch (err) {
-    if (err instanceof CheckpointLockedError || err instanceof CheckpointError) throw err;
-    throw new CheckpointError(
-      checkpointPath,
-      `cannot use the checkpoint ${checkpointPath}: ${(err as Error).message}`,
-      { cause: err },
-    );
   }
 }
 

@@ -15,7 +15,7 @@ import { MAX_PARTS } from '../../core/limits.js';
 import type { TransferEvent, UploadResult } from '../types.js';
 import { sendVerified } from '../upload/resend.js';
 import type { DonePart } from '../upload/session.js';
-import { planStream, streamPartSize } from './stream-plan.js';
+import { planStream, streamPartSize } from '../engine/planner.js';
 import { StreamReader, type FilledPart } from './stream-reader.js';
 
 export interface UploadStreamOptions extends ObjectWriteOptions {

@@ -3,8 +3,9 @@
 // reused buffers) or re-streamed from the file (larger ones).
 // The first failure stops scheduling and ends in-flight requests; per-upload state only, so nothing here can
 // touch another upload on the same client.
+import type { TransferClient } from '../engine/ports.js';
 import { AbortedError, FileChangedError } from '../../core/errors.js';
-import { bufferBody, fileRange, type OssClient } from '../../client/index.js';
+import { bufferBody, fileRange } from '../../client/index.js';
 import { BUFFER_LIMIT } from '../hash/hash.js';
 import { BufferPool, hashPool } from '../hash/pool.js';
 import type { PlannedPart } from '../engine/plan.js';
@@ -14,7 +15,7 @@ import { sendVerified } from './resend.js';
 import type { DonePart } from './session.js';
 
 export interface PartsInput {
-  client: OssClient;
+  client: TransferClient;
   bucket: string;
   key: string;
   uploadId: string;

@@ -3,10 +3,11 @@
 // with the same size and mtime never contributes stale parts to the object. That re-read is not done here: the
 // parts the server lists are adopted provisionally and checked in the background (verify.ts) while the missing ones
 // are sent, and Complete waits for the check, so a resume costs what is left rather than the whole file.
+import type { TransferClient } from '../engine/ports.js';
 import { parseCrc64 } from '../../core/crc64.js';
 import { ServiceError } from '../../core/errors.js';
 import { multipartEtag } from '../../core/etag.js';
-import type { ObjectWriteOptions, OssClient, PartInfo } from '../../client/index.js';
+import type { ObjectWriteOptions, PartInfo } from '../../client/index.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { sameIdentity, type FileIdentity } from '../checkpoint/file-identity.js';
 import { hashFileRange } from '../hash/hash.js';
@@ -88,7 +89,7 @@ export interface UploadSession {
 }
 
 export interface SessionInput {
-  client: OssClient;
+  client: TransferClient;
   bucket: string;
   key: string;
   file: FileIdentity;
@@ -138,7 +139,12 @@ function isNoSuchUpload(err: unknown): boolean {
 }
 
 /** Abort an upload we are walking away from; failures only mean some storage lingers until lifecycle rules act. */
-export async function abortQuietly(client: OssClient, bucket: string, key: string, uploadId: string): Promise<void> {
+export async function abortQuietly(
+  client: TransferClient,
+  bucket: string,
+  key: string,
+  uploadId: string,
+): Promise<void> {
   await client.abortMultipartUpload(bucket, key, uploadId).catch(() => undefined);
 }
 
@@ -148,7 +154,7 @@ export async function abortQuietly(client: OssClient, bucket: string, key: strin
  * replaces anyway. One that names another endpoint, bucket or key is left alone, with a warning.
  */
 export async function setAsideCheckpoint(
-  client: OssClient,
+  client: TransferClient,
   target: { bucket: string; key: string },
   h: Partial<UploadCheckpointHeader> | undefined,
   warn: ((message: string) => void) | undefined,
@@ -239,8 +245,8 @@ export async function openSession(input: SessionInput): Promise<UploadSession> {
  * resume it any more, and its parts would otherwise stay on the server, billed, until someone runs `ossup abort`.
  * An upload of another target, or one that cannot be read, is left alone and the reason says where to look.
  */
-async function salvageDamaged(input: SessionInput, raw: Buffer): Promise<string> {
-  const text = raw.toString('utf8');
+async function salvageDamaged(input: SessionInput, raw: Uint8Array): Promise<string> {
+  const text = new TextDecoder().decode(raw);
   const field = (name: string) => new RegExp(`"${name}":"((?:[^"\\\\]|\\\\.)*)"`).exec(text)?.[1];
   const json = (s: string | undefined) => {
     try {

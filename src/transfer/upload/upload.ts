@@ -1,5 +1,6 @@
 // uploadFile, the upload strategy of the transfer engine (engine/engine.ts): open or resume a session -> send parts
 // -> verify -> complete. Files no larger than one part go up in a single PutObject with the same checks.
+import type { TransferClient } from '../engine/ports.js';
 import path from 'node:path';
 import mime from 'mime';
 import { crc64ToDecimal } from '../../core/crc64.js';
@@ -9,7 +10,6 @@ import {
   fileRange,
   type CompleteMultipartUploadResult,
   type ObjectWriteOptions,
-  type OssClient,
 } from '../../client/index.js';
 import { assertUnchanged, identityOf, snapshotFile, type FileSnapshot } from '../checkpoint/file-identity.js';
 import { hashFileRange } from '../hash/hash.js';
@@ -23,6 +23,7 @@ import {
   type TransferContext,
   type TransferStrategy,
 } from '../engine/engine.js';
+import { fileCheckpoints } from '../node.js';
 import { validateTransferOptions } from '../engine/options.js';
 import { planParts, type PartPlan, type PlannedPart } from '../engine/plan.js';
 import type { ProgressTracker } from '../engine/progress.js';
@@ -53,12 +54,12 @@ function writeOptions(opts: UploadFileOptions, file: string): ObjectWriteOptions
   };
 }
 
-export async function uploadFile(client: OssClient, opts: UploadFileOptions): Promise<UploadResult> {
+export async function uploadFile(client: TransferClient, opts: UploadFileOptions): Promise<UploadResult> {
   validateTransferOptions(opts, { api: 'uploadFile', writesKey: true });
   const file = path.resolve(opts.file);
   hashPool().warm(); // the hashing thread starts while the checkpoint is locked and the session opened
   const snap = await snapshotFile(file);
-  return runTransfer(client, opts, new UploadStrategy(opts, snap));
+  return runTransfer(client, opts, new UploadStrategy(opts, snap), opts.checkpoints ?? fileCheckpoints);
 }
 
 type UploadContext = TransferContext<UploadCheckpointHeader, PartRecord>;
@@ -209,7 +210,7 @@ class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRec
   }
 }
 
-async function discardCheckpoint(client: OssClient, store: UploadStore, opts: UploadFileOptions): Promise<void> {
+async function discardCheckpoint(client: TransferClient, store: UploadStore, opts: UploadFileOptions): Promise<void> {
   const loaded = await store.load();
   if (!loaded) return;
   await setAsideCheckpoint(client, opts, loaded.header, opts.onWarning, store.location);
@@ -221,7 +222,7 @@ async function discardCheckpoint(client: OssClient, store: UploadStore, opts: Up
  * attempt succeeded), the object is accepted when its size and CRC-64 are exactly what we uploaded.
  */
 async function complete(
-  client: OssClient,
+  client: TransferClient,
   opts: UploadFileOptions,
   uploadId: string,
   parts: DonePart[],

@@ -1,0 +1,365 @@
+// The engine's ports: what varies between transfers, as interfaces. Where the bytes come from (PartSource) and go
+// (PartSink), how parts are sized and how many run at once (PartPlanner -> PartFeed), where progress is kept
+// (CheckpointPorts: store, lock and where they live), and which requests move the bytes (TransferClient). The engine
+// and the strategies speak only these; a Blob, an IndexedDB store, an adaptive planner or a fetch client is a new
+// implementation of a port, never a second scheduler. Node's defaults (files, journal files, lock files, hashing
+// threads) are wired in transfer/node.ts. This file is browser-safe: no `node:` import, no Buffer, no Node type.
+import type {
+  CompleteMultipartUploadResult,
+  HeadObjectResult,
+  InitiateMultipartUploadResult,
+  ListPartsResult,
+  ObjectWriteOptions,
+  OssResult,
+  PutObjectResult,
+  RetryPolicy,
+  UploadPartResult,
+  UploadSummary,
+} from '../../client/index.js';
+import type { PlannedPart } from './plan.js';
+
+export type { PlannedPart } from './plan.js';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sources and sinks
+
+/** A part's bytes as a source read them, with their digests. */
+export interface PartBytes {
+  /** Bytes read: the part's size, less only at the end of a source of unknown size (0: it had ended). */
+  readonly size: number;
+  /** The bytes, when held in memory; absent when `body` re-reads them per attempt (a large file part). */
+  readonly data?: Uint8Array;
+  /** What to send: `data`, or a replayable body the TransferClient understands (Node: a file range). */
+  readonly body: PartBody;
+  /** MD5 (Content-MD5); empty when only the CRC-64 was asked for (`crcOnly`). */
+  readonly md5: Uint8Array;
+  /** CRC-64/ECMA of exactly these bytes. */
+  readonly crc64: bigint;
+  /** The request that sent them was answered: the memory may carry another part. Never call it after a failure. */
+  release?(): void;
+}
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+  /** Only the CRC-64 (checking a resumed part against the server's listing): `md5` comes back empty. */
+  crcOnly?: boolean;
+  /** Hash only, do not keep the bytes (re-checking). */
+  discard?: boolean;
+}
+
+/** What identifies a source across runs: every field must be equal for a checkpoint to resume it (JSON-able). */
+export type SourceIdentity = Readonly<Record<string, string | number>>;
+
+/**
+ * Where an upload's bytes come from: a file, a Readable, a Blob. Parts are read by number, start and size
+ * (PlannedPart); a source that is not replayable (a stream) is read once, in part order, and cannot be resumed.
+ */
+export interface PartSource {
+  /** For messages: a path, 'standard input', a Blob's name. */
+  readonly name: string;
+  /** Bytes in all; undefined while a stream's length is unknown. */
+  readonly size: number | undefined;
+  /** Any part can be read again (a retry re-reads it; a checkpoint can resume it). False for a stream. */
+  readonly replayable: boolean;
+  /**
+   * What a checkpoint records to tell this source from another (file: path, size, mtime, inode, device; Blob: name,
+   * size, lastModified). Undefined: the source cannot be resumed (a stream).
+   */
+  readonly identity: SourceIdentity | undefined;
+  /**
+   * Read and hash one part. A non-replayable source takes calls in part order (it queues them), and gives fewer
+   * bytes than asked only at its end. Throws FileChangedError when a replayable source no longer has the bytes.
+   */
+  read(part: PlannedPart, opts?: ReadOptions): Promise<PartBytes>;
+  /** A source of unknown size: whether every byte has been read (looks ahead). */
+  atEnd?(signal?: AbortSignal): Promise<boolean>;
+  /** Before Complete: throws FileChangedError when the source changed since it was opened (a file's ctime moved). */
+  assertUnchanged?(): Promise<void>;
+  /** Stop reading: the transfer failed or was cancelled (a stream is destroyed). */
+  close?(): void;
+}
+
+/** Options of PartSink.write. */
+export interface SinkWrite {
+  signal: AbortSignal;
+  /** Bytes of this part stored (or handed to the reader) so far in this attempt. */
+  onBytes(stored: number): void;
+}
+
+/**
+ * Where a download's bytes go: a temporary file renamed into place, a Readable handed to the caller. `write` takes
+ * one part's chunks as they arrive (already counted and CRC-64'd by the engine) and resolves once they are stored:
+ * written to the file, or taken by the stream's reader (so a stream holds at most `concurrency` parts).
+ */
+export interface PartSink {
+  /** For messages: the destination path, or '-'. */
+  readonly name: string;
+  write(part: PlannedPart, chunks: AsyncIterable<Uint8Array>, opts: SinkWrite): Promise<void>;
+  /** Every part is stored and verified: make the result visible (rename into place; end the stream). */
+  commit(): Promise<void>;
+  /** The transfer failed: drop what is held (a stream is destroyed with `err`). A file sink keeps a resumable temp. */
+  abort?(err: unknown): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Part sizes and concurrency
+
+/** What a transfer asks the planner. */
+export interface PlanRequest {
+  kind: 'upload' | 'download' | 'copy';
+  /** A stream: an upload of unknown length (size undefined), or a download handed out in order from memory. */
+  stream?: boolean;
+  /** Bytes to move; undefined for a stream of unknown length. */
+  size: number | undefined;
+  /** The caller's partSize option: every part that size (raised to stay within 10,000 parts when the size is known). */
+  partSize?: number;
+  /** The caller's concurrency option: fixed, unless an adaptive planner is asked to vary it. */
+  concurrency?: number;
+  /** A stream's expected size: its first parts are sized so it fits in about 1,000. */
+  expectedSize?: number;
+  /** A copy's CopyObject limit: objects up to it are one request (default and maximum 1 GiB). */
+  multipartThreshold?: number;
+}
+
+/**
+ * Hands out one transfer's parts on demand. The scheduler (engine/part-pool.ts `runParts`) asks `concurrency()`
+ * each time a slot frees and `next()` for the part to start in it, so a part not yet started can be sized
+ * differently from the ones before (an adaptive planner). `observe` is told of every finished part.
+ */
+export interface PartFeed {
+  /** Size of the first part: reported in `start`, recorded in checkpoints (a resume keeps it). */
+  readonly partSize: number;
+  /** One request (PutObject, CopyObject) rather than a multipart transfer. */
+  readonly single: boolean;
+  /** Parts in all, when the size is known; undefined for a stream. */
+  readonly totalParts: number | undefined;
+  /** Parts allowed in flight now (at least 1). */
+  concurrency(): number;
+  /** The next part to start, or undefined when none is left (or, for a stream, none may follow: 10,000 reached). */
+  next(): PlannedPart | undefined;
+  /** A part finished: `ms` from its start to its answer. An adaptive feed adjusts the next sizes and concurrency. */
+  observe?(part: PlannedPart, stats: { ms: number }): void;
+}
+
+/**
+ * Every part-size decision (engine/planner.ts): the library's seed defaults, the CLI's ladder, a stream's growing
+ * sizes, a copy's and a download's. `resume(partSize)` plans a resumed transfer with its checkpoint's part size, so
+ * the recorded parts stay valid. Parts already done are skipped by the caller (`skip`).
+ */
+export interface PartPlanner {
+  plan(req: PlanRequest, resume?: { partSize: number; skip?: ReadonlySet<number> }): PartFeed;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Checkpoint store and lock
+
+export interface LoadedCheckpoint<H, R> {
+  header: H;
+  records: R[];
+}
+
+/** Where a transfer keeps its progress. H is the header record, R the per-unit (part) record. */
+export interface CheckpointStore<H, R> {
+  /** Human-readable location for messages (a file path, an IndexedDB key, or 'memory'). */
+  readonly location: string;
+  /** The saved checkpoint; undefined when there is none or its header is unusable (the caller starts over). */
+  load(): Promise<LoadedCheckpoint<H, R> | undefined>;
+  /**
+   * After load() returned undefined: the raw bytes of a checkpoint that exists but could not be read (a damaged
+   * header), so the caller can say so and salvage what it names. Undefined when there was simply none.
+   */
+  readonly unreadable?: Uint8Array;
+  /** Replace whatever is stored by a fresh checkpoint holding only `header`. */
+  start(header: H): Promise<void>;
+  /** Durably add one record after start() or load(). */
+  append(record: R): Promise<void>;
+  /** Delete the checkpoint (after success or when abandoning). */
+  remove(): Promise<void>;
+  /** Release open handles without deleting anything (pause, failure). */
+  close(): Promise<void>;
+}
+
+/** A held checkpoint lock. */
+export interface HeldLock {
+  readonly file: string;
+  release(): Promise<void>;
+}
+
+/** What names a transfer, for checkpoint names in a directory (or keys in a database). */
+export interface CheckpointIdentity {
+  /** The local file (upload source, download destination), or a copy's `oss://` source. */
+  file: string;
+  endpoint: string;
+  bucket: string;
+  key: string;
+}
+
+/**
+ * The checkpoint factories runTransfer uses. Node's default (transfer/node.ts `fileCheckpoints`): a journal file,
+ * a lock file beside it, named from the `checkpoint` option. `memoryCheckpoints` (below): nothing survives the
+ * process. A browser passes an IndexedDB store and a Web Locks (or no-op) lock.
+ */
+export interface CheckpointPorts {
+  /**
+   * Where this transfer's checkpoint lives, from the `checkpoint` option (true, a path, a directory, a key), or
+   * undefined when it keeps none (the store is then a memory store and nothing is locked).
+   */
+  locate(option: boolean | string | undefined, id: CheckpointIdentity, suffix: string): Promise<string | undefined>;
+  /** The store at `location`; `syncRecords: false` lets a store skip making each record durable on its own. */
+  store<H, R>(location: string, opts: { syncRecords: boolean }): CheckpointStore<H, R>;
+  /** Take the lock of `location`; CheckpointLockedError when another process holds it. */
+  lock(location: string): Promise<HeldLock>;
+}
+
+/** Keeps records in memory only: a checkpoint-off run still uses the same engine code path. */
+export class MemoryCheckpointStore<H, R> implements CheckpointStore<H, R> {
+  readonly location = 'memory';
+  private state: LoadedCheckpoint<H, R> | undefined;
+  async load() {
+    return this.state && { header: this.state.header, records: [...this.state.records] };
+  }
+  async start(header: H) {
+    this.state = { header, records: [] };
+  }
+  async append(record: R) {
+    this.state?.records.push(record);
+  }
+  async remove() {
+    this.state = undefined;
+  }
+  async close() {
+    /* nothing held */
+  }
+}
+
+/** No checkpoint that outlives the run: what streams use, and any caller with nowhere to keep one. */
+export const memoryCheckpoints: CheckpointPorts = {
+  locate: async () => undefined,
+  store: <H, R>() => new MemoryCheckpointStore<H, R>(),
+  lock: async (location) => ({ file: location, release: async () => undefined }),
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// The requests
+
+/**
+ * A request body: bytes in memory (a string is UTF-8), or a replayable recipe opening fresh bytes per attempt (the
+ * Node client's BodySource: a file range).
+ */
+export type PartBody = Uint8Array | string | { readonly size: number; open(): unknown };
+
+/** A ranged GET's answer: its headers' facts and a body of chunks (destroy it when not read to the end). */
+export interface RangeResponse extends HeadObjectResult {
+  body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown };
+  contentRange?: string;
+}
+
+interface Call {
+  signal?: AbortSignal;
+}
+
+/**
+ * The calls the transfer strategies make: OssClient implements it as is (structurally); engine tests run on a fake,
+ * a browser uploader on fetch. Option bags are the client's own (header-free), so an implementation maps them to
+ * its wire dialect.
+ */
+export interface TransferClient {
+  /** Recorded in checkpoints: a checkpoint of another endpoint never resumes here. */
+  readonly endpoint: { readonly url: string };
+  /** How a cut-short download body is resumed (client/resume.ts). */
+  readonly retryPolicy: RetryPolicy;
+  headObject(bucket: string, key: string, opts?: Call & { versionId?: string }): Promise<HeadObjectResult>;
+  putObject(
+    bucket: string,
+    key: string,
+    body: PartBody,
+    opts?: ObjectWriteOptions &
+      Call & {
+        contentMd5?: string;
+        trafficLimit?: number;
+        callback?: unknown;
+        callbackVars?: Record<string, string>;
+        onProgress?: (sent: number) => void;
+      },
+  ): Promise<PutObjectResult>;
+  deleteObject(bucket: string, key: string, opts?: Call): Promise<OssResult>;
+  getObject(
+    bucket: string,
+    key: string,
+    opts?: Call & {
+      range?: { start: number; end: number };
+      ifMatch?: string;
+      versionId?: string;
+      trafficLimit?: number;
+      headers?: Record<string, string>;
+    },
+  ): Promise<RangeResponse>;
+  initiateMultipartUpload(
+    bucket: string,
+    key: string,
+    opts?: ObjectWriteOptions & Call,
+  ): Promise<InitiateMultipartUploadResult>;
+  uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: PartBody,
+    opts?: Call & { contentMd5?: string; trafficLimit?: number; onProgress?: (sent: number) => void },
+  ): Promise<UploadPartResult>;
+  completeMultipartUpload(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: Array<{ partNumber: number; etag: string }>,
+    opts?: Call & {
+      acl?: string;
+      forbidOverwrite?: boolean;
+      callback?: unknown;
+      callbackVars?: Record<string, string>;
+    },
+  ): Promise<CompleteMultipartUploadResult>;
+  abortMultipartUpload(bucket: string, key: string, uploadId: string, opts?: Call): Promise<OssResult>;
+  listParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    opts?: Call & { pageSize?: number; after?: number; onePage?: boolean },
+  ): Promise<ListPartsResult>;
+  listMultipartUploadsAll(bucket: string, opts?: Call & { prefix?: string }): AsyncIterable<UploadSummary>;
+  copyObject(
+    sourceBucket: string,
+    sourceKey: string,
+    bucket: string,
+    key: string,
+    opts?: ObjectWriteOptions & Call & { sourceIfMatch?: string; sourceVersionId?: string },
+  ): Promise<PutObjectResult>;
+  uploadPartCopy(
+    sourceBucket: string,
+    sourceKey: string,
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    opts?: Call & { range?: { start: number; end: number }; sourceIfMatch?: string; sourceVersionId?: string },
+  ): Promise<UploadPartResult>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Events
+
+/** What the engine's one `start` event says about a transfer (TransferEvent 'start' carries these fields). */
+export interface StartInfo {
+  /** Bytes in all; 0 while a stream's length is unknown. */
+  totalBytes: number;
+  resumedBytes: number;
+  /** Parts in all; 0 while unknown (a stream). */
+  totalParts: number;
+  partsDone: number;
+  /** The part size the planner chose (a stream's first; a resume's from its checkpoint). */
+  partSize: number;
+  /** Parts in flight at the start (an adaptive planner may change it later). */
+  concurrency: number;
+  /** Why an earlier run's checkpoint could not be used, when there was one. */
+  discarded?: string;
+}
