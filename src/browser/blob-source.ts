@@ -3,6 +3,7 @@
 // no MD5: parts go without Content-MD5 and are verified by the CRC-64 the server returns for them.
 import { crc64 } from '../core/crc64.js';
 import { FileChangedError } from '../core/errors.js';
+import type { PartBytes, PartSource, PlannedPart, ReadOptions } from '../transfer/engine/ports.js';
 
 /** The fields of a File a checkpoint is keyed by; a plain Blob has only size and type. */
 interface FileLike {
@@ -22,16 +23,9 @@ export interface BlobIdentity {
   lastModified: number;
 }
 
-/** The read options of the engine's PartSource port that a Blob honours. */
-export interface BlobReadOptions {
-  signal?: AbortSignal;
-  crcOnly?: boolean;
-  discard?: boolean;
-}
-
 const NO_MD5 = new Uint8Array(0);
 
-export class BlobSource {
+export class BlobSource implements PartSource {
   readonly name: string;
   readonly size: number;
   readonly replayable = true;
@@ -43,7 +37,7 @@ export class BlobSource {
     this.identity = { name: this.name, size: blob.size, type: blob.type, lastModified: blob.lastModified ?? 0 };
   }
 
-  async read(part: { number: number; start: number; size: number }, opts: BlobReadOptions = {}) {
+  async read(part: PlannedPart, opts: ReadOptions = {}): Promise<PartBytes> {
     opts.signal?.throwIfAborted();
     let data: Uint8Array;
     try {

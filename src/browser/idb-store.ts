@@ -3,6 +3,7 @@
 // part, keyed [location, n] so appending is one small write and loading one range read). A lock per location
 // through the Web Locks API keeps two tabs from driving one upload.
 import { CheckpointError, CheckpointLockedError } from '../core/errors.js';
+import type { CheckpointStore, HeldLock, LoadedCheckpoint } from '../transfer/engine/ports.js';
 
 // The slice of the IndexedDB and Web Locks APIs used here; the project's lib settings (no DOM) do not declare them.
 interface IdbRequest<T = unknown> {
@@ -109,12 +110,12 @@ function recordsOf(location: string): unknown {
 }
 
 /** The engine's CheckpointStore port on IndexedDB, for one checkpoint `location`. */
-export class IndexedDbCheckpointStore<H, R> {
+export class IndexedDbCheckpointStore<H, R> implements CheckpointStore<H, R> {
   private next = 0;
 
   constructor(readonly location: string) {}
 
-  async load(): Promise<{ header: H; records: R[] } | undefined> {
+  async load(): Promise<LoadedCheckpoint<H, R> | undefined> {
     return this.io('read', () =>
       inTransaction('readonly', async (headers, records) => {
         const header = (await done(headers.get(this.location))) as H | undefined;
@@ -178,7 +179,7 @@ export class IndexedDbCheckpointStore<H, R> {
  * Holds the Web Lock named after `location` until released; CheckpointLockedError when another tab holds it. Where the
  * Web Locks API is missing (old browsers), nothing is locked.
  */
-export function lockInBrowser(location: string): Promise<{ file: string; release(): Promise<void> }> {
+export function lockInBrowser(location: string): Promise<HeldLock> {
   const locks = (globalThis as unknown as { navigator?: { locks?: LocksApi } }).navigator?.locks;
   if (!locks) return Promise.resolve({ file: location, release: async () => undefined });
   return new Promise((resolve, reject) => {

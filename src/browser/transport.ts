@@ -3,6 +3,7 @@
 // Only what an upload needs is here; the rest of the TransferClient port answers NotImplemented.
 import { parseCrc64 } from '../core/crc64.js';
 import { OssupError } from '../core/errors.js';
+import { unquoteEtag } from '../core/etag.js';
 import * as docs from '../client/docs.js';
 import { aclHeaders, metaHeaders, type ObjectWriteOptions } from '../client/headers.js';
 import type {
@@ -16,6 +17,7 @@ import type {
   UploadPartResult,
   UploadSummary,
 } from '../client/types.js';
+import type { PartBody, TransferClient } from '../transfer/engine/ports.js';
 import { requireExposedHeaders } from './cors.js';
 import { execute, type BrowserRequest, type BrowserResponse, type PipelineState } from './request.js';
 
@@ -23,10 +25,7 @@ interface Call {
   signal?: AbortSignal;
 }
 
-/** A body as the engine hands it over: bytes or text (a page never streams a file range). */
-export type BrowserBody = Uint8Array | string | { readonly size: number; open(): unknown };
-
-function bytesOf(body: BrowserBody): Uint8Array | string {
+function bytesOf(body: PartBody): Uint8Array | string {
   if (typeof body === 'string' || body instanceof Uint8Array) return body;
   throw new OssupError('NotImplemented', 'the browser transport sends parts from memory only');
 }
@@ -40,7 +39,7 @@ function result(res: BrowserResponse): OssResult {
 }
 
 function etagOf(res: BrowserResponse): string {
-  return (res.headers.get('etag') ?? '').replace(/^(W\/)?"|"$/g, '').toUpperCase();
+  return unquoteEtag(res.headers.get('etag') ?? '').toUpperCase();
 }
 
 function crcOf(res: BrowserResponse): bigint | undefined {
@@ -53,7 +52,7 @@ function notInBrowser(what: string): never {
 }
 
 /** The upload requests over fetch, shaped as the engine's TransferClient port. */
-export class FetchTransferClient {
+export class FetchTransferClient implements TransferClient {
   constructor(
     /** Normalised endpoint, recorded in checkpoints. */
     readonly endpoint: { readonly url: string },
@@ -87,7 +86,7 @@ export class FetchTransferClient {
   async putObject(
     bucket: string,
     key: string,
-    body: BrowserBody,
+    body: PartBody,
     opts: ObjectWriteOptions & Call & { onProgress?: (sent: number) => void } = {},
   ): Promise<PutObjectResult> {
     const bytes = bytesOf(body);
@@ -132,7 +131,7 @@ export class FetchTransferClient {
     key: string,
     uploadId: string,
     partNumber: number,
-    body: BrowserBody,
+    body: PartBody,
     opts: Call & { contentMd5?: string; onProgress?: (sent: number) => void } = {},
   ): Promise<UploadPartResult> {
     const bytes = bytesOf(body);
@@ -176,7 +175,7 @@ export class FetchTransferClient {
     const parsed = docs.parseComplete(res.text);
     return {
       ...result(res),
-      etag: res.headers.get('etag') ? etagOf(res) : (parsed.etag ?? '').replace(/"/g, '').toUpperCase(),
+      etag: unquoteEtag(res.headers.get('etag') ?? parsed.etag ?? '').toUpperCase(),
       crc64: crcOf(res),
       location: parsed.location,
     };

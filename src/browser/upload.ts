@@ -70,9 +70,9 @@ function browserCheckpoints(source: BlobSource): CheckpointPorts {
 
 /** Upload a File or Blob to oss://bucket/key: multipart, verified by CRC-64, resumable across reloads. */
 export async function uploadFile(client: OssClient, opts: UploadFileOptions): Promise<UploadResult> {
-  validateTransferOptions(opts, { api: 'uploadFile', writesKey: true, needsFile: false });
-  if (!isBlob(opts.file)) throw new ArgumentError('file', 'file must be a Blob or File (from an <input type=file>)');
+  if (!isBlob(opts?.file)) throw new ArgumentError('file', 'file must be a Blob or File (from an <input type=file>)');
   const source = new BlobSource(opts.file);
+  validateTransferOptions({ ...opts, file: source.name }, { api: 'uploadFile', writesKey: true });
   const settings: UploadSettings = {
     ...opts,
     concurrency: opts.concurrency ?? BROWSER_CONCURRENCY,
