@@ -50,6 +50,18 @@ const noNodeBuiltins = {
       const name = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
       return { path: name, namespace: 'ossup-node-stub', sideEffects: false };
     });
+    // Packages are libraries: what the bundle does not use of one is dropped, its module set-up too (mime builds
+    // its type tables when loaded, for a helper only Node's uploadFile calls).
+    b.onResolve({ filter: /^[a-z@]/ }, async (args) => {
+      if (args.pluginData?.ossupResolved || builtins.has(args.path)) return undefined;
+      const r = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { ossupResolved: true },
+      });
+      return r.errors.length > 0 ? { errors: r.errors } : { ...r, sideEffects: false };
+    });
     b.onLoad({ filter: /.*/, namespace: 'ossup-xml-shim' }, () => ({ contents: XML_SHIM, resolveDir: process.cwd() }));
     b.onLoad({ filter: /.*/, namespace: 'ossup-node-stub' }, async (args) => ({
       contents: await stubSource(args.path),

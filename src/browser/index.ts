@@ -15,3 +15,5 @@ export {
 } from '../core/errors.js';
 export { crc64, crc64ToDecimal, Crc64 } from '../core/crc64.js';
 export type { Credentials } from '../core/canonical.js';
+export { uploadFile, BROWSER_CONCURRENCY, type UploadFileOptions } from './upload.js';
+export type { TransferEvent, UploadResult } from '../transfer/types.js';

@@ -47,6 +47,11 @@ function crcOf(res: BrowserResponse): bigint | undefined {
   return v ? parseCrc64(v) : undefined;
 }
 
+/** Content-MD5 when the engine has one (a page has no MD5: the digest is empty and the CRC-64 checks the part). */
+function md5Header(contentMd5: string | undefined): Record<string, string> {
+  return contentMd5 ? { 'content-md5': contentMd5 } : {};
+}
+
 function notInBrowser(what: string): never {
   throw new OssupError('NotImplemented', `${what} is not part of ossup/browser`);
 }
@@ -87,10 +92,10 @@ export class FetchTransferClient implements TransferClient {
     bucket: string,
     key: string,
     body: PartBody,
-    opts: ObjectWriteOptions & Call & { onProgress?: (sent: number) => void } = {},
+    opts: ObjectWriteOptions & Call & { contentMd5?: string; onProgress?: (sent: number) => void } = {},
   ): Promise<PutObjectResult> {
     const bytes = bytesOf(body);
-    const headers = { ...metaHeaders(opts), ...aclHeaders(opts) };
+    const headers = { ...metaHeaders(opts), ...aclHeaders(opts), ...md5Header(opts.contentMd5) };
     const res = await this.send({
       operation: 'PutObject',
       method: 'PUT',
@@ -101,7 +106,7 @@ export class FetchTransferClient implements TransferClient {
       signal: opts.signal,
     });
     requireExposedHeaders(res.headers, bucket);
-    opts.onProgress?.(typeof bytes === 'string' ? bytes.length : bytes.length);
+    opts.onProgress?.(bytes.length);
     return { ...result(res), etag: etagOf(res), crc64: crcOf(res) };
   }
 
@@ -144,7 +149,7 @@ export class FetchTransferClient implements TransferClient {
         ['partNumber', String(partNumber)],
         ['uploadId', uploadId],
       ],
-      headers: opts.contentMd5 ? { 'content-md5': opts.contentMd5 } : {},
+      headers: md5Header(opts.contentMd5),
       body: bytes,
       signal: opts.signal,
     });

@@ -54,7 +54,12 @@ export interface UploadFileOptions {
 }
 
 function isBlob(v: unknown): v is Blob {
-  return typeof v === 'object' && v !== null && typeof (v as Blob).slice === 'function' && typeof (v as Blob).size === 'number';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as Blob).slice === 'function' &&
+    typeof (v as Blob).size === 'number'
+  );
 }
 
 /** Checkpoints in IndexedDB, one per endpoint, bucket, key and file (name, size, lastModified). */
@@ -62,7 +67,9 @@ function browserCheckpoints(source: BlobSource): CheckpointPorts {
   const { name, size, lastModified } = source.identity;
   return {
     locate: async (option, id) =>
-      option === false ? undefined : `upload ${JSON.stringify([id.endpoint, id.bucket, id.key, name, size, lastModified])}`,
+      option === false
+        ? undefined
+        : `upload ${JSON.stringify([id.endpoint, id.bucket, id.key, name, size, lastModified])}`,
     store: <H, R>(location: string) => new IndexedDbCheckpointStore<H, R>(location),
     lock: lockInBrowser,
   };

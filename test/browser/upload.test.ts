@@ -54,7 +54,10 @@ async function assertObjectIs(key: string, expected: Uint8Array): Promise<void> 
   const head = await node.headObject(tb.bucket, key);
   assert.equal(head.size, expected.length);
   assert.equal(head.crc64, crc64(expected), 'the server CRC-64 of the object is that of the bytes');
-  assert.ok((await objectBytes(node, tb.bucket, key)).equals(expected), 'the object holds exactly the bytes of the file');
+  assert.ok(
+    (await objectBytes(node, tb.bucket, key)).equals(expected),
+    'the object holds exactly the bytes of the file',
+  );
 }
 
 /** Part numbers of the UploadPart requests the page starts, in order. */
@@ -87,7 +90,20 @@ test('a 64 MiB file goes up in parallel parts and arrives byte for byte', { time
   await page.context().close();
 });
 
-test('a reload half way resumes, re-sending at most the parts that were in flight', { timeout: TEST_TIMEOUT }, async () => {
+test('a file within one part goes up in one PutObject, checked by its CRC-64', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await newUploadPage();
+  const file: FileSpec = { seed: 8, size: 300 * 1024 + 3, name: 'small.bin', lastModified: 1_700_000_000_006 };
+  const out = await runUpload(page, spec('small.bin', file));
+  assert.equal(out.error, undefined, `${JSON.stringify(out.error)} ${page.errors.join('\n')}`);
+  assert.equal(out.result!.parts, 1);
+  assert.equal(out.result!.crc64, crc64(fileBytes(file)).toString());
+  await assertObjectIs('small.bin', fileBytes(file));
+  await page.context().close();
+});
+
+test('a reload half way resumes, re-sending at most the parts that were in flight', {
+  timeout: TEST_TIMEOUT,
+}, async () => {
   const page = await newUploadPage();
   const parts = watchParts(page);
   const file: FileSpec = { seed: 2, size: 48 * MiB, name: 'reload.bin', lastModified: 1_700_000_000_001 };
@@ -108,7 +124,9 @@ test('a reload half way resumes, re-sending at most the parts that were in fligh
   await page.context().close();
 });
 
-test('going offline mid-way fails the upload as a network error; back online, it resumes', { timeout: TEST_TIMEOUT }, async () => {
+test('going offline mid-way fails the upload as a network error; back online, it resumes', {
+  timeout: TEST_TIMEOUT,
+}, async () => {
   const page = await newUploadPage();
   const file: FileSpec = { seed: 3, size: 32 * MiB, name: 'offline.bin', lastModified: 1_700_000_000_002 };
   const upload = spec('offline.bin', file, { partSize: MiB, concurrency: 4 });
@@ -175,7 +193,9 @@ test('expired STS credentials are refreshed through the signer', { timeout: TEST
   await page.context().close();
 });
 
-test('a CORS rule without ExposeHeader fails once, naming the rule and the command', { timeout: TEST_TIMEOUT }, async (t) => {
+test('a CORS rule without ExposeHeader fails once, naming the rule and the command', {
+  timeout: TEST_TIMEOUT,
+}, async (t) => {
   await setBucketCors(tb.srv, tb.bucket, [{ ...uploaderCorsRule([tb.site.origin]), ExposeHeader: [] }]);
   t.after(() => setBucketCors(tb.srv, tb.bucket, [uploaderCorsRule([tb.site.origin])]));
   const page = await newUploadPage();
