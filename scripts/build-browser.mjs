@@ -50,11 +50,12 @@ const noNodeBuiltins = {
       const name = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
       return { path: name, namespace: 'ossup-node-stub', sideEffects: false };
     });
-    // Packages are libraries: what the bundle does not use of one is dropped, its module set-up too (mime builds
-    // its type tables when loaded, for a helper only Node's uploadFile calls).
+    // Packages are libraries: what the bundle does not use of one is dropped, its module set-up too.
     b.onResolve({ filter: /^[a-z@]/ }, async (args) => {
       if (args.pluginData?.ossupResolved || builtins.has(args.path)) return undefined;
-      const r = await b.resolve(args.path, {
+      // Node's uploadFile guesses a Content-Type from the name with mime's full tables; a page's File mostly has
+      // its type already, so the standard types (mime/lite, a third of the size) do for the rest.
+      const r = await b.resolve(args.path === 'mime' ? 'mime/lite' : args.path, {
         kind: args.kind,
         importer: args.importer,
         resolveDir: args.resolveDir,

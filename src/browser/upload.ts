@@ -7,8 +7,8 @@ import { runTransfer } from '../transfer/engine/engine.js';
 import { validateTransferOptions } from '../transfer/engine/options.js';
 import { ladderPlanner } from '../transfer/engine/planner.js';
 import type { CheckpointPorts } from '../transfer/engine/ports.js';
-import type { TransferEvent, UploadResult } from '../transfer/types.js';
-import type { UploadSettings } from '../transfer/upload/settings.js';
+import type { UploadFileOptions as NodeUploadFileOptions, UploadResult } from '../transfer/types.js';
+import { objectWrite, type UploadSettings } from '../transfer/upload/settings.js';
 import { UploadStrategy } from '../transfer/upload/upload.js';
 import { BlobSource } from './blob-source.js';
 import type { OssClient } from './client.js';
@@ -17,9 +17,22 @@ import { IndexedDbCheckpointStore, lockInBrowser } from './idb-store.js';
 /** Parts in flight by default: HTTP/1.1 allows six connections per origin; one is left for the other requests. */
 export const BROWSER_CONCURRENCY = 5;
 
-export interface UploadFileOptions {
-  bucket: string;
-  key: string;
+/** uploadFile's options: the Node library's, with a Blob for the file and a page's defaults. */
+export type UploadFileOptions = Pick<
+  NodeUploadFileOptions,
+  | 'bucket'
+  | 'key'
+  | 'meta'
+  | 'contentType'
+  | 'acl'
+  | 'storageClass'
+  | 'tagging'
+  | 'forbidOverwrite'
+  | 'headers'
+  | 'onProgress'
+  | 'signal'
+  | 'onWarning'
+> & {
   /** The bytes: a File from an <input> or a drop, or any Blob. */
   file: Blob;
   /** Bytes per part, 100 KiB..5 GiB; default: the library's ladder (1 MiB up, at most ~1,000 parts). */
@@ -31,27 +44,7 @@ export interface UploadFileOptions {
    * lastModified: calling uploadFile again with the same file, after a reload or a crash, resumes it.
    */
   checkpoint?: boolean;
-  /** User metadata, sent as x-oss-meta-<name>. */
-  meta?: Record<string, string>;
-  /** Content-Type; default the File's type, else application/octet-stream. */
-  contentType?: string;
-  /** Object ACL (x-oss-object-acl). */
-  acl?: string;
-  /** Storage class (x-oss-storage-class). */
-  storageClass?: string;
-  /** Object tags, as a map or an encoded `A=1&B=2` string. */
-  tagging?: Record<string, string> | string;
-  /** Fail with FileAlreadyExists instead of overwriting an existing object. */
-  forbidOverwrite?: boolean;
-  /** Raw headers stored with the object: Cache-Control, Content-Disposition, ... (lower-case names). */
-  headers?: Record<string, string>;
-  /** Progress events, as in Node: start, progress, part, verifying, completing, complete. */
-  onProgress?: (event: TransferEvent) => void;
-  /** Aborting pauses: requests stop, the checkpoint and the multipart upload are kept, AbortedError is thrown. */
-  signal?: AbortSignal;
-  /** Told when a checkpoint naming another target is set aside. */
-  onWarning?: (message: string) => void;
-}
+};
 
 function isBlob(v: unknown): v is Blob {
   return (
@@ -83,15 +76,8 @@ export async function uploadFile(client: OssClient, opts: UploadFileOptions): Pr
   const settings: UploadSettings = {
     ...opts,
     concurrency: opts.concurrency ?? BROWSER_CONCURRENCY,
-    write: {
-      contentType: opts.contentType || opts.file.type || 'application/octet-stream',
-      meta: opts.meta,
-      acl: opts.acl,
-      storageClass: opts.storageClass,
-      tagging: opts.tagging,
-      forbidOverwrite: opts.forbidOverwrite,
-      headers: opts.headers,
-    },
+    // A File's type, else (as in Node) a guess from its name.
+    write: objectWrite({ ...opts, contentType: opts.contentType || opts.file.type || undefined }, source.name),
   };
   return runTransfer(
     client.transfer,
