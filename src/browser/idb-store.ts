@@ -1,7 +1,8 @@
 // Checkpoints in IndexedDB: the engine's CheckpointStore port for pages, so an upload survives a reload or a crashed
-// tab. One database, two object stores: `headers` (one per checkpoint, by location) and `records` (one per finished
-// part, keyed [location, n] so appending is one small write and loading one range read). A lock per location
-// through the Web Locks API keeps two tabs from driving one upload.
+// tab. One database, three object stores: `headers` (one per checkpoint, by location), `records` (one per finished
+// part, keyed [location, n] so appending is one small write and loading one range read) and `handles` (the File
+// System Access handle the file came from, when it came from one, so a resume needs no new pick). A lock per
+// location through the Web Locks API keeps two tabs from driving one upload.
 import { CheckpointError, CheckpointLockedError } from '../core/errors.js';
 import type { CheckpointStore, HeldLock, LoadedCheckpoint } from '../transfer/engine/ports.js';
 
@@ -18,7 +19,8 @@ interface IdbOpenRequest extends IdbRequest<IdbDatabase> {
 }
 interface IdbStore {
   get(key: unknown): IdbRequest;
-  getAll(range: unknown): IdbRequest<unknown[]>;
+  getAll(range?: unknown): IdbRequest<unknown[]>;
+  getAllKeys(range?: unknown): IdbRequest<unknown[]>;
   put(value: unknown, key?: unknown): IdbRequest;
   delete(keyOrRange: unknown): IdbRequest;
 }
@@ -45,6 +47,8 @@ interface LocksApi {
 }
 
 const DB_NAME = 'ossup';
+const STORES = ['headers', 'records', 'handles'] as const;
+type Stores = Record<(typeof STORES)[number], IdbStore>;
 const DB_VERSION = 1;
 
 function api(): { idb: IdbApi; range: IdbKeyRangeApi } {
@@ -71,8 +75,7 @@ function database(): Promise<IdbDatabase> {
   opened ??= new Promise<IdbDatabase>((resolve, reject) => {
     const req = api().idb.open(DB_NAME, DB_VERSION);
     req.onupgradeneeded = () => {
-      for (const name of ['headers', 'records'])
-        if (!req.result.objectStoreNames.contains(name)) req.result.createObjectStore(name);
+      for (const name of STORES) if (!req.result.objectStoreNames.contains(name)) req.result.createObjectStore(name);
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
@@ -87,19 +90,20 @@ function database(): Promise<IdbDatabase> {
 }
 
 /** Runs `fn` in one transaction over both stores; resolves when the transaction has committed. */
-async function inTransaction<T>(
-  mode: 'readonly' | 'readwrite',
-  fn: (headers: IdbStore, records: IdbStore) => Promise<T> | T,
-): Promise<T> {
+async function inTransaction<T>(mode: 'readonly' | 'readwrite', fn: (stores: Stores) => Promise<T> | T): Promise<T> {
   const db = await database();
   // Records are rebuilt from the server's ListParts on resume: relaxed durability costs a resend at worst.
-  const tx = db.transaction(['headers', 'records'], mode, { durability: 'relaxed' });
+  const tx = db.transaction([...STORES], mode, { durability: 'relaxed' });
   const committed = new Promise<void>((resolve, reject) => {
     tx.oncomplete = () => resolve();
     tx.onerror = () => reject(tx.error);
     tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
   });
-  const value = await fn(tx.objectStore('headers'), tx.objectStore('records'));
+  const value = await fn({
+    headers: tx.objectStore('headers'),
+    records: tx.objectStore('records'),
+    handles: tx.objectStore('handles'),
+  });
   await committed;
   return value;
 }
@@ -113,11 +117,15 @@ function recordsOf(location: string): unknown {
 export class IndexedDbCheckpointStore<H, R> implements CheckpointStore<H, R> {
   private next = 0;
 
-  constructor(readonly location: string) {}
+  constructor(
+    readonly location: string,
+    /** The File System Access handle the file came from, kept beside the checkpoint. */
+    private readonly handle?: unknown,
+  ) {}
 
   async load(): Promise<LoadedCheckpoint<H, R> | undefined> {
     return this.io('read', () =>
-      inTransaction('readonly', async (headers, records) => {
+      inTransaction('readonly', async ({ headers, records }) => {
         const header = (await done(headers.get(this.location))) as H | undefined;
         if (header === undefined) return undefined;
         const list = (await done(records.getAll(recordsOf(this.location)))) as R[];
@@ -129,9 +137,11 @@ export class IndexedDbCheckpointStore<H, R> implements CheckpointStore<H, R> {
 
   async start(header: H): Promise<void> {
     await this.io('create', () =>
-      inTransaction('readwrite', (headers, records) => {
+      inTransaction('readwrite', ({ headers, records, handles }) => {
         records.delete(recordsOf(this.location));
         headers.put(header, this.location);
+        if (this.handle !== undefined) handles.put(this.handle, this.location);
+        else handles.delete(this.location);
       }),
     );
     this.next = 0;
@@ -140,7 +150,7 @@ export class IndexedDbCheckpointStore<H, R> implements CheckpointStore<H, R> {
   async append(record: R): Promise<void> {
     const n = this.next++;
     await this.io('append to', () =>
-      inTransaction('readwrite', (_headers, records) => {
+      inTransaction('readwrite', ({ records }) => {
         records.put(record, [this.location, n]);
       }),
     );
@@ -148,9 +158,10 @@ export class IndexedDbCheckpointStore<H, R> implements CheckpointStore<H, R> {
 
   async remove(): Promise<void> {
     await this.io('remove', () =>
-      inTransaction('readwrite', (headers, records) => {
+      inTransaction('readwrite', ({ headers, records, handles }) => {
         records.delete(recordsOf(this.location));
         headers.delete(this.location);
+        handles.delete(this.location);
       }),
     );
   }
@@ -173,6 +184,25 @@ export class IndexedDbCheckpointStore<H, R> implements CheckpointStore<H, R> {
       );
     }
   }
+}
+
+/** What a checkpoint in IndexedDB says about its upload, for listing (pendingUploads). */
+export interface StoredCheckpoint {
+  location: string;
+  header: unknown;
+  handle?: unknown;
+}
+
+/** Every checkpoint in this origin's IndexedDB, with its file handle when one was kept. */
+export async function storedCheckpoints(): Promise<StoredCheckpoint[]> {
+  return inTransaction('readonly', async ({ headers, handles }) => {
+    const locations = (await done(headers.getAllKeys())) as string[];
+    const values = await done(headers.getAll());
+    const handleKeys = await done(handles.getAllKeys());
+    const handleValues = await done(handles.getAll());
+    const kept = new Map(handleKeys.map((k, i) => [k, handleValues[i]]));
+    return locations.map((location, i) => ({ location, header: values[i], handle: kept.get(location) }));
+  });
 }
 
 /**

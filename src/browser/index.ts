@@ -17,3 +17,4 @@ export { crc64, crc64ToDecimal, Crc64 } from '../core/crc64.js';
 export type { Credentials } from '../core/canonical.js';
 export { uploadFile, BROWSER_CONCURRENCY, type UploadFileOptions } from './upload.js';
 export type { TransferEvent, UploadResult } from '../transfer/types.js';
+export { pendingUploads, type PendingUpload, type FileHandle } from './pending.js';

@@ -43,6 +43,19 @@ function makeFile(spec) {
   if (spec.patch) bytes.set(fill(spec.patch.seed, spec.patch.size), spec.patch.at);
   return new File([bytes], spec.name, { lastModified: spec.lastModified, type: 'application/octet-stream' });
 }
+async function pickFile(spec) {
+  if (spec.handle === 'pending') {
+    const [pending] = await ossup.pendingUploads();
+    return pending.handle;
+  }
+  if (spec.handle !== 'opfs') return makeFile(spec.file);
+  const dir = await navigator.storage.getDirectory();
+  const handle = await dir.getFileHandle(spec.file.name, { create: true });
+  const w = await handle.createWritable();
+  await w.write(makeFile(spec.file));
+  await w.close();
+  return handle;
+}
 window.ossup = ossup;
 window.progress = 0;
 window.upload = async (spec) => {
@@ -58,7 +71,7 @@ window.upload = async (spec) => {
     const result = await ossup.uploadFile(client, {
       bucket: spec.bucket,
       key: spec.key,
-      file: makeFile(spec.file),
+      file: await pickFile(spec),
       partSize: spec.partSize,
       concurrency: spec.concurrency,
       signal: window.ctrl.signal,
@@ -83,6 +96,9 @@ export interface UploadSpec {
   credentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
   /** Sign through window.nodeSign (page.exposeFunction) instead of holding credentials. */
   signer?: boolean;
+  /** 'opfs': the file is written to the origin's private file system and passed as a handle; 'pending': the handle
+   * pendingUploads() kept. */
+  handle?: 'opfs' | 'pending';
   partSize?: number;
   concurrency?: number;
 }

@@ -124,6 +124,30 @@ test('a reload half way resumes, re-sending at most the parts that were in fligh
   await page.context().close();
 });
 
+test('a file picked through a handle resumes after a reload with no new pick', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await newUploadPage();
+  const file: FileSpec = { seed: 9, size: 24 * MiB, name: 'handle.bin', lastModified: 0 };
+  const upload = spec('handle.bin', file, { partSize: MiB, concurrency: 3, handle: 'opfs' });
+  await startUpload(page, upload);
+  await progressReaches(page, 10 * MiB);
+  await page.reload();
+  await openUploadPage(page, tb.site.url('/'));
+  const pending = await page.evaluate(async () =>
+    (await (globalThis as any).ossup.pendingUploads()).map((p: any) => ({ ...p, handle: p.handle?.kind })),
+  );
+  assert.equal(pending.length, 1, JSON.stringify(pending));
+  assert.deepEqual(
+    [pending[0].bucket, pending[0].key, pending[0].name, pending[0].size, pending[0].handle],
+    [tb.bucket, 'handle.bin', 'handle.bin', file.size, 'file'],
+  );
+  const out = await runUpload(page, { ...upload, handle: 'pending' });
+  assert.equal(out.error, undefined, `${JSON.stringify(out.error)} ${page.errors.join('\n')}`);
+  assert.ok(out.result!.resumedBytes >= 6 * MiB, `resumed ${out.result!.resumedBytes} bytes`);
+  await assertObjectIs('handle.bin', fileBytes(file));
+  assert.deepEqual(await page.evaluate(() => (globalThis as any).ossup.pendingUploads()), [], 'checkpoint removed');
+  await page.context().close();
+});
+
 test('going offline mid-way fails the upload as a network error; back online, it resumes', {
   timeout: TEST_TIMEOUT,
 }, async () => {
