@@ -148,6 +148,24 @@ test('a file picked through a handle resumes after a reload with no new pick', {
   await page.context().close();
 });
 
+test('a second tab uploading the same file is refused while the first holds it', {
+  timeout: TEST_TIMEOUT,
+}, async () => {
+  const first = await newUploadPage();
+  const second = await first.context().newPage();
+  await openUploadPage(second, tb.site.url('/'));
+  const file: FileSpec = { seed: 10, size: 16 * MiB, name: 'tabs.bin', lastModified: 1_700_000_000_007 };
+  const upload = spec('tabs.bin', file, { partSize: MiB, concurrency: 2 });
+  await startUpload(first, upload);
+  await progressReaches(first, 2 * MiB);
+  const refused = await runUpload(second, upload);
+  assert.equal(refused.error?.code, 'CheckpointLocked', JSON.stringify(refused.error));
+  const out = await finishUpload(first);
+  assert.equal(out.error, undefined, JSON.stringify(out.error));
+  await assertObjectIs('tabs.bin', fileBytes(file));
+  await first.context().close();
+});
+
 test('going offline mid-way fails the upload as a network error; back online, it resumes', {
   timeout: TEST_TIMEOUT,
 }, async () => {
