@@ -74,7 +74,7 @@ switch (job.op) {
   case 'download': {
     // Looked up at run time: the engine may not be exported (or written) yet in the tree being measured.
     let downloadFile: ((c: OssClient, o: Record<string, unknown>) => Promise<unknown>) | undefined;
-    for (const spec of ['../src/transfer/index.js', '../src/transfer/download/download.js']) {
+    for (const spec of ['../src/transfer/index.js', '../src/transfer/download/download-file.js']) {
       const mod = (await import(spec).catch(() => ({}))) as Record<string, unknown>;
       if (typeof mod.downloadFile === 'function') {
         downloadFile = mod.downloadFile as typeof downloadFile;

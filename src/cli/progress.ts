@@ -23,9 +23,12 @@ export class TransferTracker {
   // a link that slowed down should show it.
   private samples: Array<[number, number]> = [];
 
-  /** `partSize` is the engine's effective part size, to know each confirmed part's length from its number. */
+  /**
+   * `partSize`: the part size, to know a confirmed part's length from its number when a 'part' event does not say;
+   * the engine's 'start' event gives the one it chose.
+   */
   constructor(
-    private readonly partSize: number,
+    private partSize = 0,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -46,6 +49,7 @@ export class TransferTracker {
         this.totalParts = e.totalParts;
         this.partsDone = e.partsDone;
         this.confirmedBytes = e.resumedBytes;
+        if (e.partSize !== undefined) this.partSize = e.partSize;
         this.samples = [[this.now(), 0]];
         break;
       case 'progress':
@@ -59,7 +63,7 @@ export class TransferTracker {
         if (!this.partsSeen.has(e.partNumber)) {
           this.partsSeen.add(e.partNumber);
           const start = (e.partNumber - 1) * this.partSize;
-          this.confirmedBytes += Math.max(0, Math.min(this.partSize, this.totalBytes - start));
+          this.confirmedBytes += e.size ?? Math.max(0, Math.min(this.partSize, this.totalBytes - start));
         }
         break;
       case 'completing':

@@ -1,4 +1,4 @@
-export { uploadFile } from './upload/upload.js';
+export { uploadFile } from './upload/upload-file.js';
 export { abandonUpload, type AbandonUploadOptions } from './upload/abandon.js';
 export type {
   TransferEvent,
@@ -60,7 +60,7 @@ export {
   type StreamPlan,
 } from './engine/planner.js';
 export { runParts, type PartRun } from './engine/part-pool.js';
-export { fileCheckpoints, lockCheckpoint } from './node.js';
+export { fileCheckpoints, lockCheckpoint } from './checkpoint/files.js';
 export { ProgressTracker } from './engine/progress.js';
 export {
   downloadFile,
@@ -68,9 +68,9 @@ export {
   keyBaseName,
   type DownloadFileOptions,
   type DownloadRange,
-} from './download/download.js';
-export { uploadStream, type UploadStreamOptions } from './stream/upload-stream.js';
-export { downloadStream, type DownloadStreamOptions } from './stream/download-stream.js';
+} from './download/download-file.js';
+export { uploadStream, type UploadStreamOptions } from './upload/upload-stream.js';
+export { downloadStream, type DownloadStreamOptions } from './download/download-stream.js';
 export {
   copyObject,
   defaultCopyPartSize,

@@ -61,7 +61,8 @@ export type TransferEvent =
       discarded?: string;
     }
   | { type: 'progress'; bytesDone: number; totalBytes: number }
-  | { type: 'part'; partNumber: number; partsDone: number; totalParts: number }
+  /** A part confirmed; `size`: its bytes (parts may differ in size: a stream's grow, an adaptive planner's vary). */
+  | { type: 'part'; partNumber: number; partsDone: number; totalParts: number; size?: number }
   | { type: 'completing' }
   | { type: 'complete'; result: UploadResult | DownloadResult };
 

@@ -1,10 +1,4 @@
-import {
-  COPY_OBJECT_LIMIT,
-  copyObject,
-  defaultCopyPartSize,
-  keyBaseName,
-  type CopyResult,
-} from '../../transfer/index.js';
+import { COPY_OBJECT_LIMIT, copyObject, ladderPlanner, keyBaseName, type CopyResult } from '../../transfer/index.js';
 import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import type { CpFlags, CpSettings } from '../options.js';
@@ -13,7 +7,7 @@ import { DEFAULT_PARALLEL } from '../defaults.js';
 import { withSession, type Io } from '../session.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
-import { checkpointPath, runTransfer, summary } from './transfer-run.js';
+import { checkpointPath, driveTransfer, summary } from './transfer-run.js';
 import { shown } from '../shown.js';
 
 /** Flags that make no sense for a copy made on the server (no bytes pass through ossup). */
@@ -70,7 +64,6 @@ export async function copyCommand(
     const head = await doing(action, src.bucket, () =>
       session.client.headObject(src.bucket, src.key, { versionId: flags.versionId }),
     );
-    const partSize = settings.partSize ?? defaultCopyPartSize(head.size);
     const checkpoint = await checkpointPath(
       flags,
       io,
@@ -82,14 +75,13 @@ export async function copyCommand(
       },
       '.ccp',
     );
-    const outcome = await runTransfer<CopyResult>(
+    const outcome = await driveTransfer<CopyResult>(
       {
         direction: 'copy',
         label: target.key,
         action,
         bucket: target.bucket,
         size: head.size,
-        partSize,
         checkpoint,
         start: (onProgress, signal) =>
           copyObject(session.client, {
@@ -100,7 +92,8 @@ export async function copyCommand(
             key: target.key,
             // --part-size is also the threshold: a copy larger than one part goes in parts (tests use it to go multipart).
             multipartThreshold: settings.partSize ?? COPY_OBJECT_LIMIT,
-            partSize,
+            partSize: settings.partSize,
+            planner: ladderPlanner,
             concurrency: settings.parallel ?? DEFAULT_PARALLEL,
             checkpoint,
             meta: flags.meta !== undefined ? settings.meta : undefined,

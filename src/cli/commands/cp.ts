@@ -1,12 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { uploadFile, type UploadResult } from '../../transfer/index.js';
+import { ladderPlanner, uploadFile, type UploadResult } from '../../transfer/index.js';
 import { MTIME_META, mtimeMeta } from '../../transfer/tree/index.js';
 import { EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, objectWriteOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js';
-import { defaultParallel, defaultPartSize } from '../defaults.js';
 import { firstBucket, withSession, type Io, type Session } from '../session.js';
 import { refuseTreeFlags, type TreeFlags } from '../tree-options.js';
 import { UsageError } from '../usage-error.js';
@@ -14,7 +13,7 @@ import { downloadCommand } from './download.js';
 import { checkName } from './names.js';
 import { copyCommand } from './copy.js';
 import { isStreamCp, streamCpCommand } from './stream.js';
-import { checkpointPath, runTransfer, summary } from './transfer-run.js';
+import { checkpointPath, driveTransfer, summary } from './transfer-run.js';
 import { shown } from '../shown.js';
 import { existingDownloadTarget, existingObject, reportSkip } from './no-clobber.js';
 import { headerSettings } from '../header-options.js';
@@ -118,8 +117,6 @@ async function uploadOne(
   io: Io,
   session: Session,
 ): Promise<number> {
-  const partSize = settings.partSize ?? defaultPartSize(job.size);
-  const parallel = settings.parallel ?? defaultParallel(job.size, partSize);
   const checkpoint = await checkpointPath(
     flags,
     io,
@@ -127,22 +124,23 @@ async function uploadOne(
     { file: resolve(job.file), bucket: job.dst.bucket, key: job.dst.key },
     '.ucp',
   );
-  const outcome = await runTransfer<UploadResult>(
+  const outcome = await driveTransfer<UploadResult>(
     {
       direction: 'upload',
       label: job.file,
       action: `upload of ${job.file} to ${formatOssUrl(job.dst)}`,
       bucket: job.dst.bucket,
       size: job.size,
-      partSize,
       checkpoint,
       start: (onProgress, signal) =>
         uploadFile(session.client, {
           bucket: job.dst.bucket,
           key: job.dst.key,
           file: job.file,
-          partSize,
-          concurrency: parallel,
+          // What is left out, the ladder picks (the engine's 'start' event says what it chose).
+          partSize: settings.partSize,
+          concurrency: settings.parallel,
+          planner: ladderPlanner,
           checkpoint,
           ...objectWriteOptions(flags, settings),
           // The file's mtime, as trees record it: a later sync then finds the object up to date (--meta mtime=... wins).

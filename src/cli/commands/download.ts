@@ -1,16 +1,15 @@
 import { mkdir, rmdir, stat, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { downloadFile, resolveDownloadTarget, type DownloadResult } from '../../transfer/index.js';
+import { downloadFile, ladderPlanner, resolveDownloadTarget, type DownloadResult } from '../../transfer/index.js';
 import { remoteMtimeMs } from '../../transfer/tree/index.js';
 import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { parseRange, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, type OssUrl } from '../oss-url.js';
-import { defaultParallel, defaultRangeSize } from '../defaults.js';
 import { withSession, type Io } from '../session.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
-import { checkpointPath, runTransfer, summary } from './transfer-run.js';
+import { checkpointPath, driveTransfer, summary } from './transfer-run.js';
 import { shown } from '../shown.js';
 
 /** Flags that describe the object written by an upload; given to a download they would silently do nothing. */
@@ -71,28 +70,27 @@ export async function downloadCommand(
     const size = range
       ? Math.max(0, Math.min(range.end ?? objectSize - 1, objectSize - 1) - range.start + 1)
       : objectSize;
-    const partSize = settings.partSize ?? defaultRangeSize(size);
-    const parallel = settings.parallel ?? defaultParallel(size, partSize);
     // A version is another object to resume: its checkpoint is apart from the latest's.
     const key = flags.versionId === undefined ? src.key : `${src.key}?versionId=${flags.versionId}`;
     const checkpoint = await checkpointPath(flags, io, session, { file, bucket: src.bucket, key }, '.dcp');
     const made = dirToMake ? await mkdir(dirToMake, { recursive: true }) : undefined;
-    const outcome = await runTransfer<DownloadResult>(
+    const outcome = await driveTransfer<DownloadResult>(
       {
         direction: 'download',
         label: file,
         action: `download of ${formatOssUrl(src)} to ${file}`,
         bucket: src.bucket,
         size,
-        partSize,
         checkpoint,
         start: (onProgress, signal) =>
           downloadFile(session.client, {
             bucket: src.bucket,
             key: src.key,
             file,
-            partSize,
-            concurrency: parallel,
+            // What is left out, the ladder picks (the engine's 'start' event says what it chose).
+            partSize: settings.partSize,
+            concurrency: settings.parallel,
+            planner: ladderPlanner,
             checkpoint,
             trafficLimit: settings.trafficLimitBitsPerSecond,
             range,

@@ -191,10 +191,9 @@ async function objectToStdout(src: OssUrl, flags: CpFlags, settings: CpSettings,
     const started = performance.now();
     let written = 0;
     let result: Parameters<typeof transferJson>[1] | undefined;
-    const partSize = settings.partSize ?? MIN_DEFAULT_RANGE_SIZE;
     // The live bar goes to stderr, and only when stdout is not the same terminal (the object's bytes would be
     // drawn over): `cp oss://b/k - > file` or `| zcat` shows it, `cat` to a screen does not.
-    const tracker = new TransferTracker(partSize);
+    const tracker = new TransferTracker();
     const bar =
       !io.stdout.isTTY && wantsBar(io.stderr, { progress: flags.progress, quiet: flags.quiet === true }, io.env)
         ? // Into a pipe (`| tar tf -`) the bar is erased at the end: the pipeline's own output follows on the
@@ -205,7 +204,7 @@ async function objectToStdout(src: OssUrl, flags: CpFlags, settings: CpSettings,
       const stream = downloadStream(session.client, {
         bucket: src.bucket,
         key: src.key,
-        partSize,
+        partSize: settings.partSize ?? MIN_DEFAULT_RANGE_SIZE,
         concurrency: settings.parallel ?? DEFAULT_PARALLEL,
         trafficLimit: settings.trafficLimitBitsPerSecond,
         signal: controller.signal,

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AbortedError } from '../../core/errors.js';
-import { checkpointFileName, planParts, type TransferEvent } from '../../transfer/index.js';
+import { checkpointFileName, type TransferEvent } from '../../transfer/index.js';
 import { ossupHome } from '../config.js';
 import { ActionFailed } from '../exit.js';
 import type { CpFlags } from '../options.js';
@@ -21,8 +21,6 @@ export interface TransferSpec<R> {
   bucket: string;
   /** Object size in bytes (file size for uploads). */
   size: number;
-  /** Part size asked of the engine. */
-  partSize: number;
   checkpoint: string | false;
   start(onProgress: (e: TransferEvent) => void, signal: AbortSignal): Promise<R>;
 }
@@ -52,9 +50,9 @@ export async function checkpointPath(
  * Runs one transfer with the live bar (TTY only), Ctrl-C semantics (first signal pauses and keeps the checkpoint,
  * second exits at once) and the one-line interrupt report.
  */
-export async function runTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io: Io): Promise<TransferOutcome<R>> {
-  // The engine may raise a part size to stay within 10,000 parts; the tracker needs the size it really uses.
-  const tracker = new TransferTracker(planParts(spec.size, spec.partSize).partSize);
+export async function driveTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io: Io): Promise<TransferOutcome<R>> {
+  // The part size the engine chose (raised to stay within 10,000 parts, or a resume's) comes with its 'start' event.
+  const tracker = new TransferTracker();
   const bar = wantsBar(io.stderr, { progress: flags.progress, quiet: flags.quiet === true }, io.env)
     ? new ProgressBar(tracker, basename(spec.label), io.stderr)
     : undefined;

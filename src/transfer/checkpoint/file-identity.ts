@@ -4,7 +4,8 @@
 import { promises as fsp } from 'node:fs';
 import { FileChangedError } from '../../core/errors.js';
 
-export interface FileIdentity {
+// A type, not an interface: it is a SourceIdentity (engine/ports.ts), a record of strings and numbers.
+export type FileIdentity = {
   /** Absolute path. */
   path: string;
   size: number;
@@ -13,12 +14,12 @@ export interface FileIdentity {
   /** Inode and device as decimal strings (may exceed 2^53). */
   ino: string;
   dev: string;
-}
+};
 
-export interface FileSnapshot extends FileIdentity {
+export type FileSnapshot = FileIdentity & {
   /** Status-change time in ns; not persisted (a copy or restore changes it legitimately between runs). */
   ctimeNs: string;
-}
+};
 
 export async function snapshotFile(absPath: string): Promise<FileSnapshot> {
   const st = await fsp.stat(absPath, { bigint: true });

@@ -8,7 +8,7 @@ import type { TransferClient } from '../engine/ports.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { MovedPart } from '../engine/engine.js';
 import type { PartPlan } from '../engine/plan.js';
-import type { PartRecord } from '../upload/session.js';
+import type { PartRecord } from '../engine/multipart.js';
 
 /** Bump when the meaning of copy checkpoint records changes; other versions are discarded. */
 export const COPY_CHECKPOINT_VERSION = 1;

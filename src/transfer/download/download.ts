@@ -1,95 +1,79 @@
-// downloadFile, the download strategy of the transfer engine (engine/engine.ts): HEAD -> plan -> open or resume a
-// session -> fetch ranges into a temporary file -> verify the whole-object CRC-64 -> rename into place. The destination name never holds partial or unverified bytes: they live
-// in `<dest>.ossup-<tag>.tmp` until the last check passes. The object changing mid-download (If-Match fails) or a
-// CRC-64 mismatch restarts from scratch once; the second time the error reaches the caller.
-import type { TransferClient } from '../engine/ports.js';
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
-import { crc64ToDecimal } from '../../core/crc64.js';
+// The download strategy of the transfer engine (engine/engine.ts), one for every sink: a file (downloadFile), a
+// stream (downloadStream, download-stream.ts). HEAD -> plan -> open or resume the sink -> fetch ranges over the one
+// scheduler (range-get.ts: Range + If-Match, CRC-64 as the bytes arrive) -> the whole-object CRC-64 -> commit (a
+// file is renamed into place; a stream ends). The object changing mid-download (If-Match fails) or a CRC-64
+// mismatch restarts a file download from scratch once; the second time the error reaches the caller.
+import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
 import { ArgumentError, IntegrityError, ObjectChangedError } from '../../core/errors.js';
 import {
   combineCrc,
   finishTransfer,
+  inOrder,
   moveParts,
-  runTransfer,
+  startInfo,
   startProgress,
-  type TransferContext,
   type TransferStrategy,
 } from '../engine/engine.js';
-import { fileCheckpoints } from '../node.js';
-import { validateTransferOptions } from '../engine/options.js';
-import { planParts, type PlannedPart } from '../engine/plan.js';
+import { checkCrc } from '../engine/multipart.js';
+import { remainingFeed } from '../engine/planner.js';
+import type { PartFeed, PlannedPart } from '../engine/ports.js';
 import type { ProgressTracker } from '../engine/progress.js';
-import { hashPool } from '../hash/pool.js';
 import type { DownloadResult } from '../types.js';
-import { fetchRanges } from './parts.js';
-import { checkRanges, openDownloadSession } from './session.js';
-import { checkDestination, checkFreeSpace, commitTemp, resolveDownloadTarget, sweepTemps } from './target.js';
-import { releaseTemp, tempPathFor } from './temp-name.js';
-import type { DoneRange, DownloadCheckpointHeader, DownloadFileOptions, ObjectVersion, RangeRecord } from './types.js';
+import { rangeChunks, type RangeTarget } from './range-get.js';
+import type { DownloadContext, DownloadSink, SinkSession } from './sink.js';
+import type { DoneRange, DownloadCheckpointHeader, DownloadRange, RangeRecord } from './types.js';
 
-export { resolveDownloadTarget, keyBaseName } from './target.js';
-export type { DownloadFileOptions, DownloadRange } from './types.js';
-
-/**
- * Download `bucket/key` to `file`, resumably when `checkpoint` is set. Resolves with the verified result once the
- * file is in place; rejects with a typed error otherwise (ServiceError, NetworkError, ArgumentError, IntegrityError,
- * ObjectChangedError, CheckpointLockedError, AbortedError, InsufficientDiskSpaceError).
- */
-export async function downloadFile(client: TransferClient, opts: DownloadFileOptions): Promise<DownloadResult> {
-  validateTransferOptions(opts, { api: 'downloadFile', writesKey: false });
-  const dest = await resolveDownloadTarget(opts.file, opts.key);
-  await checkDestination(dest);
-  return runTransfer(client, opts, new DownloadStrategy(opts, dest), opts.checkpoints ?? fileCheckpoints);
+/** What the download strategy reads, whatever the sink. */
+export interface DownloadSettings {
+  bucket: string;
+  key: string;
+  partSize?: number;
+  concurrency?: number;
+  trafficLimit?: number;
+  range?: DownloadRange;
+  versionId?: string;
+  signal?: AbortSignal;
 }
 
-type DownloadContext = TransferContext<DownloadCheckpointHeader, RangeRecord>;
-
-/** The download: ranged GETs into a temporary file, verified, then renamed into place. */
-class DownloadStrategy implements TransferStrategy<DownloadCheckpointHeader, RangeRecord, DownloadResult> {
+/** The download: ranged GETs into the sink, verified, then committed. */
+export class DownloadStrategy implements TransferStrategy<DownloadCheckpointHeader, RangeRecord, DownloadResult> {
   readonly checkpointSuffix = '.dcp';
-  private temp = '';
+  readonly checkpointFile: string;
 
   constructor(
-    private readonly opts: DownloadFileOptions,
-    readonly checkpointFile: string,
-  ) {}
+    private readonly opts: DownloadSettings,
+    private readonly sink: DownloadSink,
+  ) {
+    this.checkpointFile = sink.checkpointFile;
+  }
 
   async run(ctx: DownloadContext): Promise<DownloadResult> {
-    const { opts } = this;
-    const dest = this.checkpointFile;
-    const temp = (this.temp = tempPathFor(dest, ctx.checkpointPath));
+    const { opts, sink } = this;
     try {
       for (let restart = 0; ; restart++) {
         try {
-          return await downloadOnce(ctx, opts, { dest, temp, fresh: restart > 0 });
+          return await downloadOnce(ctx, opts, sink, restart > 0);
         } catch (err) {
           const startOver =
             err instanceof ObjectChangedError || (err instanceof IntegrityError && err.check === 'crc64');
-          if (!startOver) throw err;
-          // The bytes in the temporary file are of another version, or wrong: nothing of them may be resumed.
+          if (!startOver || !sink.restartable) throw err;
+          // The bytes stored are of another version, or wrong: nothing of them may be resumed.
           await ctx.store.remove();
-          await fsp.rm(temp, { force: true });
-          if (restart > 0) throw err instanceof ObjectChangedError ? changedAgain(opts, dest, err) : err;
+          await sink.discard();
+          if (restart > 0) throw err instanceof ObjectChangedError ? changedAgain(opts, sink.name, err) : err;
         }
       }
     } finally {
-      releaseTemp(temp);
+      sink.release();
     }
   }
 
-  async onFailure(_err: unknown, ctx: DownloadContext): Promise<void> {
-    // Without a checkpoint nothing can ever resume from the temporary file: do not leave it behind. And a checkpoint
-    // whose temporary file was never made (unwritable or full destination) could only ever start over: remove it.
-    if (!ctx.checkpointPath) {
-      if (this.temp) await fsp.rm(this.temp, { force: true }).catch(() => undefined);
-    } else if (!this.temp || !(await fsp.lstat(this.temp).catch(() => undefined))?.isFile()) {
-      await ctx.store.remove().catch(() => undefined);
-    }
+  onFailure(err: unknown, ctx: DownloadContext): Promise<void> {
+    return this.sink.failed(err, ctx);
   }
 }
 
-function changedAgain(opts: DownloadFileOptions, dest: string, cause: ObjectChangedError): ObjectChangedError {
+function changedAgain(opts: DownloadSettings, dest: string, cause: ObjectChangedError): ObjectChangedError {
   return new ObjectChangedError(
     opts.bucket,
     opts.key,
@@ -99,123 +83,60 @@ function changedAgain(opts: DownloadFileOptions, dest: string, cause: ObjectChan
   );
 }
 
-interface RunContext {
-  dest: string;
-  temp: string;
-  /** Ignore any checkpoint. */
-  fresh: boolean;
-}
-
-async function downloadOnce(ctx: DownloadContext, opts: DownloadFileOptions, run: RunContext): Promise<DownloadResult> {
-  const { client } = ctx;
-  const { bucket, key, signal } = opts;
-  const head = await client.headObject(bucket, key, { signal, versionId: opts.versionId });
-  const object: ObjectVersion = {
-    size: head.size,
-    etag: head.etag,
-    lastModified: head.headers['last-modified'] ?? '',
-    crc64: head.crc64 !== undefined ? crc64ToDecimal(head.crc64) : '',
-  };
+/** One attempt: HEAD, plan, open the sink, move the ranges, check, commit. */
+async function downloadOnce(
+  ctx: DownloadContext,
+  opts: DownloadSettings,
+  sink: DownloadSink,
+  fresh: boolean,
+): Promise<DownloadResult> {
+  const head = await ctx.client.headObject(opts.bucket, opts.key, { signal: opts.signal, versionId: opts.versionId });
   const range = absoluteRange(opts, head.size);
   const total = range.end - range.start + 1;
-  const plan = planParts(total, opts.partSize);
-  const session = await openDownloadSession({
-    store: ctx.store,
-    endpoint: client.endpoint.url,
-    bucket,
-    key,
-    object,
+  const feed = ctx.planner.plan({
+    kind: 'download',
+    stream: !sink.restartable,
+    size: total,
+    partSize: opts.partSize,
+    concurrency: opts.concurrency,
+  });
+  const plan = feed.plan!;
+  const session = await sink.open(ctx, {
+    endpoint: ctx.client.endpoint.url,
+    bucket: opts.bucket,
+    key: opts.key,
+    object: {
+      size: head.size,
+      etag: head.etag,
+      lastModified: head.headers['last-modified'] ?? '',
+      crc64: head.crc64 !== undefined ? crc64ToDecimal(head.crc64) : '',
+    },
     range,
     plan,
-    file: run.dest,
-    temp: run.temp,
-    fresh: run.fresh,
-    signal,
+    concurrency: feed.concurrency(),
+    fresh,
     onVerify: (partsChecked, partsTotal) =>
       ctx.emit({ type: 'verifying', partsChecked, partsTotal, totalBytes: total }),
   });
-  hashPool().warm(); // ranges are CRC-64'd on the hashing threads
-  const { handle, done } = session;
-  let committed = false;
   try {
-    const progress = startProgress(ctx, plan, total, session.resumedBytes, done.size, session.discarded);
-    let resumedBytes = session.resumedBytes;
-    for (const p of plan.parts)
-      if (p.size === 0) done.set(p.number, { partNumber: p.number, offset: p.start, size: 0, crc64: 0n });
-    if (handle) await checkFreeSpace(path.dirname(run.dest), total - session.resumedBytes);
-    const phase = {
-      plan,
-      done,
-      record: (r: DoneRange): RangeRecord => ({
-        kind: 'range',
-        partNumber: r.partNumber,
-        offset: r.offset,
-        size: r.size,
-        crc64: crc64ToDecimal(r.crc64),
-      }),
-      move: (parts: PlannedPart[], tracker: ProgressTracker, onRangeDone: (r: DoneRange) => Promise<void>) => {
-        // No handle: the destination already holds every range (session.ts), so nothing remains to fetch.
-        if (!handle) throw new Error('ranges remain but the temporary file is not open');
-        return fetchRanges({
-          client,
-          bucket,
-          key,
-          object,
-          base: range.start,
-          handle,
-          temp: run.temp,
-          concurrency: opts.concurrency ?? 1,
-          trafficLimit: opts.trafficLimit,
-          versionId: opts.versionId,
-          parts,
-          progress: tracker,
-          onRangeDone,
-          signal,
-        });
-      },
-    };
-    // Resumed ranges are re-read on the hashing threads while the missing ones are fetched; the final check waits.
-    const stopChecking = new AbortController();
-    const checking = checkRanges(
-      run.temp,
-      session.unverified,
-      signal ? AbortSignal.any([signal, stopChecking.signal]) : stopChecking.signal,
+    const progress = startProgress(
+      ctx,
+      startInfo(feed, total, { bytes: session.resumedBytes, parts: session.done.size, discarded: session.discarded }),
     );
-    checking.catch(() => undefined); // awaited below; if fetching fails first, it is stopped and its outcome dropped
-    let checked;
-    try {
-      await moveParts(ctx, progress, phase);
-      checked = await checking;
-    } finally {
-      stopChecking.abort();
-    }
-    if (checked.mismatched.length > 0) {
-      // Recorded, but the bytes are not (or no longer) in the temporary file: fetch those ranges again.
-      for (const r of checked.mismatched) {
-        done.delete(r.partNumber);
-        resumedBytes -= r.size;
-        progress.unresume(r.size);
-      }
-      await moveParts(ctx, progress, phase);
-    }
-    const crc = combineCrc(plan.parts.map((p) => done.get(p.number)!));
+    for (const p of plan.parts)
+      if (p.size === 0) session.done.set(p.number, { partNumber: p.number, offset: p.start, size: 0, crc64: 0n });
+    await sink.reserve(total - session.resumedBytes);
+    const target: RangeTarget = { ...opts, client: ctx.client, etag: head.etag, size: head.size, base: range.start };
+    const resumedBytes = session.resumedBytes - (await fetchRanges(ctx, sink, target, feed, session, progress));
+    const crc = combineCrc(inOrder(session.done));
     ctx.emit({ type: 'completing' });
     const whole = range.start === 0 && total === head.size;
-    if (whole && head.crc64 !== undefined && crc !== head.crc64) {
-      throw new IntegrityError(
-        'crc64',
-        crc64ToDecimal(head.crc64),
-        crc64ToDecimal(crc),
-        `the downloaded bytes' CRC-64 ${crc64ToDecimal(crc)} differs from the server's ${crc64ToDecimal(head.crc64)} for oss://${bucket}/${key}`,
-      );
-    }
-    if (handle) await commitTemp(handle, run.temp, run.dest);
-    committed = true;
-    await sweepTemps(run.dest, run.temp);
+    if (whole) checkObjectCrc(opts.bucket, opts.key, head.crc64, crc);
+    await sink.commit();
     return await finishTransfer(ctx, progress, {
-      bucket,
-      key,
-      file: run.dest,
+      bucket: opts.bucket,
+      key: opts.key,
+      file: sink.name,
       etag: head.etag,
       crc64: crc64ToDecimal(crc),
       size: total,
@@ -226,12 +147,79 @@ async function downloadOnce(ctx: DownloadContext, opts: DownloadFileOptions, run
       ...(opts.range ? { range } : {}),
     } satisfies DownloadResult);
   } finally {
-    if (!committed) await handle?.close().catch(() => undefined);
+    await sink.close();
   }
 }
 
+/**
+ * Fetch the ranges not stored yet, while the resumed ones are re-read (the final check waits for them); then fetch
+ * again those whose bytes turned out not to be (or no longer be) stored. Resolves with the bytes no longer resumed.
+ */
+async function fetchRanges(
+  ctx: DownloadContext,
+  sink: DownloadSink,
+  target: RangeTarget,
+  feed: PartFeed,
+  session: SinkSession,
+  progress: ProgressTracker,
+): Promise<number> {
+  const { done } = session;
+  const phase = () => ({
+    feed: remainingFeed(feed, new Set(done.keys())),
+    done,
+    record: (r: DoneRange): RangeRecord => ({
+      kind: 'range',
+      partNumber: r.partNumber,
+      offset: r.offset,
+      size: r.size,
+      crc64: crc64ToDecimal(r.crc64),
+    }),
+    work: async (part: PlannedPart, signal: AbortSignal): Promise<DoneRange> => {
+      const crc = new Crc64();
+      await sink.write(part, rangeChunks(target, part, crc, signal), {
+        signal,
+        onBytes: (stored) => progress.partBytes(part.number, stored),
+      });
+      progress.partDone(part.number, part.size);
+      return { partNumber: part.number, offset: part.start, size: part.size, crc64: crc.digest() };
+    },
+  });
+  const stopChecking = new AbortController();
+  const signal = ctx.signal;
+  const checking = sink.check(
+    session.unverified,
+    signal ? AbortSignal.any([signal, stopChecking.signal]) : stopChecking.signal,
+  );
+  checking.catch(() => undefined); // awaited below; if fetching fails first, it is stopped and its outcome dropped
+  let checked;
+  try {
+    await moveParts(ctx, phase());
+    checked = await checking;
+  } finally {
+    stopChecking.abort();
+  }
+  let unresumed = 0;
+  if (checked.mismatched.length > 0) {
+    // Recorded, but the bytes are not (or no longer) stored: fetch those ranges again.
+    for (const r of checked.mismatched) {
+      done.delete(r.partNumber);
+      unresumed += r.size;
+      progress.unresume(r.size);
+    }
+    await moveParts(ctx, phase());
+  }
+  return unresumed;
+}
+
+/** The whole object's bytes, checked against the CRC-64 the server gave for it (the one message for every download). */
+export function checkObjectCrc(bucket: string, key: string, server: bigint | undefined, crc: bigint): void {
+  checkCrc(server, crc, (s, ours) => {
+    return `the downloaded bytes' CRC-64 ${ours} differs from the server's ${s} for oss://${bucket}/${key}`;
+  });
+}
+
 /** The absolute inclusive range to fetch: the whole object, or the option's range with its end clamped to the object. */
-function absoluteRange(opts: DownloadFileOptions, size: number): { start: number; end: number } {
+function absoluteRange(opts: DownloadSettings, size: number): { start: number; end: number } {
   const r = opts.range;
   if (!r) return { start: 0, end: size - 1 };
   if (r.start >= size) {

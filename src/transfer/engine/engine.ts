@@ -4,7 +4,9 @@
 import { crc64Combine } from '../../core/crc64.js';
 import type { TransferEvent, TransferOptions } from '../types.js';
 import { MemoryCheckpointStore, type CheckpointPorts, type CheckpointStore, type TransferClient } from './ports.js';
-import type { PartPlan, PlannedPart } from './plan.js';
+import { runParts } from './part-pool.js';
+import { seedPlanner } from './planner.js';
+import type { PartFeed, PartPlanner, PlannedPart, StartInfo } from './ports.js';
 import { ProgressTracker } from './progress.js';
 
 /** What a strategy gets from the engine while it runs: the locked, open checkpoint store and the event sink. */
@@ -15,6 +17,8 @@ export interface TransferContext<H, Rec> {
   readonly checkpointPath: string | undefined;
   readonly emit: (event: TransferEvent) => void;
   readonly signal: AbortSignal | undefined;
+  /** Who sizes the parts and says how many run at once (TransferOptions.planner, else the seed defaults). */
+  readonly planner: PartPlanner;
 }
 
 /** One kind of transfer. The engine owns checkpoint, lock, store and cleanup; the strategy owns the data path. */
@@ -30,7 +34,10 @@ export interface TransferStrategy<H, Rec, Result> {
 }
 
 /** The options of a transfer the engine reads itself. */
-export type EngineOptions = Pick<TransferOptions, 'bucket' | 'key' | 'checkpoint' | 'onProgress' | 'signal'>;
+export type EngineOptions = Pick<
+  TransferOptions,
+  'bucket' | 'key' | 'checkpoint' | 'onProgress' | 'signal' | 'planner'
+>;
 
 /**
  * Run one transfer. `checkpoints` says where a checkpoint lives and how it is stored and locked (transfer/node.ts
@@ -60,6 +67,7 @@ export async function runTransfer<H, Rec, Result>(
     checkpointPath,
     emit: (e) => opts.onProgress?.(e),
     signal: opts.signal,
+    planner: opts.planner ?? seedPlanner,
   };
   try {
     return await strategy.run(ctx);
@@ -80,59 +88,73 @@ export interface MovedPart {
 }
 
 /**
- * Emit 'start' and return the progress tracker of a transfer of `totalBytes`, `resumedBytes` of them by an earlier run;
- * `discarded` says why an earlier run's checkpoint could not be used, when there was one.
+ * Emit the transfer's one 'start' (a download that restarts on a changed object emits another, counting from 0) and
+ * return its progress tracker. A total of undefined (a stream of unknown length) reports parts, not bytes.
  */
-export function startProgress(
-  ctx: TransferContext<unknown, unknown>,
-  plan: PartPlan,
-  totalBytes: number,
-  resumedBytes: number,
-  partsDone: number,
-  discarded?: string,
-): ProgressTracker {
-  ctx.emit({
-    type: 'start',
-    totalBytes,
-    resumedBytes,
-    totalParts: plan.parts.length,
-    partsDone,
-    ...(discarded ? { discarded } : {}),
-  });
-  return new ProgressTracker(totalBytes, resumedBytes, ctx.emit);
+export function startProgress(ctx: TransferContext<unknown, unknown>, info: StartInfo, known = true): ProgressTracker {
+  const { discarded, ...rest } = info;
+  ctx.emit({ type: 'start', ...rest, ...(discarded ? { discarded } : {}) });
+  return new ProgressTracker(info.totalBytes, info.resumedBytes, known ? ctx.emit : () => undefined);
 }
 
-export interface PartsPhase<D extends MovedPart, Rec> {
-  plan: PartPlan;
+/** The start event's facts of a transfer planned by `feed`. */
+export function startInfo(
+  feed: PartFeed,
+  totalBytes: number,
+  resumed: { bytes: number; parts: number; discarded?: string } = { bytes: 0, parts: 0 },
+): StartInfo {
+  return {
+    totalBytes,
+    resumedBytes: resumed.bytes,
+    totalParts: feed.totalParts ?? 0,
+    partsDone: resumed.parts,
+    partSize: feed.partSize,
+    concurrency: feed.single ? 1 : feed.concurrency(),
+    ...(resumed.discarded ? { discarded: resumed.discarded } : {}),
+  };
+}
+
+export interface PartsPhase<D extends MovedPart, Rec, P> {
+  /** The parts still to move (those done are not handed out). */
+  feed: PartFeed;
   /** Parts done (an earlier run's, re-verified); the engine adds each part as it finishes. */
   done: Map<number, D>;
   /** The checkpoint record of a finished part. */
   record(part: D): Rec;
-  /** Move `parts` (those not done yet), awaiting `onPartDone` once per finished part, in completion order. */
-  move(parts: PlannedPart[], progress: ProgressTracker, onPartDone: (part: D) => Promise<void>): Promise<void>;
+  /** Read ahead for a part about to start (one part ahead; engine/part-pool.ts). */
+  prepare?(part: PlannedPart, signal: AbortSignal): Promise<P>;
+  /** Move one part; undefined when there was nothing to move (a stream that had ended). */
+  work(part: PlannedPart, signal: AbortSignal, prepared: Promise<P> | undefined): Promise<D | undefined>;
 }
 
 /**
- * The part loop's bookkeeping: journal appends chained so records stay whole with several workers finishing at once,
- * the done map, 'part' events. Resolves with the CRC-64 of all parts combined, in part order.
+ * The part loop of every strategy: the one scheduler (runParts), journal appends chained so records stay whole with
+ * several workers finishing at once, the done map, 'part' events.
  */
-export async function moveParts<D extends MovedPart, Rec>(
+export async function moveParts<D extends MovedPart, Rec, P = never>(
   ctx: TransferContext<unknown, Rec>,
-  progress: ProgressTracker,
-  phase: PartsPhase<D, Rec>,
-): Promise<bigint> {
-  const { plan, done } = phase;
-  const remaining = plan.parts.filter((p) => !done.has(p.number));
-  if (remaining.length > 0) {
-    let journal = Promise.resolve();
-    await phase.move(remaining, progress, async (part) => {
+  phase: PartsPhase<D, Rec, P>,
+): Promise<void> {
+  const { feed, done } = phase;
+  let journal = Promise.resolve();
+  await runParts<P, D>({
+    feed,
+    signal: ctx.signal,
+    prepare: phase.prepare?.bind(phase),
+    work: (part, signal, prepared) => phase.work(part, signal, prepared),
+    done: async (part) => {
       journal = journal.then(() => ctx.store.append(phase.record(part)));
       await journal;
       done.set(part.partNumber, part);
-      ctx.emit({ type: 'part', partNumber: part.partNumber, partsDone: done.size, totalParts: plan.parts.length });
-    });
-  }
-  return combineCrc(plan.parts.map((p) => done.get(p.number)!));
+      const totalParts = feed.totalParts ?? 0;
+      ctx.emit({ type: 'part', partNumber: part.partNumber, partsDone: done.size, totalParts, size: part.size });
+    },
+  });
+}
+
+/** The done parts in part order. */
+export function inOrder<D extends MovedPart>(done: ReadonlyMap<number, D>): D[] {
+  return [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
 }
 
 /** CRC-64 of consecutive parts from theirs. */
@@ -142,7 +164,7 @@ export function combineCrc(parts: readonly MovedPart[]): bigint {
   return crc;
 }
 
-/** The last step of a successful transfer: drop the checkpoint, report 100%, emit 'complete'. */
+/** The last step of a successful transfer: drop the checkpoint, report 100%, emit the one 'complete'. */
 export async function finishTransfer<Result extends TransferEventResult>(
   ctx: TransferContext<unknown, unknown>,
   progress: ProgressTracker,

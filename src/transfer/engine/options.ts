@@ -3,10 +3,13 @@
 import { ArgumentError } from '../../core/errors.js';
 import { validateBucketName, validateObjectKey } from '../../core/names.js';
 import type { TransferOptions } from '../types.js';
-import { planParts } from './plan.js';
+import { checkConcurrency, checkPartSize } from './planner.js';
 
 /** What validateTransferOptions reads: the shared options, and a download's range. */
-export type CommonTransferOptions = TransferOptions & { range?: { start: number; end?: number } };
+export type CommonTransferOptions = Omit<TransferOptions, 'file'> & {
+  file?: string;
+  range?: { start: number; end?: number };
+};
 
 export interface ValidateRules {
   /** The API name, for the message when there is no options object at all. */
@@ -16,11 +19,15 @@ export interface ValidateRules {
    * under any key may be read.
    */
   writesKey: boolean;
+  /** Ranges of any size (a download stream holds them in memory; OSS's part bounds do not apply). */
+  anyPartSize?: boolean;
+  /** The options name a local file (false for streams). Default true. */
+  needsFile?: boolean;
 }
 
 export function validateTransferOptions(opts: CommonTransferOptions, rules: ValidateRules): void {
   if (!opts || typeof opts !== 'object') throw new ArgumentError('options', `${rules.api} needs an options object`);
-  for (const field of ['bucket', 'key', 'file'] as const) {
+  for (const field of ['bucket', 'key', ...(rules.needsFile === false ? [] : ['file' as const])] as const) {
     if (typeof opts[field] !== 'string' || opts[field] === '') throw new ArgumentError(field, `${field} is required`);
   }
   const badBucket = validateBucketName(opts.bucket);
@@ -29,10 +36,8 @@ export function validateTransferOptions(opts: CommonTransferOptions, rules: Vali
     const badKey = validateObjectKey(opts.key);
     if (badKey) throw new ArgumentError('key', `invalid object key ${JSON.stringify(opts.key)}: ${badKey}`);
   }
-  const c = opts.concurrency ?? 1;
-  if (!Number.isInteger(c) || c < 1 || c > 1000)
-    throw new ArgumentError('concurrency', `concurrency must be an integer in 1..1000, got ${c}`);
-  planParts(0, opts.partSize); // checks partSize against the OSS bounds
+  if (opts.concurrency !== undefined) checkConcurrency(opts.concurrency);
+  if (opts.partSize !== undefined && !rules.anyPartSize) checkPartSize(opts.partSize);
   const r = opts.range;
   if (r !== undefined) {
     if (!r || typeof r !== 'object' || !Number.isSafeInteger(r.start) || r.start < 0) {

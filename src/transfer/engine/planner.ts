@@ -68,6 +68,11 @@ export function defaultCopyPartSize(size: number): number {
   return Math.min(MAX_PART_SIZE, Math.max(MIN_COPY_PART_SIZE, Math.ceil(size / 1000 / MiB) * MiB));
 }
 
+/** Whether a copy of `size` bytes is one CopyObject: up to `multipartThreshold`, never above 1 GiB. */
+export function isSingleCopy(size: number, multipartThreshold?: number): boolean {
+  return size <= Math.min(multipartThreshold ?? COPY_OBJECT_LIMIT, COPY_OBJECT_LIMIT);
+}
+
 // ---- Streams of unknown length (was stream/stream-plan.ts) -----------------------------------------------------
 //
 // Parts need not be equal (only every part but the last must be at least 100 KiB), so the size grows with the part
@@ -146,6 +151,7 @@ export function fixedFeed(plan: PartPlan, concurrency: number, skip?: ReadonlySe
     partSize: plan.partSize,
     single: plan.single,
     totalParts: plan.parts.length,
+    plan,
     concurrency: () => concurrency,
     next(): PlannedPart | undefined {
       while (next < plan.parts.length) {
@@ -155,6 +161,15 @@ export function fixedFeed(plan: PartPlan, concurrency: number, skip?: ReadonlySe
       return undefined;
     },
   };
+}
+
+/**
+ * The parts of `feed`'s fixed layout not in `skip` (done by an earlier run, or already sent), as many at once as
+ * `feed` says now: what a resumed transfer still moves.
+ */
+export function remainingFeed(feed: PartFeed, skip: ReadonlySet<number>): PartFeed {
+  const parts = fixedFeed(feed.plan!, 1, skip);
+  return { ...parts, concurrency: () => feed.concurrency(), observe: feed.observe?.bind(feed) };
 }
 
 /** A feed of a stream's parts, growing in size (planStream), up to 10,000 of them. */
@@ -206,10 +221,7 @@ function makePlanner(d: Defaults): PartPlanner {
       else if (req.kind === 'copy') asked = req.partSize ?? defaultCopyPartSize(size);
       else asked = req.partSize ?? d.partSize(req.kind, size);
       const plan = planParts(size, asked);
-      if (req.kind === 'copy') {
-        const threshold = Math.min(req.multipartThreshold ?? COPY_OBJECT_LIMIT, COPY_OBJECT_LIMIT);
-        plan.single = size <= threshold;
-      }
+      if (req.kind === 'copy') plan.single = isSingleCopy(size, req.multipartThreshold);
       const concurrency = req.concurrency ?? d.concurrency(req.kind, size, plan.partSize);
       return fixedFeed(plan, concurrency, resume?.skip);
     },

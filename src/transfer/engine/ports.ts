@@ -16,9 +16,9 @@ import type {
   UploadPartResult,
   UploadSummary,
 } from '../../client/index.js';
-import type { PlannedPart } from './plan.js';
+import type { PartPlan, PlannedPart } from './plan.js';
 
-export type { PlannedPart } from './plan.js';
+export type { PartPlan, PlannedPart } from './plan.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Sources and sinks
@@ -45,6 +45,8 @@ export interface ReadOptions {
   crcOnly?: boolean;
   /** Hash only, do not keep the bytes (re-checking). */
   discard?: boolean;
+  /** A background re-check (a resumed part): it may use an extra hashing thread. */
+  background?: boolean;
 }
 
 /** What identifies a source across runs: every field must be equal for a checkpoint to resume it (JSON-able). */
@@ -77,6 +79,11 @@ export interface PartSource {
   assertUnchanged?(): Promise<void>;
   /** Stop reading: the transfer failed or was cancelled (a stream is destroyed). */
   close?(): void;
+  /**
+   * The whole source as one request body that hashes its bytes as they are sent (a file within one part goes up in
+   * one PutObject without being read twice; upload/single.ts). `digest()`: of the last attempt, once read to its end.
+   */
+  hashedAsSent?(): { body: PartBody; digest(): { md5: Uint8Array; crc64: bigint } | undefined };
 }
 
 /** Options of PartSink.write. */
@@ -133,6 +140,8 @@ export interface PartFeed {
   readonly single: boolean;
   /** Parts in all, when the size is known; undefined for a stream. */
   readonly totalParts: number | undefined;
+  /** Every part, when the layout is fixed up front (a known size): what a checkpoint records and a resume re-checks. */
+  readonly plan?: PartPlan;
   /** Parts allowed in flight now (at least 1). */
   concurrency(): number;
   /** The next part to start, or undefined when none is left (or, for a stream, none may follow: 10,000 reached). */

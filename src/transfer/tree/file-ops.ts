@@ -14,7 +14,10 @@ import {
   type UploadResult,
 } from '../index.js';
 import { MTIME_META, mtimeMeta, remoteMtimeMs } from './compare.js';
+import { checkObjectCrc } from '../download/download.js';
 import { releaseTemp, tempPathFor } from '../download/temp-name.js';
+import { finishTransfer, runTransfer, startProgress, type TransferContext } from '../engine/engine.js';
+import { memoryCheckpoints } from '../engine/ports.js';
 import { prepareDestination } from './dest-path.js';
 import type { RemoteEntry } from './listing.js';
 import type { TreeOptions } from './types.js';
@@ -122,7 +125,13 @@ async function getSmall(
   for (let attempt = 1; ; attempt++) {
     const temp = tempPathFor(file, undefined);
     try {
-      return await getOnce(ctx, remote, file, temp, onEvent);
+      // Through the engine (memory checkpoint), which emits the one 'start' and 'complete'.
+      return await runTransfer(
+        ctx.client,
+        { bucket: ctx.bucket, key: remote.key, onProgress: onEvent, signal: ctx.signal },
+        { checkpointFile: file, checkpointSuffix: '.dcp', run: (t) => getOnce(t, ctx, remote, file, temp) },
+        memoryCheckpoints,
+      );
     } catch (err) {
       await fsp.rm(temp, { force: true }).catch(() => undefined);
       // A broken body or bytes that do not match are fetched again (the pipeline retries only up to the headers).
@@ -135,14 +144,15 @@ async function getSmall(
 }
 
 async function getOnce(
+  t: TransferContext<unknown, unknown>,
   ctx: FileContext,
   remote: RemoteEntry,
   file: string,
   temp: string,
-  onEvent: (e: TransferEvent) => void,
 ): Promise<DownloadResult> {
   const res = await ctx.client.getObject(ctx.bucket, remote.key, { signal: ctx.signal });
-  onEvent({ type: 'start', totalBytes: res.size, resumedBytes: 0, totalParts: 1, partsDone: 0 });
+  const info = { totalBytes: res.size, resumedBytes: 0, totalParts: 1, partsDone: 0, partSize: res.size };
+  const progress = startProgress(t, { ...info, concurrency: 1 });
   const crc = new Crc64();
   let got = 0;
   const handle = await fsp.open(temp, 'wx');
@@ -153,7 +163,7 @@ async function getOnce(
         crc.update(buf);
         await handle.write(buf);
         got += buf.length;
-        onEvent({ type: 'progress', bytesDone: got, totalBytes: res.size });
+        progress.partBytes(1, got);
       }
     } catch (err) {
       if (err instanceof OssupError) throw err;
@@ -171,20 +181,13 @@ async function getOnce(
       );
     }
     const digest = crc.digest();
-    if (res.crc64 !== undefined && digest !== res.crc64) {
-      throw new IntegrityError(
-        'crc64',
-        crc64ToDecimal(res.crc64),
-        crc64ToDecimal(digest),
-        `the downloaded bytes' CRC-64 ${crc64ToDecimal(digest)} differs from the server's ${crc64ToDecimal(res.crc64)} for oss://${ctx.bucket}/${remote.key}`,
-      );
-    }
+    checkObjectCrc(ctx.bucket, remote.key, res.crc64, digest);
     await handle.sync();
     await handle.close();
     await fsp.rename(temp, file);
     await setMtime(file, remoteMtimeMs(res, remote));
-    onEvent({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
-    const result: DownloadResult = {
+    t.emit({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1, size: got });
+    return await finishTransfer(t, progress, {
       bucket: ctx.bucket,
       key: remote.key,
       file,
@@ -195,9 +198,7 @@ async function getOnce(
       resumedBytes: 0,
       transferredBytes: got,
       verified: res.crc64 !== undefined ? 'crc64' : 'length-only',
-    };
-    onEvent({ type: 'complete', result });
-    return result;
+    } satisfies DownloadResult);
   } finally {
     await handle.close().catch(() => undefined);
   }

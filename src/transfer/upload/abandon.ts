@@ -4,7 +4,7 @@ import type { TransferClient } from '../engine/ports.js';
 import path from 'node:path';
 import { ArgumentError, ServiceError } from '../../core/errors.js';
 import { FileCheckpointStore, resolveCheckpointPath } from '../checkpoint/store.js';
-import { lockCheckpoint } from '../node.js';
+import { lockCheckpoint } from '../checkpoint/files.js';
 import type { UploadStore } from './session.js';
 
 export interface AbandonUploadOptions {

@@ -1,124 +1,49 @@
-// Sending parts over the shared worker pool (engine/part-pool.ts). Each part is hashed first, on a hashing thread and one part
-// ahead (MD5 for Content-MD5, CRC-64 to check the server's), then sent from memory (parts up to BUFFER_LIMIT, in
-// reused buffers) or re-streamed from the file (larger ones).
-// The first failure stops scheduling and ends in-flight requests; per-upload state only, so nothing here can
-// touch another upload on the same client.
-import type { TransferClient } from '../engine/ports.js';
-import { AbortedError, FileChangedError } from '../../core/errors.js';
-import { bufferBody, fileRange } from '../../client/index.js';
-import { BUFFER_LIMIT } from '../hash/hash.js';
-import { BufferPool, hashPool } from '../hash/pool.js';
-import type { PlannedPart } from '../engine/plan.js';
-import { runPool } from '../engine/part-pool.js';
+// Sending one part over the shared scheduler (engine/part-pool.ts): its bytes come from the PartSource (read and
+// hashed one part ahead by the scheduler for a replayable source, read now in part order for a stream), go up with
+// Content-MD5, and pass the resend loop (resend.ts) that checks the server's CRC-64. Per-upload state only, so
+// nothing here can touch another upload on the same client. Browser-safe.
+import { AbortedError } from '../../core/errors.js';
+import { bytesToBase64 } from '../engine/bytes.js';
+import type { PartBytes, PartSource, PlannedPart, TransferClient } from '../engine/ports.js';
 import type { ProgressTracker } from '../engine/progress.js';
 import { sendVerified } from './resend.js';
 import type { DonePart } from './session.js';
 
-export interface PartsInput {
+export interface PartSend {
   client: TransferClient;
   bucket: string;
   key: string;
   uploadId: string;
-  file: string;
-  parts: PlannedPart[];
-  concurrency: number;
+  source: PartSource;
   trafficLimit?: number;
   progress: ProgressTracker;
-  /** Called once per finished part, in completion order; awaited before the part counts as done. */
-  onPartDone: (part: DonePart) => Promise<void>;
-  signal?: AbortSignal;
-}
-
-export async function uploadParts(input: PartsInput): Promise<void> {
-  const pipeline = new PartPipeline(input);
-  const items = input.parts.map((part, index) => ({ part, index }));
-  await runPool(
-    items,
-    input.concurrency,
-    input.signal,
-    ({ part, index }, signal) => {
-      // This part (hashed already, or queued now), then the next one, so hashing overlaps with sending even at
-      // concurrency 1, in part order.
-      const prepared = pipeline.take(index);
-      pipeline.prepare(index + 1);
-      return uploadOnePart(input, part, signal, prepared, pipeline.buffers);
-    },
-    input.onPartDone,
-  );
-}
-
-interface Prepared {
-  md5: Buffer;
-  crc64: bigint;
-  /** The part's bytes (parts up to BUFFER_LIMIT); otherwise they are streamed from the file when sent. */
-  buffer?: SharedArrayBuffer;
 }
 
 /**
- * Parts read and hashed ahead of their turn, on the hashing threads. At most one part beyond those being sent is
- * held, so memory stays at (concurrency + 1) part buffers, reused from part to part.
+ * Send `part`; `first` is its bytes when they were read ahead. Resolves with the part as the server holds it, or
+ * undefined when a stream had no byte left for it (it ended exactly at the previous part's end).
  */
-class PartPipeline {
-  readonly buffers: BufferPool | undefined;
-  private readonly ahead = new Map<number, Promise<Prepared>>();
-
-  constructor(private readonly input: PartsInput) {
-    const largest = Math.max(0, ...input.parts.map((p) => p.size));
-    this.buffers = largest <= BUFFER_LIMIT ? new BufferPool(largest, input.concurrency + 1) : undefined;
-  }
-
-  prepare(index: number): void {
-    const part = this.input.parts[index];
-    if (!part || this.ahead.has(index)) return;
-    const prepared = readPart(this.input, part, this.buffers, this.input.signal);
-    prepared.catch(() => undefined); // a part prepared but never taken (the upload stopped) must not be an unhandled rejection
-    this.ahead.set(index, prepared);
-  }
-
-  take(index: number): Promise<Prepared> {
-    this.prepare(index);
-    const prepared = this.ahead.get(index)!;
-    this.ahead.delete(index);
-    return prepared;
-  }
-}
-
-async function readPart(
-  input: PartsInput,
-  part: PlannedPart,
-  buffers: BufferPool | undefined,
-  signal: AbortSignal | undefined,
-): Promise<Prepared> {
-  const buffer = buffers?.take();
-  try {
-    return { ...(await hashPool().hash(input.file, part.start, part.size, { buffer, signal })), buffer };
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ESHORTFILE')
-      throw new FileChangedError(input.file, `${input.file} shrank during the upload`, { cause: err });
-    throw err;
-  }
-}
-
-async function uploadOnePart(
-  input: PartsInput,
+export async function sendPart(
+  input: PartSend,
   part: PlannedPart,
   signal: AbortSignal,
-  first: Promise<Prepared>,
-  buffers: BufferPool | undefined,
-): Promise<DonePart> {
+  first: Promise<PartBytes> | undefined,
+): Promise<DonePart | undefined> {
+  const { source } = input;
+  const read = () => source.read(part, { signal });
+  const firstBytes = await (first ?? read());
+  if (firstBytes.size === 0 && part.number > 1) return undefined;
   const { digest, res } = await sendVerified({
-    file: input.file,
+    file: source.name,
     what: `part ${part.number}: `,
-    // Every attempt after the first re-reads the file: the bytes sent must be the file's bytes now.
-    prepare: (attempt) => (attempt === 1 ? first : readPart(input, part, buffers, signal)),
-    inMemory: (d) => d.buffer !== undefined,
+    // Every attempt after the first re-reads a replayable source: the bytes sent must be the file's bytes now. A
+    // stream's bytes are in memory, hashed as they were read: a mismatch there can only be damage on the way.
+    prepare: async (attempt) => (attempt === 1 || !source.replayable ? firstBytes : read()),
+    inMemory: (d) => d.data !== undefined,
     send: async (d) => {
-      const body = d.buffer
-        ? bufferBody(new Uint8Array(d.buffer, 0, part.size))
-        : fileRange(input.file, part.start, part.size);
       try {
-        return await input.client.uploadPart(input.bucket, input.key, input.uploadId, part.number, body, {
-          contentMd5: d.md5.toString('base64'),
+        return await input.client.uploadPart(input.bucket, input.key, input.uploadId, part.number, d.body, {
+          contentMd5: bytesToBase64(d.md5),
           trafficLimit: input.trafficLimit,
           signal,
           onProgress: (sent) => input.progress.partBytes(part.number, sent),
@@ -129,10 +54,12 @@ async function uploadOnePart(
         throw err;
       }
     },
-    rehash: async () => (await readPart(input, part, undefined, signal)).md5,
-    // The response means every byte was taken off the buffer: it can carry the next part.
-    received: (d) => buffers?.give(d.buffer),
+    rehash: async () => (await source.read(part, { signal, discard: true })).md5,
+    // The response means every byte was taken off a file part's buffer: it can carry the next part. A stream's
+    // bytes may be sent again (they cannot be re-read): its buffer is given back only once the part is confirmed.
+    received: (d) => (source.replayable ? d.release?.() : undefined),
   });
-  input.progress.partDone(part.number, part.size);
-  return { partNumber: part.number, etag: res.etag, crc64: digest.crc64, size: part.size };
+  if (!source.replayable) digest.release?.();
+  input.progress.partDone(part.number, digest.size);
+  return { partNumber: part.number, etag: res.etag, crc64: digest.crc64, size: digest.size };
 }

@@ -3,18 +3,19 @@
 // the way from a file that changed under us. Transport retries are the client's; this loop is about the bytes.
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { FileChangedError, IntegrityError, ServiceError } from '../../core/errors.js';
+import { bytesToBase64, sameBytes } from '../engine/bytes.js';
 
 /** A body the server received damaged (Content-MD5 or CRC-64 mismatch) is sent this many times before failing loudly. */
 export const INTEGRITY_ATTEMPTS = 3;
 
 /** What was hashed before sending. */
 export interface Digest {
-  md5: Buffer;
+  md5: Uint8Array;
   crc64: bigint;
 }
 
 export interface ResendInput<D extends Digest, R extends { crc64?: bigint; requestId: string }> {
-  /** The local file, for FileChangedError. */
+  /** The source (a local file), for FileChangedError. */
   file: string;
   /** Prefix of messages naming the unit ('part 3: '), '' for a whole object. */
   what: string;
@@ -27,7 +28,7 @@ export interface ResendInput<D extends Digest, R extends { crc64?: bigint; reque
   /** Send them. */
   send(digest: D): Promise<R>;
   /** The file's MD5 now, to tell a changed file from damage on the way when the bytes were streamed from it. */
-  rehash(): Promise<Buffer>;
+  rehash(): Promise<Uint8Array>;
   /** After a response, before its CRC-64 is compared (e.g. give a buffer back, check the file is unchanged). */
   received?(digest: D): void | Promise<void>;
 }
@@ -45,7 +46,7 @@ export async function sendVerified<D extends Digest, R extends { crc64?: bigint;
       if (!(err instanceof ServiceError && err.code === 'InvalidDigest')) throw err;
       // The server received bytes whose MD5 is not the one we sent. From memory, they were damaged on the way; from
       // the file, the file may have changed since it was hashed: hash it again to tell which.
-      if (!input.inMemory(digest) && !(await input.rehash()).equals(digest.md5)) {
+      if (!input.inMemory(digest) && !sameBytes(await input.rehash(), digest.md5)) {
         throw new FileChangedError(
           input.file,
           `${input.file} changed while ${input.what ? input.what.replace(/: $/, '') : 'it'} was being sent`,
@@ -55,7 +56,7 @@ export async function sendVerified<D extends Digest, R extends { crc64?: bigint;
       if (attempt < INTEGRITY_ATTEMPTS) continue;
       throw new IntegrityError(
         'md5',
-        digest.md5.toString('base64'),
+        bytesToBase64(digest.md5),
         'InvalidDigest',
         `${input.what}the server received bytes other than those sent (Content-MD5 mismatch) ${attempt} times (request ${err.requestId})`,
         { cause: err },

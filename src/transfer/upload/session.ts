@@ -9,10 +9,13 @@ import { ServiceError } from '../../core/errors.js';
 import { multipartEtag } from '../../core/etag.js';
 import type { ObjectWriteOptions, PartInfo } from '../../client/index.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
-import { sameIdentity, type FileIdentity } from '../checkpoint/file-identity.js';
-import { hashFileRange } from '../hash/hash.js';
+import { bytesToHex } from '../engine/bytes.js';
+import type { PartSource, SourceIdentity } from '../engine/ports.js';
 import type { PartPlan } from '../engine/plan.js';
 import { combineCrc } from '../engine/engine.js';
+import { abortQuietly, type PartRecord } from '../engine/multipart.js';
+
+export { abortQuietly } from '../engine/multipart.js';
 
 /** Bump when the meaning of checkpoint records changes; other versions are discarded. */
 export const UPLOAD_CHECKPOINT_VERSION = 1;
@@ -26,7 +29,8 @@ export interface UploadCheckpointHeader {
   bucket: string;
   key: string;
   uploadId: string;
-  file: FileIdentity;
+  /** What makes the source the same one (a file: path, size, mtime, inode, device). */
+  file: SourceIdentity;
   partSize: number;
   partCount: number;
   /**
@@ -36,16 +40,7 @@ export interface UploadCheckpointHeader {
   initiating?: number;
 }
 
-/** One journal record per completed part. */
-export interface PartRecord {
-  kind: 'part';
-  partNumber: number;
-  /** Unquoted upper-case hex. */
-  etag: string;
-  /** CRC-64 as an unsigned decimal string. */
-  crc64: string;
-  size: number;
-}
+export type { PartRecord } from '../engine/multipart.js';
 
 export type UploadStore = CheckpointStore<UploadCheckpointHeader, PartRecord>;
 
@@ -92,7 +87,10 @@ export interface SessionInput {
   client: TransferClient;
   bucket: string;
   key: string;
-  file: FileIdentity;
+  source: PartSource;
+  /** The source's identity (recorded in the header; a checkpoint of another source is not resumed). */
+  file: SourceIdentity;
+  /** The parts of the whole source at the checkpoint's part size. */
   plan: PartPlan;
   store: UploadStore;
   /** Headers for InitiateMultipartUpload. */
@@ -121,7 +119,7 @@ export function expectedHeader(input: SessionInput, uploadId: string): UploadChe
 /** Why `h` cannot drive this upload, or undefined when it can. */
 export function headerMismatch(
   h: Partial<UploadCheckpointHeader> | undefined,
-  input: SessionInput,
+  input: Pick<SessionInput, 'client' | 'bucket' | 'key' | 'file' | 'plan'> & Partial<SessionInput>,
 ): string | undefined {
   if (!h || typeof h !== 'object' || h.kind !== 'ossup-upload') return 'not an upload checkpoint';
   if (h.version !== UPLOAD_CHECKPOINT_VERSION) return `checkpoint version ${String(h.version)}`;
@@ -134,18 +132,14 @@ export function headerMismatch(
   return undefined;
 }
 
-function isNoSuchUpload(err: unknown): boolean {
-  return err instanceof ServiceError && err.code === 'NoSuchUpload';
+/** Every field equal, none added or missing. */
+function sameIdentity(a: SourceIdentity, b: SourceIdentity): boolean {
+  const keys = Object.keys(b);
+  return typeof a === 'object' && Object.keys(a).length === keys.length && keys.every((k) => a[k] === b[k]);
 }
 
-/** Abort an upload we are walking away from; failures only mean some storage lingers until lifecycle rules act. */
-export async function abortQuietly(
-  client: TransferClient,
-  bucket: string,
-  key: string,
-  uploadId: string,
-): Promise<void> {
-  await client.abortMultipartUpload(bucket, key, uploadId).catch(() => undefined);
+function isNoSuchUpload(err: unknown): boolean {
+  return err instanceof ServiceError && err.code === 'NoSuchUpload';
 }
 
 /**
@@ -356,18 +350,21 @@ async function alreadyCompleted(
       if (err instanceof ServiceError && err.status === 404) return undefined;
       throw err;
     });
-  if (!head || head.etag !== etag || head.size !== input.file.size || head.crc64 !== crc) return undefined;
+  if (!head || head.etag !== etag || head.size !== input.source.size || head.crc64 !== crc) return undefined;
   const done = new Map<number, DonePart>();
   input.onVerify?.(0, input.plan.parts.length);
   for (const [i, planned] of input.plan.parts.entries()) {
-    const local = await hashFileRange(input.file.path, planned.start, planned.size, {
-      keep: false,
-      signal: input.signal,
-    });
+    const local = await input.source.read(planned, { discard: true, signal: input.signal });
     input.onVerify?.(i + 1, input.plan.parts.length);
     const r = recorded[i]!;
-    if (local.crc64 !== safeParse(r.crc64) || local.md5.toString('hex').toUpperCase() !== r.etag) return undefined;
+    if (local.crc64 !== safeParse(r.crc64) || bytesToHex(local.md5) !== r.etag) return undefined;
     done.set(planned.number, { partNumber: planned.number, etag: r.etag, crc64: local.crc64, size: planned.size });
   }
-  return { uploadId, done, unverified: [], resumedBytes: input.file.size, completed: { etag: head.etag, crc64: crc } };
+  return {
+    uploadId,
+    done,
+    unverified: [],
+    resumedBytes: input.source.size ?? 0,
+    completed: { etag: head.etag, crc64: crc },
+  };
 }

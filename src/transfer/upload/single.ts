@@ -13,14 +13,15 @@
 //   - with forbidOverwrite: a damaged object could not be replaced by the retry;
 //   - when a response carries neither a CRC-64 nor an MD5 ETag (e.g. KMS encryption): nothing could be checked
 //     after the fact, so that attempt is redone with Content-MD5. No check is ever dropped.
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
-import { FileChangedError, IntegrityError } from '../../core/errors.js';
-import type { BodySource, HeadObjectResult, PutObjectResult } from '../../client/index.js';
-import { hashPool } from '../hash/pool.js';
-import { INTEGRITY_ATTEMPTS } from './resend.js';
+import { crc64ToDecimal } from '../../core/crc64.js';
+import { IntegrityError } from '../../core/errors.js';
+import type { HeadObjectResult, PutObjectResult } from '../../client/index.js';
+import { bytesToBase64, bytesToHex } from '../engine/bytes.js';
+import { finishTransfer, startProgress } from '../engine/engine.js';
+import type { PartBody, PartBytes, PartSource } from '../engine/ports.js';
+import type { UploadResult } from '../types.js';
+import { INTEGRITY_ATTEMPTS, sendVerified } from './resend.js';
+import { uploadResult, type UploadContext, type UploadSettings } from './settings.js';
 
 /** A PutObject ETag that is the MD5 of the object (a plain upload, no KMS): 32 hex digits. */
 const MD5_ETAG = /^[0-9A-F]{32}$/;
@@ -31,72 +32,21 @@ export function etagIsMd5(etag: string | undefined): boolean {
 
 /** MD5 and CRC-64 of the file, of the bytes that were sent. */
 export interface FileDigest {
-  md5: Buffer;
+  md5: Uint8Array;
   crc64: bigint;
 }
 
 export interface PutWhileHashingInput {
-  file: string;
-  size: number;
-  signal?: AbortSignal;
+  /** A fresh body per attempt that hashes its bytes as they go out (PartSource.hashedAsSent). */
+  body(): { body: PartBody; digest(): FileDigest | undefined };
+  /** The whole source hashed again (the server answered before the body was read to its end). */
+  hash(): Promise<FileDigest>;
   /** One PutObject of `body` (the file), without Content-MD5. */
-  send(body: BodySource): Promise<PutObjectResult>;
+  send(body: PartBody): Promise<PutObjectResult>;
   /** After a response (or a failed request), before its checks: throws FileChangedError if the file changed. */
   received(): Promise<void>;
   head(): Promise<HeadObjectResult>;
   remove(): Promise<void>;
-}
-
-/** Bytes per read of the file being sent (and hashed). */
-const SEND_CHUNK = 1024 * 1024;
-
-/**
- * The file as a request body whose every attempt takes MD5 and CRC-64 of exactly the bytes it hands to the
- * socket, on this thread as they go out (still in cache from the read). `digest()` is that of the last attempt
- * opened, once it was read to its end.
- */
-function hashedAsSent(file: string, size: number): { source: BodySource; digest(): FileDigest | undefined } {
-  let last: { md5: Hash; crc: Crc64; done: boolean } | undefined;
-  const source: BodySource = {
-    size,
-    path: file,
-    open: () => {
-      const attempt = { md5: createHash('md5'), crc: new Crc64(), done: false };
-      last = attempt;
-      return Readable.from(
-        hashing(createReadStream(file, { start: 0, end: Math.max(0, size - 1), highWaterMark: SEND_CHUNK })),
-      );
-      async function* hashing(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-        if (size === 0) {
-          attempt.done = true;
-          return;
-        }
-        let read = 0;
-        for await (const chunk of stream) {
-          read += chunk.length;
-          yield chunk;
-          // Hashed once the socket has it: the kernel and the server work on this chunk meanwhile.
-          attempt.md5.update(chunk);
-          attempt.crc.update(chunk);
-        }
-        attempt.done = read === size;
-      }
-    },
-  };
-  return {
-    source,
-    digest: () => (last?.done ? { md5: last.md5.digest(), crc64: last.crc.digest() } : undefined),
-  };
-}
-
-async function hashFile(input: PutWhileHashingInput): Promise<FileDigest> {
-  try {
-    return await hashPool().hash(input.file, 0, input.size, { signal: input.signal });
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ESHORTFILE')
-      throw new FileChangedError(input.file, `${input.file} shrank while it was being sent`, { cause: err });
-    throw err;
-  }
 }
 
 /**
@@ -109,20 +59,20 @@ export async function putWhileHashing(
   input: PutWhileHashingInput,
 ): Promise<{ digest: FileDigest; res: PutObjectResult } | undefined> {
   for (let attempt = 1; ; attempt++) {
-    const body = hashedAsSent(input.file, input.size);
+    const body = input.body();
     let res: PutObjectResult;
     try {
-      res = await input.send(body.source);
+      res = await input.send(body.body);
     } catch (err) {
       await input.received(); // a file that shrank or changed is FileChangedError, not a transport error
       throw err;
     }
     // The digest of the attempt that was answered (the last one opened), unless it was not read to its end (the
     // server answered early): then read the file again on a hashing thread.
-    const digest = body.digest() ?? (await hashFile(input));
+    const digest = body.digest() ?? (await input.hash());
     await input.received();
     if (res.crc64 === undefined && !etagIsMd5(res.etag)) return undefined;
-    const md5 = digest.md5.toString('hex').toUpperCase();
+    const md5 = bytesToHex(digest.md5);
     const md5Wrong = etagIsMd5(res.etag) && res.etag.toUpperCase() !== md5;
     const crcWrong = res.crc64 !== undefined && res.crc64 !== digest.crc64;
     if (!md5Wrong && !crcWrong) return { digest, res };
@@ -144,4 +94,70 @@ export async function putWhileHashing(
       `the server's CRC-64 ${crc64ToDecimal(res.crc64!)} differs from the local ${crc64ToDecimal(digest.crc64)} after ${attempt} attempts (request ${res.requestId}); the object was removed`,
     );
   }
+}
+
+/**
+ * The upload of a source within one part: one PutObject. A source that can hash as it sends (a file) is sent that
+ * way and checked after; otherwise, and where a wrong object must never be stored even briefly (a callback notifies
+ * the application; forbidOverwrite could not replace it), with Content-MD5 first, and wherever the response had
+ * nothing to check the stored bytes against. `first`: the bytes, when already read (a stream's only part).
+ */
+export async function uploadSingle(
+  ctx: UploadContext,
+  opts: UploadSettings,
+  source: PartSource,
+  first?: PartBytes,
+): Promise<UploadResult> {
+  const { client } = ctx;
+  const size = first?.size ?? source.size ?? 0;
+  const whole = { number: 1, start: 0, size };
+  const progress = startProgress(ctx, {
+    totalBytes: size,
+    resumedBytes: 0,
+    totalParts: 1,
+    partsDone: 0,
+    partSize: size,
+    concurrency: 1,
+  });
+  const putOptions = {
+    ...opts.write,
+    trafficLimit: opts.trafficLimit,
+    callback: opts.callback,
+    callbackVars: opts.callbackVars,
+    signal: opts.signal,
+    onProgress: (sent: number) => progress.partBytes(1, sent),
+  };
+  const received = async () => source.assertUnchanged?.();
+  const hashed = source.hashedAsSent?.bind(source);
+  const streamed =
+    opts.callback || opts.forbidOverwrite || !hashed
+      ? undefined
+      : await putWhileHashing({
+          body: hashed,
+          hash: () => source.read(whole, { discard: true, signal: opts.signal }),
+          send: (body) => client.putObject(opts.bucket, opts.key, body, putOptions),
+          received,
+          head: () => client.headObject(opts.bucket, opts.key, { signal: opts.signal }),
+          remove: () => client.deleteObject(opts.bucket, opts.key, { signal: opts.signal }).then(() => undefined),
+        });
+  const { digest, res } =
+    streamed ??
+    (await sendVerified({
+      file: source.name,
+      what: '',
+      // A file: overwrite a bad copy once before failing loudly (never re-run a callback). Bytes in memory that
+      // cannot be re-read: up to INTEGRITY_ATTEMPTS sends.
+      crcAttempts: opts.callback ? 1 : source.replayable ? 2 : undefined,
+      prepare: async () => first ?? source.read(whole, { signal: opts.signal }),
+      inMemory: (d) => d.data !== undefined,
+      send: (d) => client.putObject(opts.bucket, opts.key, d.body, { ...putOptions, contentMd5: bytesToBase64(d.md5) }),
+      rehash: async () => (await source.read(whole, { discard: true, signal: opts.signal })).md5,
+      received,
+    }));
+  progress.partDone(1, size);
+  ctx.emit({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
+  return finishTransfer(ctx, progress, {
+    ...uploadResult(opts, source, res.etag, digest.crc64, size, 1, 0),
+    ...(opts.callback ? { callbackBody: res.callbackBody } : {}),
+  });
 }

@@ -1,205 +1,196 @@
-// uploadFile, the upload strategy of the transfer engine (engine/engine.ts): open or resume a session -> send parts
-// -> verify -> complete. Files no larger than one part go up in a single PutObject with the same checks.
-import type { TransferClient } from '../engine/ports.js';
-import path from 'node:path';
-import mime from 'mime';
-import { crc64ToDecimal } from '../../core/crc64.js';
-import { IntegrityError, ServiceError } from '../../core/errors.js';
-import {
-  bufferBody,
-  fileRange,
-  type CompleteMultipartUploadResult,
-  type ObjectWriteOptions,
-} from '../../client/index.js';
-import { assertUnchanged, identityOf, snapshotFile, type FileSnapshot } from '../checkpoint/file-identity.js';
-import { hashFileRange } from '../hash/hash.js';
-import { hashPool } from '../hash/pool.js';
+// The upload strategy of the transfer engine (engine/engine.ts), one for every PartSource: a file (uploadFile), a
+// stream (uploadStream, upload-stream.ts), a Blob (a browser uploader). A source within one part is one PutObject
+// (single.ts); otherwise a multipart upload, resumed from its checkpoint when the source is replayable: the session
+// (session.ts), the parts over the one scheduler (parts.ts), the resumed parts re-checked meanwhile (verify.ts),
+// then Complete and its CRC-64 check (complete.ts). A stream's parts are read in order as slots free, its length
+// found at its end. Browser-safe: Node's pieces come in through the ports.
+import { OssupError, ServiceError } from '../../core/errors.js';
+import { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE } from '../../core/limits.js';
 import {
   combineCrc,
   finishTransfer,
+  inOrder,
   moveParts,
-  runTransfer,
+  startInfo,
   startProgress,
-  type TransferContext,
   type TransferStrategy,
 } from '../engine/engine.js';
-import { fileCheckpoints } from '../node.js';
-import { validateTransferOptions } from '../engine/options.js';
-import { planParts, type PartPlan, type PlannedPart } from '../engine/plan.js';
+import type { PartBytes, PartFeed, PartSource, PlannedPart } from '../engine/ports.js';
 import type { ProgressTracker } from '../engine/progress.js';
-import type { UploadFileOptions, UploadResult } from '../types.js';
-import { uploadParts } from './parts.js';
-import { sendVerified } from './resend.js';
-import { putWhileHashing } from './single.js';
-import { verifyResumedParts } from './verify.js';
+import type { UploadResult } from '../types.js';
+import { completeUpload } from './complete.js';
+import { sendPart } from './parts.js';
+import { uploadRecord, resumeFeed, type UploadRun } from './resume-feed.js';
 import {
   abortQuietly,
   openSession,
   setAsideCheckpoint,
-  type DonePart,
   type PartRecord,
   type UploadCheckpointHeader,
   type UploadStore,
 } from './session.js';
+import { uploadResult, type UploadContext, type UploadSettings } from './settings.js';
+import { uploadSingle } from './single.js';
+import { verifyResumedParts } from './verify.js';
 
-function writeOptions(opts: UploadFileOptions, file: string): ObjectWriteOptions {
-  return {
-    contentType: opts.contentType ?? mime.getType(file) ?? 'application/octet-stream',
-    meta: opts.meta,
-    acl: opts.acl,
-    storageClass: opts.storageClass,
-    tagging: opts.tagging,
-    forbidOverwrite: opts.forbidOverwrite,
-    headers: opts.headers,
-  };
-}
-
-export async function uploadFile(client: TransferClient, opts: UploadFileOptions): Promise<UploadResult> {
-  validateTransferOptions(opts, { api: 'uploadFile', writesKey: true });
-  const file = path.resolve(opts.file);
-  hashPool().warm(); // the hashing thread starts while the checkpoint is locked and the session opened
-  const snap = await snapshotFile(file);
-  return runTransfer(client, opts, new UploadStrategy(opts, snap), opts.checkpoints ?? fileCheckpoints);
-}
-
-type UploadContext = TransferContext<UploadCheckpointHeader, PartRecord>;
-
-/** The upload: one PutObject for a file of one part, else a multipart upload resumed from its checkpoint. */
-class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRecord, UploadResult> {
+/** The upload: one PutObject for a source of one part, else a multipart upload (resumed from its checkpoint). */
+export class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRecord, UploadResult> {
   readonly checkpointSuffix = '.ucp';
-  readonly checkpointFile: string;
-  private readonly plan: PartPlan;
   private uploadId: string | undefined;
   /** The object is stored: nothing may be aborted any more. */
   private completed = false;
 
   constructor(
-    private readonly opts: UploadFileOptions,
-    private readonly snap: FileSnapshot,
-  ) {
-    this.checkpointFile = snap.path;
-    this.plan = planParts(snap.size, opts.partSize);
-  }
+    private readonly opts: UploadSettings,
+    private readonly source: PartSource,
+    /** The local path the checkpoint is named after (a stream keeps none). */
+    readonly checkpointFile: string,
+  ) {}
 
   async run(ctx: UploadContext): Promise<UploadResult> {
-    const { opts, snap, plan } = this;
-    const { client, store } = ctx;
-    const file = snap.path;
-    if (plan.single) {
-      // A checkpoint left by an earlier, larger version of the file would otherwise pin its upload forever.
-      await discardCheckpoint(client, store, opts);
-      return await uploadSingle(ctx, opts, snap, plan);
+    const { opts, source } = this;
+    const feed = ctx.planner.plan(
+      {
+        kind: 'upload',
+        size: source.size,
+        partSize: opts.partSize,
+        concurrency: opts.concurrency,
+        expectedSize: opts.expectedSize,
+      },
+      await resumePartSize(ctx.store, opts),
+    );
+    if (source.size === undefined) {
+      // A stream: its first part is read whole; if the stream ends within it, one PutObject.
+      const first = feed.next()!;
+      const bytes = await source.read(first, { signal: ctx.signal });
+      if (bytes.size < first.size || (await source.atEnd?.(ctx.signal))) return uploadSingle(ctx, opts, source, bytes);
+      return this.multipart(ctx, feed, { part: first, bytes });
     }
+    if (feed.single) {
+      // A checkpoint left by an earlier, larger version of the file would otherwise pin its upload forever.
+      await discardCheckpoint(ctx, opts);
+      return uploadSingle(ctx, opts, source);
+    }
+    return this.multipart(ctx, feed);
+  }
+
+  private async multipart(
+    ctx: UploadContext,
+    feed: PartFeed,
+    first?: { part: PlannedPart; bytes: PartBytes },
+  ): Promise<UploadResult> {
+    const { opts, source } = this;
+    const layout = feed.plan ?? { partSize: feed.partSize, single: false, parts: [] };
     const session = await openSession({
-      client,
+      client: ctx.client,
       bucket: opts.bucket,
       key: opts.key,
-      file: identityOf(snap),
-      plan,
-      store,
-      initiate: writeOptions(opts, file),
+      source,
+      file: source.identity ?? {},
+      plan: layout,
+      store: ctx.store,
+      initiate: opts.write,
       signal: opts.signal,
       warn: opts.onWarning,
       onVerify: (partsChecked, partsTotal) =>
-        ctx.emit({ type: 'verifying', partsChecked, partsTotal, totalBytes: snap.size }),
+        ctx.emit({ type: 'verifying', partsChecked, partsTotal, totalBytes: source.size ?? 0 }),
     });
     const uploadId = (this.uploadId = session.uploadId);
-    const progress = startProgress(ctx, plan, snap.size, session.resumedBytes, session.done.size, session.discarded);
+    const info = startInfo(feed, source.size ?? 0, {
+      bytes: session.resumedBytes,
+      parts: session.done.size,
+      discarded: session.discarded,
+    });
+    const progress = startProgress(ctx, info, source.size !== undefined);
+    const run: UploadRun = { ctx, opts, source, feed, layout, session, first };
     let resumedBytes = session.resumedBytes;
-    let finished = session.completed;
-    let callbackBody: string | undefined;
-    if (finished) {
+    if (session.completed) {
       // An earlier run's Complete succeeded (proven in openSession); only its checkpoint was left behind.
       this.completed = true;
-    } else {
-      // Resumed parts are checked on the hashing threads while the missing ones are sent (verify.ts).
-      const stopVerifying = new AbortController();
-      const verifying = verifyResumedParts(
-        file,
-        session.unverified,
-        opts.signal ? AbortSignal.any([opts.signal, stopVerifying.signal]) : stopVerifying.signal,
-      );
-      verifying.catch(() => undefined); // awaited below; if sending fails first, it is stopped and its outcome dropped
-      const phase = {
-        plan,
-        done: session.done,
-        record: (part: DonePart): PartRecord => ({
-          kind: 'part',
-          partNumber: part.partNumber,
-          etag: part.etag,
-          crc64: crc64ToDecimal(part.crc64),
-          size: part.size,
-        }),
-        move: (parts: PlannedPart[], tracker: ProgressTracker, onPartDone: (part: DonePart) => Promise<void>) =>
-          uploadParts({
-            client,
-            bucket: opts.bucket,
-            key: opts.key,
-            uploadId,
-            file,
-            concurrency: opts.concurrency ?? 1,
-            trafficLimit: opts.trafficLimit,
-            parts,
-            progress: tracker,
-            signal: opts.signal,
-            onPartDone,
-          }),
-      };
-      let checked;
-      try {
-        await moveParts(ctx, progress, phase);
-        checked = await verifying;
-      } finally {
-        stopVerifying.abort();
-      }
-      for (const { part, crc64 } of checked.verified) {
-        session.done.set(part.partNumber, { ...session.done.get(part.partNumber)!, crc64 });
-        if (part.unrecorded) await ctx.store.append(phase.record(session.done.get(part.partNumber)!));
-      }
-      if (checked.mismatched.length > 0) {
-        // The file's bytes differ from what the server holds for these parts (rewritten since, same size and mtime):
-        // send them again from the file as it is now.
-        for (const part of checked.mismatched) {
-          session.done.delete(part.partNumber);
-          resumedBytes -= part.size;
-          progress.unresume(part.size);
-        }
-        await moveParts(ctx, progress, phase);
-      }
-      const expectedCrc = combineCrc(plan.parts.map((p) => session.done.get(p.number)!));
-      // Everything was read from the file; if it changed meanwhile, the parts may mix two versions: never complete.
-      await assertUnchanged(snap);
-      const ordered = plan.parts.map((p) => session.done.get(p.number)!);
-      ctx.emit({ type: 'completing' });
-      const res = await complete(client, opts, uploadId, ordered, expectedCrc, snap.size);
-      this.completed = true;
-      if (res.crc64 !== undefined && res.crc64 !== expectedCrc) {
-        throw new IntegrityError(
-          'crc64',
-          crc64ToDecimal(res.crc64),
-          crc64ToDecimal(expectedCrc),
-          `the completed object's CRC-64 ${crc64ToDecimal(res.crc64)} differs from the parts' combined ${crc64ToDecimal(expectedCrc)} (request ${res.requestId})`,
-        );
-      }
-      finished = { etag: res.etag, crc64: expectedCrc };
-      callbackBody = res.callbackBody;
+      const { etag, crc64 } = session.completed;
+      return finishTransfer(ctx, progress, {
+        ...uploadResult(opts, source, etag, crc64, source.size ?? 0, layout.parts.length, resumedBytes),
+        uploadId,
+      });
     }
+    resumedBytes -= await this.sendParts(run, progress);
+    const parts = inOrder(session.done);
+    const size = parts.reduce((n, p) => n + p.size, 0);
+    const expectedCrc = combineCrc(parts);
+    // Everything was read from the source; if it changed meanwhile, the parts may mix two versions: never complete.
+    await source.assertUnchanged?.();
+    ctx.emit({ type: 'completing' });
+    const res = await completeUpload(ctx.client, opts, uploadId, parts, expectedCrc, size, () => {
+      this.completed = true;
+    });
     return finishTransfer(ctx, progress, {
-      bucket: opts.bucket,
-      key: opts.key,
-      file,
-      etag: finished.etag,
-      crc64: crc64ToDecimal(finished.crc64),
-      size: snap.size,
-      parts: plan.parts.length,
-      resumedBytes,
-      transferredBytes: snap.size - resumedBytes,
-      uploadId,
-      ...(opts.callback ? { callbackBody } : {}),
-    } satisfies UploadResult);
+      ...uploadResult(opts, source, res.etag, expectedCrc, size, parts.length, resumedBytes, uploadId),
+      ...(opts.callback ? { callbackBody: res.callbackBody } : {}),
+    });
+  }
+
+  /**
+   * Send the parts not done, while the resumed ones are checked on the hashing threads; then send again those whose
+   * bytes turned out to differ (rewritten since, same size and mtime). Resolves with the bytes no longer resumed.
+   */
+  private async sendParts(run: UploadRun, progress: ProgressTracker): Promise<number> {
+    const { ctx, opts, source, session } = run;
+    const stopVerifying = new AbortController();
+    const verifying = verifyResumedParts(
+      source,
+      session.unverified,
+      opts.signal ? AbortSignal.any([opts.signal, stopVerifying.signal]) : stopVerifying.signal,
+    );
+    verifying.catch(() => undefined); // awaited below; if sending fails first, it is stopped and its outcome dropped
+    let checked;
+    let ended = false;
+    const phase = (feed: PartFeed) => ({
+      feed,
+      done: session.done,
+      record: uploadRecord,
+      prepare: source.replayable
+        ? (part: PlannedPart, signal: AbortSignal) => source.read(part, { signal })
+        : undefined,
+      work: async (part: PlannedPart, signal: AbortSignal, prepared: Promise<PartBytes> | undefined) => {
+        const ahead = part === run.first?.part ? Promise.resolve(run.first.bytes) : prepared;
+        const done = await sendPart(send, part, signal, ahead);
+        if (!done || done.size < part.size) ended = true; // a stream's end: no part may follow
+        return done;
+      },
+    });
+    const send = { ...opts, client: ctx.client, uploadId: session.uploadId, source, progress };
+    try {
+      await moveParts(ctx, phase(resumeFeed(run, () => ended)));
+      checked = await verifying;
+    } finally {
+      stopVerifying.abort();
+    }
+    if (source.size === undefined && !ended && !(await source.atEnd?.(ctx.signal))) {
+      // Found only now, after bytes were sent: a failed transfer (exit 1), not a bad argument.
+      throw new OssupError(
+        'StreamTooLarge',
+        `the stream is larger than ${MAX_PARTS} parts of ${run.feed.partSize} bytes, the most one object may have; ` +
+          'give a larger part size or the expected size',
+      );
+    }
+    for (const { part, crc64 } of checked.verified) {
+      session.done.set(part.partNumber, { ...session.done.get(part.partNumber)!, crc64 });
+      if (part.unrecorded) await ctx.store.append(uploadRecord(session.done.get(part.partNumber)!));
+    }
+    let unresumed = 0;
+    if (checked.mismatched.length > 0) {
+      for (const part of checked.mismatched) {
+        session.done.delete(part.partNumber);
+        unresumed += part.size;
+        progress.unresume(part.size);
+      }
+      await moveParts(ctx, phase(resumeFeed(run, () => false)));
+    }
+    return unresumed;
   }
 
   async onFailure(err: unknown, ctx: UploadContext): Promise<void> {
+    this.source.close?.();
     if (err instanceof ServiceError && err.code === 'CallbackFailed') this.completed = true; // the object IS stored (203)
     if (this.completed) {
       await ctx.store.remove().catch(() => undefined);
@@ -210,102 +201,21 @@ class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRec
   }
 }
 
-async function discardCheckpoint(client: TransferClient, store: UploadStore, opts: UploadFileOptions): Promise<void> {
-  const loaded = await store.load();
-  if (!loaded) return;
-  await setAsideCheckpoint(client, opts, loaded.header, opts.onWarning, store.location);
-  await store.remove();
-}
-
 /**
- * CompleteMultipartUpload, tolerating a lost response: if a retried Complete finds the upload gone (the first
- * attempt succeeded), the object is accepted when its size and CRC-64 are exactly what we uploaded.
+ * A resumed upload keeps its checkpoint's part size when the caller gave none (a planner whose sizes changed, an
+ * adaptive one, would otherwise orphan the parts already sent). Only a checkpoint of this target counts.
  */
-async function complete(
-  client: TransferClient,
-  opts: UploadFileOptions,
-  uploadId: string,
-  parts: DonePart[],
-  expectedCrc: bigint,
-  size: number,
-): Promise<CompleteMultipartUploadResult> {
-  const list = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
-  try {
-    return await client.completeMultipartUpload(opts.bucket, opts.key, uploadId, list, {
-      acl: opts.acl,
-      forbidOverwrite: opts.forbidOverwrite,
-      callback: opts.callback,
-      callbackVars: opts.callbackVars,
-      signal: opts.signal,
-    });
-  } catch (err) {
-    if (!(err instanceof ServiceError && err.code === 'NoSuchUpload') || opts.callback) throw err;
-    const head = await client.headObject(opts.bucket, opts.key, { signal: opts.signal }).catch(() => undefined);
-    if (!head || head.size !== size || head.crc64 !== expectedCrc) throw err;
-    return { requestId: head.requestId, status: 200, headers: head.headers, etag: head.etag, crc64: head.crc64 };
-  }
+async function resumePartSize(store: UploadStore, opts: UploadSettings): Promise<{ partSize: number } | undefined> {
+  if (opts.partSize !== undefined || store.location === 'memory') return undefined;
+  const h = (await store.load())?.header;
+  if (h?.kind !== 'ossup-upload' || h.bucket !== opts.bucket || h.key !== opts.key) return undefined;
+  const ok = Number.isSafeInteger(h.partSize) && h.partSize >= MIN_PART_SIZE && h.partSize <= MAX_PART_SIZE;
+  return ok ? { partSize: h.partSize } : undefined;
 }
 
-async function uploadSingle(
-  ctx: UploadContext,
-  opts: UploadFileOptions,
-  snap: FileSnapshot,
-  plan: PartPlan,
-): Promise<UploadResult> {
-  const { client } = ctx;
-  const file = snap.path;
-  const progress = startProgress(ctx, plan, snap.size, 0, 0);
-  const putOptions = {
-    ...writeOptions(opts, file),
-    trafficLimit: opts.trafficLimit,
-    callback: opts.callback,
-    callbackVars: opts.callbackVars,
-    signal: opts.signal,
-    onProgress: (sent: number) => progress.partBytes(1, sent),
-  };
-  // Hashed while it is sent and checked after (single.ts), except where a wrong object must never be stored even
-  // briefly (a callback notifies the application; forbidOverwrite could not replace it): Content-MD5 first there,
-  // and wherever the response had nothing to check the stored bytes against.
-  const streamed =
-    opts.callback || opts.forbidOverwrite
-      ? undefined
-      : await putWhileHashing({
-          file,
-          size: snap.size,
-          signal: opts.signal,
-          send: (body) => client.putObject(opts.bucket, opts.key, body, putOptions),
-          received: () => assertUnchanged(snap),
-          head: () => client.headObject(opts.bucket, opts.key, { signal: opts.signal }),
-          remove: () => client.deleteObject(opts.bucket, opts.key, { signal: opts.signal }).then(() => undefined),
-        });
-  const { digest, res } =
-    streamed ??
-    (await sendVerified({
-      file,
-      what: '',
-      crcAttempts: opts.callback ? 1 : 2, // overwrite a bad copy once before failing loudly (never re-run a callback)
-      prepare: () => hashFileRange(file, 0, snap.size, { signal: opts.signal }),
-      inMemory: (d) => d.data !== undefined,
-      send: (d) =>
-        client.putObject(opts.bucket, opts.key, d.data ? bufferBody(d.data) : fileRange(file, 0, snap.size), {
-          ...putOptions,
-          contentMd5: d.md5.toString('base64'),
-        }),
-      rehash: async () => (await hashFileRange(file, 0, snap.size, { keep: false, signal: opts.signal })).md5,
-      received: () => assertUnchanged(snap),
-    }));
-  progress.partDone(1, snap.size);
-  ctx.emit({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
-  return finishTransfer(ctx, progress, {
-    bucket: opts.bucket,
-    key: opts.key,
-    file,
-    etag: res.etag,
-    crc64: crc64ToDecimal(digest.crc64),
-    size: snap.size,
-    parts: 1,
-    resumedBytes: 0,
-    transferredBytes: snap.size,
-    ...(opts.callback ? { callbackBody: res.callbackBody } : {}),
-  } satisfies UploadResult);
+async function discardCheckpoint(ctx: UploadContext, opts: UploadSettings): Promise<void> {
+  const loaded = await ctx.store.load();
+  if (!loaded) return;
+  await setAsideCheckpoint(ctx.client, opts, loaded.header, opts.onWarning, ctx.store.location);
+  await ctx.store.remove();
 }

@@ -5,8 +5,8 @@
 // Complete waits for the outcome, so a file rewritten with the same size and mtime is still caught before it:
 // a part whose bytes differ is sent again from the file as it is now. At most IN_FLIGHT ranges are queued on the
 // hashing threads at once, so the parts being sent are hashed between them rather than after all of them.
-import { FileChangedError } from '../../core/errors.js';
-import { hashPool } from '../hash/pool.js';
+import { bytesToHex } from '../engine/bytes.js';
+import type { PartSource } from '../engine/ports.js';
 import type { UnverifiedPart } from './session.js';
 
 /** Ranges queued at a time: one each for the pool's thread and one burst thread (hash/pool.ts), few enough to interleave. */
@@ -19,9 +19,9 @@ export interface VerifiedParts {
   mismatched: UnverifiedPart[];
 }
 
-/** Re-read and check `parts` of `file` on the hashing threads. Rejects on a read error or when the file is too short (FileChangedError). */
+/** Re-read and check `parts` of `source` (on the hashing threads). Rejects on a read error or when the file is too short (FileChangedError). */
 export async function verifyResumedParts(
-  file: string,
+  source: PartSource,
   parts: UnverifiedPart[],
   signal: AbortSignal,
 ): Promise<VerifiedParts> {
@@ -30,20 +30,11 @@ export async function verifyResumedParts(
   const lane = async () => {
     while (next < parts.length) {
       const part = parts[next++]!;
-      let digest;
-      try {
-        digest = await hashPool().hash(file, part.start, part.size, {
-          crcOnly: part.crc64 !== undefined,
-          signal,
-          burst: true,
-        });
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ESHORTFILE')
-          throw new FileChangedError(file, `${file} shrank since part ${part.partNumber} was uploaded`, { cause: err });
-        throw err;
-      }
-      const same =
-        part.crc64 !== undefined ? digest.crc64 === part.crc64 : digest.md5.toString('hex').toUpperCase() === part.etag;
+      const digest = await source.read(
+        { number: part.partNumber, start: part.start, size: part.size },
+        { crcOnly: part.crc64 !== undefined, signal, background: true, discard: true },
+      );
+      const same = part.crc64 !== undefined ? digest.crc64 === part.crc64 : bytesToHex(digest.md5) === part.etag;
       if (same) out.verified.push({ part, crc64: digest.crc64 });
       else out.mismatched.push(part);
     }

@@ -1,5 +1,5 @@
 // Child process for the download crash tests: one downloadFile, its events as JSON lines (test/helpers/child.ts).
-import { downloadFile } from '../../../src/transfer/download/download.js';
+import { downloadFile } from '../../../src/transfer/download/download-file.js';
 import { runTransferChild } from '../../helpers/child.js';
 
 if (process.argv[2]) {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { downloadFile } from '../../../src/transfer/download/download.js';
+import { downloadFile } from '../../../src/transfer/download/download-file.js';
 import { nodeArgsFor, spawnEventChild, type EventChild } from '../../helpers/child.js';
 import type { FaultProxy } from '../../../harness/fault-proxy.js';
 import { PART, leftovers, proxyFor, tempsOf, withObject, type Env } from './env.js';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { downloadFile, keyBaseName, resolveDownloadTarget } from '../../../src/transfer/download/download.js';
+import { downloadFile, keyBaseName, resolveDownloadTarget } from '../../../src/transfer/download/download-file.js';
 import { checkFreeSpace } from '../../../src/transfer/download/target.js';
 import { uploadFile } from '../../../src/transfer/index.js';
 import {

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { open, readdir, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { downloadFile } from '../../../src/transfer/download/download.js';
+import { downloadFile } from '../../../src/transfer/download/download-file.js';
 import { IntegrityError } from '../../../src/core/errors.js';
 import { PART, leftovers, recorder, withObject, type Env } from './env.js';
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { downloadFile } from '../../../src/transfer/download/download.js';
+import { downloadFile } from '../../../src/transfer/download/download-file.js';
 import { AbortedError, NetworkError } from '../../../src/core/errors.js';
 import { PART, clientThrough, leftovers, proxyFor, recorder, withObject } from './env.js';
 

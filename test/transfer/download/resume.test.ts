@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { copyFile, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ObjectChangedError } from '../../../src/core/errors.js';
-import { downloadFile } from '../../../src/transfer/download/download.js';
+import { downloadFile } from '../../../src/transfer/download/download-file.js';
 import { uploadFile, type TransferEvent } from '../../../src/transfer/index.js';
 import { AbortedError, CheckpointLockedError } from '../../../src/core/errors.js';
 import { crc64 } from '../../../src/core/crc64.js';

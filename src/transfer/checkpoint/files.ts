@@ -1,11 +1,10 @@
-// Node's defaults for the engine's ports (engine/ports.ts): checkpoints as journal files with a lock file beside
-// them, named from the `checkpoint` option. The engine and the strategies' shared code never import this module
-// directly for their types, so a browser build wires its own defaults (an IndexedDB store, Web Locks) instead.
-import { CheckpointError, CheckpointLockedError } from '../core/errors.js';
-import type { OssClient } from '../client/index.js';
-import { acquireLock } from './checkpoint/lock.js';
-import { FileCheckpointStore, resolveCheckpointPath } from './checkpoint/store.js';
-import type { CheckpointPorts, HeldLock, TransferClient } from './engine/ports.js';
+// Node's checkpoint ports (engine/ports.ts CheckpointPorts): journal files with a lock file beside them, named from
+// the `checkpoint` option. The engine never imports this module; the Node entry points (uploadFile, downloadFile,
+// copyObject) pass it, and a browser build passes its own (an IndexedDB store, Web Locks).
+import { CheckpointError, CheckpointLockedError } from '../../core/errors.js';
+import { acquireLock } from './lock.js';
+import { FileCheckpointStore, resolveCheckpointPath } from './store.js';
+import type { CheckpointPorts, HeldLock } from '../engine/ports.js';
 
 /** Take the checkpoint's lock; a location that cannot hold one is CheckpointUnusable, not a raw file-system error. */
 export async function lockCheckpoint(checkpointPath: string): Promise<HeldLock> {
@@ -28,8 +27,3 @@ export const fileCheckpoints: CheckpointPorts = {
     new FileCheckpointStore<H, R>(location, { syncRecords: opts.syncRecords }),
   lock: lockCheckpoint,
 };
-
-/** OssClient is a TransferClient as it is (checked here, where both are known, so the engine never names OssClient). */
-export function transferClient(client: OssClient): TransferClient {
-  return client;
-}
