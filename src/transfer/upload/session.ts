@@ -6,7 +6,6 @@
 import type { TransferClient } from '../engine/ports.js';
 import { parseCrc64 } from '../../core/crc64.js';
 import { ServiceError } from '../../core/errors.js';
-import { multipartEtag } from '../../core/etag.js';
 import type { ObjectWriteOptions, PartInfo } from '../../client/index.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { bytesToHex } from '../engine/bytes.js';
@@ -100,6 +99,11 @@ export interface SessionInput {
   warn?: (message: string) => void;
   /** Re-hashing an earlier run's parts: `checked` of `total` so far (the 'verifying' event). */
   onVerify?: (checked: number, total: number) => void;
+  /**
+   * The ETag OSS gives an object of parts with these MD5s (core/etag.ts multipartEtag), to recognise an upload an
+   * earlier run completed. Absent where there is no MD5 (a page: WebCrypto has none): such an upload is sent again.
+   */
+  multipartEtag?: (partMd5Hex: string[]) => string;
 }
 
 export function expectedHeader(input: SessionInput, uploadId: string): UploadCheckpointHeader {
@@ -338,9 +342,10 @@ async function alreadyCompleted(
     return undefined;
   const recorded = parts as PartRecord[];
   const crc = combineCrc(recorded.map((r) => ({ partNumber: r.partNumber, size: r.size, crc64: safeParse(r.crc64)! })));
+  if (!input.multipartEtag) return undefined;
   let etag: string;
   try {
-    etag = multipartEtag(recorded.map((r) => r.etag));
+    etag = input.multipartEtag(recorded.map((r) => r.etag));
   } catch {
     return undefined;
   }
