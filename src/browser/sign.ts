@@ -11,15 +11,8 @@ import {
   UNSIGNED_PAYLOAD,
 } from '../core/sign-v4-canonical.js';
 
-/** What a request looks like before it is signed. Header names are lower case. */
-export interface UnsignedRequest {
-  method: string;
-  bucket?: string;
-  key?: string;
-  /** Decoded name/value pairs; ['uploads', ''] is a bare `?uploads`. */
-  query: Array<[string, string]>;
-  headers: Record<string, string>;
-}
+/** What a request looks like before it is signed: core's SignableRequest (lower-case header names). */
+export type UnsignedRequest = SignableRequest;
 
 const utf8 = new TextEncoder();
 

@@ -2,6 +2,7 @@
 // embedded server on another. Files are made in the page from a seeded generator that Node repeats (fill), so the
 // object's bytes can be compared on the server side without shipping 64 MiB through the test.
 import type { Page } from 'playwright-core';
+import type { UploadResult } from '../../src/transfer/types.js';
 
 /** The generator, as source text run both here and in the page: 32-bit LCG words, little-endian. */
 const FILL_SOURCE = `function fill(seed, size) {
@@ -104,16 +105,7 @@ export interface UploadSpec {
 }
 
 export interface UploadOutcome {
-  result?: {
-    bucket: string;
-    key: string;
-    etag: string;
-    crc64: string;
-    size: number;
-    parts: number;
-    resumedBytes: number;
-    transferredBytes: number;
-  };
+  result?: UploadResult;
   error?: { name: string; code: string; message: string };
   events: Array<Record<string, unknown>>;
 }
