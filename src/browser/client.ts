@@ -32,7 +32,7 @@ export interface SignerRequest {
  */
 export type Signer = (req: SignerRequest) => Promise<{ url?: string; headers?: Record<string, string> }>;
 
-/** Fetches (STS) credentials; called once, and again when OSS says they expired. */
+/** Fetches (STS) credentials; called once, and again when OSS says they expired (once for all requests refused). */
 export type CredentialsSource = () => Promise<Credentials>;
 
 export interface OssClientOptions {
@@ -61,22 +61,34 @@ function credentialsSigner(source: Credentials | CredentialsSource, region: stri
     }
     return c;
   };
-  return async (req, refresh, date): Promise<SignedRequest> => {
-    // Fixed keys have nothing to refresh to; a source is asked again, once per refusal.
-    if (!current || (refresh && typeof source === 'function')) {
-      current = fetchCreds();
-      current.catch(() => {
-        current = undefined;
+  return async (req, refused, date): Promise<SignedRequest> => {
+    // Fixed keys have nothing to refresh to. A source is asked again when the refused attempt used the current
+    // credentials: the parts in flight, refused together, share one new set.
+    if (!current || (refused && refused.basis === current && typeof source === 'function')) {
+      const fetching = fetchCreds();
+      current = fetching;
+      fetching.catch(() => {
+        if (current === fetching) current = undefined;
       });
     }
-    return { url: req.url, headers: await signV4(req, await current, region, date) };
+    const basis = current;
+    return { url: req.url, headers: await signV4(req, await basis, region, date), basis };
   };
 }
 
 function callbackSigner(signer: Signer): AttemptSigner {
-  return async (req, refresh): Promise<SignedRequest> => {
+  return async (req, refused): Promise<SignedRequest> => {
     const { operation, method, url, bucket, key, query, headers } = req;
-    const signed = await signer({ operation, method, url, bucket, key, query, headers, refresh });
+    const signed = await signer({
+      operation,
+      method,
+      url,
+      bucket,
+      key,
+      query,
+      headers,
+      refresh: refused !== undefined,
+    });
     if (!signed || (signed.url === undefined && signed.headers === undefined)) {
       throw new ArgumentError('signer', 'the signer must resolve with { headers } or { url }');
     }

@@ -29,15 +29,17 @@ export interface BrowserResponse {
 export interface SignedRequest {
   url: string;
   headers: Record<string, string>;
+  /** What it was signed with (the credentials), so a refusal refreshes those once, not once per part in flight. */
+  basis?: unknown;
 }
 
 /**
- * Signs one attempt. `refresh` is true after the server refused the last signature for an expired or unknown key
- * (STS): fetch new credentials before signing. `date` is the local clock corrected by what the server said.
+ * Signs one attempt. `refused` is the last attempt, when the server refused its signature for an expired or unknown
+ * key (STS): sign with fresh credentials. `date` is the local clock corrected by what the server said.
  */
 export type AttemptSigner = (
   req: BrowserRequest & { url: string },
-  refresh: boolean,
+  refused: SignedRequest | undefined,
   date: Date,
 ) => Promise<SignedRequest>;
 
@@ -54,21 +56,23 @@ const EXPIRED_CREDENTIALS = new Set(['SecurityTokenExpired', 'InvalidAccessKeyId
 
 export async function execute(state: PipelineState, req: BrowserRequest): Promise<BrowserResponse> {
   const url = requestUrl(state.endpoint, req.bucket, req.key, req.query);
-  let refresh = false;
+  let refused: SignedRequest | undefined;
   let refreshed = false;
   let skewCorrected = false;
   for (let attempt = 1; ; attempt++) {
     if (req.signal?.aborted) throw abortError(req.signal);
+    let signed: SignedRequest | undefined;
     try {
-      const signed = await state.sign({ ...req, url }, refresh, new Date(Date.now() + state.clockOffsetMs));
-      refresh = false;
+      signed = await state.sign({ ...req, url }, refused, new Date(Date.now() + state.clockOffsetMs));
+      refused = undefined;
       return await send(req, signed);
     } catch (err) {
       if (err instanceof AbortedError) throw err;
       if (req.signal?.aborted) throw abortError(req.signal);
       if (err instanceof ServiceError && err.status === 403 && EXPIRED_CREDENTIALS.has(err.code) && !refreshed) {
         // Ask the signer once for fresh credentials; a second refusal is the caller's to see.
-        refresh = refreshed = true;
+        refused = signed;
+        refreshed = true;
         attempt--;
         continue;
       }

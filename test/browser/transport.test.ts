@@ -93,6 +93,25 @@ test('STS credentials that expire are fetched again once, and the request goes t
   assert.equal(asked, 2);
 });
 
+test('parts in flight refused together for expired credentials share one refresh', async () => {
+  let asked = 0;
+  const keys = [stsC, stsD];
+  delete stsC.expiration;
+  const c = new OssClient({ endpoint: server.endpoint, credentials: async () => keys[asked++]! });
+  const init = await c.transfer.initiateMultipartUpload('btr', 'together.bin');
+  stsC.expiration = new Date(Date.now() - 1000).toISOString();
+  const sent = await Promise.all(
+    [1, 2, 3, 4].map((n) => c.transfer.uploadPart('btr', 'together.bin', init.uploadId, n, part(n, 100))),
+  );
+  assert.deepEqual(
+    sent.map((r) => r.crc64),
+    [1, 2, 3, 4].map((n) => crc64(part(n, 100))),
+  );
+  assert.equal(asked, 2, 'one refresh for the four refused parts');
+  await c.transfer.abortMultipartUpload('btr', 'together.bin', init.uploadId);
+  delete stsC.expiration;
+});
+
 test('credentials refused again after a refresh reach the caller (asked once more, not forever)', async () => {
   let asked = 0;
   const expired = { ...stsA, accessKeyId: 'STS.unknown' };
