@@ -3,6 +3,13 @@
 module.exports = {
   forbidden: [
     {
+      name: 'no-circular',
+      comment: 'An import cycle ties modules that should be layered; move the shared piece into its own module.',
+      severity: 'error',
+      from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    {
       name: 'client-not-server-or-cli',
       comment: 'The client is a library: it must not pull in the embedded server or the CLI.',
       severity: 'error',
@@ -22,6 +29,42 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/transfer/' },
       to: { path: '^src/client/', pathNot: '^src/client/index\\.ts$' },
+    },
+    {
+      name: 'strategies-stand-on-the-engine',
+      comment:
+        'A transfer strategy (upload/, download/, copy/, stream/) builds on the engine, the checkpoint store, the hashing ' +
+        'threads and the I/O adapters (transfer/io, src/io) and core, besides its own folder: never on another strategy, ' +
+        'the tree or the public index.',
+      severity: 'error',
+      from: { path: '^src/transfer/(upload|download|copy|stream)/' },
+      to: {
+        path: '^src/',
+        pathNot: '^src/transfer/($1|engine|checkpoint|hash|io)/|^src/transfer/types\\.ts$|^src/(core|io)/|^src/client/index\\.ts$',
+      },
+    },
+    {
+      name: 'strategies-reach-the-client-as-types',
+      comment:
+        'A strategy talks to the server through the TransferClient port (engine/transfer-client.ts), so it runs on a ' +
+        'fake or a fetch client: from the client it imports types only (its body helpers come through transfer/io).',
+      severity: 'error',
+      from: { path: '^src/transfer/(upload|download|copy|stream)/' },
+      to: { path: '^src/client/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'engine-is-portable',
+      comment:
+        'The engine, its ports, the memory store and the upload strategy (part loop, verification, completion) load in a ' +
+        "browser bundle: no Node built-in, and none of transfer's Node adapters (files, journal, lock, hashing threads).",
+      severity: 'error',
+      from: {
+        path: '^src/transfer/(engine/|checkpoint/memory\\.ts$|upload/(upload|parts|verify|resend|complete|session|stale|types|settings|resume-feed|single)\\.ts$)',
+      },
+      to: {
+        dependencyTypesNot: ['type-only'],
+        path: '^(node:)?(fs|fs/promises|path|os|crypto|stream|worker_threads|net|http|https|child_process)$|^src/transfer/(io|hash)/|^src/transfer/checkpoint/(files|store|lock|journal|file-identity)\\.ts$',
+      },
     },
     {
       name: 'core-is-pure',

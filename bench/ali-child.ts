@@ -16,7 +16,6 @@ export interface AliJob {
 }
 
 // ali-oss ships no type declarations; load it untyped rather than declare the module project-wide.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const OSS = createRequire(import.meta.url)('ali-oss') as new (opts: Record<string, unknown>) => any;
 
 const job = JSON.parse(process.argv[2]!) as AliJob;

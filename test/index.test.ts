@@ -54,3 +54,42 @@ test('public API: start a server, upload with a checkpoint and progress, downloa
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('public API: the entry point exports the documented names and no internals', () => {
+  const names = new Set(Object.keys(ossup));
+  for (const name of [
+    'OssClient',
+    'uploadFile',
+    'downloadFile',
+    'uploadStream',
+    'downloadStream',
+    'copyObject',
+    'abandonUpload',
+    'uploadDirectory',
+    'downloadPrefix',
+    'copyPrefix',
+    'syncTree',
+    'deletePrefix',
+    'startServer',
+    'OssupError',
+    'ServiceError',
+    'AbortedError',
+    'crc64',
+    'Crc64',
+  ]) {
+    assert.ok(names.has(name), `${name} is part of the documented surface`);
+  }
+  for (const internal of [
+    'acquireLock',
+    'ProgressTracker',
+    'resolveDownloadTarget',
+    'keyBaseName',
+    'planParts',
+    'resolveCheckpointPath',
+    'compileFilter',
+    'releaseBodyChunks',
+    'resumableBody',
+  ]) {
+    assert.ok(!names.has(internal), `${internal} is internal, not exported`);
+  }
+});

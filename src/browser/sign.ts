@@ -2,6 +2,7 @@
 // (core/sign-v4-canonical.ts), the very functions Node's signer and the embedded server use; only the SHA-256 and
 // HMAC calls differ, and WebCrypto's are asynchronous.
 import type { Credentials, SignableRequest } from '../core/canonical.js';
+import { SIGNING } from '../core/dialect.js';
 import {
   authorizationValueV4,
   canonicalRequestV4,
@@ -42,10 +43,10 @@ let lastKey: { id: string; key: ArrayBuffer } | undefined;
 async function signingKey(secret: string, day: string, region: string): Promise<ArrayBuffer> {
   const id = `${day}\n${region}\n${secret}`;
   if (lastKey?.id === id) return lastKey.key;
-  let key = await hmac(utf8.encode(`aliyun_v4${secret}`), day);
+  let key = await hmac(utf8.encode(`${SIGNING.v4KeyPrefix}${secret}`), day);
   key = await hmac(key, region);
-  key = await hmac(key, 'oss');
-  key = await hmac(key, 'aliyun_v4_request');
+  key = await hmac(key, SIGNING.v4Service);
+  key = await hmac(key, SIGNING.v4Terminator);
   lastKey = { id, key };
   return key;
 }

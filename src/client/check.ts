@@ -1,6 +1,7 @@
 // The "check" stage: a response is success (2xx, except 203 CallbackFailed) or becomes a typed ServiceError with
 // status, code, message, requestId, hostId, ec and the operation. HEAD errors have no body: OSS puts the error
 // document base64-encoded in x-oss-err.
+import { HEADERS } from '../core/dialect.js';
 import type { Readable } from 'node:stream';
 import { serviceErrorFromResponse } from '../core/service-error.js';
 import type { OssResponse } from './pipeline.js';
@@ -32,7 +33,7 @@ export async function checkResponse(
   stream: boolean,
   signal?: AbortSignal,
 ): Promise<OssResponse> {
-  const requestId = res.headers['x-oss-request-id'] ?? '';
+  const requestId = res.headers[HEADERS.requestId] ?? '';
   const ok = res.status >= 200 && res.status < 300 && res.status !== 203;
   if (ok && stream)
     return { status: res.status, headers: res.headers, body: Buffer.alloc(0), stream: res.body, requestId };

@@ -1,28 +1,27 @@
 // OssClient: configuration plus one method per OSS operation. Each method only shapes a request and reads its
 // result; transport, signing, retries and error decoding all happen in the pipeline.
-import type { Agent } from 'node:http';
-import type { Credentials } from '../core/canonical.js';
 import { ArgumentError } from '../core/errors.js';
 import { MAX_PARTS } from '../core/limits.js';
 import { bufferBody, isBodySource, type BodySource } from './body.js';
-import { toProvider, type CredentialsProvider } from './credentials.js';
-import { parseEndpoint, requestUrl, type Endpoint } from './endpoint.js';
-import {
-  aclHeaders,
-  callbackHeaders,
-  metaHeaders,
-  trafficLimitHeader,
-  type CallbackOptions,
-  type ObjectWriteOptions,
-} from './headers.js';
+import { parseEndpoint, type Endpoint } from './endpoint.js';
+import { aclHeaders, callbackHeaders, metaHeaders, trafficLimitHeader, type ObjectWriteOptions } from './headers.js';
 import * as ops from './operations.js';
 import * as more from './operations-more.js';
+import * as multipart from './operations-multipart.js';
+import * as paging from './paging.js';
 import { execute, type PipelineRequest, type OssResponse, type PipelineContext } from './pipeline.js';
-import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
-import { LeanHttp } from './lean/pool.js';
-import { bandwidthPacer } from './bandwidth.js';
-import { presignQuery, type SignatureVersion } from './sign.js';
-import { createAgent } from './transport.js';
+import {
+  pipelineContext,
+  type CompleteOptions,
+  type GetObjectOptions,
+  type ListObjectsOptions,
+  type ListUploadsOptions,
+  type OssClientOptions,
+  type PutObjectOptions,
+  type UploadPartOptions,
+} from './options.js';
+import { presignUrl, type PresignOptions } from './presign.js';
+import type { RetryPolicy } from './retry.js';
 import type {
   CallOptions,
   CompleteMultipartUploadResult,
@@ -42,130 +41,6 @@ import type {
 } from './types.js';
 import * as versions from './operations-versions.js';
 
-export interface OssClientOptions {
-  /** http(s)://host[:port]; a bare host means https. Virtual-hosted unless an IP/localhost or pathStyle. */
-  endpoint: string;
-  /** Region for V4 signing; derived from `oss-<region>` hosts, else 'cn-hangzhou'. */
-  region?: string;
-  /** 'v4' (default) or 'v1'. */
-  signatureVersion?: SignatureVersion;
-  /** Put the bucket in the path instead of the host name. */
-  pathStyle?: boolean;
-  /** The endpoint is a custom domain bound to the bucket. */
-  cname?: boolean;
-  /** Keys or a provider; default: OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET / OSS_SESSION_TOKEN. */
-  credentials?: Credentials | CredentialsProvider;
-  /** Overrides of the retry policy (attempts, delays, injectable random and sleep). */
-  retry?: Partial<RetryPolicy>;
-  /** Idle timeout per request: no header or body byte for this long fails the attempt (default 300 s). */
-  requestTimeoutMs?: number;
-  /** Local clock in ms (injectable for clock-skew tests). */
-  now?: () => number;
-  /** A node:http agent (https.Agent for https endpoints) to use instead of the client's own keep-alive agent. */
-  agent?: Agent;
-  /** Most connections the client's own agent opens at once (default 64); further requests wait for a free one. */
-  connections?: number;
-  /**
-   * Requests to a plain-http endpoint go through ossup's lean HTTP/1.1 client (src/client/lean/): about a third of
-   * node:http's CPU per byte received. Default true; false (or an own `agent`) keeps node:http for every request.
-   * https endpoints always use node:https.
-   */
-  leanHttp?: boolean;
-  /**
-   * Connect to this host and port whatever the endpoint's host says; requests still name the endpoint (Host header,
-   * signatures, checkpoints). For a local server standing in for OSS, such as the CLI's embedded default.
-   */
-  connectTo?: { host: string; port: number };
-  /** Cap on the bytes per second of all requests together, bodies sent and received (default: none). */
-  bandwidthLimit?: number;
-}
-
-export interface PutObjectOptions extends ObjectWriteOptions, CallOptions {
-  /** Base64 MD5 of the body; the server rejects the upload (InvalidDigest) if the bytes differ. */
-  contentMd5?: string;
-  /** Bandwidth cap in bits/s (x-oss-traffic-limit). */
-  trafficLimit?: number;
-  /** Upload callback; its answer comes back as `callbackBody`. */
-  callback?: CallbackOptions;
-  /** Custom callback variables (`x:` prefix added when missing). */
-  callbackVars?: Record<string, string>;
-  /** Bytes sent so far in the current attempt. */
-  onProgress?: (sent: number) => void;
-}
-
-export interface UploadPartOptions extends CallOptions {
-  /** Base64 MD5 of the part. */
-  contentMd5?: string;
-  /** Bandwidth cap in bits/s. */
-  trafficLimit?: number;
-  /** Bytes sent so far in the current attempt. */
-  onProgress?: (sent: number) => void;
-}
-
-export interface CompleteOptions extends CallOptions {
-  /** Object ACL to set on completion. */
-  acl?: string;
-  /** Refuse to overwrite an existing object. */
-  forbidOverwrite?: boolean;
-  /** Upload callback; its answer comes back as `callbackBody`. */
-  callback?: CallbackOptions;
-  /** Custom callback variables (`x:` prefix added when missing). */
-  callbackVars?: Record<string, string>;
-}
-
-export interface GetObjectOptions extends CallOptions, VersionOptions {
-  /** Byte range: [start, end] inclusive, end omitted = to the end. */
-  range?: { start: number; end?: number };
-  /** Only if the ETag (unquoted) still matches. */
-  ifMatch?: string;
-  /** Extra request headers (lower-case). */
-  headers?: Record<string, string>;
-}
-
-export interface ListObjectsOptions extends CallOptions {
-  /** Only keys starting with this. */
-  prefix?: string;
-  /** Group keys sharing a prefix up to this character into `prefixes`. */
-  delimiter?: string;
-  /** Page size, up to 1000. */
-  maxKeys?: number;
-  /** V1 marker: list keys after it. */
-  marker?: string;
-  /** Use ListObjectsV2. */
-  v2?: boolean;
-  /** V2: token from the previous page. */
-  continuationToken?: string;
-  /** V2: list keys after this one. */
-  startAfter?: string;
-}
-
-export interface ListUploadsOptions extends CallOptions {
-  /** Only uploads for keys starting with this. */
-  prefix?: string;
-  /** Group keys up to this character into `prefixes`. */
-  delimiter?: string;
-  /** Page size, up to 1000. */
-  maxUploads?: number;
-  /** Continue after this key (from the previous page). */
-  keyMarker?: string;
-  /** Continue after this upload ID of keyMarker. */
-  uploadIdMarker?: string;
-}
-
-export interface PresignOptions {
-  /** Validity in seconds (default 3600; V4 allows up to 604800). */
-  expiresSeconds?: number;
-  /** Extra query pairs to sign (e.g. response-content-type). */
-  query?: Array<[string, string]>;
-  /** Headers the user of the URL will send and that must be signed (e.g. content-type for PUT). */
-  headers?: Record<string, string>;
-  /** Signature for this URL; default the client's (V4 unless configured otherwise). */
-  signatureVersion?: SignatureVersion;
-}
-
-/** Longest validity of a presigned V4 URL (7 days); V1 URLs have no maximum. */
-export const MAX_PRESIGN_V4_SECONDS = 604_800;
-
 export class OssClient {
   /** Parsed endpoint (recorded in checkpoints as `endpoint.url`). */
   readonly endpoint: Endpoint;
@@ -180,32 +55,8 @@ export class OssClient {
   constructor(opts: OssClientOptions) {
     if (!opts?.endpoint) throw new ArgumentError('endpoint', 'endpoint is required');
     this.endpoint = parseEndpoint(opts.endpoint, { pathStyle: opts.pathStyle, cname: opts.cname });
-    const sv = opts.signatureVersion ?? 'v4';
-    if (sv !== 'v1' && sv !== 'v4')
-      throw new ArgumentError('signatureVersion', `signatureVersion must be 'v1' or 'v4', got ${String(sv)}`);
     this.ownAgent = !opts.agent;
-    this.ctx = {
-      endpoint: this.endpoint,
-      region: opts.region ?? this.endpoint.region ?? 'cn-hangzhou',
-      signatureVersion: sv,
-      credentials: toProvider(opts.credentials),
-      retry: resolveRetryPolicy(opts.retry),
-      agent:
-        opts.agent ??
-        createAgent(this.endpoint.protocol, {
-          timeoutMs: opts.requestTimeoutMs,
-          connections: opts.connections,
-          connectTo: opts.connectTo,
-        }),
-      lean:
-        !opts.agent && opts.leanHttp !== false && this.endpoint.protocol === 'http:'
-          ? new LeanHttp({ timeoutMs: opts.requestTimeoutMs, connections: opts.connections, connectTo: opts.connectTo })
-          : undefined,
-      timeoutMs: opts.requestTimeoutMs,
-      pacer: opts.bandwidthLimit !== undefined ? bandwidthPacer(opts.bandwidthLimit) : undefined,
-      now: opts.now ?? Date.now,
-      clockOffsetMs: 0,
-    };
+    this.ctx = pipelineContext(opts, this.endpoint);
   }
 
   /** Send a raw request through the full pipeline (for operations without a dedicated method). */
@@ -241,14 +92,8 @@ export class OssClient {
   }
 
   /** Every object under the options' prefix, page after page. */
-  async *listObjectsAll(bucket: string, opts: ListObjectsOptions = {}): AsyncGenerator<ObjectSummary> {
-    let page: ListObjectsOptions = { ...opts };
-    for (;;) {
-      const res = await this.listObjects(bucket, page);
-      yield* res.objects;
-      if (!res.isTruncated) return;
-      page = opts.v2 ? { ...page, continuationToken: res.nextContinuationToken } : { ...page, marker: res.nextMarker };
-    }
+  listObjectsAll(bucket: string, opts: ListObjectsOptions = {}): AsyncGenerator<ObjectSummary> {
+    return paging.listObjectsAll(this, bucket, opts);
   }
 
   putObject(
@@ -349,10 +194,8 @@ export class OssClient {
       sourceVersionId?: string;
     } = {},
   ): Promise<UploadPartResult> {
-    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) {
-      throw new ArgumentError('partNumber', `partNumber must be an integer in 1..10000, got ${partNumber}`);
-    }
-    return ops.uploadPartCopy(this, sourceBucket, sourceKey, bucket, key, uploadId, partNumber, opts);
+    checkPartNumber(partNumber);
+    return multipart.uploadPartCopy(this, sourceBucket, sourceKey, bucket, key, uploadId, partNumber, opts);
   }
 
   initiateMultipartUpload(
@@ -360,7 +203,7 @@ export class OssClient {
     key: string,
     opts: ObjectWriteOptions & CallOptions = {},
   ): Promise<InitiateMultipartUploadResult> {
-    return ops.initiateMultipartUpload(this, bucket, key, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
+    return multipart.initiateMultipartUpload(this, bucket, key, { ...metaHeaders(opts), ...aclHeaders(opts) }, opts);
   }
 
   async uploadPart(
@@ -371,14 +214,12 @@ export class OssClient {
     body: BodySource | Uint8Array,
     opts: UploadPartOptions = {},
   ): Promise<UploadPartResult> {
-    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS) {
-      throw new ArgumentError('partNumber', `partNumber must be an integer in 1..10000, got ${partNumber}`);
-    }
+    checkPartNumber(partNumber);
     const headers = {
       ...trafficLimitHeader(opts.trafficLimit),
       ...(opts.contentMd5 ? { 'content-md5': opts.contentMd5 } : {}),
     };
-    return ops.uploadPart(
+    return multipart.uploadPart(
       this,
       bucket,
       key,
@@ -399,7 +240,7 @@ export class OssClient {
     opts: CompleteOptions = {},
   ): Promise<CompleteMultipartUploadResult> {
     const headers = { ...aclHeaders(opts), ...callbackHeaders(opts.callback, opts.callbackVars) };
-    return ops.completeMultipartUpload(this, bucket, key, uploadId, parts, headers, opts);
+    return multipart.completeMultipartUpload(this, bucket, key, uploadId, parts, headers, opts);
   }
 
   abortMultipartUpload(bucket: string, key: string, uploadId: string, opts: CallOptions = {}): Promise<OssResult> {
@@ -417,21 +258,16 @@ export class OssClient {
       /** Stop after the first page. */ onePage?: boolean;
     } = {},
   ): Promise<ListPartsResult> {
-    return ops.listParts(this, bucket, key, uploadId, opts);
+    return multipart.listParts(this, bucket, key, uploadId, opts);
   }
 
   listMultipartUploads(bucket: string, opts: ListUploadsOptions = {}): Promise<ListMultipartUploadsResult> {
-    return ops.listMultipartUploads(this, bucket, opts);
+    return multipart.listMultipartUploads(this, bucket, opts);
   }
 
-  async *listMultipartUploadsAll(bucket: string, opts: ListUploadsOptions = {}): AsyncGenerator<UploadSummary> {
-    let page = { ...opts };
-    for (;;) {
-      const res = await this.listMultipartUploads(bucket, page);
-      yield* res.uploads;
-      if (!res.isTruncated) return;
-      page = { ...page, keyMarker: res.nextKeyMarker, uploadIdMarker: res.nextUploadIdMarker };
-    }
+  /** Every multipart upload under the options' prefix, page after page. */
+  listMultipartUploadsAll(bucket: string, opts: ListUploadsOptions = {}): AsyncGenerator<UploadSummary> {
+    return paging.listMultipartUploadsAll(this, bucket, opts);
   }
 
   getObjectTagging(
@@ -501,25 +337,12 @@ export class OssClient {
 
   /** A URL that performs `method` on the object without credentials until it expires. */
   async presignUrl(method: string, bucket: string, key: string, opts: PresignOptions = {}): Promise<string> {
-    const expires = opts.expiresSeconds ?? 3600;
-    const version = opts.signatureVersion ?? this.ctx.signatureVersion;
-    if (version !== 'v1' && version !== 'v4')
-      throw new ArgumentError('signatureVersion', `signatureVersion must be 'v1' or 'v4', got ${String(version)}`);
-    if (!Number.isInteger(expires) || expires < 1 || (version === 'v4' && expires > MAX_PRESIGN_V4_SECONDS)) {
-      const range = version === 'v4' ? `1..${MAX_PRESIGN_V4_SECONDS} (7 days) for V4` : 'a positive integer';
-      throw new ArgumentError('expiresSeconds', `expiresSeconds must be ${range}, got ${expires}`);
-    }
-    const creds = await this.ctx.credentials.getCredentials();
-    const query = opts.query ?? [];
-    const headers = Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-    const signed = presignQuery(
-      { method: method.toUpperCase(), bucket, key, query, headers },
-      creds,
-      version,
-      this.ctx.region,
-      new Date(this.ctx.now() + this.ctx.clockOffsetMs),
-      expires,
-    );
-    return requestUrl(this.endpoint, bucket, key, [...query, ...signed]);
+    return presignUrl(this.ctx, method, bucket, key, opts);
   }
+}
+
+/** Part numbers run 1..10000; anything else is the caller's mistake, refused before a request is made. */
+function checkPartNumber(partNumber: number): void {
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS)
+    throw new ArgumentError('partNumber', `partNumber must be an integer in 1..${MAX_PARTS}, got ${partNumber}`);
 }

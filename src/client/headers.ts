@@ -1,5 +1,6 @@
 // Request headers for object writes (PutObject, InitiateMultipartUpload, CompleteMultipartUpload), built from typed
 // options in one place so the single-put and multipart paths cannot drift apart.
+import { HEADERS, USER_META_PREFIX } from '../core/dialect.js';
 import { ArgumentError } from '../core/errors.js';
 
 /** Upload callback (OSS-PROTOCOL.md §6). */
@@ -37,11 +38,11 @@ export function metaHeaders(o: ObjectWriteOptions): Record<string, string> {
   for (const [name, value] of Object.entries(o.meta ?? {})) {
     if (!/^[A-Za-z0-9-_.]+$/.test(name))
       throw new ArgumentError('meta', `metadata name ${JSON.stringify(name)} must be [A-Za-z0-9-_.]`);
-    h[`x-oss-meta-${name.toLowerCase()}`] = value;
+    h[`${USER_META_PREFIX}${name.toLowerCase()}`] = value;
   }
-  if (o.storageClass) h['x-oss-storage-class'] = o.storageClass;
+  if (o.storageClass) h[HEADERS.storageClass] = o.storageClass;
   if (o.tagging !== undefined) {
-    h['x-oss-tagging'] =
+    h[HEADERS.tagging] =
       typeof o.tagging === 'string' ? o.tagging : new URLSearchParams(o.tagging).toString().replace(/\+/g, '%20');
   }
   for (const [name, value] of Object.entries(o.headers ?? {})) h[name.toLowerCase()] = value;
@@ -50,8 +51,8 @@ export function metaHeaders(o: ObjectWriteOptions): Record<string, string> {
 
 export function aclHeaders(o: ObjectWriteOptions): Record<string, string> {
   const h: Record<string, string> = {};
-  if (o.acl) h['x-oss-object-acl'] = o.acl;
-  if (o.forbidOverwrite) h['x-oss-forbid-overwrite'] = 'true';
+  if (o.acl) h[HEADERS.objectAcl] = o.acl;
+  if (o.forbidOverwrite) h[HEADERS.forbidOverwrite] = 'true';
   return h;
 }
 
@@ -64,11 +65,11 @@ export function callbackHeaders(
   const doc: Record<string, string> = { callbackUrl: cb.url, callbackBody: cb.body };
   if (cb.bodyType) doc.callbackBodyType = cb.bodyType;
   if (cb.host) doc.callbackHost = cb.host;
-  const h: Record<string, string> = { 'x-oss-callback': Buffer.from(JSON.stringify(doc)).toString('base64') };
+  const h: Record<string, string> = { [HEADERS.callback]: Buffer.from(JSON.stringify(doc)).toString('base64') };
   if (vars && Object.keys(vars).length > 0) {
     const named: Record<string, string> = {};
     for (const [k, v] of Object.entries(vars)) named[k.startsWith('x:') ? k : `x:${k}`] = v;
-    h['x-oss-callback-var'] = Buffer.from(JSON.stringify(named)).toString('base64');
+    h[HEADERS.callbackVar] = Buffer.from(JSON.stringify(named)).toString('base64');
   }
   return h;
 }
@@ -78,5 +79,5 @@ export function trafficLimitHeader(bitsPerSecond: number | undefined): Record<st
   if (!Number.isInteger(bitsPerSecond) || bitsPerSecond <= 0) {
     throw new ArgumentError('trafficLimit', `trafficLimit must be a positive integer (bits/s), got ${bitsPerSecond}`);
   }
-  return { 'x-oss-traffic-limit': String(bitsPerSecond) };
+  return { [HEADERS.trafficLimit]: String(bitsPerSecond) };
 }

@@ -1,15 +1,14 @@
-export {
-  OssClient,
-  MAX_PRESIGN_V4_SECONDS,
-  type OssClientOptions,
-  type PutObjectOptions,
-  type UploadPartOptions,
-  type CompleteOptions,
-  type GetObjectOptions,
-  type ListObjectsOptions,
-  type ListUploadsOptions,
-  type PresignOptions,
-} from './client.js';
+export { OssClient } from './client.js';
+export type {
+  OssClientOptions,
+  PutObjectOptions,
+  UploadPartOptions,
+  CompleteOptions,
+  GetObjectOptions,
+  ListObjectsOptions,
+  ListUploadsOptions,
+} from './options.js';
+export { MAX_PRESIGN_V4_SECONDS, type PresignOptions } from './presign.js';
 export { fileRange, bufferBody, type BodySource } from './body.js';
 export { EnvCredentialsProvider, StaticCredentialsProvider, type CredentialsProvider } from './credentials.js';
 export { parseEndpoint, regionFromHost, type Endpoint } from './endpoint.js';

@@ -1,5 +1,6 @@
 // Operations beyond the transfer path: object tagging and ACL, bucket info, AppendObject. Same shape as
 // operations.ts: build the request, read the result.
+import { HEADERS } from '../core/dialect.js';
 import { parseCrc64 } from '../core/crc64.js';
 import { objectOf, parseXml, rootOf, textOf } from '../core/xml-core.js';
 import { buildTagging, parseTagging } from '../core/xml-tagging.js';
@@ -135,10 +136,10 @@ export async function appendObject(
     body,
     signal: opts.signal,
   });
-  const crc = res.headers['x-oss-hash-crc64ecma'];
+  const crc = res.headers[HEADERS.hashCrc64ecma];
   return {
     ...base(res),
-    nextPosition: Number(res.headers['x-oss-next-append-position']),
+    nextPosition: Number(res.headers[HEADERS.nextAppendPosition]),
     ...(crc ? { crc64: parseCrc64(crc) } : {}),
     etag: (res.headers.etag ?? '').replace(/"/g, ''),
   };
@@ -157,7 +158,7 @@ export async function putSymlink(
   headers: Record<string, string>,
   opts: CallOptions,
 ): Promise<OssResult> {
-  const h = { ...headers, 'x-oss-symlink-target': encodeURIComponent(target) };
+  const h = { ...headers, [HEADERS.symlinkTarget]: encodeURIComponent(target) };
   return base(
     await c.request({
       operation: 'PutSymlink',
@@ -180,7 +181,7 @@ export async function getSymlink(c: OssClient, bucket: string, key: string, opts
     query: [['symlink', '']],
     signal: opts.signal,
   });
-  return { ...base(res), target: decodeURIComponent(res.headers['x-oss-symlink-target'] ?? '') };
+  return { ...base(res), target: decodeURIComponent(res.headers[HEADERS.symlinkTarget] ?? '') };
 }
 
 /** RestoreObject: 202 when a restore starts, 200 when a completed one is extended. */

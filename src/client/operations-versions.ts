@@ -1,5 +1,6 @@
 // Versioning: PutBucketVersioning / GetBucketVersioning, ListObjectVersions, and DeleteObject of one version.
 // (GetObject, HeadObject and CopyObject take their version in operations.ts.)
+import { HEADERS } from '../core/dialect.js';
 import {
   buildVersioningConfiguration,
   parseListVersionsResult,
@@ -98,10 +99,10 @@ export async function deleteObject(
     query: versionQuery(opts),
     signal: opts.signal,
   });
-  const versionId = res.headers['x-oss-version-id'];
+  const versionId = res.headers[HEADERS.versionId];
   return {
     ...base(res),
     ...(versionId !== undefined ? { versionId } : {}),
-    deleteMarker: res.headers['x-oss-delete-marker'] === 'true',
+    deleteMarker: res.headers[HEADERS.deleteMarker] === 'true',
   };
 }

@@ -1,28 +1,24 @@
 // One function per OSS operation: shape the request, read the result. Kept apart from the OssClient class so the
 // class stays a readable table of the public API.
+import { HEADERS, USER_META_PREFIX } from '../core/dialect.js';
 import { createHash } from 'node:crypto';
 import { parseCrc64 } from '../core/crc64.js';
 import { encodeKeyPath } from '../core/encode.js';
 import { unquoteEtag } from '../core/etag.js';
 import type { BodySource } from './body.js';
 import { bufferBody } from './body.js';
-import type { OssClient, GetObjectOptions, ListObjectsOptions, ListUploadsOptions } from './client.js';
+import type { OssClient } from './client.js';
+import type { GetObjectOptions, ListObjectsOptions } from './options.js';
 import * as docs from './docs.js';
 import type { OssResponse } from './pipeline.js';
 import type {
   CallOptions,
-  CompleteMultipartUploadResult,
   GetObjectResult,
   HeadObjectResult,
-  InitiateMultipartUploadResult,
   ListBucketsResult,
-  ListMultipartUploadsResult,
   ListObjectsResult,
-  ListPartsResult,
   OssResult,
-  PartInfo,
   PutObjectResult,
-  UploadPartResult,
   VersionOptions,
 } from './types.js';
 
@@ -36,13 +32,13 @@ export function base(res: OssResponse): OssResult {
   return { requestId: res.requestId, status: res.status, headers: res.headers };
 }
 
-function crcHeader(res: OssResponse): bigint | undefined {
-  const v = res.headers['x-oss-hash-crc64ecma'];
+export function crcHeader(res: OssResponse): bigint | undefined {
+  const v = res.headers[HEADERS.hashCrc64ecma];
   return v ? parseCrc64(v) : undefined;
 }
 
 /** A callback answer is the callback server's body; without a callback the body is empty. */
-function callbackBody(res: OssResponse, asked: boolean): string | undefined {
+export function callbackBody(res: OssResponse, asked: boolean): string | undefined {
   return asked ? res.body.toString('utf8') : undefined;
 }
 
@@ -92,7 +88,7 @@ export async function putBucket(
   opts: CallOptions & { acl?: string; storageClass?: string },
 ): Promise<OssResult> {
   const headers: Record<string, string> = {};
-  if (opts.acl) headers['x-oss-acl'] = opts.acl;
+  if (opts.acl) headers[HEADERS.acl] = opts.acl;
   const body = opts.storageClass ? bufferBody(docs.buildCreateBucket(opts.storageClass)) : undefined;
   return base(await c.request({ operation: 'PutBucket', method: 'PUT', bucket, headers, body, signal: opts.signal }));
 }
@@ -139,14 +135,14 @@ export async function putObject(
     ...base(res),
     etag: normalizeEtag(res.headers.etag),
     crc64: crcHeader(res),
-    callbackBody: callbackBody(res, 'x-oss-callback' in headers),
+    callbackBody: callbackBody(res, HEADERS.callback in headers),
   };
 }
 
 function headResult(res: OssResponse): HeadObjectResult {
   const meta: Record<string, string> = {};
   for (const [name, value] of Object.entries(res.headers))
-    if (name.startsWith('x-oss-meta-')) meta[name.slice(11)] = value;
+    if (name.startsWith(USER_META_PREFIX)) meta[name.slice(11)] = value;
   const lm = res.headers['last-modified'];
   return {
     ...base(res),
@@ -156,14 +152,14 @@ function headResult(res: OssResponse): HeadObjectResult {
     contentType: res.headers['content-type'],
     lastModified: lm ? new Date(lm) : undefined,
     meta,
-    objectType: res.headers['x-oss-object-type'],
-    storageClass: res.headers['x-oss-storage-class'],
-    ...(res.headers['x-oss-version-id'] !== undefined ? { versionId: res.headers['x-oss-version-id'] } : {}),
+    objectType: res.headers[HEADERS.objectType],
+    storageClass: res.headers[HEADERS.storageClass],
+    ...(res.headers[HEADERS.versionId] !== undefined ? { versionId: res.headers[HEADERS.versionId] } : {}),
   };
 }
 
 /** x-oss-copy-source: `/bucket/key`, with `?versionId=` to copy one version. */
-function copySourceHeader(bucket: string, key: string, opts: { sourceVersionId?: string }): string {
+export function copySourceHeader(bucket: string, key: string, opts: { sourceVersionId?: string }): string {
   const version = opts.sourceVersionId === undefined ? '' : `?versionId=${encodeURIComponent(opts.sourceVersionId)}`;
   return `/${bucket}/${encodeKeyPath(key)}${version}`;
 }
@@ -218,11 +214,11 @@ export async function copyObject(
 ): Promise<PutObjectResult> {
   const copyHeaders: Record<string, string> = {
     ...headers,
-    'x-oss-copy-source': copySourceHeader(srcBucket, srcKey, opts),
+    [HEADERS.copySource]: copySourceHeader(srcBucket, srcKey, opts),
   };
-  if (Object.keys(headers).some((h) => h.startsWith('x-oss-meta-') || h === 'content-type'))
-    copyHeaders['x-oss-metadata-directive'] = 'REPLACE';
-  if (opts.sourceIfMatch) copyHeaders['x-oss-copy-source-if-match'] = `"${opts.sourceIfMatch}"`;
+  if (Object.keys(headers).some((h) => h.startsWith(USER_META_PREFIX) || h === 'content-type'))
+    copyHeaders[HEADERS.metadataDirective] = 'REPLACE';
+  if (opts.sourceIfMatch) copyHeaders[HEADERS.copySourceIfMatch] = `"${opts.sourceIfMatch}"`;
   const res = await c.request({
     operation: 'CopyObject',
     method: 'PUT',
@@ -236,158 +232,6 @@ export async function copyObject(
     etag: normalizeEtag(docs.parseCopyResult(res.body.toString('utf8')) ?? res.headers.etag),
     crc64: crcHeader(res),
   };
-}
-
-export async function uploadPartCopy(
-  c: OssClient,
-  srcBucket: string,
-  srcKey: string,
-  bucket: string,
-  key: string,
-  uploadId: string,
-  partNumber: number,
-  opts: CallOptions & { range?: { start: number; end: number }; sourceIfMatch?: string; sourceVersionId?: string },
-): Promise<UploadPartResult> {
-  const headers: Record<string, string> = { 'x-oss-copy-source': copySourceHeader(srcBucket, srcKey, opts) };
-  if (opts.range) headers['x-oss-copy-source-range'] = `bytes=${opts.range.start}-${opts.range.end}`;
-  if (opts.sourceIfMatch) headers['x-oss-copy-source-if-match'] = `"${opts.sourceIfMatch}"`;
-  const res = await c.request({
-    operation: 'UploadPartCopy',
-    method: 'PUT',
-    bucket,
-    key,
-    query: [
-      ['partNumber', String(partNumber)],
-      ['uploadId', uploadId],
-    ],
-    headers,
-    signal: opts.signal,
-  });
-  return {
-    ...base(res),
-    etag: normalizeEtag(docs.parseCopyResult(res.body.toString('utf8'), 'CopyPartResult') ?? res.headers.etag),
-    crc64: crcHeader(res),
-  };
-}
-
-export async function initiateMultipartUpload(
-  c: OssClient,
-  bucket: string,
-  key: string,
-  headers: Record<string, string>,
-  opts: CallOptions,
-): Promise<InitiateMultipartUploadResult> {
-  const res = await c.request({
-    operation: 'InitiateMultipartUpload',
-    method: 'POST',
-    bucket,
-    key,
-    query: [['uploads', '']],
-    headers,
-    signal: opts.signal,
-  });
-  return { ...base(res), uploadId: docs.parseInitiate(res.body.toString('utf8')) };
-}
-
-export async function uploadPart(
-  c: OssClient,
-  bucket: string,
-  key: string,
-  uploadId: string,
-  partNumber: number,
-  body: BodySource,
-  headers: Record<string, string>,
-  opts: CallOptions & { onProgress?: (n: number) => void },
-): Promise<UploadPartResult> {
-  const res = await c.request({
-    operation: 'UploadPart',
-    method: 'PUT',
-    bucket,
-    key,
-    query: [
-      ['partNumber', String(partNumber)],
-      ['uploadId', uploadId],
-    ],
-    headers,
-    body,
-    signal: opts.signal,
-    onBodyProgress: opts.onProgress,
-  });
-  return { ...base(res), etag: normalizeEtag(res.headers.etag), crc64: crcHeader(res) };
-}
-
-export async function completeMultipartUpload(
-  c: OssClient,
-  bucket: string,
-  key: string,
-  uploadId: string,
-  parts: Array<{ partNumber: number; etag: string }> | 'all',
-  headers: Record<string, string>,
-  opts: CallOptions,
-): Promise<CompleteMultipartUploadResult> {
-  const all = parts === 'all';
-  const body = all ? undefined : bufferBody(docs.buildComplete(parts));
-  const res = await c.request({
-    operation: 'CompleteMultipartUpload',
-    method: 'POST',
-    bucket,
-    key,
-    query: [['uploadId', uploadId]],
-    headers: { ...headers, ...(all ? { 'x-oss-complete-all': 'yes' } : { 'content-type': 'application/xml' }) },
-    body,
-    signal: opts.signal,
-  });
-  const asked = 'x-oss-callback' in headers;
-  const text = res.body.toString('utf8');
-  const parsed = asked ? {} : docs.parseComplete(text);
-  return {
-    ...base(res),
-    etag: normalizeEtag(res.headers.etag ?? parsed.etag),
-    crc64: crcHeader(res),
-    location: parsed.location,
-    callbackBody: callbackBody(res, asked),
-  };
-}
-
-export async function listParts(
-  c: OssClient,
-  bucket: string,
-  key: string,
-  uploadId: string,
-  opts: CallOptions & { pageSize?: number; after?: number; onePage?: boolean },
-): Promise<ListPartsResult> {
-  const parts: PartInfo[] = [];
-  let marker = opts.after ? String(opts.after) : '';
-  let last: OssResponse | undefined;
-  for (;;) {
-    const query: Array<[string, string]> = [
-      ['uploadId', uploadId],
-      ['max-parts', String(opts.pageSize ?? 1000)],
-    ];
-    if (marker) query.push(['part-number-marker', marker]);
-    last = await c.request({ operation: 'ListParts', method: 'GET', bucket, key, query, signal: opts.signal });
-    const page = docs.parseListParts(last.body.toString('utf8'));
-    parts.push(...page.parts);
-    if (opts.onePage || !page.isTruncated || !page.nextMarker || page.nextMarker === marker) break;
-    marker = page.nextMarker;
-  }
-  return { ...base(last), parts };
-}
-
-export async function listMultipartUploads(
-  c: OssClient,
-  bucket: string,
-  opts: ListUploadsOptions,
-): Promise<ListMultipartUploadsResult> {
-  const query: Array<[string, string]> = [['uploads', '']];
-  if (opts.prefix) query.push(['prefix', opts.prefix]);
-  if (opts.delimiter) query.push(['delimiter', opts.delimiter]);
-  if (opts.maxUploads) query.push(['max-uploads', String(opts.maxUploads)]);
-  if (opts.keyMarker) query.push(['key-marker', opts.keyMarker]);
-  if (opts.uploadIdMarker) query.push(['upload-id-marker', opts.uploadIdMarker]);
-  query.push(['encoding-type', 'url']);
-  const res = await c.request({ operation: 'ListMultipartUploads', method: 'GET', bucket, query, signal: opts.signal });
-  return { ...base(res), ...docs.parseListUploads(res.body.toString('utf8')) };
 }
 
 /**

@@ -1,5 +1,6 @@
 // The "sign" stage: date headers, security token and Authorization for one attempt. Runs inside the retry loop so
 // every attempt carries a fresh date (corrected by the measured clock offset).
+import { HEADERS } from '../core/dialect.js';
 import type { Credentials, SignableRequest } from '../core/canonical.js';
 import { authorizationV1, presignV1 } from '../core/sign-v1.js';
 import { authorizationV4, formatV4Date, presignV4 } from '../core/sign-v4.js';
@@ -24,7 +25,7 @@ export function signHeaders(
   date: Date,
 ): Record<string, string> {
   const headers: Record<string, string> = { ...input.headers };
-  if (creds.securityToken) headers['x-oss-security-token'] = creds.securityToken;
+  if (creds.securityToken) headers[HEADERS.securityToken] = creds.securityToken;
   const req: SignableRequest = {
     method: input.method,
     bucket: input.bucket,
@@ -36,8 +37,8 @@ export function signHeaders(
     headers.date = date.toUTCString();
     headers.authorization = authorizationV1(req, creds);
   } else {
-    headers['x-oss-date'] = formatV4Date(date);
-    headers['x-oss-content-sha256'] = 'UNSIGNED-PAYLOAD';
+    headers[HEADERS.date] = formatV4Date(date);
+    headers[HEADERS.contentSha256] = 'UNSIGNED-PAYLOAD';
     headers.authorization = authorizationV4(req, creds, { date, region });
   }
   return headers;

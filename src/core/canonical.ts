@@ -2,6 +2,7 @@
  * The request shape both signers read, built by the server from the incoming request and by the client from
  * the outgoing one, plus the V1 sub-resource list and a timing-safe comparison for signatures.
  */
+import { HEADERS, HEADER_PREFIX } from './dialect.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ArgumentError } from './errors.js';
 
@@ -70,14 +71,14 @@ export const V1_SUB_RESOURCES: ReadonlySet<string> = new Set([
   'startTime',
   'endTime',
   'symlink',
-  'x-oss-process',
+  HEADERS.process,
   'response-content-type',
   'response-content-language',
   'response-cache-control',
   'response-content-disposition',
   'response-content-encoding',
   'response-expires',
-  'x-oss-traffic-limit',
+  HEADERS.trafficLimit,
   'udf',
   'udfName',
   'udfImage',
@@ -96,7 +97,7 @@ export const V1_SUB_RESOURCES: ReadonlySet<string> = new Set([
   'versioning',
   'versionId',
   'requestPayment',
-  'x-oss-request-payer',
+  HEADERS.requestPayer,
   'sequential',
   'inventory',
   'inventoryId',
@@ -139,7 +140,7 @@ export const V1_SUB_RESOURCES: ReadonlySet<string> = new Set([
 
 /** True when a query parameter is signed by V1: the §5 list (case-sensitive, as OSS matches it) or any x-oss-* name. */
 export function isV1SubResource(name: string): boolean {
-  return V1_SUB_RESOURCES.has(name) || name.toLowerCase().startsWith('x-oss-');
+  return V1_SUB_RESOURCES.has(name) || name.toLowerCase().startsWith(HEADER_PREFIX);
 }
 
 /**
@@ -154,9 +155,9 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 /** With STS credentials the token must travel in the signed x-oss-security-token header. */
 export function requireTokenHeader(req: SignableRequest, creds: Credentials): void {
-  if (creds.securityToken && req.headers['x-oss-security-token'] !== creds.securityToken) {
+  if (creds.securityToken && req.headers[HEADERS.securityToken] !== creds.securityToken) {
     throw new ArgumentError(
-      'x-oss-security-token',
+      HEADERS.securityToken,
       'STS credentials need the x-oss-security-token header set to the token before signing',
     );
   }

@@ -1,5 +1,5 @@
 // The error codes of the bucket configurations added with issue 26 (tagging, policy, encryption, style,
-// inventory, replication, transfer acceleration), merged into errors.ts's SERVICE_ERRORS.
+// inventory, replication, transfer acceleration), merged into error-codes.ts's SERVICE_ERRORS.
 
 export const CONFIG_ERRORS = {
   NoSuchBucketPolicy: { status: 404, message: 'The bucket policy does not exist.', ec: '' },

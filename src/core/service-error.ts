@@ -2,7 +2,9 @@
  * Turning a non-2xx OSS response into a ServiceError (client side). Kept apart from errors.ts because it
  * needs the XML parser, which itself throws errors from errors.ts; this way there is no import cycle.
  */
-import { SERVICE_ERRORS, ServiceError, isServiceErrorCode } from './errors.js';
+import { HEADERS } from './dialect.js';
+import { SERVICE_ERRORS, isServiceErrorCode } from './error-codes.js';
+import { ServiceError } from './errors.js';
 import { parseErrorXml } from './xml.js';
 import type { ErrorDocument } from './xml.js';
 
@@ -84,12 +86,12 @@ export function serviceErrorFromResponse(
   bodyText: string,
   operation: string,
 ): ServiceError {
-  const requestIdHeader = headerOf(headers, 'x-oss-request-id') ?? '';
-  const ecHeader = headerOf(headers, 'x-oss-ec') ?? '';
+  const requestIdHeader = headerOf(headers, HEADERS.requestId) ?? '';
+  const ecHeader = headerOf(headers, HEADERS.ec) ?? '';
   let parsed = bodyText.trim() === '' ? {} : tryParse(bodyText);
   const firstError = parsed.error;
   if (!parsed.doc) {
-    const encoded = headerOf(headers, 'x-oss-err');
+    const encoded = headerOf(headers, HEADERS.err);
     const decoded = encoded ? fromBase64(encoded) : undefined;
     if (decoded !== undefined) parsed = tryParse(decoded);
   }

@@ -2,6 +2,7 @@
  * OSS signature V1: HMAC-SHA1 over VERB, Content-MD5, Content-Type, Date, CanonicalizedOSSHeaders and
  * CanonicalizedResource (OSS-PROTOCOL.md §5), in header form and presigned-URL form.
  */
+import { HEADERS, HEADER_PREFIX, SIGNING } from './dialect.js';
 import { createHmac } from 'node:crypto';
 import type { Credentials, SignableRequest } from './canonical.js';
 import { isV1SubResource, requireTokenHeader } from './canonical.js';
@@ -12,7 +13,7 @@ export function canonicalizedOssHeadersV1(headers: Record<string, string>): stri
   const picked: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
-    if (lower.startsWith('x-oss-')) picked.push([lower, String(value).trim()]);
+    if (lower.startsWith(HEADER_PREFIX)) picked.push([lower, String(value).trim()]);
   }
   picked.sort((a, b) => compareStrings(a[0], b[0]));
   return picked.map(([n, v]) => `${n}:${v}\n`).join('');
@@ -47,7 +48,7 @@ function stringToSignWithDate(req: SignableRequest, dateSlot: string): string {
 
 /** V1 StringToSign of a header-signed request; the Date slot is x-oss-date if present, else date. */
 export function stringToSignV1(req: SignableRequest): string {
-  return stringToSignWithDate(req, req.headers['x-oss-date'] ?? header(req, 'date'));
+  return stringToSignWithDate(req, req.headers[HEADERS.date] ?? header(req, 'date'));
 }
 
 /**
@@ -66,7 +67,7 @@ export function signatureV1(secret: string, stringToSign: string): string {
 /** The Authorization header value: `OSS <AccessKeyId>:<signature>`. */
 export function authorizationV1(req: SignableRequest, creds: Credentials): string {
   requireTokenHeader(req, creds);
-  return `OSS ${creds.accessKeyId}:${signatureV1(creds.accessKeySecret, stringToSignV1(req))}`;
+  return `${SIGNING.v1Scheme} ${creds.accessKeyId}:${signatureV1(creds.accessKeySecret, stringToSignV1(req))}`;
 }
 
 /** Query pairs (decoded) to append for a presigned V1 URL: OSSAccessKeyId, Expires, Signature, security-token. */
@@ -95,8 +96,8 @@ export function presignV1(
 
 /** The parts of a V1 Authorization header, or null when it is not `OSS ak:signature`. */
 export function parseAuthorizationV1(value: string): { accessKeyId: string; signature: string } | null {
-  const m = /^OSS ([^:\s]+):(\S+)$/.exec(value.trim());
-  return m ? { accessKeyId: m[1]!, signature: m[2]! } : null;
+  const m = /^(\S+) ([^:\s]+):(\S+)$/.exec(value.trim());
+  return m && m[1] === SIGNING.v1Scheme ? { accessKeyId: m[2]!, signature: m[3]! } : null;
 }
 
 /** Byte-order (UTF-16 code unit) comparison, as the SDKs' sort.Strings / Array.sort do. */

@@ -4,10 +4,11 @@
  * WebCrypto, both over these functions, so the two can never canonicalise differently.
  */
 import type { SignableRequest } from './canonical.js';
+import { HEADERS, HEADER_PREFIX, SIGNING } from './dialect.js';
 import { percentEncode } from './encode.js';
 
 /** The V4 algorithm name, in Authorization and x-oss-signature-version. */
-export const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
+export const V4_ALGORITHM = SIGNING.v4Algorithm;
 /** Payload hash OSS V4 uses: the body is not hashed. */
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 /** Longest lifetime of a presigned V4 URL, seconds (7 days). */
@@ -33,11 +34,11 @@ export function formatV4Date(d: Date): string {
 
 /** `<YYYYMMDD>/<region>/oss/aliyun_v4_request`. */
 export function credentialScopeV4(date: Date, region: string): string {
-  return `${formatV4Date(date).slice(0, 8)}/${region}/oss/aliyun_v4_request`;
+  return `${formatV4Date(date).slice(0, 8)}/${region}/${SIGNING.v4Service}/${SIGNING.v4Terminator}`;
 }
 
 function isDefaultSigned(name: string): boolean {
-  return name === 'content-type' || name === 'content-md5' || name.startsWith('x-oss-');
+  return name === 'content-type' || name === 'content-md5' || name.startsWith(HEADER_PREFIX);
 }
 
 /**
@@ -62,7 +63,7 @@ export function canonicalUriV4(bucket?: string, key?: string): string {
 /** Every query pair encoded, sorted by encoded name then value, `k=v` or bare `k`; x-oss-signature excluded. */
 export function canonicalQueryV4(query: ReadonlyArray<readonly [string, string]>): string {
   return query
-    .filter(([k]) => k !== 'x-oss-signature')
+    .filter(([k]) => k !== HEADERS.signature)
     .map(([k, v]) => [percentEncode(k), percentEncode(v)] as const)
     .sort((a, b) => cmp(a[0], b[0]) || cmp(a[1], b[1]))
     .map(([k, v]) => (v === '' ? k : `${k}=${v}`))
@@ -87,7 +88,7 @@ export function canonicalRequestV4(req: SignableRequest, additionalHeaders: stri
     canonicalQueryV4(req.query),
     signed.map(([n, v]) => `${n}:${v}\n`).join(''),
     extra.join(';'),
-    req.headers['x-oss-content-sha256'] ?? UNSIGNED_PAYLOAD,
+    req.headers[HEADERS.contentSha256] ?? UNSIGNED_PAYLOAD,
   ].join('\n');
 }
 

@@ -2,6 +2,7 @@
  * OSS signature V4 (OSS4-HMAC-SHA256): canonical request, StringToSign, signing key, and the header and
  * presigned-URL forms (OSS-PROTOCOL.md §5). Unlike V1, every query parameter is signed.
  */
+import { HEADERS, SIGNING } from './dialect.js';
 import { createHash, createHmac } from 'node:crypto';
 import type { Credentials, SignableRequest } from './canonical.js';
 import { requireTokenHeader } from './canonical.js';
@@ -40,10 +41,10 @@ export function stringToSignV4(canonicalRequest: string, date: Date, region: str
 
 /** HMAC-SHA256 chain over "aliyun_v4"+secret: date, region, "oss", "aliyun_v4_request". */
 export function signingKeyV4(secret: string, yyyymmdd: string, region: string): Buffer {
-  let key = createHmac('sha256', `aliyun_v4${secret}`).update(yyyymmdd).digest();
+  let key = createHmac('sha256', `${SIGNING.v4KeyPrefix}${secret}`).update(yyyymmdd).digest();
   key = createHmac('sha256', key).update(region).digest();
-  key = createHmac('sha256', key).update('oss').digest();
-  return createHmac('sha256', key).update('aliyun_v4_request').digest();
+  key = createHmac('sha256', key).update(SIGNING.v4Service).digest();
+  return createHmac('sha256', key).update(SIGNING.v4Terminator).digest();
 }
 
 /** Hex signature of a V4 StringToSign. */
@@ -58,8 +59,8 @@ export function signatureV4(secret: string, stringToSign: string, date: Date, re
  */
 export function authorizationV4(req: SignableRequest, creds: Credentials, scope: V4Scope): string {
   const expectedDate = formatV4Date(scope.date);
-  if (req.headers['x-oss-date'] !== expectedDate) {
-    throw new ArgumentError('x-oss-date', `x-oss-date must be set to ${expectedDate} before V4 signing`);
+  if (req.headers[HEADERS.date] !== expectedDate) {
+    throw new ArgumentError(HEADERS.date, `x-oss-date must be set to ${expectedDate} before V4 signing`);
   }
   requireTokenHeader(req, creds);
   const extra = normalizeAdditionalHeaders(scope.additionalHeaders ?? [], req.headers);
@@ -83,16 +84,16 @@ export function presignV4(
   }
   const extra = normalizeAdditionalHeaders(scope.additionalHeaders ?? [], req.headers);
   const pairs: Array<[string, string]> = [
-    ['x-oss-signature-version', V4_ALGORITHM],
-    ['x-oss-credential', `${creds.accessKeyId}/${credentialScopeV4(scope.date, scope.region)}`],
-    ['x-oss-date', formatV4Date(scope.date)],
-    ['x-oss-expires', String(expiresSeconds)],
+    [HEADERS.signatureVersion, V4_ALGORITHM],
+    [HEADERS.credential, `${creds.accessKeyId}/${credentialScopeV4(scope.date, scope.region)}`],
+    [HEADERS.date, formatV4Date(scope.date)],
+    [HEADERS.expires, String(expiresSeconds)],
   ];
-  if (extra.length > 0) pairs.push(['x-oss-additional-headers', extra.join(';')]);
-  if (creds.securityToken) pairs.push(['x-oss-security-token', creds.securityToken]);
+  if (extra.length > 0) pairs.push([HEADERS.additionalHeaders, extra.join(';')]);
+  if (creds.securityToken) pairs.push([HEADERS.securityToken, creds.securityToken]);
   const signedReq: SignableRequest = { ...req, query: [...req.query, ...pairs] };
   const sts = stringToSignV4(canonicalRequestV4(signedReq, extra), scope.date, scope.region);
-  pairs.push(['x-oss-signature', signatureV4(creds.accessKeySecret, sts, scope.date, scope.region)]);
+  pairs.push([HEADERS.signature, signatureV4(creds.accessKeySecret, sts, scope.date, scope.region)]);
   return pairs;
 }
 
@@ -126,8 +127,8 @@ export function parseAuthorizationV4(value: string): ParsedAuthorizationV4 | nul
   const credential = fields.get('Credential');
   const signature = fields.get('Signature');
   if (credential === undefined || signature === undefined || !/^[0-9a-f]{64}$/.test(signature)) return null;
-  const m = /^([^/]+)\/(\d{8})\/([^/]+)\/oss\/aliyun_v4_request$/.exec(credential);
-  if (!m) return null;
+  const m = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(credential);
+  if (!m || m[4] !== SIGNING.v4Service || m[5] !== SIGNING.v4Terminator) return null;
   const extra = fields.get('AdditionalHeaders');
   return {
     accessKeyId: m[1]!,

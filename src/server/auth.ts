@@ -1,6 +1,7 @@
 // Authentication: V1 and V4 signatures in header and presigned (query) form, STS tokens, clock skew and
 // expiry. The server recomputes the signature with core's signers from the request as received, so client
 // and server can never disagree about canonicalisation without a test failing on one side.
+import { HEADERS, SIGNING } from '../core/dialect.js';
 import { createHmac } from 'node:crypto';
 import { constantTimeEqual, type Credentials, type SignableRequest } from '../core/canonical.js';
 import { parseAuthorizationV1, presignedStringToSignV1, stringToSignV1, signatureV1 } from '../core/sign-v1.js';
@@ -56,13 +57,13 @@ export class Authenticator {
   private verify(req: OssRequest): Principal {
     const auth = req.headers.authorization;
     if (auth !== undefined) {
-      if (auth.startsWith('OSS ')) return this.headerV1(req, auth);
+      if (auth.startsWith(`${SIGNING.v1Scheme} `)) return this.headerV1(req, auth);
       if (auth.startsWith(`${V4_ALGORITHM} `)) return this.headerV4(req, auth);
       throw new ErrorReply('InvalidArgument', {}, { message: 'Authorization header is invalid.' });
     }
     const names = new Set(req.query.map(([k]) => k));
     if (names.has('OSSAccessKeyId') && names.has('Signature')) return this.presignedV1(req);
-    if (names.has('x-oss-signature-version') || names.has('x-oss-signature')) return this.presignedV4(req);
+    if (names.has(HEADERS.signatureVersion) || names.has(HEADERS.signature)) return this.presignedV4(req);
     return null;
   }
 
@@ -102,8 +103,8 @@ export class Authenticator {
   private headerV1(req: OssRequest, auth: string): Credentials {
     const parsed = parseAuthorizationV1(auth);
     if (!parsed) throw new ErrorReply('InvalidArgument', {}, { message: 'Authorization header is invalid.' });
-    const creds = this.lookup(parsed.accessKeyId, req.headers['x-oss-security-token']);
-    const date = req.headers['x-oss-date'] ?? req.headers.date;
+    const creds = this.lookup(parsed.accessKeyId, req.headers[HEADERS.securityToken]);
+    const date = req.headers[HEADERS.date] ?? req.headers.date;
     if (date === undefined) throw new ErrorReply('AccessDenied', {}, { message: 'Missing Date Header.' });
     this.checkSkew(Date.parse(date));
     const s = signable(req, req.query, req.headers);
@@ -131,8 +132,8 @@ export class Authenticator {
   private headerV4(req: OssRequest, auth: string): Credentials {
     const parsed = parseAuthorizationV4(auth);
     if (!parsed) throw new ErrorReply('InvalidArgument', {}, { message: 'Authorization header is invalid.' });
-    const creds = this.lookup(parsed.accessKeyId, req.headers['x-oss-security-token']);
-    const date = req.headers['x-oss-date'];
+    const creds = this.lookup(parsed.accessKeyId, req.headers[HEADERS.securityToken]);
+    const date = req.headers[HEADERS.date];
     if (date === undefined) throw new ErrorReply('AccessDenied', {}, { message: 'Missing x-oss-date header.' });
     const when = parseV4Date(date);
     this.checkSkew(when.getTime());
@@ -144,13 +145,13 @@ export class Authenticator {
 
   private presignedV4(req: OssRequest): Credentials {
     const get = (n: string) => req.query.find(([k]) => k === n)?.[1];
-    if (get('x-oss-signature-version') !== V4_ALGORITHM) {
+    if (get(HEADERS.signatureVersion) !== V4_ALGORITHM) {
       throw new ErrorReply('InvalidArgument', {}, { message: 'Unsupported x-oss-signature-version.' });
     }
-    const scope = parseScope(get('x-oss-credential') ?? '');
-    const creds = this.lookup(scope.accessKeyId, get('x-oss-security-token'));
-    const when = parseV4Date(get('x-oss-date') ?? '');
-    const expires = Number(get('x-oss-expires'));
+    const scope = parseScope(get(HEADERS.credential) ?? '');
+    const creds = this.lookup(scope.accessKeyId, get(HEADERS.securityToken));
+    const when = parseV4Date(get(HEADERS.date) ?? '');
+    const expires = Number(get(HEADERS.expires));
     if (Number.isNaN(when.getTime()) || !Number.isInteger(expires) || expires < 1 || expires > 604800) {
       throw new ErrorReply('AccessDenied', {}, { message: 'Invalid x-oss-date or x-oss-expires.' });
     }
@@ -165,7 +166,7 @@ export class Authenticator {
     if (when.getTime() - this.now() > MAX_SKEW_MS) {
       throw new ErrorReply(
         'AccessDenied',
-        { 'x-oss-date': get('x-oss-date') ?? '', ServerTime: new Date(this.now()).toISOString() },
+        { [HEADERS.date]: get(HEADERS.date) ?? '', ServerTime: new Date(this.now()).toISOString() },
         {
           message: 'Request is not valid yet: x-oss-date is more than 15 minutes in the future.',
           ec: '0002-00000235',
@@ -173,9 +174,9 @@ export class Authenticator {
       );
     }
     checkPayloadHash(req);
-    const query = req.query.filter(([k]) => k !== 'x-oss-signature');
-    const additional = splitHeaders(get('x-oss-additional-headers'));
-    verifyV4(signable(req, query, req.headers), creds, additional, when, scope, get('x-oss-signature') ?? '');
+    const query = req.query.filter(([k]) => k !== HEADERS.signature);
+    const additional = splitHeaders(get(HEADERS.additionalHeaders));
+    verifyV4(signable(req, query, req.headers), creds, additional, when, scope, get(HEADERS.signature) ?? '');
     return creds;
   }
 }
@@ -185,11 +186,11 @@ export class Authenticator {
  * Like OSS (OSS-PROTOCOL.md, V4), refuse any other value rather than store a body that does not match it.
  */
 function checkPayloadHash(req: OssRequest): void {
-  const v = req.headers['x-oss-content-sha256'];
+  const v = req.headers[HEADERS.contentSha256];
   if (v !== undefined && v !== 'UNSIGNED-PAYLOAD') {
     throw new ErrorReply(
       'InvalidArgument',
-      { ArgumentName: 'x-oss-content-sha256', ArgumentValue: v },
+      { ArgumentName: HEADERS.contentSha256, ArgumentValue: v },
       {
         message: 'x-oss-content-sha256 must be UNSIGNED-PAYLOAD: signed payload hashes are not supported.',
         ec: '0002-00000214',
@@ -275,7 +276,12 @@ function date8(d: Date): string {
 
 function parseScope(credential: string): Scope {
   const parts = credential.split('/');
-  if (parts.length !== 5 || parts[3] !== 'oss' || parts[4] !== 'aliyun_v4_request' || !/^\d{8}$/.test(parts[1]!)) {
+  if (
+    parts.length !== 5 ||
+    parts[3] !== SIGNING.v4Service ||
+    parts[4] !== SIGNING.v4Terminator ||
+    !/^\d{8}$/.test(parts[1]!)
+  ) {
     throw new ErrorReply('InvalidArgument', {}, { message: `Invalid credential scope: ${credential}` });
   }
   return { accessKeyId: parts[0]!, day: parts[1]!, region: parts[2]! };

@@ -1,5 +1,6 @@
 // Upload callbacks (OSS-PROTOCOL.md §6): the RSA key that signs them, its public half served by the server
 // itself, and the signed POST to the application's callback URL.
+import { HEADERS } from '../core/dialect.js';
 import { createSign, generateKeyPairSync, createPublicKey, type KeyObject, createPrivateKey } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -70,7 +71,7 @@ export class CallbackSigner {
           'Content-Length': String(Buffer.byteLength(body)),
           Host: host || url.host,
           authorization: signature,
-          'x-oss-pub-key-url': Buffer.from(this.publicKeyUrl).toString('base64'),
+          [HEADERS.pubKeyUrl]: Buffer.from(this.publicKeyUrl).toString('base64'),
         },
         body,
       );

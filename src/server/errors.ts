@@ -1,7 +1,7 @@
 // What a handler throws to answer with an OSS error document (named apart from core's OssupError, which is what
 // the client side throws to its callers). The code must be one of core's SERVICE_ERRORS,
 // so status, message and EC come from one table shared with the client.
-import { SERVICE_ERRORS, serviceErrorEc, type ServiceErrorCode } from '../core/errors.js';
+import { SERVICE_ERRORS, serviceErrorEc, type ServiceErrorCode } from '../core/error-codes.js';
 
 export class ErrorReply extends Error {
   readonly status: number;

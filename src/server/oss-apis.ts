@@ -4,6 +4,7 @@
 // alibabacloud-oss-python-sdk-v2 (`operations/*.py`), plus the live-channel and QoS APIs of aliyun-oss-go-sdk.
 // router.ts's operation lists say which of them ossup serve implements; every other one is answered 501 NotImplemented
 // naming the API here (docs/OSS-PROTOCOL.md, "Sub-resources and APIs").
+import { HEADERS } from '../core/dialect.js';
 import { q, type OssRequest } from './request.js';
 
 type Name = string | ((r: OssRequest) => string);
@@ -115,7 +116,7 @@ export const OSS_APIS: Record<string, Name> = {
   'bucket DELETE redundancyTransition&x-oss-redundancy-transition-taskid': 'DeleteBucketDataRedundancyTransition',
   'bucket PUT accessPoint': 'CreateAccessPoint',
   'bucket GET accessPoint': (r) =>
-    r.headers['x-oss-access-point-name'] !== undefined ? 'GetAccessPoint' : 'ListAccessPoints',
+    r.headers[HEADERS.accessPointName] !== undefined ? 'GetAccessPoint' : 'ListAccessPoints',
   'bucket DELETE accessPoint': 'DeleteAccessPoint',
   ...crud('accessPointPolicy', 'AccessPointPolicy'),
   'bucket PUT accessPointForObjectProcess': 'CreateAccessPointForObjectProcess',
@@ -127,7 +128,7 @@ export const OSS_APIS: Record<string, Name> = {
   'bucket GET asyncFetch': 'GetAsyncFetchTask',
   'bucket GET live': 'ListLiveChannel',
   // objects
-  'object PUT ': (r) => (r.headers['x-oss-copy-source'] !== undefined ? 'CopyObject' : 'PutObject'),
+  'object PUT ': (r) => (r.headers[HEADERS.copySource] !== undefined ? 'CopyObject' : 'PutObject'),
   'object GET ': 'GetObject',
   'object HEAD ': 'HeadObject',
   'object DELETE ': 'DeleteObject',
@@ -148,7 +149,7 @@ export const OSS_APIS: Record<string, Name> = {
   'object POST seal': 'SealAppendObject',
   'object POST uploads': 'InitiateMultipartUpload',
   'object PUT partNumber&uploadId': (r) =>
-    r.headers['x-oss-copy-source'] !== undefined ? 'UploadPartCopy' : 'UploadPart',
+    r.headers[HEADERS.copySource] !== undefined ? 'UploadPartCopy' : 'UploadPart',
   'object POST uploadId': 'CompleteMultipartUpload',
   'object DELETE uploadId': 'AbortMultipartUpload',
   'object GET uploadId': 'ListParts',
@@ -158,7 +159,7 @@ export const OSS_APIS: Record<string, Name> = {
   'object GET legalHold': 'GetObjectLegalHold',
   // image processing on GET: no API name of its own in the SDKs
   'object GET x-oss-process': 'GetObjectProcess',
-  'object POST x-oss-process': (r) => SELECT_PROCESS[q(r, 'x-oss-process') ?? ''] ?? 'ProcessObject',
+  'object POST x-oss-process': (r) => SELECT_PROCESS[q(r, HEADERS.process) ?? ''] ?? 'ProcessObject',
   'object POST x-oss-async-process': 'AsyncProcessObject',
   // live channels: the channel name is the key
   'object PUT live': 'PutLiveChannel',

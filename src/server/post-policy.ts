@@ -1,5 +1,6 @@
 // PostObject authentication and policy (OSS-PROTOCOL-2.md §2): the form's V1 or V4 signature over the policy,
 // then the policy's expiration and conditions against the form fields. Pure functions over the collected fields.
+import { HEADERS, SIGNING } from '../core/dialect.js';
 import { createHmac } from 'node:crypto';
 import type { Credentials } from '../core/canonical.js';
 import { constantTimeEqual } from '../core/canonical.js';
@@ -25,25 +26,25 @@ function policyFailed(detail: string): ErrorReply {
  */
 export function verifyForm(f: FormFields, keys: Credentials[], now: number): Credentials | null {
   const find = (id: string) => keys.find((k) => k.accessKeyId === id);
-  const token = f.get('x-oss-security-token');
+  const token = f.get(HEADERS.securityToken);
   const checkToken = (c: Credentials): Credentials => {
     if (c.securityToken === undefined ? token : token !== c.securityToken) {
       throw new ErrorReply('InvalidSecurityToken', { OSSAccessKeyId: c.accessKeyId });
     }
     return c;
   };
-  if (f.has('x-oss-signature-version') || f.has('x-oss-signature')) {
-    if (f.get('x-oss-signature-version') !== V4_ALGORITHM)
+  if (f.has(HEADERS.signatureVersion) || f.has(HEADERS.signature)) {
+    if (f.get(HEADERS.signatureVersion) !== V4_ALGORITHM)
       throw new ErrorReply('InvalidArgument', {}, { message: `x-oss-signature-version must be ${V4_ALGORITHM}.` });
-    const [id, day, region, service, terminal] = (f.get('x-oss-credential') ?? '').split('/');
-    const date = f.get('x-oss-date') ?? '';
+    const [id, day, region, service, terminal] = (f.get(HEADERS.credential) ?? '').split('/');
+    const date = f.get(HEADERS.date) ?? '';
     const policy = f.get('policy');
     if (
       !id ||
       !day ||
       !region ||
-      service !== 'oss' ||
-      terminal !== 'aliyun_v4_request' ||
+      service !== SIGNING.v4Service ||
+      terminal !== SIGNING.v4Terminator ||
       !/^\d{8}T\d{6}Z$/.test(date) ||
       !policy
     ) {
@@ -73,7 +74,7 @@ export function verifyForm(f: FormFields, keys: Credentials[], now: number): Cre
             .update(policy)
             .digest('hex')
         : '';
-    if (!constantTimeEqual(expected, f.get('x-oss-signature') ?? ''))
+    if (!constantTimeEqual(expected, f.get(HEADERS.signature) ?? ''))
       throw new ErrorReply('SignatureDoesNotMatch', { StringToSign: policy, OSSAccessKeyId: id });
     return checkToken(creds);
   }

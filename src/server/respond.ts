@@ -1,12 +1,13 @@
 // Writing responses: the headers every OSS response carries, XML bodies, and error documents (in the body,
 // or for HEAD, base64 in x-oss-err since a HEAD response has none).
+import { HEADERS } from '../core/dialect.js';
 import type { ServerResponse } from 'node:http';
 import { buildErrorXml, buildXml, type XmlValue } from '../core/xml.js';
 import type { ErrorReply } from './errors.js';
 import type { OssRequest } from './request.js';
 
 export function baseHeaders(res: ServerResponse, requestId: string, nowMs: number): void {
-  res.setHeader('x-oss-request-id', requestId);
+  res.setHeader(HEADERS.requestId, requestId);
   res.setHeader('Date', new Date(nowMs).toUTCString());
   res.setHeader('Server', 'AliyunOSS');
 }
@@ -57,13 +58,13 @@ export function sendError(res: ServerResponse, err: ErrorReply, req: Pick<OssReq
   for (const name of res.getHeaderNames()) {
     // CORS headers stay: a browser can only read an error that carries them.
     if (
-      !['x-oss-request-id', 'date', 'server', 'connection', 'vary'].includes(name) &&
+      ![HEADERS.requestId, 'date', 'server', 'connection', 'vary'].includes(name) &&
       !name.startsWith('access-control-')
     )
       res.removeHeader(name);
   }
   const text = errorXml(err, req);
-  if (err.ec) res.setHeader('x-oss-ec', err.ec);
+  if (err.ec) res.setHeader(HEADERS.ec, err.ec);
   for (const [name, value] of Object.entries(err.headers ?? {})) res.setHeader(name, value);
   if (err.status === 304) {
     res.writeHead(304, { 'Content-Length': 0 });
@@ -71,7 +72,7 @@ export function sendError(res: ServerResponse, err: ErrorReply, req: Pick<OssReq
     return;
   }
   if (req.method === 'HEAD') {
-    res.writeHead(err.status, { 'x-oss-err': Buffer.from(text).toString('base64'), 'Content-Length': 0 });
+    res.writeHead(err.status, { [HEADERS.err]: Buffer.from(text).toString('base64'), 'Content-Length': 0 });
     res.end();
     return;
   }

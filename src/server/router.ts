@@ -1,5 +1,6 @@
 // Which operation a request names: its level (service, bucket, object), its method, and the operation-selecting
 // sub-resources in its query, looked up in oss-apis.ts. An API not implemented is NotImplemented, loudly, naming it.
+import { HEADERS } from '../core/dialect.js';
 import { isV1SubResource } from '../core/canonical.js';
 import { ossApi } from './oss-apis.js';
 import { hasQ, q, type OssRequest } from './request.js';
@@ -120,18 +121,25 @@ const IMPLEMENTED: ReadonlySet<string> = new Set<string>([
   ...CONFIG_OPERATIONS,
 ]);
 
+/** The V4 presigned-URL query parameters besides the signature itself. */
+const SIGNATURE_QUERY = new Set<string>([
+  HEADERS.credential,
+  HEADERS.date,
+  HEADERS.expires,
+  HEADERS.additionalHeaders,
+  HEADERS.securityToken,
+]);
+
 /** Query names that modify an operation rather than select one (auth, response overrides, listing params). */
 function isModifier(name: string): boolean {
   return (
     name.startsWith('response-') ||
     name === 'security-token' ||
     name === 'continuation-token' ||
-    name === 'x-oss-traffic-limit' ||
-    name === 'x-oss-request-payer' ||
-    name.startsWith('x-oss-signature') ||
-    ['x-oss-credential', 'x-oss-date', 'x-oss-expires', 'x-oss-additional-headers', 'x-oss-security-token'].includes(
-      name,
-    )
+    name === HEADERS.trafficLimit ||
+    name === HEADERS.requestPayer ||
+    name.startsWith(HEADERS.signature) ||
+    SIGNATURE_QUERY.has(name)
   );
 }
 

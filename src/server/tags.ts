@@ -1,5 +1,6 @@
 // Object tag rules (OSS-PROTOCOL-2.md §4): at most 10 tags, unique keys, key 1..128 bytes, value 0..256 bytes,
 // letters, digits, space and `+ - = . _ : /` only. One InvalidTag 400 for every violation, naming it.
+import { HEADERS } from '../core/dialect.js';
 import { formatTagHeader, parseTagHeader, type TagSet } from '../core/xml-tagging.js';
 import { ErrorReply } from './errors.js';
 
@@ -42,7 +43,7 @@ export function tagHeaderToStored(header: string): string {
   } catch {
     throw new ErrorReply(
       'InvalidTag',
-      { ArgumentName: 'x-oss-tagging', ArgumentValue: header },
+      { ArgumentName: HEADERS.tagging, ArgumentValue: header },
       { message: 'x-oss-tagging must be k1=v1&k2=v2.' },
     );
   }

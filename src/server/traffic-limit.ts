@@ -1,6 +1,7 @@
 // x-oss-traffic-limit: a per-request bandwidth cap in bit/s, as a header or (presigned URLs) a query parameter.
 // OSS takes 819200..838860800 (100 KiB/s to 100 MiB/s) and refuses anything else or both forms at once with 400
 // (docs/OSS-PROTOCOL.md §10); the embedded server paces that request's body, received or sent, to the cap.
+import { HEADERS } from '../core/dialect.js';
 import { Pacer } from '../core/pacer.js';
 import { ErrorReply } from './errors.js';
 import { q, type OssRequest } from './request.js';
@@ -10,12 +11,12 @@ export const MAX_TRAFFIC_LIMIT = 838_860_800;
 
 /** The request's cap in bit/s, or undefined without one; 400 InvalidArgument for a value OSS refuses. */
 export function trafficLimitOf(req: OssRequest): number | undefined {
-  const header = req.headers['x-oss-traffic-limit'];
-  const query = q(req, 'x-oss-traffic-limit');
+  const header = req.headers[HEADERS.trafficLimit];
+  const query = q(req, HEADERS.trafficLimit);
   if (header !== undefined && query !== undefined) {
     throw new ErrorReply(
       'InvalidArgument',
-      { ArgumentName: 'x-oss-traffic-limit', ArgumentValue: query },
+      { ArgumentName: HEADERS.trafficLimit, ArgumentValue: query },
       { message: 'x-oss-traffic-limit is both a header and a query parameter; send one.', ec: '0004-00000501' },
     );
   }
@@ -25,7 +26,7 @@ export function trafficLimitOf(req: OssRequest): number | undefined {
   if (!(bits >= MIN_TRAFFIC_LIMIT && bits <= MAX_TRAFFIC_LIMIT)) {
     throw new ErrorReply(
       'InvalidArgument',
-      { ArgumentName: 'x-oss-traffic-limit', ArgumentValue: v },
+      { ArgumentName: HEADERS.trafficLimit, ArgumentValue: v },
       {
         message: `x-oss-traffic-limit must be an integer from ${MIN_TRAFFIC_LIMIT} to ${MAX_TRAFFIC_LIMIT} (bit/s).`,
         ec: '0004-00000502',

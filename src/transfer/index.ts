@@ -21,23 +21,23 @@ export {
   type CheckpointIdentity,
 } from './checkpoint/store.js';
 export { acquireLock } from './checkpoint/lock.js';
-export {
-  memoryCheckpoints,
-  type CheckpointPorts,
-  type HeldLock,
-  type PartBody,
-  type PartBytes,
-  type PartFeed,
-  type PartPlanner,
-  type PartSink,
-  type PartSource,
-  type PlanRequest,
-  type RangeResponse,
-  type ReadOptions,
-  type SinkWrite,
-  type SourceIdentity,
-  type StartInfo,
-  type TransferClient,
+export { memoryCheckpoints } from './checkpoint/memory.js';
+export type {
+  CheckpointPorts,
+  HeldLock,
+  PartBody,
+  PartBytes,
+  PartFeed,
+  PartPlanner,
+  PartSink,
+  PartSource,
+  PlanRequest,
+  RangeResponse,
+  ReadOptions,
+  SinkWrite,
+  SourceIdentity,
+  StartInfo,
+  TransferClient,
 } from './engine/ports.js';
 export {
   seedPlanner,

@@ -9,10 +9,9 @@ import {
   IntegrityError,
   NetworkError,
   OssupError,
-  SERVICE_ERRORS,
   ServiceError,
-  serviceErrorEc,
 } from '../../src/core/errors.js';
+import { SERVICE_ERRORS, serviceErrorEc } from '../../src/core/error-codes.js';
 import { codeForStatus, serviceErrorFromResponse } from '../../src/core/service-error.js';
 import { buildErrorXml } from '../../src/core/xml.js';
 

@@ -21,12 +21,10 @@ after(async () => {
 });
 
 // ali-oss ships no type declarations; load it untyped rather than declare the module project-wide.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const OSS = createRequire(import.meta.url)('ali-oss') as new (opts: Record<string, unknown>) => any;
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex').toUpperCase();
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Client = any;
 
 const MODES = [

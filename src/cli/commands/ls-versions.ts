@@ -2,7 +2,8 @@ import { doing, EXIT_OK } from '../exit.js';
 import { jsonLine } from '../json.js';
 import { withSession, type Io } from '../session.js';
 import { formatBytes } from '../size.js';
-import { formatDate, type LsFlags } from './ls.js';
+import { formatDate } from '../format-date.js';
+import type { LsFlags } from './ls.js';
 import { shown } from '../shown.js';
 
 /**

@@ -5,6 +5,7 @@ import { wholeNumberFlag, type CommonOptions } from '../options.js';
 import { parseOssUrl } from '../oss-url.js';
 import { withSession, type Io } from '../session.js';
 import { formatBytes } from '../size.js';
+import { formatDate } from '../format-date.js';
 import { checkName } from './names.js';
 import { shown } from '../shown.js';
 
@@ -109,12 +110,4 @@ export async function lsCommand(url: string | undefined, flags: LsFlags, io: Io)
       return EXIT_OK;
     }),
   );
-}
-
-/** `2026-11-21 19:27:03` (UTC) from an ISO date, or blanks when the server sent none. */
-export function formatDate(iso: string | Date | undefined): string {
-  if (!iso) return ''.padEnd(19);
-  const d = iso instanceof Date ? iso : new Date(iso);
-  if (Number.isNaN(d.getTime())) return ''.padEnd(19);
-  return d.toISOString().slice(0, 19).replace('T', ' ');
 }

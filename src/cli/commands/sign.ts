@@ -1,4 +1,4 @@
-import { MAX_PRESIGN_V4_SECONDS } from '../../client/client.js';
+import { MAX_PRESIGN_V4_SECONDS } from '../../client/presign.js';
 import { resolveTarget } from '../config.js';
 import { doing, EXIT_OK } from '../exit.js';
 import { jsonLine } from '../json.js';

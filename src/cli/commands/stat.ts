@@ -1,3 +1,4 @@
+import { USER_META_PREFIX } from '../../core/dialect.js';
 import { ServiceError } from '../../core/errors.js';
 import { doing, EXIT_OK } from '../exit.js';
 import { jsonLine } from '../json.js';
@@ -8,7 +9,7 @@ import { formatBytes } from '../size.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
 import { MTIME_META } from '../../transfer/tree/index.js';
-import { formatDate } from './ls.js';
+import { formatDate } from '../format-date.js';
 import { shown } from '../shown.js';
 
 /** `--version-id` of stat and rm: one version of the object instead of the latest. */
@@ -69,7 +70,7 @@ export async function statCommand(url: string, flags: CommonOptions & VersionFla
                 .join('&') || '(none)',
         ],
         ...Object.entries(h.meta).map(([k, v]): [string, string] => [
-          `x-oss-meta-${k}`,
+          `${USER_META_PREFIX}${k}`,
           // The file mtime trees and cp record (Unix seconds): the date beside the raw value.
           k === MTIME_META && /^\d+(\.\d+)?$/.test(v) ? `${v} (${new Date(Number(v) * 1000).toISOString()})` : v,
         ]),

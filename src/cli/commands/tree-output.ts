@@ -1,9 +1,13 @@
-// What a tree command prints per file: the --json line, and a failure's line in the list at the end.
+// What a tree command prints: per file the --json line or the dry run's plan line, a failure's line in the list at
+// the end, and the one summary line.
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { OssupError, ServiceError } from '../../core/errors.js';
 import { type TreeFailure, type TreeFileResult, UnsafeDestinationError } from '../../transfer/tree/index.js';
 import type { TransferJson } from '../json.js';
+import { formatOssUrl } from '../oss-url.js';
+import { formatBytes, formatSeconds } from '../size.js';
+import type { TreeTracker } from '../tree-progress.js';
 import { shown } from '../shown.js';
 
 /**
@@ -108,4 +112,31 @@ export function failureLines(failures: TreeFailure[]): { lines: string[]; retrya
     else lines.push(`  ${shown(by)}: ${why}; it blocked ${list.length} files (${code})`);
   }
   return { lines, retryable };
+}
+
+/** `would upload /d/a.txt to oss://b/p/a.txt (new)`: both ends, so where a key lands is plain without --json. */
+export function planLine(r: TreeFileResult, direction: 'upload' | 'download' | 'copy'): string {
+  const url = formatOssUrl({ bucket: r.bucket, key: r.key });
+  if (r.action === 'delete') return `would delete ${shown(direction === 'download' ? r.file : url)} (${r.reason})`;
+  // A copy's `file` is its source's oss:// URL.
+  const [from, to] = direction === 'download' ? [url, r.file] : [r.file, url];
+  return `would ${r.action} ${shown(from)} to ${shown(to)} (${r.reason})`;
+}
+
+/** The one summary: `uploaded 3 files (1.2 MiB in 0.4 s[, 9.0 MiB resumed]), 2 up to date, deleted 1, 1 failed`. */
+export function summaryLine(
+  t: Pick<TreeTracker, 'transferred' | 'skipped' | 'deleted' | 'failed' | 'resumed'>,
+  direction: 'upload' | 'download' | 'copy' | 'move',
+  bytes: number,
+  dryRun: boolean,
+  seconds: number,
+): string {
+  const verb = dryRun ? `would ${direction}` : direction === 'copy' ? 'copied' : `${direction.replace(/e$/, '')}ed`;
+  const parts = [
+    `${verb} ${t.transferred} file${t.transferred === 1 ? '' : 's'} (${dryRun ? formatBytes(bytes) : `${formatBytes(bytes)} in ${formatSeconds(seconds)}${t.resumed > 0 ? `, ${formatBytes(t.resumed)} resumed` : ''}`})`,
+    `${t.skipped} up to date`,
+    ...(t.deleted > 0 ? [`${dryRun ? 'would delete' : 'deleted'} ${t.deleted}`] : []),
+    ...(t.failed > 0 ? [`${t.failed} failed`] : []),
+  ];
+  return `${parts.join(', ')}\n`;
 }

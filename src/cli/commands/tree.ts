@@ -22,7 +22,6 @@ import { formatOssUrl, isOssUrl, parseOssUrl, type OssUrl } from '../oss-url.js'
 import { DEFAULT_PARALLEL, defaultPartSize, defaultRangeSize } from '../defaults.js';
 import { firstBucket, withSession, type Io } from '../session.js';
 import { interruptOnSignals } from '../signals.js';
-import { formatBytes, formatSeconds } from '../size.js';
 import { checkTreeOptions, type TreeFlags } from '../tree-options.js';
 import { headerSettings, type HeaderFlags } from '../header-options.js';
 import { selectSettings, skipSettings, type SelectFlags, type SkipFlags } from '../select-options.js';
@@ -31,7 +30,7 @@ import { wantsBar } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
 import { planCopy } from './tree-copy.js';
-import { treeJson, failureLines, verboseLine } from './tree-output.js';
+import { treeJson, failureLines, planLine, summaryLine, verboseLine } from './tree-output.js';
 import { shown } from '../shown.js';
 import { startStats, statsInterval } from '../stats.js';
 
@@ -142,84 +141,27 @@ export async function treeCommand(
   const stats = statsInterval(flags.stats);
   const plan = await planTree(src, dst, verb, flags, tree.filters);
   const { remote } = plan;
-  const where = formatOssUrl(remote);
 
   return withSession(
     flags,
     io,
     async (session) => {
       if (plan.direction !== 'download' && !flags.dryRun) await firstBucket(session, remote.bucket, io, flags.quiet);
-      const tracker = new TreeTracker();
-      const bar = wantsBar(io.stderr, { progress: flags.progress, quiet: flags.quiet === true }, io.env)
-        ? new TreeBar(tracker, io.stderr)
-        : undefined;
-      const note = (text: string) => (bar ? bar.note(text) : io.stderr.write(text));
-      const failures: TreeFailure[] = [];
-      const onEvent = (e: TreeEvent) => {
-        tracker.onEvent(e);
-        if (e.type === 'done') {
-          report(e.result);
-          if (flags.verbose && !flags.quiet && !flags.json && !e.result.dryRun) note(verboseLine(e.result));
-        } else if (e.type === 'failed') failures.push(e.failure);
-        else if (e.type === 'symlink' && !flags.quiet) note(`ossup: skipped ${shown(e.path)}: ${e.reason}\n`);
-      };
-      let plannedBytes = 0;
-      let sentBytes = 0;
-      const report = (r: TreeFileResult) => {
-        if (r.dryRun && r.action !== 'skip' && r.action !== 'delete') plannedBytes += r.size;
-        sentBytes += r.transferredBytes;
-        if (flags.json) io.stdout.write(jsonLine(treeJson(r, plan.direction)));
-        else if (r.dryRun && r.action !== 'skip') {
-          // The plan is the result of a dry run, so -q keeps it; what is up to date is only counted (summary line).
-          const line = `${planLine(r, plan.direction)}\n`;
-          if (bar) bar.note(line, io.stdout);
-          else io.stdout.write(line);
-        }
-      };
-      // A copy without --part-size: one CopyObject up to 1 GiB, then parts sized by copyObject.
-      const partSize =
-        settings.partSize !== undefined
-          ? () => settings.partSize!
-          : plan.direction === 'upload'
-            ? defaultPartSize
-            : plan.direction === 'download'
-              ? defaultRangeSize
-              : undefined;
+      const out = new TreeOutput(plan, flags, io);
       const opts: TreeOptions = {
-        dir: plan.dir,
-        bucket: remote.bucket,
-        prefix: remote.key,
-        sourceBucket: plan.source?.bucket,
-        sourcePrefix: plan.source?.key,
+        ...treeOptions(plan, verb, flags, settings, io),
         jobs: tree.jobs,
-        parallel: settings.parallel ?? DEFAULT_PARALLEL,
-        partSize,
-        checkpointDir:
-          flags.checkpoint === false ? false : (flags.checkpointDir ?? path.join(ossupHome(io.env), 'checkpoints')),
         endpointId: session.endpointId,
         filters: tree.filters,
         select,
         ...skip,
         headers,
-        mode: verb === 'sync' ? 'sync' : 'copy',
-        checksum: flags.checksum === true,
-        delete: flags.delete === true,
-        removeSource: verb === 'mv -r',
-        dryRun: flags.dryRun === true,
-        followSymlinks: flags.followSymlinks === true,
-        meta: settings.meta,
-        contentType: flags.contentType,
-        acl: flags.acl,
-        storageClass: flags.storageClass,
-        tagging: flags.tagging,
-        trafficLimit: settings.trafficLimitBitsPerSecond,
-        onEvent,
+        onEvent: (e) => out.onEvent(e),
       };
       const controller = new AbortController();
-      const uninstall = interruptOnSignals(controller, io.stderr, () => bar?.stop());
-      const action = `${verb} ${plan.direction === 'upload' ? `${src} to ${where}` : plan.direction === 'download' ? `${where} to ${dst}` : `${formatOssUrl(plan.source!)} to ${where}`}`;
-      bar?.start();
-      const stopStats = startStats(stats, tracker, note);
+      const uninstall = interruptOnSignals(controller, io.stderr, () => out.bar?.stop());
+      out.bar?.start();
+      const stopStats = startStats(stats, out.tracker, (text) => out.note(text));
       let interrupted = false;
       const started = Date.now();
       try {
@@ -227,78 +169,150 @@ export async function treeCommand(
       } catch (err) {
         if (controller.signal.aborted && err instanceof AbortedError) interrupted = true;
         else {
-          bar?.stop();
-          throw new ActionFailed(action, err, plan.source?.bucket ?? remote.bucket);
+          out.bar?.stop();
+          throw new ActionFailed(actionName(verb, plan, src, dst), err, plan.source?.bucket ?? remote.bucket);
         }
       } finally {
-        bar?.stop();
+        out.bar?.stop();
         stopStats();
         uninstall();
       }
-      const seconds = (Date.now() - started) / 1000;
-      if (!interrupted && !flags.json && !flags.quiet) {
-        io.stdout.write(
-          summaryLine(
-            tracker,
-            verb === 'mv -r' ? 'move' : plan.direction,
-            flags.dryRun === true ? plannedBytes : sentBytes,
-            flags.dryRun === true,
-            seconds,
-          ),
-        );
-      }
-      if (failures.length > 0) {
-        io.stderr.write(`ossup: ${failures.length} file${failures.length === 1 ? '' : 's'} failed:\n`);
-        const { lines, retryable } = failureLines(failures);
-        for (const line of lines) io.stderr.write(`${line}\n`);
-        if (!interrupted) {
-          const kept = flags.delete ? '; nothing was deleted' : '';
-          io.stderr.write(
-            retryable
-              ? `hint: rerun the same command to retry only these (what is done is skipped)${kept}\n`
-              : `hint: move or remove the blocking file${lines.length === 1 ? '' : 's'} (or download elsewhere), then rerun the same command${kept}\n`,
-          );
-        }
-      }
-      if (interrupted) {
-        const done = `${tracker.transferred} file${tracker.transferred === 1 ? '' : 's'} done, ${tracker.skipped} up to date`;
-        const next =
-          flags.checkpoint === false
-            ? 'no checkpoints (--no-checkpoint): files in flight start over when the same command is rerun'
-            : 'large files in flight keep their checkpoints; rerun the same command to resume';
-        io.stderr.write(`ossup: interrupted: ${done}; ${next}\n`);
-        return EXIT_INTERRUPTED;
-      }
-      if (failures.length > 0) return EXIT_FAILED;
-      return EXIT_OK;
+      return out.finish(verb, interrupted, (Date.now() - started) / 1000);
     },
     tree.connections,
   );
 }
 
-/** `would upload /d/a.txt to oss://b/p/a.txt (new)`: both ends, so where a key lands is plain without --json. */
-function planLine(r: TreeFileResult, direction: Plan['direction']): string {
-  const url = formatOssUrl({ bucket: r.bucket, key: r.key });
-  if (r.action === 'delete') return `would delete ${shown(direction === 'download' ? r.file : url)} (${r.reason})`;
-  // A copy's `file` is its source's oss:// URL.
-  const [from, to] = direction === 'download' ? [url, r.file] : [r.file, url];
-  return `would ${r.action} ${shown(from)} to ${shown(to)} (${r.reason})`;
+/** The tree run's options that come straight from the plan and the flags. */
+function treeOptions(
+  plan: Plan,
+  verb: TreeVerb,
+  flags: TreeCommandFlags,
+  settings: ReturnType<typeof checkCpOptions>,
+  io: Io,
+): Omit<TreeOptions, 'jobs' | 'endpointId' | 'filters' | 'select' | 'headers' | 'onEvent'> {
+  // A copy without --part-size: one CopyObject up to 1 GiB, then parts sized by copyObject.
+  const partSize =
+    settings.partSize !== undefined
+      ? () => settings.partSize!
+      : plan.direction === 'upload'
+        ? defaultPartSize
+        : plan.direction === 'download'
+          ? defaultRangeSize
+          : undefined;
+  return {
+    dir: plan.dir,
+    bucket: plan.remote.bucket,
+    prefix: plan.remote.key,
+    sourceBucket: plan.source?.bucket,
+    sourcePrefix: plan.source?.key,
+    parallel: settings.parallel ?? DEFAULT_PARALLEL,
+    partSize,
+    checkpointDir:
+      flags.checkpoint === false ? false : (flags.checkpointDir ?? path.join(ossupHome(io.env), 'checkpoints')),
+    mode: verb === 'sync' ? 'sync' : 'copy',
+    checksum: flags.checksum === true,
+    delete: flags.delete === true,
+    removeSource: verb === 'mv -r',
+    dryRun: flags.dryRun === true,
+    followSymlinks: flags.followSymlinks === true,
+    meta: settings.meta,
+    contentType: flags.contentType,
+    acl: flags.acl,
+    storageClass: flags.storageClass,
+    tagging: flags.tagging,
+    trafficLimit: settings.trafficLimitBitsPerSecond,
+  };
 }
 
-/** The one summary: `uploaded 3 files (1.2 MiB in 0.4 s[, 9.0 MiB resumed]), 2 up to date, deleted 1, 1 failed`. */
-function summaryLine(
-  t: TreeTracker,
-  direction: Plan['direction'] | 'move',
-  bytes: number,
-  dryRun: boolean,
-  seconds: number,
-): string {
-  const verb = dryRun ? `would ${direction}` : direction === 'copy' ? 'copied' : `${direction.replace(/e$/, '')}ed`;
-  const parts = [
-    `${verb} ${t.transferred} file${t.transferred === 1 ? '' : 's'} (${dryRun ? formatBytes(bytes) : `${formatBytes(bytes)} in ${formatSeconds(seconds)}${t.resumed > 0 ? `, ${formatBytes(t.resumed)} resumed` : ''}`})`,
-    `${t.skipped} up to date`,
-    ...(t.deleted > 0 ? [`${dryRun ? 'would delete' : 'deleted'} ${t.deleted}`] : []),
-    ...(t.failed > 0 ? [`${t.failed} failed`] : []),
-  ];
-  return `${parts.join(', ')}\n`;
+/** `cp -r ./d to oss://b/p/`: what failed, for the one error line. */
+function actionName(verb: TreeVerb, plan: Plan, src: string, dst: string): string {
+  const where = formatOssUrl(plan.remote);
+  const what =
+    plan.direction === 'upload'
+      ? `${src} to ${where}`
+      : plan.direction === 'download'
+        ? `${where} to ${dst}`
+        : `${formatOssUrl(plan.source!)} to ${where}`;
+  return `${verb} ${what}`;
+}
+
+/** What a tree run shows while it runs (the bar, --json lines, the plan of a dry run) and once it ends. */
+class TreeOutput {
+  readonly tracker = new TreeTracker();
+  readonly bar: TreeBar | undefined;
+  private readonly failures: TreeFailure[] = [];
+  private plannedBytes = 0;
+  private sentBytes = 0;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly flags: TreeCommandFlags,
+    private readonly io: Io,
+  ) {
+    const wanted = wantsBar(io.stderr, { progress: flags.progress, quiet: flags.quiet === true }, io.env);
+    this.bar = wanted ? new TreeBar(this.tracker, io.stderr) : undefined;
+  }
+
+  /** A line to stderr, above the bar when there is one. */
+  note(text: string): void {
+    if (this.bar) this.bar.note(text);
+    else this.io.stderr.write(text);
+  }
+
+  onEvent(e: TreeEvent): void {
+    const { flags } = this;
+    this.tracker.onEvent(e);
+    if (e.type === 'done') {
+      this.report(e.result);
+      if (flags.verbose && !flags.quiet && !flags.json && !e.result.dryRun) this.note(verboseLine(e.result));
+    } else if (e.type === 'failed') this.failures.push(e.failure);
+    else if (e.type === 'symlink' && !flags.quiet) this.note(`ossup: skipped ${shown(e.path)}: ${e.reason}\n`);
+  }
+
+  private report(r: TreeFileResult): void {
+    const { io } = this;
+    if (r.dryRun && r.action !== 'skip' && r.action !== 'delete') this.plannedBytes += r.size;
+    this.sentBytes += r.transferredBytes;
+    if (this.flags.json) io.stdout.write(jsonLine(treeJson(r, this.plan.direction)));
+    else if (r.dryRun && r.action !== 'skip') {
+      // The plan is the result of a dry run, so -q keeps it; what is up to date is only counted (summary line).
+      const line = `${planLine(r, this.plan.direction)}\n`;
+      if (this.bar) this.bar.note(line, io.stdout);
+      else io.stdout.write(line);
+    }
+  }
+
+  /** The summary, the failures with a hint, or the interruption; the exit code. */
+  finish(verb: TreeVerb, interrupted: boolean, seconds: number): number {
+    const { flags, io, tracker, failures } = this;
+    const dryRun = flags.dryRun === true;
+    if (!interrupted && !flags.json && !flags.quiet) {
+      const direction = verb === 'mv -r' ? 'move' : this.plan.direction;
+      io.stdout.write(summaryLine(tracker, direction, dryRun ? this.plannedBytes : this.sentBytes, dryRun, seconds));
+    }
+    if (failures.length > 0) {
+      io.stderr.write(`ossup: ${failures.length} file${failures.length === 1 ? '' : 's'} failed:\n`);
+      const { lines, retryable } = failureLines(failures);
+      for (const line of lines) io.stderr.write(`${line}\n`);
+      if (!interrupted) {
+        const kept = flags.delete ? '; nothing was deleted' : '';
+        io.stderr.write(
+          retryable
+            ? `hint: rerun the same command to retry only these (what is done is skipped)${kept}\n`
+            : `hint: move or remove the blocking file${lines.length === 1 ? '' : 's'} (or download elsewhere), then rerun the same command${kept}\n`,
+        );
+      }
+    }
+    if (interrupted) {
+      const done = `${tracker.transferred} file${tracker.transferred === 1 ? '' : 's'} done, ${tracker.skipped} up to date`;
+      const next =
+        flags.checkpoint === false
+          ? 'no checkpoints (--no-checkpoint): files in flight start over when the same command is rerun'
+          : 'large files in flight keep their checkpoints; rerun the same command to resume';
+      io.stderr.write(`ossup: interrupted: ${done}; ${next}\n`);
+      return EXIT_INTERRUPTED;
+    }
+    return failures.length > 0 ? EXIT_FAILED : EXIT_OK;
+  }
 }

@@ -1,6 +1,7 @@
 // AppendObject: `POST /<key>?append&position=N` (OSS-PROTOCOL-2.md §1). The object is its earlier segments plus
 // one new blob per append, so an append never rewrites bytes; the CRC-64 runs as combine(previous, body).
 // Attributes (metadata, storage class, SSE, tags) come from the creating append; a later one only changes the ACL.
+import { HEADERS } from '../../core/dialect.js';
 import { createHash } from 'node:crypto';
 import { crc64Combine, crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
 import { MAX_OBJECT_SIZE } from '../../core/limits.js';
@@ -12,7 +13,7 @@ import { ObjectChangedError } from '../store/metadata-store.js';
 import { bytesFields, segmentsOf } from '../store/segments.js';
 import type { ObjectRecord } from '../store/types.js';
 import { attributesFrom, forbidOverwrite, parseObjectAcl, quoted, receiveBody, type Ctx } from './context.js';
-import { canWrite } from './object.js';
+import { canWrite } from './access.js';
 import { sseHeaders } from './sse.js';
 
 function positionOf(ctx: Ctx): number {
@@ -34,7 +35,7 @@ function checkTarget(ctx: Ctx, old: ObjectRecord | undefined, position: number):
     throw new ErrorReply(
       'PositionNotEqualToLength',
       { Key: ctx.key },
-      { headers: { 'x-oss-next-append-position': String(length) } },
+      { headers: { [HEADERS.nextAppendPosition]: String(length) } },
     );
   }
 }
@@ -66,7 +67,7 @@ export async function appendObject(ctx: Ctx): Promise<void> {
     if (blob !== undefined) await ctx.blobs.removeBytes(bucket.name, { blob, size: written.size });
     throw err;
   }
-  if (old && blob === undefined && req.headers['x-oss-object-acl'] === undefined) {
+  if (old && blob === undefined && req.headers[HEADERS.objectAcl] === undefined) {
     return reply(ctx, old); // appending nothing leaves the object as it was
   }
   const segments = [...(old ? segmentsOf(old) : []), ...(blob !== undefined ? [{ blob, size: written.size }] : [])];
@@ -74,7 +75,7 @@ export async function appendObject(ctx: Ctx): Promise<void> {
   const { blob: _b, segments: _s, contentMd5: _m, ...attrs } = base;
   const rec: ObjectRecord = {
     ...attrs,
-    ...(old ? { acl: parseObjectAcl(req.headers['x-oss-object-acl'], old.acl) } : {}),
+    ...(old ? { acl: parseObjectAcl(req.headers[HEADERS.objectAcl], old.acl) } : {}),
     ...bytesFields(segments),
     size: base.size + written.size,
     crc64: crc64ToDecimal(crc64Combine(parseCrc64(base.crc64), written.crc64, written.size)),
@@ -93,7 +94,7 @@ export async function appendObject(ctx: Ctx): Promise<void> {
       'PositionNotEqualToLength',
       { Key: key },
       {
-        headers: { 'x-oss-next-append-position': String(now?.size ?? 0) },
+        headers: { [HEADERS.nextAppendPosition]: String(now?.size ?? 0) },
         message: 'The object changed during the append; retry at x-oss-next-append-position.',
       },
     );
@@ -104,8 +105,8 @@ export async function appendObject(ctx: Ctx): Promise<void> {
 function reply(ctx: Ctx, rec: ObjectRecord): void {
   sendEmpty(ctx.res, 200, {
     ETag: quoted(rec.etag),
-    'x-oss-next-append-position': String(rec.size),
-    'x-oss-hash-crc64ecma': rec.crc64,
+    [HEADERS.nextAppendPosition]: String(rec.size),
+    [HEADERS.hashCrc64ecma]: rec.crc64,
     ...sseHeaders(rec.sse),
   });
 }

@@ -1,6 +1,7 @@
 // Logging, website and referer configurations: validated as OSS validates them, stored as written (the body is
 // kept verbatim and returned by Get), and — for website and referer — applied to anonymous access.
 // Logging is recorded only: ossup serve writes no access logs.
+import { HEADERS } from '../../core/dialect.js';
 import { pipeline } from 'node:stream/promises';
 import { parseXml, rootOf, objectOf, type XmlObject } from '../../core/xml-core.js';
 import { ErrorReply } from '../errors.js';
@@ -8,7 +9,7 @@ import type { ConfigName } from '../store/bucket-config.js';
 import { sendEmpty, sendXmlText } from '../respond.js';
 import { readVerifiedBody, requireOwner, type Ctx } from './context.js';
 import { texts } from './cors.js';
-import { canRead } from './object.js';
+import { canRead } from './access.js';
 import { throughSymlink } from './symlink.js';
 import type { ObjectReader } from '../store/segments.js';
 import type { ObjectRecord } from '../store/types.js';
@@ -244,7 +245,7 @@ function wildcardMatch(pattern: string, value: string): boolean {
 export async function checkReferer(ctx: Ctx): Promise<void> {
   const presigned =
     ctx.req.headers.authorization === undefined &&
-    ctx.req.query.some(([k]) => k === 'Signature' || k === 'x-oss-signature');
+    ctx.req.query.some(([k]) => k === 'Signature' || k === HEADERS.signature);
   if (ctx.principal && !presigned) return;
   const c = await ctx.store.configs.get<Stored<Referer>>(ctx.bucket.name, 'referer');
   if (!c) return;

@@ -1,5 +1,6 @@
 // What SDKs and ossutil call to check a bucket: GetBucketInfo (?bucketInfo), HEAD on the bucket, GetBucketStat
 // (?stat). GetBucketLocation lives with the other bucket basics (bucket.ts).
+import { HEADERS } from '../../core/dialect.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { blocksPublicAccess } from './config-docs.js';
 import { isoDate, OWNER, requireOwner, type Ctx } from './context.js';
@@ -34,7 +35,7 @@ export async function getBucketInfo(ctx: Ctx): Promise<void> {
 /** HEAD on a bucket: 200 with its region (a missing bucket is the dispatcher's bodiless 404 NoSuchBucket). */
 export async function headBucket(ctx: Ctx): Promise<void> {
   requireOwner(ctx);
-  sendEmpty(ctx.res, 200, { 'x-oss-bucket-region': `oss-${ctx.config.region}` });
+  sendEmpty(ctx.res, 200, { [HEADERS.bucketRegion]: `oss-${ctx.config.region}` });
 }
 
 export async function getBucketStat(ctx: Ctx): Promise<void> {

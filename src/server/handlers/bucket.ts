@@ -1,5 +1,6 @@
 // Service and bucket operations: ListBuckets, PutBucket, DeleteBucket, bucket ACL and location, ListObjects
 // (V1 and V2) and ListMultipartUploads.
+import { HEADERS } from '../../core/dialect.js';
 import { ErrorReply } from '../errors.js';
 import { q } from '../request.js';
 import { sendEmpty, sendXml, sendXmlText } from '../respond.js';
@@ -18,7 +19,7 @@ import {
   type Ctx,
   type ServiceCtx,
 } from './context.js';
-import { canWrite } from './object.js';
+import { canWrite } from './access.js';
 import { encodingType } from './multipart.js';
 import { refuseImmutableEntries } from './worm.js';
 import {
@@ -68,7 +69,7 @@ export async function listBuckets(ctx: ServiceCtx): Promise<void> {
 
 export async function putBucket(ctx: ServiceCtx, name: string): Promise<void> {
   if (!ctx.principal) throw new ErrorReply('AccessDenied');
-  const acl = parseBucketAcl(ctx.req.headers['x-oss-acl'], 'private');
+  const acl = parseBucketAcl(ctx.req.headers[HEADERS.acl], 'private');
   // The optional CreateBucketConfiguration body only chooses a storage class; drain it either way.
   const body = await readSmallBody(ctx);
   const sc = parseStorageClass(
@@ -77,7 +78,7 @@ export async function putBucket(ctx: ServiceCtx, name: string): Promise<void> {
     'StorageClass',
   );
   const created = await ctx.store.createBucket(name, acl, sc);
-  if (!created && ctx.req.headers['x-oss-acl'] !== undefined) await ctx.store.setBucketAcl(name, acl);
+  if (!created && ctx.req.headers[HEADERS.acl] !== undefined) await ctx.store.setBucketAcl(name, acl);
   sendEmpty(ctx.res, 200, { Location: `/${name}` });
 }
 
@@ -96,7 +97,7 @@ export async function getBucketAcl(ctx: Ctx): Promise<void> {
 
 export async function putBucketAcl(ctx: Ctx): Promise<void> {
   if (!ctx.principal) throw new ErrorReply('AccessDenied');
-  await ctx.store.setBucketAcl(ctx.bucket.name, parseBucketAcl(ctx.req.headers['x-oss-acl'], ctx.bucket.acl));
+  await ctx.store.setBucketAcl(ctx.bucket.name, parseBucketAcl(ctx.req.headers[HEADERS.acl], ctx.bucket.acl));
   sendEmpty(ctx.res, 200);
 }
 

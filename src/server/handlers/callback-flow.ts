@@ -1,5 +1,6 @@
 // The handler side of upload callbacks: validate the x-oss-callback headers before any byte is stored, and
 // after the commit render callbackBody, call back, and answer 200 with the callback's JSON or 203.
+import { HEADERS } from '../../core/dialect.js';
 import { ErrorReply } from '../errors.js';
 import type { OssRequest } from '../request.js';
 import { errorXml } from '../respond.js';
@@ -33,9 +34,9 @@ function decodeJson(b64: string, what: string): Record<string, unknown> {
 }
 
 export function parseCallback(req: OssRequest): CallbackSpec | undefined {
-  const header = req.headers['x-oss-callback'];
+  const header = req.headers[HEADERS.callback];
   if (header === undefined) return undefined;
-  const cfg = decodeJson(header, 'x-oss-callback');
+  const cfg = decodeJson(header, HEADERS.callback);
   if (typeof cfg.callbackUrl !== 'string' || cfg.callbackUrl === '') throw badCallback('callbackUrl is required');
   if (typeof cfg.callbackBody !== 'string' || cfg.callbackBody === '') throw badCallback('callbackBody is required');
   const bodyType =
@@ -43,9 +44,9 @@ export function parseCallback(req: OssRequest): CallbackSpec | undefined {
       ? cfg.callbackBodyType
       : 'application/x-www-form-urlencoded';
   const vars: Record<string, string> = {};
-  const varHeader = req.headers['x-oss-callback-var'];
+  const varHeader = req.headers[HEADERS.callbackVar];
   if (varHeader !== undefined) {
-    for (const [k, v] of Object.entries(decodeJson(varHeader, 'x-oss-callback-var'))) {
+    for (const [k, v] of Object.entries(decodeJson(varHeader, HEADERS.callbackVar))) {
       if (!k.startsWith('x:')) throw badCallback(`callback variable ${k} must start with x:`);
       vars[k] = String(v);
     }
@@ -104,7 +105,7 @@ export async function runCallback(
   const text = errorXml(err, ctx.req);
   ctx.res.writeHead(203, {
     ...headers,
-    'x-oss-ec': err.ec,
+    [HEADERS.ec]: err.ec,
     'Content-Type': 'application/xml',
     'Content-Length': Buffer.byteLength(text),
   });

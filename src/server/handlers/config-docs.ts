@@ -11,7 +11,7 @@ import {
   type XmlObject,
   type XmlValue,
 } from '../../core/xml-core.js';
-import type { ServiceErrorCode } from '../../core/errors.js';
+import type { ServiceErrorCode } from '../../core/error-codes.js';
 import { ErrorReply, invalidArgument } from '../errors.js';
 import { q } from '../request.js';
 import { sendEmpty, sendXmlText } from '../respond.js';

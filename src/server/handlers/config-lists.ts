@@ -2,6 +2,7 @@
 // inventoryId), CNAMEs (by domain) and replication rules (by rule ID). Each collection is one map in the
 // bucket's config store; entries keep the document they were put with, which Get and List answer.
 // Recorded only: ossup serve processes no images, writes no inventory reports and replicates nothing.
+import { HEADERS } from '../../core/dialect.js';
 import { randomUUID } from 'node:crypto';
 import { buildXml, listOf, objectOf, textOf, type XmlObject, type XmlValue } from '../../core/xml-core.js';
 import { ErrorReply, invalidArgument } from '../errors.js';
@@ -68,7 +69,7 @@ export async function putStyle(ctx: Ctx): Promise<void> {
   const now = ctx.config.now();
   all[name] = {
     content,
-    category: ctx.req.headers['x-oss-style-category'] ?? all[name]?.category ?? 'image',
+    category: ctx.req.headers[HEADERS.styleCategory] ?? all[name]?.category ?? 'image',
     created: all[name]?.created ?? now,
     modified: now,
   };
@@ -200,7 +201,7 @@ export async function putBucketReplication(ctx: Ctx): Promise<void> {
   const { ID: _id, Status: _status, ...rest } = rule;
   all[id] = fragment('Rule', { ID: id, ...rest, Status: 'starting' });
   await saveEntries(ctx, 'replication', all);
-  sendEmpty(ctx.res, 200, { 'x-oss-replication-rule-id': id });
+  sendEmpty(ctx.res, 200, { [HEADERS.replicationRuleId]: id });
 }
 
 export async function getBucketReplication(ctx: Ctx): Promise<void> {

@@ -1,4 +1,5 @@
 // What every handler receives, and the request-reading helpers several handlers share.
+import { HEADERS, USER_META_PREFIX } from '../../core/dialect.js';
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Credentials } from '../../core/canonical.js';
@@ -62,7 +63,7 @@ export function quoted(etag: string): string {
 export function parseBucketAcl(v: string | undefined, fallback: BucketAcl): BucketAcl {
   if (v === undefined || v === '') return fallback;
   if (v === 'private' || v === 'public-read' || v === 'public-read-write') return v;
-  throw invalidArgument('x-oss-acl', v, 'no such bucket access control exists');
+  throw invalidArgument(HEADERS.acl, v, 'no such bucket access control exists');
 }
 
 export function parseObjectAcl(v: string | undefined, fallback: ObjectAcl): ObjectAcl {
@@ -74,7 +75,11 @@ export function parseObjectAcl(v: string | undefined, fallback: ObjectAcl): Obje
 const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'];
 
 /** A storage class as OSS spells it (case-insensitive on input), or InvalidArgument naming `field`. */
-export function parseStorageClass(v: string | undefined, fallback: string, field = 'x-oss-storage-class'): string {
+export function parseStorageClass(
+  v: string | undefined,
+  fallback: string,
+  field: string = HEADERS.storageClass,
+): string {
   if (v === undefined || v === '') return fallback;
   const found = STORAGE_CLASSES.find((c) => c.toLowerCase() === v.trim().toLowerCase());
   if (!found)
@@ -93,17 +98,17 @@ export function attributesFrom(req: OssRequest, bucketClass = 'Standard'): Objec
   if (h.expires !== undefined) headers.expires = h.expires;
   const userMeta: Record<string, string> = {};
   for (const [name, value] of Object.entries(h)) {
-    if (name.startsWith('x-oss-meta-')) userMeta[name.slice('x-oss-meta-'.length)] = value;
+    if (name.startsWith(USER_META_PREFIX)) userMeta[name.slice(USER_META_PREFIX.length)] = value;
   }
   requireMetaWithinLimit(userMeta);
   const attrs: ObjectAttributes = {
-    storageClass: parseStorageClass(h['x-oss-storage-class'], bucketClass),
-    acl: parseObjectAcl(h['x-oss-object-acl'], 'default'),
+    storageClass: parseStorageClass(h[HEADERS.storageClass], bucketClass),
+    acl: parseObjectAcl(h[HEADERS.objectAcl], 'default'),
     headers,
     userMeta,
   };
-  if (h['x-oss-tagging'] !== undefined && h['x-oss-tagging'] !== '')
-    attrs.tagging = tagHeaderToStored(h['x-oss-tagging']);
+  const tagging = h[HEADERS.tagging];
+  if (tagging !== undefined && tagging !== '') attrs.tagging = tagHeaderToStored(tagging);
   const sse = parseSse(req);
   if (sse) attrs.sse = sse;
   return attrs;
@@ -119,7 +124,7 @@ export const MAX_USER_META_BYTES = 8 * 1024;
 export function requireMetaWithinLimit(userMeta: Record<string, string>): void {
   let size = 0;
   for (const [name, value] of Object.entries(userMeta)) {
-    size += Buffer.byteLength(`x-oss-meta-${name}`) + Buffer.byteLength(value);
+    size += Buffer.byteLength(`${USER_META_PREFIX}${name}`) + Buffer.byteLength(value);
   }
   if (size > MAX_USER_META_BYTES) {
     throw new ErrorReply(
@@ -151,7 +156,7 @@ export function replacedAttributes(req: OssRequest, bucketClass: string, src: Ob
 }
 
 export function forbidOverwrite(req: OssRequest): boolean {
-  return (req.headers['x-oss-forbid-overwrite'] ?? '').toLowerCase() === 'true';
+  return (req.headers[HEADERS.forbidOverwrite] ?? '').toLowerCase() === 'true';
 }
 
 /** Decodes Content-MD5 up front, so a malformed value fails before any byte is read. */

@@ -2,6 +2,7 @@
 // name up to 8 KiB (EC 0006-00000110), a value up to 2 MiB, the values before the file up to 8 MiB together
 // (EC 0006-00000112). ossup adds a count (1000 fields) and a cap on the raw bytes before the file, so an oversized
 // field is cut off while it arrives rather than read to its end. Also the key a form names, ${filename} put in.
+import { HEADERS, USER_META_PREFIX } from '../../core/dialect.js';
 import { ErrorReply } from '../errors.js';
 import { requireValidKey } from '../names-check.js';
 import type { FormFields } from '../post-policy.js';
@@ -65,13 +66,14 @@ export class FormBudget {
 export function signatureFieldsIn(f: FormFields): boolean {
   if (!f.has('policy')) return false;
   if (f.has('ossaccesskeyid') && f.has('signature')) return true;
-  return ['x-oss-signature-version', 'x-oss-credential', 'x-oss-date', 'x-oss-signature'].every((n) => f.has(n));
+  return [HEADERS.signatureVersion, HEADERS.credential, HEADERS.date, HEADERS.signature].every((n) => f.has(n));
 }
 
 /** The user metadata of a form (x-oss-meta-* fields), by name without the prefix. */
 export function formUserMeta(f: FormFields): Record<string, string> {
   const meta: Record<string, string> = {};
-  for (const [name, value] of f) if (name.startsWith('x-oss-meta-')) meta[name.slice('x-oss-meta-'.length)] = value;
+  for (const [name, value] of f)
+    if (name.startsWith(USER_META_PREFIX)) meta[name.slice(USER_META_PREFIX.length)] = value;
   return meta;
 }
 

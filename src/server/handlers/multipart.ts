@@ -1,7 +1,8 @@
 // InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts.
+import { HEADERS } from '../../core/dialect.js';
 import { parseCrc64 } from '../../core/crc64.js';
 import { encodeKeyPath } from '../../core/encode.js';
-import { EC_INVALID_PART_NUMBER } from '../../core/errors.js';
+import { EC_INVALID_PART_NUMBER } from '../../core/error-codes.js';
 import { MAX_PART_SIZE, MAX_PARTS } from '../../core/limits.js';
 import {
   buildCompleteMultipartUploadResult,
@@ -28,7 +29,8 @@ import {
   receiveBody,
   type Ctx,
 } from './context.js';
-import { canWrite, loadCopySource } from './object.js';
+import { canWrite } from './access.js';
+import { loadCopySource } from './object.js';
 
 function denyAnonymousWrite(ctx: Ctx): void {
   if (!canWrite(ctx)) throw new ErrorReply('AccessDenied');
@@ -89,7 +91,7 @@ export async function uploadPart(ctx: Ctx): Promise<void> {
   sendEmpty(ctx.res, 200, {
     ETag: quoted(part.etag),
     'Content-MD5': written.md5.toString('base64'),
-    'x-oss-hash-crc64ecma': part.crc64,
+    [HEADERS.hashCrc64ecma]: part.crc64,
     ...sseHeaders(up.attributes.sse),
   });
 }
@@ -107,13 +109,13 @@ export async function uploadPartCopy(ctx: Ctx): Promise<void> {
     const rec = opened.rec;
     let start = 0;
     let end = rec.size - 1;
-    const range = ctx.req.headers['x-oss-copy-source-range'];
+    const range = ctx.req.headers[HEADERS.copySourceRange];
     if (range !== undefined) {
       const m = /^bytes=(\d+)-(\d*)$/.exec(range.trim());
       if (!m || Number(m[1]) >= rec.size || (m[2] !== '' && Number(m[2]) < Number(m[1]))) {
         throw new ErrorReply(
           'InvalidArgument',
-          { ArgumentName: 'x-oss-copy-source-range', ArgumentValue: range },
+          { ArgumentName: HEADERS.copySourceRange, ArgumentValue: range },
           { message: 'Invalid copy source range.' },
         );
       }
@@ -134,7 +136,7 @@ export async function uploadPartCopy(ctx: Ctx): Promise<void> {
     { LastModified: isoDate(part.lastModified), ETag: quoted(part.etag) },
     {
       ETag: quoted(part.etag),
-      'x-oss-hash-crc64ecma': part.crc64,
+      [HEADERS.hashCrc64ecma]: part.crc64,
     },
   );
 }
@@ -154,18 +156,18 @@ export async function complete(ctx: Ctx): Promise<void> {
   denyAnonymousWrite(ctx);
   const up = await loadUpload(ctx, 'CompleteMultipartUpload');
   const callback = parseCallback(ctx.req);
-  const all = (ctx.req.headers['x-oss-complete-all'] ?? '').toLowerCase() === 'yes';
+  const all = (ctx.req.headers[HEADERS.completeAll] ?? '').toLowerCase() === 'yes';
   const body = await readSmallBody(ctx);
   if (all && body.trim() !== '') {
     throw new ErrorReply(
       'InvalidArgument',
-      { ArgumentName: 'x-oss-complete-all', ArgumentValue: 'yes' },
+      { ArgumentName: HEADERS.completeAll, ArgumentValue: 'yes' },
       { message: 'Should not speficy both complete all header and http body.' },
     );
   }
   const wanted = all ? 'all' : parseCompleteBody(body);
   const forbid = forbidOverwrite(ctx.req);
-  const aclHeader = ctx.req.headers['x-oss-object-acl'];
+  const aclHeader = ctx.req.headers[HEADERS.objectAcl];
   let rec;
   try {
     rec = await ctx.multipart.complete(ctx.bucket.name, up, wanted, {
@@ -183,7 +185,7 @@ export async function complete(ctx: Ctx): Promise<void> {
   }
   const headers = {
     ETag: quoted(rec.etag),
-    'x-oss-hash-crc64ecma': rec.crc64,
+    [HEADERS.hashCrc64ecma]: rec.crc64,
     ...sseHeaders(rec.sse),
     ...versionHeader(rec),
   };

@@ -4,6 +4,7 @@
 // refuse. Statements with a Condition are stored but not applied. Block Public Access (config-docs.ts) turns
 // public grants off: anonymous callers are refused, and public ACLs or public Allow statements cannot be set.
 // Scope and the principal names ossup serve understands: docs/OSS-PROTOCOL.md, "Bucket policy".
+import { HEADERS } from '../../core/dialect.js';
 import { ErrorReply } from '../errors.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import type { Principal } from '../auth.js';
@@ -167,7 +168,7 @@ export async function enforceBucketPolicy(ctx: Ctx, op: string): Promise<void> {
         {},
         { message: 'Public access is blocked for this bucket (Block Public Access).' },
       );
-    const acl = ctx.req.headers['x-oss-acl'] ?? ctx.req.headers['x-oss-object-acl'] ?? '';
+    const acl = ctx.req.headers[HEADERS.acl] ?? ctx.req.headers[HEADERS.objectAcl] ?? '';
     if (acl.startsWith('public-'))
       throw new ErrorReply(
         'AccessDenied',

@@ -2,6 +2,7 @@
 // The form authenticates itself (policy + signature fields), so the request's own signature is not looked at.
 // Fields before the file are collected within OSS's limits; at the file, the signature and policy are checked before
 // a byte of it is stored; the file streams into a blob like a PutObject body. Fields after the file are ignored.
+import { HEADERS, USER_META_PREFIX } from '../../core/dialect.js';
 import { PassThrough } from 'node:stream';
 import { Busboy, type BusboyFileStream } from '@fastify/busboy';
 import { encodeKeyPath } from '../../core/encode.js';
@@ -13,7 +14,8 @@ import { BodyTooLargeError, type WrittenBlob } from '../store/blob.js';
 import { unlinkQuiet } from '../../io/fs.js';
 import { attributesFrom, quoted, requestBodyOrTimeout, requireMetaWithinLimit, type Ctx } from './context.js';
 import { FORM_PARSER_LIMITS, FormBudget, formKey, formUserMeta, signatureFieldsIn } from './form-limits.js';
-import { commit, normalRecord } from './object.js';
+import { commit } from './access.js';
+import { normalRecord } from './object.js';
 import { sseHeaders } from './sse.js';
 
 /** Form fields that become object attributes, as the headers of a PutObject would (no x-oss-tagging here). */
@@ -22,12 +24,12 @@ const HEADER_FIELDS = [
   'content-disposition',
   'content-encoding',
   'expires',
-  'x-oss-object-acl',
-  'x-oss-storage-class',
-  'x-oss-server-side-encryption',
-  'x-oss-server-side-data-encryption',
-  'x-oss-server-side-encryption-key-id',
-  'x-oss-forbid-overwrite',
+  HEADERS.objectAcl,
+  HEADERS.storageClass,
+  HEADERS.serverSideEncryption,
+  HEADERS.serverSideDataEncryption,
+  HEADERS.serverSideEncryptionKeyId,
+  HEADERS.forbidOverwrite,
 ];
 
 interface Received {
@@ -217,9 +219,9 @@ function authorize(ctx: Ctx, fields: FormFields): LengthRange | undefined {
 async function store(ctx: Ctx, key: string, fields: FormFields, received: Received): Promise<void> {
   const headers: Record<string, string> = {};
   for (const name of HEADER_FIELDS) if (fields.has(name)) headers[name] = fields.get(name)!;
-  for (const [name, value] of Object.entries(formUserMeta(fields))) headers[`x-oss-meta-${name}`] = value;
+  for (const [name, value] of Object.entries(formUserMeta(fields))) headers[`${USER_META_PREFIX}${name}`] = value;
   headers['content-type'] =
-    fields.get('x-oss-content-type') || fields.get('content-type') || received.mime || 'application/octet-stream';
+    fields.get(HEADERS.contentType) || fields.get('content-type') || received.mime || 'application/octet-stream';
   const { bucket } = ctx;
   let attributes;
   try {
@@ -231,8 +233,8 @@ async function store(ctx: Ctx, key: string, fields: FormFields, received: Receiv
   const { written } = received;
   const blob = await ctx.blobs.adoptBlob(bucket.name, written);
   const rec = normalRecord(ctx, key, attributes, blob, written);
-  await commit(ctx, rec, (headers['x-oss-forbid-overwrite'] ?? '').toLowerCase() === 'true');
-  const out = { ETag: quoted(rec.etag), 'x-oss-hash-crc64ecma': rec.crc64, ...sseHeaders(rec.sse) };
+  await commit(ctx, rec, (headers[HEADERS.forbidOverwrite] ?? '').toLowerCase() === 'true');
+  const out = { ETag: quoted(rec.etag), [HEADERS.hashCrc64ecma]: rec.crc64, ...sseHeaders(rec.sse) };
   const location = `${ctx.config.endpoint}/${bucket.name}/${encodeKeyPath(key)}`;
   const redirect = URL.canParse(fields.get('success_action_redirect') ?? '')
     ? fields.get('success_action_redirect')

@@ -1,12 +1,13 @@
 // RestoreObject for archive-class objects and the x-oss-restore states. An archived object cannot be read
 // (403 InvalidObjectState) until a restore completes; the restored copy lasts `Days`. Restores take
 // RESTORE_DELAY_MS of the server clock (`now`, injectable), so clients see the ongoing state once.
+import { HEADERS } from '../../core/dialect.js';
 import { parseXml, rootOf, objectOf, textOf } from '../../core/xml-core.js';
 import { ErrorReply } from '../errors.js';
 import { sendEmpty } from '../respond.js';
 import type { ObjectRecord } from '../store/types.js';
 import { readSmallBody, type Ctx } from './context.js';
-import { canWrite, noSuchKey } from './object.js';
+import { canWrite, noSuchKey } from './access.js';
 
 const ARCHIVE_CLASSES = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
 export const RESTORE_DELAY_MS = 1000;
@@ -18,8 +19,10 @@ export function isArchived(rec: ObjectRecord): boolean {
 /** The x-oss-restore header of an archived object, when a restore was asked for. */
 export function restoreHeader(rec: ObjectRecord, now: number): Record<string, string> {
   if (!isArchived(rec) || !rec.restore || now >= rec.restore.expiresAt) return {};
-  if (now < rec.restore.completesAt) return { 'x-oss-restore': 'ongoing-request="true"' };
-  return { 'x-oss-restore': `ongoing-request="false", expiry-date="${new Date(rec.restore.expiresAt).toUTCString()}"` };
+  if (now < rec.restore.completesAt) return { [HEADERS.restore]: 'ongoing-request="true"' };
+  return {
+    [HEADERS.restore]: `ongoing-request="false", expiry-date="${new Date(rec.restore.expiresAt).toUTCString()}"`,
+  };
 }
 
 /** GET of an archived object needs a completed, unexpired restore. */
@@ -87,6 +90,6 @@ export async function restoreObject(ctx: Ctx): Promise<void> {
   if (!(await ctx.store.updateObject(ctx.bucket.name, ctx.key, (old) => ({ ...old, restore })))) throw noSuchKey(ctx);
   // The restore priority is echoed for the classes that have one (Go SDK v2 RestoreObjectResult.RestorePriority).
   const priority: Record<string, string> =
-    rec.storageClass === 'Archive' ? {} : { 'x-oss-object-restore-priority': tier ?? 'Standard' };
+    rec.storageClass === 'Archive' ? {} : { [HEADERS.objectRestorePriority]: tier ?? 'Standard' };
   sendEmpty(ctx.res, current ? 200 : 202, priority);
 }

@@ -1,5 +1,6 @@
 // Server-side encryption headers (OSS-PROTOCOL-2.md §8). Nothing is encrypted at rest here: the settings are
 // validated as OSS validates them, stored with the object, and echoed where OSS echoes them.
+import { HEADERS } from '../../core/dialect.js';
 import { ErrorReply } from '../errors.js';
 import type { OssRequest } from '../request.js';
 import type { SseSettings } from '../store/types.js';
@@ -9,14 +10,14 @@ const ALGORITHMS = new Set(['AES256', 'KMS', 'SM4']);
 /** The SSE settings a write asks for; InvalidEncryptionAlgorithmError / InvalidDataEncryptionAlgorithmError. */
 export function parseSse(req: OssRequest): SseSettings | undefined {
   const h = req.headers;
-  const algorithm = h['x-oss-server-side-encryption'];
-  const data = h['x-oss-server-side-data-encryption'];
-  const keyId = h['x-oss-server-side-encryption-key-id'];
+  const algorithm = h[HEADERS.serverSideEncryption];
+  const data = h[HEADERS.serverSideDataEncryption];
+  const keyId = h[HEADERS.serverSideEncryptionKeyId];
   if (algorithm === undefined) {
     if (data !== undefined || keyId !== undefined) {
       throw new ErrorReply(
         'InvalidArgument',
-        { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: '' },
+        { ArgumentName: HEADERS.serverSideEncryption, ArgumentValue: '' },
         { message: 'x-oss-server-side-data-encryption and -key-id need x-oss-server-side-encryption: KMS.' },
       );
     }
@@ -24,20 +25,20 @@ export function parseSse(req: OssRequest): SseSettings | undefined {
   }
   if (!ALGORITHMS.has(algorithm)) {
     throw new ErrorReply('InvalidEncryptionAlgorithmError', {
-      ArgumentName: 'x-oss-server-side-encryption',
+      ArgumentName: HEADERS.serverSideEncryption,
       ArgumentValue: algorithm,
     });
   }
   if (data !== undefined && (data !== 'SM4' || algorithm !== 'KMS')) {
     throw new ErrorReply('InvalidDataEncryptionAlgorithmError', {
-      ArgumentName: 'x-oss-server-side-data-encryption',
+      ArgumentName: HEADERS.serverSideDataEncryption,
       ArgumentValue: data,
     });
   }
   if (keyId !== undefined && algorithm !== 'KMS') {
     throw new ErrorReply(
       'InvalidArgument',
-      { ArgumentName: 'x-oss-server-side-encryption-key-id', ArgumentValue: keyId },
+      { ArgumentName: HEADERS.serverSideEncryptionKeyId, ArgumentValue: keyId },
       { message: 'A KMS key id is only valid with x-oss-server-side-encryption: KMS.' },
     );
   }
@@ -49,11 +50,11 @@ export function parseSse(req: OssRequest): SseSettings | undefined {
 
 /** UploadPart takes its encryption from Initiate; the header on a part is an error (InitiateMultipartUpload doc). */
 export function refuseSseOnPart(req: OssRequest): void {
-  const v = req.headers['x-oss-server-side-encryption'];
+  const v = req.headers[HEADERS.serverSideEncryption];
   if (v !== undefined) {
     throw new ErrorReply(
       'InvalidArgument',
-      { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: v },
+      { ArgumentName: HEADERS.serverSideEncryption, ArgumentValue: v },
       { message: 'UploadPart does not take x-oss-server-side-encryption; set it at InitiateMultipartUpload.' },
     );
   }
@@ -62,8 +63,8 @@ export function refuseSseOnPart(req: OssRequest): void {
 /** Response headers naming an object's encryption. */
 export function sseHeaders(sse: SseSettings | undefined): Record<string, string> {
   if (!sse) return {};
-  const h: Record<string, string> = { 'x-oss-server-side-encryption': sse.algorithm };
-  if (sse.algorithm === 'KMS') h['x-oss-server-side-encryption-key-id'] = sse.keyId ?? 'ossup-default-kms-key';
-  if (sse.dataEncryption) h['x-oss-server-side-data-encryption'] = sse.dataEncryption;
+  const h: Record<string, string> = { [HEADERS.serverSideEncryption]: sse.algorithm };
+  if (sse.algorithm === 'KMS') h[HEADERS.serverSideEncryptionKeyId] = sse.keyId ?? 'ossup-default-kms-key';
+  if (sse.dataEncryption) h[HEADERS.serverSideDataEncryption] = sse.dataEncryption;
   return h;
 }

@@ -1,5 +1,6 @@
 // PutSymlink / GetSymlink, and reading through a symlink: GET and HEAD of a link serve its target's bytes and
 // content headers, with the link's own type (Symlink) and user metadata. Links are one level deep.
+import { HEADERS } from '../../core/dialect.js';
 import { createHash } from 'node:crypto';
 import { percentDecode } from '../../core/encode.js';
 import { ErrorReply } from '../errors.js';
@@ -8,15 +9,15 @@ import { sendEmpty } from '../respond.js';
 import type { ObjectReader } from '../store/segments.js';
 import type { ObjectRecord } from '../store/types.js';
 import { attributesFrom, forbidOverwrite, quoted, type Ctx } from './context.js';
-import { canRead, canWrite, commit, readable } from './object.js';
+import { canRead, canWrite, commit, readable } from './access.js';
 
 export async function putSymlink(ctx: Ctx): Promise<void> {
   if (!canWrite(ctx)) throw new ErrorReply('AccessDenied');
-  const raw = ctx.req.headers['x-oss-symlink-target'];
+  const raw = ctx.req.headers[HEADERS.symlinkTarget];
   if (!raw)
     throw new ErrorReply(
       'InvalidArgument',
-      { ArgumentName: 'x-oss-symlink-target', ArgumentValue: '' },
+      { ArgumentName: HEADERS.symlinkTarget, ArgumentValue: '' },
       { message: 'PutSymlink needs the x-oss-symlink-target header.' },
     );
   let target: string;
@@ -25,7 +26,7 @@ export async function putSymlink(ctx: Ctx): Promise<void> {
   } catch {
     throw new ErrorReply(
       'InvalidArgument',
-      { ArgumentName: 'x-oss-symlink-target', ArgumentValue: raw },
+      { ArgumentName: HEADERS.symlinkTarget, ArgumentValue: raw },
       { message: 'x-oss-symlink-target is not valid percent-encoding.' },
     );
   }
@@ -49,7 +50,7 @@ export async function getSymlink(ctx: Ctx): Promise<void> {
   const rec = readable(ctx, await ctx.store.getObject(ctx.bucket.name, ctx.key));
   if (rec.type !== 'Symlink' || rec.symlinkTarget === undefined) throw new ErrorReply('NotSymlink', { Key: ctx.key });
   sendEmpty(ctx.res, 200, {
-    'x-oss-symlink-target': encodeURIComponent(rec.symlinkTarget),
+    [HEADERS.symlinkTarget]: encodeURIComponent(rec.symlinkTarget),
     ETag: quoted(rec.etag),
     'Last-Modified': new Date(rec.lastModified).toUTCString(),
   });

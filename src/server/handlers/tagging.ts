@@ -7,7 +7,7 @@ import { sendEmpty, sendXmlText } from '../respond.js';
 import { storedTags, validateTags } from '../tags.js';
 import { formatTagHeader } from '../../core/xml-tagging.js';
 import { expectedMd5, readSmallBody, requireOwner, type Ctx } from './context.js';
-import { noSuchKey } from './object.js';
+import { noSuchKey } from './access.js';
 import { lookup, updateVersioned as update, versionHeader, versionParam } from './versions.js';
 
 export async function getObjectTagging(ctx: Ctx): Promise<void> {

@@ -1,5 +1,6 @@
 // The `versionId` of object requests (GET, HEAD, DELETE, ACL, tagging, objectMeta, copy source) and the version
 // headers of their responses. Shared by the object handlers; the bucket-level APIs are in versioning.ts.
+import { HEADERS } from '../../core/dialect.js';
 import { ErrorReply, invalidArgument } from '../errors.js';
 import { q } from '../request.js';
 import type { DeleteOutcome } from '../store/metadata-store.js';
@@ -17,11 +18,11 @@ export function versionParam(ctx: Ctx): string | undefined {
 
 /** `x-oss-version-id` of a record written or read in a versioned bucket (none for a never-versioned object). */
 export function versionHeader(rec: { versionId?: string }): Record<string, string> {
-  return rec.versionId === undefined ? {} : { 'x-oss-version-id': rec.versionId };
+  return rec.versionId === undefined ? {} : { [HEADERS.versionId]: rec.versionId };
 }
 
 function markerHeaders(m: DeleteMarker): Record<string, string> {
-  return { 'x-oss-delete-marker': 'true', 'x-oss-version-id': versionIdOf(m) };
+  return { [HEADERS.deleteMarker]: 'true', [HEADERS.versionId]: versionIdOf(m) };
 }
 
 function noSuchVersion(ctx: Ctx, versionId: string): ErrorReply {
@@ -99,13 +100,13 @@ export async function updateVersioned(
       ? await ctx.store.updateObject(ctx.bucket.name, ctx.key, change)
       : await ctx.store.versioned.update(ctx.bucket.name, ctx.key, vid, change);
   if (!found) throw vid === undefined ? new ErrorReply('NoSuchKey', { Key: ctx.key }) : noSuchVersion(ctx, vid);
-  return vid === undefined ? {} : { 'x-oss-version-id': vid };
+  return vid === undefined ? {} : { [HEADERS.versionId]: vid };
 }
 
 /** Response headers of a DeleteObject. */
 export function deleteHeaders(out: DeleteOutcome): Record<string, string> {
   return {
-    ...(out.versionId !== undefined ? { 'x-oss-version-id': out.versionId } : {}),
-    ...(out.deleteMarker ? { 'x-oss-delete-marker': 'true' } : {}),
+    ...(out.versionId !== undefined ? { [HEADERS.versionId]: out.versionId } : {}),
+    ...(out.deleteMarker ? { [HEADERS.deleteMarker]: 'true' } : {}),
   };
 }

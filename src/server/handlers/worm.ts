@@ -1,6 +1,7 @@
 // Bucket retention policy (WORM): InitiateBucketWorm / GetBucketWorm / AbortBucketWorm (`?worm`),
 // CompleteBucketWorm (`?wormId`), ExtendBucketWorm (`?wormExtend&wormId`), stored in the bucket's config store,
 // and its enforcement on the object APIs that delete or overwrite (docs/OSS-PROTOCOL.md, "WORM").
+import { HEADERS } from '../../core/dialect.js';
 import { randomBytes } from 'node:crypto';
 import { buildXml } from '../../core/xml-core.js';
 import { ErrorReply } from '../errors.js';
@@ -58,7 +59,7 @@ export async function initiateBucketWorm(ctx: Ctx): Promise<void> {
     created: now,
   };
   await ctx.store.configs.put(ctx.bucket.name, 'worm', policy);
-  ctx.res.setHeader('x-oss-worm-id', policy.id);
+  ctx.res.setHeader(HEADERS.wormId, policy.id);
   sendEmpty(ctx.res, 200);
 }
 

@@ -13,7 +13,7 @@ import type { WrittenBlob } from './blob.js';
 import { fsyncDir, isNotFound, randomName, readJson, unlinkQuiet, writeFileAtomic } from '../../io/fs.js';
 import { bytesFields } from './segments.js';
 import { isUploadId } from './layout.js';
-import { compareUtf8 } from './key-index.js';
+import { compareUtf8 } from '../../core/key-order.js';
 import { ObjectExistsError } from './metadata-store.js';
 import { currentParts, partBlobName, type PartEntry } from './part-names.js';
 import { UploadStates, type UploadState } from './upload-states.js';

@@ -1,7 +1,7 @@
 // The one pagination rule every listing follows (ListObjects V1/V2 over the key index, ListMultipartUploads over
 // the bucket's sorted uploads): keys under `prefix` strictly after `after`, keys sharing a delimiter-cut prefix
 // rolled into one CommonPrefix, at most `max` entries (keys + prefixes), and the marker to resume after.
-import { compareUtf8 } from './key-index.js';
+import { compareUtf8 } from '../../core/key-order.js';
 
 /** Keys in UTF-8 byte order, addressed by position. */
 export interface SortedKeys {

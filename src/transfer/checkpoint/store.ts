@@ -7,7 +7,7 @@ import { CheckpointError } from '../../core/errors.js';
 import type { CheckpointIdentity, CheckpointStore, LoadedCheckpoint } from '../engine/ports.js';
 import { JournalWriter, readJournal } from './journal.js';
 
-export { MemoryCheckpointStore } from '../engine/ports.js';
+export { MemoryCheckpointStore } from './memory.js';
 export type { CheckpointIdentity, CheckpointStore, LoadedCheckpoint } from '../engine/ports.js';
 
 export class FileCheckpointStore<H, R> implements CheckpointStore<H, R> {

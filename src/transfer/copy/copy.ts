@@ -8,7 +8,8 @@ import { validateBucketName, validateObjectKey } from '../../core/names.js';
 import { fileCheckpoints } from '../checkpoint/files.js';
 import { runTransfer } from '../engine/engine.js';
 import { checkConcurrency } from '../engine/planner.js';
-import { memoryCheckpoints, type CheckpointPorts, type PartPlanner, type TransferClient } from '../engine/ports.js';
+import { memoryCheckpoints } from '../checkpoint/memory.js';
+import type { CheckpointPorts, PartPlanner, TransferClient } from '../engine/ports.js';
 import type { TransferEvent, UploadResult } from '../types.js';
 import { CopyStrategy } from './strategy.js';
 

@@ -15,27 +15,18 @@ import {
   type DoneRange,
   type DownloadCheckpointHeader,
   type DownloadStore,
-  type ObjectVersion,
   type RangeRecord,
 } from './types.js';
-import type { PartPlan } from '../engine/plan.js';
+import type { SinkOpen } from './sink.js';
 
-export interface DownloadSessionInput {
+/** What the file sink opens a download with: the attempt (sink.ts SinkOpen) and where its bytes go. */
+export interface DownloadSessionInput extends Omit<SinkOpen, 'concurrency' | 'fresh'> {
   store: DownloadStore;
-  endpoint: string;
-  bucket: string;
-  key: string;
-  object: ObjectVersion;
-  /** Absolute inclusive range being downloaded. */
-  range: { start: number; end: number };
-  plan: PartPlan;
   file: string;
   temp: string;
   /** Ignore any checkpoint (a restart after the object changed). */
   fresh?: boolean;
   signal?: AbortSignal;
-  /** Re-hashing the recorded ranges: `checked` of `total` so far (the 'verifying' event). */
-  onVerify?: (checked: number, total: number) => void;
 }
 
 export interface DownloadSession {

@@ -3,7 +3,8 @@
 // DESIGN.md, "The transfer engine"); a stream upload, a server-side copy or a tree adds a strategy, not a lifecycle.
 import { crc64Combine } from '../../core/crc64.js';
 import type { TransferEvent, TransferOptions } from '../types.js';
-import { MemoryCheckpointStore, type CheckpointPorts, type CheckpointStore, type TransferClient } from './ports.js';
+import { MemoryCheckpointStore } from '../checkpoint/memory.js';
+import type { CheckpointPorts, CheckpointStore, TransferClient } from './ports.js';
 import { runParts } from './part-pool.js';
 import { seedPlanner } from './planner.js';
 import type { PartFeed, PartPlanner, PlannedPart, StartInfo } from './ports.js';

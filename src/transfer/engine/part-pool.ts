@@ -65,8 +65,10 @@ export async function runParts<P, R>(run: PartRun<P, R>): Promise<void> {
       const began = Date.now();
       try {
         const result = await run.work(item.part, inner.signal, item.prepared);
-        if (result !== undefined) await run.done(result, item.part);
-        feed.observe?.(item.part, { ms: Date.now() - began });
+        if (result !== undefined) {
+          await run.done(result, item.part);
+          feed.observe?.(item.part, { ms: Date.now() - began });
+        }
       } catch (err) {
         if (firstError === undefined) firstError = err;
         inner.abort(err);

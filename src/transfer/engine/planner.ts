@@ -133,13 +133,13 @@ export function streamPartSize(plan: StreamPlan, partNumber: number): number | u
 /** The most parts in flight a caller may ask for. */
 export const MAX_CONCURRENCY = 1000;
 
-/** Throws ArgumentError unless `concurrency` is a whole number in 1..1000. The one check of the option. */
-export function checkConcurrency(concurrency: number): void {
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY)
-    throw new ArgumentError(
-      'concurrency',
-      `concurrency must be an integer in 1..${MAX_CONCURRENCY}, got ${concurrency}`,
-    );
+/**
+ * Throws ArgumentError unless `n` is a whole number in 1..1000: the one check of `concurrency` (and of a tree's
+ * `jobs` and `parallel`, named by `field`).
+ */
+export function checkConcurrency(n: number, field = 'concurrency'): void {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY)
+    throw new ArgumentError(field, `${field} must be an integer in 1..${MAX_CONCURRENCY}, got ${n}`);
 }
 
 // ---- Feeds -----------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import { MTIME_META, mtimeMeta, remoteMtimeMs } from './compare.js';
 import { checkObjectCrc } from '../download/download.js';
 import { releaseTemp, tempPathFor } from '../download/temp-name.js';
 import { finishTransfer, runTransfer, startProgress, type TransferContext } from '../engine/engine.js';
-import { memoryCheckpoints } from '../engine/ports.js';
+import { memoryCheckpoints } from '../checkpoint/memory.js';
 import { prepareDestination } from './dest-path.js';
 import type { RemoteEntry } from './listing.js';
 import type { TreeOptions } from './types.js';

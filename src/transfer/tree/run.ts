@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { AbortedError, ArgumentError, abortError } from '../../core/errors.js';
 import type { OssClient } from '../../client/index.js';
+import { checkConcurrency } from '../engine/planner.js';
 import type { DownloadResult, TransferEvent, UploadResult } from '../index.js';
 import { compare, type Verdict } from './compare.js';
 import { compareObjects } from './compare-objects.js';
@@ -46,11 +47,8 @@ function checkOptions(opts: TreeOptions): void {
   for (const field of ['bucket', opts.sourceBucket !== undefined ? 'sourceBucket' : 'dir'] as const) {
     if (typeof opts[field] !== 'string' || opts[field] === '') throw new ArgumentError(field, `${field} is required`);
   }
-  for (const field of ['jobs', 'parallel'] as const) {
-    const n = opts[field];
-    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 1000))
-      throw new ArgumentError(field, `${field} must be an integer in 1..1000, got ${n}`);
-  }
+  for (const field of ['jobs', 'parallel'] as const)
+    if (opts[field] !== undefined) checkConcurrency(opts[field], field);
 }
 
 export async function runTree(client: OssClient, direction: Direction, opts: TreeOptions): Promise<TreeResult> {

@@ -3,108 +3,35 @@
 // with the same size and mtime never contributes stale parts to the object. That re-read is not done here: the
 // parts the server lists are adopted provisionally and checked in the background (verify.ts) while the missing ones
 // are sent, and Complete waits for the check, so a resume costs what is left rather than the whole file.
-import type { TransferClient } from '../engine/ports.js';
 import { parseCrc64 } from '../../core/crc64.js';
 import { ServiceError } from '../../core/errors.js';
-import type { ObjectWriteOptions, PartInfo } from '../../client/index.js';
-import type { CheckpointStore } from '../checkpoint/store.js';
+import type { PartInfo } from '../../client/index.js';
 import { bytesToHex } from '../engine/bytes.js';
-import type { PartSource, SourceIdentity } from '../engine/ports.js';
-import type { PartPlan } from '../engine/plan.js';
 import { combineCrc } from '../engine/engine.js';
-import { abortQuietly, type PartRecord } from '../engine/multipart.js';
+import type { SourceIdentity } from '../engine/ports.js';
+import { abortKilledInitiate, killedDuringInitiate, salvageDamaged, setAsideCheckpoint } from './stale.js';
+import {
+  UPLOAD_CHECKPOINT_VERSION,
+  type DonePart,
+  type PartRecord,
+  type SessionInput,
+  type UnverifiedPart,
+  type UploadCheckpointHeader,
+  type UploadSession,
+} from './types.js';
 
 export { abortQuietly } from '../engine/multipart.js';
-
-/** Bump when the meaning of checkpoint records changes; other versions are discarded. */
-export const UPLOAD_CHECKPOINT_VERSION = 1;
-
-/** First journal record of an upload checkpoint. Holds no secrets: no keys, tokens or signed URLs. */
-export interface UploadCheckpointHeader {
-  kind: 'ossup-upload';
-  version: number;
-  /** Normalised endpoint URL (scheme://host[:port]). */
-  endpoint: string;
-  bucket: string;
-  key: string;
-  uploadId: string;
-  /** What makes the source the same one (a file: path, size, mtime, inode, device). */
-  file: SourceIdentity;
-  partSize: number;
-  partCount: number;
-  /**
-   * Set (with uploadId '') while InitiateMultipartUpload is in flight: the client clock (ms) when it was sent. A run
-   * killed before it could record the new upload ID leaves this, and the next run aborts that empty upload.
-   */
-  initiating?: number;
-}
-
-export type { PartRecord } from '../engine/multipart.js';
-
-export type UploadStore = CheckpointStore<UploadCheckpointHeader, PartRecord>;
-
-export interface DonePart {
-  partNumber: number;
-  etag: string;
-  crc64: bigint;
-  size: number;
-}
-
-/** A part the server holds, adopted before its bytes were re-read: verify.ts checks it against the local file. */
-export interface UnverifiedPart {
-  partNumber: number;
-  start: number;
-  size: number;
-  /** The server's ETag (the part's MD5, upper hex). */
-  etag: string;
-  /** The CRC-64 the local bytes must have (the server's listing, else the journal's); without one, MD5 is checked. */
-  crc64?: bigint;
-  /** The journal has no record of it yet (killed between the response and the append): record it once verified. */
-  unrecorded: boolean;
-}
-
-export interface UploadSession {
-  uploadId: string;
-  /**
-   * Parts already on the server: verified against the local file (a completed upload), or listed in `unverified`
-   * until verify.ts has re-read them.
-   */
-  done: Map<number, DonePart>;
-  /** Parts in `done` whose local bytes are still to be checked; Complete must not run before they are. */
-  unverified: UnverifiedPart[];
-  resumedBytes: number;
-  /** Why an old checkpoint was not used (for diagnostics), if there was one. */
-  discarded?: string;
-  /**
-   * Set when an earlier run's CompleteMultipartUpload succeeded but that run died before deleting its checkpoint:
-   * the object on the server is proven to be this file, so there is nothing left to send.
-   */
-  completed?: { etag: string; crc64: bigint };
-}
-
-export interface SessionInput {
-  client: TransferClient;
-  bucket: string;
-  key: string;
-  source: PartSource;
-  /** The source's identity (recorded in the header; a checkpoint of another source is not resumed). */
-  file: SourceIdentity;
-  /** The parts of the whole source at the checkpoint's part size. */
-  plan: PartPlan;
-  store: UploadStore;
-  /** Headers for InitiateMultipartUpload. */
-  initiate: ObjectWriteOptions;
-  signal?: AbortSignal;
-  /** Told when a checkpoint is set aside without touching what it names (UploadFileOptions.onWarning). */
-  warn?: (message: string) => void;
-  /** Re-hashing an earlier run's parts: `checked` of `total` so far (the 'verifying' event). */
-  onVerify?: (checked: number, total: number) => void;
-  /**
-   * The ETag OSS gives an object of parts with these MD5s (core/etag.ts multipartEtag), to recognise an upload an
-   * earlier run completed. Absent where there is no MD5 (a page: WebCrypto has none): such an upload is sent again.
-   */
-  multipartEtag?: (partMd5Hex: string[]) => string;
-}
+export { setAsideCheckpoint } from './stale.js';
+export {
+  UPLOAD_CHECKPOINT_VERSION,
+  type DonePart,
+  type PartRecord,
+  type SessionInput,
+  type UnverifiedPart,
+  type UploadCheckpointHeader,
+  type UploadSession,
+  type UploadStore,
+} from './types.js';
 
 export function expectedHeader(input: SessionInput, uploadId: string): UploadCheckpointHeader {
   return {
@@ -146,67 +73,6 @@ function isNoSuchUpload(err: unknown): boolean {
   return err instanceof ServiceError && err.code === 'NoSuchUpload';
 }
 
-/**
- * Walks away from a checkpoint that cannot drive this upload. A checkpoint file is untrusted input (stale, moved,
- * forged): its upload is aborted only when it is an upload of the very target being uploaded now, which this run
- * replaces anyway. One that names another endpoint, bucket or key is left alone, with a warning.
- */
-export async function setAsideCheckpoint(
-  client: TransferClient,
-  target: { bucket: string; key: string },
-  h: Partial<UploadCheckpointHeader> | undefined,
-  warn: ((message: string) => void) | undefined,
-  location: string,
-): Promise<void> {
-  if (h?.kind !== 'ossup-upload' || typeof h.uploadId !== 'string' || h.uploadId === '') return;
-  if (h.endpoint === client.endpoint.url && h.bucket === target.bucket && h.key === target.key) {
-    await abortQuietly(client, h.bucket, h.key, h.uploadId);
-    return;
-  }
-  warn?.(
-    `checkpoint ${location} names upload ${h.uploadId} of ${String(h.bucket)}/${String(h.key)} at ${String(h.endpoint)}, not this target; ` +
-      'it was discarded and that upload left untouched',
-  );
-}
-
-/** A killed run's Initiate is looked for among uploads initiated this close to when it was sent (covers clock skew). */
-const INITIATE_WINDOW_MS = 15 * 60 * 1000;
-
-/**
- * An earlier run was killed between sending InitiateMultipartUpload and recording the upload ID. The upload it made
- * (if the request arrived) is an upload of this key, initiated around `sentAt`, holding no parts (parts are sent
- * only once the ID is recorded): abort those. Another client's brand-new upload of the same key in the same window
- * is indistinguishable; it would see NoSuchUpload and start over.
- */
-async function abortKilledInitiate(input: SessionInput, sentAt: number): Promise<void> {
-  for await (const u of input.client.listMultipartUploadsAll(input.bucket, {
-    prefix: input.key,
-    signal: input.signal,
-  })) {
-    if (u.key !== input.key || u.initiated === undefined) continue;
-    const at = Date.parse(u.initiated);
-    if (!(Math.abs(at - sentAt) <= INITIATE_WINDOW_MS)) continue;
-    const parts = await input.client
-      .listParts(input.bucket, input.key, u.uploadId, { signal: input.signal })
-      .catch(() => undefined);
-    if (parts && parts.parts.length === 0) await abortQuietly(input.client, input.bucket, input.key, u.uploadId);
-  }
-}
-
-function killedDuringInitiate(
-  h: Partial<UploadCheckpointHeader> | undefined,
-  input: SessionInput,
-): h is UploadCheckpointHeader {
-  return (
-    h?.kind === 'ossup-upload' &&
-    h.uploadId === '' &&
-    typeof h.initiating === 'number' &&
-    h.endpoint === input.client.endpoint.url &&
-    h.bucket === input.bucket &&
-    h.key === input.key
-  );
-}
-
 export async function openSession(input: SessionInput): Promise<UploadSession> {
   const loaded = await input.store.load();
   let discarded: string | undefined;
@@ -235,31 +101,6 @@ export async function openSession(input: SessionInput): Promise<UploadSession> {
   });
   await input.store.start(expectedHeader(input, init.uploadId));
   return { uploadId: init.uploadId, done: new Map(), unverified: [], resumedBytes: 0, discarded };
-}
-
-/**
- * A checkpoint whose header cannot be read still names its upload in plain JSON text, unless the damage fell there.
- * When what can be read names this very target (endpoint, bucket and key), that upload is aborted: nothing can
- * resume it any more, and its parts would otherwise stay on the server, billed, until someone runs `ossup abort`.
- * An upload of another target, or one that cannot be read, is left alone and the reason says where to look.
- */
-async function salvageDamaged(input: SessionInput, raw: Uint8Array): Promise<string> {
-  const text = new TextDecoder().decode(raw);
-  const field = (name: string) => new RegExp(`"${name}":"((?:[^"\\\\]|\\\\.)*)"`).exec(text)?.[1];
-  const json = (s: string | undefined) => {
-    try {
-      return s === undefined ? undefined : (JSON.parse(`"${s}"`) as string);
-    } catch {
-      return undefined;
-    }
-  };
-  const [uploadId, endpoint, bucket, key] = ['uploadId', 'endpoint', 'bucket', 'key'].map((n) => json(field(n)));
-  const damaged = `the checkpoint ${input.store.location} is damaged (its header cannot be read)`;
-  if (uploadId && endpoint === input.client.endpoint.url && bucket === input.bucket && key === input.key) {
-    await abortQuietly(input.client, input.bucket, input.key, uploadId);
-    return `${damaged}; its upload ${uploadId} was aborted`;
-  }
-  return `${damaged}; if it held an upload, ossup uploads oss://${input.bucket}/${input.key} lists it`;
 }
 
 /**

@@ -16,7 +16,6 @@ import {
   xmlFields,
 } from '../../../harness/oss-http.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const OSS = createRequire(import.meta.url)('ali-oss') as new (opts: Record<string, unknown>) => any;
 
 let srv: TestServer;

@@ -3,9 +3,7 @@ import { createRequire } from 'node:module';
 import type { TestServer } from '../../../harness/server.js';
 
 // ali-oss ships no type declarations; load it untyped rather than declare the module project-wide.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AliClient = any;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const OSS = createRequire(import.meta.url)('ali-oss') as new (opts: Record<string, unknown>) => any;
 
 export const MODES = [

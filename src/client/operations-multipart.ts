@@ -1,0 +1,170 @@
+// The multipart operations: initiate, upload (or copy) parts, complete, and list parts and uploads.
+import { HEADERS } from '../core/dialect.js';
+import type { BodySource } from './body.js';
+import { bufferBody } from './body.js';
+import type { OssClient } from './client.js';
+import * as docs from './docs.js';
+import type { ListUploadsOptions } from './options.js';
+import type { OssResponse } from './pipeline.js';
+import { normalizeEtag, base, crcHeader, callbackBody, copySourceHeader } from './operations.js';
+import type {
+  CallOptions,
+  CompleteMultipartUploadResult,
+  InitiateMultipartUploadResult,
+  ListMultipartUploadsResult,
+  ListPartsResult,
+  PartInfo,
+  UploadPartResult,
+} from './types.js';
+
+export async function uploadPartCopy(
+  c: OssClient,
+  srcBucket: string,
+  srcKey: string,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  partNumber: number,
+  opts: CallOptions & { range?: { start: number; end: number }; sourceIfMatch?: string; sourceVersionId?: string },
+): Promise<UploadPartResult> {
+  const headers: Record<string, string> = { [HEADERS.copySource]: copySourceHeader(srcBucket, srcKey, opts) };
+  if (opts.range) headers[HEADERS.copySourceRange] = `bytes=${opts.range.start}-${opts.range.end}`;
+  if (opts.sourceIfMatch) headers[HEADERS.copySourceIfMatch] = `"${opts.sourceIfMatch}"`;
+  const res = await c.request({
+    operation: 'UploadPartCopy',
+    method: 'PUT',
+    bucket,
+    key,
+    query: [
+      ['partNumber', String(partNumber)],
+      ['uploadId', uploadId],
+    ],
+    headers,
+    signal: opts.signal,
+  });
+  return {
+    ...base(res),
+    etag: normalizeEtag(docs.parseCopyResult(res.body.toString('utf8'), 'CopyPartResult') ?? res.headers.etag),
+    crc64: crcHeader(res),
+  };
+}
+
+export async function initiateMultipartUpload(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  headers: Record<string, string>,
+  opts: CallOptions,
+): Promise<InitiateMultipartUploadResult> {
+  const res = await c.request({
+    operation: 'InitiateMultipartUpload',
+    method: 'POST',
+    bucket,
+    key,
+    query: [['uploads', '']],
+    headers,
+    signal: opts.signal,
+  });
+  return { ...base(res), uploadId: docs.parseInitiate(res.body.toString('utf8')) };
+}
+
+export async function uploadPart(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  partNumber: number,
+  body: BodySource,
+  headers: Record<string, string>,
+  opts: CallOptions & { onProgress?: (n: number) => void },
+): Promise<UploadPartResult> {
+  const res = await c.request({
+    operation: 'UploadPart',
+    method: 'PUT',
+    bucket,
+    key,
+    query: [
+      ['partNumber', String(partNumber)],
+      ['uploadId', uploadId],
+    ],
+    headers,
+    body,
+    signal: opts.signal,
+    onBodyProgress: opts.onProgress,
+  });
+  return { ...base(res), etag: normalizeEtag(res.headers.etag), crc64: crcHeader(res) };
+}
+
+export async function completeMultipartUpload(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  parts: Array<{ partNumber: number; etag: string }> | 'all',
+  headers: Record<string, string>,
+  opts: CallOptions,
+): Promise<CompleteMultipartUploadResult> {
+  const all = parts === 'all';
+  const body = all ? undefined : bufferBody(docs.buildComplete(parts));
+  const res = await c.request({
+    operation: 'CompleteMultipartUpload',
+    method: 'POST',
+    bucket,
+    key,
+    query: [['uploadId', uploadId]],
+    headers: { ...headers, ...(all ? { [HEADERS.completeAll]: 'yes' } : { 'content-type': 'application/xml' }) },
+    body,
+    signal: opts.signal,
+  });
+  const asked = HEADERS.callback in headers;
+  const text = res.body.toString('utf8');
+  const parsed = asked ? {} : docs.parseComplete(text);
+  return {
+    ...base(res),
+    etag: normalizeEtag(res.headers.etag ?? parsed.etag),
+    crc64: crcHeader(res),
+    location: parsed.location,
+    callbackBody: callbackBody(res, asked),
+  };
+}
+
+export async function listParts(
+  c: OssClient,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  opts: CallOptions & { pageSize?: number; after?: number; onePage?: boolean },
+): Promise<ListPartsResult> {
+  const parts: PartInfo[] = [];
+  let marker = opts.after ? String(opts.after) : '';
+  let last: OssResponse | undefined;
+  for (;;) {
+    const query: Array<[string, string]> = [
+      ['uploadId', uploadId],
+      ['max-parts', String(opts.pageSize ?? 1000)],
+    ];
+    if (marker) query.push(['part-number-marker', marker]);
+    last = await c.request({ operation: 'ListParts', method: 'GET', bucket, key, query, signal: opts.signal });
+    const page = docs.parseListParts(last.body.toString('utf8'));
+    parts.push(...page.parts);
+    if (opts.onePage || !page.isTruncated || !page.nextMarker || page.nextMarker === marker) break;
+    marker = page.nextMarker;
+  }
+  return { ...base(last), parts };
+}
+
+export async function listMultipartUploads(
+  c: OssClient,
+  bucket: string,
+  opts: ListUploadsOptions,
+): Promise<ListMultipartUploadsResult> {
+  const query: Array<[string, string]> = [['uploads', '']];
+  if (opts.prefix) query.push(['prefix', opts.prefix]);
+  if (opts.delimiter) query.push(['delimiter', opts.delimiter]);
+  if (opts.maxUploads) query.push(['max-uploads', String(opts.maxUploads)]);
+  if (opts.keyMarker) query.push(['key-marker', opts.keyMarker]);
+  if (opts.uploadIdMarker) query.push(['upload-id-marker', opts.uploadIdMarker]);
+  query.push(['encoding-type', 'url']);
+  const res = await c.request({ operation: 'ListMultipartUploads', method: 'GET', bucket, query, signal: opts.signal });
+  return { ...base(res), ...docs.parseListUploads(res.body.toString('utf8')) };
+}

@@ -1,0 +1,34 @@
+// Whole listings as async iterations: page after page until the server says the listing is complete.
+import type { OssClient } from './client.js';
+import type { ListObjectsOptions, ListUploadsOptions } from './options.js';
+import type { ObjectSummary, UploadSummary } from './types.js';
+
+/** Every object under the options' prefix (V1 markers, or V2 continuation tokens with `v2`). */
+export async function* listObjectsAll(
+  c: OssClient,
+  bucket: string,
+  opts: ListObjectsOptions,
+): AsyncGenerator<ObjectSummary> {
+  let page: ListObjectsOptions = { ...opts };
+  for (;;) {
+    const res = await c.listObjects(bucket, page);
+    yield* res.objects;
+    if (!res.isTruncated) return;
+    page = opts.v2 ? { ...page, continuationToken: res.nextContinuationToken } : { ...page, marker: res.nextMarker };
+  }
+}
+
+/** Every multipart upload in progress under the options' prefix. */
+export async function* listMultipartUploadsAll(
+  c: OssClient,
+  bucket: string,
+  opts: ListUploadsOptions,
+): AsyncGenerator<UploadSummary> {
+  let page = { ...opts };
+  for (;;) {
+    const res = await c.listMultipartUploads(bucket, page);
+    yield* res.uploads;
+    if (!res.isTruncated) return;
+    page = { ...page, keyMarker: res.nextKeyMarker, uploadIdMarker: res.nextUploadIdMarker };
+  }
+}

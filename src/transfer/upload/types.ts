@@ -1,0 +1,96 @@
+// The records and shapes of an upload's checkpoint and session (session.ts decides where an upload starts).
+import type { CheckpointStore, PartSource, SourceIdentity } from '../engine/ports.js';
+import type { PartPlan } from '../engine/plan.js';
+import type { ObjectWriteOptions } from '../../client/index.js';
+import type { TransferClient } from '../engine/ports.js';
+import type { PartRecord } from '../engine/multipart.js';
+
+export type { PartRecord } from '../engine/multipart.js';
+
+/** Bump when the meaning of checkpoint records changes; other versions are discarded. */
+export const UPLOAD_CHECKPOINT_VERSION = 1;
+
+/** First journal record of an upload checkpoint. Holds no secrets: no keys, tokens or signed URLs. */
+export interface UploadCheckpointHeader {
+  kind: 'ossup-upload';
+  version: number;
+  /** Normalised endpoint URL (scheme://host[:port]). */
+  endpoint: string;
+  bucket: string;
+  key: string;
+  uploadId: string;
+  /** What makes the source the same one (a file: path, size, mtime, inode, device). */
+  file: SourceIdentity;
+  partSize: number;
+  partCount: number;
+  /**
+   * Set (with uploadId '') while InitiateMultipartUpload is in flight: the client clock (ms) when it was sent. A run
+   * killed before it could record the new upload ID leaves this, and the next run aborts that empty upload.
+   */
+  initiating?: number;
+}
+
+export type UploadStore = CheckpointStore<UploadCheckpointHeader, PartRecord>;
+
+export interface DonePart {
+  partNumber: number;
+  etag: string;
+  crc64: bigint;
+  size: number;
+}
+
+/** A part the server holds, adopted before its bytes were re-read: verify.ts checks it against the local file. */
+export interface UnverifiedPart {
+  partNumber: number;
+  start: number;
+  size: number;
+  /** The server's ETag (the part's MD5, upper hex). */
+  etag: string;
+  /** The CRC-64 the local bytes must have (the server's listing, else the journal's); without one, MD5 is checked. */
+  crc64?: bigint;
+  /** The journal has no record of it yet (killed between the response and the append): record it once verified. */
+  unrecorded: boolean;
+}
+
+export interface UploadSession {
+  uploadId: string;
+  /**
+   * Parts already on the server: verified against the local file (a completed upload), or listed in `unverified`
+   * until verify.ts has re-read them.
+   */
+  done: Map<number, DonePart>;
+  /** Parts in `done` whose local bytes are still to be checked; Complete must not run before they are. */
+  unverified: UnverifiedPart[];
+  resumedBytes: number;
+  /** Why an old checkpoint was not used (for diagnostics), if there was one. */
+  discarded?: string;
+  /**
+   * Set when an earlier run's CompleteMultipartUpload succeeded but that run died before deleting its checkpoint:
+   * the object on the server is proven to be this file, so there is nothing left to send.
+   */
+  completed?: { etag: string; crc64: bigint };
+}
+
+export interface SessionInput {
+  client: TransferClient;
+  bucket: string;
+  key: string;
+  source: PartSource;
+  /** The source's identity (recorded in the header; a checkpoint of another source is not resumed). */
+  file: SourceIdentity;
+  /** The parts of the whole source at the checkpoint's part size. */
+  plan: PartPlan;
+  store: UploadStore;
+  /** Headers for InitiateMultipartUpload. */
+  initiate: ObjectWriteOptions;
+  signal?: AbortSignal;
+  /** Told when a checkpoint is set aside without touching what it names (UploadFileOptions.onWarning). */
+  warn?: (message: string) => void;
+  /** Re-hashing an earlier run's parts: `checked` of `total` so far (the 'verifying' event). */
+  onVerify?: (checked: number, total: number) => void;
+  /**
+   * The ETag OSS gives an object of parts with these MD5s (core/etag.ts multipartEtag), to recognise an upload an
+   * earlier run completed. Absent where there is no MD5 (a page: WebCrypto has none): such an upload is sent again.
+   */
+  multipartEtag?: (partMd5Hex: string[]) => string;
+}
