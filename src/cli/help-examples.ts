@@ -16,6 +16,7 @@ const SUMMARIES: Record<string, string> = {
   mb: 'make a bucket',
   rb: 'remove an empty bucket',
   versioning: "show or set a bucket's versioning",
+  cors: "show, set or remove a bucket's CORS rules",
   uploads: 'list incomplete multipart uploads',
   abort: 'abort incomplete multipart uploads',
   sign: 'print a presigned URL to share',
@@ -36,6 +37,11 @@ const EXAMPLES: Record<string, string> = {
   versioning: [
     '  ossup versioning oss://bucket           # print the state',
     '  ossup versioning oss://bucket enable    # keep old versions from now on',
+  ].join('\n'),
+  cors: [
+    '  ossup cors set oss://bucket --origin http://localhost:5173   # browser uploads',
+    '  ossup cors get oss://bucket --json',
+    '  ossup cors rm oss://bucket',
   ].join('\n'),
   uploads: ['  ossup uploads oss://bucket', '  ossup uploads oss://bucket/backups/ --json'].join('\n'),
   abort: [

@@ -38,7 +38,8 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--debug', 'print stack traces with errors');
 }
 
-function collect(value: string, previous: string[] = []): string[] {
+/** A repeatable flag's values, in order. */
+export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 

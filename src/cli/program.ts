@@ -8,6 +8,7 @@ import type { SignFlags } from './commands/sign.js';
 import type { VersionFlag } from './commands/stat.js';
 import { UsageError } from './usage-error.js';
 import { addCommonOptions, addCpOptions, type CommonOptions, type CpFlags } from './options.js';
+import { addCorsCommands } from './cors-options.js';
 import { addFilterOptions, addTreeOptions, SINGLE_OBJECT_FLAGS, SYNC_FLAG_TEXT } from './tree-options.js';
 import { addRcloneOptions } from './rclone-options.js';
 import { addHelpExamples } from './help-examples.js';
@@ -254,6 +255,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       (await import('./commands/versioning.js')).versioningCommand(url, action, flags, io),
     ),
   );
+
+  addCorsCommands(program, act, io);
 
   addCommonOptions(
     program

@@ -40,6 +40,8 @@ import type {
   VersionOptions,
 } from './types.js';
 import * as versions from './operations-versions.js';
+import * as cors from './operations-cors.js';
+import type { CorsRule } from '../core/xml-cors.js';
 
 export class OssClient {
   /** Parsed endpoint (recorded in checkpoints as `endpoint.url`). */
@@ -136,6 +138,24 @@ export class OssClient {
 
   getBucketVersioning(bucket: string, opts: CallOptions = {}): Promise<versions.BucketVersioningResult> {
     return versions.getBucketVersioning(this, bucket, opts);
+  }
+
+  /** Replaces the bucket's CORS rules (PutBucketCors); `uploaderCorsRule(origins)` is what a browser uploader needs. */
+  putBucketCors(
+    bucket: string,
+    rules: CorsRule[],
+    opts: CallOptions & { responseVary?: boolean } = {},
+  ): Promise<OssResult> {
+    return cors.putBucketCors(this, bucket, rules, opts);
+  }
+
+  /** The bucket's CORS rules (GetBucketCors); none is a 404 NoSuchCORSConfiguration. */
+  getBucketCors(bucket: string, opts: CallOptions = {}): Promise<cors.BucketCorsResult> {
+    return cors.getBucketCors(this, bucket, opts);
+  }
+
+  deleteBucketCors(bucket: string, opts: CallOptions = {}): Promise<OssResult> {
+    return cors.deleteBucketCors(this, bucket, opts);
   }
 
   /** One page of versions and delete markers (ListObjectVersions). */

@@ -32,3 +32,5 @@ export type {
   ListVersionsResult,
   ObjectVersionSummary,
 } from './operations-versions.js';
+export type { BucketCorsResult } from './operations-cors.js';
+export { type CorsConfig, type CorsRule, uploaderCorsRule, UPLOADER_EXPOSE_HEADERS } from '../core/xml-cors.js';

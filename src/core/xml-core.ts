@@ -184,6 +184,13 @@ export function boolOf(obj: XmlObject, name: string): boolean | undefined {
   return t === 'true';
 }
 
+/** Every text child named `name` (absent -> [], one or many), trimmed; an element child reads as ''. */
+export function textsOf(obj: XmlObject, name: string): string[] {
+  const v = obj[name];
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'string' ? x.trim() : ''));
+}
+
 /** Child elements as a list of objects (absent -> []). */
 export function listOf(obj: XmlObject, name: string): XmlObject[] {
   const v = obj[name];

@@ -10,6 +10,7 @@ import { baseHeaders, sendError } from './respond.js';
 import { lingerAfterRefusal } from './body.js';
 import { apiName, route, type Operation } from './router.js';
 import { beforeHandler, MORE_HANDLERS } from './handlers/more.js';
+import { applyCors } from './handlers/cors.js';
 import { CONFIG_HANDLERS } from './handlers/config-table.js';
 import type { MultipartStore } from './store/multipart.js';
 import type { BlobStore } from './store/blob-store.js';
@@ -19,7 +20,6 @@ import type { ServerConfig, Ctx, ServiceCtx } from './handlers/context.js';
 import * as bucket from './handlers/bucket.js';
 import * as object from './handlers/object.js';
 import * as mpu from './handlers/multipart.js';
-import { applyCors } from './handlers/cors.js';
 
 /** Every operation on an existing bucket or one of its objects (ListBuckets and PutBucket have no bucket record). */
 const HANDLERS: Record<Exclude<Operation, 'ListBuckets' | 'PutBucket'>, (ctx: Ctx) => Promise<void>> = {

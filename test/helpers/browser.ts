@@ -11,6 +11,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { REPO } from '../../harness/cli.js';
 import { call, mkBucket } from '../../harness/oss-http.js';
 import { startTestServer, type TestServer } from '../../harness/server.js';
+import { buildCorsConfiguration, uploaderCorsRule as uploaderRule } from '../../src/core/xml-cors.js';
 import type { ServerOptions } from '../../src/server/index.js';
 
 /** The Chromium binary (Debian's package; .ci/run installs it). OSSUP_CHROMIUM overrides it for local runs. */
@@ -153,27 +154,29 @@ export interface CorsRuleXml {
   MaxAgeSeconds?: number;
 }
 
-/** What a browser uploader needs (the rule `ossup cors set` writes by default), for the given origins. */
+/** What a browser uploader needs (the rule `ossup cors set` writes by default, core/xml-cors.ts), for the given origins. */
 export function uploaderCorsRule(origins: string[]): CorsRuleXml {
+  const r = uploaderRule(origins);
   return {
-    AllowedOrigin: origins,
-    AllowedMethod: ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'],
-    AllowedHeader: ['*'],
-    ExposeHeader: ['ETag', 'x-oss-hash-crc64ecma', 'x-oss-request-id', 'x-oss-version-id'],
-    MaxAgeSeconds: 600,
+    AllowedOrigin: r.allowedOrigins,
+    AllowedMethod: r.allowedMethods,
+    AllowedHeader: r.allowedHeaders,
+    ExposeHeader: r.exposeHeaders,
+    ...(r.maxAgeSeconds === undefined ? {} : { MaxAgeSeconds: r.maxAgeSeconds }),
   };
 }
 
 function corsXml(rules: CorsRuleXml[]): string {
-  const el = (name: string, values: Array<string | number> = []) =>
-    values.map((v) => `<${name}>${v}</${name}>`).join('');
-  const body = rules.map(
-    (r) =>
-      `<CORSRule>${el('AllowedOrigin', r.AllowedOrigin)}${el('AllowedMethod', r.AllowedMethod)}` +
-      `${el('AllowedHeader', r.AllowedHeader)}${el('ExposeHeader', r.ExposeHeader)}` +
-      `${el('MaxAgeSeconds', r.MaxAgeSeconds === undefined ? [] : [r.MaxAgeSeconds])}</CORSRule>`,
-  );
-  return `<?xml version="1.0" encoding="UTF-8"?><CORSConfiguration>${body.join('')}</CORSConfiguration>`;
+  return buildCorsConfiguration({
+    rules: rules.map((r) => ({
+      allowedOrigins: r.AllowedOrigin,
+      allowedMethods: r.AllowedMethod,
+      allowedHeaders: r.AllowedHeader ?? [],
+      exposeHeaders: r.ExposeHeader ?? [],
+      ...(r.MaxAgeSeconds === undefined ? {} : { maxAgeSeconds: r.MaxAgeSeconds }),
+    })),
+    responseVary: false,
+  });
 }
 
 /** Replaces the bucket's CORS rules (an empty list deletes them: no cross-origin request is then allowed). */

@@ -9,7 +9,7 @@ import { checkName } from './names.js';
 import type { VersionFlag } from './stat.js';
 import { shown } from '../shown.js';
 
-function bucketOnly(url: string, verb: string): string {
+export function bucketOnly(url: string, verb: string): string {
   const { bucket, key } = parseOssUrl(url);
   if (key !== '') throw new UsageError(`${verb} takes a bucket (oss://bucket), not "${url}"`);
   checkName(bucket);

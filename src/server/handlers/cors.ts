@@ -1,35 +1,18 @@
 // CORS: Put/Get/DeleteBucketCors, the OPTIONS preflight, and CORS headers on actual requests
 // (OSS-PROTOCOL-2.md §3). Rules are tried in order; the first whose origin, method and headers all match wins.
 import type { ServerResponse } from 'node:http';
-import { buildXml, parseXml, rootOf, type XmlNode, type XmlObject } from '../../core/xml-core.js';
+import { buildCorsConfiguration, type CorsConfig, type CorsRule, parseCorsConfiguration } from '../../core/xml-cors.js';
+import { textsOf, type XmlObject } from '../../core/xml-core.js';
 import { ErrorReply } from '../errors.js';
 import type { OssRequest } from '../request.js';
 import { sendEmpty, sendXmlText } from '../respond.js';
 import type { BucketConfigStore } from '../store/bucket-config.js';
 import { readVerifiedBody, requireOwner, type Ctx } from './context.js';
 
-export interface CorsRule {
-  allowedOrigins: string[];
-  allowedMethods: string[];
-  allowedHeaders: string[];
-  exposeHeaders: string[];
-  maxAgeSeconds?: number;
-}
-
-export interface CorsConfig {
-  rules: CorsRule[];
-  responseVary: boolean;
-}
-
 const METHODS = new Set(['GET', 'PUT', 'DELETE', 'POST', 'HEAD']);
 
 /** Every text child named `name` (one or many). */
-export function texts(obj: XmlObject, name: string): string[] {
-  const v = obj[name];
-  if (v === undefined) return [];
-  const all: XmlNode[] = Array.isArray(v) ? v : [v];
-  return all.map((x) => (typeof x === 'string' ? x : '')).map((s) => s.trim());
-}
+export const texts = textsOf;
 
 /** The element children named `name` (none, one or many), non-element ones as empty objects. */
 export function objects(obj: XmlObject, name: string): XmlObject[] {
@@ -44,20 +27,15 @@ export function invalid(message: string): ErrorReply {
 }
 
 export function parseCorsConfig(text: string): CorsConfig {
-  let root: XmlObject;
+  let config: CorsConfig;
   try {
-    root = rootOf(parseXml(text), 'CORSConfiguration');
+    config = parseCorsConfiguration(text);
   } catch {
     throw new ErrorReply('MalformedXML');
   }
-  const rules = objects(root, 'CORSRule').map((r): CorsRule => {
-    const rule: CorsRule = {
-      allowedOrigins: texts(r, 'AllowedOrigin'),
-      allowedMethods: texts(r, 'AllowedMethod'),
-      // OSS keeps header names lower-case (GetBucketCors answers "GET" put as AllowedHeader with "get").
-      allowedHeaders: texts(r, 'AllowedHeader').map((h) => h.toLowerCase()),
-      exposeHeaders: texts(r, 'ExposeHeader'),
-    };
+  for (const rule of config.rules) {
+    // OSS keeps header names lower-case (GetBucketCors answers "GET" put as AllowedHeader with "get").
+    rule.allowedHeaders = rule.allowedHeaders.map((h) => h.toLowerCase());
     if (rule.allowedOrigins.length === 0) throw invalid('Each CORSRule needs at least one AllowedOrigin.');
     if (rule.allowedMethods.length === 0) throw invalid('Each CORSRule needs at least one AllowedMethod.');
     for (const m of rule.allowedMethods)
@@ -67,31 +45,12 @@ export function parseCorsConfig(text: string): CorsConfig {
     }
     for (const h of rule.exposeHeaders)
       if (h.includes('*')) throw invalid(`ExposeHeader "${h}" cannot hold a wildcard.`);
-    const age = texts(r, 'MaxAgeSeconds')[0];
-    if (age !== undefined) {
-      if (!/^\d+$/.test(age)) throw invalid(`MaxAgeSeconds "${age}" is not a non-negative integer.`);
-      rule.maxAgeSeconds = Number(age);
-    }
-    return rule;
-  });
-  if (rules.length === 0)
+    if (Number.isNaN(rule.maxAgeSeconds)) throw invalid('MaxAgeSeconds is not a non-negative integer.');
+  }
+  if (config.rules.length === 0)
     throw new ErrorReply('MalformedXML', {}, { message: 'CORSConfiguration needs at least one CORSRule.' });
-  if (rules.length > 10) throw new ErrorReply('CORSRuleBeyondLimit');
-  const vary = texts(root, 'ResponseVary')[0];
-  return { rules, responseVary: vary?.toLowerCase() === 'true' };
-}
-
-export function buildCorsConfig(c: CorsConfig): string {
-  return buildXml('CORSConfiguration', {
-    CORSRule: c.rules.map((r) => ({
-      AllowedOrigin: r.allowedOrigins,
-      AllowedMethod: r.allowedMethods,
-      AllowedHeader: r.allowedHeaders,
-      ExposeHeader: r.exposeHeaders,
-      MaxAgeSeconds: r.maxAgeSeconds,
-    })),
-    ResponseVary: c.responseVary,
-  });
+  if (config.rules.length > 10) throw new ErrorReply('CORSRuleBeyondLimit');
+  return config;
 }
 
 export async function putBucketCors(ctx: Ctx): Promise<void> {
@@ -107,7 +66,7 @@ export async function getBucketCors(ctx: Ctx): Promise<void> {
   requireOwner(ctx);
   const c = await ctx.store.configs.get<CorsConfig>(ctx.bucket.name, 'cors');
   if (!c) throw new ErrorReply('NoSuchCORSConfiguration', { BucketName: ctx.bucket.name });
-  sendXmlText(ctx.res, 200, buildCorsConfig(c));
+  sendXmlText(ctx.res, 200, buildCorsConfiguration(c));
 }
 
 export async function deleteBucketCors(ctx: Ctx): Promise<void> {

@@ -121,6 +121,14 @@ test('validation: rule count, methods, wildcards, malformed XML', async () => {
     ),
     'InvalidArgument',
   );
+  assert.equal(
+    errorCode(
+      await putCors(
+        '<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod><MaxAgeSeconds>1h</MaxAgeSeconds></CORSRule></CORSConfiguration>',
+      ),
+    ),
+    'InvalidArgument',
+  );
   assert.equal(errorCode(await putCors('<CORSConfiguration><CORSRule>')), 'MalformedXML');
   assert.equal(errorCode(await call(srv, { bucket: B, query: [['cors', '']], sign: 'none' })), 'AccessDenied');
 });
