@@ -12,7 +12,8 @@ import type { CompleteMultipartUploadResult, ListPartsResult } from '../src/clie
 import { parseCrc64 } from '../src/core/crc64.js';
 import { FileCheckpointStore, planParts, uploadFile } from '../src/transfer/index.js';
 import { identityOf, snapshotFile } from '../src/transfer/checkpoint/file-identity.js';
-import { headerMismatch, type PartRecord, type UploadCheckpointHeader } from '../src/transfer/upload/session.js';
+import { headerMismatch } from '../src/transfer/upload/session.js';
+import type { PartRecord, UploadCheckpointHeader } from '../src/transfer/upload/types.js';
 
 export interface OssupJob {
   op: 'download' | 'cp-capture' | 'cp-load' | 'cp-resume';

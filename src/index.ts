@@ -92,6 +92,35 @@ export type {
   TransferEvent,
 } from './transfer/index.js';
 // Ports of the transfer engine (checkpoint stores, part sources, planners) are appended here as they become public.
+// The engine's ports (README "Library API: the engine's ports"): plug a checkpoint store, a planner, a client.
+export {
+  seedPlanner,
+  ladderPlanner,
+  fixedFeed,
+  streamFeed,
+  memoryCheckpoints,
+  MemoryCheckpointStore,
+  fileCheckpoints,
+} from './transfer/index.js';
+export type {
+  CheckpointPorts,
+  CheckpointStore,
+  LoadedCheckpoint,
+  CheckpointIdentity,
+  HeldLock,
+  PartPlanner,
+  PartFeed,
+  PlanRequest,
+  PlannedPart,
+  PartSource,
+  PartSink,
+  PartBytes,
+  PartBody,
+  SourceIdentity,
+  TransferClient,
+  RangeResponse,
+  StartInfo,
+} from './transfer/index.js';
 
 // Whole trees: a directory to a prefix, a prefix to a directory, a server-side copy, a sync, a delete.
 export {

@@ -14,7 +14,7 @@ import {
   UPLOAD_CHECKPOINT_VERSION,
   type PartRecord,
   type UploadCheckpointHeader,
-} from '../../src/transfer/upload/session.js';
+} from '../../src/transfer/upload/types.js';
 import { call, errorCode, mkBucket, pathOf, put, send, signHeaders, type CallResult } from '../../harness/oss-http.js';
 import { mountTmpfs, openRawRequest, tmpFiles } from '../../harness/raw-request.js';
 import { sleep } from '../lib/procs.js';

@@ -3,6 +3,7 @@
 // x-oss-copy-source-if-match with the ETag the copy started from; the result's CRC-64 must equal the source's.
 import path from 'node:path';
 import { crc64ToDecimal } from '../../core/crc64.js';
+import { HEADERS, userMetaHeader } from '../../core/dialect.js';
 import { IntegrityError, ObjectChangedError, ServiceError } from '../../core/errors.js';
 import type { HeadObjectResult, ObjectWriteOptions } from '../../client/index.js';
 import {
@@ -18,7 +19,7 @@ import {
 import { abortQuietly, checkCrc, partRecord, type PartRecord } from '../engine/multipart.js';
 import { isSingleCopy, remainingFeed } from '../engine/planner.js';
 import type { PartFeed, PlannedPart, TransferClient } from '../engine/ports.js';
-import { replacesMetadata, type CopyObjectOptions, type CopyResult } from './copy.js';
+import { replacesMetadata, type CopyObjectOptions, type CopyResult } from './options.js';
 import { openCopySession, type CopiedPart, type CopyCheckpointHeader, type CopySource } from './session.js';
 
 /** Headers HeadObject returns that describe the object and that a copy keeps (besides Content-Type and x-oss-meta-*). */
@@ -177,14 +178,26 @@ export class CopyStrategy implements TransferStrategy<CopyCheckpointHeader, Part
         return copied;
       },
     });
-    const ordered = inOrder(session.done);
+    const { etag, crc } = await this.complete(ctx, uploadId, inOrder(session.done));
+    return finishTransfer(
+      ctx,
+      progress,
+      result(opts, head, etag, crc, plan.parts.length, session.resumedBytes, uploadId),
+    );
+  }
+
+  /**
+   * Complete the copy, never from parts whose CRC-64s do not add up to the source's (a wrong object); then the
+   * completed object's CRC-64 must be the source's too.
+   */
+  private async complete(ctx: CopyContext, uploadId: string, ordered: CopiedPart[]) {
+    const { opts, head } = this;
     const combined = combineCrc(ordered);
-    // Before Complete: parts whose CRC-64s do not add up to the source's would make a wrong object. Never complete it.
     const allKnown = ordered.every((p) => p.crcKnown);
     if (allKnown)
       checkCrc(combined, head.crc64, (copied, source) => sourceDiffers("the copied parts' combined", copied, source));
     ctx.emit({ type: 'completing' });
-    const res = await client.completeMultipartUpload(
+    const res = await ctx.client.completeMultipartUpload(
       opts.bucket,
       opts.key,
       uploadId,
@@ -195,12 +208,7 @@ export class CopyStrategy implements TransferStrategy<CopyCheckpointHeader, Part
     checkCrc(res.crc64, head.crc64, (copy, source) =>
       sourceDiffers("the completed copy's", copy, source, res.requestId),
     );
-    const crc = res.crc64 ?? (allKnown ? combined : head.crc64);
-    return finishTransfer(
-      ctx,
-      progress,
-      result(opts, head, res.etag, crc, plan.parts.length, session.resumedBytes, uploadId),
-    );
+    return { etag: res.etag, crc: res.crc64 ?? (allKnown ? combined : head.crc64) };
   }
 
   /** A changed source or damaged parts can never be resumed into a right object; nor can a copy with no checkpoint. */
@@ -218,9 +226,9 @@ export class CopyStrategy implements TransferStrategy<CopyCheckpointHeader, Part
 function describedHeaders(w: ObjectWriteOptions): Record<string, string> {
   const out: Record<string, string> = { ...(w.headers ?? {}) };
   if (w.contentType) out['content-type'] = w.contentType;
-  for (const [k, v] of Object.entries(w.meta ?? {}).sort()) out[`x-oss-meta-${k}`] = v;
-  if (w.acl) out['x-oss-object-acl'] = w.acl;
-  if (w.storageClass) out['x-oss-storage-class'] = w.storageClass;
+  for (const [k, v] of Object.entries(w.meta ?? {}).sort()) out[userMetaHeader(k)] = v;
+  if (w.acl) out[HEADERS.objectAcl] = w.acl;
+  if (w.storageClass) out[HEADERS.storageClass] = w.storageClass;
   return out;
 }
 

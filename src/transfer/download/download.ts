@@ -83,13 +83,48 @@ function changedAgain(opts: DownloadSettings, dest: string, cause: ObjectChanged
   );
 }
 
-/** One attempt: HEAD, plan, open the sink, move the ranges, check, commit. */
+/** One attempt: HEAD, plan, open the sink (openAttempt), move the ranges, check, commit. */
 async function downloadOnce(
   ctx: DownloadContext,
   opts: DownloadSettings,
   sink: DownloadSink,
   fresh: boolean,
 ): Promise<DownloadResult> {
+  const { head, range, total, feed, session } = await openAttempt(ctx, opts, sink, fresh);
+  try {
+    const resumed = { bytes: session.resumedBytes, parts: session.done.size, discarded: session.discarded };
+    const progress = startProgress(ctx, startInfo(feed, total, resumed));
+    // An empty range needs no request: it is done as planned.
+    for (const p of feed.plan!.parts)
+      if (p.size === 0) session.done.set(p.number, { partNumber: p.number, offset: p.start, size: 0, crc64: 0n });
+    await sink.reserve(total - session.resumedBytes);
+    const target: RangeTarget = { ...opts, client: ctx.client, etag: head.etag, size: head.size, base: range.start };
+    const resumedBytes = session.resumedBytes - (await fetchRanges(ctx, sink, target, feed, session, progress));
+    const crc = combineCrc(inOrder(session.done));
+    ctx.emit({ type: 'completing' });
+    const whole = range.start === 0 && total === head.size;
+    if (whole) checkObjectCrc(opts.bucket, opts.key, head.crc64, crc);
+    await sink.commit();
+    return await finishTransfer(ctx, progress, {
+      bucket: opts.bucket,
+      key: opts.key,
+      file: sink.name,
+      etag: head.etag,
+      crc64: crc64ToDecimal(crc),
+      size: total,
+      parts: feed.plan!.parts.length,
+      resumedBytes,
+      transferredBytes: total - resumedBytes,
+      verified: whole && head.crc64 !== undefined ? 'crc64' : 'length-only',
+      ...(opts.range ? { range } : {}),
+    } satisfies DownloadResult);
+  } finally {
+    await sink.close();
+  }
+}
+
+/** HEAD the object, plan the ranges of what is asked, and open the sink (resuming what it holds). */
+async function openAttempt(ctx: DownloadContext, opts: DownloadSettings, sink: DownloadSink, fresh: boolean) {
   const head = await ctx.client.headObject(opts.bucket, opts.key, { signal: opts.signal, versionId: opts.versionId });
   const range = absoluteRange(opts, head.size);
   const total = range.end - range.start + 1;
@@ -118,37 +153,7 @@ async function downloadOnce(
     onVerify: (partsChecked, partsTotal) =>
       ctx.emit({ type: 'verifying', partsChecked, partsTotal, totalBytes: total }),
   });
-  try {
-    const progress = startProgress(
-      ctx,
-      startInfo(feed, total, { bytes: session.resumedBytes, parts: session.done.size, discarded: session.discarded }),
-    );
-    for (const p of plan.parts)
-      if (p.size === 0) session.done.set(p.number, { partNumber: p.number, offset: p.start, size: 0, crc64: 0n });
-    await sink.reserve(total - session.resumedBytes);
-    const target: RangeTarget = { ...opts, client: ctx.client, etag: head.etag, size: head.size, base: range.start };
-    const resumedBytes = session.resumedBytes - (await fetchRanges(ctx, sink, target, feed, session, progress));
-    const crc = combineCrc(inOrder(session.done));
-    ctx.emit({ type: 'completing' });
-    const whole = range.start === 0 && total === head.size;
-    if (whole) checkObjectCrc(opts.bucket, opts.key, head.crc64, crc);
-    await sink.commit();
-    return await finishTransfer(ctx, progress, {
-      bucket: opts.bucket,
-      key: opts.key,
-      file: sink.name,
-      etag: head.etag,
-      crc64: crc64ToDecimal(crc),
-      size: total,
-      parts: plan.parts.length,
-      resumedBytes,
-      transferredBytes: total - resumedBytes,
-      verified: whole && head.crc64 !== undefined ? 'crc64' : 'length-only',
-      ...(opts.range ? { range } : {}),
-    } satisfies DownloadResult);
-  } finally {
-    await sink.close();
-  }
+  return { head, range, total, feed, session };
 }
 
 /**

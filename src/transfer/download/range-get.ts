@@ -6,6 +6,7 @@
 // finished range back on a hashing thread; download/batch-writer.ts), so what is checked is what arrived.
 import type { Readable } from 'node:stream';
 import type { Crc64 } from '../../core/crc64.js';
+import { HEADERS } from '../../core/dialect.js';
 import { IntegrityError, ObjectChangedError, ServiceError, abortError } from '../../core/errors.js';
 import type { PlannedPart, RangeResponse, TransferClient } from '../engine/ports.js';
 import { resumableBody } from '../io/client-bodies.js';
@@ -35,8 +36,8 @@ export async function getRange(t: RangeTarget, from: number, to: number, signal:
       signal,
       headers: {
         // Without it OSS answers an unsatisfiable range with the whole object (200); we want the error.
-        'x-oss-range-behavior': 'standard',
-        ...(t.trafficLimit !== undefined ? { 'x-oss-traffic-limit': String(t.trafficLimit) } : {}),
+        [HEADERS.rangeBehavior]: 'standard',
+        ...(t.trafficLimit !== undefined ? { [HEADERS.trafficLimit]: String(t.trafficLimit) } : {}),
       },
     });
   } catch (err) {

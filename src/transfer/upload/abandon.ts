@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ArgumentError, ServiceError } from '../../core/errors.js';
 import { FileCheckpointStore, resolveCheckpointPath } from '../checkpoint/store.js';
 import { lockCheckpoint } from '../checkpoint/files.js';
-import type { UploadStore } from './session.js';
+import type { UploadStore } from './types.js';
 
 export interface AbandonUploadOptions {
   bucket: string;

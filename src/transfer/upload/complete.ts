@@ -4,7 +4,7 @@ import { ServiceError } from '../../core/errors.js';
 import { checkCrc } from '../engine/multipart.js';
 import type { CompleteMultipartUploadResult } from '../../client/index.js';
 import type { TransferClient } from '../engine/ports.js';
-import type { DonePart } from './session.js';
+import type { DonePart } from './types.js';
 import type { UploadSettings } from './settings.js';
 
 /**

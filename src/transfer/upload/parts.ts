@@ -7,7 +7,7 @@ import { bytesToBase64 } from '../engine/bytes.js';
 import type { PartBytes, PartSource, PlannedPart, TransferClient } from '../engine/ports.js';
 import type { ProgressTracker } from '../engine/progress.js';
 import { sendVerified } from './resend.js';
-import type { DonePart } from './session.js';
+import type { DonePart } from './types.js';
 
 export interface PartSend {
   client: TransferClient;

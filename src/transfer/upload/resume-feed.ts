@@ -5,7 +5,7 @@ import { partRecord, type PartRecord } from '../engine/multipart.js';
 import { remainingFeed } from '../engine/planner.js';
 import type { PartPlan } from '../engine/plan.js';
 import type { PartBytes, PartFeed, PartSource, PlannedPart } from '../engine/ports.js';
-import type { DonePart, UploadSession } from './session.js';
+import type { DonePart, UploadSession } from './types.js';
 import type { UploadContext, UploadSettings } from './settings.js';
 
 /** One multipart upload as it runs. */

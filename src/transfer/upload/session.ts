@@ -20,19 +20,6 @@ import {
   type UploadSession,
 } from './types.js';
 
-export { abortQuietly } from '../engine/multipart.js';
-export { setAsideCheckpoint } from './stale.js';
-export {
-  UPLOAD_CHECKPOINT_VERSION,
-  type DonePart,
-  type PartRecord,
-  type SessionInput,
-  type UnverifiedPart,
-  type UploadCheckpointHeader,
-  type UploadSession,
-  type UploadStore,
-} from './types.js';
-
 export function expectedHeader(input: SessionInput, uploadId: string): UploadCheckpointHeader {
   return {
     kind: 'ossup-upload',

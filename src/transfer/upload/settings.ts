@@ -6,7 +6,7 @@ import type { ObjectWriteOptions } from '../../client/index.js';
 import type { TransferContext } from '../engine/engine.js';
 import type { PartSource } from '../engine/ports.js';
 import type { UploadCallback, UploadResult } from '../types.js';
-import type { PartRecord, UploadCheckpointHeader } from './session.js';
+import type { PartRecord, UploadCheckpointHeader } from './types.js';
 
 export interface UploadSettings {
   bucket: string;

@@ -21,14 +21,10 @@ import type { UploadResult } from '../types.js';
 import { completeUpload } from './complete.js';
 import { sendPart } from './parts.js';
 import { uploadRecord, resumeFeed, type UploadRun } from './resume-feed.js';
-import {
-  abortQuietly,
-  openSession,
-  setAsideCheckpoint,
-  type PartRecord,
-  type UploadCheckpointHeader,
-  type UploadStore,
-} from './session.js';
+import { abortQuietly } from '../engine/multipart.js';
+import { openSession } from './session.js';
+import { setAsideCheckpoint } from './stale.js';
+import type { PartRecord, UploadCheckpointHeader, UploadStore } from './types.js';
 import { uploadResult, type UploadContext, type UploadSettings } from './settings.js';
 import { uploadSingle } from './single.js';
 import { verifyResumedParts } from './verify.js';

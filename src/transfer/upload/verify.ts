@@ -7,7 +7,7 @@
 // hashing threads at once, so the parts being sent are hashed between them rather than after all of them.
 import { bytesToHex } from '../engine/bytes.js';
 import type { PartSource } from '../engine/ports.js';
-import type { UnverifiedPart } from './session.js';
+import type { UnverifiedPart } from './types.js';
 
 /** Ranges queued at a time: one each for the pool's thread and one burst thread (hash/pool.ts), few enough to interleave. */
 const IN_FLIGHT = 2;

@@ -15,7 +15,7 @@ import {
   UPLOAD_CHECKPOINT_VERSION,
   type PartRecord,
   type UploadCheckpointHeader,
-} from '../../../src/transfer/upload/session.js';
+} from '../../../src/transfer/upload/types.js';
 import { startTestServer } from '../../../harness/server.js';
 
 for (const size of [300 * 1024, 50 * 1024]) {
