@@ -1,6 +1,6 @@
 // The uploads a page left unfinished (a reload, a closed tab), read from the IndexedDB checkpoints: what an app lists
 // to offer "resume". With a File System Access handle kept, resuming needs no new pick: pass it back as `file`.
-import type { UploadCheckpointHeader } from '../transfer/upload/session.js';
+import type { UploadCheckpointHeader } from '../transfer/upload/types.js';
 import { storedCheckpoints } from './idb-store.js';
 
 /** A File System Access file handle (window.showOpenFilePicker, a drop's getAsFileSystemHandle, the OPFS). */
