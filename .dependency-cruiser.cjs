@@ -88,6 +88,22 @@ module.exports = {
       to: { path: '^src/(client|transfer|cli)/' },
     },
     {
+      name: 'browser-uses-portable-modules',
+      comment:
+        'src/browser is bundled for pages (scripts/build-browser.mjs): core, the transfer engine and the client modules ' +
+        'that do no Node I/O, never the Node client itself, the server or the CLI.',
+      severity: 'error',
+      from: { path: '^src/browser/' },
+      to: { path: '^src/(server|cli)/|^src/client/(?!(endpoint|retry|headers|docs|types)\\.ts$)' },
+    },
+    {
+      name: 'nothing-imports-browser',
+      comment: 'The browser build is a leaf: Node code never depends on it.',
+      severity: 'error',
+      from: { path: '^src/(?!browser/)' },
+      to: { path: '^src/browser/' },
+    },
+    {
       name: 'torture-not-test-helpers',
       comment: 'The torture run stands on its own; test helpers may change with the tests.',
       severity: 'error',

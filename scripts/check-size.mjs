@@ -7,7 +7,6 @@ import { join, relative, sep } from 'node:path';
 
 export const MAX_LINES = 350;
 
-
 /** Lines as `wc -l` would see them in a file that ends with a newline (a last line without one still counts). */
 export function countLines(text) {
   if (text === '') return 0;

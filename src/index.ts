@@ -11,8 +11,12 @@ export {
   EnvCredentialsProvider,
   StaticCredentialsProvider,
   DEFAULT_RETRY_POLICY,
+  uploaderCorsRule,
+  UPLOADER_EXPOSE_HEADERS,
 } from './client/index.js';
 export type {
+  CorsConfig,
+  CorsRule,
   OssClientOptions,
   PutObjectOptions,
   UploadPartOptions,

@@ -71,6 +71,7 @@ test('public API: the entry point exports the documented names and no internals'
     'syncTree',
     'deletePrefix',
     'startServer',
+    'uploaderCorsRule',
     'OssupError',
     'ServiceError',
     'AbortedError',

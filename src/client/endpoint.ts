@@ -1,5 +1,4 @@
 // Endpoint parsing and request addressing: which origin and path a (bucket, key) goes to.
-import net from 'node:net';
 import { buildQueryString, encodeKeyPath } from '../core/encode.js';
 
 export interface Endpoint {
@@ -33,9 +32,13 @@ export function regionFromHost(hostname: string): string | undefined {
   return m[1];
 }
 
+/**
+ * For a host name as the URL parser gives it (IPv4 in dotted decimal, IPv6 in brackets). No node:net, so the browser
+ * bundle can address endpoints with the same code.
+ */
 export function isIpOrLocalhost(hostname: string): boolean {
   const bare = hostname.replace(/^\[|\]$/g, '');
-  return net.isIP(bare) !== 0 || bare === 'localhost';
+  return /^\d{1,3}(?:\.\d{1,3}){3}$/.test(bare) || bare.includes(':') || bare === 'localhost';
 }
 
 export function parseEndpoint(endpoint: string, opts: EndpointOptions = {}): Endpoint {

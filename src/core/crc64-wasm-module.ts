@@ -73,7 +73,7 @@ function section(id: number, body: number[]): number[] {
 }
 
 function name(s: string): number[] {
-  return [...uleb(s.length), ...Buffer.from(s, 'latin1')];
+  return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))]; // ASCII names; no Buffer, so pages can load it
 }
 
 const get = (i: number) => [OP.localGet, i];

@@ -45,7 +45,11 @@ export function percentDecode(value: string, plusAsSpace: boolean): string {
     throw new ArgumentError('value', `not valid UTF-16 (lone surrogate): ${JSON.stringify(value)}`);
   const literal = (s: string) => (plusAsSpace ? s.replace(/\+/g, ' ') : s);
   if (!value.includes('%')) return literal(value);
-  const chunks: Buffer[] = [];
+  const utf8 = new TextEncoder();
+  const bytes: number[] = [];
+  const add = (s: string) => {
+    for (const b of utf8.encode(s)) bytes.push(b);
+  };
   let litStart = 0;
   let i = 0;
   while (i < value.length) {
@@ -57,13 +61,14 @@ export function percentDecode(value: string, plusAsSpace: boolean): string {
     if (!/^[0-9A-Fa-f]{2}$/.test(hex))
       throw new ArgumentError('value', `malformed percent-escape in ${JSON.stringify(value)}`);
     // Literal runs are converted whole so surrogate pairs stay together.
-    chunks.push(Buffer.from(literal(value.slice(litStart, i)), 'utf8'), Buffer.from([parseInt(hex, 16)]));
+    add(literal(value.slice(litStart, i)));
+    bytes.push(parseInt(hex, 16));
     i += 3;
     litStart = i;
   }
-  chunks.push(Buffer.from(literal(value.slice(litStart)), 'utf8'));
+  add(literal(value.slice(litStart)));
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    return new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(bytes));
   } catch (err) {
     throw new ArgumentError('value', `percent-escapes are not valid UTF-8 in ${JSON.stringify(value)}`, { cause: err });
   }

@@ -114,6 +114,7 @@ export const SERVICE_ERRORS = {
   CallbackFailed: { status: 203, message: 'The callback failed.', ec: '0007-00000203' },
   // Added with the OSS API families of issue 17 (tagging, append, CORS, form upload, bucket configs, STS, SSE).
   InvalidSecurityToken: { status: 403, message: 'The security token you provided is invalid.', ec: '' },
+  SecurityTokenExpired: { status: 403, message: 'The security token you provided has expired.', ec: '' },
   InvalidEncryptionAlgorithmError: {
     status: 400,
     message: 'The Encryption request you specified is not valid. Supported value: AES256/KMS/SM4.',

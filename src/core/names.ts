@@ -4,6 +4,8 @@
  */
 import { hasLoneSurrogate } from './encode.js';
 
+const utf8 = new TextEncoder();
+
 /** Longest object key in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1023;
 
@@ -28,7 +30,7 @@ export function validateBucketName(name: string): string | null {
 export function validateObjectKey(key: string): string | null {
   if (typeof key !== 'string' || key.length === 0) return 'object key is empty';
   if (hasLoneSurrogate(key)) return 'object key is not valid Unicode (unpaired surrogate)';
-  const bytes = Buffer.byteLength(key, 'utf8');
+  const bytes = utf8.encode(key).length;
   if (bytes > MAX_KEY_BYTES) return `object key is ${bytes} bytes in UTF-8; the limit is ${MAX_KEY_BYTES}`;
   if (key.startsWith('/') || key.startsWith('\\')) return 'object key must not start with / or \\';
   if (key.includes('\u0000')) return 'object key must not contain NUL';

@@ -58,6 +58,15 @@ export function codeForStatus(status: number, operation: string): string {
   return byStatus[status] ?? 'UnknownError';
 }
 
+/** UTF-8 text of base64 `s` with the platform's atob (Node and browsers alike); undefined when it is not base64. */
+function fromBase64(s: string): string | undefined {
+  try {
+    return new TextDecoder().decode(Uint8Array.from(atob(s), (c) => c.charCodeAt(0)));
+  } catch {
+    return undefined;
+  }
+}
+
 function tryParse(text: string): { doc?: ErrorDocument; error?: unknown } {
   try {
     return { doc: parseErrorXml(text) };
@@ -83,7 +92,8 @@ export function serviceErrorFromResponse(
   const firstError = parsed.error;
   if (!parsed.doc) {
     const encoded = headerOf(headers, HEADERS.err);
-    if (encoded) parsed = tryParse(Buffer.from(encoded, 'base64').toString('utf8'));
+    const decoded = encoded ? fromBase64(encoded) : undefined;
+    if (decoded !== undefined) parsed = tryParse(decoded);
   }
   const raw = bodyText === '' ? undefined : bodyText;
   if (parsed.doc) {

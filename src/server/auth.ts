@@ -23,10 +23,10 @@ export const MAX_SKEW_MS = 15 * 60 * 1000;
 export type Principal = Credentials | null;
 
 export class Authenticator {
-  private keys = new Map<string, Credentials>();
+  private keys = new Map<string, Credentials & { expiration?: string }>();
 
   constructor(
-    credentials: Credentials[],
+    credentials: Array<Credentials & { expiration?: string }>,
     private readonly now: () => number,
   ) {
     for (const c of credentials) this.keys.set(c.accessKeyId, c);
@@ -80,6 +80,9 @@ export class Authenticator {
         { OSSAccessKeyId: accessKeyId },
         { message: 'The security token you provided is invalid.' },
       );
+    }
+    if (creds.expiration !== undefined && this.now() >= Date.parse(creds.expiration)) {
+      throw new ErrorReply('SecurityTokenExpired', { OSSAccessKeyId: accessKeyId, Expiration: creds.expiration });
     }
     return creds;
   }

@@ -15,6 +15,9 @@ import { Throttle, type ThrottleOptions } from './throttle.js';
 
 export type { Credentials };
 
+/** A key the server accepts: an STS key may carry the time it expires. */
+export type ServerCredentials = Credentials & { expiration?: string };
+
 export interface ServerOptions {
   /** Storage root; created if missing. One server process per root. */
   root: string;
@@ -22,8 +25,12 @@ export interface ServerOptions {
   host?: string;
   /** 0 = ephemeral; default 0. */
   port?: number;
-  /** Accepted keys. An entry with a securityToken is an STS key: its requests must carry that token. */
-  credentials?: Credentials[];
+  /**
+   * Accepted keys. An entry with a securityToken is an STS key: its requests must carry that token, and with an
+   * `expiration` (ISO 8601, as STS returns it) it is refused as SecurityTokenExpired from then on (read at each
+   * request, so a test may expire a key by setting it).
+   */
+  credentials?: ServerCredentials[];
   /** Region of V4 scopes and bucket locations; default 'cn-hangzhou'. */
   region?: string;
   /** Injectable clock (ms since epoch) for skew and expiry tests. */
@@ -66,7 +73,7 @@ export interface RunningServer {
   endpoint: string;
   host: string;
   port: number;
-  credentials: Credentials[];
+  credentials: ServerCredentials[];
   /** URL of the PEM public key that verifies upload callbacks. */
   callbackPublicKeyUrl: string;
   /** Stops accepting, drops idle keep-alive connections, and resolves once the listener is closed. */

@@ -88,6 +88,7 @@ test('SERVICE_ERRORS covers every code of protocol §4 with its status', () => {
     RequestTimeout: 400,
     InsufficientStorage: 507,
     InvalidSecurityToken: 403,
+    SecurityTokenExpired: 403,
     InvalidEncryptionAlgorithmError: 400,
     InvalidDataEncryptionAlgorithmError: 400,
     InvalidTag: 400,

@@ -5,7 +5,6 @@
 // are sent, and Complete waits for the check, so a resume costs what is left rather than the whole file.
 import { parseCrc64 } from '../../core/crc64.js';
 import { ServiceError } from '../../core/errors.js';
-import { multipartEtag } from '../../core/etag.js';
 import type { PartInfo } from '../../client/index.js';
 import { bytesToHex } from '../engine/bytes.js';
 import { combineCrc } from '../engine/engine.js';
@@ -171,9 +170,10 @@ async function alreadyCompleted(
     return undefined;
   const recorded = parts as PartRecord[];
   const crc = combineCrc(recorded.map((r) => ({ partNumber: r.partNumber, size: r.size, crc64: safeParse(r.crc64)! })));
+  if (!input.multipartEtag) return undefined;
   let etag: string;
   try {
-    etag = multipartEtag(recorded.map((r) => r.etag));
+    etag = input.multipartEtag(recorded.map((r) => r.etag));
   } catch {
     return undefined;
   }

@@ -26,6 +26,8 @@ export interface UploadSettings {
   callbackVars?: Record<string, string>;
   signal?: AbortSignal;
   onWarning?: (message: string) => void;
+  /** How a completed upload's ETag is computed (SessionInput.multipartEtag); Node's uploads pass core's. */
+  multipartEtag?: (partMd5Hex: string[]) => string;
 }
 
 export type UploadContext = TransferContext<UploadCheckpointHeader, PartRecord>;

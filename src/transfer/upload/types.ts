@@ -88,4 +88,9 @@ export interface SessionInput {
   warn?: (message: string) => void;
   /** Re-hashing an earlier run's parts: `checked` of `total` so far (the 'verifying' event). */
   onVerify?: (checked: number, total: number) => void;
+  /**
+   * The ETag OSS gives an object of parts with these MD5s (core/etag.ts multipartEtag), to recognise an upload an
+   * earlier run completed. Absent where there is no MD5 (a page: WebCrypto has none): such an upload is sent again.
+   */
+  multipartEtag?: (partMd5Hex: string[]) => string;
 }

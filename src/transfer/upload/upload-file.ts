@@ -2,6 +2,7 @@
 // a FileSource, checkpoints in journal files with a lock file (checkpoint/files.ts), the seed planner unless the
 // caller gives one.
 import path from 'node:path';
+import { multipartEtag } from '../../core/etag.js';
 import { fileCheckpoints } from '../checkpoint/files.js';
 import { runTransfer } from '../engine/engine.js';
 import { validateTransferOptions } from '../engine/options.js';
@@ -17,6 +18,7 @@ export async function uploadFile(client: TransferClient, opts: UploadFileOptions
   const source = await FileSource.open(path.resolve(opts.file));
   const settings: UploadSettings = {
     ...opts,
+    multipartEtag,
     write: objectWrite(opts, source.path),
   };
   return runTransfer(

@@ -88,6 +88,7 @@ export class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, 
       initiate: opts.write,
       signal: opts.signal,
       warn: opts.onWarning,
+      multipartEtag: opts.multipartEtag,
       onVerify: (partsChecked, partsTotal) =>
         ctx.emit({ type: 'verifying', partsChecked, partsTotal, totalBytes: source.size ?? 0 }),
     });
