@@ -3,7 +3,7 @@
 // Each request is preflighted by Chromium (POST/PUT with a query and a signed Content-Type), so this is the test of
 // the server's preflight handling as a browser exercises it; with no CORS rule the browser blocks the first request.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { browserAfter as after, browserBefore as before, browserTest as test } from '../helpers/browser.js';
 import { objectBytes } from '../../harness/cli.js';
 import { crc64, crc64ToDecimal } from '../../src/core/crc64.js';
 import { OssClient, type SignatureVersion } from '../../src/client/index.js';

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { test } from 'node:test';
+import { browserTest as test } from '../helpers/browser.js';
 import type { Browser } from 'playwright-core';
 import { objectBytes, REPO } from '../../harness/cli.js';
 import { OssClient } from '../../src/client/index.js';

@@ -1,7 +1,7 @@
 // The browser harness itself: a page on one origin reads an object from the embedded server on another, allowed by
 // the bucket's CORS rule and blocked without one (what every browser test stands on).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { browserAfter as after, browserBefore as before, browserTest as test } from '../helpers/browser.js';
 import { put } from '../../harness/oss-http.js';
 import { OssClient } from '../../src/client/index.js';
 import { type BrowserTestbed, setBucketCors, startBrowserTestbed, uploaderCorsRule } from '../helpers/browser.js';

@@ -3,7 +3,7 @@
 // changed file never mixes into the object, expired STS credentials are refreshed through the signer, and a CORS rule
 // that hides the headers an upload needs is named in one clear error. Every wait is bounded.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { browserAfter as after, browserBefore as before, browserTest as test } from '../helpers/browser.js';
 import type { Page } from 'playwright-core';
 import { objectBytes } from '../../harness/cli.js';
 import { OssClient as NodeClient } from '../../src/client/index.js';

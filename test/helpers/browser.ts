@@ -3,6 +3,7 @@
 // started here is stopped by close(), each step bounded in time, so a browser that hangs or never starts fails the
 // test with a clear message instead of holding CI.
 import { existsSync } from 'node:fs';
+import { after, before, test, type TestContext, type TestOptions } from 'node:test';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,22 @@ import type { ServerOptions } from '../../src/server/index.js';
 
 /** The Chromium binary (Debian's package; .ci/run installs it). OSSUP_CHROMIUM overrides it for local runs. */
 export const CHROMIUM_PATH = process.env.OSSUP_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * Why Chromium tests cannot run here, or false. Like the tmux test: a machine without Chromium skips them (a user's
+ * `npm test`), but under CI a missing Chromium is a failure, never a skip (.ci/run installs it).
+ */
+export const NO_CHROMIUM: string | false = existsSync(CHROMIUM_PATH)
+  ? false
+  : `Chromium not installed at ${CHROMIUM_PATH} (apt-get install -y chromium, or set OSSUP_CHROMIUM)`;
+if (NO_CHROMIUM && process.env.CI) throw new Error(`${NO_CHROMIUM}: required under CI (.ci/run installs it)`);
+
+/** node:test's test, skipped where Chromium is missing (see NO_CHROMIUM). */
+export const browserTest = (name: string, opts: TestOptions, fn: (t: TestContext) => Promise<void>) =>
+  test(name, { ...opts, skip: NO_CHROMIUM }, fn);
+/** node:test's before and after hooks, not run where Chromium is missing. */
+export const browserBefore = (fn: () => Promise<void>) => before(async () => void (NO_CHROMIUM || (await fn())));
+export const browserAfter = (fn: () => Promise<void>) => after(async () => void (NO_CHROMIUM || (await fn())));
 
 /** How long Chromium may take to start, and each teardown step to finish. */
 const LAUNCH_TIMEOUT_MS = 60_000;
