@@ -5,14 +5,14 @@ import { parseCrc64 } from '../core/crc64.js';
 import { OssupError } from '../core/errors.js';
 import { unquoteEtag } from '../core/etag.js';
 import * as docs from '../client/docs.js';
-import { aclHeaders, metaHeaders, type ObjectWriteOptions } from '../client/headers.js';
+import { aclHeaders, bodyHeaders, writeHeaders, type ObjectWriteOptions } from '../client/headers.js';
+import { collectParts, listUploadsQuery, partQuery } from '../client/multipart-queries.js';
 import type {
   CompleteMultipartUploadResult,
   HeadObjectResult,
   InitiateMultipartUploadResult,
   ListPartsResult,
   OssResult,
-  PartInfo,
   PutObjectResult,
   UploadPartResult,
   UploadSummary,
@@ -48,10 +48,6 @@ function crcOf(res: BrowserResponse): bigint | undefined {
 }
 
 /** Content-MD5 when the engine has one (a page has no MD5: the digest is empty and the CRC-64 checks the part). */
-function md5Header(contentMd5: string | undefined): Record<string, string> {
-  return contentMd5 ? { 'content-md5': contentMd5 } : {};
-}
-
 function notInBrowser(what: string): never {
   throw new OssupError('NotImplemented', `${what} is not part of ossup/browser`);
 }
@@ -95,7 +91,7 @@ export class FetchTransferClient implements TransferClient {
     opts: ObjectWriteOptions & Call & { contentMd5?: string; onProgress?: (sent: number) => void } = {},
   ): Promise<PutObjectResult> {
     const bytes = bytesOf(body);
-    const headers = { ...metaHeaders(opts), ...aclHeaders(opts), ...md5Header(opts.contentMd5) };
+    const headers = { ...writeHeaders(opts), ...bodyHeaders(opts) };
     const res = await this.send({
       operation: 'PutObject',
       method: 'PUT',
@@ -125,7 +121,7 @@ export class FetchTransferClient implements TransferClient {
       bucket,
       key,
       query: [['uploads', '']],
-      headers: { ...metaHeaders(opts), ...aclHeaders(opts) },
+      headers: writeHeaders(opts),
       signal: opts.signal,
     });
     return { ...result(res), uploadId: docs.parseInitiate(res.text) };
@@ -145,11 +141,8 @@ export class FetchTransferClient implements TransferClient {
       method: 'PUT',
       bucket,
       key,
-      query: [
-        ['partNumber', String(partNumber)],
-        ['uploadId', uploadId],
-      ],
-      headers: md5Header(opts.contentMd5),
+      query: partQuery(uploadId, partNumber),
+      headers: bodyHeaders(opts),
       body: bytes,
       signal: opts.signal,
     });
@@ -194,21 +187,10 @@ export class FetchTransferClient implements TransferClient {
   }
 
   async listParts(bucket: string, key: string, uploadId: string, opts: Call = {}): Promise<ListPartsResult> {
-    const parts: PartInfo[] = [];
-    let marker = '';
-    let last: BrowserResponse | undefined;
-    for (;;) {
-      const query: Array<[string, string]> = [
-        ['uploadId', uploadId],
-        ['max-parts', '1000'],
-      ];
-      if (marker) query.push(['part-number-marker', marker]);
-      last = await this.send({ operation: 'ListParts', method: 'GET', bucket, key, query, signal: opts.signal });
-      const page = docs.parseListParts(last.text);
-      parts.push(...page.parts);
-      if (!page.isTruncated || !page.nextMarker || page.nextMarker === marker) break;
-      marker = page.nextMarker;
-    }
+    const { last, parts } = await collectParts(uploadId, {}, async (query) => {
+      const res = await this.send({ operation: 'ListParts', method: 'GET', bucket, key, query, signal: opts.signal });
+      return { res, text: res.text };
+    });
     return { ...result(last), parts };
   }
 
@@ -216,10 +198,7 @@ export class FetchTransferClient implements TransferClient {
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     for (;;) {
-      const query: Array<[string, string]> = [['uploads', '']];
-      if (opts.prefix) query.push(['prefix', opts.prefix]);
-      if (keyMarker) query.push(['key-marker', keyMarker]);
-      if (uploadIdMarker) query.push(['upload-id-marker', uploadIdMarker]);
+      const query = listUploadsQuery({ prefix: opts.prefix, keyMarker, uploadIdMarker });
       const res = await this.send({
         operation: 'ListMultipartUploads',
         method: 'GET',

@@ -4,8 +4,8 @@ import type { BodySource } from './body.js';
 import { bufferBody } from './body.js';
 import type { OssClient } from './client.js';
 import * as docs from './docs.js';
+import { collectParts, listUploadsQuery, partQuery } from './multipart-queries.js';
 import type { ListUploadsOptions } from './options.js';
-import type { OssResponse } from './pipeline.js';
 import { normalizeEtag, base, crcHeader, callbackBody, copySourceHeader } from './operations.js';
 import type {
   CallOptions,
@@ -13,7 +13,6 @@ import type {
   InitiateMultipartUploadResult,
   ListMultipartUploadsResult,
   ListPartsResult,
-  PartInfo,
   UploadPartResult,
 } from './types.js';
 
@@ -35,10 +34,7 @@ export async function uploadPartCopy(
     method: 'PUT',
     bucket,
     key,
-    query: [
-      ['partNumber', String(partNumber)],
-      ['uploadId', uploadId],
-    ],
+    query: partQuery(uploadId, partNumber),
     headers,
     signal: opts.signal,
   });
@@ -83,10 +79,7 @@ export async function uploadPart(
     method: 'PUT',
     bucket,
     key,
-    query: [
-      ['partNumber', String(partNumber)],
-      ['uploadId', uploadId],
-    ],
+    query: partQuery(uploadId, partNumber),
     headers,
     body,
     signal: opts.signal,
@@ -135,21 +128,10 @@ export async function listParts(
   uploadId: string,
   opts: CallOptions & { pageSize?: number; after?: number; onePage?: boolean },
 ): Promise<ListPartsResult> {
-  const parts: PartInfo[] = [];
-  let marker = opts.after ? String(opts.after) : '';
-  let last: OssResponse | undefined;
-  for (;;) {
-    const query: Array<[string, string]> = [
-      ['uploadId', uploadId],
-      ['max-parts', String(opts.pageSize ?? 1000)],
-    ];
-    if (marker) query.push(['part-number-marker', marker]);
-    last = await c.request({ operation: 'ListParts', method: 'GET', bucket, key, query, signal: opts.signal });
-    const page = docs.parseListParts(last.body.toString('utf8'));
-    parts.push(...page.parts);
-    if (opts.onePage || !page.isTruncated || !page.nextMarker || page.nextMarker === marker) break;
-    marker = page.nextMarker;
-  }
+  const { last, parts } = await collectParts(uploadId, opts, async (query) => {
+    const res = await c.request({ operation: 'ListParts', method: 'GET', bucket, key, query, signal: opts.signal });
+    return { res, text: res.body.toString('utf8') };
+  });
   return { ...base(last), parts };
 }
 
@@ -158,13 +140,7 @@ export async function listMultipartUploads(
   bucket: string,
   opts: ListUploadsOptions,
 ): Promise<ListMultipartUploadsResult> {
-  const query: Array<[string, string]> = [['uploads', '']];
-  if (opts.prefix) query.push(['prefix', opts.prefix]);
-  if (opts.delimiter) query.push(['delimiter', opts.delimiter]);
-  if (opts.maxUploads) query.push(['max-uploads', String(opts.maxUploads)]);
-  if (opts.keyMarker) query.push(['key-marker', opts.keyMarker]);
-  if (opts.uploadIdMarker) query.push(['upload-id-marker', opts.uploadIdMarker]);
-  query.push(['encoding-type', 'url']);
+  const query = listUploadsQuery(opts);
   const res = await c.request({ operation: 'ListMultipartUploads', method: 'GET', bucket, query, signal: opts.signal });
   return { ...base(res), ...docs.parseListUploads(res.body.toString('utf8')) };
 }
