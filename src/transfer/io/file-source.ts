@@ -7,25 +7,31 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { AlignedArena, type Region } from '../../core/aligned-memory.js';
 import { Crc64, crc64 } from '../../core/crc64.js';
 import { FileChangedError } from '../../core/errors.js';
 import { MIN_PART_SIZE } from '../../core/limits.js';
 import { assertUnchanged, identityOf, snapshotFile, type FileSnapshot } from '../checkpoint/file-identity.js';
 import type { HashedBody, PartBytes, PartSource, PlannedPart, ReadOptions } from '../engine/ports.js';
 import { BUFFER_LIMIT } from '../hash/hash.js';
-import { BufferPool, hashPool } from '../hash/pool.js';
+import { hashPool } from '../hash/pool.js';
 import { fileRange } from './client-bodies.js';
 
 /** Bytes per read of a file sent whole (and hashed as it goes). */
 const SEND_CHUNK = 1024 * 1024;
+/** Part buffers one arena holds (parts in flight and read ahead); past it, plain buffers. */
+const MAX_KEPT_PARTS = 128;
 
 export class FileSource implements PartSource {
   readonly replayable = true;
   readonly name: string;
   readonly size: number;
   readonly identity;
-  /** Buffers of the current part size; a part size that changes (an adaptive planner) starts a new pool. */
-  private buffers: BufferPool | undefined;
+  /**
+   * Page-aligned buffers of the current part size (aligned-memory.ts), reused from part to part; a part size that
+   * changes (an adaptive planner) starts a new arena.
+   */
+  private buffers: AlignedArena | undefined;
 
   private constructor(readonly snapshot: FileSnapshot) {
     this.name = snapshot.path;
@@ -49,17 +55,19 @@ export class FileSource implements PartSource {
   }
 
   async read(part: PlannedPart, opts: ReadOptions = {}): Promise<PartBytes> {
-    const keep = !opts.discard && !opts.crcOnly && part.size <= BUFFER_LIMIT;
-    let pool: BufferPool | undefined;
+    // Kept whatever is hashed (CRC-64 alone by default): sent from memory, each byte is read once (issue 27).
+    const keep = !opts.discard && part.size <= BUFFER_LIMIT;
+    let pool: AlignedArena | undefined;
     if (keep) {
-      if (this.buffers?.bufferSize !== part.size) this.buffers = new BufferPool(part.size, Number.POSITIVE_INFINITY);
+      if (this.buffers?.regionSize !== part.size) this.buffers = new AlignedArena(part.size, MAX_KEPT_PARTS);
       pool = this.buffers;
     }
-    const buffer = pool?.take();
+    const region: Region | undefined = pool?.take();
     let digest;
     try {
       digest = await hashPool().hash(this.path, part.start, part.size, {
-        buffer,
+        buffer: region?.buffer,
+        offset: region?.offset,
         signal: opts.signal,
         crcOnly: opts.crcOnly,
         burst: opts.background,
@@ -69,7 +77,7 @@ export class FileSource implements PartSource {
         throw new FileChangedError(this.path, `${this.path} shrank during the upload`, { cause: err });
       throw err;
     }
-    const data = buffer && new Uint8Array(buffer, 0, part.size);
+    const data = region && new Uint8Array(region.buffer, region.offset, part.size);
     return {
       size: part.size,
       data,
@@ -77,7 +85,7 @@ export class FileSource implements PartSource {
       md5: digest.md5,
       crc64: digest.crc64,
       // The response means every byte was taken off the buffer: it can carry the next part.
-      release: () => pool?.give(buffer),
+      release: () => region && pool?.give(region),
     };
   }
 
