@@ -4,9 +4,7 @@
 // re-streamed from the file when sent. Within one run the ctime is compared too (assertUnchanged): a rewrite during
 // the upload is caught even when size and mtime are put back.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { AlignedArena, type Region } from '../../core/aligned-memory.js';
 import { Crc64, crc64 } from '../../core/crc64.js';
 import { FileChangedError } from '../../core/errors.js';
@@ -15,10 +13,8 @@ import { assertUnchanged, identityOf, snapshotFile, type FileSnapshot } from '..
 import type { HashedBody, PartBytes, PartSource, PlannedPart, ReadOptions } from '../engine/ports.js';
 import { BUFFER_LIMIT } from '../hash/hash.js';
 import { hashPool } from '../hash/pool.js';
-import { fileRange } from './client-bodies.js';
+import { fileRange, readRange } from './client-bodies.js';
 
-/** Bytes per read of a file sent whole (and hashed as it goes). */
-const SEND_CHUNK = 1024 * 1024;
 /** Part buffers one arena holds (parts in flight and read ahead); past it, plain buffers. */
 const MAX_KEPT_PARTS = 128;
 
@@ -108,20 +104,14 @@ export class FileSource implements PartSource {
       open: () => {
         const attempt = { crc: new Crc64(), done: false };
         last = attempt;
-        return Readable.from(
-          hashing(createReadStream(path, { start: 0, end: Math.max(0, size - 1), highWaterMark: SEND_CHUNK })),
-        );
-        async function* hashing(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-          if (size === 0) {
-            attempt.done = true;
-            return;
-          }
+        return hashing(readRange(path, 0, size));
+        async function* hashing(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
           let read = 0;
-          for await (const chunk of stream) {
+          for await (const chunk of chunks) {
             read += chunk.length;
-            yield chunk;
-            // Hashed once the socket has it: the kernel and the server work on this chunk meanwhile.
+            // Hashed before it is handed on: once written, its buffer may carry another read (client/body.ts).
             attempt.crc.update(chunk);
+            yield chunk;
           }
           attempt.done = read === size;
         }
