@@ -1,27 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { truncate } from 'node:fs/promises';
 import { afterWrite, readRange } from '../../src/client/body.js';
 import { FileChangedError } from '../../src/core/errors.js';
 import { OssClient, fileRange } from '../../src/client/index.js';
 import { startTestServer } from '../../harness/server.js';
-import { bytes } from '../transfer/fixtures.js';
+import { bytes, objectBytes, tempFile } from '../transfer/fixtures.js';
 
 const MiB = 1024 * 1024;
 
-async function fileOf(t: { after: (fn: () => Promise<void>) => void }, data: Buffer): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'ossup-body-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'f');
-  await writeFile(file, data);
-  return file;
-}
-
 test('a file range is read in 1 MiB chunks whose buffers come back only once written', async (t) => {
   const data = bytes(4 * MiB + 777, 3);
-  const file = await fileOf(t, data);
+  const file = await tempFile(t, data);
   const start = 12_345;
   const length = 3 * MiB + 100;
   const chunks: Buffer[] = [];
@@ -53,11 +43,9 @@ test('a file body that shrank while being sent fails as a changed file; its byte
   t.after(() => client.close());
   await client.putBucket('body-bucket');
   const data = bytes(3 * MiB + 5, 8);
-  const file = await fileOf(t, data);
+  const file = await tempFile(t, data);
   await client.putObject('body-bucket', 'k', fileRange(file, 7, data.length - 7));
-  const got: Buffer[] = [];
-  for await (const c of (await client.getObject('body-bucket', 'k')).body) got.push(Buffer.from(c as Uint8Array));
-  assert.deepEqual(Buffer.concat(got), data.subarray(7));
+  assert.deepEqual(await objectBytes(client, 'body-bucket', 'k'), data.subarray(7));
   await truncate(file, 2 * MiB);
   await assert.rejects(client.putObject('body-bucket', 'k2', fileRange(file, 0, data.length)), FileChangedError);
 });

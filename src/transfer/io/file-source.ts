@@ -17,18 +17,27 @@ import { fileRange, readRange } from './client-bodies.js';
 
 /** Part buffers one arena holds (parts in flight and read ahead); past it, plain buffers. */
 const MAX_KEPT_PARTS = 128;
+/** Arenas of part buffers by part size, for every file of the process: a tree's files reuse each other's buffers. */
+const arenas = new Map<number, AlignedArena>();
+/** Part sizes whose arenas are kept (an adaptive planner's few sizes); the oldest is dropped past it. */
+const KEPT_SIZES = 4;
+
+/** Page-aligned buffers of `size` bytes (core/aligned-memory.ts), reused from part to part. */
+function partBuffers(size: number): AlignedArena {
+  let arena = arenas.get(size);
+  if (!arena) {
+    if (arenas.size >= KEPT_SIZES) arenas.delete(arenas.keys().next().value!);
+    arena = new AlignedArena(size, MAX_KEPT_PARTS);
+    arenas.set(size, arena);
+  }
+  return arena;
+}
 
 export class FileSource implements PartSource {
   readonly replayable = true;
   readonly name: string;
   readonly size: number;
   readonly identity;
-  /**
-   * Page-aligned buffers of the current part size (aligned-memory.ts), reused from part to part; a part size that
-   * changes (an adaptive planner) starts a new arena.
-   */
-  private buffers: AlignedArena | undefined;
-
   private constructor(readonly snapshot: FileSnapshot) {
     this.name = snapshot.path;
     this.size = snapshot.size;
@@ -53,11 +62,7 @@ export class FileSource implements PartSource {
   async read(part: PlannedPart, opts: ReadOptions = {}): Promise<PartBytes> {
     // Kept whatever is hashed (CRC-64 alone by default): sent from memory, each byte is read once (issue 27).
     const keep = !opts.discard && part.size <= BUFFER_LIMIT;
-    let pool: AlignedArena | undefined;
-    if (keep) {
-      if (this.buffers?.regionSize !== part.size) this.buffers = new AlignedArena(part.size, MAX_KEPT_PARTS);
-      pool = this.buffers;
-    }
+    const pool = keep ? partBuffers(part.size) : undefined;
     const region: Region | undefined = pool?.take();
     let digest;
     try {

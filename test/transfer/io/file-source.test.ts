@@ -1,18 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { crc64 } from '../../../src/core/crc64.js';
 import { FileSource } from '../../../src/transfer/io/file-source.js';
-import { bytes } from '../fixtures.js';
+import { bytes, tempFile } from '../fixtures.js';
 
 test('a part hashed for its CRC-64 alone is kept in memory and sent from there: the file is read once', async (t) => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'ossup-source-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'f');
   const data = bytes(3 * 1024 * 1024 + 99, 5);
-  await writeFile(file, data);
+  const file = await tempFile(t, data);
   const source = await FileSource.open(file);
   const parts = [
     { number: 1, start: 0, size: 1024 * 1024 + 50 },
