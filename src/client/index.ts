@@ -9,7 +9,7 @@ export type {
   ListUploadsOptions,
 } from './options.js';
 export { MAX_PRESIGN_V4_SECONDS, type PresignOptions } from './presign.js';
-export { fileRange, bufferBody, type BodySource } from './body.js';
+export { fileRange, bufferBody, readRange, type BodySource } from './body.js';
 export { EnvCredentialsProvider, StaticCredentialsProvider, type CredentialsProvider } from './credentials.js';
 export { parseEndpoint, regionFromHost, type Endpoint } from './endpoint.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';

@@ -7,7 +7,7 @@ import https from 'node:https';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import { AbortedError, FileChangedError, NetworkError } from '../core/errors.js';
-import type { BodySource } from './body.js';
+import { afterWrite, type BodySource } from './body.js';
 import { abortError } from '../core/errors.js';
 import { RETRYABLE_NETWORK_CODES } from './retry.js';
 
@@ -174,7 +174,8 @@ export async function sendBody(
   for await (const chunk of bodyChunks(body)) {
     if (stopped()) return false;
     if (sent + chunk.length > body.size) throw lengthMismatch(body, sent + chunk.length);
-    const more = out.write(chunk);
+    const written = afterWrite(chunk);
+    const more = written ? out.write(chunk, written) : out.write(chunk);
     sent += chunk.length;
     onProgress?.(sent);
     if (!more && !(await drained(out))) return false;

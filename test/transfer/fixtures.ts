@@ -70,6 +70,15 @@ export async function makeFile(
   return { file, data };
 }
 
+/** `data` in a file of its own temporary directory, removed after the test. */
+export async function tempFile(t: TestContext, data: Buffer): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ossup-file-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'f');
+  await writeFile(file, data);
+  return file;
+}
+
 export async function objectBytes(client: OssClient, bucket: string, key: string): Promise<Buffer> {
   const res = await client.getObject(bucket, key);
   const chunks: Buffer[] = [];

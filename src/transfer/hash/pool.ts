@@ -1,7 +1,7 @@
 // Hashing off the event loop. MD5 (Content-MD5) and CRC-64 of every part cost the client about 2 CPU-seconds per
 // GiB; done on the main thread they stall the sockets for ~20 ms per 8 MiB part, and a part cannot be hashed while
 // the previous one is being sent. A few worker threads (worker.ts) read and hash ranges instead, into
-// SharedArrayBuffers both threads see (BufferPool below), so a part's bytes are never copied between threads. One pool per process, created on first use; idle workers do not keep the process
+// SharedArrayBuffers both threads see (core/aligned-memory.ts), so a part's bytes are never copied between threads. One pool per process, created on first use; idle workers do not keep the process
 // alive. Where workers cannot start (a bundler that drops the worker file, say), hashing falls back to the main
 // thread with the same results and errors.
 import { setMaxListeners } from 'node:events';
@@ -15,8 +15,9 @@ export interface HashRequest {
   file: string;
   start: number;
   length: number;
-  /** Receives the bytes (at least `length` long), shared with the worker. */
+  /** Receives the bytes (from `offset`, at least `length` of them), shared with the worker. */
   buffer?: SharedArrayBuffer;
+  offset?: number;
   /** Only the CRC-64 (the reply's md5 is empty): checking a part against the CRC-64 the server lists. */
   crcOnly?: boolean;
 }
@@ -56,8 +57,8 @@ export class HashPool {
   ) {}
 
   /**
-   * MD5 and CRC-64 of `length` bytes of `file` from `start`; with `buffer`, the bytes are also read into it (from
-   * offset 0). Do not touch the buffer until this settles.
+   * MD5 and CRC-64 of `length` bytes of `file` from `start`; with `buffer`, the bytes are also read into it (at
+   * `offset`, default 0). Do not touch the buffer until this settles.
    * Rejects with code ESHORTFILE if the file is shorter than that (it changed), or with the read's own error.
    * With `crcOnly` the MD5 is skipped (about 60% of the cost) and `md5` is empty. With `burst`, one thread more than
    * the pool's size may start: re-reading a resumed transfer's done parts, when the main thread has little to do.
@@ -66,12 +67,19 @@ export class HashPool {
     file: string,
     start: number,
     length: number,
-    opts: { buffer?: SharedArrayBuffer; signal?: AbortSignal; crcOnly?: boolean; burst?: boolean } = {},
+    opts: {
+      buffer?: SharedArrayBuffer;
+      offset?: number;
+      signal?: AbortSignal;
+      crcOnly?: boolean;
+      burst?: boolean;
+    } = {},
   ): Promise<PooledDigest> {
     if (opts.signal?.aborted) throw abortError(opts.signal);
+    const { buffer, offset, crcOnly } = opts;
     const slot = this.broken ? undefined : this.pick(opts.burst ? 1 : 0);
-    if (!slot) return this.hashHere(file, start, length, opts.buffer, opts.signal, opts.crcOnly);
-    const req: HashRequest = { id: this.nextId++, file, start, length, buffer: opts.buffer, crcOnly: opts.crcOnly };
+    if (!slot) return this.hashHere({ id: 0, file, start, length, buffer, offset, crcOnly }, opts.signal);
+    const req: HashRequest = { id: this.nextId++, file, start, length, buffer, offset, crcOnly };
     const result = new Promise<PooledDigest>((resolve, reject) => slot.pending.set(req.id, { req, resolve, reject }));
     if (slot.pending.size === 1) slot.worker.ref();
     slot.worker.postMessage(req);
@@ -99,17 +107,11 @@ export class HashPool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  private async hashHere(
-    file: string,
-    start: number,
-    length: number,
-    buffer: SharedArrayBuffer | undefined,
-    signal?: AbortSignal,
-    crcOnly?: boolean,
-  ): Promise<PooledDigest> {
+  private async hashHere(req: HashRequest, signal?: AbortSignal): Promise<PooledDigest> {
+    const { file, start, length, buffer, crcOnly } = req;
     const d = await hashFileRange(file, start, length, {
       keep: false,
-      into: buffer && Buffer.from(buffer, 0, length),
+      into: buffer && Buffer.from(buffer, req.offset ?? 0, length),
       signal,
       crcOnly,
     });
@@ -159,10 +161,7 @@ export class HashPool {
         if (slot.answered) {
           p.reject(new Error(`the hashing thread stopped: ${err.message}`, { cause: err }));
         } else {
-          this.hashHere(p.req.file, p.req.start, p.req.length, p.req.buffer, undefined, p.req.crcOnly).then(
-            p.resolve,
-            p.reject,
-          );
+          this.hashHere(p.req).then(p.resolve, p.reject);
         }
       }
       slot.pending.clear();
@@ -187,25 +186,4 @@ let shared: HashPool | undefined;
 /** The process-wide pool. */
 export function hashPool(): HashPool {
   return (shared ??= new HashPool());
-}
-
-/**
- * Reusable part buffers for one transfer, so each part does not allocate (and the GC reclaim) a fresh one. A
- * buffer whose request failed, or whose hashing was abandoned, is not given back: something may still use it.
- */
-export class BufferPool {
-  private readonly free: SharedArrayBuffer[] = [];
-
-  constructor(
-    readonly bufferSize: number,
-    private readonly keep: number,
-  ) {}
-
-  take(): SharedArrayBuffer {
-    return this.free.pop() ?? new SharedArrayBuffer(this.bufferSize);
-  }
-
-  give(buffer: SharedArrayBuffer | undefined): void {
-    if (buffer && buffer.byteLength === this.bufferSize && this.free.length < this.keep) this.free.push(buffer);
-  }
 }

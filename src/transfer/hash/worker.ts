@@ -4,14 +4,19 @@
 // streamed through a fixed scratch buffer. Only digests travel back.
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import { AlignedArena } from '../../core/aligned-memory.js';
 import type { HashReply, HashRequest } from './pool.js';
 import { CHUNK, RangeHashing } from './hash.js';
 
-/** One scratch buffer for every range hashed without a caller's buffer (this thread hashes one range at a time). */
-const scratch = Buffer.allocUnsafe(CHUNK);
+/**
+ * One scratch buffer for every range hashed without a caller's buffer (this thread hashes one range at a time),
+ * page-aligned: reads from the page cache into it cost a third of what they cost into a Buffer (aligned-memory.ts).
+ */
+const region = new AlignedArena(CHUNK, 1).take();
+const scratch = Buffer.from(region.buffer, region.offset, region.size);
 
 function hash(req: HashRequest): HashReply {
-  const data = req.buffer && Buffer.from(req.buffer, 0, req.length);
+  const data = req.buffer && Buffer.from(req.buffer, req.offset ?? 0, req.length);
   const hashing = new RangeHashing(req.file, req.start, req.length, data, data ? undefined : scratch, {
     crcOnly: req.crcOnly,
   });

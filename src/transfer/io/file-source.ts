@@ -3,28 +3,40 @@
 // Parts up to BUFFER_LIMIT are read into reused shared buffers and sent from memory; larger ones are hashed, then
 // re-streamed from the file when sent. Within one run the ctime is compared too (assertUnchanged): a rewrite during
 // the upload is caught even when size and mtime are put back.
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { AlignedArena, type Region } from '../../core/aligned-memory.js';
 import { Crc64, crc64 } from '../../core/crc64.js';
 import { FileChangedError } from '../../core/errors.js';
 import { MIN_PART_SIZE } from '../../core/limits.js';
 import { assertUnchanged, identityOf, snapshotFile, type FileSnapshot } from '../checkpoint/file-identity.js';
 import type { HashedBody, PartBytes, PartSource, PlannedPart, ReadOptions } from '../engine/ports.js';
 import { BUFFER_LIMIT } from '../hash/hash.js';
-import { BufferPool, hashPool } from '../hash/pool.js';
-import { fileRange } from './client-bodies.js';
+import { hashPool } from '../hash/pool.js';
+import { fileRange, readRange } from './client-bodies.js';
 
-/** Bytes per read of a file sent whole (and hashed as it goes). */
-const SEND_CHUNK = 1024 * 1024;
+/** Part buffers one arena holds (parts in flight and read ahead); past it, plain buffers. */
+const MAX_KEPT_PARTS = 128;
+/** Arenas of part buffers by part size, for every file of the process: a tree's files reuse each other's buffers. */
+const arenas = new Map<number, AlignedArena>();
+/** Part sizes whose arenas are kept (an adaptive planner's few sizes); the oldest is dropped past it. */
+const KEPT_SIZES = 4;
+
+/** Page-aligned buffers of `size` bytes (core/aligned-memory.ts), reused from part to part. */
+function partBuffers(size: number): AlignedArena {
+  let arena = arenas.get(size);
+  if (!arena) {
+    if (arenas.size >= KEPT_SIZES) arenas.delete(arenas.keys().next().value!);
+    arena = new AlignedArena(size, MAX_KEPT_PARTS);
+    arenas.set(size, arena);
+  }
+  return arena;
+}
 
 export class FileSource implements PartSource {
   readonly replayable = true;
   readonly name: string;
   readonly size: number;
   readonly identity;
-  /** Buffers of the current part size; a part size that changes (an adaptive planner) starts a new pool. */
-  private buffers: BufferPool | undefined;
-
   private constructor(readonly snapshot: FileSnapshot) {
     this.name = snapshot.path;
     this.size = snapshot.size;
@@ -53,17 +65,15 @@ export class FileSource implements PartSource {
   }
 
   async read(part: PlannedPart, opts: ReadOptions = {}): Promise<PartBytes> {
-    const keep = !opts.discard && !opts.crcOnly && part.size <= BUFFER_LIMIT;
-    let pool: BufferPool | undefined;
-    if (keep) {
-      if (this.buffers?.bufferSize !== part.size) this.buffers = new BufferPool(part.size, Number.POSITIVE_INFINITY);
-      pool = this.buffers;
-    }
-    const buffer = pool?.take();
+    // Kept whatever is hashed (CRC-64 alone by default): sent from memory, each byte is read once (issue 27).
+    const keep = !opts.discard && part.size <= BUFFER_LIMIT;
+    const pool = keep ? partBuffers(part.size) : undefined;
+    const region: Region | undefined = pool?.take();
     let digest;
     try {
       digest = await hashPool().hash(this.path, part.start, part.size, {
-        buffer,
+        buffer: region?.buffer,
+        offset: region?.offset,
         signal: opts.signal,
         crcOnly: opts.crcOnly,
         burst: opts.background,
@@ -73,7 +83,7 @@ export class FileSource implements PartSource {
         throw new FileChangedError(this.path, `${this.path} shrank during the upload`, { cause: err });
       throw err;
     }
-    const data = buffer && new Uint8Array(buffer, 0, part.size);
+    const data = region && new Uint8Array(region.buffer, region.offset, part.size);
     return {
       size: part.size,
       data,
@@ -81,7 +91,7 @@ export class FileSource implements PartSource {
       md5: digest.md5,
       crc64: digest.crc64,
       // The response means every byte was taken off the buffer: it can carry the next part.
-      release: () => pool?.give(buffer),
+      release: () => region && pool?.give(region),
     };
   }
 
@@ -104,20 +114,14 @@ export class FileSource implements PartSource {
       open: () => {
         const attempt = { crc: new Crc64(), done: false };
         last = attempt;
-        return Readable.from(
-          hashing(createReadStream(path, { start: 0, end: Math.max(0, size - 1), highWaterMark: SEND_CHUNK })),
-        );
-        async function* hashing(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-          if (size === 0) {
-            attempt.done = true;
-            return;
-          }
+        return hashing(readRange(path, 0, size));
+        async function* hashing(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
           let read = 0;
-          for await (const chunk of stream) {
+          for await (const chunk of chunks) {
             read += chunk.length;
-            yield chunk;
-            // Hashed once the socket has it: the kernel and the server work on this chunk meanwhile.
+            // Hashed before it is handed on: once written, its buffer may carry another read (client/body.ts).
             attempt.crc.update(chunk);
+            yield chunk;
           }
           attempt.done = read === size;
         }

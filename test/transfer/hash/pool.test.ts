@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { crc64 } from '../../../src/core/crc64.js';
 import { AbortedError } from '../../../src/core/errors.js';
-import { BufferPool, HashPool } from '../../../src/transfer/hash/pool.js';
+import { HashPool } from '../../../src/transfer/hash/pool.js';
 import { nodeArgsFor } from '../../helpers/child.js';
 import { bytes } from '../fixtures.js';
 
@@ -48,6 +48,15 @@ for (const [name, pool] of [
       assert.equal(results[i]!.crc64, crc64(slice));
       assert.deepEqual(Buffer.from(buffers[i]!, 0, len), slice, 'the bytes are in the shared buffer');
     });
+    // At an offset into a larger shared buffer (a region of an arena): only that window is written.
+    const shared = new SharedArrayBuffer(1024 * 1024 + 64 * 1024 * 2);
+    const window = await p.hash(file, 17, 1024 * 1024 + 3, { buffer: shared, offset: 64 * 1024, crcOnly: true });
+    assert.equal(window.crc64, crc64(data.subarray(17, 17 + 1024 * 1024 + 3)));
+    assert.deepEqual(Buffer.from(shared, 64 * 1024, 1024 * 1024 + 3), data.subarray(17, 17 + 1024 * 1024 + 3));
+    assert.ok(
+      Buffer.from(shared, 0, 64 * 1024).every((b) => b === 0),
+      'nothing written before the offset',
+    );
     const noBuffer = await p.hash(file, 5, data.length - 5);
     assert.equal(noBuffer.md5.toString('hex'), md5hex(data.subarray(5)));
     const crcOnly = await p.hash(file, 17, 2 * 1024 * 1024, { crcOnly: true });
@@ -94,20 +103,4 @@ test('hash pool: a process whose pool was only warmed (worker started, never use
     { timeout: 20_000 },
   );
   assert.deepEqual(JSON.parse(stdout), { warmed: true });
-});
-
-test('buffer pool: reuses given-back buffers up to its limit, only of its own size', () => {
-  const pool = new BufferPool(1024, 2);
-  const a = pool.take();
-  const b = pool.take();
-  const c = pool.take();
-  assert.equal(a.byteLength, 1024);
-  pool.give(a);
-  pool.give(b);
-  pool.give(c); // beyond the limit: dropped
-  pool.give(new SharedArrayBuffer(10)); // not ours
-  pool.give(undefined);
-  const again = [pool.take(), pool.take(), pool.take()];
-  assert.ok(again.includes(a) && again.includes(b), 'the kept buffers are handed out again');
-  assert.ok(!again.includes(c), 'only `keep` buffers are kept');
 });
