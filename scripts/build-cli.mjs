@@ -107,6 +107,7 @@ const built = await build({
   minifyWhitespace: true,
   // Identifiers are not minified: --debug stack traces stay readable (and the sources are in the .map files).
   sourcemap: true,
+  sourcesContent: false,
   legalComments: 'none',
   logLevel: 'warning',
   plugins: [lazyRequires, builtinValues],
@@ -119,6 +120,8 @@ await build({
   outdir: join(OUT, 'vendor'),
   outExtension: { '.js': '.cjs' },
   bundle: true,
+  sourcemap: true,
+  sourcesContent: false,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
