@@ -1,9 +1,12 @@
-// What an ossup process loads: module hooks (passed with --import, so worker threads run them too) append every URL
-// the ES loader loads to a file, CommonJS files (required through createRequire, which bypasses the hooks) are added
-// from require.cache at exit, and the bundle's chunks are mapped back to the source files they hold (their .map).
+// What an ossup process loads and runs. Loads: module hooks (passed with --import, so worker threads run them too)
+// append every URL the ES loader loads to a file, CommonJS files (required through createRequire, which bypasses the
+// hooks) are added from require.cache at exit, and the bundle's files are mapped back to the source files they hold
+// (their .map). Runs: the bundle holds most modules in esbuild's lazy wrappers, functions named after the module's
+// path (`"src/transfer/upload/upload.ts"() {...}`) that run once, when the module is first needed; V8's coverage
+// (NODE_V8_COVERAGE) says which of them ran.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OSSUP, REPO } from './cli.js';
@@ -18,6 +21,8 @@ export async function load(url, context, next) { appendFileSync(out, url + '\\n'
 export interface Recorded {
   child: ChildProcess;
   loaded(): Promise<string[]>;
+  /** The bundled modules (source paths) whose lazy wrapper ran; complete once the process has exited. */
+  evaluated(): Promise<string[]>;
 }
 
 /** Spawns bin/ossup.js with the recording hooks (files kept in `dir`). */
@@ -26,6 +31,8 @@ export async function spawnRecorded(dir: string, args: string[], env: NodeJS.Pro
   const out = join(dir, `loaded-${Date.now()}-${Math.random().toString(16).slice(2)}.txt`);
   await writeFile(hooks, HOOKS);
   await writeFile(out, '');
+  const coverage = join(dir, `coverage-${Date.now()}-${Math.random().toString(16).slice(2)}`);
+  await mkdir(coverage);
   const register =
     `import { appendFileSync } from 'node:fs'; import { createRequire, register } from 'node:module';` +
     `import { pathToFileURL } from 'node:url';` +
@@ -35,7 +42,7 @@ export async function spawnRecorded(dir: string, args: string[], env: NodeJS.Pro
   const child = spawn(
     process.execPath,
     ['--import', `data:text/javascript,${encodeURIComponent(register)}`, OSSUP, ...args],
-    { env, cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...env, NODE_V8_COVERAGE: coverage }, cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const root = `${pathToFileURL(REPO).href}/`;
   const loaded = async () =>
@@ -43,7 +50,25 @@ export async function spawnRecorded(dir: string, args: string[], env: NodeJS.Pro
       .split('\n')
       .filter((u) => u.startsWith(root))
       .map((u) => u.slice(root.length));
-  return { child, loaded };
+  return { child, loaded, evaluated: () => evaluatedModules(coverage) };
+}
+
+/** A lazily evaluated module of the bundle: its wrapper function is named after its path. */
+const MODULE_WRAPPER = /^(src|node_modules)\/.+\.(ts|js|mjs|cjs)$/;
+
+async function evaluatedModules(coverage: string): Promise<string[]> {
+  const ran = new Set<string>();
+  for (const name of await readdir(coverage)) {
+    const report = JSON.parse(await readFile(join(coverage, name), 'utf8')) as {
+      result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }>;
+    };
+    for (const script of report.result) {
+      if (!script.url.includes('/dist/cli/')) continue;
+      for (const fn of script.functions)
+        if (MODULE_WRAPPER.test(fn.functionName) && fn.ranges[0]!.count > 0) ran.add(fn.functionName);
+    }
+  }
+  return [...ran].sort();
 }
 
 /**

@@ -2,16 +2,16 @@
 // command (issue 27), and Node 20 spends much of it resolving, reading and compiling ~100 separate ES modules and
 // building ES facades for built-ins, so the CLI ships bundled (DESIGN.md, "The CLI is a bundle"). The library
 // (dist/src, the package's exports) is tsc's output as before.
-// - Code splitting keeps each lazily imported module (commands, the upload, download, copy, tree and server code) in
-//   chunks of its own: `cp` of a file loads none of the others.
+// - Lazily imported code stays lazy: the embedded server is a chunk of its own (CHUNKS), every other module imported
+//   with import() is evaluated when that line runs, not at start-up.
 // - Packages are bundled: nothing is looked up in node_modules. Those loaded on first use through createRequire are
-//   files of their own (lazyRequires below); Node's built-ins are values, some loaded on first use (builtinValues).
+//   files of their own (dist/cli/vendor/); Node's built-ins are values, some loaded on first use (builtinValues).
 // - The hashing threads are entry points, named as the code that starts them expects (`new URL('./worker.js',
 //   import.meta.url)` from a chunk in the same directory). The build fails when the output loads a package, a
 //   vendored file or a `new URL('./x', import.meta.url)` that the bundle does not have.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 
 const OUT = 'dist/cli';
@@ -24,23 +24,40 @@ const ENTRIES = {
 };
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
+// Where the bundle is split. Node 20 pays for every file it loads as an ES module (resolution, a read, a compile,
+// linking), far more than V8 pays to skim code it does not run: paired runs of `cp` of a small file, CPU before the
+// first request, measured 41 chunks (split at every import()) ~35 ms above one file holding all the code, and 19
+// chunks (split at the server, tree, download, copy and stream code) still ~35 ms above 4 (split at the server only).
+// So the embedded server, which most commands never start and which is the largest body of code, is the one lazily
+// imported chunk; every other `import()` becomes a require() of a module bundled with its importer, which esbuild
+// wraps so that the module is still evaluated only when that line runs (BENCHMARKS.md, "Issue 27: start-up").
+const CHUNKS = /^src\/server\//;
+const IMPORT = /\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g;
+
 // The packages the code loads on first use through `createRequire(import.meta.url)('pkg')` (fast-xml-parser, ini,
 // picomatch, cli-progress) are invisible to a bundler, and bundled into a chunk they would be read and compiled by
 // every command that loads the chunk. Each becomes one CommonJS file of its own, dist/cli/vendor/<pkg>.cjs, and the
 // call `createRequire(import.meta.url)('./vendor/<pkg>.cjs')`: still loaded on first use, never from node_modules.
 const LAZY_REQUIRE = /createRequire\(import\.meta\.url\)\((['"])([^'"./][^'"]*)\1\)/g;
 const vendored = new Set();
-const lazyRequires = {
-  name: 'lazy-requires',
+
+const sourceRewrites = {
+  name: 'source-rewrites',
   setup(b) {
     b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
-      if (!text.includes('createRequire(import.meta.url)(')) return undefined;
-      const contents = text.replace(LAZY_REQUIRE, (_, q, pkg) => {
-        vendored.add(pkg);
-        return `createRequire(import.meta.url)(${q}./vendor/${pkg}.cjs${q})`;
-      });
-      return { contents, loader: 'ts' };
+      const contents = text
+        .replace(LAZY_REQUIRE, (_, q, pkg) => {
+          vendored.add(pkg);
+          return `createRequire(import.meta.url)(${q}./vendor/${pkg}.cjs${q})`;
+        })
+        .replace(IMPORT, (call, q, spec) => {
+          const target = relative(process.cwd(), resolve(dirname(args.path), spec)).replace(/\.js$/, '.ts');
+          return CHUNKS.test(target.split(sep).join('/'))
+            ? call
+            : `Promise.resolve().then(() => require(${q}${spec}${q}))`;
+        });
+      return contents === text ? undefined : { contents, loader: 'ts' };
     });
   },
 };
@@ -110,7 +127,7 @@ const built = await build({
   sourcesContent: false,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [lazyRequires, builtinValues],
+  plugins: [sourceRewrites, builtinValues],
   metafile: true,
 });
 
