@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Launcher: the CLI is TypeScript compiled to dist/ (npm ci and npm run build do that).
+// Launcher: the CLI is TypeScript bundled into dist/cli/ (npm ci and npm run build do that; scripts/build-cli.mjs).
 import { existsSync } from 'node:fs';
 
-const entry = new URL('../dist/src/cli/main.js', import.meta.url);
+const entry = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write('ossup: not built yet; run `npm ci` (or `npm run build`) in the ossup directory first\n');
   process.exit(1);

@@ -106,9 +106,6 @@ export class TransferTracker {
  * Draws the live bar; only ever constructed for a TTY (the caller decides). The line is fitted to the terminal's
  * width at every frame (bar-line.ts), and redrawn at once when the terminal is resized.
  */
-// Loaded when a bar is drawn: a transfer off a terminal (scripts, pipelines) never pays for it.
-const requireCjs = createRequire(import.meta.url);
-
 export class ProgressBar {
   private bar: cliProgress.SingleBar;
   private started = false;
@@ -123,7 +120,8 @@ export class ProgressBar {
     /** Erase the bar when it stops instead of leaving its last frame (a download into a pipeline). */
     erase = false,
   ) {
-    const bars = requireCjs('cli-progress') as typeof cliProgress;
+    // Loaded when a bar is drawn: a transfer off a terminal (scripts, pipelines) never pays for it.
+    const bars = createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
     this.bar = new bars.SingleBar(
       {
         stream,

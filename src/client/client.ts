@@ -47,7 +47,6 @@ export class OssClient {
   /** Parsed endpoint (recorded in checkpoints as `endpoint.url`). */
   readonly endpoint: Endpoint;
   private readonly ctx: PipelineContext;
-  private readonly ownAgent: boolean;
 
   /** The retry policy of every request this client makes, and of resumed bodies (resumableBody). */
   get retryPolicy(): RetryPolicy {
@@ -57,7 +56,6 @@ export class OssClient {
   constructor(opts: OssClientOptions) {
     if (!opts?.endpoint) throw new ArgumentError('endpoint', 'endpoint is required');
     this.endpoint = parseEndpoint(opts.endpoint, { pathStyle: opts.pathStyle, cname: opts.cname });
-    this.ownAgent = !opts.agent;
     this.ctx = pipelineContext(opts, this.endpoint);
   }
 
@@ -68,7 +66,7 @@ export class OssClient {
 
   /** Close the keep-alive sockets (only the client's own agent); requests still in flight fail. */
   async close(): Promise<void> {
-    if (this.ownAgent) this.ctx.agent.destroy();
+    this.ctx.closeAgent();
     this.ctx.lean?.destroy();
   }
 

@@ -59,8 +59,10 @@ export interface PipelineContext {
   /** Asked on every attempt, so refreshed (STS) credentials are picked up. */
   credentials: CredentialsProvider;
   retry: RetryPolicy;
-  /** node:http agent (keep-alive pool); an https.Agent for https endpoints. */
-  agent: Agent;
+  /** node:http agent (keep-alive pool); an https.Agent for https endpoints. Made on first use (a getter). */
+  readonly agent: Agent;
+  /** Destroys the agent if the client made it and it exists (closing never makes one). */
+  closeAgent(): void;
   /** The lean HTTP/1.1 client for plain-http endpoints (lean/pool.ts); absent: node:http serves all. */
   lean?: LeanHttp;
   /** Idle timeout per attempt (ms). */

@@ -67,22 +67,30 @@ export function agentOptions(opts: AgentOptions = {}): http.AgentOptions {
 /** A keep-alive agent for the endpoint's protocol. */
 export function createAgent(protocol: string, opts: AgentOptions = {}): http.Agent {
   if (protocol === 'https:') return new https.Agent(agentOptions(opts));
-  return opts.connectTo ? new RedirectedAgent(opts.connectTo, agentOptions(opts)) : new http.Agent(agentOptions(opts));
+  if (!opts.connectTo) return new http.Agent(agentOptions(opts));
+  // Defined on first use, not at load: extending http.Agent reads node:http, which the CLI's bundle loads only when
+  // it is read (scripts/build-cli.mjs), and a client that never makes an agent (the lean client's) does not need.
+  RedirectedAgent ??= redirectedAgent();
+  return new RedirectedAgent(opts.connectTo, agentOptions(opts));
 }
 
-/** A keep-alive agent whose every connection goes to one host:port, whatever the URL says. */
-class RedirectedAgent extends http.Agent {
-  constructor(
-    private readonly target: { host: string; port: number },
-    opts: http.AgentOptions,
-  ) {
-    super(opts);
-  }
+let RedirectedAgent: ReturnType<typeof redirectedAgent> | undefined;
 
-  // The agent takes the returned socket at once; connect errors reach the request through the socket's 'error'.
-  override createConnection(options: http.ClientRequestArgs): net.Socket {
-    return net.createConnection({ ...options, host: this.target.host, port: this.target.port } as net.NetConnectOpts);
-  }
+/** A keep-alive agent whose every connection goes to one host:port, whatever the URL says. */
+function redirectedAgent() {
+  return class RedirectedAgent extends http.Agent {
+    constructor(
+      private readonly target: { host: string; port: number },
+      opts: http.AgentOptions,
+    ) {
+      super(opts);
+    }
+
+    // The agent takes the returned socket at once; connect errors reach the request through the socket's 'error'.
+    override createConnection(options: http.ClientRequestArgs): net.Socket {
+      return net.createConnection({ ...options, host: this.target.host, port: this.target.port } as net.NetConnectOpts);
+    }
+  };
 }
 
 const CHUNK = 256 * 1024;

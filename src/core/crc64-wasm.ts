@@ -40,8 +40,8 @@ const MASK64 = 0xffffffffffffffffn;
 /** Below this many bytes a piece goes through one lane: combining two costs more than it saves. */
 const TWO_LANES_MIN = 4096;
 
-/** Fills the sixteen slicing tables for the reflected polynomial into `mem` as little-endian u64. */
-function writeTables(words: Int32Array, polyHi: number, polyLo: number): void {
+/** Fills the byte table (256 entries, each as [lo, hi] int32 words) for the reflected polynomial. */
+export function fillByteTable(words: Int32Array, polyHi: number, polyLo: number): void {
   for (let i = 0; i < 256; i++) {
     let hi = 0;
     let lo = i;
@@ -57,6 +57,11 @@ function writeTables(words: Int32Array, polyHi: number, polyLo: number): void {
     words[2 * i] = lo;
     words[2 * i + 1] = hi;
   }
+}
+
+/** Fills the sixteen slicing tables for the reflected polynomial into `mem` as little-endian u64. */
+function writeTables(words: Int32Array, polyHi: number, polyLo: number): void {
+  fillByteTable(words, polyHi, polyLo);
   // Table k = table k-1 advanced by one more zero byte.
   for (let k = 1; k < SLICES; k++) {
     for (let i = 0; i < 256; i++) {

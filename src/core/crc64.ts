@@ -3,17 +3,51 @@
  * init and xorout all ones. Headers carry it as an unsigned decimal string.
  *
  * The byte loop is a hand-assembled WebAssembly kernel (crc64-wasm.ts); it measured faster than the best
- * plain-JS slicing-by-16 over uint32 halves, so only the kernel is kept.
+ * plain-JS slicing-by-16 over uint32 halves, so that is not kept. Short inputs in a process that has not needed
+ * the kernel yet go a byte at a time in JS instead (BYTEWISE_MAX below).
  */
-import { createCrc64Kernel } from './crc64-wasm.js';
+import { createCrc64Kernel, fillByteTable } from './crc64-wasm.js';
 import { ArgumentError } from './errors.js';
 
 const POLY_HI = 0xc96c5795 | 0;
 const POLY_LO = 0xd7870f42 | 0;
 const MASK64 = 0xffffffffffffffffn;
 
-// crc64Combine is a function declaration, so it exists before this line runs.
-const kernel = createCrc64Kernel(POLY_HI, POLY_LO, (a, b, n) => crc64Combine(a, b, n));
+/**
+ * Up to this many bytes, until a larger input has needed the kernel, the CRC is computed a byte at a time in plain
+ * JS: building the kernel (assembling and compiling the module, filling its tables) and its first two-lane combine
+ * cost ~5 ms of CPU, most of `cp`'s hashing of a small file and a share of its start-up (issue 27), where the byte
+ * loop takes well under 1 ms for a few KiB. After the kernel exists every input goes through it.
+ */
+const BYTEWISE_MAX = 16 * 1024;
+
+let kernel: ((reg: bigint, data: Uint8Array) => bigint) | undefined;
+let byteTable: Int32Array | undefined;
+
+/** Advances the (inverted) register over `data`. */
+function update(reg: bigint, data: Uint8Array): bigint {
+  if (kernel === undefined && data.length <= BYTEWISE_MAX) return updateBytewise(reg, data);
+  kernel ??= createCrc64Kernel(POLY_HI, POLY_LO, crc64Combine);
+  return kernel(reg, data);
+}
+
+function updateBytewise(reg: bigint, data: Uint8Array): bigint {
+  if (byteTable === undefined) fillByteTable((byteTable = new Int32Array(512)), POLY_HI, POLY_LO);
+  const t = byteTable;
+  let hi = Number(reg >> 32n) | 0;
+  let lo = Number(reg & 0xffffffffn) | 0;
+  for (let i = 0; i < data.length; i++) {
+    const j = 2 * ((lo ^ data[i]!) & 0xff);
+    lo = ((lo >>> 8) | (hi << 24)) ^ t[j]!;
+    hi = (hi >>> 8) ^ t[j + 1]!;
+  }
+  return toBig(hi, lo);
+}
+
+/** The byte-at-a-time CRC-64 that short inputs take (for tests: it must equal crc64 everywhere). */
+export function crc64Bytewise(data: Uint8Array, previous: bigint = 0n): bigint {
+  return ~updateBytewise(~previous & MASK64, data) & MASK64;
+}
 
 function toBig(hi: number, lo: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
@@ -21,7 +55,7 @@ function toBig(hi: number, lo: number): bigint {
 
 /** CRC-64 of `data`; pass `previous` (the CRC of the bytes before it) to continue a running CRC. */
 export function crc64(data: Uint8Array, previous: bigint = 0n): bigint {
-  return ~kernel(~previous & MASK64, data) & MASK64;
+  return ~update(~previous & MASK64, data) & MASK64;
 }
 
 /** Incremental CRC-64: feed chunks with update(), read the CRC so far with digest() (non-destructive). */
@@ -36,7 +70,7 @@ export class Crc64 {
 
   /** Adds a chunk. */
   update(chunk: Uint8Array): this {
-    this.register = kernel(this.register, chunk);
+    this.register = update(this.register, chunk);
     return this;
   }
 

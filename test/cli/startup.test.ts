@@ -1,50 +1,13 @@
-// Start-up and small files (issue 27): `ossup cp` of a small file loads what an upload needs and nothing else (no
+// Start-up and small files (issue 27): `ossup cp` of a small file runs what an upload needs and nothing else (no
 // server, no download, stream, copy or tree code, no progress bar off a terminal) and sends one request; a tree of
 // small files goes over --jobs kept-alive connections, one listing and one request per file.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { pathToFileURL } from 'node:url';
-import { finished, objectBytes, OSSUP, REPO, runCli, startCliServer, stopCliServer } from '../../harness/cli.js';
+import { finished, objectBytes, runCli, startCliServer, stopCliServer } from '../../harness/cli.js';
+import { bundledSources, spawnRecorded } from '../../harness/loaded.js';
 import { startRequestLog } from '../../harness/request-log.js';
-
-/**
- * Module hooks that append every ES module URL the loader loads to the file named in the data passed to them; the
- * CommonJS modules (required through createRequire, which bypasses the hooks) are added from require.cache at exit.
- */
-const HOOKS = `import { appendFileSync } from 'node:fs';
-let out;
-export function initialize(data) { out = data.out; }
-export async function load(url, context, next) { appendFileSync(out, url + '\\n'); return next(url, context); }
-`;
-
-/** Runs the CLI with the hooks; resolves with its result and the repository-relative paths of what it loaded. */
-async function runRecorded(dir: string, args: string[], env: NodeJS.ProcessEnv) {
-  const hooks = join(dir, 'hooks.mjs');
-  const out = join(dir, 'modules.txt');
-  await writeFile(hooks, HOOKS);
-  await writeFile(out, '');
-  const register =
-    `import { appendFileSync } from 'node:fs'; import { createRequire, register } from 'node:module';` +
-    `import { pathToFileURL } from 'node:url';` +
-    `register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { out: ${JSON.stringify(out)} } });` +
-    `process.on('exit', () => appendFileSync(${JSON.stringify(out)}, ` +
-    `Object.keys(createRequire(import.meta.url).cache).map((f) => pathToFileURL(f).href + '\\n').join('')));`;
-  const child = spawn(
-    process.execPath,
-    ['--import', `data:text/javascript,${encodeURIComponent(register)}`, OSSUP, ...args],
-    { env, cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const result = await finished(child);
-  const root = `${pathToFileURL(REPO).href}/`;
-  const loaded = (await readFile(out, 'utf8'))
-    .split('\n')
-    .filter((u) => u.startsWith(root))
-    .map((u) => u.slice(root.length));
-  return { result, loaded };
-}
 
 test('cp of a small file loads only the upload path and makes one request', async () => {
   const srv = await startCliServer('start-up');
@@ -53,21 +16,32 @@ test('cp of a small file loads only the upload path and makes one request', asyn
     const file = join(srv.box.dir, 'small.bin');
     await writeFile(file, 'x'.repeat(4096));
     const env = { ...srv.box.env, OSS_ENDPOINT: log.endpoint };
-    const { result, loaded } = await runRecorded(srv.box.dir, ['cp', file, 'oss://start-up/small.bin', '-q'], env);
+    const run = await spawnRecorded(srv.box.dir, ['cp', file, 'oss://start-up/small.bin', '-q'], env);
+    const result = await finished(run.child);
     assert.equal(result.code, 0, result.stderr);
     assert.equal((await objectBytes(srv.client, 'start-up', 'small.bin')).toString(), 'x'.repeat(4096));
     assert.deepEqual(log.requests, ['PUT /start-up/small.bin'], 'one PutObject, nothing before it');
 
-    assert.ok(loaded.includes('dist/src/transfer/upload/upload.js'), `the upload was loaded: ${loaded.join(' ')}`);
+    // The CLI is the bundle (dist/cli): nothing from node_modules or the library's dist/src, and not the embedded
+    // server's chunk (its code is in no file loaded).
+    const loaded = await run.loaded();
+    assert.ok(loaded.includes('dist/cli/main.js'), `the bundle was run: ${loaded.join(' ')}`);
+    const outside = loaded.filter((f) => !f.startsWith('dist/cli/') && f !== 'bin/ossup.js');
+    assert.deepEqual(outside, [], 'files loaded from outside the bundle');
+    const server = bundledSources(loaded).filter((s) => s.startsWith('src/server/'));
+    assert.deepEqual(server, [], 'the embedded server: the endpoint is remote');
+    // The other modules a small upload does not need are in the bundle's files, but never run.
+    const ran = await run.evaluated();
+    assert.ok(ran.includes('src/transfer/upload/upload.ts'), `the upload ran: ${ran.join(' ')}`);
     const unneeded = [
-      /^dist\/src\/server\//, // the embedded server: the endpoint is remote
-      /^dist\/src\/transfer\/(download|stream|copy)\//,
-      /^dist\/src\/transfer\/tree\/(walk|run|listing|jobs|select|delete|dest-path)\.js$/,
-      /^dist\/src\/cli\/commands\/(download|copy|stream|tree|cp-many|no-clobber|ls|stat|serve|sign|mv)\.js$/,
-      /^dist\/src\/cli\/tree-progress\.js$/,
+      /^src\/server\//,
+      /^src\/transfer\/(download|stream|copy)\//,
+      /^src\/transfer\/tree\/(walk|run|listing|jobs|select|delete|dest-path)\.ts$/,
+      /^src\/cli\/commands\/(download|copy|stream|tree|cp-many|no-clobber|ls|stat|serve|sign|mv)\.ts$/,
+      /^src\/cli\/tree-progress\.ts$/,
       /^node_modules\/(cli-progress|picomatch|ini|fast-xml-parser)\//,
     ];
-    const extra = loaded.filter((m) => unneeded.some((re) => re.test(m)));
+    const extra = ran.filter((m) => unneeded.some((re) => re.test(m)));
     assert.deepEqual(extra, [], 'modules a small upload does not need');
   } finally {
     await log.close();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Crc64, crc64, crc64Combine, crc64ToDecimal, parseCrc64 } from '../../src/core/crc64.js';
+import { Crc64, crc64, crc64Bytewise, crc64Combine, crc64ToDecimal, parseCrc64 } from '../../src/core/crc64.js';
 import { ArgumentError } from '../../src/core/errors.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -16,6 +16,21 @@ function referenceCrc64(data: Uint8Array): bigint {
   }
   return crc ^ 0xffffffffffffffffn;
 }
+
+// A process hashes short inputs byte by byte until a longer one needs the WebAssembly kernel (crc64.ts): this one
+// input past that size makes every test below check the kernel, and the bytewise path is checked on its own.
+crc64(new Uint8Array(16 * 1024 + 1));
+
+test('the bytewise path for short inputs equals the kernel and the reference, from a running CRC too', () => {
+  const data = randomBytes(17000);
+  assert.equal(crc64Bytewise(utf8('123456789')), 0x995dc9bbdf1939fan);
+  for (const len of [0, 1, 7, 8, 9, 255, 256, 4095, 4096, 4097, 16384, 16385, 17000]) {
+    const view = data.subarray(0, len);
+    assert.equal(crc64Bytewise(view), crc64(view), `len ${len}`);
+    assert.equal(crc64Bytewise(view, 0x0123456789abcdefn), crc64(view, 0x0123456789abcdefn), `len ${len}, running`);
+    if (len <= 4096) assert.equal(crc64Bytewise(view), referenceCrc64(view), `len ${len}, reference`);
+  }
+});
 
 test('check value "123456789"', () => {
   assert.equal(crc64(utf8('123456789')), 0x995dc9bbdf1939fan);

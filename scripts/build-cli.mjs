@@ -1,0 +1,176 @@
+// Bundles the CLI (src/cli/main.ts) into dist/cli/: what bin/ossup.js runs. Start-up is a large share of a short
+// command (issue 27), and Node 20 spends much of it resolving, reading and compiling ~100 separate ES modules and
+// building ES facades for built-ins, so the CLI ships bundled (DESIGN.md, "The CLI is a bundle"). The library
+// (dist/src, the package's exports) is tsc's output as before.
+// - Lazily imported code stays lazy: the embedded server is a chunk of its own (CHUNKS), every other module imported
+//   with import() is evaluated when that line runs, not at start-up.
+// - Packages are bundled: nothing is looked up in node_modules. Those loaded on first use through createRequire are
+//   files of their own (dist/cli/vendor/); Node's built-ins are values, some loaded on first use (builtinValues).
+// - The hashing threads are entry points, named as the code that starts them expects (`new URL('./worker.js',
+//   import.meta.url)` from a chunk in the same directory). The build fails when the output loads a package, a
+//   vendored file or a `new URL('./x', import.meta.url)` that the bundle does not have.
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { build } from 'esbuild';
+
+const OUT = 'dist/cli';
+const ENTRIES = {
+  main: 'src/cli/main.ts',
+  // transfer/hash/pool.ts: new URL('./worker.js', import.meta.url)
+  worker: 'src/transfer/hash/worker.ts',
+  // server/store/hasher.ts: new URL('./hasher-worker.js', import.meta.url)
+  'hasher-worker': 'src/server/store/hasher-worker.ts',
+};
+const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+// Where the bundle is split. Node 20 pays for every file it loads as an ES module (resolution, a read, a compile,
+// linking), far more than V8 pays to skim code it does not run: paired runs of `cp` of a small file, CPU before the
+// first request, measured 41 chunks (split at every import()) ~35 ms above one file holding all the code, and 19
+// chunks (split at the server, tree, download, copy and stream code) still ~35 ms above 4 (split at the server only).
+// So the embedded server, which most commands never start and which is the largest body of code, is the one lazily
+// imported chunk; every other `import()` becomes a require() of a module bundled with its importer, which esbuild
+// wraps so that the module is still evaluated only when that line runs (BENCHMARKS.md, "Issue 27: start-up").
+const CHUNKS = /^src\/server\//;
+const IMPORT = /\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g;
+
+// The packages the code loads on first use through `createRequire(import.meta.url)('pkg')` (fast-xml-parser, ini,
+// picomatch, cli-progress) are invisible to a bundler, and bundled into a chunk they would be read and compiled by
+// every command that loads the chunk. Each becomes one CommonJS file of its own, dist/cli/vendor/<pkg>.cjs, and the
+// call `createRequire(import.meta.url)('./vendor/<pkg>.cjs')`: still loaded on first use, never from node_modules.
+const LAZY_REQUIRE = /createRequire\(import\.meta\.url\)\((['"])([^'"./][^'"]*)\1\)/g;
+const vendored = new Set();
+
+const sourceRewrites = {
+  name: 'source-rewrites',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const contents = text
+        .replace(LAZY_REQUIRE, (_, q, pkg) => {
+          vendored.add(pkg);
+          return `createRequire(import.meta.url)(${q}./vendor/${pkg}.cjs${q})`;
+        })
+        .replace(IMPORT, (call, q, spec) => {
+          const target = relative(process.cwd(), resolve(dirname(args.path), spec)).replace(/\.js$/, '.ts');
+          return CHUNKS.test(target.split(sep).join('/'))
+            ? call
+            : `Promise.resolve().then(() => require(${q}${spec}${q}))`;
+        });
+      return contents === text ? undefined : { contents, loader: 'ts' };
+    });
+  },
+};
+
+// Node built-ins are taken with process.getBuiltinModule() (Node >= 20.16), not imported. Importing one as an ES module
+// builds its ES facade, which reads every export once: `node:fs` then loads fs/promises, the streams and readline,
+// `node:crypto` WebCrypto, `node:util` parseArgs and MIMEType. As a CommonJS value, an export is read only where the
+// code uses it. It also serves the bundled CommonJS packages' require() of built-ins (an ES module has no require).
+// The built-ins below, which `cp` of a file does not use before its request (or at all: commander requires
+// child_process for subcommands that are programs), are loaded when the code first reads one of their exports;
+// every export name is known here, at build time, so the bundle's interop code sees them all without loading.
+const LAZY_BUILTINS = [
+  'child_process',
+  'dgram',
+  'dns',
+  'http',
+  'https',
+  'perf_hooks',
+  'readline',
+  'stream/promises',
+  'timers/promises',
+  'tls',
+  'worker_threads',
+  'zlib',
+];
+async function builtinSource(name) {
+  const get = `process.getBuiltinModule(${JSON.stringify(name)})`;
+  if (!LAZY_BUILTINS.includes(name.slice('node:'.length))) return `module.exports = ${get};`;
+  const value = await import(name);
+  const keys = Object.keys(value).filter((k) => k !== 'default');
+  return [
+    'let loaded;',
+    `const load = () => (loaded ??= ${get});`,
+    `for (const k of ${JSON.stringify(keys)})`,
+    '  Object.defineProperty(module.exports, k, { enumerable: true, get: () => load()[k] });',
+  ].join('\n');
+}
+const builtinValues = {
+  name: 'builtin-values',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+      if (!builtins.has(args.path)) return undefined;
+      const name = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
+      return { path: name, namespace: 'node-builtin', sideEffects: false };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, async (args) => ({
+      contents: await builtinSource(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+rmSync(OUT, { recursive: true, force: true });
+const built = await build({
+  entryPoints: ENTRIES,
+  outdir: OUT,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunk-[hash]',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  // Identifiers are not minified: --debug stack traces stay readable (and the sources are in the .map files).
+  sourcemap: true,
+  sourcesContent: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  plugins: [sourceRewrites, builtinValues],
+  metafile: true,
+});
+
+// The vendored packages, each as one CommonJS file (built-ins as plain require()).
+await build({
+  entryPoints: Object.fromEntries([...vendored].map((pkg) => [pkg, pkg])),
+  outdir: join(OUT, 'vendor'),
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  sourcemap: true,
+  sourcesContent: false,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+// What the output loads at run time must be a Node built-in or a file of the bundle.
+const files = readdirSync(OUT).filter((f) => f.endsWith('.js'));
+const vendorFiles = readdirSync(join(OUT, 'vendor')).map((f) => `vendor/${f}`);
+const problems = [];
+const PACKAGE =
+  /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']((?:@[\w.-]+\/)?[\w-][\w.:-]*(?:\/[\w./-]+)?)["']/g;
+const CREATE_REQUIRE = /createRequire\)?\(import\.meta\.url\)\(\s*["']([^"']+)["']/g;
+const WORKER_URL = /new URL\(\s*[`"']\.\/([\w.-]+?)(?:\$\{[^}]*\}[`"']|[`"'])\s*,\s*import\.meta\.url/g;
+for (const file of [...files, ...vendorFiles]) {
+  const code = readFileSync(join(OUT, file), 'utf8');
+  for (const [, name] of code.matchAll(PACKAGE))
+    if (!builtins.has(name)) problems.push(`${file} loads the package ${name} from node_modules`);
+  for (const [, name] of code.matchAll(CREATE_REQUIRE))
+    if (!name.startsWith('./vendor/') || !existsSync(join(OUT, name))) problems.push(`${file} requires ${name}`);
+  for (const [, base] of code.matchAll(WORKER_URL)) {
+    const name = base.endsWith('.js') ? base : `${base}.js`;
+    if (!existsSync(join(OUT, name))) problems.push(`${file} refers to ./${name}, which the bundle does not have`);
+  }
+}
+if (problems.length > 0) {
+  for (const p of problems) console.error(`build-cli: ${p}`);
+  process.exit(1);
+}
+const bytes = files.reduce((n, f) => n + readFileSync(join(OUT, f)).length, 0);
+console.log(`build-cli: ${OUT}/ ${files.length} files, ${(bytes / 1024).toFixed(1)} KiB`);
+if (process.env.OSSUP_METAFILE) writeFileSync(process.env.OSSUP_METAFILE, JSON.stringify(built.metafile));
