@@ -112,9 +112,8 @@ export class ConnectionBudget {
   }
 
   /**
-   * A part that fails is not observed (the scheduler stops its transfer), so the units of a file that failed with
-   * parts in flight stay held: a tree with many failed large files runs with a smaller budget. (A close on the feed
-   * port would give them back.)
+   * A part that fails is not observed (the scheduler stops its transfer); `close`, called when the run ends, gives
+   * back the units its parts still held, so a file that failed with parts in flight leaves the budget whole.
    */
   private wrap(inner: PartFeed, fixed: number | undefined): PartFeed {
     let active = 0;
@@ -133,6 +132,11 @@ export class ConnectionBudget {
         if (active-- > 1) this.held--;
         this.controller.partDone(stats.ms, this.now());
         inner.observe?.(part, stats);
+      },
+      close: () => {
+        if (active > 1) this.held -= active - 1;
+        active = 0;
+        inner.close?.();
       },
     };
   }

@@ -147,6 +147,11 @@ export interface PartFeed {
   started?(part: PlannedPart): void;
   /** A part finished: `ms` from its start to its answer. An adaptive feed adjusts the next sizes and concurrency. */
   observe?(part: PlannedPart, stats: { ms: number }): void;
+  /**
+   * The run ended (every part done, or the transfer failed or was cancelled and its parts in flight have stopped):
+   * parts handed out and never observed are over. An adaptive feed gives back what they held.
+   */
+  close?(): void;
 }
 
 /**

@@ -80,3 +80,33 @@ test('a fresh transfer gets the controller’s part size, never below the ladder
   const flagged = new ConnectionBudget(c, { now: () => 0, partSize: 16 * MiB }).planner(ladderPlanner);
   assert.equal(flagged.plan({ kind: 'upload', size: 4 * 1024 * MiB }).partSize, 16 * MiB);
 });
+
+test('a file that fails with parts in flight gives its units back at once, and the next file gets the whole budget', async () => {
+  const b = budget(6);
+  const feed = b.planner(ladderPlanner).plan({ kind: 'upload', size: 40 * MiB });
+  let inFlight = 0;
+  const failed = b.holding(() =>
+    runParts({
+      feed,
+      work: async (part, signal) => {
+        inFlight++;
+        await new Promise((r) => setTimeout(r, 5));
+        if (part.number === 3) throw new Error('part 3 refused');
+        // The others are still sending when part 3 fails: the scheduler's abort stops them, as it stops a request.
+        await new Promise((_, reject) => {
+          if (signal.aborted) reject(signal.reason);
+          else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+        });
+        return part.size;
+      },
+      done: async () => undefined,
+    }),
+  );
+  await assert.rejects(failed, /part 3 refused/);
+  assert.equal(inFlight, 6, 'six parts were in flight when part 3 failed');
+  assert.equal(b.inUse, 0, 'every unit is given back');
+  // The next file runs six parts at once again.
+  const seen = { now: 0, peak: 0, parts: 0 };
+  await moveFile(b, 40 * MiB, seen);
+  assert.equal(seen.peak, 6);
+});
