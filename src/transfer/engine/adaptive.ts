@@ -79,6 +79,8 @@ export class AdaptiveController {
   private perConn = 0;
   private windowStart: number;
   private windowBytes = 0;
+  /** Requests finished in this window. */
+  private windowDone = 0;
   /** The first window after a change is not measured: new connections are still opening. */
   private settling = true;
   private holdLeft = HOLD;
@@ -133,6 +135,7 @@ export class AdaptiveController {
   /** A part or file finished after `ms`: the typical part time sets the window length. */
   partDone(ms: number, now: number): void {
     this.partMs = this.partMs === 0 ? ms : this.partMs * 0.8 + ms * 0.2;
+    this.windowDone++;
     this.tick(now);
   }
 
@@ -186,9 +189,21 @@ export class AdaptiveController {
     return Math.min(1000, Math.max(this.minWindow, this.partMs / 2));
   }
 
+  /**
+   * Slow start measured per completed request rather than per time window: once every connection has finished a
+   * request since the step (settling) and then two more each (measuring), the window has seen what it needs. Small
+   * files on a delayed link then double every few round trips instead of every 375 ms. Requests longer than a
+   * quarter window keep the time window: fewer, larger samples would judge a step on noise.
+   */
+  private enoughDone(): boolean {
+    if (this.phase !== 'slow-start' || this.partMs > this.minWindow / 4) return false; // large parts: a time window
+    return this.windowDone >= (this.settling ? 1 : 2) * this.conns;
+  }
+
   private restart(now: number): void {
     this.windowStart = now;
     this.windowBytes = 0;
+    this.windowDone = 0;
     this.settling = true;
     this.throttledInWindow = false;
   }
@@ -196,12 +211,13 @@ export class AdaptiveController {
   private tick(now: number): void {
     const w = this.window();
     // After a change, half a window goes unmeasured while the connections just opened make their first round trips.
-    if (now - this.windowStart < (this.settling ? w / 2 : w)) return;
+    if (now - this.windowStart < (this.settling ? w / 2 : w) && !this.enoughDone()) return;
     const rate = (this.windowBytes * 1000) / (now - this.windowStart);
     const throttled = this.throttledInWindow;
     const settling = this.settling;
     this.windowStart = now;
     this.windowBytes = 0;
+    this.windowDone = 0;
     this.throttledInWindow = false;
     this.settling = false;
     if (settling) return;
