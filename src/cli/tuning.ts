@@ -87,6 +87,12 @@ export function controllerOptions(kind: 'file' | 'tree', flags: TuningFlags, siz
     totalBytes: size,
     connectionsSource: fixed !== undefined ? 'flag' : 'auto',
     partSizeSource: flags.partSize !== undefined ? 'flag' : 'auto',
+    startReason:
+      kind === 'tree'
+        ? `first guess: ${start} at once (small files cost a request each, not bandwidth)`
+        : start === FILE_START
+          ? `first guess: ${start} parts in flight (the file has two parts for each)`
+          : 'first guess: the defaults',
   };
 }
 
@@ -120,6 +126,11 @@ export function tuningJson(t: Tuning, flags: TuningFlags, used?: { partSize?: nu
 export function tuningText(t: TuningJson): string {
   const c = t.connections;
   return `${c.value} connection${c.value === 1 ? '' : 's'} (${c.source}), ${formatBytes(t.partSize.value)} parts (${t.partSize.source})`;
+}
+
+/** The line after a transfer's summary: `tuned: 16 connections (auto), 8.0 MiB parts (auto): <the last decision>`. */
+export function tunedLine(t: TuningJson): string {
+  return `tuned: ${tuningText(t)}: ${t.reason}\n`;
 }
 
 /** One listener feeding two. */

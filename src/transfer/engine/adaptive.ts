@@ -42,6 +42,8 @@ export interface AdaptiveOptions {
   partSizeSource?: TuningSource;
   /** Shortest measuring window (default 250 ms); windows stretch to the typical part time, up to 1.5 s. */
   windowMs?: number;
+  /** Why it starts where it does, until its first decision (default "starting from the defaults"). */
+  startReason?: string;
 }
 
 /** A step must buy at least this much more throughput to be kept. */
@@ -106,6 +108,7 @@ export class AdaptiveController {
     this.totalBytes = opts.totalBytes ?? Infinity;
     this.minWindow = opts.windowMs ?? 250;
     this.windowStart = now;
+    if (opts.startReason) this.why = opts.startReason;
     if (this.fixedConns)
       this.why = `connections fixed by ${this.sources.connections === 'flag' ? 'a flag' : 'the checkpoint'}`;
   }

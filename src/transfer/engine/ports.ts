@@ -4,6 +4,7 @@
 // and the strategies speak only these; a Blob, an IndexedDB store, an adaptive planner or a fetch client is a new
 // implementation of a port, never a second scheduler. Node's defaults (files, journal files, lock files, hashing
 // threads) are wired in transfer/node.ts. This file is browser-safe: no `node:` import, no Buffer, no Node type.
+import type { Tuning } from './adaptive.js';
 import type { PartPlan, PlannedPart } from './plan.js';
 import type { PartBody } from './transfer-client.js';
 
@@ -152,6 +153,8 @@ export interface PartFeed {
    * parts handed out and never observed are over. An adaptive feed gives back what they held.
    */
   close?(): void;
+  /** An adaptive feed: what its controller has chosen, and why (the 'start' event carries it). */
+  tuning?(): Tuning;
 }
 
 /**
@@ -244,4 +247,6 @@ export interface StartInfo {
   concurrency: number;
   /** Why an earlier run's checkpoint could not be used, when there was one. */
   discarded?: string;
+  /** What an adaptive planner chose to start with, and why (its feed's `tuning`). */
+  tuning?: Tuning;
 }

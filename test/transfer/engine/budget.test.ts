@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AdaptiveController } from '../../../src/transfer/engine/adaptive.js';
 import { ConnectionBudget } from '../../../src/transfer/engine/budget.js';
+import { startInfo } from '../../../src/transfer/engine/engine.js';
 import { runParts } from '../../../src/transfer/engine/part-pool.js';
 import { ladderPlanner } from '../../../src/transfer/engine/planner.js';
 import { runJobs } from '../../../src/transfer/tree/jobs.js';
@@ -109,4 +110,20 @@ test('a file that fails with parts in flight gives its units back at once, and t
   const seen = { now: 0, peak: 0, parts: 0 };
   await moveFile(b, 40 * MiB, seen);
   assert.equal(seen.peak, 6);
+});
+
+test('the start event says what the budget chose and why: connections, this transfer’s part size, their sources', () => {
+  const c = new AdaptiveController(
+    { initialConnections: 8, initialPartSize: 8 * MiB, startReason: 'first guess: 8 parts in flight' },
+    0,
+  );
+  const b = new ConnectionBudget(c, { now: () => 0 });
+  const fresh = startInfo(b.planner(ladderPlanner).plan({ kind: 'upload', size: 1024 * MiB }), 1024 * MiB);
+  assert.deepEqual(fresh.tuning, {
+    connections: { value: 8, source: 'auto' },
+    partSize: { value: 8 * MiB, source: 'auto' },
+    reason: 'first guess: 8 parts in flight',
+  });
+  const resumed = b.planner(ladderPlanner).plan({ kind: 'upload', size: 1024 * MiB }, { partSize: 2 * MiB });
+  assert.deepEqual(startInfo(resumed, 1024 * MiB).tuning?.partSize, { value: 2 * MiB, source: 'checkpoint' });
 });
