@@ -112,7 +112,6 @@ export class AdaptiveController {
     if (this.fixedConns)
       this.why = `connections fixed by ${this.sources.connections === 'flag' ? 'a flag' : 'the checkpoint'}`;
   }
-
   private readonly sources: { connections: TuningSource; partSize: TuningSource };
   private readonly totalBytes: number;
   private sizeWhy = '';
@@ -193,10 +192,9 @@ export class AdaptiveController {
   }
 
   /**
-   * Slow start measured per completed request rather than per time window: once every connection has finished a
-   * request since the step (settling) and then two more each (measuring), the window has seen what it needs. Small
-   * files on a delayed link then double every few round trips instead of every 375 ms. Requests longer than a
-   * quarter window keep the time window: fewer, larger samples would judge a step on noise.
+   * Slow start measured per completed request, not per time window: one request per connection since the step
+   * (settling), then two more each (measuring). Small files on a delayed link then double every few round trips, not
+   * every 375 ms; requests over a quarter window keep the time window (fewer, larger samples judge on noise).
    */
   private enoughDone(): boolean {
     if (this.phase !== 'slow-start' || this.partMs > this.minWindow / 4) return false; // large parts: a time window
@@ -345,10 +343,8 @@ export class AdaptiveController {
   }
 }
 
-function formatMiB(bytes: number): string {
-  return bytes >= 1024 ** 2 ? `${+(bytes / 1024 ** 2).toFixed(1)} MiB` : `${Math.round(bytes / 1024)} KiB`;
-}
-
+const formatMiB = (b: number) =>
+  b >= 1024 ** 2 ? `${+(b / 1024 ** 2).toFixed(1)} MiB` : `${Math.round(b / 1024)} KiB`;
 function pct(rate: number, best: number): string {
   return best > 0 ? `${Math.round((rate / best - 1) * 100)}%` : 'more';
 }
