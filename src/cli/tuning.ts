@@ -128,8 +128,12 @@ export function tuningText(t: TuningJson): string {
   return `${c.value} connection${c.value === 1 ? '' : 's'} (${c.source}), ${formatBytes(t.partSize.value)} parts (${t.partSize.source})`;
 }
 
-/** The line after a transfer's summary: `tuned: 16 connections (auto), 8.0 MiB parts (auto): <the last decision>`. */
+/**
+ * The line after a transfer's summary: `tuned: 16 connections (auto), 8.0 MiB parts (auto): <the last decision>`;
+ * none when flags fixed both (nothing was tuned, and the summary stays the one line it was).
+ */
 export function tunedLine(t: TuningJson): string {
+  if (t.connections.source !== 'auto' && t.partSize.source !== 'auto') return '';
   return `tuned: ${tuningText(t)}: ${t.reason}\n`;
 }
 
