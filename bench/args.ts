@@ -38,6 +38,8 @@ export interface BenchArgs {
   /** The links extra: the large file's size (1 GiB in the issue) and how many small files (2,000). */
   linksSize: number;
   linksFiles: number;
+  /** The links extra's hand-tuned grid (links.ts `parseGrid`); undefined: its default (or quick) grid. */
+  linksGrid?: string;
   /** --quick was given: smaller grids where an extra has one. */
   quick: boolean;
   /** Where the server root, files and downloads live (default: a new directory under /dev/shm, else os.tmpdir()). */
@@ -81,6 +83,9 @@ const USAGE = `npm run bench -- [flags]
                         (default all but links; --no-extras for none)
   --links-size 1G       the links extra's large file (default 1G; 64M with --quick)
   --links-files 2000    the links extra's small files, 64 KiB each (default 2000; 200 with --quick)
+  --links-grid 'PxS,...;J,...'  the links extra's hand-tuned settings: --parallel P --part-size S for the large
+                        file, --jobs J for the small files (default '4x8M,16x8M,64x8M,4x64M,16x64M,64x64M;16,64',
+                        64 MiB parts left out on the 200 Mbit/s link; --quick: '4x8M,16x8M;16,64')
   --checkpoint-parts N  parts of the checkpoint extra (default 10000)
   --resume-size 512M    file size of the late-resume extra (default 512M)
   --copy-size 5G        object size of the server-side copy extra (default 5G; made on the server from a test file)
@@ -178,6 +183,9 @@ export function parseArgs(argv: string[]): BenchArgs {
         break;
       case '--links-files':
         a.linksFiles = int(value());
+        break;
+      case '--links-grid':
+        a.linksGrid = value();
         break;
       case '--quick':
         explicit.add(flag);

@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { formatSize } from './args.js';
+import { formatSize, parseSize } from './args.js';
 import { BUCKET, childEnv, fileFor, measured, verifyObject, type BenchContext } from './context.js';
 import { OSSUP_BIN } from './proc.js';
 import { startShaper, type LinkShape } from './shaper.js';
@@ -16,13 +16,18 @@ export interface LinkProfile {
   shape?: LinkShape;
 }
 
-/** The issue's three profiles. A per-connection cap well above the link's keeps the shared cap the only limit. */
-export const LINK_PROFILES: LinkProfile[] = [
-  { name: 'no delay' },
-  { name: '20 ms RTT', shape: { bytesPerSecond: 1024 ** 3, delayMs: 10 } },
+/**
+ * The issue's three profiles. A per-connection cap well above the link's keeps the shared cap the only limit.
+ * `rates`: MiB/s of the last run (BENCHMARKS.md, `76194ef`: file up, file down, files each way), for the estimate.
+ */
+export const LINK_PROFILES: Array<LinkProfile & { rates: [number, number, number]; capped?: boolean }> = [
+  { name: 'no delay', rates: [120, 215, 19] },
+  { name: '20 ms RTT', shape: { bytesPerSecond: 1024 ** 3, delayMs: 10 }, rates: [90, 155, 16] },
   {
     name: '80 ms RTT, 200 Mbit/s',
     shape: { bytesPerSecond: 1024 ** 3, delayMs: 40, linkBytesPerSecond: 25_000_000 },
+    rates: [21, 21, 11.6],
+    capped: true,
   },
 ];
 
@@ -53,23 +58,81 @@ export interface LinkFigures {
   }>;
 }
 
-/** The hand-tuned grids: parts in flight x part size for one file, files in flight for a tree. */
-function grid(quick: boolean): { file: string[][]; files: string[][] } {
-  const parallel = quick ? [1, 8] : [1, 4, 16, 64];
-  const parts = quick ? ['8MiB'] : ['8MiB', '64MiB'];
-  return {
-    file: parallel.flatMap((p) => parts.map((s) => ['--parallel', String(p), '--part-size', s])),
-    files: (quick ? [4, 32] : [4, 16, 64]).map((j) => ['--jobs', String(j)]),
+/**
+ * The hand-tuned grid: `PxS,...;J,...`, --parallel P --part-size S for the large file and --jobs J for the small
+ * files. The default holds today's fixed defaults (4 parts at 8 MiB, the download range floor; 16 files) and the
+ * settings likely best on a delayed link (more parts, larger parts, more files). Left out: --jobs 4 and --parallel 1,
+ * 3-5x slower than the best on both delayed links in the last run and never best on loopback by more than noise; and,
+ * on the 200 Mbit/s link, 64 MiB parts: the link is the limit there, and an 8 MiB part already spends under 2% of
+ * its time on the 80 ms round trip, so the larger size cannot be best by more than that (it would cost 3 of the
+ * run's ~15 minutes).
+ */
+export const DEFAULT_GRID = '4x8M,16x8M,64x8M,4x64M,16x64M,64x64M;16,64';
+const QUICK_GRID = '4x8M,16x8M;16,64';
+
+export interface LinkGrid {
+  file: Array<{ parallel: number; partSize: number }>;
+  jobs: number[];
+}
+
+export function parseGrid(spec: string): LinkGrid {
+  const [file = '', jobs = ''] = spec.split(';');
+  const bad = () => new Error(`--links-grid "${spec}": expected PxS,...;J,... such as ${DEFAULT_GRID}`);
+  const grid: LinkGrid = {
+    file: file
+      .split(',')
+      .filter((x) => x.trim())
+      .map((x) => {
+        const m = /^\s*(\d+)\s*x\s*(\S+)\s*$/i.exec(x);
+        if (!m) throw bad();
+        return { parallel: Number(m[1]), partSize: parseSize(m[2]!) };
+      }),
+    jobs: jobs
+      .split(',')
+      .filter((x) => x.trim())
+      .map((x) => {
+        const n = Number(x.trim());
+        if (!Number.isInteger(n) || n < 1) throw bad();
+        return n;
+      }),
   };
+  if (grid.file.length === 0 || grid.jobs.length === 0) throw bad();
+  return grid;
+}
+
+/** The file settings run on a profile: all of them, but no part over 8 MiB on the capped link (see DEFAULT_GRID). */
+function fileSettings(grid: LinkGrid, profile: (typeof LINK_PROFILES)[number], custom: boolean): string[][] {
+  const kept = custom || !profile.capped ? grid.file : grid.file.filter((s) => s.partSize <= 8 * 1024 ** 2);
+  return kept.map((s) => ['--parallel', String(s.parallel), '--part-size', `${s.partSize / 1024 ** 2}MiB`]);
+}
+
+/** Seconds the extra should take at the last run's rates (start-ups of ~0.35 s each included). */
+export function estimateSeconds(grid: LinkGrid, size: number, files: number, fileSize: number, custom = false): number {
+  const MiB = 1024 ** 2;
+  let s = 0;
+  for (const p of LINK_PROFILES) {
+    const [up, down, small] = p.rates;
+    s += (fileSettings(grid, p, custom).length + 1) * (size / MiB / up + size / MiB / down + 0.7);
+    s += (grid.jobs.length + 1) * ((2 * files * fileSize) / MiB / small + 0.7);
+  }
+  return s;
 }
 
 export async function linksExtra(
   ctx: BenchContext,
   size: number,
   files: number,
-  opts: { quick: boolean; fileSize?: number },
+  opts: { quick: boolean; fileSize?: number; grid?: string },
 ): Promise<LinkFigures> {
   const fileSize = opts.fileSize ?? 64 * 1024;
+  const g = parseGrid(opts.grid ?? (opts.quick ? QUICK_GRID : DEFAULT_GRID));
+  const custom = opts.grid !== undefined;
+  const full = parseGrid(DEFAULT_GRID);
+  ctx.log(
+    `  this grid: about ${Math.ceil(estimateSeconds(g, size, files, fileSize, custom) / 60)} min at the last run's rates; ` +
+      `the issue's workload (1 GiB, 2,000 files, default grid): about ${Math.ceil(estimateSeconds(full, 1024 ** 3, 2000, 64 * 1024) / 60)} min`,
+  );
+  const began = performance.now();
   const big = fileFor(ctx, size);
   const base = join(ctx.dir, 'links');
   rmSync(base, { recursive: true, force: true });
@@ -77,7 +140,6 @@ export async function linksExtra(
   mkdirSync(tree, { recursive: true });
   for (let i = 0; i < files; i++) writeFileSync(join(tree, `f${i}.bin`), randomBytes(fileSize));
   const url = new URL(ctx.server.endpoint);
-  const g = grid(opts.quick);
   const runs: LinkRun[] = [];
   for (const profile of LINK_PROFILES) {
     const shaper = profile.shape
@@ -108,7 +170,7 @@ export async function linksExtra(
       return r;
     };
     try {
-      for (const setting of [[], ...g.file]) {
+      for (const setting of [[], ...fileSettings(g, profile, custom)]) {
         const key = `links/${profile.name.replace(/\W+/g, '-')}/big`;
         await cli('file up', setting, ['cp', big.path, `oss://${BUCKET}/${key}`], size);
         await verifyObject(ctx, key, big, `links upload ${setting.join(' ') || 'auto'}`);
@@ -117,7 +179,7 @@ export async function linksExtra(
         if (statSync(dest).size !== size) throw new Error(`links download: ${dest} is not ${size} bytes`);
         rmSync(dest, { force: true });
       }
-      for (const setting of [[], ...g.files]) {
+      for (const setting of [[], ...g.jobs.map((j) => ['--jobs', String(j)])]) {
         const prefix = `links/${profile.name.replace(/\W+/g, '-')}/tree-${setting.join('') || 'auto'}/`;
         await cli('files up', setting, ['cp', '-r', tree, `oss://${BUCKET}/${prefix}`], files * fileSize);
         let n = 0;
@@ -133,6 +195,7 @@ export async function linksExtra(
     }
   }
   rmSync(base, { recursive: true, force: true });
+  ctx.log(`  links took ${((performance.now() - began) / 60_000).toFixed(1)} min`);
   const summary: LinkFigures['summary'] = [];
   for (const profile of LINK_PROFILES) {
     for (const workload of ['file up', 'file down', 'files up', 'files down'] as const) {

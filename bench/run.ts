@@ -351,7 +351,7 @@ try {
       `\n## links: no tuning flags vs a grid of hand-tuned settings, three link profiles (${formatSize(args.linksSize)} file, ` +
         `${args.linksFiles} small files) [${elapsed()}]`,
     );
-    const l = await linksExtra(ctx, args.linksSize, args.linksFiles, { quick: args.quick });
+    const l = await linksExtra(ctx, args.linksSize, args.linksFiles, { quick: args.quick, grid: args.linksGrid });
     results.links = l;
     log(linksTable(l));
   }

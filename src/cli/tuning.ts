@@ -3,13 +3,30 @@
 import type { OssClient } from '../client/index.js';
 // From their modules, not the transfer barrel: a short `cp` loads only the upload path (start-up, issue 27).
 import type { TransferEvent } from '../transfer/index.js';
-import { AdaptiveController, type Tuning, type TuningSource } from '../transfer/engine/adaptive.js';
+import {
+  AdaptiveController,
+  type AdaptiveOptions,
+  type Tuning,
+  type TuningSource,
+} from '../transfer/engine/adaptive.js';
 import { ConnectionBudget } from '../transfer/engine/budget.js';
-import { DEFAULT_PARALLEL, defaultPartSize, MIN_DEFAULT_PART_SIZE } from './defaults.js';
+import { DEFAULT_PARALLEL, defaultPartSize } from './defaults.js';
 import { formatBytes } from './size.js';
 
-/** Files in flight a tree starts with (the --jobs default). */
-const TREE_START = 16;
+/**
+ * Files in flight a tree starts with when --jobs is not given. Small files cost a request each, not bandwidth, so
+ * more of them in flight is cheap on any link and pays on every delayed one (BENCHMARKS.md: 32 beat 16 on all three
+ * profiles); the controller still halves it where that moves as much.
+ */
+const TREE_START = 32;
+/** Parts in flight a file starts with when it has at least two parts for each of them. */
+const FILE_START = 8;
+/**
+ * Part size a fresh transfer starts from (never above half a connection's share of the file): a part costs a round
+ * trip and, for an upload, a durable write on the server, so 1 MiB parts lose most of a delayed link; 8 MiB is the
+ * download range floor already (engine/planner.ts).
+ */
+const START_PART_SIZE = 8 * 1024 ** 2;
 /** The most connections the budget grows to by itself: the client's socket cap. */
 export const AUTO_MAX_CONNECTIONS = 64;
 
@@ -36,25 +53,7 @@ export function commandBudget(
   flags: TuningFlags,
   size?: number,
 ): ConnectionBudget {
-  const fixed =
-    flags.connections ??
-    (kind === 'file'
-      ? flags.parallel
-      : flags.jobs !== undefined && flags.parallel !== undefined
-        ? flags.jobs * flags.parallel
-        : undefined);
-  const start = fixed ?? (kind === 'file' ? DEFAULT_PARALLEL : (flags.jobs ?? TREE_START));
-  const controller = new AdaptiveController(
-    {
-      initialConnections: start,
-      maxConnections: Math.max(AUTO_MAX_CONNECTIONS, start),
-      initialPartSize: flags.partSize ?? (size !== undefined ? defaultPartSize(size) : MIN_DEFAULT_PART_SIZE),
-      totalBytes: size,
-      connectionsSource: fixed !== undefined ? 'flag' : 'auto',
-      partSizeSource: flags.partSize !== undefined ? 'flag' : 'auto',
-    },
-    performance.now(),
-  );
+  const controller = new AdaptiveController(controllerOptions(kind, flags, size), performance.now());
   const budget = new ConnectionBudget(controller, {
     parallel: flags.parallel,
     jobs: flags.jobs,
@@ -62,6 +61,39 @@ export function commandBudget(
   });
   client.retryPolicy.onRetry = (notice) => budget.onRetry(notice);
   return budget;
+}
+
+/** Where a command's controller starts: the first guess, and which dimensions flags fix. */
+export function controllerOptions(kind: 'file' | 'tree', flags: TuningFlags, size?: number): AdaptiveOptions {
+  const fixed =
+    flags.connections ??
+    (kind === 'file'
+      ? flags.parallel
+      : flags.jobs !== undefined && flags.parallel !== undefined
+        ? flags.jobs * flags.parallel
+        : undefined);
+  const partSize = flags.partSize ?? Math.max(START_PART_SIZE, size !== undefined ? defaultPartSize(size) : 0);
+  const start =
+    fixed ??
+    (kind === 'tree'
+      ? (flags.jobs ?? TREE_START)
+      : size !== undefined && size >= 2 * FILE_START * partSize
+        ? FILE_START
+        : DEFAULT_PARALLEL);
+  return {
+    initialConnections: start,
+    maxConnections: Math.max(AUTO_MAX_CONNECTIONS, start),
+    initialPartSize: partSize,
+    totalBytes: size,
+    connectionsSource: fixed !== undefined ? 'flag' : 'auto',
+    partSizeSource: flags.partSize !== undefined ? 'flag' : 'auto',
+    startReason:
+      kind === 'tree'
+        ? `first guess: ${start} at once (small files cost a request each, not bandwidth)`
+        : start === FILE_START
+          ? `first guess: ${start} parts in flight (the file has two parts for each)`
+          : 'first guess: the defaults',
+  };
 }
 
 /** The `tuning` field of --json: each dimension's value and where it came from, and the last decision's reason. */
@@ -94,6 +126,15 @@ export function tuningJson(t: Tuning, flags: TuningFlags, used?: { partSize?: nu
 export function tuningText(t: TuningJson): string {
   const c = t.connections;
   return `${c.value} connection${c.value === 1 ? '' : 's'} (${c.source}), ${formatBytes(t.partSize.value)} parts (${t.partSize.source})`;
+}
+
+/**
+ * The line after a transfer's summary: `tuned: 16 connections (auto), 8.0 MiB parts (auto): <the last decision>`;
+ * none when flags fixed both (nothing was tuned, and the summary stays the one line it was).
+ */
+export function tunedLine(t: TuningJson): string {
+  if (t.connections.source !== 'auto' && t.partSize.source !== 'auto') return '';
+  return `tuned: ${tuningText(t)}: ${t.reason}\n`;
 }
 
 /** One listener feeding two. */

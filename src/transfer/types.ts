@@ -1,4 +1,5 @@
 // Public types of the transfer engines.
+import type { Tuning } from './engine/adaptive.js';
 import type { CheckpointPorts, PartPlanner } from './engine/ports.js';
 
 /** What both engines report about a finished transfer. */
@@ -59,6 +60,8 @@ export type TransferEvent =
       /** Parts in flight at the start. */
       concurrency?: number;
       discarded?: string;
+      /** With an adaptive planner (the CLI's budget): what it starts with and why, each setting with its source. */
+      tuning?: Tuning;
     }
   | { type: 'progress'; bytesDone: number; totalBytes: number }
   /** A part confirmed; `size`: its bytes (parts may differ in size: a stream's grow, an adaptive planner's vary). */

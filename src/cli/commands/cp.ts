@@ -6,7 +6,7 @@ import { jsonLine, transferJson } from '../json.js';
 import { checkCpOptions, objectWriteOptions, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, isOssUrl, isStreamCp, parseOssUrl, type OssUrl } from '../oss-url.js';
 import { defaultPartSize } from '../defaults.js';
-import { commandBudget, teeProgress, tuningJson } from '../tuning.js';
+import { commandBudget, teeProgress, tunedLine, tuningJson } from '../tuning.js';
 import { firstBucket, withFirstBucket, withSession, type Io, type Session } from '../session.js';
 import { planParts } from '../../transfer/engine/plan.js';
 import { refuseTreeFlags, type TreeFlags } from '../tree-options.js';
@@ -197,6 +197,7 @@ async function uploadOne(
     );
   else if (!flags.quiet) {
     io.stdout.write(`uploaded ${shown(job.file)} to ${shown(formatOssUrl(job.dst))}: ${summary(r, outcome.seconds)}\n`);
+    io.stdout.write(tunedLine(tuningJson(budget.tuning(), flagged, outcome.used)));
     if (r.callbackBody !== undefined) io.stdout.write(`callback answered: ${r.callbackBody}\n`);
   }
   return EXIT_OK;

@@ -6,7 +6,7 @@ import { doing, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { jsonLine, transferJson } from '../json.js';
 import { parseRange, type CpFlags, type CpSettings } from '../options.js';
 import { formatOssUrl, type OssUrl } from '../oss-url.js';
-import { commandBudget, teeProgress, tuningJson } from '../tuning.js';
+import { commandBudget, teeProgress, tunedLine, tuningJson } from '../tuning.js';
 import { withSession, type Io } from '../session.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
@@ -138,6 +138,7 @@ export async function downloadCommand(
       io.stdout.write(
         `downloaded ${shown(formatOssUrl(src))} to ${shown(r.file)}${part}: ${summary(r, outcome.seconds, 'download')}\n`,
       );
+      io.stdout.write(tunedLine(tuningJson(budget.tuning(), flagged, outcome.used)));
     }
     return EXIT_OK;
   });

@@ -32,7 +32,7 @@ import { checkName } from './names.js';
 import { planCopy } from './tree-copy.js';
 import { treeJson, failureLines, planLine, summaryLine, verboseLine } from './tree-output.js';
 import { shown } from '../shown.js';
-import { commandBudget } from '../tuning.js';
+import { commandBudget, type TuningFlags, type TuningJson, tunedLine, tuningJson } from '../tuning.js';
 import { startStats, statsInterval } from '../stats.js';
 
 export type TreeCommandFlags = CpFlags & TreeFlags & SelectFlags & SkipFlags & HeaderFlags & { stats?: string };
@@ -149,21 +149,20 @@ export async function treeCommand(
     async (session) => {
       if (plan.direction !== 'download' && !flags.dryRun) await firstBucket(session, remote.bucket, io, flags.quiet);
       const out = new TreeOutput(plan, flags, io);
+      // Uploads and downloads follow one budget tuned to the link; --jobs, --parallel, --part-size and --connections
+      // still fix theirs. A copy moves no bytes through this link: its files and parts stay fixed.
+      const tuned: TuningFlags = {
+        parallel: settings.parallel,
+        jobs: flags.jobs !== undefined ? tree.jobs : undefined,
+        partSize: settings.partSize,
+        connections: flags.connections !== undefined ? tree.connections : undefined,
+      };
+      const budget =
+        plan.direction === 'copy' || flags.dryRun ? undefined : commandBudget(session.client, 'tree', tuned);
+      if (budget) out.tuning = () => tuningJson(budget.tuning(), tuned);
       const opts: TreeOptions = {
         ...treeOptions(plan, verb, flags, settings, io),
-        // Uploads and downloads follow one budget tuned to the link; --jobs, --parallel, --part-size and --connections
-        // still fix theirs. A copy moves no bytes through this link: its files and parts stay fixed.
-        ...(plan.direction === 'copy' || flags.dryRun
-          ? { jobs: tree.jobs }
-          : {
-              jobs: flags.jobs !== undefined ? tree.jobs : undefined,
-              budget: commandBudget(session.client, 'tree', {
-                parallel: settings.parallel,
-                jobs: flags.jobs !== undefined ? tree.jobs : undefined,
-                partSize: settings.partSize,
-                connections: flags.connections !== undefined ? tree.connections : undefined,
-              }),
-            }),
+        ...(budget ? { jobs: tuned.jobs, budget } : { jobs: tree.jobs }),
         endpointId: session.endpointId,
         filters: tree.filters,
         select,
@@ -258,6 +257,8 @@ class TreeOutput {
   private readonly failures: TreeFailure[] = [];
   private plannedBytes = 0;
   private sentBytes = 0;
+  /** What the budget chose, when the tree runs on one (uploads and downloads): each file's line and the summary say. */
+  tuning?: () => TuningJson;
 
   constructor(
     private readonly plan: Plan,
@@ -288,8 +289,10 @@ class TreeOutput {
     const { io } = this;
     if (r.dryRun && r.action !== 'skip' && r.action !== 'delete') this.plannedBytes += r.size;
     this.sentBytes += r.transferredBytes;
-    if (this.flags.json) io.stdout.write(jsonLine(treeJson(r, this.plan.direction)));
-    else if (r.dryRun && r.action !== 'skip') {
+    if (this.flags.json) {
+      const moved = this.tuning && !r.dryRun && (r.action === 'upload' || r.action === 'download');
+      io.stdout.write(jsonLine({ ...treeJson(r, this.plan.direction), ...(moved ? { tuning: this.tuning!() } : {}) }));
+    } else if (r.dryRun && r.action !== 'skip') {
       // The plan is the result of a dry run, so -q keeps it; what is up to date is only counted (summary line).
       const line = `${planLine(r, this.plan.direction)}\n`;
       if (this.bar) this.bar.note(line, io.stdout);
@@ -304,6 +307,7 @@ class TreeOutput {
     if (!interrupted && !flags.json && !flags.quiet) {
       const direction = verb === 'mv -r' ? 'move' : this.plan.direction;
       io.stdout.write(summaryLine(tracker, direction, dryRun ? this.plannedBytes : this.sentBytes, dryRun, seconds));
+      if (this.tuning && tracker.transferred > 0) io.stdout.write(tunedLine(this.tuning()));
     }
     if (failures.length > 0) {
       io.stderr.write(`ossup: ${failures.length} file${failures.length === 1 ? '' : 's'} failed:\n`);

@@ -42,6 +42,8 @@ export interface AdaptiveOptions {
   partSizeSource?: TuningSource;
   /** Shortest measuring window (default 250 ms); windows stretch to the typical part time, up to 1.5 s. */
   windowMs?: number;
+  /** Why it starts where it does, until its first decision (default "starting from the defaults"). */
+  startReason?: string;
 }
 
 /** A step must buy at least this much more throughput to be kept. */
@@ -79,6 +81,8 @@ export class AdaptiveController {
   private perConn = 0;
   private windowStart: number;
   private windowBytes = 0;
+  /** Requests finished in this window. */
+  private windowDone = 0;
   /** The first window after a change is not measured: new connections are still opening. */
   private settling = true;
   private holdLeft = HOLD;
@@ -104,10 +108,10 @@ export class AdaptiveController {
     this.totalBytes = opts.totalBytes ?? Infinity;
     this.minWindow = opts.windowMs ?? 250;
     this.windowStart = now;
+    if (opts.startReason) this.why = opts.startReason;
     if (this.fixedConns)
       this.why = `connections fixed by ${this.sources.connections === 'flag' ? 'a flag' : 'the checkpoint'}`;
   }
-
   private readonly sources: { connections: TuningSource; partSize: TuningSource };
   private readonly totalBytes: number;
   private sizeWhy = '';
@@ -133,6 +137,7 @@ export class AdaptiveController {
   /** A part or file finished after `ms`: the typical part time sets the window length. */
   partDone(ms: number, now: number): void {
     this.partMs = this.partMs === 0 ? ms : this.partMs * 0.8 + ms * 0.2;
+    this.windowDone++;
     this.tick(now);
   }
 
@@ -186,9 +191,20 @@ export class AdaptiveController {
     return Math.min(1000, Math.max(this.minWindow, this.partMs / 2));
   }
 
+  /**
+   * Slow start measured per completed request, not per time window: one request per connection since the step
+   * (settling), then two more each (measuring). Small files on a delayed link then double every few round trips, not
+   * every 375 ms; requests over a quarter window keep the time window (fewer, larger samples judge on noise).
+   */
+  private enoughDone(): boolean {
+    if (this.phase !== 'slow-start' || this.partMs > this.minWindow / 4) return false; // large parts: a time window
+    return this.windowDone >= (this.settling ? 1 : 2) * this.conns;
+  }
+
   private restart(now: number): void {
     this.windowStart = now;
     this.windowBytes = 0;
+    this.windowDone = 0;
     this.settling = true;
     this.throttledInWindow = false;
   }
@@ -196,12 +212,13 @@ export class AdaptiveController {
   private tick(now: number): void {
     const w = this.window();
     // After a change, half a window goes unmeasured while the connections just opened make their first round trips.
-    if (now - this.windowStart < (this.settling ? w / 2 : w)) return;
+    if (now - this.windowStart < (this.settling ? w / 2 : w) && !this.enoughDone()) return;
     const rate = (this.windowBytes * 1000) / (now - this.windowStart);
     const throttled = this.throttledInWindow;
     const settling = this.settling;
     this.windowStart = now;
     this.windowBytes = 0;
+    this.windowDone = 0;
     this.throttledInWindow = false;
     this.settling = false;
     if (settling) return;
@@ -326,10 +343,8 @@ export class AdaptiveController {
   }
 }
 
-function formatMiB(bytes: number): string {
-  return bytes >= 1024 ** 2 ? `${+(bytes / 1024 ** 2).toFixed(1)} MiB` : `${Math.round(bytes / 1024)} KiB`;
-}
-
+const formatMiB = (b: number) =>
+  b >= 1024 ** 2 ? `${+(b / 1024 ** 2).toFixed(1)} MiB` : `${Math.round(b / 1024)} KiB`;
 function pct(rate: number, best: number): string {
   return best > 0 ? `${Math.round((rate / best - 1) * 100)}%` : 'more';
 }

@@ -106,17 +106,16 @@ export class ConnectionBudget {
           while (size * 2 <= Math.min(this.controller.partSize(this.now()), spread)) size *= 2;
           if (size > floor) req.partSize = size;
         }
-        return this.wrap(base.plan(req, resume), this.opts.parallel);
+        return this.wrap(base.plan(req, resume), this.opts.parallel, resume !== undefined);
       },
     };
   }
 
   /**
-   * A part that fails is not observed (the scheduler stops its transfer), so the units of a file that failed with
-   * parts in flight stay held: a tree with many failed large files runs with a smaller budget. (A close on the feed
-   * port would give them back.)
+   * A part that fails is not observed (the scheduler stops its transfer); `close`, called when the run ends, gives
+   * back the units its parts still held, so a file that failed with parts in flight leaves the budget whole.
    */
-  private wrap(inner: PartFeed, fixed: number | undefined): PartFeed {
+  private wrap(inner: PartFeed, fixed: number | undefined, resumed: boolean): PartFeed {
     let active = 0;
     return {
       partSize: inner.partSize,
@@ -133,6 +132,16 @@ export class ConnectionBudget {
         if (active-- > 1) this.held--;
         this.controller.partDone(stats.ms, this.now());
         inner.observe?.(part, stats);
+      },
+      tuning: () => {
+        // This transfer's own part size (a resume's is its checkpoint's), not the one the next would get.
+        const source = this.opts.partSize !== undefined ? 'flag' : resumed ? 'checkpoint' : 'auto';
+        return { ...this.tuning(), partSize: { value: inner.partSize, source } };
+      },
+      close: () => {
+        if (active > 1) this.held -= active - 1;
+        active = 0;
+        inner.close?.();
       },
     };
   }

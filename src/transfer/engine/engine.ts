@@ -112,6 +112,7 @@ export function startInfo(
     partSize: feed.partSize,
     concurrency: feed.single ? 1 : feed.concurrency(),
     ...(resumed.discarded ? { discarded: resumed.discarded } : {}),
+    ...(feed.tuning ? { tuning: feed.tuning() } : {}),
   };
 }
 

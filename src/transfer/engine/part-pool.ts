@@ -92,6 +92,7 @@ export async function runParts<P, R>(run: PartRun<P, R>): Promise<void> {
     while (workers.size > 0) await Promise.all([...workers]);
   } finally {
     signal?.removeEventListener('abort', onOuterAbort);
+    feed.close?.(); // every worker has stopped: parts that failed or were aborted give back what they held
   }
   if (signal?.aborted) throw abortError(signal);
   if (firstError !== undefined) throw firstError;

@@ -4,6 +4,7 @@
 // and the strategies speak only these; a Blob, an IndexedDB store, an adaptive planner or a fetch client is a new
 // implementation of a port, never a second scheduler. Node's defaults (files, journal files, lock files, hashing
 // threads) are wired in transfer/node.ts. This file is browser-safe: no `node:` import, no Buffer, no Node type.
+import type { Tuning } from './adaptive.js';
 import type { PartPlan, PlannedPart } from './plan.js';
 import type { PartBody } from './transfer-client.js';
 
@@ -147,6 +148,13 @@ export interface PartFeed {
   started?(part: PlannedPart): void;
   /** A part finished: `ms` from its start to its answer. An adaptive feed adjusts the next sizes and concurrency. */
   observe?(part: PlannedPart, stats: { ms: number }): void;
+  /**
+   * The run ended (every part done, or the transfer failed or was cancelled and its parts in flight have stopped):
+   * parts handed out and never observed are over. An adaptive feed gives back what they held.
+   */
+  close?(): void;
+  /** An adaptive feed: what its controller has chosen, and why (the 'start' event carries it). */
+  tuning?(): Tuning;
 }
 
 /**
@@ -239,4 +247,6 @@ export interface StartInfo {
   concurrency: number;
   /** Why an earlier run's checkpoint could not be used, when there was one. */
   discarded?: string;
+  /** What an adaptive planner chose to start with, and why (its feed's `tuning`). */
+  tuning?: Tuning;
 }

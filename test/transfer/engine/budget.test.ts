@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AdaptiveController } from '../../../src/transfer/engine/adaptive.js';
 import { ConnectionBudget } from '../../../src/transfer/engine/budget.js';
+import { startInfo } from '../../../src/transfer/engine/engine.js';
 import { runParts } from '../../../src/transfer/engine/part-pool.js';
 import { ladderPlanner } from '../../../src/transfer/engine/planner.js';
 import { runJobs } from '../../../src/transfer/tree/jobs.js';
@@ -79,4 +80,50 @@ test('a fresh transfer gets the controller’s part size, never below the ladder
   assert.equal(planner.plan({ kind: 'upload', size: 4 * 1024 * MiB, partSize: 2 * MiB }).partSize, 64 * MiB);
   const flagged = new ConnectionBudget(c, { now: () => 0, partSize: 16 * MiB }).planner(ladderPlanner);
   assert.equal(flagged.plan({ kind: 'upload', size: 4 * 1024 * MiB }).partSize, 16 * MiB);
+});
+
+test('a file that fails with parts in flight gives its units back at once, and the next file gets the whole budget', async () => {
+  const b = budget(6);
+  const feed = b.planner(ladderPlanner).plan({ kind: 'upload', size: 40 * MiB });
+  let inFlight = 0;
+  const failed = b.holding(() =>
+    runParts({
+      feed,
+      work: async (part, signal) => {
+        inFlight++;
+        await new Promise((r) => setTimeout(r, 5));
+        if (part.number === 3) throw new Error('part 3 refused');
+        // The others are still sending when part 3 fails: the scheduler's abort stops them, as it stops a request.
+        await new Promise((_, reject) => {
+          if (signal.aborted) reject(signal.reason);
+          else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+        });
+        return part.size;
+      },
+      done: async () => undefined,
+    }),
+  );
+  await assert.rejects(failed, /part 3 refused/);
+  assert.equal(inFlight, 6, 'six parts were in flight when part 3 failed');
+  assert.equal(b.inUse, 0, 'every unit is given back');
+  // The next file runs six parts at once again.
+  const seen = { now: 0, peak: 0, parts: 0 };
+  await moveFile(b, 40 * MiB, seen);
+  assert.equal(seen.peak, 6);
+});
+
+test('the start event says what the budget chose and why: connections, this transfer’s part size, their sources', () => {
+  const c = new AdaptiveController(
+    { initialConnections: 8, initialPartSize: 8 * MiB, startReason: 'first guess: 8 parts in flight' },
+    0,
+  );
+  const b = new ConnectionBudget(c, { now: () => 0 });
+  const fresh = startInfo(b.planner(ladderPlanner).plan({ kind: 'upload', size: 1024 * MiB }), 1024 * MiB);
+  assert.deepEqual(fresh.tuning, {
+    connections: { value: 8, source: 'auto' },
+    partSize: { value: 8 * MiB, source: 'auto' },
+    reason: 'first guess: 8 parts in flight',
+  });
+  const resumed = b.planner(ladderPlanner).plan({ kind: 'upload', size: 1024 * MiB }, { partSize: 2 * MiB });
+  assert.deepEqual(startInfo(resumed, 1024 * MiB).tuning?.partSize, { value: 2 * MiB, source: 'checkpoint' });
 });

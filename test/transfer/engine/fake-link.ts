@@ -61,6 +61,8 @@ export interface SimResult {
   rate(fromMs: number, toMs: number): number;
   /** The highest connection budget the policy asked for. */
   peakConnections: number;
+  /** With `totalBytes`: when the last byte arrived (ms), or Infinity when the run ended first. */
+  doneMs: number;
 }
 
 const DT = 5;
@@ -68,7 +70,16 @@ const DT = 5;
 export function simulate(
   link: LinkProfile,
   policy: Policy,
-  opts: { durationMs: number; seed?: number; noise?: number; workload?: Workload },
+  opts: {
+    durationMs: number;
+    seed?: number;
+    noise?: number;
+    workload?: Workload;
+    /** A finite transfer: this many bytes in all (a file whose last part is short, or so many small files). */
+    totalBytes?: number;
+    /** Every part this size, whatever the policy says (a file's parts are sized once, when it is planned). */
+    partSize?: number;
+  },
 ): SimResult {
   const random = seededRandom(opts.seed ?? 1);
   const noise = opts.noise ?? 0.1;
@@ -81,14 +92,17 @@ export function simulate(
   let factor = 1;
   // Round trips vary a little, so connections opened together do not stay in step.
   const latency = () => (link.rttMs + link.serverMs) * (0.75 + random() / 2);
+  let left = opts.totalBytes ?? Infinity;
+  let doneMs = Infinity;
   const start = (now: number) => {
-    const size = opts.workload?.smallFiles ?? policy.partSize(now);
+    const size = Math.min(left, opts.workload?.smallFiles ?? opts.partSize ?? policy.partSize(now));
+    left -= size;
     conns.push({ phase: 'latency', until: now + latency(), remaining: size, size, startedAt: now });
   };
   const fill = (now: number) => {
     const limit = policy.connections(now);
     peak = Math.max(peak, limit);
-    while (conns.length < limit) start(now);
+    while (conns.length < limit && left > 0) start(now);
   };
   fill(0);
   for (let now = 0; now < opts.durationMs; now += DT) {
@@ -136,11 +150,16 @@ export function simulate(
     }
     // The scheduler asks for the budget whenever a slot frees, and when the budget may have grown.
     fill(t);
+    if (left <= 0 && conns.length === 0) {
+      doneMs = t;
+      break;
+    }
   }
   return {
     steps,
     throttles,
     peakConnections: peak,
+    doneMs,
     rate(fromMs, toMs) {
       let sum = 0;
       for (let i = Math.floor(fromMs / DT); i < Math.floor(toMs / DT); i++) sum += steps[i] ?? 0;
