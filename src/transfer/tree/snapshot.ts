@@ -86,7 +86,10 @@ export class SyncSnapshot {
     this.met.add(rel);
   }
 
-  /** What the record for `rel` decides about a local file and its listed object, or undefined: compare as usual. */
+  /**
+   * What the record for `rel` decides about a local file and its listed object, or undefined: compare as usual. The
+   * reasons are the usual comparison's (`--json` lines read as they did): what was found is the same.
+   */
   async verdict(
     rel: string,
     local: LocalEntry,
@@ -97,14 +100,13 @@ export class SyncSnapshot {
     if (!r || r.size !== local.size || r.size !== remote.size || r.mtimeMs !== local.mtimeMs || r.etag !== remote.etag)
       return undefined;
     if (r.ctimeMs === local.ctimeMs && r.ino === local.ino)
-      return { send: false, reason: 'same size, mtime and ETag as the last sync (snapshot)', recorded: r, same: true };
+      return { send: false, reason: 'same size and mtime', recorded: r, same: true };
     // Size and mtime as recorded, yet the file was touched (rewritten with its mtime put back, copied back, chmod):
     // its bytes decide, read here with no request.
     if (r.crc64 === '') return undefined;
     const crc = crc64ToDecimal(await crc64OfFile(local.path, signal));
-    if (crc !== r.crc64)
-      return { send: true, reason: 'content changed since the last sync (same size and mtime)', localCrc: crc };
-    return { send: false, reason: 'same size, mtime and CRC-64 as the last sync (snapshot)', recorded: r, same: true };
+    if (crc !== r.crc64) return { send: true, reason: 'CRC-64 differs', localCrc: crc };
+    return { send: false, reason: 'same size and CRC-64', recorded: r, same: true };
   }
 
   /** `local` and the object with `etag` hold the same bytes now. */
