@@ -111,7 +111,10 @@ export class SyncSnapshot {
 
   /** `local` and the object with `etag` hold the same bytes now. */
   record(rel: string, local: LocalEntry, etag: string, crc64: string): void {
-    if (local.ctimeMs === undefined || local.ino === undefined || etag === '') return this.forget(rel);
+    if (local.ctimeMs === undefined || local.ino === undefined || etag === '') {
+      this.forget(rel);
+      return;
+    }
     const { size, mtimeMs, ctimeMs, ino } = local;
     this.records.set(rel, { size, mtimeMs, ctimeMs, ino, etag: unquoteEtag(etag).toUpperCase(), crc64 });
   }
@@ -193,7 +196,10 @@ function isRow(x: unknown): x is Row {
 /** After a skip that found both sides the same: the file as walked and the object as the verdict saw it. */
 export function recordSame(s: SyncSnapshot, rel: string, local: LocalEntry | undefined, v: Verdict): void {
   const etag = v.head?.etag ?? v.recorded?.etag;
-  if (!local || etag === undefined) return s.forget(rel);
+  if (!local || etag === undefined) {
+    s.forget(rel);
+    return;
+  }
   const crc64 = v.head?.crc64 !== undefined ? crc64ToDecimal(v.head.crc64) : (v.localCrc ?? v.recorded?.crc64 ?? '');
   s.record(rel, local, etag, crc64);
 }
@@ -206,9 +212,16 @@ export async function recordSent(
   written: string | undefined,
   r: { etag: string; crc64: string; size: number },
 ): Promise<void> {
-  if (written === undefined) return local ? s.record(rel, local, r.etag, r.crc64) : s.forget(rel);
+  if (written === undefined) {
+    if (local) s.record(rel, local, r.etag, r.crc64);
+    else s.forget(rel);
+    return;
+  }
   const st = await fsp.stat(written).catch(() => undefined);
-  if (!st || st.size !== r.size) return s.forget(rel);
+  if (!st || st.size !== r.size) {
+    s.forget(rel);
+    return;
+  }
   const now = { rel, path: written, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
   s.record(rel, now, r.etag, r.crc64);
 }
