@@ -7,18 +7,9 @@ import { buildListBucketResult, listBucketResultOf, parseListBucketResult, parse
 import { REPEATABLE } from '../../src/core/xml-core.js';
 import type { ListBucketResult, ObjectSummary } from '../../src/core/xml.js';
 import { scanXml } from '../../src/core/xml-scan.js';
+import { seededRandom } from '../../harness/fault-proxy.js';
 
-/** A small deterministic generator (mulberry32), so a failure names a seed that reproduces it. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const SPECIAL = ['&', '<', '>', '"', "'", ' ', '/', '%', '+', '#', '?', '=', ';', '\t', '\n', '中', '😀', 'é', '\\'];
 const CONTROL = ['\u0001', '\u001f', '\r', '\u000b'];

@@ -184,9 +184,13 @@ export function parseSnapshot(text: string, id: SnapshotId): Map<string, Snapsho
 function isRow(x: unknown): x is Row {
   if (!Array.isArray(x) || x.length !== 7) return false;
   const [rel, size, mtimeMs, ctimeMs, ino, etag, crc64] = x as unknown[];
+  const finite = (n: unknown) => typeof n === 'number' && Number.isFinite(n);
   return (
     typeof rel === 'string' &&
-    [size, mtimeMs, ctimeMs, ino].every((n) => typeof n === 'number' && Number.isFinite(n)) &&
+    finite(size) &&
+    finite(mtimeMs) &&
+    finite(ctimeMs) &&
+    finite(ino) &&
     typeof etag === 'string' &&
     typeof crc64 === 'string' &&
     /^\d*$/.test(crc64)
