@@ -74,7 +74,12 @@ const COMMANDS: Record<string, DefineCommand> = {
               '  ossup sync oss://a/data/ oss://b/backup/ --dry-run   # copies on the server',
           )
           .option('--delete', 'also delete what exists only at the destination (after every transfer succeeded)')
-          .option('--checksum', 'compare size and CRC-64 instead of size and mtime'),
+          .option('--checksum', 'compare size and CRC-64 instead of size and mtime')
+          .option(
+            '--snapshot-path <dir>',
+            'directory of the sync snapshot: files unchanged since the last sync need no request (default: $OSSUP_HOME/snapshots)',
+          )
+          .option('--no-snapshot', 'keep no snapshot: every file of equal size is compared with a HEAD'),
       ),
       { hide: SINGLE_OBJECT_FLAGS, describe: SYNC_FLAG_TEXT },
     ).action(

@@ -33,6 +33,9 @@ export interface TreeFlags extends FilterFlags {
   followSymlinks?: boolean;
   delete?: boolean;
   checksum?: boolean;
+  /** sync: false with --no-snapshot. */
+  snapshot?: boolean;
+  snapshotPath?: string;
 }
 
 export function addFilterOptions(cmd: Command): Command {

@@ -32,6 +32,17 @@ export function encodeUrlField(value: string): string {
 
 /** Decodes a field of a response sent with encoding-type=url. `+` stays literal: OSS encodes it as %2B. */
 export function decodeUrlField(value: string): string {
+  // Every key of a listing page comes through here (`/` is %2F, so nearly all have an escape): the engine's
+  // decodeURIComponent is as strict about escapes and UTF-8 and several times cheaper. What it refuses, and a
+  // leading U+FEFF (which percentDecode's TextDecoder drops), go the strict way, so results and errors are its.
+  if (value.includes('%') && !hasLoneSurrogate(value)) {
+    try {
+      const decoded = decodeURIComponent(value);
+      if (decoded.charCodeAt(0) !== 0xfeff) return decoded;
+    } catch {
+      // percentDecode names what is wrong
+    }
+  }
   return percentDecode(value, false);
 }
 

@@ -31,7 +31,7 @@ export type XmlValue =
   | { [name: string]: XmlValue };
 
 /** Element paths that may repeat: they always parse as arrays, even with one member. */
-const REPEATABLE = new Set([
+export const REPEATABLE: ReadonlySet<string> = new Set([
   'CompleteMultipartUpload.Part',
   'ListPartsResult.Part',
   'ListMultipartUploadsResult.Upload',

@@ -3,9 +3,21 @@
  * Same conventions as xml-multipart.ts: unquoted ETags, url-encoded fields handled both ways.
  */
 import { quoteEtag, unquoteEtag } from './etag.js';
-import { boolOf, buildXml, intOf, listOf, objectOf, parseXml, requireText, rootOf, textOf } from './xml-core.js';
+import {
+  boolOf,
+  buildXml,
+  intOf,
+  listOf,
+  objectOf,
+  parseXml,
+  REPEATABLE,
+  requireText,
+  rootOf,
+  textOf,
+} from './xml-core.js';
 import type { XmlObject } from './xml-core.js';
 import { decodeField, encodeField, missing } from './xml-multipart.js';
+import { scanXml } from './xml-scan.js';
 
 /** Bucket or object owner. */
 export interface Owner {
@@ -108,9 +120,17 @@ function parseObjectSummary(o: XmlObject, encodingType?: string): ObjectSummary 
   };
 }
 
-/** Parses a ListBucketResult; V2 is recognised by KeyCount / continuation elements. */
+/**
+ * Parses a ListBucketResult; V2 is recognised by KeyCount / continuation elements. A listing page is read in one
+ * pass (xml-scan.ts); what that reader does not take goes through parseXml, errors and all.
+ */
 export function parseListBucketResult(text: string): ListBucketResult {
-  const root = rootOf(parseXml(text), 'ListBucketResult');
+  return listBucketResultOf(scanXml(text, REPEATABLE) ?? parseXml(text));
+}
+
+/** A parsed ListBucketResult document's fields (exported for the tests that hold the two readers side by side). */
+export function listBucketResultOf(doc: XmlObject): ListBucketResult {
+  const root = rootOf(doc, 'ListBucketResult');
   const encodingType = textOf(root, 'EncodingType');
   const dec = (v: string | undefined) => (v === undefined ? undefined : decodeField(v, encodingType));
   const isV2 =

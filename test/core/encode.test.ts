@@ -68,3 +68,49 @@ test('query strings: build and parse round trip in order, bare names, + as space
   assert.deepEqual(parseQueryString(''), []);
   assert.throws(() => parseQueryString('a=%G0'), ArgumentError);
 });
+
+test('decodeUrlField (decodeURIComponent first) gives exactly what percentDecode gives, errors included', () => {
+  const pieces = [
+    'a',
+    '/',
+    '%',
+    '+',
+    ' ',
+    'é',
+    '中',
+    '😀',
+    '\uFEFF',
+    '\u0000',
+    '~',
+    '%2',
+    '%GG',
+    '%ED%A0%80',
+    '%C0%AF',
+  ];
+  const escapes = ['%2F', '%2B', '%25', '%E4%B8%AD', '%F0%9F%98%80', '%EF%BB%BF', '%FF', '%C3', '%00', '%e4%b8%ad'];
+  let seed = 7;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const outcome = (f: () => string) => {
+    try {
+      return `ok ${JSON.stringify(f())}`;
+    } catch (err) {
+      return `${(err as Error).constructor.name} ${(err as Error).message}`;
+    }
+  };
+  for (let n = 0; n < 3000; n++) {
+    let v = '';
+    for (let i = Math.floor(next() * 6); i >= 0; i--) {
+      const from = next() < 0.5 ? pieces : escapes;
+      v += from[Math.floor(next() * from.length)];
+    }
+    if (n % 10 === 0) v = encodeUrlField(v.replace(/%/g, ''));
+    assert.equal(
+      outcome(() => decodeUrlField(v)),
+      outcome(() => percentDecode(v, false)),
+      JSON.stringify(v),
+    );
+  }
+});

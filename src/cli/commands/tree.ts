@@ -142,6 +142,12 @@ export async function treeCommand(
   const stats = statsInterval(flags.stats);
   const plan = await planTree(src, dst, verb, flags, tree.filters);
   const { remote } = plan;
+  if (flags.snapshotPath !== undefined && flags.snapshot === false)
+    throw new UsageError('--snapshot-path and --no-snapshot contradict each other; give one');
+  if (flags.snapshotPath !== undefined && plan.direction === 'copy')
+    throw new UsageError(
+      '--snapshot-path applies to a sync with a local directory; a copy between prefixes keeps none',
+    );
 
   return withSession(
     flags,
@@ -224,6 +230,7 @@ function treeOptions(
       flags.checkpoint === false ? false : (flags.checkpointDir ?? path.join(ossupHome(io.env), 'checkpoints')),
     mode: verb === 'sync' ? 'sync' : 'copy',
     checksum: flags.checksum === true,
+    snapshotDir: snapshotDir(plan, verb, flags, io),
     delete: flags.delete === true,
     removeSource: verb === 'mv -r',
     dryRun: flags.dryRun === true,
@@ -236,6 +243,12 @@ function treeOptions(
     trafficLimit: settings.trafficLimitBitsPerSecond,
     contentMd5: flags.contentMd5 === true,
   };
+}
+
+/** Where a sync up or down keeps its snapshot: --snapshot-path, else $OSSUP_HOME/snapshots; none with --no-snapshot. */
+function snapshotDir(plan: Plan, verb: TreeVerb, flags: TreeCommandFlags, io: Io): string | false {
+  if (verb !== 'sync' || flags.snapshot === false || plan.direction === 'copy') return false;
+  return flags.snapshotPath ?? path.join(ossupHome(io.env), 'snapshots');
 }
 
 /** `cp -r ./d to oss://b/p/`: what failed, for the one error line. */
@@ -283,6 +296,7 @@ class TreeOutput {
       if (flags.verbose && !flags.quiet && !flags.json && !e.result.dryRun) this.note(verboseLine(e.result));
     } else if (e.type === 'failed') this.failures.push(e.failure);
     else if (e.type === 'symlink' && !flags.quiet) this.note(`ossup: skipped ${shown(e.path)}: ${e.reason}\n`);
+    else if (e.type === 'warning' && !flags.quiet) this.note(`ossup: warning: ${e.message}\n`);
   }
 
   private report(r: TreeFileResult): void {

@@ -37,6 +37,10 @@ export interface Verdict {
   localCrc?: string;
   /** A copy between prefixes: the source's HEAD, when one was done to decide (the copy reuses it). */
   sourceHead?: HeadObjectResult;
+  /** Set when the two sides were found to hold the same bytes (a sync's snapshot records them). */
+  same?: boolean;
+  /** Decided by the sync's snapshot: the object's ETag and CRC-64 (decimal, or '') it recorded. */
+  recorded?: { etag: string; crc64: string };
 }
 
 export interface CompareContext extends SkipContext {
@@ -55,17 +59,19 @@ export async function compare(
   if (local.size !== remote.size) return { send: true, reason: 'size differs', head: rule?.head };
   const head = rule?.head ?? (await ctx.client.headObject(ctx.bucket, remote.key, { signal: ctx.signal }));
   if (head.size !== local.size) return { send: true, reason: 'size differs', head };
-  if (rule?.compare === 'size') return { send: false, reason: 'same size and mtime', head };
+  if (rule?.compare === 'size') return { send: false, reason: 'same size and mtime', head, same: true };
   if (ctx.mode === 'sync' && !ctx.checksum && !rule) {
     const remoteMs = remoteMtimeMs(head, remote);
     const same = Math.abs(remoteMs - local.mtimeMs) <= MTIME_WINDOW_MS;
-    return same ? { send: false, reason: 'same size and mtime', head } : { send: true, reason: 'mtime differs', head };
+    return same
+      ? { send: false, reason: 'same size and mtime', head, same: true }
+      : { send: true, reason: 'mtime differs', head };
   }
   if (head.crc64 === undefined) return { send: true, reason: 'the object has no CRC-64 to compare', head };
   const crc = await crc64OfFile(local.path, ctx.signal);
   const localCrc = crc64ToDecimal(crc);
   if (crc !== head.crc64) return { send: true, reason: 'CRC-64 differs', head, localCrc };
-  return { send: false, reason: 'same size and CRC-64', head, localCrc };
+  return { send: false, reason: 'same size and CRC-64', head, localCrc, same: true };
 }
 
 /** CRC-64 of a whole file, read in 1 MiB chunks. */

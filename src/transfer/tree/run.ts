@@ -15,6 +15,7 @@ import { compileTreeFilter } from './filter.js';
 import { folderPrefix } from './listing.js';
 import { removeSource } from './move.js';
 import { runJobs } from './jobs.js';
+import { recordSame, recordSent, SyncSnapshot } from './snapshot.js';
 import { plannedResult, sentResult, skipResult, type FileRef } from './results.js';
 import { compileSelect } from './select.js';
 import {
@@ -59,8 +60,21 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
     if (typeof opts.checkpointDir === 'string' && !opts.dryRun)
       await fsp.mkdir(opts.checkpointDir, { recursive: true });
     const run = startRun(client, direction, opts, inner.signal);
-    await transferAll(run);
-    await deleteAfter(run);
+    const snapshot = await openSnapshot(run);
+    let complete = false;
+    try {
+      await transferAll(run);
+      complete = !run.side.signal.aborted && (opts.filters ?? []).length === 0 && opts.select === undefined;
+      await deleteAfter(run);
+    } finally {
+      if (snapshot && !opts.dryRun)
+        await snapshot.save(complete).catch((err: Error) => {
+          run.side.emit({
+            type: 'warning',
+            message: `could not write the sync snapshot ${snapshot.file}: ${err.message}`,
+          });
+        });
+    }
     if (run.side.signal.aborted) throw abortError(run.side.signal);
     if (!opts.dryRun) await removeDebris(run.side.temps, run.side.filter.keep);
     run.result.seconds = (performance.now() - started) / 1000;
@@ -68,6 +82,16 @@ export async function runTree(client: OssClient, direction: Direction, opts: Tre
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** A sync up or down keeps a snapshot when given a directory for it; a copy between prefixes does not. */
+async function openSnapshot(run: TreeRun): Promise<SyncSnapshot | undefined> {
+  const { side } = run;
+  const dir = side.opts.snapshotDir;
+  if (side.opts.mode !== 'sync' || side.direction === 'copy' || typeof dir !== 'string') return undefined;
+  const id = { endpoint: side.ctx.endpointId, bucket: side.opts.bucket, prefix: side.prefix, dir: side.dir };
+  side.snapshot = await SyncSnapshot.open(dir, id, (message) => side.emit({ type: 'warning', message }));
+  return side.snapshot;
 }
 
 function checkOptions(direction: Direction, opts: TreeOptions): void {
@@ -163,6 +187,9 @@ async function transferPair(run: TreeRun, pair: Pair): Promise<void> {
   const sourceUrl = direction === 'copy' ? `oss://${side.sourceBucket}/${side.sourcePrefix}${pair.rel}` : '';
   const name =
     direction === 'upload' ? (local?.path ?? key) : direction === 'copy' ? sourceUrl : `oss://${opts.bucket}/${key}`;
+  const snap = side.snapshot;
+  snap?.meet(pair.rel);
+  if (local?.error !== undefined || !pair.src) snap?.forget(pair.rel);
   if (local?.error !== undefined) return run.fail({ rel: pair.rel, name: local.path, error: local.error });
   if (!pair.src) {
     if (opts.delete) run.onlyAtDestination.push(pair.dst!);
@@ -173,6 +200,11 @@ async function transferPair(run: TreeRun, pair: Pair): Promise<void> {
     const file = direction === 'copy' ? sourceUrl : (local?.path ?? localPathFor(side.dir, pair.rel));
     const ref: FileRef = { rel: pair.rel, key, file, size: pair.src.size };
     const verdict = await comparePair(side, pair);
+    if (snap && !opts.dryRun) {
+      // A skip by a rule (--size-only...) says nothing of the bytes: its record, if any, stays as it was.
+      if (verdict.same) recordSame(snap, pair.rel, local, verdict);
+      else if (verdict.send) snap.forget(pair.rel);
+    }
     if (!verdict.send) {
       const skipped = skipResult(ref, verdict, opts, started);
       return run.done(await moved(run, pair, skipped, verdict.localCrc !== undefined ? 'crc64' : undefined));
@@ -181,6 +213,8 @@ async function transferPair(run: TreeRun, pair: Pair): Promise<void> {
     side.emit({ type: 'file-start', rel: pair.rel, size: pair.src.size });
     const onEvent = (event: TransferEvent) => side.emit({ type: 'file-progress', rel: pair.rel, event });
     const r = await sendPair(side, pair, key, file, verdict, onEvent);
+    if (snap && direction !== 'copy')
+      await recordSent(snap, pair.rel, local, direction === 'download' ? file : undefined, r);
     run.done(
       await moved(
         run,
@@ -190,6 +224,7 @@ async function transferPair(run: TreeRun, pair: Pair): Promise<void> {
       ),
     );
   } catch (error) {
+    snap?.forget(pair.rel);
     if (signal.aborted && error instanceof AbortedError) return;
     run.fail({ rel: pair.rel, name, error });
   }

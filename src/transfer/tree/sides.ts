@@ -16,6 +16,7 @@ import { removeEmptyParents } from './move.js';
 import { mergeSorted, type Paired } from './order.js';
 import { deletedResult } from './results.js';
 import { selectRemote, type Selector } from './select.js';
+import type { SyncSnapshot } from './snapshot.js';
 import type { TreeEvent, TreeFailure, TreeFileResult, TreeOptions } from './types.js';
 import { walkLocal, type LocalEntry } from './walk.js';
 
@@ -41,6 +42,8 @@ export interface SideContext {
   emit: (e: TreeEvent) => void;
   /** A download's temporary files met in the destination (removed at the end when left by a killed run). */
   temps: Array<{ file: string; rel: string }>;
+  /** A sync's snapshot (snapshot.ts), when it keeps one. */
+  snapshot?: SyncSnapshot;
 }
 
 /** Source and destination, paired by name in one ordered pass; neither side is held in memory. */
@@ -87,19 +90,26 @@ export function localOf(s: SideContext, pair: Pair): LocalEntry | undefined {
     | undefined;
 }
 
-/** Whether the pair's source must be sent (and why), by the rules of cp -r or sync. */
-export function comparePair(s: SideContext, pair: Pair): Promise<Verdict> {
+/** Whether the pair's source must be sent (and why), by the rules of cp -r or sync (its snapshot first). */
+export async function comparePair(s: SideContext, pair: Pair): Promise<Verdict> {
   const { opts, signal } = s;
   // A move removes a source found up to date only when a CRC-64 said so, never an mtime.
   const checksum = opts.checksum === true || opts.removeSource === true;
+  const local = localOf(s, pair);
+  const listed = (s.direction === 'download' ? pair.src : pair.dst) as RemoteEntry | undefined;
+  // The snapshot stands in for sync's size-and-mtime comparison only, not for --checksum or a skip rule.
+  const plain = opts.mode === 'sync' && !checksum && !opts.ignoreExisting && !opts.sizeOnly && !opts.update;
+  if (s.snapshot && plain && local && listed && s.direction !== 'copy') {
+    const v = await s.snapshot.verdict(pair.rel, local, listed, signal);
+    if (v) return v;
+  }
   const cmp = { client: s.ctx.client, bucket: opts.bucket, mode: opts.mode ?? 'copy', checksum, signal };
   if (s.direction === 'copy')
     return compareObjects(pair.src as RemoteEntry, pair.dst as RemoteEntry | undefined, {
       ...cmp,
       sourceBucket: s.sourceBucket,
     });
-  const remote = (s.direction === 'download' ? pair.src : pair.dst) as RemoteEntry | undefined;
-  return compare(localOf(s, pair), remote, {
+  return compare(local, listed, {
     ...cmp,
     direction: s.direction,
     ignoreExisting: opts.ignoreExisting,

@@ -53,7 +53,9 @@ export type TreeEvent =
   | { type: 'done'; result: TreeFileResult }
   | { type: 'failed'; failure: TreeFailure }
   /** A local symbolic link that was not followed (or a loop that was cut). */
-  | { type: 'symlink'; path: string; reason: string };
+  | { type: 'symlink'; path: string; reason: string }
+  /** Something worth one line that changes no outcome (a sync snapshot ignored or not written). */
+  | { type: 'warning'; message: string };
 
 /** Include/exclude rules, applied in order; see `compileFilter`. */
 export interface FilterRule {
@@ -101,6 +103,12 @@ export interface TreeOptions extends SkipRules {
   mode?: 'copy' | 'sync';
   /** Sync: compare CRC-64 instead of mtime. */
   checksum?: boolean;
+  /**
+   * Sync: the directory of its snapshot (snapshot.ts): what the last sync sent or found the same, so a file whose
+   * size, mtime and listed ETag are the recorded ones needs no request. One file per endpoint, bucket, prefix and
+   * directory. Absent or false: no snapshot (the CLI's default is $OSSUP_HOME/snapshots).
+   */
+  snapshotDir?: string | false;
   /** Sync: after every transfer succeeded, delete what exists only on the destination (and is not excluded). */
   delete?: boolean;
   /**

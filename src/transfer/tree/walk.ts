@@ -16,6 +16,9 @@ export interface LocalEntry {
   mtimeMs: number;
   /** Its identity and change time when walked (not through a link): an upload starts from it, no stat of its own. */
   snapshot?: FileSnapshot;
+  /** When the inode last changed (a sync's snapshot notices a file rewritten with its mtime put back). */
+  ctimeMs?: number;
+  ino?: number;
   /** Set when the entry could not be read: the file is reported as failed, never sent. */
   error?: unknown;
 }
@@ -111,13 +114,23 @@ async function* walkDir(
     try {
       // A file that vanished since readdir is reported as failed, not silently dropped.
       if (item.stats) {
-        yield { rel, path: full, size: item.stats.size, mtimeMs: item.stats.mtimeMs };
+        const st = item.stats;
+        yield { rel, path: full, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
         continue;
       }
-      // On the event loop: a page-cache lookup, ~10x cheaper than through the thread pool (issue 27).
+      // On the event loop: a page-cache lookup, ~6 us against 40-80 us of CPU through the thread pool (issue 27).
       const st = statSync(full, { bigint: true });
       const snapshot = st.isFile() ? snapshotOf(full, st) : undefined;
-      yield { rel, path: full, size: Number(st.size), mtimeMs: msOfNs(st.mtimeNs), snapshot };
+      const size = Number(st.size);
+      yield {
+        rel,
+        path: full,
+        size,
+        mtimeMs: msOfNs(st.mtimeNs),
+        ctimeMs: msOfNs(st.ctimeNs),
+        ino: Number(st.ino),
+        snapshot,
+      };
     } catch (error) {
       yield { rel, path: full, size: 0, mtimeMs: 0, error };
     }
