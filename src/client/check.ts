@@ -37,6 +37,11 @@ export async function checkResponse(
   const ok = res.status >= 200 && res.status < 300 && res.status !== 203;
   if (ok && stream)
     return { status: res.status, headers: res.headers, body: Buffer.alloc(0), stream: res.body, requestId };
+  if (ok && res.headers['content-length'] === '0') {
+    // Nothing to read (most writes' answers): let the empty body end without an iterator over it.
+    res.body.resume();
+    return { status: res.status, headers: res.headers, body: Buffer.alloc(0), requestId };
+  }
   let body: Buffer;
   try {
     body = await readAll(res.body, ok ? Infinity : MAX_ERROR_BODY);

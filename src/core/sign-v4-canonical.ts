@@ -26,11 +26,20 @@ export interface V4Scope {
 
 /** `YYYYMMDDTHHMMSSZ` in UTC, the x-oss-date form. */
 export function formatV4Date(d: Date): string {
-  // 2026-12-06T13:10:56.123Z -> 20261206T131056Z, by position (called several times for every request signed).
+  // Called several times for every request signed, and requests come many to a second: the last one is kept.
+  const second = Math.floor(d.getTime() / 1000);
+  if (second === lastV4Date.second) return lastV4Date.text;
+  // 2026-12-06T13:10:56.123Z -> 20261206T131056Z, by position.
   const iso = d.toISOString();
-  if (iso.length !== 24) return iso.replace(/[-:]/g, '').replace(/\.\d{3}/, ''); // years beyond 9999
-  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+  const text =
+    iso.length !== 24
+      ? iso.replace(/[-:]/g, '').replace(/\.\d{3}/, '') // years beyond 9999
+      : `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+  lastV4Date = { second, text };
+  return text;
 }
+
+let lastV4Date = { second: Number.NaN, text: '' };
 
 /** `<YYYYMMDD>/<region>/oss/aliyun_v4_request`. */
 export function credentialScopeV4(date: Date, region: string): string {
@@ -46,6 +55,7 @@ function isDefaultSigned(name: string): boolean {
  * (x-oss-*, content-type, content-md5) or absent from the request, sorted. Same rule as ali-oss and Go v2.
  */
 export function normalizeAdditionalHeaders(names: readonly string[], headers: Record<string, string>): string[] {
+  if (names.length === 0) return [];
   const set = new Set<string>();
   for (const n of names) {
     const lower = n.trim().toLowerCase();

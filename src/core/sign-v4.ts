@@ -3,7 +3,7 @@
  * presigned-URL forms (OSS-PROTOCOL.md §5). Unlike V1, every query parameter is signed.
  */
 import { HEADERS, SIGNING } from './dialect.js';
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import type { Credentials, SignableRequest } from './canonical.js';
 import { requireTokenHeader } from './canonical.js';
 import { ArgumentError } from './errors.js';
@@ -36,7 +36,8 @@ export {
 
 /** `OSS4-HMAC-SHA256\n<x-oss-date>\n<scope>\n<hex sha256(canonicalRequest)>`. */
 export function stringToSignV4(canonicalRequest: string, date: Date, region: string): string {
-  return stringToSignFromHashV4(createHash('sha256').update(canonicalRequest, 'utf8').digest('hex'), date, region);
+  // One-shot: no Hash object per request signed.
+  return stringToSignFromHashV4(hash('sha256', canonicalRequest, 'hex'), date, region);
 }
 
 /** The last signing key derived: it changes once a day per key and region, and every request needs one. */

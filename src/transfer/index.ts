@@ -1,4 +1,4 @@
-export { uploadFile } from './upload/upload-file.js';
+export { uploadFile, uploadSmallFile } from './upload/upload-file.js';
 export { abandonUpload, type AbandonUploadOptions } from './upload/abandon.js';
 export type {
   TransferEvent,

@@ -110,6 +110,8 @@ export class Connection {
       this.current = ex;
       this.socket.setTimeout(r.timeoutMs);
       this.resume();
+      // Head and body leave in one write (a small request: one segment, one syscall); writeBody uncorks.
+      if (r.body) this.socket.cork();
       this.socket.write(r.head, 'latin1');
       if (!r.body) {
         ex.bodySent = true;
@@ -123,7 +125,20 @@ export class Connection {
 
   /** The request body; stops when the exchange ends (a response came early, a failure). */
   private async writeBody(ex: Exchange, body: BodySource, onProgress?: (sent: number) => void): Promise<void> {
-    if (await sendBody(body, this.socket, () => this.current !== ex || ex.responded, onProgress)) ex.bodySent = true;
+    let corked = true;
+    const uncork = () => {
+      if (corked) this.socket.uncork();
+      corked = false;
+    };
+    const sent = (n: number) => {
+      uncork(); // the head and the first chunk go out together
+      onProgress?.(n);
+    };
+    try {
+      if (await sendBody(body, this.socket, () => this.current !== ex || ex.responded, sent)) ex.bodySent = true;
+    } finally {
+      uncork();
+    }
   }
 
   private region(): Buffer {

@@ -1,7 +1,7 @@
 // What "the same file" means. Across runs: path, size, mtime, inode and device (recorded in the checkpoint).
 // Within one run the ctime is compared too: tools that restore an mtime cannot restore the ctime, so a rewrite
 // during the upload is caught even when size and mtime are put back.
-import { promises as fsp } from 'node:fs';
+import { type BigIntStats, promises as fsp, statSync } from 'node:fs';
 import { FileChangedError } from '../../core/errors.js';
 
 // A type, not an interface: it is a SourceIdentity (engine/ports.ts), a record of strings and numbers.
@@ -22,7 +22,19 @@ export type FileSnapshot = FileIdentity & {
 };
 
 export async function snapshotFile(absPath: string): Promise<FileSnapshot> {
-  const st = await fsp.stat(absPath, { bigint: true });
+  return snapshotOf(absPath, await fsp.stat(absPath, { bigint: true }));
+}
+
+/**
+ * snapshotFile on the event loop: for a file read whole in one request (a stat of a file just read or listed is a
+ * page-cache lookup; through the thread pool it cost ~10x the CPU; issue 27).
+ */
+export function snapshotFileSync(absPath: string): FileSnapshot {
+  return snapshotOf(absPath, statSync(absPath, { bigint: true }));
+}
+
+/** The snapshot of `absPath` from its (BigInt) stat. */
+export function snapshotOf(absPath: string, st: BigIntStats): FileSnapshot {
   if (!st.isFile()) throw Object.assign(new Error(`${absPath} is not a regular file`), { code: 'EISDIR' });
   if (st.size > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`${absPath} is too large`);
   return {
@@ -35,6 +47,14 @@ export async function snapshotFile(absPath: string): Promise<FileSnapshot> {
   };
 }
 
+/** Milliseconds since the epoch of a stat's nanoseconds, exactly as node's non-BigInt stat gives them (`mtimeMs`). */
+export function msOfNs(ns: bigint): number {
+  const sec = ns >= 0n ? ns / NS_PER_S : -((-ns + NS_PER_S - 1n) / NS_PER_S);
+  return Number(sec) * 1000 + Number(ns - sec * NS_PER_S) / 1e6;
+}
+
+const NS_PER_S = 1_000_000_000n;
+
 export function identityOf(s: FileSnapshot): FileIdentity {
   return { path: s.path, size: s.size, mtimeNs: s.mtimeNs, ino: s.ino, dev: s.dev };
 }
@@ -43,11 +63,17 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
   return a.path === b.path && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ino === b.ino && a.dev === b.dev;
 }
 
-/** Throw FileChangedError unless the file is exactly as it was when `before` was taken. */
-export async function assertUnchanged(before: FileSnapshot): Promise<void> {
-  const after = await snapshotFile(before.path).catch((err: unknown) => {
+/**
+ * Throw FileChangedError unless the file is exactly as it was when `before` was taken. `sync`: stat on the event
+ * loop (snapshotFileSync).
+ */
+export async function assertUnchanged(before: FileSnapshot, sync = false): Promise<void> {
+  let after: FileSnapshot;
+  try {
+    after = sync ? snapshotFileSync(before.path) : await snapshotFile(before.path);
+  } catch (err) {
     throw new FileChangedError(before.path, `${before.path} disappeared during the upload`, { cause: err });
-  });
+  }
   if (!sameIdentity(before, after) || before.ctimeNs !== after.ctimeNs) {
     throw new FileChangedError(
       before.path,

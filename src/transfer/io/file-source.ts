@@ -3,9 +3,7 @@
 // Parts up to BUFFER_LIMIT are read into reused shared buffers and sent from memory; larger ones are hashed, then
 // re-streamed from the file when sent. Within one run the ctime is compared too (assertUnchanged): a rewrite during
 // the upload is caught even when size and mtime are put back.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { Crc64, crc64 } from '../../core/crc64.js';
 import { FileChangedError } from '../../core/errors.js';
@@ -40,6 +38,12 @@ export class FileSource implements PartSource {
    */
   static async open(absPath: string): Promise<FileSource> {
     const snapshot = await snapshotFile(absPath);
+    if (snapshot.size > MIN_PART_SIZE) hashPool().warm();
+    return new FileSource(snapshot);
+  }
+
+  /** A file already stat'ed (a tree's walk): no stat of its own; within the smallest part, so no hashing thread. */
+  static fromSnapshot(snapshot: FileSnapshot): FileSource {
     if (snapshot.size > MIN_PART_SIZE) hashPool().warm();
     return new FileSource(snapshot);
   }
@@ -82,7 +86,7 @@ export class FileSource implements PartSource {
   }
 
   assertUnchanged(): Promise<void> {
-    return assertUnchanged(this.snapshot);
+    return assertUnchanged(this.snapshot, this.size <= WHOLE_READ_LIMIT);
   }
 
   /**
@@ -130,15 +134,28 @@ export class FileSource implements PartSource {
 /**
  * Files up to this size are read whole, in one read, and hashed before they are sent: the request is one write of
  * bytes already hashed. For a small file the stream, its chunks and its hashing-as-sent cost more CPU than the
- * bytes (issue 27: a 4 KiB file's upload was ~2 ms of client CPU).
+ * bytes (issue 27: a 4 KiB file's upload was ~2 ms of client CPU). Their file calls (open, read, close, and the
+ * stat after the response) run on the event loop: page-cache work that cost ~10x the CPU through the thread pool.
  */
 const WHOLE_READ_LIMIT = 256 * 1024;
 
-/** The whole file as the body, with its digests: what is sent is exactly the buffer that was hashed. */
-async function readWhole(path: string, size: number): Promise<HashedBody> {
-  const bytes = await readFile(path);
-  if (bytes.length !== size)
-    throw new FileChangedError(path, `${path} changed while it was being read (${bytes.length} bytes, not ${size})`);
-  const digest = { md5: createHash('md5').update(bytes).digest(), crc64: crc64(bytes) };
-  return { body: bytes, digest: () => digest };
+/**
+ * The whole file as the body, with its CRC-64: what is sent is exactly the buffer that was hashed. No MD5: a
+ * response with only an MD5 ETag is checked against the file read again (upload/single.ts).
+ */
+function readWhole(path: string, size: number): HashedBody {
+  // One byte more than expected: a file that grew is caught here, one that shrank by the count.
+  const bytes = Buffer.allocUnsafe(size + 1);
+  const fd = openSync(path, 'r');
+  let got = 0;
+  try {
+    for (let n = 1; n > 0 && got < bytes.length; got += n) n = readSync(fd, bytes, got, bytes.length - got, got);
+  } finally {
+    closeSync(fd);
+  }
+  if (got !== size)
+    throw new FileChangedError(path, `${path} changed while it was being read (${got} bytes, not ${size})`);
+  const body = bytes.subarray(0, size);
+  const digest = { md5: new Uint8Array(0), crc64: crc64(body) };
+  return { body, digest: () => digest };
 }

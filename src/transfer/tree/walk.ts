@@ -1,8 +1,9 @@
 // The local side of a tree as a stream: regular files under a directory, in the order OSS lists their keys.
 // One directory's names are in memory at a time, never the whole tree.
 import type { Dirent, Stats } from 'node:fs';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
+import { msOfNs, snapshotOf, type FileSnapshot } from '../checkpoint/file-identity.js';
 import { TEMP_FILE } from '../download/temp-name.js';
 import { compareUtf8 } from './order.js';
 
@@ -13,6 +14,8 @@ export interface LocalEntry {
   path: string;
   size: number;
   mtimeMs: number;
+  /** Its identity and change time when walked (not through a link): an upload starts from it, no stat of its own. */
+  snapshot?: FileSnapshot;
   /** Set when the entry could not be read: the file is reported as failed, never sent. */
   error?: unknown;
 }
@@ -107,8 +110,14 @@ async function* walkDir(
     }
     try {
       // A file that vanished since readdir is reported as failed, not silently dropped.
-      const st = item.stats ?? (await fsp.stat(full));
-      yield { rel, path: full, size: st.size, mtimeMs: st.mtimeMs };
+      if (item.stats) {
+        yield { rel, path: full, size: item.stats.size, mtimeMs: item.stats.mtimeMs };
+        continue;
+      }
+      // On the event loop: a page-cache lookup, ~10x cheaper than through the thread pool (issue 27).
+      const st = statSync(full, { bigint: true });
+      const snapshot = st.isFile() ? snapshotOf(full, st) : undefined;
+      yield { rel, path: full, size: Number(st.size), mtimeMs: msOfNs(st.mtimeNs), snapshot };
     } catch (error) {
       yield { rel, path: full, size: 0, mtimeMs: 0, error };
     }
