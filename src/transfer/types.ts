@@ -59,6 +59,8 @@ export type TransferEvent =
       /** Parts in flight at the start. */
       concurrency?: number;
       discarded?: string;
+      /** A download's resumed ranges are re-read from its temporary file, for this reason (else they are trusted). */
+      reread?: string;
     }
   | { type: 'progress'; bytesDone: number; totalBytes: number }
   /** A part confirmed; `size`: its bytes (parts may differ in size: a stream's grow, an adaptive planner's vary). */

@@ -102,7 +102,7 @@ export function startProgress(ctx: TransferContext<unknown, unknown>, info: Star
 export function startInfo(
   feed: PartFeed,
   totalBytes: number,
-  resumed: { bytes: number; parts: number; discarded?: string } = { bytes: 0, parts: 0 },
+  resumed: { bytes: number; parts: number; discarded?: string; reread?: string } = { bytes: 0, parts: 0 },
 ): StartInfo {
   return {
     totalBytes,
@@ -112,6 +112,7 @@ export function startInfo(
     partSize: feed.partSize,
     concurrency: feed.single ? 1 : feed.concurrency(),
     ...(resumed.discarded ? { discarded: resumed.discarded } : {}),
+    ...(resumed.reread ? { reread: resumed.reread } : {}),
   };
 }
 

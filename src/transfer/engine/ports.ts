@@ -239,4 +239,6 @@ export interface StartInfo {
   concurrency: number;
   /** Why an earlier run's checkpoint could not be used, when there was one. */
   discarded?: string;
+  /** Why a download's resumed ranges are re-read rather than trusted (download/lease.ts). */
+  reread?: string;
 }
