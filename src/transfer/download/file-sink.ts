@@ -1,6 +1,6 @@
 // A local file as the download's sink: ranges are written at their offsets into `<dest>.ossup-<tag>.tmp` (named by
-// the checkpoint, so a later run resumes into it), made durable before they are recorded, vouched for by a lease
-// or re-checked on resume (session.ts, lease.ts), and renamed over the destination only once every check passed.
+// the checkpoint, so a later run resumes into it), vouched for by a lease or re-checked on resume (session.ts,
+// lease.ts), and renamed over the destination only once every check passed.
 // The destination name never holds partial or unverified bytes.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -64,9 +64,6 @@ export class FileSink implements DownloadSink {
       throw err;
     }
     await writer.flush();
-    // Durable before the range is recorded (the record is appended once this returns), so a record never outlives
-    // its bytes, even across a power cut; without a checkpoint nothing records it.
-    if (this.lease) await this.handle.datasync();
   }
 
   check(ranges: DoneRange[], signal: AbortSignal): Promise<{ mismatched: DoneRange[] }> {

@@ -1,10 +1,10 @@
 // Deciding where a download starts: resume what the checkpoint, a fresh HEAD of the object and the temporary file all
 // agree on, or start over cleanly. A file edited, truncated or swapped since the last run must never end up under
-// the destination name. Each range is recorded only once its bytes are durable (file-sink.ts), so a record never
-// outlives its bytes; whether anyone wrote to the file since the run that recorded them is read from the file's
-// identity against the journal's lease and closing records (lease.ts). When that cannot be vouched for, every
-// recorded range is re-read on the hashing threads while the missing ranges are fetched (download.ts waits for it
-// before the final check); a range whose bytes no longer match is fetched again, the rest is kept.
+// the destination name. Whether the recorded ranges still hold what was recorded (no reboot lost unsynced bytes, no
+// one wrote to the file since) is read from the file's identity against the journal's lease and closing records
+// (lease.ts). When that cannot be vouched for, every recorded range is re-read on the hashing threads while the
+// missing ranges are fetched (download.ts waits for it before the final check); a range whose bytes no longer match
+// is fetched again, the rest is kept.
 import { promises as fsp } from 'node:fs';
 import { crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
 import { hashPool } from '../hash/pool.js';

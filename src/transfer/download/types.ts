@@ -57,10 +57,9 @@ export interface DownloadCheckpointHeader {
 }
 
 /**
- * One journal record per range written into the temporary file, appended only once the range's bytes are durable
- * (fdatasync of the temporary file first), so a record never outlives its bytes. The record itself is not synced:
- * one lost to a power cut costs a refetch. Whether a resume may trust the bytes without re-reading them is for the
- * lease and closed records below (session.ts); otherwise a record counts only if the bytes still hash to `crc64`.
+ * One journal record per range written into the temporary file (once its bytes are written). Neither is synced: a
+ * resume trusts the bytes only when the lease and closed records below vouch for the file in this boot (lease.ts);
+ * otherwise a record counts only if the range's bytes still hash to `crc64`.
  */
 export interface RangeRecord {
   kind: 'range';
@@ -79,6 +78,8 @@ export interface RangeRecord {
  */
 export interface LeaseRecord {
   kind: 'lease';
+  /** The machine's boot it was written in (lease.ts bootId). */
+  boot: string;
   dev: string;
   ino: string;
   until: number;
@@ -90,6 +91,7 @@ export interface LeaseRecord {
  */
 export interface ClosedRecord {
   kind: 'closed';
+  boot: string;
   dev: string;
   ino: string;
   mtimeNs: string;

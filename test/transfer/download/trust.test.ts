@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { AbortedError } from '../../../src/core/errors.js';
 import { encodeRecord } from '../../../src/transfer/checkpoint/journal.js';
+import { rereadReason } from '../../../src/transfer/download/lease.js';
 import { downloadFile } from '../../../src/transfer/download/download-file.js';
 import type { TransferEvent } from '../../../src/transfer/index.js';
 import { nodeArgsFor, spawnEventChild } from '../../helpers/child.js';
@@ -155,4 +156,19 @@ test('after SIGKILL, a write once the lease ran out is caught: the altered range
   assert.match(startOf(events).reread ?? '', /past its lease/);
   assert.ok(fetchedBy(events).includes(1), 'range 1 (altered) fetched again');
   assert.ok(res.resumedBytes >= 3 * PART);
+});
+
+test('a journal written in another boot is never trusted: the ranges are re-read', () => {
+  const st = { dev: 1n, ino: 2n, mtimeNs: 5n, ctimeNs: 6n };
+  const lease = { kind: 'lease', boot: 'linux:a', dev: '1', ino: '2', until: 1 } as const;
+  const closed = { kind: 'closed', boot: 'linux:a', dev: '1', ino: '2', mtimeNs: '5', ctimeNs: '6' } as const;
+  assert.equal(rereadReason([lease], st, 'linux:a'), undefined);
+  assert.equal(rereadReason([closed], st, 'linux:a'), undefined);
+  assert.match(rereadReason([closed], st, 'linux:b') ?? '', /restarted/);
+  assert.match(rereadReason([lease], st, 'linux:b') ?? '', /restarted/);
+  assert.equal(rereadReason([{ ...lease, boot: 'up:1000' }], st, 'up:1002'), undefined, 'uptime-based: 2 s apart');
+  assert.match(rereadReason([{ ...lease, boot: 'up:1000' }], st, 'up:1100') ?? '', /restarted/);
+  assert.match(rereadReason([{ ...lease, ino: '3' }], st, 'linux:a') ?? '', /inode/);
+  assert.match(rereadReason([{ ...closed, ctimeNs: '7' }], st, 'linux:a') ?? '', /ctime/);
+  assert.match(rereadReason([], st, 'linux:a') ?? '', /no lease/);
 });
