@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { appendFile, open, readFile, stat } from 'node:fs/promises';
+import { appendFile, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -15,7 +15,7 @@ import { rereadReason } from '../../../src/transfer/download/lease.js';
 import { downloadFile } from '../../../src/transfer/download/download-file.js';
 import type { TransferEvent } from '../../../src/transfer/index.js';
 import { nodeArgsFor, spawnEventChild } from '../../helpers/child.js';
-import { PART, leftovers, pauseAfter, proxyFor, recorder, tempsOf, withObject } from './env.js';
+import { PART, leftovers, pauseAfter, proxyFor, recorder, scribble, tempsOf, withObject } from './env.js';
 
 const run = promisify(execFile);
 
@@ -28,19 +28,6 @@ function startOf(events: TransferEvent[]): Extract<TransferEvent, { type: 'start
   const s = events.find((e) => e.type === 'start');
   assert.ok(s && s.type === 'start');
   return s;
-}
-
-/** Flip one byte at `at` in place (same size, same inode). */
-async function flip(file: string, at: number): Promise<void> {
-  const h = await open(file, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    await h.read(b, 0, 1, at);
-    b[0]! ^= 0xff;
-    await h.write(b, 0, 1, at);
-  } finally {
-    await h.close();
-  }
 }
 
 /** A run paused (a clean stop) once 3 of 8 ranges are recorded; returns what a rerun needs. */
@@ -79,7 +66,7 @@ test('after a clean stop the recorded ranges are trusted: only the missing ones 
 
 test('a temporary file altered in place between runs (same size) is caught: only the altered range is fetched again', async (t) => {
   const { temp, rerun } = await pausedAtThree(t, 'alt', 72);
-  await flip(temp, PART + 9);
+  await scribble(temp, PART + 9);
   const { res, events } = await rerun();
   assert.match(startOf(events).reread ?? '', /modified after the last run stopped/);
   assert.deepEqual(fetchedBy(events), [2, 4, 5, 6, 7, 8]);
@@ -90,7 +77,7 @@ test('an alteration with the mtime put back is caught by the change time', async
   const { temp, rerun } = await pausedAtThree(t, 'back', 73);
   const before = await stat(temp, { bigint: true });
   await sleep(15); // past the file system clock's tick, as any edit a person or program makes later would be
-  await flip(temp, 2 * PART + 1);
+  await scribble(temp, 2 * PART + 1);
   // Put the mtime back to the nanosecond, as `touch -r` or a careful tool would.
   const ns = before.mtimeNs;
   await run('touch', ['-m', '-d', `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`, temp]);
@@ -151,7 +138,7 @@ test('after SIGKILL the recorded ranges are trusted under the lease: none re-rea
 test('after SIGKILL, a write once the lease ran out is caught: the altered range is fetched again', async (t) => {
   const { temp, rerun } = await killedAt(t, 'k2', 76, 4);
   await sleep(1100); // past the killed run's last lease (lease.ts: one second)
-  await flip(temp, 5);
+  await scribble(temp, 5);
   const { res, events } = await rerun();
   assert.match(startOf(events).reread ?? '', /past its lease/);
   assert.ok(fetchedBy(events).includes(1), 'range 1 (altered) fetched again');
