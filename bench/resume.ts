@@ -32,7 +32,9 @@ function journalRecords(dir: string, suffix: string): number {
   const name = readdirSync(dir).find((n) => n.endsWith(suffix));
   if (!name) return 0;
   try {
-    return Math.max(0, (decodeJournal(readFileSync(join(dir, name)))?.records.length ?? 1) - 1);
+    // Parts and ranges only: a download's journal also holds lease and closing records (transfer/download/lease.ts).
+    const records = decodeJournal<{ kind?: string }>(readFileSync(join(dir, name)))?.records.slice(1) ?? [];
+    return records.filter((r) => r.kind !== 'lease' && r.kind !== 'closed' && r.kind !== 'drop').length;
   } catch {
     return 0;
   }

@@ -62,6 +62,8 @@ export type TransferEvent =
       discarded?: string;
       /** With an adaptive planner (the CLI's budget): what it starts with and why, each setting with its source. */
       tuning?: Tuning;
+      /** A download's resumed ranges are re-read from its temporary file, for this reason (else they are trusted). */
+      reread?: string;
     }
   | { type: 'progress'; bytesDone: number; totalBytes: number }
   /** A part confirmed; `size`: its bytes (parts may differ in size: a stream's grow, an adaptive planner's vary). */

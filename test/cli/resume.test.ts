@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { OssClient } from '../../src/client/index.js';
+import { decodeJournal } from '../../src/transfer/checkpoint/journal.js';
 import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy.js';
 import { startTestServer, type TestServer } from '../../harness/server.js';
 import { controlChars, finished, lastJson, runCli, sandbox, spawnCli, STACK, type Sandbox } from '../../harness/cli.js';
@@ -54,16 +55,17 @@ const args = (key: string) => [
 ];
 
 /** Waits until the checkpoint journal has grown several times: parts are confirmed and recorded. */
-async function waitForRecordedParts(dir: string, growths: number): Promise<string> {
+async function waitForRecordedParts(dir: string, parts: number): Promise<string> {
   const deadline = Date.now() + 30_000;
-  const seen = new Set<number>();
   while (Date.now() < deadline) {
     const names = await readdir(dir).catch(() => [] as string[]);
     const cp = names.find((n) => !n.endsWith('.lock'));
     if (cp) {
-      const size = (await stat(join(dir, cp)).catch(() => undefined))?.size;
-      if (size !== undefined) seen.add(size);
-      if (seen.size > growths) return join(dir, cp);
+      const data = await readFile(join(dir, cp)).catch(() => undefined);
+      // Parts and ranges only: a download's journal also holds lease and closing records (download/lease.ts).
+      const records = (data && decodeJournal<{ kind?: string }>(data)?.records.slice(1)) ?? [];
+      if (records.filter((r) => r.kind !== 'lease' && r.kind !== 'closed' && r.kind !== 'drop').length >= parts)
+        return join(dir, cp);
     }
     await sleep(20);
   }

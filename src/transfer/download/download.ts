@@ -21,7 +21,7 @@ import type { ProgressTracker } from '../engine/progress.js';
 import type { DownloadResult } from '../types.js';
 import { rangeChunks, type RangeTarget } from './range-get.js';
 import type { DownloadContext, DownloadSink, SinkSession } from './sink.js';
-import type { DoneRange, DownloadCheckpointHeader, DownloadRange, RangeRecord } from './types.js';
+import type { DoneRange, DownloadCheckpointHeader, DownloadRange, DownloadRecord, RangeRecord } from './types.js';
 
 /** What the download strategy reads, whatever the sink. */
 export interface DownloadSettings {
@@ -36,7 +36,7 @@ export interface DownloadSettings {
 }
 
 /** The download: ranged GETs into the sink, verified, then committed. */
-export class DownloadStrategy implements TransferStrategy<DownloadCheckpointHeader, RangeRecord, DownloadResult> {
+export class DownloadStrategy implements TransferStrategy<DownloadCheckpointHeader, DownloadRecord, DownloadResult> {
   readonly checkpointSuffix = '.dcp';
   readonly checkpointFile: string;
 
@@ -92,7 +92,12 @@ async function downloadOnce(
 ): Promise<DownloadResult> {
   const { head, range, total, feed, session } = await openAttempt(ctx, opts, sink, fresh);
   try {
-    const resumed = { bytes: session.resumedBytes, parts: session.done.size, discarded: session.discarded };
+    const resumed = {
+      bytes: session.resumedBytes,
+      parts: session.done.size,
+      discarded: session.discarded,
+      reread: session.reread,
+    };
     const progress = startProgress(ctx, startInfo(feed, total, resumed));
     // An empty range needs no request: it is done as planned.
     for (const p of feed.plan!.parts)
@@ -207,6 +212,8 @@ async function fetchRanges(
   if (checked.mismatched.length > 0) {
     // Recorded, but the bytes are not (or no longer) stored: fetch those ranges again.
     for (const r of checked.mismatched) {
+      // Recorded as dropped before its bytes are rewritten: a run stopped mid-range must not trust the old record.
+      await ctx.store.append({ kind: 'drop', partNumber: r.partNumber });
       done.delete(r.partNumber);
       unresumed += r.size;
       progress.unresume(r.size);

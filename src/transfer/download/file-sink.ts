@@ -1,10 +1,12 @@
 // A local file as the download's sink: ranges are written at their offsets into `<dest>.ossup-<tag>.tmp` (named by
-// the checkpoint, so a later run resumes into it), re-checked on resume, and renamed over the destination only once
-// every check passed. The destination name never holds partial or unverified bytes.
+// the checkpoint, so a later run resumes into it), vouched for by a lease or re-checked on resume (session.ts,
+// lease.ts), and renamed over the destination only once every check passed.
+// The destination name never holds partial or unverified bytes.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { PlannedPart, SinkWrite } from '../engine/ports.js';
 import { BatchWriter, batchBytes } from './batch-writer.js';
+import { TempLease } from './lease.js';
 import { checkRanges, openDownloadSession } from './session.js';
 import type { DownloadContext, DownloadSink, SinkOpen, SinkSession } from './sink.js';
 import { checkFreeSpace, commitTemp, sweepTemps } from './target.js';
@@ -17,6 +19,8 @@ export class FileSink implements DownloadSink {
   private handle: fsp.FileHandle | undefined;
   private committed = false;
   private concurrency = 1;
+  /** Kept while a checkpoint may resume from the temporary file. */
+  private lease: TempLease | undefined;
 
   constructor(readonly checkpointFile: string) {}
 
@@ -37,6 +41,10 @@ export class FileSink implements DownloadSink {
     });
     this.handle = session.handle;
     this.committed = false;
+    if (ctx.checkpointPath && this.handle) {
+      this.lease = new TempLease(ctx.store, this.handle);
+      await this.lease.start();
+    }
     return session;
   }
 
@@ -67,12 +75,17 @@ export class FileSink implements DownloadSink {
   }
 
   async commit(): Promise<void> {
+    await this.lease?.stop();
+    this.lease = undefined;
     if (this.handle) await commitTemp(this.handle, this.temp, this.checkpointFile);
     this.committed = true;
     await sweepTemps(this.checkpointFile, this.temp);
   }
 
   async close(): Promise<void> {
+    // Every write has settled (the part pool waits for its workers): record how this run leaves the file.
+    await this.lease?.closed().catch(() => undefined);
+    this.lease = undefined;
     if (!this.committed) await this.handle?.close().catch(() => undefined);
     this.handle = undefined;
   }

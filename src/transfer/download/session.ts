@@ -1,21 +1,22 @@
 // Deciding where a download starts: resume what the checkpoint, a fresh HEAD of the object and the temporary file all
-// agree on, or start over cleanly. Every recorded range of the temporary file is re-read before the file is renamed
-// into place: a file edited, truncated or swapped since the last run must never end up under the destination name.
-// That re-read runs on the hashing threads while the missing ranges are fetched (download.ts waits for it before
-// the final check), so a resume costs what is left. Neither the ranges nor their records are synced as they are
-// written (only the finished file is, before its rename), so after a power cut a record may outlive its bytes: a
-// recorded range whose bytes no longer match is fetched again, the rest is kept.
+// agree on, or start over cleanly. A file edited, truncated or swapped since the last run must never end up under
+// the destination name. Whether the recorded ranges still hold what was recorded (no reboot lost unsynced bytes, no
+// one wrote to the file since) is read from the file's identity against the journal's lease and closing records
+// (lease.ts). When that cannot be vouched for, every recorded range is re-read on the hashing threads while the
+// missing ranges are fetched (download.ts waits for it before the final check); a range whose bytes no longer match
+// is fetched again, the rest is kept.
 import { promises as fsp } from 'node:fs';
 import { crc64ToDecimal, parseCrc64 } from '../../core/crc64.js';
 import { hashPool } from '../hash/pool.js';
+import { rereadReason } from './lease.js';
 import { createTemp } from './target.js';
 import { isTempFor } from './temp-name.js';
 import {
   DOWNLOAD_CHECKPOINT_VERSION,
   type DoneRange,
   type DownloadCheckpointHeader,
+  type DownloadRecord,
   type DownloadStore,
-  type RangeRecord,
 } from './types.js';
 import type { SinkOpen } from './sink.js';
 
@@ -38,8 +39,13 @@ export interface DownloadSession {
   handle?: fsp.FileHandle;
   /** Ranges already in the temporary file (those in `unverified` still to be re-read) or in the destination. */
   done: Map<number, DoneRange>;
-  /** Ranges of `done` whose bytes in the temporary file are still to be checked against their recorded CRC-64. */
+  /**
+   * Ranges of `done` whose bytes in the temporary file are still to be checked against their recorded CRC-64: all of
+   * them, unless the journal vouches that nothing wrote to the file since they were recorded (lease.ts).
+   */
   unverified: DoneRange[];
+  /** Why the recorded ranges are re-read (undefined: trusted, or nothing was resumed). */
+  reread?: string;
   resumedBytes: number;
   /** Why an old checkpoint was not used, if there was one. */
   discarded?: string;
@@ -116,10 +122,15 @@ async function unusable(file: string, total: number): Promise<string | undefined
 }
 
 /** The recorded ranges, each checked against the plan; a reason to start over if one is not in it. */
-function recordedRanges(input: DownloadSessionInput, records: RangeRecord[]): DoneRange[] | string {
+function recordedRanges(input: DownloadSessionInput, records: DownloadRecord[]): DoneRange[] | string {
   const planned = new Map(input.plan.parts.map((p) => [p.number, p]));
   const ranges = new Map<number, DoneRange>();
   for (const r of records) {
+    if (r && typeof r === 'object' && (r.kind === 'lease' || r.kind === 'closed')) continue;
+    if (r && typeof r === 'object' && r.kind === 'drop') {
+      ranges.delete(r.partNumber); // about to be rewritten: its bytes are no longer those recorded
+      continue;
+    }
     const part = r && typeof r === 'object' && r.kind === 'range' ? planned.get(r.partNumber) : undefined;
     if (!part || r.offset !== part.start || r.size !== part.size)
       return `a recorded range (${JSON.stringify(r)}) is not in the plan`;
@@ -133,21 +144,24 @@ function recordedRanges(input: DownloadSessionInput, records: RangeRecord[]): Do
 
 /**
  * Resume from the temporary file if it is a regular file of exactly the planned size: its recorded ranges are
- * adopted now and re-read in the background (`unverified`); one whose bytes no longer match is fetched again.
- * Returns the session, or the reason to start over.
+ * adopted now, trusted when the journal vouches for the file (lease.ts), else re-read in the background
+ * (`unverified`); one whose bytes no longer match is fetched again. Returns the session, or the reason to start over.
  */
 async function adoptTemp(
   input: DownloadSessionInput,
   total: number,
-  records: RangeRecord[],
+  records: DownloadRecord[],
 ): Promise<DownloadSession | string> {
   const why = await unusable(input.temp, total);
   if (why) return why;
   const ranges = recordedRanges(input, records);
   if (typeof ranges === 'string') return ranges;
   const handle = await fsp.open(input.temp, 'r+');
+  // Stat through the handle opened: the file checked is the file written.
+  const reread = ranges.length > 0 ? rereadReason(records, await handle.stat({ bigint: true })) : undefined;
   const done = new Map(ranges.map((r) => [r.partNumber, r]));
-  return { handle, done, unverified: ranges, resumedBytes: ranges.reduce((a, r) => a + r.size, 0) };
+  const unverified = reread ? ranges : [];
+  return { handle, done, unverified, reread, resumedBytes: ranges.reduce((a, r) => a + r.size, 0) };
 }
 
 /**
@@ -157,7 +171,7 @@ async function adoptTemp(
 async function verifyPlaced(
   input: DownloadSessionInput,
   total: number,
-  records: RangeRecord[],
+  records: DownloadRecord[],
 ): Promise<DownloadSession | string> {
   const why = await unusable(input.file, total);
   if (why) return why;

@@ -2,9 +2,9 @@
 // (file-sink.ts), a stream sink hands the bytes to a reader (io/stream-sink.ts) and can neither resume nor restart.
 import type { TransferContext } from '../engine/engine.js';
 import type { PartPlan, PartSink } from '../engine/ports.js';
-import type { DoneRange, DownloadCheckpointHeader, ObjectVersion, RangeRecord } from './types.js';
+import type { DoneRange, DownloadCheckpointHeader, DownloadRecord, ObjectVersion } from './types.js';
 
-export type DownloadContext = TransferContext<DownloadCheckpointHeader, RangeRecord>;
+export type DownloadContext = TransferContext<DownloadCheckpointHeader, DownloadRecord>;
 
 /** What one attempt of a download fetches. */
 export interface SinkOpen {
@@ -27,6 +27,8 @@ export interface SinkOpen {
 export interface SinkSession {
   done: Map<number, DoneRange>;
   unverified: DoneRange[];
+  /** Why `unverified` holds the resumed ranges (undefined: the journal vouches for them, or none). */
+  reread?: string;
   resumedBytes: number;
   /** Why an old checkpoint was not used, if there was one. */
   discarded?: string;

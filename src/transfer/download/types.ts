@@ -57,8 +57,9 @@ export interface DownloadCheckpointHeader {
 }
 
 /**
- * One journal record per range written into the temporary file. Neither is synced: on resume a record counts only
- * if the range's bytes in the temporary file still hash to `crc64`.
+ * One journal record per range written into the temporary file (once its bytes are written). Neither is synced: a
+ * resume trusts the bytes only when the lease and closed records below vouch for the file in this boot (lease.ts);
+ * otherwise a record counts only if the range's bytes still hash to `crc64`.
  */
 export interface RangeRecord {
   kind: 'range';
@@ -70,7 +71,42 @@ export interface RangeRecord {
   crc64: string;
 }
 
-export type DownloadStore = CheckpointStore<DownloadCheckpointHeader, RangeRecord>;
+/**
+ * The run writing the temporary file (device `dev`, inode `ino`, decimal strings) will not write to it after
+ * `until` (ms since the epoch), unless a later lease says otherwise: renewed while it runs (lease.ts). A rerun finding
+ * the file's change time at or before the last lease's `until` knows no one wrote to it since that run ended.
+ */
+export interface LeaseRecord {
+  kind: 'lease';
+  /** The machine's boot it was written in (lease.ts bootId). */
+  boot: string;
+  dev: string;
+  ino: string;
+  until: number;
+}
+
+/**
+ * The run stopped without being killed, every write settled: the temporary file's identity as it left it, its
+ * modification time stamped by ossup to a value no later write produces (lease.ts). Times are decimal ns.
+ */
+export interface ClosedRecord {
+  kind: 'closed';
+  boot: string;
+  dev: string;
+  ino: string;
+  mtimeNs: string;
+  ctimeNs: string;
+}
+
+/** Range `partNumber`'s record no longer holds: its bytes are about to be fetched and written again. */
+export interface DropRecord {
+  kind: 'drop';
+  partNumber: number;
+}
+
+export type DownloadRecord = RangeRecord | LeaseRecord | ClosedRecord | DropRecord;
+
+export type DownloadStore = CheckpointStore<DownloadCheckpointHeader, DownloadRecord>;
 
 /** A range whose bytes are in the temporary file, with their CRC-64. */
 export interface DoneRange {

@@ -57,8 +57,8 @@ export async function runTransfer<H, Rec, Result>(
   );
   const lock = checkpointPath ? await checkpoints.lock(checkpointPath) : undefined;
   // Part records are not synced one by one: every strategy re-verifies recorded parts on resume (the upload against
-  // the server's ListParts, the download by re-hashing the temporary file), so a record lost to a power cut costs a
-  // resend, never a wrong object. The header is always made durable.
+  // the server's ListParts, the download by re-hashing the temporary file after a reboot, download/lease.ts), so a
+  // record lost to a power cut costs a resend, never a wrong object. The header is always made durable.
   const store: CheckpointStore<H, Rec> = checkpointPath
     ? checkpoints.store<H, Rec>(checkpointPath, { syncRecords: false })
     : new MemoryCheckpointStore();
@@ -102,7 +102,7 @@ export function startProgress(ctx: TransferContext<unknown, unknown>, info: Star
 export function startInfo(
   feed: PartFeed,
   totalBytes: number,
-  resumed: { bytes: number; parts: number; discarded?: string } = { bytes: 0, parts: 0 },
+  resumed: { bytes: number; parts: number; discarded?: string; reread?: string } = { bytes: 0, parts: 0 },
 ): StartInfo {
   return {
     totalBytes,
@@ -113,6 +113,7 @@ export function startInfo(
     concurrency: feed.single ? 1 : feed.concurrency(),
     ...(resumed.discarded ? { discarded: resumed.discarded } : {}),
     ...(feed.tuning ? { tuning: feed.tuning() } : {}),
+    ...(resumed.reread ? { reread: resumed.reread } : {}),
   };
 }
 

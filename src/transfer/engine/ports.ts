@@ -249,4 +249,6 @@ export interface StartInfo {
   discarded?: string;
   /** What an adaptive planner chose to start with, and why (its feed's `tuning`). */
   tuning?: Tuning;
+  /** Why a download's resumed ranges are re-read rather than trusted (download/lease.ts). */
+  reread?: string;
 }

@@ -1,6 +1,6 @@
 // Shared setup for the download tests: the upload tests' server/client/bucket fixture, plus objects to download and
 // helpers to look at what a download left on disk.
-import { readdir } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { TransferEvent } from '../../../src/transfer/index.js';
 import { bytes, setup, type Env } from '../fixtures.js';
@@ -63,4 +63,18 @@ export function recorder(): {
     },
     progress: () => events.filter((e) => e.type === 'progress').map((e) => (e as { bytesDone: number }).bytesDone),
   };
+}
+
+/** Overwrite `n` bytes at `at` with `fill`, or flip one byte when no fill is given. */
+export async function scribble(file: string, at: number, n = 1, fill?: number): Promise<void> {
+  const h = await open(file, 'r+');
+  try {
+    const b = Buffer.alloc(n);
+    await h.read(b, 0, n, at);
+    if (fill === undefined) b[0]! ^= 0xff;
+    else b.fill(fill);
+    await h.write(b, 0, n, at);
+  } finally {
+    await h.close();
+  }
 }

@@ -3,7 +3,7 @@
 // checkpoint has one driver.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ObjectChangedError } from '../../../src/core/errors.js';
 import { downloadFile } from '../../../src/transfer/download/download-file.js';
@@ -19,6 +19,7 @@ import {
   proxyFor,
   putBytes,
   recorder,
+  scribble,
   setup,
   tempsOf,
   withObject,
@@ -107,20 +108,6 @@ for (const [name, damage, expect] of damages) {
       'd.out',
     ]);
   });
-}
-
-/** Overwrite `n` bytes at `at` with `fill`, or flip one byte when no fill is given. */
-async function scribble(file: string, at: number, n = 1, fill?: number): Promise<void> {
-  const h = await open(file, 'r+');
-  try {
-    const b = Buffer.alloc(n);
-    await h.read(b, 0, n, at);
-    if (fill === undefined) b[0]! ^= 0xff;
-    else b.fill(fill);
-    await h.write(b, 0, n, at);
-  } finally {
-    await h.close();
-  }
 }
 
 const ALL = [1, 2, 3, 4, 5, 6, 7, 8];
