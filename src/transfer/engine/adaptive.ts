@@ -9,42 +9,9 @@
 // per window (AIMD).
 import { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE } from '../../core/limits.js';
 
-/** Where a setting came from: the controller, a flag (or option) that fixed it, or a resumed checkpoint. */
-export type TuningSource = 'auto' | 'flag' | 'checkpoint';
+import type { AdaptiveOptions, Tuning, TuningSource } from './tuning.js';
 
-export interface TunedValue {
-  value: number;
-  source: TuningSource;
-}
-
-/** What the controller chose, and why: the `tuning` field of `--json` and the start event. */
-export interface Tuning {
-  connections: TunedValue;
-  partSize: TunedValue;
-  /** The last decision in words ("slow start: 16 connections gave 24% more than 8"). */
-  reason: string;
-}
-
-export interface AdaptiveOptions {
-  /** Connections to start with: today's default (4 parts of one file, 16 files of a tree). */
-  initialConnections: number;
-  /** Part size to start with (the size ladder's choice for the file). */
-  initialPartSize: number;
-  /** Upper bound of the connection budget (default 64). */
-  maxConnections?: number;
-  /** Largest part size the controller picks by itself (default 64 MiB: parts in flight are held in memory). */
-  maxPartSize?: number;
-  /** Bytes of the largest file in the transfer: parts grow within 10,000 parts, and only while every connection keeps a part. */
-  totalBytes?: number;
-  /** Where the connection count came from; anything but 'auto' fixes it. */
-  connectionsSource?: TuningSource;
-  /** Where the part size came from; anything but 'auto' fixes it (a resumed upload keeps its checkpoint's). */
-  partSizeSource?: TuningSource;
-  /** Shortest measuring window (default 250 ms); windows stretch to the typical part time, up to 1.5 s. */
-  windowMs?: number;
-  /** Why it starts where it does, until its first decision (default "starting from the defaults"). */
-  startReason?: string;
-}
+export type { AdaptiveOptions, TunedValue, Tuning, TuningSource } from './tuning.js';
 
 /** A step must buy at least this much more throughput to be kept. */
 const GAIN = 1.1;
@@ -77,6 +44,12 @@ export class AdaptiveController {
   /** The setting a pending step is judged against, and its rate. */
   private base = 0;
   private best = 0;
+  /**
+   * The best mean rate since the link was last measured afresh. Fewer connections are kept only within 5% of it,
+   * not of the last hold's mean: judged against the last mean, probes down ratchet (each may lose up to 5% more, and
+   * on a CPU-bound loopback every setting is within noise of the next).
+   */
+  private peak = 0;
   /** Highest rate per connection seen without throttling: what a throttled transfer needs at least. */
   private perConn = 0;
   private windowStart: number;
@@ -156,6 +129,7 @@ export class AdaptiveController {
     this.lastCut = now;
     this.phase = 'recover'; // growing stops either way: no more slow start into a throttle
     this.best = 0;
+    this.peak = 0;
     this.restart(now);
     this.why =
       this.conns < before
@@ -236,6 +210,7 @@ export class AdaptiveController {
           if (this.base > 0)
             this.why = `slow start: ${this.conns} connections gave ${pct(rate, this.best)} more than ${this.base}`;
           this.best = rate;
+          this.peak = Math.max(this.peak, rate);
           this.base = this.conns;
           if (this.conns >= this.maxConns) {
             this.enterHold(now, `at the ${this.maxConns}-connection ceiling`);
@@ -263,12 +238,13 @@ export class AdaptiveController {
         this.restart(now);
         return;
       case 'probe': {
-        const kept = this.probeDown ? rate >= this.best * 0.95 : rate >= this.best * GAIN;
+        const kept = this.probeDown ? rate >= Math.max(this.best, this.peak) * 0.95 : rate >= this.best * GAIN;
         if (kept && !throttled) {
           this.why = this.probeDown
             ? `${this.conns} connections move as much as ${this.base}: keeping fewer`
             : `${this.conns} connections gave ${pct(rate, this.best)} more than ${this.base}`;
           this.best = Math.max(this.best, rate);
+          this.peak = Math.max(this.peak, rate);
           this.holdLength = HOLD;
         } else {
           this.conns = this.base;
@@ -284,6 +260,7 @@ export class AdaptiveController {
             // The link changed under the transfer: measure from here, starting a new slow start.
             this.drops = 0;
             this.best = rate;
+            this.peak = rate;
             this.base = this.conns;
             this.phase = 'slow-start';
             this.why = 'throughput fell: measuring the link again';
@@ -297,6 +274,7 @@ export class AdaptiveController {
         if (--this.holdLeft > 0) return;
         // A probe is judged against the hold's mean rate, not one lucky or unlucky window.
         this.best = this.holdSum / this.holdCount;
+        this.peak = Math.max(this.peak, this.best);
         this.base = this.conns;
         this.phase = 'probe';
         const next = this.probeDown ? Math.max(1, Math.floor(this.conns * 0.75)) : Math.ceil(this.conns * 1.25);

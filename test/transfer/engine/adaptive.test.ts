@@ -189,6 +189,21 @@ test('errors while growing stop the growth at the last step that paid', () => {
   assert.match(ctl.tuning().reason, /errors/);
 });
 
+test('probes down never ratchet: fewer connections are kept only within 5% of the best rate measured', () => {
+  // A CPU-bound loopback: every quarter fewer connections costs ~3.4%, within the 5% a probe down may give up, so
+  // judged against the last hold's mean each probe down would be kept and the count would slide towards 1.
+  const rate = (c: number) => 100 * MB * (c / 64) ** 0.12;
+  const ctl = controller({ connections: 32, partSize: 8 * MiB });
+  let now = 0;
+  for (let ms = 0; ms < 300_000; ms += 10) {
+    const conns = ctl.connections(now);
+    ctl.record((rate(conns) * 10) / 1000, (now += 10));
+    if (ms % 20 === 0) for (let i = 0; i < conns; i++) ctl.partDone(20, now);
+  }
+  const final = ctl.connections(now);
+  assert.ok(rate(final) >= 0.95 * rate(32), `settled at ${final} connections (${ctl.tuning().reason})`);
+});
+
 // Short transfers, as the CLI starts them (its first guess, the budget's planner): slow start is then a large share
 // of the whole, so what counts is the time to the last byte, against the best fixed setting's.
 const STARTUP_MS = 300;
