@@ -73,7 +73,7 @@ export async function downloadCommand(
       ? Math.max(0, Math.min(range.end ?? objectSize - 1, objectSize - 1) - range.start + 1)
       : objectSize;
     const flagged = { parallel: settings.parallel, partSize: settings.partSize };
-    const budget = commandBudget(session.client, 'file', flagged, size);
+    const budget = commandBudget(session.client, 'download', flagged, size);
     // A version is another object to resume: its checkpoint is apart from the latest's.
     const key = flags.versionId === undefined ? src.key : `${src.key}?versionId=${flags.versionId}`;
     const checkpoint = await checkpointPath(flags, io, session, { file, bucket: src.bucket, key }, '.dcp');

@@ -251,3 +251,15 @@ for (const link of SHORT_LINKS) {
     });
   }
 }
+
+test('first guesses: 8 parts up, 16 ranges down for a large file, 32 files for a tree; a flag wins', () => {
+  const GiB = 1024 * MiB;
+  assert.equal(controllerOptions('file', {}, GiB).initialConnections, 8);
+  assert.equal(controllerOptions('download', {}, GiB).initialConnections, 16);
+  assert.equal(controllerOptions('tree', {}).initialConnections, 32);
+  // Too small for two parts per connection: the defaults.
+  assert.equal(controllerOptions('download', {}, 64 * MiB).initialConnections, 4);
+  const fixed = controllerOptions('download', { parallel: 3 }, GiB);
+  assert.equal(fixed.initialConnections, 3);
+  assert.equal(fixed.connectionsSource, 'flag');
+});
