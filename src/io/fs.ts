@@ -72,20 +72,21 @@ export function fsyncDir(dir: string, syncOnce: (dir: string) => Promise<void> =
   return s.queued;
 }
 
-/** Writes `data` to `file` so that a crash leaves either the old content or the new, never a mix. */
 /**
  * Writes `data` to `file` so that a crash leaves either the old content or the new, never a mix. A failed write
- * (ENOSPC, EIO) removes its temp file: a full disk must not fill up further with debris.
+ * (ENOSPC, EIO) removes its temp file: a full disk must not fill up further with debris. `mode`: the new file's
+ * permissions (0o644 unless given; 0o600 for what only its owner may read).
  */
 export async function writeFileAtomic(
   tmpDir: string,
   file: string,
   data: string | Uint8Array,
   dir: string,
+  mode = 0o644,
 ): Promise<void> {
   const tmp = join(tmpDir, `${randomName()}.tmp`);
   try {
-    const fd = fs.openSync(tmp, CREATE_NEW, 0o644);
+    const fd = fs.openSync(tmp, CREATE_NEW, mode);
     try {
       fs.writeFileSync(fd, data);
       await fsyncP(fd);

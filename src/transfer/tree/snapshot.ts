@@ -10,11 +10,12 @@
 // file renamed into place, so a reader sees the old or the new one; two syncs at once: the last to finish wins,
 // and what the other recorded only costs a HEAD next time. A file that is damaged (its SHA-256 line does not match),
 // of another format or for another sync is ignored with one warning: a record is never trusted on faith.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { unquoteEtag } from '../../core/etag.js';
+import { writeFileAtomic } from '../../io/fs.js';
 import { crc64OfFile, type Verdict } from './compare.js';
 import type { RemoteEntry } from './listing.js';
 import type { LocalEntry } from './walk.js';
@@ -135,15 +136,9 @@ export class SyncSnapshot {
     }
     const body = JSON.stringify({ id: this.id, rows });
     const text = `${MAGIC} ${createHash('sha256').update(body).digest('hex')}\n${body}`;
-    await fsp.mkdir(path.dirname(this.file), { recursive: true });
-    const temp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await fsp.writeFile(temp, text, { mode: 0o600 });
-      await fsp.rename(temp, this.file);
-    } catch (err) {
-      await fsp.rm(temp, { force: true }).catch(() => undefined);
-      throw err;
-    }
+    const dir = path.dirname(this.file);
+    await fsp.mkdir(dir, { recursive: true });
+    await writeFileAtomic(dir, this.file, text, dir, 0o600);
   }
 }
 
