@@ -22,7 +22,10 @@ test('stdin upload draws bytes and rate; a download into a pipe leaves no frame 
   const box = await sandbox();
   try {
     const ossup = `${JSON.stringify(process.execPath)} ${JSON.stringify(OSSUP)}`;
-    const up = underTty(`head -c 12582912 /dev/zero | ${ossup} cp - oss://streams/x.bin --part-size 1MiB`, box.env);
+    // The pause half-way makes the upload outlast a frame however fast the machine: a bar that never drew
+    // would fail this test, not pass it by finishing first.
+    const producer = '(head -c 6291456 /dev/zero; sleep 1; head -c 6291456 /dev/zero)';
+    const up = underTty(`${producer} | ${ossup} cp - oss://streams/x.bin --part-size 1MiB`, box.env);
     assert.equal(up.status, 0, up.stdout + up.stderr);
     assert.match(up.stdout, /standard input to oss:\/\/streams\/x\.bin \| [\d.]+ [KM]iB read \| [\d.]+ [KMG]?i?B\/s/);
     const afterLast = up.stdout.slice(up.stdout.lastIndexOf(' read |'));
