@@ -15,8 +15,7 @@ const addon = nativeCrc64();
 const required = process.env.OSSUP_REQUIRE_NATIVE_CRC === '1';
 const skip =
   addon === undefined && !required
-    ? 'native CRC-64 addon not built (build/Release/ossup_crc64.node: no compiler at install, OSSUP_SKIP_NATIVE=1 ' +
-      'or OSSUP_CRC64=wasm); the WebAssembly kernel is tested in crc64.test.ts'
+    ? 'native CRC-64 addon not built (no build/Release/ossup_crc64.node, see build/native-build.log, or OSSUP_CRC64=wasm)'
     : false;
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
