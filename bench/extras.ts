@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc64 } from '../src/core/crc64.js';
+import { nativeCrc64 } from '../src/io/crc64-native.js';
 import { decodeJournal } from '../src/transfer/checkpoint/journal.js';
 import { formatSize } from './args.js';
 import { BUCKET, childEnv, fileFor, makeFile, measured, verifyObject, type BenchContext } from './context.js';
@@ -28,6 +29,8 @@ export interface Rate {
 export interface CrcFigures {
   mib: number;
   wasm: Rate;
+  /** The native kernel (native/crc64.c) and its loop, where it was built. */
+  native?: Rate & { loop: string };
   js: Rate;
   md5: Rate;
   runs: number;
@@ -47,12 +50,14 @@ function throughput(buf: Buffer, runs: number, fn: (b: Buffer) => unknown): Rate
 
 export function crcExtra(mib = 256, runs = 5): CrcFigures {
   const buf = randomBytes(mib * MiB);
+  const addon = nativeCrc64();
   if (crc64Js(buf.subarray(0, 4099)) !== crc64(buf.subarray(0, 4099)))
     throw new Error('the JS reference CRC-64 disagrees with src/core');
   return {
     mib,
     runs,
     wasm: throughput(buf, runs, (b) => crc64(b)),
+    native: addon && { ...throughput(buf, runs, (b) => addon.update(0xffffffffffffffffn, b)), loop: addon.kernel },
     js: throughput(buf, runs, (b) => crc64Js(b)),
     md5: throughput(buf, runs, (b) => createHash('md5').update(b).digest()),
   };

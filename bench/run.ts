@@ -131,6 +131,7 @@ try {
       `${r.median.toFixed(0)} MB/s median, ${r.best.toFixed(0)} MB/s best`;
     log(`\n## CRC-64 (${c.runs} runs over ${c.mib} MiB each, in the bench process, before any transfer)`);
     log(`src/core/crc64 (WebAssembly slicing-by-16): ${rate(c.wasm)}`);
+    log(`native/crc64.c (${c.native?.loop ?? 'not built'}): ${c.native ? rate(c.native) : '-'}`);
     log(`plain-JS slicing-by-8 (bench reference):     ${rate(c.js)}`);
     log(`MD5 (node:crypto, for scale):                ${rate(c.md5)}`);
   }

@@ -2,6 +2,8 @@
 // whole trees, the embedded server, the errors to match on and CRC-64 to verify bytes. Anything not listed here is
 // internal and may change; tests reach internals through their own modules.
 
+import { offerNativeCrc64 } from './io/crc64-native.js';
+
 // The OSS client: its options, call options and results.
 export {
   OssClient,
@@ -168,3 +170,6 @@ export {
 
 // CRC-64 (ECMA, as OSS computes it): whole buffers, streaming, combining parts, and the header's decimal form.
 export { Crc64, crc64, crc64Combine, crc64ToDecimal, parseCrc64 } from './core/crc64.js';
+
+// In Node the CRC-64 goes through the native kernel where it was built (io/crc64-native.ts).
+offerNativeCrc64();

@@ -3,6 +3,10 @@ import { CommanderError } from 'commander';
 import { ActionFailed, EXIT_OK, EXIT_USAGE, exitCodeFor, renderError } from './exit.js';
 import { buildProgram } from './program.js';
 import type { Io } from './session.js';
+import { offerNativeCrc64 } from '../io/crc64-native.js';
+
+// CRC-64 through the native kernel where it was built (loaded when an input first needs it, not at start-up).
+offerNativeCrc64();
 
 /**
  * Runs one `ossup` command line and returns its exit code; never throws and never exits the process itself

@@ -3,8 +3,9 @@
  * init and xorout all ones. Headers carry it as an unsigned decimal string.
  *
  * The byte loop is a hand-assembled WebAssembly kernel (crc64-wasm.ts); it measured faster than the best
- * plain-JS slicing-by-16 over uint32 halves, so that is not kept. Short inputs in a process that has not needed
- * the kernel yet go a byte at a time in JS instead (BYTEWISE_MAX below).
+ * plain-JS slicing-by-16 over uint32 halves, so that is not kept. In Node a native kernel (native/crc64.c, loaded by
+ * io/crc64-native.ts through installCrc64Kernel) replaces it where it was built. Short inputs in a process that has
+ * not needed a kernel yet go a byte at a time in JS instead (BYTEWISE_MAX below).
  */
 import { createCrc64Kernel, fillByteTable } from './crc64-wasm.js';
 import { ArgumentError } from './errors.js';
@@ -21,13 +22,27 @@ const MASK64 = 0xffffffffffffffffn;
  */
 const BYTEWISE_MAX = 16 * 1024;
 
-let kernel: ((reg: bigint, data: Uint8Array) => bigint) | undefined;
+/** A CRC-64 kernel: advances the inverted register over `data` (the register is all ones before any byte). */
+export type Crc64Kernel = (reg: bigint, data: Uint8Array) => bigint;
+
+let kernel: Crc64Kernel | undefined;
+let offered: (() => Crc64Kernel | undefined) | undefined;
 let byteTable: Int32Array | undefined;
+
+/**
+ * Offers a faster kernel than the WebAssembly one (Node's entry points offer the native addon: io/crc64-native.ts).
+ * `load` runs once, when an input first needs a kernel, so a process that only hashes short inputs never loads it;
+ * when it returns undefined the WebAssembly kernel is used.
+ */
+export function installCrc64Kernel(load: () => Crc64Kernel | undefined): void {
+  offered = load;
+  kernel = undefined;
+}
 
 /** Advances the (inverted) register over `data`. */
 function update(reg: bigint, data: Uint8Array): bigint {
   if (kernel === undefined && data.length <= BYTEWISE_MAX) return updateBytewise(reg, data);
-  kernel ??= createCrc64Kernel(POLY_HI, POLY_LO, crc64Combine);
+  kernel ??= offered?.() ?? createCrc64Kernel(POLY_HI, POLY_LO, crc64Combine);
   return kernel(reg, data);
 }
 

@@ -2,12 +2,16 @@
 // server, no download, stream, copy or tree code, no progress bar off a terminal) and sends one request; a tree of
 // small files goes over --jobs kept-alive connections, one listing and one request per file.
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { finished, objectBytes, runCli, startCliServer, stopCliServer } from '../../harness/cli.js';
 import { bundledSources, spawnRecorded } from '../../harness/loaded.js';
 import { startRequestLog } from '../../harness/request-log.js';
+import { nativeCrc64 } from '../../src/io/crc64-native.js';
+
+const ADDON = 'build/Release/ossup_crc64.node';
 
 test('cp of a small file loads only the upload path and makes one request', async () => {
   const srv = await startCliServer('start-up');
@@ -28,6 +32,7 @@ test('cp of a small file loads only the upload path and makes one request', asyn
     assert.ok(loaded.includes('dist/cli/main.js'), `the bundle was run: ${loaded.join(' ')}`);
     const outside = loaded.filter((f) => !f.startsWith('dist/cli/') && f !== 'bin/ossup.js');
     assert.deepEqual(outside, [], 'files loaded from outside the bundle');
+    assert.ok(!loaded.includes(ADDON), 'the native CRC-64 kernel: a 4 KiB CRC goes byte by byte');
     const server = bundledSources(loaded).filter((s) => s.startsWith('src/server/'));
     assert.deepEqual(server, [], 'the embedded server: the endpoint is remote');
     // The other modules a small upload does not need are in the bundle's files, but never run.
@@ -66,6 +71,32 @@ test('cp -r of many small files reuses --jobs connections: one listing, one requ
     assert.equal((await objectBytes(srv.client, 'reuse', 't/sub/f7.txt')).toString(), 'file 7');
   } finally {
     await log.close();
+    await stopCliServer(srv);
+  }
+});
+
+test('the bundled CLI finds the native CRC-64 kernel when a download needs one, unless OSSUP_CRC64=wasm', {
+  skip: nativeCrc64() ? false : `the native CRC-64 addon is not built (${ADDON})`,
+}, async () => {
+  const srv = await startCliServer('native-crc');
+  try {
+    const bytes = randomBytes(3 << 20);
+    await srv.client.putObject('native-crc', 'big.bin', bytes);
+    for (const kernel of ['native', 'wasm']) {
+      const file = join(srv.box.dir, `big-${kernel}.bin`);
+      const env = {
+        ...srv.box.env,
+        OSS_ENDPOINT: srv.server.endpoint,
+        ...(kernel === 'wasm' ? { OSSUP_CRC64: 'wasm' } : {}),
+      };
+      const run = await spawnRecorded(srv.box.dir, ['cp', 'oss://native-crc/big.bin', file, '-q'], env);
+      const result = await finished(run.child);
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok((await readFile(file)).equals(bytes), `${kernel}: the bytes`);
+      const loaded = await run.loaded();
+      assert.equal(loaded.includes(ADDON), kernel === 'native', `${kernel}: ${loaded.join(' ')}`);
+    }
+  } finally {
     await stopCliServer(srv);
   }
 });

@@ -5,6 +5,7 @@ import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { Crc64 } from '../../core/crc64.js';
+import { offerNativeCrc64 } from '../../io/crc64-native.js';
 
 export type HasherRequest =
   | { op: 'open'; id: number; path: string }
@@ -23,6 +24,8 @@ interface Session {
   size: number;
   error?: string;
 }
+
+offerNativeCrc64();
 
 const sessions = new Map<number, Session>();
 const scratch = Buffer.allocUnsafe(1 << 20);

@@ -9,7 +9,11 @@ import { createReadStream } from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Crc64 } from '../../core/crc64.js';
+import { offerNativeCrc64 } from '../../io/crc64-native.js';
 import type { HasherReply, HasherRequest } from './hasher-worker.js';
+
+// The server's own CRC-64s (bodies hashed inline, copies, appends) through the native kernel where it was built.
+offerNativeCrc64();
 
 /** Bodies at least this long (Content-Length) are hashed on a hashing thread. */
 export const REMOTE_MIN = 1 << 20;

@@ -5,8 +5,11 @@
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { AlignedArena } from '../../core/aligned-memory.js';
+import { offerNativeCrc64 } from '../../io/crc64-native.js';
 import type { HashReply, HashRequest } from './pool.js';
 import { CHUNK, RangeHashing } from './hash.js';
+
+offerNativeCrc64();
 
 /**
  * One scratch buffer for every range hashed without a caller's buffer (this thread hashes one range at a time),
