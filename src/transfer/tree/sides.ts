@@ -90,16 +90,42 @@ export function localOf(s: SideContext, pair: Pair): LocalEntry | undefined {
     | undefined;
 }
 
+/** The object of a pair that a local file is compared with (upload: the destination; download: the source). */
+function listedOf(s: SideContext, pair: Pair): RemoteEntry | undefined {
+  return (s.direction === 'download' ? pair.src : pair.dst) as RemoteEntry | undefined;
+}
+
+/**
+ * The snapshot stands in for sync's size-and-mtime comparison only, not for --checksum or a skip rule (and a move
+ * removes a source found up to date only when a CRC-64 said so, never an mtime).
+ */
+function snapshotDecides(s: SideContext): boolean {
+  const { opts } = s;
+  const checksum = opts.checksum === true || opts.removeSource === true;
+  const plain = opts.mode === 'sync' && !checksum && !opts.ignoreExisting && !opts.sizeOnly && !opts.update;
+  return plain && s.direction !== 'copy';
+}
+
+/**
+ * A pair the snapshot settles as it is read: file and object exactly as recorded, so the skip needs no request, no
+ * read of the file and no new record. Its verdict, or undefined when it must be compared as usual.
+ */
+export function unchangedPair(s: SideContext, pair: Pair): Verdict | undefined {
+  const local = s.snapshot && localOf(s, pair);
+  const listed = local && listedOf(s, pair);
+  if (!listed || local.error !== undefined || !pair.src || !snapshotDecides(s)) return undefined;
+  const recorded = s.snapshot!.unchanged(pair.rel, local, listed);
+  return recorded && { send: false, reason: 'same size and mtime', recorded, same: true };
+}
+
 /** Whether the pair's source must be sent (and why), by the rules of cp -r or sync (its snapshot first). */
 export async function comparePair(s: SideContext, pair: Pair): Promise<Verdict> {
   const { opts, signal } = s;
   // A move removes a source found up to date only when a CRC-64 said so, never an mtime.
   const checksum = opts.checksum === true || opts.removeSource === true;
   const local = localOf(s, pair);
-  const listed = (s.direction === 'download' ? pair.src : pair.dst) as RemoteEntry | undefined;
-  // The snapshot stands in for sync's size-and-mtime comparison only, not for --checksum or a skip rule.
-  const plain = opts.mode === 'sync' && !checksum && !opts.ignoreExisting && !opts.sizeOnly && !opts.update;
-  if (s.snapshot && plain && local && listed && s.direction !== 'copy') {
+  const listed = listedOf(s, pair);
+  if (s.snapshot && snapshotDecides(s) && local && listed) {
     const v = await s.snapshot.verdict(pair.rel, local, listed, signal);
     if (v) return v;
   }
