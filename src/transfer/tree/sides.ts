@@ -50,14 +50,19 @@ export interface SideContext {
 export function pairsFor(s: SideContext): AsyncIterable<Pair> {
   const { client } = s.ctx;
   const keep = s.filter.keep;
+  // With no rule, the streams are not wrapped: each wrapper is a promise hop per entry (issue 27).
+  const all = (s.opts.filters ?? []).length === 0 && s.sel.all;
   const local = async function* (): AsyncGenerator<LocalEntry> {
     for await (const e of localSide(s))
       if (e.error !== undefined || (keep(e.rel) && s.sel.keep(e.rel, e.size, e.mtimeMs))) yield e;
   };
-  const remote = (bucket: string, prefix: string): AsyncIterable<RemoteEntry> =>
-    selectRemote(filtered(listRemote(client, bucket, prefix, s.signal), keep), s.sel, client, bucket, s.signal);
-  if (s.direction === 'upload') return mergeSorted<LocalEntry, RemoteEntry>(local(), remote(s.opts.bucket, s.prefix));
-  if (s.direction === 'download') return mergeSorted<RemoteEntry, LocalEntry>(remote(s.opts.bucket, s.prefix), local());
+  const remote = (bucket: string, prefix: string): AsyncIterable<RemoteEntry> => {
+    const listed = listRemote(client, bucket, prefix, s.signal);
+    return all ? listed : selectRemote(filtered(listed, keep), s.sel, client, bucket, s.signal);
+  };
+  const locals = all ? localSide(s) : local();
+  if (s.direction === 'upload') return mergeSorted<LocalEntry, RemoteEntry>(locals, remote(s.opts.bucket, s.prefix));
+  if (s.direction === 'download') return mergeSorted<RemoteEntry, LocalEntry>(remote(s.opts.bucket, s.prefix), locals);
   return mergeSorted<RemoteEntry, RemoteEntry>(remote(s.sourceBucket, s.sourcePrefix), remote(s.opts.bucket, s.prefix));
 }
 
@@ -69,10 +74,10 @@ async function* filtered<T extends { rel: string; error?: unknown }>(
 }
 
 /** The local side: the source of an upload; for a download the destination, which need not exist yet. */
-async function* localSide(s: SideContext): AsyncGenerator<LocalEntry> {
+function localSide(s: SideContext): AsyncIterable<LocalEntry> {
   const { dir, direction } = s;
-  if (direction === 'download' && !(await fsp.stat(dir).catch(() => undefined))) return;
-  yield* walkLocal(dir, {
+  return walkLocal(dir, {
+    missingIsEmpty: direction === 'download',
     // A download never goes through a link in its destination (it would write or delete outside it).
     followSymlinks: direction === 'upload' && s.opts.followSymlinks,
     prune: (relDir) => s.filter.prune(relDir) || s.sel.prune(relDir),
