@@ -24,6 +24,7 @@ import { detectDownload, runMatrix, scenarios, seedDownloads, unavailable, type 
 import { resumeExtra } from './resume.js';
 import { treeExtra } from './tree.js';
 import { smallExtra, smallLines } from './small.js';
+import { SMALL_WAN_RTT_MS, smallWanExtra, smallWanLines } from './small-wan.js';
 import { linksExtra, linksTable } from './links.js';
 import { copyExtra, streamExtra } from './stream.js';
 import { machineCpuSeconds, procCpuSeconds, REPO, startServerProcess } from './proc.js';
@@ -311,6 +312,15 @@ try {
     const f = await smallExtra(ctx, args.reps);
     results.small = f;
     for (const line of smallLines(f)) log(line);
+  }
+
+  if (args.extras.includes('small-wan')) {
+    log(
+      `\n## small files at ${SMALL_WAN_RTT_MS} ms RTT: 1,000 x 4 KiB up and down, no flags and --jobs 16, ${args.reps} rep(s) [${elapsed()}]`,
+    );
+    const f = await smallWanExtra(ctx, args.reps);
+    results.smallWan = f;
+    for (const line of smallWanLines(f)) log(line);
   }
 
   if (args.extras.includes('stream')) {

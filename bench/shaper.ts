@@ -20,6 +20,8 @@ interface Link {
 
 export interface Shaper {
   endpoint: string;
+  /** Connections accepted so far (each a TCP handshake over the delayed link). */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -75,7 +77,9 @@ export async function startShaper(target: { host: string; port: number }, shape:
   const up: Link = { freeAt: 0 };
   const down: Link = { freeAt: 0 };
   // Half-open sockets, so each direction's end is forwarded (late, behind its bytes) without cutting the other.
+  let accepted = 0;
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    accepted++;
     const upstream = net.connect({ port: target.port, host: target.host, allowHalfOpen: true });
     for (const s of [client, upstream]) {
       open.add(s);
@@ -93,6 +97,9 @@ export async function startShaper(target: { host: string; port: number }, shape:
   const { port } = server.address() as net.AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    get connections() {
+      return accepted;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of open) s.destroy();

@@ -10,6 +10,8 @@ export interface JobOptions<T> {
   readAhead?: number;
   /** Each item as it is read from the stream. */
   onRead?: (item: T) => void;
+  /** An item finished as it is read, with no worker (a file the sync's snapshot skips): true when it was. */
+  settle?: (item: T) => boolean;
   /** The stream ended: every item has been read. */
   onEnd?: () => void;
 }
@@ -28,30 +30,28 @@ export async function runJobs<T>(
   const queue: T[] = [];
   let ended = false;
   let streamError: unknown;
-  // Wake-ups: workers wait for an item, the reader waits for room.
-  let wakeWorkers: (() => void) | undefined;
+  // Wake-ups: idle workers wait in line and an item wakes one of them (waking all of them for each item cost a
+  // promise per waiting worker per item: 16 per file of a sync with nothing to do; issue 27). The end of the
+  // stream and an abort wake them all. The reader waits for room.
+  const idle: Array<() => void> = [];
   let wakeReader: (() => void) | undefined;
-  const nudge = (which: 'workers' | 'reader') => {
-    const f = which === 'workers' ? wakeWorkers : wakeReader;
-    if (which === 'workers') wakeWorkers = undefined;
-    else wakeReader = undefined;
+  const wakeOne = () => idle.shift()?.();
+  const wakeAll = () => {
+    for (const f of idle.splice(0)) f();
+  };
+  const nudgeReader = () => {
+    const f = wakeReader;
+    wakeReader = undefined;
     f?.();
   };
-  const waitFor = (which: 'workers' | 'reader') =>
+  const waitForItem = () => new Promise<void>((resolve) => idle.push(resolve));
+  const waitForRoom = () =>
     new Promise<void>((resolve) => {
-      if (which === 'workers') {
-        const prev = wakeWorkers;
-        wakeWorkers = () => {
-          prev?.();
-          resolve();
-        };
-      } else {
-        wakeReader = resolve;
-      }
+      wakeReader = resolve;
     });
   const onAbort = () => {
-    nudge('workers');
-    nudge('reader');
+    wakeAll();
+    nudgeReader();
   };
   signal.addEventListener('abort', onAbort, { once: true });
 
@@ -60,9 +60,10 @@ export async function runJobs<T>(
       for await (const item of items) {
         if (signal.aborted) break;
         opts.onRead?.(item);
+        if (opts.settle?.(item)) continue;
         queue.push(item);
-        nudge('workers');
-        while (queue.length >= limit && !signal.aborted && streamError === undefined) await waitFor('reader');
+        wakeOne();
+        while (queue.length >= limit && !signal.aborted && streamError === undefined) await waitForRoom();
         if (signal.aborted) break;
       }
     } catch (err) {
@@ -70,7 +71,7 @@ export async function runJobs<T>(
     } finally {
       ended = true;
       if (streamError === undefined && !signal.aborted) opts.onEnd?.();
-      nudge('workers');
+      wakeAll();
     }
   })();
 
@@ -83,13 +84,17 @@ export async function runJobs<T>(
       if (signal.aborted || streamError !== undefined) return;
       if (queue.length === 0) {
         if (ended) return;
-        await waitFor('workers');
+        await waitForItem();
         continue;
       }
-      // The limit fell below the files running: this worker retires (one always stays, as allowed() >= 1).
-      if (running >= allowed(running)) return;
+      // The limit fell below the files running: this worker retires (one always stays, as allowed() >= 1), passing
+      // the item's wake-up on to another idle worker.
+      if (running >= allowed(running)) {
+        wakeOne();
+        return;
+      }
       const item = queue.shift()!;
-      nudge('reader');
+      nudgeReader();
       running++;
       try {
         await work(item);

@@ -28,6 +28,7 @@ import {
   type Entry,
   type Pair,
   type SideContext,
+  unchangedPair,
 } from './sides.js';
 import type { TreeEvent, TreeFailure, TreeFileResult, TreeOptions, TreeResult } from './types.js';
 import { DEFAULT_JOBS } from './types.js';
@@ -174,8 +175,21 @@ async function transferAll(run: TreeRun): Promise<void> {
       result.totalBytes += pair.src.size;
       side.emit({ type: 'found', rel: pair.rel, size: pair.src.size });
     },
+    settle: (pair) => skipUnchanged(run, pair),
     onEnd: () => side.emit({ type: 'scanned', files, bytes: result.totalBytes }),
   });
+}
+
+/** A sync's pair that its snapshot skips as is (sides.ts, unchangedPair): done at once, on the reader. */
+function skipUnchanged(run: TreeRun, pair: Pair): boolean {
+  const { side } = run;
+  const verdict = unchangedPair(side, pair);
+  if (!verdict) return false;
+  side.snapshot!.meet(pair.rel);
+  const key = side.prefix + pair.rel;
+  const file = localOf(side, pair)!.path;
+  run.done(skipResult({ rel: pair.rel, key, file, size: pair.src!.size }, verdict, side.opts, performance.now()));
+  return true;
 }
 
 /** One pair: compared, then skipped, planned (dry run) or sent; a move then removes its source. */

@@ -28,6 +28,8 @@ export interface Selector {
   keepIgnoringAge(rel: string, size: number): boolean;
   /** Whether the age rules say anything. */
   hasAge: boolean;
+  /** No rule at all: every file is selected. */
+  all: boolean;
   /**
    * The age rules for a file whose mtime is at most `upperMs` (an object's Last-Modified): true or false when that
    * settles it, undefined when only the mtime itself can tell.
@@ -72,6 +74,7 @@ export function compileSelect(s: TreeSelect = {}): Selector {
     ageByUpperBound,
     keep: (rel, size, mtimeMs) => keepIgnoringAge(rel, size) && ageOk(mtimeMs),
     hasAge: s.modifiedAfterMs !== undefined || s.modifiedBeforeMs !== undefined,
+    all: Object.values(s).every((v) => v === undefined),
     prune: (relDir) =>
       (s.maxDepth !== undefined && depthOf(relDir) >= s.maxDepth) || (dirs !== undefined && !dirs.has(relDir)),
   };

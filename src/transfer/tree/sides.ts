@@ -50,14 +50,19 @@ export interface SideContext {
 export function pairsFor(s: SideContext): AsyncIterable<Pair> {
   const { client } = s.ctx;
   const keep = s.filter.keep;
+  // With no rule, the streams are not wrapped: each wrapper is a promise hop per entry (issue 27).
+  const all = (s.opts.filters ?? []).length === 0 && s.sel.all;
   const local = async function* (): AsyncGenerator<LocalEntry> {
     for await (const e of localSide(s))
       if (e.error !== undefined || (keep(e.rel) && s.sel.keep(e.rel, e.size, e.mtimeMs))) yield e;
   };
-  const remote = (bucket: string, prefix: string): AsyncIterable<RemoteEntry> =>
-    selectRemote(filtered(listRemote(client, bucket, prefix, s.signal), keep), s.sel, client, bucket, s.signal);
-  if (s.direction === 'upload') return mergeSorted<LocalEntry, RemoteEntry>(local(), remote(s.opts.bucket, s.prefix));
-  if (s.direction === 'download') return mergeSorted<RemoteEntry, LocalEntry>(remote(s.opts.bucket, s.prefix), local());
+  const remote = (bucket: string, prefix: string): AsyncIterable<RemoteEntry> => {
+    const listed = listRemote(client, bucket, prefix, s.signal);
+    return all ? listed : selectRemote(filtered(listed, keep), s.sel, client, bucket, s.signal);
+  };
+  const locals = all ? localSide(s) : local();
+  if (s.direction === 'upload') return mergeSorted<LocalEntry, RemoteEntry>(locals, remote(s.opts.bucket, s.prefix));
+  if (s.direction === 'download') return mergeSorted<RemoteEntry, LocalEntry>(remote(s.opts.bucket, s.prefix), locals);
   return mergeSorted<RemoteEntry, RemoteEntry>(remote(s.sourceBucket, s.sourcePrefix), remote(s.opts.bucket, s.prefix));
 }
 
@@ -69,10 +74,10 @@ async function* filtered<T extends { rel: string; error?: unknown }>(
 }
 
 /** The local side: the source of an upload; for a download the destination, which need not exist yet. */
-async function* localSide(s: SideContext): AsyncGenerator<LocalEntry> {
+function localSide(s: SideContext): AsyncIterable<LocalEntry> {
   const { dir, direction } = s;
-  if (direction === 'download' && !(await fsp.stat(dir).catch(() => undefined))) return;
-  yield* walkLocal(dir, {
+  return walkLocal(dir, {
+    missingIsEmpty: direction === 'download',
     // A download never goes through a link in its destination (it would write or delete outside it).
     followSymlinks: direction === 'upload' && s.opts.followSymlinks,
     prune: (relDir) => s.filter.prune(relDir) || s.sel.prune(relDir),
@@ -90,16 +95,42 @@ export function localOf(s: SideContext, pair: Pair): LocalEntry | undefined {
     | undefined;
 }
 
+/** The object of a pair that a local file is compared with (upload: the destination; download: the source). */
+function listedOf(s: SideContext, pair: Pair): RemoteEntry | undefined {
+  return (s.direction === 'download' ? pair.src : pair.dst) as RemoteEntry | undefined;
+}
+
+/**
+ * The snapshot stands in for sync's size-and-mtime comparison only, not for --checksum or a skip rule (and a move
+ * removes a source found up to date only when a CRC-64 said so, never an mtime).
+ */
+function snapshotDecides(s: SideContext): boolean {
+  const { opts } = s;
+  const checksum = opts.checksum === true || opts.removeSource === true;
+  const plain = opts.mode === 'sync' && !checksum && !opts.ignoreExisting && !opts.sizeOnly && !opts.update;
+  return plain && s.direction !== 'copy';
+}
+
+/**
+ * A pair the snapshot settles as it is read: file and object exactly as recorded, so the skip needs no request, no
+ * read of the file and no new record. Its verdict, or undefined when it must be compared as usual.
+ */
+export function unchangedPair(s: SideContext, pair: Pair): Verdict | undefined {
+  const local = s.snapshot && localOf(s, pair);
+  const listed = local && listedOf(s, pair);
+  if (!listed || local.error !== undefined || !pair.src || !snapshotDecides(s)) return undefined;
+  const recorded = s.snapshot!.unchanged(pair.rel, local, listed);
+  return recorded && { send: false, reason: 'same size and mtime', recorded, same: true };
+}
+
 /** Whether the pair's source must be sent (and why), by the rules of cp -r or sync (its snapshot first). */
 export async function comparePair(s: SideContext, pair: Pair): Promise<Verdict> {
   const { opts, signal } = s;
   // A move removes a source found up to date only when a CRC-64 said so, never an mtime.
   const checksum = opts.checksum === true || opts.removeSource === true;
   const local = localOf(s, pair);
-  const listed = (s.direction === 'download' ? pair.src : pair.dst) as RemoteEntry | undefined;
-  // The snapshot stands in for sync's size-and-mtime comparison only, not for --checksum or a skip rule.
-  const plain = opts.mode === 'sync' && !checksum && !opts.ignoreExisting && !opts.sizeOnly && !opts.update;
-  if (s.snapshot && plain && local && listed && s.direction !== 'copy') {
+  const listed = listedOf(s, pair);
+  if (s.snapshot && snapshotDecides(s) && local && listed) {
     const v = await s.snapshot.verdict(pair.rel, local, listed, signal);
     if (v) return v;
   }

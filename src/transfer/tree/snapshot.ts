@@ -97,9 +97,8 @@ export class SyncSnapshot {
     remote: RemoteEntry,
     signal?: AbortSignal,
   ): Promise<Verdict | undefined> {
-    const r = this.records.get(rel);
-    if (!r || r.size !== local.size || r.size !== remote.size || r.mtimeMs !== local.mtimeMs || r.etag !== remote.etag)
-      return undefined;
+    const r = this.matching(rel, local, remote);
+    if (!r) return undefined;
     if (r.ctimeMs === local.ctimeMs && r.ino === local.ino)
       return { send: false, reason: 'same size and mtime', recorded: r, same: true };
     // Size and mtime as recorded, yet the file was touched (rewritten with its mtime put back, copied back, chmod):
@@ -108,6 +107,22 @@ export class SyncSnapshot {
     const crc = crc64ToDecimal(await crc64OfFile(local.path, signal));
     if (crc !== r.crc64) return { send: true, reason: 'CRC-64 differs', localCrc: crc };
     return { send: false, reason: 'same size and CRC-64', recorded: r, same: true };
+  }
+
+  /**
+   * The record of `rel` when the file and the object are exactly as it says (same stat, same ETag): a skip decided
+   * with no request, no read and no promise (issue 27), its record already what the run would write.
+   */
+  unchanged(rel: string, local: LocalEntry, remote: RemoteEntry): SnapshotRecord | undefined {
+    const r = this.matching(rel, local, remote);
+    return r && r.ctimeMs === local.ctimeMs && r.ino === local.ino ? r : undefined;
+  }
+
+  private matching(rel: string, local: LocalEntry, remote: RemoteEntry): SnapshotRecord | undefined {
+    const r = this.records.get(rel);
+    if (!r || r.size !== local.size || r.size !== remote.size || r.mtimeMs !== local.mtimeMs || r.etag !== remote.etag)
+      return undefined;
+    return r;
   }
 
   /** `local` and the object with `etag` hold the same bytes now. */

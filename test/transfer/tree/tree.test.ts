@@ -222,6 +222,35 @@ test('jobs: at most N in flight, the stream read ahead within its bound, a strea
   assert.ok(done < 10, `${done} started after the abort`);
 });
 
+test('jobs: an item settled as it is read never reaches a worker, and is still read in order', async () => {
+  async function* numbers(n: number) {
+    for (let i = 0; i < n; i++) yield i;
+  }
+  const read: number[] = [];
+  const worked: number[] = [];
+  await runJobs(
+    numbers(50),
+    16,
+    new AbortController().signal,
+    async (i) => {
+      worked.push(i);
+      await new Promise((r) => setTimeout(r, 1));
+    },
+    { onRead: (i) => read.push(i), settle: (i) => i % 5 !== 0 },
+  );
+  assert.deepEqual(read, [...Array(50).keys()]);
+  assert.deepEqual(
+    worked.sort((a, b) => a - b),
+    [0, 5, 10, 15, 20, 25, 30, 35, 40, 45],
+  );
+});
+
+test('walk: a missing root is an error, or no files with missingIsEmpty', async () => {
+  const missing = join(dir, 'no-such-dir');
+  await assert.rejects(collect(walkLocal(missing)), /ENOENT/);
+  assert.deepEqual(await collect(walkLocal(missing, { missingIsEmpty: true })), []);
+});
+
 test('uploadDirectory / downloadPrefix: events, a file vanishing mid-run fails alone, AbortSignal rejects with AbortedError', async () => {
   const src = join(dir, 'lib-src');
   await mkdir(join(src, 'sub'), { recursive: true });
