@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AbortedError } from '../../core/errors.js';
 import { checkpointFileName } from '../../transfer/checkpoint/store.js';
@@ -43,10 +43,22 @@ export async function checkpointPath(
   id: { file: string; bucket: string; key: string },
   suffix: '.ucp' | '.dcp' | '.ccp',
 ): Promise<string | false> {
+  const file = checkpointName(flags, io, session, id, suffix);
+  if (file !== false && typeof flags.checkpoint !== 'string') await mkdir(dirname(file), { recursive: true });
+  return file;
+}
+
+/** checkpointPath's answer without making its directory: where a checkpoint would be, or false. */
+export function checkpointName(
+  flags: CpFlags,
+  io: Io,
+  session: Session,
+  id: { file: string; bucket: string; key: string },
+  suffix: '.ucp' | '.dcp' | '.ccp',
+): string | false {
   if (flags.checkpoint === false) return false;
   if (typeof flags.checkpoint === 'string') return flags.checkpoint;
   const dir = flags.checkpointDir ?? join(ossupHome(io.env), 'checkpoints');
-  await mkdir(dir, { recursive: true });
   return join(dir, checkpointFileName({ ...id, endpoint: session.endpointId }, suffix));
 }
 
