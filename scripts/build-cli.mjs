@@ -88,12 +88,13 @@ async function builtinSource(name) {
     '  Object.defineProperty(module.exports, k, { enumerable: true, get: () => load()[k] });',
   ].join('\n');
 }
-const builtinValues = {
+const builtinValues = ({ required = false } = {}) => ({
   name: 'builtin-values',
   setup(b) {
     b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
       if (!builtins.has(args.path)) return undefined;
       const name = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
+      if (required && !LAZY_BUILTINS.includes(name.slice('node:'.length))) return { path: name, external: true };
       return { path: name, namespace: 'node-builtin', sideEffects: false };
     });
     b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, async (args) => ({
@@ -101,7 +102,7 @@ const builtinValues = {
       loader: 'js',
     }));
   },
-};
+});
 
 rmSync(OUT, { recursive: true, force: true });
 const common = {
@@ -116,7 +117,7 @@ const common = {
   sourcesContent: false,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [sourceRewrites, builtinValues],
+  plugins: [sourceRewrites, builtinValues()],
   metafile: true,
 };
 // The CLI: one CommonJS file, the body of a function that bin/ossup.js compiles with V8's code cache (main.cjs.cache,
@@ -128,6 +129,7 @@ const built = await build({
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
   define: { 'import.meta.url': '__ossupFileUrl' },
+  plugins: [sourceRewrites, builtinValues({ required: true })],
   banner: { js: '(function (exports, require, module, __filename, __dirname, __ossupFileUrl) {' },
   footer: { js: '})' },
 });
