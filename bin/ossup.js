@@ -20,18 +20,26 @@ try {
   process.stderr.write('ossup: not built yet; run `npm ci` (or `npm run build`) in the ossup directory first\n');
   process.exit(1);
 }
-let cachedData;
-try {
-  cachedData = readFileSync(`${file}.cache`);
-} catch {
-  // No cache (a build that could not make one): compiled from source.
-}
-const script = new Script(source, { filename: file, cachedData });
-// A module like any other file node loads (it is in require.cache); the bundle is the body of a function of
-// CommonJS's arguments, plus its own URL for import.meta.url.
+// A module like any other file node loads (it is in require.cache). The bundle is a function of CommonJS's
+// arguments plus its own URL (for import.meta.url).
 const bundle = new Module(file, module);
 bundle.filename = file;
-bundle.loaded = true;
 require.cache[file] = bundle;
-script.runInThisContext()(bundle.exports, Module.createRequire(file), bundle, file, dir, pathToFileURL(file).href);
+let body;
+if (process.sourceMapsEnabled) {
+  // node --enable-source-maps: compiled by node's module loader, which reads main.cjs.map (vm does not).
+  bundle._compile(`module.exports = ${source}`, file);
+  body = bundle.exports;
+  bundle.exports = {};
+} else {
+  let cachedData;
+  try {
+    cachedData = readFileSync(`${file}.cache`);
+  } catch {
+    // No cache (a build that could not make one): compiled from source.
+  }
+  body = new Script(source, { filename: file, cachedData }).runInThisContext();
+}
+bundle.loaded = true;
+body(bundle.exports, Module.createRequire(file), bundle, file, dir, pathToFileURL(file).href);
 bundle.exports.run(process.argv.slice(2));

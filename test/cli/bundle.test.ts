@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { crc64 } from '../../src/core/crc64.js';
 import type { HashReply, HashRequest } from '../../src/transfer/hash/pool.js';
 import type { HasherReply, HasherRequest } from '../../src/server/store/hasher-worker.js';
-import { finished, objectBytes, REPO, sandbox, startCliServer, stopCliServer } from '../../harness/cli.js';
+import { finished, objectBytes, OSSUP, REPO, sandbox, startCliServer, stopCliServer } from '../../harness/cli.js';
 import { bundledSources, spawnRecorded } from '../../harness/loaded.js';
 import { OssClient } from '../../src/client/index.js';
 
@@ -100,6 +100,21 @@ test("V8 takes the bundle's code cache; a cache it rejects, or none, leaves the 
       { code: 0, stdout: `${version}\n`, stderr: '' },
       cache ? 'a cache V8 rejects' : 'no cache',
     );
+  }
+});
+
+test('--debug stack traces name the bundle; with node --enable-source-maps, the source files', async (t) => {
+  const box = await sandbox({ OSS_ENDPOINT: 'http://127.0.0.1:1', OSS_ACCESS_KEY_ID: 'k', OSS_ACCESS_KEY_SECRET: 's' });
+  t.after(() => box.cleanup());
+  for (const [node, where] of [
+    [[], /\(\S+\/dist\/cli\/main\.cjs:\d+:\d+\)/],
+    [['--enable-source-maps'], /\(\S+\/src\/client\/transport\.ts:\d+:\d+\)/],
+  ] as const) {
+    const args = [...node, OSSUP, 'ls', 'oss://nowhere', '--retries', '0', '--debug'];
+    const run = await finished(spawn(process.execPath, args, { env: box.env, cwd: REPO }));
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /^ossup: listing oss:\/\/nowhere\/ failed: network error/m);
+    assert.match(run.stderr, where);
   }
 });
 

@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { AbortedError } from '../../core/errors.js';
 import { checkpointFileName } from '../../transfer/checkpoint/store.js';
 import type { TransferEvent } from '../../transfer/index.js';
+import { nowMs } from '../clock.js';
 import { ossupHome } from '../config.js';
 import { ActionFailed } from '../exit.js';
 import type { CpFlags } from '../options.js';
@@ -74,7 +74,7 @@ export async function driveTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io
     : undefined;
   const controller = new AbortController();
   const uninstall = interruptOnSignals(controller, io.stderr, () => bar?.stop());
-  const started = performance.now();
+  const started = nowMs();
   let used: { partSize?: number; resumed: boolean } | undefined;
   try {
     const result = await spec.start((e) => {
@@ -90,7 +90,7 @@ export async function driveTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io
       bar?.onEvent(e);
     }, controller.signal);
     bar?.stop('complete');
-    return { result, seconds: (performance.now() - started) / 1000, used };
+    return { result, seconds: (nowMs() - started) / 1000, used };
   } catch (err) {
     bar?.stop();
     if (controller.signal.aborted && err instanceof AbortedError) {
