@@ -1,7 +1,7 @@
 // What the upload strategy reads, whatever the source: uploadFile and uploadStream both resolve their options to
 // these settings (the object's headers decided, defaults filled), and both results are built here.
+import mime from 'mime';
 import { crc64ToDecimal } from '../../core/crc64.js';
-import { contentTypeOf } from './content-type.js';
 import type { ObjectWriteOptions } from '../../client/index.js';
 import type { TransferContext } from '../engine/engine.js';
 import type { PartSource } from '../engine/ports.js';
@@ -35,7 +35,7 @@ export type UploadContext = TransferContext<UploadCheckpointHeader, PartRecord>;
 /** The new object's headers from the options; the Content-Type, when not given, guessed from `name`'s extension. */
 export function objectWrite(opts: ObjectWriteOptions, name: string): ObjectWriteOptions {
   return {
-    contentType: opts.contentType ?? contentTypeOf(name) ?? 'application/octet-stream',
+    contentType: opts.contentType ?? mime.getType(name) ?? 'application/octet-stream',
     meta: opts.meta,
     acl: opts.acl,
     storageClass: opts.storageClass,
