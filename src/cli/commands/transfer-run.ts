@@ -94,7 +94,7 @@ export async function driveTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io
   } catch (err) {
     bar?.stop();
     if (controller.signal.aborted && err instanceof AbortedError) {
-      io.stderr.write(interruptedLine(tracker, spec));
+      io.stderr.write(interruptedLine(tracker, spec, flags.checkpoint === false));
       return { interrupted: true };
     }
     throw new ActionFailed(spec.action, err, spec.bucket);
@@ -104,15 +104,17 @@ export async function driveTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io
 }
 
 /** Counts only what is confirmed: bytes of parts cut off in flight are not kept, so they are not claimed. */
-function interruptedLine(t: TransferTracker, spec: TransferSpec<unknown>): string {
+function interruptedLine(t: TransferTracker, spec: TransferSpec<unknown>, noCheckpoint: boolean): string {
   const total = t.totalBytes || spec.size;
   const pct = total > 0 ? (t.confirmedBytes / total) * 100 : 0;
   const verb = { upload: 'uploaded', download: 'downloaded', copy: 'copied' }[spec.direction];
   const done = `${formatBytes(t.confirmedBytes)} of ${formatBytes(total)} ${verb} (${pct.toFixed(1)}%, ${t.partsDone}/${t.totalParts} parts)`;
-  const next =
-    spec.checkpoint === false
+  // A file of one request keeps no checkpoint either (cp.ts): there is nothing to resume.
+  let next = 'rerun the same command to resume';
+  if (spec.checkpoint === false)
+    next = noCheckpoint
       ? 'there is no checkpoint (--no-checkpoint): rerunning starts over'
-      : 'rerun the same command to resume';
+      : 'one request, nothing to resume: rerunning sends it again';
   // No blank line first: the bar, when there is one, already ended its line when it stopped (at the first signal).
   return `ossup: interrupted: ${done}; ${next}\n`;
 }
