@@ -1,11 +1,45 @@
 #!/usr/bin/env node
-// Launcher: the CLI is TypeScript bundled into dist/cli/ (npm ci and npm run build do that; scripts/build-cli.mjs).
-import { existsSync } from 'node:fs';
+// Launcher: the CLI is TypeScript bundled into dist/cli/main.cjs (npm ci and npm run build do that;
+// scripts/build-cli.mjs). This file is CommonJS (bin/package.json): an ES module entry costs node its ES loader.
+// The bundle is compiled with V8's code cache made at build time (main.cjs.cache; DESIGN.md, "The CLI is a
+// bundle"): V8 takes it only if the same V8 with the same flags made it for this source, and otherwise compiles the
+// source as it would have without one.
+'use strict';
+const { readFileSync } = require('node:fs');
+const Module = require('node:module');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { Script } = require('node:vm');
 
-const entry = new URL('../dist/cli/main.js', import.meta.url);
-if (!existsSync(entry)) {
+const dir = join(__dirname, '..', 'dist', 'cli');
+const file = join(dir, 'main.cjs');
+let source;
+try {
+  source = readFileSync(file, 'utf8');
+} catch {
   process.stderr.write('ossup: not built yet; run `npm ci` (or `npm run build`) in the ossup directory first\n');
   process.exit(1);
 }
-const { run } = await import(entry.href);
-await run(process.argv.slice(2));
+// A module like any other file node loads (it is in require.cache). The bundle is a function of CommonJS's
+// arguments plus its own URL (for import.meta.url).
+const bundle = new Module(file, module);
+bundle.filename = file;
+require.cache[file] = bundle;
+let body;
+if (process.sourceMapsEnabled) {
+  // node --enable-source-maps: compiled by node's module loader, which reads main.cjs.map (vm does not).
+  bundle._compile(`module.exports = ${source}`, file);
+  body = bundle.exports;
+  bundle.exports = {};
+} else {
+  let cachedData;
+  try {
+    cachedData = readFileSync(`${file}.cache`);
+  } catch {
+    // No cache (a build that could not make one): compiled from source.
+  }
+  body = new Script(source, { filename: file, cachedData }).runInThisContext();
+}
+bundle.loaded = true;
+body(bundle.exports, Module.createRequire(file), bundle, file, dir, pathToFileURL(file).href);
+bundle.exports.run(process.argv.slice(2));

@@ -2,21 +2,22 @@
 // command (issue 27), and Node 20 spends much of it resolving, reading and compiling ~100 separate ES modules and
 // building ES facades for built-ins, so the CLI ships bundled (DESIGN.md, "The CLI is a bundle"). The library
 // (dist/src, the package's exports) is tsc's output as before.
-// - Lazily imported code stays lazy: the embedded server is a chunk of its own (CHUNKS), every other module imported
-//   with import() is evaluated when that line runs, not at start-up.
+// - One CommonJS file, main.cjs, that bin/ossup.js compiles with V8's code cache made here (cli-code-cache.mjs).
+//   Lazily imported code stays lazy: every module imported with import() is evaluated when that line runs.
 // - Packages are bundled: nothing is looked up in node_modules. Those loaded on first use through createRequire are
 //   files of their own (dist/cli/vendor/); Node's built-ins are values, some loaded on first use (builtinValues).
-// - The hashing threads are entry points, named as the code that starts them expects (`new URL('./worker.js',
-//   import.meta.url)` from a chunk in the same directory). The build fails when the output loads a package, a
-//   vendored file or a `new URL('./x', import.meta.url)` that the bundle does not have.
+// - The hashing threads are ES module entry points, named as the code that starts them expects (`new URL(
+//   './worker.js', import.meta.url)` from main.cjs in the same directory). The build fails when the output loads a
+//   package, a vendored file or a `new URL('./x', import.meta.url)` that the bundle does not have.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { build } from 'esbuild';
+import { makeCodeCache } from './cli-code-cache.mjs';
 
 const OUT = 'dist/cli';
-const ENTRIES = {
-  main: 'src/cli/main.ts',
+const ENTRY = 'src/cli/main.ts';
+const WORKERS = {
   // transfer/hash/pool.ts: new URL('./worker.js', import.meta.url)
   worker: 'src/transfer/hash/worker.ts',
   // server/store/hasher.ts: new URL('./hasher-worker.js', import.meta.url)
@@ -24,14 +25,11 @@ const ENTRIES = {
 };
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
-// Where the bundle is split. Node 20 pays for every file it loads as an ES module (resolution, a read, a compile,
-// linking), far more than V8 pays to skim code it does not run: paired runs of `cp` of a small file, CPU before the
-// first request, measured 41 chunks (split at every import()) ~35 ms above one file holding all the code, and 19
-// chunks (split at the server, tree, download, copy and stream code) still ~35 ms above 4 (split at the server only).
-// So the embedded server, which most commands never start and which is the largest body of code, is the one lazily
-// imported chunk; every other `import()` becomes a require() of a module bundled with its importer, which esbuild
+// Not split. Node 20 pays for every file it loads as an ES module (resolution, a read, a compile, linking), far more
+// than V8 pays to skim code it does not run, and with a code cache V8 skims nothing: it deserializes the functions
+// the cached commands ran and compiles any other function only when first called. So the whole CLI, the embedded
+// server included, is one file, and every `import()` becomes a require() of a module of that file, which esbuild
 // wraps so that the module is still evaluated only when that line runs (BENCHMARKS.md, "Issue 27: start-up").
-const CHUNKS = /^src\/server\//;
 const IMPORT = /\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g;
 
 // The packages the code loads on first use through `createRequire(import.meta.url)('pkg')` (fast-xml-parser, ini,
@@ -51,12 +49,7 @@ const sourceRewrites = {
           vendored.add(pkg);
           return `createRequire(import.meta.url)(${q}./vendor/${pkg}.cjs${q})`;
         })
-        .replace(IMPORT, (call, q, spec) => {
-          const target = relative(process.cwd(), resolve(dirname(args.path), spec)).replace(/\.js$/, '.ts');
-          return CHUNKS.test(target.split(sep).join('/'))
-            ? call
-            : `Promise.resolve().then(() => require(${q}${spec}${q}))`;
-        });
+        .replace(IMPORT, (_, q, spec) => `Promise.resolve().then(() => require(${q}${spec}${q}))`);
       return contents === text ? undefined : { contents, loader: 'ts' };
     });
   },
@@ -95,12 +88,13 @@ async function builtinSource(name) {
     '  Object.defineProperty(module.exports, k, { enumerable: true, get: () => load()[k] });',
   ].join('\n');
 }
-const builtinValues = {
+const builtinValues = ({ required = false } = {}) => ({
   name: 'builtin-values',
   setup(b) {
     b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
       if (!builtins.has(args.path)) return undefined;
       const name = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
+      if (required && !LAZY_BUILTINS.includes(name.slice('node:'.length))) return { path: name, external: true };
       return { path: name, namespace: 'node-builtin', sideEffects: false };
     });
     b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, async (args) => ({
@@ -108,18 +102,14 @@ const builtinValues = {
       loader: 'js',
     }));
   },
-};
+});
 
 rmSync(OUT, { recursive: true, force: true });
-const built = await build({
-  entryPoints: ENTRIES,
+const common = {
   outdir: OUT,
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
-  chunkNames: 'chunk-[hash]',
   minifySyntax: true,
   minifyWhitespace: true,
   // Identifiers are not minified: --debug stack traces stay readable (and the sources are in the .map files).
@@ -127,9 +117,24 @@ const built = await build({
   sourcesContent: false,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [sourceRewrites, builtinValues],
+  plugins: [sourceRewrites, builtinValues()],
   metafile: true,
+};
+// The CLI: one CommonJS file, the body of a function that bin/ossup.js compiles with V8's code cache (main.cjs.cache,
+// made below by a run of the commands it serves). `import.meta.url` is the file's URL, made from the __filename
+// the launcher passes.
+const built = await build({
+  ...common,
+  entryPoints: { main: ENTRY },
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  define: { 'import.meta.url': '__ossupFileUrl' },
+  plugins: [sourceRewrites, builtinValues({ required: true })],
+  banner: { js: '(function (exports, require, module, __filename, __dirname, __ossupFileUrl) {' },
+  footer: { js: '})' },
 });
+// The hashing threads: ES modules of their own.
+await build({ ...common, entryPoints: WORKERS, format: 'esm' });
 
 // The vendored packages, each as one CommonJS file (built-ins as plain require()).
 await build({
@@ -149,7 +154,7 @@ await build({
 });
 
 // What the output loads at run time must be a Node built-in or a file of the bundle.
-const files = readdirSync(OUT).filter((f) => f.endsWith('.js'));
+const files = readdirSync(OUT).filter((f) => /\.c?js$/.test(f));
 const vendorFiles = readdirSync(join(OUT, 'vendor')).map((f) => `vendor/${f}`);
 const problems = [];
 const PACKAGE =
@@ -174,3 +179,11 @@ if (problems.length > 0) {
 const bytes = files.reduce((n, f) => n + readFileSync(join(OUT, f)).length, 0);
 console.log(`build-cli: ${OUT}/ ${files.length} files, ${(bytes / 1024).toFixed(1)} KiB`);
 if (process.env.OSSUP_METAFILE) writeFileSync(process.env.OSSUP_METAFILE, JSON.stringify(built.metafile));
+// The code cache is an optimization: without one the CLI compiles from source (test/cli/bundle.test.ts fails then).
+try {
+  const cacheBytes = await makeCodeCache();
+  console.log(`build-cli: ${OUT}/main.cjs.cache ${(cacheBytes / 1024).toFixed(1)} KiB`);
+} catch (err) {
+  rmSync(join(OUT, 'main.cjs.cache'), { force: true });
+  console.warn(`build-cli: warning: no code cache, the CLI will compile from source: ${err.message}`);
+}

@@ -55,12 +55,8 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
   });
-  const code = await main(argv, {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    stdin: process.stdin,
-  });
+  // No stdin: process.stdin makes its stream when first read, which only `cp - oss://...` and a prompt need.
+  const code = await main(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env });
   await Promise.all([flush(process.stdout), flush(process.stderr)]);
   process.exit(code);
 }

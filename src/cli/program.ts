@@ -151,11 +151,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void, args?: rea
 
 /**
  * The commands to declare: only the one the command line starts with, when it starts with one (declaring all
- * of them, with their flags and help, costs a short command several milliseconds of start-up); every one for help, `--version`,
- * an empty line or an unknown command (whose error suggests the nearest name).
+ * of them, with their flags and help, costs a short command several milliseconds of start-up); none for `--version`
+ * alone; every one for help, an empty line or an unknown command (whose error suggests the nearest name).
  */
 function commandsFor(args: readonly string[] | undefined): string[] {
   const first = args?.[0];
+  if (args?.length === 1 && (first === '--version' || first === '-V')) return [];
   return first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
 }
 

@@ -12,6 +12,7 @@ import {
 import { ConnectionBudget } from '../transfer/engine/budget.js';
 import { DEFAULT_PARALLEL, defaultPartSize } from './defaults.js';
 import { formatBytes } from './size.js';
+import { nowMs } from './clock.js';
 
 /**
  * Files in flight a tree starts with when --jobs is not given. Small files cost a request each, not bandwidth, so
@@ -59,11 +60,12 @@ export function commandBudget(
   flags: TuningFlags,
   size?: number,
 ): ConnectionBudget {
-  const controller = new AdaptiveController(controllerOptions(kind, flags, size), performance.now());
+  const controller = new AdaptiveController(controllerOptions(kind, flags, size), nowMs());
   const budget = new ConnectionBudget(controller, {
     parallel: flags.parallel,
     jobs: flags.jobs,
     partSize: flags.partSize,
+    now: nowMs,
   });
   client.retryPolicy.onRetry = (notice) => budget.onRetry(notice);
   return budget;

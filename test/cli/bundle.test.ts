@@ -3,16 +3,18 @@
 // first use come from the bundle's vendor/ files, and nothing is read from node_modules or dist/src.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { crc64 } from '../../src/core/crc64.js';
 import type { HashReply, HashRequest } from '../../src/transfer/hash/pool.js';
 import type { HasherReply, HasherRequest } from '../../src/server/store/hasher-worker.js';
-import { finished, objectBytes, REPO, sandbox, startCliServer, stopCliServer } from '../../harness/cli.js';
+import { finished, objectBytes, OSSUP, REPO, sandbox, startCliServer, stopCliServer } from '../../harness/cli.js';
 import { bundledSources, spawnRecorded } from '../../harness/loaded.js';
 import { OssClient } from '../../src/client/index.js';
 
@@ -68,6 +70,53 @@ test("the bundle's hashing threads answer with the file's CRC-64 and MD5", async
 function md5(b: Uint8Array): string {
   return createHash('md5').update(b).digest('hex');
 }
+
+test("V8 takes the bundle's code cache; a cache it rejects, or none, leaves the CLI working", async (t) => {
+  // The cache made at build time is this node's: V8 compiles the bundle from it, not from source.
+  const cli = join(REPO, 'dist', 'cli');
+  const source = await readFile(join(cli, 'main.cjs'), 'utf8');
+  const script = new Script(source, {
+    filename: join(cli, 'main.cjs'),
+    cachedData: await readFile(join(cli, 'main.cjs.cache')),
+  });
+  assert.equal(script.cachedDataRejected, false, 'V8 rejected the code cache made by the build');
+
+  // Another node's cache (here: bytes V8 cannot take), or none at all: the launcher compiles the source.
+  const dir = await mkdtemp(join(tmpdir(), 'ossup-cache-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await cp(join(REPO, 'bin'), join(dir, 'bin'), { recursive: true });
+  await cp(cli, join(dir, 'dist', 'cli'), { recursive: true });
+  await cp(join(REPO, 'package.json'), join(dir, 'package.json'));
+  const version = (JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+  const box = await sandbox();
+  t.after(() => box.cleanup());
+  for (const cache of [Buffer.alloc(4096, 7), undefined]) {
+    if (cache) await writeFile(join(dir, 'dist', 'cli', 'main.cjs.cache'), cache);
+    else await rm(join(dir, 'dist', 'cli', 'main.cjs.cache'));
+    const launched = spawn(process.execPath, [join(dir, 'bin', 'ossup.js'), '--version'], { env: box.env, cwd: dir });
+    const run = await finished(launched);
+    assert.deepEqual(
+      { code: run.code, stdout: run.stdout, stderr: run.stderr },
+      { code: 0, stdout: `${version}\n`, stderr: '' },
+      cache ? 'a cache V8 rejects' : 'no cache',
+    );
+  }
+});
+
+test('--debug stack traces name the bundle; with node --enable-source-maps, the source files', async (t) => {
+  const box = await sandbox({ OSS_ENDPOINT: 'http://127.0.0.1:1', OSS_ACCESS_KEY_ID: 'k', OSS_ACCESS_KEY_SECRET: 's' });
+  t.after(() => box.cleanup());
+  for (const [node, where] of [
+    [[], /\(\S+\/dist\/cli\/main\.cjs:\d+:\d+\)/],
+    [['--enable-source-maps'], /\(\S+\/src\/client\/transport\.ts:\d+:\d+\)/],
+  ] as const) {
+    const args = [...node, OSSUP, 'ls', 'oss://nowhere', '--retries', '0', '--debug'];
+    const run = await finished(spawn(process.execPath, args, { env: box.env, cwd: REPO }));
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /^ossup: listing oss:\/\/nowhere\/ failed: network error/m);
+    assert.match(run.stderr, where);
+  }
+});
 
 test('a multipart cp starts its hashing threads from the bundle, ls of buckets its XML parser from vendor/', async () => {
   const srv = await startCliServer('bundle');

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { UploadResult } from '../../transfer/index.js';
@@ -9,10 +10,11 @@ import { defaultPartSize } from '../defaults.js';
 import { commandBudget, teeProgress, tunedLine, tuningJson } from '../tuning.js';
 import { firstBucket, withFirstBucket, withSession, type Io, type Session } from '../session.js';
 import { planParts } from '../../transfer/engine/plan.js';
+import { snapshotFileSync } from '../../transfer/checkpoint/file-identity.js';
 import { refuseTreeFlags, type TreeFlags } from '../tree-options.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
-import { checkpointPath, driveTransfer, summary } from './transfer-run.js';
+import { checkpointName, checkpointPath, driveTransfer, summary } from './transfer-run.js';
 import { shown } from '../shown.js';
 import { headerSettings } from '../header-options.js';
 import { refuseSelectFlags, skipSettings, type SelectFlags, type SkipFlags } from '../select-options.js';
@@ -134,20 +136,40 @@ async function uploadOne(
   io: Io,
   session: Session,
 ): Promise<number> {
-  const [{ uploadFile }, { ladderPlanner }, { MTIME_META, mtimeMeta }] = await Promise.all([
+  const [{ uploadFile, uploadSmallFile }, { ladderPlanner }, { MTIME_META, mtimeMeta }] = await Promise.all([
     import('../../transfer/upload/upload-file.js'),
     import('../../transfer/engine/planner.js'),
     import('../../transfer/tree/compare.js'),
   ]);
   const flagged = { parallel: settings.parallel, partSize: settings.partSize };
   const budget = commandBudget(session.client, 'file', flagged, job.size);
-  const checkpoint = await checkpointPath(
-    flags,
-    io,
-    session,
-    { file: resolve(job.file), bucket: job.dst.bucket, key: job.dst.key },
-    '.ucp',
-  );
+  const id = { file: resolve(job.file), bucket: job.dst.bucket, key: job.dst.key };
+  // A file of one request has nothing to resume: no checkpoint, lock or journal (issue 27), as a tree's small files.
+  // Unless a checkpoint is named (--checkpoint) or an earlier, larger version of the file left one, which the
+  // engine's path then discards (with its multipart upload) instead of leaving it behind.
+  const named = checkpointName(flags, io, session, id, '.ucp');
+  const oneRequest =
+    typeof flags.checkpoint !== 'string' &&
+    planParts(job.size, partSizeOf(job, settings)).single &&
+    (named === false || !existsSync(named));
+  const checkpoint = oneRequest ? false : await checkpointPath(flags, io, session, id, '.ucp');
+  const common = {
+    bucket: job.dst.bucket,
+    key: job.dst.key,
+    ...objectWriteOptions(flags, settings),
+    // The file's mtime, as trees record it: a later sync then finds the object up to date (--meta mtime=... wins).
+    meta: { [MTIME_META]: mtimeMeta(job.mtimeMs), ...settings.meta },
+    callback: flags.callbackUrl
+      ? {
+          url: flags.callbackUrl,
+          body: flags.callbackBody ?? '',
+          bodyType: flags.callbackBodyType,
+          host: flags.callbackHost,
+        }
+      : undefined,
+    callbackVars: flags.callbackUrl ? settings.callbackVars : undefined,
+    onWarning: (message: string) => io.stderr.write(`ossup: warning: ${message}\n`),
+  };
   const outcome = await driveTransfer<UploadResult>(
     {
       direction: 'upload',
@@ -156,32 +178,20 @@ async function uploadOne(
       bucket: job.dst.bucket,
       size: job.size,
       checkpoint,
-      start: (onProgress, signal) =>
-        uploadFile(session.client, {
-          bucket: job.dst.bucket,
-          key: job.dst.key,
+      start: (onProgress, signal) => {
+        const progress = { onProgress: teeProgress(onProgress, budget.meter()), signal };
+        if (oneRequest) return uploadSmallFile(session.client, { ...common, ...progress }, snapshotFileSync(id.file));
+        return uploadFile(session.client, {
+          ...common,
+          ...progress,
           file: job.file,
           // What is left out, the budget's planner picks while it runs, from the ladder's (the 'start' event says).
           partSize: settings.partSize,
           concurrency: settings.parallel,
           planner: budget.planner(ladderPlanner),
           checkpoint,
-          ...objectWriteOptions(flags, settings),
-          // The file's mtime, as trees record it: a later sync then finds the object up to date (--meta mtime=... wins).
-          meta: { [MTIME_META]: mtimeMeta(job.mtimeMs), ...settings.meta },
-          callback: flags.callbackUrl
-            ? {
-                url: flags.callbackUrl,
-                body: flags.callbackBody ?? '',
-                bodyType: flags.callbackBodyType,
-                host: flags.callbackHost,
-              }
-            : undefined,
-          callbackVars: flags.callbackUrl ? settings.callbackVars : undefined,
-          onProgress: teeProgress(onProgress, budget.meter()),
-          onWarning: (message) => io.stderr.write(`ossup: warning: ${message}\n`),
-          signal,
-        }),
+        });
+      },
     },
     flags,
     io,

@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { basename, dirname, join } from 'node:path';
 import { AbortedError } from '../../core/errors.js';
 import { checkpointFileName } from '../../transfer/checkpoint/store.js';
 import type { TransferEvent } from '../../transfer/index.js';
+import { nowMs } from '../clock.js';
 import { ossupHome } from '../config.js';
 import { ActionFailed } from '../exit.js';
 import type { CpFlags } from '../options.js';
@@ -43,10 +43,22 @@ export async function checkpointPath(
   id: { file: string; bucket: string; key: string },
   suffix: '.ucp' | '.dcp' | '.ccp',
 ): Promise<string | false> {
+  const file = checkpointName(flags, io, session, id, suffix);
+  if (file !== false && typeof flags.checkpoint !== 'string') await mkdir(dirname(file), { recursive: true });
+  return file;
+}
+
+/** checkpointPath's answer without making its directory: where a checkpoint would be, or false. */
+export function checkpointName(
+  flags: CpFlags,
+  io: Io,
+  session: Session,
+  id: { file: string; bucket: string; key: string },
+  suffix: '.ucp' | '.dcp' | '.ccp',
+): string | false {
   if (flags.checkpoint === false) return false;
   if (typeof flags.checkpoint === 'string') return flags.checkpoint;
   const dir = flags.checkpointDir ?? join(ossupHome(io.env), 'checkpoints');
-  await mkdir(dir, { recursive: true });
   return join(dir, checkpointFileName({ ...id, endpoint: session.endpointId }, suffix));
 }
 
@@ -62,7 +74,7 @@ export async function driveTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io
     : undefined;
   const controller = new AbortController();
   const uninstall = interruptOnSignals(controller, io.stderr, () => bar?.stop());
-  const started = performance.now();
+  const started = nowMs();
   let used: { partSize?: number; resumed: boolean } | undefined;
   try {
     const result = await spec.start((e) => {
@@ -78,11 +90,11 @@ export async function driveTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io
       bar?.onEvent(e);
     }, controller.signal);
     bar?.stop('complete');
-    return { result, seconds: (performance.now() - started) / 1000, used };
+    return { result, seconds: (nowMs() - started) / 1000, used };
   } catch (err) {
     bar?.stop();
     if (controller.signal.aborted && err instanceof AbortedError) {
-      io.stderr.write(interruptedLine(tracker, spec));
+      io.stderr.write(interruptedLine(tracker, spec, flags.checkpoint === false));
       return { interrupted: true };
     }
     throw new ActionFailed(spec.action, err, spec.bucket);
@@ -92,15 +104,17 @@ export async function driveTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io
 }
 
 /** Counts only what is confirmed: bytes of parts cut off in flight are not kept, so they are not claimed. */
-function interruptedLine(t: TransferTracker, spec: TransferSpec<unknown>): string {
+function interruptedLine(t: TransferTracker, spec: TransferSpec<unknown>, noCheckpoint: boolean): string {
   const total = t.totalBytes || spec.size;
   const pct = total > 0 ? (t.confirmedBytes / total) * 100 : 0;
   const verb = { upload: 'uploaded', download: 'downloaded', copy: 'copied' }[spec.direction];
   const done = `${formatBytes(t.confirmedBytes)} of ${formatBytes(total)} ${verb} (${pct.toFixed(1)}%, ${t.partsDone}/${t.totalParts} parts)`;
-  const next =
-    spec.checkpoint === false
+  // A file of one request keeps no checkpoint either (cp.ts): there is nothing to resume.
+  let next = 'rerun the same command to resume';
+  if (spec.checkpoint === false)
+    next = noCheckpoint
       ? 'there is no checkpoint (--no-checkpoint): rerunning starts over'
-      : 'rerun the same command to resume';
+      : 'one request, nothing to resume: rerunning sends it again';
   // No blank line first: the bar, when there is one, already ended its line when it stopped (at the first signal).
   return `ossup: interrupted: ${done}; ${next}\n`;
 }
