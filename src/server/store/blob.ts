@@ -4,8 +4,8 @@
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { open, rename, link, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CREATE_NEW, fsyncDir, isNotFound, randomName, unlinkQuiet } from '../../io/fs.js';
-import { fsyncFd, writevFd } from './fd-io.js';
+import { CREATE_NEW, fsyncDir, fsyncIn, isNotFound, randomName, unlinkQuiet } from '../../io/fs.js';
+import { writevFd } from './fd-io.js';
 import { hasherPool } from './hasher.js';
 
 export interface WrittenBlob {
@@ -72,7 +72,7 @@ export async function writeTempBlob(
     if (opts.expectedLength !== undefined && size !== opts.expectedLength) {
       throw new BodyIncompleteError(`body ended after ${size} of ${opts.expectedLength} bytes`);
     }
-    const [digest] = await Promise.all([hasher.finish(), fsyncFd(fd)]);
+    const [digest] = await Promise.all([hasher.finish(), fsyncIn(tmpDir, fd)]);
     ok = true;
     return { tmpPath, size, md5: digest.md5, crc64: digest.crc64 };
   } finally {
