@@ -1,5 +1,5 @@
 // Writing object and part bytes: streamed to a temp file while MD5 and CRC-64 are computed (inline, or for large
-// bodies on a hashing thread from the written file: hasher.ts), fsynced, then renamed to an immutable blob name.
+// bodies on a hashing thread, handed each batch once it is written: hasher.ts), fsynced, then renamed to an immutable blob name.
 // Nothing here ever holds a whole body in memory.
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { open, rename, link, copyFile } from 'node:fs/promises';
@@ -33,7 +33,7 @@ const SMALL_BODY = 64 * 1024;
  * Chunks are written in ~1 MiB batches with one writev, one batch in flight while the next one gathers, and the
  * source is not read further while a full batch waits for the previous write (backpressure), so at most ~2 MiB of
  * a body is held in memory. The digests cover exactly the bytes written: small bodies hash each chunk as it
- * arrives; large ones have each written batch read back and hashed on a hashing thread (hasher.ts).
+ * arrives; large ones have each written batch handed to a hashing thread (hasher.ts), which then owns its buffers.
  */
 export async function writeTempBlob(
   source: AsyncIterable<Uint8Array>,
@@ -89,7 +89,7 @@ export async function writeTempBlob(
 
   async function writeBatch(buffers: Uint8Array[], bytes: number, at: number): Promise<void> {
     await writevFd(fd, buffers, bytes, at);
-    hasher.written(at, bytes);
+    hasher.written(at, bytes, buffers);
   }
 }
 

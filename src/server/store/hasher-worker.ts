@@ -1,14 +1,17 @@
-// The server's hashing thread (hasher.ts): MD5 and CRC-64 of a body being received, read back from its temp file
-// range by range as the event loop writes it. Reads are synchronous on purpose: they block only this thread. The
-// ranges of one session arrive in file order (one writer per body), so the digests are those of the whole file.
+// The server's hashing thread (hasher.ts): MD5 and CRC-64 of a body being received, as the event loop writes it:
+// each written batch either handed over (its buffers transferred, no copy) or read back from the temp file (reads
+// are synchronous on purpose: they block only this thread). The batches of one session arrive in file order (one
+// writer per body), so the digests are those of the whole file.
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Crc64 } from '../../core/crc64.js';
 
 export type HasherRequest =
   | { op: 'open'; id: number; path: string }
   | { op: 'range'; id: number; position: number; length: number }
+  /** A written batch's own bytes, transferred; `length` of them are counted down in the pool's in-flight gauge. */
+  | { op: 'data'; id: number; buffers: Uint8Array[]; length: number }
   | { op: 'finish'; id: number }
   | { op: 'drop'; id: number };
 
@@ -25,6 +28,8 @@ interface Session {
 }
 
 const sessions = new Map<number, Session>();
+/** Bytes handed over and not yet hashed (hasher.ts bounds it), when the pool shares one. */
+const inFlight: Int32Array | undefined = (workerData as { inFlight?: Int32Array } | undefined)?.inFlight;
 const scratch = Buffer.allocUnsafe(1 << 20);
 
 function hashRange(s: Session, position: number, length: number): void {
@@ -59,6 +64,16 @@ parentPort!.on('message', (req: HasherRequest) => {
           s.error = (err as Error).message; // reported at finish
         }
       }
+    } else if (req.op === 'data') {
+      const s = sessions.get(req.id);
+      if (s && !s.error) {
+        for (const b of req.buffers) {
+          s.md5.update(b);
+          s.crc.update(b);
+        }
+        s.size += req.length;
+      }
+      if (inFlight) Atomics.sub(inFlight, 0, req.length);
     } else if (req.op === 'finish') {
       const s = close(req.id);
       const reply: HasherReply = !s
