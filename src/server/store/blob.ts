@@ -26,6 +26,18 @@ const WRITE_BATCH = 1 << 20;
 /** A whole body up to this size is written synchronously (page cache, microseconds) instead of on the pool. */
 const SMALL_BODY = 64 * 1024;
 
+export interface WriteTempOptions {
+  /** The body's length (Content-Length): a source ending short fails; a long one is hashed on a hashing thread. */
+  expectedLength?: number;
+  /** More bytes than this fail with BodyTooLargeError. */
+  maxLength?: number;
+  /**
+   * The source's chunks are nobody else's once yielded (node:http's body chunks): a written batch's buffers may
+   * then be transferred to the hashing thread (detached) instead of read back from the file.
+   */
+  giveChunks?: boolean;
+}
+
 /**
  * Drains `source` into a new temp file. Throws (and removes the temp file) if the source fails, carries more
  * than `maxLength` bytes, or ends short of `expectedLength` (a client that went away mid-body).
@@ -38,7 +50,7 @@ const SMALL_BODY = 64 * 1024;
 export async function writeTempBlob(
   source: AsyncIterable<Uint8Array>,
   tmpDir: string,
-  opts: { expectedLength?: number; maxLength?: number } = {},
+  opts: WriteTempOptions = {},
 ): Promise<WrittenBlob> {
   const tmpPath = join(tmpDir, `${(++tmpCount).toString(36)}.part`);
   // A new name in this process's own temp dir: synchronous, like the close below (fd-io.ts says why).
@@ -89,7 +101,7 @@ export async function writeTempBlob(
 
   async function writeBatch(buffers: Uint8Array[], bytes: number, at: number): Promise<void> {
     await writevFd(fd, buffers, bytes, at);
-    hasher.written(at, bytes, buffers);
+    hasher.written(at, bytes, opts.giveChunks ? buffers : undefined);
   }
 }
 

@@ -4,13 +4,13 @@
 // writer per body), so the digests are those of the whole file.
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { Crc64 } from '../../core/crc64.js';
 
 export type HasherRequest =
   | { op: 'open'; id: number; path: string }
   | { op: 'range'; id: number; position: number; length: number }
-  /** A written batch's own bytes, transferred; `length` of them are counted down in the pool's in-flight gauge. */
+  /** A written batch's own bytes (`length` of them), transferred; sent back once hashed (`released`). */
   | { op: 'data'; id: number; buffers: Uint8Array[]; length: number }
   | { op: 'finish'; id: number }
   | { op: 'drop'; id: number };
@@ -18,6 +18,15 @@ export type HasherRequest =
 export type HasherReply =
   | { id: number; md5: Uint8Array; crc64: bigint; size: number; error?: undefined }
   | { id: number; error: string };
+
+/**
+ * A `data` batch hashed: its buffers go back to the event loop, where they are garbage at its next scavenge (this
+ * thread allocates too little to collect them soon: the memory would pile up here).
+ */
+export interface HasherReleased {
+  released: number;
+  buffers: Uint8Array[];
+}
 
 interface Session {
   fd: number;
@@ -28,8 +37,6 @@ interface Session {
 }
 
 const sessions = new Map<number, Session>();
-/** Bytes handed over and not yet hashed (hasher.ts bounds it), when the pool shares one. */
-const inFlight: Int32Array | undefined = (workerData as { inFlight?: Int32Array } | undefined)?.inFlight;
 const scratch = Buffer.allocUnsafe(1 << 20);
 
 function hashRange(s: Session, position: number, length: number): void {
@@ -73,7 +80,11 @@ parentPort!.on('message', (req: HasherRequest) => {
         }
         s.size += req.length;
       }
-      if (inFlight) Atomics.sub(inFlight, 0, req.length);
+      const back: HasherReleased = { released: req.length, buffers: req.buffers };
+      parentPort!.postMessage(
+        back,
+        req.buffers.map((b) => b.buffer as ArrayBuffer),
+      );
     } else if (req.op === 'finish') {
       const s = close(req.id);
       const reply: HasherReply = !s

@@ -1,16 +1,16 @@
 // Hashing received bodies off the event loop. MD5 (ETag, Content-MD5) and CRC-64 of every byte cost the server
 // about half its CPU for uploads, all of it on the one thread that also reads every socket. For bodies of at least
 // REMOTE_MIN bytes (by Content-Length), a hashing thread keeps the running digests of each batch once it is
-// written: the batch's own buffers are transferred to it (no copy: each body chunk node:http hands over owns its
-// memory), or, when one does not or IN_FLIGHT_MAX bytes already wait, the thread reads the range back from the
-// temp file (page cache). The event loop awaits the digest at the end, overlapped with the fsync. Smaller bodies, bodies of unknown length, and servers where a
+// written: the batch's own buffers are transferred to it and back once hashed (no copy: each body chunk node:http
+// hands over owns its memory), or, when one does not or IN_FLIGHT_MAX bytes already wait, the thread reads the
+// range back from the temp file (page cache). The event loop awaits the digest at the end, overlapped with the fsync. Smaller bodies, bodies of unknown length, and servers where a
 // worker cannot start hash inline, as before: a message round trip costs more than hashing 100 KiB.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Crc64 } from '../../core/crc64.js';
-import type { HasherReply, HasherRequest } from './hasher-worker.js';
+import type { HasherReleased, HasherReply, HasherRequest } from './hasher-worker.js';
 
 /** Bodies at least this long (Content-Length) are hashed on a hashing thread. */
 export const REMOTE_MIN = 1 << 20;
@@ -56,8 +56,8 @@ class InlineHasher implements BodyHasher {
 
 interface Slot {
   worker: Worker;
-  /** [0]: bytes transferred to the thread and not yet hashed (it counts them down). */
-  inFlight: Int32Array;
+  /** Bytes transferred to the thread and not yet sent back hashed. */
+  inFlight: number;
   waiting: Map<number, { resolve: (d: BodyDigest) => void; reject: (e: Error) => void }>;
   sessions: number;
   /** It has answered once, so it loaded. */
@@ -76,9 +76,9 @@ class RemoteHasher implements BodyHasher {
   ) {}
   chunk(): void {}
   written(position: number, length: number, buffers?: Uint8Array[]): void {
-    const { worker, inFlight } = this.slot;
-    if (buffers && Atomics.load(inFlight, 0) < IN_FLIGHT_MAX && buffers.every(ownsMemory)) {
-      Atomics.add(inFlight, 0, length);
+    const { worker } = this.slot;
+    if (buffers && this.slot.inFlight < IN_FLIGHT_MAX && buffers.every(ownsMemory)) {
+      this.slot.inFlight += length;
       const msg: HasherRequest = { op: 'data', id: this.id, buffers, length };
       worker.postMessage(
         msg,
@@ -153,17 +153,20 @@ export class HasherPool {
   }
 
   private start(): Slot | undefined {
-    const inFlight = new Int32Array(new SharedArrayBuffer(4));
     let worker: Worker;
     try {
-      worker = new Worker(this.url, { workerData: { inFlight } });
+      worker = new Worker(this.url);
     } catch {
       this.broken = this.slots.length === 0;
       return undefined;
     }
-    const slot: Slot = { worker, inFlight, waiting: new Map(), sessions: 0, answered: false };
-    worker.on('message', (reply: HasherReply) => {
+    const slot: Slot = { worker, inFlight: 0, waiting: new Map(), sessions: 0, answered: false };
+    worker.on('message', (reply: HasherReply | HasherReleased) => {
       slot.answered = true;
+      if ('released' in reply) {
+        slot.inFlight -= reply.released;
+        return;
+      }
       const w = slot.waiting.get(reply.id);
       if (!w) return;
       slot.waiting.delete(reply.id);
@@ -192,7 +195,7 @@ export class HasherPool {
 
 /** A view of a whole ArrayBuffer of its own (not a slice of a shared pool): transferring it takes nothing else. */
 function ownsMemory(b: Uint8Array): boolean {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer);
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
 }
 
 async function hashFile(path: string): Promise<BodyDigest> {
