@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc64ToDecimal, crc64 } from '../../src/core/crc64.js';
 import { startTestServer, type TestServer } from '../../harness/server.js';
-import { call, errorCode, mkBucket, pathOf, signHeaders } from '../../harness/oss-http.js';
+import { call, errorCode, mkBucket, pathOf, signHeaders, type CallOptions } from '../../harness/oss-http.js';
 
 const TMPFS = 0x01021994;
 const onTmpfs = (() => {
@@ -29,6 +29,14 @@ const md5b64 = (b: Buffer) => createHash('md5').update(b).digest('base64');
 async function absent(s: TestServer, key: string): Promise<void> {
   const got = await call(s, { bucket: 'fast', key });
   assert.equal(got.status, 404, `${key} must not exist`);
+}
+
+/** A PUT of `k` answered `status` `code`, after which `k` does not exist. */
+async function refused(s: TestServer, o: Partial<CallOptions>, status: number, code: string): Promise<void> {
+  const r = await call(s, { method: 'PUT', bucket: 'fast', key: 'k', ...o });
+  assert.equal(r.status, status);
+  assert.equal(errorCode(r), code);
+  await absent(s, 'k');
 }
 
 /** Sends `sent` bytes of a body announced as `announced` bytes long, then goes away. */
@@ -58,40 +66,12 @@ for (const [where, base] of [
       const small = randomBytes(4096);
       const large = randomBytes((3 << 20) + 333); // over the hashing thread's 1 MiB threshold
 
-      const forged = await call(s, {
-        method: 'PUT',
-        bucket: 'fast',
-        key: 'k',
-        body: small,
-        creds: { ...s.credentials, accessKeySecret: 'not-the-secret' },
-      });
-      assert.equal(forged.status, 403);
-      assert.equal(errorCode(forged), 'SignatureDoesNotMatch');
-      await absent(s, 'k');
-
-      for (const body of [small, large]) {
-        const wrong = await call(s, {
-          method: 'PUT',
-          bucket: 'fast',
-          key: 'k',
-          body,
-          headers: { 'Content-MD5': md5b64(Buffer.from('other bytes')) },
-        });
-        assert.equal(wrong.status, 400);
-        assert.equal(errorCode(wrong), 'InvalidDigest');
-        await absent(s, 'k');
-      }
-
-      const conditional = await call(s, {
-        method: 'PUT',
-        bucket: 'fast',
-        key: 'k',
-        body: small,
-        headers: { 'If-None-Match': '*' },
-      });
-      assert.equal(conditional.status, 400);
-      assert.equal(errorCode(conditional), 'NotImplemented');
-      await absent(s, 'k');
+      const stranger = { ...s.credentials, accessKeySecret: 'not-the-secret' };
+      await refused(s, { body: small, creds: stranger }, 403, 'SignatureDoesNotMatch');
+      const otherMd5 = md5b64(Buffer.from('other bytes'));
+      for (const body of [small, large])
+        await refused(s, { body, headers: { 'Content-MD5': otherMd5 } }, 400, 'InvalidDigest');
+      await refused(s, { body: small, headers: { 'If-None-Match': '*' } }, 400, 'NotImplemented');
 
       await putAndVanish(s, 'gone', large.length, large.subarray(0, 1 << 20));
       await absent(s, 'gone');
@@ -112,15 +92,15 @@ for (const [where, base] of [
         assert.equal(ok.headers['x-oss-hash-crc64ecma'], crc64ToDecimal(crc64(body)));
       }
 
-      const refused = await call(s, {
+      const overwrite = await call(s, {
         method: 'PUT',
         bucket: 'fast',
         key: 'small',
         body: large,
         headers: { 'x-oss-forbid-overwrite': 'true' },
       });
-      assert.equal(refused.status, 409);
-      assert.equal(errorCode(refused), 'FileAlreadyExists');
+      assert.equal(overwrite.status, 409);
+      assert.equal(errorCode(overwrite), 'FileAlreadyExists');
 
       // What was acknowledged is there, byte for byte, after a restart on the same root.
       await s.close();
