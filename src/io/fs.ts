@@ -7,7 +7,7 @@
 // take milliseconds on a real disk, and stays in the same place in the order of operations.
 import fs from 'node:fs';
 import { constants, mkdir, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -21,17 +21,62 @@ export const READ_NOFOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 /** A new file only (O_EXCL also refuses to follow a link at its name). */
 export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
+/** Random bytes drawn in blocks: one call per 256 names instead of one each (a small PutObject takes two). */
+const NAME_BYTES = 16;
+const namePool = Buffer.alloc(NAME_BYTES * 256);
+let namePoolAt = namePool.length;
+
+/** 32 hex digits from the CSPRNG: a name no other process or earlier run will pick. */
 export function randomName(): string {
-  return randomBytes(16).toString('hex');
+  if (namePoolAt === namePool.length) {
+    randomFillSync(namePool);
+    namePoolAt = 0;
+  }
+  namePoolAt += NAME_BYTES;
+  return namePool.toString('hex', namePoolAt - NAME_BYTES, namePoolAt);
 }
 
-/** One flush of a directory: open and close synchronously, fsync on the pool. */
+/** Filesystems that keep files only in memory (tmpfs, ramfs): their fsync has nothing to flush and returns at once. */
+const MEMORY_FS = new Set([0x01021994, 0x858458f6]);
+const memoryDirs = new Map<string, boolean>();
+
+/** Whether `dir` is on a memory filesystem (cached per directory; a wrong answer costs speed, never safety). */
+function onMemoryFs(dir: string): boolean {
+  let yes = memoryDirs.get(dir);
+  if (yes === undefined) {
+    try {
+      yes = MEMORY_FS.has(Number(fs.statfsSync(dir).type));
+    } catch {
+      yes = false;
+    }
+    if (memoryDirs.size >= 1024) memoryDirs.clear();
+    memoryDirs.set(dir, yes);
+  }
+  return yes;
+}
+
+/**
+ * fsync `fd`, a file or directory in `dir`. On the thread pool, since on a disk it can take milliseconds; but
+ * where it cannot block (a memory filesystem) it is made synchronously: the same call in the same place in the
+ * order, without the pool trip (~40 us of CPU, and a small PutObject makes four).
+ */
+export function fsyncIn(dir: string, fd: number): Promise<void> {
+  if (!onMemoryFs(dir)) return fsyncP(fd);
+  try {
+    fs.fsyncSync(fd);
+    return Promise.resolve();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** One flush of a directory: open and close synchronously, fsync on the pool (fsyncIn). */
 export async function syncDirOnce(dir: string): Promise<void> {
   // Some filesystems refuse fsync on a directory handle; durability there is best effort.
   let fd: number | undefined;
   try {
     fd = fs.openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-    await fsyncP(fd);
+    await fsyncIn(dir, fd);
   } catch {
     /* best effort */
   } finally {
@@ -89,7 +134,7 @@ export async function writeFileAtomic(
     const fd = fs.openSync(tmp, CREATE_NEW, mode);
     try {
       fs.writeFileSync(fd, data);
-      await fsyncP(fd);
+      await fsyncIn(tmpDir, fd);
     } finally {
       fs.closeSync(fd);
     }

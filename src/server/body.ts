@@ -34,44 +34,95 @@ export interface BodyLimits {
   minRate: number;
 }
 
+/** Chunks taken from the socket and not yet consumed, past which the source is paused (backpressure). */
+const QUEUED_MAX = 16;
+
 /**
  * The chunks of `src`, failing with BodyTimeoutError when none arrives for `idleMs`, or BodyTooSlowError when a
  * window of `idleMs` spent waiting brought fewer than its share of `minRate` (checked as each chunk arrives, so a
  * drip-feeder is cut off within two windows). Only time spent waiting for the client counts: time the consumer
  * spends on a chunk (a disk write, the server's own backpressure) does not. The source is left open, so the error
  * can still be answered.
+ *
+ * Each chunk is the one node:http pushed (its own memory, never concatenated with the next: a paused stream's
+ * read() would copy the chunks waiting into one, and the hashing thread is handed chunks it can own), taken from
+ * 'data' events with the source paused while QUEUED_MAX of them wait, and awaited only when none is queued.
  */
 export async function* limitedBody(src: Readable, limits: BodyLimits): AsyncGenerator<Buffer> {
   const { idleMs, minRate } = limits;
   const need = (minRate * idleMs) / 1000;
-  // One deadline promise per chunk: a single long-lived one raced against every chunk would keep each race's
-  // reaction (and through it the chunk) alive until the body ended: a 256 MiB body held in memory.
+  const queue: Buffer[] = [];
+  let ended = false;
+  let failure: Error | undefined;
+  // One waiter at a time: the generator waits only when the queue is empty.
+  let wake: (() => void) | undefined;
   let fire: ((err: Error) => void) | undefined;
+  const onData = (chunk: Buffer) => {
+    queue.push(chunk);
+    if (queue.length >= QUEUED_MAX) src.pause();
+    wake?.();
+  };
+  const onEnd = () => {
+    ended = true;
+    wake?.();
+  };
+  const onError = (err: Error) => {
+    failure ??= err;
+    wake?.();
+  };
+  const onClose = () => {
+    if (!ended) failure ??= Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    wake?.();
+  };
   const timer = setTimeout(() => fire?.(new BodyTimeoutError(idleMs)), idleMs);
-  const chunks = src[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let windowWaited = 0;
   let windowBytes = 0;
+  src.on('data', onData);
+  src.on('end', onEnd);
+  src.on('error', onError);
+  src.on('close', onClose);
   try {
+    if (src.readableEnded) ended = true;
     for (;;) {
-      const deadline = new Promise<never>((_, reject) => (fire = reject));
-      timer.refresh();
-      const started = need > 0 ? performance.now() : 0;
-      const next = await Promise.race([chunks.next(), deadline]);
-      fire = undefined;
-      if (next.done) return;
+      const chunk = queue.shift();
+      if (chunk === undefined) {
+        if (failure) throw failure;
+        if (ended) return;
+        if (src.destroyed) onClose();
+        else {
+          src.resume();
+          const started = need > 0 ? performance.now() : 0;
+          timer.refresh();
+          await new Promise<void>((resolve, reject) => {
+            wake = resolve;
+            fire = reject;
+          });
+          wake = undefined;
+          fire = undefined;
+          if (need > 0) windowWaited += performance.now() - started;
+        }
+        continue;
+      }
+      if (queue.length < QUEUED_MAX >> 1 && src.isPaused() && !src.destroyed && !ended) src.resume();
       if (need > 0) {
-        windowWaited += performance.now() - started;
-        windowBytes += next.value.length;
+        windowBytes += chunk.length;
         if (windowWaited >= idleMs) {
           if (windowBytes < need) throw new BodyTooSlowError(Math.round(windowWaited), windowBytes, minRate);
           windowWaited = 0;
           windowBytes = 0;
         }
       }
-      yield next.value;
+      yield chunk;
     }
   } finally {
     clearTimeout(timer);
+    src.off('data', onData);
+    src.off('end', onEnd);
+    src.off('error', onError);
+    src.off('close', onClose);
+    // Chunks taken and not consumed are dropped: a body not read to its end is refused, and its connection then
+    // drains or closes (lingerAfterRefusal resumes the source).
+    src.pause();
   }
 }
 

@@ -1,6 +1,7 @@
 // The durability of a small PutObject on a disk (DESIGN.md, "Embedded server storage"): its four fsyncs (data file,
 // blob directory, record temp file, record directory) go through the thread pool before the 200, and the
-// acknowledged object is there after the server restarts on the same root. A guard for CPU work on this path.
+// acknowledged object is there after the server restarts on the same root. On a memory filesystem (tmpfs) the same
+// fsyncs are made synchronously, where they cannot block: no thread-pool trip each. A guard for CPU work on this path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHook } from 'node:async_hooks';
@@ -73,4 +74,10 @@ test('a small PutObject on a disk makes its four fsyncs on the thread pool and s
 }, async () => {
   // data file, blob directory, record temp file, record directory
   assert.ok((await putAndRestart(tmpdir())) >= 4);
+});
+
+test('on tmpfs a small PutObject makes no thread-pool trip for its fsyncs and survives a restart', {
+  skip: !isTmpfs('/dev/shm') && 'no tmpfs at /dev/shm',
+}, async () => {
+  assert.equal(await putAndRestart('/dev/shm'), 0);
 });

@@ -179,8 +179,9 @@ export async function receiveBody(ctx: ServiceCtx, maxLength = MAX_OBJECT_SIZE):
   if (expectedLength !== undefined && expectedLength > maxLength) throw new ErrorReply('EntityTooLarge');
   let written: WrittenBlob;
   try {
+    // The request's own chunks may go to the hashing thread; paced pieces are views of them, so they stay.
     const body = limit === undefined ? requestBody(ctx) : paced(requestBody(ctx), limit);
-    written = await ctx.blobs.writeTemp(body, { expectedLength, maxLength });
+    written = await ctx.blobs.writeTemp(body, { expectedLength, maxLength, giveChunks: limit === undefined });
   } catch (err) {
     if (err instanceof BodyTimeoutError) throw requestTimeout(err);
     if (err instanceof BodyTooLargeError) throw new ErrorReply('EntityTooLarge');

@@ -5,7 +5,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureDirBelow, fsyncDir, randomName, unlinkQuiet } from '../../io/fs.js';
-import { commitBlob, linkOrCopy, writeTempBlob, type WrittenBlob } from './blob.js';
+import { commitBlob, linkOrCopy, writeTempBlob, type WriteTempOptions, type WrittenBlob } from './blob.js';
 import type { Layout } from './layout.js';
 import { BlobRefs, bytesFields, segmentsOf, type ObjectReader } from './segments.js';
 import type { ObjectRecord, Segment } from './types.js';
@@ -15,10 +15,7 @@ export interface BlobStore {
   /** Blobs open by readers: removing one of them waits for its last reader. */
   readonly refs: BlobRefs;
   /** Drains a body into a new temp file, computing MD5 and CRC-64 (see writeTempBlob for the failures). */
-  writeTemp(
-    source: AsyncIterable<Uint8Array>,
-    opts?: { expectedLength?: number; maxLength?: number },
-  ): Promise<WrittenBlob>;
+  writeTemp(source: AsyncIterable<Uint8Array>, opts?: WriteTempOptions): Promise<WrittenBlob>;
   /** Moves a written temp file into the bucket as a new blob and returns its name (not yet referenced). */
   adoptBlob(bucket: string, written: WrittenBlob): Promise<string>;
   /** New names in `bucket` for immutable files (`sources[i]` becomes segment i), without copying bytes. */
@@ -57,10 +54,7 @@ export class FsBlobStore implements BlobStore {
     private readonly guard: BucketGuard,
   ) {}
 
-  writeTemp(
-    source: AsyncIterable<Uint8Array>,
-    opts: { expectedLength?: number; maxLength?: number } = {},
-  ): Promise<WrittenBlob> {
+  writeTemp(source: AsyncIterable<Uint8Array>, opts: WriteTempOptions = {}): Promise<WrittenBlob> {
     return writeTempBlob(source, this.layout.tmp, opts);
   }
 

@@ -1,11 +1,11 @@
 // Writing object and part bytes: streamed to a temp file while MD5 and CRC-64 are computed (inline, or for large
-// bodies on a hashing thread from the written file: hasher.ts), fsynced, then renamed to an immutable blob name.
+// bodies on a hashing thread, handed each batch once it is written: hasher.ts), fsynced, then renamed to an immutable blob name.
 // Nothing here ever holds a whole body in memory.
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { open, rename, link, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CREATE_NEW, fsyncDir, isNotFound, randomName, unlinkQuiet } from '../../io/fs.js';
-import { fsyncFd, writevFd } from './fd-io.js';
+import { CREATE_NEW, fsyncDir, fsyncIn, isNotFound, randomName, unlinkQuiet } from '../../io/fs.js';
+import { writevFd } from './fd-io.js';
 import { hasherPool } from './hasher.js';
 
 export interface WrittenBlob {
@@ -26,6 +26,18 @@ const WRITE_BATCH = 1 << 20;
 /** A whole body up to this size is written synchronously (page cache, microseconds) instead of on the pool. */
 const SMALL_BODY = 64 * 1024;
 
+export interface WriteTempOptions {
+  /** The body's length (Content-Length): a source ending short fails; a long one is hashed on a hashing thread. */
+  expectedLength?: number;
+  /** More bytes than this fail with BodyTooLargeError. */
+  maxLength?: number;
+  /**
+   * The source's chunks are nobody else's once yielded (node:http's body chunks): a written batch's buffers may
+   * then be transferred to the hashing thread (detached) instead of read back from the file.
+   */
+  giveChunks?: boolean;
+}
+
 /**
  * Drains `source` into a new temp file. Throws (and removes the temp file) if the source fails, carries more
  * than `maxLength` bytes, or ends short of `expectedLength` (a client that went away mid-body).
@@ -33,12 +45,12 @@ const SMALL_BODY = 64 * 1024;
  * Chunks are written in ~1 MiB batches with one writev, one batch in flight while the next one gathers, and the
  * source is not read further while a full batch waits for the previous write (backpressure), so at most ~2 MiB of
  * a body is held in memory. The digests cover exactly the bytes written: small bodies hash each chunk as it
- * arrives; large ones have each written batch read back and hashed on a hashing thread (hasher.ts).
+ * arrives; large ones have each written batch handed to a hashing thread (hasher.ts), which then owns its buffers.
  */
 export async function writeTempBlob(
   source: AsyncIterable<Uint8Array>,
   tmpDir: string,
-  opts: { expectedLength?: number; maxLength?: number } = {},
+  opts: WriteTempOptions = {},
 ): Promise<WrittenBlob> {
   const tmpPath = join(tmpDir, `${(++tmpCount).toString(36)}.part`);
   // A new name in this process's own temp dir: synchronous, like the close below (fd-io.ts says why).
@@ -72,7 +84,7 @@ export async function writeTempBlob(
     if (opts.expectedLength !== undefined && size !== opts.expectedLength) {
       throw new BodyIncompleteError(`body ended after ${size} of ${opts.expectedLength} bytes`);
     }
-    const [digest] = await Promise.all([hasher.finish(), fsyncFd(fd)]);
+    const [digest] = await Promise.all([hasher.finish(), fsyncIn(tmpDir, fd)]);
     ok = true;
     return { tmpPath, size, md5: digest.md5, crc64: digest.crc64 };
   } finally {
@@ -89,7 +101,7 @@ export async function writeTempBlob(
 
   async function writeBatch(buffers: Uint8Array[], bytes: number, at: number): Promise<void> {
     await writevFd(fd, buffers, bytes, at);
-    hasher.written(at, bytes);
+    hasher.written(at, bytes, opts.giveChunks ? buffers : undefined);
   }
 }
 

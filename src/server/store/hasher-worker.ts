@@ -1,6 +1,7 @@
-// The server's hashing thread (hasher.ts): MD5 and CRC-64 of a body being received, read back from its temp file
-// range by range as the event loop writes it. Reads are synchronous on purpose: they block only this thread. The
-// ranges of one session arrive in file order (one writer per body), so the digests are those of the whole file.
+// The server's hashing thread (hasher.ts): MD5 and CRC-64 of a body being received, as the event loop writes it:
+// each written batch either handed over (its buffers transferred, no copy) or read back from the temp file (reads
+// are synchronous on purpose: they block only this thread). The batches of one session arrive in file order (one
+// writer per body), so the digests are those of the whole file.
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
@@ -10,12 +11,23 @@ import { offerNativeCrc64 } from '../../io/crc64-native.js';
 export type HasherRequest =
   | { op: 'open'; id: number; path: string }
   | { op: 'range'; id: number; position: number; length: number }
+  /** A written batch's own bytes (`length` of them), transferred; sent back once hashed (`released`). */
+  | { op: 'data'; id: number; buffers: Uint8Array[]; length: number }
   | { op: 'finish'; id: number }
   | { op: 'drop'; id: number };
 
 export type HasherReply =
   | { id: number; md5: Uint8Array; crc64: bigint; size: number; error?: undefined }
   | { id: number; error: string };
+
+/**
+ * A `data` batch hashed: its buffers go back to the event loop, where they are garbage at its next scavenge (this
+ * thread allocates too little to collect them soon: the memory would pile up here).
+ */
+export interface HasherReleased {
+  released: number;
+  buffers: Uint8Array[];
+}
 
 interface Session {
   fd: number;
@@ -62,6 +74,20 @@ parentPort!.on('message', (req: HasherRequest) => {
           s.error = (err as Error).message; // reported at finish
         }
       }
+    } else if (req.op === 'data') {
+      const s = sessions.get(req.id);
+      if (s && !s.error) {
+        for (const b of req.buffers) {
+          s.md5.update(b);
+          s.crc.update(b);
+        }
+        s.size += req.length;
+      }
+      const back: HasherReleased = { released: req.length, buffers: req.buffers };
+      parentPort!.postMessage(
+        back,
+        req.buffers.map((b) => b.buffer as ArrayBuffer),
+      );
     } else if (req.op === 'finish') {
       const s = close(req.id);
       const reply: HasherReply = !s

@@ -1,8 +1,9 @@
 // Hashing received bodies off the event loop. MD5 (ETag, Content-MD5) and CRC-64 of every byte cost the server
 // about half its CPU for uploads, all of it on the one thread that also reads every socket. For bodies of at least
-// REMOTE_MIN bytes (by Content-Length), a hashing thread reads each batch back from the temp file once it is
-// written (page cache) and keeps the running digests; the event loop only posts (position, length) and awaits the
-// digest at the end, overlapped with the fsync. Smaller bodies, bodies of unknown length, and servers where a
+// REMOTE_MIN bytes (by Content-Length), a hashing thread keeps the running digests of each batch once it is
+// written: the batch's own buffers are transferred to it and back once hashed (no copy: each body chunk node:http
+// hands over owns its memory), or, when one does not or IN_FLIGHT_MAX bytes already wait, the thread reads the
+// range back from the temp file (page cache). The event loop awaits the digest at the end, overlapped with the fsync. Smaller bodies, bodies of unknown length, and servers where a
 // worker cannot start hash inline, as before: a message round trip costs more than hashing 100 KiB.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -10,13 +11,19 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Crc64 } from '../../core/crc64.js';
 import { offerNativeCrc64 } from '../../io/crc64-native.js';
-import type { HasherReply, HasherRequest } from './hasher-worker.js';
+import type { HasherReleased, HasherReply, HasherRequest } from './hasher-worker.js';
 
 // The server's own CRC-64s (bodies hashed inline, copies, appends) through the native kernel where it was built.
 offerNativeCrc64();
 
 /** Bodies at least this long (Content-Length) are hashed on a hashing thread. */
 export const REMOTE_MIN = 1 << 20;
+
+/**
+ * Bytes handed to one hashing thread and not yet hashed, past which batches are read back from the file instead:
+ * memory stays bounded when bodies arrive faster than the thread hashes (MD5 runs at ~650 MB/s).
+ */
+export const IN_FLIGHT_MAX = 16 << 20;
 
 export interface BodyDigest {
   md5: Buffer;
@@ -27,8 +34,11 @@ export interface BodyDigest {
 export interface BodyHasher {
   /** A chunk as it arrives (inline hashers only use these). */
   chunk(data: Uint8Array): void;
-  /** A range of the temp file that is now written (hashing-thread hashers only use these). */
-  written(position: number, length: number): void;
+  /**
+   * A range of the temp file that is now written (hashing-thread hashers only use these). `buffers`, when given,
+   * are the range's bytes and the caller's no more: they may be transferred (detached).
+   */
+  written(position: number, length: number, buffers?: Uint8Array[]): void;
   finish(): Promise<BodyDigest>;
   /** The body failed: release the session. */
   drop(): void;
@@ -50,6 +60,8 @@ class InlineHasher implements BodyHasher {
 
 interface Slot {
   worker: Worker;
+  /** Bytes transferred to the thread and not yet sent back hashed. */
+  inFlight: number;
   waiting: Map<number, { resolve: (d: BodyDigest) => void; reject: (e: Error) => void }>;
   sessions: number;
   /** It has answered once, so it loaded. */
@@ -67,8 +79,18 @@ class RemoteHasher implements BodyHasher {
     private readonly path: string,
   ) {}
   chunk(): void {}
-  written(position: number, length: number): void {
-    this.slot.worker.postMessage({ op: 'range', id: this.id, position, length } satisfies HasherRequest);
+  written(position: number, length: number, buffers?: Uint8Array[]): void {
+    const { worker } = this.slot;
+    if (buffers && this.slot.inFlight < IN_FLIGHT_MAX && buffers.every(ownsMemory)) {
+      this.slot.inFlight += length;
+      const msg: HasherRequest = { op: 'data', id: this.id, buffers, length };
+      worker.postMessage(
+        msg,
+        buffers.map((b) => b.buffer as ArrayBuffer),
+      );
+      return;
+    }
+    worker.postMessage({ op: 'range', id: this.id, position, length } satisfies HasherRequest);
   }
   finish(): Promise<BodyDigest> {
     const done = new Promise<BodyDigest>((resolve, reject) => this.slot.waiting.set(this.id, { resolve, reject }));
@@ -142,9 +164,13 @@ export class HasherPool {
       this.broken = this.slots.length === 0;
       return undefined;
     }
-    const slot: Slot = { worker, waiting: new Map(), sessions: 0, answered: false };
-    worker.on('message', (reply: HasherReply) => {
+    const slot: Slot = { worker, inFlight: 0, waiting: new Map(), sessions: 0, answered: false };
+    worker.on('message', (reply: HasherReply | HasherReleased) => {
       slot.answered = true;
+      if ('released' in reply) {
+        slot.inFlight -= reply.released;
+        return;
+      }
       const w = slot.waiting.get(reply.id);
       if (!w) return;
       slot.waiting.delete(reply.id);
@@ -169,6 +195,11 @@ export class HasherPool {
     this.slots.push(slot);
     return slot;
   }
+}
+
+/** A view of a whole ArrayBuffer of its own (not a slice of a shared pool): transferring it takes nothing else. */
+function ownsMemory(b: Uint8Array): boolean {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
 }
 
 async function hashFile(path: string): Promise<BodyDigest> {
