@@ -27,6 +27,12 @@ const HOLD = 4;
 const MAX_HOLD = 32;
 /** A window this far below the best rate for two windows in a row means the link changed: measure it afresh. */
 const DROP = 0.6;
+/**
+ * A transfer of known size steps (doubles, probes) only while what is left would take at least this many times the
+ * step's measurement (settling and one window) at the current rate: a step that does not pay then costs at most a
+ * third of the rest at the worse setting, and one that pays leaves two thirds to use it.
+ */
+const PAYBACK = 3;
 
 type Phase = 'slow-start' | 'hold' | 'probe' | 'recover';
 
@@ -68,6 +74,10 @@ export class AdaptiveController {
   private lastCut = -Infinity;
   private partMs = 0;
   private why = 'starting from the defaults';
+  /** Bytes the transfer has left when its size is known (transferBytes), else Infinity. */
+  private left: number;
+  /** A transfer of known size measures from its first byte, not from the HEAD, file and connections before it. */
+  private waiting: boolean;
 
   constructor(opts: AdaptiveOptions, now: number) {
     this.maxConns = Math.max(1, opts.maxConnections ?? 64);
@@ -81,6 +91,8 @@ export class AdaptiveController {
     this.totalBytes = opts.totalBytes ?? Infinity;
     this.minWindow = opts.windowMs ?? 250;
     this.windowStart = now;
+    this.left = opts.transferBytes ?? Infinity;
+    this.waiting = opts.transferBytes !== undefined;
     if (opts.startReason) this.why = opts.startReason;
     if (this.fixedConns)
       this.why = `connections fixed by ${this.sources.connections === 'flag' ? 'a flag' : 'the checkpoint'}`;
@@ -103,8 +115,13 @@ export class AdaptiveController {
 
   /** Bytes moved (sent or received) since the last call. */
   record(bytes: number, now: number): void {
+    if (this.waiting && bytes > 0) {
+      this.waiting = false;
+      this.restart(now);
+    }
     this.tick(now);
     this.windowBytes += bytes;
+    this.left -= bytes;
   }
 
   /** A part or file finished after `ms`: the typical part time sets the window length. */
@@ -184,6 +201,7 @@ export class AdaptiveController {
   }
 
   private tick(now: number): void {
+    if (this.waiting) return;
     const w = this.window();
     // After a change, half a window goes unmeasured while the connections just opened make their first round trips.
     if (now - this.windowStart < (this.settling ? w / 2 : w) && !this.enoughDone()) return;
@@ -214,6 +232,11 @@ export class AdaptiveController {
           this.base = this.conns;
           if (this.conns >= this.maxConns) {
             this.enterHold(now, `at the ${this.maxConns}-connection ceiling`);
+            return;
+          }
+          if (!this.worthStepping(rate)) {
+            const left = `${formatMiB(Math.max(0, this.left))} left, about ${(this.left / rate).toFixed(1)} s`;
+            this.enterHold(now, `${this.conns} connections kept: ${left}, too short for more to pay back`);
             return;
           }
           this.step(Math.min(this.maxConns, this.conns * 2), now);
@@ -256,7 +279,7 @@ export class AdaptiveController {
       }
       case 'hold': {
         if (rate < this.best * DROP && !throttled) {
-          if (++this.drops >= 2) {
+          if (++this.drops >= 2 && this.worthStepping(rate)) {
             // The link changed under the transfer: measure from here, starting a new slow start.
             this.drops = 0;
             this.best = rate;
@@ -278,7 +301,7 @@ export class AdaptiveController {
         this.base = this.conns;
         this.phase = 'probe';
         const next = this.probeDown ? Math.max(1, Math.floor(this.conns * 0.75)) : Math.ceil(this.conns * 1.25);
-        if (next === this.conns || next > this.maxConns) {
+        if (next === this.conns || next > this.maxConns || !this.worthStepping(this.best)) {
           this.probeDown = !this.probeDown;
           this.enterHold(now, this.why);
           return;
@@ -287,6 +310,12 @@ export class AdaptiveController {
         return;
       }
     }
+  }
+
+  /** Whether the bytes left take long enough at `rate` for a step's measurement to pay back (PAYBACK). */
+  private worthStepping(rate: number): boolean {
+    if (!Number.isFinite(this.left) || rate <= 0) return true;
+    return (this.left / rate) * 1000 >= PAYBACK * 1.5 * this.window();
   }
 
   private step(conns: number, now: number): void {
