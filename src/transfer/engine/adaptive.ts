@@ -338,7 +338,8 @@ export class AdaptiveController {
    * file has fewer than two parts per connection.
    */
   private growParts(rate: number): void {
-    if (this.fixedSize || this.conns <= 0) return;
+    // A transfer of known size was planned before its first byte: its parts no longer change.
+    if (this.fixedSize || this.conns <= 0 || Number.isFinite(this.left)) return;
     const target = (rate / this.conns) * PART_SECONDS;
     const spread = this.totalBytes / (this.conns * 2);
     let size = this.size;
