@@ -27,11 +27,7 @@ const HOLD = 4;
 const MAX_HOLD = 32;
 /** A window this far below the best rate for two windows in a row means the link changed: measure it afresh. */
 const DROP = 0.6;
-/**
- * A transfer of known size steps (doubles, probes) only while what is left would take at least this many times the
- * step's measurement (settling and one window) at the current rate: a step that does not pay then costs at most a
- * third of the rest at the worse setting, and one that pays leaves two thirds to use it.
- */
+/** A transfer of known size steps only while the rest takes this many times the step's measurement (DESIGN.md). */
 const PAYBACK = 3;
 
 type Phase = 'slow-start' | 'hold' | 'probe' | 'recover';
@@ -74,9 +70,8 @@ export class AdaptiveController {
   private lastCut = -Infinity;
   private partMs = 0;
   private why = 'starting from the defaults';
-  /** Bytes the transfer has left when its size is known (transferBytes), else Infinity. */
+  /** Bytes left of a transfer of known size (else Infinity), and whether its first byte is still to come. */
   private left: number;
-  /** A transfer of known size measures from its first byte, not from the HEAD, file and connections before it. */
   private waiting: boolean;
 
   constructor(opts: AdaptiveOptions, now: number) {
@@ -234,12 +229,9 @@ export class AdaptiveController {
             this.enterHold(now, `at the ${this.maxConns}-connection ceiling`);
             return;
           }
-          if (!this.worthStepping(rate)) {
-            const left = `${formatMiB(Math.max(0, this.left))} left, about ${(this.left / rate).toFixed(1)} s`;
-            this.enterHold(now, `${this.conns} connections kept: ${left}, too short for more to pay back`);
-            return;
-          }
-          this.step(Math.min(this.maxConns, this.conns * 2), now);
+          const short = `${this.conns} connections kept: ${this.timeLeft(rate)}, too short to pay back`;
+          if (this.worthStepping(rate)) this.step(Math.min(this.maxConns, this.conns * 2), now);
+          else this.enterHold(now, short);
         } else {
           const tried = this.conns;
           this.conns = this.base;
@@ -312,11 +304,12 @@ export class AdaptiveController {
     }
   }
 
-  /** Whether the bytes left take long enough at `rate` for a step's measurement to pay back (PAYBACK). */
+  /** Whether the bytes left take long enough at `rate` for a step's measurement (settling, a window) to pay back. */
   private worthStepping(rate: number): boolean {
-    if (!Number.isFinite(this.left) || rate <= 0) return true;
-    return (this.left / rate) * 1000 >= PAYBACK * 1.5 * this.window();
+    return !Number.isFinite(this.left) || rate <= 0 || (this.left / rate) * 1000 >= PAYBACK * 1.5 * this.window();
   }
+  private timeLeft = (rate: number) =>
+    `${formatMiB(Math.max(0, this.left))} left, about ${(this.left / rate).toFixed(1)} s`;
 
   private step(conns: number, now: number): void {
     this.conns = conns;
@@ -335,10 +328,9 @@ export class AdaptiveController {
   /**
    * Parts not yet started grow to about PART_SECONDS on one connection, by powers of two, never shrinking (so the
    * 10,000-part limit the starting size met still holds), within the cap and OSS's 5 GiB, and never so big that the
-   * file has fewer than two parts per connection.
+   * file has fewer than two parts per connection. A transfer of known size was planned before its first byte.
    */
   private growParts(rate: number): void {
-    // A transfer of known size was planned before its first byte: its parts no longer change.
     if (this.fixedSize || this.conns <= 0 || Number.isFinite(this.left)) return;
     const target = (rate / this.conns) * PART_SECONDS;
     const spread = this.totalBytes / (this.conns * 2);

@@ -91,7 +91,7 @@ test('loopback: a 512 MiB download keeps its first 16 ranges: the rest is too sh
   const { ctl, partSize } = noFlags(512 * MiB);
   const sim = simulate(LOOPBACK, late(ctl), { durationMs: 60_000, totalBytes: 512 * MiB, partSize, rampMs: RAMP_MS });
   assert.equal(sim.peakConnections, 16, ctl.tuning().reason);
-  assert.match(ctl.tuning().reason, /too short for more to pay back/);
+  assert.match(ctl.tuning().reason, /too short to pay back/);
   // Its ranges were planned before the first byte: the reason does not claim sizes it cannot use.
   assert.doesNotMatch(ctl.tuning().reason, /parts grown/);
 });
