@@ -41,6 +41,8 @@ export interface BenchArgs {
   linksFiles: number;
   /** The links extra's hand-tuned grid (links.ts `parseGrid`); undefined: its default (or quick) grid. */
   linksGrid?: string;
+  /** Runs of each setting of the links extra, their order rotated; its table shows medians (default 1). */
+  linksReps: number;
   /** --quick was given: smaller grids where an extra has one. */
   quick: boolean;
   /** Where the server root, files and downloads live (default: a new directory under /dev/shm, else os.tmpdir()). */
@@ -87,6 +89,8 @@ const USAGE = `npm run bench -- [flags]
   --links-grid 'PxS,...;J,...'  the links extra's hand-tuned settings: --parallel P --part-size S for the large
                         file, --jobs J for the small files (default '4x8M,16x8M,64x8M,4x64M,16x64M,64x64M;16,64',
                         64 MiB parts left out on the 200 Mbit/s link; --quick: '4x8M,16x8M;16,64')
+  --links-reps 1        runs of each links setting, their order rotated each time; the table shows medians
+                        (default 1: about 9 min quiet for the issue's workload; 3: about 27)
   --checkpoint-parts N  parts of the checkpoint extra (default 10000)
   --resume-size 512M    file size of the late-resume extra (default 512M)
   --copy-size 5G        object size of the server-side copy extra (default 5G; made on the server from a test file)
@@ -110,6 +114,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     copySize: 5 * 1024 ** 3,
     linksSize: 1024 ** 3,
     linksFiles: 2000,
+    linksReps: 1,
     quick: false,
     keep: false,
     noMatrix: false,
@@ -187,6 +192,9 @@ export function parseArgs(argv: string[]): BenchArgs {
         break;
       case '--links-grid':
         a.linksGrid = value();
+        break;
+      case '--links-reps':
+        a.linksReps = int(value());
         break;
       case '--quick':
         explicit.add(flag);

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { formatSize, parseSize } from './args.js';
 import { BUCKET, childEnv, fileFor, measured, verifyObject, type BenchContext } from './context.js';
+import { median } from './report.js';
 import { OSSUP_BIN } from './proc.js';
 import { startShaper, type LinkShape } from './shaper.js';
 
@@ -46,8 +47,10 @@ export interface LinkFigures {
   size: number;
   files: number;
   fileSize: number;
+  /** Runs of each setting (--links-reps); the summary's rates are their medians. */
+  reps: number;
   runs: LinkRun[];
-  /** Per profile and workload: no-flag's rate, the grid's best and their ratio. */
+  /** Per profile and workload: no-flag's rate (median), the grid's best median and their ratio. */
   summary: Array<{
     profile: string;
     workload: Workload;
@@ -106,7 +109,16 @@ function fileSettings(grid: LinkGrid, profile: (typeof LINK_PROFILES)[number], c
   return kept.map((s) => ['--parallel', String(s.parallel), '--part-size', `${s.partSize / 1024 ** 2}MiB`]);
 }
 
-/** Seconds the extra should take at the last run's rates (start-ups of ~0.35 s each included). */
+/**
+ * The settings of one repetition, in turn: repetition `rep` starts `rep` places further along, so over the reps no
+ * setting (the no-flag run included) is always first after the warm-up, nor always after the same neighbour.
+ */
+export function rotated<T>(settings: T[], rep: number): T[] {
+  const k = rep % Math.max(1, settings.length);
+  return [...settings.slice(k), ...settings.slice(0, k)];
+}
+
+/** Seconds the extra should take at the last run's rates (start-ups of ~0.35 s each included), per repetition. */
 export function estimateSeconds(grid: LinkGrid, size: number, files: number, fileSize: number, custom = false): number {
   const MiB = 1024 ** 2;
   let s = 0;
@@ -122,14 +134,15 @@ export async function linksExtra(
   ctx: BenchContext,
   size: number,
   files: number,
-  opts: { quick: boolean; fileSize?: number; grid?: string },
+  opts: { quick: boolean; fileSize?: number; grid?: string; reps?: number },
 ): Promise<LinkFigures> {
+  const reps = Math.max(1, opts.reps ?? 1);
   const fileSize = opts.fileSize ?? 64 * 1024;
   const g = parseGrid(opts.grid ?? (opts.quick ? QUICK_GRID : DEFAULT_GRID));
   const custom = opts.grid !== undefined;
   const full = parseGrid(DEFAULT_GRID);
   ctx.log(
-    `  this grid: about ${Math.ceil(estimateSeconds(g, size, files, fileSize, custom) / 60)} min at the last run's rates; ` +
+    `  this grid x ${reps} rep${reps === 1 ? '' : 's'}: about ${Math.ceil((reps * estimateSeconds(g, size, files, fileSize, custom)) / 60)} min at the last run's rates; ` +
       `the issue's workload (1 GiB, 2,000 files, default grid): about ${Math.ceil(estimateSeconds(full, 1024 ** 3, 2000, 64 * 1024) / 60)} min`,
   );
   const began = performance.now();
@@ -186,7 +199,7 @@ export async function linksExtra(
       await warm(['cp', '-r', `${warmKey}tree/`, join(base, 'warm-tree.out')]);
       rmSync(join(base, 'warm.out'), { force: true });
       rmSync(join(base, 'warm-tree.out'), { recursive: true, force: true });
-      for (const setting of [[], ...fileSettings(g, profile, custom)]) {
+      const bigFile = async (setting: string[]) => {
         const key = `links/${profile.name.replace(/\W+/g, '-')}/big`;
         await cli('file up', setting, ['cp', big.path, `oss://${BUCKET}/${key}`], size);
         await verifyObject(ctx, key, big, `links upload ${setting.join(' ') || 'auto'}`);
@@ -194,8 +207,8 @@ export async function linksExtra(
         await cli('file down', setting, ['cp', `oss://${BUCKET}/${key}`, dest], size);
         if (statSync(dest).size !== size) throw new Error(`links download: ${dest} is not ${size} bytes`);
         rmSync(dest, { force: true });
-      }
-      for (const setting of [[], ...g.jobs.map((j) => ['--jobs', String(j)])]) {
+      };
+      const smallFiles = async (setting: string[]) => {
         const prefix = `links/${profile.name.replace(/\W+/g, '-')}/tree-${setting.join('') || 'auto'}/`;
         await cli('files up', setting, ['cp', '-r', tree, `oss://${BUCKET}/${prefix}`], files * fileSize);
         let n = 0;
@@ -205,6 +218,11 @@ export async function linksExtra(
         await cli('files down', setting, ['cp', '-r', `oss://${BUCKET}/${prefix}`, dest], files * fileSize);
         if (readdirSync(dest).length !== files) throw new Error(`links tree download: files missing in ${dest}`);
         rmSync(dest, { recursive: true, force: true });
+      };
+      for (let rep = 0; rep < reps; rep++) {
+        for (const setting of rotated([[], ...fileSettings(g, profile, custom)], rep)) await bigFile(setting);
+        const jobs = [[], ...g.jobs.map((j) => ['--jobs', String(j)])];
+        for (const setting of rotated(jobs, rep)) await smallFiles(setting);
       }
     } finally {
       await shaper?.close();
@@ -216,19 +234,23 @@ export async function linksExtra(
   for (const profile of LINK_PROFILES) {
     for (const workload of ['file up', 'file down', 'files up', 'files down'] as const) {
       const mine = runs.filter((r) => r.profile === profile.name && r.workload === workload);
-      const auto = mine.find((r) => r.setting === 'auto')!;
-      const best = mine.filter((r) => r.setting !== 'auto').reduce((a, b) => (b.mibps > a.mibps ? b : a));
+      const rate = (setting: string) => median(mine.filter((r) => r.setting === setting).map((r) => r.mibps));
+      const auto = rate('auto');
+      const grid = [...new Set(mine.map((r) => r.setting))].filter((x) => x !== 'auto');
+      const best = grid
+        .map((setting) => ({ setting, mibps: rate(setting) }))
+        .reduce((a, b) => (b.mibps > a.mibps ? b : a));
       summary.push({
         profile: profile.name,
         workload,
-        auto: auto.mibps,
+        auto,
         best: best.mibps,
         bestSetting: best.setting,
-        ratio: auto.mibps / best.mibps,
+        ratio: auto / best.mibps,
       });
     }
   }
-  return { size, files, fileSize, runs, summary };
+  return { size, files, fileSize, reps, runs, summary };
 }
 
 /** The markdown table for BENCHMARKS.md. */
@@ -238,7 +260,8 @@ export function linksTable(f: LinkFigures): string {
       `| ${s.profile} | ${s.workload} | ${s.auto.toFixed(1)} | ${s.best.toFixed(1)} (${s.bestSetting}) | ${s.ratio.toFixed(2)} |`,
   );
   return [
-    `${formatSize(f.size)} file, ${f.files} x ${formatSize(f.fileSize)} files; MiB/s, launch to exit`,
+    `${formatSize(f.size)} file, ${f.files} x ${formatSize(f.fileSize)} files; MiB/s, launch to exit` +
+      (f.reps > 1 ? `; medians of ${f.reps} runs of each setting, their order rotated` : ''),
     '',
     '| link | workload | no flags | grid best | no flags / best |',
     '|---|---|---|---|---|',

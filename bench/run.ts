@@ -362,7 +362,11 @@ try {
       `\n## links: no tuning flags vs a grid of hand-tuned settings, three link profiles (${formatSize(args.linksSize)} file, ` +
         `${args.linksFiles} small files) [${elapsed()}]`,
     );
-    const l = await linksExtra(ctx, args.linksSize, args.linksFiles, { quick: args.quick, grid: args.linksGrid });
+    const l = await linksExtra(ctx, args.linksSize, args.linksFiles, {
+      quick: args.quick,
+      grid: args.linksGrid,
+      reps: args.linksReps,
+    });
     results.links = l;
     log(linksTable(l));
   }

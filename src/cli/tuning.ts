@@ -97,6 +97,8 @@ export function controllerOptions(kind: TransferKind, flags: TuningFlags, size?:
     maxConnections: Math.max(AUTO_MAX_CONNECTIONS, start),
     initialPartSize: partSize,
     totalBytes: size,
+    // A download is one object of known size: measured from its first byte, not trialled past what it can use.
+    ...(kind === 'download' && size ? { transferBytes: size } : {}),
     connectionsSource: fixed !== undefined ? 'flag' : 'auto',
     partSizeSource: flags.partSize !== undefined ? 'flag' : 'auto',
     startReason:

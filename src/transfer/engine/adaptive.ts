@@ -27,6 +27,8 @@ const HOLD = 4;
 const MAX_HOLD = 32;
 /** A window this far below the best rate for two windows in a row means the link changed: measure it afresh. */
 const DROP = 0.6;
+/** A transfer of known size steps only while the rest takes this many times the step's measurement (DESIGN.md). */
+const PAYBACK = 3;
 
 type Phase = 'slow-start' | 'hold' | 'probe' | 'recover';
 
@@ -68,6 +70,9 @@ export class AdaptiveController {
   private lastCut = -Infinity;
   private partMs = 0;
   private why = 'starting from the defaults';
+  /** Bytes left of a transfer of known size (else Infinity), and whether its first byte is still to come. */
+  private left: number;
+  private waiting: boolean;
 
   constructor(opts: AdaptiveOptions, now: number) {
     this.maxConns = Math.max(1, opts.maxConnections ?? 64);
@@ -81,6 +86,8 @@ export class AdaptiveController {
     this.totalBytes = opts.totalBytes ?? Infinity;
     this.minWindow = opts.windowMs ?? 250;
     this.windowStart = now;
+    this.left = opts.transferBytes ?? Infinity;
+    this.waiting = opts.transferBytes !== undefined;
     if (opts.startReason) this.why = opts.startReason;
     if (this.fixedConns)
       this.why = `connections fixed by ${this.sources.connections === 'flag' ? 'a flag' : 'the checkpoint'}`;
@@ -103,8 +110,13 @@ export class AdaptiveController {
 
   /** Bytes moved (sent or received) since the last call. */
   record(bytes: number, now: number): void {
+    if (this.waiting && bytes > 0) {
+      this.waiting = false;
+      this.restart(now);
+    }
     this.tick(now);
     this.windowBytes += bytes;
+    this.left -= bytes;
   }
 
   /** A part or file finished after `ms`: the typical part time sets the window length. */
@@ -184,6 +196,7 @@ export class AdaptiveController {
   }
 
   private tick(now: number): void {
+    if (this.waiting) return;
     const w = this.window();
     // After a change, half a window goes unmeasured while the connections just opened make their first round trips.
     if (now - this.windowStart < (this.settling ? w / 2 : w) && !this.enoughDone()) return;
@@ -216,7 +229,9 @@ export class AdaptiveController {
             this.enterHold(now, `at the ${this.maxConns}-connection ceiling`);
             return;
           }
-          this.step(Math.min(this.maxConns, this.conns * 2), now);
+          const short = `${this.conns} connections kept: ${this.timeLeft(rate)}, too short to pay back`;
+          if (this.worthStepping(rate)) this.step(Math.min(this.maxConns, this.conns * 2), now);
+          else this.enterHold(now, short);
         } else {
           const tried = this.conns;
           this.conns = this.base;
@@ -256,7 +271,7 @@ export class AdaptiveController {
       }
       case 'hold': {
         if (rate < this.best * DROP && !throttled) {
-          if (++this.drops >= 2) {
+          if (++this.drops >= 2 && this.worthStepping(rate)) {
             // The link changed under the transfer: measure from here, starting a new slow start.
             this.drops = 0;
             this.best = rate;
@@ -278,7 +293,7 @@ export class AdaptiveController {
         this.base = this.conns;
         this.phase = 'probe';
         const next = this.probeDown ? Math.max(1, Math.floor(this.conns * 0.75)) : Math.ceil(this.conns * 1.25);
-        if (next === this.conns || next > this.maxConns) {
+        if (next === this.conns || next > this.maxConns || !this.worthStepping(this.best)) {
           this.probeDown = !this.probeDown;
           this.enterHold(now, this.why);
           return;
@@ -288,6 +303,13 @@ export class AdaptiveController {
       }
     }
   }
+
+  /** Whether the bytes left take long enough at `rate` for a step's measurement (settling, a window) to pay back. */
+  private worthStepping(rate: number): boolean {
+    return !Number.isFinite(this.left) || rate <= 0 || (this.left / rate) * 1000 >= PAYBACK * 1.5 * this.window();
+  }
+  private timeLeft = (rate: number) =>
+    `${formatMiB(Math.max(0, this.left))} left, about ${(this.left / rate).toFixed(1)} s`;
 
   private step(conns: number, now: number): void {
     this.conns = conns;
@@ -306,10 +328,10 @@ export class AdaptiveController {
   /**
    * Parts not yet started grow to about PART_SECONDS on one connection, by powers of two, never shrinking (so the
    * 10,000-part limit the starting size met still holds), within the cap and OSS's 5 GiB, and never so big that the
-   * file has fewer than two parts per connection.
+   * file has fewer than two parts per connection. A transfer of known size was planned before its first byte.
    */
   private growParts(rate: number): void {
-    if (this.fixedSize || this.conns <= 0) return;
+    if (this.fixedSize || this.conns <= 0 || Number.isFinite(this.left)) return;
     const target = (rate / this.conns) * PART_SECONDS;
     const spread = this.totalBytes / (this.conns * 2);
     let size = this.size;

@@ -79,6 +79,8 @@ export function simulate(
     totalBytes?: number;
     /** Every part this size, whatever the policy says (a file's parts are sized once, when it is planned). */
     partSize?: number;
+    /** The link reaches its rate linearly over this long from the first request (connections and server warming). */
+    rampMs?: number;
   },
 ): SimResult {
   const random = seededRandom(opts.seed ?? 1);
@@ -131,8 +133,11 @@ export function simulate(
     const body = conns.filter((c) => c.phase === 'body');
     const n = conns.length;
     const efficiency = n > link.knee ? 1 / (1 + (n - link.knee) * link.contention) : 1;
+    const ramp = opts.rampMs ? Math.min(1, (now + DT) / opts.rampMs) : 1;
     const share =
-      body.length > 0 ? Math.min(link.connBytesPerSec, (link.totalBytesPerSec * efficiency) / body.length) * factor : 0;
+      body.length > 0
+        ? Math.min(link.connBytesPerSec, (link.totalBytesPerSec * efficiency) / body.length) * factor * ramp
+        : 0;
     let moved = 0;
     const finished: Conn[] = [];
     for (const c of body) {
