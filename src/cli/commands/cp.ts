@@ -14,7 +14,7 @@ import { snapshotFileSync } from '../../transfer/checkpoint/file-identity.js';
 import { refuseTreeFlags, type TreeFlags } from '../tree-options.js';
 import { UsageError } from '../usage-error.js';
 import { checkName } from './names.js';
-import { checkpointName, checkpointPath, driveTransfer, summary } from './transfer-run.js';
+import { checkpointName, driveTransfer, summary, withCheckpointDir } from './transfer-run.js';
 import { shown } from '../shown.js';
 import { headerSettings } from '../header-options.js';
 import { refuseSelectFlags, skipSettings, type SelectFlags, type SkipFlags } from '../select-options.js';
@@ -152,7 +152,7 @@ async function uploadOne(
     typeof flags.checkpoint !== 'string' &&
     planParts(job.size, partSizeOf(job, settings)).single &&
     (named === false || !existsSync(named));
-  const checkpoint = oneRequest ? false : await checkpointPath(flags, io, session, id, '.ucp');
+  const checkpoint = oneRequest ? false : await withCheckpointDir(flags, named);
   const common = {
     bucket: job.dst.bucket,
     key: job.dst.key,

@@ -43,7 +43,11 @@ export async function checkpointPath(
   id: { file: string; bucket: string; key: string },
   suffix: '.ucp' | '.dcp' | '.ccp',
 ): Promise<string | false> {
-  const file = checkpointName(flags, io, session, id, suffix);
+  return withCheckpointDir(flags, checkpointName(flags, io, session, id, suffix));
+}
+
+/** `file` (checkpointName's answer) with its directory made, unless the user named the file (--checkpoint). */
+export async function withCheckpointDir(flags: CpFlags, file: string | false): Promise<string | false> {
   if (file !== false && typeof flags.checkpoint !== 'string') await mkdir(dirname(file), { recursive: true });
   return file;
 }
