@@ -229,9 +229,8 @@ export class AdaptiveController {
             this.enterHold(now, `at the ${this.maxConns}-connection ceiling`);
             return;
           }
-          const short = `${this.conns} connections kept: ${this.timeLeft(rate)}, too short to pay back`;
           if (this.worthStepping(rate)) this.step(Math.min(this.maxConns, this.conns * 2), now);
-          else this.enterHold(now, short);
+          else this.enterHold(now, `${this.conns} connections kept: ${this.timeLeft(rate)}, too short to pay back`);
         } else {
           const tried = this.conns;
           this.conns = this.base;
@@ -308,8 +307,9 @@ export class AdaptiveController {
   private worthStepping(rate: number): boolean {
     return !Number.isFinite(this.left) || rate <= 0 || (this.left / rate) * 1000 >= PAYBACK * 1.5 * this.window();
   }
-  private timeLeft = (rate: number) =>
-    `${formatMiB(Math.max(0, this.left))} left, about ${(this.left / rate).toFixed(1)} s`;
+  private timeLeft(rate: number): string {
+    return `${formatMiB(Math.max(0, this.left))} left, about ${(this.left / rate).toFixed(1)} s`;
+  }
 
   private step(conns: number, now: number): void {
     this.conns = conns;
