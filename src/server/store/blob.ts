@@ -1,6 +1,6 @@
 // Writing object and part bytes: streamed to a temp file while MD5 and CRC-64 are computed (inline, or for large
-// bodies on a hashing thread, handed each batch once it is written: hasher.ts), fsynced, then renamed to an immutable blob name.
-// Nothing here ever holds a whole body in memory.
+// bodies on a hashing thread, handed each batch once it is written: hasher.ts), fsynced, then renamed to an
+// immutable blob name. Nothing here ever holds a whole body in memory.
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { open, rename, link, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';

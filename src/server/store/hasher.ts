@@ -3,8 +3,9 @@
 // REMOTE_MIN bytes (by Content-Length), a hashing thread keeps the running digests of each batch once it is
 // written: the batch's own buffers are transferred to it and back once hashed (no copy: each body chunk node:http
 // hands over owns its memory), or, when one does not or IN_FLIGHT_MAX bytes already wait, the thread reads the
-// range back from the temp file (page cache). The event loop awaits the digest at the end, overlapped with the fsync. Smaller bodies, bodies of unknown length, and servers where a
-// worker cannot start hash inline, as before: a message round trip costs more than hashing 100 KiB.
+// range back from the temp file (page cache). The event loop awaits the digest at the end, overlapped with the
+// fsync. Smaller bodies, bodies of unknown length, and servers where a worker cannot start hash inline, as before:
+// a message round trip costs more than hashing 100 KiB.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import os from 'node:os';
