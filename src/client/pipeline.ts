@@ -1,5 +1,6 @@
 // The request pipeline: retry -> sign -> send -> check. Signing sits inside the retry loop so each attempt gets a
 // fresh date; a RequestTimeTooSkewed answer corrects the clock offset from the server's Date and retries at once.
+import { setMaxListeners } from 'node:events';
 import type { Agent } from 'node:http';
 import { AbortedError, OssupError, ServiceError } from '../core/errors.js';
 import type { BodySource } from './body.js';
@@ -80,6 +81,9 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
   const url = requestUrl(ctx.endpoint, req.bucket, req.key, query);
   let skewCorrected = false;
   let throttles = 0;
+  // One caller's signal spans every request of a transfer (each part, each connection listens): dozens of listeners
+  // at once are the design, not a leak, so Node's warning at 11 is off for it (as on transfer/hash/pool.ts).
+  if (req.signal) setMaxListeners(0, req.signal);
   for (let attempt = 1; ; attempt++) {
     if (req.signal?.aborted) throw abortError(req.signal);
     let retryAfterMs: number | undefined;

@@ -76,3 +76,16 @@ test('cp -r --json: every file moved carries `tuning`, files skipped do not; the
     source: 'flag',
   });
 });
+
+test('a download over 16 connections says nothing on stderr: one signal, many listeners, no leak warning', async () => {
+  // Every range in flight listens to the transfer's one signal while it connects; Node warned at the 11th.
+  const file = join(cs.box.dir, 'wide.bin');
+  await writeFile(file, randomBytes(24 * 1024 * 1024));
+  const wide = ['--parallel', '16', '--part-size', '1M'];
+  const up = await ossup('cp', file, `oss://${BUCKET}/wide.bin`, ...wide);
+  assert.equal(up.code, 0, up.stderr);
+  assert.equal(up.stderr, '');
+  const down = await ossup('cp', `oss://${BUCKET}/wide.bin`, join(cs.box.dir, 'wide.out'), ...wide);
+  assert.equal(down.code, 0, down.stderr);
+  assert.equal(down.stderr, '');
+});
