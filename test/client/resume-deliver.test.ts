@@ -34,7 +34,7 @@ function policy(over: Partial<RetryPolicy> = {}): RetryPolicy & { waits: number[
  */
 function delivering(offset: number, upTo: number, how: 'reset' | 'short' | 'whole'): DeliverableBody {
   return {
-    async *[Symbol.asyncIterator]() {
+    [Symbol.asyncIterator]: () => {
       throw new Error('read as an iterable');
     },
     destroy: () => undefined,
