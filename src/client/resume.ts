@@ -28,7 +28,7 @@ export interface ResumableBodyOptions {
  * are not transport failures (a changed object, a refused request, an abort) end the body at once.
  */
 export async function* resumableBody(opts: ResumableBodyOptions): AsyncGenerator<Buffer, void, undefined> {
-  const { length, policy, signal } = opts;
+  const { length, signal } = opts;
   let received = 0;
   let failures = 0;
   while (received < length) {
@@ -41,14 +41,9 @@ export async function* resumableBody(opts: ResumableBodyOptions): AsyncGenerator
         received += (chunk as Buffer).length;
         yield chunk as Buffer;
       }
-      if (received < length)
-        throw new NetworkError(`${opts.label}: the response ended after ${received - before} bytes`);
+      if (received < length) throw endedEarly(opts.label, received - before);
     } catch (err) {
-      const mapped = classify(err, signal);
-      if (!(mapped instanceof NetworkError)) throw mapped;
-      failures = received > before ? 1 : failures + 1;
-      if (failures >= policy.maxAttempts) throw mapped;
-      await policy.sleep(backoffDelay(failures, policy), signal);
+      failures = await retryAfter(err, opts, received > before ? 0 : failures);
     } finally {
       if (body && !body.destroyed) body.destroy();
     }
@@ -90,7 +85,7 @@ export async function deliverResumable(
   opts: ResumableDeliveryOptions,
   push: (chunk: Uint8Array) => Promise<void> | undefined,
 ): Promise<void> {
-  const { length, policy, signal } = opts;
+  const { length, signal } = opts;
   let received = 0;
   let failures = 0;
   while (received < length) {
@@ -114,15 +109,10 @@ export async function deliverResumable(
     try {
       body = await opts.open(received, signal);
       await (body.deliver ? delivered(body, counted) : pumpChunks(body, counted, signal));
-      if (received < length)
-        throw new NetworkError(`${opts.label}: the response ended after ${received - before} bytes`);
+      if (received < length) throw endedEarly(opts.label, received - before);
     } catch (err) {
       if (own) throw own.err;
-      const mapped = classify(err, signal);
-      if (!(mapped instanceof NetworkError)) throw mapped;
-      failures = received > before ? 1 : failures + 1;
-      if (failures >= policy.maxAttempts) throw mapped;
-      await policy.sleep(backoffDelay(failures, policy), signal);
+      failures = await retryAfter(err, opts, received > before ? 0 : failures);
     } finally {
       if (body && !(body as { destroyed?: boolean }).destroyed) body.destroy();
     }
@@ -148,6 +138,27 @@ export async function pumpChunks(
     const wait = push(chunk);
     if (wait) await wait;
   }
+}
+
+function endedEarly(label: string, bytes: number): NetworkError {
+  return new NetworkError(`${label}: the response ended after ${bytes} bytes`);
+}
+
+/**
+ * After a failed attempt (`failures` before it in a row, 0 when it brought new bytes): rethrows what must end the
+ * body (not a transport failure, or the policy's attempts used up), else waits the backoff and returns the count.
+ */
+async function retryAfter(
+  err: unknown,
+  opts: { policy: RetryPolicy; signal: AbortSignal },
+  failures: number,
+): Promise<number> {
+  const mapped = classify(err, opts.signal);
+  if (!(mapped instanceof NetworkError)) throw mapped;
+  const count = failures + 1;
+  if (count >= opts.policy.maxAttempts) throw mapped;
+  await opts.policy.sleep(backoffDelay(count, opts.policy), opts.signal);
+  return count;
 }
 
 /** Transport failures become NetworkError (retryable); an abort AbortedError; anything else is passed on. */

@@ -4,36 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import net, { type AddressInfo } from 'node:net';
+import type net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChunkReceiver, GetObjectResult } from '../../src/client/index.js';
-import { rawServerClient, type TestContext } from '../helpers/raw-client.js';
-
-/** A raw server answering every request head with `answer`; counts connections. */
-async function rawServer(t: TestContext, answer: (socket: net.Socket, n: number) => void) {
-  const sockets = new Set<net.Socket>();
-  const state = { endpoint: '', connections: 0, requests: 0 };
-  const server = net.createServer((socket) => {
-    state.connections++;
-    sockets.add(socket);
-    socket.on('error', () => {});
-    let pending = '';
-    socket.on('data', (c: Buffer) => {
-      pending += c.toString('latin1');
-      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
-        pending = pending.slice(end + 4);
-        answer(socket, ++state.requests);
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise<void>((r) => server.close(() => r()));
-  });
-  state.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return state;
-}
+import { rawServerClient } from '../helpers/raw-client.js';
+import { rawServer, writeBlocks, writeChunked } from '../helpers/raw-server.js';
 
 /** Collects what a body delivers; `push` answers with whatever `gate` returns. */
 function collector(gate: () => Promise<void> | undefined = () => undefined) {
@@ -63,17 +38,7 @@ test('a pending promise from the receiver pauses the socket; every byte arrives 
   let serverSocket: net.Socket | undefined;
   const srv = await rawServer(t, (socket) => {
     serverSocket = socket;
-    socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
-    const block = Buffer.alloc(1024 * 1024, 7);
-    const more = (left: number): void => {
-      while (left-- > 0) {
-        if (!socket.write(block)) {
-          socket.once('drain', () => more(left));
-          return;
-        }
-      }
-    };
-    more(size / block.length);
+    writeBlocks(socket, size);
   });
   let open: (() => void) | undefined;
   const gate = new Promise<void>((r) => {
@@ -97,20 +62,13 @@ test('a pending promise from the receiver pauses the socket; every byte arrives 
 
 test('chunks that came before the receiver go to it first; a body already over ends it at once', async (t) => {
   const data = randomBytes(200_000);
-  const srv = await rawServer(t, (socket, n) => {
+  const srv = await rawServer(t, (socket, _head, n) => {
     if (n === 1) {
       socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${data.length}\r\n\r\n`);
       socket.write(data);
       return;
     }
-    socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
-    for (let i = 0; i < data.length; i += 70_000) {
-      const piece = data.subarray(i, i + 70_000);
-      socket.write(`${piece.length.toString(16)}\r\n`);
-      socket.write(piece);
-      socket.write('\r\n');
-    }
-    socket.write('0\r\n\r\n');
+    writeChunked(socket, data);
   });
   const client = rawServerClient(t, srv.endpoint);
   const late = await client.getObject('bkt', 'k');
