@@ -13,7 +13,15 @@ export { fileRange, bufferBody, readRange, type BodySource } from './body.js';
 export { EnvCredentialsProvider, StaticCredentialsProvider, type CredentialsProvider } from './credentials.js';
 export { parseEndpoint, regionFromHost, type Endpoint } from './endpoint.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
-export { resumableBody, type ResumableBodyOptions } from './resume.js';
+export {
+  type ChunkReceiver,
+  type DeliverableBody,
+  deliverResumable,
+  pumpChunks,
+  resumableBody,
+  type ResumableBodyOptions,
+  type ResumableDeliveryOptions,
+} from './resume.js';
 export { releaseBodyChunks } from './lean/slabs.js';
 export type { CallbackOptions, ObjectWriteOptions } from './headers.js';
 export type { SignatureVersion } from './sign.js';

@@ -1,5 +1,6 @@
 // Result types of OssClient operations. Every result carries the request ID (quote it when asking for support).
 import type { Readable } from 'node:stream';
+import type { ChunkReceiver } from './resume.js';
 
 export interface OssResult {
   /** x-oss-request-id. */
@@ -48,8 +49,11 @@ export interface VersionOptions {
 }
 
 export interface GetObjectResult extends HeadObjectResult {
-  /** The body; consume or destroy it. */
-  body: Readable;
+  /**
+   * The body; consume or destroy it. A body of the lean client (plain-http endpoints) can instead `deliver` its
+   * chunks to a ChunkReceiver as they arrive (no stream between; the download's file sink uses it).
+   */
+  body: Readable & { deliver?(to: ChunkReceiver): void };
   /** Content-Range for 206 answers. */
   contentRange?: string;
 }

@@ -12,44 +12,7 @@ import { OssClient, bufferBody, releaseBodyChunks, type BodySource } from '../..
 import { FileChangedError, NetworkError, ServiceError } from '../../src/core/errors.js';
 import { startTestServer } from '../../harness/server.js';
 import { rawServerClient } from '../helpers/raw-client.js';
-
-type T = { after: (fn: () => Promise<void> | void) => void };
-
-interface RawServer {
-  endpoint: string;
-  /** Connections accepted so far. */
-  connections: number;
-  /** Request heads received, in order. */
-  heads: string[];
-}
-
-/** A keep-alive raw server: `answer` is called for every request head on every connection. */
-async function rawServer(t: T, answer: (socket: net.Socket, head: string, n: number) => void): Promise<RawServer> {
-  const sockets = new Set<net.Socket>();
-  const state: RawServer = { endpoint: '', connections: 0, heads: [] };
-  const server = net.createServer((socket) => {
-    state.connections++;
-    sockets.add(socket);
-    socket.on('error', () => {});
-    let pending = '';
-    socket.on('data', (c: Buffer) => {
-      pending += c.toString('latin1');
-      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
-        const head = pending.slice(0, end);
-        pending = pending.slice(end + 4);
-        state.heads.push(head);
-        answer(socket, head, state.heads.length);
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise<void>((r) => server.close(() => r()));
-  });
-  state.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return state;
-}
+import { rawServer, writeBlocks, writeChunked } from '../helpers/raw-server.js';
 
 const client = rawServerClient;
 
@@ -89,14 +52,7 @@ test('a chunked body and a close-delimited body arrive whole', async (t) => {
   const data = randomBytes(300_000);
   const srv = await rawServer(t, (socket, _head, n) => {
     if (n === 1) {
-      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
-      for (let i = 0; i < data.length; i += 70_000) {
-        const piece = data.subarray(i, i + 70_000);
-        socket.write(`${piece.length.toString(16)}\r\n`);
-        socket.write(piece);
-        socket.write('\r\n');
-      }
-      socket.write('0\r\n\r\n');
+      writeChunked(socket, data);
     } else {
       socket.write('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n');
       socket.end(data);
@@ -112,18 +68,7 @@ test('a reader that stops reading pauses the socket; the rest arrives when it re
   let serverSocket: net.Socket | undefined;
   const srv = await rawServer(t, (socket) => {
     serverSocket = socket;
-    socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
-    const block = Buffer.alloc(1024 * 1024, 7);
-    const more = (left: number): void => {
-      while (left > 0) {
-        left--;
-        if (!socket.write(block)) {
-          socket.once('drain', () => more(left));
-          return;
-        }
-      }
-    };
-    more(size / block.length);
+    writeBlocks(socket, size);
   });
   const res = await client(t, srv.endpoint).getObject('bkt', 'k');
   const it = res.body[Symbol.asyncIterator]();

@@ -1,9 +1,10 @@
 // One socket of the lean HTTP/1.1 client (pool.ts) and the exchange on it, at most one at a time. Reads land in
 // slabs we hand to `onread` (slabs.ts); the response head is parsed by http-parser-js, a fresh parser per
 // exchange; body bytes are views into the slabs, pushed to an object-mode Readable that pauses the socket when its
-// reader falls behind. A request body is written with backpressure and must be exactly its announced size.
+// reader falls behind, or, once its reader asks (`deliver`, a download's file sink), handed to a ChunkReceiver as
+// they are parsed, the socket paused while a promise it returned is pending: no stream or promise per chunk. A
+// request body is written with backpressure and must be exactly its announced size.
 import type net from 'node:net';
-import { Readable } from 'node:stream';
 import { HTTPParser } from 'http-parser-js';
 import { abortError } from '../../core/errors.js';
 import type { BodySource } from '../body.js';
@@ -14,10 +15,9 @@ import {
   sendBody,
   type SendResponse,
 } from '../transport.js';
+import { Exchange } from './exchange.js';
 import { handOut, nextRegion, takeSlab, type Slab } from './slabs.js';
 
-/** Chunks (socket reads, up to a slab each) a response body queues before the socket is paused. */
-const BODY_HIGH_WATER_CHUNKS = 2;
 /** Idle keep-alive sockets are closed after this long (before a server's own idle timeout is likely to race us). */
 const IDLE_MS = 10_000;
 
@@ -218,6 +218,11 @@ export class Connection {
     if (this.current === ex) this.resume();
   }
 
+  /** `ex`'s receiver refused a chunk (its promise rejected): end the exchange, if still current, with `err`. */
+  failFor(ex: Exchange, err: unknown): void {
+    if (this.current === ex) this.fail(err);
+  }
+
   /**
    * Returning false from `onread` stops the handle's reads without pausing the stream (node's net.js), so
    * `resume()` would do nothing; `read(0)` on a socket with a user buffer restarts them.
@@ -235,93 +240,5 @@ export class Connection {
   unidle(): void {
     clearTimeout(this.idleTimer);
     this.socket.ref();
-  }
-}
-
-/** One request's response: the promise for its head, then its body stream. */
-class Exchange {
-  /** The whole request body went out (or there was none). */
-  bodySent = false;
-  /** The response head arrived. */
-  responded = false;
-  /** The message being parsed is an informational (1xx) one, not the answer. */
-  informational = false;
-  private body: Readable | undefined;
-  private paused = false;
-  private ended = false;
-  private readonly onAbort = () => this.conn.fail(abortError(this.signal!));
-
-  constructor(
-    private readonly conn: Connection,
-    private readonly isHead: boolean,
-    private readonly signal: AbortSignal | undefined,
-    private readonly resolve: (r: SendResponse) => void,
-    private readonly reject: (err: unknown) => void,
-  ) {
-    signal?.addEventListener('abort', this.onAbort, { once: true });
-  }
-
-  /**
-   * Response head parsed; returns 1 when no body follows (HEAD, 204, 304, an informational 1xx), as the parser
-   * expects (it knows Content-Length and chunked framing, not which statuses have no body).
-   */
-  headers(info: { statusCode: number; headers: string[] }): number {
-    if (info.statusCode >= 100 && info.statusCode < 200) {
-      this.informational = true; // e.g. an unasked 100 Continue: the real answer follows
-      return 1;
-    }
-    this.responded = true;
-    const headers: Record<string, string> = {};
-    const list = info.headers;
-    for (let i = 0; i + 1 < list.length; i += 2) {
-      const name = list[i]!.toLowerCase();
-      const value = list[i + 1]!;
-      headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
-    }
-    // Object mode: each read() gives one socket chunk as it arrived. A byte-mode Readable concatenates what is
-    // queued into a new buffer, a copy per read.
-    const body = new Readable({
-      objectMode: true,
-      highWaterMark: BODY_HIGH_WATER_CHUNKS,
-      read: () => {
-        this.paused = false;
-        this.conn.resumeFor(this);
-      },
-      destroy: (err, cb) => {
-        // A body dropped before its end leaves bytes on the wire: the socket cannot be reused.
-        if (!body.readableEnded && !this.ended) this.conn.fail(err ?? new Error('body discarded'));
-        // As node's IncomingMessage: an error nobody listens for is not thrown at the process.
-        cb(body.listenerCount('error') > 0 ? err : null);
-      },
-    });
-    this.body = body;
-    this.resolve({ status: info.statusCode, headers, body });
-    return this.isHead || info.statusCode === 204 || info.statusCode === 304 ? 1 : 0;
-  }
-
-  data(chunk: Buffer): void {
-    if (this.body && !this.body.push(chunk)) this.paused = true;
-  }
-
-  wantsPause(): boolean {
-    return this.paused;
-  }
-
-  end(): void {
-    this.ended = true;
-    this.signal?.removeEventListener('abort', this.onAbort);
-    this.body?.push(null);
-  }
-
-  fail(err: unknown): void {
-    this.ended = true;
-    this.signal?.removeEventListener('abort', this.onAbort);
-    // As with node:http: the head's promise rejects with a mapped error; a body fails with the error itself, which
-    // its reader maps (resumableBody, readAll's caller).
-    if (this.body) {
-      if (!this.body.destroyed) this.body.destroy(err as Error);
-    } else {
-      this.reject(mapTransportError(err, this.signal));
-    }
   }
 }

@@ -32,6 +32,8 @@ export class BatchWriter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private inFlight: Promise<void> | undefined;
+  /** A full batch waiting for the write in flight: what push() returns until that write is done. */
+  private waiting: Promise<void> | undefined;
 
   constructor(
     private readonly handle: fsp.FileHandle,
@@ -46,21 +48,29 @@ export class BatchWriter {
 
   /**
    * Queue a chunk. Returns a promise to await only when a full batch has to wait for the write before it
-   * (backpressure); most chunks return nothing, which saves a promise per chunk.
+   * (backpressure); most chunks return nothing, which saves a promise per chunk. Chunks pushed while one is
+   * pending (a socket read already parsed) join the waiting batch and get the same promise.
    */
   push(chunk: Buffer): Promise<void> | undefined {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
+    if (this.waiting) return this.waiting;
     if (this.pendingBytes < this.batch) return undefined;
     if (!this.inFlight) {
       this.start();
       return undefined;
     }
-    return this.inFlight.then(() => this.start());
+    const waiting = this.inFlight.then(() => {
+      this.waiting = undefined;
+      this.start();
+    });
+    this.waiting = waiting;
+    return waiting;
   }
 
   /** Write everything queued; rejects with the first write error. */
   async flush(): Promise<void> {
+    await this.waiting;
     await this.inFlight;
     if (this.pendingBytes > 0) {
       this.start();
@@ -70,6 +80,7 @@ export class BatchWriter {
 
   /** Wait for the write in flight, if any, ignoring its outcome; queued bytes are dropped. */
   async settle(): Promise<void> {
+    await this.waiting?.catch(() => undefined);
     await this.inFlight?.catch(() => undefined);
     this.pending = [];
     this.pendingBytes = 0;

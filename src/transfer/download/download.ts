@@ -19,7 +19,7 @@ import { remainingFeed } from '../engine/planner.js';
 import type { PartFeed, PlannedPart } from '../engine/ports.js';
 import type { ProgressTracker } from '../engine/progress.js';
 import type { DownloadResult } from '../types.js';
-import { rangeChunks, type RangeTarget } from './range-get.js';
+import { fetchRange, type RangeTarget } from './range-get.js';
 import type { DownloadContext, DownloadSink, SinkSession } from './sink.js';
 import type { DoneRange, DownloadCheckpointHeader, DownloadRange, DownloadRecord, RangeRecord } from './types.js';
 
@@ -186,7 +186,7 @@ async function fetchRanges(
     }),
     work: async (part: PlannedPart, signal: AbortSignal): Promise<DoneRange> => {
       const crc = new Crc64();
-      await sink.write(part, rangeChunks(target, part, crc, signal), {
+      await fetchRange(sink, target, part, crc, {
         signal,
         onBytes: (stored) => progress.partBytes(part.number, stored),
       });

@@ -4,7 +4,8 @@
 // The destination name never holds partial or unverified bytes.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { PlannedPart, SinkWrite } from '../engine/ports.js';
+import type { PartReceiver, PlannedPart, SinkWrite } from '../engine/ports.js';
+import { pumpChunks } from '../io/client-bodies.js';
 import { BatchWriter, batchBytes } from './batch-writer.js';
 import { TempLease } from './lease.js';
 import { checkRanges, openDownloadSession } from './session.js';
@@ -49,21 +50,28 @@ export class FileSink implements DownloadSink {
   }
 
   async write(part: PlannedPart, chunks: AsyncIterable<Uint8Array>, opts: SinkWrite): Promise<void> {
+    const receiver = this.receiver(part, opts);
+    try {
+      await pumpChunks(chunks, (chunk) => receiver.push(chunk));
+    } catch (err) {
+      await receiver.abandon();
+      throw err;
+    }
+    await receiver.finish();
+  }
+
+  /** The range's chunks written in batches at their offsets (the download's direct path: range-get.ts fetchRange). */
+  receiver(part: PlannedPart, opts: SinkWrite): PartReceiver {
     // No handle: the destination already holds every range (session.ts), so nothing remains to fetch.
     if (!this.handle) throw new Error('ranges remain but the temporary file is not open');
     const writer = new BatchWriter(this.handle, this.temp, batchBytes(this.concurrency), part.start, (end) =>
       opts.onBytes(end - part.start),
     );
-    try {
-      for await (const chunk of chunks) {
-        const full = writer.push(chunk as Buffer);
-        if (full) await full;
-      }
-    } catch (err) {
-      await writer.settle();
-      throw err;
-    }
-    await writer.flush();
+    return {
+      push: (chunk) => writer.push(chunk as Buffer),
+      finish: () => writer.flush(),
+      abandon: () => writer.settle(),
+    };
   }
 
   check(ranges: DoneRange[], signal: AbortSignal): Promise<{ mismatched: DoneRange[] }> {

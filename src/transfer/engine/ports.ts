@@ -9,7 +9,7 @@ import type { PartPlan, PlannedPart } from './plan.js';
 import type { PartBody } from './transfer-client.js';
 
 export type { PartPlan, PlannedPart } from './plan.js';
-export type { PartBody, RangeResponse, TransferClient } from './transfer-client.js';
+export type { ChunkReceiver, PartBody, RangeResponse, TransferClient } from './transfer-client.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Sources and sinks
@@ -100,10 +100,25 @@ export interface PartSink {
   /** For messages: the destination path, or '-'. */
   readonly name: string;
   write(part: PlannedPart, chunks: AsyncIterable<Uint8Array>, opts: SinkWrite): Promise<void>;
+  /**
+   * The direct path beside `write`: a receiver the part's chunks are pushed into as they arrive (from the socket,
+   * when the client's body can `deliver`), with no iterator between. A sink without it is written through `write`.
+   */
+  receiver?(part: PlannedPart, opts: SinkWrite): PartReceiver;
   /** Every part is stored and verified: make the result visible (rename into place; end the stream). */
   commit(): Promise<void>;
   /** The transfer failed: drop what is held (a stream is destroyed with `err`). A file sink keeps a resumable temp. */
   abort?(err: unknown): Promise<void>;
+}
+
+/** One part's chunks pushed into a sink (PartSink.receiver). */
+export interface PartReceiver {
+  /** Store a chunk; a promise means: push nothing more until it settles (backpressure). Never throws. */
+  push(chunk: Uint8Array): Promise<void> | undefined;
+  /** Every chunk was pushed: resolves once all are stored, rejects with the first store error. */
+  finish(): Promise<void>;
+  /** The part failed: wait for stores in flight and drop the rest. */
+  abandon(): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // implements it as is (structurally); engine tests run on a fake, a browser uploader on fetch. Browser-safe: only
 // the client's plain result types are named.
 import type {
+  ChunkReceiver,
   CompleteMultipartUploadResult,
   HeadObjectResult,
   InitiateMultipartUploadResult,
@@ -20,9 +21,15 @@ import type {
  */
 export type PartBody = Uint8Array | string | { readonly size: number; open(): unknown };
 
-/** A ranged GET's answer: its headers' facts and a body of chunks (destroy it when not read to the end). */
+export type { ChunkReceiver } from '../../client/index.js';
+
+/**
+ * A ranged GET's answer: its headers' facts and a body of chunks (destroy it when not read to the end). A body that
+ * can `deliver` hands its chunks to a ChunkReceiver as they arrive (the Node client's lean bodies: a download's fast
+ * path); one without is read as the iterable.
+ */
 export interface RangeResponse extends HeadObjectResult {
-  body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown };
+  body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown; deliver?(to: ChunkReceiver): void };
   contentRange?: string;
 }
 
