@@ -141,3 +141,19 @@ test('killed mid-way: the journal holds each range by offset, size and CRC-64; t
     [],
   );
 });
+
+test('--part-size still fixes the range size, and --parallel the ranges in flight', async () => {
+  const dest = join(cs.box.dir, 'fixed.bin');
+  log.ranges.length = 0;
+  const r = await runCli(
+    down(dest, log.endpoint, '--no-checkpoint', '--part-size', '16M', '--parallel', '2'),
+    cs.box.env,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok((await readFile(dest)).equals(data), 'byte-identical');
+  const sizes = log.ranges.map((g) => g.end - g.start + 1);
+  assert.deepEqual(sizes, Array(6).fill(16 * MiB));
+  const tuning = lastJson(r.stdout).tuning as { connections: unknown; partSize: unknown };
+  assert.deepEqual(tuning.partSize, { value: 16 * MiB, source: 'flag' });
+  assert.deepEqual(tuning.connections, { value: 2, source: 'flag' });
+});
