@@ -4,12 +4,15 @@ import net from 'node:net';
 
 /** A request line at the start of what a client wrote (no pipelining: each request starts a fresh write). */
 const REQUEST_LINE = /(GET|PUT|HEAD|POST|DELETE) (\/\S*) HTTP\/1\.1\r\n/g;
+const RANGE = /\r\nrange: *bytes=(\d+)-(\d+)\r\n/gi;
 
 export interface RequestLog {
   /** `http://127.0.0.1:<port>`: point the client here. */
   endpoint: string;
   /** Every request seen so far, in order, as `METHOD /target`. */
   requests: string[];
+  /** The byte ranges asked for (each request's `Range: bytes=a-b`), in order, both ends inclusive. */
+  ranges: Array<{ start: number; end: number }>;
   /** Connections opened through the proxy so far. */
   connections: number;
   close(): Promise<void>;
@@ -17,7 +20,7 @@ export interface RequestLog {
 
 export async function startRequestLog(target: { host: string; port: number }): Promise<RequestLog> {
   const open = new Set<net.Socket>();
-  const log = { requests: [] as string[], connections: 0 };
+  const log = { requests: [] as string[], ranges: [] as Array<{ start: number; end: number }>, connections: 0 };
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     log.connections++;
     const upstream = net.connect({ port: target.port, host: target.host, allowHalfOpen: true });
@@ -30,7 +33,9 @@ export async function startRequestLog(target: { host: string; port: number }): P
       s.on('close', () => open.delete(s));
     }
     client.on('data', (chunk: Buffer) => {
-      for (const m of chunk.toString('latin1').matchAll(REQUEST_LINE)) log.requests.push(`${m[1]} ${m[2]}`);
+      const text = chunk.toString('latin1');
+      for (const m of text.matchAll(REQUEST_LINE)) log.requests.push(`${m[1]} ${m[2]}`);
+      for (const m of text.matchAll(RANGE)) log.ranges.push({ start: Number(m[1]), end: Number(m[2]) });
     });
     client.pipe(upstream);
     upstream.pipe(client);

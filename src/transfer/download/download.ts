@@ -1,6 +1,6 @@
 // The download strategy of the transfer engine (engine/engine.ts), one for every sink: a file (downloadFile), a
-// stream (downloadStream, download-stream.ts). HEAD -> plan -> open or resume the sink -> fetch ranges over the one
-// scheduler (range-get.ts: Range + If-Match, CRC-64 as the bytes arrive) -> the whole-object CRC-64 -> commit (a
+// stream (downloadStream, download-stream.ts). HEAD -> open or resume the sink -> plan what is left -> fetch ranges over
+// the one scheduler (range-get.ts: Range + If-Match, CRC-64 as the bytes arrive) -> the whole-object CRC-64 -> commit (a
 // file is renamed into place; a stream ends). The object changing mid-download (If-Match fails) or a CRC-64
 // mismatch restarts a file download from scratch once; the second time the error reaches the caller.
 import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
@@ -8,14 +8,12 @@ import { ArgumentError, IntegrityError, ObjectChangedError } from '../../core/er
 import {
   combineCrc,
   finishTransfer,
-  inOrder,
   moveParts,
   startInfo,
   startProgress,
   type TransferStrategy,
 } from '../engine/engine.js';
 import { checkCrc } from '../engine/multipart.js';
-import { remainingFeed } from '../engine/planner.js';
 import type { PartFeed, PlannedPart } from '../engine/ports.js';
 import type { ProgressTracker } from '../engine/progress.js';
 import type { DownloadResult } from '../types.js';
@@ -83,14 +81,14 @@ function changedAgain(opts: DownloadSettings, dest: string, cause: ObjectChanged
   );
 }
 
-/** One attempt: HEAD, plan, open the sink (openAttempt), move the ranges, check, commit. */
+/** One attempt: HEAD, open the sink (openAttempt), plan what is left, move the ranges, check, commit. */
 async function downloadOnce(
   ctx: DownloadContext,
   opts: DownloadSettings,
   sink: DownloadSink,
   fresh: boolean,
 ): Promise<DownloadResult> {
-  const { head, range, total, feed, session } = await openAttempt(ctx, opts, sink, fresh);
+  const { head, range, total, session, plan } = await openAttempt(ctx, opts, sink, fresh);
   try {
     const resumed = {
       bytes: session.resumedBytes,
@@ -98,14 +96,13 @@ async function downloadOnce(
       discarded: session.discarded,
       reread: session.reread,
     };
+    const feed = plan(session.done);
     const progress = startProgress(ctx, startInfo(feed, total, resumed));
-    // An empty range needs no request: it is done as planned.
-    for (const p of feed.plan!.parts)
-      if (p.size === 0) session.done.set(p.number, { partNumber: p.number, offset: p.start, size: 0, crc64: 0n });
     await sink.reserve(total - session.resumedBytes);
     const target: RangeTarget = { ...opts, client: ctx.client, etag: head.etag, size: head.size, base: range.start };
-    const resumedBytes = session.resumedBytes - (await fetchRanges(ctx, sink, target, feed, session, progress));
-    const crc = combineCrc(inOrder(session.done));
+    const resumedBytes = session.resumedBytes - (await fetchRanges(ctx, sink, target, feed, plan, session, progress));
+    const ranges = tiled(session.done, total);
+    const crc = combineCrc(ranges);
     ctx.emit({ type: 'completing' });
     const whole = range.start === 0 && total === head.size;
     if (whole) checkObjectCrc(opts.bucket, opts.key, head.crc64, crc);
@@ -117,7 +114,7 @@ async function downloadOnce(
       etag: head.etag,
       crc64: crc64ToDecimal(crc),
       size: total,
-      parts: feed.plan!.parts.length,
+      parts: ranges.length,
       resumedBytes,
       transferredBytes: total - resumedBytes,
       verified: whole && head.crc64 !== undefined ? 'crc64' : 'length-only',
@@ -128,19 +125,23 @@ async function downloadOnce(
   }
 }
 
-/** HEAD the object, plan the ranges of what is asked, and open the sink (resuming what it holds). */
+/** What is left to fetch, planned around the ranges stored (their journal records carry offset and size). */
+type PlanLeft = (done: ReadonlyMap<number, DoneRange>) => PartFeed;
+
+/** HEAD the object and open the sink (resuming what it holds); the ranges are planned around what it holds. */
 async function openAttempt(ctx: DownloadContext, opts: DownloadSettings, sink: DownloadSink, fresh: boolean) {
   const head = await ctx.client.headObject(opts.bucket, opts.key, { signal: opts.signal, versionId: opts.versionId });
   const range = absoluteRange(opts, head.size);
   const total = range.end - range.start + 1;
-  const feed = ctx.planner.plan({
-    kind: 'download',
-    stream: !sink.restartable,
-    size: total,
-    partSize: opts.partSize,
-    concurrency: opts.concurrency,
-  });
-  const plan = feed.plan!;
+  const plan: PlanLeft = (done) =>
+    ctx.planner.plan({
+      kind: 'download',
+      stream: !sink.restartable,
+      size: total,
+      partSize: opts.partSize,
+      concurrency: opts.concurrency,
+      done: [...done.values()].map((r) => ({ number: r.partNumber, start: r.offset, size: r.size })),
+    });
   const session = await sink.open(ctx, {
     endpoint: ctx.client.endpoint.url,
     bucket: opts.bucket,
@@ -152,13 +153,25 @@ async function openAttempt(ctx: DownloadContext, opts: DownloadSettings, sink: D
       crc64: head.crc64 !== undefined ? crc64ToDecimal(head.crc64) : '',
     },
     range,
-    plan,
-    concurrency: feed.concurrency(),
+    // Sizes the file sink's write batches: the ranges in flight at the start.
+    concurrency: plan(new Map()).concurrency(),
     fresh,
     onVerify: (partsChecked, partsTotal) =>
       ctx.emit({ type: 'verifying', partsChecked, partsTotal, totalBytes: total }),
   });
-  return { head, range, total, feed, session };
+  return { head, range, total, session, plan };
+}
+
+/** The done ranges in byte order, checked to tile the download exactly (what the whole CRC-64 is combined from). */
+function tiled(done: ReadonlyMap<number, DoneRange>, total: number): DoneRange[] {
+  const ranges = [...done.values()].sort((a, b) => a.offset - b.offset);
+  let at = 0;
+  for (const r of ranges) {
+    if (r.offset !== at) throw new Error(`internal: the downloaded ranges do not tile the download at byte ${at}`);
+    at += r.size;
+  }
+  if (at !== total) throw new Error(`internal: the downloaded ranges end at byte ${at}, not ${total}`);
+  return ranges;
 }
 
 /**
@@ -170,12 +183,13 @@ async function fetchRanges(
   sink: DownloadSink,
   target: RangeTarget,
   feed: PartFeed,
+  plan: PlanLeft,
   session: SinkSession,
   progress: ProgressTracker,
 ): Promise<number> {
   const { done } = session;
-  const phase = () => ({
-    feed: remainingFeed(feed, new Set(done.keys())),
+  const phase = (left: PartFeed) => ({
+    feed: left,
     done,
     record: (r: DoneRange): RangeRecord => ({
       kind: 'range',
@@ -203,7 +217,7 @@ async function fetchRanges(
   checking.catch(() => undefined); // awaited below; if fetching fails first, it is stopped and its outcome dropped
   let checked;
   try {
-    await moveParts(ctx, phase());
+    await moveParts(ctx, phase(feed));
     checked = await checking;
   } finally {
     stopChecking.abort();
@@ -218,7 +232,7 @@ async function fetchRanges(
       unresumed += r.size;
       progress.unresume(r.size);
     }
-    await moveParts(ctx, phase());
+    await moveParts(ctx, phase(plan(done)));
   }
   return unresumed;
 }

@@ -13,6 +13,7 @@ import { createTemp } from './target.js';
 import { isTempFor } from './temp-name.js';
 import {
   DOWNLOAD_CHECKPOINT_VERSION,
+  DOWNLOAD_CHECKPOINT_VERSIONS,
   type DoneRange,
   type DownloadCheckpointHeader,
   type DownloadRecord,
@@ -60,8 +61,6 @@ export function expectedHeader(input: DownloadSessionInput): DownloadCheckpointH
     key: input.key,
     object: input.object,
     range: input.range,
-    partSize: input.plan.partSize,
-    partCount: input.plan.parts.length,
     file: input.file,
     temp: input.temp,
   };
@@ -73,7 +72,7 @@ export function headerMismatch(
   input: DownloadSessionInput,
 ): string | undefined {
   if (!h || typeof h !== 'object' || h.kind !== 'ossup-download') return 'not a download checkpoint';
-  if (h.version !== DOWNLOAD_CHECKPOINT_VERSION) return `checkpoint version ${String(h.version)}`;
+  if (!DOWNLOAD_CHECKPOINT_VERSIONS.includes(h.version as number)) return `checkpoint version ${String(h.version)}`;
   if (h.endpoint !== input.endpoint) return 'another endpoint';
   if (h.bucket !== input.bucket) return 'another bucket';
   if (h.key !== input.key) return 'another key';
@@ -86,7 +85,7 @@ export function headerMismatch(
   if (o.lastModified !== input.object.lastModified) return "the object's Last-Modified changed";
   if (o.crc64 !== input.object.crc64) return "the object's CRC-64 changed";
   if (h.range?.start !== input.range.start || h.range?.end !== input.range.end) return 'another range';
-  if (h.partSize !== input.plan.partSize || h.partCount !== input.plan.parts.length) return 'another part size';
+  // No part size to match: each record says which bytes it holds, and what is left is planned around them.
   return undefined;
 }
 
@@ -121,9 +120,12 @@ async function unusable(file: string, total: number): Promise<string | undefined
   return undefined;
 }
 
-/** The recorded ranges, each checked against the plan; a reason to start over if one is not in it. */
+/**
+ * The recorded ranges (the last record of each number; a drop cancels it), each checked to lie within the download
+ * and to overlap no other; a reason to start over if one does not.
+ */
 function recordedRanges(input: DownloadSessionInput, records: DownloadRecord[]): DoneRange[] | string {
-  const planned = new Map(input.plan.parts.map((p) => [p.number, p]));
+  const total = input.range.end - input.range.start + 1;
   const ranges = new Map<number, DoneRange>();
   for (const r of records) {
     if (r && typeof r === 'object' && (r.kind === 'lease' || r.kind === 'closed')) continue;
@@ -131,15 +133,28 @@ function recordedRanges(input: DownloadSessionInput, records: DownloadRecord[]):
       ranges.delete(r.partNumber); // about to be rewritten: its bytes are no longer those recorded
       continue;
     }
-    const part = r && typeof r === 'object' && r.kind === 'range' ? planned.get(r.partNumber) : undefined;
-    if (!part || r.offset !== part.start || r.size !== part.size)
-      return `a recorded range (${JSON.stringify(r)}) is not in the plan`;
+    const ok =
+      r?.kind === 'range' &&
+      Number.isSafeInteger(r.partNumber) &&
+      r.partNumber > 0 &&
+      Number.isSafeInteger(r.offset) &&
+      Number.isSafeInteger(r.size) &&
+      r.offset >= 0 &&
+      r.size > 0 &&
+      r.offset + r.size <= total;
+    if (!ok) return `a recorded range (${JSON.stringify(r)}) is not within the download`;
     const crc64 = safeParse(r.crc64);
     if (crc64 === undefined) return `range ${r.partNumber} has no valid CRC-64`;
     // Recorded twice (fetched again after an earlier resume dropped it): the later record describes the bytes.
-    ranges.set(part.number, { partNumber: part.number, offset: part.start, size: part.size, crc64 });
+    ranges.set(r.partNumber, { partNumber: r.partNumber, offset: r.offset, size: r.size, crc64 });
   }
-  return [...ranges.values()];
+  const sorted = [...ranges.values()].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!;
+    const b = sorted[i]!;
+    if (a.offset + a.size > b.offset) return `recorded ranges ${a.partNumber} and ${b.partNumber} overlap`;
+  }
+  return sorted;
 }
 
 /**
@@ -177,8 +192,7 @@ async function verifyPlaced(
   if (why) return why;
   const ranges = recordedRanges(input, records);
   if (typeof ranges === 'string') return ranges;
-  const recorded = new Set(ranges.map((r) => r.partNumber));
-  if (!input.plan.parts.every((p) => p.size === 0 || recorded.has(p.number))) return 'not every range was recorded';
+  if (ranges.reduce((a, r) => a + r.size, 0) !== total) return 'not every range was recorded';
   input.onVerify?.(0, ranges.length);
   const { mismatched } = await checkRanges(input.file, ranges, input.signal ?? new AbortController().signal);
   input.onVerify?.(ranges.length, ranges.length);

@@ -1,7 +1,7 @@
 // What the download strategy needs of a sink beyond the PartSink port: a file sink keeps a resumable temporary file
 // (file-sink.ts), a stream sink hands the bytes to a reader (io/stream-sink.ts) and can neither resume nor restart.
 import type { TransferContext } from '../engine/engine.js';
-import type { PartPlan, PartSink } from '../engine/ports.js';
+import type { PartSink } from '../engine/ports.js';
 import type { DoneRange, DownloadCheckpointHeader, DownloadRecord, ObjectVersion } from './types.js';
 
 export type DownloadContext = TransferContext<DownloadCheckpointHeader, DownloadRecord>;
@@ -14,7 +14,6 @@ export interface SinkOpen {
   object: ObjectVersion;
   /** Absolute inclusive range being downloaded. */
   range: { start: number; end: number };
-  plan: PartPlan;
   /** Parts in flight (sizes the file sink's write batches). */
   concurrency: number;
   /** Ignore any checkpoint (a restart after the object changed). */

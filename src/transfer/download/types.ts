@@ -23,8 +23,14 @@ export interface DownloadFileOptions extends TransferOptions {
   versionId?: string;
 }
 
-/** Bump when the meaning of download checkpoint records changes; other versions are discarded. */
-export const DOWNLOAD_CHECKPOINT_VERSION = 1;
+/**
+ * Bump when the meaning of download checkpoint records changes; other versions are discarded. 2: ranges of any size
+ * (each record's offset and size say which bytes it holds; no part size in the header). Version 1 journals (one range
+ * size, written by earlier releases) are still read: their records carry the same offset, size and CRC-64.
+ */
+export const DOWNLOAD_CHECKPOINT_VERSION = 2;
+/** Versions a resume reads. */
+export const DOWNLOAD_CHECKPOINT_VERSIONS: readonly number[] = [1, 2];
 
 /** What identifies the object version being downloaded; all must match on resume. */
 export interface ObjectVersion {
@@ -48,8 +54,9 @@ export interface DownloadCheckpointHeader {
   object: ObjectVersion;
   /** Absolute byte range being downloaded, inclusive. */
   range: { start: number; end: number };
-  partSize: number;
-  partCount: number;
+  /** Version 1 only: the one range size, and the ranges of the plan (version 2 journals size ranges as they go). */
+  partSize?: number;
+  partCount?: number;
   /** Absolute destination path. */
   file: string;
   /** Absolute path of the temporary file the ranges are written into. */
@@ -63,9 +70,11 @@ export interface DownloadCheckpointHeader {
  */
 export interface RangeRecord {
   kind: 'range';
+  /** Names this range for good (a drop record refers to it); ranges are numbered as they are handed out. */
   partNumber: number;
   /** Offset in the temporary file. */
   offset: number;
+  /** Bytes (ranges vary in size: a share of what was left, or a fixed --part-size). */
   size: number;
   /** CRC-64 of the range's bytes, unsigned decimal. */
   crc64: string;

@@ -6,6 +6,7 @@
 import type { TransferEvent } from '../types.js';
 import type { AdaptiveController, Tuning } from './adaptive.js';
 import type { PartFeed, PartPlanner, PlannedPart, PlanRequest } from './ports.js';
+import { rangeFeed } from './ranges.js';
 
 export interface BudgetOptions {
   /** Parts in flight per file, fixed (--parallel): the budget then sizes only the files in flight. */
@@ -99,6 +100,13 @@ export class ConnectionBudget {
     return {
       plan: (request, resume) => {
         const req: PlanRequest = { ...request, partSize: this.opts.partSize, concurrency: undefined };
+        if (req.kind === 'download' && !req.stream && req.size !== undefined && req.partSize === undefined) {
+          // A file download's ranges are cut as they are handed out, a share of what is left per connection
+          // (ranges.ts): no range size is fixed before the first byte, and its journal records each range's offset.
+          const fixed = this.opts.parallel;
+          const feed = rangeFeed({ total: req.size, done: req.done, concurrency: () => fixed ?? this.limit() });
+          return this.wrap(feed, fixed, false);
+        }
         if (req.partSize === undefined && !resume && req.size !== undefined && !req.stream) {
           const floor = base.plan(req).partSize;
           const spread = req.size / (2 * this.limit());
@@ -120,7 +128,9 @@ export class ConnectionBudget {
     return {
       partSize: inner.partSize,
       single: inner.single,
-      totalParts: inner.totalParts,
+      get totalParts() {
+        return inner.totalParts; // a download's guided feed counts as it goes
+      },
       ...(inner.plan ? { plan: inner.plan } : {}),
       concurrency: () => fixed ?? Math.max(1, active + this.limit() - this.held),
       next: (): PlannedPart | undefined => inner.next(),

@@ -6,6 +6,7 @@ import { ArgumentError } from '../../core/errors.js';
 import { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE } from '../../core/limits.js';
 import { planParts, type PartPlan, type PlannedPart } from './plan.js';
 import type { PartFeed, PartPlanner, PlanRequest } from './ports.js';
+import { rangeFeed } from './ranges.js';
 
 const MiB = 1024 ** 2;
 
@@ -220,6 +221,15 @@ function makePlanner(d: Defaults): PartPlanner {
         if (!Number.isSafeInteger(rangeSize) || rangeSize < 1)
           throw new ArgumentError('partSize', `partSize must be a positive integer, got ${rangeSize}`);
         return fixedFeed(splitRanges(size, rangeSize), req.concurrency ?? STREAM_CONCURRENCY, resume?.skip);
+      }
+      if (req.kind === 'download') {
+        // A file download: ranges over what an earlier run left, of one size (no 10,000-part rule; the size is
+        // only raised as before, so the library's 100 KiB default does not turn a large object into millions).
+        const asked = req.partSize ?? d.partSize('download', size);
+        checkPartSize(asked);
+        const rangeSize = Math.max(asked, Math.ceil(Math.ceil(size / MAX_PARTS) / 4096) * 4096);
+        const concurrency = req.concurrency ?? d.concurrency('download', size, rangeSize);
+        return rangeFeed({ total: size, done: req.done, fixedSize: rangeSize, concurrency: () => concurrency });
       }
       let asked: number;
       if (resume && req.partSize === undefined) asked = resume.partSize;

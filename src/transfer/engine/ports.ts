@@ -6,6 +6,7 @@
 // threads) are wired in transfer/node.ts. This file is browser-safe: no `node:` import, no Buffer, no Node type.
 import type { Tuning } from './adaptive.js';
 import type { PartPlan, PlannedPart } from './plan.js';
+import type { StoredSpan } from './ranges.js';
 import type { PartBody } from './transfer-client.js';
 
 export type { PartPlan, PlannedPart } from './plan.js';
@@ -139,6 +140,8 @@ export interface PlanRequest {
   expectedSize?: number;
   /** A copy's CopyObject limit: objects up to it are one request (default and maximum 1 GiB). */
   multipartThreshold?: number;
+  /** A download's ranges stored by an earlier run (its journal): only the gaps between them are planned. */
+  done?: readonly StoredSpan[];
 }
 
 /**

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { AdaptiveController } from '../../../src/transfer/engine/adaptive.js';
 import { ConnectionBudget } from '../../../src/transfer/engine/budget.js';
 import { ladderPlanner } from '../../../src/transfer/engine/planner.js';
+import type { PartFeed, PlannedPart } from '../../../src/transfer/engine/ports.js';
+import { guidedRangeSize } from '../../../src/transfer/engine/ranges.js';
 import { controllerOptions } from '../../../src/cli/tuning.js';
 import { fixedPolicy, simulate, type LinkProfile, type Policy } from './fake-link.js';
 
@@ -56,40 +58,101 @@ function late(ctl: AdaptiveController): Policy {
   };
 }
 
-/** A download of `size` with no flags: the controller the CLI makes, and the range size its planner picks. */
+/** A download of `size` with no flags: the controller the CLI makes, and its budget's feed of ranges. */
 function noFlags(size: number) {
   const ctl = new AdaptiveController(controllerOptions('download', {}, size), 0);
-  const partSize = new ConnectionBudget(ctl, { now: () => 0 })
-    .planner(ladderPlanner)
-    .plan({ kind: 'download', size }).partSize;
-  return { ctl, partSize };
+  const feed = new ConnectionBudget(ctl, { now: () => 0 }).planner(ladderPlanner).plan({ kind: 'download', size });
+  return { ctl, feed };
 }
+
+/** The ranges a feed hands out when `connections` are in flight throughout. */
+function rangesOf(feed: PartFeed): PlannedPart[] {
+  const parts: PlannedPart[] = [];
+  for (let p = feed.next(); p; p = feed.next()) parts.push(p);
+  return parts;
+}
+
+/** Each range sized as the budget's feed sizes it: a share of what is left at the controller's connections now. */
+function guided(ctl: AdaptiveController) {
+  return (left: number, now: number) => guidedRangeSize(left, ctl.connections(now + FIRST_BYTE_MS));
+}
+
+/** The best of 5 connection counts x 2 range sizes, fixed, on `link` (ms to the last byte). */
+function gridBest(link: LinkProfile, size: number) {
+  let best = { ms: Infinity, what: '' };
+  for (const c of [4, 8, 16, 32, 64]) {
+    for (const p of [8 * MiB, 64 * MiB]) {
+      const opts = { durationMs: 60_000, totalBytes: size, partSize: p, rampMs: RAMP_MS };
+      const ms = simulate(link, fixedPolicy(c, p), opts).doneMs;
+      if (ms < best.ms) best = { ms, what: `${c} x ${p / MiB} MiB` };
+    }
+  }
+  return best;
+}
+
+test('a download with no flags sizes its ranges from the object: large while much is left, 8 MiB at the end', () => {
+  const { feed } = noFlags(GiB);
+  const parts = rangesOf(feed);
+  const sizes = parts.map((p) => p.size);
+  // main planned 128 ranges of 8 MiB before the first byte.
+  assert.equal(sizes[0], 64 * MiB, `first ranges ${sizes.slice(0, 4)}`);
+  assert.ok(parts.length <= 48, `${parts.length} ranges`);
+  assert.ok(
+    sizes.slice(0, -1).every((s) => s >= 8 * MiB && s <= 64 * MiB),
+    `within 8..64 MiB: ${sizes}`,
+  );
+  for (let i = 1; i < sizes.length; i++) assert.ok(sizes[i]! <= sizes[i - 1]!, 'never growing: the tail is small');
+  assert.ok(sizes.at(-1)! <= 8 * MiB);
+  // They tile the object exactly, numbered in order.
+  let at = 0;
+  for (const [i, p] of parts.entries()) {
+    assert.equal(p.start, at);
+    assert.equal(p.number, i + 1);
+    at += p.size;
+  }
+  assert.equal(at, GiB);
+  assert.equal(feed.totalParts, parts.length);
+});
 
 for (const link of [LOOPBACK, DELAYED]) {
   test(`${link.name}: a 1 GiB download with no flags is not spent trialling, and ends with the best of the grid`, () => {
-    const { ctl, partSize } = noFlags(GiB);
-    assert.equal(partSize, 8 * MiB);
-    const sim = simulate(link, late(ctl), { durationMs: 60_000, totalBytes: GiB, partSize, rampMs: RAMP_MS });
-    let best = { ms: Infinity, what: '' };
-    for (const c of [4, 8, 16, 32, 64]) {
-      for (const p of [8 * MiB, 64 * MiB]) {
-        const opts = { durationMs: 60_000, totalBytes: GiB, partSize: p, rampMs: RAMP_MS };
-        const ms = simulate(link, fixedPolicy(c, p), opts).doneMs;
-        if (ms < best.ms) best = { ms, what: `${c} x ${p / MiB} MiB` };
-      }
-    }
-    const said = `no flags ${sim.doneMs} ms, up to ${sim.peakConnections} connections (${ctl.tuning().reason}); best ${best.what} ${best.ms} ms`;
+    const { ctl } = noFlags(GiB);
+    const opts = { durationMs: 60_000, totalBytes: GiB, rampMs: RAMP_MS };
+    const sim = simulate(link, late(ctl), { ...opts, rangeSize: guided(ctl) });
+    const best = gridBest(link, GiB);
+    const said = `no flags ${sim.doneMs} ms in ${sim.parts} ranges, up to ${sim.peakConnections} connections (${ctl.tuning().reason}); best ${best.what} ${best.ms} ms`;
     // The old rule ended its settling at the first byte and judged the ramp: 16 -> 32 -> 64, ending at 32 or more.
     assert.ok(sim.peakConnections <= 32, said);
     assert.equal(ctl.connections(sim.doneMs + FIRST_BYTE_MS), 16, said);
     // Start-up costs every setting alike; the bench measures launch to exit.
     assert.ok((best.ms + FIRST_BYTE_MS) / (sim.doneMs + FIRST_BYTE_MS) >= 0.9, said);
+    // The connections finish together: the last range ends within a small share of the whole after the first idles.
+    assert.ok(sim.doneMs - sim.idleFromMs <= 0.1 * sim.doneMs, `${said}; tail from ${sim.idleFromMs} ms`);
   });
 }
 
+test('a link that caps each connection: guided ranges beat both 8 and 64 MiB ranges, and finish together', () => {
+  // A WAN's TCP window caps each connection, so the round trip before each range's first byte is idle time no other
+  // connection takes up: fewer, larger ranges pay it fewer times. But 64 MiB ranges of an object that is not a
+  // multiple of 64 MiB x 16 leave a straggler running alone; guided ranges shrink to 8 MiB at the end.
+  const size = GiB + 24 * MiB;
+  const opts = { durationMs: 60_000, totalBytes: size, rampMs: RAMP_MS };
+  const ranged = simulate(CAPPED, fixedPolicy(16, 0), { ...opts, rangeSize: (left) => guidedRangeSize(left, 16) });
+  const small = simulate(CAPPED, fixedPolicy(16, 8 * MiB), opts);
+  const large = simulate(CAPPED, fixedPolicy(16, 64 * MiB), opts);
+  const tail = (r: typeof ranged) => r.doneMs - r.idleFromMs;
+  const said = `guided ${ranged.doneMs} ms in ${ranged.parts} ranges (tail ${tail(ranged)}); 8 MiB ${small.doneMs} in ${small.parts} (tail ${tail(small)}); 64 MiB ${large.doneMs} (tail ${tail(large)})`;
+  assert.ok(ranged.parts * 2 <= small.parts, said);
+  assert.ok(ranged.doneMs <= 0.95 * small.doneMs, said);
+  assert.ok(ranged.doneMs <= 0.9 * large.doneMs, said);
+  // The connections finish within one small range of each other, as with 8 MiB ranges throughout.
+  assert.ok(tail(ranged) <= tail(small) + 25, said);
+});
+
 test('loopback: a 512 MiB download keeps its first 16 ranges: the rest is too short for a step to pay back', () => {
-  const { ctl, partSize } = noFlags(512 * MiB);
-  const sim = simulate(LOOPBACK, late(ctl), { durationMs: 60_000, totalBytes: 512 * MiB, partSize, rampMs: RAMP_MS });
+  const { ctl } = noFlags(512 * MiB);
+  const opts = { durationMs: 60_000, totalBytes: 512 * MiB, rangeSize: guided(ctl), rampMs: RAMP_MS };
+  const sim = simulate(LOOPBACK, late(ctl), opts);
   assert.equal(sim.peakConnections, 16, ctl.tuning().reason);
   assert.match(ctl.tuning().reason, /too short to pay back/);
   // Its ranges were planned before the first byte: the reason does not claim sizes it cannot use.
@@ -98,9 +161,10 @@ test('loopback: a 512 MiB download keeps its first 16 ranges: the rest is too sh
 
 test('a long download on a link that caps each connection still grows past its first guess', () => {
   const size = 16 * GiB;
-  const { ctl, partSize } = noFlags(size);
-  const sim = simulate(CAPPED, late(ctl), { durationMs: 60_000, totalBytes: size, partSize });
-  const fixed16 = simulate(CAPPED, fixedPolicy(16, partSize), { durationMs: 60_000, totalBytes: size, partSize });
+  const { ctl } = noFlags(size);
+  const sim = simulate(CAPPED, late(ctl), { durationMs: 60_000, totalBytes: size, rangeSize: guided(ctl) });
+  const opts = { durationMs: 60_000, totalBytes: size, rangeSize: (left: number) => guidedRangeSize(left, 16) };
+  const fixed16 = simulate(CAPPED, fixedPolicy(16, 0), opts);
   const said = `${sim.doneMs} ms up to ${sim.peakConnections} connections vs ${fixed16.doneMs} ms at 16 (${ctl.tuning().reason})`;
   assert.ok(sim.peakConnections >= 32, said);
   assert.ok(sim.doneMs < 0.7 * fixed16.doneMs, said);

@@ -63,6 +63,10 @@ export interface SimResult {
   peakConnections: number;
   /** With `totalBytes`: when the last byte arrived (ms), or Infinity when the run ended first. */
   doneMs: number;
+  /** With `totalBytes`: when a connection first finished with nothing left to start (the tail begins). */
+  idleFromMs: number;
+  /** Requests (parts) started. */
+  parts: number;
 }
 
 const DT = 5;
@@ -79,6 +83,8 @@ export function simulate(
     totalBytes?: number;
     /** Every part this size, whatever the policy says (a file's parts are sized once, when it is planned). */
     partSize?: number;
+    /** Each part sized as it starts from the bytes not yet started (a download's guided ranges, ranges.ts). */
+    rangeSize?: (left: number, now: number) => number;
     /** The link reaches its rate linearly over this long from the first request (connections and server warming). */
     rampMs?: number;
   },
@@ -96,8 +102,14 @@ export function simulate(
   const latency = () => (link.rttMs + link.serverMs) * (0.75 + random() / 2);
   let left = opts.totalBytes ?? Infinity;
   let doneMs = Infinity;
+  let idleFromMs = Infinity;
+  let parts = 0;
   const start = (now: number) => {
-    const size = Math.min(left, opts.workload?.smallFiles ?? opts.partSize ?? policy.partSize(now));
+    const size = Math.min(
+      left,
+      opts.workload?.smallFiles ?? opts.rangeSize?.(left, now) ?? opts.partSize ?? policy.partSize(now),
+    );
+    parts++;
     left -= size;
     conns.push({ phase: 'latency', until: now + latency(), remaining: size, size, startedAt: now });
   };
@@ -155,6 +167,7 @@ export function simulate(
     }
     // The scheduler asks for the budget whenever a slot frees, and when the budget may have grown.
     fill(t);
+    if (finished.length > 0 && left <= 0) idleFromMs = Math.min(idleFromMs, t);
     if (left <= 0 && conns.length === 0) {
       doneMs = t;
       break;
@@ -165,6 +178,8 @@ export function simulate(
     throttles,
     peakConnections: peak,
     doneMs,
+    idleFromMs,
+    parts,
     rate(fromMs, toMs) {
       let sum = 0;
       for (let i = Math.floor(fromMs / DT); i < Math.floor(toMs / DT); i++) sum += steps[i] ?? 0;

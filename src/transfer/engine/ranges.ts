@@ -1,0 +1,119 @@
+// A download's ranges, cut as they are handed out (DESIGN.md, "A download's ranges sized from the object"). A
+// download has no 10,000-part rule, and what a range costs is a request, a Range/If-Match check, a journal record and,
+// on a delayed link, a round trip of idle: so with no size given, each next range is a share of what is left divided
+// by the connections in flight (guided self-scheduling), within 8..64 MiB. Ranges are large while much is left and
+// shrink towards the end, so the connections finish together. The feed plans only the gaps an earlier run left: its
+// journal records each range's offset and size, so ranges of any size resume. Browser-safe (no Node import).
+import type { PartFeed, PlannedPart } from './ports.js';
+
+const MiB = 1024 ** 2;
+
+/**
+ * The smallest range a guided download cuts while more is left: the download range floor (planner.ts
+ * MIN_DEFAULT_RANGE_SIZE, where the per-request cost stopped showing).
+ */
+export const MIN_GUIDED_RANGE = 8 * MiB;
+/**
+ * The largest: the best range size of the links grid on every profile where range size mattered (BENCHMARKS.md), the
+ * controller's cap on part growth, and about 2 s on one connection at the per-connection rates measured there (the
+ * controller's PART_SECONDS), so the ranges in flight when a run is killed hold a few seconds of transfer each.
+ */
+export const MAX_GUIDED_RANGE = 64 * MiB;
+
+/** Bytes `start`..`start + size - 1` of a download (relative to its first byte). */
+export interface ByteSpan {
+  start: number;
+  size: number;
+}
+
+/** A range stored by an earlier run: its span and the part number its journal record carries. */
+export interface StoredSpan extends ByteSpan {
+  number: number;
+}
+
+/** The spans of `0..total - 1` that `done` (non-overlapping, within the total) leaves uncovered, in order. */
+export function gapsOf(total: number, done: Iterable<ByteSpan> = []): ByteSpan[] {
+  const sorted = [...done].sort((a, b) => a.start - b.start);
+  const gaps: ByteSpan[] = [];
+  let at = 0;
+  for (const d of sorted) {
+    if (d.start > at) gaps.push({ start: at, size: d.start - at });
+    at = Math.max(at, d.start + d.size);
+  }
+  if (at < total) gaps.push({ start: at, size: total - at });
+  return gaps;
+}
+
+/**
+ * Guided self-scheduling: a share of the `left` bytes not yet handed out for each of `connections`, rounded up to
+ * whole MiB (ranges stay page-aligned in the file), within MIN_GUIDED_RANGE..MAX_GUIDED_RANGE, never more than is left.
+ */
+export function guidedRangeSize(left: number, connections: number): number {
+  const share = Math.ceil(left / Math.max(1, connections) / MiB) * MiB;
+  return Math.min(left, Math.max(MIN_GUIDED_RANGE, Math.min(MAX_GUIDED_RANGE, share)));
+}
+
+/** Ranges a guided download of `left` bytes still cuts at `connections` (the progress line's "parts n/total"). */
+function guidedCount(left: number, connections: number): number {
+  let n = 0;
+  for (; left > 0; n++) left -= guidedRangeSize(left, connections);
+  return n;
+}
+
+export interface RangeFeedOptions {
+  /** Bytes to download. */
+  total: number;
+  /** Ranges an earlier run stored: only the gaps between them are handed out. */
+  done?: readonly StoredSpan[];
+  /** Ranges allowed in flight now (the feed's concurrency). */
+  concurrency(): number;
+  /** Every range this size (a --part-size, the library's default); absent: guided by what is left. */
+  fixedSize?: number;
+}
+
+/**
+ * The feed of a download's ranges over the gaps of `done`, numbered after the highest number stored (a journal
+ * record's number names one range for good), or by place when every range is of one fixed size. Fixed size: each gap cut into `fixedSize` pieces; guided: each next range
+ * `guidedRangeSize` of the bytes not handed out yet at the concurrency asked now.
+ */
+export function rangeFeed(opts: RangeFeedOptions): PartFeed {
+  const gaps = gapsOf(opts.total, opts.done);
+  let left = gaps.reduce((a, g) => a + g.size, 0);
+  let number = Math.max(0, ...(opts.done ?? []).map((d) => d.number));
+  const stored = opts.done?.length ?? 0;
+  let handed = 0;
+  let gap = 0;
+  let offset = gaps[0]?.start ?? 0;
+  const fixed = opts.fixedSize;
+  const sizeFor = (rest: number) => (fixed !== undefined ? fixed : guidedRangeSize(rest, opts.concurrency()));
+  const first = left > 0 ? Math.min(sizeFor(left), gaps[0]!.size) : 0;
+  const fixedCount = fixed !== undefined ? gaps.reduce((a, g) => a + Math.ceil(g.size / fixed), 0) : 0;
+  // One size throughout (a fixed size over a journal of that size, or over none): ranges keep their place's number,
+  // as they always had, so range n is bytes (n - 1) x size onwards whichever run fetched it.
+  const positional =
+    fixed !== undefined &&
+    gaps.every((g) => g.start % fixed === 0) &&
+    (opts.done ?? []).every((d) => d.start % fixed === 0 && d.number === d.start / fixed + 1);
+  return {
+    partSize: fixed ?? first,
+    single: gaps.length <= 1 && left <= first,
+    get totalParts() {
+      if (fixed !== undefined) return stored + fixedCount;
+      return stored + handed + guidedCount(left, opts.concurrency());
+    },
+    concurrency: () => opts.concurrency(),
+    next(): PlannedPart | undefined {
+      const g = gaps[gap];
+      if (!g) return undefined;
+      const end = g.start + g.size;
+      const size = Math.min(sizeFor(left), end - offset);
+      ++number;
+      const part = { number: positional ? offset / fixed + 1 : number, start: offset, size };
+      offset += size;
+      left -= size;
+      handed++;
+      if (offset >= end) offset = gaps[++gap]?.start ?? offset;
+      return part;
+    },
+  };
+}
