@@ -45,12 +45,39 @@ test('cp of a small file loads only the upload path and makes one request', asyn
       /^src\/transfer\/tree\/(walk|run|listing|jobs|select|delete|dest-path)\.ts$/,
       /^src\/cli\/commands\/(download|copy|stream|tree|cp-many|no-clobber|ls|stat|serve|sign|mv)\.ts$/,
       /^src\/cli\/tree-progress\.ts$/,
-      /^node_modules\/(cli-progress|picomatch|ini|fast-xml-parser)\//,
+      /^node_modules\/(cli-progress|picomatch|ini|fast-xml-parser|mime)\//,
     ];
     const extra = ran.filter((m) => unneeded.some((re) => re.test(m)));
     assert.deepEqual(extra, [], 'modules a small upload does not need');
   } finally {
     await log.close();
+    await stopCliServer(srv);
+  }
+});
+
+test('cp takes the Content-Type from the file name, as the mime package does (the bundle holds its table)', async () => {
+  const srv = await startCliServer('types');
+  try {
+    const types: Record<string, string> = {
+      'page.HTML': 'text/html',
+      'photo.jpeg': 'image/jpeg',
+      'data.tar.gz': 'application/gzip',
+      'notes.md': 'text/markdown',
+      'font.woff2': 'font/woff2',
+      README: 'application/octet-stream',
+      'x.not-a-type': 'application/octet-stream',
+    };
+    for (const [name, type] of Object.entries(types)) {
+      const file = join(srv.box.dir, name);
+      await writeFile(file, name);
+      const r = await runCli(['cp', file, `oss://types/${name}`, '-q'], {
+        ...srv.box.env,
+        OSS_ENDPOINT: srv.server.endpoint,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((await srv.client.headObject('types', name)).contentType, type, name);
+    }
+  } finally {
     await stopCliServer(srv);
   }
 });
