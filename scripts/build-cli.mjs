@@ -60,7 +60,7 @@ const sourceRewrites = {
 // `node:crypto` WebCrypto, `node:util` parseArgs and MIMEType. As a CommonJS value, an export is read only where the
 // code uses it. It also serves the bundled CommonJS packages' require() of built-ins (an ES module has no require).
 // The built-ins below, which `cp` of a file does not use before its request (or at all: commander requires
-// child_process for subcommands that are programs), are loaded when the code first reads one of their exports;
+// child_process for subcommands that are programs; `module` is for createRequire of a vendored package), are loaded when the code first reads one of their exports;
 // every export name is known here, at build time, so the bundle's interop code sees them all without loading.
 const LAZY_BUILTINS = [
   'child_process',
@@ -68,6 +68,7 @@ const LAZY_BUILTINS = [
   'dns',
   'http',
   'https',
+  'module',
   'perf_hooks',
   'readline',
   'stream/promises',
