@@ -136,6 +136,18 @@ const mimeTable = {
   },
 };
 
+// The version (`ossup --version`, and the program's declaration of it on every run) from package.json at build time:
+// src/cli/version.ts finds the file by walking up from its own directory, two failed reads from dist/cli.
+const packageVersion = {
+  name: 'package-version',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]cli[\\/]version\.ts$/ }, () => {
+      const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+      return { contents: `export const packageVersion = () => ${JSON.stringify(version)};`, loader: 'ts' };
+    });
+  },
+};
+
 rmSync(OUT, { recursive: true, force: true });
 const common = {
   outdir: OUT,
@@ -161,7 +173,7 @@ const built = await build({
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
   define: { 'import.meta.url': '__ossupFileUrl' },
-  plugins: [sourceRewrites, builtinValues({ required: true }), mimeTable],
+  plugins: [sourceRewrites, builtinValues({ required: true }), mimeTable, packageVersion],
   banner: { js: '(function (exports, require, module, __filename, __dirname, __ossupFileUrl) {' },
   footer: { js: '})' },
 });
