@@ -6,10 +6,10 @@
 // source as it would have without one.
 'use strict';
 const { readFileSync } = require('node:fs');
-const Module = require('node:module');
 const { join } = require('node:path');
-const { pathToFileURL } = require('node:url');
 const { Script } = require('node:vm');
+// node:module's public face loads four more internal modules (the ES loader's among them); its class is this one.
+const Module = module.constructor;
 
 const dir = join(__dirname, '..', 'dist', 'cli');
 const file = join(dir, 'main.cjs');
@@ -41,5 +41,7 @@ if (process.sourceMapsEnabled) {
   body = new Script(source, { filename: file, cachedData }).runInThisContext();
 }
 bundle.loaded = true;
-body(bundle.exports, Module.createRequire(file), bundle, file, dir, pathToFileURL(file).href);
+// The file's URL (import.meta.url); node:url's pathToFileURL only where a character in the path needs escaping.
+const url = /^[\w/.-]+$/.test(file) ? `file://${file}` : require('node:url').pathToFileURL(file).href;
+body(bundle.exports, Module.createRequire(file), bundle, file, dir, url);
 bundle.exports.run(process.argv.slice(2));

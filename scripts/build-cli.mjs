@@ -60,7 +60,7 @@ const sourceRewrites = {
 // `node:crypto` WebCrypto, `node:util` parseArgs and MIMEType. As a CommonJS value, an export is read only where the
 // code uses it. It also serves the bundled CommonJS packages' require() of built-ins (an ES module has no require).
 // The built-ins below, which `cp` of a file does not use before its request (or at all: commander requires
-// child_process for subcommands that are programs), are loaded when the code first reads one of their exports;
+// child_process for subcommands that are programs; `module` is for createRequire of a vendored package), are loaded when the code first reads one of their exports;
 // every export name is known here, at build time, so the bundle's interop code sees them all without loading.
 const LAZY_BUILTINS = [
   'child_process',
@@ -68,6 +68,7 @@ const LAZY_BUILTINS = [
   'dns',
   'http',
   'https',
+  'module',
   'perf_hooks',
   'readline',
   'stream/promises',
@@ -104,6 +105,49 @@ const builtinValues = ({ required = false } = {}) => ({
   },
 });
 
+// mime (the upload's Content-Type from the file name) builds its tables of ~1,200 types at import: ~3 ms of `cp`'s
+// start-up, for one lookup. The CLI bundles instead the table mime's own instance holds, as one string searched on a
+// lookup, with mime's getType() rules for the name; the build checks it gives mime's answer for every extension.
+function mimeGetType(path) {
+  if (typeof path !== 'string') return null;
+  const last = path.replace(/^.*[/\\]/s, '').toLowerCase();
+  const ext = last.replace(/^.*\./s, '').toLowerCase();
+  if (!(ext.length < last.length - 1) && last.length < path.length) return null;
+  if (ext === '' || /\s/.test(ext)) return null;
+  const at = MIME_TABLE.indexOf(`\n${ext} `);
+  return at < 0 ? null : MIME_TABLE.slice(at + ext.length + 2, MIME_TABLE.indexOf('\n', at + 1));
+}
+async function mimeSource() {
+  const { default: mime } = await import('mime');
+  const types = mime._getTestState().types;
+  const table = `\n${[...types].map(([ext, type]) => `${ext} ${type}`).join('\n')}\n`;
+  const check = new Function('MIME_TABLE', `return ${mimeGetType}`)(table);
+  const names = [...types.keys()].flatMap((ext) => [ext, `a.${ext}`, `d/A.${ext.toUpperCase()}`, `.${ext}`]);
+  for (const name of [...names, 'README', 'd/README', 'a.', 'a b', 'a.b c', 'x.unknown', '', 'd/', 'a.tar.gz'])
+    if (check(name) !== mime.getType(name))
+      throw new Error(`mime table: ${name} -> ${check(name)}, not ${mime.getType(name)}`);
+  return `const MIME_TABLE = ${JSON.stringify(table)};\n${mimeGetType}\nexport default { getType: mimeGetType };\n`;
+}
+const mimeTable = {
+  name: 'mime-table',
+  setup(b) {
+    b.onResolve({ filter: /^mime$/ }, () => ({ path: 'mime', namespace: 'mime-table' }));
+    b.onLoad({ filter: /.*/, namespace: 'mime-table' }, async () => ({ contents: await mimeSource(), loader: 'js' }));
+  },
+};
+
+// The version (`ossup --version`, and the program's declaration of it on every run) from package.json at build time:
+// src/cli/version.ts finds the file by walking up from its own directory, two failed reads from dist/cli.
+const packageVersion = {
+  name: 'package-version',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]cli[\\/]version\.ts$/ }, () => {
+      const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+      return { contents: `export const packageVersion = () => ${JSON.stringify(version)};`, loader: 'ts' };
+    });
+  },
+};
+
 rmSync(OUT, { recursive: true, force: true });
 const common = {
   outdir: OUT,
@@ -129,7 +173,7 @@ const built = await build({
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
   define: { 'import.meta.url': '__ossupFileUrl' },
-  plugins: [sourceRewrites, builtinValues({ required: true })],
+  plugins: [sourceRewrites, builtinValues({ required: true }), mimeTable, packageVersion],
   banner: { js: '(function (exports, require, module, __filename, __dirname, __ossupFileUrl) {' },
   footer: { js: '})' },
 });

@@ -2,12 +2,14 @@
 // server, no download, stream, copy or tree code, no progress bar off a terminal) and sends one request; a tree of
 // small files goes over --jobs kept-alive connections, one listing and one request per file.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { finished, objectBytes, runCli, startCliServer, stopCliServer } from '../../harness/cli.js';
+import { finished, OSSUP, objectBytes, runCli, startCliServer, stopCliServer } from '../../harness/cli.js';
 import { spawnRecorded } from '../../harness/loaded.js';
 import { startRequestLog } from '../../harness/request-log.js';
 import { nativeCrc64 } from '../../src/io/crc64-native.js';
@@ -45,12 +47,76 @@ test('cp of a small file loads only the upload path and makes one request', asyn
       /^src\/transfer\/tree\/(walk|run|listing|jobs|select|delete|dest-path)\.ts$/,
       /^src\/cli\/commands\/(download|copy|stream|tree|cp-many|no-clobber|ls|stat|serve|sign|mv)\.ts$/,
       /^src\/cli\/tree-progress\.ts$/,
-      /^node_modules\/(cli-progress|picomatch|ini|fast-xml-parser)\//,
+      /^node_modules\/(cli-progress|picomatch|ini|fast-xml-parser|mime)\//,
     ];
     const extra = ran.filter((m) => unneeded.some((re) => re.test(m)));
     assert.deepEqual(extra, [], 'modules a small upload does not need');
   } finally {
     await log.close();
+    await stopCliServer(srv);
+  }
+});
+
+test('cp takes the Content-Type from the file name, as the mime package does (the bundle holds its table)', async () => {
+  const srv = await startCliServer('types');
+  try {
+    const types: Record<string, string> = {
+      'page.HTML': 'text/html',
+      'photo.jpeg': 'image/jpeg',
+      'data.tar.gz': 'application/gzip',
+      'notes.md': 'text/markdown',
+      'font.woff2': 'font/woff2',
+      README: 'application/octet-stream',
+      'x.not-a-type': 'application/octet-stream',
+    };
+    for (const [name, type] of Object.entries(types)) {
+      const file = join(srv.box.dir, name);
+      await writeFile(file, name);
+      const r = await runCli(['cp', file, `oss://types/${name}`, '-q'], {
+        ...srv.box.env,
+        OSS_ENDPOINT: srv.server.endpoint,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((await srv.client.headObject('types', name)).contentType, type, name);
+    }
+  } finally {
+    await stopCliServer(srv);
+  }
+});
+
+test('cp -q makes no stdout stream: it is made on the first write (ls makes one)', async () => {
+  const srv = await startCliServer('no-stdout');
+  try {
+    const file = join(srv.box.dir, 'small.bin');
+    await writeFile(file, 'x'.repeat(4096));
+    const env = { ...srv.box.env, OSS_ENDPOINT: srv.server.endpoint };
+    // With stdout a file, making process.stdout loads node's SyncWriteStream; a preloaded hook says whether it was.
+    const hook = join(srv.box.dir, 'stdout-hook.cjs');
+    await writeFile(
+      hook,
+      "process.on('exit', () => require('node:fs').appendFileSync(process.env.STDOUT_MADE_FILE, " +
+        "process.moduleLoadList.includes('NativeModule internal/fs/sync_write_stream') + '\\n'));",
+    );
+    const made = async (args: string[]): Promise<string> => {
+      const record = join(srv.box.dir, `made-${args[0]}.txt`);
+      const out = await open(join(srv.box.dir, `out-${args[0]}.txt`), 'w');
+      try {
+        const child = spawn(process.execPath, ['--require', hook, OSSUP, ...args], {
+          env: { ...env, STDOUT_MADE_FILE: record },
+          stdio: ['ignore', out.fd, 'pipe'],
+        });
+        let stderr = '';
+        child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+        const [code] = await once(child, 'close');
+        assert.equal(code, 0, stderr);
+      } finally {
+        await out.close();
+      }
+      return (await readFile(record, 'utf8')).trim();
+    };
+    assert.equal(await made(['cp', file, 'oss://no-stdout/k.bin', '-q']), 'false', 'cp -q made process.stdout');
+    assert.equal(await made(['ls', 'oss://no-stdout']), 'true', 'ls wrote its listing through process.stdout');
+  } finally {
     await stopCliServer(srv);
   }
 });
