@@ -180,7 +180,9 @@ test('the kept signing key follows a new day, region and secret (signatures as i
     hmac(hmac(hmac(hmac(`aliyun_v4${secret}`, day), r), 'oss'), 'aliyun_v4_request');
   const sts = 'OSS4-HMAC-SHA256\n...';
   const expect = (secret: string, at: Date, r: string) =>
-    createHmac('sha256', fresh(secret, formatV4Date(at).slice(0, 8), r)).update(sts).digest('hex');
+    createHmac('sha256', fresh(secret, formatV4Date(at).slice(0, 8), r))
+      .update(sts)
+      .digest('hex');
   const day1 = new Date(Date.UTC(2026, 11, 6, 23, 59, 59));
   const day2 = new Date(Date.UTC(2026, 11, 7, 0, 0, 0)); // one second later, the next UTC day
   for (const [secret, at, r] of [
