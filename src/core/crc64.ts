@@ -22,6 +22,14 @@ const MASK64 = 0xffffffffffffffffn;
  */
 const BYTEWISE_MAX = 16 * 1024;
 
+/**
+ * Past this many bytes hashed a byte at a time, the process is hashing many short inputs (a tree's small files, each
+ * way): the kernel is loaded then, as its ~5 ms is soon repaid (the byte loop costs ~30 us per 4 KiB; the native
+ * kernel ~1 us).
+ */
+const BYTEWISE_BUDGET = 256 * 1024;
+let bytewiseSoFar = 0;
+
 /** A CRC-64 kernel: advances the inverted register over `data` (the register is all ones before any byte). */
 export type Crc64Kernel = (reg: bigint, data: Uint8Array) => bigint;
 
@@ -41,7 +49,8 @@ export function installCrc64Kernel(load: () => Crc64Kernel | undefined): void {
 
 /** Advances the (inverted) register over `data`. */
 function update(reg: bigint, data: Uint8Array): bigint {
-  if (kernel === undefined && data.length <= BYTEWISE_MAX) return updateBytewise(reg, data);
+  if (kernel === undefined && data.length <= BYTEWISE_MAX && (bytewiseSoFar += data.length) <= BYTEWISE_BUDGET)
+    return updateBytewise(reg, data);
   kernel ??= offered?.() ?? createCrc64Kernel(POLY_HI, POLY_LO, crc64Combine);
   return kernel(reg, data);
 }

@@ -7,8 +7,13 @@ import { ArgumentError } from './errors.js';
 /** Characters encodeURIComponent leaves alone but OSS's unreserved set does not. */
 const EXTRA_RESERVED = /[!'()*]/g;
 
+/** Strings that encode to themselves (every key, name and date of a typical request): one test, no new string. */
+const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
+const UNRESERVED_OR_SLASH = /^[A-Za-z0-9\-_.~/]*$/;
+
 /** Percent-encodes every UTF-8 byte outside A-Za-z0-9-_.~ (and outside `/` when keepSlash). */
 export function percentEncode(value: string, keepSlash = false): string {
+  if ((keepSlash ? UNRESERVED_OR_SLASH : UNRESERVED).test(value)) return value;
   let out: string;
   try {
     out = encodeURIComponent(value);

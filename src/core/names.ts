@@ -6,6 +6,9 @@ import { hasLoneSurrogate } from './encode.js';
 
 const utf8 = new TextEncoder();
 
+/** A `.` or `..` segment between slashes or at either end. */
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
 /** Longest object key in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1023;
 
@@ -30,11 +33,13 @@ export function validateBucketName(name: string): string | null {
 export function validateObjectKey(key: string): string | null {
   if (typeof key !== 'string' || key.length === 0) return 'object key is empty';
   if (hasLoneSurrogate(key)) return 'object key is not valid Unicode (unpaired surrogate)';
-  const bytes = utf8.encode(key).length;
-  if (bytes > MAX_KEY_BYTES) return `object key is ${bytes} bytes in UTF-8; the limit is ${MAX_KEY_BYTES}`;
+  // A UTF-16 unit is at most 3 UTF-8 bytes (a pair, 4): a key this short cannot be too long, and is not encoded.
+  if (key.length > MAX_KEY_BYTES / 3) {
+    const bytes = utf8.encode(key).length;
+    if (bytes > MAX_KEY_BYTES) return `object key is ${bytes} bytes in UTF-8; the limit is ${MAX_KEY_BYTES}`;
+  }
   if (key.startsWith('/') || key.startsWith('\\')) return 'object key must not start with / or \\';
   if (key.includes('\u0000')) return 'object key must not contain NUL';
-  if (key.split('/').some((seg) => seg === '.' || seg === '..'))
-    return 'object key must not contain a "." or ".." path segment';
+  if (DOT_SEGMENT.test(key)) return 'object key must not contain a "." or ".." path segment';
   return null;
 }

@@ -85,21 +85,22 @@ export function canonicalQueryV4(query: ReadonlyArray<readonly [string, string]>
  * server may pass the list straight from the Authorization header or x-oss-additional-headers.
  */
 export function canonicalRequestV4(req: SignableRequest, additionalHeaders: string[]): string {
-  const extra = normalizeAdditionalHeaders(additionalHeaders, req.headers);
+  const extra = additionalHeaders.length > 0 ? normalizeAdditionalHeaders(additionalHeaders, req.headers) : [];
+  // Every request is signed: one pass, no intermediate arrays beyond the signed pairs.
   const signed: Array<[string, string]> = [];
-  for (const [name, value] of Object.entries(req.headers)) {
+  const headers = req.headers;
+  for (const name of Object.keys(headers)) {
     const lower = name.toLowerCase();
-    if (isDefaultSigned(lower) || extra.includes(lower)) signed.push([lower, String(value).trim()]);
+    if (isDefaultSigned(lower) || (extra.length > 0 && extra.includes(lower)))
+      signed.push([lower, String(headers[name]).trim()]);
   }
   signed.sort((a, b) => cmp(a[0], b[0]));
-  return [
-    req.method.toUpperCase(),
-    canonicalUriV4(req.bucket, req.key),
-    canonicalQueryV4(req.query),
-    signed.map(([n, v]) => `${n}:${v}\n`).join(''),
-    extra.join(';'),
-    req.headers[HEADERS.contentSha256] ?? UNSIGNED_PAYLOAD,
-  ].join('\n');
+  let lines = '';
+  for (const [n, v] of signed) lines += `${n}:${v}\n`;
+  const query = req.query.length > 0 ? canonicalQueryV4(req.query) : '';
+  return `${req.method.toUpperCase()}\n${canonicalUriV4(req.bucket, req.key)}\n${query}\n${lines}\n${extra.join(';')}\n${
+    req.headers[HEADERS.contentSha256] ?? UNSIGNED_PAYLOAD
+  }`;
 }
 
 /** `OSS4-HMAC-SHA256\n<x-oss-date>\n<scope>\n<hash>`, given the hex SHA-256 of the canonical request. */

@@ -22,6 +22,10 @@ test('object keys: length in UTF-8 bytes, leading / or \\', () => {
     'a..b',
     '.hidden',
     'a/.b/c',
+    '...',
+    'a/.../b',
+    'a./b..',
+    '..a/b.',
     ' ',
     '😀',
   ]) {

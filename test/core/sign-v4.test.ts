@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import type { SignableRequest } from '../../src/core/canonical.js';
 import {
   authorizationV4,
@@ -170,6 +171,30 @@ test('canonical URI and query forms', () => {
 test('signing key is the documented HMAC chain', () => {
   assert.equal(signingKeyV4('sk', '20231216', region).length, 32);
   assert.notDeepEqual(signingKeyV4('sk', '20231216', region), signingKeyV4('sk', '20231217', region));
+});
+
+test('the kept signing key follows a new day, region and secret (signatures as if derived afresh)', () => {
+  // The chain written out here, independent of signingKeyV4's cache.
+  const hmac = (k: string | Buffer, d: string) => createHmac('sha256', k).update(d).digest();
+  const fresh = (secret: string, day: string, r: string) =>
+    hmac(hmac(hmac(hmac(`aliyun_v4${secret}`, day), r), 'oss'), 'aliyun_v4_request');
+  const sts = 'OSS4-HMAC-SHA256\n...';
+  const expect = (secret: string, at: Date, r: string) =>
+    createHmac('sha256', fresh(secret, formatV4Date(at).slice(0, 8), r))
+      .update(sts)
+      .digest('hex');
+  const day1 = new Date(Date.UTC(2026, 11, 6, 23, 59, 59));
+  const day2 = new Date(Date.UTC(2026, 11, 7, 0, 0, 0)); // one second later, the next UTC day
+  for (const [secret, at, r] of [
+    ['sk', day1, region],
+    ['sk', day1, region], // kept
+    ['sk', day2, region], // midnight: a new key
+    ['sk2', day2, region], // rotated secret
+    ['sk2', day2, 'cn-beijing'], // another region
+    ['sk', day1, region], // and back
+  ] as const) {
+    assert.equal(signatureV4(secret, sts, at, r), expect(secret, at, r), `${secret} ${at.toISOString()} ${r}`);
+  }
 });
 
 test('authorizationV4 refuses a missing/mismatched x-oss-date or a missing token header', () => {

@@ -77,7 +77,7 @@ export async function putWhileHashing(
     const byMd5 = res.crc64 === undefined;
     const digest = (byMd5 ? undefined : body.digest()) ?? (await input.hash());
     await input.received();
-    const md5 = bytesToHex(digest.md5);
+    const md5 = byMd5 ? bytesToHex(digest.md5) : '';
     const md5Wrong = byMd5 && res.etag.toUpperCase() !== md5;
     const crcWrong = res.crc64 !== undefined && res.crc64 !== digest.crc64;
     if (!md5Wrong && !crcWrong) return { digest, res };

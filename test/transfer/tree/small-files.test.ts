@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { FileChangedError, IntegrityError, ServiceError } from '../../../src/core/errors.js';
 import { downloadPrefix, uploadDirectory } from '../../../src/transfer/tree/index.js';
 import { INTEGRITY_ATTEMPTS } from '../../../src/transfer/upload/resend.js';
-import { bytes, editingProxy, objectBytes, setup } from '../fixtures.js';
+import { bytes, editingProxy, objectBytes, proxyFor, setup } from '../fixtures.js';
 
 const isPut = (key: string) => (r: { method: string; path: string }) => r.method === 'PUT' && r.path.endsWith(key);
 
@@ -98,4 +98,33 @@ test('a small download whose CRC-64 disagrees fails alone and leaves no file and
   assert.ok(proxy.seen.filter((r) => r.method === 'GET' && r.path.endsWith('/down/x.txt')).length >= 2);
   assert.deepEqual(await readdir(out), ['y.txt']);
   assert.deepEqual(await readFile(join(out, 'y.txt')), bytes(4096, 7));
+});
+
+test('a small download whose body breaks off is fetched again: whole files, no temporary file left', async (t) => {
+  const env = await setup(t);
+  const want = new Map<string, Buffer>();
+  for (let i = 0; i < 4; i++) {
+    want.set(`f${i}`, bytes(4096, 10 + i));
+    await env.client.putObject(env.bucket, `cut/f${i}`, want.get(`f${i}`)!);
+  }
+  // Responses cut (cleanly or by a reset) within their first ~4.4 KB: mostly inside a 4 KiB body, after its head.
+  const proxy = await proxyFor(t, env, {
+    rate: 1,
+    seed: 3,
+    maxFaults: 2,
+    maxOffset: 4400,
+    kinds: ['truncate-response', 'reset-response'],
+  });
+  const out = join(env.dir, 'cut-out');
+  const result = await downloadPrefix(env.clientFor(proxy.endpoint, { retry: { baseDelayMs: 1, maxDelayMs: 5 } }), {
+    dir: out,
+    bucket: env.bucket,
+    prefix: 'cut/',
+    jobs: 1,
+  });
+  assert.equal(proxy.stats().faults, 2);
+  assert.deepEqual(result.failed, []);
+  assert.equal(result.transferred, 4);
+  assert.deepEqual((await readdir(out)).sort(), [...want.keys()]);
+  for (const [name, data] of want) assert.deepEqual(await readFile(join(out, name)), data);
 });
