@@ -1,9 +1,10 @@
 // A local file as a PartSource (engine/ports.ts): replayable, resumable (its identity is path, size, mtime, inode,
-// device). Parts up to BUFFER_LIMIT are read and hashed on the hashing threads (CRC-64, and MD5 for Content-MD5)
-// into reused shared buffers and sent from memory. Larger ones are read as they are sent and their CRC-64 taken on
-// this thread from the very chunks that go out, so each byte is read once (with Content-MD5, which must be known
-// before the request, they are hashed on a thread first and streamed from the file after). Within one run the ctime
-// is compared too (assertUnchanged): a rewrite during the upload is caught even when size and mtime are put back.
+// device). Without Content-MD5, a part of 1 MiB or more is read as it is sent and its CRC-64 taken on this thread
+// from the very chunks that go out, so each byte is read once (hashedPart). Otherwise (Content-MD5, which must be
+// known before the request; parts under 1 MiB) a part is read and hashed on the hashing threads first: up to
+// BUFFER_LIMIT into reused shared buffers and sent from memory, larger ones re-streamed from the file. Within one run
+// the ctime is compared too (assertUnchanged): a rewrite during the upload is caught even when size and mtime are
+// put back.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { AlignedArena, type Region } from '../../core/aligned-memory.js';
 import { Crc64, crc64 } from '../../core/crc64.js';
@@ -100,10 +101,10 @@ export class FileSource implements PartSource {
   }
 
   /**
-   * A part too large to hold in memory, sent without Content-MD5: every attempt reads it from the file as it goes
-   * out, and `crc64` is that of exactly the bytes the answered attempt sent. Hashing it on a thread first read each
-   * byte twice (issue 27: ~0.16 CPU-s/GiB of reads, against ~0.1 for the native CRC-64 here). A file changed while
-   * it is sent still fails the upload: the ctime check before Complete (assertUnchanged) sees it.
+   * A part sent without Content-MD5 (partsHashedAsSent): every attempt reads it from the file as it goes out, and
+   * `crc64` is that of exactly the bytes the answered attempt sent. Hashing it on a thread first read a part over
+   * BUFFER_LIMIT twice and cost the thread's start-up (issue 27); the native CRC-64 here is ~0.1 CPU-s/GiB. A file
+   * changed while it is sent still fails the upload: by its length, or by the ctime check before Complete.
    */
   private hashedPart(part: PlannedPart): PartBytes {
     const sending = hashedRange(this.path, part.start, part.size);
@@ -147,9 +148,9 @@ export class FileSource implements PartSource {
 
 /**
  * Parts from this size up, sent without Content-MD5, are read as they are sent and hashed on the way
- * (FileSource.hashedPart), whatever their size: paired runs put the whole upload's CPU 10-25% below reading them
- * ahead on a hashing thread, at 8 MiB and at 64 MiB parts (BENCHMARKS.md, branch h27upcrc). Smaller parts (OSS allows
- * 100 KiB) are read ahead into memory, where a file open per part would weigh more than its bytes.
+ * (FileSource.hashedPart): paired runs put the whole upload's CPU 15-25% below reading them ahead on a hashing
+ * thread, at 8 MiB and at 64 MiB parts (BENCHMARKS.md, branch h27upcrc). Smaller parts (OSS allows 100 KiB) are
+ * read ahead into memory, where a file open per part would weigh more than its bytes.
  */
 const AS_SENT_MIN = 1024 * 1024;
 
