@@ -1,15 +1,17 @@
 // A local file as a PartSource (engine/ports.ts): replayable, resumable (its identity is path, size, mtime, inode,
-// device), each part read and hashed on the hashing threads (MD5 for Content-MD5, CRC-64 to check the server's).
-// Parts up to BUFFER_LIMIT are read into reused shared buffers and sent from memory; larger ones are hashed, then
-// re-streamed from the file when sent. Within one run the ctime is compared too (assertUnchanged): a rewrite during
-// the upload is caught even when size and mtime are put back.
+// device). Without Content-MD5, a part of 1 MiB or more is read as it is sent and its CRC-64 taken on this thread
+// from the very chunks that go out, so each byte is read once (hashedPart). Otherwise (Content-MD5, which must be
+// known before the request; parts under 1 MiB) a part is read and hashed on the hashing threads first: up to
+// BUFFER_LIMIT into reused shared buffers and sent from memory, larger ones re-streamed from the file. Within one run
+// the ctime is compared too (assertUnchanged): a rewrite during the upload is caught even when size and mtime are
+// put back.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { AlignedArena, type Region } from '../../core/aligned-memory.js';
 import { Crc64, crc64 } from '../../core/crc64.js';
-import { FileChangedError } from '../../core/errors.js';
+import { FileChangedError, IntegrityError } from '../../core/errors.js';
 import { MIN_PART_SIZE } from '../../core/limits.js';
 import { assertUnchanged, identityOf, snapshotFile, type FileSnapshot } from '../checkpoint/file-identity.js';
-import type { HashedBody, PartBytes, PartSource, PlannedPart, ReadOptions } from '../engine/ports.js';
+import type { HashedBody, PartBody, PartBytes, PartSource, PlannedPart, ReadOptions } from '../engine/ports.js';
 import { BUFFER_LIMIT } from '../hash/hash.js';
 import { hashPool } from '../hash/pool.js';
 import { fileRange, readRange } from './client-bodies.js';
@@ -46,11 +48,13 @@ export class FileSource implements PartSource {
   /**
    * Snapshot `absPath` (its identity, to be compared before Complete) and start a hashing thread, which then starts
    * while the checkpoint is locked and the session opened. Not for a file within the smallest part: it is one
-   * PutObject hashed as it is sent, and a thread's start-up costs more CPU than its whole upload (issue 27).
+   * PutObject hashed as it is sent, and a thread's start-up costs more CPU than its whole upload (issue 27). Nor
+   * when `hashThreads` is false: the caller knows every part is hashed as it is sent (partsHashedAsSent); a thread
+   * still starts if one is needed after all (a resumed part to check).
    */
-  static async open(absPath: string): Promise<FileSource> {
+  static async open(absPath: string, hashThreads = true): Promise<FileSource> {
     const snapshot = await snapshotFile(absPath);
-    if (snapshot.size > MIN_PART_SIZE) hashPool().warm();
+    if (hashThreads && snapshot.size > MIN_PART_SIZE) hashPool().warm();
     return new FileSource(snapshot);
   }
 
@@ -65,6 +69,7 @@ export class FileSource implements PartSource {
   }
 
   async read(part: PlannedPart, opts: ReadOptions = {}): Promise<PartBytes> {
+    if (!opts.discard && opts.crcOnly && partsHashedAsSent(part.size)) return this.hashedPart(part);
     // Kept whatever is hashed (CRC-64 alone by default): sent from memory, each byte is read once (issue 27).
     const keep = !opts.discard && part.size <= BUFFER_LIMIT;
     const pool = keep ? partBuffers(part.size) : undefined;
@@ -95,6 +100,28 @@ export class FileSource implements PartSource {
     };
   }
 
+  /**
+   * A part sent without Content-MD5 (partsHashedAsSent): every attempt reads it from the file as it goes out, and
+   * `crc64` is that of exactly the bytes the answered attempt sent. Hashing it on a thread first read a part over
+   * BUFFER_LIMIT twice and cost the thread's start-up (issue 27); the native CRC-64 here is ~0.1 CPU-s/GiB. A file
+   * changed while it is sent still fails the upload: by its length, or by the ctime check before Complete.
+   */
+  private hashedPart(part: PlannedPart): PartBytes {
+    const sending = hashedRange(this.path, part.start, part.size);
+    return {
+      size: part.size,
+      body: sending.body,
+      md5: new Uint8Array(0),
+      get crc64(): bigint {
+        const crc = sending.crc64();
+        // Read only after a response; a server that answered before taking the whole body proved nothing.
+        if (crc === undefined)
+          throw new IntegrityError('crc64', '', '', `part ${part.number}: answered before its bytes were all sent`);
+        return crc;
+      },
+    };
+  }
+
   assertUnchanged(): Promise<void> {
     return assertUnchanged(this.snapshot, this.size <= WHOLE_READ_LIMIT);
   }
@@ -107,32 +134,58 @@ export class FileSource implements PartSource {
   hashedAsSent(): HashedBody | Promise<HashedBody> {
     const { path, size } = this;
     if (size <= WHOLE_READ_LIMIT) return readWhole(path, size);
-    let last: { crc: Crc64; done: boolean } | undefined;
-    const body = {
-      size,
-      path,
-      open: () => {
-        const attempt = { crc: new Crc64(), done: false };
-        last = attempt;
-        return hashing(readRange(path, 0, size));
-        async function* hashing(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-          let read = 0;
-          for await (const chunk of chunks) {
-            read += chunk.length;
-            // Hashed before it is handed on: once written, its buffer may carry another read (client/body.ts).
-            attempt.crc.update(chunk);
-            yield chunk;
-          }
-          attempt.done = read === size;
-        }
+    const sending = hashedRange(path, 0, size);
+    return {
+      body: sending.body,
+      // The CRC-64 only: the stored object's is what it is checked against (upload/single.ts).
+      digest: () => {
+        const crc64 = sending.crc64();
+        return crc64 === undefined ? undefined : { md5: new Uint8Array(0), crc64 };
       },
     };
-    return {
-      body,
-      // The CRC-64 only: the stored object's is what it is checked against (upload/single.ts).
-      digest: () => (last?.done ? { md5: new Uint8Array(0), crc64: last.crc.digest() } : undefined),
-    };
   }
+}
+
+/**
+ * Parts from this size up, sent without Content-MD5, are read as they are sent and hashed on the way
+ * (FileSource.hashedPart): paired runs put the whole upload's CPU 15-25% below reading them ahead on a hashing
+ * thread, at 8 MiB and at 64 MiB parts (BENCHMARKS.md, branch h27upcrc). Smaller parts (OSS allows 100 KiB) are
+ * read ahead into memory, where a file open per part would weigh more than its bytes.
+ */
+const AS_SENT_MIN = 1024 * 1024;
+
+/** Whether a part of `size` bytes, sent without Content-MD5, is hashed as it is sent rather than read ahead. */
+export function partsHashedAsSent(size: number): boolean {
+  return size >= AS_SENT_MIN;
+}
+
+/**
+ * `size` bytes of `path` from `start` as a request body whose every attempt takes the CRC-64 of exactly the bytes
+ * it hands to the socket, as they go out. `crc64()`: that of the last attempt opened, once it was read to its end.
+ */
+function hashedRange(path: string, start: number, size: number): { body: PartBody; crc64(): bigint | undefined } {
+  let last: { crc: Crc64; done: boolean } | undefined;
+  const body = {
+    size,
+    path,
+    open: () => {
+      const attempt = { crc: new Crc64(), done: size === 0 };
+      last = attempt;
+      return hashing(readRange(path, start, size));
+      async function* hashing(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+        let read = 0;
+        for await (const chunk of chunks) {
+          read += chunk.length;
+          // Hashed before it is handed on: once written, its buffer may carry another read (client/body.ts).
+          attempt.crc.update(chunk);
+          // Done before the last chunk is handed on: the answer may come while the sender still waits to drain it.
+          attempt.done = read === size;
+          yield chunk;
+        }
+      }
+    },
+  };
+  return { body, crc64: () => (last?.done ? last.crc.digest() : undefined) };
 }
 
 /**

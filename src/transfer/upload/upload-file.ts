@@ -7,9 +7,10 @@ import type { FileSnapshot } from '../checkpoint/file-identity.js';
 import { fileCheckpoints } from '../checkpoint/files.js';
 import { memoryCheckpoints } from '../checkpoint/memory.js';
 import { runTransfer } from '../engine/engine.js';
+import { MIN_DEFAULT_PART_SIZE } from '../engine/planner.js';
 import { validateTransferOptions } from '../engine/options.js';
 import type { TransferClient } from '../engine/ports.js';
-import { FileSource } from '../io/file-source.js';
+import { FileSource, partsHashedAsSent } from '../io/file-source.js';
 import type { UploadFileOptions, UploadResult } from '../types.js';
 import type { UploadContext, UploadSettings } from './settings.js';
 import { objectWrite } from './settings.js';
@@ -18,7 +19,9 @@ import { UploadStrategy } from './upload.js';
 
 export async function uploadFile(client: TransferClient, opts: UploadFileOptions): Promise<UploadResult> {
   validateTransferOptions(opts, { api: 'uploadFile', writesKey: true });
-  const source = await FileSource.open(path.resolve(opts.file));
+  // Parts hashed as they are sent need no hashing thread (the planner's sizes start at 1 MiB): none is started ahead.
+  const asSent = opts.contentMd5 !== true && partsHashedAsSent(opts.partSize ?? MIN_DEFAULT_PART_SIZE);
+  const source = await FileSource.open(path.resolve(opts.file), !asSent);
   return runTransfer(
     client,
     opts,

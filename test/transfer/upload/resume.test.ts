@@ -194,6 +194,46 @@ test('a file modified during the upload is never completed (FileChangedError), e
   assert.ok(res.resumedBytes < size);
 });
 
+// Parts of 1 MiB and more are hashed as they are sent (transfer/io/file-source.ts): the CRC-64 the server's is
+// compared with is of the changed bytes, so only the ctime check before Complete can see the change.
+for (const [what, change] of [
+  ['rewritten (size and mtime put back)', 'rewrite'],
+  ['shrunk', 'shrink'],
+] as const) {
+  test(`a file ${what} while its 1 MiB parts are sent as they are read is never completed (FileChangedError)`, async (t) => {
+    const env = await setup(t);
+    const MiB = 1024 * 1024;
+    const { file } = await makeFile(env.dir, 'big.bin', 5 * MiB + 3, 17);
+    const before = await stat(file);
+    let changed = false;
+    const err = await uploadFile(env.client, {
+      bucket: env.bucket,
+      key: 'big',
+      file,
+      partSize: MiB,
+      concurrency: 2,
+      onProgress: (e) => {
+        if (e.type !== 'part' || e.partNumber !== 2 || changed) return;
+        changed = true;
+        if (change === 'shrink') {
+          fs.truncateSync(file, 3 * MiB + 7);
+          return;
+        }
+        const fd = fs.openSync(file, 'r+');
+        fs.writeSync(fd, Buffer.alloc(100, 1), 0, 100, 4 * MiB + 10);
+        fs.closeSync(fd);
+        fs.utimesSync(file, before.atime, before.mtime);
+      },
+    }).catch((e: unknown) => e);
+    assert.ok(changed, 'the file was changed during the upload');
+    assert.ok(err instanceof FileChangedError, String(err));
+    await assert.rejects(
+      env.client.headObject(env.bucket, 'big'),
+      (e: unknown) => e instanceof ServiceError && e.status === 404,
+    );
+  });
+}
+
 test('a file that shrinks during the upload fails with FileChangedError', async (t) => {
   const env = await setup(t);
   const { file } = await makeFile(env.dir, 'shrink.bin', 6 * PART, 16);
