@@ -70,7 +70,11 @@ export class AdaptiveController {
   private lastCut = -Infinity;
   private partMs = 0;
   private why = 'starting from the defaults';
-  /** Bytes left of a transfer of known size (else Infinity), and whether its first byte is still to come. */
+  /**
+   * Bytes left of a transfer of known size (else Infinity), and whether its first byte is still to come: every
+   * transfer is measured from its first byte, not from the command's start (a tree's listing, an upload's first read
+   * and InitiateMultipartUpload, a download's HEAD), which the first window would otherwise judge as the link.
+   */
   private left: number;
   private waiting: boolean;
 
@@ -87,7 +91,7 @@ export class AdaptiveController {
     this.minWindow = opts.windowMs ?? 250;
     this.windowStart = now;
     this.left = opts.transferBytes ?? Infinity;
-    this.waiting = opts.transferBytes !== undefined;
+    this.waiting = true;
     if (opts.startReason) this.why = opts.startReason;
     if (this.fixedConns)
       this.why = `connections fixed by ${this.sources.connections === 'flag' ? 'a flag' : 'the checkpoint'}`;
