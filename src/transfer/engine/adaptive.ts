@@ -212,7 +212,10 @@ export class AdaptiveController {
     this.windowDone = 0;
     this.throttledInWindow = false;
     this.settling = false;
-    if (settling) return;
+    // Nothing moved while growing (the first requests still on their way, a stall): such a window says nothing of the
+    // connections, and the next one would judge the stall's end, so slow start waits for bytes again as at its start.
+    if (rate === 0 && this.phase === 'slow-start') this.waiting = true;
+    if (settling || this.waiting) return;
     this.rateLast = rate;
     if (!throttled && this.phase !== 'recover') this.perConn = Math.max(this.perConn, rate / this.conns);
     this.decide(rate, throttled, now);
@@ -238,6 +241,8 @@ export class AdaptiveController {
         } else {
           const tried = this.conns;
           this.conns = this.base;
+          // More did not pay: the knee is at or below the setting kept, so the first probe looks below it.
+          this.probeDown = true;
           this.enterHold(
             now,
             `slow start: ${tried} connections gave under 10% more than ${this.base}; keeping ${this.base}`,
