@@ -70,11 +70,7 @@ export class AdaptiveController {
   private lastCut = -Infinity;
   private partMs = 0;
   private why = 'starting from the defaults';
-  /**
-   * Bytes left of a transfer of known size (else Infinity), and whether its first byte is still to come: every
-   * transfer is measured from its first byte, not from the command's start (a tree's listing, an upload's first read
-   * and InitiateMultipartUpload, a download's HEAD), which the first window would otherwise judge as the link.
-   */
+  /** Bytes left of a transfer of known size (else Infinity), and whether its first byte is still to come. */
   private left: number;
   private waiting: boolean;
 
@@ -91,6 +87,7 @@ export class AdaptiveController {
     this.minWindow = opts.windowMs ?? 250;
     this.windowStart = now;
     this.left = opts.transferBytes ?? Infinity;
+    // Measured from the first byte: a first window on a tree's listing or an upload's first read made any step pay.
     this.waiting = true;
     if (opts.startReason) this.why = opts.startReason;
     if (this.fixedConns)
@@ -280,14 +277,15 @@ export class AdaptiveController {
       case 'hold': {
         if (rate < this.best * DROP && !throttled) {
           if (++this.drops >= 2 && this.worthStepping(rate)) {
-            // The link changed under the transfer: measure from here, starting a new slow start.
+            // The link changed: a new slow start from a fresh window of this setting (judged against the fall's own
+            // window, a doubling gains by chance alone when the dip passes).
             this.drops = 0;
-            this.best = rate;
-            this.peak = rate;
-            this.base = this.conns;
+            this.best = 0;
+            this.peak = 0;
+            this.base = 0;
             this.phase = 'slow-start';
             this.why = 'throughput fell: measuring the link again';
-            this.step(Math.min(this.maxConns, this.conns * 2), now);
+            this.restart(now);
           }
           return;
         }

@@ -97,3 +97,18 @@ test('a doubling that did not pay turns the first probe down, towards the knee i
   assert.deepEqual(seen.slice(0, 3), [32, 64, 32], `${seen}`);
   assert.ok(seen[3]! < 32, `${seen} (${ctl.tuning().reason})`);
 });
+
+test('a dip that passes does not carry the transfer up: after a fall it measures the setting in use first', () => {
+  const ctl = new AdaptiveController(controllerOptions('tree', {}), 0);
+  const seen: number[] = [];
+  for (let now = 0; now < 8000; now += 10) {
+    const c = ctl.connections(now);
+    if (seen.at(-1) !== c) seen.push(c);
+    // A link that moves 40 MB/s however many files are in flight, but a third of it for 0.8 s (a pause elsewhere).
+    const dip = now >= 2500 && now < 3300;
+    ctl.record((dip ? 0.4 : 1.2) * 0.1 * MB, now);
+  }
+  // It may try a doubling again once it has measured afresh, but keeps it only for a gain over the fresh window.
+  const said = `${seen} (${ctl.tuning().reason})`;
+  assert.ok(seen.at(-1)! <= 32, said);
+});
