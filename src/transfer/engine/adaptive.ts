@@ -70,9 +70,10 @@ export class AdaptiveController {
   private lastCut = -Infinity;
   private partMs = 0;
   private why = 'starting from the defaults';
-  /** Bytes left of a transfer of known size (else Infinity), and whether its first byte is still to come. */
+  /** Bytes left of a transfer of known size (else Infinity). */
   private left: number;
-  private waiting: boolean;
+  /** Until the first byte: a first window on a tree's listing or an upload's first read made any step look a gain. */
+  private waiting = true;
 
   constructor(opts: AdaptiveOptions, now: number) {
     this.maxConns = Math.max(1, opts.maxConnections ?? 64);
@@ -87,7 +88,6 @@ export class AdaptiveController {
     this.minWindow = opts.windowMs ?? 250;
     this.windowStart = now;
     this.left = opts.transferBytes ?? Infinity;
-    this.waiting = opts.transferBytes !== undefined;
     if (opts.startReason) this.why = opts.startReason;
     if (this.fixedConns)
       this.why = `connections fixed by ${this.sources.connections === 'flag' ? 'a flag' : 'the checkpoint'}`;
@@ -203,12 +203,11 @@ export class AdaptiveController {
     const rate = (this.windowBytes * 1000) / (now - this.windowStart);
     const throttled = this.throttledInWindow;
     const settling = this.settling;
-    this.windowStart = now;
-    this.windowBytes = 0;
-    this.windowDone = 0;
-    this.throttledInWindow = false;
+    this.restart(now);
     this.settling = false;
-    if (settling) return;
+    // Nothing moved while growing (a stall): not judged, and the next window would judge its end, so wait for bytes.
+    if (rate === 0 && this.phase === 'slow-start') this.waiting = true;
+    if (settling || this.waiting) return;
     this.rateLast = rate;
     if (!throttled && this.phase !== 'recover') this.perConn = Math.max(this.perConn, rate / this.conns);
     this.decide(rate, throttled, now);
@@ -234,6 +233,7 @@ export class AdaptiveController {
         } else {
           const tried = this.conns;
           this.conns = this.base;
+          this.probeDown = true; // the knee is at or below the setting kept: the first probe looks below it
           this.enterHold(
             now,
             `slow start: ${tried} connections gave under 10% more than ${this.base}; keeping ${this.base}`,
@@ -271,14 +271,14 @@ export class AdaptiveController {
       case 'hold': {
         if (rate < this.best * DROP && !throttled) {
           if (++this.drops >= 2 && this.worthStepping(rate)) {
-            // The link changed under the transfer: measure from here, starting a new slow start.
+            // The link changed: slow start again from a fresh window (against the dip's own, a doubling gains by chance).
             this.drops = 0;
-            this.best = rate;
-            this.peak = rate;
-            this.base = this.conns;
+            this.best = 0;
+            this.peak = 0;
+            this.base = 0;
             this.phase = 'slow-start';
             this.why = 'throughput fell: measuring the link again';
-            this.step(Math.min(this.maxConns, this.conns * 2), now);
+            this.restart(now);
           }
           return;
         }
