@@ -68,14 +68,26 @@ export class ConnectionBudget {
     if (bytes > 0) this.controller.record(bytes, this.now());
   }
 
-  /** A transfer's progress listener feeding the bytes it moves to the controller (each transfer its own). */
+  /**
+   * A transfer's progress listener feeding the bytes it moves to the controller (each transfer its own). A transfer
+   * of one request (a tree's small file, which no part feed observes) also reports that request as a finished part,
+   * so slow start on small files is judged per completed request (adaptive.ts `enoughDone`).
+   */
   meter(): (e: TransferEvent) => void {
     let last = 0;
+    let began = 0;
+    let observed = false;
     return (e) => {
-      if (e.type === 'start') last = e.resumedBytes;
-      else if (e.type === 'progress') {
+      if (e.type === 'start') {
+        last = e.resumedBytes;
+        began = this.now();
+        observed = e.tuning !== undefined; // planned by the budget: its part feed reports each part (wrap)
+      } else if (e.type === 'progress') {
         this.record(e.bytesDone - last);
         last = Math.max(last, e.bytesDone);
+      } else if (e.type === 'part' && e.totalParts === 1 && !observed) {
+        const now = this.now();
+        this.controller.partDone(now - began, now);
       }
     };
   }

@@ -127,3 +127,28 @@ test('the start event says what the budget chose and why: connections, this tran
   const resumed = b.planner(ladderPlanner).plan({ kind: 'upload', size: 1024 * MiB }, { partSize: 2 * MiB });
   assert.deepEqual(startInfo(resumed, 1024 * MiB).tuning?.partSize, { value: 2 * MiB, source: 'checkpoint' });
 });
+
+test('a transfer of one request reports it as a finished part, so slow start judges small files per request', () => {
+  let t = 0;
+  const done: number[] = [];
+  const c = new AdaptiveController({ initialConnections: 4, initialPartSize: MiB, connectionsSource: 'auto' }, 0);
+  const partDone = c.partDone.bind(c);
+  c.partDone = (ms, now) => {
+    done.push(ms);
+    partDone(ms, now);
+  };
+  const b = new ConnectionBudget(c, { now: () => t });
+  // A tree's small file: one request, no part feed of the budget's, so no `tuning` on its start.
+  const small = b.meter();
+  small({ type: 'start', totalBytes: 4096, resumedBytes: 0, totalParts: 1, partsDone: 0 });
+  t = 30;
+  small({ type: 'progress', bytesDone: 4096, totalBytes: 4096 });
+  small({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
+  assert.deepEqual(done, [30]);
+  // A transfer planned by the budget: its feed already observes each part; the meter must not count it twice.
+  const planned = b.meter();
+  planned({ type: 'start', totalBytes: MiB, resumedBytes: 0, totalParts: 1, partsDone: 0, tuning: c.tuning() });
+  t = 60;
+  planned({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
+  assert.deepEqual(done, [30]);
+});
