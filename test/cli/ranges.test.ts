@@ -157,3 +157,29 @@ test('--part-size still fixes the range size, and --parallel the ranges in fligh
   assert.deepEqual(tuning.partSize, { value: 16 * MiB, source: 'flag' });
   assert.deepEqual(tuning.connections, { value: 2, source: 'flag' });
 });
+
+test('a slow link: no range takes more than a few seconds on one connection (here the 8 MiB floor)', async () => {
+  // 2 MiB/s per connection: 2 s is 4 MiB, below the floor. Sized by the object alone, the first ranges were a share
+  // of the 96 MiB per connection (up to 24 MiB, 12 s each, all lost at a kill).
+  const logged = new URL(log.endpoint);
+  const plan = { rate: 1, kinds: ['slow' as const], bytesPerSecond: 2 * MiB };
+  const crawl = await startFaultProxy({ host: logged.hostname, port: Number(logged.port) }, plan);
+  try {
+    const dest = join(cs.box.dir, 'timed.bin');
+    log.ranges.length = 0;
+    const r = await runCli(down(dest, crawl.endpoint, '--no-checkpoint'), cs.box.env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(lastJson(r.stdout).crc64, crc64ToDecimal(crc64(data)));
+    const sizes = log.ranges.map((g) => g.end - g.start + 1);
+    assert.ok(
+      sizes.every((s) => s <= 8 * MiB),
+      `range sizes ${sizes.map((s) => s / MiB)} MiB`,
+    );
+    assert.equal(
+      sizes.reduce((a, s) => a + s, 0),
+      SIZE,
+    );
+  } finally {
+    await crawl.close();
+  }
+});

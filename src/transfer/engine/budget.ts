@@ -28,6 +28,11 @@ export interface RetrySignal {
 export class ConnectionBudget {
   /** Units held: one per running file, plus each file's parts in flight beyond its first. */
   private held = 0;
+  /**
+   * Bytes/s one part got on its connection, request round trip included (the scheduler's own per-part time, the one
+   * the controller's partDone takes), averaged over the parts finished so far; 0 before the first.
+   */
+  private partRate = 0;
   private readonly now: () => number;
 
   constructor(
@@ -115,8 +120,14 @@ export class ConnectionBudget {
         if (req.kind === 'download' && !req.stream && req.size !== undefined && req.partSize === undefined) {
           // A file download's ranges are cut as they are handed out, a share of what is left per connection
           // (ranges.ts): no range size is fixed before the first byte, and its journal records each range's offset.
+          // None takes more than a few seconds at the rate parts got so far: the floor until one has finished.
           const fixed = this.opts.parallel;
-          const feed = rangeFeed({ total: req.size, done: req.done, concurrency: () => fixed ?? this.limit() });
+          const feed = rangeFeed({
+            total: req.size,
+            done: req.done,
+            concurrency: () => fixed ?? this.limit(),
+            rate: () => this.partRate,
+          });
           return this.wrap(feed, fixed, false);
         }
         if (req.partSize === undefined && !resume && req.size !== undefined && !req.stream) {
@@ -153,6 +164,10 @@ export class ConnectionBudget {
       observe: (part, stats) => {
         if (active-- > 1) this.held--;
         this.controller.partDone(stats.ms, this.now());
+        if (stats.ms > 0) {
+          const rate = (part.size * 1000) / stats.ms;
+          this.partRate = this.partRate === 0 ? rate : this.partRate * 0.7 + rate * 0.3;
+        }
         inner.observe?.(part, stats);
       },
       tuning: () => {

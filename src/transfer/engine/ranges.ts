@@ -2,8 +2,10 @@
 // download has no 10,000-part rule, and what a range costs is a request, a Range/If-Match check, a journal record and,
 // on a delayed link, a round trip of idle: so with no size given, each next range is a share of what is left divided
 // by the connections in flight (guided self-scheduling), within 8..64 MiB. Ranges are large while much is left and
-// shrink towards the end, so the connections finish together. The feed plans only the gaps an earlier run left: its
-// journal records each range's offset and size, so ranges of any size resume. Browser-safe (no Node import).
+// shrink towards the end, so the connections finish together; and no range is cut larger than RANGE_SECONDS on one
+// connection at the rate ranges got so far (the floor until one has finished), so the ranges a kill loses hold a few
+// seconds each on any link. The feed plans only the gaps an earlier run left: its journal records each range's offset
+// and size, so ranges of any size resume. Browser-safe (no Node import).
 import type { PartFeed, PlannedPart } from './ports.js';
 
 const MiB = 1024 ** 2;
@@ -19,6 +21,13 @@ export const MIN_GUIDED_RANGE = 8 * MiB;
  * controller's PART_SECONDS), so the ranges in flight when a run is killed hold a few seconds of transfer each.
  */
 export const MAX_GUIDED_RANGE = 64 * MiB;
+/**
+ * A range takes at most about this long on one connection at the rate ranges got so far (the controller's
+ * PART_SECONDS): a kill or Ctrl-C loses at most this much of each connection's work (the journal records whole
+ * ranges), and the round trip before a range's first byte (<= 0.1 s on a WAN) costs a few percent. On the quiet
+ * loopback one connection of 16 gets ~44 MB/s, so 2 s still allows MAX_GUIDED_RANGE there.
+ */
+export const RANGE_SECONDS = 2;
 
 /** Bytes `start`..`start + size - 1` of a download (relative to its first byte). */
 export interface ByteSpan {
@@ -46,17 +55,20 @@ export function gapsOf(total: number, done: Iterable<ByteSpan> = []): ByteSpan[]
 
 /**
  * Guided self-scheduling: a share of the `left` bytes not yet handed out for each of `connections`, rounded up to
- * whole MiB (ranges stay page-aligned in the file), within MIN_GUIDED_RANGE..MAX_GUIDED_RANGE, never more than is left.
+ * whole MiB (ranges stay page-aligned in the file), and no more than RANGE_SECONDS at `rate` (bytes/s a range gets on
+ * one connection: 0 while none is measured, which gives the floor; Infinity, no bound by time), within
+ * MIN_GUIDED_RANGE..MAX_GUIDED_RANGE, never more than is left.
  */
-export function guidedRangeSize(left: number, connections: number): number {
+export function guidedRangeSize(left: number, connections: number, rate = Infinity): number {
   const share = Math.ceil(left / Math.max(1, connections) / MiB) * MiB;
-  return Math.min(left, Math.max(MIN_GUIDED_RANGE, Math.min(MAX_GUIDED_RANGE, share)));
+  const timed = Math.floor((rate * RANGE_SECONDS) / MiB) * MiB;
+  return Math.min(left, Math.max(MIN_GUIDED_RANGE, Math.min(MAX_GUIDED_RANGE, share, timed)));
 }
 
 /** Ranges a guided download of `left` bytes still cuts at `connections` (the progress line's "parts n/total"). */
-function guidedCount(left: number, connections: number): number {
+function guidedCount(left: number, connections: number, rate?: number): number {
   let n = 0;
-  for (; left > 0; n++) left -= guidedRangeSize(left, connections);
+  for (; left > 0; n++) left -= guidedRangeSize(left, connections, rate);
   return n;
 }
 
@@ -69,12 +81,14 @@ export interface RangeFeedOptions {
   concurrency(): number;
   /** Every range this size (a --part-size, the library's default); absent: guided by what is left. */
   fixedSize?: number;
+  /** Bytes/s a range gets on one connection, measured so far (0: none yet); absent: guided ranges are not timed. */
+  rate?(): number;
 }
 
 /**
  * The feed of a download's ranges over the gaps of `done`, numbered after the highest number stored (a journal
  * record's number names one range for good), or by place when every range is of one fixed size. Fixed size: each gap cut into `fixedSize` pieces; guided: each next range
- * `guidedRangeSize` of the bytes not handed out yet at the concurrency asked now.
+ * `guidedRangeSize` of the bytes not handed out yet at the concurrency and rate asked now.
  */
 export function rangeFeed(opts: RangeFeedOptions): PartFeed {
   const gaps = gapsOf(opts.total, opts.done);
@@ -85,7 +99,8 @@ export function rangeFeed(opts: RangeFeedOptions): PartFeed {
   let gap = 0;
   let offset = gaps[0]?.start ?? 0;
   const fixed = opts.fixedSize;
-  const sizeFor = (rest: number) => (fixed !== undefined ? fixed : guidedRangeSize(rest, opts.concurrency()));
+  const sizeFor = (rest: number) =>
+    fixed !== undefined ? fixed : guidedRangeSize(rest, opts.concurrency(), opts.rate?.());
   const first = left > 0 ? Math.min(sizeFor(left), gaps[0]!.size) : 0;
   const fixedCount = fixed !== undefined ? gaps.reduce((a, g) => a + Math.ceil(g.size / fixed), 0) : 0;
   // One size throughout (a fixed size over a journal of that size, or over none): ranges keep their place's number,
@@ -99,7 +114,7 @@ export function rangeFeed(opts: RangeFeedOptions): PartFeed {
     single: gaps.length <= 1 && left <= first,
     get totalParts() {
       if (fixed !== undefined) return stored + fixedCount;
-      return stored + handed + guidedCount(left, opts.concurrency());
+      return stored + handed + guidedCount(left, opts.concurrency(), opts.rate?.());
     },
     concurrency: () => opts.concurrency(),
     next(): PlannedPart | undefined {

@@ -8,7 +8,7 @@ import { AdaptiveController } from '../../../src/transfer/engine/adaptive.js';
 import { ConnectionBudget } from '../../../src/transfer/engine/budget.js';
 import { ladderPlanner } from '../../../src/transfer/engine/planner.js';
 import type { PartFeed, PlannedPart } from '../../../src/transfer/engine/ports.js';
-import { guidedRangeSize } from '../../../src/transfer/engine/ranges.js';
+import { guidedRangeSize, RANGE_SECONDS } from '../../../src/transfer/engine/ranges.js';
 import { controllerOptions } from '../../../src/cli/tuning.js';
 import { fixedPolicy, simulate, type LinkProfile, type Policy } from './fake-link.js';
 
@@ -46,18 +46,6 @@ const CAPPED: LinkProfile = {
   knee: 64,
 };
 
-/** The controller's clock started FIRST_BYTE_MS before the simulated link's first request. */
-function late(ctl: AdaptiveController): Policy {
-  const at = (now: number) => now + FIRST_BYTE_MS;
-  return {
-    connections: (now) => ctl.connections(at(now)),
-    partSize: (now) => ctl.partSize(at(now)),
-    record: (bytes, now) => ctl.record(bytes, at(now)),
-    partDone: (ms, now) => ctl.partDone(ms, at(now)),
-    throttled: (now, delayMs) => ctl.throttled(at(now), delayMs),
-  };
-}
-
 /** A download of `size` with no flags: the controller the CLI makes, and its budget's feed of ranges. */
 function noFlags(size: number) {
   const ctl = new AdaptiveController(controllerOptions('download', {}, size), 0);
@@ -65,16 +53,46 @@ function noFlags(size: number) {
   return { ctl, feed };
 }
 
+/**
+ * A download of `size` with no flags run as the CLI runs it on the simulated link: the controller and its budget's
+ * feed cut each range as a connection frees and are told of each range that finished. Their clock started
+ * FIRST_BYTE_MS before the link's first request. `sizes`: the ranges cut, in order.
+ */
+function cliDownload(size: number, untimed = false) {
+  let clock = 0;
+  const at = (now: number) => (clock = now + FIRST_BYTE_MS);
+  const ctl = new AdaptiveController(controllerOptions('download', {}, size), 0);
+  const feed = new ConnectionBudget(ctl, { now: () => clock }).planner(ladderPlanner).plan({ kind: 'download', size });
+  const sizes: number[] = [];
+  const policy: Policy = {
+    connections: (now) => ctl.connections(at(now)),
+    partSize: (now) => ctl.partSize(at(now)),
+    record: (bytes, now) => ctl.record(bytes, at(now)),
+    // The budget's feed tells the controller (partDone) and keeps the rate a range gets on one connection.
+    partDone: (ms, now, bytes) => {
+      at(now);
+      feed.observe?.({ number: 0, start: 0, size: bytes }, { ms });
+    },
+    throttled: (now, delayMs) => ctl.throttled(at(now), delayMs),
+  };
+  const rangeSize = (_left: number, now: number) => {
+    at(now);
+    // The rule before ranges were timed: a share of what is left, whatever the rate (for comparison).
+    if (untimed) return guidedRangeSize(_left, ctl.connections(clock));
+    const part = feed.next();
+    assert.ok(part, 'the feed hands out a range while bytes are left');
+    feed.started?.(part);
+    sizes.push(part.size);
+    return part.size;
+  };
+  return { ctl, policy, rangeSize, sizes };
+}
+
 /** The ranges a feed hands out when `connections` are in flight throughout. */
 function rangesOf(feed: PartFeed): PlannedPart[] {
   const parts: PlannedPart[] = [];
   for (let p = feed.next(); p; p = feed.next()) parts.push(p);
   return parts;
-}
-
-/** Each range sized as the budget's feed sizes it: a share of what is left at the controller's connections now. */
-function guided(ctl: AdaptiveController) {
-  return (left: number, now: number) => guidedRangeSize(left, ctl.connections(now + FIRST_BYTE_MS));
 }
 
 /** The best of 5 connection counts x 2 range sizes, fixed, on `link` (ms to the last byte). */
@@ -92,16 +110,21 @@ function gridBest(link: LinkProfile, size: number) {
 
 test('a download with no flags sizes its ranges from the object: large while much is left, 8 MiB at the end', () => {
   const { feed } = noFlags(GiB);
-  const parts = rangesOf(feed);
+  // Before any range has finished, no rate is known: the floor.
+  const first = feed.next()!;
+  assert.equal(first.size, 8 * MiB);
+  feed.started?.(first);
+  feed.observe?.(first, { ms: 100 }); // 84 MB/s on one connection: 2 s would be 160 MiB, above the cap
+  const parts = [first, ...rangesOf(feed)];
   const sizes = parts.map((p) => p.size);
   // main planned 128 ranges of 8 MiB before the first byte.
-  assert.equal(sizes[0], 64 * MiB, `first ranges ${sizes.slice(0, 4)}`);
-  assert.ok(parts.length <= 48, `${parts.length} ranges`);
+  assert.equal(sizes[1], 64 * MiB, `first ranges ${sizes.slice(0, 4)}`);
+  assert.ok(parts.length <= 49, `${parts.length} ranges`);
   assert.ok(
     sizes.slice(0, -1).every((s) => s >= 8 * MiB && s <= 64 * MiB),
     `within 8..64 MiB: ${sizes}`,
   );
-  for (let i = 1; i < sizes.length; i++) assert.ok(sizes[i]! <= sizes[i - 1]!, 'never growing: the tail is small');
+  for (let i = 2; i < sizes.length; i++) assert.ok(sizes[i]! <= sizes[i - 1]!, 'never growing: the tail is small');
   assert.ok(sizes.at(-1)! <= 8 * MiB);
   // They tile the object exactly, numbered in order.
   let at = 0;
@@ -116,9 +139,9 @@ test('a download with no flags sizes its ranges from the object: large while muc
 
 for (const link of [LOOPBACK, DELAYED]) {
   test(`${link.name}: a 1 GiB download with no flags is not spent trialling, and ends with the best of the grid`, () => {
-    const { ctl } = noFlags(GiB);
+    const { ctl, policy, rangeSize } = cliDownload(GiB);
     const opts = { durationMs: 60_000, totalBytes: GiB, rampMs: RAMP_MS };
-    const sim = simulate(link, late(ctl), { ...opts, rangeSize: guided(ctl) });
+    const sim = simulate(link, policy, { ...opts, rangeSize });
     const best = gridBest(link, GiB);
     const said = `no flags ${sim.doneMs} ms in ${sim.parts} ranges, up to ${sim.peakConnections} connections (${ctl.tuning().reason}); best ${best.what} ${best.ms} ms`;
     // The old rule ended its settling at the first byte and judged the ramp: 16 -> 32 -> 64, ending at 32 or more.
@@ -150,9 +173,9 @@ test('a link that caps each connection: guided ranges beat both 8 and 64 MiB ran
 });
 
 test('loopback: a 512 MiB download keeps its first 16 ranges: the rest is too short for a step to pay back', () => {
-  const { ctl } = noFlags(512 * MiB);
-  const opts = { durationMs: 60_000, totalBytes: 512 * MiB, rangeSize: guided(ctl), rampMs: RAMP_MS };
-  const sim = simulate(LOOPBACK, late(ctl), opts);
+  const { ctl, policy, rangeSize } = cliDownload(512 * MiB);
+  const opts = { durationMs: 60_000, totalBytes: 512 * MiB, rangeSize, rampMs: RAMP_MS };
+  const sim = simulate(LOOPBACK, policy, opts);
   assert.equal(sim.peakConnections, 16, ctl.tuning().reason);
   assert.match(ctl.tuning().reason, /too short to pay back/);
   // Its ranges were planned before the first byte: the reason does not claim sizes it cannot use.
@@ -161,8 +184,8 @@ test('loopback: a 512 MiB download keeps its first 16 ranges: the rest is too sh
 
 test('a long download on a link that caps each connection still grows past its first guess', () => {
   const size = 16 * GiB;
-  const { ctl } = noFlags(size);
-  const sim = simulate(CAPPED, late(ctl), { durationMs: 60_000, totalBytes: size, rangeSize: guided(ctl) });
+  const { ctl, policy, rangeSize } = cliDownload(size);
+  const sim = simulate(CAPPED, policy, { durationMs: 60_000, totalBytes: size, rangeSize });
   const opts = { durationMs: 60_000, totalBytes: size, rangeSize: (left: number) => guidedRangeSize(left, 16) };
   const fixed16 = simulate(CAPPED, fixedPolicy(16, 0), opts);
   const said = `${sim.doneMs} ms up to ${sim.peakConnections} connections vs ${fixed16.doneMs} ms at 16 (${ctl.tuning().reason})`;
@@ -176,4 +199,66 @@ test('only a download is told its size: uploads and trees keep exploring as befo
   assert.equal(controllerOptions('tree', {}).transferBytes, undefined);
   // No HEAD was made (--part-size given): the size is not known, so nothing is assumed about it.
   assert.equal(controllerOptions('download', { partSize: 8 * MiB }, 0).transferBytes, undefined);
+});
+
+/** 80 ms RTT, 200 Mbit/s: one connection of 16 gets ~1.5 MB/s, so a 64 MiB range would take ~43 s. */
+const SLOW: LinkProfile = {
+  ...LOOPBACK,
+  name: '80 ms RTT, 200 Mbit/s',
+  rttMs: 80,
+  connBytesPerSec: 4 * MB,
+  totalBytesPerSec: 25 * MB,
+  knee: 64,
+  contention: 0,
+};
+/** 20 ms RTT, 160 MB/s over connections capped at 10 MB/s each: ranges between the floor and the cap. */
+const MIDDLE: LinkProfile = {
+  ...CAPPED,
+  name: '20 ms RTT, 10 MB/s per connection',
+  connBytesPerSec: 10 * MB,
+  totalBytesPerSec: 160 * MB,
+  knee: 64,
+};
+
+for (const [link, size, lostSeconds] of [
+  [SLOW, GiB, 12],
+  [MIDDLE, 2 * GiB, 4],
+] as const) {
+  test(`${link.name}: ranges take a few seconds each, so a kill at any moment loses a few seconds of work`, () => {
+    // The ranges the journal has not recorded yet are lost at a kill. Sized by the object alone, the first 16 ranges of
+    // 1 GiB were 64 MiB each: ~43 s on the slow link, all lost at a kill just before they end.
+    const { ctl, policy, rangeSize, sizes } = cliDownload(size);
+    const sim = simulate(link, policy, { durationMs: 600_000, totalBytes: size, rangeSize, rampMs: RAMP_MS });
+    const rate = (size * 1000) / sim.doneMs;
+    const said = `${sim.doneMs} ms, ${sim.parts} ranges of ${[...new Set(sizes.map((s) => s / MiB))]} MiB, longest ${sim.longestPartMs} ms, at most ${(sim.lostBytesMax / MiB).toFixed(0)} MiB in flight (${ctl.tuning().reason})`;
+    assert.ok(sim.doneMs < Infinity, said);
+    assert.ok(
+      sim.lostBytesMax / rate <= lostSeconds,
+      `${said}: ${(sim.lostBytesMax / rate).toFixed(1)} s of work lost`,
+    );
+    assert.ok(sim.longestPartMs <= lostSeconds * 1000, said);
+    assert.equal(sizes[0], 8 * MiB, 'no rate known yet: the floor');
+  });
+}
+
+test('loopback: once the first ranges are timed, a long download still grows its ranges to 64 MiB', () => {
+  const size = 4 * GiB;
+  const { policy, rangeSize, sizes } = cliDownload(size);
+  const sim = simulate(LOOPBACK, policy, { durationMs: 60_000, totalBytes: size, rangeSize, rampMs: RAMP_MS });
+  const old = cliDownload(size, true);
+  const was = simulate(LOOPBACK, old.policy, {
+    durationMs: 60_000,
+    totalBytes: size,
+    rangeSize: old.rangeSize,
+    rampMs: RAMP_MS,
+  });
+  const said = `${sim.doneMs} ms in ${sim.parts} ranges (${sizes.map((s) => s / MiB).join(' ')}); untimed ${was.doneMs} ms in ${was.parts}`;
+  assert.equal(Math.max(...sizes), 64 * MiB, said);
+  // What timing costs there: the first wave at the floor, and ranges a little smaller while slow start trials.
+  assert.ok(sim.parts <= was.parts * 1.3, said);
+  assert.ok(
+    sim.longestPartMs <= 2 * RANGE_SECONDS * 1000,
+    `${said}; longest ${sim.longestPartMs} ms, untimed ${was.longestPartMs}`,
+  );
+  assert.ok(sim.doneMs <= was.doneMs * 1.02, said);
 });

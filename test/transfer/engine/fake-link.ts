@@ -26,7 +26,8 @@ export interface Policy {
   connections(now: number): number;
   partSize(now: number): number;
   record(bytes: number, now: number): void;
-  partDone(ms: number, now: number): void;
+  /** A part of `bytes` finished, `ms` after it started. */
+  partDone(ms: number, now: number, bytes: number): void;
   throttled(now: number, delayMs: number): void;
 }
 
@@ -67,6 +68,10 @@ export interface SimResult {
   idleFromMs: number;
   /** Requests (parts) started. */
   parts: number;
+  /** The longest a part took, from its request to its last byte (ms). */
+  longestPartMs: number;
+  /** The most bytes parts in flight had received at any moment: what a kill then loses (the journal keeps parts). */
+  lostBytesMax: number;
 }
 
 const DT = 5;
@@ -104,6 +109,8 @@ export function simulate(
   let doneMs = Infinity;
   let idleFromMs = Infinity;
   let parts = 0;
+  let longestPartMs = 0;
+  let lostBytesMax = 0;
   const start = (now: number) => {
     const size = Math.min(
       left,
@@ -161,9 +168,14 @@ export function simulate(
     steps.push(moved);
     const t = now + DT;
     policy.record(moved, t);
+    lostBytesMax = Math.max(
+      lostBytesMax,
+      conns.reduce((a, c) => a + (c.remaining > 0 ? c.size - c.remaining : 0), 0),
+    );
     for (const c of finished) {
       conns.splice(conns.indexOf(c), 1);
-      policy.partDone(t - c.startedAt, t);
+      longestPartMs = Math.max(longestPartMs, t - c.startedAt);
+      policy.partDone(t - c.startedAt, t, c.size);
     }
     // The scheduler asks for the budget whenever a slot frees, and when the budget may have grown.
     fill(t);
@@ -180,6 +192,8 @@ export function simulate(
     doneMs,
     idleFromMs,
     parts,
+    longestPartMs,
+    lostBytesMax,
     rate(fromMs, toMs) {
       let sum = 0;
       for (let i = Math.floor(fromMs / DT); i < Math.floor(toMs / DT); i++) sum += steps[i] ?? 0;
