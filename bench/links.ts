@@ -208,8 +208,10 @@ export async function linksExtra(
         if (statSync(dest).size !== size) throw new Error(`links download: ${dest} is not ${size} bytes`);
         rmSync(dest, { force: true });
       };
-      const smallFiles = async (setting: string[]) => {
-        const prefix = `links/${profile.name.replace(/\W+/g, '-')}/tree-${setting.join('') || 'auto'}/`;
+      const smallFiles = async (setting: string[], rep: number) => {
+        // A prefix of its own per repetition: `cp -r` skips files already up to date, so a second run to the same
+        // prefix would time 2,000 checks, not 2,000 uploads.
+        const prefix = `links/${profile.name.replace(/\W+/g, '-')}/tree-${setting.join('') || 'auto'}-${rep}/`;
         await cli('files up', setting, ['cp', '-r', tree, `oss://${BUCKET}/${prefix}`], files * fileSize);
         let n = 0;
         for await (const o of ctx.client.listObjectsAll(BUCKET, { prefix })) if (o.size === fileSize) n++;
@@ -222,7 +224,7 @@ export async function linksExtra(
       for (let rep = 0; rep < reps; rep++) {
         for (const setting of rotated([[], ...fileSettings(g, profile, custom)], rep)) await bigFile(setting);
         const jobs = [[], ...g.jobs.map((j) => ['--jobs', String(j)])];
-        for (const setting of rotated(jobs, rep)) await smallFiles(setting);
+        for (const setting of rotated(jobs, rep)) await smallFiles(setting, rep);
       }
     } finally {
       await shaper?.close();
