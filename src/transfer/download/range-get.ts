@@ -81,10 +81,6 @@ function normalizeRange(v: string | undefined): string | undefined {
 }
 
 /**
- * Part `part`'s bytes as they arrive, resumed after transport failures, CRC-64'd into `crc` and checked to be
- * exactly `part.size` bytes. Nothing is requested until the first chunk is asked for.
- */
-/**
  * Fetch part `part` into `sink`, CRC-64'd into `crc`: pushed into the sink's receiver when it has one (each chunk
  * straight from the socket when the client's body can deliver it, else read from the body's iterator), or through
  * `sink.write` with rangeChunks. Either way resumed after transport failures and checked to be exactly `part.size`.
@@ -140,6 +136,10 @@ function cutShort(t: RangeTarget, part: PlannedPart, got: number): IntegrityErro
   return new IntegrityError('size', String(part.size), String(got), msg);
 }
 
+/**
+ * Part `part`'s bytes as they arrive, resumed after transport failures, CRC-64'd into `crc` and checked to be
+ * exactly `part.size` bytes. Nothing is requested until the first chunk is asked for.
+ */
 export async function* rangeChunks(
   t: RangeTarget,
   part: PlannedPart,
