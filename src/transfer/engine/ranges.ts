@@ -65,9 +65,18 @@ export function guidedRangeSize(left: number, connections: number, rate = Infini
   return Math.min(left, Math.max(MIN_GUIDED_RANGE, Math.min(MAX_GUIDED_RANGE, share, timed)));
 }
 
-/** Ranges a guided download of `left` bytes still cuts at `connections` (the progress line's "parts n/total"). */
-function guidedCount(left: number, connections: number, rate?: number): number {
-  let n = 0;
+/**
+ * Ranges a guided download of `left` bytes still cuts at `connections` (the progress line's "parts n/total"), read
+ * once per finished range. While a connection's share is at least the cap (64 MiB, or RANGE_SECONDS at `rate`) every
+ * range is the cap, so those are counted at once; only the last `connections` x cap bytes are stepped through.
+ */
+export function guidedCount(left: number, connections: number, rate = Infinity): number {
+  const timed = Math.floor((rate * RANGE_SECONDS) / MiB) * MiB;
+  const bound = Math.min(MAX_GUIDED_RANGE, timed);
+  const cap = Math.max(MIN_GUIDED_RANGE, bound);
+  const flat = Math.max(0, Math.floor((left - Math.max(1, connections) * bound) / cap));
+  let n = flat;
+  left -= flat * cap;
   for (; left > 0; n++) left -= guidedRangeSize(left, connections, rate);
   return n;
 }

@@ -10,6 +10,7 @@ import { crc64, crc64ToDecimal } from '../../../src/core/crc64.js';
 import { controllerOptions } from '../../../src/cli/tuning.js';
 import { decodeJournal, encodeRecord } from '../../../src/transfer/checkpoint/journal.js';
 import { downloadFile } from '../../../src/transfer/download/download-file.js';
+import { guidedCount, guidedRangeSize } from '../../../src/transfer/engine/ranges.js';
 import type { DownloadCheckpointHeader, RangeRecord } from '../../../src/transfer/download/types.js';
 import { AdaptiveController } from '../../../src/transfer/engine/adaptive.js';
 import { ConnectionBudget } from '../../../src/transfer/engine/budget.js';
@@ -124,4 +125,31 @@ test('a journal of a version this release does not know is discarded, saying whi
   assert.equal(startOf(rec.events).discarded, 'checkpoint version 9');
   assert.equal(res.resumedBytes, 0);
   assert.ok((await readFile(file)).equals(data));
+});
+
+test('the count of guided ranges left is the count the feed cuts, for any size, connections and rate', () => {
+  const MiB = 1024 * 1024;
+  const stepped = (left: number, connections: number, rate?: number) => {
+    let n = 0;
+    for (; left > 0; n++) left -= guidedRangeSize(left, connections, rate);
+    return n;
+  };
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const rates = [undefined, 0, 1, 3 * MiB, 7.5 * MiB, 40 * MiB, 1e12];
+  for (let i = 0; i < 2000; i++) {
+    const left = rand(4) === 0 ? rand(64 * MiB) + 1 : rand(2 ** 31) * 2 + rand(2);
+    const connections = rand(70);
+    const rate = rates[rand(rates.length)];
+    assert.equal(
+      guidedCount(left, connections, rate),
+      stepped(left, connections, rate),
+      `${left} ${connections} ${rate}`,
+    );
+  }
+  // A 5 TiB object at the floor: counted without stepping through 655,360 ranges.
+  assert.equal(guidedCount(5 * 1024 * 1024 * MiB, 4, 0), (5 * 1024 * 1024) / 8);
 });
