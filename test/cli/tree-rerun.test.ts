@@ -6,74 +6,22 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { OssClient } from '../../src/client/index.js';
 import { crc64 } from '../../src/core/crc64.js';
-import { startTestServer, type TestServer } from '../../harness/server.js';
-import { startRequestLog, type RequestLog } from '../../harness/request-log.js';
-import { runCli, sandbox, type Sandbox } from '../../harness/cli.js';
+import { countedCli, type CountedCli } from '../../harness/counted-cli.js';
 
-let server: TestServer;
-let log: RequestLog;
-let box: Sandbox;
-let client: OssClient;
+let cli: CountedCli;
 const BUCKET = 'tree-rerun';
 const FILES = 300;
 
 before(async () => {
-  server = await startTestServer();
-  log = await startRequestLog({ host: server.server.host, port: server.server.port });
-  box = await sandbox();
-  Object.assign(box.env, {
-    OSS_ACCESS_KEY_ID: server.credentials.accessKeyId,
-    OSS_ACCESS_KEY_SECRET: server.credentials.accessKeySecret,
-    OSS_ENDPOINT: log.endpoint,
-  });
-  client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
-  await client.putBucket(BUCKET);
+  cli = await countedCli(BUCKET);
 });
-after(async () => {
-  await client.close();
-  await log.close();
-  await server.close();
-  await box.cleanup();
-});
+after(() => cli.close());
 
-interface Line {
-  action: string;
-  key: string;
-  etag: string;
-  crc64: string;
-  reason: string;
-}
-
-/** One `cp -r` with --json: its exit code, stderr, lines by key, and the requests it made. */
-async function cpr(...args: string[]) {
-  const from = log.requests.length;
-  const r = await runCli(['cp', '-r', ...args, '--json'], box.env);
-  const lines = r.stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Line);
-  return {
-    code: r.code,
-    stderr: r.stderr,
-    lines,
-    byKey: Object.fromEntries(lines.map((l) => [l.key, l])),
-    requests: log.requests.slice(from),
-  };
-}
-
+const cpr = (...args: string[]) => cli.run(['cp', '-r', ...args]);
 const heads = (requests: string[]) => requests.filter((r) => r.startsWith('HEAD '));
 const listings = (requests: string[]) => requests.filter((r) => /^GET \/tree-rerun\/?\?/.test(r));
 const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex').toUpperCase();
-
-async function text(key: string): Promise<string> {
-  const res = await client.getObject(BUCKET, key);
-  const chunks: Buffer[] = [];
-  for await (const c of res.body) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** 300 small files in 3 directories, each with its own bytes. */
 async function makeTree(dir: string): Promise<void> {
@@ -85,7 +33,7 @@ async function makeTree(dir: string): Promise<void> {
 }
 
 test('cp -r up, rerun: every file skipped from one listing page, no HEAD; a changed file is still sent', async () => {
-  const src = join(box.dir, 'up');
+  const src = join(cli.box.dir, 'up');
   await makeTree(src);
   const first = await cpr(src, 'oss://tree-rerun/up/');
   assert.equal(first.code, 0, first.stderr);
@@ -120,20 +68,20 @@ test('cp -r up, rerun: every file skipped from one listing page, no HEAD; a chan
   assert.equal(changed.code, 0, changed.stderr);
   assert.equal(changed.byKey['up/d0/f000.txt']?.action, 'upload');
   assert.equal(changed.byKey['up/d0/f000.txt']?.reason, 'CRC-64 differs');
-  assert.equal(await text('up/d0/f000.txt'), 'FILE 0 ');
+  assert.equal(await cli.text('up/d0/f000.txt'), 'FILE 0 ');
   assert.equal(changed.byKey['up/d2/f002.txt']?.action, 'upload');
   assert.equal(changed.byKey['up/d2/f002.txt']?.reason, 'size differs');
-  assert.equal(await text('up/d2/f002.txt'), 'longer than it was before, by a good deal');
+  assert.equal(await cli.text('up/d2/f002.txt'), 'longer than it was before, by a good deal');
   assert.equal(changed.byKey['up/d1/f001.txt']?.action, 'skip');
   assert.deepEqual(heads(changed.requests), ['HEAD /tree-rerun/up/d0/f000.txt'], 'a HEAD only where the MD5 differs');
   assert.equal(changed.lines.filter((l) => l.action === 'skip').length, FILES - 2);
 });
 
 test('cp -r down, rerun: skipped from the listing with no HEAD; a local file changed at the same size is fetched again', async () => {
-  const src = join(box.dir, 'down-src');
+  const src = join(cli.box.dir, 'down-src');
   await makeTree(src);
   assert.equal((await cpr(src, 'oss://tree-rerun/down/')).code, 0);
-  const dst = join(box.dir, 'down');
+  const dst = join(cli.box.dir, 'down');
   const first = await cpr('oss://tree-rerun/down/', dst);
   assert.equal(first.code, 0, first.stderr);
   assert.equal(first.lines.filter((l) => l.action === 'download').length, FILES);
@@ -155,7 +103,7 @@ test('cp -r down, rerun: skipped from the listing with no HEAD; a local file cha
 });
 
 test('a multipart object (its ETag is no MD5) is compared with a HEAD, as before', async () => {
-  const src = join(box.dir, 'big');
+  const src = join(cli.box.dir, 'big');
   await mkdir(src, { recursive: true });
   const big = Buffer.alloc(300 * 1024, 7);
   big.write('a multipart object');
@@ -163,7 +111,7 @@ test('a multipart object (its ETag is no MD5) is compared with a HEAD, as before
   await writeFile(join(src, 'small.txt'), 'small');
   const first = await cpr(src, 'oss://tree-rerun/big/', '--part-size', '100KiB');
   assert.equal(first.code, 0, first.stderr);
-  assert.match((await client.headObject(BUCKET, 'big/big.bin')).etag, /-3$/, 'stored in 3 parts');
+  assert.match((await cli.client.headObject(BUCKET, 'big/big.bin')).etag, /-3$/, 'stored in 3 parts');
 
   const again = await cpr(src, 'oss://tree-rerun/big/', '--part-size', '100KiB');
   assert.equal(again.code, 0, again.stderr);
