@@ -1,5 +1,5 @@
 // Whether a file must be sent: the rules of `cp -r` (size and CRC-64) and `sync` (size and mtime, or CRC-64).
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
 import { abortError } from '../../core/errors.js';
@@ -101,12 +101,22 @@ async function byListedMd5(
   signal?: AbortSignal,
 ): Promise<{ skip?: Verdict; crc: bigint } | undefined> {
   if (remote.type !== 'Normal' || !MD5_ETAG.test(remote.etag) || local.size > LISTED_MD5_MAX) return undefined;
-  const md5 = createHash('md5');
+  const md5 = md5Hash();
+  if (!md5) return undefined;
   const crc = await crc64OfFile(local.path, signal, (chunk) => md5.update(chunk));
   const etag = remote.etag.toUpperCase();
   if (md5.digest('hex').toUpperCase() !== etag) return { crc };
   const localCrc = crc64ToDecimal(crc);
   return { skip: { send: false, reason: 'same size and CRC-64', localCrc, listedEtag: etag, same: true }, crc };
+}
+
+/** A new MD5, or undefined where OpenSSL refuses MD5 (a FIPS build): the HEAD then decides. */
+function md5Hash(): Hash | undefined {
+  try {
+    return createHash('md5');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Read buffers of crc64OfFile, reused: a 1 MiB buffer per file read was most of a rerun's CPU (in GC). */
