@@ -6,60 +6,23 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { OssClient } from '../../src/client/index.js';
-import { startTestServer, type TestServer } from '../../harness/server.js';
-import { startRequestLog, type RequestLog } from '../../harness/request-log.js';
-import { runCli, sandbox, STACK, type Sandbox } from '../../harness/cli.js';
+import type { OssClient } from '../../src/client/index.js';
+import { countedCli, type CountedCli } from '../../harness/counted-cli.js';
+import { runCli, STACK, type Sandbox } from '../../harness/cli.js';
 
-let server: TestServer;
-let log: RequestLog;
+let cli: CountedCli;
 let box: Sandbox;
 let client: OssClient;
 const BUCKET = 'sync-snap';
 
 before(async () => {
-  server = await startTestServer();
-  log = await startRequestLog({ host: server.server.host, port: server.server.port });
-  box = await sandbox();
-  Object.assign(box.env, {
-    OSS_ACCESS_KEY_ID: server.credentials.accessKeyId,
-    OSS_ACCESS_KEY_SECRET: server.credentials.accessKeySecret,
-    OSS_ENDPOINT: log.endpoint,
-  });
-  client = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
-  await client.putBucket(BUCKET);
+  cli = await countedCli(BUCKET);
+  ({ box, client } = cli);
 });
-after(async () => {
-  await client.close();
-  await log.close();
-  await server.close();
-  await box.cleanup();
-});
-
-interface Line {
-  action: string;
-  key: string;
-  etag: string;
-  crc64: string;
-  reason: string;
-}
+after(() => cli.close());
 
 /** One sync with --json: its exit code, stderr, lines by key, and the requests it made. */
-async function sync(...args: string[]) {
-  const from = log.requests.length;
-  const r = await runCli(['sync', ...args, '--json'], box.env);
-  const lines = r.stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Line);
-  return {
-    code: r.code,
-    stderr: r.stderr,
-    byKey: Object.fromEntries(lines.map((l) => [l.key, l])),
-    requests: log.requests.slice(from),
-  };
-}
+const sync = (...args: string[]) => cli.run(['sync', ...args]);
 
 const heads = (requests: string[]) => requests.filter((r) => r.startsWith('HEAD '));
 const onlyListing = (requests: string[]) => requests.every((r) => /^GET \/sync-snap\/?\?/.test(r));
@@ -75,12 +38,7 @@ async function makeTree(dir: string, files: Record<string, string>): Promise<voi
   }
 }
 
-async function text(key: string): Promise<string> {
-  const res = await client.getObject(BUCKET, key);
-  const chunks: Buffer[] = [];
-  for await (const c of res.body) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+const text = (key: string) => cli.text(key);
 
 const snapshots = async (dir = join(box.ossupHome, 'snapshots')) =>
   (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.snap')).map((f) => join(dir, f));

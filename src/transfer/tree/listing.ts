@@ -9,6 +9,8 @@ export interface RemoteEntry {
   etag: string;
   /** Last-Modified in ms since the epoch (NaN when the listing had none). */
   lastModifiedMs: number;
+  /** The object's type as listed (Normal, Multipart, Appendable, Symlink); '' or absent when unknown. */
+  type?: string;
 }
 
 /** '' and 'a/' stay; 'a' becomes 'a/': a tree's prefix is a folder, so `oss://b/photos` never matches `photos2/`. */
@@ -35,6 +37,7 @@ export async function* listRemote(
       size: o.size,
       etag: o.etag,
       lastModifiedMs: o.lastModified ? Date.parse(o.lastModified) : NaN,
+      type: o.type,
     };
   }
 }

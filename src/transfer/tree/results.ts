@@ -64,7 +64,7 @@ export function sentResult(
 
 export function skipResult(f: FileRef, v: Verdict, opts: TreeOptions, started: number): TreeFileResult {
   const crc64 = v.localCrc ?? (v.head?.crc64 !== undefined ? crc64ToDecimal(v.head.crc64) : (v.recorded?.crc64 ?? ''));
-  const etag = v.head?.etag ?? v.recorded?.etag ?? '';
+  const etag = v.head?.etag ?? v.listedEtag ?? v.recorded?.etag ?? '';
   return line('skip', f, nothing(f, etag, crc64), opts, since(started), v.reason, opts.dryRun === true);
 }
 
