@@ -24,12 +24,13 @@ const MIN_WRITE_BATCH = 64 * 1024;
 const WRITE_BUDGET = 128 * 1024 * 1024;
 
 /**
- * The writes of one file's ranges in flight on the thread pool: at most one at a time. A batch that is ready while
- * one is already there is written synchronously on the event loop instead (page-cache writes of ~1 MiB), which
- * costs less CPU than queueing it (no pool round trip and promise, no second thread contending for the file's
- * inode lock), while the pool's one write keeps the loop receiving and hashing meanwhile. Measured on 2 cores
- * (512 MiB, paired runs; BENCHMARKS.md, "download: one write on the pool"): 8-15% less client CPU than every write
- * on the pool, and no longer in wall time; every write on the loop saved as much CPU but took longer.
+ * One file's writes on the thread pool: at most one at a time. A batch that is ready while the pool has one is
+ * written synchronously on the event loop instead (a page-cache write of ~1 MiB). When bytes arrive faster than the
+ * loop comes back to see the pool's write done, that is most batches (85-95% at 8-64 MiB ranges on loopback); when
+ * the loop waits for the network, the writes go to the pool and the loop stays free. Measured on 2 cores (512 MiB,
+ * paired runs; BENCHMARKS.md, "download: one write on the pool"): 9-15% less whole-process CPU than every write
+ * on the pool (no pool round trip, promise and wake-up per batch, no four threads on the file's inode lock), wall
+ * time within the noise of a loaded machine; half the batches on the pool saved almost nothing.
  */
 export class WriteLane {
   /** A write of this file is on the thread pool. */
