@@ -29,8 +29,9 @@ const WRITE_BUDGET = 128 * 1024 * 1024;
  * loop comes back to see the pool's write done, that is most batches (85-95% at 8-64 MiB ranges on loopback); when
  * the loop waits for the network, the writes go to the pool and the loop stays free. Measured on 2 cores (512 MiB,
  * paired runs; BENCHMARKS.md, "download: one write on the pool"): 9-15% less whole-process CPU than every write
- * on the pool (no pool round trip, promise and wake-up per batch, no four threads on the file's inode lock), wall
- * time within the noise of a loaded machine; half the batches on the pool saved almost nothing.
+ * on the pool (no pool round trip, promise and wake-up per batch, no four threads on the file's inode lock); wall
+ * time up to ~20% longer on the loaded machine (one thread fewer competing for its CPUs), to be measured quiet.
+ * Half the batches on the pool saved almost nothing.
  */
 export class WriteLane {
   /** A write of this file is on the thread pool. */
