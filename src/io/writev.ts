@@ -1,5 +1,6 @@
 // Writing a batch of buffers with one writev, as both the server's blob writer and the download's range writer do:
 // a writev may write fewer bytes than asked, and the rest must follow from exactly where it stopped.
+import { writevSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 /** Write `buffers` (`total` bytes together) at `position`, continuing after any short writev. */
@@ -25,6 +26,26 @@ export async function writevLoop(
   let done = 0;
   while (done < total) {
     const n = await writev(done === 0 ? buffers : after(buffers, done), position + done);
+    if (n <= 0) throw new Error(`no byte written at offset ${position + done}`);
+    done += n;
+  }
+}
+
+/** `writevAll` on the calling thread, on a plain descriptor (a download's batches written on the event loop). */
+export function writevAllSync(fd: number, buffers: Uint8Array[], total: number, position: number): void {
+  writevLoopSync((b, at) => writevSync(fd, b, at), buffers, total, position);
+}
+
+/** `writevLoop` for a synchronous writev. */
+export function writevLoopSync(
+  writev: (buffers: Uint8Array[], position: number) => number,
+  buffers: Uint8Array[],
+  total: number,
+  position: number,
+): void {
+  let done = 0;
+  while (done < total) {
+    const n = writev(done === 0 ? buffers : after(buffers, done), position + done);
     if (n <= 0) throw new Error(`no byte written at offset ${position + done}`);
     done += n;
   }

@@ -6,7 +6,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { PartReceiver, PlannedPart, SinkWrite } from '../engine/ports.js';
 import { pumpChunks } from '../io/client-bodies.js';
-import { BatchWriter, batchBytes } from './batch-writer.js';
+import { BatchWriter, batchBytes, WriteLane } from './batch-writer.js';
 import { TempLease } from './lease.js';
 import { checkRanges, openDownloadSession } from './session.js';
 import type { DownloadContext, DownloadSink, SinkOpen, SinkSession } from './sink.js';
@@ -20,6 +20,8 @@ export class FileSink implements DownloadSink {
   private handle: fsp.FileHandle | undefined;
   private committed = false;
   private concurrency = 1;
+  /** The ranges' writers share it: one write of the file on the thread pool at a time. */
+  private readonly lane = new WriteLane();
   /** Kept while a checkpoint may resume from the temporary file. */
   private lease: TempLease | undefined;
 
@@ -64,7 +66,7 @@ export class FileSink implements DownloadSink {
   receiver(part: PlannedPart, opts: SinkWrite): PartReceiver {
     // No handle: the destination already holds every range (session.ts), so nothing remains to fetch.
     if (!this.handle) throw new Error('ranges remain but the temporary file is not open');
-    const writer = new BatchWriter(this.handle, this.temp, batchBytes(this.concurrency), part.start, (end) =>
+    const writer = new BatchWriter(this.handle, this.lane, this.temp, batchBytes(this.concurrency), part.start, (end) =>
       opts.onBytes(end - part.start),
     );
     return {
