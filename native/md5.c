@@ -116,9 +116,23 @@ static uint32_t load32(const uint8_t *p) {
 #define G(x, y, z) ((y) ^ ((z) & ((x) ^ (y))))
 #define H(x, y, z) ((x) ^ (y) ^ (z))
 #define I(x, y, z) ((y) ^ ((x) | ~(z)))
+/*
+ * What does not wait for b (the previous step's result) is added first: the message word, the constant, and in
+ * round 2 the half of G without b (G = (b & d) | (c & ~d), two disjoint halves, so their sum), as OpenSSL's asm does.
+ */
 #define SCALAR_STEP(f, a, b, c, d, g, k, s) \
-  a += f(b, c, d) + w[g] + (uint32_t)(k);   \
+  a += w[g] + (uint32_t)(k);                \
+  a += f(b, c, d);                          \
   a = ((a << s) | (a >> (32 - s))) + b;
+#define SCALAR_STEP_G(a, b, c, d, g, k, s) \
+  a += w[g] + (uint32_t)(k) + (c & ~d);       \
+  a += b & d;                                 \
+  a = ((a << s) | (a >> (32 - s))) + b;
+#define SCALAR_ANY(f, a, b, c, d, g, k, s) SCALAR_##f(a, b, c, d, g, k, s)
+#define SCALAR_F(...) SCALAR_STEP(F, __VA_ARGS__)
+#define SCALAR_G(...) SCALAR_STEP_G(__VA_ARGS__)
+#define SCALAR_H(...) SCALAR_STEP(H, __VA_ARGS__)
+#define SCALAR_I(...) SCALAR_STEP(I, __VA_ARGS__)
 
 static void blocks_scalar(uint32_t *h, const uint8_t *p, size_t n) {
   uint32_t a = h[0], b = h[1], c = h[2], d = h[3];
@@ -126,7 +140,7 @@ static void blocks_scalar(uint32_t *h, const uint8_t *p, size_t n) {
     uint32_t w[16];
     for (int i = 0; i < 16; i++) w[i] = load32(p + 4 * i);
     const uint32_t a0 = a, b0 = b, c0 = c, d0 = d;
-    MD5_STEPS(SCALAR_STEP)
+    MD5_STEPS(SCALAR_ANY)
     a += a0;
     b += b0;
     c += c0;
@@ -140,14 +154,23 @@ static void blocks_scalar(uint32_t *h, const uint8_t *p, size_t n) {
 
 #ifdef OSSUP_X86
 /* Lane kernels: h[i] is lane i's state, p[i] its next block; every lane advances n blocks. */
-#define V_STEP(f, a, b, c, d, g, k, s)                                  \
-  a = ADD(ADD(a, f(b, c, d)), ADD(w[g], SET1((int)(uint32_t)(k))));     \
+/* As the scalar steps: what does not wait for b first. */
+#define V_STEP(f, a, b, c, d, g, k, s)                         \
+  a = ADD(a, ADD(w[g], SET1((int)(uint32_t)(k))));             \
+  a = ADD(a, f(b, c, d));                                      \
+  a = ADD(OR(SHL(a, s), SHR(a, 32 - s)), b);
+#define V_STEP_G(a, b, c, d, g, k, s)                                          \
+  a = ADD(a, ADD(ADD(w[g], SET1((int)(uint32_t)(k))), ANDNOT(d, c)));          \
+  a = ADD(a, AND(b, d));                                                       \
   a = ADD(OR(SHL(a, s), SHR(a, 32 - s)), b);
 #define VF(x, y, z) XOR(z, AND(x, XOR(y, z)))
-#define VG(x, y, z) XOR(y, AND(z, XOR(x, y)))
 #define VH(x, y, z) XOR(XOR(x, y), z)
 #define VI(x, y, z) XOR(y, XOR(ANDNOT(x, z), ones)) /* y ^ (x | ~z) = y ^ ~(~x & z) */
-#define V_STEP_FN(f, a, b, c, d, g, k, s) V_STEP(V##f, a, b, c, d, g, k, s)
+#define V_F(...) V_STEP(VF, __VA_ARGS__)
+#define V_G(...) V_STEP_G(__VA_ARGS__)
+#define V_H(...) V_STEP(VH, __VA_ARGS__)
+#define V_I(...) V_STEP(VI, __VA_ARGS__)
+#define V_STEP_FN(f, a, b, c, d, g, k, s) V_##f(a, b, c, d, g, k, s)
 
 #define ADD _mm_add_epi32
 #define XOR _mm_xor_si128
