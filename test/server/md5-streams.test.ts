@@ -43,6 +43,7 @@ for (const [name, make, skip] of kinds) {
           // A copy of its own, as a transferred batch is: `done` says it may go.
           streams.add(handles[i]!, Uint8Array.from(bodies[i]!.subarray(at[i], at[i]! + n)), () => outstanding--);
           at[i]! += n;
+          if (Math.random() < 0.1) streams.flush(handles[i]!); // as a range read back into the thread's scratch
         }
         if (dropped.has(i) && at[i]! > bodies[i]!.length / 2) {
           streams.drop(handles[i]!);

@@ -64,16 +64,19 @@ function pumpSoon(): void {
   });
 }
 
+const scratch = Buffer.allocUnsafe(1 << 20);
+
 function hashRange(s: Session, position: number, length: number): void {
-  // A buffer of its own: its bytes may wait for the MD5 lanes.
-  const into = Buffer.allocUnsafeSlow(length);
   for (let done = 0; done < length; ) {
-    const n = fs.readSync(s.fd, into, done, length - done, position + done);
+    const n = fs.readSync(s.fd, scratch, 0, Math.min(scratch.length, length - done), position + done);
     if (n === 0) throw new Error(`the temp file ended at ${position + done}, expected ${position + length}`);
+    const chunk = scratch.subarray(0, n);
+    s.crc.update(chunk);
+    // Hashed before the scratch is reused (a buffer per range would pile up here: this thread rarely collects).
+    md5s.add(s.md5, chunk);
+    md5s.flush(s.md5);
     done += n;
   }
-  s.crc.update(into);
-  md5s.add(s.md5, into);
   s.size += length;
 }
 
@@ -102,7 +105,6 @@ parentPort!.on('message', (req: HasherRequest) => {
       if (s && !s.error) {
         try {
           hashRange(s, req.position, req.length);
-          pumpSoon();
         } catch (err) {
           s.error = (err as Error).message; // reported at finish
         }

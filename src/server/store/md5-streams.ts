@@ -22,6 +22,8 @@ export interface Md5Streams {
   add(s: Md5Stream, data: Uint8Array, done?: () => void): void;
   /** Hashes what is due, finishing streams included (call once the messages waiting have been taken in). */
   pump(): void;
+  /** Hashes all of `s`'s bytes now (others' beside them), so a buffer added last may be reused on return. */
+  flush(s: Md5Stream): void;
   /** `s` has all its bytes: at the next pump, `done` gets its digest and `s` is closed. */
   finish(s: Md5Stream, done: (digest: Buffer) => void): void;
   /** Closes `s` without a digest (its bytes' `done` still run). */
@@ -41,6 +43,7 @@ export class CryptoMd5Streams implements Md5Streams {
     done?.();
   }
   pump(): void {}
+  flush(): void {}
   finish(s: Md5Stream, done: (digest: Buffer) => void): void {
     const digest = this.hashes.get(s)!.digest();
     this.hashes.delete(s);
@@ -127,13 +130,15 @@ export class LaneMd5Streams implements Md5Streams {
     (s as LaneStream).finished = done;
   }
 
-  /** The finished streams' last bytes, with as many of the others' as fit beside them; then their digests. */
-  private finishDue(): void {
-    const due = [...this.streams].filter((s) => s.finished);
-    if (due.length === 0) return;
+  flush(s: Md5Stream): void {
+    this.hashAll([s as LaneStream]);
+  }
+
+  /** All of `due`'s bytes, with as many of the others' as fit beside them. */
+  private hashAll(due: LaneStream[]): void {
     const most = Math.max(...due.map((s) => s.waiting));
     const others = [...this.streams]
-      .filter((o) => !o.finished && o.waiting > 0)
+      .filter((o) => !due.includes(o) && o.waiting > 0)
       .sort((a, b) => b.waiting - a.waiting)
       .slice(0, Math.max(0, this.lanes - due.length));
     this.hash(
@@ -142,6 +147,13 @@ export class LaneMd5Streams implements Md5Streams {
         ...others.map((o) => [o, Math.min(o.waiting, most)] as const),
       ]),
     );
+  }
+
+  /** The finished streams' last bytes, with as many of the others' as fit beside them; then their digests. */
+  private finishDue(): void {
+    const due = [...this.streams].filter((s) => s.finished);
+    if (due.length === 0) return;
+    this.hashAll(due);
     for (const s of due) {
       this.streams.delete(s);
       s.finished!(this.md5.md5Final(s.ctx));
