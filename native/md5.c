@@ -1,19 +1,15 @@
 /*
  * Multi-buffer MD5 for the server's hashing thread (src/server/store/hasher-worker.ts, through src/io/md5-native.ts),
- * part of the optional addon native/crc64.c builds (its module init calls md5_export below).
+ * part of the optional addon native/crc64.c builds (its module init calls md5_export, native/md5-napi.c).
  *
  * MD5 is serial within a stream (each 64-byte block needs the previous one's state), and one stream runs at the
  * latency of its dependency chain (~4.5 cycles/byte). Several independent streams can share SIMD registers, one
  * stream per 32-bit lane, as Intel's isa-l md5_mb does: 4 lanes with SSE2, 8 with AVX2 (chosen once per process by
  * what the CPU has). The vector ops are the scalar ones lane for lane, so every lane's digest is plain MD5.
  *
- * A context is a 96-byte Uint8Array owned by the caller (layout: struct ctx). update(ctxs, datas[, lanes]) advances
- * each context over its whole data: a partial block is completed first (scalar), whole blocks go through the lanes
- * (streams grouped by remaining blocks; one stream left alone runs the scalar loop), and the tail under 64 bytes is
- * kept in the context. final(ctx) pads and returns the 16-byte digest. `lanes` (1, 4 or 8) caps the width, for tests.
+ * This file is the block loops and md5_lanes, which runs streams' whole blocks through them; native/md5-napi.c is
+ * the JavaScript API (contexts, partial blocks, padding).
  */
-#define NAPI_VERSION 8
-#include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,16 +88,8 @@
   X(I, c,d,a,b,  2, 0x2ad7d2bb, 15) \
   X(I, b,c,d,a,  9, 0xeb86d391, 21)
 
-struct ctx {
-  uint32_t h[4];
-  uint64_t length; /* bytes hashed so far, including those in `block` */
-  uint32_t partial; /* bytes in `block` */
-  uint32_t reserved;
-  uint8_t block[64];
-};
-_Static_assert(sizeof(struct ctx) == MD5_CTX_BYTES, "context layout");
 
-static int lanes_max = 1;
+int md5_lanes_max = 1;
 
 static uint32_t load32(const uint8_t *p) {
   uint32_t v;
@@ -134,7 +122,7 @@ static uint32_t load32(const uint8_t *p) {
 #define SCALAR_H(...) SCALAR_STEP(H, __VA_ARGS__)
 #define SCALAR_I(...) SCALAR_STEP(I, __VA_ARGS__)
 
-static void blocks_scalar(uint32_t *h, const uint8_t *p, size_t n) {
+void md5_blocks_scalar(uint32_t *h, const uint8_t *p, size_t n) {
   uint32_t a = h[0], b = h[1], c = h[2], d = h[3];
   for (; n > 0; n--, p += 64) {
     uint32_t w[16];
@@ -171,6 +159,16 @@ static void blocks_scalar(uint32_t *h, const uint8_t *p, size_t n) {
 #define V_H(...) V_STEP(VH, __VA_ARGS__)
 #define V_I(...) V_STEP(VI, __VA_ARGS__)
 #define V_STEP_FN(f, a, b, c, d, g, k, s) V_##f(a, b, c, d, g, k, s)
+/* One block of every lane, with ADD and the rest as defined for the vector type T where it expands. */
+#define V_BLOCK(T)                                \
+  {                                               \
+    const T a0 = a, b0 = b, c0 = c, d0 = d;       \
+    MD5_STEPS(V_STEP_FN)                          \
+    a = ADD(a, a0);                               \
+    b = ADD(b, b0);                               \
+    c = ADD(c, c0);                               \
+    d = ADD(d, d0);                               \
+  }
 
 #define ADD _mm_add_epi32
 #define XOR _mm_xor_si128
@@ -202,12 +200,7 @@ __attribute__((target("sse2"))) static void blocks_x4(uint32_t *h[4], const uint
       w[4 * j + 2] = _mm_unpacklo_epi64(t2, t3);
       w[4 * j + 3] = _mm_unpackhi_epi64(t2, t3);
     }
-    const __m128i a0 = a, b0 = b, c0 = c, d0 = d;
-    MD5_STEPS(V_STEP_FN)
-    a = ADD(a, a0);
-    b = ADD(b, b0);
-    c = ADD(c, c0);
-    d = ADD(d, d0);
+    V_BLOCK(__m128i)
   }
   uint32_t out[4][4];
   _mm_storeu_si128((__m128i *)out[0], a);
@@ -264,12 +257,7 @@ __attribute__((target("avx2"))) static void blocks_x8(uint32_t *h[8], const uint
         w[8 * j + i + 4] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x31);
       }
     }
-    const __m256i a0 = a, b0 = b, c0 = c, d0 = d;
-    MD5_STEPS(V_STEP_FN)
-    a = ADD(a, a0);
-    b = ADD(b, b0);
-    c = ADD(c, c0);
-    d = ADD(d, d0);
+    V_BLOCK(__m256i)
   }
   uint32_t out[4][8];
   _mm256_storeu_si256((__m256i *)out[0], a);
@@ -284,25 +272,19 @@ __attribute__((target("avx2"))) static void blocks_x8(uint32_t *h[8], const uint
 __attribute__((constructor)) static void md5_init_lanes(void) {
 #ifdef OSSUP_X86
   __builtin_cpu_init();
-  lanes_max = __builtin_cpu_supports("avx2") ? 8 : __builtin_cpu_supports("sse2") ? 4 : 1;
+  md5_lanes_max = __builtin_cpu_supports("avx2") ? 8 : __builtin_cpu_supports("sse2") ? 4 : 1;
 #endif
 }
 
-struct lane {
-  uint32_t *h;
-  const uint8_t *p;
-  size_t blocks;
-};
 
 static int by_blocks_desc(const void *x, const void *y) {
-  const size_t a = (*(const struct lane *const *)x)->blocks, b = (*(const struct lane *const *)y)->blocks;
+  const size_t a = (*(const struct md5_lane *const *)x)->blocks, b = (*(const struct md5_lane *const *)y)->blocks;
   return a < b ? 1 : a > b ? -1 : 0;
 }
 
-/* Advances every lane over all its blocks: the streams with the most blocks left go together, `width` at a time. */
-static void md5_lanes(struct lane *lanes, size_t count, int width) {
-  if (width > lanes_max) width = lanes_max;
-  struct lane *order[MD5_MAX_STREAMS];
+void md5_lanes(struct md5_lane *lanes, size_t count, int width) {
+  if (width > md5_lanes_max) width = md5_lanes_max;
+  struct md5_lane *order[MD5_MAX_STREAMS];
   size_t active = 0;
   for (size_t i = 0; i < count; i++)
     if (lanes[i].blocks > 0) order[active++] = &lanes[i];
@@ -334,143 +316,8 @@ static void md5_lanes(struct lane *lanes, size_t count, int width) {
       continue;
     }
 #endif
-    blocks_scalar(order[0]->h, order[0]->p, order[0]->blocks);
+    md5_blocks_scalar(order[0]->h, order[0]->p, order[0]->blocks);
     order[0]->p += 64 * order[0]->blocks;
     order[0]->blocks = 0;
   }
-}
-
-static const uint32_t IV[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
-
-static napi_value throw_type(napi_env env, const char *msg) {
-  napi_throw_type_error(env, NULL, msg);
-  return NULL;
-}
-
-static int bytes_of(napi_env env, napi_value v, uint8_t **data, size_t *length) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  void *p;
-  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return 0;
-  if (napi_get_typedarray_info(env, v, &type, length, &p, NULL, NULL) != napi_ok || type != napi_uint8_array) return 0;
-  *data = (uint8_t *)p;
-  return 1;
-}
-
-static int ctx_of(napi_env env, napi_value v, struct ctx **out) {
-  uint8_t *p;
-  size_t n;
-  if (!bytes_of(env, v, &p, &n) || n != sizeof(struct ctx) || ((uintptr_t)p & 7) != 0) return 0;
-  *out = (struct ctx *)p;
-  return 1;
-}
-
-/* init(ctx: Uint8Array(96)): a fresh MD5 context. */
-static napi_value js_init(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  struct ctx *c;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 1 || !ctx_of(env, argv[0], &c)) return throw_type(env, "init(ctx): ctx must be an aligned Uint8Array(96)");
-  memset(c, 0, sizeof *c);
-  memcpy(c->h, IV, sizeof IV);
-  return NULL;
-}
-
-/* update(ctxs: Uint8Array[], datas: Uint8Array[], lanes?: number): each context advanced over its data. */
-static napi_value js_update(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  uint32_t count, count2;
-  bool is_array = false, is_array2 = false;
-  if (argc < 2 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array ||
-      napi_is_array(env, argv[1], &is_array2) != napi_ok || !is_array2 ||
-      napi_get_array_length(env, argv[0], &count) != napi_ok || napi_get_array_length(env, argv[1], &count2) != napi_ok ||
-      count != count2 || count > MD5_MAX_STREAMS)
-    return throw_type(env, "update(ctxs, datas[, lanes]): two arrays of the same length, at most 64");
-  int width = lanes_max;
-  if (argc >= 3) {
-    int32_t w;
-    if (napi_get_value_int32(env, argv[2], &w) != napi_ok || (w != 1 && w != 4 && w != 8))
-      return throw_type(env, "lanes must be 1, 4 or 8");
-    width = w;
-  }
-  struct ctx *ctxs[MD5_MAX_STREAMS];
-  const uint8_t *tails[MD5_MAX_STREAMS];
-  size_t tail_len[MD5_MAX_STREAMS];
-  struct lane lanes[MD5_MAX_STREAMS];
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value cv, dv;
-    uint8_t *data;
-    size_t n;
-    if (napi_get_element(env, argv[0], i, &cv) != napi_ok || napi_get_element(env, argv[1], i, &dv) != napi_ok)
-      return NULL;
-    if (!ctx_of(env, cv, &ctxs[i])) return throw_type(env, "each ctx must be an aligned Uint8Array(96)");
-    if (!bytes_of(env, dv, &data, &n)) return throw_type(env, "each data must be a Uint8Array or Buffer");
-    for (uint32_t j = 0; j < i; j++)
-      if (ctxs[j] == ctxs[i]) return throw_type(env, "a ctx appears twice");
-    struct ctx *c = ctxs[i];
-    c->length += n;
-    if (c->partial > 0) {
-      /* Complete the block left over from the last update first. */
-      const size_t take = n < 64 - c->partial ? n : 64 - c->partial;
-      memcpy(c->block + c->partial, data, take);
-      c->partial += (uint32_t)take;
-      data += take;
-      n -= take;
-      if (c->partial == 64) {
-        blocks_scalar(c->h, c->block, 1);
-        c->partial = 0;
-      }
-    }
-    lanes[i] = (struct lane){c->h, data, n / 64};
-    tails[i] = data + (n & ~(size_t)63);
-    tail_len[i] = n & 63;
-  }
-  md5_lanes(lanes, count, width);
-  for (uint32_t i = 0; i < count; i++)
-    if (tail_len[i] > 0) {
-      memcpy(ctxs[i]->block + ctxs[i]->partial, tails[i], tail_len[i]);
-      ctxs[i]->partial += (uint32_t)tail_len[i];
-    }
-  return NULL;
-}
-
-/* final(ctx): the 16-byte digest (the context is spent). */
-static napi_value js_final(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  struct ctx *c;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 1 || !ctx_of(env, argv[0], &c)) return throw_type(env, "final(ctx): ctx must be an aligned Uint8Array(96)");
-  uint8_t pad[128] = {0};
-  const size_t used = c->partial, total = used < 56 ? 64 : 128;
-  memcpy(pad, c->block, used);
-  pad[used] = 0x80;
-  const uint64_t bits = c->length * 8;
-  for (int i = 0; i < 8; i++) pad[total - 8 + i] = (uint8_t)(bits >> (8 * i));
-  blocks_scalar(c->h, pad, total / 64);
-  napi_value out;
-  void *digest;
-  if (napi_create_buffer(env, 16, &digest, &out) != napi_ok) return NULL;
-  for (int i = 0; i < 4; i++)
-    for (int k = 0; k < 4; k++) ((uint8_t *)digest)[4 * i + k] = (uint8_t)(c->h[i] >> (8 * k));
-  return out;
-}
-
-int md5_export(napi_env env, napi_value exports) {
-  static const struct {
-    const char *name;
-    napi_callback cb;
-  } fns[] = {{"md5Init", js_init}, {"md5Update", js_update}, {"md5Final", js_final}};
-  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
-    napi_value fn;
-    if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &fn) != napi_ok ||
-        napi_set_named_property(env, exports, fns[i].name, fn) != napi_ok)
-      return 0;
-  }
-  napi_value lanes;
-  return napi_create_int32(env, lanes_max, &lanes) == napi_ok &&
-         napi_set_named_property(env, exports, "md5Lanes", lanes) == napi_ok;
 }

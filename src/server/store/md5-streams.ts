@@ -104,7 +104,17 @@ export class LaneMd5Streams implements Md5Streams {
   add(s: Md5Stream, data: Uint8Array, done?: () => void): void {
     const ls = s as LaneStream;
     if (data.length === 0) {
-      done?.();
+      // Nothing to hash, but `done` must not run before the bytes queued ahead of it are hashed.
+      const last = ls.queue[ls.queue.length - 1];
+      if (last && done) {
+        const before = last.done;
+        last.done = before
+          ? () => {
+              before();
+              done();
+            }
+          : done;
+      } else done?.();
       return;
     }
     ls.queue.push({ data, at: 0, done });
