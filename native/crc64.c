@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "md5.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define OSSUP_X86 1
@@ -168,12 +170,16 @@ static int export_fn(napi_env env, napi_value exports, const char *name, kernel_
          napi_set_named_property(env, exports, name, fn) == napi_ok;
 }
 
-/* Context-aware (NAPI_MODULE_INIT): every worker thread can load it. updatePortable is the fallback loop, for tests. */
+/*
+ * Context-aware (NAPI_MODULE_INIT): every worker thread can load it. updatePortable is the fallback loop, for tests.
+ * The same addon carries the multi-buffer MD5 (native/md5.c).
+ */
 NAPI_MODULE_INIT() {
   napi_value name;
   if (!export_fn(env, exports, "update", update_any) || !export_fn(env, exports, "updatePortable", update_portable))
     return NULL;
   if (napi_create_string_utf8(env, use_pclmul ? "pclmul" : "portable", NAPI_AUTO_LENGTH, &name) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "kernel", name) != napi_ok) return NULL;
+  if (!md5_export(env, exports)) return NULL;
   return exports;
 }

@@ -5,7 +5,8 @@
 // - node-gyp is npm's own (npm puts it in npm_config_node_gyp for install scripts; else found beside npm): no new
 //   dependency. When npm has no `nodedir` set and the headers of the running Node are installed beside it
 //   (<prefix>/include/node), they are used, so the build needs no download.
-// - The built addon is loaded once here and must give the CRC-64/XZ check value; otherwise it is removed.
+// - The built addon is loaded once here and must give the CRC-64/XZ check value and MD5("abc") (its multi-buffer
+//   MD5, native/md5.c, for the server's hashing thread); otherwise it is removed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -59,7 +60,9 @@ const check = spawnSync(
     '-e',
     'const a = require(process.argv[1]); const m = 2n ** 64n - 1n;' +
       'if (a.update(m, Buffer.from("123456789")) !== (m ^ 0x995dc9bbdf1939fan)) process.exit(1);' +
-      'console.log(a.kernel);',
+      'const c = new Uint8Array(96); a.md5Init(c); a.md5Update([c], [Buffer.from("abc")]);' +
+      'if (a.md5Final(c).toString("hex") !== "900150983cd24fb0d6963f7d28e17f72") process.exit(1);' +
+      'console.log(`${a.kernel} loop; MD5 in ${a.md5Lanes} lane(s)`);',
     ADDON,
   ],
   { encoding: 'utf8' },
@@ -68,4 +71,4 @@ if (check.status !== 0) {
   rmSync(ADDON, { force: true });
   fallBack('the built addon failed its check');
 }
-console.log(`ossup: native CRC-64 kernel built (${check.stdout.trim()} loop)`);
+console.log(`ossup: native CRC-64 kernel built (${check.stdout.trim()})`);

@@ -26,24 +26,32 @@ const CANDIDATES = ['../../build/Release/ossup_crc64.node', '../../../build/Rele
 const CHECK_INPUT = new TextEncoder().encode('123456789');
 const CHECK_REGISTER = ~0x995dc9bbdf1939fan & 0xffffffffffffffffn;
 
+let addon: Record<string, unknown> | null | undefined;
 let loaded: NativeCrc64 | null | undefined;
+
+/** The addon's exports as they load (it also carries the multi-buffer MD5, io/md5-native.ts); tried once per thread. */
+export function nativeAddon(): Record<string, unknown> | undefined {
+  if (addon === undefined) {
+    addon = null;
+    const require = createRequire(import.meta.url);
+    for (const path of CANDIDATES) {
+      try {
+        addon = require(fileURLToPath(new URL(path, import.meta.url))) as Record<string, unknown>;
+        break;
+      } catch {
+        // Not there (or not loadable here): the next place, then the WebAssembly kernel.
+      }
+    }
+  }
+  return addon ?? undefined;
+}
 
 /** The addon, or undefined where it was not built, does not load, or OSSUP_CRC64=wasm; tried once per thread. */
 export function nativeCrc64(): NativeCrc64 | undefined {
   if (loaded === undefined) {
     loaded = null;
-    if (process.env.OSSUP_CRC64 !== 'wasm') {
-      const require = createRequire(import.meta.url);
-      for (const path of CANDIDATES) {
-        try {
-          const addon = require(fileURLToPath(new URL(path, import.meta.url))) as NativeCrc64;
-          if (addon.update(0xffffffffffffffffn, CHECK_INPUT) === CHECK_REGISTER) loaded = addon;
-          break;
-        } catch {
-          // Not there (or not loadable here): the next place, then the WebAssembly kernel.
-        }
-      }
-    }
+    const found = process.env.OSSUP_CRC64 !== 'wasm' ? (nativeAddon() as NativeCrc64 | undefined) : undefined;
+    if (found && found.update(0xffffffffffffffffn, CHECK_INPUT) === CHECK_REGISTER) loaded = found;
   }
   return loaded ?? undefined;
 }

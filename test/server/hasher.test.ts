@@ -90,3 +90,51 @@ test('past the in-flight bound, batches are read back from the file instead of h
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+/** Several bodies handed over at once, interleaved batch by batch, one ending early, one dropped. */
+async function concurrentBodies(p: HasherPool): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'ossup-hasher-'));
+  try {
+    const bodies = [5, 3, 4, 1, 6, 2].map((mib, i) => randomBytes((mib << 20) + i * 4099));
+    const files = bodies.map((_, i) => join(dir, `body${i}`));
+    await Promise.all(bodies.map((b, i) => writeFile(files[i]!, b)));
+    const hashers = bodies.map((b, i) => p.forBody(files[i]!, b.length));
+    const finishing: Promise<{ md5: Buffer; crc64: bigint }>[] = [];
+    for (let at = 0; at < 6 << 20; at += 1 << 20) {
+      for (const [i, b] of bodies.entries()) {
+        if (i === 4 && at === 3 << 20) hashers[i]!.drop();
+        if (at >= b.length || (i === 4 && at >= 3 << 20)) continue;
+        const n = Math.min(1 << 20, b.length - at);
+        if (i === 2 && at === 1 << 20)
+          hashers[i]!.written(at, n); // read back from the file
+        else hashers[i]!.written(at, n, ownChunks(b, at, n));
+        if (at + n === b.length) finishing[i] = hashers[i]!.finish();
+      }
+    }
+    for (const [i, b] of bodies.entries()) {
+      if (i === 4) continue;
+      const digest = await finishing[i]!;
+      assert.deepEqual(digest.md5, createHash('md5').update(b).digest(), `body ${i}`);
+      assert.equal(digest.crc64, crc64(b), `body ${i}`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('several bodies at once on one thread (MD5 lanes where the addon has them) each get their own digests', async () => {
+  await concurrentBodies(pool);
+});
+
+test('the same with the thread on node:crypto (OSSUP_MD5=crypto, as without the addon)', async () => {
+  const before = process.env.OSSUP_MD5;
+  process.env.OSSUP_MD5 = 'crypto'; // a thread starts with a copy of the environment
+  const crypto = new HasherPool(1);
+  try {
+    await concurrentBodies(crypto);
+  } finally {
+    if (before === undefined) delete process.env.OSSUP_MD5;
+    else process.env.OSSUP_MD5 = before;
+    await crypto.close();
+  }
+});
