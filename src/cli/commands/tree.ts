@@ -34,6 +34,7 @@ import { treeJson, failureLines, planLine, summaryLine, verboseLine } from './tr
 import { shown } from '../shown.js';
 import { commandBudget, type TuningFlags, type TuningJson, tunedLine, tuningJson } from '../tuning.js';
 import { startStats, statsInterval } from '../stats.js';
+import { tierUpForTree } from '../v8-flags.js';
 
 export type TreeCommandFlags = CpFlags & TreeFlags & SelectFlags & SkipFlags & HeaderFlags & { stats?: string };
 /** `mv -r` is `cp -r` that removes each source once its copy is verified. */
@@ -149,6 +150,7 @@ export async function treeCommand(
       '--snapshot-path applies to a sync with a local directory; a copy between prefixes keeps none',
     );
 
+  tierUpForTree();
   return withSession(
     flags,
     io,
