@@ -6,14 +6,15 @@ import v8 from 'node:v8';
 /** Every command: let the heap grow 5x between collections. */
 const PROCESS_FLAGS = '--heap-growing-percent=400';
 /**
- * A tree command (`cp -r`, `mv -r`, `sync`, `rm -r`), once its command line is parsed: an interrupt budget of 8,000
- * bytecode bytes (Node 20's V8 has 67,584), so the per-file code is optimised within the first few hundred files
- * rather than after the first thousand. Not for a single transfer, whose start-up would pay for compiles it never
- * amortises.
+ * A tree (`cp -r`, `mv -r`, `sync`) once it starts its first transfer: an interrupt budget of 8,000 bytecode bytes
+ * (Node 20's V8 has 67,584), so the per-file code is optimised within the first few hundred files rather than after
+ * the first thousand. Not for a single transfer, nor a tree with nothing to send (a sync of unchanged files): both
+ * would pay for compiles they never amortise.
  */
 export const TREE_FLAGS = '--interrupt-budget=8000';
 
 let ownProcess = false;
+let treeTiered = false;
 
 /** Called once by run(), before the command: the process is ossup's own. */
 export function setProcessFlags(): void {
@@ -21,7 +22,9 @@ export function setProcessFlags(): void {
   v8.setFlagsFromString(PROCESS_FLAGS);
 }
 
-/** A tree command is about to walk or list: tier its code up sooner (only in ossup's own process). */
+/** A tree is starting a transfer: tier its code up sooner (once, and only in ossup's own process). */
 export function tierUpForTree(): void {
-  if (ownProcess) v8.setFlagsFromString(TREE_FLAGS);
+  if (!ownProcess || treeTiered) return;
+  treeTiered = true;
+  v8.setFlagsFromString(TREE_FLAGS);
 }

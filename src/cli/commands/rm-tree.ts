@@ -14,7 +14,6 @@ import { refuseSelectFlags, selectSettings, type SelectFlags } from '../select-o
 import { checkName } from './names.js';
 import { failureLine, treeJson } from './tree-output.js';
 import { shown } from '../shown.js';
-import { tierUpForTree } from '../v8-flags.js';
 
 export type RmFlags = CommonOptions & FilterFlags & SelectFlags & { recursive?: boolean; force?: boolean };
 
@@ -33,7 +32,6 @@ export async function rmTreeCommand(url: string, flags: RmFlags, io: Io): Promis
       return EXIT_FAILED;
     }
   }
-  tierUpForTree();
   return withSession(flags, io, async (session) => {
     const failures: TreeFailure[] = [];
     const counter = deleteCounter(io, flags);

@@ -148,7 +148,6 @@ export async function treeCommand(
     throw new UsageError(
       '--snapshot-path applies to a sync with a local directory; a copy between prefixes keeps none',
     );
-  tierUpForTree();
   return withSession(
     flags,
     io,
@@ -290,6 +289,7 @@ class TreeOutput {
 
   onEvent(e: TreeEvent): void {
     const { flags } = this;
+    if (e.type === 'file-start') tierUpForTree();
     this.tracker.onEvent(e);
     if (e.type === 'done') {
       this.report(e.result);
