@@ -5,7 +5,7 @@
 // function those commands compiled, to dist/cli/main.cjs.cache. bin/ossup.js hands it to V8, which takes it only
 // if it was made by the same V8 with the same flags for the same source; otherwise it compiles as before.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -20,6 +20,9 @@ const KEYS = { OSS_ACCESS_KEY_ID: 'build-cache-key', OSS_ACCESS_KEY_SECRET: 'bui
 const commands = (dir) => [
   ['mb', 'oss://cache'],
   ['cp', join(dir, 'small.bin'), 'oss://cache/small.bin', '-q'],
+  // A tree of small files each way: the per-file code of `cp -r` (walk, jobs, one-request transfers) and `sync`.
+  ['cp', '-r', join(dir, 'tree'), 'oss://cache/tree/', '-q', '--no-progress'],
+  ['cp', '-r', 'oss://cache/tree/', join(dir, 'down'), '-q', '--no-progress'],
   ['ls', 'oss://cache'],
   ['stat', 'oss://cache/small.bin'],
   ['--version'],
@@ -38,6 +41,8 @@ export async function makeCodeCache() {
   try {
     env.OSS_ENDPOINT = await listening(server);
     writeFileSync(join(dir, 'small.bin'), Buffer.alloc(4096, 'c'));
+    mkdirSync(join(dir, 'tree', 'sub'), { recursive: true });
+    for (const name of ['a', 'b', 'sub/c', 'sub/d']) writeFileSync(join(dir, 'tree', name), Buffer.alloc(4096, name));
     const source = readFileSync(FILE, 'utf8');
     const script = new Script(source, { filename: FILE });
     const module = { exports: {} };

@@ -1,9 +1,9 @@
-import v8 from 'node:v8';
 import { CommanderError } from 'commander';
 import { ActionFailed, EXIT_OK, EXIT_USAGE, exitCodeFor, renderError } from './exit.js';
 import { buildProgram } from './program.js';
 import type { Io } from './session.js';
 import { offerNativeCrc64 } from '../io/crc64-native.js';
+import { setProcessFlags } from './v8-flags.js';
 
 // CRC-64 through the native kernel where it was built (loaded when an input first needs it, not at start-up).
 offerNativeCrc64();
@@ -40,17 +40,10 @@ export async function main(args: string[], io: Io): Promise<number> {
   }
 }
 
-/**
- * V8 heap tuning for the ossup process (the command's, never a library user's: only bin/ossup.js calls run()):
- * let the heap grow 5x between collections, so streaming transfers are not interrupted by a full mark-compact every
- * few MiB. Set at run time, before any transfer; why, what it buys and the check that it takes effect when set this
- * way: DESIGN.md, "The ossup process lets V8's heap grow 5x".
- */
-const V8_FLAGS = '--heap-growing-percent=400';
-
 /** Entry point for bin/ossup.js: run, flush, exit (the exit also drops idle keep-alive sockets). */
 export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
-  v8.setFlagsFromString(V8_FLAGS);
+  // V8 heap tuning for the ossup process, never a library user's (v8-flags.ts).
+  setProcessFlags();
   // No stdin: process.stdin makes its stream when first read, which only `cp - oss://...` and a prompt need. Nor
   // stdout until a command writes to it: making the stream of a pipe costs ~1.5 ms, which `cp -q` need not pay.
   let stdout: NodeJS.WriteStream | undefined;

@@ -34,6 +34,7 @@ import { treeJson, failureLines, planLine, summaryLine, verboseLine } from './tr
 import { shown } from '../shown.js';
 import { commandBudget, type TuningFlags, type TuningJson, tunedLine, tuningJson } from '../tuning.js';
 import { startStats, statsInterval } from '../stats.js';
+import { tierUpForTree } from '../v8-flags.js';
 
 export type TreeCommandFlags = CpFlags & TreeFlags & SelectFlags & SkipFlags & HeaderFlags & { stats?: string };
 /** `mv -r` is `cp -r` that removes each source once its copy is verified. */
@@ -62,7 +63,6 @@ interface Plan {
   source?: OssUrl;
 }
 
-/** Works out the direction and checks both ends; everything wrong here is a usage error, found before any request. */
 /** Whether the walk finds at least one selected file (it stops at the first). */
 async function hasFile(dir: string, flags: TreeCommandFlags, filters: FilterRule[]): Promise<boolean> {
   const { keep, prune: pruneGlobs } = compileTreeFilter(filters);
@@ -73,6 +73,7 @@ async function hasFile(dir: string, flags: TreeCommandFlags, filters: FilterRule
   return false;
 }
 
+/** Works out the direction and checks both ends; everything wrong here is a usage error, found before any request. */
 async function planTree(
   src: string,
   dst: string,
@@ -112,9 +113,8 @@ async function planTree(
     }
     return { direction: 'upload', dir: path.resolve(src), remote };
   }
-  for (const [field, flag] of UPLOAD_ONLY) {
+  for (const [field, flag] of UPLOAD_ONLY)
     if (flags[field] !== undefined) throw new UsageError(`${flag} applies to uploads; this is a download`);
-  }
   const remote = parseOssUrl(src);
   checkName(remote.bucket);
   const st = await stat(dst).catch(() => undefined);
@@ -148,7 +148,6 @@ export async function treeCommand(
     throw new UsageError(
       '--snapshot-path applies to a sync with a local directory; a copy between prefixes keeps none',
     );
-
   return withSession(
     flags,
     io,
@@ -290,6 +289,7 @@ class TreeOutput {
 
   onEvent(e: TreeEvent): void {
     const { flags } = this;
+    if (e.type === 'file-start') tierUpForTree();
     this.tracker.onEvent(e);
     if (e.type === 'done') {
       this.report(e.result);

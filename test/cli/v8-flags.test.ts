@@ -1,0 +1,91 @@
+// The ossup process's V8 flags (src/cli/v8-flags.ts): every command lets the heap grow; a tree (cp -r, sync) also
+// tiers its per-file code up sooner once it starts its first transfer; a single cp, a sync with nothing to send and
+// rm -r do not (they would pay for compiles they never use). main() driven in a test's own process never changes that process's V8.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import v8 from 'node:v8';
+import { Writable } from 'node:stream';
+import { OSSUP, objectBytes, startCliServer, stopCliServer } from '../../harness/cli.js';
+import { main } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/session.js';
+import { TREE_FLAGS } from '../../src/cli/v8-flags.js';
+
+const HEAP = '--heap-growing-percent=400';
+
+test('a tree that transfers tiers up sooner; a single cp, a no-op sync, rm -r and a usage error do not', async () => {
+  const srv = await startCliServer('flags');
+  try {
+    const dir = join(srv.box.dir, 'tree');
+    await mkdir(join(dir, 'sub'), { recursive: true });
+    for (let i = 0; i < 6; i++) await writeFile(join(dir, i % 2 ? 'sub' : '', `f${i}`), `file ${i}`);
+    const env = { ...srv.box.env, OSS_ENDPOINT: srv.server.endpoint };
+    // A preloaded hook records every flag string the process sets at run time.
+    const hook = join(srv.box.dir, 'flags-hook.cjs');
+    await writeFile(
+      hook,
+      "const v8 = require('node:v8'); const set = v8.setFlagsFromString.bind(v8); const fs = require('node:fs');\n" +
+        'v8.setFlagsFromString = (f) => { fs.appendFileSync(process.env.FLAGS_FILE, f + "\\n"); set(f); };\n',
+    );
+    let n = 0;
+    const flagsOf = async (args: string[], want = 0): Promise<string[]> => {
+      const record = join(srv.box.dir, `flags-${n++}.txt`);
+      await writeFile(record, '');
+      const child = spawn(process.execPath, ['--require', hook, OSSUP, ...args], {
+        env: { ...env, FLAGS_FILE: record },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+      const [code] = await once(child, 'close');
+      assert.equal(code, want, `${args.join(' ')}: ${stderr}`);
+      return (await readFile(record, 'utf8')).split('\n').filter(Boolean);
+    };
+    assert.deepEqual(await flagsOf(['cp', join(dir, 'f0'), 'oss://flags/one', '-q']), [HEAP]);
+    assert.deepEqual(await flagsOf(['cp', '-r', dir, 'oss://flags/t/', '-q']), [HEAP, TREE_FLAGS]);
+    assert.equal((await objectBytes(srv.client, 'flags', 't/sub/f3')).toString(), 'file 3');
+    const down = join(srv.box.dir, 'down');
+    assert.deepEqual(await flagsOf(['cp', '-r', 'oss://flags/t/', down, '-q']), [HEAP, TREE_FLAGS]);
+    assert.equal(await readFile(join(down, 'sub', 'f5'), 'utf8'), 'file 5');
+    assert.deepEqual(await flagsOf(['sync', dir, 'oss://flags/s/', '-q']), [HEAP, TREE_FLAGS]);
+    // Nothing to send (a sync of unchanged files), or nothing sent at all (rm -r): V8's default budget.
+    assert.deepEqual(await flagsOf(['sync', dir, 'oss://flags/s/', '-q']), [HEAP]);
+    assert.deepEqual(await flagsOf(['rm', '-r', 'oss://flags/s/', '-q']), [HEAP]);
+    assert.equal((await srv.client.listObjects('flags', { prefix: 's/' })).objects.length, 0);
+    // A command line refused before any work: nothing tiered up.
+    assert.deepEqual(await flagsOf(['cp', '-r', join(dir, 'missing'), 'oss://flags/x/', '-q'], 2), [HEAP]);
+    assert.equal(existsSync(join(srv.box.dir, 'missing')), false);
+  } finally {
+    await stopCliServer(srv);
+  }
+});
+
+test("main() in a test's own process sets no V8 flag, a tree command included", async (t) => {
+  const srv = await startCliServer('inproc');
+  const set = v8.setFlagsFromString;
+  const seen: string[] = [];
+  v8.setFlagsFromString = (f: string) => {
+    seen.push(f);
+  };
+  t.after(() => {
+    v8.setFlagsFromString = set;
+  });
+  try {
+    const dir = join(srv.box.dir, 'tree');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'a'), 'a');
+    const sink = new Writable({ write: (_c, _e, cb) => cb() });
+    const env = { ...srv.box.env, OSS_ENDPOINT: srv.server.endpoint };
+    const io = { stdout: sink, stderr: sink, env } as unknown as Io;
+    const code = await main(['cp', '-r', dir, 'oss://inproc/t/', '-q'], io);
+    assert.equal(code, 0);
+    assert.equal((await objectBytes(srv.client, 'inproc', 't/a')).toString(), 'a');
+    assert.deepEqual(seen, []);
+  } finally {
+    await stopCliServer(srv);
+  }
+});
