@@ -43,4 +43,6 @@ export interface AdaptiveOptions {
   windowMs?: number;
   /** Why it starts where it does, until its first decision (default "starting from the defaults"). */
   startReason?: string;
+  /** Told one line per window measured (or skipped) and what was decided: the CLI's OSSUP_TRACE_TUNING. */
+  trace?: (line: string) => void;
 }
