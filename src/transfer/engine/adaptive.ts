@@ -172,6 +172,8 @@ export class AdaptiveController {
   }
 
   private rateLast = 0;
+  /** The pending doubling was taken on round-trip-bound requests (one-request files): it is kept unless it loses. */
+  private oneRequest = false;
   private rateBefore(): number {
     return Math.max(this.rateLast, this.best);
   }
@@ -229,7 +231,10 @@ export class AdaptiveController {
     if (this.fixedConns) return;
     switch (this.phase) {
       case 'slow-start':
-        if (this.base === 0 || rate >= this.best * GAIN) {
+        // One-request work (round-trip-bound requests, small files) keeps a doubling that moves as much: a file in
+        // flight costs a request, not bandwidth, and a doubling refused while the client still warms (judged a few
+        // hundred ms in) is never taken back, since a 1.25x probe buys under half a doubling's gain and must show 10%.
+        if (this.base === 0 || rate >= this.best * (this.oneRequest ? 1 : GAIN)) {
           if (this.base > 0)
             this.why = `slow start: ${this.conns} connections gave ${pct(rate, this.best)} more than ${this.base}`;
           this.best = rate;
@@ -239,6 +244,9 @@ export class AdaptiveController {
             this.enterHold(now, `at the ${this.maxConns}-connection ceiling`);
             return;
           }
+          // Whether requests are round-trip-bound is read at the setting doubled: at twice the files in flight
+          // each one waits longer, and the doubling is judged by the rule it was taken under.
+          this.oneRequest = this.partMs > 0 && this.partMs <= this.minWindow / 4;
           if (this.worthStepping(rate)) this.step(Math.min(this.maxConns, this.conns * 2), now);
           else this.enterHold(now, `${this.conns} connections kept: ${this.timeLeft(rate)}, too short to pay back`);
         } else {
