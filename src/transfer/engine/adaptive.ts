@@ -172,7 +172,7 @@ export class AdaptiveController {
   }
 
   private rateLast = 0;
-  /** The pending doubling was taken on round-trip-bound requests (one-request files): it is kept unless it loses. */
+  /** The pending doubling was taken on round-trip-bound requests: kept unless it moves less. */
   private oneRequest = false;
   private rateBefore(): number {
     return Math.max(this.rateLast, this.best);
@@ -231,9 +231,8 @@ export class AdaptiveController {
     if (this.fixedConns) return;
     switch (this.phase) {
       case 'slow-start':
-        // One-request work (round-trip-bound requests, small files) keeps a doubling that moves as much: a file in
-        // flight costs a request, not bandwidth, and a doubling refused while the client still warms (judged a few
-        // hundred ms in) is never taken back, since a 1.25x probe buys under half a doubling's gain and must show 10%.
+        // Round-trip-bound requests (small files) keep a doubling that moves as much: a file in flight costs a
+        // request, not bandwidth, and a doubling refused while the client warms is never taken back (DESIGN.md).
         if (this.base === 0 || rate >= this.best * (this.oneRequest ? 1 : GAIN)) {
           if (this.base > 0)
             this.why = `slow start: ${this.conns} connections gave ${pct(rate, this.best)} more than ${this.base}`;
@@ -244,8 +243,7 @@ export class AdaptiveController {
             this.enterHold(now, `at the ${this.maxConns}-connection ceiling`);
             return;
           }
-          // Whether requests are round-trip-bound is read at the setting doubled: at twice the files in flight
-          // each one waits longer, and the doubling is judged by the rule it was taken under.
+          // Read at the setting doubled: at twice the files in flight each one waits longer.
           this.oneRequest = this.partMs > 0 && this.partMs <= this.minWindow / 4;
           if (this.worthStepping(rate)) this.step(Math.min(this.maxConns, this.conns * 2), now);
           else this.enterHold(now, `${this.conns} connections kept: ${this.timeLeft(rate)}, too short to pay back`);
@@ -255,7 +253,7 @@ export class AdaptiveController {
           this.probeDown = true; // the knee is at or below the setting kept: the first probe looks below it
           this.enterHold(
             now,
-            `slow start: ${tried} connections gave under 10% more than ${this.base}; keeping ${this.base}`,
+            `slow start: ${tried} connections gave ${this.oneRequest ? 'less' : 'under 10% more'} than ${this.base}; keeping ${this.base}`,
           );
         }
         return;
