@@ -7,7 +7,8 @@
 // (503, SlowDown, *RateLimitExceeded, x-oss-qos-delay-time) cuts the connections multiplicatively, at most once per
 // window, never below what the throughput measured before the cut needed; without more throttling it adds one back
 // per window (AIMD).
-import { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE } from '../../core/limits.js';
+import { MAX_PART_SIZE } from '../../core/limits.js';
+import { formatMiB, grownPartSize, grownReason } from './part-growth.js';
 
 import type { AdaptiveOptions, Tuning, TuningSource } from './tuning.js';
 
@@ -17,11 +18,6 @@ export type { AdaptiveOptions, TunedValue, Tuning, TuningSource } from './tuning
 const GAIN = 1.1;
 /** A throttle keeps this share of the connections. */
 const BETA = 0.7;
-/**
- * Parts are sized to take about this long on one connection: a request's round trip then costs a few percent, and a
- * transfer killed mid-way loses about this much of its time (the parts in flight).
- */
-const PART_SECONDS = 2;
 /** Windows of hold between probes, doubled after each probe that did not pay, up to MAX_HOLD. */
 const HOLD = 4;
 const MAX_HOLD = 32;
@@ -172,7 +168,7 @@ export class AdaptiveController {
   }
 
   private rateLast = 0;
-  /** The pending doubling was taken on round-trip-bound requests: kept unless it moves less. */
+  /** The doubling pending was taken on round-trip-bound requests (read before it): kept unless it moves less. */
   private oneRequest = false;
   private rateBefore(): number {
     return Math.max(this.rateLast, this.best);
@@ -243,7 +239,6 @@ export class AdaptiveController {
             this.enterHold(now, `at the ${this.maxConns}-connection ceiling`);
             return;
           }
-          // Read at the setting doubled: at twice the files in flight each one waits longer.
           this.oneRequest = this.partMs > 0 && this.partMs <= this.minWindow / 4;
           if (this.worthStepping(rate)) this.step(Math.min(this.maxConns, this.conns * 2), now);
           else this.enterHold(now, `${this.conns} connections kept: ${this.timeLeft(rate)}, too short to pay back`);
@@ -342,26 +337,14 @@ export class AdaptiveController {
     this.restart(now);
   }
 
-  /**
-   * Parts not yet started grow to about PART_SECONDS on one connection, by powers of two, never shrinking (so the
-   * 10,000-part limit the starting size met still holds), within the cap and OSS's 5 GiB, and never so big that the
-   * file has fewer than two parts per connection. A transfer of known size was planned before its first byte.
-   */
+  /** Parts not yet started grow with the rate (part-growth.ts); a transfer of known size was planned before its first byte. */
   private growParts(rate: number): void {
     if (this.fixedSize || this.conns <= 0 || Number.isFinite(this.left)) return;
-    const target = (rate / this.conns) * PART_SECONDS;
-    const spread = this.totalBytes / (this.conns * 2);
-    let size = this.size;
-    while (size * 2 <= Math.min(target, this.maxSize, spread)) size *= 2;
-    if (size > this.size && size >= MIN_PART_SIZE && Math.ceil(this.totalBytes / size) <= MAX_PARTS) {
-      this.sizeWhy = `parts grown to ${formatMiB(size)} (about ${PART_SECONDS} s each on one connection)`;
-      this.size = size;
-    }
+    const size = grownPartSize(this.size, rate / this.conns, this.maxSize, this.totalBytes, this.conns);
+    if (size > this.size) [this.size, this.sizeWhy] = [size, grownReason(size)];
   }
 }
 
-const formatMiB = (b: number) =>
-  b >= 1024 ** 2 ? `${+(b / 1024 ** 2).toFixed(1)} MiB` : `${Math.round(b / 1024)} KiB`;
 function pct(rate: number, best: number): string {
   return best > 0 ? `${Math.round((rate / best - 1) * 100)}%` : 'more';
 }
