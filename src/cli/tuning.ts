@@ -102,6 +102,7 @@ export function controllerOptions(kind: TransferKind, flags: TuningFlags, size?:
     totalBytes: size,
     // A download is one object of known size: measured from its first byte, not trialled past what it can use.
     ...(kind === 'download' && size ? { transferBytes: size } : {}),
+    ...(kind === 'tree' ? { files: true } : {}),
     connectionsSource: fixed !== undefined ? 'flag' : 'auto',
     partSizeSource: flags.partSize !== undefined ? 'flag' : 'auto',
     startReason:

@@ -87,6 +87,7 @@ export class AdaptiveController {
     if (opts.startReason) this.why = opts.startReason;
     this.trace = opts.trace;
     this.born = now;
+    this.files = opts.files === true;
     if (this.fixedConns)
       this.why = `connections fixed by ${this.sources.connections === 'flag' ? 'a flag' : 'the checkpoint'}`;
   }
@@ -95,7 +96,7 @@ export class AdaptiveController {
   private sizeWhy = '';
   private readonly trace: ((line: string) => void) | undefined;
   private readonly born: number;
-
+  private readonly files: boolean;
   /** Connections the transfer may keep busy now; the scheduler asks whenever a slot frees. */
   connections(now: number): number {
     this.tick(now);
@@ -168,7 +169,7 @@ export class AdaptiveController {
   }
 
   private rateLast = 0;
-  /** The doubling pending was taken on round-trip-bound requests (read before it): kept unless it moves less. */
+  /** The doubling pending was taken on a tree's round-trip-bound files (read before it): kept unless it moves less. */
   private oneRequest = false;
   private rateBefore(): number {
     return Math.max(this.rateLast, this.best);
@@ -227,8 +228,7 @@ export class AdaptiveController {
     if (this.fixedConns) return;
     switch (this.phase) {
       case 'slow-start':
-        // Round-trip-bound requests (small files) keep a doubling that moves as much: a file in flight costs a
-        // request, not bandwidth, and a doubling refused while the client warms is never taken back (DESIGN.md).
+        // A tree's round-trip-bound files keep a doubling that moves as much (DESIGN.md, "Small files at 20 ms").
         if (this.base === 0 || rate >= this.best * (this.oneRequest ? 1 : GAIN)) {
           if (this.base > 0)
             this.why = `slow start: ${this.conns} connections gave ${pct(rate, this.best)} more than ${this.base}`;
@@ -239,7 +239,7 @@ export class AdaptiveController {
             this.enterHold(now, `at the ${this.maxConns}-connection ceiling`);
             return;
           }
-          this.oneRequest = this.partMs > 0 && this.partMs <= this.minWindow / 4;
+          this.oneRequest = this.files && this.partMs > 0 && this.partMs <= this.minWindow / 4;
           if (this.worthStepping(rate)) this.step(Math.min(this.maxConns, this.conns * 2), now);
           else this.enterHold(now, `${this.conns} connections kept: ${this.timeLeft(rate)}, too short to pay back`);
         } else {
