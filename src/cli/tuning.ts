@@ -60,7 +60,10 @@ export function commandBudget(
   flags: TuningFlags,
   size?: number,
 ): ConnectionBudget {
-  const controller = new AdaptiveController(controllerOptions(kind, flags, size), nowMs());
+  const opts = controllerOptions(kind, flags, size);
+  // A decision log on stderr, one line per window (DESIGN.md, "Tuned to the link"): for tracing a run, not a contract.
+  if (process.env.OSSUP_TRACE_TUNING) opts.trace = (line) => process.stderr.write(`tuning: ${line}\n`);
+  const controller = new AdaptiveController(opts, nowMs());
   const budget = new ConnectionBudget(controller, {
     parallel: flags.parallel,
     jobs: flags.jobs,
@@ -99,6 +102,7 @@ export function controllerOptions(kind: TransferKind, flags: TuningFlags, size?:
     totalBytes: size,
     // A download is one object of known size: measured from its first byte, not trialled past what it can use.
     ...(kind === 'download' && size ? { transferBytes: size } : {}),
+    ...(kind === 'tree' ? { files: true } : {}),
     connectionsSource: fixed !== undefined ? 'flag' : 'auto',
     partSizeSource: flags.partSize !== undefined ? 'flag' : 'auto',
     startReason:

@@ -7,7 +7,8 @@
 // (503, SlowDown, *RateLimitExceeded, x-oss-qos-delay-time) cuts the connections multiplicatively, at most once per
 // window, never below what the throughput measured before the cut needed; without more throttling it adds one back
 // per window (AIMD).
-import { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE } from '../../core/limits.js';
+import { MAX_PART_SIZE } from '../../core/limits.js';
+import { formatMiB, grownPartSize, grownReason } from './part-growth.js';
 
 import type { AdaptiveOptions, Tuning, TuningSource } from './tuning.js';
 
@@ -17,11 +18,6 @@ export type { AdaptiveOptions, TunedValue, Tuning, TuningSource } from './tuning
 const GAIN = 1.1;
 /** A throttle keeps this share of the connections. */
 const BETA = 0.7;
-/**
- * Parts are sized to take about this long on one connection: a request's round trip then costs a few percent, and a
- * transfer killed mid-way loses about this much of its time (the parts in flight).
- */
-const PART_SECONDS = 2;
 /** Windows of hold between probes, doubled after each probe that did not pay, up to MAX_HOLD. */
 const HOLD = 4;
 const MAX_HOLD = 32;
@@ -89,13 +85,18 @@ export class AdaptiveController {
     this.windowStart = now;
     this.left = opts.transferBytes ?? Infinity;
     if (opts.startReason) this.why = opts.startReason;
+    this.trace = opts.trace;
+    this.born = now;
+    this.files = opts.files === true;
     if (this.fixedConns)
       this.why = `connections fixed by ${this.sources.connections === 'flag' ? 'a flag' : 'the checkpoint'}`;
   }
   private readonly sources: { connections: TuningSource; partSize: TuningSource };
   private readonly totalBytes: number;
   private sizeWhy = '';
-
+  private readonly trace: ((line: string) => void) | undefined;
+  private readonly born: number;
+  private readonly files: boolean;
   /** Connections the transfer may keep busy now; the scheduler asks whenever a slot frees. */
   connections(now: number): number {
     this.tick(now);
@@ -168,6 +169,8 @@ export class AdaptiveController {
   }
 
   private rateLast = 0;
+  /** The doubling pending was taken on a tree's round-trip-bound files (read before it): kept unless it moves less. */
+  private oneRequest = false;
   private rateBefore(): number {
     return Math.max(this.rateLast, this.best);
   }
@@ -201,24 +204,32 @@ export class AdaptiveController {
     // After a change, half a window goes unmeasured while the connections just opened make their first round trips.
     if (now - this.windowStart < (this.settling ? w / 2 : w) && !this.enoughDone()) return;
     const rate = (this.windowBytes * 1000) / (now - this.windowStart);
+    const start = this.windowStart;
+    const done = this.windowDone;
     const throttled = this.throttledInWindow;
     const settling = this.settling;
     this.restart(now);
     this.settling = false;
     // Nothing moved while growing (a stall): not judged, and the next window would judge its end, so wait for bytes.
     if (rate === 0 && this.phase === 'slow-start') this.waiting = true;
-    if (settling || this.waiting) return;
+    const measured = `${this.phase} at ${this.conns}: ${formatMiB(rate)}/s over ${Math.round(now - start)} ms, ${done} done`;
+    if (settling || this.waiting) {
+      this.trace?.(`${Math.round(now - this.born)} ms ${measured}: ${settling ? 'settling' : 'nothing moved'}`);
+      return;
+    }
     this.rateLast = rate;
     if (!throttled && this.phase !== 'recover') this.perConn = Math.max(this.perConn, rate / this.conns);
     this.decide(rate, throttled, now);
     this.growParts(rate);
+    this.trace?.(`${Math.round(now - this.born)} ms ${measured} -> ${this.phase} at ${this.conns}: ${this.why}`);
   }
 
   private decide(rate: number, throttled: boolean, now: number): void {
     if (this.fixedConns) return;
     switch (this.phase) {
       case 'slow-start':
-        if (this.base === 0 || rate >= this.best * GAIN) {
+        // A tree's round-trip-bound files keep a doubling that moves as much (DESIGN.md, "Small files at 20 ms").
+        if (this.base === 0 || rate >= this.best * (this.oneRequest ? 1 : GAIN)) {
           if (this.base > 0)
             this.why = `slow start: ${this.conns} connections gave ${pct(rate, this.best)} more than ${this.base}`;
           this.best = rate;
@@ -228,6 +239,7 @@ export class AdaptiveController {
             this.enterHold(now, `at the ${this.maxConns}-connection ceiling`);
             return;
           }
+          this.oneRequest = this.files && this.partMs > 0 && this.partMs <= this.minWindow / 4;
           if (this.worthStepping(rate)) this.step(Math.min(this.maxConns, this.conns * 2), now);
           else this.enterHold(now, `${this.conns} connections kept: ${this.timeLeft(rate)}, too short to pay back`);
         } else {
@@ -236,7 +248,7 @@ export class AdaptiveController {
           this.probeDown = true; // the knee is at or below the setting kept: the first probe looks below it
           this.enterHold(
             now,
-            `slow start: ${tried} connections gave under 10% more than ${this.base}; keeping ${this.base}`,
+            `slow start: ${tried} connections gave ${this.oneRequest ? 'less' : 'under 10% more'} than ${this.base}; keeping ${this.base}`,
           );
         }
         return;
@@ -325,26 +337,14 @@ export class AdaptiveController {
     this.restart(now);
   }
 
-  /**
-   * Parts not yet started grow to about PART_SECONDS on one connection, by powers of two, never shrinking (so the
-   * 10,000-part limit the starting size met still holds), within the cap and OSS's 5 GiB, and never so big that the
-   * file has fewer than two parts per connection. A transfer of known size was planned before its first byte.
-   */
+  /** Parts not yet started grow with the rate (part-growth.ts); a transfer of known size was planned before its first byte. */
   private growParts(rate: number): void {
     if (this.fixedSize || this.conns <= 0 || Number.isFinite(this.left)) return;
-    const target = (rate / this.conns) * PART_SECONDS;
-    const spread = this.totalBytes / (this.conns * 2);
-    let size = this.size;
-    while (size * 2 <= Math.min(target, this.maxSize, spread)) size *= 2;
-    if (size > this.size && size >= MIN_PART_SIZE && Math.ceil(this.totalBytes / size) <= MAX_PARTS) {
-      this.sizeWhy = `parts grown to ${formatMiB(size)} (about ${PART_SECONDS} s each on one connection)`;
-      this.size = size;
-    }
+    const size = grownPartSize(this.size, rate / this.conns, this.maxSize, this.totalBytes, this.conns);
+    if (size > this.size) [this.size, this.sizeWhy] = [size, grownReason(size)];
   }
 }
 
-const formatMiB = (b: number) =>
-  b >= 1024 ** 2 ? `${+(b / 1024 ** 2).toFixed(1)} MiB` : `${Math.round(b / 1024)} KiB`;
 function pct(rate: number, best: number): string {
   return best > 0 ? `${Math.round((rate / best - 1) * 100)}%` : 'more';
 }

@@ -43,4 +43,11 @@ export interface AdaptiveOptions {
   windowMs?: number;
   /** Why it starts where it does, until its first decision (default "starting from the defaults"). */
   startReason?: string;
+  /**
+   * The budget runs a tree's files: a doubling of round-trip-bound requests (whole small files, each costing a
+   * request rather than bandwidth) is kept unless it moves less, not only for 10% more (DESIGN.md).
+   */
+  files?: boolean;
+  /** Told one line per window measured (or skipped) and what was decided: the CLI's OSSUP_TRACE_TUNING. */
+  trace?: (line: string) => void;
 }

@@ -1,0 +1,34 @@
+// How the adaptive controller (adaptive.ts) grows the parts not yet started: a pure function of the rate one
+// connection gets (DESIGN.md, "Tuned to the link").
+import { MAX_PARTS, MIN_PART_SIZE } from '../../core/limits.js';
+
+/**
+ * Parts are sized to take about this long on one connection: a request's round trip then costs a few percent, and a
+ * transfer killed mid-way loses about this much of its time (the parts in flight).
+ */
+const PART_SECONDS = 2;
+
+/**
+ * The next part size: about PART_SECONDS at `perConn` bytes/s, by powers of two from `size`, never shrinking (so the
+ * 10,000-part limit the starting size met still holds), within `maxSize` (the cap and OSS's 5 GiB), and never so big
+ * that a file of `totalBytes` has fewer than two parts per connection. `size` itself when it cannot grow.
+ */
+export function grownPartSize(
+  size: number,
+  perConn: number,
+  maxSize: number,
+  totalBytes: number,
+  conns: number,
+): number {
+  const target = perConn * PART_SECONDS;
+  const spread = totalBytes / (conns * 2);
+  let next = size;
+  while (next * 2 <= Math.min(target, maxSize, spread)) next *= 2;
+  return next > size && next >= MIN_PART_SIZE && Math.ceil(totalBytes / next) <= MAX_PARTS ? next : size;
+}
+
+export const grownReason = (size: number) =>
+  `parts grown to ${formatMiB(size)} (about ${PART_SECONDS} s each on one connection)`;
+
+export const formatMiB = (b: number) =>
+  b >= 1024 ** 2 ? `${+(b / 1024 ** 2).toFixed(1)} MiB` : `${Math.round(b / 1024)} KiB`;
