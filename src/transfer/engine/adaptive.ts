@@ -204,24 +204,24 @@ export class AdaptiveController {
     // After a change, half a window goes unmeasured while the connections just opened make their first round trips.
     if (now - this.windowStart < (this.settling ? w / 2 : w) && !this.enoughDone()) return;
     const rate = (this.windowBytes * 1000) / (now - this.windowStart);
-    const start = this.windowStart;
-    const done = this.windowDone;
+    const measured =
+      this.trace &&
+      `${Math.round(now - this.born)} ms ${this.phase} at ${this.conns}: ${formatMiB(rate)}/s over ${Math.round(now - this.windowStart)} ms, ${this.windowDone} done`;
     const throttled = this.throttledInWindow;
     const settling = this.settling;
     this.restart(now);
     this.settling = false;
     // Nothing moved while growing (a stall): not judged, and the next window would judge its end, so wait for bytes.
     if (rate === 0 && this.phase === 'slow-start') this.waiting = true;
-    const measured = `${this.phase} at ${this.conns}: ${formatMiB(rate)}/s over ${Math.round(now - start)} ms, ${done} done`;
     if (settling || this.waiting) {
-      this.trace?.(`${Math.round(now - this.born)} ms ${measured}: ${settling ? 'settling' : 'nothing moved'}`);
+      this.trace?.(`${measured}: ${settling ? 'settling' : 'nothing moved'}`);
       return;
     }
     this.rateLast = rate;
     if (!throttled && this.phase !== 'recover') this.perConn = Math.max(this.perConn, rate / this.conns);
     this.decide(rate, throttled, now);
     this.growParts(rate);
-    this.trace?.(`${Math.round(now - this.born)} ms ${measured} -> ${this.phase} at ${this.conns}: ${this.why}`);
+    this.trace?.(`${measured} -> ${this.phase} at ${this.conns}: ${this.why}`);
   }
 
   private decide(rate: number, throttled: boolean, now: number): void {
