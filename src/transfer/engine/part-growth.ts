@@ -6,7 +6,7 @@ import { MAX_PARTS, MIN_PART_SIZE } from '../../core/limits.js';
  * Parts are sized to take about this long on one connection: a request's round trip then costs a few percent, and a
  * transfer killed mid-way loses about this much of its time (the parts in flight).
  */
-const PART_SECONDS = 2;
+export const PART_SECONDS = 2;
 
 /**
  * The next part size: about PART_SECONDS at `perConn` bytes/s, by powers of two from `size`, never shrinking (so the

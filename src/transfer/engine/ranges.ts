@@ -6,6 +6,7 @@
 // connection at the rate ranges got so far (the floor until one has finished), so the ranges a kill loses hold a few
 // seconds each on any link. The feed plans only the gaps an earlier run left: its journal records each range's offset
 // and size, so ranges of any size resume. Browser-safe (no Node import).
+import { PART_SECONDS } from './part-growth.js';
 import type { PartFeed, PlannedPart } from './ports.js';
 
 const MiB = 1024 ** 2;
@@ -27,7 +28,7 @@ export const MAX_GUIDED_RANGE = 64 * MiB;
  * ranges), and the round trip before a range's first byte (<= 0.1 s on a WAN) costs a few percent. On the quiet
  * loopback one connection of 16 gets ~44 MB/s, so 2 s still allows MAX_GUIDED_RANGE there.
  */
-export const RANGE_SECONDS = 2;
+export const RANGE_SECONDS = PART_SECONDS;
 
 /** Bytes `start`..`start + size - 1` of a download (relative to its first byte). */
 export interface ByteSpan {
@@ -61,8 +62,12 @@ export function gapsOf(total: number, done: Iterable<ByteSpan> = []): ByteSpan[]
  */
 export function guidedRangeSize(left: number, connections: number, rate = Infinity): number {
   const share = Math.ceil(left / Math.max(1, connections) / MiB) * MiB;
-  const timed = Math.floor((rate * RANGE_SECONDS) / MiB) * MiB;
-  return Math.min(left, Math.max(MIN_GUIDED_RANGE, Math.min(MAX_GUIDED_RANGE, share, timed)));
+  return Math.min(left, Math.max(MIN_GUIDED_RANGE, Math.min(share, rangeBound(rate))));
+}
+
+/** The most a guided range may be whatever is left: MAX_GUIDED_RANGE, or RANGE_SECONDS at `rate` in whole MiB. */
+function rangeBound(rate: number): number {
+  return Math.min(MAX_GUIDED_RANGE, Math.floor((rate * RANGE_SECONDS) / MiB) * MiB);
 }
 
 /**
@@ -71,8 +76,7 @@ export function guidedRangeSize(left: number, connections: number, rate = Infini
  * range is the cap, so those are counted at once; only the last `connections` x cap bytes are stepped through.
  */
 export function guidedCount(left: number, connections: number, rate = Infinity): number {
-  const timed = Math.floor((rate * RANGE_SECONDS) / MiB) * MiB;
-  const bound = Math.min(MAX_GUIDED_RANGE, timed);
+  const bound = rangeBound(rate);
   const cap = Math.max(MIN_GUIDED_RANGE, bound);
   const flat = Math.max(0, Math.floor((left - Math.max(1, connections) * bound) / cap));
   let n = flat;
