@@ -76,16 +76,17 @@ export class ConnectionBudget {
   /**
    * A transfer's progress listener feeding the bytes it moves to the controller (each transfer its own). A transfer
    * of one request (a tree's small file, which no part feed observes) also reports that request as a finished part,
-   * so slow start on small files is judged per completed request (adaptive.ts `enoughDone`).
+   * so slow start on small files is judged per completed request (adaptive.ts `enoughDone`). Its time runs from the
+   * meter's making, just before the request: a download's 'start' comes once the response's headers are in, and
+   * timed from there a small GET took its body's ~1 ms, not its round trip, whatever the link.
    */
   meter(): (e: TransferEvent) => void {
     let last = 0;
-    let began = 0;
+    const began = this.now();
     let observed = false;
     return (e) => {
       if (e.type === 'start') {
         last = e.resumedBytes;
-        began = this.now();
         observed = e.tuning !== undefined; // planned by the budget: its part feed reports each part (wrap)
       } else if (e.type === 'progress') {
         this.record(e.bytesDone - last);

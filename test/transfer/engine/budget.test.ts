@@ -152,3 +152,28 @@ test('a transfer of one request reports it as a finished part, so slow start jud
   planned({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
   assert.deepEqual(done, [30]);
 });
+
+test('a one-request download is timed from its request, not from its response headers (its round trip counts)', () => {
+  let t = 0;
+  const done: number[] = [];
+  const c = new AdaptiveController(
+    { initialConnections: 32, initialPartSize: MiB, connectionsSource: 'auto', files: true },
+    0,
+  );
+  const partDone = c.partDone.bind(c);
+  c.partDone = (ms, now) => {
+    done.push(ms);
+    partDone(ms, now);
+  };
+  const b = new ConnectionBudget(c, { now: () => t });
+  // file-ops.ts makes the meter, then sends the GET; the engine's 'start' comes once the headers are in, 80 ms later
+  // on an 80 ms link, and the 64 KiB body a millisecond after that.
+  t = 1000;
+  const small = b.meter();
+  t = 1080;
+  small({ type: 'start', totalBytes: 65536, resumedBytes: 0, totalParts: 1, partsDone: 0 });
+  t = 1081;
+  small({ type: 'progress', bytesDone: 65536, totalBytes: 65536 });
+  small({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
+  assert.deepEqual(done, [81], 'the round trip and the body, as an upload of one request is timed');
+});
