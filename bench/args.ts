@@ -13,6 +13,8 @@ export const EXTRAS = [
   'tree',
   'small',
   'small-wan',
+  'startup',
+  'sync',
   'stream',
   'copy',
   'links',
@@ -82,7 +84,7 @@ const USAGE = `npm run bench -- [flags]
   --pairs 8M:4,64M:8    exactly these part size:parallel pairs (instead of every --parts x --parallel)
   --reps 3              runs of each tool per scenario, order rotated (default 3)
   --only upload|download
-  --extras crc,transport,checkpoint,kill,resume,single,memory,profile,wan,tree,small,small-wan,stream,copy,links
+  --extras crc,transport,checkpoint,kill,resume,single,memory,profile,wan,tree,small,small-wan,startup,sync,stream,copy,links
                         (default all but links; --no-extras for none)
   --links-size 1G       the links extra's large file (default 1G; 64M with --quick)
   --links-files 2000    the links extra's small files, 64 KiB each (default 2000; 200 with --quick)

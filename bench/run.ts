@@ -25,6 +25,7 @@ import { resumeExtra } from './resume.js';
 import { treeExtra } from './tree.js';
 import { smallExtra, smallLines } from './small.js';
 import { SMALL_WAN_RTT_MS, smallWanExtra, smallWanLines } from './small-wan.js';
+import { startupExtra, startupLines, syncExtra, syncLines } from './startup.js';
 import { linksExtra, linksTable } from './links.js';
 import { copyExtra, streamExtra } from './stream.js';
 import { machineCpuSeconds, procCpuSeconds, REPO, startServerProcess } from './proc.js';
@@ -321,6 +322,24 @@ try {
     const f = await smallWanExtra(ctx, args.reps);
     results.smallWan = f;
     for (const line of smallWanLines(f)) log(line);
+  }
+
+  if (args.extras.includes('startup')) {
+    log(
+      `\n## start-up: CPU of \`ossup cp\` of a 4 KiB file before its first request, 11 rounds, medians [${elapsed()}]`,
+    );
+    const f = await startupExtra(ctx);
+    results.startup = f;
+    for (const line of startupLines(f)) log(line);
+  }
+
+  if (args.extras.includes('sync')) {
+    log(
+      `\n## sync with nothing to do: 10,000 x 1 KiB in 100 folders, whole process, ${Math.max(3, args.reps)} runs [${elapsed()}]`,
+    );
+    const f = await syncExtra(ctx, Math.max(3, args.reps));
+    results.sync = f;
+    for (const line of syncLines(f)) log(line);
   }
 
   if (args.extras.includes('stream')) {

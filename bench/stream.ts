@@ -2,10 +2,10 @@
 // against the file download (same part size and parallelism), and a large server-side copy counted through a
 // proxy that sees every byte the client receives. Every result is checked by CRC-64, so a wrong run fails the bench.
 import { createReadStream, rmSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { Crc64, crc64Combine } from '../src/core/crc64.js';
 import { BUCKET, childEnv, fileFor, measured, verifyObject, type BenchContext, type TestFile } from './context.js';
+import { startCounter } from './counter.js';
 import { seedDownloads } from './matrix.js';
 import { lastJson, OSSUP_BIN, type RunResult } from './proc.js';
 
@@ -124,51 +124,6 @@ async function checkFile(path: string, f: TestFile, what: string): Promise<void>
 }
 
 // ---- server-side copy through a counting proxy -----------------------------------------------------------------
-
-interface Counter {
-  endpoint: string;
-  /** Bytes the server sent to the client (headers included), and the client to the server. */
-  toClient: number;
-  toServer: number;
-  close(): Promise<void>;
-}
-
-/** A plain TCP proxy that counts the bytes in each direction (no shaping). */
-async function startCounter(target: { host: string; port: number }): Promise<Counter> {
-  const open = new Set<net.Socket>();
-  const server = net.createServer((c) => {
-    const up = net.connect({ port: target.port, host: target.host });
-    for (const s of [c, up]) {
-      open.add(s);
-      s.on('error', () => {
-        c.destroy();
-        up.destroy();
-      });
-      s.on('close', () => open.delete(s));
-    }
-    up.on('data', (d: Buffer) => {
-      counter.toClient += d.length;
-    });
-    c.on('data', (d: Buffer) => {
-      counter.toServer += d.length;
-    });
-    up.pipe(c);
-    c.pipe(up);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const counter: Counter = {
-    endpoint: `http://127.0.0.1:${port}`,
-    toClient: 0,
-    toServer: 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of open) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-  return counter;
-}
 
 export interface CopyFigures {
   size: number;

@@ -3,73 +3,11 @@
 // time from launch to the first PutObject reaching the server, as a counting proxy in front of it saw it.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { BUCKET, childEnv, measured, type BenchContext } from './context.js';
+import { startCounter, type Counter } from './counter.js';
 import { OSSUP_BIN } from './proc.js';
 import { startShaper, type LinkShape } from './shaper.js';
-
-/** A request line at the start of what a client wrote (no pipelining: each request starts a fresh write). */
-const REQUEST_LINE = /(GET|PUT|HEAD|POST|DELETE) \/\S* HTTP\/1\.1\r\n/g;
-
-interface Counter {
-  endpoint: string;
-  requests: number;
-  /** performance.now() when the first PUT request line passed, if any. */
-  firstPutAt?: number;
-  /** performance.now() of the first and the last request line. */
-  firstAt?: number;
-  lastAt?: number;
-  reset(): void;
-  close(): Promise<void>;
-}
-
-/** A plain TCP proxy that counts the HTTP requests passing towards `target` and notes when the first PUT passed. */
-async function startCounter(target: { host: string; port: number }): Promise<Counter> {
-  const open = new Set<net.Socket>();
-  const c = {
-    requests: 0,
-    firstPutAt: undefined as number | undefined,
-    firstAt: undefined as number | undefined,
-    lastAt: undefined as number | undefined,
-    reset() {
-      c.requests = 0;
-      c.firstPutAt = c.firstAt = c.lastAt = undefined;
-    },
-  };
-  const server = net.createServer({ allowHalfOpen: true }, (client) => {
-    const upstream = net.connect({ port: target.port, host: target.host, allowHalfOpen: true });
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.setNoDelay(true);
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-      s.on('close', () => open.delete(s));
-    }
-    client.on('data', (chunk: Buffer) => {
-      for (const m of chunk.toString('latin1').matchAll(REQUEST_LINE)) {
-        c.requests++;
-        c.lastAt = performance.now();
-        c.firstAt ??= c.lastAt;
-        if (m[1] === 'PUT' && c.firstPutAt === undefined) c.firstPutAt = performance.now();
-      }
-    });
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  return Object.assign(c, {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of open) s.destroy();
-        server.close(() => resolve());
-      }),
-  });
-}
 
 /** `count` random files of `size` bytes in nested folders (100 per folder). Returns the relative paths. */
 export function makeTree(dir: string, count: number, size: number): string[] {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import http, { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { seededRandom, startFaultProxy, type FaultPlan, type FaultProxy } from '../../harness/fault-proxy.js';
+import type { TransferEvent } from '../../src/transfer/index.js';
 
 export const KiB = 1024;
 export const PART = 100 * KiB;
@@ -156,4 +157,15 @@ export async function editingProxy(
     agent.destroy();
   });
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+/** Pause (abort) a transfer once `parts` parts (or ranges) are done. */
+export function pauseAfter(parts: number): { signal: AbortSignal; onProgress: (e: TransferEvent) => void } {
+  const ac = new AbortController();
+  return {
+    signal: ac.signal,
+    onProgress: (e: TransferEvent) => {
+      if (e.type === 'part' && e.partsDone >= parts) ac.abort();
+    },
+  };
 }

@@ -17,9 +17,25 @@ export type FileIdentity = {
 };
 
 export type FileSnapshot = FileIdentity & {
-  /** Status-change time in ns; not persisted (a copy or restore changes it legitimately between runs). */
+  /** Status-change time in ns; not in the identity (a copy or restore changes it legitimately between runs). */
   ctimeNs: string;
+  /** The wall clock (ms) when the stat was taken. */
+  atMs: number;
 };
+
+/** How long a ctime must have stood when it was read for no later write to leave it as it was (settledCtime). */
+export const SETTLE_MS = 1000;
+
+/**
+ * The snapshot's ctime when it had stood for SETTLE_MS when the stat was taken, else undefined. Every write moves a
+ * file's ctime to the clock's time and nothing can set it back, but the clock it takes is coarse (a few ms), so a write
+ * in the same tick as a stat could leave a fresh ctime as it was read; one a second old cannot be left so. An upload's
+ * checkpoint records it (upload/session.ts): a resume that finds it unchanged knows no byte of the file was written
+ * since the first run opened it.
+ */
+export function settledCtime(s: FileSnapshot): string | undefined {
+  return BigInt(Math.floor(s.atMs - SETTLE_MS)) * 1_000_000n >= BigInt(s.ctimeNs) ? s.ctimeNs : undefined;
+}
 
 export async function snapshotFile(absPath: string): Promise<FileSnapshot> {
   return snapshotOf(absPath, await fsp.stat(absPath, { bigint: true }));
@@ -44,6 +60,7 @@ export function snapshotOf(absPath: string, st: BigIntStats): FileSnapshot {
     ino: st.ino.toString(),
     dev: st.dev.toString(),
     ctimeNs: st.ctimeNs.toString(),
+    atMs: Date.now(),
   };
 }
 

@@ -61,6 +61,13 @@ export interface PartSource {
    */
   readonly identity: SourceIdentity | undefined;
   /**
+   * A value that any write to the source moves (a file: its ctime), given only where it is reliable (a ctime that had
+   * stood for a second when read: checkpoint/file-identity.ts settledCtime). An upload's checkpoint records it; a
+   * resume that finds it unchanged trusts the parts its journal recorded (their CRC-64 was checked against the
+   * server's when sent) without re-reading them. Absent: every resumed part is re-read.
+   */
+  readonly changeMark?: string;
+  /**
    * Read and hash one part. A non-replayable source takes calls in part order (it queues them), and gives fewer
    * bytes than asked only at its end. Throws FileChangedError when a replayable source no longer has the bytes.
    */

@@ -10,7 +10,13 @@ import { AlignedArena, type Region } from '../../core/aligned-memory.js';
 import { Crc64, crc64 } from '../../core/crc64.js';
 import { FileChangedError, IntegrityError } from '../../core/errors.js';
 import { MIN_PART_SIZE } from '../../core/limits.js';
-import { assertUnchanged, identityOf, snapshotFile, type FileSnapshot } from '../checkpoint/file-identity.js';
+import {
+  assertUnchanged,
+  identityOf,
+  settledCtime,
+  snapshotFile,
+  type FileSnapshot,
+} from '../checkpoint/file-identity.js';
 import type { HashedBody, PartBody, PartBytes, PartSource, PlannedPart, ReadOptions } from '../engine/ports.js';
 import { BUFFER_LIMIT } from '../hash/hash.js';
 import { hashPool } from '../hash/pool.js';
@@ -39,10 +45,12 @@ export class FileSource implements PartSource {
   readonly name: string;
   readonly size: number;
   readonly identity;
+  readonly changeMark;
   private constructor(readonly snapshot: FileSnapshot) {
     this.name = snapshot.path;
     this.size = snapshot.size;
     this.identity = identityOf(snapshot);
+    this.changeMark = settledCtime(snapshot);
   }
 
   /**

@@ -2,7 +2,9 @@
 // the truth (ListParts), and the local file is re-read for every part before it is trusted, so a file rewritten
 // with the same size and mtime never contributes stale parts to the object. That re-read is not done here: the
 // parts the server lists are adopted provisionally and checked in the background (verify.ts) while the missing ones
-// are sent, and Complete waits for the check, so a resume costs what is left rather than the whole file.
+// are sent, and Complete waits for the check, so a resume costs what is left rather than the whole file. Where the
+// source's change mark (a file's settled ctime) is the one the upload started with, nothing has written to it since,
+// and the parts the journal recorded are trusted without the re-read.
 import { parseCrc64 } from '../../core/crc64.js';
 import { ServiceError } from '../../core/errors.js';
 import type { PartInfo } from '../../client/index.js';
@@ -31,6 +33,7 @@ export function expectedHeader(input: SessionInput, uploadId: string): UploadChe
     file: input.file,
     partSize: input.plan.partSize,
     partCount: input.plan.parts.length,
+    ...(input.source.changeMark !== undefined ? { mark: input.source.changeMark } : {}),
   };
 }
 
@@ -69,7 +72,8 @@ export async function openSession(input: SessionInput): Promise<UploadSession> {
   } else if (loaded) {
     const why = headerMismatch(loaded.header, input);
     if (!why) {
-      const resumed = await reconcile(input, loaded.header.uploadId, loaded.records);
+      const trusted = input.source.changeMark !== undefined && loaded.header.mark === input.source.changeMark;
+      const resumed = await reconcile(input, loaded.header.uploadId, loaded.records, trusted);
       if (resumed) return resumed;
       const finished = await alreadyCompleted(input, loaded.header.uploadId, loaded.records);
       if (finished) return finished;
@@ -93,13 +97,17 @@ export async function openSession(input: SessionInput): Promise<UploadSession> {
 /**
  * Adopt a part only if the server lists it with the planned size and, when the journal recorded it, with the same
  * ETag and a CRC-64 that agrees with the server's. Its local bytes are checked later (verify.ts): against the CRC-64
- * the server lists (or the journal recorded), else against the MD5 that is its ETag.
+ * the server lists (or the journal recorded), else against the MD5 that is its ETag. `trusted` (the source's change
+ * mark is the one the upload started with: nothing wrote to it since) skips that check for the parts the journal
+ * recorded, whose CRC-64 was compared with the server's when they were sent; a part the journal missed (the run was
+ * killed between its response and the record) is re-read all the same.
  * Returns undefined when the upload ID has vanished (NoSuchUpload).
  */
 async function reconcile(
   input: SessionInput,
   uploadId: string,
   records: PartRecord[],
+  trusted: boolean,
 ): Promise<UploadSession | undefined> {
   let listed: PartInfo[];
   try {
@@ -130,6 +138,8 @@ async function reconcile(
       crc64: crc64 ?? 0n,
       size: planned.size,
     });
+    resumedBytes += planned.size;
+    if (trusted && recordedCrc !== undefined) continue;
     unverified.push({
       partNumber: planned.number,
       start: planned.start,
@@ -138,7 +148,6 @@ async function reconcile(
       crc64,
       unrecorded: !recorded,
     });
-    resumedBytes += planned.size;
   }
   return { uploadId, done, unverified, resumedBytes };
 }

@@ -24,6 +24,11 @@ export interface UploadCheckpointHeader {
   partSize: number;
   partCount: number;
   /**
+   * The source's change mark when the upload started (PartSource.changeMark: a file's settled ctime). A resume that
+   * finds the same mark trusts the parts its journal recorded without re-reading them (session.ts).
+   */
+  mark?: string;
+  /**
    * Set (with uploadId '') while InitiateMultipartUpload is in flight: the client clock (ms) when it was sent. A run
    * killed before it could record the new upload ID leaves this, and the next run aborts that empty upload.
    */

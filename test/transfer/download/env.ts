@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { TransferEvent } from '../../../src/transfer/index.js';
 import { bytes, setup, type Env } from '../fixtures.js';
 
-export { KiB, PART, bytes, clientThrough, proxyFor, setup, type Env } from '../fixtures.js';
+export { KiB, PART, bytes, clientThrough, pauseAfter, proxyFor, setup, type Env } from '../fixtures.js';
 
 /** Store `data` as `key` (one PutObject) and return it. */
 export async function putBytes(env: Env, key: string, data: Buffer): Promise<Buffer> {
@@ -36,17 +36,6 @@ export async function tempsOf(dest: string): Promise<string[]> {
   return (await readdir(path.dirname(dest)))
     .filter((n) => n.startsWith(`${base}.ossup-`) && n.endsWith('.tmp'))
     .map((n) => path.join(path.dirname(dest), n));
-}
-
-/** Pause (abort) once `parts` ranges are recorded. */
-export function pauseAfter(parts: number): { signal: AbortSignal; onProgress: (e: TransferEvent) => void } {
-  const ac = new AbortController();
-  return {
-    signal: ac.signal,
-    onProgress: (e: TransferEvent) => {
-      if (e.type === 'part' && e.partsDone >= parts) ac.abort();
-    },
-  };
 }
 
 /** Collects events; `progress` is the list of bytesDone values. */

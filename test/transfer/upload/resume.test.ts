@@ -4,21 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { copyFile, open, readFile, stat, truncate, utimes, writeFile } from 'node:fs/promises';
-import { uploadFile, FileCheckpointStore, type TransferEvent } from '../../../src/transfer/index.js';
+import { uploadFile, FileCheckpointStore } from '../../../src/transfer/index.js';
 import { JournalWriter } from '../../../src/transfer/checkpoint/journal.js';
 import { AbortedError, FileChangedError, ServiceError } from '../../../src/core/errors.js';
 import { OssClient } from '../../../src/client/index.js';
-import { PART, bytes, makeFile, objectBytes, setup } from '../fixtures.js';
-
-function pauseAfter(parts: number) {
-  const ac = new AbortController();
-  return {
-    signal: ac.signal,
-    onProgress: (e: TransferEvent) => {
-      if (e.type === 'part' && e.partsDone >= parts) ac.abort();
-    },
-  };
-}
+import { PART, bytes, makeFile, objectBytes, setup, pauseAfter } from '../fixtures.js';
 
 const damages: Array<[string, (cp: string, other: string) => Promise<void>]> = [
   [

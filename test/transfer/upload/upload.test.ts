@@ -11,7 +11,7 @@ import {
   ServiceError,
   ArgumentError,
 } from '../../../src/core/errors.js';
-import { PART, makeFile, objectBytes, setup } from '../fixtures.js';
+import { PART, makeFile, objectBytes, setup, pauseAfter } from '../fixtures.js';
 
 function recorder() {
   const events: TransferEvent[] = [];
@@ -40,17 +40,6 @@ function assertProgressSane(events: TransferEvent[], total: number, multipart: b
     last = e.bytesDone;
   });
   assert.equal(last, total, 'ends at 100%');
-}
-
-/** Abort the run after `parts` parts have completed. */
-function pauseAfter(parts: number) {
-  const ac = new AbortController();
-  return {
-    signal: ac.signal,
-    onProgress: (e: TransferEvent) => {
-      if (e.type === 'part' && e.partsDone >= parts) ac.abort();
-    },
-  };
 }
 
 test('a multipart upload arrives byte-identical, verified, with its checkpoint and lock cleaned up', async (t) => {
