@@ -4,7 +4,8 @@
 // by the connections in flight (guided self-scheduling), within 8..64 MiB. Ranges are large while much is left and
 // shrink towards the end, so the connections finish together; and no range is cut larger than RANGE_SECONDS on one
 // connection at the rate ranges got so far (the floor until one has finished), so the ranges a kill loses hold a few
-// seconds each on any link. The feed plans only the gaps an earlier run left: its journal records each range's offset
+// seconds each on any link, nor smaller than MIN_RANGE_SECONDS at that rate, so a fast link's tail is not cut into
+// ranges that cost more in requests than they save in balance. The feed plans only the gaps an earlier run left: its journal records each range's offset
 // and size, so ranges of any size resume. Browser-safe (no Node import).
 import { PART_SECONDS } from './part-growth.js';
 import type { PartFeed, PlannedPart } from './ports.js';
@@ -29,6 +30,16 @@ export const MAX_GUIDED_RANGE = 64 * MiB;
  * loopback one connection of 16 gets ~44 MB/s, so 2 s still allows MAX_GUIDED_RANGE there.
  */
 export const RANGE_SECONDS = PART_SECONDS;
+
+/**
+ * A range takes at least about this long on one connection at the rate ranges got so far, while more is left: what
+ * a range costs besides its bytes (a request, the server's first byte, a journal record; on the loaded loopback
+ * 16-50 ms before the first byte at 4 connections, BENCHMARKS.md "h23dl") stays a small share of it where a
+ * connection moves 250 MB/s, where 8 MiB takes ~35 ms. Below 32 MiB/s per connection (the bench's delayed links
+ * get ~35 at 16 connections, and less) the 8 MiB floor is the larger, so only fast links cut fewer, larger tail
+ * ranges; the connections still finish within about this long of each other.
+ */
+export const MIN_RANGE_SECONDS = 0.25;
 
 /** Bytes `start`..`start + size - 1` of a download (relative to its first byte). */
 export interface ByteSpan {
@@ -58,11 +69,21 @@ export function gapsOf(total: number, done: Iterable<ByteSpan> = []): ByteSpan[]
  * Guided self-scheduling: a share of the `left` bytes not yet handed out for each of `connections`, rounded up to
  * whole MiB (ranges stay page-aligned in the file), and no more than RANGE_SECONDS at `rate` (bytes/s a range gets on
  * one connection: 0 while none is measured, which gives the floor; Infinity, no bound by time), within
- * MIN_GUIDED_RANGE..MAX_GUIDED_RANGE, never more than is left.
+ * MIN_GUIDED_RANGE..MAX_GUIDED_RANGE, never less than MIN_RANGE_SECONDS at a measured `rate` (rangeFloor), never more
+ * than is left.
  */
 export function guidedRangeSize(left: number, connections: number, rate = Infinity): number {
   const share = Math.ceil(left / Math.max(1, connections) / MiB) * MiB;
-  return Math.min(left, Math.max(MIN_GUIDED_RANGE, Math.min(share, rangeBound(rate))));
+  return Math.min(left, Math.max(rangeFloor(rate), Math.min(share, rangeBound(rate))));
+}
+
+/**
+ * The least a guided range is while more is left: MIN_GUIDED_RANGE, or MIN_RANGE_SECONDS at a measured `rate` in
+ * whole MiB (untimed, Infinity, and unmeasured, 0: the 8 MiB floor), within MAX_GUIDED_RANGE.
+ */
+function rangeFloor(rate: number): number {
+  if (!(rate > 0) || !Number.isFinite(rate)) return MIN_GUIDED_RANGE;
+  return Math.max(MIN_GUIDED_RANGE, Math.min(MAX_GUIDED_RANGE, Math.floor((rate * MIN_RANGE_SECONDS) / MiB) * MiB));
 }
 
 /** The most a guided range may be whatever is left: MAX_GUIDED_RANGE, or RANGE_SECONDS at `rate` in whole MiB. */
@@ -77,7 +98,7 @@ function rangeBound(rate: number): number {
  */
 export function guidedCount(left: number, connections: number, rate = Infinity): number {
   const bound = rangeBound(rate);
-  const cap = Math.max(MIN_GUIDED_RANGE, bound);
+  const cap = Math.max(rangeFloor(rate), bound);
   const flat = Math.max(0, Math.floor((left - Math.max(1, connections) * bound) / cap));
   let n = flat;
   left -= flat * cap;

@@ -108,13 +108,14 @@ function gridBest(link: LinkProfile, size: number) {
   return best;
 }
 
-test('a download with no flags sizes its ranges from the object: large while much is left, 8 MiB at the end', () => {
+test('a download with no flags sizes its ranges from the object: large while much is left, the floor at the end', () => {
   const { feed } = noFlags(GiB);
   // Before any range has finished, no rate is known: the floor.
   const first = feed.next()!;
   assert.equal(first.size, 8 * MiB);
   feed.started?.(first);
-  feed.observe?.(first, { ms: 100 }); // 84 MB/s on one connection: 2 s would be 160 MiB, above the cap
+  // 33 MiB/s on one connection: 2 s would be 66 MiB, above the cap; 0.25 s is 8 MiB, the floor.
+  feed.observe?.(first, { ms: 240 });
   const parts = [first, ...rangesOf(feed)];
   const sizes = parts.map((p) => p.size);
   // main planned 128 ranges of 8 MiB before the first byte.
@@ -135,6 +136,39 @@ test('a download with no flags sizes its ranges from the object: large while muc
   }
   assert.equal(at, GiB);
   assert.equal(feed.totalParts, parts.length);
+});
+
+test('a fast link: no range under a quarter second at the rate measured, so its tail is cut in fewer ranges', () => {
+  // 4 connections on the quiet loopback get ~250 MB/s each: an 8 MiB range is ~35 ms there, of which the request
+  // and the server's first byte took 16-50 ms on the loaded machine (BENCHMARKS.md, "h23dl").
+  const cut = (ms: number) => {
+    const ctl = new AdaptiveController(controllerOptions('download', { parallel: 4 }, GiB), 0);
+    const feed = new ConnectionBudget(ctl, { parallel: 4, now: () => 0 })
+      .planner(ladderPlanner)
+      .plan({ kind: 'download', size: GiB });
+    const first = feed.next()!;
+    feed.started?.(first);
+    feed.observe?.(first, { ms });
+    const sizes = [first, ...rangesOf(feed)].map((p) => p.size);
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      GiB,
+    );
+    assert.equal(feed.totalParts, sizes.length);
+    return sizes;
+  };
+  const fast = cut(32); // 262 MB/s: 0.25 s is 62 MiB
+  const said = `ranges ${fast.map((s) => s / MiB)}`;
+  // main cut the last 256 MiB into shares of what was left down to 8 MiB: 24 ranges in all.
+  assert.ok(fast.length <= 20, said);
+  assert.ok(
+    fast.slice(1, -1).every((s) => s >= 62 * MiB),
+    said,
+  );
+  // A connection of 20 MB/s (0.25 s is 4.8 MiB) keeps the 8 MiB floor and its tail of shares down to it.
+  const slow = cut(420);
+  assert.equal(slow.at(-1), 8 * MiB, `ranges ${slow.map((s) => s / MiB)}`);
+  assert.ok(slow.length >= 28, `ranges ${slow.map((s) => s / MiB)}`);
 });
 
 for (const link of [LOOPBACK, DELAYED]) {
