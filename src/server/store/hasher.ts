@@ -6,8 +6,8 @@
 // cache). Past IN_FLIGHT_MAX bytes waiting on the thread, the writer waits for room (the body's socket is then
 // read no further) rather than have the range read back: a read-back range is hashed at once, alone, so under
 // load the lanes emptied and MD5 ran on the scalar loop. The event loop awaits the digest at the end, overlapped
-// with the fsync. Smaller bodies, bodies of unknown length, and servers where a worker cannot start hash inline, as before:
-// a message round trip costs more than hashing 100 KiB.
+// with the fsync. Smaller bodies, bodies of unknown length, and servers where a worker cannot start hash inline,
+// as before: a message round trip costs more than hashing 100 KiB.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import os from 'node:os';
