@@ -70,7 +70,7 @@ test('batches handed over as their own buffers are hashed without a copy, mixed 
   }
 });
 
-test('past the in-flight bound, batches are read back from the file instead of held in memory', async () => {
+test('past the in-flight bound, the writer waits for room and every batch is still handed over, in order', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ossup-hasher-'));
   try {
     const body = randomBytes(IN_FLIGHT_MAX + (8 << 20));
@@ -79,13 +79,20 @@ test('past the in-flight bound, batches are read back from the file instead of h
     const h = pool.forBody(file, body.length);
     const batches: Uint8Array[][] = [];
     for (let at = 0; at < body.length; at += 1 << 20) batches.push(ownChunks(body, at, 1 << 20));
-    for (let i = 0; i < batches.length; i++) h.written(i << 20, 1 << 20, batches[i]);
-    const kept = batches.filter((chunks) => chunks.every((c) => c.byteLength > 0));
+    // Not awaited, so the bound is reached: later batches wait behind the first one told to, in order.
+    const waits = batches.map((chunks, i) => h.written(i << 20, 1 << 20, chunks));
+    assert.ok(
+      waits.slice(IN_FLIGHT_MAX >> 20).every((w) => w instanceof Promise),
+      'the writer was told to wait past the bound',
+    );
+    await Promise.all(waits);
     const digest = await h.finish();
     assert.deepEqual(digest.md5, createHash('md5').update(body).digest());
     assert.equal(digest.crc64, crc64(body));
-    // Posting takes microseconds, hashing 16 MiB tens of milliseconds: the last batches found the bound reached.
-    assert.ok(kept.length > 0, 'some batches were left with the writer and read back');
+    assert.ok(
+      batches.every((chunks) => chunks.every((c) => c.byteLength === 0)),
+      'every batch was transferred, none read back from the file',
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

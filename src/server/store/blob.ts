@@ -101,7 +101,8 @@ export async function writeTempBlob(
 
   async function writeBatch(buffers: Uint8Array[], bytes: number, at: number): Promise<void> {
     await writevFd(fd, buffers, bytes, at);
-    hasher.written(at, bytes, opts.giveChunks ? buffers : undefined);
+    // Awaited: with the hashing thread full, the body waits (the next batch's write awaits this one).
+    await hasher.written(at, bytes, opts.giveChunks ? buffers : undefined);
   }
 }
 

@@ -2,13 +2,16 @@
 // about half its CPU for uploads, all of it on the one thread that also reads every socket. For bodies of at least
 // REMOTE_MIN bytes (by Content-Length), a hashing thread keeps the running digests of each batch once it is
 // written: the batch's own buffers are transferred to it and back once hashed (no copy: each body chunk node:http
-// hands over owns its memory), or, when one does not or IN_FLIGHT_MAX bytes already wait, the thread reads the
-// range back from the temp file (page cache). The event loop awaits the digest at the end, overlapped with the
-// fsync. Smaller bodies, bodies of unknown length, and servers where a worker cannot start hash inline, as before:
-// a message round trip costs more than hashing 100 KiB.
+// hands over owns its memory), or, when one does not, the thread reads the range back from the temp file (page
+// cache). Past IN_FLIGHT_MAX bytes waiting on the thread, the writer waits for room (the body's socket is then
+// read no further) rather than have the range read back: a read-back range is hashed at once, alone, so under
+// load the lanes emptied and MD5 ran on the scalar loop. The event loop awaits the digest at the end, overlapped
+// with the fsync. Smaller bodies, bodies of unknown length, and servers where a worker cannot start hash inline,
+// as before: a message round trip costs more than hashing 100 KiB.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Crc64 } from '../../core/crc64.js';
 import { offerNativeCrc64 } from '../../io/crc64-native.js';
@@ -22,10 +25,17 @@ offerNativeCrc64();
 export const REMOTE_MIN = 1 << 20;
 
 /**
- * Bytes handed to one hashing thread and not yet hashed, past which batches are read back from the file instead:
- * memory stays bounded when bodies arrive faster than the thread hashes (MD5 runs at ~650 MB/s).
+ * Bytes handed to one hashing thread and not yet hashed, past which a writer waits for room: memory stays bounded
+ * when bodies arrive faster than the thread hashes (MD5 runs at ~650 MB/s alone).
  */
 export const IN_FLIGHT_MAX = 16 << 20;
+
+/**
+ * How long a writer waits for room before its batch is read back from the file instead. The thread always makes
+ * room (its MD5s hold at most 3/4 of IN_FLIGHT_MAX waiting for company, md5-streams.ts), so this only bounds a
+ * stall the design does not expect.
+ */
+export const ROOM_WAIT_MS = 1000;
 
 export interface BodyDigest {
   md5: Buffer;
@@ -38,9 +48,11 @@ export interface BodyHasher {
   chunk(data: Uint8Array): void;
   /**
    * A range of the temp file that is now written (hashing-thread hashers only use these). `buffers`, when given,
-   * are the range's bytes and the caller's no more: they may be transferred (detached).
+   * are the range's bytes and the caller's no more: they may be transferred (detached). A promise when the thread
+   * has no room for them yet: the caller should await it before reading more of the body (backpressure); ranges
+   * given meanwhile are still taken in order.
    */
-  written(position: number, length: number, buffers?: Uint8Array[]): void;
+  written(position: number, length: number, buffers?: Uint8Array[]): Promise<void> | undefined;
   finish(): Promise<BodyDigest>;
   /** The body failed: release the session. */
   drop(): void;
@@ -53,7 +65,7 @@ class InlineHasher implements BodyHasher {
     this.md5.update(data);
     this.crc.update(data);
   }
-  written(): void {}
+  written(): undefined {}
   async finish(): Promise<BodyDigest> {
     return { md5: this.md5.digest(), crc64: this.crc.digest() };
   }
@@ -68,6 +80,8 @@ interface Slot {
   sessions: number;
   /** It has answered once, so it loaded. */
   answered: boolean;
+  /** Writers waiting for `inFlight` to fall under IN_FLIGHT_MAX (woken at each release; they check again). */
+  roomWaiters: (() => void)[];
 }
 
 const WORKER_URL = new URL(`./hasher-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
@@ -80,10 +94,38 @@ class RemoteHasher implements BodyHasher {
     private readonly id: number,
     private readonly path: string,
   ) {}
+  /** The hand-over still waiting for room, if any: what comes after it waits too (the thread takes ranges in order). */
+  private pending: Promise<void> | undefined;
   chunk(): void {}
-  written(position: number, length: number, buffers?: Uint8Array[]): void {
+  written(position: number, length: number, buffers?: Uint8Array[]): Promise<void> | undefined {
+    const give = buffers?.every(ownsMemory) ? buffers : undefined;
+    if (!this.pending && !(give && this.slot.inFlight >= IN_FLIGHT_MAX)) {
+      this.post(position, length, give);
+      return undefined;
+    }
+    const p: Promise<void> = (this.pending ?? Promise.resolve())
+      .then(() => this.handOver(position, length, give))
+      .finally(() => {
+        if (this.pending === p) this.pending = undefined;
+      });
+    this.pending = p;
+    return p;
+  }
+  /** Posts the range once the thread has room for `buffers` (or reads it back after ROOM_WAIT_MS). */
+  private async handOver(position: number, length: number, buffers?: Uint8Array[]): Promise<void> {
+    const started = performance.now();
+    while (buffers && this.slot.inFlight >= IN_FLIGHT_MAX) {
+      const left = ROOM_WAIT_MS - (performance.now() - started);
+      if (left <= 0 || !(await this.pool.room(this.slot, left))) {
+        this.post(position, length); // no room in time: read back from the file
+        return;
+      }
+    }
+    this.post(position, length, buffers);
+  }
+  private post(position: number, length: number, buffers?: Uint8Array[]): void {
     const { worker } = this.slot;
-    if (buffers && this.slot.inFlight < IN_FLIGHT_MAX && buffers.every(ownsMemory)) {
+    if (buffers) {
       this.slot.inFlight += length;
       const msg: HasherRequest = { op: 'data', id: this.id, buffers, length };
       worker.postMessage(
@@ -95,6 +137,7 @@ class RemoteHasher implements BodyHasher {
     worker.postMessage({ op: 'range', id: this.id, position, length } satisfies HasherRequest);
   }
   finish(): Promise<BodyDigest> {
+    if (this.pending) return this.pending.then(() => this.finish()); // cleared before this runs (finally first)
     const done = new Promise<BodyDigest>((resolve, reject) => this.slot.waiting.set(this.id, { resolve, reject }));
     this.slot.worker.postMessage({ op: 'finish', id: this.id } satisfies HasherRequest);
     return done
@@ -107,6 +150,10 @@ class RemoteHasher implements BodyHasher {
       .finally(() => this.release());
   }
   drop(): void {
+    if (this.pending) {
+      void this.pending.then(() => this.drop());
+      return;
+    }
     this.slot.worker.postMessage({ op: 'drop', id: this.id } satisfies HasherRequest);
     this.release();
   }
@@ -139,6 +186,23 @@ export class HasherPool {
     if (slot.sessions === 1) slot.worker.ref();
     slot.worker.postMessage({ op: 'open', id, path: tmpPath } satisfies HasherRequest);
     return new RemoteHasher(this, slot, id, tmpPath);
+  }
+
+  /** Resolves true once `slot` released bytes (room may have come), false after `ms` or if the thread stopped. */
+  room(slot: Slot, ms: number): Promise<boolean> {
+    if (!this.slots.includes(slot)) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(this.slots.includes(slot));
+      };
+      const timer = setTimeout(() => {
+        const i = slot.roomWaiters.indexOf(wake);
+        if (i >= 0) slot.roomWaiters.splice(i, 1);
+        resolve(false);
+      }, ms);
+      slot.roomWaiters.push(wake);
+    });
   }
 
   release(slot: Slot): void {
@@ -174,11 +238,15 @@ export class HasherPool {
       this.broken = this.slots.length === 0;
       return undefined;
     }
-    const slot: Slot = { worker, inFlight: 0, waiting: new Map(), sessions: 0, answered: false };
+    const slot: Slot = { worker, inFlight: 0, waiting: new Map(), sessions: 0, answered: false, roomWaiters: [] };
+    const wakeWriters = () => {
+      for (const wake of slot.roomWaiters.splice(0)) wake();
+    };
     worker.on('message', (reply: HasherReply | HasherReleased) => {
       slot.answered = true;
       if ('released' in reply) {
         slot.inFlight -= reply.released;
+        if (slot.inFlight < IN_FLIGHT_MAX) wakeWriters();
         return;
       }
       const w = slot.waiting.get(reply.id);
@@ -198,6 +266,7 @@ export class HasherPool {
       for (const w of slot.waiting.values())
         w.reject(new Error(`the hashing thread stopped: ${err.message}`, { cause: err }));
       slot.waiting.clear();
+      wakeWriters(); // they find the slot gone and read back (finish then fails or falls back as above)
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
