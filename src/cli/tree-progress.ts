@@ -3,6 +3,9 @@
 import type { TreeEvent } from '../transfer/tree/index.js';
 import { formatBytes, formatSeconds } from './size.js';
 
+/** The rates' samples are at least this far apart (ms). */
+const SAMPLE_MS = 100;
+
 export class TreeTracker {
   /** Source files found so far, and their bytes; `scanned` once the walk and listing are over. */
   files = 0;
@@ -92,6 +95,9 @@ export class TreeTracker {
 
   private sample(): void {
     const t = this.now();
+    // One sample per SAMPLE_MS is enough for rates over seconds: a sample per event kept ~30,000 of them in the
+    // window at a thousand small files a second (six events each), an array apiece (issue 27).
+    if (t - this.samples[this.samples.length - 1]![0] < SAMPLE_MS) return;
     this.samples.push([t, this.moved, this.filesDone()]);
     while (this.samples.length > 2 && t - this.samples[0]![0] > 5000) this.samples.shift();
   }

@@ -39,7 +39,7 @@ export async function checkResponse(
     return { status: res.status, headers: res.headers, body: Buffer.alloc(0), stream: res.body, requestId };
   if (ok && res.headers['content-length'] === '0') {
     // Nothing to read (most writes' answers): let the empty body end without an iterator over it.
-    res.body.resume();
+    if (!res.empty) res.body.resume();
     return { status: res.status, headers: res.headers, body: Buffer.alloc(0), requestId };
   }
   let body: Buffer;

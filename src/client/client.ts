@@ -96,6 +96,11 @@ export class OssClient {
     return paging.listObjectsAll(this, bucket, opts);
   }
 
+  /** The same listing as listObjectsAll, a page (up to `maxKeys` objects) at a time. */
+  listObjectPages(bucket: string, opts: ListObjectsOptions = {}): AsyncGenerator<ObjectSummary[]> {
+    return paging.listObjectPages(this, bucket, opts);
+  }
+
   putObject(
     bucket: string,
     key: string,

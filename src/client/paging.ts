@@ -9,10 +9,22 @@ export async function* listObjectsAll(
   bucket: string,
   opts: ListObjectsOptions,
 ): AsyncGenerator<ObjectSummary> {
+  for await (const objects of listObjectPages(c, bucket, opts)) yield* objects;
+}
+
+/**
+ * The same listing a page at a time: a caller that walks each page's objects in a plain loop saves an async
+ * generator's promises per object (a tree's download, issue 27).
+ */
+export async function* listObjectPages(
+  c: OssClient,
+  bucket: string,
+  opts: ListObjectsOptions,
+): AsyncGenerator<ObjectSummary[]> {
   let page: ListObjectsOptions = { ...opts };
   for (;;) {
     const res = await c.listObjects(bucket, page);
-    yield* res.objects;
+    yield res.objects;
     if (!res.isTruncated) return;
     page = opts.v2 ? { ...page, continuationToken: res.nextContinuationToken } : { ...page, marker: res.nextMarker };
   }

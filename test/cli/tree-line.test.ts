@@ -99,3 +99,15 @@ test('resumed bytes show on the line; a narrow line drops whole fields', () => {
   }
   assert.match(treeLine(t, 47), /^files 0\/5 \| /);
 });
+
+test('a thousand small files a second keep a few rate samples, and the rates stay right', () => {
+  const clock = { ms: 0 };
+  const t = new TreeTracker(() => clock.ms);
+  t.onEvent({ type: 'scanned', files: 20_000, bytes: 20_000 * 1000 });
+  run(t, clock, 0, 10_000, 1000, 0.5); // 2,000 files a second for 5 s, three events each
+  assert.equal(Math.round(t.fileRate()), 2000);
+  assert.equal(Math.round(t.rate()), 2_000_000);
+  // One sample per 100 ms of the 5 s window (a sample per event kept 30,000).
+  const kept = (t as unknown as { samples: unknown[] }).samples.length;
+  assert.ok(kept <= 52, `${kept} samples kept`);
+});

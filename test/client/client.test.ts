@@ -54,6 +54,10 @@ for (const signatureVersion of ['v4', 'v1'] as const) {
     const v2: string[] = [];
     for await (const o of c.listObjectsAll(bucket, { prefix: 'many/', maxKeys: 2, v2: true })) v2.push(o.key);
     assert.deepEqual(v2, keys);
+    const pages: string[][] = [];
+    for await (const page of c.listObjectPages(bucket, { prefix: 'many/', maxKeys: 2, v2: true }))
+      pages.push(page.map((o) => o.key));
+    assert.deepEqual(pages, [['many/0', 'many/1'], ['many/2', 'many/3'], ['many/4']]);
 
     await c.deleteObject(bucket, 'copy.txt');
     await assert.rejects(

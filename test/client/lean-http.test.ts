@@ -105,6 +105,25 @@ test('a kept-alive socket the server closed is not a failed request', async (t) 
   assert.equal(srv.connections, 3);
 });
 
+test('the idle timeout, left armed between exchanges, spares an idle socket and still times out the next exchange', async (t) => {
+  // The socket's timer stays set from one exchange to the next (connection.ts): when it fires on an idle socket
+  // nothing fails, and the next exchange's first write re-arms it.
+  const srv = await rawServer(t, (socket, _head, n) => {
+    if (n <= 2) ok(socket, `r${n}`); // the third request gets no answer at all
+  });
+  const c = client(t, srv.endpoint, { requestTimeoutMs: 100 });
+  assert.equal((await readBody((await c.getObject('bkt', 'k')).body)).toString(), 'r1');
+  await sleep(250); // past the timeout, idle
+  assert.equal((await readBody((await c.getObject('bkt', 'k')).body)).toString(), 'r2');
+  await sleep(250);
+  const started = Date.now();
+  const err = await c.getObject('bkt', 'k').catch((e: unknown) => e);
+  assert.ok(err instanceof NetworkError, String(err));
+  assert.match((err as Error).message, /no data sent or received for 100 ms/);
+  assert.ok(Date.now() - started < 2_000, 'the unanswered request timed out');
+  assert.equal(srv.connections, 1, 'one socket served all three');
+});
+
 test('a connection lost mid-body fails the body with a retryable code; a lost head is a NetworkError', async (t) => {
   const srv = await rawServer(t, (socket, _head, n) => {
     if (n === 1) {
@@ -236,6 +255,28 @@ test('a request body goes out whole with its Content-Length; progress counts it;
   assert.equal(bodies[2]!.length, 0);
   assert.equal(progress, data.length);
   assert.equal(sockets.size, 1);
+});
+
+test('an answer with Content-Length: 0 has an empty body, read as a stream or delivered; the socket is reused', async (t) => {
+  // Such a body's stream is made only if asked for (exchange.ts): a PutObject's answer is never read at all.
+  const srv = await rawServer(t, (socket, _head, n) => {
+    socket.write(`HTTP/1.1 200 OK\r\nETag: "E${n}"\r\nContent-Length: 0\r\n\r\n`);
+  });
+  const c = client(t, srv.endpoint);
+  assert.equal((await c.putObject('bkt', 'k', 'x')).etag, 'E1');
+  assert.equal((await readBody((await c.getObject('bkt', 'empty')).body)).length, 0);
+  const res = await c.getObject('bkt', 'empty');
+  const delivered = await new Promise<number>((resolve, reject) => {
+    let n = 0;
+    (res.body as unknown as { deliver: (to: object) => void }).deliver({
+      push: (chunk: Uint8Array) => void (n += chunk.length),
+      end: () => resolve(n),
+      fail: reject,
+    });
+  });
+  assert.equal(delivered, 0);
+  assert.equal((await c.putObject('bkt', 'k', 'y')).etag, 'E4');
+  assert.equal(srv.connections, 1);
 });
 
 test('a body longer or shorter than announced fails as FileChangedError, not a request', async (t) => {

@@ -43,7 +43,9 @@ export class Connection {
   private slab: Slab = takeSlab();
   private parser: InstanceType<typeof HTTPParser> | undefined;
   private current: Exchange | undefined;
+  /** Made at the first idle spell and refreshed at each later one (one timer per connection, not per exchange). */
   private idleTimer: NodeJS.Timeout | undefined;
+  private idle = false;
   /** While connecting: how to fail the connect. */
   private connecting: ((err: unknown) => void) | undefined;
   readonly socket: net.Socket;
@@ -108,7 +110,9 @@ export class Connection {
       parser[HTTPParser.kOnMessageComplete] = () => this.complete(ex);
       this.parser = parser;
       this.current = ex;
-      this.socket.setTimeout(r.timeoutMs);
+      // Left armed between exchanges (timedOut ignores an idle socket's); set anew only when it differs: each
+      // setTimeout makes a timer and a bound function (issue 27). Every write and read restarts it.
+      if (this.socket.timeout !== r.timeoutMs) this.socket.setTimeout(r.timeoutMs);
       this.resume();
       // Head and body leave in one write (a small request: one segment, one syscall); writeBody uncorks.
       if (r.body) this.socket.cork();
@@ -176,7 +180,6 @@ export class Connection {
     const reusable = this.parser!.shouldKeepAlive() && !this.socket.destroyed && ex.bodySent;
     this.current = undefined;
     this.parser = undefined;
-    this.socket.setTimeout(0);
     ex.end();
     if (!reusable) this.socket.destroy();
     this.owner.released(this, reusable);
@@ -232,13 +235,20 @@ export class Connection {
   }
 
   idleSince(): void {
-    this.idleTimer = setTimeout(() => this.socket.destroy(), IDLE_MS);
-    this.idleTimer.unref();
+    this.idle = true;
+    if (this.idleTimer)
+      this.idleTimer.refresh(); // re-arms it too when it fired during an exchange
+    else {
+      this.idleTimer = setTimeout(() => {
+        if (this.idle) this.socket.destroy();
+      }, IDLE_MS);
+      this.idleTimer.unref();
+    }
     this.socket.unref();
   }
 
   unidle(): void {
-    clearTimeout(this.idleTimer);
+    this.idle = false;
     this.socket.ref();
   }
 }

@@ -29,15 +29,19 @@ export async function* listRemote(
   signal?: AbortSignal,
   markers = false,
 ): AsyncGenerator<RemoteEntry> {
-  for await (const o of client.listObjectsAll(bucket, { prefix, v2: true, maxKeys: 1000, signal })) {
-    if (o.key.endsWith('/') && !markers) continue;
-    yield {
-      rel: o.key.slice(prefix.length),
-      key: o.key,
-      size: o.size,
-      etag: o.etag,
-      lastModifiedMs: o.lastModified ? Date.parse(o.lastModified) : NaN,
-      type: o.type,
-    };
+  // A page at a time: through listObjectsAll, a second async generator and its async-from-sync `yield*` cost every
+  // listed file ~7 promises of a tree's download (issue 27).
+  for await (const objects of client.listObjectPages(bucket, { prefix, v2: true, maxKeys: 1000, signal })) {
+    for (const o of objects) {
+      if (o.key.endsWith('/') && !markers) continue;
+      yield {
+        rel: o.key.slice(prefix.length),
+        key: o.key,
+        size: o.size,
+        etag: o.etag,
+        lastModifiedMs: o.lastModified ? Date.parse(o.lastModified) : NaN,
+        type: o.type,
+      };
+    }
   }
 }

@@ -245,17 +245,16 @@ async function transferPair(run: TreeRun, pair: Pair): Promise<void> {
 }
 
 /** A move (`removeSource`) removes the source once its copy is verified; `verified` says how it was. */
-async function moved(run: TreeRun, pair: Pair, r: TreeFileResult, verified?: string): Promise<TreeFileResult> {
+function moved(
+  run: TreeRun,
+  pair: Pair,
+  r: TreeFileResult,
+  verified?: string,
+): TreeFileResult | Promise<TreeFileResult> {
   const { side } = run;
-  if (side.opts.removeSource)
-    await removeSource(
-      { client: side.ctx.client, opts: side.opts, signal: side.signal },
-      side.direction,
-      pair.src!,
-      r,
-      verified,
-    );
-  return r;
+  if (!side.opts.removeSource) return r; // a copy: no promise of its own per file (issue 27)
+  const ctx = { client: side.ctx.client, opts: side.opts, signal: side.signal };
+  return removeSource(ctx, side.direction, pair.src!, r, verified).then(() => r);
 }
 
 /** sync --delete, only when every transfer succeeded. */
