@@ -22,6 +22,29 @@ export interface Counter {
   close(): Promise<void>;
 }
 
+/**
+ * A proxy's connection to `target` for an accepted `client`: half-open allowed both ways (each direction's end is
+ * forwarded without cutting the other), no Nagle, an error on either side closing both, both kept in `open` until
+ * they close (so the proxy can cut them all when it stops).
+ */
+export function connectUpstream(
+  client: net.Socket,
+  target: { host: string; port: number },
+  open: Set<net.Socket>,
+): net.Socket {
+  const upstream = net.connect({ port: target.port, host: target.host, allowHalfOpen: true });
+  for (const s of [client, upstream]) {
+    open.add(s);
+    s.setNoDelay(true);
+    s.on('error', () => {
+      client.destroy();
+      upstream.destroy();
+    });
+    s.on('close', () => open.delete(s));
+  }
+  return upstream;
+}
+
 /** Starts a counting proxy to `target` on a loopback port of its own. */
 export async function startCounter(target: { host: string; port: number }): Promise<Counter> {
   const open = new Set<net.Socket>();
@@ -38,16 +61,7 @@ export async function startCounter(target: { host: string; port: number }): Prom
     },
   };
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
-    const upstream = net.connect({ port: target.port, host: target.host, allowHalfOpen: true });
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.setNoDelay(true);
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-      s.on('close', () => open.delete(s));
-    }
+    const upstream = connectUpstream(client, target, open);
     upstream.on('data', (d: Buffer) => {
       c.toClient += d.length;
     });

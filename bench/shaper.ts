@@ -3,6 +3,7 @@
 // total link). On loopback every tool gets a whole CPU core's worth of bandwidth per stream, so only here do
 // parallel streams show what they buy a user of real OSS.
 import net from 'node:net';
+import { connectUpstream } from './counter.js';
 
 export interface LinkShape {
   /** Bytes per second per connection and direction. */
@@ -80,16 +81,7 @@ export async function startShaper(target: { host: string; port: number }, shape:
   let accepted = 0;
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     accepted++;
-    const upstream = net.connect({ port: target.port, host: target.host, allowHalfOpen: true });
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.setNoDelay(true);
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-      s.on('close', () => open.delete(s));
-    }
+    const upstream = connectUpstream(client, target, open);
     shapeDirection(client, upstream, shape, up);
     shapeDirection(upstream, client, shape, down);
   });
