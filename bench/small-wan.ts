@@ -8,6 +8,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUCKET, childEnv, measured, type BenchContext } from './context.js';
 import { OSSUP_BIN } from './proc.js';
+import { median } from './report.js';
 import { startShaper } from './shaper.js';
 import { makeTree, verifyUpload } from './tree.js';
 
@@ -37,8 +38,6 @@ export interface SmallWanFigures {
   rttMs: number;
   runs: SmallWanRun[];
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** The median files in flight of a tree's --json lines (each names its `tuning.connections`). */
 export function jobsOfJson(stdout: string): number | undefined {

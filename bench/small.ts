@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { BUCKET, measured, type BenchContext } from './context.js';
 import { ALI_CHILD } from './matrix.js';
 import { OSSUP_BIN, type RunResult } from './proc.js';
-import type { Tool } from './report.js';
+import { median, type Tool } from './report.js';
 import { makeTree, verifyUpload } from './tree.js';
 
 export interface SmallRun {
@@ -69,8 +69,6 @@ function runTool(ctx: BenchContext, tool: Tool, src: string, prefix: string, par
   if (ctx.go.kind !== 'go') throw new Error(`the Go SDK peer is not available: ${ctx.go.why}`);
   return measured(ctx, '', [JSON.stringify(job)], { exec: ctx.go.bin });
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** One line per tool: medians of time and CPU, per file, and the time against the Go SDK's. */
 export function smallLines(f: SmallFigures): string[] {

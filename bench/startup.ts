@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { BUCKET, childEnv, measured, type BenchContext } from './context.js';
 import { startCounter } from './counter.js';
 import { OSSUP_BIN, REPO } from './proc.js';
+import { median } from './report.js';
 import { makeTree } from './tree.js';
 
 const HOOK = join(REPO, 'bench/first-request-cpu.cjs');
@@ -70,8 +71,6 @@ export async function startupExtra(ctx: BenchContext, rounds = 11): Promise<Star
   rmSync(out, { force: true });
   return { rounds, extraCa, runs };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 export function startupLines(f: StartupFigures): string[] {
   const lines: string[] = [];
