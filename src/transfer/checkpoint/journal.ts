@@ -5,7 +5,7 @@
 // payload]. A crash can tear only the last record; the reader stops at the first record that is short or fails its
 // checksum, and the writer truncates that tail away before appending again.
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fsp, constants as fsc } from 'node:fs';
+import { promises as fsp, constants as fsc, type Stats } from 'node:fs';
 import path from 'node:path';
 import { fsyncDir } from '../../io/fs.js';
 
@@ -21,6 +21,12 @@ export interface JournalContents<T> {
   validBytes: number;
   /** True when bytes after the last good record were dropped. */
   torn: boolean;
+  /**
+   * Read from a file: it belongs to this process's user and no one else may write to it, so only this user (or
+   * root) can have written what it says (checkpoint/store.ts; an upload's resume trusts only such a checkpoint's
+   * claim that its file is unchanged, upload/session.ts).
+   */
+  ownedHere?: boolean;
 }
 
 function checksum(payload: Buffer): Buffer {
@@ -60,14 +66,26 @@ export function decodeJournal<T = unknown>(data: Buffer): JournalContents<T> | u
 
 /** Read a journal file; undefined when it does not exist or its header is unusable. */
 export async function readJournal<T = unknown>(file: string): Promise<JournalContents<T> | undefined> {
-  let data: Buffer;
+  let handle: fsp.FileHandle;
   try {
-    data = await fsp.readFile(file);
+    handle = await fsp.open(file, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  return decodeJournal<T>(data);
+  try {
+    // The owner is taken from the descriptor read, so a file swapped in between cannot lend another's ownership.
+    const st = await handle.stat();
+    const contents = decodeJournal<T>(await handle.readFile());
+    return contents && { ...contents, ownedHere: ownedHere(st) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** This process's user owns the file and neither its group nor others may write to it (false where uids are unknown). */
+function ownedHere(st: Stats): boolean {
+  return typeof process.getuid === 'function' && st.uid === process.getuid() && (st.mode & 0o022) === 0;
 }
 
 /** An open journal accepting appends. */

@@ -33,7 +33,7 @@ export class FileCheckpointStore<H, R> implements CheckpointStore<H, R> {
     }
     this.validBytes = journal.validBytes;
     const [header, ...records] = journal.records;
-    return { header: header as H, records: records as R[] };
+    return { header: header as H, records: records as R[], ours: journal.ownedHere === true };
   }
 
   async start(header: H): Promise<void> {

@@ -197,6 +197,11 @@ export interface PartPlanner {
 export interface LoadedCheckpoint<H, R> {
   header: H;
   records: R[];
+  /**
+   * The store vouches that only this user can have written it (a file of this user's that no one else may write).
+   * Absent: what it claims is checked, never taken on trust (a resume re-reads the parts it names).
+   */
+  ours?: boolean;
 }
 
 /** Where a transfer keeps its progress. H is the header record, R the per-unit (part) record. */

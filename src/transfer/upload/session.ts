@@ -72,7 +72,9 @@ export async function openSession(input: SessionInput): Promise<UploadSession> {
   } else if (loaded) {
     const why = headerMismatch(loaded.header, input);
     if (!why) {
-      const trusted = input.source.changeMark !== undefined && loaded.header.mark === input.source.changeMark;
+      // A checkpoint another user could have written (forged to name another upload of this key) is never trusted.
+      const trusted =
+        loaded.ours === true && input.source.changeMark !== undefined && loaded.header.mark === input.source.changeMark;
       const resumed = await reconcile(input, loaded.header.uploadId, loaded.records, trusted);
       if (resumed) return resumed;
       const finished = await alreadyCompleted(input, loaded.header.uploadId, loaded.records);

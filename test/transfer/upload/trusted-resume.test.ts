@@ -1,10 +1,11 @@
 // A resume of a file nothing has written to since its upload started trusts the parts its journal recorded (their
 // CRC-64 was checked against the server's when they were sent) and re-reads only the parts the journal missed. A file
 // written to since, even with its size and mtime put back, has every adopted part re-read and a changed one re-sent;
-// so does a file whose ctime was too fresh when the upload started to prove that no later write hides behind it.
+// so does a file whose ctime was too fresh when the upload started to prove that no later write hides behind it, and
+// a checkpoint another user could have written (forged, its claim that the file is unchanged proves nothing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { open, readFile, stat, truncate, utimes } from 'node:fs/promises';
+import { chmod, chown, open, readFile, stat, truncate, utimes } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FileCheckpointStore, uploadFile } from '../../../src/transfer/index.js';
 import { AbortedError } from '../../../src/core/errors.js';
@@ -88,3 +89,23 @@ test('a file changed less than a second before its upload started: every adopted
   assert.equal(result.resumedBytes, listed * PART);
   assert.deepEqual(await objectBytes(env.client, env.bucket, 'f'), data);
 });
+
+const others: Array<[string, (cp: string) => Promise<void>, boolean]> = [
+  ['writable by others', (cp) => chmod(cp, 0o666), false],
+  ["another user's", (cp) => chown(cp, 12345, 12345), process.getuid?.() !== 0],
+];
+for (const [what, make, skip] of others) {
+  test(`a checkpoint ${what} is not trusted: every adopted part is re-read`, { skip }, async (t) => {
+    const env = await setup(t);
+    const { file, data } = await makeFile(env.dir, 'o.bin', 8 * PART, 34);
+    await sleep(SETTLE_MS + 100); // settled: only the checkpoint's ownership stands between the resume and trust
+    const { listed } = await pausedUpload(env, file, 'o');
+    await make(`${file}.ucp`);
+    const { result, rereads } = await countingRereads(() =>
+      uploadFile(env.client, { bucket: env.bucket, key: 'o', file, checkpoint: true }),
+    );
+    assert.equal(rereads, listed, 'anyone could have written its claim that the file is unchanged');
+    assert.equal(result.resumedBytes, listed * PART);
+    assert.deepEqual(await objectBytes(env.client, env.bucket, 'o'), data);
+  });
+}
