@@ -43,8 +43,15 @@ let lastV4Date = { second: Number.NaN, text: '' };
 
 /** `<YYYYMMDD>/<region>/oss/aliyun_v4_request`. */
 export function credentialScopeV4(date: Date, region: string): string {
-  return `${formatV4Date(date).slice(0, 8)}/${region}/${SIGNING.v4Service}/${SIGNING.v4Terminator}`;
+  const day = formatV4Date(date).slice(0, 8);
+  // Twice per request signed, the same text all day: the last one is kept.
+  if (day === lastScope.day && region === lastScope.region) return lastScope.text;
+  const text = `${day}/${region}/${SIGNING.v4Service}/${SIGNING.v4Terminator}`;
+  lastScope = { day, region, text };
+  return text;
 }
+
+let lastScope = { day: '', region: '', text: '' };
 
 function isDefaultSigned(name: string): boolean {
   return name === 'content-type' || name === 'content-md5' || name.startsWith(HEADER_PREFIX);
