@@ -17,13 +17,17 @@ test('quickHead reads a common answer: names lower-cased, values trimmed, framed
   const head = 'HTTP/1.1 200 OK\r\nETag:  "AB"\t\r\nContent-Length: 4096\r\nX-Oss-Hash-Crc64ecma: 123\r\n\r\n';
   assert.deepEqual(read(head, false, 10), {
     statusCode: 200,
-    headers: ['etag', '"AB"', 'content-length', '4096', 'x-oss-hash-crc64ecma', '123'],
+    headers: { etag: '"AB"', 'content-length': '4096', 'x-oss-hash-crc64ecma': '123' },
     headLength: head.length,
     bodyLength: 4096,
     keepAlive: true,
   });
   assert.equal(read('HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive, Close\r\n\r\n')?.keepAlive, false);
   assert.equal(read('HTTP/1.1 200\r\nContent-Length: 7\r\n\r\n')?.bodyLength, 7, 'no reason phrase');
+  assert.deepEqual(read('HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-A: 1\r\nx-a:\r\nX-A:  3 \r\n\r\n')?.headers, {
+    'content-length': '0',
+    'x-a': '1, , 3',
+  });
   // No body after a HEAD, a 204 or a 304, whatever Content-Length says (or without one).
   assert.equal(read('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n', true)?.bodyLength, 0);
   assert.equal(read('HTTP/1.1 204 No Content\r\n\r\n')?.bodyLength, 0);
@@ -44,6 +48,8 @@ test('quickHead leaves every other answer to the full parser', () => {
     'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n',
     'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nno colon\r\n\r\n',
     'HTTP/1.1 999 What\r\nContent-Length: 1\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n: empty name\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nX-A: a\0b\r\n\r\n',
   ];
   for (const head of declined) assert.equal(read(head), undefined, JSON.stringify(head));
   // Only the first n bytes count: a blank line in stale bytes beyond them is not the head's end.

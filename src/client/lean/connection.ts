@@ -204,7 +204,7 @@ export class Connection {
         this.fullParser(ex);
         return this.onParsed(ex, this.parser!.execute(buf, 0, n));
       }
-      ex.headers({ statusCode: head.statusCode, headers: head.headers });
+      ex.answer(head.statusCode, head.headers);
       this.keepAlive = head.keepAlive;
       this.bodyLeft = head.bodyLength;
       at = head.headLength;
