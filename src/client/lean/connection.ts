@@ -55,6 +55,8 @@ export class Connection {
   /** Made at the first idle spell and refreshed at each later one (one timer per connection, not per exchange). */
   private idleTimer: NodeJS.Timeout | undefined;
   private idle = false;
+  /** The signal `onAbort` listens to (the last exchange's). */
+  private listening: AbortSignal | undefined;
   /** While connecting: how to fail the connect. */
   private connecting: ((err: unknown) => void) | undefined;
   readonly socket: net.Socket;
@@ -71,11 +73,29 @@ export class Connection {
     this.socket.on('end', () => this.lost(undefined));
     this.socket.on('timeout', () => this.timedOut());
     this.socket.on('close', () => {
+      this.listenTo(undefined);
       this.lost(undefined);
       clearTimeout(this.idleTimer);
       this.owner.gone(this);
     });
   }
+
+  /**
+   * Listen to `signal` (and no longer to the last one) for the exchanges in flight that carry it. A connection
+   * keeps its listener between exchanges: a tree's requests share one signal, and EventTarget's add and remove were
+   * a visible share of each small file's request (issue 27). An abort fails only the exchange in flight, if it is
+   * that signal's.
+   */
+  private listenTo(signal: AbortSignal | undefined): void {
+    this.listening?.removeEventListener('abort', this.onAbort);
+    this.listening = signal;
+    signal?.addEventListener('abort', this.onAbort);
+  }
+
+  private readonly onAbort = (): void => {
+    const ex = this.current;
+    if (ex && ex.signal === this.listening && ex.signal) this.fail(abortError(ex.signal));
+  };
 
   /** Resolves once connected; fails (and closes the socket) on error, timeout or abort. */
   connected(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
@@ -103,6 +123,7 @@ export class Connection {
   exchange(r: ExchangeRequest): Promise<SendResponse> {
     return new Promise((resolve, reject) => {
       const ex = new Exchange(this, r.isHead, r.signal, resolve, reject);
+      if (r.signal !== this.listening) this.listenTo(r.signal);
       // The response's first read is tried by quickHead; the full parser is made only when that declines.
       this.parser = undefined;
       this.bodyLeft = -1;
