@@ -1,10 +1,10 @@
 // One socket of the lean HTTP/1.1 client (pool.ts) and the exchange on it, at most one at a time. Reads land in
 // slabs we hand to `onread` (slabs.ts); the common response head is read by quickHead (head.ts) and its body
-// counted against its Content-Length, any other response parsed by http-parser-js, a fresh parser per exchange
-// (the response's first read on); body bytes are views into the slabs, pushed to an object-mode Readable that pauses the socket when its
-// reader falls behind, or, once its reader asks (`deliver`, a download's file sink), handed to a ChunkReceiver as
-// they are parsed, the socket paused while a promise it returned is pending: no stream or promise per chunk. A
-// request body is written with backpressure and must be exactly its announced size.
+// counted against its Content-Length, any other response parsed by http-parser-js (a fresh parser per exchange,
+// from the response's first read on); body bytes are views into the slabs, pushed to an object-mode Readable that
+// pauses the socket when its reader falls behind, or, once its reader asks (`deliver`, a download's file sink),
+// handed to a ChunkReceiver as they are parsed, the socket paused while a promise it returned is pending: no stream
+// or promise per chunk. A request body is written with backpressure and must be exactly its announced size.
 import type net from 'node:net';
 import { HTTPParser } from 'http-parser-js';
 import { abortError } from '../../core/errors.js';
