@@ -13,7 +13,7 @@ import { CryptoMd5Streams, LaneMd5Streams, type Md5Stream, type Md5Streams } fro
 export type HasherRequest =
   | { op: 'open'; id: number; path: string }
   | { op: 'range'; id: number; position: number; length: number }
-  /** A written batch's own bytes (`length` of them), transferred; sent back once hashed (`released`). */
+  /** A written batch's own bytes (`length` of them), transferred; freed or sent back once hashed (`released`). */
   | { op: 'data'; id: number; buffers: Uint8Array[]; length: number }
   | { op: 'finish'; id: number }
   | { op: 'drop'; id: number };

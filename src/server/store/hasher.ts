@@ -1,7 +1,7 @@
 // Hashing received bodies off the event loop. MD5 (ETag, Content-MD5) and CRC-64 of every byte cost the server
 // about half its CPU for uploads, all of it on the one thread that also reads every socket. For bodies of at least
 // REMOTE_MIN bytes (by Content-Length), a hashing thread keeps the running digests of each batch once it is
-// written: the batch's own buffers are transferred to it and back once hashed (no copy: each body chunk node:http
+// written: the batch's own buffers are transferred to it and freed there once hashed (no copy: each chunk node:http
 // hands over owns its memory), or, when one does not, the thread reads the range back from the temp file (page
 // cache). Past IN_FLIGHT_MAX bytes waiting on the thread, the writer waits for room (the body's socket is then
 // read no further) rather than have the range read back: a read-back range is hashed at once, alone, so under
@@ -75,7 +75,7 @@ class InlineHasher implements BodyHasher {
 
 interface Slot {
   worker: Worker;
-  /** Bytes transferred to the thread and not yet sent back hashed. */
+  /** Bytes transferred to the thread and not yet released (hashed). */
   inFlight: number;
   waiting: Map<number, { resolve: (d: BodyDigest) => void; reject: (e: Error) => void }>;
   sessions: number;
