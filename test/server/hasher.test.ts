@@ -6,8 +6,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { crc64 } from '../../src/core/crc64.js';
-import { HasherPool, IN_FLIGHT_MAX } from '../../src/server/store/hasher.js';
+import { HasherPool, IN_FLIGHT_MAX, offerArrayBufferTransfer } from '../../src/server/store/hasher.js';
+import type { HasherReleased, HasherReply, HasherRequest } from '../../src/server/store/hasher-worker.js';
 
 const pool = new HasherPool(1);
 after(() => pool.close());
@@ -143,5 +145,60 @@ test('the same with the thread on node:crypto (OSSUP_MD5=crypto, as without the 
     if (before === undefined) delete process.env.OSSUP_MD5;
     else process.env.OSSUP_MD5 = before;
     await crypto.close();
+  }
+});
+
+test("a hashed batch's memory is freed on the thread at once, not sent back to the event loop to collect", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ossup-hasher-'));
+  offerArrayBufferTransfer(); // as the pool does before it starts a thread
+  const worker = new Worker(new URL('../../src/server/store/hasher-worker.js', import.meta.url), {
+    workerData: { md5Budget: 1 << 20 },
+  });
+  try {
+    const body = randomBytes(3 << 20);
+    const file = join(dir, 'body');
+    await writeFile(file, body);
+    const replies: (HasherReply | HasherReleased)[] = [];
+    let wake = () => {};
+    worker.on('message', (m: HasherReply | HasherReleased) => {
+      replies.push(m);
+      wake();
+    });
+    const next = async (): Promise<HasherReply | HasherReleased> => {
+      while (replies.length === 0) await new Promise<void>((r) => (wake = r));
+      return replies.shift()!;
+    };
+    worker.postMessage({ op: 'open', id: 1, path: file } satisfies HasherRequest);
+    const batches: Uint8Array[][] = [];
+    for (let at = 0; at < body.length; at += 1 << 20) {
+      const chunks = ownChunks(body, at, 1 << 20);
+      batches.push(chunks);
+      const msg: HasherRequest = { op: 'data', id: 1, buffers: chunks, length: 1 << 20 };
+      worker.postMessage(
+        msg,
+        chunks.map((c) => c.buffer as ArrayBuffer),
+      );
+    }
+    worker.postMessage({ op: 'finish', id: 1 } satisfies HasherRequest);
+    let released = 0;
+    for (;;) {
+      const reply = await next();
+      if ('released' in reply) {
+        assert.equal(reply.buffers, undefined, 'the thread freed the batch; nothing came back to collect');
+        released += reply.released;
+        continue;
+      }
+      assert.equal(reply.error, undefined);
+      assert.deepEqual(Buffer.from(reply.md5), createHash('md5').update(body).digest());
+      break;
+    }
+    assert.equal(released, body.length, 'every batch was released');
+    assert.ok(
+      batches.every((chunks) => chunks.every((c) => c.byteLength === 0)),
+      'transferred, not copied',
+    );
+  } finally {
+    await worker.terminate();
+    await rm(dir, { recursive: true, force: true });
   }
 });

@@ -13,7 +13,7 @@ import { CryptoMd5Streams, LaneMd5Streams, type Md5Stream, type Md5Streams } fro
 export type HasherRequest =
   | { op: 'open'; id: number; path: string }
   | { op: 'range'; id: number; position: number; length: number }
-  /** A written batch's own bytes (`length` of them), transferred; sent back once hashed (`released`). */
+  /** A written batch's own bytes (`length` of them), transferred; freed or sent back once hashed (`released`). */
   | { op: 'data'; id: number; buffers: Uint8Array[]; length: number }
   | { op: 'finish'; id: number }
   | { op: 'drop'; id: number };
@@ -23,12 +23,14 @@ export type HasherReply =
   | { id: number; error: string };
 
 /**
- * A `data` batch hashed: its buffers go back to the event loop, where they are garbage at its next scavenge (this
- * thread allocates too little to collect them soon: the memory would pile up here).
+ * A `data` batch hashed. Where `ArrayBuffer.prototype.transfer` exists (hasher.ts turns it on for this thread), the
+ * thread frees the batch's memory itself (`transfer(0)` detaches each buffer and drops its memory at once) and only
+ * the count goes back. Otherwise its buffers go back to the event loop, where they are garbage at its next scavenge
+ * (this thread allocates too little to collect them soon: the memory would pile up here).
  */
 export interface HasherReleased {
   released: number;
-  buffers: Uint8Array[];
+  buffers?: Uint8Array[];
 }
 
 /** What the pool tells a new thread (hasher.ts). */
@@ -87,7 +89,16 @@ function close(id: number): Session | undefined {
   return s;
 }
 
+/** `ArrayBuffer.prototype.transfer` (ES2024; behind a flag in Node 20, which hasher.ts sets for this thread). */
+const freeable = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function';
+
 function release(req: { buffers: Uint8Array[]; length: number }): void {
+  if (freeable) {
+    // Each buffer's memory is freed now rather than at some GC: no copy back, no external memory on either heap.
+    for (const b of req.buffers) (b.buffer as ArrayBuffer & { transfer(n: number): ArrayBuffer }).transfer(0);
+    parentPort!.postMessage({ released: req.length } satisfies HasherReleased);
+    return;
+  }
   const back: HasherReleased = { released: req.length, buffers: req.buffers };
   parentPort!.postMessage(
     back,

@@ -1,7 +1,7 @@
 // Hashing received bodies off the event loop. MD5 (ETag, Content-MD5) and CRC-64 of every byte cost the server
 // about half its CPU for uploads, all of it on the one thread that also reads every socket. For bodies of at least
 // REMOTE_MIN bytes (by Content-Length), a hashing thread keeps the running digests of each batch once it is
-// written: the batch's own buffers are transferred to it and back once hashed (no copy: each body chunk node:http
+// written: the batch's own buffers are transferred to it and freed there once hashed (no copy: each chunk node:http
 // hands over owns its memory), or, when one does not, the thread reads the range back from the temp file (page
 // cache). Past IN_FLIGHT_MAX bytes waiting on the thread, the writer waits for room (the body's socket is then
 // read no further) rather than have the range read back: a read-back range is hashed at once, alone, so under
@@ -12,6 +12,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { Crc64 } from '../../core/crc64.js';
 import { offerNativeCrc64 } from '../../io/crc64-native.js';
@@ -74,7 +75,7 @@ class InlineHasher implements BodyHasher {
 
 interface Slot {
   worker: Worker;
-  /** Bytes transferred to the thread and not yet sent back hashed. */
+  /** Bytes transferred to the thread and not yet released (hashed). */
   inFlight: number;
   waiting: Map<number, { resolve: (d: BodyDigest) => void; reject: (e: Error) => void }>;
   sessions: number;
@@ -233,6 +234,7 @@ export class HasherPool {
   private start(): Slot | undefined {
     let worker: Worker;
     try {
+      offerArrayBufferTransfer();
       worker = new Worker(this.url, { workerData: { md5Budget: (IN_FLIGHT_MAX * 3) / 4 } satisfies HasherOptions });
     } catch {
       this.broken = this.slots.length === 0;
@@ -273,6 +275,22 @@ export class HasherPool {
     worker.unref(); // after the listeners: an idle hashing thread must never keep the server's process alive
     this.slots.push(slot);
     return slot;
+  }
+}
+
+/**
+ * Lets a hashing thread started after this free each hashed batch's memory at once (hasher-worker.ts `release`):
+ * `ArrayBuffer.prototype.transfer` is ES2024, on by default from V8 11.4 (Node 21) and behind a harmony flag in
+ * Node 20's V8 11.3. The flag only adds the method to contexts created after it is set (this thread's is not
+ * touched). Without it, hashed buffers travel back to the event loop to be collected there, which cost it a
+ * message's deserialization and its external-memory scavenges per batch (BENCHMARKS.md, "branch h27srv5").
+ */
+export function offerArrayBufferTransfer(): void {
+  if (typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function') return;
+  try {
+    setFlagsFromString('--harmony-rab-gsab-transfer');
+  } catch {
+    // An engine without the flag: buffers go back as before.
   }
 }
 
