@@ -13,6 +13,14 @@ const PROCESS_FLAGS = '--heap-growing-percent=400';
  */
 export const TREE_FLAGS = '--interrupt-budget=8000';
 
+/**
+ * `ossup serve`, before its server starts: ES2024's `ArrayBuffer.prototype.transfer` (on by default from Node 21, behind
+ * this flag in Node 20's V8) for the hashing threads it starts, which then free each hashed batch's memory themselves
+ * rather than send it back to the event loop to collect (server/store/hasher-worker.ts `release`). It adds the method
+ * to contexts made after it is set and changes nothing else; a server in a library's host process goes without it.
+ */
+export const SERVE_FLAGS = '--harmony-rab-gsab-transfer';
+
 let ownProcess = false;
 let treeTiered = false;
 
@@ -27,4 +35,10 @@ export function tierUpForTree(): void {
   if (!ownProcess || treeTiered) return;
   treeTiered = true;
   v8.setFlagsFromString(TREE_FLAGS);
+}
+
+/** `ossup serve` is starting its server (only in ossup's own process, and only where the method is missing). */
+export function setServeFlags(): void {
+  if (!ownProcess || typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function') return;
+  v8.setFlagsFromString(SERVE_FLAGS);
 }

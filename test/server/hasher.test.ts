@@ -6,9 +6,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { crc64 } from '../../src/core/crc64.js';
-import { HasherPool, IN_FLIGHT_MAX, offerArrayBufferTransfer } from '../../src/server/store/hasher.js';
+import { HasherPool, IN_FLIGHT_MAX } from '../../src/server/store/hasher.js';
+import { SERVE_FLAGS } from '../../src/cli/v8-flags.js';
 import type { HasherReleased, HasherReply, HasherRequest } from '../../src/server/store/hasher-worker.js';
 
 const pool = new HasherPool(1);
@@ -150,7 +152,8 @@ test('the same with the thread on node:crypto (OSSUP_MD5=crypto, as without the 
 
 test("a hashed batch's memory is freed on the thread at once, not sent back to the event loop to collect", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ossup-hasher-'));
-  offerArrayBufferTransfer(); // as the pool does before it starts a thread
+  // As `ossup serve` does in its own process before its server starts (a test's process is its own too).
+  if (typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer !== 'function') setFlagsFromString(SERVE_FLAGS);
   const worker = new Worker(new URL('../../src/server/store/hasher-worker.js', import.meta.url), {
     workerData: { md5Budget: 1 << 20 },
   });

@@ -7,6 +7,7 @@ import { recordServe, serveKeyFile } from '../serve-keys.js';
 import type { Io } from '../session.js';
 import { parseDuration, parseSize } from '../size.js';
 import { UsageError } from '../usage-error.js';
+import { setServeFlags } from '../v8-flags.js';
 import type { ThrottleOptions } from '../../server/throttle.js';
 
 export interface ServeFlags {
@@ -107,6 +108,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   let forget: (() => void) | undefined;
   // Loaded on demand: the server's modules are not needed by any other command.
   const { serve } = await import('../../server/serve.js');
+  setServeFlags();
   try {
     await serve(
       {

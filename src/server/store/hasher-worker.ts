@@ -23,7 +23,7 @@ export type HasherReply =
   | { id: number; error: string };
 
 /**
- * A `data` batch hashed. Where `ArrayBuffer.prototype.transfer` exists (hasher.ts turns it on for this thread), the
+ * A `data` batch hashed. Where `ArrayBuffer.prototype.transfer` exists (Node 21+; in Node 20 `ossup serve` turns it on, cli/v8-flags.ts), the
  * thread frees the batch's memory itself (`transfer(0)` detaches each buffer and drops its memory at once) and only
  * the count goes back. Otherwise its buffers go back to the event loop, where they are garbage at its next scavenge
  * (this thread allocates too little to collect them soon: the memory would pile up here).
@@ -89,7 +89,7 @@ function close(id: number): Session | undefined {
   return s;
 }
 
-/** `ArrayBuffer.prototype.transfer` (ES2024; behind a flag in Node 20, which hasher.ts sets for this thread). */
+/** `ArrayBuffer.prototype.transfer` (ES2024; behind a flag in Node 20, which `ossup serve` sets: cli/v8-flags.ts). */
 const freeable = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function';
 
 function release(req: { buffers: Uint8Array[]; length: number }): void {

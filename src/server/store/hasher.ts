@@ -12,7 +12,6 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { Crc64 } from '../../core/crc64.js';
 import { offerNativeCrc64 } from '../../io/crc64-native.js';
@@ -234,7 +233,6 @@ export class HasherPool {
   private start(): Slot | undefined {
     let worker: Worker;
     try {
-      offerArrayBufferTransfer();
       worker = new Worker(this.url, { workerData: { md5Budget: (IN_FLIGHT_MAX * 3) / 4 } satisfies HasherOptions });
     } catch {
       this.broken = this.slots.length === 0;
@@ -275,22 +273,6 @@ export class HasherPool {
     worker.unref(); // after the listeners: an idle hashing thread must never keep the server's process alive
     this.slots.push(slot);
     return slot;
-  }
-}
-
-/**
- * Lets a hashing thread started after this free each hashed batch's memory at once (hasher-worker.ts `release`):
- * `ArrayBuffer.prototype.transfer` is ES2024, on by default from V8 11.4 (Node 21) and behind a harmony flag in
- * Node 20's V8 11.3. The flag only adds the method to contexts created after it is set (this thread's is not
- * touched). Without it, hashed buffers travel back to the event loop to be collected there, which cost it a
- * message's deserialization and its external-memory scavenges per batch (BENCHMARKS.md, "branch h27srv5").
- */
-export function offerArrayBufferTransfer(): void {
-  if (typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function') return;
-  try {
-    setFlagsFromString('--harmony-rab-gsab-transfer');
-  } catch {
-    // An engine without the flag: buffers go back as before.
   }
 }
 
