@@ -56,7 +56,6 @@ export class Exchange {
       this.informational = true; // e.g. an unasked 100 Continue: the real answer follows
       return 1;
     }
-    this.responded = true;
     const headers: Record<string, string> = {};
     const list = info.headers;
     for (let i = 0; i + 1 < list.length; i += 2) {
@@ -64,12 +63,18 @@ export class Exchange {
       const value = list[i + 1]!;
       headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
     }
+    return this.answer(info.statusCode, headers);
+  }
+
+  /** The head of the answer (not a 1xx), names lower-cased; returns 1 when no body follows, as headers() does. */
+  answer(statusCode: number, headers: Record<string, string>): number {
+    this.responded = true;
     if (headers['content-length'] === '0' && !this.isHead) {
       // Nothing follows (most writes' answers): the body, an ended stream, is made only if someone asks for it; a
       // Readable per small PutObject, with its ticks to end it, was a visible share of a tree's upload (issue 27).
       let made: Readable | undefined;
       this.resolve({
-        status: info.statusCode,
+        status: statusCode,
         headers,
         empty: true,
         get body() {
@@ -95,8 +100,8 @@ export class Exchange {
       },
     });
     this.body = Object.assign(body, { deliver: (to: ChunkReceiver) => this.deliver(to) });
-    this.resolve({ status: info.statusCode, headers, body });
-    return this.isHead || info.statusCode === 204 || info.statusCode === 304 ? 1 : 0;
+    this.resolve({ status: statusCode, headers, body });
+    return this.isHead || statusCode === 204 || statusCode === 304 ? 1 : 0;
   }
 
   data(chunk: Buffer): void {
