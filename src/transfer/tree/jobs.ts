@@ -7,7 +7,7 @@
 // prepared while its request is out").
 import { setImmediate } from 'node:timers';
 import { abortError } from '../../core/errors.js';
-import { holdStart, type HeldStart } from '../../core/request-gate.js';
+import { gatedSignal, type GatedSignal, type HeldStart } from '../../core/request-gate.js';
 
 export interface JobOptions<T> {
   /** Items buffered ahead of the workers (default 10,000). */
@@ -90,9 +90,13 @@ export async function runJobs<T>(
   let workFailure: { err: unknown } | undefined;
   const workers = new Set<Promise<void>>();
   const worker = async () => {
-    // This job's next item, started ahead (opts.ahead): its work runs, its requests wait for `start.open()`.
-    let next: { run: Promise<void>; start: HeldStart } | undefined;
+    // This job's next item, started ahead (opts.ahead): its work runs, its requests wait at its signal's gate.
+    let next: { run: Promise<void>; gate: GatedSignal } | undefined;
     let current: Promise<void> | undefined;
+    // Two gated signals, alternating: the held item's, and the one whose turn has come (the item before it has
+    // settled by the time its signal is held again).
+    let gates: GatedSignal[] | undefined;
+    let turn = 0;
     // After the answers that arrived together have each started their job's next request (the check phase, after
     // the poll phase that delivered them), not between them: that is what breaks a batch of answers into a batch
     // of requests sent at once.
@@ -102,10 +106,11 @@ export async function runJobs<T>(
       if (item === undefined || !opts.ahead!(item) || running > allowed(running)) return;
       queue.shift();
       nudgeReader();
-      const start = holdStart(signal);
-      const run = work(item, start).finally(() => start.release());
+      gates ??= [gatedSignal(signal), gatedSignal(signal)];
+      const gate = gates[turn++ % 2]!;
+      const run = work(item, gate.hold());
       run.catch(() => undefined); // awaited in its turn; not an unhandled rejection meanwhile
-      next = { run, start };
+      next = { run, gate };
     };
     try {
       for (;;) {
@@ -114,7 +119,7 @@ export async function runJobs<T>(
         if (next) {
           // Its turn: a request held at the gate goes now.
           ({ run } = next);
-          next.start.open();
+          next.gate.open();
           next = undefined;
         } else {
           if (queue.length === 0) {
@@ -147,9 +152,10 @@ export async function runJobs<T>(
       // The run stopped (an abort, a failed listing) with an item held: it is never sent, and has settled (its
       // descriptors closed, its temporary file gone) before runJobs returns.
       if (next) {
-        next.start.cancel(signal.aborted ? signal.reason : abortError(signal));
+        next.gate.cancel(signal.aborted ? signal.reason : abortError(signal));
         await next.run.catch(() => undefined);
       }
+      for (const g of gates ?? []) g.release();
     }
   };
   const spawn = () => {
