@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -12,59 +11,22 @@ import { AbortedError, OssClient } from '../../../src/index.js';
 import { requestGate, type HeldStart } from '../../../src/core/request-gate.js';
 import { downloadPrefix, uploadDirectory, type TreeEvent } from '../../../src/transfer/tree/index.js';
 import { runJobs } from '../../../src/transfer/tree/jobs.js';
+import { startRequestLog, type RequestLog } from '../../../harness/request-log.js';
 import { startTestServer, type TestServer } from '../../../harness/server.js';
 
 const ANSWER_DELAY_MS = 40;
 
 let dir: string;
 let server: TestServer;
-let proxy: DelayProxy;
-
-/** Requests pass at once (their arrival timed); every answer's bytes are held ANSWER_DELAY_MS. */
-interface DelayProxy {
-  endpoint: string;
-  /** performance.now() of each request line's arrival, in order, with the line. */
-  requests: Array<{ at: number; line: string }>;
-  close(): Promise<void>;
-}
-
-async function startDelayProxy(port: number): Promise<DelayProxy> {
-  const open = new Set<net.Socket>();
-  const requests: DelayProxy['requests'] = [];
-  const srv = net.createServer((client) => {
-    const upstream = net.connect(port, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-      s.on('close', () => open.delete(s));
-    }
-    client.on('data', (chunk: Buffer) => {
-      for (const m of chunk.toString('latin1').matchAll(/(GET|PUT|HEAD) (\S+) HTTP\/1\.1\r\n/g))
-        requests.push({ at: performance.now(), line: `${m[1]} ${m[2]}` });
-      upstream.write(chunk);
-    });
-    // Timers of one duration fire in the order they were set: the bytes keep their order.
-    upstream.on('data', (chunk: Buffer) => setTimeout(() => client.destroyed || client.write(chunk), ANSWER_DELAY_MS));
-  });
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(srv.address() as net.AddressInfo).port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of open) s.destroy();
-        srv.close(() => resolve());
-      }),
-  };
-}
+let proxy: RequestLog;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ossup-ahead-'));
   server = await startTestServer();
-  proxy = await startDelayProxy(Number(new URL(server.endpoint).port));
+  proxy = await startRequestLog(
+    { host: '127.0.0.1', port: Number(new URL(server.endpoint).port) },
+    { answerDelayMs: ANSWER_DELAY_MS },
+  );
   const c = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
   await c.putBucket('ahead');
   await c.close();
@@ -74,6 +36,9 @@ after(async () => {
   await server.close();
   await rm(dir, { recursive: true, force: true });
 });
+
+/** The requests the proxy saw from index `from` on, with when each arrived. */
+const sent = (from: number) => proxy.requests.slice(from).map((line, i) => ({ line, at: proxy.times[from + i]! }));
 
 const fileBytes = (i: number) => Buffer.alloc(3000 + i, 65 + i);
 
@@ -101,7 +66,7 @@ test('ahead: the next file is prepared while the current request is out, and sen
   } finally {
     await client.close();
   }
-  const puts = proxy.requests.slice(from).filter((r) => r.line.startsWith('PUT '));
+  const puts = sent(from).filter((r) => r.line.startsWith('PUT '));
   assert.deepEqual(
     puts.map((r) => r.line),
     [0, 1, 2, 3, 4].map((i) => `PUT /ahead/up/f${i}`),
@@ -159,7 +124,7 @@ test('ahead: a cancelled download sends no prepared request and leaves no descri
   );
   assert.equal(fdsInOut(), 0, 'descriptors open in the destination after the cancelled run');
   await client.close();
-  const gets = proxy.requests.slice(from).filter((r) => r.line.startsWith('GET /ahead/down/f'));
+  const gets = sent(from).filter((r) => r.line.startsWith('GET /ahead/down/f'));
   assert.ok(started.size > gets.length, `${started.size} started, ${gets.length} sent: some were held`);
   assert.ok(gets.length <= done.size + 2, `${gets.length} GETs for ${done.size} done at --jobs 2`);
   // What is in the destination is exactly the files done, whole; nothing else (no temporary file).
