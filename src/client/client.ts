@@ -114,8 +114,7 @@ export class OssClient {
     body: BodySource | Uint8Array | string,
     opts: PutObjectOptions = {},
   ): Promise<PutObjectResult> {
-    const source = isBodySource(body) ? body : bufferBody(body);
-    return ops.putObject(this, bucket, key, source, putHeaders(opts), opts);
+    return ops.putObject(this, bucket, key, isBodySource(body) ? body : bufferBody(body), putHeaders(opts), opts);
   }
 
   getObject(bucket: string, key: string, opts: GetObjectOptions = {}): Promise<GetObjectResult> {

@@ -1,10 +1,10 @@
 // One socket of the lean HTTP/1.1 client (pool.ts) and the exchange on it, at most one at a time. Reads land in
 // slabs we hand to `onread` (slabs.ts); the common response head is read by quickHead (head.ts) and its body
-// counted against its Content-Length, any other response parsed by http-parser-js, a fresh parser per exchange
-// (the response's first read on); body bytes are views into the slabs, pushed to an object-mode Readable that pauses the socket when its
-// reader falls behind, or, once its reader asks (`deliver`, a download's file sink), handed to a ChunkReceiver as
-// they are parsed, the socket paused while a promise it returned is pending: no stream or promise per chunk. A
-// request body is written with backpressure and must be exactly its announced size.
+// counted against its Content-Length, any other response parsed by http-parser-js (a fresh parser per exchange,
+// from the response's first read on); body bytes are views into the slabs, pushed to an object-mode Readable that
+// pauses the socket when its reader falls behind, or, once its reader asks (`deliver`, a download's file sink),
+// handed to a ChunkReceiver as they are parsed, the socket paused while a promise it returned is pending: no stream
+// or promise per chunk. A request body is written with backpressure and must be exactly its announced size.
 import type net from 'node:net';
 import { HTTPParser } from 'http-parser-js';
 import { abortError } from '../../core/errors.js';
@@ -55,6 +55,8 @@ export class Connection {
   /** Made at the first idle spell and refreshed at each later one (one timer per connection, not per exchange). */
   private idleTimer: NodeJS.Timeout | undefined;
   private idle = false;
+  /** The signal `onAbort` listens to (the last exchange's). */
+  private listening: AbortSignal | undefined;
   /** While connecting: how to fail the connect. */
   private connecting: ((err: unknown) => void) | undefined;
   readonly socket: net.Socket;
@@ -71,11 +73,29 @@ export class Connection {
     this.socket.on('end', () => this.lost(undefined));
     this.socket.on('timeout', () => this.timedOut());
     this.socket.on('close', () => {
+      this.listenTo(undefined);
       this.lost(undefined);
       clearTimeout(this.idleTimer);
       this.owner.gone(this);
     });
   }
+
+  /**
+   * Listen to `signal` (and no longer to the last one) for the exchanges in flight that carry it. A connection
+   * keeps its listener between exchanges: a tree's requests share one signal, and EventTarget's add and remove were
+   * a visible share of each small file's request (issue 27). An abort fails only the exchange in flight, if it is
+   * that signal's.
+   */
+  private listenTo(signal: AbortSignal | undefined): void {
+    this.listening?.removeEventListener('abort', this.onAbort);
+    this.listening = signal;
+    signal?.addEventListener('abort', this.onAbort);
+  }
+
+  private readonly onAbort = (): void => {
+    const ex = this.current;
+    if (ex && ex.signal === this.listening && ex.signal) this.fail(abortError(ex.signal));
+  };
 
   /** Resolves once connected; fails (and closes the socket) on error, timeout or abort. */
   connected(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
@@ -103,6 +123,7 @@ export class Connection {
   exchange(r: ExchangeRequest): Promise<SendResponse> {
     return new Promise((resolve, reject) => {
       const ex = new Exchange(this, r.isHead, r.signal, resolve, reject);
+      if (r.signal !== this.listening) this.listenTo(r.signal);
       // The response's first read is tried by quickHead; the full parser is made only when that declines.
       this.parser = undefined;
       this.bodyLeft = -1;

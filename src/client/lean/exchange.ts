@@ -1,7 +1,6 @@
 // One exchange of a lean connection (connection.ts): the promise for the response head, then its body, as an
 // object-mode Readable or, once its reader asks (`deliver`), chunk by chunk to a ChunkReceiver.
 import { Readable } from 'node:stream';
-import { abortError } from '../../core/errors.js';
 import type { ChunkReceiver } from '../resume.js';
 import { mapTransportError, type SendResponse } from '../transport.js';
 
@@ -35,17 +34,15 @@ export class Exchange {
   private failure: { err: unknown } | undefined;
   private paused = false;
   private ended = false;
-  private readonly onAbort = () => this.conn.fail(abortError(this.signal!));
 
   constructor(
     private readonly conn: ExchangeConnection,
     private readonly isHead: boolean,
-    private readonly signal: AbortSignal | undefined,
+    /** Its caller's signal: the connection listens to it (one listener per connection and signal, not per request). */
+    readonly signal: AbortSignal | undefined,
     private readonly resolve: (r: SendResponse) => void,
     private readonly reject: (err: unknown) => void,
-  ) {
-    signal?.addEventListener('abort', this.onAbort, { once: true });
-  }
+  ) {}
 
   /**
    * Response head parsed; returns 1 when no body follows (HEAD, 204, 304, an informational 1xx), as the parser
@@ -148,7 +145,6 @@ export class Exchange {
 
   end(): void {
     this.ended = true;
-    this.signal?.removeEventListener('abort', this.onAbort);
     if (this.receiver) this.receiver.end();
     else this.body?.push(null);
   }
@@ -156,7 +152,6 @@ export class Exchange {
   fail(err: unknown): void {
     this.ended = true;
     this.failure = { err };
-    this.signal?.removeEventListener('abort', this.onAbort);
     if (this.receiver) {
       this.receiver.fail(err);
       if (!this.body!.destroyed) this.body!.destroy();
