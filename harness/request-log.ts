@@ -15,12 +15,23 @@ export interface RequestLog {
   ranges: Array<{ start: number; end: number }>;
   /** Connections opened through the proxy so far. */
   connections: number;
+  /** When each request line arrived (performance.now()), in the order of `requests`. */
+  times: number[];
   close(): Promise<void>;
 }
 
-export async function startRequestLog(target: { host: string; port: number }): Promise<RequestLog> {
+/** `answerDelayMs`: every answer's bytes are held that long (in order), so a request stays out a while. */
+export async function startRequestLog(
+  target: { host: string; port: number },
+  opts: { answerDelayMs?: number } = {},
+): Promise<RequestLog> {
   const open = new Set<net.Socket>();
-  const log = { requests: [] as string[], ranges: [] as Array<{ start: number; end: number }>, connections: 0 };
+  const log = {
+    requests: [] as string[],
+    ranges: [] as Array<{ start: number; end: number }>,
+    connections: 0,
+    times: [] as number[],
+  };
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     log.connections++;
     const upstream = net.connect({ port: target.port, host: target.host, allowHalfOpen: true });
@@ -34,11 +45,17 @@ export async function startRequestLog(target: { host: string; port: number }): P
     }
     client.on('data', (chunk: Buffer) => {
       const text = chunk.toString('latin1');
-      for (const m of text.matchAll(REQUEST_LINE)) log.requests.push(`${m[1]} ${m[2]}`);
+      for (const m of text.matchAll(REQUEST_LINE)) {
+        log.requests.push(`${m[1]} ${m[2]}`);
+        log.times.push(performance.now());
+      }
       for (const m of text.matchAll(RANGE)) log.ranges.push({ start: Number(m[1]), end: Number(m[2]) });
     });
     client.pipe(upstream);
-    upstream.pipe(client);
+    const delay = opts.answerDelayMs;
+    // Timers of one duration fire in the order they were set: the bytes keep their order.
+    if (delay) upstream.on('data', (chunk: Buffer) => setTimeout(() => client.destroyed || client.write(chunk), delay));
+    else upstream.pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;

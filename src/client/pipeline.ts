@@ -8,6 +8,7 @@ import { checkResponse } from './check.js';
 import type { CredentialsProvider } from './credentials.js';
 import { requestUrl, type Endpoint } from './endpoint.js';
 import { abortError } from '../core/errors.js';
+import { requestGate } from '../core/request-gate.js';
 import { backoffDelay, isRateLimit, isRetryable, isThrottle, serverDelay, type RetryPolicy } from './retry.js';
 import { signHeaders, type SignatureVersion } from './sign.js';
 import type { LeanHttp } from './lean/pool.js';
@@ -98,6 +99,12 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
         new Date(ctx.now() + ctx.clockOffsetMs),
       );
       if (req.body) headers['content-length'] = String(req.body.size);
+      // A request prepared ahead of its turn (core/request-gate.ts) waits here, signed, until its turn comes.
+      const gate = requestGate(req.signal);
+      if (gate) {
+        await gate;
+        if (req.signal!.aborted) throw abortError(req.signal!);
+      }
       const exchange: SendRequest = {
         method: req.method,
         url,

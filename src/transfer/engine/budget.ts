@@ -58,13 +58,25 @@ export class ConnectionBudget {
     return Math.max(1, active + this.limit() - this.held);
   }
 
-  /** Runs one file's work holding one unit of the budget. */
-  async holding<T>(work: () => Promise<T>): Promise<T> {
-    this.held++;
+  /**
+   * Runs one file's work holding one unit of the budget; a file started ahead of its turn (tree/jobs.ts) holds it
+   * from `turn` on, so files prepared ahead do not count as connections.
+   */
+  async holding<T>(work: () => Promise<T>, turn?: Promise<void>): Promise<T> {
+    let holds = turn === undefined;
+    let settled = false;
+    if (holds) this.held++;
+    else
+      void turn!.then(() => {
+        if (settled) return;
+        holds = true;
+        this.held++;
+      });
     try {
       return await work();
     } finally {
-      this.held--;
+      settled = true;
+      if (holds) this.held--;
     }
   }
 
@@ -78,11 +90,15 @@ export class ConnectionBudget {
    * of one request (a tree's small file, which no part feed observes) also reports that request as a finished part,
    * so slow start on small files is judged per completed request (adaptive.ts `enoughDone`). Its time runs from the
    * meter's making, just before the request: a download's 'start' comes once the response's headers are in, and
-   * timed from there a small GET took its body's ~1 ms, not its round trip, whatever the link.
+   * timed from there a small GET took its body's ~1 ms, not its round trip, whatever the link. A file started ahead
+   * of its turn is timed from `turn`, when its request is let go.
    */
-  meter(): (e: TransferEvent) => void {
+  meter(turn?: Promise<void>): (e: TransferEvent) => void {
     let last = 0;
-    const began = this.now();
+    let began = this.now();
+    void turn?.then(() => {
+      began = this.now();
+    });
     let observed = false;
     return (e) => {
       if (e.type === 'start') {

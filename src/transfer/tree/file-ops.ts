@@ -38,6 +38,8 @@ export interface FileContext {
   signal: AbortSignal;
   /** A download's directories already made or checked in this run (prepareDestination). */
   checkedDirs: Set<string>;
+  /** A file started ahead of its turn (tree/jobs.ts): when its requests are let go. */
+  turn?: Promise<void>;
 }
 
 export function checkpointFor(
@@ -99,7 +101,7 @@ function sizing(
 
 /** The file's progress listener, feeding the budget's controller too when there is one. */
 function metered(ctx: FileContext, onEvent: (e: TransferEvent) => void): (e: TransferEvent) => void {
-  const meter = ctx.opts.budget?.meter();
+  const meter = ctx.opts.budget?.meter(ctx.turn);
   return meter
     ? (e) => {
         meter(e);

@@ -2,8 +2,12 @@
 // connection budget grows and shrinks it while the tree runs, engine/budget.ts). The stream is read ahead of the workers (up to
 // `readAhead` items buffered), so the totals a progress bar shows grow ahead of the transfers and are final soon,
 // while memory stays bounded however long the stream is. `work` reports its own failures; an error of the stream
-// itself (a listing that fails) stops everything and is thrown.
+// itself (a listing that fails) stops everything and is thrown. With `ahead`, each job starts its next item while
+// its current one runs, held before its first request (core/request-gate.ts; DESIGN.md, "A job's next file,
+// prepared while its request is out").
+import { setImmediate } from 'node:timers';
 import { abortError } from '../../core/errors.js';
+import { gatedSignal, type GatedSignal, type HeldStart } from '../../core/request-gate.js';
 
 export interface JobOptions<T> {
   /** Items buffered ahead of the workers (default 10,000). */
@@ -14,6 +18,12 @@ export interface JobOptions<T> {
   settle?: (item: T) => boolean;
   /** The stream ended: every item has been read. */
   onEnd?: () => void;
+  /**
+   * Whether an item may be started ahead: once a job's item has started, the job takes the next item (if this
+   * says yes) and starts its work held (`work`'s second argument: its signal's requests wait until the
+   * job's current item has settled). One item ahead per job; `jobs` counts only the items whose turn has come.
+   */
+  ahead?: (item: T) => boolean;
 }
 
 /** Files allowed in flight while `running` of them run. */
@@ -23,7 +33,7 @@ export async function runJobs<T>(
   items: AsyncIterable<T>,
   jobs: JobLimit,
   signal: AbortSignal,
-  work: (item: T) => Promise<void>,
+  work: (item: T, held?: HeldStart) => Promise<void>,
   opts: JobOptions<T> = {},
 ): Promise<void> {
   const limit = opts.readAhead ?? 10_000;
@@ -80,28 +90,72 @@ export async function runJobs<T>(
   let workFailure: { err: unknown } | undefined;
   const workers = new Set<Promise<void>>();
   const worker = async () => {
-    for (;;) {
-      if (signal.aborted || streamError !== undefined) return;
-      if (queue.length === 0) {
-        if (ended) return;
-        await waitForItem();
-        continue;
-      }
-      // The limit fell below the files running: this worker retires (one always stays, as allowed() >= 1), passing
-      // the item's wake-up on to another idle worker.
-      if (running >= allowed(running)) {
-        wakeOne();
-        return;
-      }
-      const item = queue.shift()!;
+    // This job's next item, started ahead (opts.ahead): its work runs, its requests wait at its signal's gate.
+    let next: { run: Promise<void>; gate: GatedSignal } | undefined;
+    let current: Promise<void> | undefined;
+    // Two gated signals, alternating: the held item's, and the one whose turn has come (the item before it has
+    // settled by the time its signal is held again).
+    let gates: GatedSignal[] | undefined;
+    let turn = 0;
+    // After the answers that arrived together have each started their job's next request (the check phase, after
+    // the poll phase that delivered them), not between them: that is what breaks a batch of answers into a batch
+    // of requests sent at once.
+    const lookAhead = (of: Promise<void>) => {
+      if (current !== of || next || signal.aborted || streamError !== undefined) return;
+      const item = queue[0];
+      if (item === undefined || !opts.ahead!(item) || running > allowed(running)) return;
+      queue.shift();
       nudgeReader();
-      running++;
-      try {
-        await work(item);
-      } finally {
-        running--;
+      gates ??= [gatedSignal(signal), gatedSignal(signal)];
+      const gate = gates[turn++ % 2]!;
+      const run = work(item, gate.hold());
+      run.catch(() => undefined); // awaited in its turn; not an unhandled rejection meanwhile
+      next = { run, gate };
+    };
+    try {
+      for (;;) {
+        if (signal.aborted || streamError !== undefined) return;
+        let run: Promise<void>;
+        if (next) {
+          // Its turn: a request held at the gate goes now.
+          ({ run } = next);
+          next.gate.open();
+          next = undefined;
+        } else {
+          if (queue.length === 0) {
+            if (ended) return;
+            await waitForItem();
+            continue;
+          }
+          // The limit fell below the files running: this worker retires (one always stays, as allowed() >= 1),
+          // passing the item's wake-up on to another idle worker.
+          if (running >= allowed(running)) {
+            wakeOne();
+            return;
+          }
+          const item = queue.shift()!;
+          nudgeReader();
+          run = work(item);
+        }
+        running++;
+        current = run;
+        if (opts.ahead) setImmediate(lookAhead, run);
+        try {
+          await run;
+        } finally {
+          running--;
+          current = undefined;
+        }
+        spawn(); // the limit may have grown
       }
-      spawn(); // the limit may have grown
+    } finally {
+      // The run stopped (an abort, a failed listing) with an item held: it is never sent, and has settled (its
+      // descriptors closed, its temporary file gone) before runJobs returns.
+      if (next) {
+        next.gate.cancel(signal.aborted ? signal.reason : abortError(signal));
+        await next.run.catch(() => undefined);
+      }
+      for (const g of gates ?? []) g.release();
     }
   };
   const spawn = () => {

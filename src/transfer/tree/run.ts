@@ -6,6 +6,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AbortedError, ArgumentError, abortError } from '../../core/errors.js';
+import type { HeldStart } from '../../core/request-gate.js';
 import type { OssClient } from '../../client/index.js';
 import { checkConcurrency } from '../engine/planner.js';
 import type { TransferEvent } from '../index.js';
@@ -167,8 +168,10 @@ async function transferAll(run: TreeRun): Promise<void> {
   let files = 0;
   const b = side.opts.budget; // files in flight follow the budget unless `jobs` fixes them
   const jobs = b && side.opts.jobs === undefined ? (n: number) => b.files(n) : (side.opts.jobs ?? DEFAULT_JOBS);
-  const one = (pair: Parameters<typeof transferPair>[1]) => transferPair(run, pair);
-  await runJobs(pairsFor(side), jobs, side.signal, b ? (pair) => b.holding(() => one(pair)) : one, {
+  const one = (pair: Pair, held?: HeldStart) => transferPair(run, pair, held && heldSide(side, held));
+  const work = b ? (pair: Pair, held?: HeldStart) => b.holding(() => one(pair, held), held?.opened) : one;
+  await runJobs(pairsFor(side), jobs, side.signal, work, {
+    ahead: (pair) => oneRequest(side, pair),
     onRead: (pair) => {
       if (!pair.src || (pair.src as { error?: unknown }).error !== undefined) return;
       files++;
@@ -178,6 +181,22 @@ async function transferAll(run: TreeRun): Promise<void> {
     settle: (pair) => skipUnchanged(run, pair),
     onEnd: () => side.emit({ type: 'scanned', files, bytes: result.totalBytes }),
   });
+}
+
+/**
+ * A pair whose transfer is one request (a file within one part, up or down): its job may start it ahead, its
+ * request held until its turn. A large file is not: its reads ahead are the part engine's, and its parts' own
+ * signals carry no gate.
+ */
+function oneRequest(side: SideContext, pair: Pair): boolean {
+  const src = pair.src as { size?: number; error?: unknown } | undefined;
+  if (side.direction === 'copy' || !src || src.error !== undefined || src.size === undefined) return false;
+  return src.size <= side.ctx.partSize(src.size);
+}
+
+/** The sides as one file started ahead sees them: every request of it carries the held signal. */
+function heldSide(side: SideContext, { signal, opened }: HeldStart): SideContext {
+  return { ...side, signal, ctx: { ...side.ctx, signal, turn: opened } };
 }
 
 /** A sync's pair that its snapshot skips as is (sides.ts, unchangedPair): done at once, on the reader. */
@@ -192,9 +211,11 @@ function skipUnchanged(run: TreeRun, pair: Pair): boolean {
   return true;
 }
 
-/** One pair: compared, then skipped, planned (dry run) or sent; a move then removes its source. */
-async function transferPair(run: TreeRun, pair: Pair): Promise<void> {
-  const { side } = run;
+/**
+ * One pair: compared, then skipped, planned (dry run) or sent; a move then removes its source. `side`: the run's,
+ * or a file started ahead's (heldSide).
+ */
+async function transferPair(run: TreeRun, pair: Pair, side = run.side): Promise<void> {
   const { opts, direction, signal } = side;
   const local = localOf(side, pair);
   const key = side.prefix + pair.rel;

@@ -255,7 +255,8 @@ test('uploadDirectory / downloadPrefix: events, a file vanishing mid-run fails a
   const src = join(dir, 'lib-src');
   await mkdir(join(src, 'sub'), { recursive: true });
   await writeFile(join(src, 'first.bin'), Buffer.alloc(2 * 1024 * 1024, 1));
-  await writeFile(join(src, 'sub', 'gone.txt'), 'removed before its turn');
+  // Two parts, so no job starts it ahead of its turn (jobs.ts `ahead`: one-request files only).
+  await writeFile(join(src, 'sub', 'gone.txt'), Buffer.alloc(2 * 1024 * 1024, 2));
   await writeFile(join(src, 'sub', 'kept.txt'), 'kept');
   const events: TreeEvent[] = [];
   // gone.txt disappears after the walk has counted it (the 'scanned' event: the walk reads ahead of the uploads)
