@@ -19,6 +19,14 @@ export interface BudgetOptions {
   now?: () => number;
 }
 
+/**
+ * A tree's job prepares its next small file while its request is out (tree/jobs.ts) only while no one-request
+ * transfer has been seen to take less than this: on a link this slow the round trip dwarfs a file's own work
+ * (~1-2 ms of CPU), so doing that work during the wait pays; below it (loopback, a LAN) the look-ahead only adds
+ * its own cost (~0.1 ms of CPU a file: BENCHMARKS.md, "branch h27wan2").
+ */
+export const LOOK_AHEAD_MIN_MS = 5;
+
 /** What the client's retry hook tells the budget (client RetryNotice). */
 export interface RetrySignal {
   throttled: boolean;
@@ -33,6 +41,11 @@ export class ConnectionBudget {
    * the controller's partDone takes), averaged over the parts finished so far; 0 before the first.
    */
   private partRate = 0;
+  /**
+   * The shortest one-request transfer timed so far (ms): the link's round trip plus the least work, as a minimum
+   * leaves out the time a request queued behind others (a batch of answers on one thread).
+   */
+  private fastestRequest = Number.POSITIVE_INFINITY;
   private readonly now: () => number;
 
   constructor(
@@ -109,9 +122,18 @@ export class ConnectionBudget {
         last = Math.max(last, e.bytesDone);
       } else if (e.type === 'part' && e.totalParts === 1 && !observed) {
         const now = this.now();
+        this.fastestRequest = Math.min(this.fastestRequest, now - began);
         this.controller.partDone(now - began, now);
       }
     };
+  }
+
+  /**
+   * Whether a tree's job should prepare its next small file while its request is out: until a one-request transfer
+   * has been timed, yes; then only while none took under LOOK_AHEAD_MIN_MS.
+   */
+  prepareAhead(): boolean {
+    return this.fastestRequest >= LOOK_AHEAD_MIN_MS;
   }
 
   /** The client's retry hook: a throttle cuts the budget, another failure stops it growing. */

@@ -171,7 +171,8 @@ async function transferAll(run: TreeRun): Promise<void> {
   const one = (pair: Pair, held?: HeldStart) => transferPair(run, pair, held && heldSide(side, held));
   const work = b ? (pair: Pair, held?: HeldStart) => b.holding(() => one(pair, held), held?.opened) : one;
   await runJobs(pairsFor(side), jobs, side.signal, work, {
-    ahead: (pair) => oneRequest(side, pair),
+    // Prepared ahead only where the link's round trip is long against a file's own work (budget.prepareAhead).
+    ahead: (pair) => oneRequest(side, pair) && (b?.prepareAhead() ?? true),
     onRead: (pair) => {
       if (!pair.src || (pair.src as { error?: unknown }).error !== undefined) return;
       files++;

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AdaptiveController } from '../../../src/transfer/engine/adaptive.js';
-import { ConnectionBudget } from '../../../src/transfer/engine/budget.js';
+import { ConnectionBudget, LOOK_AHEAD_MIN_MS } from '../../../src/transfer/engine/budget.js';
 import { startInfo } from '../../../src/transfer/engine/engine.js';
 import { runParts } from '../../../src/transfer/engine/part-pool.js';
 import { ladderPlanner } from '../../../src/transfer/engine/planner.js';
@@ -176,4 +176,28 @@ test('a one-request download is timed from its request, not from its response he
   small({ type: 'progress', bytesDone: 65536, totalBytes: 65536 });
   small({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
   assert.deepEqual(done, [81], 'the round trip and the body, as an upload of one request is timed');
+});
+
+test('a job prepares ahead until a one-request transfer shows a round trip shorter than LOOK_AHEAD_MIN_MS', () => {
+  let t = 0;
+  const c = new AdaptiveController(
+    { initialConnections: 16, initialPartSize: MiB, connectionsSource: 'auto', files: true },
+    0,
+  );
+  const b = new ConnectionBudget(c, { now: () => t });
+  const request = (ms: number) => {
+    const m = b.meter();
+    t += ms;
+    m({ type: 'start', totalBytes: 4096, resumedBytes: 0, totalParts: 1, partsDone: 0 });
+    m({ type: 'progress', bytesDone: 4096, totalBytes: 4096 });
+    m({ type: 'part', partNumber: 1, partsDone: 1, totalParts: 1 });
+  };
+  assert.equal(b.prepareAhead(), true, 'nothing timed yet: the first files look ahead');
+  request(21);
+  request(LOOK_AHEAD_MIN_MS);
+  assert.equal(b.prepareAhead(), true, 'a 20 ms link: every request took at least the bound');
+  request(LOOK_AHEAD_MIN_MS - 1);
+  assert.equal(b.prepareAhead(), false, 'one request under the bound: a short link, the look-ahead only costs');
+  request(40);
+  assert.equal(b.prepareAhead(), false, 'a slow request later is queueing, not the link');
 });
