@@ -92,6 +92,35 @@ test('bytes after a complete response are not taken as the next one: the socket 
   assert.equal(srv.connections, 2, 'the second request went on a new socket');
 });
 
+test('bytes after a response in the same read that are not a whole head drop the socket too', async (t) => {
+  const srv = await rawServer(t, (socket, _head, n) => {
+    socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nbody${n}${n === 1 ? 'HTTP/1.1 2' : ''}`);
+  });
+  const c = client(t, srv.endpoint);
+  assert.equal((await readBody((await c.getObject('bkt', 'k')).body)).toString(), 'body1');
+  assert.equal((await readBody((await c.getObject('bkt', 'k')).body)).toString(), 'body2');
+  assert.equal(srv.connections, 2, 'the second request went on a new socket');
+});
+
+test('a response whose last read is larger than the header limit keeps its socket', async (t) => {
+  // The parser counts a read that ends a response towards the next response's head (http-parser-js); a last read
+  // over 64 KiB must not look like an oversized head and cost the socket (a download's ranges reconnected).
+  const body = randomBytes(200 * 1024);
+  const srv = await rawServer(t, (socket) => {
+    // Head first, the whole body a moment later: it is all in the socket when the client reads it.
+    socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`);
+    setTimeout(() => socket.write(body), 30);
+  });
+  const c = client(t, srv.endpoint);
+  for (let i = 0; i < 4; i++) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of (await c.getObject('bkt', 'k')).body) chunks.push(Buffer.from(chunk as Uint8Array));
+    assert.ok(Buffer.concat(chunks).equals(body));
+    assert.ok(chunks.some((ch) => ch.length > 64 * 1024), 'a read larger than 64 KiB ended the body');
+  }
+  assert.equal(srv.connections, 1, 'one socket served all four');
+});
+
 test('a kept-alive socket the server closed is not a failed request', async (t) => {
   const srv = await rawServer(t, (socket) => {
     ok(socket, 'x');

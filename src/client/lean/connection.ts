@@ -161,12 +161,16 @@ export class Connection {
       return false;
     }
     const ret = this.parser.execute(buf as Buffer, 0, n);
+    // A response that ended in this read was judged by `complete` (bytes after it cost the socket there). What the
+    // parser says after that is not about it: http-parser-js counts the whole read towards the next response's
+    // head, so a last read over the header limit reads as an oversized head (measured: 16 of a 512 MiB download's
+    // 64 ranges reconnected).
+    if (this.current !== ex) return true;
     if (ret instanceof Error) {
       const code = isHeaderOverflow(ret) ? 'HPE_HEADER_OVERFLOW' : 'HPE_INVALID';
       this.fail(Object.assign(new Error(`malformed HTTP response: ${ret.message}`), { code }));
       return false;
     }
-    if (this.current !== ex) return true; // the response ended in this read
     return !ex.wantsPause();
   }
 
@@ -176,8 +180,10 @@ export class Connection {
       ex.informational = false; // the parser starts on the next message, the answer
       return;
     }
-    // A response that came before the whole body was sent leaves the request unfinished on the wire.
-    const reusable = this.parser!.shouldKeepAlive() && !this.socket.destroyed && ex.bodySent;
+    // A response that came before the whole body was sent leaves the request unfinished on the wire; bytes after
+    // the response in the same read are nobody's answer (the parser has read up to its end when it calls this).
+    const parser = this.parser!;
+    const reusable = parser.shouldKeepAlive() && !this.socket.destroyed && ex.bodySent && !trailing(parser);
     this.current = undefined;
     this.parser = undefined;
     ex.end();
@@ -251,4 +257,10 @@ export class Connection {
     this.idle = false;
     this.socket.ref();
   }
+}
+
+/** Unparsed bytes left in the read being parsed (http-parser-js keeps its place in `offset` and `end`). */
+function trailing(parser: InstanceType<typeof HTTPParser>): boolean {
+  const p = parser as unknown as { offset?: number; end?: number; chunk?: unknown };
+  return p.chunk != null && (p.end ?? 0) > (p.offset ?? 0);
 }
