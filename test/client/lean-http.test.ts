@@ -116,7 +116,10 @@ test('a response whose last read is larger than the header limit keeps its socke
     const chunks: Buffer[] = [];
     for await (const chunk of (await c.getObject('bkt', 'k')).body) chunks.push(Buffer.from(chunk as Uint8Array));
     assert.ok(Buffer.concat(chunks).equals(body));
-    assert.ok(chunks.some((ch) => ch.length > 65_536), 'a read over 64 KiB ended the body');
+    assert.ok(
+      chunks.some((ch) => ch.length > 65_536),
+      'a read over 64 KiB ended the body',
+    );
   }
   assert.equal(srv.connections, 1, 'one socket served all four');
 });
