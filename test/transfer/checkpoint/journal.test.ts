@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile, mkdir, appendFile } from 'node:fs/promises';
+import { pbkdf2 } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { decodeJournal, JournalWriter, readJournal } from '../../../src/transfer/checkpoint/journal.js';
 import {
   checkpointFileName,
@@ -25,6 +28,25 @@ test('records round-trip in order; the file is created 0600', async (t) => {
   assert.deepEqual(j?.records, [{ h: 1 }, { n: 1 }, { n: 2 }, { n: 3 }]);
   assert.equal(j?.torn, false);
   assert.equal((await stat(file)).mode & 0o777, 0o600);
+});
+
+test('a record is appended on the calling thread, in call order, while the thread pool is busy', async (t) => {
+  const file = path.join(await tempDir(t), 'j.dcp');
+  const w = await JournalWriter.create(file, { h: 1 });
+  // Every pool thread (4 unless UV_THREADPOOL_SIZE says more) taken by slow work: a record that went through the
+  // pool would wait for it.
+  const threads = Math.max(4, Number(process.env.UV_THREADPOOL_SIZE) || 0);
+  let busy = threads;
+  const pool = Array.from({ length: threads }, () =>
+    promisify(pbkdf2)('x', 'salt', 200_000, 32, 'sha256').finally(() => busy--),
+  );
+  const synced = w.append({ n: 1 }, { sync: true });
+  const unsynced = w.append({ n: 2 }, { sync: false });
+  const records = decodeJournal(readFileSync(file))?.records;
+  assert.ok(busy > 0, 'the pool was still busy when the file was read');
+  assert.deepEqual(records, [{ h: 1 }, { n: 1 }, { n: 2 }]);
+  await Promise.all([synced, unsynced, ...pool]);
+  await w.close();
 });
 
 test('appending is O(1): each record adds a constant number of bytes, the prefix is never rewritten', async (t) => {
