@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile, mkdir, appendFile } from 'node:fs/promises';
-import { pbkdf2 } from 'node:crypto';
+import { createHash, pbkdf2 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { decodeJournal, JournalWriter, readJournal } from '../../../src/transfer/checkpoint/journal.js';
+import { decodeJournal, encodeRecord, JournalWriter, readJournal } from '../../../src/transfer/checkpoint/journal.js';
 import {
   checkpointFileName,
   FileCheckpointStore,
@@ -28,6 +28,16 @@ test('records round-trip in order; the file is created 0600', async (t) => {
   assert.deepEqual(j?.records, [{ h: 1 }, { n: 1 }, { n: 2 }, { n: 3 }]);
   assert.equal(j?.torn, false);
   assert.equal((await stat(file)).mode & 0o777, 0o600);
+});
+
+test("a record's bytes: u32 BE length, UTF-8 JSON, the first 8 bytes of its SHA-256 (what older journals hold)", () => {
+  for (const record of [{ n: 1 }, { kind: 'range', partNumber: 3, crc64: '18446744073709551615', name: 'é✓' }]) {
+    const json = Buffer.from(JSON.stringify(record), 'utf8');
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(json.length);
+    const sum = createHash('sha256').update(json).digest().subarray(0, 8);
+    assert.deepEqual(encodeRecord(record), Buffer.concat([len, json, sum]));
+  }
 });
 
 test('a record is appended on the calling thread, in call order, while the thread pool is busy', async (t) => {
