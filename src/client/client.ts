@@ -4,7 +4,14 @@ import { ArgumentError } from '../core/errors.js';
 import { MAX_PARTS } from '../core/limits.js';
 import { bufferBody, isBodySource, type BodySource } from './body.js';
 import { parseEndpoint, type Endpoint } from './endpoint.js';
-import { aclHeaders, bodyHeaders, callbackHeaders, writeHeaders, type ObjectWriteOptions } from './headers.js';
+import {
+  aclHeaders,
+  bodyHeaders,
+  callbackHeaders,
+  putHeaders,
+  writeHeaders,
+  type ObjectWriteOptions,
+} from './headers.js';
 import * as ops from './operations.js';
 import * as more from './operations-more.js';
 import * as multipart from './operations-multipart.js';
@@ -107,13 +114,7 @@ export class OssClient {
     body: BodySource | Uint8Array | string,
     opts: PutObjectOptions = {},
   ): Promise<PutObjectResult> {
-    const source = isBodySource(body) ? body : bufferBody(body);
-    const headers = {
-      ...writeHeaders(opts),
-      ...callbackHeaders(opts.callback, opts.callbackVars),
-      ...bodyHeaders(opts),
-    };
-    return ops.putObject(this, bucket, key, source, headers, opts);
+    return ops.putObject(this, bucket, key, isBodySource(body) ? body : bufferBody(body), putHeaders(opts), opts);
   }
 
   getObject(bucket: string, key: string, opts: GetObjectOptions = {}): Promise<GetObjectResult> {

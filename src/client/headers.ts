@@ -33,24 +33,36 @@ export interface ObjectWriteOptions {
 }
 
 export function metaHeaders(o: ObjectWriteOptions): Record<string, string> {
-  const h: Record<string, string> = {};
+  return addMetaHeaders({}, o);
+}
+
+/** metaHeaders written into `h` (one object for a request's headers, no spreads: every PutObject builds them). */
+function addMetaHeaders(h: Record<string, string>, o: ObjectWriteOptions): Record<string, string> {
   if (o.contentType) h['content-type'] = o.contentType;
-  for (const [name, value] of Object.entries(o.meta ?? {})) {
-    if (!/^[A-Za-z0-9-_.]+$/.test(name))
-      throw new ArgumentError('meta', `metadata name ${JSON.stringify(name)} must be [A-Za-z0-9-_.]`);
-    h[`${USER_META_PREFIX}${name.toLowerCase()}`] = value;
+  const meta = o.meta;
+  if (meta) {
+    for (const name in meta) {
+      if (!Object.hasOwn(meta, name)) continue;
+      if (!/^[A-Za-z0-9-_.]+$/.test(name))
+        throw new ArgumentError('meta', `metadata name ${JSON.stringify(name)} must be [A-Za-z0-9-_.]`);
+      h[`${USER_META_PREFIX}${name.toLowerCase()}`] = meta[name]!;
+    }
   }
   if (o.storageClass) h[HEADERS.storageClass] = o.storageClass;
   if (o.tagging !== undefined) {
     h[HEADERS.tagging] =
       typeof o.tagging === 'string' ? o.tagging : new URLSearchParams(o.tagging).toString().replace(/\+/g, '%20');
   }
-  for (const [name, value] of Object.entries(o.headers ?? {})) h[name.toLowerCase()] = value;
+  const raw = o.headers;
+  if (raw) for (const name in raw) if (Object.hasOwn(raw, name)) h[name.toLowerCase()] = raw[name]!;
   return h;
 }
 
 export function aclHeaders(o: ObjectWriteOptions): Record<string, string> {
-  const h: Record<string, string> = {};
+  return addAclHeaders({}, o);
+}
+
+function addAclHeaders(h: Record<string, string>, o: ObjectWriteOptions): Record<string, string> {
   if (o.acl) h[HEADERS.objectAcl] = o.acl;
   if (o.forbidOverwrite) h[HEADERS.forbidOverwrite] = 'true';
   return h;
@@ -84,10 +96,36 @@ export function trafficLimitHeader(bitsPerSecond: number | undefined): Record<st
 
 /** The headers of a request that writes an object: its user metadata and ACL. */
 export function writeHeaders(o: ObjectWriteOptions): Record<string, string> {
-  return { ...metaHeaders(o), ...aclHeaders(o) };
+  return addAclHeaders(addMetaHeaders({}, o), o);
 }
 
 /** The headers that go with a request body: its traffic limit, and its Content-MD5 when one was taken. */
 export function bodyHeaders(o: { trafficLimit?: number; contentMd5?: string }): Record<string, string> {
-  return { ...trafficLimitHeader(o.trafficLimit), ...(o.contentMd5 ? { 'content-md5': o.contentMd5 } : {}) };
+  return addBodyHeaders({}, o);
+}
+
+function addBodyHeaders(
+  h: Record<string, string>,
+  o: { trafficLimit?: number; contentMd5?: string },
+): Record<string, string> {
+  if (o.trafficLimit !== undefined) h[HEADERS.trafficLimit] = trafficLimitHeader(o.trafficLimit)[HEADERS.trafficLimit]!;
+  if (o.contentMd5) h['content-md5'] = o.contentMd5;
+  return h;
+}
+
+/**
+ * A PutObject's headers, in one object: writeHeaders, then the callback's, then bodyHeaders (a later one wins, as
+ * when they were spread together).
+ */
+export function putHeaders(
+  o: ObjectWriteOptions & {
+    callback?: CallbackOptions;
+    callbackVars?: Record<string, string>;
+    trafficLimit?: number;
+    contentMd5?: string;
+  },
+): Record<string, string> {
+  const h = addAclHeaders(addMetaHeaders({}, o), o);
+  if (o.callback) Object.assign(h, callbackHeaders(o.callback, o.callbackVars));
+  return addBodyHeaders(h, o);
 }

@@ -43,8 +43,15 @@ let lastV4Date = { second: Number.NaN, text: '' };
 
 /** `<YYYYMMDD>/<region>/oss/aliyun_v4_request`. */
 export function credentialScopeV4(date: Date, region: string): string {
-  return `${formatV4Date(date).slice(0, 8)}/${region}/${SIGNING.v4Service}/${SIGNING.v4Terminator}`;
+  const day = formatV4Date(date).slice(0, 8);
+  // Twice per request signed, the same text all day: the last one is kept.
+  if (day === lastScope.day && region === lastScope.region) return lastScope.text;
+  const text = `${day}/${region}/${SIGNING.v4Service}/${SIGNING.v4Terminator}`;
+  lastScope = { day, region, text };
+  return text;
 }
+
+let lastScope = { day: '', region: '', text: '' };
 
 function isDefaultSigned(name: string): boolean {
   return name === 'content-type' || name === 'content-md5' || name.startsWith(HEADER_PREFIX);
@@ -86,17 +93,19 @@ export function canonicalQueryV4(query: ReadonlyArray<readonly [string, string]>
  */
 export function canonicalRequestV4(req: SignableRequest, additionalHeaders: string[]): string {
   const extra = additionalHeaders.length > 0 ? normalizeAdditionalHeaders(additionalHeaders, req.headers) : [];
-  // Every request is signed: one pass, no intermediate arrays beyond the signed pairs.
-  const signed: Array<[string, string]> = [];
+  // Every request is signed: one pass over the names, one array of the signed ones (lower-case as given, which
+  // is the rule for a request's headers; any other name is lower-cased and paired with its value).
+  const signed: Array<string | [string, string]> = [];
   const headers = req.headers;
-  for (const name of Object.keys(headers)) {
+  for (const name in headers) {
     const lower = name.toLowerCase();
     if (isDefaultSigned(lower) || (extra.length > 0 && extra.includes(lower)))
-      signed.push([lower, String(headers[name]).trim()]);
+      signed.push(lower === name ? name : [lower, headers[name]!]);
   }
-  signed.sort((a, b) => cmp(a[0], b[0]));
+  signed.sort(byName);
   let lines = '';
-  for (const [n, v] of signed) lines += `${n}:${v}\n`;
+  for (const e of signed)
+    lines += typeof e === 'string' ? `${e}:${String(headers[e]).trim()}\n` : `${e[0]}:${String(e[1]).trim()}\n`;
   const query = req.query.length > 0 ? canonicalQueryV4(req.query) : '';
   return `${req.method.toUpperCase()}\n${canonicalUriV4(req.bucket, req.key)}\n${query}\n${lines}\n${extra.join(';')}\n${
     req.headers[HEADERS.contentSha256] ?? UNSIGNED_PAYLOAD
@@ -118,6 +127,10 @@ export function authorizationValueV4(
 ): string {
   const additional = extra.length > 0 ? `AdditionalHeaders=${extra.join(';')},` : '';
   return `${V4_ALGORITHM} Credential=${accessKeyId}/${credentialScopeV4(date, region)},${additional}Signature=${signature}`;
+}
+
+function byName(a: string | [string, string], b: string | [string, string]): number {
+  return cmp(typeof a === 'string' ? a : a[0], typeof b === 'string' ? b : b[0]);
 }
 
 function cmp(a: string, b: string): number {

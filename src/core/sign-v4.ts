@@ -40,6 +40,8 @@ export function stringToSignV4(canonicalRequest: string, date: Date, region: str
   return stringToSignFromHashV4(hash('sha256', canonicalRequest, 'hex'), date, region);
 }
 
+const NONE: string[] = [];
+
 /** The last signing key derived: it changes once a day per key and region, and every request needs one. */
 let lastKey: { secret: string; yyyymmdd: string; region: string; key: Buffer } | undefined;
 
@@ -75,7 +77,7 @@ export function authorizationV4(req: SignableRequest, creds: Credentials, scope:
     throw new ArgumentError(HEADERS.date, `x-oss-date must be set to ${expectedDate} before V4 signing`);
   }
   requireTokenHeader(req, creds);
-  const extra = normalizeAdditionalHeaders(scope.additionalHeaders ?? [], req.headers);
+  const extra = scope.additionalHeaders ? normalizeAdditionalHeaders(scope.additionalHeaders, req.headers) : NONE;
   const sts = stringToSignV4(canonicalRequestV4(req, extra), scope.date, scope.region);
   const signature = signatureV4(creds.accessKeySecret, sts, scope.date, scope.region);
   return authorizationValueV4(creds.accessKeyId, scope.date, scope.region, extra, signature);

@@ -236,3 +236,16 @@ test('parseAuthorizationV4 accepts the SDK forms and rejects garbage', () => {
   assert.equal(parseAuthorizationV4('OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request'), null);
   assert.equal(parseAuthorizationV4('OSS ak:sig'), null);
 });
+
+test('V4 canonical headers: names in any case are lower-cased and sorted with the rest, values trimmed', () => {
+  const { req } = headerRequest(1702743657);
+  const lower = canonicalRequestV4(req, []);
+  const mixed: SignableRequest = { ...req, headers: {} };
+  // The same headers, some named in upper case and in another order: the same canonical request.
+  for (const [name, value] of Object.entries(req.headers).reverse()) {
+    const upper = name.startsWith('x-oss-head') || name === 'content-type';
+    mixed.headers[upper ? name.toUpperCase() : name] = upper ? ` ${value} ` : value;
+  }
+  assert.equal(canonicalRequestV4(mixed, []), lower);
+  assert.match(lower, /\ncontent-type:text\/plain\nx-oss-content-sha256:/);
+});

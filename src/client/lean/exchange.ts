@@ -1,7 +1,6 @@
 // One exchange of a lean connection (connection.ts): the promise for the response head, then its body, as an
 // object-mode Readable or, once its reader asks (`deliver`), chunk by chunk to a ChunkReceiver.
 import { Readable } from 'node:stream';
-import { abortError } from '../../core/errors.js';
 import type { ChunkReceiver } from '../resume.js';
 import { mapTransportError, type SendResponse } from '../transport.js';
 
@@ -35,17 +34,15 @@ export class Exchange {
   private failure: { err: unknown } | undefined;
   private paused = false;
   private ended = false;
-  private readonly onAbort = () => this.conn.fail(abortError(this.signal!));
 
   constructor(
     private readonly conn: ExchangeConnection,
     private readonly isHead: boolean,
-    private readonly signal: AbortSignal | undefined,
+    /** Its caller's signal: the connection listens to it (one listener per connection and signal, not per request). */
+    readonly signal: AbortSignal | undefined,
     private readonly resolve: (r: SendResponse) => void,
     private readonly reject: (err: unknown) => void,
-  ) {
-    signal?.addEventListener('abort', this.onAbort, { once: true });
-  }
+  ) {}
 
   /**
    * Response head parsed; returns 1 when no body follows (HEAD, 204, 304, an informational 1xx), as the parser
@@ -56,7 +53,6 @@ export class Exchange {
       this.informational = true; // e.g. an unasked 100 Continue: the real answer follows
       return 1;
     }
-    this.responded = true;
     const headers: Record<string, string> = {};
     const list = info.headers;
     for (let i = 0; i + 1 < list.length; i += 2) {
@@ -64,12 +60,18 @@ export class Exchange {
       const value = list[i + 1]!;
       headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
     }
+    return this.answer(info.statusCode, headers);
+  }
+
+  /** The head of the answer (not a 1xx), names lower-cased; returns 1 when no body follows, as headers() does. */
+  answer(statusCode: number, headers: Record<string, string>): number {
+    this.responded = true;
     if (headers['content-length'] === '0' && !this.isHead) {
       // Nothing follows (most writes' answers): the body, an ended stream, is made only if someone asks for it; a
       // Readable per small PutObject, with its ticks to end it, was a visible share of a tree's upload (issue 27).
       let made: Readable | undefined;
       this.resolve({
-        status: info.statusCode,
+        status: statusCode,
         headers,
         empty: true,
         get body() {
@@ -95,8 +97,8 @@ export class Exchange {
       },
     });
     this.body = Object.assign(body, { deliver: (to: ChunkReceiver) => this.deliver(to) });
-    this.resolve({ status: info.statusCode, headers, body });
-    return this.isHead || info.statusCode === 204 || info.statusCode === 304 ? 1 : 0;
+    this.resolve({ status: statusCode, headers, body });
+    return this.isHead || statusCode === 204 || statusCode === 304 ? 1 : 0;
   }
 
   data(chunk: Buffer): void {
@@ -143,7 +145,6 @@ export class Exchange {
 
   end(): void {
     this.ended = true;
-    this.signal?.removeEventListener('abort', this.onAbort);
     if (this.receiver) this.receiver.end();
     else this.body?.push(null);
   }
@@ -151,7 +152,6 @@ export class Exchange {
   fail(err: unknown): void {
     this.ended = true;
     this.failure = { err };
-    this.signal?.removeEventListener('abort', this.onAbort);
     if (this.receiver) {
       this.receiver.fail(err);
       if (!this.body!.destroyed) this.body!.destroy();

@@ -180,7 +180,8 @@ function requestHead(
 ): string {
   let head = `${method} ${path} HTTP/1.1\r\n`;
   if (headers.host === undefined) head += `Host: ${host}\r\n`;
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name]!;
     if (!name || BAD_HEADER.test(name) || BAD_HEADER.test(value)) {
       throw Object.assign(new TypeError(`invalid character in header ${JSON.stringify(name)}`), {
         code: 'ERR_INVALID_CHAR',
