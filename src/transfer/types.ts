@@ -1,4 +1,5 @@
 // Public types of the transfer engines.
+import type { HeadObjectResult } from '../client/index.js';
 import type { Tuning } from './engine/adaptive.js';
 import type { CheckpointPorts, PartPlanner } from './engine/ports.js';
 
@@ -38,6 +39,11 @@ export interface DownloadResult extends TransferResult {
   verified: 'crc64' | 'length-only';
   /** The inclusive byte range downloaded, when one was asked for. */
   range?: { start: number; end: number };
+  /**
+   * The HEAD of the object version whose bytes were written (its metadata and Last-Modified, e.g. for the file's
+   * mtime): no second HEAD needed after the download, and never a later version's.
+   */
+  head?: HeadObjectResult;
 }
 
 export type TransferEvent =

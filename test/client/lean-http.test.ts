@@ -92,6 +92,50 @@ test('bytes after a complete response are not taken as the next one: the socket 
   assert.equal(srv.connections, 2, 'the second request went on a new socket');
 });
 
+test('bytes after a response in the same read that are not a whole head drop the socket too (sized or chunked)', async (t) => {
+  const srv = await rawServer(t, (socket, _head, n) => {
+    const stray = n % 2 === 1 ? 'HTTP/1.1 2' : '';
+    if (n <= 2) socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nbody${n}${stray}`);
+    else socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nbody${n}\r\n0\r\n\r\n${stray}`);
+  });
+  const c = client(t, srv.endpoint);
+  for (let n = 1; n <= 4; n++)
+    assert.equal((await readBody((await c.getObject('bkt', 'k')).body)).toString(), `body${n}`);
+  assert.equal(srv.connections, 3, 'the requests after each stray went on a new socket');
+});
+
+test('a response whose last read is larger than the header limit keeps its socket (sized or chunked)', async (t) => {
+  // http-parser-js counts a read that ends a response towards the next response's head; a last read over 64 KiB
+  // must not look like an oversized head and cost the socket (a download's ranges reconnected).
+  const body = randomBytes(200 * 1024);
+  const srv = await rawServer(t, (socket, _head, n) => {
+    // Head first, the whole body a moment later: it is all in the socket when the client reads it.
+    if (n % 2 === 1) {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`);
+      setTimeout(() => socket.write(body), 30);
+    } else {
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+      const framed = Buffer.concat([
+        Buffer.from(`${body.length.toString(16)}\r\n`),
+        body,
+        Buffer.from('\r\n0\r\n\r\n'),
+      ]);
+      setTimeout(() => socket.write(framed), 30);
+    }
+  });
+  const c = client(t, srv.endpoint);
+  for (let i = 0; i < 4; i++) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of (await c.getObject('bkt', 'k')).body) chunks.push(Buffer.from(chunk as Uint8Array));
+    assert.ok(Buffer.concat(chunks).equals(body));
+    assert.ok(
+      chunks.some((ch) => ch.length > 65_536),
+      'a read over 64 KiB ended the body',
+    );
+  }
+  assert.equal(srv.connections, 1, 'one socket served all four');
+});
+
 test('a kept-alive socket the server closed is not a failed request', async (t) => {
   const srv = await rawServer(t, (socket) => {
     ok(socket, 'x');

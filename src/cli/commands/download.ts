@@ -99,6 +99,7 @@ export async function downloadCommand(
             trafficLimit: settings.trafficLimitBitsPerSecond,
             range,
             versionId: flags.versionId,
+            head,
             onProgress: teeProgress(onProgress, budget.meter()),
             signal,
           }),
@@ -112,14 +113,9 @@ export async function downloadCommand(
     if ('interrupted' in outcome) return EXIT_INTERRUPTED;
     const r = outcome.result;
     if (!range) {
-      // The recorded mtime (x-oss-meta-mtime, else Last-Modified), as tree downloads restore it.
-      const current =
-        head?.etag === r.etag
-          ? head
-          : await doing(`download of ${formatOssUrl(src)}`, src.bucket, () =>
-              session.client.headObject(src.bucket, src.key),
-            );
-      const ms = remoteMtimeMs(current);
+      // The recorded mtime (x-oss-meta-mtime, else Last-Modified) of the version written, as tree downloads
+      // restore it; the engine's HEAD says it (one HEAD per download).
+      const ms = remoteMtimeMs(r.head);
       if (Number.isFinite(ms)) await utimes(r.file, ms / 1000, ms / 1000);
     }
     if (flags.json)

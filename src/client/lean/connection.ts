@@ -204,12 +204,16 @@ export class Connection {
 
   /** After the full parser took a read: fail on its error; pause if `ex`'s reader is behind. */
   private onParsed(ex: Exchange, ret: number | Error): boolean {
+    // A response that ended in this read was judged by `complete` (bytes after it cost the socket there). What the
+    // parser says after that is not about it: http-parser-js counts the whole read towards the next response's
+    // head, so a last read over the header limit reads as an oversized head (measured: 16 of a 512 MiB download's
+    // 64 ranges reconnected).
+    if (this.current !== ex) return true;
     if (ret instanceof Error) {
       const code = isHeaderOverflow(ret) ? 'HPE_HEADER_OVERFLOW' : 'HPE_INVALID';
       this.fail(Object.assign(new Error(`malformed HTTP response: ${ret.message}`), { code }));
       return false;
     }
-    if (this.current !== ex) return true; // the response ended in this read
     return !ex.wantsPause();
   }
 
@@ -249,8 +253,11 @@ export class Connection {
       ex.informational = false; // the parser starts on the next message, the answer
       return;
     }
-    // A response that came before the whole body was sent leaves the request unfinished on the wire.
-    const keepAlive = this.parser ? this.parser.shouldKeepAlive() : this.keepAlive;
+    // A response that came before the whole body was sent leaves the request unfinished on the wire; bytes after
+    // the response in the same read are nobody's answer (the full parser has read up to its end when it calls this;
+    // quickRead clears keepAlive for them).
+    const parser = this.parser;
+    const keepAlive = parser ? parser.shouldKeepAlive() && !trailing(parser) : this.keepAlive;
     const reusable = keepAlive && !this.socket.destroyed && ex.bodySent;
     this.current = undefined;
     this.parser = undefined;
@@ -325,4 +332,10 @@ export class Connection {
     this.idle = false;
     this.socket.ref();
   }
+}
+
+/** Unparsed bytes left in the read being parsed (http-parser-js keeps its place in `offset` and `end`). */
+function trailing(parser: InstanceType<typeof HTTPParser>): boolean {
+  const p = parser as unknown as { offset?: number; end?: number; chunk?: unknown };
+  return p.chunk != null && (p.end ?? 0) > (p.offset ?? 0);
 }

@@ -3,6 +3,7 @@
 // the one scheduler (range-get.ts: Range + If-Match, CRC-64 as the bytes arrive) -> the whole-object CRC-64 -> commit (a
 // file is renamed into place; a stream ends). The object changing mid-download (If-Match fails) or a CRC-64
 // mismatch restarts a file download from scratch once; the second time the error reaches the caller.
+import type { HeadObjectResult } from '../../client/index.js';
 import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
 import { ArgumentError, IntegrityError, ObjectChangedError } from '../../core/errors.js';
 import {
@@ -30,6 +31,8 @@ export interface DownloadSettings {
   trafficLimit?: number;
   range?: DownloadRange;
   versionId?: string;
+  /** The caller's HEAD of the object, used by the first attempt instead of its own (DownloadFileOptions.head). */
+  head?: HeadObjectResult;
   signal?: AbortSignal;
 }
 
@@ -119,6 +122,7 @@ async function downloadOnce(
       transferredBytes: total - resumedBytes,
       verified: whole && head.crc64 !== undefined ? 'crc64' : 'length-only',
       ...(opts.range ? { range } : {}),
+      head,
     } satisfies DownloadResult);
   } finally {
     await sink.close();
@@ -130,7 +134,11 @@ type PlanLeft = (done: ReadonlyMap<number, DoneRange>) => PartFeed;
 
 /** HEAD the object and open the sink (resuming what it holds); the ranges are planned around what it holds. */
 async function openAttempt(ctx: DownloadContext, opts: DownloadSettings, sink: DownloadSink, fresh: boolean) {
-  const head = await ctx.client.headObject(opts.bucket, opts.key, { signal: opts.signal, versionId: opts.versionId });
+  // A restart begins again from a fresh HEAD: the one it was given described the version that changed.
+  const head =
+    !fresh && opts.head
+      ? opts.head
+      : await ctx.client.headObject(opts.bucket, opts.key, { signal: opts.signal, versionId: opts.versionId });
   const range = absoluteRange(opts, head.size);
   const total = range.end - range.start + 1;
   const plan: PlanLeft = (done) =>

@@ -1,5 +1,6 @@
 // Options and checkpoint records of the download engine. DownloadResult itself lives in types.ts, so
 // TransferEvent has one definition for both directions.
+import type { HeadObjectResult } from '../../client/index.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { TransferOptions } from '../types.js';
 
@@ -21,6 +22,11 @@ export interface DownloadFileOptions extends TransferOptions {
   range?: DownloadRange;
   /** Download this version of the object instead of the latest (versioned buckets). */
   versionId?: string;
+  /**
+   * The object's HEAD (of `versionId`, when given), made by the caller just before: the download starts from it
+   * instead of sending its own. A restart (the object changed) sends a fresh HEAD as usual.
+   */
+  head?: HeadObjectResult;
 }
 
 /**

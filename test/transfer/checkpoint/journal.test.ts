@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile, mkdir, appendFile } from 'node:fs/promises';
+import { createHash, pbkdf2 } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { decodeJournal, JournalWriter, readJournal } from '../../../src/transfer/checkpoint/journal.js';
+import { promisify } from 'node:util';
+import { decodeJournal, encodeRecord, JournalWriter, readJournal } from '../../../src/transfer/checkpoint/journal.js';
 import {
   checkpointFileName,
   FileCheckpointStore,
@@ -25,6 +28,35 @@ test('records round-trip in order; the file is created 0600', async (t) => {
   assert.deepEqual(j?.records, [{ h: 1 }, { n: 1 }, { n: 2 }, { n: 3 }]);
   assert.equal(j?.torn, false);
   assert.equal((await stat(file)).mode & 0o777, 0o600);
+});
+
+test("a record's bytes: u32 BE length, UTF-8 JSON, the first 8 bytes of its SHA-256 (what older journals hold)", () => {
+  for (const record of [{ n: 1 }, { kind: 'range', partNumber: 3, crc64: '18446744073709551615', name: 'é✓' }]) {
+    const json = Buffer.from(JSON.stringify(record), 'utf8');
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(json.length);
+    const sum = createHash('sha256').update(json).digest().subarray(0, 8);
+    assert.deepEqual(encodeRecord(record), Buffer.concat([len, json, sum]));
+  }
+});
+
+test('a record is appended on the calling thread, in call order, while the thread pool is busy', async (t) => {
+  const file = path.join(await tempDir(t), 'j.dcp');
+  const w = await JournalWriter.create(file, { h: 1 });
+  // Every pool thread (4 unless UV_THREADPOOL_SIZE says more) taken by slow work: a record that went through the
+  // pool would wait for it.
+  const threads = Math.max(4, Number(process.env.UV_THREADPOOL_SIZE) || 0);
+  let busy = threads;
+  const pool = Array.from({ length: threads }, () =>
+    promisify(pbkdf2)('x', 'salt', 200_000, 32, 'sha256').finally(() => busy--),
+  );
+  const synced = w.append({ n: 1 }, { sync: true });
+  const unsynced = w.append({ n: 2 }, { sync: false });
+  const records = decodeJournal(readFileSync(file))?.records;
+  assert.ok(busy > 0, 'the pool was still busy when the file was read');
+  assert.deepEqual(records, [{ h: 1 }, { n: 1 }, { n: 2 }]);
+  await Promise.all([synced, unsynced, ...pool]);
+  await w.close();
 });
 
 test('appending is O(1): each record adds a constant number of bytes, the prefix is never rewritten', async (t) => {
