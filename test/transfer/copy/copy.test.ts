@@ -162,8 +162,22 @@ test('a source replaced mid-copy is refused (If-Match), no object and no upload 
   await source(env, 'moving.bin', 20 * PART);
   const checkpoint = path.join(env.dir, 'moving.ccp');
   let overwrite: Promise<unknown> | undefined;
+  // A part sent once the overwrite has begun waits for it to land: otherwise, on a slow machine, the copy's last
+  // parts could all finish before the new source is in, and nothing would have changed during the copy.
+  const client = new Proxy(env.client, {
+    get(target, prop) {
+      if (prop === 'uploadPartCopy') {
+        return async (...args: Parameters<typeof target.uploadPartCopy>) => {
+          await overwrite;
+          return target.uploadPartCopy(...args);
+        };
+      }
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
   await assert.rejects(
-    copyObject(env.client, {
+    copyObject(client, {
       sourceBucket: env.bucket,
       sourceKey: 'moving.bin',
       bucket: env.bucket,
