@@ -8,7 +8,7 @@ import { checkResponse } from './check.js';
 import type { CredentialsProvider } from './credentials.js';
 import { requestUrl, type Endpoint } from './endpoint.js';
 import { abortError } from '../core/errors.js';
-import { requestGate } from '../core/request-gate.js';
+import { ANSWERED_STREAM_BYTES, answered, requestGate } from '../core/request-gate.js';
 import { backoffDelay, isRateLimit, isRetryable, isThrottle, serverDelay, type RetryPolicy } from './retry.js';
 import { signHeaders, type SignatureVersion } from './sign.js';
 import type { LeanHttp } from './lean/pool.js';
@@ -120,6 +120,9 @@ export async function execute(ctx: PipelineContext, req: PipelineRequest): Promi
       serverDate = res.headers.date;
       const checked = await checkResponse(res, req.operation, req.method, !!req.stream, req.signal);
       if (checked.stream && ctx.pacer) checked.stream = pacedStream(checked.stream, ctx.pacer, req.signal);
+      // A request that moved a file's bytes is answered: work held behind it goes now (core/request-gate.ts).
+      if (req.body || (req.stream && Number(res.headers['content-length']) <= ANSWERED_STREAM_BYTES))
+        answered(req.signal);
       return checked;
     } catch (err) {
       if (err instanceof AbortedError) throw err;

@@ -7,6 +7,20 @@
 /** Signals whose requests wait, with what they wait for; an entry goes once its gate opens. */
 const gates = new WeakMap<AbortSignal, Promise<void>>();
 
+/** A gated signal's work since its last `hold`: whether a request of it was answered, and what waits for that. */
+interface Turn {
+  answered: boolean;
+  /** The gate of the work held behind this one (`openAfter`), opened by the answer. */
+  successor?: () => void;
+}
+const turns = new WeakMap<AbortSignal, Turn>();
+
+/**
+ * The largest streamed answer counted as in once its head is: a small object's body comes with its head or a moment
+ * after it, while a larger one is still on the wire (its request still in flight) when the head is read.
+ */
+export const ANSWERED_STREAM_BYTES = 64 * 1024;
+
 /** What work started ahead of its turn is given. */
 export interface HeldStart {
   /** For the work's requests: they wait at the gate until `opened`. */
@@ -26,6 +40,12 @@ export interface GatedSignal {
   hold(): HeldStart;
   /** Opens the gate: requests waiting go now, later ones go at once. */
   open(): void;
+  /**
+   * Opens the gate (while held) once a request of the work on `prev`, another gated signal, has its answer
+   * (`answered`), at once if one has: a tree's next file then goes while the file before it, one request, does its
+   * local work after that answer (a download's writes and rename, its events). Otherwise `open` is what opens it.
+   */
+  openAfter(prev: AbortSignal): void;
   /** Aborts the signal for good (a held request is then never sent) and opens the gate to let it see that. */
   cancel(reason?: unknown): void;
   /** Stops following the parent (once nothing runs on the signal any more). */
@@ -34,6 +54,8 @@ export interface GatedSignal {
 
 export function gatedSignal(parent: AbortSignal): GatedSignal {
   const ac = new AbortController();
+  const turn: Turn = { answered: false };
+  turns.set(ac.signal, turn);
   let opening: (() => void) | undefined;
   const open = () => {
     gates.delete(ac.signal);
@@ -51,6 +73,8 @@ export function gatedSignal(parent: AbortSignal): GatedSignal {
     signal: ac.signal,
     hold() {
       open(); // a gate left closed would hold the next work behind the last one's turn
+      turn.answered = false; // the new work's requests are still to be answered
+      turn.successor = undefined;
       const opened = new Promise<void>((resolve) => {
         opening = resolve;
       });
@@ -59,6 +83,12 @@ export function gatedSignal(parent: AbortSignal): GatedSignal {
       return { signal: ac.signal, opened };
     },
     open,
+    openAfter(prev) {
+      const before = turns.get(prev);
+      if (opening === undefined || before === undefined) return;
+      if (before.answered) open();
+      else before.successor = open;
+    },
     cancel(reason) {
       ac.abort(reason);
       open();
@@ -70,4 +100,17 @@ export function gatedSignal(parent: AbortSignal): GatedSignal {
 /** What a request carrying `signal` must wait for before it is sent; undefined when nothing (the usual case). */
 export function requestGate(signal: AbortSignal | undefined): Promise<void> | undefined {
   return signal === undefined ? undefined : gates.get(signal);
+}
+
+/**
+ * A request carrying `signal` has its answer (the pipeline calls this for a request that moved a body, a file's own
+ * PUT or GET; a HEAD or a listing before it does not count): work held behind it (`openAfter`) may go now.
+ */
+export function answered(signal: AbortSignal | undefined): void {
+  const turn = signal && turns.get(signal);
+  if (turn === undefined || turn.answered) return;
+  turn.answered = true;
+  const f = turn.successor;
+  turn.successor = undefined;
+  f?.();
 }

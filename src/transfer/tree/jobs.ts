@@ -21,7 +21,8 @@ export interface JobOptions<T> {
   /**
    * Whether an item may be started ahead: once a job's item has started, the job takes the next item (if this
    * says yes) and starts its work held (`work`'s second argument: its signal's requests wait until the
-   * job's current item has settled). One item ahead per job; `jobs` counts only the items whose turn has come.
+   * job's current item has settled or, when that item was itself started ahead, until its request has been
+   * answered). One item ahead per job; `jobs` counts only the items whose turn has come.
    */
   ahead?: (item: T) => boolean;
 }
@@ -93,6 +94,10 @@ export async function runJobs<T>(
     // This job's next item, started ahead (opts.ahead): its work runs, its requests wait at its signal's gate.
     let next: { run: Promise<void>; gate: GatedSignal } | undefined;
     let current: Promise<void> | undefined;
+    // The current item's gated signal when it was itself started ahead (so it is one request): the item held behind
+    // it goes once that request is answered, not once the item has settled (its local work after the answer: a
+    // download's writes and rename, the events), which it then overlaps.
+    let currentGate: GatedSignal | undefined;
     // Two gated signals, alternating: the held item's, and the one whose turn has come (the item before it has
     // settled by the time its signal is held again).
     let gates: GatedSignal[] | undefined;
@@ -110,16 +115,19 @@ export async function runJobs<T>(
       const gate = gates[turn++ % 2]!;
       const run = work(item, gate.hold());
       run.catch(() => undefined); // awaited in its turn; not an unhandled rejection meanwhile
+      if (currentGate) gate.openAfter(currentGate.signal);
       next = { run, gate };
     };
     try {
       for (;;) {
         if (signal.aborted || streamError !== undefined) return;
         let run: Promise<void>;
+        currentGate = undefined;
         if (next) {
-          // Its turn: a request held at the gate goes now.
+          // Its turn: a request held at the gate goes now (if it has not already: openAfter).
           ({ run } = next);
           next.gate.open();
+          currentGate = next.gate;
           next = undefined;
         } else {
           if (queue.length === 0) {
@@ -145,6 +153,7 @@ export async function runJobs<T>(
         } finally {
           running--;
           current = undefined;
+          currentGate = undefined;
         }
         spawn(); // the limit may have grown
       }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { AbortedError, OssClient } from '../../../src/index.js';
-import { requestGate, type HeldStart } from '../../../src/core/request-gate.js';
+import { answered, gatedSignal, requestGate, type HeldStart } from '../../../src/core/request-gate.js';
 import { downloadPrefix, uploadDirectory, type TreeEvent } from '../../../src/transfer/tree/index.js';
 import { runJobs } from '../../../src/transfer/tree/jobs.js';
 import { startRequestLog, type RequestLog } from '../../../harness/request-log.js';
@@ -74,8 +74,9 @@ test('ahead: the next file is prepared while the current request is out, and sen
   for (let i = 1; i < 5; i++) {
     // Prepared (its work begun: compared, read, hashed, signed) before the answer for the file before it...
     assert.ok(started.get(`f${i}`)! < done.get(`f${i - 1}`)!, `f${i} started before f${i - 1} was done`);
-    // ...and its request sent only after that answer: one request in flight, as --jobs 1 says.
-    assert.ok(puts[i]!.at >= done.get(`f${i - 1}`)!, `PUT f${i} after f${i - 1} was done`);
+    // ...and its request sent only after that answer (held back at least the proxy's delay): one request in
+    // flight, as --jobs 1 says.
+    assert.ok(puts[i]!.at - puts[i - 1]!.at >= ANSWER_DELAY_MS, `PUT f${i} after f${i - 1}'s answer`);
   }
   // One file ahead, no more: f(i+1) starts only once f(i)'s request is out.
   for (let i = 2; i < 5; i++) assert.ok(started.get(`f${i}`)! > puts[i - 2]!.at, `f${i} not started two ahead`);
@@ -181,4 +182,101 @@ test('ahead: one item per job, held until its job is free; a failure cancels the
   );
   assert.equal(unsettled, 0, 'every held item settled before runJobs returned');
   assert.deepEqual(log, ['start 1'], 'the held item was never sent');
+});
+
+test('ahead: work held behind a request goes once that request, one that moves a body, is answered', async () => {
+  const client = new OssClient({ endpoint: proxy.endpoint, credentials: server.credentials });
+  const parent = new AbortController().signal;
+  const made: ReturnType<typeof gatedSignal>[] = [];
+  /** A file whose turn has come (its gate held, then opened) and the next file's work held behind it. */
+  const heldBehind = () => {
+    const prev = gatedSignal(parent);
+    prev.hold();
+    prev.open();
+    const gate = gatedSignal(parent);
+    const held = gate.hold();
+    gate.openAfter(prev.signal);
+    made.push(prev, gate);
+    const state = { opened: false, gate, signal: prev.signal };
+    void held.opened.then(() => {
+      state.opened = true;
+    });
+    return state;
+  };
+  try {
+    const put = heldBehind();
+    await client.putObject('ahead', 'answered/small', Buffer.alloc(4096, 1), { signal: put.signal });
+    assert.equal(put.opened, true, 'opened by the PUT answer, before the PUT settled for its caller');
+
+    // A HEAD moves no bytes (a comparison before the file's own request): the held work still waits.
+    const head = heldBehind();
+    await client.headObject('ahead', 'answered/small', { signal: head.signal });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(head.opened, false, 'a HEAD does not let the held work go');
+    head.gate.open();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(head.opened, true);
+
+    // A GET of a small object: answered with its head; of a large one, not (its body is still on the wire).
+    const get = heldBehind();
+    const small = await client.getObject('ahead', 'answered/small', { signal: get.signal });
+    assert.equal(get.opened, true, 'a small GET lets the held work go');
+    await small.body.toArray();
+    await client.putObject('ahead', 'answered/large', Buffer.alloc(256 * 1024, 2));
+    const getLarge = heldBehind();
+    const large = await client.getObject('ahead', 'answered/large', { signal: getLarge.signal });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(getLarge.opened, false, 'a large GET does not, at its head');
+    await large.body.toArray();
+
+    // Answered before the work behind it was held: that work goes at once.
+    const early = gatedSignal(parent);
+    early.hold();
+    early.open();
+    await client.putObject('ahead', 'answered/early', Buffer.alloc(10, 3), { signal: early.signal });
+    const late = gatedSignal(parent);
+    let lateOpened = false;
+    void late.hold().opened.then(() => {
+      lateOpened = true;
+    });
+    late.openAfter(early.signal);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(lateOpened, true, 'held behind a request already answered: not held');
+    made.push(early, late);
+  } finally {
+    for (const g of made) {
+      g.open();
+      g.release();
+    }
+    await client.close();
+  }
+});
+
+test('ahead: an item started ahead goes once the request of the item before it is answered, not once it settled', async () => {
+  const log: string[] = [];
+  let inFlight = 0;
+  let peakInFlight = 0;
+  const work = async (i: number, held?: HeldStart) => {
+    await requestGate(held?.signal);
+    inFlight++;
+    peakInFlight = Math.max(peakInFlight, inFlight);
+    log.push(`sent ${i}`);
+    await new Promise((r) => setTimeout(r, 5));
+    inFlight--;
+    log.push(`answer ${i}`);
+    answered(held?.signal); // what the pipeline does for a request that moved the file's bytes
+    await new Promise((r) => setTimeout(r, 5)); // the file's own work after its answer (writes, rename)
+    log.push(`settled ${i}`);
+  };
+  async function* numbers(n: number) {
+    for (let i = 0; i < n; i++) yield i;
+  }
+  await runJobs(numbers(6), 1, new AbortController().signal, work, { ahead: () => true });
+  assert.equal(peakInFlight, 1, 'one request in flight at --jobs 1');
+  // Item 0 was not started ahead (the run's own signal): item 1 waits for it to settle.
+  assert.ok(log.indexOf('sent 1') > log.indexOf('settled 0'), 'item 1 after item 0 settled');
+  for (let i = 2; i < 6; i++) {
+    assert.ok(log.indexOf(`sent ${i}`) > log.indexOf(`answer ${i - 1}`), `item ${i} after ${i - 1}'s answer`);
+    assert.ok(log.indexOf(`sent ${i}`) < log.indexOf(`settled ${i - 1}`), `item ${i} before ${i - 1} settled`);
+  }
 });
