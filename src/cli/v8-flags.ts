@@ -1,6 +1,7 @@
 // V8 flags of the ossup process, set at run time: only bin/ossup.js's run() owns the process, so neither the library
 // nor a test driving main() in its own process ever has its V8 changed. Why each flag, and the check that it takes
-// effect when set this way: DESIGN.md, "The ossup process lets V8's heap grow 5x" and "A tree tiers up sooner".
+// effect when set this way: DESIGN.md, "The ossup process lets V8's heap grow 5x" and "A tree's first files run
+// without TurboFan".
 import v8 from 'node:v8';
 
 /** Every command: let the heap grow 5x between collections. */
@@ -18,7 +19,7 @@ export const TREE_START_FLAGS = '--no-opt';
  * From there the optimised code's saving (~0.1 ms a file, more per byte of a large file) pays for its compiles.
  */
 export const TREE_FLAGS = '--opt --interrupt-budget=8000';
-/** Files a tree starts before TurboFan comes back: the unoptimised code's extra cost by then ~ the compiles' (0.5 s). */
+/** Files a tree starts before TurboFan comes back: by then the unoptimised code cost about what the compiles do. */
 export const TREE_WARM_FILES = 4000;
 /** Bytes a tree starts before TurboFan comes back (a large file's chunk loop is hot per byte, not per file). */
 export const TREE_WARM_BYTES = 256 * 1024 * 1024;

@@ -1,6 +1,7 @@
 // The ossup process's V8 flags (src/cli/v8-flags.ts): every command lets the heap grow; a tree (cp -r, sync) runs
 // its first files without TurboFan and brings it back (tiering up sooner) once it has started enough files or bytes;
-// a single cp, a sync with nothing to send and rm -r change nothing more. main() driven in a test's own process never changes that process's V8.
+// a single cp, a sync with nothing to send and rm -r change nothing more. main() driven in a test's own process
+// never changes that process's V8.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
