@@ -1,6 +1,7 @@
-// The ossup process's V8 flags (src/cli/v8-flags.ts): every command lets the heap grow; a tree (cp -r, sync) also
-// tiers its per-file code up sooner once it starts its first transfer; a single cp, a sync with nothing to send and
-// rm -r do not (they would pay for compiles they never use). main() driven in a test's own process never changes that process's V8.
+// The ossup process's V8 flags (src/cli/v8-flags.ts): every command lets the heap grow; a tree (cp -r, sync) runs
+// its first files without TurboFan and brings it back (tiering up sooner) once it has started enough files or bytes;
+// a single cp, a sync with nothing to send and rm -r change nothing more. main() driven in a test's own process
+// never changes that process's V8.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,11 +14,18 @@ import { Writable } from 'node:stream';
 import { OSSUP, objectBytes, startCliServer, stopCliServer } from '../../harness/cli.js';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/session.js';
-import { SERVE_FLAGS, TREE_FLAGS } from '../../src/cli/v8-flags.js';
+import {
+  SERVE_FLAGS,
+  TREE_FLAGS,
+  TREE_START_FLAGS,
+  TREE_WARM_BYTES,
+  TREE_WARM_FILES,
+  TreeTiering,
+} from '../../src/cli/v8-flags.js';
 
 const HEAP = '--heap-growing-percent=400';
 
-test('a tree that transfers tiers up sooner; a single cp, a no-op sync, rm -r and a usage error do not', async () => {
+test('a tree that transfers starts without TurboFan; a single cp, a no-op sync, rm -r and a usage error do not', async () => {
   const srv = await startCliServer('flags');
   try {
     const dir = join(srv.box.dir, 'tree');
@@ -46,12 +54,12 @@ test('a tree that transfers tiers up sooner; a single cp, a no-op sync, rm -r an
       return (await readFile(record, 'utf8')).split('\n').filter(Boolean);
     };
     assert.deepEqual(await flagsOf(['cp', join(dir, 'f0'), 'oss://flags/one', '-q']), [HEAP]);
-    assert.deepEqual(await flagsOf(['cp', '-r', dir, 'oss://flags/t/', '-q']), [HEAP, TREE_FLAGS]);
+    assert.deepEqual(await flagsOf(['cp', '-r', dir, 'oss://flags/t/', '-q']), [HEAP, TREE_START_FLAGS]);
     assert.equal((await objectBytes(srv.client, 'flags', 't/sub/f3')).toString(), 'file 3');
     const down = join(srv.box.dir, 'down');
-    assert.deepEqual(await flagsOf(['cp', '-r', 'oss://flags/t/', down, '-q']), [HEAP, TREE_FLAGS]);
+    assert.deepEqual(await flagsOf(['cp', '-r', 'oss://flags/t/', down, '-q']), [HEAP, TREE_START_FLAGS]);
     assert.equal(await readFile(join(down, 'sub', 'f5'), 'utf8'), 'file 5');
-    assert.deepEqual(await flagsOf(['sync', dir, 'oss://flags/s/', '-q']), [HEAP, TREE_FLAGS]);
+    assert.deepEqual(await flagsOf(['sync', dir, 'oss://flags/s/', '-q']), [HEAP, TREE_START_FLAGS]);
     // Nothing to send (a sync of unchanged files), or nothing sent at all (rm -r): V8's default budget.
     assert.deepEqual(await flagsOf(['sync', dir, 'oss://flags/s/', '-q']), [HEAP]);
     assert.deepEqual(await flagsOf(['rm', '-r', 'oss://flags/s/', '-q']), [HEAP]);
@@ -79,6 +87,31 @@ test('a tree that transfers tiers up sooner; a single cp, a no-op sync, rm -r an
   } finally {
     await stopCliServer(srv);
   }
+});
+
+test('a tree brings TurboFan back once it has started enough files or bytes, once', () => {
+  const byFiles: string[] = [];
+  const files = new TreeTiering((f) => byFiles.push(f));
+  for (let i = 1; i < TREE_WARM_FILES; i++) files.fileStarting(4096);
+  assert.deepEqual(byFiles, [TREE_START_FLAGS]);
+  files.fileStarting(4096);
+  assert.deepEqual(byFiles, [TREE_START_FLAGS, TREE_FLAGS]);
+  for (let i = 0; i < 10; i++) files.fileStarting(TREE_WARM_BYTES);
+  assert.deepEqual(byFiles, [TREE_START_FLAGS, TREE_FLAGS]);
+
+  const byBytes: string[] = [];
+  const bytes = new TreeTiering((f) => byBytes.push(f));
+  bytes.fileStarting(TREE_WARM_BYTES / 2);
+  bytes.fileStarting(TREE_WARM_BYTES / 2 - 1);
+  assert.deepEqual(byBytes, [TREE_START_FLAGS]);
+  bytes.fileStarting(1);
+  assert.deepEqual(byBytes, [TREE_START_FLAGS, TREE_FLAGS]);
+
+  // A first file that large: TurboFan is never turned off.
+  const large: string[] = [];
+  new TreeTiering((f) => large.push(f)).fileStarting(TREE_WARM_BYTES);
+  assert.deepEqual(large, [TREE_FLAGS]);
+  assert.match(TREE_FLAGS, /--opt\b/);
 });
 
 test("main() in a test's own process sets no V8 flag, a tree command included", async (t) => {

@@ -34,7 +34,7 @@ import { treeJson, failureLines, planLine, summaryLine, verboseLine } from './tr
 import { shown } from '../shown.js';
 import { commandBudget, type TuningFlags, type TuningJson, tunedLine, tuningJson } from '../tuning.js';
 import { startStats, statsInterval } from '../stats.js';
-import { tierUpForTree } from '../v8-flags.js';
+import { treeFileStarting } from '../v8-flags.js';
 
 export type TreeCommandFlags = CpFlags & TreeFlags & SelectFlags & SkipFlags & HeaderFlags & { stats?: string };
 /** `mv -r` is `cp -r` that removes each source once its copy is verified. */
@@ -289,7 +289,7 @@ class TreeOutput {
 
   onEvent(e: TreeEvent): void {
     const { flags } = this;
-    if (e.type === 'file-start') tierUpForTree();
+    if (e.type === 'file-start') treeFileStarting(e.size);
     this.tracker.onEvent(e);
     if (e.type === 'done') {
       this.report(e.result);
