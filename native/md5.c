@@ -147,7 +147,7 @@ void md5_blocks_scalar(uint32_t *h, const uint8_t *p, size_t n) {
  * almost for free: on the AMD EPYC this was measured on (BENCHMARKS.md, "Issue 27, server side: interleaved MD5"),
  * CPU-s per GiB of all streams' bytes, 1 stream 1.40, 2 interleaved 0.72, 3 0.55, 4 0.59, where SSE2's 4 lanes ran
  * 2 streams at 2.1, 3 at 1.36 and 4 at 1.04 (no vector rotate: three ops on the chain, and the lanes' transposes).
- * Written with loops over the streams that the compiler unrolls (n is a constant at each use); GCC would turn
+ * Written with loops over the streams that the compiler unrolls (N is a constant at each use); GCC would turn
  * those into SSE (as slow as the lanes above), so vectorising is off for these functions.
  */
 #define XN_STEP(f, a, b, c, d, g, k, s)                               \
