@@ -23,6 +23,9 @@
 #include <node_api.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "md5.h"
 
@@ -171,6 +174,28 @@ static int export_fn(napi_env env, napi_value exports, const char *name, kernel_
 }
 
 /*
+ * keepFreed(bytes): glibc returns the top of the heap to the system once more than `bytes` of it are free (128 KiB by
+ * default, raised only by chance as large blocks come and go), and every page it hands back faults again when next
+ * written. A server receiving a large body allocates and frees each 64 KiB chunk (node:http's copy, freed once
+ * hashed), so at default settings it faulted in its whole body, some runs ten times as often as others
+ * (BENCHMARKS.md "branch h27srv6"). Process-wide: only `ossup serve`'s own process calls it (src/cli/v8-flags.ts).
+ * true where set (glibc), false elsewhere.
+ */
+static napi_value keep_freed(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  double bytes = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_double(env, argv[0], &bytes) != napi_ok || !(bytes >= 0 && bytes <= 1073741824.0))
+    return NULL;
+  int set = 0;
+#if defined(__GLIBC__)
+  set = mallopt(M_TRIM_THRESHOLD, (int)bytes) == 1;
+#endif
+  return napi_get_boolean(env, set, &out) == napi_ok ? out : NULL;
+}
+
+/*
  * Context-aware (NAPI_MODULE_INIT): every worker thread can load it. updatePortable is the fallback loop, for tests.
  * The same addon carries the multi-buffer MD5 (native/md5.c).
  */
@@ -181,5 +206,9 @@ NAPI_MODULE_INIT() {
   if (napi_create_string_utf8(env, use_pclmul ? "pclmul" : "portable", NAPI_AUTO_LENGTH, &name) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "kernel", name) != napi_ok) return NULL;
   if (!md5_export(env, exports)) return NULL;
+  napi_value keep;
+  if (napi_create_function(env, "keepFreed", NAPI_AUTO_LENGTH, keep_freed, NULL, &keep) != napi_ok ||
+      napi_set_named_property(env, exports, "keepFreed", keep) != napi_ok)
+    return NULL;
   return exports;
 }

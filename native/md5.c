@@ -3,9 +3,10 @@
  * part of the optional addon native/crc64.c builds (its module init calls md5_export, native/md5-napi.c).
  *
  * MD5 is serial within a stream (each 64-byte block needs the previous one's state), and one stream runs at the
- * latency of its dependency chain (~4.5 cycles/byte). Several independent streams can share SIMD registers, one
- * stream per 32-bit lane, as Intel's isa-l md5_mb does: 4 lanes with SSE2, 8 with AVX2 (chosen once per process by
- * what the CPU has). The vector ops are the scalar ones lane for lane, so every lane's digest is plain MD5.
+ * latency of its dependency chain (~4.5 cycles/byte). Independent streams fill what that leaves idle: 2 to 4 of
+ * them interleaved step by step in general registers (any CPU), or 8 in AVX2's 32-bit lanes, one stream per lane,
+ * as Intel's isa-l md5_mb does (only when all 8 are busy; AVX2 is looked for once per process). Each stream's ops
+ * are the scalar ones, so every digest is plain MD5.
  *
  * This file is the block loops and md5_lanes, which runs streams' whole blocks through them; native/md5-napi.c is
  * the JavaScript API (contexts, partial blocks, padding).
@@ -89,7 +90,7 @@
   X(I, b,c,d,a,  9, 0xeb86d391, 21)
 
 
-int md5_lanes_max = 1;
+int md5_lanes_max = 4; /* the interleaved kernels need nothing of the CPU; 8 with AVX2 (md5_init_lanes) */
 
 static uint32_t load32(const uint8_t *p) {
   uint32_t v;
@@ -140,8 +141,76 @@ void md5_blocks_scalar(uint32_t *h, const uint8_t *p, size_t n) {
   h[3] = d;
 }
 
+/*
+ * Interleaved kernels: 2 to 4 streams' steps one after another in general registers. One stream's step waits for
+ * the previous one (~4.5 cycles/byte) while most of the core's ALUs idle, so independent streams' steps fill them
+ * almost for free: on the AMD EPYC this was measured on (BENCHMARKS.md, "Issue 27, server side: interleaved MD5"),
+ * CPU-s per GiB of all streams' bytes, 1 stream 1.40, 2 interleaved 0.72, 3 0.55, 4 0.59, where SSE2's 4 lanes ran
+ * 2 streams at 2.1, 3 at 1.36 and 4 at 1.04 (no vector rotate: three ops on the chain, and the lanes' transposes).
+ * Written with loops over the streams that the compiler unrolls (N is a constant at each use); GCC would turn
+ * those into SSE (as slow as the lanes above), so vectorising is off for these functions.
+ */
+#define XN_STEP(f, a, b, c, d, g, k, s)                               \
+  for (int i = 0; i < N; i++) a[i] += w[i][g] + (uint32_t)(k);        \
+  for (int i = 0; i < N; i++) a[i] += f(b[i], c[i], d[i]);             \
+  for (int i = 0; i < N; i++) a[i] = ((a[i] << s) | (a[i] >> (32 - s))) + b[i];
+#define XN_STEP_G(a, b, c, d, g, k, s)                                         \
+  for (int i = 0; i < N; i++) a[i] += w[i][g] + (uint32_t)(k) + (c[i] & ~d[i]); \
+  for (int i = 0; i < N; i++) a[i] += b[i] & d[i];                               \
+  for (int i = 0; i < N; i++) a[i] = ((a[i] << s) | (a[i] >> (32 - s))) + b[i];
+#define XN_F(...) XN_STEP(F, __VA_ARGS__)
+#define XN_G(...) XN_STEP_G(__VA_ARGS__)
+#define XN_H(...) XN_STEP(H, __VA_ARGS__)
+#define XN_I(...) XN_STEP(I, __VA_ARGS__)
+#define XN_ANY(f, a, b, c, d, g, k, s) XN_##f(a, b, c, d, g, k, s)
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define SCALAR_ONLY __attribute__((optimize("no-tree-vectorize")))
+#else
+#define SCALAR_ONLY
+#endif
+
+/* h[i] is stream i's state, p[i] its next block; every stream advances n blocks. N: 2 to 4. */
+static inline __attribute__((always_inline)) void blocks_xn(uint32_t *h[], const uint8_t *p[], size_t n, const int N) {
+  uint32_t a[4], b[4], c[4], d[4];
+  for (int i = 0; i < N; i++) {
+    a[i] = h[i][0];
+    b[i] = h[i][1];
+    c[i] = h[i][2];
+    d[i] = h[i][3];
+  }
+  for (size_t off = 0; n > 0; n--, off += 64) {
+    uint32_t w[4][16], a0[4], b0[4], c0[4], d0[4];
+    for (int i = 0; i < N; i++)
+      for (int j = 0; j < 16; j++) w[i][j] = load32(p[i] + off + 4 * j);
+    for (int i = 0; i < N; i++) {
+      a0[i] = a[i];
+      b0[i] = b[i];
+      c0[i] = c[i];
+      d0[i] = d[i];
+    }
+    MD5_STEPS(XN_ANY)
+    for (int i = 0; i < N; i++) {
+      a[i] += a0[i];
+      b[i] += b0[i];
+      c[i] += c0[i];
+      d[i] += d0[i];
+    }
+  }
+  for (int i = 0; i < N; i++) {
+    h[i][0] = a[i];
+    h[i][1] = b[i];
+    h[i][2] = c[i];
+    h[i][3] = d[i];
+  }
+}
+
+SCALAR_ONLY static void blocks_x2(uint32_t *h[], const uint8_t *p[], size_t n) { blocks_xn(h, p, n, 2); }
+SCALAR_ONLY static void blocks_x3(uint32_t *h[], const uint8_t *p[], size_t n) { blocks_xn(h, p, n, 3); }
+SCALAR_ONLY static void blocks_x4(uint32_t *h[], const uint8_t *p[], size_t n) { blocks_xn(h, p, n, 4); }
+
 #ifdef OSSUP_X86
-/* Lane kernels: h[i] is lane i's state, p[i] its next block; every lane advances n blocks. */
+/* The AVX2 kernel: h[i] is lane i's state, p[i] its next block; every lane advances n blocks. */
 /* As the scalar steps: what does not wait for b first. */
 #define V_STEP(f, a, b, c, d, g, k, s)                         \
   a = ADD(a, ADD(w[g], SET1((int)(uint32_t)(k))));             \
@@ -170,55 +239,6 @@ void md5_blocks_scalar(uint32_t *h, const uint8_t *p, size_t n) {
     d = ADD(d, d0);                               \
   }
 
-#define ADD _mm_add_epi32
-#define XOR _mm_xor_si128
-#define AND _mm_and_si128
-#define OR _mm_or_si128
-#define ANDNOT _mm_andnot_si128
-#define SHL _mm_slli_epi32
-#define SHR _mm_srli_epi32
-#define SET1 _mm_set1_epi32
-
-__attribute__((target("sse2"))) static void blocks_x4(uint32_t *h[4], const uint8_t *p[4], size_t n) {
-  __m128i a = _mm_set_epi32((int)h[3][0], (int)h[2][0], (int)h[1][0], (int)h[0][0]);
-  __m128i b = _mm_set_epi32((int)h[3][1], (int)h[2][1], (int)h[1][1], (int)h[0][1]);
-  __m128i c = _mm_set_epi32((int)h[3][2], (int)h[2][2], (int)h[1][2], (int)h[0][2]);
-  __m128i d = _mm_set_epi32((int)h[3][3], (int)h[2][3], (int)h[1][3], (int)h[0][3]);
-  const __m128i ones = _mm_set1_epi32(-1);
-  for (size_t off = 0; n > 0; n--, off += 64) {
-    __m128i w[16];
-    for (int j = 0; j < 4; j++) {
-      /* Four words of each lane, transposed: w[4j+i] holds word 4j+i of lanes 0..3. */
-      const __m128i r0 = _mm_loadu_si128((const __m128i *)(p[0] + off + 16 * j));
-      const __m128i r1 = _mm_loadu_si128((const __m128i *)(p[1] + off + 16 * j));
-      const __m128i r2 = _mm_loadu_si128((const __m128i *)(p[2] + off + 16 * j));
-      const __m128i r3 = _mm_loadu_si128((const __m128i *)(p[3] + off + 16 * j));
-      const __m128i t0 = _mm_unpacklo_epi32(r0, r1), t1 = _mm_unpacklo_epi32(r2, r3);
-      const __m128i t2 = _mm_unpackhi_epi32(r0, r1), t3 = _mm_unpackhi_epi32(r2, r3);
-      w[4 * j] = _mm_unpacklo_epi64(t0, t1);
-      w[4 * j + 1] = _mm_unpackhi_epi64(t0, t1);
-      w[4 * j + 2] = _mm_unpacklo_epi64(t2, t3);
-      w[4 * j + 3] = _mm_unpackhi_epi64(t2, t3);
-    }
-    V_BLOCK(__m128i)
-  }
-  uint32_t out[4][4];
-  _mm_storeu_si128((__m128i *)out[0], a);
-  _mm_storeu_si128((__m128i *)out[1], b);
-  _mm_storeu_si128((__m128i *)out[2], c);
-  _mm_storeu_si128((__m128i *)out[3], d);
-  for (int i = 0; i < 4; i++)
-    for (int k = 0; k < 4; k++) h[i][k] = out[k][i];
-}
-
-#undef ADD
-#undef XOR
-#undef AND
-#undef OR
-#undef ANDNOT
-#undef SHL
-#undef SHR
-#undef SET1
 #define ADD _mm256_add_epi32
 #define XOR _mm256_xor_si256
 #define AND _mm256_and_si256
@@ -272,7 +292,7 @@ __attribute__((target("avx2"))) static void blocks_x8(uint32_t *h[8], const uint
 __attribute__((constructor)) static void md5_init_lanes(void) {
 #ifdef OSSUP_X86
   __builtin_cpu_init();
-  md5_lanes_max = __builtin_cpu_supports("avx2") ? 8 : __builtin_cpu_supports("sse2") ? 4 : 1;
+  md5_lanes_max = __builtin_cpu_supports("avx2") ? 8 : 4;
 #endif
 }
 
@@ -280,6 +300,18 @@ __attribute__((constructor)) static void md5_init_lanes(void) {
 static int by_blocks_desc(const void *x, const void *y) {
   const size_t a = (*(const struct md5_lane *const *)x)->blocks, b = (*(const struct md5_lane *const *)y)->blocks;
   return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/*
+ * How many of `active` streams go through one kernel call: AVX2's 8 lanes only when all 8 are busy (0.53 CPU-s/GiB
+ * there against 0.59 for twice 4 interleaved); otherwise 2 to 4 interleaved, split evenly (5 and 6 as threes, 7 as
+ * four then three), as a lone stream is the dearest.
+ */
+static size_t group_size(size_t active, int width) {
+  if (width >= 8 && active >= 8) return 8;
+  if (width < 4 || active <= 1) return 1;
+  if (active <= 4) return active;
+  return active <= 6 ? 3 : 4;
 }
 
 void md5_lanes(struct md5_lane *lanes, size_t count, int width) {
@@ -292,32 +324,26 @@ void md5_lanes(struct md5_lane *lanes, size_t count, int width) {
     qsort(order, active, sizeof order[0], by_blocks_desc);
     while (active > 0 && order[active - 1]->blocks == 0) active--;
     if (active == 0) break;
-#ifdef OSSUP_X86
-    if (active >= 2 && width >= 4) {
-      const int w = active > 4 && width >= 8 ? 8 : 4;
-      const size_t used = active < (size_t)w ? active : (size_t)w;
-      const size_t n = order[used - 1]->blocks;
-      uint32_t spare[4] = {0, 0, 0, 0};
-      uint32_t *h[8];
-      const uint8_t *p[8];
-      for (int i = 0; i < w; i++) {
-        /* Spare lanes hash lane 0's bytes into a state nobody reads. */
-        h[i] = (size_t)i < used ? order[i]->h : spare;
-        p[i] = order[(size_t)i < used ? i : 0]->p;
-      }
-      if (w == 8)
-        blocks_x8(h, p, n);
-      else
-        blocks_x4(h, p, n);
-      for (size_t i = 0; i < used; i++) {
-        order[i]->p += 64 * n;
-        order[i]->blocks -= n;
-      }
-      continue;
+    const size_t used = group_size(active, width);
+    const size_t n = order[used - 1]->blocks;
+    uint32_t *h[8];
+    const uint8_t *p[8];
+    for (size_t i = 0; i < used; i++) {
+      h[i] = order[i]->h;
+      p[i] = order[i]->p;
     }
+    switch (used) {
+#ifdef OSSUP_X86
+      case 8: blocks_x8(h, p, n); break;
 #endif
-    md5_blocks_scalar(order[0]->h, order[0]->p, order[0]->blocks);
-    order[0]->p += 64 * order[0]->blocks;
-    order[0]->blocks = 0;
+      case 4: blocks_x4(h, p, n); break;
+      case 3: blocks_x3(h, p, n); break;
+      case 2: blocks_x2(h, p, n); break;
+      default: md5_blocks_scalar(h[0], p[0], n);
+    }
+    for (size_t i = 0; i < used; i++) {
+      order[i]->p += 64 * n;
+      order[i]->blocks -= n;
+    }
   }
 }

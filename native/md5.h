@@ -28,7 +28,7 @@ struct md5_lane {
   size_t blocks;
 };
 
-/* Lanes the CPU gives: 8 (AVX2), 4 (SSE2) or 1; set at load. */
+/* Streams one kernel call takes at most: 8 with AVX2, else 4 (interleaved in general registers); set at load. */
 extern int md5_lanes_max;
 
 /* Advances `h` over `n` blocks at `p`, one stream alone. */

@@ -1,8 +1,9 @@
-// V8 flags of the ossup process, set at run time: only bin/ossup.js's run() owns the process, so neither the library
-// nor a test driving main() in its own process ever has its V8 changed. Why each flag, and the check that it takes
-// effect when set this way: DESIGN.md, "The ossup process lets V8's heap grow 5x" and "A tree's first files run
-// without TurboFan".
+// V8 flags of the ossup process (and, for serve, how its C heap keeps freed memory), set at run time: only
+// bin/ossup.js's run() owns the process, so neither the library nor a test driving main() in its own process ever has
+// its V8 or its heap changed. Why each flag, and the check that it takes effect when set this way: DESIGN.md, "The
+// ossup process lets V8's heap grow 5x" and "A tree's first files run without TurboFan".
 import v8 from 'node:v8';
+import { keepFreedMemory } from '../io/crc64-native.js';
 
 /** Every command: let the heap grow 5x between collections. */
 const PROCESS_FLAGS = '--heap-growing-percent=400';
@@ -69,8 +70,19 @@ export function treeFileStarting(size: number): void {
   (treeTiering ??= new TreeTiering((flags) => v8.setFlagsFromString(flags))).fileStarting(size);
 }
 
-/** `ossup serve` is starting its server (only in ossup's own process, and only where the method is missing). */
-export function setServeFlags(): void {
-  if (!ownProcess || typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function') return;
-  v8.setFlagsFromString(SERVE_FLAGS);
+/**
+ * The C heap of `ossup serve`: up to this much freed memory is kept for reuse rather than handed back to the system,
+ * whose pages would fault in again (each body chunk is allocated and freed; BENCHMARKS.md "branch h27srv6").
+ */
+export const SERVE_KEEP_FREED = 64 << 20;
+
+/**
+ * `ossup serve` is starting its server (only in ossup's own process): the V8 flag where the method is missing, and
+ * the C heap's freed memory kept (io/crc64-native.ts `keepFreedMemory`). Returns whether the latter was set.
+ */
+export function setServeFlags(): boolean {
+  if (!ownProcess) return false;
+  if (typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer !== 'function')
+    v8.setFlagsFromString(SERVE_FLAGS);
+  return keepFreedMemory(SERVE_KEEP_FREED);
 }

@@ -46,6 +46,16 @@ export function nativeAddon(): Record<string, unknown> | undefined {
   return addon ?? undefined;
 }
 
+/**
+ * Keeps up to `bytes` of freed memory at the top of the C heap instead of handing it back to the system (glibc's
+ * M_TRIM_THRESHOLD; native/crc64.c `keep_freed`). Process-wide: only `ossup serve`'s own process calls it
+ * (cli/v8-flags.ts). false where the addon or glibc is missing.
+ */
+export function keepFreedMemory(bytes: number): boolean {
+  const keep = nativeAddon()?.keepFreed;
+  return typeof keep === 'function' ? (keep as (n: number) => boolean)(bytes) : false;
+}
+
 /** The addon, or undefined where it was not built, does not load, or OSSUP_CRC64=wasm; tried once per thread. */
 export function nativeCrc64(): NativeCrc64 | undefined {
   if (loaded === undefined) {

@@ -1,6 +1,7 @@
 // The multi-buffer MD5 of the native addon (native/md5.c, built with the CRC-64 kernel; DESIGN.md "Multi-buffer
-// MD5 on the server's hashing thread"): several streams' MD5 in SIMD lanes at once. Only the server's hashing
-// thread uses it; without the addon, or with OSSUP_MD5=crypto, that thread hashes each stream with node:crypto.
+// MD5 on the server's hashing thread"): several streams' MD5 side by side (2-4 interleaved in general registers,
+// or 8 in AVX2's lanes). Only the server's hashing thread uses it; without the addon, or with OSSUP_MD5=crypto,
+// that thread hashes each stream with node:crypto.
 import { nativeAddon } from './crc64-native.js';
 
 /** What native/md5.c exports. */
@@ -9,12 +10,12 @@ export interface NativeMd5 {
   md5Init(ctx: Uint8Array): void;
   /**
    * Advances each context over its data (the two arrays pair up; at most 64; no context twice). Streams' whole blocks
-   * run side by side in SIMD lanes; `lanes` (1, 4 or 8) caps the width, for tests.
+   * run side by side (native/md5.c); `lanes` (1, 4 or 8) caps the width, for tests.
    */
   md5Update(ctxs: Uint8Array[], datas: Uint8Array[], lanes?: number): void;
   /** The 16-byte digest; the context is spent. */
   md5Final(ctx: Uint8Array): Buffer;
-  /** Lanes the CPU gives (8 with AVX2, 4 with SSE2, else 1). */
+  /** Streams hashed side by side at most: 8 with AVX2, else 4 (interleaved scalar kernels, any CPU). */
   md5Lanes: number;
 }
 

@@ -121,3 +121,38 @@ test('worker threads load it too (context-aware); OSSUP_CRC64=wasm turns it off'
   assert.equal(await checkInWorker({ ...process.env, OSSUP_CRC64: undefined }), String(MASK64 ^ 0x995dc9bbdf1939fan));
   assert.equal(await checkInWorker({ ...process.env, OSSUP_CRC64: 'wasm' }), 'none');
 });
+
+// The addon's keepFreed (native/crc64.c; only `ossup serve`'s own process calls it, cli/v8-flags.ts): with glibc,
+// memory freed at the top of the C heap stays mapped, so allocating it again faults no page in. Run in a child
+// process (the setting is process-wide); 16 MiB of 64 KiB buffers, each freed at once by `transfer(0)`.
+const glibc = Boolean(
+  (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
+    ?.glibcVersionRuntime,
+);
+test('keepFreed: freed heap memory is reused without page faults (glibc)', {
+  skip: skip || (!glibc && 'not glibc'),
+}, async () => {
+  const { execFileSync } = await import('node:child_process');
+  const script = `
+    const { keepFreedMemory } = await import(${JSON.stringify(new URL('../../src/io/crc64-native.js', import.meta.url).href)});
+    const keep = process.argv[1] === 'keep' ? keepFreedMemory(64 << 20) : false;
+    const round = () => {
+      const before = process.resourceUsage().minorPageFault;
+      const held = [];
+      for (let i = 0; i < 256; i++) held.push(new Uint8Array(64 << 10).fill(i));
+      for (const b of held) b.buffer.transfer(0);
+      return process.resourceUsage().minorPageFault - before;
+    };
+    round();
+    console.log(JSON.stringify({ keep, faults: round() }));`;
+  const run = (arg: string) =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--harmony-rab-gsab-transfer', '--input-type=module', '-e', script, arg], {
+        encoding: 'utf8',
+      }),
+    ) as { keep: boolean; faults: number };
+  const kept = run('keep');
+  assert.equal(kept.keep, true);
+  // 16 MiB is 4,096 pages; kept, the second round finds them mapped (a few faults from V8's own heap).
+  assert.ok(kept.faults < 512, `${kept.faults} page faults with freed memory kept`);
+});

@@ -1,5 +1,5 @@
 // The multi-buffer MD5 of the native addon (native/md5.c, loaded by src/io/md5-native.ts): RFC 1321's vectors and
-// random cross-checks against node:crypto through every width (the scalar loop, SSE2's 4 lanes, AVX2's 8, each
+// random cross-checks against node:crypto through every width (the scalar loop, 2-4 streams interleaved, AVX2's 8, each
 // capped to what the CPU has), many lengths and mixes of streams per call. Without the addon (no compiler at
 // install, or OSSUP_MD5=crypto) these skip, saying so; the server's hashing thread then uses node:crypto, which
 // test/server/md5-streams.test.ts and hasher.test.ts check too.
@@ -84,6 +84,21 @@ test('every length 0..300 at odd offsets, eight streams of different lengths in 
     m.md5Update(ctxs, views);
     for (const [i, c] of ctxs.entries())
       assert.equal(m.md5Final(c).toString('hex'), reference(views[i]!), `len ${len} stream ${i}`);
+  }
+});
+
+test('1 to 9 streams of one length in one call: each kernel (1, 2-4 interleaved, 8 lanes) and their splits', {
+  skip,
+}, () => {
+  const m = md5!;
+  for (const lanes of [4, 8]) {
+    for (let count = 1; count <= 9; count++) {
+      const datas = Array.from({ length: count }, () => randomBytes(64 * 37 + 5));
+      const ctxs = datas.map(() => md5Context(m));
+      m.md5Update(ctxs, datas, lanes);
+      for (const [i, c] of ctxs.entries())
+        assert.equal(m.md5Final(c).toString('hex'), reference(datas[i]!), `${lanes} lanes, ${count} streams, #${i}`);
+    }
   }
 });
 
