@@ -224,18 +224,17 @@ export class AdaptiveController {
   private decide(rate: number, throttled: boolean, now: number): void {
     if (this.fixedConns) return;
     switch (this.phase) {
-      case 'slow-start':
-        // A download measures its first setting over two windows, and its doublings must gain GAIN beyond the climb
-        // between them: the client's warming, which a doubling took for its own gain (DESIGN.md, "Tuned to the link").
-        if (this.base === 0 && Number.isFinite(this.left)) {
-          [this.firstRate, this.climb] = this.firstRate === 0 ? [rate, 1] : [0, climbOf(rate, this.firstRate)];
-          if (this.firstRate > 0) return;
-        }
+      case 'slow-start': {
+        // A download measures its first setting over two windows; its doublings must gain GAIN beyond the climb (the
+        // client warming) and over the better of the two (the second may dip as its first ranges end; DESIGN.md).
+        const first = this.base === 0 && Number.isFinite(this.left) ? this.firstRate : -1;
+        if (first >= 0) [this.firstRate, this.climb] = first === 0 ? [rate, 1] : [0, climbOf(rate, first)];
+        if (first === 0) return;
         // A tree's round-trip-bound files keep a doubling that moves as much (DESIGN.md, "Small files at 20 ms").
         if (this.base === 0 || rate >= this.best * (this.oneRequest ? 1 : GAIN * this.climb)) {
           if (this.base > 0)
             this.why = `slow start: ${this.conns} connections gave ${pct(rate, this.best)} more than ${this.base}`;
-          this.best = rate;
+          this.best = Math.max(rate, first);
           this.peak = Math.max(this.peak, rate);
           this.base = this.conns;
           if (this.conns >= this.maxConns) {
@@ -256,6 +255,7 @@ export class AdaptiveController {
           );
         }
         return;
+      }
       case 'recover':
         // Additive increase after a throttle, one connection a window, while the server stays quiet.
         if (throttled) return;

@@ -341,3 +341,17 @@ test('ranges cut while slow start measures a doubling are the floor: a doubling 
   assert.equal(ctl.connections(clock), 16, ctl.tuning().reason);
   assert.ok(feed.next()!.size > 8 * MiB);
 });
+
+test('a download judges its first doubling against the better of its first two windows, not a dip between waves', () => {
+  // Traced at 20 ms RTT: 418 then 215 MiB/s at 16 as the first ranges ended together; 32 then "gave 51% more".
+  const ctl = new AdaptiveController(controllerOptions('download', {}, 4 * GiB), 0);
+  let clock = 0;
+  const run = (mibps: number, ms: number) => {
+    for (const end = clock + ms; clock < end; clock += 10) ctl.record((mibps * MiB) / 100, clock);
+  };
+  run(400, 125 + 250); // settling, then the first window
+  run(250, 250); // the second dips: the doubling is taken
+  assert.equal(ctl.connections(clock), 32, ctl.tuning().reason);
+  run(330, 125 + 250); // 32 gains a third over the dip, but less than the first window
+  assert.equal(ctl.connections(clock), 16, ctl.tuning().reason);
+});
