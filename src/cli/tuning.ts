@@ -69,6 +69,7 @@ export function commandBudget(
     jobs: flags.jobs,
     partSize: flags.partSize,
     now: nowMs,
+    trace: opts.trace,
   });
   client.retryPolicy.onRetry = (notice) => budget.onRetry(notice);
   return budget;

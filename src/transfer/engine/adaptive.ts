@@ -8,23 +8,12 @@
 // window, never below what the throughput measured before the cut needed; without more throttling it adds one back
 // per window (AIMD).
 import { MAX_PART_SIZE } from '../../core/limits.js';
+import { BETA, climbOf, DROP, GAIN, HOLD, MAX_HOLD, PAYBACK, pct } from './adaptive-rules.js';
 import { formatMiB, grownPartSize, grownReason } from './part-growth.js';
 
 import type { AdaptiveOptions, Tuning, TuningSource } from './tuning.js';
 
 export type { AdaptiveOptions, TunedValue, Tuning, TuningSource } from './tuning.js';
-
-/** A step must buy at least this much more throughput to be kept. */
-const GAIN = 1.1;
-/** A throttle keeps this share of the connections. */
-const BETA = 0.7;
-/** Windows of hold between probes, doubled after each probe that did not pay, up to MAX_HOLD. */
-const HOLD = 4;
-const MAX_HOLD = 32;
-/** A window this far below the best rate for two windows in a row means the link changed: measure it afresh. */
-const DROP = 0.6;
-/** A transfer of known size steps only while the rest takes this many times the step's measurement (DESIGN.md). */
-const PAYBACK = 3;
 
 type Phase = 'slow-start' | 'hold' | 'probe' | 'recover';
 
@@ -68,6 +57,9 @@ export class AdaptiveController {
   private why = 'starting from the defaults';
   /** Bytes left of a transfer of known size (else Infinity). */
   private left: number;
+  /** A download's first window at the setting it measures first (0: none yet), and its climb to the second. */
+  private firstRate = 0;
+  private climb = 1;
   /** Until the first byte: a first window on a tree's listing or an upload's first read made any step look a gain. */
   private waiting = true;
 
@@ -159,6 +151,11 @@ export class AdaptiveController {
     this.enterHold(now, `errors during slow start: back to ${this.conns} connections`);
   }
 
+  /** Whether the connections in use are a step being measured, which the next judgement may take back. */
+  trialling(): boolean {
+    return (this.phase === 'slow-start' && this.base > 0) || this.phase === 'probe';
+  }
+
   /** What is in use now, and why. */
   tuning(): Tuning {
     return {
@@ -227,12 +224,17 @@ export class AdaptiveController {
   private decide(rate: number, throttled: boolean, now: number): void {
     if (this.fixedConns) return;
     switch (this.phase) {
-      case 'slow-start':
+      case 'slow-start': {
+        // A download measures its first setting over two windows; its doublings must gain GAIN beyond the climb (the
+        // client warming) and over the better of the two (the second may dip as its first ranges end; DESIGN.md).
+        const first = this.base === 0 && Number.isFinite(this.left) ? this.firstRate : -1;
+        if (first >= 0) [this.firstRate, this.climb] = first === 0 ? [rate, 1] : [0, climbOf(rate, first)];
+        if (first === 0) return;
         // A tree's round-trip-bound files keep a doubling that moves as much (DESIGN.md, "Small files at 20 ms").
-        if (this.base === 0 || rate >= this.best * (this.oneRequest ? 1 : GAIN)) {
+        if (this.base === 0 || rate >= this.best * (this.oneRequest ? 1 : GAIN * this.climb)) {
           if (this.base > 0)
             this.why = `slow start: ${this.conns} connections gave ${pct(rate, this.best)} more than ${this.base}`;
-          this.best = rate;
+          this.best = Math.max(rate, first);
           this.peak = Math.max(this.peak, rate);
           this.base = this.conns;
           if (this.conns >= this.maxConns) {
@@ -246,12 +248,14 @@ export class AdaptiveController {
           const tried = this.conns;
           this.conns = this.base;
           this.probeDown = true; // the knee is at or below the setting kept: the first probe looks below it
+          const beyond = this.climb > 1 ? ` beyond the rate's own climb (${pct(this.climb, 1)})` : '';
           this.enterHold(
             now,
-            `slow start: ${tried} connections gave ${this.oneRequest ? 'less' : 'under 10% more'} than ${this.base}; keeping ${this.base}`,
+            `slow start: ${tried} connections gave ${this.oneRequest ? 'less' : 'under 10% more'} than ${this.base}${beyond}; keeping ${this.base}`,
           );
         }
         return;
+      }
       case 'recover':
         // Additive increase after a throttle, one connection a window, while the server stays quiet.
         if (throttled) return;
@@ -343,8 +347,4 @@ export class AdaptiveController {
     const size = grownPartSize(this.size, rate / this.conns, this.maxSize, this.totalBytes, this.conns);
     if (size > this.size) [this.size, this.sizeWhy] = [size, grownReason(size)];
   }
-}
-
-function pct(rate: number, best: number): string {
-  return best > 0 ? `${Math.round((rate / best - 1) * 100)}%` : 'more';
 }

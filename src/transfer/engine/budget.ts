@@ -17,6 +17,8 @@ export interface BudgetOptions {
   partSize?: number;
   /** Clock in ms (default performance.now). */
   now?: () => number;
+  /** Told one line per range handed out and finished (OSSUP_TRACE_TUNING). */
+  trace?: (line: string) => void;
 }
 
 /**
@@ -53,7 +55,9 @@ export class ConnectionBudget {
     private readonly opts: BudgetOptions = {},
   ) {
     this.now = opts.now ?? (() => performance.now());
+    this.born = this.now();
   }
+  private readonly born: number;
 
   /** Connections the budget allows now. */
   limit(): number {
@@ -93,10 +97,18 @@ export class ConnectionBudget {
     }
   }
 
-  /** Bytes moved, for the controller's throughput. */
+  /** Bytes moved, for the controller's throughput; a limit risen since the last call wakes the schedulers. */
   record(bytes: number): void {
-    if (bytes > 0) this.controller.record(bytes, this.now());
+    if (bytes <= 0) return;
+    this.controller.record(bytes, this.now());
+    const limit = this.limit();
+    // Out of the progress callback that measured the rise: the scheduler starts requests.
+    if (limit > this.lastLimit) for (const wake of this.wakes) queueMicrotask(wake);
+    this.lastLimit = limit;
   }
+  /** The limit at the last `record`, and the scheduler wake-ups of the feeds running now (`PartFeed.wake`). */
+  private lastLimit = 0;
+  private readonly wakes = new Set<() => void>();
 
   /**
    * A transfer's progress listener feeding the bytes it moves to the controller (each transfer its own). A transfer
@@ -166,6 +178,7 @@ export class ConnectionBudget {
             done: req.done,
             concurrency: () => fixed ?? this.limit(),
             rate: () => this.partRate,
+            trial: () => fixed === undefined && this.controller.trialling(),
           });
           return this.wrap(feed, fixed, false);
         }
@@ -187,6 +200,7 @@ export class ConnectionBudget {
    */
   private wrap(inner: PartFeed, fixed: number | undefined, resumed: boolean): PartFeed {
     let active = 0;
+    let wake: (() => void) | undefined;
     return {
       partSize: inner.partSize,
       single: inner.single,
@@ -197,11 +211,17 @@ export class ConnectionBudget {
       concurrency: () => fixed ?? Math.max(1, active + this.limit() - this.held),
       next: (): PlannedPart | undefined => inner.next(),
       started: (part) => {
+        this.opts.trace?.(
+          `${Math.round(this.now() - this.born)} ms part ${part.number} of ${(part.size / 2 ** 20).toFixed(0)} MiB started, ${active + 1} in flight`,
+        );
         if (++active > 1) this.held++;
         inner.started?.(part);
       },
       observe: (part, stats) => {
         if (active-- > 1) this.held--;
+        this.opts.trace?.(
+          `${Math.round(this.now() - this.born)} ms part ${part.number} of ${(part.size / 2 ** 20).toFixed(0)} MiB done in ${Math.round(stats.ms)} ms`,
+        );
         this.controller.partDone(stats.ms, this.now());
         if (stats.ms > 0) {
           const rate = (part.size * 1000) / stats.ms;
@@ -214,7 +234,13 @@ export class ConnectionBudget {
         const source = this.opts.partSize !== undefined ? 'flag' : resumed ? 'checkpoint' : 'auto';
         return { ...this.tuning(), partSize: { value: inner.partSize, source } };
       },
+      wake: (spawn) => {
+        if (fixed !== undefined) return; // its concurrency never rises
+        wake = spawn;
+        this.wakes.add(spawn);
+      },
       close: () => {
+        if (wake) this.wakes.delete(wake);
         if (active > 1) this.held -= active - 1;
         active = 0;
         inner.close?.();

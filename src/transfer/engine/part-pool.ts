@@ -87,10 +87,15 @@ export async function runParts<P, R>(run: PartRun<P, R>): Promise<void> {
       workers.add(w);
     }
   };
+  let over = false;
+  feed.wake?.(() => {
+    if (!over) spawn();
+  });
   try {
     spawn();
     while (workers.size > 0) await Promise.all([...workers]);
   } finally {
+    over = true;
     signal?.removeEventListener('abort', onOuterAbort);
     feed.close?.(); // every worker has stopped: parts that failed or were aborted give back what they held
   }

@@ -180,6 +180,11 @@ export interface PartFeed {
   close?(): void;
   /** An adaptive feed: what its controller has chosen, and why (the 'start' event carries it). */
   tuning?(): Tuning;
+  /**
+   * Takes the scheduler's `spawn`, for an adaptive feed to call when its concurrency rose while no slot freed (its
+   * controller stepped up mid-part), so a step takes effect when it is taken, not when the next part ends.
+   */
+  wake?(spawn: () => void): void;
 }
 
 /**

@@ -117,6 +117,12 @@ export interface RangeFeedOptions {
   fixedSize?: number;
   /** Bytes/s a range gets on one connection, measured so far (0: none yet); absent: guided ranges are not timed. */
   rate?(): number;
+  /**
+   * Whether the connections are on trial (the controller measures a step it may take back): guided ranges are then
+   * cut at their floor, so connections taken back finish within a floor's range instead of holding a share of what
+   * is left sized for the trial's count.
+   */
+  trial?(): boolean;
 }
 
 /**
@@ -133,8 +139,13 @@ export function rangeFeed(opts: RangeFeedOptions): PartFeed {
   let gap = 0;
   let offset = gaps[0]?.start ?? 0;
   const fixed = opts.fixedSize;
-  const sizeFor = (rest: number) =>
-    fixed !== undefined ? fixed : guidedRangeSize(rest, opts.concurrency(), opts.rate?.());
+  const sizeFor = (rest: number) => {
+    if (fixed !== undefined) return fixed;
+    const rate = opts.rate?.();
+    return opts.trial?.()
+      ? Math.min(rest, rangeFloor(rate ?? Infinity))
+      : guidedRangeSize(rest, opts.concurrency(), rate);
+  };
   const first = left > 0 ? Math.min(sizeFor(left), gaps[0]!.size) : 0;
   const fixedCount = fixed !== undefined ? gaps.reduce((a, g) => a + Math.ceil(g.size / fixed), 0) : 0;
   // One size throughout (a fixed size over a journal of that size, or over none): ranges keep their place's number,

@@ -296,3 +296,62 @@ test('loopback: once the first ranges are timed, a long download still grows its
   );
   assert.ok(sim.doneMs <= was.doneMs * 1.02, said);
 });
+
+test('a 1 GiB download whose rate climbs for most of a second at any setting: no doubling taken for the climb', () => {
+  // The quiet links run at `023be01`: at 20 ms RTT no flags went 16 -> 32 -> 64 on the client's own warming (the rate
+  // climbs for 1-3 s after the first byte whatever the setting) and ended at 32, 0.75 of `--parallel 16`.
+  const ramp = 800;
+  for (const link of [LOOPBACK, DELAYED]) {
+    const { ctl, policy, rangeSize } = cliDownload(GiB);
+    const sim = simulate(link, policy, { durationMs: 60_000, totalBytes: GiB, rampMs: ramp, rangeSize });
+    let best = Infinity;
+    for (const c of [4, 8, 16, 32, 64])
+      for (const p of [8 * MiB, 64 * MiB]) {
+        const opts = { durationMs: 60_000, totalBytes: GiB, partSize: p, rampMs: ramp };
+        best = Math.min(best, simulate(link, fixedPolicy(c, p), opts).doneMs);
+      }
+    const said = `${link.name}: no flags ${sim.doneMs} ms, up to ${sim.peakConnections} (${ctl.tuning().reason}); best ${best} ms`;
+    // main: 64, then 32 to the end, 0.72-0.75 of the best.
+    assert.ok(sim.peakConnections <= 32, said);
+    assert.equal(ctl.connections(sim.doneMs + FIRST_BYTE_MS), 16, said);
+    assert.ok((best + FIRST_BYTE_MS) / (sim.doneMs + FIRST_BYTE_MS) >= 0.9, said);
+  }
+});
+
+test('ranges cut while slow start measures a doubling are the floor: a doubling taken back drains at once', () => {
+  let clock = 0;
+  const ctl = new AdaptiveController(controllerOptions('download', {}, GiB), 0);
+  const feed = new ConnectionBudget(ctl, { now: () => clock })
+    .planner(ladderPlanner)
+    .plan({ kind: 'download', size: GiB });
+  const first = feed.next()!;
+  feed.started?.(first);
+  feed.observe?.(first, { ms: 240 }); // ~35 MB/s on one connection: 2 s is the 64 MiB cap
+  // 16 connections at a steady 500 MiB/s from the first byte: settling, two windows, then the doubling to 32.
+  for (clock = 10; ctl.connections(clock) === 16 && clock < 5_000; clock += 10) ctl.record(5 * MiB, clock);
+  assert.equal(ctl.connections(clock), 32, ctl.tuning().reason);
+  // main cut a share of what was left for 32 (~25 MiB each here): 16 more ranges the next judgement cannot take back.
+  const trial = Array.from({ length: 16 }, () => feed.next()!.size);
+  assert.ok(
+    trial.every((s) => s === 8 * MiB),
+    `ranges during the trial: ${trial.map((s) => s / MiB)}`,
+  );
+  // 32 moves no more than 16: back to 16, and the next ranges are a share of what is left again.
+  for (; ctl.connections(clock) === 32 && clock < 10_000; clock += 10) ctl.record(5 * MiB, clock);
+  assert.equal(ctl.connections(clock), 16, ctl.tuning().reason);
+  assert.ok(feed.next()!.size > 8 * MiB);
+});
+
+test('a download judges its first doubling against the better of its first two windows, not a dip between waves', () => {
+  // Traced at 20 ms RTT: 418 then 215 MiB/s at 16 as the first ranges ended together; 32 then "gave 51% more".
+  const ctl = new AdaptiveController(controllerOptions('download', {}, 4 * GiB), 0);
+  let clock = 0;
+  const run = (mibps: number, ms: number) => {
+    for (const end = clock + ms; clock < end; clock += 10) ctl.record((mibps * MiB) / 100, clock);
+  };
+  run(400, 125 + 250); // settling, then the first window
+  run(250, 250); // the second dips: the doubling is taken
+  assert.equal(ctl.connections(clock), 32, ctl.tuning().reason);
+  run(330, 125 + 250); // 32 gains a third over the dip, but less than the first window
+  assert.equal(ctl.connections(clock), 16, ctl.tuning().reason);
+});
