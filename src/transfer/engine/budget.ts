@@ -101,6 +101,7 @@ export class ConnectionBudget {
   record(bytes: number): void {
     if (bytes <= 0) return;
     this.controller.record(bytes, this.now());
+    if (this.wakes.size === 0) return; // no adaptive feed to wake (fixed flags, a tree's one-request files)
     const limit = this.limit();
     // Out of the progress callback that measured the rise: the scheduler starts requests.
     if (limit > this.lastLimit) for (const wake of this.wakes) queueMicrotask(wake);
