@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OssClient, bufferBody, releaseBodyChunks, type BodySource } from '../../src/client/index.js';
+import { SLAB, SMALL_SLAB } from '../../src/client/lean/slabs.js';
 import { FileChangedError, NetworkError, ServiceError } from '../../src/core/errors.js';
 import { startTestServer } from '../../harness/server.js';
 import { rawServerClient } from '../helpers/raw-client.js';
@@ -261,6 +262,45 @@ test('released chunks are reused for later reads; chunks still held never are', 
   assert.ok(Buffer.concat(held).equals(snapshot), 'chunks never released were not overwritten');
   assert.equal(heldReused, false, 'no byte still held was handed out again');
   assert.equal(reused, true, 'released memory was handed out again');
+});
+
+test('small bodies are read into small slabs, large ones into large slabs from their second read on', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const c = new OssClient({ endpoint: server.endpoint, credentials: server.credentials });
+  t.after(() => c.close());
+  await c.putBucket('sizes');
+  const small = randomBytes(64 * 1024);
+  const large = randomBytes(3 * 1024 * 1024);
+  await c.putObject('sizes', 'small', small);
+  await c.putObject('sizes', 'large', large);
+  const slabSizes = async (key: string, want: Buffer) => {
+    const sizes: number[] = [];
+    const got: Buffer[] = [];
+    for await (const chunk of (await c.getObject('sizes', key)).body) {
+      const b = chunk as Buffer;
+      sizes.push(b.buffer.byteLength);
+      got.push(Buffer.from(b));
+      releaseBodyChunks([b]);
+    }
+    assert.ok(Buffer.concat(got).equals(want), key);
+    return sizes;
+  };
+  // One connection throughout (the requests go one after another), so each read's slab follows the one before.
+  for (const size of await slabSizes('small', small)) assert.equal(size, SMALL_SLAB);
+  const first = await slabSizes('large', large);
+  assert.ok(
+    first.slice(1).every((size) => size === SLAB),
+    `large body's slabs: ${first.join(', ')}`,
+  );
+  // The connection's next large body starts in a large slab; a small body after it is read into a small one from
+  // its second read on (its first was placed before its head said how large it is).
+  assert.ok((await slabSizes('large', large)).every((size) => size === SLAB));
+  assert.ok(
+    (await slabSizes('small', small)).slice(1).every((size) => size === SMALL_SLAB),
+    'back to small slabs',
+  );
+  assert.ok((await slabSizes('small', small)).every((size) => size === SMALL_SLAB));
 });
 
 test('a request body goes out whole with its Content-Length; progress counts it; the socket is reused', async (t) => {

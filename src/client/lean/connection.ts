@@ -18,7 +18,7 @@ import {
 } from '../transport.js';
 import { Exchange } from './exchange.js';
 import { quickHead } from './head.js';
-import { handOut, nextRegion, takeSlab, type Slab } from './slabs.js';
+import { handOut, nextRegion, SLAB, takeSlab, type Slab } from './slabs.js';
 
 /** Idle keep-alive sockets are closed after this long (before a server's own idle timeout is likely to race us). */
 const IDLE_MS = 10_000;
@@ -47,6 +47,11 @@ export class Connection {
   private parser: InstanceType<typeof HTTPParser> | undefined;
   /** Body bytes still to come of a response quickHead read; -1 before its head. */
   private bodyLeft = -1;
+  /**
+   * The last response framed by quickHead had a large body: reads go into large slabs, the next response's first
+   * read too (a download's next range on this connection is likely as large).
+   */
+  private largeBodies = false;
   /** That response's connection may be reused. */
   private keepAlive = false;
   /** The exchange in flight is a HEAD request (no body follows its answer). */
@@ -164,8 +169,9 @@ export class Connection {
     }
   }
 
+  /** Where the next read lands (called after each read): a large slab while responses have large bodies. */
   private region(): Buffer {
-    const next = nextRegion(this.slab);
+    const next = nextRegion(this.slab, this.largeBodies);
     this.slab = next.slab;
     return next.region;
   }
@@ -232,6 +238,7 @@ export class Connection {
       ex.answer(head.statusCode, head.headers);
       this.keepAlive = head.keepAlive;
       this.bodyLeft = head.bodyLength;
+      this.largeBodies = head.bodyLength >= SLAB;
       at = head.headLength;
     }
     const take = Math.min(n - at, this.bodyLeft);

@@ -18,6 +18,7 @@ import {
 } from '../index.js';
 import { MTIME_META, mtimeMeta, remoteMtimeMs } from './compare.js';
 import { checkObjectCrc } from '../download/download.js';
+import { releaseBodyChunks } from '../io/client-bodies.js';
 import { releaseTemp, tempPathFor } from '../download/temp-name.js';
 import { finishTransfer, runTransfer, startProgress, type TransferContext } from '../engine/engine.js';
 import { memoryCheckpoints } from '../checkpoint/memory.js';
@@ -203,17 +204,22 @@ async function getOnce(
       if (syncWrites) {
         // The whole body first (without an async iterator: its promises and stream plumbing cost more than a
         // small object's bytes), then hashed and written on the event loop.
-        for (const buf of await wholeBody(res.body)) {
+        const chunks = await wholeBody(res.body);
+        for (const buf of chunks) {
           crc.update(buf);
           writeAllSync(fd, buf);
           got += buf.length;
         }
+        // Hashed and written: the socket's slab may take later reads (left to the GC, a fresh 1 MiB slab faulted
+        // in afresh every ~16 files per connection).
+        releaseBodyChunks(chunks);
         progress.partBytes(1, got);
       } else {
         for await (const chunk of res.body) {
           const buf = chunk as Buffer;
           crc.update(buf);
           await writeAll(fd, buf);
+          releaseBodyChunks([buf]);
           got += buf.length;
           progress.partBytes(1, got);
         }

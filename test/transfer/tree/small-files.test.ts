@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { slabsMade } from '../../../src/client/lean/slabs.js';
 import { FileChangedError, IntegrityError, ServiceError } from '../../../src/core/errors.js';
 import { downloadPrefix, uploadDirectory } from '../../../src/transfer/tree/index.js';
 import { INTEGRITY_ATTEMPTS } from '../../../src/transfer/upload/resend.js';
@@ -127,4 +128,21 @@ test('a small download whose body breaks off is fetched again: whole files, no t
   assert.equal(result.transferred, 4);
   assert.deepEqual((await readdir(out)).sort(), [...want.keys()]);
   for (const [name, data] of want) assert.deepEqual(await readFile(join(out, name)), data);
+});
+
+test("a tree's small downloads give their socket memory back: one small slab serves file after file", async (t) => {
+  const env = await setup(t);
+  const files = 48;
+  for (let i = 0; i < files; i++) await env.client.putObject(env.bucket, `slabs/f${i}`, bytes(64 * 1024, i));
+  const out = join(env.dir, 'slabs-out');
+  const before = slabsMade();
+  const result = await downloadPrefix(env.client, { dir: out, bucket: env.bucket, prefix: 'slabs/', jobs: 1 });
+  const after = slabsMade();
+  assert.deepEqual(result.failed, []);
+  assert.equal(result.transferred, files);
+  for (const i of [0, files - 1]) assert.deepEqual(await readFile(join(out, `f${i}`)), bytes(64 * 1024, i));
+  // 3 MiB read on one connection: a 256 KiB slab takes three such bodies, then is reused once they are written.
+  // Left to the GC instead, a new one was made every three files (16 here); and no 1 MiB slab for 64 KiB bodies.
+  assert.equal(after.large - before.large, 0, 'no large slab for small bodies');
+  assert.ok(after.small - before.small <= 2, `${after.small - before.small} small slabs made for ${files} files`);
 });
