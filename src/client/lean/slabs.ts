@@ -7,7 +7,7 @@
 // Two sizes. A connection reads into its own slab, so the memory reads walk through is connections x slab: 64 MiB
 // for a tree's 64 small-file GETs with 1 MiB slabs, past the caches, and the socket copy and the CRC-64 over it ran
 // from cold memory (a 2,000 x 64 KiB download at --jobs 64 spent 0.2-0.3 CPU-s more in the kernel than at --jobs 16;
-// BENCHMARKS.md, "Small files at 64 connections"). So a connection reads into small slabs, and into large ones
+// DESIGN.md, "Socket reads land in slabs of two sizes"). So a connection reads into small slabs, and into large ones
 // while its responses have at least a large slab's worth of body (connection.ts): a 1 GiB download made 1,388 reads
 // into 1 MiB slabs against 4,434 into 256 KiB ones.
 

@@ -19,6 +19,26 @@ export function climbOf(rate: number, first: number): number {
   return Math.min(MAX_CLIMB, Math.max(1, rate / first));
 }
 
+/**
+ * Whether a probe's `rate` keeps its setting, against the hold's mean `best` and the `peak` since the link was last
+ * measured. Up: GAIN more. Down: within 5% of the peak (judged against the last mean instead, probes down ratchet:
+ * each may lose up to 5% more, and on a CPU-bound loopback every setting is within noise of the next); in a tree
+ * (`files`), also as much as the setting probed from: its slow start keeps a doubling for round-trip-bound files
+ * even when that doubling moved less than the setting before it, whose rate is then the peak.
+ */
+export function probeKept(rate: number, best: number, peak: number, down: boolean, files: boolean): boolean {
+  if (!down) return rate >= best * GAIN;
+  const fewerOk = Math.max(best, peak) * 0.95;
+  return rate >= (files ? Math.min(fewerOk, best) : fewerOk);
+}
+
+/** Why slow start kept a doubling to `conns` from `base`: it `paid` GAIN, or it was a tree's round-trip-bound files. */
+export function doublingKept(conns: number, base: number, rate: number, best: number, paid: boolean): string {
+  return paid
+    ? `slow start: ${conns} connections gave ${pct(rate, best)} more than ${base}`
+    : `slow start: ${conns} connections kept for round-trip-bound files (${pct(rate, best)} over ${base} in their first window)`;
+}
+
 /** A rate's gain over `best` in words: "24%". */
 export function pct(rate: number, best: number): string {
   return best > 0 ? `${Math.round((rate / best - 1) * 100)}%` : 'more';

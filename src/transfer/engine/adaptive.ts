@@ -8,7 +8,7 @@
 // window, never below what the throughput measured before the cut needed; without more throttling it adds one back
 // per window (AIMD).
 import { MAX_PART_SIZE } from '../../core/limits.js';
-import { BETA, climbOf, DROP, GAIN, HOLD, MAX_HOLD, PAYBACK, pct } from './adaptive-rules.js';
+import { BETA, climbOf, DROP, doublingKept, GAIN, HOLD, MAX_HOLD, PAYBACK, pct, probeKept } from './adaptive-rules.js';
 import { formatMiB, grownPartSize, grownReason } from './part-growth.js';
 
 import type { AdaptiveOptions, Tuning, TuningSource } from './tuning.js';
@@ -166,7 +166,7 @@ export class AdaptiveController {
   }
 
   private rateLast = 0;
-  /** The doubling pending was taken on a tree's round-trip-bound files (read before it): kept unless it moves less. */
+  /** The doubling pending was taken on a tree's round-trip-bound files (read before it): kept whatever it moves. */
   private oneRequest = false;
   private rateBefore(): number {
     return Math.max(this.rateLast, this.best);
@@ -230,10 +230,12 @@ export class AdaptiveController {
         const first = this.base === 0 && Number.isFinite(this.left) ? this.firstRate : -1;
         if (first >= 0) [this.firstRate, this.climb] = first === 0 ? [rate, 1] : [0, climbOf(rate, first)];
         if (first === 0) return;
-        // A tree's round-trip-bound files keep a doubling that moves as much (DESIGN.md, "Small files at 20 ms").
-        if (this.base === 0 || rate >= this.best * (this.oneRequest ? 1 : GAIN * this.climb)) {
-          if (this.base > 0)
-            this.why = `slow start: ${this.conns} connections gave ${pct(rate, this.best)} more than ${this.base}`;
+        // A tree's round-trip-bound files keep a doubling whatever a window of a few round trips made of it; the
+        // probes down trim one that moves less (DESIGN.md, "Small files at 20 ms").
+        const paid = rate >= this.best * GAIN * this.climb;
+        if (this.base === 0 || this.oneRequest || paid) {
+          if (this.base > 0) this.why = doublingKept(this.conns, this.base, rate, this.best, paid);
+          if (this.base > 0 && rate < this.best) this.probeDown = true; // kept though it moved less: look below first
           this.best = Math.max(rate, first);
           this.peak = Math.max(this.peak, rate);
           this.base = this.conns;
@@ -249,10 +251,8 @@ export class AdaptiveController {
           this.conns = this.base;
           this.probeDown = true; // the knee is at or below the setting kept: the first probe looks below it
           const beyond = this.climb > 1 ? ` beyond the rate's own climb (${pct(this.climb, 1)})` : '';
-          this.enterHold(
-            now,
-            `slow start: ${tried} connections gave ${this.oneRequest ? 'less' : 'under 10% more'} than ${this.base}${beyond}; keeping ${this.base}`,
-          );
+          const why = `slow start: ${tried} connections gave under 10% more than ${this.base}${beyond}`;
+          this.enterHold(now, `${why}; keeping ${this.base}`);
         }
         return;
       }
@@ -268,8 +268,7 @@ export class AdaptiveController {
         this.restart(now);
         return;
       case 'probe': {
-        const kept = this.probeDown ? rate >= Math.max(this.best, this.peak) * 0.95 : rate >= this.best * GAIN;
-        if (kept && !throttled) {
+        if (probeKept(rate, this.best, this.peak, this.probeDown, this.files) && !throttled) {
           this.why = this.probeDown
             ? `${this.conns} connections move as much as ${this.base}: keeping fewer`
             : `${this.conns} connections gave ${pct(rate, this.best)} more than ${this.base}`;

@@ -45,7 +45,8 @@ export interface AdaptiveOptions {
   startReason?: string;
   /**
    * The budget runs a tree's files: a doubling of round-trip-bound requests (whole small files, each costing a
-   * request rather than bandwidth) is kept unless it moves less, not only for 10% more (DESIGN.md).
+   * request rather than bandwidth) is kept whatever it moved, not only for 10% more, and a probe down is kept when
+   * it moves as much as the setting before it (DESIGN.md, "Small files: the judged window was a coin toss").
    */
   files?: boolean;
   /** Told one line per window measured (or skipped) and what was decided: the CLI's OSSUP_TRACE_TUNING. */

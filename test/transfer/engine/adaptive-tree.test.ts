@@ -61,7 +61,7 @@ test('20 ms RTT, 2,000 small files: a doubling that moves as much is kept while 
   assert.equal(seen.at(-1), 64, said);
 });
 
-test('a CPU-bound loopback, each file reported: a doubling that moves less is still refused', () => {
+test('a CPU-bound loopback, each file reported: a doubling that moves less is kept, then trimmed by a probe', () => {
   // The two cores spent per request: 16 files in flight are the most that pay, each one more costs a little.
   const loopback = (conns: number) => (50 * MB) / (1 + Math.max(0, conns - 16) * 0.01);
   const ctl = new AdaptiveController(controllerOptions('tree', {}), 0);
@@ -74,5 +74,29 @@ test('a CPU-bound loopback, each file reported: a doubling that moves less is st
     ctl.record((r * 10) / 1000, now + 10);
     for (requests += (r * 10) / 1000 / FILE; requests >= 1; requests--) ctl.partDone((c * FILE * 1000) / r, now + 10);
   }
-  assert.deepEqual(seen.slice(0, 3), [32, 64, 32], `${seen} (${ctl.tuning().reason})`);
+  // 64 moved 22% less than 32 and was kept (small files' doublings are not judged on a few round trips); the first
+  // probe, down, moved more than 64 and was kept.
+  assert.deepEqual(seen.slice(0, 3), [32, 64, 48], `${seen} (${ctl.tuning().reason})`);
+  assert.ok(ctl.connections(3000) <= 48, `${seen} (${ctl.tuning().reason})`);
+});
+
+test('20 ms RTT: a doubling whose first window reads lower than the setting before it is kept', () => {
+  // Both settings at the client's cap once warm, 64 a little above 32 (the links runs: 1.70-1.79 s against 1.99-2.02
+  // s for 2,000 x 64 KiB up); the judged window at 64, a few round trips long, read 15% under 32's (a trace of the
+  // links run at `55788da`: 63 MiB/s at 64 against 74 at 32, and 32 was kept for the whole tree).
+  const ctl = new AdaptiveController(controllerOptions('tree', {}), 0);
+  const seen: number[] = [];
+  let requests = 0;
+  let judged = false;
+  for (let now = 0; now < 1500; now += 10) {
+    const c = ctl.connections(now);
+    if (seen.at(-1) !== c) seen.push(c);
+    const atCap = c >= 64 ? 78 * MB : 74 * MB;
+    const r = c >= 64 && !judged && now < 400 ? 63 * MB : Math.min((c * FILE) / 0.025, atCap);
+    if (c >= 64 && now >= 400) judged = true;
+    ctl.record((r * 10) / 1000, now + 10);
+    for (requests += (r * 10) / 1000 / FILE; requests >= 1; requests--) ctl.partDone((c * FILE * 1000) / r, now + 10);
+  }
+  assert.equal(seen[1], 64, `${seen} (${ctl.tuning().reason})`);
+  assert.equal(ctl.connections(1500), 64, `${seen} (${ctl.tuning().reason})`);
 });
