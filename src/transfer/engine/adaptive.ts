@@ -231,7 +231,7 @@ export class AdaptiveController {
         if (first >= 0) [this.firstRate, this.climb] = first === 0 ? [rate, 1] : [0, climbOf(rate, first)];
         if (first === 0) return;
         // A tree's round-trip-bound files keep a doubling whatever a window of a few round trips made of it; the
-        // probes down trim one that moves less (DESIGN.md, "Small files at 20 ms").
+        // probes down trim one that moves less (DESIGN.md, "Small files: the judged window was a coin toss").
         const paid = rate >= this.best * GAIN * this.climb;
         if (this.base === 0 || this.oneRequest || paid) {
           if (this.base > 0) this.why = doublingKept(this.conns, this.base, rate, this.best, paid);
