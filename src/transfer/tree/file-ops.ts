@@ -211,7 +211,7 @@ async function getOnce(
           got += buf.length;
         }
         // Hashed and written: the socket's slab may take later reads (left to the GC, a fresh 1 MiB slab faulted
-        // in afresh every ~16 files per connection).
+        // in afresh every ~14 files per connection).
         releaseBodyChunks(chunks);
         progress.partBytes(1, got);
       } else {
