@@ -20,14 +20,15 @@ import { nowMs } from './clock.js';
  * profiles); the controller still halves it where that moves as much.
  */
 const TREE_START = 32;
-/** Parts in flight a file starts with when it has at least two parts for each of them. */
-const FILE_START = 8;
 /**
- * The same for a download: a ranged GET costs the server a read, not a durable write, so more in flight is cheap, and
- * a 1 GiB download on a fast link is over before slow start could reach 16 from 8 (the links run at `036c5f0`:
- * `--parallel 16` was the best download on loopback and at 20 ms RTT, and no worse at 80 ms).
+ * Parts in flight a file starts with, up or down, when it has at least two parts for each of them (else half as
+ * many, on the same condition, else the defaults). 16 was the best fixed setting at 20 ms RTT both ways in every
+ * `links` run, and no worse than 4 on loopback or at 80 ms; a 1 GiB transfer on a fast link is over before slow
+ * start could make two doublings. Uploads started at 8 until the links runs showed why not: at 20 ms, 8 to 16 is a
+ * ~12% gain that one judged window reads under 10% about half the time, and the upload then held 8 throughout
+ * (BENCHMARKS.md, "Issue 23: an upload's first guess").
  */
-const DOWNLOAD_START = 16;
+const FILE_START = 16;
 /**
  * Part size a fresh transfer starts from (never above half a connection's share of the file): a part costs a round
  * trip and, for an upload, a durable write on the server, so 1 MiB parts lose most of a delayed link; 8 MiB is the
@@ -80,7 +81,6 @@ export type TransferKind = 'file' | 'download' | 'tree';
 
 /** Where a command's controller starts: the first guess, and which dimensions flags fix. */
 export function controllerOptions(kind: TransferKind, flags: TuningFlags, size?: number): AdaptiveOptions {
-  const fileStart = kind === 'download' ? DOWNLOAD_START : FILE_START;
   const fixed =
     flags.connections ??
     (kind !== 'tree'
@@ -89,13 +89,8 @@ export function controllerOptions(kind: TransferKind, flags: TuningFlags, size?:
         ? flags.jobs * flags.parallel
         : undefined);
   const partSize = flags.partSize ?? Math.max(START_PART_SIZE, size !== undefined ? defaultPartSize(size) : 0);
-  const start =
-    fixed ??
-    (kind === 'tree'
-      ? (flags.jobs ?? TREE_START)
-      : size !== undefined && size >= 2 * fileStart * partSize
-        ? fileStart
-        : DEFAULT_PARALLEL);
+  const fileStart = [FILE_START, FILE_START / 2].find((n) => size !== undefined && size >= 2 * n * partSize);
+  const start = fixed ?? (kind === 'tree' ? (flags.jobs ?? TREE_START) : (fileStart ?? DEFAULT_PARALLEL));
   return {
     initialConnections: start,
     maxConnections: Math.max(AUTO_MAX_CONNECTIONS, start),
