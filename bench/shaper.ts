@@ -26,7 +26,13 @@ export interface Shaper {
   close(): Promise<void>;
 }
 
-/** Bytes a direction may hold in flight before it stops reading its source (keeps memory bounded). */
+/**
+ * Bytes a direction may hold, queued or not yet taken by its destination, before it stops reading its source: memory
+ * stays bounded, and a sender feels its receiver's pace through the proxy as it would through a real link's TCP
+ * windows. (Until issue 23's round at `d63675b` only the queue counted: a server slower than its client let the
+ * client hand the proxy bytes faster than the server took them, and an upload's rate, counted as its sockets take
+ * bytes, read far above the link's.)
+ */
 const WINDOW = 1024 * 1024;
 
 /**
@@ -49,6 +55,10 @@ function shapeDirection(from: net.Socket, to: net.Socket, shape: LinkShape, link
   let ended = false;
   const queue: { chunk: Buffer; at: number }[] = [];
   let timer: NodeJS.Timeout | undefined;
+  const full = () => queued + to.writableLength > WINDOW;
+  to.on('drain', () => {
+    if (!full() && from.isPaused()) from.resume();
+  });
   const arm = (now: number) => {
     // Whole milliseconds, rounded to the nearest: the timer's own error is then within about half a millisecond.
     timer = setTimeout(pump, Math.max(1, Math.round(queue[0]!.at - now)));
@@ -61,7 +71,7 @@ function shapeDirection(from: net.Socket, to: net.Socket, shape: LinkShape, link
       queued -= chunk.length;
       if (!to.destroyed) to.write(chunk);
     }
-    if (queued <= WINDOW && from.isPaused()) from.resume();
+    if (!full() && from.isPaused()) from.resume();
     if (queue.length > 0) arm(now);
     else if (ended && !to.destroyed) to.end();
   };
@@ -75,7 +85,7 @@ function shapeDirection(from: net.Socket, to: net.Socket, shape: LinkShape, link
     }
     queue.push({ chunk, at: freeAt + shape.delayMs });
     queued += chunk.length;
-    if (queued > WINDOW) from.pause();
+    if (full()) from.pause();
     if (timer === undefined) arm(now);
   });
   // The end travels behind the last byte.
