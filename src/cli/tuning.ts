@@ -99,6 +99,8 @@ export function controllerOptions(kind: TransferKind, flags: TuningFlags, size?:
     // A download is one object of known size: measured from its first byte, not trialled past what it can use.
     ...(kind === 'download' && size ? { transferBytes: size } : {}),
     ...(kind === 'tree' ? { files: true } : {}),
+    // An upload counts bytes as its sockets take them: a change settles until its new requests have finished.
+    ...(kind === 'file' ? { sentBytes: true } : {}),
     connectionsSource: fixed !== undefined ? 'flag' : 'auto',
     partSizeSource: flags.partSize !== undefined ? 'flag' : 'auto',
     startReason:

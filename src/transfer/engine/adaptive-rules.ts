@@ -1,4 +1,5 @@
 // The adaptive controller's rules as numbers (adaptive.ts), each with why (DESIGN.md, "Tuned to the link").
+import { formatMiB } from './part-growth.js';
 
 /** A step must buy at least this much more throughput to be kept. */
 export const GAIN = 1.1;
@@ -13,6 +14,31 @@ export const DROP = 0.6;
 export const MAX_CLIMB = 2;
 /** A transfer of known size steps only while the rest takes this many times the step's measurement (DESIGN.md). */
 export const PAYBACK = 3;
+
+/**
+ * Connections after a throttle cut from `before`: BETA of them, never below what the rate before the cut `needed` (a
+ * throttle that allows more than that is better used), nor below half the `start` defaults: a connection waiting out
+ * a refusal moves nothing, so one alone leaves the throttle's allowance unused while it waits (measured: a quarter of
+ * it on loopback).
+ */
+export function throttledConns(before: number, needed: number, start: number): number {
+  const floor = Math.min(before, Math.max(needed, Math.ceil(start / 2)));
+  return Math.max(floor, Math.min(before - 1, Math.floor(before * BETA)));
+}
+
+/** The most windows a change settles for while waiting on sentSettled's requests (a slow link's parts take seconds). */
+export const MAX_SETTLE = 4;
+
+/**
+ * Whether a change has settled, for a transfer whose bytes are counted as handed to its sockets (an upload,
+ * `sentBytes`): every request starts by filling its connection's send buffer (and a proxy's queue) at once, so while
+ * a step's new requests start, one after another as slots free, the bytes counted run ahead of the link (at 20 ms RTT
+ * a doubling's judged window read 820 MiB/s with 4 of its 8 MiB parts finished in it). Settled once as many
+ * requests started since the change have finished as there are connections, or after MAX_SETTLE windows.
+ */
+export function sentSettled(freshDone: number, conns: number, elapsed: number, window: number): boolean {
+  return freshDone >= conns || elapsed >= MAX_SETTLE * window;
+}
 
 /** How much `rate` climbed from `first` at one setting, within 1..MAX_CLIMB. */
 export function climbOf(rate: number, first: number): number {
@@ -37,6 +63,11 @@ export function doublingKept(conns: number, base: number, rate: number, best: nu
   return paid
     ? `slow start: ${conns} connections gave ${pct(rate, best)} more than ${base}`
     : `slow start: ${conns} connections kept for round-trip-bound files (${pct(rate, best)} over ${base} in their first window)`;
+}
+
+/** What a transfer of known size has left, in words, at `rate`. */
+export function timeLeft(left: number, rate: number): string {
+  return `${formatMiB(Math.max(0, left))} left, about ${(left / rate).toFixed(1)} s`;
 }
 
 /** A rate's gain over `best` in words: "24%". */

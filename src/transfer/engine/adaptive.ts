@@ -8,7 +8,8 @@
 // window, never below what the throughput measured before the cut needed; without more throttling it adds one back
 // per window (AIMD).
 import { MAX_PART_SIZE } from '../../core/limits.js';
-import { BETA, climbOf, DROP, doublingKept, GAIN, HOLD, MAX_HOLD, PAYBACK, pct, probeKept } from './adaptive-rules.js';
+import { climbOf, DROP, doublingKept, GAIN, HOLD, MAX_HOLD, PAYBACK, pct, probeKept } from './adaptive-rules.js';
+import { sentSettled, throttledConns, timeLeft } from './adaptive-rules.js';
 import { formatMiB, grownPartSize, grownReason } from './part-growth.js';
 
 import type { AdaptiveOptions, Tuning, TuningSource } from './tuning.js';
@@ -45,6 +46,7 @@ export class AdaptiveController {
   private windowDone = 0;
   /** The first window after a change is not measured: new connections are still opening. */
   private settling = true;
+  private freshDone = 0; // requests started since the change that have finished, while settling (sentSettled)
   private holdLeft = HOLD;
   private holdLength = HOLD;
   private probeDown = false;
@@ -80,6 +82,7 @@ export class AdaptiveController {
     this.trace = opts.trace;
     this.born = now;
     this.files = opts.files === true;
+    this.sentBytes = opts.sentBytes === true;
     if (this.fixedConns)
       this.why = `connections fixed by ${this.sources.connections === 'flag' ? 'a flag' : 'the checkpoint'}`;
   }
@@ -89,6 +92,7 @@ export class AdaptiveController {
   private readonly trace: ((line: string) => void) | undefined;
   private readonly born: number;
   private readonly files: boolean;
+  private readonly sentBytes: boolean;
   /** Connections the transfer may keep busy now; the scheduler asks whenever a slot frees. */
   connections(now: number): number {
     this.tick(now);
@@ -116,6 +120,7 @@ export class AdaptiveController {
   partDone(ms: number, now: number): void {
     this.partMs = this.partMs === 0 ? ms : this.partMs * 0.8 + ms * 0.2;
     this.windowDone++;
+    if (this.settling && now - ms >= this.windowStart) this.freshDone++;
     this.tick(now);
   }
 
@@ -125,12 +130,7 @@ export class AdaptiveController {
     this.throttledInWindow = true;
     if (this.fixedConns || now - this.lastCut < Math.max(this.window(), delayMs)) return;
     const before = this.conns;
-    // Never below what the rate before the cut needed (a throttle that allows more than that is better used), nor
-    // below half the defaults it started from: a connection waiting out a refusal moves nothing, so one alone
-    // leaves the throttle's allowance unused while it waits (measured: a quarter of it on loopback).
-    const needed = this.perConn > 0 ? Math.ceil(this.rateBefore() / this.perConn) : 1;
-    const floor = Math.min(before, Math.max(needed, Math.ceil(this.start / 2)));
-    this.conns = Math.max(floor, Math.min(before - 1, Math.floor(before * BETA)));
+    this.conns = throttledConns(before, this.perConn > 0 ? Math.ceil(this.rateBefore() / this.perConn) : 1, this.start);
     this.lastCut = now;
     this.phase = 'recover'; // growing stops either way: no more slow start into a throttle
     this.best = 0;
@@ -191,6 +191,7 @@ export class AdaptiveController {
     this.windowStart = now;
     this.windowBytes = 0;
     this.windowDone = 0;
+    this.freshDone = 0;
     this.settling = true;
     this.throttledInWindow = false;
   }
@@ -200,6 +201,8 @@ export class AdaptiveController {
     const w = this.window();
     // After a change, half a window goes unmeasured while the connections just opened make their first round trips.
     if (now - this.windowStart < (this.settling ? w / 2 : w) && !this.enoughDone()) return;
+    const fresh = this.settling && this.sentBytes && !this.enoughDone();
+    if (fresh && !sentSettled(this.freshDone, this.conns, now - this.windowStart, w)) return;
     const rate = (this.windowBytes * 1000) / (now - this.windowStart);
     const measured =
       this.trace &&
@@ -245,7 +248,8 @@ export class AdaptiveController {
           }
           this.oneRequest = this.files && this.partMs > 0 && this.partMs <= this.minWindow / 4;
           if (this.worthStepping(rate)) this.step(Math.min(this.maxConns, this.conns * 2), now);
-          else this.enterHold(now, `${this.conns} connections kept: ${this.timeLeft(rate)}, too short to pay back`);
+          else
+            this.enterHold(now, `${this.conns} connections kept: ${timeLeft(this.left, rate)}, too short to pay back`);
         } else {
           const tried = this.conns;
           this.conns = this.base;
@@ -321,9 +325,6 @@ export class AdaptiveController {
   /** Whether the bytes left take long enough at `rate` for a step's measurement (settling, a window) to pay back. */
   private worthStepping(rate: number): boolean {
     return !Number.isFinite(this.left) || rate <= 0 || (this.left / rate) * 1000 >= PAYBACK * 1.5 * this.window();
-  }
-  private timeLeft(rate: number): string {
-    return `${formatMiB(Math.max(0, this.left))} left, about ${(this.left / rate).toFixed(1)} s`;
   }
 
   private step(conns: number, now: number): void {

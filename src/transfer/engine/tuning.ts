@@ -49,6 +49,11 @@ export interface AdaptiveOptions {
    * it moves as much as the setting before it (DESIGN.md, "Small files: the judged window was a coin toss").
    */
   files?: boolean;
+  /**
+   * The bytes recorded are those handed to the sockets (an upload), not those received: a change settles until the
+   * requests it started have finished (adaptive-rules.ts `sentSettled`), not only for half a window.
+   */
+  sentBytes?: boolean;
   /** Told one line per window measured (or skipped) and what was decided: the CLI's OSSUP_TRACE_TUNING. */
   trace?: (line: string) => void;
 }
