@@ -26,7 +26,7 @@ const TREE_START = 32;
  * `links` run, and no worse than 4 on loopback or at 80 ms; a 1 GiB transfer on a fast link is over before slow
  * start could make two doublings. Uploads started at 8 until the links runs showed why not: at 20 ms, 8 to 16 is a
  * ~12% gain that one judged window reads under 10% about half the time, and the upload then held 8 throughout
- * (BENCHMARKS.md, "Issue 23: an upload's first guess").
+ * (BENCHMARKS.md, "Issue 23: an upload's first guess and its settling").
  */
 const FILE_START = 16;
 /**

@@ -218,9 +218,9 @@ const SHORT: Array<{ what: string; kind: 'file' | 'tree'; size: number; files?: 
 /**
  * The bench's three links (bench/links.ts): loopback; 20 ms RTT through the shaping proxy, which caps no connection,
  * so the server's CPU is the limit as on loopback; 80 ms RTT on a 200 Mbit/s link. Their contention is the links
- * runs' (BENCHMARKS.md, "Issue 23: an upload's first guess"): 16 uploads of 8 MiB parts move as much as 4, and 64
- * about 0.85 of it. (A link that caps each connection, PROFILES[1] and [3], is not met for a short single file:
- * DESIGN.md, "Tuned to the link".)
+ * runs' (BENCHMARKS.md, "Issue 23: an upload's first guess and its settling"): 16 uploads of 8 MiB parts move as
+ * much as 4, and 64 about 0.85 of it. (A link that caps each connection, PROFILES[1] and [3], is not met for a short
+ * single file: DESIGN.md, "Tuned to the link".)
  */
 const BENCH_LOOPBACK: LinkProfile = { ...PROFILES[0]!, knee: 16, contention: 0.005 };
 const SHORT_LINKS: LinkProfile[] = [
