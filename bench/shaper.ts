@@ -29,7 +29,7 @@ export interface Shaper {
 /**
  * Bytes a direction may hold, queued or not yet taken by its destination, before it stops reading its source: memory
  * stays bounded, and a sender feels its receiver's pace through the proxy as it would through a real link's TCP
- * windows. (Until issue 23's round at `d63675b` only the queue counted: a server slower than its client let the
+ * windows. (Before `c943573` only the queue counted: a server slower than its client let the
  * client hand the proxy bytes faster than the server took them, and an upload's rate, counted as its sockets take
  * bytes, read far above the link's.)
  */

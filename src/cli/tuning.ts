@@ -22,11 +22,11 @@ import { nowMs } from './clock.js';
 const TREE_START = 32;
 /**
  * Parts in flight a file starts with, up or down, when it has at least two parts for each of them (else half as
- * many, on the same condition, else the defaults). 16 was the best fixed setting at 20 ms RTT both ways in every
- * `links` run, and no worse than 4 on loopback or at 80 ms; a 1 GiB transfer on a fast link is over before slow
- * start could make two doublings. Uploads started at 8 until the links runs showed why not: at 20 ms, 8 to 16 is a
- * ~12% gain that one judged window reads under 10% about half the time, and the upload then held 8 throughout
- * (BENCHMARKS.md, "Issue 23: an upload's first guess and its settling").
+ * many, on the same condition, else the defaults). 16 was the best 8 MiB setting at 20 ms RTT both ways in the
+ * last four `links` runs, and no worse than 4 on loopback or at 80 ms; a 1 GiB transfer on a fast link is over
+ * before slow start could make two doublings. Uploads started at 8 until the links runs showed why not: at 20 ms,
+ * 8 to 16 is a ~12% gain that one judged window reads under 10% about half the time, and the upload then held 8
+ * throughout (BENCHMARKS.md, "Issue 23: an upload's first guess and its settling").
  */
 const FILE_START = 16;
 /**

@@ -33,7 +33,7 @@ export const MAX_SETTLE = 4;
  * Whether a change has settled, for a transfer whose bytes are counted as handed to its sockets (an upload,
  * `sentBytes`): every request starts by filling its connection's send buffer (and a proxy's queue) at once, so while
  * a step's new requests start, one after another as slots free, the bytes counted run ahead of the link (at 20 ms RTT
- * a doubling's judged window read 820 MiB/s with 4 of its 8 MiB parts finished in it). Settled once as many
+ * a doubling's judged window read 688 MiB/s with 6 of its 8 MiB parts finished in it). Settled once as many
  * requests started since the change have finished as there are connections, or after MAX_SETTLE windows.
  */
 export function sentSettled(freshDone: number, conns: number, elapsed: number, window: number): boolean {
