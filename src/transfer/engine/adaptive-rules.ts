@@ -65,6 +65,11 @@ export function doublingKept(conns: number, base: number, rate: number, best: nu
     : `slow start: ${conns} connections kept for round-trip-bound files (${pct(rate, best)} over ${base} in their first window)`;
 }
 
+/** Whether the bytes `left` take long enough at `rate` for a step's measurement (settling, a `window`) to pay back. */
+export function worthStepping(left: number, rate: number, window: number): boolean {
+  return !Number.isFinite(left) || rate <= 0 || (left / rate) * 1000 >= PAYBACK * 1.5 * window;
+}
+
 /** What a transfer of known size has left, in words, at `rate`. */
 export function timeLeft(left: number, rate: number): string {
   return `${formatMiB(Math.max(0, left))} left, about ${(left / rate).toFixed(1)} s`;

@@ -8,8 +8,8 @@
 // window, never below what the throughput measured before the cut needed; without more throttling it adds one back
 // per window (AIMD).
 import { MAX_PART_SIZE } from '../../core/limits.js';
-import { climbOf, DROP, doublingKept, GAIN, HOLD, MAX_HOLD, PAYBACK, pct, probeKept } from './adaptive-rules.js';
-import { sentSettled, throttledConns, timeLeft } from './adaptive-rules.js';
+import { climbOf, DROP, doublingKept, GAIN, HOLD, MAX_HOLD, pct, probeKept } from './adaptive-rules.js';
+import { sentSettled, throttledConns, timeLeft, worthStepping } from './adaptive-rules.js';
 import { formatMiB, grownPartSize, grownReason } from './part-growth.js';
 
 import type { AdaptiveOptions, Tuning, TuningSource } from './tuning.js';
@@ -47,6 +47,7 @@ export class AdaptiveController {
   /** The first window after a change is not measured: new connections are still opening. */
   private settling = true;
   private freshDone = 0; // requests started since the change that have finished, while settling (sentSettled)
+  private changedAt: number;
   private holdLeft = HOLD;
   private holdLength = HOLD;
   private probeDown = false;
@@ -77,7 +78,9 @@ export class AdaptiveController {
     this.totalBytes = opts.totalBytes ?? Infinity;
     this.minWindow = opts.windowMs ?? 250;
     this.windowStart = now;
+    this.changedAt = now;
     this.left = opts.transferBytes ?? Infinity;
+    this.sized = Number.isFinite(this.left) && opts.sentBytes !== true;
     if (opts.startReason) this.why = opts.startReason;
     this.trace = opts.trace;
     this.born = now;
@@ -93,6 +96,7 @@ export class AdaptiveController {
   private readonly born: number;
   private readonly files: boolean;
   private readonly sentBytes: boolean;
+  private readonly sized: boolean; // a download of known size: planned ahead, its first setting measured twice
   /** Connections the transfer may keep busy now; the scheduler asks whenever a slot frees. */
   connections(now: number): number {
     this.tick(now);
@@ -109,7 +113,7 @@ export class AdaptiveController {
   record(bytes: number, now: number): void {
     if (this.waiting && bytes > 0) {
       this.waiting = false;
-      this.restart(now);
+      this.restart(now, this.changedAt); // the requests started before the first byte are the change's
     }
     this.tick(now);
     this.windowBytes += bytes;
@@ -120,7 +124,7 @@ export class AdaptiveController {
   partDone(ms: number, now: number): void {
     this.partMs = this.partMs === 0 ? ms : this.partMs * 0.8 + ms * 0.2;
     this.windowDone++;
-    if (this.settling && now - ms >= this.windowStart) this.freshDone++;
+    if (this.settling && now - ms >= this.changedAt) this.freshDone++;
     this.tick(now);
   }
 
@@ -187,11 +191,12 @@ export class AdaptiveController {
     return this.windowDone >= (this.settling ? 1 : 2) * this.conns;
   }
 
-  private restart(now: number): void {
+  private restart(now: number, changedAt = now): void {
     this.windowStart = now;
     this.windowBytes = 0;
     this.windowDone = 0;
     this.freshDone = 0;
+    this.changedAt = changedAt;
     this.settling = true;
     this.throttledInWindow = false;
   }
@@ -230,7 +235,7 @@ export class AdaptiveController {
       case 'slow-start': {
         // A download measures its first setting over two windows; its doublings must gain GAIN beyond the climb (the
         // client warming) and over the better of the two (the second may dip as its first ranges end; DESIGN.md).
-        const first = this.base === 0 && Number.isFinite(this.left) ? this.firstRate : -1;
+        const first = this.base === 0 && this.sized ? this.firstRate : -1;
         if (first >= 0) [this.firstRate, this.climb] = first === 0 ? [rate, 1] : [0, climbOf(rate, first)];
         if (first === 0) return;
         // A tree's round-trip-bound files keep a doubling whatever a window of a few round trips made of it; the
@@ -247,7 +252,7 @@ export class AdaptiveController {
             return;
           }
           this.oneRequest = this.files && this.partMs > 0 && this.partMs <= this.minWindow / 4;
-          if (this.worthStepping(rate)) this.step(Math.min(this.maxConns, this.conns * 2), now);
+          if (worthStepping(this.left, rate, this.window())) this.step(Math.min(this.maxConns, this.conns * 2), now);
           else
             this.enterHold(now, `${this.conns} connections kept: ${timeLeft(this.left, rate)}, too short to pay back`);
         } else {
@@ -289,7 +294,7 @@ export class AdaptiveController {
       }
       case 'hold': {
         if (rate < this.best * DROP && !throttled) {
-          if (++this.drops >= 2 && this.worthStepping(rate)) {
+          if (++this.drops >= 2 && worthStepping(this.left, rate, this.window())) {
             // The link changed: slow start again from a fresh window (against the dip's own, a doubling gains by chance).
             this.drops = 0;
             this.best = 0;
@@ -311,7 +316,7 @@ export class AdaptiveController {
         this.base = this.conns;
         this.phase = 'probe';
         const next = this.probeDown ? Math.max(1, Math.floor(this.conns * 0.75)) : Math.ceil(this.conns * 1.25);
-        if (next === this.conns || next > this.maxConns || !this.worthStepping(this.best)) {
+        if (next === this.conns || next > this.maxConns || !worthStepping(this.left, this.best, this.window())) {
           this.probeDown = !this.probeDown;
           this.enterHold(now, this.why);
           return;
@@ -320,11 +325,6 @@ export class AdaptiveController {
         return;
       }
     }
-  }
-
-  /** Whether the bytes left take long enough at `rate` for a step's measurement (settling, a window) to pay back. */
-  private worthStepping(rate: number): boolean {
-    return !Number.isFinite(this.left) || rate <= 0 || (this.left / rate) * 1000 >= PAYBACK * 1.5 * this.window();
   }
 
   private step(conns: number, now: number): void {
@@ -343,7 +343,7 @@ export class AdaptiveController {
 
   /** Parts not yet started grow with the rate (part-growth.ts); a transfer of known size was planned before its first byte. */
   private growParts(rate: number): void {
-    if (this.fixedSize || this.conns <= 0 || Number.isFinite(this.left)) return;
+    if (this.fixedSize || this.conns <= 0 || this.sized) return;
     const size = grownPartSize(this.size, rate / this.conns, this.maxSize, this.totalBytes, this.conns);
     if (size > this.size) [this.size, this.sizeWhy] = [size, grownReason(size)];
   }

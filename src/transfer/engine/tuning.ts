@@ -29,10 +29,11 @@ export interface AdaptiveOptions {
   /** Bytes of the largest file in the transfer: parts grow within 10,000 parts, and only while every connection keeps a part. */
   totalBytes?: number;
   /**
-   * Bytes the whole transfer moves, when it is one object of known size (a download). A step (slow start's doubling,
-   * a probe) is then taken only while the bytes left would take at least PAYBACK times the step's measurement at the
-   * current rate: a short transfer is not spent trialling settings it would end before using. Every transfer, this
-   * one or not, is measured from its first byte.
+   * Bytes the whole transfer moves, when it is one file or object of known size. A step (slow start's doubling, a
+   * probe) is then taken only while the bytes left would take at least PAYBACK times the step's measurement at the
+   * current rate: a short transfer is not spent trialling settings it would end before using. A download (not
+   * `sentBytes`) is also planned before its first byte and measures its first setting over two windows. Every
+   * transfer, this one or not, is measured from its first byte.
    */
   transferBytes?: number;
   /** Where the connection count came from; anything but 'auto' fixes it. */

@@ -227,9 +227,9 @@ test('a long download on a link that caps each connection still grows past its f
   assert.ok(sim.doneMs < 0.7 * fixed16.doneMs, said);
 });
 
-test('only a download is told its size: uploads and trees keep exploring as before', () => {
+test('one file is told its size either way; a tree keeps exploring', () => {
   assert.equal(controllerOptions('download', {}, GiB).transferBytes, GiB);
-  assert.equal(controllerOptions('file', {}, GiB).transferBytes, undefined);
+  assert.equal(controllerOptions('file', {}, GiB).transferBytes, GiB);
   assert.equal(controllerOptions('tree', {}).transferBytes, undefined);
   // No HEAD was made (--part-size given): the size is not known, so nothing is assumed about it.
   assert.equal(controllerOptions('download', { partSize: 8 * MiB }, 0).transferBytes, undefined);

@@ -22,8 +22,8 @@ interface Part {
   weight: number;
 }
 
-/** The decision slow start took on its doubling from 16 to 32, in a 3 s upload on `linkRate(connections)`. */
-function doublingTo32(sentBytes: boolean, linkRate: (conns: number) => number, seed: number): string {
+/** The trace of a 3 s upload on `linkRate(connections)`: one line per window. */
+function upload(sentBytes: boolean, linkRate: (conns: number) => number, seed: number): string[] {
   const random = seededRandom(seed);
   const lines: string[] = [];
   const ctl = new AdaptiveController(
@@ -56,9 +56,22 @@ function doublingTo32(sentBytes: boolean, linkRate: (conns: number) => number, s
       fill(now); // a slot freed: the scheduler asks how many may run
     }
   }
+  return lines;
+}
+
+/** The decision slow start took on its doubling from 16 to 32. */
+function doublingTo32(sentBytes: boolean, linkRate: (conns: number) => number, seed: number): string {
+  const lines = upload(sentBytes, linkRate, seed);
   const line = lines.find((l) => /^\d+ ms slow-start at 32: .* -> /.test(l));
   assert.ok(line, lines.join('\n'));
   return line.replace(/^.* -> /, '');
+}
+
+/** When the first window was judged (ms), on a link 32 connections fill no better than 16. */
+function judgedAt(seed: number): number {
+  const line = upload(true, () => 450 * MiB, seed).find((l) => l.includes(' -> '));
+  assert.ok(line);
+  return Number.parseInt(line, 10);
 }
 
 const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
@@ -76,4 +89,14 @@ test('an upload on a link that 32 connections fill no better than 16: buffers fi
 test('an upload on a link that caps each connection: a doubling that moves more is still kept', () => {
   const capped = (conns: number) => Math.min(conns * 20 * MiB, 2000 * MiB);
   assert.equal(kept(true, capped), SEEDS.length);
+});
+
+test("an upload's first parts settle its first window: they were started by the change that began it", () => {
+  // The parts started before the first byte finish after ~16 x 8 MiB / 450 MiB/s = 285 ms, the next ones at ~570 ms;
+  // a window's measurement follows. Counting only parts started after the first byte, it was judged at 920-1010 ms.
+  const first = SEEDS.map((seed) => judgedAt(seed));
+  assert.ok(
+    first.every((ms) => ms < 800),
+    `first judged at ${first.join(', ')} ms`,
+  );
 });
