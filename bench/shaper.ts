@@ -29,9 +29,9 @@ export interface Shaper {
 /**
  * Bytes a direction may hold, queued or not yet taken by its destination, before it stops reading its source: memory
  * stays bounded, and a sender feels its receiver's pace through the proxy as it would through a real link's TCP
- * windows. (Before `c943573` only the queue counted: a server slower than its client let the
- * client hand the proxy bytes faster than the server took them, and an upload's rate, counted as its sockets take
- * bytes, read far above the link's.)
+ * windows. (Before `c943573` only the queue counted: a server slower than its client let the client hand the proxy
+ * bytes faster than the server took them, and an upload's rate, counted as its sockets take bytes, read far above the
+ * link's.)
  */
 const WINDOW = 1024 * 1024;
 

@@ -96,7 +96,8 @@ export function controllerOptions(kind: TransferKind, flags: TuningFlags, size?:
     maxConnections: Math.max(AUTO_MAX_CONNECTIONS, start),
     initialPartSize: partSize,
     totalBytes: size,
-    // One file of known size, either way: not trialled past what it can use (DESIGN.md, "An upload's first guess and its settling").
+    // One file of known size, either way: not trialled past what it can use (DESIGN.md, "An upload's first guess and
+    // its settling").
     ...(kind !== 'tree' && size ? { transferBytes: size } : {}),
     ...(kind === 'tree' ? { files: true } : {}),
     // An upload counts bytes as its sockets take them: a change settles until its new requests have finished.
