@@ -70,9 +70,13 @@ export function worthStepping(left: number, rate: number, window: number): boole
   return !Number.isFinite(left) || rate <= 0 || (left / rate) * 1000 >= PAYBACK * 1.5 * window;
 }
 
-/** What a transfer of known size has left, in words, at `rate`. */
+/**
+ * What a transfer of known size has left, in words, at `rate`. An upload counts its bytes as its sockets take them,
+ * so it can have none left while its last parts are still in flight ("0 KiB left, about 0.0 s" read as a fault).
+ */
 export function timeLeft(left: number, rate: number): string {
-  return `${formatMiB(Math.max(0, left))} left, about ${(left / rate).toFixed(1)} s`;
+  if (left <= 0) return 'nothing left to send, the last parts in flight';
+  return `${formatMiB(left)} left, about ${(left / rate).toFixed(1)} s`;
 }
 
 /** A rate's gain over `best` in words: "24%". */

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { AdaptiveController } from '../../../src/transfer/engine/adaptive.js';
+import { timeLeft } from '../../../src/transfer/engine/adaptive-rules.js';
 import { seededRandom } from '../../../harness/fault-proxy.js';
 
 const MiB = 1024 ** 2;
@@ -99,4 +100,10 @@ test("an upload's first parts settle its first window: they were started by the 
     first.every((ms) => ms < 800),
     `first judged at ${first.join(', ')} ms`,
   );
+});
+
+test('what is left, in words: an upload with every byte handed to its sockets says so, not "0 KiB left"', () => {
+  assert.equal(timeLeft(0, 400 * MiB), 'nothing left to send, the last parts in flight');
+  assert.equal(timeLeft(-MiB, 400 * MiB), 'nothing left to send, the last parts in flight');
+  assert.match(timeLeft(200 * MiB, 400 * MiB), /^200(\.0)? MiB left, about 0\.5 s$/);
 });
