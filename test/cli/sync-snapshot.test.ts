@@ -43,6 +43,10 @@ const text = (key: string) => cli.text(key);
 const snapshots = async (dir = join(box.ossupHome, 'snapshots')) =>
   (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.snap')).map((f) => join(dir, f));
 
+/** Each snapshot file with its inode: a rewrite renames a new file into place, so its inode changes. */
+const inodes = async () =>
+  Object.fromEntries(await Promise.all((await snapshots()).map(async (f) => [f, (await stat(f)).ino])));
+
 test('sync up: unchanged files are skipped with no HEAD; a rewrite with its mtime put back and an object overwritten by someone else are sent again', async () => {
   const src = join(box.dir, 'up');
   await makeTree(src, { 'a.txt': 'alpha', 'b.txt': 'bravo', 'sub/c.txt': 'charlie', 'sub/d.txt': 'delta' });
@@ -50,9 +54,12 @@ test('sync up: unchanged files are skipped with no HEAD; a rewrite with its mtim
   assert.equal(first.code, 0, first.stderr);
   assert.equal(Object.values(first.byKey).filter((l) => l.action === 'upload').length, 4);
 
+  const written = await inodes();
+  assert.equal(Object.keys(written).length, 1, 'the first sync wrote its snapshot');
   const again = await sync(src, 'oss://sync-snap/up/');
   assert.equal(again.code, 0, again.stderr);
   assert.ok(onlyListing(again.requests), `only the listing: ${again.requests.join(', ')}`);
+  assert.deepEqual(await inodes(), written, 'a sync that found everything as recorded leaves its snapshot as it was');
   for (const l of Object.values(again.byKey)) {
     assert.equal(l.action, 'skip');
     assert.equal(l.reason, 'same size and mtime', 'the reason reads as it did before snapshots');
@@ -75,6 +82,7 @@ test('sync up: unchanged files are skipped with no HEAD; a rewrite with its mtim
   assert.equal(await text('up/sub/c.txt'), 'charlie');
   assert.deepEqual(heads(changed.requests), ['HEAD /sync-snap/up/sub/c.txt'], 'a HEAD only for the overwritten one');
   assert.equal(changed.byKey['up/b.txt']?.action, 'skip');
+  assert.notDeepEqual(await inodes(), written, 'a sync that sent files rewrites its snapshot');
 
   const settled = await sync(src, 'oss://sync-snap/up/');
   assert.ok(onlyListing(settled.requests), settled.requests.join(', '));

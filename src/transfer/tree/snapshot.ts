@@ -50,13 +50,16 @@ export class SyncSnapshot {
   private readonly records: Map<string, SnapshotRecord>;
   /** Paths this run met on either side (records of others are dropped when the run saw everything). */
   private readonly met = new Set<string>();
+  /** Whether the file on disk no longer says what the records do (none was read, or a record changed since). */
+  private changed: boolean;
 
   private constructor(
     readonly file: string,
     private readonly id: SnapshotId,
-    loaded: Map<string, SnapshotRecord>,
+    loaded: Map<string, SnapshotRecord> | undefined,
   ) {
-    this.records = loaded;
+    this.records = loaded ?? new Map();
+    this.changed = loaded === undefined;
   }
 
   /** The snapshot for `id` in `dir`: its records, or none (with one warning) when the file cannot be trusted. */
@@ -68,12 +71,12 @@ export class SyncSnapshot {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
         warn(`cannot read the sync snapshot ${file} (${(err as Error).message}); comparing every file instead`);
-      return new SyncSnapshot(file, id, new Map());
+      return new SyncSnapshot(file, id, undefined);
     }
     const records = parseSnapshot(text, id);
     if (typeof records === 'string') {
       warn(`ignored the sync snapshot ${file}: ${records}; comparing every file instead (it is rewritten at the end)`);
-      return new SyncSnapshot(file, id, new Map());
+      return new SyncSnapshot(file, id, undefined);
     }
     return new SyncSnapshot(file, id, records);
   }
@@ -132,18 +135,22 @@ export class SyncSnapshot {
       return;
     }
     const { size, mtimeMs, ctimeMs, ino } = local;
-    this.records.set(rel, { size, mtimeMs, ctimeMs, ino, etag: unquoteEtag(etag).toUpperCase(), crc64 });
+    const r = { size, mtimeMs, ctimeMs, ino, etag: unquoteEtag(etag).toUpperCase(), crc64 };
+    if (!this.changed && !sameRecord(this.records.get(rel), r)) this.changed = true;
+    this.records.set(rel, r);
   }
 
   forget(rel: string): void {
-    this.records.delete(rel);
+    if (this.records.delete(rel)) this.changed = true;
   }
 
   /**
    * Writes the records, atomically. `complete`: the run met every file on both sides (no filter, no selection),
-   * so a record it did not meet is of a file gone from both and is dropped.
+   * so a record it did not meet is of a file gone from both and is dropped. Nothing is written when the file already
+   * holds exactly these records (a sync that found everything as recorded: issue 27).
    */
   async save(complete: boolean): Promise<void> {
+    if (!this.changed && !(complete && this.unmet())) return;
     const rows: Row[] = [];
     for (const [rel, r] of this.records) {
       if (complete && !this.met.has(rel)) continue;
@@ -154,7 +161,26 @@ export class SyncSnapshot {
     const dir = path.dirname(this.file);
     await fsp.mkdir(dir, { recursive: true });
     await writeFileAtomic(dir, this.file, text, dir, 0o600);
+    this.changed = false;
   }
+
+  /** Whether a record is of a path this run did not meet. */
+  private unmet(): boolean {
+    for (const rel of this.records.keys()) if (!this.met.has(rel)) return true;
+    return false;
+  }
+}
+
+function sameRecord(a: SnapshotRecord | undefined, b: SnapshotRecord): boolean {
+  return (
+    a !== undefined &&
+    a.size === b.size &&
+    a.mtimeMs === b.mtimeMs &&
+    a.ctimeMs === b.ctimeMs &&
+    a.ino === b.ino &&
+    a.etag === b.etag &&
+    a.crc64 === b.crc64
+  );
 }
 
 /** The snapshot's file name: a digest of what it is for, so one directory holds the snapshots of many syncs. */
