@@ -1,16 +1,28 @@
 // Child processes of the bench: the embedded server (its own process, so the clients' RSS and CPU are measured
-// apart from it) and measured client runs, each preloaded with usage-hook.ts.
+// apart from it) and measured client runs, each preloaded with usage-hook.cjs.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, createReadStream, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ChildUsage } from './usage-hook.js';
 
 /** Repository root (dist/bench/proc.js -> ../..). */
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const OSSUP_BIN = join(REPO, 'bin/ossup.js');
 export const BENCH_DIST = fileURLToPath(new URL('./', import.meta.url));
-const HOOK = new URL('./usage-hook.js', import.meta.url).href;
+/** Preloaded with --require into every measured node child: it writes a ChildUsage to $BENCH_USAGE_FILE at exit. */
+const HOOK = join(REPO, 'bench/usage-hook.cjs');
+
+/** What a measured node child (usage-hook.cjs) or the Go peer reports of itself at exit. */
+export interface ChildUsage {
+  /** Peak resident set size in bytes (VmHWM; getrusage ru_maxrss where /proc is not there). */
+  maxRssBytes: number;
+  /** User + system CPU seconds. */
+  cpuSeconds: number;
+  /** Milliseconds from process start to exit, as the child saw them. */
+  lifetimeMs: number;
+  /** /proc/self/io counters (Linux), bytes: wchar counts every write() incl. sockets; writeBytes only storage. */
+  io?: { rchar: number; wchar: number; readBytes: number; writeBytes: number };
+}
 
 const CLK_TCK = (() => {
   try {
@@ -128,7 +140,7 @@ export async function runMeasured(script: string, args: string[], opts: RunOptio
   const started = performance.now();
   const [cmd, argv] = opts.exec
     ? [opts.exec, args]
-    : [process.execPath, [...(opts.nodeFlags ?? []), '--import', HOOK, script, ...args]];
+    : [process.execPath, [...(opts.nodeFlags ?? []), '--require', HOOK, script, ...args]];
   const outFd = opts.stdoutFile ? openSync(opts.stdoutFile, 'w') : undefined;
   const child = spawn(cmd, argv, {
     stdio: [opts.stdinFile ? 'pipe' : 'ignore', outFd ?? 'pipe', 'pipe'],

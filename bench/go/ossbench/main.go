@@ -1,7 +1,7 @@
 // The official Go SDK (aliyun-oss-go-sdk v1) as a bench peer: `ossbench '<json job>'`, endpoint and keys from OSS_*
 // env. Upload is Bucket.UploadFile, download Bucket.DownloadFile, both with Routines and a Checkpoint file, the
 // same part size and concurrency as ossup. "putdir" puts every regular file under File as Key + its relative path,
-// one PutObjectFromFile per file from Parallel goroutines (what a Go program uploading a folder of small files does). Prints {"seconds": ...} and, like bench/usage-hook.ts for node children,
+// one PutObjectFromFile per file from Parallel goroutines (what a Go program uploading a folder of small files does). Prints {"seconds": ...} and, like bench/usage-hook.cjs for node children,
 // writes its own peak RSS (VmHWM) and CPU to $BENCH_USAGE_FILE at exit. Built by bench/go-peer.ts (GOPATH mode,
 // offline, against the Debian-packaged SDK in /usr/share/gocode).
 package main
