@@ -26,6 +26,9 @@ export interface SmallFigures {
   runs: SmallRun[];
 }
 
+/** Unmeasured rounds of every tool before the measured ones (see smallExtra). */
+const WARM_ROUNDS = 2;
+
 export async function smallExtra(ctx: BenchContext, reps: number, count = 2000, size = 4096): Promise<SmallFigures> {
   const parallel = 16;
   const base = join(ctx.dir, 'small');
@@ -33,11 +36,18 @@ export async function smallExtra(ctx: BenchContext, reps: number, count = 2000, 
   const src = join(base, 'src');
   const rel = makeTree(src, count, size);
   const tools: Tool[] = ['ossup', 'ali-oss', ...(ctx.go.kind === 'go' ? ['go-sdk' as const] : [])];
-  // Unmeasured, first: the server's small PutObject path warmed. Rotated, the first repetition always puts ossup
-  // first, and a fresh server's first 2,000 requests cost it about twice the CPU (the run at `bdd8293`: 1.67 CPU-s
-  // against 0.71-0.78 behind ossup's later runs, 0.77-0.94 behind the Go SDK's), all of it charged to ossup's time.
-  const warm = await runTool(ctx, 'ossup', src, 'small/warm-up/', parallel);
-  if (warm.code !== 0) throw new Error(`small files warm-up failed (exit ${warm.code ?? warm.signal}): ${warm.stderr}`);
+  // Unmeasured, first: WARM_ROUNDS of every tool in turn. A fresh server's first 2,000 requests cost it about twice
+  // the CPU (the run at `bdd8293`: 1.67 CPU-s against 0.71-0.78 behind ossup's later runs), and one ossup run (the
+  // warm-up from `1b515ad`) was not enough: in three of four runs on 2026-12-07 the server spent 1.2-1.5 CPU-s on
+  // each of the first six to eight measured runs and 0.8-0.9 on the later ones, whichever tool sent them, and with
+  // the two cores shared the clients' times moved with it (ossup 1.5-1.8 s, then 1.1-1.2; the Go SDK 1.0-1.5, then
+  // 0.9-1.0). The fourth ran warm from its second run and met a slow spell of the host at its end.
+  for (let round = 0; round < WARM_ROUNDS; round++)
+    for (const tool of tools) {
+      const warm = await runTool(ctx, tool, src, `small/warm-up-${round}-${tool}/`, parallel);
+      if (warm.code !== 0)
+        throw new Error(`small files warm-up, ${tool} failed (exit ${warm.code ?? warm.signal}): ${warm.stderr}`);
+    }
   const runs: SmallRun[] = [];
   for (let rep = 0; rep < reps; rep++) {
     for (let i = 0; i < tools.length; i++) {
