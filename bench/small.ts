@@ -38,8 +38,8 @@ export async function smallExtra(ctx: BenchContext, reps: number, count = 2000, 
   const tools: Tool[] = ['ossup', 'ali-oss', ...(ctx.go.kind === 'go' ? ['go-sdk' as const] : [])];
   // Unmeasured, first: WARM_ROUNDS of every tool in turn. A fresh server's first 2,000 requests cost it about twice
   // the CPU (the run at `bdd8293`: 1.67 CPU-s against 0.71-0.78 behind ossup's later runs), and one ossup run (the
-  // warm-up from `1b515ad`) was not enough: in three of four runs on 2026-12-07 the server spent 1.2-1.5 CPU-s on
-  // each of the first six to eight measured runs and 0.8-0.9 on the later ones, whichever tool sent them, and with
+  // warm-up from `1b515ad`) was not enough: in three of four runs on 2026-12-07 the server spent 1.0-1.5 CPU-s on
+  // each of the first five to eight measured runs and 0.8-0.9 on most later ones, whichever tool sent them, and with
   // the two cores shared the clients' times moved with it (ossup 1.5-1.8 s, then 1.1-1.2; the Go SDK 1.0-1.5, then
   // 0.9-1.0). The fourth ran warm from its second run and met a slow spell of the host at its end.
   for (let round = 0; round < WARM_ROUNDS; round++)
