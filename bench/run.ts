@@ -21,7 +21,7 @@ import {
 import { buildGoPeer, GOCODE } from './go-peer.js';
 import { acquireBenchLock, markOwned, sweepStaleDirs, unmarkOwned } from './guard.js';
 import { detectDownload, runMatrix, scenarios, seedDownloads, unavailable, type DownloadMode } from './matrix.js';
-import { resumeExtra } from './resume.js';
+import { medianRatio, resumeExtra } from './resume.js';
 import { treeExtra } from './tree.js';
 import { smallExtra, smallLines } from './small.js';
 import { SMALL_WAN_RTT_MS, smallWanExtra, smallWanLines } from './small-wan.js';
@@ -225,8 +225,11 @@ try {
 
   if (args.extras.includes('resume')) {
     const size = args.resumeSize;
-    log(`\n## late resume: killed at >= 90%, rerun vs a full run (${formatSize(size)}, 8 MiB parts x4) [${elapsed()}]`);
-    const r = await resumeExtra(ctx, size, 8 * 1024 ** 2, 4, 0.9, dl);
+    const trials = Math.max(3, args.reps);
+    log(
+      `\n## late resume: killed at >= 90%, rerun vs a full run (${formatSize(size)}, 8 MiB parts x4), ${trials} trials each way [${elapsed()}]`,
+    );
+    const r = await resumeExtra(ctx, size, 8 * 1024 ** 2, 4, 0.9, dl, trials);
     results.resume = r;
     for (const x of r) {
       log(
@@ -235,6 +238,11 @@ try {
           `resume CPU ${x.resumeCpuSeconds.toFixed(2)} s`,
       );
     }
+    for (const op of ['upload', 'download'] as const)
+      if (r.some((x) => x.op === op))
+        log(
+          `${op.padEnd(8)}: median of ${r.filter((x) => x.op === op).length}: resume ${medianRatio(r, op).toFixed(2)}x full (target <= ${op === 'upload' ? '0.25' : '0.35'}x)`,
+        );
   }
 
   if (args.extras.includes('single')) {
