@@ -7,7 +7,16 @@ import { crc64 } from '../src/core/crc64.js';
 import { nativeCrc64 } from '../src/io/crc64-native.js';
 import { decodeJournal } from '../src/transfer/checkpoint/journal.js';
 import { formatSize } from './args.js';
-import { BUCKET, childEnv, fileFor, makeFile, measured, verifyObject, type BenchContext } from './context.js';
+import {
+  BUCKET,
+  checkpointedCp,
+  childEnv,
+  fileFor,
+  makeFile,
+  measured,
+  verifyObject,
+  type BenchContext,
+} from './context.js';
 import { crc64Js } from './crc64-js.js';
 import { ALI_CHILD, OSSUP_CHILD, PLAIN_CHILD, runOnce, seedDownloads, type DownloadMode } from './matrix.js';
 import type { PlainJob } from './plain-child.js';
@@ -210,20 +219,7 @@ export async function killExtra(
   rmSync(cpDir, { recursive: true, force: true });
   mkdirSync(cpDir, { recursive: true });
   const totalParts = Math.ceil(size / partSize);
-  const args = [
-    'cp',
-    f.path,
-    `oss://${BUCKET}/kill/obj`,
-    '--part-size',
-    String(partSize),
-    '--parallel',
-    String(parallel),
-    '--checkpoint-dir',
-    cpDir,
-    '--json',
-    '--no-progress',
-    '-q',
-  ];
+  const args = checkpointedCp(f.path, `oss://${BUCKET}/kill/obj`, partSize, parallel, cpDir);
   let wcharAtKill = NaN;
   let atKill = { records: 0, bytes: 0 };
   const first = await measured(ctx, OSSUP_BIN, args, {

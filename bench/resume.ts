@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeJournal } from '../src/transfer/checkpoint/journal.js';
-import { BUCKET, fileFor, measured, verifyObject, type BenchContext } from './context.js';
+import { BUCKET, checkpointedCp, fileFor, measured, verifyObject, type BenchContext } from './context.js';
 import { crcOfFile, runOnce, seedDownloads, type DownloadMode } from './matrix.js';
 import { lastJson, OSSUP_BIN } from './proc.js';
 
@@ -94,20 +94,7 @@ async function oneTrial(
   const dest = join(ctx.dir, 'resume-download.bin');
   rmSync(dest, { force: true });
   const [src, dst] = op === 'upload' ? [f.path, `oss://${BUCKET}/resume/obj`] : [`oss://${BUCKET}/dl/${size}`, dest];
-  const args = [
-    'cp',
-    src,
-    dst,
-    '--part-size',
-    String(partSize),
-    '--parallel',
-    String(parallel),
-    '--checkpoint-dir',
-    cpDir,
-    '--json',
-    '--no-progress',
-    '-q',
-  ];
+  const args = checkpointedCp(src, dst, partSize, parallel, cpDir);
   const suffix = op === 'upload' ? '.ucp' : '.dcp';
   let recordsAtKill = 0;
   const first = await measured(ctx, OSSUP_BIN, args, {
