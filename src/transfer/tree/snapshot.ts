@@ -8,8 +8,9 @@
 // One file per (endpoint, bucket, prefix, local directory), both directions alike (a record says "this file and this
 // object hold the same bytes", whichever way they went). Written whole at the end of a run that changed a record,
 // through a temporary file renamed into place, so a reader sees the old or the new one; two syncs at once: the last
-// to finish wins, and what the other recorded only costs a HEAD next time. A file that is damaged (its SHA-256 line does not match),
-// of another format or for another sync is ignored with one warning: a record is never trusted on faith.
+// to finish wins, and what the other recorded only costs a HEAD next time. A file that is damaged (its SHA-256 line
+// does not match), of another format or for another sync is ignored with one warning: a record is never trusted on
+// faith.
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
