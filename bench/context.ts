@@ -43,13 +43,13 @@ export function childEnv(dir: string, endpoint: string, creds: { id: string; sec
   };
 }
 
-/** Runs a measured child against the bench server. */
 /** `ossup cp SRC DST` with a fixed part size and parallelism and its checkpoint in `cpDir`, one --json line, quiet. */
 export function checkpointedCp(src: string, dst: string, partSize: number, parallel: number, cpDir: string): string[] {
   const sizes = ['--part-size', String(partSize), '--parallel', String(parallel)];
   return ['cp', src, dst, ...sizes, '--checkpoint-dir', cpDir, '--json', '--no-progress', '-q'];
 }
 
+/** Runs a measured child against the bench server. */
 export function measured(
   ctx: BenchContext,
   script: string,

@@ -11,6 +11,7 @@ import { decodeJournal } from '../src/transfer/checkpoint/journal.js';
 import { BUCKET, checkpointedCp, fileFor, measured, verifyObject, type BenchContext } from './context.js';
 import { crcOfFile, runOnce, seedDownloads, type DownloadMode } from './matrix.js';
 import { lastJson, OSSUP_BIN } from './proc.js';
+import { median } from './report.js';
 
 export interface ResumeFigures {
   op: 'upload' | 'download';
@@ -64,15 +65,7 @@ export async function resumeExtra(
 
 /** The median of the trials' ratios for `op`. */
 export function medianRatio(figures: ResumeFigures[], op: ResumeFigures['op']): number {
-  const r = figures
-    .filter((f) => f.op === op)
-    .map((f) => f.ratio)
-    .sort((a, b) => a - b);
-  return r.length === 0
-    ? Number.NaN
-    : r.length % 2
-      ? r[(r.length - 1) / 2]!
-      : (r[r.length / 2 - 1]! + r[r.length / 2]!) / 2;
+  return median(figures.filter((f) => f.op === op).map((f) => f.ratio));
 }
 
 async function oneTrial(
