@@ -37,7 +37,10 @@ export interface ReadOptions {
   crcOnly?: boolean;
   /** Hash only, do not keep the bytes (re-checking). */
   discard?: boolean;
-  /** A background re-check (a resumed part): it may use an extra hashing thread. */
+  /**
+   * A re-check of many resumed parts, in the background: it may use an extra hashing thread. A CRC-only re-check
+   * without it is of a few parts, cheapest where it is asked (no thread to start).
+   */
   background?: boolean;
 }
 

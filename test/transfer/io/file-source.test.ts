@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { crc64 } from '../../../src/core/crc64.js';
-import { IntegrityError } from '../../../src/core/errors.js';
+import { FileChangedError, IntegrityError } from '../../../src/core/errors.js';
+import { hashPool } from '../../../src/transfer/hash/pool.js';
 import { FileSource } from '../../../src/transfer/io/file-source.js';
 import { bytes, tempFile } from '../fixtures.js';
 
@@ -78,4 +79,34 @@ test("a part read as it is sent has its CRC-64 once the last chunk is handed on,
   while (got < data.length) got += (await chunks.next()).value!.length;
   assert.equal(read.crc64, crc64(data));
   assert.equal((await chunks.next()).done, true);
+});
+
+test('a few resumed parts are checked on the calling thread, a bulk re-check on the hashing threads: same CRC-64', async (t) => {
+  const data = bytes(3 * MiB + 99, 7);
+  const file = await tempFile(t, data);
+  const source = await FileSource.open(file, false);
+  const pool = hashPool();
+  const hash = pool.hash;
+  let pooled = 0;
+  pool.hash = function (this: typeof pool, ...args: Parameters<typeof hash>) {
+    pooled++;
+    return hash.apply(this, args);
+  };
+  t.after(() => {
+    pool.hash = hash;
+  });
+  const part = { number: 2, start: MiB - 7, size: 2 * MiB + 50 };
+  const want = crc64(data.subarray(part.start, part.start + part.size));
+  const here = await source.read(part, { crcOnly: true, discard: true });
+  assert.equal(pooled, 0, 'no hashing thread for a few parts');
+  assert.equal(here.crc64, want);
+  assert.equal(here.data, undefined);
+  assert.deepEqual(await sendAll(here.body), data.subarray(part.start, part.start + part.size));
+  const bulk = await source.read(part, { crcOnly: true, discard: true, background: true });
+  assert.equal(pooled, 1, 'a bulk re-check goes to the hashing threads');
+  assert.equal(bulk.crc64, want);
+  // The file shrank past the part: a changed file, on either path.
+  writeFileSync(file, data.subarray(0, 2 * MiB));
+  await assert.rejects(source.read(part, { crcOnly: true, discard: true }), FileChangedError);
+  await assert.rejects(source.read(part, { crcOnly: true, discard: true, background: true }), FileChangedError);
 });

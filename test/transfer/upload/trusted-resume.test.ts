@@ -10,22 +10,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FileCheckpointStore, uploadFile } from '../../../src/transfer/index.js';
 import { AbortedError } from '../../../src/core/errors.js';
 import { SETTLE_MS } from '../../../src/transfer/checkpoint/file-identity.js';
-import { hashPool } from '../../../src/transfer/hash/pool.js';
+import { FileSource } from '../../../src/transfer/io/file-source.js';
 import { PART, makeFile, objectBytes, pauseAfter, setup, type Env } from '../fixtures.js';
 
-/** Runs `fn`, counting the resumed parts re-read from the file meanwhile (the hashing pool's background reads). */
+/** Runs `fn`, counting the resumed parts re-read from the file meanwhile (re-checks: reads whose bytes are not kept). */
 async function countingRereads<T>(fn: () => Promise<T>): Promise<{ result: T; rereads: number }> {
-  const pool = hashPool();
-  const hash = pool.hash;
+  const read = FileSource.prototype.read;
   let rereads = 0;
-  pool.hash = function (this: typeof pool, ...args: Parameters<typeof hash>) {
-    if (args[3]?.burst) rereads++;
-    return hash.apply(this, args);
+  FileSource.prototype.read = function (this: FileSource, ...args: Parameters<typeof read>) {
+    if (args[1]?.discard) rereads++;
+    return read.apply(this, args);
   };
   try {
     return { result: await fn(), rereads };
   } finally {
-    pool.hash = hash;
+    FileSource.prototype.read = read;
   }
 }
 
