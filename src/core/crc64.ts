@@ -24,10 +24,11 @@ const BYTEWISE_MAX = 16 * 1024;
 
 /**
  * Past this many bytes hashed a byte at a time, the process is hashing many short inputs (a tree's small files, each
- * way): the kernel is loaded then, as its ~5 ms is soon repaid (the byte loop costs ~30 us per 4 KiB; the native
- * kernel ~1 us).
+ * way): the kernel is loaded then, as its cost is soon repaid. The byte loop is ~0.14 ms per 4 KiB before V8
+ * optimises it and ~0.3 ms in a tree's first files, which run without TurboFan (cli/v8-flags.ts); the native kernel's
+ * first use costs ~2.7 ms and then ~1 us per 4 KiB. At 256 KiB a tree spent ~20 ms in the byte loop (issue 27).
  */
-const BYTEWISE_BUDGET = 256 * 1024;
+const BYTEWISE_BUDGET = 32 * 1024;
 let bytewiseSoFar = 0;
 
 /** A CRC-64 kernel: advances the inverted register over `data` (the register is all ones before any byte). */
