@@ -45,6 +45,8 @@ export interface BenchArgs {
   linksGrid?: string;
   /** Runs of each setting of the links extra, their order rotated; its table shows medians (default 1). */
   linksReps: number;
+  /** Runs of each setting on the profile with no delay (default: LOOPBACK_REPS_FACTOR x linksReps). */
+  linksLoopbackReps?: number;
   /** --quick was given: smaller grids where an extra has one. */
   quick: boolean;
   /** Where the server root, files and downloads live (default: a new directory under /dev/shm, else os.tmpdir()). */
@@ -93,6 +95,8 @@ const USAGE = `npm run bench -- [flags]
                         64 MiB parts left out on the 200 Mbit/s link; --quick: '4x8M,16x8M;16,64')
   --links-reps 1        runs of each links setting, their order rotated each time; the table shows medians
                         (default 1: about 9 min quiet for the issue's workload; 3: about 27)
+  --links-loopback-reps N  runs of each setting on the profile with no delay (default 3x --links-reps, --quick
+                        1x: its runs take ~2 s each and its medians swing most)
   --checkpoint-parts N  parts of the checkpoint extra (default 10000)
   --resume-size 512M    file size of the late-resume extra (default 512M)
   --copy-size 5G        object size of the server-side copy extra (default 5G; made on the server from a test file)
@@ -197,6 +201,9 @@ export function parseArgs(argv: string[]): BenchArgs {
         break;
       case '--links-reps':
         a.linksReps = int(value());
+        break;
+      case '--links-loopback-reps':
+        a.linksLoopbackReps = int(value());
         break;
       case '--quick':
         explicit.add(flag);

@@ -47,8 +47,10 @@ export interface LinkFigures {
   size: number;
   files: number;
   fileSize: number;
-  /** Runs of each setting (--links-reps); the summary's rates are their medians. */
+  /** Runs of each setting on the delayed profiles (--links-reps); the summary's rates are their medians. */
   reps: number;
+  /** Runs of each setting on the profile with no delay (--links-loopback-reps). */
+  loopbackReps: number;
   runs: LinkRun[];
   /** Per profile and workload: no-flag's rate (median), the grid's best median and their ratio. */
   summary: Array<{
@@ -70,6 +72,14 @@ export interface LinkFigures {
  * its time on the 80 ms round trip, so the larger size cannot be best by more than that (it would cost 3 of the
  * run's ~15 minutes).
  */
+/**
+ * Runs of each setting on the profile with no delay, per --links-reps. A run there takes ~2 s (at 80 ms, ~45 s), and
+ * that profile's medians swung most: 10-15% between runs of seven repetitions (client and server share two cores and
+ * the host's slow spells of tens of seconds decide them), and the grid's best is the largest of several such
+ * medians, so it reads high by chance. Three times the runs cost the extra ~15% more time.
+ */
+export const LOOPBACK_REPS_FACTOR = 3;
+
 export const DEFAULT_GRID = '4x8M,16x8M,64x8M,4x64M,16x64M,64x64M;16,64';
 const QUICK_GRID = '4x8M,16x8M;16,64';
 
@@ -118,14 +128,26 @@ export function rotated<T>(settings: T[], rep: number): T[] {
   return [...settings.slice(k), ...settings.slice(0, k)];
 }
 
-/** Seconds the extra should take at the last run's rates (start-ups of ~0.35 s each included), per repetition. */
-export function estimateSeconds(grid: LinkGrid, size: number, files: number, fileSize: number, custom = false): number {
+/**
+ * Seconds the extra should take at the last run's rates (start-ups of ~0.35 s each included), with `repsOf` each
+ * profile's repetitions (default one).
+ */
+export function estimateSeconds(
+  grid: LinkGrid,
+  size: number,
+  files: number,
+  fileSize: number,
+  custom = false,
+  repsOf: (p: LinkProfile) => number = () => 1,
+): number {
   const MiB = 1024 ** 2;
   let s = 0;
   for (const p of LINK_PROFILES) {
     const [up, down, small] = p.rates;
-    s += (fileSettings(grid, p, custom).length + 1) * (size / MiB / up + size / MiB / down + 0.7);
-    s += (grid.jobs.length + 1) * ((2 * files * fileSize) / MiB / small + 0.7);
+    const once =
+      (fileSettings(grid, p, custom).length + 1) * (size / MiB / up + size / MiB / down + 0.7) +
+      (grid.jobs.length + 1) * ((2 * files * fileSize) / MiB / small + 0.7);
+    s += repsOf(p) * once;
   }
   return s;
 }
@@ -134,16 +156,18 @@ export async function linksExtra(
   ctx: BenchContext,
   size: number,
   files: number,
-  opts: { quick: boolean; fileSize?: number; grid?: string; reps?: number },
+  opts: { quick: boolean; fileSize?: number; grid?: string; reps?: number; loopbackReps?: number },
 ): Promise<LinkFigures> {
   const reps = Math.max(1, opts.reps ?? 1);
+  const loopbackReps = Math.max(1, opts.loopbackReps ?? (opts.quick ? reps : LOOPBACK_REPS_FACTOR * reps));
+  const repsOf = (p: LinkProfile) => (p.shape ? reps : loopbackReps);
   const fileSize = opts.fileSize ?? 64 * 1024;
   const g = parseGrid(opts.grid ?? (opts.quick ? QUICK_GRID : DEFAULT_GRID));
   const custom = opts.grid !== undefined;
   const full = parseGrid(DEFAULT_GRID);
   ctx.log(
-    `  this grid x ${reps} rep${reps === 1 ? '' : 's'}: about ${Math.ceil((reps * estimateSeconds(g, size, files, fileSize, custom)) / 60)} min at the last run's rates; ` +
-      `the issue's workload (1 GiB, 2,000 files, default grid): about ${Math.ceil(estimateSeconds(full, 1024 ** 3, 2000, 64 * 1024) / 60)} min`,
+    `  this grid x ${reps} rep${reps === 1 ? '' : 's'} (${loopbackReps} with no delay): about ${Math.ceil(estimateSeconds(g, size, files, fileSize, custom, repsOf) / 60)} min at the last run's rates; ` +
+      `the issue's workload (1 GiB, 2,000 files, default grid): about ${Math.ceil(estimateSeconds(full, 1024 ** 3, 2000, 64 * 1024, false, repsOf) / 60)} min`,
   );
   const began = performance.now();
   const big = fileFor(ctx, size);
@@ -224,7 +248,7 @@ export async function linksExtra(
         if (readdirSync(dest).length !== files) throw new Error(`links tree download: files missing in ${dest}`);
         rmSync(dest, { recursive: true, force: true });
       };
-      for (let rep = 0; rep < reps; rep++) {
+      for (let rep = 0; rep < repsOf(profile); rep++) {
         for (const setting of rotated([[], ...fileSettings(g, profile, custom)], rep)) await bigFile(setting);
         const jobs = [[], ...g.jobs.map((j) => ['--jobs', String(j)])];
         for (const setting of rotated(jobs, rep)) await smallFiles(setting, rep);
@@ -255,7 +279,7 @@ export async function linksExtra(
       });
     }
   }
-  return { size, files, fileSize, reps, runs, summary };
+  return { size, files, fileSize, reps, loopbackReps, runs, summary };
 }
 
 /** The markdown table for BENCHMARKS.md. */
@@ -266,7 +290,9 @@ export function linksTable(f: LinkFigures): string {
   );
   return [
     `${formatSize(f.size)} file, ${f.files} x ${formatSize(f.fileSize)} files; MiB/s, launch to exit` +
-      (f.reps > 1 ? `; medians of ${f.reps} runs of each setting, their order rotated` : ''),
+      (f.reps > 1 || f.loopbackReps > 1
+        ? `; ${f.reps} run${f.reps === 1 ? '' : 's'} of each setting (${f.loopbackReps} with no delay), their order rotated, medians`
+        : ''),
     '',
     '| link | workload | no flags | grid best | no flags / best |',
     '|---|---|---|---|---|',

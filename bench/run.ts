@@ -393,6 +393,7 @@ try {
       quick: args.quick,
       grid: args.linksGrid,
       reps: args.linksReps,
+      loopbackReps: args.linksLoopbackReps,
     });
     results.links = l;
     log(linksTable(l));

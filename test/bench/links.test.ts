@@ -1,8 +1,9 @@
-// The links extra's repetitions: every setting takes each place in turn, and the option is read and checked.
+// The links extra's repetitions: every setting takes each place in turn, the profile with no delay runs more of
+// them, and the options are read and checked.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseArgs } from '../../bench/args.js';
-import { rotated } from '../../bench/links.js';
+import { DEFAULT_GRID, estimateSeconds, parseGrid, rotated } from '../../bench/links.js';
 
 test('over as many repetitions as settings, each setting runs first once, the no-flag run included', () => {
   const settings = ['auto', '4x8M', '16x8M', '4x64M'];
@@ -19,4 +20,18 @@ test('--links-reps: 1 by default, a positive whole number otherwise', () => {
   assert.equal(parseArgs([]).linksReps, 1);
   assert.equal(parseArgs(['--links-reps', '3']).linksReps, 3);
   assert.throws(() => parseArgs(['--links-reps', '0']), /positive integer/);
+});
+
+test('--links-loopback-reps: unset by default (3x --links-reps), a positive whole number otherwise', () => {
+  assert.equal(parseArgs([]).linksLoopbackReps, undefined);
+  assert.equal(parseArgs(['--links-loopback-reps', '9']).linksLoopbackReps, 9);
+  assert.throws(() => parseArgs(['--links-loopback-reps', '0']), /positive integer/);
+  // The estimate counts each profile's own repetitions.
+  const g = parseGrid(DEFAULT_GRID);
+  const est = (loopback: number) =>
+    estimateSeconds(g, 1024 ** 3, 2000, 64 * 1024, false, (p) => (p.shape ? 1 : loopback));
+  const delayed = est(0);
+  const loopbackOnce = est(1) - delayed;
+  assert.ok(delayed > 0 && loopbackOnce > 0);
+  assert.ok(Math.abs(est(3) - (delayed + 3 * loopbackOnce)) < 1e-6);
 });
