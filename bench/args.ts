@@ -94,7 +94,7 @@ const USAGE = `npm run bench -- [flags]
                         file, --jobs J for the small files (default '4x8M,16x8M,64x8M,4x64M,16x64M,64x64M;16,64',
                         64 MiB parts left out on the 200 Mbit/s link; --quick: '4x8M,16x8M;16,64')
   --links-reps 1        runs of each links setting, their order rotated each time; the table shows medians
-                        (default 1: about 9 min quiet for the issue's workload; 3: about 27)
+                        (default 1: about 9 min quiet for the issue's workload; 3: about 28)
   --links-loopback-reps N  runs of each setting on the profile with no delay (default 3x --links-reps, --quick
                         1x: its runs take ~2 s each and its medians swing most)
   --checkpoint-parts N  parts of the checkpoint extra (default 10000)

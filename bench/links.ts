@@ -19,15 +19,16 @@ export interface LinkProfile {
 
 /**
  * The issue's three profiles. A per-connection cap well above the link's keeps the shared cap the only limit.
- * `rates`: MiB/s of the last run (BENCHMARKS.md, `76194ef`: file up, file down, files each way), for the estimate.
+ * `rates`: MiB/s of no flags in a recent run (BENCHMARKS.md, `a026bda`: file up, file down, files each way), for the
+ * estimate.
  */
 export const LINK_PROFILES: Array<LinkProfile & { rates: [number, number, number]; capped?: boolean }> = [
-  { name: 'no delay', rates: [120, 215, 19] },
-  { name: '20 ms RTT', shape: { bytesPerSecond: 1024 ** 3, delayMs: 10 }, rates: [90, 155, 16] },
+  { name: 'no delay', rates: [500, 880, 70] },
+  { name: '20 ms RTT', shape: { bytesPerSecond: 1024 ** 3, delayMs: 10 }, rates: [400, 525, 58] },
   {
     name: '80 ms RTT, 200 Mbit/s',
     shape: { bytesPerSecond: 1024 ** 3, delayMs: 40, linkBytesPerSecond: 25_000_000 },
-    rates: [21, 21, 11.6],
+    rates: [23.5, 23.6, 20.5],
     capped: true,
   },
 ];
@@ -167,7 +168,7 @@ export async function linksExtra(
   const full = parseGrid(DEFAULT_GRID);
   ctx.log(
     `  this grid x ${reps} rep${reps === 1 ? '' : 's'} (${loopbackReps} with no delay): about ${Math.ceil(estimateSeconds(g, size, files, fileSize, custom, repsOf) / 60)} min at the last run's rates; ` +
-      `the issue's workload (1 GiB, 2,000 files, default grid): about ${Math.ceil(estimateSeconds(full, 1024 ** 3, 2000, 64 * 1024, false, repsOf) / 60)} min`,
+      `the issue's workload (1 GiB, 2,000 files, default grid): about ${Math.ceil(estimateSeconds(full, 1024 ** 3, 2000, 64 * 1024) / 60)} min a repetition`,
   );
   const began = performance.now();
   const big = fileFor(ctx, size);
