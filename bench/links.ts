@@ -65,6 +65,14 @@ export interface LinkFigures {
 }
 
 /**
+ * Runs of each setting on the profile with no delay, per --links-reps. A run there takes ~2 s (at 80 ms, ~45 s), and
+ * that profile's medians swung most: 10-15% between runs of seven repetitions (client and server share two cores and
+ * the host's slow spells of tens of seconds decide them), and the grid's best is the largest of several such
+ * medians, so it reads high by chance. Three times the runs cost the extra ~15% more time.
+ */
+export const LOOPBACK_REPS_FACTOR = 3;
+
+/**
  * The hand-tuned grid: `PxS,...;J,...`, --parallel P --part-size S for the large file and --jobs J for the small
  * files. The default holds today's fixed defaults (4 parts at 8 MiB, the download range floor; 16 files) and the
  * settings likely best on a delayed link (more parts, larger parts, more files). Left out: --jobs 4 and --parallel 1,
@@ -73,14 +81,6 @@ export interface LinkFigures {
  * its time on the 80 ms round trip, so the larger size cannot be best by more than that (it would cost 3 of the
  * run's ~15 minutes).
  */
-/**
- * Runs of each setting on the profile with no delay, per --links-reps. A run there takes ~2 s (at 80 ms, ~45 s), and
- * that profile's medians swung most: 10-15% between runs of seven repetitions (client and server share two cores and
- * the host's slow spells of tens of seconds decide them), and the grid's best is the largest of several such
- * medians, so it reads high by chance. Three times the runs cost the extra ~15% more time.
- */
-export const LOOPBACK_REPS_FACTOR = 3;
-
 export const DEFAULT_GRID = '4x8M,16x8M,64x8M,4x64M,16x64M,64x64M;16,64';
 const QUICK_GRID = '4x8M,16x8M;16,64';
 

@@ -7,7 +7,7 @@
 // hashing threads at once, so the parts being sent are hashed between them rather than after all of them. A few
 // parts (up to HERE_BYTES, typically those the journal missed in a late resume, killed between a part's response
 // and its record) are checked on this thread instead: the native CRC-64 of 8 MiB takes about a millisecond, and
-// starting a thread for them cost the rerun ~0.06 s it spent waiting at Complete (issue 27).
+// starting a thread for them cost the rerun ~0.06-0.1 s it spent waiting at Complete (issue 27).
 import { bytesToHex } from '../engine/bytes.js';
 import type { PartSource } from '../engine/ports.js';
 import type { UnverifiedPart } from './types.js';
