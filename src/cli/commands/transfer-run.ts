@@ -83,6 +83,9 @@ export async function driveTransfer<R>(spec: TransferSpec<R>, flags: CpFlags, io
   try {
     const result = await spec.start((e) => {
       if (e.type === 'start') used = { partSize: e.partSize, resumed: e.resumedBytes > 0 };
+      // An upload's parts may grow while it runs (upload/resume-feed.ts): it reports the largest it sent.
+      if (e.type === 'part' && spec.direction === 'upload' && used && (e.size ?? 0) > (used.partSize ?? 0))
+        used.partSize = e.size;
       if (e.type === 'start' && e.discarded && !flags.quiet) {
         // Said before the bar starts: a run that silently begins again from 0% looks like resume did not work.
         const why = e.discarded.startsWith('another ')

@@ -209,6 +209,9 @@ export class ConnectionBudget {
         return inner.totalParts; // a download's guided feed counts as it goes
       },
       ...(inner.plan ? { plan: inner.plan } : {}),
+      ...(inner.plan && !inner.single && !resumed && this.opts.partSize === undefined
+        ? { partSizeNow: () => this.controller.partSize(this.now()) }
+        : {}),
       concurrency: () => fixed ?? Math.max(1, active + this.limit() - this.held),
       next: (): PlannedPart | undefined => inner.next(),
       started: (part) => {

@@ -128,6 +128,11 @@ export interface PartsPhase<D extends MovedPart, Rec, P> {
   done: Map<number, D>;
   /** The checkpoint record of a finished part. */
   record(part: D): Rec;
+  /**
+   * Records to journal before the next part's, taken when it is appended: what the parts handed out since depend on
+   * (an upload's parts cut again, larger: upload/resume-feed.ts).
+   */
+  pending?(): Rec[];
   /** Read ahead for a part about to start (one part ahead; engine/part-pool.ts). */
   prepare?(part: PlannedPart, signal: AbortSignal): Promise<P>;
   /** Move one part; undefined when there was nothing to move (a stream that had ended). */
@@ -150,7 +155,10 @@ export async function moveParts<D extends MovedPart, Rec, P = never>(
     prepare: phase.prepare?.bind(phase),
     work: (part, signal, prepared) => phase.work(part, signal, prepared),
     done: async (part) => {
-      journal = journal.then(() => ctx.store.append(phase.record(part)));
+      journal = journal.then(async () => {
+        for (const r of phase.pending?.() ?? []) await ctx.store.append(r);
+        await ctx.store.append(phase.record(part));
+      });
       await journal;
       done.set(part.partNumber, part);
       const totalParts = feed.totalParts ?? 0;

@@ -1,6 +1,6 @@
 // How the adaptive controller (adaptive.ts) grows the parts not yet started: a pure function of the rate one
 // connection gets (DESIGN.md, "Tuned to the link").
-import { MAX_PARTS, MIN_PART_SIZE } from '../../core/limits.js';
+import { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE } from '../../core/limits.js';
 
 /**
  * Parts are sized to take about this long on one connection: a request's round trip then costs a few percent, and a
@@ -27,8 +27,23 @@ export function grownPartSize(
   return next > size && next >= MIN_PART_SIZE && Math.ceil(totalBytes / next) <= MAX_PARTS ? next : size;
 }
 
+/**
+ * Why parts grew, in words: the size the controller allows, which a part gets while what is left of its file still
+ * gives every connection two parts (the budget's planner, regrownSize), so a file's largest part may be smaller.
+ */
 export const grownReason = (size: number) =>
-  `parts grown to ${formatMiB(size)} (about ${PART_SECONDS} s each on one connection)`;
+  `parts grow up to ${formatMiB(size)} (about ${PART_SECONDS} s each on one connection)`;
 
 export const formatMiB = (b: number) =>
   b >= 1024 ** 2 ? `${+(b / 1024 ** 2).toFixed(1)} MiB` : `${Math.round(b / 1024)} KiB`;
+
+/**
+ * The size an upload's parts not handed out yet are cut at again (upload/resume-feed.ts): the largest doubling of
+ * `current` within `wanted` (the controller's size, grownPartSize) that still leaves each of `conns` connections two
+ * parts of the `left` bytes, so they finish together, within OSS's 5 GiB; `current` when none is larger.
+ */
+export function regrownSize(current: number, wanted: number, left: number, conns: number): number {
+  let next = current;
+  while (next * 2 <= Math.min(wanted, left / (2 * Math.max(1, conns)), MAX_PART_SIZE)) next *= 2;
+  return next;
+}

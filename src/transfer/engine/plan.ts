@@ -62,3 +62,18 @@ export function planParts(fileSize: number, requestedPartSize: number = DEFAULT_
   }
   return { partSize, single: false, parts };
 }
+
+/**
+ * `plan` with its parts from index `from` on (none of them handed out yet) cut again at `partSize`, numbered on from
+ * `from + 1`; the parts before `from` are kept as they were. An upload whose parts grow while it runs
+ * (upload/resume-feed.ts): OSS takes parts of any sizes, every one but the last at least 100 KiB. A larger size only
+ * lowers the part count, so the 10,000-part limit the plan met still holds.
+ */
+export function regrowPlan(plan: PartPlan, from: number, partSize: number): PartPlan {
+  const kept = plan.parts.slice(0, from);
+  const last = plan.parts[plan.parts.length - 1];
+  const end = last ? last.start + last.size : 0;
+  for (let start = plan.parts[from]?.start ?? end, n = from + 1; start < end; start += partSize, n++)
+    kept.push({ number: n, start, size: Math.min(partSize, end - start) });
+  return { partSize: plan.partSize, single: plan.single, parts: kept };
+}

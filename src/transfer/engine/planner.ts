@@ -165,16 +165,26 @@ export function fixedFeed(plan: PartPlan, concurrency: number, skip?: ReadonlySe
 }
 
 /**
- * The parts of `feed`'s fixed layout not in `skip` (done by an earlier run, or already sent), as many at once as
- * `feed` says now: what a resumed transfer still moves.
+ * The parts of `plan` (by default `feed`'s fixed layout) not in `skip` (done by an earlier run, or already sent), as
+ * many at once as `feed` says now: what a resumed transfer still moves. Everything else is `feed`'s (an adaptive
+ * feed's accounting, its wake-up and its close).
  */
-export function remainingFeed(feed: PartFeed, skip: ReadonlySet<number>): PartFeed {
-  const parts = fixedFeed(feed.plan!, 1, skip);
+export function remainingFeed(feed: PartFeed, skip: ReadonlySet<number>, plan = feed.plan!): PartFeed {
+  const parts = fixedFeed(plan, 1, skip);
+  return { ...forwarded(feed), plan, totalParts: plan.parts.length, next: parts.next };
+}
+
+/** What a feed over other parts keeps of `feed`: its part size and all that is not about which part comes next. */
+export function forwarded(feed: PartFeed): Omit<PartFeed, 'next' | 'totalParts' | 'plan' | 'partSizeNow'> {
   return {
-    ...parts,
+    partSize: feed.partSize,
+    single: feed.single,
     concurrency: () => feed.concurrency(),
     started: feed.started?.bind(feed),
     observe: feed.observe?.bind(feed),
+    close: feed.close?.bind(feed),
+    tuning: feed.tuning?.bind(feed),
+    wake: feed.wake?.bind(feed),
   };
 }
 

@@ -181,6 +181,11 @@ export interface PartFeed {
    * parts handed out and never observed are over. An adaptive feed gives back what they held.
    */
   close?(): void;
+  /**
+   * An adaptive feed of a fresh transfer of known size: the part size its controller would give a part started now.
+   * A fresh upload cuts the parts it has not handed out again at a larger one (upload/resume-feed.ts).
+   */
+  partSizeNow?(): number;
   /** An adaptive feed: what its controller has chosen, and why (the 'start' event carries it). */
   tuning?(): Tuning;
   /**

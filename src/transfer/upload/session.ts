@@ -10,15 +10,19 @@ import { ServiceError } from '../../core/errors.js';
 import type { PartInfo } from '../../client/index.js';
 import { bytesToHex } from '../engine/bytes.js';
 import { combineCrc } from '../engine/engine.js';
+import { regrowPlan, type PartPlan } from '../engine/plan.js';
 import type { SourceIdentity } from '../engine/ports.js';
 import { abortKilledInitiate, killedDuringInitiate, salvageDamaged, setAsideCheckpoint } from './stale.js';
+import { MAX_PART_SIZE } from '../../core/limits.js';
 import {
+  READABLE_UPLOAD_VERSIONS,
   UPLOAD_CHECKPOINT_VERSION,
   type DonePart,
   type PartRecord,
   type SessionInput,
   type UnverifiedPart,
   type UploadCheckpointHeader,
+  type UploadRecord,
   type UploadSession,
 } from './types.js';
 
@@ -43,7 +47,7 @@ export function headerMismatch(
   input: Pick<SessionInput, 'client' | 'bucket' | 'key' | 'file' | 'plan'> & Partial<SessionInput>,
 ): string | undefined {
   if (!h || typeof h !== 'object' || h.kind !== 'ossup-upload') return 'not an upload checkpoint';
-  if (h.version !== UPLOAD_CHECKPOINT_VERSION) return `checkpoint version ${String(h.version)}`;
+  if (!READABLE_UPLOAD_VERSIONS.includes(h.version as number)) return `checkpoint version ${String(h.version)}`;
   if (typeof h.uploadId !== 'string' || !h.uploadId) return 'no upload ID';
   if (h.endpoint !== input.client.endpoint.url) return 'another endpoint';
   if (h.bucket !== input.bucket) return 'another bucket';
@@ -70,14 +74,17 @@ export async function openSession(input: SessionInput): Promise<UploadSession> {
     await abortKilledInitiate(input, loaded.header.initiating!);
     discarded = 'an earlier run stopped during InitiateMultipartUpload';
   } else if (loaded) {
-    const why = headerMismatch(loaded.header, input);
-    if (!why) {
+    const layout = grownLayout(input.plan, loaded.records);
+    const why =
+      headerMismatch(loaded.header, input) ?? (layout ? undefined : 'a part layout no run of this upload made');
+    if (!why && layout) {
+      const resuming = { ...input, plan: layout };
       // A checkpoint another user could have written (forged to name another upload of this key) is never trusted.
       const trusted =
         loaded.ours === true && input.source.changeMark !== undefined && loaded.header.mark === input.source.changeMark;
-      const resumed = await reconcile(input, loaded.header.uploadId, loaded.records, trusted);
+      const resumed = await reconcile(resuming, loaded.header.uploadId, loaded.records, trusted);
       if (resumed) return resumed;
-      const finished = await alreadyCompleted(input, loaded.header.uploadId, loaded.records);
+      const finished = await alreadyCompleted(resuming, loaded.header.uploadId, loaded.records);
       if (finished) return finished;
       discarded = 'the upload ID no longer exists on the server';
     } else {
@@ -93,7 +100,34 @@ export async function openSession(input: SessionInput): Promise<UploadSession> {
     signal: input.signal,
   });
   await input.store.start(expectedHeader(input, init.uploadId));
-  return { uploadId: init.uploadId, done: new Map(), unverified: [], resumedBytes: 0, discarded };
+  return {
+    uploadId: init.uploadId,
+    done: new Map(),
+    unverified: [],
+    resumedBytes: 0,
+    discarded,
+    layout: input.plan,
+    fresh: true,
+  };
+}
+
+/**
+ * The parts as an earlier run laid them out: `plan` (at the header's part size) cut again at each GrowRecord, in
+ * order. Undefined when a cut is one no run of this upload could have made (a checkpoint is untrusted input): one
+ * behind an earlier cut or past the last part, or not larger than the parts before it.
+ */
+export function grownLayout(plan: PartPlan, records: readonly UploadRecord[]): PartPlan | undefined {
+  let layout = plan;
+  let [after, size] = [0, plan.partSize];
+  for (const r of records) {
+    if (r?.kind !== 'grow') continue;
+    const cutOk = Number.isSafeInteger(r.after) && r.after >= after && r.after < layout.parts.length;
+    if (!cutOk || !Number.isSafeInteger(r.partSize) || r.partSize <= size || r.partSize > MAX_PART_SIZE)
+      return undefined;
+    layout = regrowPlan(layout, r.after, r.partSize);
+    [after, size] = [r.after, r.partSize];
+  }
+  return layout;
 }
 
 /**
@@ -108,7 +142,7 @@ export async function openSession(input: SessionInput): Promise<UploadSession> {
 async function reconcile(
   input: SessionInput,
   uploadId: string,
-  records: PartRecord[],
+  records: UploadRecord[],
   trusted: boolean,
 ): Promise<UploadSession | undefined> {
   let listed: PartInfo[];
@@ -151,7 +185,7 @@ async function reconcile(
       unrecorded: !recorded,
     });
   }
-  return { uploadId, done, unverified, resumedBytes };
+  return { uploadId, done, unverified, resumedBytes, layout: input.plan, fresh: false };
 }
 
 function safeParse(decimal: unknown): bigint | undefined {
@@ -172,7 +206,7 @@ function safeParse(decimal: unknown): bigint | undefined {
 async function alreadyCompleted(
   input: SessionInput,
   uploadId: string,
-  records: PartRecord[],
+  records: UploadRecord[],
 ): Promise<UploadSession | undefined> {
   const journal = new Map<number, PartRecord>();
   for (const r of records) if (r?.kind === 'part') journal.set(r.partNumber, r);
@@ -210,5 +244,7 @@ async function alreadyCompleted(
     unverified: [],
     resumedBytes: input.source.size ?? 0,
     completed: { etag: head.etag, crc64: crc },
+    layout: input.plan,
+    fresh: false,
   };
 }

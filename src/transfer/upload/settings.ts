@@ -6,7 +6,7 @@ import type { ObjectWriteOptions } from '../../client/index.js';
 import type { TransferContext } from '../engine/engine.js';
 import type { PartSource } from '../engine/ports.js';
 import type { UploadCallback, UploadResult } from '../types.js';
-import type { PartRecord, UploadCheckpointHeader } from './types.js';
+import type { UploadCheckpointHeader, UploadRecord } from './types.js';
 
 export interface UploadSettings {
   bucket: string;
@@ -30,7 +30,7 @@ export interface UploadSettings {
   multipartEtag?: (partMd5Hex: string[]) => string;
 }
 
-export type UploadContext = TransferContext<UploadCheckpointHeader, PartRecord>;
+export type UploadContext = TransferContext<UploadCheckpointHeader, UploadRecord>;
 
 /** The new object's headers from the options; the Content-Type, when not given, guessed from `name`'s extension. */
 export function objectWrite(opts: ObjectWriteOptions, name: string): ObjectWriteOptions {

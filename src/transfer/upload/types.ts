@@ -7,8 +7,14 @@ import type { PartRecord } from '../engine/multipart.js';
 
 export type { PartRecord } from '../engine/multipart.js';
 
-/** Bump when the meaning of checkpoint records changes; other versions are discarded. */
-export const UPLOAD_CHECKPOINT_VERSION = 1;
+/**
+ * Bump when the meaning of checkpoint records changes; other versions are discarded. Version 2 added GrowRecord: a
+ * version 1 run would read such a journal's later parts at the wrong offsets, so it must refuse it (and it does: it
+ * knows only 1). A version 1 checkpoint has no GrowRecord and means the same to this version.
+ */
+export const UPLOAD_CHECKPOINT_VERSION = 2;
+/** Versions this one resumes. */
+export const READABLE_UPLOAD_VERSIONS: readonly number[] = [1, 2];
 
 /** First journal record of an upload checkpoint. Holds no secrets: no keys, tokens or signed URLs. */
 export interface UploadCheckpointHeader {
@@ -35,7 +41,20 @@ export interface UploadCheckpointHeader {
   initiating?: number;
 }
 
-export type UploadStore = CheckpointStore<UploadCheckpointHeader, PartRecord>;
+/**
+ * The parts from index `after` on (those not handed out yet) were cut again at `partSize` (engine/plan.ts
+ * regrowPlan): journaled before the record of any part of the new cut, so a resume lays the parts out as they were.
+ */
+export interface GrowRecord {
+  kind: 'grow';
+  after: number;
+  partSize: number;
+}
+
+/** A record after an upload checkpoint's header. */
+export type UploadRecord = PartRecord | GrowRecord;
+
+export type UploadStore = CheckpointStore<UploadCheckpointHeader, UploadRecord>;
 
 export interface DonePart {
   partNumber: number;
@@ -69,6 +88,10 @@ export interface UploadSession {
   resumedBytes: number;
   /** Why an old checkpoint was not used (for diagnostics), if there was one. */
   discarded?: string;
+  /** The parts as the upload lays them out now: the plan, cut again where an earlier run's parts grew. */
+  layout: PartPlan;
+  /** Initiated by this run: its parts not handed out yet may still grow (a resumed upload keeps its layout). */
+  fresh: boolean;
   /**
    * Set when an earlier run's CompleteMultipartUpload succeeded but that run died before deleting its checkpoint:
    * the object on the server is proven to be this file, so there is nothing left to send.
@@ -83,7 +106,7 @@ export interface SessionInput {
   source: PartSource;
   /** The source's identity (recorded in the header; a checkpoint of another source is not resumed). */
   file: SourceIdentity;
-  /** The parts of the whole source at the checkpoint's part size. */
+  /** The parts of the whole source at the checkpoint's (first) part size. */
   plan: PartPlan;
   store: UploadStore;
   /** Headers for InitiateMultipartUpload. */

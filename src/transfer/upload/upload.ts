@@ -24,13 +24,13 @@ import { uploadRecord, resumeFeed, type UploadRun } from './resume-feed.js';
 import { abortQuietly } from '../engine/multipart.js';
 import { openSession } from './session.js';
 import { setAsideCheckpoint } from './stale.js';
-import type { PartRecord, UploadCheckpointHeader, UploadStore } from './types.js';
+import type { UploadCheckpointHeader, UploadRecord, UploadStore } from './types.js';
 import { uploadResult, type UploadContext, type UploadSettings } from './settings.js';
 import { uploadSingle } from './single.js';
 import { verifyResumedParts } from './verify.js';
 
 /** The upload: one PutObject for a source of one part, else a multipart upload (resumed from its checkpoint). */
-export class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, PartRecord, UploadResult> {
+export class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, UploadRecord, UploadResult> {
   readonly checkpointSuffix = '.ucp';
   private uploadId: string | undefined;
   /** The object is stored: nothing may be aborted any more. */
@@ -76,14 +76,14 @@ export class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, 
     first?: { part: PlannedPart; bytes: PartBytes },
   ): Promise<UploadResult> {
     const { opts, source } = this;
-    const layout = feed.plan ?? { partSize: feed.partSize, single: false, parts: [] };
+    const plan = feed.plan ?? { partSize: feed.partSize, single: false, parts: [] };
     const session = await openSession({
       client: ctx.client,
       bucket: opts.bucket,
       key: opts.key,
       source,
       file: source.identity ?? {},
-      plan: layout,
+      plan,
       store: ctx.store,
       initiate: opts.write,
       signal: opts.signal,
@@ -99,14 +99,14 @@ export class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, 
       discarded: session.discarded,
     });
     const progress = startProgress(ctx, info, source.size !== undefined);
-    const run: UploadRun = { ctx, opts, source, feed, layout, session, first };
+    const run: UploadRun = { ctx, opts, source, feed, layout: session.layout, session, first, pending: [] };
     let resumedBytes = session.resumedBytes;
     if (session.completed) {
       // An earlier run's Complete succeeded (proven in openSession); only its checkpoint was left behind.
       this.completed = true;
       const { etag, crc64 } = session.completed;
       return finishTransfer(ctx, progress, {
-        ...uploadResult(opts, source, etag, crc64, source.size ?? 0, layout.parts.length, resumedBytes),
+        ...uploadResult(opts, source, etag, crc64, source.size ?? 0, session.layout.parts.length, resumedBytes),
         uploadId,
       });
     }
@@ -145,6 +145,7 @@ export class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, 
       feed,
       done: session.done,
       record: uploadRecord,
+      pending: () => run.pending.splice(0),
       prepare: source.replayable
         ? (part: PlannedPart, signal: AbortSignal) => source.read(part, { signal, crcOnly: opts.contentMd5 !== true })
         : undefined,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ArgumentError } from '../../../src/core/errors.js';
 import { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE } from '../../../src/core/limits.js';
-import { planParts } from '../../../src/transfer/engine/plan.js';
+import { planParts, regrowPlan } from '../../../src/transfer/engine/plan.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -79,4 +79,27 @@ test('the largest possible object plans to exactly 10,000 parts of 5 GiB; beyond
     () => planParts(max + 1),
     (e: unknown) => e instanceof ArgumentError && e.field === 'fileSize',
   );
+});
+
+test('regrowPlan cuts the parts from an index on again, larger, and keeps those before it', () => {
+  const plan = planParts(10 * MiB + 5, MiB);
+  const grown = regrowPlan(plan, 3, 4 * MiB);
+  assertCovers(10 * MiB + 5, grown);
+  assert.deepEqual(grown.parts.slice(0, 3), plan.parts.slice(0, 3));
+  assert.deepEqual(
+    grown.parts.map((p) => p.size),
+    [MiB, MiB, MiB, 4 * MiB, 3 * MiB + 5],
+  );
+  // The header keeps the first size; the single flag is the plan's.
+  assert.equal(grown.partSize, MiB);
+  assert.equal(grown.single, false);
+  // Cut twice: the second cut starts where the first cut's parts stood.
+  const twice = regrowPlan(regrowPlan(planParts(40 * MiB, MiB), 2, 2 * MiB), 5, 8 * MiB);
+  assertCovers(40 * MiB, twice);
+  assert.deepEqual(
+    twice.parts.map((p) => p.size / MiB),
+    [1, 1, 2, 2, 2, 8, 8, 8, 8],
+  );
+  // A cut at the end changes nothing.
+  assert.deepEqual(regrowPlan(plan, plan.parts.length, 8 * MiB), plan);
 });
