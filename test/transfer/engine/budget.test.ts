@@ -7,7 +7,8 @@ import { AdaptiveController } from '../../../src/transfer/engine/adaptive.js';
 import { ConnectionBudget, LOOK_AHEAD_MIN_MS } from '../../../src/transfer/engine/budget.js';
 import { startInfo } from '../../../src/transfer/engine/engine.js';
 import { runParts } from '../../../src/transfer/engine/part-pool.js';
-import { ladderPlanner } from '../../../src/transfer/engine/planner.js';
+import { ladderPlanner, remainingFeed } from '../../../src/transfer/engine/planner.js';
+import type { PartFeed } from '../../../src/transfer/engine/ports.js';
 import { runJobs } from '../../../src/transfer/tree/jobs.js';
 
 const MiB = 1024 ** 2;
@@ -82,35 +83,40 @@ test('a fresh transfer gets the controller’s part size, never below the ladder
   assert.equal(flagged.plan({ kind: 'upload', size: 4 * 1024 * MiB }).partSize, 16 * MiB);
 });
 
-test('a file that fails with parts in flight gives its units back at once, and the next file gets the whole budget', async () => {
-  const b = budget(6);
-  const feed = b.planner(ladderPlanner).plan({ kind: 'upload', size: 40 * MiB });
-  let inFlight = 0;
-  const failed = b.holding(() =>
-    runParts({
-      feed,
-      work: async (part, signal) => {
-        inFlight++;
-        await new Promise((r) => setTimeout(r, 5));
-        if (part.number === 3) throw new Error('part 3 refused');
-        // The others are still sending when part 3 fails: the scheduler's abort stops them, as it stops a request.
-        await new Promise((_, reject) => {
-          if (signal.aborted) reject(signal.reason);
-          else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-        });
-        return part.size;
-      },
-      done: async () => undefined,
-    }),
-  );
-  await assert.rejects(failed, /part 3 refused/);
-  assert.equal(inFlight, 6, 'six parts were in flight when part 3 failed');
-  assert.equal(b.inUse, 0, 'every unit is given back');
-  // The next file runs six parts at once again.
-  const seen = { now: 0, peak: 0, parts: 0 };
-  await moveFile(b, 40 * MiB, seen);
-  assert.equal(seen.peak, 6);
-});
+for (const [how, over] of [
+  ['its own feed', (f: PartFeed) => f],
+  // What a resumed upload and a copy run over: it must keep the budget feed's close.
+  ['a feed of the parts left', (f: PartFeed) => remainingFeed(f, new Set([1]))],
+] as const)
+  test(`a file that fails with parts in flight gives its units back at once, and the next file gets the whole budget (${how})`, async () => {
+    const b = budget(6);
+    const feed = over(b.planner(ladderPlanner).plan({ kind: 'upload', size: 40 * MiB }));
+    let inFlight = 0;
+    const failed = b.holding(() =>
+      runParts({
+        feed,
+        work: async (part, signal) => {
+          inFlight++;
+          await new Promise((r) => setTimeout(r, 5));
+          if (part.number === 3) throw new Error('part 3 refused');
+          // The others are still sending when part 3 fails: the scheduler's abort stops them, as it stops a request.
+          await new Promise((_, reject) => {
+            if (signal.aborted) reject(signal.reason);
+            else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+          });
+          return part.size;
+        },
+        done: async () => undefined,
+      }),
+    );
+    await assert.rejects(failed, /part 3 refused/);
+    assert.equal(inFlight, 6, 'six parts were in flight when part 3 failed');
+    assert.equal(b.inUse, 0, 'every unit is given back');
+    // The next file runs six parts at once again.
+    const seen = { now: 0, peak: 0, parts: 0 };
+    await moveFile(b, 40 * MiB, seen);
+    assert.equal(seen.peak, 6);
+  });
 
 test('the start event says what the budget chose and why: connections, this transfer’s part size, their sources', () => {
   const c = new AdaptiveController(
