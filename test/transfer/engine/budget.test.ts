@@ -83,6 +83,17 @@ test('a fresh transfer gets the controller’s part size, never below the ladder
   assert.equal(flagged.plan({ kind: 'upload', size: 4 * 1024 * MiB }).partSize, 16 * MiB);
 });
 
+test('only a fresh multipart transfer with no --part-size is offered the controller’s size for its later parts', () => {
+  const c = new AdaptiveController({ initialConnections: 4, initialPartSize: 8 * MiB, partSizeSource: 'auto' }, 0);
+  const planner = new ConnectionBudget(c, { now: () => 0 }).planner(ladderPlanner);
+  const fresh = planner.plan({ kind: 'upload', size: 1024 * MiB });
+  assert.equal(fresh.partSizeNow?.(), 8 * MiB);
+  assert.equal(planner.plan({ kind: 'upload', size: 1024 * MiB }, { partSize: 8 * MiB }).partSizeNow, undefined);
+  assert.equal(planner.plan({ kind: 'upload', size: MiB / 2 }).partSizeNow, undefined, 'one request');
+  const flagged = new ConnectionBudget(c, { now: () => 0, partSize: 16 * MiB }).planner(ladderPlanner);
+  assert.equal(flagged.plan({ kind: 'upload', size: 1024 * MiB }).partSizeNow, undefined);
+});
+
 for (const [how, over] of [
   ['its own feed', (f: PartFeed) => f],
   // What a resumed upload and a copy run over: it must keep the budget feed's close.
