@@ -4,8 +4,7 @@
 // them, after the first part (read up front), until the stream has ended.
 import { partRecord, type PartRecord } from '../engine/multipart.js';
 import { regrownSize } from '../engine/part-growth.js';
-import type { PartPlan } from '../engine/plan.js';
-import { regrowPlan } from '../engine/plan.js';
+import { regrowPlan, type PartPlan } from '../engine/plan.js';
 import { forwarded, remainingFeed } from '../engine/planner.js';
 import type { PartBytes, PartFeed, PartSource, PlannedPart } from '../engine/ports.js';
 import type { DonePart, GrowRecord, UploadSession } from './types.js';

@@ -4,16 +4,17 @@
 // parts the server lists are adopted provisionally and checked in the background (verify.ts) while the missing ones
 // are sent, and Complete waits for the check, so a resume costs what is left rather than the whole file. Where the
 // source's change mark (a file's settled ctime) is the one the upload started with, nothing has written to it since,
-// and the parts the journal recorded are trusted without the re-read.
+// and the parts the journal recorded are trusted without the re-read. The parts are laid out as the earlier run cut
+// them: the header's part size, then each cut its journal recorded as its parts grew (grownLayout).
 import { parseCrc64 } from '../../core/crc64.js';
 import { ServiceError } from '../../core/errors.js';
+import { MAX_PART_SIZE } from '../../core/limits.js';
 import type { PartInfo } from '../../client/index.js';
 import { bytesToHex } from '../engine/bytes.js';
 import { combineCrc } from '../engine/engine.js';
 import { regrowPlan, type PartPlan } from '../engine/plan.js';
 import type { SourceIdentity } from '../engine/ports.js';
 import { abortKilledInitiate, killedDuringInitiate, salvageDamaged, setAsideCheckpoint } from './stale.js';
-import { MAX_PART_SIZE } from '../../core/limits.js';
 import {
   READABLE_UPLOAD_VERSIONS,
   UPLOAD_CHECKPOINT_VERSION,
