@@ -7,6 +7,7 @@ import path from 'node:path';
 import { nodeArgsFor, spawnEventChild, type EventChild } from '../../helpers/child.js';
 import { uploadFile } from '../../../src/transfer/index.js';
 import { PART, makeFile, objectBytes, setup, type Env } from '../fixtures.js';
+import { growingPlanner } from './growing-planner.js';
 
 const CHILD = nodeArgsFor(import.meta.url, './child');
 
@@ -65,6 +66,21 @@ test('a rerun in a child process after SIGKILL resumes (resumed bytes reported) 
   assert.equal(done?.type, 'done', JSON.stringify(done));
   assert.equal(await second.exited, 0);
   assert.deepEqual(await objectBytes(env.client, env.bucket, 'again'), data);
+});
+
+test('SIGKILL after parts of a larger cut were sent: the rerun resumes the grown layout and the object is right', async (t) => {
+  const env = await setup(t);
+  const { file, data } = await makeFile(env.dir, 'grown.bin', 40 * PART + 9, 51);
+  // The journal takes the cut before any part of it, so parts 5 on (4 x PART) are resumed, not sent again.
+  const first = startChild(env, file, 'grown', { growAfter: 4, partSize: PART });
+  await first.waitFor((e) => e.type === 'part' && (e.partNumber as number) > 6);
+  first.proc.kill('SIGKILL');
+  await first.exited;
+  const planner = growingPlanner({ partSize: PART, after: 4, to: 4 * PART, concurrency: 2 });
+  const res = await uploadFile(env.client, { bucket: env.bucket, key: 'grown', file, checkpoint: true, planner });
+  assert.ok(res.resumedBytes >= 4 * PART + 4 * PART, `resumed ${res.resumedBytes}`);
+  assert.equal(res.parts, 4 + 10, 'four parts of PART, then ten of the larger cut');
+  assert.deepEqual(await objectBytes(env.client, env.bucket, 'grown'), data);
 });
 
 test('two processes on one checkpoint: the second fails at once with CheckpointLocked', async (t) => {

@@ -6,29 +6,19 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { decodeJournal, encodeRecord } from '../../../src/transfer/checkpoint/journal.js';
 import { planParts } from '../../../src/transfer/engine/plan.js';
-import { seedPlanner } from '../../../src/transfer/engine/planner.js';
-import type { PartPlanner } from '../../../src/transfer/engine/ports.js';
 import { uploadFile } from '../../../src/transfer/index.js';
 import type { TransferEvent } from '../../../src/transfer/index.js';
 import { grownLayout } from '../../../src/transfer/upload/session.js';
 import { UPLOAD_CHECKPOINT_VERSION, type UploadRecord } from '../../../src/transfer/upload/types.js';
 import { AbortedError } from '../../../src/core/errors.js';
 import { PART, makeFile, objectBytes, pauseAfter, setup } from '../fixtures.js';
+import { growingPlanner } from './growing-planner.js';
 
 const SIZE = 40 * PART + 7;
 const AFTER = 4;
 
-/** A planner whose fresh feeds offer 4 x PART once AFTER parts have been handed out: 2 at a time, PART before. */
-function growing(): PartPlanner {
-  return {
-    plan(req, resume) {
-      const feed = seedPlanner.plan({ ...req, partSize: req.partSize ?? PART, concurrency: 2 }, resume);
-      if (resume || feed.single) return feed;
-      let asked = 0;
-      return { ...feed, partSizeNow: () => (++asked > AFTER ? 4 * PART : PART) };
-    },
-  };
-}
+/** Fresh feeds offer 4 x PART once AFTER parts have been handed out: 2 at a time, PART before. */
+const growing = () => growingPlanner({ partSize: PART, after: AFTER, to: 4 * PART, concurrency: 2 });
 
 /** The part sizes of the layout: AFTER of PART, then 4 x PART to the end. */
 const GROWN = [PART, PART, PART, PART, ...Array(9).fill(4 * PART), 7];
