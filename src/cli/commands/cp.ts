@@ -202,12 +202,12 @@ async function uploadOne(
     io.stdout.write(
       jsonLine({
         ...transferJson('upload', r, outcome.seconds),
-        tuning: tuningJson(budget.tuning(), flagged, outcome.used),
+        tuning: tuningJson(budget.tuning(!outcome.used?.resumed), flagged, outcome.used),
       }),
     );
   else if (!flags.quiet) {
     io.stdout.write(`uploaded ${shown(job.file)} to ${shown(formatOssUrl(job.dst))}: ${summary(r, outcome.seconds)}\n`);
-    io.stdout.write(tunedLine(tuningJson(budget.tuning(), flagged, outcome.used)));
+    io.stdout.write(tunedLine(tuningJson(budget.tuning(!outcome.used?.resumed), flagged, outcome.used)));
     if (r.callbackBody !== undefined) io.stdout.write(`callback answered: ${r.callbackBody}\n`);
   }
   return EXIT_OK;

@@ -122,7 +122,7 @@ export async function downloadCommand(
       io.stdout.write(
         jsonLine({
           ...transferJson('download', r, outcome.seconds),
-          tuning: tuningJson(budget.tuning(), flagged, outcome.used),
+          tuning: tuningJson(budget.tuning(!outcome.used?.resumed), flagged, outcome.used),
         }),
       );
     else if (!flags.quiet) {
@@ -134,7 +134,7 @@ export async function downloadCommand(
       io.stdout.write(
         `downloaded ${shown(formatOssUrl(src))} to ${shown(r.file)}${part}: ${summary(r, outcome.seconds, 'download')}\n`,
       );
-      io.stdout.write(tunedLine(tuningJson(budget.tuning(), flagged, outcome.used)));
+      io.stdout.write(tunedLine(tuningJson(budget.tuning(!outcome.used?.resumed), flagged, outcome.used)));
     }
     return EXIT_OK;
   });

@@ -160,12 +160,12 @@ export class AdaptiveController {
     return (this.phase === 'slow-start' && this.base > 0) || this.phase === 'probe';
   }
 
-  /** What is in use now, and why. */
-  tuning(): Tuning {
+  /** What is in use now, and why; without why parts grow when the transfer's own size is not tuned (a resume's). */
+  tuning(sizeTuned = true): Tuning {
     return {
       connections: { value: this.conns, source: this.sources.connections },
       partSize: { value: this.size, source: this.sources.partSize },
-      reason: this.sizeWhy ? `${this.why}; ${this.sizeWhy}` : this.why,
+      reason: this.sizeWhy && sizeTuned ? `${this.why}; ${this.sizeWhy}` : this.why,
     };
   }
 

@@ -155,8 +155,9 @@ export class ConnectionBudget {
     else this.controller.failed(this.now());
   }
 
-  tuning(): Tuning {
-    return this.controller.tuning();
+  /** The controller's choice; `sizeTuned` false: the transfer's part size is not the controller's (a resume's). */
+  tuning(sizeTuned = true): Tuning {
+    return this.controller.tuning(sizeTuned);
   }
 
   /**
@@ -236,7 +237,7 @@ export class ConnectionBudget {
       tuning: () => {
         // This transfer's own part size (a resume's is its checkpoint's), not the one the next would get.
         const source = this.opts.partSize !== undefined ? 'flag' : resumed ? 'checkpoint' : 'auto';
-        return { ...this.tuning(), partSize: { value: inner.partSize, source } };
+        return { ...this.tuning(source === 'auto'), partSize: { value: inner.partSize, source } };
       },
       wake: (spawn) => {
         if (fixed !== undefined) return; // its concurrency never rises

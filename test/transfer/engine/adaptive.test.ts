@@ -165,6 +165,9 @@ test('parts grow by powers of two within the cap, never so big that connections 
   assert.ok(size > FILE_DEFAULTS.partSize && size <= 16 * MiB, `${size}`);
   assert.equal(Math.log2(size / FILE_DEFAULTS.partSize) % 1, 0);
   assert.ok(size * ctl.connections(10_000) * 2 <= total, `${size} x ${ctl.connections(10_000)}`);
+  // The reason says so, unless the transfer's own size is not the controller's (a resume keeps its checkpoint's).
+  assert.match(ctl.tuning().reason, /; parts grow up to \d+ MiB/);
+  assert.doesNotMatch(ctl.tuning(false).reason, /parts grow/);
 });
 
 test('a file at the 10,000-part limit keeps a size that still fits', () => {

@@ -145,6 +145,18 @@ test('the start event says what the budget chose and why: connections, this tran
   assert.deepEqual(startInfo(resumed, 1024 * MiB).tuning?.partSize, { value: 2 * MiB, source: 'checkpoint' });
 });
 
+test('once parts grew, the reason says so for a fresh transfer and not for a resumed one, whose size is its own', () => {
+  let clock = 0;
+  const c = new AdaptiveController({ initialConnections: 4, initialPartSize: 8 * MiB, totalBytes: 16 * 1024 * MiB }, 0);
+  const b = new ConnectionBudget(c, { now: () => clock });
+  for (; clock < 3000; clock += 10) b.record(4 * MiB); // 400 MiB/s: 100 MiB/s a connection
+  const planner = b.planner(ladderPlanner);
+  const fresh = planner.plan({ kind: 'upload', size: 16 * 1024 * MiB });
+  assert.match(startInfo(fresh, 16 * 1024 * MiB).tuning?.reason ?? '', /; parts grow up to 64 MiB/);
+  const resumed = planner.plan({ kind: 'upload', size: 16 * 1024 * MiB }, { partSize: 8 * MiB });
+  assert.doesNotMatch(startInfo(resumed, 16 * 1024 * MiB).tuning?.reason ?? '', /parts grow/);
+});
+
 test('a transfer of one request reports it as a finished part, so slow start judges small files per request', () => {
   let t = 0;
   const done: number[] = [];
