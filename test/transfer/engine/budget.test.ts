@@ -231,34 +231,46 @@ test('a job prepares ahead until a one-request transfer shows a round trip short
   assert.equal(b.prepareAhead(), false, 'a slow request later is queueing, not the link');
 });
 
-test('a budget that grows between parts wakes the scheduler: the step opens its connections at once', async () => {
-  let clock = 0;
-  const c = new AdaptiveController({ initialConnections: 2, initialPartSize: 8 * MiB }, 0);
-  const b = new ConnectionBudget(c, { now: () => clock });
-  const feed = b.planner(ladderPlanner).plan({ kind: 'download', size: 256 * MiB });
-  let started = 0;
-  let finished = 0;
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  const run = runParts({
-    feed,
-    work: async (part) => {
-      started++;
-      await gate; // every part is long: none ends while slow start measures and steps
-      finished++;
-      return part.size;
-    },
-    done: async () => undefined,
+for (const [how, feedOf] of [
+  ['a download', (b: ConnectionBudget) => b.planner(ladderPlanner).plan({ kind: 'download', size: 256 * MiB })],
+  // What a resumed upload runs over: it must keep the budget feed's wake-up.
+  [
+    'a feed of the parts an upload has left',
+    (b: ConnectionBudget) =>
+      remainingFeed(
+        b.planner(ladderPlanner).plan({ kind: 'upload', size: 256 * MiB, partSize: 8 * MiB }),
+        new Set([1]),
+      ),
+  ],
+] as const)
+  test(`a budget that grows between parts wakes the scheduler: the step opens its connections at once (${how})`, async () => {
+    let clock = 0;
+    const c = new AdaptiveController({ initialConnections: 2, initialPartSize: 8 * MiB }, 0);
+    const b = new ConnectionBudget(c, { now: () => clock });
+    const feed = feedOf(b);
+    let started = 0;
+    let finished = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const run = runParts({
+      feed,
+      work: async (part) => {
+        started++;
+        await gate; // every part is long: none ends while slow start measures and steps
+        finished++;
+        return part.size;
+      },
+      done: async () => undefined,
+    });
+    await new Promise((r) => setImmediate(r));
+    const before = started;
+    for (; c.connections(clock) === 2 && clock < 2_000; clock += 10) b.record(MiB);
+    assert.equal(c.connections(clock), 4, c.tuning().reason);
+    await new Promise((r) => setImmediate(r));
+    // main asked the budget again only when a part ended: the doubling waited for the first range to finish.
+    assert.equal(finished, 0);
+    assert.equal(started, before + 2, `${before} parts, then ${started}`);
+    release();
+    await run;
+    assert.equal(b.inUse, 0);
   });
-  await new Promise((r) => setImmediate(r));
-  const before = started;
-  for (; c.connections(clock) === 2 && clock < 2_000; clock += 10) b.record(MiB);
-  assert.equal(c.connections(clock), 4, c.tuning().reason);
-  await new Promise((r) => setImmediate(r));
-  // main asked the budget again only when a part ended: the doubling waited for the first range to finish.
-  assert.equal(finished, 0);
-  assert.equal(started, before + 2, `${before} parts, then ${started}`);
-  release();
-  await run;
-  assert.equal(b.inUse, 0);
-});
