@@ -98,6 +98,8 @@ export class UploadStrategy implements TransferStrategy<UploadCheckpointHeader, 
       parts: session.done.size,
       discarded: session.discarded,
     });
+    // A resumed upload whose parts grew has fewer than its first size gives.
+    if (source.size !== undefined) info.totalParts = session.layout.parts.length;
     const progress = startProgress(ctx, info, source.size !== undefined);
     const run: UploadRun = { ctx, opts, source, feed, layout: session.layout, session, first, pending: [] };
     let resumedBytes = session.resumedBytes;

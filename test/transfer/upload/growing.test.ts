@@ -75,6 +75,7 @@ test('a killed upload journals its cut before any part of it, and the rerun resu
   const res = await uploadFile(env.client, { ...first, onProgress: (e) => events.push(e) });
   const start = events.find((e) => e.type === 'start');
   assert.equal(start?.type === 'start' && start.discarded, undefined);
+  assert.equal(start?.type === 'start' && start.totalParts, GROWN.length, 'the start counts the grown layout');
   assert.ok(res.resumedBytes >= AFTER * PART + grownParts.length * 4 * PART, `resumed ${res.resumedBytes}`);
   assert.equal(res.parts, GROWN.length);
   assert.deepEqual(await objectBytes(env.client, env.bucket, 'g'), data);
