@@ -47,6 +47,8 @@ export interface BenchArgs {
   linksReps: number;
   /** Runs of each setting on the profile with no delay (default: LOOPBACK_REPS_FACTOR x linksReps). */
   linksLoopbackReps?: number;
+  /** The links extra's profiles by key (links.ts `linkProfiles`); undefined: all three. */
+  linksProfiles?: string[];
   /** --quick was given: smaller grids where an extra has one. */
   quick: boolean;
   /** Where the server root, files and downloads live (default: a new directory under /dev/shm, else os.tmpdir()). */
@@ -97,6 +99,8 @@ const USAGE = `npm run bench -- [flags]
                         (default 1: about 9 min quiet for the issue's workload; 3: about 28)
   --links-loopback-reps N  runs of each setting on the profile with no delay (default 3x --links-reps, --quick
                         1x: its runs take ~2 s each and its medians swing most)
+  --links-profiles none,20ms,80ms  the links extra's profiles to run (default all three: no delay, 20 ms RTT,
+                        80 ms RTT at 200 Mbit/s); a check of one profile need not wait for the others
   --checkpoint-parts N  parts of the checkpoint extra (default 10000)
   --resume-size 512M    file size of the late-resume extra (default 512M)
   --copy-size 5G        object size of the server-side copy extra (default 5G; made on the server from a test file)
@@ -204,6 +208,9 @@ export function parseArgs(argv: string[]): BenchArgs {
         break;
       case '--links-loopback-reps':
         a.linksLoopbackReps = int(value());
+        break;
+      case '--links-profiles':
+        a.linksProfiles = value().split(',').filter(Boolean);
         break;
       case '--quick':
         explicit.add(flag);

@@ -22,11 +22,12 @@ export interface LinkProfile {
  * `rates`: MiB/s of no flags in a recent run (BENCHMARKS.md, `a026bda`: file up, file down, files each way), for the
  * estimate.
  */
-export const LINK_PROFILES: Array<LinkProfile & { rates: [number, number, number]; capped?: boolean }> = [
-  { name: 'no delay', rates: [500, 880, 70] },
-  { name: '20 ms RTT', shape: { bytesPerSecond: 1024 ** 3, delayMs: 10 }, rates: [400, 525, 58] },
+export const LINK_PROFILES: Array<LinkProfile & { key: string; rates: [number, number, number]; capped?: boolean }> = [
+  { name: 'no delay', key: 'none', rates: [500, 880, 70] },
+  { name: '20 ms RTT', key: '20ms', shape: { bytesPerSecond: 1024 ** 3, delayMs: 10 }, rates: [400, 525, 58] },
   {
     name: '80 ms RTT, 200 Mbit/s',
+    key: '80ms',
     shape: { bytesPerSecond: 1024 ** 3, delayMs: 40, linkBytesPerSecond: 25_000_000 },
     rates: [23.5, 23.6, 20.5],
     capped: true,
@@ -140,10 +141,11 @@ export function estimateSeconds(
   fileSize: number,
   custom = false,
   repsOf: (p: LinkProfile) => number = () => 1,
+  profiles = LINK_PROFILES,
 ): number {
   const MiB = 1024 ** 2;
   let s = 0;
-  for (const p of LINK_PROFILES) {
+  for (const p of profiles) {
     const [up, down, small] = p.rates;
     const once =
       (fileSettings(grid, p, custom).length + 1) * (size / MiB / up + size / MiB / down + 0.7) +
@@ -157,8 +159,17 @@ export async function linksExtra(
   ctx: BenchContext,
   size: number,
   files: number,
-  opts: { quick: boolean; fileSize?: number; grid?: string; reps?: number; loopbackReps?: number },
+  opts: {
+    quick: boolean;
+    fileSize?: number;
+    grid?: string;
+    reps?: number;
+    loopbackReps?: number;
+    /** Keys of the profiles to run (linkProfiles); all of them when absent. */
+    profiles?: readonly string[];
+  },
 ): Promise<LinkFigures> {
+  const profiles = linkProfiles(opts.profiles);
   const reps = Math.max(1, opts.reps ?? 1);
   const loopbackReps = Math.max(1, opts.loopbackReps ?? (opts.quick ? reps : LOOPBACK_REPS_FACTOR * reps));
   const repsOf = (p: LinkProfile) => (p.shape ? reps : loopbackReps);
@@ -167,7 +178,7 @@ export async function linksExtra(
   const custom = opts.grid !== undefined;
   const full = parseGrid(DEFAULT_GRID);
   ctx.log(
-    `  this grid x ${reps} rep${reps === 1 ? '' : 's'} (${loopbackReps} with no delay): about ${Math.ceil(estimateSeconds(g, size, files, fileSize, custom, repsOf) / 60)} min at the last run's rates; ` +
+    `  this grid x ${reps} rep${reps === 1 ? '' : 's'} (${loopbackReps} with no delay): about ${Math.ceil(estimateSeconds(g, size, files, fileSize, custom, repsOf, profiles) / 60)} min at the last run's rates; ` +
       `the issue's workload (1 GiB, 2,000 files, default grid): about ${Math.ceil(estimateSeconds(full, 1024 ** 3, 2000, 64 * 1024) / 60)} min a repetition`,
   );
   const began = performance.now();
@@ -181,7 +192,7 @@ export async function linksExtra(
   writeFileSync(warmFile, randomBytes(Math.min(size, 32 * 1024 ** 2)));
   const url = new URL(ctx.server.endpoint);
   const runs: LinkRun[] = [];
-  for (const profile of LINK_PROFILES) {
+  for (const profile of profiles) {
     const shaper = profile.shape
       ? await startShaper({ host: url.hostname, port: Number(url.port) }, profile.shape)
       : undefined;
@@ -261,7 +272,7 @@ export async function linksExtra(
   rmSync(base, { recursive: true, force: true });
   ctx.log(`  links took ${((performance.now() - began) / 60_000).toFixed(1)} min`);
   const summary: LinkFigures['summary'] = [];
-  for (const profile of LINK_PROFILES) {
+  for (const profile of profiles) {
     for (const workload of ['file up', 'file down', 'files up', 'files down'] as const) {
       const mine = runs.filter((r) => r.profile === profile.name && r.workload === workload);
       const rate = (setting: string) => median(mine.filter((r) => r.setting === setting).map((r) => r.mibps));
@@ -281,6 +292,18 @@ export async function linksExtra(
     }
   }
   return { size, files, fileSize, reps, loopbackReps, runs, summary };
+}
+
+/**
+ * The profiles whose `key` is in `keys` (`--links-profiles none,20ms,80ms`), in their usual order; all of them when
+ * `keys` is absent. A key that names none is an error naming the keys there are.
+ */
+export function linkProfiles(keys?: readonly string[]): typeof LINK_PROFILES {
+  if (keys === undefined) return LINK_PROFILES;
+  const known = LINK_PROFILES.map((p) => p.key);
+  for (const k of keys) if (!known.includes(k)) throw new Error(`unknown links profile "${k}" (${known.join(', ')})`);
+  if (keys.length === 0) throw new Error(`--links-profiles names no profile (${known.join(', ')})`);
+  return LINK_PROFILES.filter((p) => keys.includes(p.key));
 }
 
 /** The markdown table for BENCHMARKS.md. */

@@ -26,12 +26,14 @@ import { treeExtra } from './tree.js';
 import { smallExtra, smallLines } from './small.js';
 import { SMALL_WAN_RTT_MS, smallWanExtra, smallWanLines } from './small-wan.js';
 import { startupExtra, startupLines, syncExtra, syncLines } from './startup.js';
-import { linksExtra, linksTable } from './links.js';
+import { linkProfiles, linksExtra, linksTable } from './links.js';
 import { copyExtra, streamExtra } from './stream.js';
 import { machineCpuSeconds, procCpuSeconds, REPO, startServerProcess } from './proc.js';
 import { markdownTable, median, mibps, rowsFor, type Measurement, type Row } from './report.js';
 
 const args = parseArgs(process.argv.slice(2));
+// An unknown --links-profiles key fails now, not after the matrix and the other extras have run.
+const linkProfileList = linkProfiles(args.linksProfiles);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
@@ -386,7 +388,7 @@ try {
 
   if (args.extras.includes('links')) {
     log(
-      `\n## links: no tuning flags vs a grid of hand-tuned settings, three link profiles (${formatSize(args.linksSize)} file, ` +
+      `\n## links: no tuning flags vs a grid of hand-tuned settings, ${linkProfileList.map((p) => p.name).join('; ')} (${formatSize(args.linksSize)} file, ` +
         `${args.linksFiles} small files) [${elapsed()}]`,
     );
     const l = await linksExtra(ctx, args.linksSize, args.linksFiles, {
@@ -394,6 +396,7 @@ try {
       grid: args.linksGrid,
       reps: args.linksReps,
       loopbackReps: args.linksLoopbackReps,
+      profiles: args.linksProfiles,
     });
     results.links = l;
     log(linksTable(l));
