@@ -5,6 +5,7 @@
 // in flight. A file holds one unit while it runs; each part it has in flight beyond the first holds one more.
 import type { TransferEvent } from '../types.js';
 import type { AdaptiveController, Tuning } from './adaptive.js';
+import { regrownSize } from './part-growth.js';
 import type { PartFeed, PartPlanner, PlannedPart, PlanRequest } from './ports.js';
 import { rangeFeed } from './ranges.js';
 
@@ -185,10 +186,9 @@ export class ConnectionBudget {
           return this.wrap(feed, fixed, false);
         }
         if (req.partSize === undefined && !resume && req.size !== undefined && !req.stream) {
+          // The rule an upload's later parts are cut by, over the whole file: two parts a connection at least.
           const floor = base.plan(req).partSize;
-          const spread = req.size / (2 * this.limit());
-          let size = floor;
-          while (size * 2 <= Math.min(this.controller.partSize(this.now()), spread)) size *= 2;
+          const size = regrownSize(floor, this.controller.partSize(this.now()), req.size, this.limit());
           if (size > floor) req.partSize = size;
         }
         return this.wrap(base.plan(req, resume), this.opts.parallel, resume !== undefined);

@@ -38,9 +38,10 @@ export const formatMiB = (b: number) =>
   b >= 1024 ** 2 ? `${+(b / 1024 ** 2).toFixed(1)} MiB` : `${Math.round(b / 1024)} KiB`;
 
 /**
- * The size an upload's parts not handed out yet are cut at again (upload/resume-feed.ts): the largest doubling of
- * `current` within `wanted` (the controller's size, grownPartSize) that still leaves each of `conns` connections two
- * parts of the `left` bytes, so they finish together, within OSS's 5 GiB; `current` when none is larger.
+ * The size parts not yet handed out get: an upload's later parts when they are cut again (upload/resume-feed.ts),
+ * and a fresh transfer's first ones over its whole size (the budget's planner). The largest doubling of `current`
+ * within `wanted` (the controller's size, grownPartSize) that still leaves each of `conns` connections two parts of
+ * the `left` bytes, so they finish together, within OSS's 5 GiB; `current` when none is larger.
  */
 export function regrownSize(current: number, wanted: number, left: number, conns: number): number {
   let next = current;
