@@ -1,10 +1,9 @@
 // An upload whose parts grow while it runs (upload/resume-feed.ts): the new cut is journaled before any part of it,
 // a resume lays the parts out as the killed run did, a lost cut or one no run could have made never yields a wrong
 // object, and a version 1 checkpoint (no cuts) still resumes.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
-import { decodeJournal, encodeRecord } from '../../../src/transfer/checkpoint/journal.js';
+import { JournalWriter, readJournal } from '../../../src/transfer/checkpoint/journal.js';
 import { planParts } from '../../../src/transfer/engine/plan.js';
 import { uploadFile } from '../../../src/transfer/index.js';
 import type { TransferEvent } from '../../../src/transfer/index.js';
@@ -23,12 +22,32 @@ const growing = () => growingPlanner({ partSize: PART, after: AFTER, to: 4 * PAR
 /** The part sizes of the layout: AFTER of PART, then 4 x PART to the end. */
 const GROWN = [PART, PART, PART, PART, ...Array(9).fill(4 * PART), 7];
 
-const MAGIC = Buffer.from('OSSUPJ1\n', 'latin1');
 async function journal(cp: string): Promise<[Record<string, unknown>, ...UploadRecord[]]> {
-  return decodeJournal(await readFile(cp))!.records as [Record<string, unknown>, ...UploadRecord[]];
+  return (await readJournal(cp))!.records as [Record<string, unknown>, ...UploadRecord[]];
 }
-async function rewrite(cp: string, records: unknown[]): Promise<void> {
-  await writeFile(cp, Buffer.concat([MAGIC, ...records.map(encodeRecord)]), { mode: 0o600 });
+/** Replace the journal at `cp` with these records (the header first), through the journal's own writer. */
+async function rewrite(cp: string, [header, ...records]: unknown[]): Promise<void> {
+  const writer = await JournalWriter.create(cp, header);
+  for (const r of records) await writer.append(r);
+  await writer.close();
+}
+
+/** A file of `size` bytes whose upload (`planner` given: growing) was paused after `parts` parts: its journal read. */
+async function interrupted(t: TestContext, seed: number, parts: number, size = SIZE, planner = true) {
+  const env = await setup(t);
+  const { file, data } = await makeFile(env.dir, 'g.bin', size, seed);
+  const cp = `${file}.ucp`;
+  const opts = { bucket: env.bucket, key: 'g', file, checkpoint: true, ...(planner ? { planner: growing() } : {}) };
+  await assert.rejects(uploadFile(env.client, { ...opts, ...pauseAfter(parts) }), AbortedError);
+  const [header, ...records] = await journal(cp);
+  return { env, data, cp, opts, header, records };
+}
+
+/** The 'start' event of `events`. */
+function startOf(events: TransferEvent[]) {
+  const start = events.find((e) => e.type === 'start');
+  assert.ok(start?.type === 'start');
+  return start;
 }
 
 function sizesSent(events: TransferEvent[]): number[] {
@@ -55,12 +74,7 @@ test('a fresh upload cuts its parts not handed out again, larger, and the object
 });
 
 test('a killed upload journals its cut before any part of it, and the rerun resumes the grown layout', async (t) => {
-  const env = await setup(t);
-  const { file, data } = await makeFile(env.dir, 'g.bin', SIZE, 32);
-  const cp = `${file}.ucp`;
-  const first = { bucket: env.bucket, key: 'g', file, checkpoint: true, planner: growing() };
-  await assert.rejects(uploadFile(env.client, { ...first, ...pauseAfter(7) }), AbortedError);
-  const [header, ...records] = await journal(cp);
+  const { env, data, opts: first, header, records } = await interrupted(t, 32, 7);
   assert.equal(header.version, UPLOAD_CHECKPOINT_VERSION);
   assert.equal(header.partSize, PART, 'the header keeps the first size');
   const cut = records.findIndex((r) => r.kind === 'grow');
@@ -73,21 +87,16 @@ test('a killed upload journals its cut before any part of it, and the rerun resu
   }
   const events: TransferEvent[] = [];
   const res = await uploadFile(env.client, { ...first, onProgress: (e) => events.push(e) });
-  const start = events.find((e) => e.type === 'start');
-  assert.equal(start?.type === 'start' && start.discarded, undefined);
-  assert.equal(start?.type === 'start' && start.totalParts, GROWN.length, 'the start counts the grown layout');
+  const start = startOf(events);
+  assert.equal(start.discarded, undefined);
+  assert.equal(start.totalParts, GROWN.length, 'the start counts the grown layout');
   assert.ok(res.resumedBytes >= AFTER * PART + grownParts.length * 4 * PART, `resumed ${res.resumedBytes}`);
   assert.equal(res.parts, GROWN.length);
   assert.deepEqual(await objectBytes(env.client, env.bucket, 'g'), data);
 });
 
 test('a cut lost from the journal (a power cut) costs a resend of the parts after it, never a wrong object', async (t) => {
-  const env = await setup(t);
-  const { file, data } = await makeFile(env.dir, 'g.bin', SIZE, 33);
-  const cp = `${file}.ucp`;
-  const first = { bucket: env.bucket, key: 'g', file, checkpoint: true, planner: growing() };
-  await assert.rejects(uploadFile(env.client, { ...first, ...pauseAfter(8) }), AbortedError);
-  const [header, ...records] = await journal(cp);
+  const { env, data, cp, opts: first, header, records } = await interrupted(t, 33, 8);
   const cut = records.findIndex((r) => r.kind === 'grow');
   // What a reader keeps when the cut's record is lost: the records before it (the reader stops at a bad record).
   await rewrite(cp, [header, ...records.slice(0, cut)]);
@@ -99,29 +108,18 @@ test('a cut lost from the journal (a power cut) costs a resend of the parts afte
 });
 
 test('a checkpoint naming a cut no run could have made starts over, with the reason, and the object is right', async (t) => {
-  const env = await setup(t);
-  const { file, data } = await makeFile(env.dir, 'g.bin', SIZE, 34);
-  const cp = `${file}.ucp`;
-  const first = { bucket: env.bucket, key: 'g', file, checkpoint: true, planner: growing() };
-  await assert.rejects(uploadFile(env.client, { ...first, ...pauseAfter(7) }), AbortedError);
-  const [header, ...records] = await journal(cp);
+  const { env, data, cp, opts: first, header, records } = await interrupted(t, 34, 7);
   // Behind the earlier cut, and smaller than the parts it follows.
   await rewrite(cp, [header, ...records, { kind: 'grow', after: 2, partSize: 2 * PART }]);
   const events: TransferEvent[] = [];
   const res = await uploadFile(env.client, { ...first, onProgress: (e) => events.push(e) });
-  const start = events.find((e) => e.type === 'start');
-  assert.equal(start?.type === 'start' && start.discarded, 'a part layout no run of this upload made');
+  assert.equal(startOf(events).discarded, 'a part layout no run of this upload made');
   assert.equal(res.resumedBytes, 0);
   assert.deepEqual(await objectBytes(env.client, env.bucket, 'g'), data);
 });
 
 test('a version 1 checkpoint (no cuts) still resumes', async (t) => {
-  const env = await setup(t);
-  const { file, data } = await makeFile(env.dir, 'g.bin', 12 * PART + 3, 35);
-  const cp = `${file}.ucp`;
-  const opts = { bucket: env.bucket, key: 'g', file, checkpoint: true };
-  await assert.rejects(uploadFile(env.client, { ...opts, ...pauseAfter(5) }), AbortedError);
-  const [header, ...records] = await journal(cp);
+  const { env, data, cp, opts, header, records } = await interrupted(t, 35, 5, 12 * PART + 3, false);
   await rewrite(cp, [{ ...header, version: 1 }, ...records]);
   const res = await uploadFile(env.client, opts);
   assert.ok(res.resumedBytes >= 5 * PART, `resumed ${res.resumedBytes}`);
