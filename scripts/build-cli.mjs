@@ -211,6 +211,13 @@ for (const file of [...files, ...vendorFiles]) {
     if (!builtins.has(name)) problems.push(`${file} loads the package ${name} from node_modules`);
   for (const [, name] of code.matchAll(CREATE_REQUIRE))
     if (!name.startsWith('./vendor/') || !existsSync(join(OUT, name))) problems.push(`${file} requires ${name}`);
+  // A default or namespace import of a built-in (`import path from 'node:path'`) becomes esbuild's __toESM, which copies
+  // every export of the built-in onto a new object as a getter, in each module that imports it: 21 copies and 435
+  // getters before `cp`'s request, 4.5 ms of its CPU (BENCHMARKS.md, "Issue 27: a built-in imported by its
+  // default"). Named imports are read where used.
+  if (file === 'main.cjs')
+    for (const [, name] of code.matchAll(/__toESM\(require\("(node:[\w/]+)"\)/g))
+      problems.push(`${file}: a default or namespace import of ${name}; import the names it uses instead`);
   for (const [, base] of code.matchAll(WORKER_URL)) {
     const name = base.endsWith('.js') ? base : `${base}.js`;
     if (!existsSync(join(OUT, name))) problems.push(`${file} refers to ./${name}, which the bundle does not have`);

@@ -2,7 +2,7 @@
 // bin/ossup.js's run() owns the process, so neither the library nor a test driving main() in its own process ever has
 // its V8 or its heap changed. Why each flag, and the check that it takes effect when set this way: DESIGN.md, "The
 // ossup process lets V8's heap grow 5x" and "A tree's first files run without TurboFan".
-import v8 from 'node:v8';
+import { setFlagsFromString } from 'node:v8';
 import { keepFreedMemory } from '../io/crc64-native.js';
 
 /** Every command: let the heap grow 5x between collections. */
@@ -61,13 +61,13 @@ let treeTiering: TreeTiering | undefined;
 /** Called once by run(), before the command: the process is ossup's own. */
 export function setProcessFlags(): void {
   ownProcess = true;
-  v8.setFlagsFromString(PROCESS_FLAGS);
+  setFlagsFromString(PROCESS_FLAGS);
 }
 
 /** A tree is starting a file's transfer of `size` bytes (only ossup's own process changes its flags). */
 export function treeFileStarting(size: number): void {
   if (!ownProcess) return;
-  (treeTiering ??= new TreeTiering((flags) => v8.setFlagsFromString(flags))).fileStarting(size);
+  (treeTiering ??= new TreeTiering((flags) => setFlagsFromString(flags))).fileStarting(size);
 }
 
 /**
@@ -82,7 +82,6 @@ export const SERVE_KEEP_FREED = 64 << 20;
  */
 export function setServeFlags(): boolean {
   if (!ownProcess) return false;
-  if (typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer !== 'function')
-    v8.setFlagsFromString(SERVE_FLAGS);
+  if (typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer !== 'function') setFlagsFromString(SERVE_FLAGS);
   return keepFreedMemory(SERVE_KEEP_FREED);
 }

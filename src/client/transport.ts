@@ -4,7 +4,7 @@
 // connection after a body we hold paused for backpressure (nodejs/undici#5360), and its fix needs Node 22.
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
+import { type NetConnectOpts, type Socket, createConnection as netCreateConnection } from 'node:net';
 import type { Readable } from 'node:stream';
 import { AbortedError, FileChangedError, NetworkError } from '../core/errors.js';
 import { afterWrite, type BodySource } from './body.js';
@@ -89,8 +89,8 @@ function redirectedAgent() {
     }
 
     // The agent takes the returned socket at once; connect errors reach the request through the socket's 'error'.
-    override createConnection(options: http.ClientRequestArgs): net.Socket {
-      return net.createConnection({ ...options, host: this.target.host, port: this.target.port } as net.NetConnectOpts);
+    override createConnection(options: http.ClientRequestArgs): Socket {
+      return netCreateConnection({ ...options, host: this.target.host, port: this.target.port } as NetConnectOpts);
     }
   };
 }

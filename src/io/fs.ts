@@ -5,13 +5,24 @@
 // of a small file) are synchronous: each `fs/promises` call is a trip through libuv's thread pool (~35-40 us of CPU)
 // and a FileHandle, and a small PutObject made ~20 of them. Every fsync still goes through the pool, since it can
 // take milliseconds on a real disk, and stays in the same place in the order of operations.
-import fs from 'node:fs';
+import {
+  closeSync,
+  fsync as fsFsync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
 import { constants, mkdir, unlink } from 'node:fs/promises';
 import { randomFillSync } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 
-const fsyncP = promisify(fs.fsync);
+const fsyncP = promisify(fsFsync);
 
 /**
  * Flags for opening store files: never through a symbolic link (the store never makes one, so a link is planted;
@@ -45,7 +56,7 @@ function onMemoryFs(dir: string): boolean {
   let yes = memoryDirs.get(dir);
   if (yes === undefined) {
     try {
-      yes = MEMORY_FS.has(Number(fs.statfsSync(dir).type));
+      yes = MEMORY_FS.has(Number(statfsSync(dir).type));
     } catch {
       yes = false;
     }
@@ -63,7 +74,7 @@ function onMemoryFs(dir: string): boolean {
 export function fsyncIn(dir: string, fd: number): Promise<void> {
   if (!onMemoryFs(dir)) return fsyncP(fd);
   try {
-    fs.fsyncSync(fd);
+    fsyncSync(fd);
     return Promise.resolve();
   } catch (err) {
     return Promise.reject(err);
@@ -75,12 +86,12 @@ export async function syncDirOnce(dir: string): Promise<void> {
   // Some filesystems refuse fsync on a directory handle; durability there is best effort.
   let fd: number | undefined;
   try {
-    fd = fs.openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
     await fsyncIn(dir, fd);
   } catch {
     /* best effort */
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -131,14 +142,14 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const tmp = join(tmpDir, `${randomName()}.tmp`);
   try {
-    const fd = fs.openSync(tmp, CREATE_NEW, mode);
+    const fd = openSync(tmp, CREATE_NEW, mode);
     try {
-      fs.writeFileSync(fd, data);
+      writeFileSync(fd, data);
       await fsyncIn(tmpDir, fd);
     } finally {
-      fs.closeSync(fd);
+      closeSync(fd);
     }
-    fs.renameSync(tmp, file);
+    renameSync(tmp, file);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw err;
@@ -148,11 +159,11 @@ export async function writeFileAtomic(
 
 export async function readJson<T>(file: string): Promise<T | undefined> {
   try {
-    const fd = fs.openSync(file, READ_NOFOLLOW);
+    const fd = openSync(file, READ_NOFOLLOW);
     try {
-      return JSON.parse(fs.readFileSync(fd, 'utf8')) as T;
+      return JSON.parse(readFileSync(fd, 'utf8')) as T;
     } finally {
-      fs.closeSync(fd);
+      closeSync(fd);
     }
   } catch (err) {
     if (isNotFound(err)) return undefined;
@@ -168,12 +179,12 @@ export async function ensureDirBelow(base: string, dir: string): Promise<void> {
   const rel = relative(base, dir);
   if (rel.startsWith('..')) throw new Error(`${dir} is not below ${base}`);
   // Usually there already: one stat, instead of a mkdir (and its EEXIST exception) per level.
-  if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return;
+  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return;
   let at = base;
   for (const part of rel.split(sep).filter(Boolean)) {
     at = join(at, part);
     try {
-      fs.mkdirSync(at);
+      mkdirSync(at);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }

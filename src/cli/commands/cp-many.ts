@@ -2,7 +2,7 @@
 // directory or prefix. Every source is checked before the first byte moves (exit 2); then each is copied in turn as
 // `cp` alone would copy it, a directory (-r) into its own name below the destination, as `cp -r a b dest/` does.
 import { stat } from 'node:fs/promises';
-import path from 'node:path';
+import { posix } from 'node:path';
 import { ActionFailed, EXIT_INTERRUPTED, EXIT_OK, exitCodeFor, renderError } from '../exit.js';
 import { isOssUrl } from '../oss-url.js';
 import type { Io } from '../session.js';
@@ -18,7 +18,7 @@ interface Step {
 
 /** The last path segment of a local path or an oss:// URL, without trailing slashes. */
 function baseName(p: string): string {
-  return path.posix.basename(p.replace(/[\\/]+$/, ''));
+  return posix.basename(p.replace(/[\\/]+$/, ''));
 }
 
 async function plan(sources: string[], dest: string, flags: TreeCommandFlags): Promise<Step[]> {

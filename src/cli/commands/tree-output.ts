@@ -1,7 +1,7 @@
 // What a tree command prints: per file the --json line or the dry run's plan line, a failure's line in the list at
 // the end, and the one summary line.
 import { statSync } from 'node:fs';
-import path from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
 import { OssupError, ServiceError } from '../../core/errors.js';
 import { type TreeFailure, type TreeFileResult, UnsafeDestinationError } from '../../transfer/tree/index.js';
 import type { TransferJson } from '../json.js';
@@ -80,8 +80,8 @@ function blocker(f: TreeFailure): { path: string; why: string; code: string } | 
     return { path: err.blockedBy, why, code: err.code };
   }
   const e = err as NodeJS.ErrnoException | undefined;
-  if ((e?.code !== 'ENOTDIR' && e?.code !== 'EEXIST') || !e.path || !path.isAbsolute(e.path)) return undefined;
-  for (let dir = e.path; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+  if ((e?.code !== 'ENOTDIR' && e?.code !== 'EEXIST') || !e.path || !isAbsolute(e.path)) return undefined;
+  for (let dir = e.path; dir !== dirname(dir); dir = dirname(dir)) {
     const st = statSync(dir, { throwIfNoEntry: false });
     if (st && !st.isDirectory()) return { path: dir, why: 'a file where a directory is needed', code: 'ENOTDIR' };
     if (st) return undefined;

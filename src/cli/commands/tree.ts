@@ -1,7 +1,7 @@
 // `ossup cp -r` (every way: up, down, between prefixes) and `ossup sync`: checks first (exit 2), then one tree run with the live line, one
 // --json line per file, the failures listed at the end (exit 1), Ctrl-C kept resumable (exit 130).
 import { stat } from 'node:fs/promises';
-import path from 'node:path';
+import { join, resolve } from 'node:path';
 import { AbortedError } from '../../core/errors.js';
 import { runTree } from '../../transfer/tree/run.js';
 import {
@@ -111,7 +111,7 @@ async function planTree(
         `${src} holds no files to upload${filters.length > 0 || selectSettings(flags) ? ' that the filters select' : ''}`,
       );
     }
-    return { direction: 'upload', dir: path.resolve(src), remote };
+    return { direction: 'upload', dir: resolve(src), remote };
   }
   for (const [field, flag] of UPLOAD_ONLY)
     if (flags[field] !== undefined) throw new UsageError(`${flag} applies to uploads; this is a download`);
@@ -124,7 +124,7 @@ async function planTree(
       'give a directory (it is created if missing)',
     );
   }
-  return { direction: 'download', dir: path.resolve(dst), remote };
+  return { direction: 'download', dir: resolve(dst), remote };
 }
 
 export async function treeCommand(
@@ -225,8 +225,7 @@ function treeOptions(
     sourcePrefix: plan.source?.key,
     parallel: settings.parallel ?? DEFAULT_PARALLEL,
     partSize,
-    checkpointDir:
-      flags.checkpoint === false ? false : (flags.checkpointDir ?? path.join(ossupHome(io.env), 'checkpoints')),
+    checkpointDir: flags.checkpoint === false ? false : (flags.checkpointDir ?? join(ossupHome(io.env), 'checkpoints')),
     mode: verb === 'sync' ? 'sync' : 'copy',
     checksum: flags.checksum === true,
     snapshotDir: snapshotDir(plan, verb, flags, io),
@@ -247,7 +246,7 @@ function treeOptions(
 /** Where a sync up or down keeps its snapshot: --snapshot-path, else $OSSUP_HOME/snapshots; none with --no-snapshot. */
 function snapshotDir(plan: Plan, verb: TreeVerb, flags: TreeCommandFlags, io: Io): string | false {
   if (verb !== 'sync' || flags.snapshot === false || plan.direction === 'copy') return false;
-  return flags.snapshotPath ?? path.join(ossupHome(io.env), 'snapshots');
+  return flags.snapshotPath ?? join(ossupHome(io.env), 'snapshots');
 }
 
 /** `cp -r ./d to oss://b/p/`: what failed, for the one error line. */

@@ -11,7 +11,7 @@
 // What it keeps from node:http's path: the SendRequest/SendResponse shapes, error codes the retry policy knows
 // (ECONNRESET for a connection lost mid-exchange, ETIMEDOUT for an idle one), refused header values with CR or LF,
 // LIFO keep-alive reuse with idle sockets closed after a while, and a body that must be exactly its announced size.
-import net from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { abortError } from '../../core/errors.js';
 import { DEFAULT_TIMEOUT_MS, requestTarget, type SendRequest, type SendResponse } from '../transport.js';
 import { Connection, type ConnectionOwner } from './connection.js';
@@ -139,7 +139,7 @@ export class LeanHttp implements ConnectionOwner {
     signal: AbortSignal | undefined,
   ): Promise<Connection> {
     this.open++;
-    const conn = new Connection(this, key, (onread) => net.connect({ host: target.host, port: target.port, onread }));
+    const conn = new Connection(this, key, (onread) => netConnect({ host: target.host, port: target.port, onread }));
     await conn.connected(this.connectTimeoutMs, signal);
     return conn;
   }

@@ -10,7 +10,7 @@
 // as before: a message round trip costs more than hashing 100 KiB.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import os from 'node:os';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Crc64 } from '../../core/crc64.js';
@@ -172,7 +172,7 @@ export class HasherPool {
   private readonly lanes = nativeMd5()?.md5Lanes ?? 1;
 
   constructor(
-    private readonly size = Math.max(1, Math.min(4, os.availableParallelism() - 1)),
+    private readonly size = Math.max(1, Math.min(4, availableParallelism() - 1)),
     private readonly url: URL = WORKER_URL,
   ) {}
 

@@ -6,7 +6,7 @@
 // checksum, and the writer truncates that tail away before appending again.
 import { hash, randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc, writeSync, type Stats } from 'node:fs';
-import path from 'node:path';
+import { dirname } from 'node:path';
 import { fsyncDir } from '../../io/fs.js';
 
 const MAGIC = Buffer.from('OSSUPJ1\n', 'latin1');
@@ -122,7 +122,7 @@ export class JournalWriter {
       await fsp.rm(tmp, { force: true });
       throw err;
     }
-    await fsyncDir(path.dirname(file));
+    await fsyncDir(dirname(file));
     return JournalWriter.open(file, undefined);
   }
 

@@ -2,8 +2,8 @@
 // whether the recorded pid is alive on this host, not by mtime age, so a rerun right after SIGKILL proceeds at once.
 import { randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { hostname as osHostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { CheckpointError, CheckpointLockedError } from '../../core/errors.js';
 import { isProcessAlive } from '../../io/fs.js';
 import type { HeldLock } from '../engine/ports.js';
@@ -43,7 +43,7 @@ function parseLock(text: string): LockInfo | undefined {
 export async function acquireLock(file: string): Promise<HeldLock> {
   const info: LockInfo = {
     pid: process.pid,
-    hostname: os.hostname(),
+    hostname: osHostname(),
     startedAt: Date.now(),
     token: randomBytes(8).toString('hex'),
   };
@@ -117,12 +117,12 @@ function escapeRegExp(s: string): string {
 
 /** Remove debris of dead processes next to `targets` (paths of a checkpoint and its lock). Best effort. */
 export async function sweepDebris(targets: readonly string[], now = Date.now()): Promise<void> {
-  const dir = path.dirname(targets[0]!);
+  const dir = dirname(targets[0]!);
   const names = await fsp.readdir(dir).catch(() => [] as string[]);
-  const temp = targets.map((t) => new RegExp(`^${escapeRegExp(path.basename(t))}\\.(\\d+)\\.[0-9a-f]+\\.tmp$`));
-  const stale = targets.map((t) => new RegExp(`^${escapeRegExp(path.basename(t))}\\.[0-9a-f]+\\.stale$`));
+  const temp = targets.map((t) => new RegExp(`^${escapeRegExp(basename(t))}\\.(\\d+)\\.[0-9a-f]+\\.tmp$`));
+  const stale = targets.map((t) => new RegExp(`^${escapeRegExp(basename(t))}\\.[0-9a-f]+\\.stale$`));
   for (const name of names) {
-    const full = path.join(dir, name);
+    const full = join(dir, name);
     const pid = temp.map((re) => re.exec(name)?.[1]).find((p) => p !== undefined);
     if (pid !== undefined) {
       if (Number(pid) !== process.pid && !isProcessAlive(Number(pid))) await fsp.rm(full, { force: true });

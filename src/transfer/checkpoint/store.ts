@@ -2,7 +2,7 @@
 // store is an append-only journal (journal.ts); the interface and the memory store are in engine/ports.ts.
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
+import { join, resolve } from 'node:path';
 import { CheckpointError } from '../../core/errors.js';
 import type { CheckpointIdentity, CheckpointStore, LoadedCheckpoint } from '../engine/ports.js';
 import { JournalWriter, readJournal } from './journal.js';
@@ -82,17 +82,17 @@ export async function resolveCheckpointPath(
   suffix = '.ucp',
 ): Promise<string | undefined> {
   if (option === undefined || option === false) return undefined;
-  const absFile = path.resolve(id.file);
+  const absFile = resolve(id.file);
   if (option === true) return absFile + suffix;
-  const target = path.resolve(option);
+  const target = resolve(option);
   const st = await fsp.stat(target).catch(() => undefined);
   if (!st?.isDirectory()) return target;
-  return path.join(target, checkpointFileName(id, suffix));
+  return join(target, checkpointFileName(id, suffix));
 }
 
 export function checkpointFileName(id: CheckpointIdentity, suffix = '.ucp'): string {
   const hash = createHash('sha256')
-    .update(JSON.stringify([path.resolve(id.file), id.endpoint, id.bucket, id.key]))
+    .update(JSON.stringify([resolve(id.file), id.endpoint, id.bucket, id.key]))
     .digest('hex')
     .slice(0, 16);
   const slug = `${id.bucket}-${id.key}`

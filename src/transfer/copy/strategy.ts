@@ -1,7 +1,7 @@
 // The copy strategy (copy.ts starts it): one CopyObject, or a multipart copy whose parts are UploadPartCopy ranges
 // over the engine's one scheduler, journaled and resumable like an upload. Every request carries
 // x-oss-copy-source-if-match with the ETag the copy started from; the result's CRC-64 must equal the source's.
-import path from 'node:path';
+import { resolve } from 'node:path';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { HEADERS, userMetaHeader } from '../../core/dialect.js';
 import { IntegrityError, ObjectChangedError, ServiceError } from '../../core/errors.js';
@@ -99,7 +99,7 @@ export class CopyStrategy implements TransferStrategy<CopyCheckpointHeader, Part
     private readonly opts: CopyObjectOptions,
     private readonly head: HeadObjectResult,
   ) {
-    this.checkpointFile = path.resolve(`oss://${opts.sourceBucket}/${opts.sourceKey}`);
+    this.checkpointFile = resolve(`oss://${opts.sourceBucket}/${opts.sourceKey}`);
     this.single = isSingleCopy(head.size, opts.multipartThreshold);
   }
 

@@ -3,7 +3,7 @@
 // lease.ts), and renamed over the destination only once every check passed.
 // The destination name never holds partial or unverified bytes.
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
+import { dirname } from 'node:path';
 import type { PartReceiver, PlannedPart, SinkWrite } from '../engine/ports.js';
 import { pumpChunks } from '../io/client-bodies.js';
 import { BatchWriter, batchBytes, WriteLane } from './batch-writer.js';
@@ -81,7 +81,7 @@ export class FileSink implements DownloadSink {
   }
 
   async reserve(bytes: number): Promise<void> {
-    if (this.handle) await checkFreeSpace(path.dirname(this.checkpointFile), bytes);
+    if (this.handle) await checkFreeSpace(dirname(this.checkpointFile), bytes);
   }
 
   async commit(): Promise<void> {

@@ -1,7 +1,7 @@
 // The local side of a download: where the bytes go (destination, temporary file beside it), whether they fit, and
 // the final atomic rename. The destination name only ever appears holding complete, verified bytes.
 import { promises as fsp, constants as fsc } from 'node:fs';
-import path from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ArgumentError, InsufficientDiskSpaceError } from '../../core/errors.js';
 import { fsyncDir } from '../../io/fs.js';
 import { isAbandonedTemp, isTempFor, NAME_MAX } from './temp-name.js';
@@ -14,7 +14,7 @@ export async function resolveDownloadTarget(file: string, key: string): Promise<
   if (typeof file !== 'string' || file === '') throw new ArgumentError('file', 'file (the destination) is required');
   const st = await fsp.stat(file).catch(() => undefined);
   const dirLike = /[\\/]$/.test(file) || st?.isDirectory() === true;
-  if (!dirLike) return path.resolve(file);
+  if (!dirLike) return resolve(file);
   const base = keyBaseName(key);
   if (!base) {
     throw new ArgumentError(
@@ -22,7 +22,7 @@ export async function resolveDownloadTarget(file: string, key: string): Promise<
       `the key ${JSON.stringify(key)} has no base name to use inside the directory ${file}; give a file name`,
     );
   }
-  return path.resolve(file, base);
+  return resolve(file, base);
 }
 
 /** The last path segment of a key ('' when the key ends with '/' or the segment is '.' or '..'). */
@@ -33,7 +33,7 @@ export function keyBaseName(key: string): string {
 
 /** The destination's directory must exist and the destination must not be a directory: bad input, found before any request. */
 export async function checkDestination(dest: string): Promise<void> {
-  const dir = path.dirname(dest);
+  const dir = dirname(dest);
   const dst = await fsp.stat(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {
       throw new ArgumentError('file', `the destination directory ${dir} does not exist; create it first`, {
@@ -43,11 +43,11 @@ export async function checkDestination(dest: string): Promise<void> {
     throw new ArgumentError('file', `cannot use the destination directory ${dir}: ${err.message}`, { cause: err });
   });
   if (!dst.isDirectory()) throw new ArgumentError('file', `${dir} is not a directory`);
-  const nameBytes = Buffer.byteLength(path.basename(dest));
+  const nameBytes = Buffer.byteLength(basename(dest));
   if (nameBytes > NAME_MAX) {
     throw new ArgumentError(
       'file',
-      `the file name ${path.basename(dest).slice(0, 40)}... is ${nameBytes} bytes; most file systems allow ${NAME_MAX}. Give a shorter name`,
+      `the file name ${basename(dest).slice(0, 40)}... is ${nameBytes} bytes; most file systems allow ${NAME_MAX}. Give a shorter name`,
     );
   }
   const existing = await fsp.stat(dest).catch(() => undefined);
@@ -61,9 +61,9 @@ export async function checkDestination(dest: string): Promise<void> {
  * (isAbandonedTemp). Best effort.
  */
 export async function sweepTemps(dest: string, keep: string, now = Date.now()): Promise<void> {
-  const dir = path.dirname(dest);
+  const dir = dirname(dest);
   for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
-    const full = path.join(dir, name);
+    const full = join(dir, name);
     if (full === keep || !isTempFor(dest, full)) continue;
     const st = await fsp.lstat(full).catch(() => undefined);
     if (st?.isFile() && isAbandonedTemp(full, st.mtimeMs, now))
@@ -144,5 +144,5 @@ export async function commitTemp(handle: fsp.FileHandle, temp: string, dest: str
   await handle.chmod(existing ? existing.mode & 0o7777 : 0o666 & ~process.umask());
   await handle.close();
   await fsp.rename(temp, dest);
-  await fsyncDir(path.dirname(dest));
+  await fsyncDir(dirname(dest));
 }

@@ -5,7 +5,7 @@
 // A name too long for the suffix (file names are at most 255 bytes) is cut to whole characters and tagged with a
 // hash of the whole name (`NAME…~<8 hex>`), so two long names never share a temporary file.
 import { createHash, randomBytes } from 'node:crypto';
-import path from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { isProcessAlive } from '../../io/fs.js';
 
 /** Any temporary file of a download (either kind): never part of a tree, in either direction. */
@@ -28,7 +28,7 @@ const live = new Set<string>();
 
 /** The destination path, its name shortened (whole characters, plus a hash of the name) when the suffix would not fit. */
 function tempPrefix(dest: string): string {
-  const base = path.basename(dest);
+  const base = basename(dest);
   if (Buffer.byteLength(base) + TEMP_SUFFIX_BYTES <= NAME_MAX) return dest;
   let short = '';
   for (const ch of base) {
@@ -36,7 +36,7 @@ function tempPrefix(dest: string): string {
     short += ch;
   }
   const tag = createHash('sha256').update(base).digest('hex').slice(0, 8);
-  return path.join(path.dirname(dest), `${short}~${tag}`);
+  return join(dirname(dest), `${short}~${tag}`);
 }
 
 /**
@@ -47,7 +47,7 @@ function tempPrefix(dest: string): string {
  */
 export function tempPathFor(dest: string, checkpointPath: string | undefined): string {
   if (checkpointPath) {
-    const tag = createHash('sha256').update(path.resolve(checkpointPath)).digest('hex').slice(0, 12);
+    const tag = createHash('sha256').update(resolve(checkpointPath)).digest('hex').slice(0, 12);
     return `${tempPrefix(dest)}.ossup-${tag}.tmp`;
   }
   const pid = process.pid.toString(16).padStart(8, '0').slice(-8);
@@ -68,7 +68,7 @@ export function releaseTemp(temp: string): void {
 export function isTempFor(dest: string, temp: unknown): temp is string {
   return (
     typeof temp === 'string' &&
-    path.dirname(temp) === path.dirname(dest) &&
+    dirname(temp) === dirname(dest) &&
     temp.startsWith(`${tempPrefix(dest)}.ossup-`) &&
     TEMP_FILE.test(temp)
   );

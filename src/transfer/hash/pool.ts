@@ -5,7 +5,7 @@
 // alive. Where workers cannot start (a bundler that drops the worker file, say), hashing falls back to the main
 // thread with the same results and errors.
 import { setMaxListeners } from 'node:events';
-import os from 'node:os';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { abortError } from '../../core/errors.js';
 import { hashFileRange } from './hash.js';
@@ -178,7 +178,7 @@ export class HashPool {
 
 /** One thread on two cores (the other is the main thread's), up to four on larger machines. */
 function defaultSize(): number {
-  return Math.max(1, Math.min(4, os.availableParallelism() - 1));
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 let shared: HashPool | undefined;

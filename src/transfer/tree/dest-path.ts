@@ -4,7 +4,7 @@
 // fails with a message naming the link; the link and what it points to are left as they are. The root itself may
 // be a link: the user named it.
 import { lstatSync, mkdirSync, promises as fsp } from 'node:fs';
-import path from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { OssupError } from '../../core/errors.js';
 import { isAbandonedTemp, TEMP_FILE } from '../download/temp-name.js';
 import type { PathFilter } from './filter.js';
@@ -32,11 +32,11 @@ export async function prepareDestination(root: string, file: string, checked = n
     await fsp.mkdir(root, { recursive: true });
     checked.add(root);
   }
-  const rel = path.relative(root, file);
-  const parts = rel.split(path.sep);
+  const rel = relative(root, file);
+  const parts = rel.split(sep);
   let at = root;
   for (let i = 0; i < parts.length; i++) {
-    at = path.join(at, parts[i]!);
+    at = join(at, parts[i]!);
     const last = i === parts.length - 1;
     if (!last && checked.has(at)) continue;
     // On the event loop, and no error object for a name not there yet (the usual case for the file): a page-cache

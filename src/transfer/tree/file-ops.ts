@@ -3,7 +3,7 @@
 import { closeSync, fsync, futimesSync, openSync, promises as fsp, renameSync, write, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import path from 'node:path';
+import { join, resolve as pathResolve } from 'node:path';
 import { Crc64, crc64ToDecimal } from '../../core/crc64.js';
 import { IntegrityError, NetworkError, OssupError } from '../../core/errors.js';
 import type { DeliverableBody, OssClient } from '../../client/index.js';
@@ -51,7 +51,7 @@ export function checkpointFor(
 ): string | false {
   const dir = ctx.opts.checkpointDir;
   if (dir === false || dir === undefined) return false;
-  return path.join(dir, checkpointFileName({ file, endpoint: ctx.endpointId, bucket: ctx.bucket, key }, suffix));
+  return join(dir, checkpointFileName({ file, endpoint: ctx.endpointId, bucket: ctx.bucket, key }, suffix));
 }
 
 export function uploadTreeFile(
@@ -120,7 +120,7 @@ export function localPathFor(dir: string, rel: string): string {
       `the key's path "${rel}" has an empty, "." or ".." segment; it cannot be written below ${dir}`,
     );
   }
-  return path.join(dir, ...parts);
+  return join(dir, ...parts);
 }
 
 export async function downloadTreeFile(
@@ -129,7 +129,7 @@ export async function downloadTreeFile(
   file: string,
   onEvent: (e: TransferEvent) => void,
 ): Promise<DownloadResult> {
-  await prepareDestination(path.resolve(ctx.opts.dir), file, ctx.checkedDirs);
+  await prepareDestination(pathResolve(ctx.opts.dir), file, ctx.checkedDirs);
   onEvent = metered(ctx, onEvent);
   const partSize = ctx.partSize(remote.size);
   if (remote.size <= partSize) return getSmall(ctx, remote, file, onEvent);

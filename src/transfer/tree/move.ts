@@ -3,7 +3,7 @@
 // new object whose CRC-64 equals the bytes sent (or the source object's); for a skip, the comparison that found the
 // two the same. Anything less keeps the source.
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { OssupError } from '../../core/errors.js';
 import type { OssClient } from '../../client/index.js';
@@ -45,7 +45,7 @@ export async function removeSource(
   if (direction === 'upload') {
     const file = (src as LocalEntry).path;
     await fsp.unlink(file);
-    await removeEmptyParents(path.dirname(file), path.resolve(ctx.opts.dir));
+    await removeEmptyParents(dirname(file), resolve(ctx.opts.dir));
   } else {
     await ctx.client.deleteObject(sourceBucket(ctx, direction), (src as RemoteEntry).key, { signal: ctx.signal });
   }
@@ -57,12 +57,12 @@ function sourceBucket(ctx: MoveContext, direction: 'download' | 'copy' | 'upload
 
 /** Directories left empty go too (up to, not including, the tree's root); one still in use stops it. */
 export async function removeEmptyParents(dir: string, root: string): Promise<void> {
-  while (dir.startsWith(root + path.sep)) {
+  while (dir.startsWith(root + sep)) {
     try {
       await fsp.rmdir(dir);
     } catch {
       return;
     }
-    dir = path.dirname(dir);
+    dir = dirname(dir);
   }
 }

@@ -3,7 +3,7 @@
 // exists only on the destination. What differs by direction is in sides.ts.
 import { setMaxListeners } from 'node:events';
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AbortedError, ArgumentError, abortError } from '../../core/errors.js';
 import type { HeldStart } from '../../core/request-gate.js';
@@ -125,7 +125,7 @@ function startRun(client: OssClient, direction: Direction, opts: TreeOptions, si
     direction,
     ctx,
     opts,
-    dir: direction === 'copy' ? '' : path.resolve(opts.dir),
+    dir: direction === 'copy' ? '' : resolve(opts.dir),
     prefix: folderPrefix(opts.prefix),
     sourceBucket: opts.sourceBucket ?? '',
     sourcePrefix: folderPrefix(opts.sourcePrefix ?? ''),

@@ -1,7 +1,7 @@
 // What differs between the three directions of a tree: where the pairs come from (a walk and a listing, or two
 // listings), how a pair is compared and sent, and how what exists only at the destination is deleted.
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { abortError } from '../../core/errors.js';
 import type { DownloadResult, TransferEvent, UploadResult } from '../index.js';
@@ -182,7 +182,7 @@ export async function deleteOnlyAtDestination(
     try {
       if (!opts.dryRun) {
         await fsp.unlink(e.path);
-        await removeEmptyParents(path.dirname(e.path), path.resolve(opts.dir));
+        await removeEmptyParents(dirname(e.path), resolve(opts.dir));
       }
       done(deletedResult({ rel: e.rel, key: s.prefix + e.rel, file: e.path, size: e.size }, opts, started));
     } catch (error) {

@@ -13,7 +13,7 @@
 // faith.
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
+import { dirname, join } from 'node:path';
 import { crc64ToDecimal } from '../../core/crc64.js';
 import { unquoteEtag } from '../../core/etag.js';
 import { writeFileAtomic } from '../../io/fs.js';
@@ -65,7 +65,7 @@ export class SyncSnapshot {
 
   /** The snapshot for `id` in `dir`: its records, or none (with one warning) when the file cannot be trusted. */
   static async open(dir: string, id: SnapshotId, warn: (message: string) => void): Promise<SyncSnapshot> {
-    const file = path.join(dir, snapshotName(id));
+    const file = join(dir, snapshotName(id));
     let text: string;
     try {
       text = await fsp.readFile(file, 'utf8');
@@ -159,7 +159,7 @@ export class SyncSnapshot {
     }
     const body = JSON.stringify({ id: this.id, rows });
     const text = `${MAGIC} ${createHash('sha256').update(body).digest('hex')}\n${body}`;
-    const dir = path.dirname(this.file);
+    const dir = dirname(this.file);
     await fsp.mkdir(dir, { recursive: true });
     await writeFileAtomic(dir, this.file, text, dir, 0o600);
     this.changed = false;

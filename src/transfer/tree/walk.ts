@@ -2,7 +2,7 @@
 // One directory's names are in memory at a time, never the whole tree.
 import type { Dirent, Stats } from 'node:fs';
 import { promises as fsp, statSync } from 'node:fs';
-import path from 'node:path';
+import { join, resolve } from 'node:path';
 import { msOfNs, snapshotOf, type FileSnapshot } from '../checkpoint/file-identity.js';
 import { TEMP_FILE } from '../download/temp-name.js';
 import { compareUtf8 } from './order.js';
@@ -63,7 +63,7 @@ export async function* walkLocal(
   root: string,
   opts: WalkOptions & { missingIsEmpty?: boolean } = {},
 ): AsyncGenerator<LocalEntry> {
-  const abs = path.resolve(root);
+  const abs = resolve(root);
   const top = opts.missingIsEmpty ? await fsp.stat(abs).catch(() => undefined) : await fsp.stat(abs);
   if (!top) return;
   const stack: Frame[] = [];
@@ -82,7 +82,7 @@ export async function* walkLocal(
     }
     if (opts.signal?.aborted) return;
     const item = f.items[f.next++]!;
-    const full = path.join(f.dir, item.name);
+    const full = join(f.dir, item.name);
     const rel = f.relDir + item.name;
     if (item.dir) {
       if (opts.prune?.(rel)) continue;
@@ -115,7 +115,7 @@ async function readDir(
   const items: Item[] = [];
   for (const d of dirents) {
     if (opts.signal?.aborted) return undefined;
-    const full = path.join(dir, d.name);
+    const full = join(dir, d.name);
     if (d.isSymbolicLink()) {
       if (!opts.followSymlinks) {
         opts.onSymlink?.(full, 'symbolic link not followed (--follow-symlinks follows them)');

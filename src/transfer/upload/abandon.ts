@@ -1,7 +1,7 @@
 // Abandoning is not pausing: the upload is aborted on the server (its parts stop costing storage) and the
 // checkpoint is deleted, so the next uploadFile starts from scratch.
 import type { TransferClient } from '../engine/ports.js';
-import path from 'node:path';
+import { resolve } from 'node:path';
 import { ArgumentError, ServiceError } from '../../core/errors.js';
 import { FileCheckpointStore, resolveCheckpointPath } from '../checkpoint/store.js';
 import { lockCheckpoint } from '../checkpoint/files.js';
@@ -19,7 +19,7 @@ export interface AbandonUploadOptions {
 
 /** Abort the checkpointed upload on the server and delete its checkpoint. Returns the aborted upload ID, if any. */
 export async function abandonUpload(client: TransferClient, opts: AbandonUploadOptions): Promise<string | undefined> {
-  const file = path.resolve(opts.file);
+  const file = resolve(opts.file);
   const cpPath = await resolveCheckpointPath(opts.checkpoint, {
     file,
     endpoint: client.endpoint.url,

@@ -1,7 +1,7 @@
 // uploadFile: a local file through the upload strategy (upload.ts), with Node's defaults for the ports: the file as
 // a FileSource, checkpoints in journal files with a lock file (checkpoint/files.ts), the seed planner unless the
 // caller gives one.
-import path from 'node:path';
+import { resolve } from 'node:path';
 import { multipartEtag } from '../../core/etag.js';
 import type { FileSnapshot } from '../checkpoint/file-identity.js';
 import { fileCheckpoints } from '../checkpoint/files.js';
@@ -21,7 +21,7 @@ export async function uploadFile(client: TransferClient, opts: UploadFileOptions
   validateTransferOptions(opts, { api: 'uploadFile', writesKey: true });
   // Parts hashed as they are sent need no hashing thread (the planner's sizes start at 1 MiB): none is started ahead.
   const asSent = opts.contentMd5 !== true && partsHashedAsSent(opts.partSize ?? MIN_DEFAULT_PART_SIZE);
-  const source = await FileSource.open(path.resolve(opts.file), !asSent);
+  const source = await FileSource.open(resolve(opts.file), !asSent);
   return runTransfer(
     client,
     opts,
