@@ -213,7 +213,7 @@ for (const file of [...files, ...vendorFiles]) {
     if (!name.startsWith('./vendor/') || !existsSync(join(OUT, name))) problems.push(`${file} requires ${name}`);
   // A default or namespace import of a built-in (`import path from 'node:path'`) becomes esbuild's __toESM, which copies
   // every export of the built-in onto a new object as a getter, in each module that imports it: 21 copies and 435
-  // getters before `cp`'s request, 4.5 ms of its CPU (BENCHMARKS.md, "Issue 27: R7 and R8"). Named imports are
+  // getters before `cp`'s request, 4.5 ms of its CPU (BENCHMARKS.md, "Issue 27: R7, R8 and R9"). Named imports are
   // read where used.
   if (file === 'main.cjs')
     for (const [, name] of code.matchAll(/__toESM\(require\("(node:[\w/]+)"\)/g))
