@@ -77,8 +77,26 @@ const LAZY_BUILTINS = [
   'worker_threads',
   'zlib',
 ];
+// Built-ins loaded on first call, as an ES module of functions that forward to them: every export is a function but
+// `constants`, which is `node:fs`'s own object. A CommonJS value of getters (LAZY_BUILTINS) would get esbuild's
+// `__toESM` copy in each of the ~20 modules that import from fs/promises; these are bound by name. `cp` of a small file
+// never calls fs/promises, which then is never loaded (~1.9 ms of its CPU; BENCHMARKS.md, "Issue 27: R7, R8 and R9").
+const FORWARDED_BUILTINS = ['fs/promises'];
+async function forwardingSource(name) {
+  const value = await import(name);
+  const fs = await import('node:fs');
+  const lines = ['let loaded;', `const load = () => (loaded ??= process.getBuiltinModule(${JSON.stringify(name)}));`];
+  for (const k of Object.keys(value).filter((k) => k !== 'default')) {
+    if (typeof value[k] === 'function') lines.push(`export function ${k}(...args) { return load().${k}(...args); }`);
+    else if (k === 'constants' && value[k] === fs.constants)
+      lines.push(`export const constants = process.getBuiltinModule('node:fs').constants;`);
+    else throw new Error(`${name}.${k} is neither a function nor node:fs's constants: it cannot be forwarded`);
+  }
+  return lines.join('\n');
+}
 async function builtinSource(name) {
   const get = `process.getBuiltinModule(${JSON.stringify(name)})`;
+  if (FORWARDED_BUILTINS.includes(name.slice('node:'.length))) return forwardingSource(name);
   if (!LAZY_BUILTINS.includes(name.slice('node:'.length))) return `module.exports = ${get};`;
   const value = await import(name);
   const keys = Object.keys(value).filter((k) => k !== 'default');
@@ -95,7 +113,9 @@ const builtinValues = ({ required = false } = {}) => ({
     b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
       if (!builtins.has(args.path)) return undefined;
       const name = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
-      if (required && !LAZY_BUILTINS.includes(name.slice('node:'.length))) return { path: name, external: true };
+      const bare = name.slice('node:'.length);
+      if (required && !LAZY_BUILTINS.includes(bare) && !FORWARDED_BUILTINS.includes(bare))
+        return { path: name, external: true };
       return { path: name, namespace: 'node-builtin', sideEffects: false };
     });
     b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, async (args) => ({

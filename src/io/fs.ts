@@ -7,6 +7,7 @@
 // take milliseconds on a real disk, and stays in the same place in the order of operations.
 import {
   closeSync,
+  constants,
   fsync as fsFsync,
   fsyncSync,
   mkdirSync,
@@ -17,7 +18,7 @@ import {
   statfsSync,
   writeFileSync,
 } from 'node:fs';
-import { constants, mkdir, unlink } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { randomFillSync } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';

@@ -84,38 +84,68 @@ test('cp takes the Content-Type from the file name, as the mime package does (th
   }
 });
 
+/**
+ * Runs `ossup ARGS` with stdout a file and a preloaded hook that records, at exit, whether node loaded its internal
+ * module `name` (process.moduleLoadList): "true" or "false".
+ */
+async function loadedByExit(
+  srv: Awaited<ReturnType<typeof startCliServer>>,
+  args: string[],
+  name: string,
+): Promise<string> {
+  const env = { ...srv.box.env, OSS_ENDPOINT: srv.server.endpoint };
+  const tag = `${args[0]}-${name.replace(/\W/g, '_')}-${Math.random().toString(36).slice(2)}`;
+  const hook = join(srv.box.dir, `hook-${tag}.cjs`);
+  const record = join(srv.box.dir, `loaded-${tag}.txt`);
+  await writeFile(
+    hook,
+    "process.on('exit', () => require('node:fs').appendFileSync(process.env.LOADED_FILE, " +
+      `process.moduleLoadList.includes(${JSON.stringify(`NativeModule ${name}`)}) + '\\n'));`,
+  );
+  const out = await open(join(srv.box.dir, `out-${tag}.txt`), 'w');
+  try {
+    const child = spawn(process.execPath, ['--require', hook, OSSUP, ...args], {
+      env: { ...env, LOADED_FILE: record },
+      stdio: ['ignore', out.fd, 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const [code] = await once(child, 'close');
+    assert.equal(code, 0, stderr);
+  } finally {
+    await out.close();
+  }
+  return (await readFile(record, 'utf8')).trim();
+}
+
 test('cp -q makes no stdout stream: it is made on the first write (ls makes one)', async () => {
   const srv = await startCliServer('no-stdout');
   try {
     const file = join(srv.box.dir, 'small.bin');
     await writeFile(file, 'x'.repeat(4096));
-    const env = { ...srv.box.env, OSS_ENDPOINT: srv.server.endpoint };
-    // With stdout a file, making process.stdout loads node's SyncWriteStream; a preloaded hook says whether it was.
-    const hook = join(srv.box.dir, 'stdout-hook.cjs');
-    await writeFile(
-      hook,
-      "process.on('exit', () => require('node:fs').appendFileSync(process.env.STDOUT_MADE_FILE, " +
-        "process.moduleLoadList.includes('NativeModule internal/fs/sync_write_stream') + '\\n'));",
-    );
-    const made = async (args: string[]): Promise<string> => {
-      const record = join(srv.box.dir, `made-${args[0]}.txt`);
-      const out = await open(join(srv.box.dir, `out-${args[0]}.txt`), 'w');
-      try {
-        const child = spawn(process.execPath, ['--require', hook, OSSUP, ...args], {
-          env: { ...env, STDOUT_MADE_FILE: record },
-          stdio: ['ignore', out.fd, 'pipe'],
-        });
-        let stderr = '';
-        child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-        const [code] = await once(child, 'close');
-        assert.equal(code, 0, stderr);
-      } finally {
-        await out.close();
-      }
-      return (await readFile(record, 'utf8')).trim();
-    };
-    assert.equal(await made(['cp', file, 'oss://no-stdout/k.bin', '-q']), 'false', 'cp -q made process.stdout');
-    assert.equal(await made(['ls', 'oss://no-stdout']), 'true', 'ls wrote its listing through process.stdout');
+    // With stdout a file, making process.stdout loads node's SyncWriteStream.
+    const stream = 'internal/fs/sync_write_stream';
+    assert.equal(await loadedByExit(srv, ['cp', file, 'oss://no-stdout/k.bin', '-q'], stream), 'false', 'cp -q');
+    assert.equal(await loadedByExit(srv, ['ls', 'oss://no-stdout'], stream), 'true', 'ls wrote through stdout');
+  } finally {
+    await stopCliServer(srv);
+  }
+});
+
+test('cp of a small file, ls and stat never load fs/promises; a download does, at its first call', async () => {
+  const srv = await startCliServer('no-fsp');
+  try {
+    const file = join(srv.box.dir, 'small.bin');
+    await writeFile(file, 'x'.repeat(4096));
+    const fsp = 'fs/promises';
+    // The bundle forwards each fs/promises function to the built-in, loaded at the first call (scripts/build-cli.mjs).
+    assert.equal(await loadedByExit(srv, ['cp', file, 'oss://no-fsp/k.bin', '-q'], fsp), 'false', 'cp');
+    assert.equal(await loadedByExit(srv, ['ls', 'oss://no-fsp'], fsp), 'false', 'ls');
+    assert.equal(await loadedByExit(srv, ['stat', 'oss://no-fsp/k.bin'], fsp), 'false', 'stat');
+    // A download writes through fs/promises: the hook sees the module when it is loaded.
+    const down = join(srv.box.dir, 'down.bin');
+    assert.equal(await loadedByExit(srv, ['cp', 'oss://no-fsp/k.bin', down, '-q'], fsp), 'true', 'a download');
+    assert.equal((await readFile(down)).toString(), 'x'.repeat(4096));
   } finally {
     await stopCliServer(srv);
   }

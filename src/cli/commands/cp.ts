@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { existsSync, type Stats, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { UploadResult } from '../../transfer/index.js';
 import { EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
@@ -79,7 +78,7 @@ export async function cpCommand(src: string, dst: string, flags: CpCommandFlags,
     throw new UsageError('--version-id names a version of an oss:// source; an upload makes a new version');
   const target = parseOssUrl(dst);
   checkName(target.bucket);
-  const jobs = await planJobs(src, target);
+  const jobs = planJobs(src, target);
   for (const job of jobs) checkName(job.dst.bucket, job.dst.key);
 
   return withSession(flags, io, async (session) => {
@@ -106,12 +105,17 @@ export async function cpCommand(src: string, dst: string, flags: CpCommandFlags,
   });
 }
 
-async function planJobs(src: string, dst: OssUrl): Promise<UploadJob[]> {
-  const st = await stat(src).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new UsageError(`${src}: no such file`);
-    if (err.code === 'EACCES') throw new UsageError(`${src}: permission denied`);
+/** The upload's one job. Its stat is synchronous, like its read: a small `cp` then never loads `fs/promises`. */
+function planJobs(src: string, dst: OssUrl): UploadJob[] {
+  let st: Stats;
+  try {
+    st = statSync(src);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`${src}: no such file`);
+    if (code === 'EACCES') throw new UsageError(`${src}: permission denied`);
     throw err;
-  });
+  }
   if (st.isFile()) {
     // A key that is empty or ends in '/' names a "folder": the file keeps its own name inside it.
     const key = dst.key === '' || dst.key.endsWith('/') ? dst.key + basename(src) : dst.key;
