@@ -79,8 +79,9 @@ const LAZY_BUILTINS = [
 ];
 // Built-ins loaded on first call, as an ES module of functions that forward to them: every export is a function but
 // `constants`, which is `node:fs`'s own object. A CommonJS value of getters (LAZY_BUILTINS) would get esbuild's
-// `__toESM` copy in each of the ~20 modules that import from fs/promises; these are bound by name. `cp` of a small file
-// never calls fs/promises, which then is never loaded (~1.9 ms of its CPU; BENCHMARKS.md, "Issue 27: R7, R8 and R9").
+// `__toESM` copy in each of the ~20 modules that import from fs/promises; these are bound by name. `cp` of a small file,
+// `ls` and `stat` never call fs/promises, which then is never loaded (5-6 ms of `cp`'s CPU with the thread pool its
+// first call started; BENCHMARKS.md, "Issue 27: R7, R8 and R9").
 const FORWARDED_BUILTINS = ['fs/promises'];
 async function forwardingSource(name) {
   const value = await import(name);
