@@ -8,7 +8,7 @@
 import {
   closeSync,
   constants,
-  fsync as fsFsync,
+  fsync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -23,7 +23,7 @@ import { randomFillSync } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 
-const fsyncP = promisify(fsFsync);
+const fsyncP = promisify(fsync);
 
 /**
  * Flags for opening store files: never through a symbolic link (the store never makes one, so a link is planted;

@@ -4,11 +4,11 @@
 // own temp dir, opening a directory, closing) are made synchronously; writes of body bytes still go through the
 // pool, since those can take milliseconds on a real disk, and so does every fsync except on a memory filesystem
 // (io/fs.ts, fsyncIn).
-import { writev as fsWritev } from 'node:fs';
+import { writev } from 'node:fs';
 import { promisify } from 'node:util';
 import { writevLoop } from '../../io/writev.js';
 
-const writevP = promisify(fsWritev);
+const writevP = promisify(writev);
 
 /** Write `buffers` (`total` bytes together) at `position`, continuing after any short writev. */
 export function writevFd(fd: number, buffers: Uint8Array[], total: number, position: number): Promise<void> {

@@ -12,7 +12,7 @@
 // Anything else (another inode, another boot, a later ctime, another mtime, no record at all): every recorded range
 // is re-read (session.ts).
 import { readFileSync, type promises as fsp } from 'node:fs';
-import { uptime as osUptime } from 'node:os';
+import { uptime } from 'node:os';
 import type { ClosedRecord, DownloadRecord, DownloadStore, LeaseRecord } from './types.js';
 
 /** How long a lease runs, and how often it is renewed while the run lives. */
@@ -27,7 +27,7 @@ export function bootId(): string {
   try {
     return `linux:${readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim()}`;
   } catch {
-    return `up:${Math.round(Date.now() / 1000 - osUptime())}`;
+    return `up:${Math.round(Date.now() / 1000 - uptime())}`;
   }
 }
 
