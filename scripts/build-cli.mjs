@@ -83,11 +83,21 @@ const LAZY_BUILTINS = [
 // `ls` and `stat` never call fs/promises, which then is never loaded (5-6 ms of `cp`'s CPU with the thread pool its
 // first call started; BENCHMARKS.md, "Issue 27: R7, R8 and R9").
 const FORWARDED_BUILTINS = ['fs/promises'];
-async function forwardingSource(name) {
+// The built-in `name`'s export names, and the source that loads it on first use (`load()`), for the two kinds above.
+async function loadedOnFirstUse(name) {
   const value = await import(name);
+  const names = Object.keys(value).filter((k) => k !== 'default');
+  const preamble = [
+    'let loaded;',
+    `const load = () => (loaded ??= process.getBuiltinModule(${JSON.stringify(name)}));`,
+  ];
+  return { value, names, preamble };
+}
+async function forwardingSource(name) {
+  const { value, names, preamble } = await loadedOnFirstUse(name);
   const fs = await import('node:fs');
-  const lines = ['let loaded;', `const load = () => (loaded ??= process.getBuiltinModule(${JSON.stringify(name)}));`];
-  for (const k of Object.keys(value).filter((k) => k !== 'default')) {
+  const lines = [...preamble];
+  for (const k of names) {
     if (typeof value[k] === 'function') lines.push(`export function ${k}(...args) { return load().${k}(...args); }`);
     else if (k === 'constants' && value[k] === fs.constants)
       lines.push(`export const constants = process.getBuiltinModule('node:fs').constants;`);
@@ -96,15 +106,13 @@ async function forwardingSource(name) {
   return lines.join('\n');
 }
 async function builtinSource(name) {
-  const get = `process.getBuiltinModule(${JSON.stringify(name)})`;
-  if (FORWARDED_BUILTINS.includes(name.slice('node:'.length))) return forwardingSource(name);
-  if (!LAZY_BUILTINS.includes(name.slice('node:'.length))) return `module.exports = ${get};`;
-  const value = await import(name);
-  const keys = Object.keys(value).filter((k) => k !== 'default');
+  const bare = name.slice('node:'.length);
+  if (FORWARDED_BUILTINS.includes(bare)) return forwardingSource(name);
+  if (!LAZY_BUILTINS.includes(bare)) return `module.exports = process.getBuiltinModule(${JSON.stringify(name)});`;
+  const { names, preamble } = await loadedOnFirstUse(name);
   return [
-    'let loaded;',
-    `const load = () => (loaded ??= ${get});`,
-    `for (const k of ${JSON.stringify(keys)})`,
+    ...preamble,
+    `for (const k of ${JSON.stringify(names)})`,
     '  Object.defineProperty(module.exports, k, { enumerable: true, get: () => load()[k] });',
   ].join('\n');
 }
@@ -235,7 +243,8 @@ for (const file of [...files, ...vendorFiles]) {
   // A default or namespace import of a built-in (`import path from 'node:path'`) becomes esbuild's __toESM, which copies
   // every export of the built-in onto a new object as a getter, in each module that imports it: 21 copies and 435
   // getters before `cp`'s request, 4.5 ms of its CPU (BENCHMARKS.md, "Issue 27: R7, R8 and R9"). Named imports are
-  // read where used.
+  // read where used. Only the built-ins required as plain values are checked: any import of a LAZY_BUILTINS one gets
+  // the copy (of getters, which load nothing).
   if (file === 'main.cjs')
     for (const [, name] of code.matchAll(/__toESM\(require\("(node:[\w/]+)"\)/g))
       problems.push(`${file}: a default or namespace import of ${name}; import the names it uses instead`);
